@@ -1,0 +1,366 @@
+import { checkExpressions, hasExpression } from '../expressions.js';
+import { addDuration, durationProblem, timerProblem } from '../durations.js';
+import type { Problem } from '../errors.js';
+import type { EscalationStep, FieldType, FormField, SignatureMeaning, UserTaskSpec } from '../model.js';
+import type { ModdleContext, ModdleElement } from './parse.js';
+import { warningProblems } from './parse.js';
+
+/** What the engine needs to know about a process beyond what bpmn-engine reads itself. */
+export interface ProcessSpec {
+  key: string;
+  name: string;
+  businessKeyPrefix?: string;
+  ownerRole?: string;
+  userTasks: Map<string, UserTaskSpec>;
+  /** Service task id → registered service name. */
+  serviceTasks: Map<string, string>;
+}
+
+export interface ValidationOptions {
+  /** Names of the services registered with this engine. */
+  services: ReadonlySet<string>;
+}
+
+export const FIELD_TYPES: readonly FieldType[] = ['text', 'longtext', 'number', 'date', 'select', 'checkbox', 'person', 'file', 'checklist'];
+export const SIGNATURE_MEANINGS: readonly SignatureMeaning[] = ['authored', 'reviewed', 'approved', 'verified'];
+
+/** Flow elements imsflow runs correctly, with what makes them acceptable. */
+const SUPPORTED_FLOW_ELEMENTS = new Set([
+  'bpmn:StartEvent',
+  'bpmn:EndEvent',
+  'bpmn:IntermediateCatchEvent',
+  'bpmn:IntermediateThrowEvent',
+  'bpmn:BoundaryEvent',
+  'bpmn:UserTask',
+  'bpmn:ServiceTask',
+  'bpmn:Task',
+  'bpmn:ExclusiveGateway',
+  'bpmn:ParallelGateway',
+  'bpmn:InclusiveGateway',
+  'bpmn:SubProcess',
+  'bpmn:SequenceFlow',
+  'bpmn:DataObject',
+  'bpmn:DataObjectReference',
+  'bpmn:DataStoreReference',
+]);
+
+const UNSUPPORTED_REASONS: Record<string, string> = {
+  'bpmn:ScriptTask': 'script tasks are not allowed: scripts in a BPMN file would run with the server\'s rights; use a service task with a registered service',
+  'bpmn:CallActivity': 'call activities are not supported: start the other process from a service task',
+  'bpmn:SendTask': 'send tasks are not supported: use a service task with a registered service',
+  'bpmn:ReceiveTask': 'receive tasks are not supported: use a user task',
+  'bpmn:ManualTask': 'manual tasks would wait for nobody: use a user task (someone confirms it was done) or a plain task',
+  'bpmn:BusinessRuleTask': 'business rule tasks are not supported: use a service task with a registered service',
+  'bpmn:EventBasedGateway': 'event-based gateways are not supported',
+  'bpmn:ComplexGateway': 'complex gateways are not supported',
+  'bpmn:Transaction': 'transactions are not supported',
+  'bpmn:AdHocSubProcess': 'ad-hoc sub-processes are not supported',
+};
+
+const EVENT_DEFINITIONS_ALLOWED: Record<string, Set<string>> = {
+  'bpmn:StartEvent': new Set(),
+  'bpmn:EndEvent': new Set(['bpmn:TerminateEventDefinition', 'bpmn:ErrorEventDefinition']),
+  'bpmn:IntermediateCatchEvent': new Set(['bpmn:TimerEventDefinition']),
+  'bpmn:IntermediateThrowEvent': new Set(),
+  'bpmn:BoundaryEvent': new Set(['bpmn:TimerEventDefinition', 'bpmn:ErrorEventDefinition']),
+};
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Durations are compared by adding them to one fixed date. */
+const ORDER_REFERENCE = new Date('2026-01-01T00:00:00Z');
+
+/**
+ * Checks a parsed definition against every rule the engine relies on, and reads the process spec.
+ * The same function backs deployment (server) and the modeler's problems panel, so the two never disagree.
+ */
+export function validateDefinition(context: ModdleContext, options: ValidationOptions): { spec?: ProcessSpec; problems: Problem[] } {
+  const problems: Problem[] = [...warningProblems(context)];
+  const report = (element: ModdleElement | string, message: string) =>
+    problems.push({ element: typeof element === 'string' ? element : (element.id ?? element.$type), message });
+
+  const definitions = context.rootElement;
+  const processes = (definitions.rootElements ?? []).filter((e: ModdleElement) => e.$type === 'bpmn:Process') as ModdleElement[];
+  const executable = processes.filter((p) => p.isExecutable);
+  if (executable.length !== 1) {
+    const found = executable.length === 0 ? 'none is' : `${executable.length} are`;
+    report('definitions', `exactly one process must be marked executable (isExecutable="true"); ${found}`);
+    return { problems };
+  }
+  const process = executable[0];
+  if (!process.id || !IDENTIFIER.test(process.id.replace(/-/g, '_'))) {
+    report(process, 'the process id is its key in URLs: use letters, digits, "_" and "-" only');
+  }
+
+  const spec: ProcessSpec = {
+    key: process.id!,
+    name: process.name ?? process.id!,
+    businessKeyPrefix: process.businessKeyPrefix,
+    ownerRole: process.ownerRole,
+    userTasks: new Map(),
+    serviceTasks: new Map(),
+  };
+  if (spec.businessKeyPrefix !== undefined && !/^[A-Z][A-Z0-9]{0,9}$/.test(spec.businessKeyPrefix)) {
+    report(process, `ims:businessKeyPrefix "${spec.businessKeyPrefix}" must be 1–10 capital letters or digits, starting with a letter`);
+  }
+
+  checkScope(process, true, spec, options, report);
+  checkAllExpressions(definitions, report);
+  return { spec, problems };
+}
+
+type Report = (element: ModdleElement | string, message: string) => void;
+
+/** Checks the flow elements of a process or an embedded sub-process. */
+function checkScope(scope: ModdleElement, isProcess: boolean, spec: ProcessSpec, options: ValidationOptions, report: Report): void {
+  const elements = (scope.flowElements ?? []) as ModdleElement[];
+  const starts = elements.filter((e) => e.$type === 'bpmn:StartEvent');
+  if (starts.length !== 1) {
+    report(scope, `${isProcess ? 'the process' : 'a sub-process'} needs exactly one start event; it has ${starts.length}`);
+  }
+  if (scope.triggeredByEvent) report(scope, 'event sub-processes are not supported');
+
+  for (const element of elements) {
+    const type = element.$type;
+    if (UNSUPPORTED_REASONS[type]) {
+      report(element, UNSUPPORTED_REASONS[type]);
+      continue;
+    }
+    if (!SUPPORTED_FLOW_ELEMENTS.has(type)) {
+      report(element, `${type.replace('bpmn:', '')} elements cannot be executed by imsflow`);
+      continue;
+    }
+    checkEventDefinitions(element, report);
+    checkLoop(element, report);
+    switch (type) {
+      case 'bpmn:UserTask':
+        spec.userTasks.set(element.id!, readUserTask(element, report));
+        break;
+      case 'bpmn:ServiceTask':
+        checkServiceTask(element, options, spec, report);
+        break;
+      case 'bpmn:InclusiveGateway':
+        if ((element.incoming ?? []).length > 1) {
+          report(element, 'an inclusive gateway cannot join flows (the engine does not wait for all branches); join with a parallel gateway where every branch is taken, or redraw');
+        }
+        checkSplit(element, report);
+        break;
+      case 'bpmn:ExclusiveGateway':
+        checkSplit(element, report);
+        break;
+      case 'bpmn:SequenceFlow':
+        checkCondition(element, report);
+        break;
+      case 'bpmn:SubProcess':
+        checkScope(element, false, spec, options, report);
+        break;
+      case 'bpmn:StartEvent':
+        if ((element.eventDefinitions ?? []).length) report(element, 'start events must be plain: scheduled starts are configured on the server');
+        break;
+    }
+  }
+}
+
+function checkEventDefinitions(element: ModdleElement, report: Report): void {
+  const allowed = EVENT_DEFINITIONS_ALLOWED[element.$type];
+  const definitions = (element.eventDefinitions ?? []) as ModdleElement[];
+  if (!allowed) return;
+  if (definitions.length > 1) report(element, 'events with several event definitions are not supported');
+  for (const definition of definitions) {
+    if (!allowed.has(definition.$type)) {
+      report(element, `${definition.$type.replace('bpmn:', '').replace('EventDefinition', '')} events are not supported on ${element.$type.replace('bpmn:', '')}`);
+      continue;
+    }
+    if (definition.$type === 'bpmn:TimerEventDefinition') checkTimer(element, definition, report);
+  }
+  if (element.$type === 'bpmn:IntermediateCatchEvent' && definitions.length === 0) {
+    report(element, 'an intermediate catch event needs a timer');
+  }
+}
+
+function checkTimer(element: ModdleElement, definition: ModdleElement, report: Report): void {
+  const kinds = (['timeDuration', 'timeDate', 'timeCycle'] as const).filter((k) => definition[k]);
+  if (kinds.length !== 1) {
+    report(element, 'a timer needs exactly one of timeDuration, timeDate or timeCycle');
+    return;
+  }
+  const kind = kinds[0];
+  const value = String(definition[kind].body ?? '').trim();
+  if (!value) {
+    report(element, `the timer's ${kind} is empty`);
+    return;
+  }
+  if (hasExpression(value)) return; // checked with every other expression; the value is checked when it runs
+  const problem = timerProblem(kind, value);
+  if (problem) report(element, `invalid timer: ${problem}`);
+}
+
+function checkLoop(element: ModdleElement, report: Report): void {
+  const loop = element.loopCharacteristics as ModdleElement | undefined;
+  if (!loop) return;
+  if (loop.$type !== 'bpmn:MultiInstanceLoopCharacteristics') {
+    report(element, 'standard loops are not supported: use a multi-instance marker with ims:collection');
+    return;
+  }
+  if (!loop.collection && !loop.loopCardinality) {
+    report(element, 'a multi-instance activity needs ims:collection (e.g. ${variables.actions}) or a loop cardinality');
+  }
+  if (loop.collection && !/^\$\{[^}]+\}$/.test(loop.collection)) {
+    report(element, 'ims:collection must be one expression, such as ${variables.actions}');
+  }
+}
+
+function checkServiceTask(element: ModdleElement, options: ValidationOptions, spec: ProcessSpec, report: Report): void {
+  if (element.implementation || element.$attrs?.['camunda:expression'] || element.$attrs?.['camunda:class']) {
+    report(element, 'service tasks call registered services only: remove the implementation and set ims:service');
+  }
+  const service: string | undefined = element.service;
+  if (!service) {
+    report(element, 'a service task needs ims:service naming a registered service');
+    return;
+  }
+  if (!options.services.has(service)) {
+    const known = [...options.services].sort().join(', ') || 'none';
+    report(element, `service "${service}" is not registered (registered: ${known})`);
+    return;
+  }
+  spec.serviceTasks.set(element.id!, service);
+}
+
+function checkSplit(gateway: ModdleElement, report: Report): void {
+  const outgoing = (gateway.outgoing ?? []) as ModdleElement[];
+  if (outgoing.length < 2) return;
+  const unconditioned = outgoing.filter((flow) => !flow.conditionExpression && flow !== gateway.default);
+  if (unconditioned.length > 0) {
+    report(gateway, `every outgoing flow of a splitting gateway needs a condition or must be the default flow (missing on ${unconditioned.map((f) => f.id).join(', ')})`);
+  }
+  if (!gateway.default) {
+    report(gateway, 'a splitting gateway needs a default flow, so an instance never stops because no condition matched');
+  }
+}
+
+function checkCondition(flow: ModdleElement, report: Report): void {
+  const condition = flow.conditionExpression as ModdleElement | undefined;
+  if (!condition) return;
+  if (condition.language) {
+    report(flow, `script conditions (language "${condition.language}") are not allowed: write the condition as \${...}`);
+    return;
+  }
+  const body = String(condition.body ?? '').trim();
+  if (!/^\$\{[^}]*\}$/.test(body)) {
+    report(flow, 'a condition must be one expression such as ${output.review.decision == "accept"}');
+  }
+}
+
+function readUserTask(element: ModdleElement, report: Report): UserTaskSpec {
+  const spec: UserTaskSpec = {
+    elementId: element.id!,
+    name: element.name ?? element.id!,
+    candidateRole: element.candidateRole,
+    assignee: element.assignee,
+    due: element.due,
+    remindBefore: element.remindBefore,
+    remindEvery: element.remindEvery,
+    escalations: [],
+    signature: element.signature,
+    form: [],
+  };
+  if (!spec.candidateRole && !spec.assignee) {
+    report(element, 'a user task needs ims:candidateRole or ims:assignee: nobody would see it');
+  }
+  for (const attribute of ['due', 'remindBefore', 'remindEvery'] as const) {
+    const value = spec[attribute];
+    if (value === undefined) continue;
+    const problem = durationProblem(value);
+    if (problem) report(element, `ims:${attribute}: ${problem}`);
+  }
+  if ((spec.remindBefore || spec.remindEvery) && !spec.due) {
+    report(element, 'reminders need a due date: set ims:due');
+  }
+  if (spec.signature !== undefined && !SIGNATURE_MEANINGS.includes(spec.signature)) {
+    report(element, `ims:signature "${spec.signature}" must be one of ${SIGNATURE_MEANINGS.join(', ')}`);
+  }
+
+  const extensions = (element.extensionElements?.values ?? []) as ModdleElement[];
+  const forms = extensions.filter((e) => e.$type === 'ims:Form');
+  if (forms.length > 1) report(element, 'a user task may have one ims:form');
+  for (const field of (forms[0]?.fields ?? []) as ModdleElement[]) {
+    const read = readField(element, field, report);
+    if (!read) continue;
+    if (spec.form.some((f) => f.key === read.key)) report(element, `form field "${read.key}" is defined twice`);
+    spec.form.push(read);
+  }
+
+  let previousAfter = 0;
+  for (const step of extensions.filter((e) => e.$type === 'ims:Escalation')) {
+    const escalation: EscalationStep = { after: step.after, to: step.to, reassign: Boolean(step.reassign) };
+    const problem = escalation.after ? durationProblem(escalation.after) : 'ims:escalation needs "after"';
+    if (problem) {
+      report(element, `escalation: ${problem}`);
+      continue;
+    }
+    if (!escalation.to) report(element, 'escalation: "to" must name a role');
+    const afterMs = addDuration(escalation.after, ORDER_REFERENCE).getTime();
+    if (afterMs <= previousAfter) report(element, 'escalations must be listed in increasing order of "after"');
+    previousAfter = afterMs;
+    if (!spec.due) report(element, 'escalations need a due date: set ims:due');
+    spec.escalations.push(escalation);
+  }
+  return spec;
+}
+
+function readField(task: ModdleElement, field: ModdleElement, report: Report): FormField | undefined {
+  const key = field.key as string | undefined;
+  if (!key || !IDENTIFIER.test(key)) {
+    report(task, `form field key "${key ?? ''}" must be an identifier (letters, digits, "_")`);
+    return undefined;
+  }
+  const type = (field.type ?? 'text') as FieldType;
+  if (!FIELD_TYPES.includes(type)) {
+    report(task, `form field "${key}" has unknown type "${type}" (one of ${FIELD_TYPES.join(', ')})`);
+    return undefined;
+  }
+  const options = ((field.options ?? []) as ModdleElement[]).map((o) => ({ value: String(o.value ?? ''), label: String(o.label ?? o.value ?? '') }));
+  if (type === 'select' && options.length === 0) report(task, `form field "${key}" is a select without options`);
+  if (options.some((o) => !o.value)) report(task, `form field "${key}" has an option without a value`);
+  return {
+    key,
+    label: field.label ?? key,
+    type,
+    required: Boolean(field.required),
+    ...(options.length ? { options } : {}),
+  };
+}
+
+/**
+ * Every string anywhere in the definition that contains `${` must be an allowed expression: attributes of
+ * any namespace, element bodies, extension elements. Expressions hide in unexpected places (names,
+ * error codes, documentation read by other tools), so nothing is skipped.
+ */
+function checkAllExpressions(root: ModdleElement, report: Report): void {
+  const seen = new Set<object>();
+  const visit = (value: unknown, owner: ModdleElement): void => {
+    if (typeof value === 'string') {
+      if (!hasExpression(value)) return;
+      const problem = checkExpressions(value);
+      if (problem) report(owner, problem);
+      return;
+    }
+    if (!value || typeof value !== 'object' || seen.has(value)) return;
+    seen.add(value);
+    if (Array.isArray(value)) {
+      for (const item of value) visit(item, owner);
+      return;
+    }
+    const element = value as ModdleElement;
+    const nextOwner = element.$type && element.id ? element : owner;
+    for (const [name, child] of Object.entries(element)) {
+      // References point at other elements, visited where they are defined.
+      if (name === '$parent' || name === 'sourceRef' || name === 'targetRef' || name === 'incoming' || name === 'outgoing' || name === 'default' || name === 'attachedToRef' || name === 'bpmnElement' || name === 'processRef' || name === 'categoryValueRef' || name === 'flowNodeRef') {
+        continue;
+      }
+      visit(child, nextOwner);
+    }
+    if (element.$attrs) for (const attr of Object.values(element.$attrs)) visit(attr, nextOwner);
+  };
+  visit(root, root);
+}

@@ -1,0 +1,50 @@
+import { getDate, parseDuration, parseInterval } from '@0dep/piso';
+
+/**
+ * ISO 8601 durations, dates and repeating intervals, parsed by @0dep/piso: the same parser bpmn-engine
+ * uses for timers, so what validation accepts is exactly what the engine can run.
+ */
+
+/** Adds an ISO 8601 duration (P30D, PT4H, P1Y2M) to a date, calendar-aware. */
+export function addDuration(iso: string, from: Date): Date {
+  return parseDuration(iso).getExpireAt(from);
+}
+
+/** Returns why a duration is invalid, or null. Zero and negative durations are invalid here. */
+export function durationProblem(iso: string): string | null {
+  try {
+    const start = new Date('2026-01-01T00:00:00Z');
+    const end = addDuration(iso, start);
+    if (!(end.getTime() > start.getTime())) return `"${iso}" is not a positive duration`;
+    return null;
+  } catch (err) {
+    return `"${iso}" is not an ISO 8601 duration such as P14D or PT4H (${(err as Error).message})`;
+  }
+}
+
+export function timerProblem(kind: 'timeDuration' | 'timeDate' | 'timeCycle', value: string): string | null {
+  try {
+    if (kind === 'timeDuration') return durationProblem(value);
+    if (kind === 'timeDate') {
+      const date = getDate(value);
+      return Number.isNaN(date.getTime()) ? `"${value}" is not an ISO 8601 date` : null;
+    }
+    const interval = parseInterval(value);
+    if (!interval.duration && !interval.end) return `"${value}" is not a repeating interval such as R3/P1D`;
+    return null;
+  } catch (err) {
+    return `"${value}" is not a valid ISO 8601 ${kind === 'timeDate' ? 'date' : kind === 'timeCycle' ? 'cycle' : 'duration'} (${(err as Error).message})`;
+  }
+}
+
+/** A short plain-language rendering: "14 days", "4 hours". */
+export function describeDuration(iso: string): string {
+  const m = /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/.exec(iso);
+  if (!m) return iso;
+  const units = ['year', 'month', 'week', 'day', 'hour', 'minute', 'second'];
+  const parts = units.flatMap((unit, i) => {
+    const n = Number(m[i + 1] ?? 0);
+    return n ? [`${n} ${unit}${n === 1 ? '' : 's'}`] : [];
+  });
+  return parts.join(' ') || iso;
+}

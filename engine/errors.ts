@@ -1,0 +1,64 @@
+/**
+ * Errors the engine raises on purpose. Each names what was wrong so a caller (the API, a worker) can tell
+ * the user; `api/` maps them to HTTP status codes in one place.
+ */
+
+export interface Problem {
+  /** BPMN element id, or a pseudo element such as `definitions` or `xml`. */
+  element: string;
+  message: string;
+}
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+export class ImsflowError extends Error {
+  override name = 'ImsflowError';
+}
+
+/** The BPMN failed validation; nothing was deployed. */
+export class InvalidDefinitionError extends ImsflowError {
+  override name = 'InvalidDefinitionError';
+  constructor(readonly problems: Problem[]) {
+    super(`invalid BPMN: ${problems.map((p) => `${p.element}: ${p.message}`).join('; ')}`);
+  }
+}
+
+/** Input exceeded a size limit. */
+export class TooLargeError extends ImsflowError {
+  override name = 'TooLargeError';
+}
+
+/** Submitted data did not match a form or request schema. */
+export class ValidationError extends ImsflowError {
+  override name = 'ValidationError';
+  constructor(
+    message: string,
+    readonly fields: FieldError[] = [],
+  ) {
+    super(message);
+  }
+}
+
+export class NotFoundError extends ImsflowError {
+  override name = 'NotFoundError';
+}
+
+/**
+ * The thing changed under us or is in a state that forbids the action (task already completed, a revision
+ * moved on). Retrying the same request will not help unless the state is re-read.
+ */
+export class ConflictError extends ImsflowError {
+  override name = 'ConflictError';
+}
+
+/**
+ * Raised by a store when a compare-and-swap fails (a revision moved on, a job claim was lost, a version
+ * number was taken). The engine re-reads and redoes the step; callers see a ConflictError only when
+ * retries run out.
+ */
+export class RevisionConflict extends ImsflowError {
+  override name = 'RevisionConflict';
+}

@@ -1,0 +1,316 @@
+import { Engine } from 'bpmn-engine';
+import * as Elements from 'bpmn-elements';
+import serializer, { TypeResolver } from 'moddle-context-serializer';
+import { parseBpmnXml } from './bpmn/parse.js';
+import { validateDefinition, type ProcessSpec } from './bpmn/validate.js';
+import { InvalidDefinitionError } from './errors.js';
+import { ExpressionError, hasExpression, resolveTemplate, type ExpressionScope } from './expressions.js';
+import type { DefinitionRecord } from './model.js';
+import type { ServiceRegistry } from './services.js';
+
+/**
+ * The seam between imsflow and bpmn-engine. An engine lives for one step only: build it from the saved
+ * state, apply one action, run until every branch waits (or the process ends or fails), read the
+ * result, drop it. Nothing of an instance stays in memory between events.
+ */
+
+/** A definition ready to run: parsed once per version and cached, since parsing dominates a step's cost. */
+export interface CompiledDefinition {
+  record: DefinitionRecord;
+  spec: ProcessSpec;
+  sourceContext: unknown;
+}
+
+export async function compileDefinition(record: DefinitionRecord, services: ServiceRegistry): Promise<CompiledDefinition> {
+  const context = await parseBpmnXml(record.xml);
+  const { spec, problems } = validateDefinition(context, { services: services.names() });
+  if (!spec || problems.length) throw new InvalidDefinitionError(problems);
+  const sourceContext = serializer(context as any, TypeResolver(Elements as any));
+  return { record, spec, sourceContext };
+}
+
+export type StepAction =
+  | { type: 'start'; variables: Record<string, unknown> }
+  | { type: 'signal'; elementId: string; executionId: string; data: Record<string, unknown> }
+  | { type: 'fireTimer'; executionId: string }
+  /** Resume and let the engine re-evaluate; used when retrying an incident whose action already happened. */
+  | { type: 'resume' };
+
+export interface WaitingTask {
+  elementId: string;
+  executionId: string;
+  /** The collection element of a multi-instance iteration. */
+  item?: unknown;
+}
+
+export interface ArmedTimer {
+  elementId: string;
+  executionId: string;
+  timerType?: string;
+  /** What the engine computed with the wall clock; used only for absolute dates. */
+  expireAt?: string;
+  delayMs: number;
+}
+
+export interface StepResult {
+  outcome: 'waiting' | 'completed' | 'failed';
+  /** Saved engine state without the BPMN source; null when the process ended. Unchanged on failure. */
+  engineState: unknown | null;
+  /** Output produced during this step (completed task forms, service results), by element id. */
+  output: Record<string, Record<string, unknown>>;
+  waitingTasks: WaitingTask[];
+  armedTimers: ArmedTimer[];
+  /** For fireTimer: whether the timer was still waiting and fired. */
+  timerFired: boolean;
+  error?: { message: string; elementId?: string };
+}
+
+export interface StepContext {
+  instanceId: string;
+  businessKey: string;
+  services: ServiceRegistry;
+  now: () => Date;
+  /** Longest a step may take to reach a wait state (services included). */
+  timeoutMs?: number;
+}
+
+/**
+ * Scripts never run: validation rejects script tasks and script conditions, and should one slip through,
+ * no script is ever found, so bpmn-engine fails the element instead of running it.
+ */
+const refusingScripts = {
+  register() {
+    return undefined;
+  },
+  getScript() {
+    return undefined;
+  },
+};
+
+/** bpmn-engine's expression hook, replaced by the whitelisted grammar of expressions.ts. */
+const safeExpressions = {
+  resolveExpression(text: string, context: any) {
+    const scope: ExpressionScope = {
+      variables: context?.environment?.variables ?? {},
+      output: context?.environment?.output ?? {},
+      item: context?.content?.item,
+    };
+    return resolveTemplate(text, scope);
+  },
+  isExpression: (text: unknown) => typeof text === 'string' && /^\$\{[^}]*\}$/.test(text),
+  hasExpression,
+};
+
+const silentLogger = () => ({ debug() {}, error() {}, warn() {} });
+
+export async function runStep(definition: CompiledDefinition, priorState: unknown | null, action: StepAction, context: StepContext): Promise<StepResult> {
+  let pending = 0;
+  let ended = false;
+  let failure: { message: string; elementId?: string } | undefined;
+  let timerFired = false;
+  let timerToFire = action.type === 'fireTimer' ? action.executionId : undefined;
+  const armed = new Map<string, { timer: ArmedTimer; ref: object }>();
+  const produced: Record<string, Record<string, unknown>> = {};
+
+  const track = (work: () => Promise<unknown> | void) => {
+    pending += 1;
+    setImmediate(async () => {
+      try {
+        await work();
+      } finally {
+        pending -= 1;
+      }
+    });
+  };
+
+  // Timers are handed to the durable scheduler: nothing here waits on the wall clock. The timer the
+  // scheduler asked to fire is completed as soon as the engine (re)arms it.
+  const timers = {
+    register(owner: any) {
+      return {
+        setTimeout(callback: (...args: unknown[]) => void, delay: number, ...args: unknown[]) {
+          const ref = { owner };
+          if (timerToFire && owner.executionId === timerToFire) {
+            timerToFire = undefined;
+            timerFired = true;
+            track(() => callback(...args));
+          } else {
+            armed.set(owner.executionId, {
+              ref,
+              timer: {
+                elementId: owner.id,
+                executionId: owner.executionId,
+                timerType: owner.timerType,
+                expireAt: owner.expireAt ? new Date(owner.expireAt).toISOString() : undefined,
+                delayMs: Math.max(0, delay),
+              },
+            });
+          }
+          return ref;
+        },
+        clearTimeout(ref: { owner?: { executionId?: string } } | undefined) {
+          const key = ref?.owner?.executionId;
+          if (key && armed.get(key)?.ref === ref) armed.delete(key);
+        },
+      };
+    },
+    setTimeout() {
+      throw new Error('imsflow timers are durable: use register(owner)');
+    },
+    clearTimeout() {},
+    executing: [],
+  };
+
+  const extensions = {
+    ims(activity: any) {
+      if (activity.type === 'bpmn:ServiceTask') {
+        const serviceName = definition.spec.serviceTasks.get(activity.id);
+        activity.behaviour.Service = function ImsService() {
+          return {
+            execute(_message: unknown, callback: (err: Error | null, result?: unknown) => void) {
+              track(async () => {
+                const service = serviceName ? context.services.get(serviceName) : undefined;
+                if (!service) return callback(new Error(`service "${serviceName}" is not registered on this server`));
+                try {
+                  const environment = activity.environment;
+                  const result = await service.run({
+                    instanceId: context.instanceId,
+                    businessKey: context.businessKey,
+                    elementId: activity.id,
+                    variables: structuredClone(environment.variables ?? {}),
+                    output: structuredClone(environment.output ?? {}),
+                    now: context.now(),
+                  });
+                  environment.output[activity.id] = result ?? {};
+                  produced[activity.id] = structuredClone(result ?? {});
+                  callback(null, result ?? {});
+                } catch (err) {
+                  callback(err as Error);
+                }
+              });
+            },
+          };
+        };
+      }
+      if (activity.type === 'bpmn:UserTask') {
+        // A completed task's form data goes to output[taskId], where later conditions read it.
+        activity.on('end', (api: any) => {
+          const form = api.content?.output?.form;
+          if (form && typeof form === 'object') {
+            activity.environment.output[activity.id] = form;
+            produced[activity.id] = structuredClone(form);
+          }
+        });
+      }
+      return undefined;
+    },
+  };
+
+  const engine = new Engine({
+    name: context.instanceId,
+    sourceContext: definition.sourceContext as any,
+    extensions: extensions as any,
+    timers: timers as any,
+    scripts: refusingScripts as any,
+    expressions: safeExpressions as any,
+    settings: {},
+    Logger: silentLogger as any,
+  });
+  engine.once('end', () => {
+    ended = true;
+  });
+  engine.once('error', (err: any) => {
+    failure = describeError(err);
+  });
+
+  try {
+    let execution;
+    if (action.type === 'start') {
+      execution = await engine.execute({ variables: structuredClone(action.variables) });
+    } else {
+      if (!priorState) throw new Error('the instance has no saved engine state to continue from');
+      engine.recover(structuredClone(priorState));
+      execution = await engine.resume();
+    }
+    await settle();
+    if (action.type === 'signal' && !failure && !ended) {
+      const waiting = collectWaiting(execution).find((t) => t.executionId === action.executionId);
+      if (!waiting) throw new StepRefused(`task ${action.elementId} is not waiting in this instance`);
+      execution.signal({ id: action.elementId, executionId: action.executionId, form: structuredClone(action.data) });
+      await settle();
+    }
+
+    if (failure) return failed(failure);
+    const result: StepResult = {
+      outcome: ended ? 'completed' : 'waiting',
+      engineState: ended ? null : stripSource(await engine.getState()),
+      output: produced,
+      waitingTasks: ended ? [] : collectWaiting(execution),
+      armedTimers: ended ? [] : [...armed.values()].map((a) => a.timer),
+      timerFired,
+    };
+    return result;
+  } catch (err) {
+    if (err instanceof StepRefused) throw err;
+    return failed(failure ?? describeError(err));
+  }
+
+  function failed(error: { message: string; elementId?: string }): StepResult {
+    return {
+      outcome: 'failed',
+      engineState: priorState,
+      output: {},
+      waitingTasks: [],
+      armedTimers: [],
+      timerFired: false,
+      error,
+    };
+  }
+
+  /** Waits until no service call or timer completion is in flight: the engine is then at rest. */
+  async function settle(): Promise<void> {
+    const deadline = Date.now() + (context.timeoutMs ?? 30_000);
+    for (;;) {
+      await new Promise((resolve) => setImmediate(resolve));
+      if (failure || ended) return;
+      if (pending === 0) {
+        await new Promise((resolve) => setImmediate(resolve));
+        if (pending === 0) return;
+      }
+      if (Date.now() > deadline) throw new Error(`the process did not reach a wait state within ${(context.timeoutMs ?? 30_000) / 1000} s`);
+    }
+  }
+}
+
+/** Thrown when the action does not apply to the instance as it is; not an incident. */
+export class StepRefused extends Error {
+  override name = 'StepRefused';
+}
+
+/** User tasks waiting anywhere in the instance, sub-processes and multi-instance iterations included. */
+function collectWaiting(execution: any): WaitingTask[] {
+  const found = new Map<string, WaitingTask>();
+  const visit = (api: any) => {
+    if (!api) return;
+    if (api.type === 'bpmn:UserTask' && api.content?.isMultiInstance !== true && api.content?.state !== 'start') {
+      found.set(api.executionId, { elementId: api.id, executionId: api.executionId, ...(api.content?.item !== undefined && { item: api.content.item }) });
+    }
+    if (typeof api.getPostponed === 'function') {
+      for (const child of api.getPostponed()) if (child !== api && child.executionId !== api.executionId) visit(child);
+    }
+  };
+  for (const api of execution.getPostponed()) visit(api);
+  return [...found.values()];
+}
+
+function stripSource(state: any): unknown {
+  for (const definition of state.definitions ?? []) delete definition.source;
+  return state;
+}
+
+function describeError(err: any): { message: string; elementId?: string } {
+  const inner = err?.inner ?? err;
+  const message = inner instanceof ExpressionError ? `expression refused: ${inner.message}` : String(inner?.message ?? err?.message ?? err);
+  const elementId = err?.source?.content?.id ?? err?.source?.id ?? undefined;
+  return { message, ...(elementId && { elementId }) };
+}

@@ -1,0 +1,318 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { GENESIS_HASH, sealAuditEvent } from '../audit.js';
+import { ConflictError, RevisionConflict } from '../errors.js';
+import type { AuditEvent, DefinitionRecord, IncidentRecord, InstanceRecord, JobRecord, TaskRecord } from '../model.js';
+import type { AuditQuery, ChangeSet, InstanceQuery, Store, TaskQuery } from './store.js';
+
+/**
+ * The embedded store: one SQLite file (WAL) through better-sqlite3. Each record is kept whole as JSON in
+ * `doc`, with the fields that are queried copied into indexed columns. Writes are `BEGIN IMMEDIATE`
+ * transactions, so several processes can share the file: SQLite serializes writers and the revision
+ * columns catch any lost update.
+ */
+
+/** Versioned schema migrations: append only, never edit one that has shipped. */
+const MIGRATIONS: string[] = [
+  `
+  CREATE TABLE definitions (
+    key TEXT NOT NULL, version INTEGER NOT NULL, hash TEXT NOT NULL, doc TEXT NOT NULL,
+    PRIMARY KEY (key, version)
+  );
+  CREATE INDEX definitions_hash ON definitions (key, hash);
+
+  CREATE TABLE instances (
+    id TEXT PRIMARY KEY, key TEXT NOT NULL, business_key TEXT NOT NULL UNIQUE, status TEXT NOT NULL,
+    revision INTEGER NOT NULL, started_at TEXT NOT NULL, doc TEXT NOT NULL
+  );
+  CREATE INDEX instances_key_status ON instances (key, status);
+  CREATE INDEX instances_status ON instances (status, started_at);
+
+  CREATE TABLE tasks (
+    id TEXT PRIMARY KEY, instance_id TEXT NOT NULL, status TEXT NOT NULL, assignee TEXT, candidate_role TEXT,
+    due_at TEXT, created_at TEXT NOT NULL, revision INTEGER NOT NULL, doc TEXT NOT NULL
+  );
+  CREATE INDEX tasks_instance ON tasks (instance_id);
+  CREATE INDEX tasks_status_assignee ON tasks (status, assignee);
+  CREATE INDEX tasks_status_role ON tasks (status, candidate_role);
+  CREATE INDEX tasks_status_due ON tasks (status, due_at);
+
+  CREATE TABLE jobs (
+    id TEXT PRIMARY KEY, kind TEXT NOT NULL, status TEXT NOT NULL, run_at TEXT NOT NULL, instance_id TEXT,
+    locked_by TEXT, locked_until TEXT, doc TEXT NOT NULL
+  );
+  CREATE INDEX jobs_due ON jobs (status, run_at);
+  CREATE INDEX jobs_lease ON jobs (status, locked_until);
+  CREATE INDEX jobs_instance ON jobs (instance_id, status);
+
+  CREATE TABLE incidents (
+    id TEXT PRIMARY KEY, instance_id TEXT NOT NULL, status TEXT NOT NULL, created_at TEXT NOT NULL, doc TEXT NOT NULL
+  );
+  CREATE INDEX incidents_status ON incidents (status, created_at);
+  CREATE INDEX incidents_instance ON incidents (instance_id);
+
+  CREATE TABLE audit (
+    seq INTEGER PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, target TEXT NOT NULL,
+    instance_id TEXT, hash TEXT NOT NULL, doc TEXT NOT NULL
+  );
+  CREATE INDEX audit_instance ON audit (instance_id, seq);
+  CREATE INDEX audit_target ON audit (target, seq);
+
+  CREATE TABLE sequences (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+  `,
+];
+
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite';
+  private readonly db: Database.Database;
+  private statements!: ReturnType<SqliteStore['prepare']>;
+
+  /** @param file a path (its folder is created) or `:memory:` */
+  constructor(file: string) {
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 10000');
+    this.db.pragma('foreign_keys = ON');
+  }
+
+  async init(): Promise<void> {
+    this.migrate();
+    this.statements = this.prepare();
+  }
+
+  /** Applies pending migrations in order; returns how many ran. */
+  migrate(): number {
+    this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
+    const applied = (this.db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null }).v ?? 0;
+    let ran = 0;
+    for (let version = applied + 1; version <= MIGRATIONS.length; version += 1) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[version - 1]);
+        this.db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(version, new Date().toISOString());
+      }).immediate();
+      ran += 1;
+    }
+    return ran;
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+
+  private prepare() {
+    const db = this.db;
+    return {
+      insertDefinition: db.prepare('INSERT INTO definitions (key, version, hash, doc) VALUES (?, ?, ?, ?)'),
+      insertInstance: db.prepare('INSERT INTO instances (id, key, business_key, status, revision, started_at, doc) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      updateInstance: db.prepare('UPDATE instances SET status = ?, revision = ?, doc = ? WHERE id = ? AND revision = ?'),
+      insertTask: db.prepare(
+        'INSERT INTO tasks (id, instance_id, status, assignee, candidate_role, due_at, created_at, revision, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      updateTask: db.prepare('UPDATE tasks SET status = ?, assignee = ?, candidate_role = ?, due_at = ?, revision = ?, doc = ? WHERE id = ? AND revision = ?'),
+      upsertJob: db.prepare(
+        `INSERT INTO jobs (id, kind, status, run_at, instance_id, locked_by, locked_until, doc) VALUES (?, ?, ?, ?, ?, NULL, NULL, ?)
+         ON CONFLICT (id) DO UPDATE SET status = excluded.status, run_at = excluded.run_at, locked_by = NULL, locked_until = NULL, doc = excluded.doc`,
+      ),
+      cancelJob: db.prepare(`UPDATE jobs SET status = 'cancelled', doc = json_set(doc, '$.status', 'cancelled') WHERE id = ? AND status IN ('scheduled', 'failed')`),
+      finishJob: db.prepare(
+        `UPDATE jobs SET status = 'done', locked_until = NULL, doc = json_remove(json_set(doc, '$.status', 'done'), '$.lockedUntil')
+         WHERE id = ? AND status = 'running' AND locked_by = ?`,
+      ),
+      upsertIncident: db.prepare(
+        `INSERT INTO incidents (id, instance_id, status, created_at, doc) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET status = excluded.status, doc = excluded.doc`,
+      ),
+      auditHead: db.prepare('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1'),
+      insertAudit: db.prepare('INSERT INTO audit (seq, at, actor, action, target, instance_id, hash, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+      nextSequence: db.prepare('INSERT INTO sequences (name, value) VALUES (?, 1) ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value'),
+      dueJobs: db.prepare(
+        `SELECT id FROM jobs WHERE (status = 'scheduled' AND run_at <= ?) OR (status = 'running' AND locked_until <= ?)
+         ORDER BY run_at LIMIT ?`,
+      ),
+      claimJob: db.prepare(
+        `UPDATE jobs SET status = 'running', locked_by = ?, locked_until = ?,
+           doc = json_set(doc, '$.status', 'running', '$.lockedBy', ?, '$.lockedUntil', ?, '$.attempts', json_extract(doc, '$.attempts') + 1)
+         WHERE id = ? RETURNING doc`,
+      ),
+      failJob: db.prepare(
+        `UPDATE jobs SET status = ?, run_at = COALESCE(?, run_at), locked_by = NULL, locked_until = NULL,
+           doc = json_remove(json_set(doc, '$.status', ?, '$.runAt', COALESCE(?, json_extract(doc, '$.runAt')), '$.lastError', ?), '$.lockedBy', '$.lockedUntil')
+         WHERE id = ? AND status = 'running' AND locked_by = ?`,
+      ),
+    };
+  }
+
+  async commit(change: ChangeSet): Promise<void> {
+    const s = this.statements;
+    const apply = this.db.transaction((c: ChangeSet) => {
+      if (c.definition) {
+        const d = c.definition;
+        try {
+          s.insertDefinition.run(d.key, d.version, d.hash, JSON.stringify(d));
+        } catch (err) {
+          throw constraintAs(err, new RevisionConflict(`version ${d.version} of ${d.key} was deployed meanwhile`));
+        }
+      }
+      if (c.instance) {
+        const { record: r, expectedRevision } = c.instance;
+        if (expectedRevision === null) {
+          try {
+            s.insertInstance.run(r.id, r.key, r.businessKey, r.status, r.revision, r.startedAt, JSON.stringify(r));
+          } catch (err) {
+            throw constraintAs(err, new ConflictError(`business key ${r.businessKey} is already in use`));
+          }
+        } else if (s.updateInstance.run(r.status, r.revision, JSON.stringify(r), r.id, expectedRevision).changes !== 1) {
+          throw new RevisionConflict(`instance ${r.id} is no longer at revision ${expectedRevision}`);
+        }
+      }
+      for (const { record: t, expectedRevision } of c.tasks ?? []) {
+        if (expectedRevision === null) {
+          s.insertTask.run(t.id, t.instanceId, t.status, t.assignee ?? null, t.candidateRole ?? null, t.dueAt ?? null, t.createdAt, t.revision, JSON.stringify(t));
+        } else if (
+          s.updateTask.run(t.status, t.assignee ?? null, t.candidateRole ?? null, t.dueAt ?? null, t.revision, JSON.stringify(t), t.id, expectedRevision).changes !== 1
+        ) {
+          throw new RevisionConflict(`task ${t.id} is no longer at revision ${expectedRevision}`);
+        }
+      }
+      for (const j of c.scheduleJobs ?? []) s.upsertJob.run(j.id, j.kind, j.status, j.runAt, j.instanceId ?? null, JSON.stringify(j));
+      for (const id of c.cancelJobs ?? []) s.cancelJob.run(id);
+      if (c.finishJob && s.finishJob.run(c.finishJob.id, c.finishJob.lockedBy).changes !== 1) {
+        throw new RevisionConflict(`job ${c.finishJob.id} is no longer claimed by ${c.finishJob.lockedBy}`);
+      }
+      for (const i of c.incidents ?? []) s.upsertIncident.run(i.id, i.instanceId, i.status, i.createdAt, JSON.stringify(i));
+      if (c.audit.length) {
+        const head = s.auditHead.get() as { seq: number; hash: string } | undefined;
+        let seq = head?.seq ?? 0;
+        let prevHash = head?.hash ?? GENESIS_HASH;
+        for (const input of c.audit) {
+          const event = sealAuditEvent(input, (seq += 1), prevHash);
+          s.insertAudit.run(event.seq, event.at, event.actor, event.action, event.target, event.instanceId ?? null, event.hash, JSON.stringify(event));
+          prevHash = event.hash;
+        }
+      }
+    });
+    apply.immediate(change);
+  }
+
+  async getDefinition(key: string, version?: number): Promise<DefinitionRecord | undefined> {
+    const row =
+      version === undefined
+        ? this.db.prepare('SELECT doc FROM definitions WHERE key = ? ORDER BY version DESC LIMIT 1').get(key)
+        : this.db.prepare('SELECT doc FROM definitions WHERE key = ? AND version = ?').get(key, version);
+    return parseDoc(row);
+  }
+
+  async findDefinitionByHash(key: string, hash: string): Promise<DefinitionRecord | undefined> {
+    return parseDoc(this.db.prepare('SELECT doc FROM definitions WHERE key = ? AND hash = ? ORDER BY version DESC LIMIT 1').get(key, hash));
+  }
+
+  async listDefinitions(): Promise<DefinitionRecord[]> {
+    return parseDocs(this.db.prepare('SELECT doc FROM definitions ORDER BY key, version').all());
+  }
+
+  async getInstance(id: string): Promise<InstanceRecord | undefined> {
+    return parseDoc(this.db.prepare('SELECT doc FROM instances WHERE id = ?').get(id));
+  }
+
+  async listInstances(query: InstanceQuery): Promise<InstanceRecord[]> {
+    const { where, params } = conditions([
+      ['key = ?', query.key],
+      ['status = ?', query.status],
+    ]);
+    return parseDocs(this.db.prepare(`SELECT doc FROM instances ${where} ORDER BY started_at DESC, id LIMIT ? OFFSET ?`).all(...params, query.limit ?? 100, query.offset ?? 0));
+  }
+
+  async nextSequence(name: string): Promise<number> {
+    return (this.statements.nextSequence.get(name) as { value: number }).value;
+  }
+
+  async getTask(id: string): Promise<TaskRecord | undefined> {
+    return parseDoc(this.db.prepare('SELECT doc FROM tasks WHERE id = ?').get(id));
+  }
+
+  async listTasks(query: TaskQuery): Promise<TaskRecord[]> {
+    const { where, params } = conditions([
+      ['assignee = ?', query.assignee],
+      ['candidate_role = ?', query.role],
+      ['status = ?', query.status],
+      ['instance_id = ?', query.instanceId],
+      [`status = 'open' AND due_at < ?`, query.dueBefore],
+    ]);
+    return parseDocs(this.db.prepare(`SELECT doc FROM tasks ${where} ORDER BY created_at, id LIMIT ? OFFSET ?`).all(...params, query.limit ?? 100, query.offset ?? 0));
+  }
+
+  async getJob(id: string): Promise<JobRecord | undefined> {
+    return parseDoc(this.db.prepare('SELECT doc FROM jobs WHERE id = ?').get(id));
+  }
+
+  async listJobs(query: { instanceId?: string; status?: JobRecord['status'] }): Promise<JobRecord[]> {
+    const { where, params } = conditions([
+      ['instance_id = ?', query.instanceId],
+      ['status = ?', query.status],
+    ]);
+    return parseDocs(this.db.prepare(`SELECT doc FROM jobs ${where} ORDER BY run_at, id`).all(...params));
+  }
+
+  async claimDueJobs(now: string, worker: string, leaseUntil: string, limit: number): Promise<JobRecord[]> {
+    const s = this.statements;
+    const claim = this.db.transaction(() => {
+      const ids = s.dueJobs.all(now, now, limit) as { id: string }[];
+      return ids.map(({ id }) => JSON.parse((s.claimJob.get(worker, leaseUntil, worker, leaseUntil, id) as { doc: string }).doc) as JobRecord);
+    });
+    return claim.immediate();
+  }
+
+  async failJob(id: string, lockedBy: string, error: string, retryAt: string | null): Promise<void> {
+    const status = retryAt ? 'scheduled' : 'failed';
+    this.statements.failJob.run(status, retryAt, status, retryAt, error.slice(0, 2000), id, lockedBy);
+  }
+
+  async getIncident(id: string): Promise<IncidentRecord | undefined> {
+    return parseDoc(this.db.prepare('SELECT doc FROM incidents WHERE id = ?').get(id));
+  }
+
+  async listIncidents(query: { status?: IncidentRecord['status']; instanceId?: string }): Promise<IncidentRecord[]> {
+    const { where, params } = conditions([
+      ['status = ?', query.status],
+      ['instance_id = ?', query.instanceId],
+    ]);
+    return parseDocs(this.db.prepare(`SELECT doc FROM incidents ${where} ORDER BY created_at, id`).all(...params));
+  }
+
+  async listAudit(query: AuditQuery): Promise<AuditEvent[]> {
+    const { where, params } = conditions([
+      ['target = ?', query.target],
+      ['instance_id = ?', query.instanceId],
+      ['seq > ?', query.afterSeq],
+    ]);
+    return parseDocs(this.db.prepare(`SELECT doc FROM audit ${where} ORDER BY seq LIMIT ?`).all(...params, query.limit ?? 1000));
+  }
+
+  /** For tests of tamper detection only: runs raw SQL against the file. */
+  unsafeExecForTests(sql: string, ...params: unknown[]): void {
+    this.db.prepare(sql).run(...params);
+  }
+}
+
+function conditions(candidates: [string, unknown][]): { where: string; params: unknown[] } {
+  const used = candidates.filter(([, value]) => value !== undefined);
+  return {
+    where: used.length ? `WHERE ${used.map(([sql]) => sql).join(' AND ')}` : '',
+    params: used.map(([, value]) => value),
+  };
+}
+
+function parseDoc<T>(row: unknown): T | undefined {
+  return row ? (JSON.parse((row as { doc: string }).doc) as T) : undefined;
+}
+
+function parseDocs<T>(rows: unknown[]): T[] {
+  return rows.map((row) => JSON.parse((row as { doc: string }).doc) as T);
+}
+
+function constraintAs(err: unknown, replacement: Error): Error {
+  return (err as { code?: string }).code?.startsWith('SQLITE_CONSTRAINT') ? replacement : (err as Error);
+}
