@@ -16,4 +16,9 @@ export default tseslint.config(
     files: ['api/**', 'workers/**', 'test/**', 'bench/**', 'scripts/**'],
     rules: { 'no-restricted-imports': 'off' },
   },
+  {
+    // chai's property assertions (`expect(x).to.be.empty`) are expressions by design.
+    files: ['test/**'],
+    rules: { '@typescript-eslint/no-unused-expressions': 'off' },
+  },
 );

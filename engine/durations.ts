@@ -1,4 +1,4 @@
-import { getDate, parseDuration, parseInterval } from '@0dep/piso';
+import { getDate, ISOInterval, parseDuration, parseInterval } from '@0dep/piso';
 
 /**
  * ISO 8601 durations, dates and repeating intervals, parsed by @0dep/piso: the same parser bpmn-engine
@@ -47,4 +47,13 @@ export function describeDuration(iso: string): string {
     return n ? [`${n} ${unit}${n === 1 ? '' : 's'}`] : [];
   });
   return parts.join(' ') || iso;
+}
+
+/**
+ * When a BPMN timer is due, computed the way bpmn-engine computes it but from our clock (the engine
+ * reads the wall clock, which tests replace).
+ */
+export function timerDueAt(kind: string, value: string, now: Date): Date {
+  if (kind === 'timeDate') return getDate(value);
+  return new ISOInterval(value).parse().getExpireAt(now, now);
 }

@@ -3,7 +3,7 @@ import { parseBpmnXml } from './bpmn/parse.js';
 import { validateDefinition } from './bpmn/validate.js';
 import { verifyAuditChain, type ChainVerification } from './audit.js';
 import { systemClock, type Clock } from './clock.js';
-import { addDuration } from './durations.js';
+import { addDuration, timerDueAt } from './durations.js';
 import { ConflictError, InvalidDefinitionError, NotFoundError, RevisionConflict, TooLargeError, ValidationError } from './errors.js';
 import { resolveTemplate } from './expressions.js';
 import { validateFormData } from './forms.js';
@@ -297,11 +297,16 @@ export class Imsflow {
     return this.store.listIncidents(query);
   }
 
+  async getIncident(id: string): Promise<IncidentRecord> {
+    const incident = await this.store.getIncident(id);
+    if (!incident) throw new NotFoundError(`no incident ${id}`);
+    return incident;
+  }
+
   /** Replays the action that failed, from the state before it. */
   async retryIncident(id: string, actor: string): Promise<{ status: 'resolved' | 'open'; message?: string }> {
     return this.withRetry(async () => {
-      const incident = await this.store.getIncident(id);
-      if (!incident) throw new NotFoundError(`no incident ${id}`);
+      const incident = await this.getIncident(id);
       if (incident.status !== 'open') throw new ConflictError(`incident ${id} is already ${incident.status}`);
       const instance = await this.loadInstance(incident.instanceId);
       const compiled = await this.compile(await this.getDefinition(instance.key, instance.version));
@@ -447,7 +452,8 @@ export class Imsflow {
       else armed.delete(String(job.payload.executionId));
     }
     for (const timer of armed.values()) {
-      const runAt = timer.timerType === 'timeDate' && timer.expireAt ? timer.expireAt : new Date(this.clock.now().getTime() + timer.delayMs).toISOString();
+      const now = this.clock.now();
+      const runAt = (timer.timerType && timer.value ? timerDueAt(timer.timerType, timer.value, now) : new Date(now.getTime() + timer.delayMs)).toISOString();
       scheduleJobs.push({
         id: `timer-${instanceId}-${timer.executionId}-${Date.parse(runAt)}`,
         kind: 'timer',

@@ -47,8 +47,9 @@ export interface ArmedTimer {
   elementId: string;
   executionId: string;
   timerType?: string;
-  /** What the engine computed with the wall clock; used only for absolute dates. */
-  expireAt?: string;
+  /** The resolved ISO 8601 duration, date or cycle. */
+  value?: string;
+  /** What the engine computed from the wall clock; a fallback when there is no value. */
   delayMs: number;
 }
 
@@ -141,7 +142,7 @@ export async function runStep(definition: CompiledDefinition, priorState: unknow
                 elementId: owner.id,
                 executionId: owner.executionId,
                 timerType: owner.timerType,
-                expireAt: owner.expireAt ? new Date(owner.expireAt).toISOString() : undefined,
+                value: owner.timerType ? owner[owner.timerType] : undefined,
                 delayMs: Math.max(0, delay),
               },
             });

@@ -118,6 +118,10 @@ function checkScope(scope: ModdleElement, isProcess: boolean, spec: ProcessSpec,
     report(scope, `${isProcess ? 'the process' : 'a sub-process'} needs exactly one start event; it has ${starts.length}`);
   }
   if (scope.triggeredByEvent) report(scope, 'event sub-processes are not supported');
+  // Flows are read from sourceRef/targetRef: <incoming>/<outgoing> children are optional in BPMN XML.
+  const flows = elements.filter((e) => e.$type === 'bpmn:SequenceFlow');
+  const outgoing = (element: ModdleElement) => flows.filter((f) => f.sourceRef === element);
+  const incoming = (element: ModdleElement) => flows.filter((f) => f.targetRef === element);
 
   for (const element of elements) {
     const type = element.$type;
@@ -139,13 +143,13 @@ function checkScope(scope: ModdleElement, isProcess: boolean, spec: ProcessSpec,
         checkServiceTask(element, options, spec, report);
         break;
       case 'bpmn:InclusiveGateway':
-        if ((element.incoming ?? []).length > 1) {
+        if (incoming(element).length > 1) {
           report(element, 'an inclusive gateway cannot join flows (the engine does not wait for all branches); join with a parallel gateway where every branch is taken, or redraw');
         }
-        checkSplit(element, report);
+        checkSplit(element, outgoing(element), report);
         break;
       case 'bpmn:ExclusiveGateway':
-        checkSplit(element, report);
+        checkSplit(element, outgoing(element), report);
         break;
       case 'bpmn:SequenceFlow':
         checkCondition(element, report);
@@ -226,8 +230,7 @@ function checkServiceTask(element: ModdleElement, options: ValidationOptions, sp
   spec.serviceTasks.set(element.id!, service);
 }
 
-function checkSplit(gateway: ModdleElement, report: Report): void {
-  const outgoing = (gateway.outgoing ?? []) as ModdleElement[];
+function checkSplit(gateway: ModdleElement, outgoing: ModdleElement[], report: Report): void {
   if (outgoing.length < 2) return;
   const unconditioned = outgoing.filter((flow) => !flow.conditionExpression && flow !== gateway.default);
   if (unconditioned.length > 0) {

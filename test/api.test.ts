@@ -1,0 +1,169 @@
+import { expect } from 'chai';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { loadConfig } from '../api/config.js';
+import { startServer, type RunningServer } from '../api/server.js';
+import { FakeClock } from '../engine/clock.js';
+import { bpmn, DAY } from './helpers.js';
+
+const XML = { 'content-type': 'application/xml' };
+const JSON_BODY = { 'content-type': 'application/json' };
+
+describe('HTTP API (listening server, SQLite file)', () => {
+  let dir: string;
+  let server: RunningServer;
+  let clock: FakeClock;
+
+  const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = JSON_BODY) => {
+    const response = await fetch(`${server.url}${path}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await response.text();
+    const json = response.headers.get('content-type')?.includes('json') ? JSON.parse(text) : undefined;
+    return { status: response.status, json, text };
+  };
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'imsflow-api-'));
+    clock = new FakeClock('2026-05-04T07:00:00Z');
+    server = await startServer(loadConfig({ PORT: '0', IMSFLOW_DATA: dir }), { clock, logger: pino({ level: 'silent' }) });
+  });
+  after(async () => {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('deploys the shipped process on start and lists it', async () => {
+    const { status, json } = await call('GET', '/api/definitions');
+    expect(status).to.equal(200);
+    expect(json.items.map((d: { key: string }) => d.key)).to.include('nonconformity');
+    expect(json.items[0]).to.not.have.property('xml');
+    const xml = await call('GET', '/api/definitions/nonconformity/versions/1');
+    expect(xml.status).to.equal(200);
+    expect(xml.text).to.include('<bpmn:process id="nonconformity"');
+    expect((await call('GET', '/api/definitions/nonconformity/versions/9')).status).to.equal(404);
+    expect((await call('GET', '/api/definitions/nonconformity/versions/x')).status).to.equal(400);
+  });
+
+  it('deploys BPMN: 201 new, 200 identical, 422 naming the element, 413 too large, 400 wrong type', async () => {
+    const xml = bpmn('apitest', '<startEvent id="s" /><sequenceFlow id="f" sourceRef="s" targetRef="e" /><endEvent id="e" />');
+    const created = await call('POST', '/api/definitions', xml, XML);
+    expect(created.status).to.equal(201);
+    expect(created.json).to.include({ key: 'apitest', version: 1 });
+    const again = await call('POST', '/api/definitions', xml, XML);
+    expect(again.status).to.equal(200);
+    expect(again.json.version).to.equal(1);
+
+    const invalid = await call('POST', '/api/definitions', bpmn('bad', '<startEvent id="s" /><scriptTask id="evil" scriptFormat="javascript"><script>process.exit(1)</script></scriptTask>'), XML);
+    expect(invalid.status).to.equal(422);
+    expect(invalid.json.problems).to.deep.include({ element: 'evil', message: invalid.json.problems.find((p: { element: string }) => p.element === 'evil').message });
+    expect(invalid.json.problems.find((p: { element: string }) => p.element === 'evil').message).to.match(/script tasks are not allowed/);
+
+    const huge = await call('POST', '/api/definitions', `<x>${'a'.repeat(3 * 1024 * 1024)}</x>`, XML);
+    expect(huge.status).to.equal(413);
+    const wrongType = await call('POST', '/api/definitions', { xml }, JSON_BODY);
+    expect(wrongType.status).to.equal(400);
+    expect(wrongType.json.fields[0].field).to.equal('Content-Type');
+  });
+
+  it('runs an instance through tasks: start, list, get, complete, 400, 409, 404', async () => {
+    const started = await call('POST', '/api/processes/nonconformity/instances', { variables: { owner: 'bob' } });
+    expect(started.status).to.equal(201);
+    expect(started.json.businessKey).to.match(/^NC-2026-\d{4}$/);
+    const id = started.json.id;
+
+    const list = await call('GET', `/api/tasks?instance=${id}&status=open`);
+    expect(list.json.items).to.have.length(1);
+    const task = list.json.items[0];
+    expect(task).to.include({ elementId: 'assess', candidateRole: 'quality-manager', dueAt: '2026-05-09T07:00:00.000Z' });
+    const byRole = await call('GET', '/api/tasks?role=quality-manager');
+    expect(byRole.json.items.map((t: { id: string }) => t.id)).to.include(task.id);
+
+    const got = await call('GET', `/api/tasks/${task.id}`);
+    expect(got.json.form.map((f: { key: string }) => f.key)).to.deep.equal(['severity', 'containment', 'actionNeeded']);
+
+    const bad = await call('POST', `/api/tasks/${task.id}/complete`, { data: { severity: 'catastrophic' } });
+    expect(bad.status).to.equal(400);
+    expect(bad.json.fields.map((f: { field: string }) => f.field).sort()).to.deep.equal(['containment', 'severity']);
+
+    const ok = await call('POST', `/api/tasks/${task.id}/complete`, { data: { severity: 'major', containment: 'Lot 12 quarantined', actionNeeded: true } });
+    expect(ok.status).to.equal(200);
+    expect(ok.json.task.status).to.equal('completed');
+    const twice = await call('POST', `/api/tasks/${task.id}/complete`, { data: { severity: 'major', containment: 'x' } });
+    expect(twice.status).to.equal(409);
+    expect((await call('POST', '/api/tasks/nope/complete', { data: {} })).status).to.equal(404);
+
+    const instance = await call('GET', `/api/instances/${id}`);
+    expect(instance.json).to.include({ id, key: 'nonconformity', version: 1, status: 'running' });
+    expect(instance.json.variables).to.deep.equal({ owner: 'bob' });
+    expect(instance.json.tasks.map((t: { elementId: string; assignee?: string }) => [t.elementId, t.assignee ?? null])).to.deep.equal([
+      ['assess', null],
+      ['act', 'bob'],
+    ]);
+    expect(instance.json.history.map((e: { action: string }) => e.action)).to.deep.equal([
+      'instance.started',
+      'task.created',
+      'task.completed',
+      'task.created',
+    ]);
+    expect(instance.json).to.not.have.property('engineState');
+    expect((await call('GET', '/api/instances/none')).status).to.equal(404);
+  });
+
+  it('filters overdue tasks by the clock', async () => {
+    const started = await call('POST', '/api/processes/nonconformity/instances', { variables: { owner: 'erin' } });
+    const overdueBefore = await call('GET', '/api/tasks?overdue=true');
+    expect(overdueBefore.json.items.map((t: { instanceId: string }) => t.instanceId)).to.not.include(started.json.id);
+    clock.advance(6 * DAY);
+    const overdueAfter = await call('GET', '/api/tasks?overdue=true');
+    expect(overdueAfter.json.items.map((t: { instanceId: string }) => t.instanceId)).to.include(started.json.id);
+    expect((await call('GET', '/api/tasks?overdue=maybe')).status).to.equal(400);
+  });
+
+  it('refuses bad requests with 400 naming the field, and unknown routes with 404', async () => {
+    const unknownField = await call('POST', '/api/processes/nonconformity/instances', { variabels: {} });
+    expect(unknownField.status).to.equal(400);
+    expect(unknownField.json.fields[0].field).to.include('variabels');
+    const notJson = await call('POST', '/api/processes/nonconformity/instances', '{"variables":', JSON_BODY);
+    expect(notJson.status).to.equal(400);
+    expect((await call('POST', '/api/processes/nope/instances', {})).status).to.equal(404);
+    expect((await call('GET', '/api/nothing-here')).status).to.equal(404);
+  });
+
+  it('cancels with a reason (400 without), and verifies the audit chain', async () => {
+    const started = await call('POST', '/api/processes/nonconformity/instances', { variables: { owner: 'bob' } });
+    expect((await call('POST', `/api/instances/${started.json.id}/cancel`, {})).status).to.equal(400);
+    const cancelled = await call('POST', `/api/instances/${started.json.id}/cancel`, { reason: 'duplicate report' });
+    expect(cancelled.status).to.equal(200);
+    expect(cancelled.json.status).to.equal('cancelled');
+    expect((await call('POST', `/api/instances/${started.json.id}/cancel`, { reason: 'again' })).status).to.equal(409);
+    const verify = await call('GET', '/api/audit/verify');
+    expect(verify.json.ok).to.equal(true);
+    expect(verify.json.checked).to.be.greaterThan(5);
+  });
+
+  it('lists incidents and retries one', async () => {
+    const flaky = bpmn(
+      'flakyapi',
+      '<startEvent id="s" /><sequenceFlow id="f" sourceRef="s" targetRef="t" /><userTask id="t" ims:candidateRole="qa"><extensionElements><ims:form><ims:field key="n" type="number" required="true" /></ims:form></extensionElements></userTask><sequenceFlow id="g" sourceRef="t" targetRef="pause" /><intermediateCatchEvent id="pause"><timerEventDefinition><timeDuration>${output.t.n}</timeDuration></timerEventDefinition></intermediateCatchEvent><sequenceFlow id="h" sourceRef="pause" targetRef="e" /><endEvent id="e" />',
+    );
+    expect((await call('POST', '/api/definitions', flaky, XML)).status).to.equal(201);
+    const started = await call('POST', '/api/processes/flakyapi/instances', {});
+    const [task] = (await call('GET', `/api/tasks?instance=${started.json.id}`)).json.items;
+    // 7 is not an ISO duration: the timer fails at run time and the instance becomes an incident.
+    const completed = await call('POST', `/api/tasks/${task.id}/complete`, { data: { n: 7 } });
+    expect(completed.status).to.equal(200);
+    expect(completed.json.instanceStatus).to.equal('incident');
+    const incidents = await call('GET', '/api/incidents?status=open');
+    const incident = incidents.json.items.find((i: { instanceId: string }) => i.instanceId === started.json.id);
+    expect(incident.elementId).to.equal('pause');
+    const retried = await call('POST', `/api/incidents/${incident.id}/retry`);
+    expect(retried.status).to.equal(200);
+    expect(retried.json.status).to.equal('open');
+    expect((await call('POST', '/api/incidents/none/retry')).status).to.equal(404);
+  });
+});

@@ -1,0 +1,194 @@
+import { expect } from 'chai';
+import { ConflictError, InvalidDefinitionError, NotFoundError, ValidationError } from '../engine/errors.js';
+import { bpmn, openTasks, shipped, testEngine, type TestEngine } from './helpers.js';
+
+const review = (name = 'Review') =>
+  bpmn(
+    'review',
+    `
+    <startEvent id="start" />
+    <sequenceFlow id="f1" sourceRef="start" targetRef="check" />
+    <userTask id="check" name="${name}" ims:candidateRole="qa" ims:due="P5D">
+      <extensionElements><ims:form>
+        <ims:field key="decision" label="Decision" type="select" required="true">
+          <ims:option value="accept" label="Accept" /><ims:option value="reject" label="Reject" />
+        </ims:field>
+        <ims:field key="score" label="Score" type="number" />
+        <ims:field key="checkedOn" label="Checked on" type="date" />
+      </ims:form></extensionElements>
+    </userTask>
+    <sequenceFlow id="f2" sourceRef="check" targetRef="gw" />
+    <exclusiveGateway id="gw" default="toRework" />
+    <sequenceFlow id="toDone" sourceRef="gw" targetRef="done">
+      <conditionExpression xsi:type="tFormalExpression">\${output.check.decision == "accept" &amp;&amp; output.check.score &gt;= 3}</conditionExpression>
+    </sequenceFlow>
+    <sequenceFlow id="toRework" sourceRef="gw" targetRef="rework" />
+    <userTask id="rework" name="Rework for \${variables.title}" ims:assignee="\${variables.owner}" />
+    <sequenceFlow id="f3" sourceRef="rework" targetRef="done" />
+    <endEvent id="done" />`,
+    'ims:businessKeyPrefix="REV"',
+  );
+
+describe('engine: definitions', () => {
+  let t: TestEngine;
+  beforeEach(async () => {
+    t = await testEngine();
+  });
+
+  it('deploys versions, and redeploying identical content is a no-op', async () => {
+    const first = await t.imsflow.deploy(review(), 'alice');
+    expect(first).to.include({ key: 'review', version: 1, created: true });
+    const again = await t.imsflow.deploy(review(), 'alice');
+    expect(again).to.deep.equal({ ...first, created: false });
+    const second = await t.imsflow.deploy(review('Review v2'), 'alice');
+    expect(second).to.include({ key: 'review', version: 2, created: true });
+    expect(second.hash).to.not.equal(first.hash);
+    const listed = await t.imsflow.listDefinitions();
+    expect(listed.map((d) => d.version)).to.deep.equal([1, 2]);
+    const deployments = (await t.store.listAudit({})).filter((e) => e.action === 'definition.deployed');
+    expect(deployments).to.have.length(2);
+  });
+
+  it('rejects an invalid definition with problems that name the elements, and stores nothing', async () => {
+    const xml = bpmn(
+      'broken',
+      `<startEvent id="start" />
+       <sequenceFlow id="f1" sourceRef="start" targetRef="nobody" />
+       <userTask id="nobody" name="Nobody's task" ims:due="P3X" />
+       <sequenceFlow id="f2" sourceRef="nobody" targetRef="end" />
+       <endEvent id="end" />`,
+    );
+    const err = await t.imsflow.deploy(xml, 'alice').catch((e) => e);
+    expect(err).to.be.instanceOf(InvalidDefinitionError);
+    const problems = (err as InvalidDefinitionError).problems;
+    expect(problems.filter((p) => p.element === 'nobody').map((p) => p.message).join('\n')).to.match(/candidateRole or ims:assignee/).and.match(/ims:due/);
+    expect(await t.imsflow.listDefinitions()).to.be.empty;
+  });
+
+  it('requires a default flow on splitting gateways and conditions on the other flows', async () => {
+    const xml = bpmn(
+      'split',
+      `<startEvent id="start" /><sequenceFlow id="f1" sourceRef="start" targetRef="gw" />
+       <exclusiveGateway id="gw" />
+       <sequenceFlow id="a" sourceRef="gw" targetRef="end" /><sequenceFlow id="b" sourceRef="gw" targetRef="end" />
+       <endEvent id="end" />`,
+    );
+    const err = (await t.imsflow.deploy(xml, 'alice').catch((e) => e)) as InvalidDefinitionError;
+    expect(err.problems.map((p) => `${p.element}: ${p.message}`).join('\n')).to.match(/gw: every outgoing flow.*a, b/).and.match(/gw: a splitting gateway needs a default flow/);
+  });
+
+  it('ships a nonconformity process that passes the same validation as uploads', async () => {
+    const deployed = await t.imsflow.deploy(shipped('nonconformity.bpmn'), 'system');
+    expect(deployed).to.include({ key: 'nonconformity', version: 1 });
+  });
+});
+
+describe('engine: instances and tasks', () => {
+  let t: TestEngine;
+  beforeEach(async () => {
+    t = await testEngine();
+    await t.imsflow.deploy(review(), 'alice');
+  });
+
+  it('starts with a generated business key and creates a task with role, due date and form', async () => {
+    const started = await t.imsflow.start('review', { variables: { title: 'Batch 7', owner: 'bob' } }, 'alice');
+    expect(started.businessKey).to.equal('REV-2026-0001');
+    expect(started.version).to.equal(1);
+    const second = await t.imsflow.start('review', {}, 'alice');
+    expect(second.businessKey).to.equal('REV-2026-0002');
+
+    const { check } = await openTasks(t.imsflow, started.id);
+    expect(check).to.include({ name: 'Review', candidateRole: 'qa', status: 'open', businessKey: 'REV-2026-0001' });
+    expect(check.dueAt).to.equal('2026-03-07T08:00:00.000Z');
+    expect(check.form.map((f) => f.key)).to.deep.equal(['decision', 'score', 'checkedOn']);
+  });
+
+  it('accepts a caller-given business key once', async () => {
+    await t.imsflow.start('review', { businessKey: 'CAPA-2026-0042' }, 'alice');
+    const err = await t.imsflow.start('review', { businessKey: 'CAPA-2026-0042' }, 'alice').catch((e) => e);
+    expect(err).to.be.instanceOf(ConflictError);
+    expect(String(err.message)).to.include('CAPA-2026-0042');
+  });
+
+  it('routes on submitted data: accept with a good score ends the instance', async () => {
+    const { id } = await t.imsflow.start('review', { variables: { owner: 'bob' } }, 'alice');
+    const { check } = await openTasks(t.imsflow, id);
+    const result = await t.imsflow.completeTask(check.id, { decision: 'accept', score: '4', checkedOn: '2026-03-03' }, 'carol');
+    expect(result.instanceStatus).to.equal('completed');
+    const instance = await t.imsflow.getInstance(id);
+    expect(instance.status).to.equal('completed');
+    expect(instance.output.check).to.deep.equal({ decision: 'accept', score: 4, checkedOn: '2026-03-03' });
+    expect(instance.history.map((e) => e.action)).to.deep.equal(['instance.started', 'task.created', 'task.completed', 'instance.completed']);
+    const completed = instance.history.find((e) => e.action === 'task.completed')!;
+    expect(completed).to.include({ actor: 'carol' });
+    expect(completed.old).to.deep.equal({ status: 'open' });
+  });
+
+  it('routes on submitted data: a low score goes to rework, assigned by expression', async () => {
+    const { id } = await t.imsflow.start('review', { variables: { owner: 'bob', title: 'Batch 7' } }, 'alice');
+    const { check } = await openTasks(t.imsflow, id);
+    await t.imsflow.completeTask(check.id, { decision: 'accept', score: 2 }, 'carol');
+    const { rework } = await openTasks(t.imsflow, id);
+    expect(rework).to.include({ assignee: 'bob', name: 'Rework for Batch 7' });
+    expect(await t.imsflow.listTasks({ assignee: 'bob', status: 'open' })).to.have.length(1);
+  });
+
+  it('validates form data and names every bad field', async () => {
+    const { id } = await t.imsflow.start('review', {}, 'alice');
+    const { check } = await openTasks(t.imsflow, id);
+    const err = (await t.imsflow.completeTask(check.id, { decision: 'maybe', score: 'high', checkedOn: '2026-02-30', extra: 1 }, 'carol').catch((e) => e)) as ValidationError;
+    expect(err).to.be.instanceOf(ValidationError);
+    expect(err.fields.map((f) => f.field).sort()).to.deep.equal(['checkedOn', 'decision', 'extra', 'score']);
+    const missing = (await t.imsflow.completeTask(check.id, {}, 'carol').catch((e) => e)) as ValidationError;
+    expect(missing.fields).to.deep.equal([{ field: 'decision', message: 'Decision is required' }]);
+    expect((await t.imsflow.getTask(check.id)).status).to.equal('open');
+  });
+
+  it('refuses to complete a task twice or an unknown task', async () => {
+    const { id } = await t.imsflow.start('review', {}, 'alice');
+    const { check } = await openTasks(t.imsflow, id);
+    await t.imsflow.completeTask(check.id, { decision: 'reject' }, 'carol');
+    const again = await t.imsflow.completeTask(check.id, { decision: 'reject' }, 'dave').catch((e) => e);
+    expect(again).to.be.instanceOf(ConflictError);
+    expect(again.message).to.match(/already completed by carol/);
+    const unknown = await t.imsflow.completeTask('no-such-task', {}, 'dave').catch((e) => e);
+    expect(unknown).to.be.instanceOf(NotFoundError);
+  });
+
+  it('keeps running instances on the version they started on', async () => {
+    const old = await t.imsflow.start('review', {}, 'alice');
+    await t.imsflow.deploy(review('Review (v2)'), 'alice');
+    const fresh = await t.imsflow.start('review', {}, 'alice');
+    expect(old.version).to.equal(1);
+    expect(fresh.version).to.equal(2);
+    expect((await openTasks(t.imsflow, old.id)).check.name).to.equal('Review');
+    expect((await openTasks(t.imsflow, fresh.id)).check.name).to.equal('Review (v2)');
+    const { check } = await openTasks(t.imsflow, old.id);
+    await t.imsflow.completeTask(check.id, { decision: 'accept', score: 5 }, 'carol');
+    expect((await t.imsflow.getInstance(old.id)).status).to.equal('completed');
+  });
+
+  it('cancels an instance with a reason, cancelling its open tasks', async () => {
+    const { id } = await t.imsflow.start('review', {}, 'alice');
+    const noReason = await t.imsflow.cancelInstance(id, ' ', 'alice').catch((e) => e);
+    expect(noReason).to.be.instanceOf(ValidationError);
+    await t.imsflow.cancelInstance(id, 'raised in error', 'alice');
+    const instance = await t.imsflow.getInstance(id);
+    expect(instance.status).to.equal('cancelled');
+    expect(instance.tasks.map((task) => task.status)).to.deep.equal(['cancelled']);
+    const cancelled = instance.history.find((e) => e.action === 'instance.cancelled')!;
+    expect(cancelled).to.include({ actor: 'alice', reason: 'raised in error' });
+    expect(cancelled.old).to.deep.equal({ status: 'running' });
+    const completing = await t.imsflow.completeTask(instance.tasks[0].id, { decision: 'accept' }, 'carol').catch((e) => e);
+    expect(completing).to.be.instanceOf(ConflictError);
+  });
+
+  it('stores engine state without the BPMN source', async () => {
+    const { id } = await t.imsflow.start('review', {}, 'alice');
+    const record = await t.store.getInstance(id);
+    const state = JSON.stringify(record!.engineState);
+    expect(state).to.not.include('<userTask');
+    expect(state).to.not.include('"source"');
+    expect(state.length).to.be.below(8000);
+  });
+});

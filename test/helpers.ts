@@ -1,0 +1,51 @@
+import { readFileSync } from 'node:fs';
+import { FakeClock } from '../engine/clock.js';
+import { Imsflow } from '../engine/imsflow.js';
+import { EmbeddedScheduler } from '../engine/scheduler/embedded.js';
+import { ServiceRegistry } from '../engine/services.js';
+import { SqliteStore } from '../engine/store/sqlite.js';
+import { processesDir } from '../processes/index.js';
+
+export const IMS_NS = 'http://imsflow.org/schema/bpmn/ims/1.0';
+
+/** Wraps process content in a BPMN definitions element with the namespaces tests use. */
+export function bpmn(processId: string, body: string, processAttributes = ''): string {
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
+  xmlns:ims="${IMS_NS}" id="defs-${processId}" targetNamespace="http://imsflow.org/test">
+  <process id="${processId}" isExecutable="true" ${processAttributes}>
+${body}
+  </process>
+</definitions>`;
+}
+
+export function shipped(file: string): string {
+  return readFileSync(`${processesDir()}/${file}`, 'utf8');
+}
+
+export interface TestEngine {
+  imsflow: Imsflow;
+  store: SqliteStore;
+  clock: FakeClock;
+  services: ServiceRegistry;
+  scheduler: EmbeddedScheduler;
+}
+
+/** An engine on a real SQLite store (in memory unless a file is given) with a fake clock. */
+export async function testEngine(options: { file?: string; clock?: FakeClock; services?: ServiceRegistry; workerId?: string } = {}): Promise<TestEngine> {
+  const store = new SqliteStore(options.file ?? ':memory:');
+  await store.init();
+  const clock = options.clock ?? new FakeClock('2026-03-02T08:00:00Z');
+  const services = options.services ?? new ServiceRegistry();
+  const imsflow = new Imsflow({ store, clock, services });
+  const scheduler = new EmbeddedScheduler(store, clock, { timer: (job, worker) => imsflow.fireTimer(job.id, worker) }, { workerId: options.workerId, backoffMs: 1000 });
+  return { imsflow, store, clock, services, scheduler };
+}
+
+export const DAY = 24 * 60 * 60 * 1000;
+
+/** The open tasks of an instance, by element id. */
+export async function openTasks(imsflow: Imsflow, instanceId: string): Promise<Record<string, import('../engine/model.js').TaskRecord>> {
+  const tasks = await imsflow.listTasks({ instanceId, status: 'open' });
+  return Object.fromEntries(tasks.map((t) => [t.elementId, t]));
+}
