@@ -5,6 +5,7 @@ import { EmbeddedScheduler } from '../engine/scheduler/embedded.js';
 import { SqliteStore } from '../engine/store/sqlite.js';
 import type { Clock } from '../engine/clock.js';
 import { shippedProcesses } from '../processes/index.js';
+import { jobHandlers } from '../workers/handlers.js';
 import { createApp } from './app.js';
 import type { Config } from './config.js';
 
@@ -33,7 +34,7 @@ export async function startServer(config: Config, options: { clock?: Clock; logg
   const scheduler = new EmbeddedScheduler(
     store,
     imsflow.clock,
-    { timer: (job, worker) => imsflow.fireTimer(job.id, worker) },
+    jobHandlers(imsflow),
     { pollMs: config.pollMs, onError: (job, err) => logger.warn({ job: job.id, err: err.message }, 'job failed; will retry') },
   );
   scheduler.start();

@@ -100,7 +100,8 @@ describe('HTTP API (listening server, SQLite file)', () => {
     const instance = await call('GET', `/api/instances/${id}`);
     expect(instance.json).to.include({ id, key: 'nonconformity', version: 1, status: 'running' });
     expect(instance.json.variables).to.deep.equal({ owner: 'bob' });
-    expect(instance.json.tasks.map((t: { elementId: string; assignee?: string }) => [t.elementId, t.assignee ?? null])).to.deep.equal([
+    const byElement = (a: { elementId: string }, b: { elementId: string }) => b.elementId.localeCompare(a.elementId);
+    expect(instance.json.tasks.sort(byElement).map((t: { elementId: string; assignee?: string }) => [t.elementId, t.assignee ?? null])).to.deep.equal([
       ['assess', null],
       ['act', 'bob'],
     ]);

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { ConflictError } from '../engine/errors.js';
 import { EmbeddedScheduler } from '../engine/scheduler/embedded.js';
+import { jobHandlers } from '../workers/handlers.js';
 import { bpmn, DAY, testEngine } from './helpers.js';
 
 /** Four parallel tasks and a one-day timer, joined: the join needs every completion and the timer. */
@@ -35,7 +36,7 @@ describe('concurrency on one instance', () => {
 
     t.clock.advance(DAY);
     // A second scheduler on the same store: both race for the timer jobs.
-    const rival = new EmbeddedScheduler(t.store, t.clock, { timer: (job, worker) => t.imsflow.fireTimer(job.id, worker) }, { workerId: 'rival' });
+    const rival = new EmbeddedScheduler(t.store, t.clock, jobHandlers(t.imsflow), { workerId: 'rival' });
     const completions = tasks.flatMap((task) => [
       t.imsflow.completeTask(task.id, {}, 'first'),
       t.imsflow.completeTask(task.id, {}, 'second'),

@@ -192,3 +192,24 @@ describe('engine: instances and tasks', () => {
     expect(state.length).to.be.below(8000);
   });
 });
+
+describe('engine: loops', () => {
+  it('rejects a loop that has no wait state, and accepts one through a user task', async () => {
+    const t = await testEngine();
+    const loop = (withTask: boolean) =>
+      bpmn(
+        'loop',
+        `<startEvent id="start" /><sequenceFlow id="f1" sourceRef="start" targetRef="join" />
+         <exclusiveGateway id="join" /><sequenceFlow id="f2" sourceRef="join" targetRef="${withTask ? 'work' : 'split'}" />
+         ${withTask ? '<userTask id="work" ims:candidateRole="qa" /><sequenceFlow id="f2b" sourceRef="work" targetRef="split" />' : ''}
+         <exclusiveGateway id="split" default="again" />
+         <sequenceFlow id="again" sourceRef="split" targetRef="join" />
+         <sequenceFlow id="out" sourceRef="split" targetRef="end"><conditionExpression xsi:type="tFormalExpression">\${variables.stop}</conditionExpression></sequenceFlow>
+         <endEvent id="end" />`,
+      );
+    const err = (await t.imsflow.deploy(loop(false), 'alice').catch((e) => e)) as InvalidDefinitionError;
+    expect(err).to.be.instanceOf(InvalidDefinitionError);
+    expect(err.problems.map((p) => p.message).join()).to.match(/loop would run forever/);
+    expect((await t.imsflow.deploy(loop(true), 'alice')).version).to.equal(1);
+  });
+});

@@ -5,6 +5,7 @@ import { EmbeddedScheduler } from '../engine/scheduler/embedded.js';
 import { ServiceRegistry } from '../engine/services.js';
 import { SqliteStore } from '../engine/store/sqlite.js';
 import { processesDir } from '../processes/index.js';
+import { jobHandlers } from '../workers/handlers.js';
 
 export const IMS_NS = 'http://imsflow.org/schema/bpmn/ims/1.0';
 
@@ -38,7 +39,7 @@ export async function testEngine(options: { file?: string; clock?: FakeClock; se
   const clock = options.clock ?? new FakeClock('2026-03-02T08:00:00Z');
   const services = options.services ?? new ServiceRegistry();
   const imsflow = new Imsflow({ store, clock, services });
-  const scheduler = new EmbeddedScheduler(store, clock, { timer: (job, worker) => imsflow.fireTimer(job.id, worker) }, { workerId: options.workerId, backoffMs: 1000 });
+  const scheduler = new EmbeddedScheduler(store, clock, jobHandlers(imsflow), { workerId: options.workerId, backoffMs: 1000 });
   return { imsflow, store, clock, services, scheduler };
 }
 

@@ -123,6 +123,8 @@ function checkScope(scope: ModdleElement, isProcess: boolean, spec: ProcessSpec,
   const outgoing = (element: ModdleElement) => flows.filter((f) => f.sourceRef === element);
   const incoming = (element: ModdleElement) => flows.filter((f) => f.targetRef === element);
 
+  checkLoopsWait(elements, flows, report);
+
   for (const element of elements) {
     const type = element.$type;
     if (UNSUPPORTED_REASONS[type]) {
@@ -162,6 +164,41 @@ function checkScope(scope: ModdleElement, isProcess: boolean, spec: ProcessSpec,
         break;
     }
   }
+}
+
+/** Elements where a token stops until a person or a timer moves it on. */
+function isWaitState(element: ModdleElement): boolean {
+  return element.$type === 'bpmn:UserTask' || (element.$type === 'bpmn:IntermediateCatchEvent' && (element.eventDefinitions ?? []).length > 0);
+}
+
+/**
+ * A loop of sequence flows with no wait state in it would run forever inside one step and stall the
+ * server: reject it. Finds cycles among the non-waiting elements with a depth-first search.
+ */
+function checkLoopsWait(elements: ModdleElement[], flows: ModdleElement[], report: Report): void {
+  const next = new Map<ModdleElement, ModdleElement[]>();
+  for (const flow of flows) {
+    const source = flow.sourceRef as ModdleElement | undefined;
+    const target = flow.targetRef as ModdleElement | undefined;
+    if (!source || !target || isWaitState(source) || isWaitState(target)) continue;
+    next.set(source, [...(next.get(source) ?? []), target]);
+  }
+  const state = new Map<ModdleElement, 'visiting' | 'done'>();
+  const reported = new Set<ModdleElement>();
+  const visit = (node: ModdleElement): void => {
+    state.set(node, 'visiting');
+    for (const target of next.get(node) ?? []) {
+      const seen = state.get(target);
+      if (seen === 'visiting' && !reported.has(target)) {
+        reported.add(target);
+        report(target, 'this element is on a loop with no user task or timer in it: the loop would run forever');
+      } else if (!seen) {
+        visit(target);
+      }
+    }
+    state.set(node, 'done');
+  };
+  for (const element of elements) if (!state.has(element) && element.$type !== 'bpmn:SequenceFlow') visit(element);
 }
 
 function checkEventDefinitions(element: ModdleElement, report: Report): void {

@@ -222,7 +222,7 @@ export class SqliteStore implements Store {
       ['key = ?', query.key],
       ['status = ?', query.status],
     ]);
-    return parseDocs(this.db.prepare(`SELECT doc FROM instances ${where} ORDER BY started_at DESC, rowid DESC LIMIT ? OFFSET ?`).all(...params, query.limit ?? 100, query.offset ?? 0));
+    return parseDocs(this.db.prepare(`SELECT doc FROM instances ${where} ORDER BY started_at DESC, id LIMIT ? OFFSET ?`).all(...params, query.limit ?? 100, query.offset ?? 0));
   }
 
   async nextSequence(name: string): Promise<number> {
@@ -241,7 +241,7 @@ export class SqliteStore implements Store {
       ['instance_id = ?', query.instanceId],
       [`status = 'open' AND due_at < ?`, query.dueBefore],
     ]);
-    return parseDocs(this.db.prepare(`SELECT doc FROM tasks ${where} ORDER BY created_at, rowid LIMIT ? OFFSET ?`).all(...params, query.limit ?? 100, query.offset ?? 0));
+    return parseDocs(this.db.prepare(`SELECT doc FROM tasks ${where} ORDER BY created_at, id LIMIT ? OFFSET ?`).all(...params, query.limit ?? 100, query.offset ?? 0));
   }
 
   async getJob(id: string): Promise<JobRecord | undefined> {
@@ -279,7 +279,7 @@ export class SqliteStore implements Store {
       ['status = ?', query.status],
       ['instance_id = ?', query.instanceId],
     ]);
-    return parseDocs(this.db.prepare(`SELECT doc FROM incidents ${where} ORDER BY created_at, rowid`).all(...params));
+    return parseDocs(this.db.prepare(`SELECT doc FROM incidents ${where} ORDER BY created_at, id`).all(...params));
   }
 
   async listAudit(query: AuditQuery): Promise<AuditEvent[]> {
