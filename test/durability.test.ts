@@ -76,6 +76,39 @@ describe('durable timers', () => {
   });
 });
 
+describe('timer cycles', () => {
+  it('a non-interrupting R2/P1D boundary cycle fires twice, a day apart, then stops', async () => {
+    const t = await testEngine();
+    await t.imsflow.deploy(
+      bpmn(
+        'chased',
+        `<startEvent id="start" /><sequenceFlow id="f1" sourceRef="start" targetRef="work" />
+         <userTask id="work" ims:candidateRole="staff" />
+         <boundaryEvent id="chase" attachedToRef="work" cancelActivity="false">
+           <timerEventDefinition><timeCycle>R2/P1D</timeCycle></timerEventDefinition>
+         </boundaryEvent>
+         <sequenceFlow id="f2" sourceRef="chase" targetRef="nudge" />
+         <userTask id="nudge" name="Nudge the owner" ims:candidateRole="qa" />
+         <sequenceFlow id="f3" sourceRef="nudge" targetRef="nudged" /><endEvent id="nudged" />
+         <sequenceFlow id="f4" sourceRef="work" targetRef="end" /><endEvent id="end" />`,
+      ),
+      'alice',
+    );
+    const { id } = await t.imsflow.start('chased', {}, 'alice');
+    // bpmn-engine runs one token at a time per activity: a second nudge waits until the first is done.
+    const nudges = async () => (await t.imsflow.listTasks({ instanceId: id })).filter((task) => task.elementId === 'nudge');
+    for (const expected of [1, 2, 2]) {
+      t.clock.advance(DAY);
+      await t.scheduler.runDue();
+      const found = await nudges();
+      expect(found).to.have.length(expected);
+      for (const task of found.filter((n) => n.status === 'open')) await t.imsflow.completeTask(task.id, {}, 'qa-lead');
+    }
+    expect(await t.store.listJobs({ instanceId: id, status: 'scheduled' })).to.be.empty;
+    expect((await t.store.listJobs({ instanceId: id, status: 'done' })).map((j) => j.runAt)).to.deep.equal(['2026-03-03T08:00:00.000Z', '2026-03-04T08:00:00.000Z']);
+  });
+});
+
 describe('restart', () => {
   let dir: string;
   beforeEach(() => {
