@@ -86,16 +86,16 @@ export class SqliteStore implements Store {
   /** Applies pending migrations in order; returns how many ran. */
   migrate(): number {
     this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
-    const applied = (this.db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null }).v ?? 0;
-    let ran = 0;
-    for (let version = applied + 1; version <= MIGRATIONS.length; version += 1) {
-      this.db.transaction(() => {
+    // Read and apply under one write lock, so two processes opening a new file never both migrate.
+    const run = this.db.transaction(() => {
+      const applied = (this.db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null }).v ?? 0;
+      for (let version = applied + 1; version <= MIGRATIONS.length; version += 1) {
         this.db.exec(MIGRATIONS[version - 1]);
         this.db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(version, new Date().toISOString());
-      }).immediate();
-      ran += 1;
-    }
-    return ran;
+      }
+      return MIGRATIONS.length - applied;
+    });
+    return run.immediate();
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,381 @@
+import mongoose from 'mongoose';
+import { GENESIS_HASH, sealAuditEvent } from '../audit.js';
+import { ConflictError, RevisionConflict } from '../errors.js';
+import type { AuditEvent, DefinitionRecord, IncidentRecord, InstanceRecord, JobRecord, TaskRecord } from '../model.js';
+import type { AuditQuery, ChangeSet, InstanceQuery, Store, TaskQuery } from './store.js';
+
+/**
+ * The scale-mode store: MongoDB, through mongoose used only as the connection layer (plain documents, no
+ * schemas or models). Collections mirror the SQLite tables: each record is kept whole as one document with
+ * `_id` = its id (definitions: `key@version`, audit events: seq, sequences: name), and `_id` is stripped on
+ * the way out, so a record reads back exactly as it was written.
+ *
+ * `commit` runs in a multi-document transaction, so MongoDB must be a replica set (a single-node replica
+ * set is enough, e.g. `mongodb://host/?replicaSet=rs0`); a standalone server rejects transactions.
+ *
+ * The hash chain is serialized through one document, `audit_head` {_id: 'head', seq, hash}: every commit
+ * with audit events reads it and writes it inside its transaction, so two concurrent commits conflict on
+ * it and the driver retries the loser (a TransientTransactionError) from a fresh snapshot.
+ *
+ * Semantics match `SqliteStore` one to one; `test/store-contract.ts` checks both.
+ */
+
+type Id = string | number;
+type Doc = { _id: Id; [field: string]: any };
+type Db = mongoose.mongo.Db;
+type Session = mongoose.mongo.ClientSession;
+type Collection = mongoose.mongo.Collection<Doc>;
+type Filter = mongoose.mongo.Filter<Doc>;
+type Sort = mongoose.mongo.Sort;
+
+const COLLECTIONS = ['definitions', 'instances', 'tasks', 'jobs', 'incidents', 'audit', 'sequences', 'audit_head'] as const;
+type CollectionName = (typeof COLLECTIONS)[number];
+
+/** What the SQLite schema indexes, the same here. `_id` is always unique and indexed. */
+const INDEXES: Record<CollectionName, mongoose.mongo.IndexDescription[]> = {
+  definitions: [
+    { key: { key: 1, version: 1 }, name: 'definitions_key_version', unique: true },
+    { key: { key: 1, hash: 1, version: -1 }, name: 'definitions_hash' },
+  ],
+  instances: [
+    { key: { businessKey: 1 }, name: 'instances_business_key', unique: true },
+    { key: { key: 1, status: 1 }, name: 'instances_key_status' },
+    { key: { status: 1, startedAt: -1 }, name: 'instances_status' },
+    { key: { startedAt: -1, _id: 1 }, name: 'instances_started' },
+  ],
+  tasks: [
+    { key: { instanceId: 1 }, name: 'tasks_instance' },
+    { key: { status: 1, assignee: 1 }, name: 'tasks_status_assignee' },
+    { key: { status: 1, candidateRole: 1 }, name: 'tasks_status_role' },
+    { key: { status: 1, dueAt: 1 }, name: 'tasks_status_due' },
+    { key: { createdAt: 1, _id: 1 }, name: 'tasks_created' },
+  ],
+  jobs: [
+    { key: { status: 1, runAt: 1 }, name: 'jobs_due' },
+    { key: { status: 1, lockedUntil: 1 }, name: 'jobs_lease' },
+    { key: { instanceId: 1, status: 1 }, name: 'jobs_instance' },
+  ],
+  incidents: [
+    { key: { status: 1, createdAt: 1 }, name: 'incidents_status' },
+    { key: { instanceId: 1 }, name: 'incidents_instance' },
+  ],
+  audit: [
+    { key: { instanceId: 1, _id: 1 }, name: 'audit_instance' },
+    { key: { target: 1, _id: 1 }, name: 'audit_target' },
+  ],
+  sequences: [],
+  audit_head: [],
+};
+
+const DUPLICATE_KEY = 11000;
+const NAMESPACE_EXISTS = 48;
+/** Longest stored job error, as in SQLite. */
+const MAX_ERROR = 2000;
+
+export interface MongoStoreOptions {
+  /** Database name; defaults to the one in the URI (or MongoDB's default, `test`). */
+  dbName?: string;
+}
+
+export class MongoStore implements Store {
+  readonly kind = 'mongodb';
+  private connection: mongoose.Connection | undefined;
+
+  constructor(
+    private readonly uri: string,
+    private readonly options: MongoStoreOptions = {},
+  ) {}
+
+  /** Connects (once), creates the collections and indexes, and seeds the audit head. Idempotent. */
+  async init(): Promise<void> {
+    if (!this.connection) {
+      const connection = mongoose.createConnection(this.uri, { dbName: this.options.dbName, autoIndex: false, autoCreate: false });
+      try {
+        this.connection = await connection.asPromise();
+      } catch (err) {
+        await connection.close().catch(() => undefined);
+        throw err;
+      }
+    }
+    const db = this.db;
+    // Collections are created up front: implicit creation inside a transaction is not allowed everywhere.
+    const existing = new Set((await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name));
+    for (const name of COLLECTIONS) {
+      if (!existing.has(name)) {
+        await db.createCollection(name).catch((err: unknown) => {
+          if (errorCode(err) !== NAMESPACE_EXISTS) throw err;
+        });
+      }
+      const indexes = INDEXES[name];
+      if (indexes.length) await db.collection(name).createIndexes(indexes);
+    }
+    // The chain head, seeded from the last event (none on a new database).
+    const last = await this.col('audit').find({}).sort({ _id: -1 }).limit(1).next();
+    await this.col('audit_head')
+      .updateOne(
+        { _id: 'head' },
+        { $setOnInsert: { seq: last ? Number(last.seq) : 0, hash: last ? String(last.hash) : GENESIS_HASH } },
+        { upsert: true },
+      )
+      .catch((err: unknown) => {
+        // another process seeded it at the same moment
+        if (errorCode(err) !== DUPLICATE_KEY) throw err;
+      });
+  }
+
+  async close(): Promise<void> {
+    const connection = this.connection;
+    this.connection = undefined;
+    await connection?.close();
+  }
+
+  /** For tests only: drops the whole database. */
+  async dropDatabaseForTests(): Promise<void> {
+    await this.db.dropDatabase();
+  }
+
+  private get db(): Db {
+    const db = this.connection?.db;
+    if (!db) throw new Error('MongoStore is not initialized: call init() first');
+    return db;
+  }
+
+  private get open(): mongoose.Connection {
+    if (!this.connection) throw new Error('MongoStore is not initialized: call init() first');
+    return this.connection;
+  }
+
+  private col(name: CollectionName): Collection {
+    return this.db.collection<Doc>(name);
+  }
+
+  // ---- writes ----------------------------------------------------------------------------------------
+
+  async commit(change: ChangeSet): Promise<void> {
+    const session = await this.open.startSession();
+    try {
+      // The callback may run more than once (the driver retries transient transaction errors), so it only
+      // reads and writes through the session and keeps no state between attempts.
+      await session.withTransaction(() => this.apply(change, session), {
+        readConcern: { level: 'snapshot' },
+        writeConcern: { w: 'majority' },
+        readPreference: 'primary',
+      });
+    } finally {
+      await session.endSession();
+    }
+  }
+
+  /** The same steps in the same order as SqliteStore.commit. Every error rejects, which aborts the transaction. */
+  private async apply(c: ChangeSet, session: Session): Promise<void> {
+    if (c.definition) {
+      const d = c.definition;
+      try {
+        await this.col('definitions').insertOne(toDoc(`${d.key}@${d.version}`, d), { session });
+      } catch (err) {
+        throw duplicateAs(err, new RevisionConflict(`version ${d.version} of ${d.key} was deployed meanwhile`));
+      }
+    }
+    if (c.instance) {
+      const { record: r, expectedRevision } = c.instance;
+      const businessKeyTaken = new ConflictError(`business key ${r.businessKey} is already in use`);
+      if (expectedRevision === null) {
+        try {
+          await this.col('instances').insertOne(toDoc(r.id, r), { session });
+        } catch (err) {
+          // the id or the business key exists: SQLite reports both as ConflictError
+          throw duplicateAs(err, businessKeyTaken);
+        }
+      } else {
+        let matched: number;
+        try {
+          matched = (await this.col('instances').replaceOne({ _id: r.id, revision: expectedRevision }, toDoc(r.id, r), { session })).matchedCount;
+        } catch (err) {
+          throw duplicateAs(err, businessKeyTaken);
+        }
+        if (matched !== 1) throw new RevisionConflict(`instance ${r.id} is no longer at revision ${expectedRevision}`);
+      }
+    }
+    for (const { record: t, expectedRevision } of c.tasks ?? []) {
+      if (expectedRevision === null) {
+        await this.col('tasks').insertOne(toDoc(t.id, t), { session });
+      } else if ((await this.col('tasks').replaceOne({ _id: t.id, revision: expectedRevision }, toDoc(t.id, t), { session })).matchedCount !== 1) {
+        throw new RevisionConflict(`task ${t.id} is no longer at revision ${expectedRevision}`);
+      }
+    }
+    for (const j of c.scheduleJobs ?? []) {
+      // upsert by id: the new record replaces the old one whole (status, runAt, no claim)
+      await this.col('jobs').replaceOne({ _id: j.id }, toDoc(j.id, j), { upsert: true, session });
+    }
+    if (c.cancelJobs?.length) {
+      await this.col('jobs').updateMany({ _id: { $in: c.cancelJobs }, status: { $in: ['scheduled', 'failed'] } }, { $set: { status: 'cancelled' } }, { session });
+    }
+    if (c.finishJob) {
+      const { id, lockedBy } = c.finishJob;
+      const result = await this.col('jobs').updateOne({ _id: id, status: 'running', lockedBy }, { $set: { status: 'done' }, $unset: { lockedUntil: '' } }, { session });
+      if (result.matchedCount !== 1) throw new RevisionConflict(`job ${id} is no longer claimed by ${lockedBy}`);
+    }
+    for (const i of c.incidents ?? []) {
+      await this.col('incidents').replaceOne({ _id: i.id }, toDoc(i.id, i), { upsert: true, session });
+    }
+    if (c.audit.length) {
+      const head = await this.col('audit_head').findOne({ _id: 'head' }, { session });
+      let seq = head ? Number(head.seq) : 0;
+      let prevHash = head ? String(head.hash) : GENESIS_HASH;
+      const events: Doc[] = [];
+      for (const input of c.audit) {
+        const event = sealAuditEvent(input, (seq += 1), prevHash);
+        events.push(toDoc(event.seq, event));
+        prevHash = event.hash;
+      }
+      // Head first: a concurrent commit that moved it fails here with a write conflict (retried by the
+      // driver), before it could collide on an event's seq (a duplicate key, which is not retried).
+      await this.col('audit_head').updateOne({ _id: 'head' }, { $set: { seq, hash: prevHash } }, { upsert: true, session });
+      await this.col('audit').insertMany(events, { session, ordered: true });
+    }
+  }
+
+  // ---- definitions -----------------------------------------------------------------------------------
+
+  async getDefinition(key: string, version?: number): Promise<DefinitionRecord | undefined> {
+    if (version !== undefined) return fromDoc(await this.col('definitions').findOne({ key, version }));
+    return fromDoc(await this.col('definitions').find({ key }).sort({ version: -1 }).limit(1).next());
+  }
+
+  async findDefinitionByHash(key: string, hash: string): Promise<DefinitionRecord | undefined> {
+    return fromDoc(await this.col('definitions').find({ key, hash }).sort({ version: -1 }).limit(1).next());
+  }
+
+  async listDefinitions(): Promise<DefinitionRecord[]> {
+    return this.list('definitions', {}, { key: 1, version: 1 });
+  }
+
+  // ---- instances -------------------------------------------------------------------------------------
+
+  async getInstance(id: string): Promise<InstanceRecord | undefined> {
+    return fromDoc(await this.col('instances').findOne({ _id: id }));
+  }
+
+  async listInstances(query: InstanceQuery): Promise<InstanceRecord[]> {
+    const filter = conditions({ key: query.key, status: query.status });
+    return this.list('instances', filter, { startedAt: -1, _id: 1 }, query.limit ?? 100, query.offset ?? 0);
+  }
+
+  async nextSequence(name: string): Promise<number> {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        const doc = await this.col('sequences').findOneAndUpdate({ _id: name }, { $inc: { value: 1 } }, { upsert: true, returnDocument: 'after' });
+        return Number(doc!.value);
+      } catch (err) {
+        // two first calls for a new name can race on the upsert; the loser simply increments
+        if (errorCode(err) !== DUPLICATE_KEY || attempt >= 5) throw err;
+      }
+    }
+  }
+
+  // ---- tasks -----------------------------------------------------------------------------------------
+
+  async getTask(id: string): Promise<TaskRecord | undefined> {
+    return fromDoc(await this.col('tasks').findOne({ _id: id }));
+  }
+
+  async listTasks(query: TaskQuery): Promise<TaskRecord[]> {
+    const filter = conditions({ assignee: query.assignee, candidateRole: query.role, status: query.status, instanceId: query.instanceId });
+    if (query.dueBefore !== undefined) {
+      // `status = 'open' AND due_at < ?`, and-ed with any status asked for (then nothing matches)
+      const due: Filter = { status: 'open', dueAt: { $lt: query.dueBefore } };
+      return this.list('tasks', filter.status === undefined ? { ...filter, ...due } : { $and: [filter, due] }, { createdAt: 1, _id: 1 }, query.limit ?? 100, query.offset ?? 0);
+    }
+    return this.list('tasks', filter, { createdAt: 1, _id: 1 }, query.limit ?? 100, query.offset ?? 0);
+  }
+
+  // ---- jobs ------------------------------------------------------------------------------------------
+
+  async getJob(id: string): Promise<JobRecord | undefined> {
+    return fromDoc(await this.col('jobs').findOne({ _id: id }));
+  }
+
+  async listJobs(query: { instanceId?: string; status?: JobRecord['status'] }): Promise<JobRecord[]> {
+    return this.list('jobs', conditions({ instanceId: query.instanceId, status: query.status }), { runAt: 1, _id: 1 });
+  }
+
+  /** One findOneAndUpdate per job: each claim is atomic, so two workers never get the same job. */
+  async claimDueJobs(now: string, worker: string, leaseUntil: string, limit: number): Promise<JobRecord[]> {
+    const claimed: JobRecord[] = [];
+    while (claimed.length < limit) {
+      const doc = await this.col('jobs').findOneAndUpdate(
+        { $or: [{ status: 'scheduled', runAt: { $lte: now } }, { status: 'running', lockedUntil: { $lte: now } }] },
+        { $set: { status: 'running', lockedBy: worker, lockedUntil: leaseUntil }, $inc: { attempts: 1 } },
+        { sort: { runAt: 1, _id: 1 }, returnDocument: 'after' },
+      );
+      if (!doc) break;
+      claimed.push(fromDoc<JobRecord>(doc)!);
+    }
+    return claimed;
+  }
+
+  async failJob(id: string, lockedBy: string, error: string, retryAt: string | null): Promise<void> {
+    const status = retryAt ? 'scheduled' : 'failed';
+    await this.col('jobs').updateOne(
+      { _id: id, status: 'running', lockedBy },
+      { $set: { status, ...(retryAt ? { runAt: retryAt } : {}), lastError: error.slice(0, MAX_ERROR) }, $unset: { lockedBy: '', lockedUntil: '' } },
+    );
+  }
+
+  // ---- incidents -------------------------------------------------------------------------------------
+
+  async getIncident(id: string): Promise<IncidentRecord | undefined> {
+    return fromDoc(await this.col('incidents').findOne({ _id: id }));
+  }
+
+  async listIncidents(query: { status?: IncidentRecord['status']; instanceId?: string }): Promise<IncidentRecord[]> {
+    return this.list('incidents', conditions({ status: query.status, instanceId: query.instanceId }), { createdAt: 1, _id: 1 });
+  }
+
+  // ---- audit -----------------------------------------------------------------------------------------
+
+  async listAudit(query: AuditQuery): Promise<AuditEvent[]> {
+    const filter = conditions({ target: query.target, instanceId: query.instanceId });
+    if (query.afterSeq !== undefined) filter._id = { $gt: query.afterSeq };
+    return this.list('audit', filter, { _id: 1 }, query.limit ?? 1000);
+  }
+
+  // ---- helpers ---------------------------------------------------------------------------------------
+
+  /** A sorted find with SQL's LIMIT/OFFSET meaning: limit 0 returns nothing, a negative limit means no limit. */
+  private async list<T>(name: CollectionName, filter: Filter, sort: Sort, limit = -1, offset = 0): Promise<T[]> {
+    if (limit === 0) return [];
+    const cursor = this.col(name).find(filter).sort(sort);
+    if (offset > 0) cursor.skip(offset);
+    // MongoDB's limit is a 64-bit integer; anything this large means "all" anyway
+    if (limit > 0 && limit < 2 ** 31) cursor.limit(limit);
+    return (await cursor.toArray()).map((doc) => fromDoc<T>(doc)!);
+  }
+}
+
+/**
+ * The record as a document: a JSON round trip, exactly what SQLite stores, so `undefined` fields are
+ * dropped (not stored as null) and only JSON values reach BSON.
+ */
+function toDoc(id: Id, record: object): Doc {
+  return { _id: id, ...(JSON.parse(JSON.stringify(record)) as Record<string, unknown>) };
+}
+
+function fromDoc<T>(doc: Doc | null): T | undefined {
+  if (!doc) return undefined;
+  const { _id: _ignored, ...record } = doc;
+  return record as T;
+}
+
+/** Equality conditions for the fields that are set. */
+function conditions(fields: Record<string, unknown>): Filter {
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as Filter;
+}
+
+function errorCode(err: unknown): unknown {
+  return (err as { code?: unknown } | null)?.code;
+}
+
+function duplicateAs(err: unknown, replacement: Error): Error {
+  return errorCode(err) === DUPLICATE_KEY ? replacement : (err as Error);
+}

@@ -1,0 +1,1012 @@
+/**
+ * The contract every `Store` adapter must pass (see engine/store/store.ts). Adapters run it from their own
+ * test file: `storeContract('sqlite (:memory:)', () => ..., cleanup)`.
+ *
+ * `makeStore` must return a fresh, empty store, each time a new one (a new database): every test starts
+ * from nothing. The suite calls `init()` itself (a second time if makeStore already did, which init must
+ * tolerate). `cleanup` runs after each test and must close the store; without it the suite calls `close()`.
+ */
+import { expect } from 'chai';
+import { GENESIS_HASH, sealAuditEvent, verifyAuditChain } from '../engine/audit.js';
+import { ConflictError, RevisionConflict } from '../engine/errors.js';
+import type {
+  AuditEvent,
+  AuditInput,
+  DefinitionRecord,
+  IncidentRecord,
+  InstanceRecord,
+  JobRecord,
+  TaskRecord,
+} from '../engine/model.js';
+import type { ChangeSet, Store } from '../engine/store/store.js';
+
+// ---- fixtures -----------------------------------------------------------------------------------------
+
+/** 2026-11-22 10:00 UTC plus `minutes` (may be fractional), as the ISO string stores keep. */
+function at(minutes: number): string {
+  return new Date(Date.UTC(2026, 10, 22, 10, 0, 0) + Math.round(minutes * 60_000)).toISOString();
+}
+
+function definition(key: string, version: number, overrides: Partial<DefinitionRecord> = {}): DefinitionRecord {
+  return {
+    key,
+    version,
+    name: `${key} process v${version}`,
+    hash: `${key}-hash-${version}`.padEnd(64, '0'),
+    xml: `<bpmn:definitions id="${key}-${version}"><bpmn:process id="${key}" /></bpmn:definitions>`,
+    businessKeyPrefix: key.toUpperCase(),
+    deployedAt: at(version),
+    deployedBy: 'quality.manager',
+    ...overrides,
+  };
+}
+
+function instance(id: string, overrides: Partial<InstanceRecord> = {}): InstanceRecord {
+  return {
+    id,
+    key: 'capa',
+    version: 1,
+    businessKey: `CAPA-2026-${id}`,
+    status: 'running',
+    variables: { severity: 'major', site: 'Plant 2', lines: [1, 2, 3], nested: { ok: true, note: null } },
+    output: { triage: { decision: 'investigate', score: 3.5 } },
+    engineState: { name: 'capa', state: 'running', environment: { variables: { a: 1 } }, definitions: [{ id: 'd1' }] },
+    revision: 1,
+    startedAt: at(0),
+    startedBy: 'alice',
+    ...overrides,
+  };
+}
+
+function task(id: string, overrides: Partial<TaskRecord> = {}): TaskRecord {
+  return {
+    id,
+    instanceId: 'i1',
+    definitionKey: 'capa',
+    businessKey: 'CAPA-2026-i1',
+    elementId: 'triage',
+    executionId: `triage_${id}`,
+    name: 'Triage the nonconformity',
+    status: 'open',
+    createdAt: at(0),
+    form: [
+      { key: 'decision', label: 'Decision', type: 'select', required: true, options: [{ value: 'investigate', label: 'Investigate' }] },
+      { key: 'notes', label: 'Notes', type: 'longtext', required: false },
+    ],
+    revision: 1,
+    ...overrides,
+  };
+}
+
+function job(id: string, overrides: Partial<JobRecord> = {}): JobRecord {
+  return {
+    id,
+    kind: 'timer',
+    runAt: at(10),
+    status: 'scheduled',
+    instanceId: 'i1',
+    payload: { executionId: `timer_${id}`, elementId: 'reminder' },
+    attempts: 0,
+    ...overrides,
+  };
+}
+
+function incident(id: string, overrides: Partial<IncidentRecord> = {}): IncidentRecord {
+  return {
+    id,
+    instanceId: 'i1',
+    elementId: 'verify',
+    message: 'expression failed: variables.owner is not defined',
+    action: { type: 'complete', taskId: 't1' },
+    status: 'open',
+    createdAt: at(0),
+    attempts: 1,
+    ...overrides,
+  };
+}
+
+function event(action: string, overrides: Partial<AuditInput> = {}): AuditInput {
+  return { at: at(0), actor: 'alice', action, target: 'instance:i1', instanceId: 'i1', ...overrides };
+}
+
+/** Awaits a promise that must reject, checks the error's class, and returns the error. */
+async function rejection<E extends Error>(promise: Promise<unknown>, type: new (...args: any[]) => E): Promise<E> {
+  let error: unknown;
+  try {
+    await promise;
+  } catch (err) {
+    error = err;
+  }
+  expect(error, `expected a ${type.name} to be thrown, but the call succeeded`).to.not.equal(undefined);
+  expect(error, `expected a ${type.name}, got ${String(error)}`).to.be.instanceOf(type);
+  return error as E;
+}
+
+function ids(records: { id: string }[]): string[] {
+  return records.map((r) => r.id);
+}
+
+/**
+ * Ties on the sort time must be broken the same way on every call, so paging with limit/offset neither
+ * repeats nor skips records. Which tie-break (id, insertion order) is the adapter's choice.
+ */
+async function expectConsistentPaging(list: (page: { limit?: number; offset?: number }) => Promise<{ id: string }[]>, expectedIds: string[]): Promise<string[]> {
+  const full = ids(await list({}));
+  expect([...full].sort()).to.deep.equal([...expectedIds].sort());
+  expect(ids(await list({}))).to.deep.equal(full);
+  const paged: string[] = [];
+  for (let offset = 0; offset < full.length + 2; offset += 2) paged.push(...ids(await list({ limit: 2, offset })));
+  expect(paged).to.deep.equal(full);
+  return full;
+}
+
+/** What a correct chain looks like for these inputs, starting after `prev` (or at the genesis). */
+function sealed(inputs: AuditInput[], prev?: AuditEvent): AuditEvent[] {
+  let seq = prev?.seq ?? 0;
+  let prevHash = prev?.hash ?? GENESIS_HASH;
+  return inputs.map((input) => {
+    const e = sealAuditEvent(input, (seq += 1), prevHash);
+    prevHash = e.hash;
+    return e;
+  });
+}
+
+// ---- the suite ----------------------------------------------------------------------------------------
+
+export function storeContract(name: string, makeStore: () => Promise<Store>, cleanup?: (s: Store) => Promise<void>): void {
+  describe(`Store contract: ${name}`, function () {
+    let store: Store;
+    /** The store to clean up after this test, if makeStore got that far. */
+    let made: Store | undefined;
+
+    beforeEach(async function () {
+      made = undefined;
+      store = made = await makeStore();
+      await store.init();
+    });
+
+    afterEach(async function () {
+      if (!made) return;
+      if (cleanup) await cleanup(made);
+      else await made.close();
+      made = undefined;
+    });
+
+    /** Everything the store holds, for "nothing changed" assertions. */
+    async function snapshot() {
+      return {
+        definitions: await store.listDefinitions(),
+        instances: await store.listInstances({ limit: 10_000 }),
+        tasks: await store.listTasks({ limit: 10_000 }),
+        jobs: await store.listJobs({}),
+        incidents: await store.listIncidents({}),
+        audit: await store.listAudit({ limit: 10_000 }),
+      };
+    }
+
+    // ---- init --------------------------------------------------------------------------------------
+
+    describe('init', function () {
+      it('is idempotent: running it again keeps every record and sequence', async function () {
+        await store.init();
+        await store.commit({ definition: definition('capa', 1), instance: { record: instance('i1'), expectedRevision: null }, audit: [event('a')] });
+        expect(await store.nextSequence('CAPA-2026')).to.equal(1);
+        const before = await snapshot();
+        await store.init();
+        await store.init();
+        expect(await snapshot()).to.deep.equal(before);
+        expect(before.definitions).to.have.length(1);
+        expect(before.instances).to.have.length(1);
+        expect(before.audit).to.have.length(1);
+        expect(await store.nextSequence('CAPA-2026')).to.equal(2);
+        await store.commit({ audit: [event('b')] });
+        const audit = await store.listAudit({});
+        expect(audit.map((e) => e.seq)).to.deep.equal([1, 2]);
+        expect(verifyAuditChain(audit).ok).to.equal(true);
+      });
+
+      it('starts empty', async function () {
+        expect(await snapshot()).to.deep.equal({ definitions: [], instances: [], tasks: [], jobs: [], incidents: [], audit: [] });
+        expect(await store.getDefinition('capa')).to.equal(undefined);
+      });
+    });
+
+    // ---- definitions -------------------------------------------------------------------------------
+
+    describe('definitions', function () {
+      it('returns the latest version, a given version, and undefined for unknown ones', async function () {
+        const v1 = definition('capa', 1);
+        const v2 = definition('capa', 2);
+        delete v2.businessKeyPrefix;
+        const ncr = definition('ncr', 1);
+        await store.commit({ definition: v1, audit: [] });
+        await store.commit({ definition: ncr, audit: [] });
+        await store.commit({ definition: v2, audit: [] });
+
+        expect(await store.getDefinition('capa')).to.deep.equal(v2);
+        expect(await store.getDefinition('capa', 1)).to.deep.equal(v1);
+        expect(await store.getDefinition('capa', 2)).to.deep.equal(v2);
+        expect(await store.getDefinition('ncr')).to.deep.equal(ncr);
+        expect(await store.getDefinition('capa', 3)).to.equal(undefined);
+        expect(await store.getDefinition('audit')).to.equal(undefined);
+        expect(await store.getDefinition('ncr', 2)).to.equal(undefined);
+      });
+
+      it('latest means the highest version number, not the last inserted', async function () {
+        await store.commit({ definition: definition('capa', 10), audit: [] });
+        await store.commit({ definition: definition('capa', 9), audit: [] });
+        await store.commit({ definition: definition('capa', 2), audit: [] });
+        expect(await store.getDefinition('capa')).to.deep.equal(definition('capa', 10));
+      });
+
+      it('finds a definition by hash within its key, the latest version when a hash repeats', async function () {
+        const v1 = definition('capa', 1, { hash: 'a'.repeat(64) });
+        const v2 = definition('capa', 2, { hash: 'b'.repeat(64) });
+        const v3 = definition('capa', 3, { hash: 'a'.repeat(64) });
+        const other = definition('ncr', 1, { hash: 'c'.repeat(64) });
+        for (const d of [v1, v2, v3, other]) await store.commit({ definition: d, audit: [] });
+
+        expect(await store.findDefinitionByHash('capa', 'b'.repeat(64))).to.deep.equal(v2);
+        expect(await store.findDefinitionByHash('capa', 'a'.repeat(64))).to.deep.equal(v3);
+        expect(await store.findDefinitionByHash('ncr', 'a'.repeat(64))).to.equal(undefined);
+        expect(await store.findDefinitionByHash('capa', 'c'.repeat(64))).to.equal(undefined);
+        expect(await store.findDefinitionByHash('ncr', 'c'.repeat(64))).to.deep.equal(other);
+      });
+
+      it('lists every version ordered by key, then version', async function () {
+        const all = [definition('ncr', 2), definition('capa', 2), definition('audit', 1), definition('ncr', 1), definition('capa', 1)];
+        for (const d of all) await store.commit({ definition: d, audit: [] });
+        expect(await store.listDefinitions()).to.deep.equal([
+          definition('audit', 1),
+          definition('capa', 1),
+          definition('capa', 2),
+          definition('ncr', 1),
+          definition('ncr', 2),
+        ]);
+      });
+
+      it('rejects the same (key, version) twice with RevisionConflict and applies nothing of that change', async function () {
+        const original = definition('capa', 1);
+        await store.commit({ definition: original, audit: [event('definition.deployed', { target: 'definition:capa@1' })] });
+        const before = await snapshot();
+
+        await rejection(
+          store.commit({
+            definition: definition('capa', 1, { hash: 'f'.repeat(64), xml: '<other/>', deployedBy: 'bob' }),
+            instance: { record: instance('i1'), expectedRevision: null },
+            tasks: [{ record: task('t1'), expectedRevision: null }],
+            scheduleJobs: [job('j1')],
+            incidents: [incident('x1')],
+            audit: [event('definition.deployed', { target: 'definition:capa@1', actor: 'bob' })],
+          }),
+          RevisionConflict,
+        );
+
+        expect(await snapshot()).to.deep.equal(before);
+        expect(await store.getDefinition('capa', 1)).to.deep.equal(original);
+        expect(await store.getInstance('i1')).to.equal(undefined);
+        // the same version number under another key is a different definition
+        await store.commit({ definition: definition('ncr', 1), audit: [] });
+        expect(await store.getDefinition('ncr', 1)).to.deep.equal(definition('ncr', 1));
+      });
+    });
+
+    // ---- instances ---------------------------------------------------------------------------------
+
+    describe('instances', function () {
+      it('inserts an instance and reads it back exactly as written', async function () {
+        const record = instance('i1');
+        await store.commit({ instance: { record, expectedRevision: null }, audit: [] });
+        expect(await store.getInstance('i1')).to.deep.equal(record);
+        expect(await store.getInstance('i2')).to.equal(undefined);
+
+        const ended = instance('i2', { status: 'completed', engineState: null, endedAt: at(30), variables: {}, output: {} });
+        await store.commit({ instance: { record: ended, expectedRevision: null }, audit: [] });
+        expect(await store.getInstance('i2')).to.deep.equal(ended);
+      });
+
+      it('replaces an instance when the expected revision matches', async function () {
+        await store.commit({ instance: { record: instance('i1'), expectedRevision: null }, audit: [] });
+        const r2 = instance('i1', { revision: 2, variables: { severity: 'minor' }, output: { triage: { decision: 'close' } } });
+        await store.commit({ instance: { record: r2, expectedRevision: 1 }, audit: [] });
+        expect(await store.getInstance('i1')).to.deep.equal(r2);
+
+        const r3 = instance('i1', { revision: 3, status: 'completed', engineState: null, endedAt: at(60), variables: {}, output: {} });
+        await store.commit({ instance: { record: r3, expectedRevision: 2 }, audit: [] });
+        expect(await store.getInstance('i1')).to.deep.equal(r3);
+        expect(await store.listInstances({ status: 'completed' })).to.deep.equal([r3]);
+        expect(await store.listInstances({ status: 'running' })).to.deep.equal([]);
+      });
+
+      it('rejects a stale revision with RevisionConflict and applies nothing of that change', async function () {
+        const r1 = instance('i1');
+        const r2 = instance('i1', { revision: 2, variables: { severity: 'minor' } });
+        await store.commit({ instance: { record: r1, expectedRevision: null }, audit: [event('instance.started')] });
+        await store.commit({ instance: { record: r2, expectedRevision: 1 }, audit: [event('instance.updated')] });
+        const before = await snapshot();
+
+        await rejection(
+          store.commit({
+            instance: { record: instance('i1', { revision: 2, variables: { severity: 'critical' } }), expectedRevision: 1 },
+            tasks: [{ record: task('t1'), expectedRevision: null }],
+            scheduleJobs: [job('j1')],
+            incidents: [incident('x1')],
+            audit: [event('task.created', { target: 'task:t1' })],
+          }),
+          RevisionConflict,
+        );
+        expect(await store.getInstance('i1')).to.deep.equal(r2);
+        expect(await store.getTask('t1')).to.equal(undefined);
+        expect(await store.getJob('j1')).to.equal(undefined);
+        expect(await store.getIncident('x1')).to.equal(undefined);
+        expect(await snapshot()).to.deep.equal(before);
+
+        // an expected revision ahead of the stored one is just as stale
+        await rejection(store.commit({ instance: { record: instance('i1', { revision: 4 }), expectedRevision: 3 }, audit: [] }), RevisionConflict);
+        // and an update of an instance that does not exist
+        await rejection(store.commit({ instance: { record: instance('nope', { revision: 2 }), expectedRevision: 1 }, audit: [] }), RevisionConflict);
+        expect(await store.getInstance('nope')).to.equal(undefined);
+        expect(await snapshot()).to.deep.equal(before);
+      });
+
+      it('rejects a duplicate business key with ConflictError (not RevisionConflict) and applies nothing', async function () {
+        const first = instance('i1', { businessKey: 'CAPA-2026-0001' });
+        await store.commit({ instance: { record: first, expectedRevision: null }, audit: [event('instance.started')] });
+        const before = await snapshot();
+
+        const error = await rejection(
+          store.commit({
+            instance: { record: instance('i2', { businessKey: 'CAPA-2026-0001', startedBy: 'bob' }), expectedRevision: null },
+            tasks: [{ record: task('t2', { instanceId: 'i2' }), expectedRevision: null }],
+            scheduleJobs: [job('j2', { instanceId: 'i2' })],
+            audit: [event('instance.started', { target: 'instance:i2', instanceId: 'i2' })],
+          }),
+          ConflictError,
+        );
+        expect(error).to.not.be.instanceOf(RevisionConflict);
+        expect(await store.getInstance('i2')).to.equal(undefined);
+        expect(await store.getInstance('i1')).to.deep.equal(first);
+        expect(await snapshot()).to.deep.equal(before);
+
+        // a different business key is fine
+        const second = instance('i2', { businessKey: 'CAPA-2026-0002' });
+        await store.commit({ instance: { record: second, expectedRevision: null }, audit: [] });
+        expect(await store.getInstance('i2')).to.deep.equal(second);
+      });
+
+      it('rejects inserting an instance id that exists and leaves the stored one alone', async function () {
+        const first = instance('i1');
+        await store.commit({ instance: { record: first, expectedRevision: null }, audit: [] });
+        await rejection(
+          store.commit({ instance: { record: instance('i1', { businessKey: 'OTHER-1', startedBy: 'mallory' }), expectedRevision: null }, audit: [event('x')] }),
+          ConflictError,
+        );
+        expect(await store.getInstance('i1')).to.deep.equal(first);
+        expect(await store.listAudit({})).to.deep.equal([]);
+      });
+
+      it('pages consistently through instances started at the same time', async function () {
+        const order = ['i5', 'i2', 'i7', 'i1', 'i6', 'i3', 'i4'];
+        for (const [n, id] of order.entries()) {
+          await store.commit({ instance: { record: instance(id, { startedAt: at(1), status: n % 2 ? 'running' : 'completed' }), expectedRevision: null }, audit: [] });
+        }
+        await store.commit({ instance: { record: instance('i0', { startedAt: at(0) }), expectedRevision: null }, audit: [] });
+        await store.commit({ instance: { record: instance('i9', { startedAt: at(2) }), expectedRevision: null }, audit: [] });
+        const full = await expectConsistentPaging((page) => store.listInstances(page), [...order, 'i0', 'i9']);
+        expect(full[0]).to.equal('i9');
+        expect(full[8]).to.equal('i0');
+        const running = ids(await store.listInstances({ status: 'running' }));
+        expect(running).to.deep.equal(full.filter((id) => ['i2', 'i1', 'i3', 'i0', 'i9'].includes(id)));
+        await store.commit({ instance: { record: instance('i7', { startedAt: at(1), revision: 2, status: 'running' }), expectedRevision: 1 }, audit: [] });
+        expect(ids(await store.listInstances({}))).to.deep.equal(full);
+      });
+
+      it('lists instances by key and status, newest first, with limit and offset', async function () {
+        const records = [
+          instance('i1', { startedAt: at(1) }),
+          instance('i2', { startedAt: at(3), key: 'ncr', businessKey: 'NCR-1' }),
+          instance('i3', { startedAt: at(2), status: 'completed', engineState: null, endedAt: at(9) }),
+          instance('i4', { startedAt: at(5) }),
+          instance('i5', { startedAt: at(4), status: 'incident' }),
+        ];
+        for (const r of records) await store.commit({ instance: { record: r, expectedRevision: null }, audit: [] });
+
+        expect(ids(await store.listInstances({}))).to.deep.equal(['i4', 'i5', 'i2', 'i3', 'i1']);
+        expect(ids(await store.listInstances({ key: 'capa' }))).to.deep.equal(['i4', 'i5', 'i3', 'i1']);
+        expect(ids(await store.listInstances({ key: 'ncr' }))).to.deep.equal(['i2']);
+        expect(ids(await store.listInstances({ status: 'running' }))).to.deep.equal(['i4', 'i2', 'i1']);
+        expect(ids(await store.listInstances({ key: 'capa', status: 'running' }))).to.deep.equal(['i4', 'i1']);
+        expect(ids(await store.listInstances({ limit: 2 }))).to.deep.equal(['i4', 'i5']);
+        expect(ids(await store.listInstances({ limit: 2, offset: 2 }))).to.deep.equal(['i2', 'i3']);
+        expect(ids(await store.listInstances({ offset: 4 }))).to.deep.equal(['i1']);
+        expect(await store.listInstances({ key: 'audit' })).to.deep.equal([]);
+        expect(await store.listInstances({ key: 'capa', status: 'completed' })).to.deep.equal([records[2]]);
+
+        // an update keeps the instance's place
+        const i5 = instance('i5', { startedAt: at(4), status: 'incident', revision: 2, variables: { retried: 1 } });
+        await store.commit({ instance: { record: i5, expectedRevision: 1 }, audit: [] });
+        expect(ids(await store.listInstances({}))).to.deep.equal(['i4', 'i5', 'i2', 'i3', 'i1']);
+        expect((await store.listInstances({ limit: 1, offset: 1 }))[0]).to.deep.equal(i5);
+      });
+    });
+
+    // ---- tasks -------------------------------------------------------------------------------------
+
+    describe('tasks', function () {
+      it('inserts tasks and reads them back exactly, optional fields present or absent', async function () {
+        const full = task('t1', {
+          assignee: 'alice',
+          candidateRole: 'qa',
+          dueAt: at(60),
+          signature: 'approved',
+          data: { draft: { decision: 'investigate' } },
+        });
+        const bare = task('t2');
+        await store.commit({ tasks: [{ record: full, expectedRevision: null }, { record: bare, expectedRevision: null }], audit: [] });
+        expect(await store.getTask('t1')).to.deep.equal(full);
+        expect(await store.getTask('t2')).to.deep.equal(bare);
+        expect(await store.getTask('t3')).to.equal(undefined);
+      });
+
+      it('updates a task when the expected revision matches, and its queried fields follow', async function () {
+        const t1 = task('t1', { assignee: 'alice', candidateRole: 'qa', dueAt: at(10) });
+        await store.commit({ tasks: [{ record: t1, expectedRevision: null }], audit: [] });
+
+        const reassigned = task('t1', { assignee: 'bob', candidateRole: 'ops', dueAt: at(20), revision: 2 });
+        await store.commit({ tasks: [{ record: reassigned, expectedRevision: 1 }], audit: [] });
+        expect(await store.getTask('t1')).to.deep.equal(reassigned);
+        expect(await store.listTasks({ assignee: 'alice' })).to.deep.equal([]);
+        expect(await store.listTasks({ role: 'qa' })).to.deep.equal([]);
+        expect(await store.listTasks({ assignee: 'bob' })).to.deep.equal([reassigned]);
+        expect(await store.listTasks({ role: 'ops' })).to.deep.equal([reassigned]);
+        expect(await store.listTasks({ dueBefore: at(15) })).to.deep.equal([]);
+        expect(await store.listTasks({ dueBefore: at(25) })).to.deep.equal([reassigned]);
+
+        const done = task('t1', {
+          assignee: 'bob',
+          candidateRole: 'ops',
+          dueAt: at(20),
+          revision: 3,
+          status: 'completed',
+          completedAt: at(12),
+          completedBy: 'bob',
+          data: { decision: 'investigate', notes: 'root cause: worn tooling' },
+        });
+        await store.commit({ tasks: [{ record: done, expectedRevision: 2 }], audit: [] });
+        expect(await store.getTask('t1')).to.deep.equal(done);
+        expect(await store.listTasks({ status: 'open' })).to.deep.equal([]);
+        expect(await store.listTasks({ status: 'completed' })).to.deep.equal([done]);
+        expect(await store.listTasks({ dueBefore: at(25) })).to.deep.equal([]);
+      });
+
+      it('rejects a stale task revision with RevisionConflict and applies nothing of that change', async function () {
+        const i1 = instance('i1');
+        const t1 = task('t1');
+        const t2 = task('t2');
+        await store.commit({
+          instance: { record: i1, expectedRevision: null },
+          tasks: [{ record: t1, expectedRevision: null }, { record: t2, expectedRevision: null }],
+          audit: [event('instance.started')],
+        });
+        await store.commit({ tasks: [{ record: task('t2', { revision: 2, assignee: 'carol' }), expectedRevision: 1 }], audit: [] });
+        const before = await snapshot();
+
+        // the instance update and the first task update are valid; the second task is stale: nothing may stick
+        await rejection(
+          store.commit({
+            instance: { record: instance('i1', { revision: 2, status: 'completed' }), expectedRevision: 1 },
+            tasks: [
+              { record: task('t1', { revision: 2, status: 'completed', completedAt: at(5), completedBy: 'alice' }), expectedRevision: 1 },
+              { record: task('t3'), expectedRevision: null },
+              { record: task('t2', { revision: 2, status: 'cancelled' }), expectedRevision: 1 },
+            ],
+            scheduleJobs: [job('j1')],
+            incidents: [incident('x1')],
+            audit: [event('task.completed', { target: 'task:t1' }), event('instance.completed')],
+          }),
+          RevisionConflict,
+        );
+        expect(await store.getInstance('i1')).to.deep.equal(i1);
+        expect(await store.getTask('t1')).to.deep.equal(t1);
+        expect(await store.getTask('t3')).to.equal(undefined);
+        expect(await store.getJob('j1')).to.equal(undefined);
+        expect(await store.getIncident('x1')).to.equal(undefined);
+        expect(await snapshot()).to.deep.equal(before);
+
+        // updating a task that does not exist is a conflict too
+        await rejection(store.commit({ tasks: [{ record: task('t9', { revision: 2 }), expectedRevision: 1 }], audit: [] }), RevisionConflict);
+        expect(await store.getTask('t9')).to.equal(undefined);
+      });
+
+      describe('listTasks', function () {
+        // inserted out of order on purpose; expected order is createdAt
+        const t = {
+          a: task('t-a', { instanceId: 'i1', assignee: 'alice', candidateRole: 'qa', createdAt: at(1), dueAt: at(100) }),
+          b: task('t-b', { instanceId: 'i1', assignee: 'bob', candidateRole: 'qa', createdAt: at(2), dueAt: at(50) }),
+          c: task('t-c', { instanceId: 'i2', candidateRole: 'ops', createdAt: at(3) }),
+          d: task('t-d', { instanceId: 'i2', assignee: 'alice', candidateRole: 'ops', createdAt: at(4), dueAt: at(10), status: 'completed', completedAt: at(5), completedBy: 'alice' }),
+          e: task('t-e', { instanceId: 'i1', candidateRole: 'qa', createdAt: at(0), dueAt: at(20), status: 'cancelled' }),
+          f: task('t-f', { instanceId: 'i3', assignee: 'alice', createdAt: at(6), dueAt: at(30) }),
+          g: task('t-g', { instanceId: 'i3', assignee: 'alice', createdAt: at(7), dueAt: at(40) }),
+        };
+
+        beforeEach(async function () {
+          const order = [t.g, t.d, t.a, t.f, t.c, t.e, t.b];
+          await store.commit({ tasks: order.map((record) => ({ record, expectedRevision: null })), audit: [] });
+        });
+
+        it('orders by createdAt and returns whole records', async function () {
+          expect(await store.listTasks({})).to.deep.equal([t.e, t.a, t.b, t.c, t.d, t.f, t.g]);
+          // an update keeps the task's place
+          const f2 = { ...t.f, assignee: 'bob', revision: 2 };
+          await store.commit({ tasks: [{ record: f2, expectedRevision: 1 }], audit: [] });
+          expect(await store.listTasks({})).to.deep.equal([t.e, t.a, t.b, t.c, t.d, f2, t.g]);
+        });
+
+        it('filters by assignee, role, status and instance, alone and combined', async function () {
+          expect(ids(await store.listTasks({ assignee: 'alice' }))).to.deep.equal(['t-a', 't-d', 't-f', 't-g']);
+          expect(ids(await store.listTasks({ assignee: 'bob' }))).to.deep.equal(['t-b']);
+          expect(ids(await store.listTasks({ assignee: 'nobody' }))).to.deep.equal([]);
+          expect(ids(await store.listTasks({ role: 'qa' }))).to.deep.equal(['t-e', 't-a', 't-b']);
+          expect(ids(await store.listTasks({ role: 'ops' }))).to.deep.equal(['t-c', 't-d']);
+          expect(ids(await store.listTasks({ status: 'open' }))).to.deep.equal(['t-a', 't-b', 't-c', 't-f', 't-g']);
+          expect(ids(await store.listTasks({ status: 'completed' }))).to.deep.equal(['t-d']);
+          expect(ids(await store.listTasks({ status: 'cancelled' }))).to.deep.equal(['t-e']);
+          expect(ids(await store.listTasks({ instanceId: 'i1' }))).to.deep.equal(['t-e', 't-a', 't-b']);
+          expect(ids(await store.listTasks({ instanceId: 'i3' }))).to.deep.equal(['t-f', 't-g']);
+          expect(ids(await store.listTasks({ assignee: 'alice', status: 'open' }))).to.deep.equal(['t-a', 't-f', 't-g']);
+          expect(ids(await store.listTasks({ role: 'qa', status: 'open', instanceId: 'i1' }))).to.deep.equal(['t-a', 't-b']);
+          expect(ids(await store.listTasks({ assignee: 'alice', role: 'ops' }))).to.deep.equal(['t-d']);
+          expect(ids(await store.listTasks({ assignee: 'alice', instanceId: 'i2', status: 'open' }))).to.deep.equal([]);
+        });
+
+        it('dueBefore returns only open tasks due strictly before the time', async function () {
+          // t-d (completed, due 10) and t-e (cancelled, due 20) are overdue but not open; t-c has no due date
+          expect(ids(await store.listTasks({ dueBefore: at(35) }))).to.deep.equal(['t-f']);
+          expect(ids(await store.listTasks({ dueBefore: at(40) }))).to.deep.equal(['t-f']);
+          expect(ids(await store.listTasks({ dueBefore: at(40.001) }))).to.deep.equal(['t-f', 't-g']);
+          expect(ids(await store.listTasks({ dueBefore: at(1000) }))).to.deep.equal(['t-a', 't-b', 't-f', 't-g']);
+          expect(ids(await store.listTasks({ dueBefore: at(0) }))).to.deep.equal([]);
+          expect(ids(await store.listTasks({ dueBefore: at(1000), assignee: 'alice' }))).to.deep.equal(['t-a', 't-f', 't-g']);
+          expect(ids(await store.listTasks({ dueBefore: at(1000), instanceId: 'i1' }))).to.deep.equal(['t-a', 't-b']);
+          // dueBefore means open: asking for another status at the same time matches nothing
+          expect(ids(await store.listTasks({ dueBefore: at(1000), status: 'completed' }))).to.deep.equal([]);
+        });
+
+        it('pages with limit and offset over the same order', async function () {
+          expect(ids(await store.listTasks({ limit: 3 }))).to.deep.equal(['t-e', 't-a', 't-b']);
+          expect(ids(await store.listTasks({ limit: 3, offset: 3 }))).to.deep.equal(['t-c', 't-d', 't-f']);
+          expect(ids(await store.listTasks({ limit: 3, offset: 6 }))).to.deep.equal(['t-g']);
+          expect(ids(await store.listTasks({ limit: 3, offset: 7 }))).to.deep.equal([]);
+          expect(ids(await store.listTasks({ offset: 5 }))).to.deep.equal(['t-f', 't-g']);
+          expect(ids(await store.listTasks({ assignee: 'alice', limit: 2, offset: 1 }))).to.deep.equal(['t-d', 't-f']);
+          expect(ids(await store.listTasks({ limit: 1, offset: 6 }))).to.deep.equal(['t-g']);
+          expect(await store.listTasks({ limit: 0 })).to.deep.equal([]);
+        });
+      });
+
+      it('pages consistently through tasks created at the same time', async function () {
+        const order = ['t5', 't2', 't7', 't1', 't6', 't3', 't4'];
+        const records = order.map((id, n) => task(id, { createdAt: at(1), ...(n % 2 ? { assignee: 'alice' } : {}) }));
+        await store.commit({ tasks: records.slice(0, 4).map((record) => ({ record, expectedRevision: null })), audit: [] });
+        await store.commit({ tasks: records.slice(4).map((record) => ({ record, expectedRevision: null })), audit: [] });
+        await store.commit({ tasks: [{ record: task('t0', { createdAt: at(0) }), expectedRevision: null }, { record: task('t9', { createdAt: at(2) }), expectedRevision: null }], audit: [] });
+        const full = await expectConsistentPaging((page) => store.listTasks(page), [...order, 't0', 't9']);
+        expect(full[0]).to.equal('t0');
+        expect(full[8]).to.equal('t9');
+        expect(ids(await store.listTasks({ assignee: 'alice' }))).to.deep.equal(full.filter((id) => ['t2', 't1', 't3'].includes(id)));
+        await store.commit({ tasks: [{ record: task('t7', { createdAt: at(1), revision: 2, status: 'completed' }), expectedRevision: 1 }], audit: [] });
+        expect(ids(await store.listTasks({}))).to.deep.equal(full);
+      });
+
+      it('returns at most 100 tasks when no limit is given', async function () {
+        const many = Array.from({ length: 105 }, (_, n) => task(`t${String(n).padStart(3, '0')}`, { createdAt: at(n) }));
+        await store.commit({ tasks: many.map((record) => ({ record, expectedRevision: null })), audit: [] });
+        const page = await store.listTasks({});
+        expect(page).to.have.length(100);
+        expect(page[0]).to.deep.equal(many[0]);
+        expect(page[99]).to.deep.equal(many[99]);
+        expect(ids(await store.listTasks({ offset: 100 }))).to.deep.equal(['t100', 't101', 't102', 't103', 't104']);
+        expect(await store.listTasks({ limit: 1000 })).to.have.length(105);
+      });
+    });
+
+    // ---- sequences ---------------------------------------------------------------------------------
+
+    describe('nextSequence', function () {
+      it('counts 1, 2, 3 per name, independently', async function () {
+        expect(await store.nextSequence('CAPA-2026')).to.equal(1);
+        expect(await store.nextSequence('CAPA-2026')).to.equal(2);
+        expect(await store.nextSequence('NCR-2026')).to.equal(1);
+        expect(await store.nextSequence('CAPA-2026')).to.equal(3);
+        expect(await store.nextSequence('CAPA-2027')).to.equal(1);
+        expect(await store.nextSequence('NCR-2026')).to.equal(2);
+      });
+
+      it('never hands out the same number twice under concurrency', async function () {
+        const got = await Promise.all(Array.from({ length: 25 }, () => store.nextSequence('CAPA-2026')));
+        expect([...got].sort((a, b) => a - b)).to.deep.equal(Array.from({ length: 25 }, (_, n) => n + 1));
+        expect(await store.nextSequence('CAPA-2026')).to.equal(26);
+      });
+    });
+
+    // ---- jobs --------------------------------------------------------------------------------------
+
+    describe('jobs', function () {
+      const lease = at(15);
+
+      it('schedules jobs and lists them by instance and status, ordered by runAt', async function () {
+        const j1 = job('j1', { runAt: at(20) });
+        const j2 = job('j2', { runAt: at(5), instanceId: 'i2' });
+        const j3 = job('j3', { runAt: at(10), payload: { executionId: 'x', nested: { list: [1, 'two'] } } });
+        const j4 = job('j4', { runAt: at(1) });
+        delete j4.instanceId;
+        await store.commit({ scheduleJobs: [j1, j2, j3, j4], audit: [] });
+        expect(await store.getJob('j1')).to.deep.equal(j1);
+        expect(await store.getJob('j3')).to.deep.equal(j3);
+        expect(await store.getJob('j4')).to.deep.equal(j4);
+        expect(await store.getJob('nope')).to.equal(undefined);
+        expect(await store.listJobs({})).to.deep.equal([j4, j2, j3, j1]);
+        expect(ids(await store.listJobs({ instanceId: 'i1' }))).to.deep.equal(['j3', 'j1']);
+        expect(ids(await store.listJobs({ instanceId: 'i2', status: 'scheduled' }))).to.deep.equal(['j2']);
+        expect(ids(await store.listJobs({ status: 'scheduled' }))).to.deep.equal(['j4', 'j2', 'j3', 'j1']);
+        expect(await store.listJobs({ status: 'running' })).to.deep.equal([]);
+
+        await store.commit({ cancelJobs: ['j3'], audit: [] });
+        expect(ids(await store.listJobs({ status: 'scheduled' }))).to.deep.equal(['j4', 'j2', 'j1']);
+        expect(ids(await store.listJobs({ status: 'cancelled', instanceId: 'i1' }))).to.deep.equal(['j3']);
+      });
+
+      it('claims only due scheduled jobs, marks them running for the worker, and counts the attempt', async function () {
+        const j1 = job('j1', { runAt: at(1), attempts: 2 });
+        const j2 = job('j2', { runAt: at(5) });
+        const j3 = job('j3', { runAt: at(5.001) });
+        const j4 = job('j4', { runAt: at(0) });
+        await store.commit({ scheduleJobs: [j3, j2, j1, j4], audit: [] });
+        await store.commit({ cancelJobs: ['j4'], audit: [] });
+
+        const claimed = await store.claimDueJobs(at(5), 'w1', lease, 10);
+        expect(ids(claimed)).to.deep.equal(['j1', 'j2']);
+        expect(claimed[0]).to.deep.equal({ ...j1, status: 'running', lockedBy: 'w1', lockedUntil: lease, attempts: 3 });
+        expect(claimed[1]).to.deep.equal({ ...j2, status: 'running', lockedBy: 'w1', lockedUntil: lease, attempts: 1 });
+        expect(await store.getJob('j1')).to.deep.equal(claimed[0]);
+        expect(await store.getJob('j2')).to.deep.equal(claimed[1]);
+        expect(await store.getJob('j3')).to.deep.equal(j3);
+        expect((await store.getJob('j4'))?.status).to.equal('cancelled');
+        expect(ids(await store.listJobs({ status: 'running' }))).to.deep.equal(['j1', 'j2']);
+
+        // a second claim at the same time finds nothing: the claims hold
+        expect(await store.claimDueJobs(at(5), 'w2', lease, 10)).to.deep.equal([]);
+        expect(await store.claimDueJobs(at(5), 'w1', lease, 10)).to.deep.equal([]);
+        expect((await store.getJob('j1'))?.lockedBy).to.equal('w1');
+      });
+
+      it('claims at most `limit` jobs, earliest runAt first', async function () {
+        await store.commit({ scheduleJobs: [job('j3', { runAt: at(3) }), job('j1', { runAt: at(1) }), job('j2', { runAt: at(2) })], audit: [] });
+        expect(ids(await store.claimDueJobs(at(10), 'w1', lease, 1))).to.deep.equal(['j1']);
+        expect(ids(await store.claimDueJobs(at(10), 'w2', lease, 1))).to.deep.equal(['j2']);
+        expect(ids(await store.claimDueJobs(at(10), 'w3', lease, 5))).to.deep.equal(['j3']);
+        expect((await store.listJobs({})).map((j) => j.lockedBy)).to.deep.equal(['w1', 'w2', 'w3']);
+      });
+
+      it('hands a job whose lease expired to another worker, and only then', async function () {
+        await store.commit({ scheduleJobs: [job('j1', { runAt: at(1) })], audit: [] });
+        expect(ids(await store.claimDueJobs(at(1), 'w1', lease, 10))).to.deep.equal(['j1']);
+
+        // one millisecond before the lease ends it is still w1's
+        expect(await store.claimDueJobs(at(14.99), 'w2', at(30), 10)).to.deep.equal([]);
+        const taken = await store.claimDueJobs(lease, 'w2', at(30), 10);
+        expect(taken).to.deep.equal([{ ...job('j1', { runAt: at(1) }), status: 'running', lockedBy: 'w2', lockedUntil: at(30), attempts: 2 }]);
+        expect(await store.getJob('j1')).to.deep.equal(taken[0]);
+        expect(await store.claimDueJobs(lease, 'w3', at(30), 10)).to.deep.equal([]);
+
+        // the first worker lost the claim: it can neither finish nor fail the job
+        await rejection(store.commit({ finishJob: { id: 'j1', lockedBy: 'w1' }, audit: [] }), RevisionConflict);
+        await store.failJob('j1', 'w1', 'late worker', at(40));
+        expect(await store.getJob('j1')).to.deep.equal(taken[0]);
+        await store.commit({ finishJob: { id: 'j1', lockedBy: 'w2' }, audit: [] });
+        expect((await store.getJob('j1'))?.status).to.equal('done');
+      });
+
+      it('concurrent claims never hand one job to two workers', async function () {
+        const jobs = Array.from({ length: 20 }, (_, n) => job(`j${String(n).padStart(2, '0')}`, { runAt: at(n / 10) }));
+        await store.commit({ scheduleJobs: jobs, audit: [] });
+        const claims = await Promise.all(['w1', 'w2', 'w3', 'w4'].map((w) => store.claimDueJobs(at(5), w, lease, 8)));
+        const all = claims.flat();
+        expect(all).to.have.length(20);
+        expect(new Set(ids(all)).size).to.equal(20);
+        for (const [n, w] of ['w1', 'w2', 'w3', 'w4'].entries()) {
+          for (const claimed of claims[n]) expect((await store.getJob(claimed.id))?.lockedBy).to.equal(w);
+        }
+      });
+
+      it('finishJob by the claiming worker marks the job done and drops the lease', async function () {
+        const j1 = job('j1', { runAt: at(1) });
+        await store.commit({ scheduleJobs: [j1, job('j2', { runAt: at(1) })], audit: [] });
+        await store.claimDueJobs(at(1), 'w1', lease, 10);
+        await store.commit({ finishJob: { id: 'j1', lockedBy: 'w1' }, audit: [event('timer.fired')] });
+
+        const done = await store.getJob('j1');
+        expect(done?.status).to.equal('done');
+        expect(done?.lockedUntil).to.equal(undefined);
+        expect(done?.attempts).to.equal(1);
+        expect(done?.runAt).to.equal(j1.runAt);
+        expect(done?.payload).to.deep.equal(j1.payload);
+        expect((await store.getJob('j2'))?.status).to.equal('running');
+        expect(await store.listAudit({})).to.have.length(1);
+        // a done job is never claimed again, not even after the lease
+        expect(ids(await store.claimDueJobs(at(1000), 'w2', at(1010), 10))).to.deep.equal(['j2']);
+        // and cannot be finished twice
+        await rejection(store.commit({ finishJob: { id: 'j1', lockedBy: 'w1' }, audit: [] }), RevisionConflict);
+      });
+
+      it('finishJob with the wrong worker throws RevisionConflict and applies nothing of that change', async function () {
+        await store.commit({
+          instance: { record: instance('i1'), expectedRevision: null },
+          scheduleJobs: [job('j1', { runAt: at(1) })],
+          audit: [event('instance.started')],
+        });
+        const [claimed] = await store.claimDueJobs(at(1), 'w1', lease, 10);
+        const before = await snapshot();
+
+        await rejection(
+          store.commit({
+            definition: definition('capa', 7),
+            instance: { record: instance('i1', { revision: 2, variables: { fired: true } }), expectedRevision: 1 },
+            tasks: [{ record: task('t1'), expectedRevision: null }],
+            scheduleJobs: [job('j2', { runAt: at(30) })],
+            cancelJobs: ['j1'],
+            finishJob: { id: 'j1', lockedBy: 'w2' },
+            incidents: [incident('x1')],
+            audit: [event('timer.fired'), event('task.created', { target: 'task:t1' })],
+          }),
+          RevisionConflict,
+        );
+        expect(await store.getJob('j1')).to.deep.equal(claimed);
+        expect(await store.getInstance('i1')).to.deep.equal(instance('i1'));
+        expect(await store.getDefinition('capa', 7)).to.equal(undefined);
+        expect(await store.getTask('t1')).to.equal(undefined);
+        expect(await store.getJob('j2')).to.equal(undefined);
+        expect(await store.getIncident('x1')).to.equal(undefined);
+        expect(await snapshot()).to.deep.equal(before);
+
+        // finishing a job nobody claimed, or one that does not exist, is a conflict too
+        await store.commit({ scheduleJobs: [job('j3', { runAt: at(500) })], audit: [] });
+        await rejection(store.commit({ finishJob: { id: 'j3', lockedBy: 'w1' }, audit: [] }), RevisionConflict);
+        await rejection(store.commit({ finishJob: { id: 'nope', lockedBy: 'w1' }, audit: [] }), RevisionConflict);
+        expect(await store.getJob('j3')).to.deep.equal(job('j3', { runAt: at(500) }));
+      });
+
+      it('rescheduling an existing id replaces it: scheduled again at the new time, claim dropped', async function () {
+        await store.commit({ scheduleJobs: [job('j1', { runAt: at(1) })], audit: [] });
+        await store.claimDueJobs(at(1), 'w1', lease, 10);
+        expect((await store.getJob('j1'))?.status).to.equal('running');
+
+        const again = job('j1', { runAt: at(60), payload: { executionId: 'timer_j1', elementId: 'reminder', round: 2 } });
+        await store.commit({ scheduleJobs: [again], audit: [] });
+        expect(await store.getJob('j1')).to.deep.equal(again);
+        expect(await store.listJobs({})).to.deep.equal([again]);
+        expect(ids(await store.listJobs({ status: 'running' }))).to.deep.equal([]);
+        // due at the new time only, and free for any worker
+        expect(await store.claimDueJobs(at(59.99), 'w2', at(100), 10)).to.deep.equal([]);
+        expect(ids(await store.claimDueJobs(at(60), 'w2', at(100), 10))).to.deep.equal(['j1']);
+        // the old worker's claim is gone
+        await rejection(store.commit({ finishJob: { id: 'j1', lockedBy: 'w1' }, audit: [] }), RevisionConflict);
+
+        // rescheduling a cancelled or failed job revives it the same way
+        await store.commit({ scheduleJobs: [job('j2', { runAt: at(1) })], audit: [] });
+        await store.commit({ cancelJobs: ['j2'], audit: [] });
+        await store.commit({ scheduleJobs: [job('j2', { runAt: at(2) })], audit: [] });
+        expect(await store.getJob('j2')).to.deep.equal(job('j2', { runAt: at(2) }));
+      });
+
+      it('cancelJobs cancels scheduled and failed jobs, leaves running and done ones alone, ignores unknown ids', async function () {
+        await store.commit({
+          scheduleJobs: [job('s', { runAt: at(1) }), job('r', { runAt: at(1) }), job('d', { runAt: at(1) }), job('f', { runAt: at(1) }), job('later', { runAt: at(90) })],
+          audit: [],
+        });
+        await store.commit({ cancelJobs: ['s'], audit: [] });
+        // a long lease, so the running job stays out of the claim below
+        expect(ids(await store.claimDueJobs(at(1), 'w1', at(5000), 10)).sort()).to.deep.equal(['d', 'f', 'r']);
+        await store.commit({ finishJob: { id: 'd', lockedBy: 'w1' }, audit: [] });
+        await store.failJob('f', 'w1', 'boom', null);
+        const running = await store.getJob('r');
+        const done = await store.getJob('d');
+
+        await store.commit({ cancelJobs: ['r', 'd', 'f', 'later', 'unknown'], audit: [] });
+        expect(await store.getJob('s')).to.deep.equal({ ...job('s', { runAt: at(1) }), status: 'cancelled' });
+        expect(await store.getJob('later')).to.deep.equal({ ...job('later', { runAt: at(90) }), status: 'cancelled' });
+        expect((await store.getJob('f'))?.status).to.equal('cancelled');
+        expect(await store.getJob('r')).to.deep.equal(running);
+        expect(await store.getJob('d')).to.deep.equal(done);
+        expect(await store.getJob('unknown')).to.equal(undefined);
+        // cancelled jobs are never claimed
+        expect(await store.claimDueJobs(at(1000), 'w2', at(1010), 10)).to.deep.equal([]);
+      });
+
+      it('failJob with retryAt puts the job back to scheduled at retryAt with the error', async function () {
+        const j1 = job('j1', { runAt: at(1), attempts: 0 });
+        await store.commit({ scheduleJobs: [j1], audit: [] });
+        await store.claimDueJobs(at(1), 'w1', lease, 10);
+        await store.failJob('j1', 'w1', 'SMTP server unreachable', at(20));
+
+        expect(await store.getJob('j1')).to.deep.equal({ ...j1, status: 'scheduled', runAt: at(20), attempts: 1, lastError: 'SMTP server unreachable' });
+        expect(await store.claimDueJobs(at(19.99), 'w2', at(40), 10)).to.deep.equal([]);
+        const [again] = await store.claimDueJobs(at(20), 'w2', at(40), 10);
+        expect(again).to.deep.equal({ ...j1, status: 'running', runAt: at(20), attempts: 2, lastError: 'SMTP server unreachable', lockedBy: 'w2', lockedUntil: at(40) });
+      });
+
+      it('failJob with null retryAt fails the job for good, keeping its runAt', async function () {
+        const j1 = job('j1', { runAt: at(1), attempts: 9 });
+        await store.commit({ scheduleJobs: [j1], audit: [] });
+        await store.claimDueJobs(at(1), 'w1', lease, 10);
+        await store.failJob('j1', 'w1', 'x'.repeat(5000), null);
+
+        const failed = await store.getJob('j1');
+        expect(failed).to.deep.equal({ ...j1, status: 'failed', attempts: 10, lastError: 'x'.repeat(2000) });
+        expect(ids(await store.listJobs({ status: 'failed' }))).to.deep.equal(['j1']);
+        expect(await store.claimDueJobs(at(10_000), 'w2', at(10_010), 10)).to.deep.equal([]);
+        await rejection(store.commit({ finishJob: { id: 'j1', lockedBy: 'w1' }, audit: [] }), RevisionConflict);
+      });
+
+      it('failJob by a worker that does not hold the claim changes nothing', async function () {
+        await store.commit({ scheduleJobs: [job('j1', { runAt: at(1) }), job('j2', { runAt: at(100) })], audit: [] });
+        const [claimed] = await store.claimDueJobs(at(1), 'w1', lease, 10);
+        await store.failJob('j1', 'w2', 'not mine', null);
+        await store.failJob('j2', 'w1', 'not claimed', at(5));
+        await store.failJob('nope', 'w1', 'no such job', null);
+        expect(await store.getJob('j1')).to.deep.equal(claimed);
+        expect(await store.getJob('j2')).to.deep.equal(job('j2', { runAt: at(100) }));
+        expect(await store.getJob('nope')).to.equal(undefined);
+      });
+    });
+
+    // ---- incidents ---------------------------------------------------------------------------------
+
+    describe('incidents', function () {
+      it('upserts incidents by id and lists them by status and instance, oldest first', async function () {
+        const x1 = incident('x1', { createdAt: at(3) });
+        const x0 = incident('x0', { createdAt: at(4), instanceId: 'i2' });
+        const x2 = incident('x2', { createdAt: at(1), instanceId: 'i2', action: { type: 'timer', jobId: 'j1', executionId: 'e1' } });
+        const x3 = incident('x3', { createdAt: at(2), action: { type: 'start' } });
+        delete x3.elementId;
+        await store.commit({ incidents: [x1, x2, x3], audit: [] });
+        await store.commit({ incidents: [x0], audit: [] });
+
+        expect(await store.getIncident('x1')).to.deep.equal(x1);
+        expect(await store.getIncident('x2')).to.deep.equal(x2);
+        expect(await store.getIncident('x3')).to.deep.equal(x3);
+        expect(await store.getIncident('x4')).to.equal(undefined);
+        expect(await store.listIncidents({})).to.deep.equal([x2, x3, x1, x0]);
+        expect(ids(await store.listIncidents({ instanceId: 'i1' }))).to.deep.equal(['x3', 'x1']);
+        expect(ids(await store.listIncidents({ status: 'resolved' }))).to.deep.equal([]);
+
+        const resolved = { ...x1, status: 'resolved' as const, resolvedAt: at(9), attempts: 2 };
+        const retried = { ...x3, message: 'still failing', attempts: 5 };
+        await store.commit({ incidents: [resolved, retried], audit: [] });
+        expect(await store.getIncident('x1')).to.deep.equal(resolved);
+        expect(await store.getIncident('x3')).to.deep.equal(retried);
+        // an upsert of an existing id updates it in place, keeping its position
+        expect(await store.listIncidents({})).to.deep.equal([x2, retried, resolved, x0]);
+        expect(ids(await store.listIncidents({ status: 'open' }))).to.deep.equal(['x2', 'x3', 'x0']);
+        expect(ids(await store.listIncidents({ instanceId: 'i2' }))).to.deep.equal(['x2', 'x0']);
+        expect(await store.listIncidents({ status: 'resolved' })).to.deep.equal([resolved]);
+        expect(ids(await store.listIncidents({ status: 'open', instanceId: 'i1' }))).to.deep.equal(['x3']);
+        expect(ids(await store.listIncidents({ status: 'resolved', instanceId: 'i2' }))).to.deep.equal([]);
+      });
+    });
+
+    // ---- audit -------------------------------------------------------------------------------------
+
+    describe('audit', function () {
+      it('appends events in order with seq 1..n, chained from the genesis hash', async function () {
+        const inputs = [
+          event('instance.started', { new: { key: 'capa', variables: { severity: 'major' } } }),
+          event('task.created', { target: 'task:t1', at: at(1), actor: 'system' }),
+          event('task.completed', { target: 'task:t1', at: at(2), old: { status: 'open' }, new: { status: 'completed', data: { n: 1.5, ok: false, none: null } }, reason: 'done' }),
+          { at: at(3), actor: 'admin', action: 'definition.deployed', target: 'definition:capa@1' },
+        ];
+        await store.commit({ audit: inputs });
+        const events = await store.listAudit({});
+        expect(events).to.deep.equal(sealed(inputs));
+        expect(events.map((e) => e.seq)).to.deep.equal([1, 2, 3, 4]);
+        expect(events[0].prevHash).to.equal(GENESIS_HASH);
+        for (let n = 1; n < events.length; n += 1) expect(events[n].prevHash).to.equal(events[n - 1].hash);
+        expect(verifyAuditChain(events)).to.deep.equal({ ok: true, checked: 4 });
+        expect(events[3]).to.not.have.property('instanceId');
+      });
+
+      it('chains events of sequential commits continuously', async function () {
+        const first = [event('instance.started'), event('task.created', { target: 'task:t1' })];
+        const second = [event('task.completed', { target: 'task:t1', at: at(5) })];
+        const third = [event('instance.completed', { at: at(6) }), event('instance.archived', { at: at(7) })];
+        await store.commit({ audit: first });
+        await store.commit({ audit: [] });
+        await store.commit({ audit: second });
+        await store.commit({ scheduleJobs: [job('j1')], audit: [] });
+        await store.commit({ audit: third });
+        const events = await store.listAudit({});
+        expect(events).to.deep.equal(sealed([...first, ...second, ...third]));
+        expect(verifyAuditChain(events)).to.deep.equal({ ok: true, checked: 5 });
+      });
+
+      it('a rejected commit leaves no gap: the next commit continues the chain', async function () {
+        await store.commit({ instance: { record: instance('i1'), expectedRevision: null }, audit: [event('a')] });
+        await rejection(store.commit({ instance: { record: instance('i1', { revision: 9 }), expectedRevision: 5 }, audit: [event('b'), event('c')] }), RevisionConflict);
+        await rejection(store.commit({ instance: { record: instance('i2', { businessKey: instance('i1').businessKey }), expectedRevision: null }, audit: [event('d')] }), ConflictError);
+        await store.commit({ audit: [event('e')] });
+        const events = await store.listAudit({});
+        expect(events).to.deep.equal(sealed([event('a'), event('e')]));
+        expect(verifyAuditChain(events).ok).to.equal(true);
+      });
+
+      it('filters by target, instance and afterSeq, with a limit, in seq order', async function () {
+        await store.commit({
+          audit: [
+            event('instance.started', { target: 'instance:i1', instanceId: 'i1' }), // 1
+            event('task.created', { target: 'task:t1', instanceId: 'i1' }), // 2
+            event('instance.started', { target: 'instance:i2', instanceId: 'i2' }), // 3
+            { at: at(0), actor: 'admin', action: 'definition.deployed', target: 'definition:capa@2' }, // 4
+          ],
+        });
+        await store.commit({
+          audit: [
+            event('task.completed', { target: 'task:t1', instanceId: 'i1' }), // 5
+            event('task.created', { target: 'task:t2', instanceId: 'i2' }), // 6
+            event('instance.completed', { target: 'instance:i1', instanceId: 'i1' }), // 7
+          ],
+        });
+        const seqs = (events: AuditEvent[]) => events.map((e) => e.seq);
+        const all = await store.listAudit({});
+        expect(seqs(all)).to.deep.equal([1, 2, 3, 4, 5, 6, 7]);
+        expect(await store.listAudit({ target: 'task:t1' })).to.deep.equal([all[1], all[4]]);
+        expect(seqs(await store.listAudit({ target: 'instance:i1' }))).to.deep.equal([1, 7]);
+        expect(seqs(await store.listAudit({ target: 'task:t9' }))).to.deep.equal([]);
+        expect(seqs(await store.listAudit({ instanceId: 'i1' }))).to.deep.equal([1, 2, 5, 7]);
+        expect(seqs(await store.listAudit({ instanceId: 'i2' }))).to.deep.equal([3, 6]);
+        expect(seqs(await store.listAudit({ afterSeq: 4 }))).to.deep.equal([5, 6, 7]);
+        expect(seqs(await store.listAudit({ afterSeq: 0 }))).to.deep.equal([1, 2, 3, 4, 5, 6, 7]);
+        expect(seqs(await store.listAudit({ afterSeq: 7 }))).to.deep.equal([]);
+        expect(seqs(await store.listAudit({ limit: 3 }))).to.deep.equal([1, 2, 3]);
+        expect(seqs(await store.listAudit({ afterSeq: 2, limit: 2 }))).to.deep.equal([3, 4]);
+        expect(seqs(await store.listAudit({ instanceId: 'i1', afterSeq: 2, limit: 1 }))).to.deep.equal([5]);
+        expect(seqs(await store.listAudit({ instanceId: 'i1', target: 'task:t1' }))).to.deep.equal([2, 5]);
+        expect(seqs(await store.listAudit({ instanceId: 'i2', target: 'task:t1' }))).to.deep.equal([]);
+        expect(seqs(await store.listAudit({ limit: Number.MAX_SAFE_INTEGER }))).to.deep.equal([1, 2, 3, 4, 5, 6, 7]);
+        expect(await store.listAudit({ limit: 0 })).to.deep.equal([]);
+      });
+
+      it('concurrent commits produce one valid chain with every commit contiguous and no duplicate seq', async function () {
+        const commits: ChangeSet[] = Array.from({ length: 20 }, (_, n) => ({
+          instance: { record: instance(`i${n}`, { businessKey: `CAPA-2026-${String(n).padStart(4, '0')}` }), expectedRevision: null },
+          tasks: [{ record: task(`t${n}`, { instanceId: `i${n}` }), expectedRevision: null }],
+          audit: [
+            event('instance.started', { target: `instance:i${n}`, instanceId: `i${n}`, reason: `commit ${n}` }),
+            event('task.created', { target: `task:t${n}`, instanceId: `i${n}`, reason: `commit ${n}` }),
+            event('timer.scheduled', { target: `instance:i${n}`, instanceId: `i${n}`, reason: `commit ${n}` }),
+          ],
+        }));
+        await Promise.all(commits.map((c) => store.commit(c)));
+
+        const events = await store.listAudit({ limit: 10_000 });
+        expect(events).to.have.length(60);
+        expect(events.map((e) => e.seq)).to.deep.equal(Array.from({ length: 60 }, (_, n) => n + 1));
+        expect(verifyAuditChain(events)).to.deep.equal({ ok: true, checked: 60 });
+        // each commit's events are adjacent and in the order given
+        const seen = new Set<string>();
+        for (let n = 0; n < 60; n += 3) {
+          const reason = events[n].reason;
+          expect(events.slice(n, n + 3).map((e) => [e.action, e.reason])).to.deep.equal([
+            ['instance.started', reason],
+            ['task.created', reason],
+            ['timer.scheduled', reason],
+          ]);
+          seen.add(String(reason));
+        }
+        expect(seen.size).to.equal(20);
+        expect(await store.listInstances({ limit: 100 })).to.have.length(20);
+        expect(await store.listTasks({ limit: 100 })).to.have.length(20);
+      });
+    });
+  });
+}
