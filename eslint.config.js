@@ -17,6 +17,12 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': 'off' },
   },
   {
+    // Mocha loads reporters with require(): this one is CommonJS.
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', process: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     // chai's property assertions (`expect(x).to.be.empty`) are expressions by design.
     files: ['test/**'],
     rules: { '@typescript-eslint/no-unused-expressions': 'off' },

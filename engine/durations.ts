@@ -1,4 +1,4 @@
-import { getDate, ISOInterval, parseDuration, parseInterval } from '@0dep/piso';
+import { getDate, ISOInterval, parseDuration } from '@0dep/piso';
 
 /**
  * ISO 8601 durations, dates and repeating intervals, parsed by @0dep/piso: the same parser bpmn-engine
@@ -22,15 +22,33 @@ export function durationProblem(iso: string): string | null {
   }
 }
 
+/** Faster cycles make no sense for management-system work and would flood the scheduler. */
+const MIN_CYCLE_MS = 60_000;
+const CYCLE = /^R(\d*)\/(P[^/]+)$/;
+
+/**
+ * Returns why a timer value is refused, or null. Stricter than ISO 8601 on purpose: cycles are
+ * `R[n]/duration` only (a start date far in the past with a tiny period makes the date library loop for
+ * hours), with a period of at least a minute, and durations must be plain positive durations.
+ * Checked at deployment and again when an expression-valued timer resolves at run time.
+ */
 export function timerProblem(kind: 'timeDuration' | 'timeDate' | 'timeCycle', value: string): string | null {
   try {
-    if (kind === 'timeDuration') return durationProblem(value);
+    if (kind === 'timeDuration') {
+      if (!value.startsWith('P')) return `"${value}" is not an ISO 8601 duration such as P14D or PT4H`;
+      return durationProblem(value);
+    }
     if (kind === 'timeDate') {
       const date = getDate(value);
       return Number.isNaN(date.getTime()) ? `"${value}" is not an ISO 8601 date` : null;
     }
-    const interval = parseInterval(value);
-    if (!interval.duration && !interval.end) return `"${value}" is not a repeating interval such as R3/P1D`;
+    const cycle = CYCLE.exec(value);
+    if (!cycle) return `"${value}" is not a timer cycle such as R3/P1D or R/P7D (repetitions and a duration only)`;
+    if (cycle[1] === '0') return `"${value}" repeats zero times`;
+    const problem = durationProblem(cycle[2]);
+    if (problem) return problem;
+    const start = new Date('2026-01-01T00:00:00Z');
+    if (addDuration(cycle[2], start).getTime() - start.getTime() < MIN_CYCLE_MS) return `"${value}" repeats more often than once a minute`;
     return null;
   } catch (err) {
     return `"${value}" is not a valid ISO 8601 ${kind === 'timeDate' ? 'date' : kind === 'timeCycle' ? 'cycle' : 'duration'} (${(err as Error).message})`;

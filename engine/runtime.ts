@@ -1,12 +1,12 @@
 import { Engine } from 'bpmn-engine';
-import * as Elements from 'bpmn-elements';
 import serializer, { TypeResolver } from 'moddle-context-serializer';
-import { parseBpmnXml } from './bpmn/parse.js';
+import { parseBpmnXml, type ModdleContext } from './bpmn/parse.js';
 import { validateDefinition, type ProcessSpec } from './bpmn/validate.js';
 import { InvalidDefinitionError } from './errors.js';
 import { ExpressionError, hasExpression, resolveTemplate, type ExpressionScope } from './expressions.js';
 import type { DefinitionRecord } from './model.js';
 import type { ServiceRegistry } from './services.js';
+import { imsflowElements } from './safe-elements.js';
 
 /**
  * The seam between imsflow and bpmn-engine. An engine lives for one step only: build it from the saved
@@ -25,8 +25,12 @@ export async function compileDefinition(record: DefinitionRecord, services: Serv
   const context = await parseBpmnXml(record.xml);
   const { spec, problems } = validateDefinition(context, { services: services.names() });
   if (!spec || problems.length) throw new InvalidDefinitionError(problems);
-  const sourceContext = serializer(context as any, TypeResolver(Elements as any));
-  return { record, spec, sourceContext };
+  return { record, spec, sourceContext: buildSourceContext(context) };
+}
+
+/** Serializes a parsed definition for bpmn-engine, resolving element types to imsflow's safe set. */
+export function buildSourceContext(context: ModdleContext): unknown {
+  return serializer(context as any, TypeResolver(imsflowElements));
 }
 
 export type StepAction =

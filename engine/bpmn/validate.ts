@@ -79,10 +79,11 @@ export function validateDefinition(context: ModdleContext, options: ValidationOp
     problems.push({ element: typeof element === 'string' ? element : (element.id ?? element.$type), message });
 
   const definitions = context.rootElement;
-  const processes = (definitions.rootElements ?? []).filter((e: ModdleElement) => e.$type === 'bpmn:Process') as ModdleElement[];
+  const roots = (definitions.rootElements ?? []) as ModdleElement[];
+  const processes = roots.filter((e) => e.$type === 'bpmn:Process');
   const executable = processes.filter((p) => p.isExecutable);
   if (executable.length !== 1) {
-    const found = executable.length === 0 ? 'none is' : `${executable.length} are`;
+    const found = executable.length === 0 ? 'none is' : `${executable.length} are (${executable.map((p) => p.id).join(', ')})`;
     report('definitions', `exactly one process must be marked executable (isExecutable="true"); ${found}`);
     return { problems };
   }
@@ -104,6 +105,17 @@ export function validateDefinition(context: ModdleContext, options: ValidationOp
   }
 
   checkScope(process, true, spec, options, report);
+  // Other pools are documentation only: they may hold no flow, since bpmn-engine would run it unchecked.
+  for (const other of processes) {
+    if (other !== process && (other.flowElements ?? []).length > 0) {
+      report(other, 'only the executable process may contain flow elements: draw other participants as empty (black-box) pools');
+    }
+  }
+  for (const collaboration of roots.filter((e) => e.$type === 'bpmn:Collaboration')) {
+    for (const flow of (collaboration.messageFlows ?? []) as ModdleElement[]) {
+      report(flow, 'message flows are not supported: imsflow runs one process per instance');
+    }
+  }
   checkAllExpressions(definitions, report);
   return { spec, problems };
 }
@@ -371,36 +383,48 @@ function readField(task: ModdleElement, field: ModdleElement, report: Report): F
   };
 }
 
+/** Deeper nesting than this is no diagram anyone drew; refusing it keeps the walk below bounded. */
+const MAX_DEPTH = 200;
+const MAX_NODES = 50_000;
+/** References point at other elements, visited where they are defined. */
+const REFERENCES = new Set(['$parent', 'sourceRef', 'targetRef', 'incoming', 'outgoing', 'default', 'attachedToRef', 'bpmnElement', 'processRef', 'categoryValueRef', 'flowNodeRef']);
+
 /**
  * Every string anywhere in the definition that contains `${` must be an allowed expression: attributes of
  * any namespace, element bodies, extension elements. Expressions hide in unexpected places (names,
- * error codes, documentation read by other tools), so nothing is skipped.
+ * error codes, documentation read by other tools), so nothing is skipped. Walks with an explicit stack:
+ * hostile nesting must yield a problem, not a stack overflow.
  */
 function checkAllExpressions(root: ModdleElement, report: Report): void {
   const seen = new Set<object>();
-  const visit = (value: unknown, owner: ModdleElement): void => {
+  const stack: { value: unknown; owner: ModdleElement; depth: number }[] = [{ value: root, owner: root, depth: 0 }];
+  while (stack.length) {
+    const { value, owner, depth } = stack.pop()!;
     if (typeof value === 'string') {
-      if (!hasExpression(value)) return;
+      if (!hasExpression(value)) continue;
       const problem = checkExpressions(value);
       if (problem) report(owner, problem);
+      continue;
+    }
+    if (!value || typeof value !== 'object' || seen.has(value)) continue;
+    seen.add(value);
+    if (depth > MAX_DEPTH) {
+      report(owner, `elements are nested more than ${MAX_DEPTH} levels deep`);
       return;
     }
-    if (!value || typeof value !== 'object' || seen.has(value)) return;
-    seen.add(value);
-    if (Array.isArray(value)) {
-      for (const item of value) visit(item, owner);
+    if (seen.size > MAX_NODES) {
+      report('definitions', `the file holds more than ${MAX_NODES} XML elements and values`);
       return;
+    }
+    if (Array.isArray(value)) {
+      for (const item of value) stack.push({ value: item, owner, depth: depth + 1 });
+      continue;
     }
     const element = value as ModdleElement;
     const nextOwner = element.$type && element.id ? element : owner;
     for (const [name, child] of Object.entries(element)) {
-      // References point at other elements, visited where they are defined.
-      if (name === '$parent' || name === 'sourceRef' || name === 'targetRef' || name === 'incoming' || name === 'outgoing' || name === 'default' || name === 'attachedToRef' || name === 'bpmnElement' || name === 'processRef' || name === 'categoryValueRef' || name === 'flowNodeRef') {
-        continue;
-      }
-      visit(child, nextOwner);
+      if (!REFERENCES.has(name)) stack.push({ value: child, owner: nextOwner, depth: depth + 1 });
     }
-    if (element.$attrs) for (const attr of Object.values(element.$attrs)) visit(attr, nextOwner);
-  };
-  visit(root, root);
+    if (element.$attrs) for (const attr of Object.values(element.$attrs)) stack.push({ value: attr, owner: nextOwner, depth: depth + 1 });
+  }
 }
