@@ -105,12 +105,15 @@ export class Imsflow {
     return record;
   }
 
-  /** Parsed and validated once per version; a failed compile is not cached. */
-  private compile(record: DefinitionRecord): Promise<CompiledDefinition> {
-    const cacheKey = `${record.key}@${record.version}`;
+  /**
+   * A version parsed and validated once; versions never change, so the cache needs no invalidation.
+   * A failed compile is not cached.
+   */
+  private compile(key: string, version: number, record?: DefinitionRecord): Promise<CompiledDefinition> {
+    const cacheKey = `${key}@${version}`;
     let compiled = this.compiled.get(cacheKey);
     if (!compiled) {
-      compiled = compileDefinition(record, this.services);
+      compiled = (async () => compileDefinition(record ?? (await this.getDefinition(key, version)), this.services))();
       this.compiled.set(cacheKey, compiled);
       compiled.catch(() => this.compiled.delete(cacheKey));
     }
@@ -130,7 +133,7 @@ export class Imsflow {
       throw new ValidationError('invalid business key', [{ field: 'businessKey', message: 'use 1–64 letters, digits, ".", "_" or "-"' }]);
     }
     const definition = await this.getDefinition(key);
-    const compiled = await this.compile(definition);
+    const compiled = await this.compile(definition.key, definition.version, definition);
     const businessKey = input.businessKey ?? (await this.nextBusinessKey(compiled));
     const id = randomUUID();
     const now = this.now();
@@ -232,7 +235,7 @@ export class Imsflow {
       const instance = await this.loadInstance(task.instanceId);
       if (instance.status === 'incident') throw new ConflictError(`instance ${instance.businessKey} has an open incident: resolve it before completing tasks`);
       if (instance.status !== 'running') throw new ConflictError(`instance ${instance.businessKey} is ${instance.status}`);
-      const compiled = await this.compile(await this.getDefinition(instance.key, instance.version));
+      const compiled = await this.compile(instance.key, instance.version);
 
       let result: StepResult;
       try {
@@ -269,7 +272,7 @@ export class Imsflow {
         return 'stale';
       }
       const executionId = String(job.payload.executionId);
-      const compiled = await this.compile(await this.getDefinition(instance.key, instance.version));
+      const compiled = await this.compile(instance.key, instance.version);
       const result = await this.step(compiled, instance, { type: 'fireTimer', executionId });
       if (result.outcome !== 'failed' && !result.timerFired) {
         await this.store.commit({ finishJob: { id: jobId, lockedBy: workerId }, audit: [] });
@@ -309,7 +312,7 @@ export class Imsflow {
       const incident = await this.getIncident(id);
       if (incident.status !== 'open') throw new ConflictError(`incident ${id} is already ${incident.status}`);
       const instance = await this.loadInstance(incident.instanceId);
-      const compiled = await this.compile(await this.getDefinition(instance.key, instance.version));
+      const compiled = await this.compile(instance.key, instance.version);
       const action = await this.replayAction(incident.action, instance);
       const result = await this.step(compiled, instance, action);
       const now = this.now();

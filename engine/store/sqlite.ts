@@ -67,6 +67,8 @@ export class SqliteStore implements Store {
   readonly kind = 'sqlite';
   private readonly db: Database.Database;
   private statements!: ReturnType<SqliteStore['prepare']>;
+  /** Prepared statements for queries built from filters, one per distinct SQL text. */
+  private readonly queries = new Map<string, Database.Statement>();
 
   /** @param file a path (its folder is created) or `:memory:` */
   constructor(file: string) {
@@ -200,21 +202,21 @@ export class SqliteStore implements Store {
   async getDefinition(key: string, version?: number): Promise<DefinitionRecord | undefined> {
     const row =
       version === undefined
-        ? this.db.prepare('SELECT doc FROM definitions WHERE key = ? ORDER BY version DESC LIMIT 1').get(key)
-        : this.db.prepare('SELECT doc FROM definitions WHERE key = ? AND version = ?').get(key, version);
+        ? this.query('SELECT doc FROM definitions WHERE key = ? ORDER BY version DESC LIMIT 1').get(key)
+        : this.query('SELECT doc FROM definitions WHERE key = ? AND version = ?').get(key, version);
     return parseDoc(row);
   }
 
   async findDefinitionByHash(key: string, hash: string): Promise<DefinitionRecord | undefined> {
-    return parseDoc(this.db.prepare('SELECT doc FROM definitions WHERE key = ? AND hash = ? ORDER BY version DESC LIMIT 1').get(key, hash));
+    return parseDoc(this.query('SELECT doc FROM definitions WHERE key = ? AND hash = ? ORDER BY version DESC LIMIT 1').get(key, hash));
   }
 
   async listDefinitions(): Promise<DefinitionRecord[]> {
-    return parseDocs(this.db.prepare('SELECT doc FROM definitions ORDER BY key, version').all());
+    return parseDocs(this.query('SELECT doc FROM definitions ORDER BY key, version').all());
   }
 
   async getInstance(id: string): Promise<InstanceRecord | undefined> {
-    return parseDoc(this.db.prepare('SELECT doc FROM instances WHERE id = ?').get(id));
+    return parseDoc(this.query('SELECT doc FROM instances WHERE id = ?').get(id));
   }
 
   async listInstances(query: InstanceQuery): Promise<InstanceRecord[]> {
@@ -222,7 +224,7 @@ export class SqliteStore implements Store {
       ['key = ?', query.key],
       ['status = ?', query.status],
     ]);
-    return parseDocs(this.db.prepare(`SELECT doc FROM instances ${where} ORDER BY started_at DESC, id LIMIT ? OFFSET ?`).all(...params, query.limit ?? 100, query.offset ?? 0));
+    return parseDocs(this.query(`SELECT doc FROM instances ${where} ORDER BY started_at DESC, id LIMIT ? OFFSET ?`).all(...params, query.limit ?? 100, query.offset ?? 0));
   }
 
   async nextSequence(name: string): Promise<number> {
@@ -230,7 +232,7 @@ export class SqliteStore implements Store {
   }
 
   async getTask(id: string): Promise<TaskRecord | undefined> {
-    return parseDoc(this.db.prepare('SELECT doc FROM tasks WHERE id = ?').get(id));
+    return parseDoc(this.query('SELECT doc FROM tasks WHERE id = ?').get(id));
   }
 
   async listTasks(query: TaskQuery): Promise<TaskRecord[]> {
@@ -241,11 +243,11 @@ export class SqliteStore implements Store {
       ['instance_id = ?', query.instanceId],
       [`status = 'open' AND due_at < ?`, query.dueBefore],
     ]);
-    return parseDocs(this.db.prepare(`SELECT doc FROM tasks ${where} ORDER BY created_at, id LIMIT ? OFFSET ?`).all(...params, query.limit ?? 100, query.offset ?? 0));
+    return parseDocs(this.query(`SELECT doc FROM tasks ${where} ORDER BY created_at, id LIMIT ? OFFSET ?`).all(...params, query.limit ?? 100, query.offset ?? 0));
   }
 
   async getJob(id: string): Promise<JobRecord | undefined> {
-    return parseDoc(this.db.prepare('SELECT doc FROM jobs WHERE id = ?').get(id));
+    return parseDoc(this.query('SELECT doc FROM jobs WHERE id = ?').get(id));
   }
 
   async listJobs(query: { instanceId?: string; status?: JobRecord['status'] }): Promise<JobRecord[]> {
@@ -253,7 +255,7 @@ export class SqliteStore implements Store {
       ['instance_id = ?', query.instanceId],
       ['status = ?', query.status],
     ]);
-    return parseDocs(this.db.prepare(`SELECT doc FROM jobs ${where} ORDER BY run_at, id`).all(...params));
+    return parseDocs(this.query(`SELECT doc FROM jobs ${where} ORDER BY run_at, id`).all(...params));
   }
 
   async claimDueJobs(now: string, worker: string, leaseUntil: string, limit: number): Promise<JobRecord[]> {
@@ -271,7 +273,7 @@ export class SqliteStore implements Store {
   }
 
   async getIncident(id: string): Promise<IncidentRecord | undefined> {
-    return parseDoc(this.db.prepare('SELECT doc FROM incidents WHERE id = ?').get(id));
+    return parseDoc(this.query('SELECT doc FROM incidents WHERE id = ?').get(id));
   }
 
   async listIncidents(query: { status?: IncidentRecord['status']; instanceId?: string }): Promise<IncidentRecord[]> {
@@ -279,7 +281,7 @@ export class SqliteStore implements Store {
       ['status = ?', query.status],
       ['instance_id = ?', query.instanceId],
     ]);
-    return parseDocs(this.db.prepare(`SELECT doc FROM incidents ${where} ORDER BY created_at, id`).all(...params));
+    return parseDocs(this.query(`SELECT doc FROM incidents ${where} ORDER BY created_at, id`).all(...params));
   }
 
   async listAudit(query: AuditQuery): Promise<AuditEvent[]> {
@@ -288,7 +290,16 @@ export class SqliteStore implements Store {
       ['instance_id = ?', query.instanceId],
       ['seq > ?', query.afterSeq],
     ]);
-    return parseDocs(this.db.prepare(`SELECT doc FROM audit ${where} ORDER BY seq LIMIT ?`).all(...params, query.limit ?? 1000));
+    return parseDocs(this.query(`SELECT doc FROM audit ${where} ORDER BY seq LIMIT ?`).all(...params, query.limit ?? 1000));
+  }
+
+  private query(sql: string): Database.Statement {
+    let statement = this.queries.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.queries.set(sql, statement);
+    }
+    return statement;
   }
 
   /** For tests of tamper detection only: runs raw SQL against the file. */
