@@ -12,9 +12,13 @@ import {
 } from '../engine/errors.js';
 import type { Imsflow } from '../engine/imsflow.js';
 import { PARSE_LIMITS } from '../engine/bpmn/parse.js';
+import type { Assembly } from '../workers/assemble.js';
+import { taskLinkPages } from './pages.js';
 
 export interface AppOptions {
   imsflow: Imsflow;
+  /** Link signing for the task pages opened from emails. */
+  assembly: Pick<Assembly, 'links'>;
   logger?: Logger;
 }
 
@@ -44,6 +48,38 @@ const schemas = {
     offset: z.coerce.number().int().min(0).optional(),
   }),
   incidentQuery: z.object({ status: z.enum(['open', 'resolved']).optional() }),
+  changeTask: z
+    .object({
+      dueAt: z.string().optional(),
+      assignee: z.string().optional(),
+      candidateRole: z.string().optional(),
+      reason: z.string().trim().min(1, 'a reason is required'),
+    })
+    .strict(),
+  user: z
+    .object({
+      email: z.string(),
+      name: z.string(),
+      roles: z.array(z.string()).optional(),
+      managerId: z.string().optional(),
+      active: z.boolean().optional(),
+    })
+    .strict(),
+  userQuery: z.object({ role: z.string().optional() }),
+  schedule: z
+    .object({
+      processKey: z.string(),
+      cron: z.string(),
+      timezone: z.string().optional(),
+      variables: z.record(z.string(), z.unknown()).optional(),
+      enabled: z.boolean().optional(),
+    })
+    .strict(),
+  outboxQuery: z.object({
+    status: z.enum(['queued', 'sent', 'failed', 'held']).optional(),
+    task: z.string().optional(),
+    limit: z.coerce.number().int().min(1).max(1000).optional(),
+  }),
 };
 
 function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
@@ -65,7 +101,7 @@ function actorOf(_req: Request): string {
 }
 
 /** The JSON API of the core: definitions, instances, tasks, incidents, audit verification. */
-export function createApp({ imsflow, logger }: AppOptions): express.Express {
+export function createApp({ imsflow, assembly, logger }: AppOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
@@ -148,6 +184,47 @@ export function createApp({ imsflow, logger }: AppOptions): express.Express {
     res.json(result);
   });
 
+  api.patch('/tasks/:id', async (req, res) => {
+    const body = parse(schemas.changeTask, req.body, 'task change');
+    if (body.dueAt === undefined && body.assignee === undefined && body.candidateRole === undefined) {
+      throw new ValidationError('nothing to change', [{ field: 'dueAt', message: 'give dueAt, assignee or candidateRole' }]);
+    }
+    if (body.dueAt !== undefined) await imsflow.changeDueDate(req.params.id, body.dueAt, body.reason, actorOf(req));
+    if (body.assignee !== undefined || body.candidateRole !== undefined) {
+      await imsflow.reassignTask(req.params.id, { assignee: body.assignee, candidateRole: body.candidateRole }, body.reason, actorOf(req));
+    }
+    res.json(await imsflow.getTask(req.params.id));
+  });
+
+  api.get('/users', async (req, res) => {
+    const query = parse(schemas.userQuery, req.query, 'query');
+    res.json({ items: await imsflow.store.listUsers({ role: query.role }) });
+  });
+
+  api.put('/users/:id', async (req, res) => {
+    const body = parse(schemas.user, req.body, 'user');
+    res.json(await imsflow.saveUser({ id: req.params.id, ...body }, actorOf(req)));
+  });
+
+  api.get('/schedules', async (_req, res) => {
+    res.json({ items: await imsflow.store.listSchedules() });
+  });
+
+  api.put('/schedules/:id', async (req, res) => {
+    const body = parse(schemas.schedule, req.body, 'schedule');
+    res.json(await imsflow.saveSchedule({ id: req.params.id, ...body, source: 'api' }, actorOf(req)));
+  });
+
+  api.delete('/schedules/:id', async (req, res) => {
+    await imsflow.deleteSchedule(req.params.id, actorOf(req));
+    res.status(204).end();
+  });
+
+  api.get('/outbox', async (req, res) => {
+    const query = parse(schemas.outboxQuery, req.query, 'query');
+    res.json({ items: await imsflow.store.listMessages({ status: query.status, taskId: query.task, limit: query.limit }) });
+  });
+
   api.get('/incidents', async (req, res) => {
     const query = parse(schemas.incidentQuery, req.query, 'query');
     res.json({ items: await imsflow.listIncidents(query) });
@@ -166,6 +243,7 @@ export function createApp({ imsflow, logger }: AppOptions): express.Express {
   });
 
   app.use('/api', api);
+  app.use(taskLinkPages(imsflow, assembly.links));
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });

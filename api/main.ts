@@ -1,4 +1,4 @@
-import { loadConfig } from './config.js';
+import { loadConfig } from '../workers/config.js';
 import { startServer } from './server.js';
 
 /** `npm start`: imsflow on its embedded default. Stops cleanly on SIGTERM/SIGINT. */

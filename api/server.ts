@@ -1,18 +1,22 @@
 import type { Server } from 'node:http';
 import { pino, type Logger } from 'pino';
-import { Imsflow } from '../engine/imsflow.js';
+import type { Imsflow } from '../engine/imsflow.js';
+import type { Mailer } from '../engine/mail/mailer.js';
 import { EmbeddedScheduler } from '../engine/scheduler/embedded.js';
-import { SqliteStore } from '../engine/store/sqlite.js';
+import type { Scheduler } from '../engine/scheduler/scheduler.js';
+import { startBullmqRelay } from '../workers/bullmq.js';
+import { applyConfiguredSchedules } from '../workers/config-schedules.js';
 import type { Clock } from '../engine/clock.js';
 import { shippedProcesses } from '../processes/index.js';
-import { jobHandlers } from '../workers/handlers.js';
+import { assemble, type Assembly } from '../workers/assemble.js';
 import { createApp } from './app.js';
-import type { Config } from './config.js';
+import type { Config } from '../workers/config.js';
 
 export interface RunningServer {
   url: string;
   imsflow: Imsflow;
-  scheduler: EmbeddedScheduler;
+  assembly: Assembly;
+  scheduler: Scheduler;
   logger: Logger;
   /** Stops taking requests and jobs, finishes those in hand, closes the store. */
   close(): Promise<void>;
@@ -22,24 +26,17 @@ export interface RunningServer {
  * Starts imsflow on its embedded default: SQLite file, embedded scheduler, the shipped processes
  * deployed (a no-op when unchanged).
  */
-export async function startServer(config: Config, options: { clock?: Clock; logger?: Logger } = {}): Promise<RunningServer> {
+export async function startServer(config: Config, options: { clock?: Clock; logger?: Logger; mailer?: Mailer } = {}): Promise<RunningServer> {
   const logger = options.logger ?? pino({ level: config.logLevel });
-  const store = new SqliteStore(config.databaseFile);
-  await store.init();
-  const imsflow = new Imsflow({ store, clock: options.clock });
+  const assembly = await assemble(config, { clock: options.clock, logger, mailer: options.mailer });
+  const { imsflow, store } = assembly;
   for (const { file, xml } of shippedProcesses()) {
     const deployed = await imsflow.deploy(xml, 'system', `shipped process ${file}`);
     if (deployed.created) logger.info({ file, key: deployed.key, version: deployed.version }, 'deployed shipped process');
   }
-  const scheduler = new EmbeddedScheduler(
-    store,
-    imsflow.clock,
-    jobHandlers(imsflow),
-    { pollMs: config.pollMs, onError: (job, err) => logger.warn({ job: job.id, err: err.message }, 'job failed; will retry') },
-  );
-  scheduler.start();
+  if (config.schedulesFile) await applyConfiguredSchedules(imsflow, config.schedulesFile, logger);
 
-  const app = createApp({ imsflow, logger });
+  const app = createApp({ imsflow, logger, assembly });
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));
     s.once('error', reject);
@@ -47,17 +44,29 @@ export async function startServer(config: Config, options: { clock?: Clock; logg
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://${config.host}:${port}`;
-  logger.info({ url, database: config.databaseFile }, 'imsflow is listening');
+  if (!config.baseUrl) assembly.notifier.baseUrl = url;
+
+  // Jobs run here on the embedded default; with REDIS_URL this process only hands them to BullMQ.
+  const scheduler: Scheduler = config.redisUrl
+    ? await startBullmqRelay(config, assembly, logger)
+    : new EmbeddedScheduler(store, imsflow.clock, assembly.handlers, {
+        pollMs: config.pollMs,
+        onError: (job, err) => logger.warn({ job: job.id, err: err.message }, 'job failed; will retry'),
+      });
+  scheduler.start();
+  logger.info({ url, database: config.databaseFile, jobs: config.redisUrl ? 'bullmq' : 'embedded' }, 'imsflow is listening');
 
   return {
     url,
     imsflow,
+    assembly,
     scheduler,
     logger,
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
       await scheduler.stop();
-      await store.close();
+      await assembly.close();
     },
   };
 }

@@ -4,7 +4,7 @@ import { validateDefinition } from './bpmn/validate.js';
 import { verifyAuditChain, type ChainVerification } from './audit.js';
 import { systemClock, type Clock } from './clock.js';
 import { addDuration, timerDueAt } from './durations.js';
-import { ConflictError, InvalidDefinitionError, NotFoundError, RevisionConflict, TooLargeError, ValidationError } from './errors.js';
+import { ConflictError, InvalidDefinitionError, NotFoundError, RevisionConflict, TooLargeError, ValidationError, type FieldError } from './errors.js';
 import { resolveTemplate } from './expressions.js';
 import { validateFormData } from './forms.js';
 import type {
@@ -15,10 +15,14 @@ import type {
   InstanceRecord,
   JobRecord,
   PendingAction,
+  ScheduleRecord,
   TaskRecord,
+  UserRecord,
 } from './model.js';
 import { compileDefinition, runStep, StepRefused, type CompiledDefinition, type StepAction, type StepResult } from './runtime.js';
 import { ServiceRegistry } from './services.js';
+import { completionNoticeJob, DEFAULT_POLICY, jobsOfTask, planTaskJobs, type NotificationPolicy } from './notifications.js';
+import { cronProblem, nextOccurrence, occurrenceJob } from './schedules.js';
 import type { ChangeSet, Store, TaskQuery } from './store/store.js';
 
 export interface ImsflowOptions {
@@ -27,6 +31,15 @@ export interface ImsflowOptions {
   services?: ServiceRegistry;
   /** How often a step that lost a compare-and-swap race is redone before the caller gets a conflict. */
   maxConflictRetries?: number;
+  /** Reminder and escalation defaults for tasks whose BPMN does not set them. */
+  policy?: NotificationPolicy;
+}
+
+/** What a caller (a job handler) adds to the change an operation commits, so both land together. */
+export interface ExtraChange {
+  finishJob?: ChangeSet['finishJob'];
+  scheduleJobs?: JobRecord[];
+  linkTokens?: ChangeSet['linkTokens'];
 }
 
 export interface InstanceView extends Omit<InstanceRecord, 'engineState'> {
@@ -47,6 +60,7 @@ export class Imsflow {
   readonly store: Store;
   readonly clock: Clock;
   readonly services: ServiceRegistry;
+  readonly policy: NotificationPolicy;
   private readonly maxConflictRetries: number;
   private readonly compiled = new Map<string, Promise<CompiledDefinition>>();
 
@@ -55,6 +69,7 @@ export class Imsflow {
     this.clock = options.clock ?? systemClock;
     this.services = options.services ?? new ServiceRegistry();
     this.maxConflictRetries = options.maxConflictRetries ?? 20;
+    this.policy = options.policy ?? DEFAULT_POLICY;
   }
 
   // ---- definitions -------------------------------------------------------------------------------
@@ -78,6 +93,7 @@ export class Imsflow {
         hash,
         xml,
         ...(spec.businessKeyPrefix && { businessKeyPrefix: spec.businessKeyPrefix }),
+        ...(spec.ownerRole && { ownerRole: spec.ownerRole }),
         deployedAt: this.now(),
         deployedBy: actor,
       };
@@ -126,6 +142,7 @@ export class Imsflow {
     key: string,
     input: { variables?: Record<string, unknown>; businessKey?: string },
     actor: string,
+    extra: ExtraChange = {},
   ): Promise<{ id: string; businessKey: string; version: number; status: InstanceRecord['status'] }> {
     const variables = input.variables ?? {};
     checkVariables(variables);
@@ -155,7 +172,7 @@ export class Imsflow {
     change.audit.unshift(
       this.event(actor, 'instance.started', `instance:${id}`, { instanceId: id, new: { key, version: definition.version, businessKey, variables } }),
     );
-    await this.store.commit(change);
+    await this.store.commit(withExtra(change, extra));
     const saved = change.instance!.record;
     return { id, businessKey, version: definition.version, status: saved.status };
   }
@@ -196,6 +213,7 @@ export class Imsflow {
         tasks: openTasks.map((t) => ({ record: { ...t, status: 'cancelled' as const, revision: t.revision + 1 }, expectedRevision: t.revision })),
         cancelJobs: jobs.map((j) => j.id),
         incidents: incidents.map((i) => ({ ...i, status: 'resolved' as const, resolvedAt: now })),
+        revokeLinkTokens: openTasks.map((t) => ({ taskId: t.id, reason: 'instance cancelled', at: now })),
         audit: [
           this.event(actor, 'instance.cancelled', `instance:${id}`, { instanceId: id, old: { status: instance.status }, new: { status: 'cancelled' }, reason }),
           ...openTasks.map((t) =>
@@ -224,7 +242,12 @@ export class Imsflow {
    * task are errors the caller sees; a failure further down the process becomes an incident while the
    * completion itself is kept.
    */
-  async completeTask(taskId: string, data: unknown, actor: string): Promise<{ task: TaskRecord; instanceStatus: InstanceRecord['status'] }> {
+  async completeTask(
+    taskId: string,
+    data: unknown,
+    actor: string,
+    options: { linkTokenId?: string } = {},
+  ): Promise<{ task: TaskRecord; instanceStatus: InstanceRecord['status'] }> {
     return this.withRetry(async () => {
       const task = await this.getTask(taskId);
       if (task.status !== 'open') {
@@ -250,6 +273,13 @@ export class Imsflow {
       const jobs = await this.store.listJobs({ instanceId: instance.id, status: 'scheduled' });
       const change = this.applyStep(compiled, instance, instance.revision, result, { type: 'complete', taskId }, actor, openTasks.filter((t) => t.id !== taskId), jobs);
       change.tasks = [{ record: completed, expectedRevision: task.revision }, ...(change.tasks ?? [])];
+      change.cancelJobs = [...(change.cancelJobs ?? []), ...jobsOfTask(jobs, taskId)];
+      change.revokeLinkTokens = [...(change.revokeLinkTokens ?? []), { taskId, reason: 'task completed', at: now }];
+      if (options.linkTokenId) {
+        const token = await this.store.getLinkToken(options.linkTokenId);
+        if (token) change.linkTokens = [{ ...token, usedAt: now }];
+      }
+      if (this.policy.notifyRequesterOnCompletion) change.scheduleJobs = [...(change.scheduleJobs ?? []), completionNoticeJob(completed, this.clock.now())];
       change.audit.unshift(
         this.event(actor, 'task.completed', `task:${task.id}`, { instanceId: instance.id, old: { status: 'open' }, new: { status: 'completed', data: cleaned } }),
       );
@@ -350,6 +380,167 @@ export class Imsflow {
     }
   }
 
+  /** Moves a task's due date; its reminders and escalations are planned again from the new date. */
+  async changeDueDate(taskId: string, dueAt: string, reason: string, actor: string): Promise<TaskRecord> {
+    requireReason(reason);
+    const due = new Date(dueAt);
+    if (Number.isNaN(due.getTime())) throw new ValidationError('invalid due date', [{ field: 'dueAt', message: 'must be an ISO 8601 date and time' }]);
+    return this.withRetry(async () => {
+      const task = await this.openTask(taskId);
+      const updated: TaskRecord = { ...task, dueAt: due.toISOString(), escalationLevel: 0, revision: task.revision + 1 };
+      const jobs = await this.store.listJobs({ instanceId: task.instanceId, status: 'scheduled' });
+      const compiled = await this.compileFor(task.instanceId);
+      const planned = planTaskJobs(updated, compiled.spec.userTasks.get(task.elementId), this.policy, this.clock.now()).filter((j) => j.payload.notice !== 'assigned');
+      await this.store.commit({
+        tasks: [{ record: updated, expectedRevision: task.revision }],
+        cancelJobs: jobsOfTask(jobs, task.id),
+        scheduleJobs: planned,
+        audit: [this.event(actor, 'task.due-changed', `task:${task.id}`, { instanceId: task.instanceId, old: { dueAt: task.dueAt }, new: { dueAt: updated.dueAt }, reason })],
+      });
+      return updated;
+    });
+  }
+
+  /** Gives a task to a person or a role; links sent to the previous holders stop working. */
+  async reassignTask(taskId: string, to: { assignee?: string; candidateRole?: string }, reason: string, actor: string): Promise<TaskRecord> {
+    requireReason(reason);
+    if (!to.assignee && !to.candidateRole) {
+      throw new ValidationError('say who takes the task', [{ field: 'assignee', message: 'an assignee or a candidate role is required' }]);
+    }
+    if (to.assignee && !(await this.store.getUser(to.assignee))) throw new ValidationError('unknown user', [{ field: 'assignee', message: `no user "${to.assignee}"` }]);
+    return this.withRetry(async () => {
+      const task = await this.openTask(taskId);
+      const now = this.clock.now();
+      const updated: TaskRecord = { ...task, revision: task.revision + 1 };
+      delete updated.assignee;
+      delete updated.candidateRole;
+      if (to.assignee) updated.assignee = to.assignee;
+      if (to.candidateRole) updated.candidateRole = to.candidateRole;
+      const assignedNotice = planTaskJobs(updated, undefined, this.policy, now)[0];
+      await this.store.commit({
+        tasks: [{ record: updated, expectedRevision: task.revision }],
+        revokeLinkTokens: [{ taskId, reason: `reassigned: ${reason}`, at: now.toISOString() }],
+        scheduleJobs: [{ ...assignedNotice, id: `${assignedNotice.id}-r${updated.revision}` }],
+        audit: [
+          this.event(actor, 'task.reassigned', `task:${task.id}`, {
+            instanceId: task.instanceId,
+            old: { assignee: task.assignee, candidateRole: task.candidateRole },
+            new: { assignee: updated.assignee, candidateRole: updated.candidateRole },
+            reason,
+          }),
+        ],
+      });
+      return updated;
+    });
+  }
+
+  private async openTask(taskId: string): Promise<TaskRecord> {
+    const task = await this.getTask(taskId);
+    if (task.status !== 'open') throw new ConflictError(`task "${task.name}" is ${task.status}`);
+    return task;
+  }
+
+  private async compileFor(instanceId: string): Promise<CompiledDefinition> {
+    const instance = await this.loadInstance(instanceId);
+    return this.compile(instance.key, instance.version);
+  }
+
+  // ---- people ------------------------------------------------------------------------------------
+
+  /** Creates or updates a person in the directory (who tasks go to, who is told). */
+  async saveUser(input: { id: string; email: string; name: string; roles?: string[]; managerId?: string; active?: boolean }, actor: string): Promise<UserRecord> {
+    const fields: FieldError[] = [];
+    if (typeof input.id !== 'string' || !/^[\w.@-]{1,64}$/.test(input.id)) fields.push({ field: 'id', message: 'use 1–64 letters, digits, ".", "_", "@" or "-"' });
+    if (typeof input.email !== 'string' || !/^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/.test(input.email)) fields.push({ field: 'email', message: 'is not an email address' });
+    if (typeof input.name !== 'string' || !input.name.trim()) fields.push({ field: 'name', message: 'is required' });
+    const roles = input.roles ?? [];
+    if (!Array.isArray(roles) || roles.some((r) => typeof r !== 'string' || !/^[a-z][a-z0-9-]{0,63}$/.test(r))) fields.push({ field: 'roles', message: 'roles are lower-case names such as quality-manager' });
+    if (fields.length) throw new ValidationError('invalid user', fields);
+    const existing = await this.store.getUser(input.id);
+    const user: UserRecord = {
+      id: input.id,
+      email: input.email.toLowerCase(),
+      name: input.name.trim(),
+      roles: [...new Set(roles)].sort(),
+      ...(input.managerId && { managerId: input.managerId }),
+      active: input.active ?? true,
+      createdAt: existing?.createdAt ?? this.now(),
+    };
+    await this.store.commit({
+      users: [user],
+      audit: [this.event(actor, existing ? 'user.updated' : 'user.created', `user:${user.id}`, { old: existing && withoutCreatedAt(existing), new: withoutCreatedAt(user) })],
+    });
+    return user;
+  }
+
+  // ---- scheduled starts --------------------------------------------------------------------------
+
+  async saveSchedule(
+    input: { id: string; processKey: string; cron: string; timezone?: string; variables?: Record<string, unknown>; enabled?: boolean; source?: ScheduleRecord['source'] },
+    actor: string,
+  ): Promise<ScheduleRecord> {
+    const timezone = input.timezone ?? 'UTC';
+    const fields: FieldError[] = [];
+    if (typeof input.id !== 'string' || !/^[a-z0-9][a-z0-9-]{0,63}$/.test(input.id)) fields.push({ field: 'id', message: 'use lower-case letters, digits and "-"' });
+    const cron = cronProblem(input.cron, timezone);
+    if (cron) fields.push({ field: cron.startsWith('time zone') ? 'timezone' : 'cron', message: cron });
+    if (fields.length) throw new ValidationError('invalid schedule', fields);
+    checkVariables(input.variables ?? {});
+    await this.getDefinition(input.processKey);
+    return this.withRetry(async () => {
+      const existing = await this.store.getSchedule(input.id);
+      const record: ScheduleRecord = {
+        id: input.id,
+        processKey: input.processKey,
+        cron: input.cron,
+        timezone,
+        variables: input.variables ?? {},
+        enabled: input.enabled ?? true,
+        createdAt: existing?.createdAt ?? this.now(),
+        createdBy: existing?.createdBy ?? actor,
+        source: input.source ?? 'api',
+        revision: (existing?.revision ?? -1) + 1,
+      };
+      const pending = (await this.store.listJobs({ status: 'scheduled' })).filter((j) => j.kind === 'scheduled-start' && j.payload.scheduleId === record.id);
+      await this.store.commit({
+        schedules: [{ record, expectedRevision: existing ? existing.revision : null }],
+        cancelJobs: pending.map((j) => j.id),
+        scheduleJobs: record.enabled ? [occurrenceJob(record, nextOccurrence(record, this.clock.now()))] : [],
+        audit: [
+          this.event(actor, existing ? 'schedule.updated' : 'schedule.created', `schedule:${record.id}`, {
+            old: existing && { processKey: existing.processKey, cron: existing.cron, timezone: existing.timezone, enabled: existing.enabled },
+            new: { processKey: record.processKey, cron: record.cron, timezone: record.timezone, enabled: record.enabled, variables: record.variables },
+          }),
+        ],
+      });
+      return record;
+    });
+  }
+
+  async deleteSchedule(id: string, actor: string): Promise<void> {
+    const existing = await this.store.getSchedule(id);
+    if (!existing) throw new NotFoundError(`no schedule ${id}`);
+    const pending = (await this.store.listJobs({ status: 'scheduled' })).filter((j) => j.kind === 'scheduled-start' && j.payload.scheduleId === id);
+    await this.store.commit({
+      deleteSchedules: [id],
+      cancelJobs: pending.map((j) => j.id),
+      audit: [this.event(actor, 'schedule.deleted', `schedule:${id}`, { old: { processKey: existing.processKey, cron: existing.cron } })],
+    });
+  }
+
+  /** Runs one occurrence: starts the instance and plans the next occurrence in the same commit. */
+  async startScheduled(job: JobRecord, workerId: string): Promise<'started' | 'stale'> {
+    const schedule = await this.store.getSchedule(String(job.payload.scheduleId));
+    const finishJob = { id: job.id, lockedBy: workerId };
+    if (!schedule || !schedule.enabled || schedule.revision !== job.payload.revision) {
+      await this.store.commit({ finishJob, audit: [] });
+      return 'stale';
+    }
+    const next = occurrenceJob(schedule, nextOccurrence(schedule, new Date(Math.max(Date.parse(job.runAt) + 1000, this.clock.now().getTime()))));
+    await this.start(schedule.processKey, { variables: { ...schedule.variables, scheduledFor: job.runAt } }, `schedule:${schedule.id}`, { finishJob, scheduleJobs: [next] });
+    return 'started';
+  }
+
   // ---- audit -------------------------------------------------------------------------------------
 
   async verifyAuditTrail(): Promise<ChainVerification> {
@@ -425,10 +616,15 @@ export class Imsflow {
     };
     const tasks: NonNullable<ChangeSet['tasks']> = [];
 
+    const scheduleJobs: JobRecord[] = [];
+    const cancelJobs: string[] = [];
+    const revokeLinkTokens: NonNullable<ChangeSet['revokeLinkTokens']> = [];
     const waitingIds = new Set(result.waitingTasks.map((t) => t.executionId));
     for (const task of openTasks) {
       if (waitingIds.has(task.executionId)) continue;
       tasks.push({ record: { ...task, status: 'cancelled', revision: task.revision + 1 }, expectedRevision: task.revision });
+      cancelJobs.push(...jobsOfTask(scheduledJobs, task.id));
+      revokeLinkTokens.push({ taskId: task.id, reason: 'task cancelled', at: now });
       audit.push(
         this.event(SYSTEM, 'task.cancelled', `task:${task.id}`, { instanceId, old: { status: 'open' }, new: { status: 'cancelled' }, reason: 'the process moved past this task' }),
       );
@@ -438,6 +634,7 @@ export class Imsflow {
       if (known.has(waiting.executionId)) continue;
       const task = this.newTask(compiled, record, waiting.elementId, waiting.executionId, waiting.item);
       tasks.push({ record: task, expectedRevision: null });
+      scheduleJobs.push(...planTaskJobs(task, compiled.spec.userTasks.get(task.elementId), this.policy, this.clock.now()));
       audit.push(
         this.event(SYSTEM, 'task.created', `task:${task.id}`, {
           instanceId,
@@ -446,8 +643,6 @@ export class Imsflow {
       );
     }
 
-    const scheduleJobs: JobRecord[] = [];
-    const cancelJobs: string[] = [];
     const armed = new Map(result.armedTimers.map((t) => [t.executionId, t]));
     for (const job of scheduledJobs) {
       if (job.kind !== 'timer') continue;
@@ -471,7 +666,7 @@ export class Imsflow {
     if (status === 'completed') {
       audit.push(this.event(SYSTEM, 'instance.completed', `instance:${instanceId}`, { instanceId, old: { status: instance.status }, new: { status } }));
     }
-    return { instance: { record, expectedRevision }, tasks, scheduleJobs, cancelJobs, audit };
+    return { instance: { record, expectedRevision }, tasks, scheduleJobs, cancelJobs, revokeLinkTokens, audit };
   }
 
   private newTask(compiled: CompiledDefinition, instance: InstanceRecord, elementId: string, executionId: string, item: unknown): TaskRecord {
@@ -549,6 +744,25 @@ export class Imsflow {
       ...(details.reason && { reason: details.reason }),
     };
   }
+}
+
+/** Adds what a job handler contributes to an operation's change set. */
+function withExtra(change: ChangeSet, extra: ExtraChange): ChangeSet {
+  return {
+    ...change,
+    ...(extra.finishJob && { finishJob: extra.finishJob }),
+    scheduleJobs: [...(change.scheduleJobs ?? []), ...(extra.scheduleJobs ?? [])],
+    linkTokens: [...(change.linkTokens ?? []), ...(extra.linkTokens ?? [])],
+  };
+}
+
+function requireReason(reason: unknown): void {
+  if (typeof reason !== 'string' || !reason.trim()) throw new ValidationError('a reason is required', [{ field: 'reason', message: 'is required' }]);
+}
+
+function withoutCreatedAt(user: UserRecord): Omit<UserRecord, 'createdAt'> {
+  const { createdAt: _createdAt, ...rest } = user;
+  return rest;
 }
 
 function checkVariables(variables: unknown): void {

@@ -56,6 +56,8 @@ export interface DefinitionRecord {
   hash: string;
   xml: string;
   businessKeyPrefix?: string;
+  /** Role of the process owner (ims:ownerRole): where escalations "to process-owner" go. */
+  ownerRole?: string;
   deployedAt: string;
   deployedBy: string;
 }
@@ -101,10 +103,30 @@ export interface TaskRecord {
   data?: Record<string, unknown>;
   form: FormField[];
   signature?: SignatureMeaning;
+  /** Reminders and escalations sent so far, newest last: what the task page and the audit show. */
+  notifications?: TaskNotification[];
+  /** 0 until the first escalation; then the number of the last escalation step reached. */
+  escalationLevel?: number;
   revision: number;
 }
 
-export type JobKind = 'timer';
+export type NoticeKind = 'assigned' | 'reminder' | 'due' | 'overdue' | 'completed' | 'escalation';
+
+export interface TaskNotification {
+  at: string;
+  kind: NoticeKind;
+  /** Escalation step, from 1. */
+  level?: number;
+  /** User ids told. */
+  to: string[];
+}
+
+/**
+ * timer: a BPMN timer is due · notify: tell people about a task (assigned, reminder, due, overdue,
+ * completed) · escalation: a step of a task's escalation chain · email: send one outbox message ·
+ * scheduled-start: one occurrence of a scheduled process start.
+ */
+export type JobKind = 'timer' | 'notify' | 'escalation' | 'email' | 'scheduled-start';
 export type JobStatus = 'scheduled' | 'running' | 'done' | 'failed' | 'cancelled';
 
 /** A durable job: the store is the source of truth for what must run and when. */
@@ -120,6 +142,8 @@ export interface JobRecord {
   lockedBy?: string;
   lockedUntil?: string;
   lastError?: string;
+  /** When a queue runner (BullMQ) took the job over; unset while only the store holds it. */
+  queuedAt?: string;
 }
 
 export type IncidentStatus = 'open' | 'resolved';
@@ -160,3 +184,68 @@ export interface AuditEvent {
 }
 
 export type AuditInput = Omit<AuditEvent, 'seq' | 'prevHash' | 'hash'>;
+
+/** A person the engine can assign and notify. Accounts (passwords, sessions) build on this record. */
+export interface UserRecord {
+  id: string;
+  email: string;
+  name: string;
+  roles: string[];
+  /** Who an escalation "to manager" reaches. */
+  managerId?: string;
+  active: boolean;
+  createdAt: string;
+}
+
+/**
+ * queued: waiting to be sent · sent · failed: the last attempt failed, a retry is scheduled (or none is
+ * left: see the email job) · held: no mail server is configured; kept so nothing is lost.
+ */
+export type MessageStatus = 'queued' | 'sent' | 'failed' | 'held';
+
+/** One email in the outbox, kept after sending as the record of what was sent to whom. */
+export interface MessageRecord {
+  id: string;
+  kind: NoticeKind;
+  to: string;
+  userId?: string;
+  subject: string;
+  text: string;
+  html: string;
+  taskId?: string;
+  instanceId?: string;
+  /** The task link in the message, for the log when no mail server is configured. */
+  link?: string;
+  status: MessageStatus;
+  attempts: number;
+  lastError?: string;
+  createdAt: string;
+  sentAt?: string;
+}
+
+/** A signed task link issued to one person: checked against this record so it can be used once and revoked. */
+export interface LinkTokenRecord {
+  id: string;
+  taskId: string;
+  userId: string;
+  createdAt: string;
+  expiresAt: string;
+  usedAt?: string;
+  revokedAt?: string;
+  revokedReason?: string;
+}
+
+/** A recurring start of a process: cron expression in a time zone. */
+export interface ScheduleRecord {
+  id: string;
+  processKey: string;
+  cron: string;
+  timezone: string;
+  variables: Record<string, unknown>;
+  enabled: boolean;
+  createdAt: string;
+  createdBy: string;
+  /** Where the schedule came from: configuration file or the API. */
+  source: 'config' | 'api';
+  revision: number;
+}

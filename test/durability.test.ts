@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeClock } from '../engine/clock.js';
 import { ServiceRegistry } from '../engine/services.js';
-import { bpmn, DAY, openTasks, shipped, testEngine, type TestEngine } from './helpers.js';
+import { bpmn, DAY, fireDueTimers, openTasks, shipped, testEngine, timerJobs, type TestEngine } from './helpers.js';
 
 /** A task with a 30-day interrupting boundary timer, and an intermediate 2-hour timer before it. */
 const escalating = bpmn(
@@ -35,17 +35,17 @@ describe('durable timers', () => {
   it('waits on the store, not the wall clock, and fires each timer once when due', async () => {
     const { id } = await t.imsflow.start('escalating', {}, 'alice');
     expect(await openTasks(t.imsflow, id)).to.deep.equal({});
-    const [pauseJob] = await t.store.listJobs({ instanceId: id, status: 'scheduled' });
+    const [pauseJob] = await timerJobs(t.store, { instanceId: id, status: 'scheduled' });
     expect(pauseJob.runAt).to.equal('2026-03-02T10:00:00.000Z');
 
     t.clock.advance(2 * 60 * 60 * 1000 - 1);
-    expect(await t.scheduler.runDue()).to.equal(0);
+    expect(await fireDueTimers(t)).to.equal(0);
     t.clock.advance(1);
-    expect(await t.scheduler.runDue()).to.equal(1);
+    expect(await fireDueTimers(t)).to.equal(1);
     expect(Object.keys(await openTasks(t.imsflow, id))).to.deep.equal(['work']);
-    const [boundary] = await t.store.listJobs({ instanceId: id, status: 'scheduled' });
+    const [boundary] = await timerJobs(t.store, { instanceId: id, status: 'scheduled' });
     expect(boundary.runAt).to.equal('2026-04-01T10:00:00.000Z');
-    expect(await t.scheduler.runDue()).to.equal(0);
+    expect(await fireDueTimers(t)).to.equal(0);
   });
 
   it('an interrupting boundary timer cancels the task and moves on', async () => {
@@ -54,7 +54,7 @@ describe('durable timers', () => {
     await t.scheduler.runDue();
     const { work } = await openTasks(t.imsflow, id);
     t.clock.advance(30 * DAY);
-    expect(await t.scheduler.runDue()).to.equal(1);
+    expect(await fireDueTimers(t)).to.equal(1);
     expect((await t.imsflow.getTask(work.id)).status).to.equal('cancelled');
     expect(Object.keys(await openTasks(t.imsflow, id))).to.deep.equal(['escalate']);
     const actions = (await t.imsflow.getInstance(id)).history.map((e) => e.action);
@@ -68,10 +68,10 @@ describe('durable timers', () => {
     await t.scheduler.runDue();
     const { work } = await openTasks(t.imsflow, id);
     await t.imsflow.completeTask(work.id, {}, 'bob');
-    expect(await t.store.listJobs({ instanceId: id, status: 'scheduled' })).to.be.empty;
-    expect((await t.store.listJobs({ instanceId: id, status: 'cancelled' })).map((j) => j.payload.elementId)).to.deep.equal(['late']);
+    expect(await timerJobs(t.store, { instanceId: id, status: 'scheduled' })).to.be.empty;
+    expect((await timerJobs(t.store, { instanceId: id, status: 'cancelled' })).map((j) => j.payload.elementId)).to.deep.equal(['late']);
     t.clock.advance(31 * DAY);
-    expect(await t.scheduler.runDue()).to.equal(0);
+    expect(await fireDueTimers(t)).to.equal(0);
     expect((await t.imsflow.getInstance(id)).status).to.equal('completed');
   });
 });
@@ -104,8 +104,8 @@ describe('timer cycles', () => {
       expect(found).to.have.length(expected);
       for (const task of found.filter((n) => n.status === 'open')) await t.imsflow.completeTask(task.id, {}, 'qa-lead');
     }
-    expect(await t.store.listJobs({ instanceId: id, status: 'scheduled' })).to.be.empty;
-    expect((await t.store.listJobs({ instanceId: id, status: 'done' })).map((j) => j.runAt)).to.deep.equal(['2026-03-03T08:00:00.000Z', '2026-03-04T08:00:00.000Z']);
+    expect(await timerJobs(t.store, { instanceId: id, status: 'scheduled' })).to.be.empty;
+    expect((await timerJobs(t.store, { instanceId: id, status: 'done' })).map((j) => j.runAt)).to.deep.equal(['2026-03-03T08:00:00.000Z', '2026-03-04T08:00:00.000Z']);
   });
 });
 
@@ -135,8 +135,8 @@ describe('restart', () => {
     expect(Object.keys(await openTasks(after.imsflow, nc.id))).to.deep.equal(['act']);
 
     clock.advance(30 * DAY);
-    expect(await after.scheduler.runDue()).to.equal(1);
-    expect(await after.scheduler.runDue()).to.equal(0);
+    expect(await fireDueTimers(after)).to.equal(1);
+    expect(await fireDueTimers(after)).to.equal(0);
     expect(Object.keys(await openTasks(after.imsflow, timed.id))).to.deep.equal(['escalate']);
     const fired = (await after.imsflow.getInstance(timed.id)).history.filter((e) => e.action === 'timer.fired');
     expect(fired).to.have.length(2);
@@ -152,11 +152,12 @@ describe('restart', () => {
     const { id } = await t.imsflow.start('escalating', {}, 'alice');
     clock.advance(2 * 60 * 60 * 1000);
     // A worker claims the job and dies before doing anything.
-    const [claimed] = await t.store.claimDueJobs(clock.now().toISOString(), 'dead-worker', new Date(clock.now().getTime() + 60_000).toISOString(), 10);
+    const claimedJobs = await t.store.claimDueJobs(clock.now().toISOString(), 'dead-worker', new Date(clock.now().getTime() + 60_000).toISOString(), 10);
+    const claimed = claimedJobs.find((job) => job.kind === 'timer')!;
     expect(claimed.payload.elementId).to.equal('pause');
-    expect(await t.scheduler.runDue()).to.equal(0);
+    expect(await fireDueTimers(t)).to.equal(0);
     clock.advance(60_000);
-    expect(await t.scheduler.runDue()).to.equal(1);
+    expect(await fireDueTimers(t)).to.equal(1);
     expect(Object.keys(await openTasks(t.imsflow, id))).to.deep.equal(['work']);
     // The dead worker waking up cannot finish the job a second time.
     const late = await t.imsflow.fireTimer(claimed.id, 'dead-worker').catch((e) => e);

@@ -6,6 +6,11 @@ import { ServiceRegistry } from '../engine/services.js';
 import { SqliteStore } from '../engine/store/sqlite.js';
 import { processesDir } from '../processes/index.js';
 import { jobHandlers } from '../workers/handlers.js';
+import { LinkSigner } from '../engine/links.js';
+import type { Mailer } from '../engine/mail/mailer.js';
+import { Outbox } from '../engine/mail/outbox.js';
+import { DEFAULT_POLICY, Notifier, type NotificationPolicy } from '../engine/notifications.js';
+import type { JobHandlers } from '../engine/scheduler/scheduler.js';
 
 export const IMS_NS = 'http://imsflow.org/schema/bpmn/ims/1.0';
 
@@ -30,17 +35,31 @@ export interface TestEngine {
   clock: FakeClock;
   services: ServiceRegistry;
   scheduler: EmbeddedScheduler;
+  handlers: JobHandlers;
+  notifier: Notifier;
+  links: LinkSigner;
 }
 
-/** An engine on a real SQLite store (in memory unless a file is given) with a fake clock. */
-export async function testEngine(options: { file?: string; clock?: FakeClock; services?: ServiceRegistry; workerId?: string } = {}): Promise<TestEngine> {
+export const TEST_SECRET = Buffer.alloc(32, 7);
+
+/**
+ * An engine on a real SQLite store (in memory unless a file is given) with a fake clock, the job
+ * handlers and an embedded scheduler. Without a mailer, messages are held in the outbox.
+ */
+export async function testEngine(
+  options: { file?: string; clock?: FakeClock; services?: ServiceRegistry; workerId?: string; mailer?: Mailer; policy?: NotificationPolicy } = {},
+): Promise<TestEngine> {
   const store = new SqliteStore(options.file ?? ':memory:');
   await store.init();
   const clock = options.clock ?? new FakeClock('2026-03-02T08:00:00Z');
   const services = options.services ?? new ServiceRegistry();
-  const imsflow = new Imsflow({ store, clock, services });
-  const scheduler = new EmbeddedScheduler(store, clock, jobHandlers(imsflow), { workerId: options.workerId, backoffMs: 1000 });
-  return { imsflow, store, clock, services, scheduler };
+  const policy = options.policy ?? DEFAULT_POLICY;
+  const imsflow = new Imsflow({ store, clock, services, policy });
+  const links = new LinkSigner(TEST_SECRET);
+  const notifier = new Notifier({ store, clock, policy, links, baseUrl: 'http://imsflow.test', mailConfigured: Boolean(options.mailer) });
+  const handlers = jobHandlers({ imsflow, notifier, outbox: new Outbox(store, clock, options.mailer) });
+  const scheduler = new EmbeddedScheduler(store, clock, handlers, { workerId: options.workerId, backoffMs: 1000 });
+  return { imsflow, store, clock, services, scheduler, handlers, notifier, links };
 }
 
 export const DAY = 24 * 60 * 60 * 1000;
@@ -49,4 +68,16 @@ export const DAY = 24 * 60 * 60 * 1000;
 export async function openTasks(imsflow: Imsflow, instanceId: string): Promise<Record<string, import('../engine/model.js').TaskRecord>> {
   const tasks = await imsflow.listTasks({ instanceId, status: 'open' });
   return Object.fromEntries(tasks.map((t) => [t.elementId, t]));
+}
+
+/** Timer jobs only: tasks also get notice and escalation jobs, which timer tests leave aside. */
+export async function timerJobs(store: SqliteStore, query: { instanceId?: string; status?: import('../engine/model.js').JobRecord['status'] }) {
+  return (await store.listJobs(query)).filter((job) => job.kind === 'timer');
+}
+
+/** Runs due jobs and returns how many BPMN timers fired in that pass (from the audit trail). */
+export async function fireDueTimers(t: TestEngine): Promise<number> {
+  const before = (await t.store.listAudit({ limit: 1_000_000 })).filter((e) => e.action === 'timer.fired').length;
+  await t.scheduler.runDue();
+  return (await t.store.listAudit({ limit: 1_000_000 })).filter((e) => e.action === 'timer.fired').length - before;
 }

@@ -16,7 +16,11 @@ import type {
   IncidentRecord,
   InstanceRecord,
   JobRecord,
+  LinkTokenRecord,
+  MessageRecord,
+  ScheduleRecord,
   TaskRecord,
+  UserRecord,
 } from '../engine/model.js';
 import type { ChangeSet, Store } from '../engine/store/store.js';
 
@@ -105,6 +109,49 @@ function incident(id: string, overrides: Partial<IncidentRecord> = {}): Incident
   };
 }
 
+function user(id: string, overrides: Partial<UserRecord> = {}): UserRecord {
+  return { id, email: `${id}@example.com`, name: `User ${id}`, roles: ['qa'], active: true, createdAt: at(0), ...overrides };
+}
+
+function message(id: string, overrides: Partial<MessageRecord> = {}): MessageRecord {
+  return {
+    id,
+    kind: 'assigned',
+    to: 'alice@example.com',
+    userId: 'alice',
+    subject: 'CAPA-2026-i1: Triage the nonconformity',
+    text: 'A task is waiting for you.',
+    html: '<p>A task is waiting for you. <a href="http://localhost/t/abc">Open</a></p>',
+    taskId: 't1',
+    instanceId: 'i1',
+    link: 'http://localhost/t/abc',
+    status: 'queued',
+    attempts: 0,
+    createdAt: at(0),
+    ...overrides,
+  };
+}
+
+function token(id: string, overrides: Partial<LinkTokenRecord> = {}): LinkTokenRecord {
+  return { id, taskId: 't1', userId: 'alice', createdAt: at(0), expiresAt: at(7 * 24 * 60), ...overrides };
+}
+
+function schedule(id: string, overrides: Partial<ScheduleRecord> = {}): ScheduleRecord {
+  return {
+    id,
+    processKey: 'capa',
+    cron: '0 6 * * 1',
+    timezone: 'Europe/Berlin',
+    variables: { site: 'Plant 2', lines: [1, 2], nested: { note: null } },
+    enabled: true,
+    createdAt: at(0),
+    createdBy: 'admin',
+    source: 'api',
+    revision: 1,
+    ...overrides,
+  };
+}
+
 function event(action: string, overrides: Partial<AuditInput> = {}): AuditInput {
   return { at: at(0), actor: 'alice', action, target: 'instance:i1', instanceId: 'i1', ...overrides };
 }
@@ -180,6 +227,9 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
         tasks: await store.listTasks({ limit: 10_000 }),
         jobs: await store.listJobs({}),
         incidents: await store.listIncidents({}),
+        users: await store.listUsers({}),
+        messages: await store.listMessages({ limit: 10_000 }),
+        schedules: await store.listSchedules(),
         audit: await store.listAudit({ limit: 10_000 }),
       };
     }
@@ -189,12 +239,31 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
     describe('init', function () {
       it('is idempotent: running it again keeps every record and sequence', async function () {
         await store.init();
-        await store.commit({ definition: definition('capa', 1), instance: { record: instance('i1'), expectedRevision: null }, audit: [event('a')] });
+        await store.commit({
+          definition: definition('capa', 1),
+          instance: { record: instance('i1'), expectedRevision: null },
+          scheduleJobs: [job('j1')],
+          users: [user('alice')],
+          messages: [message('m1')],
+          linkTokens: [token('k1')],
+          schedules: [{ record: schedule('s1'), expectedRevision: null }],
+          audit: [event('a')],
+        });
+        await store.markJobsQueued(['j1'], at(1));
         expect(await store.nextSequence('CAPA-2026')).to.equal(1);
         const before = await snapshot();
         await store.init();
         await store.init();
         expect(await snapshot()).to.deep.equal(before);
+        expect(before.users).to.have.length(1);
+        expect(before.messages).to.have.length(1);
+        expect(before.schedules).to.have.length(1);
+        expect(await store.listLinkTokens('t1')).to.deep.equal([token('k1')]);
+        expect(await store.getJob('j1')).to.deep.equal({ ...job('j1'), queuedAt: at(1) });
+        expect(await store.listUnqueuedJobs(10)).to.deep.equal([]);
+        expect(ids(await store.listUsers({ role: 'qa' }))).to.deep.equal(['alice']);
+        // the unique email still holds after init ran again
+        await rejection(store.commit({ users: [user('bob', { email: 'alice@example.com' })], audit: [] }), ConflictError);
         expect(before.definitions).to.have.length(1);
         expect(before.instances).to.have.length(1);
         expect(before.audit).to.have.length(1);
@@ -206,8 +275,10 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
       });
 
       it('starts empty', async function () {
-        expect(await snapshot()).to.deep.equal({ definitions: [], instances: [], tasks: [], jobs: [], incidents: [], audit: [] });
+        expect(await snapshot()).to.deep.equal({ definitions: [], instances: [], tasks: [], jobs: [], incidents: [], users: [], messages: [], schedules: [], audit: [] });
         expect(await store.getDefinition('capa')).to.equal(undefined);
+        expect(await store.listLinkTokens('t1')).to.deep.equal([]);
+        expect(await store.listUnqueuedJobs(10)).to.deep.equal([]);
       });
     });
 
@@ -858,6 +929,441 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
         expect(await store.getJob('j1')).to.deep.equal(claimed);
         expect(await store.getJob('j2')).to.deep.equal(job('j2', { runAt: at(100) }));
         expect(await store.getJob('nope')).to.equal(undefined);
+      });
+      describe('claimJob', function () {
+        it('claims a scheduled job by id whatever its run time, for that worker, counting the attempt', async function () {
+          const later = job('later', { runAt: at(600), attempts: 3 });
+          const other = job('other', { runAt: at(1) });
+          await store.commit({ scheduleJobs: [later, other], audit: [] });
+
+          const claimed = await store.claimJob('later', 'w1', at(0), lease);
+          expect(claimed).to.deep.equal({ ...later, status: 'running', lockedBy: 'w1', lockedUntil: lease, attempts: 4 });
+          expect(await store.getJob('later')).to.deep.equal(claimed);
+          // only the job asked for: the other one, due long ago, is untouched
+          expect(await store.getJob('other')).to.deep.equal(other);
+          // the claim holds: the worker can finish it, nobody else can
+          await rejection(store.commit({ finishJob: { id: 'later', lockedBy: 'w2' }, audit: [] }), RevisionConflict);
+          await store.commit({ finishJob: { id: 'later', lockedBy: 'w1' }, audit: [] });
+          expect((await store.getJob('later'))?.status).to.equal('done');
+        });
+
+        it('does not take a running job whose lease is live, and takes it once the lease expired', async function () {
+          const j1 = job('j1', { runAt: at(1) });
+          await store.commit({ scheduleJobs: [j1], audit: [] });
+          const first = await store.claimJob('j1', 'w1', at(1), lease);
+          expect(first).to.deep.equal({ ...j1, status: 'running', lockedBy: 'w1', lockedUntil: lease, attempts: 1 });
+
+          // one millisecond before the lease ends, not even the same worker gets it again
+          expect(await store.claimJob('j1', 'w2', at(14.99), at(30))).to.equal(undefined);
+          expect(await store.claimJob('j1', 'w1', at(14.99), at(30))).to.equal(undefined);
+          expect(await store.getJob('j1')).to.deep.equal(first);
+
+          const taken = await store.claimJob('j1', 'w2', lease, at(30));
+          expect(taken).to.deep.equal({ ...j1, status: 'running', lockedBy: 'w2', lockedUntil: at(30), attempts: 2 });
+          expect(await store.getJob('j1')).to.deep.equal(taken);
+          expect(await store.claimJob('j1', 'w3', lease, at(40))).to.equal(undefined);
+          await rejection(store.commit({ finishJob: { id: 'j1', lockedBy: 'w1' }, audit: [] }), RevisionConflict);
+          // claimDueJobs respects the lease claimJob took
+          expect(await store.claimDueJobs(at(29.99), 'w4', at(50), 10)).to.deep.equal([]);
+        });
+
+        it('refuses done, cancelled, failed and unknown jobs and leaves them unchanged', async function () {
+          await store.commit({ scheduleJobs: [job('done', { runAt: at(1) }), job('cancelled', { runAt: at(1) }), job('failed', { runAt: at(1) })], audit: [] });
+          await store.claimJob('done', 'w1', at(1), lease);
+          await store.commit({ finishJob: { id: 'done', lockedBy: 'w1' }, cancelJobs: ['cancelled'], audit: [] });
+          await store.claimJob('failed', 'w1', at(1), lease);
+          await store.failJob('failed', 'w1', 'gave up', null);
+          const before = await store.listJobs({});
+          expect(before.map((j) => j.status)).to.deep.equal(['cancelled', 'done', 'failed']);
+
+          for (const id of ['done', 'cancelled', 'failed', 'unknown']) expect(await store.claimJob(id, 'w2', at(10_000), at(10_010)), id).to.equal(undefined);
+          expect(await store.listJobs({})).to.deep.equal(before);
+          expect(await store.getJob('unknown')).to.equal(undefined);
+        });
+
+        it('hands one job to exactly one of several concurrent claimers', async function () {
+          await store.commit({ scheduleJobs: [job('j1', { runAt: at(1) })], audit: [] });
+          const workers = ['w1', 'w2', 'w3', 'w4', 'w5', 'w6'];
+          const results = await Promise.all(workers.map((w) => store.claimJob('j1', w, at(1), lease)));
+          const winners = results.filter((r) => r !== undefined);
+          expect(winners).to.have.length(1);
+          expect(winners[0]?.attempts).to.equal(1);
+          expect(await store.getJob('j1')).to.deep.equal(winners[0]);
+        });
+      });
+
+      describe('queue hand-over', function () {
+        it('listUnqueuedJobs lists scheduled jobs not yet queued, by runAt then id, at most `limit`', async function () {
+          const b = job('j-b', { runAt: at(1) });
+          const a = job('j-a', { runAt: at(1) });
+          const c = job('j-c', { runAt: at(5) });
+          // ids sort differently from run times on purpose
+          const early = job('j-z', { runAt: at(0), kind: 'email', payload: { messageId: 'm1' } });
+          delete early.instanceId;
+          const running = job('j-r', { runAt: at(0) });
+          const cancelled = job('j-x', { runAt: at(0) });
+          const future = job('j-f', { runAt: at(10_000) });
+          await store.commit({ scheduleJobs: [c, b, running, future, a, cancelled, early], audit: [] });
+          await store.commit({ cancelJobs: ['j-x'], audit: [] });
+          await store.claimJob('j-r', 'w1', at(0), lease);
+
+          // run time in the future does not matter: the queue runner delays it
+          expect(await store.listUnqueuedJobs(100)).to.deep.equal([early, a, b, c, future]);
+          expect(ids(await store.listUnqueuedJobs(2))).to.deep.equal(['j-z', 'j-a']);
+          expect(await store.listUnqueuedJobs(0)).to.deep.equal([]);
+        });
+
+        it('markJobsQueued marks only scheduled jobs; they leave the unqueued list and keep their record', async function () {
+          const q1 = job('q1', { runAt: at(1) });
+          const q2 = job('q2', { runAt: at(2) });
+          const q3 = job('q3', { runAt: at(3) });
+          await store.commit({ scheduleJobs: [q1, q2, q3, job('run', { runAt: at(0) }), job('done', { runAt: at(0) }), job('gone', { runAt: at(0) })], audit: [] });
+          await store.claimJob('run', 'w1', at(0), lease);
+          await store.claimJob('done', 'w1', at(0), lease);
+          await store.commit({ finishJob: { id: 'done', lockedBy: 'w1' }, cancelJobs: ['gone'], audit: [] });
+          const untouched = await Promise.all(['run', 'done', 'gone'].map((id) => store.getJob(id)));
+
+          await store.markJobsQueued(['q1', 'q3', 'run', 'done', 'gone', 'unknown'], at(4));
+          expect(await store.getJob('q1')).to.deep.equal({ ...q1, queuedAt: at(4) });
+          expect(await store.getJob('q3')).to.deep.equal({ ...q3, queuedAt: at(4) });
+          expect(await store.getJob('q2')).to.deep.equal(q2);
+          expect(await Promise.all(['run', 'done', 'gone'].map((id) => store.getJob(id)))).to.deep.equal(untouched);
+          expect(await store.getJob('unknown')).to.equal(undefined);
+          expect(await store.listUnqueuedJobs(100)).to.deep.equal([q2]);
+          await store.markJobsQueued([], at(5));
+          expect(await store.listUnqueuedJobs(100)).to.deep.equal([q2]);
+
+          // claiming a queued job keeps the hand-over time on the record
+          expect(await store.claimJob('q1', 'w2', at(5), lease)).to.deep.equal({ ...q1, queuedAt: at(4), status: 'running', lockedBy: 'w2', lockedUntil: lease, attempts: 1 });
+        });
+
+        it('rescheduling a job clears queuedAt, so it is handed to the queue again', async function () {
+          const q1 = job('q1', { runAt: at(1) });
+          const q2 = job('q2', { runAt: at(2) });
+          await store.commit({ scheduleJobs: [q1, q2], audit: [] });
+          await store.markJobsQueued(['q1', 'q2'], at(3));
+          expect(await store.listUnqueuedJobs(100)).to.deep.equal([]);
+
+          const again = job('q1', { runAt: at(30) });
+          await store.commit({ scheduleJobs: [again], audit: [] });
+          expect(await store.getJob('q1')).to.deep.equal(again);
+          expect(await store.listUnqueuedJobs(100)).to.deep.equal([again]);
+
+          // even when the record handed in still carries the old queuedAt (a copy of the stored job)
+          await store.claimJob('q2', 'w1', at(3), lease);
+          await store.commit({ scheduleJobs: [{ ...q2, runAt: at(40), queuedAt: at(3) }], audit: [] });
+          expect(await store.getJob('q2')).to.deep.equal({ ...q2, runAt: at(40) });
+          expect(await store.listUnqueuedJobs(100)).to.deep.equal([again, { ...q2, runAt: at(40) }]);
+          // and queued again afterwards like any new job
+          await store.markJobsQueued(['q2'], at(41));
+          expect(await store.listUnqueuedJobs(100)).to.deep.equal([again]);
+        });
+      });
+    });
+
+    // ---- users -------------------------------------------------------------------------------------
+
+    describe('users', function () {
+      it('upserts users by id and lists them by role and active, ordered by id', async function () {
+        const carol = user('carol', { roles: ['qa', 'ops'], managerId: 'dave' });
+        const alice = user('alice', { roles: ['qa'] });
+        const bob = user('bob', { roles: ['ops'], active: false, createdAt: at(5) });
+        const dave = user('dave', { roles: [], name: 'Dave Müller-Øster' });
+        await store.commit({ users: [carol, alice], audit: [] });
+        await store.commit({ users: [dave, bob], audit: [] });
+
+        expect(await store.getUser('carol')).to.deep.equal(carol);
+        expect(await store.getUser('bob')).to.deep.equal(bob);
+        expect(await store.getUser('dave')).to.deep.equal(dave);
+        expect(await store.getUser('erin')).to.equal(undefined);
+        expect(await store.listUsers({})).to.deep.equal([alice, bob, carol, dave]);
+        expect(await store.listUsers({ role: 'qa' })).to.deep.equal([alice, carol]);
+        expect(ids(await store.listUsers({ role: 'ops' }))).to.deep.equal(['bob', 'carol']);
+        expect(await store.listUsers({ role: 'manager' })).to.deep.equal([]);
+        expect(ids(await store.listUsers({ active: true }))).to.deep.equal(['alice', 'carol', 'dave']);
+        expect(await store.listUsers({ active: false })).to.deep.equal([bob]);
+        expect(ids(await store.listUsers({ role: 'ops', active: true }))).to.deep.equal(['carol']);
+        expect(ids(await store.listUsers({ role: 'ops', active: false }))).to.deep.equal(['bob']);
+        expect(ids(await store.listUsers({ role: 'qa', active: false }))).to.deep.equal([]);
+      });
+
+      it('re-upserting a user replaces the record: roles, active flag and email follow', async function () {
+        const alice = user('alice', { roles: ['qa', 'ops'] });
+        await store.commit({ users: [alice, user('bob', { roles: ['ops'] })], audit: [] });
+
+        const changed = user('alice', { roles: ['manager', 'manager'], active: false, email: 'alice.new@example.com', managerId: 'bob' });
+        await store.commit({ users: [changed], audit: [] });
+        expect(await store.getUser('alice')).to.deep.equal(changed);
+        expect(await store.listUsers({ role: 'qa' })).to.deep.equal([]);
+        expect(ids(await store.listUsers({ role: 'ops' }))).to.deep.equal(['bob']);
+        // a role given twice lists the user once
+        expect(await store.listUsers({ role: 'manager' })).to.deep.equal([changed]);
+        expect(await store.listUsers({ active: false })).to.deep.equal([changed]);
+        expect(ids(await store.listUsers({ active: true }))).to.deep.equal(['bob']);
+
+        // upserting with its own email is no conflict, and the old address is free for someone else
+        await store.commit({ users: [{ ...changed, name: 'Alice A.' }], audit: [] });
+        const carol = user('carol', { email: 'alice@example.com' });
+        await store.commit({ users: [carol], audit: [] });
+        expect(await store.getUser('carol')).to.deep.equal(carol);
+        expect((await store.getUser('alice'))?.name).to.equal('Alice A.');
+
+        // back to active with the old role
+        const back = { ...changed, name: 'Alice A.', roles: ['qa'], active: true };
+        await store.commit({ users: [back], audit: [] });
+        expect(await store.listUsers({ role: 'qa', active: true })).to.deep.equal([back, carol]);
+        expect(await store.listUsers({ role: 'manager' })).to.deep.equal([]);
+      });
+
+      it('rejects an email that belongs to another user with ConflictError and applies nothing of that change', async function () {
+        const alice = user('alice', { roles: ['qa'] });
+        const bob = user('bob', { roles: ['ops'] });
+        await store.commit({
+          users: [alice, bob],
+          messages: [message('m1')],
+          linkTokens: [token('k1')],
+          schedules: [{ record: schedule('s1'), expectedRevision: null }],
+          audit: [event('users.imported')],
+        });
+        const before = await snapshot();
+
+        const change: ChangeSet = {
+          instance: { record: instance('i1'), expectedRevision: null },
+          tasks: [{ record: task('t1'), expectedRevision: null }],
+          scheduleJobs: [job('j1')],
+          incidents: [incident('x1')],
+          users: [
+            user('carol', { roles: ['manager'] }),
+            { ...alice, roles: ['manager'], name: 'renamed' },
+            // bob takes alice's address
+            { ...bob, email: 'alice@example.com' },
+          ],
+          messages: [message('m2'), message('m1', { status: 'sent', sentAt: at(1), attempts: 1 })],
+          revokeLinkTokens: [{ taskId: 't1', reason: 'completed', at: at(1) }],
+          linkTokens: [token('k2')],
+          schedules: [{ record: schedule('s2'), expectedRevision: null }],
+          deleteSchedules: ['s1'],
+          audit: [event('user.updated', { target: 'user:bob' })],
+        };
+        const error = await rejection(store.commit(change), ConflictError);
+        expect(error).to.not.be.instanceOf(RevisionConflict);
+        expect(await snapshot()).to.deep.equal(before);
+        expect(await store.getUser('carol')).to.equal(undefined);
+        expect(await store.getUser('alice')).to.deep.equal(alice);
+        expect(await store.getUser('bob')).to.deep.equal(bob);
+        expect(await store.listUsers({ role: 'manager' })).to.deep.equal([]);
+        expect(await store.listLinkTokens('t1')).to.deep.equal([token('k1')]);
+        expect(await store.getInstance('i1')).to.equal(undefined);
+
+        // a new user with a taken email, alone, is refused the same way
+        await rejection(store.commit({ users: [user('carol', { email: 'bob@example.com' })], audit: [] }), ConflictError);
+        expect(await store.getUser('carol')).to.equal(undefined);
+        // two users of one change may not share an address either
+        await rejection(store.commit({ users: [user('dan', { email: 'x@example.com' }), user('erin', { email: 'x@example.com' })], audit: [] }), ConflictError);
+        expect(await snapshot()).to.deep.equal(before);
+      });
+    });
+
+    // ---- outbox ------------------------------------------------------------------------------------
+
+    describe('messages', function () {
+      it('upserts messages by id and lists them by status and task, oldest first, with a limit', async function () {
+        const m1 = message('m1', { createdAt: at(3) });
+        const m2 = message('m2', { createdAt: at(1), taskId: 't2', to: 'bob@example.com', userId: 'bob' });
+        const m3 = message('m3', { createdAt: at(2), status: 'held', kind: 'escalation' });
+        delete m3.taskId;
+        delete m3.instanceId;
+        delete m3.userId;
+        delete m3.link;
+        const m0 = message('m0', { createdAt: at(2), status: 'sent', sentAt: at(2.5), attempts: 1 });
+        await store.commit({ messages: [m1, m3], audit: [] });
+        await store.commit({ messages: [m2, m0], audit: [] });
+
+        expect(await store.getMessage('m1')).to.deep.equal(m1);
+        expect(await store.getMessage('m3')).to.deep.equal(m3);
+        expect(await store.getMessage('m9')).to.equal(undefined);
+        // ties on createdAt (m0, m3) by id
+        expect(await store.listMessages({})).to.deep.equal([m2, m0, m3, m1]);
+        expect(ids(await store.listMessages({ status: 'queued' }))).to.deep.equal(['m2', 'm1']);
+        expect(await store.listMessages({ status: 'held' })).to.deep.equal([m3]);
+        expect(await store.listMessages({ status: 'failed' })).to.deep.equal([]);
+        expect(ids(await store.listMessages({ taskId: 't1' }))).to.deep.equal(['m0', 'm1']);
+        expect(ids(await store.listMessages({ taskId: 't2' }))).to.deep.equal(['m2']);
+        expect(await store.listMessages({ taskId: 't9' })).to.deep.equal([]);
+        expect(ids(await store.listMessages({ status: 'queued', taskId: 't1' }))).to.deep.equal(['m1']);
+        expect(ids(await store.listMessages({ limit: 2 }))).to.deep.equal(['m2', 'm0']);
+        expect(ids(await store.listMessages({ status: 'queued', limit: 1 }))).to.deep.equal(['m2']);
+        expect(await store.listMessages({ limit: 0 })).to.deep.equal([]);
+
+        // status changes: the filters follow, the order stays
+        const sent = { ...m1, status: 'sent' as const, attempts: 1, sentAt: at(4) };
+        const failed = { ...m2, status: 'failed' as const, attempts: 1, lastError: '421 try again later' };
+        await store.commit({ messages: [sent, failed], audit: [] });
+        expect(await store.getMessage('m1')).to.deep.equal(sent);
+        expect(await store.getMessage('m2')).to.deep.equal(failed);
+        expect(await store.listMessages({})).to.deep.equal([failed, m0, m3, sent]);
+        expect(await store.listMessages({ status: 'queued' })).to.deep.equal([]);
+        expect(await store.listMessages({ status: 'sent' })).to.deep.equal([m0, sent]);
+        expect(await store.listMessages({ status: 'failed', taskId: 't2' })).to.deep.equal([failed]);
+        const retried = { ...failed, status: 'queued' as const };
+        await store.commit({ messages: [retried], audit: [] });
+        expect(await store.listMessages({ status: 'queued' })).to.deep.equal([retried]);
+        expect(await store.listMessages({ status: 'failed' })).to.deep.equal([]);
+      });
+    });
+
+    // ---- link tokens -------------------------------------------------------------------------------
+
+    describe('link tokens', function () {
+      it("upserts tokens by id and lists a task's tokens oldest first", async function () {
+        const k3 = token('k3', { createdAt: at(2) });
+        const k1 = token('k1', { createdAt: at(1), userId: 'bob' });
+        const k2 = token('k2', { createdAt: at(2) });
+        const k4 = token('k4', { taskId: 't2' });
+        await store.commit({ linkTokens: [k3, k4], audit: [] });
+        await store.commit({ linkTokens: [k2, k1], audit: [] });
+
+        expect(await store.getLinkToken('k1')).to.deep.equal(k1);
+        expect(await store.getLinkToken('k4')).to.deep.equal(k4);
+        expect(await store.getLinkToken('k9')).to.equal(undefined);
+        expect(await store.listLinkTokens('t1')).to.deep.equal([k1, k2, k3]);
+        expect(await store.listLinkTokens('t2')).to.deep.equal([k4]);
+        expect(await store.listLinkTokens('t9')).to.deep.equal([]);
+
+        const used = { ...k2, usedAt: at(5) };
+        await store.commit({ linkTokens: [used], audit: [] });
+        expect(await store.getLinkToken('k2')).to.deep.equal(used);
+        expect(await store.listLinkTokens('t1')).to.deep.equal([k1, used, k3]);
+      });
+
+      it('revokeLinkTokens revokes the still-valid tokens of that task only, leaving used and revoked ones alone', async function () {
+        const valid1 = token('k-valid1', { createdAt: at(1) });
+        const valid2 = token('k-valid2', { createdAt: at(2), userId: 'bob' });
+        const used = token('k-used', { createdAt: at(3), usedAt: at(4) });
+        const revoked = token('k-revoked', { createdAt: at(4), revokedAt: at(5), revokedReason: 'reassigned' });
+        const other = token('k-other', { taskId: 't2', createdAt: at(1) });
+        await store.commit({ linkTokens: [valid1, valid2, used, revoked, other], audit: [] });
+
+        await store.commit({
+          revokeLinkTokens: [
+            { taskId: 't1', reason: 'task completed', at: at(10) },
+            { taskId: 't9', reason: 'no such task', at: at(10) },
+          ],
+          audit: [],
+        });
+        const revokedNow = (t: LinkTokenRecord) => ({ ...t, revokedAt: at(10), revokedReason: 'task completed' });
+        expect(await store.listLinkTokens('t1')).to.deep.equal([revokedNow(valid1), revokedNow(valid2), used, revoked]);
+        expect(await store.getLinkToken('k-used')).to.deep.equal(used);
+        expect(await store.getLinkToken('k-revoked')).to.deep.equal(revoked);
+        expect(await store.listLinkTokens('t2')).to.deep.equal([other]);
+        expect(await store.listLinkTokens('t9')).to.deep.equal([]);
+
+        // a second revocation finds nothing left to revoke: the first reason and time stay
+        await store.commit({ revokeLinkTokens: [{ taskId: 't1', reason: 'cancelled', at: at(20) }], audit: [] });
+        expect(await store.listLinkTokens('t1')).to.deep.equal([revokedNow(valid1), revokedNow(valid2), used, revoked]);
+      });
+
+      it('tokens issued in the same change as a revocation of their task stay valid', async function () {
+        const old = token('k-old', { createdAt: at(1), userId: 'alice' });
+        await store.commit({ linkTokens: [old], audit: [] });
+        // a reassignment: the old assignee's links are revoked, the new assignee's are issued
+        const fresh = token('k-new', { createdAt: at(5), userId: 'bob' });
+        await store.commit({ revokeLinkTokens: [{ taskId: 't1', reason: 'reassigned', at: at(5) }], linkTokens: [fresh], audit: [] });
+        expect(await store.listLinkTokens('t1')).to.deep.equal([{ ...old, revokedAt: at(5), revokedReason: 'reassigned' }, fresh]);
+      });
+    });
+
+    // ---- schedules ---------------------------------------------------------------------------------
+
+    describe('schedules', function () {
+      it('inserts schedules, reads them back exactly and lists them by id', async function () {
+        const s2 = schedule('s2');
+        const s1 = schedule('s1', { processKey: 'audit', cron: '0 0 1 * *', timezone: 'UTC', variables: {}, source: 'config' });
+        const s3 = schedule('s3', { enabled: false });
+        await store.commit({ schedules: [{ record: s2, expectedRevision: null }], audit: [] });
+        await store.commit({ schedules: [{ record: s3, expectedRevision: null }, { record: s1, expectedRevision: null }], audit: [] });
+        expect(await store.getSchedule('s1')).to.deep.equal(s1);
+        expect(await store.getSchedule('s2')).to.deep.equal(s2);
+        expect(await store.getSchedule('s9')).to.equal(undefined);
+        expect(await store.listSchedules()).to.deep.equal([s1, s2, s3]);
+      });
+
+      it('updates a schedule by compare-and-swap; a stale or missing revision is a RevisionConflict and applies nothing', async function () {
+        await store.commit({ schedules: [{ record: schedule('s1'), expectedRevision: null }, { record: schedule('s2'), expectedRevision: null }], audit: [] });
+        const r2 = schedule('s1', { revision: 2, cron: '30 7 * * 1-5', enabled: false, variables: { site: 'Plant 3' } });
+        await store.commit({ schedules: [{ record: r2, expectedRevision: 1 }], audit: [event('schedule.updated', { target: 'schedule:s1' })] });
+        expect(await store.getSchedule('s1')).to.deep.equal(r2);
+        const before = await snapshot();
+
+        // the valid update of s2 comes first in the change; the stale one of s1 must undo it
+        await rejection(
+          store.commit({
+            users: [user('alice')],
+            messages: [message('m1')],
+            linkTokens: [token('k1')],
+            schedules: [
+              { record: schedule('s2', { revision: 2, cron: '* * * * *' }), expectedRevision: 1 },
+              { record: schedule('s3'), expectedRevision: null },
+              { record: schedule('s1', { revision: 2, cron: '0 0 * * *' }), expectedRevision: 1 },
+            ],
+            deleteSchedules: ['s2'],
+            audit: [event('schedule.updated', { target: 'schedule:s1' })],
+          }),
+          RevisionConflict,
+        );
+        expect(await snapshot()).to.deep.equal(before);
+        expect(await store.getSchedule('s2')).to.deep.equal(schedule('s2'));
+        expect(await store.getSchedule('s3')).to.equal(undefined);
+        expect(await store.listLinkTokens('t1')).to.deep.equal([]);
+
+        // an expected revision ahead of the stored one is as stale; a schedule that does not exist is not created
+        await rejection(store.commit({ schedules: [{ record: schedule('s1', { revision: 6 }), expectedRevision: 5 }], audit: [] }), RevisionConflict);
+        await rejection(store.commit({ schedules: [{ record: schedule('s9', { revision: 2 }), expectedRevision: 1 }], audit: [] }), RevisionConflict);
+        expect(await store.getSchedule('s9')).to.equal(undefined);
+        expect(await snapshot()).to.deep.equal(before);
+
+        const r3 = { ...r2, revision: 3, enabled: true };
+        await store.commit({ schedules: [{ record: r3, expectedRevision: 2 }], audit: [] });
+        expect(await store.listSchedules()).to.deep.equal([r3, schedule('s2')]);
+      });
+
+      it('rejects inserting a schedule id that exists with ConflictError (not RevisionConflict) and applies nothing', async function () {
+        const s1 = schedule('s1');
+        await store.commit({ schedules: [{ record: s1, expectedRevision: null }], audit: [] });
+        const before = await snapshot();
+        const error = await rejection(
+          store.commit({
+            instance: { record: instance('i1'), expectedRevision: null },
+            users: [user('alice')],
+            schedules: [
+              { record: schedule('s2'), expectedRevision: null },
+              { record: schedule('s1', { cron: '0 0 * * *', source: 'config', createdBy: 'config' }), expectedRevision: null },
+            ],
+            audit: [event('schedule.created', { target: 'schedule:s1' })],
+          }),
+          ConflictError,
+        );
+        expect(error).to.not.be.instanceOf(RevisionConflict);
+        expect(await store.getSchedule('s1')).to.deep.equal(s1);
+        expect(await store.getSchedule('s2')).to.equal(undefined);
+        expect(await snapshot()).to.deep.equal(before);
+      });
+
+      it('deletes schedules by id, ignoring unknown ids; a deleted id can be created again', async function () {
+        await store.commit({ schedules: ['s1', 's2', 's3'].map((id) => ({ record: schedule(id), expectedRevision: null })), audit: [] });
+        await store.commit({ deleteSchedules: ['s1', 's3', 'unknown'], audit: [] });
+        expect(await store.getSchedule('s1')).to.equal(undefined);
+        expect(await store.listSchedules()).to.deep.equal([schedule('s2')]);
+        await store.commit({ deleteSchedules: [], audit: [] });
+        expect(await store.listSchedules()).to.deep.equal([schedule('s2')]);
+
+        const recreated = schedule('s1', { cron: '0 12 * * *' });
+        await store.commit({ schedules: [{ record: recreated, expectedRevision: null }], audit: [] });
+        expect(await store.listSchedules()).to.deep.equal([recreated, schedule('s2')]);
+        // a compare-and-swap on a deleted schedule is a conflict
+        await store.commit({ deleteSchedules: ['s2'], audit: [] });
+        await rejection(store.commit({ schedules: [{ record: schedule('s2', { revision: 2 }), expectedRevision: 1 }], audit: [] }), RevisionConflict);
+        expect(await store.listSchedules()).to.deep.equal([recreated]);
       });
     });
 

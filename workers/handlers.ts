@@ -1,14 +1,30 @@
 import type { Imsflow } from '../engine/imsflow.js';
+import type { Outbox } from '../engine/mail/outbox.js';
+import type { Notifier } from '../engine/notifications.js';
 import type { JobHandlers } from '../engine/scheduler/scheduler.js';
+
+export interface HandlerDeps {
+  imsflow: Imsflow;
+  notifier: Notifier;
+  outbox: Outbox;
+}
 
 /**
  * One handler per job kind. Each is idempotent: it finishes its job in the same commit as its effect,
  * so running it twice (after a crash, or by two workers) has the effect once. Handlers do not know
- * which runner (embedded scheduler or a queue worker) calls them.
+ * which runner (embedded scheduler or a BullMQ worker) calls them.
  */
-export function jobHandlers(imsflow: Imsflow): JobHandlers {
+export function jobHandlers({ imsflow, notifier, outbox }: HandlerDeps): JobHandlers {
   return {
     /** A BPMN timer is due: resume the instance and let the timer fire. */
-    timer: (job, workerId) => imsflow.fireTimer(job.id, workerId),
+    timer: (job, worker) => imsflow.fireTimer(job.id, worker),
+    /** Tell a task's people: assigned, reminder before the due date, due, overdue (and plan the next), completed. */
+    notify: (job, worker) => notifier.handleNotify(job, worker),
+    /** One step of a task's escalation chain: tell the role, reassign when the step says so. */
+    escalation: (job, worker) => notifier.handleEscalation(job, worker),
+    /** Send one outbox message. */
+    email: (job, worker) => outbox.handleEmail(job, worker),
+    /** One occurrence of a scheduled start. */
+    'scheduled-start': (job, worker) => imsflow.startScheduled(job, worker),
   };
 }

@@ -1,7 +1,18 @@
 import mongoose from 'mongoose';
 import { GENESIS_HASH, sealAuditEvent } from '../audit.js';
 import { ConflictError, RevisionConflict } from '../errors.js';
-import type { AuditEvent, DefinitionRecord, IncidentRecord, InstanceRecord, JobRecord, TaskRecord } from '../model.js';
+import type {
+  AuditEvent,
+  DefinitionRecord,
+  IncidentRecord,
+  InstanceRecord,
+  JobRecord,
+  LinkTokenRecord,
+  MessageRecord,
+  ScheduleRecord,
+  TaskRecord,
+  UserRecord,
+} from '../model.js';
 import type { AuditQuery, ChangeSet, InstanceQuery, Store, TaskQuery } from './store.js';
 
 /**
@@ -28,7 +39,20 @@ type Collection = mongoose.mongo.Collection<Doc>;
 type Filter = mongoose.mongo.Filter<Doc>;
 type Sort = mongoose.mongo.Sort;
 
-const COLLECTIONS = ['definitions', 'instances', 'tasks', 'jobs', 'incidents', 'audit', 'sequences', 'audit_head'] as const;
+const COLLECTIONS = [
+  'definitions',
+  'instances',
+  'tasks',
+  'jobs',
+  'incidents',
+  'audit',
+  'sequences',
+  'audit_head',
+  'users',
+  'messages',
+  'link_tokens',
+  'schedules',
+] as const;
 type CollectionName = (typeof COLLECTIONS)[number];
 
 /** What the SQLite schema indexes, the same here. `_id` is always unique and indexed. */
@@ -54,6 +78,8 @@ const INDEXES: Record<CollectionName, mongoose.mongo.IndexDescription[]> = {
     { key: { status: 1, runAt: 1 }, name: 'jobs_due' },
     { key: { status: 1, lockedUntil: 1 }, name: 'jobs_lease' },
     { key: { instanceId: 1, status: 1 }, name: 'jobs_instance' },
+    // listUnqueuedJobs: `queuedAt: null` matches the unset field
+    { key: { status: 1, queuedAt: 1, runAt: 1, _id: 1 }, name: 'jobs_unqueued' },
   ],
   incidents: [
     { key: { status: 1, createdAt: 1 }, name: 'incidents_status' },
@@ -65,6 +91,19 @@ const INDEXES: Record<CollectionName, mongoose.mongo.IndexDescription[]> = {
   ],
   sequences: [],
   audit_head: [],
+  users: [
+    { key: { email: 1 }, name: 'users_email', unique: true },
+    // multikey: one entry per role, so `roles: 'qa'` is an index lookup like SQLite's user_roles table
+    { key: { roles: 1, _id: 1 }, name: 'users_roles' },
+    { key: { active: 1, _id: 1 }, name: 'users_active' },
+  ],
+  messages: [
+    { key: { status: 1, createdAt: 1, _id: 1 }, name: 'messages_status' },
+    { key: { taskId: 1, createdAt: 1, _id: 1 }, name: 'messages_task' },
+    { key: { createdAt: 1, _id: 1 }, name: 'messages_created' },
+  ],
+  link_tokens: [{ key: { taskId: 1, createdAt: 1, _id: 1 }, name: 'link_tokens_task' }],
+  schedules: [],
 };
 
 const DUPLICATE_KEY = 11000;
@@ -204,8 +243,10 @@ export class MongoStore implements Store {
       }
     }
     for (const j of c.scheduleJobs ?? []) {
-      // upsert by id: the new record replaces the old one whole (status, runAt, no claim)
-      await this.col('jobs').replaceOne({ _id: j.id }, toDoc(j.id, j), { upsert: true, session });
+      // upsert by id: the new record replaces the old one whole (status, runAt, no claim), and is no longer
+      // handed to a queue runner: queuedAt is dropped even when the record passed in still carries it
+      const { queuedAt: _queuedAt, ...record } = j;
+      await this.col('jobs').replaceOne({ _id: j.id }, toDoc(j.id, record), { upsert: true, session });
     }
     if (c.cancelJobs?.length) {
       await this.col('jobs').updateMany({ _id: { $in: c.cancelJobs }, status: { $in: ['scheduled', 'failed'] } }, { $set: { status: 'cancelled' } }, { session });
@@ -217,6 +258,43 @@ export class MongoStore implements Store {
     }
     for (const i of c.incidents ?? []) {
       await this.col('incidents').replaceOne({ _id: i.id }, toDoc(i.id, i), { upsert: true, session });
+    }
+    for (const u of c.users ?? []) {
+      try {
+        await this.col('users').replaceOne({ _id: u.id }, toDoc(u.id, u), { upsert: true, session });
+      } catch (err) {
+        // the only unique key besides _id (which an upsert by _id cannot collide on) is the email
+        throw duplicateAs(err, new ConflictError(`the email ${u.email} belongs to another user`));
+      }
+    }
+    for (const m of c.messages ?? []) {
+      await this.col('messages').replaceOne({ _id: m.id }, toDoc(m.id, m), { upsert: true, session });
+    }
+    for (const r of c.revokeLinkTokens ?? []) {
+      // before issuing, so tokens issued in the same change (a reassignment's new links) stay valid;
+      // still valid = neither revoked nor used; `null` matches an unset field as SQL's IS NULL does
+      await this.col('link_tokens').updateMany(
+        { taskId: r.taskId, revokedAt: null, usedAt: null },
+        { $set: { revokedAt: r.at, revokedReason: r.reason } },
+        { session },
+      );
+    }
+    for (const t of c.linkTokens ?? []) {
+      await this.col('link_tokens').replaceOne({ _id: t.id }, toDoc(t.id, t), { upsert: true, session });
+    }
+    for (const { record, expectedRevision } of c.schedules ?? []) {
+      if (expectedRevision === null) {
+        try {
+          await this.col('schedules').insertOne(toDoc(record.id, record), { session });
+        } catch (err) {
+          throw duplicateAs(err, new ConflictError(`schedule ${record.id} exists already`));
+        }
+      } else if ((await this.col('schedules').replaceOne({ _id: record.id, revision: expectedRevision }, toDoc(record.id, record), { session })).matchedCount !== 1) {
+        throw new RevisionConflict(`schedule ${record.id} is no longer at revision ${expectedRevision}`);
+      }
+    }
+    if (c.deleteSchedules?.length) {
+      await this.col('schedules').deleteMany({ _id: { $in: c.deleteSchedules } }, { session });
     }
     if (c.audit.length) {
       const head = await this.col('audit_head').findOne({ _id: 'head' }, { session });
@@ -320,6 +398,66 @@ export class MongoStore implements Store {
       { _id: id, status: 'running', lockedBy },
       { $set: { status, ...(retryAt ? { runAt: retryAt } : {}), lastError: error.slice(0, MAX_ERROR) }, $unset: { lockedBy: '', lockedUntil: '' } },
     );
+  }
+
+  /** One atomic findOneAndUpdate: whatever the job's run time, it is claimed when scheduled or its lease expired. */
+  async claimJob(id: string, worker: string, now: string, leaseUntil: string): Promise<JobRecord | undefined> {
+    const doc = await this.col('jobs').findOneAndUpdate(
+      { _id: id, $or: [{ status: 'scheduled' }, { status: 'running', lockedUntil: { $lte: now } }] },
+      { $set: { status: 'running', lockedBy: worker, lockedUntil: leaseUntil }, $inc: { attempts: 1 } },
+      { returnDocument: 'after' },
+    );
+    return fromDoc<JobRecord>(doc);
+  }
+
+  async listUnqueuedJobs(limit: number): Promise<JobRecord[]> {
+    return this.list('jobs', { status: 'scheduled', queuedAt: null }, { runAt: 1, _id: 1 }, limit);
+  }
+
+  async markJobsQueued(ids: string[], at: string): Promise<void> {
+    if (!ids.length) return;
+    await this.col('jobs').updateMany({ _id: { $in: ids }, status: 'scheduled' }, { $set: { queuedAt: at } });
+  }
+
+  // ---- users -----------------------------------------------------------------------------------------
+
+  async getUser(id: string): Promise<UserRecord | undefined> {
+    return fromDoc(await this.col('users').findOne({ _id: id }));
+  }
+
+  async listUsers(query: { role?: string; active?: boolean }): Promise<UserRecord[]> {
+    // `roles: role` matches when the array holds the role
+    return this.list('users', conditions({ roles: query.role, active: query.active }), { _id: 1 });
+  }
+
+  // ---- outbox ----------------------------------------------------------------------------------------
+
+  async getMessage(id: string): Promise<MessageRecord | undefined> {
+    return fromDoc(await this.col('messages').findOne({ _id: id }));
+  }
+
+  async listMessages(query: { status?: MessageRecord['status']; taskId?: string; limit?: number }): Promise<MessageRecord[]> {
+    return this.list('messages', conditions({ status: query.status, taskId: query.taskId }), { createdAt: 1, _id: 1 }, query.limit ?? 1000);
+  }
+
+  // ---- link tokens -----------------------------------------------------------------------------------
+
+  async getLinkToken(id: string): Promise<LinkTokenRecord | undefined> {
+    return fromDoc(await this.col('link_tokens').findOne({ _id: id }));
+  }
+
+  async listLinkTokens(taskId: string): Promise<LinkTokenRecord[]> {
+    return this.list('link_tokens', { taskId }, { createdAt: 1, _id: 1 });
+  }
+
+  // ---- schedules -------------------------------------------------------------------------------------
+
+  async getSchedule(id: string): Promise<ScheduleRecord | undefined> {
+    return fromDoc(await this.col('schedules').findOne({ _id: id }));
+  }
+
+  async listSchedules(): Promise<ScheduleRecord[]> {
+    return this.list('schedules', {}, { _id: 1 });
   }
 
   // ---- incidents -------------------------------------------------------------------------------------

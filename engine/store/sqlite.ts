@@ -3,7 +3,18 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { GENESIS_HASH, sealAuditEvent } from '../audit.js';
 import { ConflictError, RevisionConflict } from '../errors.js';
-import type { AuditEvent, DefinitionRecord, IncidentRecord, InstanceRecord, JobRecord, TaskRecord } from '../model.js';
+import type {
+  AuditEvent,
+  DefinitionRecord,
+  IncidentRecord,
+  InstanceRecord,
+  JobRecord,
+  LinkTokenRecord,
+  MessageRecord,
+  ScheduleRecord,
+  TaskRecord,
+  UserRecord,
+} from '../model.js';
 import type { AuditQuery, ChangeSet, InstanceQuery, Store, TaskQuery } from './store.js';
 
 /**
@@ -61,6 +72,24 @@ const MIGRATIONS: string[] = [
 
   CREATE TABLE sequences (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
   `,
+  `
+  ALTER TABLE jobs ADD COLUMN queued_at TEXT;
+  CREATE INDEX jobs_unqueued ON jobs (status, queued_at, run_at);
+
+  CREATE TABLE users (id TEXT PRIMARY KEY, email TEXT NOT NULL UNIQUE, active INTEGER NOT NULL, doc TEXT NOT NULL);
+  CREATE TABLE user_roles (user_id TEXT NOT NULL, role TEXT NOT NULL, PRIMARY KEY (role, user_id));
+
+  CREATE TABLE messages (
+    id TEXT PRIMARY KEY, status TEXT NOT NULL, task_id TEXT, created_at TEXT NOT NULL, doc TEXT NOT NULL
+  );
+  CREATE INDEX messages_status ON messages (status, created_at);
+  CREATE INDEX messages_task ON messages (task_id);
+
+  CREATE TABLE link_tokens (id TEXT PRIMARY KEY, task_id TEXT NOT NULL, doc TEXT NOT NULL);
+  CREATE INDEX link_tokens_task ON link_tokens (task_id);
+
+  CREATE TABLE schedules (id TEXT PRIMARY KEY, revision INTEGER NOT NULL, doc TEXT NOT NULL);
+  `,
 ];
 
 export class SqliteStore implements Store {
@@ -115,8 +144,8 @@ export class SqliteStore implements Store {
       ),
       updateTask: db.prepare('UPDATE tasks SET status = ?, assignee = ?, candidate_role = ?, due_at = ?, revision = ?, doc = ? WHERE id = ? AND revision = ?'),
       upsertJob: db.prepare(
-        `INSERT INTO jobs (id, kind, status, run_at, instance_id, locked_by, locked_until, doc) VALUES (?, ?, ?, ?, ?, NULL, NULL, ?)
-         ON CONFLICT (id) DO UPDATE SET status = excluded.status, run_at = excluded.run_at, locked_by = NULL, locked_until = NULL, doc = excluded.doc`,
+        `INSERT INTO jobs (id, kind, status, run_at, instance_id, locked_by, locked_until, queued_at, doc) VALUES (?, ?, ?, ?, ?, NULL, NULL, NULL, ?)
+         ON CONFLICT (id) DO UPDATE SET status = excluded.status, run_at = excluded.run_at, locked_by = NULL, locked_until = NULL, queued_at = NULL, doc = excluded.doc`,
       ),
       cancelJob: db.prepare(`UPDATE jobs SET status = 'cancelled', doc = json_set(doc, '$.status', 'cancelled') WHERE id = ? AND status IN ('scheduled', 'failed')`),
       finishJob: db.prepare(
@@ -127,6 +156,30 @@ export class SqliteStore implements Store {
         `INSERT INTO incidents (id, instance_id, status, created_at, doc) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (id) DO UPDATE SET status = excluded.status, doc = excluded.doc`,
       ),
+      upsertUser: db.prepare(
+        `INSERT INTO users (id, email, active, doc) VALUES (?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET email = excluded.email, active = excluded.active, doc = excluded.doc`,
+      ),
+      clearRoles: db.prepare('DELETE FROM user_roles WHERE user_id = ?'),
+      addRole: db.prepare('INSERT INTO user_roles (user_id, role) VALUES (?, ?)'),
+      upsertMessage: db.prepare(
+        `INSERT INTO messages (id, status, task_id, created_at, doc) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET status = excluded.status, doc = excluded.doc`,
+      ),
+      upsertToken: db.prepare('INSERT INTO link_tokens (id, task_id, doc) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc'),
+      revokeTokens: db.prepare(
+        `UPDATE link_tokens SET doc = json_set(doc, '$.revokedAt', ?, '$.revokedReason', ?)
+         WHERE task_id = ? AND json_extract(doc, '$.revokedAt') IS NULL AND json_extract(doc, '$.usedAt') IS NULL`,
+      ),
+      insertSchedule: db.prepare('INSERT INTO schedules (id, revision, doc) VALUES (?, ?, ?)'),
+      updateSchedule: db.prepare('UPDATE schedules SET revision = ?, doc = ? WHERE id = ? AND revision = ?'),
+      deleteSchedule: db.prepare('DELETE FROM schedules WHERE id = ?'),
+      claimOne: db.prepare(
+        `UPDATE jobs SET status = 'running', locked_by = ?, locked_until = ?,
+           doc = json_set(doc, '$.status', 'running', '$.lockedBy', ?, '$.lockedUntil', ?, '$.attempts', json_extract(doc, '$.attempts') + 1)
+         WHERE id = ? AND (status = 'scheduled' OR (status = 'running' AND locked_until <= ?)) RETURNING doc`,
+      ),
+      markQueued: db.prepare(`UPDATE jobs SET queued_at = ?, doc = json_set(doc, '$.queuedAt', ?) WHERE id = ? AND status = 'scheduled'`),
       auditHead: db.prepare('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1'),
       insertAudit: db.prepare('INSERT INTO audit (seq, at, actor, action, target, instance_id, hash, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
       nextSequence: db.prepare('INSERT INTO sequences (name, value) VALUES (?, 1) ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value'),
@@ -179,12 +232,38 @@ export class SqliteStore implements Store {
           throw new RevisionConflict(`task ${t.id} is no longer at revision ${expectedRevision}`);
         }
       }
-      for (const j of c.scheduleJobs ?? []) s.upsertJob.run(j.id, j.kind, j.status, j.runAt, j.instanceId ?? null, JSON.stringify(j));
+      // queued_at is cleared, so the record must not claim it either (undefined drops out of the JSON)
+      for (const j of c.scheduleJobs ?? []) s.upsertJob.run(j.id, j.kind, j.status, j.runAt, j.instanceId ?? null, JSON.stringify({ ...j, queuedAt: undefined }));
       for (const id of c.cancelJobs ?? []) s.cancelJob.run(id);
       if (c.finishJob && s.finishJob.run(c.finishJob.id, c.finishJob.lockedBy).changes !== 1) {
         throw new RevisionConflict(`job ${c.finishJob.id} is no longer claimed by ${c.finishJob.lockedBy}`);
       }
       for (const i of c.incidents ?? []) s.upsertIncident.run(i.id, i.instanceId, i.status, i.createdAt, JSON.stringify(i));
+      for (const u of c.users ?? []) {
+        try {
+          s.upsertUser.run(u.id, u.email, u.active ? 1 : 0, JSON.stringify(u));
+        } catch (err) {
+          throw constraintAs(err, new ConflictError(`the email ${u.email} belongs to another user`));
+        }
+        s.clearRoles.run(u.id);
+        for (const role of new Set(u.roles)) s.addRole.run(u.id, role);
+      }
+      for (const m of c.messages ?? []) s.upsertMessage.run(m.id, m.status, m.taskId ?? null, m.createdAt, JSON.stringify(m));
+      // revoke before issuing: tokens issued in the same change (a reassignment's new links) stay valid
+      for (const r of c.revokeLinkTokens ?? []) s.revokeTokens.run(r.at, r.reason, r.taskId);
+      for (const t of c.linkTokens ?? []) s.upsertToken.run(t.id, t.taskId, JSON.stringify(t));
+      for (const { record, expectedRevision } of c.schedules ?? []) {
+        if (expectedRevision === null) {
+          try {
+            s.insertSchedule.run(record.id, record.revision, JSON.stringify(record));
+          } catch (err) {
+            throw constraintAs(err, new ConflictError(`schedule ${record.id} exists already`));
+          }
+        } else if (s.updateSchedule.run(record.revision, JSON.stringify(record), record.id, expectedRevision).changes !== 1) {
+          throw new RevisionConflict(`schedule ${record.id} is no longer at revision ${expectedRevision}`);
+        }
+      }
+      for (const id of c.deleteSchedules ?? []) s.deleteSchedule.run(id);
       if (c.audit.length) {
         const head = s.auditHead.get() as { seq: number; hash: string } | undefined;
         let seq = head?.seq ?? 0;
@@ -270,6 +349,62 @@ export class SqliteStore implements Store {
   async failJob(id: string, lockedBy: string, error: string, retryAt: string | null): Promise<void> {
     const status = retryAt ? 'scheduled' : 'failed';
     this.statements.failJob.run(status, retryAt, status, retryAt, error.slice(0, 2000), id, lockedBy);
+  }
+
+  async claimJob(id: string, worker: string, now: string, leaseUntil: string): Promise<JobRecord | undefined> {
+    const claim = this.db.transaction(() => parseDoc<JobRecord>(this.statements.claimOne.get(worker, leaseUntil, worker, leaseUntil, id, now)));
+    return claim.immediate();
+  }
+
+  async listUnqueuedJobs(limit: number): Promise<JobRecord[]> {
+    return parseDocs(this.query(`SELECT doc FROM jobs WHERE status = 'scheduled' AND queued_at IS NULL ORDER BY run_at, id LIMIT ?`).all(limit));
+  }
+
+  async markJobsQueued(ids: string[], at: string): Promise<void> {
+    const mark = this.db.transaction(() => {
+      for (const id of ids) this.statements.markQueued.run(at, at, id);
+    });
+    mark.immediate();
+  }
+
+  async getUser(id: string): Promise<UserRecord | undefined> {
+    return parseDoc(this.query('SELECT doc FROM users WHERE id = ?').get(id));
+  }
+
+  async listUsers(query: { role?: string; active?: boolean }): Promise<UserRecord[]> {
+    const { where, params } = conditions([
+      ['id IN (SELECT user_id FROM user_roles WHERE role = ?)', query.role],
+      ['active = ?', query.active === undefined ? undefined : query.active ? 1 : 0],
+    ]);
+    return parseDocs(this.query(`SELECT doc FROM users ${where} ORDER BY id`).all(...params));
+  }
+
+  async getMessage(id: string): Promise<MessageRecord | undefined> {
+    return parseDoc(this.query('SELECT doc FROM messages WHERE id = ?').get(id));
+  }
+
+  async listMessages(query: { status?: MessageRecord['status']; taskId?: string; limit?: number }): Promise<MessageRecord[]> {
+    const { where, params } = conditions([
+      ['status = ?', query.status],
+      ['task_id = ?', query.taskId],
+    ]);
+    return parseDocs(this.query(`SELECT doc FROM messages ${where} ORDER BY created_at, id LIMIT ?`).all(...params, query.limit ?? 1000));
+  }
+
+  async getLinkToken(id: string): Promise<LinkTokenRecord | undefined> {
+    return parseDoc(this.query('SELECT doc FROM link_tokens WHERE id = ?').get(id));
+  }
+
+  async listLinkTokens(taskId: string): Promise<LinkTokenRecord[]> {
+    return parseDocs(this.query(`SELECT doc FROM link_tokens WHERE task_id = ? ORDER BY json_extract(doc, '$.createdAt'), id`).all(taskId));
+  }
+
+  async getSchedule(id: string): Promise<ScheduleRecord | undefined> {
+    return parseDoc(this.query('SELECT doc FROM schedules WHERE id = ?').get(id));
+  }
+
+  async listSchedules(): Promise<ScheduleRecord[]> {
+    return parseDocs(this.query('SELECT doc FROM schedules ORDER BY id').all());
   }
 
   async getIncident(id: string): Promise<IncidentRecord | undefined> {

@@ -5,7 +5,11 @@ import type {
   IncidentRecord,
   InstanceRecord,
   JobRecord,
+  LinkTokenRecord,
+  MessageRecord,
+  ScheduleRecord,
   TaskRecord,
+  UserRecord,
 } from '../model.js';
 
 /**
@@ -27,6 +31,20 @@ export interface ChangeSet {
   /** Marks a claimed job done; fails the change if another worker holds the claim now. */
   finishJob?: { id: string; lockedBy: string };
   incidents?: IncidentRecord[];
+  /** Upserts by id. */
+  users?: UserRecord[];
+  /** Upserts by id: new outbox messages and their status changes. */
+  messages?: MessageRecord[];
+  /** Upserts by id: issued, used or revoked link tokens. */
+  linkTokens?: LinkTokenRecord[];
+  /**
+   * Revokes every still-valid token of a task (completed, reassigned, cancelled). Applied before
+   * `linkTokens`, so a change can revoke a task's old links and issue new ones together.
+   */
+  revokeLinkTokens?: { taskId: string; reason: string; at: string }[];
+  /** Upserts by id, compare-and-swap on revision like instances. */
+  schedules?: { record: ScheduleRecord; expectedRevision: number | null }[];
+  deleteSchedules?: string[];
   /** Appended to the hash chain in the order given, in the same transaction. */
   audit: AuditInput[];
 }
@@ -91,6 +109,27 @@ export interface Store {
   claimDueJobs(now: string, worker: string, leaseUntil: string, limit: number): Promise<JobRecord[]>;
   /** Records a failed attempt: back to scheduled at `retryAt`, or failed for good when retryAt is null. */
   failJob(id: string, lockedBy: string, error: string, retryAt: string | null): Promise<void>;
+
+  /**
+   * Claims one job by id for a queue runner that was handed it: succeeds when the job is scheduled
+   * (whatever its run time: the queue decided it is due) or running with a lease expired at `now`.
+   */
+  claimJob(id: string, worker: string, now: string, leaseUntil: string): Promise<JobRecord | undefined>;
+  /** Scheduled jobs not yet handed to a queue runner, soonest first. */
+  listUnqueuedJobs(limit: number): Promise<JobRecord[]>;
+  markJobsQueued(ids: string[], at: string): Promise<void>;
+
+  getUser(id: string): Promise<UserRecord | undefined>;
+  listUsers(query: { role?: string; active?: boolean }): Promise<UserRecord[]>;
+
+  getMessage(id: string): Promise<MessageRecord | undefined>;
+  listMessages(query: { status?: MessageRecord['status']; taskId?: string; limit?: number }): Promise<MessageRecord[]>;
+
+  getLinkToken(id: string): Promise<LinkTokenRecord | undefined>;
+  listLinkTokens(taskId: string): Promise<LinkTokenRecord[]>;
+
+  getSchedule(id: string): Promise<ScheduleRecord | undefined>;
+  listSchedules(): Promise<ScheduleRecord[]>;
 
   getIncident(id: string): Promise<IncidentRecord | undefined>;
   listIncidents(query: { status?: IncidentRecord['status']; instanceId?: string }): Promise<IncidentRecord[]>;

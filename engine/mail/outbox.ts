@@ -1,0 +1,54 @@
+import type { Clock } from '../clock.js';
+import type { JobRecord, MessageRecord } from '../model.js';
+import type { Store } from '../store/store.js';
+import type { Mailer } from './mailer.js';
+
+/**
+ * Sends one outbox message per email job. The message keeps its state (queued → sent, or failed with the
+ * SMTP error and the attempt count); a failure throws so the runner retries the job with backoff, and
+ * the message waits in the outbox meanwhile. Nothing is dropped when the mail server is down.
+ */
+export class Outbox {
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly mailer: Mailer | undefined,
+  ) {}
+
+  async handleEmail(job: JobRecord, workerId: string): Promise<'sent' | 'stale' | 'held'> {
+    const message = await this.store.getMessage(String(job.payload.messageId));
+    if (!message || message.status === 'sent') {
+      await this.store.commit({ finishJob: { id: job.id, lockedBy: workerId }, audit: [] });
+      return 'stale';
+    }
+    if (!this.mailer) {
+      await this.store.commit({ messages: [{ ...message, status: 'held' }], finishJob: { id: job.id, lockedBy: workerId }, audit: [] });
+      return 'held';
+    }
+    const attempts = message.attempts + 1;
+    try {
+      await this.mailer.send({ messageId: message.id, to: message.to, subject: message.subject, text: message.text, html: message.html });
+    } catch (err) {
+      const failed: MessageRecord = { ...message, status: 'failed', attempts, lastError: String((err as Error).message).slice(0, 1000) };
+      await this.store.commit({ messages: [failed], audit: [] });
+      throw err;
+    }
+    const sent: MessageRecord = { ...message, status: 'sent', attempts, sentAt: this.clock.now().toISOString() };
+    delete sent.lastError;
+    await this.store.commit({
+      messages: [sent],
+      finishJob: { id: job.id, lockedBy: workerId },
+      audit: [
+        {
+          at: sent.sentAt!,
+          actor: 'system',
+          action: 'email.sent',
+          target: `message:${message.id}`,
+          ...(message.instanceId && { instanceId: message.instanceId }),
+          new: { kind: message.kind, to: message.to, subject: message.subject, attempts },
+        },
+      ],
+    });
+    return 'sent';
+  }
+}

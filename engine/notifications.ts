@@ -1,0 +1,331 @@
+import { randomUUID } from 'node:crypto';
+import type { Clock } from './clock.js';
+import { addDuration, durationProblem } from './durations.js';
+import type { LinkSigner } from './links.js';
+import { renderNotice } from './mail/templates.js';
+import type {
+  AuditInput,
+  EscalationStep,
+  JobRecord,
+  LinkTokenRecord,
+  MessageRecord,
+  NoticeKind,
+  TaskRecord,
+  UserRecord,
+  UserTaskSpec,
+} from './model.js';
+import type { Store } from './store/store.js';
+import { RevisionConflict } from './errors.js';
+
+/**
+ * Who is told what about a task, and when. Defaults come from configuration; a user task's `ims:`
+ * attributes override them (ims:remindBefore, ims:remindEvery, <ims:escalation>).
+ */
+export interface NotificationPolicy {
+  /** A reminder this long before the due date. */
+  remindBefore?: string;
+  /** A reminder at the due date. */
+  remindAtDue: boolean;
+  /** Overdue reminders, repeated at this interval until the task is done. */
+  remindEvery?: string;
+  /** Escalation chain after the due date. `to`: a role, `manager` (the assignee's) or `process-owner`. */
+  escalations: EscalationStep[];
+  /** How long a task link in an email stays valid. */
+  linkValidity: string;
+  /** Tell the person who started the instance when one of its tasks is completed. */
+  notifyRequesterOnCompletion: boolean;
+}
+
+export const DEFAULT_POLICY: NotificationPolicy = {
+  remindBefore: 'P1D',
+  remindAtDue: true,
+  remindEvery: 'P2D',
+  escalations: [
+    { after: 'P3D', to: 'manager', reassign: false },
+    { after: 'P10D', to: 'steering-committee', reassign: false },
+  ],
+  linkValidity: 'P30D',
+  notifyRequesterOnCompletion: true,
+};
+
+export function checkPolicy(policy: NotificationPolicy): string[] {
+  const problems: string[] = [];
+  for (const [name, value] of [
+    ['remindBefore', policy.remindBefore],
+    ['remindEvery', policy.remindEvery],
+    ['linkValidity', policy.linkValidity],
+    ...policy.escalations.map((e, i) => [`escalations[${i}].after`, e.after]),
+  ] as [string, string | undefined][]) {
+    const problem = value === undefined ? null : durationProblem(value);
+    if (problem) problems.push(`${name}: ${problem}`);
+  }
+  return problems;
+}
+
+const NOTICE_JOB = (taskId: string, notice: NoticeKind, runAt: Date) => `notify-${taskId}-${notice}-${runAt.getTime()}`;
+
+/**
+ * The jobs a new task needs: the assignment notice now, reminders around the due date, the first overdue
+ * reminder and each escalation step. Ids are deterministic (task, kind, time), so planning twice never
+ * doubles a job, and a changed due date yields new ids.
+ */
+export function planTaskJobs(task: TaskRecord, spec: UserTaskSpec | undefined, policy: NotificationPolicy, now: Date): JobRecord[] {
+  const job = (id: string, kind: JobRecord['kind'], runAt: Date, payload: Record<string, unknown>): JobRecord => ({
+    id,
+    kind,
+    runAt: runAt.toISOString(),
+    status: 'scheduled',
+    instanceId: task.instanceId,
+    payload: { taskId: task.id, ...payload },
+    attempts: 0,
+  });
+  const jobs = [job(NOTICE_JOB(task.id, 'assigned', now), 'notify', now, { notice: 'assigned' })];
+  if (!task.dueAt) return jobs;
+  const due = new Date(task.dueAt);
+  const remindBefore = spec?.remindBefore ?? policy.remindBefore;
+  if (remindBefore) {
+    const at = new Date(due.getTime() - (addDuration(remindBefore, due).getTime() - due.getTime()));
+    if (at > now) jobs.push(job(NOTICE_JOB(task.id, 'reminder', at), 'notify', at, { notice: 'reminder' }));
+  }
+  if (policy.remindAtDue && due > now) jobs.push(job(NOTICE_JOB(task.id, 'due', due), 'notify', due, { notice: 'due' }));
+  const remindEvery = spec?.remindEvery ?? policy.remindEvery;
+  if (remindEvery) {
+    const at = addDuration(remindEvery, due);
+    jobs.push(job(NOTICE_JOB(task.id, 'overdue', at), 'notify', at, { notice: 'overdue', every: remindEvery }));
+  }
+  const chain = spec?.escalations.length ? spec.escalations : policy.escalations;
+  chain.forEach((step, index) => {
+    const at = addDuration(step.after, due);
+    jobs.push(job(`escalation-${task.id}-${index + 1}-${at.getTime()}`, 'escalation', at, { level: index + 1, to: step.to, reassign: step.reassign }));
+  });
+  return jobs;
+}
+
+/** The notice to the requester when a task is completed. */
+export function completionNoticeJob(task: TaskRecord, now: Date): JobRecord {
+  return {
+    id: NOTICE_JOB(task.id, 'completed', now),
+    kind: 'notify',
+    runAt: now.toISOString(),
+    status: 'scheduled',
+    instanceId: task.instanceId,
+    payload: { taskId: task.id, notice: 'completed' },
+    attempts: 0,
+  };
+}
+
+/** Scheduled jobs that belong to a task (notices, escalations), among an instance's jobs. */
+export function jobsOfTask(jobs: JobRecord[], taskId: string): string[] {
+  return jobs.filter((j) => j.payload.taskId === taskId && j.kind !== 'email').map((j) => j.id);
+}
+
+export interface NotifierOptions {
+  store: Store;
+  clock: Clock;
+  policy: NotificationPolicy;
+  links: LinkSigner;
+  /** Where task links point, e.g. https://ims.example.com */
+  baseUrl: string;
+  /** Whether a mail server is configured: without one, messages are held in the outbox. */
+  mailConfigured: boolean;
+  /** Told about each link written into a held message, so a newcomer can click it from the log. */
+  onHeldLink?: (message: MessageRecord) => void;
+}
+
+/**
+ * Turns notice and escalation jobs into outbox messages (one per recipient, each with its own link
+ * token), task history and audit events, committed with the job's completion so a job tells people once.
+ */
+export class Notifier {
+  /** Where links point; settable because a server on port 0 learns its address only after listening. */
+  baseUrl: string;
+
+  constructor(private readonly options: NotifierOptions) {
+    this.baseUrl = options.baseUrl;
+  }
+
+  private get store(): Store {
+    return this.options.store;
+  }
+
+  async handleNotify(job: JobRecord, workerId: string): Promise<'sent' | 'stale'> {
+    const notice = job.payload.notice as NoticeKind;
+    const task = await this.store.getTask(String(job.payload.taskId));
+    if (!task || (notice !== 'completed' && task.status !== 'open')) return this.finishStale(job, workerId);
+    const now = this.options.clock.now();
+    let recipients: UserRecord[];
+    if (notice === 'completed') {
+      const instance = await this.store.getInstance(task.instanceId);
+      const requester = instance ? await this.store.getUser(instance.startedBy) : undefined;
+      recipients = requester?.active ? [requester] : [];
+    } else {
+      recipients = await this.taskRecipients(task);
+    }
+    const { messages, tokens, emailJobs } = this.compose(notice, task, recipients, now, {});
+    const scheduleJobs = [...emailJobs];
+    if (notice === 'overdue') {
+      const every = String(job.payload.every ?? '') || undefined;
+      const next = this.nextOverdue(job, task, every);
+      if (next) scheduleJobs.push(next);
+    }
+    const to = recipients.map((u) => u.id);
+    const updated: TaskRecord = notice === 'completed' ? task : { ...task, notifications: [...(task.notifications ?? []), { at: now.toISOString(), kind: notice, to }], revision: task.revision + 1 };
+    await this.commitOrRetryLater({
+      tasks: notice === 'completed' ? [] : [{ record: updated, expectedRevision: task.revision }],
+      messages,
+      linkTokens: tokens,
+      scheduleJobs,
+      finishJob: { id: job.id, lockedBy: workerId },
+      audit: [
+        this.event(notice === 'completed' ? 'task.requester-notified' : 'task.notified', task, {
+          new: { notice, to, dueAt: task.dueAt },
+          reason: recipients.length ? undefined : 'nobody with an email address holds the task or its role',
+        }),
+      ],
+    });
+    return 'sent';
+  }
+
+  async handleEscalation(job: JobRecord, workerId: string): Promise<'sent' | 'stale'> {
+    const task = await this.store.getTask(String(job.payload.taskId));
+    if (!task || task.status !== 'open') return this.finishStale(job, workerId);
+    const level = Number(job.payload.level);
+    const target = String(job.payload.to);
+    const reassign = job.payload.reassign === true;
+    const now = this.options.clock.now();
+    const recipients = await this.resolveTarget(target, task);
+    let updated: TaskRecord = {
+      ...task,
+      escalationLevel: Math.max(task.escalationLevel ?? 0, level),
+      notifications: [...(task.notifications ?? []), { at: now.toISOString(), kind: 'escalation', level, to: recipients.map((u) => u.id) }],
+      revision: task.revision + 1,
+    };
+    const audit: AuditInput[] = [
+      this.event('task.escalated', task, {
+        old: { escalationLevel: task.escalationLevel ?? 0 },
+        new: { escalationLevel: level, to: target, notified: recipients.map((u) => u.id) },
+        reason: `task overdue since ${task.dueAt}`,
+      }),
+    ];
+    const revoke: { taskId: string; reason: string; at: string }[] = [];
+    if (reassign) {
+      const isRole = target !== 'manager';
+      const reassigned = isRole ? { candidateRole: target === 'process-owner' ? task.candidateRole : target, assignee: undefined } : { assignee: recipients[0]?.id ?? task.assignee };
+      updated = { ...updated, ...reassigned };
+      if (!reassigned.assignee) delete updated.assignee;
+      revoke.push({ taskId: task.id, reason: `reassigned by escalation level ${level}`, at: now.toISOString() });
+      audit.push(
+        this.event('task.reassigned', task, {
+          old: { assignee: task.assignee, candidateRole: task.candidateRole },
+          new: { assignee: updated.assignee, candidateRole: updated.candidateRole },
+          reason: `escalation level ${level}`,
+        }),
+      );
+    }
+    const { messages, tokens, emailJobs } = this.compose('escalation', updated, recipients, now, { level });
+    await this.commitOrRetryLater({
+      tasks: [{ record: updated, expectedRevision: task.revision }],
+      revokeLinkTokens: revoke,
+      messages,
+      linkTokens: tokens,
+      scheduleJobs: emailJobs,
+      finishJob: { id: job.id, lockedBy: workerId },
+      audit,
+    });
+    return 'sent';
+  }
+
+  /** The people a task is for: its assignee, or everyone holding its candidate role. */
+  async taskRecipients(task: TaskRecord): Promise<UserRecord[]> {
+    if (task.assignee) {
+      const user = await this.store.getUser(task.assignee);
+      return user?.active ? [user] : [];
+    }
+    return task.candidateRole ? this.store.listUsers({ role: task.candidateRole, active: true }) : [];
+  }
+
+  private async resolveTarget(target: string, task: TaskRecord): Promise<UserRecord[]> {
+    if (target === 'manager') {
+      const assignee = task.assignee ? await this.store.getUser(task.assignee) : undefined;
+      const manager = assignee?.managerId ? await this.store.getUser(assignee.managerId) : undefined;
+      if (manager?.active) return [manager];
+      target = 'process-owner';
+    }
+    if (target === 'process-owner') {
+      const ownerRole = (await this.store.getDefinition(task.definitionKey))?.ownerRole;
+      return ownerRole ? this.store.listUsers({ role: ownerRole, active: true }) : [];
+    }
+    return this.store.listUsers({ role: target, active: true });
+  }
+
+  private compose(notice: NoticeKind, task: TaskRecord, recipients: UserRecord[], now: Date, extra: { level?: number }) {
+    const messages: MessageRecord[] = [];
+    const tokens: LinkTokenRecord[] = [];
+    const emailJobs: JobRecord[] = [];
+    const expiresAt = addDuration(this.options.policy.linkValidity, now);
+    for (const user of recipients) {
+      let link: string | undefined;
+      if (notice !== 'completed') {
+        const token: LinkTokenRecord = { id: randomUUID(), taskId: task.id, userId: user.id, createdAt: now.toISOString(), expiresAt: expiresAt.toISOString() };
+        tokens.push(token);
+        link = `${this.baseUrl}/t/${this.options.links.sign(token)}`;
+      }
+      const content = renderNotice(notice, { task, recipient: user, link, level: extra.level });
+      const message: MessageRecord = {
+        id: randomUUID(),
+        kind: notice,
+        to: user.email,
+        userId: user.id,
+        ...content,
+        taskId: task.id,
+        instanceId: task.instanceId,
+        ...(link && { link }),
+        status: this.options.mailConfigured ? 'queued' : 'held',
+        attempts: 0,
+        createdAt: now.toISOString(),
+      };
+      messages.push(message);
+      if (this.options.mailConfigured) {
+        emailJobs.push({ id: `email-${message.id}`, kind: 'email', runAt: now.toISOString(), status: 'scheduled', instanceId: task.instanceId, payload: { messageId: message.id, taskId: task.id }, attempts: 0 });
+      } else {
+        this.options.onHeldLink?.(message);
+      }
+    }
+    return { messages, tokens, emailJobs };
+  }
+
+  private nextOverdue(job: JobRecord, task: TaskRecord, every?: string): JobRecord | undefined {
+    const interval = every ?? this.options.policy.remindEvery;
+    if (!interval) return undefined;
+    const at = addDuration(interval, new Date(job.runAt));
+    return { ...job, id: NOTICE_JOB(task.id, 'overdue', at), runAt: at.toISOString(), status: 'scheduled', attempts: 0, lockedBy: undefined, lockedUntil: undefined, queuedAt: undefined, lastError: undefined };
+  }
+
+  private async finishStale(job: JobRecord, workerId: string): Promise<'stale'> {
+    await this.store.commit({ finishJob: { id: job.id, lockedBy: workerId }, audit: [] });
+    return 'stale';
+  }
+
+  /** A lost race on the task (it was completed meanwhile) is left to the job's retry, which then sees it. */
+  private async commitOrRetryLater(change: Parameters<Store['commit']>[0]): Promise<void> {
+    try {
+      await this.store.commit(change);
+    } catch (err) {
+      if (err instanceof RevisionConflict) throw new Error(`the task changed while it was being notified; retrying (${err.message})`, { cause: err });
+      throw err;
+    }
+  }
+
+  private event(action: string, task: TaskRecord, details: { old?: unknown; new?: unknown; reason?: string }): AuditInput {
+    return {
+      at: this.options.clock.now().toISOString(),
+      actor: 'system',
+      action,
+      target: `task:${task.id}`,
+      instanceId: task.instanceId,
+      ...(details.old !== undefined && { old: details.old }),
+      ...(details.new !== undefined && { new: details.new }),
+      ...(details.reason && { reason: details.reason }),
+    };
+  }
+}

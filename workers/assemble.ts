@@ -1,0 +1,85 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { Clock } from '../engine/clock.js';
+import { Imsflow } from '../engine/imsflow.js';
+import { LinkSigner } from '../engine/links.js';
+import type { Mailer } from '../engine/mail/mailer.js';
+import { Outbox } from '../engine/mail/outbox.js';
+import { SmtpMailer } from '../engine/mail/smtp.js';
+import { Notifier } from '../engine/notifications.js';
+import type { JobHandlers } from '../engine/scheduler/scheduler.js';
+import { SqliteStore } from '../engine/store/sqlite.js';
+import type { Store } from '../engine/store/store.js';
+import type { Config } from './config.js';
+import { jobHandlers } from './handlers.js';
+
+export interface Assembly {
+  store: Store;
+  imsflow: Imsflow;
+  notifier: Notifier;
+  outbox: Outbox;
+  links: LinkSigner;
+  handlers: JobHandlers;
+  mailer?: Mailer;
+  baseUrl: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the engine and its adapters from configuration: one place, used by the API process and by
+ * `npm run worker`, so both run the same handlers against the same store.
+ */
+export async function assemble(config: Config, options: { clock?: Clock; logger: Logger; mailer?: Mailer; baseUrl?: string }): Promise<Assembly> {
+  const store = new SqliteStore(config.databaseFile);
+  await store.init();
+  const imsflow = new Imsflow({ store, clock: options.clock, policy: config.policy });
+  const links = new LinkSigner(loadSecret(config));
+  const mailer = options.mailer ?? (config.smtpUrl ? new SmtpMailer({ url: config.smtpUrl, from: config.mailFrom, ratePerSecond: config.mailRatePerSecond }) : undefined);
+  const baseUrl = options.baseUrl ?? config.baseUrl ?? `http://${config.host}:${config.port}`;
+  const notifier = new Notifier({
+    store,
+    clock: imsflow.clock,
+    policy: config.policy,
+    links,
+    baseUrl,
+    mailConfigured: Boolean(mailer),
+    onHeldLink: (message) => options.logger.info({ to: message.to, subject: message.subject, link: message.link }, 'no mail server configured: the message is held in the outbox; its link'),
+  });
+  const outbox = new Outbox(store, imsflow.clock, mailer);
+  const handlers = jobHandlers({ imsflow, notifier, outbox });
+  return {
+    store,
+    imsflow,
+    notifier,
+    outbox,
+    links,
+    handlers,
+    mailer,
+    baseUrl,
+    async close() {
+      await mailer?.close?.();
+      await store.close();
+    },
+  };
+}
+
+/**
+ * The HMAC key for task links: IMSFLOW_SECRET, or a random key created once in the data folder
+ * (readable by the owner only), so links stay valid across restarts.
+ */
+export function loadSecret(config: Pick<Config, 'secret' | 'dataDir'>): Buffer {
+  if (config.secret) {
+    const key = /^[0-9a-f]+$/i.test(config.secret) ? Buffer.from(config.secret, 'hex') : Buffer.from(config.secret, 'base64');
+    if (key.length < 32) throw new Error('invalid configuration:\n  IMSFLOW_SECRET: must hold at least 32 bytes');
+    return key;
+  }
+  const file = join(config.dataDir, 'link-secret.key');
+  if (!existsSync(file)) {
+    mkdirSync(config.dataDir, { recursive: true });
+    writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600, flag: 'wx' });
+  }
+  chmodSync(file, 0o600);
+  return Buffer.from(readFileSync(file, 'utf8').trim(), 'hex');
+}
