@@ -167,4 +167,48 @@ describe('HTTP API (listening server, SQLite file)', () => {
     expect(retried.json.status).to.equal('open');
     expect((await call('POST', '/api/incidents/none/retry')).status).to.equal(404);
   });
+
+  it('manages users, schedules and task changes with field-named errors', async () => {
+    const saved = await call('PUT', '/api/users/dana', { email: 'Dana@Example.com', name: 'Dana Scully', roles: ['quality-manager'] });
+    expect(saved.status).to.equal(200);
+    expect(saved.json).to.include({ id: 'dana', email: 'dana@example.com' });
+    const badUser = await call('PUT', '/api/users/eve', { email: 'nope', name: 'Eve' });
+    expect(badUser.status).to.equal(400);
+    expect(badUser.json.fields.map((f: { field: string }) => f.field)).to.deep.equal(['email']);
+    const qms = await call('GET', '/api/users?role=quality-manager');
+    expect(qms.json.items.map((u: { id: string }) => u.id)).to.deep.equal(['dana']);
+
+    const schedule = await call('PUT', '/api/schedules/yearly-review', { processKey: 'nonconformity', cron: '0 9 15 1 *', timezone: 'Europe/Berlin', variables: { owner: 'dana' } });
+    expect(schedule.status).to.equal(200);
+    expect(schedule.json).to.include({ id: 'yearly-review', source: 'api', revision: 0 });
+    const badCron = await call('PUT', '/api/schedules/bad', { processKey: 'nonconformity', cron: 'every monday' });
+    expect(badCron.status).to.equal(400);
+    expect(badCron.json.fields[0].field).to.equal('cron');
+    expect((await call('GET', '/api/schedules')).json.items.map((s: { id: string }) => s.id)).to.deep.equal(['yearly-review']);
+    expect((await call('DELETE', '/api/schedules/yearly-review')).status).to.equal(204);
+    expect((await call('DELETE', '/api/schedules/yearly-review')).status).to.equal(404);
+
+    const started = await call('POST', '/api/processes/nonconformity/instances', { variables: { owner: 'dana' } });
+    const [task] = (await call('GET', `/api/tasks?instance=${started.json.id}`)).json.items;
+    const noReason = await call('PATCH', `/api/tasks/${task.id}`, { dueAt: '2026-06-01T00:00:00Z' });
+    expect(noReason.status).to.equal(400);
+    expect(noReason.json.fields[0].field).to.equal('reason');
+    const badDate = await call('PATCH', `/api/tasks/${task.id}`, { dueAt: 'next week', reason: 'x' });
+    expect(badDate.status).to.equal(400);
+    expect(badDate.json.fields[0].field).to.equal('dueAt');
+    const moved = await call('PATCH', `/api/tasks/${task.id}`, { dueAt: '2026-06-01T00:00:00Z', assignee: 'dana', reason: 'agreed in the meeting' });
+    expect(moved.status).to.equal(200);
+    expect(moved.json).to.include({ dueAt: '2026-06-01T00:00:00.000Z', assignee: 'dana' });
+    expect((await call('PATCH', '/api/tasks/none', { dueAt: '2026-06-01T00:00:00Z', reason: 'x' })).status).to.equal(404);
+  });
+
+  it('holds messages in the outbox when no mail server is configured', async () => {
+    await server.scheduler.runDue();
+    const held = await call('GET', '/api/outbox?status=held');
+    expect(held.status).to.equal(200);
+    expect(held.json.items.length).to.be.greaterThan(0);
+    expect(held.json.items[0].link).to.match(new RegExp(`^${server.url}/t/`));
+    expect((await call('GET', '/api/outbox?status=lost')).status).to.equal(400);
+  });
 });
+
