@@ -1,8 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { Engine } from 'bpmn-engine';
-import { hasExpression, resolveTemplate, type ExpressionScope } from '../engine/expressions.js';
 import { Imsflow } from '../engine/imsflow.js';
-import { compileDefinition, type CompiledDefinition } from '../engine/runtime.js';
+import { compileDefinition, engineHooks, type CompiledDefinition } from '../engine/runtime.js';
 import { ServiceRegistry } from '../engine/services.js';
 import { SqliteStore } from '../engine/store/sqlite.js';
 import type { DefinitionRecord } from '../engine/model.js';
@@ -29,32 +28,6 @@ const VARIABLES = { title: 'benchmark run', site: 'plant-1' };
 const ACTOR = 'bench';
 
 // ---- raw bpmn-engine, with the Engine options imsflow's runStep uses ---------------------------------
-
-/** As runtime.ts: scripts never run. */
-const refusingScripts = {
-  register() {
-    return undefined;
-  },
-  getScript() {
-    return undefined;
-  },
-};
-
-/** As runtime.ts: bpmn-engine's expression hook replaced by imsflow's whitelisted grammar. */
-const safeExpressions = {
-  resolveExpression(text: string, context: any) {
-    const scope: ExpressionScope = {
-      variables: context?.environment?.variables ?? {},
-      output: context?.environment?.output ?? {},
-      item: context?.content?.item,
-    };
-    return resolveTemplate(text, scope);
-  },
-  isExpression: (text: unknown) => typeof text === 'string' && /^\$\{[^}]*\}$/.test(text),
-  hasExpression,
-};
-
-const silentLogger = () => ({ debug() {}, error() {}, warn() {} });
 
 /** As runtime.ts: timers are recorded, never put on the wall clock (the fixture arms none). */
 function recordingTimers() {
@@ -94,10 +67,10 @@ function newEngine(compiled: CompiledDefinition, name: string): Engine {
     sourceContext: compiled.sourceContext as any,
     extensions: extensions as any,
     timers: recordingTimers() as any,
-    scripts: refusingScripts as any,
-    expressions: safeExpressions as any,
+    scripts: engineHooks.scripts as any,
+    expressions: engineHooks.expressions as any,
     settings: {},
-    Logger: silentLogger as any,
+    Logger: engineHooks.Logger as any,
   });
 }
 

@@ -108,6 +108,13 @@ const safeExpressions = {
 
 const silentLogger = () => ({ debug() {}, error() {}, warn() {} });
 
+/** The bpmn-engine options every imsflow engine gets besides timers and extensions (the benchmark's raw baseline uses them too). */
+export const engineHooks = {
+  scripts: refusingScripts,
+  expressions: safeExpressions,
+  Logger: silentLogger,
+} as const;
+
 export async function runStep(definition: CompiledDefinition, priorState: unknown | null, action: StepAction, context: StepContext): Promise<StepResult> {
   let pending = 0;
   let ended = false;
@@ -216,10 +223,10 @@ export async function runStep(definition: CompiledDefinition, priorState: unknow
     sourceContext: definition.sourceContext as any,
     extensions: extensions as any,
     timers: timers as any,
-    scripts: refusingScripts as any,
-    expressions: safeExpressions as any,
+    scripts: engineHooks.scripts as any,
+    expressions: engineHooks.expressions as any,
     settings: {},
-    Logger: silentLogger as any,
+    Logger: engineHooks.Logger as any,
   });
   engine.once('end', () => {
     ended = true;
