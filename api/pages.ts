@@ -1,6 +1,6 @@
 import escapeHtml from 'escape-html';
 import express from 'express';
-import { ValidationError, type FieldError } from '../engine/errors.js';
+import { ConflictError, ValidationError, type FieldError } from '../engine/errors.js';
 import type { Imsflow } from '../engine/imsflow.js';
 import { LINK_REFUSALS, resolveLink, type LinkSigner } from '../engine/links.js';
 import type { FormField, TaskRecord } from '../engine/model.js';
@@ -29,6 +29,13 @@ export function taskLinkPages(imsflow: Imsflow, links: LinkSigner): express.Rout
       res.type('html').send(page('Thank you', `<p>“${escapeHtml(opened.task.name)}” for ${escapeHtml(opened.task.businessKey)} is complete.</p><p>${next(result.instanceStatus)}</p>`));
     } catch (err) {
       if (err instanceof ValidationError) return res.status(400).type('html').send(formPage(opened.task, req.params.token, req.body ?? {}, err.fields));
+      if (err instanceof ConflictError) {
+        // Something got there first: the same form posted twice (a double click), the task completed or
+        // reassigned meanwhile, an incident in the instance. Say why on a page, as for a refused link.
+        const again = await resolveLink(links, imsflow.store, imsflow.clock.now(), req.params.token);
+        if (!again.ok) return refusal(res, again.reason);
+        return res.status(409).type('html').send(page('This task cannot be completed now', `<p>${escapeHtml(err.message)}</p><p>Nothing was saved. Try again later, or ask the process owner.</p>`));
+      }
       throw err;
     }
   });

@@ -57,7 +57,7 @@ export const LINK_REFUSALS: Record<LinkRefusal, { status: number; title: string;
   unknown: { status: 400, title: 'This link is not valid', message: 'This link was not issued by this server.' },
   expired: { status: 410, title: 'This link has expired', message: 'Task links are valid for a limited time. Sign in to find the task in your task list.' },
   used: { status: 410, title: 'This link has been used', message: 'The task was completed with this link already. Each link can complete a task once.' },
-  revoked: { status: 410, title: 'This link is no longer valid', message: 'The task was completed or reassigned since this email was sent.' },
+  revoked: { status: 410, title: 'This link is no longer valid', message: 'The task was completed, reassigned or cancelled since this email was sent.' },
   closed: { status: 410, title: 'This task is closed', message: 'The task is no longer open, so there is nothing left to do here.' },
 };
 
