@@ -63,7 +63,8 @@ export const LINK_REFUSALS: Record<LinkRefusal, { status: number; title: string;
 
 /**
  * Opens a link: signature, then the token record (issued here, not used, not revoked, not expired),
- * then the task (still open, and still this person's). Every refusal has its reason.
+ * then the task (still open). A reassignment revokes the earlier holders' tokens, so a valid token is
+ * always one of the current holder's or an escalation recipient's. Every refusal has its reason.
  */
 export async function resolveLink(
   signer: LinkSigner,

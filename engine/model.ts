@@ -199,9 +199,10 @@ export interface UserRecord {
 
 /**
  * queued: waiting to be sent · sent · failed: the last attempt failed, a retry is scheduled (or none is
- * left: see the email job) · held: no mail server is configured; kept so nothing is lost.
+ * left: see the email job) · held: no mail server is configured; kept so nothing is lost · dropped: the
+ * task closed before the message could go out, so its link would be dead (kept, with the reason).
  */
-export type MessageStatus = 'queued' | 'sent' | 'failed' | 'held';
+export type MessageStatus = 'queued' | 'sent' | 'failed' | 'held' | 'dropped';
 
 /** One email in the outbox, kept after sending as the record of what was sent to whom. */
 export interface MessageRecord {

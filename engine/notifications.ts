@@ -179,7 +179,11 @@ export class Notifier {
       audit: [
         this.event(notice === 'completed' ? 'task.requester-notified' : 'task.notified', task, {
           new: { notice, to, dueAt: task.dueAt },
-          reason: recipients.length ? undefined : 'nobody with an email address holds the task or its role',
+          reason: recipients.length
+            ? undefined
+            : notice === 'completed'
+              ? 'the person who started the instance is not a known active user'
+              : 'nobody with an email address holds the task or its role',
         }),
       ],
     });
@@ -287,8 +291,6 @@ export class Notifier {
       messages.push(message);
       if (this.options.mailConfigured) {
         emailJobs.push({ id: `email-${message.id}`, kind: 'email', runAt: now.toISOString(), status: 'scheduled', instanceId: task.instanceId, payload: { messageId: message.id, taskId: task.id }, attempts: 0 });
-      } else {
-        this.options.onHeldLink?.(message);
       }
     }
     return { messages, tokens, emailJobs };
@@ -306,10 +308,14 @@ export class Notifier {
     return 'stale';
   }
 
-  /** A lost race on the task (it was completed meanwhile) is left to the job's retry, which then sees it. */
+  /**
+   * A lost race on the task (it was completed meanwhile) is left to the job's retry, which then sees it.
+   * Held messages' links are logged only once they are stored, so a logged link always works.
+   */
   private async commitOrRetryLater(change: Parameters<Store['commit']>[0]): Promise<void> {
     try {
       await this.store.commit(change);
+      for (const message of change.messages ?? []) if (message.status === 'held') this.options.onHeldLink?.(message);
     } catch (err) {
       if (err instanceof RevisionConflict) throw new Error(`the task changed while it was being notified; retrying (${err.message})`, { cause: err });
       throw err;

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { Engine } from 'bpmn-engine';
 import serializer, { TypeResolver } from 'moddle-context-serializer';
 import { parseBpmnXml, type ModdleContext } from './bpmn/parse.js';
@@ -242,7 +243,17 @@ export async function runStep(definition: CompiledDefinition, priorState: unknow
     } else {
       if (!priorState) throw new Error('the instance has no saved engine state to continue from');
       engine.recover(structuredClone(priorState));
-      execution = await engine.resume();
+      // A timer already overdue when the engine resumes completes at once, without being armed again
+      // (bpmn-elements: timeout <= 0), so the hook above never sees it: with a real clock that is every
+      // timer a scheduler fires on or after its due time. It has fired all the same.
+      const listener = new EventEmitter();
+      listener.on('activity.timer', (api: any) => {
+        if (timerToFire && api?.content?.executionId === timerToFire && api.content.timeout <= 0) {
+          timerToFire = undefined;
+          timerFired = true;
+        }
+      });
+      execution = await engine.resume({ listener } as any);
     }
     await settle();
     if (action.type === 'signal' && !failure && !ended) {

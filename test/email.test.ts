@@ -146,6 +146,24 @@ describe('email: the mail server is down, then back', () => {
     // the link in the late email still opens the task
     expect((await http('GET', linkIn(email))).status).to.equal(200);
   });
+
+  it('drops a notice whose task closed while the mail server was down, instead of sending a dead link', async () => {
+    const { server, api } = env;
+    smtp.refuseWith = '451 try later';
+    const before = smtp.received.length;
+    const started = await http('POST', api('/processes/nonconformity/instances'), { variables: { owner: 'bob' } });
+    const [task] = (await http('GET', api(`/tasks?instance=${started.json.id}`))).json.items as TaskRecord[];
+    await server.scheduler.runDue();
+    expect(((await http('GET', api(`/outbox?task=${task.id}`))).json.items as MessageRecord[]).map((m) => m.status)).to.deep.equal(['failed']);
+    await http('POST', api(`/tasks/${task.id}/complete`), { data: { severity: 'minor', containment: 'done', actionNeeded: false } });
+    smtp.refuseWith = undefined;
+    clock.advance(HOUR);
+    await server.scheduler.runDue();
+    const [message] = (await http('GET', api(`/outbox?task=${task.id}`))).json.items as MessageRecord[];
+    expect(message.status).to.equal('dropped');
+    expect(message.lastError).to.match(/task was completed/);
+    expect(smtp.received.slice(before).map((m) => m.subject)).to.not.include(message.subject);
+  });
 });
 
 describe('email: no mail server configured (embedded default)', () => {

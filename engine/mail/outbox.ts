@@ -21,6 +21,14 @@ export class Outbox {
       await this.store.commit({ finishJob: { id: job.id, lockedBy: workerId }, audit: [] });
       return 'stale';
     }
+    if (message.taskId && message.kind !== 'completed') {
+      const task = await this.store.getTask(message.taskId);
+      if (task && task.status !== 'open') {
+        const dropped: MessageRecord = { ...message, status: 'dropped', lastError: `not sent: the task was ${task.status} before the message could go out` };
+        await this.store.commit({ messages: [dropped], finishJob: { id: job.id, lockedBy: workerId }, audit: [] });
+        return 'stale';
+      }
+    }
     if (!this.mailer) {
       await this.store.commit({ messages: [{ ...message, status: 'held' }], finishJob: { id: job.id, lockedBy: workerId }, audit: [] });
       return 'held';

@@ -17,7 +17,10 @@ export class SmtpMailer implements Mailer {
   private readonly limiter: RateLimiter;
 
   constructor(private readonly options: SmtpOptions) {
-    this.transport = nodemailer.createTransport(options.url);
+    // A pooled connection: a burst of reminders reuses sessions instead of opening one per message.
+    const url = new URL(options.url);
+    if (!url.searchParams.has('pool')) url.searchParams.set('pool', 'true');
+    this.transport = nodemailer.createTransport(url.toString());
     this.limiter = new RateLimiter(options.ratePerSecond ?? 10);
   }
 

@@ -32,8 +32,10 @@ const LEADS: Record<NoticeKind, (c: NoticeContext) => string> = {
   reminder: ({ task }) => `This task is due ${dateOf(task.dueAt)}.`,
   due: () => 'This task is due today.',
   overdue: ({ task }) => `This task was due ${dateOf(task.dueAt)} and is still open.`,
-  escalation: ({ task, level }) =>
-    `This task is overdue since ${dateOf(task.dueAt)} and has been escalated to you (level ${level ?? 1})${task.assignee ? `; it is assigned to ${task.assignee}` : ''}.`,
+  escalation: ({ task, level, recipient }) =>
+    `This task is overdue since ${dateOf(task.dueAt)} and has been escalated to you (level ${level ?? 1})${
+      task.assignee === recipient.id ? '; it is now assigned to you' : task.assignee ? `; it is assigned to ${task.assignee}` : ''
+    }.`,
   completed: ({ task }) => `A task of ${task.businessKey}, which you started, has been completed${task.completedBy ? ` by ${task.completedBy}` : ''}.`,
 };
 
