@@ -21,6 +21,21 @@ const schema = z.object({
   IMSFLOW_MAIL_RATE: z.coerce.number().positive().default(10),
   /** Set: jobs run on BullMQ workers (`npm run worker`); unset: the embedded scheduler runs them in-process. */
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
+  /** BullMQ key prefix: queues of separate installations (or test runs) sharing a Redis must differ. */
+  IMSFLOW_QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'use 1–64 letters, digits, ".", "_" or "-"').default('imsflow'),
+  /** How often the relay hands new store jobs to BullMQ (a commit that makes jobs also triggers a pass). */
+  IMSFLOW_RELAY_MS: z.coerce.number().int().min(10).default(1000),
+  /** Jobs one worker process runs at once (the email queue is limited by IMSFLOW_MAIL_RATE as well). */
+  IMSFLOW_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(10),
+  /** BullMQ lock of a job in hand, renewed while it runs; a dead worker's job is taken back after it lapses. */
+  IMSFLOW_WORKER_LOCK_MS: z.coerce.number().int().min(100).default(30_000),
+  /** How often workers look for stalled jobs (the jobs of dead workers). */
+  IMSFLOW_WORKER_STALLED_MS: z.coerce.number().int().min(100).default(30_000),
+  /** How long a worker's claim on a job row lasts in the store; another worker takes a dead worker's job over after it. */
+  IMSFLOW_WORKER_LEASE_MS: z.coerce.number().int().min(100).default(5 * 60_000),
+  /** Attempts per job before it is failed for good, and the first retry delay (doubling). */
+  IMSFLOW_JOB_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(10),
+  IMSFLOW_JOB_BACKOFF_MS: z.coerce.number().int().min(1).default(10_000),
   /** A JSON file of scheduled process starts: [{id, processKey, cron, timezone?, variables?}]. */
   IMSFLOW_SCHEDULES: z.string().optional(),
   IMSFLOW_REMIND_BEFORE: z.string().optional(),
@@ -44,8 +59,21 @@ export interface Config {
   mailFrom: string;
   mailRatePerSecond: number;
   redisUrl?: string;
+  /** The BullMQ runner's settings (used only with REDIS_URL). */
+  queue: QueueSettings;
   schedulesFile?: string;
   policy: NotificationPolicy;
+}
+
+export interface QueueSettings {
+  prefix: string;
+  relayMs: number;
+  concurrency: number;
+  lockMs: number;
+  stalledMs: number;
+  leaseMs: number;
+  attempts: number;
+  backoffMs: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -75,6 +103,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mailFrom: v.MAIL_FROM,
     mailRatePerSecond: v.IMSFLOW_MAIL_RATE,
     redisUrl: v.REDIS_URL,
+    queue: {
+      prefix: v.IMSFLOW_QUEUE_PREFIX,
+      relayMs: v.IMSFLOW_RELAY_MS,
+      concurrency: v.IMSFLOW_WORKER_CONCURRENCY,
+      lockMs: v.IMSFLOW_WORKER_LOCK_MS,
+      stalledMs: v.IMSFLOW_WORKER_STALLED_MS,
+      leaseMs: v.IMSFLOW_WORKER_LEASE_MS,
+      attempts: v.IMSFLOW_JOB_ATTEMPTS,
+      backoffMs: v.IMSFLOW_JOB_BACKOFF_MS,
+    },
     schedulesFile: v.IMSFLOW_SCHEDULES,
     policy,
   };

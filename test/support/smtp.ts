@@ -11,8 +11,16 @@ export class TestSmtpServer {
   readonly received: Email[] = [];
   /** While set, every message is refused with this SMTP reply. */
   refuseWith: string | undefined;
-  /** While set, a message is held until the returned promise resolves; a dropped connection discards it. */
-  holdNext: (() => Promise<void>) | undefined;
+  /**
+   * While set, the next message is held (its sender waits for the reply) until the returned promise
+   * resolves; `dropped` resolves when the sender's connection closes meanwhile. A message whose connection
+   * dropped while held is discarded, as a real server does with a transaction the client abandoned.
+   */
+  holdNext: ((held: { dropped: Promise<void> }) => Promise<void>) | undefined;
+  /** Messages discarded because their connection dropped while they were held. */
+  droppedWhileHeld = 0;
+  private readonly closedSessions = new Set<string>();
+  private readonly closeWaiters = new Map<string, () => void>();
   private readonly waiters: { count: number; resolve: () => void }[] = [];
   private server!: SMTPServer;
   port = 0;
@@ -22,7 +30,12 @@ export class TestSmtpServer {
       authOptional: true,
       disabledCommands: ['STARTTLS'],
       logger: false,
-      onData: (stream, _session, callback) => {
+      onClose: (session) => {
+        this.closedSessions.add(session.id);
+        this.closeWaiters.get(session.id)?.();
+        this.closeWaiters.delete(session.id);
+      },
+      onData: (stream, session, callback) => {
         const chunks: Buffer[] = [];
         stream.on('data', (chunk: Buffer) => chunks.push(chunk));
         stream.on('end', async () => {
@@ -32,7 +45,17 @@ export class TestSmtpServer {
           }
           const hold = this.holdNext;
           this.holdNext = undefined;
-          if (hold) await hold();
+          if (hold) {
+            const dropped = new Promise<void>((resolve) => {
+              if (this.closedSessions.has(session.id)) resolve();
+              else this.closeWaiters.set(session.id, resolve);
+            });
+            await hold({ dropped });
+            if (this.closedSessions.has(session.id)) {
+              this.droppedWhileHeld += 1;
+              return callback(new Error('connection closed before the message was accepted'));
+            }
+          }
           const email = await PostalMime.parse(Buffer.concat(chunks));
           this.received.push(email);
           callback();
