@@ -6,7 +6,7 @@ import type { JobRecord } from '../engine/model.js';
 import { EmbeddedScheduler } from '../engine/scheduler/embedded.js';
 import type { JobHandler, JobHandlers } from '../engine/scheduler/scheduler.js';
 import { SqliteStore } from '../engine/store/sqlite.js';
-import { BullmqRunner } from '../workers/bullmq.js';
+import { BullmqRunner, redisProblem } from '../workers/bullmq.js';
 import { loadConfig } from '../workers/config.js';
 import { elapsedMs, nowNs, percentile, progress, round, tempDir, type BenchModule, type BenchOptions, type BenchResult } from './common.js';
 
@@ -118,21 +118,6 @@ async function embeddedLateness(dir: string, count: number, round: number): Prom
   }
 }
 
-async function redisProblem(): Promise<string | null> {
-  const probe = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 2000 });
-  let cause: Error | undefined;
-  probe.on('error', (err: Error) => (cause ??= err));
-  try {
-    await probe.connect();
-    await probe.ping();
-    return null;
-  } catch (err) {
-    return `Redis at ${REDIS_URL} is unreachable (${(cause ?? (err as Error)).message})`;
-  } finally {
-    probe.disconnect();
-  }
-}
-
 async function deleteRunKeys(): Promise<void> {
   const redis = new Redis(REDIS_URL);
   try {
@@ -151,7 +136,7 @@ export const workersModule: BenchModule = {
   name: 'workers',
   async run({ quick }: BenchOptions): Promise<BenchResult> {
     const counts = { relay_jobs: 10_000, lateness_jobs: 1_000, lateness_rounds: quick ? 1 : 3 };
-    const problem = await redisProblem();
+    const problem = await redisProblem(REDIS_URL, 2000);
     if (problem) {
       progress(`workers: skipped: ${problem}`);
       return {

@@ -17,7 +17,7 @@ import { DEFAULT_POLICY, Notifier } from '../engine/notifications.js';
 import { EmbeddedScheduler } from '../engine/scheduler/embedded.js';
 import { SqliteStore } from '../engine/store/sqlite.js';
 import { assemble, type Assembly } from '../workers/assemble.js';
-import { bullmqJobId, EMAIL_QUEUE, MAIN_QUEUE, startBullmqWorker, type BullmqRunner, type BullmqRunnerOptions } from '../workers/bullmq.js';
+import { bullmqJobId, redisProblem, EMAIL_QUEUE, MAIN_QUEUE, startBullmqWorker, type BullmqRunner, type BullmqRunnerOptions } from '../workers/bullmq.js';
 import { loadConfig, type Config } from '../workers/config.js';
 import { jobHandlers } from '../workers/handlers.js';
 import { bpmn, TEST_SECRET } from './helpers.js';
@@ -36,21 +36,6 @@ const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const RUN_PREFIX = `imsflow-test-${process.pid}-${randomUUID().slice(0, 8)}`;
 const projectDir = fileURLToPath(new URL('..', import.meta.url));
 const silent = pino({ level: 'silent' });
-
-async function redisProblem(url: string): Promise<string | null> {
-  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 2000 });
-  let cause: Error | undefined;
-  probe.on('error', (err: Error) => (cause ??= err));
-  try {
-    await probe.connect();
-    await probe.ping();
-    return null;
-  } catch (err) {
-    return `Redis at ${url} is unreachable (${(cause ?? (err as Error)).message})`;
-  } finally {
-    probe.disconnect();
-  }
-}
 
 async function deleteKeys(pattern: string): Promise<void> {
   const redis = new Redis(REDIS_URL);
@@ -236,7 +221,7 @@ describe('BullMQ runner (real Redis, SQLite file)', function () {
   this.timeout(30_000);
 
   before(async function () {
-    const problem = await redisProblem(REDIS_URL);
+    const problem = await redisProblem(REDIS_URL, 2000);
     if (!problem) return;
     if (process.env.CI === 'true') throw new Error(`${problem}: CI must run the BullMQ tests (.ci/run starts a redis-server)`);
     console.log(`    skipping the BullMQ tests: ${problem}; start redis-server or set TEST_REDIS_URL`);
@@ -248,7 +233,7 @@ describe('BullMQ runner (real Redis, SQLite file)', function () {
   });
 
   after(async () => {
-    if (!(await redisProblem(REDIS_URL))) await deleteKeys(`${RUN_PREFIX}-*`);
+    if (!(await redisProblem(REDIS_URL, 2000))) await deleteKeys(`${RUN_PREFIX}-*`);
   });
 
   it('runs a job relayed twice (relay crashed between add and mark) once, and ignores a duplicate delivery', async () => {

@@ -13,33 +13,16 @@ import type { AuditEvent, JobRecord, MessageRecord, NoticeKind, TaskRecord, User
 import { loadConfig } from '../workers/config.js';
 import { bpmn, DAY, testEngine } from './helpers.js';
 import { TestSmtpServer } from './support/smtp.js';
+import { FORM_BODY, http, XML_BODY } from './support/http.js';
 
 /**
  * Email end to end: a real SMTP server in the process, a listening server on SQLite with a fake clock, jobs
  * run with scheduler.runDue(). Plus the notice templates and the SMTP adapter on their own.
  */
 
-const JSON_BODY = { 'content-type': 'application/json' };
-const FORM_BODY = { 'content-type': 'application/x-www-form-urlencoded' };
-const XML_BODY = { 'content-type': 'application/xml' };
 const HOUR = 60 * 60 * 1000;
 const MINUTE = 60 * 1000;
 
-interface Reply {
-  status: number;
-  text: string;
-  json: any;
-}
-
-async function http(method: string, url: string, body?: unknown, headers: Record<string, string> = JSON_BODY): Promise<Reply> {
-  const response = await fetch(url, {
-    method,
-    headers: body === undefined ? undefined : headers,
-    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, text, json: response.headers.get('content-type')?.includes('json') ? JSON.parse(text) : undefined };
-}
 
 function titleOf(html: string): string {
   return /<title>([^<]*)<\/title>/.exec(html)?.[1] ?? '';

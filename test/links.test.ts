@@ -11,34 +11,15 @@ import type { LinkTokenRecord, TaskRecord } from '../engine/model.js';
 import { loadConfig } from '../workers/config.js';
 import { bpmn, DAY, TEST_SECRET } from './helpers.js';
 import { TestSmtpServer } from './support/smtp.js';
+import { FORM_BODY, http, type Reply } from './support/http.js';
 
 /**
  * Task links end to end: a real SMTP server receives the emails, the link is taken from the email and
  * opened on a listening server (SQLite file, fake clock), the form is posted as a browser posts it.
  */
 
-const JSON_BODY = { 'content-type': 'application/json' };
-const FORM_BODY = { 'content-type': 'application/x-www-form-urlencoded' };
 const HOSTILE_NAME = `Quinn <img src=x onerror="alert('qm')"> & Co`;
 
-interface Reply {
-  status: number;
-  type: string;
-  text: string;
-  json: any;
-}
-
-async function http(method: string, url: string, body?: unknown, headers: Record<string, string> = JSON_BODY): Promise<Reply> {
-  const response = await fetch(url, {
-    method,
-    headers: body === undefined ? undefined : headers,
-    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-    redirect: 'manual',
-  });
-  const text = await response.text();
-  const type = response.headers.get('content-type') ?? '';
-  return { status: response.status, type, text, json: type.includes('json') ? JSON.parse(text) : undefined };
-}
 
 /** Posts a form the way a browser does: urlencoded strings, a ticked checkbox sends "on". */
 function postForm(url: string, fields: Record<string, string>): Promise<Reply> {

@@ -419,19 +419,26 @@ export class BullmqRunner implements Scheduler {
   }
 }
 
-/** Fails fast, naming the address, when Redis cannot be reached (the clients would otherwise retry forever). */
-async function checkReachable(url: string): Promise<void> {
-  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 5000 });
+/** Why Redis at `url` cannot be reached, or null when it answers PING. Never retries. */
+export async function redisProblem(url: string, timeoutMs = 5000): Promise<string | null> {
+  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: timeoutMs });
   let cause: Error | undefined;
   probe.on('error', (err: Error) => (cause ??= err));
   try {
     await probe.connect();
     await probe.ping();
+    return null;
   } catch (err) {
-    throw new Error(`cannot reach Redis at ${redact(url)} (REDIS_URL): ${(cause ?? (err as Error)).message}`, { cause: err });
+    return `cannot reach Redis at ${redact(url)}: ${(cause ?? (err as Error)).message}`;
   } finally {
     probe.disconnect();
   }
+}
+
+/** Fails fast, naming the address, when Redis cannot be reached (the clients would otherwise retry forever). */
+async function checkReachable(url: string): Promise<void> {
+  const problem = await redisProblem(url);
+  if (problem) throw new Error(`${problem} (REDIS_URL)`);
 }
 
 function redact(url: string): string {
