@@ -448,27 +448,34 @@ export class Imsflow {
   // ---- people ------------------------------------------------------------------------------------
 
   /** Creates or updates a person in the directory (who tasks go to, who is told). */
-  async saveUser(input: { id: string; email: string; name: string; roles?: string[]; managerId?: string; active?: boolean }, actor: string): Promise<UserRecord> {
+  async saveUser(
+    input: { id: string; email: string; name: string; roles?: string[]; sites?: string[]; managerId?: string; active?: boolean },
+    actor: string,
+  ): Promise<UserRecord> {
     const fields: FieldError[] = [];
     if (typeof input.id !== 'string' || !/^[\w.@-]{1,64}$/.test(input.id)) fields.push({ field: 'id', message: 'use 1–64 letters, digits, ".", "_", "@" or "-"' });
     if (typeof input.email !== 'string' || !/^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/.test(input.email)) fields.push({ field: 'email', message: 'is not an email address' });
     if (typeof input.name !== 'string' || !input.name.trim()) fields.push({ field: 'name', message: 'is required' });
     const roles = input.roles ?? [];
     if (!Array.isArray(roles) || roles.some((r) => typeof r !== 'string' || !/^[a-z][a-z0-9-]{0,63}$/.test(r))) fields.push({ field: 'roles', message: 'roles are lower-case names such as quality-manager' });
+    const sites = input.sites ?? [];
+    if (!Array.isArray(sites) || sites.some((site) => typeof site !== 'string' || !/^[\w.-]{1,64}$/.test(site))) fields.push({ field: 'sites', message: 'sites are names of 1–64 letters, digits, ".", "_" or "-"' });
     if (fields.length) throw new ValidationError('invalid user', fields);
     const existing = await this.store.getUser(input.id);
     const user: UserRecord = {
+      ...(existing && credentialsOf(existing)),
       id: input.id,
       email: input.email.toLowerCase(),
       name: input.name.trim(),
       roles: [...new Set(roles)].sort(),
+      sites: [...new Set(sites)].sort(),
       ...(input.managerId && { managerId: input.managerId }),
       active: input.active ?? true,
       createdAt: existing?.createdAt ?? this.now(),
     };
     await this.store.commit({
       users: [user],
-      audit: [this.event(actor, existing ? 'user.updated' : 'user.created', `user:${user.id}`, { old: existing && withoutCreatedAt(existing), new: withoutCreatedAt(user) })],
+      audit: [this.event(actor, existing ? 'user.updated' : 'user.created', `user:${user.id}`, { old: existing && profileOf(existing), new: profileOf(user) })],
     });
     return user;
   }
@@ -760,9 +767,16 @@ function requireReason(reason: unknown): void {
   if (typeof reason !== 'string' || !reason.trim()) throw new ValidationError('a reason is required', [{ field: 'reason', message: 'is required' }]);
 }
 
-function withoutCreatedAt(user: UserRecord): Omit<UserRecord, 'createdAt'> {
-  const { createdAt: _createdAt, ...rest } = user;
-  return rest;
+/** What the audit trail shows of a user: never the password hash or login counters. */
+export function profileOf(user: UserRecord): Pick<UserRecord, 'id' | 'email' | 'name' | 'roles' | 'sites' | 'managerId' | 'active'> {
+  const { id, email, name, roles, sites, managerId, active } = user;
+  return { id, email, name, roles, ...(sites && { sites }), ...(managerId && { managerId }), active };
+}
+
+/** The fields a profile update keeps as they are. */
+function credentialsOf(user: UserRecord): Partial<UserRecord> {
+  const { passwordHash, passwordChangedAt, failedLogins, lockedUntil } = user;
+  return { ...(passwordHash && { passwordHash }), ...(passwordChangedAt && { passwordChangedAt }), ...(failedLogins && { failedLogins }), ...(lockedUntil && { lockedUntil }) };
 }
 
 function checkVariables(variables: unknown): void {

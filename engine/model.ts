@@ -69,6 +69,8 @@ export interface InstanceRecord {
   key: string;
   version: number;
   businessKey: string;
+  /** The site the record belongs to; people see the records of their sites. */
+  site?: string;
   status: InstanceStatus;
   variables: Record<string, unknown>;
   /** Data submitted on completed user tasks, by element id: the instance's record of what was entered. */
@@ -89,6 +91,7 @@ export interface TaskRecord {
   instanceId: string;
   definitionKey: string;
   businessKey: string;
+  site?: string;
   elementId: string;
   /** bpmn-engine execution id of the waiting activity: what a completion signals. */
   executionId: string;
@@ -185,16 +188,54 @@ export interface AuditEvent {
 
 export type AuditInput = Omit<AuditEvent, 'seq' | 'prevHash' | 'hash'>;
 
-/** A person the engine can assign and notify. Accounts (passwords, sessions) build on this record. */
+/** The roles imsflow knows. Processes may name other (custom) candidate roles too. */
+export const ROLES = ['admin', 'process-owner', 'quality-manager', 'auditor', 'staff', 'steering-committee'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** A person: who tasks go to, who is told, who signs in. */
 export interface UserRecord {
   id: string;
   email: string;
   name: string;
   roles: string[];
+  /** Sites the person belongs to: they see records of these sites only (admins see all). */
+  sites?: string[];
   /** Who an escalation "to manager" reaches. */
   managerId?: string;
   active: boolean;
   createdAt: string;
+  /** scrypt hash (engine/passwords.ts); absent until a password is set. */
+  passwordHash?: string;
+  passwordChangedAt?: string;
+  /** Consecutive failed logins; reset by a successful one. */
+  failedLogins?: number;
+  lockedUntil?: string;
+}
+
+/** A server-side session. The cookie holds a random token; the store keeps only its SHA-256. */
+export interface SessionRecord {
+  id: string;
+  userId: string;
+  createdAt: string;
+  lastSeenAt: string;
+  expiresAt: string;
+  /** Synchronizer token for state-changing requests made with this session. */
+  csrf: string;
+  /** When the password was last given in this session (login or signature re-authentication). */
+  authenticatedAt: string;
+  /** Set once the first electronic signature of the session was made with all components (Part 11.200). */
+  signedAt?: string;
+}
+
+/** An API token for integrations: `imsf_<id>_<secret>`; the store keeps the secret's SHA-256. */
+export interface ApiTokenRecord {
+  id: string;
+  userId: string;
+  name: string;
+  hash: string;
+  createdAt: string;
+  lastUsedAt?: string;
+  revokedAt?: string;
 }
 
 /**

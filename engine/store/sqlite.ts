@@ -9,9 +9,11 @@ import type {
   IncidentRecord,
   InstanceRecord,
   JobRecord,
+  ApiTokenRecord,
   LinkTokenRecord,
   MessageRecord,
   ScheduleRecord,
+  SessionRecord,
   TaskRecord,
   UserRecord,
 } from '../model.js';
@@ -90,6 +92,17 @@ const MIGRATIONS: string[] = [
 
   CREATE TABLE schedules (id TEXT PRIMARY KEY, revision INTEGER NOT NULL, doc TEXT NOT NULL);
   `,
+  `
+  ALTER TABLE instances ADD COLUMN site TEXT;
+  ALTER TABLE tasks ADD COLUMN site TEXT;
+  CREATE INDEX tasks_status_site ON tasks (status, site);
+  CREATE INDEX instances_site ON instances (site, started_at);
+
+  CREATE TABLE sessions (id TEXT PRIMARY KEY, user_id TEXT NOT NULL, expires_at TEXT NOT NULL, doc TEXT NOT NULL);
+  CREATE INDEX sessions_user ON sessions (user_id);
+  CREATE TABLE api_tokens (id TEXT PRIMARY KEY, user_id TEXT NOT NULL, doc TEXT NOT NULL);
+  CREATE INDEX api_tokens_user ON api_tokens (user_id);
+  `,
 ];
 
 export class SqliteStore implements Store {
@@ -137,12 +150,12 @@ export class SqliteStore implements Store {
     const db = this.db;
     return {
       insertDefinition: db.prepare('INSERT INTO definitions (key, version, hash, doc) VALUES (?, ?, ?, ?)'),
-      insertInstance: db.prepare('INSERT INTO instances (id, key, business_key, status, revision, started_at, doc) VALUES (?, ?, ?, ?, ?, ?, ?)'),
-      updateInstance: db.prepare('UPDATE instances SET status = ?, revision = ?, doc = ? WHERE id = ? AND revision = ?'),
+      insertInstance: db.prepare('INSERT INTO instances (id, key, business_key, status, revision, started_at, site, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+      updateInstance: db.prepare('UPDATE instances SET status = ?, revision = ?, site = ?, doc = ? WHERE id = ? AND revision = ?'),
       insertTask: db.prepare(
-        'INSERT INTO tasks (id, instance_id, status, assignee, candidate_role, due_at, created_at, revision, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO tasks (id, instance_id, status, assignee, candidate_role, due_at, created_at, revision, site, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
-      updateTask: db.prepare('UPDATE tasks SET status = ?, assignee = ?, candidate_role = ?, due_at = ?, revision = ?, doc = ? WHERE id = ? AND revision = ?'),
+      updateTask: db.prepare('UPDATE tasks SET status = ?, assignee = ?, candidate_role = ?, due_at = ?, revision = ?, site = ?, doc = ? WHERE id = ? AND revision = ?'),
       upsertJob: db.prepare(
         `INSERT INTO jobs (id, kind, status, run_at, instance_id, locked_by, locked_until, queued_at, doc) VALUES (?, ?, ?, ?, ?, NULL, NULL, NULL, ?)
          ON CONFLICT (id) DO UPDATE SET status = excluded.status, run_at = excluded.run_at, locked_by = NULL, locked_until = NULL, queued_at = NULL, doc = excluded.doc`,
@@ -180,6 +193,9 @@ export class SqliteStore implements Store {
          WHERE id = ? AND (status = 'scheduled' OR (status = 'running' AND locked_until <= ?)) RETURNING doc`,
       ),
       markQueued: db.prepare(`UPDATE jobs SET queued_at = ?, doc = json_set(doc, '$.queuedAt', ?) WHERE id = ? AND status = 'scheduled'`),
+      upsertSession: db.prepare('INSERT INTO sessions (id, user_id, expires_at, doc) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET expires_at = excluded.expires_at, doc = excluded.doc'),
+      deleteSession: db.prepare('DELETE FROM sessions WHERE id = ?'),
+      upsertApiToken: db.prepare('INSERT INTO api_tokens (id, user_id, doc) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc'),
       auditHead: db.prepare('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1'),
       insertAudit: db.prepare('INSERT INTO audit (seq, at, actor, action, target, instance_id, hash, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
       nextSequence: db.prepare('INSERT INTO sequences (name, value) VALUES (?, 1) ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value'),
@@ -215,19 +231,19 @@ export class SqliteStore implements Store {
         const { record: r, expectedRevision } = c.instance;
         if (expectedRevision === null) {
           try {
-            s.insertInstance.run(r.id, r.key, r.businessKey, r.status, r.revision, r.startedAt, JSON.stringify(r));
+            s.insertInstance.run(r.id, r.key, r.businessKey, r.status, r.revision, r.startedAt, r.site ?? null, JSON.stringify(r));
           } catch (err) {
             throw constraintAs(err, new ConflictError(`business key ${r.businessKey} is already in use`));
           }
-        } else if (s.updateInstance.run(r.status, r.revision, JSON.stringify(r), r.id, expectedRevision).changes !== 1) {
+        } else if (s.updateInstance.run(r.status, r.revision, r.site ?? null, JSON.stringify(r), r.id, expectedRevision).changes !== 1) {
           throw new RevisionConflict(`instance ${r.id} is no longer at revision ${expectedRevision}`);
         }
       }
       for (const { record: t, expectedRevision } of c.tasks ?? []) {
         if (expectedRevision === null) {
-          s.insertTask.run(t.id, t.instanceId, t.status, t.assignee ?? null, t.candidateRole ?? null, t.dueAt ?? null, t.createdAt, t.revision, JSON.stringify(t));
+          s.insertTask.run(t.id, t.instanceId, t.status, t.assignee ?? null, t.candidateRole ?? null, t.dueAt ?? null, t.createdAt, t.revision, t.site ?? null, JSON.stringify(t));
         } else if (
-          s.updateTask.run(t.status, t.assignee ?? null, t.candidateRole ?? null, t.dueAt ?? null, t.revision, JSON.stringify(t), t.id, expectedRevision).changes !== 1
+          s.updateTask.run(t.status, t.assignee ?? null, t.candidateRole ?? null, t.dueAt ?? null, t.revision, t.site ?? null, JSON.stringify(t), t.id, expectedRevision).changes !== 1
         ) {
           throw new RevisionConflict(`task ${t.id} is no longer at revision ${expectedRevision}`);
         }
@@ -264,6 +280,9 @@ export class SqliteStore implements Store {
         }
       }
       for (const id of c.deleteSchedules ?? []) s.deleteSchedule.run(id);
+      for (const session of c.sessions ?? []) s.upsertSession.run(session.id, session.userId, session.expiresAt, JSON.stringify(session));
+      for (const id of c.deleteSessions ?? []) s.deleteSession.run(id);
+      for (const token of c.apiTokens ?? []) s.upsertApiToken.run(token.id, token.userId, JSON.stringify(token));
       if (c.audit.length) {
         const head = s.auditHead.get() as { seq: number; hash: string } | undefined;
         let seq = head?.seq ?? 0;
@@ -302,6 +321,7 @@ export class SqliteStore implements Store {
     const { where, params } = conditions([
       ['key = ?', query.key],
       ['status = ?', query.status],
+      ...siteFilter(query.sites),
     ]);
     return parseDocs(this.query(`SELECT doc FROM instances ${where} ORDER BY started_at DESC, id LIMIT ? OFFSET ?`).all(...params, query.limit ?? 100, query.offset ?? 0));
   }
@@ -321,6 +341,11 @@ export class SqliteStore implements Store {
       ['status = ?', query.status],
       ['instance_id = ?', query.instanceId],
       [`status = 'open' AND due_at < ?`, query.dueBefore],
+      ...inList('instance_id', query.instanceIds),
+      ...siteFilter(query.sites),
+      ...(query.forUser
+        ? ([[`(assignee = ? OR (assignee IS NULL AND candidate_role IN (SELECT value FROM json_each(?))))`, [query.forUser.id, JSON.stringify(query.forUser.roles)]]] as Condition[])
+        : []),
     ]);
     return parseDocs(this.query(`SELECT doc FROM tasks ${where} ORDER BY created_at, id LIMIT ? OFFSET ?`).all(...params, query.limit ?? 100, query.offset ?? 0));
   }
@@ -377,6 +402,22 @@ export class SqliteStore implements Store {
       ['active = ?', query.active === undefined ? undefined : query.active ? 1 : 0],
     ]);
     return parseDocs(this.query(`SELECT doc FROM users ${where} ORDER BY id`).all(...params));
+  }
+
+  async getUserByEmail(email: string): Promise<UserRecord | undefined> {
+    return parseDoc(this.query('SELECT doc FROM users WHERE email = ?').get(email.toLowerCase()));
+  }
+
+  async getSession(id: string): Promise<SessionRecord | undefined> {
+    return parseDoc(this.query('SELECT doc FROM sessions WHERE id = ?').get(id));
+  }
+
+  async getApiToken(id: string): Promise<ApiTokenRecord | undefined> {
+    return parseDoc(this.query('SELECT doc FROM api_tokens WHERE id = ?').get(id));
+  }
+
+  async listApiTokens(userId: string): Promise<ApiTokenRecord[]> {
+    return parseDocs(this.query(`SELECT doc FROM api_tokens WHERE user_id = ? ORDER BY json_extract(doc, '$.createdAt'), id`).all(userId));
   }
 
   async getMessage(id: string): Promise<MessageRecord | undefined> {
@@ -443,12 +484,24 @@ export class SqliteStore implements Store {
   }
 }
 
-function conditions(candidates: [string, unknown][]): { where: string; params: unknown[] } {
+/** A WHERE clause part and its parameter: one value, or an array for several `?`. Undefined: not used. */
+type Condition = [string, unknown];
+
+function conditions(candidates: Condition[]): { where: string; params: unknown[] } {
   const used = candidates.filter(([, value]) => value !== undefined);
   return {
     where: used.length ? `WHERE ${used.map(([sql]) => sql).join(' AND ')}` : '',
-    params: used.map(([, value]) => value),
+    params: used.flatMap(([sql, value]) => ((sql.match(/\?/g) ?? []).length > 1 && Array.isArray(value) ? value : [value])),
   };
+}
+
+/** Records of the given sites, and records that belong to no site. */
+function siteFilter(sites: string[] | undefined): Condition[] {
+  return sites === undefined ? [] : [['(site IS NULL OR site IN (SELECT value FROM json_each(?)))', JSON.stringify(sites)]];
+}
+
+function inList(column: string, values: string[] | undefined): Condition[] {
+  return values === undefined ? [] : [[`${column} IN (SELECT value FROM json_each(?))`, JSON.stringify(values)]];
 }
 
 function parseDoc<T>(row: unknown): T | undefined {

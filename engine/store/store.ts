@@ -5,9 +5,11 @@ import type {
   IncidentRecord,
   InstanceRecord,
   JobRecord,
+  ApiTokenRecord,
   LinkTokenRecord,
   MessageRecord,
   ScheduleRecord,
+  SessionRecord,
   TaskRecord,
   UserRecord,
 } from '../model.js';
@@ -45,6 +47,11 @@ export interface ChangeSet {
   /** Upserts by id, compare-and-swap on revision like instances. */
   schedules?: { record: ScheduleRecord; expectedRevision: number | null }[];
   deleteSchedules?: string[];
+  /** Upserts by id. */
+  sessions?: SessionRecord[];
+  deleteSessions?: string[];
+  /** Upserts by id. */
+  apiTokens?: ApiTokenRecord[];
   /** Appended to the hash chain in the order given, in the same transaction. */
   audit: AuditInput[];
 }
@@ -52,6 +59,11 @@ export interface ChangeSet {
 export interface TaskQuery {
   assignee?: string;
   role?: string;
+  /** Open tasks a person may see: assigned to them, or for one of their roles (unassigned). */
+  forUser?: { id: string; roles: string[] };
+  /** Only records of these sites (or without a site). Absent: every site. */
+  sites?: string[];
+  instanceIds?: string[];
   status?: TaskRecord['status'];
   instanceId?: string;
   /** Only open tasks whose due date is before this time. */
@@ -63,6 +75,7 @@ export interface TaskQuery {
 export interface InstanceQuery {
   key?: string;
   status?: InstanceRecord['status'];
+  sites?: string[];
   limit?: number;
   offset?: number;
 }
@@ -120,6 +133,10 @@ export interface Store {
   markJobsQueued(ids: string[], at: string): Promise<void>;
 
   getUser(id: string): Promise<UserRecord | undefined>;
+  getUserByEmail(email: string): Promise<UserRecord | undefined>;
+  getSession(id: string): Promise<SessionRecord | undefined>;
+  getApiToken(id: string): Promise<ApiTokenRecord | undefined>;
+  listApiTokens(userId: string): Promise<ApiTokenRecord[]>;
   listUsers(query: { role?: string; active?: boolean }): Promise<UserRecord[]>;
 
   getMessage(id: string): Promise<MessageRecord | undefined>;
