@@ -1,35 +1,49 @@
-import express, { type ErrorRequestHandler, type Request } from 'express';
+import express, { type ErrorRequestHandler, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import {
-  ConflictError,
-  ImsflowError,
-  InvalidDefinitionError,
-  NotFoundError,
-  TooLargeError,
-  ValidationError,
-  type FieldError,
-} from '../engine/errors.js';
-import type { Imsflow } from '../engine/imsflow.js';
+import { Accounts, AuthenticationError } from '../engine/accounts.js';
 import { PARSE_LIMITS } from '../engine/bpmn/parse.js';
+import { ConflictError, ImsflowError, InvalidDefinitionError, NotFoundError, TooLargeError, ValidationError } from '../engine/errors.js';
+import { profileOf, type Imsflow } from '../engine/imsflow.js';
+import type { TaskRecord } from '../engine/model.js';
 import type { Assembly } from '../workers/assemble.js';
+import {
+  canSee,
+  checkCsrf,
+  ForbiddenError,
+  hasRole,
+  holdsTask,
+  identify,
+  LoginRateLimiter,
+  OVERSEERS,
+  principalOf,
+  SESSION_COOKIE,
+  UnauthenticatedError,
+  visibleSites,
+} from './auth.js';
+import { RouteRegistry } from './openapi.js';
 import { taskLinkPages } from './pages.js';
 
 export interface AppOptions {
   imsflow: Imsflow;
+  accounts: Accounts;
   /** Link signing for the task pages opened from emails. */
   assembly: Pick<Assembly, 'links'>;
   logger?: Logger;
+  /** Send cookies with `Secure` (set when served over HTTPS). */
+  secureCookies?: boolean;
+  /** Routes mounted before the API (the first-admin setup pages). */
+  before?: express.Router;
 }
 
-/** Request bodies, validated before they reach the engine. */
+const page = { limit: z.coerce.number().int().min(1).max(1000).optional(), offset: z.coerce.number().int().min(0).optional() };
+
+/** Request schemas: they validate requests and generate /api/openapi.json. */
 const schemas = {
-  startInstance: z
-    .object({
-      variables: z.record(z.string(), z.unknown()).optional(),
-      businessKey: z.string().optional(),
-    })
-    .strict(),
+  login: z.object({ email: z.string().min(1, 'is required'), password: z.string().min(1, 'is required') }).strict(),
+  token: z.object({ name: z.string().trim().min(1, 'give the token a name').max(100) }).strict(),
+  deployQuery: z.object({ reason: z.string().optional() }),
+  startInstance: z.object({ variables: z.record(z.string(), z.unknown()).optional(), businessKey: z.string().optional(), site: z.string().optional() }).strict(),
   completeTask: z.object({ data: z.record(z.string(), z.unknown()).optional() }).strict(),
   cancelInstance: z.object({ reason: z.string().trim().min(1, 'a reason is required') }).strict(),
   taskQuery: z.object({
@@ -38,15 +52,10 @@ const schemas = {
     status: z.enum(['open', 'completed', 'cancelled']).optional(),
     instance: z.string().optional(),
     overdue: z.enum(['true', 'false']).optional(),
-    limit: z.coerce.number().int().min(1).max(1000).optional(),
-    offset: z.coerce.number().int().min(0).optional(),
+    mine: z.enum(['true', 'false']).optional(),
+    ...page,
   }),
-  instanceQuery: z.object({
-    key: z.string().optional(),
-    status: z.enum(['running', 'completed', 'cancelled', 'incident']).optional(),
-    limit: z.coerce.number().int().min(1).max(1000).optional(),
-    offset: z.coerce.number().int().min(0).optional(),
-  }),
+  instanceQuery: z.object({ key: z.string().optional(), status: z.enum(['running', 'completed', 'cancelled', 'incident']).optional(), ...page }),
   incidentQuery: z.object({ status: z.enum(['open', 'resolved']).optional() }),
   changeTask: z
     .object({
@@ -61,10 +70,12 @@ const schemas = {
       email: z.string(),
       name: z.string(),
       roles: z.array(z.string()).optional(),
+      sites: z.array(z.string()).optional(),
       managerId: z.string().optional(),
       active: z.boolean().optional(),
     })
     .strict(),
+  password: z.object({ password: z.string(), currentPassword: z.string().optional(), reason: z.string().optional() }).strict(),
   userQuery: z.object({ role: z.string().optional() }),
   schedule: z
     .object({
@@ -75,172 +86,237 @@ const schemas = {
       enabled: z.boolean().optional(),
     })
     .strict(),
-  outboxQuery: z.object({
-    status: z.enum(['queued', 'sent', 'failed', 'held']).optional(),
-    task: z.string().optional(),
-    limit: z.coerce.number().int().min(1).max(1000).optional(),
-  }),
+  outboxQuery: z.object({ status: z.enum(['queued', 'sent', 'failed', 'held', 'dropped']).optional(), task: z.string().optional(), ...page }),
 };
 
-function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
-  const result = schema.safeParse(value ?? {});
-  if (result.success) return result.data;
-  const fields: FieldError[] = result.error.issues.map((issue) => ({
-    field: issue.path.join('.') || (issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : what),
-    message: issue.message,
-  }));
-  throw new ValidationError(`invalid ${what}`, fields);
-}
-
-/**
- * Until accounts arrive (API issue), every request acts as one local user and the server listens on
- * 127.0.0.1 only. The audit trail records this name.
- */
-function actorOf(_req: Request): string {
-  return 'local-user';
-}
-
-/** The JSON API of the core: definitions, instances, tasks, incidents, audit verification. */
-export function createApp({ imsflow, assembly, logger }: AppOptions): express.Express {
+/** The JSON API, the task pages opened from email links, and the OpenAPI document. */
+export function createApp({ imsflow, accounts, assembly, logger, secureCookies = false, before }: AppOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  if (before) app.use(before);
   app.set('query parser', 'simple');
+  app.set('trust proxy', false);
+  const limiter = new LoginRateLimiter();
+  const actor = (req: Request) => principalOf(req).user.id;
 
   const api = express.Router();
   api.use(express.json({ limit: '1mb' }));
+  api.use(identify(accounts));
+  api.use(checkCsrf);
+  const routes = new RouteRegistry(api, (req, access) => {
+    if (access === 'public') return;
+    const { user } = principalOf(req);
+    if (access !== 'signed-in' && !hasRole(user, access)) throw new ForbiddenError(`this needs one of the roles ${access.join(', ')}`);
+  });
 
-  api.post(
-    '/definitions',
-    express.text({ type: ['application/xml', 'text/xml', 'application/bpmn+xml'], limit: PARSE_LIMITS.maxBytes }),
-    async (req, res) => {
-      if (typeof req.body !== 'string') {
-        throw new ValidationError('send the BPMN file as the request body with Content-Type: application/xml', [
-          { field: 'Content-Type', message: `must be application/xml (was ${req.get('content-type') ?? 'missing'})` },
-        ]);
-      }
-      const reason = typeof req.query.reason === 'string' ? req.query.reason : undefined;
-      const deployed = await imsflow.deploy(req.body, actorOf(req), reason);
-      res.status(deployed.created ? 201 : 200).json(deployed);
-    },
-  );
+  // ---- session and tokens ----------------------------------------------------------------------------
 
-  api.get('/definitions', async (_req, res) => {
+  routes.add({ method: 'post', path: '/session', summary: 'Sign in: sets the session cookie; returns the CSRF token', tag: 'session', access: 'public', body: schemas.login, responses: { 200: 'signed in', 401: 'wrong email or password, or locked', 429: 'too many attempts' } }, async (req, res, { body }) => {
+    if (!limiter.allow(req.socket.remoteAddress ?? 'unknown')) {
+      res.status(429).set('Retry-After', '60').json({ error: 'too many login attempts from this address; wait a minute' });
+      return;
+    }
+    const { user, session, token } = await accounts.login(body.email, body.password, req.socket.remoteAddress ?? 'unknown');
+    res.cookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'lax', secure: secureCookies, path: '/', maxAge: accounts.policy.absoluteHours * 3_600_000 });
+    res.json({ user: profileOf(user), csrf: session.csrf, expiresAt: session.expiresAt });
+  });
+
+  routes.add({ method: 'get', path: '/session', summary: 'Who is signed in, and the CSRF token', tag: 'session', access: 'signed-in', responses: { 200: 'the signed-in user' } }, async (req, res) => {
+    const { user, session } = principalOf(req);
+    res.json({ user: profileOf(user), ...(session && { csrf: session.csrf, expiresAt: session.expiresAt }) });
+  });
+
+  routes.add({ method: 'delete', path: '/session', summary: 'Sign out', tag: 'session', access: 'signed-in', responses: { 204: 'signed out' } }, async (req, res) => {
+    const { session } = principalOf(req);
+    if (session) await accounts.logout(session);
+    res.clearCookie(SESSION_COOKIE, { path: '/' }).status(204).end();
+  });
+
+  routes.add({ method: 'post', path: '/tokens', summary: 'Create an API token for yourself (shown once)', tag: 'session', access: 'signed-in', body: schemas.token, responses: { 201: 'the token' } }, async (req, res, { body }) => {
+    const { token, record } = await accounts.createApiToken(actor(req), body.name, actor(req));
+    res.status(201).json({ id: record.id, name: record.name, token, createdAt: record.createdAt });
+  });
+
+  routes.add({ method: 'get', path: '/tokens', summary: 'Your API tokens (without secrets)', tag: 'session', access: 'signed-in', responses: { 200: 'tokens' } }, async (req, res) => {
+    const items = (await imsflow.store.listApiTokens(actor(req))).map(({ hash: _hash, ...rest }) => rest);
+    res.json({ items });
+  });
+
+  routes.add({ method: 'delete', path: '/tokens/:id', summary: 'Revoke one of your API tokens', tag: 'session', access: 'signed-in', responses: { 204: 'revoked', 404: 'no such token' } }, async (req, res) => {
+    await accounts.revokeApiToken(actor(req), String(req.params.id), actor(req));
+    res.status(204).end();
+  });
+
+  // ---- definitions -------------------------------------------------------------------------------------
+
+  api.post('/definitions', express.text({ type: ['application/xml', 'text/xml', 'application/bpmn+xml'], limit: PARSE_LIMITS.maxBytes }));
+  routes.add({ method: 'post', path: '/definitions', summary: 'Validate and deploy a BPMN definition', tag: 'definitions', access: ['process-owner'], xmlBody: true, query: schemas.deployQuery, responses: { 200: 'identical to an existing version', 201: 'deployed', 413: 'too large', 422: 'invalid BPMN' } }, async (req, res, { query }) => {
+    if (typeof req.body !== 'string') {
+      throw new ValidationError('send the BPMN file as the request body with Content-Type: application/xml', [
+        { field: 'Content-Type', message: `must be application/xml (was ${req.get('content-type') ?? 'missing'})` },
+      ]);
+    }
+    const deployed = await imsflow.deploy(req.body, actor(req), query.reason);
+    res.status(deployed.created ? 201 : 200).json(deployed);
+  });
+
+  routes.add({ method: 'get', path: '/definitions', summary: 'Every deployed version (without XML)', tag: 'definitions', access: 'signed-in', responses: { 200: 'definitions' } }, async (_req, res) => {
     res.json({ items: await imsflow.listDefinitions() });
   });
 
-  api.get('/definitions/:key/versions/:version', async (req, res) => {
+  routes.add({ method: 'get', path: '/definitions/:key/versions/:version', summary: 'The BPMN XML of one version', tag: 'definitions', access: 'signed-in', responses: { 200: 'BPMN XML', 404: 'no such version' } }, async (req, res) => {
     const version = Number(req.params.version);
-    if (!Number.isInteger(version) || version < 1) {
-      throw new ValidationError('invalid version', [{ field: 'version', message: 'must be a whole number from 1' }]);
-    }
-    const definition = await imsflow.getDefinition(req.params.key, version);
+    if (!Number.isInteger(version) || version < 1) throw new ValidationError('invalid version', [{ field: 'version', message: 'must be a whole number from 1' }]);
+    const definition = await imsflow.getDefinition(String(req.params.key), version);
     res.type('application/xml').send(definition.xml);
   });
 
-  api.post('/processes/:key/instances', async (req, res) => {
-    const body = parse(schemas.startInstance, req.body, 'start request');
-    const started = await imsflow.start(req.params.key, body, actorOf(req));
+  // ---- instances ---------------------------------------------------------------------------------------
+
+  routes.add({ method: 'post', path: '/processes/:key/instances', summary: 'Start an instance of the latest version', tag: 'instances', access: 'signed-in', body: schemas.startInstance, responses: { 201: 'started', 404: 'no such process', 409: 'business key in use' } }, async (req, res, { body }) => {
+    const { user } = principalOf(req);
+    const site = body.site ?? (user.sites?.length === 1 ? user.sites[0] : undefined);
+    const sites = visibleSites(user);
+    if (site !== undefined && sites !== undefined && !sites.includes(site)) throw new ForbiddenError(`you do not belong to site ${site}`);
+    if (site === undefined && sites !== undefined && sites.length > 1) throw new ValidationError('say which site the record belongs to', [{ field: 'site', message: `one of ${sites.join(', ')}` }]);
+    const started = await imsflow.start(String(req.params.key), { variables: body.variables, businessKey: body.businessKey, site }, user.id);
     res.status(201).json(started);
   });
 
-  api.get('/instances', async (req, res) => {
-    const query = parse(schemas.instanceQuery, req.query, 'query');
-    const items = await imsflow.store.listInstances(query);
+  routes.add({ method: 'get', path: '/instances', summary: 'Instances of your sites, newest first', tag: 'instances', access: OVERSEERS, query: schemas.instanceQuery, responses: { 200: 'instances' } }, async (req, res, { query }) => {
+    const items = await imsflow.store.listInstances({ ...query, sites: visibleSites(principalOf(req).user) });
     res.json({ items: items.map(({ engineState: _state, ...rest }) => rest) });
   });
 
-  api.get('/instances/:id', async (req, res) => {
-    res.json(await imsflow.getInstance(req.params.id));
+  routes.add({ method: 'get', path: '/instances/:id', summary: 'An instance as a record: data, tasks, incidents, history', tag: 'instances', access: 'signed-in', responses: { 200: 'the record', 404: 'not found or not of your sites' } }, async (req, res) => {
+    const { user } = principalOf(req);
+    const instance = await imsflow.getInstance(String(req.params.id));
+    const involved = instance.startedBy === user.id || instance.tasks.some((t) => holdsTask(user, t) || t.completedBy === user.id);
+    if (!canSee(user, instance) || (!hasRole(user, OVERSEERS) && !involved)) throw new NotFoundError(`no instance ${req.params.id}`);
+    res.json(instance);
   });
 
-  api.post('/instances/:id/cancel', async (req, res) => {
-    const { reason } = parse(schemas.cancelInstance, req.body, 'cancel request');
-    await imsflow.cancelInstance(req.params.id, reason, actorOf(req));
-    res.json(await imsflow.getInstance(req.params.id));
+  routes.add({ method: 'post', path: '/instances/:id/cancel', summary: 'Cancel an instance, with a reason', tag: 'instances', access: ['quality-manager', 'process-owner'], body: schemas.cancelInstance, responses: { 200: 'cancelled', 404: 'not found', 409: 'not running' } }, async (req, res, { body }) => {
+    await visibleInstance(req, String(req.params.id));
+    await imsflow.cancelInstance(String(req.params.id), body.reason, actor(req));
+    res.json(await imsflow.getInstance(String(req.params.id)));
   });
 
-  api.get('/tasks', async (req, res) => {
-    const query = parse(schemas.taskQuery, req.query, 'query');
+  // ---- tasks ---------------------------------------------------------------------------------------------
+
+  routes.add({ method: 'get', path: '/tasks', summary: 'Tasks: yours and your roles\' (mine=true), or every task of your sites for overseers', tag: 'tasks', access: 'signed-in', query: schemas.taskQuery, responses: { 200: 'tasks' } }, async (req, res, { query }) => {
+    const { user } = principalOf(req);
     const overdue = query.overdue === 'true';
+    const onlyMine = query.mine === 'true' || !hasRole(user, OVERSEERS);
     const items = await imsflow.listTasks({
       assignee: query.assignee,
       role: query.role,
       status: overdue ? 'open' : query.status,
       instanceId: query.instance,
       dueBefore: overdue ? imsflow.clock.now().toISOString() : undefined,
+      sites: visibleSites(user),
+      ...(onlyMine && { forUser: { id: user.id, roles: user.roles } }),
       limit: query.limit,
       offset: query.offset,
     });
     res.json({ items });
   });
 
-  api.get('/tasks/:id', async (req, res) => {
-    res.json(await imsflow.getTask(req.params.id));
+  routes.add({ method: 'get', path: '/tasks/:id', summary: 'One task with its form', tag: 'tasks', access: 'signed-in', responses: { 200: 'the task', 404: 'not found or not yours to see' } }, async (req, res) => {
+    res.json(await visibleTask(req, String(req.params.id)));
   });
 
-  api.post('/tasks/:id/complete', async (req, res) => {
-    const { data } = parse(schemas.completeTask, req.body, 'completion');
-    const result = await imsflow.completeTask(req.params.id, data ?? {}, actorOf(req));
-    res.json(result);
+  routes.add({ method: 'post', path: '/tasks/:id/complete', summary: 'Complete a task you hold with its form data', tag: 'tasks', access: 'signed-in', body: schemas.completeTask, responses: { 200: 'completed', 400: 'field errors', 404: 'not found', 409: 'already completed' } }, async (req, res, { body }) => {
+    const task = await visibleTask(req, String(req.params.id));
+    if (task.status === 'open' && !holdsTask(principalOf(req).user, task)) throw new ForbiddenError('this task is assigned to someone else');
+    res.json(await imsflow.completeTask(task.id, body.data ?? {}, actor(req)));
   });
 
-  api.patch('/tasks/:id', async (req, res) => {
-    const body = parse(schemas.changeTask, req.body, 'task change');
+  routes.add({ method: 'patch', path: '/tasks/:id', summary: 'Move the due date or reassign, with a reason', tag: 'tasks', access: ['quality-manager', 'process-owner'], body: schemas.changeTask, responses: { 200: 'changed', 404: 'not found', 409: 'task closed' } }, async (req, res, { body }) => {
+    const task = await visibleTask(req, String(req.params.id));
     if (body.dueAt === undefined && body.assignee === undefined && body.candidateRole === undefined) {
       throw new ValidationError('nothing to change', [{ field: 'dueAt', message: 'give dueAt, assignee or candidateRole' }]);
     }
-    if (body.dueAt !== undefined) await imsflow.changeDueDate(req.params.id, body.dueAt, body.reason, actorOf(req));
+    if (body.dueAt !== undefined) await imsflow.changeDueDate(task.id, body.dueAt, body.reason, actor(req));
     if (body.assignee !== undefined || body.candidateRole !== undefined) {
-      await imsflow.reassignTask(req.params.id, { assignee: body.assignee, candidateRole: body.candidateRole }, body.reason, actorOf(req));
+      await imsflow.reassignTask(task.id, { assignee: body.assignee, candidateRole: body.candidateRole }, body.reason, actor(req));
     }
-    res.json(await imsflow.getTask(req.params.id));
+    res.json(await imsflow.getTask(task.id));
   });
 
-  api.get('/users', async (req, res) => {
-    const query = parse(schemas.userQuery, req.query, 'query');
-    res.json({ items: await imsflow.store.listUsers({ role: query.role }) });
+  // ---- people, schedules, outbox, incidents, audit -------------------------------------------------------
+
+  routes.add({ method: 'get', path: '/users', summary: 'The directory (for person fields and assignment)', tag: 'people', access: 'signed-in', query: schemas.userQuery, responses: { 200: 'users' } }, async (req, res, { query }) => {
+    const admin = hasRole(principalOf(req).user, ['admin']);
+    const users = await imsflow.store.listUsers({ role: query.role, ...(!admin && { active: true }) });
+    res.json({ items: users.map((u) => (admin ? profileOf(u) : { id: u.id, name: u.name, roles: u.roles })) });
   });
 
-  api.put('/users/:id', async (req, res) => {
-    const body = parse(schemas.user, req.body, 'user');
-    res.json(await imsflow.saveUser({ id: req.params.id, ...body }, actorOf(req)));
+  routes.add({ method: 'put', path: '/users/:id', summary: 'Create or update a user', tag: 'people', access: ['admin'], body: schemas.user, responses: { 200: 'saved', 400: 'field errors', 409: 'email in use' } }, async (req, res, { body }) => {
+    res.json(profileOf(await imsflow.saveUser({ id: String(req.params.id), ...body }, actor(req))));
   });
 
-  api.get('/schedules', async (_req, res) => {
-    res.json({ items: await imsflow.store.listSchedules() });
-  });
-
-  api.put('/schedules/:id', async (req, res) => {
-    const body = parse(schemas.schedule, req.body, 'schedule');
-    res.json(await imsflow.saveSchedule({ id: req.params.id, ...body, source: 'api' }, actorOf(req)));
-  });
-
-  api.delete('/schedules/:id', async (req, res) => {
-    await imsflow.deleteSchedule(req.params.id, actorOf(req));
+  routes.add({ method: 'post', path: '/users/:id/password', summary: 'Set a password: your own (with the current one) or, as admin, anyone\'s', tag: 'people', access: 'signed-in', body: schemas.password, responses: { 204: 'set', 400: 'rules not met', 401: 'current password wrong' } }, async (req, res, { body }) => {
+    const principal = principalOf(req);
+    const id = String(req.params.id);
+    const own = id === principal.user.id;
+    if (!own && !hasRole(principal.user, ['admin'])) throw new ForbiddenError('only an admin sets another person\'s password');
+    if (own) await accounts.reauthenticate(principal, body.currentPassword ?? '');
+    await accounts.setPassword(id, body.password, principal.user.id, body.reason ?? (own ? 'changed by the user' : 'set by an admin'));
     res.status(204).end();
   });
 
-  api.get('/outbox', async (req, res) => {
-    const query = parse(schemas.outboxQuery, req.query, 'query');
+  routes.add({ method: 'get', path: '/schedules', summary: 'Scheduled process starts', tag: 'schedules', access: ['process-owner', 'quality-manager', 'steering-committee'], responses: { 200: 'schedules' } }, async (_req, res) => {
+    res.json({ items: await imsflow.store.listSchedules() });
+  });
+
+  routes.add({ method: 'put', path: '/schedules/:id', summary: 'Create or change a scheduled start', tag: 'schedules', access: ['process-owner'], body: schemas.schedule, responses: { 200: 'saved', 400: 'field errors' } }, async (req, res, { body }) => {
+    res.json(await imsflow.saveSchedule({ id: String(req.params.id), ...body, source: 'api' }, actor(req)));
+  });
+
+  routes.add({ method: 'delete', path: '/schedules/:id', summary: 'Delete a scheduled start', tag: 'schedules', access: ['process-owner'], responses: { 204: 'deleted', 404: 'no such schedule' } }, async (req, res) => {
+    await imsflow.deleteSchedule(String(req.params.id), actor(req));
+    res.status(204).end();
+  });
+
+  routes.add({ method: 'get', path: '/outbox', summary: 'Notification emails and their state', tag: 'operations', access: ['admin'], query: schemas.outboxQuery, responses: { 200: 'messages' } }, async (_req, res, { query }) => {
     res.json({ items: await imsflow.store.listMessages({ status: query.status, taskId: query.task, limit: query.limit }) });
   });
 
-  api.get('/incidents', async (req, res) => {
-    const query = parse(schemas.incidentQuery, req.query, 'query');
+  routes.add({ method: 'get', path: '/incidents', summary: 'Failed steps', tag: 'operations', access: ['admin'], query: schemas.incidentQuery, responses: { 200: 'incidents' } }, async (_req, res, { query }) => {
     res.json({ items: await imsflow.listIncidents(query) });
   });
 
-  api.post('/incidents/:id/retry', async (req, res) => {
-    res.json(await imsflow.retryIncident(req.params.id, actorOf(req)));
+  routes.add({ method: 'post', path: '/incidents/:id/retry', summary: 'Replay the failed action', tag: 'operations', access: ['admin'], responses: { 200: 'result', 404: 'no such incident', 409: 'already resolved' } }, async (req, res) => {
+    res.json(await imsflow.retryIncident(String(req.params.id), actor(req)));
   });
 
-  api.get('/audit/verify', async (_req, res) => {
+  routes.add({ method: 'get', path: '/audit/verify', summary: 'Recompute the audit trail\'s hash chain', tag: 'audit', access: ['auditor'], responses: { 200: '{ok, checked, brokenAt?}' } }, async (_req, res) => {
     res.json(await imsflow.verifyAuditTrail());
   });
 
-  api.use((req, _res) => {
+  const openapi = routes.document({ title: 'imsflow', version: '0.1.0' });
+  api.get('/openapi.json', (_req, res) => {
+    res.json(openapi);
+  });
+
+  api.use((req) => {
     throw new NotFoundError(`no route ${req.method} ${req.baseUrl}${req.path}`);
   });
+
+  /** A task the caller may see: of their sites, and theirs or their roles' unless they oversee. */
+  async function visibleTask(req: Request, id: string): Promise<TaskRecord> {
+    const { user } = principalOf(req);
+    const task = await imsflow.getTask(id);
+    if (!canSee(user, task)) throw new NotFoundError(`no task ${id}`);
+    if (!hasRole(user, OVERSEERS) && !holdsTask(user, task) && task.completedBy !== user.id) throw new NotFoundError(`no task ${id}`);
+    return task;
+  }
+
+  async function visibleInstance(req: Request, id: string): Promise<void> {
+    const instance = await imsflow.store.getInstance(id);
+    if (!instance || !canSee(principalOf(req).user, instance)) throw new NotFoundError(`no instance ${id}`);
+  }
 
   app.use('/api', api);
   app.use(taskLinkPages(imsflow, assembly.links));
@@ -251,11 +327,17 @@ export function createApp({ imsflow, assembly, logger }: AppOptions): express.Ex
   return app;
 }
 
-/** One place maps engine errors to HTTP: every error body is `{ error, ...details }`. */
+/** One place maps errors to HTTP: every error body is `{ error, ...details }`. */
 function errorHandler(logger?: Logger): ErrorRequestHandler {
-  return (err, req, res, _next) => {
+  return (err, req, res: Response, _next) => {
     if (err instanceof InvalidDefinitionError) return res.status(422).json({ error: err.message, problems: err.problems });
     if (err instanceof ValidationError) return res.status(400).json({ error: err.message, fields: err.fields });
+    if (err instanceof UnauthenticatedError) return res.status(401).json({ error: err.message });
+    if (err instanceof AuthenticationError) {
+      if (err.retryAt) res.set('Retry-After', String(Math.max(1, Math.ceil((Date.parse(err.retryAt) - Date.now()) / 1000))));
+      return res.status(401).json({ error: err.message, ...(err.retryAt && { retryAt: err.retryAt }) });
+    }
+    if (err instanceof ForbiddenError) return res.status(403).json({ error: err.message });
     if (err instanceof NotFoundError) return res.status(404).json({ error: err.message });
     if (err instanceof ConflictError) return res.status(409).json({ error: err.message });
     if (err instanceof TooLargeError) return res.status(413).json({ error: err.message });
@@ -268,3 +350,4 @@ function errorHandler(logger?: Logger): ErrorRequestHandler {
     return res.status(500).json({ error: 'internal error: the server logged the details' });
   };
 }
+

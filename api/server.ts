@@ -5,6 +5,8 @@ import type { Mailer } from '../engine/mail/mailer.js';
 import { EmbeddedScheduler } from '../engine/scheduler/embedded.js';
 import type { Scheduler } from '../engine/scheduler/scheduler.js';
 import { startBullmqRelay } from '../workers/bullmq.js';
+import { Accounts } from '../engine/accounts.js';
+import { bootstrapAdmin, setupPages } from './setup.js';
 import { applyConfiguredSchedules } from '../workers/config-schedules.js';
 import type { Clock } from '../engine/clock.js';
 import { shippedProcesses } from '../processes/index.js';
@@ -15,6 +17,7 @@ import type { Config } from '../workers/config.js';
 export interface RunningServer {
   url: string;
   imsflow: Imsflow;
+  accounts: Accounts;
   assembly: Assembly;
   scheduler: Scheduler;
   logger: Logger;
@@ -36,7 +39,10 @@ export async function startServer(config: Config, options: { clock?: Clock; logg
   }
   if (config.schedulesFile) await applyConfiguredSchedules(imsflow, config.schedulesFile, logger);
 
-  const app = createApp({ imsflow, logger, assembly });
+  const accounts = new Accounts(store, imsflow.clock);
+  const setupToken = await bootstrapAdmin(imsflow, accounts, config.admin, logger);
+
+  const app = createApp({ imsflow, accounts, logger, assembly, secureCookies: config.secureCookies, before: setupPages(imsflow, accounts, setupToken) });
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));
     s.once('error', reject);
@@ -45,6 +51,7 @@ export async function startServer(config: Config, options: { clock?: Clock; logg
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://${config.host}:${port}`;
   if (!config.baseUrl) assembly.notifier.baseUrl = url;
+  if (setupToken) logger.warn({ link: `${config.baseUrl ?? url}/setup/${setupToken}` }, 'no administrator yet: open this one-time link to create one (or set IMSFLOW_ADMIN_EMAIL and IMSFLOW_ADMIN_PASSWORD)');
 
   // Jobs run here on the embedded default; with REDIS_URL this process only hands them to BullMQ.
   const scheduler: Scheduler = config.redisUrl
@@ -59,6 +66,7 @@ export async function startServer(config: Config, options: { clock?: Clock; logg
   return {
     url,
     imsflow,
+    accounts,
     assembly,
     scheduler,
     logger,

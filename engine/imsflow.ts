@@ -140,7 +140,7 @@ export class Imsflow {
 
   async start(
     key: string,
-    input: { variables?: Record<string, unknown>; businessKey?: string },
+    input: { variables?: Record<string, unknown>; businessKey?: string; site?: string },
     actor: string,
     extra: ExtraChange = {},
   ): Promise<{ id: string; businessKey: string; version: number; status: InstanceRecord['status'] }> {
@@ -159,6 +159,7 @@ export class Imsflow {
       key: definition.key,
       version: definition.version,
       businessKey,
+      ...(input.site && { site: input.site }),
       status: 'running',
       variables,
       output: {},
@@ -170,7 +171,7 @@ export class Imsflow {
     const result = await this.step(compiled, instance, { type: 'start', variables });
     const change = this.applyStep(compiled, instance, null, result, { type: 'start' }, actor, [], []);
     change.audit.unshift(
-      this.event(actor, 'instance.started', `instance:${id}`, { instanceId: id, new: { key, version: definition.version, businessKey, variables } }),
+      this.event(actor, 'instance.started', `instance:${id}`, { instanceId: id, new: { key, version: definition.version, businessKey, site: input.site, variables } }),
     );
     await this.store.commit(withExtra(change, extra));
     const saved = change.instance!.record;
@@ -687,6 +688,7 @@ export class Imsflow {
       instanceId: instance.id,
       definitionKey: instance.key,
       businessKey: instance.businessKey,
+      ...(instance.site && { site: instance.site }),
       elementId,
       executionId,
       name,

@@ -7,6 +7,7 @@ import { loadConfig } from '../workers/config.js';
 import { startServer, type RunningServer } from '../api/server.js';
 import { FakeClock } from '../engine/clock.js';
 import { bpmn, DAY } from './helpers.js';
+import { signInOperator, userWithToken } from './support/operator.js';
 
 const XML = { 'content-type': 'application/xml' };
 const JSON_BODY = { 'content-type': 'application/json' };
@@ -15,11 +16,14 @@ describe('HTTP API (listening server, SQLite file)', () => {
   let dir: string;
   let server: RunningServer;
   let clock: FakeClock;
+  let token: string;
+  /** A quality manager (who also holds the tests' `qa` role): the one who completes tasks here. */
+  let qmToken: string;
 
-  const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = JSON_BODY) => {
+  const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = JSON_BODY, as = token) => {
     const response = await fetch(`${server.url}${path}`, {
       method,
-      headers,
+      headers: { ...headers, authorization: `Bearer ${as}` },
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
     const text = await response.text();
@@ -31,7 +35,10 @@ describe('HTTP API (listening server, SQLite file)', () => {
     dir = mkdtempSync(join(tmpdir(), 'imsflow-api-'));
     clock = new FakeClock('2026-05-04T07:00:00Z');
     server = await startServer(loadConfig({ PORT: '0', IMSFLOW_DATA: dir }), { clock, logger: pino({ level: 'silent' }) });
+    token = await signInOperator(server);
+    qmToken = await userWithToken(server, { id: 'quinn', roles: ['quality-manager', 'qa'] });
   });
+  const asQm = (method: string, path: string, body?: unknown) => call(method, path, body, JSON_BODY, qmToken);
   after(async () => {
     await server.close();
     rmSync(dir, { recursive: true, force: true });
@@ -86,16 +93,16 @@ describe('HTTP API (listening server, SQLite file)', () => {
     const got = await call('GET', `/api/tasks/${task.id}`);
     expect(got.json.form.map((f: { key: string }) => f.key)).to.deep.equal(['severity', 'containment', 'actionNeeded']);
 
-    const bad = await call('POST', `/api/tasks/${task.id}/complete`, { data: { severity: 'catastrophic' } });
+    const bad = await asQm('POST', `/api/tasks/${task.id}/complete`, { data: { severity: 'catastrophic' } });
     expect(bad.status).to.equal(400);
     expect(bad.json.fields.map((f: { field: string }) => f.field).sort()).to.deep.equal(['containment', 'severity']);
 
-    const ok = await call('POST', `/api/tasks/${task.id}/complete`, { data: { severity: 'major', containment: 'Lot 12 quarantined', actionNeeded: true } });
+    const ok = await asQm('POST', `/api/tasks/${task.id}/complete`, { data: { severity: 'major', containment: 'Lot 12 quarantined', actionNeeded: true } });
     expect(ok.status).to.equal(200);
     expect(ok.json.task.status).to.equal('completed');
-    const twice = await call('POST', `/api/tasks/${task.id}/complete`, { data: { severity: 'major', containment: 'x' } });
+    const twice = await asQm('POST', `/api/tasks/${task.id}/complete`, { data: { severity: 'major', containment: 'x' } });
     expect(twice.status).to.equal(409);
-    expect((await call('POST', '/api/tasks/nope/complete', { data: {} })).status).to.equal(404);
+    expect((await asQm('POST', '/api/tasks/nope/complete', { data: {} })).status).to.equal(404);
 
     const instance = await call('GET', `/api/instances/${id}`);
     expect(instance.json).to.include({ id, key: 'nonconformity', version: 1, status: 'running' });
@@ -156,7 +163,7 @@ describe('HTTP API (listening server, SQLite file)', () => {
     const started = await call('POST', '/api/processes/flakyapi/instances', {});
     const [task] = (await call('GET', `/api/tasks?instance=${started.json.id}`)).json.items;
     // 7 is not an ISO duration: the timer fails at run time and the instance becomes an incident.
-    const completed = await call('POST', `/api/tasks/${task.id}/complete`, { data: { n: 7 } });
+    const completed = await asQm('POST', `/api/tasks/${task.id}/complete`, { data: { n: 7 } });
     expect(completed.status).to.equal(200);
     expect(completed.json.instanceStatus).to.equal('incident');
     const incidents = await call('GET', '/api/incidents?status=open');
@@ -176,7 +183,7 @@ describe('HTTP API (listening server, SQLite file)', () => {
     expect(badUser.status).to.equal(400);
     expect(badUser.json.fields.map((f: { field: string }) => f.field)).to.deep.equal(['email']);
     const qms = await call('GET', '/api/users?role=quality-manager');
-    expect(qms.json.items.map((u: { id: string }) => u.id)).to.deep.equal(['dana']);
+    expect(qms.json.items.map((u: { id: string }) => u.id)).to.deep.equal(['dana', 'quinn']);
 
     const schedule = await call('PUT', '/api/schedules/yearly-review', { processKey: 'nonconformity', cron: '0 9 15 1 *', timezone: 'Europe/Berlin', variables: { owner: 'dana' } });
     expect(schedule.status).to.equal(200);

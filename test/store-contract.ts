@@ -16,9 +16,11 @@ import type {
   IncidentRecord,
   InstanceRecord,
   JobRecord,
+  ApiTokenRecord,
   LinkTokenRecord,
   MessageRecord,
   ScheduleRecord,
+  SessionRecord,
   TaskRecord,
   UserRecord,
 } from '../engine/model.js';
@@ -136,6 +138,23 @@ function token(id: string, overrides: Partial<LinkTokenRecord> = {}): LinkTokenR
   return { id, taskId: 't1', userId: 'alice', createdAt: at(0), expiresAt: at(7 * 24 * 60), ...overrides };
 }
 
+function session(id: string, overrides: Partial<SessionRecord> = {}): SessionRecord {
+  return {
+    id,
+    userId: 'alice',
+    createdAt: at(0),
+    lastSeenAt: at(0),
+    expiresAt: at(8 * 60),
+    csrf: `csrf-${id}`,
+    authenticatedAt: at(0),
+    ...overrides,
+  };
+}
+
+function apiToken(id: string, overrides: Partial<ApiTokenRecord> = {}): ApiTokenRecord {
+  return { id, userId: 'alice', name: `integration ${id}`, hash: `${id}-sha256`.padEnd(64, '0'), createdAt: at(0), ...overrides };
+}
+
 function schedule(id: string, overrides: Partial<ScheduleRecord> = {}): ScheduleRecord {
   return {
     id,
@@ -247,6 +266,8 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
           messages: [message('m1')],
           linkTokens: [token('k1')],
           schedules: [{ record: schedule('s1'), expectedRevision: null }],
+          sessions: [session('sess1')],
+          apiTokens: [apiToken('tok1')],
           audit: [event('a')],
         });
         await store.markJobsQueued(['j1'], at(1));
@@ -259,6 +280,9 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
         expect(before.messages).to.have.length(1);
         expect(before.schedules).to.have.length(1);
         expect(await store.listLinkTokens('t1')).to.deep.equal([token('k1')]);
+        expect(await store.getSession('sess1')).to.deep.equal(session('sess1'));
+        expect(await store.listApiTokens('alice')).to.deep.equal([apiToken('tok1')]);
+        expect(await store.getUserByEmail('ALICE@example.com')).to.deep.equal(user('alice'));
         expect(await store.getJob('j1')).to.deep.equal({ ...job('j1'), queuedAt: at(1) });
         expect(await store.listUnqueuedJobs(10)).to.deep.equal([]);
         expect(ids(await store.listUsers({ role: 'qa' }))).to.deep.equal(['alice']);
@@ -279,6 +303,10 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
         expect(await store.getDefinition('capa')).to.equal(undefined);
         expect(await store.listLinkTokens('t1')).to.deep.equal([]);
         expect(await store.listUnqueuedJobs(10)).to.deep.equal([]);
+        expect(await store.getSession('sess1')).to.equal(undefined);
+        expect(await store.getApiToken('tok1')).to.equal(undefined);
+        expect(await store.listApiTokens('alice')).to.deep.equal([]);
+        expect(await store.getUserByEmail('alice@example.com')).to.equal(undefined);
       });
     });
 
@@ -499,6 +527,45 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
         expect(ids(await store.listInstances({}))).to.deep.equal(['i4', 'i5', 'i2', 'i3', 'i1']);
         expect((await store.listInstances({ limit: 1, offset: 1 }))[0]).to.deep.equal(i5);
       });
+
+      it('sites: lists the instances of those sites and the site-less ones, combined with key, status and paging', async function () {
+        const records = [
+          instance('i1', { startedAt: at(1), site: 'plant-1' }),
+          instance('i2', { startedAt: at(2), site: 'plant-2' }),
+          instance('i3', { startedAt: at(3) }),
+          instance('i4', { startedAt: at(4), site: 'plant-1', status: 'completed', engineState: null, endedAt: at(9) }),
+          instance('i5', { startedAt: at(5), site: 'plant-3', key: 'ncr', businessKey: 'NCR-5' }),
+          instance('i6', { startedAt: at(6), key: 'ncr', businessKey: 'NCR-6' }),
+        ];
+        for (const r of records) await store.commit({ instance: { record: r, expectedRevision: null }, audit: [] });
+
+        expect(await store.getInstance('i1')).to.deep.equal(records[0]);
+        expect(await store.getInstance('i3')).to.deep.equal(records[2]);
+        expect(ids(await store.listInstances({}))).to.deep.equal(['i6', 'i5', 'i4', 'i3', 'i2', 'i1']);
+        expect(ids(await store.listInstances({ sites: ['plant-1'] }))).to.deep.equal(['i6', 'i4', 'i3', 'i1']);
+        expect(ids(await store.listInstances({ sites: ['plant-1', 'plant-2'] }))).to.deep.equal(['i6', 'i4', 'i3', 'i2', 'i1']);
+        expect(ids(await store.listInstances({ sites: ['plant-2', 'plant-3'] }))).to.deep.equal(['i6', 'i5', 'i3', 'i2']);
+        // no sites, or only unknown ones: the site-less records alone
+        expect(ids(await store.listInstances({ sites: [] }))).to.deep.equal(['i6', 'i3']);
+        expect(ids(await store.listInstances({ sites: ['plant-9'] }))).to.deep.equal(['i6', 'i3']);
+        // combined with the other filters and paging
+        expect(ids(await store.listInstances({ sites: ['plant-1'], status: 'running' }))).to.deep.equal(['i6', 'i3', 'i1']);
+        expect(ids(await store.listInstances({ sites: ['plant-1'], key: 'capa' }))).to.deep.equal(['i4', 'i3', 'i1']);
+        expect(ids(await store.listInstances({ sites: ['plant-3'], key: 'ncr' }))).to.deep.equal(['i6', 'i5']);
+        expect(ids(await store.listInstances({ sites: ['plant-2'], key: 'capa', status: 'running' }))).to.deep.equal(['i3', 'i2']);
+        expect(ids(await store.listInstances({ sites: ['plant-1'], status: 'completed' }))).to.deep.equal(['i4']);
+        expect(ids(await store.listInstances({ sites: ['plant-1'], limit: 2, offset: 1 }))).to.deep.equal(['i4', 'i3']);
+
+        // the site follows an update: moved to plant-2, then to no site
+        const moved = { ...records[0], site: 'plant-2', revision: 2 };
+        await store.commit({ instance: { record: moved, expectedRevision: 1 }, audit: [] });
+        expect(ids(await store.listInstances({ sites: ['plant-1'] }))).to.deep.equal(['i6', 'i4', 'i3']);
+        expect(ids(await store.listInstances({ sites: ['plant-2'] }))).to.deep.equal(['i6', 'i3', 'i2', 'i1']);
+        const siteless = instance('i1', { startedAt: at(1), revision: 3 });
+        await store.commit({ instance: { record: siteless, expectedRevision: 2 }, audit: [] });
+        expect(await store.getInstance('i1')).to.deep.equal(siteless);
+        expect(ids(await store.listInstances({ sites: ['plant-3'] }))).to.deep.equal(['i6', 'i5', 'i3', 'i1']);
+      });
     });
 
     // ---- tasks -------------------------------------------------------------------------------------
@@ -653,6 +720,107 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
           expect(ids(await store.listTasks({ assignee: 'alice', limit: 2, offset: 1 }))).to.deep.equal(['t-d', 't-f']);
           expect(ids(await store.listTasks({ limit: 1, offset: 6 }))).to.deep.equal(['t-g']);
           expect(await store.listTasks({ limit: 0 })).to.deep.equal([]);
+        });
+      });
+
+      describe('listTasks by person, site and instances', function () {
+        // alice: roles qa; bob: qa; dave: ops. Inserted out of order; expected order is createdAt.
+        const v = {
+          a: task('v-a', { instanceId: 'i1', assignee: 'alice', candidateRole: 'qa', site: 'plant-1', createdAt: at(1), dueAt: at(30) }),
+          b: task('v-b', { instanceId: 'i1', candidateRole: 'qa', site: 'plant-2', createdAt: at(2), dueAt: at(10) }),
+          // in alice's role, but assigned to bob: not hers
+          c: task('v-c', { instanceId: 'i1', assignee: 'bob', candidateRole: 'qa', site: 'plant-1', createdAt: at(3) }),
+          d: task('v-d', { instanceId: 'i2', candidateRole: 'ops', createdAt: at(4) }),
+          e: task('v-e', { instanceId: 'i2', assignee: 'alice', site: 'plant-3', createdAt: at(5), status: 'completed', completedAt: at(6), completedBy: 'alice' }),
+          // unassigned and without a candidate role: nobody's by role
+          f: task('v-f', { instanceId: 'i3', site: 'plant-1', createdAt: at(6) }),
+          g: task('v-g', { instanceId: 'i3', candidateRole: 'qa', createdAt: at(7), status: 'cancelled' }),
+          h: task('v-h', { instanceId: 'i2', assignee: 'carol', candidateRole: 'ops', site: 'plant-2', createdAt: at(8) }),
+        };
+
+        beforeEach(async function () {
+          const order = [v.h, v.c, v.f, v.a, v.g, v.d, v.b, v.e];
+          await store.commit({ tasks: order.map((record) => ({ record, expectedRevision: null })), audit: [] });
+        });
+
+        it('reads the site back exactly, present or absent', async function () {
+          expect(await store.getTask('v-a')).to.deep.equal(v.a);
+          expect(await store.getTask('v-d')).to.deep.equal(v.d);
+        });
+
+        it("forUser: the person's own tasks and the unassigned ones of their roles, not those assigned to others", async function () {
+          expect(ids(await store.listTasks({ forUser: { id: 'alice', roles: ['qa'] } }))).to.deep.equal(['v-a', 'v-b', 'v-e', 'v-g']);
+          expect(ids(await store.listTasks({ forUser: { id: 'alice', roles: ['qa'] }, status: 'open' }))).to.deep.equal(['v-a', 'v-b']);
+          expect(ids(await store.listTasks({ forUser: { id: 'alice', roles: [] } }))).to.deep.equal(['v-a', 'v-e']);
+          expect(ids(await store.listTasks({ forUser: { id: 'alice', roles: ['qa', 'ops'] } }))).to.deep.equal(['v-a', 'v-b', 'v-d', 'v-e', 'v-g']);
+          // bob has the same role: v-c is his, v-a is alice's
+          expect(ids(await store.listTasks({ forUser: { id: 'bob', roles: ['qa'] } }))).to.deep.equal(['v-b', 'v-c', 'v-g']);
+          // v-h is for ops but assigned to carol
+          expect(ids(await store.listTasks({ forUser: { id: 'dave', roles: ['ops'] } }))).to.deep.equal(['v-d']);
+          expect(ids(await store.listTasks({ forUser: { id: 'carol', roles: [] } }))).to.deep.equal(['v-h']);
+          expect(ids(await store.listTasks({ forUser: { id: 'nobody', roles: ['auditor'] } }))).to.deep.equal([]);
+          expect(await store.listTasks({ forUser: { id: 'alice', roles: ['qa'] }, status: 'open', limit: 1 })).to.deep.equal([v.a]);
+          expect(await store.listTasks({ forUser: { id: 'alice', roles: ['qa'] }, limit: 2, offset: 1 })).to.deep.equal([v.b, v.e]);
+        });
+
+        it('forUser follows reassignment: a task taken by someone else leaves the role pool', async function () {
+          const taken = { ...v.b, assignee: 'bob', revision: 2 };
+          await store.commit({ tasks: [{ record: taken, expectedRevision: 1 }], audit: [] });
+          expect(ids(await store.listTasks({ forUser: { id: 'alice', roles: ['qa'] }, status: 'open' }))).to.deep.equal(['v-a']);
+          expect(ids(await store.listTasks({ forUser: { id: 'bob', roles: [] }, status: 'open' }))).to.deep.equal(['v-b', 'v-c']);
+          // released again: back in the pool of its role
+          const released = { ...v.b, revision: 3 };
+          await store.commit({ tasks: [{ record: released, expectedRevision: 2 }], audit: [] });
+          expect(ids(await store.listTasks({ forUser: { id: 'alice', roles: ['qa'] }, status: 'open' }))).to.deep.equal(['v-a', 'v-b']);
+        });
+
+        it('sites: the tasks of those sites and the site-less ones', async function () {
+          expect(ids(await store.listTasks({ sites: ['plant-1'] }))).to.deep.equal(['v-a', 'v-c', 'v-d', 'v-f', 'v-g']);
+          expect(ids(await store.listTasks({ sites: ['plant-2'] }))).to.deep.equal(['v-b', 'v-d', 'v-g', 'v-h']);
+          expect(ids(await store.listTasks({ sites: ['plant-1', 'plant-3'] }))).to.deep.equal(['v-a', 'v-c', 'v-d', 'v-e', 'v-f', 'v-g']);
+          expect(ids(await store.listTasks({ sites: [] }))).to.deep.equal(['v-d', 'v-g']);
+          expect(ids(await store.listTasks({ sites: ['plant-9'] }))).to.deep.equal(['v-d', 'v-g']);
+          expect(ids(await store.listTasks({ sites: ['plant-1'], status: 'open' }))).to.deep.equal(['v-a', 'v-c', 'v-d', 'v-f']);
+          expect(ids(await store.listTasks({ sites: ['plant-2'], role: 'qa' }))).to.deep.equal(['v-b', 'v-g']);
+        });
+
+        it('sites follow an update of the task', async function () {
+          const moved = { ...v.a, site: 'plant-2', revision: 2 };
+          await store.commit({ tasks: [{ record: moved, expectedRevision: 1 }], audit: [] });
+          expect(ids(await store.listTasks({ sites: ['plant-1'], status: 'open' }))).to.deep.equal(['v-c', 'v-d', 'v-f']);
+          expect(ids(await store.listTasks({ sites: ['plant-2'], status: 'open' }))).to.deep.equal(['v-a', 'v-b', 'v-d', 'v-h']);
+          const { site: _site, ...withoutSite } = v.c;
+          const siteless = { ...withoutSite, revision: 2 };
+          await store.commit({ tasks: [{ record: siteless, expectedRevision: 1 }], audit: [] });
+          expect(await store.getTask('v-c')).to.deep.equal(siteless);
+          expect(ids(await store.listTasks({ sites: ['plant-3'] }))).to.deep.equal(['v-c', 'v-d', 'v-e', 'v-g']);
+        });
+
+        it('instanceIds: the tasks of any of those instances', async function () {
+          expect(ids(await store.listTasks({ instanceIds: ['i1', 'i3'] }))).to.deep.equal(['v-a', 'v-b', 'v-c', 'v-f', 'v-g']);
+          expect(ids(await store.listTasks({ instanceIds: ['i2'] }))).to.deep.equal(['v-d', 'v-e', 'v-h']);
+          expect(ids(await store.listTasks({ instanceIds: ['i9'] }))).to.deep.equal([]);
+          expect(await store.listTasks({ instanceIds: [] })).to.deep.equal([]);
+          // and-ed with a single instanceId
+          expect(ids(await store.listTasks({ instanceIds: ['i1', 'i3'], instanceId: 'i3' }))).to.deep.equal(['v-f', 'v-g']);
+          expect(ids(await store.listTasks({ instanceIds: ['i1', 'i3'], instanceId: 'i2' }))).to.deep.equal([]);
+        });
+
+        it('combines forUser, sites, instanceIds, status, dueBefore and paging', async function () {
+          const alice = { id: 'alice', roles: ['qa'] };
+          expect(ids(await store.listTasks({ forUser: alice, sites: ['plant-1'] }))).to.deep.equal(['v-a', 'v-g']);
+          expect(ids(await store.listTasks({ forUser: alice, sites: ['plant-1'], status: 'open' }))).to.deep.equal(['v-a']);
+          expect(ids(await store.listTasks({ forUser: alice, sites: ['plant-2', 'plant-3'] }))).to.deep.equal(['v-b', 'v-e', 'v-g']);
+          expect(ids(await store.listTasks({ forUser: { id: 'alice', roles: ['qa', 'ops'] }, sites: ['plant-2'], instanceIds: ['i1', 'i2'] }))).to.deep.equal([
+            'v-b',
+            'v-d',
+          ]);
+          expect(ids(await store.listTasks({ forUser: alice, instanceIds: ['i2', 'i3'] }))).to.deep.equal(['v-e', 'v-g']);
+          expect(ids(await store.listTasks({ forUser: alice, dueBefore: at(20) }))).to.deep.equal(['v-b']);
+          expect(ids(await store.listTasks({ forUser: alice, dueBefore: at(40), sites: ['plant-1'] }))).to.deep.equal(['v-a']);
+          expect(ids(await store.listTasks({ forUser: { id: 'bob', roles: ['qa'] }, sites: ['plant-2'], instanceIds: ['i1'], status: 'open' }))).to.deep.equal(['v-b']);
+          expect(ids(await store.listTasks({ sites: ['plant-1'], instanceIds: ['i1', 'i2'], limit: 2, offset: 1 }))).to.deep.equal(['v-c', 'v-d']);
+          expect(ids(await store.listTasks({ forUser: alice, assignee: 'alice', role: 'qa' }))).to.deep.equal(['v-a']);
         });
       });
 
@@ -1161,6 +1329,166 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
         // two users of one change may not share an address either
         await rejection(store.commit({ users: [user('dan', { email: 'x@example.com' }), user('erin', { email: 'x@example.com' })], audit: [] }), ConflictError);
         expect(await snapshot()).to.deep.equal(before);
+      });
+
+      it('getUserByEmail finds the user whatever the case of the address asked for, and follows email changes', async function () {
+        const alice = user('alice', { email: 'alice.smith@example.com' });
+        const bob = user('bob');
+        await store.commit({ users: [alice, bob], audit: [] });
+        expect(await store.getUserByEmail('alice.smith@example.com')).to.deep.equal(alice);
+        expect(await store.getUserByEmail('Alice.Smith@Example.COM')).to.deep.equal(alice);
+        expect(await store.getUserByEmail('BOB@EXAMPLE.COM')).to.deep.equal(bob);
+        expect(await store.getUserByEmail('alice@example.com')).to.equal(undefined);
+        expect(await store.getUserByEmail('alice.smith@example.co')).to.equal(undefined);
+        expect(await store.getUserByEmail('')).to.equal(undefined);
+
+        const renamed = { ...alice, email: 'a.smith@example.com' };
+        await store.commit({ users: [renamed], audit: [] });
+        expect(await store.getUserByEmail('ALICE.SMITH@example.com')).to.equal(undefined);
+        expect(await store.getUserByEmail('A.Smith@example.com')).to.deep.equal(renamed);
+      });
+
+      it('keeps password and lockout fields whole; a re-upsert without them drops them', async function () {
+        const locked = user('alice', {
+          sites: ['plant-1', 'plant-2'],
+          passwordHash: 'scrypt$16384$8$1$c2FsdA$aGFzaA',
+          passwordChangedAt: at(1),
+          failedLogins: 5,
+          lockedUntil: at(20),
+        });
+        await store.commit({ users: [locked], audit: [] });
+        expect(await store.getUser('alice')).to.deep.equal(locked);
+        expect(await store.getUserByEmail('ALICE@example.com')).to.deep.equal(locked);
+
+        // a successful login resets the counter and lifts the lock
+        const { lockedUntil: _lockedUntil, ...rest } = locked;
+        const unlocked: UserRecord = { ...rest, failedLogins: 0 };
+        await store.commit({ users: [unlocked], audit: [] });
+        expect(await store.getUser('alice')).to.deep.equal(unlocked);
+        expect(await store.getUser('alice')).to.not.have.property('lockedUntil');
+        expect(await store.listUsers({ role: 'qa' })).to.deep.equal([unlocked]);
+      });
+    });
+
+    // ---- sessions and API tokens -------------------------------------------------------------------
+
+    describe('sessions', function () {
+      it('upserts sessions by id, reads them back exactly, and deletes them, ignoring unknown ids', async function () {
+        const s1 = session('s1');
+        const s2 = session('s2', { userId: 'bob', signedAt: at(3) });
+        await store.commit({ sessions: [s1, s2], audit: [] });
+        expect(await store.getSession('s1')).to.deep.equal(s1);
+        expect(await store.getSession('s2')).to.deep.equal(s2);
+        expect(await store.getSession('s3')).to.equal(undefined);
+
+        // seen again, re-authenticated: the record is replaced whole (signedAt not carried over)
+        const touched = session('s2', { userId: 'bob', lastSeenAt: at(30), expiresAt: at(30 + 8 * 60), authenticatedAt: at(29) });
+        await store.commit({ sessions: [touched], audit: [] });
+        expect(await store.getSession('s2')).to.deep.equal(touched);
+        expect(await store.getSession('s2')).to.not.have.property('signedAt');
+
+        await store.commit({ deleteSessions: ['s1', 'unknown'], audit: [] });
+        expect(await store.getSession('s1')).to.equal(undefined);
+        expect(await store.getSession('s2')).to.deep.equal(touched);
+        await store.commit({ deleteSessions: [], audit: [] });
+        expect(await store.getSession('s2')).to.deep.equal(touched);
+        // a deleted id can be used again
+        await store.commit({ sessions: [s1], audit: [] });
+        expect(await store.getSession('s1')).to.deep.equal(s1);
+      });
+
+      it('starts one session and ends another in the same change, with the user and audit events', async function () {
+        const old = session('old');
+        await store.commit({ users: [user('alice')], sessions: [old], audit: [] });
+        const fresh = session('fresh', { createdAt: at(10), lastSeenAt: at(10), authenticatedAt: at(10), expiresAt: at(10 + 8 * 60) });
+        const loggedIn = user('alice', { failedLogins: 0, passwordChangedAt: at(9) });
+        await store.commit({
+          users: [loggedIn],
+          sessions: [fresh],
+          deleteSessions: ['old'],
+          audit: [event('user.login', { target: 'user:alice', instanceId: undefined })],
+        });
+        expect(await store.getSession('old')).to.equal(undefined);
+        expect(await store.getSession('fresh')).to.deep.equal(fresh);
+        expect(await store.getUser('alice')).to.deep.equal(loggedIn);
+        expect((await store.listAudit({ target: 'user:alice' })).map((e) => e.action)).to.deep.equal(['user.login']);
+      });
+
+      it('applies none of the session and token changes when the change is rejected', async function () {
+        const keep = session('keep');
+        const tok = apiToken('tok1');
+        await store.commit({ users: [user('alice'), user('bob')], sessions: [keep], apiTokens: [tok], audit: [event('setup')] });
+        const before = await snapshot();
+
+        // stale instance revision
+        await store.commit({ instance: { record: instance('i1'), expectedRevision: null }, audit: [] });
+        const afterInstance = await snapshot();
+        await rejection(
+          store.commit({
+            instance: { record: instance('i1', { revision: 3 }), expectedRevision: 2 },
+            sessions: [session('new'), session('keep', { lastSeenAt: at(50) })],
+            deleteSessions: ['keep'],
+            apiTokens: [apiToken('tok2'), { ...tok, revokedAt: at(50) }],
+            audit: [event('x')],
+          }),
+          RevisionConflict,
+        );
+        expect(await snapshot()).to.deep.equal(afterInstance);
+        expect(await store.getSession('keep')).to.deep.equal(keep);
+        expect(await store.getSession('new')).to.equal(undefined);
+        expect(await store.getApiToken('tok1')).to.deep.equal(tok);
+        expect(await store.getApiToken('tok2')).to.equal(undefined);
+        expect(await store.listApiTokens('alice')).to.deep.equal([tok]);
+
+        // an email conflict rejects it the same way
+        await rejection(
+          store.commit({
+            users: [user('bob', { email: 'alice@example.com' })],
+            sessions: [session('new')],
+            deleteSessions: ['keep'],
+            apiTokens: [apiToken('tok2')],
+            audit: [],
+          }),
+          ConflictError,
+        );
+        expect(await store.getSession('keep')).to.deep.equal(keep);
+        expect(await store.getSession('new')).to.equal(undefined);
+        expect(await store.listApiTokens('alice')).to.deep.equal([tok]);
+        expect(before.users).to.have.length(2);
+      });
+    });
+
+    describe('API tokens', function () {
+      it("upserts tokens by id, reads them back exactly, and lists a user's tokens by createdAt, then id", async function () {
+        const k3 = apiToken('k3', { createdAt: at(3) });
+        const k1b = apiToken('k1b', { createdAt: at(1) });
+        const k1a = apiToken('k1a', { createdAt: at(1), lastUsedAt: at(2) });
+        const k0 = apiToken('k0', { createdAt: at(5) });
+        const bobs = apiToken('k2', { userId: 'bob', createdAt: at(2) });
+        await store.commit({ apiTokens: [k3, k1b], audit: [] });
+        await store.commit({ apiTokens: [bobs, k0, k1a], audit: [] });
+
+        expect(await store.getApiToken('k1a')).to.deep.equal(k1a);
+        expect(await store.getApiToken('k2')).to.deep.equal(bobs);
+        expect(await store.getApiToken('k9')).to.equal(undefined);
+        expect(await store.listApiTokens('alice')).to.deep.equal([k1a, k1b, k3, k0]);
+        expect(await store.listApiTokens('bob')).to.deep.equal([bobs]);
+        expect(await store.listApiTokens('carol')).to.deep.equal([]);
+      });
+
+      it('re-upserting a token replaces it (used, revoked) and keeps its place in the list', async function () {
+        const k1 = apiToken('k1', { createdAt: at(1) });
+        const k2 = apiToken('k2', { createdAt: at(2) });
+        await store.commit({ apiTokens: [k1, k2], audit: [] });
+
+        const used = { ...k1, lastUsedAt: at(10) };
+        await store.commit({ apiTokens: [used], audit: [] });
+        expect(await store.getApiToken('k1')).to.deep.equal(used);
+        const revoked = { ...used, revokedAt: at(11) };
+        await store.commit({ apiTokens: [revoked], audit: [event('api-token.revoked', { target: 'api-token:k1', instanceId: undefined })] });
+        expect(await store.getApiToken('k1')).to.deep.equal(revoked);
+        expect(await store.listApiTokens('alice')).to.deep.equal([revoked, k2]);
+        expect(await store.listAudit({ target: 'api-token:k1' })).to.have.length(1);
       });
     });
 

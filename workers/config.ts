@@ -38,6 +38,11 @@ const schema = z.object({
   IMSFLOW_JOB_BACKOFF_MS: z.coerce.number().int().min(1).default(10_000),
   /** A JSON file of scheduled process starts: [{id, processKey, cron, timezone?, variables?}]. */
   IMSFLOW_SCHEDULES: z.string().optional(),
+  /** Create the first admin on first start (when no admin exists yet). */
+  IMSFLOW_ADMIN_EMAIL: z.email().optional(),
+  IMSFLOW_ADMIN_PASSWORD: z.string().optional(),
+  /** Mark cookies Secure (set when users reach imsflow over HTTPS, e.g. behind a TLS proxy). */
+  IMSFLOW_SECURE_COOKIES: z.enum(['true', 'false']).default('false'),
   IMSFLOW_REMIND_BEFORE: z.string().optional(),
   IMSFLOW_REMIND_EVERY: z.string().optional(),
   IMSFLOW_LINK_VALIDITY: z.string().optional(),
@@ -62,6 +67,8 @@ export interface Config {
   /** The BullMQ runner's settings (used only with REDIS_URL). */
   queue: QueueSettings;
   schedulesFile?: string;
+  admin?: { email: string; password: string };
+  secureCookies: boolean;
   policy: NotificationPolicy;
 }
 
@@ -114,6 +121,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       backoffMs: v.IMSFLOW_JOB_BACKOFF_MS,
     },
     schedulesFile: v.IMSFLOW_SCHEDULES,
+    ...(v.IMSFLOW_ADMIN_EMAIL && v.IMSFLOW_ADMIN_PASSWORD && { admin: { email: v.IMSFLOW_ADMIN_EMAIL, password: v.IMSFLOW_ADMIN_PASSWORD } }),
+    secureCookies: v.IMSFLOW_SECURE_COOKIES === 'true',
     policy,
   };
 }

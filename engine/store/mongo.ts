@@ -7,9 +7,11 @@ import type {
   IncidentRecord,
   InstanceRecord,
   JobRecord,
+  ApiTokenRecord,
   LinkTokenRecord,
   MessageRecord,
   ScheduleRecord,
+  SessionRecord,
   TaskRecord,
   UserRecord,
 } from '../model.js';
@@ -52,6 +54,8 @@ const COLLECTIONS = [
   'messages',
   'link_tokens',
   'schedules',
+  'sessions',
+  'api_tokens',
 ] as const;
 type CollectionName = (typeof COLLECTIONS)[number];
 
@@ -66,12 +70,15 @@ const INDEXES: Record<CollectionName, mongoose.mongo.IndexDescription[]> = {
     { key: { key: 1, status: 1 }, name: 'instances_key_status' },
     { key: { status: 1, startedAt: -1 }, name: 'instances_status' },
     { key: { startedAt: -1, _id: 1 }, name: 'instances_started' },
+    // `site: null` (site-less records) and `site: {$in: [...]}` both use it
+    { key: { site: 1, startedAt: -1 }, name: 'instances_site' },
   ],
   tasks: [
     { key: { instanceId: 1 }, name: 'tasks_instance' },
     { key: { status: 1, assignee: 1 }, name: 'tasks_status_assignee' },
     { key: { status: 1, candidateRole: 1 }, name: 'tasks_status_role' },
     { key: { status: 1, dueAt: 1 }, name: 'tasks_status_due' },
+    { key: { status: 1, site: 1 }, name: 'tasks_status_site' },
     { key: { createdAt: 1, _id: 1 }, name: 'tasks_created' },
   ],
   jobs: [
@@ -104,6 +111,8 @@ const INDEXES: Record<CollectionName, mongoose.mongo.IndexDescription[]> = {
   ],
   link_tokens: [{ key: { taskId: 1, createdAt: 1, _id: 1 }, name: 'link_tokens_task' }],
   schedules: [],
+  sessions: [{ key: { userId: 1 }, name: 'sessions_user' }],
+  api_tokens: [{ key: { userId: 1, createdAt: 1, _id: 1 }, name: 'api_tokens_user' }],
 };
 
 const DUPLICATE_KEY = 11000;
@@ -296,6 +305,16 @@ export class MongoStore implements Store {
     if (c.deleteSchedules?.length) {
       await this.col('schedules').deleteMany({ _id: { $in: c.deleteSchedules } }, { session });
     }
+    // sessions before deleteSessions, as in SQLite: a change may start one session and end another
+    for (const record of c.sessions ?? []) {
+      await this.col('sessions').replaceOne({ _id: record.id }, toDoc(record.id, record), { upsert: true, session });
+    }
+    if (c.deleteSessions?.length) {
+      await this.col('sessions').deleteMany({ _id: { $in: c.deleteSessions } }, { session });
+    }
+    for (const t of c.apiTokens ?? []) {
+      await this.col('api_tokens').replaceOne({ _id: t.id }, toDoc(t.id, t), { upsert: true, session });
+    }
     if (c.audit.length) {
       const head = await this.col('audit_head').findOne({ _id: 'head' }, { session });
       let seq = head ? Number(head.seq) : 0;
@@ -335,7 +354,7 @@ export class MongoStore implements Store {
   }
 
   async listInstances(query: InstanceQuery): Promise<InstanceRecord[]> {
-    const filter = conditions({ key: query.key, status: query.status });
+    const filter = all([conditions({ key: query.key, status: query.status }), ...siteFilter(query.sites)]);
     return this.list('instances', filter, { startedAt: -1, _id: 1 }, query.limit ?? 100, query.offset ?? 0);
   }
 
@@ -358,13 +377,18 @@ export class MongoStore implements Store {
   }
 
   async listTasks(query: TaskQuery): Promise<TaskRecord[]> {
-    const filter = conditions({ assignee: query.assignee, candidateRole: query.role, status: query.status, instanceId: query.instanceId });
-    if (query.dueBefore !== undefined) {
-      // `status = 'open' AND due_at < ?`, and-ed with any status asked for (then nothing matches)
-      const due: Filter = { status: 'open', dueAt: { $lt: query.dueBefore } };
-      return this.list('tasks', filter.status === undefined ? { ...filter, ...due } : { $and: [filter, due] }, { createdAt: 1, _id: 1 }, query.limit ?? 100, query.offset ?? 0);
+    const parts: Filter[] = [conditions({ assignee: query.assignee, candidateRole: query.role, status: query.status, instanceId: query.instanceId })];
+    // `status = 'open' AND due_at < ?`, and-ed with any status asked for (then nothing matches)
+    if (query.dueBefore !== undefined) parts.push({ status: 'open', dueAt: { $lt: query.dueBefore } });
+    if (query.instanceIds !== undefined) parts.push({ instanceId: { $in: query.instanceIds } });
+    parts.push(...siteFilter(query.sites));
+    if (query.forUser) {
+      // assigned to them, or unassigned (unset, as SQL's IS NULL) with a candidate role among theirs;
+      // an unset candidateRole never matches $in, as SQL's NULL IN (...) is not true
+      const { id, roles } = query.forUser;
+      parts.push({ $or: [{ assignee: id }, { assignee: null, candidateRole: { $in: roles } }] });
     }
-    return this.list('tasks', filter, { createdAt: 1, _id: 1 }, query.limit ?? 100, query.offset ?? 0);
+    return this.list('tasks', all(parts), { createdAt: 1, _id: 1 }, query.limit ?? 100, query.offset ?? 0);
   }
 
   // ---- jobs ------------------------------------------------------------------------------------------
@@ -428,6 +452,25 @@ export class MongoStore implements Store {
   async listUsers(query: { role?: string; active?: boolean }): Promise<UserRecord[]> {
     // `roles: role` matches when the array holds the role
     return this.list('users', conditions({ roles: query.role, active: query.active }), { _id: 1 });
+  }
+
+  /** Emails are stored lower-case, so the lower-cased address finds its user whatever case it was given in. */
+  async getUserByEmail(email: string): Promise<UserRecord | undefined> {
+    return fromDoc(await this.col('users').findOne({ email: email.toLowerCase() }));
+  }
+
+  // ---- sessions and API tokens -----------------------------------------------------------------------
+
+  async getSession(id: string): Promise<SessionRecord | undefined> {
+    return fromDoc(await this.col('sessions').findOne({ _id: id }));
+  }
+
+  async getApiToken(id: string): Promise<ApiTokenRecord | undefined> {
+    return fromDoc(await this.col('api_tokens').findOne({ _id: id }));
+  }
+
+  async listApiTokens(userId: string): Promise<ApiTokenRecord[]> {
+    return this.list('api_tokens', { userId }, { createdAt: 1, _id: 1 });
   }
 
   // ---- outbox ----------------------------------------------------------------------------------------
@@ -508,6 +551,17 @@ function fromDoc<T>(doc: Doc | null): T | undefined {
 /** Equality conditions for the fields that are set. */
 function conditions(fields: Record<string, unknown>): Filter {
   return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as Filter;
+}
+
+/** All of the filters: one alone as it is, several and-ed (two may constrain the same field). */
+function all(filters: Filter[]): Filter {
+  const used = filters.filter((f) => Object.keys(f).length > 0);
+  return used.length <= 1 ? (used[0] ?? {}) : { $and: used };
+}
+
+/** Records of the given sites, and records that belong to no site (`null` matches the unset field). */
+function siteFilter(sites: string[] | undefined): Filter[] {
+  return sites === undefined ? [] : [{ $or: [{ site: null }, { site: { $in: sites } }] }];
 }
 
 function errorCode(err: unknown): unknown {

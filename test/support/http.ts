@@ -10,10 +10,19 @@ export const JSON_BODY = { 'content-type': 'application/json' };
 export const FORM_BODY = { 'content-type': 'application/x-www-form-urlencoded' };
 export const XML_BODY = { 'content-type': 'application/xml' };
 
+/** API tokens by server address: requests to `<address>/api/…` carry the token unless they set Authorization. */
+const apiTokens = new Map<string, string>();
+
+export function useApiToken(serverUrl: string, token: string): void {
+  apiTokens.set(serverUrl, token);
+}
+
 export async function http(method: string, url: string, body?: unknown, headers: Record<string, string> = JSON_BODY): Promise<Reply> {
+  const server = [...apiTokens.keys()].find((base) => url.startsWith(`${base}/api/`));
+  const withAuth = server && !Object.keys(headers).some((h) => h.toLowerCase() === 'authorization') ? { ...headers, authorization: `Bearer ${apiTokens.get(server)}` } : headers;
   const response = await fetch(url, {
     method,
-    headers: body === undefined ? undefined : headers,
+    headers: body === undefined ? (withAuth === headers ? undefined : { authorization: withAuth.authorization }) : withAuth,
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     redirect: 'manual',
   });

@@ -1,0 +1,115 @@
+import { timingSafeEqual } from 'node:crypto';
+import { parse as parseCookies } from 'cookie';
+import type { NextFunction, Request, Response } from 'express';
+import type { Accounts, Principal } from '../engine/accounts.js';
+import { ImsflowError } from '../engine/errors.js';
+import type { InstanceRecord, Role, TaskRecord, UserRecord } from '../engine/model.js';
+
+export const SESSION_COOKIE = 'imsflow_session';
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    principal?: Principal;
+  }
+}
+
+/** 401: nobody is signed in, or the credentials did not check out. */
+export class UnauthenticatedError extends ImsflowError {
+  override name = 'UnauthenticatedError';
+}
+
+/** 403: signed in, but the role or the record's site does not allow it. */
+export class ForbiddenError extends ImsflowError {
+  override name = 'ForbiddenError';
+}
+
+/** Finds who is calling: an API token (`Authorization: Bearer imsf_…`) or the session cookie. */
+export function identify(accounts: Accounts) {
+  return async (req: Request, _res: Response, next: NextFunction) => {
+    const authorization = req.get('authorization');
+    if (authorization) {
+      const principal = await accounts.apiToken(authorization.replace(/^Bearer\s+/i, ''));
+      if (!principal) return next(new UnauthenticatedError('the API token is not valid'));
+      req.principal = principal;
+      return next();
+    }
+    const token = parseCookies(req.get('cookie') ?? '')[SESSION_COOKIE];
+    req.principal = await accounts.session(token);
+    next();
+  };
+}
+
+/**
+ * A state-changing request made with a session cookie must carry the session's CSRF token (header
+ * `X-CSRF-Token`, or `_csrf` in a form). API tokens are sent deliberately, never by a browser on its
+ * own, so they need none.
+ */
+export function checkCsrf(req: Request, _res: Response, next: NextFunction) {
+  if (['GET', 'HEAD', 'OPTIONS'].includes(req.method) || !req.principal?.session) return next();
+  const given = req.get('x-csrf-token') ?? (typeof req.body?._csrf === 'string' ? req.body._csrf : undefined);
+  const expected = req.principal.session.csrf;
+  if (!given || given.length !== expected.length || !timingSafeEqual(Buffer.from(given), Buffer.from(expected))) {
+    return next(new ForbiddenError('the request has no valid CSRF token: reload the page and try again'));
+  }
+  next();
+}
+
+export function principalOf(req: Request): Principal {
+  if (!req.principal) throw new UnauthenticatedError('sign in first (POST /api/session), or send an API token');
+  return req.principal;
+}
+
+export function hasRole(user: UserRecord, roles: readonly Role[]): boolean {
+  return user.roles.includes('admin') || roles.some((role) => user.roles.includes(role));
+}
+
+export function requireRole(req: Request, roles: readonly Role[]): Principal {
+  const principal = principalOf(req);
+  if (!hasRole(principal.user, roles)) throw new ForbiddenError(`this needs one of the roles ${roles.join(', ')}`);
+  return principal;
+}
+
+/** The sites a user may see: undefined means every site (admins). */
+export function visibleSites(user: UserRecord): string[] | undefined {
+  return user.roles.includes('admin') ? undefined : (user.sites ?? []);
+}
+
+/** A record of another site is reported as not found, so its existence is not revealed. */
+export function canSee(user: UserRecord, record: Pick<InstanceRecord | TaskRecord, 'site'>): boolean {
+  const sites = visibleSites(user);
+  return sites === undefined || record.site === undefined || sites.includes(record.site);
+}
+
+/** Whether the user holds the task: assigned to them, or unassigned and for one of their roles. */
+export function holdsTask(user: UserRecord, task: TaskRecord): boolean {
+  if (task.assignee) return task.assignee === user.id;
+  return Boolean(task.candidateRole && user.roles.includes(task.candidateRole));
+}
+
+/**
+ * Roles that oversee records of their sites (see every task, not only their own). Staff see the tasks
+ * they hold.
+ */
+export const OVERSEERS: readonly Role[] = ['admin', 'quality-manager', 'process-owner', 'auditor', 'steering-committee'];
+
+/** Per-address login attempts in a sliding minute; refuses bursts before passwords are even hashed. */
+export class LoginRateLimiter {
+  private readonly attempts = new Map<string, number[]>();
+  constructor(
+    private readonly perMinute = 10,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  allow(address: string): boolean {
+    const now = this.now();
+    const recent = (this.attempts.get(address) ?? []).filter((at) => now - at < 60_000);
+    if (recent.length >= this.perMinute) {
+      this.attempts.set(address, recent);
+      return false;
+    }
+    recent.push(now);
+    this.attempts.set(address, recent);
+    if (this.attempts.size > 10_000) this.attempts.clear();
+    return true;
+  }
+}

@@ -1,0 +1,122 @@
+import type { Request, Response, Router } from 'express';
+import { z } from 'zod';
+import { ValidationError, type FieldError } from '../engine/errors.js';
+import type { Role } from '../engine/model.js';
+
+/**
+ * One declaration per route: method, path, who may call it, and the zod schemas of its body and query.
+ * The same schemas validate requests and generate the OpenAPI document, so the two cannot drift.
+ */
+export interface RouteSpec<Body = unknown, Query = unknown> {
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
+  /** Express path below /api, e.g. /tasks/:id */
+  path: string;
+  summary: string;
+  tag: string;
+  /** `public`: no sign-in; `signed-in`: any account; else one of these roles (admin always passes). */
+  access: 'public' | 'signed-in' | readonly Role[];
+  body?: z.ZodType<Body>;
+  /** The body is BPMN XML rather than JSON. */
+  xmlBody?: boolean;
+  query?: z.ZodType<Query>;
+  responses: Record<number, string>;
+}
+
+export type Handler<Body, Query> = (req: Request, res: Response, input: { body: Body; query: Query }) => Promise<void>;
+
+export class RouteRegistry {
+  readonly routes: RouteSpec<any, any>[] = [];
+
+  constructor(
+    private readonly router: Router,
+    private readonly guard: (req: Request, access: RouteSpec['access']) => void,
+  ) {}
+
+  add<Body, Query>(spec: RouteSpec<Body, Query>, handler: Handler<Body, Query>): void {
+    this.routes.push(spec);
+    this.router[spec.method](spec.path, async (req, res) => {
+      this.guard(req, spec.access);
+      const body = spec.body ? parseInput(spec.body, req.body, 'request body') : (undefined as Body);
+      const query = spec.query ? parseInput(spec.query, req.query, 'query') : (undefined as Query);
+      await handler(req, res, { body, query });
+    });
+  }
+
+  /** OpenAPI 3.1 for every registered route. */
+  document(info: { title: string; version: string }): Record<string, unknown> {
+    const paths: Record<string, Record<string, unknown>> = {};
+    for (const route of this.routes) {
+      const path = `/api${route.path.replace(/:(\w+)/g, '{$1}')}`;
+      const parameters = [
+        ...[...route.path.matchAll(/:(\w+)/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } })),
+        ...queryParameters(route.query),
+      ];
+      const operation: Record<string, unknown> = {
+        summary: route.summary,
+        tags: [route.tag],
+        operationId: `${route.method}${route.path.replace(/[/:{}]+(\w)/g, (_m, c: string) => c.toUpperCase())}`,
+        ...(parameters.length && { parameters }),
+        ...(route.access === 'public' ? { security: [] } : {}),
+        ...(typeof route.access === 'object' && { 'x-roles': route.access }),
+        responses: Object.fromEntries(
+          Object.entries({ ...route.responses, ...(route.access !== 'public' && { 401: 'not signed in', 403: 'role or CSRF token missing' }) }).map(([status, description]) => [
+            status,
+            { description, ...(Number(status) >= 400 && { content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } }) },
+          ]),
+        ),
+      };
+      if (route.xmlBody) operation.requestBody = { required: true, content: { 'application/xml': { schema: { type: 'string', description: 'BPMN 2.0 XML' } } } };
+      else if (route.body) operation.requestBody = { required: true, content: { 'application/json': { schema: jsonSchema(route.body) } } };
+      (paths[path] ??= {})[route.method] = operation;
+    }
+    return {
+      openapi: '3.1.0',
+      info,
+      paths,
+      components: {
+        securitySchemes: {
+          session: { type: 'apiKey', in: 'cookie', name: 'imsflow_session', description: 'from POST /api/session; state-changing requests also need X-CSRF-Token' },
+          bearer: { type: 'http', scheme: 'bearer', description: 'an API token from POST /api/tokens' },
+        },
+        schemas: {
+          Error: {
+            type: 'object',
+            required: ['error'],
+            properties: {
+              error: { type: 'string' },
+              fields: { type: 'array', items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } } },
+              problems: { type: 'array', items: { type: 'object', properties: { element: { type: 'string' }, message: { type: 'string' } } } },
+            },
+          },
+        },
+      },
+      security: [{ session: [] }, { bearer: [] }],
+    };
+  }
+}
+
+export function parseInput<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const result = schema.safeParse(value ?? {});
+  if (result.success) return result.data;
+  const fields: FieldError[] = result.error.issues.map((issue) => ({
+    field: issue.path.join('.') || (issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : what),
+    message: issue.message,
+  }));
+  throw new ValidationError(`invalid ${what}`, fields);
+}
+
+function jsonSchema(schema: z.ZodType): Record<string, unknown> {
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  return rest;
+}
+
+function queryParameters(schema: z.ZodType | undefined): Record<string, unknown>[] {
+  if (!schema) return [];
+  const json = jsonSchema(schema) as { properties?: Record<string, unknown>; required?: string[] };
+  return Object.entries(json.properties ?? {}).map(([name, property]) => ({
+    name,
+    in: 'query',
+    required: json.required?.includes(name) ?? false,
+    schema: property,
+  }));
+}

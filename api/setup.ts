@@ -1,0 +1,68 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import escapeHtml from 'escape-html';
+import express from 'express';
+import type { Logger } from 'pino';
+import type { Accounts } from '../engine/accounts.js';
+import { ValidationError } from '../engine/errors.js';
+import type { Imsflow } from '../engine/imsflow.js';
+
+/**
+ * The first admin. From IMSFLOW_ADMIN_EMAIL/IMSFLOW_ADMIN_PASSWORD when set; otherwise a one-time setup
+ * link is written to the log, valid until used or until the server restarts.
+ */
+export async function bootstrapAdmin(
+  imsflow: Imsflow,
+  accounts: Accounts,
+  admin: { email: string; password: string } | undefined,
+  logger: Logger,
+): Promise<string | undefined> {
+  if ((await imsflow.store.listUsers({ role: 'admin', active: true })).length > 0) return undefined;
+  if (admin) {
+    await createAdmin(imsflow, accounts, { email: admin.email, name: 'Administrator', password: admin.password }, 'configuration');
+    logger.info({ email: admin.email }, 'first admin created from IMSFLOW_ADMIN_EMAIL');
+    return undefined;
+  }
+  return randomBytes(24).toString('base64url');
+}
+
+async function createAdmin(imsflow: Imsflow, accounts: Accounts, input: { email: string; name: string; password: string }, actor: string): Promise<void> {
+  const id = input.email.toLowerCase().split('@')[0].replace(/[^\w.-]/g, '') || 'admin';
+  await imsflow.saveUser({ id, email: input.email, name: input.name, roles: ['admin'] }, actor);
+  await accounts.setPassword(id, input.password, actor, 'first administrator');
+}
+
+/** GET/POST /setup/<token>: a form that creates the first admin, once. */
+export function setupPages(imsflow: Imsflow, accounts: Accounts, token: string | undefined): express.Router {
+  const router = express.Router();
+  let pending = token;
+  const valid = (given: string) => pending !== undefined && given.length === pending.length && timingSafeEqual(Buffer.from(given), Buffer.from(pending));
+  router.use('/setup', express.urlencoded({ extended: false, limit: '16kb' }));
+  router.get('/setup/:token', (req, res) => {
+    if (!valid(req.params.token)) return res.status(404).type('html').send(page('No setup here', '<p>This setup link is not valid, or the first administrator exists already.</p>'));
+    res.type('html').send(page('Create the first administrator', form(req.params.token, {}, [])));
+  });
+  router.post('/setup/:token', async (req, res) => {
+    if (!valid(req.params.token)) return res.status(404).type('html').send(page('No setup here', '<p>This setup link is not valid, or the first administrator exists already.</p>'));
+    const body = req.body as Record<string, string>;
+    try {
+      await createAdmin(imsflow, accounts, { email: String(body.email ?? ''), name: String(body.name ?? ''), password: String(body.password ?? '') }, 'setup-link');
+      pending = undefined;
+      res.type('html').send(page('Administrator created', '<p>You can now sign in.</p>'));
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      res.status(400).type('html').send(page('Create the first administrator', form(req.params.token, body, err.fields.map((f) => `${f.field}: ${f.message}`))));
+    }
+  });
+  return router;
+}
+
+function form(token: string, values: Record<string, string>, errors: string[]): string {
+  const field = (name: string, label: string, type: string) =>
+    `<p><label for="${name}">${label}</label><br><input id="${name}" name="${name}" type="${type}" required value="${type === 'password' ? '' : escapeHtml(values[name] ?? '')}"></p>`;
+  return `${errors.length ? `<ul role="alert">${errors.map((e) => `<li>${escapeHtml(e)}</li>`).join('')}</ul>` : ''}
+<form method="post" action="/setup/${escapeHtml(token)}">${field('name', 'Name', 'text')}${field('email', 'Email', 'email')}${field('password', 'Password (at least 12 characters)', 'password')}<p><button type="submit">Create</button></p></form>`;
+}
+
+function page(title: string, body: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)} · imsflow</title></head><body><main><h1>${escapeHtml(title)}</h1>${body}</main></body></html>`;
+}
