@@ -5,8 +5,10 @@ import { FIXTURE_FORM, FIXTURE_KEY, elapsedMs, fixtureXml, nowNs, percentile, pr
 
 /** Task-completion latency through the HTTP API of a listening server, sequential requests. */
 
-async function request(url: string, init?: RequestInit): Promise<any> {
-  const res = await fetch(url, init);
+let authorization = '';
+
+async function request(url: string, init: RequestInit = {}): Promise<any> {
+  const res = await fetch(url, { ...init, headers: { ...(init.headers as Record<string, string>), authorization } });
   const body = await res.json();
   if (!res.ok) throw new Error(`${init?.method ?? 'GET'} ${url} answered ${res.status}: ${JSON.stringify(body)}`);
   return body;
@@ -23,6 +25,9 @@ export const httpModule: BenchModule = {
     const server = await startServer(config, { logger: pino({ level: 'silent' }) });
     try {
       await server.imsflow.deploy(fixtureXml(), 'bench', 'benchmark fixture');
+      // A user holding the fixture task's role, authenticated with an API token as an integration would be.
+      await server.imsflow.saveUser({ id: 'bench', email: 'bench@imsflow.local', name: 'Benchmark', roles: ['qa'] }, 'bench');
+      authorization = `Bearer ${(await server.accounts.createApiToken('bench', 'benchmark', 'bench')).token}`;
       const api = `${server.url}/api`;
 
       /** Starts an instance and finds its task (untimed), then times the completion request alone. */
@@ -48,7 +53,7 @@ export const httpModule: BenchModule = {
         complete_p99_ms: round(percentile(samples, 99), 3),
         counts: counts,
         notes: {
-          http: 'POST /api/tasks/:id/complete timed with fetch on 127.0.0.1 (keep-alive), one request at a time; start and task lookup are done untimed before each',
+          http: 'POST /api/tasks/:id/complete timed with fetch on 127.0.0.1 (keep-alive), authenticated with an API token, one request at a time; start and task lookup are done untimed before each',
         },
       };
     } finally {
