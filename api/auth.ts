@@ -3,7 +3,7 @@ import { parse as parseCookies } from 'cookie';
 import type { NextFunction, Request, Response } from 'express';
 import type { Accounts, Principal } from '../engine/accounts.js';
 import { ImsflowError } from '../engine/errors.js';
-import type { InstanceRecord, Role, TaskRecord, UserRecord } from '../engine/model.js';
+import type { Role, TaskRecord, UserRecord } from '../engine/model.js';
 
 export const SESSION_COOKIE = 'imsflow_session';
 
@@ -46,9 +46,10 @@ export function identify(accounts: Accounts) {
  */
 export function checkCsrf(req: Request, _res: Response, next: NextFunction) {
   if (['GET', 'HEAD', 'OPTIONS'].includes(req.method) || !req.principal?.session) return next();
-  const given = req.get('x-csrf-token') ?? (typeof req.body?._csrf === 'string' ? req.body._csrf : undefined);
-  const expected = req.principal.session.csrf;
-  if (!given || given.length !== expected.length || !timingSafeEqual(Buffer.from(given), Buffer.from(expected))) {
+  const given = Buffer.from(req.get('x-csrf-token') ?? (typeof req.body?._csrf === 'string' ? req.body._csrf : ''));
+  const expected = Buffer.from(req.principal.session.csrf);
+  // Compare byte lengths: a token of the right length in non-ASCII characters must not make timingSafeEqual throw.
+  if (!given.length || given.length !== expected.length || !timingSafeEqual(given, expected)) {
     return next(new ForbiddenError('the request has no valid CSRF token: reload the page and try again'));
   }
   next();
@@ -69,16 +70,8 @@ export function requireRole(req: Request, roles: readonly Role[]): Principal {
   return principal;
 }
 
-/** The sites a user may see: undefined means every site (admins). */
-export function visibleSites(user: UserRecord): string[] | undefined {
-  return user.roles.includes('admin') ? undefined : (user.sites ?? []);
-}
-
 /** A record of another site is reported as not found, so its existence is not revealed. */
-export function canSee(user: UserRecord, record: Pick<InstanceRecord | TaskRecord, 'site'>): boolean {
-  const sites = visibleSites(user);
-  return sites === undefined || record.site === undefined || sites.includes(record.site);
-}
+export { canSee, visibleSites } from '../engine/access.js';
 
 /** Whether the user holds the task: assigned to them, or unassigned and for one of their roles. */
 export function holdsTask(user: UserRecord, task: TaskRecord): boolean {

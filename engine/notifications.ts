@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { canSee } from './access.js';
 import type { Clock } from './clock.js';
 import { addDuration, durationProblem } from './durations.js';
 import type { LinkSigner } from './links.js';
@@ -239,27 +240,32 @@ export class Notifier {
     return 'sent';
   }
 
-  /** The people a task is for: its assignee, or everyone holding its candidate role. */
+  /** The people a task is for: its assignee, or everyone holding its candidate role at the task's site. */
   async taskRecipients(task: TaskRecord): Promise<UserRecord[]> {
     if (task.assignee) {
       const user = await this.store.getUser(task.assignee);
       return user?.active ? [user] : [];
     }
-    return task.candidateRole ? this.store.listUsers({ role: task.candidateRole, active: true }) : [];
+    return task.candidateRole ? this.roleAtSite(task.candidateRole, task) : [];
+  }
+
+  /** Holders of a role who may see the task: a link is as good as a login, so never across sites. */
+  private async roleAtSite(role: string, task: TaskRecord): Promise<UserRecord[]> {
+    return (await this.store.listUsers({ role, active: true })).filter((user) => canSee(user, task));
   }
 
   private async resolveTarget(target: string, task: TaskRecord): Promise<UserRecord[]> {
     if (target === 'manager') {
       const assignee = task.assignee ? await this.store.getUser(task.assignee) : undefined;
       const manager = assignee?.managerId ? await this.store.getUser(assignee.managerId) : undefined;
-      if (manager?.active) return [manager];
+      if (manager?.active && canSee(manager, task)) return [manager];
       target = 'process-owner';
     }
     if (target === 'process-owner') {
       const ownerRole = (await this.store.getDefinition(task.definitionKey))?.ownerRole;
-      return ownerRole ? this.store.listUsers({ role: ownerRole, active: true }) : [];
+      return ownerRole ? this.roleAtSite(ownerRole, task) : [];
     }
-    return this.store.listUsers({ role: target, active: true });
+    return this.roleAtSite(target, task);
   }
 
   private compose(notice: NoticeKind, task: TaskRecord, recipients: UserRecord[], now: Date, extra: { level?: number }) {
