@@ -130,6 +130,10 @@ export class Accounts {
   async reauthenticate(principal: Principal, password: string, email?: string): Promise<SessionRecord | undefined> {
     if (email !== undefined && email.toLowerCase() !== principal.user.email) throw new AuthenticationError('the user id does not match the signed-in user');
     const user = await this.store.getUser(principal.user.id);
+    // The lockout holds here too, or the current password could be guessed through re-authentication.
+    if (user?.lockedUntil && Date.parse(user.lockedUntil) > this.clock.now().getTime()) {
+      throw new AuthenticationError('the account is locked after too many failed attempts; try again later', user.lockedUntil);
+    }
     if (!user || !(await verifyPassword(password, user.passwordHash))) {
       if (user) await this.recordFailure(user, 'signature');
       throw new AuthenticationError('the password is wrong');

@@ -15,6 +15,7 @@ import type {
   TaskRecord,
   UserRecord,
 } from '../model.js';
+import type { SignatureRecord } from '../signatures.js';
 import type { AuditQuery, ChangeSet, InstanceQuery, Store, TaskQuery } from './store.js';
 
 /**
@@ -56,6 +57,7 @@ const COLLECTIONS = [
   'schedules',
   'sessions',
   'api_tokens',
+  'signatures',
 ] as const;
 type CollectionName = (typeof COLLECTIONS)[number];
 
@@ -113,6 +115,10 @@ const INDEXES: Record<CollectionName, mongoose.mongo.IndexDescription[]> = {
   schedules: [],
   sessions: [{ key: { userId: 1 }, name: 'sessions_user' }],
   api_tokens: [{ key: { userId: 1, createdAt: 1, _id: 1 }, name: 'api_tokens_user' }],
+  signatures: [
+    { key: { instanceId: 1, signedAt: 1, _id: 1 }, name: 'signatures_instance' },
+    { key: { taskId: 1, signedAt: 1, _id: 1 }, name: 'signatures_task' },
+  ],
 };
 
 const DUPLICATE_KEY = 11000;
@@ -315,6 +321,14 @@ export class MongoStore implements Store {
     for (const t of c.apiTokens ?? []) {
       await this.col('api_tokens').replaceOne({ _id: t.id }, toDoc(t.id, t), { upsert: true, session });
     }
+    // inserts only, as in SQLite: an existing id fails the change instead of replacing the signature
+    for (const sig of c.signatures ?? []) {
+      try {
+        await this.col('signatures').insertOne(toDoc(sig.id, sig), { session });
+      } catch (err) {
+        throw duplicateAs(err, new ConflictError(`signature ${sig.id} exists already: signatures are never replaced`));
+      }
+    }
     if (c.audit.length) {
       const head = await this.col('audit_head').findOne({ _id: 'head' }, { session });
       let seq = head ? Number(head.seq) : 0;
@@ -511,6 +525,12 @@ export class MongoStore implements Store {
 
   async listIncidents(query: { status?: IncidentRecord['status']; instanceId?: string }): Promise<IncidentRecord[]> {
     return this.list('incidents', conditions({ status: query.status, instanceId: query.instanceId }), { createdAt: 1, _id: 1 });
+  }
+
+  // ---- signatures ------------------------------------------------------------------------------------
+
+  async listSignatures(query: { instanceId?: string; taskId?: string }): Promise<SignatureRecord[]> {
+    return this.list('signatures', conditions({ instanceId: query.instanceId, taskId: query.taskId }), { signedAt: 1, _id: 1 });
   }
 
   // ---- audit -----------------------------------------------------------------------------------------

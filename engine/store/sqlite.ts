@@ -17,6 +17,7 @@ import type {
   TaskRecord,
   UserRecord,
 } from '../model.js';
+import type { SignatureRecord } from '../signatures.js';
 import type { AuditQuery, ChangeSet, InstanceQuery, Store, TaskQuery } from './store.js';
 
 /**
@@ -102,6 +103,16 @@ const MIGRATIONS: string[] = [
   CREATE INDEX sessions_user ON sessions (user_id);
   CREATE TABLE api_tokens (id TEXT PRIMARY KEY, user_id TEXT NOT NULL, doc TEXT NOT NULL);
   CREATE INDEX api_tokens_user ON api_tokens (user_id);
+  `,
+  `
+  CREATE TABLE signatures (
+    id TEXT PRIMARY KEY, task_id TEXT NOT NULL, instance_id TEXT NOT NULL, signed_at TEXT NOT NULL, doc TEXT NOT NULL
+  );
+  CREATE INDEX signatures_instance ON signatures (instance_id, signed_at, id);
+  CREATE INDEX signatures_task ON signatures (task_id, signed_at, id);
+  -- Electronic signatures are written once (21 CFR 11.70): the table refuses changes and deletions.
+  CREATE TRIGGER signatures_no_update BEFORE UPDATE ON signatures BEGIN SELECT RAISE(ABORT, 'signatures cannot be changed'); END;
+  CREATE TRIGGER signatures_no_delete BEFORE DELETE ON signatures BEGIN SELECT RAISE(ABORT, 'signatures cannot be deleted'); END;
   `,
 ];
 
@@ -196,6 +207,7 @@ export class SqliteStore implements Store {
       upsertSession: db.prepare('INSERT INTO sessions (id, user_id, expires_at, doc) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET expires_at = excluded.expires_at, doc = excluded.doc'),
       deleteSession: db.prepare('DELETE FROM sessions WHERE id = ?'),
       upsertApiToken: db.prepare('INSERT INTO api_tokens (id, user_id, doc) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc'),
+      insertSignature: db.prepare('INSERT INTO signatures (id, task_id, instance_id, signed_at, doc) VALUES (?, ?, ?, ?, ?)'),
       auditHead: db.prepare('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1'),
       insertAudit: db.prepare('INSERT INTO audit (seq, at, actor, action, target, instance_id, hash, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
       nextSequence: db.prepare('INSERT INTO sequences (name, value) VALUES (?, 1) ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value'),
@@ -283,6 +295,13 @@ export class SqliteStore implements Store {
       for (const session of c.sessions ?? []) s.upsertSession.run(session.id, session.userId, session.expiresAt, JSON.stringify(session));
       for (const id of c.deleteSessions ?? []) s.deleteSession.run(id);
       for (const token of c.apiTokens ?? []) s.upsertApiToken.run(token.id, token.userId, JSON.stringify(token));
+      for (const sig of c.signatures ?? []) {
+        try {
+          s.insertSignature.run(sig.id, sig.taskId, sig.instanceId, sig.signedAt, JSON.stringify(sig));
+        } catch (err) {
+          throw constraintAs(err, new ConflictError(`signature ${sig.id} exists already: signatures are never replaced`));
+        }
+      }
       if (c.audit.length) {
         const head = s.auditHead.get() as { seq: number; hash: string } | undefined;
         let seq = head?.seq ?? 0;
@@ -458,6 +477,14 @@ export class SqliteStore implements Store {
       ['instance_id = ?', query.instanceId],
     ]);
     return parseDocs(this.query(`SELECT doc FROM incidents ${where} ORDER BY created_at, id`).all(...params));
+  }
+
+  async listSignatures(query: { instanceId?: string; taskId?: string }): Promise<SignatureRecord[]> {
+    const { where, params } = conditions([
+      ['instance_id = ?', query.instanceId],
+      ['task_id = ?', query.taskId],
+    ]);
+    return parseDocs(this.query(`SELECT doc FROM signatures ${where} ORDER BY signed_at, id`).all(...params));
   }
 
   async listAudit(query: AuditQuery): Promise<AuditEvent[]> {

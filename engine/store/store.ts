@@ -13,6 +13,7 @@ import type {
   TaskRecord,
   UserRecord,
 } from '../model.js';
+import type { SignatureRecord } from '../signatures.js';
 
 /**
  * Everything one event changes, applied by the store atomically or not at all.
@@ -52,6 +53,11 @@ export interface ChangeSet {
   deleteSessions?: string[];
   /** Upserts by id. */
   apiTokens?: ApiTokenRecord[];
+  /**
+   * Electronic signatures: inserts only. A signature is never changed or removed; an id that exists
+   * already fails the whole change with ConflictError.
+   */
+  signatures?: SignatureRecord[];
   /** Appended to the hash chain in the order given, in the same transaction. */
   audit: AuditInput[];
 }
@@ -150,6 +156,9 @@ export interface Store {
 
   getIncident(id: string): Promise<IncidentRecord | undefined>;
   listIncidents(query: { status?: IncidentRecord['status']; instanceId?: string }): Promise<IncidentRecord[]>;
+
+  /** Signatures of an instance or of a task (both: of that task in that instance; neither: all), by signedAt, then id. */
+  listSignatures(query: { instanceId?: string; taskId?: string }): Promise<SignatureRecord[]>;
 
   listAudit(query: AuditQuery): Promise<AuditEvent[]>;
 }

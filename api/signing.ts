@@ -1,0 +1,59 @@
+import { AuthenticationError, type Accounts, type Principal } from '../engine/accounts.js';
+import { ValidationError, type FieldError } from '../engine/errors.js';
+import { validateFormData } from '../engine/forms.js';
+import type { TaskRecord } from '../engine/model.js';
+import { manifestation, type Manifestation, type SignatureInput, type SignatureRecord } from '../engine/signatures.js';
+
+/** What a person gives to sign: the password always, the user id (email) when 11.200 asks for both. */
+export interface SignatureCredentials {
+  password?: string;
+  email?: string;
+}
+
+/**
+ * Whether a signing needs both components (21 CFR 11.200(a)(1)): the first signing of a session, and any
+ * signing outside a continuous session (an API token, a task link), need the user id and the password;
+ * later signings in the same session need the password only.
+ */
+export function needsUserId(principal: Principal): boolean {
+  return !principal.session?.signedAt;
+}
+
+/**
+ * Checks the signature components for completing `task` and re-authenticates the signer. Returns what the
+ * engine records, or undefined for a task that takes no signature. Field problems (the form's and the
+ * signature's) are reported together before the password is checked, so a form that would be refused never
+ * costs a signing; a wrong password is an AuthenticationError and nothing is completed.
+ */
+export async function signatureFor(accounts: Accounts, principal: Principal, task: TaskRecord, data: unknown, given: SignatureCredentials | undefined): Promise<SignatureInput | undefined> {
+  if (!task.signature) {
+    if (given !== undefined) throw new ValidationError('this task takes no electronic signature', [{ field: 'signature', message: 'this task takes no electronic signature' }]);
+    return undefined;
+  }
+  // A closed task: the engine says so (409), whatever was given.
+  if (task.status !== 'open') return undefined;
+  const fields: FieldError[] = [];
+  try {
+    validateFormData(task.form, data);
+  } catch (err) {
+    if (!(err instanceof ValidationError)) throw err;
+    fields.push(...err.fields);
+  }
+  const password = typeof given?.password === 'string' && given.password !== '' ? given.password : undefined;
+  const email = typeof given?.email === 'string' && given.email.trim() !== '' ? given.email.trim() : undefined;
+  const both = needsUserId(principal);
+  if (password === undefined) fields.push({ field: 'signature.password', message: 'your password is required to sign' });
+  if (both && email === undefined) {
+    fields.push({ field: 'signature.email', message: principal.session ? 'the first signature of a session needs your email (user id) as well' : 'a signature made without a session needs your email (user id) as well' });
+  }
+  if (fields.length) throw new ValidationError(password === undefined || (both && email === undefined) ? `“${task.name}” must be signed: give ${both ? 'your email and password' : 'your password'}` : `the form has ${fields.length} error${fields.length === 1 ? '' : 's'}`, fields);
+  if (!principal.user.active) throw new AuthenticationError('the account is not active');
+  await accounts.reauthenticate(principal, password!, email);
+  return { userId: principal.user.id, printedName: principal.user.name, method: email !== undefined ? 'password+userid' : 'password' };
+}
+
+/** A signature as an answer shows it (11.50): the manifestation, without the signed content. */
+export function signatureReply(signature: SignatureRecord): Omit<SignatureRecord, 'content'> & { manifestation: Manifestation } {
+  const { content: _content, ...rest } = signature;
+  return { ...rest, manifestation: manifestation(signature) };
+}
