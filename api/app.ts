@@ -22,7 +22,9 @@ import {
   visibleSites,
 } from './auth.js';
 import { RouteRegistry } from './openapi.js';
-import { taskLinkPages } from './pages.js';
+import { uiPages } from './ui/index.js';
+import { signatureFor, signatureReply } from './signing.js';
+import { uiAssets } from '../modeler/build.js';
 
 export interface AppOptions {
   imsflow: Imsflow;
@@ -44,7 +46,16 @@ const schemas = {
   token: z.object({ name: z.string().trim().min(1, 'give the token a name').max(100) }).strict(),
   deployQuery: z.object({ reason: z.string().optional() }),
   startInstance: z.object({ variables: z.record(z.string(), z.unknown()).optional(), businessKey: z.string().optional(), site: z.string().optional() }).strict(),
-  completeTask: z.object({ data: z.record(z.string(), z.unknown()).optional() }).strict(),
+  completeTask: z
+    .object({
+      data: z.record(z.string(), z.unknown()).optional(),
+      signature: z
+        .object({ password: z.string().optional(), email: z.string().optional() })
+        .strict()
+        .optional()
+        .describe('for a task with a signature meaning: your password, and your email (user id) for the first signing of a session or with an API token (21 CFR 11.200)'),
+    })
+    .strict(),
   cancelInstance: z.object({ reason: z.string().trim().min(1, 'a reason is required') }).strict(),
   taskQuery: z.object({
     assignee: z.string().optional(),
@@ -226,10 +237,13 @@ export function createApp({ imsflow, accounts, assembly, logger, secureCookies =
     res.json(await visibleTask(req, String(req.params.id)));
   });
 
-  routes.add({ method: 'post', path: '/tasks/:id/complete', summary: 'Complete a task you hold with its form data', tag: 'tasks', access: 'signed-in', body: schemas.completeTask, responses: { 200: 'completed', 400: 'field errors', 404: 'not found', 409: 'already completed' } }, async (req, res, { body }) => {
+  routes.add({ method: 'post', path: '/tasks/:id/complete', summary: 'Complete a task you hold with its form data; a task with a signature meaning is signed in the same request', tag: 'tasks', access: 'signed-in', body: schemas.completeTask, responses: { 200: 'completed (with the signature\'s manifestation when signed)', 400: 'field errors', 401: 'signature password or user id wrong: nothing completed', 404: 'not found', 409: 'already completed' } }, async (req, res, { body }) => {
     const task = await visibleTask(req, String(req.params.id));
-    if (task.status === 'open' && !holdsTask(principalOf(req).user, task)) throw new ForbiddenError('this task is assigned to someone else');
-    res.json(await imsflow.completeTask(task.id, body.data ?? {}, actor(req)));
+    const principal = principalOf(req);
+    if (task.status === 'open' && !holdsTask(principal.user, task)) throw new ForbiddenError('this task is assigned to someone else');
+    const signature = await signatureFor(accounts, principal, task, body.data ?? {}, body.signature);
+    const result = await imsflow.completeTask(task.id, body.data ?? {}, actor(req), { ...(signature && { signature }) });
+    res.json({ ...result, ...(result.signature && { signature: signatureReply(result.signature) }) });
   });
 
   routes.add({ method: 'patch', path: '/tasks/:id', summary: 'Move the due date or reassign, with a reason', tag: 'tasks', access: ['quality-manager', 'process-owner'], body: schemas.changeTask, responses: { 200: 'changed', 404: 'not found', 409: 'task closed' } }, async (req, res, { body }) => {
@@ -319,7 +333,8 @@ export function createApp({ imsflow, accounts, assembly, logger, secureCookies =
   }
 
   app.use('/api', api);
-  app.use(taskLinkPages(imsflow, assembly.links));
+  app.use(uiPages({ imsflow, accounts, assembly, limiter, secureCookies, logger }));
+  app.use('/assets', uiAssets(logger));
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });

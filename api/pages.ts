@@ -1,40 +1,84 @@
-import escapeHtml from 'escape-html';
+import { parse as parseCookies } from 'cookie';
 import express from 'express';
-import { ConflictError, ValidationError, type FieldError } from '../engine/errors.js';
+import { AuthenticationError, type Accounts, type Principal } from '../engine/accounts.js';
+import { ConflictError, ValidationError } from '../engine/errors.js';
 import type { Imsflow } from '../engine/imsflow.js';
 import { LINK_REFUSALS, resolveLink, type LinkSigner } from '../engine/links.js';
-import type { FormField, TaskRecord } from '../engine/model.js';
+import type { TaskRecord } from '../engine/model.js';
+import type { SignatureRecord } from '../engine/signatures.js';
+import { SESSION_COOKIE } from './auth.js';
+import { signatureFor } from './signing.js';
+import type { AttachmentStore } from './ui/attachments.js';
+import { e, layout, pageHeaders } from './ui/html.js';
+import { credentialsFrom, signedBlock, signingPrompt, type SigningPrompt } from './ui/signature.js';
+import { peopleFor, readTaskBody, renderTaskForm, submitTaskForm, taskFacts, whatHappensNext, type FormState, type Person } from './ui/task-form.js';
 
 /**
  * Task pages opened from email links (`/t/<token>`): the signed token stands in for a login for that one
- * task and that one person. Server-rendered, no JavaScript needed. The accessible, styled version with
- * attachments and signatures comes with the accounts issue; the token rules here stay.
+ * task and that one person. Server-rendered, no JavaScript needed. The form is the signed-in task page's
+ * own (api/ui/task-form.ts), so both stay the same: every field type, attachments included.
  */
-export function taskLinkPages(imsflow: Imsflow, links: LinkSigner): express.Router {
+export function taskLinkPages(imsflow: Imsflow, links: LinkSigner, attachments?: AttachmentStore, accounts?: Accounts): express.Router {
   const router = express.Router();
-  router.use(express.urlencoded({ extended: false, limit: '256kb' }));
+
+  /**
+   * Who signs through a link: the link's person. A link is no continuous session, so a signature needs
+   * email and password (21 CFR 11.200), unless this browser holds a session of the same person that has
+   * signed already: then the password alone, as in the API.
+   */
+  async function signerOf(req: express.Request, userId: string): Promise<Principal | undefined> {
+    const user = await imsflow.store.getUser(userId);
+    if (!user?.active) return undefined;
+    const cookie = parseCookies(req.get('cookie') ?? '')[SESSION_COOKIE];
+    const session = accounts && cookie ? await accounts.session(cookie) : undefined;
+    return session?.user.id === user.id ? session : { user };
+  }
 
   router.get('/t/:token', async (req, res) => {
     const opened = await resolveLink(links, imsflow.store, imsflow.clock.now(), req.params.token);
     if (!opened.ok) return refusal(res, opened.reason);
-    res.type('html').send(formPage(opened.task, req.params.token, {}, []));
+    const signing = opened.task.signature ? signingPrompt(opened.task, await signerOf(req, opened.record.userId)) : undefined;
+    send(res, 200, formPage(opened.task, req.params.token, {}, await peopleFor(imsflow, opened.task), signing));
   });
 
   router.post('/t/:token', async (req, res) => {
     const opened = await resolveLink(links, imsflow.store, imsflow.clock.now(), req.params.token);
     if (!opened.ok) return refusal(res, opened.reason);
-    const data = fromForm(opened.task.form, req.body ?? {});
+    const { task, record } = opened;
+    const parsed = await readTaskBody(req, res, task);
+    const people = await peopleFor(imsflow, task);
+    const signer = task.signature ? await signerOf(req, record.userId) : undefined;
+    if (task.signature && (!signer || !accounts)) {
+      return send(res, 403, page('This task cannot be signed here', '<p>The task needs an electronic signature that this link cannot take. Sign in to imsflow to complete it.</p>'));
+    }
+    const signing = signingPrompt(task, signer);
+    /** A refused re-authentication: nothing is completed and the form comes back (401) with the reason. */
+    let notSigned = false;
     try {
-      const result = await imsflow.completeTask(opened.task.id, data, opened.record.userId, { linkTokenId: opened.record.id });
-      res.type('html').send(page('Thank you', `<p>“${escapeHtml(opened.task.name)}” for ${escapeHtml(opened.task.businessKey)} is complete.</p><p>${next(result.instanceStatus)}</p>`));
+      const outcome = await submitTaskForm({ imsflow, attachments }, task, record.userId, parsed, people, async (data) => {
+        let signature;
+        if (task.signature) {
+          try {
+            signature = await signatureFor(accounts!, signer!, task, data, credentialsFrom(parsed.body));
+          } catch (err) {
+            if (!(err instanceof AuthenticationError)) throw err;
+            notSigned = true;
+            const until = err.retryAt ? ` (until ${err.retryAt.slice(0, 16).replace('T', ' ')} UTC)` : '';
+            throw new ValidationError('not signed', [{ field: 'signature', message: `Not signed: ${err.message}${until}. Nothing was saved.` }]);
+          }
+        }
+        return imsflow.completeTask(task.id, data, record.userId, { linkTokenId: record.id, ...(signature && { signature }) });
+      });
+      if (!outcome.ok) return send(res, notSigned ? 401 : outcome.status, formPage(task, req.params.token, outcome.state, people, signing));
+      const signed: SignatureRecord | undefined = outcome.result.signature;
+      send(res, 200, page('Thank you', `<p>“${e(task.name)}” for ${e(task.businessKey)} is complete.</p>${signed ? signedBlock(signed) : ''}${await whatHappensNext(imsflow, outcome.result.task)}`));
     } catch (err) {
-      if (err instanceof ValidationError) return res.status(400).type('html').send(formPage(opened.task, req.params.token, req.body ?? {}, err.fields));
       if (err instanceof ConflictError) {
         // Something got there first: the same form posted twice (a double click), the task completed or
         // reassigned meanwhile, an incident in the instance. Say why on a page, as for a refused link.
         const again = await resolveLink(links, imsflow.store, imsflow.clock.now(), req.params.token);
         if (!again.ok) return refusal(res, again.reason);
-        return res.status(409).type('html').send(page('This task cannot be completed now', `<p>${escapeHtml(err.message)}</p><p>Nothing was saved. Try again later, or ask the process owner.</p>`));
+        return send(res, 409, page('This task cannot be completed now', `<p>${e(err.message)}</p><p>Nothing was saved. Try again later, or ask the process owner.</p>`));
       }
       throw err;
     }
@@ -42,68 +86,21 @@ export function taskLinkPages(imsflow: Imsflow, links: LinkSigner): express.Rout
   return router;
 }
 
+/** Pages behind a link: never cached, and the token in the address is not sent on as a referrer. */
+function send(res: express.Response, status: number, html: string): void {
+  pageHeaders(res, { referrer: 'no-referrer' });
+  res.status(status).type('html').send(html);
+}
+
 function refusal(res: express.Response, reason: keyof typeof LINK_REFUSALS) {
   const { status, title, message } = LINK_REFUSALS[reason];
-  res.status(status).type('html').send(page(title, `<p>${escapeHtml(message)}</p>`));
+  send(res, status, page(title, `<p>${e(message)}</p>`));
 }
 
-function next(status: string): string {
-  if (status === 'completed') return 'The process is complete. Nothing more is needed from you.';
-  if (status === 'incident') return 'Your answer is saved. The next step hit a problem that an administrator has been shown.';
-  return 'Your answer is saved and the next step has started; whoever it is for has been told.';
-}
-
-/** HTML forms send strings; checkboxes send nothing when unticked. */
-function fromForm(fields: FormField[], body: Record<string, unknown>): Record<string, unknown> {
-  const data: Record<string, unknown> = {};
-  for (const field of fields) {
-    const value = body[field.key];
-    if (field.type === 'checkbox') data[field.key] = value === 'on' || value === 'true';
-    else if (value !== undefined && value !== '') data[field.key] = value;
-  }
-  return data;
-}
-
-function formPage(task: TaskRecord, token: string, values: Record<string, unknown>, errors: FieldError[]): string {
-  const errorOf = (key: string) => errors.find((e) => e.field === key)?.message;
-  const inputs = task.form
-    .map((field) => {
-      const id = `f-${field.key}`;
-      const error = errorOf(field.key);
-      const value = values[field.key] === undefined ? '' : String(values[field.key]);
-      const described = error ? ` aria-invalid="true" aria-describedby="${id}-error"` : '';
-      const required = field.required ? ' required' : '';
-      let control: string;
-      switch (field.type) {
-        case 'longtext':
-          control = `<textarea id="${id}" name="${escapeHtml(field.key)}" rows="5"${required}${described}>${escapeHtml(value)}</textarea>`;
-          break;
-        case 'select':
-          control = `<select id="${id}" name="${escapeHtml(field.key)}"${required}${described}><option value="">Choose…</option>${(field.options ?? [])
-            .map((o) => `<option value="${escapeHtml(o.value)}"${o.value === value ? ' selected' : ''}>${escapeHtml(o.label)}</option>`)
-            .join('')}</select>`;
-          break;
-        case 'checkbox':
-          control = `<input type="checkbox" id="${id}" name="${escapeHtml(field.key)}"${value === 'on' || value === 'true' ? ' checked' : ''}${described}>`;
-          break;
-        default: {
-          const type = field.type === 'number' ? 'number' : field.type === 'date' ? 'date' : 'text';
-          control = `<input type="${type}" id="${id}" name="${escapeHtml(field.key)}" value="${escapeHtml(value)}"${required}${described}>`;
-        }
-      }
-      return `<p><label for="${id}">${escapeHtml(field.label)}${field.required ? ' (required)' : ''}</label><br>${control}${
-        error ? `<br><strong id="${id}-error" role="alert">${escapeHtml(error)}</strong>` : ''
-      }</p>`;
-    })
-    .join('\n');
-  const due = task.dueAt ? `<p>Due ${escapeHtml(task.dueAt.slice(0, 16).replace('T', ' '))} UTC</p>` : '';
-  return page(
-    task.name,
-    `<p>${escapeHtml(task.businessKey)}</p>${due}${errors.length ? `<p role="alert">Please correct ${errors.length} field${errors.length === 1 ? '' : 's'}.</p>` : ''}
-<form method="post" action="/t/${escapeHtml(token)}">${inputs}<p><button type="submit">Complete task</button></p></form>`,
-  );
+function formPage(task: TaskRecord, token: string, state: FormState, people: Person[], signing?: SigningPrompt): string {
+  return page(task.name, `${taskFacts(task)}${renderTaskForm(task, { ...state, action: `/t/${token}`, people, signing })}`);
 }
 
 function page(title: string, body: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)} · imsflow</title></head><body><main><h1>${escapeHtml(title)}</h1>${body}</main></body></html>`;
+  return layout({ title, body });
 }

@@ -60,7 +60,7 @@ export async function startServer(config: Config, options: { clock?: Clock; logg
         pollMs: config.pollMs,
         onError: (job, err) => logger.warn({ job: job.id, err: err.message }, 'job failed; will retry'),
       });
-  scheduler.start();
+  if (config.pollMs > 0 || config.redisUrl) scheduler.start();
   logger.info({ url, database: config.databaseFile, jobs: config.redisUrl ? 'bullmq' : 'embedded' }, 'imsflow is listening');
 
   return {

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { Accounts } from '../engine/accounts.js';
 import { ValidationError } from '../engine/errors.js';
 import type { Imsflow } from '../engine/imsflow.js';
+import { passwordProblems } from '../engine/passwords.js';
 
 /**
  * The first admin. From IMSFLOW_ADMIN_EMAIL/IMSFLOW_ADMIN_PASSWORD when set; otherwise a one-time setup
@@ -26,7 +27,13 @@ export async function bootstrapAdmin(
 }
 
 async function createAdmin(imsflow: Imsflow, accounts: Accounts, input: { email: string; name: string; password: string }, actor: string): Promise<void> {
-  const id = input.email.toLowerCase().split('@')[0].replace(/[^\w.-]/g, '') || 'admin';
+  // A new id: never take over an existing person's account by sharing the part before the @.
+  const base = input.email.toLowerCase().split('@')[0].replace(/[^\w.-]/g, '') || 'admin';
+  let id = base;
+  for (let n = 2; await imsflow.store.getUser(id); n += 1) id = `${base}-${n}`;
+  // Check the password before saving the user: an admin saved without one would end the setup for good.
+  const problems = passwordProblems(input.password, input);
+  if (problems.length) throw new ValidationError('the password does not meet the rules', problems.map((message) => ({ field: 'password', message: `password ${message}` })));
   await imsflow.saveUser({ id, email: input.email, name: input.name, roles: ['admin'] }, actor);
   await accounts.setPassword(id, input.password, actor, 'first administrator');
 }
@@ -35,7 +42,7 @@ async function createAdmin(imsflow: Imsflow, accounts: Accounts, input: { email:
 export function setupPages(imsflow: Imsflow, accounts: Accounts, token: string | undefined): express.Router {
   const router = express.Router();
   let pending = token;
-  const valid = (given: string) => pending !== undefined && given.length === pending.length && timingSafeEqual(Buffer.from(given), Buffer.from(pending));
+  const valid = (given: string) => pending !== undefined && Buffer.byteLength(given) === Buffer.byteLength(pending) && timingSafeEqual(Buffer.from(given), Buffer.from(pending));
   router.use('/setup', express.urlencoded({ extended: false, limit: '16kb' }));
   router.get('/setup/:token', (req, res) => {
     if (!valid(req.params.token)) return res.status(404).type('html').send(page('No setup here', '<p>This setup link is not valid, or the first administrator exists already.</p>'));

@@ -67,13 +67,57 @@ function coerce(field: FormField, raw: unknown): { value: unknown } | { error: s
       return { error: 'must be true or false' };
     }
     case 'file': {
-      const file = raw as { sha256?: unknown; name?: unknown };
-      if (typeof file !== 'object' || typeof file.sha256 !== 'string' || !/^[a-f0-9]{64}$/.test(file.sha256) || typeof file.name !== 'string') {
+      const file = raw as { sha256?: unknown; name?: unknown; size?: unknown; contentType?: unknown };
+      if (
+        typeof file !== 'object' ||
+        Array.isArray(file) ||
+        typeof file.sha256 !== 'string' ||
+        !/^[a-f0-9]{64}$/.test(file.sha256) ||
+        typeof file.name !== 'string' ||
+        !file.name ||
+        file.name.length > 255 ||
+        (file.size !== undefined && (typeof file.size !== 'number' || !Number.isSafeInteger(file.size) || file.size < 0)) ||
+        (file.contentType !== undefined && (typeof file.contentType !== 'string' || file.contentType.length > 200))
+      ) {
         return { error: 'must be an uploaded attachment reference' };
       }
-      return { value: raw };
+      return { value: { sha256: file.sha256, name: file.name, ...(file.size !== undefined && { size: file.size }), ...(file.contentType !== undefined && { contentType: file.contentType }) } };
     }
     case 'checklist':
-      return Array.isArray(raw) ? { value: raw } : { error: 'must be a list of checklist rows' };
+      return checklist(field, raw);
   }
+}
+
+/** A checklist row's result: the item conforms, does not conform, or does not apply. */
+export const CHECKLIST_RESULTS = ['conforms', 'nonconforming', 'na'] as const;
+export type ChecklistResult = (typeof CHECKLIST_RESULTS)[number];
+export interface ChecklistRow {
+  /** The item's ims:option value. */
+  item: string;
+  result: ChecklistResult;
+  note?: string;
+}
+const MAX_NOTE = 2000;
+
+/**
+ * A checklist's items are its field's ims:option elements; its value has one row per item answered.
+ * A required checklist needs every item answered.
+ */
+function checklist(field: FormField, raw: unknown): { value: ChecklistRow[] } | { error: string } {
+  if (!Array.isArray(raw)) return { error: 'must be a list of checklist rows' };
+  const items = new Map((field.options ?? []).map((o) => [o.value, o.label]));
+  const rows: ChecklistRow[] = [];
+  for (const row of raw as unknown[]) {
+    const { item, result, note } = (row ?? {}) as Record<string, unknown>;
+    if (typeof row !== 'object' || typeof item !== 'string' || !items.has(item)) return { error: 'has a row that is not an item of the checklist' };
+    if (rows.some((r) => r.item === item)) return { error: `answers "${items.get(item)}" twice` };
+    if (typeof result !== 'string' || !(CHECKLIST_RESULTS as readonly string[]).includes(result)) return { error: `needs a result for "${items.get(item)}" (${CHECKLIST_RESULTS.join(', ')})` };
+    if (note !== undefined && (typeof note !== 'string' || note.length > MAX_NOTE)) return { error: `has a note on "${items.get(item)}" that is not text of at most ${MAX_NOTE} characters` };
+    rows.push({ item, result: result as ChecklistResult, ...(typeof note === 'string' && note.trim() && { note }) });
+  }
+  if (field.required) {
+    const missing = [...items.keys()].filter((item) => !rows.some((r) => r.item === item));
+    if (missing.length) return { error: `needs a result for every item (missing: ${missing.map((m) => items.get(m)).join(', ')})` };
+  }
+  return { value: rows };
 }

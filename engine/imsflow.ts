@@ -23,6 +23,16 @@ import { compileDefinition, runStep, StepRefused, type CompiledDefinition, type 
 import { ServiceRegistry } from './services.js';
 import { completionNoticeJob, DEFAULT_POLICY, jobsOfTask, planTaskJobs, type NotificationPolicy } from './notifications.js';
 import { cronProblem, nextOccurrence, occurrenceJob } from './schedules.js';
+import {
+  currentContent,
+  hashRecord,
+  meaningLabel,
+  recordContent,
+  signatureView,
+  type SignatureInput,
+  type SignatureRecord,
+  type SignatureView,
+} from './signatures.js';
 import type { ChangeSet, Store, TaskQuery } from './store/store.js';
 
 export interface ImsflowOptions {
@@ -46,6 +56,8 @@ export interface InstanceView extends Omit<InstanceRecord, 'engineState'> {
   tasks: TaskRecord[];
   incidents: IncidentRecord[];
   history: AuditEvent[];
+  /** Electronic signatures on the instance's tasks, each checked against the data as stored now. */
+  signatures: SignatureView[];
 }
 
 const MAX_VARIABLES_BYTES = 256 * 1024;
@@ -181,13 +193,37 @@ export class Imsflow {
   async getInstance(id: string): Promise<InstanceView> {
     const record = await this.store.getInstance(id);
     if (!record) throw new NotFoundError(`no instance ${id}`);
-    const [tasks, incidents, history] = await Promise.all([
+    const [tasks, incidents, history, signatures] = await Promise.all([
       this.store.listTasks({ instanceId: id, limit: 1000 }),
       this.store.listIncidents({ instanceId: id }),
       this.store.listAudit({ instanceId: id, limit: 10_000 }),
+      this.store.listSignatures({ instanceId: id }),
     ]);
     const { engineState: _state, ...rest } = record;
-    return { ...rest, tasks, incidents, history };
+    return { ...rest, tasks, incidents, history, signatures: await this.checkSignatures(record, tasks, history, signatures) };
+  }
+
+  /**
+   * Checks each signature against its task's content as stored now (21 CFR 11.70) and against the
+   * `task.signed` event in the audit trail. A signature pointing at a task of another instance (copied
+   * there) is checked against that task, and does not match.
+   */
+  private async checkSignatures(instance: InstanceRecord, tasks: TaskRecord[], history: AuditEvent[], signatures: SignatureRecord[]): Promise<SignatureView[]> {
+    return Promise.all(
+      signatures.map(async (signature) => {
+        let task = tasks.find((t) => t.id === signature.taskId);
+        let context: { instance: InstanceRecord; tasks: TaskRecord[]; history: AuditEvent[] } | undefined = { instance, tasks, history };
+        if (!task) {
+          task = await this.store.getTask(signature.taskId);
+          const other = task && (await this.store.getInstance(task.instanceId));
+          context = other
+            ? { instance: other, tasks: await this.store.listTasks({ instanceId: other.id, limit: 1000 }), history: await this.store.listAudit({ instanceId: other.id, limit: 10_000 }) }
+            : undefined;
+        }
+        const current = task && context ? currentContent(signature, context.instance, task, context.tasks, context.history) : undefined;
+        return signatureView(signature, current, history);
+      }),
+    );
   }
 
   async cancelInstance(id: string, reason: string, actor: string): Promise<void> {
@@ -242,20 +278,24 @@ export class Imsflow {
    * Completes an open task with form data. Validation errors, an already completed task and an unknown
    * task are errors the caller sees; a failure further down the process becomes an incident while the
    * completion itself is kept.
+   *
+   * A task with an `ims:signature` meaning is completed only with `options.signature`: the caller has
+   * re-authenticated the signer (21 CFR 11.200) beforehand. The signature, bound by its hash to the task's
+   * content, is committed in the same transaction as the completion, with a `task.signed` audit event.
    */
   async completeTask(
     taskId: string,
     data: unknown,
     actor: string,
-    options: { linkTokenId?: string } = {},
-  ): Promise<{ task: TaskRecord; instanceStatus: InstanceRecord['status'] }> {
+    options: { linkTokenId?: string; signature?: SignatureInput } = {},
+  ): Promise<{ task: TaskRecord; instanceStatus: InstanceRecord['status']; signature?: SignatureRecord }> {
     return this.withRetry(async () => {
       const task = await this.getTask(taskId);
       if (task.status !== 'open') {
         const by = task.completedBy ? ` by ${task.completedBy} at ${task.completedAt}` : '';
         throw new ConflictError(`task "${task.name}" is already ${task.status}${by}`);
       }
-      const cleaned = validateFormData(task.form, data);
+      const cleaned = validateCompletion(task, data, actor, options.signature);
       const instance = await this.loadInstance(task.instanceId);
       if (instance.status === 'incident') throw new ConflictError(`instance ${instance.businessKey} has an open incident: resolve it before completing tasks`);
       if (instance.status !== 'running') throw new ConflictError(`instance ${instance.businessKey} is ${instance.status}`);
@@ -281,11 +321,36 @@ export class Imsflow {
         if (token) change.linkTokens = [{ ...token, usedAt: now }];
       }
       if (this.policy.notifyRequesterOnCompletion) change.scheduleJobs = [...(change.scheduleJobs ?? []), completionNoticeJob(completed, this.clock.now())];
+      let signature: SignatureRecord | undefined;
+      if (task.signature && options.signature) {
+        // what is signed: this task's data on top of the instance's output before it
+        const content = recordContent({ instance, task: completed, data: cleaned, priorOutput: instance.output });
+        const { userId, printedName, method } = options.signature;
+        signature = { id: randomUUID(), taskId, instanceId: instance.id, userId, printedName: printedName.trim(), meaning: task.signature, signedAt: now, timeZone: 'UTC', recordHash: hashRecord(content), method, content };
+        change.signatures = [signature];
+      }
       change.audit.unshift(
         this.event(actor, 'task.completed', `task:${task.id}`, { instanceId: instance.id, old: { status: 'open' }, new: { status: 'completed', data: cleaned } }),
+        ...(signature
+          ? [
+              this.event(actor, 'task.signed', `task:${task.id}`, {
+                instanceId: instance.id,
+                new: {
+                  signature: signature.id,
+                  userId: signature.userId,
+                  printedName: signature.printedName,
+                  meaning: signature.meaning,
+                  signedAt: signature.signedAt,
+                  timeZone: signature.timeZone,
+                  method: signature.method,
+                  recordHash: signature.recordHash,
+                },
+              }),
+            ]
+          : []),
       );
       await this.store.commit(change);
-      return { task: completed, instanceStatus: change.instance!.record.status };
+      return { task: completed, instanceStatus: change.instance!.record.status, ...(signature && { signature }) };
     });
   }
 
@@ -428,6 +493,66 @@ export class Imsflow {
             old: { assignee: task.assignee, candidateRole: task.candidateRole },
             new: { assignee: updated.assignee, candidateRole: updated.candidateRole },
             reason,
+          }),
+        ],
+      });
+      return updated;
+    });
+  }
+
+  /**
+   * Takes an unassigned task of one of the actor's roles: it becomes theirs, and stays the role's, so it
+   * can be released back. The other role holders' email links stop working; the actor's own keep working.
+   */
+  async claimTask(taskId: string, actor: string): Promise<TaskRecord> {
+    const user = await this.store.getUser(actor);
+    if (!user?.active) throw new ValidationError('unknown user', [{ field: 'assignee', message: `no active user "${actor}"` }]);
+    return this.withRetry(async () => {
+      const task = await this.openTask(taskId);
+      if (task.assignee === actor) return task;
+      if (task.assignee) throw new ConflictError(`task "${task.name}" is already assigned to ${task.assignee}`);
+      if (!task.candidateRole || !user.roles.includes(task.candidateRole)) {
+        throw new ConflictError(`task "${task.name}" is not for a role of ${actor}`);
+      }
+      const now = this.now();
+      const updated: TaskRecord = { ...task, assignee: actor, revision: task.revision + 1 };
+      const own = (await this.store.listLinkTokens(taskId)).filter((t) => t.userId === actor && !t.usedAt && !t.revokedAt);
+      await this.store.commit({
+        tasks: [{ record: updated, expectedRevision: task.revision }],
+        revokeLinkTokens: [{ taskId, reason: `claimed by ${actor}`, at: now }],
+        linkTokens: own,
+        audit: [
+          this.event(actor, 'task.claimed', `task:${task.id}`, {
+            instanceId: task.instanceId,
+            old: { assignee: null, candidateRole: task.candidateRole },
+            new: { assignee: actor, candidateRole: task.candidateRole },
+          }),
+        ],
+      });
+      return updated;
+    });
+  }
+
+  /** Gives a claimed task back to its role; the role's holders are told again. The reason is optional. */
+  async releaseTask(taskId: string, actor: string, reason?: string): Promise<TaskRecord> {
+    return this.withRetry(async () => {
+      const task = await this.openTask(taskId);
+      if (task.assignee !== actor) throw new ConflictError(`task "${task.name}" is not assigned to ${actor}`);
+      if (!task.candidateRole) throw new ConflictError(`task "${task.name}" has no role to go back to: ask the process owner to reassign it`);
+      const now = this.clock.now();
+      const updated: TaskRecord = { ...task, revision: task.revision + 1 };
+      delete updated.assignee;
+      const assignedNotice = planTaskJobs(updated, undefined, this.policy, now)[0];
+      await this.store.commit({
+        tasks: [{ record: updated, expectedRevision: task.revision }],
+        revokeLinkTokens: [{ taskId, reason: `released by ${actor}`, at: now.toISOString() }],
+        scheduleJobs: [{ ...assignedNotice, id: `${assignedNotice.id}-r${updated.revision}` }],
+        audit: [
+          this.event(actor, 'task.released', `task:${task.id}`, {
+            instanceId: task.instanceId,
+            old: { assignee: actor, candidateRole: task.candidateRole },
+            new: { assignee: null, candidateRole: task.candidateRole },
+            reason: typeof reason === 'string' ? reason.trim().slice(0, 2000) : undefined,
           }),
         ],
       });
@@ -763,6 +888,36 @@ function withExtra(change: ChangeSet, extra: ExtraChange): ChangeSet {
     scheduleJobs: [...(change.scheduleJobs ?? []), ...(extra.scheduleJobs ?? [])],
     linkTokens: [...(change.linkTokens ?? []), ...(extra.linkTokens ?? [])],
   };
+}
+
+/**
+ * The form data, cleaned, when the completion may go ahead; otherwise one ValidationError naming every
+ * problem: the form's fields, and `signature` when a signature is missing, not wanted or not the actor's.
+ */
+function validateCompletion(task: TaskRecord, data: unknown, actor: string, signature: SignatureInput | undefined): Record<string, unknown> {
+  let cleaned: Record<string, unknown> = {};
+  let formError: ValidationError | undefined;
+  try {
+    cleaned = validateFormData(task.form, data);
+  } catch (err) {
+    if (!(err instanceof ValidationError)) throw err;
+    formError = err;
+  }
+  const problems: FieldError[] = [];
+  if (task.signature && !signature) {
+    problems.push({ field: 'signature', message: `“${task.name}” must be signed electronically (${meaningLabel(task.signature).toLowerCase()}): sign it to complete it` });
+  } else if (!task.signature && signature) {
+    problems.push({ field: 'signature', message: 'this task takes no electronic signature' });
+  } else if (signature) {
+    if (signature.userId !== actor) problems.push({ field: 'signature', message: 'a signature is made by the person completing the task' });
+    if (typeof signature.printedName !== 'string' || !signature.printedName.trim()) problems.push({ field: 'signature', message: "the signer's printed name is required" });
+    if (signature.method !== 'password' && signature.method !== 'password+userid') problems.push({ field: 'signature', message: 'the signature method must be password or password+userid' });
+  }
+  if (!problems.length) {
+    if (formError) throw formError;
+    return cleaned;
+  }
+  throw new ValidationError(task.signature && !signature ? `“${task.name}” needs an electronic signature` : 'invalid signature', [...(formError?.fields ?? []), ...problems]);
 }
 
 function requireReason(reason: unknown): void {

@@ -34,7 +34,8 @@ describe('HTTP API (listening server, SQLite file)', () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'imsflow-api-'));
     clock = new FakeClock('2026-05-04T07:00:00Z');
-    server = await startServer(loadConfig({ PORT: '0', IMSFLOW_DATA: dir }), { clock, logger: pino({ level: 'silent' }) });
+    // No background polling: jobs run when a test calls runDue(), so histories are deterministic.
+    server = await startServer(loadConfig({ PORT: '0', IMSFLOW_DATA: dir, IMSFLOW_POLL_MS: '0' }), { clock, logger: pino({ level: 'silent' }) });
     token = await signInOperator(server);
     qmToken = await userWithToken(server, { id: 'quinn', roles: ['quality-manager', 'qa'] });
   });
@@ -214,7 +215,8 @@ describe('HTTP API (listening server, SQLite file)', () => {
     const held = await call('GET', '/api/outbox?status=held');
     expect(held.status).to.equal(200);
     expect(held.json.items.length).to.be.greaterThan(0);
-    expect(held.json.items[0].link).to.match(new RegExp(`^${server.url}/t/`));
+    const assigned = held.json.items.find((m: { kind: string }) => m.kind === 'assigned');
+    expect(assigned.link).to.match(new RegExp(`^${server.url}/t/`));
     expect((await call('GET', '/api/outbox?status=lost')).status).to.equal(400);
   });
 });

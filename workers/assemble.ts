@@ -24,6 +24,8 @@ export interface Assembly {
   handlers: JobHandlers;
   mailer?: Mailer;
   baseUrl: string;
+  /** The data folder (IMSFLOW_DATA): attachments are kept in its attachments/ folder. */
+  dataDir: string;
   close(): Promise<void>;
 }
 
@@ -58,6 +60,7 @@ export async function assemble(config: Config, options: { clock?: Clock; logger:
     handlers,
     mailer,
     baseUrl,
+    dataDir: config.dataDir,
     async close() {
       await mailer?.close?.();
       await store.close();

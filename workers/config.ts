@@ -10,8 +10,12 @@ const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   IMSFLOW_DATA: z.string().min(1).default('./data'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  /** How often the embedded scheduler looks for due jobs. */
-  IMSFLOW_POLL_MS: z.coerce.number().int().min(50).default(1000),
+  /** How often the embedded scheduler looks for due jobs; 0: never on its own (tests drive it with runDue). */
+  IMSFLOW_POLL_MS: z.coerce
+    .number()
+    .int()
+    .refine((ms) => ms === 0 || ms >= 50, 'must be 0 (no polling) or at least 50')
+    .default(1000),
   /** Public address of the server, for links in emails. */
   IMSFLOW_BASE_URL: z.url().optional(),
   /** HMAC key for task links: 32+ bytes as hex or base64. Default: a random key kept in the data folder. */

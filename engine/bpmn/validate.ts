@@ -373,7 +373,9 @@ function readField(task: ModdleElement, field: ModdleElement, report: Report): F
   }
   const options = ((field.options ?? []) as ModdleElement[]).map((o) => ({ value: String(o.value ?? ''), label: String(o.label ?? o.value ?? '') }));
   if (type === 'select' && options.length === 0) report(task, `form field "${key}" is a select without options`);
+  if (type === 'checklist' && options.length === 0) report(task, `form field "${key}" is a checklist without items: list them as ims:option elements`);
   if (options.some((o) => !o.value)) report(task, `form field "${key}" has an option without a value`);
+  if (new Set(options.map((o) => o.value)).size !== options.length) report(task, `form field "${key}" has two options with the same value`);
   return {
     key,
     label: field.label ?? key,

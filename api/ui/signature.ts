@@ -1,0 +1,71 @@
+import type { Principal } from '../../engine/accounts.js';
+import type { FieldError } from '../../engine/errors.js';
+import type { TaskRecord } from '../../engine/model.js';
+import { manifestation, meaningLabel, meaningStatement, signedTime, type SignatureRecord } from '../../engine/signatures.js';
+import { needsUserId, type SignatureCredentials } from '../signing.js';
+import { e, str } from './html.js';
+
+/**
+ * The electronic signature on a task form (21 CFR 11.50, 11.200): what signing means, in words, the
+ * components asked for, and the signature as shown once made. Used by the task form (task-form.ts).
+ */
+
+/** What the form asks of a signer. */
+export interface SigningPrompt {
+  /** The meaning as a word: "Verified". */
+  label: string;
+  /** "By signing you confirm you verified …" */
+  statement: string;
+  /** The first signing of a session, or one outside a session: the email (user id) as well as the password. */
+  askEmail: boolean;
+}
+
+/** Input names: not identifiers, so they never meet a form field's key. */
+export const SIGNATURE_INPUTS = { password: 'signature.password', email: 'signature.email' } as const;
+
+/** The prompt for a task that takes a signature; undefined for one that does not. No signer known: both components. */
+export function signingPrompt(task: TaskRecord, signer: Principal | undefined): SigningPrompt | undefined {
+  if (!task.signature) return undefined;
+  return { label: meaningLabel(task.signature), statement: meaningStatement(task.signature, task), askEmail: !signer || needsUserId(signer) };
+}
+
+/** The signature components in a posted form. */
+export function credentialsFrom(body: Record<string, unknown>): SignatureCredentials {
+  return { password: str(body[SIGNATURE_INPUTS.password]), email: str(body[SIGNATURE_INPUTS.email]) };
+}
+
+/** Where an error summary links a signature problem to. */
+export function signatureAnchor(field: string): string | undefined {
+  if (field === SIGNATURE_INPUTS.email) return 's-email';
+  if (field === SIGNATURE_INPUTS.password || field === 'signature') return 's-password';
+  return undefined;
+}
+
+/** The signature part of the form. The password is never filled in again; the email is. */
+export function signatureFieldset(prompt: SigningPrompt, values: Record<string, unknown>, errors: FieldError[]): string {
+  const errorOf = (field: string) => errors.find((x) => x.field === field)?.message;
+  const input = (id: string, name: string, label: string, attributes: string) => {
+    const error = errorOf(name);
+    const errorId = `${id}-error`;
+    return `<div class="field"><label for="${id}">${label}</label>${error ? `<span class="error" id="${errorId}">${e(error)}</span>` : ''}<input id="${id}" name="${name}"${attributes} required${
+      error ? ` aria-invalid="true" aria-describedby="${errorId} sig-meaning"` : ' aria-describedby="sig-meaning"'
+    }></div>`;
+  };
+  const general = errorOf('signature');
+  return `<fieldset class="field signature"><legend>Electronic signature: ${e(prompt.label)}</legend>
+<p id="sig-meaning">${e(prompt.statement)}</p>
+<p class="hint">Your electronic signature is the legally binding equivalent of your handwritten signature. It is shown with your name, the date and time (UTC) and its meaning wherever this record is shown.</p>${
+    general ? `<p class="error" id="sig-error" role="alert">${e(general)}</p>` : ''
+  }
+${prompt.askEmail ? input('s-email', SIGNATURE_INPUTS.email, 'Your email (user id)', ` type="email" autocomplete="username" value="${e(str(values[SIGNATURE_INPUTS.email]))}"`) : ''}
+${input('s-password', SIGNATURE_INPUTS.password, 'Your password', ' type="password" autocomplete="current-password"')}
+</fieldset>`;
+}
+
+/** A signature as shown with its record (11.50): printed name, meaning, date and time with the zone. */
+export function signedBlock(signature: SignatureRecord): string {
+  const shown = manifestation(signature);
+  return `<section class="signature" aria-labelledby="signed-heading"><h2 id="signed-heading">Signed electronically</h2><dl><dt>Signed by</dt><dd>${e(shown.printedName)}</dd><dt>Meaning</dt><dd>${e(
+    meaningLabel(shown.meaning),
+  )}</dd><dt>Date and time</dt><dd>${e(signedTime(signature))}</dd></dl><p>${e(shown.text)}</p></section>`;
+}
