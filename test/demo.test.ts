@@ -1,0 +1,135 @@
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { Accounts } from '../engine/accounts.js';
+import { verifyAuditChain } from '../engine/audit.js';
+import { systemClock } from '../engine/clock.js';
+import { ROLES } from '../engine/model.js';
+import { SqliteStore } from '../engine/store/sqlite.js';
+import { DEMO_PASSWORD, DemoRefusedError, seedDemo, type DemoSummary } from '../scripts/demo.js';
+
+/** Counts of `key(item)` over items, as a plain object for deep equality. */
+function countBy<T>(items: T[], key: (item: T) => string | string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const item of items) for (const k of [key(item)].flat()) counts[k] = (counts[k] ?? 0) + 1;
+  return counts;
+}
+
+describe('npm run demo (scripts/demo.ts)', function () {
+  // Seeding hashes a dozen passwords with scrypt (in parallel): about a second.
+  this.timeout(30_000);
+  let dir: string;
+  let summary: DemoSummary;
+  let store: SqliteStore;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'imsflow-demo-'));
+    // An empty environment: the defaults, whatever the machine running the tests has set.
+    summary = await seedDemo(dir, { env: {} });
+    store = new SqliteStore(join(dir, 'imsflow.db'));
+    await store.init();
+  });
+  after(async () => {
+    await store?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('creates people in every role at both sites, staff reporting to their site quality manager', async () => {
+    const users = await store.listUsers({});
+    expect(users).to.have.length(12);
+    expect(users.every((u) => u.active && u.email.endsWith('@example.com'))).to.equal(true);
+    const roleAt = (site: string) => countBy(users.filter((u) => u.sites?.includes(site)), (u) => u.roles);
+    const perSite = { 'process-owner': 1, 'quality-manager': 1, auditor: 1, staff: 2, 'steering-committee': 1 };
+    expect(roleAt('dublin')).to.deep.equal(perSite);
+    expect(roleAt('basel')).to.deep.equal(perSite);
+    const admins = users.filter((u) => u.roles.includes('admin'));
+    expect(admins.map((u) => u.sites)).to.deep.equal([[]]);
+    expect(Object.keys(countBy(users, (u) => u.roles)).sort()).to.deep.equal([...ROLES].sort());
+
+    for (const site of ['dublin', 'basel']) {
+      const [qm] = users.filter((u) => u.roles.includes('quality-manager') && u.sites?.includes(site));
+      const staff = users.filter((u) => u.roles.includes('staff') && u.sites?.includes(site));
+      expect(staff.map((u) => u.managerId)).to.deep.equal([qm.id, qm.id]);
+      expect(qm.managerId).to.be.a('string');
+    }
+  });
+
+  it('every user signs in with the demo password', async () => {
+    const accounts = new Accounts(store, systemClock);
+    const users = await store.listUsers({});
+    const logins = await Promise.all(users.map((u) => accounts.login(u.email, DEMO_PASSWORD, 'demo test')));
+    expect(logins.map((l) => l.user.id)).to.deep.equal(users.map((u) => u.id));
+    expect(summary.password).to.equal(DEMO_PASSWORD);
+  });
+
+  it('deploys the shipped processes and starts nonconformities at each site, at different stages', async () => {
+    expect(summary.definitions).to.deep.equal([{ key: 'nonconformity', version: 1 }]);
+    const instances = await store.listInstances({ limit: 1000 });
+    expect(countBy(instances, (i) => `${i.site} ${i.status}`)).to.deep.equal({ 'dublin running': 4, 'dublin completed': 1, 'basel running': 4 });
+    for (const instance of instances) {
+      expect(instance.variables).to.have.keys('title', 'description', 'owner');
+      const owner = await store.getUser(String(instance.variables.owner));
+      expect(owner?.roles).to.include('staff');
+      expect(owner?.sites).to.include(instance.site);
+    }
+    const [closed] = instances.filter((i) => i.status === 'completed');
+    expect(closed.output.verify).to.deep.include({ effective: 'yes' });
+
+    const open = await store.listTasks({ status: 'open', limit: 1000 });
+    expect(countBy(open, (t) => `${t.site} ${t.name}`)).to.deep.equal({
+      'dublin Assess and contain': 2,
+      'dublin Take corrective action': 2,
+      'basel Assess and contain': 2,
+      'basel Take corrective action': 1,
+      'basel Verify effectiveness': 1,
+    });
+    // Tasks were completed by the people who hold them.
+    const completed = await store.listTasks({ status: 'completed', limit: 1000 });
+    for (const task of completed) {
+      const user = (await store.getUser(task.completedBy!))!;
+      if (task.assignee) expect(task.completedBy).to.equal(task.assignee);
+      else {
+        expect(user.roles).to.include(task.candidateRole);
+        expect(user.sites).to.include(task.site);
+      }
+    }
+    expect(await store.listSchedules()).to.deep.equal([]);
+  });
+
+  it('leaves one corrective action overdue on the real clock, already escalated, with history in the past', async () => {
+    const now = new Date().toISOString();
+    const overdue = await store.listTasks({ status: 'open', dueBefore: now });
+    expect(overdue).to.have.length(1);
+    expect(overdue[0]).to.deep.include({ name: 'Take corrective action', site: 'dublin', escalationLevel: 1 });
+    expect(overdue[0].notifications?.map((n) => n.kind)).to.deep.equal(['assigned', 'reminder', 'due', 'escalation']);
+    // What is still to come (reminders, the second escalation, the 45-day timer) waits for the server.
+    const jobs = await store.listJobs({ status: 'scheduled' });
+    expect(jobs.filter((j) => j.instanceId === overdue[0].instanceId).map((j) => j.kind).sort()).to.deep.equal(['escalation', 'notify', 'timer']);
+    expect(summary.nonconformities.filter((n) => n.overdue).map((n) => n.stage)).to.deep.equal(['Take corrective action']);
+
+    const audit = await store.listAudit({ limit: 100_000 });
+    expect(verifyAuditChain(audit).ok).to.equal(true);
+    expect(audit.every((e, i) => e.at <= now && (i === 0 || e.at >= audit[i - 1].at))).to.equal(true);
+    // Everything that fell due during the demo's history was run then; only the future is left.
+    expect(jobs.every((j) => j.runAt > audit[audit.length - 1].at)).to.equal(true);
+    expect(await store.listJobs({ status: 'failed' })).to.deep.equal([]);
+    expect(summary.taskLink?.url).to.match(/^http:\/\/127\.0\.0\.1:3000\/t\//);
+  });
+
+  it('refuses to seed over an existing database; --reset starts over', async () => {
+    const before = statSync(join(dir, 'imsflow.db')).mtimeMs;
+    const refused = await seedDemo(dir, { env: {} }).catch((err: unknown) => err);
+    expect(refused).to.be.instanceOf(DemoRefusedError);
+    expect((refused as Error).message).to.include('--reset');
+    expect(statSync(join(dir, 'imsflow.db')).mtimeMs).to.equal(before);
+
+    await store.close();
+    const again = await seedDemo(dir, { env: {}, reset: true });
+    store = new SqliteStore(join(dir, 'imsflow.db'));
+    await store.init();
+    expect(await store.listUsers({})).to.have.length(12);
+    expect(await store.listInstances({ limit: 1000 })).to.have.length(9);
+    expect(again.nonconformities.map((n) => n.businessKey)).to.deep.equal(summary.nonconformities.map((n) => n.businessKey));
+  });
+});
