@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Email } from 'postal-mime';
@@ -8,10 +9,11 @@ import type { Page } from 'playwright-core';
 import { startServer, type RunningServer } from '../api/server.js';
 import { FakeClock } from '../engine/clock.js';
 import type { TaskRecord } from '../engine/model.js';
+import type { SignatureView } from '../engine/signatures.js';
 import { loadConfig } from '../workers/config.js';
 import { bpmn } from './helpers.js';
 import { screenshot, useBrowser } from './support/browser.js';
-import { http, XML_BODY } from './support/http.js';
+import { http, JSON_BODY, XML_BODY } from './support/http.js';
 import { signInOperator } from './support/operator.js';
 import { TestSmtpServer } from './support/smtp.js';
 
@@ -100,6 +102,33 @@ function descriptionOf(page: Page, selector: string): Promise<string> {
   );
 }
 
+const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+/**
+ * A small valid PDF (one page saying `text`): header, five objects, a cross-reference table whose offsets
+ * point at the objects, trailer and end-of-file marker. ASCII only, so string length is byte length.
+ */
+function tinyPdf(text: string): Buffer {
+  const content = `BT /F1 18 Tf 24 60 Td (${text.replace(/[\\()]/g, '\\$&')}) Tj ET`;
+  const objects = [
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 300 144] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>',
+    `<< /Length ${content.length} >>\nstream\n${content}\nendstream`,
+    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
+  ];
+  let pdf = '%PDF-1.4\n';
+  const offsets = objects.map((body, i) => {
+    const at = pdf.length;
+    pdf += `${i + 1} 0 obj\n${body}\nendobj\n`;
+    return at;
+  });
+  const xref = pdf.length;
+  pdf += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n${offsets.map((at) => `${String(at).padStart(10, '0')} 00000 n \n`).join('')}`;
+  pdf += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Buffer.from(pdf, 'latin1');
+}
+
 /** Does `act` (a click, a tap, a key) that posts the form; resolves with the status once the answer page has loaded. */
 async function submits(page: Page, act: () => Promise<void>): Promise<number> {
   const [response] = await Promise.all([
@@ -126,8 +155,10 @@ describe('browser: task pages opened from emails (headless Chromium, real SMTP, 
     const users = [
       { id: 'qm1', email: 'quinn@example.com', name: 'Quinn Manager', roles: ['quality-manager'] },
       { id: 'bob', email: 'bob@example.com', name: 'Bob Owner', roles: ['production'] },
+      { id: 'aud', email: 'audrey@example.com', name: 'Audrey Auditor', roles: ['auditor'] },
     ];
     for (const { id, ...user } of users) expect((await http('PUT', api(`/users/${id}`), user)).status).to.equal(200);
+    for (const id of ['qm1', 'aud']) await server.accounts.setPassword(id, PASSWORD, 'test-setup', 'browser tests');
   });
   after(async () => {
     await server?.close();
@@ -306,6 +337,174 @@ describe('browser: task pages opened from emails (headless Chromium, real SMTP, 
     expect(seen.scrollWidth, 'horizontal scroll on the confirmation').to.be.at.most(390);
     expect(seen.outside).to.deep.equal([]);
     expect((await http('GET', api(`/tasks/${task.id}`))).json).to.include({ status: 'completed', completedBy: 'qm1' });
+  });
+
+  it('opens the link from the email, attaches a PDF and submits; the next task\'s email arrives, the stored file is the bytes sent, the record page offers it for download', async () => {
+    const xml = bpmn(
+      'incoming-inspection',
+      `<startEvent id="s" /><sequenceFlow id="f1" sourceRef="s" targetRef="inspect" />
+      <userTask id="inspect" name="Record the incoming inspection" ims:assignee="qm1">
+        <extensionElements><ims:form>
+          <ims:field key="report" label="Inspection report" type="file" required="true" />
+          <ims:field key="summary" label="Summary" type="text" />
+        </ims:form></extensionElements>
+      </userTask>
+      <sequenceFlow id="f2" sourceRef="inspect" targetRef="review" />
+      <userTask id="review" name="Review the inspection report" ims:assignee="bob" />
+      <sequenceFlow id="f3" sourceRef="review" targetRef="e" /><endEvent id="e" />`,
+      'name="Incoming inspection"',
+    );
+    expect((await http('POST', api('/definitions'), xml, XML_BODY)).status).to.equal(201);
+    const { task, link, businessKey } = await started('incoming-inspection');
+    // a real file on disk, chosen as a person would: Chromium reads it and types it by its extension
+    const bytes = tinyPdf(`Inspection report ${businessKey}`);
+    const file = join(dir, 'inspection report.pdf');
+    writeFileSync(file, bytes);
+    const { page, log } = await chrome.newPage();
+
+    expect((await page.goto(link))?.status()).to.equal(200);
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).to.equal('Record the incoming inspection');
+    const input = page.getByLabel('Inspection report');
+    expect(await input.getAttribute('type')).to.equal('file');
+    expect(await input.getAttribute('required')).to.not.equal(null);
+    expect(await input.getAttribute('accept')).to.include('application/pdf');
+    expect(await page.locator('form').getAttribute('enctype')).to.equal('multipart/form-data');
+    await input.setInputFiles(file);
+    expect(await input.evaluate((el) => [...el.files].map((f: { name: string; type: string; size: number }) => [f.name, f.type, f.size]))).to.deep.equal([
+      ['inspection report.pdf', 'application/pdf', bytes.length],
+    ]);
+    await page.getByLabel('Summary').fill('Certificate of conformity matches the delivery note');
+    const from = smtp.received.length;
+    expect(await submits(page, () => page.getByRole('button', { name: 'Complete task' }).click())).to.equal(200);
+
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).to.equal('Thank you');
+    const confirmation = await page.locator('main').textContent();
+    expect(confirmation).to.include(`“Record the incoming inspection” for ${businessKey} is complete.`);
+    expect(confirmation).to.include('the next step has started');
+    expect(confirmation).to.include('“Review the inspection report”, for Bob Owner');
+    await screenshot(page, 'attachment form confirmation');
+    expect(log.errors).to.deep.equal([]);
+
+    // the next task's email reaches its holder, with a link that opens it
+    const next = await emailTo('bob@example.com', businessKey, from, /^New task: Review the inspection report/);
+    expect(linkIn(next)).to.match(new RegExp(`^${server.url}/t/`));
+
+    // what was stored is exactly what was chosen: the reference in the record, the file by its SHA-256, the upload audited
+    const expected = { sha256: sha256(bytes), name: 'inspection report.pdf', size: bytes.length, contentType: 'application/pdf' };
+    const record = (await http('GET', api(`/instances/${task.instanceId}`))).json as { tasks: TaskRecord[] };
+    const inspected = record.tasks.find((t) => t.id === task.id)!;
+    expect(inspected).to.include({ status: 'completed', completedBy: 'qm1' });
+    expect(inspected.data).to.deep.equal({ report: expected, summary: 'Certificate of conformity matches the delivery note' });
+    expect(sha256(readFileSync(join(dir, 'attachments', expected.sha256)))).to.equal(expected.sha256);
+    const uploaded = (await server.imsflow.store.listAudit({ target: `attachment:${expected.sha256}` })).filter((event) => event.action === 'attachment.uploaded');
+    expect(uploaded.map((event) => [event.actor, event.instanceId])).to.deep.equal([['qm1', task.instanceId]]);
+
+    // an overseer who had no part in the record finds it on the record page, and downloads the same bytes
+    const auditor = await chrome.newPage();
+    expect((await auditor.context.request.post(api('/session'), { data: { email: 'audrey@example.com', password: PASSWORD } })).status()).to.equal(200);
+    expect((await auditor.page.goto(`${server.url}/records/${task.instanceId}`))?.status()).to.equal(200);
+    const entered = auditor.page.getByRole('region', { name: 'Record the incoming inspection' });
+    const download = entered.getByRole('link', { name: 'inspection report.pdf' });
+    expect(await download.getAttribute('href')).to.equal(`/attachments/${expected.sha256}`);
+    expect(await download.getAttribute('download')).to.not.equal(null);
+    expect(await entered.textContent()).to.include(`(${bytes.length} bytes, application/pdf)`);
+    const [saved] = await Promise.all([auditor.page.waitForEvent('download'), download.click()]);
+    expect(saved.suggestedFilename()).to.equal('inspection report.pdf');
+    expect(sha256(readFileSync(await saved.path()))).to.equal(expected.sha256);
+    await screenshot(auditor.page, 'record page with the attachment');
+    expect(auditor.log.errors).to.deep.equal([]);
+  });
+
+  it('a signature task asks for the password and shows the manifestation afterwards', async () => {
+    // the shipped nonconformity process, walked to `verify` through the API by the holders of its tasks
+    const { task: assess, businessKey } = await started('nonconformity', { owner: 'bob' });
+    const tokenOf = async (id: string) => ({ ...JSON_BODY, authorization: `Bearer ${(await server.accounts.createApiToken(id, 'browser tests', 'test-setup')).token}` });
+    const open = async () => (await http('GET', api(`/tasks?instance=${assess.instanceId}&status=open`))).json.items as TaskRecord[];
+    const asQuinn = await tokenOf('qm1');
+    let reply = await http('POST', api(`/tasks/${assess.id}/complete`), { data: { severity: 'major', containment: 'Lot 12 quarantined', actionNeeded: true } }, asQuinn);
+    expect(reply.status, reply.text).to.equal(200);
+    const [act] = await open();
+    expect(act).to.include({ elementId: 'act', assignee: 'bob' });
+    const from = smtp.received.length;
+    reply = await http('POST', api(`/tasks/${act.id}/complete`), { data: { cause: 'Worn die', actionTaken: 'Die replaced', completedOn: '2026-05-03' } }, await tokenOf('bob'));
+    expect(reply.status, reply.text).to.equal(200);
+    const [verify] = await open();
+    expect(verify).to.include({ elementId: 'verify', signature: 'verified', candidateRole: 'quality-manager' });
+    // the quality manager is told, as for every task
+    const link = linkIn(await emailTo('quinn@example.com', businessKey, from, /^New task: Verify effectiveness/));
+
+    // signed out, the task page sends her to sign in, and back to the task afterwards
+    const { page, log } = await chrome.newPage();
+    await page.goto(`${server.url}/tasks/${verify.id}`);
+    expect(new URL(page.url()).pathname).to.equal('/login');
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).to.equal('Sign in');
+    await page.getByLabel('Email').fill('quinn@example.com');
+    await page.getByLabel('Password').fill(PASSWORD);
+    await Promise.all([page.waitForURL(`${server.url}/tasks/${verify.id}`), page.getByRole('button', { name: 'Sign in' }).click()]);
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).to.equal('Verify effectiveness');
+    expect(await page.locator('header').textContent()).to.include('Signed in as Quinn Manager');
+
+    // what signing means, in words, read with the password field; the first signing of the session asks for the email too
+    const statement = `By signing you confirm you verified “Verify effectiveness” for ${businessKey}, with the data entered here.`;
+    const signature = page.getByRole('group', { name: 'Electronic signature: Verified' });
+    expect(await signature.textContent()).to.include(statement);
+    const password = page.getByLabel('Your password');
+    const email = page.getByLabel('Your email (user id)');
+    expect(await password.getAttribute('type')).to.equal('password');
+    expect(await email.getAttribute('type')).to.equal('email');
+    expect(await descriptionOf(page, '#s-password')).to.equal(statement);
+    expect(await page.getByRole('button', { name: 'Sign and complete task' }).count()).to.equal(1);
+
+    await page.getByLabel('The action was effective').selectOption('yes');
+    await page.getByLabel('Evidence of effectiveness').fill('No recurrence in 3 lots after the die was replaced');
+    await email.fill('quinn@example.com');
+    await password.fill('not the right password');
+    expect(await submits(page, () => page.getByRole('button', { name: 'Sign and complete task' }).click())).to.equal(401);
+
+    // refused: said next to the password field, which is its description and is marked invalid; nothing is signed
+    const refusal = 'Not signed: the password is wrong. Nothing was saved.';
+    expect(await page.getByRole('alert').first().textContent()).to.include(refusal);
+    expect(await password.getAttribute('aria-invalid')).to.equal('true');
+    expect(await descriptionOf(page, '#s-password')).to.equal(`${refusal} ${statement}`);
+    const besidePassword = await password.evaluate((el) => {
+      const error = document.getElementById((el.getAttribute('aria-describedby') ?? '').split(/\s+/)[0]);
+      return Boolean(error) && error.parentElement === el.parentElement;
+    });
+    expect(besidePassword, 'the error is in the password field\'s block').to.equal(true);
+    expect(await password.inputValue(), 'the password is never filled in again').to.equal('');
+    expect(await email.inputValue()).to.equal('quinn@example.com');
+    expect(await page.getByLabel('Evidence of effectiveness').inputValue()).to.equal('No recurrence in 3 lots after the die was replaced');
+    await screenshot(page, 'signature refused');
+    expect((await http('GET', api(`/tasks/${verify.id}`))).json).to.include({ status: 'open' });
+    expect(await server.imsflow.store.listSignatures({ taskId: verify.id })).to.deep.equal([]);
+
+    // the right password signs and completes; the page shows the signature: printed name, meaning, UTC time
+    await password.fill(PASSWORD);
+    expect(await submits(page, () => page.getByRole('button', { name: 'Sign and complete task' }).click())).to.equal(303);
+    expect(new URL(page.url()).pathname).to.equal(`/tasks/${verify.id}`);
+    const [signed] = await server.imsflow.store.listSignatures({ taskId: verify.id });
+    expect(signed).to.include({ userId: 'qm1', printedName: 'Quinn Manager', meaning: 'verified', timeZone: 'UTC', method: 'password+userid' });
+    const time = `${signed.signedAt.slice(0, 19).replace('T', ' ')} UTC`;
+    expect(time).to.equal('2026-05-04 07:00:00 UTC');
+    const done = await page.locator('main').textContent();
+    expect(done).to.include(`You completed “Verify effectiveness” for ${businessKey} on 2026-05-04 07:00 UTC.`);
+    expect(done).to.include('The process is complete.');
+    const shown = page.getByRole('region', { name: 'Signed electronically' });
+    const facts = await shown.locator('dt, dd').allTextContents();
+    expect(facts).to.deep.equal(['Signed by', 'Quinn Manager', 'Meaning', 'Verified', 'Date and time', time]);
+    expect(await shown.textContent()).to.include(`Verified by Quinn Manager on ${time}`);
+    await screenshot(page, 'signature confirmation');
+
+    // the record page shows the manifestation, checked against the record as it is now
+    await Promise.all([page.waitForURL(`${server.url}/records/${assess.instanceId}`), page.getByRole('link', { name: 'See the record' }).click()]);
+    const verified = page.getByRole('region', { name: 'Verify effectiveness' });
+    expect(await verified.locator('.signed').textContent()).to.equal(`Signed electronically: Verified by Quinn Manager on ${time}. The signature matches the record.`);
+    await screenshot(page, 'record page with the signature');
+    const views = (await http('GET', api(`/instances/${assess.instanceId}`))).json.signatures as SignatureView[];
+    expect(views.map((view) => [view.taskId, view.valid, view.manifestation.text])).to.deep.equal([[verify.id, true, `Verified by Quinn Manager on ${time}`]]);
+    // and the link in her email no longer opens the signed task
+    expect((await page.goto(link))?.status()).to.equal(410);
+    expect(log.errors).to.deep.equal([]);
   });
 });
 

@@ -158,7 +158,8 @@ dl.facts dd{margin:0;overflow-wrap:anywhere}
 .pre{white-space:pre-wrap;overflow-wrap:anywhere}
 .table-wrap{overflow-x:auto;margin:0 0 1rem}
 table{border-collapse:collapse;width:100%}
-th,td{border:1px solid #bbb;padding:.35rem .5rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}
+th,td{border:1px solid #bbb;padding:.35rem .5rem;text-align:left;vertical-align:top;overflow-wrap:break-word}
+td .hint{overflow-wrap:anywhere}
 th{background:#eef1f4}
 code{font-size:.85rem;overflow-wrap:anywhere}
 .checklist fieldset.radios{border:none;margin:0;padding:0}

@@ -41,22 +41,23 @@ export function signatureAnchor(field: string): string | undefined {
   return undefined;
 }
 
-/** The signature part of the form. The password is never filled in again; the email is. */
+/**
+ * The signature part of the form. The password is never filled in again; the email is. A refused signing
+ * (`signature`: a wrong password or user id, a locked account) is the password field's error, where the error
+ * summary links to: shown next to it, announced with it.
+ */
 export function signatureFieldset(prompt: SigningPrompt, values: Record<string, unknown>, errors: FieldError[]): string {
   const errorOf = (field: string) => errors.find((x) => x.field === field)?.message;
   const input = (id: string, name: string, label: string, attributes: string) => {
-    const error = errorOf(name);
+    const error = errorOf(name) ?? (name === SIGNATURE_INPUTS.password ? errorOf('signature') : undefined);
     const errorId = `${id}-error`;
     return `<div class="field"><label for="${id}">${label}</label>${error ? `<span class="error" id="${errorId}">${e(error)}</span>` : ''}<input id="${id}" name="${name}"${attributes} required${
       error ? ` aria-invalid="true" aria-describedby="${errorId} sig-meaning"` : ' aria-describedby="sig-meaning"'
     }></div>`;
   };
-  const general = errorOf('signature');
   return `<fieldset class="field signature"><legend>Electronic signature: ${e(prompt.label)}</legend>
 <p id="sig-meaning">${e(prompt.statement)}</p>
-<p class="hint">Your electronic signature is the legally binding equivalent of your handwritten signature. It is shown with your name, the date and time (UTC) and its meaning wherever this record is shown.</p>${
-    general ? `<p class="error" id="sig-error" role="alert">${e(general)}</p>` : ''
-  }
+<p class="hint">Your electronic signature is the legally binding equivalent of your handwritten signature. It is shown with your name, the date and time (UTC) and its meaning wherever this record is shown.</p>
 ${prompt.askEmail ? input('s-email', SIGNATURE_INPUTS.email, 'Your email (user id)', ` type="email" autocomplete="username" value="${e(str(values[SIGNATURE_INPUTS.email]))}"`) : ''}
 ${input('s-password', SIGNATURE_INPUTS.password, 'Your password', ' type="password" autocomplete="current-password"')}
 </fieldset>`;

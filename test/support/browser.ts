@@ -102,7 +102,7 @@ export function useBrowser(): BrowserFixture {
       for (const [index, { page, log }] of opened.entries()) {
         if (page.isClosed()) continue;
         try {
-          const path = await screenshot(page, `FAILED ${test.fullTitle()} ${index + 1}`);
+          const path = await screenshot(page, `FAILED ${index + 1} ${test.fullTitle()}`);
           console.log(`      screenshot of the failed test (${page.url()}): ${path}`);
         } catch (err) {
           console.log(`      no screenshot of the failed test: ${err instanceof Error ? err.message : String(err)}`);
