@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadCatalogue, type Catalogue } from '../engine/catalogue.js';
 
 /** The folder holding the shipped BPMN files, found from this module whether run from source or dist/. */
 export function processesDir(): string {
@@ -20,4 +21,17 @@ export function shippedProcesses(): { file: string; xml: string }[] {
     .filter((file) => file.endsWith('.bpmn'))
     .sort()
     .map((file) => ({ file, xml: readFileSync(join(dir, file), 'utf8') }));
+}
+
+/** The clause catalogue folder: `ims-clauses.v1.json` and the site's `extensions/*.json`. */
+export function catalogueDir(): string {
+  return join(processesDir(), 'catalogue');
+}
+
+let catalogue: Catalogue | undefined;
+
+/** The shipped clause catalogue with this installation's extensions, loaded once and kept. */
+export function shippedCatalogue(): Catalogue {
+  catalogue ??= loadCatalogue(catalogueDir());
+  return catalogue;
 }
