@@ -25,6 +25,7 @@ import { RouteRegistry } from './openapi.js';
 import { uiPages } from './ui/index.js';
 import { signatureFor, signatureReply } from './signing.js';
 import { uiAssets } from '../modeler/build.js';
+import { shippedCatalogue } from '../processes/index.js';
 
 export interface AppOptions {
   imsflow: Imsflow;
@@ -307,6 +308,16 @@ export function createApp({ imsflow, accounts, assembly, logger, secureCookies =
 
   routes.add({ method: 'get', path: '/audit/verify', summary: 'Recompute the audit trail\'s hash chain', tag: 'audit', access: ['auditor'], responses: { 200: '{ok, checked, brokenAt?}' } }, async (_req, res) => {
     res.json(await imsflow.verifyAuditTrail());
+  });
+
+  // ---- clause catalogue (ISO 9001/14001/45001 and the site's extensions) ----------------------------------
+
+  routes.add({ method: 'get', path: '/catalogue', summary: 'The clause catalogue with its version, optionally only the clauses of some standards', tag: 'catalogue', access: 'signed-in', query: z.object({ standards: z.string().regex(/^[A-Za-z0-9._-]+(,[A-Za-z0-9._-]+)*$/, 'a comma-separated list such as 9001,14001').optional().describe('comma-separated standard codes: 9001, 14001, 45001 or an extension\'s') }), responses: { 200: '{version, publishedAt, extensions, standards, items}', 400: 'unknown standard' } }, async (_req, res, { query }) => {
+    const catalogue = shippedCatalogue();
+    const standards = query.standards ? [...new Set(query.standards.split(','))] : [];
+    const unknown = standards.filter((s) => !catalogue.standards.includes(s));
+    if (unknown.length) throw new ValidationError(`unknown standard ${unknown.join(', ')}`, [{ field: 'standards', message: `each one of ${catalogue.standards.join(', ')}` }]);
+    res.json({ version: catalogue.version, publishedAt: catalogue.publishedAt, extensions: catalogue.extensions, standards: standards.length ? standards : catalogue.standards, items: catalogue.applicableClauses(standards) });
   });
 
   const openapi = routes.document({ title: 'imsflow', version: '0.1.0' });

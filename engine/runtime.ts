@@ -259,6 +259,13 @@ export async function runStep(definition: CompiledDefinition, priorState: unknow
     if (action.type === 'signal' && !failure && !ended) {
       const waiting = collectWaiting(execution).find((t) => t.executionId === action.executionId);
       if (!waiting) throw new StepRefused(`task ${action.elementId} is not waiting in this instance`);
+      // A multi-instance task ends once, with every iteration's form in a list: each completed iteration's
+      // form goes to output[taskId] as it completes (the latest wins), like a plain task's.
+      const activity = execution.getActivityById?.(action.elementId) as any;
+      if (activity?.behaviour?.loopCharacteristics && activity.environment?.output) {
+        activity.environment.output[action.elementId] = structuredClone(action.data);
+        produced[action.elementId] = structuredClone(action.data);
+      }
       execution.signal({ id: action.elementId, executionId: action.executionId, form: structuredClone(action.data) });
       await settle();
     }
@@ -320,6 +327,14 @@ function collectWaiting(execution: any): WaitingTask[] {
     }
     if (typeof api.getPostponed === 'function') {
       for (const child of api.getPostponed()) if (child !== api && child.executionId !== api.executionId) visit(child);
+    }
+    // A multi-instance user task waits in its iterations, which bpmn-elements lists on the task's
+    // execution only (the task's own API lists none): each started iteration not yet completed waits.
+    if (api.type === 'bpmn:UserTask' && api.content?.isMultiInstance === true && typeof api.owner?.execution?.getPostponed === 'function') {
+      for (const child of api.owner.execution.getPostponed()) {
+        if (child.executionId === api.executionId || child.content?.isMultiInstance !== true || typeof child.content?.index !== 'number') continue;
+        found.set(child.executionId, { elementId: child.id, executionId: child.executionId, ...(child.content?.item !== undefined && { item: child.content.item }) });
+      }
     }
   };
   for (const api of execution.getPostponed()) visit(api);

@@ -386,9 +386,9 @@ export async function seedDemo(dataDir: string, options: DemoOptions = {}): Prom
       const deployed = await imsflow.deploy(xml, SEEDER, `shipped process ${file} (npm run demo)`);
       definitions.push({ key: deployed.key, version: deployed.version });
     }
-    // Scheduled starts: none. The only shipped process is the nonconformity, which is reported when
-    // something goes wrong, never on a calendar; a yearly management review belongs on the management
-    // review process once it ships, not on this one.
+    // Scheduled starts: none. The shipped processes (nonconformity, CAPA) start when something goes
+    // wrong, never on a calendar; a yearly management review belongs on the management review process
+    // once it ships, not on these. The demo history has no CAPA yet: the CAPA process is deployed only.
 
     // ---- nonconformities: every report and task completion, in the order they happened ----
     const events = DEMO_NONCONFORMITIES.flatMap((nc) => [

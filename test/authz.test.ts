@@ -168,6 +168,7 @@ const SAMPLES: Record<string, (caller: string | undefined) => Sample> = {
   'GET /api/incidents': () => ({}),
   'POST /api/incidents/{id}/retry': () => ({ params: { id: 'no-such-incident' } }),
   'GET /api/audit/verify': () => ({}),
+  'GET /api/catalogue': () => ({}),
 };
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'];

@@ -64,7 +64,10 @@ describe('npm run demo (scripts/demo.ts)', function () {
   });
 
   it('deploys the shipped processes and starts nonconformities at each site, at different stages', async () => {
-    expect(summary.definitions).to.deep.equal([{ key: 'nonconformity', version: 1 }]);
+    expect(summary.definitions).to.deep.equal([
+      { key: 'capa', version: 1 },
+      { key: 'nonconformity', version: 1 },
+    ]);
     const instances = await store.listInstances({ limit: 1000 });
     expect(countBy(instances, (i) => `${i.site} ${i.status}`)).to.deep.equal({ 'dublin running': 4, 'dublin completed': 1, 'basel running': 4 });
     for (const instance of instances) {

@@ -213,3 +213,39 @@ describe('engine: loops', () => {
     expect((await t.imsflow.deploy(loop(true), 'alice')).version).to.equal(1);
   });
 });
+
+describe('engine: multi-instance user tasks', () => {
+  const parallel = bpmn(
+    'parallel',
+    `
+    <startEvent id="start" />
+    <sequenceFlow id="f1" sourceRef="start" targetRef="act" />
+    <userTask id="act" name="Action: \${item.title}" ims:assignee="\${item.owner}" ims:due="P10D">
+      <multiInstanceLoopCharacteristics isSequential="false" ims:collection="\${variables.actions}" />
+      <extensionElements><ims:form><ims:field key="done" label="Done" type="text" required="true" /></ims:form></extensionElements>
+    </userTask>
+    <sequenceFlow id="f2" sourceRef="act" targetRef="after" />
+    <userTask id="after" name="After" ims:candidateRole="qa" />
+    <sequenceFlow id="f3" sourceRef="after" targetRef="end" />
+    <endEvent id="end" />`,
+  );
+
+  it('opens one task per collection element at once, with item in its name and assignee, and goes on when all are done', async () => {
+    const t = await testEngine();
+    await t.imsflow.deploy(parallel, 'alice');
+    const { id } = await t.imsflow.start('parallel', { variables: { actions: [{ title: 'Fix', owner: 'al' }, { title: 'Train', owner: 'bo' }] } }, 'alice');
+    const tasks = await t.imsflow.listTasks({ instanceId: id, status: 'open' });
+    expect(tasks.map((task) => [task.elementId, task.name, task.assignee]).sort()).to.deep.equal([
+      ['act', 'Action: Fix', 'al'],
+      ['act', 'Action: Train', 'bo'],
+    ]);
+    expect(new Set(tasks.map((task) => task.executionId)).size).to.equal(2);
+    // in any order, each step from saved state; the latest completed iteration's form is the task's output
+    await t.imsflow.completeTask(tasks.find((task) => task.assignee === 'bo')!.id, { done: 'trained' }, 'bo');
+    expect(Object.keys(await openTasks(t.imsflow, id))).to.deep.equal(['act']);
+    expect((await t.imsflow.getInstance(id)).output.act).to.deep.equal({ done: 'trained' });
+    await t.imsflow.completeTask(tasks.find((task) => task.assignee === 'al')!.id, { done: 'fixed' }, 'al');
+    expect(Object.keys(await openTasks(t.imsflow, id))).to.deep.equal(['after']);
+    expect((await t.imsflow.getInstance(id)).output.act).to.deep.equal({ done: 'fixed' });
+  });
+});

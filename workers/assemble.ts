@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Clock } from '../engine/clock.js';
 import { Imsflow } from '../engine/imsflow.js';
+import { registerImsServices } from '../engine/ims-services.js';
 import { LinkSigner } from '../engine/links.js';
 import type { Mailer } from '../engine/mail/mailer.js';
 import { Outbox } from '../engine/mail/outbox.js';
@@ -36,7 +37,9 @@ export interface Assembly {
 export async function assemble(config: Config, options: { clock?: Clock; logger: Logger; mailer?: Mailer; baseUrl?: string }): Promise<Assembly> {
   const store = new SqliteStore(config.databaseFile);
   await store.init();
-  const imsflow = new Imsflow({ store, clock: options.clock, policy: config.policy });
+  // The services the shipped processes call (risk-score, capa-actions …): registered here, so every
+  // process built from configuration (API, workers, demo) deploys and runs them alike.
+  const imsflow = new Imsflow({ store, clock: options.clock, policy: config.policy, services: registerImsServices() });
   const links = new LinkSigner(loadSecret(config));
   const mailer = options.mailer ?? (config.smtpUrl ? new SmtpMailer({ url: config.smtpUrl, from: config.mailFrom, ratePerSecond: config.mailRatePerSecond }) : undefined);
   const baseUrl = options.baseUrl ?? config.baseUrl ?? `http://${config.host}:${config.port}`;
