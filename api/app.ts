@@ -17,6 +17,7 @@ import {
   LoginRateLimiter,
   OVERSEERS,
   principalOf,
+  requireRole,
   SESSION_COOKIE,
   UnauthenticatedError,
   visibleSites,
@@ -116,9 +117,8 @@ export function createApp({ imsflow, accounts, assembly, logger, secureCookies =
   api.use(identify(accounts));
   api.use(checkCsrf);
   const routes = new RouteRegistry(api, (req, access) => {
-    if (access === 'public') return;
-    const { user } = principalOf(req);
-    if (access !== 'signed-in' && !hasRole(user, access)) throw new ForbiddenError(`this needs one of the roles ${access.join(', ')}`);
+    if (access === 'signed-in') principalOf(req);
+    else if (access !== 'public') requireRole(req, access);
   });
 
   // ---- session and tokens ----------------------------------------------------------------------------

@@ -1,11 +1,11 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import escapeHtml from 'escape-html';
 import express from 'express';
 import type { Logger } from 'pino';
 import type { Accounts } from '../engine/accounts.js';
 import { ValidationError } from '../engine/errors.js';
 import type { Imsflow } from '../engine/imsflow.js';
 import { passwordProblems } from '../engine/passwords.js';
+import { e, sendPage } from './ui/html.js';
 
 /**
  * The first admin. From IMSFLOW_ADMIN_EMAIL/IMSFLOW_ADMIN_PASSWORD when set; otherwise a one-time setup
@@ -45,19 +45,19 @@ export function setupPages(imsflow: Imsflow, accounts: Accounts, token: string |
   const valid = (given: string) => pending !== undefined && Buffer.byteLength(given) === Buffer.byteLength(pending) && timingSafeEqual(Buffer.from(given), Buffer.from(pending));
   router.use('/setup', express.urlencoded({ extended: false, limit: '16kb' }));
   router.get('/setup/:token', (req, res) => {
-    if (!valid(req.params.token)) return res.status(404).type('html').send(page('No setup here', '<p>This setup link is not valid, or the first administrator exists already.</p>'));
-    res.type('html').send(page('Create the first administrator', form(req.params.token, {}, [])));
+    if (!valid(req.params.token)) return sendPage(res, 404, { title: 'No setup here', body: '<p>This setup link is not valid, or the first administrator exists already.</p>' });
+    sendPage(res, 200, { title: 'Create the first administrator', body: form(req.params.token, {}, []) });
   });
   router.post('/setup/:token', async (req, res) => {
-    if (!valid(req.params.token)) return res.status(404).type('html').send(page('No setup here', '<p>This setup link is not valid, or the first administrator exists already.</p>'));
+    if (!valid(req.params.token)) return sendPage(res, 404, { title: 'No setup here', body: '<p>This setup link is not valid, or the first administrator exists already.</p>' });
     const body = req.body as Record<string, string>;
     try {
       await createAdmin(imsflow, accounts, { email: String(body.email ?? ''), name: String(body.name ?? ''), password: String(body.password ?? '') }, 'setup-link');
       pending = undefined;
-      res.type('html').send(page('Administrator created', '<p>You can now sign in.</p>'));
+      sendPage(res, 200, { title: 'Administrator created', body: '<p>You can now <a href="/login">sign in</a>.</p>' });
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err;
-      res.status(400).type('html').send(page('Create the first administrator', form(req.params.token, body, err.fields.map((f) => `${f.field}: ${f.message}`))));
+      sendPage(res, 400, { title: 'Create the first administrator', body: form(req.params.token, body, err.fields.map((f) => `${f.field}: ${f.message}`)) });
     }
   });
   return router;
@@ -65,11 +65,8 @@ export function setupPages(imsflow: Imsflow, accounts: Accounts, token: string |
 
 function form(token: string, values: Record<string, string>, errors: string[]): string {
   const field = (name: string, label: string, type: string) =>
-    `<p><label for="${name}">${label}</label><br><input id="${name}" name="${name}" type="${type}" required value="${type === 'password' ? '' : escapeHtml(values[name] ?? '')}"></p>`;
-  return `${errors.length ? `<ul role="alert">${errors.map((e) => `<li>${escapeHtml(e)}</li>`).join('')}</ul>` : ''}
-<form method="post" action="/setup/${escapeHtml(token)}">${field('name', 'Name', 'text')}${field('email', 'Email', 'email')}${field('password', 'Password (at least 12 characters)', 'password')}<p><button type="submit">Create</button></p></form>`;
+    `<p><label for="${name}">${label}</label><br><input id="${name}" name="${name}" type="${type}" required value="${type === 'password' ? '' : e(values[name] ?? '')}"></p>`;
+  return `${errors.length ? `<ul role="alert">${errors.map((error) => `<li>${e(error)}</li>`).join('')}</ul>` : ''}
+<form method="post" action="/setup/${e(token)}">${field('name', 'Name', 'text')}${field('email', 'Email', 'email')}${field('password', 'Password (at least 12 characters)', 'password')}<p><button type="submit">Create</button></p></form>`;
 }
 
-function page(title: string, body: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)} · imsflow</title></head><body><main><h1>${escapeHtml(title)}</h1>${body}</main></body></html>`;
-}

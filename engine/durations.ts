@@ -55,18 +55,6 @@ export function timerProblem(kind: 'timeDuration' | 'timeDate' | 'timeCycle', va
   }
 }
 
-/** A short plain-language rendering: "14 days", "4 hours". */
-export function describeDuration(iso: string): string {
-  const m = /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/.exec(iso);
-  if (!m) return iso;
-  const units = ['year', 'month', 'week', 'day', 'hour', 'minute', 'second'];
-  const parts = units.flatMap((unit, i) => {
-    const n = Number(m[i + 1] ?? 0);
-    return n ? [`${n} ${unit}${n === 1 ? '' : 's'}`] : [];
-  });
-  return parts.join(' ') || iso;
-}
-
 /**
  * When a BPMN timer is due, computed the way bpmn-engine computes it but from our clock (the engine
  * reads the wall clock, which tests replace).

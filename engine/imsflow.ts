@@ -227,9 +227,7 @@ export class Imsflow {
   }
 
   async cancelInstance(id: string, reason: string, actor: string): Promise<void> {
-    if (typeof reason !== 'string' || !reason.trim()) {
-      throw new ValidationError('a reason is required to cancel an instance', [{ field: 'reason', message: 'is required' }]);
-    }
+    requireReason(reason);
     await this.withRetry(async () => {
       const instance = await this.store.getInstance(id);
       if (!instance) throw new NotFoundError(`no instance ${id}`);

@@ -26,10 +26,6 @@ export const MAIN_QUEUE = 'imsflow';
 /** Email gets its own queue, so the mail rate limit never holds back timers and notices. */
 export const EMAIL_QUEUE = 'imsflow-email';
 
-export function queueNameFor(kind: JobKind): string {
-  return kind === 'email' ? EMAIL_QUEUE : MAIN_QUEUE;
-}
-
 /**
  * The BullMQ job id of a store row. Row ids are made by the engine (`timer-<instance>-<execution>-<dueMs>`,
  * `notify-<task>-<notice>-<dueMs>[-r<rev>]`, `escalation-<task>-<level>-<dueMs>`, `email-<message>`,
