@@ -242,7 +242,7 @@ export function createApp({ imsflow, accounts, assembly, logger, secureCookies =
     const task = await visibleTask(req, String(req.params.id));
     const principal = principalOf(req);
     if (task.status === 'open' && !holdsTask(principal.user, task)) throw new ForbiddenError('this task is assigned to someone else');
-    const signature = await signatureFor(accounts, principal, task, body.data ?? {}, body.signature);
+    const signature = await signatureFor(accounts, principal, task, body.data ?? {}, body.signature, imsflow.formContext);
     const result = await imsflow.completeTask(task.id, body.data ?? {}, actor(req), { ...(signature && { signature }) });
     res.json({ ...result, ...(result.signature && { signature: signatureReply(result.signature) }) });
   });

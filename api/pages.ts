@@ -59,7 +59,7 @@ export function taskLinkPages(imsflow: Imsflow, links: LinkSigner, attachments?:
         let signature;
         if (task.signature) {
           try {
-            signature = await signatureFor(accounts!, signer!, task, data, credentialsFrom(parsed.body));
+            signature = await signatureFor(accounts!, signer!, task, data, credentialsFrom(parsed.body), imsflow.formContext);
           } catch (err) {
             if (!(err instanceof AuthenticationError)) throw err;
             notSigned = true;

@@ -1,6 +1,6 @@
 import { AuthenticationError, type Accounts, type Principal } from '../engine/accounts.js';
 import { ValidationError, type FieldError } from '../engine/errors.js';
-import { validateFormData } from '../engine/forms.js';
+import { validateFormData, type FormContext } from '../engine/forms.js';
 import type { TaskRecord } from '../engine/model.js';
 import { manifestation, type Manifestation, type SignatureInput, type SignatureRecord } from '../engine/signatures.js';
 
@@ -25,7 +25,14 @@ export function needsUserId(principal: Principal): boolean {
  * signature's) are reported together before the password is checked, so a form that would be refused never
  * costs a signing; a wrong password is an AuthenticationError and nothing is completed.
  */
-export async function signatureFor(accounts: Accounts, principal: Principal, task: TaskRecord, data: unknown, given: SignatureCredentials | undefined): Promise<SignatureInput | undefined> {
+export async function signatureFor(
+  accounts: Accounts,
+  principal: Principal,
+  task: TaskRecord,
+  data: unknown,
+  given: SignatureCredentials | undefined,
+  formContext: FormContext = {},
+): Promise<SignatureInput | undefined> {
   if (!task.signature) {
     if (given !== undefined) throw new ValidationError('this task takes no electronic signature', [{ field: 'signature', message: 'this task takes no electronic signature' }]);
     return undefined;
@@ -34,7 +41,7 @@ export async function signatureFor(accounts: Accounts, principal: Principal, tas
   if (task.status !== 'open') return undefined;
   const fields: FieldError[] = [];
   try {
-    validateFormData(task.form, data);
+    validateFormData(task.form, data, formContext);
   } catch (err) {
     if (!(err instanceof ValidationError)) throw err;
     fields.push(...err.fields);

@@ -1,6 +1,18 @@
 import { ValidationError, type FieldError } from './errors.js';
 import type { FormField } from './model.js';
 
+/** What checks a `clauses` field: the clause catalogue's record ids. */
+export interface ClauseLookup {
+  clause(id: string): unknown;
+}
+
+export interface FormContext {
+  /** The clause catalogue, for `clauses` fields; without it such a field cannot be completed. */
+  catalogue?: ClauseLookup;
+}
+
+const MAX_CLAUSES = 300;
+
 const MAX_TEXT = 10_000;
 const MAX_LONGTEXT = 100_000;
 
@@ -9,7 +21,7 @@ const MAX_LONGTEXT = 100_000;
  * booleans as booleans). Every problem is reported at once, by field key. Unknown keys are refused
  * rather than stored, so a record holds only what its form asked for.
  */
-export function validateFormData(fields: FormField[], data: unknown): Record<string, unknown> {
+export function validateFormData(fields: FormField[], data: unknown, context: FormContext = {}): Record<string, unknown> {
   if (data === undefined || data === null) data = {};
   if (typeof data !== 'object' || Array.isArray(data)) {
     throw new ValidationError('task data must be an object of field values', [{ field: 'data', message: 'must be an object' }]);
@@ -28,7 +40,7 @@ export function validateFormData(fields: FormField[], data: unknown): Record<str
       if (field.required) errors.push({ field: field.key, message: `${field.label} is required` });
       continue;
     }
-    const result = coerce(field, raw);
+    const result = coerce(field, raw, context);
     if ('error' in result) errors.push({ field: field.key, message: `${field.label} ${result.error}` });
     else if (field.type === 'checkbox' && field.required && result.value !== true) errors.push({ field: field.key, message: `${field.label} must be checked` });
     else cleaned[field.key] = result.value;
@@ -37,7 +49,7 @@ export function validateFormData(fields: FormField[], data: unknown): Record<str
   return cleaned;
 }
 
-function coerce(field: FormField, raw: unknown): { value: unknown } | { error: string } {
+function coerce(field: FormField, raw: unknown, context: FormContext): { value: unknown } | { error: string } {
   switch (field.type) {
     case 'text':
     case 'longtext':
@@ -85,7 +97,22 @@ function coerce(field: FormField, raw: unknown): { value: unknown } | { error: s
     }
     case 'checklist':
       return checklist(field, raw);
+    case 'clauses':
+      return clauses(raw, context);
   }
+}
+
+/** A list of clause catalogue ids (`8.4`, `14001:6.1.2`), each once, each in the catalogue. */
+function clauses(raw: unknown, context: FormContext): { value: string[] } | { error: string } {
+  const ids = typeof raw === 'string' ? raw.split(',').map((id) => id.trim()).filter(Boolean) : raw;
+  if (!Array.isArray(ids) || ids.some((id) => typeof id !== 'string')) return { error: 'must be a list of clause ids such as 8.4 or 14001:6.1.2' };
+  if (ids.length > MAX_CLAUSES) return { error: `may list at most ${MAX_CLAUSES} clauses` };
+  if (!context.catalogue) return { error: 'cannot be checked: this server has no clause catalogue' };
+  const unknown = ids.filter((id) => !context.catalogue!.clause(id));
+  if (unknown.length) return { error: `names clauses that are not in the catalogue: ${unknown.join(', ')}` };
+  const twice = ids.filter((id, i) => ids.indexOf(id) !== i);
+  if (twice.length) return { error: `lists ${twice[0]} twice` };
+  return { value: ids as string[] };
 }
 
 /** A checklist row's result: the item conforms, does not conform, or does not apply. */

@@ -1,83 +1,22 @@
-import { ServiceRegistry, type ServiceContext, type ServiceDefinition } from './services.js';
+import type { Catalogue } from './catalogue.js';
+import { registerCapaServices } from './ims/capa.js';
+import { ServiceRegistry } from './services.js';
 
-/**
- * The services the shipped IMS processes call from their service tasks (`ims:service="…"`). One place,
- * used by `workers/assemble.ts`, so the API process, the workers and the demo validate and run the same
- * set: a shipped BPMN naming a service missing here is refused at deployment.
- */
+export { riskScore, type RiskLevel } from './ims/capa.js';
 
-export type RiskLevel = 'low' | 'medium' | 'high';
-
-/** Severity × occurrence on a 5 × 5 matrix: 1–6 low, 8–12 medium, 15–25 high. */
-export function riskScore(severity: number, occurrence: number): { score: number; level: RiskLevel } {
-  for (const [name, value] of [['severity', severity], ['occurrence', occurrence]] as const) {
-    if (!Number.isInteger(value) || value < 1 || value > 5) throw new Error(`risk-score: ${name} must be a whole number from 1 to 5 (got ${JSON.stringify(value)})`);
-  }
-  const score = severity * occurrence;
-  return { score, level: score >= 15 ? 'high' : score >= 8 ? 'medium' : 'low' };
-}
-
-/** A form value to a number: selects submit strings ("1" … "5"), number fields numbers. */
-function rating(value: unknown): number {
-  return typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
-}
-
-function outputOf(context: ServiceContext, elementId: string): Record<string, unknown> {
-  const data = context.output[elementId];
-  return data && typeof data === 'object' ? (data as Record<string, unknown>) : {};
+/** What the IMS services need from their surroundings. */
+export interface ImsServiceDeps {
+  /** The clause catalogue (gap analysis scope, audit checklists). */
+  catalogue: Catalogue;
 }
 
 /**
- * `risk-score`: reads `severity` and `occurrence` from the triage task's output (`output.triage`), or
- * from the instance variables when the process was started with them, and returns `{score, level}`.
- * Values outside 1–5 fail the step (an incident), never a silently wrong rating.
+ * The services the shipped IMS processes call from their service tasks (`ims:service="…"`), one module
+ * per process in `engine/ims/`. One place, used by `workers/assemble.ts`, so the API process, the workers
+ * and the demo validate and run the same set: a shipped BPMN naming a service missing here is refused.
  */
-export const riskScoreService: ServiceDefinition = {
-  description: 'Risk score = severity (1–5) × occurrence (1–5), from output.triage or the variables; returns {score, level: low | medium | high}',
-  run(context) {
-    const triage = outputOf(context, 'triage');
-    const severity = rating(triage.severity ?? context.variables.severity);
-    const occurrence = rating(triage.occurrence ?? context.variables.occurrence);
-    return riskScore(severity, occurrence);
-  },
-};
-
-export interface PlannedAction {
-  index: number;
-  title: string;
-  owner: string;
-}
-
-/** How many action rows the CAPA action plan form has (action1/action1Owner … action3/action3Owner). */
-export const PLAN_ACTION_ROWS = 3;
-
-/**
- * `capa-actions`: turns the action plan form (`output.plan`: `action1` … `action3` with their owners)
- * into the list the implementation task runs over, one parallel task per action:
- * `{actions: [{index, title, owner}], count}`. Empty rows are skipped; an action without an owner, or a
- * plan without any action, fails the step.
- */
-export const capaActionsService: ServiceDefinition = {
-  description: 'Lists the actions of a CAPA action plan (output.plan.action1…3 and their owners) as {actions: [{index, title, owner}], count}',
-  run(context) {
-    const plan = outputOf(context, 'plan');
-    const actions: PlannedAction[] = [];
-    for (let index = 1; index <= PLAN_ACTION_ROWS; index += 1) {
-      const title = typeof plan[`action${index}`] === 'string' ? (plan[`action${index}`] as string).trim() : '';
-      const owner = typeof plan[`action${index}Owner`] === 'string' ? (plan[`action${index}Owner`] as string).trim() : '';
-      if (!title && !owner) continue;
-      if (!title) throw new Error(`capa-actions: action ${index} has an owner but no description`);
-      if (!owner) throw new Error(`capa-actions: action ${index} ("${title}") has no owner`);
-      actions.push({ index, title, owner });
-    }
-    if (!actions.length) throw new Error('capa-actions: the action plan lists no action');
-    return { actions, count: actions.length };
-  },
-};
-
-/** Registers every IMS service on a registry (a new one when none is given) and returns it. */
-export function registerImsServices(registry: ServiceRegistry = new ServiceRegistry()): ServiceRegistry {
-  registry.register('risk-score', riskScoreService);
-  registry.register('capa-actions', capaActionsService);
+export function registerImsServices(deps: ImsServiceDeps, registry: ServiceRegistry = new ServiceRegistry()): ServiceRegistry {
+  registerCapaServices(registry);
+  void deps;
   return registry;
 }

@@ -6,7 +6,7 @@ import { systemClock, type Clock } from './clock.js';
 import { addDuration, timerDueAt } from './durations.js';
 import { ConflictError, InvalidDefinitionError, NotFoundError, RevisionConflict, TooLargeError, ValidationError, type FieldError } from './errors.js';
 import { resolveTemplate } from './expressions.js';
-import { validateFormData } from './forms.js';
+import { validateFormData, type ClauseLookup, type FormContext } from './forms.js';
 import type {
   AuditEvent,
   AuditInput,
@@ -15,12 +15,13 @@ import type {
   InstanceRecord,
   JobRecord,
   PendingAction,
+  RecordLink,
   ScheduleRecord,
   TaskRecord,
   UserRecord,
 } from './model.js';
-import { compileDefinition, runStep, StepRefused, type CompiledDefinition, type StepAction, type StepResult } from './runtime.js';
-import { ServiceRegistry } from './services.js';
+import { compileDefinition, runStep, StepRefused, type CompiledDefinition, type StepAction, type StepResult, type WaitingTask } from './runtime.js';
+import { ServiceRegistry, type RecordReader } from './services.js';
 import { completionNoticeJob, DEFAULT_POLICY, jobsOfTask, planTaskJobs, type NotificationPolicy } from './notifications.js';
 import { cronProblem, nextOccurrence, occurrenceJob } from './schedules.js';
 import {
@@ -43,6 +44,8 @@ export interface ImsflowOptions {
   maxConflictRetries?: number;
   /** Reminder and escalation defaults for tasks whose BPMN does not set them. */
   policy?: NotificationPolicy;
+  /** The clause catalogue that `clauses` form fields are checked against. */
+  catalogue?: ClauseLookup;
 }
 
 /** What a caller (a job handler) adds to the change an operation commits, so both land together. */
@@ -73,6 +76,7 @@ export class Imsflow {
   readonly clock: Clock;
   readonly services: ServiceRegistry;
   readonly policy: NotificationPolicy;
+  readonly catalogue?: ClauseLookup;
   private readonly maxConflictRetries: number;
   private readonly compiled = new Map<string, Promise<CompiledDefinition>>();
 
@@ -82,6 +86,12 @@ export class Imsflow {
     this.services = options.services ?? new ServiceRegistry();
     this.maxConflictRetries = options.maxConflictRetries ?? 20;
     this.policy = options.policy ?? DEFAULT_POLICY;
+    if (options.catalogue) this.catalogue = options.catalogue;
+  }
+
+  /** What task forms are checked against (the clause catalogue), for callers that check a form early. */
+  get formContext(): FormContext {
+    return this.catalogue ? { catalogue: this.catalogue } : {};
   }
 
   // ---- definitions -------------------------------------------------------------------------------
@@ -156,6 +166,21 @@ export class Imsflow {
     actor: string,
     extra: ExtraChange = {},
   ): Promise<{ id: string; businessKey: string; version: number; status: InstanceRecord['status'] }> {
+    const { change, started } = await this.prepareStart(key, input, actor);
+    await this.store.commit(withExtra(change, extra));
+    return started;
+  }
+
+  /**
+   * The change that starts an instance, not yet committed: `start` commits it alone, a step whose service
+   * started a linked record commits it together with its own (`origin` links the two).
+   */
+  private async prepareStart(
+    key: string,
+    input: { variables?: Record<string, unknown>; businessKey?: string; site?: string },
+    actor: string,
+    origin?: { link: RecordLink; depth: number },
+  ): Promise<{ change: ChangeSet & { instance: NonNullable<ChangeSet['instance']> }; started: { id: string; businessKey: string; version: number; status: InstanceRecord['status'] } }> {
     const variables = input.variables ?? {};
     checkVariables(variables);
     if (input.businessKey !== undefined && (typeof input.businessKey !== 'string' || !/^[\w.-]{1,64}$/.test(input.businessKey))) {
@@ -179,15 +204,19 @@ export class Imsflow {
       revision: 0,
       startedAt: now,
       startedBy: actor,
+      ...(origin && { links: [origin.link] }),
     };
     const result = await this.step(compiled, instance, { type: 'start', variables });
-    const change = this.applyStep(compiled, instance, null, result, { type: 'start' }, actor, [], []);
+    const change = await this.applyStep(compiled, instance, null, result, { type: 'start' }, actor, [], [], (origin?.depth ?? 0) + 1);
     change.audit.unshift(
-      this.event(actor, 'instance.started', `instance:${id}`, { instanceId: id, new: { key, version: definition.version, businessKey, site: input.site, variables } }),
+      this.event(actor, 'instance.started', `instance:${id}`, {
+        instanceId: id,
+        new: { key, version: definition.version, businessKey, site: input.site, variables, ...(origin && { origin: origin.link }) },
+        ...(origin && { reason: `started by ${origin.link.businessKey}: ${origin.link.label}` }),
+      }),
     );
-    await this.store.commit(withExtra(change, extra));
-    const saved = change.instance!.record;
-    return { id, businessKey, version: definition.version, status: saved.status };
+    const saved = change.instance.record;
+    return { change, started: { id, businessKey, version: definition.version, status: saved.status } };
   }
 
   async getInstance(id: string): Promise<InstanceView> {
@@ -293,7 +322,7 @@ export class Imsflow {
         const by = task.completedBy ? ` by ${task.completedBy} at ${task.completedAt}` : '';
         throw new ConflictError(`task "${task.name}" is already ${task.status}${by}`);
       }
-      const cleaned = validateCompletion(task, data, actor, options.signature);
+      const cleaned = validateCompletion(task, data, actor, options.signature, this.formContext);
       const instance = await this.loadInstance(task.instanceId);
       if (instance.status === 'incident') throw new ConflictError(`instance ${instance.businessKey} has an open incident: resolve it before completing tasks`);
       if (instance.status !== 'running') throw new ConflictError(`instance ${instance.businessKey} is ${instance.status}`);
@@ -310,7 +339,7 @@ export class Imsflow {
       const completed: TaskRecord = { ...task, status: 'completed', completedAt: now, completedBy: actor, data: cleaned, revision: task.revision + 1 };
       const openTasks = await this.store.listTasks({ instanceId: instance.id, status: 'open', limit: 10_000 });
       const jobs = await this.store.listJobs({ instanceId: instance.id, status: 'scheduled' });
-      const change = this.applyStep(compiled, instance, instance.revision, result, { type: 'complete', taskId }, actor, openTasks.filter((t) => t.id !== taskId), jobs);
+      const change = await this.applyStep(compiled, instance, instance.revision, result, { type: 'complete', taskId }, actor, openTasks.filter((t) => t.id !== taskId), jobs);
       change.tasks = [{ record: completed, expectedRevision: task.revision }, ...(change.tasks ?? [])];
       change.cancelJobs = [...(change.cancelJobs ?? []), ...jobsOfTask(jobs, taskId)];
       change.revokeLinkTokens = [...(change.revokeLinkTokens ?? []), { taskId, reason: 'task completed', at: now }];
@@ -374,7 +403,7 @@ export class Imsflow {
       }
       const openTasks = await this.store.listTasks({ instanceId: instance.id, status: 'open', limit: 10_000 });
       const jobs = (await this.store.listJobs({ instanceId: instance.id, status: 'scheduled' })).filter((j) => j.id !== jobId);
-      const change = this.applyStep(compiled, instance, instance.revision, result, { type: 'timer', jobId, executionId }, SYSTEM, openTasks, jobs);
+      const change = await this.applyStep(compiled, instance, instance.revision, result, { type: 'timer', jobId, executionId }, SYSTEM, openTasks, jobs);
       change.finishJob = { id: jobId, lockedBy: workerId };
       change.audit.unshift(
         this.event(SYSTEM, 'timer.fired', `instance:${instance.id}`, {
@@ -421,7 +450,7 @@ export class Imsflow {
         });
         return { status: 'open', message: updated.message };
       }
-      const change = this.applyStep(compiled, { ...instance, status: 'running' }, instance.revision, result, incident.action, actor, openTasks, jobs);
+      const change = await this.applyStep(compiled, { ...instance, status: 'running' }, instance.revision, result, incident.action, actor, openTasks, jobs);
       change.incidents = [...(change.incidents ?? []), { ...incident, status: 'resolved', resolvedAt: now, attempts: incident.attempts + 1 }];
       change.audit.unshift(
         this.event(actor, 'incident.resolved', `incident:${id}`, { instanceId: instance.id, old: { status: 'open' }, new: { status: 'resolved' }, reason: 'retried successfully' }),
@@ -684,9 +713,64 @@ export class Imsflow {
     return runStep(compiled, instance.engineState, action, {
       instanceId: instance.id,
       businessKey: instance.businessKey,
+      ...(instance.site && { site: instance.site }),
       services: this.services,
+      records: this.records,
       now: () => this.clock.now(),
     });
+  }
+
+  /** What services may read of other records. */
+  private readonly records: RecordReader = {
+    instances: async (query) => (await this.store.listInstances(query)).map(({ engineState: _state, ...rest }) => rest),
+    tasks: (query) => this.store.listTasks(query),
+    user: async (id) => {
+      const user = await this.store.getUser(id);
+      if (!user) return undefined;
+      const { name, roles, sites, managerId, active } = user;
+      return { id, name, roles, ...(sites && { sites }), ...(managerId && { managerId }), active };
+    },
+  };
+
+  /**
+   * A step's change set, with the records its services started (linked starts) added: each new record,
+   * its first tasks and jobs, and the links on both sides land in the same commit. A linked start that
+   * cannot be made (its process is not deployed, say) fails the step: an incident, not a half-made thread.
+   */
+  private async applyStep(
+    compiled: CompiledDefinition,
+    instance: InstanceRecord,
+    expectedRevision: number | null,
+    result: StepResult,
+    action: PendingAction,
+    actor: string,
+    openTasks: TaskRecord[],
+    scheduledJobs: JobRecord[],
+    depth = 0,
+  ): Promise<ChangeSet & { instance: NonNullable<ChangeSet['instance']> }> {
+    const change = this.changeOfStep(compiled, instance, expectedRevision, result, action, actor, openTasks, scheduledJobs);
+    if (result.outcome === 'failed' || !result.linkedStarts.length) return change;
+    try {
+      if (depth >= MAX_LINK_DEPTH) throw new Error(`linked records may start others only ${MAX_LINK_DEPTH} deep`);
+      const parent = change.instance.record;
+      const links: RecordLink[] = [...(parent.links ?? [])];
+      for (const request of result.linkedStarts) {
+        const at = this.now();
+        const origin: RecordLink = { rel: 'origin', instanceId: parent.id, businessKey: parent.businessKey, processKey: parent.key, elementId: request.elementId, label: request.label, at };
+        const child = await this.prepareStart(request.processKey, { variables: request.variables, site: request.site ?? parent.site }, actor, { link: origin, depth });
+        const childRecord = child.change.instance.record;
+        const started: RecordLink = { rel: 'started', instanceId: childRecord.id, businessKey: childRecord.businessKey, processKey: childRecord.key, elementId: request.elementId, label: request.label, at };
+        links.push(started);
+        change.audit.push(this.event(actor, 'instance.linked', `instance:${parent.id}`, { instanceId: parent.id, new: started, reason: request.label }));
+        mergeChange(change, child.change);
+      }
+      change.instance.record = { ...parent, links };
+      return change;
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      const failed: StepResult = { ...result, outcome: 'failed', engineState: instance.engineState, output: {}, linkedStarts: [], error: { message: `could not start a linked record: ${message}`, elementId: result.linkedStarts[0]?.elementId } };
+      return this.changeOfStep(compiled, instance, expectedRevision, failed, action, actor, openTasks, scheduledJobs);
+    }
   }
 
   /**
@@ -694,7 +778,7 @@ export class Imsflow {
    * cancelled for waits that vanished (an interrupting timer, say), timer jobs scheduled and cancelled,
    * an incident when the step failed, and an audit event for each of those.
    */
-  private applyStep(
+  private changeOfStep(
     compiled: CompiledDefinition,
     instance: InstanceRecord,
     expectedRevision: number | null,
@@ -763,7 +847,7 @@ export class Imsflow {
     const known = new Set(openTasks.map((t) => t.executionId));
     for (const waiting of result.waitingTasks) {
       if (known.has(waiting.executionId)) continue;
-      const task = this.newTask(compiled, record, waiting.elementId, waiting.executionId, waiting.item);
+      const task = this.newTask(compiled, record, waiting);
       tasks.push({ record: task, expectedRevision: null });
       scheduleJobs.push(...planTaskJobs(task, compiled.spec.userTasks.get(task.elementId), this.policy, this.clock.now()));
       audit.push(
@@ -800,7 +884,8 @@ export class Imsflow {
     return { instance: { record, expectedRevision }, tasks, scheduleJobs, cancelJobs, revokeLinkTokens, audit };
   }
 
-  private newTask(compiled: CompiledDefinition, instance: InstanceRecord, elementId: string, executionId: string, item: unknown): TaskRecord {
+  private newTask(compiled: CompiledDefinition, instance: InstanceRecord, waiting: WaitingTask): TaskRecord {
+    const { elementId, executionId, item } = waiting;
     const spec = compiled.spec.userTasks.get(elementId);
     const now = this.clock.now();
     const scope = { variables: instance.variables, output: instance.output, item };
@@ -814,6 +899,7 @@ export class Imsflow {
       ...(instance.site && { site: instance.site }),
       elementId,
       executionId,
+      ...(waiting.index !== undefined && { iteration: { index: waiting.index, item: item ?? null } }),
       name,
       ...(typeof assignee === 'string' && assignee && { assignee }),
       ...(spec?.candidateRole && { candidateRole: spec.candidateRole }),
@@ -878,6 +964,18 @@ export class Imsflow {
   }
 }
 
+/** How deep a chain of linked starts may go (an audit starts a CAPA, which may start another record). */
+const MAX_LINK_DEPTH = 3;
+
+/** Folds a linked record's start into the change of the step that started it. */
+function mergeChange(into: ChangeSet, child: ChangeSet & { instance: NonNullable<ChangeSet['instance']> }): void {
+  into.linkedInstances = [...(into.linkedInstances ?? []), child.instance.record, ...(child.linkedInstances ?? [])];
+  into.tasks = [...(into.tasks ?? []), ...(child.tasks ?? [])];
+  into.scheduleJobs = [...(into.scheduleJobs ?? []), ...(child.scheduleJobs ?? [])];
+  into.incidents = [...(into.incidents ?? []), ...(child.incidents ?? [])];
+  into.audit.push(...child.audit);
+}
+
 /** Adds what a job handler contributes to an operation's change set. */
 function withExtra(change: ChangeSet, extra: ExtraChange): ChangeSet {
   return {
@@ -892,11 +990,11 @@ function withExtra(change: ChangeSet, extra: ExtraChange): ChangeSet {
  * The form data, cleaned, when the completion may go ahead; otherwise one ValidationError naming every
  * problem: the form's fields, and `signature` when a signature is missing, not wanted or not the actor's.
  */
-function validateCompletion(task: TaskRecord, data: unknown, actor: string, signature: SignatureInput | undefined): Record<string, unknown> {
+function validateCompletion(task: TaskRecord, data: unknown, actor: string, signature: SignatureInput | undefined, context: FormContext): Record<string, unknown> {
   let cleaned: Record<string, unknown> = {};
   let formError: ValidationError | undefined;
   try {
-    cleaned = validateFormData(task.form, data);
+    cleaned = validateFormData(task.form, data, context);
   } catch (err) {
     if (!(err instanceof ValidationError)) throw err;
     formError = err;

@@ -12,7 +12,9 @@ export type FieldType =
   | 'checkbox'
   | 'person'
   | 'file'
-  | 'checklist';
+  | 'checklist'
+  /** Clauses of the clause catalogue (its record ids), e.g. an audit's criteria. */
+  | 'clauses';
 
 export interface FormField {
   key: string;
@@ -82,6 +84,31 @@ export interface InstanceRecord {
   startedAt: string;
   startedBy: string;
   endedAt?: string;
+  /** Records this one started and the record that started it: both sides of every thread. */
+  links?: RecordLink[];
+}
+
+/**
+ * A thread between two records (an audit finding and the CAPA it raised, a review action and its CAPA),
+ * kept on both: `started` on the record that started the other, `origin` on the record started.
+ */
+export interface RecordLink {
+  rel: 'started' | 'origin';
+  instanceId: string;
+  businessKey: string;
+  processKey: string;
+  /** The element that made the link (a service task of the starting record). */
+  elementId: string;
+  /** What the link is about, e.g. "Finding 8.4 (major nonconformity): supplier approval". */
+  label: string;
+  at: string;
+}
+
+/** One completed iteration of a multi-instance user task, as kept in `output[taskId]` (a list by index). */
+export interface IterationResult {
+  index: number;
+  item: unknown;
+  data: Record<string, unknown>;
 }
 
 export type TaskStatus = 'open' | 'completed' | 'cancelled';
@@ -95,6 +122,8 @@ export interface TaskRecord {
   elementId: string;
   /** bpmn-engine execution id of the waiting activity: what a completion signals. */
   executionId: string;
+  /** For an iteration of a multi-instance task: its index and collection element (the clause, the action). */
+  iteration?: { index: number; item: unknown };
   name: string;
   assignee?: string;
   candidateRole?: string;

@@ -5,8 +5,8 @@ import { parseBpmnXml, type ModdleContext } from './bpmn/parse.js';
 import { validateDefinition, type ProcessSpec } from './bpmn/validate.js';
 import { InvalidDefinitionError } from './errors.js';
 import { ExpressionError, hasExpression, resolveTemplate, type ExpressionScope } from './expressions.js';
-import type { DefinitionRecord } from './model.js';
-import type { ServiceRegistry } from './services.js';
+import type { DefinitionRecord, IterationResult } from './model.js';
+import type { LinkedStartRequest, RecordReader, ServiceRegistry } from './services.js';
 import { imsflowElements } from './safe-elements.js';
 
 /**
@@ -46,6 +46,8 @@ export interface WaitingTask {
   executionId: string;
   /** The collection element of a multi-instance iteration. */
   item?: unknown;
+  /** The iteration's index in the collection (multi-instance only). */
+  index?: number;
 }
 
 export interface ArmedTimer {
@@ -68,13 +70,17 @@ export interface StepResult {
   armedTimers: ArmedTimer[];
   /** For fireTimer: whether the timer was still waiting and fired. */
   timerFired: boolean;
+  /** Records the step's services asked to start, linked to this one. */
+  linkedStarts: (LinkedStartRequest & { elementId: string })[];
   error?: { message: string; elementId?: string };
 }
 
 export interface StepContext {
   instanceId: string;
   businessKey: string;
+  site?: string;
   services: ServiceRegistry;
+  records: RecordReader;
   now: () => Date;
   /** Longest a step may take to reach a wait state (services included). */
   timeoutMs?: number;
@@ -124,6 +130,7 @@ export async function runStep(definition: CompiledDefinition, priorState: unknow
   let timerToFire = action.type === 'fireTimer' ? action.executionId : undefined;
   const armed = new Map<string, { timer: ArmedTimer; ref: object }>();
   const produced: Record<string, Record<string, unknown>> = {};
+  const linkedStarts: StepResult['linkedStarts'] = [];
 
   const track = (work: () => Promise<unknown> | void) => {
     pending += 1;
@@ -189,10 +196,13 @@ export async function runStep(definition: CompiledDefinition, priorState: unknow
                   const result = await service.run({
                     instanceId: context.instanceId,
                     businessKey: context.businessKey,
+                    ...(context.site && { site: context.site }),
                     elementId: activity.id,
                     variables: structuredClone(environment.variables ?? {}),
                     output: structuredClone(environment.output ?? {}),
                     now: context.now(),
+                    records: context.records,
+                    startLinked: (request) => linkedStarts.push({ ...structuredClone(request), elementId: activity.id }),
                   });
                   environment.output[activity.id] = result ?? {};
                   produced[activity.id] = structuredClone(result ?? {});
@@ -206,8 +216,15 @@ export async function runStep(definition: CompiledDefinition, priorState: unknow
         };
       }
       if (activity.type === 'bpmn:UserTask') {
+        // A multi-instance task entered again (a loop back) starts a new list of iterations.
+        activity.on('enter', (api: any) => {
+          if (!activity.behaviour?.loopCharacteristics || typeof api.content?.index === 'number' || !activity.environment?.output) return;
+          activity.environment.output[activity.id] = [];
+          produced[activity.id] = [] as unknown as Record<string, unknown>;
+        });
         // A completed task's form data goes to output[taskId], where later conditions read it.
         activity.on('end', (api: any) => {
+          if (activity.behaviour?.loopCharacteristics) return; // iterations are collected on signal, below
           const form = api.content?.output?.form;
           if (form && typeof form === 'object') {
             activity.environment.output[activity.id] = form;
@@ -259,12 +276,16 @@ export async function runStep(definition: CompiledDefinition, priorState: unknow
     if (action.type === 'signal' && !failure && !ended) {
       const waiting = collectWaiting(execution).find((t) => t.executionId === action.executionId);
       if (!waiting) throw new StepRefused(`task ${action.elementId} is not waiting in this instance`);
-      // A multi-instance task ends once, with every iteration's form in a list: each completed iteration's
-      // form goes to output[taskId] as it completes (the latest wins), like a plain task's.
+      // A multi-instance task's output is the list of its completed iterations, by index, each with its
+      // collection element: what a later service reads to see every clause assessed or every finding.
       const activity = execution.getActivityById?.(action.elementId) as any;
       if (activity?.behaviour?.loopCharacteristics && activity.environment?.output) {
-        activity.environment.output[action.elementId] = structuredClone(action.data);
-        produced[action.elementId] = structuredClone(action.data);
+        const previous = activity.environment.output[action.elementId];
+        const results: IterationResult[] = Array.isArray(previous) ? previous.filter((r: IterationResult) => r.index !== waiting.index) : [];
+        results.push({ index: waiting.index ?? results.length, item: structuredClone(waiting.item ?? null), data: structuredClone(action.data) });
+        results.sort((a, b) => a.index - b.index);
+        activity.environment.output[action.elementId] = results;
+        produced[action.elementId] = structuredClone(results) as unknown as Record<string, unknown>;
       }
       execution.signal({ id: action.elementId, executionId: action.executionId, form: structuredClone(action.data) });
       await settle();
@@ -278,6 +299,7 @@ export async function runStep(definition: CompiledDefinition, priorState: unknow
       waitingTasks: ended ? [] : collectWaiting(execution),
       armedTimers: ended ? [] : [...armed.values()].map((a) => a.timer),
       timerFired,
+      linkedStarts,
     };
     return result;
   } catch (err) {
@@ -293,6 +315,7 @@ export async function runStep(definition: CompiledDefinition, priorState: unknow
       waitingTasks: [],
       armedTimers: [],
       timerFired: false,
+      linkedStarts: [],
       error,
     };
   }
@@ -333,7 +356,7 @@ function collectWaiting(execution: any): WaitingTask[] {
     if (api.type === 'bpmn:UserTask' && api.content?.isMultiInstance === true && typeof api.owner?.execution?.getPostponed === 'function') {
       for (const child of api.owner.execution.getPostponed()) {
         if (child.executionId === api.executionId || child.content?.isMultiInstance !== true || typeof child.content?.index !== 'number') continue;
-        found.set(child.executionId, { elementId: child.id, executionId: child.executionId, ...(child.content?.item !== undefined && { item: child.content.item }) });
+        found.set(child.executionId, { elementId: child.id, executionId: child.executionId, index: child.content.index, ...(child.content?.item !== undefined && { item: child.content.item }) });
       }
     }
   };

@@ -134,8 +134,10 @@ export function currentContent(
 ): SignedContent {
   const signedPrior = signature.content?.priorOutput ?? {};
   const completionSeq = new Map<string, number>();
+  const creationSeq = new Map<string, number>();
   for (const event of history) {
     if (event.action === 'task.completed' && event.target.startsWith('task:')) completionSeq.set(event.target.slice(5), event.seq);
+    if (event.action === 'task.created' && event.target.startsWith('task:')) creationSeq.set(event.target.slice(5), event.seq);
   }
   const order = (t: TaskRecord) => completionSeq.get(t.id) ?? Number.POSITIVE_INFINITY;
   const completed = instanceTasks
@@ -146,7 +148,24 @@ export function currentContent(
   const userTaskElements = new Set(instanceTasks.map((t) => t.elementId));
   const prior: Record<string, Record<string, unknown>> = {};
   for (const [element, value] of Object.entries(signedPrior)) if (!userTaskElements.has(element)) prior[element] = value;
-  for (const t of before) prior[t.elementId] = t.data ?? {};
+  for (const t of before) if (!t.iteration) prior[t.elementId] = t.data ?? {};
+  // A multi-instance task's output is the list of its latest round's completed iterations (runtime.ts).
+  const signedAt = order(task);
+  const created = (t: TaskRecord) => creationSeq.get(t.id) ?? Number.POSITIVE_INFINITY;
+  const iterations = instanceTasks.filter((t) => t.iteration && t.instanceId === task.instanceId && created(t) < signedAt).sort((a, b) => created(a) - created(b));
+  const done = new Set(before.map((t) => t.id));
+  for (const element of new Set(iterations.map((t) => t.elementId))) {
+    let round: TaskRecord[] = [];
+    for (const t of iterations.filter((x) => x.elementId === element)) {
+      // a new round begins where the index starts again
+      if (round.length && t.iteration!.index <= round[round.length - 1].iteration!.index) round = [];
+      round.push(t);
+    }
+    prior[element] = round
+      .filter((t) => done.has(t.id))
+      .sort((a, b) => a.iteration!.index - b.iteration!.index)
+      .map((t) => ({ index: t.iteration!.index, item: t.iteration!.item, data: t.data ?? {} })) as unknown as Record<string, unknown>;
+  }
   return recordContent({ instance, task, data: task.data ?? {}, priorOutput: prior });
 }
 

@@ -9,6 +9,7 @@ import { parseBpmnXml } from '../engine/bpmn/parse.js';
 import { validateDefinition } from '../engine/bpmn/validate.js';
 import { registerImsServices, riskScore } from '../engine/ims-services.js';
 import type { TaskRecord } from '../engine/model.js';
+import { shippedCatalogue } from '../processes/index.js';
 import { loadConfig } from '../workers/config.js';
 import { DAY, shipped } from './helpers.js';
 import { signInOperator } from './support/operator.js';
@@ -168,7 +169,7 @@ describe('CAPA process (shipped processes/capa.bpmn, through the HTTP API)', () 
     expect(await upload.json()).to.include({ key: 'capa', version: 1 });
 
     // The validator itself: no problem, the service tasks bound to the registered IMS services.
-    const { spec, problems } = validateDefinition(await parseBpmnXml(xml), { services: registerImsServices().names() });
+    const { spec, problems } = validateDefinition(await parseBpmnXml(xml), { services: registerImsServices({ catalogue: shippedCatalogue() }).names() });
     expect(problems).to.deep.equal([]);
     expect(Object.fromEntries(spec!.serviceTasks)).to.deep.equal({ riskScore: 'risk-score', actionList: 'capa-actions' });
     expect([...spec!.userTasks.keys()]).to.deep.equal(['intake', 'triage', 'contain', 'rootCause', 'plan', 'implement', 'checkEffectiveness', 'closure']);

@@ -240,12 +240,56 @@ describe('engine: multi-instance user tasks', () => {
       ['act', 'Action: Train', 'bo'],
     ]);
     expect(new Set(tasks.map((task) => task.executionId)).size).to.equal(2);
-    // in any order, each step from saved state; the latest completed iteration's form is the task's output
+    // each task knows its iteration; in any order, each step from saved state, every completed
+    // iteration's form is kept in the task's output, by index, with its collection element
+    expect(tasks.map((task) => task.iteration).sort((a, b) => a!.index - b!.index)).to.deep.equal([
+      { index: 0, item: { title: 'Fix', owner: 'al' } },
+      { index: 1, item: { title: 'Train', owner: 'bo' } },
+    ]);
     await t.imsflow.completeTask(tasks.find((task) => task.assignee === 'bo')!.id, { done: 'trained' }, 'bo');
     expect(Object.keys(await openTasks(t.imsflow, id))).to.deep.equal(['act']);
-    expect((await t.imsflow.getInstance(id)).output.act).to.deep.equal({ done: 'trained' });
+    expect((await t.imsflow.getInstance(id)).output.act).to.deep.equal([{ index: 1, item: { title: 'Train', owner: 'bo' }, data: { done: 'trained' } }]);
     await t.imsflow.completeTask(tasks.find((task) => task.assignee === 'al')!.id, { done: 'fixed' }, 'al');
     expect(Object.keys(await openTasks(t.imsflow, id))).to.deep.equal(['after']);
-    expect((await t.imsflow.getInstance(id)).output.act).to.deep.equal({ done: 'fixed' });
+    expect((await t.imsflow.getInstance(id)).output.act).to.deep.equal([
+      { index: 0, item: { title: 'Fix', owner: 'al' }, data: { done: 'fixed' } },
+      { index: 1, item: { title: 'Train', owner: 'bo' }, data: { done: 'trained' } },
+    ]);
+  });
+
+  it('a multi-instance task entered again (a loop back) starts a new list of iterations', async () => {
+    const t = await testEngine();
+    await t.imsflow.deploy(
+      bpmn(
+        'again',
+        `
+    <startEvent id="start" />
+    <sequenceFlow id="f1" sourceRef="start" targetRef="join" />
+    <exclusiveGateway id="join" />
+    <sequenceFlow id="f2" sourceRef="join" targetRef="act" />
+    <userTask id="act" name="Action: \${item.title}" ims:assignee="\${item.owner}">
+      <multiInstanceLoopCharacteristics isSequential="false" ims:collection="\${variables.actions}" />
+      <extensionElements><ims:form><ims:field key="done" label="Done" type="text" required="true" /></ims:form></extensionElements>
+    </userTask>
+    <sequenceFlow id="f3" sourceRef="act" targetRef="check" />
+    <userTask id="check" name="Check" ims:candidateRole="qa">
+      <extensionElements><ims:form><ims:field key="again" label="Again" type="checkbox" /></ims:form></extensionElements>
+    </userTask>
+    <sequenceFlow id="f4" sourceRef="check" targetRef="gate" />
+    <exclusiveGateway id="gate" default="f6" />
+    <sequenceFlow id="f5" sourceRef="gate" targetRef="join"><conditionExpression xsi:type="tFormalExpression">\${output.check.again == true}</conditionExpression></sequenceFlow>
+    <sequenceFlow id="f6" sourceRef="gate" targetRef="end" />
+    <endEvent id="end" />`,
+      ),
+      'alice',
+    );
+    const { id } = await t.imsflow.start('again', { variables: { actions: [{ title: 'Fix', owner: 'al' }, { title: 'Train', owner: 'bo' }] } }, 'alice');
+    for (const task of await t.imsflow.listTasks({ instanceId: id, status: 'open' })) await t.imsflow.completeTask(task.id, { done: `round 1 ${task.assignee}` }, task.assignee!);
+    const [check] = await t.imsflow.listTasks({ instanceId: id, status: 'open' });
+    await t.imsflow.completeTask(check.id, { again: true }, 'qa-person');
+    expect((await t.imsflow.getInstance(id)).output.act).to.deep.equal([]);
+    const second = await t.imsflow.listTasks({ instanceId: id, status: 'open' });
+    await t.imsflow.completeTask(second.find((task) => task.assignee === 'al')!.id, { done: 'round 2 al' }, 'al');
+    expect((await t.imsflow.getInstance(id)).output.act).to.deep.equal([{ index: 0, item: { title: 'Fix', owner: 'al' }, data: { done: 'round 2 al' } }]);
   });
 });

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { Catalogue } from '../engine/catalogue.js';
 import { FakeClock } from '../engine/clock.js';
 import { Imsflow } from '../engine/imsflow.js';
 import { EmbeddedScheduler } from '../engine/scheduler/embedded.js';
@@ -47,14 +48,14 @@ export const TEST_SECRET = Buffer.alloc(32, 7);
  * handlers and an embedded scheduler. Without a mailer, messages are held in the outbox.
  */
 export async function testEngine(
-  options: { file?: string; clock?: FakeClock; services?: ServiceRegistry; workerId?: string; mailer?: Mailer; policy?: NotificationPolicy } = {},
+  options: { file?: string; clock?: FakeClock; services?: ServiceRegistry; workerId?: string; mailer?: Mailer; policy?: NotificationPolicy; catalogue?: Catalogue } = {},
 ): Promise<TestEngine> {
   const store = new SqliteStore(options.file ?? ':memory:');
   await store.init();
   const clock = options.clock ?? new FakeClock('2026-03-02T08:00:00Z');
   const services = options.services ?? new ServiceRegistry();
   const policy = options.policy ?? DEFAULT_POLICY;
-  const imsflow = new Imsflow({ store, clock, services, policy });
+  const imsflow = new Imsflow({ store, clock, services, policy, ...(options.catalogue && { catalogue: options.catalogue }) });
   const links = new LinkSigner(TEST_SECRET);
   const notifier = new Notifier({ store, clock, policy, links, baseUrl: 'http://imsflow.test', mailConfigured: Boolean(options.mailer) });
   const handlers = jobHandlers({ imsflow, notifier, outbox: new Outbox(store, clock, options.mailer) });

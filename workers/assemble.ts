@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../engine/clock.js';
 import { Imsflow } from '../engine/imsflow.js';
 import { registerImsServices } from '../engine/ims-services.js';
+import { shippedCatalogue } from '../processes/index.js';
 import { LinkSigner } from '../engine/links.js';
 import type { Mailer } from '../engine/mail/mailer.js';
 import { Outbox } from '../engine/mail/outbox.js';
@@ -39,7 +40,8 @@ export async function assemble(config: Config, options: { clock?: Clock; logger:
   await store.init();
   // The services the shipped processes call (risk-score, capa-actions …): registered here, so every
   // process built from configuration (API, workers, demo) deploys and runs them alike.
-  const imsflow = new Imsflow({ store, clock: options.clock, policy: config.policy, services: registerImsServices() });
+  const catalogue = shippedCatalogue();
+  const imsflow = new Imsflow({ store, clock: options.clock, policy: config.policy, services: registerImsServices({ catalogue }), catalogue });
   const links = new LinkSigner(loadSecret(config));
   const mailer = options.mailer ?? (config.smtpUrl ? new SmtpMailer({ url: config.smtpUrl, from: config.mailFrom, ratePerSecond: config.mailRatePerSecond }) : undefined);
   const baseUrl = options.baseUrl ?? config.baseUrl ?? `http://${config.host}:${config.port}`;

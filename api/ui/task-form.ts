@@ -322,7 +322,7 @@ export async function submitTaskForm<T>(
   const submission = await readSubmission(deps.imsflow, task, parsed, people);
   const errors = [...submission.errors];
   try {
-    validateFormData(task.form, submission.data);
+    validateFormData(task.form, submission.data, deps.imsflow.formContext);
   } catch (err) {
     if (!(err instanceof ValidationError)) throw err;
     for (const fieldError of err.fields) if (!errors.some((x) => x.field === fieldError.field)) errors.push(fieldError);

@@ -254,7 +254,7 @@ ${task.site ? `<dt>Site</dt><dd>${e(task.site)}</dd>` : ''}
       let signature;
       if (task.signature) {
         try {
-          signature = await signatureFor(accounts, req.principal!, task, data, credentialsFrom(parsed.body));
+          signature = await signatureFor(accounts, req.principal!, task, data, credentialsFrom(parsed.body), imsflow.formContext);
         } catch (err) {
           if (!(err instanceof AuthenticationError)) throw err;
           notSigned = true;

@@ -21,7 +21,7 @@ export interface ValidationOptions {
   services: ReadonlySet<string>;
 }
 
-export const FIELD_TYPES: readonly FieldType[] = ['text', 'longtext', 'number', 'date', 'select', 'checkbox', 'person', 'file', 'checklist'];
+export const FIELD_TYPES: readonly FieldType[] = ['text', 'longtext', 'number', 'date', 'select', 'checkbox', 'person', 'file', 'checklist', 'clauses'];
 export const SIGNATURE_MEANINGS: readonly SignatureMeaning[] = ['authored', 'reviewed', 'approved', 'verified'];
 
 /** Flow elements imsflow runs correctly, with what makes them acceptable. */

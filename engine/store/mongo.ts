@@ -230,8 +230,7 @@ export class MongoStore implements Store {
         throw duplicateAs(err, new RevisionConflict(`version ${d.version} of ${d.key} was deployed meanwhile`));
       }
     }
-    if (c.instance) {
-      const { record: r, expectedRevision } = c.instance;
+    for (const { record: r, expectedRevision } of [...(c.instance ? [c.instance] : []), ...(c.linkedInstances ?? []).map((record) => ({ record, expectedRevision: null }))]) {
       const businessKeyTaken = new ConflictError(`business key ${r.businessKey} is already in use`);
       if (expectedRevision === null) {
         try {

@@ -239,8 +239,7 @@ export class SqliteStore implements Store {
           throw constraintAs(err, new RevisionConflict(`version ${d.version} of ${d.key} was deployed meanwhile`));
         }
       }
-      if (c.instance) {
-        const { record: r, expectedRevision } = c.instance;
+      for (const { record: r, expectedRevision } of [...(c.instance ? [c.instance] : []), ...(c.linkedInstances ?? []).map((record) => ({ record, expectedRevision: null }))]) {
         if (expectedRevision === null) {
           try {
             s.insertInstance.run(r.id, r.key, r.businessKey, r.status, r.revision, r.startedAt, r.site ?? null, JSON.stringify(r));

@@ -26,6 +26,8 @@ export interface ChangeSet {
   definition?: DefinitionRecord;
   /** Insert (expectedRevision null) or replace an instance whose stored revision must equal expectedRevision. */
   instance?: { record: InstanceRecord; expectedRevision: number | null };
+  /** Records started by this change besides `instance` (linked records): inserts only. */
+  linkedInstances?: InstanceRecord[];
   /** Inserts (expectedRevision null) and compare-and-swap updates of tasks. */
   tasks?: { record: TaskRecord; expectedRevision: number | null }[];
   /** Upserts by id: scheduling a job id that exists replaces its run time and resets it to scheduled. */
