@@ -11,6 +11,18 @@ export function addDuration(iso: string, from: Date): Date {
 }
 
 /** Returns why a duration is invalid, or null. Zero and negative durations are invalid here. */
+/**
+ * A task's due date from its `ims:due` as resolved: a duration counted from `now`, a date (due at the end
+ * of that day, UTC) or a date and time. Undefined for anything else (an expression that found no value).
+ */
+export function dueFrom(value: unknown, now: Date): Date | undefined {
+  if (typeof value !== 'string' || !value.trim()) return undefined;
+  const text = value.trim();
+  if (text.startsWith('P')) return durationProblem(text) ? undefined : addDuration(text, now);
+  const at = /^\d{4}-\d{2}-\d{2}$/.test(text) ? new Date(`${text}T23:59:59.999Z`) : /^\d{4}-\d{2}-\d{2}T/.test(text) ? new Date(text) : undefined;
+  return at && !Number.isNaN(at.getTime()) ? at : undefined;
+}
+
 export function durationProblem(iso: string): string | null {
   try {
     const start = new Date('2026-01-01T00:00:00Z');

@@ -122,10 +122,11 @@ export function evaluate(node: Node, scope: ExpressionScope): unknown {
 
 function compare(op: BinaryOp, left: unknown, right: unknown): boolean {
   switch (op) {
+    // a missing value equals null: `${variables.title != null}` asks whether it was given
     case '==':
-      return left === right;
+      return (left ?? null) === (right ?? null);
     case '!=':
-      return left !== right;
+      return (left ?? null) !== (right ?? null);
   }
   // Ordering only between two numbers or two strings; anything else is false rather than coerced.
   const comparable = (typeof left === 'number' && typeof right === 'number') || (typeof left === 'string' && typeof right === 'string');

@@ -3,7 +3,7 @@ import { parseBpmnXml } from './bpmn/parse.js';
 import { validateDefinition } from './bpmn/validate.js';
 import { verifyAuditChain, type ChainVerification } from './audit.js';
 import { systemClock, type Clock } from './clock.js';
-import { addDuration, timerDueAt } from './durations.js';
+import { dueFrom, timerDueAt } from './durations.js';
 import { ConflictError, InvalidDefinitionError, NotFoundError, RevisionConflict, TooLargeError, ValidationError, type FieldError } from './errors.js';
 import { resolveTemplate } from './expressions.js';
 import { validateFormData, type ClauseLookup, type FormContext } from './forms.js';
@@ -891,6 +891,8 @@ export class Imsflow {
     const scope = { variables: instance.variables, output: instance.output, item };
     const assignee = spec?.assignee ? resolveTemplate(spec.assignee, scope) : undefined;
     const name = spec?.name ? String(resolveTemplate(spec.name, scope)) : elementId;
+    // ims:due is a duration, or an expression giving one or a date (an action's own due date)
+    const dueAt = spec?.due ? dueFrom(resolveTemplate(spec.due, scope), now) : undefined;
     return {
       id: randomUUID(),
       instanceId: instance.id,
@@ -905,7 +907,7 @@ export class Imsflow {
       ...(spec?.candidateRole && { candidateRole: spec.candidateRole }),
       status: 'open',
       createdAt: now.toISOString(),
-      ...(spec?.due && { dueAt: addDuration(spec.due, now).toISOString() }),
+      ...(dueAt && { dueAt: dueAt.toISOString() }),
       form: spec?.form ?? [],
       ...(spec?.signature && { signature: spec.signature }),
       revision: 0,

@@ -293,3 +293,39 @@ describe('engine: multi-instance user tasks', () => {
     expect((await t.imsflow.getInstance(id)).output.act).to.deep.equal([{ index: 0, item: { title: 'Fix', owner: 'al' }, data: { done: 'round 2 al' } }]);
   });
 });
+
+describe('engine: due dates from the record', () => {
+  it('ims:due may be an expression: a date is due at the end of that day (UTC), a duration counts from now, nothing found means no due date', async () => {
+    const t = await testEngine();
+    await t.imsflow.deploy(
+      bpmn(
+        'dated',
+        `
+    <startEvent id="start" />
+    <sequenceFlow id="f1" sourceRef="start" targetRef="act" />
+    <userTask id="act" name="Action \${item.title}" ims:assignee="\${item.owner}" ims:due="\${item.due}" ims:remindBefore="P1D">
+      <multiInstanceLoopCharacteristics isSequential="false" ims:collection="\${variables.actions}" />
+    </userTask>
+    <sequenceFlow id="f2" sourceRef="act" targetRef="end" />
+    <endEvent id="end" />`,
+      ),
+      'alice',
+    );
+    const actions = [
+      { title: 'A', owner: 'al', due: '2026-06-30' },
+      { title: 'B', owner: 'bo', due: 'P10D' },
+      { title: 'C', owner: 'cy' },
+      { title: 'D', owner: 'di', due: 'next week' },
+    ];
+    const { id } = await t.imsflow.start('dated', { variables: { actions } }, 'alice');
+    const tasks = await t.imsflow.listTasks({ instanceId: id, status: 'open' });
+    expect(Object.fromEntries(tasks.map((task) => [task.assignee, task.dueAt ?? null]))).to.deep.equal({
+      al: '2026-06-30T23:59:59.999Z',
+      bo: '2026-03-12T08:00:00.000Z',
+      cy: null,
+      di: null,
+    });
+    const reminders = (await t.store.listJobs({ instanceId: id, status: 'scheduled' })).filter((j) => j.payload.notice === 'reminder');
+    expect(reminders.map((j) => j.runAt).sort()).to.deep.equal(['2026-03-11T08:00:00.000Z', '2026-06-29T23:59:59.999Z']);
+  });
+});

@@ -185,8 +185,16 @@ describe('expressions: the whitelisted grammar', () => {
     it('compares with === semantics: no type coercion', () => {
       expect(resolveTemplate('${variables.count == "3"}', scope())).to.equal(false);
       expect(resolveTemplate('${variables.zero == false}', scope())).to.equal(false);
-      expect(resolveTemplate('${variables.nothing == variables.missing}', scope())).to.equal(false);
       expect(resolveTemplate('${variables.count != "3"}', scope())).to.equal(true);
+    });
+
+    it('treats a missing value as null in == and !=, so a condition can ask whether a value was given', () => {
+      expect(resolveTemplate('${variables.missing == null}', scope())).to.equal(true);
+      expect(resolveTemplate('${variables.missing != null}', scope())).to.equal(false);
+      expect(resolveTemplate('${item.owner != null}', scope())).to.equal(true);
+      expect(resolveTemplate('${variables.missing == 0}', scope())).to.equal(false);
+      expect(resolveTemplate('${variables.missing == ""}', scope())).to.equal(false);
+      expect(resolveTemplate('${variables.nothing == variables.missing}', scope())).to.equal(true);
     });
 
     it('is false for every ordering comparison between mixed types', () => {

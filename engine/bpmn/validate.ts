@@ -322,6 +322,8 @@ function readUserTask(element: ModdleElement, report: Report): UserTaskSpec {
   for (const attribute of ['due', 'remindBefore', 'remindEvery'] as const) {
     const value = spec[attribute];
     if (value === undefined) continue;
+    // a due date may come from the record (an action's date); the expression itself is checked with all others
+    if (attribute === 'due' && /^\$\{[^}]*\}$/.test(value.trim())) continue;
     const problem = durationProblem(value);
     if (problem) report(element, `ims:${attribute}: ${problem}`);
   }
