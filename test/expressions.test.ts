@@ -141,7 +141,8 @@ describe('expressions: the whitelisted grammar', () => {
       expect(resolveTemplate('${variables.fn}', where)).to.equal(undefined);
       expect(resolveTemplate('${variables.holder.fn}', where)).to.equal(undefined);
       expect(resolveTemplate('${item}', where)).to.equal(undefined);
-      expect(resolveTemplate('${variables.fn == null}', where)).to.equal(false);
+      // a function reads as missing, and a missing value equals null
+      expect(resolveTemplate('${variables.fn == null}', where)).to.equal(true);
       expect(resolveTemplate('${variables.fn || "none"}', where)).to.equal('none');
     });
   });
@@ -159,7 +160,7 @@ describe('expressions: the whitelisted grammar', () => {
       ['${variables.ratio < 1}', true],
       ['${"apple" < "banana"}', true],
       ['${variables.nothing == null}', true],
-      ['${variables.missing == null}', false],
+      ['${variables.missing == null}', true],
       ['${variables.flag == true}', true],
       ['${variables.flag && variables.count > 2}', true],
       ['${variables.flag && variables.count > 5}', false],
