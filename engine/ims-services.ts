@@ -1,5 +1,8 @@
 import type { Catalogue } from './catalogue.js';
 import { registerCapaServices } from './ims/capa.js';
+import { registerGapAnalysisServices } from './ims/gap-analysis.js';
+import { registerInternalAuditServices } from './ims/internal-audit.js';
+import { registerManagementReviewServices } from './ims/management-review.js';
 import { ServiceRegistry } from './services.js';
 
 export { riskScore, type RiskLevel } from './ims/capa.js';
@@ -17,6 +20,8 @@ export interface ImsServiceDeps {
  */
 export function registerImsServices(deps: ImsServiceDeps, registry: ServiceRegistry = new ServiceRegistry()): ServiceRegistry {
   registerCapaServices(registry);
-  void deps;
+  registerGapAnalysisServices(registry, deps);
+  registerInternalAuditServices(registry, deps);
+  registerManagementReviewServices(registry, deps);
   return registry;
 }

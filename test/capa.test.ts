@@ -1,18 +1,13 @@
 import { expect } from 'chai';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pino } from 'pino';
-import { startServer, type RunningServer } from '../api/server.js';
-import { FakeClock } from '../engine/clock.js';
+import type { RunningServer } from '../api/server.js';
+import type { FakeClock } from '../engine/clock.js';
 import { parseBpmnXml } from '../engine/bpmn/parse.js';
 import { validateDefinition } from '../engine/bpmn/validate.js';
 import { registerImsServices, riskScore } from '../engine/ims-services.js';
 import type { TaskRecord } from '../engine/model.js';
 import { shippedCatalogue } from '../processes/index.js';
-import { loadConfig } from '../workers/config.js';
 import { DAY, shipped } from './helpers.js';
-import { signInOperator } from './support/operator.js';
+import { processHarness, type ProcessHarness, type Reply } from './support/process-harness.js';
 
 /**
  * The shipped CAPA process (processes/capa.bpmn), driven through the HTTP API of a listening server
@@ -47,65 +42,21 @@ const IMPLEMENT = { done: 'Done as planned.', evidence: 'CC-778', completedOn: '
 const CLOSURE = { summary: 'Recipes locked, operators retrained, no recurrence.', risksUpdated: true, systemChanged: true };
 
 describe('CAPA process (shipped processes/capa.bpmn, through the HTTP API)', () => {
-  let dir: string;
+  let h: ProcessHarness;
   let server: RunningServer;
   let clock: FakeClock;
-  let operator: string;
-  const tokens: Record<string, string> = {};
-
-  interface Reply {
-    status: number;
-    json: any;
-    text: string;
-  }
-  async function call(method: string, path: string, body: unknown, as: string): Promise<Reply> {
-    const response = await fetch(`${server.url}${path}`, {
-      method,
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[as] ?? operator}` },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    return { status: response.status, text, json: response.headers.get('content-type')?.includes('json') ? JSON.parse(text) : undefined };
-  }
-
-  /** Open tasks of an instance, as the quality manager (an overseer) sees them. */
-  async function openTasks(instanceId: string): Promise<TaskRecord[]> {
-    const reply = await call('GET', `/api/tasks?instance=${instanceId}&status=open`, undefined, 'quinn');
-    expect(reply.status, reply.text).to.equal(200);
-    return reply.json.items as TaskRecord[];
-  }
-
-  /** The single open task of an instance, checked to be `elementId`. */
-  async function theTask(instanceId: string, elementId: string): Promise<TaskRecord> {
-    const open = await openTasks(instanceId);
-    expect(open.map((t) => t.elementId)).to.deep.equal([elementId]);
-    return open[0];
-  }
-
-  async function complete(task: TaskRecord, as: string, data: Record<string, unknown>, signature?: { email: string; password: string }): Promise<Reply> {
-    const reply = await call('POST', `/api/tasks/${task.id}/complete`, { data, ...(signature && { signature }) }, as);
-    expect(reply.status, `${task.elementId} completed by ${as}: ${reply.text}`).to.equal(200);
-    return reply;
-  }
-
-  async function record(instanceId: string): Promise<any> {
-    const reply = await call('GET', `/api/instances/${instanceId}`, undefined, 'quinn');
-    expect(reply.status, reply.text).to.equal(200);
-    return reply.json;
-  }
-
-  /** The element ids of the instance's tasks in the order they were completed (from its audit history). */
-  function completedInOrder(instance: { history: { action: string; target: string }[]; tasks: TaskRecord[] }): string[] {
-    return instance.history
-      .filter((e) => e.action === 'task.completed')
-      .map((e) => instance.tasks.find((t) => `task:${t.id}` === e.target)!.elementId);
-  }
+  const call = (method: string, path: string, body: unknown, as: string): Promise<Reply> => h.call(method, path, body, as);
+  const openTasks = (instanceId: string): Promise<TaskRecord[]> => h.openTasks(instanceId);
+  const theTask = (instanceId: string, elementId: string): Promise<TaskRecord> => h.theTask(instanceId, elementId);
+  const complete = (task: TaskRecord, as: string, data: Record<string, unknown>, signature?: { email: string; password: string }): Promise<Reply> => h.complete(task, as, data, signature);
+  const record = (instanceId: string): Promise<any> => h.record(instanceId);
+  const completedInOrder = (instance: { history: { action: string; target: string }[]; tasks: TaskRecord[] }): string[] => h.completedInOrder(instance);
+  const advance = (ms: number): Promise<void> => h.advance(ms);
 
   async function start(as = 'sam'): Promise<string> {
-    const reply = await call('POST', '/api/processes/capa/instances', { variables: {} }, as);
-    expect(reply.status, reply.text).to.equal(201);
-    expect(reply.json.businessKey).to.match(/^CAPA-2026-\d{4}$/);
-    return reply.json.id;
+    const started = await h.start('capa', as);
+    expect(started.businessKey).to.match(/^CAPA-2026-\d{4}$/);
+    return started.id;
   }
 
   /** Raised, recorded by staff and triaged by the quality manager as a full CAPA owned by olga. */
@@ -126,36 +77,26 @@ describe('CAPA process (shipped processes/capa.bpmn, through the HTTP API)', () 
     for (const action of actions) await complete(action, action.assignee!, IMPLEMENT);
   }
 
-  /** Moves the clock on and runs every job then due. */
-  async function advance(ms: number): Promise<void> {
-    clock.set(new Date(clock.now().getTime() + ms));
-    await server.scheduler.runDue();
-  }
-
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'imsflow-capa-'));
-    clock = new FakeClock(START);
-    server = await startServer(loadConfig({ PORT: '0', IMSFLOW_DATA: dir, IMSFLOW_POLL_MS: '0' }), { clock, logger: pino({ level: 'silent' }) });
-    operator = await signInOperator(server);
-    const people = [
-      { id: 'quinn', name: 'Quinn Quality', roles: ['quality-manager'] },
-      { id: 'sam', name: 'Sam Staff', roles: ['staff'], managerId: 'quinn' },
-      { id: 'olga', name: 'Olga Owner', roles: ['staff'], managerId: 'quinn' },
-      { id: 'alex', name: 'Alex Engineer', roles: ['staff'], managerId: 'quinn' },
-      { id: 'bea', name: 'Bea Trainer', roles: ['staff'], managerId: 'quinn' },
-      { id: 'stella', name: 'Stella Steering', roles: ['steering-committee'] },
-    ];
-    for (const person of people) {
-      await server.imsflow.saveUser({ id: person.id, email: `${person.id}@example.com`, name: person.name, roles: person.roles, managerId: person.managerId }, 'test-setup');
-      tokens[person.id] = (await server.accounts.createApiToken(person.id, 'tests', 'test-setup')).token;
-    }
-    await server.accounts.setPassword('quinn', PASSWORD, 'test-setup', 'test');
+    h = await processHarness({
+      start: START,
+      overseer: 'quinn',
+      prefix: 'capa',
+      people: [
+        { id: 'quinn', name: 'Quinn Quality', roles: ['quality-manager'], password: PASSWORD },
+        { id: 'sam', name: 'Sam Staff', roles: ['staff'], managerId: 'quinn' },
+        { id: 'olga', name: 'Olga Owner', roles: ['staff'], managerId: 'quinn' },
+        { id: 'alex', name: 'Alex Engineer', roles: ['staff'], managerId: 'quinn' },
+        { id: 'bea', name: 'Bea Trainer', roles: ['staff'], managerId: 'quinn' },
+        { id: 'stella', name: 'Stella Steering', roles: ['steering-committee'] },
+      ],
+    });
+    ({ server, clock } = h);
   });
   after(async () => {
-    await server?.close();
-    rmSync(dir, { recursive: true, force: true });
+    await h?.close();
   });
-  beforeEach(() => clock.set(new Date(START)));
+  beforeEach(() => h.reset());
 
   it('is deployed at server start, and passes the same validation as an upload (re-uploading it is a no-op)', async () => {
     const definitions = await call('GET', '/api/definitions', undefined, 'quinn');
@@ -164,9 +105,9 @@ describe('CAPA process (shipped processes/capa.bpmn, through the HTTP API)', () 
     expect(capa).to.include({ key: 'capa', version: 1, name: 'Corrective and preventive action (CAPA)', businessKeyPrefix: 'CAPA', ownerRole: 'quality-manager' });
 
     const xml = shipped('capa.bpmn');
-    const upload = await fetch(`${server.url}/api/definitions`, { method: 'POST', headers: { 'content-type': 'application/xml', authorization: `Bearer ${operator}` }, body: xml });
+    const upload = await h.upload(xml);
     expect(upload.status).to.equal(200);
-    expect(await upload.json()).to.include({ key: 'capa', version: 1 });
+    expect(upload.json).to.include({ key: 'capa', version: 1 });
 
     // The validator itself: no problem, the service tasks bound to the registered IMS services.
     const { spec, problems } = validateDefinition(await parseBpmnXml(xml), { services: registerImsServices({ catalogue: shippedCatalogue() }).names() });
@@ -181,8 +122,19 @@ describe('CAPA process (shipped processes/capa.bpmn, through the HTTP API)', () 
     // Every flow element has a shape or an edge in the diagram, so it opens in bpmn-js.
     const ids = [...xml.matchAll(/<bpmn:(?:startEvent|endEvent|userTask|serviceTask|exclusiveGateway|intermediateCatchEvent|sequenceFlow) id="([^"]+)"/g)].map((m) => m[1]);
     const drawn = new Set([...xml.matchAll(/bpmnElement="([^"]+)"/g)].map((m) => m[1]));
-    expect(ids.length).to.equal(34);
+    expect(ids.length).to.equal(37);
     expect(ids.filter((id) => !drawn.has(id))).to.deep.equal([]);
+  });
+
+  it('raised with the issue already recorded (source, title, description as variables): straight to triage, no intake task', async () => {
+    const started = await h.start('capa', 'quinn', { variables: { source: 'audit-finding', title: 'Supplier approvals not re-evaluated', description: 'Found in audit.', reference: 'AUD-2026-0001' } });
+    const triage = await theTask(started.id, 'triage');
+    expect(triage.candidateRole).to.equal('quality-manager');
+    await complete(triage, 'quinn', { severity: '2', occurrence: '2', fullCapa: 'no', justification: 'Covered by the supplier review.' });
+    const closed = await record(started.id);
+    expect(closed.status).to.equal('completed');
+    expect(completedInOrder(closed)).to.deep.equal(['triage']);
+    expect(closed.variables).to.include({ source: 'audit-finding', reference: 'AUD-2026-0001' });
   });
 
   it('rates risk as severity × occurrence: low up to 6, medium 8–12, high from 15; refuses values outside 1–5', () => {
