@@ -18,7 +18,7 @@ import { canSee, holdsTask } from '../api/auth.js';
 import { signatureFor } from '../api/signing.js';
 import { Accounts } from '../engine/accounts.js';
 import { FakeClock } from '../engine/clock.js';
-import type { InstanceRecord } from '../engine/model.js';
+import type { InstanceRecord, TaskRecord } from '../engine/model.js';
 import { passwordProblems } from '../engine/passwords.js';
 import { EmbeddedScheduler } from '../engine/scheduler/embedded.js';
 import { shippedProcesses } from '../processes/index.js';
@@ -284,6 +284,42 @@ export const DEMO_NONCONFORMITIES: DemoNonconformity[] = [
   },
 ];
 
+/** One event of the demo's story: a record started, or one of its tasks completed by whoever holds it. */
+export interface DemoEvent {
+  at: When;
+  /** The record's name in the story; `<name>/<n>` is the n-th record it started (a linked CAPA, say). */
+  record: string;
+  start?: { process: string; site: DemoSite; by: string; variables?: Record<string, unknown> };
+  complete?: {
+    /** The user task's BPMN element id. */
+    task: string;
+    by: string;
+    /** Form data, or made from the task (an iteration's clause) and the day it is completed on. */
+    data: Record<string, unknown> | ((task: TaskRecord, day: string) => Record<string, unknown>);
+    /** Which open task of that element, when several are (multi-instance iterations). */
+    which?: (task: TaskRecord) => boolean;
+  };
+}
+
+/** The nonconformities as story events: each report, then each step. */
+function nonconformityEvents(): DemoEvent[] {
+  return DEMO_NONCONFORMITIES.flatMap((nc, index) => {
+    const record = `nc-${index + 1}`;
+    return [
+      { at: nc.at, record, start: { process: 'nonconformity', site: nc.site, by: nc.reportedBy, variables: { title: nc.title, description: nc.description, owner: nc.owner } } },
+      ...nc.steps.map((step) => ({
+        at: step.at,
+        record,
+        // the date field of "Take corrective action" (completedOn) is the step's day
+        complete: { task: step.task, by: step.by, data: step.task === 'act' ? (_task: TaskRecord, day: string) => ({ ...step.data, completedOn: day }) : step.data },
+      })),
+    ];
+  });
+}
+
+/** The other processes' records (CAPA, internal audit, gap analysis, management review). */
+export const DEMO_STORY: DemoEvent[] = [];
+
 /** Why the demo was not seeded: the data folder already holds a database. */
 export class DemoRefusedError extends Error {
   override name = 'DemoRefusedError';
@@ -370,6 +406,18 @@ export async function seedDemo(dataDir: string, options: DemoOptions = {}): Prom
     clock.set(target);
   };
 
+  /** The records of the story by name; a record another one started is `<name>/<n>` (its n-th link, from 1). */
+  const records = new Map<string, string>();
+  const recordId = async (name: string): Promise<string> => {
+    const known = records.get(name);
+    if (known) return known;
+    const linked = /^(.+)\/(\d+)$/.exec(name);
+    const parent = linked && (await store.getInstance(await recordId(linked[1])));
+    const link = parent?.links?.filter((l) => l.rel === 'started')[Number(linked![2]) - 1];
+    if (!link) throw new Error(`the demo story has no record "${name}"`);
+    records.set(name, link.instanceId);
+    return link.instanceId;
+  };
   const instanceIds = new Map<DemoNonconformity, string>();
   try {
     // ---- people: created on the first day of the history, each with the demo password ----
@@ -390,30 +438,32 @@ export async function seedDemo(dataDir: string, options: DemoOptions = {}): Prom
     // wrong, never on a calendar; a yearly management review belongs on the management review process
     // once it ships, not on these. The demo history has no CAPA yet: the CAPA process is deployed only.
 
-    // ---- nonconformities: every report and task completion, in the order they happened ----
-    const events = DEMO_NONCONFORMITIES.flatMap((nc) => [
-      { at: moment(now, nc.at), nc, step: undefined as Step | undefined },
-      ...nc.steps.map((step) => ({ at: moment(now, step.at), nc, step })),
-    ]).sort((a, b) => a.at.getTime() - b.at.getTime());
-    for (const { at, nc, step } of events) {
+    // ---- the story: every start and task completion of every record, in the order they happened ----
+    const story = [...nonconformityEvents(), ...DEMO_STORY].map((event, order) => ({ event, order, at: moment(now, event.at) }));
+    story.sort((a, b) => a.at.getTime() - b.at.getTime() || a.order - b.order);
+    for (const { at, event } of story) {
       await advanceTo(at);
-      if (!step) {
-        const started = await imsflow.start('nonconformity', { site: nc.site, variables: { title: nc.title, description: nc.description, owner: nc.owner } }, nc.reportedBy);
-        instanceIds.set(nc, started.id);
+      if (event.start) {
+        const { process, site, by, variables } = event.start;
+        const started = await imsflow.start(process, { site, variables: variables ?? {} }, by);
+        records.set(event.record, started.id);
         continue;
       }
-      const instanceId = instanceIds.get(nc)!;
-      const [task] = (await store.listTasks({ instanceId, status: 'open' })).filter((t) => t.elementId === step.task);
-      if (!task) throw new Error(`"${nc.title}" has no open ${step.task} task at ${at.toISOString()}`);
+      const step = event.complete!;
+      const instanceId = await recordId(event.record);
+      const open = (await store.listTasks({ instanceId, status: 'open' })).filter((t) => t.elementId === step.task && (!step.which || step.which(t)));
+      const task = open[0];
+      if (!task) throw new Error(`"${event.record}" has no open ${step.task} task at ${at.toISOString()}`);
       const user = await store.getUser(step.by);
       // The rule the API applies to POST /api/tasks/:id/complete: the task is theirs, at one of their sites.
-      if (!user || !holdsTask(user, task) || !canSee(user, task)) throw new Error(`${step.by} does not hold "${task.name}" of "${nc.title}"`);
-      const data = step.task === 'act' ? { ...step.data, completedOn: at.toISOString().slice(0, 10) } : step.data;
-      // A task that takes an electronic signature ("Verify effectiveness") is signed as through the API:
-      // the signer re-authenticates with user id and password (21 CFR 11.200), outside any session.
-      const signature = task.signature ? await signatureFor(accounts, { user }, task, data, { email: user.email, password: DEMO_PASSWORD }) : undefined;
+      if (!user || !holdsTask(user, task) || !canSee(user, task)) throw new Error(`${step.by} does not hold "${task.name}" of "${event.record}"`);
+      const data = typeof step.data === 'function' ? step.data(task, at.toISOString().slice(0, 10)) : step.data;
+      // A task that takes an electronic signature is signed as through the API: the signer
+      // re-authenticates with user id and password (21 CFR 11.200), outside any session.
+      const signature = task.signature ? await signatureFor(accounts, { user }, task, data, { email: user.email, password: DEMO_PASSWORD }, imsflow.formContext) : undefined;
       await imsflow.completeTask(task.id, data, user.id, { signature });
     }
+    for (const [index, nc] of DEMO_NONCONFORMITIES.entries()) instanceIds.set(nc, await recordId(`nc-${index + 1}`));
     await advanceTo(now);
 
     return await summarize(config.databaseFile, assembly.baseUrl, definitions, now);
