@@ -10,6 +10,7 @@ import { startServer, type RunningServer } from '../api/server.js';
 import { FakeClock } from '../engine/clock.js';
 import type { TaskRecord } from '../engine/model.js';
 import type { SignatureView } from '../engine/signatures.js';
+import { shippedCatalogue } from '../processes/index.js';
 import { loadConfig } from '../workers/config.js';
 import { bpmn } from './helpers.js';
 import { screenshot, useBrowser } from './support/browser.js';
@@ -413,6 +414,47 @@ describe('browser: task pages opened from emails (headless Chromium, real SMTP, 
     expect(sha256(readFileSync(await saved.path()))).to.equal(expected.sha256);
     await screenshot(auditor.page, 'record page with the attachment');
     expect(auditor.log.errors).to.deep.equal([]);
+  });
+
+  it('picks two clauses in the clause picker (grouped by chapter), submits, and sees them by number and title on the record page', async () => {
+    const xml = bpmn(
+      'audit-scope',
+      `<startEvent id="s" /><sequenceFlow id="f1" sourceRef="s" targetRef="scope" />
+      <userTask id="scope" name="Set the audit scope" ims:assignee="qm1">
+        <extensionElements><ims:form>
+          <ims:field key="criteria" label="Audit criteria" type="clauses" required="true" />
+        </ims:form></extensionElements>
+      </userTask>
+      <sequenceFlow id="f2" sourceRef="scope" targetRef="e" /><endEvent id="e" />`,
+      'name="Audit scope"',
+    );
+    expect((await http('POST', api('/definitions'), xml, XML_BODY)).status).to.equal(201);
+    const { task } = await started('audit-scope');
+    const { context, page, log } = await chrome.newPage();
+    expect((await context.request.post(api('/session'), { data: { email: 'quinn@example.com', password: PASSWORD } })).status()).to.equal(200);
+    expect((await page.goto(`${server.url}/tasks/${task.id}`))?.status()).to.equal(200);
+
+    // one group for the field, a group per chapter whose heading is a checkbox too
+    const picker = page.getByRole('group', { name: 'Audit criteria (required)' });
+    expect(await picker.getByRole('checkbox').count()).to.equal(shippedCatalogue().records.length);
+    const operation = picker.getByRole('group', { name: /^8 Operation/ });
+    expect(await operation.getByRole('checkbox', { name: /^8 Operation/ }).count()).to.equal(1);
+    expect(await operation.getByRole('checkbox', { name: /^8\.1 Operational planning and control/ }).count()).to.equal(1);
+    // the standards a clause applies to are read with it
+    expect(await page.getByRole('checkbox', { name: '8.4 Control of externally provided processes, products and services ISO 9001' }).count()).to.equal(1);
+
+    await page.getByLabel('7.5.3 Control of documented information').check();
+    await page.getByLabel('8.4 Control of externally provided processes').check();
+    await screenshot(page, 'clause picker');
+    expect(await submits(page, () => page.getByRole('button', { name: 'Complete task' }).click())).to.equal(303);
+    expect(await page.locator('main').textContent()).to.include(`You completed “Set the audit scope”`);
+    expect(((await http('GET', api(`/tasks/${task.id}`))).json as TaskRecord).data).to.deep.equal({ criteria: ['7.5.3', '9001:8.4'] });
+
+    await Promise.all([page.waitForURL(`${server.url}/records/${task.instanceId}`), page.getByRole('link', { name: 'See the record' }).click()]);
+    const entered = page.getByRole('region', { name: 'Set the audit scope' });
+    expect(await entered.getByRole('listitem').allTextContents()).to.deep.equal(['7.5.3 Control of documented information', '8.4 Control of externally provided processes, products and services (ISO 9001)']);
+    await screenshot(page, 'record page with clauses');
+    expect(log.errors).to.deep.equal([]);
   });
 
   it('a signature task asks for the password and shows the manifestation afterwards', async () => {

@@ -8,9 +8,11 @@ import { SESSION_COOKIE } from '../api/auth.js';
 import { startServer, type RunningServer } from '../api/server.js';
 import { csvCell } from '../api/ui/audit.js';
 import { safeNext } from '../api/ui/session.js';
+import { iterationLabel } from '../api/ui/task-form.js';
 import { checkUpload, sanitiseFileName } from '../api/ui/attachments.js';
 import { FakeClock } from '../engine/clock.js';
-import type { AuditEvent, TaskRecord } from '../engine/model.js';
+import type { AuditEvent, IterationResult, TaskRecord } from '../engine/model.js';
+import { shippedCatalogue } from '../processes/index.js';
 import { loadConfig } from '../workers/config.js';
 import { bpmn } from './helpers.js';
 import { http } from './support/http.js';
@@ -740,6 +742,215 @@ describe('pages (sign-in, tasks, records, audit) over HTTP', () => {
       expect(csvCell('\t=1')).to.equal(`"'\t=1"`);
       expect(csvCell('plain, "text"')).to.equal('"plain, ""text"""');
       expect(csvCell({ a: 1 })).to.equal('"{""a"":1}"');
+    });
+  });
+
+  describe('linked records, multi-instance tasks and clause pickers', () => {
+    const AUDIT = bpmn(
+      'uiaudit',
+      `<startEvent id="s" /><sequenceFlow id="f1" sourceRef="s" targetRef="scope" />
+      <userTask id="scope" name="Choose the audit criteria" ims:candidateRole="quality-manager" ims:due="P5D">
+        <extensionElements><ims:form>
+          <ims:field key="criteria" label="Audit criteria" type="clauses" required="true" />
+          <ims:field key="note" label="Note" type="text" />
+        </ims:form></extensionElements>
+      </userTask>
+      <sequenceFlow id="f2" sourceRef="scope" targetRef="plan" />
+      <serviceTask id="plan" name="Look up the clauses" ims:service="ui-plan" />
+      <sequenceFlow id="f3" sourceRef="plan" targetRef="check" />
+      <userTask id="check" name="Audit \${item.number}" ims:candidateRole="quality-manager" ims:due="P5D">
+        <multiInstanceLoopCharacteristics isSequential="false" ims:collection="\${output.plan.clauses}" />
+        <extensionElements><ims:form>
+          <ims:field key="result" label="Result" type="select" required="true"><ims:option value="conforms" label="Conforms" /><ims:option value="nonconforming" label="Nonconforming" /></ims:field>
+          <ims:field key="finding" label="Finding" type="text" />
+        </ims:form></extensionElements>
+      </userTask>
+      <sequenceFlow id="f4" sourceRef="check" targetRef="raise" />
+      <serviceTask id="raise" name="Raise follow-ups &amp; more" ims:service="ui-raise" />
+      <sequenceFlow id="f5" sourceRef="raise" targetRef="e" /><endEvent id="e" />`,
+      'name="UI audit" ims:businessKeyPrefix="UAUD"',
+    );
+    const FOLLOW_UP = bpmn(
+      'uifollow',
+      `<startEvent id="s" /><sequenceFlow id="f1" sourceRef="s" targetRef="handle" />
+      <userTask id="handle" name="Handle \${variables.title}" ims:candidateRole="quality-manager" ims:due="P7D" />
+      <sequenceFlow id="f2" sourceRef="handle" targetRef="e" /><endEvent id="e" />`,
+      'name="UI follow-up" ims:businessKeyPrefix="UFUP"',
+    );
+    let quinn: Browser;
+    let csrf: string;
+    let audit: { id: string; businessKey: string };
+    const openTasks = async (instanceId: string) => (await http('GET', api(`/tasks?instance=${instanceId}&status=open`))).json.items as TaskRecord[];
+
+    before(async () => {
+      const catalogue = shippedCatalogue();
+      server.imsflow.services
+        .register('ui-plan', {
+          description: 'the chosen clauses as catalogue records',
+          run: (context) => ({ clauses: ((context.output.scope as { criteria: string[] }).criteria ?? []).map((id) => catalogue.clause(id)) }),
+        })
+        .register('ui-raise', {
+          description: 'a follow-up per nonconforming clause, and one at another site',
+          run(context) {
+            const findings = (context.output.check as IterationResult[])
+              .filter((r) => r.data.result === 'nonconforming')
+              .map((r) => ({ clause: (r.item as { id: string }).id, finding: r.data.finding }));
+            for (const f of findings) context.startLinked({ processKey: 'uifollow', variables: { title: f.finding }, label: `Finding ${f.clause}: ${String(f.finding)}` });
+            context.startLinked({ processKey: 'uifollow', variables: { title: 'elsewhere' }, label: 'Shared with the south site', site: 'south' });
+            return { raised: findings.length + 1, findings };
+          },
+        });
+      for (const xml of [AUDIT, FOLLOW_UP]) {
+        const deployed = await http('POST', api('/definitions'), xml, { 'content-type': 'application/xml' });
+        expect(deployed.status, deployed.text).to.equal(201);
+      }
+      const started = await http('POST', api('/processes/uiaudit/instances'), { variables: { title: 'Supplier audit' }, site: 'north' });
+      expect(started.status, started.text).to.equal(201);
+      audit = started.json;
+      quinn = await browserFor('quinn@example.com');
+      csrf = csrfIn((await quinn.get('/tasks')).text);
+    });
+
+    it('names the element an iteration is for: a clause, a finding on a clause, an action, or compact JSON', () => {
+      const catalogue = shippedCatalogue();
+      expect(iterationLabel(catalogue.clause('7.5.3'), catalogue)).to.equal('Clause 7.5.3 Control of documented information');
+      expect(iterationLabel({ clause: '9001:8.4', number: '8.4', title: 'Control of externally provided processes, products and services' }, catalogue)).to.equal(
+        'Clause 8.4 Control of externally provided processes, products and services (ISO 9001)',
+      );
+      expect(iterationLabel({ clause: '7.5.3', title: 'Obsolete SOP in use', severity: 'major' }, catalogue)).to.equal('Clause 7.5.3 Control of documented information: Obsolete SOP in use');
+      expect(iterationLabel({ clause: '11.2', number: '11.2', title: 'Site rule' }, catalogue)).to.equal('Clause 11.2 Site rule');
+      expect(iterationLabel('9.2', catalogue)).to.equal('Clause 9.2 Internal audit');
+      expect(iterationLabel({ title: 'Replace the die', owner: 'bob', due: '2026-06-30' }, catalogue)).to.equal('Replace the die');
+      expect(iterationLabel({ label: 'Supplier X' })).to.equal('Supplier X');
+      expect(iterationLabel({ lot: 12, plant: 'north' })).to.equal('{"lot":12,"plant":"north"}');
+      expect(iterationLabel({ text: 'x'.repeat(400) })).to.have.length(301);
+      expect(iterationLabel(null)).to.equal('');
+    });
+
+    it('renders a clauses field as checkboxes grouped by chapter, headings selectable, with the standards of each clause', async () => {
+      const [scope] = await openTasks(audit.id);
+      const page = await quinn.get(`/tasks/${scope.id}`);
+      expectPage(page, 200, /^Choose the audit criteria/);
+      const html = page.text;
+      // no file field: a plain urlencoded form
+      expect(html).to.include(`<form method="post" action="/tasks/${scope.id}"><input type="hidden" name="_csrf" value="${csrf}">`);
+      expect(html).to.include('<fieldset class="field clauses" id="f-criteria" aria-describedby="f-criteria-hint"><legend>Audit criteria (required)</legend>');
+      const catalogue = shippedCatalogue();
+      const box = (id: string) => `f-criteria-${catalogue.records.findIndex((r) => r.id === id)}`;
+      // chapter 7 heads its own group and can be chosen as a whole
+      expect(html).to.include(
+        `<fieldset class="chapter"><legend><input type="checkbox" id="${box('7')}" name="criteria" value="7"> <label for="${box('7')}">7 Support <span class="hint std">ISO 9001, ISO 14001, ISO 45001</span></label></legend>`,
+      );
+      expect(html).to.include(
+        `<li class="depth-2"><input type="checkbox" id="${box('7.5.3')}" name="criteria" value="7.5.3"> <label for="${box('7.5.3')}">7.5.3 Control of documented information <span class="hint std">ISO 9001, ISO 14001, ISO 45001</span></label></li>`,
+      );
+      // a clause one standard adds is named with its standard: 8.2 means different things
+      expect(html).to.include(`<label for="${box('14001:8.2')}">8.2 Emergency preparedness and response <span class="hint std">ISO 14001</span></label>`);
+      // chapters 4 … 10 in order, clauses in number order within a chapter
+      const legends = [...html.matchAll(/<fieldset class="chapter"><legend><input type="checkbox" id="[^"]+" name="criteria" value="([^"]+)">/g)].map((m) => m[1]);
+      expect(legends).to.deep.equal(['4', '5', '6', '7', '8', '9', '10']);
+      const chapter8 = html.slice(html.indexOf('value="8">'), html.indexOf('value="9">'));
+      const values = [...chapter8.matchAll(/name="criteria" value="([^"]+)"/g)].map((m) => m[1]);
+      expect(values.slice(0, 6)).to.deep.equal(['8.1', '45001:8.1.2', '45001:8.1.3', '45001:8.1.4', '9001:8.2', '14001:8.2']);
+      expect(html.match(/name="criteria"/g)).to.have.length(catalogue.records.length);
+    });
+
+    it('a clause that is not in the catalogue is a field error; the boxes ticked stay ticked', async () => {
+      const [scope] = await openTasks(audit.id);
+      const body = new URLSearchParams([['_csrf', csrf], ['criteria', '9001:8.4'], ['criteria', '99.9'], ['note', 'first try']]);
+      const page = await quinn.post(`/tasks/${scope.id}`, body);
+      expectPage(page, 400, /^Choose the audit criteria/);
+      expect(page.text).to.include('<a href="#f-criteria">Audit criteria names clauses that are not in the catalogue: 99.9</a>');
+      expect(page.text).to.include(
+        '<fieldset class="field clauses" id="f-criteria" aria-describedby="f-criteria-error f-criteria-hint"><legend>Audit criteria (required)</legend><p class="hint" id="f-criteria-hint">Choose the clauses that apply; a chapter can be chosen as a whole by its heading.</p><span class="error" id="f-criteria-error">Audit criteria names clauses that are not in the catalogue: 99.9</span>',
+      );
+      expect(page.text).to.match(/name="criteria" value="9001:8\.4" checked>/);
+      expect(page.text).to.match(/name="criteria" value="7\.5\.3">/);
+      expect(page.text).to.include('value="first try"');
+      // none at all, for a required field
+      const none = await quinn.post(`/tasks/${scope.id}`, new URLSearchParams([['_csrf', csrf]]));
+      expect(none.status).to.equal(400);
+      expect(none.text).to.include('<span class="error" id="f-criteria-error">Audit criteria is required</span>');
+      expect((await server.imsflow.getTask(scope.id)).status).to.equal('open');
+    });
+
+    it('completes the clauses through the form as a list of ids; the record shows them by number and title', async () => {
+      const [scope] = await openTasks(audit.id);
+      const body = new URLSearchParams([['_csrf', csrf], ['criteria', '7.5.3'], ['criteria', '9001:8.4']]);
+      const done = await quinn.post(`/tasks/${scope.id}`, body);
+      expect(done.status, done.text.slice(0, 2000)).to.equal(303);
+      expect((await server.imsflow.getTask(scope.id)).data).to.deep.equal({ criteria: ['7.5.3', '9001:8.4'] });
+      const record = await quinn.get(`/records/${audit.id}`);
+      expectPage(record, 200, /^Record UAUD-/);
+      expect(record.text).to.include(
+        '<dt>Audit criteria</dt><dd><ul class="clause-list"><li>7.5.3 Control of documented information</li><li>8.4 Control of externally provided processes, products and services (ISO 9001)</li></ul></dd>',
+      );
+    });
+
+    it('shows which clause an iteration is for: on its form, in the current steps and with its data on the record', async () => {
+      const tasks = await openTasks(audit.id);
+      expect(tasks.map((t) => t.name).sort()).to.deep.equal(['Audit 7.5.3', 'Audit 8.4']);
+      const iso = tasks.find((t) => t.name === 'Audit 8.4')!;
+      const docs = tasks.find((t) => t.name === 'Audit 7.5.3')!;
+      const form = await quinn.get(`/tasks/${docs.id}`);
+      expect(form.text).to.include('<p class="iteration"><strong>For:</strong> Clause 7.5.3 Control of documented information</p>');
+      const running = await quinn.get(`/records/${audit.id}`);
+      expect(running.text).to.include(`<a href="/tasks/${iso.id}">Audit 8.4</a> <span class="hint">(for Clause 8.4 Control of externally provided processes, products and services (ISO 9001))</span>, for the quality-manager role`);
+
+      await server.imsflow.completeTask(docs.id, { result: 'conforms' }, 'quinn');
+      await server.imsflow.completeTask(iso.id, { result: 'nonconforming', finding: 'Supplier approval lapsed' }, 'quinn');
+      const record = await quinn.get(`/records/${audit.id}`);
+      const section = (name: string) => {
+        const at = record.text.indexOf(`>${name}</h3>`);
+        return record.text.slice(at, record.text.indexOf('</section>', at));
+      };
+      expect(section('Audit 8.4')).to.include(
+        '<p class="iteration"><strong>For:</strong> Clause 8.4 Control of externally provided processes, products and services (ISO 9001)</p><dl class="facts"><dt>Result</dt><dd>Nonconforming</dd><dt>Finding</dt><dd>Supplier approval lapsed</dd></dl>',
+      );
+      expect(section('Audit 7.5.3')).to.include('<strong>For:</strong> Clause 7.5.3 Control of documented information</p>');
+      // what the automatic steps produced, lists of objects included, readably and named as in the diagram
+      expect(record.text).to.include('<h3>Results of automatic steps</h3>');
+      expect(record.text).to.include(
+        '<dt>Raise follow-ups &amp; more <span class="hint">(raise)</span></dt><dd><dl class="facts values"><dt>raised</dt><dd>2</dd><dt>findings</dt><dd><ol class="values"><li><dl class="facts values"><dt>clause</dt><dd>9001:8.4</dd><dt>finding</dt><dd>Supplier approval lapsed</dd></dl></li></ol></dd></dl></dd>',
+      );
+      expect(record.text).to.include('<dt>Look up the clauses <span class="hint">(plan)</span></dt><dd><dl class="facts values"><dt>clauses</dt><dd><ol class="values"><li><dl class="facts values"><dt>id</dt><dd>7.5.3</dd>');
+    });
+
+    it('shows the linked records on both sides: key linked, process, what it is about, direction and status; a record of another site is named, not linked', async () => {
+      const parent = await server.imsflow.getInstance(audit.id);
+      expect(parent.status).to.equal('completed');
+      const [north, south] = parent.links ?? [];
+      expect([north.rel, north.label, south.label]).to.deep.equal(['started', 'Finding 9001:8.4: Supplier approval lapsed', 'Shared with the south site']);
+
+      const page = await quinn.get(`/records/${audit.id}`);
+      const html = page.text;
+      const table = html.slice(html.indexOf('<h2 id="linked">'), html.indexOf('<h2>Current step'));
+      expect(table).to.include('<h2 id="linked">Linked records</h2>');
+      expect(table).to.include(`<div class="table-wrap" role="region" aria-labelledby="linked" tabindex="0"><table class="stack links"><caption class="vh">Records linked to ${audit.businessKey}</caption>`);
+      expect(table).to.include('<th scope="col">Record</th><th scope="col">Process</th><th scope="col">About</th><th scope="col">Status</th><th scope="col">Since</th>');
+      expect(table).to.include(
+        `<tr><th scope="row">Raised <a href="/records/${north.instanceId}">${north.businessKey}</a></th><td data-label="Process">UI follow-up <span class="hint">(uifollow)</span></td><td data-label="About">Finding 9001:8.4: Supplier approval lapsed</td><td data-label="Status">running <span class="hint">(at Handle Supplier approval lapsed)</span></td><td data-label="Since"><time datetime="${north.at}">`,
+      );
+      // the south record: quinn (north) is told it exists, as the link on this record says, but not where it stands
+      expect(table).to.include(`<tr><th scope="row">Raised ${south.businessKey}</th><td data-label="Process">UI follow-up <span class="hint">(uifollow)</span></td><td data-label="About">Shared with the south site</td><td data-label="Status"><span class="hint">not visible to you</span></td>`);
+      expect(table).to.not.include(`href="/records/${south.instanceId}"`);
+      // the linked section comes before the current steps
+      expect(html.indexOf('<h2 id="linked">')).to.be.below(html.indexOf('<h2>Current step'));
+
+      // the other side: raised by the audit, which is completed
+      const child = await quinn.get(`/records/${north.instanceId}`);
+      expectPage(child, 200, new RegExp(`^Record ${north.businessKey}`));
+      expect(child.text).to.include(
+        `<tr><th scope="row">Raised by <a href="/records/${audit.id}">${audit.businessKey}</a></th><td data-label="Process">UI audit <span class="hint">(uiaudit)</span></td><td data-label="About">Finding 9001:8.4: Supplier approval lapsed</td><td data-label="Status">completed</td>`,
+      );
+      // sally (south) sees her record raised by an audit she may not open
+      const sally = await browserFor('sally@example.com');
+      const southPage = await sally.get(`/records/${south.instanceId}`);
+      expectPage(southPage, 200, new RegExp(`^Record ${south.businessKey}`));
+      expect(southPage.text).to.include(`<tr><th scope="row">Raised by ${audit.businessKey}</th><td data-label="Process">UI audit <span class="hint">(uiaudit)</span></td><td data-label="About">Shared with the south site</td><td data-label="Status"><span class="hint">not visible to you</span></td>`);
+      expect(southPage.text).to.not.include(`href="/records/${audit.id}"`);
+      // a record without links has no such section
+      expect((await quinn.get(`/records/${(await start('north', 'unlinked')).id}`)).text).to.not.include('Linked records');
     });
   });
 

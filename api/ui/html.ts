@@ -145,6 +145,10 @@ fieldset{border:1px solid #888;border-radius:.3rem;margin:0 0 1.1rem;padding:.5r
 .badge{display:inline-block;padding:0 .5rem;border-radius:1rem;font-size:.85rem;font-weight:700;border:2px solid}
 .badge.overdue{background:#fde7ea;color:#8a0018;border-color:#8a0018}
 .badge.soon{background:#fff4d6;color:#6b4700;border-color:#6b4700}
+.badge.pending{background:#fff4d6;color:#6b4700;border-color:#6b4700}
+.badge.approved{background:#e6f4ea;color:#1e5b2c;border-color:#1e5b2c}
+.badge.rejected{background:#fde7ea;color:#8a0018;border-color:#8a0018}
+form.decide{border:1px solid #bbb;border-radius:.4rem;padding:.75rem;margin:0 0 1rem}
 .tasks{list-style:none;margin:0;padding:0}
 .tasks>li{border:1px solid #bbb;border-radius:.4rem;padding:.75rem;margin:0 0 .75rem}
 .tasks .meta{margin:.25rem 0;color:#333}
@@ -166,6 +170,20 @@ code{font-size:.85rem;overflow-wrap:anywhere}
 .checklist .radios label{font-weight:400;display:block;min-height:2rem}
 .checklist label.note{font-weight:400;display:block}
 @media (min-width:40rem){.checklist label.note{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0,0,0,0)}}
+.iteration{margin:.25rem 0 .75rem}
+fieldset.clauses fieldset.chapter{margin:.5rem 0;padding:.25rem .75rem}
+fieldset.chapter>legend{font-weight:600;padding:0 .25rem}
+fieldset.chapter>legend label{font-weight:600}
+.clause-picks{list-style:none;margin:0;padding:0}
+.clause-picks li{padding:.2rem 0}
+.clause-picks label{font-weight:400}
+.clause-picks li.depth-2{padding-left:1.75rem}
+.clause-picks li.depth-3{padding-left:3.5rem}
+.clause-picks li.depth-4{padding-left:5.25rem}
+.hint.std{font-size:.8rem;font-weight:400;white-space:nowrap}
+ul.clause-list,ol.values{margin:0;padding-left:1.4rem}
+dl.facts.values{margin:0 0 .25rem}
+table.links th[scope=row]{background:none;font-weight:400}
 .pager{display:flex;gap:1rem;justify-content:space-between;margin:1rem 0}
 .filters{display:grid;gap:.75rem;grid-template-columns:1fr}
 @media (min-width:40rem){.filters{grid-template-columns:repeat(2,1fr)}}

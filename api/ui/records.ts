@@ -1,13 +1,14 @@
 import { createReadStream } from 'node:fs';
 import express from 'express';
+import type { Catalogue } from '../../engine/catalogue.js';
 import { NotFoundError } from '../../engine/errors.js';
 import { CHECKLIST_RESULTS, type ChecklistResult } from '../../engine/forms.js';
-import type { Imsflow } from '../../engine/imsflow.js';
-import type { AuditEvent, FormField, TaskRecord } from '../../engine/model.js';
+import type { Imsflow, InstanceView } from '../../engine/imsflow.js';
+import type { AuditEvent, FormField, RecordLink, TaskRecord, UserRecord } from '../../engine/model.js';
 import { uploadsOf, type AttachmentStore } from './attachments.js';
 import { bytes, e, notice, sendPage, when } from './html.js';
 import { mayViewRecord, requireSignIn, viewerOf } from './session.js';
-import { CHECKLIST_LABELS } from './task-form.js';
+import { CHECKLIST_LABELS, clauseCatalogue, clauseText, iterationLabel, iterationLine } from './task-form.js';
 
 /**
  * The record page (/records/:instanceId): what the record is, where it stands, everything entered per
@@ -43,9 +44,47 @@ export function auditDetails(event: AuditEvent): string {
   return parts.join('');
 }
 
+const EMPTY = '<span class="hint">(empty)</span>';
+const MAX_LIST = 200;
+
+/**
+ * Any value readably: text as text, a list of plain values as one line, a list of objects (a service's
+ * findings, a task's iterations) as a numbered list, an object as name/value pairs; deeper than that as
+ * compact JSON.
+ */
+export function readable(value: unknown, depth = 0): string {
+  if (value === undefined || value === null || value === '') return EMPTY;
+  if (typeof value !== 'object') return typeof value === 'string' && value.includes('\n') ? `<span class="pre">${e(value)}</span>` : e(value);
+  if (depth >= 3) return `<code>${e(compact(value))}</code>`;
+  if (Array.isArray(value)) {
+    if (!value.length) return '<span class="hint">(none)</span>';
+    if (value.every((item) => item === null || typeof item !== 'object')) return e(value.map((item) => String(item ?? '')).join(', '));
+    const more = value.length > MAX_LIST ? `<li class="hint">… and ${value.length - MAX_LIST} more</li>` : '';
+    return `<ol class="values">${value
+      .slice(0, MAX_LIST)
+      .map((item) => `<li>${readable(item, depth + 1)}</li>`)
+      .join('')}${more}</ol>`;
+  }
+  const entries = Object.entries(value as Record<string, unknown>);
+  if (!entries.length) return EMPTY;
+  return `<dl class="facts values">${entries.map(([key, item]) => `<dt>${e(key)}</dt><dd>${readable(item, depth + 1)}</dd>`).join('')}</dl>`;
+}
+
+/** A `clauses` value: the clauses by number and title, in the order chosen. */
+export function renderClauses(value: unknown, catalogue: Pick<Catalogue, 'clause'>): string {
+  if (!Array.isArray(value)) return readable(value);
+  if (!value.length) return '<span class="hint">(none)</span>';
+  return `<ul class="clause-list">${value
+    .map((id) => {
+      const entry = typeof id === 'string' ? catalogue.clause(id) : undefined;
+      return `<li>${entry ? e(clauseText(entry)) : `${e(id)} <span class="hint">(not in the clause catalogue)</span>`}</li>`;
+    })
+    .join('')}</ul>`;
+}
+
 /** A field's value as entered, for reading. */
-export function renderValue(field: FormField | undefined, value: unknown, names: Names): string {
-  if (value === undefined || value === null || value === '') return '<span class="hint">(empty)</span>';
+export function renderValue(field: FormField | undefined, value: unknown, names: Names, catalogue: Pick<Catalogue, 'clause'> = clauseCatalogue()): string {
+  if (value === undefined || value === null || value === '') return EMPTY;
   switch (field?.type) {
     case 'longtext':
       return `<span class="pre">${e(value)}</span>`;
@@ -74,20 +113,106 @@ export function renderValue(field: FormField | undefined, value: unknown, names:
         .join('');
       return `<div class="table-wrap"><table class="stack"><thead><tr><th scope="col">Item</th><th scope="col">Result</th><th scope="col">Note</th></tr></thead><tbody>${rows}</tbody></table></div>`;
     }
+    case 'clauses':
+      return renderClauses(value, catalogue);
     default:
-      return typeof value === 'object' ? `<code>${e(JSON.stringify(value))}</code>` : e(value);
+      return readable(value);
   }
 }
 
-/** The data entered on one task: its form's fields in order, then anything the form does not name. */
-export function taskData(task: TaskRecord, names: Names): string {
+/**
+ * The data entered on one task: for an iteration of a multi-instance task, which element it was for;
+ * then its form's fields in order, then anything the form does not name.
+ */
+export function taskData(task: TaskRecord, names: Names, catalogue: Catalogue = clauseCatalogue()): string {
   const data = task.data ?? {};
   const keys = [...task.form.map((f) => f.key), ...Object.keys(data).filter((k) => !task.form.some((f) => f.key === k))];
-  if (!keys.length) return '<p class="hint">No data was entered on this task.</p>';
-  return `<dl class="facts">${keys
+  const iteration = iterationLine(task, catalogue);
+  if (!keys.length) return `${iteration}<p class="hint">No data was entered on this task.</p>`;
+  return `${iteration}<dl class="facts">${keys
     .map((key) => {
       const field = task.form.find((f) => f.key === key);
-      return `<dt>${e(field?.label ?? key)}</dt><dd>${renderValue(field, data[key], names)}</dd>`;
+      return `<dt>${e(field?.label ?? key)}</dt><dd>${renderValue(field, data[key], names, catalogue)}</dd>`;
+    })
+    .join('')}</dl>`;
+}
+
+/** `Raised CAPA-2026-0004` (this record started it) or `Raised by AUD-2026-0002` (it started this one). */
+function direction(link: RecordLink, key: string): string {
+  return `${link.rel === 'started' ? 'Raised' : 'Raised by'} ${key}`;
+}
+
+/**
+ * The threads to other records, both ways: each other record by business key (a link to it when the
+ * viewer may see it, otherwise the key and "not visible to you"), its process, what the link is about,
+ * and where that record stands now.
+ */
+async function linkedRecords(imsflow: Imsflow, viewer: UserRecord, instance: InstanceView): Promise<string> {
+  const links = [...(instance.links ?? [])].sort((a, b) => (a.rel === b.rel ? 0 : a.rel === 'origin' ? -1 : 1));
+  if (!links.length) return '';
+  const definitions = new Map<string, Promise<string | undefined>>();
+  const processName = (key: string, version: number | undefined) => {
+    const id = `${key}@${version ?? 'latest'}`;
+    if (!definitions.has(id)) definitions.set(id, imsflow.store.getDefinition(key, version).then((d) => d?.name));
+    return definitions.get(id)!;
+  };
+  const rows = await Promise.all(
+    links.map(async (link) => {
+      const other = await imsflow.store.getInstance(link.instanceId);
+      const visible = other ? await mayViewRecord(imsflow, viewer, other) : false;
+      const name = await processName(link.processKey, other?.version);
+      const process = name ? `${e(name)} <span class="hint">(${e(link.processKey)})</span>` : e(link.processKey);
+      let record: string;
+      let status: string;
+      if (other && visible) {
+        record = direction(link, `<a href="/records/${e(other.id)}">${e(link.businessKey)}</a>`);
+        const open = other.status === 'running' ? await imsflow.store.listTasks({ instanceId: other.id, status: 'open', limit: 5 }) : [];
+        const steps = [...new Set(open.map((t) => t.name))];
+        status = `${e(other.status)}${steps.length ? ` <span class="hint">(at ${e(steps.join(', '))})</span>` : ''}`;
+      } else {
+        record = direction(link, e(link.businessKey));
+        status = '<span class="hint">not visible to you</span>';
+      }
+      return `<tr><th scope="row">${record}</th><td data-label="Process">${process}</td><td data-label="About">${e(link.label)}</td><td data-label="Status">${status}</td><td data-label="Since">${when(link.at)}</td></tr>`;
+    }),
+  );
+  const caption = `Records linked to ${instance.businessKey}`;
+  return `<h2 id="linked">Linked records</h2>
+<div class="table-wrap" role="region" aria-labelledby="linked" tabindex="0"><table class="stack links"><caption class="vh">${e(caption)}</caption><thead><tr><th scope="col">Record</th><th scope="col">Process</th><th scope="col">About</th><th scope="col">Status</th><th scope="col">Since</th></tr></thead><tbody>
+${rows.join('\n')}
+</tbody></table></div>`;
+}
+
+function decodeXml(text: string): string {
+  return text.replace(/&(#x[0-9a-f]+|#\d+|lt|gt|quot|apos|amp);/gi, (_all, ref: string) => {
+    if (ref[0] === '#') {
+      const code = ref[1] === 'x' || ref[1] === 'X' ? parseInt(ref.slice(2), 16) : Number(ref.slice(1));
+      return Number.isInteger(code) && code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : '';
+    }
+    return { lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' }[ref.toLowerCase()] ?? '';
+  });
+}
+
+/** The name a BPMN element is given in the definition's XML, if any. */
+function elementName(xml: string | undefined, id: string): string | undefined {
+  if (!xml) return undefined;
+  const quoted = id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const tag = new RegExp(`<(?:[\\w-]+:)?\\w+(?:\\s[^>]*)?\\sid="${quoted}"[^>]*>`).exec(xml)?.[0];
+  const name = tag ? /\sname="([^"]*)"/.exec(tag)?.[1] : undefined;
+  return name ? decodeXml(name) : undefined;
+}
+
+/** What the automatic steps (service tasks) of the record produced: everything in `output` no user task entered. */
+function automaticResults(instance: InstanceView, xml: string | undefined): string {
+  const userTasks = new Set(instance.tasks.map((t) => t.elementId));
+  const results = Object.entries(instance.output ?? {}).filter(
+    ([key, value]) => !userTasks.has(key) && value !== null && value !== undefined && !(typeof value === 'object' && !Array.isArray(value) && !Object.keys(value).length),
+  );
+  if (!results.length) return '';
+  return `<h3>Results of automatic steps</h3><dl class="facts">${results
+    .map(([key, value]) => {
+      const name = elementName(xml, key);
+      return `<dt>${name ? `${e(name)} <span class="hint">(${e(key)})</span>` : e(key)}</dt><dd>${readable(value)}</dd>`;
     })
     .join('')}</dl>`;
 }
@@ -116,16 +241,22 @@ export function recordPages(imsflow: Imsflow, attachments: AttachmentStore | und
     const record = await imsflow.store.getInstance(id);
     if (!record || !(await mayViewRecord(imsflow, viewer.user, record))) throw new NotFoundError(`no record ${id}`);
     const [instance, definition, names] = await Promise.all([imsflow.getInstance(id), imsflow.store.getDefinition(record.key, record.version), directoryNames(imsflow)]);
+    const catalogue = clauseCatalogue(imsflow);
+    const linked = await linkedRecords(imsflow, viewer.user, instance);
     const open = instance.tasks.filter((t) => t.status === 'open');
     const done = instance.tasks.filter((t) => t.status === 'completed').sort((a, b) => (a.completedAt ?? '').localeCompare(b.completedAt ?? ''));
     const incidents = instance.incidents.filter((i) => i.status === 'open');
     const active = [...new Set([...open.map((t) => t.elementId), ...incidents.flatMap((i) => (i.elementId ? [i.elementId] : []))])];
 
+    const forWhat = (t: TaskRecord) => {
+      const label = t.iteration ? iterationLabel(t.iteration.item, catalogue) : '';
+      return label ? ` <span class="hint">(for ${e(label)})</span>` : '';
+    };
     const steps = open.length
       ? `<ul>${open
           .map(
             (t) =>
-              `<li><a href="/tasks/${e(t.id)}">${e(t.name)}</a>, for ${t.assignee ? person(names, t.assignee) : `the ${e(t.candidateRole)} role`}${t.dueAt ? `, due ${when(t.dueAt)}` : ''}</li>`,
+              `<li><a href="/tasks/${e(t.id)}">${e(t.name)}</a>${forWhat(t)}, for ${t.assignee ? person(names, t.assignee) : `the ${e(t.candidateRole)} role`}${t.dueAt ? `, due ${when(t.dueAt)}` : ''}</li>`,
           )
           .join('')}</ul>`
       : `<p>${instance.status === 'running' ? 'No task is open: the process is waiting (for a timer, say).' : 'None: the record is closed.'}</p>`;
@@ -136,13 +267,16 @@ export function recordPages(imsflow: Imsflow, attachments: AttachmentStore | und
       : '';
     const variables = Object.keys(instance.variables ?? {}).length
       ? `<h3>Data at the start</h3><dl class="facts">${Object.entries(instance.variables)
-          .map(([key, value]) => `<dt>${e(key)}</dt><dd>${typeof value === 'object' && value !== null ? `<code>${e(JSON.stringify(value))}</code>` : e(value)}</dd>`)
+          .map(([key, value]) => {
+            const clause = key === 'clause' && typeof value === 'string' ? catalogue.clause(value) : undefined;
+            return `<dt>${e(key)}</dt><dd>${clause ? e(clauseText(clause)) : readable(value)}</dd>`;
+          })
           .join('')}</dl>`
       : '';
     const entered = done
       .map(
         (t) =>
-          `<section aria-labelledby="task-${e(t.id)}"><h3 id="task-${e(t.id)}">${e(t.name)}</h3><p class="hint">Completed by ${person(names, t.completedBy)} on ${when(t.completedAt)}</p>${taskData(t, names)}${instance.signatures
+          `<section aria-labelledby="task-${e(t.id)}"><h3 id="task-${e(t.id)}">${e(t.name)}</h3><p class="hint">Completed by ${person(names, t.completedBy)} on ${when(t.completedAt)}</p>${taskData(t, names, catalogue)}${instance.signatures
             .filter((s) => s.taskId === t.id)
             .map((s) =>
               s.valid
@@ -166,9 +300,10 @@ export function recordPages(imsflow: Imsflow, attachments: AttachmentStore | und
 <dt>Started</dt><dd>${when(instance.startedAt)} by ${person(names, instance.startedBy)}</dd>
 ${instance.endedAt ? `<dt>Ended</dt><dd>${when(instance.endedAt)}</dd>` : ''}
 </dl>
+${linked}
 <h2>Current step${open.length === 1 ? '' : 's'}</h2>${steps}
 <div id="diagram" data-bpmn-url="/api/definitions/${encodeURIComponent(instance.key)}/versions/${encodeURIComponent(String(instance.version))}" data-active="${e(active.join(','))}"></div>
-<h2>Data entered</h2>${variables}${entered || '<p>No task has been completed yet.</p>'}
+<h2>Data entered</h2>${variables}${entered || '<p>No task has been completed yet.</p>'}${automaticResults(instance, definition?.xml)}
 <h2>History</h2>${historyTable(instance.history, names, `History of ${instance.businessKey}`)}`,
     });
   });

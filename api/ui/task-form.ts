@@ -1,9 +1,11 @@
 import express, { type Request, type RequestHandler, type Response } from 'express';
 import multer from 'multer';
 import { ValidationError, type FieldError } from '../../engine/errors.js';
+import { Catalogue, IMS_STANDARDS, type CatalogueEntry } from '../../engine/catalogue.js';
 import { CHECKLIST_RESULTS, validateFormData, type ChecklistResult } from '../../engine/forms.js';
 import type { Imsflow } from '../../engine/imsflow.js';
 import type { FormField, TaskRecord } from '../../engine/model.js';
+import { shippedCatalogue } from '../../processes/index.js';
 import { canSee } from '../auth.js';
 import {
   ACCEPT,
@@ -48,6 +50,8 @@ export interface FormOptions extends FormState {
   people: Person[];
   /** For a task with a signature meaning: the signature part of the form. */
   signing?: SigningPrompt;
+  /** What a `clauses` field offers; the shipped catalogue when not given. */
+  catalogue?: Catalogue;
 }
 
 /** The people a person field of this task offers (and whom it may be delegated to): active, of its site. */
@@ -81,11 +85,18 @@ export function errorSummary(task: TaskRecord, errors: FieldError[]): string {
   return `<div class="notice bad" role="alert"><p>Please correct ${errors.length} field${errors.length === 1 ? '' : 's'}.</p><ul>${items}</ul></div>`;
 }
 
+/** For an iteration of a multi-instance task: which element (clause, action) it is for, as a line. */
+export function iterationLine(task: Pick<TaskRecord, 'iteration'>, catalogue?: Catalogue): string {
+  if (!task.iteration) return '';
+  const label = iterationLabel(task.iteration.item, catalogue);
+  return label ? `<p class="iteration"><strong>For:</strong> ${e(label)}</p>` : '';
+}
+
 export function renderTaskForm(task: TaskRecord, options: FormOptions): string {
   const hasFile = task.form.some((f) => f.type === 'file');
   const fields = task.form.map((field) => renderField(field, options)).join('\n');
   const csrf = options.csrf ? `<input type="hidden" name="_csrf" value="${e(options.csrf)}">` : '';
-  return `${errorSummary(task, options.errors ?? [])}
+  return `${iterationLine(task, options.catalogue ?? shippedCatalogue())}${errorSummary(task, options.errors ?? [])}
 <form method="post" action="${e(options.action)}"${hasFile ? ' enctype="multipart/form-data"' : ''}>${csrf}
 ${fields}${options.signing ? `\n${signatureFieldset(options.signing, options.values ?? {}, options.errors ?? [])}` : ''}
 <p><button type="submit">${options.signing ? 'Sign and complete task' : 'Complete task'}</button></p></form>`;
@@ -140,6 +151,8 @@ function renderField(field: FormField, options: FormOptions): string {
     }
     case 'checklist':
       return renderChecklist(field, values, error ? { id: errorId, html: errorHtml } : undefined);
+    case 'clauses':
+      return renderClauses(field, values, options.catalogue ?? shippedCatalogue(), error ? { id: errorId, html: errorHtml } : undefined);
     default: {
       const type = field.type === 'number' ? 'number' : field.type === 'date' ? 'date' : 'text';
       const extra = field.type === 'number' ? ' step="any" inputmode="decimal"' : field.type === 'text' ? ' maxlength="10000"' : '';
@@ -168,6 +181,167 @@ function renderChecklist(field: FormField, values: Record<string, unknown>, erro
 <div class="table-wrap"><table class="stack"><thead><tr><th scope="col">Item</th><th scope="col">Result</th><th scope="col">Note</th></tr></thead><tbody>
 ${rows}
 </tbody></table></div></fieldset>`;
+}
+
+// ---- clauses of the clause catalogue ------------------------------------------------------------------
+
+/** The catalogue the pages show clauses from: the engine's when it is a full catalogue, else the shipped one. */
+export function clauseCatalogue(imsflow?: Pick<Imsflow, 'catalogue'>): Catalogue {
+  return imsflow?.catalogue instanceof Catalogue ? imsflow.catalogue : shippedCatalogue();
+}
+
+const isImsStandard = (code: string) => (IMS_STANDARDS as readonly string[]).includes(code);
+
+/** `ISO 9001, ISO 14001, ISO 45001`, `ISO 9001`, `eu-gmp-annex-11`. */
+export function standardsText(standards: readonly string[]): string {
+  return standards.map((s) => (isImsStandard(s) ? `ISO ${s}` : s)).join(', ');
+}
+
+/** A clause shared by the three standards is known by its number; any other is named with its standards too. */
+function isShared(entry: CatalogueEntry): boolean {
+  return entry.standards.length === IMS_STANDARDS.length && entry.standards.every(isImsStandard);
+}
+
+/** `8.4 Control of externally provided processes`; `8.2 Requirements for products and services (ISO 9001)`. */
+export function clauseText(entry: CatalogueEntry): string {
+  return `${entry.number} ${entry.title}${isShared(entry) ? '' : ` (${standardsText(entry.standards)})`}`;
+}
+
+const MAX_LABEL = 300;
+
+function short(text: string): string {
+  return text.length > MAX_LABEL ? `${text.slice(0, MAX_LABEL)}…` : text;
+}
+
+/** A string or number field of an object, as trimmed text ('' otherwise). */
+function textOf(value: unknown): string {
+  return typeof value === 'string' ? value.trim() : typeof value === 'number' && Number.isFinite(value) ? String(value) : '';
+}
+
+/**
+ * What one element of a multi-instance task's collection is, in words: a clause (`Clause 8.4 Control of
+ * externally provided processes`, from the catalogue when it knows the clause), a finding on a clause
+ * (`Clause 8.4 …: Supplier approval lapsed`), an action or anything else with a title, label or name;
+ * otherwise compact JSON.
+ */
+export function iterationLabel(item: unknown, catalogue?: Pick<Catalogue, 'clause'>): string {
+  if (item === undefined || item === null || item === '') return '';
+  if (typeof item === 'string') {
+    const entry = catalogue?.clause(item);
+    return short(entry ? `Clause ${clauseText(entry)}` : item);
+  }
+  if (typeof item !== 'object') return String(item);
+  if (Array.isArray(item)) return short(item.map((x) => iterationLabel(x, catalogue)).join('; '));
+  const o = item as Record<string, unknown>;
+  const clauseId = textOf(o.clause);
+  const lookup = (id: string) => (id && catalogue ? catalogue.clause(id) : undefined);
+  const entry = lookup(textOf(o.id)) ?? lookup(clauseId);
+  const own = textOf(o.title) || textOf(o.label) || textOf(o.name);
+  const number = textOf(o.number);
+  if (entry || clauseId || (number && Array.isArray(o.standards))) {
+    const head = entry ? clauseText(entry) : number ? [number, own].filter(Boolean).join(' ') : clauseId;
+    const extra = own && own !== entry?.title && !(number && !entry) ? own : '';
+    return short(`Clause ${head}${extra ? `: ${extra}` : ''}`);
+  }
+  if (own) return short(number ? `${number} ${own}` : own);
+  return short(JSON.stringify(item) ?? '');
+}
+
+/** Posted values of a name sent once, many times, or not at all, as a list. */
+function listOf(value: unknown): string[] {
+  if (Array.isArray(value)) return value.filter((v): v is string => typeof v === 'string');
+  return typeof value === 'string' && value !== '' ? [value] : [];
+}
+
+interface ClauseGroup {
+  /** The chapter's own record (4 … 10), which heads the group and can be chosen too. */
+  head?: CatalogueEntry;
+  /** An extension standard's code, for a group of extension records. */
+  standard?: string;
+  entries: CatalogueEntry[];
+}
+
+/** Chapters 4 … 10 with their clauses in catalogue order, then a group per extension standard. */
+export function clauseGroups(catalogue: Catalogue): ClauseGroup[] {
+  const chapters = new Map<string, ClauseGroup>();
+  const extensions = new Map<string, ClauseGroup>();
+  const rootOf = (entry: CatalogueEntry): CatalogueEntry => {
+    let up = entry;
+    for (let n = 0; up.parent !== undefined && n < 20; n += 1) {
+      const parent = catalogue.clause(up.parent);
+      if (!parent) break;
+      up = parent;
+    }
+    return up;
+  };
+  for (const entry of catalogue.records) {
+    const other = entry.standards.find((s) => !isImsStandard(s));
+    if (other !== undefined) {
+      const group = extensions.get(other) ?? { standard: other, entries: [] };
+      extensions.set(other, group);
+      group.entries.push(entry);
+      continue;
+    }
+    const root = rootOf(entry);
+    const group = chapters.get(root.id) ?? { head: root, entries: [] };
+    chapters.set(root.id, group);
+    if (entry !== root) group.entries.push(entry);
+  }
+  const groups = [...chapters.values(), ...extensions.values()];
+  const rank = (entry: CatalogueEntry) => (isShared(entry) ? -1 : catalogue.standards.indexOf(entry.standards[0]));
+  for (const group of groups) group.entries.sort((a, b) => compareNumbers(a.number, b.number) || rank(a) - rank(b));
+  return groups;
+}
+
+/** Clause numbers in reading order: 8.1 < 8.1.2 < 8.2 < 8.10; lettered items (11.10(e)) by their letters. */
+function compareNumbers(a: string, b: string): number {
+  const pa = a.split(/[.()]/).filter(Boolean);
+  const pb = b.split(/[.()]/).filter(Boolean);
+  for (let i = 0; i < Math.min(pa.length, pb.length); i += 1) {
+    const [x, y] = [pa[i], pb[i]];
+    const diff = /^\d+$/.test(x) && /^\d+$/.test(y) ? Number(x) - Number(y) : x.localeCompare(y);
+    if (diff) return diff;
+  }
+  return pa.length - pb.length;
+}
+
+/** How deep a record sits below its group's head (1 for 8.4 under 8), for indenting. */
+function depthIn(catalogue: Catalogue, entry: CatalogueEntry, group: ClauseGroup): number {
+  let depth = 0;
+  for (let up: CatalogueEntry | undefined = entry; up && up !== group.head && depth < 6; up = up.parent === undefined ? undefined : catalogue.clause(up.parent)) {
+    if (group.standard !== undefined && !up.standards.includes(group.standard)) break;
+    depth += 1;
+  }
+  return Math.max(1, Math.min(depth, 4));
+}
+
+/**
+ * A `clauses` field: a fieldset of checkboxes grouped by chapter, each chapter's heading a checkbox too,
+ * then the extension standards' records; each clause with the standards it applies to. Every box posts
+ * the field's name with a clause id as its value.
+ */
+function renderClauses(field: FormField, values: Record<string, unknown>, catalogue: Catalogue, error: { id: string; html: string } | undefined): string {
+  const id = fieldId(field.key);
+  const name = e(field.key);
+  const chosen = new Set(listOf(values[field.key]));
+  const index = new Map(catalogue.records.map((entry, n) => [entry, n]));
+  const box = (entry: CatalogueEntry) => {
+    const boxId = `${id}-${index.get(entry)}`;
+    // the standards are part of the name: 8.2 means one thing in ISO 9001 and another in ISO 14001
+    return `<input type="checkbox" id="${boxId}" name="${name}" value="${e(entry.id)}"${chosen.has(entry.id) ? ' checked' : ''}> <label for="${boxId}">${e(entry.number)} ${e(entry.title)} <span class="hint std">${e(standardsText(entry.standards))}</span></label>`;
+  };
+  const groups = clauseGroups(catalogue)
+    .map((group) => {
+      const legend = group.head ? box(group.head) : `Extension: ${e(group.standard)}`;
+      const items = group.entries.map((entry) => `<li class="depth-${depthIn(catalogue, entry, group)}">${box(entry)}</li>`).join('');
+      return `<fieldset class="chapter"><legend>${legend}</legend>${items ? `<ul class="clause-picks">${items}</ul>` : ''}</fieldset>`;
+    })
+    .join('\n');
+  const hintId = `${id}-hint`;
+  const described = [error?.id, hintId].filter(Boolean).join(' ');
+  return `<fieldset class="field clauses" id="${id}" aria-describedby="${described}"><legend>${e(field.label)}${field.required ? ' (required)' : ''}</legend><p class="hint" id="${hintId}">Choose the clauses that apply; a chapter can be chosen as a whole by its heading.</p>${error?.html ?? ''}
+${groups}
+</fieldset>`;
 }
 
 // ---- reading a posted form -----------------------------------------------------------------------------
@@ -275,6 +449,12 @@ export async function readSubmission(imsflow: Imsflow, task: TaskRecord, parsed:
           return [{ item: item.value, result, ...(note && { note }) }];
         });
         if (rows.length) data[field.key] = rows;
+        break;
+      }
+      case 'clauses': {
+        // one value per ticked box; the engine checks each against the catalogue
+        const ids = [...new Set(listOf(body[field.key]).map((id) => id.trim()).filter(Boolean))];
+        if (ids.length) data[field.key] = ids;
         break;
       }
       case 'file': {
