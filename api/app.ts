@@ -1,10 +1,11 @@
+import { join } from 'node:path';
 import express, { type ErrorRequestHandler, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { Accounts, AuthenticationError } from '../engine/accounts.js';
 import { PARSE_LIMITS } from '../engine/bpmn/parse.js';
 import { ConflictError, ImsflowError, InvalidDefinitionError, NotFoundError, TooLargeError, ValidationError } from '../engine/errors.js';
-import { profileOf, type Imsflow } from '../engine/imsflow.js';
+import { NotPermittedError, profileOf, type Imsflow } from '../engine/imsflow.js';
 import type { TaskRecord } from '../engine/model.js';
 import type { Assembly } from '../workers/assemble.js';
 import {
@@ -23,6 +24,7 @@ import {
   visibleSites,
 } from './auth.js';
 import { RouteRegistry } from './openapi.js';
+import { AttachmentStore, checkUpload, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENT_LABEL, recordUpload } from './ui/attachments.js';
 import { uiPages } from './ui/index.js';
 import { signatureFor, signatureReply } from './signing.js';
 import { uiAssets } from '../modeler/build.js';
@@ -31,8 +33,8 @@ import { shippedCatalogue } from '../processes/index.js';
 export interface AppOptions {
   imsflow: Imsflow;
   accounts: Accounts;
-  /** Link signing for the task pages opened from emails. */
-  assembly: Pick<Assembly, 'links'>;
+  /** Link signing for the task pages opened from emails; the data folder for attachments. */
+  assembly: Pick<Assembly, 'links'> & Partial<Pick<Assembly, 'dataDir'>>;
   logger?: Logger;
   /** Send cookies with `Secure` (set when served over HTTPS). */
   secureCookies?: boolean;
@@ -78,6 +80,22 @@ const schemas = {
       reason: z.string().trim().min(1, 'a reason is required'),
     })
     .strict(),
+  requestExtension: z
+    .object({
+      dueAt: z.string().min(1, 'is required').describe('the due date asked for: a date (YYYY-MM-DD, due at the end of that day, UTC) or an ISO 8601 date and time; after the current due date and in the future'),
+      reason: z.string().trim().min(1, 'a reason is required').max(2000),
+    })
+    .strict(),
+  decideExtension: z
+    .object({
+      decision: z.enum(['approve', 'reject']),
+      reason: z.string().trim().min(1, 'a reason is required').max(2000),
+    })
+    .strict(),
+  attachmentQuery: z.object({
+    field: z.string().min(1, 'name the file field of the task').describe('the key of a file field of the task'),
+    name: z.string().min(1, 'give the file name').max(1000).describe('the file name, e.g. report.pdf (shown with the record; its extension counts when the Content-Type is generic)'),
+  }),
   user: z
     .object({
       email: z.string(),
@@ -259,6 +277,51 @@ export function createApp({ imsflow, accounts, assembly, logger, secureCookies =
     res.json(await imsflow.getTask(task.id));
   });
 
+  // ---- due-date extension requests ------------------------------------------------------------------------
+
+  routes.add({ method: 'post', path: '/tasks/:id/extensions', summary: 'Ask for a later due date of a task you hold, with a reason; the process owner role decides', tag: 'tasks', access: 'signed-in', body: schemas.requestExtension, responses: { 201: 'the request, pending', 400: 'field errors (dueAt not after the current due date or not in the future, reason missing)', 403: 'not the holder of the task', 404: 'not found', 409: 'task closed or without a due date, or a request already pending' } }, async (req, res, { body }) => {
+    const task = await visibleTask(req, String(req.params.id));
+    res.status(201).json(await imsflow.requestExtension(task.id, body, actor(req)));
+  });
+
+  routes.add({ method: 'post', path: '/tasks/:id/extensions/:requestId/decision', summary: 'Approve (moves the due date) or reject a pending extension request, with a reason: a holder of the process owner role or an admin, not the person who asked', tag: 'tasks', access: 'signed-in', body: schemas.decideExtension, responses: { 200: '{request, task}', 400: 'field errors', 403: 'not an approver of this process, or your own request', 404: 'no such task or request', 409: 'already decided, or the task is closed' } }, async (req, res, { body }) => {
+    const task = await visibleTask(req, String(req.params.id));
+    res.json(await imsflow.decideExtension(task.id, String(req.params.requestId), body, actor(req)));
+  });
+
+  // ---- attachments of file fields ------------------------------------------------------------------------
+
+  const attachments = assembly.dataDir ? new AttachmentStore(join(assembly.dataDir, 'attachments')) : undefined;
+  const rawBody = express.raw({ type: () => true, limit: MAX_ATTACHMENT_BYTES });
+
+  routes.add({ method: 'post', path: '/tasks/:id/attachments', summary: 'Upload a file for a file field of an open task you hold; put the reference returned in the field\'s value when completing', tag: 'tasks', access: 'signed-in', query: schemas.attachmentQuery, rawBody: `the file's bytes, with the file's Content-Type: PDF, PNG, JPEG, plain text, CSV, Excel (.xlsx) or Word (.docx), at most ${MAX_ATTACHMENT_LABEL}`, responses: { 201: '{sha256, name, size, contentType}', 400: 'not a file field, an empty file, or a type that is not accepted or not what the content is', 403: 'not the holder of the task', 404: 'not found', 409: 'task closed', 413: 'too large' } }, async (req, res, { query }) => {
+    const task = await visibleTask(req, String(req.params.id));
+    if (task.status !== 'open') throw new ConflictError(`task "${task.name}" is ${task.status}: nothing can be attached to it any more`);
+    if (!holdsTask(principalOf(req).user, task)) throw new ForbiddenError('this task is assigned to someone else');
+    const field = task.form.find((f) => f.key === query.field);
+    if (!field || field.type !== 'file') {
+      const files = task.form.filter((f) => f.type === 'file').map((f) => f.key);
+      const what = field ? `“${field.label}” (${field.key}) is a ${field.type} field, not a file field` : `the task has no field “${query.field}”`;
+      throw new ValidationError('not a file field of this task', [{ field: 'field', message: `${what}: ${files.length ? `use one of ${files.join(', ')}` : 'the task has no file field'}` }]);
+    }
+    if (!attachments) throw new ValidationError('attachments cannot be stored', [{ field: field.key, message: 'attachments cannot be stored: the server has no data folder configured' }]);
+    const buffer = await new Promise<Buffer>((resolve, reject) => {
+      rawBody(req, res, (err?: unknown) => {
+        if ((err as { type?: string } | undefined)?.type === 'entity.too.large') reject(new TooLargeError(`${field.label}: the file is larger than ${MAX_ATTACHMENT_LABEL}; nothing was saved`));
+        else if (err) reject(err);
+        else if (req.body !== undefined && !Buffer.isBuffer(req.body)) {
+          // a JSON body was read by the API's JSON parser: JSON is no accepted file type
+          reject(new ValidationError('send the file\'s bytes', [{ field: field.key, message: `${field.label}: send the file's bytes with its own Content-Type (${req.get('content-type')} is not an accepted file type)` }]));
+        } else resolve(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0));
+      });
+    });
+    const checked = checkUpload({ buffer, originalname: query.name, mimetype: req.get('content-type') ?? '' });
+    if (!checked.ok) throw new ValidationError(`${field.label}: ${checked.message}`, [{ field: field.key, message: `${field.label}: ${checked.message}` }]);
+    await attachments.save(buffer);
+    await recordUpload(imsflow, actor(req), task, field.key, checked.ref);
+    res.status(201).json(checked.ref);
+  });
+
   // ---- people, schedules, outbox, incidents, audit -------------------------------------------------------
 
   routes.add({ method: 'get', path: '/users', summary: 'The directory (for person fields and assignment)', tag: 'people', access: 'signed-in', query: schemas.userQuery, responses: { 200: 'users' } }, async (req, res, { query }) => {
@@ -363,7 +426,7 @@ function errorHandler(logger?: Logger): ErrorRequestHandler {
       if (err.retryAt) res.set('Retry-After', String(Math.max(1, Math.ceil((Date.parse(err.retryAt) - Date.now()) / 1000))));
       return res.status(401).json({ error: err.message, ...(err.retryAt && { retryAt: err.retryAt }) });
     }
-    if (err instanceof ForbiddenError) return res.status(403).json({ error: err.message });
+    if (err instanceof ForbiddenError || err instanceof NotPermittedError) return res.status(403).json({ error: err.message });
     if (err instanceof NotFoundError) return res.status(404).json({ error: err.message });
     if (err instanceof ConflictError) return res.status(409).json({ error: err.message });
     if (err instanceof TooLargeError) return res.status(413).json({ error: err.message });

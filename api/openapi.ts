@@ -18,6 +18,8 @@ export interface RouteSpec<Body = unknown, Query = unknown> {
   body?: z.ZodType<Body>;
   /** The body is BPMN XML rather than JSON. */
   xmlBody?: boolean;
+  /** The body is raw bytes (a file, sent with its own Content-Type): what they are, for the document. */
+  rawBody?: string;
   query?: z.ZodType<Query>;
   responses: Record<number, string>;
 }
@@ -65,7 +67,8 @@ export class RouteRegistry {
           ]),
         ),
       };
-      if (route.xmlBody) operation.requestBody = { required: true, content: { 'application/xml': { schema: { type: 'string', description: 'BPMN 2.0 XML' } } } };
+      if (route.rawBody) operation.requestBody = { required: true, description: route.rawBody, content: { '*/*': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } } } };
+      else if (route.xmlBody) operation.requestBody = { required: true, content: { 'application/xml': { schema: { type: 'string', description: 'BPMN 2.0 XML' } } } };
       else if (route.body) operation.requestBody = { required: true, content: { 'application/json': { schema: jsonSchema(route.body) } } };
       (paths[path] ??= {})[route.method] = operation;
     }

@@ -1,16 +1,18 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { parseBpmnXml } from './bpmn/parse.js';
 import { validateDefinition } from './bpmn/validate.js';
+import { canSee } from './access.js';
 import { verifyAuditChain, type ChainVerification } from './audit.js';
 import { systemClock, type Clock } from './clock.js';
 import { dueFrom, timerDueAt } from './durations.js';
-import { ConflictError, InvalidDefinitionError, NotFoundError, RevisionConflict, TooLargeError, ValidationError, type FieldError } from './errors.js';
+import { ConflictError, ImsflowError, InvalidDefinitionError, NotFoundError, RevisionConflict, TooLargeError, ValidationError, type FieldError } from './errors.js';
 import { resolveTemplate } from './expressions.js';
 import { validateFormData, type ClauseLookup, type FormContext } from './forms.js';
 import type {
   AuditEvent,
   AuditInput,
   DefinitionRecord,
+  ExtensionRequest,
   IncidentRecord,
   InstanceRecord,
   JobRecord,
@@ -22,7 +24,7 @@ import type {
 } from './model.js';
 import { compileDefinition, runStep, StepRefused, type CompiledDefinition, type StepAction, type StepResult, type WaitingTask } from './runtime.js';
 import { ServiceRegistry, type RecordReader } from './services.js';
-import { completionNoticeJob, DEFAULT_POLICY, jobsOfTask, planTaskJobs, type NotificationPolicy } from './notifications.js';
+import { completionNoticeJob, DEFAULT_POLICY, extensionNoticeJob, jobsOfTask, planTaskJobs, type NotificationPolicy } from './notifications.js';
 import { cronProblem, nextOccurrence, occurrenceJob } from './schedules.js';
 import {
   currentContent,
@@ -587,6 +589,147 @@ export class Imsflow {
     });
   }
 
+  // ---- due-date extensions -----------------------------------------------------------------------
+
+  /**
+   * Asks for a later due date, with a reason: only the task's holder (its assignee, or a holder of its
+   * candidate role while it is unassigned) asks, on an open task that has a due date, for a date after the
+   * current due date and in the future, one pending request at a time. The approvers are told by email.
+   * `dueAt` is a date and time, or a date (YYYY-MM-DD: due at the end of that day, UTC).
+   */
+  async requestExtension(taskId: string, input: { dueAt: unknown; reason: unknown }, actor: string): Promise<ExtensionRequest> {
+    const fields: FieldError[] = [];
+    const toDue = extensionDue(input?.dueAt);
+    if (!toDue) fields.push({ field: 'dueAt', message: 'must be a date (YYYY-MM-DD) or an ISO 8601 date and time' });
+    const reason = reasonProblem(input?.reason, fields);
+    if (fields.length || !toDue) throw new ValidationError('invalid extension request', fields);
+    return this.withRetry(async () => {
+      const task = await this.getTask(taskId);
+      const user = await this.store.getUser(actor);
+      if (!user?.active || !holdsTaskOf(user, task)) throw new NotPermittedError(`only the holder of “${task.name}” asks for more time`);
+      if (task.status !== 'open') throw new ConflictError(`task "${task.name}" is ${task.status}`);
+      if (!task.dueAt) throw new ConflictError(`task "${task.name}" has no due date to extend`);
+      const pending = task.extensions?.find((r) => r.status === 'pending');
+      if (pending) throw new ConflictError(`task "${task.name}" already has an extension request waiting for a decision (to ${pending.toDueAt}, asked by ${pending.requestedBy} at ${pending.requestedAt})`);
+      const now = this.clock.now();
+      if (toDue.getTime() <= Date.parse(task.dueAt)) {
+        throw new ValidationError('the new due date must be after the current one', [{ field: 'dueAt', message: `must be after the current due date (${task.dueAt})` }]);
+      }
+      if (toDue.getTime() <= now.getTime()) throw new ValidationError('the new due date must be in the future', [{ field: 'dueAt', message: 'must be in the future' }]);
+      const request: ExtensionRequest = {
+        id: randomUUID(),
+        requestedBy: actor,
+        requestedAt: now.toISOString(),
+        fromDueAt: task.dueAt,
+        toDueAt: toDue.toISOString(),
+        reason,
+        status: 'pending',
+      };
+      const updated: TaskRecord = { ...task, extensions: [...(task.extensions ?? []), request], revision: task.revision + 1 };
+      await this.store.commit({
+        tasks: [{ record: updated, expectedRevision: task.revision }],
+        scheduleJobs: [extensionNoticeJob(updated, 'extension-requested', request.id, now)],
+        audit: [
+          this.event(actor, 'task.extension-requested', `task:${task.id}`, {
+            instanceId: task.instanceId,
+            new: { request: request.id, status: 'pending', fromDueAt: request.fromDueAt, toDueAt: request.toDueAt },
+            reason,
+          }),
+        ],
+      });
+      return request;
+    });
+  }
+
+  /**
+   * Approves or rejects a pending extension request, with a reason. The approver holds the process's
+   * owner role (ims:ownerRole of the task's definition) or is an admin, may see the task's site, and is
+   * not the person who asked (separation of duties). Approving moves the due date as `changeDueDate`
+   * does (reminders and escalations planned again from the new date, escalation level back to 0) in the
+   * same commit as the decision. A request of a task that is no longer open cannot be decided (409).
+   */
+  async decideExtension(
+    taskId: string,
+    requestId: string,
+    input: { decision: unknown; reason: unknown },
+    actor: string,
+  ): Promise<{ request: ExtensionRequest; task: TaskRecord }> {
+    const fields: FieldError[] = [];
+    const decision = input?.decision;
+    if (decision !== 'approve' && decision !== 'reject') fields.push({ field: 'decision', message: 'must be approve or reject' });
+    const reason = reasonProblem(input?.reason, fields);
+    if (fields.length) throw new ValidationError('invalid decision', fields);
+    return this.withRetry(async () => {
+      const task = await this.getTask(taskId);
+      const request = task.extensions?.find((r) => r.id === requestId);
+      if (!request) throw new NotFoundError(`task "${task.name}" has no extension request ${requestId}`);
+      const user = await this.store.getUser(actor);
+      if (!user || !(await this.mayDecideExtension(task, user))) {
+        throw new NotPermittedError(`an extension of “${task.name}” is decided by a holder of the process owner role or an admin`);
+      }
+      if (request.requestedBy === actor) throw new NotPermittedError('an extension request is decided by someone other than the person who asked for it (separation of duties)');
+      if (request.status !== 'pending') throw new ConflictError(`the extension request was already ${request.status} by ${request.decidedBy} at ${request.decidedAt}`);
+      if (task.status !== 'open') throw new ConflictError(`task "${task.name}" is ${task.status}: its extension request can no longer be decided`);
+      const now = this.clock.now();
+      const approve = decision === 'approve';
+      if (approve && Date.parse(request.toDueAt) <= now.getTime()) throw new ConflictError(`the date asked for (${request.toDueAt}) has passed: reject this request and ask for a new date`);
+      if (approve && task.dueAt && Date.parse(request.toDueAt) <= Date.parse(task.dueAt)) {
+        throw new ConflictError(`the due date was moved to ${task.dueAt} since the request was made: it no longer extends it`);
+      }
+      const decided: ExtensionRequest = { ...request, status: approve ? 'approved' : 'rejected', decidedBy: actor, decidedAt: now.toISOString(), decisionReason: reason };
+      const extensions = (task.extensions ?? []).map((r) => (r.id === requestId ? decided : r));
+      const updated: TaskRecord = { ...task, extensions, revision: task.revision + 1 };
+      const notice = extensionNoticeJob(updated, 'extension-decided', request.id, now);
+      if (!approve) {
+        await this.store.commit({
+          tasks: [{ record: updated, expectedRevision: task.revision }],
+          scheduleJobs: [notice],
+          audit: [
+            this.event(actor, 'task.extension-rejected', `task:${task.id}`, {
+              instanceId: task.instanceId,
+              old: { status: 'pending' },
+              new: { request: request.id, status: 'rejected', dueAt: task.dueAt, askedFor: request.toDueAt, requestedBy: request.requestedBy, requestReason: request.reason },
+              reason,
+            }),
+          ],
+        });
+        return { request: decided, task: updated };
+      }
+      updated.dueAt = request.toDueAt;
+      updated.escalationLevel = 0;
+      const jobs = await this.store.listJobs({ instanceId: task.instanceId, status: 'scheduled' });
+      const compiled = await this.compileFor(task.instanceId);
+      const planned = planTaskJobs(updated, compiled.spec.userTasks.get(task.elementId), this.policy, now).filter((j) => j.payload.notice !== 'assigned');
+      await this.store.commit({
+        tasks: [{ record: updated, expectedRevision: task.revision }],
+        cancelJobs: jobsOfTask(jobs, task.id),
+        scheduleJobs: [...planned, notice],
+        audit: [
+          this.event(actor, 'task.extension-approved', `task:${task.id}`, {
+            instanceId: task.instanceId,
+            old: { dueAt: task.dueAt, escalationLevel: task.escalationLevel ?? 0 },
+            new: { dueAt: updated.dueAt, escalationLevel: 0, request: request.id, status: 'approved', requestedBy: request.requestedBy, requestReason: request.reason },
+            reason,
+          }),
+        ],
+      });
+      return { request: decided, task: updated };
+    });
+  }
+
+  /**
+   * Whether a person may decide the extension requests of a task: active, of the task's site, and a
+   * holder of the process's owner role (ims:ownerRole of the instance's definition version) or an admin.
+   * Whether they asked for the request themselves is checked apart (separation of duties).
+   */
+  async mayDecideExtension(task: TaskRecord, user: UserRecord): Promise<boolean> {
+    if (!user.active || !canSee(user, task)) return false;
+    if (user.roles.includes('admin')) return true;
+    const instance = await this.store.getInstance(task.instanceId);
+    const definition = instance ? await this.store.getDefinition(instance.key, instance.version) : await this.store.getDefinition(task.definitionKey);
+    return Boolean(definition?.ownerRole && user.roles.includes(definition.ownerRole));
+  }
+
   private async openTask(taskId: string): Promise<TaskRecord> {
     const task = await this.getTask(taskId);
     if (task.status !== 'open') throw new ConflictError(`task "${task.name}" is ${task.status}`);
@@ -1016,6 +1159,38 @@ function validateCompletion(task: TaskRecord, data: unknown, actor: string, sign
     return cleaned;
   }
   throw new ValidationError(task.signature && !signature ? `“${task.name}” needs an electronic signature` : 'invalid signature', [...(formError?.fields ?? []), ...problems]);
+}
+
+/** The actor may not do this: not the task's holder, not an approver, or deciding their own request (HTTP 403). */
+export class NotPermittedError extends ImsflowError {
+  override name = 'NotPermittedError';
+}
+
+const MAX_REASON = 2000;
+
+/** The reason, trimmed; a problem is added to `fields` when it is missing or too long. */
+function reasonProblem(reason: unknown, fields: FieldError[]): string {
+  const text = typeof reason === 'string' ? reason.trim() : '';
+  if (!text) fields.push({ field: 'reason', message: 'is required' });
+  else if (text.length > MAX_REASON) fields.push({ field: 'reason', message: `must be at most ${MAX_REASON} characters` });
+  return text;
+}
+
+/** A requested due date: a date (due at the end of that day, UTC) or an ISO 8601 date and time with its offset. */
+function extensionDue(value: unknown): Date | undefined {
+  if (typeof value !== 'string') return undefined;
+  const text = value.trim();
+  if (!/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2}))?$/.test(text)) return undefined;
+  const at = text.length === 10 ? new Date(`${text}T23:59:59.999Z`) : new Date(text);
+  // a date that does not exist (2026-02-30) rolls over in Date: refuse it
+  if (Number.isNaN(at.getTime()) || (text.length === 10 && at.toISOString().slice(0, 10) !== text)) return undefined;
+  return at;
+}
+
+/** Whether the user holds the task: assigned to them, or unassigned and for one of their roles. */
+function holdsTaskOf(user: UserRecord, task: TaskRecord): boolean {
+  if (task.assignee) return task.assignee === user.id;
+  return Boolean(task.candidateRole && user.roles.includes(task.candidateRole));
 }
 
 function requireReason(reason: unknown): void {

@@ -139,10 +139,42 @@ export interface TaskRecord {
   notifications?: TaskNotification[];
   /** 0 until the first escalation; then the number of the last escalation step reached. */
   escalationLevel?: number;
+  /** Requests to move the due date, oldest first: every one is kept, decided or not. */
+  extensions?: ExtensionRequest[];
   revision: number;
 }
 
-export type NoticeKind = 'assigned' | 'reminder' | 'due' | 'overdue' | 'completed' | 'escalation';
+/**
+ * pending: waiting for an approver · approved: the due date was moved to `toDueAt` · rejected: the due
+ * date stays. A pending request of a task that was completed or cancelled stays pending: it can no longer
+ * be decided.
+ */
+export type ExtensionStatus = 'pending' | 'approved' | 'rejected';
+
+/**
+ * A request to move a task's due date, asked by the task's holder with a reason and decided by a holder
+ * of the process's owner role (ims:ownerRole) or an admin, never by the person who asked.
+ */
+export interface ExtensionRequest {
+  id: string;
+  requestedBy: string;
+  requestedAt: string;
+  /** The due date when the request was made. */
+  fromDueAt: string;
+  /** The due date asked for. */
+  toDueAt: string;
+  reason: string;
+  status: ExtensionStatus;
+  decidedBy?: string;
+  decidedAt?: string;
+  decisionReason?: string;
+}
+
+/**
+ * The notices about a task. `extension-requested` goes to the approvers of a due-date extension request,
+ * `extension-decided` to the person who asked.
+ */
+export type NoticeKind = 'assigned' | 'reminder' | 'due' | 'overdue' | 'completed' | 'escalation' | 'extension-requested' | 'extension-decided';
 
 export interface TaskNotification {
   at: string;

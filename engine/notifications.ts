@@ -7,6 +7,7 @@ import { renderNotice } from './mail/templates.js';
 import type {
   AuditInput,
   EscalationStep,
+  ExtensionRequest,
   JobRecord,
   LinkTokenRecord,
   MessageRecord,
@@ -115,6 +116,24 @@ export function completionNoticeJob(task: TaskRecord, now: Date): JobRecord {
   };
 }
 
+/** Notices about a due-date extension request: to its approvers when asked, to the person who asked once decided. */
+export type ExtensionNotice = 'extension-requested' | 'extension-decided';
+
+const EXTENSION_NOTICES: readonly NoticeKind[] = ['extension-requested', 'extension-decided'];
+
+/** The notice about an extension request, to run now; the task's revision keeps ids of repeated requests apart. */
+export function extensionNoticeJob(task: TaskRecord, notice: ExtensionNotice, requestId: string, now: Date): JobRecord {
+  return {
+    id: `${NOTICE_JOB(task.id, notice, now)}-r${task.revision}`,
+    kind: 'notify',
+    runAt: now.toISOString(),
+    status: 'scheduled',
+    instanceId: task.instanceId,
+    payload: { taskId: task.id, notice, requestId },
+    attempts: 0,
+  };
+}
+
 /** Scheduled jobs that belong to a task (notices, escalations), among an instance's jobs. */
 export function jobsOfTask(jobs: JobRecord[], taskId: string): string[] {
   return jobs.filter((j) => j.payload.taskId === taskId && j.kind !== 'email').map((j) => j.id);
@@ -153,6 +172,7 @@ export class Notifier {
     const notice = job.payload.notice as NoticeKind;
     const task = await this.store.getTask(String(job.payload.taskId));
     if (!task || (notice !== 'completed' && task.status !== 'open')) return this.finishStale(job, workerId);
+    if (EXTENSION_NOTICES.includes(notice)) return this.handleExtensionNotice(job, workerId, task, notice as ExtensionNotice);
     const now = this.options.clock.now();
     let recipients: UserRecord[];
     if (notice === 'completed') {
@@ -185,6 +205,46 @@ export class Notifier {
             : notice === 'completed'
               ? 'the person who started the instance is not a known active user'
               : 'nobody with an email address holds the task or its role',
+        }),
+      ],
+    });
+    return 'sent';
+  }
+
+  /**
+   * Tells the approvers of a new extension request (holders of the process's owner role at the task's
+   * site; admins when nobody holds it), never the person who asked; or tells the person who asked how it
+   * was decided. The message links to the task page (signed in), not a personal task link: approvers do
+   * not hold the task. The task record is left as it is; the audit trail says who was told.
+   */
+  private async handleExtensionNotice(job: JobRecord, workerId: string, task: TaskRecord, notice: ExtensionNotice): Promise<'sent' | 'stale'> {
+    const request = task.extensions?.find((r) => r.id === job.payload.requestId);
+    // decided before its approvers were told: nothing left to ask them
+    if (!request || (notice === 'extension-requested' && request.status !== 'pending')) return this.finishStale(job, workerId);
+    const now = this.options.clock.now();
+    let recipients: UserRecord[];
+    if (notice === 'extension-requested') {
+      // the owner role of the version the record runs on: whom Imsflow.mayDecideExtension lets decide
+      const instance = await this.store.getInstance(task.instanceId);
+      const ownerRole = (instance ? await this.store.getDefinition(instance.key, instance.version) : await this.store.getDefinition(task.definitionKey))?.ownerRole;
+      recipients = (ownerRole ? await this.roleAtSite(ownerRole, task) : []).filter((u) => u.id !== request.requestedBy);
+      if (!recipients.length) recipients = (await this.roleAtSite('admin', task)).filter((u) => u.id !== request.requestedBy);
+    } else {
+      const requester = await this.store.getUser(request.requestedBy);
+      recipients = requester?.active && canSee(requester, task) ? [requester] : [];
+    }
+    const actorId = notice === 'extension-requested' ? request.requestedBy : request.decidedBy;
+    const actor = actorId ? await this.store.getUser(actorId) : undefined;
+    const { messages, emailJobs } = this.compose(notice, task, recipients, now, { extension: request, actorName: actor?.name ?? actorId });
+    const to = recipients.map((u) => u.id);
+    await this.commitOrRetryLater({
+      messages,
+      scheduleJobs: emailJobs,
+      finishJob: { id: job.id, lockedBy: workerId },
+      audit: [
+        this.event('task.notified', task, {
+          new: { notice, to, request: request.id, status: request.status, toDueAt: request.toDueAt },
+          reason: recipients.length ? undefined : notice === 'extension-requested' ? 'nobody who may approve the extension is a known active user' : 'the person who asked is not a known active user',
         }),
       ],
     });
@@ -268,19 +328,22 @@ export class Notifier {
     return this.roleAtSite(target, task);
   }
 
-  private compose(notice: NoticeKind, task: TaskRecord, recipients: UserRecord[], now: Date, extra: { level?: number }) {
+  private compose(notice: NoticeKind, task: TaskRecord, recipients: UserRecord[], now: Date, extra: { level?: number; extension?: ExtensionRequest; actorName?: string }) {
     const messages: MessageRecord[] = [];
     const tokens: LinkTokenRecord[] = [];
     const emailJobs: JobRecord[] = [];
     const expiresAt = addDuration(this.options.policy.linkValidity, now);
     for (const user of recipients) {
       let link: string | undefined;
-      if (notice !== 'completed') {
+      if (EXTENSION_NOTICES.includes(notice)) {
+        // the task page, behind sign-in: an approver does not hold the task, so no personal task link
+        link = `${this.baseUrl}/tasks/${encodeURIComponent(task.id)}`;
+      } else if (notice !== 'completed') {
         const token: LinkTokenRecord = { id: randomUUID(), taskId: task.id, userId: user.id, createdAt: now.toISOString(), expiresAt: expiresAt.toISOString() };
         tokens.push(token);
         link = `${this.baseUrl}/t/${this.options.links.sign(token)}`;
       }
-      const content = renderNotice(notice, { task, recipient: user, link, level: extra.level });
+      const content = renderNotice(notice, { task, recipient: user, link, level: extra.level, extension: extra.extension, actorName: extra.actorName });
       const message: MessageRecord = {
         id: randomUUID(),
         kind: notice,

@@ -157,6 +157,10 @@ const SAMPLES: Record<string, (caller: string | undefined) => Sample> = {
   'GET /api/tasks/{id}': () => ({ params: { id: 'no-such-task' } }),
   'POST /api/tasks/{id}/complete': () => ({ params: { id: 'no-such-task' }, body: { data: {} } }),
   'PATCH /api/tasks/{id}': () => ({ params: { id: 'no-such-task' }, body: { dueAt: '2026-06-01T00:00:00Z', reason: 'authorization matrix' } }),
+  'POST /api/tasks/{id}/extensions': () => ({ params: { id: 'no-such-task' }, body: { dueAt: '2026-06-01', reason: 'authorization matrix' } }),
+  'POST /api/tasks/{id}/extensions/{requestId}/decision': () => ({ params: { id: 'no-such-task', requestId: 'no-such-request' }, body: { decision: 'reject', reason: 'authorization matrix' } }),
+  // Without ?field=&name= (a sample gives path parameters only): 400 for the query, past authorization.
+  'POST /api/tasks/{id}/attachments': () => ({ params: { id: 'no-such-task' } }),
   'GET /api/users': () => ({}),
   'PUT /api/users/{id}': () => ({ params: { id: 'matrix-target' }, body: { email: 'matrix-target@example.com', name: 'Matrix Target', roles: ['staff'] } }),
   // Your own password, with the current one (set to the same again).

@@ -1,13 +1,13 @@
 import express, { type Request, type Response } from 'express';
 import { AuthenticationError, type Accounts } from '../../engine/accounts.js';
 import { NotFoundError, ValidationError, type FieldError } from '../../engine/errors.js';
-import type { Imsflow } from '../../engine/imsflow.js';
-import type { TaskRecord, UserRecord } from '../../engine/model.js';
+import { NotPermittedError, type Imsflow } from '../../engine/imsflow.js';
+import type { ExtensionRequest, TaskRecord, UserRecord } from '../../engine/model.js';
 import { canSee, ForbiddenError, hasRole, holdsTask, OVERSEERS, visibleSites } from '../auth.js';
 import { signatureFor } from '../signing.js';
 import type { AttachmentStore } from './attachments.js';
-import { csrfField, e, notice, plural, sendPage, str, when, type Viewer } from './html.js';
-import { directoryNames, person } from './records.js';
+import { csrfField, e, formatUtc, notice, plural, sendPage, str, when, type Viewer } from './html.js';
+import { directoryNames, person, type Names } from './records.js';
 import { requireCsrf, requireSignIn, viewerOf } from './session.js';
 import { credentialsFrom, signedBlock, signingPrompt } from './signature.js';
 import { peopleFor, readTaskBody, renderTaskForm, submitTaskForm, whatHappensNext, type FormState, type Person } from './task-form.js';
@@ -30,6 +30,19 @@ interface DelegateState {
 }
 
 type Back = 'list' | 'task';
+
+/** A due-date extension form sent back with problems: the holder's request ('ask') or a decision on a request (its id). */
+interface ExtensionState {
+  form: 'ask' | { decide: string };
+  values: { dueAt: string; reason: string };
+  errors: FieldError[];
+}
+
+/** The first day (YYYY-MM-DD) whose end (23:59:59.999 UTC) is after the given time: the earliest date that extends it. */
+function firstDayAfter(ms: number): string {
+  const day = new Date(ms).toISOString().slice(0, 10);
+  return Date.parse(`${day}T23:59:59.999Z`) > ms ? day : new Date(Date.parse(`${day}T00:00:00Z`) + DAY).toISOString().slice(0, 10);
+}
 
 export function taskPages(imsflow: Imsflow, accounts: Accounts, attachments: AttachmentStore | undefined): express.Router {
   const router = express.Router();
@@ -91,6 +104,83 @@ export function taskPages(imsflow: Imsflow, accounts: Accounts, attachments: Att
 <button type="submit" class="secondary">Delegate${about}</button></form></details>`);
     }
     return parts.length ? `<div class="actions">${parts.join('')}</div>` : '';
+  }
+
+  // ---- due-date extensions ----------------------------------------------------------------------------
+
+  /** A control with its error above it, wired with aria-invalid and aria-describedby. */
+  function control(id: string, error: string | undefined, html: (aria: string) => string, hintId?: string): string {
+    const described = [error ? `${id}-error` : '', hintId ?? ''].filter(Boolean).join(' ');
+    return `${error ? `<span class="error" id="${id}-error">${e(error)}</span>` : ''}${html(`${error ? ' aria-invalid="true"' : ''}${described ? ` aria-describedby="${described}"` : ''}`)}`;
+  }
+
+  function decisionOf(request: ExtensionRequest, task: TaskRecord, names: Names): string {
+    if (request.status === 'pending') {
+      return task.status === 'open'
+        ? '<span class="badge pending">Pending</span> Waiting for a decision'
+        : `<span class="badge pending">Pending</span> Not decided: the task was ${e(task.status)} first`;
+    }
+    const approved = request.status === 'approved';
+    return `<span class="badge ${approved ? 'approved' : 'rejected'}">${approved ? 'Approved' : 'Rejected'}</span> by ${person(names, request.decidedBy)} on ${when(request.decidedAt)}${
+      request.decisionReason ? `<br><span class="pre">${e(request.decisionReason)}</span>` : ''
+    }`;
+  }
+
+  /**
+   * The task's extension requests (who asked, when, from → to, why, the decision), the holder's form to
+   * ask for more time, and an approver's form to approve or reject a pending request.
+   */
+  async function extensionSection(task: TaskRecord, viewer: Viewer, names: Names, state?: ExtensionState): Promise<string> {
+    const { user } = viewer;
+    const now = imsflow.clock.now().getTime();
+    const requests = task.extensions ?? [];
+    const pending = requests.find((r) => r.status === 'pending');
+    const open = task.status === 'open';
+    const mayAsk = open && Boolean(task.dueAt) && holdsTask(user, task) && !pending;
+    const approver = open && pending ? await imsflow.mayDecideExtension(task, user) : false;
+    if (!requests.length && !mayAsk) return '';
+    const parts: string[] = [];
+    if (requests.length) {
+      const rows = requests
+        .map(
+          (r) =>
+            `<tr id="extension-${e(r.id)}"><td data-label="Asked by">${person(names, r.requestedBy)}</td><td data-label="Asked on">${when(r.requestedAt)}</td><td data-label="Due date">${when(r.fromDueAt)} → ${when(r.toDueAt)}</td><td data-label="Reason" class="pre">${e(r.reason)}</td><td data-label="Decision">${decisionOf(r, task, names)}</td></tr>`,
+        )
+        .join('\n');
+      parts.push(`<div class="table-wrap"><table class="stack extensions"><caption class="vh">Extension requests of “${e(task.name)}”</caption><thead><tr><th scope="col">Asked by</th><th scope="col">Asked on</th><th scope="col">Due date: from → to</th><th scope="col">Reason</th><th scope="col">Decision</th></tr></thead><tbody>
+${rows}
+</tbody></table></div>`);
+    }
+    if (pending && open && approver && pending.requestedBy === user.id) {
+      parts.push('<p class="hint">You asked for this extension: another approver decides it.</p>');
+    } else if (pending && open && approver) {
+      const id = `decide-${e(pending.id)}`;
+      const mine = state && typeof state.form === 'object' && state.form.decide === pending.id ? state : undefined;
+      const error = mine?.errors.find((x) => x.field === 'reason' || x.field === 'decision')?.message;
+      parts.push(`<form method="post" action="/tasks/${e(task.id)}/extensions/${e(pending.id)}/decision" class="decide">${csrfField(viewer)}
+<p>${person(names, pending.requestedBy)} asks to move the due date from ${when(pending.fromDueAt)} to ${when(pending.toDueAt)}.</p>
+<div class="field"><label for="${id}-reason">Reason for your decision (required)</label>${control(`${id}-reason`, error, (aria) => `<textarea id="${id}-reason" name="reason" rows="2" maxlength="2000" required${aria}>${e(mine?.values.reason ?? '')}</textarea>`)}</div>
+<div class="actions"><button type="submit" name="decision" value="approve">Approve: due ${e(formatUtc(pending.toDueAt))}</button><button type="submit" name="decision" value="reject" class="secondary">Reject</button></div></form>`);
+    } else if (pending && open && pending.requestedBy === user.id) {
+      parts.push(`<p class="hint">Your request waits for a decision by the process owner. The task stays due ${when(task.dueAt)} until it is approved.</p>`);
+    }
+    if (mayAsk) {
+      const id = 'extension-ask';
+      const mine = state?.form === 'ask' ? state : undefined;
+      const errorOf = (field: string) => mine?.errors.find((x) => x.field === field)?.message;
+      const min = [firstDayAfter(Date.parse(task.dueAt!)), firstDayAfter(now)].sort().pop()!;
+      parts.push(`<details${mine ? ' open' : ''}><summary>Ask for more time</summary><form method="post" action="/tasks/${e(task.id)}/extensions">${csrfField(viewer)}
+<div class="field"><label for="${id}-dueAt">New due date (required)</label><p class="hint" id="${id}-dueAt-hint">After the current due date, ${e(formatUtc(task.dueAt!))}: due at the end of that day (UTC). As a date: YYYY-MM-DD.</p>${control(
+        `${id}-dueAt`,
+        errorOf('dueAt'),
+        (aria) => `<input type="date" id="${id}-dueAt" name="dueAt" min="${min}" value="${e(mine?.values.dueAt ?? '')}" required${aria}>`,
+        `${id}-dueAt-hint`,
+      )}</div>
+<div class="field"><label for="${id}-reason">Reason (required)</label>${control(`${id}-reason`, errorOf('reason'), (aria) => `<textarea id="${id}-reason" name="reason" rows="3" maxlength="2000" required${aria}>${e(mine?.values.reason ?? '')}</textarea>`)}</div>
+<p class="hint">The process owner approves or rejects the request; until then the due date stays as it is.</p>
+<button type="submit" class="secondary">Ask for more time</button></form></details>`);
+    }
+    return `<section aria-labelledby="extensions-title"><h2 id="extensions-title">Due date extensions</h2>${parts.join('\n')}</section>`;
   }
 
   // ---- the task list --------------------------------------------------------------------------------
@@ -189,7 +279,7 @@ ${await section('roles', 'My roles’ tasks', roles, 'No unassigned task is wait
 
   // ---- one task -------------------------------------------------------------------------------------
 
-  async function taskPage(req: Request, res: Response, task: TaskRecord, status: number, state: FormState = {}, delegate?: DelegateState): Promise<void> {
+  async function taskPage(req: Request, res: Response, task: TaskRecord, status: number, state: FormState = {}, delegate?: DelegateState, extension?: ExtensionState): Promise<void> {
     const viewer = viewerOf(req);
     const { user } = viewer;
     const now = imsflow.clock.now().getTime();
@@ -227,7 +317,10 @@ ${task.site ? `<dt>Site</dt><dd>${e(task.site)}</dd>` : ''}
     } else {
       main = `<p>This task is not yours to complete: you see it because you oversee records of this site.</p>${taskActions(task, viewer, people, 'task', delegate)}`;
     }
-    sendPage(res, status, { title: task.name, viewer, current: 'tasks', body: `${facts}\n${main}` });
+    const done = EXTENSION_DONE[str(req.query.done)];
+    const extensions = await extensionSection(task, viewer, names, extension);
+    const problem = extension ? notice('alert', '<p>Nothing was changed: see the problems below.</p>') : '';
+    sendPage(res, status, { title: task.name, viewer, current: 'tasks', body: `${done && !extension ? notice('status', `<p>${done}</p>`) : ''}${problem}${facts}\n${extensions}\n${main}` });
   }
 
   router.get('/tasks/:id', requireSignIn, async (req, res) => {
@@ -308,5 +401,71 @@ ${task.site ? `<dt>Site</dt><dd>${e(task.site)}</dd>` : ''}
     res.redirect(303, str(req.body?.back) === 'task' && hasRole(user, OVERSEERS) ? `/tasks/${task.id}` : '/tasks?done=delegated');
   });
 
+  // ---- due-date extensions: ask, decide ----------------------------------------------------------------
+
+  /** The engine's refusals as the pages show them: not allowed is 403. */
+  const permitted = async <T>(action: () => Promise<T>): Promise<T> => {
+    try {
+      return await action();
+    } catch (err) {
+      if (err instanceof NotPermittedError) throw new ForbiddenError(err.message);
+      throw err;
+    }
+  };
+
+  router.post('/tasks/:id/extensions', requireSignIn, form, async (req, res) => {
+    await requireCsrf(req, res);
+    const { user } = viewerOf(req);
+    const task = await visibleTask(user, String(req.params.id));
+    const values = { dueAt: str(req.body?.dueAt).trim(), reason: str(req.body?.reason).trim() };
+    const errors: FieldError[] = [];
+    if (!values.dueAt) errors.push({ field: 'dueAt', message: 'Choose the new due date.' });
+    if (!values.reason) errors.push({ field: 'reason', message: 'Give a reason: it goes into the audit trail.' });
+    if (!errors.length) {
+      try {
+        await permitted(() => imsflow.requestExtension(task.id, values, user.id));
+        return res.redirect(303, `/tasks/${task.id}?done=extension-requested`);
+      } catch (err) {
+        if (!(err instanceof ValidationError)) throw err;
+        errors.push(...err.fields.map((f) => ({ field: f.field, message: `${f.field === 'dueAt' ? 'The new due date' : 'The reason'} ${f.message}.` })));
+      }
+    }
+    await taskPage(req, res, task, 400, {}, undefined, { form: 'ask', values, errors });
+  });
+
+  router.post('/tasks/:id/extensions/:requestId/decision', requireSignIn, form, async (req, res) => {
+    await requireCsrf(req, res);
+    const { user } = viewerOf(req);
+    const task = await visibleTask(user, String(req.params.id));
+    const requestId = String(req.params.requestId);
+    const values = { dueAt: '', reason: str(req.body?.reason).trim() };
+    const decision = str(req.body?.decision);
+    const errors: FieldError[] = [];
+    if (decision !== 'approve' && decision !== 'reject') errors.push({ field: 'decision', message: 'Choose Approve or Reject.' });
+    if (!values.reason) errors.push({ field: 'reason', message: 'Give a reason for your decision: it goes into the audit trail.' });
+    if (!errors.length) {
+      try {
+        await permitted(() => imsflow.decideExtension(task.id, requestId, { decision, reason: values.reason }, user.id));
+        return res.redirect(303, `/tasks/${task.id}?done=extension-${decision === 'approve' ? 'approved' : 'rejected'}`);
+      } catch (err) {
+        if (!(err instanceof ValidationError)) throw err;
+        errors.push(...err.fields.map((f) => ({ field: f.field, message: `The ${f.field} ${f.message}.` })));
+      }
+    }
+    await taskPage(req, res, task, 400, {}, undefined, { form: { decide: requestId }, values, errors });
+  });
+
+  // A form posted after the session ended comes back here after signing in: to the task page.
+  router.get(['/tasks/:id/extensions', '/tasks/:id/extensions/:requestId/decision'], requireSignIn, (req, res) => {
+    res.redirect(303, `/tasks/${encodeURIComponent(String(req.params.id))}`);
+  });
+
   return router;
 }
+
+/** The confirmation after an extension was asked for or decided (the forms redirect to the task page). */
+const EXTENSION_DONE: Record<string, string | undefined> = {
+  'extension-requested': 'Your request for more time was sent to the process owner. The due date stays as it is until it is approved.',
+  'extension-approved': 'The extension was approved: the task has its new due date, and its reminders follow it.',
+  'extension-rejected': 'The extension was rejected: the due date stays as it is. The person who asked has been told.',
+};
