@@ -77,6 +77,41 @@ describe('engine: definitions', () => {
     expect(err.problems.map((p) => `${p.element}: ${p.message}`).join('\n')).to.match(/gw: every outgoing flow.*a, b/).and.match(/gw: a splitting gateway needs a default flow/);
   });
 
+  it('refuses a parallel join reached from an exclusive merge (it would not wait), and accepts the branches ending on their own', async () => {
+    const branches = (tail: string) =>
+      bpmn(
+        'joined',
+        `<startEvent id="start" /><sequenceFlow id="f1" sourceRef="start" targetRef="split" />
+       <parallelGateway id="split" />
+       <sequenceFlow id="fa" sourceRef="split" targetRef="a" /><userTask id="a" ims:candidateRole="qa" />
+       <sequenceFlow id="fb" sourceRef="split" targetRef="any" />
+       <exclusiveGateway id="any" default="none" />
+       <sequenceFlow id="some" sourceRef="any" targetRef="b"><conditionExpression xsi:type="tFormalExpression">\${variables.n > 0}</conditionExpression></sequenceFlow>
+       <userTask id="b" ims:candidateRole="qa" />
+       <sequenceFlow id="fb2" sourceRef="b" targetRef="merge" /><sequenceFlow id="none" sourceRef="any" targetRef="merge" />
+       <exclusiveGateway id="merge" />
+       ${tail}`,
+      );
+    const joined = branches(`<sequenceFlow id="fa2" sourceRef="a" targetRef="join" /><sequenceFlow id="fm" sourceRef="merge" targetRef="wait" />
+       <userTask id="wait" ims:candidateRole="qa" /><sequenceFlow id="fw" sourceRef="wait" targetRef="join" />
+       <parallelGateway id="join" /><sequenceFlow id="fe" sourceRef="join" targetRef="end" /><endEvent id="end" />`);
+    const err = (await t.imsflow.deploy(joined, 'alice').catch((e) => e)) as InvalidDefinitionError;
+    expect(err).to.be.instanceOf(InvalidDefinitionError);
+    expect(err.problems.map((p) => `${p.element}: ${p.message}`)).to.deep.equal([
+      'join: this parallel join would not wait for every branch: it is reached from the exclusive merge merge (a bpmn-engine limitation); end the branches in end events of their own (the instance completes when the last one ends), or redraw',
+    ]);
+    const separate = branches(`<sequenceFlow id="fa2" sourceRef="a" targetRef="endA" /><endEvent id="endA" />
+       <sequenceFlow id="fm" sourceRef="merge" targetRef="endB" /><endEvent id="endB" />`);
+    await t.imsflow.deploy(separate, 'alice');
+    const { id } = await t.imsflow.start('joined', { variables: { n: 1 } }, 'alice');
+    for (const element of ['a', 'b']) {
+      const [task] = (await t.imsflow.listTasks({ instanceId: id, status: 'open' })).filter((x) => x.elementId === element);
+      expect((await t.imsflow.getInstance(id)).status).to.equal('running');
+      await t.imsflow.completeTask(task.id, {}, 'qa-person');
+    }
+    expect((await t.imsflow.getInstance(id)).status).to.equal('completed');
+  });
+
   it('ships a nonconformity process that passes the same validation as uploads', async () => {
     const deployed = await t.imsflow.deploy(shipped('nonconformity.bpmn'), 'system');
     expect(deployed).to.include({ key: 'nonconformity', version: 1 });

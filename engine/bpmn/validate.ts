@@ -165,6 +165,9 @@ function checkScope(scope: ModdleElement, isProcess: boolean, spec: ProcessSpec,
       case 'bpmn:ExclusiveGateway':
         checkSplit(element, outgoing(element), report);
         break;
+      case 'bpmn:ParallelGateway':
+        if (incoming(element).length > 1) checkParallelJoin(element, incoming, report);
+        break;
       case 'bpmn:SequenceFlow':
         checkCondition(element, report);
         break;
@@ -300,6 +303,26 @@ function checkCondition(flow: ModdleElement, report: Report): void {
   const body = String(condition.body ?? '').trim();
   if (!/^\$\{[^}]*\}$/.test(body)) {
     report(flow, 'a condition must be one expression such as ${output.review.decision == "accept"}');
+  }
+}
+
+/**
+ * A parallel join reached from an exclusive merge does not wait (bpmn-engine): the merge passes on the
+ * branch that was not taken, the join fires before the other branches are done, and the instance then
+ * hangs with nothing open. Refused, naming the merge; ending the branches in end events of their own works.
+ */
+function checkParallelJoin(join: ModdleElement, incoming: (element: ModdleElement) => ModdleElement[], report: Report): void {
+  for (const flow of incoming(join)) {
+    let at = flow.sourceRef as ModdleElement | undefined;
+    for (let steps = 0; at && steps < 1000; steps += 1) {
+      const into = incoming(at);
+      if (at.$type === 'bpmn:ExclusiveGateway' && into.length > 1) {
+        report(join, `this parallel join would not wait for every branch: it is reached from the exclusive merge ${at.id} (a bpmn-engine limitation); end the branches in end events of their own (the instance completes when the last one ends), or redraw`);
+        return;
+      }
+      if (at.$type.endsWith('Gateway') || into.length !== 1) break;
+      at = into[0].sourceRef as ModdleElement | undefined;
+    }
   }
 }
 
