@@ -112,6 +112,21 @@ describe('engine: definitions', () => {
     expect((await t.imsflow.getInstance(id)).status).to.equal('completed');
   });
 
+  it('refuses a multi-instance task inside a sub-process (its tasks would never open)', async () => {
+    const xml = bpmn(
+      'nested',
+      `<startEvent id="start" /><sequenceFlow id="f1" sourceRef="start" targetRef="sub" />
+       <subProcess id="sub">
+         <startEvent id="s2" /><sequenceFlow id="g1" sourceRef="s2" targetRef="each" />
+         <userTask id="each" ims:candidateRole="qa"><multiInstanceLoopCharacteristics isSequential="false" ims:collection="\${variables.list}" /></userTask>
+         <sequenceFlow id="g2" sourceRef="each" targetRef="e2" /><endEvent id="e2" />
+       </subProcess>
+       <sequenceFlow id="f2" sourceRef="sub" targetRef="end" /><endEvent id="end" />`,
+    );
+    const err = (await t.imsflow.deploy(xml, 'alice').catch((e) => e)) as InvalidDefinitionError;
+    expect(err.problems.map((p) => `${p.element}: ${p.message}`)).to.deep.equal(['each: a multi-instance task inside a sub-process is not supported: draw it at the process level']);
+  });
+
   it('ships a nonconformity process that passes the same validation as uploads', async () => {
     const deployed = await t.imsflow.deploy(shipped('nonconformity.bpmn'), 'system');
     expect(deployed).to.include({ key: 'nonconformity', version: 1 });

@@ -149,6 +149,10 @@ function checkScope(scope: ModdleElement, isProcess: boolean, spec: ProcessSpec,
     }
     checkEventDefinitions(element, report);
     checkLoop(element, report);
+    if (!isProcess && element.loopCharacteristics) {
+      // its iterations are not found inside a sub-process: the engine would go past the task without opening it
+      report(element, 'a multi-instance task inside a sub-process is not supported: draw it at the process level');
+    }
     switch (type) {
       case 'bpmn:UserTask':
         spec.userTasks.set(element.id!, readUserTask(element, report));
