@@ -298,6 +298,8 @@ export interface DemoEvent {
     data: Record<string, unknown> | ((task: TaskRecord, day: string) => Record<string, unknown>);
     /** Which open task of that element, when several are (multi-instance iterations). */
     which?: (task: TaskRecord) => boolean;
+    /** Complete every open task of that element (that `which` accepts), each with its own data. */
+    all?: boolean;
   };
 }
 
@@ -317,8 +319,302 @@ function nonconformityEvents(): DemoEvent[] {
   });
 }
 
+/** The day `days` after `day` (YYYY-MM-DD): planned dates relative to the story's moment. */
+const addDays = (day: string, days: number): string => new Date(Date.parse(`${day}T00:00:00Z`) + days * DAY).toISOString().slice(0, 10);
+
+/** The clause an iteration task is for (gap assessments, audit checklist items). */
+const clauseOf = (task: TaskRecord): string => String((task.iteration?.item as { clause?: unknown } | undefined)?.clause ?? '');
+
 /** The other processes' records (CAPA, internal audit, gap analysis, management review). */
-export const DEMO_STORY: DemoEvent[] = [];
+export const DEMO_STORY: DemoEvent[] = [
+  // ---- CAPA, Dublin: a customer complaint, worked through to its effectiveness check (due now) ----
+  {
+    at: { daysAgo: 52, time: '09:30' },
+    record: 'capa-complaint',
+    start: { process: 'capa', site: 'dublin', by: 'sean.gallagher' },
+  },
+  {
+    at: { daysAgo: 52, time: '10:05' },
+    record: 'capa-complaint',
+    complete: {
+      task: 'intake',
+      by: 'sean.gallagher',
+      data: {
+        source: 'complaint',
+        title: 'Crimp caps cracked on arrival, batch DB-24077',
+        description: 'A hospital pharmacy in Cork reported 9 vials of batch DB-24077 with cracked aluminium crimp caps on arrival; sterility of the affected vials cannot be assured.',
+        reference: 'CC-2026-0311',
+        occurredOn: '2026-09-29',
+      },
+    },
+  },
+  {
+    at: { daysAgo: 51, time: '14:00' },
+    record: 'capa-complaint',
+    complete: { task: 'triage', by: 'aoife.brennan', data: { severity: '4', occurrence: '3', fullCapa: 'yes', owner: 'emma.byrne' } },
+  },
+  {
+    at: { daysAgo: 50, time: '11:20' },
+    record: 'capa-complaint',
+    complete: {
+      task: 'contain',
+      by: 'emma.byrne',
+      data: {
+        containment: 'Remaining stock of DB-24077 and the two batches crimped on the same shift placed on QA hold; customers of DB-24077 informed.',
+        correction: 'Replacement vials from batch DB-24081 shipped to the hospital pharmacy; the 9 vials returned and destroyed.',
+        similar: 'The same crimper seals 5 other products: their retained samples were checked, no cracked caps found.',
+      },
+    },
+  },
+  {
+    at: { daysAgo: 45, time: '16:10' },
+    record: 'capa-complaint',
+    complete: {
+      task: 'rootCause',
+      by: 'emma.byrne',
+      data: {
+        why1: 'The caps cracked because the crimping force was above the specification.',
+        why2: 'The crimper ran the recipe of a larger vial format.',
+        why3: 'The operator selected the recipe from a free list at line set-up.',
+        why4: 'Recipes are not tied to the product code in the crimper HMI.',
+        category: 'method',
+        rootCause: 'Crimper recipes can be chosen freely instead of being tied to the product code.',
+      },
+    },
+  },
+  {
+    at: { daysAgo: 44, time: '10:00' },
+    record: 'capa-complaint',
+    complete: {
+      task: 'plan',
+      by: 'emma.byrne',
+      data: {
+        action1: 'Tie crimper recipes to the product code (HMI change under change control CC-1187)',
+        action1Owner: 'sean.gallagher',
+        action2: 'Add a crimp force check of the first 20 vials to the line set-up checklist SOP-FL-021',
+        action2Owner: 'emma.byrne',
+        effectivenessWait: 'P30D',
+        effectivenessCriteria: 'No cracked caps in 30 days of production and in the next two complaint trend reports.',
+      },
+    },
+  },
+  {
+    at: { daysAgo: 34, time: '15:00' },
+    record: 'capa-complaint',
+    complete: { task: 'implement', by: 'emma.byrne', which: (t) => t.assignee === 'emma.byrne', data: (_t, day) => ({ done: 'SOP-FL-021 revised to version 6; 14 operators trained.', evidence: 'SOP-FL-021 v6, training record TR-2291', completedOn: day }) },
+  },
+  {
+    at: { daysAgo: 31, time: '12:30' },
+    record: 'capa-complaint',
+    complete: { task: 'implement', by: 'sean.gallagher', data: (_t, day) => ({ done: 'Recipe selection locked to the product code; validated under CC-1187.', evidence: 'CC-1187, validation report VR-0932', completedOn: day }) },
+  },
+
+  // ---- CAPA, Basel: an improvement suggestion closed at triage with a justification ----
+  { at: { daysAgo: 21, time: '08:40' }, record: 'capa-suggestion', start: { process: 'capa', site: 'basel', by: 'nina.schmid' } },
+  {
+    at: { daysAgo: 21, time: '09:00' },
+    record: 'capa-suggestion',
+    complete: {
+      task: 'intake',
+      by: 'nina.schmid',
+      data: { source: 'improvement-suggestion', title: 'Colour-code the torque wrenches by calibration quarter', description: 'Suggests coloured rings on torque wrenches showing the calibration quarter, so an overdue tool is seen at a glance.' },
+    },
+  },
+  {
+    at: { daysAgo: 19, time: '13:15' },
+    record: 'capa-suggestion',
+    complete: {
+      task: 'triage',
+      by: 'sabine.frei',
+      data: { severity: '2', occurrence: '2', fullCapa: 'no', justification: 'Taken into the calibration procedure update (document change DC-0455); no nonconformity to correct, so no CAPA is needed.' },
+    },
+  },
+
+  // ---- audit programme: approved two months ago; the Dublin audit is done, the Basel one still ahead ----
+  { at: { daysAgo: 59, time: '08:00' }, record: 'programme', start: { process: 'audit-programme', site: 'dublin', by: 'aoife.brennan' } },
+  {
+    at: { daysAgo: 59, time: '09:00' },
+    record: 'programme',
+    complete: {
+      task: 'planProgramme',
+      by: 'aoife.brennan',
+      data: (_t, day) => ({
+        year: Number(day.slice(0, 4)),
+        criteriaNote: 'Sterile filling first (two complaints this year and a new crimper), supplier control at Basel after last year’s findings; every process of both sites is covered within three years.',
+        audit1Area: 'Sterile filling and packaging',
+        audit1Site: 'dublin',
+        audit1Date: addDays(day, 15),
+        audit1Lead: 'henrik.larsen',
+        audit2Area: 'Purchasing and incoming inspection',
+        audit2Site: 'basel',
+        audit2Date: addDays(day, 75),
+        audit2Lead: 'henrik.larsen',
+      }),
+    },
+  },
+  { at: { daysAgo: 57, time: '16:00' }, record: 'programme', complete: { task: 'approveProgramme', by: 'siobhan.walsh', data: { comments: 'Approved; the Basel audit to include the supplier re-evaluation.' } } },
+  {
+    at: { daysAgo: 44, time: '08:30' },
+    record: 'programme/1',
+    complete: {
+      task: 'plan',
+      by: 'henrik.larsen',
+      data: (_t, day) => ({
+        area: 'Sterile filling and packaging',
+        auditee: 'ciaran.doyle',
+        scope: 'Filling line 2 and secondary packaging, both shifts: line clearance, crimping, environmental monitoring records, documented information at the line.',
+        criteria: ['7.5', '8.1'],
+        leadAuditor: 'henrik.larsen',
+        auditDate: addDays(day, 2),
+        method: 'on-site',
+      }),
+    },
+  },
+  {
+    at: { daysAgo: 42, time: '17:30' },
+    record: 'programme/1',
+    complete: {
+      task: 'conduct',
+      by: 'henrik.larsen',
+      all: true,
+      data: (task) => {
+        switch (clauseOf(task)) {
+          case '7.5.3':
+            return { result: 'major', evidence: 'Line clearance records of 3 of 10 sampled batches kept as uncontrolled copies at the line.', finding: 'Line clearance records are not controlled: uncontrolled copies of form F-PK-07 (superseded version 3) in use at line 2.' };
+          case '8.1':
+            return { result: 'minor', evidence: 'Crimper set-up instruction not yet updated for the new recipe lock (CC-1187).', finding: 'The work instruction for crimper set-up does not reflect the change CC-1187.' };
+          case '7.5.2':
+            return { result: 'ofi', evidence: 'Batch record templates reviewed.', finding: 'Electronic batch record templates could show the effective date on every page.' };
+          default:
+            return { result: 'conforms', evidence: 'Procedure and sampled records reviewed at line 2; no deviation found.' };
+        }
+      },
+    },
+  },
+  {
+    at: { daysAgo: 41, time: '15:00' },
+    record: 'programme/1',
+    complete: { task: 'report', by: 'henrik.larsen', data: { summary: 'Filling and packaging at Dublin are well run; document control at the line and one work instruction need correction.', conclusion: 'conforms-with-findings', strengths: 'Environmental monitoring trending is exemplary.' } },
+  },
+  { at: { daysAgo: 40, time: '10:00' }, record: 'programme/1', complete: { task: 'reviewReport', by: 'aoife.brennan', data: { decision: 'accept', comments: 'Findings agreed with the area owner.' } } },
+  { at: { daysAgo: 39, time: '09:00' }, record: 'programme/1/1', complete: { task: 'triage', by: 'aoife.brennan', data: { severity: '4', occurrence: '3', fullCapa: 'yes', owner: 'sean.gallagher' } } },
+
+  // ---- management review, Dublin: held three days ago, signed off, its two actions being worked ----
+  { at: { daysAgo: 12, time: '08:00' }, record: 'review-dublin', start: { process: 'management-review', site: 'dublin', by: 'aoife.brennan' } },
+  {
+    at: { daysAgo: 10, time: '16:00' },
+    record: 'review-dublin',
+    complete: {
+      task: 'prepare',
+      by: 'aoife.brennan',
+      data: (_t, day) => ({
+        meetingDate: addDays(day, 7),
+        periodFrom: addDays(day, -180),
+        objectivesQuality: 'Right-first-time batch release 97.8 % (target 98 %); complaints 0.4 per million units (target 0.5).',
+        objectivesEnvironment: 'Water use per batch −6 % (target −5 %).',
+        objectivesSafety: 'No lost-time injury; 41 near misses reported (target 30 or more).',
+        contextChanges: 'EU GMP Annex 1 (2022) fully in force; new customer for ceftriaxone in France.',
+        customerFeedback: 'Two complaints (cracked caps, leaflet version); customer survey 8.6/10.',
+        processPerformance: 'Filling line 2 OEE 71 %; two deviations above the trend limit.',
+        externalProviders: 'Cap supplier on watch after the cracked-cap complaint; all others approved.',
+        resources: 'One QC microbiologist vacancy open for four months.',
+        risksActions: 'Crimper recipe lock (CAPA) implemented; effectiveness check due.',
+        improvement: 'Barcode check of all packaging components, not only leaflets.',
+      }),
+    },
+  },
+  {
+    at: { daysAgo: 3, time: '15:30' },
+    record: 'review-dublin',
+    complete: {
+      task: 'meeting',
+      by: 'aoife.brennan',
+      data: (_t, day) => ({
+        attendees: 'Siobhan Walsh (site director), Ciaran Doyle (operations), Aoife Brennan (quality), Henrik Larsen (internal audit, guest).',
+        minutesPreviousActions: 'No earlier review in imsflow; the paper actions of last year are closed.',
+        minutesContext: 'Annex 1 gap closed; the French customer’s quality agreement is signed.',
+        minutesPerformance: 'Right-first-time just below target, driven by the two packaging deviations.',
+        minutesResources: 'The QC vacancy delays environmental monitoring trending.',
+        minutesRisks: 'The crimper CAPA is implemented; effectiveness is checked next week.',
+        minutesImprovement: 'Extend barcode checks to cartons and labels.',
+        decisionImprovement: 'Extend barcode checks to every printed packaging component.',
+        decisionChanges: 'None to the management system itself.',
+        decisionResources: 'Fill the QC vacancy with a contractor until hired.',
+        action1: 'Hire a contract QC microbiologist until the vacancy is filled',
+        action1Owner: 'ciaran.doyle',
+        action1Due: addDays(day, 30),
+        action2: 'Extend barcode checks to cartons and labels on every packaging line',
+        action2Owner: 'sean.gallagher',
+        action2Due: addDays(day, 60),
+        action2Capa: true,
+      }),
+    },
+  },
+  {
+    at: { daysAgo: 2, time: '11:00' },
+    record: 'review-dublin',
+    complete: { task: 'signOff', by: 'siobhan.walsh', data: { conclusion: 'effective-with-actions', statement: 'The management system of the Dublin plant is suitable, adequate and effective; the two actions are resourced.' } },
+  },
+
+  // ---- gap analysis, Basel: documented information and external providers, 9001 and 45001 ----
+  { at: { daysAgo: 47, time: '08:00' }, record: 'gap-basel', start: { process: 'gap-analysis', site: 'basel', by: 'sabine.frei' } },
+  {
+    at: { daysAgo: 47, time: '08:30' },
+    record: 'gap-basel',
+    complete: {
+      task: 'scope',
+      by: 'sabine.frei',
+      data: {
+        title: 'Basel 2026 gap analysis: documented information and external providers',
+        standards: '9001,45001',
+        clauses: ['7.5', '9001:8.4'],
+        purpose: 'Before the ISO 45001 certification audit, and after the supplier findings of the last customer audit.',
+        assessor: 'sabine.frei',
+        fromPrevious: 'no',
+        assessmentDue: 'P14D',
+      },
+    },
+  },
+  {
+    at: { daysAgo: 40, time: '17:00' },
+    record: 'gap-basel',
+    complete: {
+      task: 'assess',
+      by: 'sabine.frei',
+      all: true,
+      data: (task) => {
+        switch (clauseOf(task)) {
+          case '7.5.3':
+            return { status: 'partial', comment: 'Retention periods are defined for batch records but not for OH&S records (incident reports, exposure measurements).', owner: 'lukas.keller', action: 'Add OH&S records to the retention schedule QM-017.' };
+          case '9001:8.4':
+            return { status: 'gap', comment: 'Suppliers of implant-grade raw material are not re-evaluated; the approved supplier list has no review dates.', owner: 'marco.weber', action: 'Define and run a yearly supplier re-evaluation.', raiseCapa: true };
+          default:
+            return { status: 'conforms', evidenceRef: 'QM-001 document control procedure, sampled records' };
+        }
+      },
+    },
+  },
+  { at: { daysAgo: 38, time: '10:00' }, record: 'gap-basel/1', complete: { task: 'triage', by: 'sabine.frei', data: { severity: '4', occurrence: '3', fullCapa: 'yes', owner: 'marco.weber' } } },
+  {
+    at: { daysAgo: 36, time: '11:00' },
+    record: 'gap-basel',
+    complete: { task: 'signOff', by: 'sabine.frei', data: { conclusion: 'Documented information conforms except the retention of OH&S records; supplier re-evaluation is missing and is handled as a CAPA.', accepted: true } },
+  },
+  {
+    at: { daysAgo: 33, time: '14:00' },
+    record: 'gap-basel/1',
+    complete: {
+      task: 'contain',
+      by: 'marco.weber',
+      data: { containment: 'The 4 implant-grade material suppliers were re-evaluated at once; all remain approved.', correction: 'Review dates added to the approved supplier list.' },
+    },
+  },
+  {
+    at: { daysAgo: 20, time: '09:45' },
+    record: 'gap-basel',
+    complete: { task: 'closeGap', by: 'lukas.keller', which: (t) => t.assignee === 'lukas.keller', data: (_t, day) => ({ done: 'OH&S records added to retention schedule QM-017 (version 9).', evidenceRef: 'QM-017 v9', completedOn: day }) },
+  },
+];
 
 /** Why the demo was not seeded: the data folder already holds a database. */
 export class DemoRefusedError extends Error {
@@ -342,7 +638,9 @@ export interface DemoSummary {
   users: DemoUser[];
   definitions: { key: string; version: number }[];
   nonconformities: { businessKey: string; site: string; title: string; owner: string; stage: string; dueAt?: string; overdue: boolean }[];
-  /** Scheduled starts created: none (see the note in seedDemo). */
+  /** The records of the other processes (CAPA, gap analysis, internal audit, management review), linked ones included. */
+  records: { businessKey: string; process: string; site: string; stage: string; dueAt?: string; overdue: boolean; links: string[] }[];
+  /** Scheduled starts created: next year's audit programme and management review. */
   schedules: number;
   /** A task link as emailed (held in the outbox, no mail server being configured): opens without signing in. */
   taskLink?: { userId: string; businessKey: string; task: string; url: string };
@@ -434,9 +732,6 @@ export async function seedDemo(dataDir: string, options: DemoOptions = {}): Prom
       const deployed = await imsflow.deploy(xml, SEEDER, `shipped process ${file} (npm run demo)`);
       definitions.push({ key: deployed.key, version: deployed.version });
     }
-    // Scheduled starts: none. The shipped processes (nonconformity, CAPA) start when something goes
-    // wrong, never on a calendar; a yearly management review belongs on the management review process
-    // once it ships, not on these. The demo history has no CAPA yet: the CAPA process is deployed only.
 
     // ---- the story: every start and task completion of every record, in the order they happened ----
     const story = [...nonconformityEvents(), ...DEMO_STORY].map((event, order) => ({ event, order, at: moment(now, event.at) }));
@@ -451,20 +746,25 @@ export async function seedDemo(dataDir: string, options: DemoOptions = {}): Prom
       }
       const step = event.complete!;
       const instanceId = await recordId(event.record);
-      const open = (await store.listTasks({ instanceId, status: 'open' })).filter((t) => t.elementId === step.task && (!step.which || step.which(t)));
-      const task = open[0];
-      if (!task) throw new Error(`"${event.record}" has no open ${step.task} task at ${at.toISOString()}`);
-      const user = await store.getUser(step.by);
-      // The rule the API applies to POST /api/tasks/:id/complete: the task is theirs, at one of their sites.
-      if (!user || !holdsTask(user, task) || !canSee(user, task)) throw new Error(`${step.by} does not hold "${task.name}" of "${event.record}"`);
-      const data = typeof step.data === 'function' ? step.data(task, at.toISOString().slice(0, 10)) : step.data;
-      // A task that takes an electronic signature is signed as through the API: the signer
-      // re-authenticates with user id and password (21 CFR 11.200), outside any session.
-      const signature = task.signature ? await signatureFor(accounts, { user }, task, data, { email: user.email, password: DEMO_PASSWORD }, imsflow.formContext) : undefined;
-      await imsflow.completeTask(task.id, data, user.id, { signature });
+      const open = (await store.listTasks({ instanceId, status: 'open', limit: 1000 })).filter((t) => t.elementId === step.task && (!step.which || step.which(t)));
+      if (!open.length) throw new Error(`"${event.record}" has no open ${step.task} task at ${at.toISOString()}`);
+      for (const task of step.all ? open : open.slice(0, 1)) {
+        const user = await store.getUser(step.by);
+        // The rule the API applies to POST /api/tasks/:id/complete: the task is theirs, at one of their sites.
+        if (!user || !holdsTask(user, task) || !canSee(user, task)) throw new Error(`${step.by} does not hold "${task.name}" of "${event.record}"`);
+        const data = typeof step.data === 'function' ? step.data(task, at.toISOString().slice(0, 10)) : step.data;
+        // A task that takes an electronic signature is signed as through the API: the signer
+        // re-authenticates with user id and password (21 CFR 11.200), outside any session.
+        const signature = task.signature ? await signatureFor(accounts, { user }, task, data, { email: user.email, password: DEMO_PASSWORD }, imsflow.formContext) : undefined;
+        await imsflow.completeTask(task.id, data, user.id, { signature });
+      }
     }
     for (const [index, nc] of DEMO_NONCONFORMITIES.entries()) instanceIds.set(nc, await recordId(`nc-${index + 1}`));
     await advanceTo(now);
+    // The calendar of the management system: next year's audit programme planned each December, the
+    // management review each January. Made at the end, so their first occurrences lie ahead.
+    await imsflow.saveSchedule({ id: 'audit-programme', processKey: 'audit-programme', cron: '0 6 1 12 *', timezone: 'Europe/Dublin' }, SEEDER);
+    await imsflow.saveSchedule({ id: 'management-review', processKey: 'management-review', cron: '0 7 15 1 *', timezone: 'Europe/Dublin' }, SEEDER);
 
     return await summarize(config.databaseFile, assembly.baseUrl, definitions, now);
   } finally {
@@ -492,6 +792,22 @@ export async function seedDemo(dataDir: string, options: DemoOptions = {}): Prom
     const newest = DEMO_NONCONFORMITIES.find((nc) => nc.site === 'dublin' && 'hoursAgo' in nc.at)!;
     const [assess] = await store.listTasks({ instanceId: instanceIds.get(newest)!, status: 'open' });
     const message = assess && (await store.listMessages({ taskId: assess.id })).find((m) => m.userId === 'aoife.brennan' && m.link);
+    const others: DemoSummary['records'] = [];
+    for (const instance of (await store.listInstances({ limit: 10_000 })).filter((i) => i.key !== 'nonconformity').sort((a, b) => a.businessKey.localeCompare(b.businessKey))) {
+      const open = await store.listTasks({ instanceId: instance.id, status: 'open', limit: 1000 });
+      const dueAt = open.map((t) => t.dueAt).filter((d): d is string => Boolean(d)).sort()[0];
+      const count = (t: TaskRecord) => open.filter((o) => o.elementId === t.elementId).length;
+      const steps = [...new Set(open.map((t) => (t.iteration && count(t) > 1 ? `${count(t)} × ${t.elementId}` : t.name)))];
+      others.push({
+        businessKey: instance.businessKey,
+        process: instance.key,
+        site: instance.site ?? '',
+        stage: instance.status === 'running' ? steps.join(', ') || 'waiting (timer)' : instance.status,
+        ...(dueAt && { dueAt }),
+        overdue: Boolean(dueAt && Date.parse(dueAt) < at.getTime()),
+        links: (instance.links ?? []).map((l) => `${l.rel === 'origin' ? 'from' : 'raised'} ${l.businessKey}`),
+      });
+    }
     return {
       databaseFile,
       password: DEMO_PASSWORD,
@@ -499,6 +815,7 @@ export async function seedDemo(dataDir: string, options: DemoOptions = {}): Prom
       users: DEMO_USERS,
       definitions,
       nonconformities,
+      records: others,
       schedules: (await store.listSchedules()).length,
       ...(message?.link && { taskLink: { userId: 'aoife.brennan', businessKey: assess.businessKey, task: assess.name, url: message.link } }),
     };
@@ -530,12 +847,18 @@ function report(summary: DemoSummary): string {
     ]),
     '',
     `Processes deployed: ${summary.definitions.map((d) => `${d.key} v${d.version}`).join(', ')}`,
-    'Scheduled starts: none (the nonconformity process is started when something goes wrong, not on a calendar)',
+    `Scheduled starts: ${summary.schedules}`,
     '',
     'Nonconformities:',
     table([
       ['key', 'site', 'stage', 'due', 'owner', 'title'],
       ...summary.nonconformities.map((n) => [n.businessKey, n.site, n.stage, n.overdue ? `${day(n.dueAt)} OVERDUE` : day(n.dueAt), n.owner, n.title]),
+    ]),
+    '',
+    'CAPAs, gap analyses, audits and management reviews:',
+    table([
+      ['key', 'site', 'stage', 'due', 'linked'],
+      ...summary.records.map((r) => [r.businessKey, r.site, r.stage, r.overdue ? `${day(r.dueAt)} OVERDUE` : day(r.dueAt), r.links.join(', ')]),
     ]),
     '',
     `Now run \`npm start\` and open ${summary.url} :`,

@@ -64,11 +64,10 @@ describe('npm run demo (scripts/demo.ts)', function () {
   });
 
   it('deploys the shipped processes and starts nonconformities at each site, at different stages', async () => {
-    expect(summary.definitions).to.deep.equal([
-      { key: 'capa', version: 1 },
-      { key: 'nonconformity', version: 1 },
-    ]);
-    const instances = await store.listInstances({ limit: 1000 });
+    expect(summary.definitions).to.deep.equal(
+      ['audit-programme', 'capa', 'gap-analysis', 'internal-audit', 'management-review', 'nonconformity'].map((key) => ({ key, version: 1 })),
+    );
+    const instances = (await store.listInstances({ limit: 1000 })).filter((i) => i.key === 'nonconformity');
     expect(countBy(instances, (i) => `${i.site} ${i.status}`)).to.deep.equal({ 'dublin running': 4, 'dublin completed': 1, 'basel running': 4 });
     for (const instance of instances) {
       expect(instance.variables).to.have.keys('title', 'description', 'owner');
@@ -79,7 +78,7 @@ describe('npm run demo (scripts/demo.ts)', function () {
     const [closed] = instances.filter((i) => i.status === 'completed');
     expect(closed.output.verify).to.deep.include({ effective: 'yes' });
 
-    const open = await store.listTasks({ status: 'open', limit: 1000 });
+    const open = (await store.listTasks({ status: 'open', limit: 1000 })).filter((t) => t.definitionKey === 'nonconformity');
     expect(countBy(open, (t) => `${t.site} ${t.name}`)).to.deep.equal({
       'dublin Assess and contain': 2,
       'dublin Take corrective action': 2,
@@ -97,12 +96,59 @@ describe('npm run demo (scripts/demo.ts)', function () {
         expect(user.sites).to.include(task.site);
       }
     }
-    expect(await store.listSchedules()).to.deep.equal([]);
+  });
+
+  it('shows every IMS process at a different stage, records linked on both sides, sign-offs signed', async () => {
+    const records = await store.listInstances({ limit: 1000 });
+    const stage = (key: string) => summary.records.filter((r) => r.process === key).map((r) => `${r.site} ${r.stage}`);
+    expect(stage('audit-programme')).to.deep.equal(['dublin completed']);
+    expect(stage('internal-audit')).to.deep.equal(['dublin Verify the corrective actions', 'basel waiting (timer)']);
+    expect(stage('gap-analysis')).to.deep.equal(['basel Close gap 8.4: Control of externally provided processes, products and services']);
+    expect(stage('management-review')).to.deep.equal(['dublin 2 × doAction']);
+    expect(stage('capa')).to.have.length(6);
+    expect(stage('capa')).to.include.members(['dublin Check effectiveness', 'basel completed', 'basel Analyse the root cause']);
+
+    // every thread is on both records: a CAPA raised by an audit finding, a gap and a review action
+    const byId = new Map(records.map((r) => [r.id, r]));
+    const started = records.flatMap((r) => (r.links ?? []).filter((l) => l.rel === 'started').map((l) => [r, l] as const));
+    expect(started.map(([from, link]) => `${from.key} → ${link.processKey}`).sort()).to.deep.equal([
+      'audit-programme → internal-audit',
+      'audit-programme → internal-audit',
+      'gap-analysis → capa',
+      'internal-audit → capa',
+      'internal-audit → capa',
+      'management-review → capa',
+    ]);
+    for (const [from, link] of started) {
+      const other = byId.get(link.instanceId)!;
+      expect(other.links?.find((l) => l.rel === 'origin')).to.deep.include({ instanceId: from.id, businessKey: from.businessKey, label: link.label });
+    }
+
+    // the sign-offs carry electronic signatures that still match their records
+    const signatures = await store.listSignatures({});
+    const signedBy = countBy(signatures, (sig) => `${byId.get(sig.instanceId)!.key} ${sig.meaning}`);
+    expect(signedBy).to.deep.include({
+      'audit-programme approved': 1,
+      'internal-audit authored': 1,
+      'internal-audit reviewed': 1,
+      'gap-analysis approved': 1,
+      'management-review approved': 1,
+    });
+
+    // next year's programme and review are on the calendar, their first occurrences ahead
+    const schedules = await store.listSchedules();
+    expect(schedules.map((sch) => [sch.id, sch.processKey]).sort()).to.deep.equal([
+      ['audit-programme', 'audit-programme'],
+      ['management-review', 'management-review'],
+    ]);
+    const starts = (await store.listJobs({ status: 'scheduled' })).filter((j) => j.kind === 'scheduled-start');
+    expect(starts).to.have.length(2);
+    expect(starts.every((j) => j.runAt > new Date().toISOString())).to.equal(true);
   });
 
   it('leaves one corrective action overdue on the real clock, already escalated, with history in the past', async () => {
     const now = new Date().toISOString();
-    const overdue = await store.listTasks({ status: 'open', dueBefore: now });
+    const overdue = (await store.listTasks({ status: 'open', dueBefore: now })).filter((t) => t.definitionKey === 'nonconformity');
     expect(overdue).to.have.length(1);
     expect(overdue[0]).to.deep.include({ name: 'Take corrective action', site: 'dublin', escalationLevel: 1 });
     expect(overdue[0].notifications?.map((n) => n.kind)).to.deep.equal(['assigned', 'reminder', 'due', 'escalation']);
@@ -132,7 +178,8 @@ describe('npm run demo (scripts/demo.ts)', function () {
     store = new SqliteStore(join(dir, 'imsflow.db'));
     await store.init();
     expect(await store.listUsers({})).to.have.length(12);
-    expect(await store.listInstances({ limit: 1000 })).to.have.length(9);
+    expect(await store.listInstances({ limit: 1000 })).to.have.length(9 + summary.records.length);
+    expect(again.records.map((r) => r.businessKey)).to.deep.equal(summary.records.map((r) => r.businessKey));
     expect(again.nonconformities.map((n) => n.businessKey)).to.deep.equal(summary.nonconformities.map((n) => n.businessKey));
   });
 });
