@@ -1,6 +1,7 @@
 import type { ImsServiceDeps } from '../ims-services.js';
 import type { InstanceRecord, TaskRecord } from '../model.js';
 import type { RecordReader, ServiceContext, ServiceDefinition, ServiceRegistry } from '../services.js';
+import type { StandardCoverage } from './gap-analysis.js';
 import { AUDIT_RESULTS, type AuditResult } from './internal-audit.js';
 import { outputOf, text } from './shared.js';
 
@@ -217,17 +218,8 @@ export function auditFigures(audits: RecordView[], period: Period): AuditFigures
   };
 }
 
-export interface CoverageRow {
-  standard: string;
-  applicable: number;
-  assessed: number;
-  conforms: number;
-  partial: number;
-  gap: number;
-  na: number;
-  /** As the gap analysis computed it; null when nothing applicable remained (or it is missing). */
-  conformityPct: number | null;
-}
+/** A gap analysis's coverage of one standard, as its `gap-report` computed it (null % when nothing applicable remained). */
+export type CoverageRow = StandardCoverage;
 
 export interface GapCoverage {
   businessKey: string;
