@@ -231,7 +231,11 @@ export class Imsflow {
       this.store.listSignatures({ instanceId: id }),
     ]);
     const { engineState: _state, ...rest } = record;
-    return { ...rest, tasks, incidents, history, signatures: await this.checkSignatures(record, tasks, history, signatures) };
+    // in the order they were made: signatures of one instant (a fake clock, a batch) by their audit event
+    const signedSeq = new Map(history.filter((e) => e.action === 'task.signed').map((e) => [String((e.new as { signature?: unknown } | undefined)?.signature), e.seq]));
+    const order = (id: string) => signedSeq.get(id) ?? Number.MAX_SAFE_INTEGER;
+    const views = await this.checkSignatures(record, tasks, history, [...signatures].sort((a, b) => a.signedAt.localeCompare(b.signedAt) || order(a.id) - order(b.id)));
+    return { ...rest, tasks, incidents, history, signatures: views };
   }
 
   /**
