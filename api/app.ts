@@ -114,6 +114,7 @@ const schemas = {
       cron: z.string(),
       timezone: z.string().optional(),
       variables: z.record(z.string(), z.unknown()).optional(),
+      site: z.string().optional().describe('the site each started record belongs to; none: all sites'),
       enabled: z.boolean().optional(),
     })
     .strict(),

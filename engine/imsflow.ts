@@ -783,7 +783,7 @@ export class Imsflow {
   // ---- scheduled starts --------------------------------------------------------------------------
 
   async saveSchedule(
-    input: { id: string; processKey: string; cron: string; timezone?: string; variables?: Record<string, unknown>; enabled?: boolean; source?: ScheduleRecord['source'] },
+    input: { id: string; processKey: string; cron: string; timezone?: string; variables?: Record<string, unknown>; site?: string; enabled?: boolean; source?: ScheduleRecord['source'] },
     actor: string,
   ): Promise<ScheduleRecord> {
     const timezone = input.timezone ?? 'UTC';
@@ -791,6 +791,7 @@ export class Imsflow {
     if (typeof input.id !== 'string' || !/^[a-z0-9][a-z0-9-]{0,63}$/.test(input.id)) fields.push({ field: 'id', message: 'use lower-case letters, digits and "-"' });
     const cron = cronProblem(input.cron, timezone);
     if (cron) fields.push({ field: cron.startsWith('time zone') ? 'timezone' : 'cron', message: cron });
+    if (input.site !== undefined && (typeof input.site !== 'string' || !/^[\w.-]{1,64}$/.test(input.site))) fields.push({ field: 'site', message: 'a site is a name of 1–64 letters, digits, ".", "_" or "-"' });
     if (fields.length) throw new ValidationError('invalid schedule', fields);
     checkVariables(input.variables ?? {});
     await this.getDefinition(input.processKey);
@@ -802,6 +803,7 @@ export class Imsflow {
         cron: input.cron,
         timezone,
         variables: input.variables ?? {},
+        ...(input.site && { site: input.site }),
         enabled: input.enabled ?? true,
         createdAt: existing?.createdAt ?? this.now(),
         createdBy: existing?.createdBy ?? actor,
@@ -815,8 +817,8 @@ export class Imsflow {
         scheduleJobs: record.enabled ? [occurrenceJob(record, nextOccurrence(record, this.clock.now()))] : [],
         audit: [
           this.event(actor, existing ? 'schedule.updated' : 'schedule.created', `schedule:${record.id}`, {
-            old: existing && { processKey: existing.processKey, cron: existing.cron, timezone: existing.timezone, enabled: existing.enabled },
-            new: { processKey: record.processKey, cron: record.cron, timezone: record.timezone, enabled: record.enabled, variables: record.variables },
+            old: existing && { processKey: existing.processKey, cron: existing.cron, timezone: existing.timezone, site: existing.site, enabled: existing.enabled },
+            new: { processKey: record.processKey, cron: record.cron, timezone: record.timezone, site: record.site, enabled: record.enabled, variables: record.variables },
           }),
         ],
       });
@@ -844,7 +846,7 @@ export class Imsflow {
       return 'stale';
     }
     const next = occurrenceJob(schedule, nextOccurrence(schedule, new Date(Math.max(Date.parse(job.runAt) + 1000, this.clock.now().getTime()))));
-    await this.start(schedule.processKey, { variables: { ...schedule.variables, scheduledFor: job.runAt } }, `schedule:${schedule.id}`, { finishJob, scheduleJobs: [next] });
+    await this.start(schedule.processKey, { variables: { ...schedule.variables, scheduledFor: job.runAt }, ...(schedule.site && { site: schedule.site }) }, `schedule:${schedule.id}`, { finishJob, scheduleJobs: [next] });
     return 'started';
   }
 

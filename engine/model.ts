@@ -345,6 +345,8 @@ export interface ScheduleRecord {
   cron: string;
   timezone: string;
   variables: Record<string, unknown>;
+  /** The site each started record belongs to (a plant's own yearly management review); none: all sites. */
+  site?: string;
   enabled: boolean;
   createdAt: string;
   createdBy: string;

@@ -761,10 +761,11 @@ export async function seedDemo(dataDir: string, options: DemoOptions = {}): Prom
     }
     for (const [index, nc] of DEMO_NONCONFORMITIES.entries()) instanceIds.set(nc, await recordId(`nc-${index + 1}`));
     await advanceTo(now);
-    // The calendar of the management system: next year's audit programme planned each December, the
-    // management review each January. Made at the end, so their first occurrences lie ahead.
+    // The calendar of the management system: next year's audit programme (both plants) planned each
+    // December, each plant's management review in January. Made at the end, so they lie ahead.
     await imsflow.saveSchedule({ id: 'audit-programme', processKey: 'audit-programme', cron: '0 6 1 12 *', timezone: 'Europe/Dublin' }, SEEDER);
-    await imsflow.saveSchedule({ id: 'management-review', processKey: 'management-review', cron: '0 7 15 1 *', timezone: 'Europe/Dublin' }, SEEDER);
+    await imsflow.saveSchedule({ id: 'management-review-dublin', processKey: 'management-review', cron: '0 7 15 1 *', timezone: 'Europe/Dublin', site: 'dublin' }, SEEDER);
+    await imsflow.saveSchedule({ id: 'management-review-basel', processKey: 'management-review', cron: '0 7 20 1 *', timezone: 'Europe/Zurich', site: 'basel' }, SEEDER);
 
     return await summarize(config.databaseFile, assembly.baseUrl, definitions, now);
   } finally {

@@ -137,12 +137,13 @@ describe('npm run demo (scripts/demo.ts)', function () {
 
     // next year's programme and review are on the calendar, their first occurrences ahead
     const schedules = await store.listSchedules();
-    expect(schedules.map((sch) => [sch.id, sch.processKey]).sort()).to.deep.equal([
-      ['audit-programme', 'audit-programme'],
-      ['management-review', 'management-review'],
+    expect(schedules.map((sch) => [sch.id, sch.processKey, sch.site ?? 'all sites']).sort()).to.deep.equal([
+      ['audit-programme', 'audit-programme', 'all sites'],
+      ['management-review-basel', 'management-review', 'basel'],
+      ['management-review-dublin', 'management-review', 'dublin'],
     ]);
     const starts = (await store.listJobs({ status: 'scheduled' })).filter((j) => j.kind === 'scheduled-start');
-    expect(starts).to.have.length(2);
+    expect(starts).to.have.length(3);
     expect(starts.every((j) => j.runAt > new Date().toISOString())).to.equal(true);
   });
 

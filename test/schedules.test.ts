@@ -37,6 +37,19 @@ describe('scheduled starts', () => {
     expect(started.map((e) => e.actor)).to.deep.equal(['schedule:weekday-check']);
   });
 
+  it('a schedule of one site starts records of that site (a plant\'s own yearly review); a bad site is refused, naming the field', async () => {
+    await t.imsflow.saveSchedule({ id: 'basel-review', processKey: 'nonconformity', cron: '0 6 * * *', timezone: 'UTC', variables: { owner: 'bob' }, site: 'basel' }, 'alice');
+    t.clock.advance(DAY);
+    await t.scheduler.runDue();
+    const started = await t.store.listInstances({ key: 'nonconformity' });
+    expect(started.map((i) => i.site)).to.deep.equal(['basel']);
+    expect((await t.store.listTasks({ instanceId: started[0].id })).map((task) => task.site)).to.deep.equal(['basel']);
+    const created = (await t.store.listAudit({})).find((e) => e.action === 'schedule.created');
+    expect(created?.new).to.deep.include({ site: 'basel' });
+    const bad = (await t.imsflow.saveSchedule({ id: 'x', processKey: 'nonconformity', cron: '0 9 * * *', site: 'no site!' }, 'a').catch((e) => e)) as ValidationError;
+    expect(bad.fields.map((f) => f.field)).to.deep.equal(['site']);
+  });
+
   it('catches up one occurrence after downtime, not every missed one', async () => {
     await t.imsflow.saveSchedule({ id: 'daily', processKey: 'nonconformity', cron: '0 6 * * *', timezone: 'UTC', variables: { owner: 'bob' } }, 'alice');
     t.clock.advance(5 * DAY);

@@ -11,6 +11,7 @@ const fileSchema = z.array(
       cron: z.string(),
       timezone: z.string().default('UTC'),
       variables: z.record(z.string(), z.unknown()).default({}),
+      site: z.string().optional(),
       enabled: z.boolean().default(true),
     })
     .strict(),
@@ -37,6 +38,7 @@ export async function applyConfiguredSchedules(imsflow: Imsflow, file: string, l
       current.cron === entry.cron &&
       current.timezone === entry.timezone &&
       current.enabled === entry.enabled &&
+      current.site === entry.site &&
       JSON.stringify(current.variables) === JSON.stringify(entry.variables);
     if (same) continue;
     await imsflow.saveSchedule({ ...entry, source: 'config' }, 'configuration');
