@@ -230,7 +230,7 @@ describe('Management review process (shipped processes/management-review.bpmn, t
       });
     });
 
-    it('sums the findings of the audits completed in the period, reading missing or partial output as zero', () => {
+    it('sums the findings of the audits held in the period, closed or still in follow-up, reading missing or partial output as zero', () => {
       const full = rec('internal-audit', {
         status: 'completed',
         endedAt: '2025-11-20T00:00:00.000Z',
@@ -250,35 +250,51 @@ describe('Management review process (shipped processes/management-review.bpmn, t
       const empty = rec('internal-audit', { status: 'completed', endedAt: '2025-12-02T00:00:00.000Z' });
       const earlier = rec('internal-audit', { status: 'completed', endedAt: '2025-06-30T23:59:59.000Z', output: { findings: { counts: { major: 5 } } } });
       const running = rec('internal-audit', {});
-      const figures = auditFigures([empty, partial, full, earlier, running], period);
-      expect(figures.completedInPeriod).to.equal(3);
+      // an audit with a nonconformity stays open until its follow-up is verified: it counts all the same
+      const inFollowUp = rec('internal-audit', {
+        output: {
+          plan: { auditDate: '2025-11-25' },
+          findings: { findings: [{ n: 1, clause: '8.5.1', number: '8.5.1', title: 'Control of production', grade: 'major' }], counts: { major: 1 }, nonconformities: 1 },
+        },
+      });
+      const cancelled = rec('internal-audit', { status: 'cancelled', output: { plan: { auditDate: '2025-11-26' }, findings: { counts: { major: 4 }, nonconformities: 4 } } });
+      const figures = auditFigures([empty, partial, full, earlier, running, inFollowUp, cancelled], period);
+      expect(figures.auditedInPeriod).to.equal(4);
       expect(figures.inProgress).to.equal(1);
-      expect(figures.counts).to.deep.equal({ conforms: 10, major: 1, minor: 3, observation: 1, ofi: 2, na: 3 });
-      expect(figures.nonconformities).to.equal(4);
-      expect(figures.audits.map((a) => [a.businessKey, a.nonconformities])).to.deep.equal([[full.businessKey, 2], [partial.businessKey, 2], [empty.businessKey, 0]]);
+      expect(figures.counts).to.deep.equal({ conforms: 10, major: 2, minor: 3, observation: 1, ofi: 2, na: 3 });
+      expect(figures.nonconformities).to.equal(5);
+      expect(figures.audits.map((a) => [a.businessKey, a.status, a.nonconformities])).to.deep.equal([
+        [full.businessKey, 'completed', 2],
+        [inFollowUp.businessKey, 'running', 1],
+        [partial.businessKey, 'completed', 2],
+        [empty.businessKey, 'completed', 0],
+      ]);
       expect(figures.nonconformingFindings).to.deep.equal([
         { audit: full.businessKey, clause: '8.4', title: 'Supplier approval', grade: 'major' },
         { audit: full.businessKey, clause: '6.1.2', title: 'Aspects', grade: 'minor' },
+        { audit: inFollowUp.businessKey, clause: '8.5.1', title: 'Control of production', grade: 'major' },
       ]);
     });
 
-    it('takes the gap coverage from the latest completed gap analysis, else the latest running one; none: null', () => {
+    it('takes the gap coverage from the newest signed-off gap report (its gaps may still be open), else the newest report; none: null', () => {
       const clauses = [
         { clause: '8.4', number: '8.4', title: 'Control of externally provided processes', status: 'gap', owner: 'bea' },
         { clause: '7.2', number: '7.2', title: 'Competence', status: 'conforms' },
         { clause: '14001:6.1.2', number: '6.1.2', title: 'Environmental aspects', status: 'partial' },
       ];
       const report = (pct: number) => ({ gapReport: { standards: ['9001'], coverage: [{ standard: '9001', applicable: 10, assessed: 10, conforms: 8, partial: 1, gap: 1, na: 0, conformityPct: pct }], clauses, openGaps: 2 } });
-      const older = rec('gap-analysis', { status: 'completed', endedAt: '2025-06-01T00:00:00.000Z', output: report(60) });
-      const latest = rec('gap-analysis', { status: 'completed', endedAt: '2025-10-01T00:00:00.000Z', output: report(80) });
+      const signed = { signOff: { conclusion: 'c', accepted: true } };
+      const older = rec('gap-analysis', { status: 'completed', startedAt: '2025-05-01T00:00:00.000Z', endedAt: '2025-06-01T00:00:00.000Z', output: { ...report(60), ...signed } });
+      // signed off, its gaps still being closed: newer than the completed one, so it is the one reported
+      const latest = rec('gap-analysis', { startedAt: '2025-09-01T00:00:00.000Z', output: { ...report(80), ...signed } });
       const running = rec('gap-analysis', { startedAt: '2025-12-01T00:00:00.000Z', output: report(90) });
       const noReport = rec('gap-analysis', { status: 'completed', endedAt: '2025-12-20T00:00:00.000Z' });
       expect(gapCoverageOf([])).to.equal(null);
       expect(gapCoverageOf([noReport])).to.equal(null);
       expect(gapCoverageOf([older, running, latest, noReport])).to.deep.equal({
         businessKey: latest.businessKey,
-        status: 'completed',
-        at: '2025-10-01T00:00:00.000Z',
+        status: 'running',
+        at: '2025-09-01T00:00:00.000Z',
         standards: ['9001'],
         coverage: [{ standard: '9001', applicable: 10, assessed: 10, conforms: 8, partial: 1, gap: 1, na: 0, conformityPct: 80 }],
         openGaps: 2,
@@ -486,14 +502,14 @@ describe('Management review process (shipped processes/management-review.bpmn, t
       correctiveActionNeeded: 1,
     });
     expect(pack.audits).to.deep.equal({
-      completedInPeriod: 3,
+      auditedInPeriod: 3,
       inProgress: 1,
       counts: { conforms: 40, major: 1, minor: 3, observation: 1, ofi: 4, na: 5 },
       nonconformities: 4,
       audits: [
-        { businessKey: 'AUD-2025-0001', endedAt: '2025-11-20T16:00:00.000Z', counts: findings.counts, nonconformities: 2 },
-        { businessKey: 'AUD-2025-0002', endedAt: '2025-12-10T16:00:00.000Z', counts: { conforms: 0, major: 0, minor: 2, observation: 0, ofi: 0, na: 0 }, nonconformities: 2 },
-        { businessKey: 'AUD-2025-0003', endedAt: '2025-12-12T16:00:00.000Z', counts: { conforms: 0, major: 0, minor: 0, observation: 0, ofi: 0, na: 0 }, nonconformities: 0 },
+        { businessKey: 'AUD-2025-0001', auditedOn: '2025-11-20T16:00:00.000Z', status: 'completed', counts: findings.counts, nonconformities: 2 },
+        { businessKey: 'AUD-2025-0002', auditedOn: '2025-12-10T16:00:00.000Z', status: 'completed', counts: { conforms: 0, major: 0, minor: 2, observation: 0, ofi: 0, na: 0 }, nonconformities: 2 },
+        { businessKey: 'AUD-2025-0003', auditedOn: '2025-12-12T16:00:00.000Z', status: 'completed', counts: { conforms: 0, major: 0, minor: 0, observation: 0, ofi: 0, na: 0 }, nonconformities: 0 },
       ],
       nonconformingFindings: [
         { audit: 'AUD-2025-0001', clause: '8.4', title: 'Control of externally provided processes', grade: 'major' },

@@ -167,13 +167,15 @@ export function nonconformityFigures(records: RecordView[], overdueTasks: TaskRe
 export type FindingCounts = Record<AuditResult, number>;
 
 export interface AuditFigures {
-  completedInPeriod: number;
+  /** Audits held in the period whose findings are recorded (still in follow-up or closed). */
+  auditedInPeriod: number;
+  /** Audits planned or under way, their findings not yet recorded. */
   inProgress: number;
-  /** The completed audits' finding counts, summed. */
+  /** The audited audits' finding counts, summed. */
   counts: FindingCounts;
-  /** Nonconformities the completed audits raised. */
+  /** Nonconformities those audits raised. */
   nonconformities: number;
-  audits: { businessKey: string; endedAt: string; counts: FindingCounts; nonconformities: number }[];
+  audits: { businessKey: string; auditedOn: string; status: string; counts: FindingCounts; nonconformities: number }[];
   /** Major and minor nonconformities found, the first few. */
   nonconformingFindings: { audit: string; clause: string; title: string; grade: string }[];
 }
@@ -183,24 +185,34 @@ function findingCounts(value: unknown): FindingCounts {
   return Object.fromEntries(AUDIT_RESULTS.map((grade) => [grade, count(source[grade])])) as FindingCounts;
 }
 
+/** When an audit was held: its planned audit date, else when it ended. */
+function auditedOn(audit: RecordView): string | undefined {
+  const day = text(objectOf(audit.output.plan).auditDate);
+  return /^\d{4}-\d{2}-\d{2}$/.test(day) ? `${day}T00:00:00.000Z` : audit.endedAt;
+}
+
 /**
- * Internal audit results (9.3.2 c 6): audits completed in the period, from their `output.findings`
- * (`{findings: [{clause, number, title, grade, …}], counts, nonconformities}`; nonconformities a number
- * or a list). A missing or partial output counts as zero.
+ * Internal audit results (9.3.2 c 6): audits held in the period whose findings are recorded, from their
+ * `output.findings` (`{findings: [{clause, number, title, grade, …}], counts, nonconformities}`;
+ * nonconformities a number or a list). An audit with nonconformities stays open until its follow-up is
+ * verified, so open audits with findings count too: the review must hear of their nonconformities. A
+ * missing or partial output counts as zero.
  */
 export function auditFigures(audits: RecordView[], period: Period): AuditFigures {
-  const completed = audits.filter((a) => a.status === 'completed' && inPeriod(a.endedAt, period)).sort((a, b) => a.endedAt!.localeCompare(b.endedAt!));
+  const audited = audits
+    .filter((a) => a.status !== 'cancelled' && (a.status === 'completed' || a.output.findings !== undefined) && inPeriod(auditedOn(a), period))
+    .sort((a, b) => auditedOn(a)!.localeCompare(auditedOn(b)!));
   const counts = findingCounts({});
   let nonconformities = 0;
   const rows: AuditFigures['audits'] = [];
   const nonconforming: AuditFigures['nonconformingFindings'] = [];
-  for (const audit of completed) {
+  for (const audit of audited) {
     const findings = objectOf(audit.output.findings);
     const own = findingCounts(findings.counts);
     const raised = Array.isArray(findings.nonconformities) ? findings.nonconformities.length : count(findings.nonconformities);
     for (const grade of AUDIT_RESULTS) counts[grade] += own[grade];
     nonconformities += raised;
-    rows.push({ businessKey: audit.businessKey, endedAt: audit.endedAt!, counts: own, nonconformities: raised });
+    rows.push({ businessKey: audit.businessKey, auditedOn: auditedOn(audit)!, status: audit.status, counts: own, nonconformities: raised });
     for (const finding of Array.isArray(findings.findings) ? findings.findings : []) {
       const f = objectOf(finding);
       const grade = text(f.grade);
@@ -209,8 +221,8 @@ export function auditFigures(audits: RecordView[], period: Period): AuditFigures
     }
   }
   return {
-    completedInPeriod: completed.length,
-    inProgress: audits.filter(isOpen).length,
+    auditedInPeriod: audited.length,
+    inProgress: audits.filter((a) => isOpen(a) && a.output.findings === undefined).length,
     counts,
     nonconformities,
     audits: rows,
@@ -234,14 +246,15 @@ export interface GapCoverage {
 }
 
 /**
- * The latest gap analysis with a report (`output.gapReport`: `{standards, coverage, clauses: [{clause,
- * number, title, status, owner?}], openGaps}`): a completed one first, else the latest still running;
- * null when there is none.
+ * The newest gap analysis with a report (`output.gapReport`: `{standards, coverage, clauses: [{clause,
+ * number, title, status, owner?}], openGaps}`): the newest whose report is signed off (`output.signOff`),
+ * else the newest with a report at all; null when there is none. A gap analysis stays open until its last
+ * gap is closed, so "completed" would prefer last year's figures over this year's signed report.
  */
 export function gapCoverageOf(analyses: RecordView[]): GapCoverage | null {
   const withReport = analyses.filter((a) => Object.keys(objectOf(a.output.gapReport)).length > 0 && a.status !== 'cancelled');
-  const latest = (list: RecordView[]) => [...list].sort((a, b) => (b.endedAt ?? b.startedAt).localeCompare(a.endedAt ?? a.startedAt))[0];
-  const chosen = latest(withReport.filter((a) => a.status === 'completed')) ?? latest(withReport);
+  const latest = (list: RecordView[]) => [...list].sort((a, b) => b.startedAt.localeCompare(a.startedAt))[0];
+  const chosen = latest(withReport.filter((a) => a.output.signOff !== undefined)) ?? latest(withReport);
   if (!chosen) return null;
   const report = objectOf(chosen.output.gapReport);
   const coverage = (Array.isArray(report.coverage) ? report.coverage : []).map((row): CoverageRow => {
