@@ -106,6 +106,7 @@ function coerce(field: FormField, raw: unknown, context: FormContext): { value: 
 function clauses(raw: unknown, context: FormContext): { value: string[] } | { error: string } {
   const ids = typeof raw === 'string' ? raw.split(',').map((id) => id.trim()).filter(Boolean) : raw;
   if (!Array.isArray(ids) || ids.some((id) => typeof id !== 'string')) return { error: 'must be a list of clause ids such as 8.4 or 14001:6.1.2' };
+  if (!ids.length) return { error: 'names no clause' };
   if (ids.length > MAX_CLAUSES) return { error: `may list at most ${MAX_CLAUSES} clauses` };
   if (!context.catalogue) return { error: 'cannot be checked: this server has no clause catalogue' };
   const unknown = ids.filter((id) => !context.catalogue!.clause(id));
