@@ -345,15 +345,34 @@ export function createApp({ imsflow, accounts, assembly, logger, secureCookies =
     res.status(204).end();
   });
 
-  routes.add({ method: 'get', path: '/schedules', summary: 'Scheduled process starts', tag: 'schedules', access: ['process-owner', 'quality-manager', 'steering-committee'], responses: { 200: 'schedules' } }, async (_req, res) => {
-    res.json({ items: await imsflow.store.listSchedules() });
+  routes.add({ method: 'get', path: '/schedules', summary: 'Scheduled process starts (of your sites, and those of every site)', tag: 'schedules', access: ['process-owner', 'quality-manager', 'steering-committee'], responses: { 200: 'schedules' } }, async (req, res) => {
+    const user = principalOf(req).user;
+    res.json({ items: (await imsflow.store.listSchedules()).filter((schedule) => canSee(user, schedule)) });
   });
 
-  routes.add({ method: 'put', path: '/schedules/:id', summary: 'Create or change a scheduled start', tag: 'schedules', access: ['process-owner'], body: schemas.schedule, responses: { 200: 'saved', 400: 'field errors' } }, async (req, res, { body }) => {
+  /**
+   * A schedule starts records of its site, or records every site sees when it has none: a process owner
+   * bound to sites schedules for those sites only, and changes or deletes no schedule of another site or
+   * of every site. Admins (every site) may do all.
+   */
+  const checkScheduleSite = async (req: Request, id: string, site: string | undefined, deleting = false): Promise<void> => {
+    const sites = visibleSites(principalOf(req).user);
+    if (sites === undefined) return;
+    const beyond = (s: string | undefined) => (s === undefined ? sites.length > 0 : !sites.includes(s));
+    const existing = await imsflow.store.getSchedule(id);
+    if (existing && beyond(existing.site)) throw new ForbiddenError(`schedule ${id} starts records of ${existing.site === undefined ? 'every site' : `site ${existing.site}`}, not only of yours`);
+    if (deleting) return;
+    if (site !== undefined && beyond(site)) throw new ForbiddenError(`you do not belong to site ${site}`);
+    if (site === undefined && beyond(site)) throw new ValidationError('name the site', [{ field: 'site', message: `one of your sites (${sites.join(', ')}): a schedule without a site starts records every site sees` }]);
+  };
+
+  routes.add({ method: 'put', path: '/schedules/:id', summary: 'Create or change a scheduled start', tag: 'schedules', access: ['process-owner'], body: schemas.schedule, responses: { 200: 'saved', 400: 'field errors', 403: 'a schedule of another site' } }, async (req, res, { body }) => {
+    await checkScheduleSite(req, String(req.params.id), body.site);
     res.json(await imsflow.saveSchedule({ id: String(req.params.id), ...body, source: 'api' }, actor(req)));
   });
 
-  routes.add({ method: 'delete', path: '/schedules/:id', summary: 'Delete a scheduled start', tag: 'schedules', access: ['process-owner'], responses: { 204: 'deleted', 404: 'no such schedule' } }, async (req, res) => {
+  routes.add({ method: 'delete', path: '/schedules/:id', summary: 'Delete a scheduled start', tag: 'schedules', access: ['process-owner'], responses: { 204: 'deleted', 403: 'a schedule of another site', 404: 'no such schedule' } }, async (req, res) => {
+    await checkScheduleSite(req, String(req.params.id), undefined, true);
     await imsflow.deleteSchedule(String(req.params.id), actor(req));
     res.status(204).end();
   });
