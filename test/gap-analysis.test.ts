@@ -388,6 +388,21 @@ describe('gap analysis process (shipped processes/gap-analysis.bpmn, through the
     expect(fresh.output.scopeList.items.filter((i: ScopeItem) => i.previous)).to.deep.equal([]);
   });
 
+  it('an assessor who cannot act at the site sends the scope back saying why; a gap owner of another site is replaced by the assessor', async () => {
+    const started = await start('dublin');
+    await h.complete(await h.theTask(started.id, 'scope'), 'quinn', { ...SMALL_SCOPE, assessor: 'bea' });
+    const again = await h.theTask(started.id, 'scope');
+    expect(again.name).to.equal('Set the scope of the gap analysis again: the assessor Bea Owner does not belong to site dublin');
+    await h.complete(again, 'quinn', { ...SMALL_SCOPE, clauses: ['7.5.3'] });
+    const [assessment] = await openTasks(started.id);
+    expect(assessment.assignee).to.equal('alex');
+    await h.completeAsHolder(assessment, { status: 'gap', comment: 'No retention rules.', owner: 'bea' });
+    const gap = await record(started.id);
+    expect(gap.output.gapList.actions.map((a: any) => [a.owner, a.ownerNote])).to.deep.equal([['alex', 'the owner Bea Owner does not belong to site dublin: the assessor alex holds it instead']]);
+    expect(gap.output.gapReport.clauses.map((c: any) => c.owner)).to.deep.equal(['alex']);
+    expect((await openTasks(started.id)).find((t) => t.elementId === 'closeGap')?.assignee).to.equal('alex');
+  });
+
   it('the full integrated scope: every applicable clause of the three standards, assessed once each, all conforming', async function () {
     this.timeout(30_000);
     const { id } = await scoped({ title: 'Zurich integrated gap analysis', standards: '9001,14001,45001', assessor: 'alex', fromPrevious: 'no' }, 'zurich');

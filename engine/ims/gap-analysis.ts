@@ -64,6 +64,8 @@ export interface GapAction {
   comment?: string;
   /** A CAPA was raised for this gap (linked to the gap analysis). */
   capa: boolean;
+  /** Why the named owner was replaced by the assessor (unknown, inactive, another site). */
+  ownerNote?: string;
 }
 
 export interface StandardCoverage {
@@ -213,6 +215,9 @@ export function gapScopeService(catalogue: Catalogue): ServiceDefinition {
       const limit = Array.isArray(scope.clauses) ? (scope.clauses as string[]) : [];
       const assessor = text(scope.assessor);
       if (!assessor) throw new Error('gap-scope: the scope names no assessor');
+      // an assessor who could not see the site's tasks would leave every assessment unanswered: scope again
+      const unfit = await personProblem(context, assessor, 'assessor');
+      if (unfit) return { items: [], count: 0, standards: parseStandards(scope.standards ?? context.variables.standards), previousBusinessKey: null, outOfScope: [], problem: ` again: ${unfit}` };
       const due = assessmentDue(scope, context.now);
 
       const previousRecord = text(scope.fromPrevious) === 'yes' ? await lastCompletedGapAnalysis(context) : undefined;
@@ -243,9 +248,21 @@ function itemOf(iteration: IterationResult): ScopeItem {
   return item;
 }
 
-/** Who closes a clause's gap: the assessment's owner, else the clause's assessor. */
-function gapOwner(item: ScopeItem, data: Record<string, unknown>): string {
-  return text(data.owner) || item.assessor;
+/** Who closes a clause's gap: the assessment's owner when they can act at the site, else the clause's assessor. */
+async function gapOwner(context: ServiceContext, item: ScopeItem, data: Record<string, unknown>): Promise<{ owner: string; ownerNote?: string }> {
+  const named = text(data.owner);
+  if (!named) return { owner: item.assessor };
+  const unfit = await personProblem(context, named, 'owner');
+  return unfit ? { owner: item.assessor, ownerNote: `${unfit}: the assessor ${item.assessor} holds it instead` } : { owner: named };
+}
+
+/** Why a person cannot hold tasks of this record (unknown, inactive, not of its site), or undefined. */
+async function personProblem(context: ServiceContext, id: string, role: string): Promise<string | undefined> {
+  const person = await context.records.user(id);
+  if (!person) return `the ${role} "${id}" is not a known user`;
+  if (!person.active) return `the ${role} ${person.name} is not an active user`;
+  if (context.site && !person.roles.includes('admin') && !(person.sites ?? []).includes(context.site)) return `the ${role} ${person.name} does not belong to site ${context.site}`;
+  return undefined;
 }
 
 /** What a CAPA raised for a gap is started with: it skips its intake and waits at triage. */
@@ -275,7 +292,7 @@ export function capaForGap(businessKey: string, item: ScopeItem, action: GapActi
  */
 export const gapActionsService: ServiceDefinition = {
   description: 'Turns partial and gap assessments into actions {actions: [{clause, number, title, status, action, owner, due, capa}], count, capasRaised}, starting a linked CAPA for each one marked raiseCapa',
-  run(context) {
+  async run(context) {
     const defaultDue = isoDay(addDuration(`P${DEFAULT_ACTION_DAYS}D`, context.now));
     const actions: GapAction[] = [];
     let capasRaised = 0;
@@ -291,7 +308,7 @@ export const gapActionsService: ServiceDefinition = {
         title: item.title,
         status,
         action: text(data.action) || `Close the gap in ${item.number} ${item.title}`,
-        owner: gapOwner(item, data),
+        ...(await gapOwner(context, item, data)),
         due: text(data.actionDue) || defaultDue,
         ...(comment && { comment }),
         capa: data.raiseCapa === true,
@@ -316,7 +333,7 @@ export function conformityPct(counts: Pick<StandardCoverage, 'applicable' | 'na'
 }
 
 /** The report from the scope's items and the completed assessments (see gapReportService). */
-export function gapReport(standards: readonly string[], items: readonly ScopeItem[], iterations: readonly IterationResult[]): GapReport {
+export function gapReport(standards: readonly string[], items: readonly ScopeItem[], iterations: readonly IterationResult[], owners: ReadonlyMap<string, string> = new Map()): GapReport {
   const byIndex = new Map(iterations.map((it) => [it.index, it]));
   const assessed = items.map((item, index) => {
     const iteration = byIndex.get(index);
@@ -339,7 +356,7 @@ export function gapReport(standards: readonly string[], items: readonly ScopeIte
   const clauses = assessed
     .filter((a) => a.status !== undefined)
     .map(({ item, iteration, status }) => {
-      const owner = OPEN_STATUSES.includes(status!) ? gapOwner(item, iteration!.data) : '';
+      const owner = OPEN_STATUSES.includes(status!) ? (owners.get(item.clause) ?? (text(iteration!.data.owner) || item.assessor)) : '';
       return { clause: item.clause, number: item.number, title: item.title, status: status!, ...(owner && { owner }) };
     });
   return { standards: [...standards], coverage, clauses, openGaps: clauses.filter((c) => OPEN_STATUSES.includes(c.status)).length };
@@ -362,7 +379,10 @@ export const gapReportService: ServiceDefinition = {
     const scope = outputOf(context, 'scopeList');
     const items = Array.isArray(scope.items) ? (scope.items as ScopeItem[]) : [];
     const standards = Array.isArray(scope.standards) ? (scope.standards as string[]) : parseStandards(outputOf(context, 'scope').standards);
-    return { ...gapReport(standards, items, iterationsOf(context, 'assess')) };
+    // the gaps' owners as the actions settled them (an unfit owner replaced by the assessor)
+    const actions = outputOf(context, 'gapList').actions;
+    const owners = new Map((Array.isArray(actions) ? (actions as GapAction[]) : []).map((a) => [a.clause, a.owner]));
+    return { ...gapReport(standards, items, iterationsOf(context, 'assess'), owners) };
   },
 };
 
