@@ -4,8 +4,8 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { Accounts, AuthenticationError } from '../engine/accounts.js';
 import { PARSE_LIMITS } from '../engine/bpmn/parse.js';
-import { ConflictError, ImsflowError, InvalidDefinitionError, NotFoundError, TooLargeError, ValidationError } from '../engine/errors.js';
-import { NotPermittedError, profileOf, type Imsflow } from '../engine/imsflow.js';
+import { ConflictError, ImsflowError, InvalidDefinitionError, NotFoundError, NotPermittedError, TooLargeError, ValidationError } from '../engine/errors.js';
+import { profileOf, type Imsflow } from '../engine/imsflow.js';
 import type { TaskRecord } from '../engine/model.js';
 import type { Assembly } from '../workers/assemble.js';
 import {
@@ -261,6 +261,9 @@ export function createApp({ imsflow, accounts, assembly, logger, secureCookies =
     const task = await visibleTask(req, String(req.params.id));
     const principal = principalOf(req);
     if (task.status === 'open' && !holdsTask(principal.user, task)) throw new ForbiddenError('this task is assigned to someone else');
+    // separation of duties is refused before the password is asked for: no re-authentication is spent on it
+    const conflict = task.status === 'open' ? await imsflow.separationOfDutiesConflict(task, actor(req)) : undefined;
+    if (conflict) throw new ForbiddenError(conflict);
     const signature = await signatureFor(accounts, principal, task, body.data ?? {}, body.signature, imsflow.formContext);
     const result = await imsflow.completeTask(task.id, body.data ?? {}, actor(req), { ...(signature && { signature }) });
     res.json({ ...result, ...(result.signature && { signature: signatureReply(result.signature) }) });

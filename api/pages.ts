@@ -1,7 +1,7 @@
 import { parse as parseCookies } from 'cookie';
 import express from 'express';
 import { AuthenticationError, type Accounts, type Principal } from '../engine/accounts.js';
-import { ConflictError, ValidationError } from '../engine/errors.js';
+import { ConflictError, NotPermittedError, ValidationError } from '../engine/errors.js';
 import type { Imsflow } from '../engine/imsflow.js';
 import { LINK_REFUSALS, resolveLink, type LinkSigner } from '../engine/links.js';
 import type { TaskRecord } from '../engine/model.js';
@@ -57,6 +57,8 @@ export function taskLinkPages(imsflow: Imsflow, links: LinkSigner, attachments?:
     try {
       const outcome = await submitTaskForm({ imsflow, attachments }, task, record.userId, parsed, people, async (data) => {
         let signature;
+        const conflict = await imsflow.separationOfDutiesConflict(task, record.userId);
+        if (conflict) throw new NotPermittedError(conflict);
         if (task.signature) {
           try {
             signature = await signatureFor(accounts!, signer!, task, data, credentialsFrom(parsed.body), imsflow.formContext);

@@ -54,6 +54,11 @@ export class ConflictError extends ImsflowError {
   override name = 'ConflictError';
 }
 
+/** The actor may not do this: not the task's holder, not an approver, or against separation of duties (HTTP 403). */
+export class NotPermittedError extends ImsflowError {
+  override name = 'NotPermittedError';
+}
+
 /**
  * Raised by a store when a compare-and-swap fails (a revision moved on, a job claim was lost, a version
  * number was taken). The engine re-reads and redoes the step; callers see a ConflictError only when

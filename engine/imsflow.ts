@@ -5,7 +5,7 @@ import { canSee } from './access.js';
 import { verifyAuditChain, type ChainVerification } from './audit.js';
 import { systemClock, type Clock } from './clock.js';
 import { dueFrom, timerDueAt } from './durations.js';
-import { ConflictError, ImsflowError, InvalidDefinitionError, NotFoundError, RevisionConflict, TooLargeError, ValidationError, type FieldError } from './errors.js';
+import { ConflictError, InvalidDefinitionError, NotFoundError, NotPermittedError, RevisionConflict, TooLargeError, ValidationError, type FieldError } from './errors.js';
 import { resolveTemplate } from './expressions.js';
 import { validateFormData, type ClauseLookup, type FormContext } from './forms.js';
 import type {
@@ -328,11 +328,14 @@ export class Imsflow {
         const by = task.completedBy ? ` by ${task.completedBy} at ${task.completedAt}` : '';
         throw new ConflictError(`task "${task.name}" is already ${task.status}${by}`);
       }
-      const cleaned = validateCompletion(task, data, actor, options.signature, this.formContext);
       const instance = await this.loadInstance(task.instanceId);
+      const compiled = await this.compile(instance.key, instance.version);
+      // who may complete it comes before what was entered: nothing is completed, signed or stored
+      const conflict = await this.dutiesConflict(compiled, instance, task, actor);
+      if (conflict) throw new NotPermittedError(conflict);
+      const cleaned = validateCompletion(task, data, actor, options.signature, this.formContext);
       if (instance.status === 'incident') throw new ConflictError(`instance ${instance.businessKey} has an open incident: resolve it before completing tasks`);
       if (instance.status !== 'running') throw new ConflictError(`instance ${instance.businessKey} is ${instance.status}`);
-      const compiled = await this.compile(instance.key, instance.version);
 
       let result: StepResult;
       try {
@@ -385,6 +388,25 @@ export class Imsflow {
       await this.store.commit(change);
       return { task: completed, instanceStatus: change.instance!.record.status, ...(signature && { signature }) };
     });
+  }
+
+  /**
+   * Why `actor` may not complete `task` under its separation-of-duties rule (ims:notBy), or undefined when
+   * they may. completeTask refuses with this reason (NotPermittedError); a caller can ask first, before it
+   * asks the person for a signature, or to tell them on the task page.
+   */
+  async separationOfDutiesConflict(task: TaskRecord, actor: string): Promise<string | undefined> {
+    const instance = await this.loadInstance(task.instanceId);
+    return this.dutiesConflict(await this.compile(instance.key, instance.version), instance, task, actor);
+  }
+
+  private async dutiesConflict(compiled: CompiledDefinition, instance: InstanceRecord, task: TaskRecord, actor: string): Promise<string | undefined> {
+    const notBy = compiled.spec.userTasks.get(task.elementId)?.notBy;
+    if (!notBy?.length) return undefined;
+    const completed = await this.store.listTasks({ instanceId: instance.id, status: 'completed', limit: 10_000 });
+    const own = completed.find((t) => t.completedBy === actor && notBy.includes(t.elementId));
+    if (!own) return undefined;
+    return `separation of duties: you completed “${own.name}” (${own.elementId}) of ${instance.businessKey}, so you may not complete “${task.name}”`;
   }
 
   // ---- timers (called by a scheduler with a job it has claimed) ------------------------------------
@@ -1165,11 +1187,6 @@ function validateCompletion(task: TaskRecord, data: unknown, actor: string, sign
     return cleaned;
   }
   throw new ValidationError(task.signature && !signature ? `“${task.name}” needs an electronic signature` : 'invalid signature', [...(formError?.fields ?? []), ...problems]);
-}
-
-/** The actor may not do this: not the task's holder, not an approver, or deciding their own request (HTTP 403). */
-export class NotPermittedError extends ImsflowError {
-  override name = 'NotPermittedError';
 }
 
 const MAX_REASON = 2000;

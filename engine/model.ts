@@ -46,6 +46,11 @@ export interface UserTaskSpec {
   remindEvery?: string;
   escalations: EscalationStep[];
   signature?: SignatureMeaning;
+  /**
+   * Separation of duties (ims:notBy): ids of other user tasks of the process; whoever completed one of them
+   * in an instance may not complete this task there (the author of a report does not review it).
+   */
+  notBy?: string[];
   form: FormField[];
 }
 

@@ -1,5 +1,7 @@
 import { expect } from 'chai';
-import { ConflictError, InvalidDefinitionError, NotFoundError, ValidationError } from '../engine/errors.js';
+import { ConflictError, InvalidDefinitionError, NotFoundError, NotPermittedError, ValidationError } from '../engine/errors.js';
+import { parseBpmnXml } from '../engine/bpmn/parse.js';
+import { validateDefinition } from '../engine/bpmn/validate.js';
 import { bpmn, openTasks, shipped, testEngine, type TestEngine } from './helpers.js';
 
 const review = (name = 'Review') =>
@@ -377,5 +379,100 @@ describe('engine: due dates from the record', () => {
     });
     const reminders = (await t.store.listJobs({ instanceId: id, status: 'scheduled' })).filter((j) => j.payload.notice === 'reminder');
     expect(reminders.map((j) => j.runAt).sort()).to.deep.equal(['2026-03-11T08:00:00.000Z', '2026-06-29T23:59:59.999Z']);
+  });
+});
+
+describe('engine: separation of duties (ims:notBy)', () => {
+  /** Written, reviewed by someone else, approved by a third person: the review and approval name who may not. */
+  const document = (review = 'write', approve = 'write, review') =>
+    bpmn(
+      'document',
+      `
+    <startEvent id="start" />
+    <sequenceFlow id="f1" sourceRef="start" targetRef="write" />
+    <userTask id="write" name="Write the report" ims:candidateRole="qa" />
+    <sequenceFlow id="f2" sourceRef="write" targetRef="review" />
+    <userTask id="review" name="Review the report" ims:candidateRole="qa" ims:notBy="${review}" />
+    <sequenceFlow id="f3" sourceRef="review" targetRef="approve" />
+    <userTask id="approve" name="Approve the report" ims:candidateRole="qa" ims:notBy="${approve}" />
+    <sequenceFlow id="f4" sourceRef="approve" targetRef="done" />
+    <endEvent id="done" />`,
+      'ims:businessKeyPrefix="DOC"',
+    );
+
+  let t: TestEngine;
+  beforeEach(async () => {
+    t = await testEngine();
+  });
+
+  it('reads the ids, space- or comma-separated, into the task spec', async () => {
+    for (const approve of ['write review', 'write,review', ' write ,  review write ']) {
+      const { spec, problems } = validateDefinition(await parseBpmnXml(document('write', approve)), { services: new Set() });
+      expect(problems, approve).to.deep.equal([]);
+      expect(spec!.userTasks.get('write')!.notBy).to.equal(undefined);
+      expect(spec!.userTasks.get('review')!.notBy).to.deep.equal(['write']);
+      expect(spec!.userTasks.get('approve')!.notBy, approve).to.deep.equal(['write', 'review']);
+    }
+  });
+
+  it('refuses the author as reviewer with the reason, before anything is completed', async () => {
+    await t.imsflow.deploy(document(), 'alice');
+    const { id } = await t.imsflow.start('document', {}, 'alice');
+    await t.imsflow.completeTask((await openTasks(t.imsflow, id)).write.id, {}, 'alice');
+    const { review } = await openTasks(t.imsflow, id);
+    expect(await t.imsflow.separationOfDutiesConflict(review, 'bob')).to.equal(undefined);
+    const err = await t.imsflow.completeTask(review.id, {}, 'alice').catch((e) => e);
+    expect(err).to.be.instanceOf(NotPermittedError);
+    expect(err.message).to.equal('separation of duties: you completed “Write the report” (write) of DOC-2026-0001, so you may not complete “Review the report”');
+    expect(await t.imsflow.separationOfDutiesConflict(review, 'alice')).to.equal(err.message);
+    // nothing moved: the review is open, no completion was recorded
+    expect((await t.imsflow.getTask(review.id)).status).to.equal('open');
+    const instance = await t.imsflow.getInstance(id);
+    expect(instance.output.review).to.equal(undefined);
+    expect(instance.history.filter((e) => e.action === 'task.completed')).to.have.length(1);
+    // refused before the form is looked at: a wrong form does not hide who may not complete it
+    const withBadData = await t.imsflow.completeTask(review.id, { unknown: 1 }, 'alice').catch((e) => e);
+    expect(withBadData).to.be.instanceOf(NotPermittedError);
+  });
+
+  it('lets another person complete it, and names every task the actor completed that is listed', async () => {
+    await t.imsflow.deploy(document(), 'alice');
+    const { id } = await t.imsflow.start('document', {}, 'alice');
+    await t.imsflow.completeTask((await openTasks(t.imsflow, id)).write.id, {}, 'alice');
+    await t.imsflow.completeTask((await openTasks(t.imsflow, id)).review.id, {}, 'bob');
+    const { approve } = await openTasks(t.imsflow, id);
+    const byAuthor = await t.imsflow.completeTask(approve.id, {}, 'alice').catch((e) => e);
+    expect(byAuthor).to.be.instanceOf(NotPermittedError);
+    expect(byAuthor.message).to.match(/you completed “Write the report” \(write\)/);
+    const byReviewer = await t.imsflow.completeTask(approve.id, {}, 'bob').catch((e) => e);
+    expect(byReviewer).to.be.instanceOf(NotPermittedError);
+    expect(byReviewer.message).to.equal('separation of duties: you completed “Review the report” (review) of DOC-2026-0001, so you may not complete “Approve the report”');
+    const result = await t.imsflow.completeTask(approve.id, {}, 'carol');
+    expect(result.instanceStatus).to.equal('completed');
+    expect((await t.imsflow.getInstance(id)).tasks.map((task) => [task.elementId, task.completedBy])).to.have.deep.members([
+      ['write', 'alice'],
+      ['review', 'bob'],
+      ['approve', 'carol'],
+    ]);
+  });
+
+  it('counts only the tasks of the same instance', async () => {
+    await t.imsflow.deploy(document(), 'alice');
+    const first = await t.imsflow.start('document', {}, 'alice');
+    const second = await t.imsflow.start('document', {}, 'alice');
+    await t.imsflow.completeTask((await openTasks(t.imsflow, first.id)).write.id, {}, 'alice');
+    await t.imsflow.completeTask((await openTasks(t.imsflow, second.id)).write.id, {}, 'bob');
+    // alice wrote the first report, not the second: she may review the second
+    await t.imsflow.completeTask((await openTasks(t.imsflow, second.id)).review.id, {}, 'alice');
+    expect(Object.keys(await openTasks(t.imsflow, second.id))).to.deep.equal(['approve']);
+  });
+
+  it('rejects ids that are not other user tasks of the process, naming the element', async () => {
+    const problemsOf = async (xml: string) => ((await t.imsflow.deploy(xml, 'alice').catch((e) => e)) as InvalidDefinitionError).problems.map((p) => `${p.element}: ${p.message}`);
+    expect(await problemsOf(document('review'))).to.deep.equal(['review: ims:notBy names the task itself ("review"): name the other user tasks whose performers may not complete this one']);
+    expect(await problemsOf(document('write', 'writ review'))).to.deep.equal(['approve: ims:notBy names "writ", which is no element of this process: name user tasks of the same process']);
+    expect(await problemsOf(document('start'))).to.deep.equal(['review: ims:notBy names "start" (StartEvent), which is not a user task: only user tasks are completed by a person']);
+    expect(await problemsOf(document(' , '))).to.deep.equal(['review: ims:notBy names no task: give the ids of the user tasks whose performers may not complete this one, or remove it']);
+    expect(await t.imsflow.listDefinitions()).to.be.empty;
   });
 });

@@ -329,6 +329,17 @@ describe('internal audit and audit programme (shipped processes, through the HTT
     await call('POST', `/api/instances/${id}/cancel`, { reason: 'test over' }, 'quinn');
   });
 
+  it('independence: the auditee\'s own manager (directly or higher up) answers for the area and may not audit it', async () => {
+    const { id } = await startAudit();
+    // Ria is audited; Dan is her manager, Stella his
+    await h.complete(await theTask(id, 'plan'), 'lena', { ...PLAN, auditee: 'ria', auditor2: 'dan', auditor3: 'stella', criteria: ['9001:8.4'] });
+    const again = await theTask(id, 'plan');
+    expect(again.name).to.equal(
+      'Plan the audit again: Dan Dock (auditor) is the manager of the auditee Ria Rivera and answers for the area; Stella Steering (auditor) is the manager of the auditee Ria Rivera (through Dan Dock) and answers for the area',
+    );
+    await call('POST', `/api/instances/${id}/cancel`, { reason: 'test over' }, 'quinn');
+  });
+
   it('checklist tasks remind before their due date and escalate after it: to the auditor\'s manager, the quality manager, the steering committee', async () => {
     const { id } = await plannedAudit({ auditor2: 'tom', criteria: ['9001:8.4', '9001:8.6'], auditDate: '2026-05-04' });
     const tomTask = (await openTasks(id)).find((t) => t.assignee === 'tom')!;
@@ -363,8 +374,10 @@ describe('internal audit and audit programme (shipped processes, through the HTT
   });
 
   it('the programme: started on schedule, a half-filled row sends the plan back before approval, the approved programme starts linked audits that open on their date', async () => {
-    // started yearly by a schedule, on 1 December at 06:00 UTC
-    const schedule = await call('PUT', '/api/schedules/audit-programme', { processKey: 'audit-programme', cron: '0 6 1 12 *', timezone: 'UTC' }, 'pat');
+    // started yearly by a schedule, on 1 December at 06:00 UTC; a programme for every site is scheduled by
+    // an administrator (a process owner bound to sites schedules for their sites only)
+    expect((await call('PUT', '/api/schedules/audit-programme', { processKey: 'audit-programme', cron: '0 6 1 12 *', timezone: 'UTC' }, 'pat')).status).to.equal(400);
+    const schedule = await call('PUT', '/api/schedules/audit-programme', { processKey: 'audit-programme', cron: '0 6 1 12 *', timezone: 'UTC' }, 'operator');
     expect(schedule.status, schedule.text).to.equal(200);
     h.clock.set(new Date('2026-12-01T05:59:00Z'));
     await h.advance(60_000);
@@ -372,7 +385,7 @@ describe('internal audit and audit programme (shipped processes, through the HTT
     expect(programmes.json.items.map((i: any) => [i.startedBy, i.variables.scheduledFor])).to.deep.equal([['schedule:audit-programme', '2026-12-01T06:00:00.000Z']]);
     const programme = programmes.json.items[0];
     expect(programme.businessKey).to.equal('AP-2026-0001');
-    await call('DELETE', '/api/schedules/audit-programme', undefined, 'pat');
+    await call('DELETE', '/api/schedules/audit-programme', undefined, 'operator');
 
     const plan = await theTask(programme.id, 'planProgramme');
     expect(plan).to.include({ name: 'Plan the audit programme', candidateRole: 'quality-manager', dueAt: '2026-12-31T06:00:00.000Z' });
@@ -435,5 +448,35 @@ describe('internal audit and audit programme (shipped processes, through the HTT
     expect(await openTasks(machining.id)).to.deep.equal([]);
     expect((await record(warehouse.id)).history.map((e: { action: string }) => e.action)).to.include('timer.fired');
     for (const audit of [warehouse, machining]) await call('POST', `/api/instances/${audit.id}/cancel`, { reason: 'test over' }, 'quinn');
+  });
+
+  it('separation of duties: a lead auditor who is a quality manager too cannot review their own report (403, nothing signed); another quality manager can', async () => {
+    const lena = { id: 'lena', email: 'lena@example.com', name: 'Lena Lead', sites: ['dublin', 'basel'], managerId: 'quinn' };
+    await h.server.imsflow.saveUser({ ...lena, roles: ['auditor', 'quality-manager'] }, 'test-setup');
+    try {
+      const { id, businessKey } = await plannedAudit({ criteria: ['9001:8.5.1'] });
+      const [clause] = await openTasks(id);
+      await h.complete(clause, 'lena', { result: 'conforms', evidence: 'Batch records of April seen.' });
+      await h.completeAsHolder(await theTask(id, 'report'), { ...REPORT, conclusion: 'conforms' });
+
+      const review = await theTask(id, 'reviewReport');
+      // lena holds the review through her quality-manager role, and signs with her own valid password: still refused
+      const own = await call('POST', `/api/tasks/${review.id}/complete`, { data: { decision: 'accept' }, signature: { email: 'lena@example.com', password: PASSWORDS.lena } }, 'lena');
+      expect(own.status, own.text).to.equal(403);
+      expect(own.json.error).to.equal(`separation of duties: you completed “Write and sign the audit report” (report) of ${businessKey}, so you may not complete “Review the audit report”`);
+      const unchanged = await record(id);
+      expect(unchanged.tasks.find((t: TaskRecord) => t.id === review.id).status).to.equal('open');
+      expect(unchanged.signatures.map((s: any) => [s.meaning, s.userId])).to.deep.equal([['authored', 'lena']]);
+      expect(unchanged.history.filter((e: { action: string }) => e.action === 'task.signed')).to.have.length(1);
+
+      const done = await h.completeAsHolder(review, { decision: 'accept' }, 'quinn');
+      expect(done.json.instanceStatus).to.equal('completed');
+      expect((await record(id)).signatures.map((s: any) => [s.meaning, s.userId, s.valid])).to.deep.equal([
+        ['authored', 'lena', true],
+        ['reviewed', 'quinn', true],
+      ]);
+    } finally {
+      await h.server.imsflow.saveUser({ ...lena, roles: ['auditor'] }, 'test-setup');
+    }
   });
 });

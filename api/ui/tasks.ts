@@ -1,7 +1,7 @@
 import express, { type Request, type Response } from 'express';
 import { AuthenticationError, type Accounts } from '../../engine/accounts.js';
-import { NotFoundError, ValidationError, type FieldError } from '../../engine/errors.js';
-import { NotPermittedError, type Imsflow } from '../../engine/imsflow.js';
+import { NotFoundError, NotPermittedError, ValidationError, type FieldError } from '../../engine/errors.js';
+import type { Imsflow } from '../../engine/imsflow.js';
 import type { ExtensionRequest, TaskRecord, UserRecord } from '../../engine/model.js';
 import { canSee, ForbiddenError, hasRole, holdsTask, OVERSEERS, visibleSites } from '../auth.js';
 import { signatureFor } from '../signing.js';
@@ -345,6 +345,8 @@ ${task.site ? `<dt>Site</dt><dd>${e(task.site)}</dd>` : ''}
     let notSigned = false;
     const outcome = await submitTaskForm(deps, task, user.id, parsed, people, async (data) => {
       let signature;
+      const conflict = await imsflow.separationOfDutiesConflict(task, user.id);
+      if (conflict) throw new NotPermittedError(conflict);
       if (task.signature) {
         try {
           signature = await signatureFor(accounts, req.principal!, task, data, credentialsFrom(parsed.body), imsflow.formContext);

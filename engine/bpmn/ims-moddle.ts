@@ -3,7 +3,8 @@
  * validation) and the modeler (editing), so both read and write the same attributes.
  *
  * On <process>:      ims:businessKeyPrefix="CAPA" ims:ownerRole="quality-manager"
- * On <userTask>:     ims:candidateRole | ims:assignee, ims:due, ims:remindBefore, ims:remindEvery, ims:signature
+ * On <userTask>:     ims:candidateRole | ims:assignee, ims:due, ims:remindBefore, ims:remindEvery, ims:signature,
+ *                    ims:notBy="report review" (separation of duties: not completed by whoever completed those tasks)
  *                    <extensionElements><ims:form><ims:field key label type required><ims:option value label/>…
  *                    <ims:escalation after="P3D" to="process-owner" reassign="false"/>
  * On <serviceTask>:  ims:service="registered-name"
@@ -38,6 +39,7 @@ export const imsModdleDescriptor = {
         { name: 'remindBefore', isAttr: true, type: 'String' },
         { name: 'remindEvery', isAttr: true, type: 'String' },
         { name: 'signature', isAttr: true, type: 'String' },
+        { name: 'notBy', isAttr: true, type: 'String' },
       ],
     },
     {

@@ -105,6 +105,7 @@ export function validateDefinition(context: ModdleContext, options: ValidationOp
   }
 
   checkScope(process, true, spec, options, report);
+  checkSeparationOfDuties(process, spec, report);
   // Other pools are documentation only: they may hold no flow, since bpmn-engine would run it unchecked.
   for (const other of processes) {
     if (other !== process && (other.flowElements ?? []).length > 0) {
@@ -341,6 +342,7 @@ function readUserTask(element: ModdleElement, report: Report): UserTaskSpec {
     remindEvery: element.remindEvery,
     escalations: [],
     signature: element.signature,
+    ...(typeof element.notBy === 'string' && { notBy: [...new Set(element.notBy.split(/[\s,]+/).filter(Boolean))] }),
     form: [],
   };
   if (!spec.candidateRole && !spec.assignee) {
@@ -387,6 +389,31 @@ function readUserTask(element: ModdleElement, report: Report): UserTaskSpec {
     spec.escalations.push(escalation);
   }
   return spec;
+}
+
+/**
+ * ims:notBy names user tasks of the same process (any sub-process included) other than the task itself:
+ * checked once every user task has been read, so a rule may name a task drawn after it.
+ */
+function checkSeparationOfDuties(process: ModdleElement, spec: ProcessSpec, report: Report): void {
+  const types = new Map<string, string>();
+  const collect = (scope: ModdleElement) => {
+    for (const element of (scope.flowElements ?? []) as ModdleElement[]) {
+      if (element.id) types.set(element.id, element.$type);
+      if (element.$type === 'bpmn:SubProcess') collect(element);
+    }
+  };
+  collect(process);
+  for (const task of spec.userTasks.values()) {
+    if (!task.notBy) continue;
+    if (!task.notBy.length) report(task.elementId, 'ims:notBy names no task: give the ids of the user tasks whose performers may not complete this one, or remove it');
+    for (const id of task.notBy) {
+      const type = types.get(id);
+      if (id === task.elementId) report(task.elementId, `ims:notBy names the task itself ("${id}"): name the other user tasks whose performers may not complete this one`);
+      else if (!type) report(task.elementId, `ims:notBy names "${id}", which is no element of this process: name user tasks of the same process`);
+      else if (type !== 'bpmn:UserTask') report(task.elementId, `ims:notBy names "${id}" (${type.replace('bpmn:', '')}), which is not a user task: only user tasks are completed by a person`);
+    }
+  }
 }
 
 function readField(task: ModdleElement, field: ModdleElement, report: Report): FormField | undefined {

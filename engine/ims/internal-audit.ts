@@ -181,6 +181,13 @@ export const independenceService: ServiceDefinition = {
       if (line) {
         const through = line.length ? ` (through ${line.join(', ')})` : '';
         problems.push(`${name} (${role}) reports to the auditee ${auditee?.name ?? auditeeId}${through}`);
+        continue;
+      }
+      // the auditee's own manager, or theirs, answers for the area audited: not independent either
+      const above = auditee && (await reportingLine(context.records, auditee, id));
+      if (above) {
+        const through = above.length ? ` (through ${above.join(', ')})` : '';
+        problems.push(`${name} (${role}) is the manager of the auditee ${auditee.name}${through} and answers for the area`);
       }
     }
     if (!team.length) problems.push('no lead auditor is named');
