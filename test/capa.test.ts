@@ -122,7 +122,7 @@ describe('CAPA process (shipped processes/capa.bpmn, through the HTTP API)', () 
     // Every flow element has a shape or an edge in the diagram, so it opens in bpmn-js.
     const ids = [...xml.matchAll(/<bpmn:(?:startEvent|endEvent|userTask|serviceTask|exclusiveGateway|intermediateCatchEvent|sequenceFlow) id="([^"]+)"/g)].map((m) => m[1]);
     const drawn = new Set([...xml.matchAll(/bpmnElement="([^"]+)"/g)].map((m) => m[1]));
-    expect(ids.length).to.equal(37);
+    expect(ids.length).to.equal(38);
     expect(ids.filter((id) => !drawn.has(id))).to.deep.equal([]);
   });
 
@@ -135,6 +135,16 @@ describe('CAPA process (shipped processes/capa.bpmn, through the HTTP API)', () 
     expect(closed.status).to.equal('completed');
     expect(completedInOrder(closed)).to.deep.equal(['triage']);
     expect(closed.variables).to.include({ source: 'audit-finding', reference: 'AUD-2026-0001' });
+  });
+
+  it('closing without a full CAPA needs a justification: without one the triage comes back, saying so', async () => {
+    const started = await h.start('capa', 'quinn', { variables: { source: 'audit-finding', title: 'Major NC: supplier approval', description: 'From an audit.' } });
+    await complete(await theTask(started.id, 'triage'), 'quinn', { severity: '4', occurrence: '4', fullCapa: 'no' });
+    const again = await theTask(started.id, 'triage');
+    expect(again.name).to.equal('Triage: rate the risk and decide on a CAPA again: closing without a full CAPA needs a justification');
+    await complete(again, 'quinn', { severity: '4', occurrence: '4', fullCapa: 'yes', owner: 'olga' });
+    expect((await theTask(started.id, 'contain')).assignee).to.equal('olga');
+    expect(completedInOrder(await record(started.id))).to.deep.equal(['triage', 'triage']);
   });
 
   it('rates risk as severity × occurrence: low up to 6, medium 8–12, high from 15; refuses values outside 1–5', () => {
@@ -168,7 +178,7 @@ describe('CAPA process (shipped processes/capa.bpmn, through the HTTP API)', () 
 
     const closed = await record(id);
     expect(closed.status).to.equal('completed');
-    expect(closed.output.riskScore).to.deep.equal({ score: 2, level: 'low' });
+    expect(closed.output.riskScore).to.deep.equal({ score: 2, level: 'low', note: '' });
     expect(closed.output.triage.justification).to.match(/cosmetic/);
     expect(completedInOrder(closed)).to.deep.equal(['intake', 'triage']);
     expect(closed.signatures).to.deep.equal([]);
@@ -176,7 +186,7 @@ describe('CAPA process (shipped processes/capa.bpmn, through the HTTP API)', () 
 
   it('effective first time: contained, analysed, actions worked in parallel, checked after the CAPA\'s own period, closed with an approval signature', async () => {
     const id = await triaged();
-    expect((await record(id)).output.riskScore).to.deep.equal({ score: 12, level: 'medium' });
+    expect((await record(id)).output.riskScore).to.deep.equal({ score: 12, level: 'medium', note: '' });
 
     const contain = await theTask(id, 'contain');
     expect(contain).to.include({ assignee: 'olga', dueAt: '2026-05-11T07:00:00.000Z' });

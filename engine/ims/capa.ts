@@ -30,7 +30,9 @@ export const riskScoreService: ServiceDefinition = {
     const triage = outputOf(context, 'triage');
     const severity = rating(triage.severity ?? context.variables.severity);
     const occurrence = rating(triage.occurrence ?? context.variables.occurrence);
-    return riskScore(severity, occurrence);
+    // a decision to close without a full CAPA needs its reason: the triage comes back saying so
+    const unjustified = triage.fullCapa === 'no' && !(typeof triage.justification === 'string' && triage.justification.trim());
+    return { ...riskScore(severity, occurrence), note: unjustified ? ' again: closing without a full CAPA needs a justification' : '' };
   },
 };
 
