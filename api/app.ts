@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { Accounts, AuthenticationError } from '../engine/accounts.js';
 import { PARSE_LIMITS } from '../engine/bpmn/parse.js';
-import { ConflictError, ImsflowError, InvalidDefinitionError, NotFoundError, NotPermittedError, TooLargeError, ValidationError } from '../engine/errors.js';
+import { ConflictError, ImsflowError, InvalidDefinitionError, NotFoundError, NotPermittedError, TooLargeError, ValidationError, type FieldError } from '../engine/errors.js';
 import { profileOf, type Imsflow } from '../engine/imsflow.js';
 import type { TaskRecord } from '../engine/model.js';
 import type { Assembly } from '../workers/assemble.js';
@@ -24,7 +24,7 @@ import {
   visibleSites,
 } from './auth.js';
 import { RouteRegistry } from './openapi.js';
-import { AttachmentStore, checkUpload, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENT_LABEL, recordUpload } from './ui/attachments.js';
+import { AttachmentStore, checkUpload, earlierUpload, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENT_LABEL, recordUpload } from './ui/attachments.js';
 import { uiPages } from './ui/index.js';
 import { signatureFor, signatureReply } from './signing.js';
 import { uiAssets } from '../modeler/build.js';
@@ -257,6 +257,27 @@ export function createApp({ imsflow, accounts, assembly, logger, secureCookies =
     res.json(await visibleTask(req, String(req.params.id)));
   });
 
+  /**
+   * A file field's value must be a file uploaded to this task's field (POST /tasks/:id/attachments): the
+   * record then cites exactly what was uploaded, and its download works. The reference is taken from the
+   * upload register, whatever name or size the request claims.
+   */
+  const withUploadedFiles = async (task: TaskRecord, data: unknown): Promise<unknown> => {
+    if (!data || typeof data !== 'object' || Array.isArray(data)) return data;
+    const given = data as Record<string, unknown>;
+    const checked: Record<string, unknown> = { ...given };
+    const fields: FieldError[] = [];
+    for (const field of task.form.filter((f) => f.type === 'file')) {
+      const value = given[field.key] as { sha256?: unknown } | undefined;
+      if (!value || typeof value !== 'object' || typeof value.sha256 !== 'string') continue;
+      const ref = await earlierUpload(imsflow, value.sha256, task, field.key);
+      if (ref) checked[field.key] = ref;
+      else fields.push({ field: field.key, message: `${field.label} is not a file uploaded to this task: upload it first (POST /api/tasks/${task.id}/attachments?field=${field.key})` });
+    }
+    if (fields.length) throw new ValidationError('a file was not uploaded to this task', fields);
+    return checked;
+  };
+
   routes.add({ method: 'post', path: '/tasks/:id/complete', summary: 'Complete a task you hold with its form data; a task with a signature meaning is signed in the same request', tag: 'tasks', access: 'signed-in', body: schemas.completeTask, responses: { 200: 'completed (with the signature\'s manifestation when signed)', 400: 'field errors', 401: 'signature password or user id wrong: nothing completed', 404: 'not found', 409: 'already completed' } }, async (req, res, { body }) => {
     const task = await visibleTask(req, String(req.params.id));
     const principal = principalOf(req);
@@ -264,8 +285,9 @@ export function createApp({ imsflow, accounts, assembly, logger, secureCookies =
     // separation of duties is refused before the password is asked for: no re-authentication is spent on it
     const conflict = task.status === 'open' ? await imsflow.separationOfDutiesConflict(task, actor(req)) : undefined;
     if (conflict) throw new ForbiddenError(conflict);
-    const signature = await signatureFor(accounts, principal, task, body.data ?? {}, body.signature, imsflow.formContext);
-    const result = await imsflow.completeTask(task.id, body.data ?? {}, actor(req), { ...(signature && { signature }) });
+    const data = task.status === 'open' ? await withUploadedFiles(task, body.data ?? {}) : (body.data ?? {});
+    const signature = await signatureFor(accounts, principal, task, data, body.signature, imsflow.formContext);
+    const result = await imsflow.completeTask(task.id, data, actor(req), { ...(signature && { signature }) });
     res.json({ ...result, ...(result.signature && { signature: signatureReply(result.signature) }) });
   });
 

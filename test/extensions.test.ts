@@ -361,6 +361,24 @@ describe('due-date extension requests and API uploads (through the HTTP API)', (
       expect((await (await browser('sonja')).get(`/attachments/${sha}`)).status).to.equal(404);
     });
 
+    it('completing cites only a file uploaded to that task\'s field: a reference to anything else is 400 naming the field, and the register\'s name and size are kept', async () => {
+      const first = await started();
+      const second = await started();
+      const bytes = pdf('calibration certificate');
+      const uploaded = await upload(first.task, 'alex', 'evidence', 'calibration.pdf', bytes, 'application/pdf');
+      expect(uploaded.status, uploaded.text).to.equal(201);
+      // bytes never uploaded, and a file uploaded to another task, are refused; nothing is completed
+      const never = await call('POST', `/api/tasks/${first.task.id}/complete`, { data: { summary: 's', evidence: { sha256: 'a'.repeat(64), name: 'calibration-cert.pdf', size: 10 } } }, 'alex');
+      expect(never.status).to.equal(400);
+      expect(never.json.fields.map((f: { field: string }) => f.field)).to.deep.equal(['evidence']);
+      const elsewhere = await call('POST', `/api/tasks/${second.task.id}/complete`, { data: { summary: 's', evidence: uploaded.json } }, 'alex');
+      expect(elsewhere.status).to.equal(400);
+      expect((await taskOf(second.task.id)).status).to.equal('open');
+      // the upload itself, whatever name and size the completion claims
+      await h.complete(first.task, 'alex', { summary: 'Calibrated', evidence: { ...uploaded.json, name: 'renamed.pdf', size: 1 } });
+      expect((await taskOf(first.task.id)).data?.evidence).to.deep.equal(uploaded.json);
+    });
+
     it('refuses a wrong type and a field that is not a file field (400 naming the field), someone who does not hold the task (403/404) and a closed task (409)', async () => {
       const { task } = await started();
       const registered = async () => (await server.imsflow.store.listAudit({ limit: 100_000 })).filter((e) => e.action === 'attachment.uploaded' && e.instanceId === task.instanceId).length;
