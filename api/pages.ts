@@ -82,6 +82,10 @@ export function taskLinkPages(imsflow: Imsflow, links: LinkSigner, attachments?:
         if (!again.ok) return refusal(res, again.reason);
         return send(res, 409, page('This task cannot be completed now', `<p>${e(err.message)}</p><p>Nothing was saved. Try again later, or ask the process owner.</p>`));
       }
+      if (err instanceof NotPermittedError) {
+        // separation of duties: someone else of the role must do it
+        return send(res, 403, page('You may not complete this task', `<p>${e(err.message)}.</p><p>Nothing was saved. Another person of the role completes it.</p>`));
+      }
       throw err;
     }
   });
