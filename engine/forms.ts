@@ -33,20 +33,49 @@ export function validateFormData(fields: FormField[], data: unknown, context: Fo
   for (const key of Object.keys(input)) {
     if (!known.has(key)) errors.push({ field: key, message: 'is not a field of this task' });
   }
-  for (const field of fields) {
-    const raw = input[field.key];
-    const empty = raw === undefined || raw === null || raw === '' || (Array.isArray(raw) && raw.length === 0);
-    if (empty) {
-      if (field.required) errors.push({ field: field.key, message: `${field.label} is required` });
+  for (const declared of fields) {
+    const raw = input[declared.key];
+    // a field required by ims:requiredWhen is checked as a required one, its messages saying why
+    const because = requiredBecause(declared, fields, input, context);
+    const field = because ? { ...declared, required: true } : declared;
+    const why = because ? ` ${because}` : '';
+    if (isEmpty(raw)) {
+      if (field.required) errors.push({ field: field.key, message: `${field.label} is required${why}` });
       continue;
     }
     const result = coerce(field, raw, context);
     if ('error' in result) errors.push({ field: field.key, message: `${field.label} ${result.error}` });
-    else if (field.type === 'checkbox' && field.required && result.value !== true) errors.push({ field: field.key, message: `${field.label} must be checked` });
+    else if (field.type === 'checkbox' && field.required && result.value !== true) errors.push({ field: field.key, message: `${field.label} must be checked${why}` });
     else cleaned[field.key] = result.value;
   }
   if (errors.length) throw new ValidationError(`the form has ${errors.length} error${errors.length === 1 ? '' : 's'}`, errors);
   return cleaned;
+}
+
+const isEmpty = (raw: unknown) => raw === undefined || raw === null || raw === '' || (Array.isArray(raw) && raw.length === 0);
+
+/**
+ * For a field with ims:requiredWhen whose condition holds: `when <other label> is <option label or value>`.
+ * The other field's submitted value is compared as cleaned (a number as its digits, a checkbox as "true" or
+ * "false", an unticked checkbox being "false"); a value the other field refuses is reported there, not here.
+ */
+function requiredBecause(field: FormField, fields: FormField[], input: Record<string, unknown>, context: FormContext): string | undefined {
+  if (!field.requiredWhen) return undefined;
+  const other = fields.find((f) => f.key === field.requiredWhen!.field);
+  if (!other || other === field) return undefined;
+  const raw = input[other.key];
+  let value: string;
+  if (isEmpty(raw)) {
+    if (other.type !== 'checkbox') return undefined;
+    value = 'false';
+  } else {
+    const result = coerce(other, raw, context);
+    if ('error' in result || (typeof result.value === 'object' && result.value !== null)) return undefined;
+    value = String(result.value);
+  }
+  if (!field.requiredWhen.values.includes(value)) return undefined;
+  const option = other.options?.find((o) => o.value === value);
+  return `when ${other.label} is ${option?.label ?? value}`;
 }
 
 function coerce(field: FormField, raw: unknown, context: FormContext): { value: unknown } | { error: string } {

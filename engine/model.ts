@@ -22,6 +22,11 @@ export interface FormField {
   type: FieldType;
   required: boolean;
   options?: { value: string; label: string }[];
+  /**
+   * ims:requiredWhen="fullCapa=no" (or "status=na|partial|gap"): the field is required when the submitted value
+   * of another field of the same form is one of the values (a checkbox compares as "true" or "false").
+   */
+  requiredWhen?: { field: string; values: string[] };
 }
 
 export type SignatureMeaning = 'authored' | 'reviewed' | 'approved' | 'verified';

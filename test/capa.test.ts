@@ -6,7 +6,7 @@ import { validateDefinition } from '../engine/bpmn/validate.js';
 import { registerImsServices, riskScore } from '../engine/ims-services.js';
 import type { TaskRecord } from '../engine/model.js';
 import { shippedCatalogue } from '../processes/index.js';
-import { DAY, shipped } from './helpers.js';
+import { DAY, openTasks as openTasksOf, shipped, testEngine } from './helpers.js';
 import { processHarness, type ProcessHarness, type Reply } from './support/process-harness.js';
 
 /**
@@ -137,14 +137,30 @@ describe('CAPA process (shipped processes/capa.bpmn, through the HTTP API)', () 
     expect(closed.variables).to.include({ source: 'audit-finding', reference: 'AUD-2026-0001' });
   });
 
-  it('closing without a full CAPA needs a justification: without one the triage comes back, saying so', async () => {
+  it('closing without a full CAPA needs a justification, a full CAPA an owner: the form says so (400 naming the field)', async () => {
     const started = await h.start('capa', 'quinn', { variables: { source: 'audit-finding', title: 'Major NC: supplier approval', description: 'From an audit.' } });
-    await complete(await theTask(started.id, 'triage'), 'quinn', { severity: '4', occurrence: '4', fullCapa: 'no' });
-    const again = await theTask(started.id, 'triage');
-    expect(again.name).to.equal('Triage: rate the risk and decide on a CAPA again: closing without a full CAPA needs a justification');
-    await complete(again, 'quinn', { severity: '4', occurrence: '4', fullCapa: 'yes', owner: 'olga' });
+    const triage = await theTask(started.id, 'triage');
+    const noJustification = await call('POST', `/api/tasks/${triage.id}/complete`, { data: { severity: '4', occurrence: '4', fullCapa: 'no' } }, 'quinn');
+    expect(noJustification.status).to.equal(400);
+    expect(noJustification.json.fields).to.deep.equal([
+      { field: 'justification', message: 'Justification (why no CAPA is needed) is required when Full CAPA needed is No: close with a justification' },
+    ]);
+    const noOwner = await call('POST', `/api/tasks/${triage.id}/complete`, { data: { severity: '4', occurrence: '4', fullCapa: 'yes' } }, 'quinn');
+    expect(noOwner.status).to.equal(400);
+    expect(noOwner.json.fields.map((f: { field: string }) => f.field)).to.deep.equal(['owner']);
+    await complete(await theTask(started.id, 'triage'), 'quinn', { severity: '4', occurrence: '4', fullCapa: 'yes', owner: 'olga' });
     expect((await theTask(started.id, 'contain')).assignee).to.equal('olga');
-    expect(completedInOrder(await record(started.id))).to.deep.equal(['triage', 'triage']);
+    expect(completedInOrder(await record(started.id))).to.deep.equal(['triage']);
+  });
+
+  it('the gateway loop stays a second line of defence: without the form rule, a triage closed without a justification comes back', async () => {
+    // the shipped diagram without ims:requiredWhen on the justification, on an engine of its own
+    const t = await testEngine({ services: registerImsServices({ catalogue: shippedCatalogue() }) });
+    await t.imsflow.deploy(shipped('capa.bpmn').replace(' ims:requiredWhen="fullCapa=no"', ''), 'quinn');
+    const started = await t.imsflow.start('capa', { variables: { source: 'audit-finding', title: 'Major NC: supplier approval', description: 'From an audit.' } }, 'quinn');
+    await t.imsflow.completeTask((await openTasksOf(t.imsflow, started.id)).triage!.id, { severity: '4', occurrence: '4', fullCapa: 'no' }, 'quinn');
+    const again = (await openTasksOf(t.imsflow, started.id)).triage!;
+    expect(again.name).to.equal('Triage: rate the risk and decide on a CAPA again: closing without a full CAPA needs a justification');
   });
 
   it('rates risk as severity × occurrence: low up to 6, medium 8–12, high from 15; refuses values outside 1–5', () => {
@@ -172,7 +188,7 @@ describe('CAPA process (shipped processes/capa.bpmn, through the HTTP API)', () 
     expect((await call('POST', `/api/tasks/${triage.id}/complete`, { data: { severity: '1', occurrence: '2', fullCapa: 'no' } }, 'sam')).status).to.equal(404);
     const bad = await call('POST', `/api/tasks/${triage.id}/complete`, { data: { severity: '6', occurrence: '2', fullCapa: 'no' } }, 'quinn');
     expect(bad.status).to.equal(400);
-    expect(bad.json.fields.map((f: { field: string }) => f.field)).to.deep.equal(['severity']);
+    expect(bad.json.fields.map((f: { field: string }) => f.field)).to.deep.equal(['severity', 'justification']);
     const done = await complete(triage, 'quinn', { severity: '1', occurrence: '2', fullCapa: 'no', justification: 'One-off cosmetic mark; no risk to product or people.' });
     expect(done.json.instanceStatus).to.equal('completed');
 

@@ -476,3 +476,35 @@ describe('engine: separation of duties (ims:notBy)', () => {
     expect(await t.imsflow.listDefinitions()).to.be.empty;
   });
 });
+
+describe('engine: ims:requiredWhen', () => {
+  const form = (requiredWhen: string) =>
+    bpmn(
+      'triage',
+      `
+    <startEvent id="start" />
+    <sequenceFlow id="f1" sourceRef="start" targetRef="decide" />
+    <userTask id="decide" name="Decide" ims:candidateRole="qa">
+      <extensionElements><ims:form>
+        <ims:field key="fullCapa" label="Full CAPA needed" type="select" required="true">
+          <ims:option value="yes" label="Yes" /><ims:option value="no" label="No" />
+        </ims:field>
+        <ims:field key="justification" label="Justification" type="longtext" ims:requiredWhen="${requiredWhen}" />
+      </ims:form></extensionElements>
+    </userTask>
+    <sequenceFlow id="f2" sourceRef="decide" targetRef="done" />
+    <endEvent id="done" />`,
+    );
+
+  it('refuses a rule naming no field of the form (or an empty value), naming the element and the field; reads a good one', async () => {
+    const t = await testEngine();
+    const problemsOf = async (xml: string) => ((await t.imsflow.deploy(xml, 'alice').catch((e) => e)) as InvalidDefinitionError).problems.map((p) => `${p.element}: ${p.message}`);
+    expect(await problemsOf(form('fullCap=no'))).to.deep.equal(['decide: form field "justification": ims:requiredWhen names "fullCap", which is no field of this form: name another field of the same form']);
+    expect(await problemsOf(form('fullCapa=no|'))).to.deep.equal(['decide: form field "justification": ims:requiredWhen "fullCapa=no|" must read <field key>=<value>[|<value>…], e.g. fullCapa=no, every value non-empty']);
+    expect(await problemsOf(form('fullCapa=nope'))).to.deep.equal(['decide: form field "justification": ims:requiredWhen names "fullCapa" with a value that is none of its options (yes, no)']);
+    expect(await t.imsflow.listDefinitions()).to.be.empty;
+    const { spec, problems } = validateDefinition(await parseBpmnXml(form('fullCapa = no | yes')), { services: new Set() });
+    expect(problems).to.deep.equal([]);
+    expect(spec!.userTasks.get('decide')!.form[1]!.requiredWhen).to.deep.equal({ field: 'fullCapa', values: ['no', 'yes'] });
+  });
+});

@@ -330,7 +330,10 @@ describe('gap analysis process (shipped processes/gap-analysis.bpmn, through the
     ]);
 
     // late, but done: a gap owned by bea, due in two weeks
-    await h.complete(assessment, 'alex', { status: 'gap', owner: 'bea', action: 'Approve the two unapproved carriers', actionDue: '2026-06-17' });
+    const noFinding = await h.call('POST', `/api/tasks/${assessment.id}/complete`, { data: { status: 'gap', owner: 'bea' } }, 'alex');
+    expect(noFinding.status).to.equal(400);
+    expect(noFinding.json.fields.map((f: { field: string }) => f.field)).to.deep.equal(['comment']);
+    await h.complete(assessment, 'alex', { status: 'gap', comment: 'Two carriers used without approval.', owner: 'bea', action: 'Approve the two unapproved carriers', actionDue: '2026-06-17' });
     const action = (await openTasks(id)).find((t) => t.elementId === 'closeGap')!;
     expect(action).to.include({ assignee: 'bea', name: 'Close gap 8.4: Control of externally provided processes, products and services', dueAt: '2026-06-17T23:59:59.999Z' });
     h.clock.set(new Date('2026-06-17T23:59:59.999Z'));

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { parseBpmnXml } from '../engine/bpmn/parse.js';
 import { validateDefinition } from '../engine/bpmn/validate.js';
 import { registerImsServices } from '../engine/ims-services.js';
-import { expandCriteria, readProgramme } from '../engine/ims/internal-audit.js';
+import { collectFindings, expandCriteria, readProgramme } from '../engine/ims/internal-audit.js';
 import type { TaskRecord } from '../engine/model.js';
 import { shippedCatalogue } from '../processes/index.js';
 import { DAY, shipped } from './helpers.js';
@@ -215,11 +215,15 @@ describe('internal audit and audit programme (shipped processes, through the HTT
     const results = [
       { result: 'conforms', evidence: 'Procedure QP-7.5 current, index complete.' },
       { result: 'observation', evidence: 'Two obsolete copies in the line 2 office.', finding: 'Obsolete copies of SOP-114 kept at the point of use, marked obsolete.' },
-      { result: 'minor', evidence: 'Change record CR-220 without approval date.' },
+      { result: 'minor', evidence: 'Change record CR-220 without approval date.', finding: 'Change record CR-220 closed without an approval date.' },
       { result: 'major', evidence: 'Supplier list: 4 of 12 suppliers without a re-evaluation since 2023.', finding: 'Supplier re-evaluation not performed as required by the supplier procedure.' },
       { result: 'ofi', evidence: 'Audit reports filed by hand.', finding: 'The audit programme could use the previous results more visibly.' },
       { result: 'na', evidence: 'Environmental programme audited separately in September.' },
     ];
+    // a graded finding needs its statement: the form says so, naming the field
+    const noFinding = await call('POST', `/api/tasks/${checklist[2].id}/complete`, { data: { result: 'minor', evidence: 'x' } }, 'lena');
+    expect(noFinding.status).to.equal(400);
+    expect(noFinding.json.fields).to.deep.equal([{ field: 'finding', message: 'Finding statement (requirement, what was found, where) is required when Result is Minor nonconformity' }]);
     for (const [i, task] of checklist.entries()) await h.complete(task, task.assignee!, results[i]);
 
     const findings = (await record(id)).output.findings;
@@ -227,7 +231,7 @@ describe('internal audit and audit programme (shipped processes, through the HTT
     expect(findings.nonconformities).to.equal(2);
     expect(findings.findings).to.deep.equal([
       { n: 1, clause: '7.5.2', number: '7.5.2', title: 'Creating and updating', grade: 'observation', statement: results[1].finding, auditor: 'tom' },
-      { n: 2, clause: '7.5.3', number: '7.5.3', title: 'Control of documented information', grade: 'minor', statement: 'Minor nonconformity against 7.5.3 Control of documented information', auditor: 'lena' },
+      { n: 2, clause: '7.5.3', number: '7.5.3', title: 'Control of documented information', grade: 'minor', statement: results[2].finding, auditor: 'lena' },
       { n: 3, clause: '9001:8.4', number: '8.4', title: 'Control of externally provided processes, products and services', grade: 'major', statement: results[3].finding, auditor: 'tom' },
       { n: 4, clause: '9.2', number: '9.2', title: 'Internal audit', grade: 'ofi', statement: results[4].finding, auditor: 'lena' },
     ]);
@@ -268,7 +272,7 @@ describe('internal audit and audit programme (shipped processes, through the HTT
     expect(major.links.map((l: any) => [l.rel, l.instanceId, l.businessKey, l.label])).to.deep.equal([['origin', id, businessKey, 'Finding 3 (major nonconformity) against 8.4']]);
     expect((await theTask(major.id, 'triage')).candidateRole).to.equal('quality-manager');
     const minor = await record(audit.links[0].instanceId);
-    expect(minor.variables).to.deep.include({ clause: '7.5.3', grade: 'minor', description: 'Minor nonconformity against 7.5.3 Control of documented information\n\nEvidence: Change record CR-220 without approval date.' });
+    expect(minor.variables).to.deep.include({ clause: '7.5.3', grade: 'minor', description: 'Change record CR-220 closed without an approval date.\n\nEvidence: Change record CR-220 without approval date.' });
     expect(minor.links[0]).to.include({ rel: 'origin', instanceId: id });
 
     // follow-up: not yet verified at 90 days, verified at the second check 30 days on
@@ -478,5 +482,24 @@ describe('internal audit and audit programme (shipped processes, through the HTT
     } finally {
       await h.server.imsflow.saveUser({ ...lena, roles: ['auditor'] }, 'test-setup');
     }
+  });
+});
+
+describe('internal audit findings (unit)', () => {
+  it('numbers the findings in checklist order with their grade; one recorded without a statement (an older record, a diagram without the rule) is never blank', () => {
+    const item = (clause: string, title: string) => ({ clause, number: clause, title, auditor: 'lena' });
+    const output = {
+      conduct: [
+        { index: 0, item: item('7.5.3', 'Control of documented information'), data: { result: 'minor', evidence: 'Uncontrolled copies at line 2.' } },
+        { index: 1, item: item('8.1', 'Operational planning and control'), data: { result: 'conforms', evidence: 'Seen.' } },
+        { index: 2, item: item('8.5.1', 'Control of production'), data: { result: 'major', evidence: 'No set-up record.', finding: 'Set-up records are missing for batch 12.' } },
+      ],
+    };
+    const { findings, counts } = collectFindings({ output });
+    expect(findings.map((f) => [f.n, f.number, f.grade, f.statement])).to.deep.equal([
+      [1, '7.5.3', 'minor', 'Minor nonconformity against 7.5.3 Control of documented information'],
+      [2, '8.5.1', 'major', 'Set-up records are missing for batch 12.'],
+    ]);
+    expect(counts).to.deep.equal({ conforms: 1, major: 1, minor: 1, observation: 0, ofi: 0, na: 0 });
   });
 });

@@ -94,7 +94,7 @@ export function iterationLine(task: Pick<TaskRecord, 'iteration'>, catalogue?: C
 
 export function renderTaskForm(task: TaskRecord, options: FormOptions): string {
   const hasFile = task.form.some((f) => f.type === 'file');
-  const fields = task.form.map((field) => renderField(field, options)).join('\n');
+  const fields = task.form.map((field) => renderField(field, options, task.form)).join('\n');
   const csrf = options.csrf ? `<input type="hidden" name="_csrf" value="${e(options.csrf)}">` : '';
   return `${iterationLine(task, options.catalogue ?? shippedCatalogue())}${errorSummary(task, options.errors ?? [])}
 <form method="post" action="${e(options.action)}"${hasFile ? ' enctype="multipart/form-data"' : ''}>${csrf}
@@ -102,14 +102,26 @@ ${fields}${options.signing ? `\n${signatureFieldset(options.signing, options.val
 <p><button type="submit">${options.signing ? 'Sign and complete task' : 'Complete task'}</button></p></form>`;
 }
 
-function renderField(field: FormField, options: FormOptions): string {
+/**
+ * What a label says about whether the field is needed: ` (required)`, or for ims:requiredWhen
+ * ` (required when Result is Gap: not met or Not applicable)`, naming the other field and its option labels.
+ */
+function requiredHint(field: FormField, form: FormField[]): string {
+  if (field.required) return ' (required)';
+  if (!field.requiredWhen) return '';
+  const other = form.find((f) => f.key === field.requiredWhen!.field);
+  const values = field.requiredWhen.values.map((value) => other?.options?.find((o) => o.value === value)?.label ?? value);
+  return ` (required when ${other?.label ?? field.requiredWhen.field} is ${values.join(' or ')})`;
+}
+
+function renderField(field: FormField, options: FormOptions, form: FormField[]): string {
   const values = options.values ?? {};
   const id = fieldId(field.key);
   const name = e(field.key);
   const error = (options.errors ?? []).find((x) => x.field === field.key)?.message;
   const errorId = `${id}-error`;
   const errorHtml = error ? `<span class="error" id="${errorId}">${e(error)}</span>` : '';
-  const label = `${e(field.label)}${field.required ? ' (required)' : ''}`;
+  const label = `${e(field.label)}${e(requiredHint(field, form))}`;
   const required = field.required ? ' required' : '';
   /** aria-invalid and aria-describedby: the error first, then hints. */
   const aria = (...hints: string[]) => {
@@ -150,9 +162,9 @@ function renderField(field: FormField, options: FormOptions): string {
       }${aria(hintId, kept ? `${id}-kept` : '')}></div>`;
     }
     case 'checklist':
-      return renderChecklist(field, values, error ? { id: errorId, html: errorHtml } : undefined);
+      return renderChecklist(field, values, requiredHint(field, form), error ? { id: errorId, html: errorHtml } : undefined);
     case 'clauses':
-      return renderClauses(field, values, options.catalogue ?? shippedCatalogue(), error ? { id: errorId, html: errorHtml } : undefined);
+      return renderClauses(field, values, requiredHint(field, form), options.catalogue ?? shippedCatalogue(), error ? { id: errorId, html: errorHtml } : undefined);
     default: {
       const type = field.type === 'number' ? 'number' : field.type === 'date' ? 'date' : 'text';
       const extra = field.type === 'number' ? ' step="any" inputmode="decimal"' : field.type === 'text' ? ' maxlength="10000"' : '';
@@ -163,7 +175,7 @@ function renderField(field: FormField, options: FormOptions): string {
 }
 
 /** A table of the checklist's items (its ims:option elements), a result and a note per row. */
-function renderChecklist(field: FormField, values: Record<string, unknown>, error: { id: string; html: string } | undefined): string {
+function renderChecklist(field: FormField, values: Record<string, unknown>, hint: string, error: { id: string; html: string } | undefined): string {
   const id = fieldId(field.key);
   const rows = (field.options ?? [])
     .map((item, index) => {
@@ -177,7 +189,7 @@ function renderChecklist(field: FormField, values: Record<string, unknown>, erro
       return `<tr><th scope="row" id="${rowId}">${e(item.label)}</th><td><fieldset class="radios"><legend class="vh">Result for ${e(item.label)}</legend>${radios}</fieldset></td><td><label class="note" for="${rowId}-note">Note<span class="vh"> on ${e(item.label)}</span></label><input type="text" id="${rowId}-note" name="${e(rowName(field.key, index, 'note'))}" value="${e(note)}" maxlength="2000"></td></tr>`;
     })
     .join('\n');
-  return `<fieldset class="field checklist" id="${id}"${error ? ` aria-describedby="${error.id}"` : ''}><legend>${e(field.label)}${field.required ? ' (required)' : ''}</legend>${error?.html ?? ''}
+  return `<fieldset class="field checklist" id="${id}"${error ? ` aria-describedby="${error.id}"` : ''}><legend>${e(field.label)}${e(hint)}</legend>${error?.html ?? ''}
 <div class="table-wrap"><table class="stack"><thead><tr><th scope="col">Item</th><th scope="col">Result</th><th scope="col">Note</th></tr></thead><tbody>
 ${rows}
 </tbody></table></div></fieldset>`;
@@ -320,7 +332,7 @@ function depthIn(catalogue: Catalogue, entry: CatalogueEntry, group: ClauseGroup
  * then the extension standards' records; each clause with the standards it applies to. Every box posts
  * the field's name with a clause id as its value.
  */
-function renderClauses(field: FormField, values: Record<string, unknown>, catalogue: Catalogue, error: { id: string; html: string } | undefined): string {
+function renderClauses(field: FormField, values: Record<string, unknown>, hint: string, catalogue: Catalogue, error: { id: string; html: string } | undefined): string {
   const id = fieldId(field.key);
   const name = e(field.key);
   const chosen = new Set(listOf(values[field.key]));
@@ -339,7 +351,7 @@ function renderClauses(field: FormField, values: Record<string, unknown>, catalo
     .join('\n');
   const hintId = `${id}-hint`;
   const described = [error?.id, hintId].filter(Boolean).join(' ');
-  return `<fieldset class="field clauses" id="${id}" aria-describedby="${described}"><legend>${e(field.label)}${field.required ? ' (required)' : ''}</legend><p class="hint" id="${hintId}">Choose the clauses that apply; a chapter can be chosen as a whole by its heading.</p>${error?.html ?? ''}
+  return `<fieldset class="field clauses" id="${id}" aria-describedby="${described}"><legend>${e(field.label)}${e(hint)}</legend><p class="hint" id="${hintId}">Choose the clauses that apply; a chapter can be chosen as a whole by its heading.</p>${error?.html ?? ''}
 ${groups}
 </fieldset>`;
 }

@@ -5,7 +5,8 @@
  * On <process>:      ims:businessKeyPrefix="CAPA" ims:ownerRole="quality-manager"
  * On <userTask>:     ims:candidateRole | ims:assignee, ims:due, ims:remindBefore, ims:remindEvery, ims:signature,
  *                    ims:notBy="report review" (separation of duties: not completed by whoever completed those tasks)
- *                    <extensionElements><ims:form><ims:field key label type required><ims:option value label/>…
+ *                    <extensionElements><ims:form><ims:field key label type required requiredWhen><ims:option value label/>…
+ *                    (ims:requiredWhen="fullCapa=no" or "status=na|gap": required when another field has one of the values)
  *                    <ims:escalation after="P3D" to="process-owner" reassign="false"/>
  * On <serviceTask>:  ims:service="registered-name"
  * On <multiInstanceLoopCharacteristics>: ims:collection="${variables.actions}" (one task per element)
@@ -70,6 +71,7 @@ export const imsModdleDescriptor = {
         { name: 'label', isAttr: true, type: 'String' },
         { name: 'type', isAttr: true, type: 'String' },
         { name: 'required', isAttr: true, type: 'Boolean' },
+        { name: 'requiredWhen', isAttr: true, type: 'String' },
         { name: 'options', isMany: true, type: 'Option' },
       ],
     },

@@ -372,6 +372,7 @@ function readUserTask(element: ModdleElement, report: Report): UserTaskSpec {
     if (spec.form.some((f) => f.key === read.key)) report(element, `form field "${read.key}" is defined twice`);
     spec.form.push(read);
   }
+  checkRequiredWhen(element, spec.form, report);
 
   let previousAfter = 0;
   for (const step of extensions.filter((e) => e.$type === 'ims:Escalation')) {
@@ -432,13 +433,48 @@ function readField(task: ModdleElement, field: ModdleElement, report: Report): F
   if (type === 'checklist' && options.length === 0) report(task, `form field "${key}" is a checklist without items: list them as ims:option elements`);
   if (options.some((o) => !o.value)) report(task, `form field "${key}" has an option without a value`);
   if (new Set(options.map((o) => o.value)).size !== options.length) report(task, `form field "${key}" has two options with the same value`);
+  const requiredWhen = readRequiredWhen(task, key, field.requiredWhen as string | undefined, report);
   return {
     key,
     label: field.label ?? key,
     type,
     required: Boolean(field.required),
     ...(options.length ? { options } : {}),
+    ...(requiredWhen && { requiredWhen }),
   };
+}
+
+/** `fullCapa=no`, `status=na|partial|gap`: a field key, "=", one or more values separated by "|". */
+function readRequiredWhen(task: ModdleElement, key: string, text: string | undefined, report: Report): FormField['requiredWhen'] {
+  if (text === undefined) return undefined;
+  const match = /^\s*([^=\s]*)\s*=(.*)$/.exec(text);
+  const values = match ? match[2]!.split('|').map((v) => v.trim()) : [];
+  if (!match || !match[1] || !values.length || values.some((v) => !v)) {
+    report(task, `form field "${key}": ims:requiredWhen "${text}" must read <field key>=<value>[|<value>…], e.g. fullCapa=no, every value non-empty`);
+    return undefined;
+  }
+  return { field: match[1], values: [...new Set(values)] };
+}
+
+/** Types whose value compares as one string; a list or an attachment cannot be the condition. */
+const CONDITION_TYPES: readonly FieldType[] = ['text', 'longtext', 'person', 'number', 'date', 'select', 'checkbox'];
+
+/** ims:requiredWhen names another field of the same form, by a value that field can take. */
+function checkRequiredWhen(task: ModdleElement, form: FormField[], report: Report): void {
+  for (const field of form) {
+    if (!field.requiredWhen) continue;
+    const { field: otherKey, values } = field.requiredWhen;
+    const other = form.find((f) => f.key === otherKey);
+    const where = `form field "${field.key}": ims:requiredWhen names "${otherKey}"`;
+    if (otherKey === field.key) report(task, `${where}, the field itself: name another field of the same form`);
+    else if (!other) report(task, `${where}, which is no field of this form: name another field of the same form`);
+    else if (!CONDITION_TYPES.includes(other.type)) report(task, `${where}, a ${other.type} field: the condition must be a field with a single value`);
+    else if (other.type === 'select' && values.some((v) => !other.options?.some((o) => o.value === v))) {
+      report(task, `${where} with a value that is none of its options (${(other.options ?? []).map((o) => o.value).join(', ')})`);
+    } else if (other.type === 'checkbox' && values.some((v) => v !== 'true' && v !== 'false')) {
+      report(task, `${where}, a checkbox: compare it with true or false`);
+    }
+  }
 }
 
 /** Deeper nesting than this is no diagram anyone drew; refusing it keeps the walk below bounded. */
