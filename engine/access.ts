@@ -6,11 +6,11 @@ import type { InstanceRecord, TaskRecord, UserRecord } from './model.js';
  */
 
 /** The sites a user may see: undefined means every site (admins). */
-export function visibleSites(user: UserRecord): string[] | undefined {
+export function visibleSites(user: Pick<UserRecord, 'roles' | 'sites'>): string[] | undefined {
   return user.roles.includes('admin') ? undefined : (user.sites ?? []);
 }
 
-export function canSee(user: UserRecord, record: Pick<InstanceRecord | TaskRecord, 'site'>): boolean {
+export function canSee(user: Pick<UserRecord, 'roles' | 'sites'>, record: Pick<InstanceRecord | TaskRecord, 'site'>): boolean {
   const sites = visibleSites(user);
   return sites === undefined || record.site === undefined || sites.includes(record.site);
 }

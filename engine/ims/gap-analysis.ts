@@ -3,7 +3,7 @@ import { addDuration, durationProblem } from '../durations.js';
 import type { ImsServiceDeps } from '../ims-services.js';
 import type { IterationResult, InstanceRecord } from '../model.js';
 import type { ServiceContext, ServiceDefinition, ServiceRegistry } from '../services.js';
-import { iterationsOf, outputOf, text } from './shared.js';
+import { iterationsOf, outputOf, personProblem, text } from './shared.js';
 
 /**
  * The services of the gap analysis (processes/gap-analysis.bpmn): which clauses are assessed
@@ -216,7 +216,7 @@ export function gapScopeService(catalogue: Catalogue): ServiceDefinition {
       const assessor = text(scope.assessor);
       if (!assessor) throw new Error('gap-scope: the scope names no assessor');
       // an assessor who could not see the site's tasks would leave every assessment unanswered: scope again
-      const unfit = await personProblem(context, assessor, 'assessor');
+      const unfit = await personProblem(context.records, assessor, 'assessor', context.site);
       if (unfit) return { items: [], count: 0, standards: parseStandards(scope.standards ?? context.variables.standards), previousBusinessKey: null, outOfScope: [], problem: ` again: ${unfit}` };
       const due = assessmentDue(scope, context.now);
 
@@ -252,18 +252,10 @@ function itemOf(iteration: IterationResult): ScopeItem {
 async function gapOwner(context: ServiceContext, item: ScopeItem, data: Record<string, unknown>): Promise<{ owner: string; ownerNote?: string }> {
   const named = text(data.owner);
   if (!named) return { owner: item.assessor };
-  const unfit = await personProblem(context, named, 'owner');
+  const unfit = await personProblem(context.records, named, 'owner', context.site);
   return unfit ? { owner: item.assessor, ownerNote: `${unfit}: the assessor ${item.assessor} holds it instead` } : { owner: named };
 }
 
-/** Why a person cannot hold tasks of this record (unknown, inactive, not of its site), or undefined. */
-async function personProblem(context: ServiceContext, id: string, role: string): Promise<string | undefined> {
-  const person = await context.records.user(id);
-  if (!person) return `the ${role} "${id}" is not a known user`;
-  if (!person.active) return `the ${role} ${person.name} is not an active user`;
-  if (context.site && !person.roles.includes('admin') && !(person.sites ?? []).includes(context.site)) return `the ${role} ${person.name} does not belong to site ${context.site}`;
-  return undefined;
-}
 
 /** What a CAPA raised for a gap is started with: it skips its intake and waits at triage. */
 export function capaForGap(businessKey: string, item: ScopeItem, action: GapAction): Record<string, unknown> {

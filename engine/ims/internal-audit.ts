@@ -1,7 +1,7 @@
 import type { Catalogue, CatalogueEntry } from '../catalogue.js';
 import type { ImsServiceDeps } from '../ims-services.js';
 import type { RecordReader, ServiceContext, ServiceDefinition, ServiceRegistry } from '../services.js';
-import { iterationsOf, outputOf, text } from './shared.js';
+import { iterationsOf, outputOf, personProblem, presenceProblem, text, type Person } from './shared.js';
 
 /**
  * The services of the internal audit and the audit programme (processes/internal-audit.bpmn,
@@ -117,21 +117,6 @@ export const programmeScheduleService: ServiceDefinition = {
 
 /** How far up the reporting line an auditor is followed to find the auditee. */
 const MAX_REPORTING_DEPTH = 20;
-
-type Person = NonNullable<Awaited<ReturnType<RecordReader['user']>>>;
-
-/** Why a person cannot take a role in an audit of `site`: unknown, inactive, or not of the site. */
-async function personProblem(records: RecordReader, id: string, role: string, site: string | undefined): Promise<string | undefined> {
-  const person = await records.user(id);
-  if (!person) return `the ${role} "${id}" is not a known user`;
-  return presenceProblem(person, role, site);
-}
-
-function presenceProblem(person: Person, role: string, site: string | undefined): string | undefined {
-  if (!person.active) return `the ${role} ${person.name} is not an active user`;
-  if (site && !person.roles.includes('admin') && !(person.sites ?? []).includes(site)) return `the ${role} ${person.name} does not belong to site ${site}`;
-  return undefined;
-}
 
 /**
  * `audit-independence` (9.2.2 c: objectivity and impartiality): reads the plan (`output.plan`) and checks

@@ -3,7 +3,7 @@ import type { InstanceRecord, TaskRecord } from '../model.js';
 import type { RecordReader, ServiceContext, ServiceDefinition, ServiceRegistry } from '../services.js';
 import type { StandardCoverage } from './gap-analysis.js';
 import { AUDIT_RESULTS, type AuditResult } from './internal-audit.js';
-import { outputOf, text } from './shared.js';
+import { outputOf, presenceOf, text, type Presence } from './shared.js';
 
 /**
  * The services of the management review (processes/management-review.bpmn):
@@ -448,7 +448,7 @@ export interface ActionRows {
 
 /** Who may own an action: an active person who sees the review's site. */
 export interface OwnerCheck {
-  (id: string): Promise<'ok' | 'unknown' | 'inactive' | 'other-site'>;
+  (id: string): Promise<Presence>;
 }
 
 /**
@@ -499,12 +499,7 @@ export function capaRequest(action: ReviewAction, review: { businessKey: string;
 
 function ownerCheck(context: Pick<ServiceContext, 'records' | 'site'>): OwnerCheck {
   return async (id) => {
-    const user = await context.records.user(id);
-    if (!user) return 'unknown';
-    if (!user.active) return 'inactive';
-    // the rule of engine/access.ts: a person sees their sites' records; admins every site
-    if (context.site && !user.roles.includes('admin') && !(user.sites ?? []).includes(context.site)) return 'other-site';
-    return 'ok';
+    return presenceOf(await context.records.user(id), context.site);
   };
 }
 

@@ -1,5 +1,6 @@
+import { canSee } from '../access.js';
 import type { IterationResult } from '../model.js';
-import type { ServiceContext } from '../services.js';
+import type { RecordReader, ServiceContext } from '../services.js';
 
 /** What the shipped IMS processes' services share: reading task output the way forms store it. */
 
@@ -18,4 +19,30 @@ export function iterationsOf(context: Pick<ServiceContext, 'output'>, elementId:
 /** A form value as trimmed text ('' when absent). */
 export function text(value: unknown): string {
   return typeof value === 'string' ? value.trim() : '';
+}
+
+/** A person as services read them from the directory. */
+export type Person = NonNullable<Awaited<ReturnType<RecordReader['user']>>>;
+
+/** Whether a person can hold tasks of a record of `site`: known, active and seeing the site (engine/access.ts). */
+export type Presence = 'ok' | 'unknown' | 'inactive' | 'other-site';
+
+export function presenceOf(person: Person | undefined, site: string | undefined): Presence {
+  if (!person) return 'unknown';
+  if (!person.active) return 'inactive';
+  return canSee(person, { site }) ? 'ok' : 'other-site';
+}
+
+/** Why a known person cannot take `role` in a record of `site`, or undefined. */
+export function presenceProblem(person: Person, role: string, site: string | undefined): string | undefined {
+  const presence = presenceOf(person, site);
+  if (presence === 'inactive') return `the ${role} ${person.name} is not an active user`;
+  if (presence === 'other-site') return `the ${role} ${person.name} does not belong to site ${site}`;
+  return undefined;
+}
+
+/** Why the person `id` cannot take `role` in a record of `site` (unknown, inactive, not of the site), or undefined. */
+export async function personProblem(records: RecordReader, id: string, role: string, site: string | undefined): Promise<string | undefined> {
+  const person = await records.user(id);
+  return person ? presenceProblem(person, role, site) : `the ${role} "${id}" is not a known user`;
 }
