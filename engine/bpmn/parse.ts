@@ -32,7 +32,8 @@ export const PARSE_LIMITS = {
  * Throws TooLargeError or InvalidDefinitionError (with problems naming `xml`).
  */
 export async function parseBpmnXml(xml: string, limits = PARSE_LIMITS): Promise<ModdleContext> {
-  const bytes = Buffer.byteLength(xml, 'utf8');
+  // TextEncoder, not Buffer: the modeler runs this same parser in the browser.
+  const bytes = new TextEncoder().encode(xml).byteLength;
   if (bytes > limits.maxBytes) {
     throw new TooLargeError(`BPMN file is ${bytes} bytes; the limit is ${limits.maxBytes}`);
   }

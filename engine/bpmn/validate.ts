@@ -85,6 +85,12 @@ export function validateDefinition(context: ModdleContext, options: ValidationOp
   if (executable.length !== 1) {
     const found = executable.length === 0 ? 'none is' : `${executable.length} are (${executable.map((p) => p.id).join(', ')})`;
     report('definitions', `exactly one process must be marked executable (isExecutable="true"); ${found}`);
+    // Still say what in them imsflow could not run: a file from another tool learns everything at once.
+    for (const candidate of executable.length ? executable : processes) {
+      if (!(candidate.flowElements ?? []).length) continue;
+      const scratch: ProcessSpec = { key: candidate.id ?? '', name: candidate.name ?? '', userTasks: new Map(), serviceTasks: new Map() };
+      checkScope(candidate, true, scratch, options, report);
+    }
     return { problems };
   }
   const process = executable[0];
@@ -355,6 +361,12 @@ function readUserTask(element: ModdleElement, report: Report): UserTaskSpec {
     if (attribute === 'due' && /^\$\{[^}]*\}$/.test(value.trim())) continue;
     const problem = durationProblem(value);
     if (problem) report(element, `ims:${attribute}: ${problem}`);
+  }
+  // The order check the modeler's panel shows: a reminder "before the due date" must come after the task opens.
+  if (spec.due && spec.remindBefore && !durationProblem(spec.due) && !durationProblem(spec.remindBefore)) {
+    if (addDuration(spec.remindBefore, ORDER_REFERENCE).getTime() >= addDuration(spec.due, ORDER_REFERENCE).getTime()) {
+      report(element, `ims:remindBefore (${spec.remindBefore}) must be shorter than ims:due (${spec.due}): the reminder would come before the task is open`);
+    }
   }
   if ((spec.remindBefore || spec.remindEvery) && !spec.due) {
     report(element, 'reminders need a due date: set ims:due');
