@@ -27,6 +27,7 @@ import { RouteRegistry } from './openapi.js';
 import { AttachmentStore, checkUpload, earlierUpload, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENT_LABEL, recordUpload } from './ui/attachments.js';
 import { uiPages } from './ui/index.js';
 import { signatureFor, signatureReply } from './signing.js';
+import { changeControlRoutes } from './change-control.js';
 import { uiAssets } from '../modeler/build.js';
 import { shippedCatalogue } from '../processes/index.js';
 
@@ -132,6 +133,8 @@ export function createApp({ imsflow, accounts, assembly, logger, secureCookies =
   const actor = (req: Request) => principalOf(req).user.id;
 
   const api = express.Router();
+  // a draft carries its BPMN XML inside JSON: room for the largest file deployment accepts
+  api.use('/drafts', express.json({ limit: Math.ceil(PARSE_LIMITS.maxBytes * 1.5) }));
   api.use(express.json({ limit: '1mb' }));
   api.use(identify(accounts));
   api.use(checkCsrf);
@@ -181,7 +184,7 @@ export function createApp({ imsflow, accounts, assembly, logger, secureCookies =
   // ---- definitions -------------------------------------------------------------------------------------
 
   api.post('/definitions', express.text({ type: ['application/xml', 'text/xml', 'application/bpmn+xml'], limit: PARSE_LIMITS.maxBytes }));
-  routes.add({ method: 'post', path: '/definitions', summary: 'Validate and deploy a BPMN definition', tag: 'definitions', access: ['process-owner'], xmlBody: true, query: schemas.deployQuery, responses: { 200: 'identical to an existing version', 201: 'deployed', 413: 'too large', 422: 'invalid BPMN' } }, async (req, res, { query }) => {
+  routes.add({ method: 'post', path: '/definitions', summary: 'Validate and deploy a BPMN definition, in effect at once: bypasses change control (no review or signature); for process owners and admins', tag: 'definitions', access: ['process-owner'], xmlBody: true, query: schemas.deployQuery, responses: { 200: 'identical to an existing version', 201: 'deployed', 413: 'too large', 422: 'invalid BPMN' } }, async (req, res, { query }) => {
     if (typeof req.body !== 'string') {
       throw new ValidationError('send the BPMN file as the request body with Content-Type: application/xml', [
         { field: 'Content-Type', message: `must be application/xml (was ${req.get('content-type') ?? 'missing'})` },
@@ -202,9 +205,13 @@ export function createApp({ imsflow, accounts, assembly, logger, secureCookies =
     res.type('application/xml').send(definition.xml);
   });
 
+  // ---- change control: drafts, review, publication, versions, training ---------------------------------
+
+  changeControlRoutes(routes, { imsflow, accounts });
+
   // ---- instances ---------------------------------------------------------------------------------------
 
-  routes.add({ method: 'post', path: '/processes/:key/instances', summary: 'Start an instance of the latest version', tag: 'instances', access: 'signed-in', body: schemas.startInstance, responses: { 201: 'started', 404: 'no such process', 409: 'business key in use' } }, async (req, res, { body }) => {
+  routes.add({ method: 'post', path: '/processes/:key/instances', summary: 'Start an instance of the version in effect (the newest whose effective date has come)', tag: 'instances', access: 'signed-in', body: schemas.startInstance, responses: { 201: 'started', 404: 'no such process', 409: 'business key in use' } }, async (req, res, { body }) => {
     const { user } = principalOf(req);
     const site = body.site ?? (user.sites?.length === 1 ? user.sites[0] : undefined);
     const sites = visibleSites(user);
@@ -473,7 +480,7 @@ function errorHandler(logger?: Logger): ErrorRequestHandler {
     }
     if (err instanceof ForbiddenError || err instanceof NotPermittedError) return res.status(403).json({ error: err.message });
     if (err instanceof NotFoundError) return res.status(404).json({ error: err.message });
-    if (err instanceof ConflictError) return res.status(409).json({ error: err.message });
+    if (err instanceof ConflictError) return res.status(409).json({ error: err.message, ...err.details });
     if (err instanceof TooLargeError) return res.status(413).json({ error: err.message });
     if (err instanceof ImsflowError) return res.status(400).json({ error: err.message });
     // Errors raised by express's body parsers carry a status and a type.

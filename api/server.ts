@@ -34,7 +34,7 @@ export async function startServer(config: Config, options: { clock?: Clock; logg
   const assembly = await assemble(config, { clock: options.clock, logger, mailer: options.mailer });
   const { imsflow, store } = assembly;
   for (const { file, xml } of shippedProcesses()) {
-    const deployed = await imsflow.deploy(xml, 'system', `shipped process ${file}`);
+    const deployed = await imsflow.deploy(xml, 'system', `shipped process ${file}`, { via: 'shipped' });
     if (deployed.created) logger.info({ file, key: deployed.key, version: deployed.version }, 'deployed shipped process');
   }
   if (config.schedulesFile) await applyConfiguredSchedules(imsflow, config.schedulesFile, logger);

@@ -52,6 +52,13 @@ export class NotFoundError extends ImsflowError {
  */
 export class ConflictError extends ImsflowError {
   override name = 'ConflictError';
+  constructor(
+    message: string,
+    /** What the caller needs to recover, sent with the 409 (e.g. the revision that is current now). */
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+  }
 }
 
 /** The actor may not do this: not the task's holder, not an approver, or against separation of duties (HTTP 403). */

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { parseBpmnXml } from './bpmn/parse.js';
-import { validateDefinition } from './bpmn/validate.js';
+import { checkDefinition, type CheckResult } from './bpmn/lint.js';
+import { ChangeControl } from './change-control.js';
 import { canSee } from './access.js';
 import { verifyAuditChain, type ChainVerification } from './audit.js';
 import { systemClock, type Clock } from './clock.js';
@@ -12,6 +12,7 @@ import type {
   AuditEvent,
   AuditInput,
   DefinitionRecord,
+  DefinitionSource,
   ExtensionRequest,
   IncidentRecord,
   InstanceRecord,
@@ -81,6 +82,8 @@ export class Imsflow {
   readonly catalogue?: ClauseLookup;
   private readonly maxConflictRetries: number;
   private readonly compiled = new Map<string, Promise<CompiledDefinition>>();
+  /** Drafts, review, signed approval and publication of new versions; training on them. */
+  readonly changes: ChangeControl;
 
   constructor(options: ImsflowOptions) {
     this.store = options.store;
@@ -89,6 +92,13 @@ export class Imsflow {
     this.maxConflictRetries = options.maxConflictRetries ?? 20;
     this.policy = options.policy ?? DEFAULT_POLICY;
     if (options.catalogue) this.catalogue = options.catalogue;
+    this.changes = new ChangeControl({
+      store: this.store,
+      clock: this.clock,
+      check: (xml) => this.checkDefinition(xml),
+      prepareStart: (key, input, actor) => this.prepareStart(key, input, actor),
+      effective: (key) => this.store.getEffectiveDefinition(key, this.now()),
+    });
   }
 
   /** What task forms are checked against (the clause catalogue), for callers that check a form early. */
@@ -98,11 +108,22 @@ export class Imsflow {
 
   // ---- definitions -------------------------------------------------------------------------------
 
-  /** Validates and stores a new version; identical content to an existing version is a no-op. */
-  async deploy(xml: string, actor: string, reason?: string): Promise<{ key: string; version: number; hash: string; created: boolean }> {
+  /**
+   * The one rule set a definition must pass to be deployed (bpmnlint and imsflow's own rules), used by
+   * deploy and by change control when a draft is submitted and published. Throws when the XML does not parse.
+   */
+  checkDefinition(xml: string): Promise<CheckResult> {
+    return checkDefinition(xml, { services: this.services.names() });
+  }
+
+  /**
+   * Validates and stores a new version, in effect at once; identical content to an existing version is a
+   * no-op. This bypasses change control (no review, no signature): it is for the shipped processes
+   * (`via: 'shipped'`) and for process owners and admins uploading a file (`upload`, POST /api/definitions).
+   */
+  async deploy(xml: string, actor: string, reason?: string, options: { via?: Exclude<DefinitionSource, 'change-control'> } = {}): Promise<{ key: string; version: number; hash: string; created: boolean }> {
     if (typeof xml !== 'string' || !xml.trim()) throw new InvalidDefinitionError([{ element: 'xml', message: 'the BPMN file is empty' }]);
-    const context = await parseBpmnXml(xml);
-    const { spec, problems } = validateDefinition(context, { services: this.services.names() });
+    const { spec, problems } = await this.checkDefinition(xml);
     if (!spec || problems.length) throw new InvalidDefinitionError(problems);
     const hash = createHash('sha256').update(xml).digest('hex');
 
@@ -110,6 +131,7 @@ export class Imsflow {
       const same = await this.store.findDefinitionByHash(spec.key, hash);
       if (same) return { key: same.key, version: same.version, hash, created: false };
       const latest = await this.store.getDefinition(spec.key);
+      const now = this.now();
       const record: DefinitionRecord = {
         key: spec.key,
         version: (latest?.version ?? 0) + 1,
@@ -118,15 +140,17 @@ export class Imsflow {
         xml,
         ...(spec.businessKeyPrefix && { businessKeyPrefix: spec.businessKeyPrefix }),
         ...(spec.ownerRole && { ownerRole: spec.ownerRole }),
-        deployedAt: this.now(),
+        deployedAt: now,
         deployedBy: actor,
+        effectiveAt: now,
+        via: options.via ?? 'upload',
       };
       await this.store.commit({
         definition: record,
         audit: [
           this.event(actor, 'definition.deployed', `definition:${record.key}@${record.version}`, {
             old: latest ? { version: latest.version, hash: latest.hash } : undefined,
-            new: { version: record.version, hash, name: record.name },
+            new: { version: record.version, hash, name: record.name, effectiveAt: now, via: record.via },
             reason,
           }),
         ],
@@ -143,6 +167,15 @@ export class Imsflow {
     const record = await this.store.getDefinition(key, version);
     if (!record) throw new NotFoundError(version ? `process "${key}" has no version ${version}` : `no process "${key}" is deployed`);
     return record;
+  }
+
+  /** The version new instances start on now: the highest version in effect (see DefinitionRecord.effectiveAt). */
+  async effectiveDefinition(key: string): Promise<DefinitionRecord> {
+    const record = await this.store.getEffectiveDefinition(key, this.now());
+    if (record) return record;
+    const latest = await this.store.getDefinition(key);
+    if (!latest) throw new NotFoundError(`no process "${key}" is deployed`);
+    throw new ConflictError(`process "${key}" has no version in effect yet: version ${latest.version} takes effect at ${latest.effectiveAt ?? latest.deployedAt}`);
   }
 
   /**
@@ -188,7 +221,7 @@ export class Imsflow {
     if (input.businessKey !== undefined && (typeof input.businessKey !== 'string' || !/^[\w.-]{1,64}$/.test(input.businessKey))) {
       throw new ValidationError('invalid business key', [{ field: 'businessKey', message: 'use 1–64 letters, digits, ".", "_" or "-"' }]);
     }
-    const definition = await this.getDefinition(key);
+    const definition = await this.effectiveDefinition(key);
     const compiled = await this.compile(definition.key, definition.version, definition);
     const businessKey = input.businessKey ?? (await this.nextBusinessKey(compiled));
     const id = randomUUID();

@@ -72,6 +72,76 @@ export interface DefinitionRecord {
   ownerRole?: string;
   deployedAt: string;
   deployedBy: string;
+  /**
+   * From when new instances start on this version (UTC); absent on records older than change control:
+   * then `deployedAt`. New instances use the highest version in effect; running ones keep theirs.
+   */
+  effectiveAt?: string;
+  /** How the version came in: published through change control, uploaded (POST /api/definitions), or shipped. */
+  via?: DefinitionSource;
+  /** The draft it was published from (change control). */
+  draftId?: string;
+  /** The change as submitted for review (change control). */
+  change?: { reason: string; impact: string; author: string; restoredFrom?: number };
+  /** The signed approvals the version was published on (change control). */
+  approvals?: VersionApproval[];
+}
+
+export type DefinitionSource = 'change-control' | 'upload' | 'shipped';
+
+/** An approval of a change, as kept on the version it became: the signature's manifestation and reason. */
+export interface VersionApproval {
+  signatureId: string;
+  signer: string;
+  name: string;
+  meaning: SignatureMeaning;
+  signedAt: string;
+  reason: string;
+}
+
+/**
+ * draft: editable · in-review: submitted, frozen · approved: signed by a reviewer · rejected: editable
+ * again (the next save makes it a draft) · published: became a version · withdrawn: closed by its editors.
+ * Open (at most one per process): draft, in-review, approved, rejected.
+ */
+export type DraftStatus = 'draft' | 'in-review' | 'approved' | 'rejected' | 'published' | 'withdrawn';
+
+export const OPEN_DRAFT_STATUSES: readonly DraftStatus[] = ['draft', 'in-review', 'approved', 'rejected'];
+
+/** A proposed next version of one process, under change control. */
+export interface DraftRecord {
+  id: string;
+  /** The process id (the definition key) the draft will become a version of. */
+  key: string;
+  /** The process name, read from the XML at each save. */
+  name: string;
+  status: DraftStatus;
+  xml: string;
+  /** Optimistic lock: +1 on every save or status change; a save must name the revision it edited. */
+  revision: number;
+  /** The latest version when the draft was started: what the change is reviewed against (none: a new process). */
+  baseVersion?: number;
+  /** The old version this draft restores, when it was started from one other than the latest. */
+  restoredFrom?: number;
+  createdAt: string;
+  createdBy: string;
+  updatedAt: string;
+  updatedBy: string;
+  /** Everyone who created, saved or submitted it: none of them may approve it. */
+  editors: string[];
+  /** Reason for change (given at creation or submit) and the impact note given at submit. */
+  reason?: string;
+  impact?: string;
+  submittedAt?: string;
+  submittedBy?: string;
+  /** The last review decision; a rejected draft keeps it while it is edited again. */
+  review?: { decision: 'approve' | 'reject'; by: string; name: string; at: string; reason: string; signatureId: string; xmlHash: string };
+  publishedVersion?: number;
+  publishedAt?: string;
+  effectiveAt?: string;
+  closedAt?: string;
+  closedBy?: string;
+  closeReason?: string;
 }
 
 export type InstanceStatus = 'running' | 'completed' | 'cancelled' | 'incident';

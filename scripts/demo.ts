@@ -729,7 +729,7 @@ export async function seedDemo(dataDir: string, options: DemoOptions = {}): Prom
     // ---- processes ----
     const definitions: DemoSummary['definitions'] = [];
     for (const { file, xml } of shippedProcesses()) {
-      const deployed = await imsflow.deploy(xml, SEEDER, `shipped process ${file} (npm run demo)`);
+      const deployed = await imsflow.deploy(xml, SEEDER, `shipped process ${file} (npm run demo)`, { via: 'shipped' });
       definitions.push({ key: deployed.key, version: deployed.version });
     }
 

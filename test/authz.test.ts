@@ -173,6 +173,22 @@ const SAMPLES: Record<string, (caller: string | undefined) => Sample> = {
   'POST /api/incidents/{id}/retry': () => ({ params: { id: 'no-such-incident' } }),
   'GET /api/audit/verify': () => ({}),
   'GET /api/catalogue': () => ({}),
+  'GET /api/roles': () => ({}),
+  'GET /api/services': () => ({}),
+  'GET /api/drafts': () => ({}),
+  // No key, no file: 400 before anything is started.
+  'POST /api/drafts': () => ({ body: {} }),
+  'GET /api/drafts/{id}': () => ({ params: { id: 'no-such-draft' } }),
+  'PUT /api/drafts/{id}': () => ({ params: { id: 'no-such-draft' }, body: { xml: NOOP_XML, revision: 0 } }),
+  'POST /api/drafts/{id}/submit': () => ({ params: { id: 'no-such-draft' }, body: { reason: 'authorization matrix', impact: 'none', revision: 0 } }),
+  'POST /api/drafts/{id}/withdraw': () => ({ params: { id: 'no-such-draft' }, body: { reason: 'authorization matrix' } }),
+  'GET /api/drafts/{id}/changes': () => ({ params: { id: 'no-such-draft' } }),
+  // Without a password: 400 before any password is checked.
+  'POST /api/drafts/{id}/review': () => ({ params: { id: 'no-such-draft' }, body: { decision: 'reject', reason: 'authorization matrix' } }),
+  'POST /api/drafts/{id}/publish': () => ({ params: { id: 'no-such-draft' }, body: {} }),
+  'GET /api/processes/{key}/versions': () => ({ params: { key: 'authz-noop' } }),
+  'GET /api/processes/{key}/versions/{version}/training': () => ({ params: { key: 'authz-noop', version: '1' } }),
+  'GET /api/training/outstanding': () => ({}),
 };
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'];

@@ -4,6 +4,7 @@ import { ConflictError, RevisionConflict } from '../errors.js';
 import type {
   AuditEvent,
   DefinitionRecord,
+  DraftRecord,
   IncidentRecord,
   InstanceRecord,
   JobRecord,
@@ -15,8 +16,9 @@ import type {
   TaskRecord,
   UserRecord,
 } from '../model.js';
+import { OPEN_DRAFT_STATUSES } from '../model.js';
 import type { SignatureRecord } from '../signatures.js';
-import type { AuditQuery, ChangeSet, InstanceQuery, Store, TaskQuery } from './store.js';
+import type { AuditQuery, ChangeSet, DraftQuery, InstanceQuery, Store, TaskQuery, VersionCount } from './store.js';
 
 /**
  * The scale-mode store: MongoDB, through mongoose used only as the connection layer (plain documents, no
@@ -58,6 +60,7 @@ const COLLECTIONS = [
   'sessions',
   'api_tokens',
   'signatures',
+  'drafts',
 ] as const;
 type CollectionName = (typeof COLLECTIONS)[number];
 
@@ -66,6 +69,7 @@ const INDEXES: Record<CollectionName, mongoose.mongo.IndexDescription[]> = {
   definitions: [
     { key: { key: 1, version: 1 }, name: 'definitions_key_version', unique: true },
     { key: { key: 1, hash: 1, version: -1 }, name: 'definitions_hash' },
+    { key: { key: 1, effectiveAt: 1, version: -1 }, name: 'definitions_effective' },
   ],
   instances: [
     { key: { businessKey: 1 }, name: 'instances_business_key', unique: true },
@@ -74,6 +78,7 @@ const INDEXES: Record<CollectionName, mongoose.mongo.IndexDescription[]> = {
     { key: { startedAt: -1, _id: 1 }, name: 'instances_started' },
     // `site: null` (site-less records) and `site: {$in: [...]}` both use it
     { key: { site: 1, startedAt: -1 }, name: 'instances_site' },
+    { key: { key: 1, version: 1, status: 1 }, name: 'instances_key_version' },
   ],
   tasks: [
     { key: { instanceId: 1 }, name: 'tasks_instance' },
@@ -118,6 +123,13 @@ const INDEXES: Record<CollectionName, mongoose.mongo.IndexDescription[]> = {
   signatures: [
     { key: { instanceId: 1, signedAt: 1, _id: 1 }, name: 'signatures_instance' },
     { key: { taskId: 1, signedAt: 1, _id: 1 }, name: 'signatures_task' },
+  ],
+  drafts: [
+    { key: { key: 1, updatedAt: -1, _id: 1 }, name: 'drafts_key' },
+    { key: { updatedAt: -1, _id: 1 }, name: 'drafts_updated' },
+    // at most one open draft per process: `openKey` is set (to the key) only while a draft is open; the
+    // partial filter uses $exists, which every MongoDB version with partial indexes supports
+    { key: { openKey: 1 }, name: 'drafts_open', unique: true, partialFilterExpression: { openKey: { $exists: true } } },
   ],
 };
 
@@ -328,6 +340,25 @@ export class MongoStore implements Store {
         throw duplicateAs(err, new ConflictError(`signature ${sig.id} exists already: signatures are never replaced`));
       }
     }
+    for (const { record: d, expectedRevision } of c.drafts ?? []) {
+      const openDraft = new ConflictError(`process ${d.key} has an open draft already: finish or withdraw it first`);
+      const doc = { ...toDoc(d.id, d), ...(OPEN_DRAFT_STATUSES.includes(d.status) && { openKey: d.key }) };
+      if (expectedRevision === null) {
+        try {
+          await this.col('drafts').insertOne(doc, { session });
+        } catch (err) {
+          throw duplicateAs(err, openDraft);
+        }
+      } else {
+        let matched: number;
+        try {
+          matched = (await this.col('drafts').replaceOne({ _id: d.id, revision: expectedRevision }, doc, { session })).matchedCount;
+        } catch (err) {
+          throw duplicateAs(err, openDraft);
+        }
+        if (matched !== 1) throw new RevisionConflict(`draft ${d.id} is no longer at revision ${expectedRevision}`);
+      }
+    }
     if (c.audit.length) {
       const head = await this.col('audit_head').findOne({ _id: 'head' }, { session });
       let seq = head ? Number(head.seq) : 0;
@@ -360,7 +391,36 @@ export class MongoStore implements Store {
     return this.list('definitions', {}, { key: 1, version: 1 });
   }
 
+  /** effectiveAt, or deployedAt for versions that have none (SQLite's effective_at column holds the same). */
+  async getEffectiveDefinition(key: string, at: string): Promise<DefinitionRecord | undefined> {
+    const filter: Filter = { key, $or: [{ effectiveAt: { $lte: at } }, { effectiveAt: null, deployedAt: { $lte: at } }] };
+    return fromDoc(await this.col('definitions').find(filter).sort({ version: -1 }).limit(1).next());
+  }
+
+  // ---- drafts ----------------------------------------------------------------------------------------
+
+  async getDraft(id: string): Promise<DraftRecord | undefined> {
+    return fromDraftDoc(await this.col('drafts').findOne({ _id: id }));
+  }
+
+  async listDrafts(query: DraftQuery): Promise<DraftRecord[]> {
+    const filter = all([conditions({ key: query.key }), ...(query.status ? [{ status: { $in: query.status } }] : [])]);
+    const drafts = await this.list<DraftRecord & { openKey?: string }>('drafts', filter, { updatedAt: -1, _id: 1 }, query.limit ?? 1000);
+    return drafts.map(({ openKey: _openKey, ...draft }) => draft);
+  }
+
   // ---- instances -------------------------------------------------------------------------------------
+
+  async countInstancesByVersion(key: string): Promise<VersionCount[]> {
+    const rows = await this.col('instances')
+      .aggregate<{ _id: { version: number; status: InstanceRecord['status'] }; count: number }>([
+        { $match: { key } },
+        { $group: { _id: { version: '$version', status: '$status' }, count: { $sum: 1 } } },
+        { $sort: { '_id.version': 1, '_id.status': 1 } },
+      ])
+      .toArray();
+    return rows.map((row) => ({ version: row._id.version, status: row._id.status, count: row.count }));
+  }
 
   async getInstance(id: string): Promise<InstanceRecord | undefined> {
     return fromDoc(await this.col('instances').findOne({ _id: id }));
@@ -559,6 +619,14 @@ export class MongoStore implements Store {
  */
 function toDoc(id: Id, record: object): Doc {
   return { _id: id, ...(JSON.parse(JSON.stringify(record)) as Record<string, unknown>) };
+}
+
+/** A draft as stored, without the `openKey` marker the unique index of open drafts reads. */
+function fromDraftDoc(doc: Doc | null): DraftRecord | undefined {
+  const record = fromDoc<DraftRecord & { openKey?: string }>(doc);
+  if (!record) return undefined;
+  const { openKey: _openKey, ...draft } = record;
+  return draft;
 }
 
 function fromDoc<T>(doc: Doc | null): T | undefined {

@@ -6,6 +6,7 @@ import { ConflictError, RevisionConflict } from '../errors.js';
 import type {
   AuditEvent,
   DefinitionRecord,
+  DraftRecord,
   IncidentRecord,
   InstanceRecord,
   JobRecord,
@@ -18,7 +19,7 @@ import type {
   UserRecord,
 } from '../model.js';
 import type { SignatureRecord } from '../signatures.js';
-import type { AuditQuery, ChangeSet, InstanceQuery, Store, TaskQuery } from './store.js';
+import type { AuditQuery, ChangeSet, DraftQuery, InstanceQuery, Store, TaskQuery, VersionCount } from './store.js';
 
 /**
  * The embedded store: one SQLite file (WAL) through better-sqlite3. Each record is kept whole as JSON in
@@ -114,6 +115,23 @@ const MIGRATIONS: string[] = [
   CREATE TRIGGER signatures_no_update BEFORE UPDATE ON signatures BEGIN SELECT RAISE(ABORT, 'signatures cannot be changed'); END;
   CREATE TRIGGER signatures_no_delete BEFORE DELETE ON signatures BEGIN SELECT RAISE(ABORT, 'signatures cannot be deleted'); END;
   `,
+  `
+  -- change control: versions take effect at a date; instances are counted per version; drafts
+  ALTER TABLE definitions ADD COLUMN effective_at TEXT;
+  UPDATE definitions SET effective_at = COALESCE(json_extract(doc, '$.effectiveAt'), json_extract(doc, '$.deployedAt'));
+  CREATE INDEX definitions_effective ON definitions (key, effective_at, version);
+  ALTER TABLE instances ADD COLUMN version INTEGER;
+  UPDATE instances SET version = json_extract(doc, '$.version');
+  CREATE INDEX instances_key_version ON instances (key, version, status);
+
+  CREATE TABLE drafts (
+    id TEXT PRIMARY KEY, key TEXT NOT NULL, status TEXT NOT NULL, revision INTEGER NOT NULL, updated_at TEXT NOT NULL, doc TEXT NOT NULL
+  );
+  CREATE INDEX drafts_key ON drafts (key, updated_at);
+  CREATE INDEX drafts_updated ON drafts (updated_at);
+  -- at most one open draft per process
+  CREATE UNIQUE INDEX drafts_open ON drafts (key) WHERE status IN ('draft', 'in-review', 'approved', 'rejected');
+  `,
 ];
 
 export class SqliteStore implements Store {
@@ -160,8 +178,10 @@ export class SqliteStore implements Store {
   private prepare() {
     const db = this.db;
     return {
-      insertDefinition: db.prepare('INSERT INTO definitions (key, version, hash, doc) VALUES (?, ?, ?, ?)'),
-      insertInstance: db.prepare('INSERT INTO instances (id, key, business_key, status, revision, started_at, site, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+      insertDefinition: db.prepare('INSERT INTO definitions (key, version, hash, effective_at, doc) VALUES (?, ?, ?, ?, ?)'),
+      insertInstance: db.prepare('INSERT INTO instances (id, key, version, business_key, status, revision, started_at, site, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
+      insertDraft: db.prepare('INSERT INTO drafts (id, key, status, revision, updated_at, doc) VALUES (?, ?, ?, ?, ?, ?)'),
+      updateDraft: db.prepare('UPDATE drafts SET status = ?, revision = ?, updated_at = ?, doc = ? WHERE id = ? AND revision = ?'),
       updateInstance: db.prepare('UPDATE instances SET status = ?, revision = ?, site = ?, doc = ? WHERE id = ? AND revision = ?'),
       insertTask: db.prepare(
         'INSERT INTO tasks (id, instance_id, status, assignee, candidate_role, due_at, created_at, revision, site, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
@@ -234,7 +254,7 @@ export class SqliteStore implements Store {
       if (c.definition) {
         const d = c.definition;
         try {
-          s.insertDefinition.run(d.key, d.version, d.hash, JSON.stringify(d));
+          s.insertDefinition.run(d.key, d.version, d.hash, d.effectiveAt ?? d.deployedAt, JSON.stringify(d));
         } catch (err) {
           throw constraintAs(err, new RevisionConflict(`version ${d.version} of ${d.key} was deployed meanwhile`));
         }
@@ -242,7 +262,7 @@ export class SqliteStore implements Store {
       for (const { record: r, expectedRevision } of [...(c.instance ? [c.instance] : []), ...(c.linkedInstances ?? []).map((record) => ({ record, expectedRevision: null }))]) {
         if (expectedRevision === null) {
           try {
-            s.insertInstance.run(r.id, r.key, r.businessKey, r.status, r.revision, r.startedAt, r.site ?? null, JSON.stringify(r));
+            s.insertInstance.run(r.id, r.key, r.version, r.businessKey, r.status, r.revision, r.startedAt, r.site ?? null, JSON.stringify(r));
           } catch (err) {
             throw constraintAs(err, new ConflictError(`business key ${r.businessKey} is already in use`));
           }
@@ -301,6 +321,24 @@ export class SqliteStore implements Store {
           throw constraintAs(err, new ConflictError(`signature ${sig.id} exists already: signatures are never replaced`));
         }
       }
+      for (const { record: d, expectedRevision } of c.drafts ?? []) {
+        const openDraft = new ConflictError(`process ${d.key} has an open draft already: finish or withdraw it first`);
+        if (expectedRevision === null) {
+          try {
+            s.insertDraft.run(d.id, d.key, d.status, d.revision, d.updatedAt, JSON.stringify(d));
+          } catch (err) {
+            throw constraintAs(err, openDraft);
+          }
+        } else {
+          let changed: number;
+          try {
+            changed = s.updateDraft.run(d.status, d.revision, d.updatedAt, JSON.stringify(d), d.id, expectedRevision).changes;
+          } catch (err) {
+            throw constraintAs(err, openDraft);
+          }
+          if (changed !== 1) throw new RevisionConflict(`draft ${d.id} is no longer at revision ${expectedRevision}`);
+        }
+      }
       if (c.audit.length) {
         const head = s.auditHead.get() as { seq: number; hash: string } | undefined;
         let seq = head?.seq ?? 0;
@@ -329,6 +367,24 @@ export class SqliteStore implements Store {
 
   async listDefinitions(): Promise<DefinitionRecord[]> {
     return parseDocs(this.query('SELECT doc FROM definitions ORDER BY key, version').all());
+  }
+
+  async getEffectiveDefinition(key: string, at: string): Promise<DefinitionRecord | undefined> {
+    return parseDoc(this.query('SELECT doc FROM definitions WHERE key = ? AND effective_at <= ? ORDER BY version DESC LIMIT 1').get(key, at));
+  }
+
+  async getDraft(id: string): Promise<DraftRecord | undefined> {
+    return parseDoc(this.query('SELECT doc FROM drafts WHERE id = ?').get(id));
+  }
+
+  async listDrafts(query: DraftQuery): Promise<DraftRecord[]> {
+    const { where, params } = conditions([['key = ?', query.key], ...inList('status', query.status)]);
+    return parseDocs(this.query(`SELECT doc FROM drafts ${where} ORDER BY updated_at DESC, id LIMIT ?`).all(...params, query.limit ?? 1000));
+  }
+
+  async countInstancesByVersion(key: string): Promise<VersionCount[]> {
+    const rows = this.query('SELECT version, status, COUNT(*) AS count FROM instances WHERE key = ? GROUP BY version, status ORDER BY version, status').all(key) as VersionCount[];
+    return rows.map(({ version, status, count }) => ({ version, status, count }));
   }
 
   async getInstance(id: string): Promise<InstanceRecord | undefined> {

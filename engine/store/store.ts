@@ -2,6 +2,8 @@ import type {
   AuditEvent,
   AuditInput,
   DefinitionRecord,
+  DraftRecord,
+  DraftStatus,
   IncidentRecord,
   InstanceRecord,
   JobRecord,
@@ -60,6 +62,11 @@ export interface ChangeSet {
    * already fails the whole change with ConflictError.
    */
   signatures?: SignatureRecord[];
+  /**
+   * Drafts under change control: insert (expectedRevision null) or compare-and-swap update. Inserting a
+   * second open draft (draft, in-review, approved, rejected) of one process fails with ConflictError.
+   */
+  drafts?: { record: DraftRecord; expectedRevision: number | null }[];
   /** Appended to the hash chain in the order given, in the same transaction. */
   audit: AuditInput[];
 }
@@ -88,6 +95,19 @@ export interface InstanceQuery {
   offset?: number;
 }
 
+export interface DraftQuery {
+  key?: string;
+  status?: DraftStatus[];
+  limit?: number;
+}
+
+/** How many instances of one version are in one status. */
+export interface VersionCount {
+  version: number;
+  status: InstanceRecord['status'];
+  count: number;
+}
+
 export interface AuditQuery {
   target?: string;
   /** Matches the target itself and everything under it, e.g. `instance:abc` and its tasks. */
@@ -112,8 +132,19 @@ export interface Store {
   getDefinition(key: string, version?: number): Promise<DefinitionRecord | undefined>;
   findDefinitionByHash(key: string, hash: string): Promise<DefinitionRecord | undefined>;
   listDefinitions(): Promise<DefinitionRecord[]>;
+  /**
+   * The version new instances start on at `at`: the highest version whose effectiveAt (deployedAt when it
+   * has none) is not after `at`.
+   */
+  getEffectiveDefinition(key: string, at: string): Promise<DefinitionRecord | undefined>;
+
+  getDraft(id: string): Promise<DraftRecord | undefined>;
+  /** Drafts, most recently updated first. */
+  listDrafts(query: DraftQuery): Promise<DraftRecord[]>;
 
   getInstance(id: string): Promise<InstanceRecord | undefined>;
+  /** Instances of a process counted by version and status (only the combinations that occur). */
+  countInstancesByVersion(key: string): Promise<VersionCount[]>;
   listInstances(query: InstanceQuery): Promise<InstanceRecord[]>;
   /** Next number in a per-prefix, per-year sequence, for business keys like CAPA-2026-0042. */
   nextSequence(name: string): Promise<number>;

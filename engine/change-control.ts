@@ -1,0 +1,802 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { Clock } from './clock.js';
+import { diffDefinitions, type DefinitionDiff } from './bpmn/diff.js';
+import type { CheckResult, DefinitionProblem } from './bpmn/lint.js';
+import { parseBpmnXml } from './bpmn/parse.js';
+import { ConflictError, InvalidDefinitionError, NotFoundError, NotPermittedError, RevisionConflict, ValidationError, type FieldError } from './errors.js';
+import {
+  OPEN_DRAFT_STATUSES,
+  type AuditInput,
+  type DefinitionRecord,
+  type DefinitionSource,
+  type DraftRecord,
+  type DraftStatus,
+  type InstanceRecord,
+  type TaskRecord,
+  type UserRecord,
+  type VersionApproval,
+} from './model.js';
+import { hashRecord, manifestation, type SignatureInput, type SignatureRecord, type SignedContent } from './signatures.js';
+import type { ChangeSet, Store } from './store/store.js';
+
+/**
+ * Change control of process definitions (ISO 9001 7.5.3, 21 CFR 11.10(k)): a process changes only through
+ * a draft that is edited (autosaved under an optimistic lock), submitted with a reason and an impact
+ * note, checked by the deployment rule set, reviewed and signed by someone who did not edit it, and
+ * published as the next version from an effective date. Every step is an audit event committed with it.
+ *
+ * Publishing gives everyone in the roles that act in the process a "read and understood" task for the new
+ * version (the shipped process `training-acknowledgement`), so reminders, email links and the audit trail
+ * work as for every task.
+ *
+ * A review signature has no task: it is kept in the signatures store like a task's, keyed
+ * `taskId = draft:<draft id>`, `instanceId = process:<key>`, and signs `changeContent` (the XML's SHA-256,
+ * the change's reason and impact, the decision and its reason). Its audit event is `change.signed`.
+ */
+
+export const TRAINING_PROCESS = 'training-acknowledgement';
+/** Its task whose completion is the acknowledgement (a later task answers the trainee's questions). */
+export const TRAINING_TASK = 'acknowledge';
+
+/** What change control needs from the engine: its rule set and the way it starts instances. */
+export interface ChangeControlHost {
+  store: Store;
+  clock: Clock;
+  /** The rule set of deployment (Imsflow.checkDefinition). */
+  check(xml: string): Promise<CheckResult>;
+  /** The change that starts an instance, not yet committed (Imsflow.prepareStart). */
+  prepareStart(
+    key: string,
+    input: { variables?: Record<string, unknown>; site?: string },
+    actor: string,
+  ): Promise<{ change: ChangeSet & { instance: NonNullable<ChangeSet['instance']> }; started: { id: string; businessKey: string } }>;
+  /** The version new instances start on now (Imsflow.effectiveDefinition). */
+  effective(key: string): Promise<DefinitionRecord | undefined>;
+}
+
+export type DraftSummary = Omit<DraftRecord, 'xml'>;
+
+export interface DraftView extends DraftRecord {
+  problems: DefinitionProblem[];
+}
+
+export interface ChangesView extends DefinitionDiff {
+  base: { version: number; xml: string } | null;
+  xml: string;
+}
+
+export type VersionStatus = 'effective' | 'scheduled' | 'superseded';
+
+export interface VersionView {
+  version: number;
+  name: string;
+  hash: string;
+  deployedAt: string;
+  deployedBy: string;
+  effectiveAt: string;
+  status: VersionStatus;
+  via: DefinitionSource;
+  draftId?: string;
+  change?: DefinitionRecord['change'];
+  /** With `valid`: the signature still matches the version's XML and its own signed content. */
+  approvals: (VersionApproval & { valid: boolean; text: string })[];
+  instances: { running: number; completed: number; cancelled: number; incident: number };
+  training: { acknowledged: number; total: number };
+}
+
+export interface TrainingItem {
+  user: string;
+  name: string;
+  role?: string;
+  status: 'open' | 'acknowledged' | 'cancelled';
+  acknowledgedAt?: string;
+  taskId?: string;
+  instanceId: string;
+  site?: string;
+  dueAt?: string;
+}
+
+export interface OutstandingItem {
+  user: string;
+  name: string;
+  processKey: string;
+  version: number;
+  taskId: string;
+  instanceId: string;
+  site?: string;
+  dueAt?: string;
+  overdue: boolean;
+}
+
+const MAX_TEXT = 2000;
+const KEY = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
+/** Training is due at the effective date when that leaves time to read; otherwise this long after publishing. */
+const TRAINING_LEAD_MS = 7 * 24 * 3_600_000;
+const TRAINING_DEFAULT_MS = 14 * 24 * 3_600_000;
+/** Every record of a query (lists the store pages by default). */
+const ALL = 1_000_000;
+
+export class ChangeControl {
+  constructor(private readonly host: ChangeControlHost) {}
+
+  private get store(): Store {
+    return this.host.store;
+  }
+
+  // ---- drafts --------------------------------------------------------------------------------------
+
+  async listDrafts(query: { key?: string; status?: DraftStatus[] } = {}): Promise<DraftSummary[]> {
+    return (await this.store.listDrafts(query)).map(({ xml: _xml, ...rest }) => rest);
+  }
+
+  async getDraft(id: string): Promise<DraftView> {
+    const draft = await this.draft(id);
+    return { ...draft, problems: await this.problemsOf(draft) };
+  }
+
+  /**
+   * Starts a draft: `{key}` a new process from a blank diagram (or, for a process that exists, its latest
+   * version); `{key, fromVersion}` an edit of that version (restoring it when it is not the latest);
+   * `{xml}` an imported file, its key taken from its executable process.
+   */
+  async createDraft(input: { key?: unknown; fromVersion?: unknown; xml?: unknown; reason?: unknown }, actor: string): Promise<DraftView> {
+    const fields: FieldError[] = [];
+    const reason = optionalText(input.reason, 'reason', fields);
+    if (input.xml !== undefined && typeof input.xml !== 'string') fields.push({ field: 'xml', message: 'must be the BPMN XML as a string' });
+    if (input.key !== undefined && (typeof input.key !== 'string' || !KEY.test(input.key))) fields.push({ field: 'key', message: 'a process id: a letter or "_", then letters, digits, "_" or "-" (at most 64)' });
+    if (input.fromVersion !== undefined && (!Number.isInteger(input.fromVersion) || (input.fromVersion as number) < 1)) fields.push({ field: 'fromVersion', message: 'must be a version number from 1' });
+    if (input.xml === undefined && input.key === undefined) fields.push({ field: 'key', message: 'give the process id (key), or the BPMN file (xml)' });
+    if (input.xml !== undefined && input.fromVersion !== undefined) fields.push({ field: 'fromVersion', message: 'give either a version to start from or a file to import, not both' });
+    if (fields.length) throw new ValidationError('invalid draft', fields);
+
+    let key: string;
+    let xml: string;
+    let restoredFrom: number | undefined;
+    const keyGiven = input.key as string | undefined;
+    if (typeof input.xml === 'string') {
+      key = await processKeyOf(input.xml);
+      if (keyGiven !== undefined && keyGiven !== key) throw new ValidationError('the file is of another process', [{ field: 'key', message: `the file's executable process is "${key}", not "${keyGiven}"` }]);
+      xml = input.xml;
+    } else {
+      key = keyGiven!;
+      const latest = await this.store.getDefinition(key);
+      if (input.fromVersion !== undefined) {
+        const from = await this.store.getDefinition(key, input.fromVersion as number);
+        if (!from) throw new NotFoundError(latest ? `process "${key}" has no version ${input.fromVersion as number} (latest: ${latest.version})` : `no process "${key}" is deployed`);
+        xml = from.xml;
+        if (from.version !== latest!.version) restoredFrom = from.version;
+      } else {
+        xml = latest ? latest.xml : blankProcess(key);
+      }
+    }
+    await this.refuseSecondDraft(key);
+    const latest = await this.store.getDefinition(key);
+    const now = this.now();
+    const draft: DraftRecord = {
+      id: randomUUID(),
+      key,
+      name: (await nameOf(xml)) ?? key,
+      status: 'draft',
+      xml,
+      revision: 0,
+      ...(latest && { baseVersion: latest.version }),
+      ...(restoredFrom !== undefined && { restoredFrom }),
+      createdAt: now,
+      createdBy: actor,
+      updatedAt: now,
+      updatedBy: actor,
+      editors: [actor],
+      ...(reason && { reason }),
+    };
+    await this.commit(
+      { drafts: [{ record: draft, expectedRevision: null }] },
+      this.event(actor, 'draft.created', draft, {
+        new: { key, status: 'draft', revision: 0, baseVersion: draft.baseVersion ?? null, restoredFrom, source: typeof input.xml === 'string' ? 'import' : latest ? 'version' : 'blank', xmlSha256: sha256(xml) },
+        reason: reason ?? (restoredFrom !== undefined ? `restore of version ${restoredFrom}` : undefined),
+      }),
+    );
+    return { ...draft, problems: await this.problemsOf(draft) };
+  }
+
+  /**
+   * Autosave. `revision` is the revision the editor started from: when someone saved since, nothing is
+   * written and the 409 says who and when (ConflictError with `current`). A rejected draft becomes a
+   * draft again. An XML that does not parse is refused (422) and nothing is written.
+   */
+  async saveDraft(id: string, input: { xml?: unknown; revision?: unknown }, actor: string): Promise<{ revision: number; updatedAt: string; problems: DefinitionProblem[]; status: DraftStatus }> {
+    const fields: FieldError[] = [];
+    if (typeof input.xml !== 'string' || !input.xml.trim()) fields.push({ field: 'xml', message: 'is required: the BPMN XML' });
+    if (!Number.isInteger(input.revision)) fields.push({ field: 'revision', message: 'is required: the revision you edited' });
+    if (fields.length) throw new ValidationError('invalid save', fields);
+    const xml = input.xml as string;
+    const name = await nameOf(xml);
+    const draft = await this.draft(id);
+    if (draft.status !== 'draft' && draft.status !== 'rejected') throw notEditable(draft);
+    checkRevision(draft, input.revision as number);
+    const now = this.now();
+    const saved: DraftRecord = {
+      ...draft,
+      xml,
+      name: name ?? draft.name,
+      status: 'draft',
+      revision: draft.revision + 1,
+      updatedAt: now,
+      updatedBy: actor,
+      editors: draft.editors.includes(actor) ? draft.editors : [...draft.editors, actor],
+    };
+    try {
+      await this.store.commit({
+        drafts: [{ record: saved, expectedRevision: draft.revision }],
+        audit: [
+          this.event(actor, 'draft.saved', saved, {
+            old: { revision: draft.revision, status: draft.status, xmlSha256: sha256(draft.xml) },
+            new: { revision: saved.revision, status: saved.status, xmlSha256: sha256(xml), bytes: Buffer.byteLength(xml) },
+          }),
+        ],
+      });
+    } catch (err) {
+      // saved by someone else between our read and our write: the same answer as a stale revision
+      if (err instanceof RevisionConflict) checkRevision(await this.draft(id), draft.revision);
+      throw err;
+    }
+    return { revision: saved.revision, updatedAt: now, status: saved.status, problems: await this.problemsOf(saved) };
+  }
+
+  /** Submits for review: the deployment rule set must pass (422 with the problems otherwise). */
+  async submit(id: string, input: { reason?: unknown; impact?: unknown; revision?: unknown }, actor: string): Promise<DraftRecord> {
+    const fields: FieldError[] = [];
+    const reason = requiredText(input.reason, 'reason', 'the reason for the change', fields);
+    const impact = requiredText(input.impact, 'impact', 'the impact of the change (on running records, people, training, other processes)', fields);
+    if (!Number.isInteger(input.revision)) fields.push({ field: 'revision', message: 'is required: the revision you submit' });
+    if (fields.length) throw new ValidationError('invalid submission', fields);
+    const draft = await this.draft(id);
+    if (draft.status !== 'draft' && draft.status !== 'rejected') throw notEditable(draft);
+    checkRevision(draft, input.revision as number);
+    const problems = await this.problemsOf(draft);
+    if (problems.length) throw new InvalidDefinitionError(problems);
+    await this.refuseStaleBase(draft);
+    const now = this.now();
+    const submitted: DraftRecord = {
+      ...draft,
+      status: 'in-review',
+      revision: draft.revision + 1,
+      reason,
+      impact,
+      submittedAt: now,
+      submittedBy: actor,
+      updatedAt: now,
+      updatedBy: actor,
+      editors: draft.editors.includes(actor) ? draft.editors : [...draft.editors, actor],
+    };
+    await this.commit(
+      { drafts: [{ record: submitted, expectedRevision: draft.revision }] },
+      this.event(actor, 'draft.submitted', submitted, {
+        old: { status: draft.status },
+        new: { status: 'in-review', revision: submitted.revision, xmlSha256: sha256(draft.xml), baseVersion: draft.baseVersion ?? null, impact },
+        reason,
+      }),
+    );
+    return submitted;
+  }
+
+  /**
+   * Whether `actor` may review the draft now: it is in review and they did not edit it. Asked before the
+   * signer's password is checked, so a refusal costs no signing attempt; `review` asks again.
+   */
+  async checkReviewer(id: string, actor: string): Promise<DraftRecord> {
+    const draft = await this.draft(id);
+    if (draft.status !== 'in-review') throw new ConflictError(`the draft is ${draft.status}, not in review: only a submitted change is reviewed`);
+    if (draft.editors.includes(actor)) {
+      throw new NotPermittedError(`the author of a change may not approve it: ${actor === draft.createdBy ? 'you started' : 'you edited or submitted'} this draft (separation of duties)`);
+    }
+    return draft;
+  }
+
+  /**
+   * Approves or rejects a submitted change with an electronic signature (meaning `approved`, or
+   * `reviewed` for a rejection). The caller has re-authenticated the signer (21 CFR 11.200).
+   */
+  async review(id: string, input: { decision?: unknown; reason?: unknown }, signature: SignatureInput, actor: string): Promise<DraftRecord> {
+    const fields: FieldError[] = [];
+    if (input.decision !== 'approve' && input.decision !== 'reject') fields.push({ field: 'decision', message: 'must be approve or reject' });
+    const reason = requiredText(input.reason, 'reason', 'the reason for your decision', fields);
+    if (signature.userId !== actor) fields.push({ field: 'signature', message: 'a signature is made by the reviewer' });
+    if (fields.length) throw new ValidationError('invalid review', fields);
+    const decision = input.decision as 'approve' | 'reject';
+    const draft = await this.checkReviewer(id, actor);
+    const now = this.now();
+    const xmlHash = sha256(draft.xml);
+    const content = changeContent(draft, decision, reason, xmlHash);
+    const record: SignatureRecord = {
+      id: randomUUID(),
+      taskId: `draft:${draft.id}`,
+      instanceId: `process:${draft.key}`,
+      userId: signature.userId,
+      printedName: signature.printedName.trim(),
+      meaning: decision === 'approve' ? 'approved' : 'reviewed',
+      signedAt: now,
+      timeZone: 'UTC',
+      recordHash: hashRecord(content),
+      method: signature.method,
+      content,
+    };
+    const reviewed: DraftRecord = {
+      ...draft,
+      status: decision === 'approve' ? 'approved' : 'rejected',
+      revision: draft.revision + 1,
+      review: { decision, by: actor, name: record.printedName, at: now, reason, signatureId: record.id, xmlHash },
+      updatedAt: now,
+      updatedBy: actor,
+    };
+    await this.commit(
+      { drafts: [{ record: reviewed, expectedRevision: draft.revision }], signatures: [record] },
+      this.event(actor, decision === 'approve' ? 'draft.approved' : 'draft.rejected', reviewed, { old: { status: 'in-review' }, new: { status: reviewed.status, signature: record.id, xmlSha256: xmlHash }, reason }),
+      this.event(actor, 'change.signed', reviewed, {
+        new: { signature: record.id, userId: record.userId, printedName: record.printedName, meaning: record.meaning, signedAt: record.signedAt, timeZone: record.timeZone, method: record.method, recordHash: record.recordHash },
+        reason,
+      }),
+    );
+    return reviewed;
+  }
+
+  /**
+   * Publishes an approved draft as the next version, in effect from `effectiveAt` (default: now), and
+   * gives everyone in the roles that act in the process a read-and-understood task, all in one commit.
+   */
+  async publish(
+    id: string,
+    input: { effectiveAt?: unknown; reason?: unknown; trainingDue?: unknown },
+    actor: string,
+  ): Promise<{ key: string; version: number; effectiveAt: string; training: { assigned: number; dueAt?: string } }> {
+    const fields: FieldError[] = [];
+    const now = this.host.clock.now();
+    const effectiveAt = input.effectiveAt === undefined ? now : dateInput(input.effectiveAt, 'effectiveAt', now, fields);
+    const trainingDue = input.trainingDue === undefined ? undefined : dateInput(input.trainingDue, 'trainingDue', now, fields);
+    const reason = optionalText(input.reason, 'reason', fields);
+    if (fields.length) throw new ValidationError('invalid publication', fields);
+    const draft = await this.draft(id);
+    if (draft.status !== 'approved') throw new ConflictError(`the draft is ${draft.status}: only an approved change is published`);
+    if (!draft.review || draft.review.xmlHash !== sha256(draft.xml)) throw new ConflictError('the draft differs from what was approved: submit it for review again');
+    await this.refuseStaleBase(draft);
+    const checked = await this.host.check(draft.xml);
+    if (!checked.spec || checked.problems.length) throw new InvalidDefinitionError(checked.problems);
+    const spec = checked.spec;
+    const latest = await this.store.getDefinition(draft.key);
+    const signatures = await this.store.listSignatures({ taskId: `draft:${draft.id}` });
+    const approval = signatures.find((s) => s.id === draft.review!.signatureId);
+    const at = now.toISOString();
+    const record: DefinitionRecord = {
+      key: draft.key,
+      version: (latest?.version ?? 0) + 1,
+      name: spec.name,
+      hash: sha256(draft.xml),
+      xml: draft.xml,
+      ...(spec.businessKeyPrefix && { businessKeyPrefix: spec.businessKeyPrefix }),
+      ...(spec.ownerRole && { ownerRole: spec.ownerRole }),
+      deployedAt: at,
+      deployedBy: actor,
+      effectiveAt: effectiveAt.toISOString(),
+      via: 'change-control',
+      draftId: draft.id,
+      change: { reason: draft.reason ?? '', impact: draft.impact ?? '', author: draft.createdBy, ...(draft.restoredFrom !== undefined && { restoredFrom: draft.restoredFrom }) },
+      approvals: approval ? [approvalOf(approval, draft.review.reason)] : [],
+    };
+    const published: DraftRecord = {
+      ...draft,
+      status: 'published',
+      revision: draft.revision + 1,
+      publishedVersion: record.version,
+      publishedAt: at,
+      effectiveAt: record.effectiveAt,
+      updatedAt: at,
+      updatedBy: actor,
+    };
+    const change: ChangeSet = {
+      definition: record,
+      drafts: [{ record: published, expectedRevision: draft.revision }],
+      audit: [
+        this.event(actor, 'definition.published', published, {
+          target: `definition:${record.key}@${record.version}`,
+          old: latest ? { version: latest.version, hash: latest.hash } : undefined,
+          new: { version: record.version, hash: record.hash, name: record.name, effectiveAt: record.effectiveAt, via: 'change-control', draft: draft.id, approvedBy: draft.review.by },
+          reason: reason ?? draft.reason,
+        }),
+        this.event(actor, 'draft.published', published, { old: { status: 'approved' }, new: { status: 'published', version: record.version, effectiveAt: record.effectiveAt }, reason }),
+      ],
+    };
+    const training = await this.trainingChange(record, spec, trainingDue ?? trainingDueFor(effectiveAt, now), actor);
+    mergeStarts(change, training.starts);
+    await this.commit(change);
+    return { key: record.key, version: record.version, effectiveAt: record.effectiveAt!, training: { assigned: training.starts.length, ...(training.starts.length && { dueAt: training.dueAt }) } };
+  }
+
+  /**
+   * Takes a change back: from review (in review or approved) it becomes an editable draft again and its
+   * approval no longer counts; an editable or rejected draft is closed as withdrawn.
+   */
+  async withdraw(id: string, input: { reason?: unknown }, actor: string): Promise<DraftRecord> {
+    const fields: FieldError[] = [];
+    const reason = requiredText(input.reason, 'reason', 'why the change is withdrawn', fields);
+    if (fields.length) throw new ValidationError('invalid withdrawal', fields);
+    const draft = await this.draft(id);
+    if (!OPEN_DRAFT_STATUSES.includes(draft.status)) throw new ConflictError(`the draft is ${draft.status} and cannot be withdrawn`);
+    const now = this.now();
+    const backToDraft = draft.status === 'in-review' || draft.status === 'approved';
+    const withdrawn: DraftRecord = {
+      ...draft,
+      status: backToDraft ? 'draft' : 'withdrawn',
+      revision: draft.revision + 1,
+      updatedAt: now,
+      updatedBy: actor,
+      ...(!backToDraft && { closedAt: now, closedBy: actor, closeReason: reason }),
+    };
+    await this.commit(
+      { drafts: [{ record: withdrawn, expectedRevision: draft.revision }] },
+      this.event(actor, backToDraft ? 'draft.withdrawn-from-review' : 'draft.withdrawn', withdrawn, { old: { status: draft.status }, new: { status: withdrawn.status, revision: withdrawn.revision }, reason }),
+    );
+    return withdrawn;
+  }
+
+  /** The change a draft makes to the version it is based on: elements, attributes and the XML diff. */
+  async changes(id: string): Promise<ChangesView> {
+    const draft = await this.draft(id);
+    const base = draft.baseVersion !== undefined ? await this.store.getDefinition(draft.key, draft.baseVersion) : undefined;
+    const after = { context: await parseBpmnXml(draft.xml), xml: draft.xml };
+    const before = base ? { context: await parseBpmnXml(base.xml), xml: base.xml } : null;
+    const diff = diffDefinitions(before, after, { before: base ? `${draft.key} v${base.version}` : '/dev/null', after: `${draft.key} draft r${draft.revision}` });
+    return { base: base ? { version: base.version, xml: base.xml } : null, xml: draft.xml, ...diff };
+  }
+
+  // ---- versions ------------------------------------------------------------------------------------
+
+  /** Every version of a process, newest first: how it came in, its approvals, whether it is in effect, how many run on it. */
+  async versions(key: string): Promise<VersionView[]> {
+    const definitions = (await this.store.listDefinitions()).filter((d) => d.key === key);
+    if (!definitions.length) throw new NotFoundError(`no process "${key}" is deployed`);
+    const [counts, effective, training, signatures] = await Promise.all([
+      this.store.countInstancesByVersion(key),
+      this.host.effective(key),
+      this.trainingRecords({ processKey: key }),
+      this.store.listSignatures({ instanceId: `process:${key}` }),
+    ]);
+    const now = this.now();
+    return definitions
+      .sort((a, b) => b.version - a.version)
+      .map((d) => {
+        const instances = { running: 0, completed: 0, cancelled: 0, incident: 0 };
+        for (const c of counts.filter((c) => c.version === d.version)) instances[c.status] += c.count;
+        const effectiveAt = d.effectiveAt ?? d.deployedAt;
+        const status: VersionStatus = effective?.version === d.version ? 'effective' : effectiveAt > now ? 'scheduled' : 'superseded';
+        const trained = training.filter((t) => t.version === d.version && t.item.status !== 'cancelled');
+        return {
+          version: d.version,
+          name: d.name,
+          hash: d.hash,
+          deployedAt: d.deployedAt,
+          deployedBy: d.deployedBy,
+          effectiveAt,
+          status,
+          via: d.via ?? (d.deployedBy === 'system' ? 'shipped' : 'upload'),
+          ...(d.draftId && { draftId: d.draftId }),
+          ...(d.change && { change: d.change }),
+          approvals: (d.approvals ?? []).map((a) => {
+            const signature = signatures.find((s) => s.id === a.signatureId);
+            const valid = Boolean(signature && hashRecord(signature.content) === signature.recordHash && signature.content.data.xmlSha256 === d.hash && signature.content.data.decision === 'approve');
+            return { ...a, valid, text: signature ? manifestation(signature).text : `${a.meaning} by ${a.name}` };
+          }),
+          instances,
+          training: { acknowledged: trained.filter((t) => t.item.status === 'acknowledged').length, total: trained.length },
+        };
+      });
+  }
+
+  // ---- training ------------------------------------------------------------------------------------
+
+  /** Who was given a version to read, and who acknowledged it. */
+  async trainingCoverage(key: string, version: number): Promise<{ due?: string; items: TrainingItem[]; acknowledged: number; total: number }> {
+    if (!(await this.store.getDefinition(key, version))) throw new NotFoundError(`process "${key}" has no version ${version}`);
+    const items = (await this.trainingRecords({ processKey: key })).filter((t) => t.version === version).map((t) => t.item);
+    const counted = items.filter((i) => i.status !== 'cancelled');
+    const due = items.map((i) => i.dueAt).filter((d): d is string => Boolean(d)).sort()[0];
+    return { ...(due && { due }), items, acknowledged: counted.filter((i) => i.status === 'acknowledged').length, total: counted.length };
+  }
+
+  /** Open read-and-understood tasks: who is not yet trained on which version, oldest due first. */
+  async outstandingTraining(query: { sites?: string[] } = {}): Promise<OutstandingItem[]> {
+    const instances = await this.store.listInstances({ key: TRAINING_PROCESS, status: 'running', ...(query.sites && { sites: query.sites }), limit: ALL });
+    if (!instances.length) return [];
+    const tasks = await this.store.listTasks({ instanceIds: instances.map((i) => i.id), status: 'open', limit: ALL });
+    const byId = new Map(instances.map((i) => [i.id, i]));
+    const now = this.now();
+    return tasks
+      .filter((task) => task.elementId === TRAINING_TASK)
+      .map((task) => {
+        const instance = byId.get(task.instanceId)!;
+        const v = instance.variables;
+        return {
+          user: task.assignee ?? String(v.user),
+          name: String(v.userName ?? v.user),
+          processKey: String(v.processKey),
+          version: Number(v.version),
+          taskId: task.id,
+          instanceId: instance.id,
+          ...(instance.site && { site: instance.site }),
+          ...(task.dueAt && { dueAt: task.dueAt }),
+          overdue: Boolean(task.dueAt && task.dueAt < now),
+        };
+      })
+      .sort((a, b) => (a.dueAt ?? '\uffff').localeCompare(b.dueAt ?? '\uffff') || a.user.localeCompare(b.user));
+  }
+
+  /** The people who act in a version's process: holders of its user tasks' candidate roles and of its owner role. */
+  private async trainees(spec: { userTasks: Map<string, { candidateRole?: string }>; ownerRole?: string }): Promise<{ user: UserRecord; role: string }[]> {
+    const roles = [...new Set([...[...spec.userTasks.values()].map((t) => t.candidateRole), spec.ownerRole].filter((r): r is string => Boolean(r) && !r!.includes('${')))];
+    const found = new Map<string, { user: UserRecord; role: string }>();
+    for (const role of roles) {
+      for (const user of await this.store.listUsers({ role, active: true })) if (!found.has(user.id)) found.set(user.id, { user, role });
+    }
+    return [...found.values()].sort((a, b) => a.user.id.localeCompare(b.user.id));
+  }
+
+  private async trainingChange(
+    version: DefinitionRecord,
+    spec: { userTasks: Map<string, { candidateRole?: string }>; ownerRole?: string },
+    dueAt: Date,
+    actor: string,
+  ): Promise<{ starts: (ChangeSet & { instance: NonNullable<ChangeSet['instance']> })[]; dueAt: string }> {
+    const people = await this.trainees(spec);
+    const due = dueAt.toISOString();
+    if (!people.length) return { starts: [], dueAt: due };
+    if (!(await this.host.effective(TRAINING_PROCESS))) {
+      throw new ConflictError(`the process "${TRAINING_PROCESS}" is not deployed, so the ${people.length} people who act in ${version.key} could not be given version ${version.version} to read: deploy it, then publish`);
+    }
+    const starts = [];
+    for (const { user, role } of people) {
+      const { change } = await this.host.prepareStart(
+        TRAINING_PROCESS,
+        {
+          variables: { processKey: version.key, processName: version.name, version: version.version, effectiveAt: version.effectiveAt, user: user.id, userName: user.name, role, dueAt: due },
+          ...(user.sites?.length === 1 && { site: user.sites[0] }),
+        },
+        actor,
+      );
+      change.audit.push(
+        this.event(actor, 'training.assigned', undefined, {
+          target: `definition:${version.key}@${version.version}`,
+          instanceId: change.instance.record.id,
+          new: { user: user.id, role, version: version.version, dueAt: due, instance: change.instance.record.businessKey },
+          reason: `version ${version.version} of ${version.name} was published`,
+        }),
+      );
+      starts.push(change);
+    }
+    return { starts, dueAt: due };
+  }
+
+  /** The read-and-understood records of a process, one per person and version. */
+  private async trainingRecords(filter: { processKey: string }): Promise<{ version: number; item: TrainingItem }[]> {
+    const instances = (await this.store.listInstances({ key: TRAINING_PROCESS, limit: ALL })).filter((i) => i.variables.processKey === filter.processKey);
+    if (!instances.length) return [];
+    const tasks = await this.store.listTasks({ instanceIds: instances.map((i) => i.id), limit: ALL });
+    return instances.map((instance) => ({ version: Number(instance.variables.version), item: trainingItem(instance, tasks.filter((t) => t.instanceId === instance.id)) }));
+  }
+
+  // ---- helpers -------------------------------------------------------------------------------------
+
+  private async draft(id: string): Promise<DraftRecord> {
+    const draft = await this.store.getDraft(id);
+    if (!draft) throw new NotFoundError(`no draft ${id}`);
+    return draft;
+  }
+
+  /** The deployment rule set, plus: the process id is the draft's key, and the version it is based on is still the latest. */
+  private async problemsOf(draft: DraftRecord): Promise<DefinitionProblem[]> {
+    let checked: CheckResult;
+    try {
+      checked = await this.host.check(draft.xml);
+    } catch (err) {
+      if (err instanceof InvalidDefinitionError) return err.problems;
+      throw err;
+    }
+    const problems = [...checked.problems];
+    if (checked.spec && checked.spec.key !== draft.key) {
+      problems.unshift({ element: checked.spec.key, message: `the process id is the key of the process: it must stay "${draft.key}" (a new id is a new process: start a draft for it)` });
+    }
+    return problems;
+  }
+
+  private async refuseSecondDraft(key: string): Promise<void> {
+    const [open] = await this.store.listDrafts({ key, status: [...OPEN_DRAFT_STATUSES], limit: 1 });
+    if (open) {
+      throw new ConflictError(`process "${key}" has an open draft already (${open.id}, ${open.status}, started by ${open.createdBy}): continue it, or withdraw it first`, {
+        draft: { id: open.id, status: open.status, createdBy: open.createdBy, updatedAt: open.updatedAt },
+      });
+    }
+  }
+
+  /** A version deployed since the draft was started would be overwritten unseen: refuse. */
+  private async refuseStaleBase(draft: DraftRecord): Promise<void> {
+    const latest = await this.store.getDefinition(draft.key);
+    if ((latest?.version ?? 0) === (draft.baseVersion ?? 0)) return;
+    throw new ConflictError(
+      `version ${latest!.version} of ${draft.key} was deployed (by ${latest!.deployedBy} at ${latest!.deployedAt}) after this draft was started from ${draft.baseVersion ? `version ${draft.baseVersion}` : 'nothing'}: publishing it would overwrite that version unseen. Withdraw this draft and start a new one from version ${latest!.version}`,
+      { latestVersion: latest!.version },
+    );
+  }
+
+  private async commit(change: Omit<ChangeSet, 'audit'> & { audit?: AuditInput[] }, ...events: AuditInput[]): Promise<void> {
+    try {
+      await this.store.commit({ ...change, audit: [...events, ...(change.audit ?? [])] });
+    } catch (err) {
+      if (err instanceof RevisionConflict) throw new ConflictError('the draft changed meanwhile: reload it and try again');
+      throw err;
+    }
+  }
+
+  private now(): string {
+    return this.host.clock.now().toISOString();
+  }
+
+  private event(actor: string, action: string, draft: DraftRecord | undefined, details: { target?: string; instanceId?: string; old?: unknown; new?: unknown; reason?: string | undefined }): AuditInput {
+    return {
+      at: this.now(),
+      actor,
+      action,
+      target: details.target ?? `draft:${draft!.id}`,
+      ...(details.instanceId && { instanceId: details.instanceId }),
+      ...(details.old !== undefined && { old: details.old }),
+      ...(details.new !== undefined && { new: { ...(draft && { key: draft.key }), ...(details.new as object) } }),
+      ...(details.reason && { reason: details.reason }),
+    };
+  }
+}
+
+/** What a review signature covers: the change as submitted (its XML by hash) and the decision on it. */
+export function changeContent(draft: DraftRecord, decision: 'approve' | 'reject', reason: string, xmlHash: string): SignedContent {
+  return JSON.parse(
+    JSON.stringify({
+      instanceId: `process:${draft.key}`,
+      businessKey: `${draft.key} change ${draft.id}`,
+      definition: { key: draft.key, version: draft.baseVersion ?? 0 },
+      taskId: `draft:${draft.id}`,
+      elementId: 'change-review',
+      taskName: `Review of the change to ${draft.name}`,
+      data: { decision, reason, xmlSha256: xmlHash, revision: draft.revision, changeReason: draft.reason ?? '', impact: draft.impact ?? '', author: draft.createdBy, editors: draft.editors },
+      priorOutput: {},
+    }),
+  ) as SignedContent;
+}
+
+function approvalOf(signature: SignatureRecord, reason: string): VersionApproval {
+  return { signatureId: signature.id, signer: signature.userId, name: signature.printedName, meaning: signature.meaning, signedAt: signature.signedAt, reason };
+}
+
+function trainingItem(instance: InstanceRecord, allTasks: TaskRecord[]): TrainingItem {
+  const v = instance.variables;
+  const tasks = allTasks.filter((t) => t.elementId === TRAINING_TASK);
+  const task = tasks.find((t) => t.status === 'completed') ?? tasks.find((t) => t.status === 'open') ?? tasks[0];
+  const status: TrainingItem['status'] = task?.status === 'completed' ? 'acknowledged' : instance.status === 'cancelled' ? 'cancelled' : 'open';
+  return {
+    user: String(v.user),
+    name: String(v.userName ?? v.user),
+    ...(typeof v.role === 'string' && { role: v.role }),
+    status,
+    ...(task?.status === 'completed' && task.completedAt && { acknowledgedAt: task.completedAt }),
+    ...(task && { taskId: task.id }),
+    instanceId: instance.id,
+    ...(instance.site && { site: instance.site }),
+    ...(task?.dueAt && { dueAt: task.dueAt }),
+  };
+}
+
+/** Folds the starts of training records into the publishing change. */
+function mergeStarts(into: ChangeSet, starts: (ChangeSet & { instance: NonNullable<ChangeSet['instance']> })[]): void {
+  for (const start of starts) {
+    into.linkedInstances = [...(into.linkedInstances ?? []), start.instance.record, ...(start.linkedInstances ?? [])];
+    into.tasks = [...(into.tasks ?? []), ...(start.tasks ?? [])];
+    into.scheduleJobs = [...(into.scheduleJobs ?? []), ...(start.scheduleJobs ?? [])];
+    into.incidents = [...(into.incidents ?? []), ...(start.incidents ?? [])];
+    into.audit.push(...start.audit);
+  }
+}
+
+function trainingDueFor(effectiveAt: Date, now: Date): Date {
+  return effectiveAt.getTime() - now.getTime() >= TRAINING_LEAD_MS ? effectiveAt : new Date(now.getTime() + TRAINING_DEFAULT_MS);
+}
+
+function checkRevision(draft: DraftRecord, revision: number): void {
+  if (draft.revision === revision) return;
+  throw new ConflictError(`the draft was saved by ${draft.updatedBy} at ${draft.updatedAt} (revision ${draft.revision}) after the revision ${revision} you edited: reload it and apply your change again`, {
+    current: { revision: draft.revision, updatedBy: draft.updatedBy, updatedAt: draft.updatedAt, status: draft.status },
+  });
+}
+
+function notEditable(draft: DraftRecord): ConflictError {
+  const why = draft.status === 'in-review' || draft.status === 'approved' ? `it is ${draft.status}: withdraw it from review to edit it` : `it is ${draft.status}`;
+  return new ConflictError(`the draft cannot be changed: ${why}`, { current: { revision: draft.revision, updatedBy: draft.updatedBy, updatedAt: draft.updatedAt, status: draft.status } });
+}
+
+function requiredText(value: unknown, field: string, what: string, fields: FieldError[]): string {
+  const text = typeof value === 'string' ? value.trim() : '';
+  if (!text) fields.push({ field, message: `is required: ${what}` });
+  else if (text.length > MAX_TEXT) fields.push({ field, message: `must be at most ${MAX_TEXT} characters` });
+  return text;
+}
+
+function optionalText(value: unknown, field: string, fields: FieldError[]): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value.length > MAX_TEXT) {
+    fields.push({ field, message: `must be text of at most ${MAX_TEXT} characters` });
+    return undefined;
+  }
+  return value.trim() || undefined;
+}
+
+/**
+ * A date given for a publication: `YYYY-MM-DD` (from the start of that day, UTC; today means now) or an
+ * ISO 8601 date and time with its offset. Not in the past: a version cannot have been in effect before it existed.
+ */
+function dateInput(value: unknown, field: string, now: Date, fields: FieldError[]): Date {
+  const text = typeof value === 'string' ? value.trim() : '';
+  const problem = () => {
+    fields.push({ field, message: 'must be a date (YYYY-MM-DD) or an ISO 8601 date and time with its offset, not in the past' });
+    return now;
+  };
+  if (!/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2}))?$/.test(text)) return problem();
+  const at = text.length === 10 ? new Date(`${text}T00:00:00.000Z`) : new Date(text);
+  if (Number.isNaN(at.getTime()) || (text.length === 10 && at.toISOString().slice(0, 10) !== text)) return problem();
+  if (text.length === 10 && text === now.toISOString().slice(0, 10)) return now;
+  if (at.getTime() < now.getTime()) return problem();
+  return at;
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+async function processKeyOf(xml: string): Promise<string> {
+  const context = await parseBpmnXml(xml);
+  const processes = ((context.rootElement.rootElements ?? []) as { $type: string; id?: string; isExecutable?: boolean }[]).filter((e) => e.$type === 'bpmn:Process');
+  const process = processes.find((p) => p.isExecutable) ?? processes[0];
+  if (!process?.id) throw new InvalidDefinitionError([{ element: 'definitions', message: 'the file holds no process: nothing to import' }]);
+  if (!KEY.test(process.id)) throw new InvalidDefinitionError([{ element: process.id, message: 'the process id is its key in URLs: use letters, digits, "_" and "-" only (at most 64)' }]);
+  return process.id;
+}
+
+/** The executable process's name, or undefined when the XML does not parse (refused then: InvalidDefinitionError). */
+async function nameOf(xml: string): Promise<string | undefined> {
+  const context = await parseBpmnXml(xml);
+  const processes = ((context.rootElement.rootElements ?? []) as { $type: string; name?: string; isExecutable?: boolean }[]).filter((e) => e.$type === 'bpmn:Process');
+  return (processes.find((p) => p.isExecutable) ?? processes[0])?.name || undefined;
+}
+
+/** A new process: a start event and an end event, with a diagram so the modeler shows them. */
+export function blankProcess(key: string): string {
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" xmlns:dc="http://www.omg.org/spec/DD/20100524/DC" xmlns:di="http://www.omg.org/spec/DD/20100524/DI" xmlns:ims="http://imsflow.org/schema/bpmn/ims/1.0" id="${key}-definitions" targetNamespace="http://imsflow.org/processes">
+  <bpmn:process id="${key}" name="${key}" isExecutable="true" ims:ownerRole="process-owner">
+    <bpmn:startEvent id="started" name="Started">
+      <bpmn:outgoing>toDone</bpmn:outgoing>
+    </bpmn:startEvent>
+    <bpmn:sequenceFlow id="toDone" sourceRef="started" targetRef="done" />
+    <bpmn:endEvent id="done" name="Done">
+      <bpmn:incoming>toDone</bpmn:incoming>
+    </bpmn:endEvent>
+  </bpmn:process>
+  <bpmndi:BPMNDiagram id="${key}-diagram">
+    <bpmndi:BPMNPlane id="${key}-plane" bpmnElement="${key}">
+      <bpmndi:BPMNShape id="started_di" bpmnElement="started">
+        <dc:Bounds x="152" y="102" width="36" height="36" />
+      </bpmndi:BPMNShape>
+      <bpmndi:BPMNShape id="done_di" bpmnElement="done">
+        <dc:Bounds x="352" y="102" width="36" height="36" />
+      </bpmndi:BPMNShape>
+      <bpmndi:BPMNEdge id="toDone_di" bpmnElement="toDone">
+        <di:waypoint x="188" y="120" />
+        <di:waypoint x="352" y="120" />
+      </bpmndi:BPMNEdge>
+    </bpmndi:BPMNPlane>
+  </bpmndi:BPMNDiagram>
+</bpmn:definitions>
+`;
+}
