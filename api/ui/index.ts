@@ -11,6 +11,7 @@ import { taskLinkPages } from '../pages.js';
 import { AttachmentStore } from './attachments.js';
 import { auditPages } from './audit.js';
 import { e, pageHeaders, sendPage, STYLE } from './html.js';
+import { modelerPages } from './modeler-pages.js';
 import { recordPages } from './records.js';
 import { sessionPages, viewerOf } from './session.js';
 import { taskPages } from './tasks.js';
@@ -27,7 +28,7 @@ export interface UiOptions {
 }
 
 /** Paths of signed-in pages: the session is read for these. */
-const SIGNED_IN = ['/login', '/logout', '/tasks', '/records', '/audit', '/audit.csv', '/attachments'];
+const SIGNED_IN = ['/login', '/logout', '/tasks', '/records', '/audit', '/audit.csv', '/attachments', '/modeler'];
 /** Paths whose errors are answered with a page rather than JSON. */
 const PAGES = [...SIGNED_IN, '/t'];
 
@@ -54,6 +55,7 @@ export function uiPages({ imsflow, accounts, assembly, limiter = new LoginRateLi
   router.use(taskPages(imsflow, accounts, attachments));
   router.use(recordPages(imsflow, attachments));
   router.use(auditPages(imsflow));
+  router.use(modelerPages(imsflow));
   router.use(errorPages(logger));
   return router;
 }

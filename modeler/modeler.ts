@@ -1,0 +1,265 @@
+/**
+ * The editor page (/modeler/drafts/:id): bpmn-js Modeler with the `ims:` side panel, undo/redo buttons
+ * and keyboard shortcuts (bpmn-js's keyboard binding: Ctrl+Z, Ctrl+Y, Ctrl+F search, …; Ctrl+S saves),
+ * the problems panel (the server's own rule set, run in the browser), autosave of the draft with its
+ * revision as an optimistic lock, and the submit-for-review form.
+ *
+ * The page shell (api/ui/modeler-pages.ts) renders the structure; this script fills it. The container's
+ * data-state says where it is (loading, ready, conflict, error), for people and for the tests.
+ */
+import Modeler from 'bpmn-js/lib/Modeler';
+import NavigatedViewer from 'bpmn-js/lib/NavigatedViewer';
+import 'bpmn-js/dist/assets/diagram-js.css';
+import 'bpmn-js/dist/assets/bpmn-js.css';
+import 'bpmn-js/dist/assets/bpmn-font/css/bpmn.css';
+import './modeler.css';
+import { imsModdleDescriptor } from '../engine/bpmn/ims-moddle.js';
+import type { DefinitionProblem } from '../engine/bpmn/lint.js';
+import { api, ApiError, download, el, utc } from './http.js';
+import { keepUnrenderedDiModule } from './keep-di.js';
+import { ImsPanel } from './panel.js';
+import { problemsOf, ProblemsPanel } from './problems.js';
+
+interface Draft {
+  id: string;
+  key: string;
+  status: string;
+  revision: number;
+  xml: string;
+  updatedAt?: string;
+  updatedBy?: string;
+  author?: string;
+  problems?: DefinitionProblem[];
+}
+
+const EDITABLE = new Set(['draft', 'rejected']);
+/** Quiet time after the last change before the draft is saved. */
+const AUTOSAVE_MS = 1500;
+/** Quiet time after the last change before the rules run again. */
+const CHECK_MS = 300;
+
+const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
+
+function announce(state: HTMLElement, text: string, kind: 'ok' | 'busy' | 'bad' = 'ok'): void {
+  state.textContent = text;
+  state.dataset.kind = kind;
+}
+
+async function start(root: HTMLElement): Promise<void> {
+  const draftId = root.dataset.draftId ?? '';
+  const saveState = $('ims-save-state');
+  root.dataset.state = 'loading';
+  let draft: Draft;
+  let roles: string[];
+  let services: { name: string; description?: string }[];
+  try {
+    const [d, r, s] = await Promise.all([
+      api<Draft>(`/drafts/${encodeURIComponent(draftId)}`),
+      api<{ items: { role: string }[] }>('/roles').catch(() => ({ items: [] })),
+      api<{ items: { name: string; description?: string }[] }>('/services').catch(() => ({ items: [] })),
+    ]);
+    draft = d;
+    roles = r.items.map((i) => i.role);
+    services = s.items;
+  } catch (err) {
+    root.dataset.state = 'error';
+    announce(saveState, `The draft could not be opened: ${(err as Error).message}`, 'bad');
+    return;
+  }
+  const serviceNames = new Set(services.map((s) => s.name));
+  const editable = EDITABLE.has(draft.status);
+  $('ims-draft-status').textContent = draft.status;
+
+  if (!editable) {
+    // Submitted, approved or closed: frozen. Shown, not editable; the review page has the rest.
+    $('ims-toolbar-edit').hidden = true;
+    $('ims-submit').hidden = true;
+    const viewer = new NavigatedViewer({ container: $('ims-canvas'), moddleExtensions: { ims: imsModdleDescriptor } });
+    await viewer.importXML(draft.xml);
+    viewer.get<{ zoom(level: string): void }>('canvas').zoom('fit-viewport');
+    const panel = new ImsPanel($('ims-panel'), viewer as any, { roles, services, problemsOf: () => [], readOnly: true });
+    panel.render();
+    announce(saveState, `This draft is ${draft.status} and can no longer be edited.`);
+    root.dataset.state = 'ready';
+    return;
+  }
+
+  const modeler = new Modeler({ container: $('ims-canvas'), moddleExtensions: { ims: imsModdleDescriptor }, additionalModules: [keepUnrenderedDiModule], keyboard: { bind: true } });
+  const get = <T = any>(name: string): T => modeler.get<T>(name);
+  const problems = new ProblemsPanel($('ims-problems'), $('ims-problems-summary'), get as any);
+  const panel = new ImsPanel($('ims-panel'), modeler as any, { roles, services, problemsOf: (id) => problems.of(id) });
+  const commandStack = get<{ canUndo(): boolean; canRedo(): boolean; undo(): void; redo(): void }>('commandStack');
+  const eventBus = get<{ on(event: string, priority: number | ((e: any) => unknown), fn?: (e: any) => unknown): void }>('eventBus');
+
+  try {
+    const { warnings } = await modeler.importXML(draft.xml);
+    if (warnings.length) console.warn(`imported with ${warnings.length} warnings`);
+  } catch (err) {
+    root.dataset.state = 'error';
+    announce(saveState, `The diagram could not be shown: ${(err as Error).message}`, 'bad');
+    return;
+  }
+  get<{ zoom(level: string): void }>('canvas').zoom('fit-viewport');
+  // The canvas takes keyboard focus, so bpmn-js's shortcuts work once it is clicked or tabbed to.
+  const svg = $('ims-canvas').querySelector('svg');
+  svg?.setAttribute('tabindex', '0');
+  svg?.setAttribute('aria-label', `Process diagram of ${draft.key}, editable: use the palette, the context pad and keyboard shortcuts`);
+
+  const saveXml = async () => (await modeler.saveXML({ format: true })).xml ?? '';
+
+  // ---- problems, while drawing -------------------------------------------------------------------
+  let checkTimer: ReturnType<typeof setTimeout> | undefined;
+  let checkRun = 0;
+  const check = async () => {
+    const run = ++checkRun;
+    const found = await problemsOf(await saveXml(), serviceNames);
+    if (run !== checkRun) return; // a later change is being checked
+    problems.show(found);
+    panel.render();
+    $('ims-problems').dataset.checked = String(run);
+  };
+  const scheduleCheck = () => {
+    clearTimeout(checkTimer);
+    checkTimer = setTimeout(() => void check(), CHECK_MS);
+  };
+
+  // ---- autosave with the revision as an optimistic lock ------------------------------------------
+  let revision = draft.revision;
+  let dirty = false;
+  let saving: Promise<void> | undefined;
+  let conflict = false;
+  let saveTimer: ReturnType<typeof setTimeout> | undefined;
+  const undoButton = $<HTMLButtonElement>('ims-undo');
+  const redoButton = $<HTMLButtonElement>('ims-redo');
+  const refreshButtons = () => {
+    undoButton.disabled = !commandStack.canUndo();
+    redoButton.disabled = !commandStack.canRedo();
+  };
+  announce(saveState, draft.updatedAt ? `Saved ${utc(draft.updatedAt)}${draft.updatedBy ? ` by ${draft.updatedBy}` : ''} (revision ${revision}).` : `Revision ${revision}.`);
+
+  const saveNow = async (): Promise<void> => {
+    if (saving) {
+      await saving;
+      if (!dirty) return;
+    }
+    if (conflict || !dirty) return;
+    clearTimeout(saveTimer);
+    saving = (async () => {
+      dirty = false;
+      root.dataset.saving = 'true';
+      announce(saveState, 'Saving…', 'busy');
+      try {
+        const result = await api<{ revision: number; updatedAt: string; problems?: DefinitionProblem[] }>(`/drafts/${encodeURIComponent(draftId)}`, {
+          method: 'PUT',
+          body: { xml: await saveXml(), revision },
+        });
+        revision = result.revision;
+        announce(saveState, `All changes saved ${utc(result.updatedAt)} (revision ${revision}).`);
+        root.dataset.revision = String(revision);
+      } catch (err) {
+        dirty = true;
+        if (err instanceof ApiError && err.status === 409 && err.body.current) {
+          // Someone else saved meanwhile: never write over their version. Stop saving and say who.
+          conflict = true;
+          const current = err.body.current as { revision: number; updatedBy?: string; updatedAt?: string };
+          root.dataset.state = 'conflict';
+          announce(
+            saveState,
+            `Not saved: ${current.updatedBy ?? 'someone else'} saved this draft ${utc(current.updatedAt)} (revision ${current.revision}) while you were editing. Your changes were not written over theirs: download your version, then reload to see theirs.`,
+            'bad',
+          );
+          $('ims-conflict').hidden = false;
+        } else {
+          announce(saveState, `Not saved: ${(err as Error).message}. Your changes are still here; saving again shortly.`, 'bad');
+          if (!(err instanceof ApiError && err.status === 409)) saveTimer = setTimeout(() => void saveNow(), AUTOSAVE_MS * 4);
+        }
+      } finally {
+        delete root.dataset.saving;
+        saving = undefined;
+      }
+    })();
+    await saving;
+  };
+
+  eventBus.on('commandStack.changed', () => {
+    refreshButtons();
+    scheduleCheck();
+    if (conflict) return;
+    dirty = true;
+    announce(saveState, 'Unsaved changes…', 'busy');
+    clearTimeout(saveTimer);
+    saveTimer = setTimeout(() => void saveNow(), AUTOSAVE_MS);
+  });
+  window.addEventListener('beforeunload', (event) => {
+    if (dirty) event.preventDefault();
+  });
+
+  // ---- toolbar and shortcuts ---------------------------------------------------------------------
+  undoButton.addEventListener('click', () => commandStack.undo());
+  redoButton.addEventListener('click', () => commandStack.redo());
+  $('ims-search').addEventListener('click', () => get<{ trigger(action: string): void }>('editorActions').trigger('find'));
+  $('ims-fit').addEventListener('click', () => get<{ zoom(level: string): void }>('canvas').zoom('fit-viewport'));
+  $('ims-save').addEventListener('click', () => {
+    dirty = dirty || !conflict;
+    void saveNow();
+  });
+  const downloadMine = async () => download(`${draft.key}-draft.bpmn`, 'application/xml', await saveXml());
+  $('ims-download').addEventListener('click', () => void downloadMine());
+  $('ims-conflict-download').addEventListener('click', () => void downloadMine());
+  get<{ addListener(priority: number, fn: (context: { keyEvent: KeyboardEvent }) => boolean | void): void }>('keyboard').addListener(2000, ({ keyEvent }) => {
+    if ((keyEvent.ctrlKey || keyEvent.metaKey) && keyEvent.key.toLowerCase() === 's') {
+      keyEvent.preventDefault();
+      $('ims-save').click();
+      return true;
+    }
+  });
+  refreshButtons();
+
+  // ---- submit for review -------------------------------------------------------------------------
+  const form = $<HTMLFormElement>('ims-submit-form');
+  const submitState = $('ims-submit-state');
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const reason = ($('ims-reason') as HTMLTextAreaElement).value.trim();
+    const impact = ($('ims-impact') as HTMLTextAreaElement).value.trim();
+    if (!reason || !impact) {
+      announce(submitState, 'Give the reason for the change and its impact: the reviewer and the audit trail need both.', 'bad');
+      (reason ? $('ims-impact') : $('ims-reason')).focus();
+      return;
+    }
+    await saveNow();
+    if (conflict) {
+      announce(submitState, 'Not submitted: the draft was changed by someone else meanwhile (see above).', 'bad');
+      return;
+    }
+    await check();
+    if (problems.problems.length) {
+      announce(submitState, `Not submitted: solve the ${problems.problems.length} problem(s) listed above first.`, 'bad');
+      $('ims-problems-summary').focus();
+      return;
+    }
+    announce(submitState, 'Submitting…', 'busy');
+    try {
+      await api(`/drafts/${encodeURIComponent(draftId)}/submit`, { method: 'POST', body: { reason, impact, revision } });
+      dirty = false;
+      window.location.assign(`/modeler/drafts/${encodeURIComponent(draftId)}/review`);
+    } catch (err) {
+      if (err instanceof ApiError && Array.isArray(err.body.problems)) problems.show(err.body.problems);
+      announce(submitState, `Not submitted: ${(err as Error).message}`, 'bad');
+    }
+  });
+
+  await check();
+  panel.render();
+  root.dataset.state = 'ready';
+}
+
+const root = document.getElementById('ims-editor');
+if (root) {
+  start(root).catch((err: unknown) => {
+    root.dataset.state = 'error';
+    const state = document.getElementById('ims-save-state');
+    if (state) state.textContent = `The editor failed: ${err instanceof Error ? err.message : String(err)}`;
+    root.append(el('p', { role: 'alert' }, 'The editor failed to start; reload the page.'));
+  });
+}

@@ -1,0 +1,532 @@
+import { FIELD_TYPES, SIGNATURE_MEANINGS } from '../engine/bpmn/validate.js';
+import { lengthOf, readDuration } from './durations.js';
+import { el } from './http.js';
+
+/**
+ * The `ims:` side panel: a plain panel (no bpmn-js-properties-panel, which would triple the page's
+ * JavaScript) for everything the engine reads from a diagram: the process's business key prefix and owner
+ * role; a user task's candidate role or assignee, due / reminder / escalation durations, signature meaning,
+ * separation of duties and form fields; a service task's registered service; a flow's condition; a timer.
+ *
+ * Every edit goes through bpmn-js's `modeling` (updateProperties / updateModdleProperties), so it is one
+ * step on the command stack: undo, redo and autosave see it like any drawing change. Inputs write on
+ * `change` (leaving the field, Enter, picking an option), not on every key, so one edit is one undo step.
+ */
+
+type Bo = Record<string, any> & { $type: string; id?: string; get(name: string): any; $parent?: Bo };
+export interface Shape {
+  id: string;
+  type: string;
+  businessObject: Bo;
+}
+
+interface Modeling {
+  updateProperties(element: Shape, properties: Record<string, unknown>): void;
+  updateModdleProperties(element: Shape, moddleElement: Bo, properties: Record<string, unknown>): void;
+}
+interface Moddle {
+  create(type: string, properties?: Record<string, unknown>): Bo;
+}
+interface Canvas {
+  getRootElement(): Shape;
+}
+interface ElementRegistry {
+  get(id: string): Shape | undefined;
+  filter(fn: (element: Shape) => boolean): Shape[];
+}
+
+export interface PanelOptions {
+  /** Roles present in the directory (GET /api/roles). */
+  roles: string[];
+  /** Registered services (GET /api/services). */
+  services: { name: string; description?: string }[];
+  /** The problems the shared rule set reports for one element id. */
+  problemsOf(id: string): string[];
+  readOnly?: boolean;
+}
+
+interface Injector {
+  get<T = any>(name: string, strict?: boolean): T;
+}
+
+/** Plain copies of the ims: extension elements, edited and then written back whole. */
+interface FieldDraft {
+  key: string;
+  label: string;
+  type: string;
+  required: boolean;
+  requiredWhen: string;
+  options: { value: string; label: string }[];
+}
+interface EscalationDraft {
+  after: string;
+  to: string;
+  reassign: boolean;
+}
+
+/** Roles the engine resolves itself, for escalations (README: reminders, escalations and email). */
+const DERIVED_ROLES = ['manager', 'process-owner'];
+
+const FIELD_TYPE_LABELS: Record<string, string> = {
+  text: 'Text (one line)',
+  longtext: 'Text (several lines)',
+  number: 'Number',
+  date: 'Date',
+  select: 'Choice from a list',
+  checkbox: 'Yes / no',
+  person: 'Person',
+  file: 'File upload',
+  checklist: 'Checklist',
+  clauses: 'Standard clauses',
+};
+
+export class ImsPanel {
+  private readonly modeling: Modeling;
+  private readonly moddle: Moddle;
+  private readonly canvas: Canvas;
+  private readonly registry: ElementRegistry;
+  private selected: Shape | undefined;
+
+  constructor(
+    private readonly container: HTMLElement,
+    injector: Injector,
+    private readonly options: PanelOptions,
+  ) {
+    // A viewer (read-only pages) has no modeling: the panel is then disabled and never writes.
+    this.modeling = injector.get('modeling', false);
+    this.moddle = injector.get('moddle');
+    this.canvas = injector.get('canvas');
+    this.registry = injector.get('elementRegistry');
+    const eventBus = injector.get<{ on(event: string, fn: (event: any) => void): void }>('eventBus');
+    eventBus.on('selection.changed', (event: { newSelection: Shape[] }) => {
+      this.selected = event.newSelection.length === 1 ? event.newSelection[0] : undefined;
+      this.render();
+    });
+    // After any change (an edit here, undo, redo, a drawing change) the panel shows the model as it is.
+    eventBus.on('elements.changed', (event: { elements: Shape[] }) => {
+      if (!this.selected || event.elements.some((e) => e.id === this.selected!.id || e === this.canvas.getRootElement())) {
+        if (this.selected && !this.registry.get(this.selected.id)) this.selected = undefined;
+        this.render();
+      }
+    });
+    eventBus.on('import.done', () => {
+      this.selected = undefined;
+      this.render();
+    });
+  }
+
+  /** Re-renders for the current selection, keeping focus on the same input across the re-render. */
+  render(): void {
+    const active = document.activeElement as HTMLInputElement | null;
+    const focusId = active && this.container.contains(active) ? active.id : '';
+    const shape = this.selected ?? this.processShape();
+    this.container.replaceChildren(...(shape ? this.sections(shape) : [el('p', {}, 'Select an element to see its properties.')]));
+    if (this.options.readOnly) for (const input of this.container.querySelectorAll<HTMLInputElement>('input, select, textarea, button')) input.disabled = true;
+    if (focusId) document.getElementById(focusId)?.focus();
+  }
+
+  /** The executable process: the canvas root, or (in a collaboration) the participant holding it. */
+  private processShape(): Shape | undefined {
+    const root = this.canvas.getRootElement();
+    if (root?.businessObject?.$type === 'bpmn:Process') return root;
+    return this.registry.filter((e) => e.type === 'bpmn:Participant' && e.businessObject.processRef?.isExecutable)[0] ?? root;
+  }
+
+  private sections(shape: Shape): HTMLElement[] {
+    const bo = shape.businessObject;
+    const type = bo.$type;
+    const title = el('h2', { id: 'ims-panel-title' }, `${type.replace('bpmn:', '').replace(/([a-z])([A-Z])/g, '$1 $2')}${bo.name ? `: ${bo.name}` : ''}`);
+    const out: HTMLElement[] = [title, el('p', { class: 'hint' }, `Id: ${bo.id ?? ''}`)];
+    const problems = bo.id ? this.options.problemsOf(bo.id) : [];
+    if (problems.length) {
+      out.push(el('div', { class: 'notice bad', role: 'status' }, el('strong', {}, 'Problems here:'), el('ul', {}, ...problems.map((p) => el('li', {}, p)))));
+    }
+    if (type === 'bpmn:Process' || type === 'bpmn:Participant' || type === 'bpmn:Collaboration') {
+      out.push(...this.processFields(shape));
+      return out;
+    }
+    if (type !== 'bpmn:Lane' && type !== 'bpmn:TextAnnotation') out.push(this.text(shape, bo, 'name', 'Name', 'What people read in task lists, emails and the audit trail.'));
+    if (type === 'bpmn:UserTask') out.push(...this.userTaskFields(shape));
+    if (type === 'bpmn:ServiceTask') out.push(this.serviceField(shape));
+    if (type === 'bpmn:SequenceFlow') out.push(...this.flowFields(shape));
+    const timer = (bo.eventDefinitions ?? []).find((d: Bo) => d.$type === 'bpmn:TimerEventDefinition');
+    if (timer) out.push(...this.timerFields(shape, timer));
+    if (bo.loopCharacteristics?.$type === 'bpmn:MultiInstanceLoopCharacteristics') out.push(this.collectionField(shape, bo.loopCharacteristics));
+    return out;
+  }
+
+  // ---- process -------------------------------------------------------------------------------------
+
+  private processFields(shape: Shape): HTMLElement[] {
+    const process: Bo | undefined = shape.businessObject.$type === 'bpmn:Process' ? shape.businessObject : shape.businessObject.processRef;
+    if (!process) return [el('p', {}, 'Select the pool of the executable process to see its properties.')];
+    const write = (properties: Record<string, unknown>) =>
+      shape.businessObject === process ? this.modeling.updateProperties(shape, properties) : this.modeling.updateModdleProperties(shape, process, properties);
+    return [
+      el('p', { class: 'hint' }, `Process key: ${process.id} (fixed: it names the process in records and URLs).`),
+      this.input({ id: 'ims-process-name', label: 'Process name', value: process.name ?? '', onChange: (v) => write({ name: v || undefined }) }),
+      this.input({
+        id: 'ims-businessKeyPrefix',
+        label: 'Business key prefix',
+        hint: 'Records are numbered PREFIX-YEAR-NNNN: 1–10 capital letters or digits, e.g. CAPA.',
+        value: process.get('ims:businessKeyPrefix') ?? '',
+        onChange: (v) => write({ 'ims:businessKeyPrefix': v.trim() || undefined }),
+      }),
+      this.roleSelect({ id: 'ims-ownerRole', label: 'Process owner role', hint: 'Receives escalations addressed to "process-owner".', value: process.get('ims:ownerRole') ?? '', onChange: (v) => write({ 'ims:ownerRole': v || undefined }) }),
+    ];
+  }
+
+  // ---- user task -----------------------------------------------------------------------------------
+
+  private userTaskFields(shape: Shape): HTMLElement[] {
+    const bo = shape.businessObject;
+    const attr = (name: string) => (bo.get(`ims:${name}`) as string | undefined) ?? '';
+    const set = (name: string) => (value: string) => this.modeling.updateProperties(shape, { [`ims:${name}`]: value.trim() || undefined });
+    const who = el(
+      'fieldset',
+      {},
+      el('legend', {}, 'Who does it'),
+      el('p', { class: 'hint' }, 'A candidate role (everyone holding it sees the task) or an assignee; one of the two is required.'),
+      this.roleSelect({ id: 'ims-candidateRole', label: 'Candidate role', value: attr('candidateRole'), onChange: set('candidateRole') }),
+      this.input({
+        id: 'ims-assignee',
+        label: 'Assignee',
+        hint: 'A user id, or an expression such as ${variables.owner}.',
+        value: attr('assignee'),
+        onChange: set('assignee'),
+      }),
+    );
+    const due = attr('due');
+    const remindBefore = attr('remindBefore');
+    const order: string[] = [];
+    const dueMs = lengthOf(due);
+    const beforeMs = lengthOf(remindBefore);
+    if (dueMs !== undefined && beforeMs !== undefined && beforeMs >= dueMs) order.push('The reminder before the due date must be shorter than the time until it is due.');
+    const escalations = this.escalationsOf(bo);
+    for (let i = 1; i < escalations.length; i += 1) {
+      const a = lengthOf(escalations[i - 1]!.after);
+      const b = lengthOf(escalations[i]!.after);
+      if (a !== undefined && b !== undefined && b <= a) order.push(`Escalation ${i + 1} comes no later than escalation ${i}: list them in increasing order.`);
+    }
+    const when = el(
+      'fieldset',
+      {},
+      el('legend', {}, 'When'),
+      this.duration({ id: 'ims-due', label: 'Due after', hint: 'From when the task opens, e.g. P14D (14 days) or PT4H; or an expression giving a date.', value: due, onChange: set('due') }),
+      this.duration({ id: 'ims-remindBefore', label: 'Reminder before the due date', hint: 'Default P1D.', value: remindBefore, onChange: set('remindBefore') }),
+      this.duration({ id: 'ims-remindEvery', label: 'Overdue reminder every', hint: 'Default P2D.', value: attr('remindEvery'), onChange: set('remindEvery') }),
+      order.length ? el('div', { class: 'notice bad', role: 'alert', id: 'ims-order' }, ...order.map((o) => el('p', {}, o))) : undefined,
+    );
+    const signature = el(
+      'fieldset',
+      {},
+      el('legend', {}, 'Electronic signature'),
+      this.select({
+        id: 'ims-signature',
+        label: 'Signature when completing',
+        hint: 'Required signatures re-authenticate the signer and record the meaning (21 CFR Part 11).',
+        value: attr('signature'),
+        choices: [['', 'Not required'], ...SIGNATURE_MEANINGS.map((m) => [m, `Required, meaning “${m}”`] as [string, string])],
+        onChange: set('signature'),
+      }),
+      this.notByField(shape),
+    );
+    return [who, when, signature, this.escalationFields(shape, escalations), this.formBuilder(shape)];
+  }
+
+  private notByField(shape: Shape): HTMLElement {
+    const bo = shape.businessObject;
+    const chosen = new Set(String(bo.get('ims:notBy') ?? '').split(/[\s,]+/).filter(Boolean));
+    const others = this.registry.filter((e) => e.type === 'bpmn:UserTask' && e.id !== shape.id);
+    const box = el('fieldset', { class: 'ims-notby' }, el('legend', {}, 'Not by whoever completed (separation of duties)'));
+    if (!others.length) box.append(el('p', { class: 'hint' }, 'No other user task in this process.'));
+    for (const other of others) {
+      const id = `ims-notBy-${other.id}`;
+      const input = el('input', { type: 'checkbox', id, checked: chosen.has(other.id) });
+      input.addEventListener('change', () => {
+        const next = new Set(chosen);
+        if (input.checked) next.add(other.id);
+        else next.delete(other.id);
+        this.modeling.updateProperties(shape, { 'ims:notBy': next.size ? [...next].join(' ') : undefined });
+      });
+      box.append(el('div', { class: 'check' }, input, el('label', { for: id }, other.businessObject.name || other.id)));
+    }
+    return box;
+  }
+
+  private escalationsOf(bo: Bo): EscalationDraft[] {
+    return this.imsValues(bo, 'ims:Escalation').map((e) => ({ after: e.after ?? '', to: e.to ?? '', reassign: Boolean(e.reassign) }));
+  }
+
+  private escalationFields(shape: Shape, escalations: EscalationDraft[]): HTMLElement {
+    const box = el('fieldset', {}, el('legend', {}, 'Escalations'), el('p', { class: 'hint' }, 'Each step notifies a role this long after the due date, in increasing order.'));
+    escalations.forEach((step, index) => {
+      const write = (change: Partial<EscalationDraft>) => this.writeExtensions(shape, { escalations: escalations.map((s, i) => (i === index ? { ...s, ...change } : s)) });
+      box.append(
+        el(
+          'div',
+          { class: 'ims-row', role: 'group', 'aria-label': `Escalation ${index + 1}` },
+          this.duration({ id: `ims-esc-${index}-after`, label: `Escalation ${index + 1}: after`, value: step.after, onChange: (v) => write({ after: v.trim() }) }),
+          this.roleSelect({ id: `ims-esc-${index}-to`, label: 'to role', value: step.to, extra: DERIVED_ROLES, onChange: (v) => write({ to: v }) }),
+          this.checkbox({ id: `ims-esc-${index}-reassign`, label: 'reassign the task to them', checked: step.reassign, onChange: (v) => write({ reassign: v }) }),
+          this.button(`Remove escalation ${index + 1}`, 'Remove', () => this.writeExtensions(shape, { escalations: escalations.filter((_, i) => i !== index) })),
+        ),
+      );
+    });
+    box.append(this.button('Add an escalation', 'Add escalation', () => this.writeExtensions(shape, { escalations: [...escalations, { after: escalations.length ? 'P7D' : 'P3D', to: '', reassign: false }] }), 'ims-add-escalation'));
+    return box;
+  }
+
+  // ---- form builder --------------------------------------------------------------------------------
+
+  private fieldsOf(bo: Bo): FieldDraft[] {
+    const form = this.imsValues(bo, 'ims:Form')[0];
+    return ((form?.fields ?? []) as Bo[]).map((f) => ({
+      key: f.key ?? '',
+      label: f.label ?? '',
+      type: f.type ?? 'text',
+      required: Boolean(f.required),
+      requiredWhen: f.requiredWhen ?? '',
+      options: ((f.options ?? []) as Bo[]).map((o) => ({ value: o.value ?? '', label: o.label ?? '' })),
+    }));
+  }
+
+  private formBuilder(shape: Shape): HTMLElement {
+    const fields = this.fieldsOf(shape.businessObject);
+    const write = (next: FieldDraft[]) => this.writeExtensions(shape, { fields: next });
+    const box = el('fieldset', { class: 'ims-form' }, el('legend', {}, `Form (${fields.length} field${fields.length === 1 ? '' : 's'})`));
+    fields.forEach((field, index) => {
+      const n = index + 1;
+      const update = (change: Partial<FieldDraft>) => write(fields.map((f, i) => (i === index ? { ...f, ...change } : f)));
+      const move = (to: number) => {
+        const next = [...fields];
+        next.splice(to, 0, ...next.splice(index, 1));
+        write(next);
+      };
+      const item = el(
+        'div',
+        { class: 'ims-field', role: 'group', 'aria-label': `Field ${n}: ${field.label || field.key}` },
+        el('h3', {}, `Field ${n}`),
+        this.input({ id: `ims-field-${index}-key`, label: 'Key', hint: 'Letters, digits and "_"; names the value in conditions.', value: field.key, onChange: (v) => update({ key: v.trim() }) }),
+        this.input({ id: `ims-field-${index}-label`, label: 'Label', value: field.label, onChange: (v) => update({ label: v }) }),
+        this.select({ id: `ims-field-${index}-type`, label: 'Type', value: field.type, choices: FIELD_TYPES.map((t) => [t, FIELD_TYPE_LABELS[t] ?? t]), onChange: (v) => update({ type: v }) }),
+        this.checkbox({ id: `ims-field-${index}-required`, label: 'Required', checked: field.required, onChange: (v) => update({ required: v }) }),
+        this.input({
+          id: `ims-field-${index}-requiredWhen`,
+          label: 'Required when',
+          hint: 'Another field and its values, e.g. fullCapa=no or status=na|gap.',
+          value: field.requiredWhen,
+          onChange: (v) => update({ requiredWhen: v.trim() }),
+        }),
+      );
+      if (field.type === 'select' || field.type === 'checklist' || field.options.length) {
+        const options = el('fieldset', { class: 'ims-options' }, el('legend', {}, field.type === 'checklist' ? 'Checklist items' : 'Options'));
+        field.options.forEach((option, o) => {
+          const setOption = (change: Partial<{ value: string; label: string }>) => update({ options: field.options.map((x, i) => (i === o ? { ...x, ...change } : x)) });
+          options.append(
+            el(
+              'div',
+              { class: 'ims-row' },
+              this.input({ id: `ims-field-${index}-option-${o}-value`, label: `Option ${o + 1} value`, value: option.value, onChange: (v) => setOption({ value: v.trim() }) }),
+              this.input({ id: `ims-field-${index}-option-${o}-label`, label: `Option ${o + 1} label`, value: option.label, onChange: (v) => setOption({ label: v }) }),
+              this.button(`Remove option ${o + 1} of field ${n}`, 'Remove', () => update({ options: field.options.filter((_, i) => i !== o) })),
+            ),
+          );
+        });
+        options.append(this.button(`Add an option to field ${n}`, 'Add option', () => update({ options: [...field.options, { value: `option${field.options.length + 1}`, label: '' }] }), `ims-field-${index}-add-option`));
+        item.append(options);
+      }
+      item.append(
+        el(
+          'div',
+          { class: 'ims-row' },
+          index > 0 ? this.button(`Move field ${n} up`, 'Up', () => move(index - 1)) : undefined,
+          index < fields.length - 1 ? this.button(`Move field ${n} down`, 'Down', () => move(index + 1)) : undefined,
+          this.button(`Remove field ${n}`, 'Remove field', () => write(fields.filter((_, i) => i !== index))),
+        ),
+      );
+      box.append(item);
+    });
+    box.append(
+      this.button(
+        'Add a form field',
+        'Add field',
+        () => {
+          let k = fields.length + 1;
+          while (fields.some((f) => f.key === `field${k}`)) k += 1;
+          write([...fields, { key: `field${k}`, label: `Field ${k}`, type: 'text', required: false, requiredWhen: '', options: [] }]);
+        },
+        'ims-add-field',
+      ),
+    );
+    return box;
+  }
+
+  /** The ims: extension elements of one type on an element. */
+  private imsValues(bo: Bo, type: string): Bo[] {
+    return ((bo.extensionElements?.values ?? []) as Bo[]).filter((v) => v.$type === type);
+  }
+
+  /**
+   * Writes the task's form and escalations back as new moddle elements, in one command. Extension elements
+   * of other tools (camunda:…, from imported files) are kept as they were, in front.
+   */
+  private writeExtensions(shape: Shape, change: { fields?: FieldDraft[]; escalations?: EscalationDraft[] }): void {
+    const bo = shape.businessObject;
+    const fields = change.fields ?? this.fieldsOf(bo);
+    const escalations = change.escalations ?? this.escalationsOf(bo);
+    const existing = bo.extensionElements as Bo | undefined;
+    const others = ((existing?.values ?? []) as Bo[]).filter((v) => v.$type !== 'ims:Form' && v.$type !== 'ims:Escalation');
+    const values: Bo[] = [...others];
+    if (fields.length) {
+      const form = this.moddle.create('ims:Form', {
+        fields: fields.map((f) => {
+          const field = this.moddle.create('ims:Field', {
+            key: f.key,
+            ...(f.label && { label: f.label }),
+            type: f.type,
+            ...(f.required && { required: true }),
+            ...(f.requiredWhen && { requiredWhen: f.requiredWhen }),
+            options: f.options.map((o) => this.moddle.create('ims:Option', { value: o.value, ...(o.label && { label: o.label }) })),
+          });
+          for (const option of field.options as Bo[]) option.$parent = field;
+          return field;
+        }),
+      });
+      for (const field of form.fields as Bo[]) field.$parent = form;
+      values.push(form);
+    }
+    for (const step of escalations) {
+      values.push(this.moddle.create('ims:Escalation', { after: step.after, ...(step.to && { to: step.to }), ...(step.reassign && { reassign: true }) }));
+    }
+    if (existing) {
+      for (const value of values) value.$parent = existing;
+      if (values.length) this.modeling.updateModdleProperties(shape, existing, { values });
+      else this.modeling.updateProperties(shape, { extensionElements: undefined });
+    } else if (values.length) {
+      const extensionElements = this.moddle.create('bpmn:ExtensionElements', { values });
+      extensionElements.$parent = bo;
+      for (const value of values) value.$parent = extensionElements;
+      this.modeling.updateProperties(shape, { extensionElements });
+    }
+  }
+
+  // ---- service task, flow, timer, loop ------------------------------------------------------------
+
+  private serviceField(shape: Shape): HTMLElement {
+    const current = (shape.businessObject.get('ims:service') as string | undefined) ?? '';
+    const choices: [string, string][] = [['', '— choose a registered service —'], ...this.options.services.map((s) => [s.name, s.description ? `${s.name}: ${s.description}` : s.name] as [string, string])];
+    if (current && !this.options.services.some((s) => s.name === current)) choices.push([current, `${current} (not registered here)`]);
+    return this.select({
+      id: 'ims-service',
+      label: 'Registered service',
+      hint: 'Service tasks run only services registered with this server.',
+      value: current,
+      choices,
+      onChange: (v) => this.modeling.updateProperties(shape, { 'ims:service': v || undefined }),
+    });
+  }
+
+  private flowFields(shape: Shape): HTMLElement[] {
+    const bo = shape.businessObject;
+    const source = bo.sourceRef as Bo | undefined;
+    if (source?.default === bo) return [el('p', { class: 'hint', id: 'ims-default-flow' }, 'This is the default flow: it is taken when no other condition matches.')];
+    if (!source || !/Gateway$/.test(source.$type)) return [];
+    return [
+      this.input({
+        id: 'ims-condition',
+        label: 'Condition',
+        hint: 'One expression, e.g. ${output.review.decision == "accept"}.',
+        value: bo.conditionExpression?.body ?? '',
+        onChange: (v) =>
+          this.modeling.updateProperties(shape, { conditionExpression: v.trim() ? this.moddle.create('bpmn:FormalExpression', { body: v.trim() }) : undefined }),
+      }),
+    ];
+  }
+
+  private timerFields(shape: Shape, timer: Bo): HTMLElement[] {
+    const kinds: [string, string][] = [
+      ['timeDuration', 'After a duration (e.g. P3D)'],
+      ['timeDate', 'At a date (ISO 8601)'],
+      ['timeCycle', 'Repeating (e.g. R3/P1D)'],
+    ];
+    const kind = kinds.find(([k]) => timer[k])?.[0] ?? 'timeDuration';
+    const value = String(timer[kind]?.body ?? '');
+    const write = (nextKind: string, nextValue: string) =>
+      this.modeling.updateModdleProperties(shape, timer, {
+        timeDuration: undefined,
+        timeDate: undefined,
+        timeCycle: undefined,
+        [nextKind]: this.moddle.create('bpmn:FormalExpression', { body: nextValue.trim() }),
+      });
+    return [
+      this.select({ id: 'ims-timer-kind', label: 'Timer', value: kind, choices: kinds, onChange: (k) => write(k, value) }),
+      kind === 'timeDuration'
+        ? this.duration({ id: 'ims-timer-value', label: 'Duration', value, onChange: (v) => write(kind, v) })
+        : this.input({ id: 'ims-timer-value', label: kind === 'timeDate' ? 'Date' : 'Cycle', value, onChange: (v) => write(kind, v) }),
+    ];
+  }
+
+  private collectionField(shape: Shape, loop: Bo): HTMLElement {
+    return this.input({
+      id: 'ims-collection',
+      label: 'One task per element of',
+      hint: 'An expression giving a list, e.g. ${variables.actions}; "item" is the element in the task.',
+      value: loop.get('ims:collection') ?? '',
+      onChange: (v) => this.modeling.updateModdleProperties(shape, loop, { 'ims:collection': v.trim() || undefined }),
+    });
+  }
+
+  // ---- generic inputs ------------------------------------------------------------------------------
+
+  private text(shape: Shape, bo: Bo, property: string, label: string, hint?: string): HTMLElement {
+    return this.input({ id: `ims-${property}`, label, hint, value: bo[property] ?? '', onChange: (v) => this.modeling.updateProperties(shape, { [property]: v || undefined }) });
+  }
+
+  private input(o: { id: string; label: string; hint?: string; value: string; onChange(value: string): void; after?: HTMLElement }): HTMLElement {
+    const input = el('input', { type: 'text', id: o.id, value: o.value, ...(o.hint && { 'aria-describedby': `${o.id}-hint` }), autocomplete: 'off', spellcheck: 'false' });
+    input.addEventListener('change', () => o.onChange(input.value));
+    return el('div', { class: 'field' }, el('label', { for: o.id }, o.label), o.hint ? el('p', { class: 'hint', id: `${o.id}-hint` }, o.hint) : undefined, input, o.after);
+  }
+
+  /** A duration input with its plain-language reading, or the engine parser's complaint, underneath. */
+  private duration(o: { id: string; label: string; hint?: string; value: string; onChange(value: string): void }): HTMLElement {
+    const reading = el('p', { class: 'ims-reading', id: `${o.id}-reading`, 'aria-live': 'polite' });
+    const show = (value: string) => {
+      const r = value.trim() ? readDuration(value) : undefined;
+      reading.textContent = !r ? 'Not set.' : 'expression' in r ? 'Taken from the record when the task opens.' : r.text;
+      reading.classList.toggle('error', Boolean(r && !r.ok));
+      return r;
+    };
+    const field = this.input({ ...o, after: reading });
+    const input = field.querySelector('input')!;
+    input.setAttribute('aria-describedby', [o.hint ? `${o.id}-hint` : '', `${o.id}-reading`].filter(Boolean).join(' '));
+    input.setAttribute('aria-invalid', String(show(o.value)?.ok === false));
+    input.addEventListener('input', () => input.setAttribute('aria-invalid', String(show(input.value)?.ok === false)));
+    return field;
+  }
+
+  private select(o: { id: string; label: string; hint?: string; value: string; choices: [string, string][]; onChange(value: string): void }): HTMLElement {
+    const choices = o.choices.some(([v]) => v === o.value) ? o.choices : [...o.choices, [o.value, o.value] as [string, string]];
+    const select = el('select', { id: o.id, ...(o.hint && { 'aria-describedby': `${o.id}-hint` }) }, ...choices.map(([value, text]) => el('option', { value, selected: value === o.value }, text)));
+    select.addEventListener('change', () => o.onChange(select.value));
+    return el('div', { class: 'field' }, el('label', { for: o.id }, o.label), o.hint ? el('p', { class: 'hint', id: `${o.id}-hint` }, o.hint) : undefined, select);
+  }
+
+  private roleSelect(o: { id: string; label: string; hint?: string; value: string; extra?: string[]; onChange(value: string): void }): HTMLElement {
+    const roles = [...new Set([...this.options.roles, ...(o.extra ?? [])])].sort();
+    return this.select({ ...o, choices: [['', '— none —'], ...roles.map((r) => [r, r] as [string, string])] });
+  }
+
+  private checkbox(o: { id: string; label: string; checked: boolean; onChange(value: boolean): void }): HTMLElement {
+    const input = el('input', { type: 'checkbox', id: o.id, checked: o.checked });
+    input.addEventListener('change', () => o.onChange(input.checked));
+    return el('div', { class: 'field check' }, input, el('label', { for: o.id }, o.label));
+  }
+
+  private button(label: string, text: string, onClick: () => void, id?: string): HTMLButtonElement {
+    const button = el('button', { type: 'button', class: 'secondary small', 'aria-label': label, ...(id && { id }) }, text);
+    button.addEventListener('click', onClick);
+    return button;
+  }
+}

@@ -1,0 +1,81 @@
+import { checkDefinition, type DefinitionProblem } from '../engine/bpmn/lint.js';
+import { InvalidDefinitionError, TooLargeError } from '../engine/errors.js';
+import { el } from './http.js';
+
+/**
+ * The problems panel: runs the server's own rule set (engine/bpmn/lint.ts: bpmnlint rules plus
+ * validateDefinition, on the XML bpmn-js saves, parsed by engine/bpmn/parse.ts) while the person draws,
+ * lists what it finds, marks the elements on the canvas, and selects an element when its problem is
+ * clicked. What it lists is exactly what submitting or deploying would refuse.
+ */
+
+export const PROBLEM_MARKER = 'ims-problem';
+
+interface Services {
+  elementRegistry: { get(id: string): unknown };
+  canvas: { addMarker(id: string, marker: string): void; removeMarker(id: string, marker: string): void; scrollToElement(element: unknown): void; getRootElement(): unknown };
+  selection: { select(element: unknown): void };
+}
+
+/** Problems of a BPMN text by the shared rules; a file that cannot even be parsed gives its parse problem. */
+export async function problemsOf(xml: string, services: ReadonlySet<string>): Promise<DefinitionProblem[]> {
+  try {
+    return (await checkDefinition(xml, { services })).problems;
+  } catch (err) {
+    if (err instanceof InvalidDefinitionError) return err.problems;
+    if (err instanceof TooLargeError) return [{ element: 'xml', message: err.message }];
+    throw err;
+  }
+}
+
+export class ProblemsPanel {
+  private marked: string[] = [];
+  problems: DefinitionProblem[] = [];
+
+  constructor(
+    private readonly list: HTMLElement,
+    private readonly summary: HTMLElement,
+    private readonly get: <K extends keyof Services>(name: K) => Services[K],
+  ) {}
+
+  /** The problems of one element, for the side panel. */
+  of(id: string): string[] {
+    return this.problems.filter((p) => p.element === id).map((p) => p.message);
+  }
+
+  show(problems: DefinitionProblem[]): void {
+    this.problems = problems;
+    const canvas = this.get('canvas');
+    const registry = this.get('elementRegistry');
+    for (const id of this.marked) if (registry.get(id)) canvas.removeMarker(id, PROBLEM_MARKER);
+    this.marked = [...new Set(problems.map((p) => p.element))].filter((id) => registry.get(id));
+    for (const id of this.marked) canvas.addMarker(id, PROBLEM_MARKER);
+
+    this.summary.textContent = problems.length
+      ? `${problems.length} problem${problems.length === 1 ? '' : 's'}: submitting for review and deployment refuse the process until they are solved.`
+      : 'No problems: the process can be submitted for review.';
+    this.summary.dataset.count = String(problems.length);
+    this.list.replaceChildren(
+      ...problems.map((problem) => {
+        const known = Boolean(registry.get(problem.element));
+        const button = el(
+          'button',
+          { type: 'button', class: 'link ims-problem-link', 'data-element': problem.element, ...(problem.rule && { 'data-rule': problem.rule }), disabled: !known },
+          el('strong', {}, problem.element),
+          `: ${problem.message}`,
+          problem.rule ? el('span', { class: 'hint' }, ` (${problem.rule})`) : undefined,
+        );
+        button.addEventListener('click', () => this.reveal(problem.element));
+        return el('li', {}, button);
+      }),
+    );
+  }
+
+  /** Selects an element and scrolls it into view (a problem's element, clicked in the list). */
+  reveal(id: string): void {
+    const element = this.get('elementRegistry').get(id);
+    if (!element) return;
+    this.get('canvas').scrollToElement(element);
+    this.get('selection').select(element);
+  }
+}

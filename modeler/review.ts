@@ -1,0 +1,282 @@
+/**
+ * The review page (/modeler/drafts/:id/review): the current version and the proposed one side by side in
+ * two NavigatedViewers (pan and zoom kept in step), the added / removed / changed / moved elements
+ * coloured, the list of changed fields (every ims: attribute and form field, from GET
+ * /api/drafts/:id/changes), the raw XML diff; then the signed decision and, once approved, publication.
+ */
+import NavigatedViewer from 'bpmn-js/lib/NavigatedViewer';
+import 'bpmn-js/dist/assets/diagram-js.css';
+import 'bpmn-js/dist/assets/bpmn-js.css';
+import './modeler.css';
+import { imsModdleDescriptor } from '../engine/bpmn/ims-moddle.js';
+import { api, el, utc } from './http.js';
+
+type Change = 'added' | 'removed' | 'changed' | 'moved';
+
+interface Changes {
+  base: { version: number; xml: string } | null;
+  xml: string;
+  elements: { id: string; type: string; name?: string; change: Change }[];
+  fields: { element: string; field: string; old?: unknown; new?: unknown }[];
+  xmlDiff: string;
+}
+
+interface Draft {
+  id: string;
+  key: string;
+  name?: string;
+  status: string;
+  revision: number;
+  baseVersion?: number;
+  restoredFrom?: number;
+  createdBy?: string;
+  editors?: string[];
+  reason?: string;
+  impact?: string;
+  submittedAt?: string;
+  submittedBy?: string;
+  review?: { decision: string; by: string; name: string; at: string; reason: string };
+  publishedVersion?: number;
+  effectiveAt?: string;
+}
+
+interface Viewbox {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+interface Canvas {
+  zoom(level: string): void;
+  addMarker(id: string, marker: string): void;
+  viewbox(box?: Viewbox): Viewbox;
+  scrollToElement(element: unknown): void;
+}
+
+const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
+
+function show(value: unknown): string {
+  if (value === undefined || value === null || value === '') return '(none)';
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+async function diagram(container: HTMLElement, xml: string, marks: Map<string, Change>, label: string): Promise<{ canvas: Canvas; registry: { get(id: string): unknown }; on(event: string, fn: (e: any) => void): void }> {
+  const viewer = new NavigatedViewer({ container, moddleExtensions: { ims: imsModdleDescriptor } });
+  await viewer.importXML(xml);
+  const canvas = viewer.get<Canvas>('canvas');
+  const registry = viewer.get<{ get(id: string): unknown }>('elementRegistry');
+  canvas.zoom('fit-viewport');
+  const counts: Record<string, number> = {};
+  for (const [id, change] of marks) {
+    if (!registry.get(id)) continue;
+    canvas.addMarker(id, `ims-${change}`);
+    container.querySelector(`[data-element-id="${CSS.escape(id)}"]`)?.setAttribute('data-change', change);
+    counts[change] = (counts[change] ?? 0) + 1;
+  }
+  const summary = Object.entries(counts).map(([change, n]) => `${n} ${change}`).join(', ');
+  container.setAttribute('role', 'img');
+  container.setAttribute('aria-label', `${label}${summary ? `: ${summary} (see the list of changed elements below)` : ''}.`);
+  const eventBus = viewer.get<{ on(event: string, fn: (e: any) => void): void }>('eventBus');
+  return { canvas, registry, on: (event, fn) => eventBus.on(event, fn) };
+}
+
+async function start(root: HTMLElement): Promise<void> {
+  const id = root.dataset.draftId ?? '';
+  const user = root.dataset.user ?? '';
+  const state = $('ims-review-state');
+  let draft: Draft;
+  let changes: Changes;
+  try {
+    [draft, changes] = await Promise.all([api<Draft>(`/drafts/${encodeURIComponent(id)}`), api<Changes>(`/drafts/${encodeURIComponent(id)}/changes`)]);
+  } catch (err) {
+    state.textContent = `The change could not be loaded: ${(err as Error).message}`;
+    state.dataset.kind = 'bad';
+    root.dataset.state = 'error';
+    return;
+  }
+
+  const facts: [string, string | Node][] = [
+    ['Process', `${draft.name ?? draft.key} (${draft.key})`],
+    ['Status', el('span', { class: 'badge', id: 'ims-review-status' }, draft.status)],
+    ['Compared with', changes.base ? `version ${changes.base.version}` : 'nothing: a new process'],
+    ...(draft.restoredFrom ? [['Restores', `version ${draft.restoredFrom}`] as [string, string]] : []),
+    ['Author', draft.createdBy ?? ''],
+    ['Submitted', draft.submittedAt ? `${utc(draft.submittedAt)} by ${draft.submittedBy ?? ''}` : 'not yet'],
+    ['Reason for the change', draft.reason ?? ''],
+    ['Impact', draft.impact ?? ''],
+    ...(draft.review ? [['Last decision', `${draft.review.decision} by ${draft.review.name} ${utc(draft.review.at)}: ${draft.review.reason}`] as [string, string]] : []),
+    ...(draft.publishedVersion ? [['Published', `as version ${draft.publishedVersion}, effective ${utc(draft.effectiveAt)}`] as [string, string]] : []),
+  ];
+  $('ims-review-facts').replaceChildren(...facts.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]));
+  if (draft.status === 'draft' || draft.status === 'rejected') {
+    state.replaceChildren(`This change is ${draft.status === 'rejected' ? 'rejected and back with its author' : 'not submitted yet'}. `, el('a', { href: `/modeler/drafts/${encodeURIComponent(id)}` }, 'Open it in the editor'));
+  } else state.textContent = `This change is ${draft.status}.`;
+
+  // ---- diagrams, coloured, pan and zoom in step --------------------------------------------------
+  const marks = new Map(changes.elements.map((c) => [c.id, c.change]));
+  const baseMarks = new Map([...marks].filter(([, c]) => c !== 'added'));
+  const newMarks = new Map([...marks].filter(([, c]) => c !== 'removed'));
+  $('ims-proposed-caption').textContent = `Proposed (draft, revision ${draft.revision})`;
+  const proposed = await diagram($('ims-proposed'), changes.xml, newMarks, 'Proposed version of the process diagram');
+  const views = [proposed];
+  if (changes.base) {
+    $('ims-base-caption').textContent = `Current: version ${changes.base.version}`;
+    views.push(await diagram($('ims-base'), changes.base.xml, baseMarks, `Version ${changes.base.version} of the process diagram`));
+  } else {
+    $('ims-base-caption').textContent = 'Current: none (a new process)';
+    $('ims-base').replaceChildren(el('p', { class: 'hint' }, 'There is no earlier version: everything is new.'));
+  }
+  if (views.length === 2) {
+    let syncing = false;
+    for (const [from, to] of [
+      [views[0]!, views[1]!],
+      [views[1]!, views[0]!],
+    ]) {
+      from.on('canvas.viewbox.changed', ({ viewbox }: { viewbox: Viewbox }) => {
+        if (syncing) return;
+        syncing = true;
+        to.canvas.viewbox({ x: viewbox.x, y: viewbox.y, width: viewbox.width, height: viewbox.height });
+        syncing = false;
+      });
+    }
+  }
+
+  // ---- changed elements and fields -----------------------------------------------------------------
+  const focus = (elementId: string) => {
+    for (const view of views) {
+      const element = view.registry.get(elementId);
+      if (element) view.canvas.scrollToElement(element);
+    }
+  };
+  $('ims-elements').replaceChildren(
+    changes.elements.length
+      ? el(
+          'div',
+          { class: 'table-wrap' },
+          el(
+            'table',
+            { class: 'stack', id: 'ims-element-table' },
+            el('thead', {}, el('tr', {}, ...['Element', 'Type', 'Change'].map((h) => el('th', { scope: 'col' }, h)))),
+            el(
+              'tbody',
+              {},
+              ...changes.elements.map((c) => {
+                const button = el('button', { type: 'button', class: 'link' }, c.name ? `${c.name} (${c.id})` : c.id);
+                button.addEventListener('click', () => focus(c.id));
+                return el('tr', { class: `change-${c.change}`, 'data-element': c.id, 'data-change': c.change }, el('td', { 'data-label': 'Element' }, button), el('td', { 'data-label': 'Type' }, c.type.replace('bpmn:', '')), el('td', { 'data-label': 'Change' }, c.change));
+              }),
+            ),
+          ),
+        )
+      : el('p', {}, 'No element changed.'),
+  );
+  $('ims-fields').replaceChildren(
+    changes.fields.length
+      ? el(
+          'div',
+          { class: 'table-wrap' },
+          el(
+            'table',
+            { class: 'stack', id: 'ims-field-table' },
+            el('thead', {}, el('tr', {}, ...['Element', 'Field', 'Before', 'After'].map((h) => el('th', { scope: 'col' }, h)))),
+            el(
+              'tbody',
+              {},
+              ...changes.fields.map((f) =>
+                el(
+                  'tr',
+                  { 'data-element': f.element, 'data-field': f.field },
+                  el('td', { 'data-label': 'Element' }, f.element),
+                  el('td', { 'data-label': 'Field' }, el('code', {}, f.field)),
+                  el('td', { 'data-label': 'Before' }, show(f.old)),
+                  el('td', { 'data-label': 'After' }, show(f.new)),
+                ),
+              ),
+            ),
+          ),
+        )
+      : el('p', {}, 'No field changed.'),
+  );
+  $('ims-xml-diff').replaceChildren(
+    ...changes.xmlDiff.split('\n').map((line) => el('span', { class: line.startsWith('@@') ? 'hunk' : line.startsWith('+') && !line.startsWith('+++') ? 'add' : line.startsWith('-') && !line.startsWith('---') ? 'del' : '' }, `${line}\n`)),
+  );
+
+  // ---- decision and publication --------------------------------------------------------------------
+  if (draft.status === 'in-review') {
+    $('ims-decide').hidden = false;
+    if ((draft.editors ?? [draft.createdBy]).includes(user)) {
+      $('ims-decide').insertBefore(el('p', { class: 'notice bad' }, 'You edited this change: the author of a change may not approve it. Another process owner or a quality manager reviews it.'), $('ims-review-form'));
+    }
+    const form = $<HTMLFormElement>('ims-review-form');
+    const result = $('ims-review-result');
+    const password = $<HTMLInputElement>('ims-review-password');
+    const syncSignature = () => {
+      const approve = $<HTMLInputElement>('ims-decision-approve').checked;
+      $('ims-signature').hidden = !approve;
+      password.required = approve;
+    };
+    form.addEventListener('change', syncSignature);
+    syncSignature();
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      const decision = $<HTMLInputElement>('ims-decision-approve').checked ? 'approve' : 'reject';
+      const reason = $<HTMLTextAreaElement>('ims-review-reason').value.trim();
+      if (!reason) {
+        result.textContent = 'Give the reason for your decision.';
+        result.dataset.kind = 'bad';
+        return $('ims-review-reason').focus();
+      }
+      if (decision === 'approve' && !password.value) {
+        result.textContent = 'Approving is an electronic signature: enter your password.';
+        result.dataset.kind = 'bad';
+        return password.focus();
+      }
+      result.textContent = decision === 'approve' ? 'Signing…' : 'Recording…';
+      result.dataset.kind = 'busy';
+      try {
+        const updated = await api<Draft>(`/drafts/${encodeURIComponent(id)}/review`, {
+          method: 'POST',
+          body: { decision, reason, ...(decision === 'approve' && { signature: { password: password.value } }) },
+        });
+        password.value = '';
+        result.textContent = decision === 'approve' ? `Approved and signed by you. The change is ${updated.status}.` : 'Rejected: the change is back with its author.';
+        result.dataset.kind = 'ok';
+        $('ims-review-status').textContent = updated.status;
+        form.querySelectorAll<HTMLInputElement>('input, textarea, button').forEach((input) => (input.disabled = true));
+        if (updated.status === 'approved') $('ims-publish').hidden = false;
+      } catch (err) {
+        password.value = '';
+        result.textContent = `Not recorded: ${(err as Error).message}`;
+        result.dataset.kind = 'bad';
+      }
+    });
+  }
+  if (draft.status === 'approved') $('ims-publish').hidden = false;
+  $('ims-publish-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const result = $('ims-publish-result');
+    const effective = $<HTMLInputElement>('ims-effective').value;
+    result.textContent = 'Publishing…';
+    result.dataset.kind = 'busy';
+    try {
+      const published = await api<{ key: string; version: number; effectiveAt: string }>(`/drafts/${encodeURIComponent(id)}/publish`, { method: 'POST', body: effective ? { effectiveAt: effective } : {} });
+      result.replaceChildren(`Published as version ${published.version}, effective ${utc(published.effectiveAt)}. `, el('a', { href: `/modeler/processes/${encodeURIComponent(published.key)}` }, 'See the versions'));
+      result.dataset.kind = 'ok';
+      $('ims-review-status').textContent = 'published';
+      $<HTMLButtonElement>('ims-publish-submit').disabled = true;
+    } catch (err) {
+      result.textContent = `Not published: ${(err as Error).message}`;
+      result.dataset.kind = 'bad';
+    }
+  });
+  root.dataset.state = 'ready';
+}
+
+const root = document.getElementById('ims-review');
+if (root) {
+  start(root).catch((err: unknown) => {
+    root.dataset.state = 'error';
+    const state = document.getElementById('ims-review-state');
+    if (state) state.textContent = `The review page failed: ${err instanceof Error ? err.message : String(err)}`;
+  });
+}
