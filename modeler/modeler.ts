@@ -159,16 +159,21 @@ async function start(root: HTMLElement): Promise<void> {
       } catch (err) {
         dirty = true;
         if (err instanceof ApiError && err.status === 409 && err.body.current) {
-          // Someone else saved meanwhile: never write over their version. Stop saving and say who.
+          // Someone else saved or submitted meanwhile: never write over their version. Stop saving and say who.
           conflict = true;
-          const current = err.body.current as { revision: number; updatedBy?: string; updatedAt?: string };
+          const current = err.body.current as { revision: number; updatedBy?: string; updatedAt?: string; status?: string };
           root.dataset.state = 'conflict';
+          const what = current.status && !EDITABLE.has(current.status) ? `made this draft ${current.status}` : 'saved this draft';
           announce(
             saveState,
-            `Not saved: ${current.updatedBy ?? 'someone else'} saved this draft ${utc(current.updatedAt)} (revision ${current.revision}) while you were editing. Your changes were not written over theirs: download your version, then reload to see theirs.`,
+            `Not saved: ${current.updatedBy ?? 'someone else'} ${what} ${utc(current.updatedAt)} (revision ${current.revision}) while you were editing. Your changes were not written over theirs: download your version, then reload to see theirs.`,
             'bad',
           );
           $('ims-conflict').hidden = false;
+        } else if (err instanceof ApiError && err.status === 422 && Array.isArray(err.body.problems)) {
+          // The server could not read the XML: nothing was saved; the problems say why.
+          problems.show(err.body.problems);
+          announce(saveState, `Not saved: ${(err as Error).message}`, 'bad');
         } else {
           announce(saveState, `Not saved: ${(err as Error).message}. Your changes are still here; saving again shortly.`, 'bad');
           if (!(err instanceof ApiError && err.status === 409)) saveTimer = setTimeout(() => void saveNow(), AUTOSAVE_MS * 4);

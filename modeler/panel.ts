@@ -119,7 +119,10 @@ export class ImsPanel {
   render(): void {
     const active = document.activeElement as HTMLInputElement | null;
     const focusId = active && this.container.contains(active) ? active.id : '';
-    const shape = this.selected ?? this.processShape();
+    const candidate = this.selected ?? this.processShape();
+    // Before a diagram is imported the canvas root is an implicit one, with no BPMN element behind it.
+    const shape = candidate?.businessObject ? candidate : undefined;
+    this.container.dataset.element = shape?.businessObject.id ?? '';
     this.container.replaceChildren(...(shape ? this.sections(shape) : [el('p', {}, 'Select an element to see its properties.')]));
     if (this.options.readOnly) for (const input of this.container.querySelectorAll<HTMLInputElement>('input, select, textarea, button')) input.disabled = true;
     if (focusId) document.getElementById(focusId)?.focus();
@@ -128,7 +131,8 @@ export class ImsPanel {
   /** The executable process: the canvas root, or (in a collaboration) the participant holding it. */
   private processShape(): Shape | undefined {
     const root = this.canvas.getRootElement();
-    if (root?.businessObject?.$type === 'bpmn:Process') return root;
+    if (!root?.businessObject) return undefined;
+    if (root.businessObject.$type === 'bpmn:Process') return root;
     return this.registry.filter((e) => e.type === 'bpmn:Participant' && e.businessObject.processRef?.isExecutable)[0] ?? root;
   }
 

@@ -210,10 +210,11 @@ async function start(root: HTMLElement): Promise<void> {
     const form = $<HTMLFormElement>('ims-review-form');
     const result = $('ims-review-result');
     const password = $<HTMLInputElement>('ims-review-password');
+    const email = document.getElementById('ims-review-email') as HTMLInputElement | null;
+    const legend = $('ims-signature').querySelector('legend')!;
+    // Both decisions are signed: "approved" for an approval, "reviewed" for a rejection.
     const syncSignature = () => {
-      const approve = $<HTMLInputElement>('ims-decision-approve').checked;
-      $('ims-signature').hidden = !approve;
-      password.required = approve;
+      legend.textContent = `Electronic signature, meaning “${$<HTMLInputElement>('ims-decision-approve').checked ? 'approved' : 'reviewed'}”`;
     };
     form.addEventListener('change', syncSignature);
     syncSignature();
@@ -226,20 +227,25 @@ async function start(root: HTMLElement): Promise<void> {
         result.dataset.kind = 'bad';
         return $('ims-review-reason').focus();
       }
-      if (decision === 'approve' && !password.value) {
-        result.textContent = 'Approving is an electronic signature: enter your password.';
+      if (email && !email.value.trim()) {
+        result.textContent = 'The first signature of a session needs your email (user id) as well as your password.';
+        result.dataset.kind = 'bad';
+        return email.focus();
+      }
+      if (!password.value) {
+        result.textContent = 'The decision is signed electronically: enter your password.';
         result.dataset.kind = 'bad';
         return password.focus();
       }
-      result.textContent = decision === 'approve' ? 'Signing…' : 'Recording…';
+      result.textContent = 'Signing…';
       result.dataset.kind = 'busy';
       try {
         const updated = await api<Draft>(`/drafts/${encodeURIComponent(id)}/review`, {
           method: 'POST',
-          body: { decision, reason, ...(decision === 'approve' && { signature: { password: password.value } }) },
+          body: { decision, reason, signature: { password: password.value, ...(email && { email: email.value.trim() }) } },
         });
         password.value = '';
-        result.textContent = decision === 'approve' ? `Approved and signed by you. The change is ${updated.status}.` : 'Rejected: the change is back with its author.';
+        result.textContent = decision === 'approve' ? `Approved and signed by you. The change is ${updated.status}.` : 'Rejected and signed by you: the change is back with its author.';
         result.dataset.kind = 'ok';
         $('ims-review-status').textContent = updated.status;
         form.querySelectorAll<HTMLInputElement>('input, textarea, button').forEach((input) => (input.disabled = true));
@@ -259,8 +265,12 @@ async function start(root: HTMLElement): Promise<void> {
     result.textContent = 'Publishing…';
     result.dataset.kind = 'busy';
     try {
-      const published = await api<{ key: string; version: number; effectiveAt: string }>(`/drafts/${encodeURIComponent(id)}/publish`, { method: 'POST', body: effective ? { effectiveAt: effective } : {} });
-      result.replaceChildren(`Published as version ${published.version}, effective ${utc(published.effectiveAt)}. `, el('a', { href: `/modeler/processes/${encodeURIComponent(published.key)}` }, 'See the versions'));
+      const published = await api<{ key: string; version: number; effectiveAt: string; training?: { assigned: number } }>(`/drafts/${encodeURIComponent(id)}/publish`, {
+        method: 'POST',
+        body: effective ? { effectiveAt: effective } : {},
+      });
+      const training = published.training ? ` ${published.training.assigned} people were given it to read and acknowledge.` : '';
+      result.replaceChildren(`Published as version ${published.version}, effective ${utc(published.effectiveAt)}.${training} `, el('a', { href: `/modeler/processes/${encodeURIComponent(published.key)}` }, 'See the versions'));
       result.dataset.kind = 'ok';
       $('ims-review-status').textContent = 'published';
       $<HTMLButtonElement>('ims-publish-submit').disabled = true;

@@ -23,13 +23,14 @@ interface Version {
   via: string;
   draftId?: string;
   change?: { reason: string; impact: string; author: string; restoredFrom?: number };
-  approvals: { signer: string; name: string; meaning: string; signedAt: string; reason: string }[];
-  instances: { running: number; completed: number; cancelled: number };
+  approvals: { signer: string; name: string; meaning: string; signedAt: string; reason: string; valid?: boolean; text?: string }[];
+  instances: { running: number; completed: number; cancelled: number; incident?: number };
+  training?: { acknowledged: number; total: number };
 }
 
 interface Training {
   due?: string;
-  items: { user: string; name: string; role: string; status: 'open' | 'acknowledged'; acknowledgedAt?: string }[];
+  items: { user: string; name: string; role?: string; status: 'open' | 'acknowledged' | 'cancelled'; acknowledgedAt?: string; site?: string }[];
   acknowledged: number;
   total: number;
 }
@@ -103,7 +104,18 @@ async function start(root: HTMLElement): Promise<void> {
 
   const rows = versions.map((v) => {
     const approvals = v.approvals.length
-      ? el('ul', {}, ...v.approvals.map((a) => el('li', {}, `${a.meaning} by ${a.name} (${a.signer}) ${utc(a.signedAt)}: ${a.reason}`)))
+      ? el(
+          'ul',
+          {},
+          ...v.approvals.map((a) =>
+            el(
+              'li',
+              { 'data-valid': String(a.valid !== false) },
+              `${a.text ?? `${a.meaning} by ${a.name} (${a.signer}) ${utc(a.signedAt)}`}: ${a.reason}`,
+              a.valid === false ? el('strong', { class: 'error' }, ' The signature does not match this version’s content.') : undefined,
+            ),
+          ),
+        )
       : el('span', { class: 'hint' }, v.via === 'change-control' ? 'no signature' : `no review (${v.via})`);
     return el(
       'tr',
@@ -120,7 +132,9 @@ async function start(root: HTMLElement): Promise<void> {
       el(
         'td',
         { 'data-label': 'Instances', class: 'ims-instances', 'data-running': String(v.instances.running) },
-        `${v.instances.running} running · ${v.instances.completed} completed · ${v.instances.cancelled} cancelled`,
+        `${v.instances.running} running · ${v.instances.completed} completed · ${v.instances.cancelled} cancelled${v.instances.incident ? ` · ${v.instances.incident} with an incident` : ''}`,
+        v.training?.total ? el('br') : undefined,
+        v.training?.total ? el('span', { class: 'hint' }, `trained: ${v.training.acknowledged} of ${v.training.total}`) : undefined,
       ),
       el(
         'td',
@@ -145,8 +159,9 @@ async function start(root: HTMLElement): Promise<void> {
           download(file(v, 'pdf'), 'application/pdf', await exporter(svg, stamp));
           say(`PDF of version ${v.version} made.`);
         }),
-        act(`Restore version ${v.version} as a new draft`, 'Restore as draft', async () => {
-          const draft = await api<{ id: string }>('/drafts', { method: 'POST', body: { key, fromVersion: v.version, reason: `restore version ${v.version}` } });
+        act(v === versions[0] ? `Edit version ${v.version} as a new draft` : `Restore version ${v.version} as a new draft`, v === versions[0] ? 'Edit as draft' : 'Restore as draft', async () => {
+          const body = v === versions[0] ? { key, fromVersion: v.version } : { key, fromVersion: v.version, reason: `restore version ${v.version}` };
+          const draft = await api<{ id: string }>('/drafts', { method: 'POST', body });
           window.location.assign(`/modeler/drafts/${encodeURIComponent(draft.id)}`);
         }),
         act(`Training on version ${v.version}`, 'Training', () => showTraining(v)),
@@ -171,7 +186,7 @@ async function start(root: HTMLElement): Promise<void> {
                 'tbody',
                 {},
                 ...training.items.map((t) =>
-                  el('tr', {}, el('td', { 'data-label': 'Person' }, `${t.name} (${t.user})`), el('td', { 'data-label': 'Role' }, t.role), el('td', { 'data-label': 'Status' }, t.status === 'acknowledged' ? `acknowledged ${utc(t.acknowledgedAt)}` : 'open')),
+                  el('tr', {}, el('td', { 'data-label': 'Person' }, `${t.name} (${t.user})`), el('td', { 'data-label': 'Role' }, t.role ?? ''), el('td', { 'data-label': 'Status' }, t.status === 'acknowledged' ? `acknowledged ${utc(t.acknowledgedAt)}` : t.status)),
                 ),
               ),
             ),

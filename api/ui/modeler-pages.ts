@@ -1,6 +1,7 @@
 import express, { type Request } from 'express';
 import type { Imsflow } from '../../engine/imsflow.js';
 import { hasRole } from '../auth.js';
+import { needsUserId } from '../signing.js';
 import { e, sendPage, when, type Viewer } from './html.js';
 import { requireSignIn, viewerOf } from './session.js';
 
@@ -123,6 +124,8 @@ ${create}`,
   router.get('/modeler/drafts/:id/review', requireSignIn, (req, res) => {
     const viewer = viewerOf(req);
     const id = param(req, 'id');
+    // 21 CFR 11.200: the first signing of a session asks for the user id as well as the password.
+    const askEmail = needsUserId(req.principal!);
     sendPage(res, 200, {
       title: 'Review a process change',
       viewer,
@@ -144,12 +147,13 @@ ${create}`,
 <form id="ims-review-form" class="decide" novalidate>
 <fieldset><legend>Your decision</legend>
 <div class="field check"><input type="radio" id="ims-decision-approve" name="decision" value="approve" checked><label for="ims-decision-approve">Approve: sign with the meaning “approved”</label></div>
-<div class="field check"><input type="radio" id="ims-decision-reject" name="decision" value="reject"><label for="ims-decision-reject">Reject: it goes back to the author</label></div>
+<div class="field check"><input type="radio" id="ims-decision-reject" name="decision" value="reject"><label for="ims-decision-reject">Reject: sign with the meaning “reviewed”; it goes back to its author</label></div>
 </fieldset>
 <div class="field"><label for="ims-review-reason">Reason</label><textarea id="ims-review-reason" name="reason" rows="2" required></textarea></div>
 <fieldset id="ims-signature"><legend>Electronic signature</legend>
-<p class="hint">Signing re-authenticates you. Your name, the date and time (UTC), the meaning “approved” and your reason are bound to this version of the process (21 CFR Part 11).</p>
-<div class="field"><label for="ims-review-password">Your password</label><input type="password" id="ims-review-password" name="password" autocomplete="current-password"></div>
+<p class="hint" id="ims-signature-meaning">Signing re-authenticates you. Your name, the date and time (UTC), the meaning and your reason are bound to this version of the process (21 CFR Part 11). Your electronic signature is the legally binding equivalent of your handwritten signature.</p>
+${askEmail ? '<div class="field"><label for="ims-review-email">Your email (user id)</label><p class="hint" id="ims-review-email-hint">The first signature of a session needs both.</p><input type="email" id="ims-review-email" name="email" autocomplete="username" required aria-describedby="ims-review-email-hint"></div>' : ''}
+<div class="field"><label for="ims-review-password">Your password</label><input type="password" id="ims-review-password" name="password" autocomplete="current-password" required aria-describedby="ims-signature-meaning"></div>
 </fieldset>
 <button type="submit" id="ims-review-submit">Record the decision</button>
 <p id="ims-review-result" role="status" aria-live="polite"></p>
