@@ -30,7 +30,8 @@ declare global {
 const PAGE = { width: 297, height: 210, margin: 12 };
 
 async function exportPdf(svgText: string, stamp: PdfStamp): Promise<Blob> {
-  const doc = new jsPDF({ orientation: 'landscape', unit: 'mm', format: 'a4', compress: true });
+  // Uncompressed: a controlled copy's stamp stays searchable text in the file (a few hundred KiB at most).
+  const doc = new jsPDF({ orientation: 'landscape', unit: 'mm', format: 'a4', compress: false });
   doc.setProperties({ title: `${stamp.process} version ${stamp.version}`, subject: `Status ${stamp.status}, effective ${stamp.effective}`, creator: 'imsflow' });
   const { margin } = PAGE;
   let y = margin + 4;

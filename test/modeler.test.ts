@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -226,6 +226,33 @@ describe('modeler: edit, review, sign, publish and restore a process in a real b
     expect(await anna.locator('tr[data-version="2"] .ims-instances').textContent()).to.match(/^1 running/);
     expect(await anna.locator('tr[data-version="1"] .ims-instances').textContent()).to.match(/^1 running/);
     expect(await anna.locator('tr[data-version="2"]').textContent()).to.include('Approved by Cara Quality');
+
+    // exports of version 2: BPMN as published, SVG from bpmn-js, PDF (its bundle loaded only now) stamped with the approval
+    const pdfRequests: string[] = [];
+    anna.on('request', (request) => {
+      if (request.url().endsWith('/assets/pdf-export.js')) pdfRequests.push(request.url());
+    });
+    const downloaded = async (label: string) => {
+      const [download] = await Promise.all([anna.waitForEvent('download'), anna.getByRole('button', { name: label }).click()]);
+      const path = await download.path();
+      return { name: download.suggestedFilename(), body: readFileSync(path!) };
+    };
+    const bpmnFile = await downloaded('Download version 2 as BPMN');
+    expect(bpmnFile.name).to.equal(`${KEY}-v2.bpmn`);
+    expect(bpmnFile.body.toString('utf8')).to.equal((await server.imsflow.getDefinition(KEY, 2)).xml);
+    const svgFile = await downloaded('Download version 2 as SVG');
+    expect(svgFile.name).to.equal(`${KEY}-v2.svg`);
+    const svgText = svgFile.body.toString('utf8');
+    expect(svgText.slice(0, 300)).to.match(/<svg /);
+    expect(svgText, 'the added task, drawn').to.include('Approve the');
+    expect(pdfRequests, 'the PDF bundle is not loaded before a PDF is asked for').to.deep.equal([]);
+    const pdfFile = await downloaded('Download version 2 as PDF');
+    expect(pdfFile.name).to.equal(`${KEY}-v2.pdf`);
+    const pdf = pdfFile.body.toString('latin1');
+    expect(pdf.startsWith('%PDF-')).to.equal(true);
+    expect(pdf).to.include('(Batch check \\(batch-check\\) version 2)'); // the document title
+    expect(pdf).to.include('Status: effective').and.include('Approval signatures').and.include('Cara Quality \\(qm-cara\\)').and.include('Release step reviewed against SOP-QA-012');
+    expect(pdfRequests).to.have.length(1);
 
     const [oldCheck] = await server.imsflow.store.listTasks({ instanceId: old.id, status: 'open' });
     await server.imsflow.completeTask(oldCheck!.id, {}, 'st-dan');
