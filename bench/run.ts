@@ -4,6 +4,7 @@ import { emailModule } from './email.js';
 import { httpModule } from './http.js';
 import { memoryModule } from './memory.js';
 import { workersModule } from './workers.js';
+import { buildUi, bundleSizes, MODELER_BUDGET_KIB } from '../modeler/build.js';
 import { parseArgs, progress, type BenchModule, type BenchResult } from './common.js';
 
 /**
@@ -11,7 +12,26 @@ import { parseArgs, progress, type BenchModule, type BenchResult } from './commo
  * with all their keys. Progress goes to stderr; with --json stdout holds the object only.
  * To add a measurement, write a module exporting a BenchModule and list it here.
  */
-const modules: BenchModule[] = [coreModule, httpModule, memoryModule, emailModule, workersModule];
+/**
+ * The browser bundles as the server builds them: `modeler_bundle_kib` is the editor page's JavaScript
+ * (minified; the PDF export is a separate bundle loaded on demand), against its budget; every bundle's
+ * size is listed too, with the build time.
+ */
+const modelerBundleModule: BenchModule = {
+  name: 'modeler bundle',
+  async run() {
+    const bundle = await buildUi();
+    const kib = bundleSizes(bundle);
+    return {
+      modeler_bundle_kib: kib['modeler.js'],
+      modeler_bundle_budget_kib: MODELER_BUDGET_KIB,
+      browser_bundles_kib: kib,
+      browser_bundles_build_ms: Math.round(bundle.ms),
+    };
+  },
+};
+
+const modules: BenchModule[] = [coreModule, httpModule, memoryModule, emailModule, workersModule, modelerBundleModule];
 
 /** Keys whose object values several modules contribute to. */
 const MERGED_KEYS = new Set(['counts', 'notes']);
