@@ -119,6 +119,14 @@ describe('modeler: edit, review, sign, publish and restore a process in a real b
     expect(await anna.locator('#ims-problems-summary').textContent()).to.match(/^No problems/);
     expect(await anna.locator('#ims-canvas .bjs-powered-by').isVisible(), 'the bpmn.io watermark').to.equal(true);
 
+    // keyboard: Ctrl+F on the canvas opens bpmn-js's search, which finds elements by name
+    await anna.locator('#ims-canvas svg').first().focus();
+    await anna.keyboard.press('Control+f');
+    await anna.locator('.djs-search-container input').pressSequentially('Check the');
+    await anna.waitForSelector('.djs-search-results .djs-search-result');
+    expect(await anna.locator('.djs-search-results').textContent()).to.include('Check the batch');
+    await anna.keyboard.press('Escape');
+
     // ---- draw: a task dropped on the flow check → done splits it; the wrench makes it a user task --------
     await anna.locator('.djs-palette [data-action="create.task"]').click();
     const flow = (await anna.locator('#ims-canvas [data-element-id="toDone"]').boundingBox())!;
@@ -291,6 +299,14 @@ describe('modeler: edit, review, sign, publish and restore a process in a real b
     expect(after.json).to.include({ revision: 1, updatedBy: 'po-ben', xml: bens });
     expect(chrome.logOf(anna).errors, 'page errors').to.deep.equal([]);
     expect(chrome.logOf(cara).errors, 'page errors').to.deep.equal([]);
+  });
+
+  it('sends a signed-out visitor of the modeler pages to the login page', async () => {
+    for (const path of ['/modeler', '/modeler/drafts/x', '/modeler/drafts/x/review', `/modeler/processes/${KEY}`]) {
+      const response = await fetch(`${server.url}${path}`, { redirect: 'manual' });
+      expect(response.status, path).to.equal(303);
+      expect(response.headers.get('location'), path).to.equal(`/login?next=${encodeURIComponent(path)}`);
+    }
   });
 
   it('tells the author on the review page that they may not approve their own change, and signs nothing when they try', async () => {
