@@ -12,10 +12,10 @@ import { Outbox } from '../engine/mail/outbox.js';
 import { SmtpMailer } from '../engine/mail/smtp.js';
 import { Notifier } from '../engine/notifications.js';
 import type { JobHandlers } from '../engine/scheduler/scheduler.js';
-import { SqliteStore } from '../engine/store/sqlite.js';
 import type { Store } from '../engine/store/store.js';
 import type { Config } from './config.js';
 import { jobHandlers } from './handlers.js';
+import { createStore } from './store.js';
 
 export interface Assembly {
   store: Store;
@@ -36,7 +36,7 @@ export interface Assembly {
  * `npm run worker`, so both run the same handlers against the same store.
  */
 export async function assemble(config: Config, options: { clock?: Clock; logger: Logger; mailer?: Mailer; baseUrl?: string }): Promise<Assembly> {
-  const store = new SqliteStore(config.databaseFile);
+  const store = await createStore(config);
   await store.init();
   // The services the shipped processes call (risk-score, capa-actions …): registered here, so every
   // process built from configuration (API, workers, demo) deploys and runs them alike.

@@ -16,7 +16,7 @@ import type {
   UserRecord,
 } from '../model.js';
 import type { SignatureRecord } from '../signatures.js';
-import type { AuditQuery, ChangeSet, InstanceQuery, Store, TaskQuery } from './store.js';
+import type { AuditQuery, ChangeSet, InstanceQuery, MigrationReport, Store, StoreCounts, TaskQuery } from './store.js';
 
 /**
  * The scale-mode store: MongoDB, through mongoose used only as the connection layer (plain documents, no
@@ -142,6 +142,11 @@ export class MongoStore implements Store {
 
   /** Connects (once), creates the collections and indexes, and seeds the audit head. Idempotent. */
   async init(): Promise<void> {
+    await this.applyMigrations();
+  }
+
+  /** Connects (once) and creates what is missing: collections, indexes, the audit head; reports what it created. */
+  async applyMigrations(): Promise<MigrationReport> {
     if (!this.connection) {
       const connection = mongoose.createConnection(this.uri, { dbName: this.options.dbName, autoIndex: false, autoCreate: false });
       try {
@@ -152,20 +157,29 @@ export class MongoStore implements Store {
       }
     }
     const db = this.db;
+    const ran: string[] = [];
     // Collections are created up front: implicit creation inside a transaction is not allowed everywhere.
     const existing = new Set((await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name));
+    let indexCount = 0;
     for (const name of COLLECTIONS) {
       if (!existing.has(name)) {
-        await db.createCollection(name).catch((err: unknown) => {
-          if (errorCode(err) !== NAMESPACE_EXISTS) throw err;
-        });
+        await db.createCollection(name).then(
+          () => ran.push(`created collection ${name}`),
+          (err: unknown) => {
+            if (errorCode(err) !== NAMESPACE_EXISTS) throw err;
+          },
+        );
       }
       const indexes = INDEXES[name];
-      if (indexes.length) await db.collection(name).createIndexes(indexes);
+      indexCount += indexes.length;
+      if (!indexes.length) continue;
+      const present = new Set((await db.collection(name).listIndexes().toArray()).map((i) => String(i.name)));
+      await db.collection(name).createIndexes(indexes);
+      for (const index of indexes) if (!present.has(index.name!)) ran.push(`created index ${name}.${index.name}`);
     }
     // The chain head, seeded from the last event (none on a new database).
     const last = await this.col('audit').find({}).sort({ _id: -1 }).limit(1).next();
-    await this.col('audit_head')
+    const seeded = await this.col('audit_head')
       .updateOne(
         { _id: 'head' },
         { $setOnInsert: { seq: last ? Number(last.seq) : 0, hash: last ? String(last.hash) : GENESIS_HASH } },
@@ -174,7 +188,32 @@ export class MongoStore implements Store {
       .catch((err: unknown) => {
         // another process seeded it at the same moment
         if (errorCode(err) !== DUPLICATE_KEY) throw err;
+        return undefined;
       });
+    if (seeded?.upsertedCount) ran.push('seeded the audit chain head');
+    return { store: 'mongodb', ran, version: `${COLLECTIONS.length} collections, ${indexCount} indexes` };
+  }
+
+  async counts(now: string): Promise<StoreCounts> {
+    const grouped = async (name: CollectionName, filter: Filter = {}) =>
+      Object.fromEntries(
+        (await this.col(name).aggregate<{ _id: string; n: number }>([{ $match: filter }, { $group: { _id: '$status', n: { $sum: 1 } } }]).toArray()).map((r) => [r._id, r.n]),
+      );
+    const [instances, messages, jobs, waiting, tasksOpen, tasksOverdue] = await Promise.all([
+      grouped('instances'),
+      grouped('messages'),
+      grouped('jobs', { status: { $in: ['scheduled', 'running', 'failed'] } }),
+      this.col('jobs').countDocuments({ status: 'scheduled', runAt: { $lte: now } }),
+      this.col('tasks').countDocuments({ status: 'open' }),
+      this.col('tasks').countDocuments({ status: 'open', dueAt: { $type: 'string', $lt: now } }),
+    ]);
+    return {
+      instances: { running: instances.running ?? 0, completed: instances.completed ?? 0, cancelled: instances.cancelled ?? 0, incident: instances.incident ?? 0 },
+      tasksOpen,
+      tasksOverdue,
+      jobs: { waiting, delayed: Math.max(0, (jobs.scheduled ?? 0) - waiting), running: jobs.running ?? 0, failed: jobs.failed ?? 0 },
+      messages: { queued: messages.queued ?? 0, sent: messages.sent ?? 0, failed: messages.failed ?? 0, held: messages.held ?? 0, dropped: messages.dropped ?? 0 },
+    };
   }
 
   async close(): Promise<void> {

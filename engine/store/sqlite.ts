@@ -18,7 +18,7 @@ import type {
   UserRecord,
 } from '../model.js';
 import type { SignatureRecord } from '../signatures.js';
-import type { AuditQuery, ChangeSet, InstanceQuery, Store, TaskQuery } from './store.js';
+import type { AuditQuery, ChangeSet, InstanceQuery, MigrationReport, Store, StoreCounts, TaskQuery } from './store.js';
 
 /**
  * The embedded store: one SQLite file (WAL) through better-sqlite3. Each record is kept whole as JSON in
@@ -116,6 +116,18 @@ const MIGRATIONS: string[] = [
   `,
 ];
 
+/** What a migration does, read from its SQL: "tables users, messages; columns jobs.queued_at; indexes …". */
+function describeMigration(sql: string): string {
+  const names = (re: RegExp) => [...sql.matchAll(re)].map((m) => m.slice(1).filter(Boolean).join('.'));
+  const parts = [
+    ['tables', names(/CREATE TABLE (?:IF NOT EXISTS )?(\w+)/g)],
+    ['columns', names(/ALTER TABLE (\w+) ADD COLUMN (\w+)/g)],
+    ['indexes', names(/CREATE (?:UNIQUE )?INDEX (?:IF NOT EXISTS )?(\w+)/g)],
+    ['triggers', names(/CREATE TRIGGER (\w+)/g)],
+  ] as const;
+  return parts.filter(([, list]) => list.length).map(([what, list]) => `${what} ${list.join(', ')}`).join('; ') || 'schema change';
+}
+
 export class SqliteStore implements Store {
   readonly kind = 'sqlite';
   private readonly db: Database.Database;
@@ -151,6 +163,30 @@ export class SqliteStore implements Store {
       return MIGRATIONS.length - applied;
     });
     return run.immediate();
+  }
+
+  async applyMigrations(): Promise<MigrationReport> {
+    const count = this.migrate();
+    const ran = MIGRATIONS.slice(MIGRATIONS.length - count).map((sql, i) => `schema version ${MIGRATIONS.length - count + i + 1}: ${describeMigration(sql)}`);
+    return { store: 'sqlite', ran, version: String(MIGRATIONS.length) };
+  }
+
+  async counts(now: string): Promise<StoreCounts> {
+    const grouped = (sql: string, ...params: unknown[]) => Object.fromEntries((this.query(sql).all(...params) as { status: string; n: number }[]).map((r) => [r.status, r.n]));
+    const instances = grouped('SELECT status, COUNT(*) AS n FROM instances GROUP BY status');
+    const messages = grouped('SELECT status, COUNT(*) AS n FROM messages GROUP BY status');
+    const jobs = grouped(
+      "SELECT CASE WHEN status = 'scheduled' AND run_at <= ? THEN 'waiting' WHEN status = 'scheduled' THEN 'delayed' ELSE status END AS status, COUNT(*) AS n FROM jobs WHERE status IN ('scheduled', 'running', 'failed') GROUP BY 1",
+      now,
+    );
+    const one = (sql: string, ...params: unknown[]) => (this.query(sql).get(...params) as { n: number }).n;
+    return {
+      instances: { running: instances.running ?? 0, completed: instances.completed ?? 0, cancelled: instances.cancelled ?? 0, incident: instances.incident ?? 0 },
+      tasksOpen: one("SELECT COUNT(*) AS n FROM tasks WHERE status = 'open'"),
+      tasksOverdue: one("SELECT COUNT(*) AS n FROM tasks WHERE status = 'open' AND due_at IS NOT NULL AND due_at < ?", now),
+      jobs: { waiting: jobs.waiting ?? 0, delayed: jobs.delayed ?? 0, running: jobs.running ?? 0, failed: jobs.failed ?? 0 },
+      messages: { queued: messages.queued ?? 0, sent: messages.sent ?? 0, failed: messages.failed ?? 0, held: messages.held ?? 0, dropped: messages.dropped ?? 0 },
+    };
   }
 
   async close(): Promise<void> {

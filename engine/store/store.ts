@@ -96,6 +96,26 @@ export interface AuditQuery {
   limit?: number;
 }
 
+/** What `applyMigrations` did: one line per step that ran (none when the store was already up to date). */
+export interface MigrationReport {
+  store: string;
+  ran: string[];
+  /** The schema now in place: SQLite's migration number, MongoDB's collection and index count. */
+  version: string;
+}
+
+/** Monitoring counts (`/metrics`): indexed counts, cheap enough to read at every scrape. */
+export interface StoreCounts {
+  instances: Record<InstanceRecord['status'], number>;
+  tasksOpen: number;
+  /** Open tasks whose due date is before `now`. */
+  tasksOverdue: number;
+  /** Scheduled jobs due at `now` (waiting) or later (delayed), claimed ones (running), failed for good. */
+  jobs: { waiting: number; delayed: number; running: number; failed: number };
+  /** Outbox messages by status: `queued` is the backlog still to send. */
+  messages: Record<MessageRecord['status'], number>;
+}
+
 /**
  * The persistence port. Adapters: `sqlite.ts` (embedded default) and `mongo.ts` (scale mode).
  * Both pass `test/store-contract.ts`.
@@ -104,6 +124,10 @@ export interface Store {
   readonly kind: string;
   /** Creates tables/collections and runs pending migrations. Idempotent. */
   init(): Promise<void>;
+  /** Runs pending migrations (init does too) and reports which ran; on an up-to-date store, none. */
+  applyMigrations(): Promise<MigrationReport>;
+  /** Counts for monitoring at `now` (see StoreCounts). */
+  counts(now: string): Promise<StoreCounts>;
   close(): Promise<void>;
 
   /** Applies a change atomically. Throws `ConflictError` when a revision or job claim no longer matches. */
