@@ -15,6 +15,7 @@ import type { JobHandlers } from '../engine/scheduler/scheduler.js';
 import type { Store } from '../engine/store/store.js';
 import type { Config } from './config.js';
 import { jobHandlers } from './handlers.js';
+import { Webhooks } from '../engine/webhooks.js';
 import { createStore } from './store.js';
 
 export interface Assembly {
@@ -22,6 +23,7 @@ export interface Assembly {
   imsflow: Imsflow;
   notifier: Notifier;
   outbox: Outbox;
+  webhooks: Webhooks;
   links: LinkSigner;
   handlers: JobHandlers;
   mailer?: Mailer;
@@ -55,12 +57,16 @@ export async function assemble(config: Config, options: { clock?: Clock; logger:
     onHeldLink: (message) => options.logger.info({ to: message.to, subject: message.subject, link: message.link }, 'no mail server configured: the message is held in the outbox; its link'),
   });
   const outbox = new Outbox(store, imsflow.clock, mailer);
-  const handlers = jobHandlers({ imsflow, notifier, outbox });
+  // Record events some subscription asks for get their webhook deliveries in the same commit.
+  const webhooks = new Webhooks({ store, clock: imsflow.clock, allowPrivate: config.webhookAllowPrivate });
+  webhooks.attach(store);
+  const handlers = jobHandlers({ imsflow, notifier, outbox, webhooks });
   return {
     store,
     imsflow,
     notifier,
     outbox,
+    webhooks,
     links,
     handlers,
     mailer,

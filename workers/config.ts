@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { checkPolicy, DEFAULT_POLICY, type NotificationPolicy } from '../engine/notifications.js';
+import { parseAllowList } from '../engine/webhooks.js';
 
 /**
  * Configuration of every imsflow process (API, workers, `npm run migrate`) from environment variables,
@@ -72,6 +73,11 @@ const schema = z.object({
   IMSFLOW_LINK_VALIDITY: z.string().optional(),
   /** Escalation chain, e.g. "P3D:manager,P10D:steering-committee" (role names; manager and process-owner are special). */
   IMSFLOW_ESCALATIONS: z.string().optional(),
+  /** Private addresses webhooks may reach although private (comma-separated IPs or CIDR ranges, e.g. 10.20.0.0/16). */
+  IMSFLOW_WEBHOOK_ALLOW_PRIVATE: z
+    .string()
+    .refine((text) => allowListProblem(text) === undefined, { error: (issue) => allowListProblem(String(issue.input)) ?? 'invalid' })
+    .optional(),
 });
 
 /** Every environment variable imsflow reads, in the order of the schema. */
@@ -117,6 +123,8 @@ export interface Config {
   admin?: { email: string; password: string };
   secureCookies: boolean;
   policy: NotificationPolicy;
+  /** Addresses and ranges webhooks may reach although private (IMSFLOW_WEBHOOK_ALLOW_PRIVATE). */
+  webhookAllowPrivate: string[];
   /** Things that do not stop the start but deserve a log line (an unknown IMSFLOW_ variable: a typo?). */
   warnings: string[];
 }
@@ -220,8 +228,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...(v.IMSFLOW_ADMIN_EMAIL && v.IMSFLOW_ADMIN_PASSWORD && { admin: { email: v.IMSFLOW_ADMIN_EMAIL, password: v.IMSFLOW_ADMIN_PASSWORD } }),
     secureCookies: v.IMSFLOW_SECURE_COOKIES === 'true',
     policy,
+    webhookAllowPrivate: (v.IMSFLOW_WEBHOOK_ALLOW_PRIVATE ?? '').split(',').map((e) => e.trim()).filter(Boolean),
     warnings,
   };
+}
+
+/** Why an allow-list of webhook targets is not one, or undefined. */
+function allowListProblem(text: string): string | undefined {
+  try {
+    parseAllowList(text.split(','));
+    return undefined;
+  } catch (err) {
+    return `must be IP addresses or CIDR ranges separated by commas: ${(err as Error).message}`;
+  }
 }
 
 /** " (was '…')" for an error message; secrets and passwords in URLs are not repeated. */

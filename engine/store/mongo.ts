@@ -1,6 +1,6 @@
 import mongoose from 'mongoose';
 import { GENESIS_HASH, sealAuditEvent } from '../audit.js';
-import { ConflictError, RevisionConflict } from '../errors.js';
+import { ConflictError, DuplicateEventError, RevisionConflict } from '../errors.js';
 import type {
   AuditEvent,
   DefinitionRecord,
@@ -14,9 +14,12 @@ import type {
   SessionRecord,
   TaskRecord,
   UserRecord,
+  WebhookDeliveryRecord,
+  WebhookSubscriptionRecord,
+  InboundEventRecord,
 } from '../model.js';
 import type { SignatureRecord } from '../signatures.js';
-import type { AuditQuery, ChangeSet, InstanceQuery, MigrationReport, Store, StoreCounts, TaskQuery } from './store.js';
+import { BACKUP_COLLECTIONS, type AuditQuery, type BackupCollection, type ChangeSet, type InstanceQuery, type MigrationReport, type SequenceRecord, type Store, type StoreCounts, type TaskQuery } from './store.js';
 
 /**
  * The scale-mode store: MongoDB, through mongoose used only as the connection layer (plain documents, no
@@ -58,6 +61,9 @@ const COLLECTIONS = [
   'sessions',
   'api_tokens',
   'signatures',
+  'webhook_subscriptions',
+  'webhook_deliveries',
+  'inbound_events',
 ] as const;
 type CollectionName = (typeof COLLECTIONS)[number];
 
@@ -119,6 +125,10 @@ const INDEXES: Record<CollectionName, mongoose.mongo.IndexDescription[]> = {
     { key: { instanceId: 1, signedAt: 1, _id: 1 }, name: 'signatures_instance' },
     { key: { taskId: 1, signedAt: 1, _id: 1 }, name: 'signatures_task' },
   ],
+  webhook_subscriptions: [],
+  webhook_deliveries: [{ key: { subscriptionId: 1, createdAt: -1, _id: -1 }, name: 'webhook_deliveries_subscription' }],
+  // one record per sender's event: a repeat, even a concurrent one, is refused here
+  inbound_events: [{ key: { source: 1, eventId: 1 }, name: 'inbound_events_source_event', unique: true }],
 };
 
 const DUPLICATE_KEY = 11000;
@@ -367,6 +377,30 @@ export class MongoStore implements Store {
         throw duplicateAs(err, new ConflictError(`signature ${sig.id} exists already: signatures are never replaced`));
       }
     }
+    for (const { record, expectedRevision } of c.webhookSubscriptions ?? []) {
+      if (expectedRevision === null) {
+        try {
+          await this.col('webhook_subscriptions').insertOne(toDoc(record.id, record), { session });
+        } catch (err) {
+          throw duplicateAs(err, new ConflictError(`webhook subscription ${record.id} exists already`));
+        }
+      } else if ((await this.col('webhook_subscriptions').replaceOne({ _id: record.id, revision: expectedRevision }, toDoc(record.id, record), { session })).matchedCount !== 1) {
+        throw new RevisionConflict(`webhook subscription ${record.id} is no longer at revision ${expectedRevision}`);
+      }
+    }
+    if (c.deleteWebhookSubscriptions?.length) {
+      await this.col('webhook_subscriptions').deleteMany({ _id: { $in: c.deleteWebhookSubscriptions } }, { session });
+    }
+    for (const d of c.webhookDeliveries ?? []) {
+      await this.col('webhook_deliveries').replaceOne({ _id: d.id }, toDoc(d.id, d), { upsert: true, session });
+    }
+    for (const e of c.inboundEvents ?? []) {
+      try {
+        await this.col('inbound_events').insertOne(toDoc(e.id, e), { session });
+      } catch (err) {
+        throw duplicateAs(err, new DuplicateEventError(e.source, e.eventId));
+      }
+    }
     if (c.audit.length) {
       const head = await this.col('audit_head').findOne({ _id: 'head' }, { session });
       let seq = head ? Number(head.seq) : 0;
@@ -579,6 +613,69 @@ export class MongoStore implements Store {
     return this.list('audit', filter, { _id: 1 }, query.limit ?? 1000);
   }
 
+  // ---- webhooks and inbound events --------------------------------------------------------------------
+
+  async getWebhookSubscription(id: string): Promise<WebhookSubscriptionRecord | undefined> {
+    return fromDoc(await this.col('webhook_subscriptions').findOne({ _id: id }));
+  }
+
+  async listWebhookSubscriptions(): Promise<WebhookSubscriptionRecord[]> {
+    return this.list('webhook_subscriptions', {}, { _id: 1 });
+  }
+
+  async getWebhookDelivery(id: string): Promise<WebhookDeliveryRecord | undefined> {
+    return fromDoc(await this.col('webhook_deliveries').findOne({ _id: id }));
+  }
+
+  async listWebhookDeliveries(query: { subscriptionId: string; status?: WebhookDeliveryRecord['status']; limit?: number }): Promise<WebhookDeliveryRecord[]> {
+    return this.list('webhook_deliveries', conditions({ subscriptionId: query.subscriptionId, status: query.status }), { createdAt: -1, _id: -1 }, query.limit ?? 100);
+  }
+
+  async getInboundEvent(source: string, eventId: string): Promise<InboundEventRecord | undefined> {
+    return fromDoc(await this.col('inbound_events').findOne({ source, eventId }));
+  }
+
+  // ---- backup and restore ----------------------------------------------------------------------------
+
+  async countRecords(): Promise<Record<BackupCollection, number>> {
+    const counts = {} as Record<BackupCollection, number>;
+    for (const name of BACKUP_COLLECTIONS) counts[name] = await this.col(name).countDocuments({});
+    return counts;
+  }
+
+  /** By _id (the seq for audit events), read through one cursor in batches. */
+  async *exportRecords(collection: BackupCollection, batchSize = 1000): AsyncIterable<unknown[]> {
+    const cursor = this.col(collection).find({}).sort({ _id: 1 }).batchSize(batchSize);
+    let batch: unknown[] = [];
+    for await (const doc of cursor) {
+      batch.push(collection === 'sequences' ? ({ name: String(doc._id), value: Number(doc.value) } satisfies SequenceRecord) : fromDoc(doc));
+      if (batch.length >= batchSize) {
+        yield batch;
+        batch = [];
+      }
+    }
+    if (batch.length) yield batch;
+  }
+
+  /**
+   * Plain ordered inserts, not a transaction: a restore can be larger than a MongoDB transaction may be.
+   * The import checks everything before its first write; should a write still fail, drop the database and
+   * import again. The audit head follows the last event imported.
+   */
+  async importRecords(collection: BackupCollection, records: unknown[]): Promise<void> {
+    if (!records.length) return;
+    const docs = records.map((record) => backupDoc(collection, record));
+    try {
+      await this.col(collection).insertMany(docs, { ordered: true });
+    } catch (err) {
+      throw duplicateAs(err, new ConflictError(`${collection}: a record exists already; restore into an empty store`));
+    }
+    if (collection === 'audit') {
+      const last = records[records.length - 1] as AuditEvent;
+      await this.col('audit_head').updateOne({ _id: 'head' }, { $set: { seq: last.seq, hash: last.hash } }, { upsert: true });
+    }
+  }
+
   // ---- helpers ---------------------------------------------------------------------------------------
 
   /** A sorted find with SQL's LIMIT/OFFSET meaning: limit 0 returns nothing, a negative limit means no limit. */
@@ -598,6 +695,15 @@ export class MongoStore implements Store {
  */
 function toDoc(id: Id, record: object): Doc {
   return { _id: id, ...(JSON.parse(JSON.stringify(record)) as Record<string, unknown>) };
+}
+
+/** A backed-up record as the document `commit` would have written. */
+function backupDoc(collection: BackupCollection, record: unknown): Doc {
+  const r = record as Record<string, any>;
+  if (collection === 'sequences') return { _id: String(r.name), value: Number(r.value) };
+  if (collection === 'audit') return toDoc(Number(r.seq), r);
+  if (collection === 'definitions') return toDoc(`${r.key}@${r.version}`, r);
+  return toDoc(String(r.id), r);
 }
 
 function fromDoc<T>(doc: Doc | null): T | undefined {
