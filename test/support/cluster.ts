@@ -106,6 +106,12 @@ export class Cluster {
     await handle.exited;
   }
 
+  /** SIGTERMs a process (a graceful stop: it finishes what it holds) and waits until it is gone. */
+  async stop(handle: ChildHandle): Promise<void> {
+    handle.signal('SIGTERM');
+    await handle.exited;
+  }
+
   /** SIGKILLs every process still running and waits for them. Safe to call more than once. */
   async stopAll(): Promise<void> {
     const running = [...this.children].filter((h) => h.child.exitCode === null && h.child.signalCode === null);
