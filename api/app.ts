@@ -23,6 +23,7 @@ import {
   UnauthenticatedError,
   visibleSites,
 } from './auth.js';
+import { integrationRoutes } from './integrations.js';
 import { RouteRegistry } from './openapi.js';
 import { AttachmentStore, checkUpload, earlierUpload, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENT_LABEL, recordUpload } from './ui/attachments.js';
 import { uiPages } from './ui/index.js';
@@ -34,7 +35,7 @@ export interface AppOptions {
   imsflow: Imsflow;
   accounts: Accounts;
   /** Link signing for the task pages opened from emails; the data folder for attachments. */
-  assembly: Pick<Assembly, 'links'> & Partial<Pick<Assembly, 'dataDir'>>;
+  assembly: Pick<Assembly, 'links'> & Partial<Pick<Assembly, 'dataDir' | 'webhooks'>>;
   logger?: Logger;
   /** Send cookies with `Secure` (set when served over HTTPS). */
   secureCookies?: boolean;
@@ -427,6 +428,10 @@ export function createApp({ imsflow, accounts, assembly, logger, secureCookies =
     if (unknown.length) throw new ValidationError(`unknown standard ${unknown.join(', ')}`, [{ field: 'standards', message: `each one of ${catalogue.standards.join(', ')}` }]);
     res.json({ version: catalogue.version, publishedAt: catalogue.publishedAt, extensions: catalogue.extensions, standards: standards.length ? standards : catalogue.standards, items: catalogue.applicableClauses(standards) });
   });
+
+  // ---- integrations: inbound events, webhooks, backup download (api/integrations.ts) -----------------------
+
+  integrationRoutes(routes, { imsflow, webhooks: assembly.webhooks, dataDir: assembly.dataDir });
 
   const openapi = routes.document({ title: 'imsflow', version: '0.1.0' });
   api.get('/openapi.json', (_req, res) => {

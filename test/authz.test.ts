@@ -173,6 +173,17 @@ const SAMPLES: Record<string, (caller: string | undefined) => Sample> = {
   'POST /api/incidents/{id}/retry': () => ({ params: { id: 'no-such-incident' } }),
   'GET /api/audit/verify': () => ({}),
   'GET /api/catalogue': () => ({}),
+  // The same event each time: the first caller starts a CAPA, every later one gets it back (200).
+  'POST /api/events': () => ({ body: { source: 'matrix', eventId: 'matrix-1', type: 'nonconformity.raised', data: { title: 'Matrix', description: 'authorization matrix' } } }),
+  'GET /api/webhooks': () => ({}),
+  // A documentation address (TEST-NET-3): public, never resolved.
+  'POST /api/webhooks': () => ({ body: { url: 'https://203.0.113.10/hooks', events: ['task.completed'] } }),
+  'GET /api/webhooks/{id}': () => ({ params: { id: 'no-such-webhook' } }),
+  'PATCH /api/webhooks/{id}': () => ({ params: { id: 'no-such-webhook' }, body: { active: false } }),
+  'POST /api/webhooks/{id}/secret': () => ({ params: { id: 'no-such-webhook' }, body: { reason: 'authorization matrix' } }),
+  'DELETE /api/webhooks/{id}': () => ({ params: { id: 'no-such-webhook' } }),
+  'GET /api/webhooks/{id}/deliveries': () => ({ params: { id: 'no-such-webhook' } }),
+  'POST /api/backup': () => ({ body: {} }),
 };
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
