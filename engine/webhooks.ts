@@ -137,11 +137,21 @@ export function parseAllowList(entries: string[]): BlockList {
 function addressProblem(address: string, allow: BlockList): string | undefined {
   const family = isIP(address);
   if (!family) return `${address} is not an IP address`;
-  // IPv4-mapped IPv6 (::ffff:127.0.0.1) is the IPv4 address
-  const mapped = family === 6 ? /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1] : undefined;
+  // IPv4-mapped IPv6 (::ffff:127.0.0.1, or ::ffff:7f00:1 as URLs write it) is the IPv4 address
+  const mapped = family === 6 ? ipv4Of(address) : undefined;
   const [a, type] = mapped ? [mapped, 'ipv4' as const] : [address, family === 4 ? ('ipv4' as const) : ('ipv6' as const)];
   if (!PRIVATE.check(a, type) || allow.check(a, type)) return undefined;
   return `${a} is a private, loopback or link-local address (allow it with IMSFLOW_WEBHOOK_ALLOW_PRIVATE)`;
+}
+
+/** The IPv4 address inside an IPv4-mapped IPv6 address, if it is one. */
+function ipv4Of(address: string): string | undefined {
+  const dotted = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (dotted) return dotted[1];
+  const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(address);
+  if (!hex) return undefined;
+  const [high, low] = [parseInt(hex[1], 16), parseInt(hex[2], 16)];
+  return [high >> 8, high & 255, low >> 8, low & 255].join('.');
 }
 
 /** A `lookup` for http(s).request that refuses names resolving to an address not allowed. */
