@@ -136,7 +136,7 @@ async function startApi(env: Record<string, string> = {}): Promise<{ api: Child;
   const login = await fetch(`${url}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'root@example.com', password: PASSWORD }) });
   expect(login.status).to.equal(200);
   const cookie = login.headers.getSetCookie().find((c) => c.startsWith(`${SESSION_COOKIE}=`))!.split(';')[0];
-  return { api, url, dir, session: { cookie, csrf: (await login.json()).csrf } };
+  return { api, url, dir, session: { cookie, csrf: ((await login.json()) as { csrf: string }).csrf } };
 }
 
 describe('graceful shutdown of the API process (SIGTERM)', () => {
@@ -277,7 +277,7 @@ describe('graceful shutdown of a worker process (SIGTERM)', function () {
   it('answers /readyz 503 while it finishes the job in hand, then sends the email, closes and exits 0', async () => {
     const { worker: w, store, health } = await worker();
     try {
-      expect((await (await fetch(`${health}/readyz`)).json()).checks).to.deep.equal({ store: 'ok', redis: 'ok' });
+      expect(((await (await fetch(`${health}/readyz`)).json()) as { checks: unknown }).checks).to.deep.equal({ store: 'ok', redis: 'ok' });
       const hold = holdNextEmail();
       const { message, jobId } = await queueEmail(store, 'in hand at SIGTERM');
       await hold.sending;
@@ -286,7 +286,7 @@ describe('graceful shutdown of a worker process (SIGTERM)', function () {
       await w.logged('shutting down: finishing the jobs in hand');
       const draining = await fetch(`${health}/readyz`);
       expect(draining.status).to.equal(503);
-      expect((await draining.json()).checks.shutdown).to.equal('the process is shutting down');
+      expect(((await draining.json()) as { checks: Record<string, string> }).checks.shutdown).to.equal('the process is shutting down');
 
       hold.release();
       expect(await w.exited).to.equal(0);
