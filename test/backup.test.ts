@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import * as tar from 'tar';
 import { AttachmentStore, checkUpload, recordUpload } from '../api/ui/attachments.js';
 import { verifyAuditChain } from '../engine/audit.js';
-import { BackupRejected, exportBackup, importBackup, type BackupManifest } from '../engine/backup.js';
+import { BackupRejected, exportBackup, importBackup, verifyBackup, type BackupManifest } from '../engine/backup.js';
 import { FakeClock } from '../engine/clock.js';
 import { Imsflow } from '../engine/imsflow.js';
 import { registerImsServices } from '../engine/ims-services.js';
@@ -16,6 +16,11 @@ import type { AuditEvent, JobRecord } from '../engine/model.js';
 import { SqliteStore } from '../engine/store/sqlite.js';
 import { BACKUP_COLLECTIONS, type BackupCollection, type Store } from '../engine/store/store.js';
 import { Webhooks } from '../engine/webhooks.js';
+import { receiveEvent } from '../engine/inbound.js';
+import { startServer } from '../api/server.js';
+import { loadConfig } from '../workers/config.js';
+import { userWithToken } from './support/operator.js';
+import { pino } from 'pino';
 import { shippedCatalogue } from '../processes/index.js';
 import { seedDemo } from '../scripts/demo.js';
 
@@ -88,6 +93,8 @@ describe('backup and restore', function () {
     await recordUpload(imsflow, 'aoife.brennan', task!, field, checked.ref);
     // a webhook subscription, so integration records travel too
     await new Webhooks({ store: source, clock, allowPrivate: ['127.0.0.1'] }).create({ url: 'http://127.0.0.1:9/hooks', events: ['task.completed'] }, 'grace.obi');
+    // an event from another system, so inbound records travel too
+    await receiveEvent(imsflow, { source: 'mes-dublin', eventId: 'NC-77', type: 'nonconformity.raised', data: { title: 'Label mix-up', description: 'found at packing' }, site: 'dublin' }, 'grace.obi');
     archive = join(root, 'site.tar.gz');
     manifest = await exportBackup(source, archive, { attachmentsDir: join(root, 'site', 'attachments'), clock, actor: 'grace.obi', appVersion: '0.1.0' });
   });
@@ -106,6 +113,7 @@ describe('backup and restore', function () {
     expect(manifest.counts.signatures).to.be.greaterThan(0);
     expect(manifest.counts.instances).to.be.greaterThan(5);
     expect(manifest.counts.webhook_subscriptions).to.equal(1);
+    expect(manifest.counts.inbound_events).to.equal(1);
     expect(manifest.files.map((f) => f.path)).to.have.members(entries.filter((e) => e !== 'manifest.json' && !e.endsWith('/')));
     expect(manifest.files.every((f) => /^[a-f0-9]{64}$/.test(f.sha256) && Number.isInteger(f.bytes))).to.equal(true);
     // the export is itself on the record, and the archive holds that event as the trail's head
@@ -215,6 +223,27 @@ describe('backup and restore', function () {
   it('refuses to restore into a store that holds records', async () => {
     const error = await importBackup(source, archive, { clock, actor: 'grace.obi' }).catch((err: unknown) => err);
     expect((error as Error).message).to.match(/the target store is not empty \(\d+ definitions, \d+ instances/);
+  });
+
+  it('POST /api/backup downloads an archive for an admin, the export on the record', async () => {
+    const dir = join(root, 'served');
+    const server = await startServer(loadConfig({ PORT: '0', IMSFLOW_DATA: dir, IMSFLOW_POLL_MS: '0', LOG_LEVEL: 'silent' }), { clock, logger: pino({ level: 'silent' }) });
+    try {
+      const token = await userWithToken(server, { id: 'ops-admin', roles: ['admin'] });
+      const response = await fetch(`${server.url}/api/backup`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ reason: 'before the upgrade' }) });
+      expect(response.status).to.equal(200);
+      expect(response.headers.get('content-type')).to.equal('application/gzip');
+      expect(response.headers.get('content-disposition')).to.match(/^attachment; filename="?imsflow-backup-2026-11-22T09-00-00-000Z\.tar\.gz"?$/);
+      const file = join(root, 'downloaded.tar.gz');
+      writeFileSync(file, Buffer.from(await response.arrayBuffer()));
+      const downloaded = await verifyBackup(file);
+      expect(downloaded.counts.definitions).to.be.greaterThan(0);
+      const [event] = await server.imsflow.store.listAudit({ target: 'store:backup' });
+      expect(event).to.include({ action: 'backup.exported', actor: 'ops-admin', reason: 'before the upgrade' });
+      expect(downloaded.auditHead.seq).to.equal(event.seq);
+    } finally {
+      await server.close();
+    }
   });
 
   it('npm run backup: export, verify and import through the CLI; a tampered archive exits 1 saying why', async () => {
