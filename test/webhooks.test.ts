@@ -246,6 +246,27 @@ describe('outgoing webhooks', function () {
     ]);
   });
 
+  it('sends task.overdue when the overdue notice goes out (the notifier\'s task.notified), not for other notices', async () => {
+    const t = await engine();
+    await t.imsflow.deploy(
+      bpmn('hooked-due', '<startEvent id="s" /><sequenceFlow id="f1" sourceRef="s" targetRef="t" /><userTask id="t" name="Calibrate the balance" ims:candidateRole="staff" ims:due="P1D" ims:remindEvery="P1D" /><sequenceFlow id="f2" sourceRef="t" targetRef="e" /><endEvent id="e" />'),
+      'admin',
+    );
+    const { r, url } = await receiver();
+    const { subscription } = await t.webhooks.create({ url, events: ['task.overdue'] }, 'admin');
+    const started = await t.imsflow.start('hooked-due', {}, 'alice');
+    await t.scheduler.runDue(); // the assignment notice: not overdue
+    expect(r.requests).to.have.length(0);
+    // due after a day; the first overdue notice a day later (ims:remindEvery)
+    t.clock.advance(2 * 24 * 3600_000 + 1000);
+    await t.scheduler.runDue();
+    expect(r.requests.map((q) => JSON.parse(q.body).type)).to.deep.equal(['task.overdue']);
+    const body = JSON.parse(r.requests[0].body);
+    expect(body.record.instanceId).to.equal(started.id);
+    expect(body.data.new.notice).to.equal('overdue');
+    expect((await t.webhooks.deliveries(subscription.id)).map((d) => d.status)).to.deep.equal(['delivered']);
+  });
+
   describe('where a webhook may point', () => {
     it('refuses other schemes and private, loopback, link-local and metadata addresses, naming the url field', async () => {
       const t = await engine({ allowPrivate: [] });
