@@ -23,6 +23,7 @@ import {
   UnauthenticatedError,
   visibleSites,
 } from './auth.js';
+import { integrationRoutes } from './integrations.js';
 import { RouteRegistry } from './openapi.js';
 import { AttachmentStore, checkUpload, earlierUpload, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENT_LABEL, recordUpload } from './ui/attachments.js';
 import { uiPages } from './ui/index.js';
@@ -35,12 +36,14 @@ export interface AppOptions {
   imsflow: Imsflow;
   accounts: Accounts;
   /** Link signing for the task pages opened from emails; the data folder for attachments. */
-  assembly: Pick<Assembly, 'links'> & Partial<Pick<Assembly, 'dataDir'>>;
+  assembly: Pick<Assembly, 'links'> & Partial<Pick<Assembly, 'dataDir' | 'webhooks'>>;
   logger?: Logger;
   /** Send cookies with `Secure` (set when served over HTTPS). */
   secureCookies?: boolean;
   /** Routes mounted before the API (the first-admin setup pages). */
   before?: express.Router;
+  /** Mounted first: request ids and logs, metrics, readiness, the job dashboard (api/ops.ts). */
+  ops?: express.Router;
 }
 
 const page = { limit: z.coerce.number().int().min(1).max(1000).optional(), offset: z.coerce.number().int().min(0).optional() };
@@ -123,9 +126,10 @@ const schemas = {
 };
 
 /** The JSON API, the task pages opened from email links, and the OpenAPI document. */
-export function createApp({ imsflow, accounts, assembly, logger, secureCookies = false, before }: AppOptions): express.Express {
+export function createApp({ imsflow, accounts, assembly, logger, secureCookies = false, before, ops }: AppOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  if (ops) app.use(ops);
   if (before) app.use(before);
   app.set('query parser', 'simple');
   app.set('trust proxy', false);
@@ -435,6 +439,10 @@ export function createApp({ imsflow, accounts, assembly, logger, secureCookies =
     res.json({ version: catalogue.version, publishedAt: catalogue.publishedAt, extensions: catalogue.extensions, standards: standards.length ? standards : catalogue.standards, items: catalogue.applicableClauses(standards) });
   });
 
+  // ---- integrations: inbound events, webhooks, backup download (api/integrations.ts) -----------------------
+
+  integrationRoutes(routes, { imsflow, webhooks: assembly.webhooks, dataDir: assembly.dataDir });
+
   const openapi = routes.document({ title: 'imsflow', version: '0.1.0' });
   api.get('/openapi.json', (_req, res) => {
     res.json(openapi);
@@ -487,8 +495,9 @@ function errorHandler(logger?: Logger): ErrorRequestHandler {
     if (err?.type === 'entity.too.large') return res.status(413).json({ error: `request body is larger than ${err.limit} bytes` });
     if (err?.type === 'entity.parse.failed') return res.status(400).json({ error: 'request body is not valid JSON', fields: [{ field: 'body', message: 'is not valid JSON' }] });
     if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500) return res.status(err.status).json({ error: err.message });
-    logger?.error({ err, method: req.method, url: req.originalUrl }, 'request failed');
-    return res.status(500).json({ error: 'internal error: the server logged the details' });
+    // req.log (pino-http) carries the request id; the answer gives it too, so a report can be matched to the log.
+    (req.log ?? logger)?.error({ err, method: req.method, url: req.originalUrl }, 'request failed');
+    return res.status(500).json({ error: 'internal error: the server logged the details', ...(req.id !== undefined && { requestId: req.id }) });
   };
 }
 

@@ -1,21 +1,17 @@
-import { loadConfig } from '../workers/config.js';
+import { pino } from 'pino';
+import { configOrExit, exitOnSignal } from '../workers/lifecycle.js';
 import { startServer } from './server.js';
 
-/** `npm start`: imsflow on its embedded default. Stops cleanly on SIGTERM/SIGINT. */
-const config = loadConfig();
-const server = await startServer(config);
-let stopping = false;
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    server.logger.info({ signal }, 'shutting down');
-    server.close().then(
-      () => process.exit(0),
-      (err) => {
-        server.logger.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  });
-}
+/**
+ * `npm start`: the API process. A bad configuration exits 1 naming each variable. On SIGTERM/SIGINT it
+ * stops taking connections, lets requests in flight finish (up to IMSFLOW_SHUTDOWN_MS), lets jobs in hand
+ * finish, closes the store and Redis, and exits 0 (1 when the deadline cut requests short).
+ */
+const config = configOrExit();
+const logger = pino({ level: config.logLevel });
+for (const warning of config.warnings) logger.warn(warning);
+const server = await startServer(config, { logger }).catch((err: unknown) => {
+  logger.fatal({ err }, 'imsflow could not start');
+  process.exit(1);
+});
+exitOnSignal(logger, 'shutting down', async () => (await server.close()).clean);

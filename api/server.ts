@@ -1,10 +1,15 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { pino, type Logger } from 'pino';
 import type { Imsflow } from '../engine/imsflow.js';
 import type { Mailer } from '../engine/mail/mailer.js';
 import { EmbeddedScheduler } from '../engine/scheduler/embedded.js';
 import type { Scheduler } from '../engine/scheduler/scheduler.js';
-import { startBullmqRelay } from '../workers/bullmq.js';
+import { BullmqRunner, startBullmqRelay } from '../workers/bullmq.js';
+import { redisCheck, storeCheck, type Check } from '../workers/health.js';
+import { settlesWithin } from '../workers/lifecycle.js';
+import { storeLocation } from '../workers/store.js';
+import { Metrics } from './metrics.js';
+import { opsRouter } from './ops.js';
 import { Accounts } from '../engine/accounts.js';
 import { bootstrapAdmin, setupPages } from './setup.js';
 import { applyConfiguredSchedules } from '../workers/config-schedules.js';
@@ -21,13 +26,19 @@ export interface RunningServer {
   assembly: Assembly;
   scheduler: Scheduler;
   logger: Logger;
-  /** Stops taking requests and jobs, finishes those in hand, closes the store. */
-  close(): Promise<void>;
+  metrics: Metrics;
+  /**
+   * Graceful shutdown: /readyz turns 503, the listening socket closes (no new connections), requests in
+   * flight finish (cut after `deadlineMs`, default IMSFLOW_SHUTDOWN_MS), then jobs in hand finish and the
+   * store and Redis connections close. `clean` is false when the deadline cut requests short.
+   */
+  close(deadlineMs?: number): Promise<{ clean: boolean }>;
 }
 
 /**
- * Starts imsflow on its embedded default: SQLite file, embedded scheduler, the shipped processes
- * deployed (a no-op when unchanged).
+ * Starts imsflow: the store the configuration names, the shipped processes deployed (a no-op when
+ * unchanged), jobs on the embedded scheduler or handed to BullMQ (REDIS_URL), and the HTTP server with
+ * the operations endpoints (api/ops.ts).
  */
 export async function startServer(config: Config, options: { clock?: Clock; logger?: Logger; mailer?: Mailer } = {}): Promise<RunningServer> {
   const logger = options.logger ?? pino({ level: config.logLevel });
@@ -42,27 +53,41 @@ export async function startServer(config: Config, options: { clock?: Clock; logg
   const accounts = new Accounts(store, imsflow.clock);
   const setupToken = await bootstrapAdmin(imsflow, accounts, config.admin, logger);
 
-  const app = createApp({ imsflow, accounts, logger, assembly, secureCookies: config.secureCookies, before: setupPages(imsflow, accounts, setupToken) });
+  // Jobs run here on the embedded default; with REDIS_URL this process only hands them to BullMQ.
+  const runner = config.redisUrl ? await startBullmqRelay(config, assembly, logger) : undefined;
+  const scheduler: Scheduler =
+    runner ??
+    new EmbeddedScheduler(store, imsflow.clock, assembly.handlers, {
+      pollMs: config.pollMs,
+      onError: (job, err) => logger.warn({ job: job.id, err: err.message }, 'job failed; will retry'),
+    });
+  const queues = runner instanceof BullmqRunner ? Object.values(runner.queues) : undefined;
+  const metrics = new Metrics({ store, clock: imsflow.clock, queues });
+  let stopping = false;
+  const checks: Record<string, Check> = { store: storeCheck(store), ...(config.redisUrl && { redis: redisCheck(config.redisUrl) }) };
+  const ops = opsRouter({ logger, accounts, metrics, checks, stopping: () => stopping, metricsToken: config.metricsToken, queues });
+
+  const app = createApp({ imsflow, accounts, logger, assembly, secureCookies: config.secureCookies, before: setupPages(imsflow, accounts, setupToken), ops });
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));
     s.once('error', reject);
   });
+  // While stopping, a keep-alive connection is closed as soon as its last request is answered.
+  server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
+    res.once('finish', () => {
+      if (stopping) setImmediate(() => server.closeIdleConnections());
+    });
+  });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  const url = `http://${config.host}:${port}`;
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   if (!config.baseUrl) assembly.notifier.baseUrl = url;
   if (setupToken) logger.warn({ link: `${config.baseUrl ?? url}/setup/${setupToken}` }, 'no administrator yet: open this one-time link to create one (or set IMSFLOW_ADMIN_EMAIL and IMSFLOW_ADMIN_PASSWORD)');
 
-  // Jobs run here on the embedded default; with REDIS_URL this process only hands them to BullMQ.
-  const scheduler: Scheduler = config.redisUrl
-    ? await startBullmqRelay(config, assembly, logger)
-    : new EmbeddedScheduler(store, imsflow.clock, assembly.handlers, {
-        pollMs: config.pollMs,
-        onError: (job, err) => logger.warn({ job: job.id, err: err.message }, 'job failed; will retry'),
-      });
-  if (config.pollMs > 0 || config.redisUrl) scheduler.start();
-  logger.info({ url, database: config.databaseFile, jobs: config.redisUrl ? 'bullmq' : 'embedded' }, 'imsflow is listening');
+  if (config.pollMs > 0 || runner) scheduler.start();
+  logger.info({ url, store: config.store.kind, database: storeLocation(config), jobs: runner ? 'bullmq' : 'embedded' }, 'imsflow is listening');
 
+  let closing: Promise<{ clean: boolean }> | undefined;
   return {
     url,
     imsflow,
@@ -70,11 +95,23 @@ export async function startServer(config: Config, options: { clock?: Clock; logg
     assembly,
     scheduler,
     logger,
-    async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      await scheduler.stop();
-      await assembly.close();
+    metrics,
+    close(deadlineMs = config.shutdownMs) {
+      closing ??= (async () => {
+        stopping = true;
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        const clean = await settlesWithin(closed, deadlineMs);
+        if (!clean) {
+          logger.warn({ deadlineMs }, 'shutdown deadline passed: closing the requests still open');
+          server.closeAllConnections();
+          await closed;
+        }
+        await scheduler.stop();
+        await assembly.close();
+        return { clean };
+      })();
+      return closing;
     },
   };
 }

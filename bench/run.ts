@@ -5,10 +5,11 @@ import { httpModule } from './http.js';
 import { memoryModule } from './memory.js';
 import { workersModule } from './workers.js';
 import { buildUi, bundleSizes, MODELER_BUDGET_KIB } from '../modeler/build.js';
+import { scalingModule } from './scaling.js';
 import { parseArgs, progress, type BenchModule, type BenchResult } from './common.js';
 
 /**
- * npm run bench [-- --quick] [-- --json]: runs each measurement module in turn and prints one JSON object
+ * npm run bench [-- --quick] [-- --json] [-- --only=scaling,workers]: runs each measurement module in turn and prints one JSON object
  * with all their keys. Progress goes to stderr; with --json stdout holds the object only.
  * To add a measurement, write a module exporting a BenchModule and list it here.
  */
@@ -31,7 +32,7 @@ const modelerBundleModule: BenchModule = {
   },
 };
 
-const modules: BenchModule[] = [coreModule, httpModule, memoryModule, emailModule, workersModule, modelerBundleModule];
+const modules: BenchModule[] = [coreModule, httpModule, memoryModule, emailModule, workersModule, modelerBundleModule, scalingModule];
 
 /** Keys whose object values several modules contribute to. */
 const MERGED_KEYS = new Set(['counts', 'notes']);
@@ -60,8 +61,10 @@ async function main(): Promise<void> {
     // Other work on the machine skews wall-clock numbers; the load average at start tells whether it was busy.
     machine: { cpus: cpus().length, loadavg_1m_at_start: Math.round(loadavg()[0] * 100) / 100 },
   };
+  // --only=scaling,workers: just those modules (to re-measure one part without the rest)
+  const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
   const started = performance.now();
-  for (const module of modules) {
+  for (const module of modules.filter((m) => !only || only.includes(m.name))) {
     const t0 = performance.now();
     progress(`${module.name}: start`);
     merge(result, await module.run(options));

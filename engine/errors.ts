@@ -74,3 +74,14 @@ export class NotPermittedError extends ImsflowError {
 export class RevisionConflict extends ImsflowError {
   override name = 'RevisionConflict';
 }
+
+/** A store refused an inbound event whose (source, eventId) it holds already: the sender repeated it. */
+export class DuplicateEventError extends ConflictError {
+  override name = 'DuplicateEventError';
+  constructor(
+    readonly source: string,
+    readonly eventId: string,
+  ) {
+    super(`event ${eventId} from ${source} was received already`);
+  }
+}

@@ -56,6 +56,10 @@ export interface ExtraChange {
   finishJob?: ChangeSet['finishJob'];
   scheduleJobs?: JobRecord[];
   linkTokens?: ChangeSet['linkTokens'];
+  /** The inbound event that started a record (POST /api/events), kept once per sender's event id. */
+  inboundEvents?: ChangeSet['inboundEvents'];
+  /** Audit events of the caller's own, after the operation's. */
+  audit?: AuditInput[];
 }
 
 export interface InstanceView extends Omit<InstanceRecord, 'engineState'> {
@@ -199,10 +203,10 @@ export class Imsflow {
     key: string,
     input: { variables?: Record<string, unknown>; businessKey?: string; site?: string },
     actor: string,
-    extra: ExtraChange = {},
+    extra: ExtraChange | ((started: { id: string; businessKey: string }) => ExtraChange) = {},
   ): Promise<{ id: string; businessKey: string; version: number; status: InstanceRecord['status'] }> {
     const { change, started } = await this.prepareStart(key, input, actor);
-    await this.store.commit(withExtra(change, extra));
+    await this.store.commit(withExtra(change, typeof extra === 'function' ? extra(started) : extra));
     return started;
   }
 
@@ -1189,6 +1193,8 @@ function withExtra(change: ChangeSet, extra: ExtraChange): ChangeSet {
     ...(extra.finishJob && { finishJob: extra.finishJob }),
     scheduleJobs: [...(change.scheduleJobs ?? []), ...(extra.scheduleJobs ?? [])],
     linkTokens: [...(change.linkTokens ?? []), ...(extra.linkTokens ?? [])],
+    ...(extra.inboundEvents && { inboundEvents: [...(change.inboundEvents ?? []), ...extra.inboundEvents] }),
+    audit: [...change.audit, ...(extra.audit ?? [])],
   };
 }
 

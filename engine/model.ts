@@ -268,9 +268,9 @@ export interface TaskNotification {
 /**
  * timer: a BPMN timer is due · notify: tell people about a task (assigned, reminder, due, overdue,
  * completed) · escalation: a step of a task's escalation chain · email: send one outbox message ·
- * scheduled-start: one occurrence of a scheduled process start.
+ * scheduled-start: one occurrence of a scheduled process start · webhook: deliver one event to one subscriber.
  */
-export type JobKind = 'timer' | 'notify' | 'escalation' | 'email' | 'scheduled-start';
+export type JobKind = 'timer' | 'notify' | 'escalation' | 'email' | 'scheduled-start' | 'webhook';
 export type JobStatus = 'scheduled' | 'running' | 'done' | 'failed' | 'cancelled';
 
 /** A durable job: the store is the source of truth for what must run and when. */
@@ -329,8 +329,11 @@ export interface AuditEvent {
 
 export type AuditInput = Omit<AuditEvent, 'seq' | 'prevHash' | 'hash'>;
 
-/** The roles imsflow knows. Processes may name other (custom) candidate roles too. */
-export const ROLES = ['admin', 'process-owner', 'quality-manager', 'auditor', 'staff', 'steering-committee'] as const;
+/**
+ * The roles imsflow knows. Processes may name other (custom) candidate roles too. `integration` is for the
+ * API-token accounts of other systems (MES, ERP) that send events (POST /api/events).
+ */
+export const ROLES = ['admin', 'process-owner', 'quality-manager', 'auditor', 'staff', 'steering-committee', 'integration'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** A person: who tasks go to, who is told, who signs in. */
@@ -433,4 +436,89 @@ export interface ScheduleRecord {
   /** Where the schedule came from: configuration file or the API. */
   source: 'config' | 'api';
   revision: number;
+}
+
+/** The audit actions a webhook subscription may ask for: the record events other systems act on. */
+export const WEBHOOK_EVENTS = [
+  'instance.started',
+  'instance.completed',
+  'instance.cancelled',
+  'task.created',
+  'task.completed',
+  'task.signed',
+  /** An overdue notice went out (audit `task.notified` with notice overdue). */
+  'task.overdue',
+  'task.escalated',
+  'incident.opened',
+] as const;
+export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
+
+/** An outgoing webhook: events of these kinds are POSTed, signed with the secret, to the URL. */
+export interface WebhookSubscriptionRecord {
+  id: string;
+  url: string;
+  events: WebhookEvent[];
+  /** HMAC-SHA256 key of the signature header; shown once, when created or rotated. */
+  secret: string;
+  active: boolean;
+  description?: string;
+  createdAt: string;
+  createdBy: string;
+  updatedAt?: string;
+  revision: number;
+}
+
+/**
+ * pending: not yet delivered (first attempt due, or a retry scheduled after a failure) · delivered: the
+ * receiver answered 2xx · failed: the last attempt failed (see the job for whether another follows).
+ */
+export type WebhookDeliveryStatus = 'pending' | 'delivered' | 'failed';
+
+export interface WebhookAttempt {
+  at: string;
+  /** HTTP status of the receiver's answer; absent when none came (refused, timed out, blocked). */
+  statusCode?: number;
+  error?: string;
+  durationMs: number;
+}
+
+/** One event for one subscription: the delivery log. Its id is the id of the job that delivers it. */
+export interface WebhookDeliveryRecord {
+  id: string;
+  subscriptionId: string;
+  /** The idempotency key sent with the event: the same on every attempt. */
+  eventId: string;
+  event: WebhookEvent;
+  target: string;
+  instanceId?: string;
+  /** The exact JSON body sent (the signature covers these bytes). */
+  body: string;
+  status: WebhookDeliveryStatus;
+  attempts: number;
+  responseStatus?: number;
+  lastError?: string;
+  createdAt: string;
+  deliveredAt?: string;
+  /** Every attempt, oldest first (the last 20). */
+  history: WebhookAttempt[];
+}
+
+/**
+ * An event another system sent (POST /api/events), kept once per (source, eventId): a repeat finds this
+ * record and gets the same answer, never a second record.
+ */
+export interface InboundEventRecord {
+  /** `<source>:<eventId>`, unique. */
+  id: string;
+  source: string;
+  eventId: string;
+  type: string;
+  receivedAt: string;
+  receivedBy: string;
+  /** SHA-256 of the event's data as received, to tell a repeat from a different event under a reused id. */
+  dataHash: string;
+  /** The record the event started. */
+  instanceId: string;
+  businessKey: string;
+  processKey: string;
 }

@@ -78,6 +78,8 @@ export const DEMO_USERS: DemoUser[] = [
   person('sabine.frei', 'Sabine Frei', 'Quality manager, Basel', ['quality-manager'], ['basel'], 'andrea.meier'),
   person('nina.schmid', 'Nina Schmid', 'Production engineer, Basel', ['staff'], ['basel'], 'sabine.frei'),
   person('marco.weber', 'Marco Weber', 'Incoming inspection lead, Basel', ['staff'], ['basel'], 'sabine.frei'),
+  // the account another system (an MES) sends events with (POST /api/events, with an API token)
+  person('mes.connector', 'MES connector', 'Manufacturing execution system (integration account)', ['integration'], []),
 ];
 
 /** A moment of the demo's past: a day and a UTC time of day, or some hours before the seeding. */

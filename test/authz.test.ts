@@ -189,6 +189,17 @@ const SAMPLES: Record<string, (caller: string | undefined) => Sample> = {
   'GET /api/processes/{key}/versions': () => ({ params: { key: 'authz-noop' } }),
   'GET /api/processes/{key}/versions/{version}/training': () => ({ params: { key: 'authz-noop', version: '1' } }),
   'GET /api/training/outstanding': () => ({}),
+  // The same event each time: the first caller starts a CAPA, every later one gets it back (200).
+  'POST /api/events': () => ({ body: { source: 'matrix', eventId: 'matrix-1', type: 'nonconformity.raised', data: { title: 'Matrix', description: 'authorization matrix' } } }),
+  'GET /api/webhooks': () => ({}),
+  // A documentation address (TEST-NET-3): public, never resolved.
+  'POST /api/webhooks': () => ({ body: { url: 'https://203.0.113.10/hooks', events: ['task.completed'] } }),
+  'GET /api/webhooks/{id}': () => ({ params: { id: 'no-such-webhook' } }),
+  'PATCH /api/webhooks/{id}': () => ({ params: { id: 'no-such-webhook' }, body: { active: false } }),
+  'POST /api/webhooks/{id}/secret': () => ({ params: { id: 'no-such-webhook' }, body: { reason: 'authorization matrix' } }),
+  'DELETE /api/webhooks/{id}': () => ({ params: { id: 'no-such-webhook' } }),
+  'GET /api/webhooks/{id}/deliveries': () => ({ params: { id: 'no-such-webhook' } }),
+  'POST /api/backup': () => ({ body: {} }),
 };
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
@@ -970,5 +981,44 @@ describe('the first admin', () => {
         rmSync(dir, { recursive: true, force: true });
       }
     });
+  });
+});
+
+describe('operations endpoints (outside the OpenAPI document)', () => {
+  let booted: Booted;
+  const metricsToken = 'k'.repeat(40);
+  before(async () => {
+    booted = await boot({ IMSFLOW_METRICS_TOKEN: metricsToken });
+  });
+  after(() => shutDown(booted));
+
+  it('/metrics: 401 anonymous or with a wrong token, 403 for every role but admin (session or API token), 200 for admins and the metrics token', async () => {
+    const { server } = booted;
+    expect((await call(server, 'GET', '/metrics')).status).to.equal(401);
+    expect((await call(server, 'GET', '/metrics', undefined, { token: 'x'.repeat(40) })).status).to.equal(401);
+    const problems: string[] = [];
+    for (const role of ROLES.filter((r) => r !== 'admin')) {
+      const token = await userWithPassword(server, { id: `ops-${role}`, roles: [role] });
+      const byToken = await call(server, 'GET', '/metrics', undefined, { token });
+      const bySession = await call(server, 'GET', '/metrics', undefined, await sessionOf(server, `ops-${role}@example.com`));
+      if (byToken.status !== 403 || bySession.status !== 403) problems.push(`${role}: ${byToken.status}/${bySession.status}`);
+    }
+    expect(problems).to.deep.equal([]);
+    const admin = await userWithPassword(server, { id: 'ops-admin', roles: ['admin'] });
+    expect((await call(server, 'GET', '/metrics', undefined, { token: admin })).status).to.equal(200);
+    expect((await call(server, 'GET', '/metrics', undefined, await sessionOf(server, 'ops-admin@example.com'))).status).to.equal(200);
+    expect((await call(server, 'GET', '/metrics', undefined, { token: metricsToken })).status).to.equal(200);
+  });
+
+  it('/healthz and /readyz are public (load balancers call them) and tell nothing about records', async () => {
+    const health = await call(booted.server, 'GET', '/healthz');
+    const ready = await call(booted.server, 'GET', '/readyz');
+    expect([health.status, ready.status]).to.deep.equal([200, 200]);
+    expect(ready.json).to.deep.equal({ status: 'ready', checks: { store: 'ok' } });
+  });
+
+  it('/admin/queues does not exist without Redis (the Redis-mode dashboard is checked in test/ops.test.ts)', async () => {
+    const admin = await userWithPassword(booted.server, { id: 'ops-admin-2', roles: ['admin'] });
+    expect((await call(booted.server, 'GET', '/admin/queues', undefined, { token: admin })).status).to.equal(404);
   });
 });

@@ -38,7 +38,7 @@ describe('npm run demo (scripts/demo.ts)', function () {
 
   it('creates people in every role at both sites, staff reporting to their site quality manager', async () => {
     const users = await store.listUsers({});
-    expect(users).to.have.length(12);
+    expect(users).to.have.length(13);
     expect(users.every((u) => u.active && u.email.endsWith('@example.com'))).to.equal(true);
     const roleAt = (site: string) => countBy(users.filter((u) => u.sites?.includes(site)), (u) => u.roles);
     const perSite = { 'process-owner': 1, 'quality-manager': 1, auditor: 1, staff: 2, 'steering-committee': 1 };
@@ -185,7 +185,7 @@ describe('npm run demo (scripts/demo.ts)', function () {
     const again = await seedDemo(dir, { env: {}, reset: true });
     store = new SqliteStore(join(dir, 'imsflow.db'));
     await store.init();
-    expect(await store.listUsers({})).to.have.length(12);
+    expect(await store.listUsers({})).to.have.length(13);
     expect(await store.listInstances({ limit: 1000 })).to.have.length(9 + summary.records.length);
     expect(again.records.map((r) => r.businessKey)).to.deep.equal(summary.records.map((r) => r.businessKey));
     expect(again.nonconformities.map((n) => n.businessKey)).to.deep.equal(summary.nonconformities.map((n) => n.businessKey));

@@ -8,7 +8,7 @@
  */
 import { expect } from 'chai';
 import { GENESIS_HASH, sealAuditEvent, verifyAuditChain } from '../engine/audit.js';
-import { ConflictError, RevisionConflict } from '../engine/errors.js';
+import { ConflictError, DuplicateEventError, RevisionConflict } from '../engine/errors.js';
 import type {
   AuditEvent,
   AuditInput,
@@ -24,9 +24,12 @@ import type {
   SessionRecord,
   TaskRecord,
   UserRecord,
+  WebhookDeliveryRecord,
+  WebhookSubscriptionRecord,
+  InboundEventRecord,
 } from '../engine/model.js';
 import type { SignatureRecord } from '../engine/signatures.js';
-import type { ChangeSet, Store } from '../engine/store/store.js';
+import { BACKUP_COLLECTIONS, type BackupCollection, type ChangeSet, type Store } from '../engine/store/store.js';
 
 // ---- fixtures -----------------------------------------------------------------------------------------
 
@@ -331,6 +334,50 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
     });
 
     // ---- definitions -------------------------------------------------------------------------------
+
+    describe('migrations and monitoring counts', function () {
+      it('applyMigrations on an initialized store runs nothing, keeps every record and reports the same version', async function () {
+        await store.commit({ instance: { record: instance('i1'), expectedRevision: null }, audit: [event('instance.started', { target: 'instance:i1' })] });
+        const before = await snapshot();
+        const first = await store.applyMigrations();
+        const second = await store.applyMigrations();
+        expect(first.ran).to.deep.equal([]);
+        expect(second).to.deep.equal(first);
+        expect(first.store).to.equal(store.kind);
+        expect(await snapshot()).to.deep.equal(before);
+      });
+
+      it('counts instances by status, open and overdue tasks, jobs waiting, delayed, running and failed, and outbox messages by status', async function () {
+        const now = at(30);
+        await store.commit({
+          instance: { record: instance('i1'), expectedRevision: null },
+          linkedInstances: [instance('i2', { businessKey: 'CAPA-2026-i2', status: 'completed' }), instance('i3', { businessKey: 'CAPA-2026-i3', status: 'incident' })],
+          tasks: [
+            { record: task('t-overdue', { dueAt: at(29) }), expectedRevision: null },
+            { record: task('t-due-later', { dueAt: at(31) }), expectedRevision: null },
+            { record: task('t-no-due'), expectedRevision: null },
+            { record: task('t-done', { status: 'completed', dueAt: at(1) }), expectedRevision: null },
+          ],
+          scheduleJobs: [job('j-due', { runAt: at(30) }), job('j-later', { runAt: at(90) }), job('j-claimed', { runAt: at(5) }), job('j-failing', { runAt: at(6) })],
+          messages: [message('m1'), message('m2'), message('m3', { status: 'sent' }), message('m4', { status: 'held' })],
+          audit: [],
+        });
+        const claimed = await store.claimJob('j-claimed', 'w1', now, at(40));
+        expect(claimed?.id).to.equal('j-claimed');
+        await store.claimJob('j-failing', 'w1', now, at(40));
+        await store.failJob('j-failing', 'w1', 'SMTP refused', null);
+
+        expect(await store.counts(now)).to.deep.equal({
+          instances: { running: 1, completed: 1, cancelled: 0, incident: 1 },
+          tasksOpen: 3,
+          tasksOverdue: 1,
+          jobs: { waiting: 1, delayed: 1, running: 1, failed: 1 },
+          messages: { queued: 2, sent: 1, failed: 0, held: 1, dropped: 0 },
+        });
+        // Later, the other task and job are due as well.
+        expect(await store.counts(at(100))).to.deep.include({ tasksOverdue: 2, jobs: { waiting: 2, delayed: 0, running: 1, failed: 1 } });
+      });
+    });
 
     describe('definitions', function () {
       it('returns the latest version, a given version, and undefined for unknown ones', async function () {
@@ -2075,6 +2122,190 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
         ]);
         expect(await store.countInstancesByVersion('nc')).to.deep.equal([{ version: 1, status: 'running', count: 1 }]);
         expect(await store.countInstancesByVersion('unknown')).to.deep.equal([]);
+      });
+    });
+
+    // ---- webhooks ----------------------------------------------------------------------------------
+
+    describe('webhook subscriptions and deliveries', function () {
+      const subscription = (id: string, overrides: Partial<WebhookSubscriptionRecord> = {}): WebhookSubscriptionRecord => ({
+        id,
+        url: `https://erp.example.com/hooks/${id}`,
+        events: ['task.completed', 'instance.completed'],
+        secret: `whsec_${id}`,
+        active: true,
+        createdAt: at(0),
+        createdBy: 'admin',
+        revision: 0,
+        ...overrides,
+      });
+      const delivery = (id: string, overrides: Partial<WebhookDeliveryRecord> = {}): WebhookDeliveryRecord => ({
+        id,
+        subscriptionId: 'w1',
+        eventId: `event-${id}`,
+        event: 'task.completed',
+        target: 'task:t1',
+        instanceId: 'i1',
+        body: JSON.stringify({ id: `event-${id}`, type: 'task.completed', data: { n: 1.5, none: null } }),
+        status: 'pending',
+        attempts: 0,
+        createdAt: at(0),
+        history: [],
+        ...overrides,
+      });
+
+      it('inserts, lists by id, updates with compare-and-swap and deletes subscriptions', async function () {
+        await store.commit({ webhookSubscriptions: [{ record: subscription('w2'), expectedRevision: null }, { record: subscription('w1', { description: 'ERP' }), expectedRevision: null }], audit: [event('webhook.subscription-created')] });
+        expect(await store.listWebhookSubscriptions()).to.deep.equal([subscription('w1', { description: 'ERP' }), subscription('w2')]);
+        expect(await store.getWebhookSubscription('w9')).to.equal(undefined);
+        await rejection(store.commit({ webhookSubscriptions: [{ record: subscription('w1'), expectedRevision: null }], audit: [] }), ConflictError);
+        const paused = subscription('w1', { active: false, revision: 1 });
+        await store.commit({ webhookSubscriptions: [{ record: paused, expectedRevision: 0 }], audit: [] });
+        await rejection(store.commit({ webhookSubscriptions: [{ record: subscription('w1', { revision: 2 }), expectedRevision: 0 }], audit: [event('x')] }), RevisionConflict);
+        expect(await store.getWebhookSubscription('w1')).to.deep.equal(paused);
+        await store.commit({ deleteWebhookSubscriptions: ['w2'], audit: [] });
+        expect(ids(await store.listWebhookSubscriptions())).to.deep.equal(['w1']);
+      });
+
+      it('upserts deliveries and lists a subscription\'s newest first, by status, with a limit', async function () {
+        await store.commit({
+          webhookDeliveries: [delivery('d1'), delivery('d2', { createdAt: at(2) }), delivery('d3', { createdAt: at(1) }), delivery('d4', { subscriptionId: 'w2', createdAt: at(5) })],
+          scheduleJobs: [job('d1', { kind: 'webhook' })],
+          audit: [],
+        });
+        expect(ids(await store.listWebhookDeliveries({ subscriptionId: 'w1' }))).to.deep.equal(['d2', 'd3', 'd1']);
+        const failed = delivery('d3', { createdAt: at(1), status: 'failed', attempts: 1, responseStatus: 503, lastError: 'HTTP 503', history: [{ at: at(1), statusCode: 503, error: 'HTTP 503', durationMs: 12 }] });
+        await store.commit({ webhookDeliveries: [failed], audit: [] });
+        expect(await store.getWebhookDelivery('d3')).to.deep.equal(failed);
+        expect(await store.listWebhookDeliveries({ subscriptionId: 'w1', status: 'failed' })).to.deep.equal([failed]);
+        expect(ids(await store.listWebhookDeliveries({ subscriptionId: 'w1', limit: 1 }))).to.deep.equal(['d2']);
+        expect(ids(await store.listWebhookDeliveries({ subscriptionId: 'w2' }))).to.deep.equal(['d4']);
+        expect(await store.getWebhookDelivery('d9')).to.equal(undefined);
+      });
+    });
+
+    // ---- inbound events ----------------------------------------------------------------------------
+
+    describe('inbound events', function () {
+      const inbound = (source: string, eventId: string, overrides: Partial<InboundEventRecord> = {}): InboundEventRecord => ({
+        id: `${source}:${eventId}`,
+        source,
+        eventId,
+        type: 'nonconformity.raised',
+        receivedAt: at(0),
+        receivedBy: 'mes',
+        dataHash: 'a'.repeat(64),
+        instanceId: 'i1',
+        businessKey: 'CAPA-2026-i1',
+        processKey: 'capa',
+        ...overrides,
+      });
+
+      it('keeps one record per (source, eventId), found by the pair', async function () {
+        const first = inbound('mes-dublin', 'NC-1');
+        await store.commit({ instance: { record: instance('i1'), expectedRevision: null }, inboundEvents: [first], audit: [event('inbound.received')] });
+        expect(await store.getInboundEvent('mes-dublin', 'NC-1')).to.deep.equal(first);
+        expect(await store.getInboundEvent('mes-basel', 'NC-1')).to.equal(undefined);
+        // the same event id from another source is another event
+        await store.commit({ inboundEvents: [inbound('mes-basel', 'NC-1', { instanceId: 'i2' })], audit: [] });
+        expect((await store.getInboundEvent('mes-basel', 'NC-1'))?.instanceId).to.equal('i2');
+      });
+
+      it('refuses a repeat with DuplicateEventError and rolls back the whole change (its record, its audit)', async function () {
+        await store.commit({ instance: { record: instance('i1'), expectedRevision: null }, inboundEvents: [inbound('mes', 'NC-7')], audit: [event('inbound.received')] });
+        const before = await snapshot();
+        const error = await rejection(
+          store.commit({ instance: { record: instance('i2'), expectedRevision: null }, inboundEvents: [inbound('mes', 'NC-7', { id: 'other-id', instanceId: 'i2' })], audit: [event('inbound.received')] }),
+          DuplicateEventError,
+        );
+        expect(error).to.be.instanceOf(ConflictError);
+        expect(error).to.include({ source: 'mes', eventId: 'NC-7' });
+        expect(await snapshot()).to.deep.equal(before);
+      });
+
+      it('lets one of many concurrent repeats win', async function () {
+        const results = await Promise.allSettled(
+          Array.from({ length: 8 }, (_, n) =>
+            store.commit({ instance: { record: instance(`i${n}`, { businessKey: `CAPA-2026-${n}` }), expectedRevision: null }, inboundEvents: [inbound('mes', 'NC-9', { id: `mes:NC-9:${n}`, instanceId: `i${n}` })], audit: [event('inbound.received')] }),
+          ),
+        );
+        expect(results.filter((r) => r.status === 'fulfilled')).to.have.length(1);
+        expect(results.filter((r) => r.status === 'rejected').every((r) => (r as PromiseRejectedResult).reason instanceof DuplicateEventError)).to.equal(true);
+        expect(await store.listInstances({})).to.have.length(1);
+        expect(await store.listAudit({})).to.have.length(1);
+      });
+    });
+
+    // ---- backup and restore ------------------------------------------------------------------------
+
+    describe('bulk export and import', function () {
+      async function exported(from: Store, collection: BackupCollection, batchSize?: number): Promise<unknown[][]> {
+        const batches: unknown[][] = [];
+        for await (const batch of from.exportRecords(collection, batchSize)) batches.push(batch);
+        return batches;
+      }
+
+      it('exports every kind of record as stored and imports it into an empty store unchanged, audit seq and hashes kept', async function () {
+        const t1 = task('t1');
+        await store.commit({
+          definition: definition('capa', 1),
+          instance: { record: instance('i1'), expectedRevision: null },
+          tasks: [{ record: t1, expectedRevision: null }],
+          scheduleJobs: [job('j1', { status: 'scheduled' }), job('j2', { kind: 'email', instanceId: undefined })],
+          incidents: [incident('x1')],
+          users: [user('alice', { roles: ['qa', 'auditor'], sites: ['A'] }), user('bob')],
+          messages: [message('m1')],
+          linkTokens: [token('lt1')],
+          schedules: [{ record: schedule('s1'), expectedRevision: null }],
+          apiTokens: [apiToken('at1')],
+          webhookSubscriptions: [{ record: { id: 'w1', url: 'https://erp.example.com/h', events: ['task.completed'], secret: 's', active: true, createdAt: at(0), createdBy: 'admin', revision: 0 }, expectedRevision: null }],
+          inboundEvents: [{ id: 'mes:1', source: 'mes', eventId: '1', type: 'nonconformity.raised', receivedAt: at(0), receivedBy: 'mes', dataHash: 'b'.repeat(64), instanceId: 'i1', businessKey: 'CAPA-2026-i1', processKey: 'capa' }],
+          audit: [event('instance.started'), event('task.created', { target: 'task:t1' })],
+        });
+        await store.commit({ tasks: [{ record: { ...t1, status: 'completed', revision: t1.revision + 1 }, expectedRevision: t1.revision }], audit: [event('task.completed', { target: 'task:t1', new: { data: { n: 1.5, none: null } } })] });
+        await store.nextSequence('CAPA-2026');
+        await store.nextSequence('CAPA-2026');
+        const counts = await store.countRecords();
+        expect(counts).to.include({ definitions: 1, instances: 1, tasks: 1, jobs: 2, users: 2, audit: 3, sequences: 1, webhook_subscriptions: 1, inbound_events: 1, signatures: 0 });
+        expect(Object.keys(counts).sort()).to.deep.equal([...BACKUP_COLLECTIONS].sort());
+
+        const target = await makeStore();
+        try {
+          await target.init();
+          expect(Object.values(await target.countRecords()).every((n) => n === 0)).to.equal(true);
+          for (const collection of BACKUP_COLLECTIONS) {
+            for (const batch of await exported(store, collection)) await target.importRecords(collection, batch);
+          }
+          expect(await target.countRecords()).to.deep.equal(counts);
+          for (const collection of BACKUP_COLLECTIONS) expect((await exported(target, collection)).flat(), collection).to.deep.equal((await exported(store, collection)).flat());
+          expect(await exported(store, 'sequences')).to.deep.equal([[{ name: 'CAPA-2026', value: 2 }]]);
+          // the imported records answer queries as committed ones do
+          expect(await target.listAudit({})).to.deep.equal(await store.listAudit({}));
+          expect(ids(await target.listUsers({ role: 'auditor' }))).to.deep.equal(['alice']);
+          expect(await target.getUserByEmail('ALICE@example.com')).to.deep.equal(await store.getUserByEmail('alice@example.com'));
+          expect(ids(await target.listJobs({ status: 'scheduled' }))).to.deep.equal(['j1', 'j2']);
+          expect((await target.getInboundEvent('mes', '1'))?.instanceId).to.equal('i1');
+          // the chain goes on from the imported head, and numbering from the imported counter
+          await target.commit({ audit: [event('backup.restored')] });
+          const trail = await target.listAudit({});
+          expect(trail).to.have.length(4);
+          expect(trail[3]).to.deep.equal(sealed([event('backup.restored')], trail[2])[0]);
+          expect(verifyAuditChain(trail)).to.deep.equal({ ok: true, checked: 4 });
+          expect(await target.nextSequence('CAPA-2026')).to.equal(3);
+          // an import over records that exist is refused
+          await rejection(target.importRecords('instances', [instance('i1')]), ConflictError);
+        } finally {
+          if (cleanup) await cleanup(target);
+          else await target.close();
+        }
+      });
+
+      it('exports in batches of at most the batch size, audit events in seq order', async function () {
+        await store.commit({ audit: Array.from({ length: 7 }, (_, n) => event(`e${n}`)) });
+        const batches = await exported(store, 'audit', 3);
+        expect(batches.map((b) => b.length)).to.deep.equal([3, 3, 1]);
+        expect(batches.flat().map((e) => (e as AuditEvent).seq)).to.deep.equal([1, 2, 3, 4, 5, 6, 7]);
+        expect(await exported(store, 'instances')).to.deep.equal([]);
       });
     });
   });

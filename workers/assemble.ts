@@ -12,16 +12,18 @@ import { Outbox } from '../engine/mail/outbox.js';
 import { SmtpMailer } from '../engine/mail/smtp.js';
 import { Notifier } from '../engine/notifications.js';
 import type { JobHandlers } from '../engine/scheduler/scheduler.js';
-import { SqliteStore } from '../engine/store/sqlite.js';
 import type { Store } from '../engine/store/store.js';
 import type { Config } from './config.js';
 import { jobHandlers } from './handlers.js';
+import { Webhooks } from '../engine/webhooks.js';
+import { createStore } from './store.js';
 
 export interface Assembly {
   store: Store;
   imsflow: Imsflow;
   notifier: Notifier;
   outbox: Outbox;
+  webhooks: Webhooks;
   links: LinkSigner;
   handlers: JobHandlers;
   mailer?: Mailer;
@@ -36,7 +38,7 @@ export interface Assembly {
  * `npm run worker`, so both run the same handlers against the same store.
  */
 export async function assemble(config: Config, options: { clock?: Clock; logger: Logger; mailer?: Mailer; baseUrl?: string }): Promise<Assembly> {
-  const store = new SqliteStore(config.databaseFile);
+  const store = await createStore(config);
   await store.init();
   // The services the shipped processes call (risk-score, capa-actions …): registered here, so every
   // process built from configuration (API, workers, demo) deploys and runs them alike.
@@ -55,12 +57,16 @@ export async function assemble(config: Config, options: { clock?: Clock; logger:
     onHeldLink: (message) => options.logger.info({ to: message.to, subject: message.subject, link: message.link }, 'no mail server configured: the message is held in the outbox; its link'),
   });
   const outbox = new Outbox(store, imsflow.clock, mailer);
-  const handlers = jobHandlers({ imsflow, notifier, outbox });
+  // Record events some subscription asks for get their webhook deliveries in the same commit.
+  const webhooks = new Webhooks({ store, clock: imsflow.clock, allowPrivate: config.webhookAllowPrivate });
+  webhooks.attach(store);
+  const handlers = jobHandlers({ imsflow, notifier, outbox, webhooks });
   return {
     store,
     imsflow,
     notifier,
     outbox,
+    webhooks,
     links,
     handlers,
     mailer,

@@ -339,17 +339,21 @@ export class BullmqRunner implements Scheduler {
    */
   private async process(job: Job<QueuedJobData, QueuedJobResult>, token?: string): Promise<QueuedJobResult> {
     const { store, clock } = this.options;
-    const now = clock.now();
-    const leaseUntil = new Date(now.getTime() + this.settings.leaseMs).toISOString();
-    const row = await store.claimJob(job.data.id, this.workerId, now.toISOString(), leaseUntil);
-    if (!row) {
+    let row: JobRecord | undefined;
+    // A row seen scheduled after a failed claim was given back meanwhile (its holder's attempt failed):
+    // claim again. Skipping it would end BullMQ's record of the job while the row still waits to run.
+    for (let look = 0; !row; look += 1) {
+      const now = clock.now();
+      row = await store.claimJob(job.data.id, this.workerId, now.toISOString(), new Date(now.getTime() + this.settings.leaseMs).toISOString());
+      if (row) break;
       const current = await store.getJob(job.data.id);
       if (current?.status === 'running' && current.lockedUntil) {
         this.logger.info({ job: current.id, lockedBy: current.lockedBy, until: current.lockedUntil }, 'job is held by another worker; retrying when its lease ends');
         await job.moveToDelayed(Math.max(Date.parse(current.lockedUntil), Date.now()) + 50, token);
         throw new DelayedError();
       }
-      return { outcome: 'skipped', status: current?.status ?? 'missing' };
+      if (current?.status !== 'scheduled') return { outcome: 'skipped', status: current?.status ?? 'missing' };
+      if (look >= 3) throw new Error(`job ${current.id} kept changing hands while it was claimed; BullMQ retries it`);
     }
     try {
       await this.options.handlers[row.kind](row, this.workerId);

@@ -2,11 +2,14 @@ import type { Imsflow } from '../engine/imsflow.js';
 import type { Outbox } from '../engine/mail/outbox.js';
 import type { Notifier } from '../engine/notifications.js';
 import type { JobHandlers } from '../engine/scheduler/scheduler.js';
+import { Webhooks } from '../engine/webhooks.js';
 
 export interface HandlerDeps {
   imsflow: Imsflow;
   notifier: Notifier;
   outbox: Outbox;
+  /** Delivers webhook jobs; without, one with no private-address allow-list is made. */
+  webhooks?: Webhooks;
 }
 
 /**
@@ -14,7 +17,7 @@ export interface HandlerDeps {
  * so running it twice (after a crash, or by two workers) has the effect once. Handlers do not know
  * which runner (embedded scheduler or a BullMQ worker) calls them.
  */
-export function jobHandlers({ imsflow, notifier, outbox }: HandlerDeps): JobHandlers {
+export function jobHandlers({ imsflow, notifier, outbox, webhooks = new Webhooks({ store: imsflow.store, clock: imsflow.clock }) }: HandlerDeps): JobHandlers {
   return {
     /** A BPMN timer is due: resume the instance and let the timer fire. */
     timer: (job, worker) => imsflow.fireTimer(job.id, worker),
@@ -26,5 +29,7 @@ export function jobHandlers({ imsflow, notifier, outbox }: HandlerDeps): JobHand
     email: (job, worker) => outbox.handleEmail(job, worker),
     /** One occurrence of a scheduled start. */
     'scheduled-start': (job, worker) => imsflow.startScheduled(job, worker),
+    /** POST one event to one webhook subscriber; a failed attempt throws and is retried with backoff. */
+    webhook: (job, worker) => webhooks.handleDelivery(job, worker),
   };
 }

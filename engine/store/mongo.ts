@@ -1,6 +1,6 @@
 import mongoose from 'mongoose';
 import { GENESIS_HASH, sealAuditEvent } from '../audit.js';
-import { ConflictError, RevisionConflict } from '../errors.js';
+import { ConflictError, DuplicateEventError, RevisionConflict } from '../errors.js';
 import type {
   AuditEvent,
   DefinitionRecord,
@@ -15,10 +15,13 @@ import type {
   SessionRecord,
   TaskRecord,
   UserRecord,
+  WebhookDeliveryRecord,
+  WebhookSubscriptionRecord,
+  InboundEventRecord,
 } from '../model.js';
 import { OPEN_DRAFT_STATUSES } from '../model.js';
 import type { SignatureRecord } from '../signatures.js';
-import type { AuditQuery, ChangeSet, DraftQuery, InstanceQuery, Store, TaskQuery, VersionCount } from './store.js';
+import { BACKUP_COLLECTIONS, type AuditQuery, type BackupCollection, type ChangeSet, type DraftQuery, type InstanceQuery, type MigrationReport, type SequenceRecord, type Store, type StoreCounts, type TaskQuery, type VersionCount } from './store.js';
 
 /**
  * The scale-mode store: MongoDB, through mongoose used only as the connection layer (plain documents, no
@@ -61,6 +64,9 @@ const COLLECTIONS = [
   'api_tokens',
   'signatures',
   'drafts',
+  'webhook_subscriptions',
+  'webhook_deliveries',
+  'inbound_events',
 ] as const;
 type CollectionName = (typeof COLLECTIONS)[number];
 
@@ -131,6 +137,10 @@ const INDEXES: Record<CollectionName, mongoose.mongo.IndexDescription[]> = {
     // partial filter uses $exists, which every MongoDB version with partial indexes supports
     { key: { openKey: 1 }, name: 'drafts_open', unique: true, partialFilterExpression: { openKey: { $exists: true } } },
   ],
+  webhook_subscriptions: [],
+  webhook_deliveries: [{ key: { subscriptionId: 1, createdAt: -1, _id: -1 }, name: 'webhook_deliveries_subscription' }],
+  // one record per sender's event: a repeat, even a concurrent one, is refused here
+  inbound_events: [{ key: { source: 1, eventId: 1 }, name: 'inbound_events_source_event', unique: true }],
 };
 
 const DUPLICATE_KEY = 11000;
@@ -154,6 +164,11 @@ export class MongoStore implements Store {
 
   /** Connects (once), creates the collections and indexes, and seeds the audit head. Idempotent. */
   async init(): Promise<void> {
+    await this.applyMigrations();
+  }
+
+  /** Connects (once) and creates what is missing: collections, indexes, the audit head; reports what it created. */
+  async applyMigrations(): Promise<MigrationReport> {
     if (!this.connection) {
       const connection = mongoose.createConnection(this.uri, { dbName: this.options.dbName, autoIndex: false, autoCreate: false });
       try {
@@ -164,20 +179,29 @@ export class MongoStore implements Store {
       }
     }
     const db = this.db;
+    const ran: string[] = [];
     // Collections are created up front: implicit creation inside a transaction is not allowed everywhere.
     const existing = new Set((await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name));
+    let indexCount = 0;
     for (const name of COLLECTIONS) {
       if (!existing.has(name)) {
-        await db.createCollection(name).catch((err: unknown) => {
-          if (errorCode(err) !== NAMESPACE_EXISTS) throw err;
-        });
+        await db.createCollection(name).then(
+          () => ran.push(`created collection ${name}`),
+          (err: unknown) => {
+            if (errorCode(err) !== NAMESPACE_EXISTS) throw err;
+          },
+        );
       }
       const indexes = INDEXES[name];
-      if (indexes.length) await db.collection(name).createIndexes(indexes);
+      indexCount += indexes.length;
+      if (!indexes.length) continue;
+      const present = new Set((await db.collection(name).listIndexes().toArray()).map((i) => String(i.name)));
+      await db.collection(name).createIndexes(indexes);
+      for (const index of indexes) if (!present.has(index.name!)) ran.push(`created index ${name}.${index.name}`);
     }
     // The chain head, seeded from the last event (none on a new database).
     const last = await this.col('audit').find({}).sort({ _id: -1 }).limit(1).next();
-    await this.col('audit_head')
+    const seeded = await this.col('audit_head')
       .updateOne(
         { _id: 'head' },
         { $setOnInsert: { seq: last ? Number(last.seq) : 0, hash: last ? String(last.hash) : GENESIS_HASH } },
@@ -186,7 +210,32 @@ export class MongoStore implements Store {
       .catch((err: unknown) => {
         // another process seeded it at the same moment
         if (errorCode(err) !== DUPLICATE_KEY) throw err;
+        return undefined;
       });
+    if (seeded?.upsertedCount) ran.push('seeded the audit chain head');
+    return { store: 'mongodb', ran, version: `${COLLECTIONS.length} collections, ${indexCount} indexes` };
+  }
+
+  async counts(now: string): Promise<StoreCounts> {
+    const grouped = async (name: CollectionName, filter: Filter = {}) =>
+      Object.fromEntries(
+        (await this.col(name).aggregate<{ _id: string; n: number }>([{ $match: filter }, { $group: { _id: '$status', n: { $sum: 1 } } }]).toArray()).map((r) => [r._id, r.n]),
+      );
+    const [instances, messages, jobs, waiting, tasksOpen, tasksOverdue] = await Promise.all([
+      grouped('instances'),
+      grouped('messages'),
+      grouped('jobs', { status: { $in: ['scheduled', 'running', 'failed'] } }),
+      this.col('jobs').countDocuments({ status: 'scheduled', runAt: { $lte: now } }),
+      this.col('tasks').countDocuments({ status: 'open' }),
+      this.col('tasks').countDocuments({ status: 'open', dueAt: { $type: 'string', $lt: now } }),
+    ]);
+    return {
+      instances: { running: instances.running ?? 0, completed: instances.completed ?? 0, cancelled: instances.cancelled ?? 0, incident: instances.incident ?? 0 },
+      tasksOpen,
+      tasksOverdue,
+      jobs: { waiting, delayed: Math.max(0, (jobs.scheduled ?? 0) - waiting), running: jobs.running ?? 0, failed: jobs.failed ?? 0 },
+      messages: { queued: messages.queued ?? 0, sent: messages.sent ?? 0, failed: messages.failed ?? 0, held: messages.held ?? 0, dropped: messages.dropped ?? 0 },
+    };
   }
 
   async close(): Promise<void> {
@@ -357,6 +406,30 @@ export class MongoStore implements Store {
           throw duplicateAs(err, openDraft);
         }
         if (matched !== 1) throw new RevisionConflict(`draft ${d.id} is no longer at revision ${expectedRevision}`);
+      }
+    }
+    for (const { record, expectedRevision } of c.webhookSubscriptions ?? []) {
+      if (expectedRevision === null) {
+        try {
+          await this.col('webhook_subscriptions').insertOne(toDoc(record.id, record), { session });
+        } catch (err) {
+          throw duplicateAs(err, new ConflictError(`webhook subscription ${record.id} exists already`));
+        }
+      } else if ((await this.col('webhook_subscriptions').replaceOne({ _id: record.id, revision: expectedRevision }, toDoc(record.id, record), { session })).matchedCount !== 1) {
+        throw new RevisionConflict(`webhook subscription ${record.id} is no longer at revision ${expectedRevision}`);
+      }
+    }
+    if (c.deleteWebhookSubscriptions?.length) {
+      await this.col('webhook_subscriptions').deleteMany({ _id: { $in: c.deleteWebhookSubscriptions } }, { session });
+    }
+    for (const d of c.webhookDeliveries ?? []) {
+      await this.col('webhook_deliveries').replaceOne({ _id: d.id }, toDoc(d.id, d), { upsert: true, session });
+    }
+    for (const e of c.inboundEvents ?? []) {
+      try {
+        await this.col('inbound_events').insertOne(toDoc(e.id, e), { session });
+      } catch (err) {
+        throw duplicateAs(err, new DuplicateEventError(e.source, e.eventId));
       }
     }
     if (c.audit.length) {
@@ -600,6 +673,69 @@ export class MongoStore implements Store {
     return this.list('audit', filter, { _id: 1 }, query.limit ?? 1000);
   }
 
+  // ---- webhooks and inbound events --------------------------------------------------------------------
+
+  async getWebhookSubscription(id: string): Promise<WebhookSubscriptionRecord | undefined> {
+    return fromDoc(await this.col('webhook_subscriptions').findOne({ _id: id }));
+  }
+
+  async listWebhookSubscriptions(): Promise<WebhookSubscriptionRecord[]> {
+    return this.list('webhook_subscriptions', {}, { _id: 1 });
+  }
+
+  async getWebhookDelivery(id: string): Promise<WebhookDeliveryRecord | undefined> {
+    return fromDoc(await this.col('webhook_deliveries').findOne({ _id: id }));
+  }
+
+  async listWebhookDeliveries(query: { subscriptionId: string; status?: WebhookDeliveryRecord['status']; limit?: number }): Promise<WebhookDeliveryRecord[]> {
+    return this.list('webhook_deliveries', conditions({ subscriptionId: query.subscriptionId, status: query.status }), { createdAt: -1, _id: -1 }, query.limit ?? 100);
+  }
+
+  async getInboundEvent(source: string, eventId: string): Promise<InboundEventRecord | undefined> {
+    return fromDoc(await this.col('inbound_events').findOne({ source, eventId }));
+  }
+
+  // ---- backup and restore ----------------------------------------------------------------------------
+
+  async countRecords(): Promise<Record<BackupCollection, number>> {
+    const counts = {} as Record<BackupCollection, number>;
+    for (const name of BACKUP_COLLECTIONS) counts[name] = await this.col(name).countDocuments({});
+    return counts;
+  }
+
+  /** By _id (the seq for audit events), read through one cursor in batches. */
+  async *exportRecords(collection: BackupCollection, batchSize = 1000): AsyncIterable<unknown[]> {
+    const cursor = this.col(collection).find({}).sort({ _id: 1 }).batchSize(batchSize);
+    let batch: unknown[] = [];
+    for await (const doc of cursor) {
+      batch.push(collection === 'sequences' ? ({ name: String(doc._id), value: Number(doc.value) } satisfies SequenceRecord) : collection === 'drafts' ? fromDraftDoc(doc) : fromDoc(doc));
+      if (batch.length >= batchSize) {
+        yield batch;
+        batch = [];
+      }
+    }
+    if (batch.length) yield batch;
+  }
+
+  /**
+   * Plain ordered inserts, not a transaction: a restore can be larger than a MongoDB transaction may be.
+   * The import checks everything before its first write; should a write still fail, drop the database and
+   * import again. The audit head follows the last event imported.
+   */
+  async importRecords(collection: BackupCollection, records: unknown[]): Promise<void> {
+    if (!records.length) return;
+    const docs = records.map((record) => backupDoc(collection, record));
+    try {
+      await this.col(collection).insertMany(docs, { ordered: true });
+    } catch (err) {
+      throw duplicateAs(err, new ConflictError(`${collection}: a record exists already; restore into an empty store`));
+    }
+    if (collection === 'audit') {
+      const last = records[records.length - 1] as AuditEvent;
+      await this.col('audit_head').updateOne({ _id: 'head' }, { $set: { seq: last.seq, hash: last.hash } }, { upsert: true });
+    }
+  }
+
   // ---- helpers ---------------------------------------------------------------------------------------
 
   /** A sorted find with SQL's LIMIT/OFFSET meaning: limit 0 returns nothing, a negative limit means no limit. */
@@ -627,6 +763,17 @@ function fromDraftDoc(doc: Doc | null): DraftRecord | undefined {
   if (!record) return undefined;
   const { openKey: _openKey, ...draft } = record;
   return draft;
+}
+
+/** A backed-up record as the document `commit` would have written. */
+function backupDoc(collection: BackupCollection, record: unknown): Doc {
+  const r = record as Record<string, any>;
+  if (collection === 'sequences') return { _id: String(r.name), value: Number(r.value) };
+  if (collection === 'audit') return toDoc(Number(r.seq), r);
+  if (collection === 'definitions') return toDoc(`${r.key}@${r.version}`, r);
+  // an open draft carries the key of its unique "one open draft per process" index, as commit writes it
+  if (collection === 'drafts') return { ...toDoc(String(r.id), r), ...(OPEN_DRAFT_STATUSES.includes(r.status) && { openKey: r.key }) };
+  return toDoc(String(r.id), r);
 }
 
 function fromDoc<T>(doc: Doc | null): T | undefined {

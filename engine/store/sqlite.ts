@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { GENESIS_HASH, sealAuditEvent } from '../audit.js';
-import { ConflictError, RevisionConflict } from '../errors.js';
+import { ConflictError, DuplicateEventError, RevisionConflict } from '../errors.js';
 import type {
   AuditEvent,
   DefinitionRecord,
@@ -17,9 +17,12 @@ import type {
   SessionRecord,
   TaskRecord,
   UserRecord,
+  WebhookDeliveryRecord,
+  WebhookSubscriptionRecord,
+  InboundEventRecord,
 } from '../model.js';
 import type { SignatureRecord } from '../signatures.js';
-import type { AuditQuery, ChangeSet, DraftQuery, InstanceQuery, Store, TaskQuery, VersionCount } from './store.js';
+import { BACKUP_COLLECTIONS, type AuditQuery, type BackupCollection, type ChangeSet, type DraftQuery, type InstanceQuery, type MigrationReport, type SequenceRecord, type Store, type StoreCounts, type TaskQuery, type VersionCount } from './store.js';
 
 /**
  * The embedded store: one SQLite file (WAL) through better-sqlite3. Each record is kept whole as JSON in
@@ -132,7 +135,49 @@ const MIGRATIONS: string[] = [
   -- at most one open draft per process
   CREATE UNIQUE INDEX drafts_open ON drafts (key) WHERE status IN ('draft', 'in-review', 'approved', 'rejected');
   `,
+  `
+  CREATE TABLE webhook_subscriptions (id TEXT PRIMARY KEY, revision INTEGER NOT NULL, doc TEXT NOT NULL);
+  CREATE TABLE webhook_deliveries (
+    id TEXT PRIMARY KEY, subscription_id TEXT NOT NULL, status TEXT NOT NULL, created_at TEXT NOT NULL, doc TEXT NOT NULL
+  );
+  CREATE INDEX webhook_deliveries_subscription ON webhook_deliveries (subscription_id, created_at, id);
+  -- one record per sender's event: a repeat, even a concurrent one, is refused here
+  CREATE TABLE inbound_events (id TEXT PRIMARY KEY, source TEXT NOT NULL, event_id TEXT NOT NULL, doc TEXT NOT NULL, UNIQUE (source, event_id));
+  `,
 ];
+
+/** The table behind each kind of backed-up record. */
+const TABLES: Record<BackupCollection, string> = {
+  definitions: 'definitions',
+  instances: 'instances',
+  tasks: 'tasks',
+  jobs: 'jobs',
+  incidents: 'incidents',
+  users: 'users',
+  messages: 'messages',
+  link_tokens: 'link_tokens',
+  schedules: 'schedules',
+  api_tokens: 'api_tokens',
+  signatures: 'signatures',
+  sequences: 'sequences',
+  webhook_subscriptions: 'webhook_subscriptions',
+  webhook_deliveries: 'webhook_deliveries',
+  inbound_events: 'inbound_events',
+  drafts: 'drafts',
+  audit: 'audit',
+};
+
+/** What a migration does, read from its SQL: "tables users, messages; columns jobs.queued_at; indexes …". */
+function describeMigration(sql: string): string {
+  const names = (re: RegExp) => [...sql.matchAll(re)].map((m) => m.slice(1).filter(Boolean).join('.'));
+  const parts = [
+    ['tables', names(/CREATE TABLE (?:IF NOT EXISTS )?(\w+)/g)],
+    ['columns', names(/ALTER TABLE (\w+) ADD COLUMN (\w+)/g)],
+    ['indexes', names(/CREATE (?:UNIQUE )?INDEX (?:IF NOT EXISTS )?(\w+)/g)],
+    ['triggers', names(/CREATE TRIGGER (\w+)/g)],
+  ] as const;
+  return parts.filter(([, list]) => list.length).map(([what, list]) => `${what} ${list.join(', ')}`).join('; ') || 'schema change';
+}
 
 export class SqliteStore implements Store {
   readonly kind = 'sqlite';
@@ -169,6 +214,30 @@ export class SqliteStore implements Store {
       return MIGRATIONS.length - applied;
     });
     return run.immediate();
+  }
+
+  async applyMigrations(): Promise<MigrationReport> {
+    const count = this.migrate();
+    const ran = MIGRATIONS.slice(MIGRATIONS.length - count).map((sql, i) => `schema version ${MIGRATIONS.length - count + i + 1}: ${describeMigration(sql)}`);
+    return { store: 'sqlite', ran, version: String(MIGRATIONS.length) };
+  }
+
+  async counts(now: string): Promise<StoreCounts> {
+    const grouped = (sql: string, ...params: unknown[]) => Object.fromEntries((this.query(sql).all(...params) as { status: string; n: number }[]).map((r) => [r.status, r.n]));
+    const instances = grouped('SELECT status, COUNT(*) AS n FROM instances GROUP BY status');
+    const messages = grouped('SELECT status, COUNT(*) AS n FROM messages GROUP BY status');
+    const jobs = grouped(
+      "SELECT CASE WHEN status = 'scheduled' AND run_at <= ? THEN 'waiting' WHEN status = 'scheduled' THEN 'delayed' ELSE status END AS status, COUNT(*) AS n FROM jobs WHERE status IN ('scheduled', 'running', 'failed') GROUP BY 1",
+      now,
+    );
+    const one = (sql: string, ...params: unknown[]) => (this.query(sql).get(...params) as { n: number }).n;
+    return {
+      instances: { running: instances.running ?? 0, completed: instances.completed ?? 0, cancelled: instances.cancelled ?? 0, incident: instances.incident ?? 0 },
+      tasksOpen: one("SELECT COUNT(*) AS n FROM tasks WHERE status = 'open'"),
+      tasksOverdue: one("SELECT COUNT(*) AS n FROM tasks WHERE status = 'open' AND due_at IS NOT NULL AND due_at < ?", now),
+      jobs: { waiting: jobs.waiting ?? 0, delayed: jobs.delayed ?? 0, running: jobs.running ?? 0, failed: jobs.failed ?? 0 },
+      messages: { queued: messages.queued ?? 0, sent: messages.sent ?? 0, failed: messages.failed ?? 0, held: messages.held ?? 0, dropped: messages.dropped ?? 0 },
+    };
   }
 
   async close(): Promise<void> {
@@ -228,6 +297,14 @@ export class SqliteStore implements Store {
       deleteSession: db.prepare('DELETE FROM sessions WHERE id = ?'),
       upsertApiToken: db.prepare('INSERT INTO api_tokens (id, user_id, doc) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc'),
       insertSignature: db.prepare('INSERT INTO signatures (id, task_id, instance_id, signed_at, doc) VALUES (?, ?, ?, ?, ?)'),
+      insertWebhook: db.prepare('INSERT INTO webhook_subscriptions (id, revision, doc) VALUES (?, ?, ?)'),
+      updateWebhook: db.prepare('UPDATE webhook_subscriptions SET revision = ?, doc = ? WHERE id = ? AND revision = ?'),
+      deleteWebhook: db.prepare('DELETE FROM webhook_subscriptions WHERE id = ?'),
+      upsertDelivery: db.prepare(
+        `INSERT INTO webhook_deliveries (id, subscription_id, status, created_at, doc) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET status = excluded.status, doc = excluded.doc`,
+      ),
+      insertInbound: db.prepare('INSERT INTO inbound_events (id, source, event_id, doc) VALUES (?, ?, ?, ?)'),
       auditHead: db.prepare('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1'),
       insertAudit: db.prepare('INSERT INTO audit (seq, at, actor, action, target, instance_id, hash, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
       nextSequence: db.prepare('INSERT INTO sequences (name, value) VALUES (?, 1) ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value'),
@@ -337,6 +414,26 @@ export class SqliteStore implements Store {
             throw constraintAs(err, openDraft);
           }
           if (changed !== 1) throw new RevisionConflict(`draft ${d.id} is no longer at revision ${expectedRevision}`);
+        }
+      }
+      for (const { record, expectedRevision } of c.webhookSubscriptions ?? []) {
+        if (expectedRevision === null) {
+          try {
+            s.insertWebhook.run(record.id, record.revision, JSON.stringify(record));
+          } catch (err) {
+            throw constraintAs(err, new ConflictError(`webhook subscription ${record.id} exists already`));
+          }
+        } else if (s.updateWebhook.run(record.revision, JSON.stringify(record), record.id, expectedRevision).changes !== 1) {
+          throw new RevisionConflict(`webhook subscription ${record.id} is no longer at revision ${expectedRevision}`);
+        }
+      }
+      for (const id of c.deleteWebhookSubscriptions ?? []) s.deleteWebhook.run(id);
+      for (const d of c.webhookDeliveries ?? []) s.upsertDelivery.run(d.id, d.subscriptionId, d.status, d.createdAt, JSON.stringify(d));
+      for (const e of c.inboundEvents ?? []) {
+        try {
+          s.insertInbound.run(e.id, e.source, e.eventId, JSON.stringify(e));
+        } catch (err) {
+          throw constraintAs(err, new DuplicateEventError(e.source, e.eventId));
         }
       }
       if (c.audit.length) {
@@ -551,6 +648,113 @@ export class SqliteStore implements Store {
     return parseDocs(this.query(`SELECT doc FROM audit ${where} ORDER BY seq LIMIT ?`).all(...params, query.limit ?? 1000));
   }
 
+  async getWebhookSubscription(id: string): Promise<WebhookSubscriptionRecord | undefined> {
+    return parseDoc(this.query('SELECT doc FROM webhook_subscriptions WHERE id = ?').get(id));
+  }
+
+  async listWebhookSubscriptions(): Promise<WebhookSubscriptionRecord[]> {
+    return parseDocs(this.query('SELECT doc FROM webhook_subscriptions ORDER BY id').all());
+  }
+
+  async getWebhookDelivery(id: string): Promise<WebhookDeliveryRecord | undefined> {
+    return parseDoc(this.query('SELECT doc FROM webhook_deliveries WHERE id = ?').get(id));
+  }
+
+  async listWebhookDeliveries(query: { subscriptionId: string; status?: WebhookDeliveryRecord['status']; limit?: number }): Promise<WebhookDeliveryRecord[]> {
+    const { where, params } = conditions([
+      ['subscription_id = ?', query.subscriptionId],
+      ['status = ?', query.status],
+    ]);
+    return parseDocs(this.query(`SELECT doc FROM webhook_deliveries ${where} ORDER BY created_at DESC, id DESC LIMIT ?`).all(...params, query.limit ?? 100));
+  }
+
+  async getInboundEvent(source: string, eventId: string): Promise<InboundEventRecord | undefined> {
+    return parseDoc(this.query('SELECT doc FROM inbound_events WHERE source = ? AND event_id = ?').get(source, eventId));
+  }
+
+  // ---- backup and restore ----------------------------------------------------------------------------
+
+  async countRecords(): Promise<Record<BackupCollection, number>> {
+    const counts = {} as Record<BackupCollection, number>;
+    for (const name of BACKUP_COLLECTIONS) counts[name] = (this.query(`SELECT COUNT(*) AS n FROM ${TABLES[name]}`).get() as { n: number }).n;
+    return counts;
+  }
+
+  /** Pages by rowid (insertion order; the seq for audit events), so a large table is read in constant memory. */
+  async *exportRecords(collection: BackupCollection, batchSize = 1000): AsyncIterable<unknown[]> {
+    const columns = collection === 'sequences' ? 'name, value' : 'doc';
+    const page = this.query(`SELECT rowid AS r, ${columns} FROM ${TABLES[collection]} WHERE rowid > ? ORDER BY rowid LIMIT ?`);
+    let after = 0;
+    for (;;) {
+      const rows = page.all(after, batchSize) as { r: number; doc?: string; name?: string; value?: number }[];
+      if (!rows.length) return;
+      after = rows[rows.length - 1].r;
+      yield rows.map((row) => (collection === 'sequences' ? ({ name: row.name!, value: row.value! } satisfies SequenceRecord) : JSON.parse(row.doc!)));
+    }
+  }
+
+  async importRecords(collection: BackupCollection, records: unknown[]): Promise<void> {
+    const insert = this.importStatement(collection);
+    const run = this.db.transaction(() => {
+      for (const record of records) {
+        try {
+          insert(record as never);
+        } catch (err) {
+          throw constraintAs(err, new ConflictError(`${collection}: ${describe(record)} exists already; restore into an empty store`));
+        }
+      }
+    });
+    run.immediate();
+  }
+
+  /** One record of a kind, inserted as it is with its indexed columns, as commit would have written it. */
+  private importStatement(collection: BackupCollection): (record: any) => void {
+    const doc = (r: unknown) => JSON.stringify(r);
+    const s = this.statements;
+    switch (collection) {
+      case 'definitions':
+        return (d: DefinitionRecord) => s.insertDefinition.run(d.key, d.version, d.hash, d.effectiveAt ?? d.deployedAt, doc(d));
+      case 'instances':
+        return (r: InstanceRecord) => s.insertInstance.run(r.id, r.key, r.version, r.businessKey, r.status, r.revision, r.startedAt, r.site ?? null, doc(r));
+      case 'tasks':
+        return (t: TaskRecord) =>
+          s.insertTask.run(t.id, t.instanceId, t.status, t.assignee ?? null, t.candidateRole ?? null, t.dueAt ?? null, t.createdAt, t.revision, t.site ?? null, doc(t));
+      case 'jobs': {
+        const insert = this.query('INSERT INTO jobs (id, kind, status, run_at, instance_id, locked_by, locked_until, queued_at, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+        return (j: JobRecord) => insert.run(j.id, j.kind, j.status, j.runAt, j.instanceId ?? null, j.lockedBy ?? null, j.lockedUntil ?? null, j.queuedAt ?? null, doc(j));
+      }
+      case 'incidents':
+        return (i: IncidentRecord) => this.query('INSERT INTO incidents (id, instance_id, status, created_at, doc) VALUES (?, ?, ?, ?, ?)').run(i.id, i.instanceId, i.status, i.createdAt, doc(i));
+      case 'users':
+        return (u: UserRecord) => {
+          this.query('INSERT INTO users (id, email, active, doc) VALUES (?, ?, ?, ?)').run(u.id, u.email, u.active ? 1 : 0, doc(u));
+          for (const role of new Set(u.roles)) s.addRole.run(u.id, role);
+        };
+      case 'messages':
+        return (m: MessageRecord) => this.query('INSERT INTO messages (id, status, task_id, created_at, doc) VALUES (?, ?, ?, ?, ?)').run(m.id, m.status, m.taskId ?? null, m.createdAt, doc(m));
+      case 'link_tokens':
+        return (t: LinkTokenRecord) => this.query('INSERT INTO link_tokens (id, task_id, doc) VALUES (?, ?, ?)').run(t.id, t.taskId, doc(t));
+      case 'schedules':
+        return (r: ScheduleRecord) => s.insertSchedule.run(r.id, r.revision, doc(r));
+      case 'api_tokens':
+        return (t: ApiTokenRecord) => this.query('INSERT INTO api_tokens (id, user_id, doc) VALUES (?, ?, ?)').run(t.id, t.userId, doc(t));
+      case 'signatures':
+        return (sig: SignatureRecord) => s.insertSignature.run(sig.id, sig.taskId, sig.instanceId, sig.signedAt, doc(sig));
+      case 'sequences':
+        return (q: SequenceRecord) => this.query('INSERT INTO sequences (name, value) VALUES (?, ?)').run(q.name, q.value);
+      case 'webhook_subscriptions':
+        return (w: WebhookSubscriptionRecord) => s.insertWebhook.run(w.id, w.revision, doc(w));
+      case 'webhook_deliveries':
+        return (d: WebhookDeliveryRecord) => this.query('INSERT INTO webhook_deliveries (id, subscription_id, status, created_at, doc) VALUES (?, ?, ?, ?, ?)').run(d.id, d.subscriptionId, d.status, d.createdAt, doc(d));
+      case 'inbound_events':
+        return (e: InboundEventRecord) => s.insertInbound.run(e.id, e.source, e.eventId, doc(e));
+      case 'drafts':
+        return (d: DraftRecord) => s.insertDraft.run(d.id, d.key, d.status, d.revision, d.updatedAt, doc(d));
+      case 'audit':
+        return (e: AuditEvent) => s.insertAudit.run(e.seq, e.at, e.actor, e.action, e.target, e.instanceId ?? null, e.hash, doc(e));
+    }
+  }
+
   private query(sql: string): Database.Statement {
     let statement = this.queries.get(sql);
     if (!statement) {
@@ -592,6 +796,15 @@ function parseDoc<T>(row: unknown): T | undefined {
 
 function parseDocs<T>(rows: unknown[]): T[] {
   return rows.map((row) => JSON.parse((row as { doc: string }).doc) as T);
+}
+
+/** A record named in an error message: its id, or what identifies it. */
+function describe(record: unknown): string {
+  const r = record as Record<string, unknown>;
+  if (r.seq !== undefined) return `audit event ${String(r.seq)}`;
+  if (r.id !== undefined) return `record ${String(r.id)}`;
+  if (r.key !== undefined) return `${String(r.key)}@${String(r.version)}`;
+  return `record ${String(r.name)}`;
 }
 
 function constraintAs(err: unknown, replacement: Error): Error {

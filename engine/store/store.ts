@@ -14,6 +14,9 @@ import type {
   SessionRecord,
   TaskRecord,
   UserRecord,
+  WebhookDeliveryRecord,
+  WebhookSubscriptionRecord,
+  InboundEventRecord,
 } from '../model.js';
 import type { SignatureRecord } from '../signatures.js';
 
@@ -67,8 +70,49 @@ export interface ChangeSet {
    * second open draft (draft, in-review, approved, rejected) of one process fails with ConflictError.
    */
   drafts?: { record: DraftRecord; expectedRevision: number | null }[];
+  /** Upserts by id, compare-and-swap on revision like schedules. */
+  webhookSubscriptions?: { record: WebhookSubscriptionRecord; expectedRevision: number | null }[];
+  deleteWebhookSubscriptions?: string[];
+  /** Upserts by id: a delivery when its event happens, then each attempt's outcome. */
+  webhookDeliveries?: WebhookDeliveryRecord[];
+  /**
+   * Inserts only, unique on (source, eventId): a second event with the same pair fails the whole change
+   * with DuplicateEventError, so two concurrent repeats never both start a record.
+   */
+  inboundEvents?: InboundEventRecord[];
   /** Appended to the hash chain in the order given, in the same transaction. */
   audit: AuditInput[];
+}
+
+/**
+ * What a backup holds, one entry per kind of record, in the order an import writes them. Sessions are left
+ * out on purpose: a restored site signs everyone in again. `sequences` are {name, value} pairs (the
+ * counters behind business keys); audit events keep their seq and hashes.
+ */
+export const BACKUP_COLLECTIONS = [
+  'definitions',
+  'instances',
+  'tasks',
+  'jobs',
+  'incidents',
+  'users',
+  'messages',
+  'link_tokens',
+  'schedules',
+  'api_tokens',
+  'signatures',
+  'sequences',
+  'webhook_subscriptions',
+  'webhook_deliveries',
+  'inbound_events',
+  'drafts',
+  'audit',
+] as const;
+export type BackupCollection = (typeof BACKUP_COLLECTIONS)[number];
+
+export interface SequenceRecord {
+  name: string;
+  value: number;
 }
 
 export interface TaskQuery {
@@ -116,6 +160,26 @@ export interface AuditQuery {
   limit?: number;
 }
 
+/** What `applyMigrations` did: one line per step that ran (none when the store was already up to date). */
+export interface MigrationReport {
+  store: string;
+  ran: string[];
+  /** The schema now in place: SQLite's migration number, MongoDB's collection and index count. */
+  version: string;
+}
+
+/** Monitoring counts (`/metrics`): indexed counts, cheap enough to read at every scrape. */
+export interface StoreCounts {
+  instances: Record<InstanceRecord['status'], number>;
+  tasksOpen: number;
+  /** Open tasks whose due date is before `now`. */
+  tasksOverdue: number;
+  /** Scheduled jobs due at `now` (waiting) or later (delayed), claimed ones (running), failed for good. */
+  jobs: { waiting: number; delayed: number; running: number; failed: number };
+  /** Outbox messages by status: `queued` is the backlog still to send. */
+  messages: Record<MessageRecord['status'], number>;
+}
+
 /**
  * The persistence port. Adapters: `sqlite.ts` (embedded default) and `mongo.ts` (scale mode).
  * Both pass `test/store-contract.ts`.
@@ -124,6 +188,10 @@ export interface Store {
   readonly kind: string;
   /** Creates tables/collections and runs pending migrations. Idempotent. */
   init(): Promise<void>;
+  /** Runs pending migrations (init does too) and reports which ran; on an up-to-date store, none. */
+  applyMigrations(): Promise<MigrationReport>;
+  /** Counts for monitoring at `now` (see StoreCounts). */
+  counts(now: string): Promise<StoreCounts>;
   close(): Promise<void>;
 
   /** Applies a change atomically. Throws `ConflictError` when a revision or job claim no longer matches. */
@@ -194,4 +262,28 @@ export interface Store {
   listSignatures(query: { instanceId?: string; taskId?: string }): Promise<SignatureRecord[]>;
 
   listAudit(query: AuditQuery): Promise<AuditEvent[]>;
+
+  getWebhookSubscription(id: string): Promise<WebhookSubscriptionRecord | undefined>;
+  listWebhookSubscriptions(): Promise<WebhookSubscriptionRecord[]>;
+  getWebhookDelivery(id: string): Promise<WebhookDeliveryRecord | undefined>;
+  /** A subscription's deliveries, newest first (by createdAt, then id descending). */
+  listWebhookDeliveries(query: { subscriptionId: string; status?: WebhookDeliveryRecord['status']; limit?: number }): Promise<WebhookDeliveryRecord[]>;
+
+  getInboundEvent(source: string, eventId: string): Promise<InboundEventRecord | undefined>;
+
+  // ---- backup and restore ----
+
+  /** How many records of each kind the store holds. */
+  countRecords(): Promise<Record<BackupCollection, number>>;
+  /**
+   * Every record of a kind, exactly as stored, in batches of at most `batchSize`, in a stable order
+   * (audit events by seq).
+   */
+  exportRecords(collection: BackupCollection, batchSize?: number): AsyncIterable<unknown[]>;
+  /**
+   * Writes records exactly as given (ids, revisions, audit seq and hashes are kept: nothing is re-hashed).
+   * Meant for an empty store: a record whose id exists fails with ConflictError. Audit events must come in
+   * seq order; the chain's head follows the last one.
+   */
+  importRecords(collection: BackupCollection, records: unknown[]): Promise<void>;
 }

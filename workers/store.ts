@@ -1,0 +1,22 @@
+import { SqliteStore } from '../engine/store/sqlite.js';
+import type { Store } from '../engine/store/store.js';
+import type { Config } from './config.js';
+
+/**
+ * The store the configuration names (IMSFLOW_STORE): the SQLite file in the data folder, or MongoDB
+ * (loaded only then, so the embedded default does not load the MongoDB driver). Not yet initialized.
+ * SQLite is imported statically: under mocha's tsx loader a dynamic import makes a second copy of the
+ * engine's modules, whose error classes then fail `instanceof` (a duplicate answered 500 instead of 409).
+ */
+export async function createStore(config: Pick<Config, 'store'>): Promise<Store> {
+  if (config.store.kind === 'mongodb') {
+    const { MongoStore } = await import('../engine/store/mongo.js');
+    return new MongoStore(config.store.uri);
+  }
+  return new SqliteStore(config.store.file);
+}
+
+/** Where the store is, for logs and messages: the SQLite file, or the MongoDB address without its password. */
+export function storeLocation(config: Pick<Config, 'store'>): string {
+  return config.store.kind === 'mongodb' ? config.store.uri.replace(/\/\/[^@/]*@/, '//***@') : config.store.file;
+}
