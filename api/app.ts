@@ -11,6 +11,7 @@ import type { Assembly } from '../workers/assemble.js';
 import {
   canSee,
   checkCsrf,
+  clientAddress,
   ForbiddenError,
   hasRole,
   holdsTask,
@@ -40,6 +41,8 @@ export interface AppOptions {
   logger?: Logger;
   /** Send cookies with `Secure` (set when served over HTTPS). */
   secureCookies?: boolean;
+  /** Reverse proxies in front (IMSFLOW_TRUST_PROXY): the client address is read that many X-Forwarded-For hops back. */
+  trustProxy?: number;
   /** Routes mounted before the API (the first-admin setup pages). */
   before?: express.Router;
   /** Mounted first: request ids and logs, metrics, readiness, the job dashboard (api/ops.ts). */
@@ -126,13 +129,13 @@ const schemas = {
 };
 
 /** The JSON API, the task pages opened from email links, and the OpenAPI document. */
-export function createApp({ imsflow, accounts, assembly, logger, secureCookies = false, before, ops }: AppOptions): express.Express {
+export function createApp({ imsflow, accounts, assembly, logger, secureCookies = false, trustProxy = 0, before, ops }: AppOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
   if (ops) app.use(ops);
   if (before) app.use(before);
   app.set('query parser', 'simple');
-  app.set('trust proxy', false);
+  app.set('trust proxy', trustProxy > 0 ? trustProxy : false);
   const limiter = new LoginRateLimiter();
   const actor = (req: Request) => principalOf(req).user.id;
 
@@ -150,11 +153,11 @@ export function createApp({ imsflow, accounts, assembly, logger, secureCookies =
   // ---- session and tokens ----------------------------------------------------------------------------
 
   routes.add({ method: 'post', path: '/session', summary: 'Sign in: sets the session cookie; returns the CSRF token', tag: 'session', access: 'public', body: schemas.login, responses: { 200: 'signed in', 401: 'wrong email or password, or locked', 429: 'too many attempts' } }, async (req, res, { body }) => {
-    if (!limiter.allow(req.socket.remoteAddress ?? 'unknown')) {
+    if (!limiter.allow(clientAddress(req))) {
       res.status(429).set('Retry-After', '60').json({ error: 'too many login attempts from this address; wait a minute' });
       return;
     }
-    const { user, session, token } = await accounts.login(body.email, body.password, req.socket.remoteAddress ?? 'unknown');
+    const { user, session, token } = await accounts.login(body.email, body.password, clientAddress(req));
     res.cookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'lax', secure: secureCookies, path: '/', maxAge: accounts.policy.absoluteHours * 3_600_000 });
     res.json({ user: profileOf(user), csrf: session.csrf, expiresAt: session.expiresAt });
   });

@@ -86,6 +86,15 @@ export function holdsTask(user: UserRecord, task: TaskRecord): boolean {
 export const OVERSEERS: readonly Role[] = ['admin', 'quality-manager', 'process-owner', 'auditor', 'steering-committee'];
 
 /** Per-address login attempts in a sliding minute; refuses bursts before passwords are even hashed. */
+/**
+ * The client's address for the login rate limit and the sign-in audit: the socket's peer, or, behind
+ * IMSFLOW_TRUST_PROXY reverse proxies, the address they forwarded (express's `req.ip`). Without this every user
+ * behind one proxy would share a single rate limit.
+ */
+export function clientAddress(req: Request): string {
+  return req.ip ?? req.socket.remoteAddress ?? 'unknown';
+}
+
 export class LoginRateLimiter {
   private readonly attempts = new Map<string, number[]>();
   constructor(

@@ -67,7 +67,7 @@ export async function startServer(config: Config, options: { clock?: Clock; logg
   const checks: Record<string, Check> = { store: storeCheck(store), ...(config.redisUrl && { redis: redisCheck(config.redisUrl) }) };
   const ops = opsRouter({ logger, accounts, metrics, checks, stopping: () => stopping, metricsToken: config.metricsToken, queues });
 
-  const app = createApp({ imsflow, accounts, logger, assembly, secureCookies: config.secureCookies, before: setupPages(imsflow, accounts, setupToken), ops });
+  const app = createApp({ imsflow, accounts, logger, assembly, secureCookies: config.secureCookies, trustProxy: config.trustProxy, before: setupPages(imsflow, accounts, setupToken), ops });
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));
     s.once('error', reject);

@@ -872,6 +872,37 @@ describe('login rate limit', () => {
   });
 });
 
+describe('login rate limit behind a reverse proxy (IMSFLOW_TRUST_PROXY)', () => {
+  const attempts = async (server: RunningServer, forwardedFor: string, n: number) => {
+    const statuses: number[] = [];
+    for (let i = 0; i < n; i += 1) {
+      const reply = await call(server, 'POST', '/api/session', { email: `guess${i}@example.com`, password: 'guessing away' }, { headers: { 'x-forwarded-for': forwardedFor } });
+      statuses.push(reply.status);
+    }
+    return statuses;
+  };
+
+  it('with one trusted proxy, counts per forwarded client: one client locked out does not lock out the next', async () => {
+    const booted = await boot({ IMSFLOW_TRUST_PROXY: '1' });
+    try {
+      expect(await attempts(booted.server, '203.0.113.7', 11)).to.deep.equal([...Array(10).fill(401), 429]);
+      expect(await attempts(booted.server, '203.0.113.8', 1)).to.deep.equal([401]);
+    } finally {
+      await shutDown(booted);
+    }
+  });
+
+  it('without it, a forged X-Forwarded-For does not buy a fresh allowance', async () => {
+    const booted = await boot();
+    try {
+      expect(await attempts(booted.server, '203.0.113.7', 10)).to.deep.equal(Array(10).fill(401));
+      expect(await attempts(booted.server, '198.51.100.1', 1)).to.deep.equal([429]);
+    } finally {
+      await shutDown(booted);
+    }
+  });
+});
+
 describe('the first admin', () => {
   const setupLinks = (logs: Record<string, any>[]) => logs.filter((line) => typeof line.link === 'string').map((line) => line.link as string);
   const form = (values: Record<string, string>) => new URLSearchParams(values).toString();

@@ -68,6 +68,11 @@ const schema = z.object({
   IMSFLOW_ADMIN_PASSWORD: z.string().optional(),
   /** Mark cookies Secure (set when users reach imsflow over HTTPS, e.g. behind a TLS proxy). */
   IMSFLOW_SECURE_COOKIES: z.enum(['true', 'false'], { error: 'must be true or false' }).default('false'),
+  /**
+   * How many reverse proxies stand in front of the API (compose: nginx, 1). The client address (login rate
+   * limit, audit of sign-ins) is then read from X-Forwarded-For that many hops back; 0 trusts no header.
+   */
+  IMSFLOW_TRUST_PROXY: whole(0, 10).default(0),
   IMSFLOW_REMIND_BEFORE: z.string().optional(),
   IMSFLOW_REMIND_EVERY: z.string().optional(),
   IMSFLOW_LINK_VALIDITY: z.string().optional(),
@@ -122,6 +127,8 @@ export interface Config {
   schedulesFile?: string;
   admin?: { email: string; password: string };
   secureCookies: boolean;
+  /** Reverse proxies in front of the API whose X-Forwarded-For is believed (IMSFLOW_TRUST_PROXY). */
+  trustProxy: number;
   policy: NotificationPolicy;
   /** Addresses and ranges webhooks may reach although private (IMSFLOW_WEBHOOK_ALLOW_PRIVATE). */
   webhookAllowPrivate: string[];
@@ -227,6 +234,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     schedulesFile: v.IMSFLOW_SCHEDULES,
     ...(v.IMSFLOW_ADMIN_EMAIL && v.IMSFLOW_ADMIN_PASSWORD && { admin: { email: v.IMSFLOW_ADMIN_EMAIL, password: v.IMSFLOW_ADMIN_PASSWORD } }),
     secureCookies: v.IMSFLOW_SECURE_COOKIES === 'true',
+    trustProxy: v.IMSFLOW_TRUST_PROXY,
     policy,
     webhookAllowPrivate: (v.IMSFLOW_WEBHOOK_ALLOW_PRIVATE ?? '').split(',').map((e) => e.trim()).filter(Boolean),
     warnings,

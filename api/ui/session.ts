@@ -4,7 +4,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { AuthenticationError, type Accounts } from '../../engine/accounts.js';
 import type { Imsflow } from '../../engine/imsflow.js';
 import type { InstanceRecord, UserRecord } from '../../engine/model.js';
-import { canSee, checkCsrf, hasRole, holdsTask, OVERSEERS, SESSION_COOKIE, type LoginRateLimiter } from '../auth.js';
+import { canSee, checkCsrf, clientAddress, hasRole, holdsTask, OVERSEERS, SESSION_COOKIE, type LoginRateLimiter } from '../auth.js';
 import { e, formatUtc, notice, sendPage, str, type Viewer } from './html.js';
 
 /**
@@ -113,14 +113,14 @@ export function sessionPages({ accounts, limiter, secureCookies }: SessionPagesO
     if (!expected || Buffer.byteLength(given) !== Buffer.byteLength(expected) || !timingSafeEqual(Buffer.from(given), Buffer.from(expected))) {
       return loginPage(req, res, 403, { next, email, error: 'The sign-in form had expired. Please sign in again.' });
     }
-    if (!limiter.allow(req.socket.remoteAddress ?? 'unknown')) {
+    if (!limiter.allow(clientAddress(req))) {
       res.set('Retry-After', '60');
       return loginPage(req, res, 429, { next, email, error: 'Too many sign-in attempts from this address. Wait a minute, then try again.' });
     }
     if (!email || !str(body.password)) return loginPage(req, res, 400, { next, email, error: 'Enter your email and your password.' });
     try {
       const previous = req.principal?.session;
-      const { token } = await accounts.login(email, str(body.password), req.socket.remoteAddress ?? 'unknown');
+      const { token } = await accounts.login(email, str(body.password), clientAddress(req));
       if (previous) await accounts.logout(previous);
       res.cookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'lax', secure: secureCookies, path: '/', maxAge: accounts.policy.absoluteHours * 3_600_000 });
       res.clearCookie(LOGIN_COOKIE, { path: '/login' });
