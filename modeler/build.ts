@@ -56,7 +56,7 @@ export async function buildUi(): Promise<UiBundle> {
   const started = performance.now();
   const result = await build({
     absWorkingDir: root,
-    entryPoints: { viewer: join(root, 'modeler', 'viewer.ts') },
+    entryPoints: { viewer: join(root, 'modeler', 'viewer.ts'), dashboard: join(root, 'modeler', 'dashboard.ts') },
     bundle: true,
     minify: true,
     format: 'iife',

@@ -30,9 +30,12 @@ export interface Viewer {
   csrf?: string;
 }
 
-export type Section = 'tasks' | 'audit';
+export type Section = 'tasks' | 'audit' | 'dashboard';
 
 export const AUDIT_ROLES = ['auditor', 'quality-manager'] as const;
+
+/** Who sees the steering dashboard (admins too: hasRole lets them in everywhere). */
+export const DASHBOARD_ROLES = ['steering-committee', 'quality-manager'] as const;
 
 export interface PageOptions {
   title: string;
@@ -41,6 +44,8 @@ export interface PageOptions {
   current?: Section;
   /** Extra elements for <head> (a page's script or stylesheet). */
   head?: string;
+  /** A page of figures side by side (the dashboard): a wider column on large screens. */
+  wide?: boolean;
 }
 
 /** The hidden CSRF field every state-changing form carries. */
@@ -48,19 +53,19 @@ export function csrfField(viewer: Viewer | undefined): string {
   return viewer?.csrf ? `<input type="hidden" name="_csrf" value="${e(viewer.csrf)}">` : '';
 }
 
-export function layout({ title, body, viewer, current, head = '' }: PageOptions): string {
+export function layout({ title, body, viewer, current, head = '', wide = false }: PageOptions): string {
   const link = (section: Section, href: string, label: string) =>
     `<li><a href="${href}"${current === section ? ' aria-current="page"' : ''}>${label}</a></li>`;
   const header = viewer
     ? `<header class="top"><a class="brand" href="/tasks">imsflow</a>
-<nav aria-label="Main"><ul>${link('tasks', '/tasks', 'Tasks')}${hasRole(viewer.user, AUDIT_ROLES) ? link('audit', '/audit', 'Audit trail') : ''}</ul></nav>
+<nav aria-label="Main"><ul>${link('tasks', '/tasks', 'Tasks')}${hasRole(viewer.user, AUDIT_ROLES) ? link('audit', '/audit', 'Audit trail') : ''}${hasRole(viewer.user, DASHBOARD_ROLES) ? link('dashboard', '/dashboard', 'Dashboard') : ''}</ul></nav>
 <div class="who"><span>Signed in as <strong>${e(viewer.user.name)}</strong></span>${
         viewer.csrf ? `<form method="post" action="/logout">${csrfField(viewer)}<button type="submit" class="link">Sign out</button></form>` : ''
       }</div></header>`
     : `<header class="top"><span class="brand">imsflow</span></header>`;
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${e(title)} · imsflow</title><link rel="stylesheet" href="/ui/style.css">${head}</head><body><a class="skip" href="#main">Skip to content</a>
 ${header}
-<main id="main" tabindex="-1"><h1>${e(title)}</h1>
+<main id="main" tabindex="-1"${wide ? ' class="wide"' : ''}><h1>${e(title)}</h1>
 ${body}
 </main></body></html>`;
 }
