@@ -32,6 +32,8 @@ import {
 import './dashboard.css';
 
 Chart.register(BarController, LineController, BarElement, LineElement, PointElement, CategoryScale, LinearScale, Tooltip, Legend);
+Chart.defaults.color = '#1a1a1a';
+Chart.defaults.font.size = 13;
 
 /** The figures as GET /api/dashboard sends them (see README "Steering dashboard"); only what the charts read. */
 type Drill = Record<string, string | undefined>;
@@ -43,13 +45,13 @@ interface Counts {
 }
 export interface DashboardData {
   byProcess?: (Counts & { key: string; name?: string })[];
-  bySite?: (Counts & { site: string })[];
-  byOwner?: (Counts & { user: string; name?: string })[];
-  byRole?: (Counts & { role: string })[];
+  bySite?: (Counts & { site: string | null })[];
+  byOwner?: (Counts & { user: string | null; name?: string })[];
+  byRole?: (Counts & { role: string | null })[];
   aging?: { bucket: string; count: number; drill?: string }[];
   escalations?: { level: number | string; count: number; drill?: string }[];
   trends?: { week: string; start?: string; opened: number; closed: number; overdue: number; drill?: Drill }[];
-  findings?: { clause: string; title?: string; grade: string; count: number; drill?: string }[];
+  findings?: { clause: string; number?: string; title?: string; grade: string; count: number; drill?: string }[];
   gapCoverage?: { standard: string; conforms: number; partial: number; gap: number; notApplicable: number; drill?: string }[];
   kpis?: { id: string; name: string; unit?: string; target?: number | null; trend?: { period: string; value: number }[] }[];
 }
@@ -111,11 +113,11 @@ export function chartSpecs(data: DashboardData): Record<string, ChartSpec> {
   const byProcess = data.byProcess ?? [];
   specs.byProcess = { type: 'bar', horizontal: true, labels: byProcess.map((r) => r.name || r.key), series: countSeries(byProcess) };
   const bySite = data.bySite ?? [];
-  specs.bySite = { type: 'bar', horizontal: true, labels: bySite.map((r) => r.site), series: countSeries(bySite) };
+  specs.bySite = { type: 'bar', horizontal: true, labels: bySite.map((r) => r.site ?? 'No site'), series: countSeries(bySite) };
   const byOwner = data.byOwner ?? [];
-  specs.byOwner = { type: 'bar', horizontal: true, labels: byOwner.map((r) => r.name || r.user), series: countSeries(byOwner) };
+  specs.byOwner = { type: 'bar', horizontal: true, labels: byOwner.map((r) => r.name || r.user || 'Unassigned'), series: countSeries(byOwner) };
   const byRole = data.byRole ?? [];
-  specs.byRole = { type: 'bar', horizontal: true, labels: byRole.map((r) => r.role), series: countSeries(byRole) };
+  specs.byRole = { type: 'bar', horizontal: true, labels: byRole.map((r) => r.role ?? 'No role (assigned to a person)'), series: countSeries(byRole) };
   const aging = data.aging ?? [];
   specs.aging = {
     type: 'bar',
@@ -144,7 +146,7 @@ export function chartSpecs(data: DashboardData): Record<string, ChartSpec> {
   specs.findings = {
     type: 'bar',
     stacked: true,
-    labels: clauses,
+    labels: clauses.map((c) => findings.find((f) => f.clause === c)?.number || c),
     series: GRADES.filter(([grade]) => findings.some((f) => f.grade === grade)).map(([grade, label]) => ({
       label,
       color: COLOURS[grade],
@@ -163,7 +165,7 @@ export function chartSpecs(data: DashboardData): Record<string, ChartSpec> {
     type: 'bar',
     stacked: true,
     horizontal: true,
-    labels: gaps.map((g) => g.standard),
+    labels: gaps.map((g) => `ISO ${g.standard}`),
     series: [gapSeries('conforms', 'Conforms'), gapSeries('partial', 'Partly'), gapSeries('gap', 'Gap'), gapSeries('notApplicable', 'Not applicable')],
   };
   for (const kpi of data.kpis ?? []) {
@@ -214,6 +216,7 @@ function configOf(spec: ChartSpec, filters: string): ChartConfiguration<'bar' | 
         pointRadius: spec.sparkline ? 0 : 2,
         pointHoverRadius: spec.sparkline ? 0 : 5,
         pointHitRadius: 8,
+        maxBarThickness: 48,
       })),
     },
     options: {
