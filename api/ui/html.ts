@@ -1,7 +1,7 @@
 import escapeHtml from 'escape-html';
 import type { Response } from 'express';
 import type { UserRecord } from '../../engine/model.js';
-import { hasRole } from '../auth.js';
+import { hasRole, OVERSEERS } from '../auth.js';
 
 /**
  * The one layout of the server-rendered pages: a skip link, a header with the signed-in person and
@@ -34,8 +34,8 @@ export type Section = 'tasks' | 'audit' | 'dashboard';
 
 export const AUDIT_ROLES = ['auditor', 'quality-manager'] as const;
 
-/** Who sees the steering dashboard (admins too: hasRole lets them in everywhere). */
-export const DASHBOARD_ROLES = ['steering-committee', 'quality-manager'] as const;
+/** Who sees the steering dashboard: the overseers of their sites, as GET /api/dashboard allows. */
+export const DASHBOARD_ROLES = OVERSEERS;
 
 export interface PageOptions {
   title: string;
