@@ -24,6 +24,7 @@ import {
   visibleSites,
 } from './auth.js';
 import { RouteRegistry } from './openapi.js';
+import { registerDashboardRoutes } from './dashboard-api.js';
 import { AttachmentStore, checkUpload, earlierUpload, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENT_LABEL, recordUpload } from './ui/attachments.js';
 import { uiPages } from './ui/index.js';
 import { signatureFor, signatureReply } from './signing.js';
@@ -427,6 +428,10 @@ export function createApp({ imsflow, accounts, assembly, logger, secureCookies =
     if (unknown.length) throw new ValidationError(`unknown standard ${unknown.join(', ')}`, [{ field: 'standards', message: `each one of ${catalogue.standards.join(', ')}` }]);
     res.json({ version: catalogue.version, publishedAt: catalogue.publishedAt, extensions: catalogue.extensions, standards: standards.length ? standards : catalogue.standards, items: catalogue.applicableClauses(standards) });
   });
+
+  // ---- steering dashboard and KPIs (api/dashboard-api.ts) ---------------------------------------------------
+
+  registerDashboardRoutes(routes, imsflow);
 
   const openapi = routes.document({ title: 'imsflow', version: '0.1.0' });
   api.get('/openapi.json', (_req, res) => {

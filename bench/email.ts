@@ -57,6 +57,7 @@ export const emailModule: BenchModule = {
       notify: unexpected,
       escalation: unexpected,
       'scheduled-start': unexpected,
+      digest: unexpected,
     };
     let failures = 0;
     const scheduler = new EmbeddedScheduler(store, systemClock, handlers, { workerId: 'bench-email', onError: () => (failures += 1) });

@@ -3,6 +3,7 @@ import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, w
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Clock } from '../engine/clock.js';
+import { WeeklyDigest } from '../engine/digest.js';
 import { Imsflow } from '../engine/imsflow.js';
 import { registerImsServices } from '../engine/ims-services.js';
 import { shippedCatalogue } from '../processes/index.js';
@@ -22,6 +23,7 @@ export interface Assembly {
   imsflow: Imsflow;
   notifier: Notifier;
   outbox: Outbox;
+  digest?: WeeklyDigest;
   links: LinkSigner;
   handlers: JobHandlers;
   mailer?: Mailer;
@@ -55,12 +57,25 @@ export async function assemble(config: Config, options: { clock?: Clock; logger:
     onHeldLink: (message) => options.logger.info({ to: message.to, subject: message.subject, link: message.link }, 'no mail server configured: the message is held in the outbox; its link'),
   });
   const outbox = new Outbox(store, imsflow.clock, mailer);
-  const handlers = jobHandlers({ imsflow, notifier, outbox });
+  const digest = config.digest
+    ? new WeeklyDigest({
+        store,
+        clock: imsflow.clock,
+        ...config.digest,
+        baseUrl: () => notifier.baseUrl,
+        mailConfigured: Boolean(mailer),
+        onHeldLink: (message) => options.logger.info({ to: message.to, subject: message.subject, link: message.link }, 'no mail server configured: the digest is held in the outbox'),
+      })
+    : undefined;
+  // every process (API, each worker) arms the next week's digest; its id is per ISO week, so it runs once
+  await digest?.arm();
+  const handlers = jobHandlers({ imsflow, notifier, outbox, digest });
   return {
     store,
     imsflow,
     notifier,
     outbox,
+    digest,
     links,
     handlers,
     mailer,

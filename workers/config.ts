@@ -42,6 +42,9 @@ const schema = z.object({
   IMSFLOW_JOB_BACKOFF_MS: z.coerce.number().int().min(1).default(10_000),
   /** A JSON file of scheduled process starts: [{id, processKey, cron, timezone?, variables?}]. */
   IMSFLOW_SCHEDULES: z.string().optional(),
+  /** When the steering committee's weekly digest goes out (cron), or "off". */
+  IMSFLOW_DIGEST: z.string().default('0 7 * * 1'),
+  IMSFLOW_DIGEST_TZ: z.string().default('UTC'),
   /** Create the first admin on first start (when no admin exists yet). */
   IMSFLOW_ADMIN_EMAIL: z.email().optional(),
   IMSFLOW_ADMIN_PASSWORD: z.string().optional(),
@@ -71,6 +74,8 @@ export interface Config {
   /** The BullMQ runner's settings (used only with REDIS_URL). */
   queue: QueueSettings;
   schedulesFile?: string;
+  /** The weekly digest's cron and time zone; undefined: off. */
+  digest?: { cron: string; timezone: string };
   admin?: { email: string; password: string };
   secureCookies: boolean;
   policy: NotificationPolicy;
@@ -125,6 +130,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       backoffMs: v.IMSFLOW_JOB_BACKOFF_MS,
     },
     schedulesFile: v.IMSFLOW_SCHEDULES,
+    ...(v.IMSFLOW_DIGEST.trim() !== 'off' && { digest: { cron: v.IMSFLOW_DIGEST.trim(), timezone: v.IMSFLOW_DIGEST_TZ } }),
     ...(v.IMSFLOW_ADMIN_EMAIL && v.IMSFLOW_ADMIN_PASSWORD && { admin: { email: v.IMSFLOW_ADMIN_EMAIL, password: v.IMSFLOW_ADMIN_PASSWORD } }),
     secureCookies: v.IMSFLOW_SECURE_COOKIES === 'true',
     policy,

@@ -1,3 +1,4 @@
+import { DEFAULT_DIGEST, WeeklyDigest } from '../engine/digest.js';
 import type { Imsflow } from '../engine/imsflow.js';
 import type { Outbox } from '../engine/mail/outbox.js';
 import type { Notifier } from '../engine/notifications.js';
@@ -7,6 +8,8 @@ export interface HandlerDeps {
   imsflow: Imsflow;
   notifier: Notifier;
   outbox: Outbox;
+  /** The weekly steering committee digest; without one, a digest job is sent with the defaults. */
+  digest?: WeeklyDigest;
 }
 
 /**
@@ -14,7 +17,8 @@ export interface HandlerDeps {
  * so running it twice (after a crash, or by two workers) has the effect once. Handlers do not know
  * which runner (embedded scheduler or a BullMQ worker) calls them.
  */
-export function jobHandlers({ imsflow, notifier, outbox }: HandlerDeps): JobHandlers {
+export function jobHandlers({ imsflow, notifier, outbox, digest }: HandlerDeps): JobHandlers {
+  const weekly = digest ?? new WeeklyDigest({ store: imsflow.store, clock: imsflow.clock, ...DEFAULT_DIGEST, baseUrl: () => notifier.baseUrl, mailConfigured: notifier.mailConfigured });
   return {
     /** A BPMN timer is due: resume the instance and let the timer fire. */
     timer: (job, worker) => imsflow.fireTimer(job.id, worker),
@@ -26,5 +30,7 @@ export function jobHandlers({ imsflow, notifier, outbox }: HandlerDeps): JobHand
     email: (job, worker) => outbox.handleEmail(job, worker),
     /** One occurrence of a scheduled start. */
     'scheduled-start': (job, worker) => imsflow.startScheduled(job, worker),
+    /** The steering committee's weekly overdue digest (and arming the next week's). */
+    digest: (job, worker) => weekly.handle(job, worker),
   };
 }
