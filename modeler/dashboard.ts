@@ -213,7 +213,8 @@ function configOf(spec: ChartSpec, filters: string): ChartConfiguration<'bar' | 
         borderColor: s.color,
         borderWidth: spec.type === 'line' ? 2 : 0,
         borderDash: s.dashed ? [6, 4] : undefined,
-        pointRadius: spec.sparkline ? 0 : 2,
+        // a trend of one value is a dot; of more, a line
+        pointRadius: spec.sparkline ? (spec.labels.length > 1 ? 0 : 3) : 2,
         pointHoverRadius: spec.sparkline ? 0 : 5,
         pointHitRadius: 8,
         maxBarThickness: 48,
