@@ -312,6 +312,39 @@ describe('dashboard page: charts, drill-down and filters in a real browser (head
     expect(await page.locator('main table tbody tr').count()).to.equal(2);
   });
 
+  it('is refused to people who do not oversee, and signed-out people are sent to sign in first', async () => {
+    const { page, context } = await signedIn('olga');
+    await page.goto(`${server.url}/tasks`);
+    expect(await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Dashboard' }).count()).to.equal(0);
+    expect((await page.goto(`${server.url}/dashboard`))?.status()).to.equal(403);
+    expect((await page.goto(`${server.url}/dashboard/list?figure=open`))?.status()).to.equal(403);
+    expect(await page.locator('main').textContent()).to.include('The dashboard is for');
+
+    await context.clearCookies();
+    await page.goto(`${server.url}/dashboard?process=safety-walk`);
+    expect(new URL(page.url()).pathname).to.equal('/login');
+    expect(new URL(page.url()).searchParams.get('next')).to.equal('/dashboard?process=safety-walk');
+  });
+
+  it('lets a KPI\'s owner who is not an overseer enter its values, with the session\'s CSRF token only', async () => {
+    expect((await http('PUT', api('/kpis/waste-sorted'), { system: 'environment', name: 'Waste sorted', unit: '%', target: 90, direction: 'up', owner: 'olga', source: 'manual', site: 'basel' })).status).to.equal(200);
+    const { page, context } = await signedIn('olga');
+    await page.goto(`${server.url}/dashboard/kpis/waste-sorted`);
+    await page.getByLabel('Period').fill('2026-Q1');
+    await page.getByLabel('Value (%)').fill('92.5');
+    await Promise.all([page.waitForURL(/saved=2026-Q1/), page.getByRole('button', { name: 'Save the value' }).click()]);
+    expect(await page.getByRole('status').textContent()).to.include('Waste sorted for 2026-Q1 is 92.5 %.');
+
+    // a post without the session's token (another site's form) changes nothing
+    const forged = await context.request.post(`${server.url}/dashboard/kpis/waste-sorted`, { form: { period: '2026-Q1', value: '10', reason: 'forged' }, maxRedirects: 0 });
+    expect(forged.status()).to.equal(403);
+    const values = (await http('GET', api('/kpis'))).json.items.find((k: { id: string }) => k.id === 'waste-sorted').values as { period: string; value: number; enteredBy: string }[];
+    expect(values.map((v) => [v.period, v.value, v.enteredBy])).to.deep.equal([['2026-Q1', 92.5, 'olga']]);
+    // Dublin's member does not see Basel's KPI
+    const { page: dublin } = await signedIn('dan');
+    expect((await dublin.goto(`${server.url}/dashboard/kpis/waste-sorted`))?.status()).to.equal(404);
+  });
+
   it('lets a KPI\'s owner enter a period\'s value with a note; the dashboard shows it against the target', async () => {
     const kpi = { system: 'safety', name: 'Near misses reported', unit: 'reports', target: 10, direction: 'up', owner: 'sara', source: 'manual' };
     expect((await http('PUT', api('/kpis/near-misses'), kpi)).status).to.equal(200);
