@@ -228,7 +228,7 @@ function configOf(spec: ChartSpec, filters: string): ChartConfiguration<'bar' | 
       animation: false,
       interaction: spec.type === 'line' ? { mode: 'nearest', intersect: false } : { mode: 'nearest', intersect: true },
       scales: {
-        x: { ...axis, beginAtZero: true, ticks: { ...axis.ticks, autoSkip: true, maxRotation: 0 } },
+        x: { ...axis, beginAtZero: true, ticks: { ...axis.ticks, autoSkip: true, autoSkipPadding: 12, maxRotation: 0 } },
         y: { ...axis, beginAtZero: true },
       },
       plugins: {

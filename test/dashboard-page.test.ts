@@ -300,6 +300,21 @@ describe('dashboard page: charts, drill-down and filters in a real browser (head
     expect(log.errors).to.deep.equal([]);
   });
 
+  it('fits a phone screen (390 px): no sideways scrolling, the charts as wide as the screen', async () => {
+    const { page, context } = await chrome.newPage({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+    expect((await context.request.post(api('/session'), { data: { email: 'sara@example.com', password: PASSWORD } })).status()).to.equal(200);
+    await page.goto(`${server.url}/dashboard`);
+    await ready(page);
+    const layout = await page.evaluate(() => ({
+      scrollWidth: (document as any).documentElement.scrollWidth,
+      canvases: [...document.querySelectorAll('figure.chart canvas')].map((c) => Math.round(c.getBoundingClientRect().right)),
+    }));
+    expect(layout.scrollWidth, 'horizontal scroll').to.be.at.most(390);
+    expect(layout.canvases.length).to.be.above(4);
+    for (const right of layout.canvases) expect(right).to.be.at.most(390);
+    await screenshot(page, 'dashboard on a phone');
+  });
+
   it('gives every figure without JavaScript: the tables with their links', async () => {
     const { page } = await signedIn('sara', { javaScriptEnabled: false });
     await page.goto(`${server.url}/dashboard`);
