@@ -1,5 +1,6 @@
 import { cpus, loadavg } from 'node:os';
 import { coreModule } from './core.js';
+import { dashboardModule } from './dashboard.js';
 import { emailModule } from './email.js';
 import { httpModule } from './http.js';
 import { memoryModule } from './memory.js';
@@ -11,7 +12,7 @@ import { parseArgs, progress, type BenchModule, type BenchResult } from './commo
  * with all their keys. Progress goes to stderr; with --json stdout holds the object only.
  * To add a measurement, write a module exporting a BenchModule and list it here.
  */
-const modules: BenchModule[] = [coreModule, httpModule, memoryModule, emailModule, workersModule];
+const modules: BenchModule[] = [coreModule, httpModule, memoryModule, emailModule, workersModule, dashboardModule];
 
 /** Keys whose object values several modules contribute to. */
 const MERGED_KEYS = new Set(['counts', 'notes']);

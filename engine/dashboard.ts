@@ -186,66 +186,66 @@ export async function computeDashboard(store: Store, context: DashboardContext):
 
 /** Only the open-task figures (what the weekly digest needs). */
 export async function taskFigures(store: Store, context: DashboardContext): Promise<Pick<Dashboard, 'totals' | 'byProcess' | 'bySite' | 'byOwner' | 'byRole' | 'aging' | 'escalations'>> {
-  const groups = await store.openTaskGroups({ ...context.scope, at: context.asOf.toISOString(), dueEdges: dueEdges(context.asOf) });
-  const counted = groups.map((g) => ({ group: g, ...countsOf(g) }));
-  const sum = <K extends string | number | null>(keyOf: (g: OpenTaskGroup) => K) => {
-    const rows = new Map<K, Counts & { aging: number[] }>();
-    for (const c of counted) {
-      const key = keyOf(c.group);
-      const row = rows.get(key) ?? { open: 0, dueSoon: 0, overdue: 0, aging: [0, 0, 0, 0] };
-      row.open += c.open;
-      row.dueSoon += c.dueSoon;
-      row.overdue += c.overdue;
-      c.aging.forEach((n, i) => (row.aging[i] += n));
-      rows.set(key, row);
-    }
-    return [...rows.entries()]
-      .map(([key, { aging: _aging, ...counts }]) => ({ key, ...counts }))
+  const at = context.asOf.toISOString();
+  const soon = new Date(context.asOf.getTime() + DUE_SOON_DAYS * DAY_MS).toISOString();
+  const query = { ...context.scope, at };
+  // by escalation level with the aging edges (totals, aging, levels); by each breakdown with [now, soon)
+  const [levels, processes, sites, owners, roles] = await Promise.all([
+    store.openTaskGroups({ ...query, by: 'escalationLevel', dueEdges: agingEdges(context.asOf) }),
+    ...(['definitionKey', 'site', 'assignee', 'candidateRole'] as const).map((by) => store.openTaskGroups({ ...query, by, dueEdges: [at, soon] })),
+  ]);
+  const rows = <K extends string | null>(groups: OpenTaskGroup[]) =>
+    groups
+      .map((g) => ({ key: g.value as K, open: g.noDue + g.bands.reduce((a, b) => a + b, 0), dueSoon: g.bands[1], overdue: g.bands[0] }))
       .sort((a, b) => b.overdue - a.overdue || b.open - a.open || String(a.key ?? '').localeCompare(String(b.key ?? '')));
-  };
   const drill = (param: string, value: string | null): Drill => ({
     open: fragment({ figure: 'open', [param]: value ?? '' }),
     dueSoon: fragment({ figure: 'dueSoon', [param]: value ?? '' }),
     overdue: fragment({ figure: 'overdue', [param]: value ?? '' }),
   });
-  const total = sum(() => 'all')[0] ?? { open: 0, dueSoon: 0, overdue: 0 };
-  const processes = sum((g) => g.definitionKey);
-  const owners = sum((g) => g.assignee);
-  const names = await namesOf(store, owners.map((o) => o.key).filter((k): k is string => k !== null));
-  const processNames = new Map(await Promise.all(processes.map(async (p) => [p.key, (await store.getDefinition(p.key))?.name ?? p.key] as const)));
-  const aging = [0, 0, 0, 0];
-  const levels = new Map<number, number>();
-  for (const c of counted) {
-    c.aging.forEach((n, i) => (aging[i] += n));
-    if (c.group.escalationLevel > 0) levels.set(c.group.escalationLevel, (levels.get(c.group.escalationLevel) ?? 0) + c.open);
+  const byProcess = rows<string>(processes);
+  const byOwner = rows<string | null>(owners);
+  const [names, processNames] = await Promise.all([
+    namesOf(store, byOwner.map((o) => o.key).filter((k): k is string => k !== null)),
+    Promise.all(byProcess.map(async (p) => [p.key, (await store.getDefinition(p.key))?.name ?? p.key] as const)).then((pairs) => new Map(pairs)),
+  ]);
+  // aging bands: > 90, 31–90, 8–30, 1–7 days overdue, due within 7 days, later
+  const total = { open: 0, dueSoon: 0, overdue: 0, escalated: 0, aging: [0, 0, 0, 0] };
+  const escalations: Dashboard['escalations'] = [];
+  for (const g of [...levels].sort((a, b) => Number(a.value) - Number(b.value))) {
+    const [over90, over30, over7, over1, dueSoon, later] = g.bands;
+    const open = g.noDue + over90 + over30 + over7 + over1 + dueSoon + later;
+    total.open += open;
+    total.dueSoon += dueSoon;
+    total.overdue += over90 + over30 + over7 + over1;
+    [over1, over7, over30, over90].forEach((n, i) => (total.aging[i] += n));
+    const level = Number(g.value);
+    if (level > 0 && open > 0) {
+      total.escalated += open;
+      escalations.push({ level, count: open, drill: fragment({ figure: 'escalation', level: String(level) }) });
+    }
   }
-  const escalated = [...levels.values()].reduce((a, b) => a + b, 0);
   return {
     totals: {
       open: total.open,
       dueSoon: total.dueSoon,
       overdue: total.overdue,
-      escalated,
+      escalated: total.escalated,
       drill: { open: fragment({ figure: 'open' }), dueSoon: fragment({ figure: 'dueSoon' }), overdue: fragment({ figure: 'overdue' }), escalated: fragment({ figure: 'escalated' }) },
     },
-    byProcess: processes.map(({ key, ...counts }) => ({ key, name: processNames.get(key) ?? key, ...counts, drill: drill('byProcess', key) })),
-    bySite: sum((g) => g.site).map(({ key, ...counts }) => ({ site: key, ...counts, drill: drill('bySite', key) })),
-    byOwner: owners.map(({ key, ...counts }) => ({ user: key, name: key === null ? 'Unassigned (held by a role)' : (names.get(key) ?? key), ...counts, drill: drill('byOwner', key) })),
-    byRole: sum((g) => g.candidateRole).map(({ key, ...counts }) => ({ role: key, ...counts, drill: drill('byRole', key) })),
-    aging: AGING_BUCKETS.map((bucket, i) => ({ bucket, count: aging[i], drill: fragment({ figure: 'aging', bucket }) })),
-    escalations: [...levels.entries()].sort(([a], [b]) => a - b).map(([level, count]) => ({ level, count, drill: fragment({ figure: 'escalation', level: String(level) }) })),
+    byProcess: byProcess.map(({ key, ...counts }) => ({ key, name: processNames.get(key) ?? key, ...counts, drill: drill('byProcess', key) })),
+    bySite: rows<string | null>(sites).map(({ key, ...counts }) => ({ site: key, ...counts, drill: drill('bySite', key) })),
+    byOwner: byOwner.map(({ key, ...counts }) => ({ user: key, name: key === null ? 'Unassigned (held by a role)' : (names.get(key) ?? key), ...counts, drill: drill('byOwner', key) })),
+    byRole: rows<string | null>(roles).map(({ key, ...counts }) => ({ role: key, ...counts, drill: drill('byRole', key) })),
+    aging: AGING_BUCKETS.map((bucket, i) => ({ bucket, count: total.aging[i], drill: fragment({ figure: 'aging', bucket }) })),
+    escalations,
   };
 }
 
-/** The due-date edges of the open-task bands: > 90, 31–90, 8–30, 1–7 days overdue, due within 7 days, later. */
-function dueEdges(asOf: Date): string[] {
+/** The due-date edges of the aging bands: > 90, 31–90, 8–30, 1–7 days overdue, due within 7 days, later. */
+function agingEdges(asOf: Date): string[] {
   const t = asOf.getTime();
   return [t - 90 * DAY_MS, t - 30 * DAY_MS, t - 7 * DAY_MS, t, t + DUE_SOON_DAYS * DAY_MS].map((ms) => new Date(ms).toISOString());
-}
-
-function countsOf(g: OpenTaskGroup): Counts & { aging: number[] } {
-  const [over90, over30, over7, over1, soon, later] = g.bands;
-  return { open: g.noDue + over90 + over30 + over7 + over1 + soon + later, dueSoon: soon, overdue: over90 + over30 + over7 + over1, aging: [over1, over7, over30, over90] };
 }
 
 async function namesOf(store: Store, ids: string[]): Promise<Map<string, string>> {
@@ -514,7 +514,7 @@ const TASK_COLUMNS = [
 /** The records behind one figure: the same scope and definitions as the figure itself. */
 export async function drillDown(store: Store, context: DashboardContext, drill: Drilldown, limit = MAX_RECORDS): Promise<RecordList> {
   const at = context.asOf.toISOString();
-  const edges = dueEdges(context.asOf);
+  const edges = agingEdges(context.asOf);
   const scope: FigureScope = { ...context.scope };
   const bad = (field: string, message: string) => new ValidationError('invalid drill-down', [{ field, message }]);
   if (drill.byProcess !== undefined) {

@@ -39,6 +39,7 @@ import {
   type OpenTaskGroupQuery,
   type Store,
   type TaskQuery,
+  type TaskDimension,
   type TaskSearch,
   type TaskSeries,
   type TaskSeriesQuery,
@@ -160,8 +161,13 @@ const MIGRATIONS: string[] = [
   END;
   UPDATE tasks SET late_closed_at = closed_at WHERE closed_at IS NOT NULL AND due_at IS NOT NULL AND closed_at > due_at;
 
-  CREATE INDEX tasks_open_groups ON tasks (definition_key, site, assignee, candidate_role, escalation_level, due_at, created_at) WHERE status = 'open';
-  CREATE INDEX tasks_closed_groups ON tasks (closed_at, definition_key, site, assignee, candidate_role, escalation_level, due_at, created_at) WHERE closed_at IS NOT NULL;
+  -- open tasks by each dimension the dashboard groups them by, each index in that order and covering
+  CREATE INDEX tasks_open_definitionKey ON tasks (definition_key, due_at, site, created_at) WHERE status = 'open';
+  CREATE INDEX tasks_open_site ON tasks (site, due_at, definition_key, created_at) WHERE status = 'open';
+  CREATE INDEX tasks_open_assignee ON tasks (assignee, due_at, definition_key, site, created_at) WHERE status = 'open';
+  CREATE INDEX tasks_open_candidateRole ON tasks (candidate_role, due_at, definition_key, site, created_at) WHERE status = 'open';
+  CREATE INDEX tasks_open_escalationLevel ON tasks (escalation_level, due_at, definition_key, site, created_at) WHERE status = 'open';
+  CREATE INDEX tasks_closed_at ON tasks (closed_at, definition_key, site, assignee, candidate_role, escalation_level, due_at, created_at) WHERE closed_at IS NOT NULL;
   CREATE INDEX tasks_open_due ON tasks (due_at, definition_key, site) WHERE status = 'open';
   CREATE INDEX tasks_created ON tasks (created_at, definition_key, site);
   CREATE INDEX tasks_completed ON tasks (completed_at, definition_key, site) WHERE completed_at IS NOT NULL;
@@ -588,41 +594,27 @@ export class SqliteStore implements Store {
 
   async openTaskGroups(query: OpenTaskGroupQuery): Promise<OpenTaskGroup[]> {
     const edges = query.dueEdges;
-    // one SUM per due band, so the GROUP BY follows the covering index's order and needs no sort
-    const bands = [
-      'SUM(due_at < ?)',
-      ...edges.slice(1).map(() => 'SUM(due_at >= ? AND due_at < ?)'),
-      'SUM(due_at >= ?)',
-    ];
+    const column = TASK_DIMENSIONS[query.by];
+    if (!column) throw new Error(`openTaskGroups: unknown dimension ${String(query.by)}`);
+    // one SUM per due band, grouped in the order of the dimension's index: one pass, no sort
+    const bands = ['SUM(due_at < ?)', ...edges.slice(1).map(() => 'SUM(due_at >= ? AND due_at < ?)'), 'SUM(due_at >= ?)'];
     const bandParams = [edges[0], ...edges.slice(1).flatMap((edge, i) => [edges[i], edge]), edges[edges.length - 1]];
-    const select = `SELECT definition_key, site, assignee, candidate_role, escalation_level, SUM(due_at IS NULL) AS no_due, ${bands.map((b, i) => `${b} AS b${i}`).join(', ')}`;
-    const groupBy = 'GROUP BY definition_key, site, assignee, candidate_role, escalation_level';
+    const select = `SELECT ${column} AS value, SUM(due_at IS NULL) AS no_due, ${bands.map((b, i) => `${b} AS b${i}`).join(', ')}`;
     const scope = scopeConditions(query);
     // open now (and created by then), and closed since: the tasks open at `at`
     const openNow = conditions([[`status = 'open'`, null], ['created_at <= ?', query.at], ...scope]);
     const closedSince = conditions([['closed_at > ?', query.at], ['created_at <= ?', query.at], ...scope]);
     const rows = [
-      ...this.query(`${select} FROM tasks INDEXED BY tasks_open_groups ${openNow.where} ${groupBy}`).all(...bandParams, ...openNow.params),
-      ...this.query(`${select} FROM tasks INDEXED BY tasks_closed_groups ${closedSince.where} ${groupBy}`).all(...bandParams, ...closedSince.params),
+      ...this.query(`${select} FROM tasks INDEXED BY tasks_open_${query.by} ${openNow.where} GROUP BY ${column}`).all(...bandParams, ...openNow.params),
+      ...this.query(`${select} FROM tasks INDEXED BY tasks_closed_at ${closedSince.where} GROUP BY ${column}`).all(...bandParams, ...closedSince.params),
     ] as Record<string, unknown>[];
-    const groups = new Map<string, OpenTaskGroup>();
+    const groups = new Map<string | number | null, OpenTaskGroup>();
     for (const row of rows) {
-      const group: OpenTaskGroup = {
-        definitionKey: String(row.definition_key),
-        site: (row.site as string | null) ?? null,
-        assignee: (row.assignee as string | null) ?? null,
-        candidateRole: (row.candidate_role as string | null) ?? null,
-        escalationLevel: Number(row.escalation_level),
-        noDue: Number(row.no_due ?? 0),
-        bands: bands.map((_b, i) => Number(row[`b${i}`] ?? 0)),
-      };
-      const key = JSON.stringify([group.definitionKey, group.site, group.assignee, group.candidateRole, group.escalationLevel]);
-      const same = groups.get(key);
-      if (!same) groups.set(key, group);
-      else {
-        same.noDue += group.noDue;
-        group.bands.forEach((n, i) => (same.bands[i] += n));
-      }
+      const value = (row.value as string | number | null) ?? null;
+      const group = groups.get(value) ?? { value, noDue: 0, bands: bands.map(() => 0) };
+      group.noDue += Number(row.no_due ?? 0);
+      group.bands = group.bands.map((n, i) => n + Number(row[`b${i}`] ?? 0));
+      groups.set(value, group);
     }
     return [...groups.values()];
   }
@@ -811,6 +803,15 @@ function conditions(candidates: Condition[]): { where: string; params: unknown[]
 }
 
 /** The dashboard's scope of tasks: of these processes, of these sites (and site-less ones when asked). */
+/** The column of each dimension open tasks are grouped by; each has an index `tasks_open_<dimension>`. */
+const TASK_DIMENSIONS: Record<TaskDimension, string> = {
+  definitionKey: 'definition_key',
+  site: 'site',
+  assignee: 'assignee',
+  candidateRole: 'candidate_role',
+  escalationLevel: 'escalation_level',
+};
+
 function scopeConditions(scope: FigureScope): Condition[] {
   return [...inList('definition_key', scope.processes), ...siteScope(scope, 'site')];
 }

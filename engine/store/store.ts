@@ -100,22 +100,24 @@ export interface FigureScope {
   sites?: { in: string[]; orNone: boolean };
 }
 
+/** What open tasks are grouped by. */
+export type TaskDimension = 'definitionKey' | 'site' | 'assignee' | 'candidateRole' | 'escalationLevel';
+
 /**
- * Open tasks at `at` (created by then, not completed or cancelled by then), grouped by who holds them,
- * counted per due band: band i holds due dates in [dueEdges[i-1], dueEdges[i]), band 0 those before
- * dueEdges[0], the last those at or after the last edge. Tasks without a due date count in `noDue`.
+ * Open tasks at `at` (created by then, not completed or cancelled by then), grouped by one dimension,
+ * counted per due band: band 0 holds due dates before dueEdges[0], band i those in [dueEdges[i-1],
+ * dueEdges[i]), the last those at or after the last edge. Tasks without a due date count in `noDue`.
+ * One dimension per query keeps each a single pass over an index in that dimension's order.
  */
 export interface OpenTaskGroupQuery extends FigureScope {
   at: string;
   dueEdges: string[];
+  by: TaskDimension;
 }
 
 export interface OpenTaskGroup {
-  definitionKey: string;
-  site: string | null;
-  assignee: string | null;
-  candidateRole: string | null;
-  escalationLevel: number;
+  /** The dimension's value: null for none (no site, unassigned, no role); a number for escalationLevel. */
+  value: string | number | null;
   noDue: number;
   /** dueEdges.length + 1 counts. */
   bands: number[];
