@@ -7,6 +7,7 @@ import { startServer, type RunningServer } from '../api/server.js';
 import { FakeClock } from '../engine/clock.js';
 import { isoWeekOf } from '../engine/dashboard.js';
 import type { InstanceRecord, TaskRecord } from '../engine/model.js';
+import { SqliteStore } from '../engine/store/sqlite.js';
 import { loadConfig } from '../workers/config.js';
 import { userWithToken } from './support/operator.js';
 
@@ -448,3 +449,32 @@ function pdfText(pdf: Buffer): string {
   }
   return parts.join('\n');
 }
+
+describe('SQLite migration 5 (dashboard columns)', function () {
+  it('backfills the new task and instance columns from the stored records, cancelled tasks from the audit trail', async () => {
+    const store = new SqliteStore(':memory:');
+    store.migrate(4);
+    const raw = (t: TaskRecord) =>
+      store.unsafeExecForTests(
+        'INSERT INTO tasks (id, instance_id, status, assignee, candidate_role, due_at, created_at, revision, site, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        t.id, t.instanceId, t.status, t.assignee ?? null, t.candidateRole ?? null, t.dueAt ?? null, t.createdAt, t.revision, t.site ?? null, JSON.stringify(t),
+      );
+    const { cancelledAt: _c, ...c3 } = taskRecord(TASKS.find((f) => f.id === 'C3')!);
+    for (const f of TASKS.filter((x) => x.id !== 'C3')) raw(taskRecord(f));
+    raw(c3); // cancelled before cancelledAt was kept: its time comes from the audit event
+    store.unsafeExecForTests(`INSERT INTO audit (seq, at, actor, action, target, instance_id, hash, doc) VALUES (1, ?, 'system', 'task.cancelled', 'task:C3', 'N3', 'h', '{}')`, iso(-1));
+    const k1 = INSTANCES.find((i) => i.id === 'K1')!;
+    store.unsafeExecForTests('INSERT INTO instances (id, key, business_key, status, revision, started_at, site, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', k1.id, k1.key, k1.businessKey, k1.status, 1, k1.startedAt, k1.site, JSON.stringify(k1));
+    expect(store.migrate()).to.equal(1);
+    await store.init();
+    const levels = await store.openTaskGroups({ at: iso(0), dueEdges: [iso(0)], by: 'escalationLevel' });
+    expect(Object.fromEntries(levels.map((g) => [g.value, g.noDue + g.bands[0] + g.bands[1]]))).to.deep.equal({ 0: 5, 1: 1, 2: 1 });
+    const processes = await store.openTaskGroups({ at: iso(0), dueEdges: [iso(0)], by: 'definitionKey' });
+    expect(Object.fromEntries(processes.map((g) => [g.value, g.bands[0]]))).to.deep.equal({ capa: 3, nonconformity: 1 });
+    // C3 was overdue until its cancellation (−1), C1 until its completion (−15)
+    expect((await store.searchTasks({ overdueAt: iso(-2) })).map((t) => t.id)).to.deep.equal(['T3', 'C3', 'T1', 'T6', 'T2']);
+    expect((await store.searchTasks({ overdueAt: iso(-16) })).map((t) => t.id)).to.deep.equal(['T3', 'C3', 'T1', 'C1']);
+    expect((await store.closedInstances({ key: 'capa', endedFrom: iso(-30), endedBefore: iso(0) })).map((c) => [c.id, c.lateTasks])).to.deep.equal([['K1', 1]]);
+    await store.close();
+  });
+});

@@ -208,17 +208,17 @@ export class SqliteStore implements Store {
     this.statements = this.prepare();
   }
 
-  /** Applies pending migrations in order; returns how many ran. */
-  migrate(): number {
+  /** Applies pending migrations in order (up to `target`, for tests of a migration); returns how many ran. */
+  migrate(target = MIGRATIONS.length): number {
     this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
     // Read and apply under one write lock, so two processes opening a new file never both migrate.
     const run = this.db.transaction(() => {
       const applied = (this.db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null }).v ?? 0;
-      for (let version = applied + 1; version <= MIGRATIONS.length; version += 1) {
+      for (let version = applied + 1; version <= Math.min(target, MIGRATIONS.length); version += 1) {
         this.db.exec(MIGRATIONS[version - 1]);
         this.db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(version, new Date().toISOString());
       }
-      return MIGRATIONS.length - applied;
+      return Math.max(0, Math.min(target, MIGRATIONS.length) - applied);
     });
     return run.immediate();
   }
