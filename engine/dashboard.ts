@@ -2,7 +2,7 @@ import { visibleSites } from './access.js';
 import { NotPermittedError, ValidationError } from './errors.js';
 import { conformityPct } from './ims/gap-analysis.js';
 import type { KpiRecord, KpiValueRecord, TaskRecord, UserRecord } from './model.js';
-import type { ClosedInstance, FigureScope, FindingRow, GapReportRow, OpenTaskGroup, Store, TaskSearch } from './store/store.js';
+import type { ClosedInstance, FigureScope, FindingRow, GapReportRow, Store, TaskDimension, TaskSearch } from './store/store.js';
 
 /**
  * The steering committee's figures, in one place: the JSON API, the page, the PDF report, the weekly
@@ -189,42 +189,53 @@ export async function taskFigures(store: Store, context: DashboardContext): Prom
   const at = context.asOf.toISOString();
   const soon = new Date(context.asOf.getTime() + DUE_SOON_DAYS * DAY_MS).toISOString();
   const query = { ...context.scope, at };
-  // by escalation level with the aging edges (totals, aging, levels); by each breakdown with [now, soon)
-  const [levels, processes, sites, owners, roles] = await Promise.all([
-    store.openTaskGroups({ ...query, by: 'escalationLevel', dueEdges: agingEdges(context.asOf) }),
-    ...(['definitionKey', 'site', 'assignee', 'candidateRole'] as const).map((by) => store.openTaskGroups({ ...query, by, dueEdges: [at, soon] })),
+  // one pass over the holders' grouping (process, site, role, level) with the aging edges, one over owners
+  const [holders, owners] = await Promise.all([
+    store.openTaskGroups({ ...query, by: 'holders', dueEdges: agingEdges(context.asOf) }),
+    store.openTaskGroups({ ...query, by: 'assignee', dueEdges: [at, soon] }),
   ]);
-  const rows = <K extends string | null>(groups: OpenTaskGroup[]) =>
-    groups
-      .map((g) => ({ key: g.value as K, open: g.noDue + g.bands.reduce((a, b) => a + b, 0), dueSoon: g.bands[1], overdue: g.bands[0] }))
-      .sort((a, b) => b.overdue - a.overdue || b.open - a.open || String(a.key ?? '').localeCompare(String(b.key ?? '')));
+  // aging bands: > 90, 31–90, 8–30, 1–7 days overdue, due within 7 days, later
+  const counted = holders.map((g) => {
+    const [over90, over30, over7, over1, dueSoon, later] = g.bands;
+    return { values: g.values, open: g.noDue + over90 + over30 + over7 + over1 + dueSoon + later, dueSoon, overdue: over90 + over30 + over7 + over1, aging: [over1, over7, over30, over90] };
+  });
+  const sumBy = <K extends string | number | null>(dimension: TaskDimension) => {
+    const totals = new Map<K, Counts>();
+    for (const c of counted) {
+      const key = (c.values[dimension] ?? null) as K;
+      const row = totals.get(key) ?? { open: 0, dueSoon: 0, overdue: 0 };
+      row.open += c.open;
+      row.dueSoon += c.dueSoon;
+      row.overdue += c.overdue;
+      totals.set(key, row);
+    }
+    return sorted([...totals.entries()].map(([key, counts]) => ({ key, ...counts })));
+  };
+  const sorted = <R extends Counts & { key: string | number | null }>(list: R[]) =>
+    list.sort((a, b) => b.overdue - a.overdue || b.open - a.open || String(a.key ?? '').localeCompare(String(b.key ?? '')));
   const drill = (param: string, value: string | null): Drill => ({
     open: fragment({ figure: 'open', [param]: value ?? '' }),
     dueSoon: fragment({ figure: 'dueSoon', [param]: value ?? '' }),
     overdue: fragment({ figure: 'overdue', [param]: value ?? '' }),
   });
-  const byProcess = rows<string>(processes);
-  const byOwner = rows<string | null>(owners);
+  const byProcess = sumBy<string>('definitionKey');
+  const byOwner = sorted(owners.map((g) => ({ key: (g.values.assignee ?? null) as string | null, open: g.noDue + g.bands.reduce((a, b) => a + b, 0), dueSoon: g.bands[1], overdue: g.bands[0] })));
   const [names, processNames] = await Promise.all([
     namesOf(store, byOwner.map((o) => o.key).filter((k): k is string => k !== null)),
     Promise.all(byProcess.map(async (p) => [p.key, (await store.getDefinition(p.key))?.name ?? p.key] as const)).then((pairs) => new Map(pairs)),
   ]);
-  // aging bands: > 90, 31–90, 8–30, 1–7 days overdue, due within 7 days, later
   const total = { open: 0, dueSoon: 0, overdue: 0, escalated: 0, aging: [0, 0, 0, 0] };
-  const escalations: Dashboard['escalations'] = [];
-  for (const g of [...levels].sort((a, b) => Number(a.value) - Number(b.value))) {
-    const [over90, over30, over7, over1, dueSoon, later] = g.bands;
-    const open = g.noDue + over90 + over30 + over7 + over1 + dueSoon + later;
-    total.open += open;
-    total.dueSoon += dueSoon;
-    total.overdue += over90 + over30 + over7 + over1;
-    [over1, over7, over30, over90].forEach((n, i) => (total.aging[i] += n));
-    const level = Number(g.value);
-    if (level > 0 && open > 0) {
-      total.escalated += open;
-      escalations.push({ level, count: open, drill: fragment({ figure: 'escalation', level: String(level) }) });
-    }
+  for (const c of counted) {
+    total.open += c.open;
+    total.dueSoon += c.dueSoon;
+    total.overdue += c.overdue;
+    c.aging.forEach((n, i) => (total.aging[i] += n));
   }
+  const escalations = sumBy<number>('escalationLevel')
+    .filter((l) => Number(l.key) > 0 && l.open > 0)
+    .sort((a, b) => Number(a.key) - Number(b.key))
+    .map((l) => ({ level: Number(l.key), count: l.open, drill: fragment({ figure: 'escalation', level: String(l.key) }) }));
+  total.escalated = escalations.reduce((n, e) => n + e.count, 0);
   return {
     totals: {
       open: total.open,
@@ -234,9 +245,9 @@ export async function taskFigures(store: Store, context: DashboardContext): Prom
       drill: { open: fragment({ figure: 'open' }), dueSoon: fragment({ figure: 'dueSoon' }), overdue: fragment({ figure: 'overdue' }), escalated: fragment({ figure: 'escalated' }) },
     },
     byProcess: byProcess.map(({ key, ...counts }) => ({ key, name: processNames.get(key) ?? key, ...counts, drill: drill('byProcess', key) })),
-    bySite: rows<string | null>(sites).map(({ key, ...counts }) => ({ site: key, ...counts, drill: drill('bySite', key) })),
+    bySite: sumBy<string | null>('site').map(({ key, ...counts }) => ({ site: key, ...counts, drill: drill('bySite', key) })),
     byOwner: byOwner.map(({ key, ...counts }) => ({ user: key, name: key === null ? 'Unassigned (held by a role)' : (names.get(key) ?? key), ...counts, drill: drill('byOwner', key) })),
-    byRole: rows<string | null>(roles).map(({ key, ...counts }) => ({ role: key, ...counts, drill: drill('byRole', key) })),
+    byRole: sumBy<string | null>('candidateRole').map(({ key, ...counts }) => ({ role: key, ...counts, drill: drill('byRole', key) })),
     aging: AGING_BUCKETS.map((bucket, i) => ({ bucket, count: total.aging[i], drill: fragment({ figure: 'aging', bucket }) })),
     escalations,
   };

@@ -25,7 +25,7 @@ import type {
   UserRecord,
 } from '../engine/model.js';
 import type { SignatureRecord } from '../engine/signatures.js';
-import type { ChangeSet, Store } from '../engine/store/store.js';
+import type { ChangeSet, Store, TaskDimension } from '../engine/store/store.js';
 
 // ---- fixtures -----------------------------------------------------------------------------------------
 
@@ -1849,11 +1849,19 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
           ].map((record) => ({ record, expectedRevision: null })),
           audit: [],
         });
-      const byValue = (groups: Awaited<ReturnType<Store['openTaskGroups']>>) => Object.fromEntries(groups.map((g) => [String(g.value), [g.noDue, ...g.bands]]));
-      const groups = async (by: Parameters<Store['openTaskGroups']>[0]['by'], extra: Partial<Parameters<Store['openTaskGroups']>[0]> = {}) =>
-        byValue(await store.openTaskGroups({ at: AT, dueEdges: EDGES, by, ...extra }));
+      /** Sums the groups by one dimension: {value: [noDue, ...bands]}. */
+      const groups = async (dimension: TaskDimension, extra: Partial<Parameters<Store['openTaskGroups']>[0]> = {}) => {
+        const by = dimension === 'assignee' ? 'assignee' : 'holders';
+        const sums: Record<string, number[]> = {};
+        for (const g of await store.openTaskGroups({ at: AT, dueEdges: EDGES, by, ...extra })) {
+          const key = String(g.values[dimension] ?? null);
+          const row = [g.noDue, ...g.bands];
+          sums[key] = sums[key] ? sums[key].map((n, i) => n + row[i]) : row;
+        }
+        return sums;
+      };
 
-      it('groups the tasks open at a time by one dimension, counted per due band', async function () {
+      it('groups the tasks open at a time by holder (process, site, role, level) or by assignee, counted per due band', async function () {
         await seed();
         // [no due date, < −30, [−30, −7), [−7, 0), [0, 7), ≥ 7]; f is open at AT (completed later), g, h closed, i not yet made
         expect(await groups('assignee')).to.deep.equal({ alice: [0, 2, 1, 0, 0, 0], null: [1, 0, 0, 1, 0, 0], bob: [0, 0, 0, 0, 1, 0] });
@@ -1861,8 +1869,10 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
         expect(await groups('site')).to.deep.equal({ A: [0, 2, 1, 1, 0, 0], B: [0, 0, 0, 0, 1, 0], null: [1, 0, 0, 0, 0, 0] });
         expect(await groups('definitionKey')).to.deep.equal({ capa: [0, 2, 1, 1, 0, 0], nc: [1, 0, 0, 0, 1, 0] });
         expect(await groups('candidateRole')).to.deep.equal({ qm: [0, 2, 1, 1, 0, 0], null: [0, 0, 0, 0, 1, 0], staff: [1, 0, 0, 0, 0, 0] });
-        const levels = await store.openTaskGroups({ at: AT, dueEdges: EDGES, by: 'escalationLevel' });
-        expect(levels.map((g) => typeof g.value)).to.deep.equal(['number', 'number', 'number']);
+        const holders = await store.openTaskGroups({ at: AT, dueEdges: EDGES, by: 'holders' });
+        expect(holders.map((g) => Object.keys(g.values).sort())).to.deep.equal(holders.map(() => ['candidateRole', 'definitionKey', 'escalationLevel', 'site']));
+        expect(holders.map((g) => typeof g.values.escalationLevel)).to.deep.equal(holders.map(() => 'number'));
+        expect(holders).to.have.length(5);
         // ten days earlier: h (cancelled at −5) was open, b and f not yet overdue
         expect(await groups('site', { at: day(-10), dueEdges: [day(-40), day(-17), day(-10), day(-3)] })).to.deep.equal({ A: [0, 0, 2, 0, 1, 1], B: [0, 0, 1, 0, 0, 1], null: [1, 0, 0, 0, 0, 0] });
       });
@@ -1870,7 +1880,7 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
       it('scopes the groups by process and by site (with or without site-less records)', async function () {
         await seed();
         const count = async (extra: Partial<Parameters<Store['openTaskGroups']>[0]>) =>
-          (await store.openTaskGroups({ at: AT, dueEdges: EDGES, by: 'site', ...extra })).reduce((n, g) => n + g.noDue + g.bands.reduce((a, b) => a + b, 0), 0);
+          (await store.openTaskGroups({ at: AT, dueEdges: EDGES, by: 'holders', ...extra })).reduce((n, g) => n + g.noDue + g.bands.reduce((a, b) => a + b, 0), 0);
         expect(await count({})).to.equal(6);
         expect(await count({ processes: ['nc'] })).to.equal(2);
         expect(await count({ sites: { in: ['B'], orNone: false } })).to.equal(1);

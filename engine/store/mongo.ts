@@ -21,6 +21,7 @@ import type { SignatureRecord } from '../signatures.js';
 import {
   coverageRows,
   overdueSeries,
+  TASK_GROUPINGS,
   taskFigureFields,
   type AuditQuery,
   type ChangeSet,
@@ -111,12 +112,9 @@ const INDEXES: Record<CollectionName, mongoose.mongo.IndexDescription[]> = {
     { key: { status: 1, site: 1 }, name: 'tasks_status_site' },
     { key: { createdAt: 1, _id: 1 }, name: 'tasks_created' },
     // the dashboard's figures (see taskDoc for the derived _completedAt, _closedAt, _lateClosedAt)
-    // open tasks by each dimension the dashboard groups them by (as SQLite's tasks_open_<dimension>)
-    ...(['definitionKey', 'site', 'assignee', 'candidateRole', 'escalationLevel'] as const).map((field) => ({
-      key: { [field]: 1, dueAt: 1, definitionKey: 1, site: 1, createdAt: 1 },
-      name: `tasks_open_${field}`,
-      partialFilterExpression: { status: 'open' },
-    })),
+    // open tasks in the order of each grouping the dashboard counts them by (as SQLite's tasks_open_<grouping>)
+    { key: { definitionKey: 1, site: 1, candidateRole: 1, escalationLevel: 1, dueAt: 1, createdAt: 1 }, name: 'tasks_open_holders', partialFilterExpression: { status: 'open' } },
+    { key: { assignee: 1, dueAt: 1, definitionKey: 1, site: 1, createdAt: 1 }, name: 'tasks_open_assignee', partialFilterExpression: { status: 'open' } },
     { key: { _closedAt: 1, definitionKey: 1, site: 1 }, name: 'tasks_closed_at', partialFilterExpression: { _closedAt: { $type: 'string' } } },
     { key: { createdAt: 1, definitionKey: 1, site: 1 }, name: 'tasks_created_scope' },
     { key: { _completedAt: 1, definitionKey: 1, site: 1 }, name: 'tasks_completed_at', partialFilterExpression: { _completedAt: { $type: 'string' } } },
@@ -618,14 +616,18 @@ export class MongoStore implements Store {
         {
           $group: {
             // unset fields group as null, as SQL's NULL; a task without escalationLevel is at level 0
-            _id: query.by === 'escalationLevel' ? { $ifNull: ['$escalationLevel', 0] } : { $ifNull: [`$${query.by}`, null] },
+            _id: Object.fromEntries(TASK_GROUPINGS[query.by].map((d) => [d, d === 'escalationLevel' ? { $ifNull: ['$escalationLevel', 0] } : { $ifNull: [`$${d}`, null] }])),
             noDue: { $sum: { $cond: [hasDue, 0, 1] } },
             ...Object.fromEntries(bands.map((b, i) => [`b${i}`, b])),
           },
         },
       ])
       .toArray();
-    return rows.map((r) => ({ value: (r._id as string | number | null) ?? null, noDue: Number(r.noDue), bands: bands.map((_b, i) => Number(r[`b${i}`] ?? 0)) }));
+    return rows.map((r) => ({
+      values: Object.fromEntries(TASK_GROUPINGS[query.by].map((d) => [d, (r._id?.[d] as string | number | null) ?? null])),
+      noDue: Number(r.noDue),
+      bands: bands.map((_b, i) => Number(r[`b${i}`] ?? 0)),
+    }));
   }
 
   async taskSeries(query: TaskSeriesQuery): Promise<TaskSeries> {

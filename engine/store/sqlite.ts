@@ -39,6 +39,7 @@ import {
   type OpenTaskGroupQuery,
   type Store,
   type TaskQuery,
+  TASK_GROUPINGS,
   type TaskDimension,
   type TaskSearch,
   type TaskSeries,
@@ -161,12 +162,9 @@ const MIGRATIONS: string[] = [
   END;
   UPDATE tasks SET late_closed_at = closed_at WHERE closed_at IS NOT NULL AND due_at IS NOT NULL AND closed_at > due_at;
 
-  -- open tasks by each dimension the dashboard groups them by, each index in that order and covering
-  CREATE INDEX tasks_open_definitionKey ON tasks (definition_key, due_at, site, created_at) WHERE status = 'open';
-  CREATE INDEX tasks_open_site ON tasks (site, due_at, definition_key, created_at) WHERE status = 'open';
+  -- open tasks in the order of each grouping the dashboard counts them by, covering
+  CREATE INDEX tasks_open_holders ON tasks (definition_key, site, candidate_role, escalation_level, due_at, created_at) WHERE status = 'open';
   CREATE INDEX tasks_open_assignee ON tasks (assignee, due_at, definition_key, site, created_at) WHERE status = 'open';
-  CREATE INDEX tasks_open_candidateRole ON tasks (candidate_role, due_at, definition_key, site, created_at) WHERE status = 'open';
-  CREATE INDEX tasks_open_escalationLevel ON tasks (escalation_level, due_at, definition_key, site, created_at) WHERE status = 'open';
   CREATE INDEX tasks_closed_at ON tasks (closed_at, definition_key, site, assignee, candidate_role, escalation_level, due_at, created_at) WHERE closed_at IS NOT NULL;
   CREATE INDEX tasks_open_due ON tasks (due_at, definition_key, site) WHERE status = 'open';
   CREATE INDEX tasks_created ON tasks (created_at, definition_key, site);
@@ -594,27 +592,33 @@ export class SqliteStore implements Store {
 
   async openTaskGroups(query: OpenTaskGroupQuery): Promise<OpenTaskGroup[]> {
     const edges = query.dueEdges;
-    const column = TASK_DIMENSIONS[query.by];
-    if (!column) throw new Error(`openTaskGroups: unknown dimension ${String(query.by)}`);
-    // one SUM per due band, grouped in the order of the dimension's index: one pass, no sort
-    const bands = ['SUM(due_at < ?)', ...edges.slice(1).map(() => 'SUM(due_at >= ? AND due_at < ?)'), 'SUM(due_at >= ?)'];
-    const bandParams = [edges[0], ...edges.slice(1).flatMap((edge, i) => [edges[i], edge]), edges[edges.length - 1]];
-    const select = `SELECT ${column} AS value, SUM(due_at IS NULL) AS no_due, ${bands.map((b, i) => `${b} AS b${i}`).join(', ')}`;
+    const dimensions = TASK_GROUPINGS[query.by];
+    if (!dimensions) throw new Error(`openTaskGroups: unknown grouping ${String(query.by)}`);
+    const columns = dimensions.map((d) => TASK_DIMENSIONS[d]);
+    // cumulative counts (one comparison each), grouped in the order of the grouping's index: one pass, no sort
+    const select = `SELECT ${columns.map((c, i) => `${c} AS d${i}`).join(', ')}, count(*) AS n, SUM(due_at IS NULL) AS no_due, ${edges.map((_e, i) => `SUM(due_at < ?) AS c${i}`).join(', ')}`;
     const scope = scopeConditions(query);
     // open now (and created by then), and closed since: the tasks open at `at`
     const openNow = conditions([[`status = 'open'`, null], ['created_at <= ?', query.at], ...scope]);
     const closedSince = conditions([['closed_at > ?', query.at], ['created_at <= ?', query.at], ...scope]);
+    const groupBy = `GROUP BY ${columns.join(', ')}`;
     const rows = [
-      ...this.query(`${select} FROM tasks INDEXED BY tasks_open_${query.by} ${openNow.where} GROUP BY ${column}`).all(...bandParams, ...openNow.params),
-      ...this.query(`${select} FROM tasks INDEXED BY tasks_closed_at ${closedSince.where} GROUP BY ${column}`).all(...bandParams, ...closedSince.params),
+      ...this.query(`${select} FROM tasks INDEXED BY tasks_open_${query.by} ${openNow.where} ${groupBy}`).all(...edges, ...openNow.params),
+      ...this.query(`${select} FROM tasks INDEXED BY tasks_closed_at ${closedSince.where} ${groupBy}`).all(...edges, ...closedSince.params),
     ] as Record<string, unknown>[];
-    const groups = new Map<string | number | null, OpenTaskGroup>();
+    const groups = new Map<string, OpenTaskGroup>();
     for (const row of rows) {
-      const value = (row.value as string | number | null) ?? null;
-      const group = groups.get(value) ?? { value, noDue: 0, bands: bands.map(() => 0) };
-      group.noDue += Number(row.no_due ?? 0);
-      group.bands = group.bands.map((n, i) => n + Number(row[`b${i}`] ?? 0));
-      groups.set(value, group);
+      const values = Object.fromEntries(dimensions.map((d, i) => [d, (row[`d${i}`] as string | number | null) ?? null]));
+      const key = JSON.stringify(values);
+      const noDue = Number(row.no_due ?? 0);
+      const below = edges.map((_e, i) => Number(row[`c${i}`] ?? 0));
+      const bands = [...below, Number(row.n) - noDue].map((cum, i) => cum - (i === 0 ? 0 : below[i - 1]));
+      const group = groups.get(key);
+      if (!group) groups.set(key, { values, noDue, bands });
+      else {
+        group.noDue += noDue;
+        group.bands = group.bands.map((n, i) => n + bands[i]);
+      }
     }
     return [...groups.values()];
   }
@@ -803,7 +807,7 @@ function conditions(candidates: Condition[]): { where: string; params: unknown[]
 }
 
 /** The dashboard's scope of tasks: of these processes, of these sites (and site-less ones when asked). */
-/** The column of each dimension open tasks are grouped by; each has an index `tasks_open_<dimension>`. */
+/** The column of each dimension open tasks are grouped by (the groupings' indexes are `tasks_open_<grouping>`). */
 const TASK_DIMENSIONS: Record<TaskDimension, string> = {
   definitionKey: 'definition_key',
   site: 'site',

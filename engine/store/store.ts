@@ -104,20 +104,29 @@ export interface FigureScope {
 export type TaskDimension = 'definitionKey' | 'site' | 'assignee' | 'candidateRole' | 'escalationLevel';
 
 /**
- * Open tasks at `at` (created by then, not completed or cancelled by then), grouped by one dimension,
+ * Open tasks at `at` (created by then, not completed or cancelled by then), grouped by some dimensions,
  * counted per due band: band 0 holds due dates before dueEdges[0], band i those in [dueEdges[i-1],
  * dueEdges[i]), the last those at or after the last edge. Tasks without a due date count in `noDue`.
- * One dimension per query keeps each a single pass over an index in that dimension's order.
+ * The adapters index the groupings the dashboard asks for: [definitionKey, site, candidateRole,
+ * escalationLevel] (few values each) and [assignee] (many), so each is one pass in index order.
  */
 export interface OpenTaskGroupQuery extends FigureScope {
   at: string;
   dueEdges: string[];
-  by: TaskDimension;
+  by: TaskGrouping;
 }
 
+export type TaskGrouping = 'holders' | 'assignee';
+
+/** The dimensions of each grouping. */
+export const TASK_GROUPINGS: Record<TaskGrouping, readonly TaskDimension[]> = {
+  holders: ['definitionKey', 'site', 'candidateRole', 'escalationLevel'],
+  assignee: ['assignee'],
+};
+
 export interface OpenTaskGroup {
-  /** The dimension's value: null for none (no site, unassigned, no role); a number for escalationLevel. */
-  value: string | number | null;
+  /** The group's value of each dimension of the grouping: null for none (no site, unassigned, no role). */
+  values: Partial<Record<TaskDimension, string | number | null>>;
   noDue: number;
   /** dueEdges.length + 1 counts. */
   bands: number[];
