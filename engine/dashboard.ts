@@ -456,12 +456,10 @@ function kpiContext(context: DashboardContext, kpi: KpiRecord): DashboardContext
 async function computedTrend(store: Store, context: DashboardContext, kpi: KpiRecord, periods: { period: string; start: string; end: string }[]): Promise<{ period: string; value: number }[]> {
   if (!periods.length) return [];
   switch (kpi.measure) {
-    case 'overdue-count':
-    case 'open-count': {
+    case 'overdue-count': {
+      // overdue at each month's end (at asOf for the month under way)
       const series = await store.taskSeries({ ...context.scope, edges: [periods[0].start, ...periods.map((p) => p.end)] });
-      if (kpi.measure === 'overdue-count') return periods.map((p, i) => ({ period: p.period, value: series.overdueAtEnd[i] }));
-      // open at each month's end: counted as the open-task figures are
-      return Promise.all(periods.map(async (p) => ({ period: p.period, value: (await taskFigures(store, { ...context, asOf: new Date(p.end) })).totals.open })));
+      return periods.map((p, i) => ({ period: p.period, value: series.overdueAtEnd[i] }));
     }
     case 'capa-on-time-rate':
     case 'capa-cycle-time-median': {

@@ -374,7 +374,7 @@ export const MANAGEMENT_SYSTEMS = ['quality', 'environment', 'safety'] as const;
 export type ManagementSystem = (typeof MANAGEMENT_SYSTEMS)[number];
 
 /** What a computed KPI measures, from the records (engine/kpis.ts computes each). */
-export const KPI_MEASURES = ['capa-on-time-rate', 'capa-cycle-time-median', 'overdue-count', 'open-count', 'nonconformity-findings'] as const;
+export const KPI_MEASURES = ['capa-on-time-rate', 'capa-cycle-time-median', 'overdue-count', 'nonconformity-findings'] as const;
 export type KpiMeasure = (typeof KPI_MEASURES)[number];
 
 /**
