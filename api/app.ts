@@ -26,6 +26,7 @@ import {
 } from './auth.js';
 import { integrationRoutes } from './integrations.js';
 import { RouteRegistry } from './openapi.js';
+import { registerDashboardRoutes } from './dashboard-api.js';
 import { AttachmentStore, checkUpload, earlierUpload, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENT_LABEL, recordUpload } from './ui/attachments.js';
 import { uiPages } from './ui/index.js';
 import { signatureFor, signatureReply } from './signing.js';
@@ -445,6 +446,9 @@ export function createApp({ imsflow, accounts, assembly, logger, secureCookies =
   // ---- integrations: inbound events, webhooks, backup download (api/integrations.ts) -----------------------
 
   integrationRoutes(routes, { imsflow, webhooks: assembly.webhooks, dataDir: assembly.dataDir });
+  // ---- steering dashboard and KPIs (api/dashboard-api.ts) ---------------------------------------------------
+
+  registerDashboardRoutes(routes, imsflow);
 
   const openapi = routes.document({ title: 'imsflow', version: '0.1.0' });
   api.get('/openapi.json', (_req, res) => {

@@ -58,6 +58,7 @@ export const emailModule: BenchModule = {
       escalation: unexpected,
       'scheduled-start': unexpected,
       webhook: unexpected,
+      digest: unexpected,
     };
     let failures = 0;
     const scheduler = new EmbeddedScheduler(store, systemClock, handlers, { workerId: 'bench-email', onError: () => (failures += 1) });

@@ -1,5 +1,6 @@
 import { cpus, loadavg } from 'node:os';
 import { coreModule } from './core.js';
+import { dashboardModule } from './dashboard.js';
 import { emailModule } from './email.js';
 import { httpModule } from './http.js';
 import { memoryModule } from './memory.js';
@@ -32,7 +33,7 @@ const modelerBundleModule: BenchModule = {
   },
 };
 
-const modules: BenchModule[] = [coreModule, httpModule, memoryModule, emailModule, workersModule, modelerBundleModule, scalingModule];
+const modules: BenchModule[] = [coreModule, httpModule, memoryModule, emailModule, workersModule, modelerBundleModule, scalingModule, dashboardModule];
 
 /** Keys whose object values several modules contribute to. */
 const MERGED_KEYS = new Set(['counts', 'notes']);

@@ -317,7 +317,7 @@ export class Imsflow {
           record: { ...instance, status: 'cancelled', engineState: null, endedAt: now, revision: instance.revision + 1 },
           expectedRevision: instance.revision,
         },
-        tasks: openTasks.map((t) => ({ record: { ...t, status: 'cancelled' as const, revision: t.revision + 1 }, expectedRevision: t.revision })),
+        tasks: openTasks.map((t) => ({ record: { ...t, status: 'cancelled' as const, cancelledAt: now, revision: t.revision + 1 }, expectedRevision: t.revision })),
         cancelJobs: jobs.map((j) => j.id),
         incidents: incidents.map((i) => ({ ...i, status: 'resolved' as const, resolvedAt: now })),
         revokeLinkTokens: openTasks.map((t) => ({ taskId: t.id, reason: 'instance cancelled', at: now })),
@@ -1045,7 +1045,7 @@ export class Imsflow {
     const waitingIds = new Set(result.waitingTasks.map((t) => t.executionId));
     for (const task of openTasks) {
       if (waitingIds.has(task.executionId)) continue;
-      tasks.push({ record: { ...task, status: 'cancelled', revision: task.revision + 1 }, expectedRevision: task.revision });
+      tasks.push({ record: { ...task, status: 'cancelled', cancelledAt: now, revision: task.revision + 1 }, expectedRevision: task.revision });
       cancelJobs.push(...jobsOfTask(scheduledJobs, task.id));
       revokeLinkTokens.push({ taskId: task.id, reason: 'task cancelled', at: now });
       audit.push(

@@ -212,6 +212,8 @@ export interface TaskRecord {
   dueAt?: string;
   completedAt?: string;
   completedBy?: string;
+  /** When the task was cancelled (its record was cancelled, or the process moved past it). */
+  cancelledAt?: string;
   data?: Record<string, unknown>;
   form: FormField[];
   signature?: SignatureMeaning;
@@ -268,9 +270,10 @@ export interface TaskNotification {
 /**
  * timer: a BPMN timer is due · notify: tell people about a task (assigned, reminder, due, overdue,
  * completed) · escalation: a step of a task's escalation chain · email: send one outbox message ·
- * scheduled-start: one occurrence of a scheduled process start · webhook: deliver one event to one subscriber.
+ * scheduled-start: one occurrence of a scheduled process start · webhook: deliver one event to one subscriber ·
+ * digest: the steering committee's weekly overdue digest (one job per ISO week).
  */
-export type JobKind = 'timer' | 'notify' | 'escalation' | 'email' | 'scheduled-start' | 'webhook';
+export type JobKind = 'timer' | 'notify' | 'escalation' | 'email' | 'scheduled-start' | 'webhook' | 'digest';
 export type JobStatus = 'scheduled' | 'running' | 'done' | 'failed' | 'cancelled';
 
 /** A durable job: the store is the source of truth for what must run and when. */
@@ -392,7 +395,8 @@ export type MessageStatus = 'queued' | 'sent' | 'failed' | 'held' | 'dropped';
 /** One email in the outbox, kept after sending as the record of what was sent to whom. */
 export interface MessageRecord {
   id: string;
-  kind: NoticeKind;
+  /** A notice about a task, or the steering committee's weekly digest. */
+  kind: NoticeKind | 'digest';
   to: string;
   userId?: string;
   subject: string;
@@ -521,4 +525,50 @@ export interface InboundEventRecord {
   instanceId: string;
   businessKey: string;
   processKey: string;
+}
+
+/** The management systems of an IMS: ISO 9001 (quality), 14001 (environment), 45001 (safety). */
+export const MANAGEMENT_SYSTEMS = ['quality', 'environment', 'safety'] as const;
+export type ManagementSystem = (typeof MANAGEMENT_SYSTEMS)[number];
+
+/** What a computed KPI measures, from the records (engine/kpis.ts computes each). */
+export const KPI_MEASURES = ['capa-on-time-rate', 'capa-cycle-time-median', 'overdue-count', 'nonconformity-findings'] as const;
+export type KpiMeasure = (typeof KPI_MEASURES)[number];
+
+/**
+ * A key performance indicator of a management system: a target to be at or above (`up`) or at or below
+ * (`down`), an owner who answers for it, and values entered per period (`manual`) or computed from the
+ * records (`computed`, with its measure).
+ */
+export interface KpiRecord {
+  /** Lower-case letters, digits and "-", e.g. `capa-on-time`. */
+  id: string;
+  system: ManagementSystem;
+  name: string;
+  /** e.g. `%`, `days`, `t CO2e`, `LTIs`. */
+  unit: string;
+  target: number;
+  direction: 'up' | 'down';
+  /** User id of the person who answers for the KPI. */
+  owner: string;
+  source: 'manual' | 'computed';
+  measure?: KpiMeasure;
+  /** A KPI of one site (seen by the people of that site); none: of the organisation. */
+  site?: string;
+  createdAt: string;
+  createdBy: string;
+  updatedAt: string;
+  revision: number;
+}
+
+/** One entered value of a manual KPI for one period (a month `2026-11` or a quarter `2026-Q4`). */
+export interface KpiValueRecord {
+  /** `<kpiId>@<period>`: one value per period; entering it again replaces it (audited old → new). */
+  id: string;
+  kpiId: string;
+  period: string;
+  value: number;
+  note?: string;
+  enteredBy: string;
+  enteredAt: string;
 }

@@ -168,6 +168,11 @@ export class Notifier {
     return this.options.store;
   }
 
+  /** Whether messages go out (a mail server is configured) or are held in the outbox. */
+  get mailConfigured(): boolean {
+    return this.options.mailConfigured;
+  }
+
   async handleNotify(job: JobRecord, workerId: string): Promise<'sent' | 'stale'> {
     const notice = job.payload.notice as NoticeKind;
     const task = await this.store.getTask(String(job.payload.taskId));

@@ -51,10 +51,10 @@ const TYPES: Record<string, string> = {
 
 /**
  * The entry points, each modeler/<name>.ts: the record page's viewer; the modeler pages (home list, editor,
- * review, process versions); and the PDF export, loaded by the versions page only when a PDF is asked for,
+ * review, process versions); the steering dashboard's charts; and the PDF export, loaded by the versions page only when a PDF is asked for,
  * so jsPDF and svg2pdf.js weigh on no page that does not use them.
  */
-export const ENTRY_POINTS = ['viewer', 'modeler', 'review', 'versions', 'home', 'pdf-export'] as const;
+export const ENTRY_POINTS = ['viewer', 'modeler', 'review', 'versions', 'home', 'pdf-export', 'dashboard'] as const;
 
 /** The modeler page's size budget: its JavaScript, minified (issue 6). */
 export const MODELER_BUDGET_KIB = 800;

@@ -200,6 +200,14 @@ const SAMPLES: Record<string, (caller: string | undefined) => Sample> = {
   'DELETE /api/webhooks/{id}': () => ({ params: { id: 'no-such-webhook' } }),
   'GET /api/webhooks/{id}/deliveries': () => ({ params: { id: 'no-such-webhook' } }),
   'POST /api/backup': () => ({ body: {} }),
+  'GET /api/dashboard': () => ({}),
+  // Without ?figure= (a sample gives path parameters only): 400 for the query, past authorization.
+  'GET /api/dashboard/records': () => ({}),
+  'GET /api/dashboard/records.csv': () => ({}),
+  'GET /api/dashboard/report.pdf': () => ({}),
+  'GET /api/kpis': () => ({}),
+  'PUT /api/kpis/{id}': (caller) => ({ params: { id: 'matrix-kpi' }, body: { system: 'quality', name: 'Matrix KPI', target: 90, direction: 'up', owner: caller ?? 'm-staff', source: 'manual', reason: 'authorization matrix' } }),
+  'POST /api/kpis/{id}/values': () => ({ params: { id: 'no-such-kpi' }, body: { period: '2026-05', value: 1 } }),
 };
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'];

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { startServer, type RunningServer } from '../api/server.js';
+import { SESSION_COOKIE } from '../api/auth.js';
 import { FakeClock } from '../engine/clock.js';
 import type { EmbeddedScheduler } from '../engine/scheduler/embedded.js';
 import { loadConfig } from '../workers/config.js';
@@ -183,6 +184,20 @@ describe('training on change: read-and-understood tasks for a new version (HTTP,
     expect(basel.json.items.map((i: { user: string }) => i.user)).to.deep.equal(['st-eve']);
     expect((await call('sc-gus', 'GET', '/api/training/outstanding?site=basel')).status).to.equal(403);
     expect((await call('st-dan', 'GET', '/api/training/outstanding')).status).to.equal(403);
+  });
+
+  it('lists on the steering dashboard who is not yet trained, of the viewer\'s sites only', async () => {
+    const { token } = await server.accounts.login('sc-gus@example.com', PASSWORD, 'test');
+    const page = await fetch(`${server.url}/dashboard`, { headers: { cookie: `${SESSION_COOKIE}=${token}` } });
+    expect(page.status).to.equal(200);
+    const html = await page.text();
+    const section = html.slice(html.indexOf('id="training"'));
+    expect(section).to.match(/2 acknowledgements outstanding, 0 overdue/);
+    expect(section).to.include('Anna Owner').and.to.include('Cara Quality');
+    // Dan has acknowledged; Eve is of Basel, which Gus does not see
+    expect(section).not.to.include('Dan Staff');
+    expect(section).not.to.include('Eve Staff');
+    expect(section).to.include(`${KEY} version ${version}`);
   });
 
   it('marks what is past its due date as overdue; a question raised goes to the process owners, and the acknowledgement still counts', async () => {

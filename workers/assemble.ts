@@ -3,6 +3,7 @@ import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, w
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Clock } from '../engine/clock.js';
+import { WeeklyDigest } from '../engine/digest.js';
 import { Imsflow } from '../engine/imsflow.js';
 import { registerImsServices } from '../engine/ims-services.js';
 import { shippedCatalogue } from '../processes/index.js';
@@ -24,6 +25,7 @@ export interface Assembly {
   notifier: Notifier;
   outbox: Outbox;
   webhooks: Webhooks;
+  digest?: WeeklyDigest;
   links: LinkSigner;
   handlers: JobHandlers;
   mailer?: Mailer;
@@ -60,13 +62,26 @@ export async function assemble(config: Config, options: { clock?: Clock; logger:
   // Record events some subscription asks for get their webhook deliveries in the same commit.
   const webhooks = new Webhooks({ store, clock: imsflow.clock, allowPrivate: config.webhookAllowPrivate });
   webhooks.attach(store);
-  const handlers = jobHandlers({ imsflow, notifier, outbox, webhooks });
+  const digest = config.digest
+    ? new WeeklyDigest({
+        store,
+        clock: imsflow.clock,
+        ...config.digest,
+        baseUrl: () => notifier.baseUrl,
+        mailConfigured: Boolean(mailer),
+        onHeldLink: (message) => options.logger.info({ to: message.to, subject: message.subject, link: message.link }, 'no mail server configured: the digest is held in the outbox'),
+      })
+    : undefined;
+  // every process (API, each worker) arms the next week's digest; its id is per ISO week, so it runs once
+  await digest?.arm();
+  const handlers = jobHandlers({ imsflow, notifier, outbox, webhooks, digest });
   return {
     store,
     imsflow,
     notifier,
     outbox,
     webhooks,
+    digest,
     links,
     handlers,
     mailer,

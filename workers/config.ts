@@ -63,6 +63,9 @@ const schema = z.object({
   IMSFLOW_METRICS_TOKEN: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -hex 32)').optional(),
   /** A JSON file of scheduled process starts: [{id, processKey, cron, timezone?, variables?}]. */
   IMSFLOW_SCHEDULES: z.string().optional(),
+  /** When the steering committee's weekly digest goes out (cron), or "off". */
+  IMSFLOW_DIGEST: z.string().default('0 7 * * 1'),
+  IMSFLOW_DIGEST_TZ: z.string().default('UTC'),
   /** Create the first admin on first start (when no admin exists yet). */
   IMSFLOW_ADMIN_EMAIL: z.email().optional(),
   IMSFLOW_ADMIN_PASSWORD: z.string().optional(),
@@ -125,6 +128,8 @@ export interface Config {
   /** Worker processes: port of their health endpoints. */
   workerPort?: number;
   schedulesFile?: string;
+  /** The weekly digest's cron and time zone; undefined: off. */
+  digest?: { cron: string; timezone: string };
   admin?: { email: string; password: string };
   secureCookies: boolean;
   /** Reverse proxies in front of the API whose X-Forwarded-For is believed (IMSFLOW_TRUST_PROXY). */
@@ -232,6 +237,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metricsToken: v.IMSFLOW_METRICS_TOKEN,
     workerPort: v.IMSFLOW_WORKER_PORT,
     schedulesFile: v.IMSFLOW_SCHEDULES,
+    ...(v.IMSFLOW_DIGEST.trim() !== 'off' && { digest: { cron: v.IMSFLOW_DIGEST.trim(), timezone: v.IMSFLOW_DIGEST_TZ } }),
     ...(v.IMSFLOW_ADMIN_EMAIL && v.IMSFLOW_ADMIN_PASSWORD && { admin: { email: v.IMSFLOW_ADMIN_EMAIL, password: v.IMSFLOW_ADMIN_PASSWORD } }),
     secureCookies: v.IMSFLOW_SECURE_COOKIES === 'true',
     trustProxy: v.IMSFLOW_TRUST_PROXY,

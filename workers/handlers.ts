@@ -1,3 +1,4 @@
+import { DEFAULT_DIGEST, WeeklyDigest } from '../engine/digest.js';
 import type { Imsflow } from '../engine/imsflow.js';
 import type { Outbox } from '../engine/mail/outbox.js';
 import type { Notifier } from '../engine/notifications.js';
@@ -10,6 +11,8 @@ export interface HandlerDeps {
   outbox: Outbox;
   /** Delivers webhook jobs; without, one with no private-address allow-list is made. */
   webhooks?: Webhooks;
+  /** The weekly steering committee digest; without one, a digest job is sent with the defaults. */
+  digest?: WeeklyDigest;
 }
 
 /**
@@ -17,7 +20,8 @@ export interface HandlerDeps {
  * so running it twice (after a crash, or by two workers) has the effect once. Handlers do not know
  * which runner (embedded scheduler or a BullMQ worker) calls them.
  */
-export function jobHandlers({ imsflow, notifier, outbox, webhooks = new Webhooks({ store: imsflow.store, clock: imsflow.clock }) }: HandlerDeps): JobHandlers {
+export function jobHandlers({ imsflow, notifier, outbox, digest, webhooks = new Webhooks({ store: imsflow.store, clock: imsflow.clock }) }: HandlerDeps): JobHandlers {
+  const weekly = digest ?? new WeeklyDigest({ store: imsflow.store, clock: imsflow.clock, ...DEFAULT_DIGEST, baseUrl: () => notifier.baseUrl, mailConfigured: notifier.mailConfigured });
   return {
     /** A BPMN timer is due: resume the instance and let the timer fire. */
     timer: (job, worker) => imsflow.fireTimer(job.id, worker),
@@ -31,5 +35,7 @@ export function jobHandlers({ imsflow, notifier, outbox, webhooks = new Webhooks
     'scheduled-start': (job, worker) => imsflow.startScheduled(job, worker),
     /** POST one event to one webhook subscriber; a failed attempt throws and is retried with backoff. */
     webhook: (job, worker) => webhooks.handleDelivery(job, worker),
+    /** The steering committee's weekly overdue digest (and arming the next week's). */
+    digest: (job, worker) => weekly.handle(job, worker),
   };
 }

@@ -1,7 +1,7 @@
 import escapeHtml from 'escape-html';
 import type { Response } from 'express';
 import type { UserRecord } from '../../engine/model.js';
-import { hasRole } from '../auth.js';
+import { hasRole, OVERSEERS } from '../auth.js';
 
 /**
  * The one layout of the server-rendered pages: a skip link, a header with the signed-in person and
@@ -30,9 +30,14 @@ export interface Viewer {
   csrf?: string;
 }
 
-export type Section = 'tasks' | 'audit';
+export type Section = 'tasks' | 'audit' | 'dashboard' | 'processes';
 
 export const AUDIT_ROLES = ['auditor', 'quality-manager'] as const;
+
+/** Who sees the steering dashboard: the overseers of their sites, as GET /api/dashboard allows. */
+export const DASHBOARD_ROLES = OVERSEERS;
+/** Who gets the Processes link (the modeler: versions, drafts, change review); the pages admit every signed-in person. */
+export const PROCESS_ROLES = OVERSEERS;
 
 export interface PageOptions {
   title: string;
@@ -41,6 +46,8 @@ export interface PageOptions {
   current?: Section;
   /** Extra elements for <head> (a page's script or stylesheet). */
   head?: string;
+  /** A page of figures side by side (the dashboard): a wider column on large screens. */
+  wide?: boolean;
 }
 
 /** The hidden CSRF field every state-changing form carries. */
@@ -48,19 +55,19 @@ export function csrfField(viewer: Viewer | undefined): string {
   return viewer?.csrf ? `<input type="hidden" name="_csrf" value="${e(viewer.csrf)}">` : '';
 }
 
-export function layout({ title, body, viewer, current, head = '' }: PageOptions): string {
+export function layout({ title, body, viewer, current, head = '', wide = false }: PageOptions): string {
   const link = (section: Section, href: string, label: string) =>
     `<li><a href="${href}"${current === section ? ' aria-current="page"' : ''}>${label}</a></li>`;
   const header = viewer
     ? `<header class="top"><a class="brand" href="/tasks">imsflow</a>
-<nav aria-label="Main"><ul>${link('tasks', '/tasks', 'Tasks')}${hasRole(viewer.user, AUDIT_ROLES) ? link('audit', '/audit', 'Audit trail') : ''}</ul></nav>
+<nav aria-label="Main"><ul>${link('tasks', '/tasks', 'Tasks')}${hasRole(viewer.user, AUDIT_ROLES) ? link('audit', '/audit', 'Audit trail') : ''}${hasRole(viewer.user, DASHBOARD_ROLES) ? link('dashboard', '/dashboard', 'Dashboard') : ''}${hasRole(viewer.user, PROCESS_ROLES) ? link('processes', '/modeler', 'Processes') : ''}</ul></nav>
 <div class="who"><span>Signed in as <strong>${e(viewer.user.name)}</strong></span>${
         viewer.csrf ? `<form method="post" action="/logout">${csrfField(viewer)}<button type="submit" class="link">Sign out</button></form>` : ''
       }</div></header>`
     : `<header class="top"><span class="brand">imsflow</span></header>`;
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${e(title)} · imsflow</title><link rel="stylesheet" href="/ui/style.css">${head}</head><body><a class="skip" href="#main">Skip to content</a>
 ${header}
-<main id="main" tabindex="-1"><h1>${e(title)}</h1>
+<main id="main" tabindex="-1"${wide ? ' class="wide"' : ''}><h1>${e(title)}</h1>
 ${body}
 </main></body></html>`;
 }

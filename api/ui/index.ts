@@ -10,6 +10,7 @@ import { ForbiddenError, identify, LoginRateLimiter, UnauthenticatedError } from
 import { taskLinkPages } from '../pages.js';
 import { AttachmentStore } from './attachments.js';
 import { auditPages } from './audit.js';
+import { dashboardPages } from './dashboard.js';
 import { e, pageHeaders, sendPage, STYLE } from './html.js';
 import { modelerPages } from './modeler-pages.js';
 import { recordPages } from './records.js';
@@ -28,13 +29,14 @@ export interface UiOptions {
 }
 
 /** Paths of signed-in pages: the session is read for these. */
-const SIGNED_IN = ['/login', '/logout', '/tasks', '/records', '/audit', '/audit.csv', '/attachments', '/modeler'];
+const SIGNED_IN = ['/login', '/logout', '/tasks', '/records', '/audit', '/audit.csv', '/attachments', '/modeler', '/dashboard'];
 /** Paths whose errors are answered with a page rather than JSON. */
 const PAGES = [...SIGNED_IN, '/t'];
 
 /**
  * The server-rendered pages people use, mounted on the app with one line: sign in and out, the task list
- * and task pages, record pages with attachments, the audit trail, and the email-link task pages.
+ * and task pages, record pages with attachments, the audit trail, the steering dashboard, and the
+ * email-link task pages.
  */
 export function uiPages({ imsflow, accounts, assembly, limiter = new LoginRateLimiter(), secureCookies = false, logger }: UiOptions): express.Router {
   const router = express.Router();
@@ -56,6 +58,7 @@ export function uiPages({ imsflow, accounts, assembly, limiter = new LoginRateLi
   router.use(recordPages(imsflow, attachments));
   router.use(auditPages(imsflow));
   router.use(modelerPages(imsflow));
+  router.use(dashboardPages(imsflow));
   router.use(errorPages(logger));
   return router;
 }

@@ -64,6 +64,7 @@ export function modelerPages(imsflow: Imsflow): express.Router {
 <button type="submit">Import as a draft</button></form>`
       : '<p class="hint">Process owners create and change processes; you can see every version.</p>';
     sendPage(res, 200, {
+      current: 'processes',
       title: 'Processes',
       viewer,
       head: head(viewer, 'home'),
@@ -80,6 +81,7 @@ ${create}`,
     const viewer = viewerOf(req);
     const id = param(req, 'id');
     sendPage(res, 200, {
+      current: 'processes',
       title: 'Edit a process draft',
       viewer,
       head: head(viewer, 'modeler'),
@@ -127,6 +129,7 @@ ${create}`,
     // 21 CFR 11.200: the first signing of a session asks for the user id as well as the password.
     const askEmail = needsUserId(req.principal!);
     sendPage(res, 200, {
+      current: 'processes',
       title: 'Review a process change',
       viewer,
       head: head(viewer, 'review'),
@@ -175,6 +178,7 @@ ${askEmail ? '<div class="field"><label for="ims-review-email">Your email (user 
     const viewer = viewerOf(req);
     const key = param(req, 'key');
     sendPage(res, 200, {
+      current: 'processes',
       title: `Process ${key}`,
       viewer,
       head: head(viewer, 'versions'),

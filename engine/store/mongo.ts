@@ -8,6 +8,8 @@ import type {
   IncidentRecord,
   InstanceRecord,
   JobRecord,
+  KpiRecord,
+  KpiValueRecord,
   ApiTokenRecord,
   LinkTokenRecord,
   MessageRecord,
@@ -21,7 +23,37 @@ import type {
 } from '../model.js';
 import { OPEN_DRAFT_STATUSES } from '../model.js';
 import type { SignatureRecord } from '../signatures.js';
-import { BACKUP_COLLECTIONS, type AuditQuery, type BackupCollection, type ChangeSet, type DraftQuery, type InstanceQuery, type MigrationReport, type SequenceRecord, type Store, type StoreCounts, type TaskQuery, type VersionCount } from './store.js';
+import {
+  type AuditQuery,
+  BACKUP_COLLECTIONS,
+  type BackupCollection,
+  type ChangeSet,
+  type ClosedInstance,
+  type ClosedInstanceQuery,
+  coverageRows,
+  type DraftQuery,
+  type FigureScope,
+  type FindingCount,
+  type FindingQuery,
+  type FindingRow,
+  type GapReportQuery,
+  type GapReportRow,
+  type InstanceQuery,
+  type MigrationReport,
+  type OpenTaskGroup,
+  type OpenTaskGroupQuery,
+  overdueSeries,
+  type SequenceRecord,
+  type Store,
+  type StoreCounts,
+  TASK_GROUPINGS,
+  taskFigureFields,
+  type TaskQuery,
+  type TaskSearch,
+  type TaskSeries,
+  type TaskSeriesQuery,
+  type VersionCount,
+} from './store.js';
 
 /**
  * The scale-mode store: MongoDB, through mongoose used only as the connection layer (plain documents, no
@@ -67,6 +99,8 @@ const COLLECTIONS = [
   'webhook_subscriptions',
   'webhook_deliveries',
   'inbound_events',
+  'kpis',
+  'kpi_values',
 ] as const;
 type CollectionName = (typeof COLLECTIONS)[number];
 
@@ -85,6 +119,8 @@ const INDEXES: Record<CollectionName, mongoose.mongo.IndexDescription[]> = {
     // `site: null` (site-less records) and `site: {$in: [...]}` both use it
     { key: { site: 1, startedAt: -1 }, name: 'instances_site' },
     { key: { key: 1, version: 1, status: 1 }, name: 'instances_key_version' },
+    { key: { key: 1, status: 1, endedAt: 1 }, name: 'instances_key_ended' },
+    { key: { key: 1, startedAt: 1 }, name: 'instances_key_started' },
   ],
   tasks: [
     { key: { instanceId: 1 }, name: 'tasks_instance' },
@@ -93,6 +129,16 @@ const INDEXES: Record<CollectionName, mongoose.mongo.IndexDescription[]> = {
     { key: { status: 1, dueAt: 1 }, name: 'tasks_status_due' },
     { key: { status: 1, site: 1 }, name: 'tasks_status_site' },
     { key: { createdAt: 1, _id: 1 }, name: 'tasks_created' },
+    // the dashboard's figures (see taskDoc for the derived _completedAt, _closedAt, _lateClosedAt)
+    // open tasks in the order of each grouping the dashboard counts them by (as SQLite's tasks_open_<grouping>)
+    { key: { definitionKey: 1, site: 1, candidateRole: 1, escalationLevel: 1, dueAt: 1, createdAt: 1 }, name: 'tasks_open_holders', partialFilterExpression: { status: 'open' } },
+    { key: { assignee: 1, dueAt: 1, definitionKey: 1, site: 1, createdAt: 1 }, name: 'tasks_open_assignee', partialFilterExpression: { status: 'open' } },
+    { key: { _closedAt: 1, definitionKey: 1, site: 1 }, name: 'tasks_closed_at', partialFilterExpression: { _closedAt: { $type: 'string' } } },
+    { key: { createdAt: 1, definitionKey: 1, site: 1 }, name: 'tasks_created_scope' },
+    { key: { _completedAt: 1, definitionKey: 1, site: 1 }, name: 'tasks_completed_at', partialFilterExpression: { _completedAt: { $type: 'string' } } },
+    { key: { _lateClosedAt: 1, definitionKey: 1, site: 1 }, name: 'tasks_late_closed', partialFilterExpression: { _lateClosedAt: { $type: 'string' } } },
+    { key: { dueAt: 1, definitionKey: 1, site: 1 }, name: 'tasks_late_due', partialFilterExpression: { _lateClosedAt: { $type: 'string' } } },
+    { key: { instanceId: 1, _lateClosedAt: 1 }, name: 'tasks_instance_late' },
   ],
   jobs: [
     { key: { status: 1, runAt: 1 }, name: 'jobs_due' },
@@ -141,6 +187,8 @@ const INDEXES: Record<CollectionName, mongoose.mongo.IndexDescription[]> = {
   webhook_deliveries: [{ key: { subscriptionId: 1, createdAt: -1, _id: -1 }, name: 'webhook_deliveries_subscription' }],
   // one record per sender's event: a repeat, even a concurrent one, is refused here
   inbound_events: [{ key: { source: 1, eventId: 1 }, name: 'inbound_events_source_event', unique: true }],
+  kpis: [{ key: { system: 1, _id: 1 }, name: 'kpis_system' }],
+  kpi_values: [{ key: { kpiId: 1, period: 1 }, name: 'kpi_values_kpi' }],
 };
 
 const DUPLICATE_KEY = 11000;
@@ -312,8 +360,8 @@ export class MongoStore implements Store {
     }
     for (const { record: t, expectedRevision } of c.tasks ?? []) {
       if (expectedRevision === null) {
-        await this.col('tasks').insertOne(toDoc(t.id, t), { session });
-      } else if ((await this.col('tasks').replaceOne({ _id: t.id, revision: expectedRevision }, toDoc(t.id, t), { session })).matchedCount !== 1) {
+        await this.col('tasks').insertOne(taskDoc(t), { session });
+      } else if ((await this.col('tasks').replaceOne({ _id: t.id, revision: expectedRevision }, taskDoc(t), { session })).matchedCount !== 1) {
         throw new RevisionConflict(`task ${t.id} is no longer at revision ${expectedRevision}`);
       }
     }
@@ -322,6 +370,12 @@ export class MongoStore implements Store {
       // handed to a queue runner: queuedAt is dropped even when the record passed in still carries it
       const { queuedAt: _queuedAt, ...record } = j;
       await this.col('jobs').replaceOne({ _id: j.id }, toDoc(j.id, record), { upsert: true, session });
+    }
+    for (const j of c.ensureJobs ?? []) {
+      // inserted only when the id is new: a job that ran (or is running) is left as it is
+      const { queuedAt: _queuedAt, ...record } = j;
+      const { _id: _ignored, ...fields } = toDoc(j.id, record);
+      await this.col('jobs').updateOne({ _id: j.id }, { $setOnInsert: fields }, { upsert: true, session });
     }
     if (c.cancelJobs?.length) {
       await this.col('jobs').updateMany({ _id: { $in: c.cancelJobs }, status: { $in: ['scheduled', 'failed'] } }, { $set: { status: 'cancelled' } }, { session });
@@ -431,6 +485,20 @@ export class MongoStore implements Store {
       } catch (err) {
         throw duplicateAs(err, new DuplicateEventError(e.source, e.eventId));
       }
+    }
+    for (const { record, expectedRevision } of c.kpis ?? []) {
+      if (expectedRevision === null) {
+        try {
+          await this.col('kpis').insertOne(toDoc(record.id, record), { session });
+        } catch (err) {
+          throw duplicateAs(err, new ConflictError(`KPI ${record.id} exists already`));
+        }
+      } else if ((await this.col('kpis').replaceOne({ _id: record.id, revision: expectedRevision }, toDoc(record.id, record), { session })).matchedCount !== 1) {
+        throw new RevisionConflict(`KPI ${record.id} is no longer at revision ${expectedRevision}`);
+      }
+    }
+    for (const v of c.kpiValues ?? []) {
+      await this.col('kpi_values').replaceOne({ _id: v.id }, toDoc(v.id, v), { upsert: true, session });
     }
     if (c.audit.length) {
       const head = await this.col('audit_head').findOne({ _id: 'head' }, { session });
@@ -736,6 +804,192 @@ export class MongoStore implements Store {
     }
   }
 
+  // ---- dashboard figures: aggregation pipelines ------------------------------------------------------
+
+  async openTaskGroups(query: OpenTaskGroupQuery): Promise<OpenTaskGroup[]> {
+    const edges = query.dueEdges;
+    const hasDue = { $eq: [{ $type: '$dueAt' }, 'string'] };
+    const band = (lo: string | undefined, hi: string | undefined) => ({
+      $sum: { $cond: [{ $and: [hasDue, ...(lo !== undefined ? [{ $gte: ['$dueAt', lo] }] : []), ...(hi !== undefined ? [{ $lt: ['$dueAt', hi] }] : [])] }, 1, 0] },
+    });
+    const bands = [undefined, ...edges].map((lo, i) => band(lo, edges[i]));
+    const rows = await this.col('tasks')
+      .aggregate([
+        { $match: all([{ $or: [{ status: 'open' }, { _closedAt: { $gt: query.at } }] }, { createdAt: { $lte: query.at } }, ...scopeFilter(query)]) },
+        {
+          $group: {
+            // unset fields group as null, as SQL's NULL; a task without escalationLevel is at level 0
+            _id: Object.fromEntries(TASK_GROUPINGS[query.by].map((d) => [d, d === 'escalationLevel' ? { $ifNull: ['$escalationLevel', 0] } : { $ifNull: [`$${d}`, null] }])),
+            noDue: { $sum: { $cond: [hasDue, 0, 1] } },
+            ...Object.fromEntries(bands.map((b, i) => [`b${i}`, b])),
+          },
+        },
+      ])
+      .toArray();
+    return rows.map((r) => ({
+      values: Object.fromEntries(TASK_GROUPINGS[query.by].map((d) => [d, (r._id?.[d] as string | number | null) ?? null])),
+      noDue: Number(r.noDue),
+      bands: bands.map((_b, i) => Number(r[`b${i}`] ?? 0)),
+    }));
+  }
+
+  async taskSeries(query: TaskSeriesQuery): Promise<TaskSeries> {
+    const { edges } = query;
+    const first = edges[0];
+    const last = edges[edges.length - 1];
+    const scope = scopeFilter(query);
+    const created = await this.histogram([{ createdAt: { $gte: first, $lt: last } }, ...scope], 'createdAt', edges, false);
+    const completed = await this.histogram([{ _completedAt: { $gte: first, $lt: last } }, ...scope], '_completedAt', edges, false);
+    const openDue = await this.histogram([{ status: 'open', dueAt: { $lt: last } }, ...scope], 'dueAt', edges, false);
+    const lateClosed = await this.histogram([{ _lateClosedAt: { $gt: first } }, ...scope], '_lateClosedAt', edges, true);
+    const lateDue = await this.histogram([{ _lateClosedAt: { $type: 'string' }, dueAt: { $gte: first } }, ...scope], 'dueAt', edges, false);
+    const n = edges.length;
+    return {
+      created: created.slice(1, n),
+      completed: completed.slice(1, n),
+      overdueAtEnd: overdueSeries(openDue.slice(0, n), lateClosed.slice(1), lateDue.slice(1)),
+    };
+  }
+
+  /**
+   * Counts of the matching tasks per band of `field` against the edges: band 0 before edges[0], band i
+   * between edges[i-1] and edges[i], band n after the last; intervals are [lo, hi), or (lo, hi] when
+   * rightClosed.
+   */
+  private async histogram(match: Filter[], field: string, edges: string[], rightClosed: boolean): Promise<number[]> {
+    const value = `$${field}`;
+    const rows = await this.col('tasks')
+      .aggregate([
+        { $match: all(match) },
+        { $group: { _id: { $switch: { branches: edges.map((edge, i) => ({ case: { [rightClosed ? '$lte' : '$lt']: [value, edge] }, then: i })), default: edges.length } }, n: { $sum: 1 } } },
+      ])
+      .toArray();
+    const counts: number[] = new Array(edges.length + 1).fill(0);
+    for (const row of rows) counts[Number(row._id)] += Number(row.n);
+    return counts;
+  }
+
+  async searchTasks(query: TaskSearch): Promise<TaskRecord[]> {
+    const parts: Filter[] = [];
+    const range = (field: string, from?: string, before?: string) => {
+      if (from !== undefined) parts.push({ [field]: { $gte: from } });
+      if (before !== undefined) parts.push({ [field]: { $lt: before } });
+    };
+    if (query.openAt !== undefined) parts.push({ $or: [{ status: 'open' }, { _closedAt: { $gt: query.openAt } }], createdAt: { $lte: query.openAt } });
+    if (query.overdueAt !== undefined) {
+      parts.push({ dueAt: { $lt: query.overdueAt, $type: 'string' }, $or: [{ status: 'open' }, { _closedAt: { $gt: query.overdueAt } }], createdAt: { $lte: query.overdueAt } });
+    }
+    range('dueAt', query.dueFrom, query.dueBefore);
+    if (query.dueFrom !== undefined || query.dueBefore !== undefined) parts.push({ dueAt: { $type: 'string' } });
+    range('createdAt', query.createdFrom, query.createdBefore);
+    range('_completedAt', query.completedFrom, query.completedBefore);
+    if (query.completedFrom !== undefined || query.completedBefore !== undefined) parts.push({ _completedAt: { $type: 'string' } });
+    // null matches the unset field, as SQL's IS NULL
+    if (query.assignee !== undefined) parts.push({ assignee: query.assignee });
+    if (query.candidateRole !== undefined) parts.push({ candidateRole: query.candidateRole });
+    if (query.escalationLevel !== undefined) parts.push(query.escalationLevel === 0 ? { $or: [{ escalationLevel: 0 }, { escalationLevel: null }] } : { escalationLevel: query.escalationLevel });
+    if (query.minEscalationLevel !== undefined) parts.push({ escalationLevel: { $gte: query.minEscalationLevel } });
+    parts.push(...scopeFilter(query));
+    const limit = query.limit ?? 1000;
+    if (limit <= 0) return [];
+    const docs = await this.col('tasks')
+      .aggregate([{ $match: all(parts) }, { $addFields: { _noDue: { $cond: [{ $eq: [{ $type: '$dueAt' }, 'string'] }, 0, 1] } } }, { $sort: { _noDue: 1, dueAt: 1, _id: 1 } }, { $limit: limit }])
+      .toArray();
+    return docs.map((doc) => fromDoc<TaskRecord>(doc as Doc)!);
+  }
+
+  async closedInstances(query: ClosedInstanceQuery): Promise<ClosedInstance[]> {
+    const rows = await this.col('instances')
+      .aggregate([
+        { $match: all([{ key: query.key, status: 'completed', endedAt: { $gte: query.endedFrom, $lt: query.endedBefore } }, ...siteScope(query)]) },
+        {
+          $lookup: {
+            from: 'tasks',
+            let: { id: '$_id' },
+            pipeline: [{ $match: { $expr: { $eq: ['$instanceId', '$$id'] }, status: 'completed', _lateClosedAt: { $type: 'string' } } }, { $count: 'n' }],
+            as: 'late',
+          },
+        },
+        { $project: { businessKey: 1, site: 1, startedAt: 1, endedAt: 1, late: { $ifNull: [{ $first: '$late.n' }, 0] } } },
+        { $sort: { endedAt: 1, _id: 1 } },
+      ])
+      .toArray();
+    return rows.map((r) => ({ id: String(r._id), businessKey: String(r.businessKey), site: r.site ?? null, startedAt: String(r.startedAt), endedAt: String(r.endedAt), lateTasks: Number(r.late) }));
+  }
+
+  private findingStages(query: FindingQuery): object[] {
+    return [
+      { $match: all([{ key: query.key, status: { $ne: 'cancelled' }, startedAt: { $gte: query.startedFrom, $lt: query.startedBefore } }, ...siteScope(query)]) },
+      { $unwind: '$output.findings.findings' },
+      { $replaceWith: { instanceId: '$_id', businessKey: '$businessKey', site: '$site', startedAt: '$startedAt', f: '$output.findings.findings' } },
+      { $match: conditions({ 'f.clause': query.clause, 'f.grade': query.grade }) },
+    ];
+  }
+
+  async countFindings(query: FindingQuery): Promise<FindingCount[]> {
+    const rows = await this.col('instances')
+      .aggregate([
+        ...this.findingStages(query),
+        { $group: { _id: { clause: '$f.clause', grade: '$f.grade' }, number: { $max: '$f.number' }, title: { $max: '$f.title' }, n: { $sum: 1 } } },
+        { $sort: { '_id.clause': 1, '_id.grade': 1 } },
+      ])
+      .toArray();
+    return rows.map((r) => ({ clause: String(r._id.clause ?? ''), number: String(r.number ?? ''), title: String(r.title ?? ''), grade: String(r._id.grade ?? ''), count: Number(r.n) }));
+  }
+
+  async listFindings(query: FindingQuery): Promise<FindingRow[]> {
+    const limit = query.limit ?? 1000;
+    if (limit <= 0) return [];
+    const rows = await this.col('instances')
+      .aggregate([...this.findingStages(query), { $sort: { startedAt: 1, instanceId: 1, 'f.n': 1 } }, { $limit: limit }])
+      .toArray();
+    return rows.map((r) => ({
+      instanceId: String(r.instanceId),
+      businessKey: String(r.businessKey),
+      site: r.site ?? null,
+      startedAt: String(r.startedAt),
+      n: Number(r.f?.n ?? 0),
+      clause: String(r.f?.clause ?? ''),
+      number: String(r.f?.number ?? ''),
+      title: String(r.f?.title ?? ''),
+      grade: String(r.f?.grade ?? ''),
+      statement: String(r.f?.statement ?? ''),
+    }));
+  }
+
+  async gapReports(query: GapReportQuery): Promise<GapReportRow[]> {
+    const rows = await this.col('instances')
+      .aggregate([
+        { $match: all([{ key: query.key, status: { $ne: 'cancelled' }, startedAt: { $lte: query.startedBefore }, 'output.gapReport.coverage': { $type: 'array' } }, ...siteScope(query)]) },
+        { $project: { businessKey: 1, site: 1, startedAt: 1, status: 1, signed: { $ne: [{ $type: '$output.signOff' }, 'missing'] }, coverage: '$output.gapReport.coverage' } },
+        { $sort: { startedAt: 1, _id: 1 } },
+      ])
+      .toArray();
+    return rows.map((r) => ({
+      instanceId: String(r._id),
+      businessKey: String(r.businessKey),
+      site: r.site ?? null,
+      startedAt: String(r.startedAt),
+      status: r.status,
+      signedOff: Boolean(r.signed),
+      coverage: coverageRows(r.coverage),
+    }));
+  }
+
+  // ---- KPIs ------------------------------------------------------------------------------------------
+
+  async getKpi(id: string): Promise<KpiRecord | undefined> {
+    return fromDoc(await this.col('kpis').findOne({ _id: id }));
+  }
+
+  async listKpis(): Promise<KpiRecord[]> {
+    return this.list('kpis', {}, { system: 1, _id: 1 });
+  }
+
+  async listKpiValues(kpiIds: string[]): Promise<KpiValueRecord[]> {
+    return this.list('kpi_values', { kpiId: { $in: kpiIds } }, { kpiId: 1, period: 1 });
+  }
+
   // ---- helpers ---------------------------------------------------------------------------------------
 
   /** A sorted find with SQL's LIMIT/OFFSET meaning: limit 0 returns nothing, a negative limit means no limit. */
@@ -771,14 +1025,21 @@ function backupDoc(collection: BackupCollection, record: unknown): Doc {
   if (collection === 'sequences') return { _id: String(r.name), value: Number(r.value) };
   if (collection === 'audit') return toDoc(Number(r.seq), r);
   if (collection === 'definitions') return toDoc(`${r.key}@${r.version}`, r);
+  if (collection === 'tasks') return taskDoc(r as TaskRecord);
   // an open draft carries the key of its unique "one open draft per process" index, as commit writes it
   if (collection === 'drafts') return { ...toDoc(String(r.id), r), ...(OPEN_DRAFT_STATUSES.includes(r.status) && { openKey: r.key }) };
   return toDoc(String(r.id), r);
 }
 
+/** A task as a document, with the derived times the dashboard ranges on (stripped again by fromDoc). */
+function taskDoc(t: TaskRecord): Doc {
+  const f = taskFigureFields(t);
+  return { ...toDoc(t.id, t), ...(f.completedAt && { _completedAt: f.completedAt }), ...(f.closedAt && { _closedAt: f.closedAt }), ...(f.lateClosedAt && { _lateClosedAt: f.lateClosedAt }) };
+}
+
 function fromDoc<T>(doc: Doc | null): T | undefined {
   if (!doc) return undefined;
-  const { _id: _ignored, ...record } = doc;
+  const { _id: _ignored, _completedAt: _c, _closedAt: _d, _lateClosedAt: _l, _noDue: _n, ...record } = doc;
   return record as T;
 }
 
@@ -796,6 +1057,16 @@ function all(filters: Filter[]): Filter {
 /** Records of the given sites, and records that belong to no site (`null` matches the unset field). */
 function siteFilter(sites: string[] | undefined): Filter[] {
   return sites === undefined ? [] : [{ $or: [{ site: null }, { site: { $in: sites } }] }];
+}
+
+/** The dashboard's scope: of these processes, of these sites (and site-less records when asked). */
+function scopeFilter(scope: FigureScope): Filter[] {
+  return [...(scope.processes ? [{ definitionKey: { $in: scope.processes } }] : []), ...siteScope(scope)];
+}
+
+function siteScope(scope: FigureScope): Filter[] {
+  if (!scope.sites) return [];
+  return scope.sites.orNone ? [{ $or: [{ site: null }, { site: { $in: scope.sites.in } }] }] : [{ site: { $in: scope.sites.in } }];
 }
 
 function errorCode(err: unknown): unknown {

@@ -10,6 +10,8 @@ import type {
   IncidentRecord,
   InstanceRecord,
   JobRecord,
+  KpiRecord,
+  KpiValueRecord,
   ApiTokenRecord,
   LinkTokenRecord,
   MessageRecord,
@@ -22,7 +24,38 @@ import type {
   InboundEventRecord,
 } from '../model.js';
 import type { SignatureRecord } from '../signatures.js';
-import { BACKUP_COLLECTIONS, type AuditQuery, type BackupCollection, type ChangeSet, type DraftQuery, type InstanceQuery, type MigrationReport, type SequenceRecord, type Store, type StoreCounts, type TaskQuery, type VersionCount } from './store.js';
+import {
+  type AuditQuery,
+  BACKUP_COLLECTIONS,
+  type BackupCollection,
+  type ChangeSet,
+  type ClosedInstance,
+  type ClosedInstanceQuery,
+  coverageRows,
+  type DraftQuery,
+  type FigureScope,
+  type FindingCount,
+  type FindingQuery,
+  type FindingRow,
+  type GapReportQuery,
+  type GapReportRow,
+  type InstanceQuery,
+  type MigrationReport,
+  type OpenTaskGroup,
+  type OpenTaskGroupQuery,
+  overdueSeries,
+  type SequenceRecord,
+  type Store,
+  type StoreCounts,
+  TASK_GROUPINGS,
+  type TaskDimension,
+  taskFigureFields,
+  type TaskQuery,
+  type TaskSearch,
+  type TaskSeries,
+  type TaskSeriesQuery,
+  type VersionCount,
+} from './store.js';
 
 /**
  * The embedded store: one SQLite file (WAL) through better-sqlite3. Each record is kept whole as JSON in
@@ -144,6 +177,48 @@ const MIGRATIONS: string[] = [
   -- one record per sender's event: a repeat, even a concurrent one, is refused here
   CREATE TABLE inbound_events (id TEXT PRIMARY KEY, source TEXT NOT NULL, event_id TEXT NOT NULL, doc TEXT NOT NULL, UNIQUE (source, event_id));
   `,
+  // The steering dashboard counts tasks and records in SQL: the fields it groups and ranges on become
+  // columns (backfilled from the JSON doc), with covering indexes so no figure scans the tasks table.
+  `
+  ALTER TABLE tasks ADD COLUMN definition_key TEXT;
+  ALTER TABLE tasks ADD COLUMN escalation_level INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE tasks ADD COLUMN completed_at TEXT;
+  ALTER TABLE tasks ADD COLUMN closed_at TEXT;
+  ALTER TABLE tasks ADD COLUMN late_closed_at TEXT;
+  UPDATE tasks SET
+    definition_key = json_extract(doc, '$.definitionKey'),
+    escalation_level = COALESCE(json_extract(doc, '$.escalationLevel'), 0),
+    completed_at = CASE WHEN status = 'completed' THEN json_extract(doc, '$.completedAt') END;
+  -- tasks cancelled before cancelledAt was kept: the time of their cancellation in the audit trail
+  UPDATE tasks SET closed_at = CASE
+    WHEN status = 'completed' THEN completed_at
+    WHEN status = 'cancelled' THEN COALESCE(
+      json_extract(doc, '$.cancelledAt'),
+      (SELECT at FROM audit WHERE target = 'task:' || tasks.id AND action = 'task.cancelled' ORDER BY seq DESC LIMIT 1),
+      created_at)
+  END;
+  UPDATE tasks SET late_closed_at = closed_at WHERE closed_at IS NOT NULL AND due_at IS NOT NULL AND closed_at > due_at;
+
+  -- open tasks in the order of each grouping the dashboard counts them by, covering
+  CREATE INDEX tasks_open_holders ON tasks (definition_key, site, candidate_role, escalation_level, due_at, created_at) WHERE status = 'open';
+  CREATE INDEX tasks_open_assignee ON tasks (assignee, due_at, definition_key, site, created_at) WHERE status = 'open';
+  CREATE INDEX tasks_closed_at ON tasks (closed_at, definition_key, site, assignee, candidate_role, escalation_level, due_at, created_at) WHERE closed_at IS NOT NULL;
+  CREATE INDEX tasks_open_due ON tasks (due_at, definition_key, site) WHERE status = 'open';
+  CREATE INDEX tasks_created ON tasks (created_at, definition_key, site);
+  CREATE INDEX tasks_completed ON tasks (completed_at, definition_key, site) WHERE completed_at IS NOT NULL;
+  CREATE INDEX tasks_late_closed ON tasks (late_closed_at, definition_key, site) WHERE late_closed_at IS NOT NULL;
+  CREATE INDEX tasks_late_due ON tasks (due_at, definition_key, site, late_closed_at) WHERE late_closed_at IS NOT NULL;
+  CREATE INDEX tasks_instance_late ON tasks (instance_id, late_closed_at) WHERE status = 'completed';
+
+  ALTER TABLE instances ADD COLUMN ended_at TEXT;
+  UPDATE instances SET ended_at = json_extract(doc, '$.endedAt');
+  CREATE INDEX instances_key_ended ON instances (key, status, ended_at);
+  CREATE INDEX instances_key_started ON instances (key, started_at);
+
+  CREATE TABLE kpis (id TEXT PRIMARY KEY, revision INTEGER NOT NULL, doc TEXT NOT NULL);
+  CREATE TABLE kpi_values (id TEXT PRIMARY KEY, kpi_id TEXT NOT NULL, period TEXT NOT NULL, doc TEXT NOT NULL);
+  CREATE INDEX kpi_values_kpi ON kpi_values (kpi_id, period);
+  `,
 ];
 
 /** The table behind each kind of backed-up record. */
@@ -164,6 +239,8 @@ const TABLES: Record<BackupCollection, string> = {
   webhook_deliveries: 'webhook_deliveries',
   inbound_events: 'inbound_events',
   drafts: 'drafts',
+  kpis: 'kpis',
+  kpi_values: 'kpi_values',
   audit: 'audit',
 };
 
@@ -201,17 +278,17 @@ export class SqliteStore implements Store {
     this.statements = this.prepare();
   }
 
-  /** Applies pending migrations in order; returns how many ran. */
-  migrate(): number {
+  /** Applies pending migrations in order (up to `target`, for tests of a migration); returns how many ran. */
+  migrate(target = MIGRATIONS.length): number {
     this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
     // Read and apply under one write lock, so two processes opening a new file never both migrate.
     const run = this.db.transaction(() => {
       const applied = (this.db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null }).v ?? 0;
-      for (let version = applied + 1; version <= MIGRATIONS.length; version += 1) {
+      for (let version = applied + 1; version <= Math.min(target, MIGRATIONS.length); version += 1) {
         this.db.exec(MIGRATIONS[version - 1]);
         this.db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(version, new Date().toISOString());
       }
-      return MIGRATIONS.length - applied;
+      return Math.max(0, Math.min(target, MIGRATIONS.length) - applied);
     });
     return run.immediate();
   }
@@ -248,14 +325,24 @@ export class SqliteStore implements Store {
     const db = this.db;
     return {
       insertDefinition: db.prepare('INSERT INTO definitions (key, version, hash, effective_at, doc) VALUES (?, ?, ?, ?, ?)'),
-      insertInstance: db.prepare('INSERT INTO instances (id, key, version, business_key, status, revision, started_at, site, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
+      insertInstance: db.prepare('INSERT INTO instances (id, key, version, business_key, status, revision, started_at, site, ended_at, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
       insertDraft: db.prepare('INSERT INTO drafts (id, key, status, revision, updated_at, doc) VALUES (?, ?, ?, ?, ?, ?)'),
       updateDraft: db.prepare('UPDATE drafts SET status = ?, revision = ?, updated_at = ?, doc = ? WHERE id = ? AND revision = ?'),
-      updateInstance: db.prepare('UPDATE instances SET status = ?, revision = ?, site = ?, doc = ? WHERE id = ? AND revision = ?'),
+      updateInstance: db.prepare('UPDATE instances SET status = ?, revision = ?, site = ?, ended_at = ?, doc = ? WHERE id = ? AND revision = ?'),
       insertTask: db.prepare(
-        'INSERT INTO tasks (id, instance_id, status, assignee, candidate_role, due_at, created_at, revision, site, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        `INSERT INTO tasks (id, instance_id, status, assignee, candidate_role, due_at, created_at, revision, site, definition_key, escalation_level, completed_at, closed_at, late_closed_at, doc)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
-      updateTask: db.prepare('UPDATE tasks SET status = ?, assignee = ?, candidate_role = ?, due_at = ?, revision = ?, site = ?, doc = ? WHERE id = ? AND revision = ?'),
+      updateTask: db.prepare(
+        `UPDATE tasks SET status = ?, assignee = ?, candidate_role = ?, due_at = ?, revision = ?, site = ?, definition_key = ?, escalation_level = ?, completed_at = ?, closed_at = ?,
+           late_closed_at = ?, doc = ? WHERE id = ? AND revision = ?`,
+      ),
+      ensureJob: db.prepare(
+        `INSERT INTO jobs (id, kind, status, run_at, instance_id, locked_by, locked_until, queued_at, doc) VALUES (?, ?, ?, ?, ?, NULL, NULL, NULL, ?) ON CONFLICT (id) DO NOTHING`,
+      ),
+      insertKpi: db.prepare('INSERT INTO kpis (id, revision, doc) VALUES (?, ?, ?)'),
+      updateKpi: db.prepare('UPDATE kpis SET revision = ?, doc = ? WHERE id = ? AND revision = ?'),
+      upsertKpiValue: db.prepare('INSERT INTO kpi_values (id, kpi_id, period, doc) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc'),
       upsertJob: db.prepare(
         `INSERT INTO jobs (id, kind, status, run_at, instance_id, locked_by, locked_until, queued_at, doc) VALUES (?, ?, ?, ?, ?, NULL, NULL, NULL, ?)
          ON CONFLICT (id) DO UPDATE SET status = excluded.status, run_at = excluded.run_at, locked_by = NULL, locked_until = NULL, queued_at = NULL, doc = excluded.doc`,
@@ -339,25 +426,28 @@ export class SqliteStore implements Store {
       for (const { record: r, expectedRevision } of [...(c.instance ? [c.instance] : []), ...(c.linkedInstances ?? []).map((record) => ({ record, expectedRevision: null }))]) {
         if (expectedRevision === null) {
           try {
-            s.insertInstance.run(r.id, r.key, r.version, r.businessKey, r.status, r.revision, r.startedAt, r.site ?? null, JSON.stringify(r));
+            s.insertInstance.run(r.id, r.key, r.version, r.businessKey, r.status, r.revision, r.startedAt, r.site ?? null, r.endedAt ?? null, JSON.stringify(r));
           } catch (err) {
             throw constraintAs(err, new ConflictError(`business key ${r.businessKey} is already in use`));
           }
-        } else if (s.updateInstance.run(r.status, r.revision, r.site ?? null, JSON.stringify(r), r.id, expectedRevision).changes !== 1) {
+        } else if (s.updateInstance.run(r.status, r.revision, r.site ?? null, r.endedAt ?? null, JSON.stringify(r), r.id, expectedRevision).changes !== 1) {
           throw new RevisionConflict(`instance ${r.id} is no longer at revision ${expectedRevision}`);
         }
       }
       for (const { record: t, expectedRevision } of c.tasks ?? []) {
+        const f = taskFigureFields(t);
+        const figures = [t.definitionKey, f.escalationLevel, f.completedAt, f.closedAt, f.lateClosedAt] as const;
         if (expectedRevision === null) {
-          s.insertTask.run(t.id, t.instanceId, t.status, t.assignee ?? null, t.candidateRole ?? null, t.dueAt ?? null, t.createdAt, t.revision, t.site ?? null, JSON.stringify(t));
+          s.insertTask.run(t.id, t.instanceId, t.status, t.assignee ?? null, t.candidateRole ?? null, t.dueAt ?? null, t.createdAt, t.revision, t.site ?? null, ...figures, JSON.stringify(t));
         } else if (
-          s.updateTask.run(t.status, t.assignee ?? null, t.candidateRole ?? null, t.dueAt ?? null, t.revision, t.site ?? null, JSON.stringify(t), t.id, expectedRevision).changes !== 1
+          s.updateTask.run(t.status, t.assignee ?? null, t.candidateRole ?? null, t.dueAt ?? null, t.revision, t.site ?? null, ...figures, JSON.stringify(t), t.id, expectedRevision).changes !== 1
         ) {
           throw new RevisionConflict(`task ${t.id} is no longer at revision ${expectedRevision}`);
         }
       }
       // queued_at is cleared, so the record must not claim it either (undefined drops out of the JSON)
       for (const j of c.scheduleJobs ?? []) s.upsertJob.run(j.id, j.kind, j.status, j.runAt, j.instanceId ?? null, JSON.stringify({ ...j, queuedAt: undefined }));
+      for (const j of c.ensureJobs ?? []) s.ensureJob.run(j.id, j.kind, j.status, j.runAt, j.instanceId ?? null, JSON.stringify({ ...j, queuedAt: undefined }));
       for (const id of c.cancelJobs ?? []) s.cancelJob.run(id);
       if (c.finishJob && s.finishJob.run(c.finishJob.id, c.finishJob.lockedBy).changes !== 1) {
         throw new RevisionConflict(`job ${c.finishJob.id} is no longer claimed by ${c.finishJob.lockedBy}`);
@@ -436,6 +526,18 @@ export class SqliteStore implements Store {
           throw constraintAs(err, new DuplicateEventError(e.source, e.eventId));
         }
       }
+      for (const { record, expectedRevision } of c.kpis ?? []) {
+        if (expectedRevision === null) {
+          try {
+            s.insertKpi.run(record.id, record.revision, JSON.stringify(record));
+          } catch (err) {
+            throw constraintAs(err, new ConflictError(`KPI ${record.id} exists already`));
+          }
+        } else if (s.updateKpi.run(record.revision, JSON.stringify(record), record.id, expectedRevision).changes !== 1) {
+          throw new RevisionConflict(`KPI ${record.id} is no longer at revision ${expectedRevision}`);
+        }
+      }
+      for (const v of c.kpiValues ?? []) s.upsertKpiValue.run(v.id, v.kpiId, v.period, JSON.stringify(v));
       if (c.audit.length) {
         const head = s.auditHead.get() as { seq: number; hash: string } | undefined;
         let seq = head?.seq ?? 0;
@@ -715,10 +817,12 @@ export class SqliteStore implements Store {
       case 'definitions':
         return (d: DefinitionRecord) => s.insertDefinition.run(d.key, d.version, d.hash, d.effectiveAt ?? d.deployedAt, doc(d));
       case 'instances':
-        return (r: InstanceRecord) => s.insertInstance.run(r.id, r.key, r.version, r.businessKey, r.status, r.revision, r.startedAt, r.site ?? null, doc(r));
+        return (r: InstanceRecord) => s.insertInstance.run(r.id, r.key, r.version, r.businessKey, r.status, r.revision, r.startedAt, r.site ?? null, r.endedAt ?? null, doc(r));
       case 'tasks':
-        return (t: TaskRecord) =>
-          s.insertTask.run(t.id, t.instanceId, t.status, t.assignee ?? null, t.candidateRole ?? null, t.dueAt ?? null, t.createdAt, t.revision, t.site ?? null, doc(t));
+        return (t: TaskRecord) => {
+          const f = taskFigureFields(t);
+          s.insertTask.run(t.id, t.instanceId, t.status, t.assignee ?? null, t.candidateRole ?? null, t.dueAt ?? null, t.createdAt, t.revision, t.site ?? null, t.definitionKey, f.escalationLevel, f.completedAt, f.closedAt, f.lateClosedAt, doc(t));
+        };
       case 'jobs': {
         const insert = this.query('INSERT INTO jobs (id, kind, status, run_at, instance_id, locked_by, locked_until, queued_at, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
         return (j: JobRecord) => insert.run(j.id, j.kind, j.status, j.runAt, j.instanceId ?? null, j.lockedBy ?? null, j.lockedUntil ?? null, j.queuedAt ?? null, doc(j));
@@ -750,9 +854,202 @@ export class SqliteStore implements Store {
         return (e: InboundEventRecord) => s.insertInbound.run(e.id, e.source, e.eventId, doc(e));
       case 'drafts':
         return (d: DraftRecord) => s.insertDraft.run(d.id, d.key, d.status, d.revision, d.updatedAt, doc(d));
+      case 'kpis':
+        return (k: KpiRecord) => s.insertKpi.run(k.id, k.revision, doc(k));
+      case 'kpi_values':
+        return (v: KpiValueRecord) => s.upsertKpiValue.run(v.id, v.kpiId, v.period, doc(v));
       case 'audit':
         return (e: AuditEvent) => s.insertAudit.run(e.seq, e.at, e.actor, e.action, e.target, e.instanceId ?? null, e.hash, doc(e));
     }
+  }
+
+  // ---- dashboard figures ---------------------------------------------------------------------------------
+
+  async openTaskGroups(query: OpenTaskGroupQuery): Promise<OpenTaskGroup[]> {
+    const edges = query.dueEdges;
+    const dimensions = TASK_GROUPINGS[query.by];
+    if (!dimensions) throw new Error(`openTaskGroups: unknown grouping ${String(query.by)}`);
+    const columns = dimensions.map((d) => TASK_DIMENSIONS[d]);
+    // cumulative counts (one comparison each), grouped in the order of the grouping's index: one pass, no sort
+    const select = `SELECT ${columns.map((c, i) => `${c} AS d${i}`).join(', ')}, count(*) AS n, SUM(due_at IS NULL) AS no_due, ${edges.map((_e, i) => `SUM(due_at < ?) AS c${i}`).join(', ')}`;
+    const scope = scopeConditions(query);
+    // open now (and created by then), and closed since: the tasks open at `at`
+    const openNow = conditions([[`status = 'open'`, null], ['created_at <= ?', query.at], ...scope]);
+    const closedSince = conditions([['closed_at > ?', query.at], ['created_at <= ?', query.at], ...scope]);
+    const groupBy = `GROUP BY ${columns.join(', ')}`;
+    const rows = [
+      ...this.query(`${select} FROM tasks INDEXED BY tasks_open_${query.by} ${openNow.where} ${groupBy}`).all(...edges, ...openNow.params),
+      ...this.query(`${select} FROM tasks INDEXED BY tasks_closed_at ${closedSince.where} ${groupBy}`).all(...edges, ...closedSince.params),
+    ] as Record<string, unknown>[];
+    const groups = new Map<string, OpenTaskGroup>();
+    for (const row of rows) {
+      const values = Object.fromEntries(dimensions.map((d, i) => [d, (row[`d${i}`] as string | number | null) ?? null]));
+      const key = JSON.stringify(values);
+      const noDue = Number(row.no_due ?? 0);
+      const below = edges.map((_e, i) => Number(row[`c${i}`] ?? 0));
+      const bands = [...below, Number(row.n) - noDue].map((cum, i) => cum - (i === 0 ? 0 : below[i - 1]));
+      const group = groups.get(key);
+      if (!group) groups.set(key, { values, noDue, bands });
+      else {
+        group.noDue += noDue;
+        group.bands = group.bands.map((n, i) => n + bands[i]);
+      }
+    }
+    return [...groups.values()];
+  }
+
+  async taskSeries(query: TaskSeriesQuery): Promise<TaskSeries> {
+    const { edges } = query;
+    const scope = scopeConditions(query);
+    const count = (sql: string, ...params: unknown[]) => {
+      const { where, params: scoped } = conditions([[sql, params.length > 1 ? params : params[0]], ...scope]);
+      // the open tasks' due dates through the index that also holds process and site
+      const index = sql.startsWith(`status = 'open'`) ? 'INDEXED BY tasks_open_due' : '';
+      return (this.query(`SELECT count(*) AS n FROM tasks ${index} ${where}`).get(...scoped) as { n: number }).n;
+    };
+    const intervals = edges.slice(1).map((hi, i) => [edges[i], hi] as const);
+    const created = intervals.map(([lo, hi]) => count('created_at >= ? AND created_at < ?', lo, hi));
+    const completed = intervals.map(([lo, hi]) => count('completed_at >= ? AND completed_at < ?', lo, hi));
+    // overdue at T = open now and due before T, + closed late after T and due before T
+    //              = openDueBefore(T) + lateClosedAfter(T) − lateDueFrom(T)   (a late task's due < its close)
+    const last = edges[edges.length - 1];
+    const openDue = [count(`status = 'open' AND due_at < ?`, edges[0]), ...intervals.map(([lo, hi]) => count(`status = 'open' AND due_at >= ? AND due_at < ?`, lo, hi))];
+    const lateClosed = [...intervals.map(([lo, hi]) => count('late_closed_at > ? AND late_closed_at <= ?', lo, hi)), count('late_closed_at > ?', last)];
+    const lateDue = [...intervals.map(([lo, hi]) => count('late_closed_at IS NOT NULL AND due_at >= ? AND due_at < ?', lo, hi)), count('late_closed_at IS NOT NULL AND due_at >= ?', last)];
+    return { created, completed, overdueAtEnd: overdueSeries(openDue, lateClosed, lateDue) };
+  }
+
+  async searchTasks(query: TaskSearch): Promise<TaskRecord[]> {
+    const { where, params } = conditions([
+      ...(query.openAt !== undefined ? ([[`(status = 'open' OR closed_at > ?) AND created_at <= ?`, [query.openAt, query.openAt]]] as Condition[]) : []),
+      ...(query.overdueAt !== undefined ? ([[`due_at < ? AND (status = 'open' OR closed_at > ?) AND created_at <= ?`, [query.overdueAt, query.overdueAt, query.overdueAt]]] as Condition[]) : []),
+      ['due_at >= ?', query.dueFrom],
+      ['due_at < ?', query.dueBefore],
+      ['created_at >= ?', query.createdFrom],
+      ['created_at < ?', query.createdBefore],
+      ['completed_at >= ?', query.completedFrom],
+      ['completed_at < ?', query.completedBefore],
+      ...nullable('assignee', query.assignee),
+      ...nullable('candidate_role', query.candidateRole),
+      ['escalation_level = ?', query.escalationLevel],
+      ['escalation_level >= ?', query.minEscalationLevel],
+      ...scopeConditions(query),
+    ]);
+    return parseDocs(this.query(`SELECT doc FROM tasks ${where} ORDER BY due_at IS NULL, due_at, id LIMIT ?`).all(...params, query.limit ?? 1000));
+  }
+
+  async closedInstances(query: ClosedInstanceQuery): Promise<ClosedInstance[]> {
+    const { where, params } = conditions([
+      ['i.key = ?', query.key],
+      [`i.status = 'completed'`, null],
+      ['i.ended_at >= ? AND i.ended_at < ?', [query.endedFrom, query.endedBefore]],
+      ...siteScope(query, 'i.site'),
+    ]);
+    const rows = this.query(
+      `SELECT i.id, i.business_key, i.site, i.started_at, i.ended_at,
+         (SELECT count(*) FROM tasks t WHERE t.instance_id = i.id AND t.status = 'completed' AND t.late_closed_at IS NOT NULL) AS late
+       FROM instances i ${where} ORDER BY i.ended_at, i.id`,
+    ).all(...params) as Record<string, unknown>[];
+    return rows.map((r) => ({
+      id: String(r.id),
+      businessKey: String(r.business_key),
+      site: (r.site as string | null) ?? null,
+      startedAt: String(r.started_at),
+      endedAt: String(r.ended_at),
+      lateTasks: Number(r.late),
+    }));
+  }
+
+  async countFindings(query: FindingQuery): Promise<FindingCount[]> {
+    const { from, where, params } = this.findingSql(query);
+    const rows = this.query(
+      `SELECT json_extract(f.value, '$.clause') AS clause, max(json_extract(f.value, '$.number')) AS number, max(json_extract(f.value, '$.title')) AS title,
+         json_extract(f.value, '$.grade') AS grade, count(*) AS n
+       ${from} ${where} GROUP BY 1, 4 ORDER BY 1, 4`,
+    ).all(...params) as Record<string, unknown>[];
+    return rows.map((r) => ({ clause: String(r.clause ?? ''), number: String(r.number ?? ''), title: String(r.title ?? ''), grade: String(r.grade ?? ''), count: Number(r.n) }));
+  }
+
+  async listFindings(query: FindingQuery): Promise<FindingRow[]> {
+    const { from, where, params } = this.findingSql(query);
+    const rows = this.query(
+      `SELECT i.id, i.business_key, i.site, i.started_at, json_extract(f.value, '$.n') AS n, json_extract(f.value, '$.clause') AS clause, json_extract(f.value, '$.number') AS number,
+         json_extract(f.value, '$.title') AS title, json_extract(f.value, '$.grade') AS grade, json_extract(f.value, '$.statement') AS statement
+       ${from} ${where} ORDER BY i.started_at, i.id, n LIMIT ?`,
+    ).all(...params, query.limit ?? 1000) as Record<string, unknown>[];
+    return rows.map((r) => ({
+      instanceId: String(r.id),
+      businessKey: String(r.business_key),
+      site: (r.site as string | null) ?? null,
+      startedAt: String(r.started_at),
+      n: Number(r.n ?? 0),
+      clause: String(r.clause ?? ''),
+      number: String(r.number ?? ''),
+      title: String(r.title ?? ''),
+      grade: String(r.grade ?? ''),
+      statement: String(r.statement ?? ''),
+    }));
+  }
+
+  private findingSql(query: FindingQuery) {
+    return {
+      from: `FROM instances i, json_each(i.doc, '$.output.findings.findings') f`,
+      ...conditions([
+        ['i.key = ?', query.key],
+        ['i.started_at >= ? AND i.started_at < ?', [query.startedFrom, query.startedBefore]],
+        [`i.status != 'cancelled'`, null],
+        [`json_extract(f.value, '$.clause') = ?`, query.clause],
+        [`json_extract(f.value, '$.grade') = ?`, query.grade],
+        ...siteScope(query, 'i.site'),
+      ]),
+    };
+  }
+
+  async gapReports(query: GapReportQuery): Promise<GapReportRow[]> {
+    const { where, params } = conditions([
+      ['key = ?', query.key],
+      ['started_at <= ?', query.startedBefore],
+      [`status != 'cancelled'`, null],
+      [`json_type(doc, '$.output.gapReport.coverage') = 'array'`, null],
+      ...siteScope(query, 'site'),
+    ]);
+    const rows = this.query(
+      `SELECT id, business_key, site, started_at, status, json_type(doc, '$.output.signOff') IS NOT NULL AS signed, json_extract(doc, '$.output.gapReport.coverage') AS coverage
+       FROM instances ${where} ORDER BY started_at, id`,
+    ).all(...params) as Record<string, unknown>[];
+    return rows.map((r) => ({
+      instanceId: String(r.id),
+      businessKey: String(r.business_key),
+      site: (r.site as string | null) ?? null,
+      startedAt: String(r.started_at),
+      status: r.status as InstanceRecord['status'],
+      signedOff: Boolean(r.signed),
+      coverage: coverageRows(JSON.parse(String(r.coverage))),
+    }));
+  }
+
+  // ---- KPIs ----------------------------------------------------------------------------------------------
+
+  async getKpi(id: string): Promise<KpiRecord | undefined> {
+    return parseDoc(this.query('SELECT doc FROM kpis WHERE id = ?').get(id));
+  }
+
+  async listKpis(): Promise<KpiRecord[]> {
+    return parseDocs<KpiRecord>(this.query('SELECT doc FROM kpis ORDER BY id').all()).sort((a, b) => a.system.localeCompare(b.system) || a.id.localeCompare(b.id));
+  }
+
+  async listKpiValues(kpiIds: string[]): Promise<KpiValueRecord[]> {
+    return parseDocs(this.query('SELECT doc FROM kpi_values WHERE kpi_id IN (SELECT value FROM json_each(?)) ORDER BY kpi_id, period').all(JSON.stringify(kpiIds)));
+  }
+
+  /** The query plan of a statement, for the benchmark's check that every dashboard query uses an index. */
+  explain(sql: string, ...params: unknown[]): string[] {
+    return (this.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map((r) => r.detail);
+  }
+
+  /** Every statement prepared so far, for the benchmark's query-plan report. */
+  preparedSql(): string[] {
+    return [...this.queries.keys()];
   }
 
   private query(sql: string): Database.Statement {
@@ -777,8 +1074,37 @@ function conditions(candidates: Condition[]): { where: string; params: unknown[]
   const used = candidates.filter(([, value]) => value !== undefined);
   return {
     where: used.length ? `WHERE ${used.map(([sql]) => sql).join(' AND ')}` : '',
-    params: used.flatMap(([sql, value]) => ((sql.match(/\?/g) ?? []).length > 1 && Array.isArray(value) ? value : [value])),
+    params: used.flatMap(([sql, value]) => {
+      const placeholders = (sql.match(/\?/g) ?? []).length;
+      return placeholders === 0 ? [] : placeholders > 1 && Array.isArray(value) ? value : [value];
+    }),
   };
+}
+
+/** The dashboard's scope of tasks: of these processes, of these sites (and site-less ones when asked). */
+/** The column of each dimension open tasks are grouped by (the groupings' indexes are `tasks_open_<grouping>`). */
+const TASK_DIMENSIONS: Record<TaskDimension, string> = {
+  definitionKey: 'definition_key',
+  site: 'site',
+  assignee: 'assignee',
+  candidateRole: 'candidate_role',
+  escalationLevel: 'escalation_level',
+};
+
+function scopeConditions(scope: FigureScope): Condition[] {
+  return [...inList('definition_key', scope.processes), ...siteScope(scope, 'site')];
+}
+
+function siteScope(scope: FigureScope, column: string): Condition[] {
+  if (!scope.sites) return [];
+  const list = `${column} IN (SELECT value FROM json_each(?))`;
+  return [[scope.sites.orNone ? `(${column} IS NULL OR ${list})` : list, JSON.stringify(scope.sites.in)]];
+}
+
+/** `column = ?`, or `column IS NULL` for null; nothing for undefined. */
+function nullable(column: string, value: string | null | undefined): Condition[] {
+  if (value === undefined) return [];
+  return value === null ? [[`${column} IS NULL`, null]] : [[`${column} = ?`, value]];
 }
 
 /** Records of the given sites, and records that belong to no site. */
