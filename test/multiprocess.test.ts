@@ -131,7 +131,7 @@ describe('several API and worker processes on one SQLite file and one Redis', fu
 
   afterEach(function () {
     // what the processes said last, next to a failure
-    if (this.currentTest?.state === 'failed') for (const child of [...apis, ...workers]) console.log(child.output());
+    if (this.currentTest?.state === 'failed') console.log(cluster?.output());
   });
 
   after(async () => {
@@ -396,7 +396,7 @@ describe('several API and worker processes on one SQLite file and one Redis', fu
     expect(totals.ok).to.be.at.least(2 * RECORDS - totals.lost);
     const { messages, resent } = await checkEverything(ids, { resendAllowed: true });
     expect(messages).to.be.at.least(5 * RECORDS);
-    console.log(`      after the kill: ${totals.lost} lost connections, ${totals.startsRecovered} starts recovered by business key, ${resent} of ${messages} emails resent with the same Message-ID`);
+    console.log(`      after the kill: ${totals.lost} lost connections, ${totals.startsRecovered} starts recovered by business key, ${resent} of ${messages} emails resent with the same Message-ID, ${smtp.peerResets} SMTP transactions reset by the killed worker`);
   });
 });
 

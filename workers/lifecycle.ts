@@ -29,8 +29,11 @@ export function exitOnSignal(logger: Logger, message: string, stop: () => Promis
         process.exit(1);
       }
       stopping = true;
+      // stop() takes its first steps at once (the listening socket closed, /readyz 503): log after them,
+      // so whoever reads the line can rely on new work being refused already
+      const stopped = stop();
       logger.info({ signal }, message);
-      stop().then(
+      stopped.then(
         (clean) => {
           logger.info({ clean }, 'stopped');
           process.exit(clean ? 0 : 1);

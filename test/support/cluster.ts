@@ -46,6 +46,8 @@ const OUTPUT_LINES = 200;
 
 export class Cluster {
   private readonly children = new Set<ChildHandle>();
+  /** Every process started, running or not: a killed one's last words matter most when a test fails. */
+  private readonly started: ChildHandle[] = [];
 
   private readonly onExit = () => {
     for (const handle of this.children) handle.signal('SIGKILL');
@@ -112,6 +114,14 @@ export class Cluster {
     await handle.exited;
   }
 
+  /**
+   * The last lines (up to 200) of every process started, killed ones included, each prefixed with its
+   * name. Children's logs are only kept, never echoed: print this when a test fails.
+   */
+  output(): string {
+    return this.started.map((h) => h.output()).join('\n');
+  }
+
   /** SIGKILLs every process still running and waits for them. Safe to call more than once. */
   async stopAll(): Promise<void> {
     const running = [...this.children].filter((h) => h.child.exitCode === null && h.child.signalCode === null);
@@ -151,6 +161,7 @@ export class Cluster {
       },
     };
     this.children.add(handle);
+    this.started.push(handle);
     void exited.then(() => this.children.delete(handle));
     return handle;
   }
