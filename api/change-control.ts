@@ -1,16 +1,15 @@
 import type { Request } from 'express';
 import { z } from 'zod';
-import { AuthenticationError, type Accounts, type Principal } from '../engine/accounts.js';
-import { ValidationError, type FieldError } from '../engine/errors.js';
+import type { Accounts } from '../engine/accounts.js';
+import { ValidationError } from '../engine/errors.js';
 import type { Imsflow } from '../engine/imsflow.js';
 import { ROLES, type DraftStatus, type Role } from '../engine/model.js';
-import type { SignatureInput } from '../engine/signatures.js';
 import { canSee, ForbiddenError, OVERSEERS, principalOf, visibleSites } from './auth.js';
 import type { RouteRegistry } from './openapi.js';
-import { needsUserId } from './signing.js';
+import { reauthenticateSigner, signatureComponents } from './signing.js';
 
 /** Who edits, submits and publishes changes; who reviews them (never one who edited the draft); who reads drafts. */
-const EDITORS: readonly Role[] = ['process-owner'];
+export const EDITORS: readonly Role[] = ['process-owner'];
 const REVIEWERS: readonly Role[] = ['process-owner', 'quality-manager'];
 const READERS: readonly Role[] = ['process-owner', 'quality-manager', 'auditor'];
 
@@ -110,9 +109,10 @@ export function changeControlRoutes(routes: RouteRegistry, { imsflow, accounts }
 
   routes.add({ method: 'post', path: '/drafts/:id/review', summary: 'Approve or reject a submitted change, signed electronically (re-authentication, meaning, reason); not by anyone who edited it', tag: 'change control', access: REVIEWERS, body: schemas.review, responses: { 200: 'the draft, approved or rejected', 400: 'field errors (reason, signature)', 401: 'wrong password: nothing is signed', 403: 'you edited the change (separation of duties)', 404: 'no such draft', 409: 'not in review' } }, async (req, res, { body }) => {
     const principal = principalOf(req);
-    const credentials = signatureFields(principal, body.signature);
+    const { password, email, problems } = signatureComponents(principal, body.signature);
+    if (problems.length) throw new ValidationError('a review is signed: give your password (and your email when asked)', problems);
     await changes.checkReviewer(id(req), principal.user.id);
-    const signature = await reauthenticate(accounts, principal, credentials);
+    const signature = await reauthenticateSigner(accounts, principal, password!, email);
     res.json(await changes.review(id(req), body, signature, principal.user.id));
   });
 
@@ -127,11 +127,8 @@ export function changeControlRoutes(routes: RouteRegistry, { imsflow, accounts }
   routes.add({ method: 'get', path: '/processes/:key/versions/:version/training', summary: 'Who was given a version to read and who acknowledged it (people of your sites)', tag: 'change control', access: OVERSEERS, responses: { 200: '{due, items, acknowledged, total}', 400: 'bad version', 404: 'no such version' } }, async (req, res) => {
     const parsed = version.safeParse(req.params.version);
     if (!parsed.success) throw new ValidationError('invalid version', [{ field: 'version', message: 'must be a whole number from 1' }]);
-    const coverage = await changes.trainingCoverage(String(req.params.key), parsed.data);
     const user = principalOf(req).user;
-    const items = coverage.items.filter((item) => canSee(user, item));
-    const counted = items.filter((item) => item.status !== 'cancelled');
-    res.json({ ...coverage, items, acknowledged: counted.filter((item) => item.status === 'acknowledged').length, total: counted.length });
+    res.json(await changes.trainingCoverage(String(req.params.key), parsed.data, (item) => canSee(user, item)));
   });
 
   routes.add({ method: 'get', path: '/training/outstanding', summary: 'Read-and-understood tasks not yet done, of your sites (or of one): who is not yet trained on which version', tag: 'change control', access: OVERSEERS, query: schemas.outstandingQuery, responses: { 200: '{items: [{user, name, processKey, version, taskId, dueAt, overdue}]}', 403: 'not one of your sites' } }, async (req, res, { query }) => {
@@ -142,25 +139,3 @@ export function changeControlRoutes(routes: RouteRegistry, { imsflow, accounts }
   });
 }
 
-/**
- * The signature components a review needs, checked before anything else (400 naming the field): the
- * password always, the email (user id) as well for the first signing of a session or without one.
- */
-function signatureFields(principal: Principal, given: { password?: string; email?: string } | undefined): { password: string; email?: string } {
-  const password = typeof given?.password === 'string' && given.password !== '' ? given.password : undefined;
-  const email = typeof given?.email === 'string' && given.email.trim() !== '' ? given.email.trim() : undefined;
-  const fields: FieldError[] = [];
-  if (password === undefined) fields.push({ field: 'signature.password', message: 'your password is required to sign the review' });
-  if (needsUserId(principal) && email === undefined) {
-    fields.push({ field: 'signature.email', message: principal.session ? 'the first signature of a session needs your email (user id) as well' : 'a signature made without a session needs your email (user id) as well' });
-  }
-  if (fields.length) throw new ValidationError('a review is signed: give your password (and your email when asked)', fields);
-  return { password: password!, ...(email !== undefined && { email }) };
-}
-
-/** Re-authenticates the reviewer (21 CFR 11.200); a wrong password is a 401 and nothing is signed. */
-async function reauthenticate(accounts: Accounts, principal: Principal, credentials: { password: string; email?: string }): Promise<SignatureInput> {
-  if (!principal.user.active) throw new AuthenticationError('the account is not active');
-  await accounts.reauthenticate(principal, credentials.password, credentials.email);
-  return { userId: principal.user.id, printedName: principal.user.name, method: credentials.email !== undefined ? 'password+userid' : 'password' };
-}

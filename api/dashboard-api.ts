@@ -1,14 +1,14 @@
 import type { Request } from 'express';
 import { z } from 'zod';
-import { computeDashboard, drillDown, FIGURES, MAX_RECORDS, resolveContext, type DashboardFilters, type Drilldown } from '../engine/dashboard.js';
+import { computeDashboard, drillDown, FIGURES, MAX_RECORDS, resolveContext, type DashboardFilters } from '../engine/dashboard.js';
 import { NotFoundError } from '../engine/errors.js';
 import type { Imsflow } from '../engine/imsflow.js';
-import { KpiRegister } from '../engine/kpis.js';
+import { KPI_EDITORS, KpiRegister, mayEnterValues } from '../engine/kpis.js';
 import { KPI_MEASURES, MANAGEMENT_SYSTEMS } from '../engine/model.js';
-import { canSee, ForbiddenError, hasRole, OVERSEERS, principalOf } from './auth.js';
+import { canSee, ForbiddenError, OVERSEERS, principalOf } from './auth.js';
 import { dashboardPdf } from './dashboard-pdf.js';
 import type { RouteRegistry } from './openapi.js';
-import { csvLine } from './ui/audit.js';
+import { sendCsv } from './csv.js';
 
 /** One value or several (repeated, or comma-separated): `site=A&site=B` or `site=A,B`. */
 const list = z
@@ -65,9 +65,6 @@ const schemas = {
     .strict(),
 };
 
-/** Who may define KPIs, and enter any KPI's value (a KPI's owner may always enter its values). */
-const KPI_EDITORS = ['quality-manager', 'steering-committee'] as const;
-
 function filtersOf(query: z.infer<typeof schemas.filters>): DashboardFilters {
   return { sites: query.site, processes: query.process, from: query.from, to: query.to, at: query.at };
 }
@@ -80,35 +77,18 @@ export function registerDashboardRoutes(routes: RouteRegistry, imsflow: Imsflow)
   const { store, clock } = imsflow;
   const kpis = new KpiRegister(store, clock);
   const context = (req: Request, query: z.infer<typeof schemas.filters>) => resolveContext(principalOf(req).user, filtersOf(query), clock.now());
-  const drillOf = (query: z.infer<typeof schemas.records>): Drilldown => ({
-    figure: query.figure,
-    byProcess: query.byProcess,
-    bySite: query.bySite,
-    byOwner: query.byOwner,
-    byRole: query.byRole,
-    bucket: query.bucket,
-    level: query.level,
-    week: query.week,
-    clause: query.clause,
-    grade: query.grade,
-    standard: query.standard,
-  });
 
   routes.add({ method: 'get', path: '/dashboard', summary: 'Steering dashboard: open, due-soon and overdue work by process, site, owner and role; aging; escalations; weekly trends; CAPA; audit findings; gap coverage; KPIs', tag: 'dashboard', access: OVERSEERS, query: schemas.filters, responses: { 200: 'the figures, each with a drill fragment for /api/dashboard/records', 400: 'a filter is invalid', 403: 'a site that is not yours' } }, async (req, res, { query }) => {
     res.set('Cache-Control', 'no-store').json(await computeDashboard(store, context(req, query)));
   });
 
   routes.add({ method: 'get', path: '/dashboard/records', summary: 'The records behind one dashboard figure (its drill fragment plus the filters)', tag: 'dashboard', access: OVERSEERS, query: schemas.records, responses: { 200: '{title, columns, items}', 400: 'unknown figure or drill value', 403: 'a site that is not yours' } }, async (req, res, { query }) => {
-    res.set('Cache-Control', 'no-store').json(await drillDown(store, context(req, query), drillOf(query), query.limit));
+    res.set('Cache-Control', 'no-store').json(await drillDown(store, context(req, query), query, query.limit));
   });
 
   routes.add({ method: 'get', path: '/dashboard/records.csv', summary: 'The records behind one dashboard figure as CSV (RFC 4180, UTF-8, formula-safe)', tag: 'dashboard', access: OVERSEERS, query: schemas.records, responses: { 200: 'text/csv', 400: 'unknown figure or drill value', 403: 'a site that is not yours' } }, async (req, res, { query }) => {
-    const records = await drillDown(store, context(req, query), drillOf(query), query.limit);
-    let csv = `\ufeff${csvLine(records.columns.map((c) => c.label))}`;
-    for (const item of records.items) csv += csvLine(records.columns.map((c) => item[c.key]));
-    res.attachment(`${query.figure}-${clock.now().toISOString().slice(0, 10)}.csv`);
-    res.set({ 'Content-Type': 'text/csv; charset=utf-8', 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-store' });
-    res.send(csv);
+    const records = await drillDown(store, context(req, query), query, query.limit);
+    sendCsv(res, `${query.figure}-${clock.now().toISOString().slice(0, 10)}.csv`, records.columns.map((c) => c.label), records.items.map((item) => records.columns.map((c) => item[c.key])));
   });
 
   routes.add({ method: 'get', path: '/dashboard/report.pdf', summary: 'The steering committee report as PDF: the dashboard at a date with the overdue list (management review input)', tag: 'dashboard', access: OVERSEERS, query: schemas.filters, responses: { 200: 'application/pdf', 400: 'a filter is invalid', 403: 'a site that is not yours' } }, async (req, res, { query }) => {
@@ -139,7 +119,7 @@ export function registerDashboardRoutes(routes: RouteRegistry, imsflow: Imsflow)
     const user = principalOf(req).user;
     const kpi = await store.getKpi(String(req.params.id));
     if (!kpi || !canSee(user, kpi)) throw new NotFoundError(`no KPI ${req.params.id}`);
-    if (kpi.owner !== user.id && !hasRole(user, KPI_EDITORS)) throw new ForbiddenError(`only the KPI's owner (${kpi.owner}), a quality manager or the steering committee enters its values`);
+    if (!mayEnterValues(user, kpi)) throw new ForbiddenError(`only the KPI's owner (${kpi.owner}), a quality manager or the steering committee enters its values`);
     res.status(201).json(await kpis.enterValue(kpi.id, body, user.id));
   });
 }

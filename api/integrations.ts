@@ -1,4 +1,4 @@
-import { createReadStream, readFileSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -114,7 +114,6 @@ export function integrationRoutes(routes: RouteRegistry, { imsflow, webhooks = n
         ...(dataDir && { attachmentsDir: join(dataDir, 'attachments') }),
         clock: imsflow.clock,
         actor: principalOf(req).user.id,
-        appVersion: APP_VERSION,
         ...(body.reason && { reason: body.reason }),
       });
       const name = `imsflow-backup-${manifest.createdAt.replace(/[:.]/g, '-')}.tar.gz`;
@@ -130,15 +129,3 @@ export function integrationRoutes(routes: RouteRegistry, { imsflow, webhooks = n
     }
   });
 }
-
-/** package.json's version (from the source tree, or next to the built files). */
-const APP_VERSION = ((): string => {
-  for (const path of ['../package.json', '../../package.json']) {
-    try {
-      return (JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8')) as { name?: string; version: string }).version;
-    } catch {
-      // try the next place
-    }
-  }
-  return 'unknown';
-})();

@@ -66,19 +66,21 @@ export class Metrics {
 
   /** Reads the store (and queue) figures into the gauges; called before each scrape. */
   async refresh(): Promise<void> {
-    const counts = await this.sources.store.counts(this.sources.clock.now().toISOString());
+    const queues = this.sources.queues ?? [];
+    const [counts, queueCounts] = await Promise.all([
+      this.sources.store.counts(this.sources.clock.now().toISOString()),
+      Promise.all(queues.map((queue) => queue.getJobCounts('waiting', 'delayed', 'active', 'failed', 'completed', 'prioritized'))),
+    ]);
     for (const [status, n] of Object.entries(counts.instances)) this.instances.set({ status }, n);
     this.instancesStarted.set(Object.values(counts.instances).reduce((a, b) => a + b, 0));
     this.tasksOpen.set(counts.tasksOpen);
     this.tasksOverdue.set(counts.tasksOverdue);
     for (const [status, n] of Object.entries(counts.messages)) this.outbox.set({ status }, n);
     this.outboxBacklog.set(counts.messages.queued + counts.messages.failed);
+    // reset and set with no await between: a scrape running alongside never sees the job gauges empty
     this.jobs.reset();
-    if (this.sources.queues?.length) {
-      for (const queue of this.sources.queues) {
-        const byState = await queue.getJobCounts('waiting', 'delayed', 'active', 'failed', 'completed', 'prioritized');
-        for (const [state, n] of Object.entries(byState)) this.jobs.set({ queue: queue.name, state }, n);
-      }
+    if (queues.length) {
+      for (const [index, queue] of queues.entries()) for (const [state, n] of Object.entries(queueCounts[index])) this.jobs.set({ queue: queue.name, state }, n);
     } else {
       const { waiting, delayed, running, failed } = counts.jobs;
       for (const [state, n] of Object.entries({ waiting, delayed, active: running, failed })) this.jobs.set({ queue: 'embedded', state }, n);

@@ -20,6 +20,28 @@ export function needsUserId(principal: Principal): boolean {
 }
 
 /**
+ * The signature components given, and the field problems when one that 11.200 asks for is missing: the
+ * password always, the user id (email) on the first signing of a session or outside one.
+ */
+export function signatureComponents(principal: Principal, given: SignatureCredentials | undefined): { password?: string; email?: string; problems: FieldError[] } {
+  const password = typeof given?.password === 'string' && given.password !== '' ? given.password : undefined;
+  const email = typeof given?.email === 'string' && given.email.trim() !== '' ? given.email.trim() : undefined;
+  const problems: FieldError[] = [];
+  if (password === undefined) problems.push({ field: 'signature.password', message: 'your password is required to sign' });
+  if (needsUserId(principal) && email === undefined) {
+    problems.push({ field: 'signature.email', message: principal.session ? 'the first signature of a session needs your email (user id) as well' : 'a signature made without a session needs your email (user id) as well' });
+  }
+  return { ...(password !== undefined && { password }), ...(email !== undefined && { email }), problems };
+}
+
+/** Re-authenticates the signer (11.200); a wrong password is an AuthenticationError and nothing is signed. */
+export async function reauthenticateSigner(accounts: Accounts, principal: Principal, password: string, email: string | undefined): Promise<SignatureInput> {
+  if (!principal.user.active) throw new AuthenticationError('the account is not active');
+  await accounts.reauthenticate(principal, password, email);
+  return { userId: principal.user.id, printedName: principal.user.name, method: email !== undefined ? 'password+userid' : 'password' };
+}
+
+/**
  * Checks the signature components for completing `task` and re-authenticates the signer. Returns what the
  * engine records, or undefined for a task that takes no signature. Field problems (the form's and the
  * signature's) are reported together before the password is checked, so a form that would be refused never
@@ -46,17 +68,11 @@ export async function signatureFor(
     if (!(err instanceof ValidationError)) throw err;
     fields.push(...err.fields);
   }
-  const password = typeof given?.password === 'string' && given.password !== '' ? given.password : undefined;
-  const email = typeof given?.email === 'string' && given.email.trim() !== '' ? given.email.trim() : undefined;
+  const { password, email, problems } = signatureComponents(principal, given);
+  fields.push(...problems);
   const both = needsUserId(principal);
-  if (password === undefined) fields.push({ field: 'signature.password', message: 'your password is required to sign' });
-  if (both && email === undefined) {
-    fields.push({ field: 'signature.email', message: principal.session ? 'the first signature of a session needs your email (user id) as well' : 'a signature made without a session needs your email (user id) as well' });
-  }
-  if (fields.length) throw new ValidationError(password === undefined || (both && email === undefined) ? `“${task.name}” must be signed: give ${both ? 'your email and password' : 'your password'}` : `the form has ${fields.length} error${fields.length === 1 ? '' : 's'}`, fields);
-  if (!principal.user.active) throw new AuthenticationError('the account is not active');
-  await accounts.reauthenticate(principal, password!, email);
-  return { userId: principal.user.id, printedName: principal.user.name, method: email !== undefined ? 'password+userid' : 'password' };
+  if (fields.length) throw new ValidationError(problems.length ? `“${task.name}” must be signed: give ${both ? 'your email and password' : 'your password'}` : `the form has ${fields.length} error${fields.length === 1 ? '' : 's'}`, fields);
+  return reauthenticateSigner(accounts, principal, password!, email);
 }
 
 /** A signature as an answer shows it (11.50): the manifestation, without the signed content. */

@@ -4,7 +4,6 @@ import { once } from 'node:events';
 import { mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { Accounts } from '../engine/accounts.js';
 import { systemClock } from '../engine/clock.js';
@@ -15,6 +14,7 @@ import { SqliteStore } from '../engine/store/sqlite.js';
 import { BullmqRunner, redisProblem } from '../workers/bullmq.js';
 import { loadConfig } from '../workers/config.js';
 import { Cluster, freePort, type ApiHandle } from '../test/support/cluster.js';
+import { deleteKeys } from '../test/support/redis.js';
 import { FIXTURE_FORM, FIXTURE_KEY, fixtureXml, progress, round, tempDir, type BenchModule, type BenchOptions, type BenchResult } from './common.js';
 
 /**
@@ -111,7 +111,7 @@ async function apiScaling(quick: boolean): Promise<BenchResult> {
     await measure([first]);
   } finally {
     await cluster.stopAll();
-    await deleteKeys(REDIS_URL, `${prefix}:*`);
+    await deleteKeys(`${prefix}:*`, REDIS_URL);
     cleanup();
   }
   const one = (runs[0].perS + runs[2].perS) / 2;
@@ -276,20 +276,6 @@ function aofSize(dir: string): number | undefined {
     return readdirSync(dir).reduce((sum, name) => sum + statSync(join(dir, name)).size, 0);
   } catch {
     return undefined;
-  }
-}
-
-async function deleteKeys(url: string, pattern: string): Promise<void> {
-  const redis = new Redis(url);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    await redis.quit();
   }
 }
 

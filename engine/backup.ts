@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, openSync, readSync, closeSync } from 'node:fs';
+import { createReadStream, openSync, readFileSync, readSync, closeSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile, open as openFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
@@ -66,6 +66,18 @@ export interface BackupOptions {
   actor: string;
 }
 
+/** package.json's version, written into each manifest (from the source tree, or next to the built files). */
+export const APP_VERSION = ((): string => {
+  for (const path of ['../package.json', '../../package.json']) {
+    try {
+      return (JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8')) as { version: string }).version;
+    } catch {
+      // try the next place
+    }
+  }
+  return 'unknown';
+})();
+
 const RECORDS_PER_BATCH = 1000;
 const SHA256 = /^[a-f0-9]{64}$/;
 
@@ -77,10 +89,11 @@ const SHA256 = /^[a-f0-9]{64}$/;
  * export taken while the site runs is consistent per kind of record, so take it with the site stopped
  * (or quiet) when it is meant for a move.
  */
-export async function exportBackup(store: Store, file: string, options: BackupOptions & { appVersion: string; reason?: string }): Promise<BackupManifest> {
+export async function exportBackup(store: Store, file: string, options: BackupOptions & { appVersion?: string; reason?: string }): Promise<BackupManifest> {
   const createdAt = options.clock.now().toISOString();
+  const appVersion = options.appVersion ?? APP_VERSION;
   await store.commit({
-    audit: [{ at: createdAt, actor: options.actor, action: 'backup.exported', target: 'store:backup', new: { store: store.kind, appVersion: options.appVersion }, ...(options.reason && { reason: options.reason }) }],
+    audit: [{ at: createdAt, actor: options.actor, action: 'backup.exported', target: 'store:backup', new: { store: store.kind, appVersion }, ...(options.reason && { reason: options.reason }) }],
   });
   const staging = await mkdtemp(join(tmpdir(), 'imsflow-backup-'));
   try {
@@ -116,13 +129,18 @@ export async function exportBackup(store: Store, file: string, options: BackupOp
       attachments += 1;
     }
     const files: BackupFile[] = [];
-    for (const path of await walk(staging)) files.push({ path, bytes: (await stat(join(staging, path))).size, sha256: await sha256Of(join(staging, path)) });
+    for (const path of await walk(staging)) {
+      const full = join(staging, path);
+      // an attachment is named by its SHA-256, checked above before it was copied: no second read
+      const sha256 = path.startsWith('attachments/') ? path.slice('attachments/'.length) : await sha256Of(full);
+      files.push({ path, bytes: (await stat(full)).size, sha256 });
+    }
     const manifest: BackupManifest = {
       format: BACKUP_FORMAT,
       formatVersion: BACKUP_FORMAT_VERSION,
       createdAt,
       createdBy: options.actor,
-      appVersion: options.appVersion,
+      appVersion,
       store: { kind: store.kind, schemaVersion: (await store.applyMigrations()).version },
       counts,
       attachments,
@@ -267,11 +285,14 @@ async function unpackAndVerify(file: string, staging: string): Promise<BackupMan
   }
   if (problems.length) throw new BackupRejected(problems);
 
-  // the audit trail: an unbroken chain up to the head the manifest names
-  const chain = verifyAuditChain(records(join(staging, 'data', 'audit.ndjson')) as Iterable<AuditEvent>);
-  if (!chain.ok) throw new BackupRejected([`audit trail broken at event ${chain.brokenAt!.seq}: ${chain.brokenAt!.reason}`]);
+  // the audit trail: an unbroken chain up to the head the manifest names (one read: the check notes the last event)
   let last: AuditEvent | undefined;
-  for (const event of records(join(staging, 'data', 'audit.ndjson'))) last = event as AuditEvent;
+  const chain = verifyAuditChain(
+    (function* (events) {
+      for (const event of events) yield (last = event as AuditEvent);
+    })(records(join(staging, 'data', 'audit.ndjson'))),
+  );
+  if (!chain.ok) throw new BackupRejected([`audit trail broken at event ${chain.brokenAt!.seq}: ${chain.brokenAt!.reason}`]);
   const head = { seq: last?.seq ?? 0, hash: last?.hash ?? GENESIS_HASH };
   if (head.seq !== manifest.auditHead?.seq || head.hash !== manifest.auditHead?.hash) {
     throw new BackupRejected([`audit trail ends at event ${head.seq}, the manifest names event ${manifest.auditHead?.seq} as its head`]);

@@ -3,6 +3,7 @@ import type { Clock } from './clock.js';
 import { diffDefinitions, type DefinitionDiff } from './bpmn/diff.js';
 import type { CheckResult, DefinitionProblem } from './bpmn/lint.js';
 import { parseBpmnXml } from './bpmn/parse.js';
+import type { ProcessSpec } from './bpmn/validate.js';
 import { ConflictError, InvalidDefinitionError, NotFoundError, NotPermittedError, RevisionConflict, ValidationError, type FieldError } from './errors.js';
 import {
   OPEN_DRAFT_STATUSES,
@@ -149,33 +150,29 @@ export class ChangeControl {
     if (input.xml !== undefined && input.fromVersion !== undefined) fields.push({ field: 'fromVersion', message: 'give either a version to start from or a file to import, not both' });
     if (fields.length) throw new ValidationError('invalid draft', fields);
 
-    let key: string;
+    const keyGiven = input.key as string | undefined;
+    const imported = typeof input.xml === 'string' ? await importedProcess(input.xml) : undefined;
+    const key = imported?.key ?? keyGiven!;
+    if (imported && keyGiven !== undefined && keyGiven !== key) throw new ValidationError('the file is of another process', [{ field: 'key', message: `the file's executable process is "${key}", not "${keyGiven}"` }]);
+    const latest = await this.store.getDefinition(key);
     let xml: string;
     let restoredFrom: number | undefined;
-    const keyGiven = input.key as string | undefined;
-    if (typeof input.xml === 'string') {
-      key = await processKeyOf(input.xml);
-      if (keyGiven !== undefined && keyGiven !== key) throw new ValidationError('the file is of another process', [{ field: 'key', message: `the file's executable process is "${key}", not "${keyGiven}"` }]);
-      xml = input.xml;
+    if (imported) {
+      xml = input.xml as string;
+    } else if (input.fromVersion !== undefined) {
+      const from = await this.store.getDefinition(key, input.fromVersion as number);
+      if (!from) throw new NotFoundError(latest ? `process "${key}" has no version ${input.fromVersion as number} (latest: ${latest.version})` : `no process "${key}" is deployed`);
+      xml = from.xml;
+      if (from.version !== latest!.version) restoredFrom = from.version;
     } else {
-      key = keyGiven!;
-      const latest = await this.store.getDefinition(key);
-      if (input.fromVersion !== undefined) {
-        const from = await this.store.getDefinition(key, input.fromVersion as number);
-        if (!from) throw new NotFoundError(latest ? `process "${key}" has no version ${input.fromVersion as number} (latest: ${latest.version})` : `no process "${key}" is deployed`);
-        xml = from.xml;
-        if (from.version !== latest!.version) restoredFrom = from.version;
-      } else {
-        xml = latest ? latest.xml : blankProcess(key);
-      }
+      xml = latest ? latest.xml : blankProcess(key);
     }
     await this.refuseSecondDraft(key);
-    const latest = await this.store.getDefinition(key);
     const now = this.now();
     const draft: DraftRecord = {
       id: randomUUID(),
       key,
-      name: (await nameOf(xml)) ?? key,
+      name: (imported ? imported.name : await nameOf(xml)) ?? key,
       status: 'draft',
       xml,
       revision: 0,
@@ -357,26 +354,15 @@ export class ChangeControl {
     const draft = await this.draft(id);
     if (draft.status !== 'approved') throw new ConflictError(`the draft is ${draft.status}: only an approved change is published`);
     if (!draft.review || draft.review.xmlHash !== sha256(draft.xml)) throw new ConflictError('the draft differs from what was approved: submit it for review again');
-    await this.refuseStaleBase(draft);
+    const latest = await this.refuseStaleBase(draft);
     const checked = await this.host.check(draft.xml);
     if (!checked.spec || checked.problems.length) throw new InvalidDefinitionError(checked.problems);
     const spec = checked.spec;
-    const latest = await this.store.getDefinition(draft.key);
     const signatures = await this.store.listSignatures({ taskId: `draft:${draft.id}` });
     const approval = signatures.find((s) => s.id === draft.review!.signatureId);
     const at = now.toISOString();
     const record: DefinitionRecord = {
-      key: draft.key,
-      version: (latest?.version ?? 0) + 1,
-      name: spec.name,
-      hash: sha256(draft.xml),
-      xml: draft.xml,
-      ...(spec.businessKeyPrefix && { businessKeyPrefix: spec.businessKeyPrefix }),
-      ...(spec.ownerRole && { ownerRole: spec.ownerRole }),
-      deployedAt: at,
-      deployedBy: actor,
-      effectiveAt: effectiveAt.toISOString(),
-      via: 'change-control',
+      ...nextVersion(spec, draft.xml, latest, { at, actor, effectiveAt: effectiveAt.toISOString(), via: 'change-control' }),
       draftId: draft.id,
       change: { reason: draft.reason ?? '', impact: draft.impact ?? '', author: draft.createdBy, ...(draft.restoredFrom !== undefined && { restoredFrom: draft.restoredFrom }) },
       approvals: approval ? [approvalOf(approval, draft.review.reason)] : [],
@@ -467,7 +453,6 @@ export class ChangeControl {
         for (const c of counts.filter((c) => c.version === d.version)) instances[c.status] += c.count;
         const effectiveAt = d.effectiveAt ?? d.deployedAt;
         const status: VersionStatus = effective?.version === d.version ? 'effective' : effectiveAt > now ? 'scheduled' : 'superseded';
-        const trained = training.filter((t) => t.version === d.version && t.item.status !== 'cancelled');
         return {
           version: d.version,
           name: d.name,
@@ -485,20 +470,23 @@ export class ChangeControl {
             return { ...a, valid, text: signature ? manifestation(signature).text : `${a.meaning} by ${a.name}` };
           }),
           instances,
-          training: { acknowledged: trained.filter((t) => t.item.status === 'acknowledged').length, total: trained.length },
+          training: coverageOf(training.filter((t) => t.version === d.version).map((t) => t.item)),
         };
       });
   }
 
   // ---- training ------------------------------------------------------------------------------------
 
-  /** Who was given a version to read, and who acknowledged it. */
-  async trainingCoverage(key: string, version: number): Promise<{ due?: string; items: TrainingItem[]; acknowledged: number; total: number }> {
+  /**
+   * Who was given a version to read, and who acknowledged it: of the people `visible` keeps (a reader's
+   * sites), counted without cancelled tasks; `due` is the earliest due date of all.
+   */
+  async trainingCoverage(key: string, version: number, visible: (item: TrainingItem) => boolean = () => true): Promise<{ due?: string; items: TrainingItem[]; acknowledged: number; total: number }> {
     if (!(await this.store.getDefinition(key, version))) throw new NotFoundError(`process "${key}" has no version ${version}`);
-    const items = (await this.trainingRecords({ processKey: key })).filter((t) => t.version === version).map((t) => t.item);
-    const counted = items.filter((i) => i.status !== 'cancelled');
-    const due = items.map((i) => i.dueAt).filter((d): d is string => Boolean(d)).sort()[0];
-    return { ...(due && { due }), items, acknowledged: counted.filter((i) => i.status === 'acknowledged').length, total: counted.length };
+    const all = (await this.trainingRecords({ processKey: key })).filter((t) => t.version === version).map((t) => t.item);
+    const items = all.filter(visible);
+    const due = all.map((i) => i.dueAt).filter((d): d is string => Boolean(d)).sort()[0];
+    return { ...(due && { due }), items, ...coverageOf(items) };
   }
 
   /** Open read-and-understood tasks: who is not yet trained on which version, oldest due first. */
@@ -614,10 +602,10 @@ export class ChangeControl {
     }
   }
 
-  /** A version deployed since the draft was started would be overwritten unseen: refuse. */
-  private async refuseStaleBase(draft: DraftRecord): Promise<void> {
+  /** A version deployed since the draft was started would be overwritten unseen: refuse. Returns the latest version. */
+  private async refuseStaleBase(draft: DraftRecord): Promise<DefinitionRecord | undefined> {
     const latest = await this.store.getDefinition(draft.key);
-    if ((latest?.version ?? 0) === (draft.baseVersion ?? 0)) return;
+    if ((latest?.version ?? 0) === (draft.baseVersion ?? 0)) return latest;
     throw new ConflictError(
       `version ${latest!.version} of ${draft.key} was deployed (by ${latest!.deployedBy} at ${latest!.deployedAt}) after this draft was started from ${draft.baseVersion ? `version ${draft.baseVersion}` : 'nothing'}: publishing it would overwrite that version unseen. Withdraw this draft and start a new one from version ${latest!.version}`,
       { latestVersion: latest!.version },
@@ -669,6 +657,12 @@ export function changeContent(draft: DraftRecord, decision: 'approve' | 'reject'
 
 function approvalOf(signature: SignatureRecord, reason: string): VersionApproval {
   return { signatureId: signature.id, signer: signature.userId, name: signature.printedName, meaning: signature.meaning, signedAt: signature.signedAt, reason };
+}
+
+/** How many of the people given a version to read acknowledged it; cancelled tasks are not counted. */
+function coverageOf(items: TrainingItem[]): { acknowledged: number; total: number } {
+  const counted = items.filter((i) => i.status !== 'cancelled');
+  return { acknowledged: counted.filter((i) => i.status === 'acknowledged').length, total: counted.length };
 }
 
 function trainingItem(instance: InstanceRecord, allTasks: TaskRecord[]): TrainingItem {
@@ -750,24 +744,53 @@ function dateInput(value: unknown, field: string, now: Date, fields: FieldError[
   return at;
 }
 
-function sha256(text: string): string {
+/**
+ * The next version of a process as stored, whichever way it comes in (deployment of a file, or publication
+ * of a reviewed change, which adds its change and approvals).
+ */
+export function nextVersion(
+  spec: ProcessSpec,
+  xml: string,
+  latest: DefinitionRecord | undefined,
+  at: { at: string; actor: string; effectiveAt: string; via: DefinitionSource },
+): DefinitionRecord {
+  return {
+    key: spec.key,
+    version: (latest?.version ?? 0) + 1,
+    name: spec.name,
+    hash: sha256(xml),
+    xml,
+    ...(spec.businessKeyPrefix && { businessKeyPrefix: spec.businessKeyPrefix }),
+    ...(spec.ownerRole && { ownerRole: spec.ownerRole }),
+    deployedAt: at.at,
+    deployedBy: at.actor,
+    effectiveAt: at.effectiveAt,
+    via: at.via,
+  };
+}
+
+export function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-async function processKeyOf(xml: string): Promise<string> {
+/** The executable process (else the first one) of a BPMN file; throws InvalidDefinitionError when the XML does not parse. */
+async function executableProcessOf(xml: string): Promise<{ id?: string; name?: string } | undefined> {
   const context = await parseBpmnXml(xml);
-  const processes = ((context.rootElement.rootElements ?? []) as { $type: string; id?: string; isExecutable?: boolean }[]).filter((e) => e.$type === 'bpmn:Process');
-  const process = processes.find((p) => p.isExecutable) ?? processes[0];
-  if (!process?.id) throw new InvalidDefinitionError([{ element: 'definitions', message: 'the file holds no process: nothing to import' }]);
-  if (!KEY.test(process.id)) throw new InvalidDefinitionError([{ element: process.id, message: 'the process id is its key in URLs: use letters, digits, "_" and "-" only (at most 64)' }]);
-  return process.id;
+  const processes = ((context.rootElement.rootElements ?? []) as { $type: string; id?: string; name?: string; isExecutable?: boolean }[]).filter((e) => e.$type === 'bpmn:Process');
+  return processes.find((p) => p.isExecutable) ?? processes[0];
 }
 
-/** The executable process's name, or undefined when the XML does not parse (refused then: InvalidDefinitionError). */
+/** The key and name of an imported file's process, parsed once; refused when it has none or its id cannot be a key. */
+async function importedProcess(xml: string): Promise<{ key: string; name?: string }> {
+  const process = await executableProcessOf(xml);
+  if (!process?.id) throw new InvalidDefinitionError([{ element: 'definitions', message: 'the file holds no process: nothing to import' }]);
+  if (!KEY.test(process.id)) throw new InvalidDefinitionError([{ element: process.id, message: 'the process id is its key in URLs: use letters, digits, "_" and "-" only (at most 64)' }]);
+  return { key: process.id, name: process.name || undefined };
+}
+
+/** The executable process's name; throws InvalidDefinitionError when the XML does not parse (a save is refused then). */
 async function nameOf(xml: string): Promise<string | undefined> {
-  const context = await parseBpmnXml(xml);
-  const processes = ((context.rootElement.rootElements ?? []) as { $type: string; name?: string; isExecutable?: boolean }[]).filter((e) => e.$type === 'bpmn:Process');
-  return (processes.find((p) => p.isExecutable) ?? processes[0])?.name || undefined;
+  return (await executableProcessOf(xml))?.name || undefined;
 }
 
 /** A new process: a start event and an end event, with a diagram so the modeler shows them. */

@@ -1,6 +1,7 @@
 import { visibleSites } from './access.js';
-import { NotPermittedError, ValidationError } from './errors.js';
+import { NotPermittedError, ValidationError, type FieldError } from './errors.js';
 import { conformityPct } from './ims/gap-analysis.js';
+import { kpiDefinition, type KpiDefinition } from './kpis.js';
 import type { KpiRecord, KpiValueRecord, TaskRecord, UserRecord } from './model.js';
 import type { ClosedInstance, FigureScope, FindingRow, GapReportRow, Store, TaskDimension, TaskSearch } from './store/store.js';
 
@@ -67,7 +68,7 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 /** Checks the filters (400 naming the field), limits the sites to the viewer's (403 for another's), fills the defaults. */
 export function resolveContext(viewer: Viewer, filters: DashboardFilters, now: Date): DashboardContext {
-  const fields: { field: string; message: string }[] = [];
+  const fields: FieldError[] = [];
   let asOf = now;
   if (filters.at !== undefined) {
     const parsed = new Date(filters.at);
@@ -154,22 +155,13 @@ export interface GapCoverage {
   drill: string;
 }
 
-export interface KpiView {
-  id: string;
-  system: KpiRecord['system'];
-  name: string;
-  unit: string;
-  target: number;
-  direction: KpiRecord['direction'];
-  owner: string;
+/** A KPI as the dashboard shows it: its definition, its owner's name, its trend over the period and its status. */
+export type KpiView = KpiDefinition & {
   ownerName: string;
-  source: KpiRecord['source'];
-  measure?: KpiRecord['measure'];
-  site?: string;
   latest: { period: string; value: number } | null;
   status: 'on-target' | 'off-target' | 'no-data';
   trend: { period: string; value: number }[];
-}
+};
 
 /** Every figure of the dashboard for this viewer and these filters. */
 export async function computeDashboard(store: Store, context: DashboardContext): Promise<Dashboard> {
@@ -222,7 +214,7 @@ export async function taskFigures(store: Store, context: DashboardContext): Prom
   const byOwner = sorted(owners.map((g) => ({ key: (g.values.assignee ?? null) as string | null, open: g.noDue + g.bands.reduce((a, b) => a + b, 0), dueSoon: g.bands[1], overdue: g.bands[0] })));
   const [names, processNames] = await Promise.all([
     namesOf(store, byOwner.map((o) => o.key).filter((k): k is string => k !== null)),
-    Promise.all(byProcess.map(async (p) => [p.key, (await store.getDefinition(p.key))?.name ?? p.key] as const)).then((pairs) => new Map(pairs)),
+    definitionNames(store, byProcess.map((p) => p.key)),
   ]);
   const total = { open: 0, dueSoon: 0, overdue: 0, escalated: 0, aging: [0, 0, 0, 0] };
   for (const c of counted) {
@@ -262,6 +254,11 @@ function agingEdges(asOf: Date): string[] {
 async function namesOf(store: Store, ids: string[]): Promise<Map<string, string>> {
   const users = await Promise.all(ids.map((id) => store.getUser(id)));
   return new Map(users.filter((u): u is UserRecord => Boolean(u)).map((u) => [u.id, u.name]));
+}
+
+/** Process definition keys → their names (the key when the definition is gone). */
+async function definitionNames(store: Store, keys: string[]): Promise<Map<string, string>> {
+  return new Map(await Promise.all(keys.map(async (key) => [key, (await store.getDefinition(key))?.name ?? key] as const)));
 }
 
 // ---- trends ---------------------------------------------------------------------------------------------
@@ -428,17 +425,8 @@ async function kpiFigures(store: Store, context: DashboardContext): Promise<KpiV
           : await computedTrend(store, kpiContext(context, kpi), kpi, periods);
       const latest = trend.length ? trend[trend.length - 1] : null;
       return {
-        id: kpi.id,
-        system: kpi.system,
-        name: kpi.name,
-        unit: kpi.unit,
-        target: kpi.target,
-        direction: kpi.direction,
-        owner: kpi.owner,
+        ...kpiDefinition(kpi),
         ownerName: owners.get(kpi.owner) ?? kpi.owner,
-        source: kpi.source,
-        ...(kpi.measure && { measure: kpi.measure }),
-        ...(kpi.site && { site: kpi.site }),
         latest,
         status: kpiStatus(kpi, latest?.value),
         trend,
@@ -674,7 +662,7 @@ function emptyTasks(title: string): RecordList {
 
 async function taskList(store: Store, context: DashboardContext, title: string, tasks: TaskRecord[]): Promise<RecordList> {
   const at = context.asOf.getTime();
-  const names = new Map(await Promise.all([...new Set(tasks.map((t) => t.definitionKey))].map(async (key) => [key, (await store.getDefinition(key))?.name ?? key] as const)));
+  const names = await definitionNames(store, [...new Set(tasks.map((t) => t.definitionKey))]);
   return {
     title,
     columns: TASK_COLUMNS,

@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import escapeHtml from 'escape-html';
 import type { Clock } from './clock.js';
 import { drillDown, isoWeekOf, resolveContext, taskFigures } from './dashboard.js';
 import type { JobRecord, MessageRecord, UserRecord } from './model.js';
+import { outgoingMessage } from './mail/outbox.js';
 import { cronProblem, nextOccurrence } from './schedules.js';
 import type { Store } from './store/store.js';
 
@@ -65,23 +65,12 @@ export class WeeklyDigest {
     for (const user of recipients) {
       const content = await this.compose(user, week, now);
       summary[user.id] = content.figures;
-      const message: MessageRecord = {
-        id: randomUUID(),
-        kind: 'digest',
-        to: user.email,
-        userId: user.id,
-        subject: content.subject,
-        text: content.text,
-        html: content.html,
-        link: content.link,
-        status: this.options.mailConfigured ? 'queued' : 'held',
-        attempts: 0,
-        createdAt: now.toISOString(),
-      };
+      const { message, emailJob } = outgoingMessage(
+        { kind: 'digest', to: user.email, userId: user.id, subject: content.subject, text: content.text, html: content.html, link: content.link },
+        { now, mailConfigured: this.options.mailConfigured },
+      );
       messages.push(message);
-      if (this.options.mailConfigured) {
-        emailJobs.push({ id: `email-${message.id}`, kind: 'email', runAt: now.toISOString(), status: 'scheduled', payload: { messageId: message.id }, attempts: 0 });
-      }
+      if (emailJob) emailJobs.push(emailJob);
     }
     // the following week's, armed after this one's run time so a late run never arms its own week again
     const next = this.jobAfter(new Date(Math.max(now.getTime(), Date.parse(job.runAt))));

@@ -1,6 +1,6 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { checkDefinition, type CheckResult } from './bpmn/lint.js';
-import { ChangeControl } from './change-control.js';
+import { ChangeControl, nextVersion, sha256 } from './change-control.js';
 import { canSee } from './access.js';
 import { verifyAuditChain, type ChainVerification } from './audit.js';
 import { systemClock, type Clock } from './clock.js';
@@ -129,26 +129,14 @@ export class Imsflow {
     if (typeof xml !== 'string' || !xml.trim()) throw new InvalidDefinitionError([{ element: 'xml', message: 'the BPMN file is empty' }]);
     const { spec, problems } = await this.checkDefinition(xml);
     if (!spec || problems.length) throw new InvalidDefinitionError(problems);
-    const hash = createHash('sha256').update(xml).digest('hex');
+    const hash = sha256(xml);
 
     return this.withRetry(async () => {
       const same = await this.store.findDefinitionByHash(spec.key, hash);
       if (same) return { key: same.key, version: same.version, hash, created: false };
       const latest = await this.store.getDefinition(spec.key);
       const now = this.now();
-      const record: DefinitionRecord = {
-        key: spec.key,
-        version: (latest?.version ?? 0) + 1,
-        name: spec.name,
-        hash,
-        xml,
-        ...(spec.businessKeyPrefix && { businessKeyPrefix: spec.businessKeyPrefix }),
-        ...(spec.ownerRole && { ownerRole: spec.ownerRole }),
-        deployedAt: now,
-        deployedBy: actor,
-        effectiveAt: now,
-        via: options.via ?? 'upload',
-      };
+      const record = nextVersion(spec, xml, latest, { at: now, actor, effectiveAt: now, via: options.via ?? 'upload' });
       await this.store.commit({
         definition: record,
         audit: [

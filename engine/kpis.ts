@@ -1,6 +1,6 @@
 import type { Clock } from './clock.js';
 import { ConflictError, NotFoundError, RevisionConflict, ValidationError, type FieldError } from './errors.js';
-import { KPI_MEASURES, MANAGEMENT_SYSTEMS, type AuditInput, type KpiMeasure, type KpiRecord, type KpiValueRecord, type ManagementSystem } from './model.js';
+import { KPI_MEASURES, MANAGEMENT_SYSTEMS, type AuditInput, type KpiRecord, type KpiValueRecord, type Role, type UserRecord } from './model.js';
 import type { Store } from './store/store.js';
 
 /**
@@ -10,18 +10,27 @@ import type { Store } from './store/store.js';
  * (trend, status against target, computed values) are read in engine/dashboard.ts.
  */
 
-export interface KpiInput {
-  system: ManagementSystem;
-  name: string;
+/** What a KPI says (its audit trail's old → new): the record without the bookkeeping. */
+export type KpiDefinition = Omit<KpiRecord, 'createdAt' | 'createdBy' | 'updatedAt' | 'revision'>;
+
+/** A KPI's definition as given: the record without its id and bookkeeping, the unit optional. */
+export type KpiInput = Omit<KpiDefinition, 'id' | 'unit'> & {
   unit?: string;
-  target: number;
-  direction: 'up' | 'down';
-  owner: string;
-  source: 'manual' | 'computed';
-  measure?: KpiMeasure;
-  site?: string;
   /** Why: required when changing an existing KPI. */
   reason?: string;
+};
+
+export function kpiDefinition(kpi: KpiRecord): KpiDefinition {
+  const { createdAt: _c, createdBy: _b, updatedAt: _u, revision: _r, ...definition } = kpi;
+  return definition;
+}
+
+/** Who may define KPIs and enter any KPI's values (admins too). */
+export const KPI_EDITORS: readonly Role[] = ['quality-manager', 'steering-committee'];
+
+/** Who enters a manual KPI's values: its owner, a KPI editor or an admin (the API and the page alike). */
+export function mayEnterValues(user: Pick<UserRecord, 'id' | 'roles'>, kpi: Pick<KpiRecord, 'owner'>): boolean {
+  return kpi.owner === user.id || user.roles.some((role) => role === 'admin' || (KPI_EDITORS as readonly string[]).includes(role));
 }
 
 export interface KpiValueInput {
@@ -76,14 +85,10 @@ export class KpiRegister {
       updatedAt: now,
       revision: (existing?.revision ?? 0) + 1,
     };
-    const definition = (k: KpiRecord) => {
-      const { createdAt: _c, createdBy: _b, updatedAt: _u, revision: _r, ...rest } = k;
-      return rest;
-    };
     try {
       await this.store.commit({
         kpis: [{ record, expectedRevision: existing?.revision ?? null }],
-        audit: [this.event(actor, existing ? 'kpi.changed' : 'kpi.defined', `kpi:${id}`, existing && definition(existing), definition(record), reason)],
+        audit: [this.event(actor, existing ? 'kpi.changed' : 'kpi.defined', `kpi:${id}`, existing && kpiDefinition(existing), kpiDefinition(record), reason)],
       });
     } catch (err) {
       if (err instanceof RevisionConflict || err instanceof ConflictError) throw new ConflictError(`KPI ${id} was changed meanwhile: reload and try again`);

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { outgoingMessage } from './mail/outbox.js';
 import { canSee } from './access.js';
 import type { Clock } from './clock.js';
 import { addDuration, durationProblem } from './durations.js';
@@ -349,23 +350,12 @@ export class Notifier {
         link = `${this.baseUrl}/t/${this.options.links.sign(token)}`;
       }
       const content = renderNotice(notice, { task, recipient: user, link, level: extra.level, extension: extra.extension, actorName: extra.actorName });
-      const message: MessageRecord = {
-        id: randomUUID(),
-        kind: notice,
-        to: user.email,
-        userId: user.id,
-        ...content,
-        taskId: task.id,
-        instanceId: task.instanceId,
-        ...(link && { link }),
-        status: this.options.mailConfigured ? 'queued' : 'held',
-        attempts: 0,
-        createdAt: now.toISOString(),
-      };
+      const { message, emailJob } = outgoingMessage(
+        { kind: notice, to: user.email, userId: user.id, ...content, taskId: task.id, instanceId: task.instanceId, ...(link && { link }) },
+        { now, mailConfigured: this.options.mailConfigured },
+      );
       messages.push(message);
-      if (this.options.mailConfigured) {
-        emailJobs.push({ id: `email-${message.id}`, kind: 'email', runAt: now.toISOString(), status: 'scheduled', instanceId: task.instanceId, payload: { messageId: message.id, taskId: task.id }, attempts: 0 });
-      }
+      if (emailJob) emailJobs.push(emailJob);
     }
     return { messages, tokens, emailJobs };
   }

@@ -1,4 +1,4 @@
-import { addDuration, durationProblem } from '../engine/durations.js';
+import { durationProblem } from '../engine/durations.js';
 
 /**
  * ISO 8601 durations said in plain language for the side panel ("P14D" → "14 days"), checked with the
@@ -35,12 +35,4 @@ export function readDuration(value: string): DurationReading {
 function push(parts: string[], amount: string | undefined, unit: string): void {
   if (amount === undefined || Number(amount.replace(',', '.')) === 0) return;
   parts.push(`${amount} ${unit}${amount === '1' ? '' : 's'}`);
-}
-
-const REFERENCE = new Date('2026-01-01T00:00:00Z');
-
-/** Milliseconds a valid duration lasts from a fixed date (calendar-aware), for order checks; undefined when invalid. */
-export function lengthOf(value: string | undefined): number | undefined {
-  if (!value || durationProblem(value.trim())) return undefined;
-  return addDuration(value.trim(), REFERENCE).getTime() - REFERENCE.getTime();
 }

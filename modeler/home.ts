@@ -2,31 +2,20 @@
  * The modeler's home page (/modeler): fills in the open drafts and handles "new process" and "import a
  * file". Both create a draft through POST /api/drafts and open it in the editor.
  */
-import { api, ApiError, el, utc } from './http.js';
+import { OPEN_DRAFT_STATUSES, type DraftRecord } from '../engine/model.js';
+import { $, announce, api, ApiError, el, utc } from './http.js';
 
-interface DraftSummary {
-  id: string;
-  key: string;
-  status: string;
-  revision: number;
-  author?: string;
-  updatedAt?: string;
-  updatedBy?: string;
-  baseVersion?: number;
-}
-
-const OPEN = new Set(['draft', 'in-review', 'approved', 'rejected']);
+/** A draft as GET /api/drafts lists it. */
+type DraftSummary = Omit<DraftRecord, 'xml'>;
 
 function say(text: string, bad = false): void {
-  const state = document.getElementById('ims-home-state')!;
-  state.textContent = text;
-  state.dataset.kind = bad ? 'bad' : 'ok';
+  announce($('ims-home-state'), text, bad ? 'bad' : 'ok');
 }
 
 async function listDrafts(container: HTMLElement): Promise<void> {
   try {
     const { items } = await api<{ items: DraftSummary[] }>('/drafts');
-    const open = items.filter((d) => OPEN.has(d.status));
+    const open = items.filter((d) => OPEN_DRAFT_STATUSES.includes(d.status));
     container.replaceChildren(
       open.length
         ? el(

@@ -79,6 +79,15 @@ export function el<K extends keyof HTMLElementTagNameMap>(
   return element;
 }
 
+/** An element of the page shell by id. */
+export const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
+
+/** Says how something went in a status line (role="status"); `kind` colours it. */
+export function announce(state: HTMLElement, text: string, kind: 'ok' | 'busy' | 'bad' = 'ok'): void {
+  state.textContent = text;
+  state.dataset.kind = kind;
+}
+
 /** `2026-05-09 07:00 UTC`: times are shown in UTC everywhere in imsflow. */
 export function utc(iso: string | undefined): string {
   return iso ? `${iso.slice(0, 16).replace('T', ' ')} UTC` : '';

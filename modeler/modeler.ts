@@ -15,22 +15,14 @@ import 'bpmn-js/dist/assets/bpmn-font/css/bpmn.css';
 import './modeler.css';
 import { imsModdleDescriptor } from '../engine/bpmn/ims-moddle.js';
 import type { DefinitionProblem } from '../engine/bpmn/lint.js';
-import { api, ApiError, download, el, utc } from './http.js';
+import type { DraftRecord } from '../engine/model.js';
+import { $, announce, api, ApiError, download, el, utc } from './http.js';
 import { keepUnrenderedDiModule } from './keep-di.js';
 import { ImsPanel } from './panel.js';
 import { problemsOf, ProblemsPanel } from './problems.js';
 
-interface Draft {
-  id: string;
-  key: string;
-  status: string;
-  revision: number;
-  xml: string;
-  updatedAt?: string;
-  updatedBy?: string;
-  author?: string;
-  problems?: DefinitionProblem[];
-}
+/** A draft as GET /api/drafts/:id gives it: with the problems the deployment rules find. */
+type Draft = DraftRecord & { problems: DefinitionProblem[] };
 
 const EDITABLE = new Set(['draft', 'rejected']);
 /** Quiet time after the last change before the draft is saved. */
@@ -38,12 +30,6 @@ const AUTOSAVE_MS = 1500;
 /** Quiet time after the last change before the rules run again. */
 const CHECK_MS = 300;
 
-const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
-
-function announce(state: HTMLElement, text: string, kind: 'ok' | 'busy' | 'bad' = 'ok'): void {
-  state.textContent = text;
-  state.dataset.kind = kind;
-}
 
 async function start(root: HTMLElement): Promise<void> {
   const draftId = root.dataset.draftId ?? '';

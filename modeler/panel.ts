@@ -1,5 +1,5 @@
-import { FIELD_TYPES, SIGNATURE_MEANINGS } from '../engine/bpmn/validate.js';
-import { lengthOf, readDuration } from './durations.js';
+import { durationLength, FIELD_TYPES, SIGNATURE_MEANINGS } from '../engine/bpmn/validate.js';
+import { readDuration } from './durations.js';
 import { el } from './http.js';
 
 /**
@@ -203,13 +203,13 @@ export class ImsPanel {
     const due = attr('due');
     const remindBefore = attr('remindBefore');
     const order: string[] = [];
-    const dueMs = lengthOf(due);
-    const beforeMs = lengthOf(remindBefore);
+    const dueMs = durationLength(due);
+    const beforeMs = durationLength(remindBefore);
     if (dueMs !== undefined && beforeMs !== undefined && beforeMs >= dueMs) order.push('The reminder before the due date must be shorter than the time until it is due.');
     const escalations = this.escalationsOf(bo);
     for (let i = 1; i < escalations.length; i += 1) {
-      const a = lengthOf(escalations[i - 1]!.after);
-      const b = lengthOf(escalations[i]!.after);
+      const a = durationLength(escalations[i - 1]!.after);
+      const b = durationLength(escalations[i]!.after);
       if (a !== undefined && b !== undefined && b <= a) order.push(`Escalation ${i + 1} comes no later than escalation ${i}: list them in increasing order.`);
     }
     const when = el(

@@ -8,37 +8,13 @@ import NavigatedViewer from 'bpmn-js/lib/NavigatedViewer';
 import 'bpmn-js/dist/assets/diagram-js.css';
 import 'bpmn-js/dist/assets/bpmn-js.css';
 import './modeler.css';
+import type { DefinitionDiff, ElementChangeKind as Change } from '../engine/bpmn/diff.js';
 import { imsModdleDescriptor } from '../engine/bpmn/ims-moddle.js';
-import { api, el, utc } from './http.js';
+import type { DraftRecord as Draft } from '../engine/model.js';
+import { $, announce, api, el, utc } from './http.js';
 
-type Change = 'added' | 'removed' | 'changed' | 'moved';
-
-interface Changes {
-  base: { version: number; xml: string } | null;
-  xml: string;
-  elements: { id: string; type: string; name?: string; change: Change }[];
-  fields: { element: string; field: string; old?: unknown; new?: unknown }[];
-  xmlDiff: string;
-}
-
-interface Draft {
-  id: string;
-  key: string;
-  name?: string;
-  status: string;
-  revision: number;
-  baseVersion?: number;
-  restoredFrom?: number;
-  createdBy?: string;
-  editors?: string[];
-  reason?: string;
-  impact?: string;
-  submittedAt?: string;
-  submittedBy?: string;
-  review?: { decision: string; by: string; name: string; at: string; reason: string };
-  publishedVersion?: number;
-  effectiveAt?: string;
-}
+/** What GET /api/drafts/:id/changes gives: the diff against the base version, and both texts. */
+type Changes = DefinitionDiff & { base: { version: number; xml: string } | null; xml: string };
 
 interface Viewbox {
   x: number;
@@ -53,7 +29,6 @@ interface Canvas {
   scrollToElement(element: unknown): void;
 }
 
-const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
 function show(value: unknown): string {
   if (value === undefined || value === null || value === '') return '(none)';
@@ -89,8 +64,7 @@ async function start(root: HTMLElement): Promise<void> {
   try {
     [draft, changes] = await Promise.all([api<Draft>(`/drafts/${encodeURIComponent(id)}`), api<Changes>(`/drafts/${encodeURIComponent(id)}/changes`)]);
   } catch (err) {
-    state.textContent = `The change could not be loaded: ${(err as Error).message}`;
-    state.dataset.kind = 'bad';
+    announce(state, `The change could not be loaded: ${(err as Error).message}`, 'bad');
     root.dataset.state = 'error';
     return;
   }
@@ -223,37 +197,31 @@ async function start(root: HTMLElement): Promise<void> {
       const decision = $<HTMLInputElement>('ims-decision-approve').checked ? 'approve' : 'reject';
       const reason = $<HTMLTextAreaElement>('ims-review-reason').value.trim();
       if (!reason) {
-        result.textContent = 'Give the reason for your decision.';
-        result.dataset.kind = 'bad';
+        announce(result, 'Give the reason for your decision.', 'bad');
         return $('ims-review-reason').focus();
       }
       if (email && !email.value.trim()) {
-        result.textContent = 'The first signature of a session needs your email (user id) as well as your password.';
-        result.dataset.kind = 'bad';
+        announce(result, 'The first signature of a session needs your email (user id) as well as your password.', 'bad');
         return email.focus();
       }
       if (!password.value) {
-        result.textContent = 'The decision is signed electronically: enter your password.';
-        result.dataset.kind = 'bad';
+        announce(result, 'The decision is signed electronically: enter your password.', 'bad');
         return password.focus();
       }
-      result.textContent = 'Signing…';
-      result.dataset.kind = 'busy';
+      announce(result, 'Signing…', 'busy');
       try {
         const updated = await api<Draft>(`/drafts/${encodeURIComponent(id)}/review`, {
           method: 'POST',
           body: { decision, reason, signature: { password: password.value, ...(email && { email: email.value.trim() }) } },
         });
         password.value = '';
-        result.textContent = decision === 'approve' ? `Approved and signed by you. The change is ${updated.status}.` : 'Rejected and signed by you: the change is back with its author.';
-        result.dataset.kind = 'ok';
+        announce(result, decision === 'approve' ? `Approved and signed by you. The change is ${updated.status}.` : 'Rejected and signed by you: the change is back with its author.');
         $('ims-review-status').textContent = updated.status;
         form.querySelectorAll<HTMLInputElement>('input, textarea, button').forEach((input) => (input.disabled = true));
         if (updated.status === 'approved') $('ims-publish').hidden = false;
       } catch (err) {
         password.value = '';
-        result.textContent = `Not recorded: ${(err as Error).message}`;
-        result.dataset.kind = 'bad';
+        announce(result, `Not recorded: ${(err as Error).message}`, 'bad');
       }
     });
   }
@@ -262,8 +230,7 @@ async function start(root: HTMLElement): Promise<void> {
     event.preventDefault();
     const result = $('ims-publish-result');
     const effective = $<HTMLInputElement>('ims-effective').value;
-    result.textContent = 'Publishing…';
-    result.dataset.kind = 'busy';
+    announce(result, 'Publishing…', 'busy');
     try {
       const published = await api<{ key: string; version: number; effectiveAt: string; training?: { assigned: number } }>(`/drafts/${encodeURIComponent(id)}/publish`, {
         method: 'POST',
@@ -275,8 +242,7 @@ async function start(root: HTMLElement): Promise<void> {
       $('ims-review-status').textContent = 'published';
       $<HTMLButtonElement>('ims-publish-submit').disabled = true;
     } catch (err) {
-      result.textContent = `Not published: ${(err as Error).message}`;
-      result.dataset.kind = 'bad';
+      announce(result, `Not published: ${(err as Error).message}`, 'bad');
     }
   });
   root.dataset.state = 'ready';

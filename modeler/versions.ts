@@ -9,7 +9,7 @@ import 'bpmn-js/dist/assets/diagram-js.css';
 import 'bpmn-js/dist/assets/bpmn-js.css';
 import './modeler.css';
 import { imsModdleDescriptor } from '../engine/bpmn/ims-moddle.js';
-import { api, apiText, download, el, utc } from './http.js';
+import { $, announce, api, apiText, download, el, utc } from './http.js';
 import type { PdfStamp } from './pdf-export.js';
 
 interface Version {
@@ -35,12 +35,8 @@ interface Training {
   total: number;
 }
 
-const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
-
 function say(text: string, kind: 'ok' | 'busy' | 'bad' = 'ok'): void {
-  const state = $('ims-versions-state');
-  state.textContent = text;
-  state.dataset.kind = kind;
+  announce($('ims-versions-state'), text, kind);
 }
 
 /** Loads jsPDF + svg2pdf.js (/assets/pdf-export.js) the first time a PDF is asked for. */

@@ -1,10 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { BACKUP_COLLECTIONS } from '../engine/store/store.js';
 import { BackupRejected, exportBackup, importBackup, verifyBackup } from '../engine/backup.js';
 import { systemClock } from '../engine/clock.js';
-import { ConfigError, loadConfig } from '../workers/config.js';
+import { configOrExit } from '../workers/lifecycle.js';
 import { createStore, storeLocation } from '../workers/store.js';
 
 /**
@@ -34,22 +33,13 @@ async function main(argv: string[]): Promise<number> {
       return failed(err);
     }
   }
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      return 1;
-    }
-    throw err;
-  }
+  const config = configOrExit();
   const store = await createStore(config);
   const options = { attachmentsDir: join(config.dataDir, 'attachments'), clock: systemClock, actor: `cli:${userInfo().username}` };
   try {
     await store.init();
     if (command === 'export') {
-      const manifest = await exportBackup(store, path, { ...options, appVersion: appVersion() });
+      const manifest = await exportBackup(store, path, options);
       console.log(`imsflow backup: exported ${storeLocation(config)} to ${path}`);
       printCounts(manifest.counts, manifest.attachments);
     } else {
@@ -78,10 +68,6 @@ function failed(err: unknown): number {
   }
   console.error(`imsflow backup failed: ${(err as Error).message}`);
   return 1;
-}
-
-function appVersion(): string {
-  return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 }
 
 process.exitCode = await main(process.argv.slice(2));

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '../workers/config.js';
+import { configOrExit } from '../workers/lifecycle.js';
 import { createStore, storeLocation } from '../workers/store.js';
 
 /**
@@ -8,16 +8,7 @@ import { createStore, storeLocation } from '../workers/store.js';
  * version to many processes, so none of them starts on a half-migrated store.
  */
 async function main(): Promise<number> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      return 1;
-    }
-    throw err;
-  }
+  const config = configOrExit();
   const store = await createStore(config);
   try {
     const report = await store.applyMigrations();

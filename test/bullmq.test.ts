@@ -1,13 +1,9 @@
 import { expect } from 'chai';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { QueueEvents } from 'bullmq';
-import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { Imsflow } from '../engine/imsflow.js';
 import { LinkSigner } from '../engine/links.js';
@@ -17,10 +13,12 @@ import { DEFAULT_POLICY, Notifier } from '../engine/notifications.js';
 import { EmbeddedScheduler } from '../engine/scheduler/embedded.js';
 import { SqliteStore } from '../engine/store/sqlite.js';
 import { assemble, type Assembly } from '../workers/assemble.js';
-import { bullmqJobId, redisProblem, EMAIL_QUEUE, MAIN_QUEUE, startBullmqWorker, type BullmqRunner, type BullmqRunnerOptions } from '../workers/bullmq.js';
+import { bullmqJobId, EMAIL_QUEUE, MAIN_QUEUE, startBullmqWorker, type BullmqRunner, type BullmqRunnerOptions } from '../workers/bullmq.js';
 import { loadConfig, type Config } from '../workers/config.js';
 import { jobHandlers } from '../workers/handlers.js';
 import { bpmn, TEST_SECRET } from './helpers.js';
+import { startLogging, type LoggingChild } from './support/cluster.js';
+import { deleteKeys, requireRedis, TEST_REDIS_URL as REDIS_URL } from './support/redis.js';
 import { TestSmtpServer } from './support/smtp.js';
 
 /**
@@ -32,24 +30,8 @@ import { TestSmtpServer } from './support/smtp.js';
  * itself is not the point. The one timed wait is for a timer's due time in the wall-clock timer test.
  */
 
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const RUN_PREFIX = `imsflow-test-${process.pid}-${randomUUID().slice(0, 8)}`;
-const projectDir = fileURLToPath(new URL('..', import.meta.url));
 const silent = pino({ level: 'silent' });
-
-async function deleteKeys(pattern: string): Promise<void> {
-  const redis = new Redis(REDIS_URL);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    await redis.quit();
-  }
-}
 
 /** Resolves with the event's arguments when `jobId` reaches `event` on the queue. */
 function queueEvent(events: QueueEvents, event: 'completed' | 'failed' | 'delayed' | 'removed', jobId: string): Promise<Record<string, any>> {
@@ -145,59 +127,11 @@ async function queueEmail(store: SqliteStore, subject: string): Promise<{ messag
   return { message, jobId };
 }
 
-interface WorkerProcess {
-  child: ChildProcess;
-  exited: Promise<number | null>;
-  /** Resolves when the worker logs a line with this msg. */
-  logged(msg: string): Promise<Record<string, unknown>>;
-}
-
-/** `node --import tsx workers/main.ts` as `npm run worker` runs it, with the test's environment. */
-function workerProcess(env: Record<string, string>): WorkerProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'workers/main.ts'], {
-    cwd: projectDir,
-    env: { ...process.env, ...env, LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const lines: Record<string, unknown>[] = [];
-  const waiters: { msg: string; resolve: (line: Record<string, unknown>) => void }[] = [];
-  let buffered = '';
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-    buffered += chunk;
-    const parts = buffered.split('\n');
-    buffered = parts.pop() ?? '';
-    for (const text of parts) {
-      let line: Record<string, unknown>;
-      try {
-        line = JSON.parse(text);
-      } catch {
-        continue;
-      }
-      lines.push(line);
-      for (const w of [...waiters]) if (w.msg === line.msg) waiters.splice(waiters.indexOf(w), 1) && w.resolve(line);
-    }
-  });
-  let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const exited = once(child, 'exit').then(([code]) => {
-    if (code !== 0 && code !== null) console.error(`worker exited with ${code}:\n${stderr}`);
-    return code as number | null;
-  });
-  cleanups.push(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
-      await exited;
-    }
-  });
-  return {
-    child,
-    exited,
-    logged: (msg) => {
-      const seen = lines.find((l) => l.msg === msg);
-      if (seen) return Promise.resolve(seen);
-      return new Promise((resolve) => waiters.push({ msg, resolve }));
-    },
-  };
+/** `node --import tsx workers/main.ts` as `npm run worker` runs it, with the test's environment, logging at info. */
+function workerProcess(env: Record<string, string>): LoggingChild {
+  const worker = startLogging('workers/main.ts', { ...env, LOG_LEVEL: 'info' });
+  cleanups.push(() => worker.kill());
+  return worker;
 }
 
 describe('BullMQ job ids', () => {
@@ -223,11 +157,7 @@ describe('BullMQ runner (real Redis, SQLite file)', function () {
   this.timeout(30_000);
 
   before(async function () {
-    const problem = await redisProblem(REDIS_URL, 2000);
-    if (!problem) return;
-    if (process.env.CI === 'true') throw new Error(`${problem}: CI must run the BullMQ tests (.ci/run starts a redis-server)`);
-    console.log(`    skipping the BullMQ tests: ${problem}; start redis-server or set TEST_REDIS_URL`);
-    this.skip();
+    await requireRedis(this, 'the BullMQ tests');
   });
 
   afterEach(async () => {
@@ -235,7 +165,7 @@ describe('BullMQ runner (real Redis, SQLite file)', function () {
   });
 
   after(async () => {
-    if (!(await redisProblem(REDIS_URL, 2000))) await deleteKeys(`${RUN_PREFIX}-*`);
+    await deleteKeys(`${RUN_PREFIX}-*`);
   });
 
   it('runs a job relayed twice (relay crashed between add and mark) once, and ignores a duplicate delivery', async () => {

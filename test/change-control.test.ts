@@ -7,7 +7,7 @@ import { startServer, type RunningServer } from '../api/server.js';
 import { FakeClock } from '../engine/clock.js';
 import type { AuditEvent } from '../engine/model.js';
 import { loadConfig } from '../workers/config.js';
-import { http, type Reply } from './support/http.js';
+import { callWithToken, http, type Reply } from './support/http.js';
 import { userWithToken } from './support/operator.js';
 
 /**
@@ -58,16 +58,7 @@ describe('change control of process definitions (HTTP, SQLite, fake clock)', fun
   let clock: FakeClock;
   let dir: string;
   const tokens: Record<string, string> = {};
-  const call = async (user: string, method: string, path: string, body?: unknown): Promise<Reply> => {
-    const response = await fetch(`${server.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${tokens[user]}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
-      ...(body !== undefined && { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    const type = response.headers.get('content-type') ?? '';
-    return { status: response.status, type, text, json: type.includes('json') ? JSON.parse(text) : undefined };
-  };
+  const call = (user: string, method: string, path: string, body?: unknown): Promise<Reply> => callWithToken(server.url, tokens[user], method, path, body);
   const as = (user: string) => ({
     get: (path: string) => call(user, 'GET', path),
     post: (path: string, body: unknown) => call(user, 'POST', path, body),

@@ -397,7 +397,7 @@ describe('dashboard page: charts, drill-down and filters in a real browser (head
     expect(await safety.locator('.badge').textContent()).to.equal('No data');
     await Promise.all([page.waitForURL(/\/dashboard\/kpis\/near-misses$/), safety.getByRole('link', { name: /Enter a value/ }).click()]);
 
-    // the month before today is offered; a value that is not a number is refused next to its field
+    // the month before today is offered
     expect(await page.getByLabel('Period').inputValue()).to.equal('2026-02');
     await page.getByLabel('Value (reports)').fill('12');
     await page.getByLabel('Note (optional)').fill('From the shift logs');

@@ -4,7 +4,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QueueEvents } from 'bullmq';
-import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { startServer, type RunningServer } from '../api/server.js';
 import { FakeClock } from '../engine/clock.js';
@@ -13,9 +12,10 @@ import type { TaskRecord } from '../engine/model.js';
 import { EmbeddedScheduler } from '../engine/scheduler/embedded.js';
 import type { Store } from '../engine/store/store.js';
 import { assemble, type Assembly } from '../workers/assemble.js';
-import { MAIN_QUEUE, redisProblem, startBullmqWorker, type BullmqRunner } from '../workers/bullmq.js';
+import { MAIN_QUEUE, startBullmqWorker, type BullmqRunner } from '../workers/bullmq.js';
 import { loadConfig } from '../workers/config.js';
 import { TEST_SECRET } from './helpers.js';
+import { deleteKeys, requireRedis, TEST_REDIS_URL as REDIS_URL } from './support/redis.js';
 import { TestSmtpServer } from './support/smtp.js';
 
 /**
@@ -145,34 +145,20 @@ describe('weekly steering committee digest (embedded scheduler, real SMTP, fake 
 
 describe('weekly steering committee digest (two BullMQ workers, real Redis, real SMTP)', function () {
   this.timeout(30_000);
-  const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
   const prefix = `imsflow-test-digest-${process.pid}-${randomUUID().slice(0, 8)}`;
   let smtp: TestSmtpServer;
   let dir: string;
   const stops: (() => Promise<void>)[] = [];
 
   before(async function () {
-    const problem = await redisProblem(REDIS_URL, 2000);
-    if (!problem) return;
-    if (process.env.CI === 'true') throw new Error(`${problem}: CI must run the BullMQ tests (.ci/run starts a redis-server)`);
-    console.log(`    skipping the BullMQ digest test: ${problem}; start redis-server or set TEST_REDIS_URL`);
-    this.skip();
+    await requireRedis(this, 'the BullMQ digest test');
   });
 
   after(async () => {
     while (stops.length) await stops.pop()!();
     await smtp?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
-    if (!(await redisProblem(REDIS_URL, 2000))) {
-      const redis = new Redis(REDIS_URL);
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length) await redis.del(...keys);
-      } while (cursor !== '0');
-      await redis.quit();
-    }
+    await deleteKeys(`${prefix}*`);
   });
 
   it('runs the week\'s digest once with two workers on the same store', async () => {

@@ -3,14 +3,14 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import { Accounts } from '../engine/accounts.js';
 import { Imsflow } from '../engine/imsflow.js';
 import type { AuditEvent, InstanceRecord, JobRecord, MessageRecord, TaskRecord } from '../engine/model.js';
 import { SqliteStore } from '../engine/store/sqlite.js';
-import { MAIN_QUEUE, redisProblem } from '../workers/bullmq.js';
+import { MAIN_QUEUE } from '../workers/bullmq.js';
 import { bpmn, TEST_SECRET } from './helpers.js';
 import { Cluster, type ApiHandle, type ChildHandle } from './support/cluster.js';
+import { deleteKeys, requireRedis, TEST_REDIS_URL as REDIS_URL } from './support/redis.js';
 import { TestSmtpServer } from './support/smtp.js';
 
 /**
@@ -30,7 +30,6 @@ import { TestSmtpServer } from './support/smtp.js';
  * MP_RECORDS sets the records per phase (default 120).
  */
 
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const PREFIX = `imsflow-mp-${process.pid}-${randomUUID().slice(0, 8)}`;
 const PROCESS_KEY = 'mpLoad';
 /** Records per phase; every one runs start → task → timer → task with reminder → end, all at once. */
@@ -80,12 +79,7 @@ describe('several API and worker processes on one SQLite file and one Redis', fu
   let live: string[] = [];
 
   before(async function () {
-    const problem = await redisProblem(REDIS_URL, 2000);
-    if (problem) {
-      if (process.env.CI === 'true') throw new Error(`${problem}: CI must run the multi-process test (.ci/run starts a redis-server)`);
-      console.log(`    skipping the multi-process test: ${problem}; start redis-server or set TEST_REDIS_URL`);
-      this.skip();
-    }
+    await requireRedis(this, 'the multi-process test');
     dir = mkdtempSync(join(tmpdir(), 'imsflow-mp-'));
     smtp = await new TestSmtpServer().start();
     env = {
@@ -138,7 +132,7 @@ describe('several API and worker processes on one SQLite file and one Redis', fu
     await cluster?.stopAll();
     await smtp?.stop();
     await store?.close();
-    if (!(await redisProblem(REDIS_URL, 2000))) await deleteKeys(`${PREFIX}:*`);
+    await deleteKeys(`${PREFIX}:*`);
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -399,17 +393,3 @@ describe('several API and worker processes on one SQLite file and one Redis', fu
     console.log(`      after the kill: ${totals.lost} lost connections, ${totals.startsRecovered} starts recovered by business key, ${resent} of ${messages} emails resent with the same Message-ID, ${smtp.peerResets} SMTP transactions reset by the killed worker`);
   });
 });
-
-async function deleteKeys(pattern: string): Promise<void> {
-  const redis = new Redis(REDIS_URL);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    await redis.quit();
-  }
-}

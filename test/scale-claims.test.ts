@@ -4,20 +4,19 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QueueEvents } from 'bullmq';
-import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import type { JobRecord } from '../engine/model.js';
 import { assemble } from '../workers/assemble.js';
-import { MAIN_QUEUE, redisProblem, startBullmqWorker } from '../workers/bullmq.js';
+import { MAIN_QUEUE, startBullmqWorker } from '../workers/bullmq.js';
 import { loadConfig } from '../workers/config.js';
 import { TEST_SECRET } from './helpers.js';
+import { deleteKeys, requireRedis, TEST_REDIS_URL as REDIS_URL } from './support/redis.js';
 
 /**
  * Job claims in scale mode, at the moments a multi-process run makes rare: here they are staged exactly,
  * on a real Redis and a SQLite file. Redis: TEST_REDIS_URL or the local default; CI=true fails without it.
  */
 
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const PREFIX = `imsflow-claims-${process.pid}-${randomUUID().slice(0, 8)}`;
 
 describe('BullMQ job claims between processes', function () {
@@ -25,24 +24,12 @@ describe('BullMQ job claims between processes', function () {
   const cleanups: (() => Promise<void>)[] = [];
 
   before(async function () {
-    const problem = await redisProblem(REDIS_URL, 2000);
-    if (!problem) return;
-    if (process.env.CI === 'true') throw new Error(`${problem}: CI must run the BullMQ tests (.ci/run starts a redis-server)`);
-    console.log(`    skipping: ${problem}`);
-    this.skip();
+    await requireRedis(this, 'the BullMQ claim tests');
   });
 
   after(async () => {
     while (cleanups.length) await cleanups.pop()!();
-    if (await redisProblem(REDIS_URL, 2000)) return;
-    const redis = new Redis(REDIS_URL);
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${PREFIX}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== '0');
-    await redis.quit();
+    await deleteKeys(`${PREFIX}:*`);
   });
 
   it('runs a redelivered job whose other holder gave it back for a retry in the meantime, instead of dropping it', async () => {

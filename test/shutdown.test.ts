@@ -1,19 +1,15 @@
 import { expect } from 'chai';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request, type ClientRequest, type IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
 import { SESSION_COOKIE } from '../api/auth.js';
 import type { MessageRecord } from '../engine/model.js';
 import { SqliteStore } from '../engine/store/sqlite.js';
-import { redisProblem } from '../workers/bullmq.js';
 import { bpmn, TEST_SECRET } from './helpers.js';
-import { freePort } from './support/cluster.js';
+import { freePort, startLogging, type LoggingChild as Child } from './support/cluster.js';
+import { deleteKeys, requireRedis, TEST_REDIS_URL as REDIS_URL } from './support/redis.js';
 import { TestSmtpServer } from './support/smtp.js';
 
 /**
@@ -23,18 +19,8 @@ import { TestSmtpServer } from './support/smtp.js';
  * The worker tests need Redis (TEST_REDIS_URL or the local default; CI=true fails without it).
  */
 
-const projectDir = fileURLToPath(new URL('..', import.meta.url));
 const PASSWORD = 'correct horse battery staple';
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const RUN_PREFIX = `imsflow-shutdown-${process.pid}-${randomUUID().slice(0, 8)}`;
-
-interface Child {
-  child: ChildProcess;
-  exited: Promise<number | null>;
-  /** Resolves with the first log line with this msg (already written or still to come). */
-  logged(msg: string): Promise<Record<string, any>>;
-  lines: Record<string, any>[];
-}
 
 const children: Child[] = [];
 const dirs: string[] = [];
@@ -45,53 +31,15 @@ function tempDir(): string {
   return dir;
 }
 
+/** An API or worker process at log level info (unless `env` says otherwise), killed after the tests. */
 function start(script: string, env: Record<string, string>): Child {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: projectDir, env: { ...process.env, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const lines: Record<string, any>[] = [];
-  const waiters: { msg: string; resolve: (line: Record<string, any>) => void }[] = [];
-  let buffered = '';
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-    buffered += chunk;
-    const parts = buffered.split('\n');
-    buffered = parts.pop() ?? '';
-    for (const text of parts) {
-      let line: Record<string, any>;
-      try {
-        line = JSON.parse(text);
-      } catch {
-        continue;
-      }
-      lines.push(line);
-      for (const w of [...waiters]) if (w.msg === line.msg) waiters.splice(waiters.indexOf(w), 1) && w.resolve(line);
-    }
-  });
-  let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const exited = once(child, 'exit').then(([code]) => {
-    if (code !== 0 && code !== 1) console.error(`${script} exited with ${code}:\n${stderr}`);
-    return code as number | null;
-  });
-  const handle: Child = {
-    child,
-    exited,
-    lines,
-    logged: (msg) => {
-      const seen = lines.find((l) => l.msg === msg);
-      if (seen) return Promise.resolve(seen);
-      return new Promise((resolve) => waiters.push({ msg, resolve }));
-    },
-  };
+  const handle = startLogging(script, { LOG_LEVEL: 'info', ...env }, [0, 1]);
   children.push(handle);
   return handle;
 }
 
 after(async () => {
-  for (const { child, exited } of children) {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
-      await exited;
-    }
-  }
+  for (const child of children) await child.kill();
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -233,27 +181,12 @@ describe('graceful shutdown of a worker process (SIGTERM)', function () {
   let testNumber = 0;
 
   before(async function () {
-    const problem = await redisProblem(REDIS_URL);
-    if (problem) {
-      if (process.env.CI === 'true') throw new Error(`${problem}: CI must run the worker shutdown tests`);
-      console.log(`    skipping the worker shutdown tests: ${problem}`);
-      this.skip();
-    }
+    await requireRedis(this, 'the worker shutdown tests');
     smtp = await new TestSmtpServer().start();
   });
   after(async () => {
     await smtp?.stop();
-    const redis = new Redis(REDIS_URL);
-    try {
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${RUN_PREFIX}*`, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length) await redis.del(...keys);
-      } while (cursor !== '0');
-    } finally {
-      await redis.quit();
-    }
+    await deleteKeys(`${RUN_PREFIX}*`);
   });
 
   /** A worker on a new data folder and queue prefix, with its health port; and the store it works on. */

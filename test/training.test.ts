@@ -9,7 +9,7 @@ import { FakeClock } from '../engine/clock.js';
 import type { EmbeddedScheduler } from '../engine/scheduler/embedded.js';
 import { loadConfig } from '../workers/config.js';
 import { DAY } from './helpers.js';
-import type { Reply } from './support/http.js';
+import { callWithToken, type Reply } from './support/http.js';
 import { userWithToken } from './support/operator.js';
 
 /**
@@ -46,16 +46,7 @@ describe('training on change: read-and-understood tasks for a new version (HTTP,
   let dir: string;
   let version: number;
   const tokens: Record<string, string> = {};
-  const call = async (user: string, method: string, path: string, body?: unknown): Promise<Reply> => {
-    const response = await fetch(`${server.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${tokens[user]}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
-      ...(body !== undefined && { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    const type = response.headers.get('content-type') ?? '';
-    return { status: response.status, type, text, json: type.includes('json') ? JSON.parse(text) : undefined };
-  };
+  const call = (user: string, method: string, path: string, body?: unknown): Promise<Reply> => callWithToken(server.url, tokens[user], method, path, body);
   const trainingTasks = async () => (await server.imsflow.store.listTasks({ limit: 1000 })).filter((t) => t.definitionKey === 'training-acknowledgement');
 
   before(async () => {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { SESSION_COOKIE } from '../api/auth.js';
 import { startServer, type RunningServer } from '../api/server.js';
-import { csvCell } from '../api/ui/audit.js';
+import { csvCell } from '../api/csv.js';
 import { safeNext } from '../api/ui/session.js';
 import { iterationLabel } from '../api/ui/task-form.js';
 import { checkUpload, sanitiseFileName } from '../api/ui/attachments.js';

@@ -6,7 +6,6 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QueueEvents } from 'bullmq';
-import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { FakeClock } from '../engine/clock.js';
 import { ValidationError } from '../engine/errors.js';
@@ -19,11 +18,12 @@ import { SqliteStore } from '../engine/store/sqlite.js';
 import { SIGNATURE_HEADER, verifySignature, Webhooks } from '../engine/webhooks.js';
 import { startServer, type RunningServer } from '../api/server.js';
 import { assemble } from '../workers/assemble.js';
-import { bullmqJobId, MAIN_QUEUE, redisProblem, startBullmqWorker } from '../workers/bullmq.js';
+import { bullmqJobId, MAIN_QUEUE, startBullmqWorker } from '../workers/bullmq.js';
 import { loadConfig } from '../workers/config.js';
 import { jobHandlers } from '../workers/handlers.js';
 import { bpmn, TEST_SECRET } from './helpers.js';
 import { userWithToken } from './support/operator.js';
+import { deleteKeys, requireRedis, TEST_REDIS_URL as REDIS_URL } from './support/redis.js';
 
 /**
  * Outgoing webhooks (engine/webhooks.ts) against a real local HTTP receiver that checks the HMAC the way
@@ -363,26 +363,11 @@ describe('outgoing webhooks', function () {
   });
 
   describe('through BullMQ on Redis', () => {
-    const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
     const prefix = `imsflow-test-webhooks-${process.pid}-${randomUUID().slice(0, 8)}`;
     before(async function () {
-      const problem = await redisProblem(REDIS_URL, 2000);
-      if (!problem) return;
-      if (process.env.CI === 'true') throw new Error(`${problem}: CI must run the BullMQ tests`);
-      console.log(`      [skipped] ${problem}`);
-      this.skip();
+      await requireRedis(this, 'the BullMQ webhook test');
     });
-    after(async () => {
-      if (await redisProblem(REDIS_URL, 2000)) return;
-      const redis = new Redis(REDIS_URL);
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length) await redis.del(...keys);
-      } while (cursor !== '0');
-      await redis.quit();
-    });
+    after(() => deleteKeys(`${prefix}*`));
 
     it('a BullMQ worker delivers, retrying a failing receiver with its backoff', async () => {
       const dir = mkdtempSync(join(tmpdir(), 'imsflow-webhooks-bullmq-'));

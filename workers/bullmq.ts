@@ -8,7 +8,7 @@ import type { JobKind, JobRecord } from '../engine/model.js';
 import type { JobHandlers, Scheduler } from '../engine/scheduler/scheduler.js';
 import type { ChangeSet, Store } from '../engine/store/store.js';
 import type { Assembly } from './assemble.js';
-import type { Config, QueueSettings } from './config.js';
+import { withoutPassword, type Config, type QueueSettings } from './config.js';
 
 /**
  * The BullMQ runner: jobs still start life as store rows, written in the same commit as the change that
@@ -429,7 +429,7 @@ export async function redisProblem(url: string, timeoutMs = 5000): Promise<strin
     await probe.ping();
     return null;
   } catch (err) {
-    return `cannot reach Redis at ${redact(url)}: ${(cause ?? (err as Error)).message}`;
+    return `cannot reach Redis at ${withoutPassword(url)}: ${(cause ?? (err as Error)).message}`;
   } finally {
     probe.disconnect();
   }
@@ -439,10 +439,6 @@ export async function redisProblem(url: string, timeoutMs = 5000): Promise<strin
 async function checkReachable(url: string): Promise<void> {
   const problem = await redisProblem(url);
   if (problem) throw new Error(`${problem} (REDIS_URL)`);
-}
-
-function redact(url: string): string {
-  return url.replace(/\/\/[^@/]*@/, '//***@');
 }
 
 function runnerOptions(config: Config, assembly: Assembly, logger: Logger, work: boolean): BullmqRunnerOptions {

@@ -257,11 +257,16 @@ function allowListProblem(text: string): string | undefined {
   }
 }
 
+/** A URL (Redis, MongoDB) fit for logs and messages: its user and password shown as ***. */
+export function withoutPassword(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, '//***@');
+}
+
 /** " (was '…')" for an error message; secrets and passwords in URLs are not repeated. */
 function shown(name: string, value: string | undefined): string {
   if (value === undefined) return '';
   if (SECRET_VARIABLES.has(name)) return ' (value hidden)';
-  const text = value.replace(/\/\/[^@/]*@/, '//***@');
+  const text = withoutPassword(value);
   return ` (was '${text.length > 80 ? `${text.slice(0, 80)}…` : text}')`;
 }
 

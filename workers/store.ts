@@ -1,6 +1,6 @@
 import { SqliteStore } from '../engine/store/sqlite.js';
 import type { Store } from '../engine/store/store.js';
-import type { Config } from './config.js';
+import { withoutPassword, type Config } from './config.js';
 
 /**
  * The store the configuration names (IMSFLOW_STORE): the SQLite file in the data folder, or MongoDB
@@ -18,5 +18,5 @@ export async function createStore(config: Pick<Config, 'store'>): Promise<Store>
 
 /** Where the store is, for logs and messages: the SQLite file, or the MongoDB address without its password. */
 export function storeLocation(config: Pick<Config, 'store'>): string {
-  return config.store.kind === 'mongodb' ? config.store.uri.replace(/\/\/[^@/]*@/, '//***@') : config.store.file;
+  return config.store.kind === 'mongodb' ? withoutPassword(config.store.uri) : config.store.file;
 }

@@ -7,6 +7,7 @@ import { canSee, ForbiddenError, hasRole } from '../auth.js';
 import { AUDIT_ROLES, e, notice, plural, sendPage, str } from './html.js';
 import { directoryNames, historyTable } from './records.js';
 import { requireSignIn, viewerOf } from './session.js';
+import { sendCsv } from '../csv.js';
 
 /**
  * The audit trail (/audit) for auditors, quality managers and admins: filtered by record or target,
@@ -69,17 +70,6 @@ async function select(imsflow: Imsflow, user: UserRecord, filter: AuditFilter) {
     matches.push(event);
   }
   return { events: matches, verification, total: all.length, businessKeyOf: (id: string | undefined) => (id ? records.get(id)?.businessKey : undefined) };
-}
-
-/** A CSV cell: formula-looking text neutralised with a leading quote, then quoted per RFC 4180. */
-export function csvCell(value: unknown): string {
-  let text = value === undefined || value === null ? '' : typeof value === 'string' ? value : typeof value === 'number' ? String(value) : JSON.stringify(value);
-  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return `"${text.replace(/"/g, '""')}"`;
-}
-
-export function csvLine(cells: unknown[]): string {
-  return `${cells.map(csvCell).join(',')}\r\n`;
 }
 
 export function auditPages(imsflow: Imsflow): express.Router {
@@ -149,13 +139,12 @@ ${input('to', 'To (date, UTC, inclusive)', 'date')}
     }
     const { events, businessKeyOf } = await select(imsflow, viewer.user, filter);
     const stamp = imsflow.clock.now().toISOString().slice(0, 10);
-    res.attachment(`audit-${stamp}.csv`);
-    res.set({ 'Content-Type': 'text/csv; charset=utf-8', 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-store' });
-    let csv = `\ufeff${csvLine(['seq', 'at', 'actor', 'action', 'target', 'record', 'instanceId', 'reason', 'old', 'new', 'prevHash', 'hash'])}`;
-    for (const event of events) {
-      csv += csvLine([event.seq, event.at, event.actor, event.action, event.target, businessKeyOf(event.instanceId), event.instanceId, event.reason, event.old, event.new, event.prevHash, event.hash]);
-    }
-    res.send(csv);
+    sendCsv(
+      res,
+      `audit-${stamp}.csv`,
+      ['seq', 'at', 'actor', 'action', 'target', 'record', 'instanceId', 'reason', 'old', 'new', 'prevHash', 'hash'],
+      events.map((event) => [event.seq, event.at, event.actor, event.action, event.target, businessKeyOf(event.instanceId), event.instanceId, event.reason, event.old, event.new, event.prevHash, event.hash]),
+    );
   });
 
   return router;

@@ -3,7 +3,7 @@ import { computeDashboard, drillDown, resolveContext, type Counts, type Dashboar
 import { NotFoundError, NotPermittedError, ValidationError, type FieldError } from '../../engine/errors.js';
 import type { OutstandingItem } from '../../engine/change-control.js';
 import type { Imsflow } from '../../engine/imsflow.js';
-import { KpiRegister } from '../../engine/kpis.js';
+import { KpiRegister, mayEnterValues } from '../../engine/kpis.js';
 import type { KpiRecord, UserRecord } from '../../engine/model.js';
 import { canSee, checkCsrf, ForbiddenError, hasRole, visibleSites } from '../auth.js';
 import { directoryNames, person } from './records.js';
@@ -168,7 +168,7 @@ function kpiItem(kpi: KpiView, viewer: Viewer): string {
         [1],
       )}</details></figure>`
     : '';
-  const action = kpi.source === 'manual' && mayEnter(viewer.user, kpi) ? 'Enter a value' : 'Details';
+  const action = kpi.source === 'manual' && mayEnterValues(viewer.user, kpi) ? 'Enter a value' : 'Details';
   return `<li><strong>${e(kpi.name)}</strong>${kpi.site ? ` <span class="hint">(${e(kpi.site)})</span>` : ''} <span class="badge ${e(kpi.status)}">${e(STATUS[kpi.status])}</span><br>${latest}<br><span class="hint">Target ${e(target(kpi))} · owner ${e(kpi.ownerName)}${
     kpi.source === 'computed' ? ' · computed from the records' : ''
   }</span>${trend}<a href="/dashboard/kpis/${encodeURIComponent(kpi.id)}">${action}<span class="vh">: ${e(kpi.name)}</span></a></li>`;
@@ -197,7 +197,7 @@ function filterForm(filters: URLSearchParams, choices: { sites: Choice[]; proces
   const checks = (name: 'site' | 'process', legend: string, list: Choice[], none: string) => {
     const chosen = new Set(filters.getAll(name));
     if (!list.length) return '';
-    const error = fieldError(errors, name === 'site' ? 'site' : 'process');
+    const error = fieldError(errors, name);
     return `<fieldset id="f-${name}"><legend>${e(legend)}</legend>${error.html}<ul class="choices">${list
       .map(
         (c, i) =>
@@ -390,14 +390,6 @@ export function listBody(list: RecordList, query: URLSearchParams, filters: URLS
 
 // ─── KPI values ───
 
-/**
- * Who enters a manual KPI's values: its owner, a quality manager or the steering committee (admins too),
- * as POST /api/kpis/:id/values decides.
- */
-function mayEnter(user: UserRecord, kpi: Pick<KpiRecord, 'owner'>): boolean {
-  return kpi.owner === user.id || hasRole(user, ['quality-manager', 'steering-committee']);
-}
-
 /** The period most often entered: the month before today's. */
 function lastMonth(now: Date): string {
   return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1)).toISOString().slice(0, 7);
@@ -410,9 +402,12 @@ interface KpiFormState {
   reason: string;
 }
 
-async function kpiPage(imsflow: Imsflow, viewer: Viewer, kpi: KpiRecord, state: KpiFormState, errors: FieldError[], message = ''): Promise<string> {
+/** The KPI's page; `saved`: the period just saved (post/redirect/get), confirmed at the top. */
+async function kpiPage(imsflow: Imsflow, viewer: Viewer, kpi: KpiRecord, state: KpiFormState, errors: FieldError[], saved?: string): Promise<string> {
   const [values, names] = await Promise.all([imsflow.store.listKpiValues([kpi.id]), directoryNames(imsflow)]);
   values.sort((a, b) => b.period.localeCompare(a.period));
+  const done = values.find((v) => v.period === saved);
+  const message = done ? notice('status', `<p>Saved: ${e(kpi.name)} for ${e(done.period)} is ${e(num(done.value))}${kpi.unit ? ` ${e(kpi.unit)}` : ''}.</p>`) : '';
   const facts = `<dl class="facts"><dt>Management system</dt><dd>${e(SYSTEMS.find(([s]) => s === kpi.system)?.[1] ?? kpi.system)}</dd><dt>Target</dt><dd>${e(target(kpi))}</dd><dt>Owner</dt><dd>${person(names, kpi.owner)}</dd><dt>Source</dt><dd>${
     kpi.source === 'computed' ? `computed from the records (${e(kpi.measure)})` : 'entered each period'
   }</dd>${kpi.site ? `<dt>Site</dt><dd>${e(kpi.site)}</dd>` : ''}</dl>`;
@@ -425,7 +420,7 @@ async function kpiPage(imsflow: Imsflow, viewer: Viewer, kpi: KpiRecord, state: 
       )
     : '<p class="empty">No value entered yet.</p>';
   let form = '';
-  if (kpi.source === 'manual' && mayEnter(viewer.user, kpi)) {
+  if (kpi.source === 'manual' && mayEnterValues(viewer.user, kpi)) {
     const field = (name: keyof KpiFormState, label: string, control: (attrs: string) => string, hint = '') => {
       const error = fieldError(errors, name);
       const hintHtml = hint ? `<p class="hint" id="f-${name}-hint">${e(hint)}</p>` : '';
@@ -530,15 +525,12 @@ export function dashboardPages(imsflow: Imsflow): express.Router {
   router.get('/dashboard/kpis/:id', requireSignIn, async (req: Request, res: Response) => {
     const { viewer, kpi } = await kpiOf(req);
     const state = { period: lastMonth(imsflow.clock.now()), value: '', note: '', reason: '' };
-    const period = str(req.query.saved);
-    const saved = period ? (await imsflow.store.listKpiValues([kpi.id])).find((v) => v.period === period) : undefined;
-    const done = saved ? notice('status', `<p>Saved: ${e(kpi.name)} for ${e(saved.period)} is ${e(num(saved.value))}${kpi.unit ? ` ${e(kpi.unit)}` : ''}.</p>`) : '';
-    sendPage(res, 200, { title: kpi.name, viewer, current: 'dashboard', head: STYLE_ONLY, body: await kpiPage(imsflow, viewer, kpi, state, [], done) });
+    sendPage(res, 200, { title: kpi.name, viewer, current: 'dashboard', head: STYLE_ONLY, body: await kpiPage(imsflow, viewer, kpi, state, [], str(req.query.saved) || undefined) });
   });
 
   router.post('/dashboard/kpis/:id', requireSignIn, express.urlencoded({ extended: false, limit: '16kb' }), checkCsrf, async (req: Request, res: Response) => {
     const { viewer, kpi } = await kpiOf(req);
-    if (!mayEnter(viewer.user, kpi)) throw new ForbiddenError(`only the KPI's owner, a quality manager or the steering committee enters its values`);
+    if (!mayEnterValues(viewer.user, kpi)) throw new ForbiddenError(`only the KPI's owner, a quality manager or the steering committee enters its values`);
     const state = { period: str(req.body?.period).trim(), value: str(req.body?.value).trim(), note: str(req.body?.note), reason: str(req.body?.reason) };
     const value = state.value === '' ? Number.NaN : Number(state.value);
     try {

@@ -1,6 +1,7 @@
 import express, { type Request } from 'express';
 import type { Imsflow } from '../../engine/imsflow.js';
 import { hasRole } from '../auth.js';
+import { EDITORS } from '../change-control.js';
 import { needsUserId } from '../signing.js';
 import { e, sendPage, when, type Viewer } from './html.js';
 import { requireSignIn, viewerOf } from './session.js';
@@ -18,8 +19,6 @@ import { requireSignIn, viewerOf } from './session.js';
  * Who may do what is decided by the API (process owners edit, submit and publish; a reviewer who is not the
  * author approves); the pages show every signed-in person what they may see and say why an action is refused.
  */
-
-const EDITORS = ['process-owner'] as const;
 
 /** The CSRF token for the page's API calls, the bundle's stylesheet (bpmn-js's and ours) and its script. */
 function head(viewer: Viewer, bundle: 'home' | 'modeler' | 'review' | 'versions'): string {

@@ -70,6 +70,16 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const ORDER_REFERENCE = new Date('2026-01-01T00:00:00Z');
 
 /**
+ * How long a valid duration lasts from one fixed date (calendar-aware), for order checks here and in the
+ * modeler's panel; undefined when the value is not a positive duration.
+ */
+export function durationLength(value: string | undefined): number | undefined {
+  const text = value?.trim();
+  if (!text || durationProblem(text)) return undefined;
+  return addDuration(text, ORDER_REFERENCE).getTime() - ORDER_REFERENCE.getTime();
+}
+
+/**
  * Checks a parsed definition against every rule the engine relies on, and reads the process spec.
  * The same function backs deployment (server) and the modeler's problems panel, so the two never disagree.
  */
@@ -363,10 +373,10 @@ function readUserTask(element: ModdleElement, report: Report): UserTaskSpec {
     if (problem) report(element, `ims:${attribute}: ${problem}`);
   }
   // The order check the modeler's panel shows: a reminder "before the due date" must come after the task opens.
-  if (spec.due && spec.remindBefore && !durationProblem(spec.due) && !durationProblem(spec.remindBefore)) {
-    if (addDuration(spec.remindBefore, ORDER_REFERENCE).getTime() >= addDuration(spec.due, ORDER_REFERENCE).getTime()) {
-      report(element, `ims:remindBefore (${spec.remindBefore}) must be shorter than ims:due (${spec.due}): the reminder would come before the task is open`);
-    }
+  const dueMs = durationLength(spec.due);
+  const remindBeforeMs = durationLength(spec.remindBefore);
+  if (dueMs !== undefined && remindBeforeMs !== undefined && remindBeforeMs >= dueMs) {
+    report(element, `ims:remindBefore (${spec.remindBefore}) must be shorter than ims:due (${spec.due}): the reminder would come before the task is open`);
   }
   if ((spec.remindBefore || spec.remindEvery) && !spec.due) {
     report(element, 'reminders need a due date: set ims:due');
@@ -395,7 +405,7 @@ function readUserTask(element: ModdleElement, report: Report): UserTaskSpec {
       continue;
     }
     if (!escalation.to) report(element, 'escalation: "to" must name a role');
-    const afterMs = addDuration(escalation.after, ORDER_REFERENCE).getTime();
+    const afterMs = durationLength(escalation.after)!;
     if (afterMs <= previousAfter) report(element, 'escalations must be listed in increasing order of "after"');
     previousAfter = afterMs;
     if (!spec.due) report(element, 'escalations need a due date: set ims:due');

@@ -1,7 +1,31 @@
+import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { JobRecord, MessageRecord } from '../model.js';
 import type { Store } from '../store/store.js';
 import type { Mailer } from './mailer.js';
+
+/**
+ * A new outbox message and, when a mail server is configured, the email job that sends it (both go in the
+ * caller's commit). Without a mail server the message is held: kept, with its link logged.
+ */
+export function outgoingMessage(
+  content: Omit<MessageRecord, 'id' | 'status' | 'attempts' | 'createdAt'>,
+  options: { now: Date; mailConfigured: boolean },
+): { message: MessageRecord; emailJob?: JobRecord } {
+  const at = options.now.toISOString();
+  const message: MessageRecord = { id: randomUUID(), ...content, status: options.mailConfigured ? 'queued' : 'held', attempts: 0, createdAt: at };
+  if (!options.mailConfigured) return { message };
+  const emailJob: JobRecord = {
+    id: `email-${message.id}`,
+    kind: 'email',
+    runAt: at,
+    status: 'scheduled',
+    ...(message.instanceId && { instanceId: message.instanceId }),
+    payload: { messageId: message.id, ...(message.taskId && { taskId: message.taskId }) },
+    attempts: 0,
+  };
+  return { message, emailJob };
+}
 
 /**
  * Sends one outbox message per email job. The message keeps its state (queued → sent, or failed with the

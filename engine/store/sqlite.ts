@@ -1035,7 +1035,7 @@ export class SqliteStore implements Store {
   }
 
   async listKpis(): Promise<KpiRecord[]> {
-    return parseDocs<KpiRecord>(this.query('SELECT doc FROM kpis ORDER BY id').all()).sort((a, b) => a.system.localeCompare(b.system) || a.id.localeCompare(b.id));
+    return parseDocs(this.query("SELECT doc FROM kpis ORDER BY json_extract(doc, '$.system'), id").all());
   }
 
   async listKpiValues(kpiIds: string[]): Promise<KpiValueRecord[]> {

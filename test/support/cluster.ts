@@ -26,6 +26,64 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/** A child process whose JSON log lines (pino, on stdout) a test can wait for. */
+export interface LoggingChild {
+  child: ChildProcess;
+  /** Resolves with the exit code (null when killed by a signal). */
+  exited: Promise<number | null>;
+  /** Resolves with the first log line with this msg (already written or still to come). */
+  logged(msg: string): Promise<Record<string, any>>;
+  /** SIGKILLs the process if it still runs, and waits until it is gone. */
+  kill(): Promise<void>;
+}
+
+/**
+ * `node --import tsx <script>` with `env` on top of this process's environment, for tests that wait on
+ * what the process logs. Its stderr is printed when it exits with a code not in `quietExits`.
+ */
+export function startLogging(script: string, env: Record<string, string>, quietExits: (number | null)[] = [0, null]): LoggingChild {
+  const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: projectDir, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: Record<string, any>[] = [];
+  const waiters: { msg: string; resolve: (line: Record<string, any>) => void }[] = [];
+  let buffered = '';
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    buffered += chunk;
+    const parts = buffered.split('\n');
+    buffered = parts.pop() ?? '';
+    for (const text of parts) {
+      let line: Record<string, any>;
+      try {
+        line = JSON.parse(text);
+      } catch {
+        continue;
+      }
+      lines.push(line);
+      for (const w of [...waiters]) if (w.msg === line.msg) waiters.splice(waiters.indexOf(w), 1) && w.resolve(line);
+    }
+  });
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const exited = once(child, 'exit').then(([code]) => {
+    if (!quietExits.includes(code)) console.error(`${script} exited with ${code}:\n${stderr}`);
+    return code as number | null;
+  });
+  return {
+    child,
+    exited,
+    logged: (msg) => {
+      const seen = lines.find((l) => l.msg === msg);
+      if (seen) return Promise.resolve(seen);
+      return new Promise((resolve) => waiters.push({ msg, resolve }));
+    },
+    kill: async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL');
+        await exited;
+      }
+    },
+  };
+}
+
 export interface ChildHandle {
   name: string;
   child: ChildProcess;

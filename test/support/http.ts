@@ -22,11 +22,17 @@ export async function http(method: string, url: string, body?: unknown, headers:
   const withAuth = server && !Object.keys(headers).some((h) => h.toLowerCase() === 'authorization') ? { ...headers, authorization: `Bearer ${apiTokens.get(server)}` } : headers;
   const response = await fetch(url, {
     method,
-    headers: body === undefined ? (withAuth === headers ? undefined : { authorization: withAuth.authorization }) : withAuth,
+    // without a body there is no content type to send; every other header (token, cookie, CSRF) goes
+    headers: body === undefined ? Object.fromEntries(Object.entries(withAuth).filter(([name]) => name.toLowerCase() !== 'content-type')) : withAuth,
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     redirect: 'manual',
   });
   const text = await response.text();
   const type = response.headers.get('content-type') ?? '';
   return { status: response.status, type, text, json: type.includes('json') ? JSON.parse(text) : undefined };
+}
+
+/** One API call as the holder of an API token: for tests that act as several people in turn. */
+export function callWithToken(serverUrl: string, token: string | undefined, method: string, path: string, body?: unknown): Promise<Reply> {
+  return http(method, `${serverUrl}${path}`, body, { ...JSON_BODY, authorization: `Bearer ${token}` });
 }
