@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -23,6 +23,7 @@ import { userWithToken } from './support/operator.js';
 import { pino } from 'pino';
 import { shippedCatalogue } from '../processes/index.js';
 import { seedDemo } from '../scripts/demo.js';
+import { forgeArchive, type ForgedEntry } from './support/hostile-archive.js';
 
 /**
  * Backup and restore (engine/backup.ts, npm run backup): a store with real records (the demo: CAPAs,
@@ -266,5 +267,72 @@ describe('backup and restore', function () {
     const refused = await cli(['import', edited], join(root, 'cli-refused')).catch((err: { code: number; stderr: string }) => err);
     expect(refused).to.include({ code: 1 });
     expect((refused as { stderr: string }).stderr).to.include('refused').and.include('file data/users.ndjson');
+  });
+  describe('a hostile archive is refused with the real reason, and nothing of it stays behind', () => {
+    const sha = (n: number) => createHash('sha256').update(String(n)).digest('hex');
+    const manyFiles = (count: number): ForgedEntry[] => Array.from({ length: count }, (_, i) => ({ path: `attachments/${sha(i)}`, body: 'x'.repeat(4000) }));
+    /** Checks `entries` as an archive with its own temporary folder; returns the error and that folder. */
+    const refusal = async (name: string, entries: ForgedEntry[], limits?: Parameters<typeof verifyBackup>[1]['limits'], level?: number) => {
+      const dir = join(root, 'hostile', name);
+      const tempDir = join(dir, 'tmp');
+      mkdirSync(tempDir, { recursive: true });
+      const file = join(dir, 'archive.tar.gz');
+      await forgeArchive(file, entries, { level });
+      const error = await verifyBackup(file, { tempDir, ...(limits && { limits }) }).catch((err: unknown) => err);
+      expect(error, name).to.be.instanceOf(BackupRejected);
+      expect(readdirSync(tempDir), 'the staging folder is removed').to.deep.equal([]);
+      return { error: error as BackupRejected, dir };
+    };
+
+    it('names a path that climbs out of the archive (../) instead of failing with ENOTEMPTY, and writes nothing outside', async () => {
+      const { error, dir } = await refusal('climbs-out', [{ path: 'data/', type: '5' }, { path: '../escape.txt', body: 'owned' }, ...manyFiles(2000)]);
+      expect(error.message).to.not.include('ENOTEMPTY');
+      expect(error.problems).to.deep.equal(['the archive holds ../escape.txt, a path that leaves its folder; refused']);
+      expect(existsSync(join(dir, 'escape.txt'))).to.equal(false);
+    });
+
+    it('refuses an absolute path, naming it', async () => {
+      const { error } = await refusal('absolute', [{ path: '/etc/cron.d/imsflow', body: '* * * * * root true' }]);
+      expect(error.problems).to.deep.equal(['the archive holds /etc/cron.d/imsflow, an absolute path; refused']);
+    });
+
+    it('refuses symbolic and hard links, naming the link and its target', async () => {
+      const symbolic = await refusal('symlink', [{ path: 'data/', type: '5' }, { path: 'data/users.ndjson', type: '2', linkTo: '/etc/passwd' }]);
+      expect(symbolic.error.problems).to.deep.equal(['the archive holds data/users.ndjson, a link to /etc/passwd; links are refused']);
+      const hard = await refusal('hardlink', [{ path: 'manifest.json', type: '1', linkTo: '/etc/shadow' }]);
+      expect(hard.error.problems).to.deep.equal(['the archive holds manifest.json, a link to /etc/shadow; links are refused']);
+    });
+
+    it('stops a gzip bomb once it expands beyond the size cap, before the disk fills', async () => {
+      // 64 MiB of zeros in ~300 KB (gzip level 1 stays under tar's own ratio check); the cap here is 16 MiB
+      const { error } = await refusal('bomb', [{ path: 'data/', type: '5' }, { path: 'data/audit.ndjson', body: { zeros: 64 * 1024 * 1024 } }], { maxBytes: 16 * 1024 * 1024 }, 1);
+      expect(error.problems).to.deep.equal(['the archive expands beyond 16 MiB (IMSFLOW_BACKUP_MAX_MIB); refused']);
+    });
+
+    it('refuses a file declared larger than the default 2 GiB cap before reading it', async () => {
+      const { error } = await refusal('declared', [{ path: 'data/', type: '5' }, { path: 'data/audit.ndjson', body: 'x', declaredBytes: 3 * 1024 ** 3 }]);
+      expect(error.problems).to.deep.equal(['the archive expands beyond 2 GiB (IMSFLOW_BACKUP_MAX_MIB); refused']);
+    });
+
+    it('refuses an attachment larger than an upload may be', async () => {
+      const { error } = await refusal('big-attachment', [{ path: `attachments/${sha(1)}`, body: { zeros: 11 * 1024 * 1024 } }]);
+      expect(error.problems).to.deep.equal([`the archive holds attachments/${sha(1)} of 11 MiB, more than an attachment may be (10 MiB); refused`]);
+    });
+
+    it('refuses an archive holding more files than the cap', async () => {
+      const { error } = await refusal('many', manyFiles(60), { maxFiles: 50 });
+      expect(error.problems).to.deep.equal(['the archive holds more than 50 files (IMSFLOW_BACKUP_MAX_FILES); refused']);
+    });
+
+    it('refuses an entry that is no part of a backup, naming it', async () => {
+      const { error } = await refusal('stray', [{ path: 'run.sh', body: '#!/bin/sh\n' }]);
+      expect(error.problems).to.deep.equal(['the archive holds run.sh, which is no part of an imsflow backup (manifest.json, data/, attachments/); refused']);
+    });
+
+    it('npm run backup names the cap that refused the archive and exits 1', async () => {
+      const refused = await run(process.execPath, ['--import', 'tsx', 'scripts/backup.ts', 'verify', archive], { env: { ...process.env, IMSFLOW_DATA: join(root, 'cli-capped'), IMSFLOW_BACKUP_MAX_FILES: '3' } }).catch((err: { code: number; stderr: string }) => err);
+      expect(refused).to.include({ code: 1 });
+      expect((refused as { stderr: string }).stderr).to.include('refused').and.include('the archive holds more than 3 files (IMSFLOW_BACKUP_MAX_FILES)');
+    });
   });
 });
