@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import * as tar from 'tar';
 import { AttachmentStore, checkUpload, recordUpload } from '../api/ui/attachments.js';
 import { verifyAuditChain } from '../engine/audit.js';
-import { BackupRejected, exportBackup, importBackup, verifyBackup, type BackupManifest } from '../engine/backup.js';
+import { BackupRejected, exportBackup, importBackup, verifyBackup, type BackupManifest, type UnpackOptions } from '../engine/backup.js';
 import { FakeClock } from '../engine/clock.js';
 import { Imsflow } from '../engine/imsflow.js';
 import { registerImsServices } from '../engine/ims-services.js';
@@ -272,12 +272,12 @@ describe('backup and restore', function () {
     const sha = (n: number) => createHash('sha256').update(String(n)).digest('hex');
     const manyFiles = (count: number): ForgedEntry[] => Array.from({ length: count }, (_, i) => ({ path: `attachments/${sha(i)}`, body: 'x'.repeat(4000) }));
     /** Checks `entries` as an archive with its own temporary folder; returns the error and that folder. */
-    const refusal = async (name: string, entries: ForgedEntry[], limits?: Parameters<typeof verifyBackup>[1]['limits'], level?: number) => {
+    const refusal = async (name: string, entries: ForgedEntry[], limits?: UnpackOptions['limits'], forge?: Parameters<typeof forgeArchive>[2]) => {
       const dir = join(root, 'hostile', name);
       const tempDir = join(dir, 'tmp');
       mkdirSync(tempDir, { recursive: true });
       const file = join(dir, 'archive.tar.gz');
-      await forgeArchive(file, entries, { level });
+      await forgeArchive(file, entries, forge);
       const error = await verifyBackup(file, { tempDir, ...(limits && { limits }) }).catch((err: unknown) => err);
       expect(error, name).to.be.instanceOf(BackupRejected);
       expect(readdirSync(tempDir), 'the staging folder is removed').to.deep.equal([]);
@@ -305,7 +305,12 @@ describe('backup and restore', function () {
 
     it('stops a gzip bomb once it expands beyond the size cap, before the disk fills', async () => {
       // 64 MiB of zeros in ~300 KB (gzip level 1 stays under tar's own ratio check); the cap here is 16 MiB
-      const { error } = await refusal('bomb', [{ path: 'data/', type: '5' }, { path: 'data/audit.ndjson', body: { zeros: 64 * 1024 * 1024 } }], { maxBytes: 16 * 1024 * 1024 }, 1);
+      const { error } = await refusal('bomb', [{ path: 'data/', type: '5' }, { path: 'data/audit.ndjson', body: { zeros: 64 * 1024 * 1024 } }], { maxBytes: 16 * 1024 * 1024 }, { level: 1 });
+      expect(error.problems).to.deep.equal(['the archive expands beyond 16 MiB (IMSFLOW_BACKUP_MAX_MIB); refused']);
+    });
+
+    it('stops a gzip bomb hidden after the end of the archive, where no entry declares its size', async () => {
+      const { error } = await refusal('trailing-bomb', [{ path: 'manifest.json', body: '{}' }], { maxBytes: 16 * 1024 * 1024 }, { level: 1, trailingZeros: 64 * 1024 * 1024 });
       expect(error.problems).to.deep.equal(['the archive expands beyond 16 MiB (IMSFLOW_BACKUP_MAX_MIB); refused']);
     });
 
@@ -330,9 +335,9 @@ describe('backup and restore', function () {
     });
 
     it('npm run backup names the cap that refused the archive and exits 1', async () => {
-      const refused = await run(process.execPath, ['--import', 'tsx', 'scripts/backup.ts', 'verify', archive], { env: { ...process.env, IMSFLOW_DATA: join(root, 'cli-capped'), IMSFLOW_BACKUP_MAX_FILES: '3' } }).catch((err: { code: number; stderr: string }) => err);
+      const refused = await run(process.execPath, ['--import', 'tsx', 'scripts/backup.ts', 'verify', archive], { env: { ...process.env, IMSFLOW_DATA: join(root, 'cli-capped'), IMSFLOW_BACKUP_MAX_FILES: '10' } }).catch((err: { code: number; stderr: string }) => err);
       expect(refused).to.include({ code: 1 });
-      expect((refused as { stderr: string }).stderr).to.include('refused').and.include('the archive holds more than 3 files (IMSFLOW_BACKUP_MAX_FILES)');
+      expect((refused as { stderr: string }).stderr).to.include('refused').and.include('the archive holds more than 10 files (IMSFLOW_BACKUP_MAX_FILES)');
     });
   });
 });

@@ -41,7 +41,7 @@ function header(entry: ForgedEntry, size: number): Buffer {
   return block;
 }
 
-async function* tarStream(entries: ForgedEntry[]): AsyncGenerator<Buffer> {
+async function* tarStream(entries: ForgedEntry[], trailingZeros: number): AsyncGenerator<Buffer> {
   const chunk = Buffer.alloc(1 << 20);
   for (const entry of entries) {
     const body = typeof entry.body === 'string' ? Buffer.from(entry.body) : entry.body;
@@ -52,9 +52,10 @@ async function* tarStream(entries: ForgedEntry[]): AsyncGenerator<Buffer> {
     if (size % BLOCK) yield Buffer.alloc(BLOCK - (size % BLOCK));
   }
   yield Buffer.alloc(2 * BLOCK);
+  for (let left = trailingZeros; left > 0; left -= chunk.length) yield left >= chunk.length ? chunk : chunk.subarray(0, left);
 }
 
-/** Writes the entries as a gzipped tar to `file`. */
-export async function forgeArchive(file: string, entries: ForgedEntry[], options: { level?: number } = {}): Promise<void> {
-  await pipeline(tarStream(entries), createGzip({ level: options.level ?? 9 }), createWriteStream(file));
+/** Writes the entries as a gzipped tar to `file`; `trailingZeros` more zero bytes after the archive's end. */
+export async function forgeArchive(file: string, entries: ForgedEntry[], options: { level?: number; trailingZeros?: number } = {}): Promise<void> {
+  await pipeline(tarStream(entries, options.trailingZeros ?? 0), createGzip({ level: options.level ?? 9 }), createWriteStream(file));
 }
