@@ -75,6 +75,7 @@ export async function unpackWithinLimits(file: string, staging: string, limits: 
     if (entry.type === 'Link' || entry.type === 'SymbolicLink') return refuse(`the archive holds ${path}, a link to ${entry.linkpath}; links are refused`);
     if (path.startsWith('/') || /^[a-z]:/i.test(path)) return refuse(`the archive holds ${path}, an absolute path; refused`);
     if (path.split(/[/\\]/).includes('..')) return refuse(`the archive holds ${path}, a path that leaves its folder; refused`);
+    if (!['File', 'OldFile', 'Directory'].includes(entry.type)) return refuse(`the archive holds ${path}, a ${entry.type} entry; only files and folders are accepted; refused`);
     const isFolder = FOLDER.test(path) && entry.type === 'Directory';
     const isFile = (path === 'manifest.json' || DATA_FILE.test(path) || ATTACHMENT.test(path)) && (entry.type === 'File' || entry.type === 'OldFile');
     if (!isFolder && !isFile) return refuse(`the archive holds ${path}, which is no part of an imsflow backup (manifest.json, data/, attachments/); refused`);
@@ -114,6 +115,12 @@ export async function unpackWithinLimits(file: string, staging: string, limits: 
     );
     entry.pipe(out);
   });
+  // past the end-of-archive blocks nothing is read: tar would buffer it all (and a bomb can hide there)
+  let ended = false;
+  parser.on('eof', () => {
+    ended = true;
+    wake();
+  });
   const parsed = new Promise<void>((resolve) => {
     parser.on('end', resolve);
     parser.on('error', (err: Error) => {
@@ -132,14 +139,14 @@ export async function unpackWithinLimits(file: string, staging: string, limits: 
       // what gzip expands to, headers and skipped data too: a bomb stops here even where no entry counts it
       expanded += chunk.length;
       if (expanded > limits.maxBytes + TAR_OVERHEAD + entries * TAR_OVERHEAD_PER_ENTRY) tooBig();
-      if (stopped()) break;
+      if (stopped() || ended) break;
       if (!parser.write(chunk)) {
         await new Promise<void>((resolve) => {
           wake = resolve;
           parser.once('drain', resolve);
         });
       }
-      if (stopped()) break;
+      if (stopped() || ended) break;
     }
     if (!stopped()) {
       parser.end();

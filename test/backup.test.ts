@@ -303,15 +303,26 @@ describe('backup and restore', function () {
       expect(hard.error.problems).to.deep.equal(['the archive holds manifest.json, a link to /etc/shadow; links are refused']);
     });
 
+    it('refuses a device or pipe entry, naming its kind', async () => {
+      const { error } = await refusal('fifo', [{ path: 'data/', type: '5' }, { path: 'data/users.ndjson', type: '6' }]);
+      expect(error.problems).to.deep.equal(['the archive holds data/users.ndjson, a FIFO entry; only files and folders are accepted; refused']);
+    });
+
     it('stops a gzip bomb once it expands beyond the size cap, before the disk fills', async () => {
       // 64 MiB of zeros in ~300 KB (gzip level 1 stays under tar's own ratio check); the cap here is 16 MiB
       const { error } = await refusal('bomb', [{ path: 'data/', type: '5' }, { path: 'data/audit.ndjson', body: { zeros: 64 * 1024 * 1024 } }], { maxBytes: 16 * 1024 * 1024 }, { level: 1 });
       expect(error.problems).to.deep.equal(['the archive expands beyond 16 MiB (IMSFLOW_BACKUP_MAX_MIB); refused']);
     });
 
-    it('stops a gzip bomb hidden after the end of the archive, where no entry declares its size', async () => {
-      const { error } = await refusal('trailing-bomb', [{ path: 'manifest.json', body: '{}' }], { maxBytes: 16 * 1024 * 1024 }, { level: 1, trailingZeros: 64 * 1024 * 1024 });
+    it('stops a gzip bomb hidden in an entry tar skips (an oversized pax header), where no file declares its size', async () => {
+      const { error } = await refusal('skipped-bomb', [{ path: 'PaxHeader/manifest.json', type: 'x', body: { zeros: 64 * 1024 * 1024 } }, { path: 'manifest.json', body: '{}' }], { maxBytes: 16 * 1024 * 1024 }, { level: 1 });
       expect(error.problems).to.deep.equal(['the archive expands beyond 16 MiB (IMSFLOW_BACKUP_MAX_MIB); refused']);
+    });
+
+    it('reads nothing after the end of the archive: a gzip bomb behind it is never expanded', async () => {
+      // were the 64 MiB behind the end read, the 16 MiB cap would refuse it; the manifest is what is wrong
+      const { error } = await refusal('trailing-bomb', [{ path: 'manifest.json', body: '{"format":"zip"}' }], { maxBytes: 16 * 1024 * 1024 }, { level: 1, trailingZeros: 64 * 1024 * 1024 });
+      expect(error.problems).to.deep.equal(['manifest.json: not an imsflow backup (format "zip")']);
     });
 
     it('refuses a file declared larger than the default 2 GiB cap before reading it', async () => {

@@ -10,8 +10,8 @@ import { createGzip } from 'node:zlib';
 
 export interface ForgedEntry {
   path: string;
-  /** tar type flag: '0' file (default), '5' folder, '1' hard link, '2' symbolic link. */
-  type?: '0' | '1' | '2' | '5';
+  /** tar type flag: '0' file (default), '5' folder, '1' hard link, '2' symbolic link, '6' FIFO, 'x' pax header. */
+  type?: '0' | '1' | '2' | '5' | '6' | 'x';
   linkTo?: string;
   /** The content; `{ zeros: n }` streams n zero bytes. */
   body?: Buffer | string | { zeros: number };
