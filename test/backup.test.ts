@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as tar from 'tar';
@@ -317,6 +318,19 @@ describe('backup and restore', function () {
     it('stops a gzip bomb hidden in an entry tar skips (an oversized pax header), where no file declares its size', async () => {
       const { error } = await refusal('skipped-bomb', [{ path: 'PaxHeader/manifest.json', type: 'x', body: { zeros: 64 * 1024 * 1024 } }, { path: 'manifest.json', body: '{}' }], { maxBytes: 16 * 1024 * 1024 }, { level: 1 });
       expect(error.problems).to.deep.equal(['the archive expands beyond 16 MiB (IMSFLOW_BACKUP_MAX_MIB); refused']);
+    });
+
+    it('keeps the event loop free while it expands and refuses a bomb (event-loop delay p99 under 100 ms)', async () => {
+      const dir = join(root, 'hostile', 'loop-free');
+      mkdirSync(join(dir, 'tmp'), { recursive: true });
+      const file = join(dir, 'archive.tar.gz');
+      await forgeArchive(file, [{ path: 'PaxHeader/data', type: 'x', body: { zeros: 64 * 1024 * 1024 } }], { level: 1 });
+      const delay = monitorEventLoopDelay({ resolution: 10 });
+      delay.enable();
+      const error = await verifyBackup(file, { tempDir: join(dir, 'tmp'), limits: { maxBytes: 48 * 1024 * 1024 } }).catch((err: unknown) => err);
+      delay.disable();
+      expect((error as BackupRejected).problems).to.deep.equal(['the archive expands beyond 48 MiB (IMSFLOW_BACKUP_MAX_MIB); refused']);
+      expect(delay.percentile(99) / 1e6, 'p99 event-loop delay in ms').to.be.below(100);
     });
 
     it('reads nothing after the end of the archive: a gzip bomb behind it is never expanded', async () => {
