@@ -88,6 +88,8 @@ export const APP_VERSION = ((): string => {
 })();
 
 const RECORDS_PER_BATCH = 1000;
+/** One record (one line) is kilobytes; a line this long is no record, and reading on would fill memory. */
+const MAX_RECORD_CHARS = 64 * 1024 * 1024;
 const SHA256 = /^[a-f0-9]{64}$/;
 
 // ---- export -------------------------------------------------------------------------------------------
@@ -343,6 +345,7 @@ function* records(path: string): Generator<unknown> {
       if (n === 0) break;
       const lines = (rest + decoder.write(buffer.subarray(0, n))).split('\n');
       rest = lines.pop()!;
+      if (rest.length > MAX_RECORD_CHARS) throw new Error(`line ${line + lines.length + 1} is longer than 64 MiB: not a record`);
       for (const text of lines) yield parse(text);
     }
     rest += decoder.end();

@@ -222,6 +222,15 @@ describe('backup and restore', function () {
     }
   });
 
+  it('refuses a data file with a line too long to be a record, without reading it all into memory', async () => {
+    const edited = await tampered(archive, (dir, m) => {
+      writeFileSync(join(dir, 'data', 'users.ndjson'), Buffer.alloc(65 * 1024 * 1024, 'x'));
+      rehash(dir, m, 'data/users.ndjson');
+    });
+    const error = await verifyBackup(edited).catch((err: unknown) => err);
+    expect((error as BackupRejected).problems).to.include('file data/users.ndjson: line 1 is longer than 64 MiB: not a record');
+  });
+
   it('refuses to restore into a store that holds records', async () => {
     const error = await importBackup(source, archive, { clock, actor: 'grace.obi' }).catch((err: unknown) => err);
     expect((error as Error).message).to.match(/the target store is not empty \(\d+ definitions, \d+ instances/);
