@@ -6,6 +6,7 @@ import { dirname, join, relative, sep } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import * as tar from 'tar';
 import { GENESIS_HASH, verifyAuditChain } from './audit.js';
+import { DEFAULT_EXTRACTION_LIMITS, unpackWithinLimits, type ExtractionLimits } from './backup-unpack.js';
 import type { Clock } from './clock.js';
 import { ImsflowError } from './errors.js';
 import type { AuditEvent, JobRecord } from './model.js';
@@ -59,11 +60,19 @@ export class BackupRejected extends ImsflowError {
   }
 }
 
-export interface BackupOptions {
+export interface BackupOptions extends UnpackOptions {
   /** The attachments folder (`<IMSFLOW_DATA>/attachments`); absent: no attachments. */
   attachmentsDir?: string;
   clock: Clock;
   actor: string;
+}
+
+/** Where and within what an archive is unpacked to be checked. */
+export interface UnpackOptions {
+  /** The folder the staging folder is made in (default: the system's temporary folder). */
+  tempDir?: string;
+  /** Caps on what the archive may expand to (defaults: DEFAULT_EXTRACTION_LIMITS). */
+  limits?: Partial<ExtractionLimits>;
 }
 
 /** package.json's version, written into each manifest (from the source tree, or next to the built files). */
@@ -79,6 +88,8 @@ export const APP_VERSION = ((): string => {
 })();
 
 const RECORDS_PER_BATCH = 1000;
+/** One record (one line) is kilobytes; a line this long is no record, and reading on would fill memory. */
+const MAX_RECORD_CHARS = 64 * 1024 * 1024;
 const SHA256 = /^[a-f0-9]{64}$/;
 
 // ---- export -------------------------------------------------------------------------------------------
@@ -175,9 +186,9 @@ export interface ImportReport {
  * A `backup.restored` audit event is appended after the restored trail.
  */
 export async function importBackup(store: Store, file: string, options: BackupOptions): Promise<ImportReport> {
-  const staging = await mkdtemp(join(tmpdir(), 'imsflow-restore-'));
+  const staging = await mkdtemp(join(options.tempDir ?? tmpdir(), 'imsflow-restore-'));
   try {
-    const manifest = await unpackAndVerify(file, staging);
+    const manifest = await unpackAndVerify(file, staging, options.limits);
     const counts = await store.countRecords();
     const held = BACKUP_COLLECTIONS.filter((c) => counts[c] > 0).map((c) => `${counts[c]} ${c}`);
     if (held.length) throw new BackupRejected([`the target store is not empty (${held.join(', ')}): restore into a new, empty store`]);
@@ -221,26 +232,30 @@ export async function importBackup(store: Store, file: string, options: BackupOp
     });
     return { manifest, counts: written, attachments };
   } finally {
-    await rm(staging, { recursive: true, force: true });
+    await removeStaging(staging);
   }
 }
 
 /** Checks an archive without restoring it: what `importBackup` checks before it writes. */
-export async function verifyBackup(file: string): Promise<BackupManifest> {
-  const staging = await mkdtemp(join(tmpdir(), 'imsflow-verify-'));
+export async function verifyBackup(file: string, options: UnpackOptions = {}): Promise<BackupManifest> {
+  const staging = await mkdtemp(join(options.tempDir ?? tmpdir(), 'imsflow-verify-'));
   try {
-    return await unpackAndVerify(file, staging);
+    return await unpackAndVerify(file, staging, options.limits);
   } finally {
-    await rm(staging, { recursive: true, force: true });
+    await removeStaging(staging);
   }
 }
 
-async function unpackAndVerify(file: string, staging: string): Promise<BackupManifest> {
+/** The staging folder goes whatever happened (unpacking has closed its files by now; retries cover a slow disk). */
+async function removeStaging(staging: string): Promise<void> {
+  await rm(staging, { recursive: true, force: true, maxRetries: 3 });
+}
+
+async function unpackAndVerify(file: string, staging: string, limits: Partial<ExtractionLimits> = {}): Promise<BackupManifest> {
   try {
-    // regular files and folders only; tar refuses absolute paths and `..` on its own
-    await tar.x({ file, cwd: staging, strict: true, filter: (_path, entry) => ('type' in entry ? entry.type === 'File' || entry.type === 'Directory' : true) });
+    await unpackWithinLimits(file, staging, { ...DEFAULT_EXTRACTION_LIMITS, ...limits });
   } catch (err) {
-    throw new BackupRejected([`the file is not a readable backup archive (${(err as Error).message})`]);
+    throw new BackupRejected([(err as Error).message]);
   }
   let manifest: BackupManifest;
   try {
@@ -330,6 +345,7 @@ function* records(path: string): Generator<unknown> {
       if (n === 0) break;
       const lines = (rest + decoder.write(buffer.subarray(0, n))).split('\n');
       rest = lines.pop()!;
+      if (rest.length > MAX_RECORD_CHARS) throw new Error(`line ${line + lines.length + 1} is longer than 64 MiB: not a record`);
       for (const text of lines) yield parse(text);
     }
     rest += decoder.end();

@@ -1,8 +1,7 @@
 import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
-import { BlockList, isIP } from 'node:net';
+import { isIP, type BlockList } from 'node:net';
 import type { Clock } from './clock.js';
 import { ConflictError, NotFoundError, RevisionConflict, ValidationError, type FieldError } from './errors.js';
 import {
@@ -15,6 +14,7 @@ import {
   type WebhookEvent,
   type WebhookSubscriptionRecord,
 } from './model.js';
+import { addressProblem, describeProblem, guardedLookup, parseAllowList, systemResolve, type Resolve } from './net-guard.js';
 import type { ChangeSet, Store } from './store/store.js';
 
 /**
@@ -26,9 +26,10 @@ import type { ChangeSet, Store } from './store/store.js';
  * (embedded scheduler or BullMQ). Delivery is at least once: the body carries the event id, the same on
  * every attempt, for the receiver to drop repeats.
  *
- * Targets are http(s) only and never private, loopback or link-local addresses (checked when a
- * subscription is saved and again on every connection, so DNS cannot be pointed inward later), unless
- * the address is on the configured allow-list (IMSFLOW_WEBHOOK_ALLOW_PRIVATE).
+ * Targets are http(s) only and never an address of a refused range (engine/net-guard.ts: private,
+ * loopback, link-local, …, IPv4 carried in IPv6 included), checked when a subscription is saved and again
+ * on every connection, so DNS cannot be pointed inward later, unless the address is on the configured
+ * allow-list (IMSFLOW_WEBHOOK_ALLOW_PRIVATE).
  */
 
 export const SIGNATURE_HEADER = 'imsflow-signature';
@@ -46,6 +47,8 @@ export interface WebhooksOptions {
   allowPrivate?: string[];
   /** Per attempt: connect, send and read the status. */
   timeoutMs?: number;
+  /** How names are resolved (default: the system resolver; tests hand in DNS answers). */
+  resolve?: Resolve;
 }
 
 export interface SubscriptionInput {
@@ -87,84 +90,15 @@ export function webhookEventOf(input: AuditInput): WebhookEvent | undefined {
   return (WEBHOOK_EVENTS as readonly string[]).includes(input.action) ? (input.action as WebhookEvent) : undefined;
 }
 
-// ---- where a webhook may point ---------------------------------------------------------------------------
+// ---- where a webhook may point: engine/net-guard.ts ------------------------------------------------------
 
-const PRIVATE = new BlockList();
-for (const [net, prefix] of [
-  ['0.0.0.0', 8],
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['172.16.0.0', 12],
-  ['192.0.0.0', 24],
-  ['192.168.0.0', 16],
-  ['198.18.0.0', 15],
-  ['224.0.0.0', 4],
-  ['240.0.0.0', 4],
-] as const) {
-  PRIVATE.addSubnet(net, prefix, 'ipv4');
-}
-for (const [net, prefix] of [
-  ['::', 128],
-  ['::1', 128],
-  ['fc00::', 7],
-  ['fe80::', 10],
-  ['ff00::', 8],
-] as const) {
-  PRIVATE.addSubnet(net, prefix, 'ipv6');
-}
+const ALLOW_HINT = 'allow it with IMSFLOW_WEBHOOK_ALLOW_PRIVATE';
 
-/** An allow-list from `127.0.0.1, 10.0.0.0/8, ::1`; throws naming the entry that is no address or range. */
-export function parseAllowList(entries: string[]): BlockList {
-  const list = new BlockList();
-  for (const raw of entries.map((e) => e.trim()).filter(Boolean)) {
-    const [address, prefix] = raw.split('/');
-    const family = isIP(address);
-    if (!family) throw new Error(`"${raw}" is not an IP address or CIDR range`);
-    const type = family === 4 ? 'ipv4' : 'ipv6';
-    if (prefix === undefined) list.addAddress(address, type);
-    else {
-      const bits = Number(prefix);
-      if (!Number.isInteger(bits) || bits < 0 || bits > (family === 4 ? 32 : 128)) throw new Error(`"${raw}" has an invalid prefix length`);
-      list.addSubnet(address, bits, type);
-    }
-  }
-  return list;
-}
-
-/** Why an address may not be a webhook target, or undefined when it may. */
-function addressProblem(address: string, allow: BlockList): string | undefined {
-  const family = isIP(address);
-  if (!family) return `${address} is not an IP address`;
-  // IPv4-mapped IPv6 (::ffff:127.0.0.1, or ::ffff:7f00:1 as URLs write it) is the IPv4 address
-  const mapped = family === 6 ? ipv4Of(address) : undefined;
-  const [a, type] = mapped ? [mapped, 'ipv4' as const] : [address, family === 4 ? ('ipv4' as const) : ('ipv6' as const)];
-  if (!PRIVATE.check(a, type) || allow.check(a, type)) return undefined;
-  return `${a} is a private, loopback or link-local address (allow it with IMSFLOW_WEBHOOK_ALLOW_PRIVATE)`;
-}
-
-/** The IPv4 address inside an IPv4-mapped IPv6 address, if it is one. */
-function ipv4Of(address: string): string | undefined {
-  const dotted = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (dotted) return dotted[1];
-  const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(address);
-  if (!hex) return undefined;
-  const [high, low] = [parseInt(hex[1], 16), parseInt(hex[2], 16)];
-  return [high >> 8, high & 255, low >> 8, low & 255].join('.');
-}
-
-/** A `lookup` for http(s).request that refuses names resolving to an address not allowed. */
-function guardedLookup(allow: BlockList) {
-  return (hostname: string, options: { all?: boolean; family?: number }, callback: (...args: any[]) => void) => {
-    dnsLookup(hostname, { family: options.family ?? 0, all: true }, (err, addresses: LookupAddress[]) => {
-      if (err) return callback(err);
-      const refused = addresses.map((a) => addressProblem(a.address, allow)).find(Boolean);
-      if (refused) return callback(Object.assign(new Error(`refused: ${hostname} resolves to ${refused}`), { code: 'EWEBHOOKTARGET' }));
-      if (options.all) return callback(null, addresses);
-      callback(null, addresses[0].address, addresses[0].family);
-    });
-  };
+/** Why an address (or the name it was resolved from) may not be a target, in words; undefined when it may be. */
+function targetProblem(address: string, allow: BlockList, resolvedFrom?: string): string | undefined {
+  const problem = addressProblem(address, allow);
+  if (!problem) return undefined;
+  return problem.notAnAddress ? describeProblem(problem, resolvedFrom) : `${describeProblem(problem, resolvedFrom)} (${ALLOW_HINT})`;
 }
 
 // ---- the service -----------------------------------------------------------------------------------------
@@ -174,6 +108,7 @@ export class Webhooks {
   private readonly clock: Clock;
   private readonly allow: BlockList;
   private readonly timeoutMs: number;
+  private readonly resolve: Resolve;
   private cache: { at: number; subscriptions: WebhookSubscriptionRecord[] } | undefined;
   /** Changes already given their deliveries (a commit retried with the same object keeps them). */
   private readonly planned = new WeakSet<ChangeSet>();
@@ -183,6 +118,7 @@ export class Webhooks {
     this.clock = options.clock;
     this.allow = parseAllowList(options.allowPrivate ?? []);
     this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.resolve = options.resolve ?? systemResolve;
   }
 
   // ---- subscriptions ----
@@ -297,11 +233,10 @@ export class Webhooks {
   /** Why a host may not be a target, checked when saving (delivery checks again on every connection). */
   private async hostProblem(hostname: string): Promise<string | undefined> {
     const host = hostname.replace(/^\[|\]$/g, '');
-    if (isIP(host)) return addressProblem(host, this.allow);
-    const addresses = await new Promise<LookupAddress[]>((resolve) => dnsLookup(host, { all: true }, (err, found) => resolve(err ? [] : found)));
+    if (isIP(host)) return targetProblem(host, this.allow);
+    const addresses = await this.resolve(host).catch(() => []);
     if (!addresses.length) return `${host} does not resolve to an address`;
-    const refused = addresses.map((a) => addressProblem(a.address, this.allow)).find(Boolean);
-    return refused ? `${host} resolves to ${refused}` : undefined;
+    return addresses.map((a) => targetProblem(a.address, this.allow, host)).find(Boolean);
   }
 
   // ---- events into deliveries, in the same commit ----
@@ -436,7 +371,7 @@ export class Webhooks {
     }
     const host = url.hostname.replace(/^\[|\]$/g, '');
     if (isIP(host)) {
-      const problem = addressProblem(host, this.allow);
+      const problem = targetProblem(host, this.allow);
       if (problem) return Promise.resolve({ error: `refused: ${problem}` });
     }
     const body = Buffer.from(delivery.body);
@@ -447,7 +382,7 @@ export class Webhooks {
         {
           method: 'POST',
           agent: false,
-          lookup: guardedLookup(this.allow) as never,
+          lookup: guardedLookup(this.allow, this.resolve, ALLOW_HINT) as never,
           timeout: this.timeoutMs,
           headers: {
             'content-type': 'application/json',

@@ -1,5 +1,6 @@
 import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
+import { MAX_ATTACHMENT_BYTES } from '../api/ui/attachments.js';
 import { BACKUP_COLLECTIONS } from '../engine/store/store.js';
 import { BackupRejected, exportBackup, importBackup, verifyBackup } from '../engine/backup.js';
 import { systemClock } from '../engine/clock.js';
@@ -24,18 +25,20 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const path = resolve(file);
+  const config = configOrExit();
+  // the caps hold while the archive is unpacked; an attachment is no bigger than an upload may be
+  const limits = { ...config.backupLimits, maxAttachmentBytes: MAX_ATTACHMENT_BYTES };
   if (command === 'verify') {
     try {
-      const manifest = await verifyBackup(path);
+      const manifest = await verifyBackup(path, { limits });
       console.log(`imsflow backup ${path}: intact (${manifest.store.kind}, imsflow ${manifest.appVersion}, ${manifest.createdAt}; audit trail of ${manifest.auditHead.seq} events verified)`);
       return 0;
     } catch (err) {
       return failed(err);
     }
   }
-  const config = configOrExit();
   const store = await createStore(config);
-  const options = { attachmentsDir: join(config.dataDir, 'attachments'), clock: systemClock, actor: `cli:${userInfo().username}` };
+  const options = { attachmentsDir: join(config.dataDir, 'attachments'), clock: systemClock, actor: `cli:${userInfo().username}`, limits };
   try {
     await store.init();
     if (command === 'export') {

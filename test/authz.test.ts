@@ -192,8 +192,8 @@ const SAMPLES: Record<string, (caller: string | undefined) => Sample> = {
   // The same event each time: the first caller starts a CAPA, every later one gets it back (200).
   'POST /api/events': () => ({ body: { source: 'matrix', eventId: 'matrix-1', type: 'nonconformity.raised', data: { title: 'Matrix', description: 'authorization matrix' } } }),
   'GET /api/webhooks': () => ({}),
-  // A documentation address (TEST-NET-3): public, never resolved.
-  'POST /api/webhooks': () => ({ body: { url: 'https://203.0.113.10/hooks', events: ['task.completed'] } }),
+  // A public address (example.com's, run by IANA), never contacted: documentation ranges are refused targets.
+  'POST /api/webhooks': () => ({ body: { url: 'https://93.184.215.14/hooks', events: ['task.completed'] } }),
   'GET /api/webhooks/{id}': () => ({ params: { id: 'no-such-webhook' } }),
   'PATCH /api/webhooks/{id}': () => ({ params: { id: 'no-such-webhook' }, body: { active: false } }),
   'POST /api/webhooks/{id}/secret': () => ({ params: { id: 'no-such-webhook' }, body: { reason: 'authorization matrix' } }),

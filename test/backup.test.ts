@@ -1,14 +1,15 @@
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as tar from 'tar';
 import { AttachmentStore, checkUpload, recordUpload } from '../api/ui/attachments.js';
 import { verifyAuditChain } from '../engine/audit.js';
-import { BackupRejected, exportBackup, importBackup, verifyBackup, type BackupManifest } from '../engine/backup.js';
+import { BackupRejected, exportBackup, importBackup, verifyBackup, type BackupManifest, type UnpackOptions } from '../engine/backup.js';
 import { FakeClock } from '../engine/clock.js';
 import { Imsflow } from '../engine/imsflow.js';
 import { registerImsServices } from '../engine/ims-services.js';
@@ -23,6 +24,7 @@ import { userWithToken } from './support/operator.js';
 import { pino } from 'pino';
 import { shippedCatalogue } from '../processes/index.js';
 import { seedDemo } from '../scripts/demo.js';
+import { forgeArchive, type ForgedEntry } from './support/hostile-archive.js';
 
 /**
  * Backup and restore (engine/backup.ts, npm run backup): a store with real records (the demo: CAPAs,
@@ -220,6 +222,15 @@ describe('backup and restore', function () {
     }
   });
 
+  it('refuses a data file with a line too long to be a record, without reading it all into memory', async () => {
+    const edited = await tampered(archive, (dir, m) => {
+      writeFileSync(join(dir, 'data', 'users.ndjson'), Buffer.alloc(65 * 1024 * 1024, 'x'));
+      rehash(dir, m, 'data/users.ndjson');
+    });
+    const error = await verifyBackup(edited).catch((err: unknown) => err);
+    expect((error as BackupRejected).problems).to.include('file data/users.ndjson: line 1 is longer than 64 MiB: not a record');
+  });
+
   it('refuses to restore into a store that holds records', async () => {
     const error = await importBackup(source, archive, { clock, actor: 'grace.obi' }).catch((err: unknown) => err);
     expect((error as Error).message).to.match(/the target store is not empty \(\d+ definitions, \d+ instances/);
@@ -266,5 +277,101 @@ describe('backup and restore', function () {
     const refused = await cli(['import', edited], join(root, 'cli-refused')).catch((err: { code: number; stderr: string }) => err);
     expect(refused).to.include({ code: 1 });
     expect((refused as { stderr: string }).stderr).to.include('refused').and.include('file data/users.ndjson');
+  });
+  describe('a hostile archive is refused with the real reason, and nothing of it stays behind', () => {
+    const sha = (n: number) => createHash('sha256').update(String(n)).digest('hex');
+    const manyFiles = (count: number): ForgedEntry[] => Array.from({ length: count }, (_, i) => ({ path: `attachments/${sha(i)}`, body: 'x'.repeat(4000) }));
+    /** Checks `entries` as an archive with its own temporary folder; returns the error and that folder. */
+    const refusal = async (name: string, entries: ForgedEntry[], limits?: UnpackOptions['limits'], forge?: Parameters<typeof forgeArchive>[2]) => {
+      const dir = join(root, 'hostile', name);
+      const tempDir = join(dir, 'tmp');
+      mkdirSync(tempDir, { recursive: true });
+      const file = join(dir, 'archive.tar.gz');
+      await forgeArchive(file, entries, forge);
+      const error = await verifyBackup(file, { tempDir, ...(limits && { limits }) }).catch((err: unknown) => err);
+      expect(error, name).to.be.instanceOf(BackupRejected);
+      expect(readdirSync(tempDir), 'the staging folder is removed').to.deep.equal([]);
+      return { error: error as BackupRejected, dir };
+    };
+
+    it('names a path that climbs out of the archive (../) instead of failing with ENOTEMPTY, and writes nothing outside', async () => {
+      const { error, dir } = await refusal('climbs-out', [{ path: 'data/', type: '5' }, { path: '../escape.txt', body: 'owned' }, ...manyFiles(2000)]);
+      expect(error.message).to.not.include('ENOTEMPTY');
+      expect(error.problems).to.deep.equal(['the archive holds ../escape.txt, a path that leaves its folder; refused']);
+      expect(existsSync(join(dir, 'escape.txt'))).to.equal(false);
+    });
+
+    it('refuses an absolute path, naming it', async () => {
+      const { error } = await refusal('absolute', [{ path: '/etc/cron.d/imsflow', body: '* * * * * root true' }]);
+      expect(error.problems).to.deep.equal(['the archive holds /etc/cron.d/imsflow, an absolute path; refused']);
+    });
+
+    it('refuses symbolic and hard links, naming the link and its target', async () => {
+      const symbolic = await refusal('symlink', [{ path: 'data/', type: '5' }, { path: 'data/users.ndjson', type: '2', linkTo: '/etc/passwd' }]);
+      expect(symbolic.error.problems).to.deep.equal(['the archive holds data/users.ndjson, a link to /etc/passwd; links are refused']);
+      const hard = await refusal('hardlink', [{ path: 'manifest.json', type: '1', linkTo: '/etc/shadow' }]);
+      expect(hard.error.problems).to.deep.equal(['the archive holds manifest.json, a link to /etc/shadow; links are refused']);
+    });
+
+    it('refuses a device or pipe entry, naming its kind', async () => {
+      const { error } = await refusal('fifo', [{ path: 'data/', type: '5' }, { path: 'data/users.ndjson', type: '6' }]);
+      expect(error.problems).to.deep.equal(['the archive holds data/users.ndjson, a FIFO entry; only files and folders are accepted; refused']);
+    });
+
+    it('stops a gzip bomb once it expands beyond the size cap, before the disk fills', async () => {
+      // 64 MiB of zeros in ~300 KB (gzip level 1 stays under tar's own ratio check); the cap here is 16 MiB
+      const { error } = await refusal('bomb', [{ path: 'data/', type: '5' }, { path: 'data/audit.ndjson', body: { zeros: 64 * 1024 * 1024 } }], { maxBytes: 16 * 1024 * 1024 }, { level: 1 });
+      expect(error.problems).to.deep.equal(['the archive expands beyond 16 MiB (IMSFLOW_BACKUP_MAX_MIB); refused']);
+    });
+
+    it('stops a gzip bomb hidden in an entry tar skips (an oversized pax header), where no file declares its size', async () => {
+      const { error } = await refusal('skipped-bomb', [{ path: 'PaxHeader/manifest.json', type: 'x', body: { zeros: 64 * 1024 * 1024 } }, { path: 'manifest.json', body: '{}' }], { maxBytes: 16 * 1024 * 1024 }, { level: 1 });
+      expect(error.problems).to.deep.equal(['the archive expands beyond 16 MiB (IMSFLOW_BACKUP_MAX_MIB); refused']);
+    });
+
+    it('keeps the event loop free while it expands and refuses a bomb (event-loop delay p99 under 100 ms)', async () => {
+      const dir = join(root, 'hostile', 'loop-free');
+      mkdirSync(join(dir, 'tmp'), { recursive: true });
+      const file = join(dir, 'archive.tar.gz');
+      await forgeArchive(file, [{ path: 'PaxHeader/data', type: 'x', body: { zeros: 64 * 1024 * 1024 } }], { level: 1 });
+      const delay = monitorEventLoopDelay({ resolution: 10 });
+      delay.enable();
+      const error = await verifyBackup(file, { tempDir: join(dir, 'tmp'), limits: { maxBytes: 48 * 1024 * 1024 } }).catch((err: unknown) => err);
+      delay.disable();
+      expect((error as BackupRejected).problems).to.deep.equal(['the archive expands beyond 48 MiB (IMSFLOW_BACKUP_MAX_MIB); refused']);
+      expect(delay.percentile(99) / 1e6, 'p99 event-loop delay in ms').to.be.below(100);
+    });
+
+    it('reads nothing after the end of the archive: a gzip bomb behind it is never expanded', async () => {
+      // were the 64 MiB behind the end read, the 16 MiB cap would refuse it; the manifest is what is wrong
+      const { error } = await refusal('trailing-bomb', [{ path: 'manifest.json', body: '{"format":"zip"}' }], { maxBytes: 16 * 1024 * 1024 }, { level: 1, trailingZeros: 64 * 1024 * 1024 });
+      expect(error.problems).to.deep.equal(['manifest.json: not an imsflow backup (format "zip")']);
+    });
+
+    it('refuses a file declared larger than the default 2 GiB cap before reading it', async () => {
+      const { error } = await refusal('declared', [{ path: 'data/', type: '5' }, { path: 'data/audit.ndjson', body: 'x', declaredBytes: 3 * 1024 ** 3 }]);
+      expect(error.problems).to.deep.equal(['the archive expands beyond 2 GiB (IMSFLOW_BACKUP_MAX_MIB); refused']);
+    });
+
+    it('refuses an attachment larger than an upload may be', async () => {
+      const { error } = await refusal('big-attachment', [{ path: `attachments/${sha(1)}`, body: { zeros: 11 * 1024 * 1024 } }]);
+      expect(error.problems).to.deep.equal([`the archive holds attachments/${sha(1)} of 11 MiB, more than an attachment may be (10 MiB); refused`]);
+    });
+
+    it('refuses an archive holding more files than the cap', async () => {
+      const { error } = await refusal('many', manyFiles(60), { maxFiles: 50 });
+      expect(error.problems).to.deep.equal(['the archive holds more than 50 files (IMSFLOW_BACKUP_MAX_FILES); refused']);
+    });
+
+    it('refuses an entry that is no part of a backup, naming it', async () => {
+      const { error } = await refusal('stray', [{ path: 'run.sh', body: '#!/bin/sh\n' }]);
+      expect(error.problems).to.deep.equal(['the archive holds run.sh, which is no part of an imsflow backup (manifest.json, data/, attachments/); refused']);
+    });
+
+    it('npm run backup names the cap that refused the archive and exits 1', async () => {
+      const refused = await run(process.execPath, ['--import', 'tsx', 'scripts/backup.ts', 'verify', archive], { env: { ...process.env, IMSFLOW_DATA: join(root, 'cli-capped'), IMSFLOW_BACKUP_MAX_FILES: '10' } }).catch((err: { code: number; stderr: string }) => err);
+      expect(refused).to.include({ code: 1 });
+      expect((refused as { stderr: string }).stderr).to.include('refused').and.include('the archive holds more than 10 files (IMSFLOW_BACKUP_MAX_FILES)');
+    });
   });
 });

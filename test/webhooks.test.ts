@@ -15,7 +15,7 @@ import { Outbox } from '../engine/mail/outbox.js';
 import { DEFAULT_POLICY, Notifier } from '../engine/notifications.js';
 import { EmbeddedScheduler } from '../engine/scheduler/embedded.js';
 import { SqliteStore } from '../engine/store/sqlite.js';
-import { SIGNATURE_HEADER, verifySignature, Webhooks } from '../engine/webhooks.js';
+import { SIGNATURE_HEADER, verifySignature, Webhooks, type WebhooksOptions } from '../engine/webhooks.js';
 import { startServer, type RunningServer } from '../api/server.js';
 import { assemble } from '../workers/assemble.js';
 import { bullmqJobId, MAIN_QUEUE, startBullmqWorker } from '../workers/bullmq.js';
@@ -82,12 +82,12 @@ class Receiver {
   }
 }
 
-async function engine(options: { allowPrivate?: string[]; maxAttempts?: number } = {}) {
+async function engine(options: { allowPrivate?: string[]; maxAttempts?: number; resolve?: WebhooksOptions['resolve'] } = {}) {
   const store = new SqliteStore(':memory:');
   await store.init();
   const clock = new FakeClock('2026-11-22T08:00:00Z');
   const imsflow = new Imsflow({ store, clock });
-  const webhooks = new Webhooks({ store, clock, allowPrivate: options.allowPrivate ?? ['127.0.0.1'] });
+  const webhooks = new Webhooks({ store, clock, allowPrivate: options.allowPrivate ?? ['127.0.0.1'], ...(options.resolve && { resolve: options.resolve }) });
   webhooks.attach(store);
   const notifier = new Notifier({ store, clock, policy: DEFAULT_POLICY, links: new LinkSigner(TEST_SECRET), baseUrl: 'http://imsflow.test', mailConfigured: false });
   const handlers = jobHandlers({ imsflow, notifier, outbox: new Outbox(store, clock, undefined), webhooks });
@@ -274,21 +274,22 @@ describe('outgoing webhooks', function () {
         ['ftp://files.example.com/in', /must be http:\/\/ or https:\/\/ \(was ftp:\)/],
         ['file:///etc/passwd', /must be http:\/\/ or https:\/\//],
         ['not a url', /is not a valid URL/],
-        ['http://127.0.0.1:8080/hooks', /127\.0\.0\.1 is a private, loopback or link-local address \(allow it with IMSFLOW_WEBHOOK_ALLOW_PRIVATE\)/],
-        ['http://localhost/hooks', /localhost resolves to (127\.0\.0\.1|::1) is a private/],
-        ['http://169.254.169.254/latest/meta-data/', /169\.254\.169\.254 is a private/],
-        ['http://10.1.2.3/', /10\.1\.2\.3 is a private/],
-        ['http://192.168.1.20/', /192\.168\.1\.20 is a private/],
-        ['http://[::1]:3000/', /::1 is a private/],
-        ['http://[::ffff:127.0.0.1]/', /127\.0\.0\.1 is a private/],
-        ['http://[fd00::5]/', /fd00::5 is a private/],
+        ['http://127.0.0.1:8080/hooks', /^127\.0\.0\.1 is a loopback address \(127\.0\.0\.0\/8\) \(allow it with IMSFLOW_WEBHOOK_ALLOW_PRIVATE\)$/],
+        ['http://localhost/hooks', /^localhost resolves to (127\.0\.0\.1|::1), a loopback address/],
+        ['http://169.254.169.254/latest/meta-data/', /169\.254\.169\.254 is a link-local address/],
+        ['http://10.1.2.3/', /10\.1\.2\.3 is a private address \(10\.0\.0\.0\/8\)/],
+        ['http://192.168.1.20/', /192\.168\.1\.20 is a private address/],
+        ['http://0x7f.1/', /127\.0\.0\.1 is a loopback address/],
+        ['http://[::1]:3000/', /::1 is a loopback address \(::1\/128\)/],
+        ['http://[::ffff:127.0.0.1]/', /carries 127\.0\.0\.1 \(IPv4-mapped\), a loopback address/],
+        ['http://[fd00::5]/', /fd00::5 is a unique-local address/],
       ] as const) {
         const error = await t.webhooks.create({ url, events: ['task.completed'] }, 'admin').catch((err: unknown) => err);
         expect(error, url).to.be.instanceOf(ValidationError);
         expect((error as ValidationError).fields.map((f) => f.field), url).to.deep.equal(['url']);
         expect((error as ValidationError).fields[0].message, url).to.match(message);
       }
-      const unknown = await t.webhooks.create({ url: 'https://203.0.113.10/', events: ['task.completed', 'task.exploded'] }, 'admin').catch((err: unknown) => err);
+      const unknown = await t.webhooks.create({ url: 'https://93.184.215.14/', events: ['task.completed', 'task.exploded'] }, 'admin').catch((err: unknown) => err);
       expect((unknown as ValidationError).fields).to.deep.equal([{ field: 'events', message: (unknown as ValidationError).fields[0].message }]);
       expect((unknown as ValidationError).fields[0].message).to.match(/^unknown task\.exploded: use instance\.started/);
       expect(await t.webhooks.list()).to.deep.equal([]);
@@ -304,9 +305,49 @@ describe('outgoing webhooks', function () {
       const [job] = await webhookJobs(t.store);
       const claimed = await t.store.claimJob(job.id, 'w1', t.clock.now().toISOString(), new Date(t.clock.now().getTime() + 60_000).toISOString());
       const error = await strict.handleDelivery(claimed!, 'w1').catch((err: unknown) => err);
-      expect((error as Error).message).to.match(/refused: localhost resolves to (127\.0\.0\.1|::1) is a private/);
+      expect((error as Error).message).to.match(/refused: localhost resolves to (127\.0\.0\.1|::1), a loopback address/);
       expect(r.requests).to.have.length(0);
       const [delivery] = await t.webhooks.deliveries(subscription.id);
+      expect(delivery).to.include({ status: 'failed', attempts: 1 });
+      expect(delivery).to.not.have.property('responseStatus');
+    });
+    it('refuses IPv6 forms that carry a loopback or private IPv4 address, and site-local addresses, naming the url field', async () => {
+      const t = await engine({ allowPrivate: [] });
+      for (const [url, message] of [
+        ['http://[::127.0.0.1]/', /carries 127\.0\.0\.1 \(IPv4-compatible\), a loopback address/],
+        ['http://[::ffff:0:7f00:1]/', /carries 127\.0\.0\.1 \(IPv4-translated\), a loopback address/],
+        ['http://[::ffff:7f00:1]:8080/', /carries 127\.0\.0\.1 \(IPv4-mapped\), a loopback address/],
+        ['http://[64:ff9b::a9fe:a9fe]/latest/meta-data/', /carries 169\.254\.169\.254 \(NAT64\), a link-local address/],
+        ['http://[2002:a00:1::1]/', /carries 10\.0\.0\.1 \(6to4\), a private address/],
+        ['http://[2001:0:4136:e378:8000:63bf:80ff:fffe]/', /carries 127\.0\.0\.1 \(Teredo\), a loopback address/],
+        ['http://[fec0::1]/', /fec0::1 is a site-local address \(fec0::\/10\)/],
+      ] as const) {
+        const error = await t.webhooks.create({ url, events: ['task.completed'] }, 'admin').catch((err: unknown) => err);
+        expect(error, url).to.be.instanceOf(ValidationError);
+        expect((error as ValidationError).fields.map((f) => f.field), url).to.deep.equal(['url']);
+        expect((error as ValidationError).fields[0].message, url).to.match(message);
+      }
+      expect(await t.webhooks.list()).to.deep.equal([]);
+    });
+
+    it('refuses a name whose DNS answer is an IPv6 form carrying a loopback address, when saving and again when delivering', async () => {
+      const answers = { address: '::ffff:7f00:1', family: 6 };
+      const t = await engine({ allowPrivate: [], resolve: async () => [answers] });
+      const webhooks = t.webhooks;
+      const refused = await webhooks.create({ url: 'https://hooks.example.test/in', events: ['instance.started'] }, 'admin').catch((err: unknown) => err);
+      expect((refused as ValidationError).fields).to.deep.equal([
+        { field: 'url', message: 'hooks.example.test resolves to ::ffff:7f00:1, which carries 127.0.0.1 (IPv4-mapped), a loopback address (127.0.0.0/8) (allow it with IMSFLOW_WEBHOOK_ALLOW_PRIVATE)' },
+      ]);
+      // saved while the name answered a public address; by delivery it answers NAT64 for the metadata service
+      Object.assign(answers, { address: '93.184.215.14', family: 4 });
+      const { subscription } = await webhooks.create({ url: 'https://hooks.example.test/in', events: ['instance.started'] }, 'admin');
+      Object.assign(answers, { address: '64:ff9b::a9fe:a9fe', family: 6 });
+      await t.imsflow.start('hooked', {}, 'alice');
+      const [job] = await webhookJobs(t.store);
+      const claimed = await t.store.claimJob(job.id, 'w1', t.clock.now().toISOString(), new Date(t.clock.now().getTime() + 60_000).toISOString());
+      const error = await webhooks.handleDelivery(claimed!, 'w1').catch((err: unknown) => err);
+      expect((error as Error).message).to.include('refused: hooks.example.test resolves to 64:ff9b::a9fe:a9fe, which carries 169.254.169.254 (NAT64), a link-local address (169.254.0.0/16)');
+      const [delivery] = await webhooks.deliveries(subscription.id);
       expect(delivery).to.include({ status: 'failed', attempts: 1 });
       expect(delivery).to.not.have.property('responseStatus');
     });
@@ -357,6 +398,14 @@ describe('outgoing webhooks', function () {
       const bad = await call('POST', '/api/webhooks', { url: 'http://10.0.0.7/', events: ['instance.started'] });
       expect(bad.status).to.equal(400);
       expect(bad.json.fields.map((f: { field: string }) => f.field)).to.deep.equal(['url']);
+      // IPv6 forms carrying 127.0.0.1 are refused although this server allows 127.0.0.1 itself: they are not it
+      for (const target of ['http://[::127.0.0.1]/', 'http://[::ffff:0:7f00:1]/', 'http://[64:ff9b::7f00:1]/', 'http://[2002:7f00:1::1]/', 'http://[fec0::1]/']) {
+        const refused = await call('POST', '/api/webhooks', { url: target, events: ['instance.started'] });
+        expect(refused.status, target).to.equal(400);
+        expect(refused.json.fields, target).to.have.length(1);
+        expect(refused.json.fields[0].field, target).to.equal('url');
+        expect(refused.json.fields[0].message, target).to.match(/carries 127\.0\.0\.1 \(|site-local address/);
+      }
       expect((await call('DELETE', `/api/webhooks/${created.json.id}`)).status).to.equal(204);
       expect((await call('GET', `/api/webhooks/${created.json.id}/deliveries`)).status).to.equal(404);
     });

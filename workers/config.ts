@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { checkPolicy, DEFAULT_POLICY, type NotificationPolicy } from '../engine/notifications.js';
-import { parseAllowList } from '../engine/webhooks.js';
+import { parseAllowList } from '../engine/net-guard.js';
 
 /**
  * Configuration of every imsflow process (API, workers, `npm run migrate`) from environment variables,
@@ -81,6 +81,9 @@ const schema = z.object({
   IMSFLOW_LINK_VALIDITY: z.string().optional(),
   /** Escalation chain, e.g. "P3D:manager,P10D:steering-committee" (role names; manager and process-owner are special). */
   IMSFLOW_ESCALATIONS: z.string().optional(),
+  /** Backup import and verify: what an archive may expand to (MiB) and how many files it may hold; past either it is refused while unpacking. */
+  IMSFLOW_BACKUP_MAX_MIB: whole(1).default(2048),
+  IMSFLOW_BACKUP_MAX_FILES: whole(10).default(100_000),
   /** Private addresses webhooks may reach although private (comma-separated IPs or CIDR ranges, e.g. 10.20.0.0/16). */
   IMSFLOW_WEBHOOK_ALLOW_PRIVATE: z
     .string()
@@ -137,6 +140,8 @@ export interface Config {
   policy: NotificationPolicy;
   /** Addresses and ranges webhooks may reach although private (IMSFLOW_WEBHOOK_ALLOW_PRIVATE). */
   webhookAllowPrivate: string[];
+  /** Caps on unpacking a backup archive (IMSFLOW_BACKUP_MAX_MIB, IMSFLOW_BACKUP_MAX_FILES). */
+  backupLimits: { maxBytes: number; maxFiles: number };
   /** Things that do not stop the start but deserve a log line (an unknown IMSFLOW_ variable: a typo?). */
   warnings: string[];
 }
@@ -243,6 +248,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: v.IMSFLOW_TRUST_PROXY,
     policy,
     webhookAllowPrivate: (v.IMSFLOW_WEBHOOK_ALLOW_PRIVATE ?? '').split(',').map((e) => e.trim()).filter(Boolean),
+    backupLimits: { maxBytes: v.IMSFLOW_BACKUP_MAX_MIB * 1024 * 1024, maxFiles: v.IMSFLOW_BACKUP_MAX_FILES },
     warnings,
   };
 }
