@@ -1,0 +1,153 @@
+import { performance } from 'node:perf_hooks';
+import { expect } from 'chai';
+import fc from 'fast-check';
+import { checkExpressions, expressionBodies, ExpressionError, resolveTemplate, type ExpressionScope } from '../engine/expressions.js';
+import { InvalidDefinitionError } from '../engine/errors.js';
+import { ValidationError } from '../engine/errors.js';
+import { bpmn, testEngine } from './helpers.js';
+
+/**
+ * Finding 1 of "Nothing anyone sends can stall imsflow": every string a person, a BPMN file or a request
+ * hands us is read in one linear pass. The old template pattern took over 17 minutes on 900,000 "${".
+ * Bounds here are generous (a second for 1.8 MB) where the quadratic code took minutes; growth is
+ * compared between 100k and 800k repeats with a floor, so a busy machine cannot make them flaky.
+ */
+
+const REPEATS = 900_000;
+
+/** Milliseconds one call takes; the fastest of `runs` calls, so a GC pause does not count. */
+function fastestMs(fn: () => unknown, runs = 1): number {
+  let best = Infinity;
+  for (let run = 0; run < runs; run += 1) {
+    const start = performance.now();
+    try {
+      fn();
+    } catch {
+      // refusing is what most of these inputs should get; only the time matters here
+    }
+    best = Math.min(best, performance.now() - start);
+  }
+  return best;
+}
+
+/** Linear work grows 8x from n to 8n; quadratic grows 64x. 20x plus a floor for timer noise. */
+function expectLinearGrowth(label: string, make: (n: number) => string, fn: (text: string) => unknown): void {
+  const small = make(100_000);
+  const large = make(800_000);
+  const smallMs = fastestMs(() => fn(small), 3);
+  const largeMs = fastestMs(() => fn(large), 3);
+  expect(largeMs, `${label}: ${smallMs.toFixed(1)} ms for 100k, ${largeMs.toFixed(1)} ms for 800k`).to.be.below(Math.max(20 * smallMs, 250));
+}
+
+const scope = (): ExpressionScope => ({ variables: { x: 'X', n: 4 }, output: {} });
+
+/** The hostile shapes: unclosed openers, empty bodies, one huge body, openers hidden in a body. */
+const HOSTILE: [string, (n: number) => string][] = [
+  ['"${" repeated', (n) => '${'.repeat(n)],
+  ['"${}" repeated', (n) => '${}'.repeat(n)],
+  ['"$" repeated then "{"', (n) => '$'.repeat(n) + '{'],
+  ['one "${" and no end', (n) => '${' + 'a'.repeat(n)],
+  ['"${" repeated, closed once at the end', (n) => '${'.repeat(n) + '}'],
+  ['"}${" repeated', (n) => '}${'.repeat(n)],
+];
+
+/** The pattern-based scanner the engine used before, kept as the reference its replacement must match. */
+function referenceBodies(text: string): string[] {
+  const bodies = [...text.matchAll(/\$\{([^}]*)\}/g)].map((m) => m[1]!);
+  const opened = text.split('${').length - 1;
+  if (opened > bodies.length) bodies.push(text.slice(text.lastIndexOf('${')));
+  return bodies;
+}
+
+describe('untrusted text is read in linear time', () => {
+  describe('expression templates (BPMN attributes, drafts, the modeler problems panel)', () => {
+    it('refuses an attribute of "${" repeated 900,000 times (1.8 MB) in well under a second, with a short message', () => {
+      const text = '${'.repeat(REPEATS);
+      let problem: string | null = null;
+      const ms = fastestMs(() => (problem = checkExpressions(text)));
+      expect(ms, `checkExpressions took ${ms.toFixed(0)} ms`).to.be.below(1000);
+      expect(problem).to.match(/is not allowed/);
+      expect(problem!.length, 'the message does not echo 1.8 MB back').to.be.below(300);
+      expect(fastestMs(() => expressionBodies(text))).to.be.below(1000);
+      let refused: unknown;
+      expect(
+        fastestMs(() => {
+          try {
+            resolveTemplate(text, scope());
+          } catch (err) {
+            refused = err;
+          }
+        }),
+      ).to.be.below(1000);
+      expect(refused).to.be.instanceOf(ExpressionError);
+    });
+
+    for (const [label, make] of HOSTILE) {
+      it(`handles ${label} in time that grows linearly with its length`, () => {
+        expect(fastestMs(() => checkExpressions(make(REPEATS)))).to.be.below(1000);
+        expectLinearGrowth(`checkExpressions, ${label}`, make, (text) => checkExpressions(text));
+        expectLinearGrowth(`resolveTemplate, ${label}`, make, (text) => resolveTemplate(text, scope()));
+      });
+    }
+
+    it('still resolves a 1.8 MB text of 130,000 good expressions, each in its place', () => {
+      const text = 'a${variables.x}'.repeat(120_000);
+      let resolved: unknown;
+      expect(fastestMs(() => (resolved = resolveTemplate(text, scope())))).to.be.below(1000);
+      expect(resolved).to.equal('aX'.repeat(120_000));
+    });
+
+    it('finds exactly the bodies the old pattern found, for any mix of "$", "{", "}" and text', () => {
+      const piece = fc.constantFrom('$', '{', '}', '${', 'a', ' ', 'variables.x', '"', '}$');
+      fc.assert(
+        fc.property(fc.array(piece, { maxLength: 40 }), (pieces) => {
+          const text = pieces.join('');
+          expect(expressionBodies(text)).to.deep.equal(referenceBodies(text));
+        }),
+        { numRuns: 2000, seed: 13 },
+      );
+    });
+
+    it('refuses the 1.8 MB attribute at deployment within a second, naming the element, and deploys nothing', async () => {
+      const t = await testEngine();
+      const xml = bpmn(
+        'hostile',
+        `<startEvent id="start" /><sequenceFlow id="f1" sourceRef="start" targetRef="review" />
+         <userTask id="review" name="Review the finding" ims:candidateRole="qa" ims:assignee="${'${'.repeat(REPEATS)}" />
+         <sequenceFlow id="f2" sourceRef="review" targetRef="done" /><endEvent id="done" />`,
+      );
+      const start = performance.now();
+      const err = await t.imsflow.deploy(xml, 'alice').catch((e: unknown) => e);
+      const ms = performance.now() - start;
+      expect(err).to.be.instanceOf(InvalidDefinitionError);
+      const problems = (err as InvalidDefinitionError).problems;
+      expect(problems.map((p) => p.element).join(' ')).to.match(/Review the finding|review/);
+      expect(ms, `deploy took ${ms.toFixed(0)} ms`).to.be.below(3000);
+      expect(await t.imsflow.listDefinitions()).to.be.empty;
+    });
+  });
+
+  describe('people and names', () => {
+    it('refuses an email address of 100,000 dots after "@" at once, naming the email field', async () => {
+      const t = await testEngine();
+      for (const email of [`a@${'.'.repeat(100_000)}<`, `a@a${'.a'.repeat(100_000)} `]) {
+        const start = performance.now();
+        const err = await t.imsflow.saveUser({ id: 'dana', email, name: 'Dana Scully' }, 'admin').catch((e: unknown) => e);
+        expect(performance.now() - start).to.be.below(1000);
+        expect(err).to.be.instanceOf(ValidationError);
+        expect((err as ValidationError).fields.map((f) => f.field)).to.deep.equal(['email']);
+      }
+    });
+
+    it('still accepts ordinary email addresses and refuses the malformed ones', async () => {
+      const t = await testEngine();
+      for (const email of ['dana@example.com', 'd.k.scully@qa.example.co.uk', 'x@.a.b', 'x@a..b']) {
+        await t.imsflow.saveUser({ id: 'dana', email, name: 'Dana Scully' }, 'admin');
+      }
+      for (const email of ['dana@example', 'dana@example.', 'dana@.com', '@example.com', 'dana@@example.com', 'da na@example.com', 'dana@exa<mple.com', 'dana@a.']) {
+        const err = await t.imsflow.saveUser({ id: 'dana', email, name: 'Dana Scully' }, 'admin').catch((e: unknown) => e);
+        expect(err, email).to.be.instanceOf(ValidationError);
+      }
+    });
+  });
+});
