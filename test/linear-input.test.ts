@@ -30,13 +30,13 @@ function fastestMs(fn: () => unknown, runs = 1): number {
   return best;
 }
 
-/** Linear work grows 8x from n to 8n; quadratic grows 64x. 20x plus a floor for timer noise. */
+/** Linear work grows 8x from n to 8n; quadratic grows 64x. 20x, with a floor for a busy machine (quadratic took minutes). */
 function expectLinearGrowth(label: string, make: (n: number) => string, fn: (text: string) => unknown): void {
   const small = make(100_000);
   const large = make(800_000);
   const smallMs = fastestMs(() => fn(small), 3);
   const largeMs = fastestMs(() => fn(large), 3);
-  expect(largeMs, `${label}: ${smallMs.toFixed(1)} ms for 100k, ${largeMs.toFixed(1)} ms for 800k`).to.be.below(Math.max(20 * smallMs, 250));
+  expect(largeMs, `${label}: ${smallMs.toFixed(1)} ms for 100k, ${largeMs.toFixed(1)} ms for 800k`).to.be.below(Math.max(20 * smallMs, 500));
 }
 
 const scope = (): ExpressionScope => ({ variables: { x: 'X', n: 4 }, output: {} });
@@ -90,7 +90,7 @@ describe('untrusted text is read in linear time', () => {
       });
     }
 
-    it('still resolves a 1.8 MB text of 130,000 good expressions, each in its place', () => {
+    it('still resolves a 1.8 MB text of 120,000 good expressions, each in its place', () => {
       const text = 'a${variables.x}'.repeat(120_000);
       let resolved: unknown;
       expect(fastestMs(() => (resolved = resolveTemplate(text, scope())))).to.be.below(1000);
@@ -108,7 +108,7 @@ describe('untrusted text is read in linear time', () => {
       );
     });
 
-    it('refuses the 1.8 MB attribute at deployment within a second, naming the element, and deploys nothing', async () => {
+    it('refuses the 1.8 MB attribute at deployment within three seconds, naming the element, and deploys nothing', async () => {
       const t = await testEngine();
       const xml = bpmn(
         'hostile',
@@ -128,6 +128,7 @@ describe('untrusted text is read in linear time', () => {
   });
 
   describe('people and names', () => {
+    const sharedEngine = testEngine();
     it('refuses an email address of 100,000 dots after "@" at once, naming the email field', async () => {
       const t = await testEngine();
       for (const email of [`a@${'.'.repeat(100_000)}<`, `a@a${'.a'.repeat(100_000)} `]) {
@@ -137,6 +138,23 @@ describe('untrusted text is read in linear time', () => {
         expect(err).to.be.instanceOf(ValidationError);
         expect((err as ValidationError).fields.map((f) => f.field)).to.deep.equal(['email']);
       }
+    });
+
+    it('accepts exactly the email addresses the old pattern accepted', () => {
+      const before = /^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/; // eslint-disable-line regexp/no-super-linear-backtracking -- the reference, run on short strings only
+      const piece = fc.constantFrom('a', '.', '@', ' ', '<', 'b.c', '..');
+      fc.assert(
+        fc.asyncProperty(fc.array(piece, { maxLength: 12 }), async (pieces) => {
+          const email = pieces.join('');
+          const t = await sharedEngine;
+          const refused = await t.imsflow.saveUser({ id: 'dana', email, name: 'Dana Scully' }, 'admin').then(
+            () => false,
+            (err: unknown) => err instanceof ValidationError,
+          );
+          expect(refused, email).to.equal(!before.test(email));
+        }),
+        { numRuns: 300, seed: 13 },
+      );
     });
 
     it('still accepts ordinary email addresses and refuses the malformed ones', async () => {
