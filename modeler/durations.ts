@@ -6,15 +6,15 @@ import { durationProblem } from '../engine/durations.js';
  */
 
 const UNITS: [RegExp, string][] = [
-  [/(\d+(?:[.,]\d+)?)Y/, 'year'],
-  [/(\d+(?:[.,]\d+)?)M/, 'month'],
-  [/(\d+(?:[.,]\d+)?)W/, 'week'],
-  [/(\d+(?:[.,]\d+)?)D/, 'day'],
+  [/(?<![\d.,])(\d+(?:[.,]\d+)?)Y/, 'year'],
+  [/(?<![\d.,])(\d+(?:[.,]\d+)?)M/, 'month'],
+  [/(?<![\d.,])(\d+(?:[.,]\d+)?)W/, 'week'],
+  [/(?<![\d.,])(\d+(?:[.,]\d+)?)D/, 'day'],
 ];
 const TIME_UNITS: [RegExp, string][] = [
-  [/(\d+(?:[.,]\d+)?)H/, 'hour'],
-  [/(\d+(?:[.,]\d+)?)M/, 'minute'],
-  [/(\d+(?:[.,]\d+)?)S/, 'second'],
+  [/(?<![\d.,])(\d+(?:[.,]\d+)?)H/, 'hour'],
+  [/(?<![\d.,])(\d+(?:[.,]\d+)?)M/, 'minute'],
+  [/(?<![\d.,])(\d+(?:[.,]\d+)?)S/, 'second'],
 ];
 
 export type DurationReading = { ok: true; text: string } | { ok: false; text: string } | { ok: true; text: ''; expression: true };

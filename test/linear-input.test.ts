@@ -1,9 +1,12 @@
+import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
+import { ESLint } from 'eslint';
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { checkExpressions, expressionBodies, ExpressionError, resolveTemplate, type ExpressionScope } from '../engine/expressions.js';
 import { InvalidDefinitionError } from '../engine/errors.js';
 import { ValidationError } from '../engine/errors.js';
+import { sanitiseFileName } from '../api/ui/attachments.js';
 import { bpmn, testEngine } from './helpers.js';
 
 /**
@@ -127,6 +130,35 @@ describe('untrusted text is read in linear time', () => {
     });
   });
 
+  describe('form definitions and uploads', () => {
+    it('refuses an ims:requiredWhen of 200,000 spaces at once, naming the task and the field', async () => {
+      const t = await testEngine();
+      const xml = bpmn(
+        'spaces',
+        `<startEvent id="start" /><sequenceFlow id="f1" sourceRef="start" targetRef="decide" />
+         <userTask id="decide" name="Decide" ims:candidateRole="qa"><extensionElements><ims:form>
+           <ims:field key="fullCapa" label="Full CAPA needed" type="checkbox" />
+           <ims:field key="why" label="Why" type="text" ims:requiredWhen="${' '.repeat(200_000)}x" />
+         </ims:form></extensionElements></userTask>
+         <sequenceFlow id="f2" sourceRef="decide" targetRef="done" /><endEvent id="done" />`,
+      );
+      const start = performance.now();
+      const err = await t.imsflow.deploy(xml, 'alice').catch((e: unknown) => e);
+      expect(performance.now() - start).to.be.below(3000);
+      expect(err).to.be.instanceOf(InvalidDefinitionError);
+      expect((err as InvalidDefinitionError).problems.map((p) => p.message).join('\n')).to.match(/form field "why": ims:requiredWhen/);
+    });
+
+    it('cleans an uploaded file name with 200,000 dots inside it at once, keeping its extension', () => {
+      let name = '';
+      const ms = fastestMs(() => (name = sanitiseFileName(`report${'.'.repeat(200_000)}final .pdf`)));
+      expect(ms).to.be.below(1000);
+      expect(name).to.have.length(120);
+      expect(name.endsWith('.pdf')).to.equal(true);
+      expect(sanitiseFileName(`  ..report final..  `)).to.equal('report final');
+    });
+  });
+
   describe('people and names', () => {
     const sharedEngine = testEngine();
     it('refuses an email address of 100,000 dots after "@" at once, naming the email field', async () => {
@@ -166,6 +198,32 @@ describe('untrusted text is read in linear time', () => {
         const err = await t.imsflow.saveUser({ id: 'dana', email, name: 'Dana Scully' }, 'admin').catch((e: unknown) => e);
         expect(err, email).to.be.instanceOf(ValidationError);
       }
+    });
+  });
+
+  describe('the lint rule that keeps super-linear patterns out (eslint.config.js)', () => {
+    const eslint = new ESLint({ cwd: fileURLToPath(new URL('..', import.meta.url)) });
+    const SNIPPETS: [string, string][] = [
+      ['regexp/no-super-linear-backtracking', "export const nested = (text: string) => /^(a+)+$/.test(text);\n"],
+      ['regexp/no-super-linear-backtracking', "export const email = (text: string) => /^[^@]+@[^@]+\\.[^@]+$/.test(text);\n"],
+      ['regexp/no-super-linear-move', "export const unit = (text: string) => /(\\d+)Y/.exec(text);\n"],
+    ];
+
+    for (const folder of ['engine', 'api', 'workers', 'modeler', 'scripts', 'bench', 'test']) {
+      it(`reports a pattern that backtracks or moves super-linearly in ${folder}/ as an error`, async () => {
+        for (const [rule, code] of SNIPPETS) {
+          const [result] = await eslint.lintText(code, { filePath: `${folder}/linear-probe.ts` });
+          const reported = result!.messages.filter((m) => m.ruleId === rule);
+          expect(reported, `${rule} on ${code}`).to.have.length.above(0);
+          expect(reported[0]!.severity, 'an error, not a warning').to.equal(2);
+        }
+      });
+    }
+
+    it('lets the linear rewrites through', async () => {
+      const code = "export const email = (text: string) => /^[^\\s@<>]+@[^\\s@<>][^\\s@<>.]*\\.[^\\s@<>]+$/.test(text);\nexport const unit = (text: string) => /(?<![\\d.,])(\\d+(?:[.,]\\d+)?)Y/.exec(text);\n";
+      const [result] = await eslint.lintText(code, { filePath: 'engine/linear-probe.ts' });
+      expect(result!.messages.filter((m) => m.ruleId?.startsWith('regexp/'))).to.deep.equal([]);
     });
   });
 });
