@@ -11,6 +11,7 @@ import { checkExpressions, expressionBodies, ExpressionError, resolveTemplate, t
 import { InvalidDefinitionError } from '../engine/errors.js';
 import { ValidationError } from '../engine/errors.js';
 import { sanitiseFileName } from '../api/ui/attachments.js';
+import { readDuration } from '../modeler/durations.js';
 import { startServer, type RunningServer } from '../api/server.js';
 import { FakeClock } from '../engine/clock.js';
 import { loadConfig } from '../workers/config.js';
@@ -213,6 +214,47 @@ describe('untrusted text is read in linear time', () => {
       expect(performance.now() - start).to.be.below(3000);
       expect(err).to.be.instanceOf(InvalidDefinitionError);
       expect((err as InvalidDefinitionError).problems.map((p) => p.message).join('\n')).to.match(/form field "why": ims:requiredWhen/);
+    });
+
+    it('reads durations in the side panel exactly as before ("P1Y2M10DT2H30M" in words)', () => {
+      // the patterns before the rewrite (each rescanned a run of digits from every digit), on short input only
+      const before = (text: string): string => {
+        const [datePart, timePart = ''] = text.slice(1).split('T');
+        const parts: string[] = [];
+        const units: [RegExp, string, string][] = [
+          [/(\d+(?:[.,]\d+)?)Y/, 'year', datePart!], // eslint-disable-line regexp/no-super-linear-move -- the reference
+          [/(\d+(?:[.,]\d+)?)M/, 'month', datePart!], // eslint-disable-line regexp/no-super-linear-move -- the reference
+          [/(\d+(?:[.,]\d+)?)W/, 'week', datePart!], // eslint-disable-line regexp/no-super-linear-move -- the reference
+          [/(\d+(?:[.,]\d+)?)D/, 'day', datePart!], // eslint-disable-line regexp/no-super-linear-move -- the reference
+          [/(\d+(?:[.,]\d+)?)H/, 'hour', timePart], // eslint-disable-line regexp/no-super-linear-move -- the reference
+          [/(\d+(?:[.,]\d+)?)M/, 'minute', timePart], // eslint-disable-line regexp/no-super-linear-move -- the reference
+          [/(\d+(?:[.,]\d+)?)S/, 'second', timePart], // eslint-disable-line regexp/no-super-linear-move -- the reference
+        ];
+        for (const [pattern, unit, part] of units) {
+          const amount = pattern.exec(part)?.[1];
+          if (amount !== undefined && Number(amount.replace(',', '.')) !== 0) parts.push(`${amount} ${unit}${amount === '1' ? '' : 's'}`);
+        }
+        return parts.length > 1 ? `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}` : (parts[0] ?? text);
+      };
+      expect(readDuration('P1Y2M10DT2H30M')).to.deep.equal({ ok: true, text: '1 year, 2 months, 10 days, 2 hours and 30 minutes' });
+      const amount = fc.constantFrom('', '', '', '0', '1', '2', '12', '30', '1.5', '0,25');
+      const duration = fc
+        .tuple(amount, amount, amount, amount, fc.boolean(), amount, amount, amount)
+        .map(([y, mo, w, d, t, h, mi, sec]) => {
+          const unit = (n: string, u: string) => (n ? n + u : '');
+          return `P${unit(y, 'Y')}${unit(mo, 'M')}${unit(w, 'W')}${unit(d, 'D')}${t ? 'T' : ''}${unit(h, 'H')}${unit(mi, 'M')}${unit(sec, 'S')}`;
+        });
+      let compared = 0;
+      fc.assert(
+        fc.property(duration, (text) => {
+          const reading = readDuration(text);
+          if (!reading.ok || 'expression' in reading) return;
+          compared += 1;
+          expect(reading.text, text).to.equal(before(text));
+        }),
+        { numRuns: 3000, seed: 13 },
+      );
+      expect(compared, 'durations the engine accepts, compared').to.be.above(300);
     });
 
     it('cleans an uploaded file name with 200,000 dots inside it at once, keeping its extension', () => {
