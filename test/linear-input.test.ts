@@ -12,6 +12,7 @@ import { InvalidDefinitionError } from '../engine/errors.js';
 import { ValidationError } from '../engine/errors.js';
 import { sanitiseFileName } from '../api/ui/attachments.js';
 import { readDuration } from '../modeler/durations.js';
+import { timerProblem } from '../engine/durations.js';
 import { startServer, type RunningServer } from '../api/server.js';
 import { FakeClock } from '../engine/clock.js';
 import { loadConfig } from '../workers/config.js';
@@ -255,6 +256,22 @@ describe('untrusted text is read in linear time', () => {
         { numRuns: 3000, seed: 13 },
       );
       expect(compared, 'durations the engine accepts, compared').to.be.above(300);
+    });
+
+    it('refuses 1.8 MB timer values at once, quoting only their start', () => {
+      const values: ['timeDuration' | 'timeDate' | 'timeCycle', string][] = [
+        ['timeDuration', `P${'1'.repeat(1_800_000)}X`],
+        ['timeDuration', `PT${'1.'.repeat(900_000)}`],
+        ['timeDate', `2026-01-01T${'1'.repeat(1_800_000)}`],
+        ['timeCycle', `R1/P${'1D'.repeat(900_000)}`],
+        ['timeCycle', `R${'1'.repeat(1_800_000)}/PX`],
+      ];
+      for (const [kind, value] of values) {
+        let problem: string | null = null;
+        expect(fastestMs(() => (problem = timerProblem(kind, value)))).to.be.below(1000);
+        expect(problem, `${kind} ${value.slice(0, 20)}…`).to.be.a('string');
+        expect(problem!.length, problem!.slice(0, 400)).to.be.below(400);
+      }
     });
 
     it('cleans an uploaded file name with 200,000 dots inside it at once, keeping its extension', () => {
