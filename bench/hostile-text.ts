@@ -1,0 +1,44 @@
+import { checkExpressions, resolveTemplate } from '../engine/expressions.js';
+import { timerProblem } from '../engine/durations.js';
+import { elapsedMs, nowNs, progress, round, type BenchModule, type BenchOptions, type BenchResult } from './common.js';
+
+/**
+ * Untrusted text read in linear time (issue 13, finding 1): how long the expression check takes on a
+ * 1.8 MB attribute of "${" repeated 900,000 times (the pattern it replaced took over 17 minutes), how that
+ * time grows from 100k to 800k repeats (8 is linear, 64 quadratic), a 1.8 MB template of good
+ * expressions resolved, and a 1.8 MB timer value refused.
+ */
+
+/** The fastest of a few runs, in ms: the cost of the work, not of a GC pause that happened to fall in it. */
+function fastest(runs: number, fn: () => unknown): number {
+  let best = Infinity;
+  for (let i = 0; i < runs; i += 1) {
+    const start = nowNs();
+    fn();
+    best = Math.min(best, elapsedMs(start));
+  }
+  return best;
+}
+
+export const hostileTextModule: BenchModule = {
+  name: 'hostile-text',
+  async run(options: BenchOptions): Promise<BenchResult> {
+    const runs = options.quick ? 3 : 10;
+    progress('hostile text: expression check, template resolution and timer values at 1.8 MB');
+    const opener = (n: number) => '${'.repeat(n);
+    const checkMs = fastest(runs, () => checkExpressions(opener(900_000)));
+    const small = opener(100_000);
+    const large = opener(800_000);
+    const growth = fastest(runs, () => checkExpressions(large)) / fastest(runs, () => checkExpressions(small));
+    const good = 'a${variables.x}'.repeat(120_000);
+    const resolveMs = fastest(runs, () => resolveTemplate(good, { variables: { x: 'X' }, output: {} }));
+    const timer = `P${'1'.repeat(1_800_000)}X`;
+    const timerMs = fastest(runs, () => timerProblem('timeDuration', timer));
+    return {
+      hostile_template_check_ms_1_8mb: round(checkMs),
+      hostile_template_growth_800k_vs_100k: round(growth, 1),
+      template_resolve_ms_1_8mb: round(resolveMs),
+      hostile_timer_value_check_ms_1_8mb: round(timerMs),
+    };
+  },
+};
