@@ -71,11 +71,14 @@ function* placeholders(text: string): Generator<Placeholder> {
   }
 }
 
-/** How many times `${` occurs in a text (occurrences cannot overlap). */
-function openerCount(text: string): number {
-  let count = 0;
-  for (let at = text.indexOf('${'); at >= 0; at = text.indexOf('${', at + 2)) count += 1;
-  return count;
+/** Whether `${` occurs more than `count` times in a text; stops counting as soon as it does. */
+function opensMoreThan(text: string, count: number): boolean {
+  let seen = 0;
+  for (let at = text.indexOf('${'); at >= 0; at = text.indexOf('${', at + 2)) {
+    seen += 1;
+    if (seen > count) return true;
+  }
+  return false;
 }
 
 /**
@@ -88,7 +91,7 @@ function* bodiesOf(text: string): Generator<string> {
     closed += 1;
     yield body;
   }
-  if (openerCount(text) > closed) yield text.slice(text.lastIndexOf('${'));
+  if (opensMoreThan(text, closed)) yield text.slice(text.lastIndexOf('${'));
 }
 
 /** The body of a text that is one `${...}` and nothing else, or undefined. */

@@ -129,6 +129,39 @@ describe('untrusted text is read in linear time', () => {
       expect(Math.max(...healthTimes), `/healthz took ${healthTimes.map((ms) => ms.toFixed(0)).join(', ')} ms`).to.be.below(200);
       expect(delay.percentile(99) / 1e6, 'event-loop delay p99 in ms').to.be.below(100);
     });
+    it('refuses the BPMN upload of finding 1 (an attribute of 900,000 "${") as invalid BPMN (422) naming the task, while /healthz keeps answering', async () => {
+      const xml = bpmn(
+        'finding1',
+        `<startEvent id="start" /><sequenceFlow id="f1" sourceRef="start" targetRef="review" />
+         <userTask id="review" name="Review the finding" ims:candidateRole="qa" ims:assignee="${'${'.repeat(REPEATS)}" />
+         <sequenceFlow id="f2" sourceRef="review" targetRef="done" /><endEvent id="done" />`,
+      );
+      // a small refused upload first: under tsx the first request to a route compiles its modules
+      const upload = (body: string) => fetch(`${server.url}/api/definitions`, { method: 'POST', body, headers: { 'content-type': 'application/xml', authorization: `Bearer ${token}` } });
+      expect((await upload(xml.replace('${'.repeat(REPEATS), '${x'))).status).to.equal(422);
+      const delay = monitorEventLoopDelay({ resolution: 10 });
+      delay.enable();
+      const healthTimes: number[] = [];
+      let uploading = true;
+      const probing = (async () => {
+        while (uploading) {
+          const start = performance.now();
+          expect((await fetch(`${server.url}/healthz`)).status).to.equal(200);
+          healthTimes.push(performance.now() - start);
+        }
+      })();
+      const reply = await upload(xml);
+      const text = await reply.text();
+      uploading = false;
+      await probing;
+      delay.disable();
+
+      expect(reply.status, text.slice(0, 500)).to.equal(422);
+      expect(text).to.match(/Review the finding|review/);
+      expect(text.length, 'the refusal does not echo the attribute').to.be.below(5000);
+      expect(Math.max(...healthTimes), `/healthz took ${healthTimes.map((ms) => ms.toFixed(0)).join(', ')} ms`).to.be.below(200);
+      expect(delay.percentile(99) / 1e6, 'event-loop delay p99 in ms').to.be.below(100);
+    });
   });
 
   describe('expression templates (BPMN attributes, drafts, the modeler problems panel)', () => {
