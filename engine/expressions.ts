@@ -38,6 +38,8 @@ export class ExpressionError extends Error {
 }
 
 const MAX_LENGTH = 500;
+/** Expressions in one text (an attribute, a name): far above any real one, and bounds the work a text costs. */
+const MAX_EXPRESSIONS = 200;
 /** Names that lead out of plain data into the object model. Never allowed as a path segment. */
 const FORBIDDEN_SEGMENTS = new Set(['__proto__', 'prototype', 'constructor', '__defineGetter__', '__lookupGetter__']);
 const ALIASES: Record<string, Root> = {
@@ -116,7 +118,10 @@ const SHOWN_LENGTH = 120;
 
 /** Returns null when every expression in the text is allowed, else the reason the first one is not. */
 export function checkExpressions(text: string): string | null {
+  let count = 0;
   for (const body of bodiesOf(text)) {
+    count += 1;
+    if (count > MAX_EXPRESSIONS) return `more than ${MAX_EXPRESSIONS} expressions in one text: split it, or compute the value in a service`;
     try {
       parse(body);
     } catch (err) {
