@@ -1,5 +1,19 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import regexp from 'eslint-plugin-regexp';
+
+/**
+ * Regular expressions: every rule eslint-plugin-regexp counts as a possible error (its style rules are left
+ * out), as errors. Above all no quantifiers that backtrack or move super-linearly: a pattern run on a BPMN
+ * file, a form or a request must not let one upload stall the server (issue 13, finding 1). The plugin
+ * cannot see every quadratic search (an unanchored prefix followed by a scan, like the old template
+ * pattern), so untrusted text is scanned with indexOf where a pattern would search.
+ */
+const regexpErrors = Object.fromEntries(
+  Object.entries(regexp.rules)
+    .filter(([, rule]) => rule.meta.docs.category === 'Possible Errors' && rule.meta.docs.recommended)
+    .map(([name]) => [`regexp/${name}`, 'error']),
+);
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', 'data/**', 'modeler/dist/**'] },
@@ -10,6 +24,14 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'off',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-restricted-imports': ['error', { patterns: [{ group: ['**/api/**', '**/workers/**', '**/modeler/**'], message: 'engine/ must not depend on outer layers' }] }],
+    },
+  },
+  {
+    plugins: { regexp },
+    rules: {
+      ...regexpErrors,
+      'regexp/no-super-linear-backtracking': ['error', { report: 'potential' }],
+      'regexp/no-super-linear-move': ['error', { report: 'potential', ignorePartial: false, ignoreSticky: false }],
     },
   },
   {

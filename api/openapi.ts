@@ -56,7 +56,7 @@ export class RouteRegistry {
       const operation: Record<string, unknown> = {
         summary: route.summary,
         tags: [route.tag],
-        operationId: `${route.method}${route.path.replace(/[/:{}]+(\w)/g, (_m, c: string) => c.toUpperCase())}`,
+        operationId: `${route.method}${route.path.replace(/(?<![/:{}])[/:{}]+(\w)/g, (_m, c: string) => c.toUpperCase())}`,
         ...(parameters.length && { parameters }),
         ...(route.access === 'public' ? { security: [] } : {}),
         ...(typeof route.access === 'object' && { 'x-roles': route.access }),

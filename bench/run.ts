@@ -2,6 +2,7 @@ import { cpus, loadavg } from 'node:os';
 import { coreModule } from './core.js';
 import { dashboardModule } from './dashboard.js';
 import { emailModule } from './email.js';
+import { hostileTextModule } from './hostile-text.js';
 import { httpModule } from './http.js';
 import { memoryModule } from './memory.js';
 import { workersModule } from './workers.js';
@@ -33,7 +34,7 @@ const modelerBundleModule: BenchModule = {
   },
 };
 
-const modules: BenchModule[] = [coreModule, httpModule, memoryModule, emailModule, workersModule, modelerBundleModule, scalingModule, dashboardModule];
+const modules: BenchModule[] = [coreModule, httpModule, memoryModule, emailModule, workersModule, modelerBundleModule, scalingModule, dashboardModule, hostileTextModule];
 
 /** Keys whose object values several modules contribute to. */
 const MERGED_KEYS = new Set(['counts', 'notes']);

@@ -10,7 +10,17 @@ export function addDuration(iso: string, from: Date): Date {
   return parseDuration(iso).getExpireAt(from);
 }
 
-/** Returns why a duration is invalid, or null. Zero and negative durations are invalid here. */
+/** A value as quoted in a refusal: long ones shortened, so a message never echoes megabytes back. */
+function quoted(value: string): string {
+  return value.length > 80 ? `"${value.slice(0, 80)}…" (${value.length} characters)` : `"${value}"`;
+}
+
+/** The date library's own reason, which quotes the text up to the fault, shortened the same way. */
+function reason(err: unknown): string {
+  const message = (err as Error).message;
+  return message.length > 160 ? `${message.slice(0, 160)}…` : message;
+}
+
 /**
  * A task's due date from its `ims:due` as resolved: a duration counted from `now`, a date (due at the end
  * of that day, UTC) or a date and time. Undefined for anything else (an expression that found no value).
@@ -23,14 +33,15 @@ export function dueFrom(value: unknown, now: Date): Date | undefined {
   return at && !Number.isNaN(at.getTime()) ? at : undefined;
 }
 
+/** Returns why a duration is invalid, or null. Zero and negative durations are invalid here. */
 export function durationProblem(iso: string): string | null {
   try {
     const start = new Date('2026-01-01T00:00:00Z');
     const end = addDuration(iso, start);
-    if (!(end.getTime() > start.getTime())) return `"${iso}" is not a positive duration`;
+    if (!(end.getTime() > start.getTime())) return `${quoted(iso)} is not a positive duration`;
     return null;
   } catch (err) {
-    return `"${iso}" is not an ISO 8601 duration such as P14D or PT4H (${(err as Error).message})`;
+    return `${quoted(iso)} is not an ISO 8601 duration such as P14D or PT4H (${reason(err)})`;
   }
 }
 
@@ -47,23 +58,23 @@ const CYCLE = /^R(\d*)\/(P[^/]+)$/;
 export function timerProblem(kind: 'timeDuration' | 'timeDate' | 'timeCycle', value: string): string | null {
   try {
     if (kind === 'timeDuration') {
-      if (!value.startsWith('P')) return `"${value}" is not an ISO 8601 duration such as P14D or PT4H`;
+      if (!value.startsWith('P')) return `${quoted(value)} is not an ISO 8601 duration such as P14D or PT4H`;
       return durationProblem(value);
     }
     if (kind === 'timeDate') {
       const date = getDate(value);
-      return Number.isNaN(date.getTime()) ? `"${value}" is not an ISO 8601 date` : null;
+      return Number.isNaN(date.getTime()) ? `${quoted(value)} is not an ISO 8601 date` : null;
     }
     const cycle = CYCLE.exec(value);
-    if (!cycle) return `"${value}" is not a timer cycle such as R3/P1D or R/P7D (repetitions and a duration only)`;
-    if (cycle[1] === '0') return `"${value}" repeats zero times`;
+    if (!cycle) return `${quoted(value)} is not a timer cycle such as R3/P1D or R/P7D (repetitions and a duration only)`;
+    if (cycle[1] === '0') return `${quoted(value)} repeats zero times`;
     const problem = durationProblem(cycle[2]);
     if (problem) return problem;
     const start = new Date('2026-01-01T00:00:00Z');
-    if (addDuration(cycle[2], start).getTime() - start.getTime() < MIN_CYCLE_MS) return `"${value}" repeats more often than once a minute`;
+    if (addDuration(cycle[2], start).getTime() - start.getTime() < MIN_CYCLE_MS) return `${quoted(value)} repeats more often than once a minute`;
     return null;
   } catch (err) {
-    return `"${value}" is not a valid ISO 8601 ${kind === 'timeDate' ? 'date' : kind === 'timeCycle' ? 'cycle' : 'duration'} (${(err as Error).message})`;
+    return `${quoted(value)} is not a valid ISO 8601 ${kind === 'timeDate' ? 'date' : kind === 'timeCycle' ? 'cycle' : 'duration'} (${reason(err)})`;
   }
 }
 

@@ -801,7 +801,9 @@ export class Imsflow {
   ): Promise<UserRecord> {
     const fields: FieldError[] = [];
     if (typeof input.id !== 'string' || !/^[\w.@-]{1,64}$/.test(input.id)) fields.push({ field: 'id', message: 'use 1–64 letters, digits, ".", "_", "@" or "-"' });
-    if (typeof input.email !== 'string' || !/^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/.test(input.email)) fields.push({ field: 'email', message: 'is not an email address' });
+    // the first dot after the domain's first character, with text after it: the addresses the old
+    // /@[^\s@<>]+\.[^\s@<>]+$/ took, without two quantifiers trading dots (quadratic on "a@.....<")
+    if (typeof input.email !== 'string' || !/^[^\s@<>]+@[^\s@<>][^\s@<>.]*\.[^\s@<>]+$/.test(input.email)) fields.push({ field: 'email', message: 'is not an email address' });
     if (typeof input.name !== 'string' || !input.name.trim()) fields.push({ field: 'name', message: 'is required' });
     const roles = input.roles ?? [];
     if (!Array.isArray(roles) || roles.some((r) => typeof r !== 'string' || !/^[a-z][a-z0-9-]{0,63}$/.test(r))) fields.push({ field: 'roles', message: 'roles are lower-case names such as quality-manager' });

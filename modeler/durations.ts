@@ -5,17 +5,34 @@ import { durationProblem } from '../engine/durations.js';
  * engine's own parser (engine/durations.ts), so the preview never accepts what deployment refuses.
  */
 
-const UNITS: [RegExp, string][] = [
-  [/(\d+(?:[.,]\d+)?)Y/, 'year'],
-  [/(\d+(?:[.,]\d+)?)M/, 'month'],
-  [/(\d+(?:[.,]\d+)?)W/, 'week'],
-  [/(\d+(?:[.,]\d+)?)D/, 'day'],
+const DATE_UNITS: [string, string][] = [
+  ['Y', 'year'],
+  ['M', 'month'],
+  ['W', 'week'],
+  ['D', 'day'],
 ];
-const TIME_UNITS: [RegExp, string][] = [
-  [/(\d+(?:[.,]\d+)?)H/, 'hour'],
-  [/(\d+(?:[.,]\d+)?)M/, 'minute'],
-  [/(\d+(?:[.,]\d+)?)S/, 'second'],
+const TIME_UNITS: [string, string][] = [
+  ['H', 'hour'],
+  ['M', 'minute'],
+  ['S', 'second'],
 ];
+
+/**
+ * The amount written before each unit letter of one part of a checked duration (`1Y2,5M` → Y: 1, M: 2,5),
+ * read in one pass. (Patterns per unit rescanned every run of digits from each digit; lookbehind, which
+ * would stop that, is missing in the Safari versions the modeler supports.)
+ */
+function amounts(part: string): Map<string, string> {
+  const found = new Map<string, string>();
+  let start = 0;
+  for (let i = 0; i < part.length; i += 1) {
+    const c = part[i]!;
+    if (c < 'A' || c > 'Z') continue;
+    if (!found.has(c)) found.set(c, part.slice(start, i));
+    start = i + 1;
+  }
+  return found;
+}
 
 export type DurationReading = { ok: true; text: string } | { ok: false; text: string } | { ok: true; text: ''; expression: true };
 
@@ -27,8 +44,10 @@ export function readDuration(value: string): DurationReading {
   if (problem) return { ok: false, text: problem };
   const [datePart, timePart = ''] = text.slice(1).split('T');
   const parts: string[] = [];
-  for (const [pattern, unit] of UNITS) push(parts, pattern.exec(datePart!)?.[1], unit);
-  for (const [pattern, unit] of TIME_UNITS) push(parts, pattern.exec(timePart)?.[1], unit);
+  const dateAmounts = amounts(datePart!);
+  const timeAmounts = amounts(timePart);
+  for (const [letter, unit] of DATE_UNITS) push(parts, dateAmounts.get(letter), unit);
+  for (const [letter, unit] of TIME_UNITS) push(parts, timeAmounts.get(letter), unit);
   return { ok: true, text: parts.length > 1 ? `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}` : (parts[0] ?? text) };
 }
 

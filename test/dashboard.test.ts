@@ -444,7 +444,7 @@ describe('steering dashboard (listening server, known data set, fake clock)', fu
 function pdfText(pdf: Buffer): string {
   const source = pdf.toString('latin1');
   const parts: string[] = [];
-  for (const match of source.matchAll(/\[((?:<[0-9a-fA-F]*>\s*-?[\d.]*\s*)+)\]\s*TJ/g)) {
+  for (const match of source.matchAll(/\[((?:<[0-9a-fA-F]*>\s*(?:-?[\d.]+\s*)?)+)\]\s*TJ/g)) {
     parts.push([...match[1].matchAll(/<([0-9a-fA-F]*)>/g)].map((m) => Buffer.from(m[1], 'hex').toString('latin1')).join(''));
   }
   return parts.join('\n');

@@ -131,7 +131,7 @@ export function sanitiseFileName(raw: unknown): string {
     .replace(/\s+/g, ' ')
     .trim()
     .replace(/^[.\s]+/, '')
-    .replace(/[.\s]+$/, '');
+    .replace(/(?<![.\s])[.\s]+$/, ''); // starts only where a run begins: each run is scanned once
   if (name.length > 120) {
     const extension = extname(name).slice(0, 16);
     name = name.slice(0, 120 - extension.length).trimEnd() + extension;

@@ -197,7 +197,9 @@ function decodeXml(text: string): string {
 function elementName(xml: string | undefined, id: string): string | undefined {
   if (!xml) return undefined;
   const quoted = id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const tag = new RegExp(`<(?:[\\w-]+:)?\\w+(?:\\s[^>]*)?\\sid="${quoted}"[^>]*>`).exec(xml)?.[0];
+  // [^<>]: a tag holds no "<" (XML forbids it in attribute values), so a search started at each "<" of a
+  // comment or CDATA full of them stops at the next one instead of scanning on to a ">" (quadratic)
+  const tag = new RegExp(`<(?:[\\w-]+:)?\\w+(?:\\s[^<>]*)?\\sid="${quoted}"[^<>]*>`).exec(xml)?.[0];
   const name = tag ? /\sname="([^"]*)"/.exec(tag)?.[1] : undefined;
   return name ? decodeXml(name) : undefined;
 }

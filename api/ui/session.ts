@@ -45,7 +45,7 @@ export function viewerOf(req: Request): Viewer {
 export function requireSignIn(req: Request, res: Response, next: NextFunction): void {
   if (req.principal) return next();
   // A form posted after the session ended comes back to its page, not to the action.
-  const back = req.method === 'GET' || req.method === 'HEAD' ? req.originalUrl : req.originalUrl.replace(/\/(claim|release|delegate)(\?.*)?$/, '').replace(/\?.*$/, '');
+  const back = req.method === 'GET' || req.method === 'HEAD' ? req.originalUrl : req.originalUrl.split('?')[0]!.replace(/\/(claim|release|delegate)$/, '');
   res.redirect(303, `/login?next=${encodeURIComponent(safeNext(back))}`);
 }
 

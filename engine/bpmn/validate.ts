@@ -469,7 +469,7 @@ function readField(task: ModdleElement, field: ModdleElement, report: Report): F
 /** `fullCapa=no`, `status=na|partial|gap`: a field key, "=", one or more values separated by "|". */
 function readRequiredWhen(task: ModdleElement, key: string, text: string | undefined, report: Report): FormField['requiredWhen'] {
   if (text === undefined) return undefined;
-  const match = /^\s*([^=\s]*)\s*=(.*)$/.exec(text);
+  const match = /^\s*(?:([^=\s]+)\s*)?=(.*)$/.exec(text);
   const values = match ? match[2]!.split('|').map((v) => v.trim()) : [];
   if (!match || !match[1] || !values.length || values.some((v) => !v)) {
     report(task, `form field "${key}": ims:requiredWhen "${text}" must read <field key>=<value>[|<value>…], e.g. fullCapa=no, every value non-empty`);
