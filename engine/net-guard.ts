@@ -109,7 +109,10 @@ export function parseAllowList(entries: string[]): BlockList {
 
 /** Why `address` may not be a target, or undefined when it may (public, or on the allow-list). */
 export function addressProblem(address: string, allow: BlockList): AddressProblem | undefined {
-  const plain = address.replace(/^\[|\]$/g, '').replace(/%.*$/, '');
+  const unbracketed = address.startsWith('[') && address.endsWith(']') ? address.slice(1, -1) : address;
+  // A zone (`fe80::1%eth0`) is not part of the address.
+  const zone = unbracketed.indexOf('%');
+  const plain = zone === -1 ? unbracketed : unbracketed.slice(0, zone);
   const family = isIP(plain);
   if (!family) return { address, notAnAddress: true };
   if (allow.check(plain, family === 4 ? 'ipv4' : 'ipv6')) return undefined;
@@ -197,10 +200,12 @@ function inPrefix(bytes: Uint8Array, prefix: Uint8Array, bits: number): boolean 
 function bytesOf(address: string): Uint8Array {
   if (isIP(address) === 4) return Uint8Array.from(address.split('.').map(Number));
   let text = address.toLowerCase();
-  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
-  if (dotted) {
-    const [a, b, c, d] = dotted.slice(1).map(Number);
-    text = `${text.slice(0, dotted.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  // An IPv6 address may end in dotted IPv4 (`::ffff:127.0.0.1`): after its last colon.
+  const lastColon = text.lastIndexOf(':');
+  const tailText = text.slice(lastColon + 1);
+  if (tailText.includes('.')) {
+    const [a, b, c, d] = tailText.split('.').map(Number);
+    text = `${text.slice(0, lastColon + 1)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
   }
   const [head, tail] = text.split('::') as [string, string | undefined];
   const groups = (part: string | undefined) => (part ? part.split(':').map((g) => parseInt(g, 16)) : []);
