@@ -1,6 +1,7 @@
 import BpmnModdle from 'bpmn-moddle';
 import { InvalidDefinitionError, TooLargeError, type Problem } from '../errors.js';
 import { imsModdleDescriptor } from './ims-moddle.js';
+import { prescanBpmnXml } from './prescan.js';
 
 /** A moddle element: `$type` plus whatever properties its type has. */
 export interface ModdleElement {
@@ -29,7 +30,8 @@ export const PARSE_LIMITS = {
 /**
  * Parses untrusted BPMN XML into a moddle context, refusing what an XML parser should never be asked to
  * expand: DTDs and entity declarations (billion laughs, external entities) and oversized input.
- * Throws TooLargeError or InvalidDefinitionError (with problems naming `xml`).
+ * Throws TooLargeError or InvalidDefinitionError (with problems naming `xml`, or the element over a
+ * PRESCAN_LIMITS limit).
  */
 export async function parseBpmnXml(xml: string, limits = PARSE_LIMITS): Promise<ModdleContext> {
   // TextEncoder, not Buffer: the modeler runs this same parser in the browser.
@@ -39,6 +41,8 @@ export async function parseBpmnXml(xml: string, limits = PARSE_LIMITS): Promise<
   }
   const hostile = hostileXmlProblem(xml);
   if (hostile) throw new InvalidDefinitionError([{ element: 'xml', message: hostile }]);
+  // counted before parsing: what moddle would build (and warn about) must be bounded first
+  prescanBpmnXml(xml);
 
   const moddle = new BpmnModdle({ ims: imsModdleDescriptor });
   let context: ModdleContext;
