@@ -7,6 +7,7 @@ import { memoryModule } from './memory.js';
 import { workersModule } from './workers.js';
 import { buildUi, bundleSizes, MODELER_BUDGET_KIB } from '../modeler/build.js';
 import { scalingModule } from './scaling.js';
+import { hostileModule } from './hostile.js';
 import { parseArgs, progress, type BenchModule, type BenchResult } from './common.js';
 
 /**
@@ -33,7 +34,7 @@ const modelerBundleModule: BenchModule = {
   },
 };
 
-const modules: BenchModule[] = [coreModule, httpModule, memoryModule, emailModule, workersModule, modelerBundleModule, scalingModule, dashboardModule];
+const modules: BenchModule[] = [coreModule, httpModule, memoryModule, emailModule, workersModule, modelerBundleModule, hostileModule, scalingModule, dashboardModule];
 
 /** Keys whose object values several modules contribute to. */
 const MERGED_KEYS = new Set(['counts', 'notes']);

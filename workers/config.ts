@@ -60,7 +60,7 @@ const schema = z.object({
   /** On SIGTERM/SIGINT: how long requests and jobs in hand may take to finish before the process exits anyway. */
   IMSFLOW_SHUTDOWN_MS: whole(0).default(25_000),
   /** Budget of one check of an uploaded or saved BPMN file, in a worker thread: time (ms) and heap (MB). */
-  IMSFLOW_CHECK_TIMEOUT_MS: whole(100).default(2000),
+  IMSFLOW_CHECK_TIMEOUT_MS: whole(100).default(1000),
   IMSFLOW_CHECK_MEMORY_MB: whole(32).default(256),
   /** Bearer token that may read /metrics (admins may always); unset: admins only. */
   IMSFLOW_METRICS_TOKEN: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -hex 32)').optional(),

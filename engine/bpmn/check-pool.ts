@@ -3,6 +3,7 @@ import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { InvalidDefinitionError, TooCostlyError, TooLargeError } from '../errors.js';
 import type { CheckResult, DefinitionChecker } from './lint.js';
+import { screenBpmnXml } from './parse.js';
 import type { CheckOutcome, CheckTask } from './check-worker.js';
 
 /**
@@ -13,7 +14,7 @@ import type { CheckOutcome, CheckTask } from './check-worker.js';
  */
 
 export interface CheckPoolOptions {
-  /** Longest one check may run (default 2 s), counted from when a thread begins it. */
+  /** Longest one check may run (default 1 s), counted from when a thread begins it. */
   timeoutMs?: number;
   /** Heap one check may use (default 256 MB): the worker's maxOldGenerationSizeMb. */
   maxMemoryMb?: number;
@@ -23,33 +24,44 @@ export interface CheckPoolOptions {
   queueTimeoutMs?: number;
 }
 
-export const CHECK_BUDGET = { timeoutMs: 2000, maxMemoryMb: 256 };
+export const CHECK_BUDGET = { timeoutMs: 1000, maxMemoryMb: 256 };
 
 export class CheckPool {
   readonly timeoutMs: number;
   readonly maxMemoryMb: number;
   private readonly queueTimeoutMs: number;
-  private readonly pool: Piscina<CheckTask, CheckOutcome>;
+  private readonly maxThreads: number;
+  /** Made on the first check: a process that never checks an untrusted file starts no thread. */
+  private pool?: Piscina<CheckTask, CheckOutcome>;
   private closed = false;
 
   constructor(options: CheckPoolOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? CHECK_BUDGET.timeoutMs;
     this.maxMemoryMb = options.maxMemoryMb ?? CHECK_BUDGET.maxMemoryMb;
     this.queueTimeoutMs = options.queueTimeoutMs ?? 60_000;
+    this.maxThreads = options.maxThreads ?? (availableParallelism() >= 4 ? 2 : 1);
+  }
+
+  private threads(): Piscina<CheckTask, CheckOutcome> {
     // the worker is check-worker.ts under tsx (tests, bench) and check-worker.js once built
     const extension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-    this.pool = new Piscina({
+    this.pool ??= new Piscina({
       filename: new URL(`./check-worker${extension}`, import.meta.url).href,
-      minThreads: 0,
-      maxThreads: options.maxThreads ?? (availableParallelism() >= 4 ? 2 : 1),
+      // one thread kept ready: a thread killed over budget is replaced at once, not on the next upload
+      minThreads: 1,
+      maxThreads: this.maxThreads,
       idleTimeout: 30_000,
       resourceLimits: { maxOldGenerationSizeMb: this.maxMemoryMb, maxYoungGenerationSizeMb: Math.min(64, Math.max(8, this.maxMemoryMb / 8)) },
     });
+    return this.pool;
   }
 
   /** A DefinitionChecker for Imsflow's `checker` option. */
   readonly check: DefinitionChecker = async (xml, options) => {
     if (this.closed) throw new Error('the BPMN check pool is closed (the server is shutting down)');
+    if (typeof xml !== 'string' || !xml.trim()) throw new InvalidDefinitionError([{ element: 'xml', message: 'the BPMN file is empty' }]);
+    // size and element counts need no parser and are linear: refused here, without a thread
+    screenBpmnXml(xml);
     const { port1, port2 } = new MessageChannel();
     const abort = new AbortController();
     let overBudget = false;
@@ -63,7 +75,7 @@ export class CheckPool {
       }, this.timeoutMs);
     });
     try {
-      const outcome = await this.pool.run({ xml, services: [...options.services], started: port2 }, { transferList: [port2], signal: abort.signal });
+      const outcome = await this.threads().run({ xml, services: [...options.services], started: port2 }, { transferList: [port2], signal: abort.signal });
       return fromOutcome(outcome);
     } catch (err) {
       if (overBudget) {
@@ -84,7 +96,7 @@ export class CheckPool {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.pool.destroy();
+    await this.pool?.destroy();
   }
 }
 
@@ -95,5 +107,5 @@ function fromOutcome(outcome: CheckOutcome): CheckResult {
 }
 
 function seconds(ms: number): string {
-  return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
+  return ms >= 1000 && ms % 100 === 0 ? `${ms / 1000} s` : `${ms} ms`; // 1000 → "1 s", 1500 → "1.5 s", 300 → "300 ms"
 }

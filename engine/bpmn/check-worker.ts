@@ -1,3 +1,4 @@
+import { setPriority } from 'node:os';
 import type { MessagePort } from 'node:worker_threads';
 import { InvalidDefinitionError, TooLargeError } from '../errors.js';
 import { checkDefinition, type CheckResult } from './lint.js';
@@ -7,6 +8,14 @@ import { checkDefinition, type CheckResult } from './lint.js';
  * context cannot cross threads, so what comes back is plain data (problems, the spec, the process) and
  * the errors as tagged values (their classes do not survive the structured clone).
  */
+
+// Checks yield the CPU to the event loop that answers everyone: on Linux a nice value set with pid 0
+// applies to the calling thread only (setpriority(2)), so this lowers this worker thread, not the server.
+try {
+  setPriority(0, 10);
+} catch {
+  // not permitted or not supported here: the check still runs, only at normal priority
+}
 
 export interface CheckTask {
   xml: string;

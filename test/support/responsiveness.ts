@@ -1,5 +1,6 @@
+import { request } from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { http } from './http.js';
+import { http, type Reply } from './http.js';
 
 export interface Responsiveness<T> {
   result: T;
@@ -19,12 +20,14 @@ export async function whileServing<T>(serverUrl: string, work: () => Promise<T>)
   const healthz: number[] = [];
   let done = false;
   const probing = (async () => {
-    // at least one probe, however quick the refusal; then one after another until the work is done
+    // at least one probe, however quick the refusal; then one every 20 ms or so until the work is done
+    // (paced like a load balancer's checks: back-to-back probes would be the main load on this thread)
     do {
       const began = performance.now();
       const reply = await http('GET', `${serverUrl}/healthz`);
       if (reply.status !== 200) throw new Error(`/healthz answered ${reply.status} while a hostile request was refused`);
       healthz.push(performance.now() - began);
+      if (!done) await new Promise((resolve) => setTimeout(resolve, 20));
     } while (!done);
   })();
   let result: T;
@@ -36,4 +39,25 @@ export async function whileServing<T>(serverUrl: string, work: () => Promise<T>)
     histogram.disable();
   }
   return { result, healthz, eventLoopDelayP99Ms: histogram.percentile(99) / 1e6 };
+}
+
+/**
+ * Sends a body encoded beforehand, with node:http: the client's own work (stringifying and streaming a
+ * 2 MB body through fetch) would otherwise weigh on the event loop being measured.
+ */
+export function sendEncoded(method: string, url: string, body: Buffer, headers: Record<string, string>): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, headers: { ...headers, 'content-length': String(body.length) } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        const type = res.headers['content-type'] ?? '';
+        resolve({ status: res.statusCode ?? 0, type, text, json: type.includes('json') ? JSON.parse(text) : undefined });
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }
