@@ -104,7 +104,7 @@ describe('Hostile uploads are refused while the server keeps answering', functio
     const xml = literalCardinality().xml.replace(/"hostile"/g, '"cardinality"');
     const reply = await refusedWhileServing(hostile('POST', '/api/definitions', xml));
     expect(reply.status).to.equal(422);
-    expect(reply.json.problems).to.deep.include({ element: 'review', message: 'the loop cardinality 100000000 is above the limit of 1000 iterations per multi-instance activity' });
+    expect(reply.json.problems).to.deep.include({ element: 'review', message: 'the loop cardinality 100000000 is above the limit of 200 iterations per multi-instance activity' });
   });
 
   it('refuses a start whose variable asks for 200,000 iterations with a 400 naming the variable; 3 iterations start', async () => {
@@ -113,7 +113,7 @@ describe('Hostile uploads are refused while the server keeps answering', functio
     const reply = await refusedWhileServing(hostile('POST', '/api/processes/bycount/instances', { variables: { n: 200_000 } }));
     expect(reply.status).to.equal(400);
     expect(reply.json.fields[0].field).to.equal('variables.n');
-    expect(reply.json.fields[0].message).to.include('200000').and.include('limit is 1000');
+    expect(reply.json.fields[0].message).to.include('200000').and.include('limit is 200');
     expect((await api('GET', '/api/instances?process=bycount')).json.items ?? []).to.have.length(0);
 
     const started = await api('POST', '/api/processes/bycount/instances', { variables: { n: 3 } });

@@ -26,7 +26,10 @@ async function measured<T>(work: () => Promise<T>): Promise<{ result: T; p99Ms: 
   const histogram = monitorEventLoopDelay({ resolution: 10 });
   histogram.enable();
   try {
-    return { result: await work(), p99Ms: histogram.percentile(99) / 1e6 };
+    const result = await work();
+    // one more tick, so a delay that ended just now is sampled too
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    return { result, p99Ms: histogram.percentile(99) / 1e6 };
   } finally {
     histogram.disable();
   }
@@ -43,7 +46,7 @@ describe('Step budget: no engine step holds the server', () => {
     expect(result.instanceStatus).to.equal('incident');
     expect(p99Ms, 'event-loop delay p99 (ms) while the step was refused').to.be.below(100);
     const [incident] = await imsflow.listIncidents({ instanceId: id, status: 'open' });
-    expect(incident.message).to.include('check').and.include('200000').and.include('limit of 1000');
+    expect(incident.message).to.include('check').and.include('200000').and.include('limit of 200');
     // the answer is kept; nothing was opened
     expect((await imsflow.getTask(plan.id)).status).to.equal('completed');
     expect(await openTasks(imsflow, id)).to.deep.equal({});
@@ -58,7 +61,7 @@ describe('Step budget: no engine step holds the server', () => {
     expect(await imsflow.listTasks({ instanceId: id, status: 'open' })).to.have.length(4);
   });
 
-  it('refuses a start whose collection variable holds 5,000 items, naming the variable', async () => {
+  it('refuses a start whose collection variable holds 5,000 items (the limit is 200), naming the variable', async () => {
     const { imsflow, store } = await testEngine();
     await imsflow.deploy(
       bpmn(
