@@ -48,7 +48,7 @@ export async function assemble(config: Config, options: { clock?: Clock; logger:
   const catalogue = shippedCatalogue();
   // uploaded and saved BPMN is checked in worker threads, with a budget (threads start on first use)
   const checks = new CheckPool(config.check);
-  const imsflow = new Imsflow({ store, clock: options.clock, policy: config.policy, services: registerImsServices({ catalogue }), catalogue, checker: checks.check });
+  const imsflow = new Imsflow({ store, clock: options.clock, policy: config.policy, services: registerImsServices({ catalogue }), catalogue, checker: checks.check, stepTimeoutMs: config.stepTimeoutMs });
   const links = new LinkSigner(loadSecret(config));
   const mailer = options.mailer ?? (config.smtpUrl ? new SmtpMailer({ url: config.smtpUrl, from: config.mailFrom, ratePerSecond: config.mailRatePerSecond }) : undefined);
   const baseUrl = options.baseUrl ?? config.baseUrl ?? `http://${config.host}:${config.port}`;
