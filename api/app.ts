@@ -192,7 +192,7 @@ export function createApp({ imsflow, accounts, assembly, logger, secureCookies =
   // ---- definitions -------------------------------------------------------------------------------------
 
   api.post('/definitions', express.text({ type: ['application/xml', 'text/xml', 'application/bpmn+xml'], limit: PARSE_LIMITS.maxBytes }));
-  routes.add({ method: 'post', path: '/definitions', summary: 'Validate and deploy a BPMN definition, in effect at once: bypasses change control (no review or signature); for process owners and admins', tag: 'definitions', access: ['process-owner'], xmlBody: true, query: schemas.deployQuery, responses: { 200: 'identical to an existing version', 201: 'deployed', 413: 'too large', 422: 'invalid BPMN' } }, async (req, res, { query }) => {
+  routes.add({ method: 'post', path: '/definitions', summary: 'Validate and deploy a BPMN definition, in effect at once: bypasses change control (no review or signature); for process owners and admins', tag: 'definitions', access: ['process-owner'], xmlBody: true, query: schemas.deployQuery, responses: { 200: 'identical to an existing version', 201: 'deployed', 413: 'too large, or too costly to check (over the check budget)', 422: 'invalid BPMN' } }, async (req, res, { query }) => {
     if (typeof req.body !== 'string') {
       throw new ValidationError('send the BPMN file as the request body with Content-Type: application/xml', [
         { field: 'Content-Type', message: `must be application/xml (was ${req.get('content-type') ?? 'missing'})` },

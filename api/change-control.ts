@@ -83,7 +83,7 @@ export function changeControlRoutes(routes: RouteRegistry, { imsflow, accounts }
     res.json({ items: await changes.listDrafts({ key: query.key, status }) });
   });
 
-  routes.add({ method: 'post', path: '/drafts', summary: 'Start a draft: a new process, an edit or restore of a version, or an imported file (one open draft per process)', tag: 'change control', access: EDITORS, body: schemas.createDraft, responses: { 201: 'the draft with its XML and problems', 400: 'field errors', 404: 'no such process or version', 409: 'the process has an open draft (named)', 422: 'the file is not BPMN' } }, async (req, res, { body }) => {
+  routes.add({ method: 'post', path: '/drafts', summary: 'Start a draft: a new process, an edit or restore of a version, or an imported file (one open draft per process)', tag: 'change control', access: EDITORS, body: schemas.createDraft, responses: { 201: 'the draft with its XML and problems', 400: 'field errors', 404: 'no such process or version', 409: 'the process has an open draft (named)', 413: 'too large, or too costly to check (over the check budget): nothing saved', 422: 'the file is not BPMN' } }, async (req, res, { body }) => {
     res.status(201).json(await changes.createDraft(body, actor(req)));
   });
 
@@ -91,7 +91,7 @@ export function changeControlRoutes(routes: RouteRegistry, { imsflow, accounts }
     res.json(await changes.getDraft(id(req)));
   });
 
-  routes.add({ method: 'put', path: '/drafts/:id', summary: 'Save (autosave) a draft: the revision you edited must still be current', tag: 'change control', access: EDITORS, body: schemas.saveDraft, responses: { 200: '{revision, updatedAt, status, problems}', 404: 'no such draft', 409: 'saved by someone else since (`current`: revision, updatedBy, updatedAt), or not editable', 413: 'too large', 422: 'not well-formed BPMN XML' } }, async (req, res, { body }) => {
+  routes.add({ method: 'put', path: '/drafts/:id', summary: 'Save (autosave) a draft: the revision you edited must still be current', tag: 'change control', access: EDITORS, body: schemas.saveDraft, responses: { 200: '{revision, updatedAt, status, problems}', 404: 'no such draft', 409: 'saved by someone else since (`current`: revision, updatedBy, updatedAt), or not editable', 413: 'too large, or too costly to check (over the check budget): nothing saved', 422: 'not well-formed BPMN XML' } }, async (req, res, { body }) => {
     res.json(await changes.saveDraft(id(req), body, actor(req)));
   });
 

@@ -8,6 +8,7 @@ import { memoryModule } from './memory.js';
 import { workersModule } from './workers.js';
 import { buildUi, bundleSizes, MODELER_BUDGET_KIB } from '../modeler/build.js';
 import { scalingModule } from './scaling.js';
+import { hostileModule } from './hostile.js';
 import { parseArgs, progress, type BenchModule, type BenchResult } from './common.js';
 
 /**
@@ -34,7 +35,7 @@ const modelerBundleModule: BenchModule = {
   },
 };
 
-const modules: BenchModule[] = [coreModule, httpModule, memoryModule, emailModule, workersModule, modelerBundleModule, scalingModule, dashboardModule, hostileTextModule];
+const modules: BenchModule[] = [coreModule, httpModule, memoryModule, emailModule, workersModule, modelerBundleModule, hostileModule, hostileTextModule, scalingModule, dashboardModule];
 
 /** Keys whose object values several modules contribute to. */
 const MERGED_KEYS = new Set(['counts', 'notes']);

@@ -151,7 +151,9 @@ export class ChangeControl {
     if (fields.length) throw new ValidationError('invalid draft', fields);
 
     const keyGiven = input.key as string | undefined;
-    const imported = typeof input.xml === 'string' ? await importedProcess(input.xml) : undefined;
+    // an imported file is checked first (off the event loop, with a budget): a refused one leaves nothing
+    const checked = typeof input.xml === 'string' ? await this.host.check(input.xml) : undefined;
+    const imported = checked ? importedProcess(checked) : undefined;
     const key = imported?.key ?? keyGiven!;
     if (imported && keyGiven !== undefined && keyGiven !== key) throw new ValidationError('the file is of another process', [{ field: 'key', message: `the file's executable process is "${key}", not "${keyGiven}"` }]);
     const latest = await this.store.getDefinition(key);
@@ -192,7 +194,7 @@ export class ChangeControl {
         reason: reason ?? (restoredFrom !== undefined ? `restore of version ${restoredFrom}` : undefined),
       }),
     );
-    return { ...draft, problems: await this.problemsOf(draft) };
+    return { ...draft, problems: await this.problemsOf(draft, checked) };
   }
 
   /**
@@ -206,7 +208,9 @@ export class ChangeControl {
     if (!Number.isInteger(input.revision)) fields.push({ field: 'revision', message: 'is required: the revision you edited' });
     if (fields.length) throw new ValidationError('invalid save', fields);
     const xml = input.xml as string;
-    const name = await nameOf(xml);
+    // checked before anything is written: a file too costly to check, or one that does not parse, is refused
+    const checked = await this.host.check(xml);
+    const name = checked.process?.name || undefined;
     const draft = await this.draft(id);
     if (draft.status !== 'draft' && draft.status !== 'rejected') throw notEditable(draft);
     checkRevision(draft, input.revision as number);
@@ -236,7 +240,7 @@ export class ChangeControl {
       if (err instanceof RevisionConflict) checkRevision(await this.draft(id), draft.revision);
       throw err;
     }
-    return { revision: saved.revision, updatedAt: now, status: saved.status, problems: await this.problemsOf(saved) };
+    return { revision: saved.revision, updatedAt: now, status: saved.status, problems: await this.problemsOf(saved, checked) };
   }
 
   /** Submits for review: the deployment rule set must pass (422 with the problems otherwise). */
@@ -427,6 +431,10 @@ export class ChangeControl {
   async changes(id: string): Promise<ChangesView> {
     const draft = await this.draft(id);
     const base = draft.baseVersion !== undefined ? await this.store.getDefinition(draft.key, draft.baseVersion) : undefined;
+    // a draft is parsed here only once the budgeted check got through it (TooCostlyError otherwise)
+    await this.host.check(draft.xml).catch((err: unknown) => {
+      if (!(err instanceof InvalidDefinitionError)) throw err;
+    });
     const after = { context: await parseBpmnXml(draft.xml), xml: draft.xml };
     const before = base ? { context: await parseBpmnXml(base.xml), xml: base.xml } : null;
     const diff = diffDefinitions(before, after, { before: base ? `${draft.key} v${base.version}` : '/dev/null', after: `${draft.key} draft r${draft.revision}` });
@@ -578,10 +586,10 @@ export class ChangeControl {
   }
 
   /** The deployment rule set, plus: the process id is the draft's key, and the version it is based on is still the latest. */
-  private async problemsOf(draft: DraftRecord): Promise<DefinitionProblem[]> {
+  private async problemsOf(draft: DraftRecord, alreadyChecked?: CheckResult): Promise<DefinitionProblem[]> {
     let checked: CheckResult;
     try {
-      checked = await this.host.check(draft.xml);
+      checked = alreadyChecked ?? (await this.host.check(draft.xml));
     } catch (err) {
       if (err instanceof InvalidDefinitionError) return err.problems;
       throw err;
@@ -780,9 +788,9 @@ async function executableProcessOf(xml: string): Promise<{ id?: string; name?: s
   return processes.find((p) => p.isExecutable) ?? processes[0];
 }
 
-/** The key and name of an imported file's process, parsed once; refused when it has none or its id cannot be a key. */
-async function importedProcess(xml: string): Promise<{ key: string; name?: string }> {
-  const process = await executableProcessOf(xml);
+/** The key and name of an imported file's process, from its check; refused when it has none or its id cannot be a key. */
+function importedProcess(checked: CheckResult): { key: string; name?: string } {
+  const process = checked.process;
   if (!process?.id) throw new InvalidDefinitionError([{ element: 'definitions', message: 'the file holds no process: nothing to import' }]);
   if (!KEY.test(process.id)) throw new InvalidDefinitionError([{ element: process.id, message: 'the process id is its key in URLs: use letters, digits, "_" and "-" only (at most 64)' }]);
   return { key: process.id, name: process.name || undefined };

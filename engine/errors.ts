@@ -85,3 +85,8 @@ export class DuplicateEventError extends ConflictError {
     super(`event ${eventId} from ${source} was received already`);
   }
 }
+
+/** Checking an input would cost more time or memory than its budget: refused, nothing kept (HTTP 413). */
+export class TooCostlyError extends TooLargeError {
+  override name = 'TooCostlyError';
+}

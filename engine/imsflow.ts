@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { checkDefinition, type CheckResult } from './bpmn/lint.js';
+import { checkDefinition, type CheckResult, type DefinitionChecker } from './bpmn/lint.js';
 import { ChangeControl, nextVersion, sha256 } from './change-control.js';
 import { canSee } from './access.js';
 import { verifyAuditChain, type ChainVerification } from './audit.js';
@@ -23,7 +23,7 @@ import type {
   TaskRecord,
   UserRecord,
 } from './model.js';
-import { compileDefinition, runStep, StepRefused, type CompiledDefinition, type StepAction, type StepResult, type WaitingTask } from './runtime.js';
+import { compileDefinition, iterationCountProblem, runStep, StepRefused, type CompiledDefinition, type StepAction, type StepResult, type WaitingTask } from './runtime.js';
 import { ServiceRegistry, type RecordReader } from './services.js';
 import { completionNoticeJob, DEFAULT_POLICY, extensionNoticeJob, jobsOfTask, planTaskJobs, type NotificationPolicy } from './notifications.js';
 import { cronProblem, nextOccurrence, occurrenceJob } from './schedules.js';
@@ -49,6 +49,13 @@ export interface ImsflowOptions {
   policy?: NotificationPolicy;
   /** The clause catalogue that `clauses` form fields are checked against. */
   catalogue?: ClauseLookup;
+  /**
+   * Checks untrusted BPMN (uploads, drafts) with a time and memory budget, off the event loop: the server
+   * injects engine/bpmn/check-pool.ts. Without it, files are checked in this thread.
+   */
+  checker?: DefinitionChecker;
+  /** Longest one engine step may take to reach a wait state before it becomes an incident (default 30 s). */
+  stepTimeoutMs?: number;
 }
 
 /** What a caller (a job handler) adds to the change an operation commits, so both land together. */
@@ -85,6 +92,8 @@ export class Imsflow {
   readonly policy: NotificationPolicy;
   readonly catalogue?: ClauseLookup;
   private readonly maxConflictRetries: number;
+  private readonly checker?: DefinitionChecker;
+  private readonly stepTimeoutMs?: number;
   private readonly compiled = new Map<string, Promise<CompiledDefinition>>();
   /** Drafts, review, signed approval and publication of new versions; training on them. */
   readonly changes: ChangeControl;
@@ -96,6 +105,8 @@ export class Imsflow {
     this.maxConflictRetries = options.maxConflictRetries ?? 20;
     this.policy = options.policy ?? DEFAULT_POLICY;
     if (options.catalogue) this.catalogue = options.catalogue;
+    if (options.checker) this.checker = options.checker;
+    if (options.stepTimeoutMs !== undefined) this.stepTimeoutMs = options.stepTimeoutMs;
     this.changes = new ChangeControl({
       store: this.store,
       clock: this.clock,
@@ -114,10 +125,13 @@ export class Imsflow {
 
   /**
    * The one rule set a definition must pass to be deployed (bpmnlint and imsflow's own rules), used by
-   * deploy and by change control when a draft is submitted and published. Throws when the XML does not parse.
+   * deploy and by change control when a draft is submitted and published. Throws when the XML does not parse,
+   * and (through the injected checker) when checking it would cost more than its budget. `trusted` files
+   * (the shipped processes) are checked in this thread.
    */
-  checkDefinition(xml: string): Promise<CheckResult> {
-    return checkDefinition(xml, { services: this.services.names() });
+  checkDefinition(xml: string, options: { trusted?: boolean } = {}): Promise<CheckResult> {
+    const check = options.trusted || !this.checker ? checkDefinition : this.checker;
+    return check(xml, { services: this.services.names() });
   }
 
   /**
@@ -127,7 +141,7 @@ export class Imsflow {
    */
   async deploy(xml: string, actor: string, reason?: string, options: { via?: Exclude<DefinitionSource, 'change-control'> } = {}): Promise<{ key: string; version: number; hash: string; created: boolean }> {
     if (typeof xml !== 'string' || !xml.trim()) throw new InvalidDefinitionError([{ element: 'xml', message: 'the BPMN file is empty' }]);
-    const { spec, problems } = await this.checkDefinition(xml);
+    const { spec, problems } = await this.checkDefinition(xml, { trusted: options.via === 'shipped' });
     if (!spec || problems.length) throw new InvalidDefinitionError(problems);
     const hash = sha256(xml);
 
@@ -215,6 +229,9 @@ export class Imsflow {
     }
     const definition = await this.effectiveDefinition(key);
     const compiled = await this.compile(definition.key, definition.version, definition);
+    // a multi-instance count the start variables decide is refused now, naming the variable
+    const tooMany = iterationCountProblem(compiled.spec, variables);
+    if (tooMany) throw new ValidationError(tooMany.message, [tooMany]);
     const businessKey = input.businessKey ?? (await this.nextBusinessKey(compiled));
     const id = randomUUID();
     const now = this.now();
@@ -915,6 +932,7 @@ export class Imsflow {
       services: this.services,
       records: this.records,
       now: () => this.clock.now(),
+      ...(this.stepTimeoutMs !== undefined && { timeoutMs: this.stepTimeoutMs }),
     });
   }
 

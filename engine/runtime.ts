@@ -2,8 +2,8 @@ import { EventEmitter } from 'node:events';
 import { Engine } from 'bpmn-engine';
 import serializer, { TypeResolver } from 'moddle-context-serializer';
 import { parseBpmnXml, type ModdleContext } from './bpmn/parse.js';
-import { validateDefinition, type ProcessSpec } from './bpmn/validate.js';
-import { InvalidDefinitionError } from './errors.js';
+import { MAX_OPEN_ITERATIONS, validateDefinition, type ProcessSpec } from './bpmn/validate.js';
+import { InvalidDefinitionError, type FieldError } from './errors.js';
 import { ExpressionError, hasExpression, resolveTemplate, type ExpressionScope } from './expressions.js';
 import type { DefinitionRecord, IterationResult } from './model.js';
 import type { LinkedStartRequest, RecordReader, ServiceRegistry } from './services.js';
@@ -113,8 +113,8 @@ const safeExpressions = {
   hasExpression,
 };
 
-/** How many iterations of one parallel multi-instance task are open at once. */
-export const MAX_OPEN_ITERATIONS = 1000;
+/** How many iterations one multi-instance task may have, all open at once when parallel (engine/bpmn/validate.ts). */
+export { MAX_OPEN_ITERATIONS };
 
 const silentLogger = () => ({ debug() {}, error() {}, warn() {} });
 
@@ -327,9 +327,12 @@ export async function runStep(definition: CompiledDefinition, priorState: unknow
 
   /** Waits until no service call or timer completion is in flight: the engine is then at rest. */
   async function settle(): Promise<void> {
-    const deadline = Date.now() + (context.timeoutMs ?? 30_000);
+    const began = Date.now();
+    const deadline = began + (context.timeoutMs ?? 30_000);
     for (;;) {
-      await new Promise((resolve) => setImmediate(resolve));
+      // every turn at first; after 20 ms (a service waiting on the network) every 5 ms, so a step waiting
+      // out its budget does not keep a core busy
+      await new Promise((resolve) => (Date.now() - began < 20 ? setImmediate(resolve) : setTimeout(resolve, 5)));
       if (failure || ended) return;
       if (pending === 0) {
         await new Promise((resolve) => setImmediate(resolve));
@@ -338,6 +341,28 @@ export async function runStep(definition: CompiledDefinition, priorState: unknow
       if (Date.now() > deadline) throw new Error(`the process did not reach a wait state within ${(context.timeoutMs ?? 30_000) / 1000} s`);
     }
   }
+}
+
+/**
+ * A multi-instance count decided by the start variables (`${variables.n}`, `${variables.items}`) above
+ * MAX_OPEN_ITERATIONS, as a field error naming the variable; a count decided later is checked when the
+ * activity starts (safe-elements.ts), and the step becomes an incident.
+ */
+export function iterationCountProblem(spec: ProcessSpec, variables: Record<string, unknown>): FieldError | undefined {
+  for (const loop of spec.multiInstance ?? []) {
+    const path = /^\$\{\s*variables((?:\.[A-Za-z_]\w*)+)\s*\}$/.exec(loop.expression)?.[1];
+    if (!path) continue;
+    let value: unknown = variables;
+    for (const name of path.slice(1).split('.')) {
+      value = value && typeof value === 'object' && Object.hasOwn(value, name) ? (value as Record<string, unknown>)[name] : undefined;
+    }
+    const count = Array.isArray(value) ? value.length : typeof value === 'number' || typeof value === 'string' ? Number(value) : NaN;
+    if (!(count > MAX_OPEN_ITERATIONS)) continue;
+    const field = `variables${path}`;
+    const what = Array.isArray(value) ? `holds ${count} items` : `is ${count}`;
+    return { field, message: `${field} ${what}: it sets how many times ${loop.elementId} runs (${loop.source}), and the limit is ${MAX_OPEN_ITERATIONS}` };
+  }
+  return undefined;
 }
 
 /** Thrown when the action does not apply to the instance as it is; not an incident. */

@@ -1,4 +1,5 @@
 import * as Elements from 'bpmn-elements';
+import { MAX_OPEN_ITERATIONS } from './bpmn/validate.js';
 import { timerProblem } from './durations.js';
 
 /**
@@ -39,9 +40,35 @@ class SafeSequenceFlow extends (Elements.SequenceFlow as any) {
   }
 }
 
+/**
+ * A multi-instance activity may have at most MAX_OPEN_ITERATIONS iterations. Validation refuses a literal
+ * count above it; a count or collection from a variable is checked here, before any iteration opens, so
+ * the step fails (an incident naming the element and the count) instead of running for minutes.
+ */
+class BoundedLoopCharacteristics extends ((Elements as any).MultiInstanceLoopCharacteristics as any) {
+  execute(executeMessage: any) {
+    if (!this.characteristics && executeMessage) {
+      const environment = this.activity.environment;
+      const count = (source: string, expression: unknown) => {
+        if (expression === undefined || expression === null || expression === '') return;
+        const value = environment.resolveExpression(expression, executeMessage);
+        const n = Array.isArray(value) ? value.length : typeof value === 'number' || typeof value === 'string' ? Number(value) : NaN;
+        if (Number.isFinite(n) && n > MAX_OPEN_ITERATIONS) {
+          const what = Array.isArray(value) ? `holds ${n} items` : `is ${n}`;
+          throw new Error(`the ${source} of ${this.activity.id} (${String(expression)}) ${what}: above the limit of ${MAX_OPEN_ITERATIONS} iterations per multi-instance activity`);
+        }
+      };
+      count('loop cardinality', this.loopCardinality);
+      count('collection', this.collection);
+    }
+    return super.execute(executeMessage);
+  }
+}
+
 /** The element set imsflow runs with: bpmn-elements' own, with the safe behaviours above. */
 export const imsflowElements: Record<string, unknown> = {
   ...Elements,
   TimerEventDefinition: SafeTimerEventDefinition,
   SequenceFlow: SafeSequenceFlow,
+  MultiInstanceLoopCharacteristics: BoundedLoopCharacteristics,
 };

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Clock } from '../engine/clock.js';
 import { WeeklyDigest } from '../engine/digest.js';
+import { CheckPool } from '../engine/bpmn/check-pool.js';
 import { Imsflow } from '../engine/imsflow.js';
 import { registerImsServices } from '../engine/ims-services.js';
 import { shippedCatalogue } from '../processes/index.js';
@@ -45,7 +46,9 @@ export async function assemble(config: Config, options: { clock?: Clock; logger:
   // The services the shipped processes call (risk-score, capa-actions …): registered here, so every
   // process built from configuration (API, workers, demo) deploys and runs them alike.
   const catalogue = shippedCatalogue();
-  const imsflow = new Imsflow({ store, clock: options.clock, policy: config.policy, services: registerImsServices({ catalogue }), catalogue });
+  // uploaded and saved BPMN is checked in worker threads, with a budget (threads start on first use)
+  const checks = new CheckPool(config.check);
+  const imsflow = new Imsflow({ store, clock: options.clock, policy: config.policy, services: registerImsServices({ catalogue }), catalogue, checker: checks.check, stepTimeoutMs: config.stepTimeoutMs });
   const links = new LinkSigner(loadSecret(config));
   const mailer = options.mailer ?? (config.smtpUrl ? new SmtpMailer({ url: config.smtpUrl, from: config.mailFrom, ratePerSecond: config.mailRatePerSecond }) : undefined);
   const baseUrl = options.baseUrl ?? config.baseUrl ?? `http://${config.host}:${config.port}`;
@@ -88,6 +91,7 @@ export async function assemble(config: Config, options: { clock?: Clock; logger:
     baseUrl,
     dataDir: config.dataDir,
     async close() {
+      await checks.close();
       await mailer?.close?.();
       await store.close();
     },

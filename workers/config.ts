@@ -59,6 +59,11 @@ const schema = z.object({
   IMSFLOW_JOB_BACKOFF_MS: whole(1).default(10_000),
   /** On SIGTERM/SIGINT: how long requests and jobs in hand may take to finish before the process exits anyway. */
   IMSFLOW_SHUTDOWN_MS: whole(0).default(25_000),
+  /** Budget of one check of an uploaded or saved BPMN file, in a worker thread: time (ms) and heap (MB). */
+  IMSFLOW_CHECK_TIMEOUT_MS: whole(100).default(1000),
+  IMSFLOW_CHECK_MEMORY_MB: whole(32).default(256),
+  /** Longest one engine step may take to reach a wait state before it becomes an incident (ms). */
+  IMSFLOW_STEP_TIMEOUT_MS: whole(100).default(30_000),
   /** Bearer token that may read /metrics (admins may always); unset: admins only. */
   IMSFLOW_METRICS_TOKEN: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -hex 32)').optional(),
   /** A JSON file of scheduled process starts: [{id, processKey, cron, timezone?, variables?}]. */
@@ -126,6 +131,10 @@ export interface Config {
   queue: QueueSettings;
   /** How long shutdown waits for requests and jobs in hand. */
   shutdownMs: number;
+  /** Budget of one BPMN check in the worker-thread pool (engine/bpmn/check-pool.ts). */
+  check: { timeoutMs: number; maxMemoryMb: number };
+  /** Budget of one engine step (Imsflow's stepTimeoutMs). */
+  stepTimeoutMs: number;
   /** Bearer token for /metrics. */
   metricsToken?: string;
   /** Worker processes: port of their health endpoints. */
@@ -239,6 +248,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       backoffMs: v.IMSFLOW_JOB_BACKOFF_MS,
     },
     shutdownMs: v.IMSFLOW_SHUTDOWN_MS,
+    check: { timeoutMs: v.IMSFLOW_CHECK_TIMEOUT_MS, maxMemoryMb: v.IMSFLOW_CHECK_MEMORY_MB },
+    stepTimeoutMs: v.IMSFLOW_STEP_TIMEOUT_MS,
     metricsToken: v.IMSFLOW_METRICS_TOKEN,
     workerPort: v.IMSFLOW_WORKER_PORT,
     schedulesFile: v.IMSFLOW_SCHEDULES,

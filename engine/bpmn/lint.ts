@@ -58,9 +58,14 @@ export interface CheckResult {
   /** The process spec, when the definition is valid enough to read one. */
   spec?: ProcessSpec;
   problems: DefinitionProblem[];
-  /** The parsed definition (for callers that go on with it). */
-  context: ModdleContext;
+  /** The executable process (else the first one) of the file, whatever its problems: id and name. */
+  process?: { id?: string; name?: string };
+  /** The parsed definition, when checked in this thread (a checker in a worker thread returns none). */
+  context?: ModdleContext;
 }
+
+/** checkDefinition, or a stand-in that runs it elsewhere (engine/bpmn/check-pool.ts: a worker thread with a budget). */
+export type DefinitionChecker = (xml: string, options: ValidationOptions) => Promise<CheckResult>;
 
 /**
  * Parses (engine/bpmn/parse.ts, with its limits against hostile XML) and checks a BPMN definition.
@@ -74,7 +79,14 @@ export async function checkDefinition(xml: string, options: ValidationOptions): 
   const lint = await lintDefinition(context);
   // One message per element and meaning: bpmnlint may say what our own rules said already.
   const seen = new Set(problems.map((p) => `${p.element}\n${p.message}`));
-  return { spec, problems: [...problems, ...lint.filter((p) => !seen.has(`${p.element}\n${p.message}`))], context };
+  return { spec, problems: [...problems, ...lint.filter((p) => !seen.has(`${p.element}\n${p.message}`))], process: processOf(context), context };
+}
+
+/** The executable process (else the first one): what a draft is named and keyed by. */
+function processOf(context: ModdleContext): CheckResult['process'] {
+  const processes = ((context.rootElement.rootElements ?? []) as ModdleElement[]).filter((e) => e.$type === 'bpmn:Process');
+  const found = processes.find((p) => p.isExecutable) ?? processes[0];
+  return found ? { ...(found.id && { id: found.id }), ...(found.name && { name: found.name }) } : undefined;
 }
 
 /** Runs the bpmnlint rules of LINT_RULES on a parsed definition. */

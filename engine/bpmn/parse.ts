@@ -1,6 +1,7 @@
 import BpmnModdle from 'bpmn-moddle';
 import { InvalidDefinitionError, TooLargeError, type Problem } from '../errors.js';
 import { imsModdleDescriptor } from './ims-moddle.js';
+import { prescanBpmnXml } from './prescan.js';
 
 /** A moddle element: `$type` plus whatever properties its type has. */
 export interface ModdleElement {
@@ -29,16 +30,11 @@ export const PARSE_LIMITS = {
 /**
  * Parses untrusted BPMN XML into a moddle context, refusing what an XML parser should never be asked to
  * expand: DTDs and entity declarations (billion laughs, external entities) and oversized input.
- * Throws TooLargeError or InvalidDefinitionError (with problems naming `xml`).
+ * Throws TooLargeError or InvalidDefinitionError (with problems naming `xml`, or the element over a
+ * PRESCAN_LIMITS limit).
  */
 export async function parseBpmnXml(xml: string, limits = PARSE_LIMITS): Promise<ModdleContext> {
-  // TextEncoder, not Buffer: the modeler runs this same parser in the browser.
-  const bytes = new TextEncoder().encode(xml).byteLength;
-  if (bytes > limits.maxBytes) {
-    throw new TooLargeError(`BPMN file is ${bytes} bytes; the limit is ${limits.maxBytes}`);
-  }
-  const hostile = hostileXmlProblem(xml);
-  if (hostile) throw new InvalidDefinitionError([{ element: 'xml', message: hostile }]);
+  screenBpmnXml(xml, limits);
 
   const moddle = new BpmnModdle({ ims: imsModdleDescriptor });
   let context: ModdleContext;
@@ -52,6 +48,37 @@ export async function parseBpmnXml(xml: string, limits = PARSE_LIMITS): Promise<
     throw new TooLargeError(`BPMN file has ${count} elements; the limit is ${limits.maxElements}`);
   }
   return context;
+}
+
+/**
+ * The checks that need no parser, each linear in the file: size, DTD/entity declarations, NUL bytes, and
+ * the element counts of prescan.ts. Cheap enough for the event loop: the check pool runs them before it
+ * hands a file to a worker thread.
+ */
+export function screenBpmnXml(xml: string, limits = PARSE_LIMITS): void {
+  const bytes = utf8Length(xml);
+  if (bytes > limits.maxBytes) {
+    throw new TooLargeError(`BPMN file is ${bytes} bytes; the limit is ${limits.maxBytes}`);
+  }
+  const hostile = hostileXmlProblem(xml);
+  if (hostile) throw new InvalidDefinitionError([{ element: 'xml', message: hostile }]);
+  // counted before parsing: what moddle would build (and warn about) must be bounded first
+  prescanBpmnXml(xml);
+}
+
+/** The UTF-8 size of a string without encoding it (no copy of a 2 MiB upload; Buffer is not in the browser). */
+function utf8Length(text: string): number {
+  // Node's native count where there is one (the server); the loop below in the browser
+  const native = (globalThis as { Buffer?: { byteLength(text: string, encoding: 'utf8'): number } }).Buffer;
+  if (native) return native.byteLength(text, 'utf8');
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i += 1) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) continue;
+    // 2 bytes up to U+07FF, 3 for the rest of the BMP; a surrogate pair (2 code units) is 4 bytes
+    bytes += code < 0x800 || (code >= 0xd800 && code <= 0xdfff) ? 1 : 2;
+  }
+  return bytes;
 }
 
 /** Moddle warnings (unknown elements, broken references) as problems: they mean something was not read. */
