@@ -3,7 +3,7 @@ import { parse as parseCookies } from 'cookie';
 import type { NextFunction, Request, Response } from 'express';
 import type { Accounts, Principal } from '../engine/accounts.js';
 import { ImsflowError } from '../engine/errors.js';
-import type { Role, TaskRecord, UserRecord } from '../engine/model.js';
+import type { Role, UserRecord } from '../engine/model.js';
 
 export const SESSION_COOKIE = 'imsflow_session';
 
@@ -72,12 +72,8 @@ export function requireRole(req: Request, roles: readonly Role[]): Principal {
 
 /** A record of another site is reported as not found, so its existence is not revealed. */
 export { canSee, visibleSites } from '../engine/access.js';
-
-/** Whether the user holds the task: assigned to them, or unassigned and for one of their roles. */
-export function holdsTask(user: UserRecord, task: TaskRecord): boolean {
-  if (task.assignee) return task.assignee === user.id;
-  return Boolean(task.candidateRole && user.roles.includes(task.candidateRole));
-}
+/** Who holds a task: the one rule for sessions, tokens and email links (engine/access.ts). */
+export { holdsTask } from '../engine/access.js';
 
 /**
  * Roles that oversee records of their sites (see every task, not only their own). Staff see the tasks
