@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import express, { type ErrorRequestHandler, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { Accounts, AuthenticationError } from '../engine/accounts.js';
+import { Accounts, AuthenticationError, LoginThrottledError } from '../engine/accounts.js';
 import { PARSE_LIMITS } from '../engine/bpmn/parse.js';
 import { ConflictError, ImsflowError, InvalidDefinitionError, NotFoundError, NotPermittedError, TooLargeError, ValidationError, type FieldError } from '../engine/errors.js';
 import { profileOf, type Imsflow } from '../engine/imsflow.js';
@@ -153,7 +153,7 @@ export function createApp({ imsflow, accounts, assembly, logger, secureCookies =
 
   // ---- session and tokens ----------------------------------------------------------------------------
 
-  routes.add({ method: 'post', path: '/session', summary: 'Sign in: sets the session cookie; returns the CSRF token', tag: 'session', access: 'public', body: schemas.login, responses: { 200: 'signed in', 401: 'wrong email or password, or locked', 429: 'too many attempts' } }, async (req, res, { body }) => {
+  routes.add({ method: 'post', path: '/session', summary: 'Sign in: sets the session cookie; returns the CSRF token', tag: 'session', access: 'public', body: schemas.login, responses: { 200: 'signed in', 401: 'wrong email or password (one answer for an unknown email, a wrong password and an inactive account)', 429: 'too many attempts from this address, or too many failed sign-ins with this email from it (Retry-After)' } }, async (req, res, { body }) => {
     if (!limiter.allow(clientAddress(req))) {
       res.status(429).set('Retry-After', '60').json({ error: 'too many login attempts from this address; wait a minute' });
       return;
@@ -489,6 +489,9 @@ function errorHandler(logger?: Logger): ErrorRequestHandler {
     if (err instanceof InvalidDefinitionError) return res.status(422).json({ error: err.message, problems: err.problems });
     if (err instanceof ValidationError) return res.status(400).json({ error: err.message, fields: err.fields });
     if (err instanceof UnauthenticatedError) return res.status(401).json({ error: err.message });
+    if (err instanceof LoginThrottledError) {
+      return res.status(429).set('Retry-After', String(err.retryAfterSeconds)).json({ error: err.message, retryAt: err.retryAt });
+    }
     if (err instanceof AuthenticationError) {
       if (err.retryAt) res.set('Retry-After', String(Math.max(1, Math.ceil((Date.parse(err.retryAt) - Date.now()) / 1000))));
       return res.status(401).json({ error: err.message, ...(err.retryAt && { retryAt: err.retryAt }) });
