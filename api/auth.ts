@@ -1,9 +1,9 @@
 import { timingSafeEqual } from 'node:crypto';
 import { parse as parseCookies } from 'cookie';
 import type { NextFunction, Request, Response } from 'express';
-import type { Accounts, Principal } from '../engine/accounts.js';
+import { scopeCovers, scopeOf, type Accounts, type Principal } from '../engine/accounts.js';
 import { ImsflowError } from '../engine/errors.js';
-import type { Role, UserRecord } from '../engine/model.js';
+import type { Role, TokenScope, UserRecord } from '../engine/model.js';
 
 export const SESSION_COOKIE = 'imsflow_session';
 
@@ -23,14 +23,25 @@ export class ForbiddenError extends ImsflowError {
   override name = 'ForbiddenError';
 }
 
-/** Finds who is calling: an API token (`Authorization: Bearer imsf_…`) or the session cookie. */
-export function identify(accounts: Accounts) {
+/**
+ * Finds who is calling: an API token (`Authorization: Bearer imsf_…`) or the session cookie. The API
+ * checks a token's scope per route (api/openapi.ts); everywhere else (pages, metrics) a token needs scope
+ * read for GET and full for anything else.
+ */
+export function identify(accounts: Accounts, options: { scopePerRoute?: boolean } = {}) {
   return async (req: Request, _res: Response, next: NextFunction) => {
     const authorization = req.get('authorization');
     if (authorization) {
       const principal = await accounts.apiToken(authorization.replace(/^Bearer\s+/i, ''));
       if (!principal) return next(new UnauthenticatedError('the API token is not valid'));
       req.principal = principal;
+      if (!options.scopePerRoute) {
+        try {
+          requireTokenScope(req, ['GET', 'HEAD'].includes(req.method) ? 'read' : 'full');
+        } catch (err) {
+          return next(err);
+        }
+      }
       return next();
     }
     const token = parseCookies(req.get('cookie') ?? '')[SESSION_COOKIE];
@@ -53,6 +64,13 @@ export function checkCsrf(req: Request, _res: Response, next: NextFunction) {
     return next(new ForbiddenError('the request has no valid CSRF token: reload the page and try again'));
   }
   next();
+}
+
+/** 403 when the caller's API token has a narrower scope than `needed`; sessions have no scope. */
+export function requireTokenScope(req: Request, needed: TokenScope): void {
+  const token = req.principal?.apiToken;
+  if (!token || scopeCovers(scopeOf(token), needed)) return;
+  throw new ForbiddenError(`this API token has the scope ${scopeOf(token)}; ${req.method} ${req.baseUrl}${req.path} needs a token of scope ${needed}${needed === 'full' ? '' : ' or full'}, or a session`);
 }
 
 export function principalOf(req: Request): Principal {

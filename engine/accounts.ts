@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { Clock } from './clock.js';
-import { ConflictError, ImsflowError, NotFoundError, ValidationError } from './errors.js';
-import type { ApiTokenRecord, AuditInput, SessionRecord, UserRecord } from './model.js';
+import { ConflictError, ImsflowError, NotFoundError, NotPermittedError, ValidationError, type FieldError } from './errors.js';
+import { TOKEN_SCOPES, type ApiTokenRecord, type AuditInput, type SessionRecord, type TokenScope, type UserRecord } from './model.js';
 import { FailureThrottle, type Bucket } from './login-throttle.js';
 import { hashPassword, passwordProblems, verifyPassword } from './passwords.js';
 import type { Store } from './store/store.js';
@@ -44,6 +44,16 @@ export interface AccountPolicy {
 }
 
 export const DEFAULT_ACCOUNT_POLICY: AccountPolicy = { freeFailuresPerAccountAndAddress: 5, freeFailuresPerAddress: 20, freeFailuresPerAccount: 50, idleMinutes: 30, absoluteHours: 12 };
+
+/** A token's scope; tokens made before scopes were given full by migration 8 (and so are old backups). */
+export function scopeOf(token: Pick<ApiTokenRecord, 'scope'>): TokenScope {
+  return token.scope ?? 'full';
+}
+
+/** Whether a token of scope `held` may do what needs scope `needed` (read < integration < full). */
+export function scopeCovers(held: TokenScope, needed: TokenScope): boolean {
+  return TOKEN_SCOPES.indexOf(held) >= TOKEN_SCOPES.indexOf(needed);
+}
 
 /** What a request carries once authenticated: who, and through what. */
 export interface Principal {
@@ -185,22 +195,51 @@ export class Accounts {
     return session;
   }
 
-  async createApiToken(userId: string, name: string, actor: string): Promise<{ token: string; record: ApiTokenRecord }> {
-    if (typeof name !== 'string' || !name.trim() || name.length > 100) throw new ValidationError('invalid token', [{ field: 'name', message: 'give the token a name (1–100 characters)' }]);
+  /**
+   * Creates an API token for a person. Made in a session (or by the server itself) it may have any scope;
+   * made with another token (`via`), only with one of scope full, and never wider than that token.
+   * Refusals are audited too. The default scope is for callers inside the server; the HTTP API asks.
+   */
+  async createApiToken(userId: string, name: string, actor: string, scope: TokenScope = 'full', via?: ApiTokenRecord): Promise<{ token: string; record: ApiTokenRecord }> {
+    const fields: FieldError[] = [];
+    if (typeof name !== 'string' || !name.trim() || name.length > 100) fields.push({ field: 'name', message: 'give the token a name (1–100 characters)' });
+    if (!TOKEN_SCOPES.includes(scope)) fields.push({ field: 'scope', message: `is one of ${TOKEN_SCOPES.join(', ')}` });
+    if (fields.length) throw new ValidationError('invalid token', fields);
     const user = await this.store.getUser(userId);
     if (!user) throw new NotFoundError(`no user ${userId}`);
+    if (via) {
+      const refusal =
+        scopeOf(via) !== 'full'
+          ? `an API token of scope ${scopeOf(via)} cannot create tokens: sign in, or use a token of scope full`
+          : !scopeCovers(scopeOf(via), scope)
+            ? `an API token of scope ${scopeOf(via)} cannot create a token of the wider scope ${scope}`
+            : undefined;
+      if (refusal) {
+        await this.store.commit({ audit: [this.event(actor, 'user.api-token-refused', userId, { reason: refusal, via: via.id, scope, name: name.trim() })] });
+        throw new NotPermittedError(refusal);
+      }
+    }
     const id = randomUUID().replace(/-/g, '');
     const secret = randomBytes(32).toString('base64url');
-    const record: ApiTokenRecord = { id, userId, name: name.trim(), hash: sha256(secret), createdAt: this.now() };
-    await this.store.commit({ apiTokens: [record], audit: [this.event(actor, 'user.api-token-created', userId, { token: id, name: record.name })] });
+    const record: ApiTokenRecord = { id, userId, name: name.trim(), hash: sha256(secret), createdAt: this.now(), scope, ...(via && { createdWith: via.id }) };
+    await this.store.commit({ apiTokens: [record], audit: [this.event(actor, 'user.api-token-created', userId, { token: id, name: record.name, scope, ...(via && { via: via.id }) })] });
     return { token: `imsf_${id}_${secret}`, record };
   }
 
-  async revokeApiToken(userId: string, id: string, actor: string): Promise<void> {
+  /** Revokes a token and, with it, the tokens created with it (and theirs): a stolen token's offspring go too. */
+  async revokeApiToken(userId: string, id: string, actor: string): Promise<ApiTokenRecord[]> {
     const record = await this.store.getApiToken(id);
     if (!record || record.userId !== userId) throw new NotFoundError(`no token ${id}`);
     if (record.revokedAt) throw new ConflictError(`token ${id} is already revoked`);
-    await this.store.commit({ apiTokens: [{ ...record, revokedAt: this.now() }], audit: [this.event(actor, 'user.api-token-revoked', userId, { token: id })] });
+    const all = await this.store.listApiTokens(userId);
+    const revoked = [record];
+    for (let i = 0; i < revoked.length; i += 1) revoked.push(...all.filter((t) => t.createdWith === revoked[i].id && !t.revokedAt));
+    const now = this.now();
+    await this.store.commit({
+      apiTokens: revoked.map((t) => ({ ...t, revokedAt: now })),
+      audit: revoked.map((t) => this.event(actor, 'user.api-token-revoked', userId, { token: t.id, ...(t !== record && { reason: `created with token ${t.createdWith}, which was revoked` }) })),
+    });
+    return revoked;
   }
 
   async apiToken(bearer: string | undefined): Promise<Principal | undefined> {

@@ -1,7 +1,9 @@
 import { expect } from 'chai';
+import { createHash } from 'node:crypto';
 import { Accounts, AuthenticationError } from '../engine/accounts.js';
 import { ValidationError } from '../engine/errors.js';
 import { hashPassword, passwordProblems, verifyPassword } from '../engine/passwords.js';
+import { SqliteStore } from '../engine/store/sqlite.js';
 import { testEngine, type TestEngine } from './helpers.js';
 
 const PASSWORD = 'correct horse battery staple';
@@ -187,6 +189,22 @@ describe('accounts', () => {
     expect(await accounts.apiToken(token.slice(0, -1) + (token.endsWith('A') ? 'B' : 'A'))).to.equal(undefined);
     await accounts.revokeApiToken('dana', record.id, 'dana');
     expect(await accounts.apiToken(token)).to.equal(undefined);
+  });
+
+  it('keeps API tokens made before scopes working, as scope full (SQLite migration 8)', async () => {
+    const store = new SqliteStore(':memory:');
+    store.migrate(7);
+    const secret = 'S'.repeat(43);
+    const old = { id: 'a'.repeat(32), userId: 'olga', name: 'made in 2025', hash: createHash('sha256').update(secret).digest('hex'), createdAt: '2025-11-01T00:00:00.000Z' };
+    store.unsafeExecForTests('INSERT INTO api_tokens (id, user_id, doc) VALUES (?, ?, ?)', old.id, old.userId, JSON.stringify(old));
+    expect(store.migrate()).to.equal(1);
+    await store.init();
+    await store.commit({ users: [{ id: 'olga', email: 'olga@example.com', name: 'Olga Old', roles: ['admin'], sites: [], active: true, createdAt: old.createdAt }], audit: [] });
+    expect(await store.getApiToken(old.id)).to.deep.equal({ ...old, scope: 'full' });
+    const principal = await new Accounts(store, t.clock).apiToken(`imsf_${old.id}_${secret}`);
+    expect(principal?.user.id).to.equal('olga');
+    expect(principal?.apiToken?.scope).to.equal('full');
+    await store.close();
   });
 
   it('re-authenticates for a signature: password checked, user id checked when given', async () => {

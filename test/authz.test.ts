@@ -542,7 +542,8 @@ describe('authorization (listening server)', () => {
     it('creates a token (shown once), lists tokens without secrets, and revokes one', async () => {
       const created = await call$('POST', '/api/tokens', { name: 'ci pipeline' }, { token: tina });
       expect(created.status).to.equal(201);
-      expect(created.json).to.have.keys('id', 'name', 'token', 'createdAt');
+      expect(created.json).to.have.keys('id', 'name', 'scope', 'token', 'createdAt');
+      expect(created.json.scope, 'the default scope').to.equal('integration');
       expect(created.json.token).to.match(/^imsf_[0-9a-f]{32}_[\w-]{43}$/);
       const { id, token } = created.json as { id: string; token: string };
       const secret = token.split('_').slice(2).join('_');
@@ -554,7 +555,7 @@ describe('authorization (listening server)', () => {
 
       const list = await call$('GET', '/api/tokens', undefined, { token: tina });
       expect(list.status).to.equal(200);
-      expect(list.json.items.find((item: { id: string }) => item.id === id)).to.include({ id, name: 'ci pipeline', userId: 'tina' });
+      expect(list.json.items.find((item: { id: string }) => item.id === id)).to.include({ id, name: 'ci pipeline', userId: 'tina', scope: 'integration' });
       for (const item of list.json.items) expect(item).to.not.have.any.keys('hash', 'token', 'secret');
       expect(list.text).to.not.include(secret);
       // only your own tokens
@@ -580,6 +581,101 @@ describe('authorization (listening server)', () => {
     });
   });
 
+  describe('API token scopes', () => {
+    let routes: Route[];
+    /** Where a token's scope was refused: 403 naming the scope. */
+    const refusedFor = (reply: Reply, scope: string) => reply.status === 403 && new RegExp(`scope ${scope}`).test(reply.json?.error ?? '');
+    const tokenOf = async (scope: 'read' | 'integration' | 'full', user = 'operator') => (await server.accounts.createApiToken(user, `${scope} token`, 'test-setup', scope)).token;
+    const INTEGRATION_ROUTES = ['POST /api/processes/{key}/instances', 'POST /api/tasks/{id}/complete', 'POST /api/tasks/{id}/attachments', 'POST /api/events', 'POST /api/kpis/{id}/values'];
+
+    before(async () => {
+      routes = routesOf((await call$('GET', '/api/openapi.json')).json).filter((r) => r.access !== 'public');
+    });
+
+    it('lets a read token (of an admin) make every GET, and refuses every other request with 403 naming its scope, pages included', async () => {
+      const read = await tokenOf('read');
+      const problems: string[] = [];
+      for (const route of routes) {
+        const { path, body } = requestOf(route, 'operator');
+        const reply = await call$(route.method, path, body, { token: read });
+        // signing out does nothing to a token, and is never refused
+        const mayPass = route.method === 'GET' || route.key === 'DELETE /api/session';
+        if (mayPass ? [401, 403].includes(reply.status) || reply.status >= 500 : !refusedFor(reply, 'read')) problems.push(`${route.key}: ${reply.status} ${reply.text}`);
+      }
+      expect(problems).to.deep.equal([]);
+      // the pages too: a read token completes nothing through a form
+      const page = await call$('POST', '/tasks/no-such-task', 'done=on', { token: read, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      expect(page.status).to.equal(403);
+      expect(page.text).to.include('scope read');
+      expect((await call$('GET', '/tasks', undefined, { token: read })).status).to.equal(200);
+    });
+
+    it('lets an integration token read, send events, start records, complete tasks, attach files and enter KPI values, and nothing else', async () => {
+      const integration = await tokenOf('integration');
+      const problems: string[] = [];
+      for (const route of routes) {
+        const { path, body } = requestOf(route, 'operator');
+        const reply = await call$(route.method, path, body, { token: integration });
+        const mayPass = route.method === 'GET' || route.key === 'DELETE /api/session' || INTEGRATION_ROUTES.includes(route.key);
+        if (mayPass ? [401, 403].includes(reply.status) || reply.status >= 500 : !refusedFor(reply, 'integration')) problems.push(`${route.key}: ${reply.status} ${reply.text}`);
+      }
+      expect(problems).to.deep.equal([]);
+    });
+
+    it('creates tokens only in a session or with a full token, never of a wider scope; creation and refusal are audited', async () => {
+      await userWithPassword(server, { id: 'tess', roles: ['staff'], name: 'Tess Token' });
+      const { cookie, csrf } = await sessionOf(server, 'tess@example.com');
+      const full = await call$('POST', '/api/tokens', { name: 'automation', scope: 'full' }, { cookie, csrf });
+      expect(full.status).to.equal(201);
+      expect(full.json.scope).to.equal('full');
+      const child = await call$('POST', '/api/tokens', { name: 'reporting', scope: 'read' }, { token: full.json.token });
+      expect(child.status).to.equal(201);
+      expect(child.json.scope).to.equal('read');
+
+      const integration = await call$('POST', '/api/tokens', { name: 'mes' }, { token: full.json.token });
+      expect(integration.json.scope).to.equal('integration');
+      for (const [token, scope] of [[integration.json.token, 'integration'], [child.json.token, 'read']]) {
+        const refused = await call$('POST', '/api/tokens', { name: 'copy of myself', scope: 'read' }, { token });
+        expect(refused.status).to.equal(403);
+        expect(refused.json.error).to.equal(`an API token of scope ${scope} cannot create tokens: sign in, or use a token of scope full`);
+      }
+      const bad = await call$('POST', '/api/tokens', { name: 'x', scope: 'admin' }, { cookie, csrf });
+      expect(bad.status).to.equal(400);
+      expect(fields(bad)).to.deep.equal(['scope']);
+
+      const audit = (await server.imsflow.store.listAudit({ target: 'user:tess', limit: 1000 })).filter((e) => e.action.startsWith('user.api-token') && e.actor === 'tess');
+      expect(audit.map((e) => [e.action, e.actor, (e.new as { scope?: string }).scope, (e.new as { via?: string }).via])).to.deep.equal([
+        ['user.api-token-created', 'tess', 'full', undefined],
+        ['user.api-token-created', 'tess', 'read', full.json.id],
+        ['user.api-token-created', 'tess', 'integration', full.json.id],
+        ['user.api-token-refused', 'tess', 'read', integration.json.id],
+        ['user.api-token-refused', 'tess', 'read', child.json.id],
+      ]);
+      expect(audit[3].reason).to.match(/scope integration cannot create tokens/);
+      // the first is the test setup's
+      expect((await server.imsflow.store.listApiTokens('tess')).map((t) => t.scope)).to.have.members(['full', 'full', 'read', 'integration']);
+    });
+
+    it('revokes with a token the tokens created with it, so a stolen token leaves no heirs; a narrower token revokes only itself', async () => {
+      await userWithPassword(server, { id: 'ruth', roles: ['staff'], name: 'Ruth Revoke' });
+      const { cookie, csrf } = await sessionOf(server, 'ruth@example.com');
+      const parent = (await call$('POST', '/api/tokens', { name: 'stolen', scope: 'full' }, { cookie, csrf })).json;
+      const heir = (await call$('POST', '/api/tokens', { name: 'heir', scope: 'full' }, { token: parent.token })).json;
+      const grandchild = (await call$('POST', '/api/tokens', { name: 'grandchild', scope: 'read' }, { token: heir.token })).json;
+      const unrelated = (await call$('POST', '/api/tokens', { name: 'unrelated', scope: 'integration' }, { cookie, csrf })).json;
+
+      expect((await call$('DELETE', `/api/tokens/${parent.id}`, undefined, { token: unrelated.token })).status, 'an integration token revoking another').to.equal(403);
+      expect((await call$('DELETE', `/api/tokens/${parent.id}`, undefined, { cookie, csrf })).status).to.equal(204);
+      for (const token of [parent.token, heir.token, grandchild.token]) expect((await call$('GET', '/api/session', undefined, { token })).status).to.equal(401);
+      expect((await call$('GET', '/api/session', undefined, { token: unrelated.token })).status).to.equal(200);
+      const revoked = (await server.imsflow.store.listAudit({ target: 'user:ruth', limit: 1000 })).filter((e) => e.action === 'user.api-token-revoked');
+      expect(revoked.map((e) => (e.new as { token: string }).token)).to.deep.equal([parent.id, heir.id, grandchild.id]);
+      expect(revoked[1].reason).to.equal(`created with token ${parent.id}, which was revoked`);
+
+      expect((await call$('DELETE', `/api/tokens/${unrelated.id}`, undefined, { token: unrelated.token })).status, 'any token revokes itself').to.equal(204);
+    });
+  });
+
   describe('the OpenAPI document', () => {
     let doc: any;
     before(async () => {
@@ -595,6 +691,25 @@ describe('authorization (listening server)', () => {
       expect(doc.components.securitySchemes.session).to.include({ type: 'apiKey', in: 'cookie', name: SESSION_COOKIE });
       expect(doc.components.securitySchemes.bearer).to.include({ type: 'http', scheme: 'bearer' });
       expect(doc.security).to.deep.equal([{ session: [] }, { bearer: [] }]);
+    });
+
+    it('declares the API token scopes, and which each operation needs', () => {
+      const bearer = doc.components.securitySchemes.bearer;
+      expect(Object.keys(bearer['x-scopes'])).to.deep.equal(['read', 'integration', 'full']);
+      expect(bearer.description).to.include('integration: reading, plus what a connected system writes');
+      const needs: Record<string, string[]> = {};
+      for (const [path, operations] of Object.entries<Record<string, any>>(doc.paths)) {
+        for (const [method, op] of Object.entries<any>(operations)) {
+          if (op.security.length === 0) continue;
+          const scope = op['x-token-scope'];
+          expect(op.security, `${method} ${path}`).to.deep.equal([{ session: [] }, { bearer: [scope] }]);
+          (needs[scope] ??= []).push(`${method.toUpperCase()} ${path}`);
+        }
+      }
+      expect(needs.integration).to.have.members(['POST /api/processes/{key}/instances', 'POST /api/tasks/{id}/complete', 'POST /api/tasks/{id}/attachments', 'POST /api/events', 'POST /api/kpis/{id}/values']);
+      expect(needs.read.filter((key) => !key.startsWith('GET '))).to.have.members(['DELETE /api/session', 'DELETE /api/tokens/{id}']);
+      expect(needs.full).to.include.members(['POST /api/tokens', 'PUT /api/users/{id}', 'POST /api/definitions']);
+      expect(needs.full.filter((key) => key.startsWith('GET '))).to.deep.equal([]);
     });
 
     it('gives every path operations with responses, path parameters and unique operation ids', () => {
