@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { pino } from 'pino';
 import { LoginRateLimiter, SESSION_COOKIE } from '../api/auth.js';
 import { startServer, type RunningServer } from '../api/server.js';
@@ -953,6 +954,35 @@ describe('failed sign-ins over HTTP: slowed, never a lockout', () => {
     expect(owner.json.user.id).to.equal('lou');
     const actions = (await server.imsflow.store.listAudit({ target: 'user:lou' })).map((e) => e.action);
     expect(actions.filter((a) => a.startsWith('user.login'))).to.deep.equal([...Array(5).fill('user.login-failed'), 'user.login-throttled', 'user.login-throttled', 'user.login']);
+  });
+
+  it('keeps answering /healthz within 200 ms while a burst of wrong passwords is refused (event-loop delay p99 under 100 ms)', async function () {
+    // each sign-in hashes a password, one core at a time: a loaded machine takes a while
+    this.timeout(120_000);
+    const { server } = booted;
+    const delay = monitorEventLoopDelay({ resolution: 10 });
+    delay.enable();
+    // 24 sign-ins at once from 8 addresses (under the per-address limit): each hashes a password
+    let settled = false;
+    const hostile = Promise.all(Array.from({ length: 24 }, (_, i) => signIn(`burst${i % 4}@example.com`, `wrong ${i}`, `198.51.100.${100 + (i % 8)}`))).finally(() => {
+      settled = true;
+    });
+    const health: number[] = [];
+    do {
+      const started = performance.now();
+      const reply = await fetch(`${server.url}/healthz`);
+      await reply.text();
+      expect(reply.status).to.equal(200);
+      health.push(performance.now() - started);
+      // a probe every 20 ms, as a load balancer would, not a tight loop competing for the event loop
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    } while (!settled);
+    const replies = await hostile;
+    delay.disable();
+    expect(replies.map((r) => r.status).filter((status) => status !== 401 && status !== 429)).to.deep.equal([]);
+    expect(health.length).to.be.greaterThan(1);
+    expect(Math.max(...health), 'slowest /healthz (ms)').to.be.below(200);
+    expect(delay.percentile(99) / 1e6, 'event-loop delay p99 (ms)').to.be.below(100);
   });
 
   it('lets the guessing address try again once its delay is over, with the delay doubled after the next failure', async () => {
