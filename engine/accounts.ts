@@ -137,10 +137,10 @@ export class Accounts {
   /** The buckets of a sign-in: email and address first (what a success clears), then address, then email. */
   private loginBuckets(email: string, from: string): Bucket[] {
     const buckets: Bucket[] = [
-      { key: `email+address ${email} ${from}`, free: this.policy.freeFailuresPerAccountAndAddress },
-      { key: `address ${from}`, free: this.policy.freeFailuresPerAddress },
+      { key: JSON.stringify(['email+address', email, from]), free: this.policy.freeFailuresPerAccountAndAddress },
+      { key: JSON.stringify(['address', from]), free: this.policy.freeFailuresPerAddress },
     ];
-    if (!this.throttle.isKnown(email, from)) buckets.push({ key: `email ${email}`, free: this.policy.freeFailuresPerAccount });
+    if (!this.throttle.isKnown(email, from)) buckets.push({ key: JSON.stringify(['email', email]), free: this.policy.freeFailuresPerAccount });
     return buckets;
   }
 
@@ -175,7 +175,7 @@ export class Accounts {
     const user = await this.store.getUser(principal.user.id);
     // Slowed like a sign-in, or the current password could be guessed through re-authentication. Only
     // this person's own credentials (a session or token of theirs) reach here, so the answer may say so.
-    const bucket: Bucket[] = [{ key: `re-authentication ${principal.user.id}`, free: this.policy.freeFailuresPerAccountAndAddress }];
+    const bucket: Bucket[] = [{ key: JSON.stringify(['re-authentication', principal.user.id]), free: this.policy.freeFailuresPerAccountAndAddress }];
     const now = this.clock.now().getTime();
     const blocked = this.throttle.blockedUntil(bucket, now);
     if (blocked) {

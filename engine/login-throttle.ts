@@ -61,7 +61,8 @@ export class FailureThrottle {
       const count = this.current(key, now);
       this.touch(this.counts, key, { failures: (count?.failures ?? 0) + 1, lastFailureAt: now });
     }
-    return { failures: this.current(buckets[0].key, now)?.failures ?? 0, ...(this.blockedUntil(buckets, now) && { blockedUntil: this.blockedUntil(buckets, now) }) };
+    const blockedUntil = this.blockedUntil(buckets, now);
+    return { failures: this.counts.get(buckets[0].key)!.failures, ...(blockedUntil && { blockedUntil }) };
   }
 
   /** A success clears its own bucket (the owner's typos), never the wider ones an attacker fills. */

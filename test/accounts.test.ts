@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { Accounts, AuthenticationError } from '../engine/accounts.js';
 import { ValidationError } from '../engine/errors.js';
 import { hashPassword, passwordProblems, verifyPassword } from '../engine/passwords.js';
+import { DEFAULT_THROTTLE, FailureThrottle } from '../engine/login-throttle.js';
 import { SqliteStore } from '../engine/store/sqlite.js';
 import { testEngine, type TestEngine } from './helpers.js';
 
@@ -216,5 +217,42 @@ describe('accounts', () => {
     expect(otherUser).to.be.instanceOf(AuthenticationError);
     const session = await accounts.reauthenticate(principal, PASSWORD, 'dana@example.com');
     expect(session?.signedAt).to.equal(t.clock.now().toISOString());
+  });
+});
+
+describe('FailureThrottle (growing delays without a lockout)', () => {
+  const bucket = { key: 'k', free: 2 };
+
+  it('forgets a bucket a day after its last failure', () => {
+    const throttle = new FailureThrottle();
+    throttle.fail([bucket], 0);
+    throttle.fail([bucket], 1000);
+    expect(throttle.blockedUntil([bucket], 1000)).to.equal(31_000);
+    expect(throttle.fail([bucket], 40_000)).to.deep.equal({ failures: 3, blockedUntil: 100_000 });
+    const dayLater = 40_000 + 24 * 3_600_000 + 1;
+    expect(throttle.blockedUntil([bucket], dayLater)).to.equal(undefined);
+    expect(throttle.fail([bucket], dayLater), 'counting starts again').to.deep.equal({ failures: 1 });
+  });
+
+  it('keeps at most its bound of buckets, dropping the longest unused first', () => {
+    const throttle = new FailureThrottle({ ...DEFAULT_THROTTLE, maxBuckets: 3 });
+    for (const key of ['a', 'b', 'c', 'd']) {
+      throttle.fail([{ key, free: 1 }], 0);
+    }
+    expect(throttle.blockedUntil([{ key: 'a', free: 1 }], 0), 'a was dropped').to.equal(undefined);
+    expect(throttle.blockedUntil([{ key: 'd', free: 1 }], 0)).to.equal(30_000);
+  });
+
+  it('is refused while any of its buckets is, until the latest of them', () => {
+    const throttle = new FailureThrottle();
+    const narrow = { key: 'narrow', free: 1 };
+    const wide = { key: 'wide', free: 3 };
+    throttle.fail([narrow, wide], 0);
+    throttle.fail([narrow, wide], 30_000);
+    throttle.fail([narrow, wide], 90_000);
+    expect(throttle.blockedUntil([narrow, wide], 90_000)).to.equal(90_000 + 120_000);
+    expect(throttle.blockedUntil([wide], 90_000)).to.equal(90_000 + 30_000);
+    throttle.succeed(narrow);
+    expect(throttle.blockedUntil([narrow, wide], 90_000), 'a success clears only its own bucket').to.equal(120_000);
   });
 });
