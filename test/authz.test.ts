@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { pino } from 'pino';
@@ -90,6 +91,22 @@ async function call(server: RunningServer, method: string, path: string, body?: 
   const text = await response.text();
   const json = response.headers.get('content-type')?.includes('json') ? JSON.parse(text) : undefined;
   return { status: response.status, json, text, headers: response.headers };
+}
+
+/**
+ * A sign-in through node:http, answering its status: for floods, where fetch's own work in this process
+ * would be measured along with the server's.
+ */
+function rawSignIn(url: string, body: { email: string; password: string }, forwardedFor: string): Promise<number> {
+  const payload = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(`${url}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), 'x-forwarded-for': forwardedFor } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
 }
 
 /** Signs in over HTTP; returns the reply, the session cookie pair and the CSRF token. */
@@ -956,15 +973,25 @@ describe('failed sign-ins over HTTP: slowed, never a lockout', () => {
     expect(actions.filter((a) => a.startsWith('user.login'))).to.deep.equal([...Array(5).fill('user.login-failed'), 'user.login-throttled', 'user.login-throttled', 'user.login']);
   });
 
-  it('keeps answering /healthz within 200 ms while a burst of wrong passwords is refused (event-loop delay p99 under 100 ms)', async function () {
+  it('keeps answering /healthz within 200 ms while a flood of wrong passwords is refused (event-loop delay p99 under 100 ms)', async function () {
     // each sign-in hashes a password, one core at a time: a loaded machine takes a while
     this.timeout(120_000);
     const { server } = booted;
+    // warm up first (a sign-in and a probe): what is measured is the flood, not the first request's compiling
+    await rawSignIn(server.url, { email: 'warm-up@example.com', password: 'not the password' }, '198.51.100.99');
+    await (await fetch(`${server.url}/healthz`)).text();
     const delay = monitorEventLoopDelay({ resolution: 10 });
     delay.enable();
-    // 24 sign-ins at once from 8 addresses (under the per-address limit): each hashes a password
+    // a flood of 100 wrong passwords a second from 8 addresses (each under its per-address limit), far more
+    // than the server hashes: each waits its turn for a core while the event loop keeps serving
     let settled = false;
-    const hostile = Promise.all(Array.from({ length: 24 }, (_, i) => signIn(`burst${i % 4}@example.com`, `wrong ${i}`, `198.51.100.${100 + (i % 8)}`))).finally(() => {
+    const pace = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    const hostile = Promise.all(
+      Array.from({ length: 40 }, async (_, i) => {
+        await pace(i * 10);
+        return rawSignIn(booted.server.url, { email: `burst${i % 5}@example.com`, password: `wrong ${i}` }, `198.51.100.${100 + (i % 8)}`);
+      }),
+    ).finally(() => {
       settled = true;
     });
     const health: number[] = [];
@@ -975,11 +1002,11 @@ describe('failed sign-ins over HTTP: slowed, never a lockout', () => {
       expect(reply.status).to.equal(200);
       health.push(performance.now() - started);
       // a probe every 20 ms, as a load balancer would, not a tight loop competing for the event loop
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await pace(20);
     } while (!settled);
     const replies = await hostile;
     delay.disable();
-    expect(replies.map((r) => r.status).filter((status) => status !== 401 && status !== 429)).to.deep.equal([]);
+    expect(replies.filter((status) => status !== 401 && status !== 429)).to.deep.equal([]);
     expect(health.length).to.be.greaterThan(1);
     expect(Math.max(...health), 'slowest /healthz (ms)').to.be.below(200);
     expect(delay.percentile(99) / 1e6, 'event-loop delay p99 (ms)').to.be.below(100);
