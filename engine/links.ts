@@ -77,7 +77,7 @@ export class LinkSigner {
 }
 
 /** Why a link does not open its task, in words for the page that says so. */
-export const LINK_REFUSALS: Record<Exclude<LinkRefusal, PersonalRefusal>, { status: number; title: string; message: string }> = {
+const LINK_REFUSALS: Record<Exclude<LinkRefusal, PersonalRefusal>, { status: number; title: string; message: string }> = {
   malformed: { status: 400, title: 'This link is not valid', message: 'The link is incomplete or damaged. Open it again from the email, or sign in to find the task.' },
   tampered: { status: 400, title: 'This link is not valid', message: 'The link was changed after it was sent, so it cannot be trusted. Open it from the original email, or sign in.' },
   unknown: { status: 400, title: 'This link is not valid', message: 'This link was not issued by this server.' },
