@@ -354,7 +354,10 @@ export interface UserRecord {
   /** scrypt hash (engine/passwords.ts); absent until a password is set. */
   passwordHash?: string;
   passwordChangedAt?: string;
-  /** Consecutive failed logins; reset by a successful one. */
+  /**
+   * The account lockout of earlier versions: no longer written (failed sign-ins now slow the guesser, see
+   * engine/login-throttle.ts); cleared at the next sign-in or password change.
+   */
   failedLogins?: number;
   lockedUntil?: string;
 }
