@@ -65,9 +65,9 @@ export interface Principal {
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /**
- * Accounts: passwords (scrypt), login with lockout, server-side sessions (the cookie holds a random
- * token, the store its hash), API tokens, and re-authentication for electronic signatures. Every
- * change to an account is in the audit trail; a failed login too.
+ * Accounts: passwords (scrypt), login slowed after failures (never locked), server-side sessions (the
+ * cookie holds a random token, the store its hash), API tokens with scopes, and re-authentication for
+ * electronic signatures. Every change to an account is in the audit trail; a failed login too.
  */
 export class Accounts {
   constructor(
