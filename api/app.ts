@@ -2,11 +2,11 @@ import { join } from 'node:path';
 import express, { type ErrorRequestHandler, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { Accounts, AuthenticationError } from '../engine/accounts.js';
+import { Accounts, AuthenticationError, LoginThrottledError } from '../engine/accounts.js';
 import { PARSE_LIMITS } from '../engine/bpmn/parse.js';
 import { ConflictError, ImsflowError, InvalidDefinitionError, NotFoundError, NotPermittedError, TooLargeError, ValidationError, type FieldError } from '../engine/errors.js';
 import { profileOf, type Imsflow } from '../engine/imsflow.js';
-import type { TaskRecord } from '../engine/model.js';
+import { TOKEN_SCOPES, type TaskRecord } from '../engine/model.js';
 import type { Assembly } from '../workers/assemble.js';
 import {
   canSee,
@@ -20,6 +20,7 @@ import {
   OVERSEERS,
   principalOf,
   requireRole,
+  requireTokenScope,
   SESSION_COOKIE,
   UnauthenticatedError,
   visibleSites,
@@ -55,7 +56,12 @@ const page = { limit: z.coerce.number().int().min(1).max(1000).optional(), offse
 /** Request schemas: they validate requests and generate /api/openapi.json. */
 const schemas = {
   login: z.object({ email: z.string().min(1, 'is required'), password: z.string().min(1, 'is required') }).strict(),
-  token: z.object({ name: z.string().trim().min(1, 'give the token a name').max(100) }).strict(),
+  token: z
+    .object({
+      name: z.string().trim().min(1, 'give the token a name').max(100),
+      scope: z.enum(TOKEN_SCOPES).optional().describe('read: GET only; integration: reading plus inbound events, starting records, completing tasks, attachments and KPI values; full: everything you may, creating tokens included. Default integration. A token may create tokens only with scope full'),
+    })
+    .strict(),
   deployQuery: z.object({ reason: z.string().optional() }),
   startInstance: z.object({ variables: z.record(z.string(), z.unknown()).optional(), businessKey: z.string().optional(), site: z.string().optional() }).strict(),
   completeTask: z
@@ -144,7 +150,7 @@ export function createApp({ imsflow, accounts, assembly, logger, secureCookies =
   // a draft carries its BPMN XML inside JSON: room for the largest file deployment accepts
   api.use('/drafts', express.json({ limit: Math.ceil(PARSE_LIMITS.maxBytes * 1.5) }));
   api.use(express.json({ limit: '1mb' }));
-  api.use(identify(accounts));
+  api.use(identify(accounts, { scopePerRoute: true }));
   api.use(checkCsrf);
   const routes = new RouteRegistry(api, (req, access) => {
     if (access === 'signed-in') principalOf(req);
@@ -153,7 +159,7 @@ export function createApp({ imsflow, accounts, assembly, logger, secureCookies =
 
   // ---- session and tokens ----------------------------------------------------------------------------
 
-  routes.add({ method: 'post', path: '/session', summary: 'Sign in: sets the session cookie; returns the CSRF token', tag: 'session', access: 'public', body: schemas.login, responses: { 200: 'signed in', 401: 'wrong email or password, or locked', 429: 'too many attempts' } }, async (req, res, { body }) => {
+  routes.add({ method: 'post', path: '/session', summary: 'Sign in: sets the session cookie; returns the CSRF token', tag: 'session', access: 'public', body: schemas.login, responses: { 200: 'signed in', 401: 'wrong email or password (one answer for an unknown email, a wrong password and an inactive account)', 429: 'too many attempts from this address, or too many failed sign-ins with this email from it (Retry-After)' } }, async (req, res, { body }) => {
     if (!limiter.allow(clientAddress(req))) {
       res.status(429).set('Retry-After', '60').json({ error: 'too many login attempts from this address; wait a minute' });
       return;
@@ -168,15 +174,15 @@ export function createApp({ imsflow, accounts, assembly, logger, secureCookies =
     res.json({ user: profileOf(user), ...(session && { csrf: session.csrf, expiresAt: session.expiresAt }) });
   });
 
-  routes.add({ method: 'delete', path: '/session', summary: 'Sign out', tag: 'session', access: 'signed-in', responses: { 204: 'signed out' } }, async (req, res) => {
+  routes.add({ method: 'delete', path: '/session', summary: 'Sign out', tag: 'session', access: 'signed-in', scope: 'read', responses: { 204: 'signed out' } }, async (req, res) => {
     const { session } = principalOf(req);
     if (session) await accounts.logout(session);
     res.clearCookie(SESSION_COOKIE, { path: '/' }).status(204).end();
   });
 
-  routes.add({ method: 'post', path: '/tokens', summary: 'Create an API token for yourself (shown once)', tag: 'session', access: 'signed-in', body: schemas.token, responses: { 201: 'the token' } }, async (req, res, { body }) => {
-    const { token, record } = await accounts.createApiToken(actor(req), body.name, actor(req));
-    res.status(201).json({ id: record.id, name: record.name, token, createdAt: record.createdAt });
+  routes.add({ method: 'post', path: '/tokens', summary: 'Create an API token for yourself (shown once): in a session, or with a token of scope full', tag: 'session', access: 'signed-in', scope: 'full', scopeCheckedByCommand: true, body: schemas.token, responses: { 201: 'the token', 403: 'made with a token that is not of scope full (audited)' } }, async (req, res, { body }) => {
+    const { token, record } = await accounts.createApiToken(actor(req), body.name, actor(req), body.scope ?? 'integration', principalOf(req).apiToken);
+    res.status(201).json({ id: record.id, name: record.name, scope: record.scope, token, createdAt: record.createdAt });
   });
 
   routes.add({ method: 'get', path: '/tokens', summary: 'Your API tokens (without secrets)', tag: 'session', access: 'signed-in', responses: { 200: 'tokens' } }, async (req, res) => {
@@ -184,7 +190,9 @@ export function createApp({ imsflow, accounts, assembly, logger, secureCookies =
     res.json({ items });
   });
 
-  routes.add({ method: 'delete', path: '/tokens/:id', summary: 'Revoke one of your API tokens', tag: 'session', access: 'signed-in', responses: { 204: 'revoked', 404: 'no such token' } }, async (req, res) => {
+  routes.add({ method: 'delete', path: '/tokens/:id', summary: 'Revoke one of your API tokens, and the tokens created with it; any token may revoke itself, others need a session or scope full', tag: 'session', access: 'signed-in', scope: 'read', responses: { 204: 'revoked', 403: 'another token, revoked with a token not of scope full', 404: 'no such token' } }, async (req, res) => {
+    const caller = principalOf(req).apiToken;
+    if (caller && caller.id !== String(req.params.id)) requireTokenScope(req, 'full');
     await accounts.revokeApiToken(actor(req), String(req.params.id), actor(req));
     res.status(204).end();
   });
@@ -219,7 +227,7 @@ export function createApp({ imsflow, accounts, assembly, logger, secureCookies =
 
   // ---- instances ---------------------------------------------------------------------------------------
 
-  routes.add({ method: 'post', path: '/processes/:key/instances', summary: 'Start an instance of the version in effect (the newest whose effective date has come)', tag: 'instances', access: 'signed-in', body: schemas.startInstance, responses: { 201: 'started', 404: 'no such process', 409: 'business key in use' } }, async (req, res, { body }) => {
+  routes.add({ method: 'post', path: '/processes/:key/instances', summary: 'Start an instance of the version in effect (the newest whose effective date has come)', tag: 'instances', access: 'signed-in', scope: 'integration', body: schemas.startInstance, responses: { 201: 'started', 404: 'no such process', 409: 'business key in use' } }, async (req, res, { body }) => {
     const { user } = principalOf(req);
     const site = body.site ?? (user.sites?.length === 1 ? user.sites[0] : undefined);
     const sites = visibleSites(user);
@@ -293,7 +301,7 @@ export function createApp({ imsflow, accounts, assembly, logger, secureCookies =
     return checked;
   };
 
-  routes.add({ method: 'post', path: '/tasks/:id/complete', summary: 'Complete a task you hold with its form data; a task with a signature meaning is signed in the same request', tag: 'tasks', access: 'signed-in', body: schemas.completeTask, responses: { 200: 'completed (with the signature\'s manifestation when signed)', 400: 'field errors', 401: 'signature password or user id wrong: nothing completed', 404: 'not found', 409: 'already completed' } }, async (req, res, { body }) => {
+  routes.add({ method: 'post', path: '/tasks/:id/complete', summary: 'Complete a task you hold with its form data; a task with a signature meaning is signed in the same request', tag: 'tasks', access: 'signed-in', scope: 'integration', body: schemas.completeTask, responses: { 200: 'completed (with the signature\'s manifestation when signed)', 400: 'field errors', 401: 'signature password or user id wrong: nothing completed', 404: 'not found', 409: 'already completed' } }, async (req, res, { body }) => {
     const task = await visibleTask(req, String(req.params.id));
     const principal = principalOf(req);
     if (task.status === 'open' && !holdsTask(principal.user, task)) throw new ForbiddenError('this task is assigned to someone else');
@@ -335,7 +343,7 @@ export function createApp({ imsflow, accounts, assembly, logger, secureCookies =
   const attachments = assembly.dataDir ? new AttachmentStore(join(assembly.dataDir, 'attachments')) : undefined;
   const rawBody = express.raw({ type: () => true, limit: MAX_ATTACHMENT_BYTES });
 
-  routes.add({ method: 'post', path: '/tasks/:id/attachments', summary: 'Upload a file for a file field of an open task you hold; put the reference returned in the field\'s value when completing', tag: 'tasks', access: 'signed-in', query: schemas.attachmentQuery, rawBody: `the file's bytes, with the file's Content-Type: PDF, PNG, JPEG, plain text, CSV, Excel (.xlsx) or Word (.docx), at most ${MAX_ATTACHMENT_LABEL}`, responses: { 201: '{sha256, name, size, contentType}', 400: 'not a file field, an empty file, or a type that is not accepted or not what the content is', 403: 'not the holder of the task', 404: 'not found', 409: 'task closed', 413: 'too large' } }, async (req, res, { query }) => {
+  routes.add({ method: 'post', path: '/tasks/:id/attachments', summary: 'Upload a file for a file field of an open task you hold; put the reference returned in the field\'s value when completing', tag: 'tasks', access: 'signed-in', scope: 'integration', query: schemas.attachmentQuery, rawBody: `the file's bytes, with the file's Content-Type: PDF, PNG, JPEG, plain text, CSV, Excel (.xlsx) or Word (.docx), at most ${MAX_ATTACHMENT_LABEL}`, responses: { 201: '{sha256, name, size, contentType}', 400: 'not a file field, an empty file, or a type that is not accepted or not what the content is', 403: 'not the holder of the task', 404: 'not found', 409: 'task closed', 413: 'too large' } }, async (req, res, { query }) => {
     const task = await visibleTask(req, String(req.params.id));
     if (task.status !== 'open') throw new ConflictError(`task "${task.name}" is ${task.status}: nothing can be attached to it any more`);
     if (!holdsTask(principalOf(req).user, task)) throw new ForbiddenError('this task is assigned to someone else');
@@ -489,6 +497,9 @@ function errorHandler(logger?: Logger): ErrorRequestHandler {
     if (err instanceof InvalidDefinitionError) return res.status(422).json({ error: err.message, problems: err.problems });
     if (err instanceof ValidationError) return res.status(400).json({ error: err.message, fields: err.fields });
     if (err instanceof UnauthenticatedError) return res.status(401).json({ error: err.message });
+    if (err instanceof LoginThrottledError) {
+      return res.status(429).set('Retry-After', String(err.retryAfterSeconds)).json({ error: err.message, retryAt: err.retryAt });
+    }
     if (err instanceof AuthenticationError) {
       if (err.retryAt) res.set('Retry-After', String(Math.max(1, Math.ceil((Date.parse(err.retryAt) - Date.now()) / 1000))));
       return res.status(401).json({ error: err.message, ...(err.retryAt && { retryAt: err.retryAt }) });

@@ -1,9 +1,9 @@
 import { timingSafeEqual } from 'node:crypto';
 import { parse as parseCookies } from 'cookie';
 import type { NextFunction, Request, Response } from 'express';
-import type { Accounts, Principal } from '../engine/accounts.js';
+import { scopeCovers, scopeOf, type Accounts, type Principal } from '../engine/accounts.js';
 import { ImsflowError } from '../engine/errors.js';
-import type { Role, TaskRecord, UserRecord } from '../engine/model.js';
+import type { Role, TokenScope, UserRecord } from '../engine/model.js';
 
 export const SESSION_COOKIE = 'imsflow_session';
 
@@ -23,14 +23,25 @@ export class ForbiddenError extends ImsflowError {
   override name = 'ForbiddenError';
 }
 
-/** Finds who is calling: an API token (`Authorization: Bearer imsf_…`) or the session cookie. */
-export function identify(accounts: Accounts) {
+/**
+ * Finds who is calling: an API token (`Authorization: Bearer imsf_…`) or the session cookie. The API
+ * checks a token's scope per route (api/openapi.ts); everywhere else (pages, metrics) a token needs scope
+ * read for GET and full for anything else.
+ */
+export function identify(accounts: Accounts, options: { scopePerRoute?: boolean } = {}) {
   return async (req: Request, _res: Response, next: NextFunction) => {
     const authorization = req.get('authorization');
     if (authorization) {
       const principal = await accounts.apiToken(authorization.replace(/^Bearer\s+/i, ''));
       if (!principal) return next(new UnauthenticatedError('the API token is not valid'));
       req.principal = principal;
+      if (!options.scopePerRoute) {
+        try {
+          requireTokenScope(req, ['GET', 'HEAD'].includes(req.method) ? 'read' : 'full');
+        } catch (err) {
+          return next(err);
+        }
+      }
       return next();
     }
     const token = parseCookies(req.get('cookie') ?? '')[SESSION_COOKIE];
@@ -55,6 +66,13 @@ export function checkCsrf(req: Request, _res: Response, next: NextFunction) {
   next();
 }
 
+/** 403 when the caller's API token has a narrower scope than `needed`; sessions have no scope. */
+export function requireTokenScope(req: Request, needed: TokenScope): void {
+  const token = req.principal?.apiToken;
+  if (!token || scopeCovers(scopeOf(token), needed)) return;
+  throw new ForbiddenError(`this API token has the scope ${scopeOf(token)}; ${req.method} ${req.baseUrl}${req.path} needs a token of scope ${needed}${needed === 'full' ? '' : ' or full'}, or a session`);
+}
+
 export function principalOf(req: Request): Principal {
   if (!req.principal) throw new UnauthenticatedError('sign in first (POST /api/session), or send an API token');
   return req.principal;
@@ -72,12 +90,8 @@ export function requireRole(req: Request, roles: readonly Role[]): Principal {
 
 /** A record of another site is reported as not found, so its existence is not revealed. */
 export { canSee, visibleSites } from '../engine/access.js';
-
-/** Whether the user holds the task: assigned to them, or unassigned and for one of their roles. */
-export function holdsTask(user: UserRecord, task: TaskRecord): boolean {
-  if (task.assignee) return task.assignee === user.id;
-  return Boolean(task.candidateRole && user.roles.includes(task.candidateRole));
-}
+/** Who holds a task: the one rule for sessions, tokens and email links (engine/access.ts). */
+export { holdsTask } from '../engine/access.js';
 
 /**
  * Roles that oversee records of their sites (see every task, not only their own). Staff see the tasks

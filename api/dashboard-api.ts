@@ -115,7 +115,7 @@ export function registerDashboardRoutes(routes: RouteRegistry, imsflow: Imsflow)
     res.json(await kpis.save(String(req.params.id), body, user.id));
   });
 
-  routes.add({ method: 'post', path: '/kpis/:id/values', summary: 'Enter a manual KPI\'s value for a month or quarter (its owner, a quality manager or the steering committee; replacing one needs a reason)', tag: 'dashboard', access: 'signed-in', body: schemas.kpiValue, responses: { 201: 'the value', 400: 'field errors', 403: 'neither the KPI\'s owner nor a KPI editor', 404: 'no such KPI' } }, async (req, res, { body }) => {
+  routes.add({ method: 'post', path: '/kpis/:id/values', summary: 'Enter a manual KPI\'s value for a month or quarter (its owner, a quality manager or the steering committee; replacing one needs a reason)', tag: 'dashboard', access: 'signed-in', scope: 'integration', body: schemas.kpiValue, responses: { 201: 'the value', 400: 'field errors', 403: 'neither the KPI\'s owner nor a KPI editor', 404: 'no such KPI' } }, async (req, res, { body }) => {
     const user = principalOf(req).user;
     const kpi = await store.getKpi(String(req.params.id));
     if (!kpi || !canSee(user, kpi)) throw new NotFoundError(`no KPI ${req.params.id}`);

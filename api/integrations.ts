@@ -59,7 +59,7 @@ export interface IntegrationDeps {
 export function integrationRoutes(routes: RouteRegistry, { imsflow, webhooks = new Webhooks({ store: imsflow.store, clock: imsflow.clock }), dataDir }: IntegrationDeps): void {
   // ---- inbound events ----------------------------------------------------------------------------------
 
-  routes.add({ method: 'post', path: '/events', summary: 'An event from another system (MES, ERP) that starts a record, e.g. nonconformity.raised starts a CAPA; idempotent on (source, eventId)', tag: 'integrations', access: ['integration'], body: schemas.event, responses: { 200: 'a repeat: the record the first one started', 201: '{created, event, instance}', 400: 'field errors (unknown type, data fields)', 403: 'not an integration account, or a site not the account\'s', 409: 'the eventId was used before with other data' } }, async (req, res, { body }) => {
+  routes.add({ method: 'post', path: '/events', summary: 'An event from another system (MES, ERP) that starts a record, e.g. nonconformity.raised starts a CAPA; idempotent on (source, eventId)', tag: 'integrations', access: ['integration'], scope: 'integration', body: schemas.event, responses: { 200: 'a repeat: the record the first one started', 201: '{created, event, instance}', 400: 'field errors (unknown type, data fields)', 403: 'not an integration account, or a site not the account\'s', 409: 'the eventId was used before with other data' } }, async (req, res, { body }) => {
     const { user } = principalOf(req);
     const sites = visibleSites(user);
     const site = body.site ?? (user.sites?.length === 1 ? user.sites[0] : undefined);

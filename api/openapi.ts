@@ -1,7 +1,8 @@
 import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
 import { ValidationError, type FieldError } from '../engine/errors.js';
-import type { Role } from '../engine/model.js';
+import type { Role, TokenScope } from '../engine/model.js';
+import { requireTokenScope } from './auth.js';
 
 /**
  * One declaration per route: method, path, who may call it, and the zod schemas of its body and query.
@@ -15,6 +16,13 @@ export interface RouteSpec<Body = unknown, Query = unknown> {
   tag: string;
   /** `public`: no sign-in; `signed-in`: any account; else one of these roles (admin always passes). */
   access: 'public' | 'signed-in' | readonly Role[];
+  /**
+   * The API token scope the route needs (sessions need none): by default `read` for GET and `full` for
+   * everything else; `integration` marks the writes a connected system makes.
+   */
+  scope?: TokenScope;
+  /** The handler's command checks the token scope itself, so a refusal is audited (creating tokens). */
+  scopeCheckedByCommand?: boolean;
   body?: z.ZodType<Body>;
   /** The body is BPMN XML rather than JSON. */
   xmlBody?: boolean;
@@ -38,6 +46,7 @@ export class RouteRegistry {
     this.routes.push(spec);
     this.router[spec.method](spec.path, async (req, res) => {
       this.guard(req, spec.access);
+      if (spec.access !== 'public' && !spec.scopeCheckedByCommand) requireTokenScope(req, routeScope(spec));
       const body = spec.body ? parseInput(spec.body, req.body, 'request body') : (undefined as Body);
       const query = spec.query ? parseInput(spec.query, req.query, 'query') : (undefined as Query);
       await handler(req, res, { body, query });
@@ -58,7 +67,9 @@ export class RouteRegistry {
         tags: [route.tag],
         operationId: `${route.method}${route.path.replace(/(?<![/:{}])[/:{}]+(\w)/g, (_m, c: string) => c.toUpperCase())}`,
         ...(parameters.length && { parameters }),
-        ...(route.access === 'public' ? { security: [] } : {}),
+        // OpenAPI 3.1: for a scheme other than OAuth, the list holds the roles it needs: here the token scope
+        security: route.access === 'public' ? [] : [{ session: [] }, { bearer: [routeScope(route)] }],
+        ...(route.access !== 'public' && { 'x-token-scope': routeScope(route) }),
         ...(typeof route.access === 'object' && { 'x-roles': route.access }),
         responses: Object.fromEntries(
           Object.entries({ ...route.responses, ...(route.access !== 'public' && { 401: 'not signed in', 403: 'role or CSRF token missing' }) }).map(([status, description]) => [
@@ -79,7 +90,12 @@ export class RouteRegistry {
       components: {
         securitySchemes: {
           session: { type: 'apiKey', in: 'cookie', name: 'imsflow_session', description: 'from POST /api/session; state-changing requests also need X-CSRF-Token' },
-          bearer: { type: 'http', scheme: 'bearer', description: 'an API token from POST /api/tokens' },
+          bearer: {
+            type: 'http',
+            scheme: 'bearer',
+            description: `an API token from POST /api/tokens, of a scope that each operation names in its security requirement (x-token-scope): ${Object.entries(SCOPE_MEANINGS).map(([scope, meaning]) => `${scope}: ${meaning}`).join('; ')}`,
+            'x-scopes': SCOPE_MEANINGS,
+          },
         },
         schemas: {
           Error: {
@@ -96,6 +112,18 @@ export class RouteRegistry {
       security: [{ session: [] }, { bearer: [] }],
     };
   }
+}
+
+/** What each API token scope allows, for the OpenAPI document. Always within what the token's person may do. */
+export const SCOPE_MEANINGS: Record<TokenScope, string> = {
+  read: 'GET requests only',
+  integration: 'reading, plus what a connected system writes: inbound events, starting records, completing tasks and their attachments, KPI values',
+  full: 'everything the person may do, creating API tokens (of any scope) included',
+};
+
+/** The token scope a route needs. */
+export function routeScope(route: Pick<RouteSpec, 'method' | 'scope'>): TokenScope {
+  return route.scope ?? (route.method === 'get' ? 'read' : 'full');
 }
 
 export function parseInput<T>(schema: z.ZodType<T>, value: unknown, what: string): T {

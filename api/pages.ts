@@ -3,8 +3,8 @@ import express from 'express';
 import { AuthenticationError, type Accounts, type Principal } from '../engine/accounts.js';
 import { ConflictError, NotPermittedError, ValidationError } from '../engine/errors.js';
 import type { Imsflow } from '../engine/imsflow.js';
-import { LINK_REFUSALS, resolveLink, type LinkSigner } from '../engine/links.js';
-import type { TaskRecord } from '../engine/model.js';
+import { describeRefusal, resolveLink, type LinkSigner, type RefusedLink } from '../engine/links.js';
+import type { TaskRecord, UserRecord } from '../engine/model.js';
 import type { SignatureRecord } from '../engine/signatures.js';
 import { SESSION_COOKIE } from './auth.js';
 import { signatureFor } from './signing.js';
@@ -26,9 +26,8 @@ export function taskLinkPages(imsflow: Imsflow, links: LinkSigner, attachments?:
    * email and password (21 CFR 11.200), unless this browser holds a session of the same person that has
    * signed already: then the password alone, as in the API.
    */
-  async function signerOf(req: express.Request, userId: string): Promise<Principal | undefined> {
-    const user = await imsflow.store.getUser(userId);
-    if (!user?.active) return undefined;
+  async function signerOf(req: express.Request, user: UserRecord): Promise<Principal | undefined> {
+    if (!user.active) return undefined;
     const cookie = parseCookies(req.get('cookie') ?? '')[SESSION_COOKIE];
     const session = accounts && cookie ? await accounts.session(cookie) : undefined;
     return session?.user.id === user.id ? session : { user };
@@ -36,18 +35,18 @@ export function taskLinkPages(imsflow: Imsflow, links: LinkSigner, attachments?:
 
   router.get('/t/:token', async (req, res) => {
     const opened = await resolveLink(links, imsflow.store, imsflow.clock.now(), req.params.token);
-    if (!opened.ok) return refusal(res, opened.reason);
-    const signing = opened.task.signature ? signingPrompt(opened.task, await signerOf(req, opened.record.userId)) : undefined;
+    if (!opened.ok) return refusal(res, opened);
+    const signing = opened.task.signature ? signingPrompt(opened.task, await signerOf(req, opened.user)) : undefined;
     send(res, 200, formPage(opened.task, req.params.token, {}, await peopleFor(imsflow, opened.task), signing));
   });
 
   router.post('/t/:token', async (req, res) => {
     const opened = await resolveLink(links, imsflow.store, imsflow.clock.now(), req.params.token);
-    if (!opened.ok) return refusal(res, opened.reason);
+    if (!opened.ok) return refusal(res, opened);
     const { task, record } = opened;
     const parsed = await readTaskBody(req, res, task);
     const people = await peopleFor(imsflow, task);
-    const signer = task.signature ? await signerOf(req, record.userId) : undefined;
+    const signer = task.signature ? await signerOf(req, opened.user) : undefined;
     if (task.signature && (!signer || !accounts)) {
       return send(res, 403, page('This task cannot be signed here', '<p>The task needs an electronic signature that this link cannot take. Sign in to imsflow to complete it.</p>'));
     }
@@ -79,7 +78,7 @@ export function taskLinkPages(imsflow: Imsflow, links: LinkSigner, attachments?:
         // Something got there first: the same form posted twice (a double click), the task completed or
         // reassigned meanwhile, an incident in the instance. Say why on a page, as for a refused link.
         const again = await resolveLink(links, imsflow.store, imsflow.clock.now(), req.params.token);
-        if (!again.ok) return refusal(res, again.reason);
+        if (!again.ok) return refusal(res, again);
         return send(res, 409, page('This task cannot be completed now', `<p>${e(err.message)}</p><p>Nothing was saved. Try again later, or ask the process owner.</p>`));
       }
       if (err instanceof NotPermittedError) {
@@ -98,8 +97,8 @@ function send(res: express.Response, status: number, html: string): void {
   res.status(status).type('html').send(html);
 }
 
-function refusal(res: express.Response, reason: keyof typeof LINK_REFUSALS) {
-  const { status, title, message } = LINK_REFUSALS[reason];
+function refusal(res: express.Response, refused: RefusedLink) {
+  const { status, title, message } = describeRefusal(refused);
   send(res, status, page(title, `<p>${e(message)}</p>`));
 }
 

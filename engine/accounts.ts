@@ -1,7 +1,8 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { Clock } from './clock.js';
-import { ConflictError, ImsflowError, NotFoundError, ValidationError } from './errors.js';
-import type { ApiTokenRecord, AuditInput, SessionRecord, UserRecord } from './model.js';
+import { ConflictError, ImsflowError, NotFoundError, NotPermittedError, ValidationError, type FieldError } from './errors.js';
+import { TOKEN_SCOPES, type ApiTokenRecord, type AuditInput, type SessionRecord, type TokenScope, type UserRecord } from './model.js';
+import { FailureThrottle, type Bucket } from './login-throttle.js';
 import { hashPassword, passwordProblems, verifyPassword } from './passwords.js';
 import type { Store } from './store/store.js';
 
@@ -17,17 +18,42 @@ export class AuthenticationError extends ImsflowError {
   }
 }
 
+/** A sign-in refused for a while after too many failures: HTTP 429 with Retry-After. */
+export class LoginThrottledError extends AuthenticationError {
+  override name = 'LoginThrottledError';
+  constructor(
+    retryAt: string,
+    /** Seconds until then, by the server's clock. */
+    readonly retryAfterSeconds: number,
+  ) {
+    super('too many failed sign-ins with this email from this address: try again later', retryAt);
+  }
+}
+
 export interface AccountPolicy {
-  /** Failed logins in a row that lock an account. */
-  maxFailedLogins: number;
-  lockMinutes: number;
+  /** Wrong passwords for one email from one address before sign-ins from there are slowed. */
+  freeFailuresPerAccountAndAddress: number;
+  /** Wrong passwords from one address, whatever the email, before it is slowed. */
+  freeFailuresPerAddress: number;
+  /** Wrong passwords for one email from anywhere before addresses it never signed in from are slowed. */
+  freeFailuresPerAccount: number;
   /** A session ends after this long without a request. */
   idleMinutes: number;
   /** … and after this long in any case. */
   absoluteHours: number;
 }
 
-export const DEFAULT_ACCOUNT_POLICY: AccountPolicy = { maxFailedLogins: 5, lockMinutes: 15, idleMinutes: 30, absoluteHours: 12 };
+export const DEFAULT_ACCOUNT_POLICY: AccountPolicy = { freeFailuresPerAccountAndAddress: 5, freeFailuresPerAddress: 20, freeFailuresPerAccount: 50, idleMinutes: 30, absoluteHours: 12 };
+
+/** A token's scope; tokens made before scopes were given full by migration 8 (and so are old backups). */
+export function scopeOf(token: Pick<ApiTokenRecord, 'scope'>): TokenScope {
+  return token.scope ?? 'full';
+}
+
+/** Whether a token of scope `held` may do what needs scope `needed` (read < integration < full). */
+export function scopeCovers(held: TokenScope, needed: TokenScope): boolean {
+  return TOKEN_SCOPES.indexOf(held) >= TOKEN_SCOPES.indexOf(needed);
+}
 
 /** What a request carries once authenticated: who, and through what. */
 export interface Principal {
@@ -39,15 +65,17 @@ export interface Principal {
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /**
- * Accounts: passwords (scrypt), login with lockout, server-side sessions (the cookie holds a random
- * token, the store its hash), API tokens, and re-authentication for electronic signatures. Every
- * change to an account is in the audit trail; a failed login too.
+ * Accounts: passwords (scrypt), login slowed after failures (never locked), server-side sessions (the
+ * cookie holds a random token, the store its hash), API tokens with scopes, and re-authentication for
+ * electronic signatures. Every change to an account is in the audit trail; a failed login too.
  */
 export class Accounts {
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
     readonly policy: AccountPolicy = DEFAULT_ACCOUNT_POLICY,
+    /** Failed sign-ins and re-authentications, counted in memory (engine/login-throttle.ts). */
+    readonly throttle = new FailureThrottle(),
   ) {}
 
   async setPassword(userId: string, password: string, actor: string, reason: string): Promise<void> {
@@ -56,25 +84,38 @@ export class Accounts {
     const problems = passwordProblems(password, user);
     if (problems.length) throw new ValidationError('the password does not meet the rules', problems.map((message) => ({ field: 'password', message: `password ${message}` })));
     const now = this.now();
-    const updated: UserRecord = { ...user, passwordHash: await hashPassword(password), passwordChangedAt: now, failedLogins: 0 };
+    const updated: UserRecord = { ...user, passwordHash: await hashPassword(password), passwordChangedAt: now };
+    delete updated.failedLogins;
     delete updated.lockedUntil;
     await this.store.commit({ users: [updated], audit: [this.event(actor, 'user.password-set', user.id, { reason })] });
   }
 
-  /** Checks email and password; opens a session. Refusals do not say which of the two was wrong. */
+  /**
+   * Checks email and password; opens a session. Unknown email, wrong password and inactive account get
+   * one answer, after the same password hashing; too many failures get another (LoginThrottledError),
+   * keyed by the email as typed, so it comes for unknown emails alike. Failed and refused sign-ins of
+   * known accounts are audited.
+   */
   async login(email: string, password: string, from: string): Promise<{ user: UserRecord; session: SessionRecord; token: string }> {
-    const user = typeof email === 'string' ? await this.store.getUserByEmail(email) : undefined;
+    const typed = typeof email === 'string' ? email.trim().toLowerCase().slice(0, 320) : '';
+    const user = typed ? await this.store.getUserByEmail(typed) : undefined;
     const now = this.clock.now();
-    if (user?.lockedUntil && Date.parse(user.lockedUntil) > now.getTime()) {
-      await verifyPassword(password, undefined);
-      await this.store.commit({ audit: [this.event(user.id, 'user.login-refused', user.id, { reason: `account locked until ${user.lockedUntil}`, from })] });
-      throw new AuthenticationError('the account is locked after too many failed logins; try again later', user.lockedUntil);
+    const buckets = this.loginBuckets(typed, from);
+    const blocked = this.throttle.blockedUntil(buckets, now.getTime());
+    if (blocked) {
+      const until = new Date(blocked).toISOString();
+      if (user) await this.store.commit({ audit: [this.event(user.id, 'user.login-throttled', user.id, { reason: 'too many failed sign-ins with this email from this address', from, until })] });
+      throw new LoginThrottledError(until, Math.max(1, Math.ceil((blocked - now.getTime()) / 1000)));
     }
     const ok = await verifyPassword(password, user?.passwordHash);
     if (!user || !ok || !user.active) {
-      if (user) await this.recordFailure(user, from);
+      const { failures, blockedUntil } = this.throttle.fail(buckets, now.getTime());
+      const slowed = blockedUntil && { throttledUntil: new Date(blockedUntil).toISOString() };
+      if (user) await this.store.commit({ audit: [this.event(user.id, 'user.login-failed', user.id, { from, failures, ...slowed, ...(!user.active && { reason: 'the account is not active' }) })] });
       throw new AuthenticationError('email or password is wrong');
     }
+    this.throttle.succeed(buckets[0]);
+    this.throttle.remember(typed, from);
     const token = randomBytes(32).toString('base64url');
     const session: SessionRecord = {
       id: sha256(token),
@@ -85,20 +126,22 @@ export class Accounts {
       csrf: randomBytes(24).toString('base64url'),
       authenticatedAt: now.toISOString(),
     };
-    const updated: UserRecord = { ...user, failedLogins: 0 };
+    // failedLogins and lockedUntil were the lockout of earlier versions: cleared where still present
+    const updated: UserRecord = { ...user };
+    delete updated.failedLogins;
     delete updated.lockedUntil;
     await this.store.commit({ users: [updated], sessions: [session], audit: [this.event(user.id, 'user.login', user.id, { from })] });
     return { user: updated, session, token };
   }
 
-  private async recordFailure(user: UserRecord, from: string): Promise<void> {
-    const failures = (user.failedLogins ?? 0) + 1;
-    const lock = failures >= this.policy.maxFailedLogins;
-    const updated: UserRecord = { ...user, failedLogins: lock ? 0 : failures };
-    if (lock) updated.lockedUntil = new Date(this.clock.now().getTime() + this.policy.lockMinutes * 60_000).toISOString();
-    const audit = [this.event(user.id, 'user.login-failed', user.id, { from, failures })];
-    if (lock) audit.push(this.event('system', 'user.locked', user.id, { reason: `${failures} failed logins in a row`, until: updated.lockedUntil }));
-    await this.store.commit({ users: [updated], audit });
+  /** The buckets of a sign-in: email and address first (what a success clears), then address, then email. */
+  private loginBuckets(email: string, from: string): Bucket[] {
+    const buckets: Bucket[] = [
+      { key: JSON.stringify(['email+address', email, from]), free: this.policy.freeFailuresPerAccountAndAddress },
+      { key: JSON.stringify(['address', from]), free: this.policy.freeFailuresPerAddress },
+    ];
+    if (!this.throttle.isKnown(email, from)) buckets.push({ key: JSON.stringify(['email', email]), free: this.policy.freeFailuresPerAccount });
+    return buckets;
   }
 
   /** The session behind a cookie token, extended on use; undefined when unknown, expired or the user left. */
@@ -130,37 +173,73 @@ export class Accounts {
   async reauthenticate(principal: Principal, password: string, email?: string): Promise<SessionRecord | undefined> {
     if (email !== undefined && email.toLowerCase() !== principal.user.email) throw new AuthenticationError('the user id does not match the signed-in user');
     const user = await this.store.getUser(principal.user.id);
-    // The lockout holds here too, or the current password could be guessed through re-authentication.
-    if (user?.lockedUntil && Date.parse(user.lockedUntil) > this.clock.now().getTime()) {
-      throw new AuthenticationError('the account is locked after too many failed attempts; try again later', user.lockedUntil);
+    // Slowed like a sign-in, or the current password could be guessed through re-authentication. Only
+    // this person's own credentials (a session or token of theirs) reach here, so the answer may say so.
+    const bucket: Bucket[] = [{ key: JSON.stringify(['re-authentication', principal.user.id]), free: this.policy.freeFailuresPerAccountAndAddress }];
+    const now = this.clock.now().getTime();
+    const blocked = this.throttle.blockedUntil(bucket, now);
+    if (blocked) {
+      const until = new Date(blocked).toISOString();
+      await this.store.commit({ audit: [this.event(principal.user.id, 'user.login-throttled', principal.user.id, { reason: 'too many wrong passwords when signing', from: 'signature', until })] });
+      throw new AuthenticationError('too many wrong passwords: try again later', until);
     }
     if (!user || !(await verifyPassword(password, user.passwordHash))) {
-      if (user) await this.recordFailure(user, 'signature');
+      const { failures, blockedUntil } = this.throttle.fail(bucket, now);
+      if (user) await this.store.commit({ audit: [this.event(user.id, 'user.login-failed', user.id, { from: 'signature', failures, ...(blockedUntil && { throttledUntil: new Date(blockedUntil).toISOString() }) })] });
       throw new AuthenticationError('the password is wrong');
     }
+    this.throttle.succeed(bucket[0]);
     if (!principal.session) return undefined;
-    const now = this.now();
-    const session = { ...principal.session, authenticatedAt: now, signedAt: principal.session.signedAt ?? now };
+    const session = { ...principal.session, authenticatedAt: this.now(), signedAt: principal.session.signedAt ?? this.now() };
     await this.store.commit({ sessions: [session], audit: [] });
     return session;
   }
 
-  async createApiToken(userId: string, name: string, actor: string): Promise<{ token: string; record: ApiTokenRecord }> {
-    if (typeof name !== 'string' || !name.trim() || name.length > 100) throw new ValidationError('invalid token', [{ field: 'name', message: 'give the token a name (1–100 characters)' }]);
+  /**
+   * Creates an API token for a person. Made in a session (or by the server itself) it may have any scope;
+   * made with another token (`via`), only with one of scope full, and never wider than that token.
+   * Refusals are audited too. The default scope is for callers inside the server; the HTTP API asks.
+   */
+  async createApiToken(userId: string, name: string, actor: string, scope: TokenScope = 'full', via?: ApiTokenRecord): Promise<{ token: string; record: ApiTokenRecord }> {
+    const fields: FieldError[] = [];
+    if (typeof name !== 'string' || !name.trim() || name.length > 100) fields.push({ field: 'name', message: 'give the token a name (1–100 characters)' });
+    if (!TOKEN_SCOPES.includes(scope)) fields.push({ field: 'scope', message: `is one of ${TOKEN_SCOPES.join(', ')}` });
+    if (fields.length) throw new ValidationError('invalid token', fields);
     const user = await this.store.getUser(userId);
     if (!user) throw new NotFoundError(`no user ${userId}`);
+    if (via) {
+      const refusal =
+        scopeOf(via) !== 'full'
+          ? `an API token of scope ${scopeOf(via)} cannot create tokens: sign in, or use a token of scope full`
+          : !scopeCovers(scopeOf(via), scope)
+            ? `an API token of scope ${scopeOf(via)} cannot create a token of the wider scope ${scope}`
+            : undefined;
+      if (refusal) {
+        await this.store.commit({ audit: [this.event(actor, 'user.api-token-refused', userId, { reason: refusal, via: via.id, scope, name: name.trim() })] });
+        throw new NotPermittedError(refusal);
+      }
+    }
     const id = randomUUID().replace(/-/g, '');
     const secret = randomBytes(32).toString('base64url');
-    const record: ApiTokenRecord = { id, userId, name: name.trim(), hash: sha256(secret), createdAt: this.now() };
-    await this.store.commit({ apiTokens: [record], audit: [this.event(actor, 'user.api-token-created', userId, { token: id, name: record.name })] });
+    const record: ApiTokenRecord = { id, userId, name: name.trim(), hash: sha256(secret), createdAt: this.now(), scope, ...(via && { createdWith: via.id }) };
+    await this.store.commit({ apiTokens: [record], audit: [this.event(actor, 'user.api-token-created', userId, { token: id, name: record.name, scope, ...(via && { via: via.id }) })] });
     return { token: `imsf_${id}_${secret}`, record };
   }
 
-  async revokeApiToken(userId: string, id: string, actor: string): Promise<void> {
+  /** Revokes a token and, with it, the tokens created with it (and theirs): a stolen token's offspring go too. */
+  async revokeApiToken(userId: string, id: string, actor: string): Promise<ApiTokenRecord[]> {
     const record = await this.store.getApiToken(id);
     if (!record || record.userId !== userId) throw new NotFoundError(`no token ${id}`);
     if (record.revokedAt) throw new ConflictError(`token ${id} is already revoked`);
-    await this.store.commit({ apiTokens: [{ ...record, revokedAt: this.now() }], audit: [this.event(actor, 'user.api-token-revoked', userId, { token: id })] });
+    const all = await this.store.listApiTokens(userId);
+    const revoked = [record];
+    for (let i = 0; i < revoked.length; i += 1) revoked.push(...all.filter((t) => t.createdWith === revoked[i].id && !t.revokedAt));
+    const now = this.now();
+    await this.store.commit({
+      apiTokens: revoked.map((t) => ({ ...t, revokedAt: now })),
+      audit: revoked.map((t) => this.event(actor, 'user.api-token-revoked', userId, { token: t.id, ...(t !== record && { reason: `created with token ${t.createdWith}, which was revoked` }) })),
+    });
+    return revoked;
   }
 
   async apiToken(bearer: string | undefined): Promise<Principal | undefined> {

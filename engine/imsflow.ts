@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { checkDefinition, type CheckResult, type DefinitionChecker } from './bpmn/lint.js';
 import { ChangeControl, nextVersion, sha256 } from './change-control.js';
-import { canSee } from './access.js';
+import { canSee, holdsTask as holdsTaskOf } from './access.js';
+import { DEACTIVATED } from './links.js';
 import { verifyAuditChain, type ChainVerification } from './audit.js';
 import { systemClock, type Clock } from './clock.js';
 import { dueFrom, timerDueAt } from './durations.js';
@@ -839,9 +840,16 @@ export class Imsflow {
       active: input.active ?? true,
       createdAt: existing?.createdAt ?? this.now(),
     };
+    // Off-boarding closes every door: deactivation revokes the person's open task links in the same commit.
+    const revoked = existing?.active && !user.active ? await this.store.listOpenLinkTokensOfUser(user.id) : [];
+    const audit = [this.event(actor, existing ? 'user.updated' : 'user.created', `user:${user.id}`, { old: existing && profileOf(existing), new: profileOf(user) })];
+    if (revoked.length) {
+      audit.push(this.event(actor, 'user.links-revoked', `user:${user.id}`, { old: { openLinks: revoked.length, tasks: [...new Set(revoked.map((t) => t.taskId))] }, new: { openLinks: 0 }, reason: DEACTIVATED }));
+    }
     await this.store.commit({
       users: [user],
-      audit: [this.event(actor, existing ? 'user.updated' : 'user.created', `user:${user.id}`, { old: existing && profileOf(existing), new: profileOf(user) })],
+      linkTokens: revoked.map((token) => ({ ...token, revokedAt: this.now(), revokedReason: DEACTIVATED })),
+      audit,
     });
     return user;
   }
@@ -1255,12 +1263,6 @@ function extensionDue(value: unknown): Date | undefined {
   // a date that does not exist (2026-02-30) rolls over in Date: refuse it
   if (Number.isNaN(at.getTime()) || (text.length === 10 && at.toISOString().slice(0, 10) !== text)) return undefined;
   return at;
-}
-
-/** Whether the user holds the task: assigned to them, or unassigned and for one of their roles. */
-function holdsTaskOf(user: UserRecord, task: TaskRecord): boolean {
-  if (task.assignee) return task.assignee === user.id;
-  return Boolean(task.candidateRole && user.roles.includes(task.candidateRole));
 }
 
 function requireReason(reason: unknown): void {

@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { LinkTokenRecord, TaskRecord } from './model.js';
+import { whyNotHolder } from './access.js';
+import type { LinkTokenRecord, TaskRecord, UserRecord } from './model.js';
 import type { Store } from './store/store.js';
 
 /**
@@ -16,7 +17,32 @@ export interface LinkClaims {
   expiresAt: string;
 }
 
-export type LinkRefusal = 'malformed' | 'tampered' | 'unknown' | 'expired' | 'used' | 'revoked' | 'closed';
+export type LinkRefusal =
+  | 'malformed'
+  | 'tampered'
+  | 'unknown'
+  | 'expired'
+  | 'used'
+  | 'revoked'
+  | 'closed'
+  /** the link's person is no longer active */
+  | 'inactive'
+  /** revoked when the person was deactivated; the account is active again, the link is not */
+  | 'deactivated'
+  /** the person no longer belongs to the task's site */
+  | 'other-site'
+  /** the task is assigned to someone else now, or the person no longer holds its role */
+  | 'not-holder';
+
+/** The revocation reason deactivation writes on a person's open links. */
+export const DEACTIVATED = 'account deactivated';
+
+/** A refused link: why, and for whom (their name, for the page that says so). */
+export interface RefusedLink {
+  ok: false;
+  reason: LinkRefusal;
+  person?: string;
+}
 
 export class LinkSigner {
   constructor(private readonly secret: Buffer) {
@@ -51,7 +77,7 @@ export class LinkSigner {
 }
 
 /** Why a link does not open its task, in words for the page that says so. */
-export const LINK_REFUSALS: Record<LinkRefusal, { status: number; title: string; message: string }> = {
+const LINK_REFUSALS: Record<Exclude<LinkRefusal, PersonalRefusal>, { status: number; title: string; message: string }> = {
   malformed: { status: 400, title: 'This link is not valid', message: 'The link is incomplete or damaged. Open it again from the email, or sign in to find the task.' },
   tampered: { status: 400, title: 'This link is not valid', message: 'The link was changed after it was sent, so it cannot be trusted. Open it from the original email, or sign in.' },
   unknown: { status: 400, title: 'This link is not valid', message: 'This link was not issued by this server.' },
@@ -61,25 +87,65 @@ export const LINK_REFUSALS: Record<LinkRefusal, { status: number; title: string;
   closed: { status: 410, title: 'This task is closed', message: 'The task is no longer open, so there is nothing left to do here.' },
 };
 
+type PersonalRefusal = 'inactive' | 'deactivated' | 'other-site' | 'not-holder';
+
+/** The words for a refusal about the link's person: the same rule a signed-in session gets, said to them. */
+const PERSONAL_REFUSALS: Record<PersonalRefusal, { status: number; title: string; message: (person: string) => string }> = {
+  inactive: { status: 410, title: 'This link is no longer valid', message: (p) => `This link was for ${p}, whose account is no longer active. Ask the process owner who does this task now.` },
+  deactivated: {
+    status: 410,
+    title: 'This link is no longer valid',
+    message: (p) => `This link was for ${p}, whose account was deactivated after it was sent. Links do not come back with the account: sign in to find the task in your task list.`,
+  },
+  'other-site': {
+    status: 403,
+    title: 'This task is no longer assigned to you',
+    message: (p) => `This link was for ${p}, whose account no longer belongs to the site of this task. Sign in to see the tasks that are yours.`,
+  },
+  'not-holder': {
+    status: 403,
+    title: 'This task is no longer assigned to you',
+    message: (p) => `This link was for ${p}, who no longer holds this task: it went to someone else, or the roles changed since this email was sent. Sign in to see the tasks that are yours.`,
+  },
+};
+
+/** Status, title and message of the page for a refused link. */
+export function describeRefusal(refused: RefusedLink): { status: number; title: string; message: string } {
+  if (refused.reason in PERSONAL_REFUSALS) {
+    const { status, title, message } = PERSONAL_REFUSALS[refused.reason as PersonalRefusal];
+    return { status, title, message: message(refused.person ?? 'a person') };
+  }
+  return LINK_REFUSALS[refused.reason as Exclude<LinkRefusal, PersonalRefusal>];
+}
+
 /**
  * Opens a link: signature, then the token record (issued here, not used, not revoked, not expired),
- * then the task (still open). A reassignment revokes the earlier holders' tokens, so a valid token is
- * always one of the current holder's or an escalation recipient's. Every refusal has its reason.
+ * then the task (still open), then its person: honoured only while they are active, of the task's site
+ * and its holder, the rule a signed-in session gets (engine/access.ts). Checked on every use, so a person
+ * moved to another role or site loses the link at once; deactivation also revokes it for good. Every
+ * refusal has its reason.
  */
 export async function resolveLink(
   signer: LinkSigner,
-  store: Pick<Store, 'getLinkToken' | 'getTask'>,
+  store: Pick<Store, 'getLinkToken' | 'getTask' | 'getUser'>,
   now: Date,
   token: string,
-): Promise<{ ok: true; record: LinkTokenRecord; task: TaskRecord } | { ok: false; reason: LinkRefusal }> {
+): Promise<{ ok: true; record: LinkTokenRecord; task: TaskRecord; user: UserRecord } | RefusedLink> {
   const verified = signer.verify(token);
   if (!verified.ok) return verified;
   const record = await store.getLinkToken(verified.claims.tokenId);
   if (!record || record.taskId !== verified.claims.taskId || record.userId !== verified.claims.userId) return { ok: false, reason: 'unknown' };
   if (record.usedAt) return { ok: false, reason: 'used' };
-  if (record.revokedAt) return { ok: false, reason: 'revoked' };
+  const user = await store.getUser(record.userId);
+  const person = user?.name ?? 'a person who is no longer known here';
+  if (record.revokedAt) {
+    if (record.revokedReason !== DEACTIVATED) return { ok: false, reason: 'revoked' };
+    return { ok: false, reason: user?.active ? 'deactivated' : 'inactive', person };
+  }
   if (Date.parse(record.expiresAt) <= now.getTime()) return { ok: false, reason: 'expired' };
   const task = await store.getTask(record.taskId);
   if (!task || task.status !== 'open') return { ok: false, reason: 'closed' };
-  return { ok: true, record, task };
+  const notHolder = user ? whyNotHolder(user, task) : 'inactive';
+  if (notHolder) return { ok: false, reason: notHolder, person };
+  return { ok: true, record, task, user: user! };
 }

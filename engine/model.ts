@@ -354,7 +354,10 @@ export interface UserRecord {
   /** scrypt hash (engine/passwords.ts); absent until a password is set. */
   passwordHash?: string;
   passwordChangedAt?: string;
-  /** Consecutive failed logins; reset by a successful one. */
+  /**
+   * The account lockout of earlier versions: no longer written (failed sign-ins now slow the guesser, see
+   * engine/login-throttle.ts); cleared at the next sign-in or password change.
+   */
   failedLogins?: number;
   lockedUntil?: string;
 }
@@ -374,6 +377,14 @@ export interface SessionRecord {
   signedAt?: string;
 }
 
+/**
+ * What an API token may do, narrowest first, always within what its person may: `read` GET requests
+ * only; `integration` reading plus what a connected system writes (inbound events, starting records,
+ * completing tasks and their attachments, KPI values); `full` everything, creating tokens included.
+ */
+export const TOKEN_SCOPES = ['read', 'integration', 'full'] as const;
+export type TokenScope = (typeof TOKEN_SCOPES)[number];
+
 /** An API token for integrations: `imsf_<id>_<secret>`; the store keeps the secret's SHA-256. */
 export interface ApiTokenRecord {
   id: string;
@@ -381,6 +392,10 @@ export interface ApiTokenRecord {
   name: string;
   hash: string;
   createdAt: string;
+  /** Absent only on tokens made before scopes (migration 8 gives them `full`). */
+  scope?: TokenScope;
+  /** The token this one was created with, when not made in a session: revoking that one revokes this. */
+  createdWith?: string;
   lastUsedAt?: string;
   revokedAt?: string;
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { outgoingMessage } from './mail/outbox.js';
-import { canSee } from './access.js';
+import { canSee, holdsTask } from './access.js';
 import type { Clock } from './clock.js';
 import { addDuration, durationProblem } from './durations.js';
 import type { LinkSigner } from './links.js';
@@ -341,8 +341,9 @@ export class Notifier {
     const expiresAt = addDuration(this.options.policy.linkValidity, now);
     for (const user of recipients) {
       let link: string | undefined;
-      if (EXTENSION_NOTICES.includes(notice)) {
-        // the task page, behind sign-in: an approver does not hold the task, so no personal task link
+      if (EXTENSION_NOTICES.includes(notice) || (notice === 'escalation' && !holdsTask(user, task))) {
+        // the task page, behind sign-in: an approver, or a manager told of an escalation, does not hold the
+        // task, and a personal link is honoured only for its holder
         link = `${this.baseUrl}/tasks/${encodeURIComponent(task.id)}`;
       } else if (notice !== 'completed') {
         const token: LinkTokenRecord = { id: randomUUID(), taskId: task.id, userId: user.id, createdAt: now.toISOString(), expiresAt: expiresAt.toISOString() };

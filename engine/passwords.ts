@@ -1,4 +1,5 @@
 import { randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 
 /**
  * Password hashing with scrypt (Node's crypto), stored as `scrypt$N$r$p$salt$hash` so the cost can be
@@ -8,8 +9,25 @@ const COST = { N: 2 ** 15, r: 8, p: 1 };
 const KEY_LENGTH = 32;
 const MAX_MEMORY = 64 * 1024 * 1024;
 
-function scrypt(password: string, salt: Buffer, options: ScryptOptions): Promise<Buffer> {
-  return new Promise((resolve, reject) => scryptCallback(password, salt, KEY_LENGTH, { ...options, maxmem: MAX_MEMORY }, (err, key) => (err ? reject(err) : resolve(key))));
+/**
+ * Hashes at once, at most one fewer than the cores: a burst of sign-ins (a password-guessing flood) then
+ * waits its turn instead of taking every core from the event loop, which keeps answering everyone else.
+ */
+const MAX_HASHING = Math.max(1, availableParallelism() - 1);
+let hashing = 0;
+const waiting: (() => void)[] = [];
+
+async function scrypt(password: string, salt: Buffer, options: ScryptOptions): Promise<Buffer> {
+  if (hashing >= MAX_HASHING) await new Promise<void>((resolve) => waiting.push(resolve));
+  else hashing += 1;
+  try {
+    return await new Promise((resolve, reject) => scryptCallback(password, salt, KEY_LENGTH, { ...options, maxmem: MAX_MEMORY }, (err, key) => (err ? reject(err) : resolve(key))));
+  } finally {
+    // hand the slot to the next in line, or free it
+    const next = waiting.shift();
+    if (next) next();
+    else hashing -= 1;
+  }
 }
 
 export async function hashPassword(password: string): Promise<string> {

@@ -465,7 +465,7 @@ describe('SQLite migration 7 (dashboard columns)', function () {
     store.unsafeExecForTests(`INSERT INTO audit (seq, at, actor, action, target, instance_id, hash, doc) VALUES (1, ?, 'system', 'task.cancelled', 'task:C3', 'N3', 'h', '{}')`, iso(-1));
     const k1 = INSTANCES.find((i) => i.id === 'K1')!;
     store.unsafeExecForTests('INSERT INTO instances (id, key, business_key, status, revision, started_at, site, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', k1.id, k1.key, k1.businessKey, k1.status, 1, k1.startedAt, k1.site, JSON.stringify(k1));
-    expect(store.migrate()).to.equal(1);
+    expect(store.migrate(7)).to.equal(1);
     await store.init();
     const holders = await store.openTaskGroups({ at: iso(0), dueEdges: [iso(0)], by: 'holders' });
     const sum = (dimension: 'escalationLevel' | 'definitionKey', count: (g: (typeof holders)[number]) => number) => {

@@ -321,6 +321,9 @@ describe('email: reminders and escalations over time', () => {
     // every email has its own working link
     const links = [assigned, reminder, due, overdue, escalation].map(linkIn);
     expect(new Set(links).size).to.equal(5);
+    // maria does not hold the task: her escalation links to the task page behind sign-in, not a personal link
+    expect(links[4]).to.equal(`${server.url}/tasks/${task.id}`);
+    expect((await http('GET', links[4])).status, 'the page asks to sign in').to.equal(303);
 
     const current = (await http('GET', api(`/tasks/${task.id}`))).json as TaskRecord;
     expect(current.escalationLevel).to.equal(1);

@@ -6,8 +6,8 @@ import type { Email } from 'postal-mime';
 import { pino } from 'pino';
 import { startServer, type RunningServer } from '../api/server.js';
 import { FakeClock } from '../engine/clock.js';
-import { LinkSigner, resolveLink } from '../engine/links.js';
-import type { LinkTokenRecord, TaskRecord } from '../engine/model.js';
+import { describeRefusal, LinkSigner, resolveLink } from '../engine/links.js';
+import type { LinkTokenRecord, TaskRecord, UserRecord } from '../engine/model.js';
 import { loadConfig } from '../workers/config.js';
 import { bpmn, DAY, TEST_SECRET } from './helpers.js';
 import { TestSmtpServer } from './support/smtp.js';
@@ -371,16 +371,76 @@ describe('task links from emails (real SMTP server, listening HTTP server, SQLit
       expect((await http('GET', links['Sign off'])).status).to.equal(200);
     });
   });
+
+  // Last in this file's server: it changes quinn's roles and deactivates carol.
+  describe('off-boarding closes every door', () => {
+    it('a link of someone moved to a role that no longer holds the task is refused (403), saying so, and completes nothing', async () => {
+      const { task, link } = await startWithLink();
+      expect((await http('PUT', api('/users/qm1'), { email: 'quinn@example.com', name: HOSTILE_NAME, roles: ['production'] })).status).to.equal(200);
+      for (const reply of [await http('GET', link), await postForm(link, ASSESS_FORM)]) {
+        expectReadablePage(reply, 403, /^This task is no longer assigned to you/);
+        expect(reply.text).to.include('Quinn &lt;img');
+        expect(reply.text).to.not.include(task.id);
+      }
+      expect((await taskOf(task.id)).status).to.equal('open');
+      expect(await completions(task.id)).to.have.length(0);
+      // given the role back, the same link opens the task again: nothing was revoked, the rule is checked on use
+      expect((await http('PUT', api('/users/qm1'), { email: 'quinn@example.com', name: HOSTILE_NAME, roles: ['quality-manager'] })).status).to.equal(200);
+      expect((await http('GET', link)).status).to.equal(200);
+    });
+
+    it('deactivating a person revokes their open links in the same commit, with an audit entry; their link then says why (410)', async () => {
+      const { task, emails } = await startWithLink();
+      const carols = linkIn(emails.find((e) => addresses(e)[0] === 'carol@example.com')!);
+      expect((await http('GET', carols)).status).to.equal(200);
+      const open = (await server.imsflow.store.listLinkTokens(task.id)).filter((t) => t.userId === 'carol' && !t.revokedAt);
+      expect(open).to.have.length(1);
+      // links of earlier tasks that are still open (or only expired) count too
+      const openBefore = (await server.imsflow.store.listOpenLinkTokensOfUser('carol')).length;
+      expect(openBefore).to.be.at.least(2);
+
+      const saved = await http('PUT', api('/users/carol'), { email: 'carol@example.com', name: 'Carol Deputy', roles: ['quality-manager'], active: false });
+      expect(saved.status).to.equal(200);
+      const tokens = (await server.imsflow.store.listLinkTokens(task.id)).filter((t) => t.userId === 'carol');
+      expect(tokens.map((t) => t.revokedReason)).to.deep.equal(['account deactivated']);
+      const audit = await server.imsflow.store.listAudit({ target: 'user:carol', limit: 1000 });
+      const updated = audit.find((e) => e.action === 'user.updated' && (e.new as { active?: boolean }).active === false)!;
+      const revoked = audit.find((e) => e.action === 'user.links-revoked')!;
+      expect(revoked, 'an audit entry for the revoked links').to.not.equal(undefined);
+      expect(revoked).to.deep.include({ actor: 'operator', at: updated.at, reason: 'account deactivated' });
+      expect(revoked.old).to.deep.include({ openLinks: openBefore });
+      expect(revoked.new).to.deep.include({ openLinks: 0 });
+      expect(await server.imsflow.store.listOpenLinkTokensOfUser('carol')).to.deep.equal([]);
+      expect(revoked.seq).to.equal(updated.seq + 1);
+
+      for (const reply of [await http('GET', carols), await postForm(carols, ASSESS_FORM)]) {
+        expectReadablePage(reply, 410, /^This link is no longer valid/);
+        expect(reply.text).to.include('This link was for Carol Deputy, whose account is no longer active.');
+        expect(reply.text).to.not.include(task.id);
+        expect(reply.text).to.not.include('{');
+      }
+      expect((await taskOf(task.id)).status).to.equal('open');
+      expect(await completions(task.id)).to.have.length(0);
+
+      // given the account back, the revoked link stays revoked, and says why
+      expect((await http('PUT', api('/users/carol'), { email: 'carol@example.com', name: 'Carol Deputy', roles: ['quality-manager'] })).status).to.equal(200);
+      const again = await http('GET', carols);
+      expectReadablePage(again, 410, /^This link is no longer valid/);
+      expect(again.text).to.include('was deactivated after it was sent');
+    });
+  });
 });
 
 describe('LinkSigner and resolveLink', () => {
   const signer = new LinkSigner(TEST_SECRET);
   const now = new Date('2026-05-04T07:00:00Z');
   const record: LinkTokenRecord = { id: 'tok-1', taskId: 'task-1', userId: 'qm1', createdAt: now.toISOString(), expiresAt: '2026-06-03T07:00:00.000Z' };
-  const openTask = { id: 'task-1', status: 'open' } as TaskRecord;
-  const storeWith = (token: LinkTokenRecord | undefined, task: TaskRecord | null = openTask) => ({
+  const openTask = { id: 'task-1', status: 'open', candidateRole: 'quality-manager', site: 'dublin' } as TaskRecord;
+  const quinn: UserRecord = { id: 'qm1', email: 'quinn@example.com', name: 'Quinn', roles: ['quality-manager'], sites: ['dublin'], active: true, createdAt: now.toISOString() };
+  const storeWith = (token: LinkTokenRecord | undefined, task: TaskRecord | null = openTask, user: UserRecord | null = quinn) => ({
     getLinkToken: async (id: string) => (token && token.id === id ? token : undefined),
     getTask: async (id: string) => (task && task.id === id ? task : undefined),
+    getUser: async (id: string) => (user && user.id === id ? user : undefined),
   });
 
   it('signs claims that verify, and refuses every one-character change', () => {
@@ -417,5 +477,34 @@ describe('LinkSigner and resolveLink', () => {
     expect(await resolveLink(signer, storeWith(record), new Date(Date.parse(record.expiresAt) - 1), token)).to.deep.include({ ok: true });
     expect(await resolveLink(signer, storeWith(record, { ...openTask, status: 'completed' }), now, token)).to.deep.equal({ ok: false, reason: 'closed' });
     expect(await resolveLink(signer, storeWith(record, null), now, token)).to.deep.equal({ ok: false, reason: 'closed' });
+  });
+
+  it('honours a link only while its person is active, of the task\'s site and its holder: the rule a session gets', async () => {
+    const token = signer.sign(record);
+    const refusal = async (user: UserRecord | null, task: TaskRecord = openTask) => {
+      const opened = await resolveLink(signer, storeWith(record, task, user), now, token);
+      return opened.ok ? 'ok' : opened.reason;
+    };
+    expect(await refusal(quinn)).to.equal('ok');
+    expect(await refusal({ ...quinn, active: false })).to.equal('inactive');
+    expect(await refusal(null), 'a person no longer in the directory').to.equal('inactive');
+    expect(await refusal({ ...quinn, sites: ['basel'] })).to.equal('other-site');
+    expect(await refusal({ ...quinn, roles: ['production'] })).to.equal('not-holder');
+    expect(await refusal(quinn, { ...openTask, assignee: 'bob' })).to.equal('not-holder');
+    expect(await refusal({ ...quinn, roles: ['admin'] }, { ...openTask, assignee: 'bob' }), 'an admin holds no task they are not given').to.equal('not-holder');
+    // a closed task says "closed" before anything about the person
+    expect(await refusal({ ...quinn, active: false }, { ...openTask, status: 'completed' })).to.equal('closed');
+  });
+
+  it('says in words why a link is refused, naming the person and never an id', () => {
+    const gone = describeRefusal({ ok: false, reason: 'inactive', person: 'Jane Doe' });
+    expect(gone).to.deep.include({ status: 410, title: 'This link is no longer valid' });
+    expect(gone.message).to.include('This link was for Jane Doe, whose account is no longer active.');
+    const moved = describeRefusal({ ok: false, reason: 'not-holder', person: 'Jane Doe' });
+    expect(moved).to.deep.include({ status: 403, title: 'This task is no longer assigned to you' });
+    const site = describeRefusal({ ok: false, reason: 'other-site', person: 'Jane Doe' });
+    expect(site.status).to.equal(403);
+    expect(site.message).to.match(/site/);
+    for (const r of [gone, moved, site]) expect(r.message).to.not.match(/qm1|task-1|tok-1/);
   });
 });

@@ -1666,6 +1666,17 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
         await store.commit({ revokeLinkTokens: [{ taskId: 't1', reason: 'reassigned', at: at(5) }], linkTokens: [fresh], audit: [] });
         expect(await store.listLinkTokens('t1')).to.deep.equal([{ ...old, revokedAt: at(5), revokedReason: 'reassigned' }, fresh]);
       });
+
+      it("lists a person's still-valid tokens of every task, oldest first: what deactivation revokes", async function () {
+        const first = token('k-p1', { createdAt: at(1), userId: 'dora' });
+        const second = token('k-p2', { taskId: 't2', createdAt: at(2), userId: 'dora' });
+        const used = token('k-p3', { createdAt: at(3), userId: 'dora', usedAt: at(4) });
+        const revoked = token('k-p4', { taskId: 't3', createdAt: at(4), userId: 'dora', revokedAt: at(5), revokedReason: 'reassigned' });
+        const others = token('k-p5', { createdAt: at(1), userId: 'bob' });
+        await store.commit({ linkTokens: [second, used, revoked, others, first], audit: [] });
+        expect(await store.listOpenLinkTokensOfUser('dora')).to.deep.equal([first, second]);
+        expect(await store.listOpenLinkTokensOfUser('nobody')).to.deep.equal([]);
+      });
     });
 
     // ---- schedules ---------------------------------------------------------------------------------

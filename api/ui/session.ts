@@ -1,11 +1,11 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { parse as parseCookies } from 'cookie';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { AuthenticationError, type Accounts } from '../../engine/accounts.js';
+import { AuthenticationError, LoginThrottledError, type Accounts } from '../../engine/accounts.js';
 import type { Imsflow } from '../../engine/imsflow.js';
 import type { InstanceRecord, UserRecord } from '../../engine/model.js';
 import { canSee, checkCsrf, clientAddress, hasRole, holdsTask, OVERSEERS, SESSION_COOKIE, type LoginRateLimiter } from '../auth.js';
-import { e, formatUtc, notice, sendPage, str, type Viewer } from './html.js';
+import { e, notice, sendPage, str, type Viewer } from './html.js';
 
 /**
  * Signing in and out on pages, and what every page needs of the signed-in person. The session cookie is
@@ -126,11 +126,11 @@ export function sessionPages({ accounts, limiter, secureCookies }: SessionPagesO
       res.clearCookie(LOGIN_COOKIE, { path: '/login' });
       res.redirect(303, next);
     } catch (err) {
-      if (!(err instanceof AuthenticationError)) throw err;
-      if (err.retryAt) {
-        res.set('Retry-After', String(Math.max(1, Math.ceil((Date.parse(err.retryAt) - Date.now()) / 1000))));
-        return loginPage(req, res, 401, { next, email, error: `This account is locked after too many failed sign-ins. Try again after ${formatUtc(err.retryAt)}, or ask an administrator.` });
+      if (err instanceof LoginThrottledError) {
+        res.set('Retry-After', String(err.retryAfterSeconds));
+        return loginPage(req, res, 429, { next, email, error: `Too many failed sign-ins with this email from here. Try again in ${inWords(err.retryAfterSeconds)}.` });
       }
+      if (!(err instanceof AuthenticationError)) throw err;
       return loginPage(req, res, 401, { next, email, error: 'The email or the password is wrong.' });
     }
   });
@@ -144,4 +144,10 @@ export function sessionPages({ accounts, limiter, secureCookies }: SessionPagesO
   });
 
   return router;
+}
+
+/** A wait in words: "30 seconds", "2 minutes". */
+function inWords(seconds: number): string {
+  if (seconds < 120) return `${seconds} second${seconds === 1 ? '' : 's'}`;
+  return `${Math.ceil(seconds / 60)} minutes`;
 }

@@ -43,7 +43,7 @@ export function signatureAnchor(field: string): string | undefined {
 
 /**
  * The signature part of the form. The password is never filled in again; the email is. A refused signing
- * (`signature`: a wrong password or user id, a locked account) is the password field's error, where the error
+ * (`signature`: a wrong password or user id, too many wrong passwords) is the password field's error, where the error
  * summary links to: shown next to it, announced with it.
  */
 export function signatureFieldset(prompt: SigningPrompt, values: Record<string, unknown>, errors: FieldError[]): string {

@@ -168,7 +168,11 @@ const INDEXES: Record<CollectionName, mongoose.mongo.IndexDescription[]> = {
     { key: { taskId: 1, createdAt: 1, _id: 1 }, name: 'messages_task' },
     { key: { createdAt: 1, _id: 1 }, name: 'messages_created' },
   ],
-  link_tokens: [{ key: { taskId: 1, createdAt: 1, _id: 1 }, name: 'link_tokens_task' }],
+  link_tokens: [
+    { key: { taskId: 1, createdAt: 1, _id: 1 }, name: 'link_tokens_task' },
+    // off-boarding revokes a person's open links
+    { key: { userId: 1, createdAt: 1, _id: 1 }, name: 'link_tokens_user' },
+  ],
   schedules: [],
   sessions: [{ key: { userId: 1 }, name: 'sessions_user' }],
   api_tokens: [{ key: { userId: 1, createdAt: 1, _id: 1 }, name: 'api_tokens_user' }],
@@ -261,6 +265,9 @@ export class MongoStore implements Store {
         return undefined;
       });
     if (seeded?.upsertedCount) ran.push('seeded the audit chain head');
+    // API tokens made before scopes existed could do everything their person may: they keep that (full).
+    const scoped = await this.col('api_tokens').updateMany({ scope: { $exists: false } }, { $set: { scope: 'full' } });
+    if (scoped.modifiedCount) ran.push(`gave ${scoped.modifiedCount} API tokens made before scopes the scope full`);
     return { store: 'mongodb', ran, version: `${COLLECTIONS.length} collections, ${indexCount} indexes` };
   }
 
@@ -705,6 +712,11 @@ export class MongoStore implements Store {
 
   async listLinkTokens(taskId: string): Promise<LinkTokenRecord[]> {
     return this.list('link_tokens', { taskId }, { createdAt: 1, _id: 1 });
+  }
+
+  async listOpenLinkTokensOfUser(userId: string): Promise<LinkTokenRecord[]> {
+    // `null` matches an unset field, as SQL's IS NULL does
+    return this.list('link_tokens', { userId, revokedAt: null, usedAt: null }, { createdAt: 1, _id: 1 });
   }
 
   // ---- schedules -------------------------------------------------------------------------------------

@@ -219,6 +219,13 @@ const MIGRATIONS: string[] = [
   CREATE TABLE kpi_values (id TEXT PRIMARY KEY, kpi_id TEXT NOT NULL, period TEXT NOT NULL, doc TEXT NOT NULL);
   CREATE INDEX kpi_values_kpi ON kpi_values (kpi_id, period);
   `,
+  // Off-boarding revokes a person's open task links: find them by person. API tokens carry a scope (read,
+  // integration, full); tokens made before scopes existed could do everything their person may, so they
+  // keep that: full (the README asks their owners to replace them with narrower ones).
+  `
+  CREATE INDEX link_tokens_user ON link_tokens (json_extract(doc, '$.userId'));
+  UPDATE api_tokens SET doc = json_set(doc, '$.scope', 'full') WHERE json_extract(doc, '$.scope') IS NULL;
+  `,
 ];
 
 /** The table behind each kind of backed-up record. */
@@ -252,6 +259,7 @@ function describeMigration(sql: string): string {
     ['columns', names(/ALTER TABLE (\w+) ADD COLUMN (\w+)/g)],
     ['indexes', names(/CREATE (?:UNIQUE )?INDEX (?:IF NOT EXISTS )?(\w+)/g)],
     ['triggers', names(/CREATE TRIGGER (\w+)/g)],
+    ['backfilled', names(/^\s*UPDATE (\w+) SET/gm)],
   ] as const;
   return parts.filter(([, list]) => list.length).map(([what, list]) => `${what} ${list.join(', ')}`).join('; ') || 'schema change';
 }
@@ -711,6 +719,17 @@ export class SqliteStore implements Store {
 
   async listLinkTokens(taskId: string): Promise<LinkTokenRecord[]> {
     return parseDocs(this.query(`SELECT doc FROM link_tokens WHERE task_id = ? ORDER BY json_extract(doc, '$.createdAt'), id`).all(taskId));
+  }
+
+  async listOpenLinkTokensOfUser(userId: string): Promise<LinkTokenRecord[]> {
+    // the expression is the indexed one (link_tokens_user), so the lookup uses the index
+    return parseDocs(
+      this.query(
+        `SELECT doc FROM link_tokens WHERE json_extract(doc, '$.userId') = ?
+           AND json_extract(doc, '$.revokedAt') IS NULL AND json_extract(doc, '$.usedAt') IS NULL
+         ORDER BY json_extract(doc, '$.createdAt'), id`,
+      ).all(userId),
+    );
   }
 
   async getSchedule(id: string): Promise<ScheduleRecord | undefined> {

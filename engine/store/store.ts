@@ -409,6 +409,8 @@ export interface Store {
 
   getLinkToken(id: string): Promise<LinkTokenRecord | undefined>;
   listLinkTokens(taskId: string): Promise<LinkTokenRecord[]>;
+  /** A person's links that still work (neither used nor revoked), of every task: what deactivation revokes. */
+  listOpenLinkTokensOfUser(userId: string): Promise<LinkTokenRecord[]>;
 
   getSchedule(id: string): Promise<ScheduleRecord | undefined>;
   listSchedules(): Promise<ScheduleRecord[]>;
