@@ -259,7 +259,7 @@ function describeMigration(sql: string): string {
     ['columns', names(/ALTER TABLE (\w+) ADD COLUMN (\w+)/g)],
     ['indexes', names(/CREATE (?:UNIQUE )?INDEX (?:IF NOT EXISTS )?(\w+)/g)],
     ['triggers', names(/CREATE TRIGGER (\w+)/g)],
-    ['backfilled', names(/^\s*UPDATE (\w+) SET/gm)],
+    ['backfilled', names(/^[ \t]*UPDATE (\w+) SET/gm)],
   ] as const;
   return parts.filter(([, list]) => list.length).map(([what, list]) => `${what} ${list.join(', ')}`).join('; ') || 'schema change';
 }
