@@ -1,0 +1,38 @@
+import { parseArgs } from 'node:util';
+import { describeReport, runTarget } from '../test/fuzz/runner.js';
+import { TARGETS } from '../test/fuzz/targets/index.js';
+
+/**
+ * npm run fuzz -- --seconds N [--target name] [--seed S] [--per-input-ms MS] [--grow]
+ *
+ * Runs each fuzz target (one after another: each in its own worker thread, watched for hangs) for N
+ * seconds after replaying its corpus. Findings are kept in test/fuzz/corpus/<target>/ and make the exit
+ * code 1; --grow also keeps small inputs that reached an outcome not seen before.
+ */
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '60' },
+    target: { type: 'string', multiple: true },
+    seed: { type: 'string' },
+    'per-input-ms': { type: 'string', default: '2000' },
+    grow: { type: 'boolean', default: false },
+  },
+});
+
+const seconds = Number(values.seconds);
+const perInputMs = Number(values['per-input-ms']);
+const names = values.target ?? Object.keys(TARGETS);
+const unknown = names.filter((n) => !TARGETS[n]);
+if (!Number.isFinite(seconds) || seconds < 0 || !Number.isFinite(perInputMs) || perInputMs <= 0 || unknown.length) {
+  console.error(`usage: npm run fuzz -- --seconds N [--target ${Object.keys(TARGETS).join('|')}] [--seed S] [--per-input-ms MS] [--grow]`);
+  if (unknown.length) console.error(`unknown target: ${unknown.join(', ')}`);
+  process.exit(2);
+}
+
+let findings = 0;
+for (const target of names) {
+  const report = await runTarget({ target, seconds, perInputMs, seed: values.seed === undefined ? undefined : Number(values.seed), keepFindings: true, grow: values.grow });
+  console.log(describeReport(report));
+  findings += report.findings.length;
+}
+process.exit(findings ? 1 : 0);

@@ -1,0 +1,55 @@
+import { expect } from 'chai';
+import { describeReport, readCorpus, runTarget, type TargetReport } from './fuzz/runner.js';
+import { TARGETS } from './fuzz/targets/index.js';
+import { formsTarget, type FormsInput } from './fuzz/targets/forms.js';
+
+/**
+ * The fuzz targets on every build (test/fuzz/, `npm run fuzz` for long runs): each target replays every
+ * input kept in its corpus, then meets fresh inputs for a few seconds, in a worker thread whose watchdog
+ * turns an input that runs over its time limit into a finding. A failure prints the seed and the input;
+ * `npm run fuzz -- --target <name> --seed <seed> --seconds <s>` repeats the run and keeps the input.
+ */
+const FRESH_SECONDS = Number(process.env.FUZZ_SECONDS ?? 3);
+
+describe('fuzzing: nothing anyone sends can crash or stall the checks', function () {
+  for (const name of Object.keys(TARGETS)) {
+    describe(`${name} target`, function () {
+      let replay: TargetReport;
+      let fresh: TargetReport;
+      before(async function () {
+        this.timeout(60_000 + readCorpus(name).length * 2_000);
+        replay = await runTarget({ target: name, seconds: 0 });
+        fresh = await runTarget({ target: name, seconds: FRESH_SECONDS, replay: false });
+      });
+
+      it(`every input kept in test/fuzz/corpus/${name} is still answered properly and in time`, function () {
+        expect(replay.replayed, describeReport(replay)).to.equal(readCorpus(name).length);
+        expect(replay.findings, describeReport(replay)).to.deep.equal([]);
+      });
+
+      it(`${FRESH_SECONDS} seconds of fresh hostile inputs find nothing`, function () {
+        expect(fresh.findings, describeReport(fresh)).to.deep.equal([]);
+        expect(fresh.runs, describeReport(fresh)).to.be.greaterThan(0);
+      });
+    });
+  }
+});
+
+describe('fuzzing: the watchdog', function () {
+  it('reports an input that runs past its time limit as a hang, naming the kept file', async function () {
+    this.timeout(30_000);
+    const report = await runTarget({ target: 'expressions', seconds: 0, perInputMs: 1, corpusDir: new URL('./fuzz/watchdog-corpus/', import.meta.url).pathname });
+    expect(report.findings.map((f) => [f.kind, f.file])).to.deep.equal([['hang', 'expressions/slow.json']]);
+  });
+});
+
+describe('fuzzing findings, as regression tests', function () {
+  const run = (input: FormsInput) => formsTarget.run(input);
+
+  it('a form field named like an Object member (valueOf, constructor, toString) that was not submitted is only "required", never "must be text"', async function () {
+    for (const key of ['valueOf', 'constructor', 'toString', 'hasOwnProperty', 'isPrototypeOf']) {
+      await run({ fields: [{ key, required: true }], mode: 'partial', body: '{}' });
+      await run({ fields: [{ key, type: 'checkbox' }], mode: 'partial', body: '{}' });
+    }
+  });
+});

@@ -1,0 +1,167 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { WorkerMessage, WorkerTask } from './worker.js';
+
+/**
+ * Runs a fuzz target in a worker thread and watches it. The worker says which input it is about to run;
+ * when one runs longer than `perInputMs` the thread is stopped (Worker.terminate interrupts even a
+ * synchronous loop or a backtracking regular expression) and the input is reported as a HANG. A thrown
+ * demand is a FAILURE; a worker that dies is a CRASH. Findings are kept in the corpus, so every later
+ * run replays them first.
+ */
+
+export const CORPUS_DIR = new URL('./corpus/', import.meta.url).pathname;
+const WORKER = new URL('./worker.ts', import.meta.url).href;
+/** tsx's ESM API as a file URL (import.meta.resolve is missing when mocha's loader compiles this file). */
+const TSX_API = pathToFileURL(join(dirname(createRequire(import.meta.url).resolve('tsx/esm/api')), 'index.mjs')).href;
+/** Inputs kept for reaching a new outcome stay small: the corpus is read by people and by git. */
+const MAX_KEPT_BYTES = 4096;
+
+export interface RunOptions {
+  target: string;
+  /** Time for fresh inputs, after the corpus; 0 replays the corpus only. */
+  seconds: number;
+  seed?: number;
+  perInputMs?: number;
+  /** Keep findings in the corpus (the CLI does; the test suite reports them instead). */
+  keepFindings?: boolean;
+  /** Keep inputs that reached an outcome not seen before (at most `growLimit`, small ones only). */
+  grow?: boolean;
+  growLimit?: number;
+  corpusDir?: string;
+  /** Replay the corpus first (default); off when a caller replays it separately. */
+  replay?: boolean;
+}
+
+export interface Finding {
+  kind: 'failure' | 'hang' | 'crash';
+  message: string;
+  input: unknown;
+  /** The corpus file it came from, or the one it was kept in. */
+  file?: string;
+}
+
+export interface TargetReport {
+  target: string;
+  seed: number;
+  seconds: number;
+  runs: number;
+  replayed: number;
+  outcomes: number;
+  kept: string[];
+  findings: Finding[];
+}
+
+interface CorpusEntry {
+  note?: string;
+  input: unknown;
+}
+
+export function readCorpus(target: string, dir = CORPUS_DIR): { file: string; input: unknown }[] {
+  const folder = join(dir, target);
+  if (!existsSync(folder)) return [];
+  return readdirSync(folder)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((file) => ({ file: join(target, file), input: (JSON.parse(readFileSync(join(folder, file), 'utf8')) as CorpusEntry).input }));
+}
+
+/** Writes an input into the corpus under a name derived from its content; returns the relative path. */
+export function keepInput(target: string, prefix: string, note: string, input: unknown, dir = CORPUS_DIR): string {
+  const json = JSON.stringify(input);
+  const name = `${prefix}-${createHash('sha256').update(json).digest('hex').slice(0, 12)}.json`;
+  mkdirSync(join(dir, target), { recursive: true });
+  writeFileSync(join(dir, target, name), `${JSON.stringify({ note, input }, null, 1)}\n`);
+  return join(target, name);
+}
+
+export function runTarget(options: RunOptions): Promise<TargetReport> {
+  const { target, seconds, perInputMs = 2000, corpusDir = CORPUS_DIR } = options;
+  const seed = options.seed ?? (Date.now() ^ (Math.random() * 0x7fffffff)) | 0;
+  const corpus = options.replay === false ? [] : readCorpus(target, corpusDir);
+  const report: TargetReport = { target, seed, seconds, runs: 0, replayed: 0, outcomes: 0, kept: [], findings: [] };
+  const task: WorkerTask = { target, seconds, seed, perInputMs, corpus };
+  // tsx's loader is registered inside the worker before the TypeScript entry is imported
+  const boot = `import(${JSON.stringify(TSX_API)}).then(({ register }) => { register(); return import(${JSON.stringify(WORKER)}); });`;
+  const worker = new Worker(boot, { eval: true, workerData: task });
+  let current: { input: unknown; file?: string; since: number } | undefined;
+  let finished = false;
+
+  const record = (finding: Finding) => {
+    if (options.keepFindings && !finding.file) {
+      finding.file = keepInput(target, 'finding', `${finding.kind.toUpperCase()}: ${finding.message}`.slice(0, 500), finding.input, corpusDir);
+    }
+    report.findings.push(finding);
+  };
+
+  return new Promise((resolve) => {
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      clearInterval(watchdog);
+      void worker.terminate().then(() => resolve(report));
+    };
+    // A last resort when messages stop altogether: the corpus and the budget, with room for a slow machine.
+    const deadline = Date.now() + (seconds + 30) * 1000 + corpus.length * perInputMs;
+    const watchdog = setInterval(() => {
+      const now = Date.now();
+      if (current && now - current.since > perInputMs) {
+        record({ kind: 'hang', message: `one input ran for more than ${perInputMs} ms (stopped)`, input: current.input, file: current.file });
+        finish();
+      } else if (now > deadline) {
+        record({ kind: 'hang', message: 'the worker stopped answering', input: current?.input ?? null, file: current?.file });
+        finish();
+      }
+    }, 50);
+    worker.on('message', (message: WorkerMessage) => {
+      switch (message.type) {
+        case 'begin':
+          current = { input: message.input, file: message.file, since: Date.now() };
+          if (message.file) report.replayed += 1;
+          break;
+        case 'end':
+          current = undefined;
+          break;
+        case 'outcome':
+          if (options.grow && report.kept.length < (options.growLimit ?? 20) && JSON.stringify(message.input).length <= MAX_KEPT_BYTES) {
+            report.kept.push(keepInput(target, 'seed', `reached: ${message.outcome}`, message.input, corpusDir));
+          }
+          break;
+        case 'failure':
+          record({ kind: 'failure', message: message.message, input: message.input, file: message.file });
+          break;
+        case 'done':
+          report.runs = message.runs;
+          report.outcomes = message.outcomes;
+          finish();
+          break;
+      }
+    });
+    worker.on('error', (err) => {
+      record({ kind: 'crash', message: `${err.name}: ${err.message}`, input: current?.input ?? null, file: current?.file });
+      finish();
+    });
+    worker.on('exit', (code) => {
+      if (!finished) record({ kind: 'crash', message: `the worker exited with code ${code}`, input: current?.input ?? null, file: current?.file });
+      finish();
+    });
+  });
+}
+
+/** One line per target, then one per finding: what the CLI prints and the test suite shows on failure. */
+export function describeReport(report: TargetReport): string {
+  const lines = [
+    `${report.target}: ${report.runs} runs in ${report.seconds} s (seed ${report.seed}), ${report.replayed} kept inputs replayed, ${report.outcomes} distinct outcomes, ${report.findings.length} finding${report.findings.length === 1 ? '' : 's'}`,
+  ];
+  for (const f of report.findings) {
+    const input = JSON.stringify(f.input) ?? 'undefined';
+    lines.push(`  ${f.kind.toUpperCase()}${f.file ? ` [${f.file}]` : ''}: ${f.message.split('\n')[0]}`);
+    lines.push(`    input: ${input.length > 400 ? `${input.slice(0, 400)}… (${input.length} characters)` : input}`);
+  }
+  if (report.kept.length) lines.push(`  kept ${report.kept.length} inputs that reached new outcomes`);
+  return lines.join('\n');
+}
