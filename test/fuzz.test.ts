@@ -52,4 +52,9 @@ describe('fuzzing findings, as regression tests', function () {
       await run({ fields: [{ key, type: 'checkbox' }], mode: 'partial', body: '{}' });
     }
   });
+
+  it('a value submitted for a form field keyed __proto__ is kept as the field\'s value, not lost or turned into a prototype', async function () {
+    await run({ fields: [{ key: '__proto__' }], mode: 'valid', body: '{"__proto__": "kept"}' });
+    await run({ fields: [{ key: '__proto__', type: 'file' }], mode: 'valid', body: `{"__proto__": {"sha256": "${'a'.repeat(64)}", "name": "x.pdf"}}` });
+  });
 });

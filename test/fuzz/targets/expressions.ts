@@ -32,7 +32,7 @@ const OPS = ['&&', '||', '==', '!=', '<', '<=', '>', '>='] as const;
 
 /** Scope values that would leak the object model if the evaluator walked anything but own data. */
 function hostileScope(): ExpressionScope {
-  const proto = { secret: SECRET, polluted: SECRET, toString: () => SECRET };
+  const proto = { secret: SECRET, polluted: SECRET };
   const variables = JSON.parse('{"__proto__": {"polluted": "' + SECRET + '"}, "x": 1, "title": "t", "score": 7, "list": [1, {"a": 2}], "nested": {"score": 5, "list": ["a"]}}');
   variables.obj = Object.create(proto);
   variables.fn = () => SECRET;
@@ -96,15 +96,23 @@ const textArbitrary: fc.Arbitrary<Recipe> = fc.array(
   { maxLength: 12 },
 );
 
+/** Every object reachable from the scope through own properties: the only objects an evaluation may return. */
+function ownData(scope: ExpressionScope): Set<unknown> {
+  const found = new Set<unknown>();
+  const walk = (value: unknown) => {
+    if (!value || typeof value !== 'object' || found.has(value)) return;
+    found.add(value);
+    for (const key of Object.getOwnPropertyNames(value)) walk((value as Record<string, unknown>)[key]);
+  };
+  [scope.variables, scope.output, scope.item].forEach(walk);
+  return found;
+}
+
 /** Nothing that came out of an evaluation may be a function, a prototype or something kept on one. */
-function demandPlainResult(value: unknown, source: string): void {
+function demandPlainResult(value: unknown, scope: ExpressionScope, source: string): void {
   demand(typeof value !== 'function', `${source} resolved to a function`);
-  if (value && typeof value === 'object') {
-    const proto = Object.getPrototypeOf(value);
-    demand(value !== Object.prototype && value !== Array.prototype && value !== Function.prototype, `${source} resolved to a built-in prototype`);
-    demand(proto === Object.prototype || proto === Array.prototype || proto === null, `${source} resolved to an object that is not plain data`);
-  }
-  demand(!(typeof value === 'string' && value.includes(SECRET)) && value !== SECRET, `${source} read a value kept on a prototype, in a function or behind a getter`);
+  if (value && typeof value === 'object') demand(ownData(scope).has(value), `${source} resolved to an object that is not the scope's own data (a prototype or a built-in)`);
+  demand(!(typeof value === 'string' && value.includes(SECRET)) && value !== SECRET, `${source} read a value kept on a prototype or in a function`);
 }
 
 /** Runs a call that may refuse only with ExpressionError; returns its error message, or undefined. */
@@ -140,7 +148,7 @@ export const expressionsTarget: FuzzTarget<ExpressionInput> = {
       let value: unknown;
       const failed = refusalOf(() => (value = evaluate(got as ReturnType<typeof parse>, scope)), 'evaluate');
       demand(failed === undefined, `evaluate refused a parsed expression: ${failed}`);
-      demandPlainResult(value, `\${${body.slice(0, 80)}}`);
+      demandPlainResult(value, scope, `\${${body.slice(0, 80)}}`);
       return 'ast: parsed';
     }
     const text = expand(input.text);
@@ -151,7 +159,7 @@ export const expressionsTarget: FuzzTarget<ExpressionInput> = {
     const refusal = refusalOf(() => (value = resolveTemplate(text, scope)), 'resolveTemplate');
     // What deployment accepts must resolve at run time: an accepted file never becomes an incident here.
     if (verdict === null) demand(refusal === undefined, `checkExpressions accepted ${JSON.stringify(text.slice(0, 120))} but resolveTemplate refused it: ${refusal}`);
-    if (refusal === undefined) demandPlainResult(value, JSON.stringify(text.slice(0, 80)));
+    if (refusal === undefined) demandPlainResult(value, scope, JSON.stringify(text.slice(0, 80)));
     return `text: ${verdict === null ? 'accepted' : blur(verdict.replace(/^expression \$\{.*\} is not allowed: /s, ''))}`;
   },
 };
