@@ -33,6 +33,8 @@ export interface RunOptions {
   grow?: boolean;
   growLimit?: number;
   corpusDir?: string;
+  /** Go on with the next seed after a finding until this many were found or the time is up (default 1). */
+  maxFindings?: number;
   /** Replay the corpus first (default); off when a caller replays it separately. */
   replay?: boolean;
 }
@@ -48,6 +50,8 @@ export interface Finding {
 export interface TargetReport {
   target: string;
   seed: number;
+  /** The seed of each worker run: the first, then one more after each finding. */
+  seeds: number[];
   seconds: number;
   runs: number;
   replayed: number;
@@ -79,12 +83,32 @@ export function keepInput(target: string, prefix: string, note: string, input: u
   return join(target, name);
 }
 
-export function runTarget(options: RunOptions): Promise<TargetReport> {
-  const { target, seconds, perInputMs = 2000, corpusDir = CORPUS_DIR } = options;
+/**
+ * Replays the corpus, then fuzzes for the time budget. A finding ends the worker's run; with
+ * `maxFindings` > 1 a new worker goes on with the next seed for the time that is left.
+ */
+export async function runTarget(options: RunOptions): Promise<TargetReport> {
+  const { target, seconds, corpusDir = CORPUS_DIR } = options;
   const seed = options.seed ?? (Date.now() ^ (Math.random() * 0x7fffffff)) | 0;
-  const corpus = options.replay === false ? [] : readCorpus(target, corpusDir);
-  const report: TargetReport = { target, seed, seconds, runs: 0, replayed: 0, outcomes: 0, kept: [], findings: [] };
-  const task: WorkerTask = { target, seconds, seed, perInputMs, corpus };
+  const report: TargetReport = { target, seed, seeds: [], seconds, runs: 0, replayed: 0, outcomes: 0, kept: [], findings: [] };
+  const outcomes = new Set<string>();
+  const started = Date.now();
+  for (let segment = 0; ; segment += 1) {
+    const left = segment === 0 ? seconds : seconds - (Date.now() - started) / 1000;
+    const corpus = segment > 0 || options.replay === false ? [] : readCorpus(target, corpusDir);
+    const before = report.findings.length;
+    report.seeds.push(seed + segment);
+    await runWorker(options, { target, seconds: Math.max(0, Math.floor(left)), seed: seed + segment, perInputMs: options.perInputMs ?? 2000, corpus }, report, outcomes);
+    const stoppedByFinding = report.findings.length > before;
+    if (!stoppedByFinding || report.findings.length >= (options.maxFindings ?? 1) || seconds - (Date.now() - started) / 1000 < 1) break;
+  }
+  report.outcomes = outcomes.size;
+  return report;
+}
+
+function runWorker(options: RunOptions, task: WorkerTask, report: TargetReport, outcomes: Set<string>): Promise<void> {
+  const { target, corpusDir = CORPUS_DIR } = options;
+  const { perInputMs, corpus, seconds } = task;
   // tsx's loader is registered inside the worker before the TypeScript entry is imported
   const boot = `import(${JSON.stringify(TSX_API)}).then(({ register }) => { register(); return import(${JSON.stringify(WORKER)}); });`;
   const worker = new Worker(boot, { eval: true, workerData: task });
@@ -103,7 +127,7 @@ export function runTarget(options: RunOptions): Promise<TargetReport> {
       if (finished) return;
       finished = true;
       clearInterval(watchdog);
-      void worker.terminate().then(() => resolve(report));
+      void worker.terminate().then(() => resolve());
     };
     // A last resort when messages stop altogether: the corpus and the budget, with room for a slow machine.
     const deadline = Date.now() + (seconds + 30) * 1000 + corpus.length * perInputMs;
@@ -122,21 +146,23 @@ export function runTarget(options: RunOptions): Promise<TargetReport> {
         case 'begin':
           current = { input: message.input, file: message.file, since: Date.now() };
           if (message.file) report.replayed += 1;
+          if (message.fresh) report.runs += 1;
           break;
         case 'end':
           current = undefined;
           break;
-        case 'outcome':
-          if (options.grow && report.kept.length < (options.growLimit ?? 20) && JSON.stringify(message.input).length <= MAX_KEPT_BYTES) {
+        case 'outcome': {
+          const isNew = !outcomes.has(message.outcome);
+          outcomes.add(message.outcome);
+          if (isNew && !message.replayed && options.grow && report.kept.length < (options.growLimit ?? 20) && JSON.stringify(message.input).length <= MAX_KEPT_BYTES) {
             report.kept.push(keepInput(target, 'seed', `reached: ${message.outcome}`, message.input, corpusDir));
           }
           break;
+        }
         case 'failure':
           record({ kind: 'failure', message: message.message, input: message.input, file: message.file });
           break;
         case 'done':
-          report.runs = message.runs;
-          report.outcomes = message.outcomes;
           finish();
           break;
       }
@@ -155,7 +181,7 @@ export function runTarget(options: RunOptions): Promise<TargetReport> {
 /** One line per target, then one per finding: what the CLI prints and the test suite shows on failure. */
 export function describeReport(report: TargetReport): string {
   const lines = [
-    `${report.target}: ${report.runs} runs in ${report.seconds} s (seed ${report.seed}), ${report.replayed} kept inputs replayed, ${report.outcomes} distinct outcomes, ${report.findings.length} finding${report.findings.length === 1 ? '' : 's'}`,
+    `${report.target}: ${report.runs} runs in ${report.seconds} s (seed ${report.seeds.join(', ')}), ${report.replayed} kept inputs replayed, ${report.outcomes} distinct outcomes, ${report.findings.length} finding${report.findings.length === 1 ? '' : 's'}`,
   ];
   for (const f of report.findings) {
     const input = JSON.stringify(f.input) ?? 'undefined';

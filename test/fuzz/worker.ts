@@ -17,11 +17,11 @@ export interface WorkerTask {
 }
 
 export type WorkerMessage =
-  | { type: 'begin'; input: unknown; file?: string }
+  | { type: 'begin'; input: unknown; file?: string; fresh?: boolean }
   | { type: 'end' }
-  | { type: 'outcome'; outcome: string; input: unknown }
+  | { type: 'outcome'; outcome: string; input: unknown; replayed?: boolean }
   | { type: 'failure'; message: string; input: unknown; file?: string; shrinks?: number }
-  | { type: 'done'; runs: number; outcomes: number };
+  | { type: 'done' };
 
 const task = workerData as WorkerTask;
 const post = (message: WorkerMessage) => parentPort!.postMessage(message);
@@ -32,20 +32,20 @@ const describe = (err: unknown) => (err instanceof Error ? `${err.name}: ${err.m
 for (const { file, input } of task.corpus) {
   post({ type: 'begin', input, file });
   try {
-    outcomes.add(await target.run(input as never));
+    const outcome = await target.run(input as never);
+    outcomes.add(outcome);
+    post({ type: 'outcome', outcome, input, replayed: true });
   } catch (err) {
     post({ type: 'failure', message: describe(err), input, file });
   }
   post({ type: 'end' });
 }
 
-let runs = 0;
 let fuzzing = true;
 if (task.seconds > 0) {
   const property = fc.asyncProperty(target.arbitrary(), async (input) => {
-    // counts fresh inputs only, not fast-check's shrinking of a failure
-    if (fuzzing) runs += 1;
-    post({ type: 'begin', input });
+    // fresh inputs are counted (by the parent), not fast-check's shrinking of a failure
+    post({ type: 'begin', input, fresh: fuzzing });
     try {
       const outcome = await target.run(input);
       if (fuzzing && !outcomes.has(outcome)) {
@@ -69,4 +69,4 @@ if (task.seconds > 0) {
     post({ type: 'failure', message: describe(details.errorInstance), input: details.counterexample[0], shrinks: details.numShrinks });
   }
 }
-post({ type: 'done', runs, outcomes: outcomes.size });
+post({ type: 'done' });

@@ -167,7 +167,10 @@ export const formsTarget: FuzzTarget<FormsInput> = {
     }
     demand(mode !== 'hostile' || given.every((k) => form.some((f) => f.key === k)), 'an unknown key was accepted');
     for (const key of given) {
-      demand(Object.prototype.hasOwnProperty.call(cleaned, key), `"${key}" was accepted but is missing from the cleaned data (it would be lost)`);
+      // an empty value (null, "", []) means "not given" and is left out on purpose
+      const value = (data as Record<string, unknown>)[key];
+      if (value === null || value === '' || (Array.isArray(value) && value.length === 0)) continue;
+      demand(Object.hasOwn(cleaned, key), `"${key}" was accepted but is missing from the cleaned data (it would be lost)`);
     }
     demand(Object.getPrototypeOf(cleaned) === Object.prototype, 'the cleaned data is not a plain object (its prototype was replaced)');
     return `${mode}: accepted`;
