@@ -45,6 +45,8 @@ export interface Finding {
   input: unknown;
   /** The corpus file it came from, or the one it was kept in. */
   file?: string;
+  /** Found replaying the corpus rather than on a fresh input. */
+  replayed?: boolean;
 }
 
 export interface TargetReport {
@@ -84,29 +86,34 @@ export function keepInput(target: string, prefix: string, note: string, input: u
 }
 
 /**
- * Replays the corpus, then fuzzes for the time budget. A finding ends the worker's run; with
- * `maxFindings` > 1 a new worker goes on with the next seed for the time that is left.
+ * Replays the corpus, then fuzzes for the time budget. A finding stops the worker: a new one replays the
+ * kept inputs not yet replayed, and after a fresh finding (up to `maxFindings`) goes on with the next seed
+ * for the fuzzing time that is left.
  */
 export async function runTarget(options: RunOptions): Promise<TargetReport> {
   const { target, seconds, corpusDir = CORPUS_DIR } = options;
   const seed = options.seed ?? (Date.now() ^ (Math.random() * 0x7fffffff)) | 0;
   const report: TargetReport = { target, seed, seeds: [], seconds, runs: 0, replayed: 0, outcomes: 0, kept: [], findings: [] };
   const outcomes = new Set<string>();
-  const started = Date.now();
+  const clock = { fuzzedMs: 0 };
+  let pending = options.replay === false ? [] : readCorpus(target, corpusDir);
   for (let segment = 0; ; segment += 1) {
-    const left = segment === 0 ? seconds : seconds - (Date.now() - started) / 1000;
-    const corpus = segment > 0 || options.replay === false ? [] : readCorpus(target, corpusDir);
-    const before = report.findings.length;
+    const left = Math.max(0, Math.floor(seconds - clock.fuzzedMs / 1000));
+    const replayedBefore = report.replayed;
+    const freshBefore = report.findings.filter((f) => !f.replayed).length;
     report.seeds.push(seed + segment);
-    await runWorker(options, { target, seconds: Math.max(0, Math.floor(left)), seed: seed + segment, perInputMs: options.perInputMs ?? 2000, corpus }, report, outcomes);
-    const stoppedByFinding = report.findings.length > before;
-    if (!stoppedByFinding || report.findings.length >= (options.maxFindings ?? 1) || seconds - (Date.now() - started) / 1000 < 1) break;
+    await runWorker(options, { target, seconds: left, seed: seed + segment, perInputMs: options.perInputMs ?? 2000, corpus: pending }, report, outcomes, clock);
+    // a kept input stopped the worker: the rest of the corpus is still to be replayed
+    pending = pending.slice(report.replayed - replayedBefore);
+    if (pending.length) continue;
+    const fresh = report.findings.filter((f) => !f.replayed).length;
+    if (fresh === freshBefore || fresh >= (options.maxFindings ?? 1) || seconds - clock.fuzzedMs / 1000 < 1) break;
   }
   report.outcomes = outcomes.size;
   return report;
 }
 
-function runWorker(options: RunOptions, task: WorkerTask, report: TargetReport, outcomes: Set<string>): Promise<void> {
+function runWorker(options: RunOptions, task: WorkerTask, report: TargetReport, outcomes: Set<string>, clock: { fuzzedMs: number }): Promise<void> {
   const { target, corpusDir = CORPUS_DIR } = options;
   const { perInputMs, corpus, seconds } = task;
   // tsx's loader is registered inside the worker before the TypeScript entry is imported
@@ -114,8 +121,11 @@ function runWorker(options: RunOptions, task: WorkerTask, report: TargetReport, 
   const worker = new Worker(boot, { eval: true, workerData: task });
   let current: { input: unknown; file?: string; since: number } | undefined;
   let finished = false;
+  let fuzzingSince: number | undefined;
 
   const record = (finding: Finding) => {
+    // an input that came with a corpus file was replayed; a fresh one may be kept
+    finding.replayed = finding.file !== undefined;
     if (options.keepFindings && !finding.file) {
       finding.file = keepInput(target, 'finding', `${finding.kind.toUpperCase()}: ${finding.message}`.slice(0, 500), finding.input, corpusDir);
     }
@@ -126,6 +136,7 @@ function runWorker(options: RunOptions, task: WorkerTask, report: TargetReport, 
     const finish = () => {
       if (finished) return;
       finished = true;
+      if (fuzzingSince !== undefined) clock.fuzzedMs += Date.now() - fuzzingSince;
       clearInterval(watchdog);
       void worker.terminate().then(() => resolve());
     };
@@ -147,6 +158,7 @@ function runWorker(options: RunOptions, task: WorkerTask, report: TargetReport, 
           current = { input: message.input, file: message.file, since: Date.now() };
           if (message.file) report.replayed += 1;
           if (message.fresh) report.runs += 1;
+          if (!message.file) fuzzingSince ??= Date.now();
           break;
         case 'end':
           current = undefined;
