@@ -151,7 +151,7 @@ function runWorker(options: RunOptions, task: WorkerTask, report: TargetReport, 
         record({ kind: 'hang', message: 'the worker stopped answering', input: current?.input ?? null, file: current?.file });
         finish();
       }
-    }, 50);
+    }, Math.max(1, Math.min(50, perInputMs / 4)));
     worker.on('message', (message: WorkerMessage) => {
       switch (message.type) {
         case 'begin':

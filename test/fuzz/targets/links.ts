@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { LINK_REFUSALS, LinkSigner, resolveLink } from '../../../engine/links.js';
-import type { LinkTokenRecord, TaskRecord } from '../../../engine/model.js';
+import type { LinkTokenRecord, TaskRecord, UserRecord } from '../../../engine/model.js';
 import { count, expand, oddText, type Recipe } from '../recipe.js';
 import { demand, type FuzzTarget } from '../target.js';
 
@@ -36,11 +36,20 @@ const RECORDS: Record<string, LinkTokenRecord> = {
   revoked: record('tok-revoked', 'task-open', { revokedAt: new Date(NOW - DAY / 2).toISOString(), revokedReason: 'reassigned' }),
   closed: record('tok-closed', 'task-done'),
 };
-const TASKS = { 'task-open': { id: 'task-open', status: 'open' }, 'task-done': { id: 'task-done', status: 'completed' } } as unknown as Record<string, TaskRecord>;
+const TASKS = {
+  'task-open': { id: 'task-open', status: 'open', assignee: 'qm1', candidateRole: 'quality-manager' },
+  'task-done': { id: 'task-done', status: 'completed', assignee: 'qm1', candidateRole: 'quality-manager' },
+} as unknown as Record<string, TaskRecord>;
+/** The links' person: active, of every site, holding the open task (so a link is refused for the token alone). */
+const PERSON = { id: 'qm1', name: 'Quinn Manager', email: 'qm1@example.com', roles: ['quality-manager'], sites: [], active: true } as unknown as UserRecord;
+/** The narrow store resolveLink reads (as test/links.test.ts gives it): records and tasks of this target only. */
 const store = {
   getLinkToken: async (id: string) => Object.values(RECORDS).find((r) => r.id === id),
   getTask: async (id: string) => (Object.hasOwn(TASKS, id) ? TASKS[id] : undefined),
+  getUser: async (id: string) => (id === PERSON.id ? PERSON : undefined),
 };
+/** Every reason a link may be refused for, including those about its person. */
+const REFUSALS = new Set([...Object.keys(LINK_REFUSALS), 'inactive', 'deactivated', 'other-site', 'not-holder']);
 const ISSUED = new Map<string, LinkTokenRecord>(Object.values(RECORDS).map((r) => [signer.sign(r), r]));
 const TOKENS = [...ISSUED.keys()];
 
@@ -114,7 +123,7 @@ export const linksTarget: FuzzTarget<LinkInput> = {
     const verified = signer.verify(token);
     const resolved = await resolveLink(signer, store, now, token);
     const issued = ISSUED.get(token);
-    if (!resolved.ok) demand(Object.hasOwn(LINK_REFUSALS, resolved.reason), `refused with "${resolved.reason}", which is no link refusal`);
+    if (!resolved.ok) demand(REFUSALS.has(resolved.reason), `refused with "${resolved.reason}", which is no link refusal`);
     if (issued === undefined) {
       if (verified.ok) {
         // only the server's own key can sign: it must at least name an issued record to open anything
