@@ -1,6 +1,9 @@
 import { expect } from 'chai';
 import { describeReport, readCorpus, runTarget, type TargetReport } from './fuzz/runner.js';
 import { TARGETS } from './fuzz/targets/index.js';
+import { readFileSync } from 'node:fs';
+import { checkDefinition } from '../engine/bpmn/lint.js';
+import { bpmnTarget } from './fuzz/targets/bpmn.js';
 import { formsTarget, type FormsInput } from './fuzz/targets/forms.js';
 
 /**
@@ -56,5 +59,15 @@ describe('fuzzing findings, as regression tests', function () {
   it('a value submitted for a form field keyed __proto__ is kept as the field\'s value, not lost or turned into a prototype', async function () {
     await run({ fields: [{ key: '__proto__' }], mode: 'valid', body: '{"__proto__": "kept"}' });
     await run({ fields: [{ key: '__proto__', type: 'file' }], mode: 'valid', body: `{"__proto__": {"sha256": "${'a'.repeat(64)}", "name": "x.pdf"}}` });
+  });
+
+  it('every problem of a diagram names its element, even an element whose id is empty', async function () {
+    const baseline = readFileSync(new URL('./fixtures/hostile/baseline.bpmn', import.meta.url), 'utf8');
+    const unnamed = baseline.replace('id="review" name="Review"', 'id=""').replace('<bpmn:incoming>toReview</bpmn:incoming>', '');
+    await bpmnTarget.run([unnamed]);
+    await bpmnTarget.run([unnamed.replace('<bpmn:endEvent id="end">', '<bpmn:endEvent id="">')]);
+    const { problems } = await checkDefinition(unnamed, { services: new Set() });
+    expect(problems.map((p) => p.element)).to.not.include('');
+    expect(problems).to.deep.include({ element: 'bpmn:UserTask', message: 'a UserTask has no id: give every element an id, so that problems, links and the audit trail can name it' });
   });
 });

@@ -22,8 +22,13 @@ export const oddText = (maxLength = 12): fc.Arbitrary<string> =>
  * How many times to repeat a fragment: mostly small, sometimes the large counts hostile input uses
  * (tens of thousands up to about a million), which fast-check's integers alone would rarely reach.
  */
-export const count = (max = 1_000_000): fc.Arbitrary<number> =>
-  fc.oneof({ weight: 6, arbitrary: fc.integer({ min: 1, max: 50 }) }, { weight: 2, arbitrary: fc.integer({ min: 51, max: 5_000 }) }, { weight: 1, arbitrary: fc.integer({ min: 5_001, max }) });
+export const count = (max = 1_000_000): fc.Arbitrary<number> => {
+  const top = Math.min(max, COUNT_CAP);
+  return fc.oneof({ weight: 6, arbitrary: fc.integer({ min: 1, max: Math.min(50, top) }) }, { weight: 2, arbitrary: fc.integer({ min: 1, max: Math.min(5_000, top) }) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: top }) });
+};
+
+/** `npm run fuzz -- --max-count N` lowers every count, to look past a slow path already found (read at load). */
+const COUNT_CAP = Number(process.env.FUZZ_MAX_COUNT) > 0 ? Number(process.env.FUZZ_MAX_COUNT) : Infinity;
 
 /** A piece that is either one fragment or the fragment repeated `count` times. */
 export const repeated = (fragment: fc.Arbitrary<string>, max?: number): fc.Arbitrary<Piece> =>

@@ -100,20 +100,21 @@ export async function runTarget(options: RunOptions): Promise<TargetReport> {
   for (let segment = 0; ; segment += 1) {
     const left = Math.max(0, Math.floor(seconds - clock.fuzzedMs / 1000));
     const replayedBefore = report.replayed;
-    const freshBefore = report.findings.filter((f) => !f.replayed).length;
     report.seeds.push(seed + segment);
-    await runWorker(options, { target, seconds: left, seed: seed + segment, perInputMs: options.perInputMs ?? 2000, corpus: pending }, report, outcomes, clock);
+    const completed = await runWorker(options, { target, seconds: left, seed: seed + segment, perInputMs: options.perInputMs ?? 2000, corpus: pending }, report, outcomes, clock);
     // a kept input stopped the worker: the rest of the corpus is still to be replayed
     pending = pending.slice(report.replayed - replayedBefore);
     if (pending.length) continue;
+    // else the budget was spent, or a finding stopped the worker: go on while findings and time allow
     const fresh = report.findings.filter((f) => !f.replayed).length;
-    if (fresh === freshBefore || fresh >= (options.maxFindings ?? 1) || seconds - clock.fuzzedMs / 1000 < 1) break;
+    if (completed || fresh >= (options.maxFindings ?? 1) || seconds - clock.fuzzedMs / 1000 < 1 || segment >= 100) break;
   }
   report.outcomes = outcomes.size;
   return report;
 }
 
-function runWorker(options: RunOptions, task: WorkerTask, report: TargetReport, outcomes: Set<string>, clock: { fuzzedMs: number }): Promise<void> {
+/** Runs one worker; resolves true when it got through its corpus and its time without a finding. */
+function runWorker(options: RunOptions, task: WorkerTask, report: TargetReport, outcomes: Set<string>, clock: { fuzzedMs: number }): Promise<boolean> {
   const { target, corpusDir = CORPUS_DIR } = options;
   const { perInputMs, corpus, seconds } = task;
   // tsx's loader is registered inside the worker before the TypeScript entry is imported
@@ -122,6 +123,7 @@ function runWorker(options: RunOptions, task: WorkerTask, report: TargetReport, 
   let current: { input: unknown; file?: string; since: number } | undefined;
   let finished = false;
   let fuzzingSince: number | undefined;
+  const findingsBefore = report.findings.length;
 
   const record = (finding: Finding) => {
     // an input that came with a corpus file was replayed; a fresh one may be kept
@@ -138,7 +140,7 @@ function runWorker(options: RunOptions, task: WorkerTask, report: TargetReport, 
       finished = true;
       if (fuzzingSince !== undefined) clock.fuzzedMs += Date.now() - fuzzingSince;
       clearInterval(watchdog);
-      void worker.terminate().then(() => resolve());
+      void worker.terminate().then(() => resolve(report.findings.length === findingsBefore));
     };
     // A last resort when messages stop altogether: the corpus and the budget, with room for a slow machine.
     const deadline = Date.now() + (seconds + 30) * 1000 + corpus.length * perInputMs;
