@@ -57,7 +57,7 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
       open: fc.constantFrom('<bpmn:extensionElements>', '<ims:form>', '<x:y xmlns:x="urn:x">', '<bpmn:subProcess id="s">', '<bpmn:documentation>'),
       close: fc.constant(''),
       depth: count(30_000),
-    }).map((m) => ({ ...m, close: m.open.replace(/^<([^\s>]+).*$/, '</$1>') })),
+    }).map((m) => ({ ...m, close: `</${m.open.slice(1).split(/[\s>]/)[0]}>` })),
   },
   {
     weight: 2,
@@ -77,9 +77,13 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
 /** Offsets just after an element's name in a start tag: where an attribute or a child may go. */
 function tagPositions(xml: string): { name: number; end: number; tag: string }[] {
   const found: { name: number; end: number; tag: string }[] = [];
-  for (const m of xml.matchAll(/<([a-zA-Z]+:[a-zA-Z]+)([^>]*?)(\/?)>/g)) {
-    if (!TAGS.includes(m[1]) && !m[1].startsWith('bpmn:')) continue;
-    found.push({ name: m.index! + 1 + m[1].length, end: m.index! + m[0].length - (m[3] ? 2 : 1), tag: m[1] });
+  // indexOf rather than one pattern over the whole text: a pattern search from every "<" could backtrack
+  for (let start = xml.indexOf('<'); start >= 0; start = xml.indexOf('<', start + 1)) {
+    const close = xml.indexOf('>', start);
+    if (close < 0) break;
+    const tag = /^[a-z]+:[a-z]+/i.exec(xml.slice(start + 1, Math.min(close, start + 80)))?.[0];
+    if (!tag || (!TAGS.includes(tag) && !tag.startsWith('bpmn:'))) continue;
+    found.push({ name: start + 1 + tag.length, end: xml[close - 1] === '/' ? close - 1 : close, tag });
   }
   return found;
 }
