@@ -26,15 +26,17 @@ export function validateFormData(fields: FormField[], data: unknown, context: Fo
   if (typeof data !== 'object' || Array.isArray(data)) {
     throw new ValidationError('task data must be an object of field values', [{ field: 'data', message: 'must be an object' }]);
   }
-  const input = data as Record<string, unknown>;
+  // Own keys only: a field named like an Object member (valueOf, constructor) was not submitted by the prototype.
+  const given = data as Record<string, unknown>;
+  const input = (key: string) => (Object.hasOwn(given, key) ? given[key] : undefined);
   const errors: FieldError[] = [];
   const cleaned: Record<string, unknown> = {};
   const known = new Set(fields.map((f) => f.key));
-  for (const key of Object.keys(input)) {
+  for (const key of Object.keys(given)) {
     if (!known.has(key)) errors.push({ field: key, message: 'is not a field of this task' });
   }
   for (const declared of fields) {
-    const raw = input[declared.key];
+    const raw = input(declared.key);
     // a field required by ims:requiredWhen is checked as a required one, its messages saying why
     const because = requiredBecause(declared, fields, input, context);
     const field = because ? { ...declared, required: true } : declared;
@@ -46,7 +48,8 @@ export function validateFormData(fields: FormField[], data: unknown, context: Fo
     const result = coerce(field, raw, context);
     if ('error' in result) errors.push({ field: field.key, message: `${field.label} ${result.error}` });
     else if (field.type === 'checkbox' && field.required && result.value !== true) errors.push({ field: field.key, message: `${field.label} must be checked${why}` });
-    else cleaned[field.key] = result.value;
+    // defined, not assigned: a key such as __proto__ would otherwise replace the prototype and drop the value
+    else Object.defineProperty(cleaned, field.key, { value: result.value, enumerable: true, writable: true, configurable: true });
   }
   if (errors.length) throw new ValidationError(`the form has ${errors.length} error${errors.length === 1 ? '' : 's'}`, errors);
   return cleaned;
@@ -59,11 +62,11 @@ const isEmpty = (raw: unknown) => raw === undefined || raw === null || raw === '
  * The other field's submitted value is compared as cleaned (a number as its digits, a checkbox as "true" or
  * "false", an unticked checkbox being "false"); a value the other field refuses is reported there, not here.
  */
-function requiredBecause(field: FormField, fields: FormField[], input: Record<string, unknown>, context: FormContext): string | undefined {
+function requiredBecause(field: FormField, fields: FormField[], input: (key: string) => unknown, context: FormContext): string | undefined {
   if (!field.requiredWhen) return undefined;
   const other = fields.find((f) => f.key === field.requiredWhen!.field);
   if (!other || other === field) return undefined;
-  const raw = input[other.key];
+  const raw = input(other.key);
   let value: string;
   if (isEmpty(raw)) {
     if (other.type !== 'checkbox') return undefined;

@@ -104,7 +104,8 @@ export async function lintDefinition(context: ModdleContext): Promise<Definition
   const problems: DefinitionProblem[] = [];
   for (const rule of Object.keys(LINT_RULES) as LintRule[]) {
     for (const report of reports[rule] ?? []) {
-      problems.push({ element: report.id ?? 'definitions', message: EXPLAINED[rule], rule: `bpmnlint/${rule}` });
+      // an element without an id is named by validateDefinition's own problem about it
+      problems.push({ element: report.id || 'definitions', message: EXPLAINED[rule], rule: `bpmnlint/${rule}` });
     }
   }
   return problems;

@@ -104,7 +104,7 @@ export function durationLength(value: string | undefined): number | undefined {
 export function validateDefinition(context: ModdleContext, options: ValidationOptions): { spec?: ProcessSpec; problems: Problem[] } {
   const problems: Problem[] = [...warningProblems(context)];
   const report = (element: ModdleElement | string, message: string) =>
-    problems.push({ element: typeof element === 'string' ? element : (element.id ?? element.$type), message });
+    problems.push({ element: typeof element === 'string' ? element : element.id || element.$type, message });
 
   const definitions = context.rootElement;
   const roots = (definitions.rootElements ?? []) as ModdleElement[];
@@ -174,6 +174,7 @@ function checkScope(scope: ModdleElement, isProcess: boolean, spec: ProcessSpec,
 
   for (const element of elements) {
     const type = element.$type;
+    if (!element.id) report(element, `a ${type.replace('bpmn:', '')} has no id: give every element an id, so that problems, links and the audit trail can name it`);
     if (UNSUPPORTED_REASONS[type]) {
       report(element, UNSUPPORTED_REASONS[type]);
       continue;
