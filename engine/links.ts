@@ -110,6 +110,9 @@ const PERSONAL_REFUSALS: Record<PersonalRefusal, { status: number; title: string
 };
 
 /** Status, title and message of the page for a refused link. */
+/** Every reason a link may be refused for. */
+export const LINK_REFUSAL_REASONS: readonly LinkRefusal[] = [...Object.keys(LINK_REFUSALS), ...Object.keys(PERSONAL_REFUSALS)] as LinkRefusal[];
+
 export function describeRefusal(refused: RefusedLink): { status: number; title: string; message: string } {
   if (refused.reason in PERSONAL_REFUSALS) {
     const { status, title, message } = PERSONAL_REFUSALS[refused.reason as PersonalRefusal];

@@ -68,18 +68,28 @@ describe('Hostile uploads are refused while the server keeps answering', functio
     expect(await deployedKeys()).to.not.include('hostile');
   });
 
-  it('refuses the same file imported as a draft, or autosaved over a draft, and keeps the draft as it was', async () => {
-    const bomb = expressionBomb().xml;
-    await refusedWhileServing(hostile('POST', '/api/drafts', { xml: bomb }));
+  it('refuses a file too costly to check when imported as a draft or autosaved over one, and keeps the draft as it was', async () => {
+    const costly = unknownElementsOnLines().xml;
+    expect((await refusedWhileServing(hostile('POST', '/api/drafts', { xml: costly }))).status).to.equal(413);
     expect((await api('GET', '/api/drafts?key=hostile')).json.items).to.deep.equal([]);
 
     const created = await api('POST', '/api/drafts', { xml: baseline });
     expect(created.status, created.text).to.equal(201);
-    await refusedWhileServing(hostile('PUT', `/api/drafts/${created.json.id}`, { xml: bomb, revision: 0 }));
+    expect((await refusedWhileServing(hostile('PUT', `/api/drafts/${created.json.id}`, { xml: costly, revision: 0 }))).status).to.equal(413);
     const kept = await api('GET', `/api/drafts/${created.json.id}`);
     expect(kept.json.revision).to.equal(0);
     expect(kept.json.xml).to.equal(baseline);
     await api('POST', `/api/drafts/${created.json.id}/withdraw`, { reason: 'test done' });
+  });
+
+  it('keeps the "${" file as a draft to mend, with its problem naming the task, while the server keeps answering', async () => {
+    const { result, healthz, eventLoopDelayP99Ms } = await whileServing(server.url, hostile('POST', '/api/drafts', { xml: expressionBomb().xml }));
+    expect(result.status, result.text.slice(0, 300)).to.equal(201);
+    expect(Math.max(...healthz)).to.be.below(200);
+    expect(eventLoopDelayP99Ms, 'event-loop delay p99 (ms)').to.be.below(100);
+    const draft = await api('GET', `/api/drafts/${result.json.id}`);
+    expect(draft.json.problems.map((p: { element: string }) => p.element)).to.include('review');
+    await api('POST', `/api/drafts/${result.json.id}/withdraw`, { reason: 'test done' });
   });
 
   it('refuses 60,000 unknown extension elements in one task at once, naming the task and the limit', async () => {

@@ -117,8 +117,9 @@ export async function runTarget(options: RunOptions): Promise<TargetReport> {
 function runWorker(options: RunOptions, task: WorkerTask, report: TargetReport, outcomes: Set<string>, clock: { fuzzedMs: number }): Promise<boolean> {
   const { target, corpusDir = CORPUS_DIR } = options;
   const { perInputMs, corpus, seconds } = task;
-  // tsx's loader is registered inside the worker before the TypeScript entry is imported
-  const boot = `import(${JSON.stringify(TSX_API)}).then(({ register }) => { register(); return import(${JSON.stringify(WORKER)}); });`;
+  // tsx's loader is registered inside the worker before the TypeScript entry is imported; a target that fails
+  // to load (a renamed export) is thrown from a fresh turn, so it ends the worker as a crash instead of hanging
+  const boot = `import(${JSON.stringify(TSX_API)}).then(({ register }) => { register(); return import(${JSON.stringify(WORKER)}); }).catch((err) => setImmediate(() => { throw err; }));`;
   const worker = new Worker(boot, { eval: true, workerData: task });
   let current: { input: unknown; file?: string; since: number } | undefined;
   let finished = false;

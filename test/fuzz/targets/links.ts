@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
-import { LINK_REFUSALS, LinkSigner, resolveLink } from '../../../engine/links.js';
+import { LINK_REFUSAL_REASONS, LinkSigner, resolveLink } from '../../../engine/links.js';
 import type { LinkTokenRecord, TaskRecord, UserRecord } from '../../../engine/model.js';
 import { count, expand, oddText, type Recipe } from '../recipe.js';
 import { demand, type FuzzTarget } from '../target.js';
@@ -49,7 +49,7 @@ const store = {
   getUser: async (id: string) => (id === PERSON.id ? PERSON : undefined),
 };
 /** Every reason a link may be refused for, including those about its person. */
-const REFUSALS = new Set([...Object.keys(LINK_REFUSALS), 'inactive', 'deactivated', 'other-site', 'not-holder']);
+const REFUSALS = new Set<string>(LINK_REFUSAL_REASONS);
 const ISSUED = new Map<string, LinkTokenRecord>(Object.values(RECORDS).map((r) => [signer.sign(r), r]));
 const TOKENS = [...ISSUED.keys()];
 
