@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { MongoStore } from '../engine/store/mongo.js';
 import type { Store } from '../engine/store/store.js';
-import { storeContract } from './store-contract.js';
+import { storeContract } from './contracts/store/index.js';
 
 /**
  * The store contract against a real MongoDB, when MONGODB_URI names one (a replica set: commits are

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteStore } from '../engine/store/sqlite.js';
 import type { Store } from '../engine/store/store.js';
-import { storeContract } from './store-contract.js';
+import { storeContract } from './contracts/store/index.js';
 
 storeContract('sqlite (:memory:)', async () => new SqliteStore(':memory:'));
 

@@ -68,7 +68,7 @@ import {
  * with audit events reads it and writes it inside its transaction, so two concurrent commits conflict on
  * it and the driver retries the loser (a TransientTransactionError) from a fresh snapshot.
  *
- * Semantics match `SqliteStore` one to one; `test/store-contract.ts` checks both.
+ * Semantics match `SqliteStore` one to one; `test/contracts/store/` checks both.
  */
 
 type Id = string | number;

@@ -340,7 +340,7 @@ export interface StoreCounts {
 
 /**
  * The persistence port. Adapters: `sqlite.ts` (embedded default) and `mongo.ts` (scale mode).
- * Both pass `test/store-contract.ts`.
+ * Both pass `test/contracts/store/`.
  */
 export interface Store {
   readonly kind: string;

@@ -1,0 +1,196 @@
+/** Store contract: the figures the dashboard and KPIs read. */
+import { expect } from 'chai';
+import { ConflictError, RevisionConflict } from '../../../engine/errors.js';
+import type { InstanceRecord, TaskRecord } from '../../../engine/model.js';
+import type { Store, TaskDimension } from '../../../engine/store/store.js';
+import { at, instance, task, job, rejection, type StoreSuite } from './support.js';
+
+export function dashboardFiguresContract(suite: StoreSuite): void {
+  describe('dashboard figures', function () {
+    let store: Store;
+    beforeEach(function () {
+      store = suite.store;
+    });
+
+    const day = (n: number) => at(n * 24 * 60);
+    const AT = day(0);
+    /** Due bands against these edges: < −30 d, [−30, −7), [−7, 0), [0, +7), ≥ +7 d. */
+    const EDGES = [day(-30), day(-7), day(0), day(7)];
+    const t = (id: string, o: Partial<TaskRecord>) => task(id, { instanceId: `i-${id}`, businessKey: `BK-${id}`, createdAt: day(-60), ...o });
+    const seed = () =>
+      store.commit({
+        tasks: [
+          t('a', { site: 'A', assignee: 'alice', candidateRole: 'qm', dueAt: day(-40), escalationLevel: 2 }),
+          t('b', { site: 'A', candidateRole: 'qm', dueAt: day(-3), escalationLevel: 1 }),
+          t('c', { site: 'B', definitionKey: 'nc', assignee: 'bob', dueAt: day(3) }),
+          t('d', { definitionKey: 'nc', candidateRole: 'staff' }),
+          t('e', { site: 'A', assignee: 'alice', candidateRole: 'qm', dueAt: day(-40), createdAt: day(-50) }),
+          // completed after AT: still open at AT; completed late (due −10)
+          t('f', { site: 'A', assignee: 'alice', candidateRole: 'qm', dueAt: day(-10), status: 'completed', completedAt: day(2), completedBy: 'alice' }),
+          // completed on time long ago; cancelled late; created after AT
+          t('g', { site: 'B', dueAt: day(-20), status: 'completed', completedAt: day(-25), completedBy: 'bob' }),
+          t('h', { site: 'B', dueAt: day(-20), status: 'cancelled', cancelledAt: day(-5) }),
+          t('i', { site: 'A', dueAt: day(1), createdAt: day(1) }),
+        ].map((record) => ({ record, expectedRevision: null })),
+        audit: [],
+      });
+    /** Sums the groups by one dimension: {value: [noDue, ...bands]}. */
+    const groups = async (dimension: TaskDimension, extra: Partial<Parameters<Store['openTaskGroups']>[0]> = {}) => {
+      const by = dimension === 'assignee' ? 'assignee' : 'holders';
+      const sums: Record<string, number[]> = {};
+      for (const g of await store.openTaskGroups({ at: AT, dueEdges: EDGES, by, ...extra })) {
+        const key = String(g.values[dimension] ?? null);
+        const row = [g.noDue, ...g.bands];
+        sums[key] = sums[key] ? sums[key].map((n, i) => n + row[i]) : row;
+      }
+      return sums;
+    };
+
+    it('groups the tasks open at a time by holder (process, site, role, level) or by assignee, counted per due band', async function () {
+      await seed();
+      // [no due date, < −30, [−30, −7), [−7, 0), [0, 7), ≥ 7]; f is open at AT (completed later), g, h closed, i not yet made
+      expect(await groups('assignee')).to.deep.equal({ alice: [0, 2, 1, 0, 0, 0], null: [1, 0, 0, 1, 0, 0], bob: [0, 0, 0, 0, 1, 0] });
+      expect(await groups('escalationLevel')).to.deep.equal({ 2: [0, 1, 0, 0, 0, 0], 1: [0, 0, 0, 1, 0, 0], 0: [1, 1, 1, 0, 1, 0] });
+      expect(await groups('site')).to.deep.equal({ A: [0, 2, 1, 1, 0, 0], B: [0, 0, 0, 0, 1, 0], null: [1, 0, 0, 0, 0, 0] });
+      expect(await groups('definitionKey')).to.deep.equal({ capa: [0, 2, 1, 1, 0, 0], nc: [1, 0, 0, 0, 1, 0] });
+      expect(await groups('candidateRole')).to.deep.equal({ qm: [0, 2, 1, 1, 0, 0], null: [0, 0, 0, 0, 1, 0], staff: [1, 0, 0, 0, 0, 0] });
+      const holders = await store.openTaskGroups({ at: AT, dueEdges: EDGES, by: 'holders' });
+      expect(holders.map((g) => Object.keys(g.values).sort())).to.deep.equal(holders.map(() => ['candidateRole', 'definitionKey', 'escalationLevel', 'site']));
+      expect(holders.map((g) => typeof g.values.escalationLevel)).to.deep.equal(holders.map(() => 'number'));
+      expect(holders).to.have.length(5);
+      // ten days earlier: h (cancelled at −5) was open, b and f not yet overdue
+      expect(await groups('site', { at: day(-10), dueEdges: [day(-40), day(-17), day(-10), day(-3)] })).to.deep.equal({ A: [0, 0, 2, 0, 1, 1], B: [0, 0, 1, 0, 0, 1], null: [1, 0, 0, 0, 0, 0] });
+    });
+
+    it('scopes the groups by process and by site (with or without site-less records)', async function () {
+      await seed();
+      const count = async (extra: Partial<Parameters<Store['openTaskGroups']>[0]>) =>
+        (await store.openTaskGroups({ at: AT, dueEdges: EDGES, by: 'holders', ...extra })).reduce((n, g) => n + g.noDue + g.bands.reduce((a, b) => a + b, 0), 0);
+      expect(await count({})).to.equal(6);
+      expect(await count({ processes: ['nc'] })).to.equal(2);
+      expect(await count({ sites: { in: ['B'], orNone: false } })).to.equal(1);
+      expect(await count({ sites: { in: ['B'], orNone: true } })).to.equal(2);
+      expect(await count({ sites: { in: [], orNone: true }, processes: ['capa', 'nc'] })).to.equal(1);
+      expect(await count({ by: 'assignee', processes: ['capa'], sites: { in: ['A'], orNone: false } })).to.equal(4);
+    });
+
+    it('counts tasks created, completed and overdue per interval, late-closed and cancelled ones included', async function () {
+      await seed();
+      const edges = [day(-60), day(-30), day(-15), day(-4), day(0)];
+      const series = await store.taskSeries({ edges });
+      expect(series.created).to.deep.equal([8, 0, 0, 0]);
+      expect(series.completed).to.deep.equal([0, 1, 0, 0]);
+      // at −30: a, e; at −15: a, e, h (due −20, cancelled −5; g was completed on time); at −4: a, e, f (h was
+      // cancelled at −5); at 0: a, b, e, f
+      expect(series.overdueAtEnd).to.deep.equal([2, 3, 3, 4]);
+      expect(await store.taskSeries({ edges, sites: { in: ['B'], orNone: false } })).to.deep.equal({ created: [3, 0, 0, 0], completed: [0, 1, 0, 0], overdueAtEnd: [0, 1, 0, 0] });
+      expect((await store.taskSeries({ edges, processes: ['nc'] })).created).to.deep.equal([2, 0, 0, 0]);
+    });
+
+    it('keeps the figures right as tasks change: completed, escalated, cancelled', async function () {
+      await seed();
+      const b = (await store.getTask('b'))!;
+      await store.commit({ tasks: [{ record: { ...b, status: 'completed', completedAt: day(0), completedBy: 'x', revision: 2 }, expectedRevision: 1 }], audit: [] });
+      const c = (await store.getTask('c'))!;
+      await store.commit({ tasks: [{ record: { ...c, escalationLevel: 3, revision: 2 }, expectedRevision: 1 }], audit: [] });
+      const after = await groups('escalationLevel', { at: day(1) });
+      expect(after['1']).to.equal(undefined);
+      expect(after['3']).to.deep.equal([0, 0, 0, 0, 1, 0]);
+      expect((await store.taskSeries({ edges: [day(-1), day(1)] })).completed).to.deep.equal([1]);
+      expect((await store.searchTasks({ completedFrom: day(-1), completedBefore: day(1) })).map((x) => x.id)).to.deep.equal(['b']);
+    });
+
+    it('finds the tasks behind a figure, oldest due first', async function () {
+      await seed();
+      const ids$ = async (q: Parameters<Store['searchTasks']>[0]) => (await store.searchTasks(q)).map((x) => x.id);
+      expect(await ids$({ openAt: AT })).to.deep.equal(['a', 'e', 'f', 'b', 'c', 'd']);
+      expect(await ids$({ openAt: AT, dueBefore: AT })).to.deep.equal(['a', 'e', 'f', 'b']);
+      expect(await ids$({ overdueAt: day(-15) })).to.deep.equal(['a', 'e', 'h']);
+      expect(await ids$({ openAt: AT, dueFrom: day(0), dueBefore: day(7) })).to.deep.equal(['c']);
+      expect(await ids$({ openAt: AT, assignee: null })).to.deep.equal(['b', 'd']);
+      expect(await ids$({ openAt: AT, candidateRole: null })).to.deep.equal(['c']);
+      expect(await ids$({ openAt: AT, escalationLevel: 0 })).to.deep.equal(['e', 'f', 'c', 'd']);
+      expect(await ids$({ openAt: AT, minEscalationLevel: 1 })).to.deep.equal(['a', 'b']);
+      expect(await ids$({ createdFrom: day(0), createdBefore: day(2) })).to.deep.equal(['i']);
+      expect(await ids$({ openAt: AT, sites: { in: ['A'], orNone: false }, processes: ['capa'], limit: 2 })).to.deep.equal(['a', 'e']);
+    });
+
+    it('lists closed records with their late tasks, audit findings and gap reports', async function () {
+      const inst = (id: string, o: Partial<InstanceRecord>) => instance(id, { businessKey: `BK-${id}`, engineState: null, ...o });
+      await store.commit({
+        linkedInstances: [
+          inst('k1', { site: 'A', status: 'completed', startedAt: day(-50), endedAt: day(-10) }),
+          inst('k2', { site: 'B', status: 'completed', startedAt: day(-40), endedAt: day(-20) }),
+          inst('k3', { site: 'A', status: 'cancelled', startedAt: day(-40), endedAt: day(-5) }),
+          inst('k4', { key: 'other', status: 'completed', startedAt: day(-40), endedAt: day(-5) }),
+          inst('a1', { key: 'internal-audit', site: 'A', startedAt: day(-30), output: { findings: { findings: [{ n: 1, clause: '8.4', number: '8.4', title: 'Suppliers', grade: 'major', statement: 's1' }, { n: 2, clause: '7.2', number: '7.2', title: 'Competence', grade: 'ofi', statement: 's2' }] } } }),
+          inst('a2', { key: 'internal-audit', site: 'B', startedAt: day(-20), output: { findings: { findings: [{ n: 1, clause: '8.4', number: '8.4', title: 'Suppliers', grade: 'major', statement: 's3' }] } } }),
+          inst('a3', { key: 'internal-audit', status: 'cancelled', startedAt: day(-20), output: { findings: { findings: [{ n: 1, clause: '8.4', grade: 'major' }] } } }),
+          inst('g1', { key: 'gap-analysis', site: 'A', startedAt: day(-90), output: { signOff: {}, gapReport: { coverage: [{ standard: '9001', applicable: 10, assessed: 9, conforms: 7, partial: 1, gap: 1, na: 0, conformityPct: 75 }] } } }),
+          inst('g2', { key: 'gap-analysis', startedAt: day(-9), output: { gapReport: {} } }),
+        ],
+        tasks: [
+          { record: t('k1-late', { instanceId: 'k1', dueAt: day(-30), status: 'completed', completedAt: day(-12), completedBy: 'x' }), expectedRevision: null },
+          { record: t('k1-ok', { instanceId: 'k1', dueAt: day(-30), status: 'completed', completedAt: day(-31), completedBy: 'x' }), expectedRevision: null },
+          { record: t('k2-cancelled-late', { instanceId: 'k2', dueAt: day(-30), status: 'cancelled', cancelledAt: day(-21) }), expectedRevision: null },
+        ],
+        audit: [],
+      });
+      const closed = await store.closedInstances({ key: 'capa', endedFrom: day(-60), endedBefore: day(0) });
+      expect(closed).to.deep.equal([
+        { id: 'k2', businessKey: 'BK-k2', site: 'B', startedAt: day(-40), endedAt: day(-20), lateTasks: 0 },
+        { id: 'k1', businessKey: 'BK-k1', site: 'A', startedAt: day(-50), endedAt: day(-10), lateTasks: 1 },
+      ]);
+      expect((await store.closedInstances({ key: 'capa', endedFrom: day(-15), endedBefore: day(0), sites: { in: ['B'], orNone: true } })).map((c) => c.id)).to.deep.equal([]);
+      const query = { key: 'internal-audit', startedFrom: day(-60), startedBefore: day(0) };
+      expect(await store.countFindings(query)).to.deep.equal([
+        { clause: '7.2', number: '7.2', title: 'Competence', grade: 'ofi', count: 1 },
+        { clause: '8.4', number: '8.4', title: 'Suppliers', grade: 'major', count: 2 },
+      ]);
+      expect(await store.countFindings({ ...query, sites: { in: ['B'], orNone: false } })).to.deep.equal([{ clause: '8.4', number: '8.4', title: 'Suppliers', grade: 'major', count: 1 }]);
+      const rows = await store.listFindings({ ...query, clause: '8.4', grade: 'major' });
+      expect(rows.map((r) => [r.instanceId, r.businessKey, r.site, r.n, r.statement])).to.deep.equal([
+        ['a1', 'BK-a1', 'A', 1, 's1'],
+        ['a2', 'BK-a2', 'B', 1, 's3'],
+      ]);
+      expect(await store.listFindings({ ...query, limit: 1 })).to.have.length(1);
+      expect(await store.gapReports({ key: 'gap-analysis', startedBefore: day(0) })).to.deep.equal([
+        { instanceId: 'g1', businessKey: 'BK-g1', site: 'A', startedAt: day(-90), status: 'running', signedOff: true, coverage: [{ standard: '9001', applicable: 10, assessed: 9, conforms: 7, partial: 1, gap: 1, na: 0 }] },
+      ]);
+      expect(await store.gapReports({ key: 'gap-analysis', startedBefore: day(-100) })).to.deep.equal([]);
+    });
+
+    it('keeps KPIs with compare-and-swap and one value per period', async function () {
+      const kpi = { id: 'capa-on-time', system: 'quality' as const, name: 'CAPA on time', unit: '%', target: 80, direction: 'up' as const, owner: 'qm', source: 'manual' as const, createdAt: at(0), createdBy: 'qm', updatedAt: at(0), revision: 1 };
+      await store.commit({ kpis: [{ record: kpi, expectedRevision: null }], audit: [] });
+      await rejection(store.commit({ kpis: [{ record: kpi, expectedRevision: null }], audit: [] }), ConflictError);
+      await store.commit({ kpis: [{ record: { ...kpi, target: 90, revision: 2 }, expectedRevision: 1 }], audit: [] });
+      await rejection(store.commit({ kpis: [{ record: { ...kpi, target: 70, revision: 2 }, expectedRevision: 1 }], audit: [] }), RevisionConflict);
+      const safety = { ...kpi, id: 'ltis', system: 'safety' as const, site: 'A' };
+      await store.commit({ kpis: [{ record: safety, expectedRevision: null }], audit: [] });
+      expect(await store.getKpi('capa-on-time')).to.deep.equal({ ...kpi, target: 90, revision: 2 });
+      expect((await store.listKpis()).map((k) => k.id)).to.deep.equal(['capa-on-time', 'ltis']);
+      const value = (period: string, v: number) => ({ id: `ltis@${period}`, kpiId: 'ltis', period, value: v, enteredBy: 'qm', enteredAt: at(1) });
+      await store.commit({ kpiValues: [value('2026-10', 2), value('2026-09', 1), { ...value('2026-Q3', 3), kpiId: 'ltis' }], audit: [] });
+      await store.commit({ kpiValues: [{ ...value('2026-10', 0), note: 'reclassified' }], audit: [] });
+      expect((await store.listKpiValues(['ltis'])).map((v) => [v.period, v.value, v.note])).to.deep.equal([
+        ['2026-09', 1, undefined],
+        ['2026-10', 0, 'reclassified'],
+        ['2026-Q3', 3, undefined],
+      ]);
+      expect(await store.listKpiValues(['capa-on-time'])).to.deep.equal([]);
+    });
+
+    it('ensures a job without touching one that exists (scheduled, running or done)', async function () {
+      await store.commit({ ensureJobs: [job('digest-w1', { kind: 'digest', runAt: at(10), payload: { week: 'w1' } })], audit: [] });
+      expect((await store.getJob('digest-w1'))?.status).to.equal('scheduled');
+      const [claimed] = await store.claimDueJobs(at(10), 'w', at(20), 10);
+      expect(claimed.id).to.equal('digest-w1');
+      await store.commit({ finishJob: { id: 'digest-w1', lockedBy: 'w' }, audit: [] });
+      await store.commit({ ensureJobs: [job('digest-w1', { kind: 'digest', runAt: at(30), payload: { week: 'w1' } })], audit: [] });
+      const kept = await store.getJob('digest-w1');
+      expect(kept).to.include({ status: 'done', runAt: at(10) });
+      expect(await store.claimDueJobs(at(40), 'w2', at(50), 10)).to.deep.equal([]);
+    });
+  });
+}
