@@ -131,7 +131,11 @@ export function sessionPages({ accounts, limiter, secureCookies }: SessionPagesO
         return loginPage(req, res, 429, { next, email, error: `Too many failed sign-ins with this email from here. Try again in ${inWords(err.retryAfterSeconds)}.` });
       }
       if (!(err instanceof AuthenticationError)) throw err;
-      return loginPage(req, res, 401, { next, email, error: 'The email or the password is wrong.' });
+      // the failure that starts a wait says so at once, not only the next attempt
+      const wait = accounts.loginWaitSeconds(email, clientAddress(req));
+      if (wait) res.set('Retry-After', String(wait));
+      const slowed = wait ? ` Too many failed sign-ins with this email from here: try again in ${inWords(wait)}.` : '';
+      return loginPage(req, res, 401, { next, email, error: `The email or the password is wrong.${slowed}` });
     }
   });
 
