@@ -97,9 +97,15 @@ function send(res: express.Response, status: number, html: string): void {
   res.status(status).type('html').send(html);
 }
 
+/** Refusals after which signing in helps: not for a person whose account is inactive, nor a foreign link. */
+const NO_SIGN_IN = new Set(['inactive', 'unknown']);
+
 function refusal(res: express.Response, refused: RefusedLink) {
   const { status, title, message } = describeRefusal(refused);
-  send(res, status, page(title, `<p>${e(message)}</p>`));
+  // which task, by its name and record, so a person with many task emails knows which one this was
+  const which = refused.task ? `<p>The task: “${e(refused.task.name)}” for ${e(refused.task.businessKey)}.</p>` : '';
+  const signIn = NO_SIGN_IN.has(refused.reason) ? '' : '<p><a class="button" href="/login?next=%2Ftasks">Sign in to see your tasks</a></p>';
+  send(res, status, page(title, `${which}<p>${e(message)}</p>${signIn}`));
 }
 
 function formPage(task: TaskRecord, token: string, state: FormState, people: Person[], signing?: SigningPrompt): string {

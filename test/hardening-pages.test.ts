@@ -130,7 +130,9 @@ describe('pages the hardening changed, walked in Chromium (refused links, slowed
     expect(opened?.status()).to.equal(410);
     expect(await page.getByRole('heading', { level: 1 }).textContent()).to.equal('This link is no longer valid');
     expect(await page.title()).to.match(/^This link is no longer valid/);
+    expect(await page.locator('main').textContent()).to.include(`The task: “Assess and contain” for ${task.businessKey}.`);
     expect(await page.locator('main').textContent()).to.include('This link was for Carol Deputy, whose account is no longer active.');
+    expect(await page.getByRole('link', { name: /sign in/i }).count(), 'no sign-in offered to an inactive account').to.equal(0);
     await expectReadableEverywhere(page, 'link of a deactivated person', [task.id, 'carol', link.slice(link.lastIndexOf('/t/') + 3)]);
   });
 
@@ -143,7 +145,11 @@ describe('pages the hardening changed, walked in Chromium (refused links, slowed
       const opened = await page.goto(link);
       expect(opened?.status()).to.equal(403);
       expect(await page.getByRole('heading', { level: 1 }).textContent()).to.equal('This task is no longer assigned to you');
+      expect(await page.locator('main').textContent()).to.include(`The task: “Assess and contain” for ${task.businessKey}.`);
       expect(await page.locator('main').textContent()).to.include('This link was for Quinn Manager, who no longer holds this task');
+      await page.getByRole('link', { name: 'Sign in to see your tasks' }).click();
+      await page.waitForURL(/\/login\?next=%2Ftasks$/);
+      await page.goBack();
       await expectReadableEverywhere(page, 'link of a person moved to another role', [task.id, 'qm1']);
     } finally {
       expect((await http('PUT', api('/users/qm1'), { email: 'quinn@example.com', name: 'Quinn Manager', roles: ['quality-manager'] })).status).to.equal(200);
