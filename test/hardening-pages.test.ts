@@ -200,9 +200,14 @@ describe('pages the hardening changed, walked in Chromium (refused links, slowed
     await page.locator('#ims-import-file').setInputFiles(file);
     const [response] = await Promise.all([page.waitForResponse((r) => r.url().endsWith('/api/drafts') && r.request().method() === 'POST'), page.locator('#ims-import-form button[type="submit"]').click()]);
     expect(response.status()).to.equal(413);
-    const state = page.locator('#ims-home-state');
-    await page.waitForFunction(() => (globalThis as any).document.getElementById('ims-home-state')?.dataset.kind === 'bad');
+    const state = page.locator('#ims-import-state');
+    await page.waitForFunction(() => (globalThis as any).document.getElementById('ims-import-state')?.dataset.kind === 'bad');
     expect(await state.textContent()).to.match(/^Not created: checking this BPMN file took longer than 1 s; it is refused/).and.include('nothing was saved');
+    // said next to the button just pressed, where the person looks: not at the top of a page scrolled away
+    const box = (await state.boundingBox())!;
+    const viewport = page.viewportSize()!;
+    const scrollY = await page.evaluate(() => (globalThis as any).scrollY as number);
+    expect(box.y - scrollY, 'the refusal is on screen').to.be.within(0, viewport.height - box.height);
     expect((await http('GET', api('/drafts'))).json.items).to.deep.equal([]);
     await expectReadableEverywhere(page, 'modeler import of a too costly file');
   });

@@ -145,6 +145,7 @@ label,legend{font-weight:600}
 .field.check label{font-weight:400}
 .hint{color:#444;margin:.15rem 0;font-size:.95rem}
 .error{color:#b00020;font-weight:600;margin:.25rem 0;display:block}
+.ims-state[data-kind=bad]{color:#b00020;font-weight:600}
 fieldset{border:1px solid #888;border-radius:.3rem;margin:0 0 1.1rem;padding:.5rem .9rem}
 .notice{border-left:6px solid;padding:.5rem 1rem;margin:0 0 1rem;background:#f4f6f8}
 .notice.good{border-color:#1e7b34}
