@@ -211,4 +211,58 @@ describe('pages the hardening changed, walked in Chromium (refused links, slowed
     expect((await http('GET', api('/drafts'))).json.items).to.deep.equal([]);
     await expectReadableEverywhere(page, 'modeler import of a too costly file');
   });
+
+  it('an autosave the server refuses as too large says why in words, keeps the change on the page, does not send the refused file again and again, and saves again after an undo', async () => {
+    const created = await http('POST', api('/drafts'), { key: 'nonconformity', reason: 'autosave test' });
+    expect(created.status, created.text).to.equal(201);
+    const { context, page } = await chrome.newPage();
+    const { token } = await server.accounts.login('anna@example.com', PASSWORD, 'test-setup');
+    await context.addCookies([{ name: SESSION_COOKIE, value: token, url: server.url }]);
+    const saves: number[] = [];
+    page.on('response', (r) => {
+      if (r.request().method() === 'PUT' && r.url().includes('/api/drafts/')) saves.push(r.status());
+    });
+    // the page's own timers (autosave after 1.5 s, retries) run on Playwright's fake clock: no waiting
+    await page.clock.install();
+    await page.goto(`${server.url}/modeler/drafts/${encodeURIComponent(created.json.id)}`);
+    await page.waitForSelector('#ims-editor[data-state="ready"]');
+
+    await page.locator('#ims-canvas [data-element-id="assess"]').click();
+    await page.locator('#ims-add-field').click();
+    await page.clock.runFor(2_000);
+    await page.waitForFunction(() => (globalThis as any).document.getElementById('ims-save-state')?.textContent.startsWith('All changes saved'));
+    expect(saves).to.deep.equal([200]);
+
+    // a form field label of 2.2 MB (pasted by mistake) makes the file larger than the server keeps
+    const label = page.locator('input[id^="ims-field-"][id$="-label"]').last();
+    await label.fill('Lot number '.repeat(200_000));
+    await label.press('Tab');
+    const refused = page.waitForResponse((r) => r.request().method() === 'PUT' && r.status() === 413);
+    await page.clock.runFor(2_000);
+    await refused;
+    const saveState = page.locator('#ims-save-state');
+    await page.waitForFunction(() => (globalThis as any).document.getElementById('ims-save-state')?.dataset.kind === 'bad');
+    const said = (await saveState.textContent()) ?? '';
+    expect(said).to.match(/^Not saved: the BPMN file is 2\.2 MB; the most imsflow accepts is 2 MB\. Your changes are still on this page/);
+    expect(said).to.include('undo the last change');
+    expect(said, 'a raw byte count').to.not.match(/\d{6,}/);
+    expect(await label.inputValue(), 'the change is still on the page').to.have.length(2_200_000);
+
+    // the same refused file is not sent again every few seconds
+    await page.clock.runFor(60_000);
+    expect(saves).to.deep.equal([200, 413]);
+    expect(await seriousViolations(page), 'axe-core on the editor with the refusal').to.deep.equal([]);
+    console.log(`      modeler autosave refused, desktop: ${await screenshot(page, 'modeler autosave refused desktop')}`);
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.clock.runFor(1_000);
+    console.log(`      modeler autosave refused, phone: ${await screenshot(page, 'modeler autosave refused phone')}`);
+    await page.setViewportSize({ width: 1280, height: 800 });
+
+    // undoing the change saves the draft again
+    await page.locator('#ims-undo').click();
+    const saved = page.waitForResponse((r) => r.request().method() === 'PUT' && r.status() === 200);
+    await page.clock.runFor(2_000);
+    await saved;
+    await page.waitForFunction(() => (globalThis as any).document.getElementById('ims-save-state')?.textContent.startsWith('All changes saved'));
+  });
 });
