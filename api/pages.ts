@@ -10,7 +10,7 @@ import { SESSION_COOKIE } from './auth.js';
 import { signatureFor } from './signing.js';
 import type { AttachmentStore } from './ui/attachments.js';
 import { e, layout, pageHeaders } from './ui/html.js';
-import { credentialsFrom, signedBlock, signingPrompt, type SigningPrompt } from './ui/signature.js';
+import { credentialsFrom, notSignedMessage, signedBlock, signingPrompt, type SigningPrompt } from './ui/signature.js';
 import { peopleFor, readTaskBody, renderTaskForm, submitTaskForm, taskFacts, whatHappensNext, type FormState, type Person } from './ui/task-form.js';
 
 /**
@@ -64,8 +64,7 @@ export function taskLinkPages(imsflow: Imsflow, links: LinkSigner, attachments?:
           } catch (err) {
             if (!(err instanceof AuthenticationError)) throw err;
             notSigned = true;
-            const until = err.retryAt ? ` (until ${err.retryAt.slice(0, 16).replace('T', ' ')} UTC)` : '';
-            throw new ValidationError('not signed', [{ field: 'signature', message: `Not signed: ${err.message}${until}. Nothing was saved.` }]);
+            throw new ValidationError('not signed', [{ field: 'signature', message: notSignedMessage(err, imsflow.clock.now()) }]);
           }
         }
         return imsflow.completeTask(task.id, data, record.userId, { linkTokenId: record.id, ...(signature && { signature }) });

@@ -12,6 +12,7 @@ import { FakeClock } from '../engine/clock.js';
 import type { TaskRecord } from '../engine/model.js';
 import { loadConfig } from '../workers/config.js';
 import { unknownElementsOnLines } from './fixtures/hostile/generate.js';
+import { bpmn } from './helpers.js';
 import { screenshot, useBrowser } from './support/browser.js';
 import { http } from './support/http.js';
 import { signInOperator } from './support/operator.js';
@@ -103,10 +104,10 @@ describe('pages the hardening changed, walked in Chromium (refused links, slowed
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  /** Starts a nonconformity and returns its first task and the links emailed to `to`, by address. */
-  async function started(...to: string[]): Promise<{ task: TaskRecord; links: Record<string, string> }> {
+  /** Starts a nonconformity (or `processKey`) and returns its first task and the links emailed to `to`, by address. */
+  async function started(to: string, processKey = 'nonconformity'): Promise<{ task: TaskRecord; links: Record<string, string> }> {
     const from = smtp.received.length;
-    const reply = await http('POST', api('/processes/nonconformity/instances'), { variables: { owner: 'bob' } });
+    const reply = await http('POST', api(`/processes/${processKey}/instances`), { variables: { owner: 'bob' } });
     expect(reply.status, reply.text).to.equal(201);
     const [task] = (await http('GET', api(`/tasks?instance=${reply.json.id}&status=open`))).json.items as TaskRecord[];
     const links: Record<string, string> = {};
@@ -115,7 +116,7 @@ describe('pages the hardening changed, walked in Chromium (refused links, slowed
       for (const email of smtp.received.slice(from)) {
         if (email.subject?.includes(`(${reply.json.businessKey})`) && /^New task: /.test(email.subject)) links[addressOf(email)] = linkIn(email);
       }
-      if (to.every((address) => links[address])) return { task, links };
+      if (links[to]) return { task, links };
       await smtp.waitFor(smtp.received.length + 1);
     }
   }
@@ -264,5 +265,29 @@ describe('pages the hardening changed, walked in Chromium (refused links, slowed
     await page.clock.runFor(2_000);
     await saved;
     await page.waitForFunction(() => (globalThis as any).document.getElementById('ims-save-state')?.textContent.startsWith('All changes saved'));
+  });
+
+  it('a task link that needs a signature, after wrong passwords, says in words how long to wait, not a UTC time', async () => {
+    const deployed = await http('POST', api('/definitions?reason=signature%20test'), bpmn('signoff', `
+    <startEvent id="s" /><sequenceFlow id="f1" sourceRef="s" targetRef="approve" />
+    <userTask id="approve" name="Approve the deviation" ims:candidateRole="quality-manager" ims:signature="approved" />
+    <sequenceFlow id="f2" sourceRef="approve" targetRef="e" /><endEvent id="e" />`, 'name="Deviation sign-off"'), { 'content-type': 'application/xml' });
+    expect(deployed.status, deployed.text).to.equal(201);
+    const { links } = await started('quinn@example.com', 'signoff');
+    const { page } = await chrome.newPage();
+    await page.goto(links['quinn@example.com']);
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).to.equal('Approve the deviation');
+    const sign = async (password: string): Promise<number> => {
+      await page.getByLabel('Your email (user id)').fill('quinn@example.com');
+      await page.getByLabel('Your password').fill(password);
+      const [response] = await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), page.waitForEvent('load'), page.getByRole('button', { name: 'Sign and complete task' }).click()]);
+      return response.status();
+    };
+    for (let i = 1; i <= 5; i += 1) expect(await sign(`wrong ${i}`)).to.equal(401);
+    expect(await sign(PASSWORD)).to.equal(401);
+    const said = (await page.getByRole('alert').first().textContent()) ?? '';
+    expect(said).to.include('Not signed: too many wrong passwords: try again in 30 seconds. Nothing was saved.');
+    expect(said, 'a clock time in UTC').to.not.match(/\d{2}:\d{2}|UTC/);
+    await expectReadableEverywhere(page, 'signing through a link slowed after wrong passwords');
   });
 });

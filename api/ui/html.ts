@@ -93,6 +93,12 @@ export function notice(kind: 'status' | 'alert', html: string): string {
   return `<div class="notice ${kind === 'alert' ? 'bad' : 'good'}" role="${kind}">${html}</div>`;
 }
 
+/** A wait in words: "30 seconds", "2 minutes"; never a clock time, which would need the reader's zone. */
+export function waitInWords(seconds: number): string {
+  if (seconds < 120) return `${seconds} second${seconds === 1 ? '' : 's'}`;
+  return `${Math.ceil(seconds / 60)} minutes`;
+}
+
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
