@@ -14,7 +14,7 @@ import { loadConfig } from '../workers/config.js';
 import { unknownElementsOnLines } from './fixtures/hostile/generate.js';
 import { bpmn } from './helpers.js';
 import { screenshot, useBrowser } from './support/browser.js';
-import { http } from './support/http.js';
+import { FORM_BODY, http } from './support/http.js';
 import { signInOperator } from './support/operator.js';
 import { TestSmtpServer } from './support/smtp.js';
 
@@ -289,5 +289,32 @@ describe('pages the hardening changed, walked in Chromium (refused links, slowed
     expect(said).to.include('Not signed: too many wrong passwords: try again in 30 seconds. Nothing was saved.');
     expect(said, 'a clock time in UTC').to.not.match(/\d{2}:\d{2}|UTC/);
     await expectReadableEverywhere(page, 'signing through a link slowed after wrong passwords');
+  });
+
+  // Last: it moves the server's clock a month on.
+  it('a used, a damaged and an expired task link each say so in words and offer to sign in', async () => {
+    const used = (await started('quinn@example.com')).links['quinn@example.com'];
+    const done = await http('POST', used, new URLSearchParams({ severity: 'major', containment: 'Lot 12 quarantined', actionNeeded: 'on' }).toString(), FORM_BODY);
+    expect(done.status, done.text).to.equal(200);
+    const expiring = (await started('quinn@example.com')).links['quinn@example.com'];
+    const token = used.slice(used.lastIndexOf('/t/') + 3);
+    const damaged = `${used.slice(0, used.lastIndexOf('/t/') + 3)}${token.slice(0, -3)}${token.endsWith('AAA') ? 'BBB' : 'AAA'}`;
+    const { page } = await chrome.newPage();
+    const pages: [string, string, number, string, string][] = [
+      ['used link', used, 410, 'This link has been used', 'The task was completed with this link already.'],
+      ['damaged link', damaged, 400, 'This link is not valid', 'The link was changed after it was sent, so it cannot be trusted.'],
+    ];
+    for (const [name, link, status, title, sentence] of pages) {
+      expect((await page.goto(link))?.status(), name).to.equal(status);
+      expect(await page.getByRole('heading', { level: 1 }).textContent()).to.equal(title);
+      expect(await page.locator('main').textContent()).to.include(sentence);
+      expect(await page.getByRole('link', { name: 'Sign in to see your tasks' }).count(), name).to.equal(1);
+      await expectReadableEverywhere(page, name, [token]);
+    }
+    clock.advance(31 * 24 * 3_600_000);
+    expect((await page.goto(expiring))?.status()).to.equal(410);
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).to.equal('This link has expired');
+    expect(await page.locator('main').textContent()).to.include('Sign in to find the task in your task list.');
+    await expectReadableEverywhere(page, 'expired link');
   });
 });
