@@ -249,6 +249,11 @@ describe('pages the hardening changed, walked in Chromium (refused links, slowed
     expect(said, 'a raw byte count').to.not.match(/\d{6,}/);
     expect(await label.inputValue(), 'the change is still on the page').to.have.length(2_200_000);
 
+    // a file larger still is refused before it is read, in the same words
+    const huge = await http('PUT', api(`/drafts/${encodeURIComponent(created.json.id)}`), { xml: 'x'.repeat(3_500_000), revision: 0 });
+    expect(huge.status).to.equal(413);
+    expect(huge.json.error).to.equal('the request is larger than 3 MB, the most accepted here; nothing was saved');
+
     // the same refused file is not sent again every few seconds
     await page.clock.runFor(60_000);
     expect(saves).to.deep.equal([200, 413]);

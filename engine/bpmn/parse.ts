@@ -101,6 +101,6 @@ function firstLine(message: string): string {
 }
 
 /** A size in words: rounded up to a tenth, so a file over the limit never reads as the limit ("2.1 MB", "2 MB"). */
-function megabytes(bytes: number): string {
+export function megabytes(bytes: number): string {
   return `${Math.ceil((bytes / 1_048_576) * 10) / 10} MB`;
 }
