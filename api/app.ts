@@ -3,7 +3,7 @@ import express, { type ErrorRequestHandler, type Request, type Response } from '
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { Accounts, AuthenticationError, LoginThrottledError } from '../engine/accounts.js';
-import { PARSE_LIMITS } from '../engine/bpmn/parse.js';
+import { megabytes, PARSE_LIMITS } from '../engine/bpmn/parse.js';
 import { ConflictError, ImsflowError, InvalidDefinitionError, NotFoundError, NotPermittedError, TooLargeError, ValidationError, type FieldError } from '../engine/errors.js';
 import { profileOf, type Imsflow } from '../engine/imsflow.js';
 import { TOKEN_SCOPES, type TaskRecord } from '../engine/model.js';
@@ -510,7 +510,7 @@ function errorHandler(logger?: Logger): ErrorRequestHandler {
     if (err instanceof TooLargeError) return res.status(413).json({ error: err.message });
     if (err instanceof ImsflowError) return res.status(400).json({ error: err.message });
     // Errors raised by express's body parsers carry a status and a type.
-    if (err?.type === 'entity.too.large') return res.status(413).json({ error: `request body is larger than ${err.limit} bytes` });
+    if (err?.type === 'entity.too.large') return res.status(413).json({ error: `the request is larger than ${megabytes(err.limit)}, the most accepted here; nothing was saved` });
     if (err?.type === 'entity.parse.failed') return res.status(400).json({ error: 'request body is not valid JSON', fields: [{ field: 'body', message: 'is not valid JSON' }] });
     if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500) return res.status(err.status).json({ error: err.message });
     // req.log (pino-http) carries the request id; the answer gives it too, so a report can be matched to the log.

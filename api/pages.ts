@@ -10,7 +10,7 @@ import { SESSION_COOKIE } from './auth.js';
 import { signatureFor } from './signing.js';
 import type { AttachmentStore } from './ui/attachments.js';
 import { e, layout, pageHeaders } from './ui/html.js';
-import { credentialsFrom, signedBlock, signingPrompt, type SigningPrompt } from './ui/signature.js';
+import { credentialsFrom, notSignedMessage, signedBlock, signingPrompt, type SigningPrompt } from './ui/signature.js';
 import { peopleFor, readTaskBody, renderTaskForm, submitTaskForm, taskFacts, whatHappensNext, type FormState, type Person } from './ui/task-form.js';
 
 /**
@@ -64,8 +64,7 @@ export function taskLinkPages(imsflow: Imsflow, links: LinkSigner, attachments?:
           } catch (err) {
             if (!(err instanceof AuthenticationError)) throw err;
             notSigned = true;
-            const until = err.retryAt ? ` (until ${err.retryAt.slice(0, 16).replace('T', ' ')} UTC)` : '';
-            throw new ValidationError('not signed', [{ field: 'signature', message: `Not signed: ${err.message}${until}. Nothing was saved.` }]);
+            throw new ValidationError('not signed', [{ field: 'signature', message: notSignedMessage(err, imsflow.clock.now()) }]);
           }
         }
         return imsflow.completeTask(task.id, data, record.userId, { linkTokenId: record.id, ...(signature && { signature }) });
@@ -97,9 +96,15 @@ function send(res: express.Response, status: number, html: string): void {
   res.status(status).type('html').send(html);
 }
 
+/** Refusals after which signing in helps: not for a person whose account is inactive, nor a foreign link. */
+const NO_SIGN_IN = new Set(['inactive', 'unknown']);
+
 function refusal(res: express.Response, refused: RefusedLink) {
   const { status, title, message } = describeRefusal(refused);
-  send(res, status, page(title, `<p>${e(message)}</p>`));
+  // which task, by its name and record, so a person with many task emails knows which one this was
+  const which = refused.task ? `<p>The task: “${e(refused.task.name)}” for ${e(refused.task.businessKey)}.</p>` : '';
+  const signIn = NO_SIGN_IN.has(refused.reason) ? '' : '<p><a class="button" href="/login?next=%2Ftasks">Sign in to see your tasks</a></p>';
+  send(res, status, page(title, `${which}<p>${e(message)}</p>${signIn}`));
 }
 
 function formPage(task: TaskRecord, token: string, state: FormState, people: Person[], signing?: SigningPrompt): string {

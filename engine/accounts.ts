@@ -134,6 +134,17 @@ export class Accounts {
     return { user: updated, session, token };
   }
 
+  /**
+   * Seconds until a sign-in with this email from this address is let through again; 0 when it is now.
+   * For the sign-in page, to say so on the very failure that started the wait.
+   */
+  loginWaitSeconds(email: string, from: string): number {
+    const typed = email.trim().toLowerCase().slice(0, 320);
+    const now = this.clock.now().getTime();
+    const blocked = this.throttle.blockedUntil(this.loginBuckets(typed, from), now);
+    return blocked ? Math.max(1, Math.ceil((blocked - now) / 1000)) : 0;
+  }
+
   /** The buckets of a sign-in: email and address first (what a success clears), then address, then email. */
   private loginBuckets(email: string, from: string): Bucket[] {
     const buckets: Bucket[] = [

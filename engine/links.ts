@@ -42,6 +42,8 @@ export interface RefusedLink {
   ok: false;
   reason: LinkRefusal;
   person?: string;
+  /** The task the link was for, when refused for its person: so the page can say which task. */
+  task?: Pick<TaskRecord, 'name' | 'businessKey'>;
 }
 
 export class LinkSigner {
@@ -143,12 +145,13 @@ export async function resolveLink(
   const person = user?.name ?? 'a person who is no longer known here';
   if (record.revokedAt) {
     if (record.revokedReason !== DEACTIVATED) return { ok: false, reason: 'revoked' };
-    return { ok: false, reason: user?.active ? 'deactivated' : 'inactive', person };
+    const task = await store.getTask(record.taskId);
+    return { ok: false, reason: user?.active ? 'deactivated' : 'inactive', person, ...(task && { task: { name: task.name, businessKey: task.businessKey } }) };
   }
   if (Date.parse(record.expiresAt) <= now.getTime()) return { ok: false, reason: 'expired' };
   const task = await store.getTask(record.taskId);
   if (!task || task.status !== 'open') return { ok: false, reason: 'closed' };
   const notHolder = user ? whyNotHolder(user, task) : 'inactive';
-  if (notHolder) return { ok: false, reason: notHolder, person };
+  if (notHolder) return { ok: false, reason: notHolder, person, task: { name: task.name, businessKey: task.businessKey } };
   return { ok: true, record, task, user: user! };
 }

@@ -8,8 +8,9 @@ import { $, announce, api, ApiError, el, utc } from './http.js';
 /** A draft as GET /api/drafts lists it. */
 type DraftSummary = Omit<DraftRecord, 'xml'>;
 
-function say(text: string, bad = false): void {
-  announce($('ims-home-state'), text, bad ? 'bad' : 'ok');
+/** Says how it went in the status line of the form that was used, next to its button, where the person looks. */
+function say(where: string, text: string, bad = false): void {
+  announce($(where), text, bad ? 'bad' : 'ok');
 }
 
 async function listDrafts(container: HTMLElement): Promise<void> {
@@ -58,15 +59,15 @@ async function listDrafts(container: HTMLElement): Promise<void> {
 }
 
 /** Creates a draft and opens it; a 409 names the open draft of that process, which is offered instead. */
-async function createDraft(body: Record<string, unknown>): Promise<void> {
-  say('Creating the draft…');
+async function createDraft(body: Record<string, unknown>, where: string): Promise<void> {
+  say(where, 'Creating the draft…');
   try {
     const draft = await api<{ id: string }>('/drafts', { method: 'POST', body });
     window.location.assign(`/modeler/drafts/${encodeURIComponent(draft.id)}`);
   } catch (err) {
     const open = err instanceof ApiError ? (err.body.draft?.id ?? err.body.draftId) : undefined;
-    say(`Not created: ${(err as Error).message}${open ? '' : '.'}`, true);
-    if (open) document.getElementById('ims-home-state')!.append(' ', el('a', { href: `/modeler/drafts/${encodeURIComponent(open)}` }, 'Open that draft'));
+    say(where, `Not created: ${(err as Error).message}${open ? '' : '.'}`, true);
+    if (open) $(where).append(' ', el('a', { href: `/modeler/drafts/${encodeURIComponent(open)}` }, 'Open that draft'));
   }
 }
 
@@ -76,12 +77,12 @@ if (drafts) void listDrafts(drafts);
 document.getElementById('ims-new-form')?.addEventListener('submit', (event) => {
   event.preventDefault();
   const key = (document.getElementById('ims-new-key') as HTMLInputElement).value.trim();
-  if (key) void createDraft({ key });
+  if (key) void createDraft({ key }, 'ims-new-state');
 });
 
 document.getElementById('ims-import-form')?.addEventListener('submit', (event) => {
   event.preventDefault();
   const file = (document.getElementById('ims-import-file') as HTMLInputElement).files?.[0];
-  if (!file) return say('Choose a BPMN file first.', true);
-  void file.text().then((xml) => createDraft({ xml, reason: `imported from ${file.name}` }));
+  if (!file) return say('ims-import-state', 'Choose a BPMN file first.', true);
+  void file.text().then((xml) => createDraft({ xml, reason: `imported from ${file.name}` }, 'ims-import-state'));
 });

@@ -160,6 +160,14 @@ async function start(root: HTMLElement): Promise<void> {
           // The server could not read the XML: nothing was saved; the problems say why.
           problems.show(err.body.problems);
           announce(saveState, `Not saved: ${(err as Error).message}`, 'bad');
+        } else if (err instanceof ApiError && err.status === 413) {
+          // Too large or too costly to check: the same file would be refused again, so it is not resent
+          // on a timer (each try would cost the server its check budget). The next change saves again.
+          announce(
+            saveState,
+            `Not saved: ${(err as Error).message}. Your changes are still on this page, but the server did not keep them: undo the last change, or download your version. Nothing is sent again until you change the diagram or press Save now.`,
+            'bad',
+          );
         } else {
           announce(saveState, `Not saved: ${(err as Error).message}. Your changes are still here; saving again shortly.`, 'bad');
           if (!(err instanceof ApiError && err.status === 409)) saveTimer = setTimeout(() => void saveNow(), AUTOSAVE_MS * 4);

@@ -277,7 +277,7 @@ export class ImsPanel {
         ),
       );
     });
-    box.append(this.button('Add an escalation', 'Add escalation', () => this.writeExtensions(shape, { escalations: [...escalations, { after: escalations.length ? 'P7D' : 'P3D', to: '', reassign: false }] }), 'ims-add-escalation'));
+    box.append(this.button('Add escalation', 'Add escalation', () => this.writeExtensions(shape, { escalations: [...escalations, { after: escalations.length ? 'P7D' : 'P3D', to: '', reassign: false }] }), 'ims-add-escalation'));
     return box;
   }
 
@@ -337,7 +337,7 @@ export class ImsPanel {
             ),
           );
         });
-        options.append(this.button(`Add an option to field ${n}`, 'Add option', () => update({ options: [...field.options, { value: `option${field.options.length + 1}`, label: '' }] }), `ims-field-${index}-add-option`));
+        options.append(this.button(`Add option to field ${n}`, 'Add option', () => update({ options: [...field.options, { value: `option${field.options.length + 1}`, label: '' }] }), `ims-field-${index}-add-option`));
         item.append(options);
       }
       item.append(
@@ -353,7 +353,7 @@ export class ImsPanel {
     });
     box.append(
       this.button(
-        'Add a form field',
+        'Add field',
         'Add field',
         () => {
           let k = fields.length + 1;
@@ -528,6 +528,7 @@ export class ImsPanel {
     return el('div', { class: 'field check' }, input, el('label', { for: o.id }, o.label));
   }
 
+  /** A button; its accessible `label` starts with the visible `text`, so speech input finds it by what it says (WCAG 2.5.3). */
   private button(label: string, text: string, onClick: () => void, id?: string): HTMLButtonElement {
     const button = el('button', { type: 'button', class: 'secondary small', 'aria-label': label, ...(id && { id }) }, text);
     button.addEventListener('click', onClick);

@@ -93,6 +93,12 @@ export function notice(kind: 'status' | 'alert', html: string): string {
   return `<div class="notice ${kind === 'alert' ? 'bad' : 'good'}" role="${kind}">${html}</div>`;
 }
 
+/** A wait in words: "30 seconds", "2 minutes"; never a clock time, which would need the reader's zone. */
+export function waitInWords(seconds: number): string {
+  if (seconds < 120) return `${seconds} second${seconds === 1 ? '' : 's'}`;
+  return `${Math.ceil(seconds / 60)} minutes`;
+}
+
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
@@ -145,6 +151,7 @@ label,legend{font-weight:600}
 .field.check label{font-weight:400}
 .hint{color:#444;margin:.15rem 0;font-size:.95rem}
 .error{color:#b00020;font-weight:600;margin:.25rem 0;display:block}
+.ims-state[data-kind=bad]{color:#b00020;font-weight:600}
 fieldset{border:1px solid #888;border-radius:.3rem;margin:0 0 1.1rem;padding:.5rem .9rem}
 .notice{border-left:6px solid;padding:.5rem 1rem;margin:0 0 1rem;background:#f4f6f8}
 .notice.good{border-color:#1e7b34}

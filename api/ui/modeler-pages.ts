@@ -55,19 +55,19 @@ export function modelerPages(imsflow: Imsflow): express.Router {
 <form id="ims-new-form" class="decide" aria-labelledby="new-title">
 <div class="field"><label for="ims-new-key">Process key</label><p class="hint" id="ims-new-key-hint">Letters, digits, "_" and "-"; it names the process in records and URLs and cannot change later.</p>
 <input type="text" id="ims-new-key" name="key" required pattern="[A-Za-z_][A-Za-z0-9_\\-]*" aria-describedby="ims-new-key-hint" autocomplete="off"></div>
-<button type="submit">Create a draft</button></form>
+<button type="submit">Create a draft</button><p id="ims-new-state" class="ims-state" role="status" aria-live="polite"></p></form>
 <h2 id="import-title">Import a BPMN file</h2>
 <form id="ims-import-form" class="decide" aria-labelledby="import-title">
 <div class="field"><label for="ims-import-file">BPMN 2.0 file from any tool</label><p class="hint" id="ims-import-hint">It becomes a draft of the process it holds; what imsflow cannot run is listed as problems in the editor.</p>
 <input type="file" id="ims-import-file" name="file" accept=".bpmn,.xml,application/xml,text/xml" required aria-describedby="ims-import-hint"></div>
-<button type="submit">Import as a draft</button></form>`
+<button type="submit">Import as a draft</button><p id="ims-import-state" class="ims-state" role="status" aria-live="polite"></p></form>`
       : '<p class="hint">Process owners create and change processes; you can see every version.</p>';
     sendPage(res, 200, {
       current: 'processes',
       title: 'Processes',
       viewer,
       head: head(viewer, 'home'),
-      body: `${NO_SCRIPT}<p id="ims-home-state" role="status" aria-live="polite"></p>
+      body: `${NO_SCRIPT}
 <h2>Deployed processes</h2>
 ${rows ? `<div class="table-wrap"><table class="stack"><thead><tr><th scope="col">Process</th><th scope="col">Latest version</th><th scope="col">Deployed</th></tr></thead><tbody>${rows}</tbody></table></div>` : '<p>No process is deployed yet.</p>'}
 <h2>Open drafts</h2>

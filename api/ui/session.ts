@@ -5,7 +5,7 @@ import { AuthenticationError, LoginThrottledError, type Accounts } from '../../e
 import type { Imsflow } from '../../engine/imsflow.js';
 import type { InstanceRecord, UserRecord } from '../../engine/model.js';
 import { canSee, checkCsrf, clientAddress, hasRole, holdsTask, OVERSEERS, SESSION_COOKIE, type LoginRateLimiter } from '../auth.js';
-import { e, notice, sendPage, str, type Viewer } from './html.js';
+import { e, notice, sendPage, str, waitInWords, type Viewer } from './html.js';
 
 /**
  * Signing in and out on pages, and what every page needs of the signed-in person. The session cookie is
@@ -128,10 +128,14 @@ export function sessionPages({ accounts, limiter, secureCookies }: SessionPagesO
     } catch (err) {
       if (err instanceof LoginThrottledError) {
         res.set('Retry-After', String(err.retryAfterSeconds));
-        return loginPage(req, res, 429, { next, email, error: `Too many failed sign-ins with this email from here. Try again in ${inWords(err.retryAfterSeconds)}.` });
+        return loginPage(req, res, 429, { next, email, error: `Too many failed sign-ins with this email from here. Try again in ${waitInWords(err.retryAfterSeconds)}.` });
       }
       if (!(err instanceof AuthenticationError)) throw err;
-      return loginPage(req, res, 401, { next, email, error: 'The email or the password is wrong.' });
+      // the failure that starts a wait says so at once, not only the next attempt
+      const wait = accounts.loginWaitSeconds(email, clientAddress(req));
+      if (wait) res.set('Retry-After', String(wait));
+      const slowed = wait ? ` Too many failed sign-ins with this email from here: try again in ${waitInWords(wait)}.` : '';
+      return loginPage(req, res, 401, { next, email, error: `The email or the password is wrong.${slowed}` });
     }
   });
 
@@ -146,8 +150,3 @@ export function sessionPages({ accounts, limiter, secureCookies }: SessionPagesO
   return router;
 }
 
-/** A wait in words: "30 seconds", "2 minutes". */
-function inWords(seconds: number): string {
-  if (seconds < 120) return `${seconds} second${seconds === 1 ? '' : 's'}`;
-  return `${Math.ceil(seconds / 60)} minutes`;
-}

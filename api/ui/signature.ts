@@ -1,9 +1,9 @@
-import type { Principal } from '../../engine/accounts.js';
+import type { AuthenticationError, Principal } from '../../engine/accounts.js';
 import type { FieldError } from '../../engine/errors.js';
 import type { TaskRecord } from '../../engine/model.js';
 import { manifestation, meaningLabel, meaningStatement, signedTime, type SignatureRecord } from '../../engine/signatures.js';
 import { needsUserId, type SignatureCredentials } from '../signing.js';
-import { e, str } from './html.js';
+import { e, str, waitInWords } from './html.js';
 
 /**
  * The electronic signature on a task form (21 CFR 11.50, 11.200): what signing means, in words, the
@@ -69,4 +69,14 @@ export function signedBlock(signature: SignatureRecord): string {
   return `<section class="signature" aria-labelledby="signed-heading"><h2 id="signed-heading">Signed electronically</h2><dl><dt>Signed by</dt><dd>${e(shown.printedName)}</dd><dt>Meaning</dt><dd>${e(
     meaningLabel(shown.meaning),
   )}</dd><dt>Date and time</dt><dd>${e(signedTime(signature))}</dd></dl><p>${e(shown.text)}</p></section>`;
+}
+
+/**
+ * Why a signature was refused, for the field error: a wait after wrong passwords in words ("try again in
+ * 30 seconds"), not the UTC time it ends.
+ */
+export function notSignedMessage(err: AuthenticationError, now: Date): string {
+  const wait = err.retryAt ? Math.max(1, Math.ceil((Date.parse(err.retryAt) - now.getTime()) / 1000)) : 0;
+  const why = wait ? `${err.message.replace(/: try again later$/, '')}: try again in ${waitInWords(wait)}` : err.message;
+  return `Not signed: ${why}. Nothing was saved.`;
 }

@@ -9,7 +9,7 @@ import type { AttachmentStore } from './attachments.js';
 import { csrfField, e, formatUtc, notice, plural, sendPage, str, when, type Viewer } from './html.js';
 import { directoryNames, person, type Names } from './records.js';
 import { requireCsrf, requireSignIn, viewerOf } from './session.js';
-import { credentialsFrom, signedBlock, signingPrompt } from './signature.js';
+import { credentialsFrom, notSignedMessage, signedBlock, signingPrompt } from './signature.js';
 import { peopleFor, readTaskBody, renderTaskForm, submitTaskForm, whatHappensNext, type FormState, type Person } from './task-form.js';
 
 /**
@@ -353,8 +353,7 @@ ${task.site ? `<dt>Site</dt><dd>${e(task.site)}</dd>` : ''}
         } catch (err) {
           if (!(err instanceof AuthenticationError)) throw err;
           notSigned = true;
-          const until = err.retryAt ? ` (until ${err.retryAt.slice(0, 16).replace('T', ' ')} UTC)` : '';
-          throw new ValidationError('not signed', [{ field: 'signature', message: `Not signed: ${err.message}${until}. Nothing was saved.` }]);
+          throw new ValidationError('not signed', [{ field: 'signature', message: notSignedMessage(err, imsflow.clock.now()) }]);
         }
       }
       return imsflow.completeTask(task.id, data, user.id, { ...(signature && { signature }) });

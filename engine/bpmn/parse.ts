@@ -58,7 +58,7 @@ export async function parseBpmnXml(xml: string, limits = PARSE_LIMITS): Promise<
 export function screenBpmnXml(xml: string, limits = PARSE_LIMITS): void {
   const bytes = utf8Length(xml);
   if (bytes > limits.maxBytes) {
-    throw new TooLargeError(`BPMN file is ${bytes} bytes; the limit is ${limits.maxBytes}`);
+    throw new TooLargeError(`the BPMN file is ${megabytes(bytes)}; the most imsflow accepts is ${megabytes(limits.maxBytes)}`);
   }
   const hostile = hostileXmlProblem(xml);
   if (hostile) throw new InvalidDefinitionError([{ element: 'xml', message: hostile }]);
@@ -98,4 +98,9 @@ function hostileXmlProblem(xml: string): string | null {
 
 function firstLine(message: string): string {
   return message.split('\n')[0].slice(0, 300);
+}
+
+/** A size in words: rounded up to a tenth, so a file over the limit never reads as the limit ("2.1 MB", "2 MB"). */
+export function megabytes(bytes: number): string {
+  return `${Math.ceil((bytes / 1_048_576) * 10) / 10} MB`;
 }
