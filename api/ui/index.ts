@@ -3,10 +3,10 @@ import express, { type ErrorRequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { Accounts } from '../../engine/accounts.js';
 import { AuthenticationError } from '../../engine/accounts.js';
-import { ConflictError, ImsflowError, NotFoundError, TooLargeError, ValidationError } from '../../engine/errors.js';
+import { ConflictError, ImsflowError, NotFoundError, NotPermittedError, TooLargeError, ValidationError } from '../../engine/errors.js';
 import type { Imsflow } from '../../engine/imsflow.js';
 import type { Assembly } from '../../workers/assemble.js';
-import { ForbiddenError, identify, LoginRateLimiter, UnauthenticatedError } from '../auth.js';
+import { identify, LoginRateLimiter, UnauthenticatedError } from '../auth.js';
 import { taskLinkPages } from '../pages.js';
 import { AttachmentStore } from './attachments.js';
 import { auditPages } from './audit.js';
@@ -71,7 +71,7 @@ function errorPages(logger?: Logger): ErrorRequestHandler {
     const back = viewer ? '<p><a href="/tasks">Back to my tasks</a></p>' : '';
     const show = (status: number, title: string, body: string) => sendPage(res, status, { title, viewer, body: `${body}${back}` });
     if (err instanceof NotFoundError) return show(404, 'Not found', '<p>There is nothing here, or it is not yours to see.</p>');
-    if (err instanceof ForbiddenError) return show(403, 'Not allowed', `<p>${e(err.message.charAt(0).toUpperCase() + err.message.slice(1))}.</p>`);
+    if (err instanceof NotPermittedError) return show(403, 'Not allowed', `<p>${e(err.message.charAt(0).toUpperCase() + err.message.slice(1))}.</p>`);
     if (err instanceof UnauthenticatedError || err instanceof AuthenticationError) return show(401, 'Not signed in', `<p>${e(err.message)}</p><p><a href="/login">Sign in</a></p>`);
     if (err instanceof ConflictError) return show(409, 'This cannot be done now', `<p>${e(err.message)}</p><p>Nothing was changed. Reload the page to see where things stand.</p>`);
     if (err instanceof ValidationError) {
