@@ -1,10 +1,10 @@
 import { join } from 'node:path';
-import express, { type ErrorRequestHandler, type Request, type Response } from 'express';
+import express, { type Request } from 'express';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { Accounts, AuthenticationError, LoginThrottledError } from '../engine/accounts.js';
+import { Accounts } from '../engine/accounts.js';
 import { PARSE_LIMITS } from '../engine/bpmn/parse.js';
-import { ConflictError, ImsflowError, InvalidDefinitionError, NotFoundError, NotPermittedError, TooLargeError, ValidationError, type FieldError } from '../engine/errors.js';
+import { ConflictError, NotFoundError, NotPermittedError, TooLargeError, ValidationError, type FieldError } from '../engine/errors.js';
 import { profileOf, type Imsflow } from '../engine/imsflow.js';
 import { TOKEN_SCOPES, type TaskRecord } from '../engine/model.js';
 import type { Assembly } from '../workers/assemble.js';
@@ -21,9 +21,9 @@ import {
   requireRole,
   requireTokenScope,
   SESSION_COOKIE,
-  UnauthenticatedError,
   visibleSites,
 } from './auth.js';
+import { apiErrorHandler } from './http/errors.js';
 import { integrationRoutes } from './integrations.js';
 import { RouteRegistry } from './openapi.js';
 import { registerDashboardRoutes } from './dashboard-api.js';
@@ -486,35 +486,7 @@ export function createApp({ imsflow, accounts, assembly, logger, secureCookies =
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  app.use(errorHandler(logger));
+  app.use(apiErrorHandler(logger));
   return app;
-}
-
-/** One place maps errors to HTTP: every error body is `{ error, ...details }`. */
-function errorHandler(logger?: Logger): ErrorRequestHandler {
-  return (err, req, res: Response, _next) => {
-    if (err instanceof InvalidDefinitionError) return res.status(422).json({ error: err.message, problems: err.problems });
-    if (err instanceof ValidationError) return res.status(400).json({ error: err.message, fields: err.fields });
-    if (err instanceof UnauthenticatedError) return res.status(401).json({ error: err.message });
-    if (err instanceof LoginThrottledError) {
-      return res.status(429).set('Retry-After', String(err.retryAfterSeconds)).json({ error: err.message, retryAt: err.retryAt });
-    }
-    if (err instanceof AuthenticationError) {
-      if (err.retryAt) res.set('Retry-After', String(Math.max(1, Math.ceil((Date.parse(err.retryAt) - Date.now()) / 1000))));
-      return res.status(401).json({ error: err.message, ...(err.retryAt && { retryAt: err.retryAt }) });
-    }
-    if (err instanceof NotPermittedError) return res.status(403).json({ error: err.message });
-    if (err instanceof NotFoundError) return res.status(404).json({ error: err.message });
-    if (err instanceof ConflictError) return res.status(409).json({ error: err.message, ...err.details });
-    if (err instanceof TooLargeError) return res.status(413).json({ error: err.message });
-    if (err instanceof ImsflowError) return res.status(400).json({ error: err.message });
-    // Errors raised by express's body parsers carry a status and a type.
-    if (err?.type === 'entity.too.large') return res.status(413).json({ error: `request body is larger than ${err.limit} bytes` });
-    if (err?.type === 'entity.parse.failed') return res.status(400).json({ error: 'request body is not valid JSON', fields: [{ field: 'body', message: 'is not valid JSON' }] });
-    if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500) return res.status(err.status).json({ error: err.message });
-    // req.log (pino-http) carries the request id; the answer gives it too, so a report can be matched to the log.
-    (req.log ?? logger)?.error({ err, method: req.method, url: req.originalUrl }, 'request failed');
-    return res.status(500).json({ error: 'internal error: the server logged the details', ...(req.id !== undefined && { requestId: req.id }) });
-  };
 }
 
