@@ -1,4 +1,7 @@
 import { expect } from 'chai';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import ts from 'typescript';
 import { sealAuditEvent, GENESIS_HASH } from '../../engine/audit.js';
 import { FakeClock } from '../../engine/clock.js';
 import { auditEvent } from '../../engine/kernel/audit-event.js';
@@ -47,3 +50,28 @@ describe('audit events (kernel builder)', () => {
 });
 
 const PINNED_HASH = 'ab239a22a01f7e2445c62ad79d335b5f4264d1d2b98e4ab7948fc9eb3866e95b';
+
+describe('audit events are built in one place', () => {
+  it('no module outside the kernel builder writes an audit entry by hand (who, what, which record)', () => {
+    const ROOTS = ['engine', 'api', 'workers', 'processes', 'scripts'];
+    const builder = join('engine', 'kernel', 'audit-event.ts');
+    const found: string[] = [];
+    for (const root of ROOTS) {
+      for (const file of readdirSync(root, { recursive: true, encoding: 'utf8' })) {
+        const path = join(root, file);
+        if (!path.endsWith('.ts') || path === builder) continue;
+        const source = ts.createSourceFile(path, readFileSync(path, 'utf8'), ts.ScriptTarget.Latest, true);
+        const visit = (node: ts.Node): void => {
+          if (ts.isObjectLiteralExpression(node) && !(ts.isCallExpression(node.parent) && node.parent.expression.getText() === 'auditEvent')) {
+            const keys = new Set(node.properties.map((p) => (p.name && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) ? p.name.text : '')));
+            if (keys.has('actor') && keys.has('action') && keys.has('target')) found.push(`${path}:${source.getLineAndCharacterOfPosition(node.getStart()).line + 1}`);
+          }
+          if (ts.isMethodDeclaration(node) && node.name.getText() === 'event') found.push(`${path}:${source.getLineAndCharacterOfPosition(node.getStart()).line + 1} (a private event() builder)`);
+          ts.forEachChild(node, visit);
+        };
+        visit(source);
+      }
+    }
+    expect(found, 'build these with auditEvent() from engine/kernel/audit-event.ts').to.deep.equal([]);
+  });
+});
