@@ -1,10 +1,10 @@
 import { join } from 'node:path';
-import express, { type ErrorRequestHandler, type Request, type Response } from 'express';
+import express, { type Request } from 'express';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { Accounts, AuthenticationError, LoginThrottledError } from '../engine/accounts.js';
-import { megabytes, PARSE_LIMITS } from '../engine/bpmn/parse.js';
-import { ConflictError, ImsflowError, InvalidDefinitionError, NotFoundError, NotPermittedError, TooLargeError, ValidationError, type FieldError } from '../engine/errors.js';
+import { Accounts } from '../engine/accounts.js';
+import { PARSE_LIMITS } from '../engine/bpmn/parse.js';
+import { ConflictError, NotFoundError, NotPermittedError, TooLargeError, ValidationError, type FieldError } from '../engine/errors.js';
 import { profileOf, type Imsflow } from '../engine/imsflow.js';
 import { TOKEN_SCOPES, type TaskRecord } from '../engine/model.js';
 import type { Assembly } from '../workers/assemble.js';
@@ -12,7 +12,6 @@ import {
   canSee,
   checkCsrf,
   clientAddress,
-  ForbiddenError,
   hasRole,
   holdsTask,
   identify,
@@ -22,9 +21,9 @@ import {
   requireRole,
   requireTokenScope,
   SESSION_COOKIE,
-  UnauthenticatedError,
   visibleSites,
 } from './auth.js';
+import { apiErrorHandler } from './http/errors.js';
 import { integrationRoutes } from './integrations.js';
 import { RouteRegistry } from './openapi.js';
 import { registerDashboardRoutes } from './dashboard-api.js';
@@ -231,7 +230,7 @@ export function createApp({ imsflow, accounts, assembly, logger, secureCookies =
     const { user } = principalOf(req);
     const site = body.site ?? (user.sites?.length === 1 ? user.sites[0] : undefined);
     const sites = visibleSites(user);
-    if (site !== undefined && sites !== undefined && !sites.includes(site)) throw new ForbiddenError(`you do not belong to site ${site}`);
+    if (site !== undefined && sites !== undefined && !sites.includes(site)) throw new NotPermittedError(`you do not belong to site ${site}`);
     if (site === undefined && sites !== undefined && sites.length > 1) throw new ValidationError('say which site the record belongs to', [{ field: 'site', message: `one of ${sites.join(', ')}` }]);
     const started = await imsflow.start(String(req.params.key), { variables: body.variables, businessKey: body.businessKey, site }, user.id);
     res.status(201).json(started);
@@ -304,10 +303,10 @@ export function createApp({ imsflow, accounts, assembly, logger, secureCookies =
   routes.add({ method: 'post', path: '/tasks/:id/complete', summary: 'Complete a task you hold with its form data; a task with a signature meaning is signed in the same request', tag: 'tasks', access: 'signed-in', scope: 'integration', body: schemas.completeTask, responses: { 200: 'completed (with the signature\'s manifestation when signed)', 400: 'field errors', 401: 'signature password or user id wrong: nothing completed', 404: 'not found', 409: 'already completed' } }, async (req, res, { body }) => {
     const task = await visibleTask(req, String(req.params.id));
     const principal = principalOf(req);
-    if (task.status === 'open' && !holdsTask(principal.user, task)) throw new ForbiddenError('this task is assigned to someone else');
+    if (task.status === 'open' && !holdsTask(principal.user, task)) throw new NotPermittedError('this task is assigned to someone else');
     // separation of duties is refused before the password is asked for: no re-authentication is spent on it
     const conflict = task.status === 'open' ? await imsflow.separationOfDutiesConflict(task, actor(req)) : undefined;
-    if (conflict) throw new ForbiddenError(conflict);
+    if (conflict) throw new NotPermittedError(conflict);
     const data = task.status === 'open' ? await withUploadedFiles(task, body.data ?? {}) : (body.data ?? {});
     const signature = await signatureFor(accounts, principal, task, data, body.signature, imsflow.formContext);
     const result = await imsflow.completeTask(task.id, data, actor(req), { ...(signature && { signature }) });
@@ -346,7 +345,7 @@ export function createApp({ imsflow, accounts, assembly, logger, secureCookies =
   routes.add({ method: 'post', path: '/tasks/:id/attachments', summary: 'Upload a file for a file field of an open task you hold; put the reference returned in the field\'s value when completing', tag: 'tasks', access: 'signed-in', scope: 'integration', query: schemas.attachmentQuery, rawBody: `the file's bytes, with the file's Content-Type: PDF, PNG, JPEG, plain text, CSV, Excel (.xlsx) or Word (.docx), at most ${MAX_ATTACHMENT_LABEL}`, responses: { 201: '{sha256, name, size, contentType}', 400: 'not a file field, an empty file, or a type that is not accepted or not what the content is', 403: 'not the holder of the task', 404: 'not found', 409: 'task closed', 413: 'too large' } }, async (req, res, { query }) => {
     const task = await visibleTask(req, String(req.params.id));
     if (task.status !== 'open') throw new ConflictError(`task "${task.name}" is ${task.status}: nothing can be attached to it any more`);
-    if (!holdsTask(principalOf(req).user, task)) throw new ForbiddenError('this task is assigned to someone else');
+    if (!holdsTask(principalOf(req).user, task)) throw new NotPermittedError('this task is assigned to someone else');
     const field = task.form.find((f) => f.key === query.field);
     if (!field || field.type !== 'file') {
       const files = task.form.filter((f) => f.type === 'file').map((f) => f.key);
@@ -387,7 +386,7 @@ export function createApp({ imsflow, accounts, assembly, logger, secureCookies =
     const principal = principalOf(req);
     const id = String(req.params.id);
     const own = id === principal.user.id;
-    if (!own && !hasRole(principal.user, ['admin'])) throw new ForbiddenError('only an admin sets another person\'s password');
+    if (!own && !hasRole(principal.user, ['admin'])) throw new NotPermittedError('only an admin sets another person\'s password');
     if (own) await accounts.reauthenticate(principal, body.currentPassword ?? '');
     await accounts.setPassword(id, body.password, principal.user.id, body.reason ?? (own ? 'changed by the user' : 'set by an admin'));
     res.status(204).end();
@@ -408,9 +407,9 @@ export function createApp({ imsflow, accounts, assembly, logger, secureCookies =
     if (sites === undefined) return;
     const beyond = (s: string | undefined) => (s === undefined ? sites.length > 0 : !sites.includes(s));
     const existing = await imsflow.store.getSchedule(id);
-    if (existing && beyond(existing.site)) throw new ForbiddenError(`schedule ${id} starts records of ${existing.site === undefined ? 'every site' : `site ${existing.site}`}, not only of yours`);
+    if (existing && beyond(existing.site)) throw new NotPermittedError(`schedule ${id} starts records of ${existing.site === undefined ? 'every site' : `site ${existing.site}`}, not only of yours`);
     if (deleting) return;
-    if (site !== undefined && beyond(site)) throw new ForbiddenError(`you do not belong to site ${site}`);
+    if (site !== undefined && beyond(site)) throw new NotPermittedError(`you do not belong to site ${site}`);
     if (site === undefined && beyond(site)) throw new ValidationError('name the site', [{ field: 'site', message: `one of your sites (${sites.join(', ')}): a schedule without a site starts records every site sees` }]);
   };
 
@@ -487,35 +486,7 @@ export function createApp({ imsflow, accounts, assembly, logger, secureCookies =
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  app.use(errorHandler(logger));
+  app.use(apiErrorHandler(logger));
   return app;
-}
-
-/** One place maps errors to HTTP: every error body is `{ error, ...details }`. */
-function errorHandler(logger?: Logger): ErrorRequestHandler {
-  return (err, req, res: Response, _next) => {
-    if (err instanceof InvalidDefinitionError) return res.status(422).json({ error: err.message, problems: err.problems });
-    if (err instanceof ValidationError) return res.status(400).json({ error: err.message, fields: err.fields });
-    if (err instanceof UnauthenticatedError) return res.status(401).json({ error: err.message });
-    if (err instanceof LoginThrottledError) {
-      return res.status(429).set('Retry-After', String(err.retryAfterSeconds)).json({ error: err.message, retryAt: err.retryAt });
-    }
-    if (err instanceof AuthenticationError) {
-      if (err.retryAt) res.set('Retry-After', String(Math.max(1, Math.ceil((Date.parse(err.retryAt) - Date.now()) / 1000))));
-      return res.status(401).json({ error: err.message, ...(err.retryAt && { retryAt: err.retryAt }) });
-    }
-    if (err instanceof ForbiddenError || err instanceof NotPermittedError) return res.status(403).json({ error: err.message });
-    if (err instanceof NotFoundError) return res.status(404).json({ error: err.message });
-    if (err instanceof ConflictError) return res.status(409).json({ error: err.message, ...err.details });
-    if (err instanceof TooLargeError) return res.status(413).json({ error: err.message });
-    if (err instanceof ImsflowError) return res.status(400).json({ error: err.message });
-    // Errors raised by express's body parsers carry a status and a type.
-    if (err?.type === 'entity.too.large') return res.status(413).json({ error: `the request is larger than ${megabytes(err.limit)}, the most accepted here; nothing was saved` });
-    if (err?.type === 'entity.parse.failed') return res.status(400).json({ error: 'request body is not valid JSON', fields: [{ field: 'body', message: 'is not valid JSON' }] });
-    if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500) return res.status(err.status).json({ error: err.message });
-    // req.log (pino-http) carries the request id; the answer gives it too, so a report can be matched to the log.
-    (req.log ?? logger)?.error({ err, method: req.method, url: req.originalUrl }, 'request failed');
-    return res.status(500).json({ error: 'internal error: the server logged the details', ...(req.id !== undefined && { requestId: req.id }) });
-  };
 }
 

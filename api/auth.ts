@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { parse as parseCookies } from 'cookie';
 import type { NextFunction, Request, Response } from 'express';
 import { scopeCovers, scopeOf, type Accounts, type Principal } from '../engine/accounts.js';
-import { ImsflowError } from '../engine/errors.js';
+import { ImsflowError, NotPermittedError } from '../engine/errors.js';
 import type { Role, TokenScope, UserRecord } from '../engine/model.js';
 
 export const SESSION_COOKIE = 'imsflow_session';
@@ -16,11 +16,6 @@ declare module 'express-serve-static-core' {
 /** 401: nobody is signed in, or the credentials did not check out. */
 export class UnauthenticatedError extends ImsflowError {
   override name = 'UnauthenticatedError';
-}
-
-/** 403: signed in, but the role or the record's site does not allow it. */
-export class ForbiddenError extends ImsflowError {
-  override name = 'ForbiddenError';
 }
 
 /**
@@ -61,7 +56,7 @@ export function checkCsrf(req: Request, _res: Response, next: NextFunction) {
   const expected = Buffer.from(req.principal.session.csrf);
   // Compare byte lengths: a token of the right length in non-ASCII characters must not make timingSafeEqual throw.
   if (!given.length || given.length !== expected.length || !timingSafeEqual(given, expected)) {
-    return next(new ForbiddenError('the request has no valid CSRF token: reload the page and try again'));
+    return next(new NotPermittedError('the request has no valid CSRF token: reload the page and try again'));
   }
   next();
 }
@@ -70,7 +65,7 @@ export function checkCsrf(req: Request, _res: Response, next: NextFunction) {
 export function requireTokenScope(req: Request, needed: TokenScope): void {
   const token = req.principal?.apiToken;
   if (!token || scopeCovers(scopeOf(token), needed)) return;
-  throw new ForbiddenError(`this API token has the scope ${scopeOf(token)}; ${req.method} ${req.baseUrl}${req.path} needs a token of scope ${needed}${needed === 'full' ? '' : ' or full'}, or a session`);
+  throw new NotPermittedError(`this API token has the scope ${scopeOf(token)}; ${req.method} ${req.baseUrl}${req.path} needs a token of scope ${needed}${needed === 'full' ? '' : ' or full'}, or a session`);
 }
 
 export function principalOf(req: Request): Principal {
@@ -84,7 +79,7 @@ export function hasRole(user: UserRecord, roles: readonly Role[]): boolean {
 
 export function requireRole(req: Request, roles: readonly Role[]): Principal {
   const principal = principalOf(req);
-  if (!hasRole(principal.user, roles)) throw new ForbiddenError(`this needs one of the roles ${roles.join(', ')}`);
+  if (!hasRole(principal.user, roles)) throw new NotPermittedError(`this needs one of the roles ${roles.join(', ')}`);
   return principal;
 }
 

@@ -1,10 +1,10 @@
 import type { Request } from 'express';
 import { z } from 'zod';
 import type { Accounts } from '../engine/accounts.js';
-import { ValidationError } from '../engine/errors.js';
+import { NotPermittedError, ValidationError } from '../engine/errors.js';
 import type { Imsflow } from '../engine/imsflow.js';
 import { ROLES, type DraftStatus, type Role } from '../engine/model.js';
-import { canSee, ForbiddenError, OVERSEERS, principalOf, visibleSites } from './auth.js';
+import { canSee, OVERSEERS, principalOf, visibleSites } from './auth.js';
 import type { RouteRegistry } from './openapi.js';
 import { reauthenticateSigner, signatureComponents } from './signing.js';
 
@@ -133,7 +133,7 @@ export function changeControlRoutes(routes: RouteRegistry, { imsflow, accounts }
 
   routes.add({ method: 'get', path: '/training/outstanding', summary: 'Read-and-understood tasks not yet done, of your sites (or of one): who is not yet trained on which version', tag: 'change control', access: OVERSEERS, query: schemas.outstandingQuery, responses: { 200: '{items: [{user, name, processKey, version, taskId, dueAt, overdue}]}', 403: 'not one of your sites' } }, async (req, res, { query }) => {
     const sites = visibleSites(principalOf(req).user);
-    if (query.site !== undefined && sites !== undefined && !sites.includes(query.site)) throw new ForbiddenError(`you do not belong to site ${query.site}`);
+    if (query.site !== undefined && sites !== undefined && !sites.includes(query.site)) throw new NotPermittedError(`you do not belong to site ${query.site}`);
     const items = await changes.outstandingTraining({ ...((query.site !== undefined || sites !== undefined) && { sites: query.site !== undefined ? [query.site] : sites }) });
     res.json({ items: query.site !== undefined ? items.filter((item) => item.site === query.site) : items });
   });

@@ -1,11 +1,11 @@
 import type { Request } from 'express';
 import { z } from 'zod';
 import { computeDashboard, drillDown, FIGURES, MAX_RECORDS, resolveContext, type DashboardFilters } from '../engine/dashboard.js';
-import { NotFoundError } from '../engine/errors.js';
+import { NotFoundError, NotPermittedError } from '../engine/errors.js';
 import type { Imsflow } from '../engine/imsflow.js';
 import { KPI_EDITORS, KpiRegister, mayEnterValues } from '../engine/kpis.js';
 import { KPI_MEASURES, MANAGEMENT_SYSTEMS } from '../engine/model.js';
-import { canSee, ForbiddenError, OVERSEERS, principalOf } from './auth.js';
+import { canSee, OVERSEERS, principalOf } from './auth.js';
 import { dashboardPdf } from './dashboard-pdf.js';
 import type { RouteRegistry } from './openapi.js';
 import { sendCsv } from './csv.js';
@@ -110,8 +110,8 @@ export function registerDashboardRoutes(routes: RouteRegistry, imsflow: Imsflow)
   routes.add({ method: 'put', path: '/kpis/:id', summary: 'Define a KPI or change its definition (a change needs a reason; audited old → new)', tag: 'dashboard', access: KPI_EDITORS, body: schemas.kpi, responses: { 200: 'the KPI', 400: 'field errors', 403: 'a KPI of another site', 409: 'changed meanwhile' } }, async (req, res, { body }) => {
     const user = principalOf(req).user;
     const existing = await store.getKpi(String(req.params.id));
-    if (existing && !canSee(user, existing)) throw new ForbiddenError(`KPI ${existing.id} belongs to site ${existing.site}`);
-    if (body.site !== undefined && !canSee(user, { site: body.site })) throw new ForbiddenError(`you do not belong to site ${body.site}`);
+    if (existing && !canSee(user, existing)) throw new NotPermittedError(`KPI ${existing.id} belongs to site ${existing.site}`);
+    if (body.site !== undefined && !canSee(user, { site: body.site })) throw new NotPermittedError(`you do not belong to site ${body.site}`);
     res.json(await kpis.save(String(req.params.id), body, user.id));
   });
 
@@ -119,7 +119,7 @@ export function registerDashboardRoutes(routes: RouteRegistry, imsflow: Imsflow)
     const user = principalOf(req).user;
     const kpi = await store.getKpi(String(req.params.id));
     if (!kpi || !canSee(user, kpi)) throw new NotFoundError(`no KPI ${req.params.id}`);
-    if (!mayEnterValues(user, kpi)) throw new ForbiddenError(`only the KPI's owner (${kpi.owner}), a quality manager or the steering committee enters its values`);
+    if (!mayEnterValues(user, kpi)) throw new NotPermittedError(`only the KPI's owner (${kpi.owner}), a quality manager or the steering committee enters its values`);
     res.status(201).json(await kpis.enterValue(kpi.id, body, user.id));
   });
 }

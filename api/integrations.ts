@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { exportBackup } from '../engine/backup.js';
-import { ValidationError } from '../engine/errors.js';
+import { NotPermittedError, ValidationError } from '../engine/errors.js';
 import type { Imsflow } from '../engine/imsflow.js';
 import { INBOUND_TYPES, receiveEvent } from '../engine/inbound.js';
 import { WEBHOOK_EVENTS } from '../engine/model.js';
 import { Webhooks } from '../engine/webhooks.js';
-import { ForbiddenError, principalOf, visibleSites } from './auth.js';
+import { principalOf, visibleSites } from './auth.js';
 import type { RouteRegistry } from './openapi.js';
 
 /**
@@ -63,7 +63,7 @@ export function integrationRoutes(routes: RouteRegistry, { imsflow, webhooks = n
     const { user } = principalOf(req);
     const sites = visibleSites(user);
     const site = body.site ?? (user.sites?.length === 1 ? user.sites[0] : undefined);
-    if (site !== undefined && sites !== undefined && !sites.includes(site)) throw new ForbiddenError(`this account does not belong to site ${site}`);
+    if (site !== undefined && sites !== undefined && !sites.includes(site)) throw new NotPermittedError(`this account does not belong to site ${site}`);
     if (site === undefined && sites !== undefined && sites.length > 1) throw new ValidationError('say which site the record belongs to', [{ field: 'site', message: `one of ${sites.join(', ')}` }]);
     const result = await receiveEvent(imsflow, { ...body, ...(site && { site }) }, user.id);
     const instance = await imsflow.store.getInstance(result.event.instanceId);

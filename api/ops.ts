@@ -8,8 +8,9 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import type { Accounts } from '../engine/accounts.js';
+import { NotPermittedError } from '../engine/errors.js';
 import { readiness, type Check } from '../workers/health.js';
-import { ForbiddenError, identify, requireRole, UnauthenticatedError } from './auth.js';
+import { identify, requireRole, UnauthenticatedError } from './auth.js';
 import type { Metrics } from './metrics.js';
 
 /** Where the BullMQ dashboard is mounted (Redis mode only). */
@@ -110,7 +111,7 @@ function adminsOnly(req: Request, res: Response, next: NextFunction): void {
     return res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`);
   }
   if (!req.principal) return next(new UnauthenticatedError('sign in as an admin to see the job queues'));
-  if (!req.principal.user.roles.includes('admin')) return next(new ForbiddenError('the job queues are for admins only'));
+  if (!req.principal.user.roles.includes('admin')) return next(new NotPermittedError('the job queues are for admins only'));
   next();
 }
 

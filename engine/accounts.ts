@@ -1,7 +1,8 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { Clock } from './clock.js';
 import { ConflictError, ImsflowError, NotFoundError, NotPermittedError, ValidationError, type FieldError } from './errors.js';
-import { TOKEN_SCOPES, type ApiTokenRecord, type AuditInput, type SessionRecord, type TokenScope, type UserRecord } from './model.js';
+import { TOKEN_SCOPES, type ApiTokenRecord, type SessionRecord, type TokenScope, type UserRecord } from './model.js';
+import { auditEvent } from './kernel/audit-event.js';
 import { FailureThrottle, type Bucket } from './login-throttle.js';
 import { hashPassword, passwordProblems, verifyPassword } from './passwords.js';
 import type { Store } from './store/store.js';
@@ -87,7 +88,7 @@ export class Accounts {
     const updated: UserRecord = { ...user, passwordHash: await hashPassword(password), passwordChangedAt: now };
     delete updated.failedLogins;
     delete updated.lockedUntil;
-    await this.store.commit({ users: [updated], audit: [this.event(actor, 'user.password-set', user.id, { reason })] });
+    await this.store.commit({ users: [updated], audit: [auditEvent(this.clock, { actor, action: 'user.password-set', target: `user:${user.id}`, reason })] });
   }
 
   /**
@@ -104,14 +105,14 @@ export class Accounts {
     const blocked = this.throttle.blockedUntil(buckets, now.getTime());
     if (blocked) {
       const until = new Date(blocked).toISOString();
-      if (user) await this.store.commit({ audit: [this.event(user.id, 'user.login-throttled', user.id, { reason: 'too many failed sign-ins with this email from this address', from, until })] });
+      if (user) await this.store.commit({ audit: [auditEvent(this.clock, { actor: user.id, action: 'user.login-throttled', target: `user:${user.id}`, new: { from, until }, reason: 'too many failed sign-ins with this email from this address' })] });
       throw new LoginThrottledError(until, Math.max(1, Math.ceil((blocked - now.getTime()) / 1000)));
     }
     const ok = await verifyPassword(password, user?.passwordHash);
     if (!user || !ok || !user.active) {
       const { failures, blockedUntil } = this.throttle.fail(buckets, now.getTime());
       const slowed = blockedUntil && { throttledUntil: new Date(blockedUntil).toISOString() };
-      if (user) await this.store.commit({ audit: [this.event(user.id, 'user.login-failed', user.id, { from, failures, ...slowed, ...(!user.active && { reason: 'the account is not active' }) })] });
+      if (user) await this.store.commit({ audit: [auditEvent(this.clock, { actor: user.id, action: 'user.login-failed', target: `user:${user.id}`, new: { from, failures, ...slowed }, reason: user.active ? undefined : 'the account is not active' })] });
       throw new AuthenticationError('email or password is wrong');
     }
     this.throttle.succeed(buckets[0]);
@@ -130,7 +131,7 @@ export class Accounts {
     const updated: UserRecord = { ...user };
     delete updated.failedLogins;
     delete updated.lockedUntil;
-    await this.store.commit({ users: [updated], sessions: [session], audit: [this.event(user.id, 'user.login', user.id, { from })] });
+    await this.store.commit({ users: [updated], sessions: [session], audit: [auditEvent(this.clock, { actor: user.id, action: 'user.login', target: `user:${user.id}`, new: { from } })] });
     return { user: updated, session, token };
   }
 
@@ -173,7 +174,7 @@ export class Accounts {
   }
 
   async logout(session: SessionRecord): Promise<void> {
-    await this.store.commit({ deleteSessions: [session.id], audit: [this.event(session.userId, 'user.logout', session.userId, {})] });
+    await this.store.commit({ deleteSessions: [session.id], audit: [auditEvent(this.clock, { actor: session.userId, action: 'user.logout', target: `user:${session.userId}` })] });
   }
 
   /**
@@ -191,12 +192,12 @@ export class Accounts {
     const blocked = this.throttle.blockedUntil(bucket, now);
     if (blocked) {
       const until = new Date(blocked).toISOString();
-      await this.store.commit({ audit: [this.event(principal.user.id, 'user.login-throttled', principal.user.id, { reason: 'too many wrong passwords when signing', from: 'signature', until })] });
+      await this.store.commit({ audit: [auditEvent(this.clock, { actor: principal.user.id, action: 'user.login-throttled', target: `user:${principal.user.id}`, new: { from: 'signature', until }, reason: 'too many wrong passwords when signing' })] });
       throw new AuthenticationError('too many wrong passwords: try again later', until);
     }
     if (!user || !(await verifyPassword(password, user.passwordHash))) {
       const { failures, blockedUntil } = this.throttle.fail(bucket, now);
-      if (user) await this.store.commit({ audit: [this.event(user.id, 'user.login-failed', user.id, { from: 'signature', failures, ...(blockedUntil && { throttledUntil: new Date(blockedUntil).toISOString() }) })] });
+      if (user) await this.store.commit({ audit: [auditEvent(this.clock, { actor: user.id, action: 'user.login-failed', target: `user:${user.id}`, new: { from: 'signature', failures, ...(blockedUntil && { throttledUntil: new Date(blockedUntil).toISOString() }) } })] });
       throw new AuthenticationError('the password is wrong');
     }
     this.throttle.succeed(bucket[0]);
@@ -226,14 +227,14 @@ export class Accounts {
             ? `an API token of scope ${scopeOf(via)} cannot create a token of the wider scope ${scope}`
             : undefined;
       if (refusal) {
-        await this.store.commit({ audit: [this.event(actor, 'user.api-token-refused', userId, { reason: refusal, via: via.id, scope, name: name.trim() })] });
+        await this.store.commit({ audit: [auditEvent(this.clock, { actor, action: 'user.api-token-refused', target: `user:${userId}`, new: { via: via.id, scope, name: name.trim() }, reason: refusal })] });
         throw new NotPermittedError(refusal);
       }
     }
     const id = randomUUID().replace(/-/g, '');
     const secret = randomBytes(32).toString('base64url');
     const record: ApiTokenRecord = { id, userId, name: name.trim(), hash: sha256(secret), createdAt: this.now(), scope, ...(via && { createdWith: via.id }) };
-    await this.store.commit({ apiTokens: [record], audit: [this.event(actor, 'user.api-token-created', userId, { token: id, name: record.name, scope, ...(via && { via: via.id }) })] });
+    await this.store.commit({ apiTokens: [record], audit: [auditEvent(this.clock, { actor, action: 'user.api-token-created', target: `user:${userId}`, new: { token: id, name: record.name, scope, ...(via && { via: via.id }) } })] });
     return { token: `imsf_${id}_${secret}`, record };
   }
 
@@ -248,7 +249,7 @@ export class Accounts {
     const now = this.now();
     await this.store.commit({
       apiTokens: revoked.map((t) => ({ ...t, revokedAt: now })),
-      audit: revoked.map((t) => this.event(actor, 'user.api-token-revoked', userId, { token: t.id, ...(t !== record && { reason: `created with token ${t.createdWith}, which was revoked` }) })),
+      audit: revoked.map((t) => auditEvent(this.clock, { actor, action: 'user.api-token-revoked', target: `user:${userId}`, new: { token: t.id }, reason: t === record ? undefined : `created with token ${t.createdWith}, which was revoked` })),
     });
     return revoked;
   }
@@ -273,17 +274,5 @@ export class Accounts {
 
   private now(): string {
     return this.clock.now().toISOString();
-  }
-
-  private event(actor: string, action: string, userId: string, details: Record<string, unknown> & { reason?: string }): AuditInput {
-    const { reason, ...rest } = details;
-    return {
-      at: this.now(),
-      actor,
-      action,
-      target: `user:${userId}`,
-      ...(Object.keys(rest).length && { new: rest }),
-      ...(reason && { reason }),
-    };
   }
 }

@@ -9,6 +9,7 @@ import { GENESIS_HASH, verifyAuditChain } from './audit.js';
 import { DEFAULT_EXTRACTION_LIMITS, unpackWithinLimits, type ExtractionLimits } from './backup-unpack.js';
 import type { Clock } from './clock.js';
 import { ImsflowError } from './errors.js';
+import { auditEvent } from './kernel/audit-event.js';
 import type { AuditEvent, JobRecord } from './model.js';
 import { BACKUP_COLLECTIONS, type BackupCollection, type Store } from './store/store.js';
 
@@ -104,7 +105,7 @@ export async function exportBackup(store: Store, file: string, options: BackupOp
   const createdAt = options.clock.now().toISOString();
   const appVersion = options.appVersion ?? APP_VERSION;
   await store.commit({
-    audit: [{ at: createdAt, actor: options.actor, action: 'backup.exported', target: 'store:backup', new: { store: store.kind, appVersion }, ...(options.reason && { reason: options.reason }) }],
+    audit: [auditEvent(options.clock, { at: createdAt, actor: options.actor, action: 'backup.exported', target: 'store:backup', new: { store: store.kind, appVersion }, reason: options.reason })],
   });
   const staging = await mkdtemp(join(tmpdir(), 'imsflow-backup-'));
   try {
@@ -221,13 +222,12 @@ export async function importBackup(store: Store, file: string, options: BackupOp
     }
     await store.commit({
       audit: [
-        {
-          at: options.clock.now().toISOString(),
+        auditEvent(options.clock, {
           actor: options.actor,
           action: 'backup.restored',
           target: 'store:backup',
           new: { from: manifest.store, createdAt: manifest.createdAt, appVersion: manifest.appVersion, auditHead: manifest.auditHead, counts: written, attachments },
-        },
+        }),
       ],
     });
     return { manifest, counts: written, attachments };

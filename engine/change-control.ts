@@ -19,6 +19,7 @@ import {
 } from './model.js';
 import { hashRecord, manifestation, type SignatureInput, type SignatureRecord, type SignedContent } from './signatures.js';
 import type { ChangeSet, Store } from './store/store.js';
+import { auditEvent } from './kernel/audit-event.js';
 
 /**
  * Change control of process definitions (ISO 9001 7.5.3, 21 CFR 11.10(k)): a process changes only through
@@ -189,7 +190,10 @@ export class ChangeControl {
     };
     await this.commit(
       { drafts: [{ record: draft, expectedRevision: null }] },
-      this.event(actor, 'draft.created', draft, {
+      auditEvent(this.host.clock, {
+        actor,
+        action: 'draft.created',
+        target: `draft:${draft.id}`,
         new: { key, status: 'draft', revision: 0, baseVersion: draft.baseVersion ?? null, restoredFrom, source: typeof input.xml === 'string' ? 'import' : latest ? 'version' : 'blank', xmlSha256: sha256(xml) },
         reason: reason ?? (restoredFrom !== undefined ? `restore of version ${restoredFrom}` : undefined),
       }),
@@ -229,9 +233,12 @@ export class ChangeControl {
       await this.store.commit({
         drafts: [{ record: saved, expectedRevision: draft.revision }],
         audit: [
-          this.event(actor, 'draft.saved', saved, {
+          auditEvent(this.host.clock, {
+            actor,
+            action: 'draft.saved',
+            target: `draft:${saved.id}`,
             old: { revision: draft.revision, status: draft.status, xmlSha256: sha256(draft.xml) },
-            new: { revision: saved.revision, status: saved.status, xmlSha256: sha256(xml), bytes: Buffer.byteLength(xml) },
+            new: { key: saved.key, revision: saved.revision, status: saved.status, xmlSha256: sha256(xml), bytes: Buffer.byteLength(xml) },
           }),
         ],
       });
@@ -271,9 +278,12 @@ export class ChangeControl {
     };
     await this.commit(
       { drafts: [{ record: submitted, expectedRevision: draft.revision }] },
-      this.event(actor, 'draft.submitted', submitted, {
+      auditEvent(this.host.clock, {
+        actor,
+        action: 'draft.submitted',
+        target: `draft:${submitted.id}`,
         old: { status: draft.status },
-        new: { status: 'in-review', revision: submitted.revision, xmlSha256: sha256(draft.xml), baseVersion: draft.baseVersion ?? null, impact },
+        new: { key: submitted.key, status: 'in-review', revision: submitted.revision, xmlSha256: sha256(draft.xml), baseVersion: draft.baseVersion ?? null, impact },
         reason,
       }),
     );
@@ -331,9 +341,19 @@ export class ChangeControl {
     };
     await this.commit(
       { drafts: [{ record: reviewed, expectedRevision: draft.revision }], signatures: [record] },
-      this.event(actor, decision === 'approve' ? 'draft.approved' : 'draft.rejected', reviewed, { old: { status: 'in-review' }, new: { status: reviewed.status, signature: record.id, xmlSha256: xmlHash }, reason }),
-      this.event(actor, 'change.signed', reviewed, {
-        new: { signature: record.id, userId: record.userId, printedName: record.printedName, meaning: record.meaning, signedAt: record.signedAt, timeZone: record.timeZone, method: record.method, recordHash: record.recordHash },
+      auditEvent(this.host.clock, {
+        actor,
+        action: decision === 'approve' ? 'draft.approved' : 'draft.rejected',
+        target: `draft:${reviewed.id}`,
+        old: { status: 'in-review' },
+        new: { key: reviewed.key, status: reviewed.status, signature: record.id, xmlSha256: xmlHash },
+        reason,
+      }),
+      auditEvent(this.host.clock, {
+        actor,
+        action: 'change.signed',
+        target: `draft:${reviewed.id}`,
+        new: { key: reviewed.key, signature: record.id, userId: record.userId, printedName: record.printedName, meaning: record.meaning, signedAt: record.signedAt, timeZone: record.timeZone, method: record.method, recordHash: record.recordHash },
         reason,
       }),
     );
@@ -385,13 +405,22 @@ export class ChangeControl {
       definition: record,
       drafts: [{ record: published, expectedRevision: draft.revision }],
       audit: [
-        this.event(actor, 'definition.published', published, {
+        auditEvent(this.host.clock, {
+          actor,
+          action: 'definition.published',
           target: `definition:${record.key}@${record.version}`,
           old: latest ? { version: latest.version, hash: latest.hash } : undefined,
-          new: { version: record.version, hash: record.hash, name: record.name, effectiveAt: record.effectiveAt, via: 'change-control', draft: draft.id, approvedBy: draft.review.by },
+          new: { key: published.key, version: record.version, hash: record.hash, name: record.name, effectiveAt: record.effectiveAt, via: 'change-control', draft: draft.id, approvedBy: draft.review.by },
           reason: reason ?? draft.reason,
         }),
-        this.event(actor, 'draft.published', published, { old: { status: 'approved' }, new: { status: 'published', version: record.version, effectiveAt: record.effectiveAt }, reason }),
+        auditEvent(this.host.clock, {
+          actor,
+          action: 'draft.published',
+          target: `draft:${published.id}`,
+          old: { status: 'approved' },
+          new: { key: published.key, status: 'published', version: record.version, effectiveAt: record.effectiveAt },
+          reason,
+        }),
       ],
     };
     const training = await this.trainingChange(record, spec, trainingDue ?? trainingDueFor(effectiveAt, now), actor);
@@ -422,7 +451,14 @@ export class ChangeControl {
     };
     await this.commit(
       { drafts: [{ record: withdrawn, expectedRevision: draft.revision }] },
-      this.event(actor, backToDraft ? 'draft.withdrawn-from-review' : 'draft.withdrawn', withdrawn, { old: { status: draft.status }, new: { status: withdrawn.status, revision: withdrawn.revision }, reason }),
+      auditEvent(this.host.clock, {
+        actor,
+        action: backToDraft ? 'draft.withdrawn-from-review' : 'draft.withdrawn',
+        target: `draft:${withdrawn.id}`,
+        old: { status: draft.status },
+        new: { key: withdrawn.key, status: withdrawn.status, revision: withdrawn.revision },
+        reason,
+      }),
     );
     return withdrawn;
   }
@@ -557,7 +593,9 @@ export class ChangeControl {
         actor,
       );
       change.audit.push(
-        this.event(actor, 'training.assigned', undefined, {
+        auditEvent(this.host.clock, {
+          actor,
+          action: 'training.assigned',
           target: `definition:${version.key}@${version.version}`,
           instanceId: change.instance.record.id,
           new: { user: user.id, role, version: version.version, dueAt: due, instance: change.instance.record.businessKey },
@@ -631,19 +669,6 @@ export class ChangeControl {
 
   private now(): string {
     return this.host.clock.now().toISOString();
-  }
-
-  private event(actor: string, action: string, draft: DraftRecord | undefined, details: { target?: string; instanceId?: string; old?: unknown; new?: unknown; reason?: string | undefined }): AuditInput {
-    return {
-      at: this.now(),
-      actor,
-      action,
-      target: details.target ?? `draft:${draft!.id}`,
-      ...(details.instanceId && { instanceId: details.instanceId }),
-      ...(details.old !== undefined && { old: details.old }),
-      ...(details.new !== undefined && { new: { ...(draft && { key: draft.key }), ...(details.new as object) } }),
-      ...(details.reason && { reason: details.reason }),
-    };
   }
 }
 

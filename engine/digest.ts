@@ -1,6 +1,7 @@
 import escapeHtml from 'escape-html';
 import type { Clock } from './clock.js';
 import { drillDown, isoWeekOf, resolveContext, taskFigures } from './dashboard.js';
+import { auditEvent } from './kernel/audit-event.js';
 import type { JobRecord, MessageRecord, UserRecord } from './model.js';
 import { outgoingMessage } from './mail/outbox.js';
 import { cronProblem, nextOccurrence } from './schedules.js';
@@ -80,14 +81,14 @@ export class WeeklyDigest {
       ensureJobs: next.id === job.id ? [] : [next],
       finishJob: { id: job.id, lockedBy: workerId },
       audit: [
-        {
-          at: now.toISOString(),
+        auditEvent(this.options.clock, {
+          at: now,
           actor: 'system',
           action: 'digest.sent',
           target: `digest:${week}`,
           new: { week, to: recipients.map((u) => u.id), figures: summary, next: next.runAt },
-          ...(recipients.length === 0 && { reason: `nobody active holds the role ${DIGEST_ROLE}` }),
-        },
+          reason: recipients.length === 0 ? `nobody active holds the role ${DIGEST_ROLE}` : undefined,
+        }),
       ],
     });
     for (const message of messages) if (message.status === 'held') this.options.onHeldLink?.(message);

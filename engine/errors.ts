@@ -61,7 +61,11 @@ export class ConflictError extends ImsflowError {
   }
 }
 
-/** The actor may not do this: not the task's holder, not an approver, or against separation of duties (HTTP 403). */
+/**
+ * The one "not allowed" error (HTTP 403), for the engine, the API and the pages alike: the actor may not do
+ * this (not the task's holder, not an approver, against separation of duties), or the caller's role, site,
+ * API-token scope or CSRF token does not allow it.
+ */
 export class NotPermittedError extends ImsflowError {
   override name = 'NotPermittedError';
 }

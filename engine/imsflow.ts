@@ -5,6 +5,7 @@ import { canSee, holdsTask as holdsTaskOf } from './access.js';
 import { DEACTIVATED } from './links.js';
 import { verifyAuditChain, type ChainVerification } from './audit.js';
 import { systemClock, type Clock } from './clock.js';
+import { auditEvent } from './kernel/audit-event.js';
 import { dueFrom, timerDueAt } from './durations.js';
 import { ConflictError, InvalidDefinitionError, NotFoundError, NotPermittedError, RevisionConflict, TooLargeError, ValidationError, type FieldError } from './errors.js';
 import { resolveTemplate } from './expressions.js';
@@ -155,7 +156,10 @@ export class Imsflow {
       await this.store.commit({
         definition: record,
         audit: [
-          this.event(actor, 'definition.deployed', `definition:${record.key}@${record.version}`, {
+          auditEvent(this.clock, {
+            actor,
+            action: 'definition.deployed',
+            target: `definition:${record.key}@${record.version}`,
             old: latest ? { version: latest.version, hash: latest.hash } : undefined,
             new: { version: record.version, hash, name: record.name, effectiveAt: now, via: record.via },
             reason,
@@ -254,7 +258,10 @@ export class Imsflow {
     const result = await this.step(compiled, instance, { type: 'start', variables });
     const change = await this.applyStep(compiled, instance, null, result, { type: 'start' }, actor, [], [], (origin?.depth ?? 0) + 1);
     change.audit.unshift(
-      this.event(actor, 'instance.started', `instance:${id}`, {
+      auditEvent(this.clock, {
+        actor,
+        action: 'instance.started',
+        target: `instance:${id}`,
         instanceId: id,
         new: { key, version: definition.version, businessKey, site: input.site, variables, ...(origin && { origin: origin.link }) },
         ...(origin && { reason: `started by ${origin.link.businessKey}: ${origin.link.label}` }),
@@ -328,9 +335,9 @@ export class Imsflow {
         incidents: incidents.map((i) => ({ ...i, status: 'resolved' as const, resolvedAt: now })),
         revokeLinkTokens: openTasks.map((t) => ({ taskId: t.id, reason: 'instance cancelled', at: now })),
         audit: [
-          this.event(actor, 'instance.cancelled', `instance:${id}`, { instanceId: id, old: { status: instance.status }, new: { status: 'cancelled' }, reason }),
+          auditEvent(this.clock, { actor, action: 'instance.cancelled', target: `instance:${id}`, instanceId: id, old: { status: instance.status }, new: { status: 'cancelled' }, reason }),
           ...openTasks.map((t) =>
-            this.event(actor, 'task.cancelled', `task:${t.id}`, { instanceId: id, old: { status: 'open' }, new: { status: 'cancelled' }, reason: `instance cancelled: ${reason}` }),
+            auditEvent(this.clock, { actor, action: 'task.cancelled', target: `task:${t.id}`, instanceId: id, old: { status: 'open' }, new: { status: 'cancelled' }, reason: `instance cancelled: ${reason}` }),
           ),
         ],
       };
@@ -409,10 +416,13 @@ export class Imsflow {
         change.signatures = [signature];
       }
       change.audit.unshift(
-        this.event(actor, 'task.completed', `task:${task.id}`, { instanceId: instance.id, old: { status: 'open' }, new: { status: 'completed', data: cleaned } }),
+        auditEvent(this.clock, { actor, action: 'task.completed', target: `task:${task.id}`, instanceId: instance.id, old: { status: 'open' }, new: { status: 'completed', data: cleaned } }),
         ...(signature
           ? [
-              this.event(actor, 'task.signed', `task:${task.id}`, {
+              auditEvent(this.clock, {
+                actor,
+                action: 'task.signed',
+                target: `task:${task.id}`,
                 instanceId: instance.id,
                 new: {
                   signature: signature.id,
@@ -477,7 +487,10 @@ export class Imsflow {
       const change = await this.applyStep(compiled, instance, instance.revision, result, { type: 'timer', jobId, executionId }, SYSTEM, openTasks, jobs);
       change.finishJob = { id: jobId, lockedBy: workerId };
       change.audit.unshift(
-        this.event(SYSTEM, 'timer.fired', `instance:${instance.id}`, {
+        auditEvent(this.clock, {
+          actor: SYSTEM,
+          action: 'timer.fired',
+          target: `instance:${instance.id}`,
           instanceId: instance.id,
           new: { element: job.payload.elementId, dueAt: job.runAt },
           reason: `timer ${String(job.payload.elementId)} was due at ${job.runAt}`,
@@ -517,14 +530,14 @@ export class Imsflow {
         await this.store.commit({
           instance: { record: { ...instance, revision: instance.revision + 1 }, expectedRevision: instance.revision },
           incidents: [updated],
-          audit: [this.event(actor, 'incident.retry-failed', `incident:${id}`, { instanceId: instance.id, new: { message: updated.message, attempts: updated.attempts } })],
+          audit: [auditEvent(this.clock, { actor, action: 'incident.retry-failed', target: `incident:${id}`, instanceId: instance.id, new: { message: updated.message, attempts: updated.attempts } })],
         });
         return { status: 'open', message: updated.message };
       }
       const change = await this.applyStep(compiled, { ...instance, status: 'running' }, instance.revision, result, incident.action, actor, openTasks, jobs);
       change.incidents = [...(change.incidents ?? []), { ...incident, status: 'resolved', resolvedAt: now, attempts: incident.attempts + 1 }];
       change.audit.unshift(
-        this.event(actor, 'incident.resolved', `incident:${id}`, { instanceId: instance.id, old: { status: 'open' }, new: { status: 'resolved' }, reason: 'retried successfully' }),
+        auditEvent(this.clock, { actor, action: 'incident.resolved', target: `incident:${id}`, instanceId: instance.id, old: { status: 'open' }, new: { status: 'resolved' }, reason: 'retried successfully' }),
       );
       await this.store.commit(change);
       return { status: 'resolved' };
@@ -559,7 +572,7 @@ export class Imsflow {
         tasks: [{ record: updated, expectedRevision: task.revision }],
         cancelJobs: jobsOfTask(jobs, task.id),
         scheduleJobs: planned,
-        audit: [this.event(actor, 'task.due-changed', `task:${task.id}`, { instanceId: task.instanceId, old: { dueAt: task.dueAt }, new: { dueAt: updated.dueAt }, reason })],
+        audit: [auditEvent(this.clock, { actor, action: 'task.due-changed', target: `task:${task.id}`, instanceId: task.instanceId, old: { dueAt: task.dueAt }, new: { dueAt: updated.dueAt }, reason })],
       });
       return updated;
     });
@@ -586,7 +599,10 @@ export class Imsflow {
         revokeLinkTokens: [{ taskId, reason: `reassigned: ${reason}`, at: now.toISOString() }],
         scheduleJobs: [{ ...assignedNotice, id: `${assignedNotice.id}-r${updated.revision}` }],
         audit: [
-          this.event(actor, 'task.reassigned', `task:${task.id}`, {
+          auditEvent(this.clock, {
+            actor,
+            action: 'task.reassigned',
+            target: `task:${task.id}`,
             instanceId: task.instanceId,
             old: { assignee: task.assignee, candidateRole: task.candidateRole },
             new: { assignee: updated.assignee, candidateRole: updated.candidateRole },
@@ -620,7 +636,10 @@ export class Imsflow {
         revokeLinkTokens: [{ taskId, reason: `claimed by ${actor}`, at: now }],
         linkTokens: own,
         audit: [
-          this.event(actor, 'task.claimed', `task:${task.id}`, {
+          auditEvent(this.clock, {
+            actor,
+            action: 'task.claimed',
+            target: `task:${task.id}`,
             instanceId: task.instanceId,
             old: { assignee: null, candidateRole: task.candidateRole },
             new: { assignee: actor, candidateRole: task.candidateRole },
@@ -646,7 +665,10 @@ export class Imsflow {
         revokeLinkTokens: [{ taskId, reason: `released by ${actor}`, at: now.toISOString() }],
         scheduleJobs: [{ ...assignedNotice, id: `${assignedNotice.id}-r${updated.revision}` }],
         audit: [
-          this.event(actor, 'task.released', `task:${task.id}`, {
+          auditEvent(this.clock, {
+            actor,
+            action: 'task.released',
+            target: `task:${task.id}`,
             instanceId: task.instanceId,
             old: { assignee: actor, candidateRole: task.candidateRole },
             new: { assignee: null, candidateRole: task.candidateRole },
@@ -699,7 +721,10 @@ export class Imsflow {
         tasks: [{ record: updated, expectedRevision: task.revision }],
         scheduleJobs: [extensionNoticeJob(updated, 'extension-requested', request.id, now)],
         audit: [
-          this.event(actor, 'task.extension-requested', `task:${task.id}`, {
+          auditEvent(this.clock, {
+            actor,
+            action: 'task.extension-requested',
+            target: `task:${task.id}`,
             instanceId: task.instanceId,
             new: { request: request.id, status: 'pending', fromDueAt: request.fromDueAt, toDueAt: request.toDueAt },
             reason,
@@ -754,7 +779,10 @@ export class Imsflow {
           tasks: [{ record: updated, expectedRevision: task.revision }],
           scheduleJobs: [notice],
           audit: [
-            this.event(actor, 'task.extension-rejected', `task:${task.id}`, {
+            auditEvent(this.clock, {
+              actor,
+              action: 'task.extension-rejected',
+              target: `task:${task.id}`,
               instanceId: task.instanceId,
               old: { status: 'pending' },
               new: { request: request.id, status: 'rejected', dueAt: task.dueAt, askedFor: request.toDueAt, requestedBy: request.requestedBy, requestReason: request.reason },
@@ -774,7 +802,10 @@ export class Imsflow {
         cancelJobs: jobsOfTask(jobs, task.id),
         scheduleJobs: [...planned, notice],
         audit: [
-          this.event(actor, 'task.extension-approved', `task:${task.id}`, {
+          auditEvent(this.clock, {
+            actor,
+            action: 'task.extension-approved',
+            target: `task:${task.id}`,
             instanceId: task.instanceId,
             old: { dueAt: task.dueAt, escalationLevel: task.escalationLevel ?? 0 },
             new: { dueAt: updated.dueAt, escalationLevel: 0, request: request.id, status: 'approved', requestedBy: request.requestedBy, requestReason: request.reason },
@@ -842,9 +873,9 @@ export class Imsflow {
     };
     // Off-boarding closes every door: deactivation revokes the person's open task links in the same commit.
     const revoked = existing?.active && !user.active ? await this.store.listOpenLinkTokensOfUser(user.id) : [];
-    const audit = [this.event(actor, existing ? 'user.updated' : 'user.created', `user:${user.id}`, { old: existing && profileOf(existing), new: profileOf(user) })];
+    const audit = [auditEvent(this.clock, { actor, action: existing ? 'user.updated' : 'user.created', target: `user:${user.id}`, old: existing && profileOf(existing), new: profileOf(user) })];
     if (revoked.length) {
-      audit.push(this.event(actor, 'user.links-revoked', `user:${user.id}`, { old: { openLinks: revoked.length, tasks: [...new Set(revoked.map((t) => t.taskId))] }, new: { openLinks: 0 }, reason: DEACTIVATED }));
+      audit.push(auditEvent(this.clock, { actor, action: 'user.links-revoked', target: `user:${user.id}`, old: { openLinks: revoked.length, tasks: [...new Set(revoked.map((t) => t.taskId))] }, new: { openLinks: 0 }, reason: DEACTIVATED }));
     }
     await this.store.commit({
       users: [user],
@@ -890,7 +921,10 @@ export class Imsflow {
         cancelJobs: pending.map((j) => j.id),
         scheduleJobs: record.enabled ? [occurrenceJob(record, nextOccurrence(record, this.clock.now()))] : [],
         audit: [
-          this.event(actor, existing ? 'schedule.updated' : 'schedule.created', `schedule:${record.id}`, {
+          auditEvent(this.clock, {
+            actor,
+            action: existing ? 'schedule.updated' : 'schedule.created',
+            target: `schedule:${record.id}`,
             old: existing && { processKey: existing.processKey, cron: existing.cron, timezone: existing.timezone, site: existing.site, enabled: existing.enabled },
             new: { processKey: record.processKey, cron: record.cron, timezone: record.timezone, site: record.site, enabled: record.enabled, variables: record.variables },
           }),
@@ -907,7 +941,7 @@ export class Imsflow {
     await this.store.commit({
       deleteSchedules: [id],
       cancelJobs: pending.map((j) => j.id),
-      audit: [this.event(actor, 'schedule.deleted', `schedule:${id}`, { old: { processKey: existing.processKey, cron: existing.cron } })],
+      audit: [auditEvent(this.clock, { actor, action: 'schedule.deleted', target: `schedule:${id}`, old: { processKey: existing.processKey, cron: existing.cron } })],
     });
   }
 
@@ -985,7 +1019,7 @@ export class Imsflow {
         const childRecord = child.change.instance.record;
         const started: RecordLink = { rel: 'started', instanceId: childRecord.id, businessKey: childRecord.businessKey, processKey: childRecord.key, elementId: request.elementId, label: request.label, at };
         links.push(started);
-        change.audit.push(this.event(actor, 'instance.linked', `instance:${parent.id}`, { instanceId: parent.id, new: started, reason: request.label }));
+        change.audit.push(auditEvent(this.clock, { actor, action: 'instance.linked', target: `instance:${parent.id}`, instanceId: parent.id, new: started, reason: request.label }));
         mergeChange(change, child.change);
       }
       change.instance.record = { ...parent, links };
@@ -1029,13 +1063,16 @@ export class Imsflow {
         attempts: 1,
       };
       audit.push(
-        this.event(SYSTEM, 'incident.opened', `incident:${incident.id}`, {
+        auditEvent(this.clock, {
+          actor: SYSTEM,
+          action: 'incident.opened',
+          target: `incident:${incident.id}`,
           instanceId,
           new: { element: incident.elementId, message: incident.message, action: action.type },
         }),
       );
       if (instance.status !== 'incident') {
-        audit.push(this.event(SYSTEM, 'instance.status-changed', `instance:${instanceId}`, { instanceId, old: { status: instance.status }, new: { status: 'incident' }, reason: incident.message }));
+        audit.push(auditEvent(this.clock, { actor: SYSTEM, action: 'instance.status-changed', target: `instance:${instanceId}`, instanceId, old: { status: instance.status }, new: { status: 'incident' }, reason: incident.message }));
       }
       return {
         instance: { record: { ...instance, status: 'incident', revision }, expectedRevision },
@@ -1065,7 +1102,7 @@ export class Imsflow {
       cancelJobs.push(...jobsOfTask(scheduledJobs, task.id));
       revokeLinkTokens.push({ taskId: task.id, reason: 'task cancelled', at: now });
       audit.push(
-        this.event(SYSTEM, 'task.cancelled', `task:${task.id}`, { instanceId, old: { status: 'open' }, new: { status: 'cancelled' }, reason: 'the process moved past this task' }),
+        auditEvent(this.clock, { actor: SYSTEM, action: 'task.cancelled', target: `task:${task.id}`, instanceId, old: { status: 'open' }, new: { status: 'cancelled' }, reason: 'the process moved past this task' }),
       );
     }
     const known = new Set(openTasks.map((t) => t.executionId));
@@ -1075,7 +1112,10 @@ export class Imsflow {
       tasks.push({ record: task, expectedRevision: null });
       scheduleJobs.push(...planTaskJobs(task, compiled.spec.userTasks.get(task.elementId), this.policy, this.clock.now()));
       audit.push(
-        this.event(SYSTEM, 'task.created', `task:${task.id}`, {
+        auditEvent(this.clock, {
+          actor: SYSTEM,
+          action: 'task.created',
+          target: `task:${task.id}`,
           instanceId,
           new: { name: task.name, element: task.elementId, assignee: task.assignee, candidateRole: task.candidateRole, dueAt: task.dueAt },
         }),
@@ -1103,7 +1143,7 @@ export class Imsflow {
     }
 
     if (status === 'completed') {
-      audit.push(this.event(SYSTEM, 'instance.completed', `instance:${instanceId}`, { instanceId, old: { status: instance.status }, new: { status } }));
+      audit.push(auditEvent(this.clock, { actor: SYSTEM, action: 'instance.completed', target: `instance:${instanceId}`, instanceId, old: { status: instance.status }, new: { status } }));
     }
     return { instance: { record, expectedRevision }, tasks, scheduleJobs, cancelJobs, revokeLinkTokens, audit };
   }
@@ -1169,24 +1209,6 @@ export class Imsflow {
 
   private now(): string {
     return this.clock.now().toISOString();
-  }
-
-  private event(
-    actor: string,
-    action: string,
-    target: string,
-    details: { instanceId?: string; old?: unknown; new?: unknown; reason?: string } = {},
-  ): AuditInput {
-    return {
-      at: this.now(),
-      actor,
-      action,
-      target,
-      ...(details.instanceId && { instanceId: details.instanceId }),
-      ...(details.old !== undefined && { old: details.old }),
-      ...(details.new !== undefined && { new: details.new }),
-      ...(details.reason && { reason: details.reason }),
-    };
   }
 }
 

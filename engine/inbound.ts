@@ -3,6 +3,7 @@ import stringify from 'safe-stable-stringify';
 import { z } from 'zod';
 import { ConflictError, DuplicateEventError, ValidationError } from './errors.js';
 import type { Imsflow } from './imsflow.js';
+import { auditEvent } from './kernel/audit-event.js';
 import type { InboundEventRecord } from './model.js';
 
 /**
@@ -115,14 +116,14 @@ export async function receiveEvent(imsflow: Imsflow, input: InboundEventInput, a
       return {
         inboundEvents: [record],
         audit: [
-          {
+          auditEvent(imsflow.clock, {
             at: now,
             actor,
             action: 'inbound.received',
             target: `inbound:${record.id}`,
             instanceId: started.id,
             new: { source: input.source, eventId: input.eventId, type: input.type, processKey: type.processKey, businessKey: started.businessKey },
-          },
+          }),
         ],
       };
     });

@@ -1,6 +1,7 @@
 import type { Clock } from './clock.js';
 import { ConflictError, NotFoundError, RevisionConflict, ValidationError, type FieldError } from './errors.js';
-import { KPI_MEASURES, MANAGEMENT_SYSTEMS, type AuditInput, type KpiRecord, type KpiValueRecord, type Role, type UserRecord } from './model.js';
+import { auditEvent } from './kernel/audit-event.js';
+import { KPI_MEASURES, MANAGEMENT_SYSTEMS, type KpiRecord, type KpiValueRecord, type Role, type UserRecord } from './model.js';
 import type { Store } from './store/store.js';
 
 /**
@@ -88,7 +89,7 @@ export class KpiRegister {
     try {
       await this.store.commit({
         kpis: [{ record, expectedRevision: existing?.revision ?? null }],
-        audit: [this.event(actor, existing ? 'kpi.changed' : 'kpi.defined', `kpi:${id}`, existing && kpiDefinition(existing), kpiDefinition(record), reason)],
+        audit: [auditEvent(this.clock, { actor: actor, action: existing ? 'kpi.changed' : 'kpi.defined', target: `kpi:${id}`, old: existing && kpiDefinition(existing), new: kpiDefinition(record), reason: reason })],
       });
     } catch (err) {
       if (err instanceof RevisionConflict || err instanceof ConflictError) throw new ConflictError(`KPI ${id} was changed meanwhile: reload and try again`);
@@ -122,28 +123,9 @@ export class KpiRegister {
     await this.store.commit({
       kpiValues: [record],
       audit: [
-        this.event(
-          actor,
-          existing ? 'kpi.value-changed' : 'kpi.value-entered',
-          `kpi:${id}`,
-          existing && { period: existing.period, value: existing.value, note: existing.note },
-          { period: record.period, value: record.value, note: record.note },
-          reason ?? record.note,
-        ),
+        auditEvent(this.clock, { actor: actor, action: existing ? 'kpi.value-changed' : 'kpi.value-entered', target: `kpi:${id}`, old: existing && { period: existing.period, value: existing.value, note: existing.note }, new: { period: record.period, value: record.value, note: record.note }, reason: reason ?? record.note }),
       ],
     });
     return record;
-  }
-
-  private event(actor: string, action: string, target: string, old: unknown, next: unknown, reason?: string): AuditInput {
-    return {
-      at: this.clock.now().toISOString(),
-      actor,
-      action,
-      target,
-      ...(old !== undefined && { old }),
-      new: next,
-      ...(reason && { reason }),
-    };
   }
 }

@@ -3,6 +3,7 @@ import { outgoingMessage } from './mail/outbox.js';
 import { canSee, holdsTask } from './access.js';
 import type { Clock } from './clock.js';
 import { addDuration, durationProblem } from './durations.js';
+import { auditEvent } from './kernel/audit-event.js';
 import type { LinkSigner } from './links.js';
 import { renderNotice } from './mail/templates.js';
 import type {
@@ -204,7 +205,11 @@ export class Notifier {
       scheduleJobs,
       finishJob: { id: job.id, lockedBy: workerId },
       audit: [
-        this.event(notice === 'completed' ? 'task.requester-notified' : 'task.notified', task, {
+        auditEvent(this.options.clock, {
+          actor: 'system',
+          action: notice === 'completed' ? 'task.requester-notified' : 'task.notified',
+          target: `task:${task.id}`,
+          instanceId: task.instanceId,
           new: { notice, to, dueAt: task.dueAt },
           reason: recipients.length
             ? undefined
@@ -248,7 +253,11 @@ export class Notifier {
       scheduleJobs: emailJobs,
       finishJob: { id: job.id, lockedBy: workerId },
       audit: [
-        this.event('task.notified', task, {
+        auditEvent(this.options.clock, {
+          actor: 'system',
+          action: 'task.notified',
+          target: `task:${task.id}`,
+          instanceId: task.instanceId,
           new: { notice, to, request: request.id, status: request.status, toDueAt: request.toDueAt },
           reason: recipients.length ? undefined : notice === 'extension-requested' ? 'nobody who may approve the extension is a known active user' : 'the person who asked is not a known active user',
         }),
@@ -272,7 +281,11 @@ export class Notifier {
       revision: task.revision + 1,
     };
     const audit: AuditInput[] = [
-      this.event('task.escalated', task, {
+      auditEvent(this.options.clock, {
+        actor: 'system',
+        action: 'task.escalated',
+        target: `task:${task.id}`,
+        instanceId: task.instanceId,
         old: { escalationLevel: task.escalationLevel ?? 0 },
         new: { escalationLevel: level, to: target, notified: recipients.map((u) => u.id) },
         reason: `task overdue since ${task.dueAt}`,
@@ -286,7 +299,11 @@ export class Notifier {
       if (!reassigned.assignee) delete updated.assignee;
       revoke.push({ taskId: task.id, reason: `reassigned by escalation level ${level}`, at: now.toISOString() });
       audit.push(
-        this.event('task.reassigned', task, {
+        auditEvent(this.options.clock, {
+          actor: 'system',
+          action: 'task.reassigned',
+          target: `task:${task.id}`,
+          instanceId: task.instanceId,
           old: { assignee: task.assignee, candidateRole: task.candidateRole },
           new: { assignee: updated.assignee, candidateRole: updated.candidateRole },
           reason: `escalation level ${level}`,
@@ -385,18 +402,5 @@ export class Notifier {
       if (err instanceof RevisionConflict) throw new Error(`the task changed while it was being notified; retrying (${err.message})`, { cause: err });
       throw err;
     }
-  }
-
-  private event(action: string, task: TaskRecord, details: { old?: unknown; new?: unknown; reason?: string }): AuditInput {
-    return {
-      at: this.options.clock.now().toISOString(),
-      actor: 'system',
-      action,
-      target: `task:${task.id}`,
-      instanceId: task.instanceId,
-      ...(details.old !== undefined && { old: details.old }),
-      ...(details.new !== undefined && { new: details.new }),
-      ...(details.reason && { reason: details.reason }),
-    };
   }
 }

@@ -4,6 +4,7 @@ import https from 'node:https';
 import { isIP, type BlockList } from 'node:net';
 import type { Clock } from './clock.js';
 import { ConflictError, NotFoundError, RevisionConflict, ValidationError, type FieldError } from './errors.js';
+import { auditEvent } from './kernel/audit-event.js';
 import {
   WEBHOOK_EVENTS,
   type AuditInput,
@@ -150,7 +151,7 @@ export class Webhooks {
     };
     await this.store.commit({
       webhookSubscriptions: [{ record, expectedRevision: null }],
-      audit: [this.event(actor, 'webhook.subscription-created', record.id, { new: describe(record) })],
+      audit: [auditEvent(this.clock, { actor, action: 'webhook.subscription-created', target: `webhook:${record.id}`, new: describe(record) })],
     });
     this.cache = undefined;
     return { subscription: viewOf(record), secret: record.secret };
@@ -169,7 +170,7 @@ export class Webhooks {
       revision: existing.revision + 1,
     };
     if (!record.description) delete record.description;
-    await this.commitChange(existing, record, this.event(actor, 'webhook.subscription-updated', id, { old: describe(existing), new: describe(record) }));
+    await this.commitChange(existing, record, auditEvent(this.clock, { actor, action: 'webhook.subscription-updated', target: `webhook:${id}`, old: describe(existing), new: describe(record) }));
     return viewOf(record);
   }
 
@@ -177,13 +178,13 @@ export class Webhooks {
   async rotateSecret(id: string, reason: string, actor: string): Promise<{ subscription: SubscriptionView; secret: string }> {
     const existing = await this.get(id);
     const record: WebhookSubscriptionRecord = { ...existing, secret: newSecret(), updatedAt: this.clock.now().toISOString(), revision: existing.revision + 1 };
-    await this.commitChange(existing, record, this.event(actor, 'webhook.secret-rotated', id, { reason }));
+    await this.commitChange(existing, record, auditEvent(this.clock, { actor, action: 'webhook.secret-rotated', target: `webhook:${id}`, reason }));
     return { subscription: viewOf(record), secret: record.secret };
   }
 
   async delete(id: string, actor: string): Promise<void> {
     const existing = await this.get(id);
-    await this.store.commit({ deleteWebhookSubscriptions: [id], audit: [this.event(actor, 'webhook.subscription-deleted', id, { old: describe(existing) })] });
+    await this.store.commit({ deleteWebhookSubscriptions: [id], audit: [auditEvent(this.clock, { actor, action: 'webhook.subscription-deleted', target: `webhook:${id}`, old: describe(existing) })] });
     this.cache = undefined;
   }
 
@@ -349,14 +350,14 @@ export class Webhooks {
       webhookDeliveries: [delivered],
       finishJob,
       audit: [
-        {
-          at: delivered.deliveredAt!,
+        auditEvent(this.clock, {
+          at: delivered.deliveredAt,
           actor: 'system',
           action: 'webhook.delivered',
           target: `webhook:${subscription.id}`,
-          ...(delivery.instanceId && { instanceId: delivery.instanceId }),
+          instanceId: delivery.instanceId,
           new: { event: delivery.event, eventId: delivery.eventId, url: subscription.url, status: outcome.statusCode, attempts: delivered.attempts },
-        },
+        }),
       ],
     });
     return 'delivered';
@@ -415,18 +416,6 @@ export class Webhooks {
       request.on('error', (err) => resolve({ error: err.message.slice(0, MAX_ERROR) }));
       request.end(body);
     });
-  }
-
-  private event(actor: string, action: string, id: string, details: { old?: unknown; new?: unknown; reason?: string }): AuditInput {
-    return {
-      at: this.clock.now().toISOString(),
-      actor,
-      action,
-      target: `webhook:${id}`,
-      ...(details.old !== undefined && { old: details.old }),
-      ...(details.new !== undefined && { new: details.new }),
-      ...(details.reason && { reason: details.reason }),
-    };
   }
 }
 

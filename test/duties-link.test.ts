@@ -22,7 +22,7 @@ const PROCESS = bpmn(
     <endEvent id="end" />`,
 );
 
-describe('separation of duties on the email-link page', () => {
+describe('separation of duties on the email-link page and the task page', () => {
   let h: ProcessHarness;
   before(async () => {
     h = await processHarness({
@@ -57,5 +57,25 @@ describe('separation of duties on the email-link page', () => {
 
     expect((await post(linkOf('rob'))).status).to.equal(200);
     expect((await h.record(id)).status).to.equal('completed');
+  });
+
+  it('the author signed in on the task page is refused the review with the reason, and nothing is saved', async () => {
+    const { id } = await h.start('duties', 'ann');
+    await h.complete(await h.theTask(id, 'write'), 'ann', { text: 'All fine.' });
+    const review = await h.theTask(id, 'review');
+    const { token } = await h.server.accounts.createApiToken('ann', 'task page', 'test-setup');
+    const refused = await fetch(`${h.server.url}/tasks/${review.id}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Bearer ${token}` },
+      body: new URLSearchParams({ ok: 'true' }),
+      redirect: 'manual',
+    });
+    // The signed-in page has always answered this refusal as "This cannot be done" (400); the API and the link page say 403.
+    expect(refused.status).to.equal(400);
+    expect(refused.headers.get('content-type')).to.match(/^text\/html/);
+    const page = await refused.text();
+    expect(page).to.include('<title>This cannot be done');
+    expect(page).to.include('separation of duties: you completed “Write the report” (write)');
+    expect((await h.theTask(id, 'review')).status).to.equal('open');
   });
 });

@@ -3,6 +3,7 @@ import { constants } from 'node:fs';
 import { access, mkdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import type { Imsflow } from '../../engine/imsflow.js';
+import { auditEvent } from '../../engine/kernel/audit-event.js';
 import type { AuditEvent, TaskRecord } from '../../engine/model.js';
 
 /**
@@ -191,14 +192,13 @@ async function exists(path: string): Promise<boolean> {
 export async function recordUpload(imsflow: Imsflow, actor: string, task: TaskRecord, field: string, ref: AttachmentRef): Promise<void> {
   await imsflow.store.commit({
     audit: [
-      {
-        at: imsflow.clock.now().toISOString(),
+      auditEvent(imsflow.clock, {
         actor,
         action: 'attachment.uploaded',
         target: `attachment:${ref.sha256}`,
         instanceId: task.instanceId,
         new: { task: task.id, field, name: ref.name, size: ref.size, contentType: ref.contentType },
-      },
+      }),
     ],
   });
 }

@@ -1,9 +1,9 @@
 import express, { type Request, type Response } from 'express';
 import { verifyAuditChain } from '../../engine/audit.js';
-import type { FieldError } from '../../engine/errors.js';
+import { NotPermittedError, type FieldError } from '../../engine/errors.js';
 import type { Imsflow } from '../../engine/imsflow.js';
 import type { AuditEvent, UserRecord } from '../../engine/model.js';
-import { canSee, ForbiddenError, hasRole } from '../auth.js';
+import { canSee, hasRole } from '../auth.js';
 import { AUDIT_ROLES, e, notice, plural, sendPage, str } from './html.js';
 import { directoryNames, historyTable } from './records.js';
 import { requireSignIn, viewerOf } from './session.js';
@@ -77,7 +77,7 @@ export function auditPages(imsflow: Imsflow): express.Router {
 
   const allowed = (req: Request) => {
     const viewer = viewerOf(req);
-    if (!hasRole(viewer.user, AUDIT_ROLES)) throw new ForbiddenError('the audit trail is for auditors, quality managers and administrators');
+    if (!hasRole(viewer.user, AUDIT_ROLES)) throw new NotPermittedError('the audit trail is for auditors, quality managers and administrators');
     return viewer;
   };
 

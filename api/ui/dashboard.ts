@@ -5,7 +5,7 @@ import type { OutstandingItem } from '../../engine/change-control.js';
 import type { Imsflow } from '../../engine/imsflow.js';
 import { KpiRegister, mayEnterValues } from '../../engine/kpis.js';
 import type { KpiRecord, UserRecord } from '../../engine/model.js';
-import { canSee, checkCsrf, ForbiddenError, hasRole, visibleSites } from '../auth.js';
+import { canSee, checkCsrf, hasRole, visibleSites } from '../auth.js';
 import { directoryNames, person } from './records.js';
 import { csrfField, DASHBOARD_ROLES, e, notice, plural, sendPage, str, type Viewer, when } from './html.js';
 import { requireSignIn, viewerOf } from './session.js';
@@ -448,18 +448,13 @@ const STYLE_ONLY = '<link rel="stylesheet" href="/assets/dashboard.css">';
 
 function allowed(req: Request): Viewer {
   const viewer = viewerOf(req);
-  if (!hasRole(viewer.user, DASHBOARD_ROLES)) throw new ForbiddenError('the dashboard is for the steering committee, quality managers, process owners, auditors and administrators');
+  if (!hasRole(viewer.user, DASHBOARD_ROLES)) throw new NotPermittedError('the dashboard is for the steering committee, quality managers, process owners, auditors and administrators');
   return viewer;
 }
 
-/** The filters checked against the person and the clock; a foreign site is a 403, as in the API. */
+/** The filters checked against the person and the clock; a foreign site is a 403 (NotPermittedError), as in the API. */
 function contextFor(imsflow: Imsflow, user: UserRecord, query: URLSearchParams): DashboardContext {
-  try {
-    return resolveContext(user, filtersOf(query), imsflow.clock.now());
-  } catch (err) {
-    if (err instanceof NotPermittedError) throw new ForbiddenError(err.message);
-    throw err;
-  }
+  return resolveContext(user, filtersOf(query), imsflow.clock.now());
 }
 
 /** The sites a person may filter by (their own; admins: every site anyone has) and the deployed processes. */
@@ -530,7 +525,7 @@ export function dashboardPages(imsflow: Imsflow): express.Router {
 
   router.post('/dashboard/kpis/:id', requireSignIn, express.urlencoded({ extended: false, limit: '16kb' }), checkCsrf, async (req: Request, res: Response) => {
     const { viewer, kpi } = await kpiOf(req);
-    if (!mayEnterValues(viewer.user, kpi)) throw new ForbiddenError(`only the KPI's owner, a quality manager or the steering committee enters its values`);
+    if (!mayEnterValues(viewer.user, kpi)) throw new NotPermittedError(`only the KPI's owner, a quality manager or the steering committee enters its values`);
     const state = { period: str(req.body?.period).trim(), value: str(req.body?.value).trim(), note: str(req.body?.note), reason: str(req.body?.reason) };
     const value = state.value === '' ? Number.NaN : Number(state.value);
     try {

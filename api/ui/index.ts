@@ -1,20 +1,19 @@
 import { join } from 'node:path';
-import express, { type ErrorRequestHandler } from 'express';
+import express from 'express';
 import type { Logger } from 'pino';
 import type { Accounts } from '../../engine/accounts.js';
-import { AuthenticationError } from '../../engine/accounts.js';
-import { ConflictError, ImsflowError, NotFoundError, TooLargeError, ValidationError } from '../../engine/errors.js';
 import type { Imsflow } from '../../engine/imsflow.js';
 import type { Assembly } from '../../workers/assemble.js';
-import { ForbiddenError, identify, LoginRateLimiter, UnauthenticatedError } from '../auth.js';
+import { identify, LoginRateLimiter } from '../auth.js';
+import { pageErrorHandler } from '../http/errors.js';
 import { taskLinkPages } from '../pages.js';
 import { AttachmentStore } from './attachments.js';
 import { auditPages } from './audit.js';
 import { dashboardPages } from './dashboard.js';
-import { e, pageHeaders, sendPage, STYLE } from './html.js';
+import { pageHeaders, STYLE } from './html.js';
 import { modelerPages } from './modeler-pages.js';
 import { recordPages } from './records.js';
-import { sessionPages, viewerOf } from './session.js';
+import { sessionPages } from './session.js';
 import { taskPages } from './tasks.js';
 
 export interface UiOptions {
@@ -59,28 +58,6 @@ export function uiPages({ imsflow, accounts, assembly, limiter = new LoginRateLi
   router.use(auditPages(imsflow));
   router.use(modelerPages(imsflow));
   router.use(dashboardPages(imsflow));
-  router.use(errorPages(logger));
+  router.use(pageErrorHandler(logger));
   return router;
-}
-
-/** Errors of the pages, as pages. Errors of other routes (the API) go on to the app's JSON handler. */
-function errorPages(logger?: Logger): ErrorRequestHandler {
-  return (err, req, res, next) => {
-    if (!res.locals.uiPage || res.headersSent) return next(err);
-    const viewer = req.principal ? viewerOf(req) : undefined;
-    const back = viewer ? '<p><a href="/tasks">Back to my tasks</a></p>' : '';
-    const show = (status: number, title: string, body: string) => sendPage(res, status, { title, viewer, body: `${body}${back}` });
-    if (err instanceof NotFoundError) return show(404, 'Not found', '<p>There is nothing here, or it is not yours to see.</p>');
-    if (err instanceof ForbiddenError) return show(403, 'Not allowed', `<p>${e(err.message.charAt(0).toUpperCase() + err.message.slice(1))}.</p>`);
-    if (err instanceof UnauthenticatedError || err instanceof AuthenticationError) return show(401, 'Not signed in', `<p>${e(err.message)}</p><p><a href="/login">Sign in</a></p>`);
-    if (err instanceof ConflictError) return show(409, 'This cannot be done now', `<p>${e(err.message)}</p><p>Nothing was changed. Reload the page to see where things stand.</p>`);
-    if (err instanceof ValidationError) {
-      return show(400, 'Please check your input', `<p>${e(err.message)}</p>${err.fields.length ? `<ul>${err.fields.map((f) => `<li>${e(f.field)}: ${e(f.message)}</li>`).join('')}</ul>` : ''}`);
-    }
-    if (err instanceof TooLargeError || err?.type === 'entity.too.large') return show(413, 'Too large', '<p>What was sent is larger than this page accepts. Nothing was saved.</p>');
-    if (err?.type === 'entity.parse.failed' || err?.type === 'parameters.too.many') return show(400, 'The form could not be read', '<p>Nothing was saved. Reload the page and try again.</p>');
-    if (err instanceof ImsflowError) return show(400, 'This cannot be done', `<p>${e(err.message)}</p>`);
-    logger?.error({ err, method: req.method, url: req.originalUrl }, 'page failed');
-    return show(500, 'Something went wrong', '<p>The server could not do this; it logged the details for an administrator. Nothing you did caused it.</p>');
-  };
 }

@@ -1,9 +1,9 @@
 import express, { type Request, type Response } from 'express';
 import { AuthenticationError, type Accounts } from '../../engine/accounts.js';
-import { NotFoundError, NotPermittedError, ValidationError, type FieldError } from '../../engine/errors.js';
+import { ImsflowError, NotFoundError, NotPermittedError, ValidationError, type FieldError } from '../../engine/errors.js';
 import type { Imsflow } from '../../engine/imsflow.js';
 import type { ExtensionRequest, TaskRecord, UserRecord } from '../../engine/model.js';
-import { canSee, ForbiddenError, hasRole, holdsTask, OVERSEERS, visibleSites } from '../auth.js';
+import { canSee, hasRole, holdsTask, OVERSEERS, visibleSites } from '../auth.js';
 import { signatureFor } from '../signing.js';
 import type { AttachmentStore } from './attachments.js';
 import { csrfField, e, formatUtc, notice, plural, sendPage, str, when, type Viewer } from './html.js';
@@ -336,7 +336,7 @@ ${task.site ? `<dt>Site</dt><dd>${e(task.site)}</dd>` : ''}
       if (task.completedBy === user.id) return res.redirect(303, `/tasks/${task.id}`);
       return taskPage(req, res, task, 409);
     }
-    if (!holdsTask(user, task)) throw new ForbiddenError('this task is assigned to someone else');
+    if (!holdsTask(user, task)) throw new NotPermittedError('this task is assigned to someone else');
     const parsed = await readTaskBody(req, res, task);
     // Nothing is stored for a refused body, so the form comes back without the CSRF check its body would carry.
     if (!parsed.refused) await requireCsrf(req, res);
@@ -357,6 +357,10 @@ ${task.site ? `<dt>Site</dt><dd>${e(task.site)}</dd>` : ''}
         }
       }
       return imsflow.completeTask(task.id, data, user.id, { ...(signature && { signature }) });
+    }).catch((err: unknown) => {
+      // This page has always shown a separation-of-duties refusal as 400 "This cannot be done" (the API and the
+      // link page answer 403); kept so that the one "not allowed" error changes no answer.
+      throw err instanceof NotPermittedError ? new ImsflowError(err.message) : err;
     });
     if (!outcome.ok) return taskPage(req, res, task, notSigned ? 401 : outcome.status, outcome.state);
     res.redirect(303, `/tasks/${task.id}`);
@@ -386,7 +390,7 @@ ${task.site ? `<dt>Site</dt><dd>${e(task.site)}</dd>` : ''}
     await requireCsrf(req, res);
     const { user } = viewerOf(req);
     const task = await visibleTask(user, String(req.params.id));
-    if (!mayDelegate(user, task)) throw new ForbiddenError('only the holder of an open task, a quality manager or a process owner delegates it');
+    if (!mayDelegate(user, task)) throw new NotPermittedError('only the holder of an open task, a quality manager or a process owner delegates it');
     const values = { to: str(req.body?.to), reason: str(req.body?.reason).trim() };
     const people = await peopleFor(imsflow, task);
     const errors: FieldError[] = [];
@@ -404,16 +408,6 @@ ${task.site ? `<dt>Site</dt><dd>${e(task.site)}</dd>` : ''}
 
   // ---- due-date extensions: ask, decide ----------------------------------------------------------------
 
-  /** The engine's refusals as the pages show them: not allowed is 403. */
-  const permitted = async <T>(action: () => Promise<T>): Promise<T> => {
-    try {
-      return await action();
-    } catch (err) {
-      if (err instanceof NotPermittedError) throw new ForbiddenError(err.message);
-      throw err;
-    }
-  };
-
   router.post('/tasks/:id/extensions', requireSignIn, form, async (req, res) => {
     await requireCsrf(req, res);
     const { user } = viewerOf(req);
@@ -424,7 +418,7 @@ ${task.site ? `<dt>Site</dt><dd>${e(task.site)}</dd>` : ''}
     if (!values.reason) errors.push({ field: 'reason', message: 'Give a reason: it goes into the audit trail.' });
     if (!errors.length) {
       try {
-        await permitted(() => imsflow.requestExtension(task.id, values, user.id));
+        await imsflow.requestExtension(task.id, values, user.id);
         return res.redirect(303, `/tasks/${task.id}?done=extension-requested`);
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
@@ -446,7 +440,7 @@ ${task.site ? `<dt>Site</dt><dd>${e(task.site)}</dd>` : ''}
     if (!values.reason) errors.push({ field: 'reason', message: 'Give a reason for your decision: it goes into the audit trail.' });
     if (!errors.length) {
       try {
-        await permitted(() => imsflow.decideExtension(task.id, requestId, { decision, reason: values.reason }, user.id));
+        await imsflow.decideExtension(task.id, requestId, { decision, reason: values.reason }, user.id);
         return res.redirect(303, `/tasks/${task.id}?done=extension-${decision === 'approve' ? 'approved' : 'rejected'}`);
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.js';
+import { auditEvent } from '../kernel/audit-event.js';
 import type { JobRecord, MessageRecord } from '../model.js';
 import type { Store } from '../store/store.js';
 import type { Mailer } from './mailer.js';
@@ -71,14 +72,14 @@ export class Outbox {
       messages: [sent],
       finishJob: { id: job.id, lockedBy: workerId },
       audit: [
-        {
-          at: sent.sentAt!,
+        auditEvent(this.clock, {
+          at: sent.sentAt,
           actor: 'system',
           action: 'email.sent',
           target: `message:${message.id}`,
-          ...(message.instanceId && { instanceId: message.instanceId }),
+          instanceId: message.instanceId,
           new: { kind: message.kind, to: message.to, subject: message.subject, attempts },
-        },
+        }),
       ],
     });
     return 'sent';

@@ -1,0 +1,63 @@
+import type { ErrorRequestHandler, Response } from 'express';
+import type { Logger } from 'pino';
+import { AuthenticationError, LoginThrottledError } from '../../engine/accounts.js';
+import { megabytes } from '../../engine/bpmn/parse.js';
+import { ConflictError, ImsflowError, InvalidDefinitionError, NotFoundError, NotPermittedError, TooLargeError, ValidationError } from '../../engine/errors.js';
+import { UnauthenticatedError } from '../auth.js';
+import { e, sendPage } from '../ui/html.js';
+import { viewerOf } from '../ui/session.js';
+
+/**
+ * The error mappers, one per transport: errors to HTTP for the JSON API and for the pages. Routes throw the
+ * engine's errors (engine/errors.ts) and never pick a status for them themselves.
+ */
+
+/** The JSON API's: every error body is `{ error, ...details }`. Mounted last on the app. */
+export function apiErrorHandler(logger?: Logger): ErrorRequestHandler {
+  return (err, req, res: Response, _next) => {
+    if (err instanceof InvalidDefinitionError) return res.status(422).json({ error: err.message, problems: err.problems });
+    if (err instanceof ValidationError) return res.status(400).json({ error: err.message, fields: err.fields });
+    if (err instanceof UnauthenticatedError) return res.status(401).json({ error: err.message });
+    if (err instanceof LoginThrottledError) {
+      return res.status(429).set('Retry-After', String(err.retryAfterSeconds)).json({ error: err.message, retryAt: err.retryAt });
+    }
+    if (err instanceof AuthenticationError) {
+      if (err.retryAt) res.set('Retry-After', String(Math.max(1, Math.ceil((Date.parse(err.retryAt) - Date.now()) / 1000))));
+      return res.status(401).json({ error: err.message, ...(err.retryAt && { retryAt: err.retryAt }) });
+    }
+    if (err instanceof NotPermittedError) return res.status(403).json({ error: err.message });
+    if (err instanceof NotFoundError) return res.status(404).json({ error: err.message });
+    if (err instanceof ConflictError) return res.status(409).json({ error: err.message, ...err.details });
+    if (err instanceof TooLargeError) return res.status(413).json({ error: err.message });
+    if (err instanceof ImsflowError) return res.status(400).json({ error: err.message });
+    // Errors raised by express's body parsers carry a status and a type.
+    if (err?.type === 'entity.too.large') return res.status(413).json({ error: `the request is larger than ${megabytes(err.limit)}, the most accepted here; nothing was saved` });
+    if (err?.type === 'entity.parse.failed') return res.status(400).json({ error: 'request body is not valid JSON', fields: [{ field: 'body', message: 'is not valid JSON' }] });
+    if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500) return res.status(err.status).json({ error: err.message });
+    // req.log (pino-http) carries the request id; the answer gives it too, so a report can be matched to the log.
+    (req.log ?? logger)?.error({ err, method: req.method, url: req.originalUrl }, 'request failed');
+    return res.status(500).json({ error: 'internal error: the server logged the details', ...(req.id !== undefined && { requestId: req.id }) });
+  };
+}
+
+/** The pages': errors as pages a person can read. Errors of other routes (the API) go on to the JSON mapper. */
+export function pageErrorHandler(logger?: Logger): ErrorRequestHandler {
+  return (err, req, res, next) => {
+    if (!res.locals.uiPage || res.headersSent) return next(err);
+    const viewer = req.principal ? viewerOf(req) : undefined;
+    const back = viewer ? '<p><a href="/tasks">Back to my tasks</a></p>' : '';
+    const show = (status: number, title: string, body: string) => sendPage(res, status, { title, viewer, body: `${body}${back}` });
+    if (err instanceof NotFoundError) return show(404, 'Not found', '<p>There is nothing here, or it is not yours to see.</p>');
+    if (err instanceof NotPermittedError) return show(403, 'Not allowed', `<p>${e(err.message.charAt(0).toUpperCase() + err.message.slice(1))}.</p>`);
+    if (err instanceof UnauthenticatedError || err instanceof AuthenticationError) return show(401, 'Not signed in', `<p>${e(err.message)}</p><p><a href="/login">Sign in</a></p>`);
+    if (err instanceof ConflictError) return show(409, 'This cannot be done now', `<p>${e(err.message)}</p><p>Nothing was changed. Reload the page to see where things stand.</p>`);
+    if (err instanceof ValidationError) {
+      return show(400, 'Please check your input', `<p>${e(err.message)}</p>${err.fields.length ? `<ul>${err.fields.map((f) => `<li>${e(f.field)}: ${e(f.message)}</li>`).join('')}</ul>` : ''}`);
+    }
+    if (err instanceof TooLargeError || err?.type === 'entity.too.large') return show(413, 'Too large', '<p>What was sent is larger than this page accepts. Nothing was saved.</p>');
+    if (err?.type === 'entity.parse.failed' || err?.type === 'parameters.too.many') return show(400, 'The form could not be read', '<p>Nothing was saved. Reload the page and try again.</p>');
+    if (err instanceof ImsflowError) return show(400, 'This cannot be done', `<p>${e(err.message)}</p>`);
+    logger?.error({ err, method: req.method, url: req.originalUrl }, 'page failed');
+    return show(500, 'Something went wrong', '<p>The server could not do this; it logged the details for an administrator. Nothing you did caused it.</p>');
+  };
+}
