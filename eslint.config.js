@@ -24,6 +24,18 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'off',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-restricted-imports': ['error', { patterns: [{ group: ['**/api/**', '**/workers/**', '**/modeler/**'], message: 'engine/ must not depend on outer layers' }] }],
+      // Wrapping commit made the order of wrappers matter without the types saying so (webhooks, relay).
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "AssignmentExpression[left.type='MemberExpression'][left.property.name='commit']",
+          message: "Do not replace a store's commit: register store.beforeCommit(hook) (may add to the change, same transaction) or store.afterCommit(hook) (runs after success); see engine/store/commit-hooks.ts.",
+        },
+        {
+          selector: "AssignmentExpression[left.type='MemberExpression'][left.property.value='commit']",
+          message: "Do not replace a store's commit: register store.beforeCommit(hook) or store.afterCommit(hook); see engine/store/commit-hooks.ts.",
+        },
+      ],
     },
   },
   {

@@ -243,23 +243,16 @@ export class Webhooks {
   // ---- events into deliveries, in the same commit ----
 
   /**
-   * Hooks the store's commits: a change whose audit events some active subscription asks for gets its
-   * deliveries and jobs added before it is committed. Returns the way to undo the hook.
+   * Registers a before-commit hook: a change whose audit events some active subscription asks for gets its
+   * deliveries and jobs added before it is written, in the same transaction. Returns the way to unregister.
+   * A before hook, so the jobs are in the change before any after hook (the BullMQ relay) reads it.
    */
   attach(store: Store): () => void {
-    const original = store.commit;
-    const hooked = async (change: ChangeSet): Promise<void> => {
-      await this.planDeliveries(change);
-      return original.call(store, change);
-    };
-    store.commit = hooked;
-    return () => {
-      if (store.commit === hooked) store.commit = original;
-    };
+    return store.beforeCommit((change) => this.planDeliveries(change));
   }
 
   /**
-   * Adds to the change (in place, so whoever wraps the commit sees the jobs too) a delivery and a job per
+   * Adds to the change (in place, so the commit writes them and after-commit hooks see the jobs) a delivery and a job per
    * matching subscription and event. One event id per audit event, shared by all its subscribers.
    */
   async planDeliveries(change: ChangeSet): Promise<void> {

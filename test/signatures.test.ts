@@ -92,13 +92,11 @@ describe('electronic signatures: engine', () => {
     const { verify, instanceId, assess, act } = await atVerify();
     const instanceBefore = (await t.store.getInstance(instanceId))!;
     const commits: ChangeSet[] = [];
-    const commit = t.store.commit.bind(t.store);
-    t.store.commit = async (change: ChangeSet) => {
+    const unwatch = t.store.beforeCommit((change) => {
       commits.push(change);
-      return commit(change);
-    };
+    });
     const result = await t.imsflow.completeTask(verify.id, VERIFY, 'carol', { signature: SIGNER });
-    t.store.commit = commit;
+    unwatch();
     expect(result.instanceStatus).to.equal('completed');
     const signature = result.signature!;
 

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../engine/clock.js';
 import type { JobKind, JobRecord } from '../engine/model.js';
 import type { JobHandlers, Scheduler } from '../engine/scheduler/scheduler.js';
-import type { ChangeSet, Store } from '../engine/store/store.js';
+import type { Store } from '../engine/store/store.js';
 import type { Assembly } from './assemble.js';
 import { withoutPassword, type Config, type QueueSettings } from './config.js';
 
@@ -252,22 +252,17 @@ export class BullmqRunner implements Scheduler {
   }
 
   /**
-   * Hooks this process's store commits: a commit that schedules jobs triggers a relay pass right away
-   * (the interval is the safety net), and one that cancels jobs removes their delayed BullMQ jobs.
-   * Commits from other processes are relayed by the interval; their cancelled jobs run as no-ops.
+   * Registers an after-commit hook on this process's store: a commit that schedules jobs triggers a relay
+   * pass right away (the interval is the safety net), and one that cancels jobs removes their delayed
+   * BullMQ jobs. After commit, so only stored jobs are relayed; every before hook (webhooks) has added its
+   * jobs to the change by then. Commits from other processes are relayed by the interval; their cancelled
+   * jobs run as no-ops.
    */
   private watchCommits(): void {
-    const store = this.options.store;
-    const original = store.commit;
-    const watched = async (change: ChangeSet): Promise<void> => {
-      await original.call(store, change);
+    this.unwatch = this.options.store.afterCommit((change) => {
       if (change.scheduleJobs?.length) this.kick();
       if (change.cancelJobs?.length && this.options.removeCancelled !== false) this.track(this.removeCancelled(change.cancelJobs));
-    };
-    store.commit = watched;
-    this.unwatch = () => {
-      if (store.commit === watched) store.commit = original;
-    };
+    });
   }
 
   /** Asks for a relay pass soon; many commits in a row share one pass. */

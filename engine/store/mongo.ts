@@ -23,9 +23,12 @@ import type {
 } from '../model.js';
 import { OPEN_DRAFT_STATUSES } from '../model.js';
 import type { SignatureRecord } from '../signatures.js';
+import { CommitHooks } from './commit-hooks.js';
 import {
+  type AfterCommitHook,
   type AuditQuery,
   BACKUP_COLLECTIONS,
+  type BeforeCommitHook,
   type BackupCollection,
   type ChangeSet,
   type ClosedInstance,
@@ -208,6 +211,7 @@ export interface MongoStoreOptions {
 export class MongoStore implements Store {
   readonly kind = 'mongodb';
   private connection: mongoose.Connection | undefined;
+  private readonly hooks = new CommitHooks();
 
   constructor(
     private readonly uri: string,
@@ -322,6 +326,19 @@ export class MongoStore implements Store {
   // ---- writes ----------------------------------------------------------------------------------------
 
   async commit(change: ChangeSet): Promise<void> {
+    await this.hooks.run(change, (c) => this.write(c));
+  }
+
+  beforeCommit(hook: BeforeCommitHook): () => void {
+    return this.hooks.beforeCommit(hook);
+  }
+
+  afterCommit(hook: AfterCommitHook): () => void {
+    return this.hooks.afterCommit(hook);
+  }
+
+  /** Applies a change in one transaction (the commit, its hooks aside: they run outside the retried callback). */
+  private async write(change: ChangeSet): Promise<void> {
     const session = await this.open.startSession();
     try {
       // The callback may run more than once (the driver retries transient transaction errors), so it only

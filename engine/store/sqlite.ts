@@ -24,9 +24,12 @@ import type {
   InboundEventRecord,
 } from '../model.js';
 import type { SignatureRecord } from '../signatures.js';
+import { CommitHooks } from './commit-hooks.js';
 import {
+  type AfterCommitHook,
   type AuditQuery,
   BACKUP_COLLECTIONS,
+  type BeforeCommitHook,
   type BackupCollection,
   type ChangeSet,
   type ClosedInstance,
@@ -270,6 +273,7 @@ export class SqliteStore implements Store {
   private statements!: ReturnType<SqliteStore['prepare']>;
   /** Prepared statements for queries built from filters, one per distinct SQL text. */
   private readonly queries = new Map<string, Database.Statement>();
+  private readonly hooks = new CommitHooks();
 
   /** @param file a path (its folder is created) or `:memory:` */
   constructor(file: string) {
@@ -421,6 +425,19 @@ export class SqliteStore implements Store {
   }
 
   async commit(change: ChangeSet): Promise<void> {
+    await this.hooks.run(change, (c) => this.write(c));
+  }
+
+  beforeCommit(hook: BeforeCommitHook): () => void {
+    return this.hooks.beforeCommit(hook);
+  }
+
+  afterCommit(hook: AfterCommitHook): () => void {
+    return this.hooks.afterCommit(hook);
+  }
+
+  /** Applies a change in one immediate transaction (the commit, its hooks aside). */
+  private write(change: ChangeSet): void {
     const s = this.statements;
     const apply = this.db.transaction((c: ChangeSet) => {
       if (c.definition) {

@@ -339,6 +339,17 @@ export interface StoreCounts {
 }
 
 /**
+ * Runs before a change is written and may add to it (in place): what it adds lands in the same atomic
+ * commit, or not at all. Webhooks add their delivery records and jobs here. Throwing rejects the commit.
+ */
+export type BeforeCommitHook = (change: ChangeSet) => void | Promise<void>;
+/**
+ * Runs after a change was written, only when the commit succeeded; the BullMQ relay wakes up here for the
+ * jobs the change scheduled. Its error does not fail the commit (the change is stored; see CommitHooks).
+ */
+export type AfterCommitHook = (change: Readonly<ChangeSet>) => void | Promise<void>;
+
+/**
  * The persistence port. Adapters: `sqlite.ts` (embedded default) and `mongo.ts` (scale mode).
  * Both pass `test/contracts/store/`.
  */
@@ -354,6 +365,15 @@ export interface Store {
 
   /** Applies a change atomically. Throws `ConflictError` when a revision or job claim no longer matches. */
   commit(change: ChangeSet): Promise<void>;
+  /**
+   * Commit hooks, the only way to react to commits (assigning to `commit` is an ESLint error). Each returns
+   * the function that unregisters it. Order is defined: all before hooks in registration order, the write,
+   * then all after hooks in registration order. So every before hook has finished adding to the change
+   * before any after hook reads it: the relay's after hook sees the webhook jobs that webhooks' before hook
+   * added, whichever registered first; a later before hook sees what earlier ones added.
+   */
+  beforeCommit(hook: BeforeCommitHook): () => void;
+  afterCommit(hook: AfterCommitHook): () => void;
 
   getDefinition(key: string, version?: number): Promise<DefinitionRecord | undefined>;
   findDefinitionByHash(key: string, hash: string): Promise<DefinitionRecord | undefined>;

@@ -31,6 +31,7 @@ import { changeControlContract } from './change-control.js';
 import { webhooksContract } from './webhooks.js';
 import { inboundEventsContract } from './inbound-events.js';
 import { backupContract } from './backup.js';
+import { commitHooksContract } from './commit-hooks.js';
 
 export function storeContract(name: string, makeStore: () => Promise<Store>, cleanup?: (s: Store) => Promise<void>): void {
   describe(`Store contract: ${name}`, function () {
@@ -79,5 +80,6 @@ export function storeContract(name: string, makeStore: () => Promise<Store>, cle
     webhooksContract(suite);
     inboundEventsContract(suite);
     backupContract(suite);
+    commitHooksContract(suite);
   });
 }
