@@ -3,7 +3,7 @@ import type { RunningServer } from '../api/server.js';
 import type { FakeClock } from '../engine/clock.js';
 import { parseBpmnXml } from '../engine/bpmn/parse.js';
 import { validateDefinition } from '../engine/bpmn/validate.js';
-import { registerImsServices, riskScore } from '../engine/ims-services.js';
+import { registerImsServices, riskScore } from '../processes/index.js';
 import type { TaskRecord } from '../engine/model.js';
 import { shippedCatalogue } from '../processes/index.js';
 import { DAY, openTasks as openTasksOf, shipped, testEngine } from './helpers.js';

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { parseBpmnXml } from '../engine/bpmn/parse.js';
 import { validateDefinition } from '../engine/bpmn/validate.js';
-import { assessableClauses, conformityPct, gapReport, parseStandards, type ScopeItem } from '../engine/ims/gap-analysis.js';
-import { registerImsServices } from '../engine/ims-services.js';
+import { assessableClauses, conformityPct, gapReport, parseStandards, type ScopeItem } from '../processes/gap-analysis/services.js';
+import { registerImsServices } from '../processes/index.js';
 import type { IterationResult, TaskRecord } from '../engine/model.js';
 import { shippedCatalogue } from '../processes/index.js';
 import { DAY, shipped } from './helpers.js';

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { parseBpmnXml } from '../engine/bpmn/parse.js';
 import { validateDefinition } from '../engine/bpmn/validate.js';
-import { registerImsServices } from '../engine/ims-services.js';
-import { collectFindings, expandCriteria, readProgramme } from '../engine/ims/internal-audit.js';
+import { registerImsServices } from '../processes/index.js';
+import { collectFindings, expandCriteria, readProgramme } from '../processes/internal-audit/services.js';
 import type { TaskRecord } from '../engine/model.js';
 import { shippedCatalogue } from '../processes/index.js';
 import { DAY, shipped } from './helpers.js';

@@ -15,10 +15,10 @@ import {
   readActionRows,
   titleOf,
   type RecordView,
-} from '../engine/ims/management-review.js';
-import type { GapReport } from '../engine/ims/gap-analysis.js';
-import type { AuditResult, Finding } from '../engine/ims/internal-audit.js';
-import { registerImsServices } from '../engine/ims-services.js';
+} from '../processes/management-review/services.js';
+import type { GapReport } from '../processes/gap-analysis/services.js';
+import type { AuditResult, Finding } from '../processes/internal-audit/services.js';
+import { registerImsServices } from '../processes/index.js';
 import type { InstanceRecord, TaskRecord } from '../engine/model.js';
 import { shippedCatalogue } from '../processes/index.js';
 import { DAY, shipped } from './helpers.js';
