@@ -86,7 +86,7 @@ export const DEMO_USERS: DemoUser[] = [
 type When = { daysAgo: number; time: string } | { hoursAgo: number };
 
 interface Step {
-  /** The user task completed: its BPMN element id in processes/nonconformity.bpmn. */
+  /** The user task completed: its BPMN element id in processes/nonconformity/nonconformity.bpmn. */
   task: 'assess' | 'act' | 'verify';
   by: string;
   at: When;

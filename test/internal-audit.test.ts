@@ -9,8 +9,8 @@ import { DAY, shipped } from './helpers.js';
 import { processHarness, type ProcessHarness, type Reply } from './support/process-harness.js';
 
 /**
- * The shipped internal audit (processes/internal-audit.bpmn) and audit programme
- * (processes/audit-programme.bpmn), driven through the HTTP API of a listening server only, on a fake
+ * The shipped internal audit (processes/internal-audit/internal-audit.bpmn) and audit programme
+ * (processes/audit-programme/audit-programme.bpmn), driven through the HTTP API of a listening server only, on a fake
  * clock: every path of both diagrams, each task completed by whoever holds it with their own API token,
  * signatures given with the signer's password, linked records (audits of a programme, CAPAs of an audit)
  * checked on both sides.
