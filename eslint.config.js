@@ -51,6 +51,13 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': 'off' },
   },
   {
+    // The engine knows no IMS process: the entry points hand it the packs (processes/<key>/pack.ts).
+    files: ['engine/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/api/**', '**/workers/**', '**/modeler/**', '**/processes/**'], message: 'engine/ must not depend on outer layers or on the process packs' }] }],
+    },
+  },
+  {
     // Mocha loads reporters with require(): this one is CommonJS.
     files: ['**/*.cjs'],
     languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', process: 'readonly' } },

@@ -1,5 +1,6 @@
 import { pino } from 'pino';
 import { configOrExit, exitOnSignal } from '../workers/lifecycle.js';
+import { shippedPacks } from '../processes/index.js';
 import { startServer } from './server.js';
 
 /**
@@ -10,7 +11,7 @@ import { startServer } from './server.js';
 const config = configOrExit();
 const logger = pino({ level: config.logLevel });
 for (const warning of config.warnings) logger.warn(warning);
-const server = await startServer(config, { logger }).catch((err: unknown) => {
+const server = await startServer(config, { logger, packs: shippedPacks }).catch((err: unknown) => {
   logger.fatal({ err }, 'imsflow could not start');
   process.exit(1);
 });

@@ -14,7 +14,8 @@ import { Accounts } from '../engine/accounts.js';
 import { bootstrapAdmin, setupPages } from './setup.js';
 import { applyConfiguredSchedules } from '../workers/config-schedules.js';
 import type { Clock } from '../engine/clock.js';
-import { shippedProcesses } from '../processes/index.js';
+import type { ProcessPack } from '../engine/packs.js';
+import { shippedPacks, shippedProcesses } from '../processes/index.js';
 import { assemble, type Assembly } from '../workers/assemble.js';
 import { createApp } from './app.js';
 import type { Config } from '../workers/config.js';
@@ -40,11 +41,13 @@ export interface RunningServer {
  * unchanged), jobs on the embedded scheduler or handed to BullMQ (REDIS_URL), and the HTTP server with
  * the operations endpoints (api/ops.ts).
  */
-export async function startServer(config: Config, options: { clock?: Clock; logger?: Logger; mailer?: Mailer } = {}): Promise<RunningServer> {
+export async function startServer(config: Config, options: { clock?: Clock; logger?: Logger; mailer?: Mailer; packs?: readonly ProcessPack[] } = {}): Promise<RunningServer> {
   const logger = options.logger ?? pino({ level: config.logLevel });
-  const assembly = await assemble(config, { clock: options.clock, logger, mailer: options.mailer });
+  // the packs api/main hands over (tests that start a server get the shipped ones)
+  const packs = options.packs ?? shippedPacks;
+  const assembly = await assemble(config, { clock: options.clock, logger, mailer: options.mailer, packs });
   const { imsflow, store } = assembly;
-  for (const { file, xml } of shippedProcesses()) {
+  for (const { file, xml } of shippedProcesses(packs)) {
     const deployed = await imsflow.deploy(xml, 'system', `shipped process ${file}`, { via: 'shipped' });
     if (deployed.created) logger.info({ file, key: deployed.key, version: deployed.version }, 'deployed shipped process');
   }

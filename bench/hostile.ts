@@ -1,6 +1,6 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { CheckPool } from '../engine/bpmn/check-pool.js';
-import { registerImsServices } from '../engine/ims-services.js';
+import { registerImsServices } from '../processes/index.js';
 import { shippedCatalogue, shippedProcesses } from '../processes/index.js';
 import { hostileCorpus } from '../test/fixtures/hostile/generate.js';
 import { progress, round, type BenchModule } from './common.js';

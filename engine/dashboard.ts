@@ -1,6 +1,6 @@
 import { visibleSites } from './access.js';
 import { NotPermittedError, ValidationError, type FieldError } from './errors.js';
-import { conformityPct } from './ims/gap-analysis.js';
+import { conformityPct } from './pack-kit.js';
 import { kpiDefinition, type KpiDefinition } from './kpis.js';
 import type { KpiRecord, KpiValueRecord, TaskRecord, UserRecord } from './model.js';
 import type { ClosedInstance, FigureScope, FindingRow, GapReportRow, Store, TaskDimension, TaskSearch } from './store/store.js';

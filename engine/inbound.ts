@@ -14,7 +14,7 @@ import type { InboundEventRecord } from './model.js';
  * hold a unique index on the pair.
  */
 
-/** The CAPA sources (processes/capa.bpmn, the intake's Source field) an event may name. */
+/** The CAPA sources (processes/capa/capa.bpmn, the intake's Source field) an event may name. */
 const CAPA_SOURCES = ['audit-finding', 'complaint', 'incident', 'nonconforming-product', 'gap', 'management-review', 'improvement-suggestion', 'manual'] as const;
 
 interface InboundType {

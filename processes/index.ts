@@ -1,26 +1,44 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { loadCatalogue, type Catalogue } from '../engine/catalogue.js';
+import { registerPackServices, type PackServiceDeps, type ProcessPack } from '../engine/packs.js';
+import type { ServiceRegistry } from '../engine/services.js';
+import { auditProgrammePack } from './audit-programme/pack.js';
+import { capaPack } from './capa/pack.js';
+import { gapAnalysisPack } from './gap-analysis/pack.js';
+import { internalAuditPack } from './internal-audit/pack.js';
+import { processesDir } from './locate.js';
+import { managementReviewPack } from './management-review/pack.js';
+import { nonconformityPack } from './nonconformity/pack.js';
+import { trainingAcknowledgementPack } from './training-acknowledgement/pack.js';
 
-/** The folder holding the shipped BPMN files, found from this module whether run from source or dist/. */
-export function processesDir(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error('cannot find the imsflow project folder');
-    dir = parent;
-  }
-  return join(dir, 'processes');
+export { processesDir } from './locate.js';
+export { riskScore, type RiskLevel } from './capa/services.js';
+
+/**
+ * Every shipped process pack, one line each (processes/<key>/pack.ts). The entry points hand these to
+ * the assembly; adding a process means adding its folder and a line here.
+ */
+export const shippedPacks: readonly ProcessPack[] = [
+  auditProgrammePack,
+  capaPack,
+  gapAnalysisPack,
+  internalAuditPack,
+  managementReviewPack,
+  nonconformityPack,
+  trainingAcknowledgementPack,
+];
+
+/** Every shipped process, as BPMN XML with its file name, in file-name order (the order they deploy in). */
+export function shippedProcesses(packs: readonly ProcessPack[] = shippedPacks): { file: string; xml: string }[] {
+  return [...packs].sort((a, b) => (a.bpmn.file < b.bpmn.file ? -1 : 1)).map((pack) => ({ file: pack.bpmn.file, xml: pack.bpmn.xml() }));
 }
 
-/** Every shipped process, as BPMN XML with its file name. */
-export function shippedProcesses(): { file: string; xml: string }[] {
-  const dir = processesDir();
-  return readdirSync(dir)
-    .filter((file) => file.endsWith('.bpmn'))
-    .sort()
-    .map((file) => ({ file, xml: readFileSync(join(dir, file), 'utf8') }));
+/**
+ * The services of the shipped packs in one registry (what `engine/ims-services.ts` offered before the
+ * packs): kept for tests, bench and scripts that build an engine without the assembly.
+ */
+export function registerImsServices(deps: PackServiceDeps, registry?: ServiceRegistry): ServiceRegistry {
+  return registerPackServices(shippedPacks, deps, registry);
 }
 
 /** The clause catalogue folder: `ims-clauses.v1.json` and the site's `extensions/*.json`. */

@@ -21,7 +21,7 @@ import { FakeClock } from '../engine/clock.js';
 import type { InstanceRecord, TaskRecord } from '../engine/model.js';
 import { passwordProblems } from '../engine/passwords.js';
 import { EmbeddedScheduler } from '../engine/scheduler/embedded.js';
-import { shippedProcesses } from '../processes/index.js';
+import { shippedPacks, shippedProcesses } from '../processes/index.js';
 import { assemble } from '../workers/assemble.js';
 import { loadConfig } from '../workers/config.js';
 
@@ -86,7 +86,7 @@ export const DEMO_USERS: DemoUser[] = [
 type When = { daysAgo: number; time: string } | { hoursAgo: number };
 
 interface Step {
-  /** The user task completed: its BPMN element id in processes/nonconformity.bpmn. */
+  /** The user task completed: its BPMN element id in processes/nonconformity/nonconformity.bpmn. */
   task: 'assess' | 'act' | 'verify';
   by: string;
   at: When;
@@ -689,7 +689,7 @@ export async function seedDemo(dataDir: string, options: DemoOptions = {}): Prom
   const now = options.now ?? new Date();
   const clock = new FakeClock(new Date(now.getTime() - 60 * DAY));
   const logger = pino({ level: 'silent' });
-  const assembly = await assemble(config, { clock, logger });
+  const assembly = await assemble(config, { clock, logger, packs: shippedPacks });
   const { imsflow, store } = assembly;
   const scheduler = new EmbeddedScheduler(store, clock, assembly.handlers, { workerId: SEEDER, maxAttempts: 1 });
 

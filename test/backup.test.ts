@@ -12,7 +12,7 @@ import { verifyAuditChain } from '../engine/audit.js';
 import { BackupRejected, exportBackup, importBackup, verifyBackup, type BackupManifest, type UnpackOptions } from '../engine/backup.js';
 import { FakeClock } from '../engine/clock.js';
 import { Imsflow } from '../engine/imsflow.js';
-import { registerImsServices } from '../engine/ims-services.js';
+import { registerImsServices } from '../processes/index.js';
 import type { AuditEvent, JobRecord } from '../engine/model.js';
 import { SqliteStore } from '../engine/store/sqlite.js';
 import { BACKUP_COLLECTIONS, type BackupCollection, type Store } from '../engine/store/store.js';

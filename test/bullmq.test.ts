@@ -13,6 +13,7 @@ import { DEFAULT_POLICY, Notifier } from '../engine/notifications.js';
 import { EmbeddedScheduler } from '../engine/scheduler/embedded.js';
 import { SqliteStore } from '../engine/store/sqlite.js';
 import { assemble, type Assembly } from '../workers/assemble.js';
+import { shippedPacks } from '../processes/index.js';
 import { bullmqJobId, EMAIL_QUEUE, MAIN_QUEUE, startBullmqWorker, type BullmqRunner, type BullmqRunnerOptions } from '../workers/bullmq.js';
 import { loadConfig, type Config } from '../workers/config.js';
 import { jobHandlers } from '../workers/handlers.js';
@@ -88,7 +89,7 @@ async function environment(extra: Record<string, string> = {}): Promise<Env> {
 
 /** An in-process worker (relay and BullMQ workers) on its own store, stopped after the test. */
 async function inProcessWorker(e: Env, extra: Partial<BullmqRunnerOptions> = {}): Promise<{ assembly: Assembly; runner: BullmqRunner }> {
-  const assembly = await assemble(e.config, { logger: silent });
+  const assembly = await assemble(e.config, { logger: silent, packs: shippedPacks });
   const runner = await startBullmqWorker(e.config, assembly, silent, extra);
   cleanups.push(async () => {
     await runner.stop();

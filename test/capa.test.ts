@@ -3,14 +3,14 @@ import type { RunningServer } from '../api/server.js';
 import type { FakeClock } from '../engine/clock.js';
 import { parseBpmnXml } from '../engine/bpmn/parse.js';
 import { validateDefinition } from '../engine/bpmn/validate.js';
-import { registerImsServices, riskScore } from '../engine/ims-services.js';
+import { registerImsServices, riskScore } from '../processes/index.js';
 import type { TaskRecord } from '../engine/model.js';
 import { shippedCatalogue } from '../processes/index.js';
 import { DAY, openTasks as openTasksOf, shipped, testEngine } from './helpers.js';
 import { processHarness, type ProcessHarness, type Reply } from './support/process-harness.js';
 
 /**
- * The shipped CAPA process (processes/capa.bpmn), driven through the HTTP API of a listening server
+ * The shipped CAPA process (processes/capa/capa.bpmn), driven through the HTTP API of a listening server
  * only: every path of the diagram, each task completed by whoever holds it with their own API token.
  * Jobs (timers, reminders, escalations) run when a test calls runDue(), on a fake clock.
  */
@@ -41,7 +41,7 @@ const PLAN = {
 const IMPLEMENT = { done: 'Done as planned.', evidence: 'CC-778', completedOn: '2026-05-20' };
 const CLOSURE = { summary: 'Recipes locked, operators retrained, no recurrence.', risksUpdated: true, systemChanged: true };
 
-describe('CAPA process (shipped processes/capa.bpmn, through the HTTP API)', () => {
+describe('CAPA process (shipped processes/capa/capa.bpmn, through the HTTP API)', () => {
   let h: ProcessHarness;
   let server: RunningServer;
   let clock: FakeClock;

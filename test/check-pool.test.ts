@@ -5,7 +5,7 @@ import { CheckPool } from '../engine/bpmn/check-pool.js';
 import { checkDefinition } from '../engine/bpmn/lint.js';
 import { countElements, prescanBpmnXml } from '../engine/bpmn/prescan.js';
 import { InvalidDefinitionError, TooCostlyError, TooLargeError } from '../engine/errors.js';
-import { processesDir } from '../processes/index.js';
+import { processesDir, shippedPacks } from '../processes/index.js';
 import { unknownElementsOnLines } from './fixtures/hostile/generate.js';
 
 const baseline = readFileSync(new URL('./fixtures/hostile/baseline.bpmn', import.meta.url), 'utf8');
@@ -17,7 +17,7 @@ describe('BPMN checks: counted before parsing, run in a budgeted worker pool', f
   describe('the count before parsing', () => {
     it('lets every shipped process and every MIWG reference file through', () => {
       const files = [
-        ...readdirSync(processesDir()).filter((f) => f.endsWith('.bpmn')).map((f) => join(processesDir(), f)),
+        ...shippedPacks.map((pack) => join(processesDir(), pack.key, pack.bpmn.file)),
         ...readdirSync(miwg).filter((f) => f.endsWith('.bpmn')).map((f) => join(miwg, f)),
       ];
       expect(files.length).to.be.above(10);
@@ -52,7 +52,7 @@ describe('BPMN checks: counted before parsing, run in a budgeted worker pool', f
     it('reports the same problems, spec and process as checking in this thread', async () => {
       const pool = new CheckPool();
       try {
-        const xml = readFileSync(join(processesDir(), 'capa.bpmn'), 'utf8').replace('ims:service="', 'ims:service="x-');
+        const xml = readFileSync(join(processesDir(), 'capa', 'capa.bpmn'), 'utf8').replace('ims:service="', 'ims:service="x-');
         const services = new Set(['risk-score']);
         const here = await checkDefinition(xml, { services });
         const there = await pool.check(xml, { services });

@@ -12,6 +12,7 @@ import type { TaskRecord } from '../engine/model.js';
 import { EmbeddedScheduler } from '../engine/scheduler/embedded.js';
 import type { Store } from '../engine/store/store.js';
 import { assemble, type Assembly } from '../workers/assemble.js';
+import { shippedPacks } from '../processes/index.js';
 import { MAIN_QUEUE, startBullmqWorker, type BullmqRunner } from '../workers/bullmq.js';
 import { loadConfig } from '../workers/config.js';
 import { TEST_SECRET } from './helpers.js';
@@ -172,7 +173,7 @@ describe('weekly steering committee digest (two BullMQ workers, real Redis, real
     const workers: { assembly: Assembly; runner: BullmqRunner }[] = [];
     for (let i = 0; i < 2; i += 1) {
       // each worker process arms the digest at start (assemble), on the same SQLite file
-      const assembly = await assemble(config, { clock, logger: silent, baseUrl: 'http://ims.example' });
+      const assembly = await assemble(config, { clock, logger: silent, baseUrl: 'http://ims.example', packs: shippedPacks });
       const runner = await startBullmqWorker(config, assembly, silent, { relay: false });
       runner.start();
       stops.push(async () => {

@@ -1,15 +1,15 @@
 import { expect } from 'chai';
 import { parseBpmnXml } from '../engine/bpmn/parse.js';
 import { validateDefinition } from '../engine/bpmn/validate.js';
-import { assessableClauses, conformityPct, gapReport, parseStandards, type ScopeItem } from '../engine/ims/gap-analysis.js';
-import { registerImsServices } from '../engine/ims-services.js';
+import { assessableClauses, conformityPct, gapReport, parseStandards, type ScopeItem } from '../processes/gap-analysis/services.js';
+import { registerImsServices } from '../processes/index.js';
 import type { IterationResult, TaskRecord } from '../engine/model.js';
 import { shippedCatalogue } from '../processes/index.js';
 import { DAY, shipped } from './helpers.js';
 import { processHarness, type ProcessHarness, type Reply } from './support/process-harness.js';
 
 /**
- * The shipped gap analysis (processes/gap-analysis.bpmn), driven through the HTTP API of a listening
+ * The shipped gap analysis (processes/gap-analysis/gap-analysis.bpmn), driven through the HTTP API of a listening
  * server only, on a fake clock: every path of the diagram (nothing in scope, all conforming, gaps with
  * actions and a linked CAPA), reminders and escalations, the sign-off signature, and a second gap
  * analysis starting from the last one's results. Most tests limit the scope to a few clauses; one runs the
@@ -25,7 +25,7 @@ const CLOSED = { done: 'Done as planned.', evidenceRef: 'CR-2026-118', completed
 /** The scope used by most tests: documented information (7.5.1–7.5.3) and ISO 9001's 8.4. */
 const SMALL_SCOPE = { title: 'Basel documented information and suppliers', standards: '9001,14001,45001', clauses: ['7.5', '9001:8.4'], assessor: 'alex', fromPrevious: 'no' };
 
-describe('gap analysis process (shipped processes/gap-analysis.bpmn, through the HTTP API)', () => {
+describe('gap analysis process (shipped processes/gap-analysis/gap-analysis.bpmn, through the HTTP API)', () => {
   let h: ProcessHarness;
   const call = (method: string, path: string, body: unknown, as: string): Promise<Reply> => h.call(method, path, body, as);
   const openTasks = (instanceId: string): Promise<TaskRecord[]> => h.openTasks(instanceId);

@@ -26,8 +26,9 @@ ${body}
 </definitions>`;
 }
 
+/** A shipped process's BPMN by its file name (`capa.bpmn`), from its pack folder processes/<key>/. */
 export function shipped(file: string): string {
-  return readFileSync(`${processesDir()}/${file}`, 'utf8');
+  return readFileSync(`${processesDir()}/${file.replace(/\.bpmn$/, '')}/${file}`, 'utf8');
 }
 
 export interface TestEngine {

@@ -1,16 +1,16 @@
 import { expect } from 'chai';
 import { parseBpmnXml } from '../engine/bpmn/parse.js';
 import { validateDefinition } from '../engine/bpmn/validate.js';
-import { registerImsServices } from '../engine/ims-services.js';
-import { collectFindings, expandCriteria, readProgramme } from '../engine/ims/internal-audit.js';
+import { registerImsServices } from '../processes/index.js';
+import { collectFindings, expandCriteria, readProgramme } from '../processes/internal-audit/services.js';
 import type { TaskRecord } from '../engine/model.js';
 import { shippedCatalogue } from '../processes/index.js';
 import { DAY, shipped } from './helpers.js';
 import { processHarness, type ProcessHarness, type Reply } from './support/process-harness.js';
 
 /**
- * The shipped internal audit (processes/internal-audit.bpmn) and audit programme
- * (processes/audit-programme.bpmn), driven through the HTTP API of a listening server only, on a fake
+ * The shipped internal audit (processes/internal-audit/internal-audit.bpmn) and audit programme
+ * (processes/audit-programme/audit-programme.bpmn), driven through the HTTP API of a listening server only, on a fake
  * clock: every path of both diagrams, each task completed by whoever holds it with their own API token,
  * signatures given with the signer's password, linked records (audits of a programme, CAPAs of an audit)
  * checked on both sides.

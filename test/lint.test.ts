@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { checkDefinition, LINT_RULES, type DefinitionProblem } from '../engine/bpmn/lint.js';
 import { InvalidDefinitionError } from '../engine/errors.js';
-import { registerImsServices } from '../engine/ims-services.js';
+import { registerImsServices } from '../processes/index.js';
 import { shippedCatalogue, shippedProcesses } from '../processes/index.js';
 import { bpmn, testEngine } from './helpers.js';
 

@@ -15,17 +15,17 @@ import {
   readActionRows,
   titleOf,
   type RecordView,
-} from '../engine/ims/management-review.js';
-import type { GapReport } from '../engine/ims/gap-analysis.js';
-import type { AuditResult, Finding } from '../engine/ims/internal-audit.js';
-import { registerImsServices } from '../engine/ims-services.js';
+} from '../processes/management-review/services.js';
+import type { GapReport } from '../processes/gap-analysis/services.js';
+import type { AuditResult, Finding } from '../processes/internal-audit/services.js';
+import { registerImsServices } from '../processes/index.js';
 import type { InstanceRecord, TaskRecord } from '../engine/model.js';
 import { shippedCatalogue } from '../processes/index.js';
 import { DAY, shipped } from './helpers.js';
 import { processHarness, type ProcessHarness, type Reply } from './support/process-harness.js';
 
 /**
- * The shipped management review (processes/management-review.bpmn), driven through the HTTP API of a
+ * The shipped management review (processes/management-review/management-review.bpmn), driven through the HTTP API of a
  * listening server only, on a fake clock: the input pack compiled from live records (CAPAs and
  * nonconformities made through the API; internal audits and gap analyses inserted as records, since
  * those processes are built elsewhere), the meeting's actions with their linked CAPA, the sign-off with
@@ -63,7 +63,7 @@ const MINUTES = {
 const SIGN_OFF = { conclusion: 'effective-with-actions', statement: 'The IMS is suitable, adequate and effective, with the two actions decided.' };
 const ACTION_DONE = { done: 'Done as decided.', completedOn: '2026-02-10', reference: 'CC-1001' };
 
-describe('Management review process (shipped processes/management-review.bpmn, through the HTTP API)', () => {
+describe('Management review process (shipped processes/management-review/management-review.bpmn, through the HTTP API)', () => {
   let h: ProcessHarness;
   const call = (method: string, path: string, body: unknown, as: string): Promise<Reply> => h.call(method, path, body, as);
   const theTask = (instanceId: string, elementId: string): Promise<TaskRecord> => h.theTask(instanceId, elementId);

@@ -18,6 +18,7 @@ import { SqliteStore } from '../engine/store/sqlite.js';
 import { SIGNATURE_HEADER, verifySignature, Webhooks, type WebhooksOptions } from '../engine/webhooks.js';
 import { startServer, type RunningServer } from '../api/server.js';
 import { assemble } from '../workers/assemble.js';
+import { shippedPacks } from '../processes/index.js';
 import { bullmqJobId, MAIN_QUEUE, startBullmqWorker } from '../workers/bullmq.js';
 import { loadConfig } from '../workers/config.js';
 import { jobHandlers } from '../workers/handlers.js';
@@ -422,7 +423,7 @@ describe('outgoing webhooks', function () {
       const dir = mkdtempSync(join(tmpdir(), 'imsflow-webhooks-bullmq-'));
       const config = loadConfig({ IMSFLOW_DATA: dir, REDIS_URL, IMSFLOW_QUEUE_PREFIX: prefix, IMSFLOW_SECRET: TEST_SECRET.toString('hex'), IMSFLOW_RELAY_MS: '100', IMSFLOW_JOB_ATTEMPTS: '3', IMSFLOW_JOB_BACKOFF_MS: '50', IMSFLOW_WEBHOOK_ALLOW_PRIVATE: '127.0.0.1', LOG_LEVEL: 'silent' });
       const silent = pino({ level: 'silent' });
-      const assembly = await assemble(config, { logger: silent });
+      const assembly = await assemble(config, { logger: silent, packs: shippedPacks });
       const events = new QueueEvents(MAIN_QUEUE, { connection: { url: REDIS_URL }, prefix, lastEventId: '0-0' });
       await events.waitUntilReady();
       const runner = await startBullmqWorker(config, assembly, silent);

@@ -6,7 +6,7 @@ import type { Clock } from '../engine/clock.js';
 import { WeeklyDigest } from '../engine/digest.js';
 import { CheckPool } from '../engine/bpmn/check-pool.js';
 import { Imsflow } from '../engine/imsflow.js';
-import { registerImsServices } from '../engine/ims-services.js';
+import { registerPackServices, type ProcessPack } from '../engine/packs.js';
 import { shippedCatalogue } from '../processes/index.js';
 import { LinkSigner } from '../engine/links.js';
 import type { Mailer } from '../engine/mail/mailer.js';
@@ -40,15 +40,15 @@ export interface Assembly {
  * Builds the engine and its adapters from configuration: one place, used by the API process and by
  * `npm run worker`, so both run the same handlers against the same store.
  */
-export async function assemble(config: Config, options: { clock?: Clock; logger: Logger; mailer?: Mailer; baseUrl?: string }): Promise<Assembly> {
+export async function assemble(config: Config, options: { clock?: Clock; logger: Logger; mailer?: Mailer; baseUrl?: string; packs: readonly ProcessPack[] }): Promise<Assembly> {
   const store = await createStore(config);
   await store.init();
-  // The services the shipped processes call (risk-score, capa-actions …): registered here, so every
-  // process built from configuration (API, workers, demo) deploys and runs them alike.
+  // The services of the packs the entry point hands over (risk-score, capa-actions …): registered here, so
+  // every process built from configuration (API, workers, demo) deploys and runs them alike.
   const catalogue = shippedCatalogue();
   // uploaded and saved BPMN is checked in worker threads, with a budget (threads start on first use)
   const checks = new CheckPool(config.check);
-  const imsflow = new Imsflow({ store, clock: options.clock, policy: config.policy, services: registerImsServices({ catalogue }), catalogue, checker: checks.check, stepTimeoutMs: config.stepTimeoutMs });
+  const imsflow = new Imsflow({ store, clock: options.clock, policy: config.policy, services: registerPackServices(options.packs, { catalogue }), catalogue, checker: checks.check, stepTimeoutMs: config.stepTimeoutMs });
   const links = new LinkSigner(loadSecret(config));
   const mailer = options.mailer ?? (config.smtpUrl ? new SmtpMailer({ url: config.smtpUrl, from: config.mailFrom, ratePerSecond: config.mailRatePerSecond }) : undefined);
   const baseUrl = options.baseUrl ?? config.baseUrl ?? `http://${config.host}:${config.port}`;

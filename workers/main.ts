@@ -1,4 +1,5 @@
 import { pino } from 'pino';
+import { shippedPacks } from '../processes/index.js';
 import { assemble } from './assemble.js';
 import { startBullmqWorker } from './bullmq.js';
 import { redisCheck, startHealthServer, storeCheck } from './health.js';
@@ -24,7 +25,7 @@ const logger = pino({ level: config.logLevel });
 for (const warning of config.warnings) logger.warn(warning);
 let stopping = false;
 const started = await (async () => {
-  const assembly = await assemble(config, { logger });
+  const assembly = await assemble(config, { logger, packs: shippedPacks });
   const runner = await startBullmqWorker(config, assembly, logger);
   const checks = { store: storeCheck(assembly.store), redis: redisCheck(redisUrl) };
   const health = config.workerPort === undefined ? undefined : await startHealthServer(config.workerPort, config.host, checks, () => stopping);

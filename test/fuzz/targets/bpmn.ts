@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { CheckPool } from '../../../engine/bpmn/check-pool.js';
 import { InvalidDefinitionError, TooCostlyError, TooLargeError } from '../../../engine/errors.js';
-import { registerImsServices } from '../../../engine/ims-services.js';
+import { registerImsServices } from '../../../processes/index.js';
 import { shippedCatalogue, shippedProcesses } from '../../../processes/index.js';
 import { count, expand, oddText, type Piece, type Recipe } from '../recipe.js';
 import { blur, demand, FuzzFinding, type FuzzTarget } from '../target.js';

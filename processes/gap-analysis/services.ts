@@ -1,12 +1,15 @@
-import { IMS_STANDARDS, type Catalogue, type CatalogueEntry } from '../catalogue.js';
-import { addDuration, durationProblem } from '../durations.js';
-import type { ImsServiceDeps } from '../ims-services.js';
-import type { IterationResult, InstanceRecord } from '../model.js';
-import type { ServiceContext, ServiceDefinition, ServiceRegistry } from '../services.js';
-import { iterationsOf, outputOf, personProblem, text } from './shared.js';
+import { IMS_STANDARDS, type Catalogue, type CatalogueEntry } from '../../engine/catalogue.js';
+import { addDuration, durationProblem } from '../../engine/durations.js';
+import type { PackServiceDeps } from '../../engine/packs.js';
+import type { IterationResult, InstanceRecord } from '../../engine/model.js';
+import type { ServiceContext, ServiceDefinition, ServiceRegistry } from '../../engine/services.js';
+import { conformityPct, iterationsOf, outputOf, personProblem, text } from '../../engine/pack-kit.js';
+
+// the dashboard counts coverage with the same formula; it lives in the kit so the engine needs no pack
+export { conformityPct };
 
 /**
- * The services of the gap analysis (processes/gap-analysis.bpmn): which clauses are assessed
+ * The services of the gap analysis (processes/gap-analysis/gap-analysis.bpmn): which clauses are assessed
  * (`gap-scope`), which assessments become actions and CAPAs (`gap-actions`), and the coverage report the
  * quality manager signs and the management review reads (`gap-report`).
  */
@@ -317,12 +320,6 @@ export const gapActionsService: ServiceDefinition = {
 
 // ---- report ---------------------------------------------------------------------------------------------
 
-/** round1(100 × (conforms + 0.5 × partial) / (applicable − na)), or null when applicable − na is 0. */
-export function conformityPct(counts: Pick<StandardCoverage, 'applicable' | 'na' | 'conforms' | 'partial'>): number | null {
-  const base = counts.applicable - counts.na;
-  if (base <= 0) return null;
-  return Math.round((1000 * (counts.conforms + 0.5 * counts.partial)) / base) / 10;
-}
 
 /** The report from the scope's items and the completed assessments (see gapReportService). */
 export function gapReport(standards: readonly string[], items: readonly ScopeItem[], iterations: readonly IterationResult[], owners: ReadonlyMap<string, string> = new Map()): GapReport {
@@ -378,8 +375,8 @@ export const gapReportService: ServiceDefinition = {
   },
 };
 
-/** The services of the gap analysis (processes/gap-analysis.bpmn). */
-export function registerGapAnalysisServices(registry: ServiceRegistry, deps: ImsServiceDeps): void {
+/** The services of the gap analysis (processes/gap-analysis/gap-analysis.bpmn). */
+export function registerGapAnalysisServices(registry: ServiceRegistry, deps: PackServiceDeps): void {
   registry.register('gap-scope', gapScopeService(deps.catalogue));
   registry.register('gap-actions', gapActionsService);
   registry.register('gap-report', gapReportService);

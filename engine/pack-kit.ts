@@ -1,8 +1,8 @@
-import { canSee } from '../access.js';
-import type { IterationResult } from '../model.js';
-import type { RecordReader, ServiceContext } from '../services.js';
+import { canSee } from './access.js';
+import type { IterationResult } from './model.js';
+import type { RecordReader, ServiceContext } from './services.js';
 
-/** What the shipped IMS processes' services share: reading task output the way forms store it. */
+/** What the process packs' services share (processes/<pack>/services.ts): reading task output the way forms store it. */
 
 /** A user task's or service's output (`output.<elementId>`), or `{}` when there is none yet. */
 export function outputOf(context: Pick<ServiceContext, 'output'>, elementId: string): Record<string, unknown> {
@@ -45,4 +45,11 @@ export function presenceProblem(person: Person, role: string, site: string | und
 export async function personProblem(records: RecordReader, id: string, role: string, site: string | undefined): Promise<string | undefined> {
   const person = await records.user(id);
   return person ? presenceProblem(person, role, site) : `the ${role} "${id}" is not a known user`;
+}
+
+/** round1(100 × (conforms + 0.5 × partial) / (applicable − na)), or null when applicable − na is 0. */
+export function conformityPct(counts: { applicable: number; na: number; conforms: number; partial: number }): number | null {
+  const base = counts.applicable - counts.na;
+  if (base <= 0) return null;
+  return Math.round((1000 * (counts.conforms + 0.5 * counts.partial)) / base) / 10;
 }

@@ -1,12 +1,12 @@
-import type { ImsServiceDeps } from '../ims-services.js';
-import type { InstanceRecord, TaskRecord } from '../model.js';
-import type { RecordReader, ServiceContext, ServiceDefinition, ServiceRegistry } from '../services.js';
-import type { StandardCoverage } from './gap-analysis.js';
-import { AUDIT_RESULTS, type AuditResult } from './internal-audit.js';
-import { outputOf, presenceOf, text, type Presence } from './shared.js';
+import type { PackServiceDeps } from '../../engine/packs.js';
+import type { InstanceRecord, TaskRecord } from '../../engine/model.js';
+import type { RecordReader, ServiceContext, ServiceDefinition, ServiceRegistry } from '../../engine/services.js';
+import type { StandardCoverage } from '../gap-analysis/services.js';
+import { AUDIT_RESULTS, type AuditResult } from '../internal-audit/services.js';
+import { outputOf, presenceOf, text, type Presence } from '../../engine/pack-kit.js';
 
 /**
- * The services of the management review (processes/management-review.bpmn):
+ * The services of the management review (processes/management-review/management-review.bpmn):
  *
  * - `review-inputs` compiles the input pack of ISO 9001 9.3.2 from the live records of the review's site
  *   (every site when the review has none) over the period reviewed;
@@ -146,7 +146,7 @@ export interface NonconformityFigures {
   correctiveActionNeeded: number;
 }
 
-/** Nonconformity figures (processes/nonconformity.bpmn: assess → act → verify) over the period. */
+/** Nonconformity figures (processes/nonconformity/nonconformity.bpmn: assess → act → verify) over the period. */
 export function nonconformityFigures(records: RecordView[], overdueTasks: TaskRecord[], period: Period): NonconformityFigures {
   const opened = records.filter((r) => inPeriod(r.startedAt, period));
   const closed = records.filter((r) => r.status === 'completed' && inPeriod(r.endedAt, period));
@@ -528,8 +528,8 @@ export const reviewActionsService: ServiceDefinition = {
   },
 };
 
-/** The services of the management review (processes/management-review.bpmn). */
-export function registerManagementReviewServices(registry: ServiceRegistry, deps: ImsServiceDeps): void {
+/** The services of the management review (processes/management-review/management-review.bpmn). */
+export function registerManagementReviewServices(registry: ServiceRegistry, deps: PackServiceDeps): void {
   void deps;
   registry.register('review-inputs', reviewInputsService);
   registry.register('review-actions', reviewActionsService);

@@ -1,11 +1,11 @@
-import type { Catalogue, CatalogueEntry } from '../catalogue.js';
-import type { ImsServiceDeps } from '../ims-services.js';
-import type { RecordReader, ServiceContext, ServiceDefinition, ServiceRegistry } from '../services.js';
-import { iterationsOf, outputOf, personProblem, presenceProblem, text, type Person } from './shared.js';
+import type { Catalogue, CatalogueEntry } from '../../engine/catalogue.js';
+import type { PackServiceDeps } from '../../engine/packs.js';
+import type { RecordReader, ServiceContext, ServiceDefinition, ServiceRegistry } from '../../engine/services.js';
+import { iterationsOf, outputOf, personProblem, presenceProblem, text, type Person } from '../../engine/pack-kit.js';
 
 /**
- * The services of the internal audit and the audit programme (processes/internal-audit.bpmn,
- * processes/audit-programme.bpmn), ISO 9001/14001/45001 9.2.
+ * The services of the internal audit and the audit programme (processes/internal-audit/internal-audit.bpmn,
+ * processes/audit-programme/audit-programme.bpmn), ISO 9001/14001/45001 9.2.
  *
  * Programme: `audit-programme-check` checks the planned rows before anyone signs the programme (a
  * half-filled row sends the plan back, with the reason in the re-opened task's name), `audit-programme`
@@ -429,10 +429,14 @@ function joinWords(words: string[]): string {
   return words.length <= 1 ? words.join('') : `${words.slice(0, -1).join(', ')} and ${words[words.length - 1]}`;
 }
 
-/** The services of the internal audit and the audit programme (processes/internal-audit.bpmn, processes/audit-programme.bpmn). */
-export function registerInternalAuditServices(registry: ServiceRegistry, deps: ImsServiceDeps): void {
+/** The services of the audit programme (processes/audit-programme/): it shares the row reading with the audits it starts. */
+export function registerAuditProgrammeServices(registry: ServiceRegistry): void {
   registry.register('audit-programme-check', programmeCheckService);
   registry.register('audit-programme', programmeScheduleService);
+}
+
+/** The services of the internal audit (processes/internal-audit/). */
+export function registerInternalAuditServices(registry: ServiceRegistry, deps: PackServiceDeps): void {
   registry.register('audit-independence', independenceService);
   registry.register('audit-checklist', checklistService(deps.catalogue));
   registry.register('audit-findings', findingsService);

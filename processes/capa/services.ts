@@ -1,7 +1,7 @@
-import type { ServiceDefinition, ServiceRegistry } from '../services.js';
-import { outputOf } from './shared.js';
+import type { ServiceDefinition, ServiceRegistry } from '../../engine/services.js';
+import { outputOf } from '../../engine/pack-kit.js';
 
-/** The services of the CAPA process (processes/capa.bpmn). */
+/** The services of the CAPA process (processes/capa/capa.bpmn). */
 
 export type RiskLevel = 'low' | 'medium' | 'high';
 

@@ -1,0 +1,35 @@
+import type { Catalogue } from './catalogue.js';
+import { ServiceRegistry } from './services.js';
+
+/**
+ * A process pack as the engine sees it: one shipped process (its folder under processes/) described by a
+ * manifest. The engine never imports a pack: the entry point (api/main, workers/main, scripts) picks the
+ * packs and hands them over, so engine/ knows no IMS process by name.
+ */
+export interface ProcessPack {
+  /** The BPMN process id, also the process key of its versions (`capa`, `nonconformity` …). */
+  key: string;
+  /** The `ims:businessKeyPrefix` its records' business keys start with (`CAPA` → `CAPA-2026-0001`). */
+  businessKeyPrefix: string;
+  /** The `ims:ownerRole` that owns the process. */
+  ownerRole: string;
+  /** Its BPMN: the file name (as logged at deploy) and a loader for the XML. */
+  bpmn: { file: string; xml(): string };
+  /** Registers the services its service tasks call (`ims:service="…"`); absent when it calls none. */
+  services?: (registry: ServiceRegistry, deps: PackServiceDeps) => void;
+}
+
+/** What a pack's services may need from their surroundings. */
+export interface PackServiceDeps {
+  /** The clause catalogue (gap analysis scope, audit checklists). */
+  catalogue: Catalogue;
+}
+
+/**
+ * The services of the packs handed over, in one registry: the API process, the workers and the demo build
+ * theirs from the same packs, so a shipped BPMN naming a service none of them registers is refused.
+ */
+export function registerPackServices(packs: readonly ProcessPack[], deps: PackServiceDeps, registry: ServiceRegistry = new ServiceRegistry()): ServiceRegistry {
+  for (const pack of packs) pack.services?.(registry, deps);
+  return registry;
+}

@@ -1,0 +1,12 @@
+import type { ProcessPack } from '../../engine/packs.js';
+import { packBpmn } from '../locate.js';
+import { registerCapaServices } from './services.js';
+
+/** Corrective and preventive action: intake, risk triage, actions, effectiveness check. */
+export const capaPack: ProcessPack = {
+  key: 'capa',
+  businessKeyPrefix: 'CAPA',
+  ownerRole: 'quality-manager',
+  bpmn: packBpmn('capa'),
+  services: registerCapaServices,
+};

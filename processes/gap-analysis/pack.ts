@@ -1,0 +1,12 @@
+import type { ProcessPack } from '../../engine/packs.js';
+import { packBpmn } from '../locate.js';
+import { registerGapAnalysisServices } from './services.js';
+
+/** Gap analysis: clauses in scope assessed, gaps become actions and CAPAs, a signed coverage report. */
+export const gapAnalysisPack: ProcessPack = {
+  key: 'gap-analysis',
+  businessKeyPrefix: 'GAP',
+  ownerRole: 'quality-manager',
+  bpmn: packBpmn('gap-analysis'),
+  services: registerGapAnalysisServices,
+};

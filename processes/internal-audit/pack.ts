@@ -1,0 +1,12 @@
+import type { ProcessPack } from '../../engine/packs.js';
+import { packBpmn } from '../locate.js';
+import { registerInternalAuditServices } from './services.js';
+
+/** Internal audit (ISO 9.2): independent team, checklist from the catalogue, graded findings, linked CAPAs. */
+export const internalAuditPack: ProcessPack = {
+  key: 'internal-audit',
+  businessKeyPrefix: 'AUD',
+  ownerRole: 'quality-manager',
+  bpmn: packBpmn('internal-audit'),
+  services: registerInternalAuditServices,
+};

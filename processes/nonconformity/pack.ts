@@ -1,0 +1,10 @@
+import type { ProcessPack } from '../../engine/packs.js';
+import { packBpmn } from '../locate.js';
+
+/** Nonconformity: assess and contain, corrective action, signed verification. */
+export const nonconformityPack: ProcessPack = {
+  key: 'nonconformity',
+  businessKeyPrefix: 'NC',
+  ownerRole: 'quality-manager',
+  bpmn: packBpmn('nonconformity'),
+};

@@ -1,0 +1,10 @@
+import type { ProcessPack } from '../../engine/packs.js';
+import { packBpmn } from '../locate.js';
+
+/** Read and understood: staff acknowledge a new process version they are trained on. */
+export const trainingAcknowledgementPack: ProcessPack = {
+  key: 'training-acknowledgement',
+  businessKeyPrefix: 'TRN',
+  ownerRole: 'quality-manager',
+  bpmn: packBpmn('training-acknowledgement'),
+};
