@@ -15,6 +15,16 @@ const regexpErrors = Object.fromEntries(
     .map(([name]) => [`regexp/${name}`, 'error']),
 );
 
+/**
+ * api/ never touches a store: it asks engine queries (`imsflow.queries`) and runs commands (`imsflow.commands`
+ * and the Imsflow methods), so every entry point gets the engine's answer and its audit. `config.store` is the
+ * configured kind of store, not a store. Only the entry point (api/server.ts) takes the store from the
+ * assembly, to hand it to what it wires up.
+ */
+const STORE_MESSAGE = 'api/ never touches a store: add or use a query (imsflow.queries, engine/queries/) or a command (imsflow.commands, engine/commands/)';
+const storeMemberAccess = { selector: "MemberExpression[property.name='store']:not([object.name='config'])", message: STORE_MESSAGE };
+const storeDestructuring = { selector: "VariableDeclarator > ObjectPattern > Property[key.name='store']", message: STORE_MESSAGE };
+
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', 'data/**', 'modeler/dist/**'] },
   js.configs.recommended,
@@ -37,6 +47,14 @@ export default tseslint.config(
   {
     files: ['api/**', 'workers/**', 'test/**', 'bench/**', 'scripts/**'],
     rules: { 'no-restricted-imports': 'off' },
+  },
+  {
+    files: ['api/**'],
+    rules: { 'no-restricted-syntax': ['error', storeMemberAccess, storeDestructuring] },
+  },
+  {
+    files: ['api/server.ts'],
+    rules: { 'no-restricted-syntax': ['error', storeMemberAccess] },
   },
   {
     // Mocha loads reporters with require(): this one is CommonJS.
