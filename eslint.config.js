@@ -15,6 +15,24 @@ const regexpErrors = Object.fromEntries(
     .map(([name]) => [`regexp/${name}`, 'error']),
 );
 
+/**
+ * api/ never touches a store: it asks engine queries (`imsflow.queries`) and runs commands (`imsflow.commands`
+ * and the Imsflow methods), so every entry point gets the engine's answer and its audit. `config.store` is the
+ * configured kind of store, not a store. Only the entry point (api/server.ts) takes the store from the
+ * assembly, to hand it to what it wires up.
+ */
+const STORE_MESSAGE = 'api/ never touches a store: add or use a query (imsflow.queries, engine/queries/) or a command (imsflow.commands, engine/commands/)';
+const storeMemberAccess = { selector: "MemberExpression[property.name='store']:not([object.name='config'])", message: STORE_MESSAGE };
+const storeDestructuring = { selector: "VariableDeclarator > ObjectPattern > Property[key.name='store']", message: STORE_MESSAGE };
+
+// Wrapping commit made the order of wrappers matter without the types saying so (webhooks, relay). A later
+// config block that sets no-restricted-syntax replaces these, so every such block spreads them again.
+const COMMIT_MESSAGE = "Do not replace a store's commit: register store.beforeCommit(hook) (may add to the change, same transaction) or store.afterCommit(hook) (runs after success); see engine/store/commit-hooks.ts.";
+const commitReplacement = [
+  { selector: "AssignmentExpression[left.type='MemberExpression'][left.property.name='commit']", message: COMMIT_MESSAGE },
+  { selector: "AssignmentExpression[left.type='MemberExpression'][left.property.value='commit']", message: COMMIT_MESSAGE },
+];
+
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', 'data/**', 'modeler/dist/**'] },
   js.configs.recommended,
@@ -24,18 +42,7 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'off',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-restricted-imports': ['error', { patterns: [{ group: ['**/api/**', '**/workers/**', '**/modeler/**'], message: 'engine/ must not depend on outer layers' }] }],
-      // Wrapping commit made the order of wrappers matter without the types saying so (webhooks, relay).
-      'no-restricted-syntax': [
-        'error',
-        {
-          selector: "AssignmentExpression[left.type='MemberExpression'][left.property.name='commit']",
-          message: "Do not replace a store's commit: register store.beforeCommit(hook) (may add to the change, same transaction) or store.afterCommit(hook) (runs after success); see engine/store/commit-hooks.ts.",
-        },
-        {
-          selector: "AssignmentExpression[left.type='MemberExpression'][left.property.value='commit']",
-          message: "Do not replace a store's commit: register store.beforeCommit(hook) or store.afterCommit(hook); see engine/store/commit-hooks.ts.",
-        },
-      ],
+      'no-restricted-syntax': ['error', ...commitReplacement],
     },
   },
   {
@@ -56,6 +63,14 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ group: ['**/api/**', '**/workers/**', '**/modeler/**', '**/processes/**'], message: 'engine/ must not depend on outer layers or on the process packs' }] }],
     },
+  },
+  {
+    files: ['api/**'],
+    rules: { 'no-restricted-syntax': ['error', ...commitReplacement, storeMemberAccess, storeDestructuring] },
+  },
+  {
+    files: ['api/server.ts'],
+    rules: { 'no-restricted-syntax': ['error', ...commitReplacement, storeMemberAccess] },
   },
   {
     // Mocha loads reporters with require(): this one is CommonJS.

@@ -185,7 +185,7 @@ export function createApp({ imsflow, accounts, assembly, logger, secureCookies =
   });
 
   routes.add({ method: 'get', path: '/tokens', summary: 'Your API tokens (without secrets)', tag: 'session', access: 'signed-in', responses: { 200: 'tokens' } }, async (req, res) => {
-    const items = (await imsflow.store.listApiTokens(actor(req))).map(({ hash: _hash, ...rest }) => rest);
+    const items = (await imsflow.queries.apiTokensOf(actor(req))).map(({ hash: _hash, ...rest }) => rest);
     res.json({ items });
   });
 
@@ -237,7 +237,7 @@ export function createApp({ imsflow, accounts, assembly, logger, secureCookies =
   });
 
   routes.add({ method: 'get', path: '/instances', summary: 'Instances of your sites, newest first', tag: 'instances', access: OVERSEERS, query: schemas.instanceQuery, responses: { 200: 'instances' } }, async (req, res, { query }) => {
-    const items = await imsflow.store.listInstances({ ...query, sites: visibleSites(principalOf(req).user) });
+    const items = await imsflow.queries.instances({ ...query, sites: visibleSites(principalOf(req).user) });
     res.json({ items: items.map(({ engineState: _state, ...rest }) => rest) });
   });
 
@@ -374,7 +374,7 @@ export function createApp({ imsflow, accounts, assembly, logger, secureCookies =
 
   routes.add({ method: 'get', path: '/users', summary: 'The directory (for person fields and assignment)', tag: 'people', access: 'signed-in', query: schemas.userQuery, responses: { 200: 'users' } }, async (req, res, { query }) => {
     const admin = hasRole(principalOf(req).user, ['admin']);
-    const users = await imsflow.store.listUsers({ role: query.role, ...(!admin && { active: true }) });
+    const users = await imsflow.queries.people({ role: query.role, ...(!admin && { active: true }) });
     res.json({ items: users.map((u) => (admin ? profileOf(u) : { id: u.id, name: u.name, roles: u.roles })) });
   });
 
@@ -394,7 +394,7 @@ export function createApp({ imsflow, accounts, assembly, logger, secureCookies =
 
   routes.add({ method: 'get', path: '/schedules', summary: 'Scheduled process starts (of your sites, and those of every site)', tag: 'schedules', access: ['process-owner', 'quality-manager', 'steering-committee'], responses: { 200: 'schedules' } }, async (req, res) => {
     const user = principalOf(req).user;
-    res.json({ items: (await imsflow.store.listSchedules()).filter((schedule) => canSee(user, schedule)) });
+    res.json({ items: (await imsflow.queries.schedules()).filter((schedule) => canSee(user, schedule)) });
   });
 
   /**
@@ -406,7 +406,7 @@ export function createApp({ imsflow, accounts, assembly, logger, secureCookies =
     const sites = visibleSites(principalOf(req).user);
     if (sites === undefined) return;
     const beyond = (s: string | undefined) => (s === undefined ? sites.length > 0 : !sites.includes(s));
-    const existing = await imsflow.store.getSchedule(id);
+    const existing = await imsflow.queries.findSchedule(id);
     if (existing && beyond(existing.site)) throw new NotPermittedError(`schedule ${id} starts records of ${existing.site === undefined ? 'every site' : `site ${existing.site}`}, not only of yours`);
     if (deleting) return;
     if (site !== undefined && beyond(site)) throw new NotPermittedError(`you do not belong to site ${site}`);
@@ -425,7 +425,7 @@ export function createApp({ imsflow, accounts, assembly, logger, secureCookies =
   });
 
   routes.add({ method: 'get', path: '/outbox', summary: 'Notification emails and their state', tag: 'operations', access: ['admin'], query: schemas.outboxQuery, responses: { 200: 'messages' } }, async (_req, res, { query }) => {
-    res.json({ items: await imsflow.store.listMessages({ status: query.status, taskId: query.task, limit: query.limit }) });
+    res.json({ items: await imsflow.queries.outbox({ status: query.status, taskId: query.task, limit: query.limit }) });
   });
 
   routes.add({ method: 'get', path: '/incidents', summary: 'Failed steps', tag: 'operations', access: ['admin'], query: schemas.incidentQuery, responses: { 200: 'incidents' } }, async (_req, res, { query }) => {
@@ -476,7 +476,7 @@ export function createApp({ imsflow, accounts, assembly, logger, secureCookies =
   }
 
   async function visibleInstance(req: Request, id: string): Promise<void> {
-    const instance = await imsflow.store.getInstance(id);
+    const instance = await imsflow.queries.findInstance(id);
     if (!instance || !canSee(principalOf(req).user, instance)) throw new NotFoundError(`no instance ${id}`);
   }
 

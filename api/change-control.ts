@@ -70,7 +70,7 @@ export function changeControlRoutes(routes: RouteRegistry, { imsflow, accounts }
 
   routes.add({ method: 'get', path: '/roles', summary: 'Roles in the directory, with how many active people hold each (the modeler\'s role picker)', tag: 'change control', access: 'signed-in', responses: { 200: '{items: [{role, users}]}' } }, async (_req, res) => {
     const counts = new Map<string, number>(ROLES.map((role) => [role, 0]));
-    for (const user of await imsflow.store.listUsers({ active: true })) for (const role of user.roles) counts.set(role, (counts.get(role) ?? 0) + 1);
+    for (const user of await imsflow.queries.people({ active: true })) for (const role of user.roles) counts.set(role, (counts.get(role) ?? 0) + 1);
     res.json({ items: [...counts].sort(([a], [b]) => a.localeCompare(b)).map(([role, users]) => ({ role, users })) });
   });
 

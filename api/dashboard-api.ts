@@ -1,9 +1,9 @@
 import type { Request } from 'express';
 import { z } from 'zod';
-import { computeDashboard, drillDown, FIGURES, MAX_RECORDS, resolveContext, type DashboardFilters } from '../engine/dashboard.js';
+import { FIGURES, MAX_RECORDS, resolveContext, type DashboardFilters } from '../engine/dashboard.js';
 import { NotFoundError, NotPermittedError } from '../engine/errors.js';
 import type { Imsflow } from '../engine/imsflow.js';
-import { KPI_EDITORS, KpiRegister, mayEnterValues } from '../engine/kpis.js';
+import { KPI_EDITORS, mayEnterValues } from '../engine/kpis.js';
 import { KPI_MEASURES, MANAGEMENT_SYSTEMS } from '../engine/model.js';
 import { canSee, OVERSEERS, principalOf } from './auth.js';
 import { dashboardPdf } from './dashboard-pdf.js';
@@ -74,26 +74,26 @@ function filtersOf(query: z.infer<typeof schemas.filters>): DashboardFilters {
  * for the overseers of their own sites. The figures come from engine/dashboard.ts.
  */
 export function registerDashboardRoutes(routes: RouteRegistry, imsflow: Imsflow): void {
-  const { store, clock } = imsflow;
-  const kpis = new KpiRegister(store, clock);
+  const { queries, clock } = imsflow;
+  const kpis = imsflow.commands.kpis;
   const context = (req: Request, query: z.infer<typeof schemas.filters>) => resolveContext(principalOf(req).user, filtersOf(query), clock.now());
 
   routes.add({ method: 'get', path: '/dashboard', summary: 'Steering dashboard: open, due-soon and overdue work by process, site, owner and role; aging; escalations; weekly trends; CAPA; audit findings; gap coverage; KPIs', tag: 'dashboard', access: OVERSEERS, query: schemas.filters, responses: { 200: 'the figures, each with a drill fragment for /api/dashboard/records', 400: 'a filter is invalid', 403: 'a site that is not yours' } }, async (req, res, { query }) => {
-    res.set('Cache-Control', 'no-store').json(await computeDashboard(store, context(req, query)));
+    res.set('Cache-Control', 'no-store').json(await queries.dashboard(context(req, query)));
   });
 
   routes.add({ method: 'get', path: '/dashboard/records', summary: 'The records behind one dashboard figure (its drill fragment plus the filters)', tag: 'dashboard', access: OVERSEERS, query: schemas.records, responses: { 200: '{title, columns, items}', 400: 'unknown figure or drill value', 403: 'a site that is not yours' } }, async (req, res, { query }) => {
-    res.set('Cache-Control', 'no-store').json(await drillDown(store, context(req, query), query, query.limit));
+    res.set('Cache-Control', 'no-store').json(await queries.drillDown(context(req, query), query, query.limit));
   });
 
   routes.add({ method: 'get', path: '/dashboard/records.csv', summary: 'The records behind one dashboard figure as CSV (RFC 4180, UTF-8, formula-safe)', tag: 'dashboard', access: OVERSEERS, query: schemas.records, responses: { 200: 'text/csv', 400: 'unknown figure or drill value', 403: 'a site that is not yours' } }, async (req, res, { query }) => {
-    const records = await drillDown(store, context(req, query), query, query.limit);
+    const records = await queries.drillDown(context(req, query), query, query.limit);
     sendCsv(res, `${query.figure}-${clock.now().toISOString().slice(0, 10)}.csv`, records.columns.map((c) => c.label), records.items.map((item) => records.columns.map((c) => item[c.key])));
   });
 
   routes.add({ method: 'get', path: '/dashboard/report.pdf', summary: 'The steering committee report as PDF: the dashboard at a date with the overdue list (management review input)', tag: 'dashboard', access: OVERSEERS, query: schemas.filters, responses: { 200: 'application/pdf', 400: 'a filter is invalid', 403: 'a site that is not yours' } }, async (req, res, { query }) => {
     const ctx = context(req, query);
-    const [dashboard, overdue] = await Promise.all([computeDashboard(store, ctx), drillDown(store, ctx, { figure: 'overdue' })]);
+    const [dashboard, overdue] = await Promise.all([queries.dashboard(ctx), queries.drillDown(ctx, { figure: 'overdue' })]);
     const pdf = await dashboardPdf(dashboard, overdue, { by: principalOf(req).user.name });
     res.attachment(`steering-report-${dashboard.asOf.slice(0, 10)}.pdf`);
     res.set({ 'Content-Type': 'application/pdf', 'Cache-Control': 'no-store' });
@@ -102,14 +102,14 @@ export function registerDashboardRoutes(routes: RouteRegistry, imsflow: Imsflow)
 
   routes.add({ method: 'get', path: '/kpis', summary: 'The KPIs you see (of the organisation and of your sites) with every value entered', tag: 'dashboard', access: OVERSEERS, responses: { 200: '{items: [{...kpi, values}]}' } }, async (req, res) => {
     const user = principalOf(req).user;
-    const items = (await store.listKpis()).filter((k) => canSee(user, k));
-    const values = await store.listKpiValues(items.map((k) => k.id));
+    const items = (await queries.kpis()).filter((k) => canSee(user, k));
+    const values = await queries.kpiValues(items.map((k) => k.id));
     res.json({ items: items.map((k) => ({ ...k, values: values.filter((v) => v.kpiId === k.id) })) });
   });
 
   routes.add({ method: 'put', path: '/kpis/:id', summary: 'Define a KPI or change its definition (a change needs a reason; audited old → new)', tag: 'dashboard', access: KPI_EDITORS, body: schemas.kpi, responses: { 200: 'the KPI', 400: 'field errors', 403: 'a KPI of another site', 409: 'changed meanwhile' } }, async (req, res, { body }) => {
     const user = principalOf(req).user;
-    const existing = await store.getKpi(String(req.params.id));
+    const existing = await queries.findKpi(String(req.params.id));
     if (existing && !canSee(user, existing)) throw new NotPermittedError(`KPI ${existing.id} belongs to site ${existing.site}`);
     if (body.site !== undefined && !canSee(user, { site: body.site })) throw new NotPermittedError(`you do not belong to site ${body.site}`);
     res.json(await kpis.save(String(req.params.id), body, user.id));
@@ -117,7 +117,7 @@ export function registerDashboardRoutes(routes: RouteRegistry, imsflow: Imsflow)
 
   routes.add({ method: 'post', path: '/kpis/:id/values', summary: 'Enter a manual KPI\'s value for a month or quarter (its owner, a quality manager or the steering committee; replacing one needs a reason)', tag: 'dashboard', access: 'signed-in', scope: 'integration', body: schemas.kpiValue, responses: { 201: 'the value', 400: 'field errors', 403: 'neither the KPI\'s owner nor a KPI editor', 404: 'no such KPI' } }, async (req, res, { body }) => {
     const user = principalOf(req).user;
-    const kpi = await store.getKpi(String(req.params.id));
+    const kpi = await queries.findKpi(String(req.params.id));
     if (!kpi || !canSee(user, kpi)) throw new NotFoundError(`no KPI ${req.params.id}`);
     if (!mayEnterValues(user, kpi)) throw new NotPermittedError(`only the KPI's owner (${kpi.owner}), a quality manager or the steering committee enters its values`);
     res.status(201).json(await kpis.enterValue(kpi.id, body, user.id));

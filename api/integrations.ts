@@ -3,12 +3,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { exportBackup } from '../engine/backup.js';
 import { NotPermittedError, ValidationError } from '../engine/errors.js';
 import type { Imsflow } from '../engine/imsflow.js';
 import { INBOUND_TYPES, receiveEvent } from '../engine/inbound.js';
 import { WEBHOOK_EVENTS } from '../engine/model.js';
-import { Webhooks } from '../engine/webhooks.js';
+import type { Webhooks } from '../engine/webhooks.js';
 import { principalOf, visibleSites } from './auth.js';
 import type { RouteRegistry } from './openapi.js';
 
@@ -56,7 +55,7 @@ export interface IntegrationDeps {
   dataDir?: string;
 }
 
-export function integrationRoutes(routes: RouteRegistry, { imsflow, webhooks = new Webhooks({ store: imsflow.store, clock: imsflow.clock }), dataDir }: IntegrationDeps): void {
+export function integrationRoutes(routes: RouteRegistry, { imsflow, webhooks = imsflow.commands.webhooks(), dataDir }: IntegrationDeps): void {
   // ---- inbound events ----------------------------------------------------------------------------------
 
   routes.add({ method: 'post', path: '/events', summary: 'An event from another system (MES, ERP) that starts a record, e.g. nonconformity.raised starts a CAPA; idempotent on (source, eventId)', tag: 'integrations', access: ['integration'], scope: 'integration', body: schemas.event, responses: { 200: 'a repeat: the record the first one started', 201: '{created, event, instance}', 400: 'field errors (unknown type, data fields)', 403: 'not an integration account, or a site not the account\'s', 409: 'the eventId was used before with other data' } }, async (req, res, { body }) => {
@@ -66,7 +65,7 @@ export function integrationRoutes(routes: RouteRegistry, { imsflow, webhooks = n
     if (site !== undefined && sites !== undefined && !sites.includes(site)) throw new NotPermittedError(`this account does not belong to site ${site}`);
     if (site === undefined && sites !== undefined && sites.length > 1) throw new ValidationError('say which site the record belongs to', [{ field: 'site', message: `one of ${sites.join(', ')}` }]);
     const result = await receiveEvent(imsflow, { ...body, ...(site && { site }) }, user.id);
-    const instance = await imsflow.store.getInstance(result.event.instanceId);
+    const instance = await imsflow.queries.findInstance(result.event.instanceId);
     res.status(result.created ? 201 : 200).json({ created: result.created, event: result.event, instance: { id: result.event.instanceId, businessKey: result.event.businessKey, status: instance?.status } });
   });
 
@@ -110,9 +109,8 @@ export function integrationRoutes(routes: RouteRegistry, { imsflow, webhooks = n
     const dir = await mkdtemp(join(tmpdir(), 'imsflow-download-'));
     const file = join(dir, 'backup.tar.gz');
     try {
-      const manifest = await exportBackup(imsflow.store, file, {
+      const manifest = await imsflow.commands.exportBackup(file, {
         ...(dataDir && { attachmentsDir: join(dataDir, 'attachments') }),
-        clock: imsflow.clock,
         actor: principalOf(req).user.id,
         ...(body.reason && { reason: body.reason }),
       });

@@ -1,13 +1,12 @@
 import type { Queue } from 'bullmq';
 import type { NextFunction, Request, Response } from 'express';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { Clock } from '../engine/clock.js';
-import type { Store } from '../engine/store/store.js';
+import type { Queries } from '../engine/queries/index.js';
 
 /**
  * Prometheus metrics of one API process (prom-client, one registry per server so tests can run several).
  * Request latency is measured per request; the business figures (records, tasks, jobs, outbox) are read
- * from the store (and from BullMQ in Redis mode) when Prometheus scrapes, with one grouped count query
+ * from the engine's counts query (and from BullMQ in Redis mode) when Prometheus scrapes, with one grouped count query
  * each, so every API replica reports the same installation-wide figures.
  */
 export class Metrics {
@@ -23,8 +22,8 @@ export class Metrics {
 
   constructor(
     private readonly sources: {
-      store: Store;
-      clock: Clock;
+      /** The engine's monitoring counts (installation-wide, read at each scrape). */
+      figures: Pick<Queries, 'counts'>;
       /** Redis mode: the BullMQ queues whose counts are reported; embedded: the store's job rows. */
       queues?: Queue[];
     },
@@ -68,7 +67,7 @@ export class Metrics {
   async refresh(): Promise<void> {
     const queues = this.sources.queues ?? [];
     const [counts, queueCounts] = await Promise.all([
-      this.sources.store.counts(this.sources.clock.now().toISOString()),
+      this.sources.figures.counts(),
       Promise.all(queues.map((queue) => queue.getJobCounts('waiting', 'delayed', 'active', 'failed', 'completed', 'prioritized'))),
     ]);
     for (const [status, n] of Object.entries(counts.instances)) this.instances.set({ status }, n);

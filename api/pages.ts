@@ -3,7 +3,7 @@ import express from 'express';
 import { AuthenticationError, type Accounts, type Principal } from '../engine/accounts.js';
 import { ConflictError, NotPermittedError, ValidationError } from '../engine/errors.js';
 import type { Imsflow } from '../engine/imsflow.js';
-import { describeRefusal, resolveLink, type LinkSigner, type RefusedLink } from '../engine/links.js';
+import { describeRefusal, type LinkSigner, type RefusedLink } from '../engine/links.js';
 import type { TaskRecord, UserRecord } from '../engine/model.js';
 import type { SignatureRecord } from '../engine/signatures.js';
 import { SESSION_COOKIE } from './auth.js';
@@ -34,14 +34,14 @@ export function taskLinkPages(imsflow: Imsflow, links: LinkSigner, attachments?:
   }
 
   router.get('/t/:token', async (req, res) => {
-    const opened = await resolveLink(links, imsflow.store, imsflow.clock.now(), req.params.token);
+    const opened = await imsflow.queries.openLink(links, req.params.token);
     if (!opened.ok) return refusal(res, opened);
     const signing = opened.task.signature ? signingPrompt(opened.task, await signerOf(req, opened.user)) : undefined;
     send(res, 200, formPage(opened.task, req.params.token, {}, await peopleFor(imsflow, opened.task), signing));
   });
 
   router.post('/t/:token', async (req, res) => {
-    const opened = await resolveLink(links, imsflow.store, imsflow.clock.now(), req.params.token);
+    const opened = await imsflow.queries.openLink(links, req.params.token);
     if (!opened.ok) return refusal(res, opened);
     const { task, record } = opened;
     const parsed = await readTaskBody(req, res, task);
@@ -76,7 +76,7 @@ export function taskLinkPages(imsflow: Imsflow, links: LinkSigner, attachments?:
       if (err instanceof ConflictError) {
         // Something got there first: the same form posted twice (a double click), the task completed or
         // reassigned meanwhile, an incident in the instance. Say why on a page, as for a refused link.
-        const again = await resolveLink(links, imsflow.store, imsflow.clock.now(), req.params.token);
+        const again = await imsflow.queries.openLink(links, req.params.token);
         if (!again.ok) return refusal(res, again);
         return send(res, 409, page('This task cannot be completed now', `<p>${e(err.message)}</p><p>Nothing was saved. Try again later, or ask the process owner.</p>`));
       }

@@ -65,7 +65,7 @@ export async function startServer(config: Config, options: { clock?: Clock; logg
       onError: (job, err) => logger.warn({ job: job.id, err: err.message }, 'job failed; will retry'),
     });
   const queues = runner instanceof BullmqRunner ? Object.values(runner.queues) : undefined;
-  const metrics = new Metrics({ store, clock: imsflow.clock, queues });
+  const metrics = new Metrics({ figures: imsflow.queries, queues });
   let stopping = false;
   const checks: Record<string, Check> = { store: storeCheck(store), ...(config.redisUrl && { redis: redisCheck(config.redisUrl) }) };
   const ops = opsRouter({ logger, accounts, metrics, checks, stopping: () => stopping, metricsToken: config.metricsToken, queues });

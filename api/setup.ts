@@ -17,7 +17,7 @@ export async function bootstrapAdmin(
   admin: { email: string; password: string } | undefined,
   logger: Logger,
 ): Promise<string | undefined> {
-  if ((await imsflow.store.listUsers({ role: 'admin', active: true })).length > 0) return undefined;
+  if (await imsflow.queries.hasActiveAdmin()) return undefined;
   if (admin) {
     await createAdmin(imsflow, accounts, { email: admin.email, name: 'Administrator', password: admin.password }, 'configuration');
     logger.info({ email: admin.email }, 'first admin created from IMSFLOW_ADMIN_EMAIL');
@@ -30,7 +30,7 @@ async function createAdmin(imsflow: Imsflow, accounts: Accounts, input: { email:
   // A new id: never take over an existing person's account by sharing the part before the @.
   const base = input.email.toLowerCase().split('@')[0].replace(/[^\w.-]/g, '') || 'admin';
   let id = base;
-  for (let n = 2; await imsflow.store.getUser(id); n += 1) id = `${base}-${n}`;
+  for (let n = 2; await imsflow.queries.findPerson(id); n += 1) id = `${base}-${n}`;
   // Check the password before saving the user: an admin saved without one would end the setup for good.
   const problems = passwordProblems(input.password, input);
   if (problems.length) throw new ValidationError('the password does not meet the rules', problems.map((message) => ({ field: 'password', message: `password ${message}` })));

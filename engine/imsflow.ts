@@ -40,6 +40,8 @@ import {
   type SignatureView,
 } from './signatures.js';
 import type { ChangeSet, Store, TaskQuery } from './store/store.js';
+import { Queries } from './queries/index.js';
+import { Commands } from './commands/index.js';
 
 export interface ImsflowOptions {
   store: Store;
@@ -99,6 +101,10 @@ export class Imsflow {
   private readonly compiled = new Map<string, Promise<CompiledDefinition>>();
   /** Drafts, review, signed approval and publication of new versions; training on them. */
   readonly changes: ChangeControl;
+  /** The named reads api/ makes (api/ never touches the store). */
+  readonly queries: Queries;
+  /** The writes api/ once made on the store itself, and the KPI and webhook registers. */
+  readonly commands: Commands;
 
   constructor(options: ImsflowOptions) {
     this.store = options.store;
@@ -116,6 +122,8 @@ export class Imsflow {
       prepareStart: (key, input, actor) => this.prepareStart(key, input, actor),
       effective: (key) => this.store.getEffectiveDefinition(key, this.now()),
     });
+    this.queries = new Queries(this.store, this.clock);
+    this.commands = new Commands(this.store, this.clock);
   }
 
   /** What task forms are checked against (the clause catalogue), for callers that check a form early. */

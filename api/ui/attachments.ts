@@ -3,7 +3,6 @@ import { constants } from 'node:fs';
 import { access, mkdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import type { Imsflow } from '../../engine/imsflow.js';
-import { auditEvent } from '../../engine/kernel/audit-event.js';
 import type { AuditEvent, TaskRecord } from '../../engine/model.js';
 
 /**
@@ -190,17 +189,7 @@ async function exists(path: string): Promise<boolean> {
 
 /** Records a stored upload in the audit trail: the register downloads and kept uploads are checked against. */
 export async function recordUpload(imsflow: Imsflow, actor: string, task: TaskRecord, field: string, ref: AttachmentRef): Promise<void> {
-  await imsflow.store.commit({
-    audit: [
-      auditEvent(imsflow.clock, {
-        actor,
-        action: 'attachment.uploaded',
-        target: `attachment:${ref.sha256}`,
-        instanceId: task.instanceId,
-        new: { task: task.id, field, name: ref.name, size: ref.size, contentType: ref.contentType },
-      }),
-    ],
-  });
+  await imsflow.commands.recordAttachmentUpload(actor, task, field, ref);
 }
 
 export interface Upload {
@@ -214,7 +203,7 @@ export interface Upload {
 /** Every recorded upload of these bytes. */
 export async function uploadsOf(imsflow: Imsflow, sha256: string): Promise<Upload[]> {
   if (!SHA256.test(sha256)) return [];
-  const events = await imsflow.store.listAudit({ target: `attachment:${sha256}`, limit: 10_000 });
+  const events = await imsflow.queries.auditTrail({ target: `attachment:${sha256}`, limit: 10_000 });
   return events
     .filter((event) => event.action === 'attachment.uploaded' && event.instanceId)
     .map((event) => {

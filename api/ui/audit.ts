@@ -40,7 +40,7 @@ function readFilter(req: Request): { filter: AuditFilter; errors: FieldError[] }
  * (over the whole trail). Records' business keys and sites are read from their `instance.started` events.
  */
 async function select(imsflow: Imsflow, user: UserRecord, filter: AuditFilter) {
-  const all = await imsflow.store.listAudit({ limit: Number.MAX_SAFE_INTEGER });
+  const all = await imsflow.queries.auditTrail({ limit: Number.MAX_SAFE_INTEGER });
   const verification = verifyAuditChain(all);
   const records = new Map<string, { businessKey?: string; site?: string }>();
   for (const event of all) {
@@ -51,7 +51,7 @@ async function select(imsflow: Imsflow, user: UserRecord, filter: AuditFilter) {
   }
   const siteOf = async (instanceId: string) => {
     if (!records.has(instanceId)) {
-      const instance = await imsflow.store.getInstance(instanceId);
+      const instance = await imsflow.queries.findInstance(instanceId);
       records.set(instanceId, { businessKey: instance?.businessKey, site: instance?.site });
     }
     return records.get(instanceId)!;

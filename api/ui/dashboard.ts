@@ -1,9 +1,9 @@
 import express, { type Request, type Response } from 'express';
-import { computeDashboard, drillDown, resolveContext, type Counts, type Dashboard, type DashboardContext, type DashboardFilters, type Drilldown, type KpiView, type RecordList } from '../../engine/dashboard.js';
+import { resolveContext, type Counts, type Dashboard, type DashboardContext, type DashboardFilters, type Drilldown, type KpiView, type RecordList } from '../../engine/dashboard.js';
 import { NotFoundError, NotPermittedError, ValidationError, type FieldError } from '../../engine/errors.js';
 import type { OutstandingItem } from '../../engine/change-control.js';
 import type { Imsflow } from '../../engine/imsflow.js';
-import { KpiRegister, mayEnterValues } from '../../engine/kpis.js';
+import { mayEnterValues } from '../../engine/kpis.js';
 import type { KpiRecord, UserRecord } from '../../engine/model.js';
 import { canSee, checkCsrf, hasRole, visibleSites } from '../auth.js';
 import { directoryNames, person } from './records.js';
@@ -404,7 +404,7 @@ interface KpiFormState {
 
 /** The KPI's page; `saved`: the period just saved (post/redirect/get), confirmed at the top. */
 async function kpiPage(imsflow: Imsflow, viewer: Viewer, kpi: KpiRecord, state: KpiFormState, errors: FieldError[], saved?: string): Promise<string> {
-  const [values, names] = await Promise.all([imsflow.store.listKpiValues([kpi.id]), directoryNames(imsflow)]);
+  const [values, names] = await Promise.all([imsflow.queries.kpiValues([kpi.id]), directoryNames(imsflow)]);
   values.sort((a, b) => b.period.localeCompare(a.period));
   const done = values.find((v) => v.period === saved);
   const message = done ? notice('status', `<p>Saved: ${e(kpi.name)} for ${e(done.period)} is ${e(num(done.value))}${kpi.unit ? ` ${e(kpi.unit)}` : ''}.</p>`) : '';
@@ -460,7 +460,7 @@ function contextFor(imsflow: Imsflow, user: UserRecord, query: URLSearchParams):
 /** The sites a person may filter by (their own; admins: every site anyone has) and the deployed processes. */
 async function choicesFor(imsflow: Imsflow, user: UserRecord, data?: Dashboard): Promise<{ sites: Choice[]; processes: Choice[] }> {
   const own = visibleSites(user);
-  const sites = new Set(own ?? (await imsflow.store.listUsers({})).flatMap((u) => u.sites ?? []));
+  const sites = new Set(own ?? (await imsflow.queries.people()).flatMap((u) => u.sites ?? []));
   if (!own) for (const s of data?.bySite ?? []) if (s.site) sites.add(s.site);
   const processes = new Map<string, string>();
   for (const d of await imsflow.listDefinitions()) processes.set(d.key, d.name ?? d.key);
@@ -472,7 +472,7 @@ async function choicesFor(imsflow: Imsflow, user: UserRecord, data?: Dashboard):
 
 export function dashboardPages(imsflow: Imsflow): express.Router {
   const router = express.Router();
-  const kpis = new KpiRegister(imsflow.store, imsflow.clock);
+  const kpis = imsflow.commands.kpis;
 
   router.get('/dashboard', requireSignIn, async (req: Request, res: Response) => {
     const viewer = allowed(req);
@@ -484,7 +484,7 @@ export function dashboardPages(imsflow: Imsflow): express.Router {
     let training: OutstandingItem[];
     try {
       const context = contextFor(imsflow, viewer.user, filters);
-      data = await computeDashboard(imsflow.store, context);
+      data = await imsflow.queries.dashboard(context);
       const sites = context.scope.sites?.in;
       training = (await imsflow.changes.outstandingTraining(sites ? { sites } : {})).filter((i) => !context.filters.process.length || context.filters.process.includes(i.processKey));
     } catch (err) {
@@ -504,14 +504,14 @@ export function dashboardPages(imsflow: Imsflow): express.Router {
     const filters = filterQuery(raw);
     const query = new URLSearchParams([...drillQuery(raw), ...filters]);
     const limit = 1000;
-    const list = await drillDown(imsflow.store, contextFor(imsflow, viewer.user, filters), drillOf(raw), limit);
+    const list = await imsflow.queries.drillDown(contextFor(imsflow, viewer.user, filters), drillOf(raw), limit);
     sendPage(res, 200, { title: list.title, viewer, current: 'dashboard', wide: true, head: STYLE_ONLY, body: listBody(list, query, filters, limit) });
   });
 
   /** A KPI's page is for the dashboard's readers and for the KPI's owner, whatever their role. */
   const kpiOf = async (req: Request): Promise<{ viewer: Viewer; kpi: KpiRecord }> => {
     const viewer = viewerOf(req);
-    const kpi = await imsflow.store.getKpi(String(req.params.id));
+    const kpi = await imsflow.queries.findKpi(String(req.params.id));
     if (!kpi || !canSee(viewer.user, kpi)) throw new NotFoundError(`no KPI ${req.params.id}`);
     if (kpi.owner !== viewer.user.id) allowed(req);
     return { viewer, kpi };

@@ -18,7 +18,7 @@ import { CHECKLIST_LABELS, clauseCatalogue, clauseText, iterationLabel, iteratio
 export type Names = Map<string, string>;
 
 export async function directoryNames(imsflow: Imsflow): Promise<Names> {
-  return new Map((await imsflow.store.listUsers({})).map((u) => [u.id, u.name]));
+  return new Map((await imsflow.queries.people()).map((u) => [u.id, u.name]));
 }
 
 /** A person as shown: their name, with the id when it differs. */
@@ -153,12 +153,12 @@ async function linkedRecords(imsflow: Imsflow, viewer: UserRecord, instance: Ins
   const definitions = new Map<string, Promise<string | undefined>>();
   const processName = (key: string, version: number | undefined) => {
     const id = `${key}@${version ?? 'latest'}`;
-    if (!definitions.has(id)) definitions.set(id, imsflow.store.getDefinition(key, version).then((d) => d?.name));
+    if (!definitions.has(id)) definitions.set(id, imsflow.queries.findDefinition(key, version).then((d) => d?.name));
     return definitions.get(id)!;
   };
   const rows = await Promise.all(
     links.map(async (link) => {
-      const other = await imsflow.store.getInstance(link.instanceId);
+      const other = await imsflow.queries.findInstance(link.instanceId);
       const visible = other ? await mayViewRecord(imsflow, viewer, other) : false;
       const name = await processName(link.processKey, other?.version);
       const process = name ? `${e(name)} <span class="hint">(${e(link.processKey)})</span>` : e(link.processKey);
@@ -166,7 +166,7 @@ async function linkedRecords(imsflow: Imsflow, viewer: UserRecord, instance: Ins
       let status: string;
       if (other && visible) {
         record = direction(link, `<a href="/records/${e(other.id)}">${e(link.businessKey)}</a>`);
-        const open = other.status === 'running' ? await imsflow.store.listTasks({ instanceId: other.id, status: 'open', limit: 5 }) : [];
+        const open = other.status === 'running' ? await imsflow.queries.tasks({ instanceId: other.id, status: 'open', limit: 5 }) : [];
         const steps = [...new Set(open.map((t) => t.name))];
         status = `${e(other.status)}${steps.length ? ` <span class="hint">(at ${e(steps.join(', '))})</span>` : ''}`;
       } else {
@@ -240,9 +240,9 @@ export function recordPages(imsflow: Imsflow, attachments: AttachmentStore | und
   router.get('/records/:id', requireSignIn, async (req, res) => {
     const viewer = viewerOf(req);
     const id = String(req.params.id);
-    const record = await imsflow.store.getInstance(id);
+    const record = await imsflow.queries.findInstance(id);
     if (!record || !(await mayViewRecord(imsflow, viewer.user, record))) throw new NotFoundError(`no record ${id}`);
-    const [instance, definition, names] = await Promise.all([imsflow.getInstance(id), imsflow.store.getDefinition(record.key, record.version), directoryNames(imsflow)]);
+    const [instance, definition, names] = await Promise.all([imsflow.getInstance(id), imsflow.queries.findDefinition(record.key, record.version), directoryNames(imsflow)]);
     const catalogue = clauseCatalogue(imsflow);
     const linked = await linkedRecords(imsflow, viewer.user, instance);
     const open = instance.tasks.filter((t) => t.status === 'open');
@@ -321,7 +321,7 @@ ${linked}
     if (!attachments || !/^[a-f0-9]{64}$/.test(sha256)) throw missing;
     let allowed: Awaited<ReturnType<typeof uploadsOf>>[number] | undefined;
     for (const upload of await uploadsOf(imsflow, sha256)) {
-      const instance = await imsflow.store.getInstance(upload.instanceId);
+      const instance = await imsflow.queries.findInstance(upload.instanceId);
       if (instance && (await mayViewRecord(imsflow, user, instance))) {
         allowed = upload;
         break;

@@ -56,7 +56,7 @@ export interface FormOptions extends FormState {
 
 /** The people a person field of this task offers (and whom it may be delegated to): active, of its site. */
 export async function peopleFor(imsflow: Imsflow, task: Pick<TaskRecord, 'site'>): Promise<Person[]> {
-  const users = await imsflow.store.listUsers({ active: true });
+  const users = await imsflow.queries.people({ active: true });
   return users
     .filter((u) => canSee(u, task))
     .map((u) => ({ id: u.id, name: u.name }))
@@ -549,11 +549,11 @@ function nextSentence(status: string | undefined): string {
 
 /** What happens next: the process's state and its open steps, with whom they are for and when they are due. */
 export async function whatHappensNext(imsflow: Imsflow, task: TaskRecord): Promise<string> {
-  const instance = await imsflow.store.getInstance(task.instanceId);
-  const open = instance?.status === 'running' ? await imsflow.store.listTasks({ instanceId: task.instanceId, status: 'open', limit: 100 }) : [];
+  const instance = await imsflow.queries.findInstance(task.instanceId);
+  const open = instance?.status === 'running' ? await imsflow.queries.tasks({ instanceId: task.instanceId, status: 'open', limit: 100 }) : [];
   const items = await Promise.all(
     open.map(async (t) => {
-      const who = t.assignee ? ((await imsflow.store.getUser(t.assignee))?.name ?? t.assignee) : t.candidateRole ? `the ${t.candidateRole} role` : 'nobody yet';
+      const who = t.assignee ? ((await imsflow.queries.findPerson(t.assignee))?.name ?? t.assignee) : t.candidateRole ? `the ${t.candidateRole} role` : 'nobody yet';
       return `<li>“${e(t.name)}”, for ${e(who)}${t.dueAt ? `, due ${e(formatUtc(t.dueAt))}` : ''}</li>`;
     }),
   );

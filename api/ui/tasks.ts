@@ -51,7 +51,7 @@ export function taskPages(imsflow: Imsflow, accounts: Accounts, attachments: Att
 
   /** A task the person may see: of their sites, and held, completed by them, or overseen. 404 otherwise. */
   async function visibleTask(user: UserRecord, id: string): Promise<TaskRecord> {
-    const task = await imsflow.store.getTask(id);
+    const task = await imsflow.queries.findTask(id);
     if (!task || !canSee(user, task)) throw new NotFoundError(`no task ${id}`);
     if (!hasRole(user, OVERSEERS) && !holdsTask(user, task) && task.completedBy !== user.id) throw new NotFoundError(`no task ${id}`);
     return task;
@@ -267,7 +267,7 @@ ${await section('roles', 'My roles’ tasks', roles, 'No unassigned task is wait
     const done = str(req.query.done);
     if (done === 'delegated') return notice('status', '<p>The task was delegated. Its new holder has been told.</p>');
     if (done !== 'claimed' && done !== 'released') return '';
-    const task = await imsflow.store.getTask(str(req.query.task));
+    const task = await imsflow.queries.findTask(str(req.query.task));
     const seen = task && canSee(user, task) && (holdsTask(user, task) || hasRole(user, OVERSEERS));
     const what = seen ? `“${e(task.name)}” (${e(task.businessKey)})` : 'The task';
     return notice('status', done === 'claimed' ? `<p>${what} is now assigned to you.</p>` : `<p>${what} is back with the ${e(task?.candidateRole ?? '')} role.</p>`);
@@ -283,7 +283,7 @@ ${await section('roles', 'My roles’ tasks', roles, 'No unassigned task is wait
     const viewer = viewerOf(req);
     const { user } = viewer;
     const now = imsflow.clock.now().getTime();
-    const [definition, names, people] = await Promise.all([imsflow.store.getDefinition(task.definitionKey), directoryNames(imsflow), peopleFor(imsflow, task)]);
+    const [definition, names, people] = await Promise.all([imsflow.queries.findDefinition(task.definitionKey), directoryNames(imsflow), peopleFor(imsflow, task)]);
     const holder =
       task.status === 'completed'
         ? `Completed by ${person(names, task.completedBy)}`
@@ -303,7 +303,7 @@ ${task.site ? `<dt>Site</dt><dd>${e(task.site)}</dd>` : ''}
 </dl>`;
     let main: string;
     if (task.status === 'completed') {
-      const signed = task.signature ? (await imsflow.store.listSignatures({ taskId: task.id })).map(signedBlock).join('') : '';
+      const signed = task.signature ? (await imsflow.queries.signaturesOfTask(task.id)).map(signedBlock).join('') : '';
       main =
         task.completedBy === user.id
           ? `${notice('status', `<p>You completed “${e(task.name)}” for ${e(task.businessKey)} on ${when(task.completedAt)}.</p>`)}${signed}${await whatHappensNext(imsflow, task)}`

@@ -1,0 +1,56 @@
+import { exportBackup, type BackupManifest, type BackupOptions } from '../backup.js';
+import type { Clock } from '../clock.js';
+import { auditEvent } from '../kernel/audit-event.js';
+import { KpiRegister } from '../kpis.js';
+import type { TaskRecord } from '../model.js';
+import type { Store } from '../store/store.js';
+import { Webhooks, type WebhooksOptions } from '../webhooks.js';
+
+/** An uploaded file as the audit trail records it (checked by api/ui/attachments.ts before it is stored). */
+export interface StoredUpload {
+  sha256: string;
+  name: string;
+  size: number;
+  contentType: string;
+}
+
+/**
+ * The writes api/ made on the store itself, now commands in the engine (one commit each, with its
+ * audit entry), and the engine's registers api/ used to build around the store.
+ */
+export class Commands {
+  /** Defining KPIs and entering their values. */
+  readonly kpis: KpiRegister;
+
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+  ) {
+    this.kpis = new KpiRegister(store, clock);
+  }
+
+  /** Records a stored upload in the audit trail (`attachment.uploaded`): downloads are checked against it. */
+  async recordAttachmentUpload(actor: string, task: Pick<TaskRecord, 'id' | 'instanceId'>, field: string, upload: StoredUpload): Promise<void> {
+    await this.store.commit({
+      audit: [
+        auditEvent(this.clock, {
+          actor,
+          action: 'attachment.uploaded',
+          target: `attachment:${upload.sha256}`,
+          instanceId: task.instanceId,
+          new: { task: task.id, field, name: upload.name, size: upload.size, contentType: upload.contentType },
+        }),
+      ],
+    });
+  }
+
+  /** Writes a backup archive to `file`, its `backup.exported` audit event committed first (engine/backup.ts). */
+  exportBackup(file: string, options: Omit<BackupOptions, 'clock'> & { appVersion?: string; reason?: string }): Promise<BackupManifest> {
+    return exportBackup(this.store, file, { ...options, clock: this.clock });
+  }
+
+  /** Webhook subscriptions and their deliveries over this store. */
+  webhooks(options: Omit<WebhooksOptions, 'store' | 'clock'> = {}): Webhooks {
+    return new Webhooks({ ...options, store: this.store, clock: this.clock });
+  }
+}

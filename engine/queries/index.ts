@@ -1,0 +1,128 @@
+import type { Clock } from '../clock.js';
+import { computeDashboard, drillDown, type Dashboard, type DashboardContext, type Drilldown, type RecordList } from '../dashboard.js';
+import { resolveLink, type LinkSigner } from '../links.js';
+import type { SignatureRecord } from '../signatures.js';
+import type { AuditQuery, InstanceQuery, Store, StoreCounts, TaskQuery } from '../store/store.js';
+import type {
+  ApiTokenRecord,
+  AuditEvent,
+  DefinitionRecord,
+  InstanceRecord,
+  KpiRecord,
+  KpiValueRecord,
+  MessageRecord,
+  ScheduleRecord,
+  TaskRecord,
+  UserRecord,
+} from '../model.js';
+
+/**
+ * The named reads api/ makes: api/ never touches a store, it asks these (and the commands on Imsflow).
+ * `find…` answers undefined for an unknown id (the caller decides between 404 and "not visible");
+ * the Imsflow getters that throw NotFoundError stay where they are.
+ */
+export class Queries {
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+  ) {}
+
+  // ---- directory -------------------------------------------------------------------------------------
+
+  /** People in the directory, optionally of one role and/or only the active ones. */
+  people(filter: { role?: string; active?: boolean } = {}): Promise<UserRecord[]> {
+    return this.store.listUsers(filter);
+  }
+
+  findPerson(id: string): Promise<UserRecord | undefined> {
+    return this.store.getUser(id);
+  }
+
+  /** Whether any active administrator exists (the first-run setup is open until one does). */
+  async hasActiveAdmin(): Promise<boolean> {
+    return (await this.store.listUsers({ role: 'admin', active: true })).length > 0;
+  }
+
+  /** A person's API tokens, hashes included (the caller strips them before showing). */
+  apiTokensOf(userId: string): Promise<ApiTokenRecord[]> {
+    return this.store.listApiTokens(userId);
+  }
+
+  // ---- records and tasks -----------------------------------------------------------------------------
+
+  findInstance(id: string): Promise<InstanceRecord | undefined> {
+    return this.store.getInstance(id);
+  }
+
+  instances(query: InstanceQuery): Promise<InstanceRecord[]> {
+    return this.store.listInstances(query);
+  }
+
+  findTask(id: string): Promise<TaskRecord | undefined> {
+    return this.store.getTask(id);
+  }
+
+  tasks(query: TaskQuery): Promise<TaskRecord[]> {
+    return this.store.listTasks(query);
+  }
+
+  /** A process definition (the latest version when none is given). */
+  findDefinition(key: string, version?: number): Promise<DefinitionRecord | undefined> {
+    return this.store.getDefinition(key, version);
+  }
+
+  signaturesOfTask(taskId: string): Promise<SignatureRecord[]> {
+    return this.store.listSignatures({ taskId });
+  }
+
+  auditTrail(query: AuditQuery): Promise<AuditEvent[]> {
+    return this.store.listAudit(query);
+  }
+
+  // ---- schedules, outbox, links ----------------------------------------------------------------------
+
+  schedules(): Promise<ScheduleRecord[]> {
+    return this.store.listSchedules();
+  }
+
+  findSchedule(id: string): Promise<ScheduleRecord | undefined> {
+    return this.store.getSchedule(id);
+  }
+
+  outbox(query: { status?: MessageRecord['status']; taskId?: string; limit?: number }): Promise<MessageRecord[]> {
+    return this.store.listMessages(query);
+  }
+
+  /** Opens an emailed task link now (engine/links.ts: every refusal with its reason). */
+  openLink(signer: LinkSigner, token: string): ReturnType<typeof resolveLink> {
+    return resolveLink(signer, this.store, this.clock.now(), token);
+  }
+
+  // ---- dashboard, KPIs, monitoring -------------------------------------------------------------------
+
+  dashboard(context: DashboardContext): Promise<Dashboard> {
+    return computeDashboard(this.store, context);
+  }
+
+  /** The records behind one dashboard figure. */
+  drillDown(context: DashboardContext, drill: Drilldown, limit?: number): Promise<RecordList> {
+    return drillDown(this.store, context, drill, limit);
+  }
+
+  kpis(): Promise<KpiRecord[]> {
+    return this.store.listKpis();
+  }
+
+  findKpi(id: string): Promise<KpiRecord | undefined> {
+    return this.store.getKpi(id);
+  }
+
+  kpiValues(kpiIds: string[]): Promise<KpiValueRecord[]> {
+    return this.store.listKpiValues(kpiIds);
+  }
+
+  /** The monitoring counts (`/metrics`) as of now. */
+  counts(): Promise<StoreCounts> {
+    return this.store.counts(this.clock.now().toISOString());
+  }
+}
