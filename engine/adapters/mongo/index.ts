@@ -112,6 +112,15 @@ export class MongoStore implements Store {
     return this.hooks.afterCommit(hook);
   }
 
+  // ---- schema.ts --------------------------------------------------------------------------------
+
+  /** Connects (once) and creates what is missing: collections, indexes, the audit head; reports what it created. */
+  async applyMigrations(): Promise<MigrationReport> {
+    return schema.applyMigrations(this.h);
+  }
+
+  // ---- records.ts -------------------------------------------------------------------------------
+
   async getDefinition(key: string, version?: number): Promise<DefinitionRecord | undefined> {
     return records.getDefinition(this.h, key, version);
   }
@@ -169,6 +178,8 @@ export class MongoStore implements Store {
     return records.listIncidents(this.h, query);
   }
 
+  // ---- tasks.ts ---------------------------------------------------------------------------------
+
   async getTask(id: string): Promise<TaskRecord | undefined> {
     return tasks.getTask(this.h, id);
   }
@@ -176,6 +187,8 @@ export class MongoStore implements Store {
   async listTasks(query: TaskQuery): Promise<TaskRecord[]> {
     return tasks.listTasks(this.h, query);
   }
+
+  // ---- jobs.ts ----------------------------------------------------------------------------------
 
   async getJob(id: string): Promise<JobRecord | undefined> {
     return jobs.getJob(this.h, id);
@@ -206,6 +219,8 @@ export class MongoStore implements Store {
   async markJobsQueued(ids: string[], at: string): Promise<void> {
     return jobs.markJobsQueued(this.h, ids, at);
   }
+
+  // ---- accounts.ts ------------------------------------------------------------------------------
 
   async getUser(id: string): Promise<UserRecord | undefined> {
     return accounts.getUser(this.h, id);
@@ -244,13 +259,17 @@ export class MongoStore implements Store {
     return accounts.listOpenLinkTokensOfUser(this.h, userId);
   }
 
-  async listAudit(query: AuditQuery): Promise<AuditEvent[]> {
-    return audit.listAudit(this.h, query);
-  }
+  // ---- audit.ts ---------------------------------------------------------------------------------
 
   async listSignatures(query: { instanceId?: string; taskId?: string }): Promise<SignatureRecord[]> {
     return audit.listSignatures(this.h, query);
   }
+
+  async listAudit(query: AuditQuery): Promise<AuditEvent[]> {
+    return audit.listAudit(this.h, query);
+  }
+
+  // ---- outbox.ts --------------------------------------------------------------------------------
 
   async getMessage(id: string): Promise<MessageRecord | undefined> {
     return outbox.getMessage(this.h, id);
@@ -280,6 +299,8 @@ export class MongoStore implements Store {
     return outbox.getInboundEvent(this.h, source, eventId);
   }
 
+  // ---- backup.ts --------------------------------------------------------------------------------
+
   async countRecords(): Promise<Record<BackupCollection, number>> {
     return backup.countRecords(this.h);
   }
@@ -297,6 +318,8 @@ export class MongoStore implements Store {
   async importRecords(collection: BackupCollection, records: unknown[]): Promise<void> {
     return backup.importRecords(this.h, collection, records);
   }
+
+  // ---- figures.ts -------------------------------------------------------------------------------
 
   async counts(now: string): Promise<StoreCounts> {
     return figures.counts(this.h, now);
@@ -340,11 +363,6 @@ export class MongoStore implements Store {
 
   async listKpiValues(kpiIds: string[]): Promise<KpiValueRecord[]> {
     return figures.listKpiValues(this.h, kpiIds);
-  }
-
-  /** Connects (once) and creates what is missing: collections, indexes, the audit head; reports what it created. */
-  async applyMigrations(): Promise<MigrationReport> {
-    return schema.applyMigrations(this.h);
   }
 }
 export type { MongoStoreOptions } from './handle.js';

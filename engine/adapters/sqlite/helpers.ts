@@ -16,7 +16,6 @@ export function conditions(candidates: Condition[]): { where: string; params: un
   };
 }
 
-/** The dashboard's scope of tasks: of these processes, of these sites (and site-less ones when asked). */
 /** The column of each dimension open tasks are grouped by (the groupings' indexes are `tasks_open_<grouping>`). */
 export const TASK_DIMENSIONS: Record<TaskDimension, string> = {
   definitionKey: 'definition_key',
@@ -26,6 +25,7 @@ export const TASK_DIMENSIONS: Record<TaskDimension, string> = {
   escalationLevel: 'escalation_level',
 };
 
+/** The dashboard's scope of tasks: of these processes, of these sites (and site-less ones when asked). */
 export function scopeConditions(scope: FigureScope): Condition[] {
   return [...inList('definition_key', scope.processes), ...siteScope(scope, 'site')];
 }

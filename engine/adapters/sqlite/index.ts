@@ -120,6 +120,19 @@ export class SqliteStore implements Store {
     this.h.db.prepare(sql).run(...params);
   }
 
+  // ---- schema.ts --------------------------------------------------------------------------------
+
+  /** Applies pending migrations in order (up to `target`, for tests of a migration); returns how many ran. */
+  migrate(target = MIGRATIONS.length): number {
+    return schema.migrate(this.h, target);
+  }
+
+  async applyMigrations(): Promise<MigrationReport> {
+    return schema.applyMigrations(this.h);
+  }
+
+  // ---- records.ts -------------------------------------------------------------------------------
+
   async getDefinition(key: string, version?: number): Promise<DefinitionRecord | undefined> {
     return records.getDefinition(this.h, key, version);
   }
@@ -176,6 +189,8 @@ export class SqliteStore implements Store {
     return records.listIncidents(this.h, query);
   }
 
+  // ---- tasks.ts ---------------------------------------------------------------------------------
+
   async getTask(id: string): Promise<TaskRecord | undefined> {
     return tasks.getTask(this.h, id);
   }
@@ -183,6 +198,8 @@ export class SqliteStore implements Store {
   async listTasks(query: TaskQuery): Promise<TaskRecord[]> {
     return tasks.listTasks(this.h, query);
   }
+
+  // ---- jobs.ts ----------------------------------------------------------------------------------
 
   async getJob(id: string): Promise<JobRecord | undefined> {
     return jobs.getJob(this.h, id);
@@ -211,6 +228,8 @@ export class SqliteStore implements Store {
   async markJobsQueued(ids: string[], at: string): Promise<void> {
     return jobs.markJobsQueued(this.h, ids, at);
   }
+
+  // ---- accounts.ts ------------------------------------------------------------------------------
 
   async getUser(id: string): Promise<UserRecord | undefined> {
     return accounts.getUser(this.h, id);
@@ -248,13 +267,17 @@ export class SqliteStore implements Store {
     return accounts.listOpenLinkTokensOfUser(this.h, userId);
   }
 
-  async listAudit(query: AuditQuery): Promise<AuditEvent[]> {
-    return audit.listAudit(this.h, query);
-  }
+  // ---- audit.ts ---------------------------------------------------------------------------------
 
   async listSignatures(query: { instanceId?: string; taskId?: string }): Promise<SignatureRecord[]> {
     return audit.listSignatures(this.h, query);
   }
+
+  async listAudit(query: AuditQuery): Promise<AuditEvent[]> {
+    return audit.listAudit(this.h, query);
+  }
+
+  // ---- outbox.ts --------------------------------------------------------------------------------
 
   async getMessage(id: string): Promise<MessageRecord | undefined> {
     return outbox.getMessage(this.h, id);
@@ -284,6 +307,8 @@ export class SqliteStore implements Store {
     return outbox.getInboundEvent(this.h, source, eventId);
   }
 
+  // ---- backup.ts --------------------------------------------------------------------------------
+
   async countRecords(): Promise<Record<BackupCollection, number>> {
     return backup.countRecords(this.h);
   }
@@ -296,6 +321,8 @@ export class SqliteStore implements Store {
   async importRecords(collection: BackupCollection, records: unknown[]): Promise<void> {
     return backup.importRecords(this.h, collection, records);
   }
+
+  // ---- figures.ts -------------------------------------------------------------------------------
 
   async counts(now: string): Promise<StoreCounts> {
     return figures.counts(this.h, now);
@@ -339,14 +366,5 @@ export class SqliteStore implements Store {
 
   async listKpiValues(kpiIds: string[]): Promise<KpiValueRecord[]> {
     return figures.listKpiValues(this.h, kpiIds);
-  }
-
-  async applyMigrations(): Promise<MigrationReport> {
-    return schema.applyMigrations(this.h);
-  }
-
-  /** Applies pending migrations in order (up to `target`, for tests of a migration); returns how many ran. */
-  migrate(target = MIGRATIONS.length): number {
-    return schema.migrate(this.h, target);
   }
 }
