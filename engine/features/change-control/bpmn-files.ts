@@ -2,6 +2,8 @@ import type { CheckResult } from '../../bpmn/lint.js';
 import { parseBpmnXml } from '../../bpmn/parse.js';
 import { InvalidDefinitionError } from '../../errors.js';
 
+/** Reading a process out of a BPMN file, and the blank process a new draft starts from. */
+
 export const KEY = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
 
 /** The executable process (else the first one) of a BPMN file; throws InvalidDefinitionError when the XML does not parse. */

@@ -1,6 +1,8 @@
 import { ConflictError, type FieldError } from '../../errors.js';
 import type { DraftRecord } from '../../model.js';
 
+/** Checks of what a person sends with a change (texts, dates, the revision they edited): errors name the field. */
+
 const MAX_TEXT = 2000;
 
 export function checkRevision(draft: DraftRecord, revision: number): void {

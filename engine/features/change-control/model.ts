@@ -4,6 +4,8 @@ import type { Clock } from '../../clock.js';
 import type { DefinitionRecord, DefinitionSource, DraftRecord, VersionApproval } from '../../model.js';
 import type { ChangeSet, Store } from '../../store/store.js';
 
+/** What change control offers and needs: its host (the engine), the views of drafts, versions and training. */
+
 export const TRAINING_PROCESS = 'training-acknowledgement';
 /** Its task whose completion is the acknowledgement (a later task answers the trainee's questions). */
 export const TRAINING_TASK = 'acknowledge';

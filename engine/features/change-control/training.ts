@@ -4,6 +4,8 @@ import type { DefinitionRecord, InstanceRecord, TaskRecord, UserRecord } from '.
 import type { ChangeSet } from '../../store/store.js';
 import { type ChangeControlHost, type OutstandingItem, TRAINING_PROCESS, TRAINING_TASK, type TrainingItem } from './model.js';
 
+/** Read-and-understood training on a published version: assigning it on publication, coverage, who is outstanding. */
+
 /** Training is due at the effective date when that leaves time to read; otherwise this long after publishing. */
 const TRAINING_LEAD_MS = 7 * 24 * 3_600_000;
 const TRAINING_DEFAULT_MS = 14 * 24 * 3_600_000;

@@ -6,6 +6,8 @@ import { type SignatureRecord, type SignedContent, hashRecord, manifestation } f
 import type { ChangeControlHost, VersionStatus, VersionView } from './model.js';
 import { coverageOf, trainingRecords } from './training.js';
 
+/** Versions of a process: how the next one is stored, what a review signs, and the version history with approvals. */
+
 /** What a review signature covers: the change as submitted (its XML by hash) and the decision on it. */
 export function changeContent(draft: DraftRecord, decision: 'approve' | 'reject', reason: string, xmlHash: string): SignedContent {
   return JSON.parse(
