@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { diffDefinitions } from '../../bpmn/diff.js';
-import type { CheckResult, DefinitionProblem } from '../../bpmn/lint.js';
+import type { DefinitionProblem } from '../../bpmn/lint.js';
 import { parseBpmnXml } from '../../bpmn/parse.js';
 import { ConflictError, type FieldError, InvalidDefinitionError, NotFoundError, NotPermittedError, RevisionConflict, ValidationError } from '../../errors.js';
 import { auditEvent } from '../../kernel/audit-event.js';
@@ -8,6 +8,7 @@ import { type AuditInput, type DefinitionRecord, type DraftRecord, type DraftSta
 import { type SignatureInput, type SignatureRecord, hashRecord } from '../../signatures.js';
 import type { ChangeSet, Store } from '../../store/store.js';
 import { KEY, blankProcess, importedProcess, nameOf } from './bpmn-files.js';
+import { problemsOf, refuseSecondDraft, refuseStaleBase } from './draft-checks.js';
 import { checkRevision, dateInput, notEditable, optionalText, requiredText } from './inputs.js';
 import type { ChangeControlHost, ChangesView, DraftSummary, DraftView, OutstandingItem, TrainingItem, VersionView } from './model.js';
 import { mergeStarts, outstandingTraining, trainingChange, trainingCoverage, trainingDueFor } from './training.js';
@@ -43,7 +44,7 @@ export class ChangeControl {
 
   async getDraft(id: string): Promise<DraftView> {
     const draft = await this.draft(id);
-    return { ...draft, problems: await this.problemsOf(draft) };
+    return { ...draft, problems: await problemsOf(this.host, draft) };
   }
 
   /**
@@ -80,7 +81,7 @@ export class ChangeControl {
     } else {
       xml = latest ? latest.xml : blankProcess(key);
     }
-    await this.refuseSecondDraft(key);
+    await refuseSecondDraft(this.host, key);
     const now = this.now();
     const draft: DraftRecord = {
       id: randomUUID(),
@@ -108,7 +109,7 @@ export class ChangeControl {
         reason: reason ?? (restoredFrom !== undefined ? `restore of version ${restoredFrom}` : undefined),
       }),
     );
-    return { ...draft, problems: await this.problemsOf(draft, checked) };
+    return { ...draft, problems: await problemsOf(this.host, draft, checked) };
   }
 
   /**
@@ -157,7 +158,7 @@ export class ChangeControl {
       if (err instanceof RevisionConflict) checkRevision(await this.draft(id), draft.revision);
       throw err;
     }
-    return { revision: saved.revision, updatedAt: now, status: saved.status, problems: await this.problemsOf(saved, checked) };
+    return { revision: saved.revision, updatedAt: now, status: saved.status, problems: await problemsOf(this.host, saved, checked) };
   }
 
   /** Submits for review: the deployment rule set must pass (422 with the problems otherwise). */
@@ -170,9 +171,9 @@ export class ChangeControl {
     const draft = await this.draft(id);
     if (draft.status !== 'draft' && draft.status !== 'rejected') throw notEditable(draft);
     checkRevision(draft, input.revision as number);
-    const problems = await this.problemsOf(draft);
+    const problems = await problemsOf(this.host, draft);
     if (problems.length) throw new InvalidDefinitionError(problems);
-    await this.refuseStaleBase(draft);
+    await refuseStaleBase(this.host, draft);
     const now = this.now();
     const submitted: DraftRecord = {
       ...draft,
@@ -288,7 +289,7 @@ export class ChangeControl {
     const draft = await this.draft(id);
     if (draft.status !== 'approved') throw new ConflictError(`the draft is ${draft.status}: only an approved change is published`);
     if (!draft.review || draft.review.xmlHash !== sha256(draft.xml)) throw new ConflictError('the draft differs from what was approved: submit it for review again');
-    const latest = await this.refuseStaleBase(draft);
+    const latest = await refuseStaleBase(this.host, draft);
     const checked = await this.host.check(draft.xml);
     if (!checked.spec || checked.problems.length) throw new InvalidDefinitionError(checked.problems);
     const spec = checked.spec;
@@ -407,7 +408,6 @@ export class ChangeControl {
     return outstandingTraining(this.host, query);
   }
 
-
   // ---- helpers -------------------------------------------------------------------------------------
 
   private async draft(id: string): Promise<DraftRecord> {
@@ -416,40 +416,6 @@ export class ChangeControl {
     return draft;
   }
 
-  /** The deployment rule set, plus: the process id is the draft's key, and the version it is based on is still the latest. */
-  private async problemsOf(draft: DraftRecord, alreadyChecked?: CheckResult): Promise<DefinitionProblem[]> {
-    let checked: CheckResult;
-    try {
-      checked = alreadyChecked ?? (await this.host.check(draft.xml));
-    } catch (err) {
-      if (err instanceof InvalidDefinitionError) return err.problems;
-      throw err;
-    }
-    const problems = [...checked.problems];
-    if (checked.spec && checked.spec.key !== draft.key) {
-      problems.unshift({ element: checked.spec.key, message: `the process id is the key of the process: it must stay "${draft.key}" (a new id is a new process: start a draft for it)` });
-    }
-    return problems;
-  }
-
-  private async refuseSecondDraft(key: string): Promise<void> {
-    const [open] = await this.store.listDrafts({ key, status: [...OPEN_DRAFT_STATUSES], limit: 1 });
-    if (open) {
-      throw new ConflictError(`process "${key}" has an open draft already (${open.id}, ${open.status}, started by ${open.createdBy}): continue it, or withdraw it first`, {
-        draft: { id: open.id, status: open.status, createdBy: open.createdBy, updatedAt: open.updatedAt },
-      });
-    }
-  }
-
-  /** A version deployed since the draft was started would be overwritten unseen: refuse. Returns the latest version. */
-  private async refuseStaleBase(draft: DraftRecord): Promise<DefinitionRecord | undefined> {
-    const latest = await this.store.getDefinition(draft.key);
-    if ((latest?.version ?? 0) === (draft.baseVersion ?? 0)) return latest;
-    throw new ConflictError(
-      `version ${latest!.version} of ${draft.key} was deployed (by ${latest!.deployedBy} at ${latest!.deployedAt}) after this draft was started from ${draft.baseVersion ? `version ${draft.baseVersion}` : 'nothing'}: publishing it would overwrite that version unseen. Withdraw this draft and start a new one from version ${latest!.version}`,
-      { latestVersion: latest!.version },
-    );
-  }
 
   private async commit(change: Omit<ChangeSet, 'audit'> & { audit?: AuditInput[] }, ...events: AuditInput[]): Promise<void> {
     try {
