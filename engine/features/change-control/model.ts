@@ -1,0 +1,81 @@
+import type { DefinitionDiff } from '../../bpmn/diff.js';
+import type { CheckResult, DefinitionProblem } from '../../bpmn/lint.js';
+import type { Clock } from '../../clock.js';
+import type { DefinitionRecord, DefinitionSource, DraftRecord, VersionApproval } from '../../model.js';
+import type { ChangeSet, Store } from '../../store/store.js';
+
+/** What change control offers and needs: its host (the engine), the views of drafts, versions and training. */
+
+export const TRAINING_PROCESS = 'training-acknowledgement';
+/** Its task whose completion is the acknowledgement (a later task answers the trainee's questions). */
+export const TRAINING_TASK = 'acknowledge';
+
+/** What change control needs from the engine: its rule set and the way it starts instances. */
+export interface ChangeControlHost {
+  store: Store;
+  clock: Clock;
+  /** The rule set of deployment (Imsflow.checkDefinition). */
+  check(xml: string): Promise<CheckResult>;
+  /** The change that starts an instance, not yet committed (Imsflow.prepareStart). */
+  prepareStart(
+    key: string,
+    input: { variables?: Record<string, unknown>; site?: string },
+    actor: string,
+  ): Promise<{ change: ChangeSet & { instance: NonNullable<ChangeSet['instance']> }; started: { id: string; businessKey: string } }>;
+  /** The version new instances start on now (Imsflow.effectiveDefinition). */
+  effective(key: string): Promise<DefinitionRecord | undefined>;
+}
+
+export type DraftSummary = Omit<DraftRecord, 'xml'>;
+
+export interface DraftView extends DraftRecord {
+  problems: DefinitionProblem[];
+}
+
+export interface ChangesView extends DefinitionDiff {
+  base: { version: number; xml: string } | null;
+  xml: string;
+}
+
+export type VersionStatus = 'effective' | 'scheduled' | 'superseded';
+
+export interface VersionView {
+  version: number;
+  name: string;
+  hash: string;
+  deployedAt: string;
+  deployedBy: string;
+  effectiveAt: string;
+  status: VersionStatus;
+  via: DefinitionSource;
+  draftId?: string;
+  change?: DefinitionRecord['change'];
+  /** With `valid`: the signature still matches the version's XML and its own signed content. */
+  approvals: (VersionApproval & { valid: boolean; text: string })[];
+  instances: { running: number; completed: number; cancelled: number; incident: number };
+  training: { acknowledged: number; total: number };
+}
+
+export interface TrainingItem {
+  user: string;
+  name: string;
+  role?: string;
+  status: 'open' | 'acknowledged' | 'cancelled';
+  acknowledgedAt?: string;
+  taskId?: string;
+  instanceId: string;
+  site?: string;
+  dueAt?: string;
+}
+
+export interface OutstandingItem {
+  user: string;
+  name: string;
+  processKey: string;
+  version: number;
+  taskId: string;
+  instanceId: string;
+  site?: string;
+  dueAt?: string;
+  overdue: boolean;
+}
