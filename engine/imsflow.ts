@@ -1,13 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { checkDefinition, type CheckResult, type DefinitionChecker } from './bpmn/lint.js';
 import { ChangeControl, nextVersion, sha256 } from './change-control.js';
-import { canSee, holdsTask as holdsTaskOf } from './access.js';
-import { DEACTIVATED } from './links.js';
 import { verifyAuditChain, type ChainVerification } from './audit.js';
 import { systemClock, type Clock } from './clock.js';
 import { auditEvent } from './kernel/audit-event.js';
 import { dueFrom, timerDueAt } from './durations.js';
-import { ConflictError, InvalidDefinitionError, NotFoundError, NotPermittedError, RevisionConflict, TooLargeError, ValidationError, type FieldError } from './errors.js';
+import { ConflictError, InvalidDefinitionError, NotFoundError, NotPermittedError, RevisionConflict, ValidationError, type FieldError } from './errors.js';
 import { resolveTemplate } from './expressions.js';
 import { validateFormData, type ClauseLookup, type FormContext } from './forms.js';
 import type {
@@ -27,8 +25,7 @@ import type {
 } from './model.js';
 import { compileDefinition, iterationCountProblem, runStep, StepRefused, type CompiledDefinition, type StepAction, type StepResult, type WaitingTask } from './runtime.js';
 import { ServiceRegistry, type RecordReader } from './services.js';
-import { completionNoticeJob, DEFAULT_POLICY, extensionNoticeJob, jobsOfTask, planTaskJobs, type NotificationPolicy } from './notifications.js';
-import { cronProblem, nextOccurrence, occurrenceJob } from './schedules.js';
+import { completionNoticeJob, DEFAULT_POLICY, jobsOfTask, planTaskJobs, type NotificationPolicy } from './notifications.js';
 import {
   currentContent,
   hashRecord,
@@ -42,6 +39,14 @@ import {
 import type { ChangeSet, Store, TaskQuery } from './store/store.js';
 import { Queries } from './queries/index.js';
 import { Commands } from './commands/index.js';
+import { checkVariables, requireReason } from './kernel/input-checks.js';
+import type { FeatureContext } from './features/context.js';
+import * as extensions from './features/extensions/index.js';
+import * as people from './features/people/index.js';
+import * as schedules from './features/schedules/index.js';
+import * as tasks from './features/tasks/index.js';
+
+export { profileOf } from './features/people/index.js';
 
 export interface ImsflowOptions {
   store: Store;
@@ -81,7 +86,6 @@ export interface InstanceView extends Omit<InstanceRecord, 'engineState'> {
   signatures: SignatureView[];
 }
 
-const MAX_VARIABLES_BYTES = 256 * 1024;
 const SYSTEM = 'system';
 
 /**
@@ -105,6 +109,8 @@ export class Imsflow {
   readonly queries: Queries;
   /** The writes api/ once made on the store itself, and the KPI and webhook registers. */
   readonly commands: Commands;
+  /** What the feature modules (features/) use of the engine. */
+  private readonly context: FeatureContext;
 
   constructor(options: ImsflowOptions) {
     this.store = options.store;
@@ -124,6 +130,18 @@ export class Imsflow {
     });
     this.queries = new Queries(this.store, this.clock);
     this.commands = new Commands(this.store, this.clock);
+    this.context = {
+      store: this.store,
+      clock: this.clock,
+      policy: this.policy,
+      now: () => this.now(),
+      withRetry: (operation) => this.withRetry(operation),
+      getTask: (id) => this.getTask(id),
+      openTask: (id) => this.openTask(id),
+      compileFor: (instanceId) => this.compileFor(instanceId),
+      getDefinition: (key, version) => this.getDefinition(key, version),
+      start: (key, input, actor, extra) => this.start(key, input, actor, extra),
+    };
   }
 
   /** What task forms are checked against (the clause catalogue), for callers that check a form early. */
@@ -566,276 +584,40 @@ export class Imsflow {
   }
 
   /** Moves a task's due date; its reminders and escalations are planned again from the new date. */
-  async changeDueDate(taskId: string, dueAt: string, reason: string, actor: string): Promise<TaskRecord> {
-    requireReason(reason);
-    const due = new Date(dueAt);
-    if (Number.isNaN(due.getTime())) throw new ValidationError('invalid due date', [{ field: 'dueAt', message: 'must be an ISO 8601 date and time' }]);
-    return this.withRetry(async () => {
-      const task = await this.openTask(taskId);
-      const updated: TaskRecord = { ...task, dueAt: due.toISOString(), escalationLevel: 0, revision: task.revision + 1 };
-      const jobs = await this.store.listJobs({ instanceId: task.instanceId, status: 'scheduled' });
-      const compiled = await this.compileFor(task.instanceId);
-      const planned = planTaskJobs(updated, compiled.spec.userTasks.get(task.elementId), this.policy, this.clock.now()).filter((j) => j.payload.notice !== 'assigned');
-      await this.store.commit({
-        tasks: [{ record: updated, expectedRevision: task.revision }],
-        cancelJobs: jobsOfTask(jobs, task.id),
-        scheduleJobs: planned,
-        audit: [auditEvent(this.clock, { actor, action: 'task.due-changed', target: `task:${task.id}`, instanceId: task.instanceId, old: { dueAt: task.dueAt }, new: { dueAt: updated.dueAt }, reason })],
-      });
-      return updated;
-    });
+  changeDueDate(taskId: string, dueAt: string, reason: string, actor: string): Promise<TaskRecord> {
+    return tasks.changeDueDate(this.context, taskId, dueAt, reason, actor);
   }
 
   /** Gives a task to a person or a role; links sent to the previous holders stop working. */
-  async reassignTask(taskId: string, to: { assignee?: string; candidateRole?: string }, reason: string, actor: string): Promise<TaskRecord> {
-    requireReason(reason);
-    if (!to.assignee && !to.candidateRole) {
-      throw new ValidationError('say who takes the task', [{ field: 'assignee', message: 'an assignee or a candidate role is required' }]);
-    }
-    if (to.assignee && !(await this.store.getUser(to.assignee))) throw new ValidationError('unknown user', [{ field: 'assignee', message: `no user "${to.assignee}"` }]);
-    return this.withRetry(async () => {
-      const task = await this.openTask(taskId);
-      const now = this.clock.now();
-      const updated: TaskRecord = { ...task, revision: task.revision + 1 };
-      delete updated.assignee;
-      delete updated.candidateRole;
-      if (to.assignee) updated.assignee = to.assignee;
-      if (to.candidateRole) updated.candidateRole = to.candidateRole;
-      const assignedNotice = planTaskJobs(updated, undefined, this.policy, now)[0];
-      await this.store.commit({
-        tasks: [{ record: updated, expectedRevision: task.revision }],
-        revokeLinkTokens: [{ taskId, reason: `reassigned: ${reason}`, at: now.toISOString() }],
-        scheduleJobs: [{ ...assignedNotice, id: `${assignedNotice.id}-r${updated.revision}` }],
-        audit: [
-          auditEvent(this.clock, {
-            actor,
-            action: 'task.reassigned',
-            target: `task:${task.id}`,
-            instanceId: task.instanceId,
-            old: { assignee: task.assignee, candidateRole: task.candidateRole },
-            new: { assignee: updated.assignee, candidateRole: updated.candidateRole },
-            reason,
-          }),
-        ],
-      });
-      return updated;
-    });
+  reassignTask(taskId: string, to: { assignee?: string; candidateRole?: string }, reason: string, actor: string): Promise<TaskRecord> {
+    return tasks.reassignTask(this.context, taskId, to, reason, actor);
   }
 
-  /**
-   * Takes an unassigned task of one of the actor's roles: it becomes theirs, and stays the role's, so it
-   * can be released back. The other role holders' email links stop working; the actor's own keep working.
-   */
-  async claimTask(taskId: string, actor: string): Promise<TaskRecord> {
-    const user = await this.store.getUser(actor);
-    if (!user?.active) throw new ValidationError('unknown user', [{ field: 'assignee', message: `no active user "${actor}"` }]);
-    return this.withRetry(async () => {
-      const task = await this.openTask(taskId);
-      if (task.assignee === actor) return task;
-      if (task.assignee) throw new ConflictError(`task "${task.name}" is already assigned to ${task.assignee}`);
-      if (!task.candidateRole || !user.roles.includes(task.candidateRole)) {
-        throw new ConflictError(`task "${task.name}" is not for a role of ${actor}`);
-      }
-      const now = this.now();
-      const updated: TaskRecord = { ...task, assignee: actor, revision: task.revision + 1 };
-      const own = (await this.store.listLinkTokens(taskId)).filter((t) => t.userId === actor && !t.usedAt && !t.revokedAt);
-      await this.store.commit({
-        tasks: [{ record: updated, expectedRevision: task.revision }],
-        revokeLinkTokens: [{ taskId, reason: `claimed by ${actor}`, at: now }],
-        linkTokens: own,
-        audit: [
-          auditEvent(this.clock, {
-            actor,
-            action: 'task.claimed',
-            target: `task:${task.id}`,
-            instanceId: task.instanceId,
-            old: { assignee: null, candidateRole: task.candidateRole },
-            new: { assignee: actor, candidateRole: task.candidateRole },
-          }),
-        ],
-      });
-      return updated;
-    });
+  /** Takes an unassigned task of one of the actor's roles (see features/tasks). */
+  claimTask(taskId: string, actor: string): Promise<TaskRecord> {
+    return tasks.claimTask(this.context, taskId, actor);
   }
 
   /** Gives a claimed task back to its role; the role's holders are told again. The reason is optional. */
-  async releaseTask(taskId: string, actor: string, reason?: string): Promise<TaskRecord> {
-    return this.withRetry(async () => {
-      const task = await this.openTask(taskId);
-      if (task.assignee !== actor) throw new ConflictError(`task "${task.name}" is not assigned to ${actor}`);
-      if (!task.candidateRole) throw new ConflictError(`task "${task.name}" has no role to go back to: ask the process owner to reassign it`);
-      const now = this.clock.now();
-      const updated: TaskRecord = { ...task, revision: task.revision + 1 };
-      delete updated.assignee;
-      const assignedNotice = planTaskJobs(updated, undefined, this.policy, now)[0];
-      await this.store.commit({
-        tasks: [{ record: updated, expectedRevision: task.revision }],
-        revokeLinkTokens: [{ taskId, reason: `released by ${actor}`, at: now.toISOString() }],
-        scheduleJobs: [{ ...assignedNotice, id: `${assignedNotice.id}-r${updated.revision}` }],
-        audit: [
-          auditEvent(this.clock, {
-            actor,
-            action: 'task.released',
-            target: `task:${task.id}`,
-            instanceId: task.instanceId,
-            old: { assignee: actor, candidateRole: task.candidateRole },
-            new: { assignee: null, candidateRole: task.candidateRole },
-            reason: typeof reason === 'string' ? reason.trim().slice(0, 2000) : undefined,
-          }),
-        ],
-      });
-      return updated;
-    });
+  releaseTask(taskId: string, actor: string, reason?: string): Promise<TaskRecord> {
+    return tasks.releaseTask(this.context, taskId, actor, reason);
   }
 
   // ---- due-date extensions -----------------------------------------------------------------------
 
-  /**
-   * Asks for a later due date, with a reason: only the task's holder (its assignee, or a holder of its
-   * candidate role while it is unassigned) asks, on an open task that has a due date, for a date after the
-   * current due date and in the future, one pending request at a time. The approvers are told by email.
-   * `dueAt` is a date and time, or a date (YYYY-MM-DD: due at the end of that day, UTC).
-   */
-  async requestExtension(taskId: string, input: { dueAt: unknown; reason: unknown }, actor: string): Promise<ExtensionRequest> {
-    const fields: FieldError[] = [];
-    const toDue = extensionDue(input?.dueAt);
-    if (!toDue) fields.push({ field: 'dueAt', message: 'must be a date (YYYY-MM-DD) or an ISO 8601 date and time' });
-    const reason = reasonProblem(input?.reason, fields);
-    if (fields.length || !toDue) throw new ValidationError('invalid extension request', fields);
-    return this.withRetry(async () => {
-      const task = await this.getTask(taskId);
-      const user = await this.store.getUser(actor);
-      if (!user?.active || !holdsTaskOf(user, task)) throw new NotPermittedError(`only the holder of “${task.name}” asks for more time`);
-      if (task.status !== 'open') throw new ConflictError(`task "${task.name}" is ${task.status}`);
-      if (!task.dueAt) throw new ConflictError(`task "${task.name}" has no due date to extend`);
-      const pending = task.extensions?.find((r) => r.status === 'pending');
-      if (pending) throw new ConflictError(`task "${task.name}" already has an extension request waiting for a decision (to ${pending.toDueAt}, asked by ${pending.requestedBy} at ${pending.requestedAt})`);
-      const now = this.clock.now();
-      if (toDue.getTime() <= Date.parse(task.dueAt)) {
-        throw new ValidationError('the new due date must be after the current one', [{ field: 'dueAt', message: `must be after the current due date (${task.dueAt})` }]);
-      }
-      if (toDue.getTime() <= now.getTime()) throw new ValidationError('the new due date must be in the future', [{ field: 'dueAt', message: 'must be in the future' }]);
-      const request: ExtensionRequest = {
-        id: randomUUID(),
-        requestedBy: actor,
-        requestedAt: now.toISOString(),
-        fromDueAt: task.dueAt,
-        toDueAt: toDue.toISOString(),
-        reason,
-        status: 'pending',
-      };
-      const updated: TaskRecord = { ...task, extensions: [...(task.extensions ?? []), request], revision: task.revision + 1 };
-      await this.store.commit({
-        tasks: [{ record: updated, expectedRevision: task.revision }],
-        scheduleJobs: [extensionNoticeJob(updated, 'extension-requested', request.id, now)],
-        audit: [
-          auditEvent(this.clock, {
-            actor,
-            action: 'task.extension-requested',
-            target: `task:${task.id}`,
-            instanceId: task.instanceId,
-            new: { request: request.id, status: 'pending', fromDueAt: request.fromDueAt, toDueAt: request.toDueAt },
-            reason,
-          }),
-        ],
-      });
-      return request;
-    });
+  /** Asks for a later due date, with a reason (see features/extensions). */
+  requestExtension(taskId: string, input: { dueAt: unknown; reason: unknown }, actor: string): Promise<ExtensionRequest> {
+    return extensions.requestExtension(this.context, taskId, input, actor);
   }
 
-  /**
-   * Approves or rejects a pending extension request, with a reason. The approver holds the process's
-   * owner role (ims:ownerRole of the task's definition) or is an admin, may see the task's site, and is
-   * not the person who asked (separation of duties). Approving moves the due date as `changeDueDate`
-   * does (reminders and escalations planned again from the new date, escalation level back to 0) in the
-   * same commit as the decision. A request of a task that is no longer open cannot be decided (409).
-   */
-  async decideExtension(
-    taskId: string,
-    requestId: string,
-    input: { decision: unknown; reason: unknown },
-    actor: string,
-  ): Promise<{ request: ExtensionRequest; task: TaskRecord }> {
-    const fields: FieldError[] = [];
-    const decision = input?.decision;
-    if (decision !== 'approve' && decision !== 'reject') fields.push({ field: 'decision', message: 'must be approve or reject' });
-    const reason = reasonProblem(input?.reason, fields);
-    if (fields.length) throw new ValidationError('invalid decision', fields);
-    return this.withRetry(async () => {
-      const task = await this.getTask(taskId);
-      const request = task.extensions?.find((r) => r.id === requestId);
-      if (!request) throw new NotFoundError(`task "${task.name}" has no extension request ${requestId}`);
-      const user = await this.store.getUser(actor);
-      if (!user || !(await this.mayDecideExtension(task, user))) {
-        throw new NotPermittedError(`an extension of “${task.name}” is decided by a holder of the process owner role or an admin`);
-      }
-      if (request.requestedBy === actor) throw new NotPermittedError('an extension request is decided by someone other than the person who asked for it (separation of duties)');
-      if (request.status !== 'pending') throw new ConflictError(`the extension request was already ${request.status} by ${request.decidedBy} at ${request.decidedAt}`);
-      if (task.status !== 'open') throw new ConflictError(`task "${task.name}" is ${task.status}: its extension request can no longer be decided`);
-      const now = this.clock.now();
-      const approve = decision === 'approve';
-      if (approve && Date.parse(request.toDueAt) <= now.getTime()) throw new ConflictError(`the date asked for (${request.toDueAt}) has passed: reject this request and ask for a new date`);
-      if (approve && task.dueAt && Date.parse(request.toDueAt) <= Date.parse(task.dueAt)) {
-        throw new ConflictError(`the due date was moved to ${task.dueAt} since the request was made: it no longer extends it`);
-      }
-      const decided: ExtensionRequest = { ...request, status: approve ? 'approved' : 'rejected', decidedBy: actor, decidedAt: now.toISOString(), decisionReason: reason };
-      const extensions = (task.extensions ?? []).map((r) => (r.id === requestId ? decided : r));
-      const updated: TaskRecord = { ...task, extensions, revision: task.revision + 1 };
-      const notice = extensionNoticeJob(updated, 'extension-decided', request.id, now);
-      if (!approve) {
-        await this.store.commit({
-          tasks: [{ record: updated, expectedRevision: task.revision }],
-          scheduleJobs: [notice],
-          audit: [
-            auditEvent(this.clock, {
-              actor,
-              action: 'task.extension-rejected',
-              target: `task:${task.id}`,
-              instanceId: task.instanceId,
-              old: { status: 'pending' },
-              new: { request: request.id, status: 'rejected', dueAt: task.dueAt, askedFor: request.toDueAt, requestedBy: request.requestedBy, requestReason: request.reason },
-              reason,
-            }),
-          ],
-        });
-        return { request: decided, task: updated };
-      }
-      updated.dueAt = request.toDueAt;
-      updated.escalationLevel = 0;
-      const jobs = await this.store.listJobs({ instanceId: task.instanceId, status: 'scheduled' });
-      const compiled = await this.compileFor(task.instanceId);
-      const planned = planTaskJobs(updated, compiled.spec.userTasks.get(task.elementId), this.policy, now).filter((j) => j.payload.notice !== 'assigned');
-      await this.store.commit({
-        tasks: [{ record: updated, expectedRevision: task.revision }],
-        cancelJobs: jobsOfTask(jobs, task.id),
-        scheduleJobs: [...planned, notice],
-        audit: [
-          auditEvent(this.clock, {
-            actor,
-            action: 'task.extension-approved',
-            target: `task:${task.id}`,
-            instanceId: task.instanceId,
-            old: { dueAt: task.dueAt, escalationLevel: task.escalationLevel ?? 0 },
-            new: { dueAt: updated.dueAt, escalationLevel: 0, request: request.id, status: 'approved', requestedBy: request.requestedBy, requestReason: request.reason },
-            reason,
-          }),
-        ],
-      });
-      return { request: decided, task: updated };
-    });
+  /** Approves or rejects a pending extension request, with a reason (see features/extensions). */
+  decideExtension(taskId: string, requestId: string, input: { decision: unknown; reason: unknown }, actor: string): Promise<{ request: ExtensionRequest; task: TaskRecord }> {
+    return extensions.decideExtension(this.context, taskId, requestId, input, actor);
   }
 
-  /**
-   * Whether a person may decide the extension requests of a task: active, of the task's site, and a
-   * holder of the process's owner role (ims:ownerRole of the instance's definition version) or an admin.
-   * Whether they asked for the request themselves is checked apart (separation of duties).
-   */
-  async mayDecideExtension(task: TaskRecord, user: UserRecord): Promise<boolean> {
-    if (!user.active || !canSee(user, task)) return false;
-    if (user.roles.includes('admin')) return true;
-    const instance = await this.store.getInstance(task.instanceId);
-    const definition = instance ? await this.store.getDefinition(instance.key, instance.version) : await this.store.getDefinition(task.definitionKey);
-    return Boolean(definition?.ownerRole && user.roles.includes(definition.ownerRole));
+  /** Whether a person may decide the extension requests of a task. */
+  mayDecideExtension(task: TaskRecord, user: UserRecord): Promise<boolean> {
+    return extensions.mayDecideExtension(this.context, task, user);
   }
 
   private async openTask(taskId: string): Promise<TaskRecord> {
@@ -852,118 +634,23 @@ export class Imsflow {
   // ---- people ------------------------------------------------------------------------------------
 
   /** Creates or updates a person in the directory (who tasks go to, who is told). */
-  async saveUser(
-    input: { id: string; email: string; name: string; roles?: string[]; sites?: string[]; managerId?: string; active?: boolean },
-    actor: string,
-  ): Promise<UserRecord> {
-    const fields: FieldError[] = [];
-    if (typeof input.id !== 'string' || !/^[\w.@-]{1,64}$/.test(input.id)) fields.push({ field: 'id', message: 'use 1–64 letters, digits, ".", "_", "@" or "-"' });
-    // the first dot after the domain's first character, with text after it: the addresses the old
-    // /@[^\s@<>]+\.[^\s@<>]+$/ took, without two quantifiers trading dots (quadratic on "a@.....<")
-    if (typeof input.email !== 'string' || !/^[^\s@<>]+@[^\s@<>][^\s@<>.]*\.[^\s@<>]+$/.test(input.email)) fields.push({ field: 'email', message: 'is not an email address' });
-    if (typeof input.name !== 'string' || !input.name.trim()) fields.push({ field: 'name', message: 'is required' });
-    const roles = input.roles ?? [];
-    if (!Array.isArray(roles) || roles.some((r) => typeof r !== 'string' || !/^[a-z][a-z0-9-]{0,63}$/.test(r))) fields.push({ field: 'roles', message: 'roles are lower-case names such as quality-manager' });
-    const sites = input.sites ?? [];
-    if (!Array.isArray(sites) || sites.some((site) => typeof site !== 'string' || !/^[\w.-]{1,64}$/.test(site))) fields.push({ field: 'sites', message: 'sites are names of 1–64 letters, digits, ".", "_" or "-"' });
-    if (fields.length) throw new ValidationError('invalid user', fields);
-    const existing = await this.store.getUser(input.id);
-    const user: UserRecord = {
-      ...(existing && credentialsOf(existing)),
-      id: input.id,
-      email: input.email.toLowerCase(),
-      name: input.name.trim(),
-      roles: [...new Set(roles)].sort(),
-      sites: [...new Set(sites)].sort(),
-      ...(input.managerId && { managerId: input.managerId }),
-      active: input.active ?? true,
-      createdAt: existing?.createdAt ?? this.now(),
-    };
-    // Off-boarding closes every door: deactivation revokes the person's open task links in the same commit.
-    const revoked = existing?.active && !user.active ? await this.store.listOpenLinkTokensOfUser(user.id) : [];
-    const audit = [auditEvent(this.clock, { actor, action: existing ? 'user.updated' : 'user.created', target: `user:${user.id}`, old: existing && profileOf(existing), new: profileOf(user) })];
-    if (revoked.length) {
-      audit.push(auditEvent(this.clock, { actor, action: 'user.links-revoked', target: `user:${user.id}`, old: { openLinks: revoked.length, tasks: [...new Set(revoked.map((t) => t.taskId))] }, new: { openLinks: 0 }, reason: DEACTIVATED }));
-    }
-    await this.store.commit({
-      users: [user],
-      linkTokens: revoked.map((token) => ({ ...token, revokedAt: this.now(), revokedReason: DEACTIVATED })),
-      audit,
-    });
-    return user;
+  saveUser(input: Parameters<typeof people.saveUser>[1], actor: string): Promise<UserRecord> {
+    return people.saveUser(this.context, input, actor);
   }
 
   // ---- scheduled starts --------------------------------------------------------------------------
 
-  async saveSchedule(
-    input: { id: string; processKey: string; cron: string; timezone?: string; variables?: Record<string, unknown>; site?: string; enabled?: boolean; source?: ScheduleRecord['source'] },
-    actor: string,
-  ): Promise<ScheduleRecord> {
-    const timezone = input.timezone ?? 'UTC';
-    const fields: FieldError[] = [];
-    if (typeof input.id !== 'string' || !/^[a-z0-9][a-z0-9-]{0,63}$/.test(input.id)) fields.push({ field: 'id', message: 'use lower-case letters, digits and "-"' });
-    const cron = cronProblem(input.cron, timezone);
-    if (cron) fields.push({ field: cron.startsWith('time zone') ? 'timezone' : 'cron', message: cron });
-    if (input.site !== undefined && (typeof input.site !== 'string' || !/^[\w.-]{1,64}$/.test(input.site))) fields.push({ field: 'site', message: 'a site is a name of 1–64 letters, digits, ".", "_" or "-"' });
-    if (fields.length) throw new ValidationError('invalid schedule', fields);
-    checkVariables(input.variables ?? {});
-    await this.getDefinition(input.processKey);
-    return this.withRetry(async () => {
-      const existing = await this.store.getSchedule(input.id);
-      const record: ScheduleRecord = {
-        id: input.id,
-        processKey: input.processKey,
-        cron: input.cron,
-        timezone,
-        variables: input.variables ?? {},
-        ...(input.site && { site: input.site }),
-        enabled: input.enabled ?? true,
-        createdAt: existing?.createdAt ?? this.now(),
-        createdBy: existing?.createdBy ?? actor,
-        source: input.source ?? 'api',
-        revision: (existing?.revision ?? -1) + 1,
-      };
-      const pending = (await this.store.listJobs({ status: 'scheduled' })).filter((j) => j.kind === 'scheduled-start' && j.payload.scheduleId === record.id);
-      await this.store.commit({
-        schedules: [{ record, expectedRevision: existing ? existing.revision : null }],
-        cancelJobs: pending.map((j) => j.id),
-        scheduleJobs: record.enabled ? [occurrenceJob(record, nextOccurrence(record, this.clock.now()))] : [],
-        audit: [
-          auditEvent(this.clock, {
-            actor,
-            action: existing ? 'schedule.updated' : 'schedule.created',
-            target: `schedule:${record.id}`,
-            old: existing && { processKey: existing.processKey, cron: existing.cron, timezone: existing.timezone, site: existing.site, enabled: existing.enabled },
-            new: { processKey: record.processKey, cron: record.cron, timezone: record.timezone, site: record.site, enabled: record.enabled, variables: record.variables },
-          }),
-        ],
-      });
-      return record;
-    });
+  saveSchedule(input: Parameters<typeof schedules.saveSchedule>[1], actor: string): Promise<ScheduleRecord> {
+    return schedules.saveSchedule(this.context, input, actor);
   }
 
-  async deleteSchedule(id: string, actor: string): Promise<void> {
-    const existing = await this.store.getSchedule(id);
-    if (!existing) throw new NotFoundError(`no schedule ${id}`);
-    const pending = (await this.store.listJobs({ status: 'scheduled' })).filter((j) => j.kind === 'scheduled-start' && j.payload.scheduleId === id);
-    await this.store.commit({
-      deleteSchedules: [id],
-      cancelJobs: pending.map((j) => j.id),
-      audit: [auditEvent(this.clock, { actor, action: 'schedule.deleted', target: `schedule:${id}`, old: { processKey: existing.processKey, cron: existing.cron } })],
-    });
+  deleteSchedule(id: string, actor: string): Promise<void> {
+    return schedules.deleteSchedule(this.context, id, actor);
   }
 
   /** Runs one occurrence: starts the instance and plans the next occurrence in the same commit. */
-  async startScheduled(job: JobRecord, workerId: string): Promise<'started' | 'stale'> {
-    const schedule = await this.store.getSchedule(String(job.payload.scheduleId));
-    const finishJob = { id: job.id, lockedBy: workerId };
-    if (!schedule || !schedule.enabled || schedule.revision !== job.payload.revision) {
-      await this.store.commit({ finishJob, audit: [] });
-      return 'stale';
-    }
-    const next = occurrenceJob(schedule, nextOccurrence(schedule, new Date(Math.max(Date.parse(job.runAt) + 1000, this.clock.now().getTime()))));
-    await this.start(schedule.processKey, { variables: { ...schedule.variables, scheduledFor: job.runAt }, ...(schedule.site && { site: schedule.site }) }, `schedule:${schedule.id}`, { finishJob, scheduleJobs: [next] });
-    return 'started';
+  startScheduled(job: JobRecord, workerId: string): Promise<'started' | 'stale'> {
+    return schedules.startScheduled(this.context, job, workerId);
   }
 
   // ---- audit -------------------------------------------------------------------------------------
@@ -1272,49 +959,4 @@ function validateCompletion(task: TaskRecord, data: unknown, actor: string, sign
     return cleaned;
   }
   throw new ValidationError(task.signature && !signature ? `“${task.name}” needs an electronic signature` : 'invalid signature', [...(formError?.fields ?? []), ...problems]);
-}
-
-const MAX_REASON = 2000;
-
-/** The reason, trimmed; a problem is added to `fields` when it is missing or too long. */
-function reasonProblem(reason: unknown, fields: FieldError[]): string {
-  const text = typeof reason === 'string' ? reason.trim() : '';
-  if (!text) fields.push({ field: 'reason', message: 'is required' });
-  else if (text.length > MAX_REASON) fields.push({ field: 'reason', message: `must be at most ${MAX_REASON} characters` });
-  return text;
-}
-
-/** A requested due date: a date (due at the end of that day, UTC) or an ISO 8601 date and time with its offset. */
-function extensionDue(value: unknown): Date | undefined {
-  if (typeof value !== 'string') return undefined;
-  const text = value.trim();
-  if (!/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2}))?$/.test(text)) return undefined;
-  const at = text.length === 10 ? new Date(`${text}T23:59:59.999Z`) : new Date(text);
-  // a date that does not exist (2026-02-30) rolls over in Date: refuse it
-  if (Number.isNaN(at.getTime()) || (text.length === 10 && at.toISOString().slice(0, 10) !== text)) return undefined;
-  return at;
-}
-
-function requireReason(reason: unknown): void {
-  if (typeof reason !== 'string' || !reason.trim()) throw new ValidationError('a reason is required', [{ field: 'reason', message: 'is required' }]);
-}
-
-/** What the audit trail shows of a user: never the password hash or login counters. */
-export function profileOf(user: UserRecord): Pick<UserRecord, 'id' | 'email' | 'name' | 'roles' | 'sites' | 'managerId' | 'active'> {
-  const { id, email, name, roles, sites, managerId, active } = user;
-  return { id, email, name, roles, ...(sites && { sites }), ...(managerId && { managerId }), active };
-}
-
-/** The fields a profile update keeps as they are. */
-function credentialsOf(user: UserRecord): Partial<UserRecord> {
-  const { passwordHash, passwordChangedAt, failedLogins, lockedUntil } = user;
-  return { ...(passwordHash && { passwordHash }), ...(passwordChangedAt && { passwordChangedAt }), ...(failedLogins && { failedLogins }), ...(lockedUntil && { lockedUntil }) };
-}
-
-function checkVariables(variables: unknown): void {
-  if (typeof variables !== 'object' || variables === null || Array.isArray(variables)) {
-    throw new ValidationError('variables must be an object', [{ field: 'variables', message: 'must be an object' }]);
-  }
-  const size = Buffer.byteLength(JSON.stringify(variables));
-  if (size > MAX_VARIABLES_BYTES) throw new TooLargeError(`variables are ${size} bytes; the limit is ${MAX_VARIABLES_BYTES}`);
 }

@@ -1,0 +1,1 @@
+export { changeDueDate, claimTask, reassignTask, releaseTask } from './assignment.js';
