@@ -4,13 +4,10 @@ import { ChangeControl, nextVersion, sha256 } from './change-control.js';
 import { verifyAuditChain, type ChainVerification } from './audit.js';
 import { systemClock, type Clock } from './clock.js';
 import { auditEvent } from './kernel/audit-event.js';
-import { dueFrom, timerDueAt } from './durations.js';
-import { ConflictError, InvalidDefinitionError, NotFoundError, NotPermittedError, RevisionConflict, ValidationError, type FieldError } from './errors.js';
-import { resolveTemplate } from './expressions.js';
-import { validateFormData, type ClauseLookup, type FormContext } from './forms.js';
+import { ConflictError, InvalidDefinitionError, NotFoundError, NotPermittedError, RevisionConflict, ValidationError } from './errors.js';
+import { type ClauseLookup, type FormContext } from './forms.js';
 import type {
   AuditEvent,
-  AuditInput,
   DefinitionRecord,
   DefinitionSource,
   ExtensionRequest,
@@ -23,13 +20,12 @@ import type {
   TaskRecord,
   UserRecord,
 } from './model.js';
-import { compileDefinition, iterationCountProblem, runStep, StepRefused, type CompiledDefinition, type StepAction, type StepResult, type WaitingTask } from './runtime.js';
+import { compileDefinition, iterationCountProblem, runStep, StepRefused, type CompiledDefinition, type StepAction, type StepResult } from './runtime.js';
 import { ServiceRegistry, type RecordReader } from './services.js';
-import { completionNoticeJob, DEFAULT_POLICY, jobsOfTask, planTaskJobs, type NotificationPolicy } from './notifications.js';
+import { completionNoticeJob, DEFAULT_POLICY, jobsOfTask, type NotificationPolicy } from './notifications.js';
 import {
   currentContent,
   hashRecord,
-  meaningLabel,
   recordContent,
   signatureView,
   type SignatureInput,
@@ -44,9 +40,11 @@ import type { FeatureContext } from './features/context.js';
 import * as extensions from './features/extensions/index.js';
 import * as people from './features/people/index.js';
 import * as schedules from './features/schedules/index.js';
-import * as tasks from './features/tasks/index.js';
+import * as taskFeature from './features/tasks/index.js';
+import { changeOfStep, mergeChange, SYSTEM, withExtra, type ExtraChange } from './kernel/step-change.js';
 
 export { profileOf } from './features/people/index.js';
+export type { ExtraChange } from './kernel/step-change.js';
 
 export interface ImsflowOptions {
   store: Store;
@@ -67,17 +65,6 @@ export interface ImsflowOptions {
   stepTimeoutMs?: number;
 }
 
-/** What a caller (a job handler) adds to the change an operation commits, so both land together. */
-export interface ExtraChange {
-  finishJob?: ChangeSet['finishJob'];
-  scheduleJobs?: JobRecord[];
-  linkTokens?: ChangeSet['linkTokens'];
-  /** The inbound event that started a record (POST /api/events), kept once per sender's event id. */
-  inboundEvents?: ChangeSet['inboundEvents'];
-  /** Audit events of the caller's own, after the operation's. */
-  audit?: AuditInput[];
-}
-
 export interface InstanceView extends Omit<InstanceRecord, 'engineState'> {
   tasks: TaskRecord[];
   incidents: IncidentRecord[];
@@ -85,8 +72,6 @@ export interface InstanceView extends Omit<InstanceRecord, 'engineState'> {
   /** Electronic signatures on the instance's tasks, each checked against the data as stored now. */
   signatures: SignatureView[];
 }
-
-const SYSTEM = 'system';
 
 /**
  * The engine's public face: deploy definitions, start instances, complete tasks, fire timers, handle
@@ -409,7 +394,7 @@ export class Imsflow {
       // who may complete it comes before what was entered: nothing is completed, signed or stored
       const conflict = await this.dutiesConflict(compiled, instance, task, actor);
       if (conflict) throw new NotPermittedError(conflict);
-      const cleaned = validateCompletion(task, data, actor, options.signature, this.formContext);
+      const cleaned = taskFeature.validateCompletion(task, data, actor, options.signature, this.formContext);
       if (instance.status === 'incident') throw new ConflictError(`instance ${instance.businessKey} has an open incident: resolve it before completing tasks`);
       if (instance.status !== 'running') throw new ConflictError(`instance ${instance.businessKey} is ${instance.status}`);
 
@@ -585,22 +570,22 @@ export class Imsflow {
 
   /** Moves a task's due date; its reminders and escalations are planned again from the new date. */
   changeDueDate(taskId: string, dueAt: string, reason: string, actor: string): Promise<TaskRecord> {
-    return tasks.changeDueDate(this.context, taskId, dueAt, reason, actor);
+    return taskFeature.changeDueDate(this.context, taskId, dueAt, reason, actor);
   }
 
   /** Gives a task to a person or a role; links sent to the previous holders stop working. */
   reassignTask(taskId: string, to: { assignee?: string; candidateRole?: string }, reason: string, actor: string): Promise<TaskRecord> {
-    return tasks.reassignTask(this.context, taskId, to, reason, actor);
+    return taskFeature.reassignTask(this.context, taskId, to, reason, actor);
   }
 
   /** Takes an unassigned task of one of the actor's roles (see features/tasks). */
   claimTask(taskId: string, actor: string): Promise<TaskRecord> {
-    return tasks.claimTask(this.context, taskId, actor);
+    return taskFeature.claimTask(this.context, taskId, actor);
   }
 
   /** Gives a claimed task back to its role; the role's holders are told again. The reason is optional. */
   releaseTask(taskId: string, actor: string, reason?: string): Promise<TaskRecord> {
-    return tasks.releaseTask(this.context, taskId, actor, reason);
+    return taskFeature.releaseTask(this.context, taskId, actor, reason);
   }
 
   // ---- due-date extensions -----------------------------------------------------------------------
@@ -701,7 +686,7 @@ export class Imsflow {
     scheduledJobs: JobRecord[],
     depth = 0,
   ): Promise<ChangeSet & { instance: NonNullable<ChangeSet['instance']> }> {
-    const change = this.changeOfStep(compiled, instance, expectedRevision, result, action, actor, openTasks, scheduledJobs);
+    const change = changeOfStep(this, compiled, instance, expectedRevision, result, action, actor, openTasks, scheduledJobs);
     if (result.outcome === 'failed' || !result.linkedStarts.length) return change;
     try {
       if (depth >= MAX_LINK_DEPTH) throw new Error(`linked records may start others only ${MAX_LINK_DEPTH} deep`);
@@ -722,155 +707,8 @@ export class Imsflow {
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       const failed: StepResult = { ...result, outcome: 'failed', engineState: instance.engineState, output: {}, linkedStarts: [], error: { message: `could not start a linked record: ${message}`, elementId: result.linkedStarts[0]?.elementId } };
-      return this.changeOfStep(compiled, instance, expectedRevision, failed, action, actor, openTasks, scheduledJobs);
+      return changeOfStep(this, compiled, instance, expectedRevision, failed, action, actor, openTasks, scheduledJobs);
     }
-  }
-
-  /**
-   * Turns a step result into a change set: the instance's new state, tasks created for new waits and
-   * cancelled for waits that vanished (an interrupting timer, say), timer jobs scheduled and cancelled,
-   * an incident when the step failed, and an audit event for each of those.
-   */
-  private changeOfStep(
-    compiled: CompiledDefinition,
-    instance: InstanceRecord,
-    expectedRevision: number | null,
-    result: StepResult,
-    action: PendingAction,
-    actor: string,
-    openTasks: TaskRecord[],
-    scheduledJobs: JobRecord[],
-  ): ChangeSet & { instance: NonNullable<ChangeSet['instance']> } {
-    const now = this.now();
-    const audit: AuditInput[] = [];
-    const instanceId = instance.id;
-    const revision = expectedRevision === null ? 0 : expectedRevision + 1;
-
-    if (result.outcome === 'failed') {
-      const incident: IncidentRecord = {
-        id: randomUUID(),
-        instanceId,
-        ...(result.error?.elementId && { elementId: result.error.elementId }),
-        message: result.error?.message ?? 'unknown error',
-        action,
-        status: 'open',
-        createdAt: now,
-        attempts: 1,
-      };
-      audit.push(
-        auditEvent(this.clock, {
-          actor: SYSTEM,
-          action: 'incident.opened',
-          target: `incident:${incident.id}`,
-          instanceId,
-          new: { element: incident.elementId, message: incident.message, action: action.type },
-        }),
-      );
-      if (instance.status !== 'incident') {
-        audit.push(auditEvent(this.clock, { actor: SYSTEM, action: 'instance.status-changed', target: `instance:${instanceId}`, instanceId, old: { status: instance.status }, new: { status: 'incident' }, reason: incident.message }));
-      }
-      return {
-        instance: { record: { ...instance, status: 'incident', revision }, expectedRevision },
-        incidents: [incident],
-        audit,
-      };
-    }
-
-    const status: InstanceRecord['status'] = result.outcome === 'completed' ? 'completed' : 'running';
-    const record: InstanceRecord = {
-      ...instance,
-      status,
-      output: { ...instance.output, ...result.output },
-      engineState: result.engineState,
-      revision,
-      ...(status === 'completed' && { endedAt: now }),
-    };
-    const tasks: NonNullable<ChangeSet['tasks']> = [];
-
-    const scheduleJobs: JobRecord[] = [];
-    const cancelJobs: string[] = [];
-    const revokeLinkTokens: NonNullable<ChangeSet['revokeLinkTokens']> = [];
-    const waitingIds = new Set(result.waitingTasks.map((t) => t.executionId));
-    for (const task of openTasks) {
-      if (waitingIds.has(task.executionId)) continue;
-      tasks.push({ record: { ...task, status: 'cancelled', cancelledAt: now, revision: task.revision + 1 }, expectedRevision: task.revision });
-      cancelJobs.push(...jobsOfTask(scheduledJobs, task.id));
-      revokeLinkTokens.push({ taskId: task.id, reason: 'task cancelled', at: now });
-      audit.push(
-        auditEvent(this.clock, { actor: SYSTEM, action: 'task.cancelled', target: `task:${task.id}`, instanceId, old: { status: 'open' }, new: { status: 'cancelled' }, reason: 'the process moved past this task' }),
-      );
-    }
-    const known = new Set(openTasks.map((t) => t.executionId));
-    for (const waiting of result.waitingTasks) {
-      if (known.has(waiting.executionId)) continue;
-      const task = this.newTask(compiled, record, waiting);
-      tasks.push({ record: task, expectedRevision: null });
-      scheduleJobs.push(...planTaskJobs(task, compiled.spec.userTasks.get(task.elementId), this.policy, this.clock.now()));
-      audit.push(
-        auditEvent(this.clock, {
-          actor: SYSTEM,
-          action: 'task.created',
-          target: `task:${task.id}`,
-          instanceId,
-          new: { name: task.name, element: task.elementId, assignee: task.assignee, candidateRole: task.candidateRole, dueAt: task.dueAt },
-        }),
-      );
-    }
-
-    const armed = new Map(result.armedTimers.map((t) => [t.executionId, t]));
-    for (const job of scheduledJobs) {
-      if (job.kind !== 'timer') continue;
-      if (!armed.has(String(job.payload.executionId))) cancelJobs.push(job.id);
-      else armed.delete(String(job.payload.executionId));
-    }
-    for (const timer of armed.values()) {
-      const now = this.clock.now();
-      const runAt = (timer.timerType && timer.value ? timerDueAt(timer.timerType, timer.value, now) : new Date(now.getTime() + timer.delayMs)).toISOString();
-      scheduleJobs.push({
-        id: `timer-${instanceId}-${timer.executionId}-${Date.parse(runAt)}`,
-        kind: 'timer',
-        runAt,
-        status: 'scheduled',
-        instanceId,
-        payload: { executionId: timer.executionId, elementId: timer.elementId },
-        attempts: 0,
-      });
-    }
-
-    if (status === 'completed') {
-      audit.push(auditEvent(this.clock, { actor: SYSTEM, action: 'instance.completed', target: `instance:${instanceId}`, instanceId, old: { status: instance.status }, new: { status } }));
-    }
-    return { instance: { record, expectedRevision }, tasks, scheduleJobs, cancelJobs, revokeLinkTokens, audit };
-  }
-
-  private newTask(compiled: CompiledDefinition, instance: InstanceRecord, waiting: WaitingTask): TaskRecord {
-    const { elementId, executionId, item } = waiting;
-    const spec = compiled.spec.userTasks.get(elementId);
-    const now = this.clock.now();
-    const scope = { variables: instance.variables, output: instance.output, item };
-    const assignee = spec?.assignee ? resolveTemplate(spec.assignee, scope) : undefined;
-    const name = spec?.name ? String(resolveTemplate(spec.name, scope)) : elementId;
-    // ims:due is a duration, or an expression giving one or a date (an action's own due date)
-    const dueAt = spec?.due ? dueFrom(resolveTemplate(spec.due, scope), now) : undefined;
-    return {
-      id: randomUUID(),
-      instanceId: instance.id,
-      definitionKey: instance.key,
-      businessKey: instance.businessKey,
-      ...(instance.site && { site: instance.site }),
-      elementId,
-      executionId,
-      ...(waiting.index !== undefined && { iteration: { index: waiting.index, item: item ?? null } }),
-      name,
-      ...(typeof assignee === 'string' && assignee && { assignee }),
-      ...(spec?.candidateRole && { candidateRole: spec.candidateRole }),
-      status: 'open',
-      createdAt: now.toISOString(),
-      ...(dueAt && { dueAt: dueAt.toISOString() }),
-      form: spec?.form ?? [],
-      ...(spec?.signature && { signature: spec.signature }),
-      revision: 0,
-    };
   }
 
   private async loadInstance(id: string): Promise<InstanceRecord> {
@@ -909,54 +747,3 @@ export class Imsflow {
 
 /** How deep a chain of linked starts may go (an audit starts a CAPA, which may start another record). */
 const MAX_LINK_DEPTH = 3;
-
-/** Folds a linked record's start into the change of the step that started it. */
-function mergeChange(into: ChangeSet, child: ChangeSet & { instance: NonNullable<ChangeSet['instance']> }): void {
-  into.linkedInstances = [...(into.linkedInstances ?? []), child.instance.record, ...(child.linkedInstances ?? [])];
-  into.tasks = [...(into.tasks ?? []), ...(child.tasks ?? [])];
-  into.scheduleJobs = [...(into.scheduleJobs ?? []), ...(child.scheduleJobs ?? [])];
-  into.incidents = [...(into.incidents ?? []), ...(child.incidents ?? [])];
-  into.audit.push(...child.audit);
-}
-
-/** Adds what a job handler contributes to an operation's change set. */
-function withExtra(change: ChangeSet, extra: ExtraChange): ChangeSet {
-  return {
-    ...change,
-    ...(extra.finishJob && { finishJob: extra.finishJob }),
-    scheduleJobs: [...(change.scheduleJobs ?? []), ...(extra.scheduleJobs ?? [])],
-    linkTokens: [...(change.linkTokens ?? []), ...(extra.linkTokens ?? [])],
-    ...(extra.inboundEvents && { inboundEvents: [...(change.inboundEvents ?? []), ...extra.inboundEvents] }),
-    audit: [...change.audit, ...(extra.audit ?? [])],
-  };
-}
-
-/**
- * The form data, cleaned, when the completion may go ahead; otherwise one ValidationError naming every
- * problem: the form's fields, and `signature` when a signature is missing, not wanted or not the actor's.
- */
-function validateCompletion(task: TaskRecord, data: unknown, actor: string, signature: SignatureInput | undefined, context: FormContext): Record<string, unknown> {
-  let cleaned: Record<string, unknown> = {};
-  let formError: ValidationError | undefined;
-  try {
-    cleaned = validateFormData(task.form, data, context);
-  } catch (err) {
-    if (!(err instanceof ValidationError)) throw err;
-    formError = err;
-  }
-  const problems: FieldError[] = [];
-  if (task.signature && !signature) {
-    problems.push({ field: 'signature', message: `“${task.name}” must be signed electronically (${meaningLabel(task.signature).toLowerCase()}): sign it to complete it` });
-  } else if (!task.signature && signature) {
-    problems.push({ field: 'signature', message: 'this task takes no electronic signature' });
-  } else if (signature) {
-    if (signature.userId !== actor) problems.push({ field: 'signature', message: 'a signature is made by the person completing the task' });
-    if (typeof signature.printedName !== 'string' || !signature.printedName.trim()) problems.push({ field: 'signature', message: "the signer's printed name is required" });
-    if (signature.method !== 'password' && signature.method !== 'password+userid') problems.push({ field: 'signature', message: 'the signature method must be password or password+userid' });
-  }
-  if (!problems.length) {
-    if (formError) throw formError;
-    return cleaned;
-  }
-  throw new ValidationError(task.signature && !signature ? `“${task.name}” needs an electronic signature` : 'invalid signature', [...(formError?.fields ?? []), ...problems]);
-}

@@ -3,7 +3,7 @@ import type { DefinitionRecord, InstanceRecord, TaskRecord } from '../model.js';
 import type { NotificationPolicy } from '../notifications.js';
 import type { CompiledDefinition } from '../runtime.js';
 import type { Store } from '../store/store.js';
-import type { ExtraChange } from '../imsflow.js';
+import type { ExtraChange } from '../kernel/step-change.js';
 
 /**
  * What a feature's commands need of the engine while `Imsflow` still assembles them: the store, the clock,
