@@ -1,50 +1,35 @@
 import { randomUUID } from 'node:crypto';
 import { checkDefinition, type CheckResult, type DefinitionChecker } from './bpmn/lint.js';
-import { ChangeControl, nextVersion, sha256 } from './change-control.js';
+import { ChangeControl } from './change-control.js';
 import { verifyAuditChain, type ChainVerification } from './audit.js';
 import { systemClock, type Clock } from './clock.js';
 import { auditEvent } from './kernel/audit-event.js';
-import { ConflictError, InvalidDefinitionError, NotFoundError, NotPermittedError, RevisionConflict, ValidationError } from './errors.js';
+import { ConflictError, NotFoundError, NotPermittedError, RevisionConflict, ValidationError } from './errors.js';
 import { type ClauseLookup, type FormContext } from './forms.js';
-import type {
-  AuditEvent,
-  DefinitionRecord,
-  DefinitionSource,
-  ExtensionRequest,
-  IncidentRecord,
-  InstanceRecord,
-  JobRecord,
-  PendingAction,
-  RecordLink,
-  ScheduleRecord,
-  TaskRecord,
-  UserRecord,
-} from './model.js';
+import type { DefinitionRecord, DefinitionSource, ExtensionRequest, IncidentRecord, InstanceRecord, JobRecord, PendingAction, RecordLink, ScheduleRecord, TaskRecord, UserRecord } from './model.js';
 import { compileDefinition, iterationCountProblem, runStep, StepRefused, type CompiledDefinition, type StepAction, type StepResult } from './runtime.js';
 import { ServiceRegistry, type RecordReader } from './services.js';
 import { completionNoticeJob, DEFAULT_POLICY, jobsOfTask, type NotificationPolicy } from './notifications.js';
-import {
-  currentContent,
-  hashRecord,
-  recordContent,
-  signatureView,
-  type SignatureInput,
-  type SignatureRecord,
-  type SignatureView,
-} from './signatures.js';
+import { hashRecord, recordContent, type SignatureInput, type SignatureRecord } from './signatures.js';
 import type { ChangeSet, Store, TaskQuery } from './store/store.js';
 import { Queries } from './queries/index.js';
 import { Commands } from './commands/index.js';
-import { checkVariables, requireReason } from './kernel/input-checks.js';
+import { checkVariables } from './kernel/input-checks.js';
+import { changeOfStep, mergeChange, withExtra, type ExtraChange } from './kernel/step-change.js';
 import type { FeatureContext } from './features/context.js';
+import * as definitions from './features/definitions/index.js';
 import * as extensions from './features/extensions/index.js';
+import * as incidents from './features/incidents/index.js';
+import * as instances from './features/instances/index.js';
+import type { InstanceView } from './features/instances/index.js';
 import * as people from './features/people/index.js';
 import * as schedules from './features/schedules/index.js';
 import * as taskFeature from './features/tasks/index.js';
-import { changeOfStep, mergeChange, SYSTEM, withExtra, type ExtraChange } from './kernel/step-change.js';
+import * as timers from './features/timers/index.js';
 
 export { profileOf } from './features/people/index.js';
 export type { ExtraChange } from './kernel/step-change.js';
+export type { InstanceView } from './features/instances/index.js';
 
 export interface ImsflowOptions {
   store: Store;
@@ -63,14 +48,6 @@ export interface ImsflowOptions {
   checker?: DefinitionChecker;
   /** Longest one engine step may take to reach a wait state before it becomes an incident (default 30 s). */
   stepTimeoutMs?: number;
-}
-
-export interface InstanceView extends Omit<InstanceRecord, 'engineState'> {
-  tasks: TaskRecord[];
-  incidents: IncidentRecord[];
-  history: AuditEvent[];
-  /** Electronic signatures on the instance's tasks, each checked against the data as stored now. */
-  signatures: SignatureView[];
 }
 
 /**
@@ -126,6 +103,11 @@ export class Imsflow {
       compileFor: (instanceId) => this.compileFor(instanceId),
       getDefinition: (key, version) => this.getDefinition(key, version),
       start: (key, input, actor, extra) => this.start(key, input, actor, extra),
+      checkDefinition: (xml, options) => this.checkDefinition(xml, options),
+      compile: (key, version, record) => this.compile(key, version, record),
+      loadInstance: (id) => this.loadInstance(id),
+      step: (compiled, instance, action) => this.step(compiled, instance, action),
+      applyStep: (...args) => this.applyStep(...args),
     };
   }
 
@@ -147,57 +129,22 @@ export class Imsflow {
     return check(xml, { services: this.services.names() });
   }
 
-  /**
-   * Validates and stores a new version, in effect at once; identical content to an existing version is a
-   * no-op. This bypasses change control (no review, no signature): it is for the shipped processes
-   * (`via: 'shipped'`) and for process owners and admins uploading a file (`upload`, POST /api/definitions).
-   */
-  async deploy(xml: string, actor: string, reason?: string, options: { via?: Exclude<DefinitionSource, 'change-control'> } = {}): Promise<{ key: string; version: number; hash: string; created: boolean }> {
-    if (typeof xml !== 'string' || !xml.trim()) throw new InvalidDefinitionError([{ element: 'xml', message: 'the BPMN file is empty' }]);
-    const { spec, problems } = await this.checkDefinition(xml, { trusted: options.via === 'shipped' });
-    if (!spec || problems.length) throw new InvalidDefinitionError(problems);
-    const hash = sha256(xml);
-
-    return this.withRetry(async () => {
-      const same = await this.store.findDefinitionByHash(spec.key, hash);
-      if (same) return { key: same.key, version: same.version, hash, created: false };
-      const latest = await this.store.getDefinition(spec.key);
-      const now = this.now();
-      const record = nextVersion(spec, xml, latest, { at: now, actor, effectiveAt: now, via: options.via ?? 'upload' });
-      await this.store.commit({
-        definition: record,
-        audit: [
-          auditEvent(this.clock, {
-            actor,
-            action: 'definition.deployed',
-            target: `definition:${record.key}@${record.version}`,
-            old: latest ? { version: latest.version, hash: latest.hash } : undefined,
-            new: { version: record.version, hash, name: record.name, effectiveAt: now, via: record.via },
-            reason,
-          }),
-        ],
-      });
-      return { key: record.key, version: record.version, hash, created: true };
-    });
+  /** Validates and stores a new version, in effect at once, outside change control (see features/definitions). */
+  deploy(xml: string, actor: string, reason?: string, options: { via?: Exclude<DefinitionSource, 'change-control'> } = {}): Promise<{ key: string; version: number; hash: string; created: boolean }> {
+    return definitions.deploy(this.context, xml, actor, reason, options);
   }
 
-  async listDefinitions(): Promise<Omit<DefinitionRecord, 'xml'>[]> {
-    return (await this.store.listDefinitions()).map(({ xml: _xml, ...rest }) => rest);
+  listDefinitions(): Promise<Omit<DefinitionRecord, 'xml'>[]> {
+    return definitions.listDefinitions(this.context);
   }
 
-  async getDefinition(key: string, version?: number): Promise<DefinitionRecord> {
-    const record = await this.store.getDefinition(key, version);
-    if (!record) throw new NotFoundError(version ? `process "${key}" has no version ${version}` : `no process "${key}" is deployed`);
-    return record;
+  getDefinition(key: string, version?: number): Promise<DefinitionRecord> {
+    return definitions.getDefinition(this.context, key, version);
   }
 
-  /** The version new instances start on now: the highest version in effect (see DefinitionRecord.effectiveAt). */
-  async effectiveDefinition(key: string): Promise<DefinitionRecord> {
-    const record = await this.store.getEffectiveDefinition(key, this.now());
-    if (record) return record;
-    const latest = await this.store.getDefinition(key);
-    if (!latest) throw new NotFoundError(`no process "${key}" is deployed`);
-    throw new ConflictError(`process "${key}" has no version in effect yet: version ${latest.version} takes effect at ${latest.effectiveAt ?? latest.deployedAt}`);
+  /** The version new instances start on now: the highest version in effect. */
+  effectiveDefinition(key: string): Promise<DefinitionRecord> {
+    return definitions.effectiveDefinition(this.context, key);
   }
 
   /**
@@ -282,78 +229,13 @@ export class Imsflow {
     return { change, started: { id, businessKey, version: definition.version, status: saved.status } };
   }
 
-  async getInstance(id: string): Promise<InstanceView> {
-    const record = await this.store.getInstance(id);
-    if (!record) throw new NotFoundError(`no instance ${id}`);
-    const [tasks, incidents, history, signatures] = await Promise.all([
-      this.store.listTasks({ instanceId: id, limit: 1000 }),
-      this.store.listIncidents({ instanceId: id }),
-      this.store.listAudit({ instanceId: id, limit: 10_000 }),
-      this.store.listSignatures({ instanceId: id }),
-    ]);
-    const { engineState: _state, ...rest } = record;
-    // in the order they were made: signatures of one instant (a fake clock, a batch) by their audit event
-    const signedSeq = new Map(history.filter((e) => e.action === 'task.signed').map((e) => [String((e.new as { signature?: unknown } | undefined)?.signature), e.seq]));
-    const order = (id: string) => signedSeq.get(id) ?? Number.MAX_SAFE_INTEGER;
-    const views = await this.checkSignatures(record, tasks, history, [...signatures].sort((a, b) => a.signedAt.localeCompare(b.signedAt) || order(a.id) - order(b.id)));
-    return { ...rest, tasks, incidents, history, signatures: views };
+  /** A record with its tasks, incidents, history and signatures checked against the data as stored now. */
+  getInstance(id: string): Promise<InstanceView> {
+    return instances.getInstance(this.context, id);
   }
 
-  /**
-   * Checks each signature against its task's content as stored now (21 CFR 11.70) and against the
-   * `task.signed` event in the audit trail. A signature pointing at a task of another instance (copied
-   * there) is checked against that task, and does not match.
-   */
-  private async checkSignatures(instance: InstanceRecord, tasks: TaskRecord[], history: AuditEvent[], signatures: SignatureRecord[]): Promise<SignatureView[]> {
-    return Promise.all(
-      signatures.map(async (signature) => {
-        let task = tasks.find((t) => t.id === signature.taskId);
-        let context: { instance: InstanceRecord; tasks: TaskRecord[]; history: AuditEvent[] } | undefined = { instance, tasks, history };
-        if (!task) {
-          task = await this.store.getTask(signature.taskId);
-          const other = task && (await this.store.getInstance(task.instanceId));
-          context = other
-            ? { instance: other, tasks: await this.store.listTasks({ instanceId: other.id, limit: 1000 }), history: await this.store.listAudit({ instanceId: other.id, limit: 10_000 }) }
-            : undefined;
-        }
-        const current = task && context ? currentContent(signature, context.instance, task, context.tasks, context.history) : undefined;
-        return signatureView(signature, current, history);
-      }),
-    );
-  }
-
-  async cancelInstance(id: string, reason: string, actor: string): Promise<void> {
-    requireReason(reason);
-    await this.withRetry(async () => {
-      const instance = await this.store.getInstance(id);
-      if (!instance) throw new NotFoundError(`no instance ${id}`);
-      if (instance.status !== 'running' && instance.status !== 'incident') {
-        throw new ConflictError(`instance ${instance.businessKey} is ${instance.status} and cannot be cancelled`);
-      }
-      const now = this.now();
-      const [openTasks, jobs, incidents] = await Promise.all([
-        this.store.listTasks({ instanceId: id, status: 'open', limit: 10_000 }),
-        this.store.listJobs({ instanceId: id, status: 'scheduled' }),
-        this.store.listIncidents({ instanceId: id, status: 'open' }),
-      ]);
-      const change: ChangeSet = {
-        instance: {
-          record: { ...instance, status: 'cancelled', engineState: null, endedAt: now, revision: instance.revision + 1 },
-          expectedRevision: instance.revision,
-        },
-        tasks: openTasks.map((t) => ({ record: { ...t, status: 'cancelled' as const, cancelledAt: now, revision: t.revision + 1 }, expectedRevision: t.revision })),
-        cancelJobs: jobs.map((j) => j.id),
-        incidents: incidents.map((i) => ({ ...i, status: 'resolved' as const, resolvedAt: now })),
-        revokeLinkTokens: openTasks.map((t) => ({ taskId: t.id, reason: 'instance cancelled', at: now })),
-        audit: [
-          auditEvent(this.clock, { actor, action: 'instance.cancelled', target: `instance:${id}`, instanceId: id, old: { status: instance.status }, new: { status: 'cancelled' }, reason }),
-          ...openTasks.map((t) =>
-            auditEvent(this.clock, { actor, action: 'task.cancelled', target: `task:${t.id}`, instanceId: id, old: { status: 'open' }, new: { status: 'cancelled' }, reason: `instance cancelled: ${reason}` }),
-          ),
-        ],
-      };
-      await this.store.commit(change);
-    });
+  cancelInstance(id: string, reason: string, actor: string): Promise<void> {
+    return instances.cancelInstance(this.context, id, reason, actor);
   }
 
   // ---- tasks -------------------------------------------------------------------------------------
@@ -475,98 +357,27 @@ export class Imsflow {
 
   // ---- timers (called by a scheduler with a job it has claimed) ------------------------------------
 
-  /** Fires a timer job. Commits the job as done together with the instance change, so it fires once. */
-  async fireTimer(jobId: string, workerId: string): Promise<'fired' | 'stale'> {
-    return this.withRetry(async () => {
-      const job = await this.store.getJob(jobId);
-      if (!job || job.status !== 'running' || job.lockedBy !== workerId) throw new ConflictError(`job ${jobId} is not claimed by ${workerId}`);
-      const instance = job.instanceId ? await this.store.getInstance(job.instanceId) : undefined;
-      if (instance?.status === 'incident') throw new Error(`instance ${instance.businessKey} has an open incident; the timer waits`);
-      if (!instance || instance.status !== 'running') {
-        await this.store.commit({ finishJob: { id: jobId, lockedBy: workerId }, audit: [] });
-        return 'stale';
-      }
-      const executionId = String(job.payload.executionId);
-      const compiled = await this.compile(instance.key, instance.version);
-      const result = await this.step(compiled, instance, { type: 'fireTimer', executionId });
-      if (result.outcome !== 'failed' && !result.timerFired) {
-        await this.store.commit({ finishJob: { id: jobId, lockedBy: workerId }, audit: [] });
-        return 'stale';
-      }
-      const openTasks = await this.store.listTasks({ instanceId: instance.id, status: 'open', limit: 10_000 });
-      const jobs = (await this.store.listJobs({ instanceId: instance.id, status: 'scheduled' })).filter((j) => j.id !== jobId);
-      const change = await this.applyStep(compiled, instance, instance.revision, result, { type: 'timer', jobId, executionId }, SYSTEM, openTasks, jobs);
-      change.finishJob = { id: jobId, lockedBy: workerId };
-      change.audit.unshift(
-        auditEvent(this.clock, {
-          actor: SYSTEM,
-          action: 'timer.fired',
-          target: `instance:${instance.id}`,
-          instanceId: instance.id,
-          new: { element: job.payload.elementId, dueAt: job.runAt },
-          reason: `timer ${String(job.payload.elementId)} was due at ${job.runAt}`,
-        }),
-      );
-      await this.store.commit(change);
-      return 'fired';
-    });
+  /** Fires a timer job claimed by `workerId`; the job is finished in the same commit, so it fires once. */
+  fireTimer(jobId: string, workerId: string): Promise<'fired' | 'stale'> {
+    return timers.fireTimer(this.context, jobId, workerId);
   }
 
   // ---- incidents ---------------------------------------------------------------------------------
 
   listIncidents(query: { status?: IncidentRecord['status']; instanceId?: string } = {}): Promise<IncidentRecord[]> {
-    return this.store.listIncidents(query);
+    return incidents.listIncidents(this.context, query);
   }
 
-  async getIncident(id: string): Promise<IncidentRecord> {
-    const incident = await this.store.getIncident(id);
-    if (!incident) throw new NotFoundError(`no incident ${id}`);
-    return incident;
+  getIncident(id: string): Promise<IncidentRecord> {
+    return incidents.getIncident(this.context, id);
   }
 
   /** Replays the action that failed, from the state before it. */
-  async retryIncident(id: string, actor: string): Promise<{ status: 'resolved' | 'open'; message?: string }> {
-    return this.withRetry(async () => {
-      const incident = await this.getIncident(id);
-      if (incident.status !== 'open') throw new ConflictError(`incident ${id} is already ${incident.status}`);
-      const instance = await this.loadInstance(incident.instanceId);
-      const compiled = await this.compile(instance.key, instance.version);
-      const action = await this.replayAction(incident.action, instance);
-      const result = await this.step(compiled, instance, action);
-      const now = this.now();
-      const openTasks = await this.store.listTasks({ instanceId: instance.id, status: 'open', limit: 10_000 });
-      const jobs = await this.store.listJobs({ instanceId: instance.id, status: 'scheduled' });
-      if (result.outcome === 'failed') {
-        const updated: IncidentRecord = { ...incident, message: result.error!.message, attempts: incident.attempts + 1 };
-        await this.store.commit({
-          instance: { record: { ...instance, revision: instance.revision + 1 }, expectedRevision: instance.revision },
-          incidents: [updated],
-          audit: [auditEvent(this.clock, { actor, action: 'incident.retry-failed', target: `incident:${id}`, instanceId: instance.id, new: { message: updated.message, attempts: updated.attempts } })],
-        });
-        return { status: 'open', message: updated.message };
-      }
-      const change = await this.applyStep(compiled, { ...instance, status: 'running' }, instance.revision, result, incident.action, actor, openTasks, jobs);
-      change.incidents = [...(change.incidents ?? []), { ...incident, status: 'resolved', resolvedAt: now, attempts: incident.attempts + 1 }];
-      change.audit.unshift(
-        auditEvent(this.clock, { actor, action: 'incident.resolved', target: `incident:${id}`, instanceId: instance.id, old: { status: 'open' }, new: { status: 'resolved' }, reason: 'retried successfully' }),
-      );
-      await this.store.commit(change);
-      return { status: 'resolved' };
-    });
+  retryIncident(id: string, actor: string): Promise<{ status: 'resolved' | 'open'; message?: string }> {
+    return incidents.retryIncident(this.context, id, actor);
   }
 
-  private async replayAction(action: PendingAction, instance: InstanceRecord): Promise<StepAction> {
-    switch (action.type) {
-      case 'start':
-        return { type: 'start', variables: instance.variables };
-      case 'complete': {
-        const task = await this.getTask(action.taskId);
-        return { type: 'signal', elementId: task.elementId, executionId: task.executionId, data: task.data ?? {} };
-      }
-      case 'timer':
-        return { type: 'fireTimer', executionId: action.executionId };
-    }
-  }
+  // ---- task holding (features/tasks) ------------------------------------------------------------
 
   /** Moves a task's due date; its reminders and escalations are planned again from the new date. */
   changeDueDate(taskId: string, dueAt: string, reason: string, actor: string): Promise<TaskRecord> {
