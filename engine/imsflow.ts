@@ -1,47 +1,35 @@
 import { randomUUID } from 'node:crypto';
 import { checkDefinition, type CheckResult, type DefinitionChecker } from './bpmn/lint.js';
-import { ChangeControl, nextVersion, sha256 } from './change-control.js';
-import { canSee, holdsTask as holdsTaskOf } from './access.js';
-import { DEACTIVATED } from './links.js';
+import { ChangeControl } from './change-control.js';
 import { verifyAuditChain, type ChainVerification } from './audit.js';
 import { systemClock, type Clock } from './clock.js';
 import { auditEvent } from './kernel/audit-event.js';
-import { dueFrom, timerDueAt } from './durations.js';
-import { ConflictError, InvalidDefinitionError, NotFoundError, NotPermittedError, RevisionConflict, TooLargeError, ValidationError, type FieldError } from './errors.js';
-import { resolveTemplate } from './expressions.js';
-import { validateFormData, type ClauseLookup, type FormContext } from './forms.js';
-import type {
-  AuditEvent,
-  AuditInput,
-  DefinitionRecord,
-  DefinitionSource,
-  ExtensionRequest,
-  IncidentRecord,
-  InstanceRecord,
-  JobRecord,
-  PendingAction,
-  RecordLink,
-  ScheduleRecord,
-  TaskRecord,
-  UserRecord,
-} from './model.js';
-import { compileDefinition, iterationCountProblem, runStep, StepRefused, type CompiledDefinition, type StepAction, type StepResult, type WaitingTask } from './runtime.js';
+import { ConflictError, NotFoundError, NotPermittedError, RevisionConflict, ValidationError } from './errors.js';
+import { type ClauseLookup, type FormContext } from './forms.js';
+import type { DefinitionRecord, DefinitionSource, ExtensionRequest, IncidentRecord, InstanceRecord, JobRecord, PendingAction, RecordLink, ScheduleRecord, TaskRecord, UserRecord } from './model.js';
+import { compileDefinition, iterationCountProblem, runStep, StepRefused, type CompiledDefinition, type StepAction, type StepResult } from './runtime.js';
 import { ServiceRegistry, type RecordReader } from './services.js';
-import { completionNoticeJob, DEFAULT_POLICY, extensionNoticeJob, jobsOfTask, planTaskJobs, type NotificationPolicy } from './notifications.js';
-import { cronProblem, nextOccurrence, occurrenceJob } from './schedules.js';
-import {
-  currentContent,
-  hashRecord,
-  meaningLabel,
-  recordContent,
-  signatureView,
-  type SignatureInput,
-  type SignatureRecord,
-  type SignatureView,
-} from './signatures.js';
+import { completionNoticeJob, DEFAULT_POLICY, jobsOfTask, type NotificationPolicy } from './notifications.js';
+import { hashRecord, recordContent, type SignatureInput, type SignatureRecord } from './signatures.js';
 import type { ChangeSet, Store, TaskQuery } from './store/store.js';
 import { Queries } from './queries/index.js';
 import { Commands } from './commands/index.js';
+import { checkVariables } from './kernel/input-checks.js';
+import { changeOfStep, mergeChange, withExtra, type ExtraChange } from './kernel/step-change.js';
+import type { FeatureContext } from './features/context.js';
+import * as definitions from './features/definitions/index.js';
+import * as extensions from './features/extensions/index.js';
+import * as incidents from './features/incidents/index.js';
+import * as instances from './features/instances/index.js';
+import type { InstanceView } from './features/instances/index.js';
+import * as people from './features/people/index.js';
+import * as schedules from './features/schedules/index.js';
+import * as taskFeature from './features/tasks/index.js';
+import * as timers from './features/timers/index.js';
+
+export { profileOf } from './features/people/index.js';
+export type { ExtraChange } from './kernel/step-change.js';
+export type { InstanceView } from './features/instances/index.js';
 
 export interface ImsflowOptions {
   store: Store;
@@ -61,28 +49,6 @@ export interface ImsflowOptions {
   /** Longest one engine step may take to reach a wait state before it becomes an incident (default 30 s). */
   stepTimeoutMs?: number;
 }
-
-/** What a caller (a job handler) adds to the change an operation commits, so both land together. */
-export interface ExtraChange {
-  finishJob?: ChangeSet['finishJob'];
-  scheduleJobs?: JobRecord[];
-  linkTokens?: ChangeSet['linkTokens'];
-  /** The inbound event that started a record (POST /api/events), kept once per sender's event id. */
-  inboundEvents?: ChangeSet['inboundEvents'];
-  /** Audit events of the caller's own, after the operation's. */
-  audit?: AuditInput[];
-}
-
-export interface InstanceView extends Omit<InstanceRecord, 'engineState'> {
-  tasks: TaskRecord[];
-  incidents: IncidentRecord[];
-  history: AuditEvent[];
-  /** Electronic signatures on the instance's tasks, each checked against the data as stored now. */
-  signatures: SignatureView[];
-}
-
-const MAX_VARIABLES_BYTES = 256 * 1024;
-const SYSTEM = 'system';
 
 /**
  * The engine's public face: deploy definitions, start instances, complete tasks, fire timers, handle
@@ -105,6 +71,8 @@ export class Imsflow {
   readonly queries: Queries;
   /** The writes api/ once made on the store itself, and the KPI and webhook registers. */
   readonly commands: Commands;
+  /** What the feature modules (features/) use of the engine. */
+  private readonly context: FeatureContext;
 
   constructor(options: ImsflowOptions) {
     this.store = options.store;
@@ -124,6 +92,23 @@ export class Imsflow {
     });
     this.queries = new Queries(this.store, this.clock);
     this.commands = new Commands(this.store, this.clock);
+    this.context = {
+      store: this.store,
+      clock: this.clock,
+      policy: this.policy,
+      now: () => this.now(),
+      withRetry: (operation) => this.withRetry(operation),
+      getTask: (id) => this.getTask(id),
+      openTask: (id) => this.openTask(id),
+      compileFor: (instanceId) => this.compileFor(instanceId),
+      getDefinition: (key, version) => this.getDefinition(key, version),
+      start: (key, input, actor, extra) => this.start(key, input, actor, extra),
+      checkDefinition: (xml, options) => this.checkDefinition(xml, options),
+      compile: (key, version, record) => this.compile(key, version, record),
+      loadInstance: (id) => this.loadInstance(id),
+      step: (compiled, instance, action) => this.step(compiled, instance, action),
+      applyStep: (...args) => this.applyStep(...args),
+    };
   }
 
   /** What task forms are checked against (the clause catalogue), for callers that check a form early. */
@@ -144,57 +129,22 @@ export class Imsflow {
     return check(xml, { services: this.services.names() });
   }
 
-  /**
-   * Validates and stores a new version, in effect at once; identical content to an existing version is a
-   * no-op. This bypasses change control (no review, no signature): it is for the shipped processes
-   * (`via: 'shipped'`) and for process owners and admins uploading a file (`upload`, POST /api/definitions).
-   */
-  async deploy(xml: string, actor: string, reason?: string, options: { via?: Exclude<DefinitionSource, 'change-control'> } = {}): Promise<{ key: string; version: number; hash: string; created: boolean }> {
-    if (typeof xml !== 'string' || !xml.trim()) throw new InvalidDefinitionError([{ element: 'xml', message: 'the BPMN file is empty' }]);
-    const { spec, problems } = await this.checkDefinition(xml, { trusted: options.via === 'shipped' });
-    if (!spec || problems.length) throw new InvalidDefinitionError(problems);
-    const hash = sha256(xml);
-
-    return this.withRetry(async () => {
-      const same = await this.store.findDefinitionByHash(spec.key, hash);
-      if (same) return { key: same.key, version: same.version, hash, created: false };
-      const latest = await this.store.getDefinition(spec.key);
-      const now = this.now();
-      const record = nextVersion(spec, xml, latest, { at: now, actor, effectiveAt: now, via: options.via ?? 'upload' });
-      await this.store.commit({
-        definition: record,
-        audit: [
-          auditEvent(this.clock, {
-            actor,
-            action: 'definition.deployed',
-            target: `definition:${record.key}@${record.version}`,
-            old: latest ? { version: latest.version, hash: latest.hash } : undefined,
-            new: { version: record.version, hash, name: record.name, effectiveAt: now, via: record.via },
-            reason,
-          }),
-        ],
-      });
-      return { key: record.key, version: record.version, hash, created: true };
-    });
+  /** Validates and stores a new version, in effect at once, outside change control (see features/definitions). */
+  deploy(xml: string, actor: string, reason?: string, options: { via?: Exclude<DefinitionSource, 'change-control'> } = {}): Promise<{ key: string; version: number; hash: string; created: boolean }> {
+    return definitions.deploy(this.context, xml, actor, reason, options);
   }
 
-  async listDefinitions(): Promise<Omit<DefinitionRecord, 'xml'>[]> {
-    return (await this.store.listDefinitions()).map(({ xml: _xml, ...rest }) => rest);
+  listDefinitions(): Promise<Omit<DefinitionRecord, 'xml'>[]> {
+    return definitions.listDefinitions(this.context);
   }
 
-  async getDefinition(key: string, version?: number): Promise<DefinitionRecord> {
-    const record = await this.store.getDefinition(key, version);
-    if (!record) throw new NotFoundError(version ? `process "${key}" has no version ${version}` : `no process "${key}" is deployed`);
-    return record;
+  getDefinition(key: string, version?: number): Promise<DefinitionRecord> {
+    return definitions.getDefinition(this.context, key, version);
   }
 
-  /** The version new instances start on now: the highest version in effect (see DefinitionRecord.effectiveAt). */
-  async effectiveDefinition(key: string): Promise<DefinitionRecord> {
-    const record = await this.store.getEffectiveDefinition(key, this.now());
-    if (record) return record;
-    const latest = await this.store.getDefinition(key);
-    if (!latest) throw new NotFoundError(`no process "${key}" is deployed`);
-    throw new ConflictError(`process "${key}" has no version in effect yet: version ${latest.version} takes effect at ${latest.effectiveAt ?? latest.deployedAt}`);
+  /** The version new instances start on now: the highest version in effect. */
+  effectiveDefinition(key: string): Promise<DefinitionRecord> {
+    return definitions.effectiveDefinition(this.context, key);
   }
 
   /**
@@ -279,78 +229,13 @@ export class Imsflow {
     return { change, started: { id, businessKey, version: definition.version, status: saved.status } };
   }
 
-  async getInstance(id: string): Promise<InstanceView> {
-    const record = await this.store.getInstance(id);
-    if (!record) throw new NotFoundError(`no instance ${id}`);
-    const [tasks, incidents, history, signatures] = await Promise.all([
-      this.store.listTasks({ instanceId: id, limit: 1000 }),
-      this.store.listIncidents({ instanceId: id }),
-      this.store.listAudit({ instanceId: id, limit: 10_000 }),
-      this.store.listSignatures({ instanceId: id }),
-    ]);
-    const { engineState: _state, ...rest } = record;
-    // in the order they were made: signatures of one instant (a fake clock, a batch) by their audit event
-    const signedSeq = new Map(history.filter((e) => e.action === 'task.signed').map((e) => [String((e.new as { signature?: unknown } | undefined)?.signature), e.seq]));
-    const order = (id: string) => signedSeq.get(id) ?? Number.MAX_SAFE_INTEGER;
-    const views = await this.checkSignatures(record, tasks, history, [...signatures].sort((a, b) => a.signedAt.localeCompare(b.signedAt) || order(a.id) - order(b.id)));
-    return { ...rest, tasks, incidents, history, signatures: views };
+  /** A record with its tasks, incidents, history and signatures checked against the data as stored now. */
+  getInstance(id: string): Promise<InstanceView> {
+    return instances.getInstance(this.context, id);
   }
 
-  /**
-   * Checks each signature against its task's content as stored now (21 CFR 11.70) and against the
-   * `task.signed` event in the audit trail. A signature pointing at a task of another instance (copied
-   * there) is checked against that task, and does not match.
-   */
-  private async checkSignatures(instance: InstanceRecord, tasks: TaskRecord[], history: AuditEvent[], signatures: SignatureRecord[]): Promise<SignatureView[]> {
-    return Promise.all(
-      signatures.map(async (signature) => {
-        let task = tasks.find((t) => t.id === signature.taskId);
-        let context: { instance: InstanceRecord; tasks: TaskRecord[]; history: AuditEvent[] } | undefined = { instance, tasks, history };
-        if (!task) {
-          task = await this.store.getTask(signature.taskId);
-          const other = task && (await this.store.getInstance(task.instanceId));
-          context = other
-            ? { instance: other, tasks: await this.store.listTasks({ instanceId: other.id, limit: 1000 }), history: await this.store.listAudit({ instanceId: other.id, limit: 10_000 }) }
-            : undefined;
-        }
-        const current = task && context ? currentContent(signature, context.instance, task, context.tasks, context.history) : undefined;
-        return signatureView(signature, current, history);
-      }),
-    );
-  }
-
-  async cancelInstance(id: string, reason: string, actor: string): Promise<void> {
-    requireReason(reason);
-    await this.withRetry(async () => {
-      const instance = await this.store.getInstance(id);
-      if (!instance) throw new NotFoundError(`no instance ${id}`);
-      if (instance.status !== 'running' && instance.status !== 'incident') {
-        throw new ConflictError(`instance ${instance.businessKey} is ${instance.status} and cannot be cancelled`);
-      }
-      const now = this.now();
-      const [openTasks, jobs, incidents] = await Promise.all([
-        this.store.listTasks({ instanceId: id, status: 'open', limit: 10_000 }),
-        this.store.listJobs({ instanceId: id, status: 'scheduled' }),
-        this.store.listIncidents({ instanceId: id, status: 'open' }),
-      ]);
-      const change: ChangeSet = {
-        instance: {
-          record: { ...instance, status: 'cancelled', engineState: null, endedAt: now, revision: instance.revision + 1 },
-          expectedRevision: instance.revision,
-        },
-        tasks: openTasks.map((t) => ({ record: { ...t, status: 'cancelled' as const, cancelledAt: now, revision: t.revision + 1 }, expectedRevision: t.revision })),
-        cancelJobs: jobs.map((j) => j.id),
-        incidents: incidents.map((i) => ({ ...i, status: 'resolved' as const, resolvedAt: now })),
-        revokeLinkTokens: openTasks.map((t) => ({ taskId: t.id, reason: 'instance cancelled', at: now })),
-        audit: [
-          auditEvent(this.clock, { actor, action: 'instance.cancelled', target: `instance:${id}`, instanceId: id, old: { status: instance.status }, new: { status: 'cancelled' }, reason }),
-          ...openTasks.map((t) =>
-            auditEvent(this.clock, { actor, action: 'task.cancelled', target: `task:${t.id}`, instanceId: id, old: { status: 'open' }, new: { status: 'cancelled' }, reason: `instance cancelled: ${reason}` }),
-          ),
-        ],
-      };
-      await this.store.commit(change);
-    });
+  cancelInstance(id: string, reason: string, actor: string): Promise<void> {
+    return instances.cancelInstance(this.context, id, reason, actor);
   }
 
   // ---- tasks -------------------------------------------------------------------------------------
@@ -391,7 +276,7 @@ export class Imsflow {
       // who may complete it comes before what was entered: nothing is completed, signed or stored
       const conflict = await this.dutiesConflict(compiled, instance, task, actor);
       if (conflict) throw new NotPermittedError(conflict);
-      const cleaned = validateCompletion(task, data, actor, options.signature, this.formContext);
+      const cleaned = taskFeature.validateCompletion(task, data, actor, options.signature, this.formContext);
       if (instance.status === 'incident') throw new ConflictError(`instance ${instance.businessKey} has an open incident: resolve it before completing tasks`);
       if (instance.status !== 'running') throw new ConflictError(`instance ${instance.businessKey} is ${instance.status}`);
 
@@ -472,370 +357,63 @@ export class Imsflow {
 
   // ---- timers (called by a scheduler with a job it has claimed) ------------------------------------
 
-  /** Fires a timer job. Commits the job as done together with the instance change, so it fires once. */
-  async fireTimer(jobId: string, workerId: string): Promise<'fired' | 'stale'> {
-    return this.withRetry(async () => {
-      const job = await this.store.getJob(jobId);
-      if (!job || job.status !== 'running' || job.lockedBy !== workerId) throw new ConflictError(`job ${jobId} is not claimed by ${workerId}`);
-      const instance = job.instanceId ? await this.store.getInstance(job.instanceId) : undefined;
-      if (instance?.status === 'incident') throw new Error(`instance ${instance.businessKey} has an open incident; the timer waits`);
-      if (!instance || instance.status !== 'running') {
-        await this.store.commit({ finishJob: { id: jobId, lockedBy: workerId }, audit: [] });
-        return 'stale';
-      }
-      const executionId = String(job.payload.executionId);
-      const compiled = await this.compile(instance.key, instance.version);
-      const result = await this.step(compiled, instance, { type: 'fireTimer', executionId });
-      if (result.outcome !== 'failed' && !result.timerFired) {
-        await this.store.commit({ finishJob: { id: jobId, lockedBy: workerId }, audit: [] });
-        return 'stale';
-      }
-      const openTasks = await this.store.listTasks({ instanceId: instance.id, status: 'open', limit: 10_000 });
-      const jobs = (await this.store.listJobs({ instanceId: instance.id, status: 'scheduled' })).filter((j) => j.id !== jobId);
-      const change = await this.applyStep(compiled, instance, instance.revision, result, { type: 'timer', jobId, executionId }, SYSTEM, openTasks, jobs);
-      change.finishJob = { id: jobId, lockedBy: workerId };
-      change.audit.unshift(
-        auditEvent(this.clock, {
-          actor: SYSTEM,
-          action: 'timer.fired',
-          target: `instance:${instance.id}`,
-          instanceId: instance.id,
-          new: { element: job.payload.elementId, dueAt: job.runAt },
-          reason: `timer ${String(job.payload.elementId)} was due at ${job.runAt}`,
-        }),
-      );
-      await this.store.commit(change);
-      return 'fired';
-    });
+  /** Fires a timer job claimed by `workerId`; the job is finished in the same commit, so it fires once. */
+  fireTimer(jobId: string, workerId: string): Promise<'fired' | 'stale'> {
+    return timers.fireTimer(this.context, jobId, workerId);
   }
 
   // ---- incidents ---------------------------------------------------------------------------------
 
   listIncidents(query: { status?: IncidentRecord['status']; instanceId?: string } = {}): Promise<IncidentRecord[]> {
-    return this.store.listIncidents(query);
+    return incidents.listIncidents(this.context, query);
   }
 
-  async getIncident(id: string): Promise<IncidentRecord> {
-    const incident = await this.store.getIncident(id);
-    if (!incident) throw new NotFoundError(`no incident ${id}`);
-    return incident;
+  getIncident(id: string): Promise<IncidentRecord> {
+    return incidents.getIncident(this.context, id);
   }
 
   /** Replays the action that failed, from the state before it. */
-  async retryIncident(id: string, actor: string): Promise<{ status: 'resolved' | 'open'; message?: string }> {
-    return this.withRetry(async () => {
-      const incident = await this.getIncident(id);
-      if (incident.status !== 'open') throw new ConflictError(`incident ${id} is already ${incident.status}`);
-      const instance = await this.loadInstance(incident.instanceId);
-      const compiled = await this.compile(instance.key, instance.version);
-      const action = await this.replayAction(incident.action, instance);
-      const result = await this.step(compiled, instance, action);
-      const now = this.now();
-      const openTasks = await this.store.listTasks({ instanceId: instance.id, status: 'open', limit: 10_000 });
-      const jobs = await this.store.listJobs({ instanceId: instance.id, status: 'scheduled' });
-      if (result.outcome === 'failed') {
-        const updated: IncidentRecord = { ...incident, message: result.error!.message, attempts: incident.attempts + 1 };
-        await this.store.commit({
-          instance: { record: { ...instance, revision: instance.revision + 1 }, expectedRevision: instance.revision },
-          incidents: [updated],
-          audit: [auditEvent(this.clock, { actor, action: 'incident.retry-failed', target: `incident:${id}`, instanceId: instance.id, new: { message: updated.message, attempts: updated.attempts } })],
-        });
-        return { status: 'open', message: updated.message };
-      }
-      const change = await this.applyStep(compiled, { ...instance, status: 'running' }, instance.revision, result, incident.action, actor, openTasks, jobs);
-      change.incidents = [...(change.incidents ?? []), { ...incident, status: 'resolved', resolvedAt: now, attempts: incident.attempts + 1 }];
-      change.audit.unshift(
-        auditEvent(this.clock, { actor, action: 'incident.resolved', target: `incident:${id}`, instanceId: instance.id, old: { status: 'open' }, new: { status: 'resolved' }, reason: 'retried successfully' }),
-      );
-      await this.store.commit(change);
-      return { status: 'resolved' };
-    });
+  retryIncident(id: string, actor: string): Promise<{ status: 'resolved' | 'open'; message?: string }> {
+    return incidents.retryIncident(this.context, id, actor);
   }
 
-  private async replayAction(action: PendingAction, instance: InstanceRecord): Promise<StepAction> {
-    switch (action.type) {
-      case 'start':
-        return { type: 'start', variables: instance.variables };
-      case 'complete': {
-        const task = await this.getTask(action.taskId);
-        return { type: 'signal', elementId: task.elementId, executionId: task.executionId, data: task.data ?? {} };
-      }
-      case 'timer':
-        return { type: 'fireTimer', executionId: action.executionId };
-    }
-  }
+  // ---- task holding (features/tasks) ------------------------------------------------------------
 
   /** Moves a task's due date; its reminders and escalations are planned again from the new date. */
-  async changeDueDate(taskId: string, dueAt: string, reason: string, actor: string): Promise<TaskRecord> {
-    requireReason(reason);
-    const due = new Date(dueAt);
-    if (Number.isNaN(due.getTime())) throw new ValidationError('invalid due date', [{ field: 'dueAt', message: 'must be an ISO 8601 date and time' }]);
-    return this.withRetry(async () => {
-      const task = await this.openTask(taskId);
-      const updated: TaskRecord = { ...task, dueAt: due.toISOString(), escalationLevel: 0, revision: task.revision + 1 };
-      const jobs = await this.store.listJobs({ instanceId: task.instanceId, status: 'scheduled' });
-      const compiled = await this.compileFor(task.instanceId);
-      const planned = planTaskJobs(updated, compiled.spec.userTasks.get(task.elementId), this.policy, this.clock.now()).filter((j) => j.payload.notice !== 'assigned');
-      await this.store.commit({
-        tasks: [{ record: updated, expectedRevision: task.revision }],
-        cancelJobs: jobsOfTask(jobs, task.id),
-        scheduleJobs: planned,
-        audit: [auditEvent(this.clock, { actor, action: 'task.due-changed', target: `task:${task.id}`, instanceId: task.instanceId, old: { dueAt: task.dueAt }, new: { dueAt: updated.dueAt }, reason })],
-      });
-      return updated;
-    });
+  changeDueDate(taskId: string, dueAt: string, reason: string, actor: string): Promise<TaskRecord> {
+    return taskFeature.changeDueDate(this.context, taskId, dueAt, reason, actor);
   }
 
   /** Gives a task to a person or a role; links sent to the previous holders stop working. */
-  async reassignTask(taskId: string, to: { assignee?: string; candidateRole?: string }, reason: string, actor: string): Promise<TaskRecord> {
-    requireReason(reason);
-    if (!to.assignee && !to.candidateRole) {
-      throw new ValidationError('say who takes the task', [{ field: 'assignee', message: 'an assignee or a candidate role is required' }]);
-    }
-    if (to.assignee && !(await this.store.getUser(to.assignee))) throw new ValidationError('unknown user', [{ field: 'assignee', message: `no user "${to.assignee}"` }]);
-    return this.withRetry(async () => {
-      const task = await this.openTask(taskId);
-      const now = this.clock.now();
-      const updated: TaskRecord = { ...task, revision: task.revision + 1 };
-      delete updated.assignee;
-      delete updated.candidateRole;
-      if (to.assignee) updated.assignee = to.assignee;
-      if (to.candidateRole) updated.candidateRole = to.candidateRole;
-      const assignedNotice = planTaskJobs(updated, undefined, this.policy, now)[0];
-      await this.store.commit({
-        tasks: [{ record: updated, expectedRevision: task.revision }],
-        revokeLinkTokens: [{ taskId, reason: `reassigned: ${reason}`, at: now.toISOString() }],
-        scheduleJobs: [{ ...assignedNotice, id: `${assignedNotice.id}-r${updated.revision}` }],
-        audit: [
-          auditEvent(this.clock, {
-            actor,
-            action: 'task.reassigned',
-            target: `task:${task.id}`,
-            instanceId: task.instanceId,
-            old: { assignee: task.assignee, candidateRole: task.candidateRole },
-            new: { assignee: updated.assignee, candidateRole: updated.candidateRole },
-            reason,
-          }),
-        ],
-      });
-      return updated;
-    });
+  reassignTask(taskId: string, to: { assignee?: string; candidateRole?: string }, reason: string, actor: string): Promise<TaskRecord> {
+    return taskFeature.reassignTask(this.context, taskId, to, reason, actor);
   }
 
-  /**
-   * Takes an unassigned task of one of the actor's roles: it becomes theirs, and stays the role's, so it
-   * can be released back. The other role holders' email links stop working; the actor's own keep working.
-   */
-  async claimTask(taskId: string, actor: string): Promise<TaskRecord> {
-    const user = await this.store.getUser(actor);
-    if (!user?.active) throw new ValidationError('unknown user', [{ field: 'assignee', message: `no active user "${actor}"` }]);
-    return this.withRetry(async () => {
-      const task = await this.openTask(taskId);
-      if (task.assignee === actor) return task;
-      if (task.assignee) throw new ConflictError(`task "${task.name}" is already assigned to ${task.assignee}`);
-      if (!task.candidateRole || !user.roles.includes(task.candidateRole)) {
-        throw new ConflictError(`task "${task.name}" is not for a role of ${actor}`);
-      }
-      const now = this.now();
-      const updated: TaskRecord = { ...task, assignee: actor, revision: task.revision + 1 };
-      const own = (await this.store.listLinkTokens(taskId)).filter((t) => t.userId === actor && !t.usedAt && !t.revokedAt);
-      await this.store.commit({
-        tasks: [{ record: updated, expectedRevision: task.revision }],
-        revokeLinkTokens: [{ taskId, reason: `claimed by ${actor}`, at: now }],
-        linkTokens: own,
-        audit: [
-          auditEvent(this.clock, {
-            actor,
-            action: 'task.claimed',
-            target: `task:${task.id}`,
-            instanceId: task.instanceId,
-            old: { assignee: null, candidateRole: task.candidateRole },
-            new: { assignee: actor, candidateRole: task.candidateRole },
-          }),
-        ],
-      });
-      return updated;
-    });
+  /** Takes an unassigned task of one of the actor's roles (see features/tasks). */
+  claimTask(taskId: string, actor: string): Promise<TaskRecord> {
+    return taskFeature.claimTask(this.context, taskId, actor);
   }
 
   /** Gives a claimed task back to its role; the role's holders are told again. The reason is optional. */
-  async releaseTask(taskId: string, actor: string, reason?: string): Promise<TaskRecord> {
-    return this.withRetry(async () => {
-      const task = await this.openTask(taskId);
-      if (task.assignee !== actor) throw new ConflictError(`task "${task.name}" is not assigned to ${actor}`);
-      if (!task.candidateRole) throw new ConflictError(`task "${task.name}" has no role to go back to: ask the process owner to reassign it`);
-      const now = this.clock.now();
-      const updated: TaskRecord = { ...task, revision: task.revision + 1 };
-      delete updated.assignee;
-      const assignedNotice = planTaskJobs(updated, undefined, this.policy, now)[0];
-      await this.store.commit({
-        tasks: [{ record: updated, expectedRevision: task.revision }],
-        revokeLinkTokens: [{ taskId, reason: `released by ${actor}`, at: now.toISOString() }],
-        scheduleJobs: [{ ...assignedNotice, id: `${assignedNotice.id}-r${updated.revision}` }],
-        audit: [
-          auditEvent(this.clock, {
-            actor,
-            action: 'task.released',
-            target: `task:${task.id}`,
-            instanceId: task.instanceId,
-            old: { assignee: actor, candidateRole: task.candidateRole },
-            new: { assignee: null, candidateRole: task.candidateRole },
-            reason: typeof reason === 'string' ? reason.trim().slice(0, 2000) : undefined,
-          }),
-        ],
-      });
-      return updated;
-    });
+  releaseTask(taskId: string, actor: string, reason?: string): Promise<TaskRecord> {
+    return taskFeature.releaseTask(this.context, taskId, actor, reason);
   }
 
   // ---- due-date extensions -----------------------------------------------------------------------
 
-  /**
-   * Asks for a later due date, with a reason: only the task's holder (its assignee, or a holder of its
-   * candidate role while it is unassigned) asks, on an open task that has a due date, for a date after the
-   * current due date and in the future, one pending request at a time. The approvers are told by email.
-   * `dueAt` is a date and time, or a date (YYYY-MM-DD: due at the end of that day, UTC).
-   */
-  async requestExtension(taskId: string, input: { dueAt: unknown; reason: unknown }, actor: string): Promise<ExtensionRequest> {
-    const fields: FieldError[] = [];
-    const toDue = extensionDue(input?.dueAt);
-    if (!toDue) fields.push({ field: 'dueAt', message: 'must be a date (YYYY-MM-DD) or an ISO 8601 date and time' });
-    const reason = reasonProblem(input?.reason, fields);
-    if (fields.length || !toDue) throw new ValidationError('invalid extension request', fields);
-    return this.withRetry(async () => {
-      const task = await this.getTask(taskId);
-      const user = await this.store.getUser(actor);
-      if (!user?.active || !holdsTaskOf(user, task)) throw new NotPermittedError(`only the holder of “${task.name}” asks for more time`);
-      if (task.status !== 'open') throw new ConflictError(`task "${task.name}" is ${task.status}`);
-      if (!task.dueAt) throw new ConflictError(`task "${task.name}" has no due date to extend`);
-      const pending = task.extensions?.find((r) => r.status === 'pending');
-      if (pending) throw new ConflictError(`task "${task.name}" already has an extension request waiting for a decision (to ${pending.toDueAt}, asked by ${pending.requestedBy} at ${pending.requestedAt})`);
-      const now = this.clock.now();
-      if (toDue.getTime() <= Date.parse(task.dueAt)) {
-        throw new ValidationError('the new due date must be after the current one', [{ field: 'dueAt', message: `must be after the current due date (${task.dueAt})` }]);
-      }
-      if (toDue.getTime() <= now.getTime()) throw new ValidationError('the new due date must be in the future', [{ field: 'dueAt', message: 'must be in the future' }]);
-      const request: ExtensionRequest = {
-        id: randomUUID(),
-        requestedBy: actor,
-        requestedAt: now.toISOString(),
-        fromDueAt: task.dueAt,
-        toDueAt: toDue.toISOString(),
-        reason,
-        status: 'pending',
-      };
-      const updated: TaskRecord = { ...task, extensions: [...(task.extensions ?? []), request], revision: task.revision + 1 };
-      await this.store.commit({
-        tasks: [{ record: updated, expectedRevision: task.revision }],
-        scheduleJobs: [extensionNoticeJob(updated, 'extension-requested', request.id, now)],
-        audit: [
-          auditEvent(this.clock, {
-            actor,
-            action: 'task.extension-requested',
-            target: `task:${task.id}`,
-            instanceId: task.instanceId,
-            new: { request: request.id, status: 'pending', fromDueAt: request.fromDueAt, toDueAt: request.toDueAt },
-            reason,
-          }),
-        ],
-      });
-      return request;
-    });
+  /** Asks for a later due date, with a reason (see features/extensions). */
+  requestExtension(taskId: string, input: { dueAt: unknown; reason: unknown }, actor: string): Promise<ExtensionRequest> {
+    return extensions.requestExtension(this.context, taskId, input, actor);
   }
 
-  /**
-   * Approves or rejects a pending extension request, with a reason. The approver holds the process's
-   * owner role (ims:ownerRole of the task's definition) or is an admin, may see the task's site, and is
-   * not the person who asked (separation of duties). Approving moves the due date as `changeDueDate`
-   * does (reminders and escalations planned again from the new date, escalation level back to 0) in the
-   * same commit as the decision. A request of a task that is no longer open cannot be decided (409).
-   */
-  async decideExtension(
-    taskId: string,
-    requestId: string,
-    input: { decision: unknown; reason: unknown },
-    actor: string,
-  ): Promise<{ request: ExtensionRequest; task: TaskRecord }> {
-    const fields: FieldError[] = [];
-    const decision = input?.decision;
-    if (decision !== 'approve' && decision !== 'reject') fields.push({ field: 'decision', message: 'must be approve or reject' });
-    const reason = reasonProblem(input?.reason, fields);
-    if (fields.length) throw new ValidationError('invalid decision', fields);
-    return this.withRetry(async () => {
-      const task = await this.getTask(taskId);
-      const request = task.extensions?.find((r) => r.id === requestId);
-      if (!request) throw new NotFoundError(`task "${task.name}" has no extension request ${requestId}`);
-      const user = await this.store.getUser(actor);
-      if (!user || !(await this.mayDecideExtension(task, user))) {
-        throw new NotPermittedError(`an extension of “${task.name}” is decided by a holder of the process owner role or an admin`);
-      }
-      if (request.requestedBy === actor) throw new NotPermittedError('an extension request is decided by someone other than the person who asked for it (separation of duties)');
-      if (request.status !== 'pending') throw new ConflictError(`the extension request was already ${request.status} by ${request.decidedBy} at ${request.decidedAt}`);
-      if (task.status !== 'open') throw new ConflictError(`task "${task.name}" is ${task.status}: its extension request can no longer be decided`);
-      const now = this.clock.now();
-      const approve = decision === 'approve';
-      if (approve && Date.parse(request.toDueAt) <= now.getTime()) throw new ConflictError(`the date asked for (${request.toDueAt}) has passed: reject this request and ask for a new date`);
-      if (approve && task.dueAt && Date.parse(request.toDueAt) <= Date.parse(task.dueAt)) {
-        throw new ConflictError(`the due date was moved to ${task.dueAt} since the request was made: it no longer extends it`);
-      }
-      const decided: ExtensionRequest = { ...request, status: approve ? 'approved' : 'rejected', decidedBy: actor, decidedAt: now.toISOString(), decisionReason: reason };
-      const extensions = (task.extensions ?? []).map((r) => (r.id === requestId ? decided : r));
-      const updated: TaskRecord = { ...task, extensions, revision: task.revision + 1 };
-      const notice = extensionNoticeJob(updated, 'extension-decided', request.id, now);
-      if (!approve) {
-        await this.store.commit({
-          tasks: [{ record: updated, expectedRevision: task.revision }],
-          scheduleJobs: [notice],
-          audit: [
-            auditEvent(this.clock, {
-              actor,
-              action: 'task.extension-rejected',
-              target: `task:${task.id}`,
-              instanceId: task.instanceId,
-              old: { status: 'pending' },
-              new: { request: request.id, status: 'rejected', dueAt: task.dueAt, askedFor: request.toDueAt, requestedBy: request.requestedBy, requestReason: request.reason },
-              reason,
-            }),
-          ],
-        });
-        return { request: decided, task: updated };
-      }
-      updated.dueAt = request.toDueAt;
-      updated.escalationLevel = 0;
-      const jobs = await this.store.listJobs({ instanceId: task.instanceId, status: 'scheduled' });
-      const compiled = await this.compileFor(task.instanceId);
-      const planned = planTaskJobs(updated, compiled.spec.userTasks.get(task.elementId), this.policy, now).filter((j) => j.payload.notice !== 'assigned');
-      await this.store.commit({
-        tasks: [{ record: updated, expectedRevision: task.revision }],
-        cancelJobs: jobsOfTask(jobs, task.id),
-        scheduleJobs: [...planned, notice],
-        audit: [
-          auditEvent(this.clock, {
-            actor,
-            action: 'task.extension-approved',
-            target: `task:${task.id}`,
-            instanceId: task.instanceId,
-            old: { dueAt: task.dueAt, escalationLevel: task.escalationLevel ?? 0 },
-            new: { dueAt: updated.dueAt, escalationLevel: 0, request: request.id, status: 'approved', requestedBy: request.requestedBy, requestReason: request.reason },
-            reason,
-          }),
-        ],
-      });
-      return { request: decided, task: updated };
-    });
+  /** Approves or rejects a pending extension request, with a reason (see features/extensions). */
+  decideExtension(taskId: string, requestId: string, input: { decision: unknown; reason: unknown }, actor: string): Promise<{ request: ExtensionRequest; task: TaskRecord }> {
+    return extensions.decideExtension(this.context, taskId, requestId, input, actor);
   }
 
-  /**
-   * Whether a person may decide the extension requests of a task: active, of the task's site, and a
-   * holder of the process's owner role (ims:ownerRole of the instance's definition version) or an admin.
-   * Whether they asked for the request themselves is checked apart (separation of duties).
-   */
-  async mayDecideExtension(task: TaskRecord, user: UserRecord): Promise<boolean> {
-    if (!user.active || !canSee(user, task)) return false;
-    if (user.roles.includes('admin')) return true;
-    const instance = await this.store.getInstance(task.instanceId);
-    const definition = instance ? await this.store.getDefinition(instance.key, instance.version) : await this.store.getDefinition(task.definitionKey);
-    return Boolean(definition?.ownerRole && user.roles.includes(definition.ownerRole));
+  /** Whether a person may decide the extension requests of a task. */
+  mayDecideExtension(task: TaskRecord, user: UserRecord): Promise<boolean> {
+    return extensions.mayDecideExtension(this.context, task, user);
   }
 
   private async openTask(taskId: string): Promise<TaskRecord> {
@@ -852,118 +430,23 @@ export class Imsflow {
   // ---- people ------------------------------------------------------------------------------------
 
   /** Creates or updates a person in the directory (who tasks go to, who is told). */
-  async saveUser(
-    input: { id: string; email: string; name: string; roles?: string[]; sites?: string[]; managerId?: string; active?: boolean },
-    actor: string,
-  ): Promise<UserRecord> {
-    const fields: FieldError[] = [];
-    if (typeof input.id !== 'string' || !/^[\w.@-]{1,64}$/.test(input.id)) fields.push({ field: 'id', message: 'use 1–64 letters, digits, ".", "_", "@" or "-"' });
-    // the first dot after the domain's first character, with text after it: the addresses the old
-    // /@[^\s@<>]+\.[^\s@<>]+$/ took, without two quantifiers trading dots (quadratic on "a@.....<")
-    if (typeof input.email !== 'string' || !/^[^\s@<>]+@[^\s@<>][^\s@<>.]*\.[^\s@<>]+$/.test(input.email)) fields.push({ field: 'email', message: 'is not an email address' });
-    if (typeof input.name !== 'string' || !input.name.trim()) fields.push({ field: 'name', message: 'is required' });
-    const roles = input.roles ?? [];
-    if (!Array.isArray(roles) || roles.some((r) => typeof r !== 'string' || !/^[a-z][a-z0-9-]{0,63}$/.test(r))) fields.push({ field: 'roles', message: 'roles are lower-case names such as quality-manager' });
-    const sites = input.sites ?? [];
-    if (!Array.isArray(sites) || sites.some((site) => typeof site !== 'string' || !/^[\w.-]{1,64}$/.test(site))) fields.push({ field: 'sites', message: 'sites are names of 1–64 letters, digits, ".", "_" or "-"' });
-    if (fields.length) throw new ValidationError('invalid user', fields);
-    const existing = await this.store.getUser(input.id);
-    const user: UserRecord = {
-      ...(existing && credentialsOf(existing)),
-      id: input.id,
-      email: input.email.toLowerCase(),
-      name: input.name.trim(),
-      roles: [...new Set(roles)].sort(),
-      sites: [...new Set(sites)].sort(),
-      ...(input.managerId && { managerId: input.managerId }),
-      active: input.active ?? true,
-      createdAt: existing?.createdAt ?? this.now(),
-    };
-    // Off-boarding closes every door: deactivation revokes the person's open task links in the same commit.
-    const revoked = existing?.active && !user.active ? await this.store.listOpenLinkTokensOfUser(user.id) : [];
-    const audit = [auditEvent(this.clock, { actor, action: existing ? 'user.updated' : 'user.created', target: `user:${user.id}`, old: existing && profileOf(existing), new: profileOf(user) })];
-    if (revoked.length) {
-      audit.push(auditEvent(this.clock, { actor, action: 'user.links-revoked', target: `user:${user.id}`, old: { openLinks: revoked.length, tasks: [...new Set(revoked.map((t) => t.taskId))] }, new: { openLinks: 0 }, reason: DEACTIVATED }));
-    }
-    await this.store.commit({
-      users: [user],
-      linkTokens: revoked.map((token) => ({ ...token, revokedAt: this.now(), revokedReason: DEACTIVATED })),
-      audit,
-    });
-    return user;
+  saveUser(input: Parameters<typeof people.saveUser>[1], actor: string): Promise<UserRecord> {
+    return people.saveUser(this.context, input, actor);
   }
 
   // ---- scheduled starts --------------------------------------------------------------------------
 
-  async saveSchedule(
-    input: { id: string; processKey: string; cron: string; timezone?: string; variables?: Record<string, unknown>; site?: string; enabled?: boolean; source?: ScheduleRecord['source'] },
-    actor: string,
-  ): Promise<ScheduleRecord> {
-    const timezone = input.timezone ?? 'UTC';
-    const fields: FieldError[] = [];
-    if (typeof input.id !== 'string' || !/^[a-z0-9][a-z0-9-]{0,63}$/.test(input.id)) fields.push({ field: 'id', message: 'use lower-case letters, digits and "-"' });
-    const cron = cronProblem(input.cron, timezone);
-    if (cron) fields.push({ field: cron.startsWith('time zone') ? 'timezone' : 'cron', message: cron });
-    if (input.site !== undefined && (typeof input.site !== 'string' || !/^[\w.-]{1,64}$/.test(input.site))) fields.push({ field: 'site', message: 'a site is a name of 1–64 letters, digits, ".", "_" or "-"' });
-    if (fields.length) throw new ValidationError('invalid schedule', fields);
-    checkVariables(input.variables ?? {});
-    await this.getDefinition(input.processKey);
-    return this.withRetry(async () => {
-      const existing = await this.store.getSchedule(input.id);
-      const record: ScheduleRecord = {
-        id: input.id,
-        processKey: input.processKey,
-        cron: input.cron,
-        timezone,
-        variables: input.variables ?? {},
-        ...(input.site && { site: input.site }),
-        enabled: input.enabled ?? true,
-        createdAt: existing?.createdAt ?? this.now(),
-        createdBy: existing?.createdBy ?? actor,
-        source: input.source ?? 'api',
-        revision: (existing?.revision ?? -1) + 1,
-      };
-      const pending = (await this.store.listJobs({ status: 'scheduled' })).filter((j) => j.kind === 'scheduled-start' && j.payload.scheduleId === record.id);
-      await this.store.commit({
-        schedules: [{ record, expectedRevision: existing ? existing.revision : null }],
-        cancelJobs: pending.map((j) => j.id),
-        scheduleJobs: record.enabled ? [occurrenceJob(record, nextOccurrence(record, this.clock.now()))] : [],
-        audit: [
-          auditEvent(this.clock, {
-            actor,
-            action: existing ? 'schedule.updated' : 'schedule.created',
-            target: `schedule:${record.id}`,
-            old: existing && { processKey: existing.processKey, cron: existing.cron, timezone: existing.timezone, site: existing.site, enabled: existing.enabled },
-            new: { processKey: record.processKey, cron: record.cron, timezone: record.timezone, site: record.site, enabled: record.enabled, variables: record.variables },
-          }),
-        ],
-      });
-      return record;
-    });
+  saveSchedule(input: Parameters<typeof schedules.saveSchedule>[1], actor: string): Promise<ScheduleRecord> {
+    return schedules.saveSchedule(this.context, input, actor);
   }
 
-  async deleteSchedule(id: string, actor: string): Promise<void> {
-    const existing = await this.store.getSchedule(id);
-    if (!existing) throw new NotFoundError(`no schedule ${id}`);
-    const pending = (await this.store.listJobs({ status: 'scheduled' })).filter((j) => j.kind === 'scheduled-start' && j.payload.scheduleId === id);
-    await this.store.commit({
-      deleteSchedules: [id],
-      cancelJobs: pending.map((j) => j.id),
-      audit: [auditEvent(this.clock, { actor, action: 'schedule.deleted', target: `schedule:${id}`, old: { processKey: existing.processKey, cron: existing.cron } })],
-    });
+  deleteSchedule(id: string, actor: string): Promise<void> {
+    return schedules.deleteSchedule(this.context, id, actor);
   }
 
   /** Runs one occurrence: starts the instance and plans the next occurrence in the same commit. */
-  async startScheduled(job: JobRecord, workerId: string): Promise<'started' | 'stale'> {
-    const schedule = await this.store.getSchedule(String(job.payload.scheduleId));
-    const finishJob = { id: job.id, lockedBy: workerId };
-    if (!schedule || !schedule.enabled || schedule.revision !== job.payload.revision) {
-      await this.store.commit({ finishJob, audit: [] });
-      return 'stale';
-    }
-    const next = occurrenceJob(schedule, nextOccurrence(schedule, new Date(Math.max(Date.parse(job.runAt) + 1000, this.clock.now().getTime()))));
-    await this.start(schedule.processKey, { variables: { ...schedule.variables, scheduledFor: job.runAt }, ...(schedule.site && { site: schedule.site }) }, `schedule:${schedule.id}`, { finishJob, scheduleJobs: [next] });
-    return 'started';
+  startScheduled(job: JobRecord, workerId: string): Promise<'started' | 'stale'> {
+    return schedules.startScheduled(this.context, job, workerId);
   }
 
   // ---- audit -------------------------------------------------------------------------------------
@@ -1014,7 +497,7 @@ export class Imsflow {
     scheduledJobs: JobRecord[],
     depth = 0,
   ): Promise<ChangeSet & { instance: NonNullable<ChangeSet['instance']> }> {
-    const change = this.changeOfStep(compiled, instance, expectedRevision, result, action, actor, openTasks, scheduledJobs);
+    const change = changeOfStep(this, compiled, instance, expectedRevision, result, action, actor, openTasks, scheduledJobs);
     if (result.outcome === 'failed' || !result.linkedStarts.length) return change;
     try {
       if (depth >= MAX_LINK_DEPTH) throw new Error(`linked records may start others only ${MAX_LINK_DEPTH} deep`);
@@ -1035,155 +518,8 @@ export class Imsflow {
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       const failed: StepResult = { ...result, outcome: 'failed', engineState: instance.engineState, output: {}, linkedStarts: [], error: { message: `could not start a linked record: ${message}`, elementId: result.linkedStarts[0]?.elementId } };
-      return this.changeOfStep(compiled, instance, expectedRevision, failed, action, actor, openTasks, scheduledJobs);
+      return changeOfStep(this, compiled, instance, expectedRevision, failed, action, actor, openTasks, scheduledJobs);
     }
-  }
-
-  /**
-   * Turns a step result into a change set: the instance's new state, tasks created for new waits and
-   * cancelled for waits that vanished (an interrupting timer, say), timer jobs scheduled and cancelled,
-   * an incident when the step failed, and an audit event for each of those.
-   */
-  private changeOfStep(
-    compiled: CompiledDefinition,
-    instance: InstanceRecord,
-    expectedRevision: number | null,
-    result: StepResult,
-    action: PendingAction,
-    actor: string,
-    openTasks: TaskRecord[],
-    scheduledJobs: JobRecord[],
-  ): ChangeSet & { instance: NonNullable<ChangeSet['instance']> } {
-    const now = this.now();
-    const audit: AuditInput[] = [];
-    const instanceId = instance.id;
-    const revision = expectedRevision === null ? 0 : expectedRevision + 1;
-
-    if (result.outcome === 'failed') {
-      const incident: IncidentRecord = {
-        id: randomUUID(),
-        instanceId,
-        ...(result.error?.elementId && { elementId: result.error.elementId }),
-        message: result.error?.message ?? 'unknown error',
-        action,
-        status: 'open',
-        createdAt: now,
-        attempts: 1,
-      };
-      audit.push(
-        auditEvent(this.clock, {
-          actor: SYSTEM,
-          action: 'incident.opened',
-          target: `incident:${incident.id}`,
-          instanceId,
-          new: { element: incident.elementId, message: incident.message, action: action.type },
-        }),
-      );
-      if (instance.status !== 'incident') {
-        audit.push(auditEvent(this.clock, { actor: SYSTEM, action: 'instance.status-changed', target: `instance:${instanceId}`, instanceId, old: { status: instance.status }, new: { status: 'incident' }, reason: incident.message }));
-      }
-      return {
-        instance: { record: { ...instance, status: 'incident', revision }, expectedRevision },
-        incidents: [incident],
-        audit,
-      };
-    }
-
-    const status: InstanceRecord['status'] = result.outcome === 'completed' ? 'completed' : 'running';
-    const record: InstanceRecord = {
-      ...instance,
-      status,
-      output: { ...instance.output, ...result.output },
-      engineState: result.engineState,
-      revision,
-      ...(status === 'completed' && { endedAt: now }),
-    };
-    const tasks: NonNullable<ChangeSet['tasks']> = [];
-
-    const scheduleJobs: JobRecord[] = [];
-    const cancelJobs: string[] = [];
-    const revokeLinkTokens: NonNullable<ChangeSet['revokeLinkTokens']> = [];
-    const waitingIds = new Set(result.waitingTasks.map((t) => t.executionId));
-    for (const task of openTasks) {
-      if (waitingIds.has(task.executionId)) continue;
-      tasks.push({ record: { ...task, status: 'cancelled', cancelledAt: now, revision: task.revision + 1 }, expectedRevision: task.revision });
-      cancelJobs.push(...jobsOfTask(scheduledJobs, task.id));
-      revokeLinkTokens.push({ taskId: task.id, reason: 'task cancelled', at: now });
-      audit.push(
-        auditEvent(this.clock, { actor: SYSTEM, action: 'task.cancelled', target: `task:${task.id}`, instanceId, old: { status: 'open' }, new: { status: 'cancelled' }, reason: 'the process moved past this task' }),
-      );
-    }
-    const known = new Set(openTasks.map((t) => t.executionId));
-    for (const waiting of result.waitingTasks) {
-      if (known.has(waiting.executionId)) continue;
-      const task = this.newTask(compiled, record, waiting);
-      tasks.push({ record: task, expectedRevision: null });
-      scheduleJobs.push(...planTaskJobs(task, compiled.spec.userTasks.get(task.elementId), this.policy, this.clock.now()));
-      audit.push(
-        auditEvent(this.clock, {
-          actor: SYSTEM,
-          action: 'task.created',
-          target: `task:${task.id}`,
-          instanceId,
-          new: { name: task.name, element: task.elementId, assignee: task.assignee, candidateRole: task.candidateRole, dueAt: task.dueAt },
-        }),
-      );
-    }
-
-    const armed = new Map(result.armedTimers.map((t) => [t.executionId, t]));
-    for (const job of scheduledJobs) {
-      if (job.kind !== 'timer') continue;
-      if (!armed.has(String(job.payload.executionId))) cancelJobs.push(job.id);
-      else armed.delete(String(job.payload.executionId));
-    }
-    for (const timer of armed.values()) {
-      const now = this.clock.now();
-      const runAt = (timer.timerType && timer.value ? timerDueAt(timer.timerType, timer.value, now) : new Date(now.getTime() + timer.delayMs)).toISOString();
-      scheduleJobs.push({
-        id: `timer-${instanceId}-${timer.executionId}-${Date.parse(runAt)}`,
-        kind: 'timer',
-        runAt,
-        status: 'scheduled',
-        instanceId,
-        payload: { executionId: timer.executionId, elementId: timer.elementId },
-        attempts: 0,
-      });
-    }
-
-    if (status === 'completed') {
-      audit.push(auditEvent(this.clock, { actor: SYSTEM, action: 'instance.completed', target: `instance:${instanceId}`, instanceId, old: { status: instance.status }, new: { status } }));
-    }
-    return { instance: { record, expectedRevision }, tasks, scheduleJobs, cancelJobs, revokeLinkTokens, audit };
-  }
-
-  private newTask(compiled: CompiledDefinition, instance: InstanceRecord, waiting: WaitingTask): TaskRecord {
-    const { elementId, executionId, item } = waiting;
-    const spec = compiled.spec.userTasks.get(elementId);
-    const now = this.clock.now();
-    const scope = { variables: instance.variables, output: instance.output, item };
-    const assignee = spec?.assignee ? resolveTemplate(spec.assignee, scope) : undefined;
-    const name = spec?.name ? String(resolveTemplate(spec.name, scope)) : elementId;
-    // ims:due is a duration, or an expression giving one or a date (an action's own due date)
-    const dueAt = spec?.due ? dueFrom(resolveTemplate(spec.due, scope), now) : undefined;
-    return {
-      id: randomUUID(),
-      instanceId: instance.id,
-      definitionKey: instance.key,
-      businessKey: instance.businessKey,
-      ...(instance.site && { site: instance.site }),
-      elementId,
-      executionId,
-      ...(waiting.index !== undefined && { iteration: { index: waiting.index, item: item ?? null } }),
-      name,
-      ...(typeof assignee === 'string' && assignee && { assignee }),
-      ...(spec?.candidateRole && { candidateRole: spec.candidateRole }),
-      status: 'open',
-      createdAt: now.toISOString(),
-      ...(dueAt && { dueAt: dueAt.toISOString() }),
-      form: spec?.form ?? [],
-      ...(spec?.signature && { signature: spec.signature }),
-      revision: 0,
-    };
   }
 
   private async loadInstance(id: string): Promise<InstanceRecord> {
@@ -1222,99 +558,3 @@ export class Imsflow {
 
 /** How deep a chain of linked starts may go (an audit starts a CAPA, which may start another record). */
 const MAX_LINK_DEPTH = 3;
-
-/** Folds a linked record's start into the change of the step that started it. */
-function mergeChange(into: ChangeSet, child: ChangeSet & { instance: NonNullable<ChangeSet['instance']> }): void {
-  into.linkedInstances = [...(into.linkedInstances ?? []), child.instance.record, ...(child.linkedInstances ?? [])];
-  into.tasks = [...(into.tasks ?? []), ...(child.tasks ?? [])];
-  into.scheduleJobs = [...(into.scheduleJobs ?? []), ...(child.scheduleJobs ?? [])];
-  into.incidents = [...(into.incidents ?? []), ...(child.incidents ?? [])];
-  into.audit.push(...child.audit);
-}
-
-/** Adds what a job handler contributes to an operation's change set. */
-function withExtra(change: ChangeSet, extra: ExtraChange): ChangeSet {
-  return {
-    ...change,
-    ...(extra.finishJob && { finishJob: extra.finishJob }),
-    scheduleJobs: [...(change.scheduleJobs ?? []), ...(extra.scheduleJobs ?? [])],
-    linkTokens: [...(change.linkTokens ?? []), ...(extra.linkTokens ?? [])],
-    ...(extra.inboundEvents && { inboundEvents: [...(change.inboundEvents ?? []), ...extra.inboundEvents] }),
-    audit: [...change.audit, ...(extra.audit ?? [])],
-  };
-}
-
-/**
- * The form data, cleaned, when the completion may go ahead; otherwise one ValidationError naming every
- * problem: the form's fields, and `signature` when a signature is missing, not wanted or not the actor's.
- */
-function validateCompletion(task: TaskRecord, data: unknown, actor: string, signature: SignatureInput | undefined, context: FormContext): Record<string, unknown> {
-  let cleaned: Record<string, unknown> = {};
-  let formError: ValidationError | undefined;
-  try {
-    cleaned = validateFormData(task.form, data, context);
-  } catch (err) {
-    if (!(err instanceof ValidationError)) throw err;
-    formError = err;
-  }
-  const problems: FieldError[] = [];
-  if (task.signature && !signature) {
-    problems.push({ field: 'signature', message: `“${task.name}” must be signed electronically (${meaningLabel(task.signature).toLowerCase()}): sign it to complete it` });
-  } else if (!task.signature && signature) {
-    problems.push({ field: 'signature', message: 'this task takes no electronic signature' });
-  } else if (signature) {
-    if (signature.userId !== actor) problems.push({ field: 'signature', message: 'a signature is made by the person completing the task' });
-    if (typeof signature.printedName !== 'string' || !signature.printedName.trim()) problems.push({ field: 'signature', message: "the signer's printed name is required" });
-    if (signature.method !== 'password' && signature.method !== 'password+userid') problems.push({ field: 'signature', message: 'the signature method must be password or password+userid' });
-  }
-  if (!problems.length) {
-    if (formError) throw formError;
-    return cleaned;
-  }
-  throw new ValidationError(task.signature && !signature ? `“${task.name}” needs an electronic signature` : 'invalid signature', [...(formError?.fields ?? []), ...problems]);
-}
-
-const MAX_REASON = 2000;
-
-/** The reason, trimmed; a problem is added to `fields` when it is missing or too long. */
-function reasonProblem(reason: unknown, fields: FieldError[]): string {
-  const text = typeof reason === 'string' ? reason.trim() : '';
-  if (!text) fields.push({ field: 'reason', message: 'is required' });
-  else if (text.length > MAX_REASON) fields.push({ field: 'reason', message: `must be at most ${MAX_REASON} characters` });
-  return text;
-}
-
-/** A requested due date: a date (due at the end of that day, UTC) or an ISO 8601 date and time with its offset. */
-function extensionDue(value: unknown): Date | undefined {
-  if (typeof value !== 'string') return undefined;
-  const text = value.trim();
-  if (!/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2}))?$/.test(text)) return undefined;
-  const at = text.length === 10 ? new Date(`${text}T23:59:59.999Z`) : new Date(text);
-  // a date that does not exist (2026-02-30) rolls over in Date: refuse it
-  if (Number.isNaN(at.getTime()) || (text.length === 10 && at.toISOString().slice(0, 10) !== text)) return undefined;
-  return at;
-}
-
-function requireReason(reason: unknown): void {
-  if (typeof reason !== 'string' || !reason.trim()) throw new ValidationError('a reason is required', [{ field: 'reason', message: 'is required' }]);
-}
-
-/** What the audit trail shows of a user: never the password hash or login counters. */
-export function profileOf(user: UserRecord): Pick<UserRecord, 'id' | 'email' | 'name' | 'roles' | 'sites' | 'managerId' | 'active'> {
-  const { id, email, name, roles, sites, managerId, active } = user;
-  return { id, email, name, roles, ...(sites && { sites }), ...(managerId && { managerId }), active };
-}
-
-/** The fields a profile update keeps as they are. */
-function credentialsOf(user: UserRecord): Partial<UserRecord> {
-  const { passwordHash, passwordChangedAt, failedLogins, lockedUntil } = user;
-  return { ...(passwordHash && { passwordHash }), ...(passwordChangedAt && { passwordChangedAt }), ...(failedLogins && { failedLogins }), ...(lockedUntil && { lockedUntil }) };
-}
-
-function checkVariables(variables: unknown): void {
-  if (typeof variables !== 'object' || variables === null || Array.isArray(variables)) {
-    throw new ValidationError('variables must be an object', [{ field: 'variables', message: 'must be an object' }]);
-  }
-  const size = Buffer.byteLength(JSON.stringify(variables));
-  if (size > MAX_VARIABLES_BYTES) throw new TooLargeError(`variables are ${size} bytes; the limit is ${MAX_VARIABLES_BYTES}`);
-}

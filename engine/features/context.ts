@@ -1,0 +1,49 @@
+import type { Clock } from '../clock.js';
+import type { CheckResult } from '../bpmn/lint.js';
+import type { DefinitionRecord, InstanceRecord, JobRecord, PendingAction, TaskRecord } from '../model.js';
+import type { NotificationPolicy } from '../notifications.js';
+import type { CompiledDefinition, StepAction, StepResult } from '../runtime.js';
+import type { ChangeSet, Store } from '../store/store.js';
+import type { ExtraChange } from '../kernel/step-change.js';
+
+/**
+ * What a feature's commands need of the engine while `Imsflow` still assembles them: the store, the clock,
+ * the retry on a lost compare-and-swap race, and the few reads the step machine owns.
+ */
+export interface FeatureContext {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly policy: NotificationPolicy;
+  now(): string;
+  withRetry<T>(operation: () => Promise<T>): Promise<T>;
+  getTask(id: string): Promise<TaskRecord>;
+  /** The task, refused with a conflict when it is no longer open. */
+  openTask(id: string): Promise<TaskRecord>;
+  /** The compiled definition version an instance runs on. */
+  compileFor(instanceId: string): Promise<CompiledDefinition>;
+  getDefinition(key: string, version?: number): Promise<DefinitionRecord>;
+  /** The one rule set a definition must pass to be deployed (see Imsflow.checkDefinition). */
+  checkDefinition(xml: string, options?: { trusted?: boolean }): Promise<CheckResult>;
+  /** A definition version parsed and validated once (cached). */
+  compile(key: string, version: number, record?: DefinitionRecord): Promise<CompiledDefinition>;
+  loadInstance(id: string): Promise<InstanceRecord>;
+  /** Runs one engine step of an instance. */
+  step(compiled: CompiledDefinition, instance: InstanceRecord, action: StepAction): Promise<StepResult>;
+  /** A step's change set, with the records its services started (see Imsflow.applyStep). */
+  applyStep(
+    compiled: CompiledDefinition,
+    instance: InstanceRecord,
+    expectedRevision: number | null,
+    result: StepResult,
+    action: PendingAction,
+    actor: string,
+    openTasks: TaskRecord[],
+    scheduledJobs: JobRecord[],
+  ): Promise<ChangeSet & { instance: NonNullable<ChangeSet['instance']> }>;
+  start(
+    key: string,
+    input: { variables?: Record<string, unknown>; businessKey?: string; site?: string },
+    actor: string,
+    extra?: ExtraChange,
+  ): Promise<{ id: string; businessKey: string; version: number; status: InstanceRecord['status'] }>;
+}

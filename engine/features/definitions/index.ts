@@ -1,0 +1,1 @@
+export { deploy, effectiveDefinition, getDefinition, listDefinitions } from './definitions.js';

@@ -1,0 +1,1 @@
+export { decideExtension, mayDecideExtension, requestExtension } from './extensions.js';

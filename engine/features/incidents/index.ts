@@ -1,0 +1,1 @@
+export { getIncident, listIncidents, retryIncident } from './incidents.js';

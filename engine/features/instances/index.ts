@@ -1,0 +1,1 @@
+export { cancelInstance, getInstance, type InstanceView } from './instances.js';

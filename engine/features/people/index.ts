@@ -1,0 +1,1 @@
+export { profileOf, saveUser } from './people.js';

@@ -1,0 +1,62 @@
+import { auditEvent } from '../../kernel/audit-event.js';
+import { ValidationError, type FieldError } from '../../errors.js';
+import { DEACTIVATED } from '../../links.js';
+import type { UserRecord } from '../../model.js';
+import type { FeatureContext } from '../context.js';
+
+// The directory of people: who tasks go to, who is told.
+
+/** Creates or updates a person in the directory (who tasks go to, who is told). */
+export async function saveUser(
+  ctx: FeatureContext,
+  input: { id: string; email: string; name: string; roles?: string[]; sites?: string[]; managerId?: string; active?: boolean },
+  actor: string,
+): Promise<UserRecord> {
+  const fields: FieldError[] = [];
+  if (typeof input.id !== 'string' || !/^[\w.@-]{1,64}$/.test(input.id)) fields.push({ field: 'id', message: 'use 1–64 letters, digits, ".", "_", "@" or "-"' });
+  // the first dot after the domain's first character, with text after it: the addresses the old
+  // /@[^\s@<>]+\.[^\s@<>]+$/ took, without two quantifiers trading dots (quadratic on "a@.....<")
+  if (typeof input.email !== 'string' || !/^[^\s@<>]+@[^\s@<>][^\s@<>.]*\.[^\s@<>]+$/.test(input.email)) fields.push({ field: 'email', message: 'is not an email address' });
+  if (typeof input.name !== 'string' || !input.name.trim()) fields.push({ field: 'name', message: 'is required' });
+  const roles = input.roles ?? [];
+  if (!Array.isArray(roles) || roles.some((r) => typeof r !== 'string' || !/^[a-z][a-z0-9-]{0,63}$/.test(r))) fields.push({ field: 'roles', message: 'roles are lower-case names such as quality-manager' });
+  const sites = input.sites ?? [];
+  if (!Array.isArray(sites) || sites.some((site) => typeof site !== 'string' || !/^[\w.-]{1,64}$/.test(site))) fields.push({ field: 'sites', message: 'sites are names of 1–64 letters, digits, ".", "_" or "-"' });
+  if (fields.length) throw new ValidationError('invalid user', fields);
+  const existing = await ctx.store.getUser(input.id);
+  const user: UserRecord = {
+    ...(existing && credentialsOf(existing)),
+    id: input.id,
+    email: input.email.toLowerCase(),
+    name: input.name.trim(),
+    roles: [...new Set(roles)].sort(),
+    sites: [...new Set(sites)].sort(),
+    ...(input.managerId && { managerId: input.managerId }),
+    active: input.active ?? true,
+    createdAt: existing?.createdAt ?? ctx.now(),
+  };
+  // Off-boarding closes every door: deactivation revokes the person's open task links in the same commit.
+  const revoked = existing?.active && !user.active ? await ctx.store.listOpenLinkTokensOfUser(user.id) : [];
+  const audit = [auditEvent(ctx.clock, { actor, action: existing ? 'user.updated' : 'user.created', target: `user:${user.id}`, old: existing && profileOf(existing), new: profileOf(user) })];
+  if (revoked.length) {
+    audit.push(auditEvent(ctx.clock, { actor, action: 'user.links-revoked', target: `user:${user.id}`, old: { openLinks: revoked.length, tasks: [...new Set(revoked.map((t) => t.taskId))] }, new: { openLinks: 0 }, reason: DEACTIVATED }));
+  }
+  await ctx.store.commit({
+    users: [user],
+    linkTokens: revoked.map((token) => ({ ...token, revokedAt: ctx.now(), revokedReason: DEACTIVATED })),
+    audit,
+  });
+  return user;
+}
+
+/** What the audit trail shows of a user: never the password hash or login counters. */
+export function profileOf(user: UserRecord): Pick<UserRecord, 'id' | 'email' | 'name' | 'roles' | 'sites' | 'managerId' | 'active'> {
+  const { id, email, name, roles, sites, managerId, active } = user;
+  return { id, email, name, roles, ...(sites && { sites }), ...(managerId && { managerId }), active };
+}
+
+/** The fields a profile update keeps as they are. */
+function credentialsOf(user: UserRecord): Partial<UserRecord> {
+  const { passwordHash, passwordChangedAt, failedLogins, lockedUntil } = user;
+  return { ...(passwordHash && { passwordHash }), ...(passwordChangedAt && { passwordChangedAt }), ...(failedLogins && { failedLogins }), ...(lockedUntil && { lockedUntil }) };
+}

@@ -1,0 +1,1 @@
+export { fireTimer } from './timers.js';
