@@ -73,6 +73,11 @@ export default tseslint.config(
     rules: { 'no-restricted-syntax': ['error', ...commitReplacement, storeMemberAccess] },
   },
   {
+    // Files small enough to read: a source file over 600 lines is split along its sections (DESIGN.md).
+    files: ['engine/**/*.ts', 'api/**/*.ts', 'workers/**/*.ts', 'processes/**/*.ts', 'modeler/**/*.ts'],
+    rules: { 'max-lines': ['error', { max: 600 }] },
+  },
+  {
     // Mocha loads reporters with require(): this one is CommonJS.
     files: ['**/*.cjs'],
     languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', process: 'readonly' } },
