@@ -59,7 +59,7 @@ const schemas = {
 };
 
 /**
- * Change control of process definitions (engine/change-control.ts) over HTTP: drafts, review with an
+ * Change control of process definitions (engine/features/change-control/) over HTTP: drafts, review with an
  * electronic signature, publication, versions, and the read-and-understood training that follows. Also the
  * pickers the modeler needs: the roles in the directory and the registered services.
  */

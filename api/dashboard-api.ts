@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 import { z } from 'zod';
-import { FIGURES, MAX_RECORDS, resolveContext, type DashboardFilters } from '../engine/dashboard.js';
+import { FIGURES, MAX_RECORDS, resolveContext, type DashboardFilters } from '../engine/features/dashboard/index.js';
 import { NotFoundError, NotPermittedError } from '../engine/errors.js';
 import type { Imsflow } from '../engine/imsflow.js';
 import { KPI_EDITORS, mayEnterValues } from '../engine/kpis.js';
@@ -71,7 +71,7 @@ function filtersOf(query: z.infer<typeof schemas.filters>): DashboardFilters {
 
 /**
  * The steering dashboard's JSON, drill-down lists (JSON and CSV), the PDF report and the KPI register,
- * for the overseers of their own sites. The figures come from engine/dashboard.ts.
+ * for the overseers of their own sites. The figures come from engine/features/dashboard/.
  */
 export function registerDashboardRoutes(routes: RouteRegistry, imsflow: Imsflow): void {
   const { queries, clock } = imsflow;

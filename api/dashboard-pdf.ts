@@ -1,5 +1,5 @@
 import PDFDocument from 'pdfkit';
-import type { Dashboard, RecordList } from '../engine/dashboard.js';
+import type { Dashboard, RecordList } from '../engine/features/dashboard/index.js';
 
 /**
  * The steering committee report (pdfkit): the dashboard at a date, its filters, the figures, aging,

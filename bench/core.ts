@@ -3,7 +3,7 @@ import { Engine } from 'bpmn-engine';
 import { Imsflow } from '../engine/imsflow.js';
 import { compileDefinition, engineHooks, type CompiledDefinition } from '../engine/runtime.js';
 import { ServiceRegistry } from '../engine/services.js';
-import { SqliteStore } from '../engine/store/sqlite.js';
+import { SqliteStore } from '../engine/adapters/sqlite/index.js';
 import type { DefinitionRecord } from '../engine/model.js';
 import {
   FIXTURE_FORM,

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { computeDashboard, resolveContext } from '../engine/dashboard.js';
-import { SqliteStore } from '../engine/store/sqlite.js';
+import { computeDashboard, resolveContext } from '../engine/features/dashboard/index.js';
+import { SqliteStore } from '../engine/adapters/sqlite/index.js';
 import { elapsedMs, nowNs, percentile, progress, round, tempDir, type BenchModule, type BenchOptions, type BenchResult } from './common.js';
 
 /**

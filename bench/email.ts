@@ -6,7 +6,7 @@ import { SmtpMailer } from '../engine/mail/smtp.js';
 import type { JobRecord, MessageRecord } from '../engine/model.js';
 import { EmbeddedScheduler } from '../engine/scheduler/embedded.js';
 import type { JobHandlers } from '../engine/scheduler/scheduler.js';
-import { SqliteStore } from '../engine/store/sqlite.js';
+import { SqliteStore } from '../engine/adapters/sqlite/index.js';
 import { TestSmtpServer } from '../test/support/smtp.js';
 import { elapsedMs, nowNs, progress, round, tempDir, type BenchModule, type BenchOptions, type BenchResult } from './common.js';
 

@@ -1,5 +1,5 @@
 import { Imsflow } from '../engine/imsflow.js';
-import { SqliteStore } from '../engine/store/sqlite.js';
+import { SqliteStore } from '../engine/adapters/sqlite/index.js';
 import { FIXTURE_KEY, fixtureXml, progress, tempDir } from './common.js';
 
 /**

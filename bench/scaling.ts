@@ -10,7 +10,7 @@ import { systemClock } from '../engine/clock.js';
 import { Imsflow } from '../engine/imsflow.js';
 import type { JobRecord } from '../engine/model.js';
 import type { JobHandler, JobHandlers } from '../engine/scheduler/scheduler.js';
-import { SqliteStore } from '../engine/store/sqlite.js';
+import { SqliteStore } from '../engine/adapters/sqlite/index.js';
 import { BullmqRunner, redisProblem } from '../workers/bullmq.js';
 import { loadConfig } from '../workers/config.js';
 import { Cluster, freePort, type ApiHandle } from '../test/support/cluster.js';

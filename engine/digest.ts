@@ -1,6 +1,6 @@
 import escapeHtml from 'escape-html';
 import type { Clock } from './clock.js';
-import { drillDown, isoWeekOf, resolveContext, taskFigures } from './dashboard.js';
+import { drillDown, isoWeekOf, resolveContext, taskFigures } from './features/dashboard/index.js';
 import { auditEvent } from './kernel/audit-event.js';
 import type { JobRecord, MessageRecord, UserRecord } from './model.js';
 import { outgoingMessage } from './mail/outbox.js';

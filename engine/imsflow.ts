@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { checkDefinition, type CheckResult, type DefinitionChecker } from './bpmn/lint.js';
-import { ChangeControl } from './change-control.js';
+import { ChangeControl } from './features/change-control/index.js';
 import { verifyAuditChain, type ChainVerification } from './audit.js';
 import { systemClock, type Clock } from './clock.js';
 import { auditEvent } from './kernel/audit-event.js';

@@ -8,7 +8,7 @@ import type { Store } from './store/store.js';
  * The KPI register of the management systems (quality, environment, safety): definitions with a target,
  * a direction and an owner, and the values entered per period. Every change is committed with its audit
  * event (who, when, old → new, why); a change to something that exists needs a reason. The figures
- * (trend, status against target, computed values) are read in engine/dashboard.ts.
+ * (trend, status against target, computed values) are read in engine/features/dashboard/.
  */
 
 /** What a KPI says (its audit trail's old → new): the record without the bookkeeping. */

@@ -4,7 +4,7 @@ import { Accounts, AuthenticationError } from '../engine/accounts.js';
 import { ValidationError } from '../engine/errors.js';
 import { hashPassword, passwordProblems, verifyPassword } from '../engine/passwords.js';
 import { DEFAULT_THROTTLE, FailureThrottle } from '../engine/login-throttle.js';
-import { SqliteStore } from '../engine/store/sqlite.js';
+import { SqliteStore } from '../engine/adapters/sqlite/index.js';
 import { testEngine, type TestEngine } from './helpers.js';
 
 const PASSWORD = 'correct horse battery staple';

@@ -14,7 +14,7 @@ import { FakeClock } from '../engine/clock.js';
 import { Imsflow } from '../engine/imsflow.js';
 import { registerImsServices } from '../processes/index.js';
 import type { AuditEvent, JobRecord } from '../engine/model.js';
-import { SqliteStore } from '../engine/store/sqlite.js';
+import { SqliteStore } from '../engine/adapters/sqlite/index.js';
 import { BACKUP_COLLECTIONS, type BackupCollection, type Store } from '../engine/store/store.js';
 import { Webhooks } from '../engine/webhooks.js';
 import { receiveEvent } from '../engine/inbound.js';

@@ -11,7 +11,7 @@ import { Outbox } from '../engine/mail/outbox.js';
 import type { JobRecord, MessageRecord } from '../engine/model.js';
 import { DEFAULT_POLICY, Notifier } from '../engine/notifications.js';
 import { EmbeddedScheduler } from '../engine/scheduler/embedded.js';
-import { SqliteStore } from '../engine/store/sqlite.js';
+import { SqliteStore } from '../engine/adapters/sqlite/index.js';
 import { assemble, type Assembly } from '../workers/assemble.js';
 import { shippedPacks } from '../processes/index.js';
 import { bullmqJobId, EMAIL_QUEUE, MAIN_QUEUE, startBullmqWorker, type BullmqRunner, type BullmqRunnerOptions } from '../workers/bullmq.js';

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SqliteStore } from '../engine/store/sqlite.js';
+import { SqliteStore } from '../engine/adapters/sqlite/index.js';
 import { CONFIG_VARIABLES, ConfigError, loadConfig } from '../workers/config.js';
 
 /**

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { startServer, type RunningServer } from '../api/server.js';
 import { FakeClock } from '../engine/clock.js';
-import { isoWeekOf } from '../engine/dashboard.js';
+import { isoWeekOf } from '../engine/features/dashboard/index.js';
 import type { InstanceRecord, TaskRecord } from '../engine/model.js';
-import { SqliteStore } from '../engine/store/sqlite.js';
+import { SqliteStore } from '../engine/adapters/sqlite/index.js';
 import { loadConfig } from '../workers/config.js';
 import { userWithToken } from './support/operator.js';
 

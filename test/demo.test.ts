@@ -7,7 +7,7 @@ import { verifyAuditChain } from '../engine/audit.js';
 import { systemClock } from '../engine/clock.js';
 import { Imsflow } from '../engine/imsflow.js';
 import { ROLES } from '../engine/model.js';
-import { SqliteStore } from '../engine/store/sqlite.js';
+import { SqliteStore } from '../engine/adapters/sqlite/index.js';
 import { DEMO_PASSWORD, DemoRefusedError, seedDemo, type DemoSummary } from '../scripts/demo.js';
 
 /** Counts of `key(item)` over items, as a plain object for deep equality. */

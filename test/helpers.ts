@@ -4,7 +4,7 @@ import { FakeClock } from '../engine/clock.js';
 import { Imsflow } from '../engine/imsflow.js';
 import { EmbeddedScheduler } from '../engine/scheduler/embedded.js';
 import { ServiceRegistry } from '../engine/services.js';
-import { SqliteStore } from '../engine/store/sqlite.js';
+import { SqliteStore } from '../engine/adapters/sqlite/index.js';
 import { processesDir } from '../processes/index.js';
 import { jobHandlers } from '../workers/handlers.js';
 import { LinkSigner } from '../engine/links.js';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Accounts } from '../engine/accounts.js';
 import { Imsflow } from '../engine/imsflow.js';
 import type { AuditEvent, InstanceRecord, JobRecord, MessageRecord, TaskRecord } from '../engine/model.js';
-import { SqliteStore } from '../engine/store/sqlite.js';
+import { SqliteStore } from '../engine/adapters/sqlite/index.js';
 import { MAIN_QUEUE } from '../workers/bullmq.js';
 import { bpmn, TEST_SECRET } from './helpers.js';
 import { Cluster, type ApiHandle, type ChildHandle } from './support/cluster.js';

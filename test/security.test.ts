@@ -10,7 +10,7 @@ import { InvalidDefinitionError, TooLargeError, type Problem } from '../engine/e
 import { Imsflow } from '../engine/imsflow.js';
 import { buildSourceContext, runStep, type CompiledDefinition, type StepResult } from '../engine/runtime.js';
 import { ServiceRegistry } from '../engine/services.js';
-import { SqliteStore } from '../engine/store/sqlite.js';
+import { SqliteStore } from '../engine/adapters/sqlite/index.js';
 
 /**
  * The security suite: hostile BPMN files (test/fixtures/hostile/, listed in its README.md) must be

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SESSION_COOKIE } from '../api/auth.js';
 import type { MessageRecord } from '../engine/model.js';
-import { SqliteStore } from '../engine/store/sqlite.js';
+import { SqliteStore } from '../engine/adapters/sqlite/index.js';
 import { bpmn, TEST_SECRET } from './helpers.js';
 import { freePort, startLogging, type LoggingChild as Child } from './support/cluster.js';
 import { deleteKeys, requireRedis, TEST_REDIS_URL as REDIS_URL } from './support/redis.js';

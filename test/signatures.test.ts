@@ -19,7 +19,7 @@ import {
   type SignatureRecord,
   type SignatureView,
 } from '../engine/signatures.js';
-import type { SqliteStore } from '../engine/store/sqlite.js';
+import type { SqliteStore } from '../engine/adapters/sqlite/index.js';
 import type { ChangeSet } from '../engine/store/store.js';
 import { loadConfig } from '../workers/config.js';
 import { DAY, openTasks, shipped, testEngine, type TestEngine } from './helpers.js';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { MongoStore } from '../engine/store/mongo.js';
+import { MongoStore } from '../engine/adapters/mongo/index.js';
 import type { Store } from '../engine/store/store.js';
 import { storeContract } from './contracts/store/index.js';
 

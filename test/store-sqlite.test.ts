@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SqliteStore } from '../engine/store/sqlite.js';
+import { SqliteStore } from '../engine/adapters/sqlite/index.js';
 import type { Store } from '../engine/store/store.js';
 import { storeContract } from './contracts/store/index.js';
 

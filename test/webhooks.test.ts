@@ -14,7 +14,7 @@ import { LinkSigner } from '../engine/links.js';
 import { Outbox } from '../engine/mail/outbox.js';
 import { DEFAULT_POLICY, Notifier } from '../engine/notifications.js';
 import { EmbeddedScheduler } from '../engine/scheduler/embedded.js';
-import { SqliteStore } from '../engine/store/sqlite.js';
+import { SqliteStore } from '../engine/adapters/sqlite/index.js';
 import { SIGNATURE_HEADER, verifySignature, Webhooks, type WebhooksOptions } from '../engine/webhooks.js';
 import { startServer, type RunningServer } from '../api/server.js';
 import { assemble } from '../workers/assemble.js';

@@ -1,7 +1,7 @@
 import express, { type Request, type Response } from 'express';
-import { resolveContext, type Counts, type Dashboard, type DashboardContext, type DashboardFilters, type Drilldown, type KpiView, type RecordList } from '../../engine/dashboard.js';
+import { resolveContext, type Counts, type Dashboard, type DashboardContext, type DashboardFilters, type Drilldown, type KpiView, type RecordList } from '../../engine/features/dashboard/index.js';
 import { NotFoundError, NotPermittedError, ValidationError, type FieldError } from '../../engine/errors.js';
-import type { OutstandingItem } from '../../engine/change-control.js';
+import type { OutstandingItem } from '../../engine/features/change-control/index.js';
 import type { Imsflow } from '../../engine/imsflow.js';
 import { mayEnterValues } from '../../engine/kpis.js';
 import type { KpiRecord, UserRecord } from '../../engine/model.js';
@@ -18,7 +18,7 @@ import { requireSignIn, viewerOf } from './session.js';
  * complete without JavaScript; the bundle /assets/dashboard.js (modeler/dashboard.ts) draws Chart.js
  * charts from the same figures, embedded as JSON. The filters (site, process, from, to, at) are a GET
  * form: the view lives in the URL, so a link reopens it as it was, and every drill-down link carries them.
- * The figures come from engine/dashboard.ts, the same functions as GET /api/dashboard and its records:
+ * The figures come from engine/features/dashboard/, the same functions as GET /api/dashboard and its records:
  * the page only shows them.
  */
 

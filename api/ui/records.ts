@@ -166,7 +166,7 @@ async function linkedRecords(imsflow: Imsflow, viewer: UserRecord, instance: Ins
       let status: string;
       if (other && visible) {
         record = direction(link, `<a href="/records/${e(other.id)}">${e(link.businessKey)}</a>`);
-        const open = other.status === 'running' ? await imsflow.queries.tasks({ instanceId: other.id, status: 'open', limit: 5 }) : [];
+        const open = other.status === 'running' ? await imsflow.listTasks({ instanceId: other.id, status: 'open', limit: 5 }) : [];
         const steps = [...new Set(open.map((t) => t.name))];
         status = `${e(other.status)}${steps.length ? ` <span class="hint">(at ${e(steps.join(', '))})</span>` : ''}`;
       } else {

@@ -63,7 +63,7 @@ export function requireCsrf(req: Request, res: Response): Promise<void> {
 export async function mayViewRecord(imsflow: Imsflow, user: UserRecord, instance: InstanceRecord): Promise<boolean> {
   if (!canSee(user, instance)) return false;
   if (hasRole(user, OVERSEERS) || instance.startedBy === user.id) return true;
-  const tasks = await imsflow.queries.tasks({ instanceId: instance.id, limit: 10_000 });
+  const tasks = await imsflow.listTasks({ instanceId: instance.id, limit: 10_000 });
   return tasks.some((t) => holdsTask(user, t) || t.completedBy === user.id);
 }
 

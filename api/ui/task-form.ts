@@ -550,7 +550,7 @@ function nextSentence(status: string | undefined): string {
 /** What happens next: the process's state and its open steps, with whom they are for and when they are due. */
 export async function whatHappensNext(imsflow: Imsflow, task: TaskRecord): Promise<string> {
   const instance = await imsflow.queries.findInstance(task.instanceId);
-  const open = instance?.status === 'running' ? await imsflow.queries.tasks({ instanceId: task.instanceId, status: 'open', limit: 100 }) : [];
+  const open = instance?.status === 'running' ? await imsflow.listTasks({ instanceId: task.instanceId, status: 'open', limit: 100 }) : [];
   const items = await Promise.all(
     open.map(async (t) => {
       const who = t.assignee ? ((await imsflow.queries.findPerson(t.assignee))?.name ?? t.assignee) : t.candidateRole ? `the ${t.candidateRole} role` : 'nobody yet';

@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.js';
-import { computeDashboard, drillDown, type Dashboard, type DashboardContext, type Drilldown, type RecordList } from '../dashboard.js';
+import { computeDashboard, drillDown, type Dashboard, type DashboardContext, type Drilldown, type RecordList } from '../features/dashboard/index.js';
 import { resolveLink, type LinkSigner } from '../links.js';
 import type { SignatureRecord } from '../signatures.js';
 import type { AuditQuery, InstanceQuery, Store, StoreCounts, TaskQuery } from '../store/store.js';
@@ -60,10 +60,6 @@ export class Queries {
 
   findTask(id: string): Promise<TaskRecord | undefined> {
     return this.store.getTask(id);
-  }
-
-  tasks(query: TaskQuery): Promise<TaskRecord[]> {
-    return this.store.listTasks(query);
   }
 
   /** A process definition (the latest version when none is given). */

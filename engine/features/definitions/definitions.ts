@@ -1,4 +1,4 @@
-import { nextVersion, sha256 } from '../../change-control.js';
+import { nextVersion, sha256 } from '../change-control/index.js';
 import { auditEvent } from '../../kernel/audit-event.js';
 import { ConflictError, InvalidDefinitionError, NotFoundError } from '../../errors.js';
 import type { DefinitionRecord, DefinitionSource } from '../../model.js';

@@ -1,1 +1,0 @@
-export * from './features/change-control/index.js';

@@ -1,1 +1,0 @@
-export { MongoStore, type MongoStoreOptions } from '../adapters/mongo/index.js';

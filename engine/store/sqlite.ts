@@ -1,1 +1,0 @@
-export { SqliteStore } from '../adapters/sqlite/index.js';
