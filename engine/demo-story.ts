@@ -129,12 +129,18 @@ export function tellDemoStory(packs: readonly { key: string; demo?: DemoChapter 
       ...setting,
       person(role, site, nth = 1) {
         const found = setting.people.filter((p) => p.roles.includes(role) && (site === undefined || p.sites.includes(site)))[nth - 1];
-        if (!found) throw new Error(`the demo organization has no ${nth > 1 ? `${nth}th ` : ''}${role}${site ? ` at ${site}` : ''} (chapter ${pack})`);
+        if (!found) throw new Error(`the demo organization has no ${role}${site ? ` at ${site}` : ''}${nth > 1 ? ` number ${nth}` : ''} (chapter ${pack})`);
         return found.id;
       },
-      start: (at, record, start) => void events.push({ pack, at, record, start }),
-      complete: (at, record, complete) => void events.push({ pack, at, record, complete }),
-      act: (at, act) => void events.push({ pack, at, act }),
+      start(at, record, start) {
+        events.push({ pack, at, record, start });
+      },
+      complete(at, record, complete) {
+        events.push({ pack, at, record, complete });
+      },
+      act(at, act) {
+        events.push({ pack, at, act });
+      },
       leave(name, record) {
         if (shelf.has(name)) throw new Error(`the demo chapter ${pack} leaves "${name}", already left by an earlier chapter`);
         shelf.set(name, record);
