@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import { loadConfig } from '../../workers/config.js';
 import { startServer, type RunningServer } from '../../api/server.js';
 import { FakeClock } from '../../engine/clock.js';
-import { bpmn, DAY } from '../helpers.js';
+import { DAY, fixtureBpmn } from '../helpers.js';
 import { signInOperator, userWithToken } from '../support/operator.js';
 
 const XML = { 'content-type': 'application/xml' };
@@ -58,7 +58,7 @@ describe('HTTP API (listening server, SQLite file)', () => {
   });
 
   it('deploys BPMN: 201 new, 200 identical, 422 naming the element, 413 too large, 400 wrong type', async () => {
-    const xml = bpmn('apitest', '<startEvent id="s" /><sequenceFlow id="f" sourceRef="s" targetRef="e" /><endEvent id="e" />');
+    const xml = fixtureBpmn('apitest');
     const created = await call('POST', '/api/definitions', xml, XML);
     expect(created.status).to.equal(201);
     expect(created.json).to.include({ key: 'apitest', version: 1 });
@@ -66,7 +66,7 @@ describe('HTTP API (listening server, SQLite file)', () => {
     expect(again.status).to.equal(200);
     expect(again.json.version).to.equal(1);
 
-    const invalid = await call('POST', '/api/definitions', bpmn('bad', '<startEvent id="s" /><scriptTask id="evil" scriptFormat="javascript"><script>process.exit(1)</script></scriptTask>'), XML);
+    const invalid = await call('POST', '/api/definitions', fixtureBpmn('bad'), XML);
     expect(invalid.status).to.equal(422);
     expect(invalid.json.problems).to.deep.include({ element: 'evil', message: invalid.json.problems.find((p: { element: string }) => p.element === 'evil').message });
     expect(invalid.json.problems.find((p: { element: string }) => p.element === 'evil').message).to.match(/script tasks are not allowed/);
@@ -156,10 +156,7 @@ describe('HTTP API (listening server, SQLite file)', () => {
   });
 
   it('lists incidents and retries one', async () => {
-    const flaky = bpmn(
-      'flakyapi',
-      '<startEvent id="s" /><sequenceFlow id="f" sourceRef="s" targetRef="t" /><userTask id="t" ims:candidateRole="qa"><extensionElements><ims:form><ims:field key="n" type="number" required="true" /></ims:form></extensionElements></userTask><sequenceFlow id="g" sourceRef="t" targetRef="pause" /><intermediateCatchEvent id="pause"><timerEventDefinition><timeDuration>${output.t.n}</timeDuration></timerEventDefinition></intermediateCatchEvent><sequenceFlow id="h" sourceRef="pause" targetRef="e" /><endEvent id="e" />',
-    );
+    const flaky = fixtureBpmn('flakyapi');
     expect((await call('POST', '/api/definitions', flaky, XML)).status).to.equal(201);
     const started = await call('POST', '/api/processes/flakyapi/instances', {});
     const [task] = (await call('GET', `/api/tasks?instance=${started.json.id}`)).json.items;

@@ -10,7 +10,7 @@ import { startServer, type RunningServer } from '../../api/server.js';
 import { FakeClock } from '../../engine/clock.js';
 import { ROLES } from '../../engine/model.js';
 import { loadConfig } from '../../workers/config.js';
-import { bpmn } from '../helpers.js';
+import { bpmn, fixtureBpmn } from '../helpers.js';
 import { userWithToken } from '../support/operator.js';
 
 /**
@@ -29,7 +29,7 @@ const MINUTE = 60_000;
 const PASSWORD = 'correct horse battery staple';
 const OTHER_PASSWORD = 'violet tractor under moonlight';
 
-const NOOP_XML = bpmn('authz-noop', '<startEvent id="s" /><sequenceFlow id="f" sourceRef="s" targetRef="e" /><endEvent id="e" />');
+const NOOP_XML = fixtureBpmn('authz-noop');
 const userTaskProcess = (key: string, attributes: string) =>
   bpmn(key, `<startEvent id="s" /><sequenceFlow id="f1" sourceRef="s" targetRef="t" /><userTask id="t" name="Do it" ${attributes} /><sequenceFlow id="f2" sourceRef="t" targetRef="e" /><endEvent id="e" />`);
 

@@ -1,27 +1,10 @@
 import { expect } from 'chai';
 import { ConflictError } from '../../engine/errors.js';
 import { EmbeddedScheduler } from '../../engine/scheduler/embedded.js';
-import { bpmn, DAY, testEngine, timerJobs } from '../helpers.js';
+import { DAY, fixtureBpmn, testEngine, timerJobs } from '../helpers.js';
 
 /** Four parallel tasks and a one-day timer, joined: the join needs every completion and the timer. */
-const parallel = bpmn(
-  'parallel',
-  `
-  <startEvent id="start" /><sequenceFlow id="s" sourceRef="start" targetRef="split" />
-  <parallelGateway id="split" />
-  ${['a', 'b', 'c', 'd']
-    .map(
-      (id) => `<sequenceFlow id="to_${id}" sourceRef="split" targetRef="${id}" />
-  <userTask id="${id}" name="Task ${id}" ims:candidateRole="staff" />
-  <sequenceFlow id="from_${id}" sourceRef="${id}" targetRef="join" />`,
-    )
-    .join('\n')}
-  <sequenceFlow id="to_wait" sourceRef="split" targetRef="wait" />
-  <intermediateCatchEvent id="wait"><timerEventDefinition><timeDuration>P1D</timeDuration></timerEventDefinition></intermediateCatchEvent>
-  <sequenceFlow id="from_wait" sourceRef="wait" targetRef="join" />
-  <parallelGateway id="join" />
-  <sequenceFlow id="e" sourceRef="join" targetRef="end" /><endEvent id="end" />`,
-);
+const parallel = fixtureBpmn('concurrency-parallel');
 
 describe('concurrency on one instance', () => {
   it('simultaneous completions and timer fires lose no update and complete nothing twice', async function () {

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { ConflictError, InvalidDefinitionError, NotFoundError, NotPermittedError, ValidationError } from '../../engine/errors.js';
 import { parseBpmnXml } from '../../engine/bpmn/parse.js';
 import { validateDefinition } from '../../engine/bpmn/validate.js';
-import { bpmn, openTasks, shipped, testEngine, type TestEngine } from '../helpers.js';
+import { bpmn, fixtureBpmn, openTasks, shipped, testEngine, type TestEngine } from '../helpers.js';
 
 const review = (name = 'Review') =>
   bpmn(
@@ -52,14 +52,7 @@ describe('engine: definitions', () => {
   });
 
   it('rejects an invalid definition with problems that name the elements, and stores nothing', async () => {
-    const xml = bpmn(
-      'broken',
-      `<startEvent id="start" />
-       <sequenceFlow id="f1" sourceRef="start" targetRef="nobody" />
-       <userTask id="nobody" name="Nobody's task" ims:due="P3X" />
-       <sequenceFlow id="f2" sourceRef="nobody" targetRef="end" />
-       <endEvent id="end" />`,
-    );
+    const xml = fixtureBpmn('broken');
     const err = await t.imsflow.deploy(xml, 'alice').catch((e) => e);
     expect(err).to.be.instanceOf(InvalidDefinitionError);
     const problems = (err as InvalidDefinitionError).problems;
@@ -68,13 +61,7 @@ describe('engine: definitions', () => {
   });
 
   it('requires a default flow on splitting gateways and conditions on the other flows', async () => {
-    const xml = bpmn(
-      'split',
-      `<startEvent id="start" /><sequenceFlow id="f1" sourceRef="start" targetRef="gw" />
-       <exclusiveGateway id="gw" />
-       <sequenceFlow id="a" sourceRef="gw" targetRef="end" /><sequenceFlow id="b" sourceRef="gw" targetRef="end" />
-       <endEvent id="end" />`,
-    );
+    const xml = fixtureBpmn('split');
     const err = (await t.imsflow.deploy(xml, 'alice').catch((e) => e)) as InvalidDefinitionError;
     expect(err.problems.map((p) => `${p.element}: ${p.message}`).join('\n')).to.match(/gw: every outgoing flow.*a, b/).and.match(/gw: a splitting gateway needs a default flow/);
   });
@@ -115,16 +102,7 @@ describe('engine: definitions', () => {
   });
 
   it('refuses a multi-instance task inside a sub-process (its tasks would never open)', async () => {
-    const xml = bpmn(
-      'nested',
-      `<startEvent id="start" /><sequenceFlow id="f1" sourceRef="start" targetRef="sub" />
-       <subProcess id="sub">
-         <startEvent id="s2" /><sequenceFlow id="g1" sourceRef="s2" targetRef="each" />
-         <userTask id="each" ims:candidateRole="qa"><multiInstanceLoopCharacteristics isSequential="false" ims:collection="\${variables.list}" /></userTask>
-         <sequenceFlow id="g2" sourceRef="each" targetRef="e2" /><endEvent id="e2" />
-       </subProcess>
-       <sequenceFlow id="f2" sourceRef="sub" targetRef="end" /><endEvent id="end" />`,
-    );
+    const xml = fixtureBpmn('nested');
     const err = (await t.imsflow.deploy(xml, 'alice').catch((e) => e)) as InvalidDefinitionError;
     expect(err.problems.map((p) => `${p.element}: ${p.message}`)).to.deep.equal(['each: a multi-instance task inside a sub-process is not supported: draw it at the process level']);
   });
@@ -248,39 +226,15 @@ describe('engine: instances and tasks', () => {
 describe('engine: loops', () => {
   it('rejects a loop that has no wait state, and accepts one through a user task', async () => {
     const t = await testEngine();
-    const loop = (withTask: boolean) =>
-      bpmn(
-        'loop',
-        `<startEvent id="start" /><sequenceFlow id="f1" sourceRef="start" targetRef="join" />
-         <exclusiveGateway id="join" /><sequenceFlow id="f2" sourceRef="join" targetRef="${withTask ? 'work' : 'split'}" />
-         ${withTask ? '<userTask id="work" ims:candidateRole="qa" /><sequenceFlow id="f2b" sourceRef="work" targetRef="split" />' : ''}
-         <exclusiveGateway id="split" default="again" />
-         <sequenceFlow id="again" sourceRef="split" targetRef="join" />
-         <sequenceFlow id="out" sourceRef="split" targetRef="end"><conditionExpression xsi:type="tFormalExpression">\${variables.stop}</conditionExpression></sequenceFlow>
-         <endEvent id="end" />`,
-      );
-    const err = (await t.imsflow.deploy(loop(false), 'alice').catch((e) => e)) as InvalidDefinitionError;
+    const err = (await t.imsflow.deploy(fixtureBpmn('loop-without-wait'), 'alice').catch((e) => e)) as InvalidDefinitionError;
     expect(err).to.be.instanceOf(InvalidDefinitionError);
     expect(err.problems.map((p) => p.message).join()).to.match(/loop would run forever/);
-    expect((await t.imsflow.deploy(loop(true), 'alice')).version).to.equal(1);
+    expect((await t.imsflow.deploy(fixtureBpmn('loop-through-task'), 'alice')).version).to.equal(1);
   });
 });
 
 describe('engine: multi-instance user tasks', () => {
-  const parallel = bpmn(
-    'parallel',
-    `
-    <startEvent id="start" />
-    <sequenceFlow id="f1" sourceRef="start" targetRef="act" />
-    <userTask id="act" name="Action: \${item.title}" ims:assignee="\${item.owner}" ims:due="P10D">
-      <multiInstanceLoopCharacteristics isSequential="false" ims:collection="\${variables.actions}" />
-      <extensionElements><ims:form><ims:field key="done" label="Done" type="text" required="true" /></ims:form></extensionElements>
-    </userTask>
-    <sequenceFlow id="f2" sourceRef="act" targetRef="after" />
-    <userTask id="after" name="After" ims:candidateRole="qa" />
-    <sequenceFlow id="f3" sourceRef="after" targetRef="end" />
-    <endEvent id="end" />`,
-  );
+  const parallel = fixtureBpmn('parallel');
 
   it('opens one task per collection element at once, with item in its name and assignee, and goes on when all are done', async () => {
     const t = await testEngine();
@@ -312,27 +266,7 @@ describe('engine: multi-instance user tasks', () => {
   it('a multi-instance task entered again (a loop back) starts a new list of iterations', async () => {
     const t = await testEngine();
     await t.imsflow.deploy(
-      bpmn(
-        'again',
-        `
-    <startEvent id="start" />
-    <sequenceFlow id="f1" sourceRef="start" targetRef="join" />
-    <exclusiveGateway id="join" />
-    <sequenceFlow id="f2" sourceRef="join" targetRef="act" />
-    <userTask id="act" name="Action: \${item.title}" ims:assignee="\${item.owner}">
-      <multiInstanceLoopCharacteristics isSequential="false" ims:collection="\${variables.actions}" />
-      <extensionElements><ims:form><ims:field key="done" label="Done" type="text" required="true" /></ims:form></extensionElements>
-    </userTask>
-    <sequenceFlow id="f3" sourceRef="act" targetRef="check" />
-    <userTask id="check" name="Check" ims:candidateRole="qa">
-      <extensionElements><ims:form><ims:field key="again" label="Again" type="checkbox" /></ims:form></extensionElements>
-    </userTask>
-    <sequenceFlow id="f4" sourceRef="check" targetRef="gate" />
-    <exclusiveGateway id="gate" default="f6" />
-    <sequenceFlow id="f5" sourceRef="gate" targetRef="join"><conditionExpression xsi:type="tFormalExpression">\${output.check.again == true}</conditionExpression></sequenceFlow>
-    <sequenceFlow id="f6" sourceRef="gate" targetRef="end" />
-    <endEvent id="end" />`,
-      ),
+      fixtureBpmn('again'),
       'alice',
     );
     const { id } = await t.imsflow.start('again', { variables: { actions: [{ title: 'Fix', owner: 'al' }, { title: 'Train', owner: 'bo' }] } }, 'alice');
@@ -350,17 +284,7 @@ describe('engine: due dates from the record', () => {
   it('ims:due may be an expression: a date is due at the end of that day (UTC), a duration counts from now, nothing found means no due date', async () => {
     const t = await testEngine();
     await t.imsflow.deploy(
-      bpmn(
-        'dated',
-        `
-    <startEvent id="start" />
-    <sequenceFlow id="f1" sourceRef="start" targetRef="act" />
-    <userTask id="act" name="Action \${item.title}" ims:assignee="\${item.owner}" ims:due="\${item.due}" ims:remindBefore="P1D">
-      <multiInstanceLoopCharacteristics isSequential="false" ims:collection="\${variables.actions}" />
-    </userTask>
-    <sequenceFlow id="f2" sourceRef="act" targetRef="end" />
-    <endEvent id="end" />`,
-      ),
+      fixtureBpmn('dated'),
       'alice',
     );
     const actions = [

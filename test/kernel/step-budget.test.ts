@@ -3,23 +3,10 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { ValidationError } from '../../engine/errors.js';
 import { Imsflow } from '../../engine/imsflow.js';
 import { ServiceRegistry } from '../../engine/services.js';
-import { bpmn, openTasks, testEngine } from '../helpers.js';
+import { fixtureBpmn, openTasks, testEngine } from '../helpers.js';
 
 /** How many iterations its count asks for: the plan task's answer (decided after the start). */
-const planned = bpmn(
-  'planned',
-  `<startEvent id="start" />
-   <sequenceFlow id="f1" sourceRef="start" targetRef="plan" />
-   <userTask id="plan" name="Plan the checks" ims:candidateRole="qa">
-     <extensionElements><ims:form><ims:field key="count" label="How many checks" type="number" required="true" /></ims:form></extensionElements>
-   </userTask>
-   <sequenceFlow id="f2" sourceRef="plan" targetRef="check" />
-   <userTask id="check" name="Check" ims:candidateRole="qa">
-     <multiInstanceLoopCharacteristics><loopCardinality>\${output.plan.count}</loopCardinality></multiInstanceLoopCharacteristics>
-   </userTask>
-   <sequenceFlow id="f3" sourceRef="check" targetRef="end" />
-   <endEvent id="end" />`,
-);
+const planned = fixtureBpmn('planned');
 
 /** Runs `work` and returns its result with the p99 event-loop delay (ms) measured meanwhile. */
 async function measured<T>(work: () => Promise<T>): Promise<{ result: T; p99Ms: number }> {
@@ -64,12 +51,7 @@ describe('Step budget: no engine step holds the server', () => {
   it('refuses a start whose collection variable holds 5,000 items (the limit is 200), naming the variable', async () => {
     const { imsflow, store } = await testEngine();
     await imsflow.deploy(
-      bpmn(
-        'listed',
-        `<startEvent id="start" /><sequenceFlow id="f1" sourceRef="start" targetRef="act" />
-         <userTask id="act" name="Act" ims:candidateRole="qa"><multiInstanceLoopCharacteristics ims:collection="\${variables.actions}" /></userTask>
-         <sequenceFlow id="f2" sourceRef="act" targetRef="end" /><endEvent id="end" />`,
-      ),
+      fixtureBpmn('listed'),
       'owner',
     );
     const refused = await imsflow.start('listed', { variables: { actions: Array.from({ length: 5000 }, (_, i) => i) } }, 'alice').catch((err: unknown) => err);
@@ -86,12 +68,7 @@ describe('Step budget: no engine step holds the server', () => {
     // a short step budget (the server's default is 30 s)
     const budgeted = new Imsflow({ store, clock, services, stepTimeoutMs: 300 });
     await budgeted.deploy(
-      bpmn(
-        'hanging',
-        `<startEvent id="start" /><sequenceFlow id="f1" sourceRef="start" targetRef="call" />
-         <serviceTask id="call" name="Call the remote system" ims:service="never-answers" />
-         <sequenceFlow id="f2" sourceRef="call" targetRef="end" /><endEvent id="end" />`,
-      ),
+      fixtureBpmn('hanging'),
       'owner',
     );
     const { result, p99Ms } = await measured(() => budgeted.start('hanging', {}, 'alice'));

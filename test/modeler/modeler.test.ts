@@ -7,6 +7,7 @@ import type { Page } from 'playwright-core';
 import { startServer, type RunningServer } from '../../api/server.js';
 import { FakeClock } from '../../engine/clock.js';
 import { loadConfig } from '../../workers/config.js';
+import { fixtureBpmn } from '../helpers.js';
 import { screenshot, useBrowser } from '../support/browser.js';
 import { http } from '../support/http.js';
 import { userWithToken } from '../support/operator.js';
@@ -28,30 +29,9 @@ declare const document: { getElementById(id: string): { textContent: string | nu
 const START = '2026-05-04T07:00:00.000Z';
 const PASSWORD = 'correct horse battery staple';
 const KEY = 'batch-check';
-const IMS = 'http://imsflow.org/schema/bpmn/ims/1.0';
 
 /** Version 1: start → "Check the batch" (staff, 5 days) → end, with its diagram. */
-const V1 = `<?xml version="1.0" encoding="UTF-8"?>
-<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI"
-  xmlns:dc="http://www.omg.org/spec/DD/20100524/DC" xmlns:di="http://www.omg.org/spec/DD/20100524/DI" xmlns:ims="${IMS}"
-  id="defs-${KEY}" targetNamespace="http://imsflow.org/test">
-  <process id="${KEY}" name="Batch check" isExecutable="true" ims:ownerRole="process-owner" ims:businessKeyPrefix="BC">
-    <startEvent id="start" name="Batch made" />
-    <sequenceFlow id="toCheck" sourceRef="start" targetRef="check" />
-    <userTask id="check" name="Check the batch" ims:candidateRole="staff" ims:due="P5D" />
-    <sequenceFlow id="toDone" sourceRef="check" targetRef="done" />
-    <endEvent id="done" name="Checked" />
-  </process>
-  <bpmndi:BPMNDiagram id="diagram">
-    <bpmndi:BPMNPlane id="plane" bpmnElement="${KEY}">
-      <bpmndi:BPMNShape id="start_di" bpmnElement="start"><dc:Bounds x="150" y="100" width="36" height="36" /></bpmndi:BPMNShape>
-      <bpmndi:BPMNShape id="check_di" bpmnElement="check"><dc:Bounds x="240" y="78" width="100" height="80" /></bpmndi:BPMNShape>
-      <bpmndi:BPMNShape id="done_di" bpmnElement="done"><dc:Bounds x="700" y="100" width="36" height="36" /></bpmndi:BPMNShape>
-      <bpmndi:BPMNEdge id="toCheck_di" bpmnElement="toCheck"><di:waypoint x="186" y="118" /><di:waypoint x="240" y="118" /></bpmndi:BPMNEdge>
-      <bpmndi:BPMNEdge id="toDone_di" bpmnElement="toDone"><di:waypoint x="340" y="118" /><di:waypoint x="700" y="118" /></bpmndi:BPMNEdge>
-    </bpmndi:BPMNPlane>
-  </bpmndi:BPMNDiagram>
-</definitions>`;
+const V1 = fixtureBpmn(KEY);
 
 describe('modeler: edit, review, sign, publish and restore a process in a real browser', function () {
   this.timeout(120_000);

@@ -12,7 +12,7 @@ import type { TaskRecord } from '../../engine/model.js';
 import type { SignatureView } from '../../engine/signatures.js';
 import { shippedCatalogue } from '../../processes/index.js';
 import { loadConfig } from '../../workers/config.js';
-import { bpmn } from '../helpers.js';
+import { fixtureBpmn } from '../helpers.js';
 import { screenshot, useBrowser } from '../support/browser.js';
 import { http, JSON_BODY, XML_BODY } from '../support/http.js';
 import { signInOperator } from '../support/operator.js';
@@ -224,19 +224,7 @@ describe('browser: task pages opened from emails (headless Chromium, real SMTP, 
   });
 
   it('completes a form with the keyboard alone: Tab moves through the fields in order, errors are announced next to their field', async () => {
-    const xml = bpmn(
-      'quarantine-check',
-      `<startEvent id="s" /><sequenceFlow id="f1" sourceRef="s" targetRef="check" />
-      <userTask id="check" name="Check the quarantine" ims:assignee="qm1">
-        <extensionElements><ims:form>
-          <ims:field key="lot" label="Lot number" type="text" required="true" />
-          <ims:field key="result" label="Result" type="select" required="true"><ims:option value="pass" label="Passed" /><ims:option value="fail" label="Failed" /></ims:field>
-          <ims:field key="notes" label="Notes" type="longtext" />
-          <ims:field key="confirmed" label="I confirm the lot is labelled and segregated" type="checkbox" required="true" />
-        </ims:form></extensionElements>
-      </userTask>
-      <sequenceFlow id="f2" sourceRef="check" targetRef="e" /><endEvent id="e" />`,
-    );
+    const xml = fixtureBpmn('quarantine-check');
     expect((await http('POST', api('/definitions'), xml, XML_BODY)).status).to.equal(201);
     const { task, link } = await started('quarantine-check');
     const { page, log } = await chrome.newPage();
@@ -341,20 +329,7 @@ describe('browser: task pages opened from emails (headless Chromium, real SMTP, 
   });
 
   it('opens the link from the email, attaches a PDF and submits; the next task\'s email arrives, the stored file is the bytes sent, the record page offers it for download', async () => {
-    const xml = bpmn(
-      'incoming-inspection',
-      `<startEvent id="s" /><sequenceFlow id="f1" sourceRef="s" targetRef="inspect" />
-      <userTask id="inspect" name="Record the incoming inspection" ims:assignee="qm1">
-        <extensionElements><ims:form>
-          <ims:field key="report" label="Inspection report" type="file" required="true" />
-          <ims:field key="summary" label="Summary" type="text" />
-        </ims:form></extensionElements>
-      </userTask>
-      <sequenceFlow id="f2" sourceRef="inspect" targetRef="review" />
-      <userTask id="review" name="Review the inspection report" ims:assignee="bob" />
-      <sequenceFlow id="f3" sourceRef="review" targetRef="e" /><endEvent id="e" />`,
-      'name="Incoming inspection"',
-    );
+    const xml = fixtureBpmn('incoming-inspection');
     expect((await http('POST', api('/definitions'), xml, XML_BODY)).status).to.equal(201);
     const { task, link, businessKey } = await started('incoming-inspection');
     // a real file on disk, chosen as a person would: Chromium reads it and types it by its extension
@@ -417,17 +392,7 @@ describe('browser: task pages opened from emails (headless Chromium, real SMTP, 
   });
 
   it('picks two clauses in the clause picker (grouped by chapter), submits, and sees them by number and title on the record page', async () => {
-    const xml = bpmn(
-      'audit-scope',
-      `<startEvent id="s" /><sequenceFlow id="f1" sourceRef="s" targetRef="scope" />
-      <userTask id="scope" name="Set the audit scope" ims:assignee="qm1">
-        <extensionElements><ims:form>
-          <ims:field key="criteria" label="Audit criteria" type="clauses" required="true" />
-        </ims:form></extensionElements>
-      </userTask>
-      <sequenceFlow id="f2" sourceRef="scope" targetRef="e" /><endEvent id="e" />`,
-      'name="Audit scope"',
-    );
+    const xml = fixtureBpmn('audit-scope');
     expect((await http('POST', api('/definitions'), xml, XML_BODY)).status).to.equal(201);
     const { task } = await started('audit-scope');
     const { context, page, log } = await chrome.newPage();

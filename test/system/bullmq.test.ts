@@ -17,7 +17,7 @@ import { shippedPacks } from '../../processes/index.js';
 import { bullmqJobId, EMAIL_QUEUE, MAIN_QUEUE, startBullmqWorker, type BullmqRunner, type BullmqRunnerOptions } from '../../workers/bullmq.js';
 import { loadConfig, type Config } from '../../workers/config.js';
 import { jobHandlers } from '../../workers/handlers.js';
-import { bpmn, TEST_SECRET } from '../helpers.js';
+import { fixtureBpmn, TEST_SECRET } from '../helpers.js';
 import { startLogging, type LoggingChild } from '../support/cluster.js';
 import { deleteKeys, requireRedis, TEST_REDIS_URL as REDIS_URL } from '../support/redis.js';
 import { TestSmtpServer } from '../support/smtp.js';
@@ -205,13 +205,7 @@ describe('BullMQ runner (real Redis, SQLite file)', function () {
     const e = await environment();
     const { assembly, runner } = await inProcessWorker(e);
     runner.start();
-    const xml = bpmn(
-      'shortPause',
-      `<startEvent id="s" /><sequenceFlow id="f1" sourceRef="s" targetRef="pause" />
-       <intermediateCatchEvent id="pause"><timerEventDefinition><timeDuration>PT0.2S</timeDuration></timerEventDefinition></intermediateCatchEvent>
-       <sequenceFlow id="f2" sourceRef="pause" targetRef="work" />
-       <userTask id="work" name="Work" ims:candidateRole="qa" /><sequenceFlow id="f3" sourceRef="work" targetRef="e" /><endEvent id="e" />`,
-    );
+    const xml = fixtureBpmn('shortPause');
     await assembly.imsflow.deploy(xml, 'test');
     const { id: instanceId } = await assembly.imsflow.start('shortPause', {}, 'test');
     const [timer] = (await assembly.store.listJobs({ instanceId })).filter((j) => j.kind === 'timer');
@@ -230,12 +224,7 @@ describe('BullMQ runner (real Redis, SQLite file)', function () {
   });
 
   describe('a task completed before its reminder is due', () => {
-    const xml = bpmn(
-      'remindSoon',
-      `<startEvent id="s" /><sequenceFlow id="f1" sourceRef="s" targetRef="check" />
-       <userTask id="check" name="Check" ims:assignee="alice" ims:due="PT2H" ims:remindBefore="PT1H" />
-       <sequenceFlow id="f2" sourceRef="check" targetRef="e" /><endEvent id="e" />`,
-    );
+    const xml = fixtureBpmn('remindSoon');
 
     async function startAndComplete(assembly: Assembly, events: QueueEvents) {
       await assembly.imsflow.saveUser({ id: 'alice', email: 'alice@example.com', name: 'Alice', roles: ['qa'] }, 'test');
@@ -453,13 +442,7 @@ describe('a BPMN timer fired after its due time on the wall clock (embedded sche
     const notifier = new Notifier({ store, clock: imsflow.clock, policy: DEFAULT_POLICY, links: new LinkSigner(TEST_SECRET), baseUrl: 'http://imsflow.test', mailConfigured: false });
     const scheduler = new EmbeddedScheduler(store, imsflow.clock, jobHandlers({ imsflow, notifier, outbox: new Outbox(store, imsflow.clock, undefined) }));
     await imsflow.deploy(
-      bpmn(
-        'latePause',
-        `<startEvent id="s" /><sequenceFlow id="f1" sourceRef="s" targetRef="pause" />
-         <intermediateCatchEvent id="pause"><timerEventDefinition><timeDuration>PT0.05S</timeDuration></timerEventDefinition></intermediateCatchEvent>
-         <sequenceFlow id="f2" sourceRef="pause" targetRef="work" />
-         <userTask id="work" name="Work" ims:candidateRole="qa" /><sequenceFlow id="f3" sourceRef="work" targetRef="e" /><endEvent id="e" />`,
-      ),
+      fixtureBpmn('latePause'),
       'test',
     );
     const { id } = await imsflow.start('latePause', {}, 'test');

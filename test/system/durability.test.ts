@@ -4,26 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeClock } from '../../engine/clock.js';
 import { ServiceRegistry } from '../../engine/services.js';
-import { bpmn, DAY, fireDueTimers, openTasks, shipped, testEngine, timerJobs, type TestEngine } from '../helpers.js';
+import { DAY, fireDueTimers, fixtureBpmn, openTasks, shipped, testEngine, type TestEngine, timerJobs } from '../helpers.js';
 
 /** A task with a 30-day interrupting boundary timer, and an intermediate 2-hour timer before it. */
-const escalating = bpmn(
-  'escalating',
-  `
-  <startEvent id="start" />
-  <sequenceFlow id="f0" sourceRef="start" targetRef="pause" />
-  <intermediateCatchEvent id="pause"><timerEventDefinition><timeDuration>PT2H</timeDuration></timerEventDefinition></intermediateCatchEvent>
-  <sequenceFlow id="f1" sourceRef="pause" targetRef="work" />
-  <userTask id="work" name="Do the work" ims:candidateRole="staff" ims:due="P30D" />
-  <boundaryEvent id="late" attachedToRef="work" cancelActivity="true">
-    <timerEventDefinition><timeDuration>P30D</timeDuration></timerEventDefinition>
-  </boundaryEvent>
-  <sequenceFlow id="f2" sourceRef="work" targetRef="done" />
-  <sequenceFlow id="f3" sourceRef="late" targetRef="escalate" />
-  <userTask id="escalate" name="Escalated" ims:candidateRole="steering-committee" />
-  <sequenceFlow id="f4" sourceRef="escalate" targetRef="done" />
-  <endEvent id="done" />`,
-);
+const escalating = fixtureBpmn('escalating');
 
 describe('durable timers', () => {
   let t: TestEngine;
@@ -80,18 +64,7 @@ describe('timer cycles', () => {
   it('a non-interrupting R2/P1D boundary cycle fires twice, a day apart, then stops', async () => {
     const t = await testEngine();
     await t.imsflow.deploy(
-      bpmn(
-        'chased',
-        `<startEvent id="start" /><sequenceFlow id="f1" sourceRef="start" targetRef="work" />
-         <userTask id="work" ims:candidateRole="staff" />
-         <boundaryEvent id="chase" attachedToRef="work" cancelActivity="false">
-           <timerEventDefinition><timeCycle>R2/P1D</timeCycle></timerEventDefinition>
-         </boundaryEvent>
-         <sequenceFlow id="f2" sourceRef="chase" targetRef="nudge" />
-         <userTask id="nudge" name="Nudge the owner" ims:candidateRole="qa" />
-         <sequenceFlow id="f3" sourceRef="nudge" targetRef="nudged" /><endEvent id="nudged" />
-         <sequenceFlow id="f4" sourceRef="work" targetRef="end" /><endEvent id="end" />`,
-      ),
+      fixtureBpmn('chased'),
       'alice',
     );
     const { id } = await t.imsflow.start('chased', {}, 'alice');
@@ -168,21 +141,7 @@ describe('restart', () => {
 });
 
 describe('incidents', () => {
-  const withService = bpmn(
-    'scored',
-    `
-    <startEvent id="start" /><sequenceFlow id="f1" sourceRef="start" targetRef="intake" />
-    <userTask id="intake" name="Intake" ims:candidateRole="qa" />
-    <sequenceFlow id="f2" sourceRef="intake" targetRef="score" />
-    <serviceTask id="score" name="Score risk" ims:service="risk-score" />
-    <sequenceFlow id="f3" sourceRef="score" targetRef="gw" />
-    <exclusiveGateway id="gw" default="low" />
-    <sequenceFlow id="high" sourceRef="gw" targetRef="review"><conditionExpression xsi:type="tFormalExpression">\${output.score.rpn &gt; 50}</conditionExpression></sequenceFlow>
-    <sequenceFlow id="low" sourceRef="gw" targetRef="end" />
-    <userTask id="review" name="Review high risk" ims:candidateRole="qa" />
-    <sequenceFlow id="f4" sourceRef="review" targetRef="end" />
-    <endEvent id="end" />`,
-  );
+  const withService = fixtureBpmn('scored');
 
   it('a failing service makes an incident that keeps the completion, and a retry resumes from it', async () => {
     let outage = true;

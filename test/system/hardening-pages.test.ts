@@ -12,7 +12,7 @@ import { FakeClock } from '../../engine/clock.js';
 import type { TaskRecord } from '../../engine/model.js';
 import { loadConfig } from '../../workers/config.js';
 import { unknownElementsOnLines } from '../fixtures/hostile/generate.js';
-import { bpmn } from '../helpers.js';
+import { fixtureBpmn } from '../helpers.js';
 import { screenshot, useBrowser } from '../support/browser.js';
 import { FORM_BODY, http } from '../support/http.js';
 import { signInOperator } from '../support/operator.js';
@@ -273,10 +273,7 @@ describe('pages the hardening changed, walked in Chromium (refused links, slowed
   });
 
   it('a task link that needs a signature, after wrong passwords, says in words how long to wait, not a UTC time', async () => {
-    const deployed = await http('POST', api('/definitions?reason=signature%20test'), bpmn('signoff', `
-    <startEvent id="s" /><sequenceFlow id="f1" sourceRef="s" targetRef="approve" />
-    <userTask id="approve" name="Approve the deviation" ims:candidateRole="quality-manager" ims:signature="approved" />
-    <sequenceFlow id="f2" sourceRef="approve" targetRef="e" /><endEvent id="e" />`, 'name="Deviation sign-off"'), { 'content-type': 'application/xml' });
+    const deployed = await http('POST', api('/definitions?reason=signature%20test'), fixtureBpmn('signoff'), { 'content-type': 'application/xml' });
     expect(deployed.status, deployed.text).to.equal(201);
     const { links } = await started('quinn@example.com', 'signoff');
     const { page } = await chrome.newPage();

@@ -8,7 +8,7 @@ import { Imsflow } from '../../engine/imsflow.js';
 import type { AuditEvent, InstanceRecord, JobRecord, MessageRecord, TaskRecord } from '../../engine/model.js';
 import { SqliteStore } from '../../engine/adapters/sqlite/index.js';
 import { MAIN_QUEUE } from '../../workers/bullmq.js';
-import { bpmn, TEST_SECRET } from '../helpers.js';
+import { fixtureBpmn, TEST_SECRET } from '../helpers.js';
 import { Cluster, type ApiHandle, type ChildHandle } from '../support/cluster.js';
 import { deleteKeys, requireRedis, TEST_REDIS_URL as REDIS_URL } from '../support/redis.js';
 import { TestSmtpServer } from '../support/smtp.js';
@@ -37,20 +37,7 @@ const RECORDS = Number(process.env.MP_RECORDS ?? 120);
 /** How long one record's lifecycle may take, and how long the system may take to settle afterwards. */
 const DEADLINE_MS = 120_000;
 
-const DEFINITION = bpmn(
-  PROCESS_KEY,
-  `
-  <startEvent id="start" />
-  <sequenceFlow id="f1" sourceRef="start" targetRef="first" />
-  <userTask id="first" name="First step of \${variables.title}" ims:assignee="\${variables.owner}" />
-  <sequenceFlow id="f2" sourceRef="first" targetRef="pause" />
-  <intermediateCatchEvent id="pause"><timerEventDefinition><timeDuration>PT1S</timeDuration></timerEventDefinition></intermediateCatchEvent>
-  <sequenceFlow id="f3" sourceRef="pause" targetRef="second" />
-  <userTask id="second" name="Second step of \${variables.title}" ims:assignee="\${variables.owner}" ims:due="PT4S" ims:remindBefore="PT3S" />
-  <sequenceFlow id="f4" sourceRef="second" targetRef="end" />
-  <endEvent id="end" />`,
-  'ims:businessKeyPrefix="MP"',
-);
+const DEFINITION = fixtureBpmn(PROCESS_KEY);
 
 const OWNERS = ['ana', 'ben', 'cho', 'dev'];
 

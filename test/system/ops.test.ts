@@ -11,7 +11,7 @@ import { startServer, type RunningServer } from '../../api/server.js';
 import { FakeClock } from '../../engine/clock.js';
 import { redisProblem } from '../../workers/bullmq.js';
 import { loadConfig } from '../../workers/config.js';
-import { bpmn } from '../helpers.js';
+import { fixtureBpmn } from '../helpers.js';
 import { freePort } from '../support/cluster.js';
 import { TestSmtpServer } from '../support/smtp.js';
 import { userWithToken } from '../support/operator.js';
@@ -28,10 +28,7 @@ const START = '2026-05-04T07:00:00Z';
 const DAY = 24 * 3600_000;
 const PASSWORD = 'correct horse battery staple';
 const METRICS_TOKEN = 'm'.repeat(40);
-const TASK_PROCESS = bpmn(
-  'ops-task',
-  '<startEvent id="s" /><sequenceFlow id="f1" sourceRef="s" targetRef="t" /><userTask id="t" name="Check the line" ims:candidateRole="staff" ims:due="P2D" /><sequenceFlow id="f2" sourceRef="t" targetRef="e" /><endEvent id="e" />',
-);
+const TASK_PROCESS = fixtureBpmn('ops-task');
 
 interface Booted {
   server: RunningServer;

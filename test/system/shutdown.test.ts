@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { SESSION_COOKIE } from '../../api/auth.js';
 import type { MessageRecord } from '../../engine/model.js';
 import { SqliteStore } from '../../engine/adapters/sqlite/index.js';
-import { bpmn, TEST_SECRET } from '../helpers.js';
+import { fixtureBpmn, TEST_SECRET } from '../helpers.js';
 import { freePort, startLogging, type LoggingChild as Child } from '../support/cluster.js';
 import { deleteKeys, requireRedis, TEST_REDIS_URL as REDIS_URL } from '../support/redis.js';
 import { TestSmtpServer } from '../support/smtp.js';
@@ -45,7 +45,7 @@ after(async () => {
 
 // ---- the API process ----------------------------------------------------------------------------------------
 
-const SLOW_XML = bpmn('shutdown-upload', '<startEvent id="s" /><sequenceFlow id="f" sourceRef="s" targetRef="e" /><endEvent id="e" />');
+const SLOW_XML = fixtureBpmn('shutdown-upload');
 
 /** A POST of BPMN XML whose body is sent in two halves: the server has the request in hand in between. */
 interface SlowUpload {

@@ -14,7 +14,7 @@ import { FakeClock } from '../../engine/clock.js';
 import type { AuditEvent, IterationResult, TaskRecord } from '../../engine/model.js';
 import { shippedCatalogue } from '../../processes/index.js';
 import { loadConfig } from '../../workers/config.js';
-import { bpmn } from '../helpers.js';
+import { fixtureBpmn } from '../helpers.js';
 import { http } from '../support/http.js';
 import { signInOperator } from '../support/operator.js';
 
@@ -28,29 +28,7 @@ const PASSWORD = 'tulip-granite-orbit-2026';
 const XSS = `"><script>alert(1)</script><img src=x onerror=alert(2)>'`;
 const HOSTILE_NAME = 'Bob <img src=x onerror="alert(3)">';
 
-const PROCESS = bpmn(
-  'uiform',
-  `<startEvent id="s" /><sequenceFlow id="f1" sourceRef="s" targetRef="inspect" />
-  <userTask id="inspect" name="Inspect \${variables.title}" ims:candidateRole="quality-manager" ims:due="P5D">
-    <extensionElements><ims:form>
-      <ims:field key="summary" label="Summary" type="text" required="true" />
-      <ims:field key="details" label="Details" type="longtext" />
-      <ims:field key="count" label="Parts checked" type="number" />
-      <ims:field key="inspectedOn" label="Inspected on" type="date" />
-      <ims:field key="outcome" label="Outcome" type="select"><ims:option value="pass" label="Pass" /><ims:option value="fail" label="Fail" /></ims:field>
-      <ims:field key="urgent" label="Urgent" type="checkbox" />
-      <ims:field key="owner" label="Owner" type="person" />
-      <ims:field key="evidence" label="Evidence" type="file" />
-      <ims:field key="checks" label="Safety checks" type="checklist">
-        <ims:option value="guards" label="Machine guards in place" /><ims:option value="ppe" label="PPE worn" /><ims:option value="labels" label="Labels legible" />
-      </ims:field>
-    </ims:form></extensionElements>
-  </userTask>
-  <sequenceFlow id="f2" sourceRef="inspect" targetRef="review" />
-  <userTask id="review" name="Review the inspection" ims:candidateRole="quality-manager" ims:due="P10D" />
-  <sequenceFlow id="f3" sourceRef="review" targetRef="e" /><endEvent id="e" />`,
-  'name="Safety inspection"',
-);
+const PROCESS = fixtureBpmn('uiform');
 
 interface Page {
   status: number;
@@ -746,37 +724,8 @@ describe('pages (sign-in, tasks, records, audit) over HTTP', () => {
   });
 
   describe('linked records, multi-instance tasks and clause pickers', () => {
-    const AUDIT = bpmn(
-      'uiaudit',
-      `<startEvent id="s" /><sequenceFlow id="f1" sourceRef="s" targetRef="scope" />
-      <userTask id="scope" name="Choose the audit criteria" ims:candidateRole="quality-manager" ims:due="P5D">
-        <extensionElements><ims:form>
-          <ims:field key="criteria" label="Audit criteria" type="clauses" required="true" />
-          <ims:field key="note" label="Note" type="text" />
-        </ims:form></extensionElements>
-      </userTask>
-      <sequenceFlow id="f2" sourceRef="scope" targetRef="plan" />
-      <serviceTask id="plan" name="Look up the clauses" ims:service="ui-plan" />
-      <sequenceFlow id="f3" sourceRef="plan" targetRef="check" />
-      <userTask id="check" name="Audit \${item.number}" ims:candidateRole="quality-manager" ims:due="P5D">
-        <multiInstanceLoopCharacteristics isSequential="false" ims:collection="\${output.plan.clauses}" />
-        <extensionElements><ims:form>
-          <ims:field key="result" label="Result" type="select" required="true"><ims:option value="conforms" label="Conforms" /><ims:option value="nonconforming" label="Nonconforming" /></ims:field>
-          <ims:field key="finding" label="Finding" type="text" />
-        </ims:form></extensionElements>
-      </userTask>
-      <sequenceFlow id="f4" sourceRef="check" targetRef="raise" />
-      <serviceTask id="raise" name="Raise follow-ups &amp; more" ims:service="ui-raise" />
-      <sequenceFlow id="f5" sourceRef="raise" targetRef="e" /><endEvent id="e" />`,
-      'name="UI audit" ims:businessKeyPrefix="UAUD"',
-    );
-    const FOLLOW_UP = bpmn(
-      'uifollow',
-      `<startEvent id="s" /><sequenceFlow id="f1" sourceRef="s" targetRef="handle" />
-      <userTask id="handle" name="Handle \${variables.title}" ims:candidateRole="quality-manager" ims:due="P7D" />
-      <sequenceFlow id="f2" sourceRef="handle" targetRef="e" /><endEvent id="e" />`,
-      'name="UI follow-up" ims:businessKeyPrefix="UFUP"',
-    );
+    const AUDIT = fixtureBpmn('uiaudit');
+    const FOLLOW_UP = fixtureBpmn('uifollow');
     let quinn: Browser;
     let csrf: string;
     let audit: { id: string; businessKey: string };

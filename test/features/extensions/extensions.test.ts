@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { SESSION_COOKIE } from '../../../api/auth.js';
 import type { RunningServer } from '../../../api/server.js';
 import type { AuditEvent, ExtensionRequest, JobRecord, MessageRecord, TaskRecord } from '../../../engine/model.js';
-import { bpmn, DAY } from '../../helpers.js';
+import { DAY, fixtureBpmn } from '../../helpers.js';
 import { processHarness, type ProcessHarness, type Reply } from '../../support/process-harness.js';
 
 /**
@@ -18,23 +18,7 @@ const START = '2026-05-04T07:00:00Z';
 const HOUR = 3_600_000;
 
 /** A fix with evidence (due in 10 days, escalating to the quality managers), then a review without a due date. */
-const PROCESS = bpmn(
-  'extdemo',
-  `<startEvent id="s" /><sequenceFlow id="f1" sourceRef="s" targetRef="fix" />
-  <userTask id="fix" name="Fix the guard" ims:assignee="\${variables.owner}" ims:due="P10D" ims:remindBefore="P2D" ims:remindEvery="P3D">
-    <extensionElements>
-      <ims:form>
-        <ims:field key="summary" label="Summary" type="text" required="true" />
-        <ims:field key="evidence" label="Evidence" type="file" required="true" />
-      </ims:form>
-      <ims:escalation after="P2D" to="quality-manager" />
-    </extensionElements>
-  </userTask>
-  <sequenceFlow id="f2" sourceRef="fix" targetRef="review" />
-  <userTask id="review" name="Review the fix" ims:candidateRole="quality-manager" />
-  <sequenceFlow id="f3" sourceRef="review" targetRef="e" /><endEvent id="e" />`,
-  'name="Guard fixes" ims:ownerRole="quality-manager" ims:businessKeyPrefix="EXT"',
-);
+const PROCESS = fixtureBpmn('extdemo');
 
 /** A small valid PDF, made different by `tag`. */
 function pdf(tag: string): Buffer {

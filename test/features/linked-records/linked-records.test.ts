@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { ServiceRegistry } from '../../../engine/services.js';
-import { bpmn, testEngine } from '../../helpers.js';
+import { bpmn, fixtureBpmn, testEngine } from '../../helpers.js';
 
 /**
  * Linked records: a service task asks for another record to be started (an audit's nonconformity raising a
@@ -8,20 +8,7 @@ import { bpmn, testEngine } from '../../helpers.js';
  * or nothing does.
  */
 
-const finding = bpmn(
-  'finding',
-  `
-    <startEvent id="start" />
-    <sequenceFlow id="f1" sourceRef="start" targetRef="report" />
-    <userTask id="report" name="Report findings" ims:candidateRole="auditor">
-      <extensionElements><ims:form><ims:field key="count" label="Nonconformities" type="number" required="true" /></ims:form></extensionElements>
-    </userTask>
-    <sequenceFlow id="f2" sourceRef="report" targetRef="raise" />
-    <serviceTask id="raise" name="Raise CAPAs" ims:service="raise" />
-    <sequenceFlow id="f3" sourceRef="raise" targetRef="end" />
-    <endEvent id="end" />`,
-  'ims:businessKeyPrefix="AUD"',
-);
+const finding = fixtureBpmn('finding');
 
 const followUp = (key: string) =>
   bpmn(
@@ -112,18 +99,7 @@ describe('linked records (a service starts another record)', () => {
     });
     const t = await testEngine({ services });
     await t.imsflow.deploy(
-      bpmn(
-        'chain',
-        `
-    <startEvent id="start" />
-    <sequenceFlow id="f1" sourceRef="start" targetRef="again" />
-    <serviceTask id="again" ims:service="again" />
-    <sequenceFlow id="f2" sourceRef="again" targetRef="wait" />
-    <userTask id="wait" ims:candidateRole="qa" />
-    <sequenceFlow id="f3" sourceRef="wait" targetRef="end" />
-    <endEvent id="end" />`,
-        'ims:businessKeyPrefix="CH"',
-      ),
+      fixtureBpmn('chain'),
       'alice',
     );
     await t.imsflow.start('chain', {}, 'alice');

@@ -9,7 +9,7 @@ import { FakeClock } from '../../../engine/clock.js';
 import { describeRefusal, LinkSigner, resolveLink } from '../../../engine/links.js';
 import type { LinkTokenRecord, TaskRecord, UserRecord } from '../../../engine/model.js';
 import { loadConfig } from '../../../workers/config.js';
-import { bpmn, DAY, TEST_SECRET } from '../../helpers.js';
+import { DAY, fixtureBpmn, TEST_SECRET } from '../../helpers.js';
 import { TestSmtpServer } from '../../support/smtp.js';
 import { FORM_BODY, http, type Reply } from '../../support/http.js';
 import { signInOperator } from '../../support/operator.js';
@@ -272,7 +272,7 @@ describe('task links from emails (real SMTP server, listening HTTP server, SQLit
       for (const other of (await http('GET', api('/instances?status=running'))).json.items) {
         expect((await http('POST', api(`/instances/${other.id}/cancel`), { reason: 'not needed by the expiry test' })).status).to.equal(200);
       }
-      const xml = bpmn('nodue', '<startEvent id="s" /><sequenceFlow id="f" sourceRef="s" targetRef="t" /><userTask id="t" name="Look at it" ims:candidateRole="quality-manager" /><sequenceFlow id="g" sourceRef="t" targetRef="e" /><endEvent id="e" />');
+      const xml = fixtureBpmn('nodue');
       expect((await http('POST', api('/definitions'), xml, { 'content-type': 'application/xml' })).status).to.equal(201);
       const { task, link } = await startWithLink('quinn@example.com', 'nodue');
       const [token] = (await server.imsflow.store.listLinkTokens(task.id)).filter((t) => t.userId === 'qm1');
@@ -344,17 +344,7 @@ describe('task links from emails (real SMTP server, listening HTTP server, SQLit
     });
 
     it('a task that cannot be completed now (an incident in its instance) answers with a page, and stays open', async () => {
-      const xml = bpmn(
-        'twoways',
-        `<startEvent id="s" /><sequenceFlow id="f0" sourceRef="s" targetRef="split" /><parallelGateway id="split" />
-        <sequenceFlow id="f1" sourceRef="split" targetRef="a" /><sequenceFlow id="f2" sourceRef="split" targetRef="b" />
-        <userTask id="a" name="Sign off" ims:assignee="bob"><extensionElements><ims:form><ims:field key="ok" type="checkbox" /></ims:form></extensionElements></userTask>
-        <userTask id="b" name="Set the wait" ims:assignee="bob"><extensionElements><ims:form><ims:field key="n" type="number" required="true" /></ims:form></extensionElements></userTask>
-        <sequenceFlow id="f3" sourceRef="b" targetRef="pause" />
-        <intermediateCatchEvent id="pause"><timerEventDefinition><timeDuration>\${output.b.n}</timeDuration></timerEventDefinition></intermediateCatchEvent>
-        <sequenceFlow id="f4" sourceRef="pause" targetRef="join" /><sequenceFlow id="f5" sourceRef="a" targetRef="join" />
-        <parallelGateway id="join" /><sequenceFlow id="f6" sourceRef="join" targetRef="e" /><endEvent id="e" />`,
-      );
+      const xml = fixtureBpmn('twoways');
       expect((await http('POST', api('/definitions'), xml, { 'content-type': 'application/xml' })).status).to.equal(201);
       const before = smtp.received.length;
       const started = await http('POST', api('/processes/twoways/instances'), {});

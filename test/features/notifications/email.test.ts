@@ -11,7 +11,7 @@ import { RateLimiter, SmtpMailer } from '../../../engine/mail/smtp.js';
 import { renderNotice } from '../../../engine/mail/templates.js';
 import type { AuditEvent, JobRecord, MessageRecord, NoticeKind, TaskRecord, UserRecord } from '../../../engine/model.js';
 import { loadConfig } from '../../../workers/config.js';
-import { bpmn, DAY, testEngine } from '../../helpers.js';
+import { DAY, fixtureBpmn, testEngine } from '../../helpers.js';
 import { TestSmtpServer } from '../../support/smtp.js';
 import { FORM_BODY, http, XML_BODY } from '../../support/http.js';
 import { signInOperator } from '../../support/operator.js';
@@ -232,30 +232,8 @@ describe('email: reminders and escalations over time', () => {
       { id: 'tina', email: 'tina@example.com', name: 'Tina Lead', roles: ['team-lead'] },
       { id: 'sam', email: 'sam@example.com', name: 'Sam Steering', roles: ['steering-committee'] },
     ]);
-    const reminded = bpmn(
-      'reminded',
-      `<startEvent id="s" /><sequenceFlow id="f" sourceRef="s" targetRef="fix" />
-      <userTask id="fix" name="Fix \${variables.title}" ims:assignee="\${variables.owner}" ims:due="P5D" ims:remindBefore="P1D" ims:remindEvery="P2D">
-        <extensionElements>
-          <ims:form><ims:field key="done" label="It is fixed" type="checkbox" /></ims:form>
-          <ims:escalation after="P3D" to="manager" />
-          <ims:escalation after="P6D" to="steering-committee" />
-        </extensionElements>
-      </userTask>
-      <sequenceFlow id="g" sourceRef="fix" targetRef="e" /><endEvent id="e" />`,
-      'ims:ownerRole="quality-manager"',
-    );
-    const handover = bpmn(
-      'handover',
-      `<startEvent id="s" /><sequenceFlow id="f" sourceRef="s" targetRef="t" />
-      <userTask id="t" name="Hand over" ims:assignee="\${variables.owner}" ims:due="P1D">
-        <extensionElements>
-          <ims:form><ims:field key="note" label="Note" type="text" required="true" /></ims:form>
-          <ims:escalation after="P1D" to="team-lead" reassign="true" />
-        </extensionElements>
-      </userTask>
-      <sequenceFlow id="g" sourceRef="t" targetRef="e" /><endEvent id="e" />`,
-    );
+    const reminded = fixtureBpmn('reminded');
+    const handover = fixtureBpmn('handover');
     for (const xml of [reminded, handover]) {
       const deployed = await http('POST', env.api('/definitions'), xml, XML_BODY);
       expect(deployed.status, deployed.text).to.equal(201);

@@ -1,26 +1,12 @@
 import { expect } from 'chai';
-import { bpmn } from '../../helpers.js';
+import { fixtureBpmn } from '../../helpers.js';
 import { processHarness, type ProcessHarness } from '../../support/process-harness.js';
 
 /**
  * Separation of duties on the email-link page: whoever wrote a report may not review it, even from the link
  * every role holder was emailed. The page says why; nothing is saved.
  */
-const PROCESS = bpmn(
-  'duties',
-  `
-    <startEvent id="start" />
-    <sequenceFlow id="f1" sourceRef="start" targetRef="write" />
-    <userTask id="write" name="Write the report" ims:candidateRole="qa">
-      <extensionElements><ims:form><ims:field key="text" label="Report" type="text" required="true" /></ims:form></extensionElements>
-    </userTask>
-    <sequenceFlow id="f2" sourceRef="write" targetRef="review" />
-    <userTask id="review" name="Review the report" ims:candidateRole="qa" ims:notBy="write">
-      <extensionElements><ims:form><ims:field key="ok" label="Accepted" type="checkbox" /></ims:form></extensionElements>
-    </userTask>
-    <sequenceFlow id="f3" sourceRef="review" targetRef="end" />
-    <endEvent id="end" />`,
-);
+const PROCESS = fixtureBpmn('duties');
 
 describe('separation of duties on the email-link page and the task page', () => {
   let h: ProcessHarness;

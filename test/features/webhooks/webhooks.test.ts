@@ -22,7 +22,7 @@ import { shippedPacks } from '../../../processes/index.js';
 import { bullmqJobId, MAIN_QUEUE, startBullmqWorker } from '../../../workers/bullmq.js';
 import { loadConfig } from '../../../workers/config.js';
 import { jobHandlers } from '../../../workers/handlers.js';
-import { bpmn, TEST_SECRET } from '../../helpers.js';
+import { fixtureBpmn, TEST_SECRET } from '../../helpers.js';
 import { userWithToken } from '../../support/operator.js';
 import { deleteKeys, requireRedis, TEST_REDIS_URL as REDIS_URL } from '../../support/redis.js';
 
@@ -33,12 +33,7 @@ import { deleteKeys, requireRedis, TEST_REDIS_URL as REDIS_URL } from '../../sup
  * the same through BullMQ on Redis and through the admin API.
  */
 
-const PROCESS = bpmn(
-  'hooked',
-  `<startEvent id="s" /><sequenceFlow id="f1" sourceRef="s" targetRef="review" />
-   <userTask id="review" name="Review the deviation" ims:candidateRole="quality-manager" />
-   <sequenceFlow id="f2" sourceRef="review" targetRef="e" /><endEvent id="e" />`,
-);
+const PROCESS = fixtureBpmn('hooked');
 
 interface Received {
   headers: IncomingHttpHeaders;
@@ -250,7 +245,7 @@ describe('outgoing webhooks', function () {
   it('sends task.overdue when the overdue notice goes out (the notifier\'s task.notified), not for other notices', async () => {
     const t = await engine();
     await t.imsflow.deploy(
-      bpmn('hooked-due', '<startEvent id="s" /><sequenceFlow id="f1" sourceRef="s" targetRef="t" /><userTask id="t" name="Calibrate the balance" ims:candidateRole="staff" ims:due="P1D" ims:remindEvery="P1D" /><sequenceFlow id="f2" sourceRef="t" targetRef="e" /><endEvent id="e" />'),
+      fixtureBpmn('hooked-due'),
       'admin',
     );
     const { r, url } = await receiver();
