@@ -93,7 +93,7 @@ describe('error answers (one mapper per transport)', () => {
     expect(await large.json()).to.deep.equal({ error: 'the request is larger than 0.1 MB, the most accepted here; nothing was saved' });
   });
 
-  it('the pages answer each refusal with a page that says what happened, and a fault without its detail', async () => {
+  it('the pages answer each refusal with a page that says what happened, hiding a fault\'s detail', async () => {
     const expected: [string, number, string, string][] = [
       ['not-found', 404, 'Not found', 'There is nothing here, or it is not yours to see.'],
       ['not-permitted', 403, 'Not allowed', 'This task is assigned to someone else.'],

@@ -68,7 +68,7 @@ describe('Hostile uploads are refused while the server keeps answering', functio
     expect(await deployedKeys()).to.not.include('hostile');
   });
 
-  it('refuses a file too costly to check when imported as a draft or autosaved over one, and keeps the draft as it was', async () => {
+  it('refuses a file too costly to check as a draft import or autosave, keeping the draft', async () => {
     const costly = unknownElementsOnLines().xml;
     expect((await refusedWhileServing(hostile('POST', '/api/drafts', { xml: costly }))).status).to.equal(413);
     expect((await api('GET', '/api/drafts?key=hostile')).json.items).to.deep.equal([]);
@@ -82,7 +82,7 @@ describe('Hostile uploads are refused while the server keeps answering', functio
     await api('POST', `/api/drafts/${created.json.id}/withdraw`, { reason: 'test done' });
   });
 
-  it('keeps the "${" file as a draft to mend, with its problem naming the task, while the server keeps answering', async () => {
+  it('keeps the "${" file as a draft to mend, naming the task, while the server keeps answering', async () => {
     const { result, healthz, eventLoopDelayP99Ms } = await whileServing(server.url, hostile('POST', '/api/drafts', { xml: expressionBomb().xml }));
     expect(result.status, result.text.slice(0, 300)).to.equal(201);
     expect(Math.max(...healthz)).to.be.below(200);
@@ -100,7 +100,7 @@ describe('Hostile uploads are refused while the server keeps answering', functio
     expect(reply.json.problems[0].message).to.include('60,000 extension elements').and.include('at most 1,000');
   });
 
-  it('stops a file that is too costly to check after 1 s, says so, and checks the next file as usual', async () => {
+  it('stops a file too costly to check after 1 s, then checks the next as usual', async () => {
     const { xml } = unknownElementsOnLines();
     const reply = await refusedWhileServing(hostile('POST', '/api/definitions', xml));
     expect(reply.status).to.equal(413);
@@ -117,7 +117,7 @@ describe('Hostile uploads are refused while the server keeps answering', functio
     expect(reply.json.problems).to.deep.include({ element: 'review', message: 'the loop cardinality 100000000 is above the limit of 200 iterations per multi-instance activity' });
   });
 
-  it('refuses a start whose variable asks for 200,000 iterations with a 400 naming the variable; 3 iterations start', async () => {
+  it('refuses a start asking for 200,000 iterations, naming the variable; 3 iterations start', async () => {
     const deployed = await api('POST', '/api/definitions', variableCardinality().xml.replace(/"hostile"/g, '"bycount"'), XML_BODY);
     expect(deployed.status, deployed.text).to.equal(201);
     const reply = await refusedWhileServing(hostile('POST', '/api/processes/bycount/instances', { variables: { n: 200_000 } }));

@@ -21,7 +21,7 @@ describe('api/ reads and writes through engine queries and commands, never the s
     expect(reports[0]!.message).to.contain('imsflow.queries');
   });
 
-  it('refuses a page that writes to the store or takes it apart, however deep it sits under api/', async () => {
+  it('refuses a page that writes to or takes apart the store, however deep under api/', async () => {
     const code = [
       "import type { Imsflow } from '../../engine/imsflow.js';",
       'export async function write(imsflow: Imsflow) { await imsflow.store.commit({ audit: [] }); }',

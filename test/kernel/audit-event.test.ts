@@ -9,7 +9,7 @@ import { auditEvent } from '../../engine/kernel/audit-event.js';
 describe('audit events (kernel builder)', () => {
   const clock = new FakeClock('2026-03-02T09:30:00.000Z');
 
-  it('records who, what, which record, when, old → new and why, in the order the trail stores them', () => {
+  it('records who, what, which record, when, old → new and why, in the trail\'s order', () => {
     const event = auditEvent(clock, {
       actor: 'carol',
       action: 'task.due-changed',

@@ -66,7 +66,7 @@ describe('engine: definitions', () => {
     expect(err.problems.map((p) => `${p.element}: ${p.message}`).join('\n')).to.match(/gw: every outgoing flow.*a, b/).and.match(/gw: a splitting gateway needs a default flow/);
   });
 
-  it('refuses a parallel join reached from an exclusive merge (it would not wait), and accepts the branches ending on their own', async () => {
+  it('refuses a parallel join reached from an exclusive merge, and accepts branches that end separately', async () => {
     const branches = (tail: string) =>
       bpmn(
         'joined',
@@ -236,7 +236,7 @@ describe('engine: loops', () => {
 describe('engine: multi-instance user tasks', () => {
   const parallel = fixtureBpmn('parallel');
 
-  it('opens one task per collection element at once, with item in its name and assignee, and goes on when all are done', async () => {
+  it('opens one task per collection item at once, and goes on when all are done', async () => {
     const t = await testEngine();
     await t.imsflow.deploy(parallel, 'alice');
     const { id } = await t.imsflow.start('parallel', { variables: { actions: [{ title: 'Fix', owner: 'al' }, { title: 'Train', owner: 'bo' }] } }, 'alice');
@@ -281,7 +281,7 @@ describe('engine: multi-instance user tasks', () => {
 });
 
 describe('engine: due dates from the record', () => {
-  it('ims:due may be an expression: a date is due at the end of that day (UTC), a duration counts from now, nothing found means no due date', async () => {
+  it('ims:due may be an expression giving a date, a duration or nothing', async () => {
     const t = await testEngine();
     await t.imsflow.deploy(
       fixtureBpmn('dated'),
@@ -420,7 +420,7 @@ describe('engine: ims:requiredWhen', () => {
     <endEvent id="done" />`,
     );
 
-  it('refuses a rule naming no field of the form (or an empty value), naming the element and the field; reads a good one', async () => {
+  it('refuses an ims:requiredWhen rule that names no field of the form, and reads a good one', async () => {
     const t = await testEngine();
     const problemsOf = async (xml: string) => ((await t.imsflow.deploy(xml, 'alice').catch((e) => e)) as InvalidDefinitionError).problems.map((p) => `${p.element}: ${p.message}`);
     expect(await problemsOf(form('fullCap=no'))).to.deep.equal(['decide: form field "justification": ims:requiredWhen names "fullCap", which is no field of this form: name another field of the same form']);

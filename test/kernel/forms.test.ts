@@ -23,7 +23,7 @@ describe('forms: clauses fields', () => {
     expect(validateFormData([criteria], { criteria: ' 7.5 , 14001:6.1.2' }, context)).to.deep.equal({ criteria: ['7.5', '14001:6.1.2'] });
   });
 
-  it('refuses ids not in the catalogue, an id twice, an empty list and a list of nothing, naming the field', () => {
+  it('refuses unknown or repeated clause ids and empty lists, naming the field', () => {
     expect(problem({ criteria: ['8.4', '99.1'] })).to.equal('criteria: Audit criteria names clauses that are not in the catalogue: 8.4, 99.1');
     expect(problem({ criteria: ['7.5', '7.5'] })).to.equal('criteria: Audit criteria lists 7.5 twice');
     expect(problem({ criteria: [] })).to.equal('criteria: Audit criteria is required');
@@ -66,7 +66,7 @@ describe('forms: requiredWhen', () => {
     return [];
   };
 
-  it('requires the field when the other field has one of the values, with the reason, on the field key', () => {
+  it('requires the field when the other field has one of the values, saying why', () => {
     expect(problems([fullCapa, owner, justification], { fullCapa: 'no' })).to.deep.equal(['justification: Justification is required when Full CAPA needed is No']);
     expect(problems([fullCapa, owner, justification], { fullCapa: 'yes', justification: '' })).to.deep.equal(['owner: Owner is required when Full CAPA needed is Yes']);
     // a number compares as its cleaned value; without an option the message names the value

@@ -90,7 +90,7 @@ describe('untrusted text is read in linear time', () => {
       rmSync(dir, { recursive: true, force: true });
     });
 
-    it('shows a record whose diagram holds a comment of 100,000 "<a " tags, naming the step, while /healthz keeps answering', async () => {
+    it('shows a record whose diagram holds a comment of 100,000 "<a " tags, and stays responsive', async () => {
       const xml = bpmn(
         'commented',
         `<!-- ${'<a '.repeat(100_000)} -->
@@ -129,7 +129,7 @@ describe('untrusted text is read in linear time', () => {
       expect(Math.max(...healthTimes), `/healthz took ${healthTimes.map((ms) => ms.toFixed(0)).join(', ')} ms`).to.be.below(200);
       expect(delay.percentile(99) / 1e6, 'event-loop delay p99 in ms').to.be.below(100);
     });
-    it('refuses the BPMN upload of finding 1 (an attribute of 900,000 "${") as invalid BPMN (422) naming the task, while /healthz keeps answering', async () => {
+    it('refuses an upload with 900,000 "${" in an attribute (422) while /healthz keeps answering', async () => {
       const xml = bpmn(
         'finding1',
         `<startEvent id="start" /><sequenceFlow id="f1" sourceRef="start" targetRef="review" />
@@ -165,7 +165,7 @@ describe('untrusted text is read in linear time', () => {
   });
 
   describe('expression templates (BPMN attributes, drafts, the modeler problems panel)', () => {
-    it('refuses an attribute of "${" repeated 900,000 times (1.8 MB) in well under a second, with a short message', () => {
+    it('refuses an attribute of 900,000 "${" (1.8 MB) in well under a second, briefly', () => {
       const text = '${'.repeat(REPEATS);
       let problem: string | null = null;
       const ms = fastestMs(() => (problem = checkExpressions(text)));
@@ -194,7 +194,7 @@ describe('untrusted text is read in linear time', () => {
       });
     }
 
-    it('resolves a text of 200 expressions, each in its place, and refuses 201 or a 1.8 MB text of 120,000 at once', () => {
+    it('resolves a text of 200 expressions, and refuses 201 or a 1.8 MB text', () => {
       expect(resolveTemplate('a${variables.x}'.repeat(200), scope())).to.equal('aX'.repeat(200));
       expect(checkExpressions('${variables.x}'.repeat(201))).to.equal('more than 200 expressions in one text: split it, or compute the value in a service');
       const huge = 'a${variables.x}'.repeat(120_000);

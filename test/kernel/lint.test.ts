@@ -87,7 +87,7 @@ describe('one rule set for deployment and the modeler (engine/bpmn/lint.ts)', ()
     });
   }
 
-  it('gives the same answer on every call (a new Linter each time: a reused one reports false duplicates)', async () => {
+  it('gives the same answer on every call, without false duplicates', async () => {
     const { xml } = BROKEN['no-duplicate-sequence-flows'];
     const first = await checkDefinition(xml, { services: new Set() });
     const second = await checkDefinition(xml, { services: new Set() });
@@ -99,14 +99,14 @@ describe('one rule set for deployment and the modeler (engine/bpmn/lint.ts)', ()
     expect((await checkDefinition(xml, { services: new Set() })).problems).to.deep.equal([]);
   });
 
-  it('refuses a reminder longer than the time to the due date (the order check the panel shows), and accepts a shorter one', async () => {
+  it('refuses a reminder longer than the time to the due date, and accepts a shorter one', async () => {
     const withReminder = (before: string) =>
       bpmn('p', `<startEvent id="s" /><userTask id="a" name="a" ims:candidateRole="staff" ims:due="P14D" ims:remindBefore="${before}" /><endEvent id="e" />${flow('f1', 's', 'a')}${flow('f2', 'a', 'e')}`);
     expect(await deployProblems(withReminder('P20D'))).to.deep.equal([{ element: 'a', message: 'ims:remindBefore (P20D) must be shorter than ims:due (P14D): the reminder would come before the task is open' }]);
     expect(await deployProblems(withReminder('P3D'))).to.deep.equal([]);
   });
 
-  it('tells a file from another tool everything it could not run, not only that no process is executable', async () => {
+  it('tells a file from another tool everything it could not run', async () => {
     const xml = bpmn('p', `<startEvent id="s" /><scriptTask id="script" name="script" /><endEvent id="e" />${flow('f1', 's', 'script')}${flow('f2', 'script', 'e')}`).replace('isExecutable="true"', 'isExecutable="false"');
     const { problems } = await checkDefinition(xml, { services: new Set() });
     expect(problems.map((p) => p.element)).to.include.members(['definitions', 'script']);

@@ -128,7 +128,7 @@ describe('MIWG reference diagrams: import → save → re-import in bpmn-js (rea
   });
 
   for (const file of FILES) {
-    it(`${file}: saves and re-opens with the same elements, shapes and edges; what cannot run is reported, not dropped`, async () => {
+    it(`${file}: re-opens with the same elements, shapes and edges, reporting what cannot run`, async () => {
       const original = readFileSync(join(FIXTURES, file), 'utf8');
       const { page, log } = await browser.newPage();
       await page.setContent('<!doctype html><html><body></body></html>');

@@ -35,7 +35,7 @@ describe('shipped process packs', () => {
     });
   }
 
-  it('the services of all packs together are the ones the shipped processes were registered with before the move', () => {
+  it('all packs together register the same services as before the move into packs', () => {
     expect([...registerImsServices({ catalogue: shippedCatalogue() }).names()].sort()).to.deep.equal(
       [
         'audit-checklist',

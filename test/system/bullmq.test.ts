@@ -201,7 +201,7 @@ describe('BullMQ runner (real Redis, SQLite file)', function () {
     expect(runs).to.have.length(1);
   });
 
-  it('fires a BPMN timer due in 200 ms through a delayed BullMQ job, and the instance moves on', async () => {
+  it('fires a BPMN timer due in 200 ms through a delayed BullMQ job', async () => {
     const e = await environment();
     const { assembly, runner } = await inProcessWorker(e);
     runner.start();
@@ -257,7 +257,7 @@ describe('BullMQ runner (real Redis, SQLite file)', function () {
       await expectNoEffect(assembly, reminder, task.id);
     });
 
-    it('has no effect when the BullMQ job is left in place: it runs, finds its row cancelled, does nothing', async () => {
+    it('a BullMQ job left in place after cancelling finds its row cancelled and does nothing', async () => {
       const e = await environment();
       const { assembly, runner } = await inProcessWorker(e, { removeCancelled: false });
       runner.start();
@@ -271,7 +271,7 @@ describe('BullMQ runner (real Redis, SQLite file)', function () {
     });
   });
 
-  it('retries a handler that fails twice with exponential backoff; the row ends done and BullMQ keeps the errors', async () => {
+  it('retries a handler that fails twice with backoff, and BullMQ keeps the errors', async () => {
     const e = await environment({ IMSFLOW_JOB_ATTEMPTS: '5', IMSFLOW_JOB_BACKOFF_MS: '50' });
     const { assembly, runner } = await inProcessWorker(e);
     const seen: (string | undefined)[] = [];
@@ -381,7 +381,7 @@ describe('BullMQ runner (real Redis, SQLite file)', function () {
       expect((await store.getJob(second.jobId))?.status).to.equal('scheduled');
     });
 
-    it('after SIGKILL mid-send, a second worker takes the job over: the email arrives once and the message is sent', async () => {
+    it('after SIGKILL mid-send, a second worker takes over and the email arrives once', async () => {
       const e = await environment({
         SMTP_URL: smtp.url,
         IMSFLOW_WORKER_LOCK_MS: '1000',

@@ -65,13 +65,13 @@ function containerEnv(name: string, env = dotEnv()): Record<string, string> {
 const command = (service: Service) => (Array.isArray(service.command) ? service.command.join(' ') : (service.command ?? ''));
 
 describe('docker-compose.yml (scale mode; validated here, not run: no Docker engine on these machines)', () => {
-  it('has the scale-mode services: MongoDB, Redis, a migration step, API and worker replicas, a proxy and an SMTP catcher', () => {
+  it('has the scale-mode services: databases, migration, API and worker replicas, proxy and SMTP catcher', () => {
     expect(Object.keys(services).sort()).to.deep.equal(['api', 'mailpit', 'migrate', 'mongo', 'proxy', 'redis', 'worker']);
     expect(services.api.deploy?.replicas).to.be.at.least(2);
     expect(services.worker.deploy?.replicas).to.be.at.least(2);
   });
 
-  it('pins every image to a version (no latest, no floating major), and the app image to package.json\'s version', () => {
+  it('pins every image to a version, and the app image to package.json\'s version', () => {
     for (const [name, service] of Object.entries(services)) {
       expect(service.image, `${name} has an image`).to.be.a('string');
       const m = /^([\w./-]+):([\w.-]+)(@sha256:[0-9a-f]{64})?$/.exec(service.image!);
@@ -93,7 +93,7 @@ describe('docker-compose.yml (scale mode; validated here, not run: no Docker eng
     expect(services.redis.volumes).to.include('redis-data:/data');
   });
 
-  it('runs MongoDB as a replica set that its health check initiates, and every imsflow service names that set', () => {
+  it('runs MongoDB as a replica set its health check initiates, named by every imsflow service', () => {
     expect(command(services.mongo)).to.match(/--replSet rs0\b/);
     const check = services.mongo.healthcheck!.test.join(' ');
     expect(check).to.include("rs.initiate({ _id: 'rs0', members: [{ _id: 0, host: 'mongo:27017' }] })");
@@ -101,7 +101,7 @@ describe('docker-compose.yml (scale mode; validated here, not run: no Docker eng
     for (const name of IMSFLOW_SERVICES) expect(containerEnv(name).MONGODB_URI).to.match(/^mongodb:\/\/mongo:27017\/\w+\?replicaSet=rs0$/);
   });
 
-  it('gives each imsflow service a configuration the real loader accepts: MongoDB, Redis, the SMTP catcher, a link secret from .env', () => {
+  it('gives each imsflow service a configuration the real loader accepts', () => {
     for (const name of IMSFLOW_SERVICES) {
       const env = containerEnv(name);
       const config = loadConfig(env);
@@ -119,7 +119,7 @@ describe('docker-compose.yml (scale mode; validated here, not run: no Docker eng
     expect(loadConfig(containerEnv('worker')).workerPort).to.equal(3001);
   });
 
-  it('sets only variables imsflow reads, and the scale-mode ones explicitly (an .env cannot switch a service back to SQLite)', () => {
+  it('sets only variables imsflow reads, so an .env cannot switch a service back to SQLite', () => {
     const scaleMode = ['IMSFLOW_STORE', 'MONGODB_URI', 'REDIS_URL', 'IMSFLOW_SECRET', 'IMSFLOW_DATA', 'SMTP_URL'];
     for (const name of IMSFLOW_SERVICES) {
       const own = Object.keys(services[name].environment ?? {});
@@ -129,7 +129,7 @@ describe('docker-compose.yml (scale mode; validated here, not run: no Docker eng
     }
   });
 
-  it('takes secrets from .env only: Compose stops when IMSFLOW_SECRET or REDIS_PASSWORD is missing, and .env is never committed or copied into the image', () => {
+  it('takes secrets from .env only, which is never committed nor copied into the image', () => {
     for (const secret of ['IMSFLOW_SECRET', 'REDIS_PASSWORD']) {
       expect(() => containerEnv('api', { ...dotEnv(), [secret]: '' })).to.throw(`compose would stop: ${secret} set ${secret} in .env`);
     }
@@ -151,7 +151,7 @@ describe('docker-compose.yml (scale mode; validated here, not run: no Docker eng
     expect({ ...fromShown, warnings: [] }).to.deep.equal({ ...defaults, warnings: [] });
   });
 
-  it('has a health check on every long-running service, and starts imsflow only on a healthy MongoDB and Redis after the migration ran', () => {
+  it('every long-running service has a health check, and imsflow starts after its dependencies and migration', () => {
     for (const [name, service] of Object.entries(services)) {
       if (name === 'migrate') continue;
       expect(service.healthcheck?.test, `${name} has a health check`).to.be.an('array').that.is.not.empty;
@@ -196,7 +196,7 @@ describe('docker-compose.yml (scale mode; validated here, not run: no Docker eng
     expect(services.redis.ports).to.equal(undefined);
   });
 
-  it('publishes one port for the API replicas through nginx, whose upstream is the api service\'s port, and the Mailpit web UI', () => {
+  it('publishes one port for the API replicas through nginx, and the Mailpit web UI', () => {
     expect(services.api.ports).to.equal(undefined);
     expect(services.proxy.ports).to.deep.equal(['${IMSFLOW_PUBLISH:-127.0.0.1:8080}:8080']);
     const nginx = read('deploy/nginx.conf');

@@ -81,7 +81,7 @@ describe('operations (embedded default)', () => {
   after(() => shutDown(booted));
 
   describe('request ids and logs', () => {
-    it('keeps a well-formed X-Request-Id, returns it, and logs the request with it as one JSON line without credentials', async () => {
+    it('keeps a well-formed X-Request-Id, returns it, and logs it without credentials', async () => {
       const id = `req-${randomUUID()}`;
       const reply = await get(server, '/api/tasks', { ...bearer(staff), 'x-request-id': id });
       expect(reply.status).to.equal(200);
@@ -129,7 +129,7 @@ describe('operations (embedded default)', () => {
       expect(refused.json.error).to.include('admin');
     });
 
-    it('gives admins and the metrics token the Prometheus text: records, open and overdue tasks, jobs, outbox backlog and request latency by route', async () => {
+    it('/metrics gives admins and the metrics token records, tasks, jobs, outbox and latency figures', async () => {
       const started = await fetch(`${server.url}/api/processes/ops-task/instances`, { method: 'POST', headers: { ...bearer(staff), 'content-type': 'application/json' }, body: '{}' });
       expect(started.status).to.equal(201);
       const byToken = await get(server, '/metrics', bearer(METRICS_TOKEN));
@@ -210,7 +210,7 @@ describe('operations: a failing store', () => {
   // listener left open keeps mocha from exiting).
   after(() => shutDown(booted));
 
-  it('answers /readyz with 503 naming the store, and logs a failed request with its request id, which the 500 answer gives too', async () => {
+  it('a failing store makes /readyz answer 503, and a failed request is logged with its id', async () => {
     const token = await userWithToken(booted.server, { id: 'ops-qm', roles: ['quality-manager'] });
     await booted.server.assembly.store.close();
 
@@ -303,7 +303,7 @@ describe('operations in Redis mode', function () {
     expect(text).to.not.match(/^imsflow_jobs\{queue="embedded"/m);
   });
 
-  it('shows the BullMQ dashboard to admins only: a browser without a session goes to the login page, others get 401 or 403', async () => {
+  it('shows the BullMQ dashboard to admins only; others sign in first or get 401/403', async () => {
     const anonymousBrowser = await get(server, '/admin/queues', { accept: 'text/html' });
     expect(anonymousBrowser.status).to.equal(303);
     expect(anonymousBrowser.headers.get('location')).to.equal('/login?next=%2Fadmin%2Fqueues');
@@ -329,7 +329,7 @@ describe('operations in Redis mode', function () {
     expect(sample(text, 'imsflow_jobs{queue="imsflow",state="delayed"}')).to.be.greaterThan(0);
   });
 
-  it('answers /readyz 200 with store and Redis, 503 naming Redis while it is down, and 200 again once it is back', async () => {
+  it('/readyz answers 503 naming Redis while it is down, and 200 once it is back', async () => {
     const ready = await get(server, '/readyz');
     expect(ready.status).to.equal(200);
     expect(ready.json.checks).to.deep.equal({ store: 'ok', redis: 'ok' });

@@ -33,7 +33,7 @@ describe('BullMQ job claims between processes', function () {
     await deleteKeys(`${PREFIX}:*`);
   });
 
-  it('runs a redelivered job whose other holder gave it back for a retry in the meantime, instead of dropping it', async () => {
+  it('runs a redelivered job that its other holder gave back for a retry', async () => {
     // Worker A holds the row (its BullMQ lock lapsed, so BullMQ hands the job to B). B's claim fails while
     // A holds it; then A's attempt fails and the row goes back to scheduled for a retry, before B looks
     // at the row. B must run the job: BullMQ's record of it ends with B, and nothing else would.

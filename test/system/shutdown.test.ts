@@ -223,7 +223,7 @@ describe('graceful shutdown of a worker process (SIGTERM)', function () {
     return { sending: sendingPromise, release };
   }
 
-  it('answers /readyz 503 while it finishes the job in hand, then sends the email, closes and exits 0', async () => {
+  it('answers /readyz 503 while finishing the job in hand, then sends the email and exits 0', async () => {
     const { worker: w, store, health } = await worker();
     try {
       expect(((await (await fetch(`${health}/readyz`)).json()) as { checks: unknown }).checks).to.deep.equal({ store: 'ok', redis: 'ok' });

@@ -193,7 +193,7 @@ describe('pages (sign-in, tasks, records, audit) over HTTP', () => {
       expect((await anonymous.get('/')).location).to.equal('/tasks');
     });
 
-    it('the login form: labelled fields, CSRF token, next kept; a wrong password says so (401) and echoes no password', async () => {
+    it('the login form keeps next and refuses a wrong password (401) without echoing it', async () => {
       const browser = new Browser(server.url);
       const form = await browser.get('/login?next=%2Ftasks%3Fdue%3Doverdue');
       expectPage(form, 200, /^Sign in/);
@@ -219,7 +219,7 @@ describe('pages (sign-in, tasks, records, audit) over HTTP', () => {
       expect(page.headers.getSetCookie().some((c) => c.startsWith(`${SESSION_COOKIE}=`))).to.equal(false);
     });
 
-    it('signing in sets the session cookie as POST /api/session does, and goes to next; pages carry the session CSRF token; signing out needs it', async () => {
+    it('signing in and out works like the API session, with the CSRF token on every page', async () => {
       const browser = new Browser(server.url);
       const token = csrfIn((await browser.get('/login?next=/tasks%3Fsort%3Dcreated')).text);
       const done = await browser.post('/login', { _csrf: token, next: '/tasks?sort=created', email: 'Quinn@Example.com', password: PASSWORD });
@@ -274,7 +274,7 @@ describe('pages (sign-in, tasks, records, audit) over HTTP', () => {
       expect(signedIn.location).to.equal('/tasks');
     });
 
-    it('slowed sign-ins and a burst of attempts are named on the page (429 with the time, then 429 for the address)', async () => {
+    it('the sign-in page names slowed sign-ins and bursts of attempts (429)', async () => {
       const browser = new Browser(server.url);
       const token = csrfIn((await browser.get('/login')).text);
       const attempt = (password: string) => browser.post('/login', { _csrf: token, next: '/tasks', email: 'locky@example.com', password });
@@ -331,7 +331,7 @@ describe('pages (sign-in, tasks, records, audit) over HTTP', () => {
       expectPage(await (await browserFor('sally@example.com')).get(`/tasks/${north.task.id}`), 404, /^Not found/);
     });
 
-    it('claims a task (assign to me) and releases it to the role with an optional reason; both audited', async () => {
+    it('claims a task and releases it to the role with an optional reason, both audited', async () => {
       const quinn = await browserFor('quinn@example.com');
       const list = await quinn.get('/tasks');
       const csrf = csrfIn(list.text);
@@ -475,7 +475,7 @@ describe('pages (sign-in, tasks, records, audit) over HTTP', () => {
       return data;
     }
 
-    it('renders every field type with labels, a multipart form, the checklist as a table of radio groups, and the CSRF token', async () => {
+    it('renders every field type with labels, the checklist as radio groups, and the CSRF token', async () => {
       const page = await quinn.get(`/tasks/${record.task.id}`);
       expectPage(page, 200, /^Inspect press 4/);
       const html = page.text;
@@ -506,7 +506,7 @@ describe('pages (sign-in, tasks, records, audit) over HTTP', () => {
       expect((await server.imsflow.getTask(record.task.id)).status).to.equal('open');
     });
 
-    it('refuses content that is not what it claims (an HTML page named .pdf): 400 naming the field, nothing stored', async () => {
+    it('refuses a file that is not what it claims (an HTML page named .pdf), storing nothing', async () => {
       const before = { files: attachmentFiles(), uploads: (await uploads()).length };
       const html = Buffer.from('<!doctype html><html><body><script>alert(document.cookie)</script></body></html>');
       const page = await quinn.post(`/tasks/${record.task.id}`, form({}, { bytes: html, name: 'report.pdf', type: 'application/pdf' }));
@@ -527,7 +527,7 @@ describe('pages (sign-in, tasks, records, audit) over HTTP', () => {
       expect((await server.imsflow.getTask(record.task.id)).status).to.equal('open');
     });
 
-    it('path tricks in file names never reach the file system: stored by SHA-256, the name sanitised for display', async () => {
+    it('path tricks in file names never reach the file system', async () => {
       const names = ['../../etc/passwd.pdf', 'C:\\Windows\\system32\\evil.pdf', `${'x'.repeat(5000)}.pdf`, '.hidden.pdf', '\u202egnp.pdf', 'two  spaces\u200b.pdf'];
       const shown: string[] = [];
       for (const [i, name] of names.entries()) {
@@ -561,7 +561,7 @@ describe('pages (sign-in, tasks, records, audit) over HTTP', () => {
       expect(sanitiseFileName('..')).to.equal('attachment');
     });
 
-    it('completes with every field type and a real upload: the stored file is the bytes sent; a confirmation says what happens next', async () => {
+    it('completes with every field type and a real upload, then says what happens next', async () => {
       const bytes = pdf('evidence of the inspection');
       const sha = createHash('sha256').update(bytes).digest('hex');
       const done = await quinn.post(`/tasks/${record.task.id}`, form({}, { bytes, name: 'inspection report.pdf', type: 'application/pdf' }));
@@ -625,7 +625,7 @@ describe('pages (sign-in, tasks, records, audit) over HTTP', () => {
       expect(createHash('sha256').update(download.bytes).digest('hex')).to.equal(sha);
     });
 
-    it('attachments and records of another site, or of records one has no part in, are not found (404)', async () => {
+    it('attachments and records of another site, or of others\' records, are not found (404)', async () => {
       const sha = ((await server.imsflow.getTask(record.task.id)).data!.evidence as { sha256: string }).sha256;
       const sally = await browserFor('sally@example.com');
       expectPage(await sally.get(`/attachments/${sha}`), 404, /^Not found/);
@@ -760,7 +760,7 @@ describe('pages (sign-in, tasks, records, audit) over HTTP', () => {
       csrf = csrfIn((await quinn.get('/tasks')).text);
     });
 
-    it('names the element an iteration is for: a clause, a finding on a clause, an action, or compact JSON', () => {
+    it('names the element an iteration is for: a clause, a finding, an action, or compact JSON', () => {
       const catalogue = shippedCatalogue();
       expect(iterationLabel(catalogue.clause('7.5.3'), catalogue)).to.equal('Clause 7.5.3 Control of documented information');
       expect(iterationLabel({ clause: '9001:8.4', number: '8.4', title: 'Control of externally provided processes, products and services' }, catalogue)).to.equal(
@@ -823,7 +823,7 @@ describe('pages (sign-in, tasks, records, audit) over HTTP', () => {
       expect((await server.imsflow.getTask(scope.id)).status).to.equal('open');
     });
 
-    it('completes the clauses through the form as a list of ids; the record shows them by number and title', async () => {
+    it('completes the clauses through the form, and the record shows them by number and title', async () => {
       const [scope] = await openTasks(audit.id);
       const body = new URLSearchParams([['_csrf', csrf], ['criteria', '7.5.3'], ['criteria', '9001:8.4']]);
       const done = await quinn.post(`/tasks/${scope.id}`, body);
@@ -836,7 +836,7 @@ describe('pages (sign-in, tasks, records, audit) over HTTP', () => {
       );
     });
 
-    it('shows which clause an iteration is for: on its form, in the current steps and with its data on the record', async () => {
+    it('shows which clause an iteration is for, on its form and on the record', async () => {
       const tasks = await openTasks(audit.id);
       expect(tasks.map((t) => t.name).sort()).to.deep.equal(['Audit 7.5.3', 'Audit 8.4']);
       const iso = tasks.find((t) => t.name === 'Audit 8.4')!;
@@ -865,7 +865,7 @@ describe('pages (sign-in, tasks, records, audit) over HTTP', () => {
       expect(record.text).to.include('<dt>Look up the clauses <span class="hint">(plan)</span></dt><dd><dl class="facts values"><dt>clauses</dt><dd><ol class="values"><li><dl class="facts values"><dt>id</dt><dd>7.5.3</dd>');
     });
 
-    it('shows the linked records on both sides: key linked, process, what it is about, direction and status; a record of another site is named, not linked', async () => {
+    it('shows linked records on both sides; one of another site is named, not linked', async () => {
       const parent = await server.imsflow.getInstance(audit.id);
       expect(parent.status).to.equal('completed');
       const [north, south] = parent.links ?? [];

@@ -96,7 +96,7 @@ describe('change control of process definitions (HTTP, SQLite, fake clock)', fun
     let draftId: string;
     let runningOnV1: string;
 
-    it('starts a draft from the version in effect; a second open draft of the process is refused with 409 naming it', async () => {
+    it('starts a draft from the version in effect, and refuses a second open draft (409)', async () => {
       const created = await as('po-anna').post('/api/drafts', { key: KEY, reason: 'approval step' });
       expect(created.status, created.text).to.equal(201);
       expect(created.json).to.include({ key: KEY, status: 'draft', revision: 0, baseVersion: 1, createdBy: 'po-anna' });
@@ -113,7 +113,7 @@ describe('change control of process definitions (HTTP, SQLite, fake clock)', fun
       expect((await as('au-fay').get(`/api/drafts/${draftId}`)).status).to.equal(200);
     });
 
-    it('autosaves under an optimistic lock: a save from a stale revision is refused with 409 and who saved since, and changes nothing', async () => {
+    it('refuses an autosave from a stale revision (409), naming who saved since', async () => {
       const withoutRole = processXml({ role: 'quality-manager', due: 'P7D', severityRequired: false, approve: 'without-role' });
       const saved = await as('po-anna').put(`/api/drafts/${draftId}`, { xml: withoutRole, revision: 0 });
       expect(saved.status, saved.text).to.equal(200);
@@ -129,7 +129,7 @@ describe('change control of process definitions (HTTP, SQLite, fake clock)', fun
       expect(current.json).to.include({ revision: 1, xml: withoutRole, updatedBy: 'po-anna' });
     });
 
-    it('refuses to submit a draft the deployment rules refuse: 422 with problems naming the element; the draft stays editable', async () => {
+    it('refuses to submit a draft the deployment rules refuse, naming the element; it stays editable', async () => {
       const refused = await as('po-anna').post(`/api/drafts/${draftId}/submit`, { reason: 'a second pair of eyes on every check', impact: 'quality managers approve each result', revision: 1 });
       expect(refused.status).to.equal(422);
       const problem = refused.json.problems.find((p: { element: string }) => p.element === 'approve');
@@ -141,7 +141,7 @@ describe('change control of process definitions (HTTP, SQLite, fake clock)', fun
       expect(bare.json.fields.map((f: { field: string }) => f.field).sort()).to.deep.equal(['impact', 'reason']);
     });
 
-    it('shows the change: the added user task, the changed ims:candidateRole, ims:due and form field, and the XML diff', async () => {
+    it('shows the change: the added task, changed role, due date and form field, and the XML diff', async () => {
       const fixed = await as('po-ben').put(`/api/drafts/${draftId}`, { xml: processXml({ role: 'quality-manager', due: 'P7D', severityRequired: false, approve: 'with-role' }), revision: 1 });
       expect(fixed.status, fixed.text).to.equal(200);
       expect(fixed.json.problems).to.deep.equal([]);
@@ -172,7 +172,7 @@ describe('change control of process definitions (HTTP, SQLite, fake clock)', fun
       expect(frozen.json.error).to.match(/in-review/);
     });
 
-    it('refuses the approval of anyone who edited the change (403), a wrong password (401, nothing signed) and a missing component (400)', async () => {
+    it('refuses approval by an editor of the change, a wrong password or a missing component', async () => {
       for (const author of ['po-anna', 'po-ben']) {
         const own = await as(author).post(`/api/drafts/${draftId}/review`, { decision: 'approve', reason: 'looks right', signature: signature(author) });
         expect(own.status, author).to.equal(403);
@@ -221,7 +221,7 @@ describe('change control of process definitions (HTTP, SQLite, fake clock)', fun
       ]);
     });
 
-    it('from the effective date new instances run on version 2 while the running one finishes on version 1; the versions list counts both', async () => {
+    it('from the effective date new records run on version 2, running ones finish on version 1', async () => {
       clock.set('2026-05-11T00:00:00.000Z');
       const after = await as('st-dan').post(`/api/processes/${KEY}/instances`, {});
       expect(after.json.version).to.equal(2);
@@ -279,7 +279,7 @@ describe('change control of process definitions (HTTP, SQLite, fake clock)', fun
   });
 
   describe('restore, reject, withdraw', function () {
-    it('restores an old version as a new draft and publishes it as the next version, with the same XML', async () => {
+    it('restores an old version as a draft and publishes it, same XML, as the next version', async () => {
       const restored = await as('po-ben').post('/api/drafts', { key: KEY, fromVersion: 1, reason: 'the approval step slowed releases down' });
       expect(restored.status, restored.text).to.equal(201);
       expect(restored.json).to.include({ baseVersion: 2, restoredFrom: 1, status: 'draft' });
@@ -300,7 +300,7 @@ describe('change control of process definitions (HTTP, SQLite, fake clock)', fun
       expect((await as('st-dan').post(`/api/processes/${KEY}/instances`, {})).json.version).to.equal(3);
     });
 
-    it('rejects with a signature (meaning reviewed); the next save makes it a draft again; withdrawing from review, then closing it, frees the process for a new draft', async () => {
+    it('a signed rejection, a save, a withdrawal and a close free the process for a new draft', async () => {
       const created = await as('po-anna').post('/api/drafts', { key: KEY });
       const id = created.json.id;
       expect(created.json.baseVersion).to.equal(3);
@@ -345,7 +345,7 @@ describe('change control of process definitions (HTTP, SQLite, fake clock)', fun
       expect((await as('po-ben').post(`/api/drafts/${next.json.id}/withdraw`, { reason: 'tidy up' })).status).to.equal(200);
     });
 
-    it('refuses to submit a draft when a version was uploaded since it was started (it would be overwritten unseen)', async () => {
+    it('refuses to submit a draft when a version was uploaded since it started', async () => {
       const created = await as('po-anna').post('/api/drafts', { key: KEY });
       const upload = await http('POST', `${server.url}/api/definitions`, processXml({ due: 'P9D' }), { 'content-type': 'application/xml', authorization: `Bearer ${tokens['po-ben']}` });
       expect(upload.status).to.equal(201);
@@ -357,7 +357,7 @@ describe('change control of process definitions (HTTP, SQLite, fake clock)', fun
       expect(latest.approvals).to.deep.equal([]);
     });
 
-    it('imports a BPMN file as a draft of a new process, and starts a blank one that the deployment rules accept', async () => {
+    it('imports a BPMN file as a new process\'s draft, and starts a valid blank one', async () => {
       const imported = await as('po-anna').post('/api/drafts', { xml: processXml().replaceAll(KEY, 'cc-imported') });
       expect(imported.status, imported.text).to.equal(201);
       expect(imported.json).to.include({ key: 'cc-imported', name: 'Change-controlled check' });

@@ -162,7 +162,7 @@ describe('dashboard page: charts, drill-down and filters in a real browser (head
     return opened;
   }
 
-  it('shows a site\'s figures as tiles and drawn charts, and a click on a bar lists the records it counted', async () => {
+  it('shows a site\'s figures as tiles and charts; clicking a bar lists the records it counted', async () => {
     const { page, log, context } = await signedIn('sara');
     const response = await page.goto(`${server.url}/dashboard`);
     expect(response?.status()).to.equal(200);
@@ -274,7 +274,7 @@ describe('dashboard page: charts, drill-down and filters in a real browser (head
     expect(log.errors).to.deep.equal([]);
   });
 
-  it('shows the dashboard as it stood at a time given in UTC, and gives a wrong filter back with its message', async () => {
+  it('shows the dashboard as it stood at a given UTC time, and explains a wrong filter', async () => {
     const { page, log } = await signedIn('sara');
     // a datetime field sends the time without a zone: the address gets it in UTC, the field shows it as typed
     await page.goto(`${server.url}/dashboard?at=2026-03-10T12:00`);
@@ -368,7 +368,7 @@ describe('dashboard page: charts, drill-down and filters in a real browser (head
     expect(new URL(page.url()).searchParams.get('next')).to.equal('/dashboard?process=safety-walk');
   });
 
-  it('lets a KPI\'s owner who is not an overseer enter its values, with the session\'s CSRF token only', async () => {
+  it('lets a KPI owner who is no overseer enter its values, with the session\'s CSRF token', async () => {
     expect((await http('PUT', api('/kpis/waste-sorted'), { system: 'environment', name: 'Waste sorted', unit: '%', target: 90, direction: 'up', owner: 'olga', source: 'manual', site: 'basel' })).status).to.equal(200);
     const { page, context } = await signedIn('olga');
     await page.goto(`${server.url}/dashboard/kpis/waste-sorted`);
@@ -387,7 +387,7 @@ describe('dashboard page: charts, drill-down and filters in a real browser (head
     expect((await dublin.goto(`${server.url}/dashboard/kpis/waste-sorted`))?.status()).to.equal(404);
   });
 
-  it('lets a KPI\'s owner enter a period\'s value with a note; the dashboard shows it against the target', async () => {
+  it('a KPI owner enters a period\'s value with a note, shown against the target', async () => {
     const kpi = { system: 'safety', name: 'Near misses reported', unit: 'reports', target: 10, direction: 'up', owner: 'sara', source: 'manual' };
     expect((await http('PUT', api('/kpis/near-misses'), kpi)).status).to.equal(200);
     const { page, log } = await signedIn('sara');

@@ -104,7 +104,7 @@ describe('due-date extension requests and API uploads (through the HTTP API)', (
   beforeEach(() => h.reset());
 
   describe('extension requests', () => {
-    it('request → approve: the due date moves, escalation is reset, reminders and escalations are planned again from the new date; the audit trail shows old → new with the reasons', async () => {
+    it('approving moves the due date, re-plans reminders and escalations, and audits old → new with reasons', async () => {
       const { id, task } = await started();
       expect(task.dueAt).to.equal('2026-05-14T07:00:00.000Z');
       expect(plan(await jobsOf(task))).to.deep.equal([
@@ -186,7 +186,7 @@ describe('due-date extension requests and API uploads (through the HTTP API)', (
       expect((await decide(task, request.id, 'quentin', { decision: 'reject', reason: 'again' })).status).to.equal(409);
     });
 
-    it('request → reject keeps the due date and the plan; the person who asked is told and may ask again', async () => {
+    it('rejecting keeps the due date; the person who asked is told and may ask again', async () => {
       const { id, task } = await started();
       await h.advance(0); // the assignment notice goes out
       const before = plan(await jobsOf(task));
@@ -217,7 +217,7 @@ describe('due-date extension requests and API uploads (through the HTTP API)', (
       expect((await taskOf(task.id)).extensions!.map((r) => r.status)).to.deep.equal(['rejected', 'pending']);
     });
 
-    it('the person who asked cannot approve their own request (separation of duties): a CAPA triage held by a quality manager', async () => {
+    it('the person who asked cannot approve their own request', async () => {
       const capa = await h.start('capa', 'quinn', { variables: { source: 'complaint', title: 'Cracked caps', description: 'Twelve cracked caps.', reference: 'CC-1' } });
       const triage = await h.theTask(capa.id, 'triage');
       expect(triage.candidateRole).to.equal('quality-manager');
@@ -243,7 +243,7 @@ describe('due-date extension requests and API uploads (through the HTTP API)', (
       expect(unchanged.extensions!.map((r) => r.status)).to.deep.equal(['pending']);
     });
 
-    it('only the holder asks: another staff member does not see the task (404), an overseer who does not hold it is refused (403)', async () => {
+    it('only the task holder may ask for more time (others get 404 or 403)', async () => {
       const { task } = await started();
       const body = { dueAt: '2026-05-20', reason: 'Not my task.' };
       expect((await ask(task, 'bea', body)).status).to.equal(404);
@@ -254,7 +254,7 @@ describe('due-date extension requests and API uploads (through the HTTP API)', (
       expect((await taskOf(task.id)).extensions).to.equal(undefined);
     });
 
-    it('one pending request at a time (409); dates not after the current due date, in the past or unreadable, and a missing reason, are 400 naming the field', async () => {
+    it('allows one pending request at a time, and refuses bad dates or a missing reason (400)', async () => {
       const { task } = await started();
       const fieldsOf = (reply: Reply) => reply.json.fields.map((f: { field: string }) => f.field);
       for (const dueAt of ['2026-05-13', '2026-05-14T07:00:00Z', '2026-05-01']) {
@@ -284,7 +284,7 @@ describe('due-date extension requests and API uploads (through the HTTP API)', (
       expect(fieldsOf(await decide(task, (await taskOf(task.id)).extensions![0].id, 'quinn', { decision: 'approve' }))).to.deep.equal(['reason']);
     });
 
-    it('completing the task leaves a pending request as it is, and it can no longer be decided (409); a task without a due date cannot be extended (409)', async () => {
+    it('a completed task\'s request can no longer be decided; a task without due date cannot be extended', async () => {
       const { id, task } = await started();
       const asked = await ask(task, 'alex', { dueAt: '2026-05-20', reason: 'Parts are late.' });
       expect(asked.status).to.equal(201);
@@ -317,7 +317,7 @@ describe('due-date extension requests and API uploads (through the HTTP API)', (
   });
 
   describe('API upload for file fields', () => {
-    it('a PDF uploaded through the API is used in the file field on completion; the record links it and a signed-in user of the site downloads it', async () => {
+    it('a PDF uploaded through the API fills the file field, linked on the record and downloadable', async () => {
       const { id, task } = await started();
       const bytes = pdf('guard photo');
       const sha = createHash('sha256').update(bytes).digest('hex');
@@ -345,7 +345,7 @@ describe('due-date extension requests and API uploads (through the HTTP API)', (
       expect((await (await browser('sonja')).get(`/attachments/${sha}`)).status).to.equal(404);
     });
 
-    it('completing cites only a file uploaded to that task\'s field: a reference to anything else is 400 naming the field, and the register\'s name and size are kept', async () => {
+    it('completing may cite only a file uploaded to that task\'s field, keeping its name and size', async () => {
       const first = await started();
       const second = await started();
       const bytes = pdf('calibration certificate');
@@ -363,7 +363,7 @@ describe('due-date extension requests and API uploads (through the HTTP API)', (
       expect((await taskOf(first.task.id)).data?.evidence).to.deep.equal(uploaded.json);
     });
 
-    it('refuses a wrong type and a field that is not a file field (400 naming the field), someone who does not hold the task (403/404) and a closed task (409)', async () => {
+    it('refuses uploads of a wrong type, to a non-file field, by others or to closed tasks', async () => {
       const { task } = await started();
       const registered = async () => (await server.imsflow.store.listAudit({ limit: 100_000 })).filter((e) => e.action === 'attachment.uploaded' && e.instanceId === task.instanceId).length;
 
@@ -404,7 +404,7 @@ describe('due-date extension requests and API uploads (through the HTTP API)', (
   });
 
   describe('the task page', () => {
-    it('the holder gets an "Ask for more time" form; errors are shown at the field; a request sent from the page is listed', async () => {
+    it('the holder asks for more time from the task page, with errors shown at the field', async () => {
       const { task } = await started();
       const alex = await browser('alex');
       const page = await alex.get(`/tasks/${task.id}`);
@@ -445,7 +445,7 @@ describe('due-date extension requests and API uploads (through the HTTP API)', (
       expect(after.text).to.not.include('name="decision"');
     });
 
-    it('an approver sees the request and the Approve / Reject form; approving from the page moves the due date', async () => {
+    it('an approver approves a request from the task page, and the due date moves', async () => {
       const { task } = await started();
       const asked = await ask(task, 'alex', { dueAt: '2026-05-21', reason: 'Waiting for the supplier.' });
       const quinn = await browser('quinn');

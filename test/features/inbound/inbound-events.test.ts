@@ -50,7 +50,7 @@ describe('inbound events (POST /api/events)', function () {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('starts a CAPA at triage from a nonconformity raised in the MES, at the sender\'s site, audited in the same commit', async () => {
+  it('starts a CAPA at triage from an MES nonconformity, at the sender\'s site, audited', async () => {
     const reply = await post(event('evt-1001'));
     expect(reply.status).to.equal(201);
     expect(reply.json.created).to.equal(true);
@@ -76,7 +76,7 @@ describe('inbound events (POST /api/events)', function () {
     expect(seqs).to.deep.equal(Array.from({ length: received.seq - started.seq + 1 }, (_, n) => started.seq + n));
   });
 
-  it('answers a repeat with the same record and 200, never a second CAPA; the same id from another source is another event', async () => {
+  it('answers a repeated event with the same record (200), never a second CAPA', async () => {
     const first = await post(event('evt-2001'));
     const before = await capas();
     const again = await post(event('evt-2001'));
@@ -90,7 +90,7 @@ describe('inbound events (POST /api/events)', function () {
     expect(other.json.instance.businessKey).to.not.equal(first.json.instance.businessKey);
   });
 
-  it('starts one CAPA for many concurrent repeats of one event: one 201, the others 200 with the same record', async () => {
+  it('many concurrent repeats of one event start one CAPA, and all get the same record', async () => {
     const before = await capas();
     const replies = await Promise.all(Array.from({ length: 12 }, () => post(event('evt-3001', { title: 'Concurrent repeat' }))));
     expect(replies.map((r) => r.status).sort()).to.deep.equal([...Array(11).fill(200), 201]);
@@ -133,7 +133,7 @@ describe('inbound events (POST /api/events)', function () {
     expect(await capas()).to.equal(before);
   });
 
-  it('lets integration accounts and admins send events; anyone else is refused (401 without a token, 403 with another role)', async () => {
+  it('only integration accounts and admins may send events (401 or 403 for others)', async () => {
     expect((await post(event('role-1'), '')).status).to.equal(401);
     expect((await post(event('role-2'), tokens.staff)).status).to.equal(403);
     const qm = await post(event('role-3'), tokens.qm);
@@ -144,7 +144,7 @@ describe('inbound events (POST /api/events)', function () {
     expect((await server.imsflow.store.getInstance(admin.json.instance.id))?.site).to.equal('basel');
   });
 
-  it('keeps an integration account to its sites: another site is 403, an account of several sites must name one', async () => {
+  it('keeps an integration account to its sites; one of several sites must name one', async () => {
     const before = await capas();
     const elsewhere = await post({ ...event('site-1'), site: 'basel' });
     expect(elsewhere.status).to.equal(403);

@@ -163,7 +163,7 @@ describe('task links from emails (real SMTP server, listening HTTP server, SQLit
       expect((await taskOf(assess.id)).status).to.equal('open');
     });
 
-    it('a form with errors comes back with the errors and the values, and does not use up the link', async () => {
+    it('a form with errors comes back with the errors and values, and keeps the link usable', async () => {
       const page = await postForm(firstLink, { severity: 'catastrophic', containment: '<b>kept</b>' });
       expectReadablePage(page, 400, /^Assess and contain/);
       expect(page.text).to.include('Please correct 1 field.');
@@ -288,7 +288,7 @@ describe('task links from emails (real SMTP server, listening HTTP server, SQLit
       expect(await completions(task.id)).to.have.length(0);
     });
 
-    it('a link of a reassigned task is "no longer valid" (410); the new holder gets a working link', async () => {
+    it('a reassigned task\'s link is "no longer valid" (410), and the new holder gets one', async () => {
       const { task, link } = await startWithLink();
       const patched = await http('PATCH', api(`/tasks/${task.id}`), { assignee: 'bob', reason: 'quality managers are at the audit' });
       expect(patched.status).to.equal(200);
@@ -335,7 +335,7 @@ describe('task links from emails (real SMTP server, listening HTTP server, SQLit
       expect((await taskOf(task.id)).status).to.equal('cancelled');
     });
 
-    it('a form posted twice at once (a double click) completes once; the other answer is a page, not JSON', async () => {
+    it('a double-clicked form completes the task once, and both answers are pages', async () => {
       const { task, link } = await startWithLink();
       const replies = await Promise.all([postForm(link, ASSESS_FORM), postForm(link, ASSESS_FORM), postForm(link, ASSESS_FORM)]);
       expect(replies.filter((r) => r.status === 200)).to.have.length(1);
@@ -343,7 +343,7 @@ describe('task links from emails (real SMTP server, listening HTTP server, SQLit
       expect(await completions(task.id)).to.have.length(1);
     });
 
-    it('a task that cannot be completed now (an incident in its instance) answers with a page, and stays open', async () => {
+    it('a task blocked by an incident answers with a page and stays open', async () => {
       const xml = fixtureBpmn('twoways');
       expect((await http('POST', api('/definitions'), xml, { 'content-type': 'application/xml' })).status).to.equal(201);
       const before = smtp.received.length;
@@ -364,7 +364,7 @@ describe('task links from emails (real SMTP server, listening HTTP server, SQLit
 
   // Last in this file's server: it changes quinn's roles and deactivates carol.
   describe('off-boarding closes every door', () => {
-    it('a link of someone moved to a role that no longer holds the task is refused (403), saying so, and completes nothing', async () => {
+    it('refuses the link of someone whose new role no longer holds the task (403)', async () => {
       const { task, link } = await startWithLink();
       expect((await http('PUT', api('/users/qm1'), { email: 'quinn@example.com', name: HOSTILE_NAME, roles: ['production'] })).status).to.equal(200);
       for (const reply of [await http('GET', link), await postForm(link, ASSESS_FORM)]) {
@@ -379,7 +379,7 @@ describe('task links from emails (real SMTP server, listening HTTP server, SQLit
       expect((await http('GET', link)).status).to.equal(200);
     });
 
-    it('deactivating a person revokes their open links in the same commit, with an audit entry; their link then says why (410)', async () => {
+    it('deactivating a person revokes their open links in the same audited commit (410)', async () => {
       const { task, emails } = await startWithLink();
       const carols = linkIn(emails.find((e) => addresses(e)[0] === 'carol@example.com')!);
       expect((await http('GET', carols)).status).to.equal(200);
@@ -469,7 +469,7 @@ describe('LinkSigner and resolveLink', () => {
     expect(await resolveLink(signer, storeWith(record, null), now, token)).to.deep.equal({ ok: false, reason: 'closed' });
   });
 
-  it('honours a link only while its person is active, of the task\'s site and its holder: the rule a session gets', async () => {
+  it('honours a link only for an active holder of the task at its site', async () => {
     const token = signer.sign(record);
     const refusal = async (user: UserRecord | null, task: TaskRecord = openTask) => {
       const opened = await resolveLink(signer, storeWith(record, task, user), now, token);

@@ -82,7 +82,7 @@ describe('weekly steering committee digest (embedded scheduler, real SMTP, fake 
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('is armed at start for the next Monday 07:00 UTC, once per ISO week however often it is armed', async () => {
+  it('is armed at start for next Monday 07:00 UTC, once per ISO week', async () => {
     const store = server.imsflow.store;
     expect(await store.getJob('digest-2026-W49')).to.include({ kind: 'digest', status: 'scheduled', runAt: MONDAY });
     // another process starting on the same store arms the same week's job: still one
@@ -128,7 +128,7 @@ describe('weekly steering committee digest (embedded scheduler, real SMTP, fake 
     ]);
   });
 
-  it('is not sent again for the same week after a restart, and goes out again the next week', async () => {
+  it('is not sent twice in a week across a restart, and goes out the next week', async () => {
     const store = server.imsflow.store;
     const digest = new WeeklyDigest({ store, clock, ...DEFAULT_DIGEST, baseUrl: () => server.url, mailConfigured: true });
     await digest.arm();

@@ -17,7 +17,7 @@ describe('scheduled starts', () => {
 
   const startsOf = async () => (await t.store.listInstances({ key: 'nonconformity' })).map((i) => [i.startedBy, i.variables.scheduledFor]);
 
-  it('starts the process at each cron occurrence in its time zone, once, with the schedule as the starter', async () => {
+  it('starts the process once at each cron occurrence in its time zone', async () => {
     // Every weekday at 09:00 in Berlin (08:00 UTC in winter).
     await t.imsflow.saveSchedule({ id: 'weekday-check', processKey: 'nonconformity', cron: '0 9 * * 1-5', timezone: 'Europe/Berlin', variables: { owner: 'bob' } }, 'alice');
     const [job] = (await t.store.listJobs({ status: 'scheduled' })).filter((j) => j.kind === 'scheduled-start');
@@ -37,7 +37,7 @@ describe('scheduled starts', () => {
     expect(started.map((e) => e.actor)).to.deep.equal(['schedule:weekday-check']);
   });
 
-  it('a schedule of one site starts records of that site (a plant\'s own yearly review); a bad site is refused, naming the field', async () => {
+  it('a site\'s schedule starts records of that site, and a bad site is refused', async () => {
     await t.imsflow.saveSchedule({ id: 'basel-review', processKey: 'nonconformity', cron: '0 6 * * *', timezone: 'UTC', variables: { owner: 'bob' }, site: 'basel' }, 'alice');
     t.clock.advance(DAY);
     await t.scheduler.runDue();

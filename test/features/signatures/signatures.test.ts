@@ -57,7 +57,7 @@ describe('electronic signatures: engine', () => {
 
   const sqlite = () => t.store as SqliteStore;
 
-  it('refuses to complete a signature task without a signature, naming `signature` (with the form\'s own errors), and leaves it open', async () => {
+  it('refuses to complete a signature task without a signature, naming the field, and leaves it open', async () => {
     const { verify, instanceId } = await atVerify();
     const err = (await t.imsflow.completeTask(verify.id, VERIFY, 'carol').catch((e) => e)) as ValidationError;
     expect(err).to.be.instanceOf(ValidationError);
@@ -88,7 +88,7 @@ describe('electronic signatures: engine', () => {
     expect((await t.imsflow.getInstance(instanceId)).signatures).to.deep.equal([]);
   });
 
-  it('signs in the same commit as the completion: the record, its manifestation fields and a task.signed audit event', async () => {
+  it('signs in the same commit as the completion, with its manifestation and an audit event', async () => {
     const { verify, instanceId, assess, act } = await atVerify();
     const instanceBefore = (await t.store.getInstance(instanceId))!;
     const commits: ChangeSet[] = [];
@@ -181,7 +181,7 @@ describe('electronic signatures: engine', () => {
     for (const variant of variants) expect(hashRecord(recordContent(variant))).to.not.equal(hash);
   });
 
-  it('a signature cannot be moved: a copy attached to another task does not verify, the original still does', async () => {
+  it('a signature copied onto another task does not verify; the original still does', async () => {
     const { verify, instanceId, assess } = await atVerify();
     const { signature } = await t.imsflow.completeTask(verify.id, VERIFY, 'carol', { signature: SIGNER });
     const instance = (await t.store.getInstance(instanceId))!;
@@ -240,7 +240,7 @@ describe('electronic signatures: engine', () => {
     expect(await t.store.listSignatures({})).to.deep.equal([signature]);
   });
 
-  it('in a loop (not effective → act again → verify again) each signature keeps matching the output it was made on', async () => {
+  it('in a loop each signature keeps matching the output it was made on', async () => {
     const first = await atVerify();
     const one = await t.imsflow.completeTask(first.verify.id, { effective: 'no', evidence: 'Defect seen again' }, 'carol', { signature: SIGNER });
     expect(one.instanceStatus).to.equal('running');
@@ -462,7 +462,7 @@ describe('electronic signatures: HTTP API and task pages (listening server, SQLi
     expect(await statusOf(assess.id)).to.equal('open');
   });
 
-  it('GET /api/instances/:id shows signatures checked against the stored data: a changed record no longer matches, a moved signature does not verify', async () => {
+  it('the record shows each signature checked against the stored data: changed or moved ones do not verify', async () => {
     const { taskId, instanceId } = await atVerify();
     await call('POST', `/api/tasks/${taskId}/complete`, { data: VERIFY, signature: { email: 'quinn@example.com', password: PASSWORD } }, { token: quinn });
     const before = await call('GET', `/api/instances/${instanceId}`, undefined, { token: operator });
@@ -512,7 +512,7 @@ describe('electronic signatures: HTTP API and task pages (listening server, SQLi
       expect(page.text).to.include('<button type="submit">Sign and complete task</button>');
     });
 
-    it('a missing or wrong password leaves the task open and the link usable; the password is never echoed', async () => {
+    it('a missing or wrong password leaves the task open and the link usable, never echoed', async () => {
       const missing = await call('POST', link, { ...VERIFY, 'signature.email': 'quinn@example.com' }, undefined, true);
       expect(missing.status).to.equal(400);
       expect(missing.text).to.include('<span class="error" id="s-password-error">your password is required to sign</span>');

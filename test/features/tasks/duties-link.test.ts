@@ -26,7 +26,7 @@ describe('separation of duties on the email-link page and the task page', () => 
     await h?.close();
   });
 
-  it('the author\'s link to the review says she may not complete it, and saves nothing; the other role holder\'s link works', async () => {
+  it('the author\'s email link to the review refuses her and saves nothing; another holder\'s works', async () => {
     const { id } = await h.start('duties', 'ann');
     await h.complete(await h.theTask(id, 'write'), 'ann', { text: 'All fine.' });
     await h.advance(0); // the "new task" notices: one link per role holder, held in the outbox
@@ -45,7 +45,7 @@ describe('separation of duties on the email-link page and the task page', () => 
     expect((await h.record(id)).status).to.equal('completed');
   });
 
-  it('the author signed in on the task page is refused the review with the reason, and nothing is saved', async () => {
+  it('the author is refused the review on the task page, with the reason, and nothing is saved', async () => {
     const { id } = await h.start('duties', 'ann');
     await h.complete(await h.theTask(id, 'write'), 'ann', { text: 'All fine.' });
     const review = await h.theTask(id, 'review');

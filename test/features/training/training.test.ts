@@ -87,7 +87,7 @@ describe('training on change: read-and-understood tasks for a new version (HTTP,
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('gives each active holder of the roles acting in the process one task for the new version, assigned to them, due at the effective date', async () => {
+  it('gives each active person in the process\'s roles one training task, due at the effective date', async () => {
     const tasks = await trainingTasks();
     // staff and quality-manager (candidate roles), process-owner (owner role); Eve holds two roles but gets one task
     expect(tasks.map((t) => t.assignee).sort()).to.deep.equal(['po-anna', 'qm-cara', 'st-dan', 'st-eve']);
@@ -191,7 +191,7 @@ describe('training on change: read-and-understood tasks for a new version (HTTP,
     expect(section).to.include(`${KEY} version ${version}`);
   });
 
-  it('marks what is past its due date as overdue; a question raised goes to the process owners, and the acknowledgement still counts', async () => {
+  it('marks overdue training, sends questions to the process owners, and still counts the acknowledgement', async () => {
     clock.advance(3 * DAY);
     const outstanding = (await call('admin', 'GET', '/api/training/outstanding')).json.items;
     expect(outstanding.map((i: { overdue: boolean }) => i.overdue)).to.deep.equal([true, true, true]);

@@ -70,7 +70,7 @@ const EMBEDDED: [string, string[], string | undefined][] = [
 describe('where a webhook may point (net guard)', () => {
   describe('one table of refused ranges, each with its reason', () => {
     for (const [range, reason, inside, outside] of RANGES) {
-      it(`refuses ${range} (${reason}) from its first to its last address, and not for that reason just outside it`, () => {
+      it(`refuses ${range} (${reason}) from its first to its last address, and not just outside it`, () => {
         for (const address of inside) {
           const problem = reasonOf(address);
           expect(problem, address).to.be.a('string');
@@ -91,7 +91,7 @@ describe('where a webhook may point (net guard)', () => {
 
   describe('IPv4 carried inside IPv6 is decoded and checked as IPv4', () => {
     for (const [form, refused, publicForm] of EMBEDDED) {
-      it(`refuses ${form} addresses that carry a loopback or private IPv4 address${publicForm ? ', and allows one carrying a public address' : ''}`, () => {
+      it(`refuses ${form} addresses carrying a loopback or private IPv4${publicForm ? ', allowing a public one' : ''}`, () => {
         for (const address of refused) {
           const problem = reasonOf(address);
           expect(problem, address).to.match(new RegExp(`carries (127\\.0\\.0\\.1|10\\.0\\.0\\.1) \\(${form}\\), a (loopback|private) address`));

@@ -98,7 +98,7 @@ describe('CAPA process (shipped processes/capa/capa.bpmn, through the HTTP API)'
   });
   beforeEach(() => h.reset());
 
-  it('is deployed at server start, and passes the same validation as an upload (re-uploading it is a no-op)', async () => {
+  it('is deployed at server start and passes the same validation as an upload', async () => {
     const definitions = await call('GET', '/api/definitions', undefined, 'quinn');
     expect(definitions.status).to.equal(200);
     const capa = definitions.json.items.find((d: { key: string }) => d.key === 'capa');
@@ -137,7 +137,7 @@ describe('CAPA process (shipped processes/capa/capa.bpmn, through the HTTP API)'
     expect(closed.variables).to.include({ source: 'audit-finding', reference: 'AUD-2026-0001' });
   });
 
-  it('closing without a full CAPA needs a justification, a full CAPA an owner: the form says so (400 naming the field)', async () => {
+  it('closing without a full CAPA needs a justification, and a full CAPA needs an owner', async () => {
     const started = await h.start('capa', 'quinn', { variables: { source: 'audit-finding', title: 'Major NC: supplier approval', description: 'From an audit.' } });
     const triage = await theTask(started.id, 'triage');
     const noJustification = await call('POST', `/api/tasks/${triage.id}/complete`, { data: { severity: '4', occurrence: '4', fullCapa: 'no' } }, 'quinn');
@@ -153,7 +153,7 @@ describe('CAPA process (shipped processes/capa/capa.bpmn, through the HTTP API)'
     expect(completedInOrder(await record(started.id))).to.deep.equal(['triage']);
   });
 
-  it('the gateway loop stays a second line of defence: without the form rule, a triage closed without a justification comes back', async () => {
+  it('without the form rule, a triage closed without justification still comes back', async () => {
     // the shipped diagram without ims:requiredWhen on the justification, on an engine of its own
     const t = await testEngine({ services: registerImsServices({ catalogue: shippedCatalogue() }) });
     await t.imsflow.deploy(shipped('capa.bpmn').replace(' ims:requiredWhen="fullCapa=no"', ''), 'quinn');
@@ -163,7 +163,7 @@ describe('CAPA process (shipped processes/capa/capa.bpmn, through the HTTP API)'
     expect(again.name).to.equal('Triage: rate the risk and decide on a CAPA again: closing without a full CAPA needs a justification');
   });
 
-  it('rates risk as severity × occurrence: low up to 6, medium 8–12, high from 15; refuses values outside 1–5', () => {
+  it('rates risk as severity × occurrence into low, medium or high, refusing values outside 1–5', () => {
     expect(riskScore(1, 1)).to.deep.equal({ score: 1, level: 'low' });
     expect(riskScore(2, 3)).to.deep.equal({ score: 6, level: 'low' });
     expect(riskScore(4, 2)).to.deep.equal({ score: 8, level: 'medium' });
@@ -200,7 +200,7 @@ describe('CAPA process (shipped processes/capa/capa.bpmn, through the HTTP API)'
     expect(closed.signatures).to.deep.equal([]);
   });
 
-  it('effective first time: contained, analysed, actions worked in parallel, checked after the CAPA\'s own period, closed with an approval signature', async () => {
+  it('effective first time: contained, analysed, acted on, checked after its period, and closed with a signature', async () => {
     const id = await triaged();
     expect((await record(id)).output.riskScore).to.deep.equal({ score: 12, level: 'medium', note: '' });
 
@@ -264,7 +264,7 @@ describe('CAPA process (shipped processes/capa/capa.bpmn, through the HTTP API)'
     ]);
   });
 
-  it('not effective: back to root cause analysis, a new plan with its own period, then effective and closed', async () => {
+  it('not effective: back to root cause analysis and a new plan, then effective and closed', async () => {
     const id = await triaged();
     await complete(await theTask(id, 'contain'), 'olga', CONTAIN);
     await analyseAndImplement(id, { ...PLAN, effectivenessWait: 'P30D' });
@@ -299,7 +299,7 @@ describe('CAPA process (shipped processes/capa/capa.bpmn, through the HTTP API)'
     expect(closed.signatures.map((s: { meaning: string; valid: boolean }) => [s.meaning, s.valid]), JSON.stringify(closed.signatures)).to.deep.equal([['approved', true]]);
   });
 
-  it('a task reminds before its due date, at it, and escalates after it: to the owner\'s manager, then the quality manager, then the steering committee', async () => {
+  it('a task reminds before and at its due date, then escalates up the management chain', async () => {
     const id = await triaged();
     await complete(await theTask(id, 'contain'), 'olga', CONTAIN);
     await complete(await theTask(id, 'rootCause'), 'olga', ROOT_CAUSE);

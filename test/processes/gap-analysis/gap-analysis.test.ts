@@ -71,7 +71,7 @@ describe('gap analysis process (shipped processes/gap-analysis/gap-analysis.bpmn
   });
   beforeEach(() => h.reset());
 
-  it('is deployed at server start and passes the same validation as an upload: services bound, every element drawn, every task with due date, reminders and escalations', async () => {
+  it('is deployed at server start and passes the same validation as an upload', async () => {
     const definitions = await call('GET', '/api/definitions', undefined, 'quinn');
     expect(definitions.status).to.equal(200);
     const gap = definitions.json.items.find((d: { key: string }) => d.key === 'gap-analysis');
@@ -113,7 +113,7 @@ describe('gap analysis process (shipped processes/gap-analysis/gap-analysis.bpmn
     }
   });
 
-  it('refuses a scope naming a clause that is not in the catalogue (400 naming the field); a scope that leaves nothing to assess asks for the scope again', async () => {
+  it('refuses a scope with a clause not in the catalogue, and asks again for an empty scope', async () => {
     const { id } = await start();
     const scope = await h.theTask(id, 'scope');
     expect(scope).to.include({ candidateRole: 'quality-manager', name: 'Set the scope of the gap analysis', dueAt: '2026-05-11T07:00:00.000Z' });
@@ -145,7 +145,7 @@ describe('gap analysis process (shipped processes/gap-analysis/gap-analysis.bpmn
     expect(h.completedInOrder(gap)).to.deep.equal(['scope', 'scope']);
   });
 
-  it('all clauses conforming: every assessment opens at once with the assessor, no gap to close, 100 % coverage, signed off with an approval signature', async () => {
+  it('with every clause conforming there is no gap, coverage is 100 % and the report is signed', async () => {
     const { id, businessKey, assessments } = await scoped({ ...SMALL_SCOPE, assessmentDue: 'P14D' });
     // 7.5 is assessed through 7.5.1–7.5.3; 8.4 is ISO 9001's
     expect(assessments.map((t) => [t.name, t.assignee, t.candidateRole, t.dueAt])).to.deep.equal([
@@ -207,7 +207,7 @@ describe('gap analysis process (shipped processes/gap-analysis/gap-analysis.bpmn
     expect(businessKey).to.equal(gap.businessKey);
   });
 
-  it('with gaps: each partial or missing clause becomes an action with its owner and due date, a systemic gap raises a linked CAPA, the report is signed off while the actions run, the record completes with the last action', async () => {
+  it('with gaps, each becomes an owned action, systemic ones raise a CAPA, the last closes the record', async () => {
     // 9001 and 14001: 7.5.1–7.5.3 (both), 14001's 8.2, 9001's 8.4, 9.2 (both: only 14001 adds 9.2.2 below it), 14001's 9.2.2
     const { id, businessKey, assessments } = await scoped({ ...SMALL_SCOPE, standards: '9001,14001', clauses: ['7.5', '9001:8.4', '14001:8.2', '9.2'] });
     expect(assessments.map((t) => [(t.iteration!.item as ScopeItem).clause, (t.iteration!.item as ScopeItem).standards.join('+'), t.dueAt])).to.deep.equal([
@@ -305,7 +305,7 @@ describe('gap analysis process (shipped processes/gap-analysis/gap-analysis.bpmn
     expect(gap.history.map((e: { action: string }) => e.action)).to.include.members(['instance.linked', 'task.signed', 'instance.completed']);
   });
 
-  it('assessments and gap actions remind before their due date and escalate after it: to the manager, the quality manager, then the steering committee', async () => {
+  it('assessments and gap actions remind before their due date, then escalate up the management chain', async () => {
     const { id, assessments } = await scoped({ ...SMALL_SCOPE, standards: '9001', clauses: ['9001:8.4'], assessmentDueOn: '2026-05-20' });
     expect(assessments).to.have.length(1);
     const [assessment] = assessments;
@@ -348,7 +348,7 @@ describe('gap analysis process (shipped processes/gap-analysis/gap-analysis.bpmn
     expect(outbox.json.items.map((m: { to: string }) => m.to)).to.include.members(['alex@example.com', 'quinn@example.com', 'stella@example.com']);
   });
 
-  it('a second gap analysis of the same site starts from the last completed one\'s results; another site\'s does not, nor one that asks for a fresh start', async () => {
+  it('a site\'s next gap analysis starts from its last completed one, unless asked to start fresh', async () => {
     const scope = { ...SMALL_SCOPE, clauses: ['7.5'] };
     // first at Dublin: all conforming
     const first = await scoped(scope, 'dublin');
@@ -391,7 +391,7 @@ describe('gap analysis process (shipped processes/gap-analysis/gap-analysis.bpmn
     expect(fresh.output.scopeList.items.filter((i: ScopeItem) => i.previous)).to.deep.equal([]);
   });
 
-  it('an assessor who cannot act at the site sends the scope back saying why; a gap owner of another site is replaced by the assessor', async () => {
+  it('an assessor unable to act at the site sends the scope back; gap owners elsewhere are replaced', async () => {
     const started = await start('dublin');
     await h.complete(await h.theTask(started.id, 'scope'), 'quinn', { ...SMALL_SCOPE, assessor: 'bea' });
     const again = await h.theTask(started.id, 'scope');
@@ -439,7 +439,7 @@ describe('gap analysis process (shipped processes/gap-analysis/gap-analysis.bpmn
   describe('coverage arithmetic and scope (unit)', () => {
     const catalogue = shippedCatalogue();
 
-    it('conformity = round1(100 × (conforms + 0.5 × partial) / (applicable − n/a)); null when nothing applicable remains', () => {
+    it('computes conformity from conforming and partial clauses, or null when none applies', () => {
       expect(conformityPct({ applicable: 4, na: 0, conforms: 4, partial: 0 })).to.equal(100);
       expect(conformityPct({ applicable: 5, na: 1, conforms: 2, partial: 1 })).to.equal(62.5);
       expect(conformityPct({ applicable: 6, na: 0, conforms: 3, partial: 2 })).to.equal(66.7);
@@ -451,7 +451,7 @@ describe('gap analysis process (shipped processes/gap-analysis/gap-analysis.bpmn
       expect(conformityPct({ applicable: 0, na: 0, conforms: 0, partial: 0 })).to.equal(null);
     });
 
-    it('the report counts per standard the clauses that apply to it, and every partial or gap as open', () => {
+    it('the report counts, per standard, the clauses that apply and every partial or gap as open', () => {
       const item = (clause: string, standards: string[]): ScopeItem => ({ clause, number: clause.replace(/^\d+:/, ''), title: `T ${clause}`, standards, assessor: 'alex', due: 'P30D' });
       const items = [item('4.1', ['9001', '45001']), item('9001:8.4', ['9001']), item('45001:5.4', ['45001']), item('4.2', ['9001', '45001'])];
       const iterations: IterationResult[] = [

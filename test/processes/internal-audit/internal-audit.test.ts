@@ -74,7 +74,7 @@ describe('internal audit and audit programme (shipped processes, through the HTT
   });
   beforeEach(() => h.reset());
 
-  it('both files are deployed at server start and pass the same validation as an upload, every element drawn, every task with defaults', async () => {
+  it('both processes are deployed at server start and pass the same validation as an upload', async () => {
     const definitions = await call('GET', '/api/definitions', undefined, 'quinn');
     expect(definitions.status).to.equal(200);
     const find = (key: string) => definitions.json.items.find((d: { key: string }) => d.key === key);
@@ -123,7 +123,7 @@ describe('internal audit and audit programme (shipped processes, through the HTT
     }
   });
 
-  it('the checklist covers every chosen clause: divided clauses through their sub-clauses, clauses a standard adds to as themselves and their additions', () => {
+  it('the checklist covers every chosen clause, with its sub-clauses and each standard\'s additions', () => {
     const ids = (criteria: string[]) => expandCriteria(shippedCatalogue(), criteria).map((r) => r.id);
     expect(ids(['9.2', '9001:8.4', '7.5'])).to.deep.equal(['7.5.1', '7.5.2', '7.5.3', '9001:8.4', '9.2', '14001:9.2.2']);
     expect(ids(['6.1'])).to.deep.equal(['6.1', '14001:6.1.2', '45001:6.1.2', '14001:6.1.3', '45001:6.1.3', '14001:6.1.4']);
@@ -156,7 +156,7 @@ describe('internal audit and audit programme (shipped processes, through the HTT
     await call('POST', `/api/instances/${id}/cancel`, { reason: 'test over' }, 'quinn');
   });
 
-  it('an audit without findings: all clauses conform, the report is signed and reviewed, no CAPA and no follow-up', async () => {
+  it('an audit without findings is signed and reviewed, with no CAPA and no follow-up', async () => {
     const { id } = await startAudit();
     const plan = await theTask(id, 'plan');
     // unplanned: planned at once, by any auditor; the name has no reason to plan again
@@ -195,7 +195,7 @@ describe('internal audit and audit programme (shipped processes, through the HTT
     expect(closed.history.map((e: { action: string }) => e.action)).to.include.members(['task.signed', 'instance.completed']);
   });
 
-  it('an audit with findings: graded and numbered, the report returned once, a linked CAPA per nonconformity, verified at the second follow-up', async () => {
+  it('an audit with findings raises a linked CAPA per nonconformity, verified at the second follow-up', async () => {
     const { id, businessKey } = await plannedAudit({ auditor2: 'tom', criteria: ['9.2', '9001:8.4', '7.5'], auditDate: '2026-05-20' });
 
     // six clauses, shared lena, tom, lena, … in clause order; due a week after the audit date
@@ -301,7 +301,7 @@ describe('internal audit and audit programme (shipped processes, through the HTT
     ]);
   });
 
-  it('independence: a lead auditor who is the auditee, or who reports to the auditee, sends the plan back with the reason; a fixed team goes on', async () => {
+  it('a lead auditor who is or reports to the auditee sends the plan back', async () => {
     const { id } = await startAudit();
     const first = await theTask(id, 'plan');
     await h.complete(first, 'lena', { ...PLAN, auditee: 'lena', criteria: ['9001:8.4'] });
@@ -333,7 +333,7 @@ describe('internal audit and audit programme (shipped processes, through the HTT
     await call('POST', `/api/instances/${id}/cancel`, { reason: 'test over' }, 'quinn');
   });
 
-  it('independence: the auditee\'s own manager (directly or higher up) answers for the area and may not audit it', async () => {
+  it('the auditee\'s own managers answer for the area and may not audit it', async () => {
     const { id } = await startAudit();
     // Ria is audited; Dan is her manager, Stella his
     await h.complete(await theTask(id, 'plan'), 'lena', { ...PLAN, auditee: 'ria', auditor2: 'dan', auditor3: 'stella', criteria: ['9001:8.4'] });
@@ -344,7 +344,7 @@ describe('internal audit and audit programme (shipped processes, through the HTT
     await call('POST', `/api/instances/${id}/cancel`, { reason: 'test over' }, 'quinn');
   });
 
-  it('checklist tasks remind before their due date and escalate after it: to the auditor\'s manager, the quality manager, the steering committee', async () => {
+  it('checklist tasks remind before their due date, then escalate up the management chain', async () => {
     const { id } = await plannedAudit({ auditor2: 'tom', criteria: ['9001:8.4', '9001:8.6'], auditDate: '2026-05-04' });
     const tomTask = (await openTasks(id)).find((t) => t.assignee === 'tom')!;
     expect(tomTask.dueAt).to.equal('2026-05-11T23:59:59.999Z');
@@ -377,7 +377,7 @@ describe('internal audit and audit programme (shipped processes, through the HTT
     await call('POST', `/api/instances/${id}/cancel`, { reason: 'test over' }, 'quinn');
   });
 
-  it('the programme: started on schedule, a half-filled row sends the plan back before approval, the approved programme starts linked audits that open on their date', async () => {
+  it('the audit programme starts on schedule, is approved complete, and opens its audits on their dates', async () => {
     // started yearly by a schedule, on 1 December at 06:00 UTC; a programme for every site is scheduled by
     // an administrator (a process owner bound to sites schedules for their sites only)
     expect((await call('PUT', '/api/schedules/audit-programme', { processKey: 'audit-programme', cron: '0 6 1 12 *', timezone: 'UTC' }, 'pat')).status).to.equal(400);
@@ -454,7 +454,7 @@ describe('internal audit and audit programme (shipped processes, through the HTT
     for (const audit of [warehouse, machining]) await call('POST', `/api/instances/${audit.id}/cancel`, { reason: 'test over' }, 'quinn');
   });
 
-  it('separation of duties: a lead auditor who is a quality manager too cannot review their own report (403, nothing signed); another quality manager can', async () => {
+  it('a lead auditor who is also a quality manager cannot review their own report', async () => {
     const lena = { id: 'lena', email: 'lena@example.com', name: 'Lena Lead', sites: ['dublin', 'basel'], managerId: 'quinn' };
     await h.server.imsflow.saveUser({ ...lena, roles: ['auditor', 'quality-manager'] }, 'test-setup');
     try {
@@ -486,7 +486,7 @@ describe('internal audit and audit programme (shipped processes, through the HTT
 });
 
 describe('internal audit findings (unit)', () => {
-  it('numbers the findings in checklist order with their grade; one recorded without a statement (an older record, a diagram without the rule) is never blank', () => {
+  it('numbers findings in checklist order with their grade, and never shows a blank statement', () => {
     const item = (clause: string, title: string) => ({ clause, number: clause, title, auditor: 'lena' });
     const output = {
       conduct: [

@@ -230,7 +230,7 @@ describe('Management review process (shipped processes/management-review/managem
       });
     });
 
-    it('sums the findings of the audits held in the period, closed or still in follow-up, reading missing or partial output as zero', () => {
+    it('sums the findings of the period\'s audits, reading missing or partial output as zero', () => {
       const full = rec('internal-audit', {
         status: 'completed',
         endedAt: '2025-11-20T00:00:00.000Z',
@@ -276,7 +276,7 @@ describe('Management review process (shipped processes/management-review/managem
       ]);
     });
 
-    it('takes the gap coverage from the newest signed-off gap report (its gaps may still be open), else the newest report; none: null', () => {
+    it('takes gap coverage from the newest signed-off gap report, else the newest report', () => {
       const clauses = [
         { clause: '8.4', number: '8.4', title: 'Control of externally provided processes', status: 'gap', owner: 'bea' },
         { clause: '7.2', number: '7.2', title: 'Competence', status: 'conforms' },
@@ -405,7 +405,7 @@ describe('Management review process (shipped processes/management-review/managem
       });
     });
 
-    it('covers the period from the start date to now; a start in the future gives an empty period', () => {
+    it('covers the period from the start date to now; a future start gives an empty period', () => {
       expect(periodOf('2025-07-01', now)).to.deep.equal(period);
       expect(periodOf('2026-02-01', now)).to.deep.equal({ from: period.to, to: period.to });
       expect(() => periodOf(undefined, now)).to.throw(/start date/);
@@ -539,7 +539,7 @@ describe('Management review process (shipped processes/management-review/managem
     expect((await call('POST', `/api/instances/${review.id}/cancel`, { reason: 'Figures checked; the review is held later.' }, 'quinn')).status).to.equal(200);
   });
 
-  it('with actions: an incomplete action list goes back for correction, a CAPA is raised and linked, sign-off while the actions are open, closed after the last action; the next review reports them', async () => {
+  it('a review with actions raises a CAPA, closes after the last, and the next review reports them', async () => {
     const first = await prepared('dublin', { meetingDate: '2026-01-20', periodFrom: '2025-01-01' });
     const meeting = await theTask(first.id, 'meeting');
     expect(meeting.dueAt).to.equal('2026-01-20T23:59:59.999Z');
@@ -649,7 +649,7 @@ describe('Management review process (shipped processes/management-review/managem
     expect((await call('POST', `/api/instances/${second.id}/cancel`, { reason: 'Test done.' }, 'quinn')).status).to.equal(200);
   });
 
-  it('without actions: signed off by top management and closed; a late preparation reminds and escalates to top management', async () => {
+  it('without actions it is signed off and closed; a late preparation reminds and escalates', async () => {
     const started = await h.start('management-review', 'quinn', { site: 'cork' });
     const prepare = await theTask(started.id, 'prepare');
     expect(prepare.dueAt).to.equal('2026-01-19T08:00:00.000Z');
