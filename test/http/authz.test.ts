@@ -1238,7 +1238,7 @@ describe('operations endpoints (outside the OpenAPI document)', () => {
     expect(ready.json).to.deep.equal({ status: 'ready', checks: { store: 'ok' } });
   });
 
-  it('/admin/queues does not exist without Redis (the Redis-mode dashboard is checked in test/ops.test.ts)', async () => {
+  it('/admin/queues does not exist without Redis (the Redis-mode dashboard is checked in test/system/ops.test.ts)', async () => {
     const admin = await userWithPassword(booted.server, { id: 'ops-admin-2', roles: ['admin'] });
     expect((await call(booted.server, 'GET', '/admin/queues', undefined, { token: admin })).status).to.equal(404);
   });

@@ -8,7 +8,7 @@ import { bpmn, testEngine } from '../helpers.js';
 /**
  * The one rule set (engine/bpmn/lint.ts): the chosen bpmnlint rules and validateDefinition together.
  * Deployment refuses exactly what checkDefinition reports (the modeler's problems panel runs the same
- * module in the browser: test/modeler.test.ts and test/miwg-roundtrip.test.ts), every shipped process
+ * module in the browser: test/modeler/modeler.test.ts and test/modeler/miwg-roundtrip.test.ts), every shipped process
  * passes, and each bpmnlint rule refuses the drawing it is there for, naming the element.
  */
 

@@ -71,7 +71,7 @@ async function environment(extra: Record<string, string> = {}): Promise<Env> {
     IMSFLOW_JOB_ATTEMPTS: '3',
     IMSFLOW_JOB_BACKOFF_MS: '50',
     LOG_LEVEL: 'silent',
-    // these tests count the rows relayed; the weekly digest job every process arms (test/digest.test.ts) would be one more
+    // these tests count the rows relayed; the weekly digest job every process arms (test/features/notifications/digest.test.ts) would be one more
     IMSFLOW_DIGEST: 'off',
     ...extra,
   };

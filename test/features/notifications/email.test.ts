@@ -43,7 +43,7 @@ function linkIn(email: Email): string {
 /** A listening server on a fresh data folder, with users saved through the API. */
 async function serverWith(env: Record<string, string>, clock: FakeClock, users: (Partial<UserRecord> & { id: string })[], logger = pino({ level: 'silent' })) {
   const dir = mkdtempSync(join(tmpdir(), 'imsflow-email-'));
-  // IMSFLOW_DIGEST off: these tests count every email, and the steering committee's Monday digest (test/digest.test.ts) would be one more
+  // IMSFLOW_DIGEST off: these tests count every email, and the steering committee's Monday digest (test/features/notifications/digest.test.ts) would be one more
   const server = await startServer(loadConfig({ PORT: '0', IMSFLOW_DATA: dir, IMSFLOW_ADMIN_EMAIL: 'admin@imsflow.test', IMSFLOW_ADMIN_PASSWORD: 'correct horse battery staple', IMSFLOW_DIGEST: 'off', ...env }), { clock, logger });
   await signInOperator(server);
   for (const { id, ...user } of users) expect((await http('PUT', `${server.url}/api/users/${id}`, user)).status).to.equal(200);
