@@ -57,7 +57,7 @@ describe('HTTP API (listening server, SQLite file)', () => {
     expect((await call('GET', '/api/definitions/nonconformity/versions/x')).status).to.equal(400);
   });
 
-  it('deploys BPMN: 201 new, 200 identical, 422 naming the element, 413 too large, 400 wrong type', async () => {
+  it('answers a BPMN upload that is new, identical, invalid, too large or of a wrong type', async () => {
     const xml = fixtureBpmn('apitest');
     const created = await call('POST', '/api/definitions', xml, XML);
     expect(created.status).to.equal(201);

@@ -286,7 +286,7 @@ describe('authorization (listening server)', () => {
     const allowed = (route: Route, user: { roles: string[] }) =>
       route.access === 'public' || route.access === 'signed-in' || user.roles.includes('admin') || route.access.some((role) => user.roles.includes(role));
 
-    it('has a sample request here for every documented route, and none for a route that is gone', () => {
+    it('has a sample request for every documented route, and none for a gone route', () => {
       expect(routes.length).to.be.greaterThan(20);
       expect(routes.map((r) => r.key).filter((key) => !SAMPLES[key]), 'routes without an authorization test: add them to SAMPLES').to.deep.equal([]);
       expect(Object.keys(SAMPLES).filter((key) => !routes.some((r) => r.key === key)), 'samples for routes that are not documented').to.deep.equal([]);
@@ -400,7 +400,7 @@ describe('authorization (listening server)', () => {
       expect((await call$('GET', `/api/tasks/${taskB}`, undefined, { token: t.staffB })).status).to.equal(200);
     });
 
-    it('refuses a start at a site the user does not belong to, and asks which of several', async () => {
+    it('refuses a start at a site the user does not belong to, or asks which', async () => {
       const staff = await call$('POST', '/api/processes/authz-staff/instances', { site: 'B' }, { token: t.staffA });
       expect(staff.status).to.equal(403);
       expect(staff.json.error).to.include('site B');
@@ -515,7 +515,7 @@ describe('authorization (listening server)', () => {
       expect(audit.filter((e) => e.action === 'user.password-set').at(-1)).to.include({ actor: 'pat', reason: 'changed by the user' });
     });
 
-    it('lets an admin set anyone\'s password without theirs; a non-admin may not set someone else\'s (403)', async () => {
+    it('only an admin may set someone else\'s password', async () => {
       expect((await call$('POST', '/api/users/pat/password', { password: PASSWORD }, { token: adminToken })).status).to.equal(204);
       expect(await verify('pat', PASSWORD)).to.equal(true);
       const other = await call$('POST', '/api/users/olga/password', { password: OTHER_PASSWORD, currentPassword: PASSWORD }, { token: t.pat });
@@ -628,7 +628,7 @@ describe('authorization (listening server)', () => {
       expect((await call$('GET', '/tasks', undefined, { token: read })).status).to.equal(200);
     });
 
-    it('an integration token may read, send events, start records, complete tasks, attach files and enter KPIs only', async () => {
+    it('an integration token may read, send events, start, complete, attach and enter KPIs, nothing else', async () => {
       const integration = await tokenOf('integration');
       const problems: string[] = [];
       for (const route of routes) {
@@ -795,7 +795,7 @@ describe('sessions over HTTP: cookie, CSRF, sign-out, forged credentials', () =>
   });
   after(() => shutDown(booted));
 
-  it('signs in: an HttpOnly, SameSite=Lax session cookie and the CSRF token; the cookie alone works for GET', async () => {
+  it('signing in gives an HttpOnly session cookie and a CSRF token; GET needs only the cookie', async () => {
     const { reply, cookie, csrf } = await login(server, 'Sue@Example.com', PASSWORD);
     expect(reply.status).to.equal(200);
     const setCookie = reply.headers.getSetCookie().find((c) => c.startsWith(`${SESSION_COOKIE}=`))!;
@@ -818,7 +818,7 @@ describe('sessions over HTTP: cookie, CSRF, sign-out, forged credentials', () =>
     expect((await call$('GET', '/api/session')).status).to.equal(401);
   });
 
-  it('needs the CSRF token for state-changing requests made with the cookie: none 403, wrong 403, right OK', async () => {
+  it('changes made with the session cookie need the right CSRF token', async () => {
     const { cookie, csrf } = await login(server, 'sue@example.com', PASSWORD);
     const missing = await call$('POST', '/api/tokens', { name: 'from the browser' }, { cookie });
     expect(missing.status).to.equal(403);
@@ -1012,7 +1012,7 @@ describe('failed sign-ins over HTTP: slowed, never a lockout', () => {
     expect(delay.percentile(99) / 1e6, 'event-loop delay p99 (ms)').to.be.below(100);
   });
 
-  it('lets a guessing address retry once its delay is over, doubling it after the next failure', async () => {
+  it('lets a guessing address retry after its delay, doubling it on the next failure', async () => {
     const { clock } = booted;
     for (let i = 0; i < 5; i += 1) await signIn('lou@example.com', `wrong again ${i}`, '203.0.113.60');
     expect((await signIn('lou@example.com', PASSWORD, '203.0.113.60')).status).to.equal(429);
@@ -1034,7 +1034,7 @@ describe('login rate limit', () => {
   });
   after(() => shutDown(booted));
 
-  it('answers over 10 attempts a minute from one address with 429, even with the right password', async () => {
+  it('answers over 10 attempts a minute from one address with 429, even when right', async () => {
     const { server } = booted;
     for (let i = 0; i < 10; i += 1) {
       expect((await call(server, 'POST', '/api/session', { email: `guess${i}@example.com`, password: 'guessing away' })).status).to.equal(401);

@@ -68,7 +68,7 @@ describe('Hostile uploads are refused while the server keeps answering', functio
     expect(await deployedKeys()).to.not.include('hostile');
   });
 
-  it('refuses a file too costly to check as a draft import or autosave, keeping the draft', async () => {
+  it('refuses a file too costly to check as a draft import or autosave', async () => {
     const costly = unknownElementsOnLines().xml;
     expect((await refusedWhileServing(hostile('POST', '/api/drafts', { xml: costly }))).status).to.equal(413);
     expect((await api('GET', '/api/drafts?key=hostile')).json.items).to.deep.equal([]);
@@ -82,7 +82,7 @@ describe('Hostile uploads are refused while the server keeps answering', functio
     await api('POST', `/api/drafts/${created.json.id}/withdraw`, { reason: 'test done' });
   });
 
-  it('keeps the "${" file as a draft to mend, naming the task, while the server keeps answering', async () => {
+  it('keeps the "${" file as a draft to mend, while the server keeps answering', async () => {
     const { result, healthz, eventLoopDelayP99Ms } = await whileServing(server.url, hostile('POST', '/api/drafts', { xml: expressionBomb().xml }));
     expect(result.status, result.text.slice(0, 300)).to.equal(201);
     expect(Math.max(...healthz)).to.be.below(200);
@@ -92,7 +92,7 @@ describe('Hostile uploads are refused while the server keeps answering', functio
     await api('POST', `/api/drafts/${result.json.id}/withdraw`, { reason: 'test done' });
   });
 
-  it('refuses 60,000 unknown extension elements in one task at once, naming the task and the limit', async () => {
+  it('refuses 60,000 unknown extension elements in one task, naming the task and limit', async () => {
     const { xml } = unknownExtensionElements();
     const reply = await refusedWhileServing(hostile('POST', '/api/definitions', xml));
     expect(reply.status).to.equal(422);
@@ -100,7 +100,7 @@ describe('Hostile uploads are refused while the server keeps answering', functio
     expect(reply.json.problems[0].message).to.include('60,000 extension elements').and.include('at most 1,000');
   });
 
-  it('stops a file too costly to check after 1 s, then checks the next as usual', async () => {
+  it('stops a file too costly to check after 1 s, then checks the next', async () => {
     const { xml } = unknownElementsOnLines();
     const reply = await refusedWhileServing(hostile('POST', '/api/definitions', xml));
     expect(reply.status).to.equal(413);

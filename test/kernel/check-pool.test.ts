@@ -87,7 +87,7 @@ describe('BPMN checks: counted before parsing, run in a budgeted worker pool', f
       }
     });
 
-    it('stops a check over its memory budget and says so, after checking a small file within it', async () => {
+    it('stops a check over its memory budget, saying so, and passes a small file', async () => {
       const pool = new CheckPool({ maxMemoryMb: 16, timeoutMs: 30_000, maxThreads: 1 });
       try {
         expect((await pool.check(baseline, { services: new Set() })).problems).to.deep.equal([]);

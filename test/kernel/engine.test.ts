@@ -120,7 +120,7 @@ describe('engine: instances and tasks', () => {
     await t.imsflow.deploy(review(), 'alice');
   });
 
-  it('starts with a generated business key and creates a task with role, due date and form', async () => {
+  it('starts with a generated business key, opening a task with role, due date and form', async () => {
     const started = await t.imsflow.start('review', { variables: { title: 'Batch 7', owner: 'bob' } }, 'alice');
     expect(started.businessKey).to.equal('REV-2026-0001');
     expect(started.version).to.equal(1);
@@ -420,7 +420,7 @@ describe('engine: ims:requiredWhen', () => {
     <endEvent id="done" />`,
     );
 
-  it('refuses an ims:requiredWhen rule that names no field of the form, and reads a good one', async () => {
+  it('refuses an ims:requiredWhen rule naming no field of the form, and reads a good one', async () => {
     const t = await testEngine();
     const problemsOf = async (xml: string) => ((await t.imsflow.deploy(xml, 'alice').catch((e) => e)) as InvalidDefinitionError).problems.map((p) => `${p.element}: ${p.message}`);
     expect(await problemsOf(form('fullCap=no'))).to.deep.equal(['decide: form field "justification": ims:requiredWhen names "fullCap", which is no field of this form: name another field of the same form']);

@@ -189,7 +189,7 @@ describe('expressions: the whitelisted grammar', () => {
       expect(resolveTemplate('${variables.count != "3"}', scope())).to.equal(true);
     });
 
-    it('treats a missing value as null in == and !=, to ask whether it was given', () => {
+    it('treats a missing value as null in == and !=', () => {
       expect(resolveTemplate('${variables.missing == null}', scope())).to.equal(true);
       expect(resolveTemplate('${variables.missing != null}', scope())).to.equal(false);
       expect(resolveTemplate('${item.owner != null}', scope())).to.equal(true);

@@ -39,7 +39,7 @@ describe('fuzzing: nothing anyone sends can crash or stall the checks', function
 });
 
 describe('fuzzing: the watchdog', function () {
-  it('reports an input that runs past its time limit as a hang, naming the kept file', async function () {
+  it('reports an input that overruns its time limit as a hang, naming the file kept', async function () {
     this.timeout(30_000);
     const report = await runTarget({ target: 'expressions', seconds: 0, perInputMs: 1, corpusDir: new URL('../fuzz/watchdog-corpus/', import.meta.url).pathname });
     expect(report.findings.map((f) => [f.kind, f.file])).to.deep.equal([['hang', 'expressions/slow.json']]);

@@ -90,7 +90,7 @@ describe('untrusted text is read in linear time', () => {
       rmSync(dir, { recursive: true, force: true });
     });
 
-    it('shows a record whose diagram holds a comment of 100,000 "<a " tags, and stays responsive', async () => {
+    it('shows a record whose diagram holds 100,000 "<a " tags in a comment, staying responsive', async () => {
       const xml = bpmn(
         'commented',
         `<!-- ${'<a '.repeat(100_000)} -->
@@ -204,7 +204,7 @@ describe('untrusted text is read in linear time', () => {
       expect(() => resolveTemplate(huge, scope())).to.throw(ExpressionError, /more than 200 expressions/);
     });
 
-    it('finds exactly the bodies the old pattern found, for any mix of "$", "{", "}" and text', () => {
+    it('finds exactly the bodies the old pattern found, for any mix of text and braces', () => {
       const piece = fc.constantFrom('$', '{', '}', '${', 'a', ' ', 'variables.x', '"', '}$');
       fc.assert(
         fc.property(fc.array(piece, { maxLength: 40 }), (pieces) => {
@@ -215,7 +215,7 @@ describe('untrusted text is read in linear time', () => {
       );
     });
 
-    it('refuses the 1.8 MB attribute at deployment within three seconds, naming the element, and deploys nothing', async () => {
+    it('refuses the 1.8 MB attribute at deployment within three seconds, deploying nothing', async () => {
       const t = await testEngine();
       const xml = bpmn(
         'hostile',

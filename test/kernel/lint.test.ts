@@ -99,7 +99,7 @@ describe('one rule set for deployment and the modeler (engine/bpmn/lint.ts)', ()
     expect((await checkDefinition(xml, { services: new Set() })).problems).to.deep.equal([]);
   });
 
-  it('refuses a reminder longer than the time to the due date, and accepts a shorter one', async () => {
+  it('refuses a reminder longer than the time to the due date', async () => {
     const withReminder = (before: string) =>
       bpmn('p', `<startEvent id="s" /><userTask id="a" name="a" ims:candidateRole="staff" ims:due="P14D" ims:remindBefore="${before}" /><endEvent id="e" />${flow('f1', 's', 'a')}${flow('f2', 'a', 'e')}`);
     expect(await deployProblems(withReminder('P20D'))).to.deep.equal([{ element: 'a', message: 'ims:remindBefore (P20D) must be shorter than ims:due (P14D): the reminder would come before the task is open' }]);

@@ -502,7 +502,7 @@ describe('security: hostile BPMN definitions', () => {
       expectNoSideEffect();
     });
 
-    it('a script task in a process started by a message flow fails the step and never runs', async () => {
+    it('a script task in a process started by a message flow never runs', async () => {
       const result = await startUnvalidated('script-task-in-unvalidated-process.bpmn');
       expect(result.outcome).to.equal('failed');
       expect(result.error?.elementId).to.equal('pwn');
@@ -553,14 +553,14 @@ describe('security: hostile BPMN definitions', () => {
       expect(result.error?.message).to.match(/is not registered on this server/);
     });
 
-    it('a timer value taken from a variable reaches the engine only when it is safe (control: PT1H)', function () {
+    it('a timer value from a variable reaches the engine only when safe', function () {
       this.timeout(30_000);
       const run = startInChild('timer-from-variable.bpmn', { wait: 'PT1H' }, 15_000);
       expect(run.finished, run.detail).to.equal(true);
       expect(run.outcome).to.equal('waiting');
     });
 
-    it('GAP: a timer value of "R/PT0S" given as a start variable does not hang the step', function () {
+    it('GAP: a timer value of "R/PT0S" from a start variable does not hang the step', function () {
       // Found by this suite: the file is valid (its duration is ${variables.wait}); the attack is the
       // variable, which nothing checks before bpmn-engine parses it. @0dep/piso's getExpireAt loops
       // forever on an unbounded cycle of zero-length periods, synchronously, so runStep's own timeout

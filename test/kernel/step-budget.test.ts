@@ -48,7 +48,7 @@ describe('Step budget: no engine step holds the server', () => {
     expect(await imsflow.listTasks({ instanceId: id, status: 'open' })).to.have.length(4);
   });
 
-  it('refuses a start whose collection variable holds 5,000 items (the limit is 200), naming the variable', async () => {
+  it('refuses a start whose collection holds 5,000 items (limit 200), naming the variable', async () => {
     const { imsflow, store } = await testEngine();
     await imsflow.deploy(
       fixtureBpmn('listed'),

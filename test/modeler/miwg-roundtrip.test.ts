@@ -167,7 +167,7 @@ describe('MIWG reference diagrams: import → save → re-import in bpmn-js (rea
     });
   }
 
-  it('reports the unsupported elements of the corpus by name (script conditions, message events, call activities, …)', async () => {
+  it('names the corpus\'s unsupported elements (script conditions, message events, call activities, …)', async () => {
     const { page } = await browser.newPage();
     await page.setContent('<!doctype html><html><body></body></html>');
     await page.addScriptTag({ content: script });

@@ -154,7 +154,7 @@ describe('npm run demo (scripts/demo.ts)', function () {
     expect(starts.every((j) => j.runAt > new Date().toISOString())).to.equal(true);
   });
 
-  it('leaves one corrective action overdue on the real clock, already escalated, with history in the past', async () => {
+  it('leaves one corrective action overdue and escalated on the real clock', async () => {
     const now = new Date().toISOString();
     const overdue = (await store.listTasks({ status: 'open', dueBefore: now })).filter((t) => t.definitionKey === 'nonconformity');
     expect(overdue).to.have.length(1);

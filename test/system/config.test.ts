@@ -73,7 +73,7 @@ describe('configuration from environment variables', () => {
     expect(problems.join('\n')).to.not.match(/tooshort|tiny-token|hunter2/);
   });
 
-  it('checks variables that go together: MongoDB needs MONGODB_URI, the first admin needs both email and password', () => {
+  it('checks variables that go together, such as MongoDB and MONGODB_URI', () => {
     expect(problemsOf({ IMSFLOW_STORE: 'mongodb' })).to.deep.equal(['MONGODB_URI is required with IMSFLOW_STORE=mongodb, e.g. mongodb://mongo:27017/imsflow?replicaSet=rs0']);
     expect(problemsOf({ IMSFLOW_STORE: 'mongodb', MONGODB_URI: 'postgres://db/imsflow' })).to.deep.equal(["MONGODB_URI must start with mongodb:// or mongodb+srv:// (was 'postgres://db/imsflow')"]);
     expect(problemsOf({ IMSFLOW_ADMIN_EMAIL: 'root@example.com' })).to.deep.equal(['IMSFLOW_ADMIN_EMAIL and IMSFLOW_ADMIN_PASSWORD go together: set both or neither']);
@@ -87,7 +87,7 @@ describe('configuration from environment variables', () => {
     expect(problemsOf({ IMSFLOW_ESCALATIONS: 'P3D' })).to.deep.equal(["IMSFLOW_ESCALATIONS part 'P3D' must look like P3D:manager or P10D:steering-committee:reassign"]);
   });
 
-  it('takes an empty value as unset (as an env file writes it), except where empty means "none"', () => {
+  it('takes an empty value as unset, except where empty means "none"', () => {
     const config = loadConfig({ PORT: '', IMSFLOW_STORE: '', MONGODB_URI: '', REDIS_URL: '', IMSFLOW_ADMIN_EMAIL: '', IMSFLOW_ADMIN_PASSWORD: '', IMSFLOW_REMIND_BEFORE: '' });
     expect(config.port).to.equal(3000);
     expect(config.store.kind).to.equal('sqlite');
@@ -144,7 +144,7 @@ describe('npm run migrate', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('creates the SQLite schema, printing each migration it ran; a second run has nothing to do', async () => {
+  it('creates the SQLite schema, naming each migration; a second run does nothing', async () => {
     const first = await run('scripts/migrate.ts', { IMSFLOW_DATA: dir });
     expect(first.code, first.stderr).to.equal(0);
     const lines = first.stdout.trim().split('\n');
@@ -186,7 +186,7 @@ describe('npm run migrate', () => {
     }
   });
 
-  it('exits 1 on a bad configuration, naming the variable, and on a store it cannot reach', async () => {
+  it('exits 1 on a bad configuration or an unreachable store, saying why', async () => {
     const bad = await run('scripts/migrate.ts', { IMSFLOW_STORE: 'postgres' });
     expect(bad.code).to.equal(1);
     expect(bad.stderr).to.include("IMSFLOW_STORE must be sqlite or mongodb (was 'postgres')");

@@ -89,7 +89,7 @@ describe('restart', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('a P30D timer and open tasks survive a process restart, and the timer fires exactly once', async () => {
+  it('a P30D timer and open tasks survive a restart, and the timer fires once', async () => {
     const file = join(dir, 'imsflow.db');
     const clock = new FakeClock('2026-03-02T08:00:00Z');
     const before = await testEngine({ file, clock });
@@ -117,7 +117,7 @@ describe('restart', () => {
     await after.store.close();
   });
 
-  it('a job claimed by a worker that died is taken over after its lease, and runs once', async () => {
+  it('a dead worker\'s job is taken over after its lease, and runs once', async () => {
     const file = join(dir, 'imsflow.db');
     const clock = new FakeClock('2026-03-02T08:00:00Z');
     const t = await testEngine({ file, clock });
@@ -143,7 +143,7 @@ describe('restart', () => {
 describe('incidents', () => {
   const withService = fixtureBpmn('scored');
 
-  it('a failing service makes an incident that keeps the completion, and a retry resumes from it', async () => {
+  it('a failing service makes an incident, and a retry resumes from it', async () => {
     let outage = true;
     const services = new ServiceRegistry().register('risk-score', {
       description: 'severity × occurrence',

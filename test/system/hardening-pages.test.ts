@@ -137,7 +137,7 @@ describe('pages the hardening changed, walked in Chromium (refused links, slowed
     await expectReadableEverywhere(page, 'link of a deactivated person', [task.id, 'carol', link.slice(link.lastIndexOf('/t/') + 3)]);
   });
 
-  it('a task link of someone moved to another role says the task is no longer theirs', async () => {
+  it('a task link of someone moved to another role says the task is not theirs', async () => {
     const { task, links } = await started('quinn@example.com');
     const link = links['quinn@example.com'];
     expect((await http('PUT', api('/users/qm1'), { email: 'quinn@example.com', name: 'Quinn Manager', roles: ['production'] })).status).to.equal(200);
@@ -189,7 +189,7 @@ describe('pages the hardening changed, walked in Chromium (refused links, slowed
     await Promise.all([page.waitForURL(/\/tasks/), page.getByRole('button', { name: 'Sign in' }).click()]);
   });
 
-  it('importing a file too costly to check into the modeler says why, and creates no draft', async () => {
+  it('importing a file too costly to check into the modeler says why', async () => {
     const { context, page } = await chrome.newPage();
     const { token } = await server.accounts.login('anna@example.com', PASSWORD, 'test-setup');
     await context.addCookies([{ name: SESSION_COOKIE, value: token, url: server.url }]);
@@ -213,7 +213,7 @@ describe('pages the hardening changed, walked in Chromium (refused links, slowed
     await expectReadableEverywhere(page, 'modeler import of a too costly file');
   });
 
-  it('a refused too-large autosave says why, keeps the change, does not resend, and saves after an undo', async () => {
+  it('a refused too-large autosave says why, keeps the change, and saves after an undo', async () => {
     const created = await http('POST', api('/drafts'), { key: 'nonconformity', reason: 'autosave test' });
     expect(created.status, created.text).to.equal(201);
     const { context, page } = await chrome.newPage();
@@ -272,7 +272,7 @@ describe('pages the hardening changed, walked in Chromium (refused links, slowed
     await page.waitForFunction(() => (globalThis as any).document.getElementById('ims-save-state')?.textContent.startsWith('All changes saved'));
   });
 
-  it('a task link needing a signature says in words how long to wait after wrong passwords', async () => {
+  it('a signature task link says in words how long to wait after wrong passwords', async () => {
     const deployed = await http('POST', api('/definitions?reason=signature%20test'), fixtureBpmn('signoff'), { 'content-type': 'application/xml' });
     expect(deployed.status, deployed.text).to.equal(201);
     const { links } = await started('quinn@example.com', 'signoff');
@@ -294,7 +294,7 @@ describe('pages the hardening changed, walked in Chromium (refused links, slowed
   });
 
   // Last: it moves the server's clock a month on.
-  it('a used, damaged or expired task link says so in words and offers to sign in', async () => {
+  it('a used, damaged or expired task link says so and offers to sign in', async () => {
     const used = (await started('quinn@example.com')).links['quinn@example.com'];
     const done = await http('POST', used, new URLSearchParams({ severity: 'major', containment: 'Lot 12 quarantined', actionNeeded: 'on' }).toString(), FORM_BODY);
     expect(done.status, done.text).to.equal(200);

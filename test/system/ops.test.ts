@@ -210,7 +210,7 @@ describe('operations: a failing store', () => {
   // listener left open keeps mocha from exiting).
   after(() => shutDown(booted));
 
-  it('a failing store makes /readyz answer 503, and a failed request is logged with its id', async () => {
+  it('a failing store makes /readyz answer 503, and the failure is logged with its id', async () => {
     const token = await userWithToken(booted.server, { id: 'ops-qm', roles: ['quality-manager'] });
     await booted.server.assembly.store.close();
 

@@ -223,7 +223,7 @@ describe('graceful shutdown of a worker process (SIGTERM)', function () {
     return { sending: sendingPromise, release };
   }
 
-  it('answers /readyz 503 while finishing the job in hand, then sends the email and exits 0', async () => {
+  it('finishes the job in hand while /readyz answers 503, then exits 0', async () => {
     const { worker: w, store, health } = await worker();
     try {
       expect(((await (await fetch(`${health}/readyz`)).json()) as { checks: unknown }).checks).to.deep.equal({ store: 'ok', redis: 'ok' });
@@ -247,7 +247,7 @@ describe('graceful shutdown of a worker process (SIGTERM)', function () {
     }
   });
 
-  it('past IMSFLOW_SHUTDOWN_MS exits 1 and leaves the unfinished job claimed for another worker to take over', async () => {
+  it('past IMSFLOW_SHUTDOWN_MS exits 1, leaving the unfinished job for another worker', async () => {
     const { worker: w, store } = await worker({ IMSFLOW_SHUTDOWN_MS: '200' });
     const hold = holdNextEmail();
     try {

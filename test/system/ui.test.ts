@@ -212,14 +212,14 @@ describe('pages (sign-in, tasks, records, audit) over HTTP', () => {
       expect(browser.cookies.has(SESSION_COOKIE)).to.equal(false);
     });
 
-    it('a form without the login token (another site posting it) is refused (403) and signs nobody in', async () => {
+    it('a sign-in form posted from another site is refused (403)', async () => {
       const page = await new Browser(server.url).post('/login', { email: 'quinn@example.com', password: PASSWORD, next: '/tasks' });
       expectPage(page, 403, /^Sign in/);
       expect(page.text).to.include('The sign-in form had expired');
       expect(page.headers.getSetCookie().some((c) => c.startsWith(`${SESSION_COOKIE}=`))).to.equal(false);
     });
 
-    it('signing in and out works like the API session, with the CSRF token on every page', async () => {
+    it('signing in and out works like the API session, with the CSRF token', async () => {
       const browser = new Browser(server.url);
       const token = csrfIn((await browser.get('/login?next=/tasks%3Fsort%3Dcreated')).text);
       const done = await browser.post('/login', { _csrf: token, next: '/tasks?sort=created', email: 'Quinn@Example.com', password: PASSWORD });
@@ -380,7 +380,7 @@ describe('pages (sign-in, tasks, records, audit) over HTTP', () => {
       expectPage(await quinn.post(`/tasks/${north.task.id}/release`, { _csrf: csrf }), 409, /^This cannot be done now/);
     });
 
-    it('delegates to another person only with a reason (error next to the field), keeping the role; audited', async () => {
+    it('delegates to another person only with a reason, keeping the role; audited', async () => {
       const quinn = await browserFor('quinn@example.com');
       const csrf = csrfIn((await quinn.get('/tasks')).text);
       const missing = await quinn.post(`/tasks/${north.task.id}/delegate`, { _csrf: csrf, back: 'list', to: 'bob', reason: '  ' });
@@ -506,7 +506,7 @@ describe('pages (sign-in, tasks, records, audit) over HTTP', () => {
       expect((await server.imsflow.getTask(record.task.id)).status).to.equal('open');
     });
 
-    it('refuses a file that is not what it claims (an HTML page named .pdf), storing nothing', async () => {
+    it('refuses a file that is not what it claims, storing nothing', async () => {
       const before = { files: attachmentFiles(), uploads: (await uploads()).length };
       const html = Buffer.from('<!doctype html><html><body><script>alert(document.cookie)</script></body></html>');
       const page = await quinn.post(`/tasks/${record.task.id}`, form({}, { bytes: html, name: 'report.pdf', type: 'application/pdf' }));
@@ -596,7 +596,7 @@ describe('pages (sign-in, tasks, records, audit) over HTTP', () => {
       expect((await quinn.post(`/tasks/${record.task.id}`, form())).location).to.equal(`/tasks/${record.task.id}`);
     });
 
-    it('the record page: facts, current step, the data per task with the attachment linked, history; all escaped', async () => {
+    it('the record page shows facts, current step, data per task, attachments and history', async () => {
       const page = await quinn.get(`/records/${record.id}`);
       expectPage(page, 200, new RegExp(`^Record ${record.businessKey}`));
       const html = page.text;
@@ -760,7 +760,7 @@ describe('pages (sign-in, tasks, records, audit) over HTTP', () => {
       csrf = csrfIn((await quinn.get('/tasks')).text);
     });
 
-    it('names the element an iteration is for: a clause, a finding, an action, or compact JSON', () => {
+    it('names what an iteration is for: a clause, a finding, an action, or JSON', () => {
       const catalogue = shippedCatalogue();
       expect(iterationLabel(catalogue.clause('7.5.3'), catalogue)).to.equal('Clause 7.5.3 Control of documented information');
       expect(iterationLabel({ clause: '9001:8.4', number: '8.4', title: 'Control of externally provided processes, products and services' }, catalogue)).to.equal(
@@ -776,7 +776,7 @@ describe('pages (sign-in, tasks, records, audit) over HTTP', () => {
       expect(iterationLabel(null)).to.equal('');
     });
 
-    it('renders a clauses field as checkboxes grouped by chapter, headings selectable, with the standards of each clause', async () => {
+    it('renders a clauses field as checkboxes grouped by chapter, with each clause\'s standards', async () => {
       const [scope] = await openTasks(audit.id);
       const page = await quinn.get(`/tasks/${scope.id}`);
       expectPage(page, 200, /^Choose the audit criteria/);
@@ -804,7 +804,7 @@ describe('pages (sign-in, tasks, records, audit) over HTTP', () => {
       expect(html.match(/name="criteria"/g)).to.have.length(catalogue.records.length);
     });
 
-    it('a clause that is not in the catalogue is a field error; the boxes ticked stay ticked', async () => {
+    it('an unknown clause is a field error, and the ticked boxes stay ticked', async () => {
       const [scope] = await openTasks(audit.id);
       const body = new URLSearchParams([['_csrf', csrf], ['criteria', '9001:8.4'], ['criteria', '99.9'], ['note', 'first try']]);
       const page = await quinn.post(`/tasks/${scope.id}`, body);

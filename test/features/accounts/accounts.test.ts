@@ -69,7 +69,7 @@ describe('accounts', () => {
     expect(await answer('ivan@example.com', PASSWORD, 'ip')).to.equal(wrong);
   });
 
-  it('answers a slowed unknown email exactly as a slowed account, so the refusal tells no email exists', async () => {
+  it('a slowed unknown email is answered like a slowed account, revealing no email', async () => {
     const replies: Record<string, string[]> = { known: [], unknown: [] };
     for (let i = 0; i < 6; i += 1) {
       replies.known.push(await answer('dana@example.com', `wrong password ${i}`, '203.0.113.9'));
@@ -109,7 +109,7 @@ describe('accounts', () => {
     expect(await answer('dana@example.com', PASSWORD, from), 'the right password once the delay is over').to.equal('signed in');
   });
 
-  it('slows one address trying many accounts, and spares an account\'s usual address when many addresses guess it', async () => {
+  it('slows one address guessing many accounts, but spares each account\'s usual address', async () => {
     for (let i = 0; i < 20; i += 1) await answer(`person${i}@example.com`, 'guessing away', '192.0.2.1');
     expect(await answer('dana@example.com', PASSWORD, '192.0.2.1'), 'spraying from one address').to.match(/^LoginThrottledError/);
 
@@ -163,7 +163,7 @@ describe('accounts', () => {
     expect(await accounts.session(second.token), 'absolute limit').to.equal(undefined);
   });
 
-  it('keeps the password when the profile is updated, and never puts the hash in the audit trail', async () => {
+  it('updating a profile keeps the password, and the hash never enters the audit trail', async () => {
     await t.imsflow.saveUser({ id: 'dana', email: 'dana@example.com', name: 'Dana K. Scully', roles: ['quality-manager', 'auditor'] }, 'admin');
     expect((await accounts.login('dana@example.com', PASSWORD, 'ip')).user.name).to.equal('Dana K. Scully');
     const hash = (await t.store.getUser('dana'))!.passwordHash!;

@@ -257,7 +257,7 @@ describe('backup and restore', function () {
     }
   });
 
-  it('npm run backup: export, verify and import through the CLI; a tampered archive exits 1 saying why', async () => {
+  it('npm run backup exports, verifies and imports; a tampered archive exits 1 saying why', async () => {
     const cli = (args: string[], data: string) => run(process.execPath, ['--import', 'tsx', 'scripts/backup.ts', ...args], { env: { ...process.env, IMSFLOW_DATA: data, IMSFLOW_STORE: 'sqlite' } });
     const file = join(root, 'cli.tar.gz');
     const exported = await cli(['export', file], join(root, 'site'));
@@ -342,7 +342,7 @@ describe('backup and restore', function () {
       expect(delay.percentile(99) / 1e6, 'p99 event-loop delay in ms').to.be.below(100);
     });
 
-    it('reads nothing after the end of the archive: a gzip bomb behind it is never expanded', async () => {
+    it('reads nothing after the archive\'s end, so a gzip bomb behind it is never expanded', async () => {
       // were the 64 MiB behind the end read, the 16 MiB cap would refuse it; the manifest is what is wrong
       const { error } = await refusal('trailing-bomb', [{ path: 'manifest.json', body: '{"format":"zip"}' }], { maxBytes: 16 * 1024 * 1024 }, { level: 1, trailingZeros: 64 * 1024 * 1024 });
       expect(error.problems).to.deep.equal(['manifest.json: not an imsflow backup (format "zip")']);

@@ -141,7 +141,7 @@ describe('change control of process definitions (HTTP, SQLite, fake clock)', fun
       expect(bare.json.fields.map((f: { field: string }) => f.field).sort()).to.deep.equal(['impact', 'reason']);
     });
 
-    it('shows the change: the added task, changed role, due date and form field, and the XML diff', async () => {
+    it('shows what changed: the added task, role, due date and field, and the XML diff', async () => {
       const fixed = await as('po-ben').put(`/api/drafts/${draftId}`, { xml: processXml({ role: 'quality-manager', due: 'P7D', severityRequired: false, approve: 'with-role' }), revision: 1 });
       expect(fixed.status, fixed.text).to.equal(200);
       expect(fixed.json.problems).to.deep.equal([]);
@@ -204,7 +204,7 @@ describe('change control of process definitions (HTTP, SQLite, fake clock)', fun
       expect(past.json.fields[0].field).to.equal('effectiveAt');
     });
 
-    it('publishes as version 2 from a future effective date: until then new instances start on version 1', async () => {
+    it('publishes version 2 from a future date; until then new records start on version 1', async () => {
       const published = await as('po-anna').post(`/api/drafts/${draftId}/publish`, { effectiveAt: '2026-05-11', reason: 'in effect from Monday' });
       expect(published.status, published.text).to.equal(201);
       expect(published.json).to.include({ key: KEY, version: 2, effectiveAt: '2026-05-11T00:00:00.000Z' });
@@ -221,7 +221,7 @@ describe('change control of process definitions (HTTP, SQLite, fake clock)', fun
       ]);
     });
 
-    it('from the effective date new records run on version 2, running ones finish on version 1', async () => {
+    it('from the effective date new records run on version 2, running ones on version 1', async () => {
       clock.set('2026-05-11T00:00:00.000Z');
       const after = await as('st-dan').post(`/api/processes/${KEY}/instances`, {});
       expect(after.json.version).to.equal(2);
@@ -249,7 +249,7 @@ describe('change control of process definitions (HTTP, SQLite, fake clock)', fun
       expect(v1.instances).to.deep.equal({ running: 0, completed: 1, cancelled: 0, incident: 0 });
     });
 
-    it('records every step in the audit trail: who, when, what, old → new, why; the chain verifies', async () => {
+    it('records every step in the audit trail, and the chain verifies', async () => {
       const events = await draftEvents(draftId);
       expect(events.map((e) => [e.action, e.actor])).to.deep.equal([
         ['draft.created', 'po-anna'],
@@ -279,7 +279,7 @@ describe('change control of process definitions (HTTP, SQLite, fake clock)', fun
   });
 
   describe('restore, reject, withdraw', function () {
-    it('restores an old version as a draft and publishes it, same XML, as the next version', async () => {
+    it('restores an old version as a draft and publishes it unchanged as the next version', async () => {
       const restored = await as('po-ben').post('/api/drafts', { key: KEY, fromVersion: 1, reason: 'the approval step slowed releases down' });
       expect(restored.status, restored.text).to.equal(201);
       expect(restored.json).to.include({ baseVersion: 2, restoredFrom: 1, status: 'draft' });
@@ -300,7 +300,7 @@ describe('change control of process definitions (HTTP, SQLite, fake clock)', fun
       expect((await as('st-dan').post(`/api/processes/${KEY}/instances`, {})).json.version).to.equal(3);
     });
 
-    it('a signed rejection, a save, a withdrawal and a close free the process for a new draft', async () => {
+    it('a signed rejection, a save, a withdrawal and a close free the process again', async () => {
       const created = await as('po-anna').post('/api/drafts', { key: KEY });
       const id = created.json.id;
       expect(created.json.baseVersion).to.equal(3);

@@ -162,7 +162,7 @@ describe('dashboard page: charts, drill-down and filters in a real browser (head
     return opened;
   }
 
-  it('shows a site\'s figures as tiles and charts; clicking a bar lists the records it counted', async () => {
+  it('shows a site\'s figures as tiles and charts; clicking a bar lists its records', async () => {
     const { page, log, context } = await signedIn('sara');
     const response = await page.goto(`${server.url}/dashboard`);
     expect(response?.status()).to.equal(200);
@@ -223,7 +223,7 @@ describe('dashboard page: charts, drill-down and filters in a real browser (head
     expect(log.errors).to.deep.equal([]);
   });
 
-  it('keeps the filters in the URL: applied, shared and reloaded, the same figures and the same form', async () => {
+  it('keeps the filters in the URL, so a shared or reloaded page is the same', async () => {
     const { page, log } = await signedIn('sara');
     await page.goto(`${server.url}/dashboard`);
     await ready(page);
@@ -274,7 +274,7 @@ describe('dashboard page: charts, drill-down and filters in a real browser (head
     expect(log.errors).to.deep.equal([]);
   });
 
-  it('shows the dashboard as it stood at a given UTC time, and explains a wrong filter', async () => {
+  it('shows the dashboard as it stood at a given time, and explains a wrong filter', async () => {
     const { page, log } = await signedIn('sara');
     // a datetime field sends the time without a zone: the address gets it in UTC, the field shows it as typed
     await page.goto(`${server.url}/dashboard?at=2026-03-10T12:00`);
@@ -317,7 +317,7 @@ describe('dashboard page: charts, drill-down and filters in a real browser (head
     expect(log.errors).to.deep.equal([]);
   });
 
-  it('shows a site with no records without breaking: zeros, sentences instead of charts, no script error', async () => {
+  it('shows a site with no records as zeros and sentences, without a script error', async () => {
     const { page, log } = await signedIn('cora');
     expect((await page.goto(`${server.url}/dashboard`))?.status()).to.equal(200);
     await ready(page);
@@ -328,7 +328,7 @@ describe('dashboard page: charts, drill-down and filters in a real browser (head
     expect(log.errors).to.deep.equal([]);
   });
 
-  it('fits a phone screen (390 px): no sideways scrolling, the charts as wide as the screen', async () => {
+  it('fits a phone screen (390 px) without sideways scrolling', async () => {
     const { page } = await signedIn('sara', { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
     await page.goto(`${server.url}/dashboard`);
     await ready(page);
@@ -354,7 +354,7 @@ describe('dashboard page: charts, drill-down and filters in a real browser (head
     expect(await page.locator('main table tbody tr').count()).to.equal(2);
   });
 
-  it('is refused to people who do not oversee, and signed-out people are sent to sign in first', async () => {
+  it('is refused to people who do not oversee, and asks signed-out people to sign in', async () => {
     const { page, context } = await signedIn('olga');
     await page.goto(`${server.url}/tasks`);
     expect(await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Dashboard' }).count()).to.equal(0);
@@ -368,7 +368,7 @@ describe('dashboard page: charts, drill-down and filters in a real browser (head
     expect(new URL(page.url()).searchParams.get('next')).to.equal('/dashboard?process=safety-walk');
   });
 
-  it('lets a KPI owner who is no overseer enter its values, with the session\'s CSRF token', async () => {
+  it('lets a KPI owner who is no overseer enter its values', async () => {
     expect((await http('PUT', api('/kpis/waste-sorted'), { system: 'environment', name: 'Waste sorted', unit: '%', target: 90, direction: 'up', owner: 'olga', source: 'manual', site: 'basel' })).status).to.equal(200);
     const { page, context } = await signedIn('olga');
     await page.goto(`${server.url}/dashboard/kpis/waste-sorted`);

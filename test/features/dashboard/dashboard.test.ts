@@ -168,7 +168,7 @@ describe('steering dashboard (listening server, known data set, fake clock)', fu
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('counts open, due-soon, overdue and escalated work in total and by process, site, owner and role', async () => {
+  it('counts open, due-soon, overdue and escalated work by process, site, owner and role', async () => {
     const reply = await get('/api/dashboard');
     expect(reply.status).to.equal(200);
     const d = reply.json;
@@ -215,7 +215,7 @@ describe('steering dashboard (listening server, known data set, fake clock)', fu
     ]);
   });
 
-  it('trends by ISO week over the last 12 months: opened, completed, and overdue at each week\'s end', async () => {
+  it('trends opened, completed and overdue work by ISO week over the last 12 months', async () => {
     const { trends } = (await get('/api/dashboard')).json;
     const weeks = trends.map(({ drill: _drill, ...rest }: Record<string, unknown>) => rest);
     expect(weeks).to.deep.equal(referenceTrends('2025-11-26', 0, TASKS));
@@ -451,7 +451,7 @@ function pdfText(pdf: Buffer): string {
 }
 
 describe('SQLite migration 7 (dashboard columns)', function () {
-  it('backfills the new task and instance columns from the stored records, cancelled tasks from the audit trail', async () => {
+  it('backfills the new task and record columns from stored records and the audit trail', async () => {
     const store = new SqliteStore(':memory:');
     store.migrate(6);
     const raw = (t: TaskRecord) =>

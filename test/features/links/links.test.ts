@@ -124,7 +124,7 @@ describe('task links from emails (real SMTP server, listening HTTP server, SQLit
     let assess: TaskRecord;
     let instanceId: string;
 
-    it('emails "New task" to the role holders, with text and HTML parts and the hostile name escaped', async () => {
+    it('emails "New task" to the role holders as text and HTML, escaping hostile names', async () => {
       // the requester: the operator who starts instances through the API
       expect((await http('PUT', api('/users/operator'), { email: 'requester@example.com', name: 'Rita Requester', roles: ['admin'] })).status).to.equal(200);
       const started = await startWithLink();
@@ -163,7 +163,7 @@ describe('task links from emails (real SMTP server, listening HTTP server, SQLit
       expect((await taskOf(assess.id)).status).to.equal('open');
     });
 
-    it('a form with errors comes back with the errors and values, and keeps the link usable', async () => {
+    it('a form with errors comes back with the values, and the link stays usable', async () => {
       const page = await postForm(firstLink, { severity: 'catastrophic', containment: '<b>kept</b>' });
       expectReadablePage(page, 400, /^Assess and contain/);
       expect(page.text).to.include('Please correct 1 field.');
@@ -190,7 +190,7 @@ describe('task links from emails (real SMTP server, listening HTTP server, SQLit
       expect(tokens.filter((t) => !t.usedAt).map((t) => t.revokedReason)).to.deep.equal(['task completed']);
     });
 
-    it('emails the next task ("Take corrective action") to bob with a working link, and tells the requester', async () => {
+    it('emails the next task to its holder with a working link, and tells the requester', async () => {
       const before = smtp.received.length;
       const emails = await arrived(before, assess.businessKey, 2);
       const toBob = emails.find((e) => addresses(e)[0] === 'bob@example.com')!;
@@ -228,7 +228,7 @@ describe('task links from emails (real SMTP server, listening HTTP server, SQLit
   });
 
   describe('links that must not open the task', () => {
-    it('a tampered token (one character of the signature or of the claims) is "not valid" (400)', async () => {
+    it('a token with any character changed is "not valid" (400)', async () => {
       const { task, link } = await startWithLink();
       const token = tokenOf(link);
       const dot = token.indexOf('.');
@@ -312,7 +312,7 @@ describe('task links from emails (real SMTP server, listening HTTP server, SQLit
       expect((await taskOf(task.id)).completedBy).to.equal('bob');
     });
 
-    it('a link of a task completed through the API is refused (410) and completes nothing more', async () => {
+    it('a link of a task completed through the API is refused (410)', async () => {
       const { instanceId, task, link } = await startWithLink();
       const asQm = { 'content-type': 'application/json', authorization: `Bearer ${(await server.accounts.createApiToken('qm1', 'test', 'test')).token}` };
       const done = await http('POST', api(`/tasks/${task.id}/complete`), { data: { severity: 'minor', containment: 'reworked', actionNeeded: true } }, asQm);

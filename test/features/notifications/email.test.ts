@@ -351,7 +351,7 @@ describe('email: reminders and escalations over time', () => {
     expect((await http('GET', api(`/outbox?task=${task.id}`))).json.items).to.have.length(6);
   });
 
-  it('an escalation step with reassign gives the task to the role and revokes the old holder\'s links', async () => {
+  it('an escalation that reassigns gives the task to the role and revokes the old links', async () => {
     const { server, api } = env;
     const start = clock.now().getTime();
     const started = await http('POST', api('/processes/handover/instances'), { variables: { owner: 'bob' } });
@@ -469,7 +469,7 @@ describe('SmtpMailer', () => {
     await smtp?.stop();
   });
 
-  it('sends text and HTML with a stable Message-ID; line breaks in a subject cannot add headers', async () => {
+  it('sends text and HTML with a stable Message-ID, and subjects cannot add headers', async () => {
     const mailer = new SmtpMailer({ url: smtp.url, from: 'imsflow <no-reply@imsflow.local>', domain: 'ims.example.com' });
     try {
       await mailer.send({ messageId: 'msg-1', to: 'x@example.com', subject: 'Fix it\r\nBcc: evil@example.com', text: 'plain', html: '<p>rich</p>' });

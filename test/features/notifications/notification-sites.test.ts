@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { DAY, shipped, testEngine } from '../../helpers.js';
 
 describe('notifications respect sites', () => {
-  it('tells and escalates only to role holders of the task\'s site, as a link is a login', async () => {
+  it('tells and escalates only to role holders of the task\'s site', async () => {
     const t = await testEngine();
     await t.imsflow.deploy(shipped('nonconformity.bpmn'), 'admin');
     const person = (id: string, roles: string[], sites: string[]) => t.imsflow.saveUser({ id, email: `${id}@example.com`, name: id, roles, sites }, 'admin');

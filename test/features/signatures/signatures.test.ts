@@ -57,7 +57,7 @@ describe('electronic signatures: engine', () => {
 
   const sqlite = () => t.store as SqliteStore;
 
-  it('refuses to complete a signature task without a signature, naming the field, and leaves it open', async () => {
+  it('refuses to complete a signature task without a signature, and leaves it open', async () => {
     const { verify, instanceId } = await atVerify();
     const err = (await t.imsflow.completeTask(verify.id, VERIFY, 'carol').catch((e) => e)) as ValidationError;
     expect(err).to.be.instanceOf(ValidationError);
@@ -72,7 +72,7 @@ describe('electronic signatures: engine', () => {
     expect((await t.store.listAudit({ target: `task:${verify.id}` })).map((e) => e.action)).to.deep.equal(['task.created']);
   });
 
-  it('refuses a signature made for someone else, and a signature on a task that takes none', async () => {
+  it('refuses a signature made for someone else, or on a task that takes none', async () => {
     const { verify, instanceId } = await atVerify();
     const forOther = (await t.imsflow.completeTask(verify.id, VERIFY, 'dave', { signature: SIGNER }).catch((e) => e)) as ValidationError;
     expect(forOther).to.be.instanceOf(ValidationError);
@@ -365,7 +365,7 @@ describe('electronic signatures: HTTP API and task pages (listening server, SQLi
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('with an API token (no session) both components are needed: 400 naming signature.password / signature.email, nothing completed', async () => {
+  it('with an API token both signature components are needed, else nothing completes', async () => {
     const { taskId } = await atVerify();
     const none = await call('POST', `/api/tasks/${taskId}/complete`, { data: VERIFY }, { token: quinn });
     expect(none.status).to.equal(400);
@@ -399,7 +399,7 @@ describe('electronic signatures: HTTP API and task pages (listening server, SQLi
     expect(failures.map((e) => e.new)).to.deep.equal([{ from: 'signature', failures: 1 }]);
   });
 
-  it('signs with email and password; the answer shows the manifestation: printed name, UTC time with zone, meaning', async () => {
+  it('signs with email and password, and the answer shows name, UTC time and meaning', async () => {
     const { taskId, instanceId } = await atVerify();
     const signed = await call('POST', `/api/tasks/${taskId}/complete`, { data: VERIFY, signature: { email: 'Quinn@Example.com', password: PASSWORD } }, { token: quinn });
     expect(signed.status, signed.text).to.equal(200);
@@ -462,7 +462,7 @@ describe('electronic signatures: HTTP API and task pages (listening server, SQLi
     expect(await statusOf(assess.id)).to.equal('open');
   });
 
-  it('the record shows each signature checked against the stored data: changed or moved ones do not verify', async () => {
+  it('the record checks each signature against the stored data: changed or moved ones fail', async () => {
     const { taskId, instanceId } = await atVerify();
     await call('POST', `/api/tasks/${taskId}/complete`, { data: VERIFY, signature: { email: 'quinn@example.com', password: PASSWORD } }, { token: quinn });
     const before = await call('GET', `/api/instances/${instanceId}`, undefined, { token: operator });
@@ -502,7 +502,7 @@ describe('electronic signatures: HTTP API and task pages (listening server, SQLi
       link = await linkFor(taskId);
     });
 
-    it('shows the meaning in words, and asks for email and password (a link is no continuous session)', async () => {
+    it('shows the meaning in words, and asks for email and password', async () => {
       const page = await call('GET', link, undefined, undefined);
       expect(page.status).to.equal(200);
       expect(page.text).to.include('<legend>Electronic signature: Verified</legend>');

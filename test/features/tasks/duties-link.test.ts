@@ -45,7 +45,7 @@ describe('separation of duties on the email-link page and the task page', () => 
     expect((await h.record(id)).status).to.equal('completed');
   });
 
-  it('the author is refused the review on the task page, with the reason, and nothing is saved', async () => {
+  it('the author is refused the review on the task page, saying why, saving nothing', async () => {
     const { id } = await h.start('duties', 'ann');
     await h.complete(await h.theTask(id, 'write'), 'ann', { text: 'All fine.' });
     const review = await h.theTask(id, 'review');

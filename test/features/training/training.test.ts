@@ -87,7 +87,7 @@ describe('training on change: read-and-understood tasks for a new version (HTTP,
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('gives each active person in the process\'s roles one training task, due at the effective date', async () => {
+  it('gives each active person in the process\'s roles a training task due when it takes effect', async () => {
     const tasks = await trainingTasks();
     // staff and quality-manager (candidate roles), process-owner (owner role); Eve holds two roles but gets one task
     expect(tasks.map((t) => t.assignee).sort()).to.deep.equal(['po-anna', 'qm-cara', 'st-dan', 'st-eve']);
@@ -102,7 +102,7 @@ describe('training on change: read-and-understood tasks for a new version (HTTP,
     expect(mine.json.items.map((t: { name: string }) => t.name)).to.deep.equal([`Read and understood: Deviation handling version ${version}`]);
   });
 
-  it('assigns the training in the commit that published the version, with an audit event per person', async () => {
+  it('assigns the training in the publishing commit, with an audit event per person', async () => {
     const events = await server.imsflow.store.listAudit({ target: `definition:${KEY}@${version}`, limit: 100 });
     expect(events.map((e) => e.action)).to.deep.equal(['definition.published', 'training.assigned', 'training.assigned', 'training.assigned', 'training.assigned']);
     const assigned = events.filter((e) => e.action === 'training.assigned');
@@ -115,7 +115,7 @@ describe('training on change: read-and-understood tasks for a new version (HTTP,
     expect(new Set(between)).to.deep.equal(new Set(['definition.published', 'draft.published', 'instance.started', 'task.created', 'training.assigned']));
   });
 
-  it('shows the coverage of the version: everyone open, none acknowledged; overseers of a site see its people', async () => {
+  it('shows the version\'s training coverage; site overseers see their site\'s people', async () => {
     const coverage = await call('admin', 'GET', `/api/processes/${KEY}/versions/${version}/training`);
     expect(coverage.status).to.equal(200);
     expect(coverage.json).to.include({ due: '2026-06-22T00:00:00.000Z', acknowledged: 0, total: 4 });
@@ -132,7 +132,7 @@ describe('training on change: read-and-understood tasks for a new version (HTTP,
     expect(v.training).to.deep.equal({ acknowledged: 0, total: 4 });
   });
 
-  it('reminds the person before the due date with a link to the task, as for every task', async () => {
+  it('reminds the person before the due date with a link, as for every task', async () => {
     const [dan] = (await trainingTasks()).filter((t) => t.assignee === 'st-dan');
     const scheduler = server.scheduler as EmbeddedScheduler;
     await scheduler.runDue();

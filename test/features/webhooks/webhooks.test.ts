@@ -207,7 +207,7 @@ describe('outgoing webhooks', function () {
     expect(r.requests.every((q) => verifySignature(secret, q.headers[SIGNATURE_HEADER] as string, q.body, Math.floor(t.clock.now().getTime() / 1000)))).to.equal(true);
   });
 
-  it('gives up after the last attempt, saying so in the log, and never follows a redirect', async () => {
+  it('gives up after the last attempt, saying so in the log, and never follows redirects', async () => {
     const t = await engine({ maxAttempts: 2 });
     const { r, url } = await receiver([302, 302]);
     const { subscription } = await t.webhooks.create({ url, events: ['instance.started'] }, 'admin');
@@ -365,7 +365,7 @@ describe('outgoing webhooks', function () {
       rmSync(dir, { recursive: true, force: true });
     });
 
-    it('an admin creates a subscription, sees its deliveries in the log, and bad input is refused', async () => {
+    it('an admin creates a subscription and sees its deliveries; bad input is refused', async () => {
       const admin = await userWithToken(server, { id: 'hook-admin', roles: ['admin'] });
       const call = async (method: string, path: string, body?: unknown) => {
         const response = await fetch(`${server.url}${path}`, { method, headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });

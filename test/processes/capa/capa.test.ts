@@ -126,7 +126,7 @@ describe('CAPA process (shipped processes/capa/capa.bpmn, through the HTTP API)'
     expect(ids.filter((id) => !drawn.has(id))).to.deep.equal([]);
   });
 
-  it('raised with the issue already recorded (source, title, description as variables): straight to triage, no intake task', async () => {
+  it('a CAPA raised with the issue already recorded goes straight to triage', async () => {
     const started = await h.start('capa', 'quinn', { variables: { source: 'audit-finding', title: 'Supplier approvals not re-evaluated', description: 'Found in audit.', reference: 'AUD-2026-0001' } });
     const triage = await theTask(started.id, 'triage');
     expect(triage.candidateRole).to.equal('quality-manager');
@@ -200,7 +200,7 @@ describe('CAPA process (shipped processes/capa/capa.bpmn, through the HTTP API)'
     expect(closed.signatures).to.deep.equal([]);
   });
 
-  it('effective first time: contained, analysed, acted on, checked after its period, and closed with a signature', async () => {
+  it('effective first time: contained, analysed, acted on, checked, and closed with a signature', async () => {
     const id = await triaged();
     expect((await record(id)).output.riskScore).to.deep.equal({ score: 12, level: 'medium', note: '' });
 

@@ -377,7 +377,7 @@ describe('internal audit and audit programme (shipped processes, through the HTT
     await call('POST', `/api/instances/${id}/cancel`, { reason: 'test over' }, 'quinn');
   });
 
-  it('the audit programme starts on schedule, is approved complete, and opens its audits on their dates', async () => {
+  it('the audit programme starts on schedule, is approved, and opens its audits on their dates', async () => {
     // started yearly by a schedule, on 1 December at 06:00 UTC; a programme for every site is scheduled by
     // an administrator (a process owner bound to sites schedules for their sites only)
     expect((await call('PUT', '/api/schedules/audit-programme', { processKey: 'audit-programme', cron: '0 6 1 12 *', timezone: 'UTC' }, 'pat')).status).to.equal(400);

@@ -118,7 +118,7 @@ describe('Management review process (shipped processes/management-review/managem
   });
   beforeEach(() => h.reset());
 
-  it('is deployed at server start, passes the same validation as an upload, and draws every element', async () => {
+  it('is deployed at server start, validated like an upload, with every element drawn', async () => {
     const definitions = await call('GET', '/api/definitions', undefined, 'quinn');
     const review = definitions.json.items.find((d: { key: string }) => d.key === 'management-review');
     expect(review).to.include({ key: 'management-review', version: 1, name: 'Management review', businessKeyPrefix: 'MR', ownerRole: 'quality-manager' });
@@ -182,7 +182,7 @@ describe('Management review process (shipped processes/management-review/managem
       ...fields,
     });
 
-    it('counts CAPAs: opened, open, closed as effective or at triage, by source and risk level, overdue tasks', () => {
+    it('counts CAPAs opened, open and closed, by source and risk, and overdue tasks', () => {
       const before = rec('capa', { startedAt: '2025-03-01T00:00:00.000Z', variables: { source: 'gap' }, output: { riskScore: { level: 'medium' } } });
       const atTriage = rec('capa', { status: 'completed', endedAt: '2025-09-02T00:00:00.000Z', variables: { source: 'complaint', title: 'Caps' }, output: { triage: { fullCapa: 'no' }, riskScore: { level: 'low' } } });
       const effective = rec('capa', { status: 'completed', startedAt: '2025-02-01T00:00:00.000Z', endedAt: '2025-10-01T00:00:00.000Z', output: { intake: { source: 'incident' }, closure: { summary: 's' } } });
@@ -405,14 +405,14 @@ describe('Management review process (shipped processes/management-review/managem
       });
     });
 
-    it('covers the period from the start date to now; a future start gives an empty period', () => {
+    it('covers the period from the start date to now', () => {
       expect(periodOf('2025-07-01', now)).to.deep.equal(period);
       expect(periodOf('2026-02-01', now)).to.deep.equal({ from: period.to, to: period.to });
       expect(() => periodOf(undefined, now)).to.throw(/start date/);
     });
   });
 
-  it('compiles the input pack from the live records of the review\'s site over the period reviewed', async () => {
+  it('compiles the input pack from the live records of the site over the period', async () => {
     // CAPA closed at triage (raised with the issue recorded: straight to triage)
     const atTriage = await h.start('capa', 'quinn', { site: 'dublin', variables: { source: 'complaint', title: 'Cracked caps, lot 2231', description: 'Twelve cracked caps.', reference: 'CC-2026-114' } });
     await h.complete(await theTask(atTriage.id, 'triage'), 'quinn', { severity: '1', occurrence: '2', fullCapa: 'no', justification: 'Cosmetic, one lot.' });
@@ -539,7 +539,7 @@ describe('Management review process (shipped processes/management-review/managem
     expect((await call('POST', `/api/instances/${review.id}/cancel`, { reason: 'Figures checked; the review is held later.' }, 'quinn')).status).to.equal(200);
   });
 
-  it('a review with actions raises a CAPA, closes after the last, and the next review reports them', async () => {
+  it('a review with actions raises a CAPA, and the next review reports the actions', async () => {
     const first = await prepared('dublin', { meetingDate: '2026-01-20', periodFrom: '2025-01-01' });
     const meeting = await theTask(first.id, 'meeting');
     expect(meeting.dueAt).to.equal('2026-01-20T23:59:59.999Z');
@@ -681,7 +681,7 @@ describe('Management review process (shipped processes/management-review/managem
     expect(closed.links ?? []).to.deep.equal([]);
   });
 
-  it('starts on its schedule: yearly, set through the API; the preparation opens for the quality managers', async () => {
+  it('starts yearly on a schedule set through the API, opening the preparation', async () => {
     const saved = await call('PUT', '/api/schedules/management-review', { processKey: 'management-review', cron: '0 9 15 1 *', timezone: 'Europe/Dublin' }, 'operator');
     expect(saved.status, saved.text).to.equal(200);
     const scheduled = async () => ((await call('GET', '/api/instances?key=management-review', undefined, 'quinn')).json.items as any[]).filter((i) => i.startedBy === 'schedule:management-review');
