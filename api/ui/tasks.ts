@@ -1,10 +1,9 @@
 import express, { type Request, type Response } from 'express';
 import { AuthenticationError, type Accounts } from '../../engine/accounts.js';
-import { ImsflowError, NotFoundError, NotPermittedError, ValidationError, type FieldError } from '../../engine/errors.js';
+import { NotFoundError, NotPermittedError, ValidationError, type FieldError } from '../../engine/errors.js';
 import type { Imsflow } from '../../engine/imsflow.js';
 import type { ExtensionRequest, TaskRecord, UserRecord } from '../../engine/model.js';
 import { canSee, hasRole, holdsTask, OVERSEERS, visibleSites } from '../auth.js';
-import { signatureFor } from '../signing.js';
 import type { AttachmentStore } from './attachments.js';
 import { csrfField, e, formatUtc, notice, plural, sendPage, str, when, type Viewer } from './html.js';
 import { directoryNames, person, type Names } from './records.js';
@@ -336,7 +335,9 @@ ${task.site ? `<dt>Site</dt><dd>${e(task.site)}</dd>` : ''}
       if (task.completedBy === user.id) return res.redirect(303, `/tasks/${task.id}`);
       return taskPage(req, res, task, 409);
     }
-    if (!holdsTask(user, task)) throw new NotPermittedError('this task is assigned to someone else');
+    // who may complete it (holder, site, separation of duties) is asked before anything sent is stored
+    const principal = req.principal!;
+    await imsflow.tasks.checkMayComplete(principal, task.id);
     const parsed = await readTaskBody(req, res, task);
     // Nothing is stored for a refused body, so the form comes back without the CSRF check its body would carry.
     if (!parsed.refused) await requireCsrf(req, res);
@@ -344,23 +345,20 @@ ${task.site ? `<dt>Site</dt><dd>${e(task.site)}</dd>` : ''}
     /** A refused re-authentication: nothing is completed and the form comes back (401) with the reason. */
     let notSigned = false;
     const outcome = await submitTaskForm(deps, task, user.id, parsed, people, async (data) => {
-      let signature;
-      const conflict = await imsflow.separationOfDutiesConflict(task, user.id);
-      if (conflict) throw new NotPermittedError(conflict);
-      if (task.signature) {
-        try {
-          signature = await signatureFor(accounts, req.principal!, task, data, credentialsFrom(parsed.body), imsflow.formContext);
-        } catch (err) {
-          if (!(err instanceof AuthenticationError)) throw err;
-          notSigned = true;
-          throw new ValidationError('not signed', [{ field: 'signature', message: notSignedMessage(err, imsflow.clock.now()) }]);
-        }
+      try {
+        return await imsflow.tasks.complete({
+          principal,
+          arrival: { via: principal.apiToken ? 'api-token' : 'session' },
+          taskId: task.id,
+          data,
+          ...(task.signature && { signature: credentialsFrom(parsed.body) }),
+          accounts,
+        });
+      } catch (err) {
+        if (!(err instanceof AuthenticationError)) throw err;
+        notSigned = true;
+        throw new ValidationError('not signed', [{ field: 'signature', message: notSignedMessage(err, imsflow.clock.now()) }]);
       }
-      return imsflow.completeTask(task.id, data, user.id, { ...(signature && { signature }) });
-    }).catch((err: unknown) => {
-      // This page has always shown a separation-of-duties refusal as 400 "This cannot be done" (the API and the
-      // link page answer 403); kept so that the one "not allowed" error changes no answer.
-      throw err instanceof NotPermittedError ? new ImsflowError(err.message) : err;
     });
     if (!outcome.ok) return taskPage(req, res, task, notSigned ? 401 : outcome.status, outcome.state);
     res.redirect(303, `/tasks/${task.id}`);
