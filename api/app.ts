@@ -299,9 +299,9 @@ export function createApp({ imsflow, accounts, assembly, logger, secureCookies =
     if (body.dueAt === undefined && body.assignee === undefined && body.candidateRole === undefined) {
       throw new ValidationError('nothing to change', [{ field: 'dueAt', message: 'give dueAt, assignee or candidateRole' }]);
     }
-    if (body.dueAt !== undefined) await imsflow.changeDueDate(task.id, body.dueAt, body.reason, actor(req));
+    if (body.dueAt !== undefined) await imsflow.tasks.moveDueDate(principalOf(req), task.id, body.dueAt, body.reason);
     if (body.assignee !== undefined || body.candidateRole !== undefined) {
-      await imsflow.reassignTask(task.id, { assignee: body.assignee, candidateRole: body.candidateRole }, body.reason, actor(req));
+      await imsflow.tasks.reassign(principalOf(req), task.id, { assignee: body.assignee, candidateRole: body.candidateRole }, body.reason);
     }
     res.json(await imsflow.getTask(task.id));
   });

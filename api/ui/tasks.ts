@@ -1,6 +1,6 @@
 import express, { type Request, type Response } from 'express';
 import { AuthenticationError, type Accounts } from '../../engine/accounts.js';
-import { NotFoundError, NotPermittedError, ValidationError, type FieldError } from '../../engine/errors.js';
+import { NotFoundError, ValidationError, type FieldError } from '../../engine/errors.js';
 import type { Imsflow } from '../../engine/imsflow.js';
 import type { ExtensionRequest, TaskRecord, UserRecord } from '../../engine/model.js';
 import { canSee, hasRole, holdsTask, OVERSEERS, visibleSites } from '../auth.js';
@@ -19,8 +19,6 @@ import { peopleFor, readTaskBody, renderTaskForm, submitTaskForm, whatHappensNex
 const DAY = 24 * 3_600_000;
 /** A task due within this long is "due soon". */
 const DUE_SOON_MS = 2 * DAY;
-/** Who may delegate any task of their sites (the API's PATCH /tasks/:id roles); holders may delegate their own. */
-const DELEGATORS = ['quality-manager', 'process-owner'] as const;
 
 interface DelegateState {
   taskId: string;
@@ -56,7 +54,7 @@ export function taskPages(imsflow: Imsflow, accounts: Accounts, attachments: Att
     return task;
   }
 
-  const mayDelegate = (user: UserRecord, task: TaskRecord) => task.status === 'open' && (holdsTask(user, task) || hasRole(user, DELEGATORS));
+  const mayDelegate = (user: UserRecord, task: TaskRecord) => imsflow.tasks.mayReassign(user, task);
 
   function badge(task: TaskRecord, now: number): string {
     if (!task.dueAt) return '';
@@ -372,7 +370,7 @@ ${task.site ? `<dt>Site</dt><dd>${e(task.site)}</dd>` : ''}
     await requireCsrf(req, res);
     const { user } = viewerOf(req);
     const task = await visibleTask(user, String(req.params.id));
-    await imsflow.claimTask(task.id, user.id);
+    await imsflow.tasks.claim(req.principal!, task.id);
     res.redirect(303, backTo(req, task, `done=claimed&task=${encodeURIComponent(task.id)}`));
   });
 
@@ -380,7 +378,7 @@ ${task.site ? `<dt>Site</dt><dd>${e(task.site)}</dd>` : ''}
     await requireCsrf(req, res);
     const { user } = viewerOf(req);
     const task = await visibleTask(user, String(req.params.id));
-    await imsflow.releaseTask(task.id, user.id, str(req.body?.reason));
+    await imsflow.tasks.release(req.principal!, task.id, str(req.body?.reason));
     res.redirect(303, backTo(req, task, `done=released&task=${encodeURIComponent(task.id)}`));
   });
 
@@ -388,7 +386,6 @@ ${task.site ? `<dt>Site</dt><dd>${e(task.site)}</dd>` : ''}
     await requireCsrf(req, res);
     const { user } = viewerOf(req);
     const task = await visibleTask(user, String(req.params.id));
-    if (!mayDelegate(user, task)) throw new NotPermittedError('only the holder of an open task, a quality manager or a process owner delegates it');
     const values = { to: str(req.body?.to), reason: str(req.body?.reason).trim() };
     const people = await peopleFor(imsflow, task);
     const errors: FieldError[] = [];
@@ -400,7 +397,7 @@ ${task.site ? `<dt>Site</dt><dd>${e(task.site)}</dd>` : ''}
       const state = { taskId: task.id, values, errors };
       return str(req.body?.back) === 'task' ? taskPage(req, res, task, 400, {}, state) : listPage(req, res, 400, state);
     }
-    await imsflow.reassignTask(task.id, { assignee: values.to, candidateRole: task.candidateRole }, values.reason, user.id);
+    await imsflow.tasks.reassign(req.principal!, task.id, { assignee: values.to, candidateRole: task.candidateRole }, values.reason);
     res.redirect(303, str(req.body?.back) === 'task' && hasRole(user, OVERSEERS) ? `/tasks/${task.id}` : '/tasks?done=delegated');
   });
 
