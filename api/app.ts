@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { Accounts } from '../engine/accounts.js';
 import { PARSE_LIMITS } from '../engine/bpmn/parse.js';
-import { ConflictError, NotFoundError, NotPermittedError, TooLargeError, ValidationError, type FieldError } from '../engine/errors.js';
+import { ConflictError, NotFoundError, NotPermittedError, TooLargeError, ValidationError } from '../engine/errors.js';
 import { profileOf, type Imsflow } from '../engine/imsflow.js';
 import { TOKEN_SCOPES, type TaskRecord } from '../engine/model.js';
 import type { Assembly } from '../workers/assemble.js';
@@ -27,9 +27,9 @@ import { apiErrorHandler } from './http/errors.js';
 import { integrationRoutes } from './integrations.js';
 import { RouteRegistry } from './openapi.js';
 import { registerDashboardRoutes } from './dashboard-api.js';
-import { AttachmentStore, checkUpload, earlierUpload, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENT_LABEL, recordUpload } from './ui/attachments.js';
+import { AttachmentStore, checkUpload, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENT_LABEL, recordUpload } from './ui/attachments.js';
 import { uiPages } from './ui/index.js';
-import { signatureFor, signatureReply } from './signing.js';
+import { signatureReply } from './signing.js';
 import { changeControlRoutes } from './change-control.js';
 import { uiAssets } from '../modeler/build.js';
 import { shippedCatalogue } from '../processes/index.js';
@@ -279,37 +279,18 @@ export function createApp({ imsflow, accounts, assembly, logger, secureCookies =
     res.json(await visibleTask(req, String(req.params.id)));
   });
 
-  /**
-   * A file field's value must be a file uploaded to this task's field (POST /tasks/:id/attachments): the
-   * record then cites exactly what was uploaded, and its download works. The reference is taken from the
-   * upload register, whatever name or size the request claims.
-   */
-  const withUploadedFiles = async (task: TaskRecord, data: unknown): Promise<unknown> => {
-    if (!data || typeof data !== 'object' || Array.isArray(data)) return data;
-    const given = data as Record<string, unknown>;
-    const checked: Record<string, unknown> = { ...given };
-    const fields: FieldError[] = [];
-    for (const field of task.form.filter((f) => f.type === 'file')) {
-      const value = given[field.key] as { sha256?: unknown } | undefined;
-      if (!value || typeof value !== 'object' || typeof value.sha256 !== 'string') continue;
-      const ref = await earlierUpload(imsflow, value.sha256, task, field.key);
-      if (ref) checked[field.key] = ref;
-      else fields.push({ field: field.key, message: `${field.label} is not a file uploaded to this task: upload it first (POST /api/tasks/${task.id}/attachments?field=${field.key})` });
-    }
-    if (fields.length) throw new ValidationError('a file was not uploaded to this task', fields);
-    return checked;
-  };
-
-  routes.add({ method: 'post', path: '/tasks/:id/complete', summary: 'Complete a task you hold with its form data; a task with a signature meaning is signed in the same request', tag: 'tasks', access: 'signed-in', scope: 'integration', body: schemas.completeTask, responses: { 200: 'completed (with the signature\'s manifestation when signed)', 400: 'field errors', 401: 'signature password or user id wrong: nothing completed', 404: 'not found', 409: 'already completed' } }, async (req, res, { body }) => {
+  routes.add({ method: 'post', path: '/tasks/:id/complete', summary: 'Complete a task you hold with its form data; a task with a signature meaning is signed in the same request', tag: 'tasks', access: 'signed-in', scope: 'integration', body: schemas.completeTask, responses: { 200: 'completed (with the signature\'s manifestation when signed)', 400: 'field errors (the form, a file not uploaded to this task, the signature\'s components)', 401: 'signature password or user id wrong: nothing completed', 403: 'not the holder of the task, or against its separation of duties', 404: 'not found', 409: 'already completed' } }, async (req, res, { body }) => {
+    // the task as far as the caller may see it (404 otherwise); who may complete it is the command's to say
     const task = await visibleTask(req, String(req.params.id));
     const principal = principalOf(req);
-    if (task.status === 'open' && !holdsTask(principal.user, task)) throw new NotPermittedError('this task is assigned to someone else');
-    // separation of duties is refused before the password is asked for: no re-authentication is spent on it
-    const conflict = task.status === 'open' ? await imsflow.separationOfDutiesConflict(task, actor(req)) : undefined;
-    if (conflict) throw new NotPermittedError(conflict);
-    const data = task.status === 'open' ? await withUploadedFiles(task, body.data ?? {}) : (body.data ?? {});
-    const signature = await signatureFor(accounts, principal, task, data, body.signature, imsflow.formContext);
-    const result = await imsflow.completeTask(task.id, data, actor(req), { ...(signature && { signature }) });
+    const result = await imsflow.tasks.complete({
+      principal,
+      arrival: { via: principal.apiToken ? 'api-token' : 'session' },
+      taskId: task.id,
+      data: body.data ?? {},
+      ...(body.signature !== undefined && { signature: body.signature }),
+      accounts,
+    });
     res.json({ ...result, ...(result.signature && { signature: signatureReply(result.signature) }) });
   });
 
@@ -318,9 +299,9 @@ export function createApp({ imsflow, accounts, assembly, logger, secureCookies =
     if (body.dueAt === undefined && body.assignee === undefined && body.candidateRole === undefined) {
       throw new ValidationError('nothing to change', [{ field: 'dueAt', message: 'give dueAt, assignee or candidateRole' }]);
     }
-    if (body.dueAt !== undefined) await imsflow.changeDueDate(task.id, body.dueAt, body.reason, actor(req));
+    if (body.dueAt !== undefined) await imsflow.tasks.moveDueDate(principalOf(req), task.id, body.dueAt, body.reason);
     if (body.assignee !== undefined || body.candidateRole !== undefined) {
-      await imsflow.reassignTask(task.id, { assignee: body.assignee, candidateRole: body.candidateRole }, body.reason, actor(req));
+      await imsflow.tasks.reassign(principalOf(req), task.id, { assignee: body.assignee, candidateRole: body.candidateRole }, body.reason);
     }
     res.json(await imsflow.getTask(task.id));
   });
@@ -342,10 +323,11 @@ export function createApp({ imsflow, accounts, assembly, logger, secureCookies =
   const attachments = assembly.dataDir ? new AttachmentStore(join(assembly.dataDir, 'attachments')) : undefined;
   const rawBody = express.raw({ type: () => true, limit: MAX_ATTACHMENT_BYTES });
 
-  routes.add({ method: 'post', path: '/tasks/:id/attachments', summary: 'Upload a file for a file field of an open task you hold; put the reference returned in the field\'s value when completing', tag: 'tasks', access: 'signed-in', scope: 'integration', query: schemas.attachmentQuery, rawBody: `the file's bytes, with the file's Content-Type: PDF, PNG, JPEG, plain text, CSV, Excel (.xlsx) or Word (.docx), at most ${MAX_ATTACHMENT_LABEL}`, responses: { 201: '{sha256, name, size, contentType}', 400: 'not a file field, an empty file, or a type that is not accepted or not what the content is', 403: 'not the holder of the task', 404: 'not found', 409: 'task closed', 413: 'too large' } }, async (req, res, { query }) => {
+  routes.add({ method: 'post', path: '/tasks/:id/attachments', summary: 'Upload a file for a file field of an open task you hold; put the reference returned in the field\'s value when completing', tag: 'tasks', access: 'signed-in', scope: 'integration', query: schemas.attachmentQuery, rawBody: `the file's bytes, with the file's Content-Type: PDF, PNG, JPEG, plain text, CSV, Excel (.xlsx) or Word (.docx), at most ${MAX_ATTACHMENT_LABEL}`, responses: { 201: '{sha256, name, size, contentType}', 400: 'not a file field, an empty file, or a type that is not accepted or not what the content is', 403: 'not the holder of the task, or against its separation of duties', 404: 'not found', 409: 'task closed', 413: 'too large' } }, async (req, res, { query }) => {
     const task = await visibleTask(req, String(req.params.id));
     if (task.status !== 'open') throw new ConflictError(`task "${task.name}" is ${task.status}: nothing can be attached to it any more`);
-    if (!holdsTask(principalOf(req).user, task)) throw new NotPermittedError('this task is assigned to someone else');
+    // only a person who may complete the task uploads for it: the complete-task command's rule
+    await imsflow.tasks.checkMayComplete(principalOf(req), task.id);
     const field = task.form.find((f) => f.key === query.field);
     if (!field || field.type !== 'file') {
       const files = task.form.filter((f) => f.type === 'file').map((f) => f.key);

@@ -7,7 +7,6 @@ import { describeRefusal, type LinkSigner, type RefusedLink } from '../engine/li
 import type { TaskRecord, UserRecord } from '../engine/model.js';
 import type { SignatureRecord } from '../engine/signatures.js';
 import { SESSION_COOKIE } from './auth.js';
-import { signatureFor } from './signing.js';
 import type { AttachmentStore } from './ui/attachments.js';
 import { e, layout, pageHeaders } from './ui/html.js';
 import { credentialsFrom, notSignedMessage, signedBlock, signingPrompt, type SigningPrompt } from './ui/signature.js';
@@ -44,9 +43,14 @@ export function taskLinkPages(imsflow: Imsflow, links: LinkSigner, attachments?:
     const opened = await imsflow.queries.openLink(links, req.params.token);
     if (!opened.ok) return refusal(res, opened);
     const { task, record } = opened;
+    const signer = task.signature ? await signerOf(req, opened.user) : undefined;
+    const principal = signer ?? { user: opened.user };
+    // who may complete it (separation of duties too) is asked before anything sent is stored
+    const mayComplete = await imsflow.tasks.checkMayComplete(principal, task.id).catch((err: unknown) => err);
+    if (mayComplete instanceof NotPermittedError) return notPermitted(res, mayComplete);
+    if (mayComplete instanceof Error) throw mayComplete;
     const parsed = await readTaskBody(req, res, task);
     const people = await peopleFor(imsflow, task);
-    const signer = task.signature ? await signerOf(req, opened.user) : undefined;
     if (task.signature && (!signer || !accounts)) {
       return send(res, 403, page('This task cannot be signed here', '<p>The task needs an electronic signature that this link cannot take. Sign in to imsflow to complete it.</p>'));
     }
@@ -55,19 +59,20 @@ export function taskLinkPages(imsflow: Imsflow, links: LinkSigner, attachments?:
     let notSigned = false;
     try {
       const outcome = await submitTaskForm({ imsflow, attachments }, task, record.userId, parsed, people, async (data) => {
-        let signature;
-        const conflict = await imsflow.separationOfDutiesConflict(task, record.userId);
-        if (conflict) throw new NotPermittedError(conflict);
-        if (task.signature) {
-          try {
-            signature = await signatureFor(accounts!, signer!, task, data, credentialsFrom(parsed.body), imsflow.formContext);
-          } catch (err) {
-            if (!(err instanceof AuthenticationError)) throw err;
-            notSigned = true;
-            throw new ValidationError('not signed', [{ field: 'signature', message: notSignedMessage(err, imsflow.clock.now()) }]);
-          }
+        try {
+          return await imsflow.tasks.complete({
+            principal,
+            arrival: { via: 'link', linkTokenId: record.id },
+            taskId: task.id,
+            data,
+            ...(task.signature && { signature: credentialsFrom(parsed.body) }),
+            ...(accounts && { accounts }),
+          });
+        } catch (err) {
+          if (!(err instanceof AuthenticationError)) throw err;
+          notSigned = true;
+          throw new ValidationError('not signed', [{ field: 'signature', message: notSignedMessage(err, imsflow.clock.now()) }]);
         }
-        return imsflow.completeTask(task.id, data, record.userId, { linkTokenId: record.id, ...(signature && { signature }) });
       });
       if (!outcome.ok) return send(res, notSigned ? 401 : outcome.status, formPage(task, req.params.token, outcome.state, people, signing));
       const signed: SignatureRecord | undefined = outcome.result.signature;
@@ -80,10 +85,7 @@ export function taskLinkPages(imsflow: Imsflow, links: LinkSigner, attachments?:
         if (!again.ok) return refusal(res, again);
         return send(res, 409, page('This task cannot be completed now', `<p>${e(err.message)}</p><p>Nothing was saved. Try again later, or ask the process owner.</p>`));
       }
-      if (err instanceof NotPermittedError) {
-        // separation of duties: someone else of the role must do it
-        return send(res, 403, page('You may not complete this task', `<p>${e(err.message)}.</p><p>Nothing was saved. Another person of the role completes it.</p>`));
-      }
+      if (err instanceof NotPermittedError) return notPermitted(res, err);
       throw err;
     }
   });
@@ -94,6 +96,11 @@ export function taskLinkPages(imsflow: Imsflow, links: LinkSigner, attachments?:
 function send(res: express.Response, status: number, html: string): void {
   pageHeaders(res, { referrer: 'no-referrer' });
   res.status(status).type('html').send(html);
+}
+
+/** The complete-task command's "not allowed" (separation of duties): someone else of the role must do it. */
+function notPermitted(res: express.Response, err: NotPermittedError): void {
+  send(res, 403, page('You may not complete this task', `<p>${e(err.message)}.</p><p>Nothing was saved. Another person of the role completes it.</p>`));
 }
 
 /** Refusals after which signing in helps: not for a person whose account is inactive, nor a foreign link. */

@@ -4,13 +4,13 @@ import { ChangeControl } from './features/change-control/index.js';
 import { verifyAuditChain, type ChainVerification } from './audit.js';
 import { systemClock, type Clock } from './clock.js';
 import { auditEvent } from './kernel/audit-event.js';
-import { ConflictError, NotFoundError, NotPermittedError, RevisionConflict, ValidationError } from './errors.js';
+import { ConflictError, NotFoundError, RevisionConflict, ValidationError } from './errors.js';
 import { type ClauseLookup, type FormContext } from './forms.js';
 import type { DefinitionRecord, DefinitionSource, ExtensionRequest, IncidentRecord, InstanceRecord, JobRecord, PendingAction, RecordLink, ScheduleRecord, TaskRecord, UserRecord } from './model.js';
-import { compileDefinition, iterationCountProblem, runStep, StepRefused, type CompiledDefinition, type StepAction, type StepResult } from './runtime.js';
+import { compileDefinition, iterationCountProblem, runStep, type CompiledDefinition, type StepAction, type StepResult } from './runtime.js';
 import { ServiceRegistry, type RecordReader } from './services.js';
-import { completionNoticeJob, DEFAULT_POLICY, jobsOfTask, type NotificationPolicy } from './notifications.js';
-import { hashRecord, recordContent, type SignatureInput, type SignatureRecord } from './signatures.js';
+import { DEFAULT_POLICY, type NotificationPolicy } from './notifications.js';
+import type { SignatureInput } from './signatures.js';
 import type { ChangeSet, Store, TaskQuery } from './store/store.js';
 import { Queries } from './queries/index.js';
 import { Commands } from './commands/index.js';
@@ -71,6 +71,8 @@ export class Imsflow {
   readonly queries: Queries;
   /** The writes api/ once made on the store itself, and the KPI and webhook registers. */
   readonly commands: Commands;
+  /** The task commands, each checking its own policy (features/tasks): what api/ calls. */
+  readonly tasks: taskFeature.TaskCommands;
   /** What the feature modules (features/) use of the engine. */
   private readonly context: FeatureContext;
 
@@ -96,6 +98,7 @@ export class Imsflow {
       store: this.store,
       clock: this.clock,
       policy: this.policy,
+      formContext: this.formContext,
       now: () => this.now(),
       withRetry: (operation) => this.withRetry(operation),
       getTask: (id) => this.getTask(id),
@@ -109,6 +112,7 @@ export class Imsflow {
       step: (compiled, instance, action) => this.step(compiled, instance, action),
       applyStep: (...args) => this.applyStep(...args),
     };
+    this.tasks = new taskFeature.TaskCommands(this.context);
   }
 
   /** What task forms are checked against (the clause catalogue), for callers that check a form early. */
@@ -251,108 +255,25 @@ export class Imsflow {
   }
 
   /**
-   * Completes an open task with form data. Validation errors, an already completed task and an unknown
-   * task are errors the caller sees; a failure further down the process becomes an incident while the
-   * completion itself is kept.
-   *
-   * A task with an `ims:signature` meaning is completed only with `options.signature`: the caller has
-   * re-authenticated the signer (21 CFR 11.200) beforehand. The signature, bound by its hash to the task's
-   * content, is committed in the same transaction as the completion, with a `task.signed` audit event.
+   * The completion step for a trusted actor (scripts, tests, the demo): the task still open, separation of
+   * duties, the form and the signature's fields, then one commit (features/tasks/completion.ts). A person's
+   * request goes through `tasks.complete`, which checks who may complete it first.
    */
-  async completeTask(
+  completeTask(
     taskId: string,
     data: unknown,
     actor: string,
     options: { linkTokenId?: string; signature?: SignatureInput } = {},
-  ): Promise<{ task: TaskRecord; instanceStatus: InstanceRecord['status']; signature?: SignatureRecord }> {
-    return this.withRetry(async () => {
-      const task = await this.getTask(taskId);
-      if (task.status !== 'open') {
-        const by = task.completedBy ? ` by ${task.completedBy} at ${task.completedAt}` : '';
-        throw new ConflictError(`task "${task.name}" is already ${task.status}${by}`);
-      }
-      const instance = await this.loadInstance(task.instanceId);
-      const compiled = await this.compile(instance.key, instance.version);
-      // who may complete it comes before what was entered: nothing is completed, signed or stored
-      const conflict = await this.dutiesConflict(compiled, instance, task, actor);
-      if (conflict) throw new NotPermittedError(conflict);
-      const cleaned = taskFeature.validateCompletion(task, data, actor, options.signature, this.formContext);
-      if (instance.status === 'incident') throw new ConflictError(`instance ${instance.businessKey} has an open incident: resolve it before completing tasks`);
-      if (instance.status !== 'running') throw new ConflictError(`instance ${instance.businessKey} is ${instance.status}`);
-
-      let result: StepResult;
-      try {
-        result = await this.step(compiled, instance, { type: 'signal', elementId: task.elementId, executionId: task.executionId, data: cleaned });
-      } catch (err) {
-        if (err instanceof StepRefused) throw new ConflictError(`task "${task.name}" is no longer waiting in instance ${instance.businessKey}`);
-        throw err;
-      }
-      const now = this.now();
-      const completed: TaskRecord = { ...task, status: 'completed', completedAt: now, completedBy: actor, data: cleaned, revision: task.revision + 1 };
-      const openTasks = await this.store.listTasks({ instanceId: instance.id, status: 'open', limit: 10_000 });
-      const jobs = await this.store.listJobs({ instanceId: instance.id, status: 'scheduled' });
-      const change = await this.applyStep(compiled, instance, instance.revision, result, { type: 'complete', taskId }, actor, openTasks.filter((t) => t.id !== taskId), jobs);
-      change.tasks = [{ record: completed, expectedRevision: task.revision }, ...(change.tasks ?? [])];
-      change.cancelJobs = [...(change.cancelJobs ?? []), ...jobsOfTask(jobs, taskId)];
-      change.revokeLinkTokens = [...(change.revokeLinkTokens ?? []), { taskId, reason: 'task completed', at: now }];
-      if (options.linkTokenId) {
-        const token = await this.store.getLinkToken(options.linkTokenId);
-        if (token) change.linkTokens = [{ ...token, usedAt: now }];
-      }
-      if (this.policy.notifyRequesterOnCompletion) change.scheduleJobs = [...(change.scheduleJobs ?? []), completionNoticeJob(completed, this.clock.now())];
-      let signature: SignatureRecord | undefined;
-      if (task.signature && options.signature) {
-        // what is signed: this task's data on top of the instance's output before it
-        const content = recordContent({ instance, task: completed, data: cleaned, priorOutput: instance.output });
-        const { userId, printedName, method } = options.signature;
-        signature = { id: randomUUID(), taskId, instanceId: instance.id, userId, printedName: printedName.trim(), meaning: task.signature, signedAt: now, timeZone: 'UTC', recordHash: hashRecord(content), method, content };
-        change.signatures = [signature];
-      }
-      change.audit.unshift(
-        auditEvent(this.clock, { actor, action: 'task.completed', target: `task:${task.id}`, instanceId: instance.id, old: { status: 'open' }, new: { status: 'completed', data: cleaned } }),
-        ...(signature
-          ? [
-              auditEvent(this.clock, {
-                actor,
-                action: 'task.signed',
-                target: `task:${task.id}`,
-                instanceId: instance.id,
-                new: {
-                  signature: signature.id,
-                  userId: signature.userId,
-                  printedName: signature.printedName,
-                  meaning: signature.meaning,
-                  signedAt: signature.signedAt,
-                  timeZone: signature.timeZone,
-                  method: signature.method,
-                  recordHash: signature.recordHash,
-                },
-              }),
-            ]
-          : []),
-      );
-      await this.store.commit(change);
-      return { task: completed, instanceStatus: change.instance!.record.status, ...(signature && { signature }) };
-    });
+  ): Promise<taskFeature.CompletedTask> {
+    return taskFeature.completeStep(this.context, taskId, data, actor, options);
   }
 
   /**
    * Why `actor` may not complete `task` under its separation-of-duties rule (ims:notBy), or undefined when
-   * they may. completeTask refuses with this reason (NotPermittedError); a caller can ask first, before it
-   * asks the person for a signature, or to tell them on the task page.
+   * they may; a page asks to tell them on the task page.
    */
-  async separationOfDutiesConflict(task: TaskRecord, actor: string): Promise<string | undefined> {
-    const instance = await this.loadInstance(task.instanceId);
-    return this.dutiesConflict(await this.compile(instance.key, instance.version), instance, task, actor);
-  }
-
-  private async dutiesConflict(compiled: CompiledDefinition, instance: InstanceRecord, task: TaskRecord, actor: string): Promise<string | undefined> {
-    const notBy = compiled.spec.userTasks.get(task.elementId)?.notBy;
-    if (!notBy?.length) return undefined;
-    const completed = await this.store.listTasks({ instanceId: instance.id, status: 'completed', limit: 10_000 });
-    const own = completed.find((t) => t.completedBy === actor && notBy.includes(t.elementId));
-    if (!own) return undefined;
-    return `separation of duties: you completed “${own.name}” (${own.elementId}) of ${instance.businessKey}, so you may not complete “${task.name}”`;
+  separationOfDutiesConflict(task: TaskRecord, actor: string): Promise<string | undefined> {
+    return taskFeature.dutiesConflict(this.context, task, actor);
   }
 
   // ---- timers (called by a scheduler with a job it has claimed) ------------------------------------

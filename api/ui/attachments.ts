@@ -3,7 +3,8 @@ import { constants } from 'node:fs';
 import { access, mkdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import type { Imsflow } from '../../engine/imsflow.js';
-import type { AuditEvent, TaskRecord } from '../../engine/model.js';
+import type { Upload } from '../../engine/features/tasks/index.js';
+import type { TaskRecord } from '../../engine/model.js';
 
 /**
  * Attachments of file fields: the bytes are kept content-addressed under `<IMSFLOW_DATA>/attachments/<sha256>`;
@@ -192,34 +193,14 @@ export async function recordUpload(imsflow: Imsflow, actor: string, task: TaskRe
   await imsflow.commands.recordAttachmentUpload(actor, task, field, ref);
 }
 
-export interface Upload {
-  instanceId: string;
-  task: string;
-  field: string;
-  ref: AttachmentRef;
-  event: AuditEvent;
-}
+export type { Upload };
 
-/** Every recorded upload of these bytes. */
-export async function uploadsOf(imsflow: Imsflow, sha256: string): Promise<Upload[]> {
-  if (!SHA256.test(sha256)) return [];
-  const events = await imsflow.queries.auditTrail({ target: `attachment:${sha256}`, limit: 10_000 });
-  return events
-    .filter((event) => event.action === 'attachment.uploaded' && event.instanceId)
-    .map((event) => {
-      const details = (event.new ?? {}) as Record<string, unknown>;
-      return {
-        instanceId: event.instanceId!,
-        task: String(details.task ?? ''),
-        field: String(details.field ?? ''),
-        ref: { sha256, name: String(details.name ?? 'attachment'), size: Number(details.size ?? 0), contentType: String(details.contentType ?? 'application/octet-stream') },
-        event,
-      };
-    });
+/** Every recorded upload of these bytes (the upload register, engine/features/tasks/uploads.ts). */
+export function uploadsOf(imsflow: Imsflow, sha256: string): Promise<Upload[]> {
+  return imsflow.tasks.uploadsOf(sha256);
 }
 
 /** An upload made earlier to this task's field (a form sent back with errors keeps its files). */
-export async function earlierUpload(imsflow: Imsflow, sha256: string, task: TaskRecord, field: string): Promise<AttachmentRef | undefined> {
-  const uploads = await uploadsOf(imsflow, sha256);
-  return uploads.find((u) => u.task === task.id && u.field === field)?.ref;
+export function earlierUpload(imsflow: Imsflow, sha256: string, task: TaskRecord, field: string): Promise<AttachmentRef | undefined> {
+  return imsflow.tasks.uploadOf(sha256, task, field);
 }

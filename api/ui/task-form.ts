@@ -485,6 +485,9 @@ export async function readSubmission(imsflow: Imsflow, task: TaskRecord, parsed:
         if (ref) {
           kept[field.key] = ref;
           data[field.key] = ref;
+        } else if (/^[a-f0-9]{64}$/.test(earlier)) {
+          // named but not uploaded here: the complete-task command refuses it, with the API's words
+          data[field.key] = { sha256: earlier, name: 'attachment' };
         }
         break;
       }

@@ -1,10 +1,9 @@
 import express, { type Request, type Response } from 'express';
 import { AuthenticationError, type Accounts } from '../../engine/accounts.js';
-import { ImsflowError, NotFoundError, NotPermittedError, ValidationError, type FieldError } from '../../engine/errors.js';
+import { NotFoundError, ValidationError, type FieldError } from '../../engine/errors.js';
 import type { Imsflow } from '../../engine/imsflow.js';
 import type { ExtensionRequest, TaskRecord, UserRecord } from '../../engine/model.js';
 import { canSee, hasRole, holdsTask, OVERSEERS, visibleSites } from '../auth.js';
-import { signatureFor } from '../signing.js';
 import type { AttachmentStore } from './attachments.js';
 import { csrfField, e, formatUtc, notice, plural, sendPage, str, when, type Viewer } from './html.js';
 import { directoryNames, person, type Names } from './records.js';
@@ -20,8 +19,6 @@ import { peopleFor, readTaskBody, renderTaskForm, submitTaskForm, whatHappensNex
 const DAY = 24 * 3_600_000;
 /** A task due within this long is "due soon". */
 const DUE_SOON_MS = 2 * DAY;
-/** Who may delegate any task of their sites (the API's PATCH /tasks/:id roles); holders may delegate their own. */
-const DELEGATORS = ['quality-manager', 'process-owner'] as const;
 
 interface DelegateState {
   taskId: string;
@@ -57,7 +54,7 @@ export function taskPages(imsflow: Imsflow, accounts: Accounts, attachments: Att
     return task;
   }
 
-  const mayDelegate = (user: UserRecord, task: TaskRecord) => task.status === 'open' && (holdsTask(user, task) || hasRole(user, DELEGATORS));
+  const mayDelegate = (user: UserRecord, task: TaskRecord) => imsflow.tasks.mayReassign(user, task);
 
   function badge(task: TaskRecord, now: number): string {
     if (!task.dueAt) return '';
@@ -336,7 +333,9 @@ ${task.site ? `<dt>Site</dt><dd>${e(task.site)}</dd>` : ''}
       if (task.completedBy === user.id) return res.redirect(303, `/tasks/${task.id}`);
       return taskPage(req, res, task, 409);
     }
-    if (!holdsTask(user, task)) throw new NotPermittedError('this task is assigned to someone else');
+    // who may complete it (holder, site, separation of duties) is asked before anything sent is stored
+    const principal = req.principal!;
+    await imsflow.tasks.checkMayComplete(principal, task.id);
     const parsed = await readTaskBody(req, res, task);
     // Nothing is stored for a refused body, so the form comes back without the CSRF check its body would carry.
     if (!parsed.refused) await requireCsrf(req, res);
@@ -344,23 +343,20 @@ ${task.site ? `<dt>Site</dt><dd>${e(task.site)}</dd>` : ''}
     /** A refused re-authentication: nothing is completed and the form comes back (401) with the reason. */
     let notSigned = false;
     const outcome = await submitTaskForm(deps, task, user.id, parsed, people, async (data) => {
-      let signature;
-      const conflict = await imsflow.separationOfDutiesConflict(task, user.id);
-      if (conflict) throw new NotPermittedError(conflict);
-      if (task.signature) {
-        try {
-          signature = await signatureFor(accounts, req.principal!, task, data, credentialsFrom(parsed.body), imsflow.formContext);
-        } catch (err) {
-          if (!(err instanceof AuthenticationError)) throw err;
-          notSigned = true;
-          throw new ValidationError('not signed', [{ field: 'signature', message: notSignedMessage(err, imsflow.clock.now()) }]);
-        }
+      try {
+        return await imsflow.tasks.complete({
+          principal,
+          arrival: { via: principal.apiToken ? 'api-token' : 'session' },
+          taskId: task.id,
+          data,
+          ...(task.signature && { signature: credentialsFrom(parsed.body) }),
+          accounts,
+        });
+      } catch (err) {
+        if (!(err instanceof AuthenticationError)) throw err;
+        notSigned = true;
+        throw new ValidationError('not signed', [{ field: 'signature', message: notSignedMessage(err, imsflow.clock.now()) }]);
       }
-      return imsflow.completeTask(task.id, data, user.id, { ...(signature && { signature }) });
-    }).catch((err: unknown) => {
-      // This page has always shown a separation-of-duties refusal as 400 "This cannot be done" (the API and the
-      // link page answer 403); kept so that the one "not allowed" error changes no answer.
-      throw err instanceof NotPermittedError ? new ImsflowError(err.message) : err;
     });
     if (!outcome.ok) return taskPage(req, res, task, notSigned ? 401 : outcome.status, outcome.state);
     res.redirect(303, `/tasks/${task.id}`);
@@ -374,7 +370,7 @@ ${task.site ? `<dt>Site</dt><dd>${e(task.site)}</dd>` : ''}
     await requireCsrf(req, res);
     const { user } = viewerOf(req);
     const task = await visibleTask(user, String(req.params.id));
-    await imsflow.claimTask(task.id, user.id);
+    await imsflow.tasks.claim(req.principal!, task.id);
     res.redirect(303, backTo(req, task, `done=claimed&task=${encodeURIComponent(task.id)}`));
   });
 
@@ -382,7 +378,7 @@ ${task.site ? `<dt>Site</dt><dd>${e(task.site)}</dd>` : ''}
     await requireCsrf(req, res);
     const { user } = viewerOf(req);
     const task = await visibleTask(user, String(req.params.id));
-    await imsflow.releaseTask(task.id, user.id, str(req.body?.reason));
+    await imsflow.tasks.release(req.principal!, task.id, str(req.body?.reason));
     res.redirect(303, backTo(req, task, `done=released&task=${encodeURIComponent(task.id)}`));
   });
 
@@ -390,7 +386,6 @@ ${task.site ? `<dt>Site</dt><dd>${e(task.site)}</dd>` : ''}
     await requireCsrf(req, res);
     const { user } = viewerOf(req);
     const task = await visibleTask(user, String(req.params.id));
-    if (!mayDelegate(user, task)) throw new NotPermittedError('only the holder of an open task, a quality manager or a process owner delegates it');
     const values = { to: str(req.body?.to), reason: str(req.body?.reason).trim() };
     const people = await peopleFor(imsflow, task);
     const errors: FieldError[] = [];
@@ -402,7 +397,7 @@ ${task.site ? `<dt>Site</dt><dd>${e(task.site)}</dd>` : ''}
       const state = { taskId: task.id, values, errors };
       return str(req.body?.back) === 'task' ? taskPage(req, res, task, 400, {}, state) : listPage(req, res, 400, state);
     }
-    await imsflow.reassignTask(task.id, { assignee: values.to, candidateRole: task.candidateRole }, values.reason, user.id);
+    await imsflow.tasks.reassign(req.principal!, task.id, { assignee: values.to, candidateRole: task.candidateRole }, values.reason);
     res.redirect(303, str(req.body?.back) === 'task' && hasRole(user, OVERSEERS) ? `/tasks/${task.id}` : '/tasks?done=delegated');
   });
 

@@ -1,4 +1,5 @@
 import type { Clock } from '../clock.js';
+import type { FormContext } from '../forms.js';
 import type { CheckResult } from '../bpmn/lint.js';
 import type { DefinitionRecord, InstanceRecord, JobRecord, PendingAction, TaskRecord } from '../model.js';
 import type { NotificationPolicy } from '../notifications.js';
@@ -14,6 +15,8 @@ export interface FeatureContext {
   readonly store: Store;
   readonly clock: Clock;
   readonly policy: NotificationPolicy;
+  /** What task forms are checked against (the clause catalogue). */
+  readonly formContext: FormContext;
   now(): string;
   withRetry<T>(operation: () => Promise<T>): Promise<T>;
   getTask(id: string): Promise<TaskRecord>;

@@ -56,12 +56,12 @@ describe('separation of duties on the email-link page and the task page', () => 
       body: new URLSearchParams({ ok: 'true' }),
       redirect: 'manual',
     });
-    // The signed-in page has always answered this refusal as "This cannot be done" (400); the API and the link page say 403.
-    expect(refused.status).to.equal(400);
+    // The complete-task command refuses it for every entry point alike: 403, as the API and the link page (this page said 400 before).
+    expect(refused.status).to.equal(403);
     expect(refused.headers.get('content-type')).to.match(/^text\/html/);
     const page = await refused.text();
-    expect(page).to.include('<title>This cannot be done');
-    expect(page).to.include('separation of duties: you completed “Write the report” (write)');
+    expect(page).to.include('<title>Not allowed');
+    expect(page).to.include('Separation of duties: you completed “Write the report” (write)');
     expect((await h.theTask(id, 'review')).status).to.equal('open');
   });
 });
