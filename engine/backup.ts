@@ -11,7 +11,8 @@ import type { Clock } from './clock.js';
 import { ImsflowError } from './errors.js';
 import { auditEvent } from './kernel/audit-event.js';
 import type { AuditEvent, JobRecord } from './model.js';
-import { BACKUP_COLLECTIONS, type BackupCollection, type Store } from './store/store.js';
+import { BACKUP_COLLECTIONS, type BackupCollection } from './ports/backup-store.js';
+import type { Store } from './store/store.js';
 
 /**
  * Backup and restore: every record of a store, and the attachment files, in one gzipped tar archive with a

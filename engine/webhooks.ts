@@ -16,7 +16,8 @@ import {
   type WebhookSubscriptionRecord,
 } from './model.js';
 import { addressProblem, describeProblem, guardedLookup, parseAllowList, systemResolve, type Resolve } from './net-guard.js';
-import type { ChangeSet, Store } from './store/store.js';
+import type { ChangeSet } from './ports/commit-store.js';
+import type { Store } from './store/store.js';
 
 /**
  * Outgoing webhooks. A commit whose audit trail holds a record event some subscription asks for gets, in the

@@ -3,7 +3,8 @@ import type { CheckResult } from '../bpmn/lint.js';
 import type { DefinitionRecord, InstanceRecord, JobRecord, PendingAction, TaskRecord } from '../model.js';
 import type { NotificationPolicy } from '../notifications.js';
 import type { CompiledDefinition, StepAction, StepResult } from '../runtime.js';
-import type { ChangeSet, Store } from '../store/store.js';
+import type { ChangeSet } from '../ports/commit-store.js';
+import type { Store } from '../store/store.js';
 import type { ExtraChange } from '../kernel/step-change.js';
 
 /**

@@ -3,7 +3,7 @@ import type { Clock } from '../clock.js';
 import { auditEvent } from '../kernel/audit-event.js';
 import type { JobRecord, MessageRecord } from '../model.js';
 import type { Store } from '../store/store.js';
-import type { Mailer } from './mailer.js';
+import type { Mailer } from '../ports/mailer.js';
 
 /**
  * A new outbox message and, when a mail server is configured, the email job that sends it (both go in the

@@ -22,33 +22,26 @@ import type {
   InboundEventRecord,
 } from '../../model.js';
 import type { SignatureRecord } from '../../signatures.js';
-import { CommitHooks } from '../../store/commit-hooks.js';
-import {
-  type AfterCommitHook,
-  type AuditQuery,
-  type BeforeCommitHook,
-  type BackupCollection,
-  type ChangeSet,
-  type ClosedInstance,
-  type ClosedInstanceQuery,
-  type DraftQuery,
-  type FindingCount,
-  type FindingQuery,
-  type FindingRow,
-  type GapReportQuery,
-  type GapReportRow,
-  type InstanceQuery,
-  type MigrationReport,
-  type OpenTaskGroup,
-  type OpenTaskGroupQuery,
-  type Store,
-  type StoreCounts,
-  type TaskQuery,
-  type TaskSearch,
-  type TaskSeries,
-  type TaskSeriesQuery,
-  type VersionCount,
+import { CommitHooks } from '../../ports/commit-hooks.js';
+import type { BackupCollection } from '../../ports/backup-store.js';
+import type { AfterCommitHook, BeforeCommitHook, ChangeSet } from '../../ports/commit-store.js';
+import type { AuditQuery, DraftQuery, InstanceQuery, TaskQuery, VersionCount } from '../../ports/record-store.js';
+import type {
+  ClosedInstance,
+  ClosedInstanceQuery,
+  FindingCount,
+  FindingQuery,
+  FindingRow,
+  GapReportQuery,
+  GapReportRow,
+  OpenTaskGroup,
+  OpenTaskGroupQuery,
+  Store,
+  TaskSearch,
+  TaskSeries,
+  TaskSeriesQuery,
 } from '../../store/store.js';
+import type { MigrationReport, StoreCounts } from '../../ports/store-operations.js';
 import * as accounts from './accounts.js';
 import * as audit from './audit.js';
 import * as backup from './backup.js';

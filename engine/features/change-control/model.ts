@@ -2,7 +2,8 @@ import type { DefinitionDiff } from '../../bpmn/diff.js';
 import type { CheckResult, DefinitionProblem } from '../../bpmn/lint.js';
 import type { Clock } from '../../clock.js';
 import type { DefinitionRecord, DefinitionSource, DraftRecord, VersionApproval } from '../../model.js';
-import type { ChangeSet, Store } from '../../store/store.js';
+import type { ChangeSet } from '../../ports/commit-store.js';
+import type { Store } from '../../store/store.js';
 
 /** What change control offers and needs: its host (the engine), the views of drafts, versions and training. */
 

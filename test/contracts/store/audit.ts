@@ -3,7 +3,8 @@ import { expect } from 'chai';
 import { GENESIS_HASH, verifyAuditChain } from '../../../engine/audit.js';
 import { ConflictError, RevisionConflict } from '../../../engine/errors.js';
 import type { AuditEvent } from '../../../engine/model.js';
-import type { ChangeSet, Store } from '../../../engine/store/store.js';
+import type { ChangeSet } from '../../../engine/ports/commit-store.js';
+import type { Store } from '../../../engine/store/store.js';
 import { at, instance, task, job, event, rejection, sealed, type StoreSuite } from './support.js';
 
 export function auditContract(suite: StoreSuite): void {

@@ -6,7 +6,8 @@
  */
 import { expect } from 'chai';
 import { RevisionConflict } from '../../../engine/errors.js';
-import type { ChangeSet, Store } from '../../../engine/store/store.js';
+import type { ChangeSet } from '../../../engine/ports/commit-store.js';
+import type { Store } from '../../../engine/store/store.js';
 import { event, instance, job, rejection, snapshot, type StoreSuite } from './support.js';
 
 export function commitHooksContract(suite: StoreSuite): void {

@@ -3,7 +3,8 @@ import { expect } from 'chai';
 import { ConflictError, RevisionConflict } from '../../../engine/errors.js';
 import type { TaskRecord } from '../../../engine/model.js';
 import type { SignatureRecord } from '../../../engine/signatures.js';
-import type { ChangeSet, Store } from '../../../engine/store/store.js';
+import type { ChangeSet } from '../../../engine/ports/commit-store.js';
+import type { Store } from '../../../engine/store/store.js';
 import { at, instance, task, event, rejection, snapshot, type StoreSuite } from './support.js';
 
 export function signaturesContract(suite: StoreSuite): void {

@@ -1,0 +1,19 @@
+/**
+ * The people port: users, their sign-in sessions and API tokens, and the signed task links mailed to them.
+ * Written only through commits. Invariant: an email finds at most one user, whatever its case, and a link
+ * token once used or revoked never works again. test/contracts/account-store/ pins it.
+ */
+import type { ApiTokenRecord, LinkTokenRecord, SessionRecord, UserRecord } from '../model.js';
+
+export interface AccountStore {
+  getUser(id: string): Promise<UserRecord | undefined>;
+  getUserByEmail(email: string): Promise<UserRecord | undefined>;
+  listUsers(query: { role?: string; active?: boolean }): Promise<UserRecord[]>;
+  getSession(id: string): Promise<SessionRecord | undefined>;
+  getApiToken(id: string): Promise<ApiTokenRecord | undefined>;
+  listApiTokens(userId: string): Promise<ApiTokenRecord[]>;
+  getLinkToken(id: string): Promise<LinkTokenRecord | undefined>;
+  listLinkTokens(taskId: string): Promise<LinkTokenRecord[]>;
+  /** A person's links that still work (neither used nor revoked), of every task: what deactivation revokes. */
+  listOpenLinkTokensOfUser(userId: string): Promise<LinkTokenRecord[]>;
+}
