@@ -1,11 +1,11 @@
-/** Store contract: the hash-chained audit trail. */
+/** RecordStore contract: the hash-chained audit trail. */
 import { expect } from 'chai';
 import { GENESIS_HASH, verifyAuditChain } from '../../../engine/audit.js';
 import { ConflictError, RevisionConflict } from '../../../engine/errors.js';
 import type { AuditEvent } from '../../../engine/model.js';
 import type { ChangeSet } from '../../../engine/ports/commit-store.js';
 import type { Store } from '../../../engine/store/store.js';
-import { at, instance, task, job, event, rejection, sealed, type StoreSuite } from './support.js';
+import { at, instance, task, job, event, rejection, sealed, type StoreSuite } from '../support.js';
 
 export function auditContract(suite: StoreSuite): void {
   describe('audit', function () {

@@ -1,5 +1,5 @@
 /**
- * Store contract: commit hooks. Webhooks add their deliveries in a before hook and the BullMQ relay wakes in
+ * CommitStore contract: commit hooks. Webhooks add their deliveries in a before hook and the BullMQ relay wakes in
  * an after hook; both rely on what is pinned here: a before hook's additions are part of the one atomic
  * commit, an after hook sees only stored changes, unregistering works, and hooks run in registration order
  * (every before hook, the write, then every after hook).
@@ -8,7 +8,7 @@ import { expect } from 'chai';
 import { RevisionConflict } from '../../../engine/errors.js';
 import type { ChangeSet } from '../../../engine/ports/commit-store.js';
 import type { Store } from '../../../engine/store/store.js';
-import { event, instance, job, rejection, snapshot, type StoreSuite } from './support.js';
+import { event, instance, job, rejection, snapshot, type StoreSuite } from '../support.js';
 
 export function commitHooksContract(suite: StoreSuite): void {
   describe('commit hooks', function () {

@@ -1,8 +1,8 @@
-/** Store contract: deployed process definitions: versions, lookups, the latest per key. */
+/** RecordStore contract: deployed process definitions: versions, lookups, the latest per key. */
 import { expect } from 'chai';
 import { RevisionConflict } from '../../../engine/errors.js';
 import type { Store } from '../../../engine/store/store.js';
-import { definition, instance, task, job, incident, event, rejection, snapshot, type StoreSuite } from './support.js';
+import { definition, instance, task, job, incident, event, rejection, snapshot, type StoreSuite } from '../support.js';
 
 export function definitionsContract(suite: StoreSuite): void {
   describe('definitions', function () {

@@ -1,17 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { MongoStore } from '../engine/adapters/mongo/index.js';
-import type { Store } from '../engine/store/store.js';
-import { storeContract } from './contracts/store/index.js';
+import { MongoStore } from '../../engine/adapters/mongo/index.js';
+import type { Store } from '../../engine/store/store.js';
+import { everyPortContract } from './index.js';
 
 /**
- * The store contract against a real MongoDB, when MONGODB_URI names one (a replica set: commits are
+ * Every port contract (test/contracts/<port>/) against a real MongoDB, when MONGODB_URI names one (a replica set: commits are
  * transactions). Each test gets a fresh database with a random name, dropped afterwards. Nothing here
  * fakes or mocks MongoDB: without a server the suite is reported as skipped.
  */
 const uri = process.env.MONGODB_URI;
 
 if (uri) {
-  storeContract(
+  everyPortContract(
     'mongodb',
     async () => new MongoStore(uri, { dbName: `imsflow_test_${randomUUID().replaceAll('-', '')}` }),
     async (store: Store) => {

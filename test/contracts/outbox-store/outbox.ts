@@ -1,7 +1,7 @@
-/** Store contract: the e-mail outbox (messages kept in the store until sent). */
+/** OutboxStore contract: the e-mail outbox (messages kept in the store until sent). */
 import { expect } from 'chai';
 import type { Store } from '../../../engine/store/store.js';
-import { at, message, ids, type StoreSuite } from './support.js';
+import { at, message, ids, type StoreSuite } from '../support.js';
 
 export function outboxContract(suite: StoreSuite): void {
   describe('messages', function () {

@@ -1,7 +1,7 @@
-/** Store contract: schema migrations and the record counts monitoring reads. */
+/** StoreOperations contract: schema migrations and the record counts monitoring reads. */
 import { expect } from 'chai';
 import type { Store } from '../../../engine/store/store.js';
-import { at, instance, task, job, message, event, snapshot, type StoreSuite } from './support.js';
+import { at, instance, task, job, message, event, snapshot, type StoreSuite } from '../support.js';
 
 export function migrationsContract(suite: StoreSuite): void {
   describe('migrations and monitoring counts', function () {

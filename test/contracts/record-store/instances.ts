@@ -1,8 +1,8 @@
-/** Store contract: records (process instances): compare-and-swap on the revision, lookups and listing. */
+/** RecordStore contract: records (process instances): compare-and-swap on the revision, lookups and listing. */
 import { expect } from 'chai';
 import { ConflictError, RevisionConflict } from '../../../engine/errors.js';
 import type { Store } from '../../../engine/store/store.js';
-import { at, instance, task, job, incident, event, rejection, ids, expectConsistentPaging, snapshot, type StoreSuite } from './support.js';
+import { at, instance, task, job, incident, event, rejection, ids, expectConsistentPaging, snapshot, type StoreSuite } from '../support.js';
 
 export function instancesContract(suite: StoreSuite): void {
   describe('instances', function () {

@@ -1,8 +1,8 @@
-/** Store contract: recurring starts of a process (cron schedules). */
+/** RecordStore contract: recurring starts of a process (cron schedules). */
 import { expect } from 'chai';
 import { ConflictError, RevisionConflict } from '../../../engine/errors.js';
 import type { Store } from '../../../engine/store/store.js';
-import { instance, user, message, token, schedule, event, rejection, snapshot, type StoreSuite } from './support.js';
+import { instance, user, message, token, schedule, event, rejection, snapshot, type StoreSuite } from '../support.js';
 
 export function schedulesContract(suite: StoreSuite): void {
   describe('schedules', function () {

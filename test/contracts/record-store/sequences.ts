@@ -1,7 +1,7 @@
-/** Store contract: business-key counters (CAPA-2026-0001 ...). */
+/** RecordStore contract: business-key counters (CAPA-2026-0001 ...). */
 import { expect } from 'chai';
 import type { Store } from '../../../engine/store/store.js';
-import { type StoreSuite } from './support.js';
+import { type StoreSuite } from '../support.js';
 
 export function sequencesContract(suite: StoreSuite): void {
   describe('nextSequence', function () {

@@ -2,15 +2,15 @@ import { rmSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SqliteStore } from '../engine/adapters/sqlite/index.js';
-import type { Store } from '../engine/store/store.js';
-import { storeContract } from './contracts/store/index.js';
+import { SqliteStore } from '../../engine/adapters/sqlite/index.js';
+import type { Store } from '../../engine/store/store.js';
+import { everyPortContract } from './index.js';
 
-storeContract('sqlite (:memory:)', async () => new SqliteStore(':memory:'));
+everyPortContract('sqlite (:memory:)', async () => new SqliteStore(':memory:'));
 
 const files = new WeakMap<Store, string>();
 
-storeContract(
+everyPortContract(
   'sqlite (WAL file)',
   async () => {
     const file = join(tmpdir(), `imsflow-store-${randomUUID()}.db`);

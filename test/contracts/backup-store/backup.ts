@@ -1,11 +1,11 @@
-/** Store contract: bulk export and import, which backup and restore are built on. */
+/** BackupStore contract: bulk export and import, which backup and restore are built on. */
 import { expect } from 'chai';
 import { verifyAuditChain } from '../../../engine/audit.js';
 import { ConflictError } from '../../../engine/errors.js';
 import type { AuditEvent } from '../../../engine/model.js';
 import { BACKUP_COLLECTIONS, type BackupCollection } from '../../../engine/ports/backup-store.js';
 import type { Store } from '../../../engine/store/store.js';
-import { at, definition, instance, task, job, incident, user, message, token, apiToken, schedule, event, rejection, ids, sealed, type StoreSuite } from './support.js';
+import { at, definition, instance, task, job, incident, user, message, token, apiToken, schedule, event, rejection, ids, sealed, type StoreSuite } from '../support.js';
 
 export function backupContract(suite: StoreSuite): void {
   const { makeStore, cleanup } = suite;

@@ -1,11 +1,11 @@
-/** Store contract: electronic signatures (21 CFR Part 11). */
+/** RecordStore contract: electronic signatures (21 CFR Part 11). */
 import { expect } from 'chai';
 import { ConflictError, RevisionConflict } from '../../../engine/errors.js';
 import type { TaskRecord } from '../../../engine/model.js';
 import type { SignatureRecord } from '../../../engine/signatures.js';
 import type { ChangeSet } from '../../../engine/ports/commit-store.js';
 import type { Store } from '../../../engine/store/store.js';
-import { at, instance, task, event, rejection, snapshot, type StoreSuite } from './support.js';
+import { at, instance, task, event, rejection, snapshot, type StoreSuite } from '../support.js';
 
 export function signaturesContract(suite: StoreSuite): void {
   describe('signatures', function () {

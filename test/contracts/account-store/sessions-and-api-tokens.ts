@@ -1,8 +1,8 @@
-/** Store contract: sign-in sessions and API tokens. */
+/** AccountStore contract: sign-in sessions and API tokens. */
 import { expect } from 'chai';
 import { ConflictError, RevisionConflict } from '../../../engine/errors.js';
 import type { Store } from '../../../engine/store/store.js';
-import { at, instance, user, session, apiToken, event, rejection, snapshot, type StoreSuite } from './support.js';
+import { at, instance, user, session, apiToken, event, rejection, snapshot, type StoreSuite } from '../support.js';
 
 export function sessionsAndApiTokensContract(suite: StoreSuite): void {
   describe('sessions', function () {

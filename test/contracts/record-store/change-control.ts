@@ -1,9 +1,9 @@
-/** Store contract: change control of definitions: drafts, review and sign-off. */
+/** RecordStore contract: change control of definitions: drafts, review and sign-off. */
 import { expect } from 'chai';
 import { ConflictError, RevisionConflict } from '../../../engine/errors.js';
 import type { InstanceRecord } from '../../../engine/model.js';
 import type { Store } from '../../../engine/store/store.js';
-import { at, definition, draft, instance, event, rejection, ids, snapshot, type StoreSuite } from './support.js';
+import { at, definition, draft, instance, event, rejection, ids, snapshot, type StoreSuite } from '../support.js';
 
 export function changeControlContract(suite: StoreSuite): void {
   describe('change control', function () {

@@ -1,7 +1,7 @@
-/** Store contract: incidents, the steps that failed and wait for an operator to retry or resolve them. */
+/** RecordStore contract: incidents, the steps that failed and wait for an operator to retry or resolve them. */
 import { expect } from 'chai';
 import type { Store } from '../../../engine/store/store.js';
-import { at, incident, ids, type StoreSuite } from './support.js';
+import { at, incident, ids, type StoreSuite } from '../support.js';
 
 export function incidentsContract(suite: StoreSuite): void {
   describe('incidents', function () {

@@ -1,8 +1,8 @@
-/** Store contract: the signed links in e-mails that open a task. */
+/** AccountStore contract: the signed links in e-mails that open a task. */
 import { expect } from 'chai';
 import type { LinkTokenRecord } from '../../../engine/model.js';
 import type { Store } from '../../../engine/store/store.js';
-import { at, token, type StoreSuite } from './support.js';
+import { at, token, type StoreSuite } from '../support.js';
 
 export function linkTokensContract(suite: StoreSuite): void {
   describe('link tokens', function () {

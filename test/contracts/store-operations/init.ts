@@ -1,9 +1,9 @@
-/** Store contract: a fresh store starts empty, and running init again keeps everything it holds. */
+/** StoreOperations contract: a fresh store starts empty, and running init again keeps everything it holds. */
 import { expect } from 'chai';
 import { verifyAuditChain } from '../../../engine/audit.js';
 import { ConflictError } from '../../../engine/errors.js';
 import type { Store } from '../../../engine/store/store.js';
-import { at, definition, instance, job, user, message, token, session, apiToken, schedule, event, rejection, ids, snapshot, type StoreSuite } from './support.js';
+import { at, definition, instance, job, user, message, token, session, apiToken, schedule, event, rejection, ids, snapshot, type StoreSuite } from '../support.js';
 
 export function initContract(suite: StoreSuite): void {
   describe('init', function () {

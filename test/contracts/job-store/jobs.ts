@@ -1,8 +1,8 @@
-/** Store contract: durable jobs: scheduling, claiming, and the hand-over to a queue. */
+/** JobStore contract: durable jobs: scheduling, claiming, and the hand-over to a queue. */
 import { expect } from 'chai';
 import { RevisionConflict } from '../../../engine/errors.js';
 import type { Store } from '../../../engine/store/store.js';
-import { at, definition, instance, task, job, incident, event, rejection, ids, snapshot, type StoreSuite } from './support.js';
+import { at, definition, instance, task, job, incident, event, rejection, ids, snapshot, type StoreSuite } from '../support.js';
 
 export function jobsContract(suite: StoreSuite): void {
   describe('jobs', function () {

@@ -1,9 +1,9 @@
-/** Store contract: webhook subscriptions and their deliveries. */
+/** OutboxStore contract: webhook subscriptions and their deliveries. */
 import { expect } from 'chai';
 import { ConflictError, RevisionConflict } from '../../../engine/errors.js';
 import type { WebhookDeliveryRecord, WebhookSubscriptionRecord } from '../../../engine/model.js';
 import type { Store } from '../../../engine/store/store.js';
-import { at, job, event, rejection, ids, type StoreSuite } from './support.js';
+import { at, job, event, rejection, ids, type StoreSuite } from '../support.js';
 
 export function webhooksContract(suite: StoreSuite): void {
   describe('webhook subscriptions and deliveries', function () {

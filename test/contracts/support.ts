@@ -1,9 +1,10 @@
 /**
- * What the store contract's files share: fixture builders (records as a test writes them), assertion
- * helpers, and the suite handle through which each file reaches the store of the running test.
+ * What the port contracts' files share (test/contracts/<port>/): fixture builders (records as a test writes
+ * them), assertion helpers, the suite handle through which each file reaches the store of the running test,
+ * and `portContract`, which every port's index runs its files through.
  */
 import { expect } from 'chai';
-import { GENESIS_HASH, sealAuditEvent } from '../../../engine/audit.js';
+import { GENESIS_HASH, sealAuditEvent } from '../../engine/audit.js';
 import type {
   AuditEvent,
   AuditInput,
@@ -19,8 +20,8 @@ import type {
   SessionRecord,
   TaskRecord,
   UserRecord,
-} from '../../../engine/model.js';
-import type { Store } from '../../../engine/store/store.js';
+} from '../../engine/model.js';
+import type { Store } from '../../engine/store/store.js';
 
 // ---- fixtures -----------------------------------------------------------------------------------------
 
@@ -233,7 +234,7 @@ export function sealed(inputs: AuditInput[], prev?: AuditEvent): AuditEvent[] {
 
 // ---- the suite handle ---------------------------------------------------------------------------------
 
-/** What `storeContract` hands each file of the contract. */
+/** What `portContract` hands each file of a contract. */
 export interface StoreSuite {
   /**
    * The fresh, initialised store of the running test. Each file copies it in its own beforeEach: the
@@ -259,4 +260,47 @@ export async function snapshot(store: Store) {
     schedules: await store.listSchedules(),
     audit: await store.listAudit({ limit: 10_000 }),
   };
+}
+
+/** A store factory and its cleanup, as an adapter's test hands them to every port contract. */
+export type StoreFactory = (name: string, makeStore: () => Promise<Store>, cleanup?: (s: Store) => Promise<void>) => void;
+
+/**
+ * Registers one port's contract: `describe(title)` with a fresh, initialised store per test, and each of
+ * `files` (one concern of the port each) registering its describe blocks, in the order given.
+ *
+ * `makeStore` must return a fresh, empty store, each time a new one (a new database): every test starts from
+ * nothing. The harness calls `init()` itself (a second time if makeStore already did, which init must
+ * tolerate). `cleanup` runs after each test and must close the store; without it the harness calls `close()`.
+ * A port's contract takes a whole store: it writes through the commit port what the port then reads, and
+ * checks "nothing changed" by reading everything.
+ */
+export function portContract(title: string, makeStore: () => Promise<Store>, cleanup: ((s: Store) => Promise<void>) | undefined, files: ((suite: StoreSuite) => void)[]): void {
+  describe(title, function () {
+    let store: Store;
+    /** The store to clean up after this test, if makeStore got that far. */
+    let made: Store | undefined;
+
+    beforeEach(async function () {
+      made = undefined;
+      store = made = await makeStore();
+      await store.init();
+    });
+
+    afterEach(async function () {
+      if (!made) return;
+      if (cleanup) await cleanup(made);
+      else await made.close();
+      made = undefined;
+    });
+
+    const suite: StoreSuite = {
+      get store() {
+        return store;
+      },
+      makeStore,
+      cleanup,
+    };
+    for (const register of files) register(suite);
+  });
 }
