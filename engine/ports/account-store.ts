@@ -1,7 +1,8 @@
 /**
  * The people port: users, their sign-in sessions and API tokens, and the signed task links mailed to them.
- * Written only through commits. Invariant: an email finds at most one user, whatever its case, and a link
- * token once used or revoked never works again. test/contracts/account-store/ pins it.
+ * Written only through commits. Invariant: an e-mail address belongs to at most one user (a commit that
+ * would give it to a second fails whole with ConflictError) and `getUserByEmail` finds it whatever its case;
+ * revoking a task's links touches only its still-valid ones. test/contracts/account-store/ pins it.
  */
 import type { ApiTokenRecord, LinkTokenRecord, SessionRecord, UserRecord } from '../model.js';
 

@@ -3,6 +3,7 @@
  * Invariant: nothing is re-hashed or renumbered on the way (ids, revisions, audit seq and hashes are kept),
  * so a restored audit chain still verifies. test/contracts/backup-store/ pins it.
  */
+
 /**
  * What a backup holds, one entry per kind of record, in the order an import writes them. Sessions are left
  * out on purpose: a restored site signs everyone in again. `sequences` are {name, value} pairs (the

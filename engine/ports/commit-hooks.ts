@@ -1,7 +1,7 @@
 /**
  * The one implementation of the store's commit hooks (the `beforeCommit`/`afterCommit` half of the commit
- * port, see commit-store.ts). Each adapter owns one `CommitHooks` and writes every commit through `run`, so the
- * order and error rules below are the same for SQLite and MongoDB.
+ * port, see commit-store.ts). Each adapter owns one `CommitHooks` and writes every commit through `run`,
+ * so the order and error rules below are the same for SQLite and MongoDB.
  *
  * Cross-cutting reactions (webhook deliveries, the BullMQ relay) register here instead of wrapping or
  * replacing `commit`: wrappers made the order depend on who wrapped last, which the types could not say.

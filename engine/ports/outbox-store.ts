@@ -1,8 +1,9 @@
 /**
  * The outbox port: what leaves the house, kept in the store until it went out: emails (messages) and
  * webhook deliveries, with the webhook subscriptions they are made for. Written only through commits, in
- * the commit of the change that caused them. Invariant: a message or delivery is never lost: it stays
- * queued until sent or failed for good. test/contracts/outbox-store/ pins it.
+ * the commit of the change that caused them. Invariant: each status change of a message or delivery is an
+ * upsert of the same id, so an attempt's outcome replaces the record instead of adding one, and a
+ * subscription changes only by compare-and-swap on its revision. test/contracts/outbox-store/ pins it.
  */
 import type { MessageRecord, WebhookDeliveryRecord, WebhookSubscriptionRecord } from '../model.js';
 

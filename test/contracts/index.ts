@@ -14,7 +14,6 @@ import { storeOperationsContract } from './store-operations/index.js';
 import { storeContract } from './store/index.js';
 
 export function everyPortContract(name: string, makeStore: () => Promise<Store>, cleanup?: (s: Store) => Promise<void>): void {
-  for (const contract of [storeOperationsContract, commitStoreContract, recordStoreContract, accountStoreContract, jobStoreContract, outboxStoreContract, backupStoreContract, storeContract]) {
-    contract(name, makeStore, cleanup);
-  }
+  const contracts = [storeOperationsContract, commitStoreContract, recordStoreContract, accountStoreContract, jobStoreContract, outboxStoreContract, backupStoreContract];
+  for (const contract of [...contracts, storeContract]) contract(name, makeStore, cleanup);
 }

@@ -18,5 +18,16 @@ import { changeControlContract } from './change-control.js';
 import { inboundEventsContract } from './inbound-events.js';
 
 export function recordStoreContract(name: string, makeStore: () => Promise<Store>, cleanup?: (s: Store) => Promise<void>): void {
-  portContract(`RecordStore contract: ${name}`, makeStore, cleanup, [definitionsContract, instancesContract, tasksContract, sequencesContract, schedulesContract, incidentsContract, signaturesContract, auditContract, changeControlContract, inboundEventsContract]);
+  portContract(`RecordStore contract: ${name}`, makeStore, cleanup, [
+    definitionsContract,
+    instancesContract,
+    tasksContract,
+    sequencesContract,
+    schedulesContract,
+    incidentsContract,
+    signaturesContract,
+    auditContract,
+    changeControlContract,
+    inboundEventsContract,
+  ]);
 }
