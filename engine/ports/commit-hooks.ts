@@ -6,7 +6,7 @@
  * Cross-cutting reactions (webhook deliveries, the BullMQ relay) register here instead of wrapping or
  * replacing `commit`: wrappers made the order depend on who wrapped last, which the types could not say.
  */
-import type { AfterCommitHook, BeforeCommitHook, ChangeSet } from './commit-store.js';
+import type { AfterCommitHook, BeforeCommitHook, ChangeSet, CommitStore } from './commit-store.js';
 
 /** Reports an after hook's failure; the change itself is stored by then, so it is never undone. */
 export type AfterCommitFailure = (err: unknown, change: ChangeSet) => void;
@@ -45,6 +45,18 @@ export class CommitHooks {
       }
     }
   }
+}
+
+/**
+ * The commit port of an adapter whose one atomic write of a change is `write`: every commit runs through
+ * its own `CommitHooks`, so an adapter cannot commit around its hooks.
+ */
+export function hookedCommit(write: (change: ChangeSet) => void | Promise<void>, hooks = new CommitHooks()): CommitStore {
+  return {
+    commit: (change) => hooks.run(change, write),
+    beforeCommit: (hook) => hooks.beforeCommit(hook),
+    afterCommit: (hook) => hooks.afterCommit(hook),
+  };
 }
 
 /** The default report: a process warning (logged by Node) that says the change itself is stored. */

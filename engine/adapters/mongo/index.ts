@@ -1,8 +1,8 @@
 import type { KpiRecord, KpiValueRecord, TaskRecord } from '../../model.js';
 import type { AccountStore } from '../../ports/account-store.js';
 import type { BackupCollection } from '../../ports/backup-store.js';
-import { CommitHooks } from '../../ports/commit-hooks.js';
-import type { AfterCommitHook, BeforeCommitHook, ChangeSet } from '../../ports/commit-store.js';
+import { hookedCommit } from '../../ports/commit-hooks.js';
+import type { CommitStore } from '../../ports/commit-store.js';
 import type { JobStore } from '../../ports/job-store.js';
 import type { OutboxStore } from '../../ports/outbox-store.js';
 import type { RecordStore } from '../../ports/record-store.js';
@@ -35,11 +35,22 @@ import * as schema from './schema.js';
 import * as tasks from './tasks.js';
 import { MongoHandle, type MongoStoreOptions } from './handle.js';
 
-/** The ports whose every method is a read of one module of this folder (records.ts, jobs.ts, …). */
-type ReadPorts = RecordStore & AccountStore & JobStore & OutboxStore;
+/**
+ * The ports whose methods come from the modules of this folder whole: the reads of records.ts, jobs.ts, …,
+ * and commit.ts's one atomic write, run through the commit hooks.
+ */
+type ModulePorts = RecordStore & AccountStore & JobStore & OutboxStore & CommitStore;
 
-function readPorts(h: MongoHandle): ReadPorts {
-  return { ...bindHandle(h, records), ...bindHandle(h, tasks), ...bindHandle(h, audit), ...bindHandle(h, accounts), ...bindHandle(h, jobs), ...bindHandle(h, outbox) };
+function modulePorts(h: MongoHandle): ModulePorts {
+  return {
+    ...bindHandle(h, records),
+    ...bindHandle(h, tasks),
+    ...bindHandle(h, audit),
+    ...bindHandle(h, accounts),
+    ...bindHandle(h, jobs),
+    ...bindHandle(h, outbox),
+    ...hookedCommit((change) => commit.write(h, change)),
+  };
 }
 
 /**
@@ -57,16 +68,15 @@ function readPorts(h: MongoHandle): ReadPorts {
  *
  * Semantics match `SqliteStore` one to one; the port contracts under `test/contracts/` check both.
  * The class composes per-concern modules that take the handle (this folder), as SqliteStore does: their
- * reads become its methods through `composedOf` (../compose.ts), and it writes what is left below.
+ * reads and commit become its methods through `composedOf` (../compose.ts); the rest is below.
  */
-export class MongoStore extends composedOf<ReadPorts>() implements Store {
+export class MongoStore extends composedOf<ModulePorts>() implements Store {
   readonly kind = 'mongodb';
   private readonly h: MongoHandle;
-  private readonly hooks = new CommitHooks();
 
   constructor(uri: string, options: MongoStoreOptions = {}) {
     const h = new MongoHandle(uri, options);
-    super(readPorts(h));
+    super(modulePorts(h));
     this.h = h;
   }
 
@@ -84,18 +94,6 @@ export class MongoStore extends composedOf<ReadPorts>() implements Store {
   /** For tests only: drops the whole database. */
   async dropDatabaseForTests(): Promise<void> {
     await this.h.db.dropDatabase();
-  }
-
-  async commit(change: ChangeSet): Promise<void> {
-    await this.hooks.run(change, (c) => commit.write(this.h, c));
-  }
-
-  beforeCommit(hook: BeforeCommitHook): () => void {
-    return this.hooks.beforeCommit(hook);
-  }
-
-  afterCommit(hook: AfterCommitHook): () => void {
-    return this.hooks.afterCommit(hook);
   }
 
   // ---- schema.ts --------------------------------------------------------------------------------

@@ -4,8 +4,8 @@ import Database from 'better-sqlite3';
 import type { KpiRecord, KpiValueRecord, TaskRecord } from '../../model.js';
 import type { AccountStore } from '../../ports/account-store.js';
 import type { BackupCollection } from '../../ports/backup-store.js';
-import { CommitHooks } from '../../ports/commit-hooks.js';
-import type { AfterCommitHook, BeforeCommitHook, ChangeSet } from '../../ports/commit-store.js';
+import { hookedCommit } from '../../ports/commit-hooks.js';
+import type { CommitStore } from '../../ports/commit-store.js';
 import type { JobStore } from '../../ports/job-store.js';
 import type { OutboxStore } from '../../ports/outbox-store.js';
 import type { RecordStore } from '../../ports/record-store.js';
@@ -39,11 +39,22 @@ import * as tasks from './tasks.js';
 import { SqliteHandle } from './handle.js';
 import { MIGRATIONS } from './schema.js';
 
-/** The ports whose every method is a read of one module of this folder (records.ts, jobs.ts, …). */
-type ReadPorts = RecordStore & AccountStore & JobStore & OutboxStore;
+/**
+ * The ports whose methods come from the modules of this folder whole: the reads of records.ts, jobs.ts, …,
+ * and commit.ts's one atomic write, run through the commit hooks.
+ */
+type ModulePorts = RecordStore & AccountStore & JobStore & OutboxStore & CommitStore;
 
-function readPorts(h: SqliteHandle): ReadPorts {
-  return { ...bindHandle(h, records), ...bindHandle(h, tasks), ...bindHandle(h, audit), ...bindHandle(h, accounts), ...bindHandle(h, jobs), ...bindHandle(h, outbox) };
+function modulePorts(h: SqliteHandle): ModulePorts {
+  return {
+    ...bindHandle(h, records),
+    ...bindHandle(h, tasks),
+    ...bindHandle(h, audit),
+    ...bindHandle(h, accounts),
+    ...bindHandle(h, jobs),
+    ...bindHandle(h, outbox),
+    ...hookedCommit((change) => commit.write(h, change)),
+  };
 }
 
 /**
@@ -51,12 +62,11 @@ function readPorts(h: SqliteHandle): ReadPorts {
  * `doc`, with the fields that are queried copied into indexed columns. Writes are `BEGIN IMMEDIATE`
  * transactions, so several processes can share the file: SQLite serializes writers and the revision
  * columns catch any lost update. The class composes per-concern modules that take the handle (this folder):
- * their reads become its methods through `composedOf` (../compose.ts), and it writes what is left below.
+ * their reads and commit become its methods through `composedOf` (../compose.ts); the rest is below.
  */
-export class SqliteStore extends composedOf<ReadPorts>() implements Store {
+export class SqliteStore extends composedOf<ModulePorts>() implements Store {
   readonly kind = 'sqlite';
   private readonly h: SqliteHandle;
-  private readonly hooks = new CommitHooks();
 
   /** @param file a path (its folder is created) or `:memory:` */
   constructor(file: string) {
@@ -67,7 +77,7 @@ export class SqliteStore extends composedOf<ReadPorts>() implements Store {
     db.pragma('busy_timeout = 10000');
     db.pragma('foreign_keys = ON');
     const h = new SqliteHandle(db);
-    super(readPorts(h));
+    super(modulePorts(h));
     this.h = h;
   }
 
@@ -78,18 +88,6 @@ export class SqliteStore extends composedOf<ReadPorts>() implements Store {
 
   async close(): Promise<void> {
     this.h.db.close();
-  }
-
-  async commit(change: ChangeSet): Promise<void> {
-    await this.hooks.run(change, (c) => commit.write(this.h, c));
-  }
-
-  beforeCommit(hook: BeforeCommitHook): () => void {
-    return this.hooks.beforeCommit(hook);
-  }
-
-  afterCommit(hook: AfterCommitHook): () => void {
-    return this.hooks.afterCommit(hook);
   }
 
   /** The query plan of a statement, for the benchmark's check that every dashboard query uses an index. */
