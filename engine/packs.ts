@@ -1,4 +1,5 @@
 import type { Catalogue } from './catalogue.js';
+import type { DemoChapter } from './demo-story.js';
 import { ServiceRegistry } from './services.js';
 
 /**
@@ -17,6 +18,8 @@ export interface ProcessPack {
   bpmn: { file: string; xml(): string };
   /** Registers the services its service tasks call (`ims:service="…"`); absent when it calls none. */
   services?: (registry: ServiceRegistry, deps: PackServiceDeps) => void;
+  /** Its piece of the demo story (`npm run demo`, engine/demo-story.ts); a pack without one is skipped. */
+  demo?: DemoChapter;
 }
 
 /** What a pack's services may need from their surroundings. */

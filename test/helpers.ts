@@ -26,6 +26,14 @@ ${body}
 </definitions>`;
 }
 
+/**
+ * A test's own BPMN, from test/fixtures/bpmn/<name>.bpmn (named after the process id it holds). Tests that
+ * need a variation per case (a different due date, an attribute, a generated size) build it with bpmn().
+ */
+export function fixtureBpmn(name: string): string {
+  return readFileSync(new URL(`./fixtures/bpmn/${name}.bpmn`, import.meta.url), 'utf8');
+}
+
 /** A shipped process's BPMN by its file name (`capa.bpmn`), from its pack folder processes/<key>/. */
 export function shipped(file: string): string {
   return readFileSync(`${processesDir()}/${file.replace(/\.bpmn$/, '')}/${file}`, 'utf8');

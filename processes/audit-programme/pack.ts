@@ -1,6 +1,7 @@
 import type { ProcessPack } from '../../engine/packs.js';
 import { packBpmn } from '../locate.js';
 import { registerAuditProgrammeServices } from '../internal-audit/services.js';
+import { auditProgrammeDemo } from './demo.js';
 
 /** The audit programme: planned rows checked, signed, and one linked internal audit started per row. */
 export const auditProgrammePack: ProcessPack = {
@@ -9,4 +10,5 @@ export const auditProgrammePack: ProcessPack = {
   ownerRole: 'quality-manager',
   bpmn: packBpmn('audit-programme'),
   services: registerAuditProgrammeServices,
+  demo: auditProgrammeDemo,
 };

@@ -1,6 +1,7 @@
 import type { ProcessPack } from '../../engine/packs.js';
 import { packBpmn } from '../locate.js';
 import { registerCapaServices } from './services.js';
+import { capaDemo } from './demo.js';
 
 /** Corrective and preventive action: intake, risk triage, actions, effectiveness check. */
 export const capaPack: ProcessPack = {
@@ -9,4 +10,5 @@ export const capaPack: ProcessPack = {
   ownerRole: 'quality-manager',
   bpmn: packBpmn('capa'),
   services: registerCapaServices,
+  demo: capaDemo,
 };

@@ -1,6 +1,7 @@
 import type { ProcessPack } from '../../engine/packs.js';
 import { packBpmn } from '../locate.js';
 import { registerGapAnalysisServices } from './services.js';
+import { gapAnalysisDemo } from './demo.js';
 
 /** Gap analysis: clauses in scope assessed, gaps become actions and CAPAs, a signed coverage report. */
 export const gapAnalysisPack: ProcessPack = {
@@ -9,4 +10,5 @@ export const gapAnalysisPack: ProcessPack = {
   ownerRole: 'quality-manager',
   bpmn: packBpmn('gap-analysis'),
   services: registerGapAnalysisServices,
+  demo: gapAnalysisDemo,
 };

@@ -1,6 +1,7 @@
 import type { ProcessPack } from '../../engine/packs.js';
 import { packBpmn } from '../locate.js';
 import { registerInternalAuditServices } from './services.js';
+import { internalAuditDemo } from './demo.js';
 
 /** Internal audit (ISO 9.2): independent team, checklist from the catalogue, graded findings, linked CAPAs. */
 export const internalAuditPack: ProcessPack = {
@@ -9,4 +10,5 @@ export const internalAuditPack: ProcessPack = {
   ownerRole: 'quality-manager',
   bpmn: packBpmn('internal-audit'),
   services: registerInternalAuditServices,
+  demo: internalAuditDemo,
 };

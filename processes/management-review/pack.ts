@@ -1,6 +1,7 @@
 import type { ProcessPack } from '../../engine/packs.js';
 import { packBpmn } from '../locate.js';
 import { registerManagementReviewServices } from './services.js';
+import { managementReviewDemo } from './demo.js';
 
 /** Management review (ISO 9.3): the input pack compiled from live records, the meeting, its actions. */
 export const managementReviewPack: ProcessPack = {
@@ -9,4 +10,5 @@ export const managementReviewPack: ProcessPack = {
   ownerRole: 'quality-manager',
   bpmn: packBpmn('management-review'),
   services: registerManagementReviewServices,
+  demo: managementReviewDemo,
 };

@@ -1,5 +1,6 @@
 import type { ProcessPack } from '../../engine/packs.js';
 import { packBpmn } from '../locate.js';
+import { nonconformityDemo } from './demo.js';
 
 /** Nonconformity: assess and contain, corrective action, signed verification. */
 export const nonconformityPack: ProcessPack = {
@@ -7,4 +8,5 @@ export const nonconformityPack: ProcessPack = {
   businessKeyPrefix: 'NC',
   ownerRole: 'quality-manager',
   bpmn: packBpmn('nonconformity'),
+  demo: nonconformityDemo,
 };

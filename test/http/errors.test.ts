@@ -63,7 +63,7 @@ describe('error answers (one mapper per transport)', () => {
     return { status: response.status, type: response.headers.get('content-type') ?? '', title: /<title>([^<]*)<\/title>/.exec(text)?.[1] ?? '', text };
   };
 
-  it('the API answers each refusal with its status and a body that says what was wrong', async () => {
+  it('the API answers each refusal with its status and what was wrong', async () => {
     expect(await api('invalid-bpmn')).to.deep.include({ status: 422, body: { error: 'invalid BPMN: Check the part (check): has no candidate role', problems: [{ element: 'Check the part (check)', message: 'has no candidate role' }] } });
     expect(await api('validation')).to.deep.include({ status: 400, body: { error: 'some fields are wrong', fields: [{ field: 'dueAt', message: 'must be in the future' }] } });
     expect(await api('unauthenticated')).to.deep.include({ status: 401, body: { error: 'sign in first' } });
@@ -93,7 +93,7 @@ describe('error answers (one mapper per transport)', () => {
     expect(await large.json()).to.deep.equal({ error: 'the request is larger than 0.1 MB, the most accepted here; nothing was saved' });
   });
 
-  it('the pages answer each refusal with a page that says what happened, and a fault without its detail', async () => {
+  it('the pages answer each refusal with a page saying what happened, hiding faults', async () => {
     const expected: [string, number, string, string][] = [
       ['not-found', 404, 'Not found', 'There is nothing here, or it is not yours to see.'],
       ['not-permitted', 403, 'Not allowed', 'This task is assigned to someone else.'],

@@ -21,7 +21,7 @@ describe('api/ reads and writes through engine queries and commands, never the s
     expect(reports[0]!.message).to.contain('imsflow.queries');
   });
 
-  it('refuses a page that writes to the store or takes it apart, however deep it sits under api/', async () => {
+  it('refuses a page that writes to or takes apart the store, however deep under api/', async () => {
     const code = [
       "import type { Imsflow } from '../../engine/imsflow.js';",
       'export async function write(imsflow: Imsflow) { await imsflow.store.commit({ audit: [] }); }',
@@ -40,7 +40,7 @@ describe('api/ reads and writes through engine queries and commands, never the s
     }
   });
 
-  it('lets api/ read the configured kind of store and leaves the engine free to use its store', async () => {
+  it('lets api/ read which kind of store is configured, and the engine use its store', async () => {
     const config = "export const kind = (config: { store: { kind: string } }) => config.store.kind;\n";
     expect(await storeReports(config, 'api/store-probe.ts')).to.deep.equal([]);
     const engine = "export const people = (imsflow: { store: { listUsers(q: object): unknown } }) => imsflow.store.listUsers({});\n";

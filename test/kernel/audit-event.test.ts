@@ -9,7 +9,7 @@ import { auditEvent } from '../../engine/kernel/audit-event.js';
 describe('audit events (kernel builder)', () => {
   const clock = new FakeClock('2026-03-02T09:30:00.000Z');
 
-  it('records who, what, which record, when, old → new and why, in the order the trail stores them', () => {
+  it('records who, what, which record, when, old → new and why, in the trail\'s order', () => {
     const event = auditEvent(clock, {
       actor: 'carol',
       action: 'task.due-changed',
@@ -52,7 +52,7 @@ describe('audit events (kernel builder)', () => {
 const PINNED_HASH = 'ab239a22a01f7e2445c62ad79d335b5f4264d1d2b98e4ab7948fc9eb3866e95b';
 
 describe('audit events are built in one place', () => {
-  it('no module outside the kernel builder writes an audit entry by hand (who, what, which record)', () => {
+  it('only the kernel\'s builder writes audit entries', () => {
     const ROOTS = ['engine', 'api', 'workers', 'processes', 'scripts'];
     const builder = join('engine', 'kernel', 'audit-event.ts');
     const found: string[] = [];

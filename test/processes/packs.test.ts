@@ -21,7 +21,7 @@ describe('shipped process packs', () => {
   });
 
   for (const pack of shippedPacks) {
-    it(`the ${pack.key} manifest says what its diagram says, and its own services are all the diagram calls`, async () => {
+    it(`the ${pack.key} manifest matches its diagram, and its services are all the diagram calls`, async () => {
       const own = registerPackServices([pack], { catalogue: shippedCatalogue() }).names();
       const { spec, problems } = validateDefinition(await parseBpmnXml(pack.bpmn.xml()), { services: own });
       expect(problems, 'valid with its own services only').to.deep.equal([]);
@@ -35,7 +35,7 @@ describe('shipped process packs', () => {
     });
   }
 
-  it('the services of all packs together are the ones the shipped processes were registered with before the move', () => {
+  it('all packs together register the same services as before the move into packs', () => {
     expect([...registerImsServices({ catalogue: shippedCatalogue() }).names()].sort()).to.deep.equal(
       [
         'audit-checklist',

@@ -42,7 +42,7 @@ const TASKS = {
 } as unknown as Record<string, TaskRecord>;
 /** The links' person: active, of every site, holding the open task (so a link is refused for the token alone). */
 const PERSON = { id: 'qm1', name: 'Quinn Manager', email: 'qm1@example.com', roles: ['quality-manager'], sites: [], active: true } as unknown as UserRecord;
-/** The narrow store resolveLink reads (as test/links.test.ts gives it): records and tasks of this target only. */
+/** The narrow store resolveLink reads (as test/features/links/links.test.ts gives it): records and tasks of this target only. */
 const store = {
   getLinkToken: async (id: string) => Object.values(RECORDS).find((r) => r.id === id),
   getTask: async (id: string) => (Object.hasOwn(TASKS, id) ? TASKS[id] : undefined),

@@ -1,0 +1,312 @@
+import { expect } from 'chai';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import type { Page } from 'playwright-core';
+import { startServer, type RunningServer } from '../../api/server.js';
+import { FakeClock } from '../../engine/clock.js';
+import { loadConfig } from '../../workers/config.js';
+import { fixtureBpmn } from '../helpers.js';
+import { screenshot, useBrowser } from '../support/browser.js';
+import { http } from '../support/http.js';
+import { userWithToken } from '../support/operator.js';
+
+/**
+ * The modeler in a real browser (headless Chromium), against a listening server on SQLite with a fake
+ * clock: a process owner edits a draft of a deployed process (adds a user task by dropping it on a flow,
+ * the problems panel flags its missing role and clears when the role is picked, the due duration reads
+ * "14 days", undo takes a change back, the draft autosaves), submits it; a quality manager sees the
+ * coloured diff and signs the approval; the owner publishes; a new record starts on the new version
+ * while one started before finishes on the old; version 1 is restored as a draft; and a save over
+ * someone else's newer save is refused and says who saved.
+ */
+
+// Functions given to page.waitForFunction() run in the page: the one browser global they use (the project's
+// TypeScript library is Node's, without the DOM).
+declare const document: { getElementById(id: string): { textContent: string | null; dataset: Record<string, string | undefined>; querySelector(selector: string): { textContent: string | null } | null } | null };
+
+const START = '2026-05-04T07:00:00.000Z';
+const PASSWORD = 'correct horse battery staple';
+const KEY = 'batch-check';
+
+/** Version 1: start → "Check the batch" (staff, 5 days) → end, with its diagram. */
+const V1 = fixtureBpmn(KEY);
+
+describe('modeler: edit, review, sign, publish and restore a process in a real browser', function () {
+  this.timeout(120_000);
+  const chrome = useBrowser();
+  let server: RunningServer;
+  let dir: string;
+  const tokens: Record<string, string> = {};
+  /** The JSON API as `user` (their API token). */
+  const api = async (user: string, method: string, path: string, body?: unknown): Promise<{ status: number; text: string; json: any }> => {
+    const response = await fetch(`${server.url}/api${path}`, {
+      method,
+      headers: { authorization: `Bearer ${tokens[user]}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
+      ...(body !== undefined && { body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    return { status: response.status, text, json: (response.headers.get('content-type') ?? '').includes('json') ? JSON.parse(text) : undefined };
+  };
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'imsflow-modeler-'));
+    server = await startServer(loadConfig({ PORT: '0', IMSFLOW_DATA: dir, IMSFLOW_POLL_MS: '0' }), { clock: new FakeClock(START), logger: pino({ level: 'silent' }) });
+    for (const person of [
+      { id: 'po-anna', name: 'Anna Owner', roles: ['process-owner'] },
+      { id: 'po-ben', name: 'Ben Owner', roles: ['process-owner'] },
+      { id: 'qm-cara', name: 'Cara Quality', roles: ['quality-manager'] },
+      { id: 'st-dan', name: 'Dan Staff', roles: ['staff'] },
+    ]) {
+      tokens[person.id] = await userWithToken(server, person);
+      await server.accounts.setPassword(person.id, PASSWORD, 'test-setup', 'test user');
+    }
+    const v1 = await http('POST', `${server.url}/api/definitions?reason=first%20version`, V1, { 'content-type': 'application/xml', authorization: `Bearer ${tokens['po-anna']}` });
+    expect(v1.status, v1.text).to.equal(201);
+  });
+
+  after(async () => {
+    await server?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** A browser page signed in as `user` (the session cookie POST /api/session sets, as the login page does). */
+  async function signedIn(user: string): Promise<Page> {
+    const { context, page } = await chrome.newPage({ viewport: { width: 1500, height: 950 } });
+    const login = await context.request.post(`${server.url}/api/session`, { data: { email: `${user}@example.com`, password: PASSWORD } });
+    expect(login.status(), await login.text()).to.equal(200);
+    return page;
+  }
+
+  const problemsOf = (page: Page) => page.locator('#ims-problems li').allTextContents();
+  const waitProblemsChecked = async (page: Page, before: string | null) => page.waitForFunction((previous) => document.getElementById('ims-problems')?.dataset.checked !== previous, before);
+
+  it('a process owner edits, a reviewer signs, both versions run, and version 1 is restored', async () => {
+    // A record started on version 1 before the change.
+    const old = await server.imsflow.start(KEY, {}, 'st-dan');
+    expect(old.version).to.equal(1);
+
+    // ---- the process owner opens the process page and starts a draft from version 1 -----------------------
+    const anna = await signedIn('po-anna');
+    await anna.goto(`${server.url}/modeler`);
+    await anna.getByRole('link', { name: 'Batch check' }).click();
+    await anna.waitForSelector('#ims-versions[data-state="ready"]');
+    await anna.getByRole('button', { name: 'Edit version 1 as a new draft' }).click();
+    await anna.waitForURL(/\/modeler\/drafts\/[^/]+$/);
+    const draftId = decodeURIComponent(new URL(anna.url()).pathname.split('/').pop()!);
+    await anna.waitForSelector('#ims-editor[data-state="ready"]');
+    expect(await anna.locator('#ims-problems-summary').textContent()).to.match(/^No problems/);
+    expect(await anna.locator('#ims-canvas .bjs-powered-by').isVisible(), 'the bpmn.io watermark').to.equal(true);
+
+    // keyboard: Ctrl+F on the canvas opens bpmn-js's search, which finds elements by name
+    await anna.locator('#ims-canvas svg').first().focus();
+    await anna.keyboard.press('Control+f');
+    await anna.locator('.djs-search-container input').pressSequentially('Check the');
+    await anna.waitForSelector('.djs-search-results .djs-search-result');
+    expect(await anna.locator('.djs-search-results').textContent()).to.include('Check the batch');
+    await anna.keyboard.press('Escape');
+
+    // ---- draw: a task dropped on the flow check → done splits it; the wrench makes it a user task --------
+    await anna.locator('.djs-palette [data-action="create.task"]').click();
+    const flow = (await anna.locator('#ims-canvas [data-element-id="toDone"]').boundingBox())!;
+    await anna.mouse.move(flow.x + flow.width / 2 - 20, flow.y + flow.height / 2, { steps: 4 });
+    await anna.mouse.move(flow.x + flow.width / 2, flow.y + flow.height / 2, { steps: 4 });
+    const checkedBefore = await anna.locator('#ims-problems').getAttribute('data-checked');
+    await anna.mouse.down();
+    await anna.mouse.up();
+    await anna.locator('.djs-context-pad [data-action="replace"]').click();
+    await anna.locator('.djs-popup [data-id="replace-with-user-task"]').click();
+    await anna.waitForFunction(() => document.getElementById('ims-panel')?.querySelector('h2')?.textContent?.startsWith('User Task'));
+    const taskId = (await anna.locator('#ims-panel').getAttribute('data-element'))!;
+    expect(taskId).to.match(/^Activity_/);
+    await waitProblemsChecked(anna, checkedBefore);
+
+    // the problems panel flags the missing role, names the element, and selects it when clicked
+    await anna.waitForSelector(`#ims-problems [data-element="${taskId}"]`);
+    const flagged = await problemsOf(anna);
+    expect(flagged.join('\n')).to.include(`${taskId}: a user task needs ims:candidateRole or ims:assignee`);
+    expect(await anna.locator(`#ims-canvas .djs-element.ims-problem[data-element-id="${taskId}"]`).count()).to.equal(1);
+    await anna.locator('#ims-canvas').click({ position: { x: 20, y: 20 } }); // select nothing
+    expect(await anna.locator('#ims-panel').getAttribute('data-element')).to.equal(KEY);
+    await anna.locator(`#ims-problems [data-element="${taskId}"]`).click();
+    expect(await anna.locator('#ims-panel').getAttribute('data-element')).to.equal(taskId);
+
+    // name, role from the directory, due duration with its plain-language reading
+    await anna.getByLabel('Name', { exact: true }).fill('Approve the release');
+    await anna.getByLabel('Name', { exact: true }).press('Tab');
+    const roleOptions = await anna.locator('#ims-candidateRole option').allTextContents();
+    expect(roleOptions).to.include.members(['process-owner', 'quality-manager', 'staff']);
+    let checked = await anna.locator('#ims-problems').getAttribute('data-checked');
+    await anna.getByLabel('Candidate role').selectOption('quality-manager');
+    await waitProblemsChecked(anna, checked);
+    expect((await problemsOf(anna)).join('\n'), 'the role problem clears').not.to.include(taskId);
+    expect(await anna.locator('#ims-problems-summary').textContent()).to.match(/^No problems/);
+    await anna.getByLabel('Due after').fill('P14D');
+    expect(await anna.locator('#ims-due-reading').textContent()).to.equal('14 days');
+    await anna.getByLabel('Due after').press('Tab');
+
+    // an order check, and undo takes the change back
+    checked = await anna.locator('#ims-problems').getAttribute('data-checked');
+    await anna.getByLabel('Reminder before the due date').fill('P20D');
+    await anna.getByLabel('Reminder before the due date').press('Tab');
+    await anna.waitForSelector('#ims-order');
+    expect(await anna.locator('#ims-order').textContent()).to.include('must be shorter');
+    await waitProblemsChecked(anna, checked);
+    expect((await problemsOf(anna)).join('\n')).to.include('ims:remindBefore (P20D) must be shorter than ims:due (P14D)');
+    checked = await anna.locator('#ims-problems').getAttribute('data-checked');
+    await anna.getByRole('button', { name: 'Undo' }).click();
+    await waitProblemsChecked(anna, checked);
+    expect(await anna.locator('#ims-order').count()).to.equal(0);
+    expect(await anna.getByLabel('Reminder before the due date').inputValue()).to.equal('');
+    expect(await anna.getByLabel('Due after').inputValue()).to.equal('P14D');
+
+    // autosave: the server has what the page shows
+    await anna.waitForFunction(() => /^All changes saved/.test(document.getElementById('ims-save-state')?.textContent ?? ''));
+    const saved = await api('po-anna', 'GET', `/drafts/${draftId}`);
+    const savedTask = new RegExp(`<(?:bpmn:)?userTask [^>]*id="${taskId}"[^>]*>`).exec(saved.json.xml)?.[0] ?? '';
+    expect(savedTask).to.include('name="Approve the release"').and.include('ims:candidateRole="quality-manager"').and.include('ims:due="P14D"').and.not.include('remindBefore');
+    expect(saved.json.problems).to.deep.equal([]);
+    await screenshot(anna, 'modeler editor with the added task');
+
+    // submit with the reason and impact
+    await anna.getByLabel('Reason for the change').fill('A quality manager releases each checked batch');
+    await anna.getByLabel('Impact').fill('Quality managers get a release task; running checks are not affected');
+    await anna.getByRole('button', { name: 'Submit for review' }).click();
+    await anna.waitForURL(/\/review$/);
+    await anna.waitForSelector('#ims-review[data-state="ready"]');
+    expect(await anna.locator('#ims-review-status').textContent()).to.equal('in-review');
+
+    // ---- the reviewer sees the coloured diff and signs the approval -----------------------------------------
+    const cara = await signedIn('qm-cara');
+    await cara.goto(`${server.url}/modeler/drafts/${encodeURIComponent(draftId)}/review`);
+    await cara.waitForSelector('#ims-review[data-state="ready"]');
+    expect(await cara.locator(`#ims-proposed .djs-element.ims-added[data-element-id="${taskId}"]`).count(), 'the added task is marked added').to.equal(1);
+    expect(await cara.locator(`#ims-base [data-element-id="${taskId}"]`).count(), 'and is not in version 1').to.equal(0);
+    expect(await cara.locator(`#ims-element-table tr[data-element="${taskId}"]`).getAttribute('data-change')).to.equal('added');
+    const fields = await cara.locator('#ims-field-table tbody tr').evaluateAll((rows) => rows.map((r) => `${r.getAttribute('data-element')} ${r.getAttribute('data-field')}`));
+    expect(fields).to.include.members([`${taskId} ims:candidateRole`, `${taskId} ims:due`]);
+    expect(await cara.locator('#ims-xml-diff .add').allTextContents()).to.satisfy((lines: string[]) => lines.some((l) => l.includes('ims:candidateRole="quality-manager"')));
+    expect(await cara.locator('#ims-proposed .bjs-powered-by').isVisible(), 'the bpmn.io watermark').to.equal(true);
+    await screenshot(cara, 'modeler review with the coloured diff');
+
+    await cara.getByLabel('Approve: sign with the meaning “approved”').check();
+    await cara.getByLabel('Reason', { exact: true }).fill('Release step reviewed against SOP-QA-012');
+    await cara.getByLabel('Your email (user id)').fill('qm-cara@example.com');
+    await cara.getByLabel('Your password').fill(PASSWORD);
+    await cara.getByRole('button', { name: 'Record the decision' }).click();
+    await cara.waitForFunction(() => /^Approved and signed/.test(document.getElementById('ims-review-result')?.textContent ?? ''));
+    const approved = await api('po-anna', 'GET', `/drafts/${draftId}`);
+    expect(approved.json.status).to.equal('approved');
+    expect(approved.json.review).to.include({ decision: 'approve', by: 'qm-cara', reason: 'Release step reviewed against SOP-QA-012' });
+
+    // ---- the owner publishes ------------------------------------------------------------------------------
+    await anna.reload();
+    await anna.waitForSelector('#ims-review[data-state="ready"]');
+    await anna.getByRole('button', { name: 'Publish as the next version' }).click();
+    await anna.waitForFunction(() => /^Published as version 2/.test(document.getElementById('ims-publish-result')?.textContent ?? ''));
+
+    // ---- a new record runs on version 2; the one started before finishes on version 1 -------------------
+    const fresh = await server.imsflow.start(KEY, {}, 'st-dan');
+    expect(fresh.version).to.equal(2);
+    await anna.goto(`${server.url}/modeler/processes/${KEY}`);
+    await anna.waitForSelector('#ims-versions[data-state="ready"]');
+    expect(await anna.locator('tr[data-version="2"] .ims-instances').textContent()).to.match(/^1 running/);
+    expect(await anna.locator('tr[data-version="1"] .ims-instances').textContent()).to.match(/^1 running/);
+    expect(await anna.locator('tr[data-version="2"]').textContent()).to.include('Approved by Cara Quality');
+
+    // exports of version 2: BPMN as published, SVG from bpmn-js, PDF (its bundle loaded only now) stamped with the approval
+    const pdfRequests: string[] = [];
+    anna.on('request', (request) => {
+      if (request.url().endsWith('/assets/pdf-export.js')) pdfRequests.push(request.url());
+    });
+    const downloaded = async (label: string) => {
+      const [download] = await Promise.all([anna.waitForEvent('download'), anna.getByRole('button', { name: label }).click()]);
+      const path = await download.path();
+      return { name: download.suggestedFilename(), body: readFileSync(path!) };
+    };
+    const bpmnFile = await downloaded('Download version 2 as BPMN');
+    expect(bpmnFile.name).to.equal(`${KEY}-v2.bpmn`);
+    expect(bpmnFile.body.toString('utf8')).to.equal((await server.imsflow.getDefinition(KEY, 2)).xml);
+    const svgFile = await downloaded('Download version 2 as SVG');
+    expect(svgFile.name).to.equal(`${KEY}-v2.svg`);
+    const svgText = svgFile.body.toString('utf8');
+    expect(svgText.slice(0, 300)).to.match(/<svg /);
+    expect(svgText, 'the added task, drawn').to.include('Approve the');
+    expect(pdfRequests, 'the PDF bundle is not loaded before a PDF is asked for').to.deep.equal([]);
+    const pdfFile = await downloaded('Download version 2 as PDF');
+    expect(pdfFile.name).to.equal(`${KEY}-v2.pdf`);
+    const pdf = pdfFile.body.toString('latin1');
+    expect(pdf.startsWith('%PDF-')).to.equal(true);
+    expect(pdf).to.include('(Batch check \\(batch-check\\) version 2)'); // the document title
+    expect(pdf).to.include('Status: effective').and.include('Approval signatures').and.include('Cara Quality \\(qm-cara\\)').and.include('Release step reviewed against SOP-QA-012');
+    expect(pdfRequests).to.have.length(1);
+
+    const [oldCheck] = await server.imsflow.store.listTasks({ instanceId: old.id, status: 'open' });
+    await server.imsflow.completeTask(oldCheck!.id, {}, 'st-dan');
+    const oldDone = await server.imsflow.getInstance(old.id);
+    expect(oldDone).to.include({ status: 'completed', version: 1 });
+    expect(oldDone.tasks.map((t) => t.elementId)).to.deep.equal(['check']);
+    const [freshCheck] = await server.imsflow.store.listTasks({ instanceId: fresh.id, status: 'open' });
+    await server.imsflow.completeTask(freshCheck!.id, {}, 'st-dan');
+    const freshTasks = await server.imsflow.store.listTasks({ instanceId: fresh.id, status: 'open' });
+    expect(freshTasks.map((t) => [t.elementId, t.candidateRole])).to.deep.equal([[taskId, 'quality-manager']]);
+    await anna.reload();
+    await anna.waitForSelector('#ims-versions[data-state="ready"]');
+    expect(await anna.locator('tr[data-version="1"] .ims-instances').textContent()).to.match(/^0 running · 1 completed/);
+
+    // ---- version 1 restored as a draft ------------------------------------------------------------------
+    await anna.getByRole('button', { name: 'Restore version 1 as a new draft' }).click();
+    await anna.waitForURL((url) => url.pathname.startsWith('/modeler/drafts/') && !url.pathname.endsWith(draftId));
+    const restoredId = decodeURIComponent(new URL(anna.url()).pathname.split('/').pop()!);
+    await anna.waitForSelector('#ims-editor[data-state="ready"]');
+    expect(await anna.locator(`#ims-canvas [data-element-id="${taskId}"]`).count(), 'version 1 has no release task').to.equal(0);
+    expect(await anna.locator('#ims-canvas [data-element-id="check"]').count()).to.equal(1);
+    const restored = await api('po-anna', 'GET', `/drafts/${restoredId}`);
+    expect(restored.json).to.include({ key: KEY, restoredFrom: 1, baseVersion: 2, status: 'draft' });
+
+    // ---- someone else saves meanwhile: the page does not write over it and says who ----------------------
+    const bens = restored.json.xml.replace('ims:due="P5D"', 'ims:due="P6D"');
+    const benSave = await api('po-ben', 'PUT', `/drafts/${restoredId}`, { xml: bens, revision: restored.json.revision });
+    expect(benSave.status, benSave.text).to.equal(200);
+    await anna.locator('#ims-canvas [data-element-id="check"]').click();
+    await anna.getByLabel('Due after').fill('P9D');
+    await anna.getByLabel('Due after').press('Tab');
+    await anna.waitForSelector('#ims-editor[data-state="conflict"]');
+    expect(await anna.locator('#ims-save-state').textContent()).to.match(/^Not saved: po-ben saved this draft .* \(revision 1\)/);
+    expect(await anna.locator('#ims-conflict').isVisible()).to.equal(true);
+    const after = await api('po-anna', 'GET', `/drafts/${restoredId}`);
+    expect(after.json).to.include({ revision: 1, updatedBy: 'po-ben', xml: bens });
+    expect(chrome.logOf(anna).errors, 'page errors').to.deep.equal([]);
+    expect(chrome.logOf(cara).errors, 'page errors').to.deep.equal([]);
+  });
+
+  it('sends a signed-out visitor of the modeler pages to the login page', async () => {
+    for (const path of ['/modeler', '/modeler/drafts/x', '/modeler/drafts/x/review', `/modeler/processes/${KEY}`]) {
+      const response = await fetch(`${server.url}${path}`, { redirect: 'manual' });
+      expect(response.status, path).to.equal(303);
+      expect(response.headers.get('location'), path).to.equal(`/login?next=${encodeURIComponent(path)}`);
+    }
+  });
+
+  it('the review page tells authors they may not approve their own change, and signs nothing', async () => {
+    const created = await api('po-ben', 'POST', '/drafts', { key: 'ben-process' });
+    expect(created.status, created.text).to.equal(201);
+    const submitted = await api('po-ben', 'POST', `/drafts/${created.json.id}/submit`, { reason: 'a new process', impact: 'none yet', revision: created.json.revision });
+    expect(submitted.status, submitted.text).to.equal(200);
+    const page = await signedIn('po-ben');
+    await page.goto(`${server.url}/modeler/drafts/${encodeURIComponent(created.json.id)}/review`);
+    await page.waitForSelector('#ims-review[data-state="ready"]');
+    expect(await page.locator('#ims-decide').textContent()).to.include('the author of a change may not approve it');
+    await page.getByLabel('Reason', { exact: true }).fill('looks fine to me');
+    await page.getByLabel('Your email (user id)').fill('po-ben@example.com');
+    await page.getByLabel('Your password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Record the decision' }).click();
+    await page.waitForFunction(() => /^Not recorded/.test(document.getElementById('ims-review-result')?.textContent ?? ''));
+    expect(await page.locator('#ims-review-result').textContent()).to.include('may not approve');
+    expect(await page.getByLabel('Your password').inputValue(), 'the password is not kept in the page').to.equal('');
+    const after = await api('po-ben', 'GET', `/drafts/${created.json.id}`);
+    expect(after.json.status).to.equal('in-review');
+    expect(after.json.review).to.equal(undefined);
+  });
+});
