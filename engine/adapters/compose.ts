@@ -8,6 +8,17 @@
  * SQLite's modules answer synchronously, MongoDB's with promises: bound, both answer with a promise and
  * report errors by rejecting, as the ports say.
  */
+import type { AccountStore } from '../ports/account-store.js';
+import type { CommitStore } from '../ports/commit-store.js';
+import type { JobStore } from '../ports/job-store.js';
+import type { OutboxStore } from '../ports/outbox-store.js';
+import type { RecordStore } from '../ports/record-store.js';
+
+/**
+ * The ports an adapter takes whole from its modules: the reads of records.ts, tasks.ts, audit.ts,
+ * accounts.ts, jobs.ts and outbox.ts, and commit.ts's one atomic write run through the commit hooks.
+ */
+export type ModulePorts = RecordStore & AccountStore & JobStore & OutboxStore & CommitStore;
 
 /** The functions of `M` that take the handle `H` first, with the handle bound and the answer a promise. */
 export type BoundModule<H, M> = {

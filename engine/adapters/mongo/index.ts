@@ -1,11 +1,6 @@
 import type { KpiRecord, KpiValueRecord, TaskRecord } from '../../model.js';
-import type { AccountStore } from '../../ports/account-store.js';
 import type { BackupCollection } from '../../ports/backup-store.js';
 import { hookedCommit } from '../../ports/commit-hooks.js';
-import type { CommitStore } from '../../ports/commit-store.js';
-import type { JobStore } from '../../ports/job-store.js';
-import type { OutboxStore } from '../../ports/outbox-store.js';
-import type { RecordStore } from '../../ports/record-store.js';
 import type {
   ClosedInstance,
   ClosedInstanceQuery,
@@ -22,7 +17,7 @@ import type {
   TaskSeriesQuery,
 } from '../../store/store.js';
 import type { MigrationReport, StoreCounts } from '../../ports/store-operations.js';
-import { bindHandle, composedOf } from '../compose.js';
+import { bindHandle, composedOf, type ModulePorts } from '../compose.js';
 import * as accounts from './accounts.js';
 import * as audit from './audit.js';
 import * as backup from './backup.js';
@@ -35,12 +30,7 @@ import * as schema from './schema.js';
 import * as tasks from './tasks.js';
 import { MongoHandle, type MongoStoreOptions } from './handle.js';
 
-/**
- * The ports whose methods come from the modules of this folder whole: the reads of records.ts, jobs.ts, …,
- * and commit.ts's one atomic write, run through the commit hooks.
- */
-type ModulePorts = RecordStore & AccountStore & JobStore & OutboxStore & CommitStore;
-
+/** This folder's modules as the ports they implement whole (see ModulePorts in ../compose.ts). */
 function modulePorts(h: MongoHandle): ModulePorts {
   return {
     ...bindHandle(h, records),
