@@ -27,7 +27,7 @@ const storeDestructuring = { selector: "VariableDeclarator > ObjectPattern > Pro
 
 // Wrapping commit made the order of wrappers matter without the types saying so (webhooks, relay). A later
 // config block that sets no-restricted-syntax replaces these, so every such block spreads them again.
-const COMMIT_MESSAGE = "Do not replace a store's commit: register store.beforeCommit(hook) (may add to the change, same transaction) or store.afterCommit(hook) (runs after success); see engine/store/commit-hooks.ts.";
+const COMMIT_MESSAGE = "Do not replace a store's commit: register store.beforeCommit(hook) (may add to the change, same transaction) or store.afterCommit(hook) (runs after success); see engine/ports/commit-hooks.ts.";
 const commitReplacement = [
   { selector: "AssignmentExpression[left.type='MemberExpression'][left.property.name='commit']", message: COMMIT_MESSAGE },
   { selector: "AssignmentExpression[left.type='MemberExpression'][left.property.value='commit']", message: COMMIT_MESSAGE },

@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { pino, type Logger } from 'pino';
 import type { Imsflow } from '../engine/imsflow.js';
-import type { Mailer } from '../engine/mail/mailer.js';
+import type { Mailer } from '../engine/ports/mailer.js';
 import { EmbeddedScheduler } from '../engine/scheduler/embedded.js';
 import type { Scheduler } from '../engine/scheduler/scheduler.js';
 import { BullmqRunner, startBullmqRelay } from '../workers/bullmq.js';

@@ -5,7 +5,8 @@ import { TOKEN_SCOPES, type ApiTokenRecord, type SessionRecord, type TokenScope,
 import { auditEvent } from './kernel/audit-event.js';
 import { FailureThrottle, type Bucket } from './login-throttle.js';
 import { hashPassword, passwordProblems, verifyPassword } from './passwords.js';
-import type { Store } from './store/store.js';
+import type { AccountStore } from './ports/account-store.js';
+import type { CommitStore } from './ports/commit-store.js';
 
 /** A login, token or re-authentication that did not prove who someone is. */
 export class AuthenticationError extends ImsflowError {
@@ -72,7 +73,7 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
  */
 export class Accounts {
   constructor(
-    private readonly store: Store,
+    private readonly store: AccountStore & CommitStore,
     private readonly clock: Clock,
     readonly policy: AccountPolicy = DEFAULT_ACCOUNT_POLICY,
     /** Failed sign-ins and re-authentications, counted in memory (engine/login-throttle.ts). */

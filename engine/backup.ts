@@ -11,7 +11,9 @@ import type { Clock } from './clock.js';
 import { ImsflowError } from './errors.js';
 import { auditEvent } from './kernel/audit-event.js';
 import type { AuditEvent, JobRecord } from './model.js';
-import { BACKUP_COLLECTIONS, type BackupCollection, type Store } from './store/store.js';
+import { BACKUP_COLLECTIONS, type BackupCollection, type BackupStore } from './ports/backup-store.js';
+import type { StoreOperations } from './ports/store-operations.js';
+import type { CommitStore } from './ports/commit-store.js';
 
 /**
  * Backup and restore: every record of a store, and the attachment files, in one gzipped tar archive with a
@@ -101,7 +103,7 @@ const SHA256 = /^[a-f0-9]{64}$/;
  * export taken while the site runs is consistent per kind of record, so take it with the site stopped
  * (or quiet) when it is meant for a move.
  */
-export async function exportBackup(store: Store, file: string, options: BackupOptions & { appVersion?: string; reason?: string }): Promise<BackupManifest> {
+export async function exportBackup(store: BackupStore & StoreOperations & CommitStore, file: string, options: BackupOptions & { appVersion?: string; reason?: string }): Promise<BackupManifest> {
   const createdAt = options.clock.now().toISOString();
   const appVersion = options.appVersion ?? APP_VERSION;
   await store.commit({
@@ -186,7 +188,7 @@ export interface ImportReport {
  * cleared (a claimed job is scheduled again), since its workers and Redis are not the new site's.
  * A `backup.restored` audit event is appended after the restored trail.
  */
-export async function importBackup(store: Store, file: string, options: BackupOptions): Promise<ImportReport> {
+export async function importBackup(store: BackupStore & StoreOperations & CommitStore, file: string, options: BackupOptions): Promise<ImportReport> {
   const staging = await mkdtemp(join(options.tempDir ?? tmpdir(), 'imsflow-restore-'));
   try {
     const manifest = await unpackAndVerify(file, staging, options.limits);

@@ -11,7 +11,9 @@ import { compileDefinition, iterationCountProblem, runStep, type CompiledDefinit
 import { ServiceRegistry, type RecordReader } from './services.js';
 import { DEFAULT_POLICY, type NotificationPolicy } from './notifications.js';
 import type { SignatureInput } from './signatures.js';
-import type { ChangeSet, Store, TaskQuery } from './store/store.js';
+import type { ChangeSet } from './ports/commit-store.js';
+import type { TaskQuery } from './ports/record-store.js';
+import type { Store } from './store/store.js';
 import { Queries } from './queries/index.js';
 import { Commands } from './commands/index.js';
 import { checkVariables } from './kernel/input-checks.js';

@@ -1,7 +1,8 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { whyNotHolder } from './access.js';
 import type { LinkTokenRecord, TaskRecord, UserRecord } from './model.js';
-import type { Store } from './store/store.js';
+import type { AccountStore } from './ports/account-store.js';
+import type { RecordStore } from './ports/record-store.js';
 
 /**
  * Signed task links. A token names its link-token record, task, recipient and expiry, signed with
@@ -132,7 +133,7 @@ export function describeRefusal(refused: RefusedLink): { status: number; title: 
  */
 export async function resolveLink(
   signer: LinkSigner,
-  store: Pick<Store, 'getLinkToken' | 'getTask' | 'getUser'>,
+  store: Pick<AccountStore, 'getLinkToken' | 'getUser'> & Pick<RecordStore, 'getTask'>,
   now: Date,
   token: string,
 ): Promise<{ ok: true; record: LinkTokenRecord; task: TaskRecord; user: UserRecord } | RefusedLink> {

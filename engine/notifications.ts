@@ -18,7 +18,10 @@ import type {
   UserRecord,
   UserTaskSpec,
 } from './model.js';
-import type { Store } from './store/store.js';
+import type { RecordStore } from './ports/record-store.js';
+import type { AccountStore } from './ports/account-store.js';
+import type { CommitStore } from './ports/commit-store.js';
+import type { ChangeSet } from './ports/commit-store.js';
 import { RevisionConflict } from './errors.js';
 
 /**
@@ -142,7 +145,7 @@ export function jobsOfTask(jobs: JobRecord[], taskId: string): string[] {
 }
 
 export interface NotifierOptions {
-  store: Store;
+  store: RecordStore & AccountStore & CommitStore;
   clock: Clock;
   policy: NotificationPolicy;
   links: LinkSigner;
@@ -166,7 +169,7 @@ export class Notifier {
     this.baseUrl = options.baseUrl;
   }
 
-  private get store(): Store {
+  private get store(): RecordStore & AccountStore & CommitStore {
     return this.options.store;
   }
 
@@ -394,7 +397,7 @@ export class Notifier {
    * A lost race on the task (it was completed meanwhile) is left to the job's retry, which then sees it.
    * Held messages' links are logged only once they are stored, so a logged link always works.
    */
-  private async commitOrRetryLater(change: Parameters<Store['commit']>[0]): Promise<void> {
+  private async commitOrRetryLater(change: ChangeSet): Promise<void> {
     try {
       await this.store.commit(change);
       for (const message of change.messages ?? []) if (message.status === 'held') this.options.onHeldLink?.(message);

@@ -4,7 +4,7 @@
  * conditions as `${output.<taskId>.<field>}`.
  */
 import type { InstanceRecord, TaskRecord, UserRecord } from './model.js';
-import type { InstanceQuery, TaskQuery } from './store/store.js';
+import type { InstanceQuery, TaskQuery } from './ports/record-store.js';
 
 export interface ServiceContext {
   instanceId: string;

@@ -16,7 +16,10 @@ import {
   type WebhookSubscriptionRecord,
 } from './model.js';
 import { addressProblem, describeProblem, guardedLookup, parseAllowList, systemResolve, type Resolve } from './net-guard.js';
-import type { ChangeSet, Store } from './store/store.js';
+import type { ChangeSet, CommitStore } from './ports/commit-store.js';
+import type { OutboxStore } from './ports/outbox-store.js';
+import type { RecordStore } from './ports/record-store.js';
+import type { JobStore } from './ports/job-store.js';
 
 /**
  * Outgoing webhooks. A commit whose audit trail holds a record event some subscription asks for gets, in the
@@ -42,7 +45,7 @@ const MAX_ERROR = 500;
 const CACHE_MS = 2000;
 
 export interface WebhooksOptions {
-  store: Store;
+  store: OutboxStore & RecordStore & JobStore & CommitStore;
   clock: Clock;
   /** Addresses or CIDR ranges (`127.0.0.1`, `10.0.0.0/8`, `::1`) that may be targeted although private. */
   allowPrivate?: string[];
@@ -105,7 +108,7 @@ function targetProblem(address: string, allow: BlockList, resolvedFrom?: string)
 // ---- the service -----------------------------------------------------------------------------------------
 
 export class Webhooks {
-  private readonly store: Store;
+  private readonly store: OutboxStore & RecordStore & JobStore & CommitStore;
   private readonly clock: Clock;
   private readonly allow: BlockList;
   private readonly timeoutMs: number;
@@ -247,7 +250,7 @@ export class Webhooks {
    * deliveries and jobs added before it is written, in the same transaction. Returns the way to unregister.
    * A before hook, so the jobs are in the change before any after hook (the BullMQ relay) reads it.
    */
-  attach(store: Store): () => void {
+  attach(store: CommitStore): () => void {
     return store.beforeCommit((change) => this.planDeliveries(change));
   }
 

@@ -1,7 +1,7 @@
 import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { MAX_ATTACHMENT_BYTES } from '../api/ui/attachments.js';
-import { BACKUP_COLLECTIONS } from '../engine/store/store.js';
+import { BACKUP_COLLECTIONS } from '../engine/ports/backup-store.js';
 import { BackupRejected, exportBackup, importBackup, verifyBackup } from '../engine/backup.js';
 import { systemClock } from '../engine/clock.js';
 import { configOrExit } from '../workers/lifecycle.js';

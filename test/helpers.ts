@@ -8,7 +8,7 @@ import { SqliteStore } from '../engine/adapters/sqlite/index.js';
 import { processesDir } from '../processes/index.js';
 import { jobHandlers } from '../workers/handlers.js';
 import { LinkSigner } from '../engine/links.js';
-import type { Mailer } from '../engine/mail/mailer.js';
+import type { Mailer } from '../engine/ports/mailer.js';
 import { Outbox } from '../engine/mail/outbox.js';
 import { DEFAULT_POLICY, Notifier, type NotificationPolicy } from '../engine/notifications.js';
 import type { JobHandlers } from '../engine/scheduler/scheduler.js';

@@ -9,7 +9,7 @@ import { Imsflow } from '../engine/imsflow.js';
 import { registerPackServices, type ProcessPack } from '../engine/packs.js';
 import { shippedCatalogue } from '../processes/index.js';
 import { LinkSigner } from '../engine/links.js';
-import type { Mailer } from '../engine/mail/mailer.js';
+import type { Mailer } from '../engine/ports/mailer.js';
 import { Outbox } from '../engine/mail/outbox.js';
 import { SmtpMailer } from '../engine/mail/smtp.js';
 import { Notifier } from '../engine/notifications.js';

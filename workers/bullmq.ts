@@ -6,7 +6,8 @@ import type { Logger } from 'pino';
 import type { Clock } from '../engine/clock.js';
 import type { JobKind, JobRecord } from '../engine/model.js';
 import type { JobHandlers, Scheduler } from '../engine/scheduler/scheduler.js';
-import type { Store } from '../engine/store/store.js';
+import type { JobStore } from '../engine/ports/job-store.js';
+import type { CommitStore } from '../engine/ports/commit-store.js';
 import type { Assembly } from './assemble.js';
 import { withoutPassword, type Config, type QueueSettings } from './config.js';
 
@@ -62,7 +63,7 @@ export interface BullmqRunnerOptions {
   settings: QueueSettings;
   /** Most emails per second across all workers (BullMQ rate limiter on the email queue). */
   mailRatePerSecond: number;
-  store: Store;
+  store: JobStore & CommitStore;
   clock: Clock;
   /** Looked up per job, so a caller can wrap a handler. */
   handlers: JobHandlers;

@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import type { Store } from '../engine/store/store.js';
+import type { JobStore } from '../engine/ports/job-store.js';
 import { redisProblem } from './bullmq.js';
 
 /** One dependency a process needs to do its work: resolves when reachable, rejects saying why not. */
@@ -15,7 +15,7 @@ export interface Readiness {
 const CHECK_TIMEOUT_MS = 3000;
 
 /** The store answers a read (an indexed look-up of a job id that does not exist). */
-export function storeCheck(store: Store): Check {
+export function storeCheck(store: JobStore): Check {
   return async () => {
     await store.getJob('readyz-probe');
   };

@@ -4,7 +4,10 @@ import type { CheckResult } from '../bpmn/lint.js';
 import type { DefinitionRecord, InstanceRecord, JobRecord, PendingAction, TaskRecord } from '../model.js';
 import type { NotificationPolicy } from '../notifications.js';
 import type { CompiledDefinition, StepAction, StepResult } from '../runtime.js';
-import type { ChangeSet, Store } from '../store/store.js';
+import type { AccountStore } from '../ports/account-store.js';
+import type { ChangeSet, CommitStore } from '../ports/commit-store.js';
+import type { JobStore } from '../ports/job-store.js';
+import type { RecordStore } from '../ports/record-store.js';
 import type { ExtraChange } from '../kernel/step-change.js';
 
 /**
@@ -12,7 +15,8 @@ import type { ExtraChange } from '../kernel/step-change.js';
  * the retry on a lost compare-and-swap race, and the few reads the step machine owns.
  */
 export interface FeatureContext {
-  readonly store: Store;
+  /** The ports the features read and write through (the dashboard reads its figures from the whole Store). */
+  readonly store: RecordStore & AccountStore & JobStore & CommitStore;
   readonly clock: Clock;
   readonly policy: NotificationPolicy;
   /** What task forms are checked against (the clause catalogue). */

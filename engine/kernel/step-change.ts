@@ -5,7 +5,7 @@ import { resolveTemplate } from '../expressions.js';
 import type { AuditInput, IncidentRecord, InstanceRecord, JobRecord, PendingAction, TaskRecord } from '../model.js';
 import { jobsOfTask, planTaskJobs, type NotificationPolicy } from '../notifications.js';
 import type { CompiledDefinition, StepResult, WaitingTask } from '../runtime.js';
-import type { ChangeSet } from '../store/store.js';
+import type { ChangeSet } from '../ports/commit-store.js';
 import { auditEvent } from './audit-event.js';
 
 // What one engine step changes, as a change set to commit: the instance, its tasks, jobs and incidents.

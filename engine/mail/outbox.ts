@@ -2,8 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { auditEvent } from '../kernel/audit-event.js';
 import type { JobRecord, MessageRecord } from '../model.js';
-import type { Store } from '../store/store.js';
-import type { Mailer } from './mailer.js';
+import type { OutboxStore } from '../ports/outbox-store.js';
+import type { RecordStore } from '../ports/record-store.js';
+import type { CommitStore } from '../ports/commit-store.js';
+import type { Mailer } from '../ports/mailer.js';
 
 /**
  * A new outbox message and, when a mail server is configured, the email job that sends it (both go in the
@@ -35,7 +37,7 @@ export function outgoingMessage(
  */
 export class Outbox {
   constructor(
-    private readonly store: Store,
+    private readonly store: OutboxStore & RecordStore & CommitStore,
     private readonly clock: Clock,
     private readonly mailer: Mailer | undefined,
   ) {}

@@ -1,5 +1,5 @@
 import nodemailer, { type Transporter } from 'nodemailer';
-import type { Mailer, OutgoingMail } from './mailer.js';
+import type { Mailer, OutgoingMail } from '../ports/mailer.js';
 
 export interface SmtpOptions {
   /** e.g. smtp://user:pass@mail.example.com:587 or smtps://…:465 */

@@ -2,7 +2,9 @@ import type { Clock } from '../clock.js';
 import { computeDashboard, drillDown, type Dashboard, type DashboardContext, type Drilldown, type RecordList } from '../features/dashboard/index.js';
 import { resolveLink, type LinkSigner } from '../links.js';
 import type { SignatureRecord } from '../signatures.js';
-import type { AuditQuery, InstanceQuery, Store, StoreCounts } from '../store/store.js';
+import type { AuditQuery, InstanceQuery } from '../ports/record-store.js';
+import type { Store } from '../store/store.js';
+import type { StoreCounts } from '../ports/store-operations.js';
 import type {
   ApiTokenRecord,
   AuditEvent,

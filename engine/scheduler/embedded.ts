@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { JobRecord } from '../model.js';
-import type { Store } from '../store/store.js';
+import type { JobStore } from '../ports/job-store.js';
 import type { JobHandlers, Scheduler } from './scheduler.js';
 
 export interface EmbeddedSchedulerOptions {
@@ -26,7 +26,7 @@ export class EmbeddedScheduler implements Scheduler {
   private stopped = true;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: JobStore,
     private readonly clock: Clock,
     private readonly handlers: JobHandlers,
     private readonly settings: EmbeddedSchedulerOptions = {},

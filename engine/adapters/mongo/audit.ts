@@ -1,6 +1,6 @@
 import type { AuditEvent } from '../../model.js';
 import type { SignatureRecord } from '../../signatures.js';
-import { type AuditQuery } from '../../store/store.js';
+import type { AuditQuery } from '../../ports/record-store.js';
 import { type MongoHandle } from './handle.js';
 import { conditions } from './helpers.js';
 

@@ -1,7 +1,7 @@
 import { GENESIS_HASH, sealAuditEvent } from '../../audit.js';
 import { ConflictError, DuplicateEventError, RevisionConflict } from '../../errors.js';
 import { OPEN_DRAFT_STATUSES } from '../../model.js';
-import { type ChangeSet } from '../../store/store.js';
+import type { ChangeSet } from '../../ports/commit-store.js';
 import { type MongoHandle } from './handle.js';
 import { type Doc, type Session, duplicateAs, taskDoc, toDoc } from './helpers.js';
 

@@ -11,12 +11,12 @@ import {
   type OpenTaskGroup,
   type OpenTaskGroupQuery,
   overdueSeries,
-  type StoreCounts,
   TASK_GROUPINGS,
   type TaskSearch,
   type TaskSeries,
   type TaskSeriesQuery,
 } from '../../store/store.js';
+import type { StoreCounts } from '../../ports/store-operations.js';
 import { type MongoHandle } from './handle.js';
 import { type CollectionName, type Doc, type Filter, all, conditions, fromDoc, scopeFilter, siteScope } from './helpers.js';
 

@@ -1,6 +1,6 @@
 import mongoose from 'mongoose';
 import { GENESIS_HASH } from '../../audit.js';
-import { type MigrationReport } from '../../store/store.js';
+import type { MigrationReport } from '../../ports/store-operations.js';
 import { type MongoHandle } from './handle.js';
 import { COLLECTIONS, type CollectionName, DUPLICATE_KEY, NAMESPACE_EXISTS, errorCode } from './helpers.js';
 

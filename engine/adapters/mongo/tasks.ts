@@ -1,5 +1,5 @@
 import type { TaskRecord } from '../../model.js';
-import { type TaskQuery } from '../../store/store.js';
+import type { TaskQuery } from '../../ports/record-store.js';
 import { type MongoHandle } from './handle.js';
 import { type Filter, all, conditions, fromDoc, siteFilter } from './helpers.js';
 

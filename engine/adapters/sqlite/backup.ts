@@ -19,7 +19,8 @@ import type {
   InboundEventRecord,
 } from '../../model.js';
 import type { SignatureRecord } from '../../signatures.js';
-import { BACKUP_COLLECTIONS, type BackupCollection, type SequenceRecord, taskFigureFields } from '../../store/store.js';
+import { BACKUP_COLLECTIONS, type BackupCollection, type SequenceRecord } from '../../ports/backup-store.js';
+import { taskFigureFields } from '../../store/store.js';
 import { type SqliteHandle } from './handle.js';
 import { constraintAs, describe } from './helpers.js';
 

@@ -1,6 +1,7 @@
 import { GENESIS_HASH, sealAuditEvent } from '../../audit.js';
 import { ConflictError, DuplicateEventError, RevisionConflict } from '../../errors.js';
-import { type ChangeSet, taskFigureFields } from '../../store/store.js';
+import type { ChangeSet } from '../../ports/commit-store.js';
+import { taskFigureFields } from '../../store/store.js';
 import { type SqliteHandle } from './handle.js';
 import { constraintAs } from './helpers.js';
 

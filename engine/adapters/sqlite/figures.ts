@@ -11,12 +11,12 @@ import {
   type OpenTaskGroup,
   type OpenTaskGroupQuery,
   overdueSeries,
-  type StoreCounts,
   TASK_GROUPINGS,
   type TaskSearch,
   type TaskSeries,
   type TaskSeriesQuery,
 } from '../../store/store.js';
+import type { StoreCounts } from '../../ports/store-operations.js';
 import { type SqliteHandle } from './handle.js';
 import { type Condition, TASK_DIMENSIONS, conditions, nullable, parseDoc, parseDocs, scopeConditions, siteScope } from './helpers.js';
 

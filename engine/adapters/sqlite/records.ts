@@ -1,5 +1,5 @@
 import type { DefinitionRecord, DraftRecord, IncidentRecord, InstanceRecord, ScheduleRecord } from '../../model.js';
-import { type DraftQuery, type InstanceQuery, type VersionCount } from '../../store/store.js';
+import type { DraftQuery, InstanceQuery, VersionCount } from '../../ports/record-store.js';
 import { type SqliteHandle } from './handle.js';
 import { conditions, inList, parseDoc, parseDocs, siteFilter } from './helpers.js';
 

@@ -1,4 +1,4 @@
-import { type MigrationReport } from '../../store/store.js';
+import type { MigrationReport } from '../../ports/store-operations.js';
 import { type SqliteHandle } from './handle.js';
 
 /** The schema and its migrations. */

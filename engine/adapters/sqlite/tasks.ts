@@ -1,5 +1,5 @@
 import type { TaskRecord } from '../../model.js';
-import { type TaskQuery } from '../../store/store.js';
+import type { TaskQuery } from '../../ports/record-store.js';
 import { type SqliteHandle } from './handle.js';
 import { type Condition, conditions, inList, parseDoc, parseDocs, siteFilter } from './helpers.js';
 

@@ -6,7 +6,8 @@ import { ConflictError, type FieldError, InvalidDefinitionError, NotFoundError, 
 import { auditEvent } from '../../kernel/audit-event.js';
 import { type AuditInput, type DefinitionRecord, type DraftRecord, type DraftStatus, OPEN_DRAFT_STATUSES } from '../../model.js';
 import { type SignatureInput, type SignatureRecord, hashRecord } from '../../signatures.js';
-import type { ChangeSet, Store } from '../../store/store.js';
+import type { ChangeSet, CommitStore } from '../../ports/commit-store.js';
+import type { RecordStore } from '../../ports/record-store.js';
 import { KEY, blankProcess, importedProcess, nameOf } from './bpmn-files.js';
 import { problemsOf, refuseSecondDraft, refuseStaleBase } from './draft-checks.js';
 import { checkRevision, dateInput, notEditable, optionalText, requiredText } from './inputs.js';
@@ -32,7 +33,7 @@ import { approvalOf, changeContent, nextVersion, sha256, versionsOf } from './ve
 export class ChangeControl {
   constructor(private readonly host: ChangeControlHost) {}
 
-  private get store(): Store {
+  private get store(): RecordStore & CommitStore {
     return this.host.store;
   }
 

@@ -2,7 +2,9 @@ import type { DefinitionDiff } from '../../bpmn/diff.js';
 import type { CheckResult, DefinitionProblem } from '../../bpmn/lint.js';
 import type { Clock } from '../../clock.js';
 import type { DefinitionRecord, DefinitionSource, DraftRecord, VersionApproval } from '../../model.js';
-import type { ChangeSet, Store } from '../../store/store.js';
+import type { ChangeSet, CommitStore } from '../../ports/commit-store.js';
+import type { AccountStore } from '../../ports/account-store.js';
+import type { RecordStore } from '../../ports/record-store.js';
 
 /** What change control offers and needs: its host (the engine), the views of drafts, versions and training. */
 
@@ -12,7 +14,7 @@ export const TRAINING_TASK = 'acknowledge';
 
 /** What change control needs from the engine: its rule set and the way it starts instances. */
 export interface ChangeControlHost {
-  store: Store;
+  store: RecordStore & AccountStore & CommitStore;
   clock: Clock;
   /** The rule set of deployment (Imsflow.checkDefinition). */
   check(xml: string): Promise<CheckResult>;

@@ -1,7 +1,7 @@
 import { ConflictError, NotFoundError } from '../../errors.js';
 import { auditEvent } from '../../kernel/audit-event.js';
 import type { DefinitionRecord, InstanceRecord, TaskRecord, UserRecord } from '../../model.js';
-import type { ChangeSet } from '../../store/store.js';
+import type { ChangeSet } from '../../ports/commit-store.js';
 import { type ChangeControlHost, type OutstandingItem, TRAINING_PROCESS, TRAINING_TASK, type TrainingItem } from './model.js';
 
 /** Read-and-understood training on a published version: assigning it on publication, coverage, who is outstanding. */

@@ -3,7 +3,7 @@ import { requireReason } from '../../kernel/input-checks.js';
 import { ConflictError, NotFoundError } from '../../errors.js';
 import type { AuditEvent, IncidentRecord, InstanceRecord, TaskRecord } from '../../model.js';
 import { currentContent, signatureView, type SignatureRecord, type SignatureView } from '../../signatures.js';
-import type { ChangeSet } from '../../store/store.js';
+import type { ChangeSet } from '../../ports/commit-store.js';
 import type { FeatureContext } from '../context.js';
 
 // A record as a person reads it (its tasks, incidents, history and checked signatures), and cancelling it.

@@ -20,7 +20,7 @@ import {
   type SignatureView,
 } from '../../../engine/signatures.js';
 import type { SqliteStore } from '../../../engine/adapters/sqlite/index.js';
-import type { ChangeSet } from '../../../engine/store/store.js';
+import type { ChangeSet } from '../../../engine/ports/commit-store.js';
 import { loadConfig } from '../../../workers/config.js';
 import { DAY, openTasks, shipped, testEngine, type TestEngine } from '../../helpers.js';
 import { signInOperator } from '../../support/operator.js';

@@ -1,0 +1,19 @@
+/**
+ * Every port's contract, for an adapter that implements them all (sqlite.test.ts, mongo.test.ts): each port
+ * (engine/ports/) has its suite in test/contracts/<port>/, run here against the adapter's store factory.
+ * `makeStore` must return a fresh, empty store each time; `cleanup` closes one and removes what it left.
+ */
+import type { Store } from '../../engine/store/store.js';
+import { accountStoreContract } from './account-store/index.js';
+import { backupStoreContract } from './backup-store/index.js';
+import { commitStoreContract } from './commit-store/index.js';
+import { jobStoreContract } from './job-store/index.js';
+import { outboxStoreContract } from './outbox-store/index.js';
+import { recordStoreContract } from './record-store/index.js';
+import { storeOperationsContract } from './store-operations/index.js';
+import { storeContract } from './store/index.js';
+
+export function everyPortContract(name: string, makeStore: () => Promise<Store>, cleanup?: (s: Store) => Promise<void>): void {
+  const contracts = [storeOperationsContract, commitStoreContract, recordStoreContract, accountStoreContract, jobStoreContract, outboxStoreContract, backupStoreContract];
+  for (const contract of [...contracts, storeContract]) contract(name, makeStore, cleanup);
+}

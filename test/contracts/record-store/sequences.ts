@@ -1,0 +1,28 @@
+/** RecordStore contract: business-key counters (CAPA-2026-0001 ...). */
+import { expect } from 'chai';
+import type { Store } from '../../../engine/store/store.js';
+import { type StoreSuite } from '../support.js';
+
+export function sequencesContract(suite: StoreSuite): void {
+  describe('nextSequence', function () {
+    let store: Store;
+    beforeEach(function () {
+      store = suite.store;
+    });
+
+    it('counts 1, 2, 3 per name, independently', async function () {
+      expect(await store.nextSequence('CAPA-2026')).to.equal(1);
+      expect(await store.nextSequence('CAPA-2026')).to.equal(2);
+      expect(await store.nextSequence('NCR-2026')).to.equal(1);
+      expect(await store.nextSequence('CAPA-2026')).to.equal(3);
+      expect(await store.nextSequence('CAPA-2027')).to.equal(1);
+      expect(await store.nextSequence('NCR-2026')).to.equal(2);
+    });
+
+    it('never hands out the same number twice under concurrency', async function () {
+      const got = await Promise.all(Array.from({ length: 25 }, () => store.nextSequence('CAPA-2026')));
+      expect([...got].sort((a, b) => a - b)).to.deep.equal(Array.from({ length: 25 }, (_, n) => n + 1));
+      expect(await store.nextSequence('CAPA-2026')).to.equal(26);
+    });
+  });
+}
