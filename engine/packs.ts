@@ -1,4 +1,5 @@
 import type { Catalogue } from './catalogue.js';
+import type { PackFigure } from './features/dashboard/index.js';
 import { ServiceRegistry } from './services.js';
 
 /**
@@ -17,6 +18,8 @@ export interface ProcessPack {
   bpmn: { file: string; xml(): string };
   /** Registers the services its service tasks call (`ims:service="…"`); absent when it calls none. */
   services?: (registry: ServiceRegistry, deps: PackServiceDeps) => void;
+  /** What its records contribute to the dashboard (processes/<key>/figures.ts): projections, sections, lists. */
+  figures?: PackFigure[];
 }
 
 /** What a pack's services may need from their surroundings. */
@@ -32,4 +35,9 @@ export interface PackServiceDeps {
 export function registerPackServices(packs: readonly ProcessPack[], deps: PackServiceDeps, registry: ServiceRegistry = new ServiceRegistry()): ServiceRegistry {
   for (const pack of packs) pack.services?.(registry, deps);
   return registry;
+}
+
+/** The figures of the packs handed over, in the packs' order. */
+export function packFigures(packs: readonly ProcessPack[]): PackFigure[] {
+  return packs.flatMap((pack) => pack.figures ?? []);
 }

@@ -4,9 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteStore } from '../engine/adapters/sqlite/index.js';
 import type { Store } from '../engine/store/store.js';
+import { figureStoreContract } from './contracts/figure-store/index.js';
 import { storeContract } from './contracts/store/index.js';
 
 storeContract('sqlite (:memory:)', async () => new SqliteStore(':memory:'));
+figureStoreContract('sqlite (:memory:)', async () => new SqliteStore(':memory:'));
 
 const files = new WeakMap<Store, string>();
 

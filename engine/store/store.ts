@@ -21,6 +21,9 @@ import type {
   InboundEventRecord,
 } from '../model.js';
 import type { SignatureRecord } from '../signatures.js';
+import type { FigureScope, FigureStore, RecordFacts } from '../ports/figure-store.js';
+
+export type { FigureScope } from '../ports/figure-store.js';
 
 /**
  * Everything one event changes, applied by the store atomically or not at all.
@@ -91,6 +94,11 @@ export interface ChangeSet {
   kpis?: { record: KpiRecord; expectedRevision: number | null }[];
   /** Upserts by id (`<kpi>@<period>`): a period's value entered again replaces it. */
   kpiValues?: KpiValueRecord[];
+  /**
+   * The figure facts of records this change saves, each replacing that record's facts: added by the
+   * before-commit hook of engine/features/figures/ from the packs' projections, so they land with the record.
+   */
+  figureFacts?: RecordFacts[];
   /** Appended to the hash chain in the order given, in the same transaction. */
   audit: AuditInput[];
 }
@@ -142,15 +150,6 @@ export interface TaskQuery {
   dueBefore?: string;
   limit?: number;
   offset?: number;
-}
-
-/**
- * Which records the dashboard counts: of some processes, of some sites. Absent: all. `sites.orNone` adds
- * records that belong to no site (what site visibility includes; an explicit site filter does not).
- */
-export interface FigureScope {
-  processes?: string[];
-  sites?: { in: string[]; orNone: boolean };
 }
 
 /** What open tasks are grouped by. */
@@ -222,73 +221,6 @@ export interface TaskSearch extends FigureScope {
   limit?: number;
 }
 
-/** Instances of a process that ended (completed) in [endedFrom, endedBefore), with how many of their tasks were completed late. */
-export interface ClosedInstanceQuery extends FigureScope {
-  key: string;
-  endedFrom: string;
-  endedBefore: string;
-}
-
-export interface ClosedInstance {
-  id: string;
-  businessKey: string;
-  site: string | null;
-  startedAt: string;
-  endedAt: string;
-  /** Tasks completed after their due date. */
-  lateTasks: number;
-}
-
-/**
- * Internal-audit findings (`output.findings.findings` of the process `key`) of records started in
- * [startedFrom, startedBefore), not cancelled.
- */
-export interface FindingQuery extends FigureScope {
-  key: string;
-  startedFrom: string;
-  startedBefore: string;
-  clause?: string;
-  grade?: string;
-  limit?: number;
-}
-
-export interface FindingCount {
-  clause: string;
-  number: string;
-  title: string;
-  grade: string;
-  count: number;
-}
-
-export interface FindingRow {
-  instanceId: string;
-  businessKey: string;
-  site: string | null;
-  startedAt: string;
-  n: number;
-  clause: string;
-  number: string;
-  title: string;
-  grade: string;
-  statement: string;
-}
-
-/** Gap analyses (process `key`) started by `startedBefore`, not cancelled, that hold a report (`output.gapReport`). */
-export interface GapReportQuery extends FigureScope {
-  key: string;
-  startedBefore: string;
-}
-
-export interface GapReportRow {
-  instanceId: string;
-  businessKey: string;
-  site: string | null;
-  startedAt: string;
-  status: InstanceRecord['status'];
-  signedOff: boolean;
-  coverage: { standard: string; applicable: number; assessed: number; conforms: number; partial: number; gap: number; na: number }[];
-}
-
 export interface InstanceQuery {
   key?: string;
   status?: InstanceRecord['status'];
@@ -353,7 +285,7 @@ export type AfterCommitHook = (change: Readonly<ChangeSet>) => void | Promise<vo
  * The persistence port. Adapters: `sqlite.ts` (embedded default) and `mongo.ts` (scale mode).
  * Both pass `test/contracts/store/`.
  */
-export interface Store {
+export interface Store extends FigureStore {
   readonly kind: string;
   /** Creates tables/collections and runs pending migrations. Idempotent. */
   init(): Promise<void>;
@@ -472,14 +404,7 @@ export interface Store {
   taskSeries(query: TaskSeriesQuery): Promise<TaskSeries>;
   /** Oldest due first (tasks without a due date last), then by id. */
   searchTasks(query: TaskSearch): Promise<TaskRecord[]>;
-  /** By endedAt, then id. */
-  closedInstances(query: ClosedInstanceQuery): Promise<ClosedInstance[]>;
-  /** Counts per clause and grade, by clause id then grade. */
-  countFindings(query: FindingQuery): Promise<FindingCount[]>;
-  /** By record start, then finding number. */
-  listFindings(query: FindingQuery): Promise<FindingRow[]>;
-  /** By startedAt, then id. */
-  gapReports(query: GapReportQuery): Promise<GapReportRow[]>;
+  // the records' figure facts: FigureStore (engine/ports/figure-store.ts)
 
   // ---- KPIs ------------------------------------------------------------------------------------------
 
@@ -518,13 +443,4 @@ export function overdueSeries(openDue: number[], lateClosed: number[], lateDue: 
     result.push(openBefore + suffix(lateClosed, k) - suffix(lateDue, k));
   }
   return result;
-}
-
-/** A gap report's coverage rows as stored (`output.gapReport.coverage`), read defensively. */
-export function coverageRows(value: unknown): GapReportRow['coverage'] {
-  if (!Array.isArray(value)) return [];
-  const n = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : 0);
-  return value
-    .filter((c): c is Record<string, unknown> => Boolean(c) && typeof c === 'object' && typeof (c as { standard?: unknown }).standard === 'string')
-    .map((c) => ({ standard: String(c.standard), applicable: n(c.applicable), assessed: n(c.assessed), conforms: n(c.conforms), partial: n(c.partial), gap: n(c.gap), na: n(c.na) }));
 }

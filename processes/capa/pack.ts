@@ -1,5 +1,6 @@
 import type { ProcessPack } from '../../engine/packs.js';
 import { packBpmn } from '../locate.js';
+import { capaFigure } from './figures.js';
 import { registerCapaServices } from './services.js';
 
 /** Corrective and preventive action: intake, risk triage, actions, effectiveness check. */
@@ -9,4 +10,5 @@ export const capaPack: ProcessPack = {
   ownerRole: 'quality-manager',
   bpmn: packBpmn('capa'),
   services: registerCapaServices,
+  figures: [capaFigure],
 };

@@ -1,5 +1,6 @@
 import type { ProcessPack } from '../../engine/packs.js';
 import { packBpmn } from '../locate.js';
+import { gapCoverageFigure } from './figures.js';
 import { registerGapAnalysisServices } from './services.js';
 
 /** Gap analysis: clauses in scope assessed, gaps become actions and CAPAs, a signed coverage report. */
@@ -9,4 +10,5 @@ export const gapAnalysisPack: ProcessPack = {
   ownerRole: 'quality-manager',
   bpmn: packBpmn('gap-analysis'),
   services: registerGapAnalysisServices,
+  figures: [gapCoverageFigure],
 };

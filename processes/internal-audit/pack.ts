@@ -1,5 +1,6 @@
 import type { ProcessPack } from '../../engine/packs.js';
 import { packBpmn } from '../locate.js';
+import { findingsFigure } from './figures.js';
 import { registerInternalAuditServices } from './services.js';
 
 /** Internal audit (ISO 9.2): independent team, checklist from the catalogue, graded findings, linked CAPAs. */
@@ -9,4 +10,5 @@ export const internalAuditPack: ProcessPack = {
   ownerRole: 'quality-manager',
   bpmn: packBpmn('internal-audit'),
   services: registerInternalAuditServices,
+  figures: [findingsFigure],
 };
