@@ -23,10 +23,10 @@ export interface GapCoverage {
   drill: string;
 }
 
-const COUNTS = ['applicable', 'assessed', 'conforms', 'partial', 'gap', 'na'] as const;
+type CountName = 'applicable' | 'assessed' | 'conforms' | 'partial' | 'gap' | 'na';
 
 /** A report's coverage rows, read defensively. */
-function coverageRows(value: unknown): ({ standard: string } & Record<(typeof COUNTS)[number], number>)[] {
+function coverageRows(value: unknown): ({ standard: string } & Record<CountName, number>)[] {
   if (!Array.isArray(value)) return [];
   const n = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : 0);
   return value
@@ -63,7 +63,7 @@ async function countedReports(read: FigureRead): Promise<CountedReport[]> {
   return [...bySite.values()];
 }
 
-const count = (row: FactRow, name: (typeof COUNTS)[number]) => row.values[name] ?? 0;
+const count = (row: FactRow, name: CountName) => row.values[name] ?? 0;
 
 export const gapCoverageFigure = defineFigure<GapCoverage[]>({
   id: 'gap-coverage',

@@ -10,7 +10,7 @@ import {
   type TaskSeriesQuery,
 } from '../../store/store.js';
 import { type MongoHandle } from './handle.js';
-import { type CollectionName, type Doc, type Filter, all, conditions, fromDoc, scopeFilter, siteScope } from './helpers.js';
+import { type CollectionName, type Doc, type Filter, all, fromDoc, scopeFilter } from './helpers.js';
 
 /** Dashboard task figures, KPIs, and the health counts (the packs' figures: facts.ts). */
 

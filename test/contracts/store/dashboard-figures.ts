@@ -1,9 +1,9 @@
 /** Store contract: the figures the dashboard and KPIs read. */
 import { expect } from 'chai';
 import { ConflictError, RevisionConflict } from '../../../engine/errors.js';
-import type { InstanceRecord, TaskRecord } from '../../../engine/model.js';
+import type { TaskRecord } from '../../../engine/model.js';
 import type { Store, TaskDimension } from '../../../engine/store/store.js';
-import { at, instance, task, job, rejection, type StoreSuite } from './support.js';
+import { at, task, job, rejection, type StoreSuite } from './support.js';
 
 export function dashboardFiguresContract(suite: StoreSuite): void {
   describe('dashboard figures', function () {
