@@ -4,7 +4,7 @@ import type { FigureScope, Store, TaskSearch } from '../../store/store.js';
 import { AGING_BUCKETS, type AgingBucket, DAY_MS, type DashboardContext, MAX_RECORDS } from './context.js';
 import { agingEdges, definitionNames } from './figures.js';
 import type { PackFigure } from './pack-figure.js';
-import { readFor } from './quality.js';
+import { readFor } from './sections.js';
 import { isoWeekOf, isoWeeks } from './trends.js';
 
 /** The records behind one figure (page list and CSV), counted with the same scope and definitions as the figure. */

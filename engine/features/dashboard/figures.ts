@@ -4,7 +4,7 @@ import type { Store, TaskDimension } from '../../store/store.js';
 import { AGING_BUCKETS, type AgingBucket, DAY_MS, DUE_SOON_DAYS, type DashboardContext, fragment } from './context.js';
 import { kpiFigures } from './kpi-figures.js';
 import type { FigureSection, PackFigure } from './pack-figure.js';
-import { packSections } from './quality.js';
+import { packSections } from './sections.js';
 import { trendFigures } from './trends.js';
 
 /**

@@ -4,7 +4,7 @@ import type { Store } from '../../store/store.js';
 import type { DashboardContext } from './context.js';
 import { type KpiView, namesOf } from './figures.js';
 import type { PackFigure } from './pack-figure.js';
-import { readFor } from './quality.js';
+import { readFor } from './sections.js';
 
 /** The KPIs the viewer sees, with their monthly trend over the period and their status against target. */
 
