@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 import { z } from 'zod';
-import { FIGURES, MAX_RECORDS, resolveContext, type DashboardFilters } from '../engine/features/dashboard/index.js';
+import { FIGURES, MAX_RECORDS, resolveContext, type DashboardFilters, type Drilldown } from '../engine/features/dashboard/index.js';
 import { NotFoundError, NotPermittedError } from '../engine/errors.js';
 import type { Imsflow } from '../engine/imsflow.js';
 import { KPI_EDITORS, mayEnterValues } from '../engine/kpis.js';
@@ -25,7 +25,7 @@ const filterShape = {
 };
 
 const drillShape = {
-  figure: z.enum(FIGURES).describe('the figure whose records are listed (the drill fragment of the dashboard JSON)'),
+  figure: z.string().min(1).describe(`the figure whose records are listed (the drill fragment of the dashboard JSON): ${FIGURES.join(', ')}, or a pack figure's list`),
   byProcess: z.string().optional(),
   bySite: z.string().optional().describe('empty: records without a site'),
   byOwner: z.string().optional().describe('empty: unassigned tasks'),
@@ -36,7 +36,17 @@ const drillShape = {
   clause: z.string().optional(),
   grade: z.string().optional(),
   standard: z.string().optional(),
+  value: z.string().optional().describe("a pack figure's drill value"),
 };
+
+const DRILL_KEYS = Object.keys(drillShape) as (keyof typeof drillShape)[];
+
+/** The drill fragment of a records query (the filters and the limit aside). */
+function drillOf(query: Partial<Record<keyof typeof drillShape, string>>): Drilldown {
+  const drill: Drilldown = { figure: query.figure ?? '' };
+  for (const key of DRILL_KEYS) if (query[key] !== undefined) drill[key] = query[key];
+  return drill;
+}
 
 const schemas = {
   filters: z.object(filterShape),
@@ -83,11 +93,11 @@ export function registerDashboardRoutes(routes: RouteRegistry, imsflow: Imsflow)
   });
 
   routes.add({ method: 'get', path: '/dashboard/records', summary: 'The records behind one dashboard figure (its drill fragment plus the filters)', tag: 'dashboard', access: OVERSEERS, query: schemas.records, responses: { 200: '{title, columns, items}', 400: 'unknown figure or drill value', 403: 'a site that is not yours' } }, async (req, res, { query }) => {
-    res.set('Cache-Control', 'no-store').json(await queries.drillDown(context(req, query), query, query.limit));
+    res.set('Cache-Control', 'no-store').json(await queries.drillDown(context(req, query), drillOf(query), query.limit));
   });
 
   routes.add({ method: 'get', path: '/dashboard/records.csv', summary: 'The records behind one dashboard figure as CSV (RFC 4180, UTF-8, formula-safe)', tag: 'dashboard', access: OVERSEERS, query: schemas.records, responses: { 200: 'text/csv', 400: 'unknown figure or drill value', 403: 'a site that is not yours' } }, async (req, res, { query }) => {
-    const records = await queries.drillDown(context(req, query), query, query.limit);
+    const records = await queries.drillDown(context(req, query), drillOf(query), query.limit);
     sendCsv(res, `${query.figure}-${clock.now().toISOString().slice(0, 10)}.csv`, records.columns.map((c) => c.label), records.items.map((item) => records.columns.map((c) => item[c.key])));
   });
 

@@ -39,13 +39,13 @@ export async function dashboardPdf(dashboard: Dashboard, overdue: RecordList, me
   table(doc, ['Level', 'Tasks'], dashboard.escalations.map((e) => [e.level, e.count]));
   heading(doc, 'Weekly trend (last 12 weeks)');
   table(doc, ['Week', 'Opened', 'Closed', 'Overdue at week end'], dashboard.trends.slice(-12).map((w) => [w.week, w.opened, w.closed, w.overdue]));
-  heading(doc, 'CAPA closed in the period');
-  const c = dashboard.capa;
-  table(doc, ['Closed', 'On time', 'On-time rate %', 'Median days', 'P90 days', 'Mean days'], [[c.closed, c.onTime, c.onTimeRate ?? '-', c.cycleTimeDays.median ?? '-', c.cycleTimeDays.p90 ?? '-', c.cycleTimeDays.mean ?? '-']]);
-  heading(doc, 'Internal audit findings by clause and grade');
-  table(doc, ['Clause', 'Title', 'Grade', 'Findings'], dashboard.findings.map((x) => [x.number || x.clause, x.title, x.grade, x.count]));
-  heading(doc, 'Gap analysis coverage by standard');
-  table(doc, ['Standard', 'Clauses', 'Assessed', 'Conform', 'Partial', 'Gap', 'N/A', 'Coverage %'], dashboard.gapCoverage.map((g) => [`ISO ${g.standard}`, g.clauses, g.assessed, g.conforms, g.partial, g.gap, g.notApplicable, g.coverage ?? '-']));
+  // the packs' sections, whatever the pack: each as its view's table (a view of tiles only as one row)
+  for (const section of dashboard.sections) {
+    heading(doc, section.title);
+    const { table: grid, tiles } = section.view;
+    if (grid) table(doc, grid.columns, grid.rows.map((r) => r.cells.map((cell) => cell ?? '-')));
+    else if (tiles) table(doc, tiles.map((t) => t.label), [tiles.map((t) => t.value ?? '-')]);
+  }
   heading(doc, 'KPIs');
   table(doc, ['System', 'KPI', 'Target', 'Latest', 'Status', 'Owner'], dashboard.kpis.map((k) => [k.system, k.name, `${k.direction === 'up' ? '>=' : '<='} ${k.target} ${k.unit}`, k.latest ? `${k.latest.value} (${k.latest.period})` : '-', k.status, k.ownerName]));
 

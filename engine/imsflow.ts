@@ -15,6 +15,7 @@ import type { ChangeSet } from './ports/commit-store.js';
 import type { TaskQuery } from './ports/record-store.js';
 import type { Store } from './store/store.js';
 import { Queries } from './queries/index.js';
+import type { PackFigure } from './features/dashboard/index.js';
 import { Commands } from './commands/index.js';
 import { checkVariables } from './kernel/input-checks.js';
 import { changeOfStep, mergeChange, withExtra, type ExtraChange } from './kernel/step-change.js';
@@ -50,6 +51,8 @@ export interface ImsflowOptions {
   checker?: DefinitionChecker;
   /** Longest one engine step may take to reach a wait state before it becomes an incident (default 30 s). */
   stepTimeoutMs?: number;
+  /** The packs' figures the dashboard shows (their facts are kept by FigureProjections, attached by the assembly). */
+  figures?: readonly PackFigure[];
 }
 
 /**
@@ -94,7 +97,7 @@ export class Imsflow {
       prepareStart: (key, input, actor) => this.prepareStart(key, input, actor),
       effective: (key) => this.store.getEffectiveDefinition(key, this.now()),
     });
-    this.queries = new Queries(this.store, this.clock);
+    this.queries = new Queries(this.store, this.clock, options.figures ?? []);
     this.commands = new Commands(this.store, this.clock);
     this.context = {
       store: this.store,

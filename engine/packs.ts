@@ -1,5 +1,6 @@
 import type { Catalogue } from './catalogue.js';
 import type { DemoChapter } from './demo-story.js';
+import type { PackFigure } from './features/dashboard/index.js';
 import { ServiceRegistry } from './services.js';
 
 /**
@@ -20,6 +21,8 @@ export interface ProcessPack {
   services?: (registry: ServiceRegistry, deps: PackServiceDeps) => void;
   /** Its piece of the demo story (`npm run demo`, engine/demo-story.ts); a pack without one is skipped. */
   demo?: DemoChapter;
+  /** What its records contribute to the dashboard (processes/<key>/figures.ts): projections, sections, lists. */
+  figures?: PackFigure[];
 }
 
 /** What a pack's services may need from their surroundings. */
@@ -35,4 +38,9 @@ export interface PackServiceDeps {
 export function registerPackServices(packs: readonly ProcessPack[], deps: PackServiceDeps, registry: ServiceRegistry = new ServiceRegistry()): ServiceRegistry {
   for (const pack of packs) pack.services?.(registry, deps);
   return registry;
+}
+
+/** The figures of the packs handed over, in the packs' order. */
+export function packFigures(packs: readonly ProcessPack[]): PackFigure[] {
+  return packs.flatMap((pack) => pack.figures ?? []);
 }

@@ -54,6 +54,8 @@ export interface DashboardData {
   findings?: { clause: string; number?: string; title?: string; grade: string; count: number; drill?: string }[];
   gapCoverage?: { standard: string; conforms: number; partial: number; gap: number; notApplicable: number; drill?: string }[];
   kpis?: { id: string; name: string; unit?: string; target?: number | null; trend?: { period: string; value: number }[] }[];
+  /** Every pack's section with its view; the page draws those it has no own figure for as `pack-<section>`. */
+  sections?: { section: string; view: { table?: { columns: string[]; rows: { cells: (string | number | null)[]; drill?: string }[] } } }[];
 }
 
 export interface Series {
@@ -168,6 +170,18 @@ export function chartSpecs(data: DashboardData): Record<string, ChartSpec> {
     labels: gaps.map((g) => `ISO ${g.standard}`),
     series: [gapSeries('conforms', 'Conforms'), gapSeries('partial', 'Partly'), gapSeries('gap', 'Gap'), gapSeries('notApplicable', 'Not applicable')],
   };
+  // any pack's table: its rows as bars, one series per numeric column, each bar opening the row's records
+  for (const { section, view } of data.sections ?? []) {
+    const grid = view.table;
+    if (!grid || specs[section]) continue;
+    const numeric = grid.columns.map((_c, i) => i).filter((i) => i > 0 && grid.rows.some((r) => typeof r.cells[i] === 'number'));
+    const palette = [COLOURS.open, COLOURS.dueSoon, COLOURS.overdue, COLOURS.closed, COLOURS.neutral];
+    specs[`pack-${section}`] = {
+      type: 'bar',
+      labels: grid.rows.map((r) => String(r.cells[0] ?? '')),
+      series: numeric.map((i, n) => ({ label: grid.columns[i], color: palette[n % palette.length], values: grid.rows.map((r) => Number(r.cells[i] ?? 0)), drills: grid.rows.map((r) => r.drill) })),
+    };
+  }
   for (const kpi of data.kpis ?? []) {
     const trend = kpi.trend ?? [];
     const series: Series[] = [{ label: kpi.name, color: COLOURS.open, values: trend.map((t) => t.value) }];

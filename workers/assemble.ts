@@ -6,7 +6,8 @@ import type { Clock } from '../engine/clock.js';
 import { WeeklyDigest } from '../engine/digest.js';
 import { CheckPool } from '../engine/bpmn/check-pool.js';
 import { Imsflow } from '../engine/imsflow.js';
-import { registerPackServices, type ProcessPack } from '../engine/packs.js';
+import { packFigures, registerPackServices, type ProcessPack } from '../engine/packs.js';
+import { FigureProjections } from '../engine/features/dashboard/index.js';
 import { shippedCatalogue } from '../processes/index.js';
 import { LinkSigner } from '../engine/links.js';
 import type { Mailer } from '../engine/ports/mailer.js';
@@ -48,7 +49,13 @@ export async function assemble(config: Config, options: { clock?: Clock; logger:
   const catalogue = shippedCatalogue();
   // uploaded and saved BPMN is checked in worker threads, with a budget (threads start on first use)
   const checks = new CheckPool(config.check);
-  const imsflow = new Imsflow({ store, clock: options.clock, policy: config.policy, services: registerPackServices(options.packs, { catalogue }), catalogue, checker: checks.check, stepTimeoutMs: config.stepTimeoutMs });
+  // The packs' figure projections: each commit that saves a record saves its facts; stale facts (other
+  // projections, a restore) are rebuilt here before anything reads them.
+  const figures = packFigures(options.packs);
+  const projections = new FigureProjections(figures);
+  projections.attach(store);
+  await projections.ensureFigureFacts(store);
+  const imsflow = new Imsflow({ store, clock: options.clock, policy: config.policy, services: registerPackServices(options.packs, { catalogue }), catalogue, checker: checks.check, stepTimeoutMs: config.stepTimeoutMs, figures });
   const links = new LinkSigner(loadSecret(config));
   const mailer = options.mailer ?? (config.smtpUrl ? new SmtpMailer({ url: config.smtpUrl, from: config.mailFrom, ratePerSecond: config.mailRatePerSecond }) : undefined);
   const baseUrl = options.baseUrl ?? config.baseUrl ?? `http://${config.host}:${config.port}`;

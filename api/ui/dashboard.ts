@@ -1,5 +1,8 @@
 import express, { type Request, type Response } from 'express';
-import { resolveContext, type Counts, type Dashboard, type DashboardContext, type DashboardFilters, type Drilldown, type KpiView, type RecordList } from '../../engine/features/dashboard/index.js';
+import { resolveContext, type Counts, type Dashboard, type DashboardContext, type DashboardFilters, type Drilldown, type FigureSection, type KpiView, type RecordList } from '../../engine/features/dashboard/index.js';
+import type { CapaSection } from '../../processes/capa/figures.js';
+import type { GapCoverage } from '../../processes/gap-analysis/figures.js';
+import type { FindingCount } from '../../processes/internal-audit/figures.js';
 import { NotFoundError, NotPermittedError, ValidationError, type FieldError } from '../../engine/errors.js';
 import type { OutstandingItem } from '../../engine/features/change-control/index.js';
 import type { Imsflow } from '../../engine/imsflow.js';
@@ -25,7 +28,7 @@ import { requireSignIn, viewerOf } from './session.js';
 // ─── Filters in the URL ───
 
 const FILTER_KEYS = ['site', 'process', 'from', 'to', 'at'] as const;
-const DRILL_KEYS = ['figure', 'byProcess', 'bySite', 'byOwner', 'byRole', 'bucket', 'level', 'week', 'clause', 'grade', 'standard'] as const;
+const DRILL_KEYS = ['figure', 'byProcess', 'bySite', 'byOwner', 'byRole', 'bucket', 'level', 'week', 'clause', 'grade', 'standard', 'value'] as const;
 /** A datetime-local field's value: the dashboard's times are UTC, so it is read as UTC. */
 const LOCAL_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?$/;
 
@@ -139,6 +142,23 @@ function countsFigure<T extends Counts & { drill: Record<keyof Counts, string> }
 function tile(kind: string, label: string, count: number | string, href: string | undefined, hint = ''): string {
   const inner = `<span class="figure">${e(count)}</span><span class="label">${e(label)}</span>${hint ? `<span class="hint">${e(hint)}</span>` : ''}`;
   return `<li class="tile ${kind}">${href ? `<a href="${e(href)}">${inner}</a>` : `<span>${inner}</span>`}</li>`;
+}
+
+/** The pack sections this page draws in its own way (above); every other is drawn by packSection. */
+const OWN_PAGES = ['capa', 'findings', 'gapCoverage'];
+
+/** Any pack's section from its view: heading, tiles, a table whose rows link to their records. */
+function packSection(section: FigureSection, filters: URLSearchParams): string {
+  const { tiles, table: grid, empty } = section.view;
+  const tileList = tiles?.length
+    ? `<ul class="tiles" aria-label="${e(section.title)}">${tiles.map((t) => tile('pack', t.label, t.value ?? '—', t.value ? listHref(t.drill, filters) : undefined)).join('')}</ul>`
+    : '';
+  // a row that has records behind it opens their list from its first cell
+  const link = (html: string, drill: string | undefined) => (drill ? `<a href="${e(listHref(drill, filters))}">${html}</a>` : html);
+  const rows = grid?.rows.map((row) => row.cells.map((cell, i) => (i === 0 ? link(e(cell ?? '—'), row.drill) : e(typeof cell === 'number' ? num(cell) : (cell ?? '—')))));
+  const body = grid && rows?.length ? table(grid.caption, grid.columns, rows, grid.columns.map((_c, i) => i).slice(1)) : undefined;
+  const shown = grid ? figure(`pack-${section.section}`, grid.caption, body, empty ?? 'Nothing to show.') : '';
+  return `<section class="pack-figure" data-section="${e(section.section)}"><h2>${e(section.title)}</h2>${tileList}${shown}</section>`;
 }
 
 /** How a group without a value is named (the engine says null). */
@@ -286,9 +306,10 @@ export function dashboardBody(data: Dashboard, viewer: Viewer, filters: URLSearc
       : '<p class="empty">No weeks in the period.</p>'
   }</figure>`;
 
-  const c = data.capa;
-  const late = c.closed - c.onTime;
-  const capa = `<ul class="tiles" aria-label="CAPA">${[
+  // the shipped packs' sections have pages of their own making; any other pack's section is drawn from its view
+  const c = data.capa as CapaSection | undefined;
+  const late = c ? c.closed - c.onTime : 0;
+  const capa = !c ? '' : `<ul class="tiles" aria-label="CAPA">${[
     tile('closed', 'CAPAs closed in the period', c.closed, c.closed ? listHref(c.drill.closed, f) : undefined),
     tile('on-time', 'Closed on time', percent(c.onTimeRate), undefined, `${c.onTime} of ${c.closed}`),
     tile('overdue', 'Closed late', late, late ? listHref(c.drill.late, f) : undefined, 'a task completed after its due date'),
@@ -301,8 +322,10 @@ export function dashboardBody(data: Dashboard, viewer: Viewer, filters: URLSearc
     ['observation', 'Observation'],
     ['ofi', 'Opportunity'],
   ];
-  const clauses = [...new Map(data.findings.map((x) => [x.clause, x])).values()];
-  const findings = figure(
+  const findingCounts = (data.findings ?? []) as FindingCount[];
+  const gapCoverage = (data.gapCoverage ?? []) as GapCoverage[];
+  const clauses = [...new Map(findingCounts.map((x) => [x.clause, x])).values()];
+  const findings = data.findings === undefined ? '' : figure(
     'findings',
     'Audit findings by clause and grade',
     clauses.length
@@ -312,7 +335,7 @@ export function dashboardBody(data: Dashboard, viewer: Viewer, filters: URLSearc
           clauses.map((clause) => [
             `${e(clause.number || clause.clause)}${clause.title ? ` <span class="hint">${e(clause.title)}</span>` : ''}`,
             ...grades.map(([grade, label]) => {
-              const hit = data.findings.find((x) => x.clause === clause.clause && x.grade === grade);
+              const hit = findingCounts.find((x) => x.clause === clause.clause && x.grade === grade);
               return countLink(hit?.count ?? 0, hit?.drill, f, `${label.toLowerCase()} findings, clause ${clause.number || clause.clause}`);
             }),
           ]),
@@ -321,14 +344,14 @@ export function dashboardBody(data: Dashboard, viewer: Viewer, filters: URLSearc
       : undefined,
     'No graded audit findings in the period.',
   );
-  const gaps = figure(
+  const gaps = data.gapCoverage === undefined ? '' : figure(
     'gapCoverage',
     'Gap analysis coverage by standard',
-    data.gapCoverage.length
+    gapCoverage.length
       ? table(
           'Gap analysis coverage by standard',
           ['Standard', 'Clauses', 'Assessed', 'Conforms', 'Partly', 'Gap', 'Not applicable', 'Coverage'],
-          data.gapCoverage.map((g) => [
+          gapCoverage.map((g) => [
             `ISO ${e(g.standard)}`,
             e(num(g.clauses)),
             countLink(g.assessed, g.drill, f, `clauses assessed, ISO ${g.standard}`),
@@ -356,8 +379,9 @@ ${countsFigure('byRole', 'Open items by role', 'Role', data.byRole, (r) => roleL
 </div>
 <h2>Overdue and escalated</h2><div class="grid">${aging}${escalations}</div>
 <h2>Trends</h2>${trends}
-<h2>Corrective and preventive actions</h2>${capa}
-<h2>Audits and gap analyses</h2><div class="grid">${findings}${gaps}</div>
+${capa ? `<h2>Corrective and preventive actions</h2>${capa}` : ''}
+${findings || gaps ? `<h2>Audits and gap analyses</h2><div class="grid">${findings}${gaps}</div>` : ''}
+${data.sections.filter((section) => !OWN_PAGES.includes(section.section)).map((section) => packSection(section, f)).join('\n')}
 <h2>KPIs by management system</h2>${kpiSection(data.kpis, viewer)}
 <h2 id="training">Not yet trained on process changes</h2>${trainingSection(training)}
 <script type="application/json" id="dashboard-data">${jsonForScript(data)}</script>

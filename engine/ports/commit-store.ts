@@ -25,6 +25,7 @@ import type {
   InboundEventRecord,
 } from '../model.js';
 import type { SignatureRecord } from '../signatures.js';
+import type { RecordFacts } from './figure-store.js';
 
 /**
  * Everything one event changes, applied by the store atomically or not at all.
@@ -95,6 +96,11 @@ export interface ChangeSet {
   kpis?: { record: KpiRecord; expectedRevision: number | null }[];
   /** Upserts by id (`<kpi>@<period>`): a period's value entered again replaces it. */
   kpiValues?: KpiValueRecord[];
+  /**
+   * The figure facts of records this change saves, each replacing that record's facts: added by the
+   * before-commit hook of the dashboard feature from the packs' projections, so they land with the record.
+   */
+  figureFacts?: RecordFacts[];
   /** Appended to the hash chain in the order given, in the same transaction. */
   audit: AuditInput[];
 }

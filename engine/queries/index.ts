@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.js';
-import { computeDashboard, drillDown, type Dashboard, type DashboardContext, type Drilldown, type RecordList } from '../features/dashboard/index.js';
+import { computeDashboard, drillDown, type Dashboard, type DashboardContext, type Drilldown, type PackFigure, type RecordList } from '../features/dashboard/index.js';
 import { resolveLink, type LinkSigner } from '../links.js';
 import type { SignatureRecord } from '../signatures.js';
 import type { AuditQuery, InstanceQuery } from '../ports/record-store.js';
@@ -27,6 +27,8 @@ export class Queries {
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
+    /** The packs' figures: their dashboard sections, drill-down lists and KPI measures. */
+    readonly figures: readonly PackFigure[] = [],
   ) {}
 
   // ---- directory -------------------------------------------------------------------------------------
@@ -99,12 +101,12 @@ export class Queries {
   // ---- dashboard, KPIs, monitoring -------------------------------------------------------------------
 
   dashboard(context: DashboardContext): Promise<Dashboard> {
-    return computeDashboard(this.store, context);
+    return computeDashboard(this.store, context, this.figures);
   }
 
   /** The records behind one dashboard figure. */
   drillDown(context: DashboardContext, drill: Drilldown, limit?: number): Promise<RecordList> {
-    return drillDown(this.store, context, drill, limit);
+    return drillDown(this.store, context, drill, limit, this.figures);
   }
 
   kpis(): Promise<KpiRecord[]> {

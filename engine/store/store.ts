@@ -1,4 +1,4 @@
-import type { InstanceRecord, KpiRecord, KpiValueRecord, TaskRecord } from '../model.js';
+import type { KpiRecord, KpiValueRecord, TaskRecord } from '../model.js';
 import type { AccountStore } from '../ports/account-store.js';
 import type { BackupStore } from '../ports/backup-store.js';
 import type { CommitStore } from '../ports/commit-store.js';
@@ -6,15 +6,9 @@ import type { JobStore } from '../ports/job-store.js';
 import type { OutboxStore } from '../ports/outbox-store.js';
 import type { RecordStore } from '../ports/record-store.js';
 import type { StoreOperations } from '../ports/store-operations.js';
+import type { FigureScope, FigureStore } from '../ports/figure-store.js';
 
-/**
- * Which records the dashboard counts: of some processes, of some sites. Absent: all. `sites.orNone` adds
- * records that belong to no site (what site visibility includes; an explicit site filter does not).
- */
-export interface FigureScope {
-  processes?: string[];
-  sites?: { in: string[]; orNone: boolean };
-}
+export type { FigureScope } from '../ports/figure-store.js';
 
 /** What open tasks are grouped by. */
 export type TaskDimension = 'definitionKey' | 'site' | 'assignee' | 'candidateRole' | 'escalationLevel';
@@ -85,94 +79,20 @@ export interface TaskSearch extends FigureScope {
   limit?: number;
 }
 
-/** Instances of a process that ended (completed) in [endedFrom, endedBefore), with how many of their tasks were completed late. */
-export interface ClosedInstanceQuery extends FigureScope {
-  key: string;
-  endedFrom: string;
-  endedBefore: string;
-}
-
-export interface ClosedInstance {
-  id: string;
-  businessKey: string;
-  site: string | null;
-  startedAt: string;
-  endedAt: string;
-  /** Tasks completed after their due date. */
-  lateTasks: number;
-}
-
-/**
- * Internal-audit findings (`output.findings.findings` of the process `key`) of records started in
- * [startedFrom, startedBefore), not cancelled.
- */
-export interface FindingQuery extends FigureScope {
-  key: string;
-  startedFrom: string;
-  startedBefore: string;
-  clause?: string;
-  grade?: string;
-  limit?: number;
-}
-
-export interface FindingCount {
-  clause: string;
-  number: string;
-  title: string;
-  grade: string;
-  count: number;
-}
-
-export interface FindingRow {
-  instanceId: string;
-  businessKey: string;
-  site: string | null;
-  startedAt: string;
-  n: number;
-  clause: string;
-  number: string;
-  title: string;
-  grade: string;
-  statement: string;
-}
-
-/** Gap analyses (process `key`) started by `startedBefore`, not cancelled, that hold a report (`output.gapReport`). */
-export interface GapReportQuery extends FigureScope {
-  key: string;
-  startedBefore: string;
-}
-
-export interface GapReportRow {
-  instanceId: string;
-  businessKey: string;
-  site: string | null;
-  startedAt: string;
-  status: InstanceRecord['status'];
-  signedOff: boolean;
-  coverage: { standard: string; applicable: number; assessed: number; conforms: number; partial: number; gap: number; na: number }[];
-}
-
 /**
  * A whole store: every port (engine/ports/) in one object, as both adapters implement it (sqlite/ for the
  * embedded default, mongo/ for scale mode). Code that needs a part of it asks for that port; the assembly
  * (workers/assemble.ts) and the adapters' own tests hold the whole. Each port's contract suite is under
  * test/contracts/<port>/.
  */
-export interface Store extends StoreOperations, CommitStore, RecordStore, AccountStore, JobStore, OutboxStore, BackupStore {
+export interface Store extends StoreOperations, CommitStore, RecordStore, AccountStore, JobStore, OutboxStore, BackupStore, FigureStore {
   // ---- dashboard figures: counted by the store, never by loading the records --------------------------
 
   openTaskGroups(query: OpenTaskGroupQuery): Promise<OpenTaskGroup[]>;
   taskSeries(query: TaskSeriesQuery): Promise<TaskSeries>;
   /** Oldest due first (tasks without a due date last), then by id. */
   searchTasks(query: TaskSearch): Promise<TaskRecord[]>;
-  /** By endedAt, then id. */
-  closedInstances(query: ClosedInstanceQuery): Promise<ClosedInstance[]>;
-  /** Counts per clause and grade, by clause id then grade. */
-  countFindings(query: FindingQuery): Promise<FindingCount[]>;
-  /** By record start, then finding number. */
-  listFindings(query: FindingQuery): Promise<FindingRow[]>;
-  /** By startedAt, then id. */
-  gapReports(query: GapReportQuery): Promise<GapReportRow[]>;
+  // the records' figure facts: FigureStore (engine/ports/figure-store.ts)
 
   // ---- KPIs ------------------------------------------------------------------------------------------
 
@@ -211,13 +131,4 @@ export function overdueSeries(openDue: number[], lateClosed: number[], lateDue: 
     result.push(openBefore + suffix(lateClosed, k) - suffix(lateDue, k));
   }
   return result;
-}
-
-/** A gap report's coverage rows as stored (`output.gapReport.coverage`), read defensively. */
-export function coverageRows(value: unknown): GapReportRow['coverage'] {
-  if (!Array.isArray(value)) return [];
-  const n = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : 0);
-  return value
-    .filter((c): c is Record<string, unknown> => Boolean(c) && typeof c === 'object' && typeof (c as { standard?: unknown }).standard === 'string')
-    .map((c) => ({ standard: String(c.standard), applicable: n(c.applicable), assessed: n(c.assessed), conforms: n(c.conforms), partial: n(c.partial), gap: n(c.gap), na: n(c.na) }));
 }

@@ -1,5 +1,6 @@
 import type { ProcessPack } from '../../engine/packs.js';
 import { packBpmn } from '../locate.js';
+import { capaFigure } from './figures.js';
 import { registerCapaServices } from './services.js';
 import { capaDemo } from './demo.js';
 
@@ -11,4 +12,5 @@ export const capaPack: ProcessPack = {
   bpmn: packBpmn('capa'),
   services: registerCapaServices,
   demo: capaDemo,
+  figures: [capaFigure],
 };

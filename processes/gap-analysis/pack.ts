@@ -1,5 +1,6 @@
 import type { ProcessPack } from '../../engine/packs.js';
 import { packBpmn } from '../locate.js';
+import { gapCoverageFigure } from './figures.js';
 import { registerGapAnalysisServices } from './services.js';
 import { gapAnalysisDemo } from './demo.js';
 
@@ -11,4 +12,5 @@ export const gapAnalysisPack: ProcessPack = {
   bpmn: packBpmn('gap-analysis'),
   services: registerGapAnalysisServices,
   demo: gapAnalysisDemo,
+  figures: [gapCoverageFigure],
 };

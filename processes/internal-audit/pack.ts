@@ -1,5 +1,6 @@
 import type { ProcessPack } from '../../engine/packs.js';
 import { packBpmn } from '../locate.js';
+import { findingsFigure } from './figures.js';
 import { registerInternalAuditServices } from './services.js';
 import { internalAuditDemo } from './demo.js';
 
@@ -11,4 +12,5 @@ export const internalAuditPack: ProcessPack = {
   bpmn: packBpmn('internal-audit'),
   services: registerInternalAuditServices,
   demo: internalAuditDemo,
+  figures: [findingsFigure],
 };

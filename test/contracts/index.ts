@@ -7,6 +7,7 @@ import type { Store } from '../../engine/store/store.js';
 import { accountStoreContract } from './account-store/index.js';
 import { backupStoreContract } from './backup-store/index.js';
 import { commitStoreContract } from './commit-store/index.js';
+import { figureStoreContract } from './figure-store/index.js';
 import { jobStoreContract } from './job-store/index.js';
 import { outboxStoreContract } from './outbox-store/index.js';
 import { recordStoreContract } from './record-store/index.js';
@@ -14,6 +15,6 @@ import { storeOperationsContract } from './store-operations/index.js';
 import { storeContract } from './store/index.js';
 
 export function everyPortContract(name: string, makeStore: () => Promise<Store>, cleanup?: (s: Store) => Promise<void>): void {
-  const contracts = [storeOperationsContract, commitStoreContract, recordStoreContract, accountStoreContract, jobStoreContract, outboxStoreContract, backupStoreContract];
+  const contracts = [storeOperationsContract, commitStoreContract, recordStoreContract, accountStoreContract, jobStoreContract, outboxStoreContract, backupStoreContract, figureStoreContract];
   for (const contract of [...contracts, storeContract]) contract(name, makeStore, cleanup);
 }

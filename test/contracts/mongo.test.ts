@@ -24,7 +24,7 @@ if (uri) {
     },
   );
 } else {
-  describe('Store contract: mongodb', function () {
+  describe('Store port contracts: mongodb', function () {
     before(function () {
       console.log(
         '  [skipped] MongoDB store contract: MONGODB_URI is not set (no MongoDB can be installed on this machine; set MONGODB_URI=mongodb://host/?replicaSet=rs0 to run it)',
@@ -32,7 +32,7 @@ if (uri) {
       this.skip();
     });
 
-    it('passes the store contract against a MongoDB replica set (needs MONGODB_URI)', function () {
+    it('passes every store port contract against a MongoDB replica set (needs MONGODB_URI)', function () {
       // never runs: the before hook skips the suite
     });
   });

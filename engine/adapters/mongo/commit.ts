@@ -2,6 +2,7 @@ import { GENESIS_HASH, sealAuditEvent } from '../../audit.js';
 import { ConflictError, DuplicateEventError, RevisionConflict } from '../../errors.js';
 import { OPEN_DRAFT_STATUSES } from '../../model.js';
 import type { ChangeSet } from '../../ports/commit-store.js';
+import { writeFacts } from './facts.js';
 import { type MongoHandle } from './handle.js';
 import { type Doc, type Session, duplicateAs, taskDoc, toDoc } from './helpers.js';
 
@@ -194,6 +195,7 @@ export async function apply(h: MongoHandle, c: ChangeSet, session: Session): Pro
   for (const v of c.kpiValues ?? []) {
     await h.col('kpi_values').replaceOne({ _id: v.id }, toDoc(v.id, v), { upsert: true, session });
   }
+  await writeFacts(h, c.figureFacts ?? [], session);
   if (c.audit.length) {
     const head = await h.col('audit_head').findOne({ _id: 'head' }, { session });
     let seq = head ? Number(head.seq) : 0;

@@ -1,13 +1,5 @@
 import type { KpiRecord, KpiValueRecord, TaskRecord } from '../../model.js';
 import {
-  type ClosedInstance,
-  type ClosedInstanceQuery,
-  coverageRows,
-  type FindingCount,
-  type FindingQuery,
-  type FindingRow,
-  type GapReportQuery,
-  type GapReportRow,
   type OpenTaskGroup,
   type OpenTaskGroupQuery,
   overdueSeries,
@@ -18,9 +10,9 @@ import {
 } from '../../store/store.js';
 import type { StoreCounts } from '../../ports/store-operations.js';
 import { type MongoHandle } from './handle.js';
-import { type CollectionName, type Doc, type Filter, all, conditions, fromDoc, scopeFilter, siteScope } from './helpers.js';
+import { type CollectionName, type Doc, type Filter, all, fromDoc, scopeFilter } from './helpers.js';
 
-/** Dashboard figures, the register's findings and gap reports, KPIs, and the health counts. */
+/** Dashboard task figures, KPIs, and the health counts (the packs' figures: facts.ts). */
 
 export async function counts(h: MongoHandle, now: string): Promise<StoreCounts> {
   const grouped = async (name: CollectionName, filter: Filter = {}) =>
@@ -118,75 +110,6 @@ export async function searchTasks(h: MongoHandle, query: TaskSearch): Promise<Ta
   return docs.map((doc) => fromDoc<TaskRecord>(doc as Doc)!);
 }
 
-export async function closedInstances(h: MongoHandle, query: ClosedInstanceQuery): Promise<ClosedInstance[]> {
-  const rows = await h.col('instances')
-    .aggregate([
-      { $match: all([{ key: query.key, status: 'completed', endedAt: { $gte: query.endedFrom, $lt: query.endedBefore } }, ...siteScope(query)]) },
-      {
-        $lookup: {
-          from: 'tasks',
-          let: { id: '$_id' },
-          pipeline: [{ $match: { $expr: { $eq: ['$instanceId', '$$id'] }, status: 'completed', _lateClosedAt: { $type: 'string' } } }, { $count: 'n' }],
-          as: 'late',
-        },
-      },
-      { $project: { businessKey: 1, site: 1, startedAt: 1, endedAt: 1, late: { $ifNull: [{ $first: '$late.n' }, 0] } } },
-      { $sort: { endedAt: 1, _id: 1 } },
-    ])
-    .toArray();
-  return rows.map((r) => ({ id: String(r._id), businessKey: String(r.businessKey), site: r.site ?? null, startedAt: String(r.startedAt), endedAt: String(r.endedAt), lateTasks: Number(r.late) }));
-}
-
-export async function countFindings(h: MongoHandle, query: FindingQuery): Promise<FindingCount[]> {
-  const rows = await h.col('instances')
-    .aggregate([
-      ...findingStages(h, query),
-      { $group: { _id: { clause: '$f.clause', grade: '$f.grade' }, number: { $max: '$f.number' }, title: { $max: '$f.title' }, n: { $sum: 1 } } },
-      { $sort: { '_id.clause': 1, '_id.grade': 1 } },
-    ])
-    .toArray();
-  return rows.map((r) => ({ clause: String(r._id.clause ?? ''), number: String(r.number ?? ''), title: String(r.title ?? ''), grade: String(r._id.grade ?? ''), count: Number(r.n) }));
-}
-
-export async function listFindings(h: MongoHandle, query: FindingQuery): Promise<FindingRow[]> {
-  const limit = query.limit ?? 1000;
-  if (limit <= 0) return [];
-  const rows = await h.col('instances')
-    .aggregate([...findingStages(h, query), { $sort: { startedAt: 1, instanceId: 1, 'f.n': 1 } }, { $limit: limit }])
-    .toArray();
-  return rows.map((r) => ({
-    instanceId: String(r.instanceId),
-    businessKey: String(r.businessKey),
-    site: r.site ?? null,
-    startedAt: String(r.startedAt),
-    n: Number(r.f?.n ?? 0),
-    clause: String(r.f?.clause ?? ''),
-    number: String(r.f?.number ?? ''),
-    title: String(r.f?.title ?? ''),
-    grade: String(r.f?.grade ?? ''),
-    statement: String(r.f?.statement ?? ''),
-  }));
-}
-
-export async function gapReports(h: MongoHandle, query: GapReportQuery): Promise<GapReportRow[]> {
-  const rows = await h.col('instances')
-    .aggregate([
-      { $match: all([{ key: query.key, status: { $ne: 'cancelled' }, startedAt: { $lte: query.startedBefore }, 'output.gapReport.coverage': { $type: 'array' } }, ...siteScope(query)]) },
-      { $project: { businessKey: 1, site: 1, startedAt: 1, status: 1, signed: { $ne: [{ $type: '$output.signOff' }, 'missing'] }, coverage: '$output.gapReport.coverage' } },
-      { $sort: { startedAt: 1, _id: 1 } },
-    ])
-    .toArray();
-  return rows.map((r) => ({
-    instanceId: String(r._id),
-    businessKey: String(r.businessKey),
-    site: r.site ?? null,
-    startedAt: String(r.startedAt),
-    status: r.status,
-    signedOff: Boolean(r.signed),
-    coverage: coverageRows(r.coverage),
-  }));
-}
-
 export async function getKpi(h: MongoHandle, id: string): Promise<KpiRecord | undefined> {
   return fromDoc(await h.col('kpis').findOne({ _id: id }));
 }
@@ -215,13 +138,4 @@ export async function histogram(h: MongoHandle, match: Filter[], field: string, 
   const counts: number[] = new Array(edges.length + 1).fill(0);
   for (const row of rows) counts[Number(row._id)] += Number(row.n);
   return counts;
-}
-
-export function findingStages(h: MongoHandle, query: FindingQuery): object[] {
-  return [
-    { $match: all([{ key: query.key, status: { $ne: 'cancelled' }, startedAt: { $gte: query.startedFrom, $lt: query.startedBefore } }, ...siteScope(query)]) },
-    { $unwind: '$output.findings.findings' },
-    { $replaceWith: { instanceId: '$_id', businessKey: '$businessKey', site: '$site', startedAt: '$startedAt', f: '$output.findings.findings' } },
-    { $match: conditions({ 'f.clause': query.clause, 'f.grade': query.grade }) },
-  ];
 }

@@ -36,6 +36,8 @@ export const COLLECTIONS = [
   'inbound_events',
   'kpis',
   'kpi_values',
+  'figure_facts',
+  'figure_meta',
 ] as const;
 export type CollectionName = (typeof COLLECTIONS)[number];
 

@@ -2,13 +2,6 @@ import type { KpiRecord, KpiValueRecord, TaskRecord } from '../../model.js';
 import type { BackupCollection } from '../../ports/backup-store.js';
 import { hookedCommit } from '../../ports/commit-hooks.js';
 import type {
-  ClosedInstance,
-  ClosedInstanceQuery,
-  FindingCount,
-  FindingQuery,
-  FindingRow,
-  GapReportQuery,
-  GapReportRow,
   OpenTaskGroup,
   OpenTaskGroupQuery,
   Store,
@@ -18,10 +11,12 @@ import type {
 } from '../../store/store.js';
 import type { MigrationReport, StoreCounts } from '../../ports/store-operations.js';
 import { bindHandle, composedOf, type ModulePorts } from '../compose.js';
+import type { FactGroup, FactGroupQuery, FactListQuery, FactRow, RecordFacts } from '../../ports/figure-store.js';
 import * as accounts from './accounts.js';
 import * as audit from './audit.js';
 import * as backup from './backup.js';
 import * as commit from './commit.js';
+import * as facts from './facts.js';
 import * as figures from './figures.js';
 import * as jobs from './jobs.js';
 import * as outbox from './outbox.js';
@@ -131,20 +126,22 @@ export class MongoStore extends composedOf<ModulePorts>() implements Store {
     return figures.searchTasks(this.h, query);
   }
 
-  async closedInstances(query: ClosedInstanceQuery): Promise<ClosedInstance[]> {
-    return figures.closedInstances(this.h, query);
+  // ---- facts.ts: the packs' figure facts (FigureStore) ------------------------------------------
+
+  async groupFacts(query: FactGroupQuery): Promise<FactGroup[]> {
+    return facts.groupFacts(this.h, query);
   }
 
-  async countFindings(query: FindingQuery): Promise<FindingCount[]> {
-    return figures.countFindings(this.h, query);
+  async listFacts(query: FactListQuery): Promise<FactRow[]> {
+    return facts.listFacts(this.h, query);
   }
 
-  async listFindings(query: FindingQuery): Promise<FindingRow[]> {
-    return figures.listFindings(this.h, query);
+  async figureVersion(): Promise<string | undefined> {
+    return facts.figureVersion(this.h);
   }
 
-  async gapReports(query: GapReportQuery): Promise<GapReportRow[]> {
-    return figures.gapReports(this.h, query);
+  async rebuildFacts(batch: RecordFacts[], options?: { clear?: boolean; version?: string }): Promise<void> {
+    return facts.rebuildFacts(this.h, batch, options);
   }
 
   async getKpi(id: string): Promise<KpiRecord | undefined> {

@@ -95,6 +95,13 @@ export const INDEXES: Record<CollectionName, mongoose.mongo.IndexDescription[]> 
   inbound_events: [{ key: { source: 1, eventId: 1 }, name: 'inbound_events_source_event', unique: true }],
   kpis: [{ key: { system: 1, _id: 1 }, name: 'kpis_system' }],
   kpi_values: [{ key: { kpiId: 1, period: 1 }, name: 'kpi_values_kpi' }],
+  // the packs' figure facts (engine/ports/figure-store.ts), as SQLite's figure_facts; _id is `<instance>/<figure>/<seq>`
+  figure_facts: [
+    { key: { instanceId: 1 }, name: 'figure_facts_instance' },
+    { key: { figure: 1, startedAt: 1, process: 1, site: 1 }, name: 'figure_facts_started' },
+    { key: { figure: 1, endedAt: 1, process: 1, site: 1 }, name: 'figure_facts_ended' },
+  ],
+  figure_meta: [],
 };
 
 /** Connects (once) and creates what is missing: collections, indexes, the audit head; reports what it created. */

@@ -90,6 +90,8 @@ export function importStatement(h: SqliteHandle, collection: BackupCollection): 
     case 'definitions':
       return (d: DefinitionRecord) => s.insertDefinition.run(d.key, d.version, d.hash, d.effectiveAt ?? d.deployedAt, doc(d));
     case 'instances':
+      // restored records bypass the projections: forgetting the version has their facts rebuilt at the next start
+      h.query('DELETE FROM figure_meta').run();
       return (r: InstanceRecord) => s.insertInstance.run(r.id, r.key, r.version, r.businessKey, r.status, r.revision, r.startedAt, r.site ?? null, r.endedAt ?? null, doc(r));
     case 'tasks':
       return (t: TaskRecord) => {

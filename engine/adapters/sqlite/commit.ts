@@ -3,6 +3,7 @@ import { ConflictError, DuplicateEventError, RevisionConflict } from '../../erro
 import type { ChangeSet } from '../../ports/commit-store.js';
 import { taskFigureFields } from '../../store/store.js';
 import { type SqliteHandle } from './handle.js';
+import { writeFacts } from './facts.js';
 import { constraintAs } from './helpers.js';
 
 /** The one write: a change set applied in one transaction. */
@@ -134,6 +135,7 @@ export function write(h: SqliteHandle, change: ChangeSet): void {
       }
     }
     for (const v of c.kpiValues ?? []) s.upsertKpiValue.run(v.id, v.kpiId, v.period, JSON.stringify(v));
+    writeFacts(h, c.figureFacts ?? []);
     if (c.audit.length) {
       const head = s.auditHead.get() as { seq: number; hash: string } | undefined;
       let seq = head?.seq ?? 0;

@@ -1,13 +1,5 @@
-import type { InstanceRecord, KpiRecord, KpiValueRecord, TaskRecord } from '../../model.js';
+import type { KpiRecord, KpiValueRecord, TaskRecord } from '../../model.js';
 import {
-  type ClosedInstance,
-  type ClosedInstanceQuery,
-  coverageRows,
-  type FindingCount,
-  type FindingQuery,
-  type FindingRow,
-  type GapReportQuery,
-  type GapReportRow,
   type OpenTaskGroup,
   type OpenTaskGroupQuery,
   overdueSeries,
@@ -18,9 +10,9 @@ import {
 } from '../../store/store.js';
 import type { StoreCounts } from '../../ports/store-operations.js';
 import { type SqliteHandle } from './handle.js';
-import { type Condition, TASK_DIMENSIONS, conditions, nullable, parseDoc, parseDocs, scopeConditions, siteScope } from './helpers.js';
+import { type Condition, TASK_DIMENSIONS, conditions, nullable, parseDoc, parseDocs, scopeConditions } from './helpers.js';
 
-/** Dashboard figures, the register's findings and gap reports, KPIs, and the health counts. */
+/** Dashboard task figures, KPIs, and the health counts (the packs' figures: facts.ts). */
 
 export async function counts(h: SqliteHandle, now: string): Promise<StoreCounts> {
   const grouped = (sql: string, ...params: unknown[]) => Object.fromEntries((h.query(sql).all(...params) as { status: string; n: number }[]).map((r) => [r.status, r.n]));
@@ -113,82 +105,6 @@ export async function searchTasks(h: SqliteHandle, query: TaskSearch): Promise<T
   return parseDocs(h.query(`SELECT doc FROM tasks ${where} ORDER BY due_at IS NULL, due_at, id LIMIT ?`).all(...params, query.limit ?? 1000));
 }
 
-export async function closedInstances(h: SqliteHandle, query: ClosedInstanceQuery): Promise<ClosedInstance[]> {
-  const { where, params } = conditions([
-    ['i.key = ?', query.key],
-    [`i.status = 'completed'`, null],
-    ['i.ended_at >= ? AND i.ended_at < ?', [query.endedFrom, query.endedBefore]],
-    ...siteScope(query, 'i.site'),
-  ]);
-  const rows = h.query(
-    `SELECT i.id, i.business_key, i.site, i.started_at, i.ended_at,
-       (SELECT count(*) FROM tasks t WHERE t.instance_id = i.id AND t.status = 'completed' AND t.late_closed_at IS NOT NULL) AS late
-     FROM instances i ${where} ORDER BY i.ended_at, i.id`,
-  ).all(...params) as Record<string, unknown>[];
-  return rows.map((r) => ({
-    id: String(r.id),
-    businessKey: String(r.business_key),
-    site: (r.site as string | null) ?? null,
-    startedAt: String(r.started_at),
-    endedAt: String(r.ended_at),
-    lateTasks: Number(r.late),
-  }));
-}
-
-export async function countFindings(h: SqliteHandle, query: FindingQuery): Promise<FindingCount[]> {
-  const { from, where, params } = findingSql(h, query);
-  const rows = h.query(
-    `SELECT json_extract(f.value, '$.clause') AS clause, max(json_extract(f.value, '$.number')) AS number, max(json_extract(f.value, '$.title')) AS title,
-       json_extract(f.value, '$.grade') AS grade, count(*) AS n
-     ${from} ${where} GROUP BY 1, 4 ORDER BY 1, 4`,
-  ).all(...params) as Record<string, unknown>[];
-  return rows.map((r) => ({ clause: String(r.clause ?? ''), number: String(r.number ?? ''), title: String(r.title ?? ''), grade: String(r.grade ?? ''), count: Number(r.n) }));
-}
-
-export async function listFindings(h: SqliteHandle, query: FindingQuery): Promise<FindingRow[]> {
-  const { from, where, params } = findingSql(h, query);
-  const rows = h.query(
-    `SELECT i.id, i.business_key, i.site, i.started_at, json_extract(f.value, '$.n') AS n, json_extract(f.value, '$.clause') AS clause, json_extract(f.value, '$.number') AS number,
-       json_extract(f.value, '$.title') AS title, json_extract(f.value, '$.grade') AS grade, json_extract(f.value, '$.statement') AS statement
-     ${from} ${where} ORDER BY i.started_at, i.id, n LIMIT ?`,
-  ).all(...params, query.limit ?? 1000) as Record<string, unknown>[];
-  return rows.map((r) => ({
-    instanceId: String(r.id),
-    businessKey: String(r.business_key),
-    site: (r.site as string | null) ?? null,
-    startedAt: String(r.started_at),
-    n: Number(r.n ?? 0),
-    clause: String(r.clause ?? ''),
-    number: String(r.number ?? ''),
-    title: String(r.title ?? ''),
-    grade: String(r.grade ?? ''),
-    statement: String(r.statement ?? ''),
-  }));
-}
-
-export async function gapReports(h: SqliteHandle, query: GapReportQuery): Promise<GapReportRow[]> {
-  const { where, params } = conditions([
-    ['key = ?', query.key],
-    ['started_at <= ?', query.startedBefore],
-    [`status != 'cancelled'`, null],
-    [`json_type(doc, '$.output.gapReport.coverage') = 'array'`, null],
-    ...siteScope(query, 'site'),
-  ]);
-  const rows = h.query(
-    `SELECT id, business_key, site, started_at, status, json_type(doc, '$.output.signOff') IS NOT NULL AS signed, json_extract(doc, '$.output.gapReport.coverage') AS coverage
-     FROM instances ${where} ORDER BY started_at, id`,
-  ).all(...params) as Record<string, unknown>[];
-  return rows.map((r) => ({
-    instanceId: String(r.id),
-    businessKey: String(r.business_key),
-    site: (r.site as string | null) ?? null,
-    startedAt: String(r.started_at),
-    status: r.status as InstanceRecord['status'],
-    signedOff: Boolean(r.signed),
-    coverage: coverageRows(JSON.parse(String(r.coverage))),
-  }));
-}
-
 export async function getKpi(h: SqliteHandle, id: string): Promise<KpiRecord | undefined> {
   return parseDoc(h.query('SELECT doc FROM kpis WHERE id = ?').get(id));
 }
@@ -199,18 +115,4 @@ export async function listKpis(h: SqliteHandle): Promise<KpiRecord[]> {
 
 export async function listKpiValues(h: SqliteHandle, kpiIds: string[]): Promise<KpiValueRecord[]> {
   return parseDocs(h.query('SELECT doc FROM kpi_values WHERE kpi_id IN (SELECT value FROM json_each(?)) ORDER BY kpi_id, period').all(JSON.stringify(kpiIds)));
-}
-
-export function findingSql(h: SqliteHandle, query: FindingQuery) {
-  return {
-    from: `FROM instances i, json_each(i.doc, '$.output.findings.findings') f`,
-    ...conditions([
-      ['i.key = ?', query.key],
-      ['i.started_at >= ? AND i.started_at < ?', [query.startedFrom, query.startedBefore]],
-      [`i.status != 'cancelled'`, null],
-      [`json_extract(f.value, '$.clause') = ?`, query.clause],
-      [`json_extract(f.value, '$.grade') = ?`, query.grade],
-      ...siteScope(query, 'i.site'),
-    ]),
-  };
 }

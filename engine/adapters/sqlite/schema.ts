@@ -165,6 +165,19 @@ export const MIGRATIONS: string[] = [
   CREATE INDEX link_tokens_user ON link_tokens (json_extract(doc, '$.userId'));
   UPDATE api_tokens SET doc = json_set(doc, '$.scope', 'full') WHERE json_extract(doc, '$.scope') IS NULL;
   `,
+  // The packs' figure facts (engine/ports/figure-store.ts): generic rows a record's projections derive,
+  // replaced in the record's commit. figure_meta holds the projection version they were built with; the
+  // facts are filled at the next start (engine/features/dashboard/projections.ts), not here.
+  `
+  CREATE TABLE figure_facts (
+    instance_id TEXT NOT NULL, figure TEXT NOT NULL, seq INTEGER NOT NULL, process TEXT NOT NULL, business_key TEXT NOT NULL,
+    site TEXT, status TEXT NOT NULL, started_at TEXT NOT NULL, ended_at TEXT, dims TEXT NOT NULL, vals TEXT NOT NULL,
+    PRIMARY KEY (instance_id, figure, seq)
+  );
+  CREATE INDEX figure_facts_started ON figure_facts (figure, started_at, process, site);
+  CREATE INDEX figure_facts_ended ON figure_facts (figure, ended_at, process, site);
+  CREATE TABLE figure_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+  `,
 ];
 
 /** What a migration does, read from its SQL: "tables users, messages; columns jobs.queued_at; indexes …". */

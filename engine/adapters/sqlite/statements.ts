@@ -21,6 +21,10 @@ export function prepare(h: SqliteHandle) {
     ensureJob: db.prepare(
       `INSERT INTO jobs (id, kind, status, run_at, instance_id, locked_by, locked_until, queued_at, doc) VALUES (?, ?, ?, ?, ?, NULL, NULL, NULL, ?) ON CONFLICT (id) DO NOTHING`,
     ),
+    deleteFacts: db.prepare('DELETE FROM figure_facts WHERE instance_id = ?'),
+    insertFact: db.prepare(
+      'INSERT INTO figure_facts (instance_id, figure, seq, process, business_key, site, status, started_at, ended_at, dims, vals) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    ),
     insertKpi: db.prepare('INSERT INTO kpis (id, revision, doc) VALUES (?, ?, ?)'),
     updateKpi: db.prepare('UPDATE kpis SET revision = ?, doc = ? WHERE id = ? AND revision = ?'),
     upsertKpiValue: db.prepare('INSERT INTO kpi_values (id, kpi_id, period, doc) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc'),

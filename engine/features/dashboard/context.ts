@@ -1,7 +1,7 @@
 import { visibleSites } from '../../access.js';
 import { type FieldError, NotPermittedError, ValidationError } from '../../errors.js';
 import type { UserRecord } from '../../model.js';
-import type { FigureScope } from '../../store/store.js';
+import type { FigureScope } from '../../ports/figure-store.js';
 
 /** The dashboard's filters checked against the viewer and the clock, and the constants every figure shares. */
 
@@ -9,10 +9,6 @@ export const DAY_MS = 86_400_000;
 export const DUE_SOON_DAYS = 7;
 export const AGING_BUCKETS = ['1-7', '8-30', '31-90', '>90'] as const;
 export type AgingBucket = (typeof AGING_BUCKETS)[number];
-export const CAPA_PROCESS = 'capa';
-export const AUDIT_PROCESS = 'internal-audit';
-export const GAP_PROCESS = 'gap-analysis';
-export const FINDING_GRADES = ['major', 'minor', 'observation', 'ofi'] as const;
 /** Longest drill-down list (the CSV of a figure holds as many). */
 export const MAX_RECORDS = 10_000;
 

@@ -1,10 +1,10 @@
 import { ValidationError } from '../../errors.js';
 import type { TaskRecord } from '../../model.js';
-import { conformityPct } from '../../pack-kit.js';
-import type { FigureScope, FindingRow, Store, TaskSearch } from '../../store/store.js';
-import { AGING_BUCKETS, AUDIT_PROCESS, type AgingBucket, DAY_MS, type DashboardContext, FINDING_GRADES, MAX_RECORDS, round1 } from './context.js';
+import type { FigureScope, Store, TaskSearch } from '../../store/store.js';
+import { AGING_BUCKETS, type AgingBucket, DAY_MS, type DashboardContext, MAX_RECORDS } from './context.js';
 import { agingEdges, definitionNames } from './figures.js';
-import { closedCapas, countedGapReports, findingQuery, scopeIncludes } from './quality.js';
+import type { PackFigure } from './pack-figure.js';
+import { readFor } from './sections.js';
 import { isoWeekOf, isoWeeks } from './trends.js';
 
 /** The records behind one figure (page list and CSV), counted with the same scope and definitions as the figure. */
@@ -22,9 +22,17 @@ export interface Drilldown {
   clause?: string;
   grade?: string;
   standard?: string;
+  /** A pack figure's own drill parameters. */
+  [param: string]: string | undefined;
 }
 
-export const FIGURES = ['open', 'dueSoon', 'overdue', 'escalated', 'aging', 'escalation', 'opened', 'closed', 'overdueAtWeekEnd', 'capaClosed', 'capaLate', 'findings', 'gap'] as const;
+/** The task figures' lists; the packs' figures add theirs (figureNames). */
+export const FIGURES = ['open', 'dueSoon', 'overdue', 'escalated', 'aging', 'escalation', 'opened', 'closed', 'overdueAtWeekEnd'] as const;
+
+/** Every list a drill fragment may name: the task figures', then each pack figure's. */
+export function figureNames(figures: readonly PackFigure[]): string[] {
+  return [...FIGURES, ...figures.flatMap((f) => Object.keys(f.drills ?? {}))];
+}
 
 export interface RecordList {
   title: string;
@@ -47,7 +55,7 @@ const TASK_COLUMNS = [
 ];
 
 /** The records behind one figure: the same scope and definitions as the figure itself. */
-export async function drillDown(store: Store, context: DashboardContext, drill: Drilldown, limit = MAX_RECORDS): Promise<RecordList> {
+export async function drillDown(store: Store, context: DashboardContext, drill: Drilldown, limit = MAX_RECORDS, figures: readonly PackFigure[] = []): Promise<RecordList> {
   const at = context.asOf.toISOString();
   const edges = agingEdges(context.asOf);
   const scope: FigureScope = { ...context.scope };
@@ -104,93 +112,12 @@ export async function drillDown(store: Store, context: DashboardContext, drill: 
       const w = week();
       return tasks(`Tasks overdue at the end of ${w.week}`, { overdueAt: w.end });
     }
-    case 'capaClosed':
-    case 'capaLate': {
-      const closed = (await closedCapas(store, context)).filter((c) => drill.figure === 'capaClosed' || c.lateTasks > 0);
-      return {
-        title: drill.figure === 'capaClosed' ? 'CAPAs closed in the period' : 'CAPAs closed late (a task completed after its due date)',
-        columns: [
-          { key: 'businessKey', label: 'CAPA' },
-          { key: 'site', label: 'Site' },
-          { key: 'openedAt', label: 'Opened' },
-          { key: 'closedAt', label: 'Closed' },
-          { key: 'cycleTimeDays', label: 'Cycle time (days)' },
-          { key: 'lateTasks', label: 'Tasks completed late' },
-          { key: 'onTime', label: 'On time' },
-        ],
-        items: closed.slice(0, limit).map((c) => ({
-          instanceId: c.id,
-          businessKey: c.businessKey,
-          site: c.site,
-          openedAt: c.startedAt,
-          closedAt: c.endedAt,
-          cycleTimeDays: round1((Date.parse(c.endedAt) - Date.parse(c.startedAt)) / DAY_MS),
-          lateTasks: c.lateTasks,
-          onTime: c.lateTasks === 0,
-          link: `/records/${encodeURIComponent(c.id)}`,
-        })),
-      };
+    default: {
+      // a pack's list: the figure that declares it, over its facts in the (drilled) scope
+      const figure = figures.find((f) => f.drills && Object.hasOwn(f.drills, drill.figure));
+      if (!figure) throw bad('figure', `one of ${figureNames(figures).join(', ')}`);
+      return figure.drills![drill.figure](readFor(store, { ...context, scope }, figure), drill, limit);
     }
-    case 'findings': {
-      if (drill.grade !== undefined && !(FINDING_GRADES as readonly string[]).includes(drill.grade)) throw bad('grade', `one of ${FINDING_GRADES.join(', ')}`);
-      const rows: FindingRow[] = scopeIncludes(scope, AUDIT_PROCESS) ? await store.listFindings(findingQuery({ ...context, scope }, { clause: drill.clause, grade: drill.grade, limit })) : [];
-      return {
-        title: `Audit findings${drill.clause ? ` against ${rows[0]?.number || drill.clause}` : ''}${drill.grade ? ` (${drill.grade})` : ''}`,
-        columns: [
-          { key: 'businessKey', label: 'Audit' },
-          { key: 'site', label: 'Site' },
-          { key: 'auditStartedAt', label: 'Audit opened' },
-          { key: 'finding', label: 'Finding' },
-          { key: 'clause', label: 'Clause' },
-          { key: 'title', label: 'Clause title' },
-          { key: 'grade', label: 'Grade' },
-          { key: 'statement', label: 'Statement' },
-        ],
-        items: rows
-          .filter((r) => (FINDING_GRADES as readonly string[]).includes(r.grade))
-          .map((r) => ({ instanceId: r.instanceId, businessKey: r.businessKey, site: r.site, auditStartedAt: r.startedAt, finding: r.n, clause: r.number || r.clause, title: r.title, grade: r.grade, statement: r.statement, link: `/records/${encodeURIComponent(r.instanceId)}` })),
-      };
-    }
-    case 'gap': {
-      if (!drill.standard) throw bad('standard', 'name the standard, e.g. 9001');
-      const reports = (await countedGapReports(store, { ...context, scope })).filter((r) => r.coverage.some((c) => c.standard === drill.standard));
-      return {
-        title: `Gap analyses counted for ISO ${drill.standard}`,
-        columns: [
-          { key: 'businessKey', label: 'Gap analysis' },
-          { key: 'site', label: 'Site' },
-          { key: 'startedAt', label: 'Opened' },
-          { key: 'signedOff', label: 'Signed off' },
-          { key: 'clauses', label: 'Clauses' },
-          { key: 'assessed', label: 'Assessed' },
-          { key: 'conforms', label: 'Conform' },
-          { key: 'partial', label: 'Partial' },
-          { key: 'gap', label: 'Gap' },
-          { key: 'notApplicable', label: 'Not applicable' },
-          { key: 'coverage', label: 'Coverage %' },
-        ],
-        items: reports.slice(0, limit).map((r) => {
-          const c = r.coverage.find((x) => x.standard === drill.standard)!;
-          return {
-            instanceId: r.instanceId,
-            businessKey: r.businessKey,
-            site: r.site,
-            startedAt: r.startedAt,
-            signedOff: r.signedOff,
-            clauses: c.applicable,
-            assessed: c.assessed,
-            conforms: c.conforms,
-            partial: c.partial,
-            gap: c.gap,
-            notApplicable: c.na,
-            coverage: conformityPct(c),
-            link: `/records/${encodeURIComponent(r.instanceId)}`,
-          };
-        }),
-      };
-    }
-    default:
-      throw bad('figure', `one of ${FIGURES.join(', ')}`);
   }
 }
 

@@ -3,7 +3,8 @@ import type { UserRecord } from '../../model.js';
 import type { Store, TaskDimension } from '../../store/store.js';
 import { AGING_BUCKETS, type AgingBucket, DAY_MS, DUE_SOON_DAYS, type DashboardContext, fragment } from './context.js';
 import { kpiFigures } from './kpi-figures.js';
-import { capaFigures, findingFigures, gapFigures } from './quality.js';
+import type { FigureSection, PackFigure } from './pack-figure.js';
+import { packSections } from './sections.js';
 import { trendFigures } from './trends.js';
 
 /**
@@ -18,11 +19,8 @@ import { trendFigures } from './trends.js';
  * - escalated: open with an escalation step reached (TaskRecord.escalationLevel, as recorded now);
  * - trends: whole ISO weeks from the week of `from` to `to` (or asOf): tasks created and completed in the
  *   week, and overdue at its end (at asOf for the week under way);
- * - CAPA: records of the process `capa` completed in the period; cycle time = opened → closed in days;
- *   on time = none of its tasks was completed after its due date (approved extensions move the due date);
- * - findings: graded findings of internal audits started in the period, by clause and grade;
- * - gap coverage: per standard, the newest gap analysis with a report of each site (the newest signed off
- *   when there is one), summed; coverage = (conforms + ½ partial) / (applicable − n/a), as the gap report.
+ * - the packs' sections (`capa`, `findings`, `gapCoverage` …): declared by each pack as a figure projection
+ *   (processes/<pack>/figures.ts says what it counts) and listed again, drawable by any page, in `sections`.
  * The dashboard at a past date uses the tasks' current due dates and escalation levels.
  */
 
@@ -47,33 +45,11 @@ export interface Dashboard {
   aging: { bucket: AgingBucket; count: number; drill: string }[];
   escalations: { level: number; count: number; drill: string }[];
   trends: { week: string; start: string; opened: number; closed: number; overdue: number; drill: { opened: string; closed: string; overdue: string } }[];
-  capa: CapaFigures & { drill: { closed: string; late: string } };
-  findings: { clause: string; number: string; title: string; grade: string; count: number; drill: string }[];
-  gapCoverage: GapCoverage[];
   kpis: KpiView[];
-}
-
-export interface CapaFigures {
-  closed: number;
-  onTime: number;
-  /** Percent, one decimal; null when none closed. */
-  onTimeRate: number | null;
-  cycleTimeDays: { median: number | null; p90: number | null; mean: number | null };
-}
-
-export interface GapCoverage {
-  standard: string;
-  clauses: number;
-  assessed: number;
-  conforms: number;
-  partial: number;
-  gap: number;
-  notApplicable: number;
-  /** Percent, one decimal; null when nothing applicable remains. */
-  coverage: number | null;
-  /** The gap analyses counted (one per site). */
-  records: number;
-  drill: string;
+  /** The packs' sections, in the packs' order: title and view (tiles, table, drill links) of each. */
+  sections: FigureSection[];
+  /** Each pack section's own figures under its key (`capa`, `findings`, `gapCoverage` …). */
+  [section: string]: unknown;
 }
 
 /** A KPI as the dashboard shows it: its definition, its owner's name, its trend over the period and its status. */
@@ -85,16 +61,9 @@ export type KpiView = KpiDefinition & {
 };
 
 /** Every figure of the dashboard for this viewer and these filters. */
-export async function computeDashboard(store: Store, context: DashboardContext): Promise<Dashboard> {
-  const [tasks, trends, capa, findings, gapCoverage, kpis] = await Promise.all([
-    taskFigures(store, context),
-    trendFigures(store, context),
-    capaFigures(store, context),
-    findingFigures(store, context),
-    gapFigures(store, context),
-    kpiFigures(store, context),
-  ]);
-  return { asOf: context.asOf.toISOString(), filters: context.filters, ...tasks, trends, capa, findings, gapCoverage, kpis };
+export async function computeDashboard(store: Store, context: DashboardContext, figures: readonly PackFigure[] = []): Promise<Dashboard> {
+  const [tasks, trends, packs, kpis] = await Promise.all([taskFigures(store, context), trendFigures(store, context), packSections(store, context, figures), kpiFigures(store, context, figures)]);
+  return { asOf: context.asOf.toISOString(), filters: context.filters, ...tasks, trends, ...packs.summaries, kpis, sections: packs.sections };
 }
 
 /** Only the open-task figures (what the weekly digest needs). */

@@ -1,9 +1,10 @@
 import { kpiDefinition } from '../../kpis.js';
 import type { KpiRecord, KpiValueRecord } from '../../model.js';
 import type { Store } from '../../store/store.js';
-import { AUDIT_PROCESS, type DashboardContext, MAX_RECORDS } from './context.js';
+import type { DashboardContext } from './context.js';
 import { type KpiView, namesOf } from './figures.js';
-import { capaStats, closedCapas, findingQuery, scopeIncludes } from './quality.js';
+import type { PackFigure } from './pack-figure.js';
+import { readFor } from './sections.js';
 
 /** The KPIs the viewer sees, with their monthly trend over the period and their status against target. */
 
@@ -31,7 +32,7 @@ export function kpiStatus(kpi: Pick<KpiRecord, 'target' | 'direction'>, value: n
 }
 
 /** KPIs the viewer sees (of the organisation, or of a site in scope), with their trend over the period and status. */
-export async function kpiFigures(store: Store, context: DashboardContext): Promise<KpiView[]> {
+export async function kpiFigures(store: Store, context: DashboardContext, figures: readonly PackFigure[] = []): Promise<KpiView[]> {
   const kpis = (await store.listKpis()).filter((k) => k.site === undefined || !context.scope.sites || context.scope.sites.in.includes(k.site));
   if (!kpis.length) return [];
   const values = await store.listKpiValues(kpis.filter((k) => k.source === 'manual').map((k) => k.id));
@@ -47,7 +48,7 @@ export async function kpiFigures(store: Store, context: DashboardContext): Promi
               .filter((v: KpiValueRecord) => v.kpiId === kpi.id && periodStart(v.period) >= fromMonth && periodStart(v.period) <= toMonth)
               .sort((a, b) => periodStart(a.period).localeCompare(periodStart(b.period)))
               .map((v) => ({ period: v.period, value: v.value }))
-          : await computedTrend(store, kpiContext(context, kpi), kpi, periods);
+          : await computedTrend(store, kpiContext(context, kpi), kpi, periods, figures);
       const latest = trend.length ? trend[trend.length - 1] : null;
       return {
         ...kpiDefinition(kpi),
@@ -65,31 +66,16 @@ function kpiContext(context: DashboardContext, kpi: KpiRecord): DashboardContext
   return kpi.site === undefined ? context : { ...context, scope: { ...context.scope, sites: { in: [kpi.site], orNone: false } } };
 }
 
-/** Monthly values of a computed KPI over the period; months without data (no CAPA closed) are left out. */
-async function computedTrend(store: Store, context: DashboardContext, kpi: KpiRecord, periods: { period: string; start: string; end: string }[]): Promise<{ period: string; value: number }[]> {
+/** Monthly values of a computed KPI over the period: overdue work here, the rest from the pack figure that offers the measure. */
+async function computedTrend(store: Store, context: DashboardContext, kpi: KpiRecord, periods: { period: string; start: string; end: string }[], figures: readonly PackFigure[]): Promise<{ period: string; value: number }[]> {
   if (!periods.length) return [];
-  switch (kpi.measure) {
-    case 'overdue-count': {
-      // overdue at each month's end (at asOf for the month under way)
-      const series = await store.taskSeries({ ...context.scope, edges: [periods[0].start, ...periods.map((p) => p.end)] });
-      return periods.map((p, i) => ({ period: p.period, value: series.overdueAtEnd[i] }));
-    }
-    case 'capa-on-time-rate':
-    case 'capa-cycle-time-median': {
-      const closed = await closedCapas(store, context, periods[0].start, periods[periods.length - 1].end);
-      return periods.flatMap((p) => {
-        const stats = capaStats(closed.filter((c) => c.endedAt >= p.start && c.endedAt < p.end));
-        const value = kpi.measure === 'capa-on-time-rate' ? stats.onTimeRate : stats.cycleTimeDays.median;
-        return value === null ? [] : [{ period: p.period, value }];
-      });
-    }
-    case 'nonconformity-findings': {
-      if (!scopeIncludes(context.scope, AUDIT_PROCESS)) return [];
-      const findings = await store.listFindings({ ...findingQuery(context, { limit: MAX_RECORDS }), startedFrom: periods[0].start, startedBefore: periods[periods.length - 1].end });
-      const ncs = findings.filter((f) => f.grade === 'major' || f.grade === 'minor');
-      return periods.map((p) => ({ period: p.period, value: ncs.filter((f) => f.startedAt >= p.start && f.startedAt < p.end).length }));
-    }
-    default:
-      return [];
+  if (kpi.measure === 'overdue-count') {
+    // overdue at each month's end (at asOf for the month under way)
+    const series = await store.taskSeries({ ...context.scope, edges: [periods[0].start, ...periods.map((p) => p.end)] });
+    return periods.map((p, i) => ({ period: p.period, value: series.overdueAtEnd[i] }));
   }
+  const figure = figures.find((f) => kpi.measure !== undefined && f.measures?.[kpi.measure]);
+  // a process filter that leaves the figure's process out leaves the KPI without a trend
+  if (!figure || (context.scope.processes && !context.scope.processes.includes(figure.process))) return [];
+  return figure.measures![kpi.measure!](readFor(store, context, figure), periods);
 }

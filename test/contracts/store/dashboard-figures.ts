@@ -1,9 +1,9 @@
 /** Store contract: the figures the dashboard and KPIs read. */
 import { expect } from 'chai';
 import { ConflictError, RevisionConflict } from '../../../engine/errors.js';
-import type { InstanceRecord, TaskRecord } from '../../../engine/model.js';
+import type { TaskRecord } from '../../../engine/model.js';
 import type { Store, TaskDimension } from '../../../engine/store/store.js';
-import { at, instance, task, job, rejection, type StoreSuite } from '../support.js';
+import { at, task, job, rejection, type StoreSuite } from '../support.js';
 
 export function dashboardFiguresContract(suite: StoreSuite): void {
   describe('dashboard figures', function () {
@@ -115,50 +115,8 @@ export function dashboardFiguresContract(suite: StoreSuite): void {
       expect(await ids$({ openAt: AT, sites: { in: ['A'], orNone: false }, processes: ['capa'], limit: 2 })).to.deep.equal(['a', 'e']);
     });
 
-    it('lists closed records with their late tasks, audit findings and gap reports', async function () {
-      const inst = (id: string, o: Partial<InstanceRecord>) => instance(id, { businessKey: `BK-${id}`, engineState: null, ...o });
-      await store.commit({
-        linkedInstances: [
-          inst('k1', { site: 'A', status: 'completed', startedAt: day(-50), endedAt: day(-10) }),
-          inst('k2', { site: 'B', status: 'completed', startedAt: day(-40), endedAt: day(-20) }),
-          inst('k3', { site: 'A', status: 'cancelled', startedAt: day(-40), endedAt: day(-5) }),
-          inst('k4', { key: 'other', status: 'completed', startedAt: day(-40), endedAt: day(-5) }),
-          inst('a1', { key: 'internal-audit', site: 'A', startedAt: day(-30), output: { findings: { findings: [{ n: 1, clause: '8.4', number: '8.4', title: 'Suppliers', grade: 'major', statement: 's1' }, { n: 2, clause: '7.2', number: '7.2', title: 'Competence', grade: 'ofi', statement: 's2' }] } } }),
-          inst('a2', { key: 'internal-audit', site: 'B', startedAt: day(-20), output: { findings: { findings: [{ n: 1, clause: '8.4', number: '8.4', title: 'Suppliers', grade: 'major', statement: 's3' }] } } }),
-          inst('a3', { key: 'internal-audit', status: 'cancelled', startedAt: day(-20), output: { findings: { findings: [{ n: 1, clause: '8.4', grade: 'major' }] } } }),
-          inst('g1', { key: 'gap-analysis', site: 'A', startedAt: day(-90), output: { signOff: {}, gapReport: { coverage: [{ standard: '9001', applicable: 10, assessed: 9, conforms: 7, partial: 1, gap: 1, na: 0, conformityPct: 75 }] } } }),
-          inst('g2', { key: 'gap-analysis', startedAt: day(-9), output: { gapReport: {} } }),
-        ],
-        tasks: [
-          { record: t('k1-late', { instanceId: 'k1', dueAt: day(-30), status: 'completed', completedAt: day(-12), completedBy: 'x' }), expectedRevision: null },
-          { record: t('k1-ok', { instanceId: 'k1', dueAt: day(-30), status: 'completed', completedAt: day(-31), completedBy: 'x' }), expectedRevision: null },
-          { record: t('k2-cancelled-late', { instanceId: 'k2', dueAt: day(-30), status: 'cancelled', cancelledAt: day(-21) }), expectedRevision: null },
-        ],
-        audit: [],
-      });
-      const closed = await store.closedInstances({ key: 'capa', endedFrom: day(-60), endedBefore: day(0) });
-      expect(closed).to.deep.equal([
-        { id: 'k2', businessKey: 'BK-k2', site: 'B', startedAt: day(-40), endedAt: day(-20), lateTasks: 0 },
-        { id: 'k1', businessKey: 'BK-k1', site: 'A', startedAt: day(-50), endedAt: day(-10), lateTasks: 1 },
-      ]);
-      expect((await store.closedInstances({ key: 'capa', endedFrom: day(-15), endedBefore: day(0), sites: { in: ['B'], orNone: true } })).map((c) => c.id)).to.deep.equal([]);
-      const query = { key: 'internal-audit', startedFrom: day(-60), startedBefore: day(0) };
-      expect(await store.countFindings(query)).to.deep.equal([
-        { clause: '7.2', number: '7.2', title: 'Competence', grade: 'ofi', count: 1 },
-        { clause: '8.4', number: '8.4', title: 'Suppliers', grade: 'major', count: 2 },
-      ]);
-      expect(await store.countFindings({ ...query, sites: { in: ['B'], orNone: false } })).to.deep.equal([{ clause: '8.4', number: '8.4', title: 'Suppliers', grade: 'major', count: 1 }]);
-      const rows = await store.listFindings({ ...query, clause: '8.4', grade: 'major' });
-      expect(rows.map((r) => [r.instanceId, r.businessKey, r.site, r.n, r.statement])).to.deep.equal([
-        ['a1', 'BK-a1', 'A', 1, 's1'],
-        ['a2', 'BK-a2', 'B', 1, 's3'],
-      ]);
-      expect(await store.listFindings({ ...query, limit: 1 })).to.have.length(1);
-      expect(await store.gapReports({ key: 'gap-analysis', startedBefore: day(0) })).to.deep.equal([
-        { instanceId: 'g1', businessKey: 'BK-g1', site: 'A', startedAt: day(-90), status: 'running', signedOff: true, coverage: [{ standard: '9001', applicable: 10, assessed: 9, conforms: 7, partial: 1, gap: 1, na: 0 }] },
-      ]);
-      expect(await store.gapReports({ key: 'gap-analysis', startedBefore: day(-100) })).to.deep.equal([]);
-    });
+    // closed records with their late tasks, audit findings and gap reports: now the packs' figure facts,
+    // test/contracts/figure-store/shipped-projections.ts
 
     it('keeps KPIs with compare-and-swap and one value per period', async function () {
       const kpi = { id: 'capa-on-time', system: 'quality' as const, name: 'CAPA on time', unit: '%', target: 80, direction: 'up' as const, owner: 'qm', source: 'manual' as const, createdAt: at(0), createdBy: 'qm', updatedAt: at(0), revision: 1 };

@@ -198,7 +198,7 @@ describe('accounts', () => {
     const secret = 'S'.repeat(43);
     const old = { id: 'a'.repeat(32), userId: 'olga', name: 'made in 2025', hash: createHash('sha256').update(secret).digest('hex'), createdAt: '2025-11-01T00:00:00.000Z' };
     store.unsafeExecForTests('INSERT INTO api_tokens (id, user_id, doc) VALUES (?, ?, ?)', old.id, old.userId, JSON.stringify(old));
-    expect(store.migrate()).to.equal(1);
+    expect(store.migrate(8)).to.equal(1);
     await store.init();
     await store.commit({ users: [{ id: 'olga', email: 'olga@example.com', name: 'Olga Old', roles: ['admin'], sites: [], active: true, createdAt: old.createdAt }], audit: [] });
     expect(await store.getApiToken(old.id)).to.deep.equal({ ...old, scope: 'full' });

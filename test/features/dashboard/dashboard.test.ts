@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { startServer, type RunningServer } from '../../../api/server.js';
 import { FakeClock } from '../../../engine/clock.js';
-import { isoWeekOf } from '../../../engine/features/dashboard/index.js';
+import { FigureProjections, isoWeekOf } from '../../../engine/features/dashboard/index.js';
+import { packFigures } from '../../../engine/packs.js';
+import { shippedPacks } from '../../../processes/index.js';
 import type { InstanceRecord, TaskRecord } from '../../../engine/model.js';
 import { SqliteStore } from '../../../engine/adapters/sqlite/index.js';
 import { loadConfig } from '../../../workers/config.js';
@@ -478,7 +480,9 @@ describe('SQLite migration 7 (dashboard columns)', function () {
     // C3 was overdue until its cancellation (−1), C1 until its completion (−15)
     expect((await store.searchTasks({ overdueAt: iso(-2) })).map((t) => t.id)).to.deep.equal(['T3', 'C3', 'T1', 'T6', 'T2']);
     expect((await store.searchTasks({ overdueAt: iso(-16) })).map((t) => t.id)).to.deep.equal(['T3', 'C3', 'T1', 'C1']);
-    expect((await store.closedInstances({ key: 'capa', endedFrom: iso(-30), endedBefore: iso(0) })).map((c) => [c.id, c.lateTasks])).to.deep.equal([['K1', 1]]);
+    // the CAPA figure's facts, built from the migrated records at start (the backfill), read with their late tasks
+    expect(await new FigureProjections(packFigures(shippedPacks)).ensureFigureFacts(store)).to.equal(true);
+    expect((await store.listFacts({ figure: 'capa-closed', endedFrom: iso(-30), endedBefore: iso(0), order: 'ended', lateTasks: true })).map((c) => [c.instanceId, c.lateTasks])).to.deep.equal([['K1', 1]]);
     await store.close();
   });
 });
