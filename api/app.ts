@@ -7,7 +7,7 @@ import { PARSE_LIMITS } from '../engine/bpmn/parse.js';
 import { ConflictError, NotFoundError, NotPermittedError, TooLargeError, ValidationError, type FieldError } from '../engine/errors.js';
 import { profileOf, type Imsflow } from '../engine/imsflow.js';
 import { TOKEN_SCOPES, type TaskRecord } from '../engine/model.js';
-import type { Assembly } from '../workers/assemble.js';
+import type { Assembly } from '../engine/boot/assemble.js';
 import {
   canSee,
   checkCsrf,

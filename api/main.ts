@@ -1,5 +1,5 @@
 import { pino } from 'pino';
-import { configOrExit, exitOnSignal } from '../workers/lifecycle.js';
+import { configOrExit, exitOnSignal } from '../engine/boot/lifecycle.js';
 import { shippedPacks } from '../processes/index.js';
 import { startServer } from './server.js';
 

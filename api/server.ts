@@ -6,19 +6,19 @@ import { EmbeddedScheduler } from '../engine/scheduler/embedded.js';
 import type { Scheduler } from '../engine/scheduler/scheduler.js';
 import { BullmqRunner, startBullmqRelay } from '../workers/bullmq.js';
 import { redisCheck, storeCheck, type Check } from '../workers/health.js';
-import { settlesWithin } from '../workers/lifecycle.js';
-import { storeLocation } from '../workers/store.js';
+import { settlesWithin } from '../engine/boot/lifecycle.js';
+import { storeLocation } from '../engine/boot/store.js';
 import { Metrics } from './metrics.js';
 import { opsRouter } from './ops.js';
 import { Accounts } from '../engine/accounts.js';
 import { bootstrapAdmin, setupPages } from './setup.js';
-import { applyConfiguredSchedules } from '../workers/config-schedules.js';
+import { applyConfiguredSchedules } from '../engine/boot/config-schedules.js';
 import type { Clock } from '../engine/clock.js';
 import type { ProcessPack } from '../engine/packs.js';
 import { shippedPacks, shippedProcesses } from '../processes/index.js';
-import { assemble, type Assembly } from '../workers/assemble.js';
+import { assemble, type Assembly } from '../engine/boot/assemble.js';
 import { createApp } from './app.js';
-import type { Config } from '../workers/config.js';
+import type { Config } from '../engine/boot/config.js';
 
 export interface RunningServer {
   url: string;

@@ -12,7 +12,7 @@ import type { JobRecord } from '../engine/model.js';
 import type { JobHandler, JobHandlers } from '../engine/scheduler/scheduler.js';
 import { SqliteStore } from '../engine/adapters/sqlite/index.js';
 import { BullmqRunner, redisProblem } from '../workers/bullmq.js';
-import { loadConfig } from '../workers/config.js';
+import { loadConfig } from '../engine/boot/config.js';
 import { Cluster, freePort, type ApiHandle } from '../test/support/cluster.js';
 import { deleteKeys } from '../test/support/redis.js';
 import { FIXTURE_FORM, FIXTURE_KEY, fixtureXml, progress, round, tempDir, type BenchModule, type BenchOptions, type BenchResult } from './common.js';

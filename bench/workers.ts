@@ -7,7 +7,7 @@ import { EmbeddedScheduler } from '../engine/scheduler/embedded.js';
 import type { JobHandler, JobHandlers } from '../engine/scheduler/scheduler.js';
 import { SqliteStore } from '../engine/adapters/sqlite/index.js';
 import { BullmqRunner, redisProblem } from '../workers/bullmq.js';
-import { loadConfig } from '../workers/config.js';
+import { loadConfig } from '../engine/boot/config.js';
 import { elapsedMs, nowNs, percentile, progress, round, tempDir, type BenchModule, type BenchOptions, type BenchResult } from './common.js';
 
 /**

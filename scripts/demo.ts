@@ -22,8 +22,8 @@ import type { InstanceRecord, TaskRecord } from '../engine/model.js';
 import { passwordProblems } from '../engine/passwords.js';
 import { EmbeddedScheduler } from '../engine/scheduler/embedded.js';
 import { shippedPacks, shippedProcesses } from '../processes/index.js';
-import { assemble } from '../workers/assemble.js';
-import { loadConfig } from '../workers/config.js';
+import { assemble } from '../engine/boot/assemble.js';
+import { loadConfig } from '../engine/boot/config.js';
 
 /** The one password of every demo account. Meets engine/passwords.ts (12+ characters, no user's name in it). */
 export const DEMO_PASSWORD = 'imsflow-demo-only';

@@ -19,7 +19,7 @@ import { BACKUP_COLLECTIONS, type BackupCollection, type Store } from '../engine
 import { Webhooks } from '../engine/webhooks.js';
 import { receiveEvent } from '../engine/inbound.js';
 import { startServer } from '../api/server.js';
-import { loadConfig } from '../workers/config.js';
+import { loadConfig } from '../engine/boot/config.js';
 import { userWithToken } from './support/operator.js';
 import { pino } from 'pino';
 import { shippedCatalogue } from '../processes/index.js';

@@ -8,7 +8,7 @@ import { FakeClock } from '../engine/clock.js';
 import { isoWeekOf } from '../engine/features/dashboard/index.js';
 import type { InstanceRecord, TaskRecord } from '../engine/model.js';
 import { SqliteStore } from '../engine/adapters/sqlite/index.js';
-import { loadConfig } from '../workers/config.js';
+import { loadConfig } from '../engine/boot/config.js';
 import { userWithToken } from './support/operator.js';
 
 /**

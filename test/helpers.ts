@@ -6,7 +6,7 @@ import { EmbeddedScheduler } from '../engine/scheduler/embedded.js';
 import { ServiceRegistry } from '../engine/services.js';
 import { SqliteStore } from '../engine/adapters/sqlite/index.js';
 import { processesDir } from '../processes/index.js';
-import { jobHandlers } from '../workers/handlers.js';
+import { jobHandlers } from '../engine/boot/job-handlers.js';
 import { LinkSigner } from '../engine/links.js';
 import type { Mailer } from '../engine/mail/mailer.js';
 import { Outbox } from '../engine/mail/outbox.js';

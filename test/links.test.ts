@@ -8,7 +8,7 @@ import { startServer, type RunningServer } from '../api/server.js';
 import { FakeClock } from '../engine/clock.js';
 import { describeRefusal, LinkSigner, resolveLink } from '../engine/links.js';
 import type { LinkTokenRecord, TaskRecord, UserRecord } from '../engine/model.js';
-import { loadConfig } from '../workers/config.js';
+import { loadConfig } from '../engine/boot/config.js';
 import { bpmn, DAY, TEST_SECRET } from './helpers.js';
 import { TestSmtpServer } from './support/smtp.js';
 import { FORM_BODY, http, type Reply } from './support/http.js';

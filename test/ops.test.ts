@@ -10,7 +10,7 @@ import { SESSION_COOKIE } from '../api/auth.js';
 import { startServer, type RunningServer } from '../api/server.js';
 import { FakeClock } from '../engine/clock.js';
 import { redisProblem } from '../workers/bullmq.js';
-import { loadConfig } from '../workers/config.js';
+import { loadConfig } from '../engine/boot/config.js';
 import { bpmn } from './helpers.js';
 import { freePort } from './support/cluster.js';
 import { TestSmtpServer } from './support/smtp.js';

@@ -7,7 +7,7 @@ import { startServer, type RunningServer } from '../api/server.js';
 import { SESSION_COOKIE } from '../api/auth.js';
 import { FakeClock } from '../engine/clock.js';
 import type { EmbeddedScheduler } from '../engine/scheduler/embedded.js';
-import { loadConfig } from '../workers/config.js';
+import { loadConfig } from '../engine/boot/config.js';
 import { DAY } from './helpers.js';
 import { callWithToken, type Reply } from './support/http.js';
 import { userWithToken } from './support/operator.js';

@@ -1,10 +1,10 @@
 import { pino } from 'pino';
 import { shippedPacks } from '../processes/index.js';
-import { assemble } from './assemble.js';
+import { assemble } from '../engine/boot/assemble.js';
 import { startBullmqWorker } from './bullmq.js';
 import { redisCheck, startHealthServer, storeCheck } from './health.js';
-import { configOrExit, exitOnSignal, settlesWithin } from './lifecycle.js';
-import { storeLocation } from './store.js';
+import { configOrExit, exitOnSignal, settlesWithin } from '../engine/boot/lifecycle.js';
+import { storeLocation } from '../engine/boot/store.js';
 
 /**
  * `npm run worker`: runs durable jobs from BullMQ against the same store as the API (REDIS_URL, the store

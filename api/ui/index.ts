@@ -3,7 +3,7 @@ import express from 'express';
 import type { Logger } from 'pino';
 import type { Accounts } from '../../engine/accounts.js';
 import type { Imsflow } from '../../engine/imsflow.js';
-import type { Assembly } from '../../workers/assemble.js';
+import type { Assembly } from '../../engine/boot/assemble.js';
 import { identify, LoginRateLimiter } from '../auth.js';
 import { pageErrorHandler } from '../http/errors.js';
 import { taskLinkPages } from '../pages.js';

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { checkPolicy, DEFAULT_POLICY, type NotificationPolicy } from '../engine/notifications.js';
-import { parseAllowList } from '../engine/net-guard.js';
+import { checkPolicy, DEFAULT_POLICY, type NotificationPolicy } from '../notifications.js';
+import { parseAllowList } from '../net-guard.js';
 
 /**
  * Configuration of every imsflow process (API, workers, `npm run migrate`) from environment variables,

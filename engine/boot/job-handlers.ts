@@ -1,9 +1,9 @@
-import { DEFAULT_DIGEST, WeeklyDigest } from '../engine/digest.js';
-import type { Imsflow } from '../engine/imsflow.js';
-import type { Outbox } from '../engine/mail/outbox.js';
-import type { Notifier } from '../engine/notifications.js';
-import type { JobHandlers } from '../engine/scheduler/scheduler.js';
-import { Webhooks } from '../engine/webhooks.js';
+import { DEFAULT_DIGEST, WeeklyDigest } from '../digest.js';
+import type { Imsflow } from '../imsflow.js';
+import type { Outbox } from '../mail/outbox.js';
+import type { Notifier } from '../notifications.js';
+import type { JobHandlers } from '../scheduler/scheduler.js';
+import { Webhooks } from '../webhooks.js';
 
 export interface HandlerDeps {
   imsflow: Imsflow;
