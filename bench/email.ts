@@ -4,7 +4,7 @@ import { systemClock } from '../engine/clock.js';
 import { Outbox } from '../engine/mail/outbox.js';
 import { SmtpMailer } from '../engine/mail/smtp.js';
 import type { JobRecord, MessageRecord } from '../engine/model.js';
-import { EmbeddedScheduler } from '../engine/scheduler/embedded.js';
+import { EmbeddedScheduler } from '../workers/runners/embedded/scheduler.js';
 import type { JobHandlers } from '../engine/scheduler/scheduler.js';
 import { SqliteStore } from '../engine/adapters/sqlite/index.js';
 import { TestSmtpServer } from '../test/support/smtp.js';

@@ -3,10 +3,10 @@ import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { systemClock } from '../engine/clock.js';
 import type { JobRecord } from '../engine/model.js';
-import { EmbeddedScheduler } from '../engine/scheduler/embedded.js';
+import { EmbeddedScheduler } from '../workers/runners/embedded/scheduler.js';
 import type { JobHandler, JobHandlers } from '../engine/scheduler/scheduler.js';
 import { SqliteStore } from '../engine/adapters/sqlite/index.js';
-import { BullmqRunner, redisProblem } from '../workers/bullmq.js';
+import { BullmqRunner, redisProblem } from '../workers/runners/bullmq/runner.js';
 import { loadConfig } from '../engine/boot/config.js';
 import { elapsedMs, nowNs, percentile, progress, round, tempDir, type BenchModule, type BenchOptions, type BenchResult } from './common.js';
 

@@ -20,7 +20,7 @@ import { Accounts } from '../engine/accounts.js';
 import { FakeClock } from '../engine/clock.js';
 import type { InstanceRecord, TaskRecord } from '../engine/model.js';
 import { passwordProblems } from '../engine/passwords.js';
-import { EmbeddedScheduler } from '../engine/scheduler/embedded.js';
+import { EmbeddedScheduler } from '../workers/runners/embedded/scheduler.js';
 import { shippedPacks, shippedProcesses } from '../processes/index.js';
 import { assemble } from '../engine/boot/assemble.js';
 import { loadConfig } from '../engine/boot/config.js';

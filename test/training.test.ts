@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import { startServer, type RunningServer } from '../api/server.js';
 import { SESSION_COOKIE } from '../api/auth.js';
 import { FakeClock } from '../engine/clock.js';
-import type { EmbeddedScheduler } from '../engine/scheduler/embedded.js';
+import type { EmbeddedScheduler } from '../workers/runners/embedded/scheduler.js';
 import { loadConfig } from '../engine/boot/config.js';
 import { DAY } from './helpers.js';
 import { callWithToken, type Reply } from './support/http.js';

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { Clock } from '../clock.js';
-import type { JobRecord } from '../model.js';
-import type { Store } from '../store/store.js';
-import type { JobHandlers, Scheduler } from './scheduler.js';
+import type { Clock } from '../../../engine/clock.js';
+import type { JobRecord } from '../../../engine/model.js';
+import type { Store } from '../../../engine/store/store.js';
+import type { JobHandlers, Scheduler } from '../../../engine/scheduler/scheduler.js';
 
 export interface EmbeddedSchedulerOptions {
   workerId?: string;

@@ -3,12 +3,12 @@ import { hostname } from 'node:os';
 import { DelayedError, Queue, Worker, type Job, type JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { Clock } from '../engine/clock.js';
-import type { JobKind, JobRecord } from '../engine/model.js';
-import type { JobHandlers, Scheduler } from '../engine/scheduler/scheduler.js';
-import type { Store } from '../engine/store/store.js';
-import type { Assembly } from '../engine/boot/assemble.js';
-import { withoutPassword, type Config, type QueueSettings } from '../engine/boot/config.js';
+import type { Clock } from '../../../engine/clock.js';
+import type { JobKind, JobRecord } from '../../../engine/model.js';
+import type { JobHandlers, Scheduler } from '../../../engine/scheduler/scheduler.js';
+import type { Store } from '../../../engine/store/store.js';
+import type { Assembly } from '../../../engine/boot/assemble.js';
+import { withoutPassword, type Config, type QueueSettings } from '../../../engine/boot/config.js';
 
 /**
  * The BullMQ runner: jobs still start life as store rows, written in the same commit as the change that
