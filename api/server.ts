@@ -4,7 +4,7 @@ import type { Imsflow } from '../engine/imsflow.js';
 import type { Mailer } from '../engine/mail/mailer.js';
 import { EmbeddedScheduler } from '../workers/runners/embedded/scheduler.js';
 import type { Scheduler } from '../engine/scheduler/scheduler.js';
-import { BullmqRunner, startBullmqRelay } from '../workers/runners/bullmq/runner.js';
+import { BullmqRunner, startBullmqRelay } from '../workers/runners/bullmq/index.js';
 import { redisCheck, storeCheck, type Check } from '../workers/health.js';
 import { settlesWithin } from '../engine/boot/lifecycle.js';
 import { storeLocation } from '../engine/boot/store.js';

@@ -11,7 +11,7 @@ import { Imsflow } from '../engine/imsflow.js';
 import type { JobRecord } from '../engine/model.js';
 import type { JobHandler, JobHandlers } from '../engine/scheduler/scheduler.js';
 import { SqliteStore } from '../engine/adapters/sqlite/index.js';
-import { BullmqRunner, redisProblem } from '../workers/runners/bullmq/runner.js';
+import { BullmqRunner, redisProblem } from '../workers/runners/bullmq/index.js';
 import { loadConfig } from '../engine/boot/config.js';
 import { Cluster, freePort, type ApiHandle } from '../test/support/cluster.js';
 import { deleteKeys } from '../test/support/redis.js';

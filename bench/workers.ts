@@ -6,7 +6,7 @@ import type { JobRecord } from '../engine/model.js';
 import { EmbeddedScheduler } from '../workers/runners/embedded/scheduler.js';
 import type { JobHandler, JobHandlers } from '../engine/scheduler/scheduler.js';
 import { SqliteStore } from '../engine/adapters/sqlite/index.js';
-import { BullmqRunner, redisProblem } from '../workers/runners/bullmq/runner.js';
+import { BullmqRunner, redisProblem } from '../workers/runners/bullmq/index.js';
 import { loadConfig } from '../engine/boot/config.js';
 import { elapsedMs, nowNs, percentile, progress, round, tempDir, type BenchModule, type BenchOptions, type BenchResult } from './common.js';
 

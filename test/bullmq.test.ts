@@ -14,7 +14,7 @@ import { EmbeddedScheduler } from '../workers/runners/embedded/scheduler.js';
 import { SqliteStore } from '../engine/adapters/sqlite/index.js';
 import { assemble, type Assembly } from '../engine/boot/assemble.js';
 import { shippedPacks } from '../processes/index.js';
-import { bullmqJobId, EMAIL_QUEUE, MAIN_QUEUE, startBullmqWorker, type BullmqRunner, type BullmqRunnerOptions } from '../workers/runners/bullmq/runner.js';
+import { bullmqJobId, EMAIL_QUEUE, MAIN_QUEUE, startBullmqWorker, type BullmqRunner, type BullmqRunnerOptions } from '../workers/runners/bullmq/index.js';
 import { loadConfig, type Config } from '../engine/boot/config.js';
 import { jobHandlers } from '../engine/boot/job-handlers.js';
 import { bpmn, TEST_SECRET } from './helpers.js';

@@ -13,7 +13,7 @@ import { EmbeddedScheduler } from '../workers/runners/embedded/scheduler.js';
 import type { Store } from '../engine/store/store.js';
 import { assemble, type Assembly } from '../engine/boot/assemble.js';
 import { shippedPacks } from '../processes/index.js';
-import { MAIN_QUEUE, startBullmqWorker, type BullmqRunner } from '../workers/runners/bullmq/runner.js';
+import { MAIN_QUEUE, startBullmqWorker, type BullmqRunner } from '../workers/runners/bullmq/index.js';
 import { loadConfig } from '../engine/boot/config.js';
 import { TEST_SECRET } from './helpers.js';
 import { deleteKeys, requireRedis, TEST_REDIS_URL as REDIS_URL } from './support/redis.js';

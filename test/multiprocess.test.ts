@@ -7,7 +7,7 @@ import { Accounts } from '../engine/accounts.js';
 import { Imsflow } from '../engine/imsflow.js';
 import type { AuditEvent, InstanceRecord, JobRecord, MessageRecord, TaskRecord } from '../engine/model.js';
 import { SqliteStore } from '../engine/adapters/sqlite/index.js';
-import { MAIN_QUEUE } from '../workers/runners/bullmq/runner.js';
+import { MAIN_QUEUE } from '../workers/runners/bullmq/index.js';
 import { bpmn, TEST_SECRET } from './helpers.js';
 import { Cluster, type ApiHandle, type ChildHandle } from './support/cluster.js';
 import { deleteKeys, requireRedis, TEST_REDIS_URL as REDIS_URL } from './support/redis.js';

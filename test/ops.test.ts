@@ -9,7 +9,7 @@ import { pino } from 'pino';
 import { SESSION_COOKIE } from '../api/auth.js';
 import { startServer, type RunningServer } from '../api/server.js';
 import { FakeClock } from '../engine/clock.js';
-import { redisProblem } from '../workers/runners/bullmq/runner.js';
+import { redisProblem } from '../workers/runners/bullmq/index.js';
 import { loadConfig } from '../engine/boot/config.js';
 import { bpmn } from './helpers.js';
 import { freePort } from './support/cluster.js';

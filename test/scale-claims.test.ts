@@ -8,7 +8,7 @@ import { pino } from 'pino';
 import type { JobRecord } from '../engine/model.js';
 import { assemble } from '../engine/boot/assemble.js';
 import { shippedPacks } from '../processes/index.js';
-import { MAIN_QUEUE, startBullmqWorker } from '../workers/runners/bullmq/runner.js';
+import { MAIN_QUEUE, startBullmqWorker } from '../workers/runners/bullmq/index.js';
 import { loadConfig } from '../engine/boot/config.js';
 import { TEST_SECRET } from './helpers.js';
 import { deleteKeys, requireRedis, TEST_REDIS_URL as REDIS_URL } from './support/redis.js';

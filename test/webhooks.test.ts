@@ -19,7 +19,7 @@ import { SIGNATURE_HEADER, verifySignature, Webhooks, type WebhooksOptions } fro
 import { startServer, type RunningServer } from '../api/server.js';
 import { assemble } from '../engine/boot/assemble.js';
 import { shippedPacks } from '../processes/index.js';
-import { bullmqJobId, MAIN_QUEUE, startBullmqWorker } from '../workers/runners/bullmq/runner.js';
+import { bullmqJobId, MAIN_QUEUE, startBullmqWorker } from '../workers/runners/bullmq/index.js';
 import { loadConfig } from '../engine/boot/config.js';
 import { jobHandlers } from '../engine/boot/job-handlers.js';
 import { bpmn, TEST_SECRET } from './helpers.js';

@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { shippedPacks } from '../processes/index.js';
 import { assemble } from '../engine/boot/assemble.js';
-import { startBullmqWorker } from './runners/bullmq/runner.js';
+import { startBullmqWorker } from './runners/bullmq/index.js';
 import { redisCheck, startHealthServer, storeCheck } from './health.js';
 import { configOrExit, exitOnSignal, settlesWithin } from '../engine/boot/lifecycle.js';
 import { storeLocation } from '../engine/boot/store.js';
