@@ -21,8 +21,8 @@ import { FakeClock } from '../engine/clock.js';
 import type { InstanceRecord, TaskRecord } from '../engine/model.js';
 import { passwordProblems } from '../engine/passwords.js';
 import { EmbeddedScheduler } from '../workers/runners/embedded/scheduler.js';
-import { shippedPacks, shippedProcesses } from '../processes/index.js';
-import { assemble } from '../engine/boot/assemble.js';
+import { shippedCatalogue, shippedPacks, shippedProcesses } from '../processes/index.js';
+import { assemble, type Assembly } from '../engine/boot/assemble.js';
 import { loadConfig } from '../engine/boot/config.js';
 
 /** The one password of every demo account. Meets engine/passwords.ts (12+ characters, no user's name in it). */
@@ -689,9 +689,11 @@ export async function seedDemo(dataDir: string, options: DemoOptions = {}): Prom
   const now = options.now ?? new Date();
   const clock = new FakeClock(new Date(now.getTime() - 60 * DAY));
   const logger = pino({ level: 'silent' });
-  const assembly = await assemble(config, { clock, logger, packs: shippedPacks });
+  // the demo picks its packs and its runner: the embedded scheduler, driven by hand along the timeline
+  const runner = async (built: Assembly) => new EmbeddedScheduler(built.store, clock, built.handlers, { workerId: SEEDER, maxAttempts: 1 });
+  const assembly = await assemble(config, { clock, logger, packs: shippedPacks, catalogue: shippedCatalogue(), runner });
   const { imsflow, store } = assembly;
-  const scheduler = new EmbeddedScheduler(store, clock, assembly.handlers, { workerId: SEEDER, maxAttempts: 1 });
+  const scheduler = assembly.runner!;
 
   /** Moves the clock to `target`, running every job that falls due on the way at its own time. */
   const advanceTo = async (target: Date): Promise<void> => {

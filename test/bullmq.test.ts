@@ -13,7 +13,7 @@ import { DEFAULT_POLICY, Notifier } from '../engine/notifications.js';
 import { EmbeddedScheduler } from '../workers/runners/embedded/scheduler.js';
 import { SqliteStore } from '../engine/adapters/sqlite/index.js';
 import { assemble, type Assembly } from '../engine/boot/assemble.js';
-import { shippedPacks } from '../processes/index.js';
+import { shippedCatalogue, shippedPacks } from '../processes/index.js';
 import { bullmqJobId, EMAIL_QUEUE, MAIN_QUEUE, startBullmqWorker, type BullmqRunner, type BullmqRunnerOptions } from '../workers/runners/bullmq/index.js';
 import { loadConfig, type Config } from '../engine/boot/config.js';
 import { jobHandlers } from '../engine/boot/job-handlers.js';
@@ -89,7 +89,7 @@ async function environment(extra: Record<string, string> = {}): Promise<Env> {
 
 /** An in-process worker (relay and BullMQ workers) on its own store, stopped after the test. */
 async function inProcessWorker(e: Env, extra: Partial<BullmqRunnerOptions> = {}): Promise<{ assembly: Assembly; runner: BullmqRunner }> {
-  const assembly = await assemble(e.config, { logger: silent, packs: shippedPacks });
+  const assembly = await assemble(e.config, { logger: silent, packs: shippedPacks, catalogue: shippedCatalogue() });
   const runner = await startBullmqWorker(e.config, assembly, silent, extra);
   cleanups.push(async () => {
     await runner.stop();

@@ -12,7 +12,7 @@ import type { TaskRecord } from '../engine/model.js';
 import { EmbeddedScheduler } from '../workers/runners/embedded/scheduler.js';
 import type { Store } from '../engine/store/store.js';
 import { assemble, type Assembly } from '../engine/boot/assemble.js';
-import { shippedPacks } from '../processes/index.js';
+import { shippedCatalogue, shippedPacks } from '../processes/index.js';
 import { MAIN_QUEUE, startBullmqWorker, type BullmqRunner } from '../workers/runners/bullmq/index.js';
 import { loadConfig } from '../engine/boot/config.js';
 import { TEST_SECRET } from './helpers.js';
@@ -173,7 +173,7 @@ describe('weekly steering committee digest (two BullMQ workers, real Redis, real
     const workers: { assembly: Assembly; runner: BullmqRunner }[] = [];
     for (let i = 0; i < 2; i += 1) {
       // each worker process arms the digest at start (assemble), on the same SQLite file
-      const assembly = await assemble(config, { clock, logger: silent, baseUrl: 'http://ims.example', packs: shippedPacks });
+      const assembly = await assemble(config, { clock, logger: silent, baseUrl: 'http://ims.example', packs: shippedPacks, catalogue: shippedCatalogue() });
       const runner = await startBullmqWorker(config, assembly, silent, { relay: false });
       runner.start();
       stops.push(async () => {

@@ -18,7 +18,7 @@ import { SqliteStore } from '../engine/adapters/sqlite/index.js';
 import { SIGNATURE_HEADER, verifySignature, Webhooks, type WebhooksOptions } from '../engine/webhooks.js';
 import { startServer, type RunningServer } from '../api/server.js';
 import { assemble } from '../engine/boot/assemble.js';
-import { shippedPacks } from '../processes/index.js';
+import { shippedCatalogue, shippedPacks } from '../processes/index.js';
 import { bullmqJobId, MAIN_QUEUE, startBullmqWorker } from '../workers/runners/bullmq/index.js';
 import { loadConfig } from '../engine/boot/config.js';
 import { jobHandlers } from '../engine/boot/job-handlers.js';
@@ -423,7 +423,7 @@ describe('outgoing webhooks', function () {
       const dir = mkdtempSync(join(tmpdir(), 'imsflow-webhooks-bullmq-'));
       const config = loadConfig({ IMSFLOW_DATA: dir, REDIS_URL, IMSFLOW_QUEUE_PREFIX: prefix, IMSFLOW_SECRET: TEST_SECRET.toString('hex'), IMSFLOW_RELAY_MS: '100', IMSFLOW_JOB_ATTEMPTS: '3', IMSFLOW_JOB_BACKOFF_MS: '50', IMSFLOW_WEBHOOK_ALLOW_PRIVATE: '127.0.0.1', LOG_LEVEL: 'silent' });
       const silent = pino({ level: 'silent' });
-      const assembly = await assemble(config, { logger: silent, packs: shippedPacks });
+      const assembly = await assemble(config, { logger: silent, packs: shippedPacks, catalogue: shippedCatalogue() });
       const events = new QueueEvents(MAIN_QUEUE, { connection: { url: REDIS_URL }, prefix, lastEventId: '0-0' });
       await events.waitUntilReady();
       const runner = await startBullmqWorker(config, assembly, silent);

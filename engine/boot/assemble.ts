@@ -6,14 +6,14 @@ import type { Clock } from '../clock.js';
 import { WeeklyDigest } from '../digest.js';
 import { CheckPool } from '../bpmn/check-pool.js';
 import { Imsflow } from '../imsflow.js';
+import type { Catalogue } from '../catalogue.js';
 import { registerPackServices, type ProcessPack } from '../packs.js';
-import { shippedCatalogue } from '../../processes/index.js';
 import { LinkSigner } from '../links.js';
 import type { Mailer } from '../mail/mailer.js';
 import { Outbox } from '../mail/outbox.js';
 import { SmtpMailer } from '../mail/smtp.js';
 import { Notifier } from '../notifications.js';
-import type { JobHandlers } from '../scheduler/scheduler.js';
+import type { JobHandlers, Scheduler } from '../scheduler/scheduler.js';
 import type { Store } from '../store/store.js';
 import type { Config } from './config.js';
 import { jobHandlers } from './job-handlers.js';
@@ -33,19 +33,41 @@ export interface Assembly {
   baseUrl: string;
   /** The data folder (IMSFLOW_DATA): attachments are kept in its attachments/ folder. */
   dataDir: string;
+  /** The job runner the entry point handed over, built on this assembly; not started (its owner starts and stops it). */
+  runner?: Scheduler;
   close(): Promise<void>;
 }
 
 /**
- * Builds the engine and its adapters from configuration: one place, used by the API process and by
- * `npm run worker`, so both run the same handlers against the same store.
+ * How durable jobs run (workers/runners/: the embedded scheduler, or BullMQ relay and workers): the entry
+ * point picks one and hands it over; it is built from the finished assembly (its store, clock, handlers).
  */
-export async function assemble(config: Config, options: { clock?: Clock; logger: Logger; mailer?: Mailer; baseUrl?: string; packs: readonly ProcessPack[] }): Promise<Assembly> {
+export type JobRunnerFactory = (assembly: Assembly) => Promise<Scheduler>;
+
+export interface AssembleOptions {
+  clock?: Clock;
+  logger: Logger;
+  mailer?: Mailer;
+  baseUrl?: string;
+  /** The process packs to run (processes/index.ts shippedPacks, or a test's): their services are registered. */
+  packs: readonly ProcessPack[];
+  /** The clause catalogue the packs' services and forms read (processes/index.ts shippedCatalogue()). */
+  catalogue: Catalogue;
+  /** The job runner; without one, the assembly runs no jobs by itself (a script, a test driving handlers). */
+  runner?: JobRunnerFactory;
+}
+
+/**
+ * Builds the engine and its adapters from configuration and what the entry point hands over (the packs,
+ * the catalogue, the job runner): one place, used by the API process, `npm run worker` and the scripts,
+ * so all run the same handlers against the same store. Imports nothing from processes/, api/ or workers/.
+ */
+export async function assemble(config: Config, options: AssembleOptions): Promise<Assembly> {
   const store = await createStore(config);
   await store.init();
   // The services of the packs the entry point hands over (risk-score, capa-actions …): registered here, so
   // every process built from configuration (API, workers, demo) deploys and runs them alike.
-  const catalogue = shippedCatalogue();
+  const catalogue = options.catalogue;
   // uploaded and saved BPMN is checked in worker threads, with a budget (threads start on first use)
   const checks = new CheckPool(config.check);
   const imsflow = new Imsflow({ store, clock: options.clock, policy: config.policy, services: registerPackServices(options.packs, { catalogue }), catalogue, checker: checks.check, stepTimeoutMs: config.stepTimeoutMs });
@@ -78,7 +100,7 @@ export async function assemble(config: Config, options: { clock?: Clock; logger:
   // every process (API, each worker) arms the next week's digest; its id is per ISO week, so it runs once
   await digest?.arm();
   const handlers = jobHandlers({ imsflow, notifier, outbox, webhooks, digest });
-  return {
+  const assembly: Assembly = {
     store,
     imsflow,
     notifier,
@@ -96,6 +118,8 @@ export async function assemble(config: Config, options: { clock?: Clock; logger:
       await store.close();
     },
   };
+  if (options.runner) assembly.runner = await options.runner(assembly);
+  return assembly;
 }
 
 /**

@@ -7,7 +7,7 @@ import type { Clock } from '../../../engine/clock.js';
 import type { JobKind, JobRecord } from '../../../engine/model.js';
 import type { JobHandlers, Scheduler } from '../../../engine/scheduler/scheduler.js';
 import type { Store } from '../../../engine/store/store.js';
-import type { Assembly } from '../../../engine/boot/assemble.js';
+import type { Assembly, JobRunnerFactory } from '../../../engine/boot/assemble.js';
 import type { Config, QueueSettings } from '../../../engine/boot/config.js';
 import { startWorkers } from './processor.js';
 import { checkReachable, EMAIL_QUEUE, MAIN_QUEUE, type JobQueue, type QueuedJobData, type QueuedJobResult } from './queues.js';
@@ -232,4 +232,14 @@ export async function startBullmqRelay(config: Config, assembly: Assembly, logge
 /** `npm run worker`: BullMQ workers running the job handlers, and a relay for the jobs they make. */
 export async function startBullmqWorker(config: Config, assembly: Assembly, logger: Logger, extra: Partial<BullmqRunnerOptions> = {}): Promise<BullmqRunner> {
   return BullmqRunner.open({ ...runnerOptions(config, assembly, logger, true), ...extra });
+}
+
+/** The API process's runner with REDIS_URL, for the assembly: the relay only. */
+export function bullmqRelay(config: Config, logger: Logger): JobRunnerFactory {
+  return (assembly) => startBullmqRelay(config, assembly, logger);
+}
+
+/** `npm run worker`'s runner, for the assembly: BullMQ workers and a relay. */
+export function bullmqWorkers(config: Config, logger: Logger): JobRunnerFactory {
+  return (assembly) => startBullmqWorker(config, assembly, logger);
 }
