@@ -2,7 +2,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { pino, type Logger } from 'pino';
 import type { Imsflow } from '../engine/imsflow.js';
 import type { Mailer } from '../engine/mail/mailer.js';
-import type { Scheduler } from '../engine/scheduler/scheduler.js';
+import type { Scheduler } from '../engine/jobs/job-runner.js';
 import { BullmqRunner } from '../workers/runners/bullmq/index.js';
 import { configuredRunner } from '../workers/runners/index.js';
 import { redisCheck, storeCheck, type Check } from '../workers/health.js';

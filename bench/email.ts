@@ -5,7 +5,7 @@ import { Outbox } from '../engine/mail/outbox.js';
 import { SmtpMailer } from '../engine/mail/smtp.js';
 import type { JobRecord, MessageRecord } from '../engine/model.js';
 import { EmbeddedScheduler } from '../workers/runners/embedded/scheduler.js';
-import type { JobHandlers } from '../engine/scheduler/scheduler.js';
+import type { JobHandlers } from '../engine/jobs/job-runner.js';
 import { SqliteStore } from '../engine/adapters/sqlite/index.js';
 import { TestSmtpServer } from '../test/support/smtp.js';
 import { elapsedMs, nowNs, progress, round, tempDir, type BenchModule, type BenchOptions, type BenchResult } from './common.js';

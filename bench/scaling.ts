@@ -9,7 +9,7 @@ import { Accounts } from '../engine/accounts.js';
 import { systemClock } from '../engine/clock.js';
 import { Imsflow } from '../engine/imsflow.js';
 import type { JobRecord } from '../engine/model.js';
-import type { JobHandler, JobHandlers } from '../engine/scheduler/scheduler.js';
+import type { JobHandler, JobHandlers } from '../engine/jobs/job-runner.js';
 import { SqliteStore } from '../engine/adapters/sqlite/index.js';
 import { BullmqRunner, redisProblem } from '../workers/runners/bullmq/index.js';
 import { loadConfig } from '../engine/boot/config.js';

@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import { systemClock } from '../engine/clock.js';
 import type { JobRecord } from '../engine/model.js';
 import { EmbeddedScheduler } from '../workers/runners/embedded/scheduler.js';
-import type { JobHandler, JobHandlers } from '../engine/scheduler/scheduler.js';
+import type { JobHandler, JobHandlers } from '../engine/jobs/job-runner.js';
 import { SqliteStore } from '../engine/adapters/sqlite/index.js';
 import { BullmqRunner, redisProblem } from '../workers/runners/bullmq/index.js';
 import { loadConfig } from '../engine/boot/config.js';

@@ -11,7 +11,7 @@ import { LinkSigner } from '../engine/links.js';
 import type { Mailer } from '../engine/mail/mailer.js';
 import { Outbox } from '../engine/mail/outbox.js';
 import { DEFAULT_POLICY, Notifier, type NotificationPolicy } from '../engine/notifications.js';
-import type { JobHandlers } from '../engine/scheduler/scheduler.js';
+import type { JobHandlers } from '../engine/jobs/job-runner.js';
 
 export const IMS_NS = 'http://imsflow.org/schema/bpmn/ims/1.0';
 

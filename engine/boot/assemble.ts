@@ -13,7 +13,7 @@ import type { Mailer } from '../mail/mailer.js';
 import { Outbox } from '../mail/outbox.js';
 import { SmtpMailer } from '../mail/smtp.js';
 import { Notifier } from '../notifications.js';
-import type { JobHandlers, Scheduler } from '../scheduler/scheduler.js';
+import type { JobHandlers, Scheduler } from '../jobs/job-runner.js';
 import type { Store } from '../store/store.js';
 import type { Config } from './config.js';
 import { jobHandlers } from './job-handlers.js';

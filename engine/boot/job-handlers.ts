@@ -2,7 +2,7 @@ import { DEFAULT_DIGEST, WeeklyDigest } from '../digest.js';
 import type { Imsflow } from '../imsflow.js';
 import type { Outbox } from '../mail/outbox.js';
 import type { Notifier } from '../notifications.js';
-import type { JobHandlers } from '../scheduler/scheduler.js';
+import type { JobHandlers } from '../jobs/job-runner.js';
 import { Webhooks } from '../webhooks.js';
 
 export interface HandlerDeps {

@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Clock } from '../../../engine/clock.js';
 import type { JobKind, JobRecord } from '../../../engine/model.js';
-import type { JobHandlers, Scheduler } from '../../../engine/scheduler/scheduler.js';
+import type { JobHandlers, Scheduler } from '../../../engine/jobs/job-runner.js';
 import type { Store } from '../../../engine/store/store.js';
 import type { Assembly, JobRunnerFactory } from '../../../engine/boot/assemble.js';
 import type { Config, QueueSettings } from '../../../engine/boot/config.js';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../../engine/clock.js';
 import type { JobRecord } from '../../../engine/model.js';
 import type { Store } from '../../../engine/store/store.js';
-import type { JobHandlers, Scheduler } from '../../../engine/scheduler/scheduler.js';
+import type { JobHandlers, Scheduler } from '../../../engine/jobs/job-runner.js';
 
 export interface EmbeddedSchedulerOptions {
   workerId?: string;
