@@ -2,7 +2,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { pino, type Logger } from 'pino';
 import type { Imsflow } from '../engine/imsflow.js';
 import type { Mailer } from '../engine/mail/mailer.js';
-import type { Scheduler } from '../engine/jobs/job-runner.js';
+import type { JobRunner } from '../engine/jobs/job-runner.js';
 import { BullmqRunner } from '../workers/runners/bullmq/index.js';
 import { configuredRunner } from '../workers/runners/index.js';
 import { redisCheck, storeCheck, type Check } from '../workers/health.js';
@@ -25,7 +25,7 @@ export interface RunningServer {
   imsflow: Imsflow;
   accounts: Accounts;
   assembly: Assembly;
-  scheduler: Scheduler;
+  scheduler: JobRunner;
   logger: Logger;
   metrics: Metrics;
   /**
@@ -62,7 +62,7 @@ export async function startServer(
   const setupToken = await bootstrapAdmin(imsflow, accounts, config.admin, logger);
 
   // Jobs run here on the embedded default; with REDIS_URL this process only hands them to BullMQ.
-  const scheduler: Scheduler = assembly.runner!;
+  const scheduler: JobRunner = assembly.runner!;
   const queues = scheduler instanceof BullmqRunner ? Object.values(scheduler.queues) : undefined;
   const metrics = new Metrics({ figures: imsflow.queries, queues });
   let stopping = false;

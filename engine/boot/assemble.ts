@@ -13,7 +13,7 @@ import type { Mailer } from '../mail/mailer.js';
 import { Outbox } from '../mail/outbox.js';
 import { SmtpMailer } from '../mail/smtp.js';
 import { Notifier } from '../notifications.js';
-import type { JobHandlers, Scheduler } from '../jobs/job-runner.js';
+import type { JobHandlers, JobRunner } from '../jobs/job-runner.js';
 import type { Store } from '../store/store.js';
 import type { Config } from './config.js';
 import { jobHandlers } from './job-handlers.js';
@@ -34,7 +34,7 @@ export interface Assembly {
   /** The data folder (IMSFLOW_DATA): attachments are kept in its attachments/ folder. */
   dataDir: string;
   /** The job runner the entry point handed over, built on this assembly; not started (its owner starts and stops it). */
-  runner?: Scheduler;
+  runner?: JobRunner;
   close(): Promise<void>;
 }
 
@@ -42,7 +42,7 @@ export interface Assembly {
  * How durable jobs run (workers/runners/: the embedded scheduler, or BullMQ relay and workers): the entry
  * point picks one and hands it over; it is built from the finished assembly (its store, clock, handlers).
  */
-export type JobRunnerFactory = (assembly: Assembly) => Promise<Scheduler>;
+export type JobRunnerFactory = (assembly: Assembly) => Promise<JobRunner>;
 
 export interface AssembleOptions {
   clock?: Clock;

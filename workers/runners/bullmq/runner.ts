@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Clock } from '../../../engine/clock.js';
 import type { JobKind, JobRecord } from '../../../engine/model.js';
-import type { JobHandlers, Scheduler } from '../../../engine/jobs/job-runner.js';
+import type { JobHandlers, JobRunner } from '../../../engine/jobs/job-runner.js';
 import type { Store } from '../../../engine/store/store.js';
 import type { Assembly, JobRunnerFactory } from '../../../engine/boot/assemble.js';
 import type { Config, QueueSettings } from '../../../engine/boot/config.js';
@@ -55,7 +55,7 @@ export interface BullmqRunnerOptions {
   relayBatch?: number;
 }
 
-export class BullmqRunner implements Scheduler {
+export class BullmqRunner implements JobRunner {
   readonly workerId: string;
   readonly queues: { main: JobQueue; email: JobQueue };
   readonly workers: Worker<QueuedJobData, QueuedJobResult>[] = [];
@@ -225,7 +225,7 @@ function runnerOptions(config: Config, assembly: Assembly, logger: Logger, work:
 }
 
 /** The API process with REDIS_URL: hands jobs to BullMQ; `npm run worker` processes run them. */
-export async function startBullmqRelay(config: Config, assembly: Assembly, logger: Logger): Promise<Scheduler> {
+export async function startBullmqRelay(config: Config, assembly: Assembly, logger: Logger): Promise<JobRunner> {
   return BullmqRunner.open(runnerOptions(config, assembly, logger, false));
 }
 
