@@ -12,7 +12,7 @@ import { Metrics } from './metrics.js';
 import { opsRouter } from './ops.js';
 import { Accounts } from '../engine/accounts.js';
 import { bootstrapAdmin, setupPages } from './setup.js';
-import { applyConfiguredSchedules } from '../engine/boot/config-schedules.js';
+import { applyConfiguredSchedules } from '../engine/boot/configured-starts.js';
 import type { Clock } from '../engine/clock.js';
 import type { ProcessPack } from '../engine/packs.js';
 import { shippedCatalogue, shippedPacks, shippedProcesses } from '../processes/index.js';

@@ -23,7 +23,7 @@ import * as incidents from './features/incidents/index.js';
 import * as instances from './features/instances/index.js';
 import type { InstanceView } from './features/instances/index.js';
 import * as people from './features/people/index.js';
-import * as schedules from './features/schedules/index.js';
+import * as schedules from './features/scheduled-starts/index.js';
 import * as taskFeature from './features/tasks/index.js';
 import * as timers from './features/timers/index.js';
 

@@ -1,0 +1,1 @@
+export { deleteSchedule, saveSchedule, startScheduled } from './scheduled-starts.js';
