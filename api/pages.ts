@@ -3,7 +3,7 @@ import express from 'express';
 import { AuthenticationError, type Accounts, type Principal } from '../engine/accounts.js';
 import { ConflictError, NotPermittedError, ValidationError } from '../engine/errors.js';
 import type { Imsflow } from '../engine/imsflow.js';
-import { describeRefusal, type LinkSigner, type RefusedLink } from '../engine/links.js';
+import { describeRefusal, type LinkSigner, type RefusedLink } from '../engine/task-links.js';
 import type { TaskRecord, UserRecord } from '../engine/model.js';
 import type { SignatureRecord } from '../engine/signatures.js';
 import { SESSION_COOKIE } from './auth.js';

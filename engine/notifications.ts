@@ -4,7 +4,7 @@ import { canSee, holdsTask } from './access.js';
 import type { Clock } from './clock.js';
 import { addDuration, durationProblem } from './durations.js';
 import { auditEvent } from './kernel/audit-event.js';
-import type { LinkSigner } from './links.js';
+import type { LinkSigner } from './task-links.js';
 import { renderNotice } from './mail/templates.js';
 import type {
   AuditInput,

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { QueueEvents } from 'bullmq';
 import { pino } from 'pino';
 import { Imsflow } from '../engine/imsflow.js';
-import { LinkSigner } from '../engine/links.js';
+import { LinkSigner } from '../engine/task-links.js';
 import { Outbox } from '../engine/mail/outbox.js';
 import type { JobRecord, MessageRecord } from '../engine/model.js';
 import { DEFAULT_POLICY, Notifier } from '../engine/notifications.js';

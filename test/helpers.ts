@@ -7,7 +7,7 @@ import { ServiceRegistry } from '../engine/services.js';
 import { SqliteStore } from '../engine/adapters/sqlite/index.js';
 import { processesDir } from '../processes/index.js';
 import { jobHandlers } from '../engine/boot/job-handlers.js';
-import { LinkSigner } from '../engine/links.js';
+import { LinkSigner } from '../engine/task-links.js';
 import type { Mailer } from '../engine/mail/mailer.js';
 import { Outbox } from '../engine/mail/outbox.js';
 import { DEFAULT_POLICY, Notifier, type NotificationPolicy } from '../engine/notifications.js';

@@ -6,7 +6,7 @@ import type { Email } from 'postal-mime';
 import { pino } from 'pino';
 import { startServer, type RunningServer } from '../api/server.js';
 import { FakeClock } from '../engine/clock.js';
-import { describeRefusal, LinkSigner, resolveLink } from '../engine/links.js';
+import { describeRefusal, LinkSigner, resolveLink } from '../engine/task-links.js';
 import type { LinkTokenRecord, TaskRecord, UserRecord } from '../engine/model.js';
 import { loadConfig } from '../engine/boot/config.js';
 import { bpmn, DAY, TEST_SECRET } from './helpers.js';

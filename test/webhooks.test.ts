@@ -10,7 +10,7 @@ import { pino } from 'pino';
 import { FakeClock } from '../engine/clock.js';
 import { ValidationError } from '../engine/errors.js';
 import { Imsflow } from '../engine/imsflow.js';
-import { LinkSigner } from '../engine/links.js';
+import { LinkSigner } from '../engine/task-links.js';
 import { Outbox } from '../engine/mail/outbox.js';
 import { DEFAULT_POLICY, Notifier } from '../engine/notifications.js';
 import { EmbeddedScheduler } from '../workers/runners/embedded/scheduler.js';

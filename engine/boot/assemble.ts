@@ -8,7 +8,7 @@ import { CheckPool } from '../bpmn/check-pool.js';
 import { Imsflow } from '../imsflow.js';
 import type { Catalogue } from '../catalogue.js';
 import { registerPackServices, type ProcessPack } from '../packs.js';
-import { LinkSigner } from '../links.js';
+import { LinkSigner } from '../task-links.js';
 import type { Mailer } from '../mail/mailer.js';
 import { Outbox } from '../mail/outbox.js';
 import { SmtpMailer } from '../mail/smtp.js';
