@@ -4,7 +4,7 @@ import { canSee, holdsTask } from './access.js';
 import type { Clock } from './clock.js';
 import { addDuration, durationProblem } from './durations.js';
 import { auditEvent } from './kernel/audit-event.js';
-import type { LinkSigner } from './task-links.js';
+import type { TaskLinkSigner } from './task-links.js';
 import { renderNotice } from './mail/templates.js';
 import type {
   AuditInput,
@@ -145,7 +145,7 @@ export interface NotifierOptions {
   store: Store;
   clock: Clock;
   policy: NotificationPolicy;
-  links: LinkSigner;
+  links: TaskLinkSigner;
   /** Where task links point, e.g. https://ims.example.com */
   baseUrl: string;
   /** Whether a mail server is configured: without one, messages are held in the outbox. */

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { QueueEvents } from 'bullmq';
 import { pino } from 'pino';
 import { Imsflow } from '../engine/imsflow.js';
-import { LinkSigner } from '../engine/task-links.js';
+import { TaskLinkSigner } from '../engine/task-links.js';
 import { Outbox } from '../engine/mail/outbox.js';
 import type { JobRecord, MessageRecord } from '../engine/model.js';
 import { DEFAULT_POLICY, Notifier } from '../engine/notifications.js';
@@ -450,7 +450,7 @@ describe('a BPMN timer fired after its due time on the wall clock (embedded sche
     const store = new SqliteStore(':memory:');
     await store.init();
     const imsflow = new Imsflow({ store });
-    const notifier = new Notifier({ store, clock: imsflow.clock, policy: DEFAULT_POLICY, links: new LinkSigner(TEST_SECRET), baseUrl: 'http://imsflow.test', mailConfigured: false });
+    const notifier = new Notifier({ store, clock: imsflow.clock, policy: DEFAULT_POLICY, links: new TaskLinkSigner(TEST_SECRET), baseUrl: 'http://imsflow.test', mailConfigured: false });
     const scheduler = new EmbeddedScheduler(store, imsflow.clock, jobHandlers({ imsflow, notifier, outbox: new Outbox(store, imsflow.clock, undefined) }));
     await imsflow.deploy(
       bpmn(

@@ -7,7 +7,7 @@ import { ServiceRegistry } from '../engine/services.js';
 import { SqliteStore } from '../engine/adapters/sqlite/index.js';
 import { processesDir } from '../processes/index.js';
 import { jobHandlers } from '../engine/boot/job-handlers.js';
-import { LinkSigner } from '../engine/task-links.js';
+import { TaskLinkSigner } from '../engine/task-links.js';
 import type { Mailer } from '../engine/mail/mailer.js';
 import { Outbox } from '../engine/mail/outbox.js';
 import { DEFAULT_POLICY, Notifier, type NotificationPolicy } from '../engine/notifications.js';
@@ -39,7 +39,7 @@ export interface TestEngine {
   scheduler: EmbeddedScheduler;
   handlers: JobHandlers;
   notifier: Notifier;
-  links: LinkSigner;
+  links: TaskLinkSigner;
 }
 
 export const TEST_SECRET = Buffer.alloc(32, 7);
@@ -57,7 +57,7 @@ export async function testEngine(
   const services = options.services ?? new ServiceRegistry();
   const policy = options.policy ?? DEFAULT_POLICY;
   const imsflow = new Imsflow({ store, clock, services, policy, ...(options.catalogue && { catalogue: options.catalogue }) });
-  const links = new LinkSigner(TEST_SECRET);
+  const links = new TaskLinkSigner(TEST_SECRET);
   const notifier = new Notifier({ store, clock, policy, links, baseUrl: 'http://imsflow.test', mailConfigured: Boolean(options.mailer) });
   const handlers = jobHandlers({ imsflow, notifier, outbox: new Outbox(store, clock, options.mailer) });
   const scheduler = new EmbeddedScheduler(store, clock, handlers, { workerId: options.workerId, backoffMs: 1000 });

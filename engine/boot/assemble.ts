@@ -8,7 +8,7 @@ import { CheckPool } from '../bpmn/check-pool.js';
 import { Imsflow } from '../imsflow.js';
 import type { Catalogue } from '../catalogue.js';
 import { registerPackServices, type ProcessPack } from '../packs.js';
-import { LinkSigner } from '../task-links.js';
+import { TaskLinkSigner } from '../task-links.js';
 import type { Mailer } from '../mail/mailer.js';
 import { Outbox } from '../mail/outbox.js';
 import { SmtpMailer } from '../mail/smtp.js';
@@ -27,7 +27,7 @@ export interface Assembly {
   outbox: Outbox;
   webhooks: Webhooks;
   digest?: WeeklyDigest;
-  links: LinkSigner;
+  links: TaskLinkSigner;
   handlers: JobHandlers;
   mailer?: Mailer;
   baseUrl: string;
@@ -71,7 +71,7 @@ export async function assemble(config: Config, options: AssembleOptions): Promis
   // uploaded and saved BPMN is checked in worker threads, with a budget (threads start on first use)
   const checks = new CheckPool(config.check);
   const imsflow = new Imsflow({ store, clock: options.clock, policy: config.policy, services: registerPackServices(options.packs, { catalogue }), catalogue, checker: checks.check, stepTimeoutMs: config.stepTimeoutMs });
-  const links = new LinkSigner(loadSecret(config));
+  const links = new TaskLinkSigner(loadSecret(config));
   const mailer = options.mailer ?? (config.smtpUrl ? new SmtpMailer({ url: config.smtpUrl, from: config.mailFrom, ratePerSecond: config.mailRatePerSecond }) : undefined);
   const baseUrl = options.baseUrl ?? config.baseUrl ?? `http://${config.host}:${config.port}`;
   const notifier = new Notifier({

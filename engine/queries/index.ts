@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
 import { computeDashboard, drillDown, type Dashboard, type DashboardContext, type Drilldown, type RecordList } from '../features/dashboard/index.js';
-import { resolveLink, type LinkSigner } from '../task-links.js';
+import { resolveLink, type TaskLinkSigner } from '../task-links.js';
 import type { SignatureRecord } from '../signatures.js';
 import type { AuditQuery, InstanceQuery, Store, StoreCounts } from '../store/store.js';
 import type {
@@ -90,7 +90,7 @@ export class Queries {
   }
 
   /** Opens an emailed task link now (engine/task-links.ts: every refusal with its reason). */
-  openLink(signer: LinkSigner, token: string): ReturnType<typeof resolveLink> {
+  openLink(signer: TaskLinkSigner, token: string): ReturnType<typeof resolveLink> {
     return resolveLink(signer, this.store, this.clock.now(), token);
   }
 
