@@ -6,7 +6,7 @@ import type { Imsflow } from '../../engine/imsflow.js';
 import type { Assembly } from '../../engine/boot/assemble.js';
 import { identify, LoginRateLimiter } from '../auth.js';
 import { pageErrorHandler } from '../http/errors.js';
-import { taskLinkPages } from '../pages.js';
+import { taskLinkPages } from '../pages/email-link.js';
 import { AttachmentStore } from './attachments.js';
 import { auditPages } from './audit.js';
 import { dashboardPages } from './dashboard.js';

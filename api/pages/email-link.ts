@@ -1,17 +1,17 @@
 import { parse as parseCookies } from 'cookie';
 import express from 'express';
-import { AuthenticationError, type Accounts, type Principal } from '../engine/accounts.js';
-import { ConflictError, NotPermittedError, ValidationError } from '../engine/errors.js';
-import type { Imsflow } from '../engine/imsflow.js';
-import { describeRefusal, type TaskLinkSigner, type RefusedLink } from '../engine/task-links.js';
-import type { TaskRecord, UserRecord } from '../engine/model.js';
-import type { SignatureRecord } from '../engine/signatures.js';
-import { SESSION_COOKIE } from './auth.js';
-import { signatureFor } from './signing.js';
-import type { AttachmentStore } from './ui/attachments.js';
-import { e, layout, pageHeaders } from './ui/html.js';
-import { credentialsFrom, notSignedMessage, signedBlock, signingPrompt, type SigningPrompt } from './ui/signature.js';
-import { peopleFor, readTaskBody, renderTaskForm, submitTaskForm, taskFacts, whatHappensNext, type FormState, type Person } from './ui/task-form.js';
+import { AuthenticationError, type Accounts, type Principal } from '../../engine/accounts.js';
+import { ConflictError, NotPermittedError, ValidationError } from '../../engine/errors.js';
+import type { Imsflow } from '../../engine/imsflow.js';
+import { describeRefusal, type TaskLinkSigner, type RefusedLink } from '../../engine/task-links.js';
+import type { TaskRecord, UserRecord } from '../../engine/model.js';
+import type { SignatureRecord } from '../../engine/signatures.js';
+import { SESSION_COOKIE } from '../auth.js';
+import { signatureFor } from '../signing.js';
+import type { AttachmentStore } from '../ui/attachments.js';
+import { e, layout, pageHeaders } from '../ui/html.js';
+import { credentialsFrom, notSignedMessage, signedBlock, signingPrompt, type SigningPrompt } from '../ui/signature.js';
+import { peopleFor, readTaskBody, renderTaskForm, submitTaskForm, taskFacts, whatHappensNext, type FormState, type Person } from '../ui/task-form.js';
 
 /**
  * Task pages opened from email links (`/t/<token>`): the signed token stands in for a login for that one
