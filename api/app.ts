@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { Accounts } from '../engine/accounts.js';
 import { PARSE_LIMITS } from '../engine/bpmn/parse.js';
 import { ConflictError, NotFoundError, NotPermittedError, TooLargeError, ValidationError, type FieldError } from '../engine/errors.js';
-import { profileOf, type Imsflow } from '../engine/imsflow.js';
+import { profileOf, type Imsflow } from '../engine/process-engine.js';
 import { TOKEN_SCOPES, type TaskRecord } from '../engine/model.js';
 import type { Assembly } from '../engine/boot/assemble.js';
 import {

@@ -2,7 +2,7 @@ import type { Request } from 'express';
 import { z } from 'zod';
 import type { Accounts } from '../engine/accounts.js';
 import { NotPermittedError, ValidationError } from '../engine/errors.js';
-import type { Imsflow } from '../engine/imsflow.js';
+import type { Imsflow } from '../engine/process-engine.js';
 import { ROLES, type DraftStatus, type Role } from '../engine/model.js';
 import { canSee, OVERSEERS, principalOf, visibleSites } from './auth.js';
 import type { RouteRegistry } from './openapi.js';

@@ -2,7 +2,7 @@ import type { Request } from 'express';
 import { z } from 'zod';
 import { FIGURES, MAX_RECORDS, resolveContext, type DashboardFilters } from '../engine/features/dashboard/index.js';
 import { NotFoundError, NotPermittedError } from '../engine/errors.js';
-import type { Imsflow } from '../engine/imsflow.js';
+import type { Imsflow } from '../engine/process-engine.js';
 import { KPI_EDITORS, mayEnterValues } from '../engine/kpis.js';
 import { KPI_MEASURES, MANAGEMENT_SYSTEMS } from '../engine/model.js';
 import { canSee, OVERSEERS, principalOf } from './auth.js';

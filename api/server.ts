@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { pino, type Logger } from 'pino';
-import type { Imsflow } from '../engine/imsflow.js';
+import type { Imsflow } from '../engine/process-engine.js';
 import type { Mailer } from '../engine/mail/mailer.js';
 import type { JobRunner } from '../engine/jobs/job-runner.js';
 import { BullmqRunner } from '../workers/runners/bullmq/index.js';

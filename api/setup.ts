@@ -3,7 +3,7 @@ import express from 'express';
 import type { Logger } from 'pino';
 import type { Accounts } from '../engine/accounts.js';
 import { ValidationError } from '../engine/errors.js';
-import type { Imsflow } from '../engine/imsflow.js';
+import type { Imsflow } from '../engine/process-engine.js';
 import { passwordProblems } from '../engine/passwords.js';
 import { e, sendPage } from './ui/html.js';
 

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { Engine } from 'bpmn-engine';
-import { Imsflow } from '../engine/imsflow.js';
+import { Imsflow } from '../engine/process-engine.js';
 import { compileDefinition, engineHooks, type CompiledDefinition } from '../engine/runtime.js';
 import { ServiceRegistry } from '../engine/services.js';
 import { SqliteStore } from '../engine/adapters/sqlite/index.js';

@@ -1,4 +1,4 @@
-import { Imsflow } from '../engine/imsflow.js';
+import { Imsflow } from '../engine/process-engine.js';
 import { SqliteStore } from '../engine/adapters/sqlite/index.js';
 import { FIXTURE_KEY, fixtureXml, progress, tempDir } from './common.js';
 

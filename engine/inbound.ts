@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import stringify from 'safe-stable-stringify';
 import { z } from 'zod';
 import { ConflictError, DuplicateEventError, ValidationError } from './errors.js';
-import type { Imsflow } from './imsflow.js';
+import type { Imsflow } from './process-engine.js';
 import { auditEvent } from './kernel/audit-event.js';
 import type { InboundEventRecord } from './model.js';
 

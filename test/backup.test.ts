@@ -11,7 +11,7 @@ import { AttachmentStore, checkUpload, recordUpload } from '../api/ui/attachment
 import { verifyAuditChain } from '../engine/audit.js';
 import { BackupRejected, exportBackup, importBackup, verifyBackup, type BackupManifest, type UnpackOptions } from '../engine/backup.js';
 import { FakeClock } from '../engine/clock.js';
-import { Imsflow } from '../engine/imsflow.js';
+import { Imsflow } from '../engine/process-engine.js';
 import { registerImsServices } from '../processes/index.js';
 import type { AuditEvent, JobRecord } from '../engine/model.js';
 import { SqliteStore } from '../engine/adapters/sqlite/index.js';

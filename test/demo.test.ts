@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { Accounts } from '../engine/accounts.js';
 import { verifyAuditChain } from '../engine/audit.js';
 import { systemClock } from '../engine/clock.js';
-import { Imsflow } from '../engine/imsflow.js';
+import { Imsflow } from '../engine/process-engine.js';
 import { ROLES } from '../engine/model.js';
 import { SqliteStore } from '../engine/adapters/sqlite/index.js';
 import { DEMO_PASSWORD, DemoRefusedError, seedDemo, type DemoSummary } from '../scripts/demo.js';

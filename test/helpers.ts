@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Catalogue } from '../engine/catalogue.js';
 import { FakeClock } from '../engine/clock.js';
-import { Imsflow } from '../engine/imsflow.js';
+import { Imsflow } from '../engine/process-engine.js';
 import { EmbeddedScheduler } from '../workers/runners/embedded/scheduler.js';
 import { ServiceRegistry } from '../engine/services.js';
 import { SqliteStore } from '../engine/adapters/sqlite/index.js';

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Accounts } from '../engine/accounts.js';
-import { Imsflow } from '../engine/imsflow.js';
+import { Imsflow } from '../engine/process-engine.js';
 import type { AuditEvent, InstanceRecord, JobRecord, MessageRecord, TaskRecord } from '../engine/model.js';
 import { SqliteStore } from '../engine/adapters/sqlite/index.js';
 import { MAIN_QUEUE } from '../workers/runners/bullmq/index.js';

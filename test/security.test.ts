@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import { Engine } from 'bpmn-engine';
 import { parseBpmnXml } from '../engine/bpmn/parse.js';
 import { InvalidDefinitionError, TooLargeError, type Problem } from '../engine/errors.js';
-import { Imsflow } from '../engine/imsflow.js';
+import { Imsflow } from '../engine/process-engine.js';
 import { buildSourceContext, runStep, type CompiledDefinition, type StepResult } from '../engine/runtime.js';
 import { ServiceRegistry } from '../engine/services.js';
 import { SqliteStore } from '../engine/adapters/sqlite/index.js';

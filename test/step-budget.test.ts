@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { ValidationError } from '../engine/errors.js';
-import { Imsflow } from '../engine/imsflow.js';
+import { Imsflow } from '../engine/process-engine.js';
 import { ServiceRegistry } from '../engine/services.js';
 import { bpmn, openTasks, testEngine } from './helpers.js';
 

@@ -9,7 +9,7 @@ import { QueueEvents } from 'bullmq';
 import { pino } from 'pino';
 import { FakeClock } from '../engine/clock.js';
 import { ValidationError } from '../engine/errors.js';
-import { Imsflow } from '../engine/imsflow.js';
+import { Imsflow } from '../engine/process-engine.js';
 import { TaskLinkSigner } from '../engine/task-links.js';
 import { Outbox } from '../engine/mail/outbox.js';
 import { DEFAULT_POLICY, Notifier } from '../engine/notifications.js';

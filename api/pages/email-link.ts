@@ -2,7 +2,7 @@ import { parse as parseCookies } from 'cookie';
 import express from 'express';
 import { AuthenticationError, type Accounts, type Principal } from '../../engine/accounts.js';
 import { ConflictError, NotPermittedError, ValidationError } from '../../engine/errors.js';
-import type { Imsflow } from '../../engine/imsflow.js';
+import type { Imsflow } from '../../engine/process-engine.js';
 import { describeRefusal, type TaskLinkSigner, type RefusedLink } from '../../engine/task-links.js';
 import type { TaskRecord, UserRecord } from '../../engine/model.js';
 import type { SignatureRecord } from '../../engine/signatures.js';

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { constants } from 'node:fs';
 import { access, mkdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import type { Imsflow } from '../../engine/imsflow.js';
+import type { Imsflow } from '../../engine/process-engine.js';
 import type { AuditEvent, TaskRecord } from '../../engine/model.js';
 
 /**

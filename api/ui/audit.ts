@@ -1,7 +1,7 @@
 import express, { type Request, type Response } from 'express';
 import { verifyAuditChain } from '../../engine/audit.js';
 import { NotPermittedError, type FieldError } from '../../engine/errors.js';
-import type { Imsflow } from '../../engine/imsflow.js';
+import type { Imsflow } from '../../engine/process-engine.js';
 import type { AuditEvent, UserRecord } from '../../engine/model.js';
 import { canSee, hasRole } from '../auth.js';
 import { AUDIT_ROLES, e, notice, plural, sendPage, str } from './html.js';

@@ -2,7 +2,7 @@ import express, { type Request, type Response } from 'express';
 import { resolveContext, type Counts, type Dashboard, type DashboardContext, type DashboardFilters, type Drilldown, type KpiView, type RecordList } from '../../engine/features/dashboard/index.js';
 import { NotFoundError, NotPermittedError, ValidationError, type FieldError } from '../../engine/errors.js';
 import type { OutstandingItem } from '../../engine/features/change-control/index.js';
-import type { Imsflow } from '../../engine/imsflow.js';
+import type { Imsflow } from '../../engine/process-engine.js';
 import { mayEnterValues } from '../../engine/kpis.js';
 import type { KpiRecord, UserRecord } from '../../engine/model.js';
 import { canSee, checkCsrf, hasRole, visibleSites } from '../auth.js';

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import express from 'express';
 import type { Logger } from 'pino';
 import type { Accounts } from '../../engine/accounts.js';
-import type { Imsflow } from '../../engine/imsflow.js';
+import type { Imsflow } from '../../engine/process-engine.js';
 import type { Assembly } from '../../engine/boot/assemble.js';
 import { identify, LoginRateLimiter } from '../auth.js';
 import { pageErrorHandler } from '../http/errors.js';

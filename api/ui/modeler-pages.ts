@@ -1,5 +1,5 @@
 import express, { type Request } from 'express';
-import type { Imsflow } from '../../engine/imsflow.js';
+import type { Imsflow } from '../../engine/process-engine.js';
 import { hasRole } from '../auth.js';
 import { EDITORS } from '../change-control.js';
 import { needsUserId } from '../signing.js';

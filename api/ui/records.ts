@@ -3,7 +3,7 @@ import express from 'express';
 import type { Catalogue } from '../../engine/catalogue.js';
 import { NotFoundError } from '../../engine/errors.js';
 import { CHECKLIST_RESULTS, type ChecklistResult } from '../../engine/forms.js';
-import type { Imsflow, InstanceView } from '../../engine/imsflow.js';
+import type { Imsflow, InstanceView } from '../../engine/process-engine.js';
 import type { AuditEvent, FormField, RecordLink, TaskRecord, UserRecord } from '../../engine/model.js';
 import { uploadsOf, type AttachmentStore } from './attachments.js';
 import { bytes, e, notice, sendPage, when } from './html.js';

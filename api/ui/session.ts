@@ -2,7 +2,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { parse as parseCookies } from 'cookie';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { AuthenticationError, LoginThrottledError, type Accounts } from '../../engine/accounts.js';
-import type { Imsflow } from '../../engine/imsflow.js';
+import type { Imsflow } from '../../engine/process-engine.js';
 import type { InstanceRecord, UserRecord } from '../../engine/model.js';
 import { canSee, checkCsrf, clientAddress, hasRole, holdsTask, OVERSEERS, SESSION_COOKIE, type LoginRateLimiter } from '../auth.js';
 import { e, notice, sendPage, str, waitInWords, type Viewer } from './html.js';

@@ -3,7 +3,7 @@ import multer from 'multer';
 import { ValidationError, type FieldError } from '../../engine/errors.js';
 import { Catalogue, IMS_STANDARDS, type CatalogueEntry } from '../../engine/catalogue.js';
 import { CHECKLIST_RESULTS, validateFormData, type ChecklistResult } from '../../engine/forms.js';
-import type { Imsflow } from '../../engine/imsflow.js';
+import type { Imsflow } from '../../engine/process-engine.js';
 import type { FormField, TaskRecord } from '../../engine/model.js';
 import { shippedCatalogue } from '../../processes/index.js';
 import { canSee } from '../auth.js';

@@ -1,7 +1,7 @@
 import express, { type Request, type Response } from 'express';
 import { AuthenticationError, type Accounts } from '../../engine/accounts.js';
 import { ImsflowError, NotFoundError, NotPermittedError, ValidationError, type FieldError } from '../../engine/errors.js';
-import type { Imsflow } from '../../engine/imsflow.js';
+import type { Imsflow } from '../../engine/process-engine.js';
 import type { ExtensionRequest, TaskRecord, UserRecord } from '../../engine/model.js';
 import { canSee, hasRole, holdsTask, OVERSEERS, visibleSites } from '../auth.js';
 import { signatureFor } from '../signing.js';

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import { WeeklyDigest } from '../digest.js';
 import { CheckPool } from '../bpmn/check-pool.js';
-import { Imsflow } from '../imsflow.js';
+import { Imsflow } from '../process-engine.js';
 import type { Catalogue } from '../catalogue.js';
 import { registerPackServices, type ProcessPack } from '../packs.js';
 import { TaskLinkSigner } from '../task-links.js';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import type { Imsflow } from '../imsflow.js';
+import type { Imsflow } from '../process-engine.js';
 
 const fileSchema = z.array(
   z

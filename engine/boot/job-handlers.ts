@@ -1,5 +1,5 @@
 import { DEFAULT_DIGEST, WeeklyDigest } from '../digest.js';
-import type { Imsflow } from '../imsflow.js';
+import type { Imsflow } from '../process-engine.js';
 import type { Outbox } from '../mail/outbox.js';
 import type { Notifier } from '../notifications.js';
 import type { JobHandlers } from '../jobs/job-runner.js';
