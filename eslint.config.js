@@ -17,7 +17,7 @@ const regexpErrors = Object.fromEntries(
 
 /**
  * api/ never touches a store: it asks engine queries (`imsflow.queries`) and runs commands (`imsflow.commands`
- * and the Imsflow methods), so every entry point gets the engine's answer and its audit. `config.store` is the
+ * and the ProcessEngine methods), so every entry point gets the engine's answer and its audit. `config.store` is the
  * configured kind of store, not a store. Only the entry point (api/server.ts) takes the store from the
  * assembly, to hand it to what it wires up.
  */

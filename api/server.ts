@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { pino, type Logger } from 'pino';
-import type { Imsflow } from '../engine/process-engine.js';
+import type { ProcessEngine } from '../engine/process-engine.js';
 import type { Mailer } from '../engine/mail/mailer.js';
 import type { JobRunner } from '../engine/jobs/job-runner.js';
 import { BullmqRunner } from '../workers/runners/bullmq/index.js';
@@ -22,7 +22,7 @@ import type { Config } from '../engine/boot/config.js';
 
 export interface RunningServer {
   url: string;
-  imsflow: Imsflow;
+  imsflow: ProcessEngine;
   accounts: Accounts;
   assembly: Assembly;
   scheduler: JobRunner;

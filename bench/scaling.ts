@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { Accounts } from '../engine/accounts.js';
 import { systemClock } from '../engine/clock.js';
-import { Imsflow } from '../engine/process-engine.js';
+import { ProcessEngine } from '../engine/process-engine.js';
 import type { JobRecord } from '../engine/model.js';
 import type { JobHandler, JobHandlers } from '../engine/jobs/job-runner.js';
 import { SqliteStore } from '../engine/adapters/sqlite/index.js';
@@ -80,7 +80,7 @@ async function apiScaling(quick: boolean): Promise<BenchResult> {
   const prefix = `imsflow-bench-scaling-${process.pid}-${randomUUID().slice(0, 8)}`;
   const store = new SqliteStore(join(dir, 'imsflow.db'));
   await store.init();
-  const imsflow = new Imsflow({ store });
+  const imsflow = new ProcessEngine({ store });
   await imsflow.deploy(fixtureXml(), 'bench', 'benchmark fixture');
   await imsflow.saveUser({ id: 'bench', email: 'bench@imsflow.local', name: 'Benchmark', roles: ['qa'] }, 'bench');
   const { token } = await new Accounts(store, imsflow.clock).createApiToken('bench', 'scaling', 'bench');

@@ -235,7 +235,7 @@ export class Notifier {
     const now = this.options.clock.now();
     let recipients: UserRecord[];
     if (notice === 'extension-requested') {
-      // the owner role of the version the record runs on: whom Imsflow.mayDecideExtension lets decide
+      // the owner role of the version the record runs on: whom ProcessEngine.mayDecideExtension lets decide
       const instance = await this.store.getInstance(task.instanceId);
       const ownerRole = (instance ? await this.store.getDefinition(instance.key, instance.version) : await this.store.getDefinition(task.definitionKey))?.ownerRole;
       recipients = (ownerRole ? await this.roleAtSite(ownerRole, task) : []).filter((u) => u.id !== request.requestedBy);

@@ -31,7 +31,7 @@ export { profileOf } from './features/people/index.js';
 export type { ExtraChange } from './kernel/step-change.js';
 export type { InstanceView } from './features/instances/index.js';
 
-export interface ImsflowOptions {
+export interface ProcessEngineOptions {
   store: Store;
   clock?: Clock;
   services?: ServiceRegistry;
@@ -55,7 +55,7 @@ export interface ImsflowOptions {
  * incidents. Every method follows one pattern: read records → run one engine step → commit everything
  * it changed (records, jobs, audit events) in one compare-and-swap transaction → retry on a lost race.
  */
-export class Imsflow {
+export class ProcessEngine {
   readonly store: Store;
   readonly clock: Clock;
   readonly services: ServiceRegistry;
@@ -74,7 +74,7 @@ export class Imsflow {
   /** What the feature modules (features/) use of the engine. */
   private readonly context: FeatureContext;
 
-  constructor(options: ImsflowOptions) {
+  constructor(options: ProcessEngineOptions) {
     this.store = options.store;
     this.clock = options.clock ?? systemClock;
     this.services = options.services ?? new ServiceRegistry();

@@ -11,7 +11,7 @@ import { AttachmentStore, checkUpload, recordUpload } from '../api/ui/attachment
 import { verifyAuditChain } from '../engine/audit.js';
 import { BackupRejected, exportBackup, importBackup, verifyBackup, type BackupManifest, type UnpackOptions } from '../engine/backup.js';
 import { FakeClock } from '../engine/clock.js';
-import { Imsflow } from '../engine/process-engine.js';
+import { ProcessEngine } from '../engine/process-engine.js';
 import { registerImsServices } from '../processes/index.js';
 import type { AuditEvent, JobRecord } from '../engine/model.js';
 import { SqliteStore } from '../engine/adapters/sqlite/index.js';
@@ -77,7 +77,7 @@ describe('backup and restore', function () {
     await store.init();
     return store;
   };
-  const engineOn = (store: Store) => new Imsflow({ store, clock, services: registerImsServices({ catalogue: shippedCatalogue() }), catalogue: shippedCatalogue() });
+  const engineOn = (store: Store) => new ProcessEngine({ store, clock, services: registerImsServices({ catalogue: shippedCatalogue() }), catalogue: shippedCatalogue() });
 
   before(async () => {
     root = mkdtempSync(join(tmpdir(), 'imsflow-backup-test-'));

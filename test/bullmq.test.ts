@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QueueEvents } from 'bullmq';
 import { pino } from 'pino';
-import { Imsflow } from '../engine/process-engine.js';
+import { ProcessEngine } from '../engine/process-engine.js';
 import { TaskLinkSigner } from '../engine/task-links.js';
 import { Outbox } from '../engine/mail/outbox.js';
 import type { JobRecord, MessageRecord } from '../engine/model.js';
@@ -449,7 +449,7 @@ describe('a BPMN timer fired after its due time on the wall clock (embedded sche
   it('moves the instance on (bpmn-engine completes an overdue timer on resume without arming it)', async () => {
     const store = new SqliteStore(':memory:');
     await store.init();
-    const imsflow = new Imsflow({ store });
+    const imsflow = new ProcessEngine({ store });
     const notifier = new Notifier({ store, clock: imsflow.clock, policy: DEFAULT_POLICY, links: new TaskLinkSigner(TEST_SECRET), baseUrl: 'http://imsflow.test', mailConfigured: false });
     const scheduler = new EmbeddedScheduler(store, imsflow.clock, jobHandlers({ imsflow, notifier, outbox: new Outbox(store, imsflow.clock, undefined) }));
     await imsflow.deploy(

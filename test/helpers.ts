@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Catalogue } from '../engine/catalogue.js';
 import { FakeClock } from '../engine/clock.js';
-import { Imsflow } from '../engine/process-engine.js';
+import { ProcessEngine } from '../engine/process-engine.js';
 import { EmbeddedScheduler } from '../workers/runners/embedded/scheduler.js';
 import { ServiceRegistry } from '../engine/services.js';
 import { SqliteStore } from '../engine/adapters/sqlite/index.js';
@@ -32,7 +32,7 @@ export function shipped(file: string): string {
 }
 
 export interface TestEngine {
-  imsflow: Imsflow;
+  imsflow: ProcessEngine;
   store: SqliteStore;
   clock: FakeClock;
   services: ServiceRegistry;
@@ -56,7 +56,7 @@ export async function testEngine(
   const clock = options.clock ?? new FakeClock('2026-03-02T08:00:00Z');
   const services = options.services ?? new ServiceRegistry();
   const policy = options.policy ?? DEFAULT_POLICY;
-  const imsflow = new Imsflow({ store, clock, services, policy, ...(options.catalogue && { catalogue: options.catalogue }) });
+  const imsflow = new ProcessEngine({ store, clock, services, policy, ...(options.catalogue && { catalogue: options.catalogue }) });
   const links = new TaskLinkSigner(TEST_SECRET);
   const notifier = new Notifier({ store, clock, policy, links, baseUrl: 'http://imsflow.test', mailConfigured: Boolean(options.mailer) });
   const handlers = jobHandlers({ imsflow, notifier, outbox: new Outbox(store, clock, options.mailer) });
@@ -67,7 +67,7 @@ export async function testEngine(
 export const DAY = 24 * 60 * 60 * 1000;
 
 /** The open tasks of an instance, by element id. */
-export async function openTasks(imsflow: Imsflow, instanceId: string): Promise<Record<string, import('../engine/model.js').TaskRecord>> {
+export async function openTasks(imsflow: ProcessEngine, instanceId: string): Promise<Record<string, import('../engine/model.js').TaskRecord>> {
   const tasks = await imsflow.listTasks({ instanceId, status: 'open' });
   return Object.fromEntries(tasks.map((t) => [t.elementId, t]));
 }

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { ValidationError } from '../engine/errors.js';
-import { Imsflow } from '../engine/process-engine.js';
+import { ProcessEngine } from '../engine/process-engine.js';
 import { ServiceRegistry } from '../engine/services.js';
 import { bpmn, openTasks, testEngine } from './helpers.js';
 
@@ -84,7 +84,7 @@ describe('Step budget: no engine step holds the server', () => {
     const services = new ServiceRegistry().register('never-answers', { description: 'a remote system that hangs', run: () => new Promise(() => {}) });
     const { store, clock } = await testEngine({ services });
     // a short step budget (the server's default is 30 s)
-    const budgeted = new Imsflow({ store, clock, services, stepTimeoutMs: 300 });
+    const budgeted = new ProcessEngine({ store, clock, services, stepTimeoutMs: 300 });
     await budgeted.deploy(
       bpmn(
         'hanging',

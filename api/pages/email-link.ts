@@ -2,7 +2,7 @@ import { parse as parseCookies } from 'cookie';
 import express from 'express';
 import { AuthenticationError, type Accounts, type Principal } from '../../engine/accounts.js';
 import { ConflictError, NotPermittedError, ValidationError } from '../../engine/errors.js';
-import type { Imsflow } from '../../engine/process-engine.js';
+import type { ProcessEngine } from '../../engine/process-engine.js';
 import { describeRefusal, type TaskLinkSigner, type RefusedLink } from '../../engine/task-links.js';
 import type { TaskRecord, UserRecord } from '../../engine/model.js';
 import type { SignatureRecord } from '../../engine/signatures.js';
@@ -18,7 +18,7 @@ import { peopleFor, readTaskBody, renderTaskForm, submitTaskForm, taskFacts, wha
  * task and that one person. Server-rendered, no JavaScript needed. The form is the signed-in task page's
  * own (api/ui/task-form.ts), so both stay the same: every field type, attachments included.
  */
-export function taskLinkPages(imsflow: Imsflow, links: TaskLinkSigner, attachments?: AttachmentStore, accounts?: Accounts): express.Router {
+export function taskLinkPages(imsflow: ProcessEngine, links: TaskLinkSigner, attachments?: AttachmentStore, accounts?: Accounts): express.Router {
   const router = express.Router();
 
   /**

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { constants } from 'node:fs';
 import { access, mkdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import type { Imsflow } from '../../engine/process-engine.js';
+import type { ProcessEngine } from '../../engine/process-engine.js';
 import type { AuditEvent, TaskRecord } from '../../engine/model.js';
 
 /**
@@ -188,7 +188,7 @@ async function exists(path: string): Promise<boolean> {
 }
 
 /** Records a stored upload in the audit trail: the register downloads and kept uploads are checked against. */
-export async function recordUpload(imsflow: Imsflow, actor: string, task: TaskRecord, field: string, ref: AttachmentRef): Promise<void> {
+export async function recordUpload(imsflow: ProcessEngine, actor: string, task: TaskRecord, field: string, ref: AttachmentRef): Promise<void> {
   await imsflow.commands.recordAttachmentUpload(actor, task, field, ref);
 }
 
@@ -201,7 +201,7 @@ export interface Upload {
 }
 
 /** Every recorded upload of these bytes. */
-export async function uploadsOf(imsflow: Imsflow, sha256: string): Promise<Upload[]> {
+export async function uploadsOf(imsflow: ProcessEngine, sha256: string): Promise<Upload[]> {
   if (!SHA256.test(sha256)) return [];
   const events = await imsflow.queries.auditTrail({ target: `attachment:${sha256}`, limit: 10_000 });
   return events
@@ -219,7 +219,7 @@ export async function uploadsOf(imsflow: Imsflow, sha256: string): Promise<Uploa
 }
 
 /** An upload made earlier to this task's field (a form sent back with errors keeps its files). */
-export async function earlierUpload(imsflow: Imsflow, sha256: string, task: TaskRecord, field: string): Promise<AttachmentRef | undefined> {
+export async function earlierUpload(imsflow: ProcessEngine, sha256: string, task: TaskRecord, field: string): Promise<AttachmentRef | undefined> {
   const uploads = await uploadsOf(imsflow, sha256);
   return uploads.find((u) => u.task === task.id && u.field === field)?.ref;
 }

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import { WeeklyDigest } from '../digest.js';
 import { CheckPool } from '../bpmn/check-pool.js';
-import { Imsflow } from '../process-engine.js';
+import { ProcessEngine } from '../process-engine.js';
 import type { Catalogue } from '../catalogue.js';
 import { registerPackServices, type ProcessPack } from '../packs.js';
 import { TaskLinkSigner } from '../task-links.js';
@@ -22,7 +22,7 @@ import { createStore } from './store.js';
 
 export interface Assembly {
   store: Store;
-  imsflow: Imsflow;
+  imsflow: ProcessEngine;
   notifier: Notifier;
   outbox: Outbox;
   webhooks: Webhooks;
@@ -70,7 +70,7 @@ export async function assemble(config: Config, options: AssembleOptions): Promis
   const catalogue = options.catalogue;
   // uploaded and saved BPMN is checked in worker threads, with a budget (threads start on first use)
   const checks = new CheckPool(config.check);
-  const imsflow = new Imsflow({ store, clock: options.clock, policy: config.policy, services: registerPackServices(options.packs, { catalogue }), catalogue, checker: checks.check, stepTimeoutMs: config.stepTimeoutMs });
+  const imsflow = new ProcessEngine({ store, clock: options.clock, policy: config.policy, services: registerPackServices(options.packs, { catalogue }), catalogue, checker: checks.check, stepTimeoutMs: config.stepTimeoutMs });
   const links = new TaskLinkSigner(loadSecret(config));
   const mailer = options.mailer ?? (config.smtpUrl ? new SmtpMailer({ url: config.smtpUrl, from: config.mailFrom, ratePerSecond: config.mailRatePerSecond }) : undefined);
   const baseUrl = options.baseUrl ?? config.baseUrl ?? `http://${config.host}:${config.port}`;

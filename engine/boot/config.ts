@@ -133,7 +133,7 @@ export interface Config {
   shutdownMs: number;
   /** Budget of one BPMN check in the worker-thread pool (engine/bpmn/check-pool.ts). */
   check: { timeoutMs: number; maxMemoryMb: number };
-  /** Budget of one engine step (Imsflow's stepTimeoutMs). */
+  /** Budget of one engine step (ProcessEngine's stepTimeoutMs). */
   stepTimeoutMs: number;
   /** Bearer token for /metrics. */
   metricsToken?: string;

@@ -1,12 +1,12 @@
 import { DEFAULT_DIGEST, WeeklyDigest } from '../digest.js';
-import type { Imsflow } from '../process-engine.js';
+import type { ProcessEngine } from '../process-engine.js';
 import type { Outbox } from '../mail/outbox.js';
 import type { Notifier } from '../notifications.js';
 import type { JobHandlers } from '../jobs/job-runner.js';
 import { Webhooks } from '../webhooks.js';
 
 export interface HandlerDeps {
-  imsflow: Imsflow;
+  imsflow: ProcessEngine;
   notifier: Notifier;
   outbox: Outbox;
   /** Delivers webhook jobs; without, one with no private-address allow-list is made. */

@@ -17,9 +17,9 @@ import type {
 } from '../model.js';
 
 /**
- * The named reads api/ makes: api/ never touches a store, it asks these (and the commands on Imsflow).
+ * The named reads api/ makes: api/ never touches a store, it asks these (and the commands on ProcessEngine).
  * `find…` answers undefined for an unknown id (the caller decides between 404 and "not visible");
- * the Imsflow getters that throw NotFoundError stay where they are.
+ * the ProcessEngine getters that throw NotFoundError stay where they are.
  */
 export class Queries {
   constructor(
