@@ -17,7 +17,7 @@ const regexpErrors = Object.fromEntries(
 
 /**
  * api/ never touches a store: it asks engine queries (`imsflow.queries`) and runs commands (`imsflow.commands`
- * and the Imsflow methods), so every entry point gets the engine's answer and its audit. `config.store` is the
+ * and the ProcessEngine methods), so every entry point gets the engine's answer and its audit. `config.store` is the
  * configured kind of store, not a store. Only the entry point (api/server.ts) takes the store from the
  * assembly, to hand it to what it wires up.
  */
@@ -33,6 +33,58 @@ const commitReplacement = [
   { selector: "AssignmentExpression[left.type='MemberExpression'][left.property.value='commit']", message: COMMIT_MESSAGE },
 ];
 
+/**
+ * Dependencies point inward (DESIGN.md): api/ → workers/ (the runners) → engine/; processes/ and modeler/ →
+ * engine/. engine/ imports nothing above it: the entry points (api/main, workers/main, scripts, bench) pick
+ * the packs and the runner and hand them to engine/boot. A pack sees the engine through its public entry
+ * points only (engine/packs, engine/pack-kit, engine/features/<f>/index), so the engine's inside (store,
+ * adapters, kernel) can move without touching a pack. test/import-directions.test.ts proves each rule bites.
+ */
+const outside = (...folders) => folders.map((folder) => `**/${folder}/**`);
+const importDirections = [
+  {
+    files: ['engine/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: outside('api', 'workers', 'processes', 'scripts', 'bench', 'modeler', 'test'), message: 'engine/ imports nothing above it (api/, workers/, processes/, scripts/, bench/, modeler/): the entry points hand engine/boot the packs and the job runner' }] }],
+    },
+  },
+  {
+    files: ['workers/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: outside('api', 'scripts', 'bench', 'modeler', 'test'), message: 'workers/ (the job runners and the worker process) must not depend on api/, scripts/, bench/ or modeler/' }] }],
+    },
+  },
+  {
+    files: ['api/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: outside('scripts', 'bench', 'test'), message: 'api/ must not depend on scripts/, bench/ or test/' }] }],
+    },
+  },
+  {
+    files: ['processes/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: outside('api', 'workers', 'scripts', 'bench', 'modeler', 'test'), message: 'a process pack depends on the engine only' },
+            {
+              regex: '(^|/)engine/(?!(packs|pack-kit)\\.js$|features/[^/]+/index\\.js$)',
+              message: 'a process pack uses the engine through its public entry points only: engine/pack-kit.js, engine/packs.js or engine/features/<feature>/index.js (not the store, adapters or kernel)',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['modeler/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: outside('api', 'workers', 'processes', 'scripts', 'bench', 'test'), message: 'modeler/ (the browser bundles) depends on engine/ only' }] }],
+    },
+  },
+];
+
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', 'data/**', 'modeler/dist/**'] },
   js.configs.recommended,
@@ -41,7 +93,6 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-explicit-any': 'off',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/api/**', '**/workers/**', '**/modeler/**'], message: 'engine/ must not depend on outer layers' }] }],
       'no-restricted-syntax': ['error', ...commitReplacement],
     },
   },
@@ -53,17 +104,7 @@ export default tseslint.config(
       'regexp/no-super-linear-move': ['error', { report: 'potential', ignorePartial: false, ignoreSticky: false }],
     },
   },
-  {
-    files: ['api/**', 'workers/**', 'test/**', 'bench/**', 'scripts/**'],
-    rules: { 'no-restricted-imports': 'off' },
-  },
-  {
-    // The engine knows no IMS process: the entry points hand it the packs (processes/<key>/pack.ts).
-    files: ['engine/**'],
-    rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/api/**', '**/workers/**', '**/modeler/**', '**/processes/**'], message: 'engine/ must not depend on outer layers or on the process packs' }] }],
-    },
-  },
+  ...importDirections,
   {
     files: ['api/**'],
     rules: { 'no-restricted-syntax': ['error', ...commitReplacement, storeMemberAccess, storeDestructuring] },

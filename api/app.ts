@@ -5,9 +5,9 @@ import { z } from 'zod';
 import { Accounts } from '../engine/accounts.js';
 import { PARSE_LIMITS } from '../engine/bpmn/parse.js';
 import { ConflictError, NotFoundError, NotPermittedError, TooLargeError, ValidationError } from '../engine/errors.js';
-import { profileOf, type Imsflow } from '../engine/imsflow.js';
+import { profileOf, type ProcessEngine } from '../engine/process-engine.js';
 import { TOKEN_SCOPES, type TaskRecord } from '../engine/model.js';
-import type { Assembly } from '../workers/assemble.js';
+import type { Assembly } from '../engine/boot/assemble.js';
 import {
   canSee,
   checkCsrf,
@@ -35,7 +35,7 @@ import { uiAssets } from '../modeler/build.js';
 import { shippedCatalogue } from '../processes/index.js';
 
 export interface AppOptions {
-  imsflow: Imsflow;
+  imsflow: ProcessEngine;
   accounts: Accounts;
   /** Link signing for the task pages opened from emails; the data folder for attachments. */
   assembly: Pick<Assembly, 'links'> & Partial<Pick<Assembly, 'dataDir' | 'webhooks'>>;

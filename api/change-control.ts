@@ -2,7 +2,7 @@ import type { Request } from 'express';
 import { z } from 'zod';
 import type { Accounts } from '../engine/accounts.js';
 import { NotPermittedError, ValidationError } from '../engine/errors.js';
-import type { Imsflow } from '../engine/imsflow.js';
+import type { ProcessEngine } from '../engine/process-engine.js';
 import { ROLES, type DraftStatus, type Role } from '../engine/model.js';
 import { canSee, OVERSEERS, principalOf, visibleSites } from './auth.js';
 import type { RouteRegistry } from './openapi.js';
@@ -63,7 +63,7 @@ const schemas = {
  * electronic signature, publication, versions, and the read-and-understood training that follows. Also the
  * pickers the modeler needs: the roles in the directory and the registered services.
  */
-export function changeControlRoutes(routes: RouteRegistry, { imsflow, accounts }: { imsflow: Imsflow; accounts: Accounts }): void {
+export function changeControlRoutes(routes: RouteRegistry, { imsflow, accounts }: { imsflow: ProcessEngine; accounts: Accounts }): void {
   const changes = imsflow.changes;
   const actor = (req: Request) => principalOf(req).user.id;
   const id = (req: Request) => String(req.params.id);

@@ -2,7 +2,7 @@ import type { Request } from 'express';
 import { z } from 'zod';
 import { FIGURES, MAX_RECORDS, resolveContext, type DashboardFilters, type Drilldown } from '../engine/features/dashboard/index.js';
 import { NotFoundError, NotPermittedError } from '../engine/errors.js';
-import type { Imsflow } from '../engine/imsflow.js';
+import type { ProcessEngine } from '../engine/process-engine.js';
 import { KPI_EDITORS, mayEnterValues } from '../engine/kpis.js';
 import { KPI_MEASURES, MANAGEMENT_SYSTEMS } from '../engine/model.js';
 import { canSee, OVERSEERS, principalOf } from './auth.js';
@@ -83,7 +83,7 @@ function filtersOf(query: z.infer<typeof schemas.filters>): DashboardFilters {
  * The steering dashboard's JSON, drill-down lists (JSON and CSV), the PDF report and the KPI register,
  * for the overseers of their own sites. The figures come from engine/features/dashboard/.
  */
-export function registerDashboardRoutes(routes: RouteRegistry, imsflow: Imsflow): void {
+export function registerDashboardRoutes(routes: RouteRegistry, imsflow: ProcessEngine): void {
   const { queries, clock } = imsflow;
   const kpis = imsflow.commands.kpis;
   const context = (req: Request, query: z.infer<typeof schemas.filters>) => resolveContext(principalOf(req).user, filtersOf(query), clock.now());

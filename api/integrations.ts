@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { NotPermittedError, ValidationError } from '../engine/errors.js';
-import type { Imsflow } from '../engine/imsflow.js';
+import type { ProcessEngine } from '../engine/process-engine.js';
 import { INBOUND_TYPES, receiveEvent } from '../engine/inbound.js';
 import { WEBHOOK_EVENTS } from '../engine/model.js';
 import type { Webhooks } from '../engine/webhooks.js';
@@ -49,7 +49,7 @@ const schemas = {
 };
 
 export interface IntegrationDeps {
-  imsflow: Imsflow;
+  imsflow: ProcessEngine;
   webhooks?: Webhooks;
   /** The data folder: attachments travel with a backup. */
   dataDir?: string;

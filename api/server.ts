@@ -1,31 +1,31 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { pino, type Logger } from 'pino';
-import type { Imsflow } from '../engine/imsflow.js';
+import type { ProcessEngine } from '../engine/process-engine.js';
 import type { Mailer } from '../engine/ports/mailer.js';
-import { EmbeddedScheduler } from '../engine/scheduler/embedded.js';
-import type { Scheduler } from '../engine/scheduler/scheduler.js';
-import { BullmqRunner, startBullmqRelay } from '../workers/bullmq.js';
+import type { JobRunner } from '../engine/jobs/job-runner.js';
+import { BullmqRunner } from '../workers/runners/bullmq/index.js';
+import { configuredRunner } from '../workers/runners/index.js';
 import { redisCheck, storeCheck, type Check } from '../workers/health.js';
-import { settlesWithin } from '../workers/lifecycle.js';
-import { storeLocation } from '../workers/store.js';
+import { settlesWithin } from '../engine/boot/lifecycle.js';
+import { storeLocation } from '../engine/boot/store.js';
 import { Metrics } from './metrics.js';
 import { opsRouter } from './ops.js';
 import { Accounts } from '../engine/accounts.js';
 import { bootstrapAdmin, setupPages } from './setup.js';
-import { applyConfiguredSchedules } from '../workers/config-schedules.js';
+import { applyConfiguredSchedules } from '../engine/boot/configured-starts.js';
 import type { Clock } from '../engine/clock.js';
 import type { ProcessPack } from '../engine/packs.js';
-import { shippedPacks, shippedProcesses } from '../processes/index.js';
-import { assemble, type Assembly } from '../workers/assemble.js';
+import { shippedCatalogue, shippedPacks, shippedProcesses } from '../processes/index.js';
+import { assemble, type Assembly, type JobRunnerFactory } from '../engine/boot/assemble.js';
 import { createApp } from './app.js';
-import type { Config } from '../workers/config.js';
+import type { Config } from '../engine/boot/config.js';
 
 export interface RunningServer {
   url: string;
-  imsflow: Imsflow;
+  imsflow: ProcessEngine;
   accounts: Accounts;
   assembly: Assembly;
-  scheduler: Scheduler;
+  scheduler: JobRunner;
   logger: Logger;
   metrics: Metrics;
   /**
@@ -41,11 +41,16 @@ export interface RunningServer {
  * unchanged), jobs on the embedded scheduler or handed to BullMQ (REDIS_URL), and the HTTP server with
  * the operations endpoints (api/ops.ts).
  */
-export async function startServer(config: Config, options: { clock?: Clock; logger?: Logger; mailer?: Mailer; packs?: readonly ProcessPack[] } = {}): Promise<RunningServer> {
+export async function startServer(
+  config: Config,
+  options: { clock?: Clock; logger?: Logger; mailer?: Mailer; packs?: readonly ProcessPack[]; runner?: JobRunnerFactory } = {},
+): Promise<RunningServer> {
   const logger = options.logger ?? pino({ level: config.logLevel });
-  // the packs api/main hands over (tests that start a server get the shipped ones)
+  // the packs and the runner api/main hands over (tests that start a server get the shipped packs and
+  // the runner the configuration names: BullMQ relay with REDIS_URL, else the embedded scheduler)
   const packs = options.packs ?? shippedPacks;
-  const assembly = await assemble(config, { clock: options.clock, logger, mailer: options.mailer, packs });
+  const runner = options.runner ?? configuredRunner(config, logger);
+  const assembly = await assemble(config, { clock: options.clock, logger, mailer: options.mailer, packs, catalogue: shippedCatalogue(), runner });
   const { imsflow, store } = assembly;
   for (const { file, xml } of shippedProcesses(packs)) {
     const deployed = await imsflow.deploy(xml, 'system', `shipped process ${file}`, { via: 'shipped' });
@@ -57,14 +62,8 @@ export async function startServer(config: Config, options: { clock?: Clock; logg
   const setupToken = await bootstrapAdmin(imsflow, accounts, config.admin, logger);
 
   // Jobs run here on the embedded default; with REDIS_URL this process only hands them to BullMQ.
-  const runner = config.redisUrl ? await startBullmqRelay(config, assembly, logger) : undefined;
-  const scheduler: Scheduler =
-    runner ??
-    new EmbeddedScheduler(store, imsflow.clock, assembly.handlers, {
-      pollMs: config.pollMs,
-      onError: (job, err) => logger.warn({ job: job.id, err: err.message }, 'job failed; will retry'),
-    });
-  const queues = runner instanceof BullmqRunner ? Object.values(runner.queues) : undefined;
+  const scheduler: JobRunner = assembly.runner!;
+  const queues = scheduler instanceof BullmqRunner ? Object.values(scheduler.queues) : undefined;
   const metrics = new Metrics({ figures: imsflow.queries, queues });
   let stopping = false;
   const checks: Record<string, Check> = { store: storeCheck(store), ...(config.redisUrl && { redis: redisCheck(config.redisUrl) }) };
@@ -87,8 +86,8 @@ export async function startServer(config: Config, options: { clock?: Clock; logg
   if (!config.baseUrl) assembly.notifier.baseUrl = url;
   if (setupToken) logger.warn({ link: `${config.baseUrl ?? url}/setup/${setupToken}` }, 'no administrator yet: open this one-time link to create one (or set IMSFLOW_ADMIN_EMAIL and IMSFLOW_ADMIN_PASSWORD)');
 
-  if (config.pollMs > 0 || runner) scheduler.start();
-  logger.info({ url, store: config.store.kind, database: storeLocation(config), jobs: runner ? 'bullmq' : 'embedded' }, 'imsflow is listening');
+  if (config.pollMs > 0 || config.redisUrl) scheduler.start();
+  logger.info({ url, store: config.store.kind, database: storeLocation(config), jobs: queues ? 'bullmq' : 'embedded' }, 'imsflow is listening');
 
   let closing: Promise<{ clean: boolean }> | undefined;
   return {

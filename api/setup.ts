@@ -3,7 +3,7 @@ import express from 'express';
 import type { Logger } from 'pino';
 import type { Accounts } from '../engine/accounts.js';
 import { ValidationError } from '../engine/errors.js';
-import type { Imsflow } from '../engine/imsflow.js';
+import type { ProcessEngine } from '../engine/process-engine.js';
 import { passwordProblems } from '../engine/passwords.js';
 import { e, sendPage } from './ui/html.js';
 
@@ -12,7 +12,7 @@ import { e, sendPage } from './ui/html.js';
  * link is written to the log, valid until used or until the server restarts.
  */
 export async function bootstrapAdmin(
-  imsflow: Imsflow,
+  imsflow: ProcessEngine,
   accounts: Accounts,
   admin: { email: string; password: string } | undefined,
   logger: Logger,
@@ -26,7 +26,7 @@ export async function bootstrapAdmin(
   return randomBytes(24).toString('base64url');
 }
 
-async function createAdmin(imsflow: Imsflow, accounts: Accounts, input: { email: string; name: string; password: string }, actor: string): Promise<void> {
+async function createAdmin(imsflow: ProcessEngine, accounts: Accounts, input: { email: string; name: string; password: string }, actor: string): Promise<void> {
   // A new id: never take over an existing person's account by sharing the part before the @.
   const base = input.email.toLowerCase().split('@')[0].replace(/[^\w.-]/g, '') || 'admin';
   let id = base;
@@ -39,7 +39,7 @@ async function createAdmin(imsflow: Imsflow, accounts: Accounts, input: { email:
 }
 
 /** GET/POST /setup/<token>: a form that creates the first admin, once. */
-export function setupPages(imsflow: Imsflow, accounts: Accounts, token: string | undefined): express.Router {
+export function setupPages(imsflow: ProcessEngine, accounts: Accounts, token: string | undefined): express.Router {
   const router = express.Router();
   let pending = token;
   const valid = (given: string) => pending !== undefined && Buffer.byteLength(given) === Buffer.byteLength(pending) && timingSafeEqual(Buffer.from(given), Buffer.from(pending));

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { Engine } from 'bpmn-engine';
-import { Imsflow } from '../engine/imsflow.js';
+import { ProcessEngine } from '../engine/process-engine.js';
 import { compileDefinition, engineHooks, type CompiledDefinition } from '../engine/runtime.js';
 import { ServiceRegistry } from '../engine/services.js';
 import { SqliteStore } from '../engine/adapters/sqlite/index.js';
@@ -126,7 +126,7 @@ async function rawDurableLifecycle(compiled: CompiledDefinition, n: number): Pro
 // ---- imsflow -----------------------------------------------------------------------------------------
 
 /** start → listTasks to find the task → completeTask. */
-async function imsflowLifecycle(imsflow: Imsflow): Promise<void> {
+async function imsflowLifecycle(imsflow: ProcessEngine): Promise<void> {
   const { id } = await imsflow.start(FIXTURE_KEY, { variables: VARIABLES }, ACTOR);
   const [task] = await imsflow.listTasks({ instanceId: id, status: 'open' });
   if (!task) throw new Error(`instance ${id} has no open task`);
@@ -152,7 +152,7 @@ export const coreModule: BenchModule = {
     const store = new SqliteStore(`${dir}/imsflow.db`);
     await store.init();
     try {
-      const imsflow = new Imsflow({ store });
+      const imsflow = new ProcessEngine({ store });
       const deployed = await imsflow.deploy(fixtureXml(), ACTOR, 'benchmark fixture');
       const record: DefinitionRecord = await imsflow.getDefinition(deployed.key, deployed.version);
       // The raw baseline runs on a sourceContext built exactly as imsflow builds and caches it.
@@ -209,7 +209,7 @@ export const coreModule: BenchModule = {
             'recording timers, refusing scripts, whitelisted expressions, silent Logger, ims extension copying the form to output) → execute → ' +
             'wait event of the user task → execution.signal with the form → end event. No getState, no recover, no validation, no persistence.',
           imsflow:
-            'Imsflow on SqliteStore (WAL file in a temp dir, synchronous=NORMAL): start → listTasks({instanceId, status: open}) → completeTask, ' +
+            'ProcessEngine on SqliteStore (WAL file in a temp dir, synchronous=NORMAL): start → listTasks({instanceId, status: open}) → completeTask, ' +
             'sequential; includes two engine steps (execute+getState, then recover+resume+signal), form validation, audit chain and SQLite commits.',
           raw_durable:
             'informative, not part of lifecycle_ratio: raw plus the durability cost inside bpmn-engine, in memory: execute → wait → getState ' +

@@ -1,5 +1,5 @@
 import { pino } from 'pino';
-import { loadConfig } from '../workers/config.js';
+import { loadConfig } from '../engine/boot/config.js';
 import { startServer } from '../api/server.js';
 import { FIXTURE_FORM, FIXTURE_KEY, elapsedMs, fixtureXml, nowNs, percentile, progress, round, tempDir, type BenchModule, type BenchOptions, type BenchResult } from './common.js';
 

@@ -1,4 +1,4 @@
-import { Imsflow } from '../engine/imsflow.js';
+import { ProcessEngine } from '../engine/process-engine.js';
 import { SqliteStore } from '../engine/adapters/sqlite/index.js';
 import { FIXTURE_KEY, fixtureXml, progress, tempDir } from './common.js';
 
@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   const store = new SqliteStore(`${dir}/imsflow.db`);
   await store.init();
   try {
-    const imsflow = new Imsflow({ store });
+    const imsflow = new ProcessEngine({ store });
     await imsflow.deploy(fixtureXml(), 'bench', 'benchmark fixture');
     // Warm the compile cache and the code paths before the baseline.
     await imsflow.start(FIXTURE_KEY, { variables: {} }, 'bench');

@@ -3,11 +3,11 @@ import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { systemClock } from '../engine/clock.js';
 import type { JobRecord } from '../engine/model.js';
-import { EmbeddedScheduler } from '../engine/scheduler/embedded.js';
-import type { JobHandler, JobHandlers } from '../engine/scheduler/scheduler.js';
+import { EmbeddedScheduler } from '../workers/runners/embedded/scheduler.js';
+import type { JobHandler, JobHandlers } from '../engine/jobs/job-runner.js';
 import { SqliteStore } from '../engine/adapters/sqlite/index.js';
-import { BullmqRunner, redisProblem } from '../workers/bullmq.js';
-import { loadConfig } from '../workers/config.js';
+import { BullmqRunner, redisProblem } from '../workers/runners/bullmq/index.js';
+import { loadConfig } from '../engine/boot/config.js';
 import { elapsedMs, nowNs, percentile, progress, round, tempDir, type BenchModule, type BenchOptions, type BenchResult } from './common.js';
 
 /**

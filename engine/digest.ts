@@ -4,7 +4,7 @@ import { drillDown, isoWeekOf, resolveContext, taskFigures } from './features/da
 import { auditEvent } from './kernel/audit-event.js';
 import type { JobRecord, MessageRecord, UserRecord } from './model.js';
 import { outgoingMessage } from './mail/outbox.js';
-import { cronProblem, nextOccurrence } from './schedules.js';
+import { cronProblem, nextOccurrence } from './features/scheduled-starts/index.js';
 import type { Store } from './store/store.js';
 
 /**

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import stringify from 'safe-stable-stringify';
 import { z } from 'zod';
 import { ConflictError, DuplicateEventError, ValidationError } from './errors.js';
-import type { Imsflow } from './imsflow.js';
+import type { ProcessEngine } from './process-engine.js';
 import { auditEvent } from './kernel/audit-event.js';
 import type { InboundEventRecord } from './model.js';
 
@@ -74,7 +74,7 @@ export interface InboundResult {
  * one commit. A repeat (same source and eventId, same data) returns the first record; a repeat with other
  * data is a conflict (the sender reused an event id).
  */
-export async function receiveEvent(imsflow: Imsflow, input: InboundEventInput, actor: string): Promise<InboundResult> {
+export async function receiveEvent(imsflow: ProcessEngine, input: InboundEventInput, actor: string): Promise<InboundResult> {
   const type = INBOUND_TYPES[input.type];
   if (!type) throw new ValidationError(`unknown event type ${input.type}`, [{ field: 'type', message: `one of ${Object.keys(INBOUND_TYPES).join(', ')}` }]);
   const parsed = type.data.safeParse(input.data ?? {});

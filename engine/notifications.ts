@@ -4,7 +4,7 @@ import { canSee, holdsTask } from './access.js';
 import type { Clock } from './clock.js';
 import { addDuration, durationProblem } from './durations.js';
 import { auditEvent } from './kernel/audit-event.js';
-import type { LinkSigner } from './links.js';
+import type { TaskLinkSigner } from './task-links.js';
 import { renderNotice } from './mail/templates.js';
 import type {
   AuditInput,
@@ -148,7 +148,7 @@ export interface NotifierOptions {
   store: RecordStore & AccountStore & CommitStore;
   clock: Clock;
   policy: NotificationPolicy;
-  links: LinkSigner;
+  links: TaskLinkSigner;
   /** Where task links point, e.g. https://ims.example.com */
   baseUrl: string;
   /** Whether a mail server is configured: without one, messages are held in the outbox. */
@@ -238,7 +238,7 @@ export class Notifier {
     const now = this.options.clock.now();
     let recipients: UserRecord[];
     if (notice === 'extension-requested') {
-      // the owner role of the version the record runs on: whom Imsflow.mayDecideExtension lets decide
+      // the owner role of the version the record runs on: whom ProcessEngine.mayDecideExtension lets decide
       const instance = await this.store.getInstance(task.instanceId);
       const ownerRole = (instance ? await this.store.getDefinition(instance.key, instance.version) : await this.store.getDefinition(task.definitionKey))?.ownerRole;
       recipients = (ownerRole ? await this.roleAtSite(ownerRole, task) : []).filter((u) => u.id !== request.requestedBy);

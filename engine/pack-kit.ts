@@ -2,6 +2,15 @@ import { canSee } from './access.js';
 import type { IterationResult } from './model.js';
 import type { RecordReader, ServiceContext } from './services.js';
 
+/**
+ * The engine's face towards the process packs: with engine/packs.ts and the features' index files, the
+ * only engine modules a pack imports (an ESLint rule keeps it so), so the engine's inside can move freely.
+ */
+export { IMS_STANDARDS, loadCatalogue, type Catalogue, type CatalogueEntry } from './catalogue.js';
+export { addDuration, durationProblem } from './durations.js';
+export type { InstanceRecord, IterationResult, TaskRecord } from './model.js';
+export { ServiceRegistry, type RecordReader, type ServiceContext, type ServiceDefinition } from './services.js';
+
 /** What the process packs' services share (processes/<pack>/services.ts): reading task output the way forms store it. */
 
 /** A user task's or service's output (`output.<elementId>`), or `{}` when there is none yet. */

@@ -1,5 +1,5 @@
 import type { Catalogue } from './catalogue.js';
-import type { DemoChapter } from './demo-story.js';
+import type { DemoChapter } from './features/demo/index.js';
 import type { PackFigure } from './features/dashboard/index.js';
 import { ServiceRegistry } from './services.js';
 
@@ -19,7 +19,7 @@ export interface ProcessPack {
   bpmn: { file: string; xml(): string };
   /** Registers the services its service tasks call (`ims:service="…"`); absent when it calls none. */
   services?: (registry: ServiceRegistry, deps: PackServiceDeps) => void;
-  /** Its piece of the demo story (`npm run demo`, engine/demo-story.ts); a pack without one is skipped. */
+  /** Its piece of the demo story (`npm run demo`, engine/features/demo/story.ts); a pack without one is skipped. */
   demo?: DemoChapter;
   /** What its records contribute to the dashboard (processes/<key>/figures.ts): projections, sections, lists. */
   figures?: PackFigure[];

@@ -1,7 +1,6 @@
 import { join } from 'node:path';
-import { loadCatalogue, type Catalogue } from '../engine/catalogue.js';
+import { type Catalogue, loadCatalogue, type ServiceRegistry } from '../engine/pack-kit.js';
 import { registerPackServices, type PackServiceDeps, type ProcessPack } from '../engine/packs.js';
-import type { ServiceRegistry } from '../engine/services.js';
 import { auditProgrammePack } from './audit-programme/pack.js';
 import { capaPack } from './capa/pack.js';
 import { gapAnalysisPack } from './gap-analysis/pack.js';

@@ -4,8 +4,8 @@ import { MAX_ATTACHMENT_BYTES } from '../api/ui/attachments.js';
 import { BACKUP_COLLECTIONS } from '../engine/ports/backup-store.js';
 import { BackupRejected, exportBackup, importBackup, verifyBackup } from '../engine/backup.js';
 import { systemClock } from '../engine/clock.js';
-import { configOrExit } from '../workers/lifecycle.js';
-import { createStore, storeLocation } from '../workers/store.js';
+import { configOrExit } from '../engine/boot/lifecycle.js';
+import { createStore, storeLocation } from '../engine/boot/store.js';
 
 /**
  * `npm run backup -- export <file>`: every record of the configured store and the attachments of the data

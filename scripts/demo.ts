@@ -7,7 +7,7 @@
  *   npm run demo -- --reset   deletes the database file(s) first (stop the server before)
  *
  * This file is the frame: the people and sites, the data folder's safety, the summary. The story itself is
- * told by the packs, each its own piece (processes/<pack>/demo.ts, engine/demo-story.ts): the frame plays
+ * told by the packs, each its own piece (processes/<pack>/demo.ts, engine/features/demo/story.ts): the frame plays
  * the chapters of the packs it is handed, interleaved in the order things happened.
  *
  * Everything goes through the engine's public operations (saveUser, setPassword, deploy, start,
@@ -22,14 +22,14 @@ import { canSee, holdsTask } from '../api/auth.js';
 import { signatureFor } from '../api/signing.js';
 import { Accounts } from '../engine/accounts.js';
 import { FakeClock } from '../engine/clock.js';
-import { tellDemoStory, type DemoMoment } from '../engine/demo-story.js';
+import { tellDemoStory, type DemoMoment } from '../engine/features/demo/index.js';
 import type { TaskRecord } from '../engine/model.js';
 import type { ProcessPack } from '../engine/packs.js';
 import { passwordProblems } from '../engine/passwords.js';
-import { EmbeddedScheduler } from '../engine/scheduler/embedded.js';
-import { shippedPacks, shippedProcesses } from '../processes/index.js';
-import { assemble } from '../workers/assemble.js';
-import { loadConfig } from '../workers/config.js';
+import { EmbeddedScheduler } from '../workers/runners/embedded/scheduler.js';
+import { shippedCatalogue, shippedPacks, shippedProcesses } from '../processes/index.js';
+import { assemble, type Assembly } from '../engine/boot/assemble.js';
+import { loadConfig } from '../engine/boot/config.js';
 
 /** The one password of every demo account. Meets engine/passwords.ts (12+ characters, no user's name in it). */
 export const DEMO_PASSWORD = 'imsflow-demo-only';
@@ -162,10 +162,12 @@ export async function seedDemo(dataDir: string, options: DemoOptions = {}): Prom
   const now = options.now ?? new Date();
   const clock = new FakeClock(new Date(now.getTime() - 60 * DAY));
   const logger = pino({ level: 'silent' });
+  // the demo picks its packs and its runner: the embedded scheduler, driven by hand along the timeline
   const packs = options.packs ?? shippedPacks;
-  const assembly = await assemble(config, { clock, logger, packs });
+  const runner = async (built: Assembly) => new EmbeddedScheduler(built.store, clock, built.handlers, { workerId: SEEDER, maxAttempts: 1 });
+  const assembly = await assemble(config, { clock, logger, packs, catalogue: shippedCatalogue(), runner });
   const { imsflow, store } = assembly;
-  const scheduler = new EmbeddedScheduler(store, clock, assembly.handlers, { workerId: SEEDER, maxAttempts: 1 });
+  const scheduler = assembly.runner!;
 
   /** Moves the clock to `target`, running every job that falls due on the way at its own time. */
   const advanceTo = async (target: Date): Promise<void> => {

@@ -1,5 +1,5 @@
-import { configOrExit } from '../workers/lifecycle.js';
-import { createStore, storeLocation } from '../workers/store.js';
+import { configOrExit } from '../engine/boot/lifecycle.js';
+import { createStore, storeLocation } from '../engine/boot/store.js';
 
 /**
  * `npm run migrate`: brings the configured store's schema up to date (SQLite: pending migrations;

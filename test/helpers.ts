@@ -1,17 +1,17 @@
 import { readFileSync } from 'node:fs';
 import type { Catalogue } from '../engine/catalogue.js';
 import { FakeClock } from '../engine/clock.js';
-import { Imsflow } from '../engine/imsflow.js';
-import { EmbeddedScheduler } from '../engine/scheduler/embedded.js';
+import { ProcessEngine } from '../engine/process-engine.js';
+import { EmbeddedScheduler } from '../workers/runners/embedded/scheduler.js';
 import { ServiceRegistry } from '../engine/services.js';
 import { SqliteStore } from '../engine/adapters/sqlite/index.js';
 import { processesDir } from '../processes/index.js';
-import { jobHandlers } from '../workers/handlers.js';
-import { LinkSigner } from '../engine/links.js';
+import { jobHandlers } from '../engine/boot/job-handlers.js';
+import { TaskLinkSigner } from '../engine/task-links.js';
 import type { Mailer } from '../engine/ports/mailer.js';
 import { Outbox } from '../engine/mail/outbox.js';
 import { DEFAULT_POLICY, Notifier, type NotificationPolicy } from '../engine/notifications.js';
-import type { JobHandlers } from '../engine/scheduler/scheduler.js';
+import type { JobHandlers } from '../engine/jobs/job-runner.js';
 
 export const IMS_NS = 'http://imsflow.org/schema/bpmn/ims/1.0';
 
@@ -40,14 +40,14 @@ export function shipped(file: string): string {
 }
 
 export interface TestEngine {
-  imsflow: Imsflow;
+  imsflow: ProcessEngine;
   store: SqliteStore;
   clock: FakeClock;
   services: ServiceRegistry;
   scheduler: EmbeddedScheduler;
   handlers: JobHandlers;
   notifier: Notifier;
-  links: LinkSigner;
+  links: TaskLinkSigner;
 }
 
 export const TEST_SECRET = Buffer.alloc(32, 7);
@@ -64,8 +64,8 @@ export async function testEngine(
   const clock = options.clock ?? new FakeClock('2026-03-02T08:00:00Z');
   const services = options.services ?? new ServiceRegistry();
   const policy = options.policy ?? DEFAULT_POLICY;
-  const imsflow = new Imsflow({ store, clock, services, policy, ...(options.catalogue && { catalogue: options.catalogue }) });
-  const links = new LinkSigner(TEST_SECRET);
+  const imsflow = new ProcessEngine({ store, clock, services, policy, ...(options.catalogue && { catalogue: options.catalogue }) });
+  const links = new TaskLinkSigner(TEST_SECRET);
   const notifier = new Notifier({ store, clock, policy, links, baseUrl: 'http://imsflow.test', mailConfigured: Boolean(options.mailer) });
   const handlers = jobHandlers({ imsflow, notifier, outbox: new Outbox(store, clock, options.mailer) });
   const scheduler = new EmbeddedScheduler(store, clock, handlers, { workerId: options.workerId, backoffMs: 1000 });
@@ -75,7 +75,7 @@ export async function testEngine(
 export const DAY = 24 * 60 * 60 * 1000;
 
 /** The open tasks of an instance, by element id. */
-export async function openTasks(imsflow: Imsflow, instanceId: string): Promise<Record<string, import('../engine/model.js').TaskRecord>> {
+export async function openTasks(imsflow: ProcessEngine, instanceId: string): Promise<Record<string, import('../engine/model.js').TaskRecord>> {
   const tasks = await imsflow.listTasks({ instanceId, status: 'open' });
   return Object.fromEntries(tasks.map((t) => [t.elementId, t]));
 }

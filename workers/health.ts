@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { JobStore } from '../engine/ports/job-store.js';
-import { redisProblem } from './bullmq.js';
+import { redisProblem } from './runners/bullmq/index.js';
 
 /** One dependency a process needs to do its work: resolves when reachable, rejects saying why not. */
 export type Check = () => Promise<void>;

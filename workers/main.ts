@@ -1,10 +1,10 @@
 import { pino } from 'pino';
-import { shippedPacks } from '../processes/index.js';
-import { assemble } from './assemble.js';
-import { startBullmqWorker } from './bullmq.js';
+import { shippedCatalogue, shippedPacks } from '../processes/index.js';
+import { assemble } from '../engine/boot/assemble.js';
+import { bullmqWorkers, type BullmqRunner } from './runners/bullmq/index.js';
 import { redisCheck, startHealthServer, storeCheck } from './health.js';
-import { configOrExit, exitOnSignal, settlesWithin } from './lifecycle.js';
-import { storeLocation } from './store.js';
+import { configOrExit, exitOnSignal, settlesWithin } from '../engine/boot/lifecycle.js';
+import { storeLocation } from '../engine/boot/store.js';
 
 /**
  * `npm run worker`: runs durable jobs from BullMQ against the same store as the API (REDIS_URL, the store
@@ -25,8 +25,8 @@ const logger = pino({ level: config.logLevel });
 for (const warning of config.warnings) logger.warn(warning);
 let stopping = false;
 const started = await (async () => {
-  const assembly = await assemble(config, { logger, packs: shippedPacks });
-  const runner = await startBullmqWorker(config, assembly, logger);
+  const assembly = await assemble(config, { logger, packs: shippedPacks, catalogue: shippedCatalogue(), runner: bullmqWorkers(config, logger) });
+  const runner = assembly.runner as BullmqRunner;
   const checks = { store: storeCheck(assembly.store), redis: redisCheck(redisUrl) };
   const health = config.workerPort === undefined ? undefined : await startHealthServer(config.workerPort, config.host, checks, () => stopping);
   return { assembly, runner, health };

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { constants } from 'node:fs';
 import { access, mkdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import type { Imsflow } from '../../engine/imsflow.js';
+import type { ProcessEngine } from '../../engine/process-engine.js';
 import type { Upload } from '../../engine/features/tasks/index.js';
 import type { TaskRecord } from '../../engine/model.js';
 
@@ -189,18 +189,18 @@ async function exists(path: string): Promise<boolean> {
 }
 
 /** Records a stored upload in the audit trail: the register downloads and kept uploads are checked against. */
-export async function recordUpload(imsflow: Imsflow, actor: string, task: TaskRecord, field: string, ref: AttachmentRef): Promise<void> {
+export async function recordUpload(imsflow: ProcessEngine, actor: string, task: TaskRecord, field: string, ref: AttachmentRef): Promise<void> {
   await imsflow.commands.recordAttachmentUpload(actor, task, field, ref);
 }
 
 export type { Upload };
 
 /** Every recorded upload of these bytes (the upload register, engine/features/tasks/uploads.ts). */
-export function uploadsOf(imsflow: Imsflow, sha256: string): Promise<Upload[]> {
+export function uploadsOf(imsflow: ProcessEngine, sha256: string): Promise<Upload[]> {
   return imsflow.tasks.uploadsOf(sha256);
 }
 
 /** An upload made earlier to this task's field (a form sent back with errors keeps its files). */
-export function earlierUpload(imsflow: Imsflow, sha256: string, task: TaskRecord, field: string): Promise<AttachmentRef | undefined> {
+export function earlierUpload(imsflow: ProcessEngine, sha256: string, task: TaskRecord, field: string): Promise<AttachmentRef | undefined> {
   return imsflow.tasks.uploadOf(sha256, task, field);
 }

@@ -1,7 +1,7 @@
 import express, { type Request, type Response } from 'express';
 import { verifyAuditChain } from '../../engine/audit.js';
 import { NotPermittedError, type FieldError } from '../../engine/errors.js';
-import type { Imsflow } from '../../engine/imsflow.js';
+import type { ProcessEngine } from '../../engine/process-engine.js';
 import type { AuditEvent, UserRecord } from '../../engine/model.js';
 import { canSee, hasRole } from '../auth.js';
 import { AUDIT_ROLES, e, notice, plural, sendPage, str } from './html.js';
@@ -39,7 +39,7 @@ function readFilter(req: Request): { filter: AuditFilter; errors: FieldError[] }
  * The events the person may read that match the filter, in trail order, and the chain's verification
  * (over the whole trail). Records' business keys and sites are read from their `instance.started` events.
  */
-async function select(imsflow: Imsflow, user: UserRecord, filter: AuditFilter) {
+async function select(imsflow: ProcessEngine, user: UserRecord, filter: AuditFilter) {
   const all = await imsflow.queries.auditTrail({ limit: Number.MAX_SAFE_INTEGER });
   const verification = verifyAuditChain(all);
   const records = new Map<string, { businessKey?: string; site?: string }>();
@@ -72,7 +72,7 @@ async function select(imsflow: Imsflow, user: UserRecord, filter: AuditFilter) {
   return { events: matches, verification, total: all.length, businessKeyOf: (id: string | undefined) => (id ? records.get(id)?.businessKey : undefined) };
 }
 
-export function auditPages(imsflow: Imsflow): express.Router {
+export function auditPages(imsflow: ProcessEngine): express.Router {
   const router = express.Router();
 
   const allowed = (req: Request) => {

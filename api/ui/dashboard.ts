@@ -5,7 +5,7 @@ import type { GapCoverage } from '../../processes/gap-analysis/figures.js';
 import type { FindingCount } from '../../processes/internal-audit/figures.js';
 import { NotFoundError, NotPermittedError, ValidationError, type FieldError } from '../../engine/errors.js';
 import type { OutstandingItem } from '../../engine/features/change-control/index.js';
-import type { Imsflow } from '../../engine/imsflow.js';
+import type { ProcessEngine } from '../../engine/process-engine.js';
 import { mayEnterValues } from '../../engine/kpis.js';
 import type { KpiRecord, UserRecord } from '../../engine/model.js';
 import { canSee, checkCsrf, hasRole, visibleSites } from '../auth.js';
@@ -427,7 +427,7 @@ interface KpiFormState {
 }
 
 /** The KPI's page; `saved`: the period just saved (post/redirect/get), confirmed at the top. */
-async function kpiPage(imsflow: Imsflow, viewer: Viewer, kpi: KpiRecord, state: KpiFormState, errors: FieldError[], saved?: string): Promise<string> {
+async function kpiPage(imsflow: ProcessEngine, viewer: Viewer, kpi: KpiRecord, state: KpiFormState, errors: FieldError[], saved?: string): Promise<string> {
   const [values, names] = await Promise.all([imsflow.queries.kpiValues([kpi.id]), directoryNames(imsflow)]);
   values.sort((a, b) => b.period.localeCompare(a.period));
   const done = values.find((v) => v.period === saved);
@@ -477,12 +477,12 @@ function allowed(req: Request): Viewer {
 }
 
 /** The filters checked against the person and the clock; a foreign site is a 403 (NotPermittedError), as in the API. */
-function contextFor(imsflow: Imsflow, user: UserRecord, query: URLSearchParams): DashboardContext {
+function contextFor(imsflow: ProcessEngine, user: UserRecord, query: URLSearchParams): DashboardContext {
   return resolveContext(user, filtersOf(query), imsflow.clock.now());
 }
 
 /** The sites a person may filter by (their own; admins: every site anyone has) and the deployed processes. */
-async function choicesFor(imsflow: Imsflow, user: UserRecord, data?: Dashboard): Promise<{ sites: Choice[]; processes: Choice[] }> {
+async function choicesFor(imsflow: ProcessEngine, user: UserRecord, data?: Dashboard): Promise<{ sites: Choice[]; processes: Choice[] }> {
   const own = visibleSites(user);
   const sites = new Set(own ?? (await imsflow.queries.people()).flatMap((u) => u.sites ?? []));
   if (!own) for (const s of data?.bySite ?? []) if (s.site) sites.add(s.site);
@@ -494,7 +494,7 @@ async function choicesFor(imsflow: Imsflow, user: UserRecord, data?: Dashboard):
   };
 }
 
-export function dashboardPages(imsflow: Imsflow): express.Router {
+export function dashboardPages(imsflow: ProcessEngine): express.Router {
   const router = express.Router();
   const kpis = imsflow.commands.kpis;
 

@@ -2,11 +2,11 @@ import { join } from 'node:path';
 import express from 'express';
 import type { Logger } from 'pino';
 import type { Accounts } from '../../engine/accounts.js';
-import type { Imsflow } from '../../engine/imsflow.js';
-import type { Assembly } from '../../workers/assemble.js';
+import type { ProcessEngine } from '../../engine/process-engine.js';
+import type { Assembly } from '../../engine/boot/assemble.js';
 import { identify, LoginRateLimiter } from '../auth.js';
 import { pageErrorHandler } from '../http/errors.js';
-import { taskLinkPages } from '../pages.js';
+import { taskLinkPages } from '../pages/email-link.js';
 import { AttachmentStore } from './attachments.js';
 import { auditPages } from './audit.js';
 import { dashboardPages } from './dashboard.js';
@@ -17,7 +17,7 @@ import { sessionPages } from './session.js';
 import { taskPages } from './tasks.js';
 
 export interface UiOptions {
-  imsflow: Imsflow;
+  imsflow: ProcessEngine;
   accounts: Accounts;
   /** Link signing for the email-link pages; the data folder for attachments. */
   assembly: Pick<Assembly, 'links'> & Partial<Pick<Assembly, 'dataDir'>>;

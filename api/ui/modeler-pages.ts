@@ -1,5 +1,5 @@
 import express, { type Request } from 'express';
-import type { Imsflow } from '../../engine/imsflow.js';
+import type { ProcessEngine } from '../../engine/process-engine.js';
 import { hasRole } from '../auth.js';
 import { EDITORS } from '../change-control.js';
 import { needsUserId } from '../signing.js';
@@ -32,7 +32,7 @@ function param(req: Request, name: string): string {
 
 const NO_SCRIPT = '<noscript><p class="notice bad">This page needs JavaScript to draw and edit diagrams.</p></noscript>';
 
-export function modelerPages(imsflow: Imsflow): express.Router {
+export function modelerPages(imsflow: ProcessEngine): express.Router {
   const router = express.Router();
 
   router.get('/modeler', requireSignIn, async (req, res) => {

@@ -3,7 +3,7 @@ import express from 'express';
 import type { Catalogue } from '../../engine/catalogue.js';
 import { NotFoundError } from '../../engine/errors.js';
 import { CHECKLIST_RESULTS, type ChecklistResult } from '../../engine/forms.js';
-import type { Imsflow, InstanceView } from '../../engine/imsflow.js';
+import type { ProcessEngine, InstanceView } from '../../engine/process-engine.js';
 import type { AuditEvent, FormField, RecordLink, TaskRecord, UserRecord } from '../../engine/model.js';
 import { uploadsOf, type AttachmentStore } from './attachments.js';
 import { bytes, e, notice, sendPage, when } from './html.js';
@@ -17,7 +17,7 @@ import { CHECKLIST_LABELS, clauseCatalogue, clauseText, iterationLabel, iteratio
 
 export type Names = Map<string, string>;
 
-export async function directoryNames(imsflow: Imsflow): Promise<Names> {
+export async function directoryNames(imsflow: ProcessEngine): Promise<Names> {
   return new Map((await imsflow.queries.people()).map((u) => [u.id, u.name]));
 }
 
@@ -147,7 +147,7 @@ function direction(link: RecordLink, key: string): string {
  * viewer may see it, otherwise the key and "not visible to you"), its process, what the link is about,
  * and where that record stands now.
  */
-async function linkedRecords(imsflow: Imsflow, viewer: UserRecord, instance: InstanceView): Promise<string> {
+async function linkedRecords(imsflow: ProcessEngine, viewer: UserRecord, instance: InstanceView): Promise<string> {
   const links = [...(instance.links ?? [])].sort((a, b) => (a.rel === b.rel ? 0 : a.rel === 'origin' ? -1 : 1));
   if (!links.length) return '';
   const definitions = new Map<string, Promise<string | undefined>>();
@@ -234,7 +234,7 @@ ${rows}
 </tbody></table></div>`;
 }
 
-export function recordPages(imsflow: Imsflow, attachments: AttachmentStore | undefined): express.Router {
+export function recordPages(imsflow: ProcessEngine, attachments: AttachmentStore | undefined): express.Router {
   const router = express.Router();
 
   router.get('/records/:id', requireSignIn, async (req, res) => {

@@ -2,7 +2,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { parse as parseCookies } from 'cookie';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { AuthenticationError, LoginThrottledError, type Accounts } from '../../engine/accounts.js';
-import type { Imsflow } from '../../engine/imsflow.js';
+import type { ProcessEngine } from '../../engine/process-engine.js';
 import type { InstanceRecord, UserRecord } from '../../engine/model.js';
 import { canSee, checkCsrf, clientAddress, hasRole, holdsTask, OVERSEERS, SESSION_COOKIE, type LoginRateLimiter } from '../auth.js';
 import { e, notice, sendPage, str, waitInWords, type Viewer } from './html.js';
@@ -60,7 +60,7 @@ export function requireCsrf(req: Request, res: Response): Promise<void> {
  * Whether a person may see a record (an instance): of their sites, and they oversee, started it, or
  * hold or completed one of its tasks. The same rule as GET /api/instances/:id.
  */
-export async function mayViewRecord(imsflow: Imsflow, user: UserRecord, instance: InstanceRecord): Promise<boolean> {
+export async function mayViewRecord(imsflow: ProcessEngine, user: UserRecord, instance: InstanceRecord): Promise<boolean> {
   if (!canSee(user, instance)) return false;
   if (hasRole(user, OVERSEERS) || instance.startedBy === user.id) return true;
   const tasks = await imsflow.listTasks({ instanceId: instance.id, limit: 10_000 });

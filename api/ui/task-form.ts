@@ -3,7 +3,7 @@ import multer from 'multer';
 import { ValidationError, type FieldError } from '../../engine/errors.js';
 import { Catalogue, IMS_STANDARDS, type CatalogueEntry } from '../../engine/catalogue.js';
 import { CHECKLIST_RESULTS, validateFormData, type ChecklistResult } from '../../engine/forms.js';
-import type { Imsflow } from '../../engine/imsflow.js';
+import type { ProcessEngine } from '../../engine/process-engine.js';
 import type { FormField, TaskRecord } from '../../engine/model.js';
 import { shippedCatalogue } from '../../processes/index.js';
 import { canSee } from '../auth.js';
@@ -55,7 +55,7 @@ export interface FormOptions extends FormState {
 }
 
 /** The people a person field of this task offers (and whom it may be delegated to): active, of its site. */
-export async function peopleFor(imsflow: Imsflow, task: Pick<TaskRecord, 'site'>): Promise<Person[]> {
+export async function peopleFor(imsflow: ProcessEngine, task: Pick<TaskRecord, 'site'>): Promise<Person[]> {
   const users = await imsflow.queries.people({ active: true });
   return users
     .filter((u) => canSee(u, task))
@@ -198,7 +198,7 @@ ${rows}
 // ---- clauses of the clause catalogue ------------------------------------------------------------------
 
 /** The catalogue the pages show clauses from: the engine's when it is a full catalogue, else the shipped one. */
-export function clauseCatalogue(imsflow?: Pick<Imsflow, 'catalogue'>): Catalogue {
+export function clauseCatalogue(imsflow?: Pick<ProcessEngine, 'catalogue'>): Catalogue {
   return imsflow?.catalogue instanceof Catalogue ? imsflow.catalogue : shippedCatalogue();
 }
 
@@ -433,7 +433,7 @@ export interface Submission {
 }
 
 /** Turns posted strings and files into task data; problems the engine cannot see are reported by field. */
-export async function readSubmission(imsflow: Imsflow, task: TaskRecord, parsed: ParsedBody, people: Person[]): Promise<Submission> {
+export async function readSubmission(imsflow: ProcessEngine, task: TaskRecord, parsed: ParsedBody, people: Person[]): Promise<Submission> {
   const { body, files } = parsed;
   const data: Record<string, unknown> = {};
   const errors: FieldError[] = [];
@@ -506,7 +506,7 @@ export type SubmitOutcome<T> = { ok: true; result: T } | { ok: false; status: nu
  * completes the task with `complete`.
  */
 export async function submitTaskForm<T>(
-  deps: { imsflow: Imsflow; attachments: AttachmentStore | undefined },
+  deps: { imsflow: ProcessEngine; attachments: AttachmentStore | undefined },
   task: TaskRecord,
   actor: string,
   parsed: ParsedBody,
@@ -551,7 +551,7 @@ function nextSentence(status: string | undefined): string {
 }
 
 /** What happens next: the process's state and its open steps, with whom they are for and when they are due. */
-export async function whatHappensNext(imsflow: Imsflow, task: TaskRecord): Promise<string> {
+export async function whatHappensNext(imsflow: ProcessEngine, task: TaskRecord): Promise<string> {
   const instance = await imsflow.queries.findInstance(task.instanceId);
   const open = instance?.status === 'running' ? await imsflow.listTasks({ instanceId: task.instanceId, status: 'open', limit: 100 }) : [];
   const items = await Promise.all(

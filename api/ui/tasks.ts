@@ -1,7 +1,7 @@
 import express, { type Request, type Response } from 'express';
 import { AuthenticationError, type Accounts } from '../../engine/accounts.js';
 import { NotFoundError, ValidationError, type FieldError } from '../../engine/errors.js';
-import type { Imsflow } from '../../engine/imsflow.js';
+import type { ProcessEngine } from '../../engine/process-engine.js';
 import type { ExtensionRequest, TaskRecord, UserRecord } from '../../engine/model.js';
 import { canSee, hasRole, holdsTask, OVERSEERS, visibleSites } from '../auth.js';
 import type { AttachmentStore } from './attachments.js';
@@ -41,7 +41,7 @@ function firstDayAfter(ms: number): string {
   return Date.parse(`${day}T23:59:59.999Z`) > ms ? day : new Date(Date.parse(`${day}T00:00:00Z`) + DAY).toISOString().slice(0, 10);
 }
 
-export function taskPages(imsflow: Imsflow, accounts: Accounts, attachments: AttachmentStore | undefined): express.Router {
+export function taskPages(imsflow: ProcessEngine, accounts: Accounts, attachments: AttachmentStore | undefined): express.Router {
   const router = express.Router();
   const form = express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 50 });
   const deps = { imsflow, attachments };

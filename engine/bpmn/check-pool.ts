@@ -56,7 +56,7 @@ export class CheckPool {
     return this.pool;
   }
 
-  /** A DefinitionChecker for Imsflow's `checker` option. */
+  /** A DefinitionChecker for ProcessEngine's `checker` option. */
   readonly check: DefinitionChecker = async (xml, options) => {
     if (this.closed) throw new Error('the BPMN check pool is closed (the server is shutting down)');
     if (typeof xml !== 'string' || !xml.trim()) throw new InvalidDefinitionError([{ element: 'xml', message: 'the BPMN file is empty' }]);

@@ -12,7 +12,7 @@ import { validateDefinition, type ProcessSpec, type ValidationOptions } from './
 
 /**
  * The one rule set for a BPMN definition: the bpmnlint rules below plus imsflow's own `validateDefinition`.
- * Deployment (`Imsflow.deploy`), the draft API and the modeler's problems panel in the browser all call
+ * Deployment (`ProcessEngine.deploy`), the draft API and the modeler's problems panel in the browser all call
  * `checkDefinition`, so what the modeler shows while drawing is exactly what the server refuses.
  *
  * The bpmnlint rules are imported one by one (not through bpmnlint's resolver, which `require`s by name)

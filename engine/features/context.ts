@@ -11,7 +11,7 @@ import type { RecordStore } from '../ports/record-store.js';
 import type { ExtraChange } from '../kernel/step-change.js';
 
 /**
- * What a feature's commands need of the engine while `Imsflow` still assembles them: the store, the clock,
+ * What a feature's commands need of the engine while `ProcessEngine` still assembles them: the store, the clock,
  * the retry on a lost compare-and-swap race, and the few reads the step machine owns.
  */
 export interface FeatureContext {
@@ -29,14 +29,14 @@ export interface FeatureContext {
   /** The compiled definition version an instance runs on. */
   compileFor(instanceId: string): Promise<CompiledDefinition>;
   getDefinition(key: string, version?: number): Promise<DefinitionRecord>;
-  /** The one rule set a definition must pass to be deployed (see Imsflow.checkDefinition). */
+  /** The one rule set a definition must pass to be deployed (see ProcessEngine.checkDefinition). */
   checkDefinition(xml: string, options?: { trusted?: boolean }): Promise<CheckResult>;
   /** A definition version parsed and validated once (cached). */
   compile(key: string, version: number, record?: DefinitionRecord): Promise<CompiledDefinition>;
   loadInstance(id: string): Promise<InstanceRecord>;
   /** Runs one engine step of an instance. */
   step(compiled: CompiledDefinition, instance: InstanceRecord, action: StepAction): Promise<StepResult>;
-  /** A step's change set, with the records its services started (see Imsflow.applyStep). */
+  /** A step's change set, with the records its services started (see ProcessEngine.applyStep). */
   applyStep(
     compiled: CompiledDefinition,
     instance: InstanceRecord,

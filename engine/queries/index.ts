@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
 import { computeDashboard, drillDown, type Dashboard, type DashboardContext, type Drilldown, type PackFigure, type RecordList } from '../features/dashboard/index.js';
-import { resolveLink, type LinkSigner } from '../links.js';
+import { resolveLink, type TaskLinkSigner } from '../task-links.js';
 import type { SignatureRecord } from '../signatures.js';
 import type { AuditQuery, InstanceQuery } from '../ports/record-store.js';
 import type { Store } from '../store/store.js';
@@ -19,9 +19,9 @@ import type {
 } from '../model.js';
 
 /**
- * The named reads api/ makes: api/ never touches a store, it asks these (and the commands on Imsflow).
+ * The named reads api/ makes: api/ never touches a store, it asks these (and the commands on ProcessEngine).
  * `find…` answers undefined for an unknown id (the caller decides between 404 and "not visible");
- * the Imsflow getters that throw NotFoundError stay where they are.
+ * the ProcessEngine getters that throw NotFoundError stay where they are.
  */
 export class Queries {
   constructor(
@@ -93,8 +93,8 @@ export class Queries {
     return this.store.listMessages(query);
   }
 
-  /** Opens an emailed task link now (engine/links.ts: every refusal with its reason). */
-  openLink(signer: LinkSigner, token: string): ReturnType<typeof resolveLink> {
+  /** Opens an emailed task link now (engine/task-links.ts: every refusal with its reason). */
+  openLink(signer: TaskLinkSigner, token: string): ReturnType<typeof resolveLink> {
     return resolveLink(signer, this.store, this.clock.now(), token);
   }
 

@@ -82,7 +82,7 @@ export interface TaskSearch extends FigureScope {
 /**
  * A whole store: every port (engine/ports/) in one object, as both adapters implement it (sqlite/ for the
  * embedded default, mongo/ for scale mode). Code that needs a part of it asks for that port; the assembly
- * (workers/assemble.ts) and the adapters' own tests hold the whole. Each port's contract suite is under
+ * (engine/boot/assemble.ts) and the adapters' own tests hold the whole. Each port's contract suite is under
  * test/contracts/<port>/.
  */
 export interface Store extends StoreOperations, CommitStore, RecordStore, AccountStore, JobStore, OutboxStore, BackupStore, FigureStore {

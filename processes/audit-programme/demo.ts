@@ -1,4 +1,4 @@
-import { addDays, type DemoChapter } from '../../engine/demo-story.js';
+import { addDays, type DemoChapter } from '../../engine/features/demo/index.js';
 
 /**
  * The audit programme's piece of the demo: this year's programme, planned and approved two months ago. It

@@ -1,4 +1,4 @@
-import type { DemoChapter } from '../../engine/demo-story.js';
+import type { DemoChapter } from '../../engine/features/demo/index.js';
 
 /**
  * The CAPA's piece of the demo: CAPAs at every stage. Dublin's customer complaint, worked through to its

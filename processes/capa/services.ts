@@ -1,5 +1,4 @@
-import type { ServiceDefinition, ServiceRegistry } from '../../engine/services.js';
-import { outputOf } from '../../engine/pack-kit.js';
+import { outputOf, type ServiceDefinition, type ServiceRegistry } from '../../engine/pack-kit.js';
 
 /** The services of the CAPA process (processes/capa/capa.bpmn). */
 

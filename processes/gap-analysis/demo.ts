@@ -1,4 +1,4 @@
-import { clauseOf, type DemoChapter } from '../../engine/demo-story.js';
+import { clauseOf, type DemoChapter } from '../../engine/features/demo/index.js';
 
 /**
  * The gap analysis's piece of the demo: Basel's analysis of documented information and external providers

@@ -1,9 +1,5 @@
-import { IMS_STANDARDS, type Catalogue, type CatalogueEntry } from '../../engine/catalogue.js';
-import { addDuration, durationProblem } from '../../engine/durations.js';
 import type { PackServiceDeps } from '../../engine/packs.js';
-import type { IterationResult, InstanceRecord } from '../../engine/model.js';
-import type { ServiceContext, ServiceDefinition, ServiceRegistry } from '../../engine/services.js';
-import { conformityPct, iterationsOf, outputOf, personProblem, text } from '../../engine/pack-kit.js';
+import { addDuration, type Catalogue, type CatalogueEntry, conformityPct, durationProblem, IMS_STANDARDS, type InstanceRecord, type IterationResult, iterationsOf, outputOf, personProblem, type ServiceContext, type ServiceDefinition, type ServiceRegistry, text } from '../../engine/pack-kit.js';
 
 // the dashboard counts coverage with the same formula; it lives in the kit so the engine needs no pack
 export { conformityPct };

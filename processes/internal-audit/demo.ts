@@ -1,4 +1,4 @@
-import { addDays, clauseOf, type DemoChapter } from '../../engine/demo-story.js';
+import { addDays, clauseOf, type DemoChapter } from '../../engine/features/demo/index.js';
 
 /**
  * The internal audit's piece of the demo: the Dublin audit of sterile filling and packaging, which the audit

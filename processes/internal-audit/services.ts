@@ -1,7 +1,5 @@
-import type { Catalogue, CatalogueEntry } from '../../engine/catalogue.js';
 import type { PackServiceDeps } from '../../engine/packs.js';
-import type { RecordReader, ServiceContext, ServiceDefinition, ServiceRegistry } from '../../engine/services.js';
-import { iterationsOf, outputOf, personProblem, presenceProblem, text, type Person } from '../../engine/pack-kit.js';
+import { type Catalogue, type CatalogueEntry, iterationsOf, outputOf, type Person, personProblem, presenceProblem, type RecordReader, type ServiceContext, type ServiceDefinition, type ServiceRegistry, text } from '../../engine/pack-kit.js';
 
 /**
  * The services of the internal audit and the audit programme (processes/internal-audit/internal-audit.bpmn,

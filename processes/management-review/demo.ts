@@ -1,4 +1,4 @@
-import { addDays, type DemoChapter } from '../../engine/demo-story.js';
+import { addDays, type DemoChapter } from '../../engine/features/demo/index.js';
 
 /**
  * The management review's piece of the demo: the Dublin review, held three days ago and signed off, its two

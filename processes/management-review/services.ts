@@ -1,9 +1,7 @@
 import type { PackServiceDeps } from '../../engine/packs.js';
-import type { InstanceRecord, TaskRecord } from '../../engine/model.js';
-import type { RecordReader, ServiceContext, ServiceDefinition, ServiceRegistry } from '../../engine/services.js';
 import type { StandardCoverage } from '../gap-analysis/services.js';
 import { AUDIT_RESULTS, type AuditResult } from '../internal-audit/services.js';
-import { outputOf, presenceOf, text, type Presence } from '../../engine/pack-kit.js';
+import { type InstanceRecord, outputOf, type Presence, presenceOf, type RecordReader, type ServiceContext, type ServiceDefinition, type ServiceRegistry, type TaskRecord, text } from '../../engine/pack-kit.js';
 
 /**
  * The services of the management review (processes/management-review/management-review.bpmn):

@@ -1,4 +1,4 @@
-import type { DemoChapter, DemoMoment } from '../../engine/demo-story.js';
+import type { DemoChapter, DemoMoment } from '../../engine/features/demo/index.js';
 
 interface Step {
   /** The user task completed: its BPMN element id in processes/nonconformity/nonconformity.bpmn. */

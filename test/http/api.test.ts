@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { loadConfig } from '../../workers/config.js';
+import { loadConfig } from '../../engine/boot/config.js';
 import { startServer, type RunningServer } from '../../api/server.js';
 import { FakeClock } from '../../engine/clock.js';
 import { DAY, fixtureBpmn } from '../helpers.js';

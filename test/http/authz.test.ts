@@ -9,7 +9,7 @@ import { LoginRateLimiter, SESSION_COOKIE } from '../../api/auth.js';
 import { startServer, type RunningServer } from '../../api/server.js';
 import { FakeClock } from '../../engine/clock.js';
 import { ROLES } from '../../engine/model.js';
-import { loadConfig } from '../../workers/config.js';
+import { loadConfig } from '../../engine/boot/config.js';
 import { bpmn, fixtureBpmn } from '../helpers.js';
 import { userWithToken } from '../support/operator.js';
 

@@ -14,7 +14,7 @@ describe('api/ reads and writes through engine queries and commands, never the s
   };
 
   it('refuses a route that reads the store directly, pointing to the engine queries', async () => {
-    const code = "import type { Imsflow } from '../engine/imsflow.js';\nexport const people = (imsflow: Imsflow) => imsflow.store.listUsers({});\n";
+    const code = "import type { ProcessEngine } from '../engine/process-engine.js';\nexport const people = (imsflow: ProcessEngine) => imsflow.store.listUsers({});\n";
     const reports = await storeReports(code, 'api/store-probe.ts');
     expect(reports).to.have.length(1);
     expect(reports[0]!.severity, 'an error, not a warning').to.equal(2);
@@ -23,9 +23,9 @@ describe('api/ reads and writes through engine queries and commands, never the s
 
   it('refuses a page that writes to or takes apart the store, however deep under api/', async () => {
     const code = [
-      "import type { Imsflow } from '../../engine/imsflow.js';",
-      'export async function write(imsflow: Imsflow) { await imsflow.store.commit({ audit: [] }); }',
-      'export function take(imsflow: Imsflow) { const { store } = imsflow; return store; }',
+      "import type { ProcessEngine } from '../../engine/process-engine.js';",
+      'export async function write(imsflow: ProcessEngine) { await imsflow.store.commit({ audit: [] }); }',
+      'export function take(imsflow: ProcessEngine) { const { store } = imsflow; return store; }',
       '',
     ].join('\n');
     const reports = await storeReports(code, 'api/ui/store-probe.ts');

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { ConflictError } from '../../engine/errors.js';
-import { EmbeddedScheduler } from '../../engine/scheduler/embedded.js';
+import { EmbeddedScheduler } from '../../workers/runners/embedded/scheduler.js';
 import { DAY, fixtureBpmn, testEngine, timerJobs } from '../helpers.js';
 
 /** Four parallel tasks and a one-day timer, joined: the join needs every completion and the timer. */

@@ -15,7 +15,7 @@ import { readDuration } from '../../modeler/durations.js';
 import { timerProblem } from '../../engine/durations.js';
 import { startServer, type RunningServer } from '../../api/server.js';
 import { FakeClock } from '../../engine/clock.js';
-import { loadConfig } from '../../workers/config.js';
+import { loadConfig } from '../../engine/boot/config.js';
 import { bpmn, testEngine } from '../helpers.js';
 import { signInOperator } from '../support/operator.js';
 

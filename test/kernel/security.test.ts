@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import { Engine } from 'bpmn-engine';
 import { parseBpmnXml } from '../../engine/bpmn/parse.js';
 import { InvalidDefinitionError, TooLargeError, type Problem } from '../../engine/errors.js';
-import { Imsflow } from '../../engine/imsflow.js';
+import { ProcessEngine } from '../../engine/process-engine.js';
 import { buildSourceContext, runStep, type CompiledDefinition, type StepResult } from '../../engine/runtime.js';
 import { ServiceRegistry } from '../../engine/services.js';
 import { SqliteStore } from '../../engine/adapters/sqlite/index.js';
@@ -62,8 +62,8 @@ async function deployHostile(xml: string, services?: ServiceRegistry): Promise<E
   const store = new SqliteStore(':memory:');
   await store.init();
   try {
-    const flow = new Imsflow({ store, ...(services && { services }) });
-    let deployed: Awaited<ReturnType<Imsflow['deploy']>> | undefined;
+    const flow = new ProcessEngine({ store, ...(services && { services }) });
+    let deployed: Awaited<ReturnType<ProcessEngine['deploy']>> | undefined;
     let thrown: unknown;
     try {
       deployed = await flow.deploy(xml, 'tester');
@@ -175,7 +175,7 @@ describe('security: hostile BPMN definitions', () => {
     it('deploys the baseline every hostile fixture is built from (control)', async () => {
       const store = new SqliteStore(':memory:');
       await store.init();
-      const deployed = await new Imsflow({ store }).deploy(BASELINE, 'tester');
+      const deployed = await new ProcessEngine({ store }).deploy(BASELINE, 'tester');
       expect(deployed).to.include({ key: 'hostile', version: 1, created: true });
       expect(await store.listDefinitions()).to.have.length(1);
       await store.close();
@@ -330,7 +330,7 @@ describe('security: hostile BPMN definitions', () => {
         expect(Buffer.byteLength(xml)).to.equal(2 * 1024 * 1024);
         const store = new SqliteStore(':memory:');
         await store.init();
-        await new Imsflow({ store }).deploy(xml, 'tester');
+        await new ProcessEngine({ store }).deploy(xml, 'tester');
         expect(await store.listDefinitions()).to.have.length(1);
         await store.close();
       });

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { ValidationError } from '../../engine/errors.js';
-import { Imsflow } from '../../engine/imsflow.js';
+import { ProcessEngine } from '../../engine/process-engine.js';
 import { ServiceRegistry } from '../../engine/services.js';
 import { fixtureBpmn, openTasks, testEngine } from '../helpers.js';
 
@@ -66,7 +66,7 @@ describe('Step budget: no engine step holds the server', () => {
     const services = new ServiceRegistry().register('never-answers', { description: 'a remote system that hangs', run: () => new Promise(() => {}) });
     const { store, clock } = await testEngine({ services });
     // a short step budget (the server's default is 30 s)
-    const budgeted = new Imsflow({ store, clock, services, stepTimeoutMs: 300 });
+    const budgeted = new ProcessEngine({ store, clock, services, stepTimeoutMs: 300 });
     await budgeted.deploy(
       fixtureBpmn('hanging'),
       'owner',

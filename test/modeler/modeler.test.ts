@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import type { Page } from 'playwright-core';
 import { startServer, type RunningServer } from '../../api/server.js';
 import { FakeClock } from '../../engine/clock.js';
-import { loadConfig } from '../../workers/config.js';
+import { loadConfig } from '../../engine/boot/config.js';
 import { fixtureBpmn } from '../helpers.js';
 import { screenshot, useBrowser } from '../support/browser.js';
 import { http } from '../support/http.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { SqliteStore } from '../../engine/adapters/sqlite/index.js';
-import { tellDemoStory, type DemoChapter, type DemoSetting } from '../../engine/demo-story.js';
+import { tellDemoStory, type DemoChapter, type DemoSetting } from '../../engine/features/demo/index.js';
 import type { ProcessPack } from '../../engine/packs.js';
 import { shippedPacks } from '../../processes/index.js';
 import { trainingAcknowledgementPack } from '../../processes/training-acknowledgement/pack.js';

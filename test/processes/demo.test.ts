@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { Accounts } from '../../engine/accounts.js';
 import { verifyAuditChain } from '../../engine/audit.js';
 import { systemClock } from '../../engine/clock.js';
-import { Imsflow } from '../../engine/imsflow.js';
+import { ProcessEngine } from '../../engine/process-engine.js';
 import { ROLES } from '../../engine/model.js';
 import { SqliteStore } from '../../engine/adapters/sqlite/index.js';
 import { DEMO_PASSWORD, DemoRefusedError, seedDemo, type DemoSummary } from '../../scripts/demo.js';
@@ -136,7 +136,7 @@ describe('npm run demo (scripts/demo.ts)', function () {
       'management-review approved': 1,
     });
     // each checked as the record page checks it: against the record as stored now
-    const imsflow = new Imsflow({ store });
+    const imsflow = new ProcessEngine({ store });
     for (const instanceId of new Set(signatures.map((sig) => sig.instanceId))) {
       const views = (await imsflow.getInstance(instanceId)).signatures;
       expect(views.map((v) => [v.meaning, v.status]), byId.get(instanceId)!.businessKey).to.deep.equal(views.map((v) => [v.meaning, 'matches']));

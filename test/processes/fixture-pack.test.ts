@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import { startServer, type RunningServer } from '../../api/server.js';
 import { FakeClock } from '../../engine/clock.js';
 import { shippedPacks } from '../../processes/index.js';
-import { loadConfig } from '../../workers/config.js';
+import { loadConfig } from '../../engine/boot/config.js';
 import { fixturePack } from '../fixtures/packs/calibration-check/pack.js';
 import { useBrowser } from '../support/browser.js';
 import { callWithToken } from '../support/http.js';

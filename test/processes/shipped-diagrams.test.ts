@@ -7,7 +7,7 @@ import { startServer, type RunningServer } from '../../api/server.js';
 import { parseBpmnXml } from '../../engine/bpmn/parse.js';
 import { FakeClock } from '../../engine/clock.js';
 import { shippedProcesses } from '../../processes/index.js';
-import { loadConfig } from '../../workers/config.js';
+import { loadConfig } from '../../engine/boot/config.js';
 import { useBrowser } from '../support/browser.js';
 import { signInOperator } from '../support/operator.js';
 

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { redisProblem } from '../../workers/bullmq.js';
+import { redisProblem } from '../../workers/runners/bullmq/index.js';
 
 /**
  * The shared Redis of tests (TEST_REDIS_URL, or the local default): the check a suite needing it runs

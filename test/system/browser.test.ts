@@ -11,7 +11,7 @@ import { FakeClock } from '../../engine/clock.js';
 import type { TaskRecord } from '../../engine/model.js';
 import type { SignatureView } from '../../engine/signatures.js';
 import { shippedCatalogue } from '../../processes/index.js';
-import { loadConfig } from '../../workers/config.js';
+import { loadConfig } from '../../engine/boot/config.js';
 import { fixtureBpmn } from '../helpers.js';
 import { screenshot, useBrowser } from '../support/browser.js';
 import { http, JSON_BODY, XML_BODY } from '../support/http.js';

@@ -5,18 +5,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QueueEvents } from 'bullmq';
 import { pino } from 'pino';
-import { Imsflow } from '../../engine/imsflow.js';
-import { LinkSigner } from '../../engine/links.js';
+import { ProcessEngine } from '../../engine/process-engine.js';
+import { TaskLinkSigner } from '../../engine/task-links.js';
 import { Outbox } from '../../engine/mail/outbox.js';
 import type { JobRecord, MessageRecord } from '../../engine/model.js';
 import { DEFAULT_POLICY, Notifier } from '../../engine/notifications.js';
-import { EmbeddedScheduler } from '../../engine/scheduler/embedded.js';
+import { EmbeddedScheduler } from '../../workers/runners/embedded/scheduler.js';
 import { SqliteStore } from '../../engine/adapters/sqlite/index.js';
-import { assemble, type Assembly } from '../../workers/assemble.js';
-import { shippedPacks } from '../../processes/index.js';
-import { bullmqJobId, EMAIL_QUEUE, MAIN_QUEUE, startBullmqWorker, type BullmqRunner, type BullmqRunnerOptions } from '../../workers/bullmq.js';
-import { loadConfig, type Config } from '../../workers/config.js';
-import { jobHandlers } from '../../workers/handlers.js';
+import { assemble, type Assembly } from '../../engine/boot/assemble.js';
+import { shippedCatalogue, shippedPacks } from '../../processes/index.js';
+import { bullmqJobId, EMAIL_QUEUE, MAIN_QUEUE, startBullmqWorker, type BullmqRunner, type BullmqRunnerOptions } from '../../workers/runners/bullmq/index.js';
+import { loadConfig, type Config } from '../../engine/boot/config.js';
+import { jobHandlers } from '../../engine/boot/job-handlers.js';
 import { fixtureBpmn, TEST_SECRET } from '../helpers.js';
 import { startLogging, type LoggingChild } from '../support/cluster.js';
 import { deleteKeys, requireRedis, TEST_REDIS_URL as REDIS_URL } from '../support/redis.js';
@@ -89,7 +89,7 @@ async function environment(extra: Record<string, string> = {}): Promise<Env> {
 
 /** An in-process worker (relay and BullMQ workers) on its own store, stopped after the test. */
 async function inProcessWorker(e: Env, extra: Partial<BullmqRunnerOptions> = {}): Promise<{ assembly: Assembly; runner: BullmqRunner }> {
-  const assembly = await assemble(e.config, { logger: silent, packs: shippedPacks });
+  const assembly = await assemble(e.config, { logger: silent, packs: shippedPacks, catalogue: shippedCatalogue() });
   const runner = await startBullmqWorker(e.config, assembly, silent, extra);
   cleanups.push(async () => {
     await runner.stop();
@@ -438,8 +438,8 @@ describe('a BPMN timer fired after its due time on the wall clock (embedded sche
   it('moves the instance on (bpmn-engine completes an overdue timer on resume without arming it)', async () => {
     const store = new SqliteStore(':memory:');
     await store.init();
-    const imsflow = new Imsflow({ store });
-    const notifier = new Notifier({ store, clock: imsflow.clock, policy: DEFAULT_POLICY, links: new LinkSigner(TEST_SECRET), baseUrl: 'http://imsflow.test', mailConfigured: false });
+    const imsflow = new ProcessEngine({ store });
+    const notifier = new Notifier({ store, clock: imsflow.clock, policy: DEFAULT_POLICY, links: new TaskLinkSigner(TEST_SECRET), baseUrl: 'http://imsflow.test', mailConfigured: false });
     const scheduler = new EmbeddedScheduler(store, imsflow.clock, jobHandlers({ imsflow, notifier, outbox: new Outbox(store, imsflow.clock, undefined) }));
     await imsflow.deploy(
       fixtureBpmn('latePause'),

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { CONFIG_VARIABLES, loadConfig } from '../../workers/config.js';
+import { CONFIG_VARIABLES, loadConfig } from '../../engine/boot/config.js';
 
 /**
  * docker-compose.yml for scale mode, checked as far as can be done without a Docker engine (there is

@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SqliteStore } from '../../engine/adapters/sqlite/index.js';
-import { CONFIG_VARIABLES, ConfigError, loadConfig } from '../../workers/config.js';
+import { CONFIG_VARIABLES, ConfigError, loadConfig } from '../../engine/boot/config.js';
 
 /**
- * Configuration from environment variables (workers/config.ts, the one list of variables): every problem
+ * Configuration from environment variables (engine/boot/config.ts, the one list of variables): every problem
  * named with its variable and the value it had, secrets never repeated, the processes refusing to start
  * on a bad configuration, the README documenting every variable; and `npm run migrate`.
  */

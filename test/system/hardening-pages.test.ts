@@ -10,7 +10,7 @@ import { startServer, type RunningServer } from '../../api/server.js';
 import { SESSION_COOKIE } from '../../api/auth.js';
 import { FakeClock } from '../../engine/clock.js';
 import type { TaskRecord } from '../../engine/model.js';
-import { loadConfig } from '../../workers/config.js';
+import { loadConfig } from '../../engine/boot/config.js';
 import { unknownElementsOnLines } from '../fixtures/hostile/generate.js';
 import { fixtureBpmn } from '../helpers.js';
 import { screenshot, useBrowser } from '../support/browser.js';

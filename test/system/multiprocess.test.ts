@@ -4,10 +4,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Accounts } from '../../engine/accounts.js';
-import { Imsflow } from '../../engine/imsflow.js';
+import { ProcessEngine } from '../../engine/process-engine.js';
 import type { AuditEvent, InstanceRecord, JobRecord, MessageRecord, TaskRecord } from '../../engine/model.js';
 import { SqliteStore } from '../../engine/adapters/sqlite/index.js';
-import { MAIN_QUEUE } from '../../workers/bullmq.js';
+import { MAIN_QUEUE } from '../../workers/runners/bullmq/index.js';
 import { fixtureBpmn, TEST_SECRET } from '../helpers.js';
 import { Cluster, type ApiHandle, type ChildHandle } from '../support/cluster.js';
 import { deleteKeys, requireRedis, TEST_REDIS_URL as REDIS_URL } from '../support/redis.js';
@@ -55,7 +55,7 @@ describe('several API and worker processes on one SQLite file and one Redis', fu
 
   let dir = '';
   let store: SqliteStore;
-  let imsflow: Imsflow;
+  let imsflow: ProcessEngine;
   let smtp: TestSmtpServer;
   let cluster: Cluster;
   let env: Record<string, string>;
@@ -93,7 +93,7 @@ describe('several API and worker processes on one SQLite file and one Redis', fu
     // The test seeds the shared file before the processes start, as an administrator would.
     store = new SqliteStore(join(dir, 'imsflow.db'));
     await store.init();
-    imsflow = new Imsflow({ store });
+    imsflow = new ProcessEngine({ store });
     await imsflow.deploy(DEFINITION, 'test', 'multi-process test');
     const accounts = new Accounts(store, imsflow.clock);
     await imsflow.saveUser({ id: 'root', email: 'root@example.com', name: 'Admin', roles: ['admin'] }, 'test');

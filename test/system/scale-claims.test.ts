@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import { QueueEvents } from 'bullmq';
 import { pino } from 'pino';
 import type { JobRecord } from '../../engine/model.js';
-import { assemble } from '../../workers/assemble.js';
-import { shippedPacks } from '../../processes/index.js';
-import { MAIN_QUEUE, startBullmqWorker } from '../../workers/bullmq.js';
-import { loadConfig } from '../../workers/config.js';
+import { assemble } from '../../engine/boot/assemble.js';
+import { shippedCatalogue, shippedPacks } from '../../processes/index.js';
+import { MAIN_QUEUE, startBullmqWorker } from '../../workers/runners/bullmq/index.js';
+import { loadConfig } from '../../engine/boot/config.js';
 import { TEST_SECRET } from '../helpers.js';
 import { deleteKeys, requireRedis, TEST_REDIS_URL as REDIS_URL } from '../support/redis.js';
 
@@ -39,7 +39,7 @@ describe('BullMQ job claims between processes', function () {
     // at the row. B must run the job: BullMQ's record of it ends with B, and nothing else would.
     const dir = mkdtempSync(join(tmpdir(), 'imsflow-claims-'));
     const config = loadConfig({ IMSFLOW_DATA: dir, REDIS_URL, IMSFLOW_QUEUE_PREFIX: PREFIX, IMSFLOW_SECRET: TEST_SECRET.toString('hex'), IMSFLOW_RELAY_MS: '100', LOG_LEVEL: 'silent' });
-    const assembly = await assemble(config, { logger: pino({ level: 'silent' }), packs: shippedPacks });
+    const assembly = await assemble(config, { logger: pino({ level: 'silent' }), packs: shippedPacks, catalogue: shippedCatalogue() });
     const events = new QueueEvents(MAIN_QUEUE, { connection: { url: REDIS_URL }, prefix: PREFIX, lastEventId: '0-0' });
     await events.waitUntilReady();
     const runner = await startBullmqWorker(config, assembly, pino({ level: 'silent' }), { relay: false });

@@ -13,7 +13,7 @@ import { checkUpload, sanitiseFileName } from '../../api/ui/attachments.js';
 import { FakeClock } from '../../engine/clock.js';
 import type { AuditEvent, IterationResult, TaskRecord } from '../../engine/model.js';
 import { shippedCatalogue } from '../../processes/index.js';
-import { loadConfig } from '../../workers/config.js';
+import { loadConfig } from '../../engine/boot/config.js';
 import { fixtureBpmn } from '../helpers.js';
 import { http } from '../support/http.js';
 import { signInOperator } from '../support/operator.js';

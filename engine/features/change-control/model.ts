@@ -16,15 +16,15 @@ export const TRAINING_TASK = 'acknowledge';
 export interface ChangeControlHost {
   store: RecordStore & AccountStore & CommitStore;
   clock: Clock;
-  /** The rule set of deployment (Imsflow.checkDefinition). */
+  /** The rule set of deployment (ProcessEngine.checkDefinition). */
   check(xml: string): Promise<CheckResult>;
-  /** The change that starts an instance, not yet committed (Imsflow.prepareStart). */
+  /** The change that starts an instance, not yet committed (ProcessEngine.prepareStart). */
   prepareStart(
     key: string,
     input: { variables?: Record<string, unknown>; site?: string },
     actor: string,
   ): Promise<{ change: ChangeSet & { instance: NonNullable<ChangeSet['instance']> }; started: { id: string; businessKey: string } }>;
-  /** The version new instances start on now (Imsflow.effectiveDefinition). */
+  /** The version new instances start on now (ProcessEngine.effectiveDefinition). */
   effective(key: string): Promise<DefinitionRecord | undefined>;
 }
 

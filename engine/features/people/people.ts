@@ -1,6 +1,6 @@
 import { auditEvent } from '../../kernel/audit-event.js';
 import { ValidationError, type FieldError } from '../../errors.js';
-import { DEACTIVATED } from '../../links.js';
+import { DEACTIVATED } from '../../task-links.js';
 import type { UserRecord } from '../../model.js';
 import type { FeatureContext } from '../context.js';
 

@@ -14,7 +14,7 @@ export { needsUserId, reauthenticateSigner, signatureComponents, signatureFor, t
 export { uploadOf, uploadsOf, type Upload, type UploadRef } from './uploads.js';
 
 /**
- * The task commands and the reads they rest on, bound to the engine: what api/ calls (Imsflow.tasks). Each
+ * The task commands and the reads they rest on, bound to the engine: what api/ calls (ProcessEngine.tasks). Each
  * command checks its own policy, so every entry point gets the same answer.
  */
 export class TaskCommands {

@@ -11,7 +11,7 @@ import { AttachmentStore, checkUpload, recordUpload } from '../../../api/ui/atta
 import { verifyAuditChain } from '../../../engine/audit.js';
 import { BackupRejected, exportBackup, importBackup, verifyBackup, type BackupManifest, type UnpackOptions } from '../../../engine/backup.js';
 import { FakeClock } from '../../../engine/clock.js';
-import { Imsflow } from '../../../engine/imsflow.js';
+import { ProcessEngine } from '../../../engine/process-engine.js';
 import { registerImsServices } from '../../../processes/index.js';
 import type { AuditEvent, JobRecord } from '../../../engine/model.js';
 import { SqliteStore } from '../../../engine/adapters/sqlite/index.js';
@@ -20,7 +20,7 @@ import type { Store } from '../../../engine/store/store.js';
 import { Webhooks } from '../../../engine/webhooks.js';
 import { receiveEvent } from '../../../engine/inbound.js';
 import { startServer } from '../../../api/server.js';
-import { loadConfig } from '../../../workers/config.js';
+import { loadConfig } from '../../../engine/boot/config.js';
 import { userWithToken } from '../../support/operator.js';
 import { pino } from 'pino';
 import { shippedCatalogue } from '../../../processes/index.js';
@@ -78,7 +78,7 @@ describe('backup and restore', function () {
     await store.init();
     return store;
   };
-  const engineOn = (store: Store) => new Imsflow({ store, clock, services: registerImsServices({ catalogue: shippedCatalogue() }), catalogue: shippedCatalogue() });
+  const engineOn = (store: Store) => new ProcessEngine({ store, clock, services: registerImsServices({ catalogue: shippedCatalogue() }), catalogue: shippedCatalogue() });
 
   before(async () => {
     root = mkdtempSync(join(tmpdir(), 'imsflow-backup-test-'));

@@ -7,7 +7,7 @@ import { startServer, type RunningServer } from '../../../api/server.js';
 import { BASE_FILE, buildCatalogue, CatalogueError, IMS_STANDARDS, loadCatalogue, parseCatalogueFile, type Catalogue, type CatalogueFile } from '../../../engine/catalogue.js';
 import { FakeClock } from '../../../engine/clock.js';
 import { catalogueDir, shippedCatalogue } from '../../../processes/index.js';
-import { loadConfig } from '../../../workers/config.js';
+import { loadConfig } from '../../../engine/boot/config.js';
 import { signInOperator } from '../../support/operator.js';
 
 const SHARED = ['4.1', '4.2', '4.3', '4.4', '5.1', '5.2', '5.3', '6.1', '6.2', '7.1', '7.2', '7.3', '7.4', '7.5', '7.5.1', '7.5.2', '7.5.3', '8.1', '9.1', '9.2', '9.3', '10.1', '10.2', '10.3'];

@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import { startServer, type RunningServer } from '../../../api/server.js';
 import { FakeClock } from '../../../engine/clock.js';
 import type { AuditEvent } from '../../../engine/model.js';
-import { loadConfig } from '../../../workers/config.js';
+import { loadConfig } from '../../../engine/boot/config.js';
 import { callWithToken, http, type Reply } from '../../support/http.js';
 import { userWithToken } from '../../support/operator.js';
 

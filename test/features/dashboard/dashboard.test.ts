@@ -10,7 +10,7 @@ import { packFigures } from '../../../engine/packs.js';
 import { shippedPacks } from '../../../processes/index.js';
 import type { InstanceRecord, TaskRecord } from '../../../engine/model.js';
 import { SqliteStore } from '../../../engine/adapters/sqlite/index.js';
-import { loadConfig } from '../../../workers/config.js';
+import { loadConfig } from '../../../engine/boot/config.js';
 import { userWithToken } from '../../support/operator.js';
 
 /**

@@ -6,9 +6,9 @@ import type { Email } from 'postal-mime';
 import { pino } from 'pino';
 import { startServer, type RunningServer } from '../../../api/server.js';
 import { FakeClock } from '../../../engine/clock.js';
-import { describeRefusal, LinkSigner, resolveLink } from '../../../engine/links.js';
+import { describeRefusal, TaskLinkSigner, resolveLink } from '../../../engine/task-links.js';
 import type { LinkTokenRecord, TaskRecord, UserRecord } from '../../../engine/model.js';
-import { loadConfig } from '../../../workers/config.js';
+import { loadConfig } from '../../../engine/boot/config.js';
 import { DAY, fixtureBpmn, TEST_SECRET } from '../../helpers.js';
 import { TestSmtpServer } from '../../support/smtp.js';
 import { FORM_BODY, http, type Reply } from '../../support/http.js';
@@ -248,7 +248,7 @@ describe('task links from emails (real SMTP server, listening HTTP server, SQLit
       }
       // a claim rewritten to another task and signed with another key is as good as tampered
       const claims = JSON.parse(Buffer.from(token.slice(0, dot), 'base64url').toString('utf8'));
-      const forged = new LinkSigner(Buffer.alloc(32, 1)).sign({ id: claims.i, taskId: claims.t, userId: 'carol', expiresAt: '2099-01-01T00:00:00Z' });
+      const forged = new TaskLinkSigner(Buffer.alloc(32, 1)).sign({ id: claims.i, taskId: claims.t, userId: 'carol', expiresAt: '2099-01-01T00:00:00Z' });
       expectReadablePage(await postForm(base + forged, ASSESS_FORM), 400, /^This link is not valid/);
       // damaged links
       for (const damaged of ['nothing', `${token}.x`, token.slice(0, dot + 1), 'a'.repeat(1200)]) {
@@ -421,8 +421,8 @@ describe('task links from emails (real SMTP server, listening HTTP server, SQLit
   });
 });
 
-describe('LinkSigner and resolveLink', () => {
-  const signer = new LinkSigner(TEST_SECRET);
+describe('TaskLinkSigner and resolveLink', () => {
+  const signer = new TaskLinkSigner(TEST_SECRET);
   const now = new Date('2026-05-04T07:00:00Z');
   const record: LinkTokenRecord = { id: 'tok-1', taskId: 'task-1', userId: 'qm1', createdAt: now.toISOString(), expiresAt: '2026-06-03T07:00:00.000Z' };
   const openTask = { id: 'task-1', status: 'open', candidateRole: 'quality-manager', site: 'dublin' } as TaskRecord;
@@ -441,8 +441,8 @@ describe('LinkSigner and resolveLink', () => {
       const changed = changeOne(token, i);
       expect(signer.verify(changed).ok, `changed at ${i}`).to.equal(false);
     }
-    expect(new LinkSigner(Buffer.alloc(32, 8)).verify(token)).to.deep.equal({ ok: false, reason: 'tampered' });
-    expect(() => new LinkSigner(Buffer.alloc(31))).to.throw(/at least 32 bytes/);
+    expect(new TaskLinkSigner(Buffer.alloc(32, 8)).verify(token)).to.deep.equal({ ok: false, reason: 'tampered' });
+    expect(() => new TaskLinkSigner(Buffer.alloc(31))).to.throw(/at least 32 bytes/);
   });
 
   it('tells malformed from tampered', () => {

@@ -9,12 +9,12 @@ import { startServer, type RunningServer } from '../../../api/server.js';
 import { FakeClock } from '../../../engine/clock.js';
 import { DEFAULT_DIGEST, WeeklyDigest } from '../../../engine/digest.js';
 import type { TaskRecord } from '../../../engine/model.js';
-import { EmbeddedScheduler } from '../../../engine/scheduler/embedded.js';
+import { EmbeddedScheduler } from '../../../workers/runners/embedded/scheduler.js';
 import type { Store } from '../../../engine/store/store.js';
-import { assemble, type Assembly } from '../../../workers/assemble.js';
-import { shippedPacks } from '../../../processes/index.js';
-import { MAIN_QUEUE, startBullmqWorker, type BullmqRunner } from '../../../workers/bullmq.js';
-import { loadConfig } from '../../../workers/config.js';
+import { assemble, type Assembly } from '../../../engine/boot/assemble.js';
+import { shippedCatalogue, shippedPacks } from '../../../processes/index.js';
+import { MAIN_QUEUE, startBullmqWorker, type BullmqRunner } from '../../../workers/runners/bullmq/index.js';
+import { loadConfig } from '../../../engine/boot/config.js';
 import { TEST_SECRET } from '../../helpers.js';
 import { deleteKeys, requireRedis, TEST_REDIS_URL as REDIS_URL } from '../../support/redis.js';
 import { TestSmtpServer } from '../../support/smtp.js';
@@ -173,7 +173,7 @@ describe('weekly steering committee digest (two BullMQ workers, real Redis, real
     const workers: { assembly: Assembly; runner: BullmqRunner }[] = [];
     for (let i = 0; i < 2; i += 1) {
       // each worker process arms the digest at start (assemble), on the same SQLite file
-      const assembly = await assemble(config, { clock, logger: silent, baseUrl: 'http://ims.example', packs: shippedPacks });
+      const assembly = await assemble(config, { clock, logger: silent, baseUrl: 'http://ims.example', packs: shippedPacks, catalogue: shippedCatalogue() });
       const runner = await startBullmqWorker(config, assembly, silent, { relay: false });
       runner.start();
       stops.push(async () => {

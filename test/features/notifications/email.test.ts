@@ -10,7 +10,7 @@ import { Outbox } from '../../../engine/mail/outbox.js';
 import { RateLimiter, SmtpMailer } from '../../../engine/mail/smtp.js';
 import { renderNotice } from '../../../engine/mail/templates.js';
 import type { AuditEvent, JobRecord, MessageRecord, NoticeKind, TaskRecord, UserRecord } from '../../../engine/model.js';
-import { loadConfig } from '../../../workers/config.js';
+import { loadConfig } from '../../../engine/boot/config.js';
 import { DAY, fixtureBpmn, testEngine } from '../../helpers.js';
 import { TestSmtpServer } from '../../support/smtp.js';
 import { FORM_BODY, http, XML_BODY } from '../../support/http.js';

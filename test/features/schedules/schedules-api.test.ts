@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { startServer, type RunningServer } from '../../../api/server.js';
 import { FakeClock } from '../../../engine/clock.js';
-import { loadConfig } from '../../../workers/config.js';
+import { loadConfig } from '../../../engine/boot/config.js';
 import { signInOperator, userWithToken } from '../../support/operator.js';
 
 /** Scheduled starts through the API are bound to sites like the records they start. */

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { ValidationError } from '../../../engine/errors.js';
-import { applyConfiguredSchedules } from '../../../workers/config-schedules.js';
+import { applyConfiguredSchedules } from '../../../engine/boot/configured-starts.js';
 import { DAY, shipped, testEngine, type TestEngine } from '../../helpers.js';
 
 describe('scheduled starts', () => {

@@ -21,7 +21,7 @@ import {
 } from '../../../engine/signatures.js';
 import type { SqliteStore } from '../../../engine/adapters/sqlite/index.js';
 import type { ChangeSet } from '../../../engine/ports/commit-store.js';
-import { loadConfig } from '../../../workers/config.js';
+import { loadConfig } from '../../../engine/boot/config.js';
 import { DAY, openTasks, shipped, testEngine, type TestEngine } from '../../helpers.js';
 import { signInOperator } from '../../support/operator.js';
 

@@ -1,12 +1,12 @@
 import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
-import { LINK_REFUSAL_REASONS, LinkSigner, resolveLink } from '../../../engine/links.js';
+import { LINK_REFUSAL_REASONS, TaskLinkSigner, resolveLink } from '../../../engine/task-links.js';
 import type { LinkTokenRecord, TaskRecord, UserRecord } from '../../../engine/model.js';
 import { count, expand, oddText, type Recipe } from '../recipe.js';
 import { demand, type FuzzTarget } from '../target.js';
 
 /**
- * Signed task links (engine/links.ts): LinkSigner.verify and resolveLink against the link-token records
+ * Signed task links (engine/task-links.ts): TaskLinkSigner.verify and resolveLink against the link-token records
  * of one open task. The server issued five tokens: one that works and four that are expired, used,
  * revoked, or for a closed task. Inputs are those tokens tampered with: characters changed, truncated,
  * extended, split, claims rewritten and re-signed with a wrong key or (as only the server could) with the
@@ -19,7 +19,7 @@ const SECRET = Buffer.alloc(32, 7);
 const WRONG_KEYS = [Buffer.alloc(32, 8), Buffer.alloc(64, 7), Buffer.concat([SECRET, Buffer.from([0])])];
 const NOW = Date.parse('2026-05-04T07:00:00Z');
 const DAY = 86_400_000;
-const signer = new LinkSigner(SECRET);
+const signer = new TaskLinkSigner(SECRET);
 
 const record = (id: string, taskId: string, extra: Partial<LinkTokenRecord> = {}): LinkTokenRecord => ({
   id,
@@ -106,7 +106,7 @@ function applyEdits(token: string, edits: Edit[]): string {
 
 export const linksTarget: FuzzTarget<LinkInput> = {
   name: 'links',
-  about: 'engine/links.ts LinkSigner.verify and resolveLink on issued tokens tampered with, re-signed, forged, random and huge',
+  about: 'engine/task-links.ts TaskLinkSigner.verify and resolveLink on issued tokens tampered with, re-signed, forged, random and huge',
   arbitrary: () =>
     fc.record(
       {

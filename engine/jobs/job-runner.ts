@@ -3,10 +3,10 @@ import type { JobKind, JobRecord } from '../model.js';
 /**
  * Durable jobs are written into the store by the engine, in the same commit as the state change that
  * makes them (a timer armed, a reminder due): the store is the source of truth for what must run, so a
- * job can never be lost between a commit and a queue. A Scheduler decides when and where they run:
+ * job can never be lost between a commit and a queue. A JobRunner decides when and where they run:
  * the embedded scheduler polls the store; the BullMQ runner relays them to Redis.
  */
-export interface Scheduler {
+export interface JobRunner {
   start(): void;
   /** Stops taking jobs and waits for the ones in hand. */
   stop(): Promise<void>;

@@ -26,7 +26,7 @@ import * as incidents from './features/incidents/index.js';
 import * as instances from './features/instances/index.js';
 import type { InstanceView } from './features/instances/index.js';
 import * as people from './features/people/index.js';
-import * as schedules from './features/schedules/index.js';
+import * as schedules from './features/scheduled-starts/index.js';
 import * as taskFeature from './features/tasks/index.js';
 import * as timers from './features/timers/index.js';
 
@@ -34,7 +34,7 @@ export { profileOf } from './features/people/index.js';
 export type { ExtraChange } from './kernel/step-change.js';
 export type { InstanceView } from './features/instances/index.js';
 
-export interface ImsflowOptions {
+export interface ProcessEngineOptions {
   store: Store;
   clock?: Clock;
   services?: ServiceRegistry;
@@ -60,7 +60,7 @@ export interface ImsflowOptions {
  * incidents. Every method follows one pattern: read records → run one engine step → commit everything
  * it changed (records, jobs, audit events) in one compare-and-swap transaction → retry on a lost race.
  */
-export class Imsflow {
+export class ProcessEngine {
   readonly store: Store;
   readonly clock: Clock;
   readonly services: ServiceRegistry;
@@ -81,7 +81,7 @@ export class Imsflow {
   /** What the feature modules (features/) use of the engine. */
   private readonly context: FeatureContext;
 
-  constructor(options: ImsflowOptions) {
+  constructor(options: ProcessEngineOptions) {
     this.store = options.store;
     this.clock = options.clock ?? systemClock;
     this.services = options.services ?? new ServiceRegistry();

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { Clock } from '../clock.js';
-import type { JobRecord } from '../model.js';
-import type { JobStore } from '../ports/job-store.js';
-import type { JobHandlers, Scheduler } from './scheduler.js';
+import type { Clock } from '../../../engine/clock.js';
+import type { JobRecord } from '../../../engine/model.js';
+import type { JobStore } from '../../../engine/ports/job-store.js';
+import type { JobHandlers, JobRunner } from '../../../engine/jobs/job-runner.js';
 
 export interface EmbeddedSchedulerOptions {
   workerId?: string;
@@ -18,7 +18,7 @@ export interface EmbeddedSchedulerOptions {
 }
 
 /** Runs durable jobs from the store inside the API process: the default, needing no other service. */
-export class EmbeddedScheduler implements Scheduler {
+export class EmbeddedScheduler implements JobRunner {
   readonly workerId: string;
   private readonly options: Required<Omit<EmbeddedSchedulerOptions, 'workerId' | 'onError'>>;
   private timer: NodeJS.Timeout | undefined;

@@ -2,7 +2,7 @@ import { auditEvent } from '../../kernel/audit-event.js';
 import { checkVariables } from '../../kernel/input-checks.js';
 import { NotFoundError, ValidationError, type FieldError } from '../../errors.js';
 import type { JobRecord, ScheduleRecord } from '../../model.js';
-import { cronProblem, nextOccurrence, occurrenceJob } from '../../schedules.js';
+import { cronProblem, nextOccurrence, occurrenceJob } from './occurrences.js';
 import type { FeatureContext } from '../context.js';
 
 // Scheduled starts: a process started on a cron rule, each occurrence planned by the one before.

@@ -1,23 +1,23 @@
 import { parse as parseCookies } from 'cookie';
 import express from 'express';
-import { AuthenticationError, type Accounts, type Principal } from '../engine/accounts.js';
-import { ConflictError, NotPermittedError, ValidationError } from '../engine/errors.js';
-import type { Imsflow } from '../engine/imsflow.js';
-import { describeRefusal, type LinkSigner, type RefusedLink } from '../engine/links.js';
-import type { TaskRecord, UserRecord } from '../engine/model.js';
-import type { SignatureRecord } from '../engine/signatures.js';
-import { SESSION_COOKIE } from './auth.js';
-import type { AttachmentStore } from './ui/attachments.js';
-import { e, layout, pageHeaders } from './ui/html.js';
-import { credentialsFrom, notSignedMessage, signedBlock, signingPrompt, type SigningPrompt } from './ui/signature.js';
-import { peopleFor, readTaskBody, renderTaskForm, submitTaskForm, taskFacts, whatHappensNext, type FormState, type Person } from './ui/task-form.js';
+import { AuthenticationError, type Accounts, type Principal } from '../../engine/accounts.js';
+import { ConflictError, NotPermittedError, ValidationError } from '../../engine/errors.js';
+import type { ProcessEngine } from '../../engine/process-engine.js';
+import { describeRefusal, type TaskLinkSigner, type RefusedLink } from '../../engine/task-links.js';
+import type { TaskRecord, UserRecord } from '../../engine/model.js';
+import type { SignatureRecord } from '../../engine/signatures.js';
+import { SESSION_COOKIE } from '../auth.js';
+import type { AttachmentStore } from '../ui/attachments.js';
+import { e, layout, pageHeaders } from '../ui/html.js';
+import { credentialsFrom, notSignedMessage, signedBlock, signingPrompt, type SigningPrompt } from '../ui/signature.js';
+import { peopleFor, readTaskBody, renderTaskForm, submitTaskForm, taskFacts, whatHappensNext, type FormState, type Person } from '../ui/task-form.js';
 
 /**
  * Task pages opened from email links (`/t/<token>`): the signed token stands in for a login for that one
  * task and that one person. Server-rendered, no JavaScript needed. The form is the signed-in task page's
  * own (api/ui/task-form.ts), so both stay the same: every field type, attachments included.
  */
-export function taskLinkPages(imsflow: Imsflow, links: LinkSigner, attachments?: AttachmentStore, accounts?: Accounts): express.Router {
+export function taskLinkPages(imsflow: ProcessEngine, links: TaskLinkSigner, attachments?: AttachmentStore, accounts?: Accounts): express.Router {
   const router = express.Router();
 
   /**

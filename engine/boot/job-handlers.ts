@@ -1,12 +1,12 @@
-import { DEFAULT_DIGEST, WeeklyDigest } from '../engine/digest.js';
-import type { Imsflow } from '../engine/imsflow.js';
-import type { Outbox } from '../engine/mail/outbox.js';
-import type { Notifier } from '../engine/notifications.js';
-import type { JobHandlers } from '../engine/scheduler/scheduler.js';
-import { Webhooks } from '../engine/webhooks.js';
+import { DEFAULT_DIGEST, WeeklyDigest } from '../digest.js';
+import type { ProcessEngine } from '../process-engine.js';
+import type { Outbox } from '../mail/outbox.js';
+import type { Notifier } from '../notifications.js';
+import type { JobHandlers } from '../jobs/job-runner.js';
+import { Webhooks } from '../webhooks.js';
 
 export interface HandlerDeps {
-  imsflow: Imsflow;
+  imsflow: ProcessEngine;
   notifier: Notifier;
   outbox: Outbox;
   /** Delivers webhook jobs; without, one with no private-address allow-list is made. */
@@ -18,7 +18,9 @@ export interface HandlerDeps {
 /**
  * One handler per job kind. Each is idempotent: it finishes its job in the same commit as its effect,
  * so running it twice (after a crash, or by two workers) has the effect once. Handlers do not know
- * which runner (embedded scheduler or a BullMQ worker) calls them.
+ * which runner (embedded scheduler or a BullMQ worker) calls them. Each handler's work lives with its
+ * feature (timers, notifications, outbox, scheduled starts, webhooks, digest); this is only the table from
+ * job kind to feature, built with the assembly, so it sits in engine/boot.
  */
 export function jobHandlers({ imsflow, notifier, outbox, digest, webhooks = new Webhooks({ store: imsflow.store, clock: imsflow.clock }) }: HandlerDeps): JobHandlers {
   const weekly = digest ?? new WeeklyDigest({ store: imsflow.store, clock: imsflow.clock, ...DEFAULT_DIGEST, baseUrl: () => notifier.baseUrl, mailConfigured: notifier.mailConfigured });

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { checkPolicy, DEFAULT_POLICY, type NotificationPolicy } from '../engine/notifications.js';
-import { parseAllowList } from '../engine/net-guard.js';
+import { checkPolicy, DEFAULT_POLICY, type NotificationPolicy } from '../notifications.js';
+import { parseAllowList } from '../net-guard.js';
 
 /**
  * Configuration of every imsflow process (API, workers, `npm run migrate`) from environment variables,
@@ -133,7 +133,7 @@ export interface Config {
   shutdownMs: number;
   /** Budget of one BPMN check in the worker-thread pool (engine/bpmn/check-pool.ts). */
   check: { timeoutMs: number; maxMemoryMb: number };
-  /** Budget of one engine step (Imsflow's stepTimeoutMs). */
+  /** Budget of one engine step (ProcessEngine's stepTimeoutMs). */
   stepTimeoutMs: number;
   /** Bearer token for /metrics. */
   metricsToken?: string;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import type { Imsflow } from '../engine/imsflow.js';
+import type { ProcessEngine } from '../process-engine.js';
 
 const fileSchema = z.array(
   z
@@ -22,7 +22,7 @@ const fileSchema = z.array(
  * removes schedules that came from the file earlier and are no longer in it. Schedules made through
  * the API are left alone.
  */
-export async function applyConfiguredSchedules(imsflow: Imsflow, file: string, logger: Logger): Promise<void> {
+export async function applyConfiguredSchedules(imsflow: ProcessEngine, file: string, logger: Logger): Promise<void> {
   let entries: z.infer<typeof fileSchema>;
   try {
     entries = fileSchema.parse(JSON.parse(readFileSync(file, 'utf8')));

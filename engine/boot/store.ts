@@ -1,5 +1,5 @@
-import { SqliteStore } from '../engine/adapters/sqlite/index.js';
-import type { Store } from '../engine/store/store.js';
+import { SqliteStore } from '../adapters/sqlite/index.js';
+import type { Store } from '../store/store.js';
 import { withoutPassword, type Config } from './config.js';
 
 /**
@@ -10,7 +10,7 @@ import { withoutPassword, type Config } from './config.js';
  */
 export async function createStore(config: Pick<Config, 'store'>): Promise<Store> {
   if (config.store.kind === 'mongodb') {
-    const { MongoStore } = await import('../engine/adapters/mongo/index.js');
+    const { MongoStore } = await import('../adapters/mongo/index.js');
     return new MongoStore(config.store.uri);
   }
   return new SqliteStore(config.store.file);

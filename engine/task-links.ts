@@ -47,7 +47,7 @@ export interface RefusedLink {
   task?: Pick<TaskRecord, 'name' | 'businessKey'>;
 }
 
-export class LinkSigner {
+export class TaskLinkSigner {
   constructor(private readonly secret: Buffer) {
     if (secret.length < 32) throw new Error('the link secret must be at least 32 bytes');
   }
@@ -132,7 +132,7 @@ export function describeRefusal(refused: RefusedLink): { status: number; title: 
  * refusal has its reason.
  */
 export async function resolveLink(
-  signer: LinkSigner,
+  signer: TaskLinkSigner,
   store: Pick<AccountStore, 'getLinkToken' | 'getUser'> & Pick<RecordStore, 'getTask'>,
   now: Date,
   token: string,

@@ -2,51 +2,73 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { Clock } from '../engine/clock.js';
-import { WeeklyDigest } from '../engine/digest.js';
-import { CheckPool } from '../engine/bpmn/check-pool.js';
-import { Imsflow } from '../engine/imsflow.js';
-import { packFigures, registerPackServices, type ProcessPack } from '../engine/packs.js';
-import { FigureProjections } from '../engine/features/dashboard/index.js';
-import { shippedCatalogue } from '../processes/index.js';
-import { LinkSigner } from '../engine/links.js';
-import type { Mailer } from '../engine/ports/mailer.js';
-import { Outbox } from '../engine/mail/outbox.js';
-import { SmtpMailer } from '../engine/mail/smtp.js';
-import { Notifier } from '../engine/notifications.js';
-import type { JobHandlers } from '../engine/scheduler/scheduler.js';
-import type { Store } from '../engine/store/store.js';
+import type { Clock } from '../clock.js';
+import { WeeklyDigest } from '../digest.js';
+import { CheckPool } from '../bpmn/check-pool.js';
+import { ProcessEngine } from '../process-engine.js';
+import type { Catalogue } from '../catalogue.js';
+import { packFigures, registerPackServices, type ProcessPack } from '../packs.js';
+import { FigureProjections } from '../features/dashboard/index.js';
+import { TaskLinkSigner } from '../task-links.js';
+import type { Mailer } from '../ports/mailer.js';
+import { Outbox } from '../mail/outbox.js';
+import { SmtpMailer } from '../mail/smtp.js';
+import { Notifier } from '../notifications.js';
+import type { JobHandlers, JobRunner } from '../jobs/job-runner.js';
+import type { Store } from '../store/store.js';
 import type { Config } from './config.js';
-import { jobHandlers } from './handlers.js';
-import { Webhooks } from '../engine/webhooks.js';
+import { jobHandlers } from './job-handlers.js';
+import { Webhooks } from '../webhooks.js';
 import { createStore } from './store.js';
 
 export interface Assembly {
   store: Store;
-  imsflow: Imsflow;
+  imsflow: ProcessEngine;
   notifier: Notifier;
   outbox: Outbox;
   webhooks: Webhooks;
   digest?: WeeklyDigest;
-  links: LinkSigner;
+  links: TaskLinkSigner;
   handlers: JobHandlers;
   mailer?: Mailer;
   baseUrl: string;
   /** The data folder (IMSFLOW_DATA): attachments are kept in its attachments/ folder. */
   dataDir: string;
+  /** The job runner the entry point handed over, built on this assembly; not started (its owner starts and stops it). */
+  runner?: JobRunner;
   close(): Promise<void>;
 }
 
 /**
- * Builds the engine and its adapters from configuration: one place, used by the API process and by
- * `npm run worker`, so both run the same handlers against the same store.
+ * How durable jobs run (workers/runners/: the embedded scheduler, or BullMQ relay and workers): the entry
+ * point picks one and hands it over; it is built from the finished assembly (its store, clock, handlers).
  */
-export async function assemble(config: Config, options: { clock?: Clock; logger: Logger; mailer?: Mailer; baseUrl?: string; packs: readonly ProcessPack[] }): Promise<Assembly> {
+export type JobRunnerFactory = (assembly: Assembly) => Promise<JobRunner>;
+
+export interface AssembleOptions {
+  clock?: Clock;
+  logger: Logger;
+  mailer?: Mailer;
+  baseUrl?: string;
+  /** The process packs to run (processes/index.ts shippedPacks, or a test's): their services are registered. */
+  packs: readonly ProcessPack[];
+  /** The clause catalogue the packs' services and forms read (processes/index.ts shippedCatalogue()). */
+  catalogue: Catalogue;
+  /** The job runner; without one, the assembly runs no jobs by itself (a script, a test driving handlers). */
+  runner?: JobRunnerFactory;
+}
+
+/**
+ * Builds the engine and its adapters from configuration and what the entry point hands over (the packs,
+ * the catalogue, the job runner): one place, used by the API process, `npm run worker` and the scripts,
+ * so all run the same handlers against the same store. Imports nothing from processes/, api/ or workers/.
+ */
+export async function assemble(config: Config, options: AssembleOptions): Promise<Assembly> {
   const store = await createStore(config);
   await store.init();
   // The services of the packs the entry point hands over (risk-score, capa-actions …): registered here, so
   // every process built from configuration (API, workers, demo) deploys and runs them alike.
-  const catalogue = shippedCatalogue();
+  const catalogue = options.catalogue;
   // uploaded and saved BPMN is checked in worker threads, with a budget (threads start on first use)
   const checks = new CheckPool(config.check);
   // The packs' figure projections: each commit that saves a record saves its facts; stale facts (other
@@ -55,8 +77,8 @@ export async function assemble(config: Config, options: { clock?: Clock; logger:
   const projections = new FigureProjections(figures);
   projections.attach(store);
   await projections.ensureFigureFacts(store);
-  const imsflow = new Imsflow({ store, clock: options.clock, policy: config.policy, services: registerPackServices(options.packs, { catalogue }), catalogue, checker: checks.check, stepTimeoutMs: config.stepTimeoutMs, figures });
-  const links = new LinkSigner(loadSecret(config));
+  const imsflow = new ProcessEngine({ store, clock: options.clock, policy: config.policy, services: registerPackServices(options.packs, { catalogue }), catalogue, checker: checks.check, stepTimeoutMs: config.stepTimeoutMs, figures });
+  const links = new TaskLinkSigner(loadSecret(config));
   const mailer = options.mailer ?? (config.smtpUrl ? new SmtpMailer({ url: config.smtpUrl, from: config.mailFrom, ratePerSecond: config.mailRatePerSecond }) : undefined);
   const baseUrl = options.baseUrl ?? config.baseUrl ?? `http://${config.host}:${config.port}`;
   const notifier = new Notifier({
@@ -85,7 +107,7 @@ export async function assemble(config: Config, options: { clock?: Clock; logger:
   // every process (API, each worker) arms the next week's digest; its id is per ISO week, so it runs once
   await digest?.arm();
   const handlers = jobHandlers({ imsflow, notifier, outbox, webhooks, digest });
-  return {
+  const assembly: Assembly = {
     store,
     imsflow,
     notifier,
@@ -103,6 +125,8 @@ export async function assemble(config: Config, options: { clock?: Clock; logger:
       await store.close();
     },
   };
+  if (options.runner) assembly.runner = await options.runner(assembly);
+  return assembly;
 }
 
 /**

@@ -1,5 +1,5 @@
-import type { Imsflow } from './imsflow.js';
-import type { TaskRecord } from './model.js';
+import type { ProcessEngine } from '../../process-engine.js';
+import type { TaskRecord } from '../../model.js';
 
 /**
  * The demo story (`npm run demo`) as the packs tell it: each pack may carry a chapter, its records and what
@@ -74,7 +74,7 @@ export interface DemoStory {
   /** At `at`, the named record's open task is completed. */
   complete(at: DemoMoment, record: DemoRecord, completion: DemoCompletion): void;
   /** At `at` (`'now'`: after the history, so what it makes lies ahead), set-up work through the engine. */
-  act(at: DemoMoment | 'now', action: (imsflow: Imsflow) => Promise<unknown>): void;
+  act(at: DemoMoment | 'now', action: (imsflow: ProcessEngine) => Promise<unknown>): void;
 
   /** Leaves a record under `name` for a later chapter (one that names this pack in `after`). */
   leave(name: string, record: DemoRecord): void;
@@ -106,7 +106,7 @@ export interface DemoEvent {
   record?: DemoRecord;
   start?: DemoStart;
   complete?: DemoCompletion;
-  act?: (imsflow: Imsflow) => Promise<unknown>;
+  act?: (imsflow: ProcessEngine) => Promise<unknown>;
 }
 
 /**

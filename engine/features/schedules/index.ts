@@ -1,1 +1,0 @@
-export { deleteSchedule, saveSchedule, startScheduled } from './schedules.js';
