@@ -2,11 +2,11 @@ import { join } from 'node:path';
 import express, { type Request } from 'express';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { Accounts } from '../engine/accounts.js';
-import { PARSE_LIMITS } from '../engine/bpmn/parse.js';
-import { ConflictError, NotFoundError, NotPermittedError, TooLargeError, ValidationError } from '../engine/errors.js';
+import { Accounts } from '../engine/features/accounts/index.js';
+import { PARSE_LIMITS } from '../engine/kernel/bpmn/parse.js';
+import { ConflictError, NotFoundError, NotPermittedError, TooLargeError, ValidationError } from '../engine/kernel/errors.js';
 import { profileOf, type ProcessEngine } from '../engine/process-engine.js';
-import { TOKEN_SCOPES, type TaskRecord } from '../engine/model.js';
+import { TOKEN_SCOPES, type TaskRecord } from '../engine/kernel/model.js';
 import type { Assembly } from '../engine/boot/assemble.js';
 import {
   canSee,

@@ -1,9 +1,9 @@
 import { timingSafeEqual } from 'node:crypto';
 import { parse as parseCookies } from 'cookie';
 import type { NextFunction, Request, Response } from 'express';
-import { scopeCovers, scopeOf, type Accounts, type Principal } from '../engine/accounts.js';
-import { ImsflowError, NotPermittedError } from '../engine/errors.js';
-import type { Role, TokenScope, UserRecord } from '../engine/model.js';
+import { scopeCovers, scopeOf, type Accounts, type Principal } from '../engine/features/accounts/index.js';
+import { ImsflowError, NotPermittedError } from '../engine/kernel/errors.js';
+import type { Role, TokenScope, UserRecord } from '../engine/kernel/model.js';
 
 export const SESSION_COOKIE = 'imsflow_session';
 
@@ -84,9 +84,9 @@ export function requireRole(req: Request, roles: readonly Role[]): Principal {
 }
 
 /** A record of another site is reported as not found, so its existence is not revealed. */
-export { canSee, visibleSites } from '../engine/access.js';
-/** Who holds a task: the one rule for sessions, tokens and email links (engine/access.ts). */
-export { holdsTask } from '../engine/access.js';
+export { canSee, visibleSites } from '../engine/features/access/index.js';
+/** Who holds a task: the one rule for sessions, tokens and email links (engine/features/access/access.ts). */
+export { holdsTask } from '../engine/features/access/index.js';
 
 /**
  * Roles that oversee records of their sites (see every task, not only their own). Staff see the tasks

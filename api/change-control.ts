@@ -1,9 +1,9 @@
 import type { Request } from 'express';
 import { z } from 'zod';
-import type { Accounts } from '../engine/accounts.js';
-import { NotPermittedError, ValidationError } from '../engine/errors.js';
+import type { Accounts } from '../engine/features/accounts/index.js';
+import { NotPermittedError, ValidationError } from '../engine/kernel/errors.js';
 import type { ProcessEngine } from '../engine/process-engine.js';
-import { ROLES, type DraftStatus, type Role } from '../engine/model.js';
+import { ROLES, type DraftStatus, type Role } from '../engine/kernel/model.js';
 import { canSee, OVERSEERS, principalOf, visibleSites } from './auth.js';
 import type { RouteRegistry } from './openapi.js';
 import { reauthenticateSigner, signatureComponents } from './signing.js';

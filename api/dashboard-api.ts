@@ -1,10 +1,10 @@
 import type { Request } from 'express';
 import { z } from 'zod';
 import { FIGURES, MAX_RECORDS, resolveContext, type DashboardFilters, type Drilldown } from '../engine/features/dashboard/index.js';
-import { NotFoundError, NotPermittedError } from '../engine/errors.js';
+import { NotFoundError, NotPermittedError } from '../engine/kernel/errors.js';
 import type { ProcessEngine } from '../engine/process-engine.js';
-import { KPI_EDITORS, mayEnterValues } from '../engine/kpis.js';
-import { KPI_MEASURES, MANAGEMENT_SYSTEMS } from '../engine/model.js';
+import { KPI_EDITORS, mayEnterValues } from '../engine/features/kpis/index.js';
+import { KPI_MEASURES, MANAGEMENT_SYSTEMS } from '../engine/kernel/model.js';
 import { canSee, OVERSEERS, principalOf } from './auth.js';
 import { dashboardPdf } from './dashboard-pdf.js';
 import type { RouteRegistry } from './openapi.js';

@@ -3,18 +3,18 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { NotPermittedError, ValidationError } from '../engine/errors.js';
+import { NotPermittedError, ValidationError } from '../engine/kernel/errors.js';
 import type { ProcessEngine } from '../engine/process-engine.js';
-import { INBOUND_TYPES, receiveEvent } from '../engine/inbound.js';
-import { WEBHOOK_EVENTS } from '../engine/model.js';
-import type { Webhooks } from '../engine/webhooks.js';
+import { INBOUND_TYPES, receiveEvent } from '../engine/features/inbound/index.js';
+import { WEBHOOK_EVENTS } from '../engine/kernel/model.js';
+import type { Webhooks } from '../engine/features/webhooks/index.js';
 import { principalOf, visibleSites } from './auth.js';
 import type { RouteRegistry } from './openapi.js';
 
 /**
  * Integrations: inbound events from other systems (POST /api/events, the `integration` role, with an API
  * token), outgoing webhook subscriptions and their delivery log (admins), and the backup download
- * (admins). The work is done in engine/inbound.ts, engine/webhooks.ts and engine/backup.ts.
+ * (admins). The work is done in engine/features/inbound/inbound.ts, engine/features/webhooks/webhooks.ts and engine/features/backup/backup.ts.
  */
 
 const schemas = {

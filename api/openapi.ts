@@ -1,7 +1,7 @@
 import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
-import { ValidationError, type FieldError } from '../engine/errors.js';
-import type { Role, TokenScope } from '../engine/model.js';
+import { ValidationError, type FieldError } from '../engine/kernel/errors.js';
+import type { Role, TokenScope } from '../engine/kernel/model.js';
 import { requireTokenScope } from './auth.js';
 
 /**

@@ -1,10 +1,10 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import express from 'express';
 import type { Logger } from 'pino';
-import type { Accounts } from '../engine/accounts.js';
-import { ValidationError } from '../engine/errors.js';
+import type { Accounts } from '../engine/features/accounts/index.js';
+import { ValidationError } from '../engine/kernel/errors.js';
 import type { ProcessEngine } from '../engine/process-engine.js';
-import { passwordProblems } from '../engine/passwords.js';
+import { passwordProblems } from '../engine/features/accounts/index.js';
 import { e, sendPage } from './ui/html.js';
 
 /**

@@ -1,4 +1,4 @@
-import { manifestation, type Manifestation, type SignatureRecord } from '../engine/signatures.js';
+import { manifestation, type Manifestation, type SignatureRecord } from '../engine/features/signatures/index.js';
 
 // The signing rules live with the complete-task command (engine/features/tasks/signing.ts); they are
 // re-exported here for the callers outside the task routes (change control, the modeler pages, the demo).

@@ -1,10 +1,10 @@
 import { EventEmitter } from 'node:events';
 import { Engine } from 'bpmn-engine';
 import { ProcessEngine } from '../engine/process-engine.js';
-import { compileDefinition, engineHooks, type CompiledDefinition } from '../engine/runtime.js';
-import { ServiceRegistry } from '../engine/services.js';
+import { compileDefinition, engineHooks, type CompiledDefinition } from '../engine/kernel/runtime.js';
+import { ServiceRegistry } from '../engine/kernel/services.js';
 import { SqliteStore } from '../engine/adapters/sqlite/index.js';
-import type { DefinitionRecord } from '../engine/model.js';
+import type { DefinitionRecord } from '../engine/kernel/model.js';
 import {
   FIXTURE_FORM,
   FIXTURE_KEY,

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { systemClock } from '../engine/clock.js';
-import { Outbox } from '../engine/mail/outbox.js';
-import { SmtpMailer } from '../engine/mail/smtp.js';
-import type { JobRecord, MessageRecord } from '../engine/model.js';
+import { systemClock } from '../engine/kernel/clock.js';
+import { Outbox } from '../engine/features/notifications/index.js';
+import { SmtpMailer } from '../engine/adapters/smtp/smtp-mailer.js';
+import type { JobRecord, MessageRecord } from '../engine/kernel/model.js';
 import { EmbeddedScheduler } from '../workers/runners/embedded/scheduler.js';
-import type { JobHandlers } from '../engine/jobs/job-runner.js';
+import type { JobHandlers } from '../engine/ports/job-runner.js';
 import { SqliteStore } from '../engine/adapters/sqlite/index.js';
 import { TestSmtpServer } from '../test/support/smtp.js';
 import { elapsedMs, nowNs, progress, round, tempDir, type BenchModule, type BenchOptions, type BenchResult } from './common.js';

@@ -1,5 +1,5 @@
-import { checkExpressions, resolveTemplate } from '../engine/expressions.js';
-import { timerProblem } from '../engine/durations.js';
+import { checkExpressions, resolveTemplate } from '../engine/kernel/expressions.js';
+import { timerProblem } from '../engine/kernel/durations.js';
 import { elapsedMs, nowNs, progress, round, type BenchModule, type BenchOptions, type BenchResult } from './common.js';
 
 /**

@@ -1,5 +1,5 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { CheckPool } from '../engine/bpmn/check-pool.js';
+import { CheckPool } from '../engine/kernel/bpmn/check-pool.js';
 import { registerImsServices } from '../processes/index.js';
 import { shippedCatalogue, shippedProcesses } from '../processes/index.js';
 import { hostileCorpus } from '../test/fixtures/hostile/generate.js';

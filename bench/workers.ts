@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { systemClock } from '../engine/clock.js';
-import type { JobRecord } from '../engine/model.js';
+import { systemClock } from '../engine/kernel/clock.js';
+import type { JobRecord } from '../engine/kernel/model.js';
 import { EmbeddedScheduler } from '../workers/runners/embedded/scheduler.js';
-import type { JobHandler, JobHandlers } from '../engine/jobs/job-runner.js';
+import type { JobHandler, JobHandlers } from '../engine/ports/job-runner.js';
 import { SqliteStore } from '../engine/adapters/sqlite/index.js';
 import { BullmqRunner, redisProblem } from '../workers/runners/bullmq/index.js';
 import { loadConfig } from '../engine/boot/config.js';

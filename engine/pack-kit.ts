@@ -1,15 +1,15 @@
-import { canSee } from './access.js';
-import type { IterationResult } from './model.js';
-import type { RecordReader, ServiceContext } from './services.js';
+import { canSee } from './features/access/index.js';
+import type { IterationResult } from './kernel/model.js';
+import type { RecordReader, ServiceContext } from './kernel/services.js';
 
 /**
  * The engine's face towards the process packs: with engine/packs.ts and the features' index files, the
  * only engine modules a pack imports (an ESLint rule keeps it so), so the engine's inside can move freely.
  */
-export { IMS_STANDARDS, loadCatalogue, type Catalogue, type CatalogueEntry } from './catalogue.js';
-export { addDuration, durationProblem } from './durations.js';
-export type { InstanceRecord, IterationResult, TaskRecord } from './model.js';
-export { ServiceRegistry, type RecordReader, type ServiceContext, type ServiceDefinition } from './services.js';
+export { IMS_STANDARDS, loadCatalogue, type Catalogue, type CatalogueEntry } from './features/catalogue/index.js';
+export { addDuration, durationProblem } from './kernel/durations.js';
+export type { InstanceRecord, IterationResult, TaskRecord } from './kernel/model.js';
+export { ServiceRegistry, type RecordReader, type ServiceContext, type ServiceDefinition } from './kernel/services.js';
 
 /** What the process packs' services share (processes/<pack>/services.ts): reading task output the way forms store it. */
 
@@ -33,7 +33,7 @@ export function text(value: unknown): string {
 /** A person as services read them from the directory. */
 export type Person = NonNullable<Awaited<ReturnType<RecordReader['user']>>>;
 
-/** Whether a person can hold tasks of a record of `site`: known, active and seeing the site (engine/access.ts). */
+/** Whether a person can hold tasks of a record of `site`: known, active and seeing the site (engine/features/access/access.ts). */
 export type Presence = 'ok' | 'unknown' | 'inactive' | 'other-site';
 
 export function presenceOf(person: Person | undefined, site: string | undefined): Presence {

@@ -1,7 +1,7 @@
-import type { Catalogue } from './catalogue.js';
+import type { Catalogue } from './features/catalogue/index.js';
 import type { DemoChapter } from './features/demo/index.js';
 import type { PackFigure } from './features/dashboard/index.js';
-import { ServiceRegistry } from './services.js';
+import { ServiceRegistry } from './kernel/services.js';
 
 /**
  * A process pack as the engine sees it: one shipped process (its folder under processes/) described by a

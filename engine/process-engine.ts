@@ -1,19 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { checkDefinition, type CheckResult, type DefinitionChecker } from './bpmn/lint.js';
+import { checkDefinition, type CheckResult, type DefinitionChecker } from './kernel/bpmn/lint.js';
 import { ChangeControl } from './features/change-control/index.js';
-import { verifyAuditChain, type ChainVerification } from './audit.js';
-import { systemClock, type Clock } from './clock.js';
+import { verifyAuditChain, type ChainVerification } from './kernel/audit-chain.js';
+import { systemClock, type Clock } from './kernel/clock.js';
 import { auditEvent } from './kernel/audit-event.js';
-import { ConflictError, NotFoundError, RevisionConflict, ValidationError } from './errors.js';
-import { type ClauseLookup, type FormContext } from './forms.js';
-import type { DefinitionRecord, DefinitionSource, ExtensionRequest, IncidentRecord, InstanceRecord, JobRecord, PendingAction, RecordLink, ScheduleRecord, TaskRecord, UserRecord } from './model.js';
-import { compileDefinition, iterationCountProblem, runStep, type CompiledDefinition, type StepAction, type StepResult } from './runtime.js';
-import { ServiceRegistry, type RecordReader } from './services.js';
-import { DEFAULT_POLICY, type NotificationPolicy } from './notifications.js';
-import type { SignatureInput } from './signatures.js';
+import { ConflictError, NotFoundError, RevisionConflict, ValidationError } from './kernel/errors.js';
+import { type ClauseLookup, type FormContext } from './kernel/forms.js';
+import type { DefinitionRecord, DefinitionSource, ExtensionRequest, IncidentRecord, InstanceRecord, JobRecord, PendingAction, RecordLink, ScheduleRecord, TaskRecord, UserRecord } from './kernel/model.js';
+import { compileDefinition, iterationCountProblem, runStep, type CompiledDefinition, type StepAction, type StepResult } from './kernel/runtime.js';
+import { ServiceRegistry, type RecordReader } from './kernel/services.js';
+import { DEFAULT_POLICY, type NotificationPolicy } from './features/notifications/index.js';
+import type { SignatureInput } from './features/signatures/index.js';
 import type { ChangeSet } from './ports/commit-store.js';
 import type { TaskQuery } from './ports/record-store.js';
-import type { Store } from './store/store.js';
+import type { Store } from './ports/store.js';
 import { Queries } from './queries/index.js';
 import type { PackFigure } from './features/dashboard/index.js';
 import { Commands } from './commands/index.js';
@@ -46,7 +46,7 @@ export interface ProcessEngineOptions {
   catalogue?: ClauseLookup;
   /**
    * Checks untrusted BPMN (uploads, drafts) with a time and memory budget, off the event loop: the server
-   * injects engine/bpmn/check-pool.ts. Without it, files are checked in this thread.
+   * injects engine/kernel/bpmn/check-pool.ts. Without it, files are checked in this thread.
    */
   checker?: DefinitionChecker;
   /** Longest one engine step may take to reach a wait state before it becomes an incident (default 30 s). */

@@ -1,8 +1,8 @@
-import { durationProblem } from '../engine/durations.js';
+import { durationProblem } from '../engine/kernel/durations.js';
 
 /**
  * ISO 8601 durations said in plain language for the side panel ("P14D" → "14 days"), checked with the
- * engine's own parser (engine/durations.ts), so the preview never accepts what deployment refuses.
+ * engine's own parser (engine/kernel/durations.ts), so the preview never accepts what deployment refuses.
  */
 
 const DATE_UNITS: [string, string][] = [

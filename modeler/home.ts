@@ -2,7 +2,7 @@
  * The modeler's home page (/modeler): fills in the open drafts and handles "new process" and "import a
  * file". Both create a draft through POST /api/drafts and open it in the editor.
  */
-import { OPEN_DRAFT_STATUSES, type DraftRecord } from '../engine/model.js';
+import { OPEN_DRAFT_STATUSES, type DraftRecord } from '../engine/kernel/model.js';
 import { $, announce, api, ApiError, el, utc } from './http.js';
 
 /** A draft as GET /api/drafts lists it. */

@@ -1,4 +1,4 @@
-import { durationLength, FIELD_TYPES, SIGNATURE_MEANINGS } from '../engine/bpmn/validate.js';
+import { durationLength, FIELD_TYPES, SIGNATURE_MEANINGS } from '../engine/kernel/bpmn/validate.js';
 import { readDuration } from './durations.js';
 import { el } from './http.js';
 

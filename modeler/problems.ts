@@ -1,10 +1,10 @@
-import { checkDefinition, type DefinitionProblem } from '../engine/bpmn/lint.js';
-import { InvalidDefinitionError, TooLargeError } from '../engine/errors.js';
+import { checkDefinition, type DefinitionProblem } from '../engine/kernel/bpmn/lint.js';
+import { InvalidDefinitionError, TooLargeError } from '../engine/kernel/errors.js';
 import { el } from './http.js';
 
 /**
- * The problems panel: runs the server's own rule set (engine/bpmn/lint.ts: bpmnlint rules plus
- * validateDefinition, on the XML bpmn-js saves, parsed by engine/bpmn/parse.ts) while the person draws,
+ * The problems panel: runs the server's own rule set (engine/kernel/bpmn/lint.ts: bpmnlint rules plus
+ * validateDefinition, on the XML bpmn-js saves, parsed by engine/kernel/bpmn/parse.ts) while the person draws,
  * lists what it finds, marks the elements on the canvas, and selects an element when its problem is
  * clicked. What it lists is exactly what submitting or deploying would refuse.
  */

@@ -8,9 +8,9 @@ import NavigatedViewer from 'bpmn-js/lib/NavigatedViewer';
 import 'bpmn-js/dist/assets/diagram-js.css';
 import 'bpmn-js/dist/assets/bpmn-js.css';
 import './modeler.css';
-import type { DefinitionDiff, ElementChangeKind as Change } from '../engine/bpmn/diff.js';
-import { imsModdleDescriptor } from '../engine/bpmn/ims-moddle.js';
-import type { DraftRecord as Draft } from '../engine/model.js';
+import type { DefinitionDiff, ElementChangeKind as Change } from '../engine/kernel/bpmn/diff.js';
+import { imsModdleDescriptor } from '../engine/kernel/bpmn/ims-moddle.js';
+import type { DraftRecord as Draft } from '../engine/kernel/model.js';
 import { $, announce, api, el, utc } from './http.js';
 
 /** What GET /api/drafts/:id/changes gives: the diff against the base version, and both texts. */

@@ -8,7 +8,7 @@ import NavigatedViewer from 'bpmn-js/lib/NavigatedViewer';
 import 'bpmn-js/dist/assets/diagram-js.css';
 import 'bpmn-js/dist/assets/bpmn-js.css';
 import './modeler.css';
-import { imsModdleDescriptor } from '../engine/bpmn/ims-moddle.js';
+import { imsModdleDescriptor } from '../engine/kernel/bpmn/ims-moddle.js';
 import { $, announce, api, apiText, download, el, utc } from './http.js';
 import type { PdfStamp } from './pdf-export.js';
 

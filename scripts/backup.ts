@@ -2,8 +2,8 @@ import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { MAX_ATTACHMENT_BYTES } from '../api/ui/attachments.js';
 import { BACKUP_COLLECTIONS } from '../engine/ports/backup-store.js';
-import { BackupRejected, exportBackup, importBackup, verifyBackup } from '../engine/backup.js';
-import { systemClock } from '../engine/clock.js';
+import { BackupRejected, exportBackup, importBackup, verifyBackup } from '../engine/features/backup/index.js';
+import { systemClock } from '../engine/kernel/clock.js';
 import { configOrExit } from '../engine/boot/lifecycle.js';
 import { createStore, storeLocation } from '../engine/boot/store.js';
 

@@ -20,18 +20,18 @@ import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { canSee, holdsTask } from '../api/auth.js';
 import { signatureFor } from '../api/signing.js';
-import { Accounts } from '../engine/accounts.js';
-import { FakeClock } from '../engine/clock.js';
+import { Accounts } from '../engine/features/accounts/index.js';
+import { FakeClock } from '../engine/kernel/clock.js';
 import { tellDemoStory, type DemoMoment } from '../engine/features/demo/index.js';
-import type { TaskRecord } from '../engine/model.js';
+import type { TaskRecord } from '../engine/kernel/model.js';
 import type { ProcessPack } from '../engine/packs.js';
-import { passwordProblems } from '../engine/passwords.js';
+import { passwordProblems } from '../engine/features/accounts/index.js';
 import { EmbeddedScheduler } from '../workers/runners/embedded/scheduler.js';
 import { shippedCatalogue, shippedPacks, shippedProcesses } from '../processes/index.js';
 import { assemble, type Assembly } from '../engine/boot/assemble.js';
 import { loadConfig } from '../engine/boot/config.js';
 
-/** The one password of every demo account. Meets engine/passwords.ts (12+ characters, no user's name in it). */
+/** The one password of every demo account. Meets engine/features/accounts/passwords.ts (12+ characters, no user's name in it). */
 export const DEMO_PASSWORD = 'imsflow-demo-only';
 
 /** Who set the demo up, in the audit trail (account setup and deployment; task work is done by the users). */

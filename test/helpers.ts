@@ -1,17 +1,17 @@
 import { readFileSync } from 'node:fs';
-import type { Catalogue } from '../engine/catalogue.js';
-import { FakeClock } from '../engine/clock.js';
+import type { Catalogue } from '../engine/features/catalogue/index.js';
+import { FakeClock } from '../engine/kernel/clock.js';
 import { ProcessEngine } from '../engine/process-engine.js';
 import { EmbeddedScheduler } from '../workers/runners/embedded/scheduler.js';
-import { ServiceRegistry } from '../engine/services.js';
+import { ServiceRegistry } from '../engine/kernel/services.js';
 import { SqliteStore } from '../engine/adapters/sqlite/index.js';
 import { processesDir } from '../processes/index.js';
 import { jobHandlers } from '../engine/boot/job-handlers.js';
-import { TaskLinkSigner } from '../engine/task-links.js';
+import { TaskLinkSigner } from '../engine/features/task-links/index.js';
 import type { Mailer } from '../engine/ports/mailer.js';
-import { Outbox } from '../engine/mail/outbox.js';
-import { DEFAULT_POLICY, Notifier, type NotificationPolicy } from '../engine/notifications.js';
-import type { JobHandlers } from '../engine/jobs/job-runner.js';
+import { Outbox } from '../engine/features/notifications/index.js';
+import { DEFAULT_POLICY, Notifier, type NotificationPolicy } from '../engine/features/notifications/index.js';
+import type { JobHandlers } from '../engine/ports/job-runner.js';
 
 export const IMS_NS = 'http://imsflow.org/schema/bpmn/ims/1.0';
 
@@ -75,13 +75,13 @@ export async function testEngine(
 export const DAY = 24 * 60 * 60 * 1000;
 
 /** The open tasks of an instance, by element id. */
-export async function openTasks(imsflow: ProcessEngine, instanceId: string): Promise<Record<string, import('../engine/model.js').TaskRecord>> {
+export async function openTasks(imsflow: ProcessEngine, instanceId: string): Promise<Record<string, import('../engine/kernel/model.js').TaskRecord>> {
   const tasks = await imsflow.listTasks({ instanceId, status: 'open' });
   return Object.fromEntries(tasks.map((t) => [t.elementId, t]));
 }
 
 /** Timer jobs only: tasks also get notice and escalation jobs, which timer tests leave aside. */
-export async function timerJobs(store: SqliteStore, query: { instanceId?: string; status?: import('../engine/model.js').JobRecord['status'] }) {
+export async function timerJobs(store: SqliteStore, query: { instanceId?: string; status?: import('../engine/kernel/model.js').JobRecord['status'] }) {
   return (await store.listJobs(query)).filter((job) => job.kind === 'timer');
 }
 

@@ -1,15 +1,15 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
-import { AuthenticationError, LoginThrottledError } from '../../engine/accounts.js';
-import { megabytes } from '../../engine/bpmn/parse.js';
-import { ConflictError, ImsflowError, InvalidDefinitionError, NotFoundError, NotPermittedError, TooLargeError, ValidationError } from '../../engine/errors.js';
+import { AuthenticationError, LoginThrottledError } from '../../engine/features/accounts/index.js';
+import { megabytes } from '../../engine/kernel/bpmn/parse.js';
+import { ConflictError, ImsflowError, InvalidDefinitionError, NotFoundError, NotPermittedError, TooLargeError, ValidationError } from '../../engine/kernel/errors.js';
 import { UnauthenticatedError } from '../auth.js';
 import { e, sendPage } from '../ui/html.js';
 import { viewerOf } from '../ui/session.js';
 
 /**
  * The error mappers, one per transport: errors to HTTP for the JSON API and for the pages. Routes throw the
- * engine's errors (engine/errors.ts) and never pick a status for them themselves.
+ * engine's errors (engine/kernel/errors.ts) and never pick a status for them themselves.
  */
 
 /** The JSON API's: every error body is `{ error, ...details }`. Mounted last on the app. */

@@ -1,11 +1,11 @@
 import { parse as parseCookies } from 'cookie';
 import express from 'express';
-import { AuthenticationError, type Accounts, type Principal } from '../../engine/accounts.js';
-import { ConflictError, NotPermittedError, ValidationError } from '../../engine/errors.js';
+import { AuthenticationError, type Accounts, type Principal } from '../../engine/features/accounts/index.js';
+import { ConflictError, NotPermittedError, ValidationError } from '../../engine/kernel/errors.js';
 import type { ProcessEngine } from '../../engine/process-engine.js';
-import { describeRefusal, type TaskLinkSigner, type RefusedLink } from '../../engine/task-links.js';
-import type { TaskRecord, UserRecord } from '../../engine/model.js';
-import type { SignatureRecord } from '../../engine/signatures.js';
+import { describeRefusal, type TaskLinkSigner, type RefusedLink } from '../../engine/features/task-links/index.js';
+import type { TaskRecord, UserRecord } from '../../engine/kernel/model.js';
+import type { SignatureRecord } from '../../engine/features/signatures/index.js';
 import { SESSION_COOKIE } from '../auth.js';
 import type { AttachmentStore } from '../ui/attachments.js';
 import { e, layout, pageHeaders } from '../ui/html.js';

@@ -4,7 +4,7 @@ import { access, mkdir, rename, stat, unlink, writeFile } from 'node:fs/promises
 import { extname, join } from 'node:path';
 import type { ProcessEngine } from '../../engine/process-engine.js';
 import type { Upload } from '../../engine/features/tasks/index.js';
-import type { TaskRecord } from '../../engine/model.js';
+import type { TaskRecord } from '../../engine/kernel/model.js';
 
 /**
  * Attachments of file fields: the bytes are kept content-addressed under `<IMSFLOW_DATA>/attachments/<sha256>`;

@@ -1,8 +1,8 @@
 import express, { type Request, type Response } from 'express';
-import { verifyAuditChain } from '../../engine/audit.js';
-import { NotPermittedError, type FieldError } from '../../engine/errors.js';
+import { verifyAuditChain } from '../../engine/kernel/audit-chain.js';
+import { NotPermittedError, type FieldError } from '../../engine/kernel/errors.js';
 import type { ProcessEngine } from '../../engine/process-engine.js';
-import type { AuditEvent, UserRecord } from '../../engine/model.js';
+import type { AuditEvent, UserRecord } from '../../engine/kernel/model.js';
 import { canSee, hasRole } from '../auth.js';
 import { AUDIT_ROLES, e, notice, plural, sendPage, str } from './html.js';
 import { directoryNames, historyTable } from './records.js';

@@ -3,11 +3,11 @@ import { resolveContext, type Counts, type Dashboard, type DashboardContext, typ
 import type { CapaSection } from '../../processes/capa/figures.js';
 import type { GapCoverage } from '../../processes/gap-analysis/figures.js';
 import type { FindingCount } from '../../processes/internal-audit/figures.js';
-import { NotFoundError, NotPermittedError, ValidationError, type FieldError } from '../../engine/errors.js';
+import { NotFoundError, NotPermittedError, ValidationError, type FieldError } from '../../engine/kernel/errors.js';
 import type { OutstandingItem } from '../../engine/features/change-control/index.js';
 import type { ProcessEngine } from '../../engine/process-engine.js';
-import { mayEnterValues } from '../../engine/kpis.js';
-import type { KpiRecord, UserRecord } from '../../engine/model.js';
+import { mayEnterValues } from '../../engine/features/kpis/index.js';
+import type { KpiRecord, UserRecord } from '../../engine/kernel/model.js';
 import { canSee, checkCsrf, hasRole, visibleSites } from '../auth.js';
 import { directoryNames, person } from './records.js';
 import { csrfField, DASHBOARD_ROLES, e, notice, plural, sendPage, str, type Viewer, when } from './html.js';

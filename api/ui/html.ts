@@ -1,6 +1,6 @@
 import escapeHtml from 'escape-html';
 import type { Response } from 'express';
-import type { UserRecord } from '../../engine/model.js';
+import type { UserRecord } from '../../engine/kernel/model.js';
 import { hasRole, OVERSEERS } from '../auth.js';
 
 /**

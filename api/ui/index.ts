@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import express from 'express';
 import type { Logger } from 'pino';
-import type { Accounts } from '../../engine/accounts.js';
+import type { Accounts } from '../../engine/features/accounts/index.js';
 import type { ProcessEngine } from '../../engine/process-engine.js';
 import type { Assembly } from '../../engine/boot/assemble.js';
 import { identify, LoginRateLimiter } from '../auth.js';

@@ -1,10 +1,10 @@
 import { createReadStream } from 'node:fs';
 import express from 'express';
-import type { Catalogue } from '../../engine/catalogue.js';
-import { NotFoundError } from '../../engine/errors.js';
-import { CHECKLIST_RESULTS, type ChecklistResult } from '../../engine/forms.js';
+import type { Catalogue } from '../../engine/features/catalogue/index.js';
+import { NotFoundError } from '../../engine/kernel/errors.js';
+import { CHECKLIST_RESULTS, type ChecklistResult } from '../../engine/kernel/forms.js';
 import type { ProcessEngine, InstanceView } from '../../engine/process-engine.js';
-import type { AuditEvent, FormField, RecordLink, TaskRecord, UserRecord } from '../../engine/model.js';
+import type { AuditEvent, FormField, RecordLink, TaskRecord, UserRecord } from '../../engine/kernel/model.js';
 import { uploadsOf, type AttachmentStore } from './attachments.js';
 import { bytes, e, notice, sendPage, when } from './html.js';
 import { mayViewRecord, requireSignIn, viewerOf } from './session.js';

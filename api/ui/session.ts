@@ -1,9 +1,9 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { parse as parseCookies } from 'cookie';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { AuthenticationError, LoginThrottledError, type Accounts } from '../../engine/accounts.js';
+import { AuthenticationError, LoginThrottledError, type Accounts } from '../../engine/features/accounts/index.js';
 import type { ProcessEngine } from '../../engine/process-engine.js';
-import type { InstanceRecord, UserRecord } from '../../engine/model.js';
+import type { InstanceRecord, UserRecord } from '../../engine/kernel/model.js';
 import { canSee, checkCsrf, clientAddress, hasRole, holdsTask, OVERSEERS, SESSION_COOKIE, type LoginRateLimiter } from '../auth.js';
 import { e, notice, sendPage, str, waitInWords, type Viewer } from './html.js';
 

@@ -1,7 +1,7 @@
-import type { AuthenticationError, Principal } from '../../engine/accounts.js';
-import type { FieldError } from '../../engine/errors.js';
-import type { TaskRecord } from '../../engine/model.js';
-import { manifestation, meaningLabel, meaningStatement, signedTime, type SignatureRecord } from '../../engine/signatures.js';
+import type { AuthenticationError, Principal } from '../../engine/features/accounts/index.js';
+import type { FieldError } from '../../engine/kernel/errors.js';
+import type { TaskRecord } from '../../engine/kernel/model.js';
+import { manifestation, meaningLabel, meaningStatement, signedTime, type SignatureRecord } from '../../engine/features/signatures/index.js';
 import { needsUserId, type SignatureCredentials } from '../signing.js';
 import { e, str, waitInWords } from './html.js';
 

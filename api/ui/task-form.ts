@@ -1,10 +1,10 @@
 import express, { type Request, type RequestHandler, type Response } from 'express';
 import multer from 'multer';
-import { ValidationError, type FieldError } from '../../engine/errors.js';
-import { Catalogue, IMS_STANDARDS, type CatalogueEntry } from '../../engine/catalogue.js';
-import { CHECKLIST_RESULTS, validateFormData, type ChecklistResult } from '../../engine/forms.js';
+import { ValidationError, type FieldError } from '../../engine/kernel/errors.js';
+import { Catalogue, IMS_STANDARDS, type CatalogueEntry } from '../../engine/features/catalogue/index.js';
+import { CHECKLIST_RESULTS, validateFormData, type ChecklistResult } from '../../engine/kernel/forms.js';
 import type { ProcessEngine } from '../../engine/process-engine.js';
-import type { FormField, TaskRecord } from '../../engine/model.js';
+import type { FormField, TaskRecord } from '../../engine/kernel/model.js';
 import { shippedCatalogue } from '../../processes/index.js';
 import { canSee } from '../auth.js';
 import {

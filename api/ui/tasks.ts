@@ -1,8 +1,8 @@
 import express, { type Request, type Response } from 'express';
-import { AuthenticationError, type Accounts } from '../../engine/accounts.js';
-import { NotFoundError, ValidationError, type FieldError } from '../../engine/errors.js';
+import { AuthenticationError, type Accounts } from '../../engine/features/accounts/index.js';
+import { NotFoundError, ValidationError, type FieldError } from '../../engine/kernel/errors.js';
 import type { ProcessEngine } from '../../engine/process-engine.js';
-import type { ExtensionRequest, TaskRecord, UserRecord } from '../../engine/model.js';
+import type { ExtensionRequest, TaskRecord, UserRecord } from '../../engine/kernel/model.js';
 import { canSee, hasRole, holdsTask, OVERSEERS, visibleSites } from '../auth.js';
 import type { AttachmentStore } from './attachments.js';
 import { csrfField, e, formatUtc, notice, plural, sendPage, str, when, type Viewer } from './html.js';

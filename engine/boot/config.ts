@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { checkPolicy, DEFAULT_POLICY, type NotificationPolicy } from '../notifications.js';
-import { parseAllowList } from '../net-guard.js';
+import { checkPolicy, DEFAULT_POLICY, type NotificationPolicy } from '../features/notifications/index.js';
+import { parseAllowList } from '../features/webhooks/index.js';
 
 /**
  * Configuration of every imsflow process (API, workers, `npm run migrate`) from environment variables,
@@ -131,7 +131,7 @@ export interface Config {
   queue: QueueSettings;
   /** How long shutdown waits for requests and jobs in hand. */
   shutdownMs: number;
-  /** Budget of one BPMN check in the worker-thread pool (engine/bpmn/check-pool.ts). */
+  /** Budget of one BPMN check in the worker-thread pool (engine/kernel/bpmn/check-pool.ts). */
   check: { timeoutMs: number; maxMemoryMb: number };
   /** Budget of one engine step (ProcessEngine's stepTimeoutMs). */
   stepTimeoutMs: number;

@@ -1,9 +1,9 @@
-import { DEFAULT_DIGEST, WeeklyDigest } from '../digest.js';
+import { DEFAULT_DIGEST, WeeklyDigest } from '../features/notifications/index.js';
 import type { ProcessEngine } from '../process-engine.js';
-import type { Outbox } from '../mail/outbox.js';
-import type { Notifier } from '../notifications.js';
-import type { JobHandlers } from '../jobs/job-runner.js';
-import { Webhooks } from '../webhooks.js';
+import type { Outbox } from '../features/notifications/index.js';
+import type { Notifier } from '../features/notifications/index.js';
+import type { JobHandlers } from '../ports/job-runner.js';
+import { Webhooks } from '../features/webhooks/index.js';
 
 export interface HandlerDeps {
   imsflow: ProcessEngine;

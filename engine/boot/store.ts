@@ -1,5 +1,5 @@
 import { SqliteStore } from '../adapters/sqlite/index.js';
-import type { Store } from '../store/store.js';
+import type { Store } from '../ports/store.js';
 import { withoutPassword, type Config } from './config.js';
 
 /**

@@ -1,10 +1,10 @@
-import { exportBackup, type BackupManifest, type BackupOptions } from '../backup.js';
-import type { Clock } from '../clock.js';
+import { exportBackup, type BackupManifest, type BackupOptions } from '../features/backup/index.js';
+import type { Clock } from '../kernel/clock.js';
 import { auditEvent } from '../kernel/audit-event.js';
-import { KpiRegister } from '../kpis.js';
-import type { TaskRecord } from '../model.js';
-import type { Store } from '../store/store.js';
-import { Webhooks, type WebhooksOptions } from '../webhooks.js';
+import { KpiRegister } from '../features/kpis/index.js';
+import type { TaskRecord } from '../kernel/model.js';
+import type { Store } from '../ports/store.js';
+import { Webhooks, type WebhooksOptions } from '../features/webhooks/index.js';
 
 /** An uploaded file as the audit trail records it (checked by api/ui/attachments.ts before it is stored). */
 export interface StoredUpload {
@@ -44,7 +44,7 @@ export class Commands {
     });
   }
 
-  /** Writes a backup archive to `file`, its `backup.exported` audit event committed first (engine/backup.ts). */
+  /** Writes a backup archive to `file`, its `backup.exported` audit event committed first (engine/features/backup/backup.ts). */
   exportBackup(file: string, options: Omit<BackupOptions, 'clock'> & { appVersion?: string; reason?: string }): Promise<BackupManifest> {
     return exportBackup(this.store, file, { ...options, clock: this.clock });
   }

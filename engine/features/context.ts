@@ -1,9 +1,9 @@
-import type { Clock } from '../clock.js';
-import type { FormContext } from '../forms.js';
-import type { CheckResult } from '../bpmn/lint.js';
-import type { DefinitionRecord, InstanceRecord, JobRecord, PendingAction, TaskRecord } from '../model.js';
-import type { NotificationPolicy } from '../notifications.js';
-import type { CompiledDefinition, StepAction, StepResult } from '../runtime.js';
+import type { Clock } from '../kernel/clock.js';
+import type { FormContext } from '../kernel/forms.js';
+import type { CheckResult } from '../kernel/bpmn/lint.js';
+import type { DefinitionRecord, InstanceRecord, JobRecord, PendingAction, TaskRecord } from '../kernel/model.js';
+import type { NotificationPolicy } from './notifications/index.js';
+import type { CompiledDefinition, StepAction, StepResult } from '../kernel/runtime.js';
 import type { AccountStore } from '../ports/account-store.js';
 import type { ChangeSet, CommitStore } from '../ports/commit-store.js';
 import type { JobStore } from '../ports/job-store.js';

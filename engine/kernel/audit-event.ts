@@ -1,5 +1,5 @@
-import type { Clock } from '../clock.js';
-import type { AuditInput } from '../model.js';
+import type { Clock } from './clock.js';
+import type { AuditInput } from './model.js';
 
 /** What an audit event says: who did what to which record, the values before and after, and why. */
 export interface AuditEventFields {

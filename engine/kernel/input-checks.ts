@@ -1,4 +1,4 @@
-import { TooLargeError, ValidationError } from '../errors.js';
+import { TooLargeError, ValidationError } from './errors.js';
 
 const MAX_VARIABLES_BYTES = 256 * 1024;
 

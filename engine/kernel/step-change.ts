@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { Clock } from '../clock.js';
-import { dueFrom, timerDueAt } from '../durations.js';
-import { resolveTemplate } from '../expressions.js';
-import type { AuditInput, IncidentRecord, InstanceRecord, JobRecord, PendingAction, TaskRecord } from '../model.js';
-import { jobsOfTask, planTaskJobs, type NotificationPolicy } from '../notifications.js';
-import type { CompiledDefinition, StepResult, WaitingTask } from '../runtime.js';
+import type { Clock } from './clock.js';
+import { dueFrom, timerDueAt } from './durations.js';
+import { resolveTemplate } from './expressions.js';
+import type { AuditInput, IncidentRecord, InstanceRecord, JobRecord, PendingAction, TaskRecord } from './model.js';
+import { jobsOfTask, planTaskJobs, type NotificationPolicy } from '../features/notifications/index.js';
+import type { CompiledDefinition, StepResult, WaitingTask } from './runtime.js';
 import type { ChangeSet } from '../ports/commit-store.js';
 import { auditEvent } from './audit-event.js';
 

@@ -4,7 +4,7 @@
  * would give it to a second fails whole with ConflictError) and `getUserByEmail` finds it whatever its case;
  * revoking a task's links touches only its still-valid ones. test/contracts/account-store/ pins it.
  */
-import type { ApiTokenRecord, LinkTokenRecord, SessionRecord, UserRecord } from '../model.js';
+import type { ApiTokenRecord, LinkTokenRecord, SessionRecord, UserRecord } from '../kernel/model.js';
 
 export interface AccountStore {
   getUser(id: string): Promise<UserRecord | undefined>;

@@ -23,8 +23,8 @@ import type {
   WebhookDeliveryRecord,
   WebhookSubscriptionRecord,
   InboundEventRecord,
-} from '../model.js';
-import type { SignatureRecord } from '../signatures.js';
+} from '../kernel/model.js';
+import type { SignatureRecord } from '../features/signatures/index.js';
 import type { RecordFacts } from './figure-store.js';
 
 /**

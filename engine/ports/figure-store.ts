@@ -1,4 +1,4 @@
-import type { InstanceRecord } from '../model.js';
+import type { InstanceRecord } from '../kernel/model.js';
 
 /**
  * The figures port: a table of generic facts that the packs' figure projections derive from records, kept

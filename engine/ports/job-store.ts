@@ -5,7 +5,7 @@
  * taken atomically), and a claimed job is finished only by the commit of its holder.
  * test/contracts/job-store/ pins it.
  */
-import type { JobRecord } from '../model.js';
+import type { JobRecord } from '../kernel/model.js';
 
 export interface JobStore {
   getJob(id: string): Promise<JobRecord | undefined>;

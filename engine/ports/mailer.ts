@@ -1,5 +1,5 @@
 /**
- * The mail port: one message out. Adapter: engine/mail/smtp.ts (nodemailer); tests use a real in-process
+ * The mail port: one message out. Adapter: engine/adapters/smtp/smtp-mailer.ts (nodemailer); tests use a real in-process
  * SMTP server. Invariant: `send` resolves only once the receiving server accepted the message; a rejection
  * leaves the outbox message queued for a retry, and `messageId` lets the receiver recognise a resend.
  */

@@ -5,7 +5,7 @@
  * upsert of the same id, so an attempt's outcome replaces the record instead of adding one, and a
  * subscription changes only by compare-and-swap on its revision. test/contracts/outbox-store/ pins it.
  */
-import type { MessageRecord, WebhookDeliveryRecord, WebhookSubscriptionRecord } from '../model.js';
+import type { MessageRecord, WebhookDeliveryRecord, WebhookSubscriptionRecord } from '../kernel/model.js';
 
 export interface OutboxStore {
   getMessage(id: string): Promise<MessageRecord | undefined>;

@@ -15,8 +15,8 @@ import type {
   InstanceRecord,
   ScheduleRecord,
   TaskRecord,
-} from '../model.js';
-import type { SignatureRecord } from '../signatures.js';
+} from '../kernel/model.js';
+import type { SignatureRecord } from '../features/signatures/index.js';
 
 export interface TaskQuery {
   assignee?: string;

@@ -4,7 +4,7 @@
  * calls them at start), and `counts` reads indexes only, never whole records.
  * test/contracts/store-operations/ pins it.
  */
-import type { InstanceRecord, MessageRecord } from '../model.js';
+import type { InstanceRecord, MessageRecord } from '../kernel/model.js';
 
 /** What `applyMigrations` did: one line per step that ran (none when the store was already up to date). */
 export interface MigrationReport {

@@ -1,9 +1,9 @@
-import type { Clock } from '../clock.js';
+import type { Clock } from '../kernel/clock.js';
 import { computeDashboard, drillDown, type Dashboard, type DashboardContext, type Drilldown, type PackFigure, type RecordList } from '../features/dashboard/index.js';
-import { resolveLink, type TaskLinkSigner } from '../task-links.js';
-import type { SignatureRecord } from '../signatures.js';
+import { resolveLink, type TaskLinkSigner } from '../features/task-links/index.js';
+import type { SignatureRecord } from '../features/signatures/index.js';
 import type { AuditQuery, InstanceQuery } from '../ports/record-store.js';
-import type { Store } from '../store/store.js';
+import type { Store } from '../ports/store.js';
 import type { StoreCounts } from '../ports/store-operations.js';
 import type {
   ApiTokenRecord,
@@ -16,7 +16,7 @@ import type {
   ScheduleRecord,
   TaskRecord,
   UserRecord,
-} from '../model.js';
+} from '../kernel/model.js';
 
 /**
  * The named reads api/ makes: api/ never touches a store, it asks these (and the commands on ProcessEngine).
@@ -93,7 +93,7 @@ export class Queries {
     return this.store.listMessages(query);
   }
 
-  /** Opens an emailed task link now (engine/task-links.ts: every refusal with its reason). */
+  /** Opens an emailed task link now (engine/features/task-links/task-links.ts: every refusal with its reason). */
   openLink(signer: TaskLinkSigner, token: string): ReturnType<typeof resolveLink> {
     return resolveLink(signer, this.store, this.clock.now(), token);
   }

@@ -1,4 +1,4 @@
-/** The parts of bpmnlint 11 that engine/bpmn/lint.ts uses (the package ships no declarations of its own). */
+/** The parts of bpmnlint 11 that engine/kernel/bpmn/lint.ts uses (the package ships no declarations of its own). */
 declare module 'bpmnlint' {
   export interface LintReport {
     id?: string;

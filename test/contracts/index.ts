@@ -3,7 +3,7 @@
  * (engine/ports/) has its suite in test/contracts/<port>/, run here against the adapter's store factory.
  * `makeStore` must return a fresh, empty store each time; `cleanup` closes one and removes what it left.
  */
-import type { Store } from '../../engine/store/store.js';
+import type { Store } from '../../engine/ports/store.js';
 import { accountStoreContract } from './account-store/index.js';
 import { backupStoreContract } from './backup-store/index.js';
 import { commitStoreContract } from './commit-store/index.js';

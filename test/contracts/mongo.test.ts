@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { MongoStore } from '../../engine/adapters/mongo/index.js';
-import type { Store } from '../../engine/store/store.js';
+import type { Store } from '../../engine/ports/store.js';
 import { everyPortContract } from './index.js';
 
 /**

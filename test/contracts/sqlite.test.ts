@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteStore } from '../../engine/adapters/sqlite/index.js';
-import type { Store } from '../../engine/store/store.js';
+import type { Store } from '../../engine/ports/store.js';
 import { everyPortContract } from './index.js';
 
 everyPortContract('sqlite (:memory:)', async () => new SqliteStore(':memory:'));

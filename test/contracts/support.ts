@@ -4,7 +4,7 @@
  * and `portContract`, which every port's index runs its files through.
  */
 import { expect } from 'chai';
-import { GENESIS_HASH, sealAuditEvent } from '../../engine/audit.js';
+import { GENESIS_HASH, sealAuditEvent } from '../../engine/kernel/audit-chain.js';
 import type {
   AuditEvent,
   AuditInput,
@@ -20,8 +20,8 @@ import type {
   SessionRecord,
   TaskRecord,
   UserRecord,
-} from '../../engine/model.js';
-import type { Store } from '../../engine/store/store.js';
+} from '../../engine/kernel/model.js';
+import type { Store } from '../../engine/ports/store.js';
 
 // ---- fixtures -----------------------------------------------------------------------------------------
 

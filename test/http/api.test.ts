@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { loadConfig } from '../../engine/boot/config.js';
 import { startServer, type RunningServer } from '../../api/server.js';
-import { FakeClock } from '../../engine/clock.js';
+import { FakeClock } from '../../engine/kernel/clock.js';
 import { DAY, fixtureBpmn } from '../helpers.js';
 import { signInOperator, userWithToken } from '../support/operator.js';
 

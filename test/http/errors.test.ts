@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import express from 'express';
 import type { AddressInfo, Server } from 'node:net';
-import { AuthenticationError, LoginThrottledError } from '../../engine/accounts.js';
-import { ConflictError, ImsflowError, InvalidDefinitionError, NotFoundError, NotPermittedError, TooCostlyError, TooLargeError, ValidationError } from '../../engine/errors.js';
+import { AuthenticationError, LoginThrottledError } from '../../engine/features/accounts/index.js';
+import { ConflictError, ImsflowError, InvalidDefinitionError, NotFoundError, NotPermittedError, TooCostlyError, TooLargeError, ValidationError } from '../../engine/kernel/errors.js';
 import { UnauthenticatedError } from '../../api/auth.js';
 import { apiErrorHandler, pageErrorHandler } from '../../api/http/errors.js';
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { startServer, type RunningServer } from '../../api/server.js';
-import { FakeClock } from '../../engine/clock.js';
+import { FakeClock } from '../../engine/kernel/clock.js';
 import { loadConfig } from '../../engine/boot/config.js';
 import { expressionBomb, literalCardinality, unknownElementsOnLines, unknownExtensionElements, variableCardinality } from '../fixtures/hostile/generate.js';
 import { http, XML_BODY, type Reply } from '../support/http.js';

@@ -2,8 +2,8 @@ import { expect } from 'chai';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
-import { sealAuditEvent, GENESIS_HASH } from '../../engine/audit.js';
-import { FakeClock } from '../../engine/clock.js';
+import { sealAuditEvent, GENESIS_HASH } from '../../engine/kernel/audit-chain.js';
+import { FakeClock } from '../../engine/kernel/clock.js';
 import { auditEvent } from '../../engine/kernel/audit-event.js';
 
 describe('audit events (kernel builder)', () => {

@@ -44,7 +44,7 @@ describe('audit trail', () => {
   });
 
   it('detects an event re-sealed after editing (the next link breaks)', async () => {
-    const { sealAuditEvent } = await import('../../engine/audit.js');
+    const { sealAuditEvent } = await import('../../engine/kernel/audit-chain.js');
     const events = await t.store.listAudit({});
     const target = events[1];
     const { seq, prevHash, hash: _hash, ...input } = target;

@@ -1,10 +1,10 @@
 import { expect } from 'chai';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CheckPool } from '../../engine/bpmn/check-pool.js';
-import { checkDefinition } from '../../engine/bpmn/lint.js';
-import { countElements, prescanBpmnXml } from '../../engine/bpmn/prescan.js';
-import { InvalidDefinitionError, TooCostlyError, TooLargeError } from '../../engine/errors.js';
+import { CheckPool } from '../../engine/kernel/bpmn/check-pool.js';
+import { checkDefinition } from '../../engine/kernel/bpmn/lint.js';
+import { countElements, prescanBpmnXml } from '../../engine/kernel/bpmn/prescan.js';
+import { InvalidDefinitionError, TooCostlyError, TooLargeError } from '../../engine/kernel/errors.js';
 import { processesDir, shippedPacks } from '../../processes/index.js';
 import { unknownElementsOnLines } from '../fixtures/hostile/generate.js';
 

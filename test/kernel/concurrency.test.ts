@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { ConflictError } from '../../engine/errors.js';
+import { ConflictError } from '../../engine/kernel/errors.js';
 import { EmbeddedScheduler } from '../../workers/runners/embedded/scheduler.js';
 import { DAY, fixtureBpmn, testEngine, timerJobs } from '../helpers.js';
 

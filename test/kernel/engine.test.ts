@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { ConflictError, InvalidDefinitionError, NotFoundError, NotPermittedError, ValidationError } from '../../engine/errors.js';
-import { parseBpmnXml } from '../../engine/bpmn/parse.js';
-import { validateDefinition } from '../../engine/bpmn/validate.js';
+import { ConflictError, InvalidDefinitionError, NotFoundError, NotPermittedError, ValidationError } from '../../engine/kernel/errors.js';
+import { parseBpmnXml } from '../../engine/kernel/bpmn/parse.js';
+import { validateDefinition } from '../../engine/kernel/bpmn/validate.js';
 import { bpmn, fixtureBpmn, openTasks, shipped, testEngine, type TestEngine } from '../helpers.js';
 
 const review = (name = 'Review') =>

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
-import { checkExpressions, evaluate, ExpressionError, expressionBodies, parse, resolveTemplate, type ExpressionScope } from '../../engine/expressions.js';
+import { checkExpressions, evaluate, ExpressionError, expressionBodies, parse, resolveTemplate, type ExpressionScope } from '../../engine/kernel/expressions.js';
 
 /**
- * The whitelisted expression grammar (engine/expressions.ts), called directly: what it accepts and how
+ * The whitelisted expression grammar (engine/kernel/expressions.ts), called directly: what it accepts and how
  * it evaluates, and, as defence in depth behind deployment validation, that it refuses every attack
  * string in test/fixtures/hostile/expression-attacks.txt however it reaches it.
  */

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { ValidationError } from '../../engine/errors.js';
-import { validateFormData } from '../../engine/forms.js';
-import type { FormField } from '../../engine/model.js';
+import { ValidationError } from '../../engine/kernel/errors.js';
+import { validateFormData } from '../../engine/kernel/forms.js';
+import type { FormField } from '../../engine/kernel/model.js';
 import { shippedCatalogue } from '../../processes/index.js';
 
 /** `clauses` fields: a list of clause catalogue ids, each checked against the catalogue. */

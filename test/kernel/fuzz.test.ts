@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { describeReport, readCorpus, runTarget, type TargetReport } from '../fuzz/runner.js';
 import { TARGETS } from '../fuzz/targets/index.js';
 import { readFileSync } from 'node:fs';
-import { checkDefinition } from '../../engine/bpmn/lint.js';
+import { checkDefinition } from '../../engine/kernel/bpmn/lint.js';
 import { bpmnTarget } from '../fuzz/targets/bpmn.js';
 import { formsTarget, type FormsInput } from '../fuzz/targets/forms.js';
 

@@ -1,12 +1,12 @@
 import { expect } from 'chai';
-import { checkDefinition, LINT_RULES, type DefinitionProblem } from '../../engine/bpmn/lint.js';
-import { InvalidDefinitionError } from '../../engine/errors.js';
+import { checkDefinition, LINT_RULES, type DefinitionProblem } from '../../engine/kernel/bpmn/lint.js';
+import { InvalidDefinitionError } from '../../engine/kernel/errors.js';
 import { registerImsServices } from '../../processes/index.js';
 import { shippedCatalogue, shippedProcesses } from '../../processes/index.js';
 import { bpmn, testEngine } from '../helpers.js';
 
 /**
- * The one rule set (engine/bpmn/lint.ts): the chosen bpmnlint rules and validateDefinition together.
+ * The one rule set (engine/kernel/bpmn/lint.ts): the chosen bpmnlint rules and validateDefinition together.
  * Deployment refuses exactly what checkDefinition reports (the modeler's problems panel runs the same
  * module in the browser: test/modeler/modeler.test.ts and test/modeler/miwg-roundtrip.test.ts), every shipped process
  * passes, and each bpmnlint rule refuses the drawing it is there for, naming the element.
@@ -68,7 +68,7 @@ const BROKEN: Record<keyof typeof LINT_RULES, { xml: string; element: string }> 
   },
 };
 
-describe('one rule set for deployment and the modeler (engine/bpmn/lint.ts)', () => {
+describe('one rule set for deployment and the modeler (engine/kernel/bpmn/lint.ts)', () => {
   it('passes every shipped process', async () => {
     for (const { file, xml } of shippedProcesses()) {
       const { problems, spec } = await checkDefinition(xml, { services: services() });

@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { Engine } from 'bpmn-engine';
-import { parseBpmnXml } from '../../engine/bpmn/parse.js';
-import { InvalidDefinitionError, TooLargeError, type Problem } from '../../engine/errors.js';
+import { parseBpmnXml } from '../../engine/kernel/bpmn/parse.js';
+import { InvalidDefinitionError, TooLargeError, type Problem } from '../../engine/kernel/errors.js';
 import { ProcessEngine } from '../../engine/process-engine.js';
-import { buildSourceContext, runStep, type CompiledDefinition, type StepResult } from '../../engine/runtime.js';
-import { ServiceRegistry } from '../../engine/services.js';
+import { buildSourceContext, runStep, type CompiledDefinition, type StepResult } from '../../engine/kernel/runtime.js';
+import { ServiceRegistry } from '../../engine/kernel/services.js';
 import { SqliteStore } from '../../engine/adapters/sqlite/index.js';
 
 /**
@@ -112,7 +112,7 @@ async function expectTooLarge(xml: string): Promise<void> {
  */
 async function compileWithoutValidation(xml: string): Promise<CompiledDefinition> {
   const context = await parseBpmnXml(xml);
-  // Skips validation only: the runtime's own element set (engine/safe-elements.ts) is part of what is tested.
+  // Skips validation only: the runtime's own element set (engine/kernel/safe-elements.ts) is part of what is tested.
   const sourceContext = buildSourceContext(context);
   return {
     record: { key: 'hostile', version: 1, name: 'Hostile', hash: 'unvalidated', xml, deployedAt: new Date(0).toISOString(), deployedBy: 'tester' },
@@ -341,7 +341,7 @@ describe('security: hostile BPMN definitions', () => {
       });
 
       it('GAP: refuses deeply nested extension elements with InvalidDefinitionError or TooLargeError, not a stack overflow', async () => {
-        // Found by this suite: checkAllExpressions (engine/bpmn/validate.ts) recurses once per nesting
+        // Found by this suite: checkAllExpressions (engine/kernel/bpmn/validate.ts) recurses once per nesting
         // level; ~3,000 levels of id-less elements (about 30 KB) overflow the stack and deploy throws a
         // bare RangeError ("Maximum call stack size exceeded") instead of a problem list.
         const depth = 10_000;
@@ -430,7 +430,7 @@ describe('security: hostile BPMN definitions', () => {
       });
 
       it('GAP: refuses a timer cycle whose next expiry can never be computed (R/PT0S)', async () => {
-        // Found by this suite: timerProblem (engine/durations.ts) accepts any parseable cycle. For an
+        // Found by this suite: timerProblem (engine/kernel/durations.ts) accepts any parseable cycle. For an
         // unbounded cycle of zero-length periods, @0dep/piso's getExpireAt (called by bpmn-engine's
         // TimerEventDefinition when the timer starts) loops forever: the first instance to reach the
         // timer blocks the event loop of the whole server. Never run this file.

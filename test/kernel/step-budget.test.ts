@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { ValidationError } from '../../engine/errors.js';
+import { ValidationError } from '../../engine/kernel/errors.js';
 import { ProcessEngine } from '../../engine/process-engine.js';
-import { ServiceRegistry } from '../../engine/services.js';
+import { ServiceRegistry } from '../../engine/kernel/services.js';
 import { fixtureBpmn, openTasks, testEngine } from '../helpers.js';
 
 /** How many iterations its count asks for: the plan task's answer (decided after the start). */

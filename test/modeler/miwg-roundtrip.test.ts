@@ -3,8 +3,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import type { DefinitionProblem } from '../../engine/bpmn/lint.js';
-import { parseBpmnXml, type ModdleElement } from '../../engine/bpmn/parse.js';
+import type { DefinitionProblem } from '../../engine/kernel/bpmn/lint.js';
+import { parseBpmnXml, type ModdleElement } from '../../engine/kernel/bpmn/parse.js';
 import { useBrowser } from '../support/browser.js';
 
 /**
@@ -20,7 +20,7 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'miwg');
 const FILES = readdirSync(FIXTURES).filter((f) => f.endsWith('.bpmn')).sort();
 
-/** Element types imsflow refuses to run (engine/bpmn/validate.ts): each must be named by a problem. */
+/** Element types imsflow refuses to run (engine/kernel/bpmn/validate.ts): each must be named by a problem. */
 const NOT_EXECUTABLE = ['bpmn:ScriptTask', 'bpmn:CallActivity', 'bpmn:SendTask', 'bpmn:ReceiveTask', 'bpmn:ManualTask', 'bpmn:BusinessRuleTask', 'bpmn:EventBasedGateway', 'bpmn:ComplexGateway', 'bpmn:Transaction', 'bpmn:AdHocSubProcess'];
 
 /** The page script: bpmn-js's Modeler configured as the editor configures it, and the modeler's problems module. */

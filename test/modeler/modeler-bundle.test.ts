@@ -27,6 +27,6 @@ describe('browser bundles: the modeler page stays within its size budget', funct
     }
     expect(inputsOf('pdf-export.js').some((input) => input.includes('node_modules/jspdf/'))).to.equal(true);
     // the editor runs the server's own rule set: bpmnlint and the engine's validation are in its bundle
-    expect(inputsOf('modeler.js')).to.include.members(['engine/bpmn/lint.ts', 'engine/bpmn/validate.ts', 'engine/bpmn/parse.ts']);
+    expect(inputsOf('modeler.js')).to.include.members(['engine/kernel/bpmn/lint.ts', 'engine/kernel/bpmn/validate.ts', 'engine/kernel/bpmn/parse.ts']);
   });
 });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import type { Page } from 'playwright-core';
 import { startServer, type RunningServer } from '../../api/server.js';
-import { FakeClock } from '../../engine/clock.js';
+import { FakeClock } from '../../engine/kernel/clock.js';
 import { loadConfig } from '../../engine/boot/config.js';
 import { fixtureBpmn } from '../helpers.js';
 import { screenshot, useBrowser } from '../support/browser.js';

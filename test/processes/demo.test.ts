@@ -2,11 +2,11 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { Accounts } from '../../engine/accounts.js';
-import { verifyAuditChain } from '../../engine/audit.js';
-import { systemClock } from '../../engine/clock.js';
+import { Accounts } from '../../engine/features/accounts/index.js';
+import { verifyAuditChain } from '../../engine/kernel/audit-chain.js';
+import { systemClock } from '../../engine/kernel/clock.js';
 import { ProcessEngine } from '../../engine/process-engine.js';
-import { ROLES } from '../../engine/model.js';
+import { ROLES } from '../../engine/kernel/model.js';
 import { SqliteStore } from '../../engine/adapters/sqlite/index.js';
 import { DEMO_PASSWORD, DemoRefusedError, seedDemo, type DemoSummary } from '../../scripts/demo.js';
 

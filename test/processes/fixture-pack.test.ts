@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { startServer, type RunningServer } from '../../api/server.js';
-import { FakeClock } from '../../engine/clock.js';
+import { FakeClock } from '../../engine/kernel/clock.js';
 import { shippedPacks } from '../../processes/index.js';
 import { loadConfig } from '../../engine/boot/config.js';
 import { fixturePack } from '../fixtures/packs/calibration-check/pack.js';

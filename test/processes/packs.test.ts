@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseBpmnXml } from '../../engine/bpmn/parse.js';
-import { validateDefinition } from '../../engine/bpmn/validate.js';
+import { parseBpmnXml } from '../../engine/kernel/bpmn/parse.js';
+import { validateDefinition } from '../../engine/kernel/bpmn/validate.js';
 import { registerPackServices } from '../../engine/packs.js';
 import { processesDir, registerImsServices, shippedCatalogue, shippedPacks, shippedProcesses } from '../../processes/index.js';
 

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { startServer, type RunningServer } from '../../api/server.js';
-import { FakeClock } from '../../engine/clock.js';
-import type { TaskRecord } from '../../engine/model.js';
+import { FakeClock } from '../../engine/kernel/clock.js';
+import type { TaskRecord } from '../../engine/kernel/model.js';
 import { loadConfig } from '../../engine/boot/config.js';
 import { signInOperator } from './operator.js';
 

@@ -2,8 +2,8 @@ import { expect } from 'chai';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FakeClock } from '../../engine/clock.js';
-import { ServiceRegistry } from '../../engine/services.js';
+import { FakeClock } from '../../engine/kernel/clock.js';
+import { ServiceRegistry } from '../../engine/kernel/services.js';
 import { DAY, fireDueTimers, fixtureBpmn, openTasks, shipped, testEngine, type TestEngine, timerJobs } from '../helpers.js';
 
 /** A task with a 30-day interrupting boundary timer, and an intermediate 2-hour timer before it. */

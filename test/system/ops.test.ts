@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { SESSION_COOKIE } from '../../api/auth.js';
 import { startServer, type RunningServer } from '../../api/server.js';
-import { FakeClock } from '../../engine/clock.js';
+import { FakeClock } from '../../engine/kernel/clock.js';
 import { redisProblem } from '../../workers/runners/bullmq/index.js';
 import { loadConfig } from '../../engine/boot/config.js';
 import { fixtureBpmn } from '../helpers.js';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QueueEvents } from 'bullmq';
 import { pino } from 'pino';
-import type { JobRecord } from '../../engine/model.js';
+import type { JobRecord } from '../../engine/kernel/model.js';
 import { assemble } from '../../engine/boot/assemble.js';
 import { shippedCatalogue, shippedPacks } from '../../processes/index.js';
 import { MAIN_QUEUE, startBullmqWorker } from '../../workers/runners/bullmq/index.js';

@@ -5,7 +5,7 @@ import { request, type ClientRequest, type IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SESSION_COOKIE } from '../../api/auth.js';
-import type { MessageRecord } from '../../engine/model.js';
+import type { MessageRecord } from '../../engine/kernel/model.js';
 import { SqliteStore } from '../../engine/adapters/sqlite/index.js';
 import { fixtureBpmn, TEST_SECRET } from '../helpers.js';
 import { freePort, startLogging, type LoggingChild as Child } from '../support/cluster.js';

@@ -1,4 +1,4 @@
-import type { ApiTokenRecord, LinkTokenRecord, SessionRecord, UserRecord } from '../../model.js';
+import type { ApiTokenRecord, LinkTokenRecord, SessionRecord, UserRecord } from '../../kernel/model.js';
 import { type MongoHandle } from './handle.js';
 import { conditions, fromDoc } from './helpers.js';
 

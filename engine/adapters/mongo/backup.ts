@@ -1,5 +1,5 @@
-import { ConflictError } from '../../errors.js';
-import type { AuditEvent } from '../../model.js';
+import { ConflictError } from '../../kernel/errors.js';
+import type { AuditEvent } from '../../kernel/model.js';
 import { BACKUP_COLLECTIONS, type BackupCollection, type SequenceRecord } from '../../ports/backup-store.js';
 import { type MongoHandle } from './handle.js';
 import { backupDoc, duplicateAs, fromDoc, fromDraftDoc } from './helpers.js';

@@ -1,6 +1,6 @@
-import { GENESIS_HASH, sealAuditEvent } from '../../audit.js';
-import { ConflictError, DuplicateEventError, RevisionConflict } from '../../errors.js';
-import { OPEN_DRAFT_STATUSES } from '../../model.js';
+import { GENESIS_HASH, sealAuditEvent } from '../../kernel/audit-chain.js';
+import { ConflictError, DuplicateEventError, RevisionConflict } from '../../kernel/errors.js';
+import { OPEN_DRAFT_STATUSES } from '../../kernel/model.js';
 import type { ChangeSet } from '../../ports/commit-store.js';
 import { writeFacts } from './facts.js';
 import { type MongoHandle } from './handle.js';

@@ -1,4 +1,4 @@
-import type { InstanceRecord } from '../../model.js';
+import type { InstanceRecord } from '../../kernel/model.js';
 import { checkFactNames, type FactGroup, type FactGroupQuery, type FactListQuery, type FactQuery, type FactRow, type RecordFacts } from '../../ports/figure-store.js';
 import { type MongoHandle } from './handle.js';
 import { type Doc, type Filter, type Session, all, siteScope } from './helpers.js';

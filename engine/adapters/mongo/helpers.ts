@@ -1,8 +1,8 @@
 import mongoose from 'mongoose';
-import type { DraftRecord, TaskRecord } from '../../model.js';
-import { OPEN_DRAFT_STATUSES } from '../../model.js';
+import type { DraftRecord, TaskRecord } from '../../kernel/model.js';
+import { OPEN_DRAFT_STATUSES } from '../../kernel/model.js';
 import type { BackupCollection } from '../../ports/backup-store.js';
-import { type FigureScope, taskFigureFields } from '../../store/store.js';
+import { type FigureScope, taskFigureFields } from '../../ports/store.js';
 
 /** Small helpers shared by the adapter's modules. */
 

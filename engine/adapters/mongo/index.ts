@@ -1,4 +1,4 @@
-import type { KpiRecord, KpiValueRecord, TaskRecord } from '../../model.js';
+import type { KpiRecord, KpiValueRecord, TaskRecord } from '../../kernel/model.js';
 import type { BackupCollection } from '../../ports/backup-store.js';
 import { hookedCommit } from '../../ports/commit-hooks.js';
 import type {
@@ -8,7 +8,7 @@ import type {
   TaskSearch,
   TaskSeries,
   TaskSeriesQuery,
-} from '../../store/store.js';
+} from '../../ports/store.js';
 import type { MigrationReport, StoreCounts } from '../../ports/store-operations.js';
 import { bindHandle, composedOf, type ModulePorts } from '../compose.js';
 import type { FactGroup, FactGroupQuery, FactListQuery, FactRow, RecordFacts } from '../../ports/figure-store.js';

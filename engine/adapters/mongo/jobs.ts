@@ -1,4 +1,4 @@
-import type { JobRecord } from '../../model.js';
+import type { JobRecord } from '../../kernel/model.js';
 import { type MongoHandle } from './handle.js';
 import { MAX_ERROR, conditions, fromDoc } from './helpers.js';
 

@@ -1,4 +1,4 @@
-import type { MessageRecord, WebhookDeliveryRecord, WebhookSubscriptionRecord, InboundEventRecord } from '../../model.js';
+import type { MessageRecord, WebhookDeliveryRecord, WebhookSubscriptionRecord, InboundEventRecord } from '../../kernel/model.js';
 import { type MongoHandle } from './handle.js';
 import { conditions, fromDoc } from './helpers.js';
 

@@ -1,4 +1,4 @@
-import type { DefinitionRecord, DraftRecord, IncidentRecord, InstanceRecord, ScheduleRecord } from '../../model.js';
+import type { DefinitionRecord, DraftRecord, IncidentRecord, InstanceRecord, ScheduleRecord } from '../../kernel/model.js';
 import type { DraftQuery, InstanceQuery, VersionCount } from '../../ports/record-store.js';
 import { type MongoHandle } from './handle.js';
 import { DUPLICATE_KEY, type Filter, all, conditions, errorCode, fromDoc, fromDraftDoc, siteFilter } from './helpers.js';

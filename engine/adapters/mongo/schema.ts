@@ -1,5 +1,5 @@
 import mongoose from 'mongoose';
-import { GENESIS_HASH } from '../../audit.js';
+import { GENESIS_HASH } from '../../kernel/audit-chain.js';
 import type { MigrationReport } from '../../ports/store-operations.js';
 import { type MongoHandle } from './handle.js';
 import { COLLECTIONS, type CollectionName, DUPLICATE_KEY, NAMESPACE_EXISTS, errorCode } from './helpers.js';

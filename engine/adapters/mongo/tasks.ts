@@ -1,4 +1,4 @@
-import type { TaskRecord } from '../../model.js';
+import type { TaskRecord } from '../../kernel/model.js';
 import type { TaskQuery } from '../../ports/record-store.js';
 import { type MongoHandle } from './handle.js';
 import { type Filter, all, conditions, fromDoc, siteFilter } from './helpers.js';

@@ -1,4 +1,4 @@
-import type { ApiTokenRecord, LinkTokenRecord, SessionRecord, UserRecord } from '../../model.js';
+import type { ApiTokenRecord, LinkTokenRecord, SessionRecord, UserRecord } from '../../kernel/model.js';
 import { type SqliteHandle } from './handle.js';
 import { conditions, parseDoc, parseDocs } from './helpers.js';
 

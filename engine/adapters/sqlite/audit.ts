@@ -1,5 +1,5 @@
-import type { AuditEvent } from '../../model.js';
-import type { SignatureRecord } from '../../signatures.js';
+import type { AuditEvent } from '../../kernel/model.js';
+import type { SignatureRecord } from '../../features/signatures/index.js';
 import type { AuditQuery } from '../../ports/record-store.js';
 import { type SqliteHandle } from './handle.js';
 import { conditions, parseDocs } from './helpers.js';

@@ -1,4 +1,4 @@
-import { ConflictError } from '../../errors.js';
+import { ConflictError } from '../../kernel/errors.js';
 import type {
   AuditEvent,
   DefinitionRecord,
@@ -17,10 +17,10 @@ import type {
   WebhookDeliveryRecord,
   WebhookSubscriptionRecord,
   InboundEventRecord,
-} from '../../model.js';
-import type { SignatureRecord } from '../../signatures.js';
+} from '../../kernel/model.js';
+import type { SignatureRecord } from '../../features/signatures/index.js';
 import { BACKUP_COLLECTIONS, type BackupCollection, type SequenceRecord } from '../../ports/backup-store.js';
-import { taskFigureFields } from '../../store/store.js';
+import { taskFigureFields } from '../../ports/store.js';
 import { type SqliteHandle } from './handle.js';
 import { constraintAs, describe } from './helpers.js';
 

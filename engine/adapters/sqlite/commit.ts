@@ -1,7 +1,7 @@
-import { GENESIS_HASH, sealAuditEvent } from '../../audit.js';
-import { ConflictError, DuplicateEventError, RevisionConflict } from '../../errors.js';
+import { GENESIS_HASH, sealAuditEvent } from '../../kernel/audit-chain.js';
+import { ConflictError, DuplicateEventError, RevisionConflict } from '../../kernel/errors.js';
 import type { ChangeSet } from '../../ports/commit-store.js';
-import { taskFigureFields } from '../../store/store.js';
+import { taskFigureFields } from '../../ports/store.js';
 import { type SqliteHandle } from './handle.js';
 import { writeFacts } from './facts.js';
 import { constraintAs } from './helpers.js';

@@ -1,5 +1,5 @@
 import { checkFactNames, type FactGroup, type FactGroupQuery, type FactListQuery, type FactQuery, type FactRow, type RecordFacts } from '../../ports/figure-store.js';
-import type { InstanceRecord } from '../../model.js';
+import type { InstanceRecord } from '../../kernel/model.js';
 import { type SqliteHandle } from './handle.js';
 import { type Condition, conditions, inList, siteScope } from './helpers.js';
 

@@ -1,4 +1,4 @@
-import type { KpiRecord, KpiValueRecord, TaskRecord } from '../../model.js';
+import type { KpiRecord, KpiValueRecord, TaskRecord } from '../../kernel/model.js';
 import {
   type OpenTaskGroup,
   type OpenTaskGroupQuery,
@@ -7,7 +7,7 @@ import {
   type TaskSearch,
   type TaskSeries,
   type TaskSeriesQuery,
-} from '../../store/store.js';
+} from '../../ports/store.js';
 import type { StoreCounts } from '../../ports/store-operations.js';
 import { type SqliteHandle } from './handle.js';
 import { type Condition, TASK_DIMENSIONS, conditions, nullable, parseDoc, parseDocs, scopeConditions } from './helpers.js';

@@ -1,4 +1,4 @@
-import type { FigureScope, TaskDimension } from '../../store/store.js';
+import type { FigureScope, TaskDimension } from '../../ports/store.js';
 
 /** Small helpers shared by the adapter's modules. */
 

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { KpiRecord, KpiValueRecord, TaskRecord } from '../../model.js';
+import type { KpiRecord, KpiValueRecord, TaskRecord } from '../../kernel/model.js';
 import type { BackupCollection } from '../../ports/backup-store.js';
 import { hookedCommit } from '../../ports/commit-hooks.js';
 import type {
@@ -11,7 +11,7 @@ import type {
   TaskSearch,
   TaskSeries,
   TaskSeriesQuery,
-} from '../../store/store.js';
+} from '../../ports/store.js';
 import type { MigrationReport, StoreCounts } from '../../ports/store-operations.js';
 import { bindHandle, composedOf, type ModulePorts } from '../compose.js';
 import type { FactGroup, FactGroupQuery, FactListQuery, FactRow, RecordFacts } from '../../ports/figure-store.js';

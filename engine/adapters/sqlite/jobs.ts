@@ -1,4 +1,4 @@
-import type { JobRecord } from '../../model.js';
+import type { JobRecord } from '../../kernel/model.js';
 import { type SqliteHandle } from './handle.js';
 import { conditions, parseDoc, parseDocs } from './helpers.js';
 

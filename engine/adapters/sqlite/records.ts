@@ -1,4 +1,4 @@
-import type { DefinitionRecord, DraftRecord, IncidentRecord, InstanceRecord, ScheduleRecord } from '../../model.js';
+import type { DefinitionRecord, DraftRecord, IncidentRecord, InstanceRecord, ScheduleRecord } from '../../kernel/model.js';
 import type { DraftQuery, InstanceQuery, VersionCount } from '../../ports/record-store.js';
 import { type SqliteHandle } from './handle.js';
 import { conditions, inList, parseDoc, parseDocs, siteFilter } from './helpers.js';

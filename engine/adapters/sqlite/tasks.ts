@@ -1,4 +1,4 @@
-import type { TaskRecord } from '../../model.js';
+import type { TaskRecord } from '../../kernel/model.js';
 import type { TaskQuery } from '../../ports/record-store.js';
 import { type SqliteHandle } from './handle.js';
 import { type Condition, conditions, inList, parseDoc, parseDocs, siteFilter } from './helpers.js';

@@ -1,6 +1,6 @@
-import type { CheckResult } from '../../bpmn/lint.js';
-import { parseBpmnXml } from '../../bpmn/parse.js';
-import { InvalidDefinitionError } from '../../errors.js';
+import type { CheckResult } from '../../kernel/bpmn/lint.js';
+import { parseBpmnXml } from '../../kernel/bpmn/parse.js';
+import { InvalidDefinitionError } from '../../kernel/errors.js';
 
 /** Reading a process out of a BPMN file, and the blank process a new draft starts from. */
 

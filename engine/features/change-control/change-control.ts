@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { diffDefinitions } from '../../bpmn/diff.js';
-import type { DefinitionProblem } from '../../bpmn/lint.js';
-import { parseBpmnXml } from '../../bpmn/parse.js';
-import { ConflictError, type FieldError, InvalidDefinitionError, NotFoundError, NotPermittedError, RevisionConflict, ValidationError } from '../../errors.js';
+import { diffDefinitions } from '../../kernel/bpmn/diff.js';
+import type { DefinitionProblem } from '../../kernel/bpmn/lint.js';
+import { parseBpmnXml } from '../../kernel/bpmn/parse.js';
+import { ConflictError, type FieldError, InvalidDefinitionError, NotFoundError, NotPermittedError, RevisionConflict, ValidationError } from '../../kernel/errors.js';
 import { auditEvent } from '../../kernel/audit-event.js';
-import { type AuditInput, type DefinitionRecord, type DraftRecord, type DraftStatus, OPEN_DRAFT_STATUSES } from '../../model.js';
-import { type SignatureInput, type SignatureRecord, hashRecord } from '../../signatures.js';
+import { type AuditInput, type DefinitionRecord, type DraftRecord, type DraftStatus, OPEN_DRAFT_STATUSES } from '../../kernel/model.js';
+import { type SignatureInput, type SignatureRecord, hashRecord } from '../signatures/index.js';
 import type { ChangeSet, CommitStore } from '../../ports/commit-store.js';
 import type { RecordStore } from '../../ports/record-store.js';
 import { KEY, blankProcess, importedProcess, nameOf } from './bpmn-files.js';

@@ -1,6 +1,6 @@
-import type { CheckResult, DefinitionProblem } from '../../bpmn/lint.js';
-import { ConflictError, InvalidDefinitionError } from '../../errors.js';
-import { OPEN_DRAFT_STATUSES, type DefinitionRecord, type DraftRecord } from '../../model.js';
+import type { CheckResult, DefinitionProblem } from '../../kernel/bpmn/lint.js';
+import { ConflictError, InvalidDefinitionError } from '../../kernel/errors.js';
+import { OPEN_DRAFT_STATUSES, type DefinitionRecord, type DraftRecord } from '../../kernel/model.js';
 import type { ChangeControlHost } from './model.js';
 
 /** Checks of a draft against the store and the rule set, before it is saved, submitted or published. */

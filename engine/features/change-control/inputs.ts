@@ -1,5 +1,5 @@
-import { ConflictError, type FieldError } from '../../errors.js';
-import type { DraftRecord } from '../../model.js';
+import { ConflictError, type FieldError } from '../../kernel/errors.js';
+import type { DraftRecord } from '../../kernel/model.js';
 
 /** Checks of what a person sends with a change (texts, dates, the revision they edited): errors name the field. */
 

@@ -1,7 +1,7 @@
-import type { DefinitionDiff } from '../../bpmn/diff.js';
-import type { CheckResult, DefinitionProblem } from '../../bpmn/lint.js';
-import type { Clock } from '../../clock.js';
-import type { DefinitionRecord, DefinitionSource, DraftRecord, VersionApproval } from '../../model.js';
+import type { DefinitionDiff } from '../../kernel/bpmn/diff.js';
+import type { CheckResult, DefinitionProblem } from '../../kernel/bpmn/lint.js';
+import type { Clock } from '../../kernel/clock.js';
+import type { DefinitionRecord, DefinitionSource, DraftRecord, VersionApproval } from '../../kernel/model.js';
 import type { ChangeSet, CommitStore } from '../../ports/commit-store.js';
 import type { AccountStore } from '../../ports/account-store.js';
 import type { RecordStore } from '../../ports/record-store.js';

@@ -1,6 +1,6 @@
-import { ConflictError, NotFoundError } from '../../errors.js';
+import { ConflictError, NotFoundError } from '../../kernel/errors.js';
 import { auditEvent } from '../../kernel/audit-event.js';
-import type { DefinitionRecord, InstanceRecord, TaskRecord, UserRecord } from '../../model.js';
+import type { DefinitionRecord, InstanceRecord, TaskRecord, UserRecord } from '../../kernel/model.js';
 import type { ChangeSet } from '../../ports/commit-store.js';
 import { type ChangeControlHost, type OutstandingItem, TRAINING_PROCESS, TRAINING_TASK, type TrainingItem } from './model.js';
 

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { ProcessSpec } from '../../bpmn/validate.js';
-import { NotFoundError } from '../../errors.js';
-import type { DefinitionRecord, DefinitionSource, DraftRecord, VersionApproval } from '../../model.js';
-import { type SignatureRecord, type SignedContent, hashRecord, manifestation } from '../../signatures.js';
+import type { ProcessSpec } from '../../kernel/bpmn/validate.js';
+import { NotFoundError } from '../../kernel/errors.js';
+import type { DefinitionRecord, DefinitionSource, DraftRecord, VersionApproval } from '../../kernel/model.js';
+import { type SignatureRecord, type SignedContent, hashRecord, manifestation } from '../signatures/index.js';
 import type { ChangeControlHost, VersionStatus, VersionView } from './model.js';
 import { coverageOf, trainingRecords } from './training.js';
 

@@ -1,6 +1,6 @@
-import { visibleSites } from '../../access.js';
-import { type FieldError, NotPermittedError, ValidationError } from '../../errors.js';
-import type { UserRecord } from '../../model.js';
+import { visibleSites } from '../access/index.js';
+import { type FieldError, NotPermittedError, ValidationError } from '../../kernel/errors.js';
+import type { UserRecord } from '../../kernel/model.js';
 import type { FigureScope } from '../../ports/figure-store.js';
 
 /** The dashboard's filters checked against the viewer and the clock, and the constants every figure shares. */

@@ -1,6 +1,6 @@
-import { ValidationError } from '../../errors.js';
-import type { TaskRecord } from '../../model.js';
-import type { FigureScope, Store, TaskSearch } from '../../store/store.js';
+import { ValidationError } from '../../kernel/errors.js';
+import type { TaskRecord } from '../../kernel/model.js';
+import type { FigureScope, Store, TaskSearch } from '../../ports/store.js';
 import { AGING_BUCKETS, type AgingBucket, DAY_MS, type DashboardContext, MAX_RECORDS } from './context.js';
 import { agingEdges, definitionNames } from './figures.js';
 import type { PackFigure } from './pack-figure.js';

@@ -1,6 +1,6 @@
-import type { KpiDefinition } from '../../kpis.js';
-import type { UserRecord } from '../../model.js';
-import type { Store, TaskDimension } from '../../store/store.js';
+import type { KpiDefinition } from '../kpis/index.js';
+import type { UserRecord } from '../../kernel/model.js';
+import type { Store, TaskDimension } from '../../ports/store.js';
 import { AGING_BUCKETS, type AgingBucket, DAY_MS, DUE_SOON_DAYS, type DashboardContext, fragment } from './context.js';
 import { kpiFigures } from './kpi-figures.js';
 import type { FigureSection, PackFigure } from './pack-figure.js';

@@ -7,4 +7,4 @@ export { defineFigure, type DrillList, type FactInput, type FigureRead, type Fig
 export { FigureProjections } from './projections.js';
 export { isoWeekOf, isoWeeks } from './trends.js';
 export type { FactRow } from '../../ports/figure-store.js';
-export { ValidationError } from '../../errors.js';
+export { ValidationError } from '../../kernel/errors.js';

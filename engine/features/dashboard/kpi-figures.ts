@@ -1,6 +1,6 @@
-import { kpiDefinition } from '../../kpis.js';
-import type { KpiRecord, KpiValueRecord } from '../../model.js';
-import type { Store } from '../../store/store.js';
+import { kpiDefinition } from '../kpis/index.js';
+import type { KpiRecord, KpiValueRecord } from '../../kernel/model.js';
+import type { Store } from '../../ports/store.js';
 import type { DashboardContext } from './context.js';
 import { type KpiView, namesOf } from './figures.js';
 import type { PackFigure } from './pack-figure.js';

@@ -1,4 +1,4 @@
-import type { InstanceRecord } from '../../model.js';
+import type { InstanceRecord } from '../../kernel/model.js';
 import type { FactQuery, FigureStore } from '../../ports/figure-store.js';
 import type { DashboardContext } from './context.js';
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { InstanceRecord } from '../../model.js';
+import type { InstanceRecord } from '../../kernel/model.js';
 import { checkFactNames, type RecordFacts } from '../../ports/figure-store.js';
-import type { Store } from '../../store/store.js';
+import type { Store } from '../../ports/store.js';
 import { figureRecord, type PackFigure } from './pack-figure.js';
 
 /**

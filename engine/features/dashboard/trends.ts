@@ -1,4 +1,4 @@
-import type { Store } from '../../store/store.js';
+import type { Store } from '../../ports/store.js';
 import { DAY_MS, type DashboardContext, fragment } from './context.js';
 import type { Dashboard } from './figures.js';
 

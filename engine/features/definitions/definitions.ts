@@ -1,7 +1,7 @@
 import { nextVersion, sha256 } from '../change-control/index.js';
 import { auditEvent } from '../../kernel/audit-event.js';
-import { ConflictError, InvalidDefinitionError, NotFoundError } from '../../errors.js';
-import type { DefinitionRecord, DefinitionSource } from '../../model.js';
+import { ConflictError, InvalidDefinitionError, NotFoundError } from '../../kernel/errors.js';
+import type { DefinitionRecord, DefinitionSource } from '../../kernel/model.js';
 import type { FeatureContext } from '../context.js';
 
 // Deployed process definitions: uploading a version (outside change control) and reading them.

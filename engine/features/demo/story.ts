@@ -1,5 +1,5 @@
 import type { ProcessEngine } from '../../process-engine.js';
-import type { TaskRecord } from '../../model.js';
+import type { TaskRecord } from '../../kernel/model.js';
 
 /**
  * The demo story (`npm run demo`) as the packs tell it: each pack may carry a chapter, its records and what

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { canSee, holdsTask as holdsTaskOf } from '../../access.js';
+import { canSee, holdsTask as holdsTaskOf } from '../access/index.js';
 import { auditEvent } from '../../kernel/audit-event.js';
-import { ConflictError, NotFoundError, NotPermittedError, ValidationError, type FieldError } from '../../errors.js';
-import type { ExtensionRequest, TaskRecord, UserRecord } from '../../model.js';
-import { extensionNoticeJob, jobsOfTask, planTaskJobs } from '../../notifications.js';
+import { ConflictError, NotFoundError, NotPermittedError, ValidationError, type FieldError } from '../../kernel/errors.js';
+import type { ExtensionRequest, TaskRecord, UserRecord } from '../../kernel/model.js';
+import { extensionNoticeJob, jobsOfTask, planTaskJobs } from '../notifications/index.js';
 import type { FeatureContext } from '../context.js';
 
 // Due-date extensions: the task's holder asks for more time, the process owner decides.

@@ -1,7 +1,7 @@
 import { auditEvent } from '../../kernel/audit-event.js';
-import { ConflictError, NotFoundError } from '../../errors.js';
-import type { IncidentRecord, InstanceRecord, PendingAction } from '../../model.js';
-import type { StepAction } from '../../runtime.js';
+import { ConflictError, NotFoundError } from '../../kernel/errors.js';
+import type { IncidentRecord, InstanceRecord, PendingAction } from '../../kernel/model.js';
+import type { StepAction } from '../../kernel/runtime.js';
 import type { FeatureContext } from '../context.js';
 
 // Incidents: a step that failed, kept with the action that failed so that it can be retried.

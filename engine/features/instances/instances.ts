@@ -1,8 +1,8 @@
 import { auditEvent } from '../../kernel/audit-event.js';
 import { requireReason } from '../../kernel/input-checks.js';
-import { ConflictError, NotFoundError } from '../../errors.js';
-import type { AuditEvent, IncidentRecord, InstanceRecord, TaskRecord } from '../../model.js';
-import { currentContent, signatureView, type SignatureRecord, type SignatureView } from '../../signatures.js';
+import { ConflictError, NotFoundError } from '../../kernel/errors.js';
+import type { AuditEvent, IncidentRecord, InstanceRecord, TaskRecord } from '../../kernel/model.js';
+import { currentContent, signatureView, type SignatureRecord, type SignatureView } from '../signatures/index.js';
 import type { ChangeSet } from '../../ports/commit-store.js';
 import type { FeatureContext } from '../context.js';
 

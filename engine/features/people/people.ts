@@ -1,7 +1,7 @@
 import { auditEvent } from '../../kernel/audit-event.js';
-import { ValidationError, type FieldError } from '../../errors.js';
-import { DEACTIVATED } from '../../task-links.js';
-import type { UserRecord } from '../../model.js';
+import { ValidationError, type FieldError } from '../../kernel/errors.js';
+import { DEACTIVATED } from '../task-links/index.js';
+import type { UserRecord } from '../../kernel/model.js';
 import type { FeatureContext } from '../context.js';
 
 // The directory of people: who tasks go to, who is told.

@@ -1,5 +1,5 @@
 import { CronExpressionParser } from 'cron-parser';
-import type { JobRecord, ScheduleRecord } from '../../model.js';
+import type { JobRecord, ScheduleRecord } from '../../kernel/model.js';
 
 /**
  * Recurring process starts: a cron expression (5 fields, or 6 with seconds) in an IANA time zone, parsed

@@ -1,7 +1,7 @@
 import { auditEvent } from '../../kernel/audit-event.js';
 import { checkVariables } from '../../kernel/input-checks.js';
-import { NotFoundError, ValidationError, type FieldError } from '../../errors.js';
-import type { JobRecord, ScheduleRecord } from '../../model.js';
+import { NotFoundError, ValidationError, type FieldError } from '../../kernel/errors.js';
+import type { JobRecord, ScheduleRecord } from '../../kernel/model.js';
 import { cronProblem, nextOccurrence, occurrenceJob } from './occurrences.js';
 import type { FeatureContext } from '../context.js';
 

@@ -1,8 +1,8 @@
 import { auditEvent } from '../../kernel/audit-event.js';
 import { requireReason } from '../../kernel/input-checks.js';
-import { ConflictError, ValidationError } from '../../errors.js';
-import type { TaskRecord } from '../../model.js';
-import { jobsOfTask, planTaskJobs } from '../../notifications.js';
+import { ConflictError, ValidationError } from '../../kernel/errors.js';
+import type { TaskRecord } from '../../kernel/model.js';
+import { jobsOfTask, planTaskJobs } from '../notifications/index.js';
 import type { FeatureContext } from '../context.js';
 
 // Who holds an open task and until when: due date, reassignment, claim and release.

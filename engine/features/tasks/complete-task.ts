@@ -1,7 +1,7 @@
-import { scopeCovers, scopeOf, type Principal } from '../../accounts.js';
-import { canSee, whyNotHolder } from '../../access.js';
-import { NotFoundError, NotPermittedError, ValidationError, type FieldError } from '../../errors.js';
-import type { TaskRecord } from '../../model.js';
+import { scopeCovers, scopeOf, type Principal } from '../accounts/index.js';
+import { canSee, whyNotHolder } from '../access/index.js';
+import { NotFoundError, NotPermittedError, ValidationError, type FieldError } from '../../kernel/errors.js';
+import type { TaskRecord } from '../../kernel/model.js';
 import type { FeatureContext } from '../context.js';
 import { closedTask, completeStep, dutiesConflict, type CompletedTask } from './completion.js';
 import { signatureFor, type Reauthenticator, type SignatureCredentials } from './signing.js';
@@ -40,7 +40,7 @@ export interface CompleteTaskRequest {
   accounts?: Reauthenticator;
 }
 
-/** The words for a person who may not work on a task (engine/access.ts whyNotHolder). */
+/** The words for a person who may not work on a task (engine/features/access/access.ts whyNotHolder). */
 const NOT_HOLDER = {
   inactive: 'your account is not active',
   'not-holder': 'this task is assigned to someone else',

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { ConflictError, NotPermittedError, ValidationError, type FieldError } from '../../errors.js';
-import { validateFormData, type FormContext } from '../../forms.js';
+import { ConflictError, NotPermittedError, ValidationError, type FieldError } from '../../kernel/errors.js';
+import { validateFormData, type FormContext } from '../../kernel/forms.js';
 import { auditEvent } from '../../kernel/audit-event.js';
-import type { InstanceRecord, TaskRecord } from '../../model.js';
-import { completionNoticeJob, jobsOfTask } from '../../notifications.js';
-import { StepRefused, type CompiledDefinition, type StepResult } from '../../runtime.js';
-import { hashRecord, meaningLabel, recordContent, type SignatureInput, type SignatureRecord } from '../../signatures.js';
+import type { InstanceRecord, TaskRecord } from '../../kernel/model.js';
+import { completionNoticeJob, jobsOfTask } from '../notifications/index.js';
+import { StepRefused, type CompiledDefinition, type StepResult } from '../../kernel/runtime.js';
+import { hashRecord, meaningLabel, recordContent, type SignatureInput, type SignatureRecord } from '../signatures/index.js';
 import type { FeatureContext } from '../context.js';
 
 /** What completing a task answers: the task as completed, where its record stands now, and its signature. */

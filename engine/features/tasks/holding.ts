@@ -1,7 +1,7 @@
-import type { Principal } from '../../accounts.js';
-import { canSee, holdsTask } from '../../access.js';
-import { NotFoundError, NotPermittedError } from '../../errors.js';
-import type { Role, TaskRecord, UserRecord } from '../../model.js';
+import type { Principal } from '../accounts/index.js';
+import { canSee, holdsTask } from '../access/index.js';
+import { NotFoundError, NotPermittedError } from '../../kernel/errors.js';
+import type { Role, TaskRecord, UserRecord } from '../../kernel/model.js';
 import type { FeatureContext } from '../context.js';
 import { changeDueDate, claimTask, reassignTask, releaseTask } from './assignment.js';
 

@@ -1,5 +1,5 @@
-import type { Principal } from '../../accounts.js';
-import type { TaskRecord, UserRecord } from '../../model.js';
+import type { Principal } from '../accounts/index.js';
+import type { TaskRecord, UserRecord } from '../../kernel/model.js';
 import type { FeatureContext } from '../context.js';
 import { checkMayComplete, completeTask, type CompleteTaskRequest } from './complete-task.js';
 import type { CompletedTask } from './completion.js';

@@ -1,8 +1,8 @@
-import { AuthenticationError, type Accounts, type Principal } from '../../accounts.js';
-import { ValidationError, type FieldError } from '../../errors.js';
-import { validateFormData, type FormContext } from '../../forms.js';
-import type { TaskRecord } from '../../model.js';
-import type { SignatureInput } from '../../signatures.js';
+import { AuthenticationError, type Accounts, type Principal } from '../accounts/index.js';
+import { ValidationError, type FieldError } from '../../kernel/errors.js';
+import { validateFormData, type FormContext } from '../../kernel/forms.js';
+import type { TaskRecord } from '../../kernel/model.js';
+import type { SignatureInput } from '../signatures/index.js';
 
 // Electronic signatures (21 CFR 11.200): which components a signing needs and the re-authentication that
 // stands behind it. The complete-task command signs with these; change control's approvals do too.
@@ -13,7 +13,7 @@ export interface SignatureCredentials {
   email?: string;
 }
 
-/** What re-authenticates a signer: the accounts (engine/accounts.ts). */
+/** What re-authenticates a signer: the accounts (engine/features/accounts/accounts.ts). */
 export type Reauthenticator = Pick<Accounts, 'reauthenticate'>;
 
 /**

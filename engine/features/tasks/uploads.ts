@@ -1,5 +1,5 @@
-import type { AuditEvent, TaskRecord } from '../../model.js';
-import type { Store } from '../../store/store.js';
+import type { AuditEvent, TaskRecord } from '../../kernel/model.js';
+import type { Store } from '../../ports/store.js';
 
 // The upload register: a file stored for a task's file field is recorded in the audit trail
 // (`attachment.uploaded`, target `attachment:<sha256>`); completions and downloads are checked against it.

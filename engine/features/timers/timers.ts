@@ -1,6 +1,6 @@
 import { auditEvent } from '../../kernel/audit-event.js';
 import { SYSTEM } from '../../kernel/step-change.js';
-import { ConflictError } from '../../errors.js';
+import { ConflictError } from '../../kernel/errors.js';
 import type { FeatureContext } from '../context.js';
 
 // BPMN timers, fired by a scheduler with a job it has claimed.

@@ -1,7 +1,7 @@
 /** AccountStore contract: the signed links in e-mails that open a task. */
 import { expect } from 'chai';
-import type { LinkTokenRecord } from '../../../engine/model.js';
-import type { Store } from '../../../engine/store/store.js';
+import type { LinkTokenRecord } from '../../../engine/kernel/model.js';
+import type { Store } from '../../../engine/ports/store.js';
 import { at, token, type StoreSuite } from '../support.js';
 
 export function linkTokensContract(suite: StoreSuite): void {

@@ -1,7 +1,7 @@
 /** AccountStore contract: sign-in sessions and API tokens. */
 import { expect } from 'chai';
-import { ConflictError, RevisionConflict } from '../../../engine/errors.js';
-import type { Store } from '../../../engine/store/store.js';
+import { ConflictError, RevisionConflict } from '../../../engine/kernel/errors.js';
+import type { Store } from '../../../engine/ports/store.js';
 import { at, instance, user, session, apiToken, event, rejection, snapshot, type StoreSuite } from '../support.js';
 
 export function sessionsAndApiTokensContract(suite: StoreSuite): void {

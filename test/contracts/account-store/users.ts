@@ -1,9 +1,9 @@
 /** AccountStore contract: user accounts: unique e-mail, roles, sites. */
 import { expect } from 'chai';
-import { ConflictError, RevisionConflict } from '../../../engine/errors.js';
-import type { UserRecord } from '../../../engine/model.js';
+import { ConflictError, RevisionConflict } from '../../../engine/kernel/errors.js';
+import type { UserRecord } from '../../../engine/kernel/model.js';
 import type { ChangeSet } from '../../../engine/ports/commit-store.js';
-import type { Store } from '../../../engine/store/store.js';
+import type { Store } from '../../../engine/ports/store.js';
 import { at, instance, task, job, incident, user, message, token, schedule, event, rejection, ids, snapshot, type StoreSuite } from '../support.js';
 
 export function usersContract(suite: StoreSuite): void {

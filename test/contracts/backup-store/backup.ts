@@ -1,10 +1,10 @@
 /** BackupStore contract: bulk export and import, which backup and restore are built on. */
 import { expect } from 'chai';
-import { verifyAuditChain } from '../../../engine/audit.js';
-import { ConflictError } from '../../../engine/errors.js';
-import type { AuditEvent } from '../../../engine/model.js';
+import { verifyAuditChain } from '../../../engine/kernel/audit-chain.js';
+import { ConflictError } from '../../../engine/kernel/errors.js';
+import type { AuditEvent } from '../../../engine/kernel/model.js';
 import { BACKUP_COLLECTIONS, type BackupCollection } from '../../../engine/ports/backup-store.js';
-import type { Store } from '../../../engine/store/store.js';
+import type { Store } from '../../../engine/ports/store.js';
 import { at, definition, instance, task, job, incident, user, message, token, apiToken, schedule, event, rejection, ids, sealed, type StoreSuite } from '../support.js';
 
 export function backupContract(suite: StoreSuite): void {

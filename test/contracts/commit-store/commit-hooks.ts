@@ -5,9 +5,9 @@
  * (every before hook, the write, then every after hook).
  */
 import { expect } from 'chai';
-import { RevisionConflict } from '../../../engine/errors.js';
+import { RevisionConflict } from '../../../engine/kernel/errors.js';
 import type { ChangeSet } from '../../../engine/ports/commit-store.js';
-import type { Store } from '../../../engine/store/store.js';
+import type { Store } from '../../../engine/ports/store.js';
 import { event, instance, job, rejection, snapshot, type StoreSuite } from '../support.js';
 
 export function commitHooksContract(suite: StoreSuite): void {

@@ -1,6 +1,6 @@
 /** FigureStore contract: the facts a commit carries land with it, replace the record's facts, or not at all. */
 import { expect } from 'chai';
-import { RevisionConflict } from '../../../engine/errors.js';
+import { RevisionConflict } from '../../../engine/kernel/errors.js';
 import { instance, rejection } from '../support.js';
 import { fact, recordFacts, type FigureSuite } from './support.js';
 

@@ -4,7 +4,7 @@
  * packs' projections over it. Adapters run it from their own test file, like the store contract:
  * `figureStoreContract('sqlite (:memory:)', () => ..., cleanup)`; each test gets a fresh, empty store.
  */
-import type { Store } from '../../../engine/store/store.js';
+import type { Store } from '../../../engine/ports/store.js';
 import { factsOnCommitContract } from './facts-on-commit.js';
 import { groupingContract } from './grouping.js';
 import { listingContract } from './listing.js';

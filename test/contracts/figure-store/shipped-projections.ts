@@ -6,7 +6,7 @@
  */
 import { expect } from 'chai';
 import { FigureProjections } from '../../../engine/features/dashboard/index.js';
-import type { InstanceRecord, TaskRecord } from '../../../engine/model.js';
+import type { InstanceRecord, TaskRecord } from '../../../engine/kernel/model.js';
 import { packFigures } from '../../../engine/packs.js';
 import { shippedPacks } from '../../../processes/index.js';
 import { instance, task } from '../support.js';

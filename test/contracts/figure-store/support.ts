@@ -1,6 +1,6 @@
 /** What the figure-store contract's files share: the suite handle and records with facts as a commit carries them. */
 import type { RecordFacts } from '../../../engine/ports/figure-store.js';
-import type { Store } from '../../../engine/store/store.js';
+import type { Store } from '../../../engine/ports/store.js';
 import { at } from '../support.js';
 
 export interface FigureSuite {

@@ -3,7 +3,7 @@
  * failing, the hand-over to a queue. Every store adapter runs it from its test file
  * (test/contracts/sqlite.test.ts, mongo.test.ts); one file per concern sits next to this one.
  */
-import type { Store } from '../../../engine/store/store.js';
+import type { Store } from '../../../engine/ports/store.js';
 import { portContract } from '../support.js';
 import { jobsContract } from './jobs.js';
 

@@ -1,7 +1,7 @@
 /** JobStore contract: durable jobs: scheduling, claiming, and the hand-over to a queue. */
 import { expect } from 'chai';
-import { RevisionConflict } from '../../../engine/errors.js';
-import type { Store } from '../../../engine/store/store.js';
+import { RevisionConflict } from '../../../engine/kernel/errors.js';
+import type { Store } from '../../../engine/ports/store.js';
 import { at, definition, instance, task, job, incident, event, rejection, ids, snapshot, type StoreSuite } from '../support.js';
 
 export function jobsContract(suite: StoreSuite): void {

@@ -1,6 +1,6 @@
 /** OutboxStore contract: the e-mail outbox (messages kept in the store until sent). */
 import { expect } from 'chai';
-import type { Store } from '../../../engine/store/store.js';
+import type { Store } from '../../../engine/ports/store.js';
 import { at, message, ids, type StoreSuite } from '../support.js';
 
 export function outboxContract(suite: StoreSuite): void {

@@ -1,8 +1,8 @@
 /** OutboxStore contract: webhook subscriptions and their deliveries. */
 import { expect } from 'chai';
-import { ConflictError, RevisionConflict } from '../../../engine/errors.js';
-import type { WebhookDeliveryRecord, WebhookSubscriptionRecord } from '../../../engine/model.js';
-import type { Store } from '../../../engine/store/store.js';
+import { ConflictError, RevisionConflict } from '../../../engine/kernel/errors.js';
+import type { WebhookDeliveryRecord, WebhookSubscriptionRecord } from '../../../engine/kernel/model.js';
+import type { Store } from '../../../engine/ports/store.js';
 import { at, job, event, rejection, ids, type StoreSuite } from '../support.js';
 
 export function webhooksContract(suite: StoreSuite): void {

@@ -1,10 +1,10 @@
 /** RecordStore contract: the hash-chained audit trail. */
 import { expect } from 'chai';
-import { GENESIS_HASH, verifyAuditChain } from '../../../engine/audit.js';
-import { ConflictError, RevisionConflict } from '../../../engine/errors.js';
-import type { AuditEvent } from '../../../engine/model.js';
+import { GENESIS_HASH, verifyAuditChain } from '../../../engine/kernel/audit-chain.js';
+import { ConflictError, RevisionConflict } from '../../../engine/kernel/errors.js';
+import type { AuditEvent } from '../../../engine/kernel/model.js';
 import type { ChangeSet } from '../../../engine/ports/commit-store.js';
-import type { Store } from '../../../engine/store/store.js';
+import type { Store } from '../../../engine/ports/store.js';
 import { at, instance, task, job, event, rejection, sealed, type StoreSuite } from '../support.js';
 
 export function auditContract(suite: StoreSuite): void {

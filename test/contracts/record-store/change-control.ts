@@ -1,8 +1,8 @@
 /** RecordStore contract: change control of definitions: drafts, review and sign-off. */
 import { expect } from 'chai';
-import { ConflictError, RevisionConflict } from '../../../engine/errors.js';
-import type { InstanceRecord } from '../../../engine/model.js';
-import type { Store } from '../../../engine/store/store.js';
+import { ConflictError, RevisionConflict } from '../../../engine/kernel/errors.js';
+import type { InstanceRecord } from '../../../engine/kernel/model.js';
+import type { Store } from '../../../engine/ports/store.js';
 import { at, definition, draft, instance, event, rejection, ids, snapshot, type StoreSuite } from '../support.js';
 
 export function changeControlContract(suite: StoreSuite): void {

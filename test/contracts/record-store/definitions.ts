@@ -1,7 +1,7 @@
 /** RecordStore contract: deployed process definitions: versions, lookups, the latest per key. */
 import { expect } from 'chai';
-import { RevisionConflict } from '../../../engine/errors.js';
-import type { Store } from '../../../engine/store/store.js';
+import { RevisionConflict } from '../../../engine/kernel/errors.js';
+import type { Store } from '../../../engine/ports/store.js';
 import { definition, instance, task, job, incident, event, rejection, snapshot, type StoreSuite } from '../support.js';
 
 export function definitionsContract(suite: StoreSuite): void {

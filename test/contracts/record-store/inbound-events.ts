@@ -1,8 +1,8 @@
 /** RecordStore contract: events received from other systems (MES, ERP), each taken once. */
 import { expect } from 'chai';
-import { ConflictError, DuplicateEventError } from '../../../engine/errors.js';
-import type { InboundEventRecord } from '../../../engine/model.js';
-import type { Store } from '../../../engine/store/store.js';
+import { ConflictError, DuplicateEventError } from '../../../engine/kernel/errors.js';
+import type { InboundEventRecord } from '../../../engine/kernel/model.js';
+import type { Store } from '../../../engine/ports/store.js';
 import { at, instance, event, rejection, snapshot, type StoreSuite } from '../support.js';
 
 export function inboundEventsContract(suite: StoreSuite): void {

@@ -1,6 +1,6 @@
 /** RecordStore contract: incidents, the steps that failed and wait for an operator to retry or resolve them. */
 import { expect } from 'chai';
-import type { Store } from '../../../engine/store/store.js';
+import type { Store } from '../../../engine/ports/store.js';
 import { at, incident, ids, type StoreSuite } from '../support.js';
 
 export function incidentsContract(suite: StoreSuite): void {

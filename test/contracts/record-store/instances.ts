@@ -1,7 +1,7 @@
 /** RecordStore contract: records (process instances): compare-and-swap on the revision, lookups and listing. */
 import { expect } from 'chai';
-import { ConflictError, RevisionConflict } from '../../../engine/errors.js';
-import type { Store } from '../../../engine/store/store.js';
+import { ConflictError, RevisionConflict } from '../../../engine/kernel/errors.js';
+import type { Store } from '../../../engine/ports/store.js';
 import { at, instance, task, job, incident, event, rejection, ids, expectConsistentPaging, snapshot, type StoreSuite } from '../support.js';
 
 export function instancesContract(suite: StoreSuite): void {

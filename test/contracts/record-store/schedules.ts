@@ -1,7 +1,7 @@
 /** RecordStore contract: recurring starts of a process (cron schedules). */
 import { expect } from 'chai';
-import { ConflictError, RevisionConflict } from '../../../engine/errors.js';
-import type { Store } from '../../../engine/store/store.js';
+import { ConflictError, RevisionConflict } from '../../../engine/kernel/errors.js';
+import type { Store } from '../../../engine/ports/store.js';
 import { instance, user, message, token, schedule, event, rejection, snapshot, type StoreSuite } from '../support.js';
 
 export function schedulesContract(suite: StoreSuite): void {

@@ -1,6 +1,6 @@
 /** RecordStore contract: business-key counters (CAPA-2026-0001 ...). */
 import { expect } from 'chai';
-import type { Store } from '../../../engine/store/store.js';
+import type { Store } from '../../../engine/ports/store.js';
 import { type StoreSuite } from '../support.js';
 
 export function sequencesContract(suite: StoreSuite): void {

@@ -1,10 +1,10 @@
 /** RecordStore contract: electronic signatures (21 CFR Part 11). */
 import { expect } from 'chai';
-import { ConflictError, RevisionConflict } from '../../../engine/errors.js';
-import type { TaskRecord } from '../../../engine/model.js';
-import type { SignatureRecord } from '../../../engine/signatures.js';
+import { ConflictError, RevisionConflict } from '../../../engine/kernel/errors.js';
+import type { TaskRecord } from '../../../engine/kernel/model.js';
+import type { SignatureRecord } from '../../../engine/features/signatures/index.js';
 import type { ChangeSet } from '../../../engine/ports/commit-store.js';
-import type { Store } from '../../../engine/store/store.js';
+import type { Store } from '../../../engine/ports/store.js';
 import { at, instance, task, event, rejection, snapshot, type StoreSuite } from '../support.js';
 
 export function signaturesContract(suite: StoreSuite): void {

@@ -1,7 +1,7 @@
 /** RecordStore contract: user tasks: compare-and-swap, listing and filtering by person, site and instance. */
 import { expect } from 'chai';
-import { RevisionConflict } from '../../../engine/errors.js';
-import type { Store } from '../../../engine/store/store.js';
+import { RevisionConflict } from '../../../engine/kernel/errors.js';
+import type { Store } from '../../../engine/ports/store.js';
 import { at, instance, task, job, incident, event, rejection, ids, expectConsistentPaging, snapshot, type StoreSuite } from '../support.js';
 
 export function tasksContract(suite: StoreSuite): void {

@@ -1,8 +1,8 @@
 /** StoreOperations contract: a fresh store starts empty, and running init again keeps everything it holds. */
 import { expect } from 'chai';
-import { verifyAuditChain } from '../../../engine/audit.js';
-import { ConflictError } from '../../../engine/errors.js';
-import type { Store } from '../../../engine/store/store.js';
+import { verifyAuditChain } from '../../../engine/kernel/audit-chain.js';
+import { ConflictError } from '../../../engine/kernel/errors.js';
+import type { Store } from '../../../engine/ports/store.js';
 import { at, definition, instance, job, user, message, token, session, apiToken, schedule, event, rejection, ids, snapshot, type StoreSuite } from '../support.js';
 
 export function initContract(suite: StoreSuite): void {

@@ -1,6 +1,6 @@
 /** StoreOperations contract: schema migrations and the record counts monitoring reads. */
 import { expect } from 'chai';
-import type { Store } from '../../../engine/store/store.js';
+import type { Store } from '../../../engine/ports/store.js';
 import { at, instance, task, job, message, event, snapshot, type StoreSuite } from '../support.js';
 
 export function migrationsContract(suite: StoreSuite): void {

@@ -1,8 +1,8 @@
 /** Store contract: the figures the dashboard and KPIs read. */
 import { expect } from 'chai';
-import { ConflictError, RevisionConflict } from '../../../engine/errors.js';
-import type { TaskRecord } from '../../../engine/model.js';
-import type { Store, TaskDimension } from '../../../engine/store/store.js';
+import { ConflictError, RevisionConflict } from '../../../engine/kernel/errors.js';
+import type { TaskRecord } from '../../../engine/kernel/model.js';
+import type { Store, TaskDimension } from '../../../engine/ports/store.js';
 import { at, task, job, rejection, type StoreSuite } from '../support.js';
 
 export function dashboardFiguresContract(suite: StoreSuite): void {

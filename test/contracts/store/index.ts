@@ -1,9 +1,9 @@
 /**
- * The contract of the dashboard figures that `Store` still declares itself (engine/store/store.ts): the
+ * The contract of the dashboard figures that `Store` still declares itself (engine/ports/store.ts): the
  * figures the dashboard and KPIs read. Every other method belongs to a port with its own contract under
  * test/contracts/<port>/; test/contracts/index.ts runs them all.
  */
-import type { Store } from '../../../engine/store/store.js';
+import type { Store } from '../../../engine/ports/store.js';
 import { portContract } from '../support.js';
 import { dashboardFiguresContract } from './dashboard-figures.js';
 

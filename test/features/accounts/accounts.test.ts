@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';
-import { Accounts, AuthenticationError } from '../../../engine/accounts.js';
-import { ValidationError } from '../../../engine/errors.js';
-import { hashPassword, passwordProblems, verifyPassword } from '../../../engine/passwords.js';
-import { DEFAULT_THROTTLE, FailureThrottle } from '../../../engine/login-throttle.js';
+import { Accounts, AuthenticationError } from '../../../engine/features/accounts/index.js';
+import { ValidationError } from '../../../engine/kernel/errors.js';
+import { hashPassword, passwordProblems, verifyPassword } from '../../../engine/features/accounts/index.js';
+import { DEFAULT_THROTTLE, FailureThrottle } from '../../../engine/features/accounts/index.js';
 import { SqliteStore } from '../../../engine/adapters/sqlite/index.js';
 import { testEngine, type TestEngine } from '../../helpers.js';
 

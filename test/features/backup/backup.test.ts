@@ -8,17 +8,17 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as tar from 'tar';
 import { AttachmentStore, checkUpload, recordUpload } from '../../../api/ui/attachments.js';
-import { verifyAuditChain } from '../../../engine/audit.js';
-import { BackupRejected, exportBackup, importBackup, verifyBackup, type BackupManifest, type UnpackOptions } from '../../../engine/backup.js';
-import { FakeClock } from '../../../engine/clock.js';
+import { verifyAuditChain } from '../../../engine/kernel/audit-chain.js';
+import { BackupRejected, exportBackup, importBackup, verifyBackup, type BackupManifest, type UnpackOptions } from '../../../engine/features/backup/index.js';
+import { FakeClock } from '../../../engine/kernel/clock.js';
 import { ProcessEngine } from '../../../engine/process-engine.js';
 import { registerImsServices } from '../../../processes/index.js';
-import type { AuditEvent, JobRecord } from '../../../engine/model.js';
+import type { AuditEvent, JobRecord } from '../../../engine/kernel/model.js';
 import { SqliteStore } from '../../../engine/adapters/sqlite/index.js';
 import { BACKUP_COLLECTIONS, type BackupCollection } from '../../../engine/ports/backup-store.js';
-import type { Store } from '../../../engine/store/store.js';
-import { Webhooks } from '../../../engine/webhooks.js';
-import { receiveEvent } from '../../../engine/inbound.js';
+import type { Store } from '../../../engine/ports/store.js';
+import { Webhooks } from '../../../engine/features/webhooks/index.js';
+import { receiveEvent } from '../../../engine/features/inbound/index.js';
 import { startServer } from '../../../api/server.js';
 import { loadConfig } from '../../../engine/boot/config.js';
 import { userWithToken } from '../../support/operator.js';
@@ -28,7 +28,7 @@ import { seedDemo } from '../../../scripts/demo.js';
 import { forgeArchive, type ForgedEntry } from '../../support/hostile-archive.js';
 
 /**
- * Backup and restore (engine/backup.ts, npm run backup): a store with real records (the demo: CAPAs,
+ * Backup and restore (engine/features/backup/backup.ts, npm run backup): a store with real records (the demo: CAPAs,
  * audits, reviews with electronic signatures) and an uploaded attachment goes into one archive and comes
  * back, record for record, into a new SQLite store; a tampered archive is refused before anything is
  * written.

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { createHash } from 'node:crypto';
 import { SESSION_COOKIE } from '../../../api/auth.js';
 import type { RunningServer } from '../../../api/server.js';
-import type { AuditEvent, ExtensionRequest, JobRecord, MessageRecord, TaskRecord } from '../../../engine/model.js';
+import type { AuditEvent, ExtensionRequest, JobRecord, MessageRecord, TaskRecord } from '../../../engine/kernel/model.js';
 import { DAY, fixtureBpmn } from '../../helpers.js';
 import { processHarness, type ProcessHarness, type Reply } from '../../support/process-harness.js';
 

@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { startServer, type RunningServer } from '../../../api/server.js';
-import { FakeClock } from '../../../engine/clock.js';
+import { FakeClock } from '../../../engine/kernel/clock.js';
 import { loadConfig } from '../../../engine/boot/config.js';
 import { userWithToken } from '../../support/operator.js';
 
 /**
- * Inbound events (POST /api/events, engine/inbound.ts) against a listening server with the shipped
+ * Inbound events (POST /api/events, engine/features/inbound/inbound.ts) against a listening server with the shipped
  * processes: an MES raising a nonconformity starts a CAPA at triage; repeats, also concurrent ones, get
  * the first CAPA back; bad input is a 400 naming the field; only integration accounts (and admins) may send.
  */

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { ServiceRegistry } from '../../../engine/services.js';
+import { ServiceRegistry } from '../../../engine/kernel/services.js';
 import { bpmn, fixtureBpmn, testEngine } from '../../helpers.js';
 
 /**

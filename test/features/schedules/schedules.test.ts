@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { ValidationError } from '../../../engine/errors.js';
+import { ValidationError } from '../../../engine/kernel/errors.js';
 import { applyConfiguredSchedules } from '../../../engine/boot/configured-starts.js';
 import { DAY, shipped, testEngine, type TestEngine } from '../../helpers.js';
 
@@ -11,7 +11,7 @@ describe('scheduled starts', () => {
   let t: TestEngine;
   beforeEach(async () => {
     // 2026-02-27 is a Friday.
-    t = await testEngine({ clock: new (await import('../../../engine/clock.js')).FakeClock('2026-02-27T12:00:00Z') });
+    t = await testEngine({ clock: new (await import('../../../engine/kernel/clock.js')).FakeClock('2026-02-27T12:00:00Z') });
     await t.imsflow.deploy(shipped('nonconformity.bpmn'), 'alice');
   });
 

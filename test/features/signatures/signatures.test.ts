@@ -6,9 +6,9 @@ import { expect } from 'chai';
 import { pino } from 'pino';
 import stringify from 'safe-stable-stringify';
 import { startServer, type RunningServer } from '../../../api/server.js';
-import { FakeClock } from '../../../engine/clock.js';
-import { ValidationError } from '../../../engine/errors.js';
-import type { TaskRecord } from '../../../engine/model.js';
+import { FakeClock } from '../../../engine/kernel/clock.js';
+import { ValidationError } from '../../../engine/kernel/errors.js';
+import type { TaskRecord } from '../../../engine/kernel/model.js';
 import {
   currentContent,
   hashRecord,
@@ -18,7 +18,7 @@ import {
   verifySignature,
   type SignatureRecord,
   type SignatureView,
-} from '../../../engine/signatures.js';
+} from '../../../engine/features/signatures/index.js';
 import type { SqliteStore } from '../../../engine/adapters/sqlite/index.js';
 import type { ChangeSet } from '../../../engine/ports/commit-store.js';
 import { loadConfig } from '../../../engine/boot/config.js';

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
-import type { TaskRecord } from '../../../engine/model.js';
+import type { TaskRecord } from '../../../engine/kernel/model.js';
 import { processHarness, type ProcessHarness } from '../../support/process-harness.js';
 
 /**

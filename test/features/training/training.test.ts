@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { startServer, type RunningServer } from '../../../api/server.js';
 import { SESSION_COOKIE } from '../../../api/auth.js';
-import { FakeClock } from '../../../engine/clock.js';
+import { FakeClock } from '../../../engine/kernel/clock.js';
 import type { EmbeddedScheduler } from '../../../workers/runners/embedded/scheduler.js';
 import { loadConfig } from '../../../engine/boot/config.js';
 import { DAY } from '../../helpers.js';

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
-import { addressProblem, describeProblem, guardedLookup, parseAllowList, REFUSED_RANGES } from '../../../engine/net-guard.js';
+import { addressProblem, describeProblem, guardedLookup, parseAllowList, REFUSED_RANGES } from '../../../engine/features/webhooks/index.js';
 
 /**
- * Where a webhook may point (engine/net-guard.ts): one table of refused ranges, each with its reason, and
+ * Where a webhook may point (engine/features/webhooks/net-guard.ts): one table of refused ranges, each with its reason, and
  * IPv4 carried inside IPv6 (mapped, compatible, translated, NAT64, 6to4, Teredo) decoded and checked
  * against the IPv4 table. Each range is tested on its first and last address and just outside it, from a
  * list kept here (not read from the table under test, so dropping a range fails a test).

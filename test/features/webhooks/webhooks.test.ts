@@ -7,15 +7,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QueueEvents } from 'bullmq';
 import { pino } from 'pino';
-import { FakeClock } from '../../../engine/clock.js';
-import { ValidationError } from '../../../engine/errors.js';
+import { FakeClock } from '../../../engine/kernel/clock.js';
+import { ValidationError } from '../../../engine/kernel/errors.js';
 import { ProcessEngine } from '../../../engine/process-engine.js';
-import { TaskLinkSigner } from '../../../engine/task-links.js';
-import { Outbox } from '../../../engine/mail/outbox.js';
-import { DEFAULT_POLICY, Notifier } from '../../../engine/notifications.js';
+import { TaskLinkSigner } from '../../../engine/features/task-links/index.js';
+import { Outbox } from '../../../engine/features/notifications/index.js';
+import { DEFAULT_POLICY, Notifier } from '../../../engine/features/notifications/index.js';
 import { EmbeddedScheduler } from '../../../workers/runners/embedded/scheduler.js';
 import { SqliteStore } from '../../../engine/adapters/sqlite/index.js';
-import { SIGNATURE_HEADER, verifySignature, Webhooks, type WebhooksOptions } from '../../../engine/webhooks.js';
+import { SIGNATURE_HEADER, verifySignature, Webhooks, type WebhooksOptions } from '../../../engine/features/webhooks/index.js';
 import { startServer, type RunningServer } from '../../../api/server.js';
 import { assemble } from '../../../engine/boot/assemble.js';
 import { shippedCatalogue, shippedPacks } from '../../../processes/index.js';
@@ -27,7 +27,7 @@ import { userWithToken } from '../../support/operator.js';
 import { deleteKeys, requireRedis, TEST_REDIS_URL as REDIS_URL } from '../../support/redis.js';
 
 /**
- * Outgoing webhooks (engine/webhooks.ts) against a real local HTTP receiver that checks the HMAC the way
+ * Outgoing webhooks (engine/features/webhooks/webhooks.ts) against a real local HTTP receiver that checks the HMAC the way
  * the README tells integrators to: deliveries planned in the event's own commit, signed, retried with
  * backoff on the fake clock until the receiver answers, logged per subscription; private targets refused;
  * the same through BullMQ on Redis and through the admin API.

@@ -1,14 +1,14 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
-import { CheckPool } from '../../../engine/bpmn/check-pool.js';
-import { InvalidDefinitionError, TooCostlyError, TooLargeError } from '../../../engine/errors.js';
+import { CheckPool } from '../../../engine/kernel/bpmn/check-pool.js';
+import { InvalidDefinitionError, TooCostlyError, TooLargeError } from '../../../engine/kernel/errors.js';
 import { registerImsServices } from '../../../processes/index.js';
 import { shippedCatalogue, shippedProcesses } from '../../../processes/index.js';
 import { count, expand, oddText, type Piece, type Recipe } from '../recipe.js';
 import { blur, demand, FuzzFinding, type FuzzTarget } from '../target.js';
 
 /**
- * engine/bpmn/lint.ts checkDefinition (parse + validate + lint), as deployment, draft import, autosave and
+ * engine/kernel/bpmn/lint.ts checkDefinition (parse + validate + lint), as deployment, draft import, autosave and
  * the modeler's problems panel run it. Inputs are the shipped processes and the hostile baseline with
  * mutations: `${` in attribute values, deep nesting, huge counts of elements, odd unicode, swapped element
  * types, broken XML. Demands: it answers with problems, or throws InvalidDefinitionError/TooLargeError;
@@ -146,7 +146,7 @@ function mergeLeadingStrings(pieces: Recipe): Recipe {
 
 export const bpmnTarget: FuzzTarget<Recipe> = {
   name: 'bpmn',
-  about: 'engine/bpmn/lint.ts checkDefinition, through the server\'s check pool, on the shipped processes and the hostile baseline with mutations',
+  about: 'engine/kernel/bpmn/lint.ts checkDefinition, through the server\'s check pool, on the shipped processes and the hostile baseline with mutations',
   arbitrary: () =>
     fc
       .tuple(fc.nat(BASES.length - 1), fc.array(mutation, { minLength: 1, maxLength: 4 }))

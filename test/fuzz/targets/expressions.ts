@@ -1,10 +1,10 @@
 import fc from 'fast-check';
-import { checkExpressions, evaluate, ExpressionError, parse, resolveTemplate, type ExpressionScope } from '../../../engine/expressions.js';
+import { checkExpressions, evaluate, ExpressionError, parse, resolveTemplate, type ExpressionScope } from '../../../engine/kernel/expressions.js';
 import { count, expand, oddText, type Recipe } from '../recipe.js';
 import { blur, demand, FuzzFinding, type FuzzTarget } from '../target.js';
 
 /**
- * engine/expressions.ts, the only language a BPMN file may speak. Two kinds of input:
+ * engine/kernel/expressions.ts, the only language a BPMN file may speak. Two kinds of input:
  * - `ast`: a tree drawn from the grammar and printed as `${...}`. parse(print(tree)) must give the tree
  *   back (with the bpmn-engine aliases mapped to their roots), or refuse it with ExpressionError when the
  *   tree names a forbidden segment, an unknown root or is longer than the limit.
@@ -130,7 +130,7 @@ function refusalOf(call: () => unknown, what: string): string | undefined {
 
 export const expressionsTarget: FuzzTarget<ExpressionInput> = {
   name: 'expressions',
-  about: 'engine/expressions.ts: parse, checkExpressions, resolveTemplate, evaluate on grammar trees and hostile template text',
+  about: 'engine/kernel/expressions.ts: parse, checkExpressions, resolveTemplate, evaluate on grammar trees and hostile template text',
   arbitrary: () => fc.oneof(fc.record({ ast: astArbitrary }), fc.record({ text: textArbitrary })),
   run(input) {
     const scope = hostileScope();

@@ -1,14 +1,14 @@
 import fc from 'fast-check';
-import { checkDefinition } from '../../../engine/bpmn/lint.js';
-import { InvalidDefinitionError, ValidationError } from '../../../engine/errors.js';
-import { validateFormData } from '../../../engine/forms.js';
+import { checkDefinition } from '../../../engine/kernel/bpmn/lint.js';
+import { InvalidDefinitionError, ValidationError } from '../../../engine/kernel/errors.js';
+import { validateFormData } from '../../../engine/kernel/forms.js';
 import { shippedCatalogue } from '../../../processes/index.js';
 import { oddText } from '../recipe.js';
 import { blur, demand, FuzzFinding, type FuzzTarget } from '../target.js';
 
 /**
  * Forms: a form definition (ims:field elements, checked by the BPMN validation a deployment runs) and
- * data submitted to it (engine/forms.ts validateFormData). Demands:
+ * data submitted to it (engine/kernel/forms.ts validateFormData). Demands:
  * - the definition is accepted or refused with problems, never an exception;
  * - submitted data is cleaned or refused with a ValidationError whose every entry names a field of the
  *   form, a submitted key or `data`, and says something; never another exception;
@@ -132,7 +132,7 @@ function formXml(fields: FieldDef[]): string {
 
 export const formsTarget: FuzzTarget<FormsInput> = {
   name: 'forms',
-  about: 'form definitions through the BPMN validation, submitted data through engine/forms.ts validateFormData',
+  about: 'form definitions through the BPMN validation, submitted data through engine/kernel/forms.ts validateFormData',
   arbitrary: () => input,
   async run({ fields, mode, body }) {
     let checked;

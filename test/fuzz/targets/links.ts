@@ -1,12 +1,12 @@
 import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
-import { LINK_REFUSAL_REASONS, TaskLinkSigner, resolveLink } from '../../../engine/task-links.js';
-import type { LinkTokenRecord, TaskRecord, UserRecord } from '../../../engine/model.js';
+import { LINK_REFUSAL_REASONS, TaskLinkSigner, resolveLink } from '../../../engine/features/task-links/index.js';
+import type { LinkTokenRecord, TaskRecord, UserRecord } from '../../../engine/kernel/model.js';
 import { count, expand, oddText, type Recipe } from '../recipe.js';
 import { demand, type FuzzTarget } from '../target.js';
 
 /**
- * Signed task links (engine/task-links.ts): TaskLinkSigner.verify and resolveLink against the link-token records
+ * Signed task links (engine/features/task-links/task-links.ts): TaskLinkSigner.verify and resolveLink against the link-token records
  * of one open task. The server issued five tokens: one that works and four that are expired, used,
  * revoked, or for a closed task. Inputs are those tokens tampered with: characters changed, truncated,
  * extended, split, claims rewritten and re-signed with a wrong key or (as only the server could) with the
@@ -106,7 +106,7 @@ function applyEdits(token: string, edits: Edit[]): string {
 
 export const linksTarget: FuzzTarget<LinkInput> = {
   name: 'links',
-  about: 'engine/task-links.ts TaskLinkSigner.verify and resolveLink on issued tokens tampered with, re-signed, forged, random and huge',
+  about: 'engine/features/task-links/task-links.ts TaskLinkSigner.verify and resolveLink on issued tokens tampered with, re-signed, forged, random and huge',
   arbitrary: () =>
     fc.record(
       {

@@ -1,10 +1,10 @@
 import { expect } from 'chai';
 import type { RunningServer } from '../../../api/server.js';
-import type { FakeClock } from '../../../engine/clock.js';
-import { parseBpmnXml } from '../../../engine/bpmn/parse.js';
-import { validateDefinition } from '../../../engine/bpmn/validate.js';
+import type { FakeClock } from '../../../engine/kernel/clock.js';
+import { parseBpmnXml } from '../../../engine/kernel/bpmn/parse.js';
+import { validateDefinition } from '../../../engine/kernel/bpmn/validate.js';
 import { registerImsServices, riskScore } from '../../../processes/index.js';
-import type { TaskRecord } from '../../../engine/model.js';
+import type { TaskRecord } from '../../../engine/kernel/model.js';
 import { shippedCatalogue } from '../../../processes/index.js';
 import { DAY, openTasks as openTasksOf, shipped, testEngine } from '../../helpers.js';
 import { processHarness, type ProcessHarness, type Reply } from '../../support/process-harness.js';

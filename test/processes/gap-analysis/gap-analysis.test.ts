@@ -1,9 +1,9 @@
 import { expect } from 'chai';
-import { parseBpmnXml } from '../../../engine/bpmn/parse.js';
-import { validateDefinition } from '../../../engine/bpmn/validate.js';
+import { parseBpmnXml } from '../../../engine/kernel/bpmn/parse.js';
+import { validateDefinition } from '../../../engine/kernel/bpmn/validate.js';
 import { assessableClauses, conformityPct, gapReport, parseStandards, type ScopeItem } from '../../../processes/gap-analysis/services.js';
 import { registerImsServices } from '../../../processes/index.js';
-import type { IterationResult, TaskRecord } from '../../../engine/model.js';
+import type { IterationResult, TaskRecord } from '../../../engine/kernel/model.js';
 import { shippedCatalogue } from '../../../processes/index.js';
 import { DAY, shipped } from '../../helpers.js';
 import { processHarness, type ProcessHarness, type Reply } from '../../support/process-harness.js';
@@ -415,7 +415,7 @@ describe('gap analysis process (shipped processes/gap-analysis/gap-analysis.bpmn
     expect(clauses).to.not.include.members(['4', '7', '7.5', '9001:8.5']);
     expect(clauses).to.include.members(['4.1', '7.1', '8.1', '9.1', '9.2', '10.2', '45001:10.2', '9001:8.5.6', '14001:9.2.2', '45001:5.4']);
     expect(clauses.slice(0, 10)).to.deep.equal(['4.1', '4.2', '4.3', '4.4', '5.1', '9001:5.1.2', '5.2', '5.3', '45001:5.4', '6.1']);
-    // every assessment opens at once (bpmn-elements' default batch of 50 is raised in engine/runtime.ts)
+    // every assessment opens at once (bpmn-elements' default batch of 50 is raised in engine/kernel/runtime.ts)
     const open = (await openTasks(id)).filter((t) => t.elementId === 'assess');
     expect(open).to.have.length(60);
     const assessed: string[] = [];

@@ -1,9 +1,9 @@
 import { expect } from 'chai';
-import { parseBpmnXml } from '../../../engine/bpmn/parse.js';
-import { validateDefinition } from '../../../engine/bpmn/validate.js';
+import { parseBpmnXml } from '../../../engine/kernel/bpmn/parse.js';
+import { validateDefinition } from '../../../engine/kernel/bpmn/validate.js';
 import { registerImsServices } from '../../../processes/index.js';
 import { collectFindings, expandCriteria, readProgramme } from '../../../processes/internal-audit/services.js';
-import type { TaskRecord } from '../../../engine/model.js';
+import type { TaskRecord } from '../../../engine/kernel/model.js';
 import { shippedCatalogue } from '../../../processes/index.js';
 import { DAY, shipped } from '../../helpers.js';
 import { processHarness, type ProcessHarness, type Reply } from '../../support/process-harness.js';

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
-import { parseBpmnXml } from '../../../engine/bpmn/parse.js';
-import { validateDefinition } from '../../../engine/bpmn/validate.js';
+import { parseBpmnXml } from '../../../engine/kernel/bpmn/parse.js';
+import { validateDefinition } from '../../../engine/kernel/bpmn/validate.js';
 import {
   auditFigures,
   capaFigures,
@@ -19,7 +19,7 @@ import {
 import type { GapReport } from '../../../processes/gap-analysis/services.js';
 import type { AuditResult, Finding } from '../../../processes/internal-audit/services.js';
 import { registerImsServices } from '../../../processes/index.js';
-import type { InstanceRecord, TaskRecord } from '../../../engine/model.js';
+import type { InstanceRecord, TaskRecord } from '../../../engine/kernel/model.js';
 import { shippedCatalogue } from '../../../processes/index.js';
 import { DAY, shipped } from '../../helpers.js';
 import { processHarness, type ProcessHarness, type Reply } from '../../support/process-harness.js';

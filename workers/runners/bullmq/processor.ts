@@ -1,6 +1,6 @@
 import { DelayedError, Worker, type Job } from 'bullmq';
 import type { Logger } from 'pino';
-import type { JobRecord } from '../../../engine/model.js';
+import type { JobRecord } from '../../../engine/kernel/model.js';
 import type { QueueSettings } from '../../../engine/boot/config.js';
 import { EMAIL_QUEUE, MAIN_QUEUE, type QueuedJobData, type QueuedJobResult } from './queues.js';
 import type { BullmqRunnerOptions } from './runner.js';

@@ -1,6 +1,6 @@
 import type { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import type { JobKind, JobRecord } from '../../../engine/model.js';
+import type { JobKind, JobRecord } from '../../../engine/kernel/model.js';
 import { withoutPassword } from '../../../engine/boot/config.js';
 
 /** What the relay, the processor and reconciliation share: the queue names, job ids and job payloads. */

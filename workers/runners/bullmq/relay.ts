@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { Clock } from '../../../engine/clock.js';
-import type { JobKind, JobRecord } from '../../../engine/model.js';
-import type { Store } from '../../../engine/store/store.js';
+import type { Clock } from '../../../engine/kernel/clock.js';
+import type { JobKind, JobRecord } from '../../../engine/kernel/model.js';
+import type { Store } from '../../../engine/ports/store.js';
 import { bullmqJobId, type JobQueue } from './queues.js';
 
 /**

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { Clock } from '../../../engine/clock.js';
-import type { JobRecord } from '../../../engine/model.js';
+import type { Clock } from '../../../engine/kernel/clock.js';
+import type { JobRecord } from '../../../engine/kernel/model.js';
 import type { JobStore } from '../../../engine/ports/job-store.js';
-import type { JobHandlers, JobRunner } from '../../../engine/jobs/job-runner.js';
+import type { JobHandlers, JobRunner } from '../../../engine/ports/job-runner.js';
 
 export interface EmbeddedSchedulerOptions {
   workerId?: string;
