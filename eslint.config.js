@@ -49,6 +49,34 @@ const importDirections = [
     },
   },
   {
+    files: ['engine/kernel/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: outside('api', 'workers', 'processes', 'scripts', 'bench', 'modeler', 'test'), message: 'engine/ imports nothing above it (api/, workers/, processes/, scripts/, bench/, modeler/): the entry points hand engine/boot the packs and the job runner' },
+            { regex: '(^|/)(features|boot|adapters|commands|queries)/|process-engine\\.js$', message: 'the kernel knows no feature, adapter or assembly: what it needs of them is handed in (see StepEnv in step-change.ts)' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['engine/features/*/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: outside('api', 'workers', 'processes', 'scripts', 'bench', 'modeler', 'test'), message: 'engine/ imports nothing above it (api/, workers/, processes/, scripts/, bench/, modeler/): the entry points hand engine/boot the packs and the job runner' },
+            { regex: '^\\.\\./[^./][^/]*/(?!index\\.js$)[^/]+$', message: "a feature uses another feature through its index.ts only, never its files" },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['workers/**'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ group: outside('api', 'scripts', 'bench', 'modeler', 'test'), message: 'workers/ (the job runners and the worker process) must not depend on api/, scripts/, bench/ or modeler/' }] }],

@@ -9,7 +9,7 @@ import { type ClauseLookup, type FormContext } from './kernel/forms.js';
 import type { DefinitionRecord, DefinitionSource, ExtensionRequest, IncidentRecord, InstanceRecord, JobRecord, PendingAction, RecordLink, ScheduleRecord, TaskRecord, UserRecord } from './kernel/model.js';
 import { compileDefinition, iterationCountProblem, runStep, type CompiledDefinition, type StepAction, type StepResult } from './kernel/runtime.js';
 import { ServiceRegistry, type RecordReader } from './kernel/services.js';
-import { DEFAULT_POLICY, type NotificationPolicy } from './features/notifications/index.js';
+import { DEFAULT_POLICY, jobsOfTask, planTaskJobs, type NotificationPolicy } from './features/notifications/index.js';
 import type { SignatureInput } from './features/signatures/index.js';
 import type { ChangeSet } from './ports/commit-store.js';
 import type { TaskQuery } from './ports/record-store.js';
@@ -18,7 +18,7 @@ import { Queries } from './queries/index.js';
 import type { PackFigure } from './features/dashboard/index.js';
 import { Commands } from './commands/index.js';
 import { checkVariables } from './kernel/input-checks.js';
-import { changeOfStep, mergeChange, withExtra, type ExtraChange } from './kernel/step-change.js';
+import { changeOfStep, mergeChange, withExtra, type ExtraChange, type TaskJobPlanner } from './kernel/step-change.js';
 import type { FeatureContext } from './features/context.js';
 import * as definitions from './features/definitions/index.js';
 import * as extensions from './features/extensions/index.js';
@@ -80,6 +80,8 @@ export class ProcessEngine {
   readonly tasks: taskFeature.TaskCommands;
   /** What the feature modules (features/) use of the engine. */
   private readonly context: FeatureContext;
+  /** The notifications feature's plan of the jobs that follow a task, for the kernel's step change. */
+  readonly taskJobs: TaskJobPlanner;
 
   constructor(options: ProcessEngineOptions) {
     this.store = options.store;
@@ -87,6 +89,8 @@ export class ProcessEngine {
     this.services = options.services ?? new ServiceRegistry();
     this.maxConflictRetries = options.maxConflictRetries ?? 20;
     this.policy = options.policy ?? DEFAULT_POLICY;
+    const policy = this.policy;
+    this.taskJobs = { plan: (task, spec, now) => planTaskJobs(task, spec, policy, now), ofTask: jobsOfTask };
     if (options.catalogue) this.catalogue = options.catalogue;
     if (options.checker) this.checker = options.checker;
     if (options.stepTimeoutMs !== undefined) this.stepTimeoutMs = options.stepTimeoutMs;

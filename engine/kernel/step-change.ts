@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from './clock.js';
 import { dueFrom, timerDueAt } from './durations.js';
 import { resolveTemplate } from './expressions.js';
-import type { AuditInput, IncidentRecord, InstanceRecord, JobRecord, PendingAction, TaskRecord } from './model.js';
-import { jobsOfTask, planTaskJobs, type NotificationPolicy } from '../features/notifications/index.js';
+import type { AuditInput, IncidentRecord, InstanceRecord, JobRecord, PendingAction, TaskRecord, UserTaskSpec } from './model.js';
 import type { CompiledDefinition, StepResult, WaitingTask } from './runtime.js';
 import type { ChangeSet } from '../ports/commit-store.js';
 import { auditEvent } from './audit-event.js';
@@ -13,10 +12,21 @@ import { auditEvent } from './audit-event.js';
 /** The actor of what the engine does on its own (timers, tasks it creates or cancels). */
 export const SYSTEM = 'system';
 
-/** What turning a step into a change needs: the time, and the reminder and escalation defaults. */
+/**
+ * The jobs that follow a task (its notice, reminders, escalations): planned by the notifications feature,
+ * handed in by the engine so the kernel knows no feature.
+ */
+export interface TaskJobPlanner {
+  /** The jobs a new task needs, from its BPMN spec and the reminder and escalation defaults. */
+  plan(task: TaskRecord, spec: UserTaskSpec | undefined, now: Date): JobRecord[];
+  /** Of these scheduled jobs, the ids of those that follow the task (to cancel with it). */
+  ofTask(jobs: JobRecord[], taskId: string): string[];
+}
+
+/** What turning a step into a change needs: the time, and the planner of the jobs that follow a task. */
 export interface StepEnv {
   readonly clock: Clock;
-  readonly policy: NotificationPolicy;
+  readonly taskJobs: TaskJobPlanner;
 }
 
 /** What a caller (a job handler) adds to the change an operation commits, so both land together. */
@@ -99,7 +109,7 @@ export function changeOfStep(
   for (const task of openTasks) {
     if (waitingIds.has(task.executionId)) continue;
     tasks.push({ record: { ...task, status: 'cancelled', cancelledAt: now, revision: task.revision + 1 }, expectedRevision: task.revision });
-    cancelJobs.push(...jobsOfTask(scheduledJobs, task.id));
+    cancelJobs.push(...env.taskJobs.ofTask(scheduledJobs, task.id));
     revokeLinkTokens.push({ taskId: task.id, reason: 'task cancelled', at: now });
     audit.push(
       auditEvent(env.clock, { actor: SYSTEM, action: 'task.cancelled', target: `task:${task.id}`, instanceId, old: { status: 'open' }, new: { status: 'cancelled' }, reason: 'the process moved past this task' }),
@@ -110,7 +120,7 @@ export function changeOfStep(
     if (known.has(waiting.executionId)) continue;
     const task = newTask(env.clock, compiled, record, waiting);
     tasks.push({ record: task, expectedRevision: null });
-    scheduleJobs.push(...planTaskJobs(task, compiled.spec.userTasks.get(task.elementId), env.policy, env.clock.now()));
+    scheduleJobs.push(...env.taskJobs.plan(task, compiled.spec.userTasks.get(task.elementId), env.clock.now()));
     audit.push(
       auditEvent(env.clock, {
         actor: SYSTEM,

@@ -26,6 +26,9 @@ describe('import directions', () => {
     ['a pack does not touch an adapter', 'processes/capa/probe.ts', '../../engine/adapters/sqlite/index.js'],
     ["a pack does not reach into a feature's files", 'processes/capa/probe.ts', '../../engine/features/tasks/completion.js'],
     ['a pack does not reach the HTTP API', 'processes/capa/probe.ts', '../../api/app.js'],
+    ['the kernel knows no feature', 'engine/kernel/probe.ts', '../features/notifications/index.js'],
+    ['the kernel knows no adapter', 'engine/kernel/probe.ts', '../adapters/sqlite/index.js'],
+    ["a feature does not reach into another feature's files", 'engine/features/tasks/probe.ts', '../accounts/accounts.js'],
     ['the modeler does not reach the HTTP API', 'modeler/probe.ts', '../api/app.js'],
     ['the modeler does not reach the job runners', 'modeler/probe.ts', '../workers/health.js'],
   ];
@@ -41,6 +44,8 @@ describe('import directions', () => {
     ['a pack uses the pack kit', 'processes/capa/probe.ts', '../../engine/pack-kit.js'],
     ['a pack uses the pack manifest', 'processes/capa/probe.ts', '../../engine/packs.js'],
     ["a pack uses a feature's public index", 'processes/capa/probe.ts', '../../engine/features/dashboard/index.js'],
+    ["a feature uses another feature's index", 'engine/features/tasks/probe.ts', '../accounts/index.js'],
+    ['a feature uses the kernel and the ports', 'engine/features/tasks/probe.ts', '../../kernel/model.js'],
     ['the engine uses its own parts', 'engine/boot/probe.ts', '../adapters/sqlite/index.js'],
   ];
   for (const [title, file, specifier] of allowed) {
