@@ -41,11 +41,14 @@ const commitReplacement = [
  * adapters, kernel) can move without touching a pack. test/import-directions.test.ts proves each rule bites.
  */
 const outside = (...folders) => folders.map((folder) => `**/${folder}/**`);
+/** engine/ imports nothing above it: every engine block repeats this pattern, as a later block's rule replaces an earlier one's. */
+const engineImportsNothingAbove = { group: outside('api', 'workers', 'processes', 'scripts', 'bench', 'modeler', 'test'), message: 'engine/ imports nothing above it (api/, workers/, processes/, scripts/, bench/, modeler/): the entry points hand engine/boot the packs and the job runner' };
+
 const importDirections = [
   {
     files: ['engine/**'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: outside('api', 'workers', 'processes', 'scripts', 'bench', 'modeler', 'test'), message: 'engine/ imports nothing above it (api/, workers/, processes/, scripts/, bench/, modeler/): the entry points hand engine/boot the packs and the job runner' }] }],
+      'no-restricted-imports': ['error', { patterns: [engineImportsNothingAbove] }],
     },
   },
   {
@@ -55,7 +58,7 @@ const importDirections = [
         'error',
         {
           patterns: [
-            { group: outside('api', 'workers', 'processes', 'scripts', 'bench', 'modeler', 'test'), message: 'engine/ imports nothing above it (api/, workers/, processes/, scripts/, bench/, modeler/): the entry points hand engine/boot the packs and the job runner' },
+            engineImportsNothingAbove,
             { regex: '(^|/)(features|boot|adapters|commands|queries)/|process-engine\\.js$', message: 'the kernel knows no feature, adapter or assembly: what it needs of them is handed in (see StepEnv in step-change.ts)' },
           ],
         },
@@ -69,7 +72,7 @@ const importDirections = [
         'error',
         {
           patterns: [
-            { group: outside('api', 'workers', 'processes', 'scripts', 'bench', 'modeler', 'test'), message: 'engine/ imports nothing above it (api/, workers/, processes/, scripts/, bench/, modeler/): the entry points hand engine/boot the packs and the job runner' },
+            engineImportsNothingAbove,
             { regex: '^\\.\\./[^./][^/]*/(?!index\\.js$)[^/]+$', message: "a feature uses another feature through its index.ts only, never its files" },
           ],
         },

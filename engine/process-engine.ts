@@ -6,7 +6,7 @@ import { systemClock, type Clock } from './kernel/clock.js';
 import { auditEvent } from './kernel/audit-event.js';
 import { ConflictError, NotFoundError, RevisionConflict, ValidationError } from './kernel/errors.js';
 import { type ClauseLookup, type FormContext } from './kernel/forms.js';
-import type { DefinitionRecord, DefinitionSource, ExtensionRequest, IncidentRecord, InstanceRecord, JobRecord, PendingAction, RecordLink, ScheduleRecord, TaskRecord, UserRecord } from './kernel/model.js';
+import type { DefinitionRecord, DefinitionSource, ExtensionRequest, IncidentRecord, InstanceRecord, JobRecord, RecordLink, ScheduleRecord, TaskRecord, UserRecord } from './kernel/model.js';
 import { compileDefinition, iterationCountProblem, runStep, type CompiledDefinition, type StepAction, type StepResult } from './kernel/runtime.js';
 import { ServiceRegistry, type RecordReader } from './kernel/services.js';
 import { DEFAULT_POLICY, jobsOfTask, planTaskJobs, type NotificationPolicy } from './features/notifications/index.js';
@@ -18,7 +18,7 @@ import { Queries } from './queries/index.js';
 import type { PackFigure } from './features/dashboard/index.js';
 import { Commands } from './commands/index.js';
 import { checkVariables } from './kernel/input-checks.js';
-import { changeOfStep, mergeChange, withExtra, type ExtraChange, type TaskJobPlanner } from './kernel/step-change.js';
+import { changeOfStep, mergeChange, withExtra, type ExtraChange, type RecordChange, type TakenStep, type TaskJobPlanner } from './kernel/step-change.js';
 import type { FeatureContext } from './features/context.js';
 import * as definitions from './features/definitions/index.js';
 import * as extensions from './features/extensions/index.js';
@@ -119,7 +119,7 @@ export class ProcessEngine {
       compile: (key, version, record) => this.compile(key, version, record),
       loadInstance: (id) => this.loadInstance(id),
       step: (compiled, instance, action) => this.step(compiled, instance, action),
-      applyStep: (...args) => this.applyStep(...args),
+      applyStep: (step) => this.applyStep(step),
     };
     this.tasks = new taskFeature.TaskCommands(this.context);
   }
@@ -227,7 +227,7 @@ export class ProcessEngine {
       ...(origin && { links: [origin.link] }),
     };
     const result = await this.step(compiled, instance, { type: 'start', variables });
-    const change = await this.applyStep(compiled, instance, null, result, { type: 'start' }, actor, [], [], (origin?.depth ?? 0) + 1);
+    const change = await this.applyStep({ compiled, instance, expectedRevision: null, result, action: { type: 'start' }, actor, openTasks: [], scheduledJobs: [] }, (origin?.depth ?? 0) + 1);
     change.audit.unshift(
       auditEvent(this.clock, {
         actor,
@@ -416,18 +416,9 @@ export class ProcessEngine {
    * its first tasks and jobs, and the links on both sides land in the same commit. A linked start that
    * cannot be made (its process is not deployed, say) fails the step: an incident, not a half-made thread.
    */
-  private async applyStep(
-    compiled: CompiledDefinition,
-    instance: InstanceRecord,
-    expectedRevision: number | null,
-    result: StepResult,
-    action: PendingAction,
-    actor: string,
-    openTasks: TaskRecord[],
-    scheduledJobs: JobRecord[],
-    depth = 0,
-  ): Promise<ChangeSet & { instance: NonNullable<ChangeSet['instance']> }> {
-    const change = changeOfStep(this, compiled, instance, expectedRevision, result, action, actor, openTasks, scheduledJobs);
+  private async applyStep(step: TakenStep, depth = 0): Promise<RecordChange> {
+    const { result, actor, instance } = step;
+    const change = changeOfStep(this, step);
     if (result.outcome === 'failed' || !result.linkedStarts.length) return change;
     try {
       if (depth >= MAX_LINK_DEPTH) throw new Error(`linked records may start others only ${MAX_LINK_DEPTH} deep`);
@@ -448,7 +439,7 @@ export class ProcessEngine {
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       const failed: StepResult = { ...result, outcome: 'failed', engineState: instance.engineState, output: {}, linkedStarts: [], error: { message: `could not start a linked record: ${message}`, elementId: result.linkedStarts[0]?.elementId } };
-      return changeOfStep(this, compiled, instance, expectedRevision, failed, action, actor, openTasks, scheduledJobs);
+      return changeOfStep(this, { ...step, result: failed });
     }
   }
 

@@ -1,14 +1,14 @@
 import type { Clock } from '../kernel/clock.js';
 import type { FormContext } from '../kernel/forms.js';
 import type { CheckResult } from '../kernel/bpmn/lint.js';
-import type { DefinitionRecord, InstanceRecord, JobRecord, PendingAction, TaskRecord } from '../kernel/model.js';
+import type { DefinitionRecord, InstanceRecord, TaskRecord } from '../kernel/model.js';
 import type { NotificationPolicy } from './notifications/index.js';
 import type { CompiledDefinition, StepAction, StepResult } from '../kernel/runtime.js';
 import type { AccountStore } from '../ports/account-store.js';
-import type { ChangeSet, CommitStore } from '../ports/commit-store.js';
+import type { CommitStore } from '../ports/commit-store.js';
 import type { JobStore } from '../ports/job-store.js';
 import type { RecordStore } from '../ports/record-store.js';
-import type { ExtraChange } from '../kernel/step-change.js';
+import type { ExtraChange, RecordChange, TakenStep } from '../kernel/step-change.js';
 
 /**
  * What a feature's commands need of the engine while `ProcessEngine` still assembles them: the store, the clock,
@@ -37,16 +37,7 @@ export interface FeatureContext {
   /** Runs one engine step of an instance. */
   step(compiled: CompiledDefinition, instance: InstanceRecord, action: StepAction): Promise<StepResult>;
   /** A step's change set, with the records its services started (see ProcessEngine.applyStep). */
-  applyStep(
-    compiled: CompiledDefinition,
-    instance: InstanceRecord,
-    expectedRevision: number | null,
-    result: StepResult,
-    action: PendingAction,
-    actor: string,
-    openTasks: TaskRecord[],
-    scheduledJobs: JobRecord[],
-  ): Promise<ChangeSet & { instance: NonNullable<ChangeSet['instance']> }>;
+  applyStep(step: TakenStep): Promise<RecordChange>;
   start(
     key: string,
     input: { variables?: Record<string, unknown>; businessKey?: string; site?: string },

@@ -40,22 +40,31 @@ export interface ExtraChange {
   audit?: AuditInput[];
 }
 
+/** One step taken: on which record and version, what was done and by whom, what came of it, and what stood before. */
+export interface TakenStep {
+  compiled: CompiledDefinition;
+  instance: InstanceRecord;
+  /** The revision the commit must still find (null: a new record). */
+  expectedRevision: number | null;
+  result: StepResult;
+  action: PendingAction;
+  actor: string;
+  /** The record's open tasks before the step (not the one it completed). */
+  openTasks: TaskRecord[];
+  /** The record's scheduled jobs before the step. */
+  scheduledJobs: JobRecord[];
+}
+
+/** A change set that saves a record. */
+export type RecordChange = ChangeSet & { instance: NonNullable<ChangeSet['instance']> };
+
 /**
  * Turns a step result into a change set: the instance's new state, tasks created for new waits and
  * cancelled for waits that vanished (an interrupting timer, say), timer jobs scheduled and cancelled,
  * an incident when the step failed, and an audit event for each of those.
  */
-export function changeOfStep(
-  env: StepEnv,
-  compiled: CompiledDefinition,
-  instance: InstanceRecord,
-  expectedRevision: number | null,
-  result: StepResult,
-  action: PendingAction,
-  actor: string,
-  openTasks: TaskRecord[],
-  scheduledJobs: JobRecord[],
-): ChangeSet & { instance: NonNullable<ChangeSet['instance']> } {
+export function changeOfStep(env: StepEnv, step: TakenStep): RecordChange {
+  const { compiled, instance, expectedRevision, result, action, openTasks, scheduledJobs } = step;
   const now = env.clock.now().toISOString();
   const audit: AuditInput[] = [];
   const instanceId = instance.id;

@@ -37,7 +37,7 @@ export async function retryIncident(ctx: FeatureContext, id: string, actor: stri
       });
       return { status: 'open', message: updated.message };
     }
-    const change = await ctx.applyStep(compiled, { ...instance, status: 'running' }, instance.revision, result, incident.action, actor, openTasks, jobs);
+    const change = await ctx.applyStep({ compiled, instance: { ...instance, status: 'running' }, expectedRevision: instance.revision, result, action: incident.action, actor, openTasks, scheduledJobs: jobs });
     change.incidents = [...(change.incidents ?? []), { ...incident, status: 'resolved', resolvedAt: now, attempts: incident.attempts + 1 }];
     change.audit.unshift(
       auditEvent(ctx.clock, { actor, action: 'incident.resolved', target: `incident:${id}`, instanceId: instance.id, old: { status: 'open' }, new: { status: 'resolved' }, reason: 'retried successfully' }),

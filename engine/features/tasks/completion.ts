@@ -105,7 +105,7 @@ export function completeStep(
     const completed: TaskRecord = { ...task, status: 'completed', completedAt: now, completedBy: actor, data: cleaned, revision: task.revision + 1 };
     const openTasks = await ctx.store.listTasks({ instanceId: instance.id, status: 'open', limit: 10_000 });
     const jobs = await ctx.store.listJobs({ instanceId: instance.id, status: 'scheduled' });
-    const change = await ctx.applyStep(compiled, instance, instance.revision, result, { type: 'complete', taskId }, actor, openTasks.filter((t) => t.id !== taskId), jobs);
+    const change = await ctx.applyStep({ compiled, instance, expectedRevision: instance.revision, result, action: { type: 'complete', taskId }, actor, openTasks: openTasks.filter((t) => t.id !== taskId), scheduledJobs: jobs });
     change.tasks = [{ record: completed, expectedRevision: task.revision }, ...(change.tasks ?? [])];
     change.cancelJobs = [...(change.cancelJobs ?? []), ...jobsOfTask(jobs, taskId)];
     change.revokeLinkTokens = [...(change.revokeLinkTokens ?? []), { taskId, reason: 'task completed', at: now }];

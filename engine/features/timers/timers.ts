@@ -25,7 +25,7 @@ export async function fireTimer(ctx: FeatureContext, jobId: string, workerId: st
     }
     const openTasks = await ctx.store.listTasks({ instanceId: instance.id, status: 'open', limit: 10_000 });
     const jobs = (await ctx.store.listJobs({ instanceId: instance.id, status: 'scheduled' })).filter((j) => j.id !== jobId);
-    const change = await ctx.applyStep(compiled, instance, instance.revision, result, { type: 'timer', jobId, executionId }, SYSTEM, openTasks, jobs);
+    const change = await ctx.applyStep({ compiled, instance, expectedRevision: instance.revision, result, action: { type: 'timer', jobId, executionId }, actor: SYSTEM, openTasks, scheduledJobs: jobs });
     change.finishJob = { id: jobId, lockedBy: workerId };
     change.audit.unshift(
       auditEvent(ctx.clock, {
