@@ -71,22 +71,24 @@ export function checkPolicy(policy: NotificationPolicy): string[] {
 
 const NOTICE_JOB = (taskId: string, notice: NoticeKind, runAt: Date) => `notify-${taskId}-${notice}-${runAt.getTime()}`;
 
+/** A job of a task, scheduled at `runAt`, carrying the task id. */
+function taskJob(task: TaskRecord, id: string, kind: JobRecord['kind'], runAt: Date, payload: Record<string, unknown>): JobRecord {
+  return { id, kind, runAt: runAt.toISOString(), status: 'scheduled', instanceId: task.instanceId, payload: { taskId: task.id, ...payload }, attempts: 0 };
+}
+
+/** The notice telling a task's people it is theirs now (a new task, or one reassigned). */
+export function assignmentNoticeJob(task: TaskRecord, now: Date): JobRecord {
+  return taskJob(task, NOTICE_JOB(task.id, 'assigned', now), 'notify', now, { notice: 'assigned' });
+}
+
 /**
  * The jobs a new task needs: the assignment notice now, reminders around the due date, the first overdue
  * reminder and each escalation step. Ids are deterministic (task, kind, time), so planning twice never
  * doubles a job, and a changed due date yields new ids.
  */
 export function planTaskJobs(task: TaskRecord, spec: UserTaskSpec | undefined, policy: NotificationPolicy, now: Date): JobRecord[] {
-  const job = (id: string, kind: JobRecord['kind'], runAt: Date, payload: Record<string, unknown>): JobRecord => ({
-    id,
-    kind,
-    runAt: runAt.toISOString(),
-    status: 'scheduled',
-    instanceId: task.instanceId,
-    payload: { taskId: task.id, ...payload },
-    attempts: 0,
-  });
-  const jobs = [job(NOTICE_JOB(task.id, 'assigned', now), 'notify', now, { notice: 'assigned' })];
+  const job = (id: string, kind: JobRecord['kind'], runAt: Date, payload: Record<string, unknown>) => taskJob(task, id, kind, runAt, payload);
+  const jobs = [assignmentNoticeJob(task, now)];
   if (!task.dueAt) return jobs;
   const due = new Date(task.dueAt);
   const remindBefore = spec?.remindBefore ?? policy.remindBefore;

@@ -2,7 +2,7 @@ import { auditEvent } from '../../kernel/audit-event.js';
 import { requireReason } from '../../kernel/input-checks.js';
 import { ConflictError, ValidationError } from '../../kernel/errors.js';
 import type { TaskRecord } from '../../kernel/model.js';
-import { jobsOfTask, planTaskJobs } from '../notifications/index.js';
+import { assignmentNoticeJob, jobsOfTask, planTaskJobs } from '../notifications/index.js';
 import type { FeatureContext } from '../context.js';
 
 // Who holds an open task and until when: due date, reassignment, claim and release.
@@ -43,7 +43,7 @@ export async function reassignTask(ctx: FeatureContext, taskId: string, to: { as
     delete updated.candidateRole;
     if (to.assignee) updated.assignee = to.assignee;
     if (to.candidateRole) updated.candidateRole = to.candidateRole;
-    const assignedNotice = planTaskJobs(updated, undefined, ctx.policy, now)[0];
+    const assignedNotice = assignmentNoticeJob(updated, now);
     await ctx.store.commit({
       tasks: [{ record: updated, expectedRevision: task.revision }],
       revokeLinkTokens: [{ taskId, reason: `reassigned: ${reason}`, at: now.toISOString() }],
@@ -109,7 +109,7 @@ export async function releaseTask(ctx: FeatureContext, taskId: string, actor: st
     const now = ctx.clock.now();
     const updated: TaskRecord = { ...task, revision: task.revision + 1 };
     delete updated.assignee;
-    const assignedNotice = planTaskJobs(updated, undefined, ctx.policy, now)[0];
+    const assignedNotice = assignmentNoticeJob(updated, now);
     await ctx.store.commit({
       tasks: [{ record: updated, expectedRevision: task.revision }],
       revokeLinkTokens: [{ taskId, reason: `released by ${actor}`, at: now.toISOString() }],
