@@ -138,7 +138,7 @@ async function startUnvalidated(name: string, variables: Record<string, unknown>
  * Returns whether it finished within the time limit, and the step's outcome when it did.
  */
 function startInChild(name: string, variables: Record<string, unknown>, timeoutMs: number): { finished: boolean; outcome?: string; detail: string } {
-  const engine = new URL('../../engine/', import.meta.url).href;
+  const engine = new URL('../../engine/kernel/', import.meta.url).href;
   const code = `
     const input = JSON.parse(process.env.IMSFLOW_HOSTILE_INPUT);
     const { parseBpmnXml } = await import(input.engine + 'bpmn/parse.ts');

@@ -26,7 +26,7 @@ const NOT_EXECUTABLE = ['bpmn:ScriptTask', 'bpmn:CallActivity', 'bpmn:SendTask',
 /** The page script: bpmn-js's Modeler configured as the editor configures it, and the modeler's problems module. */
 const ENTRY = `
 import Modeler from 'bpmn-js/lib/Modeler';
-import { imsModdleDescriptor } from './engine/bpmn/ims-moddle.ts';
+import { imsModdleDescriptor } from './engine/kernel/bpmn/ims-moddle.ts';
 import { problemsOf } from './modeler/problems.ts';
 import { keepUnrenderedDiModule } from './modeler/keep-di.ts';
 
