@@ -12,13 +12,19 @@ import type { AccountStore } from '../ports/account-store.js';
 import type { CommitStore } from '../ports/commit-store.js';
 import type { JobStore } from '../ports/job-store.js';
 import type { OutboxStore } from '../ports/outbox-store.js';
+import type { FigureStore } from '../ports/figure-store.js';
 import type { RecordStore } from '../ports/record-store.js';
+import type { Store } from '../ports/store.js';
+
+/** The dashboard's task figures and the KPI register, read by figures.ts. */
+export type DashboardReads = Pick<Store, 'counts' | 'openTaskGroups' | 'taskSeries' | 'searchTasks' | 'getKpi' | 'listKpis' | 'listKpiValues'>;
 
 /**
  * The ports an adapter takes whole from its modules: the reads of records.ts, tasks.ts, audit.ts,
- * accounts.ts, jobs.ts and outbox.ts, and commit.ts's one atomic write run through the commit hooks.
+ * accounts.ts, jobs.ts, outbox.ts, figures.ts and facts.ts, and commit.ts's one atomic write run through
+ * the commit hooks.
  */
-export type ModulePorts = RecordStore & AccountStore & JobStore & OutboxStore & CommitStore;
+export type ModulePorts = RecordStore & AccountStore & JobStore & OutboxStore & CommitStore & FigureStore & DashboardReads;
 
 /** The functions of `M` that take the handle `H` first, with the handle bound and the answer a promise. */
 export type BoundModule<H, M> = {
@@ -34,6 +40,13 @@ export function bindHandle<H, M extends object>(h: H, module: M): BoundModule<H,
     if (typeof fn === 'function') bound[name] = async (...args: unknown[]) => fn(h, ...args);
   }
   return bound as BoundModule<H, M>;
+}
+
+/** Only the named members of a bound module: a module may export helpers that are not port methods (the adapter's commit writes facts through one). */
+export function only<T extends object, K extends keyof T>(bound: T, ...names: K[]): Pick<T, K> {
+  const picked = {} as Pick<T, K>;
+  for (const name of names) picked[name] = bound[name];
+  return picked;
 }
 
 /** A base class whose constructor takes the port methods `P` and makes them the new instance's own. */

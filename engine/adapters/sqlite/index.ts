@@ -1,20 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { KpiRecord, KpiValueRecord, TaskRecord } from '../../kernel/model.js';
 import type { BackupCollection } from '../../ports/backup-store.js';
 import { hookedCommit } from '../../ports/commit-hooks.js';
-import type {
-  OpenTaskGroup,
-  OpenTaskGroupQuery,
-  Store,
-  TaskSearch,
-  TaskSeries,
-  TaskSeriesQuery,
-} from '../../ports/store.js';
-import type { MigrationReport, StoreCounts } from '../../ports/store-operations.js';
-import { bindHandle, composedOf, type ModulePorts } from '../compose.js';
-import type { FactGroup, FactGroupQuery, FactListQuery, FactRow, RecordFacts } from '../../ports/figure-store.js';
+import type { Store } from '../../ports/store.js';
+import type { MigrationReport } from '../../ports/store-operations.js';
+import { bindHandle, composedOf, only, type ModulePorts } from '../compose.js';
 import * as accounts from './accounts.js';
 import * as audit from './audit.js';
 import * as backup from './backup.js';
@@ -38,6 +29,8 @@ function modulePorts(h: SqliteHandle): ModulePorts {
     ...bindHandle(h, accounts),
     ...bindHandle(h, jobs),
     ...bindHandle(h, outbox),
+    ...only(bindHandle(h, figures), 'counts', 'openTaskGroups', 'taskSeries', 'searchTasks', 'getKpi', 'listKpis', 'listKpiValues'),
+    ...only(bindHandle(h, facts), 'groupFacts', 'listFacts', 'figureVersion', 'rebuildFacts'),
     ...hookedCommit((change) => commit.write(h, change)),
   };
 }
@@ -114,53 +107,5 @@ export class SqliteStore extends composedOf<ModulePorts>() implements Store {
 
   async importRecords(collection: BackupCollection, records: unknown[]): Promise<void> {
     return backup.importRecords(this.h, collection, records);
-  }
-
-  // ---- figures.ts -------------------------------------------------------------------------------
-
-  async counts(now: string): Promise<StoreCounts> {
-    return figures.counts(this.h, now);
-  }
-
-  async openTaskGroups(query: OpenTaskGroupQuery): Promise<OpenTaskGroup[]> {
-    return figures.openTaskGroups(this.h, query);
-  }
-
-  async taskSeries(query: TaskSeriesQuery): Promise<TaskSeries> {
-    return figures.taskSeries(this.h, query);
-  }
-
-  async searchTasks(query: TaskSearch): Promise<TaskRecord[]> {
-    return figures.searchTasks(this.h, query);
-  }
-
-  // ---- facts.ts: the packs' figure facts (FigureStore) ------------------------------------------
-
-  async groupFacts(query: FactGroupQuery): Promise<FactGroup[]> {
-    return facts.groupFacts(this.h, query);
-  }
-
-  async listFacts(query: FactListQuery): Promise<FactRow[]> {
-    return facts.listFacts(this.h, query);
-  }
-
-  async figureVersion(): Promise<string | undefined> {
-    return facts.figureVersion(this.h);
-  }
-
-  async rebuildFacts(batch: RecordFacts[], options?: { clear?: boolean; version?: string }): Promise<void> {
-    facts.rebuildFacts(this.h, batch, options);
-  }
-
-  async getKpi(id: string): Promise<KpiRecord | undefined> {
-    return figures.getKpi(this.h, id);
-  }
-
-  async listKpis(): Promise<KpiRecord[]> {
-    return figures.listKpis(this.h);
-  }
-
-  async listKpiValues(kpiIds: string[]): Promise<KpiValueRecord[]> {
-    return figures.listKpiValues(this.h, kpiIds);
   }
 }
