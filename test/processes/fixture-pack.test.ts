@@ -8,7 +8,7 @@ import { FakeClock } from '../../engine/kernel/clock.js';
 import { shippedPacks } from '../../processes/index.js';
 import { loadConfig } from '../../engine/boot/config.js';
 import { fixturePack } from '../fixtures/packs/calibration-check/pack.js';
-import { useBrowser } from '../support/browser.js';
+import { screenshot, useBrowser } from '../support/browser.js';
 import { callWithToken } from '../support/http.js';
 import { signInOperator, userWithToken } from '../support/operator.js';
 
@@ -105,6 +105,11 @@ describe('a new process pack, registered in one line, shows its figure on the da
     expect(await page.locator('figure[data-chart="pack-calibration"]').getAttribute('data-state')).to.equal('drawn');
     const rows = await section.locator('tbody tr').allTextContents();
     expect(rows).to.deep.equal(['outside1', 'within2']);
+    await section.scrollIntoViewIfNeeded();
+    await screenshot(page, 'dashboard with a fixture pack figure');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await screenshot(page, 'dashboard with a fixture pack figure on a phone');
+    await page.setViewportSize({ width: 1280, height: 800 });
     // the figures stay one click away under the chart, each verdict linked to its checks
     await section.getByText('Figures as a table').click();
     await section.getByRole('link', { name: 'within' }).click();
