@@ -9,12 +9,13 @@ import { backupStoreContract } from './backup-store/index.js';
 import { commitStoreContract } from './commit-store/index.js';
 import { figureStoreContract } from './figure-store/index.js';
 import { jobStoreContract } from './job-store/index.js';
+import { kpiStoreContract } from './kpi-store/index.js';
 import { outboxStoreContract } from './outbox-store/index.js';
 import { recordStoreContract } from './record-store/index.js';
 import { storeOperationsContract } from './store-operations/index.js';
-import { storeContract } from './store/index.js';
+import { taskFigureStoreContract } from './task-figure-store/index.js';
 
 export function everyPortContract(name: string, makeStore: () => Promise<Store>, cleanup?: (s: Store) => Promise<void>): void {
-  const contracts = [storeOperationsContract, commitStoreContract, recordStoreContract, accountStoreContract, jobStoreContract, outboxStoreContract, backupStoreContract, figureStoreContract];
-  for (const contract of [...contracts, storeContract]) contract(name, makeStore, cleanup);
+  const contracts = [storeOperationsContract, commitStoreContract, recordStoreContract, accountStoreContract, jobStoreContract, outboxStoreContract, backupStoreContract, figureStoreContract, taskFigureStoreContract, kpiStoreContract];
+  for (const contract of contracts) contract(name, makeStore, cleanup);
 }

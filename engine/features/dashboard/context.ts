@@ -1,7 +1,14 @@
 import { visibleSites } from '../access/index.js';
 import { type FieldError, NotPermittedError, ValidationError } from '../../kernel/errors.js';
 import type { UserRecord } from '../../kernel/model.js';
-import type { FigureScope } from '../../ports/figure-store.js';
+import type { AccountStore } from '../../ports/account-store.js';
+import type { FigureScope, FigureStore } from '../../ports/figure-store.js';
+import type { KpiStore } from '../../ports/kpi-store.js';
+import type { RecordStore } from '../../ports/record-store.js';
+import type { TaskFigureStore } from '../../ports/task-figure-store.js';
+
+/** What the dashboard reads: the figure ports, and the records and people it names. */
+export type DashboardStore = FigureStore & TaskFigureStore & KpiStore & RecordStore & AccountStore;
 
 /** The dashboard's filters checked against the viewer and the clock, and the constants every figure shares. */
 

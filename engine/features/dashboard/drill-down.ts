@@ -1,6 +1,7 @@
+import type { DashboardStore } from './context.js';
 import { ValidationError } from '../../kernel/errors.js';
 import type { TaskRecord } from '../../kernel/model.js';
-import type { FigureScope, Store, TaskSearch } from '../../ports/store.js';
+import type { FigureScope, TaskSearch } from '../../ports/store.js';
 import { AGING_BUCKETS, type AgingBucket, DAY_MS, type DashboardContext, MAX_RECORDS } from './context.js';
 import { agingEdges, definitionNames } from './figures.js';
 import type { PackFigure } from './pack-figure.js';
@@ -55,7 +56,7 @@ const TASK_COLUMNS = [
 ];
 
 /** The records behind one figure: the same scope and definitions as the figure itself. */
-export async function drillDown(store: Store, context: DashboardContext, drill: Drilldown, limit = MAX_RECORDS, figures: readonly PackFigure[] = []): Promise<RecordList> {
+export async function drillDown(store: DashboardStore, context: DashboardContext, drill: Drilldown, limit = MAX_RECORDS, figures: readonly PackFigure[] = []): Promise<RecordList> {
   const at = context.asOf.toISOString();
   const edges = agingEdges(context.asOf);
   const scope: FigureScope = { ...context.scope };
@@ -125,7 +126,7 @@ function emptyTasks(title: string): RecordList {
   return { title, columns: TASK_COLUMNS, items: [] };
 }
 
-async function taskList(store: Store, context: DashboardContext, title: string, tasks: TaskRecord[]): Promise<RecordList> {
+async function taskList(store: DashboardStore, context: DashboardContext, title: string, tasks: TaskRecord[]): Promise<RecordList> {
   const at = context.asOf.getTime();
   const names = await definitionNames(store, [...new Set(tasks.map((t) => t.definitionKey))]);
   return {

@@ -1,6 +1,7 @@
+import type { DashboardStore } from './context.js';
 import type { KpiDefinition } from '../kpis/index.js';
 import type { UserRecord } from '../../kernel/model.js';
-import type { Store, TaskDimension } from '../../ports/store.js';
+import type { TaskDimension } from '../../ports/store.js';
 import { AGING_BUCKETS, type AgingBucket, DAY_MS, DUE_SOON_DAYS, type DashboardContext, fragment } from './context.js';
 import { kpiFigures } from './kpi-figures.js';
 import type { FigureSection, PackFigure } from './pack-figure.js';
@@ -61,13 +62,13 @@ export type KpiView = KpiDefinition & {
 };
 
 /** Every figure of the dashboard for this viewer and these filters. */
-export async function computeDashboard(store: Store, context: DashboardContext, figures: readonly PackFigure[] = []): Promise<Dashboard> {
+export async function computeDashboard(store: DashboardStore, context: DashboardContext, figures: readonly PackFigure[] = []): Promise<Dashboard> {
   const [tasks, trends, packs, kpis] = await Promise.all([taskFigures(store, context), trendFigures(store, context), packSections(store, context, figures), kpiFigures(store, context, figures)]);
   return { asOf: context.asOf.toISOString(), filters: context.filters, ...tasks, trends, ...packs.summaries, kpis, sections: packs.sections };
 }
 
 /** Only the open-task figures (what the weekly digest needs). */
-export async function taskFigures(store: Store, context: DashboardContext): Promise<Pick<Dashboard, 'totals' | 'byProcess' | 'bySite' | 'byOwner' | 'byRole' | 'aging' | 'escalations'>> {
+export async function taskFigures(store: DashboardStore, context: DashboardContext): Promise<Pick<Dashboard, 'totals' | 'byProcess' | 'bySite' | 'byOwner' | 'byRole' | 'aging' | 'escalations'>> {
   const at = context.asOf.toISOString();
   const soon = new Date(context.asOf.getTime() + DUE_SOON_DAYS * DAY_MS).toISOString();
   const query = { ...context.scope, at };
@@ -141,12 +142,12 @@ export function agingEdges(asOf: Date): string[] {
   return [t - 90 * DAY_MS, t - 30 * DAY_MS, t - 7 * DAY_MS, t, t + DUE_SOON_DAYS * DAY_MS].map((ms) => new Date(ms).toISOString());
 }
 
-export async function namesOf(store: Store, ids: string[]): Promise<Map<string, string>> {
+export async function namesOf(store: DashboardStore, ids: string[]): Promise<Map<string, string>> {
   const users = await Promise.all(ids.map((id) => store.getUser(id)));
   return new Map(users.filter((u): u is UserRecord => Boolean(u)).map((u) => [u.id, u.name]));
 }
 
 /** Process definition keys → their names (the key when the definition is gone). */
-export async function definitionNames(store: Store, keys: string[]): Promise<Map<string, string>> {
+export async function definitionNames(store: DashboardStore, keys: string[]): Promise<Map<string, string>> {
   return new Map(await Promise.all(keys.map(async (key) => [key, (await store.getDefinition(key))?.name ?? key] as const)));
 }

@@ -1,6 +1,7 @@
+import type { DashboardStore } from './context.js';
 import { kpiDefinition } from '../kpis/index.js';
 import type { KpiRecord, KpiValueRecord } from '../../kernel/model.js';
-import type { Store } from '../../ports/store.js';
+
 import type { DashboardContext } from './context.js';
 import { type KpiView, namesOf } from './figures.js';
 import type { PackFigure } from './pack-figure.js';
@@ -32,7 +33,7 @@ export function kpiStatus(kpi: Pick<KpiRecord, 'target' | 'direction'>, value: n
 }
 
 /** KPIs the viewer sees (of the organisation, or of a site in scope), with their trend over the period and status. */
-export async function kpiFigures(store: Store, context: DashboardContext, figures: readonly PackFigure[] = []): Promise<KpiView[]> {
+export async function kpiFigures(store: DashboardStore, context: DashboardContext, figures: readonly PackFigure[] = []): Promise<KpiView[]> {
   const kpis = (await store.listKpis()).filter((k) => k.site === undefined || !context.scope.sites || context.scope.sites.in.includes(k.site));
   if (!kpis.length) return [];
   const values = await store.listKpiValues(kpis.filter((k) => k.source === 'manual').map((k) => k.id));
@@ -67,7 +68,7 @@ function kpiContext(context: DashboardContext, kpi: KpiRecord): DashboardContext
 }
 
 /** Monthly values of a computed KPI over the period: overdue work here, the rest from the pack figure that offers the measure. */
-async function computedTrend(store: Store, context: DashboardContext, kpi: KpiRecord, periods: { period: string; start: string; end: string }[], figures: readonly PackFigure[]): Promise<{ period: string; value: number }[]> {
+async function computedTrend(store: DashboardStore, context: DashboardContext, kpi: KpiRecord, periods: { period: string; start: string; end: string }[], figures: readonly PackFigure[]): Promise<{ period: string; value: number }[]> {
   if (!periods.length) return [];
   if (kpi.measure === 'overdue-count') {
     // overdue at each month's end (at asOf for the month under way)

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { InstanceRecord } from '../../kernel/model.js';
-import { checkFactNames, type RecordFacts } from '../../ports/figure-store.js';
-import type { Store } from '../../ports/store.js';
+import { checkFactNames, type FigureStore, type RecordFacts } from '../../ports/figure-store.js';
+import type { BackupStore } from '../../ports/backup-store.js';
+import type { CommitStore } from '../../ports/commit-store.js';
 import { figureRecord, type PackFigure } from './pack-figure.js';
 
 /**
@@ -51,7 +52,7 @@ export class FigureProjections {
   }
 
   /** Registers the hook that adds the saved records' facts to each commit; returns what unregisters it. */
-  attach(store: Pick<Store, 'beforeCommit'>): () => void {
+  attach(store: Pick<CommitStore, 'beforeCommit'>): () => void {
     return store.beforeCommit((change) => {
       const records = [...(change.instance ? [change.instance.record] : []), ...(change.linkedInstances ?? [])];
       const facts = records.map((r) => this.factsOf(r)).filter((f): f is RecordFacts => f !== undefined);
@@ -60,7 +61,7 @@ export class FigureProjections {
   }
 
   /** Rebuilds the stored facts when they were built with other projections (see above); true when it did. */
-  async ensureFigureFacts(store: Store, batchSize = 500): Promise<boolean> {
+  async ensureFigureFacts(store: FigureStore & Pick<BackupStore, 'exportRecords'>, batchSize = 500): Promise<boolean> {
     if ((await store.figureVersion()) === this.version) return false;
     let clear = true;
     for await (const batch of store.exportRecords('instances', batchSize)) {

@@ -1,4 +1,5 @@
-import type { Store } from '../../ports/store.js';
+
+import type { DashboardStore } from './context.js';
 import { DAY_MS, type DashboardContext, fragment } from './context.js';
 import type { Dashboard } from './figures.js';
 
@@ -24,7 +25,7 @@ export function isoWeekOf(day: Date): string {
   return `${thursday.getUTCFullYear()}-W${String(week).padStart(2, '0')}`;
 }
 
-export async function trendFigures(store: Store, context: DashboardContext): Promise<Dashboard['trends']> {
+export async function trendFigures(store: DashboardStore, context: DashboardContext): Promise<Dashboard['trends']> {
   const weeks = isoWeeks(context);
   if (!weeks.length) return [];
   const series = await store.taskSeries({ ...context.scope, edges: [weeks[0].start, ...weeks.map((w) => w.end)] });

@@ -5,8 +5,9 @@
  */
 import type { Store } from '../../../engine/ports/store.js';
 import { portContract } from '../support.js';
+import { ensuredJobsContract } from './ensured-jobs.js';
 import { jobsContract } from './jobs.js';
 
 export function jobStoreContract(name: string, makeStore: () => Promise<Store>, cleanup?: (s: Store) => Promise<void>): void {
-  portContract(`JobStore contract: ${name}`, makeStore, cleanup, [jobsContract]);
+  portContract(`JobStore contract: ${name}`, makeStore, cleanup, [jobsContract, ensuredJobsContract]);
 }

@@ -1,12 +1,11 @@
-/** Store contract: the figures the dashboard and KPIs read. */
+/** TaskFigureStore contract: open tasks grouped and banded by due date, weekly series, and the tasks behind a figure. */
 import { expect } from 'chai';
-import { ConflictError, RevisionConflict } from '../../../engine/kernel/errors.js';
 import type { TaskRecord } from '../../../engine/kernel/model.js';
 import type { Store, TaskDimension } from '../../../engine/ports/store.js';
-import { at, task, job, rejection, type StoreSuite } from '../support.js';
+import { at, task, type StoreSuite } from '../support.js';
 
-export function dashboardFiguresContract(suite: StoreSuite): void {
-  describe('dashboard figures', function () {
+export function taskFiguresContract(suite: StoreSuite): void {
+  describe('task figures', function () {
     let store: Store;
     beforeEach(function () {
       store = suite.store;
@@ -113,42 +112,6 @@ export function dashboardFiguresContract(suite: StoreSuite): void {
       expect(await ids$({ openAt: AT, minEscalationLevel: 1 })).to.deep.equal(['a', 'b']);
       expect(await ids$({ createdFrom: day(0), createdBefore: day(2) })).to.deep.equal(['i']);
       expect(await ids$({ openAt: AT, sites: { in: ['A'], orNone: false }, processes: ['capa'], limit: 2 })).to.deep.equal(['a', 'e']);
-    });
-
-    // closed records with their late tasks, audit findings and gap reports: now the packs' figure facts,
-    // test/contracts/figure-store/shipped-projections.ts
-
-    it('keeps KPIs with compare-and-swap and one value per period', async function () {
-      const kpi = { id: 'capa-on-time', system: 'quality' as const, name: 'CAPA on time', unit: '%', target: 80, direction: 'up' as const, owner: 'qm', source: 'manual' as const, createdAt: at(0), createdBy: 'qm', updatedAt: at(0), revision: 1 };
-      await store.commit({ kpis: [{ record: kpi, expectedRevision: null }], audit: [] });
-      await rejection(store.commit({ kpis: [{ record: kpi, expectedRevision: null }], audit: [] }), ConflictError);
-      await store.commit({ kpis: [{ record: { ...kpi, target: 90, revision: 2 }, expectedRevision: 1 }], audit: [] });
-      await rejection(store.commit({ kpis: [{ record: { ...kpi, target: 70, revision: 2 }, expectedRevision: 1 }], audit: [] }), RevisionConflict);
-      const safety = { ...kpi, id: 'ltis', system: 'safety' as const, site: 'A' };
-      await store.commit({ kpis: [{ record: safety, expectedRevision: null }], audit: [] });
-      expect(await store.getKpi('capa-on-time')).to.deep.equal({ ...kpi, target: 90, revision: 2 });
-      expect((await store.listKpis()).map((k) => k.id)).to.deep.equal(['capa-on-time', 'ltis']);
-      const value = (period: string, v: number) => ({ id: `ltis@${period}`, kpiId: 'ltis', period, value: v, enteredBy: 'qm', enteredAt: at(1) });
-      await store.commit({ kpiValues: [value('2026-10', 2), value('2026-09', 1), { ...value('2026-Q3', 3), kpiId: 'ltis' }], audit: [] });
-      await store.commit({ kpiValues: [{ ...value('2026-10', 0), note: 'reclassified' }], audit: [] });
-      expect((await store.listKpiValues(['ltis'])).map((v) => [v.period, v.value, v.note])).to.deep.equal([
-        ['2026-09', 1, undefined],
-        ['2026-10', 0, 'reclassified'],
-        ['2026-Q3', 3, undefined],
-      ]);
-      expect(await store.listKpiValues(['capa-on-time'])).to.deep.equal([]);
-    });
-
-    it('ensures a job without touching one that exists (scheduled, running or done)', async function () {
-      await store.commit({ ensureJobs: [job('digest-w1', { kind: 'digest', runAt: at(10), payload: { week: 'w1' } })], audit: [] });
-      expect((await store.getJob('digest-w1'))?.status).to.equal('scheduled');
-      const [claimed] = await store.claimDueJobs(at(10), 'w', at(20), 10);
-      expect(claimed.id).to.equal('digest-w1');
-      await store.commit({ finishJob: { id: 'digest-w1', lockedBy: 'w' }, audit: [] });
-      await store.commit({ ensureJobs: [job('digest-w1', { kind: 'digest', runAt: at(30), payload: { week: 'w1' } })], audit: [] });
-      const kept = await store.getJob('digest-w1');
-      expect(kept).to.include({ status: 'done', runAt: at(10) });
-      expect(await store.claimDueJobs(at(40), 'w2', at(50), 10)).to.deep.equal([]);
     });
   });
 }
