@@ -14,17 +14,17 @@ import type { JobStore } from '../ports/job-store.js';
 import type { OutboxStore } from '../ports/outbox-store.js';
 import type { FigureStore } from '../ports/figure-store.js';
 import type { RecordStore } from '../ports/record-store.js';
-import type { Store } from '../ports/store.js';
+import type { KpiStore } from '../ports/kpi-store.js';
+import type { StoreOperations } from '../ports/store-operations.js';
+import type { TaskFigureStore } from '../ports/task-figure-store.js';
 
-/** The dashboard's task figures and the KPI register, read by figures.ts. */
-export type DashboardReads = Pick<Store, 'counts' | 'openTaskGroups' | 'taskSeries' | 'searchTasks' | 'getKpi' | 'listKpis' | 'listKpiValues'>;
 
 /**
  * The ports an adapter takes whole from its modules: the reads of records.ts, tasks.ts, audit.ts,
  * accounts.ts, jobs.ts, outbox.ts, figures.ts and facts.ts, and commit.ts's one atomic write run through
  * the commit hooks.
  */
-export type ModulePorts = RecordStore & AccountStore & JobStore & OutboxStore & CommitStore & FigureStore & DashboardReads;
+export type ModulePorts = RecordStore & AccountStore & JobStore & OutboxStore & CommitStore & FigureStore & TaskFigureStore & KpiStore & Pick<StoreOperations, 'counts'>;
 
 /** The functions of `M` that take the handle `H` first, with the handle bound and the answer a promise. */
 export type BoundModule<H, M> = {
