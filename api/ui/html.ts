@@ -2,6 +2,7 @@ import escapeHtml from 'escape-html';
 import type { Response } from 'express';
 import type { UserRecord } from '../../engine/kernel/model.js';
 import { hasRole, OVERSEERS } from '../auth.js';
+import { FAVICON_PATH } from './favicon.js';
 
 /**
  * The one layout of the server-rendered pages: a skip link, a header with the signed-in person and
@@ -65,7 +66,7 @@ export function layout({ title, body, viewer, current, head = '', wide = false }
         viewer.csrf ? `<form method="post" action="/logout">${csrfField(viewer)}<button type="submit" class="link">Sign out</button></form>` : ''
       }</div></header>`
     : `<header class="top"><span class="brand">imsflow</span></header>`;
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${e(title)} · imsflow</title><link rel="stylesheet" href="/ui/style.css">${head}</head><body><a class="skip" href="#main">Skip to content</a>
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${e(title)} · imsflow</title><link rel="icon" href="${FAVICON_PATH}" type="image/svg+xml"><link rel="stylesheet" href="/ui/style.css">${head}</head><body><a class="skip" href="#main">Skip to content</a>
 ${header}
 <main id="main" tabindex="-1"${wide ? ' class="wide"' : ''}><h1>${e(title)}</h1>
 ${body}

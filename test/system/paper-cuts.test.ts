@@ -1,0 +1,107 @@
+import { expect } from 'chai';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import type { Page } from 'playwright-core';
+import { startServer, type RunningServer } from '../../api/server.js';
+import { FakeClock } from '../../engine/kernel/clock.js';
+import { loadConfig } from '../../engine/boot/config.js';
+import { screenshot, useBrowser } from '../support/browser.js';
+import { signInOperator, userWithToken } from '../support/operator.js';
+
+/**
+ * Paper cuts people stumbled on (issue 15), walked in headless Chromium: the favicon every page asked for
+ * and never got. Each changed page is checked with axe-core and screenshotted at desktop and phone width.
+ */
+
+const PASSWORD = 'a long enough passphrase for tests';
+const require = createRequire(import.meta.url);
+
+// Browser globals used inside page.evaluate() (the project's TypeScript library has no DOM).
+declare const document: { documentElement: { scrollWidth: number } };
+declare const axe: { run(): Promise<{ violations: { id: string; impact?: string | null; help: string; nodes: { target: unknown[] }[] }[] }> };
+
+/** axe-core run through the DevTools protocol (the pages' CSP refuses inline scripts): serious and critical violations. */
+async function seriousViolations(page: Page): Promise<string[]> {
+  await page.evaluate(readFileSync(require.resolve('axe-core'), 'utf8'));
+  const { violations } = await page.evaluate(() => axe.run());
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')})`);
+}
+
+/** No serious axe violation and nothing wider than a phone; a desktop (1280×800) and a phone (390×844) screenshot. */
+async function checkedAtBothWidths(page: Page, name: string): Promise<void> {
+  expect(await seriousViolations(page), 'axe-core: serious or critical violations').to.deep.equal([]);
+  console.log(`      ${name}, desktop: ${await screenshot(page, `${name} desktop`)}`);
+  await page.setViewportSize({ width: 390, height: 844 });
+  expect(await page.evaluate(() => document.documentElement.scrollWidth), 'page width on a phone').to.be.at.most(390);
+  expect(await seriousViolations(page), 'axe-core at phone width').to.deep.equal([]);
+  console.log(`      ${name}, phone: ${await screenshot(page, `${name} phone`)}`);
+  await page.setViewportSize({ width: 1280, height: 800 });
+}
+
+describe('paper cuts: favicon, in Chromium', function () {
+  this.timeout(60_000);
+  const chrome = useBrowser();
+  let dir: string;
+  let server: RunningServer;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'imsflow-paper-cuts-'));
+    server = await startServer(loadConfig({ PORT: '0', IMSFLOW_DATA: dir, IMSFLOW_POLL_MS: '0' }), { clock: new FakeClock('2026-05-04T07:00:00Z'), logger: pino({ level: 'silent' }) });
+    await signInOperator(server);
+    await userWithToken(server, { id: 'po-anna', name: 'Anna Owner', roles: ['process-owner'] });
+    await server.accounts.setPassword('po-anna', PASSWORD, 'test-setup', 'paper cut tests');
+  });
+  after(async () => {
+    await server?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** A browser page signed in as `user` (the session cookie POST /api/session sets, as the login page does). */
+  async function signedIn(user: string): Promise<Page> {
+    const { context, page } = await chrome.newPage();
+    const login = await context.request.post(`${server.url}/api/session`, { data: { email: `${user}@example.com`, password: PASSWORD } });
+    expect(login.status(), await login.text()).to.equal(200);
+    return page;
+  }
+
+  it('every page shows the imsflow icon, and /favicon.ico is no longer a 404', async () => {
+    // The browser's own request for /favicon.ico (made for JSON and PDF answers) ends at the SVG.
+    const ico = await fetch(`${server.url}/favicon.ico`, { redirect: 'manual' });
+    expect(ico.status).to.equal(301);
+    expect(ico.headers.get('location')).to.equal('/assets/favicon.svg');
+    const followed = await fetch(`${server.url}/favicon.ico`);
+    expect(followed.status).to.equal(200);
+    expect(followed.headers.get('content-type')).to.match(/^image\/svg\+xml/);
+    expect(await followed.text()).to.match(/^<svg [^>]*viewBox="0 0 32 32"/);
+
+    // Signed out (the sign-in page) and signed in (the task list, the modeler): the page links the icon,
+    // the link loads under the page's Content Security Policy, and nothing the page asked for failed.
+    const { page: visitor, log: visitorLog } = await chrome.newPage();
+    const anna = await signedIn('po-anna');
+    for (const [page, path] of [[visitor, '/login'], [anna, '/tasks'], [anna, '/modeler']] as const) {
+      await page.goto(`${server.url}${path}`);
+      const href = await page.locator('link[rel="icon"]').getAttribute('href');
+      expect(href, `the icon link of ${path}`).to.equal('/assets/favicon.svg');
+      // Loaded as the browser loads an icon: an <img> of the page, which the CSP's img-src must admit.
+      const loaded = await page.evaluate(
+        (src) =>
+          new Promise<number>((resolve) => {
+            const img = new (globalThis as any).Image();
+            img.onload = () => resolve(img.naturalWidth);
+            img.onerror = () => resolve(-1);
+            img.src = src;
+          }),
+        href!,
+      );
+      expect(loaded, `the icon drawn on ${path}`).to.be.greaterThan(0);
+    }
+    expect(visitorLog.failed, 'failed requests').to.deep.equal([]);
+    expect(chrome.logOf(anna).failed, 'failed requests').to.deep.equal([]);
+    expect(chrome.logOf(anna).console.filter((line) => /Content Security Policy/i.test(line)), 'CSP refusals').to.deep.equal([]);
+    await visitor.goto(`${server.url}/login`);
+    await checkedAtBothWidths(visitor, 'sign-in page with favicon');
+  });
+});
