@@ -9,6 +9,7 @@ import 'bpmn-js/dist/assets/diagram-js.css';
 import 'bpmn-js/dist/assets/bpmn-js.css';
 import './modeler.css';
 import { imsModdleDescriptor } from '../engine/kernel/bpmn/ims-moddle.js';
+import { countOf } from '../engine/kernel/words.js';
 import { $, announce, api, apiText, download, el, utc } from './http.js';
 import type { PdfStamp } from './pdf-export.js';
 
@@ -193,7 +194,7 @@ async function start(root: HTMLElement): Promise<void> {
 
   const effective = versions.find((v) => v.status === 'effective') ?? versions[0];
   if (effective) await showVersion(effective);
-  say(`${versions.length} version${versions.length === 1 ? '' : 's'}; ${versions.reduce((n, v) => n + v.instances.running, 0)} instances running.`);
+  say(`${countOf(versions.length, 'version')}; ${countOf(versions.reduce((n, v) => n + v.instances.running, 0), 'instance')} running.`);
   root.dataset.state = 'ready';
 }
 

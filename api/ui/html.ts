@@ -2,6 +2,7 @@ import escapeHtml from 'escape-html';
 import type { Response } from 'express';
 import type { UserRecord } from '../../engine/kernel/model.js';
 import { hasRole, OVERSEERS } from '../auth.js';
+import { countOf } from '../../engine/kernel/words.js';
 import { FAVICON_PATH } from './favicon.js';
 
 /**
@@ -96,13 +97,12 @@ export function notice(kind: 'status' | 'alert', html: string): string {
 
 /** A wait in words: "30 seconds", "2 minutes"; never a clock time, which would need the reader's zone. */
 export function waitInWords(seconds: number): string {
-  if (seconds < 120) return `${seconds} second${seconds === 1 ? '' : 's'}`;
-  return `${Math.ceil(seconds / 60)} minutes`;
+  if (seconds < 120) return countOf(seconds, 'second');
+  return countOf(Math.ceil(seconds / 60), 'minute');
 }
 
-export function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
-}
+/** "1 task", "3 tasks": the one count helper (engine/kernel/words.ts), shared with the browser bundles. */
+export { countOf as plural } from '../../engine/kernel/words.js';
 
 export function bytes(size: number | undefined): string {
   if (size === undefined) return '';

@@ -8,12 +8,14 @@ import type { Page } from 'playwright-core';
 import { startServer, type RunningServer } from '../../api/server.js';
 import { FakeClock } from '../../engine/kernel/clock.js';
 import { loadConfig } from '../../engine/boot/config.js';
+import { countOf } from '../../engine/kernel/words.js';
 import { screenshot, useBrowser } from '../support/browser.js';
+import { http } from '../support/http.js';
 import { signInOperator, userWithToken } from '../support/operator.js';
 
 /**
  * Paper cuts people stumbled on (issue 15), walked in headless Chromium: the favicon every page asked for
- * and never got. Each changed page is checked with axe-core and screenshotted at desktop and phone width.
+ * and never got; counts that read "1 instances". Each changed page is checked with axe-core and screenshotted at desktop and phone width.
  */
 
 const PASSWORD = 'a long enough passphrase for tests';
@@ -41,7 +43,7 @@ async function checkedAtBothWidths(page: Page, name: string): Promise<void> {
   await page.setViewportSize({ width: 1280, height: 800 });
 }
 
-describe('paper cuts: favicon, in Chromium', function () {
+describe('paper cuts: favicon, counts, in Chromium', function () {
   this.timeout(60_000);
   const chrome = useBrowser();
   let dir: string;
@@ -52,6 +54,7 @@ describe('paper cuts: favicon, in Chromium', function () {
     server = await startServer(loadConfig({ PORT: '0', IMSFLOW_DATA: dir, IMSFLOW_POLL_MS: '0' }), { clock: new FakeClock('2026-05-04T07:00:00Z'), logger: pino({ level: 'silent' }) });
     await signInOperator(server);
     await userWithToken(server, { id: 'po-anna', name: 'Anna Owner', roles: ['process-owner'] });
+    await userWithToken(server, { id: 'st-dan', name: 'Dan Staff', roles: ['staff'] });
     await server.accounts.setPassword('po-anna', PASSWORD, 'test-setup', 'paper cut tests');
   });
   after(async () => {
@@ -103,5 +106,18 @@ describe('paper cuts: favicon, in Chromium', function () {
     expect(chrome.logOf(anna).console.filter((line) => /Content Security Policy/i.test(line)), 'CSP refusals').to.deep.equal([]);
     await visitor.goto(`${server.url}/login`);
     await checkedAtBothWidths(visitor, 'sign-in page with favicon');
+  });
+
+  it('counts read as English: "1 instance running", never "1 instances"', async () => {
+    expect([0, 1, 2].map((n) => countOf(n, 'instance'))).to.deep.equal(['0 instances', '1 instance', '2 instances']);
+    expect(countOf(1, 'match', 'matches')).to.equal('1 match');
+
+    // One nonconformity running: the process page says so in the singular.
+    const started = await http('POST', `${server.url}/api/processes/nonconformity/instances`, { variables: { title: 'Scratched housing', owner: 'st-dan' } });
+    expect(started.status, started.text).to.equal(201);
+    const anna = await signedIn('po-anna');
+    await anna.goto(`${server.url}/modeler/processes/nonconformity`);
+    await anna.waitForSelector('#ims-versions[data-state="ready"]');
+    expect(await anna.locator('#ims-versions-state').textContent()).to.equal('1 version; 1 instance running.');
   });
 });
