@@ -15,7 +15,8 @@ import { signInOperator, userWithToken } from '../support/operator.js';
 
 /**
  * Paper cuts people stumbled on (issue 15), walked in headless Chromium: the favicon every page asked for
- * and never got; counts that read "1 instances". Each changed page is checked with axe-core and screenshotted at desktop and phone width.
+ * and never got; counts that read "1 instances"; a process page headed by its key ("Process capa") instead
+ * of its name. Each changed page is checked with axe-core and screenshotted at desktop and phone width.
  */
 
 const PASSWORD = 'a long enough passphrase for tests';
@@ -43,7 +44,7 @@ async function checkedAtBothWidths(page: Page, name: string): Promise<void> {
   await page.setViewportSize({ width: 1280, height: 800 });
 }
 
-describe('paper cuts: favicon, counts, in Chromium', function () {
+describe('paper cuts: favicon, counts, process names, in Chromium', function () {
   this.timeout(60_000);
   const chrome = useBrowser();
   let dir: string;
@@ -119,5 +120,16 @@ describe('paper cuts: favicon, counts, in Chromium', function () {
     await anna.goto(`${server.url}/modeler/processes/nonconformity`);
     await anna.waitForSelector('#ims-versions[data-state="ready"]');
     expect(await anna.locator('#ims-versions-state').textContent()).to.equal('1 version; 1 instance running.');
+  });
+
+  it('a process page is headed by the process name, not its key', async () => {
+    const anna = await signedIn('po-anna');
+    await anna.goto(`${server.url}/modeler`);
+    await anna.getByRole('link', { name: 'Corrective and preventive action (CAPA)' }).click();
+    await anna.waitForSelector('#ims-versions[data-state="ready"]');
+    expect(await anna.locator('h1').textContent()).to.equal('Corrective and preventive action (CAPA)');
+    expect(await anna.title()).to.equal('Corrective and preventive action (CAPA) · imsflow');
+    expect(await anna.locator('main').innerText()).to.not.include('Process capa');
+    await checkedAtBothWidths(anna, 'process page headed by its name');
   });
 });
