@@ -143,6 +143,9 @@ a:hover{text-decoration-thickness:2px}
 button,.button{font:inherit;min-height:2.75rem;padding:.4rem 1rem;border:2px solid #0b4fa8;border-radius:.3rem;background:#0b4fa8;color:#fff;cursor:pointer;text-decoration:none;display:inline-block}
 button.secondary,.button.secondary{background:#fff;color:#0b4fa8}
 button.link{background:none;border:none;color:inherit;text-decoration:underline;min-height:auto;padding:0}
+button:disabled,button.secondary:disabled,.button[aria-disabled=true]{background:#e8e8e8;color:#595959;border:2px dashed #8c8c8c;cursor:not-allowed}
+button.link:disabled{background:none;border:none;color:#595959;text-decoration:none;cursor:default}
+input:disabled,select:disabled,textarea:disabled{background:#f0f0f0;color:#595959;border-style:dashed;cursor:not-allowed}
 input,select,textarea{font:inherit;padding:.45rem;border:2px solid #555;border-radius:.25rem;max-width:100%}
 input[type=text],input[type=email],input[type=password],input[type=number],input[type=date],select,textarea{width:100%}
 input[type=checkbox],input[type=radio]{width:1.4rem;height:1.4rem;vertical-align:middle;margin:0 .4rem 0 0}

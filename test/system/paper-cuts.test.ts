@@ -16,7 +16,8 @@ import { signInOperator, userWithToken } from '../support/operator.js';
 /**
  * Paper cuts people stumbled on (issue 15), walked in headless Chromium: the favicon every page asked for
  * and never got; counts that read "1 instances"; a process page headed by its key ("Process capa") instead
- * of its name. Each changed page is checked with axe-core and screenshotted at desktop and phone width.
+ * of its name; disabled buttons that looked like the active ones. Each changed page is checked with
+ * axe-core and screenshotted at desktop and phone width.
  */
 
 const PASSWORD = 'a long enough passphrase for tests';
@@ -44,17 +45,18 @@ async function checkedAtBothWidths(page: Page, name: string): Promise<void> {
   await page.setViewportSize({ width: 1280, height: 800 });
 }
 
-describe('paper cuts: favicon, counts, process names, in Chromium', function () {
+describe('paper cuts: favicon, counts, process names, disabled buttons, in Chromium', function () {
   this.timeout(60_000);
   const chrome = useBrowser();
   let dir: string;
   let server: RunningServer;
+  let annaToken: string;
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'imsflow-paper-cuts-'));
     server = await startServer(loadConfig({ PORT: '0', IMSFLOW_DATA: dir, IMSFLOW_POLL_MS: '0' }), { clock: new FakeClock('2026-05-04T07:00:00Z'), logger: pino({ level: 'silent' }) });
     await signInOperator(server);
-    await userWithToken(server, { id: 'po-anna', name: 'Anna Owner', roles: ['process-owner'] });
+    annaToken = await userWithToken(server, { id: 'po-anna', name: 'Anna Owner', roles: ['process-owner'] });
     await userWithToken(server, { id: 'st-dan', name: 'Dan Staff', roles: ['staff'] });
     await server.accounts.setPassword('po-anna', PASSWORD, 'test-setup', 'paper cut tests');
   });
@@ -131,5 +133,32 @@ describe('paper cuts: favicon, counts, process names, in Chromium', function () 
     expect(await anna.title()).to.equal('Corrective and preventive action (CAPA) · imsflow');
     expect(await anna.locator('main').innerText()).to.not.include('Process capa');
     await checkedAtBothWidths(anna, 'process page headed by its name');
+  });
+
+  it('a disabled button looks disabled: grey, dashed and a not-allowed pointer, unlike its active neighbour', async () => {
+    // A new process's draft: nothing to undo or redo yet, so both buttons are disabled; Search is not.
+    const draft = await fetch(`${server.url}/api/drafts`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${annaToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ key: 'paper_cut' }),
+    });
+    expect(draft.status, await draft.clone().text()).to.equal(201);
+    const { id } = (await draft.json()) as { id: string };
+    const anna = await signedIn('po-anna');
+    await anna.goto(`${server.url}/modeler/drafts/${encodeURIComponent(id)}`);
+    await anna.waitForSelector('#ims-editor[data-state="ready"]');
+    expect(await anna.locator('#ims-undo').isDisabled()).to.equal(true);
+    expect(await anna.locator('#ims-search').isDisabled()).to.equal(false);
+    const look = (selector: string) =>
+      anna.locator(selector).evaluate((button) => {
+        const style = (globalThis as any).getComputedStyle(button);
+        return { background: style.backgroundColor, color: style.color, border: style.borderTopStyle, cursor: style.cursor };
+      });
+    const [disabled, active] = [await look('#ims-undo'), await look('#ims-search')];
+    expect(disabled.background, 'background').to.not.equal(active.background);
+    expect(disabled.color, 'text colour').to.not.equal(active.color);
+    expect([disabled.border, active.border]).to.deep.equal(['dashed', 'solid']);
+    expect([disabled.cursor, active.cursor]).to.deep.equal(['not-allowed', 'pointer']);
+    await checkedAtBothWidths(anna, 'editor with disabled Undo and Redo');
   });
 });
