@@ -18,7 +18,7 @@ import type { ProcessPack } from '../engine/packs.js';
 import { shippedCatalogue, shippedPacks, shippedProcesses } from '../processes/index.js';
 import { assemble, type Assembly, type JobRunnerFactory } from '../engine/boot/assemble.js';
 import { createApp } from './app.js';
-import type { Config } from '../engine/boot/config.js';
+import { localUrl, type Config } from '../engine/boot/config.js';
 
 export interface RunningServer {
   url: string;
@@ -82,7 +82,7 @@ export async function startServer(
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  const url = localUrl(config.host, port);
   if (!config.baseUrl) assembly.notifier.baseUrl = url;
   if (setupToken) logger.warn({ link: `${config.baseUrl ?? url}/setup/${setupToken}` }, 'no administrator yet: open this one-time link to create one (or set IMSFLOW_ADMIN_EMAIL and IMSFLOW_ADMIN_PASSWORD)');
 

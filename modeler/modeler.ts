@@ -16,6 +16,7 @@ import './modeler.css';
 import { imsModdleDescriptor } from '../engine/kernel/bpmn/ims-moddle.js';
 import type { DefinitionProblem } from '../engine/kernel/bpmn/lint.js';
 import type { DraftRecord } from '../engine/kernel/model.js';
+import { countOf } from '../engine/kernel/words.js';
 import { $, announce, api, ApiError, download, el, utc } from './http.js';
 import { keepUnrenderedDiModule } from './keep-di.js';
 import { ImsPanel } from './panel.js';
@@ -233,7 +234,7 @@ async function start(root: HTMLElement): Promise<void> {
     }
     await check();
     if (problems.problems.length) {
-      announce(submitState, `Not submitted: solve the ${problems.problems.length} problem(s) listed above first.`, 'bad');
+      announce(submitState, `Not submitted: solve the ${countOf(problems.problems.length, 'problem')} listed above first.`, 'bad');
       $('ims-problems-summary').focus();
       return;
     }

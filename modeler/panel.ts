@@ -1,4 +1,5 @@
 import { durationLength, FIELD_TYPES, SIGNATURE_MEANINGS } from '../engine/kernel/bpmn/validate.js';
+import { countOf } from '../engine/kernel/words.js';
 import { readDuration } from './durations.js';
 import { el } from './http.js';
 
@@ -298,7 +299,7 @@ export class ImsPanel {
   private formBuilder(shape: Shape): HTMLElement {
     const fields = this.fieldsOf(shape.businessObject);
     const write = (next: FieldDraft[]) => this.writeExtensions(shape, { fields: next });
-    const box = el('fieldset', { class: 'ims-form' }, el('legend', {}, `Form (${fields.length} field${fields.length === 1 ? '' : 's'})`));
+    const box = el('fieldset', { class: 'ims-form' }, el('legend', {}, `Form (${countOf(fields.length, 'field')})`));
     fields.forEach((field, index) => {
       const n = index + 1;
       const update = (change: Partial<FieldDraft>) => write(fields.map((f, i) => (i === index ? { ...f, ...change } : f)));

@@ -1,5 +1,6 @@
 import { checkDefinition, type DefinitionProblem } from '../engine/kernel/bpmn/lint.js';
 import { InvalidDefinitionError, TooLargeError } from '../engine/kernel/errors.js';
+import { countOf } from '../engine/kernel/words.js';
 import { el } from './http.js';
 
 /**
@@ -52,7 +53,7 @@ export class ProblemsPanel {
     for (const id of this.marked) canvas.addMarker(id, PROBLEM_MARKER);
 
     this.summary.textContent = problems.length
-      ? `${problems.length} problem${problems.length === 1 ? '' : 's'}: submitting for review and deployment refuse the process until they are solved.`
+      ? `${countOf(problems.length, 'problem')}: submitting for review and deployment refuse the process until they are solved.`
       : 'No problems: the process can be submitted for review.';
     this.summary.dataset.count = String(problems.length);
     this.list.replaceChildren(

@@ -9,6 +9,7 @@ import 'bpmn-js/dist/assets/diagram-js.css';
 import 'bpmn-js/dist/assets/bpmn-js.css';
 import './modeler.css';
 import { imsModdleDescriptor } from '../engine/kernel/bpmn/ims-moddle.js';
+import { countOf } from '../engine/kernel/words.js';
 import { $, announce, api, apiText, download, el, utc } from './http.js';
 import type { PdfStamp } from './pdf-export.js';
 
@@ -83,8 +84,14 @@ async function start(root: HTMLElement): Promise<void> {
   };
   const file = (v: Version, extension: string) => `${key}-v${v.version}.${extension}`;
 
-  const act = (label: string, text: string, fn: () => Promise<void>) => {
-    const button = el('button', { type: 'button', class: 'secondary small', 'aria-label': label }, text);
+  /**
+   * A version's action button. `text` is what it shows, inside its accessible name `label`; or, as parts,
+   * the label with the words only a screen reader needs (the version number) visually hidden.
+   */
+  const act = (label: string, text: string | (string | Node)[], fn: () => Promise<void>) => {
+    const button = Array.isArray(text)
+      ? el('button', { type: 'button', class: 'secondary small' }, ...text)
+      : el('button', { type: 'button', class: 'secondary small', 'aria-label': label }, text);
     button.addEventListener('click', async () => {
       button.disabled = true;
       try {
@@ -155,7 +162,7 @@ async function start(root: HTMLElement): Promise<void> {
           download(file(v, 'pdf'), 'application/pdf', await exporter(svg, stamp));
           say(`PDF of version ${v.version} made.`);
         }),
-        act(v === versions[0] ? `Edit version ${v.version} as a new draft` : `Restore version ${v.version} as a new draft`, v === versions[0] ? 'Edit as draft' : 'Restore as draft', async () => {
+        act(`${v === versions[0] ? 'Edit' : 'Restore'} version ${v.version} as a new draft`, [v === versions[0] ? 'Edit' : 'Restore', el('span', { class: 'vh' }, ` version ${v.version}`), ' as a new draft'], async () => {
           const body = v === versions[0] ? { key, fromVersion: v.version } : { key, fromVersion: v.version, reason: `restore version ${v.version}` };
           const draft = await api<{ id: string }>('/drafts', { method: 'POST', body });
           window.location.assign(`/modeler/drafts/${encodeURIComponent(draft.id)}`);
@@ -193,7 +200,7 @@ async function start(root: HTMLElement): Promise<void> {
 
   const effective = versions.find((v) => v.status === 'effective') ?? versions[0];
   if (effective) await showVersion(effective);
-  say(`${versions.length} version${versions.length === 1 ? '' : 's'}; ${versions.reduce((n, v) => n + v.instances.running, 0)} instances running.`);
+  say(`${countOf(versions.length, 'version')}; ${countOf(versions.reduce((n, v) => n + v.instances.running, 0), 'instance')} running.`);
   root.dataset.state = 'ready';
 }
 

@@ -311,7 +311,8 @@ function table(rows: string[][]): string {
   return rows.map((row) => `  ${row.map((cell, i) => cell.padEnd(widths[i])).join('  ')}`.trimEnd()).join('\n');
 }
 
-function report(summary: DemoSummary): string {
+/** What `npm run demo` prints: the accounts, the records, and the links to open (for the configured PORT, IMSFLOW_HOST or IMSFLOW_BASE_URL). */
+export function report(summary: DemoSummary): string {
   const day = (iso?: string) => (iso ? iso.slice(0, 10) : '');
   return [
     `Seeded the imsflow demo into ${summary.databaseFile}`,
@@ -344,6 +345,7 @@ function report(summary: DemoSummary): string {
     ]),
     '',
     `Now run \`npm start\` and open ${summary.url} :`,
+    `  (the links below and in the held emails were made for ${summary.url}: start the server with the same PORT and IMSFLOW_HOST, or IMSFLOW_BASE_URL)`,
     ...(summary.taskLink ? [`  a task page, as emailed to ${summary.taskLink.userId} ("${summary.taskLink.task}", ${summary.taskLink.businessKey}; works without signing in):`, `    ${summary.taskLink.url}`] : []),
     '  the API, signed in as the Dublin quality manager:',
     `    curl -s -c /tmp/imsflow.cookies ${summary.url}/api/session -H 'content-type: application/json' \\`,

@@ -2,6 +2,8 @@ import escapeHtml from 'escape-html';
 import type { Response } from 'express';
 import type { UserRecord } from '../../engine/kernel/model.js';
 import { hasRole, OVERSEERS } from '../auth.js';
+import { countOf } from '../../engine/kernel/words.js';
+import { FAVICON_PATH } from './favicon.js';
 
 /**
  * The one layout of the server-rendered pages: a skip link, a header with the signed-in person and
@@ -65,7 +67,7 @@ export function layout({ title, body, viewer, current, head = '', wide = false }
         viewer.csrf ? `<form method="post" action="/logout">${csrfField(viewer)}<button type="submit" class="link">Sign out</button></form>` : ''
       }</div></header>`
     : `<header class="top"><span class="brand">imsflow</span></header>`;
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${e(title)} · imsflow</title><link rel="stylesheet" href="/ui/style.css">${head}</head><body><a class="skip" href="#main">Skip to content</a>
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${e(title)} · imsflow</title><link rel="icon" href="${FAVICON_PATH}" type="image/svg+xml"><link rel="stylesheet" href="/ui/style.css">${head}</head><body><a class="skip" href="#main">Skip to content</a>
 ${header}
 <main id="main" tabindex="-1"${wide ? ' class="wide"' : ''}><h1>${e(title)}</h1>
 ${body}
@@ -95,13 +97,12 @@ export function notice(kind: 'status' | 'alert', html: string): string {
 
 /** A wait in words: "30 seconds", "2 minutes"; never a clock time, which would need the reader's zone. */
 export function waitInWords(seconds: number): string {
-  if (seconds < 120) return `${seconds} second${seconds === 1 ? '' : 's'}`;
-  return `${Math.ceil(seconds / 60)} minutes`;
+  if (seconds < 120) return countOf(seconds, 'second');
+  return countOf(Math.ceil(seconds / 60), 'minute');
 }
 
-export function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
-}
+/** "1 task", "3 tasks": the one count helper (engine/kernel/words.ts), shared with the browser bundles. */
+export { countOf as plural } from '../../engine/kernel/words.js';
 
 export function bytes(size: number | undefined): string {
   if (size === undefined) return '';
@@ -142,6 +143,9 @@ a:hover{text-decoration-thickness:2px}
 button,.button{font:inherit;min-height:2.75rem;padding:.4rem 1rem;border:2px solid #0b4fa8;border-radius:.3rem;background:#0b4fa8;color:#fff;cursor:pointer;text-decoration:none;display:inline-block}
 button.secondary,.button.secondary{background:#fff;color:#0b4fa8}
 button.link{background:none;border:none;color:inherit;text-decoration:underline;min-height:auto;padding:0}
+button:disabled,button.secondary:disabled,.button[aria-disabled=true]{background:#e8e8e8;color:#595959;border:2px dashed #8c8c8c;cursor:not-allowed}
+button.link:disabled{background:none;border:none;color:#595959;text-decoration:none;cursor:default}
+input:disabled,select:disabled,textarea:disabled{background:#f0f0f0;color:#595959;border-style:dashed;cursor:not-allowed}
 input,select,textarea{font:inherit;padding:.45rem;border:2px solid #555;border-radius:.25rem;max-width:100%}
 input[type=text],input[type=email],input[type=password],input[type=number],input[type=date],select,textarea{width:100%}
 input[type=checkbox],input[type=radio]{width:1.4rem;height:1.4rem;vertical-align:middle;margin:0 .4rem 0 0}

@@ -10,6 +10,7 @@ import { taskLinkPages } from '../pages/email-link.js';
 import { AttachmentStore } from './attachments.js';
 import { auditPages } from './audit.js';
 import { dashboardPages } from './dashboard.js';
+import { faviconRoutes } from './favicon.js';
 import { pageHeaders, STYLE } from './html.js';
 import { modelerPages } from './modeler-pages.js';
 import { recordPages } from './records.js';
@@ -41,6 +42,7 @@ export function uiPages({ imsflow, accounts, assembly, limiter = new LoginRateLi
   const router = express.Router();
   const attachments = assembly.dataDir ? new AttachmentStore(join(assembly.dataDir, 'attachments')) : undefined;
 
+  router.use(faviconRoutes());
   router.get('/ui/style.css', (_req, res) => {
     res.set({ 'Cache-Control': 'public, max-age=3600', 'X-Content-Type-Options': 'nosniff' }).type('css').send(STYLE);
   });

@@ -30,6 +30,15 @@ function param(req: Request, name: string): string {
   return String(req.params[name] ?? '');
 }
 
+/** The name of the latest deployed version of a process, or undefined when none is deployed. */
+async function latestName(imsflow: ProcessEngine, key: string): Promise<string | undefined> {
+  let latest: { name: string; version: number } | undefined;
+  for (const definition of await imsflow.listDefinitions()) {
+    if (definition.key === key && (!latest || latest.version < definition.version)) latest = definition;
+  }
+  return latest?.name;
+}
+
 const NO_SCRIPT = '<noscript><p class="notice bad">This page needs JavaScript to draw and edit diagrams.</p></noscript>';
 
 export function modelerPages(imsflow: ProcessEngine): express.Router {
@@ -173,19 +182,20 @@ ${askEmail ? '<div class="field"><label for="ims-review-email">Your email (user 
     });
   });
 
-  router.get('/modeler/processes/:key', requireSignIn, (req, res) => {
+  router.get('/modeler/processes/:key', requireSignIn, async (req, res) => {
     const viewer = viewerOf(req);
     const key = param(req, 'key');
     sendPage(res, 200, {
       current: 'processes',
-      title: `Process ${key}`,
+      // The process's name, as its latest version gives it; the key only when no version is deployed yet.
+      title: (await latestName(imsflow, key)) || key,
       viewer,
       head: head(viewer, 'versions'),
       body: `${NO_SCRIPT}<div id="ims-versions" data-key="${e(key)}" data-state="loading">
 <p><a href="/modeler">All processes</a></p>
 <p id="ims-versions-state" role="status" aria-live="polite">Loading the versions…</p>
 <h2>Versions</h2>
-<div class="table-wrap"><table id="ims-version-table" class="stack"><caption class="vh">Versions of ${e(key)}, newest first</caption><thead><tr><th scope="col">Version</th><th scope="col">Status</th><th scope="col">Effective</th><th scope="col">Change and approval</th><th scope="col">Instances</th><th scope="col">Actions</th></tr></thead><tbody></tbody></table></div>
+<div class="table-wrap"><table id="ims-version-table" class="stack"><caption class="vh">Versions, newest first</caption><thead><tr><th scope="col">Version</th><th scope="col">Status</th><th scope="col">Effective</th><th scope="col">Change and approval</th><th scope="col">Instances</th><th scope="col">Actions</th></tr></thead><tbody></tbody></table></div>
 <h2 id="ims-shown-title">Diagram</h2>
 <div id="ims-version-diagram" class="ims-diagram"></div>
 <h2>Training on the change</h2>

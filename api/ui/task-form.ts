@@ -18,7 +18,7 @@ import {
   type AttachmentRef,
   type AttachmentStore,
 } from './attachments.js';
-import { bytes, e, formatUtc, str } from './html.js';
+import { bytes, e, formatUtc, plural, str } from './html.js';
 import { signatureAnchor, signatureFieldset, type SigningPrompt } from './signature.js';
 
 /**
@@ -82,7 +82,7 @@ export function errorSummary(task: TaskRecord, errors: FieldError[]): string {
       return anchor ? `<li><a href="#${e(anchor)}">${e(error.message)}</a></li>` : `<li>${e(error.message)}</li>`;
     })
     .join('');
-  return `<div class="notice bad" role="alert"><p>Please correct ${errors.length} field${errors.length === 1 ? '' : 's'}.</p><ul>${items}</ul></div>`;
+  return `<div class="notice bad" role="alert"><p>Please correct ${plural(errors.length, 'field')}.</p><ul>${items}</ul></div>`;
 }
 
 /** For an iteration of a multi-instance task: which element (clause, action) it is for, as a line. */

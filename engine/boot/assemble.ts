@@ -16,7 +16,7 @@ import { SmtpMailer } from '../adapters/smtp/smtp-mailer.js';
 import { Notifier } from '../features/notifications/index.js';
 import type { JobHandlers, JobRunner } from '../ports/job-runner.js';
 import type { Store } from '../ports/store.js';
-import type { Config } from './config.js';
+import { localUrl, type Config } from './config.js';
 import { jobHandlers } from './job-handlers.js';
 import { Webhooks } from '../features/webhooks/index.js';
 import { createStore } from './store.js';
@@ -80,7 +80,7 @@ export async function assemble(config: Config, options: AssembleOptions): Promis
   const imsflow = new ProcessEngine({ store, clock: options.clock, policy: config.policy, services: registerPackServices(options.packs, { catalogue }), catalogue, checker: checks.check, stepTimeoutMs: config.stepTimeoutMs, figures });
   const links = new TaskLinkSigner(loadSecret(config));
   const mailer = options.mailer ?? (config.smtpUrl ? new SmtpMailer({ url: config.smtpUrl, from: config.mailFrom, ratePerSecond: config.mailRatePerSecond }) : undefined);
-  const baseUrl = options.baseUrl ?? config.baseUrl ?? `http://${config.host}:${config.port}`;
+  const baseUrl = options.baseUrl ?? config.baseUrl ?? localUrl(config.host, config.port);
   const notifier = new Notifier({
     store,
     clock: imsflow.clock,

@@ -280,6 +280,16 @@ export function withoutPassword(url: string): string {
 }
 
 /** " (was '…')" for an error message; secrets and passwords in URLs are not repeated. */
+/**
+ * The address a person on this machine opens to reach a server listening on `host`:`port`, for links when
+ * IMSFLOW_BASE_URL is not set. A wildcard address (0.0.0.0, ::) listens everywhere but is no address to open,
+ * so it becomes the loopback address; an IPv6 address is written in brackets.
+ */
+export function localUrl(host: string, port: number): string {
+  const open = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  return `http://${open.includes(':') ? `[${open}]` : open}:${port}`;
+}
+
 function shown(name: string, value: string | undefined): string {
   if (value === undefined) return '';
   if (SECRET_VARIABLES.has(name)) return ' (value hidden)';

@@ -8,7 +8,8 @@ import { systemClock } from '../../engine/kernel/clock.js';
 import { ProcessEngine } from '../../engine/process-engine.js';
 import { ROLES } from '../../engine/kernel/model.js';
 import { SqliteStore } from '../../engine/adapters/sqlite/index.js';
-import { DEMO_PASSWORD, DemoRefusedError, seedDemo, type DemoSummary } from '../../scripts/demo.js';
+import { localUrl } from '../../engine/boot/config.js';
+import { DEMO_PASSWORD, DemoRefusedError, report, seedDemo, type DemoSummary } from '../../scripts/demo.js';
 
 /** Counts of `key(item)` over items, as a plain object for deep equality. */
 function countBy<T>(items: T[], key: (item: T) => string | string[]): Record<string, number> {
@@ -189,5 +190,32 @@ describe('npm run demo (scripts/demo.ts)', function () {
     expect(await store.listInstances({ limit: 1000 })).to.have.length(9 + summary.records.length);
     expect(again.records.map((r) => r.businessKey)).to.deep.equal(summary.records.map((r) => r.businessKey));
     expect(again.nonconformities.map((n) => n.businessKey)).to.deep.equal(summary.nonconformities.map((n) => n.businessKey));
+  });
+
+  it('prints its links for the configured port and address, not port 3000', async () => {
+    expect(report(summary)).to.include('open http://127.0.0.1:3000 :');
+    const other = mkdtempSync(join(tmpdir(), 'imsflow-demo-port-'));
+    try {
+      // As in a container: listening on every address, on port 4123.
+      const seeded = await seedDemo(other, { env: { PORT: '4123', IMSFLOW_HOST: '0.0.0.0' } });
+      expect(seeded.url).to.equal('http://127.0.0.1:4123');
+      expect(seeded.taskLink?.url).to.match(/^http:\/\/127\.0\.0\.1:4123\/t\//);
+      const printed = report(seeded);
+      expect(printed).to.include('Now run `npm start` and open http://127.0.0.1:4123 :');
+      expect(printed).to.include(`    ${seeded.taskLink!.url}\n`);
+      expect(printed).to.include("curl -s -b /tmp/imsflow.cookies 'http://127.0.0.1:4123/api/tasks?overdue=true'");
+      expect(printed).to.not.include(':3000');
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
+    // Every address a server can be told to listen on gives a link a browser opens.
+    expect(['127.0.0.1', '0.0.0.0', '::', '::1', 'localhost', '10.0.0.5'].map((host) => localUrl(host, 8080))).to.deep.equal([
+      'http://127.0.0.1:8080',
+      'http://127.0.0.1:8080',
+      'http://[::1]:8080',
+      'http://[::1]:8080',
+      'http://localhost:8080',
+      'http://10.0.0.5:8080',
+    ]);
   });
 });
