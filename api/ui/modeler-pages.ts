@@ -152,7 +152,7 @@ ${create}`,
 </div>
 <h2>Changed elements</h2><div id="ims-elements"></div>
 <h2>Changed fields</h2><p class="hint">Every changed attribute, including the ims: attributes and form fields the engine reads.</p><div id="ims-fields"></div>
-<details id="ims-xml"><summary>Raw XML diff</summary><pre id="ims-xml-diff" class="ims-xml-diff"></pre></details>
+<details id="ims-xml"><summary>Raw XML diff</summary><p class="hint">Both versions are written out the same way before they are compared, so namespace prefixes, attribute order, spacing and escapes such as <code>&amp;amp;</code> do not show as changes.</p><pre id="ims-xml-diff" class="ims-xml-diff" tabindex="0" role="region" aria-label="Raw XML diff, scrollable"></pre></details>
 <section id="ims-decide" aria-labelledby="ims-decide-title" hidden>
 <h2 id="ims-decide-title">Decision</h2>
 <form id="ims-review-form" class="decide" novalidate>

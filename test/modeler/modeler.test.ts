@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -11,6 +12,16 @@ import { fixtureBpmn } from '../helpers.js';
 import { screenshot, useBrowser } from '../support/browser.js';
 import { http } from '../support/http.js';
 import { userWithToken } from '../support/operator.js';
+
+const require = createRequire(import.meta.url);
+declare const axe: { run(): Promise<{ violations: { id: string; impact?: string | null; help: string; nodes: { target: unknown[] }[] }[] }> };
+
+/** axe-core run in the page (through the DevTools protocol: the CSP refuses inline scripts): serious or critical violations. */
+async function seriousViolations(page: Page): Promise<string[]> {
+  await page.evaluate(readFileSync(require.resolve('axe-core'), 'utf8'));
+  const { violations } = await page.evaluate(() => axe.run());
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')})`);
+}
 
 /**
  * The modeler in a real browser (headless Chromium), against a listening server on SQLite with a fake
@@ -189,6 +200,27 @@ describe('modeler: edit, review, sign, publish and restore a process in a real b
     expect(await cara.locator('#ims-xml-diff .add').allTextContents()).to.satisfy((lines: string[]) => lines.some((l) => l.includes('ims:candidateRole="quality-manager"')));
     expect(await cara.locator('#ims-proposed .bjs-powered-by').isVisible(), 'the bpmn.io watermark').to.equal(true);
     await screenshot(cara, 'modeler review with the coloured diff');
+
+    // the raw XML diff compares both versions written one way (canonical-xml.ts): version 1 came in with a default
+    // namespace and the modeler saved `bpmn:` prefixes, yet only what Anna changed shows
+    await cara.locator('#ims-xml summary').click();
+    const removed = await cara.locator('#ims-xml-diff .del').allTextContents();
+    const added = await cara.locator('#ims-xml-diff .add').allTextContents();
+    expect(removed.map((line) => line.trim()), 'removed: the flow the task was dropped on, and the end event it led to').to.deep.equal([
+      '-    <bpmn:sequenceFlow id="toDone" sourceRef="check" targetRef="done" />',
+      '-    <bpmn:endEvent id="done" name="Checked" />',
+    ]);
+    expect(added.map((line) => line.trim())).to.include(`+    <bpmn:sequenceFlow id="toDone" sourceRef="check" targetRef="${taskId}" />`);
+    expect(added.join('')).not.to.match(/startEvent|id="check"|<bpmn:process|<bpmn:definitions/);
+    // (the two diagrams' nested-interactive finding is the review diagrams' own, for the zoom step of issue 15)
+    const violations = (await seriousViolations(cara)).filter((v) => !/^nested-interactive: .*#ims-(base|proposed)/.test(v));
+    expect(violations, 'axe-core on the review with the raw diff open').to.deep.equal([]);
+    for (const [width, height, name] of [[1280, 800, 'desktop'], [390, 844, 'phone']] as const) {
+      await cara.setViewportSize({ width, height });
+      await cara.locator('#ims-xml').scrollIntoViewIfNeeded();
+      console.log(`      raw XML diff, ${name}: ${await screenshot(cara, `modeler review raw xml diff ${name}`)}`);
+    }
+    await cara.setViewportSize({ width: 1500, height: 950 });
 
     await cara.getByLabel('Approve: sign with the meaning “approved”').check();
     await cara.getByLabel('Reason', { exact: true }).fill('Release step reviewed against SOP-QA-012');

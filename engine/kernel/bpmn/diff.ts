@@ -1,11 +1,13 @@
 import { diff as differ } from 'bpmn-js-differ';
 import { createTwoFilesPatch } from 'diff';
+import { canonicalXml } from './canonical-xml.js';
 import type { ModdleContext, ModdleElement } from './parse.js';
 
 /**
  * What a change to a process changes, for the reviewer: which elements were added, removed, changed or
  * only moved on the diagram; every changed attribute, including each `ims:` attribute and form field; and
- * the raw XML as a unified diff.
+ * the raw XML as a unified diff, over both files written one way (canonical-xml.ts), so that it shows what
+ * the author changed and not how a tool wrote it.
  *
  * bpmn-js-differ classifies the elements; it reports old and new values swapped and does not see inside
  * extension elements (FIELD-NOTES), so the attribute list is built here from both models.
@@ -33,7 +35,11 @@ export interface FieldChange {
 export interface DefinitionDiff {
   elements: ElementChange[];
   fields: FieldChange[];
-  /** A unified diff of the two XML texts (empty when they are equal). */
+  /**
+   * A unified diff of the two XML texts in canonical form (empty when they say the same): namespace prefixes,
+   * attribute order, indentation and character escapes do not show. Headers only, and a line saying so,
+   * where the two differ too much to compare line by line in DIFF_BUDGET.
+   */
   xmlDiff: string;
 }
 
@@ -85,8 +91,24 @@ export function diffDefinitions(
   });
   const order: Record<ElementChangeKind, number> = { added: 0, removed: 1, changed: 2, moved: 3 };
   elements.sort((a, b) => order[a.change] - order[b.change] || a.id.localeCompare(b.id));
-  const xmlDiff = before && before.xml === after.xml ? '' : createTwoFilesPatch(labels.before, labels.after, before?.xml ?? '', after.xml, undefined, undefined, { context: 3 });
-  return { elements, fields, xmlDiff };
+  return { elements, fields, xmlDiff: before && before.xml === after.xml ? '' : xmlDiffOf(before?.xml ?? null, after.xml, labels) };
+}
+
+/** What the line diff may spend: it runs on the request's thread, over files of up to 20,000 elements. */
+export const DIFF_BUDGET = { maxEditLength: 20_000, timeoutMs: 1_000 };
+
+/** The unified diff of the canonical forms; of the texts as stored where either cannot be read as XML (both sides alike). */
+function xmlDiffOf(before: string | null, after: string, labels: { before: string; after: string }): string {
+  let old = before ?? '';
+  let now = after;
+  try {
+    [old, now] = [before === null ? '' : canonicalXml(before), canonicalXml(after)];
+  } catch {
+    // both were parsed by bpmn-moddle before they came here; should one still not canonicalise, the stored texts are compared
+  }
+  if (before !== null && old === now) return '';
+  const patch = createTwoFilesPatch(labels.before, labels.after, old, now, undefined, undefined, { context: 3, maxEditLength: DIFF_BUDGET.maxEditLength, timeout: DIFF_BUDGET.timeoutMs });
+  return patch ?? `--- ${labels.before}\n+++ ${labels.after}\n(the two files differ in too many lines to show here: the changed elements and fields above say what changed)\n`;
 }
 
 /** The elements a reviewer reads: processes, participants, lanes and flow elements; not diagram shapes. */

@@ -158,8 +158,9 @@ describe('change control of process definitions (HTTP, SQLite, fake clock)', fun
       expect(fields).to.deep.include({ element: 'approve', field: 'ims:candidateRole', old: null, new: 'quality-manager' });
       expect(fields).to.deep.include({ element: 'toEnd', field: 'sourceRef', old: 'check', new: 'approve' });
       expect(changes.json.xmlDiff).to.include(`--- ${KEY} v1`);
-      expect(changes.json.xmlDiff).to.include('+    <userTask id="approve"');
-      expect(changes.json.xmlDiff).to.include('-    <userTask id="check" name="Check the batch" ims:candidateRole="staff" ims:due="P5D">');
+      // over the canonical form (engine/kernel/bpmn/canonical-xml.ts): `bpmn:` prefixes, attributes id, name, then A–Z
+      expect(changes.json.xmlDiff).to.include('+    <bpmn:userTask id="approve" name="Approve the result" ims:candidateRole="quality-manager" ims:due="P2D" />');
+      expect(changes.json.xmlDiff).to.include('-    <bpmn:userTask id="check" name="Check the batch" ims:candidateRole="staff" ims:due="P5D">');
     });
 
     it('submits with a reason and an impact note; a submitted draft is frozen', async () => {
