@@ -2,9 +2,11 @@
 /** @jsxImportSource preact */
 import { expect } from 'chai';
 import fc from 'fast-check';
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { render } from 'preact-render-to-string';
 import type { UserRecord } from '../../engine/kernel/model.js';
 import { SafeLink, safeHref } from '../../api/pages/components/Link.js';
@@ -129,5 +131,18 @@ describe('.tsx files', () => {
     expect(files.length).to.be.greaterThan(4);
     const missing = files.filter((file) => !readFileSync(file, 'utf8').startsWith('/** @jsxRuntime automatic */\n/** @jsxImportSource preact */\n')).map((file) => relative(ROOT, file));
     expect(missing).to.deep.equal([]);
+  });
+
+  it('a page renders when the server is started from another folder (no tsconfig.json there)', () => {
+    const url = (path: string) => pathToFileURL(join(ROOT, path)).href;
+    const probe = [
+      `const { renderDocument } = await import(${JSON.stringify(url('api/pages/render.tsx'))});`,
+      `const { SignInPage } = await import(${JSON.stringify(url('api/pages/sign-in.tsx'))});`,
+      `const { h } = await import(${JSON.stringify(url('node_modules/preact/dist/preact.mjs'))});`,
+      "process.stdout.write(renderDocument(h(SignInPage, { token: 't', state: { next: '/tasks' } })));",
+    ].join('\n');
+    const run = spawnSync(process.execPath, ['--import', url('node_modules/tsx/dist/loader.mjs'), '--input-type=module', '-e', probe], { cwd: tmpdir(), encoding: 'utf8', timeout: 30_000 });
+    expect(run.stderr).to.equal('');
+    expect(run.stdout).to.match(/^<!doctype html><html lang="en">.*<h1>Sign in<\/h1>/);
   });
 });
