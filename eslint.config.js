@@ -116,6 +116,20 @@ const importDirections = [
   },
 ];
 
+/**
+ * Pages built from components (api/pages/**.tsx, issue 15): the renderer escapes every text and attribute
+ * value, so HTML is written as JSX, never as a string. Refused: a string or template literal that contains a
+ * tag, `dangerouslySetInnerHTML`, and the manual escaper. api/pages/render.tsx holds the one sanctioned raw
+ * piece (the doctype) and is left out. test/pages/page-lint.test.ts proves each selector bites.
+ */
+const RAW_HTML = 'No HTML in strings in page code: write it as JSX (components in api/pages/components), which escapes every value';
+const rawHtml = [
+  { selector: 'TemplateElement[value.raw=/<\\/?[a-zA-Z!]/]', message: RAW_HTML },
+  { selector: 'Literal[value=/<\\/?[a-zA-Z!]/]', message: RAW_HTML },
+  { selector: "JSXAttribute[name.name='dangerouslySetInnerHTML']", message: 'No dangerouslySetInnerHTML in page code: the renderer escapes values; build the markup as JSX' },
+  { selector: "ImportDeclaration[source.value='escape-html']", message: 'No manual escaping in page code: JSX escapes every value' },
+];
+
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', 'data/**', 'modeler/dist/**'] },
   js.configs.recommended,
@@ -145,8 +159,13 @@ export default tseslint.config(
     rules: { 'no-restricted-syntax': ['error', ...commitReplacement, storeMemberAccess] },
   },
   {
+    files: ['api/pages/**/*.tsx'],
+    ignores: ['api/pages/render.tsx'],
+    rules: { 'no-restricted-syntax': ['error', ...commitReplacement, storeMemberAccess, storeDestructuring, ...rawHtml] },
+  },
+  {
     // Files small enough to read: a source file over 600 lines is split along its sections (DESIGN.md).
-    files: ['engine/**/*.ts', 'api/**/*.ts', 'workers/**/*.ts', 'processes/**/*.ts', 'modeler/**/*.ts'],
+    files: ['engine/**/*.ts', 'api/**/*.ts', 'api/**/*.tsx', 'workers/**/*.ts', 'processes/**/*.ts', 'modeler/**/*.ts'],
     rules: { 'max-lines': ['error', { max: 600 }] },
   },
   {

@@ -8,7 +8,8 @@ import { FAVICON_PATH } from './favicon.js';
 /**
  * The one layout of the server-rendered pages: a skip link, a header with the signed-in person and
  * sign-out, the navigation, and one column that works on a phone. Pages need no JavaScript. Every value
- * that reaches HTML goes through `e()`.
+ * that reaches HTML goes through `e()`. Pages move one at a time to components (api/pages/*.tsx, issue 15),
+ * whose Shell (api/pages/components/Shell.tsx) renders the same document: change both together.
  */
 
 /** Escapes any value for HTML text and quoted attribute values. */

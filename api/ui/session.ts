@@ -5,7 +5,8 @@ import { AuthenticationError, LoginThrottledError, type Accounts } from '../../e
 import type { ProcessEngine } from '../../engine/process-engine.js';
 import type { InstanceRecord, UserRecord } from '../../engine/kernel/model.js';
 import { canSee, checkCsrf, clientAddress, hasRole, holdsTask, OVERSEERS, SESSION_COOKIE, type LoginRateLimiter } from '../auth.js';
-import { e, notice, sendPage, str, waitInWords, type Viewer } from './html.js';
+import { sendSignInPage, type SignInState } from '../pages/sign-in.js';
+import { str, waitInWords, type Viewer } from './html.js';
 
 /**
  * Signing in and out on pages, and what every page needs of the signed-in person. The session cookie is
@@ -85,18 +86,7 @@ export function sessionPages({ accounts, limiter, secureCookies }: SessionPagesO
     return token;
   };
 
-  const loginPage = (req: Request, res: Response, status: number, state: { next: string; email?: string; error?: string; info?: string }) => {
-    const token = loginToken(req, res);
-    const invalid = state.error ? ' aria-invalid="true" aria-describedby="login-error"' : '';
-    sendPage(res, status, {
-      title: 'Sign in',
-      body: `${state.info ? notice('status', `<p>${e(state.info)}</p>`) : ''}${state.error ? `<div class="notice bad" role="alert"><p id="login-error">${e(state.error)}</p></div>` : ''}
-<form method="post" action="/login"><input type="hidden" name="_csrf" value="${e(token)}"><input type="hidden" name="next" value="${e(state.next)}">
-<div class="field"><label for="email">Email</label><input type="email" id="email" name="email" autocomplete="username" required value="${e(state.email ?? '')}"${invalid}></div>
-<div class="field"><label for="password">Password</label><input type="password" id="password" name="password" autocomplete="current-password" required${invalid}></div>
-<p><button type="submit">Sign in</button></p></form>`,
-    });
-  };
+  const loginPage = (req: Request, res: Response, status: number, state: SignInState) => sendSignInPage(res, status, loginToken(req, res), state);
 
   router.get('/login', (req, res) => {
     const next = safeNext(str(req.query.next) || DEFAULT_NEXT);

@@ -243,7 +243,7 @@ describe('browser: task pages opened from emails (headless Chromium, real SMTP, 
     await page.keyboard.press('Enter');
     expect(await focused(page)).to.equal('f-lot');
     expect(posts).to.equal(0);
-    expect(await page.locator('#f-lot').evaluate((el) => (el as { validationMessage: string }).validationMessage)).to.not.equal('');
+    expect(await page.locator('#f-lot').evaluate((el) => (el as unknown as { validationMessage: string }).validationMessage)).to.not.equal('');
 
     // fill in by typing; the required confirmation is left unticked, which only the server checks
     await page.keyboard.type('LOT-2026-117');
@@ -346,7 +346,7 @@ describe('browser: task pages opened from emails (headless Chromium, real SMTP, 
     expect(await input.getAttribute('accept')).to.include('application/pdf');
     expect(await page.locator('form').getAttribute('enctype')).to.equal('multipart/form-data');
     await input.setInputFiles(file);
-    expect(await input.evaluate((el) => [...el.files].map((f: { name: string; type: string; size: number }) => [f.name, f.type, f.size]))).to.deep.equal([
+    expect(await input.evaluate((el) => [...(el as any).files].map((f: { name: string; type: string; size: number }) => [f.name, f.type, f.size]))).to.deep.equal([
       ['inspection report.pdf', 'application/pdf', bytes.length],
     ]);
     await page.getByLabel('Summary').fill('Certificate of conformity matches the delivery note');

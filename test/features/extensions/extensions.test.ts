@@ -58,7 +58,7 @@ describe('due-date extension requests and API uploads (through the HTTP API)', (
     const response = await fetch(`${server.url}/api/tasks/${task.id}/attachments?field=${encodeURIComponent(field)}&name=${encodeURIComponent(name)}`, {
       method: 'POST',
       headers: { 'content-type': type, authorization: `Bearer ${token}` },
-      body: bytes,
+      body: new Uint8Array(bytes),
     });
     const text = await response.text();
     return { status: response.status, text, json: response.headers.get('content-type')?.includes('json') ? JSON.parse(text) : undefined };

@@ -1,0 +1,93 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource preact */
+import type { ComponentChildren } from 'preact';
+import { hasRole } from '../../auth.js';
+import { AUDIT_ROLES, DASHBOARD_ROLES, PROCESS_ROLES, type Section, type Viewer } from '../../ui/html.js';
+import { CsrfField } from './Form.js';
+
+/**
+ * The one layout of the pages, as a component: the same document as layout() in api/ui/html.ts (skip link,
+ * header with the signed-in person and sign-out, the navigation, one column that works on a phone), so
+ * pages can move to components one at a time. No inline script or style: the CSP stays as it is.
+ */
+export interface ShellProps {
+  title: string;
+  viewer?: Viewer;
+  current?: Section;
+  /** Extra elements for <head> (a page's script or stylesheet). */
+  head?: ComponentChildren;
+  /** A page of figures side by side (the dashboard): a wider column on large screens. */
+  wide?: boolean;
+  children?: ComponentChildren;
+}
+
+export function Shell({ title, viewer, current, head, wide = false, children }: ShellProps) {
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>{`${title} · imsflow`}</title>
+        <link rel="stylesheet" href="/ui/style.css" />
+        {head}
+      </head>
+      <body>
+        <a class="skip" href="#main">
+          Skip to content
+        </a>
+        {viewer ? <SignedInHeader viewer={viewer} current={current} /> : <SignedOutHeader />}
+        <main id="main" tabIndex={-1} class={wide ? 'wide' : undefined}>
+          <h1>{title}</h1>
+          {children}
+        </main>
+      </body>
+    </html>
+  );
+}
+
+function SignedOutHeader() {
+  return (
+    <header class="top">
+      <span class="brand">imsflow</span>
+    </header>
+  );
+}
+
+function SignedInHeader({ viewer, current }: { viewer: Viewer; current?: Section }) {
+  const { user } = viewer;
+  const link = (section: Section, href: string, label: string) => (
+    <li>
+      <a href={href} aria-current={current === section ? 'page' : undefined}>
+        {label}
+      </a>
+    </li>
+  );
+  return (
+    <header class="top">
+      <a class="brand" href="/tasks">
+        imsflow
+      </a>
+      <nav aria-label="Main">
+        <ul>
+          {link('tasks', '/tasks', 'Tasks')}
+          {hasRole(user, AUDIT_ROLES) ? link('audit', '/audit', 'Audit trail') : null}
+          {hasRole(user, DASHBOARD_ROLES) ? link('dashboard', '/dashboard', 'Dashboard') : null}
+          {hasRole(user, PROCESS_ROLES) ? link('processes', '/modeler', 'Processes') : null}
+        </ul>
+      </nav>
+      <div class="who">
+        <span>
+          Signed in as <strong>{user.name}</strong>
+        </span>
+        {viewer.csrf ? (
+          <form method="post" action="/logout">
+            <CsrfField token={viewer.csrf} />
+            <button type="submit" class="link">
+              Sign out
+            </button>
+          </form>
+        ) : null}
+      </div>
+    </header>
+  );
+}

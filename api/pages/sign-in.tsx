@@ -1,0 +1,57 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource preact */
+import type { Response } from 'express';
+import { CsrfField } from './components/Form.js';
+import { Notice } from './components/Notice.js';
+import { Shell } from './components/Shell.js';
+import { sendDocument } from './render.js';
+
+/** What the sign-in page shows: where to go afterwards, the email typed, a problem or a confirmation. */
+export interface SignInState {
+  next: string;
+  email?: string;
+  error?: string;
+  info?: string;
+}
+
+/**
+ * The sign-in page. `token` is the pre-session CSRF token (also in a short-lived cookie), so another site
+ * cannot sign a browser into its own account. A problem is an alert the fields point to.
+ */
+export function SignInPage({ token, state }: { token: string; state: SignInState }) {
+  const invalid = state.error ? ({ 'aria-invalid': 'true', 'aria-describedby': 'login-error' } as const) : {};
+  return (
+    <Shell title="Sign in">
+      {state.info ? (
+        <Notice kind="status">
+          <p>{state.info}</p>
+        </Notice>
+      ) : null}
+      {state.error ? (
+        <Notice kind="alert">
+          <p id="login-error">{state.error}</p>
+        </Notice>
+      ) : null}
+      <form method="post" action="/login">
+        <CsrfField token={token} />
+        <input type="hidden" name="next" value={state.next} />
+        <div class="field">
+          <label for="email">Email</label>
+          <input type="email" id="email" name="email" autocomplete="username" required value={state.email || undefined} {...invalid} />
+        </div>
+        <div class="field">
+          <label for="password">Password</label>
+          <input type="password" id="password" name="password" autocomplete="current-password" required {...invalid} />
+        </div>
+        <p>
+          <button type="submit">Sign in</button>
+        </p>
+      </form>
+    </Shell>
+  );
+}
+
+/** Sends the sign-in page with `status` (200, or the 4xx of a refused attempt). */
+export function sendSignInPage(res: Response, status: number, token: string, state: SignInState): void {
+  sendDocument(res, status, <SignInPage token={token} state={state} />);
+}
