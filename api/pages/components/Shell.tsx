@@ -3,6 +3,7 @@
 import type { ComponentChildren } from 'preact';
 import { hasRole } from '../../auth.js';
 import { AUDIT_ROLES, DASHBOARD_ROLES, PROCESS_ROLES, type Section, type Viewer } from '../../ui/html.js';
+import { FAVICON_PATH } from '../../ui/favicon.js';
 import { CsrfField } from './Form.js';
 
 /**
@@ -28,6 +29,7 @@ export function Shell({ title, viewer, current, head, wide = false, children }: 
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{`${title} · imsflow`}</title>
+        <link rel="icon" href={FAVICON_PATH} type="image/svg+xml" />
         <link rel="stylesheet" href="/ui/style.css" />
         {head}
       </head>
