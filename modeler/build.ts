@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build, type Metafile } from 'esbuild';
+import { build, type Metafile, type Plugin } from 'esbuild';
 import express from 'express';
 import type { Logger } from 'pino';
 
@@ -59,6 +59,23 @@ export const ENTRY_POINTS = ['viewer', 'modeler', 'review', 'versions', 'home', 
 /** The modeler page's size budget: its JavaScript, minified (issue 6). */
 export const MODELER_BUDGET_KIB = 800;
 
+/**
+ * bpmn-js draws its popup menus with preact 10 (through @bpmn-io/diagram-js-ui, some of it via htm/preact);
+ * the server renders its pages with preact 11. Two copies of preact in one bundle break those menus, so
+ * every preact import of the browser bundles resolves from diagram-js-ui's folder: the copy it was built for.
+ */
+function onePreactFor(root: string): Plugin {
+  const from = join(root, 'node_modules', '@bpmn-io', 'diagram-js-ui');
+  return {
+    name: 'one-preact',
+    setup(b) {
+      b.onResolve({ filter: /^preact(\/|$)/ }, (args) =>
+        args.pluginData === 'one-preact' ? undefined : b.resolve(args.path, { resolveDir: from, kind: args.kind, pluginData: 'one-preact' }),
+      );
+    },
+  };
+}
+
 /** Builds the bundles (minified, for current browsers). Each entry gives <name>.js and, when it imports CSS, <name>.css. */
 export async function buildUi(): Promise<UiBundle> {
   const root = projectDir();
@@ -66,6 +83,7 @@ export async function buildUi(): Promise<UiBundle> {
   const started = performance.now();
   const result = await build({
     absWorkingDir: root,
+    plugins: [onePreactFor(root)],
     entryPoints: Object.fromEntries(ENTRY_POINTS.map((name) => [name, join(root, 'modeler', `${name}.ts`)])),
     bundle: true,
     minify: true,

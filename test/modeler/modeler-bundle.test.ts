@@ -29,4 +29,10 @@ describe('browser bundles: the modeler page stays within its size budget', funct
     // the editor runs the server's own rule set: bpmnlint and the engine's validation are in its bundle
     expect(inputsOf('modeler.js')).to.include.members(['engine/kernel/bpmn/lint.ts', 'engine/kernel/bpmn/validate.ts', 'engine/kernel/bpmn/parse.ts']);
   });
+
+  it("bundles one preact, the copy bpmn-js's popup menus were built for, not the pages' own", () => {
+    const inputs = Object.keys(bundle.metafile.inputs);
+    const copies = new Set(inputs.filter((input) => input.includes('node_modules/preact/')).map((input) => input.slice(0, input.lastIndexOf('node_modules/preact/'))));
+    expect([...copies]).to.deep.equal(['node_modules/@bpmn-io/diagram-js-ui/']);
+  });
 });
