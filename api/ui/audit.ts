@@ -4,10 +4,11 @@ import { NotPermittedError, type FieldError } from '../../engine/kernel/errors.j
 import type { ProcessEngine } from '../../engine/process-engine.js';
 import type { AuditEvent, UserRecord } from '../../engine/kernel/model.js';
 import { canSee, hasRole } from '../auth.js';
-import { AUDIT_ROLES, e, notice, plural, sendPage, str } from './html.js';
-import { directoryNames, historyTable } from './records.js';
+import { AUDIT_ROLES, str } from './html.js';
+import { directoryNames } from './records.js';
 import { requireSignIn, viewerOf } from './session.js';
 import { sendCsv } from '../csv.js';
+import { sendAuditTrailPage, type AuditFilter } from '../pages/audit-trail.js';
 
 /**
  * The audit trail (/audit) for auditors, quality managers and admins: filtered by record or target,
@@ -18,12 +19,7 @@ import { sendCsv } from '../csv.js';
 
 const PAGE_SIZE = 50;
 
-export interface AuditFilter {
-  record: string;
-  user: string;
-  from: string;
-  to: string;
-}
+export type { AuditFilter };
 
 function readFilter(req: Request): { filter: AuditFilter; errors: FieldError[] } {
   const filter = { record: str(req.query.record).trim(), user: str(req.query.user).trim(), from: str(req.query.from).trim(), to: str(req.query.to).trim() };
@@ -92,42 +88,7 @@ export function auditPages(imsflow: ProcessEngine): express.Router {
     const slice = shown.slice().reverse().slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE);
     const names = await directoryNames(imsflow);
 
-    const query = (extra: Record<string, string>) => {
-      const params = new URLSearchParams();
-      for (const [k, v] of Object.entries({ ...filter, ...extra })) if (v) params.set(k, v);
-      return params.toString();
-    };
-    const chain = verification.ok
-      ? notice('status', `<p><strong>Audit trail verified:</strong> the hash chain of all ${plural(verification.checked, 'event')} is intact.</p>`)
-      : notice('alert', `<p><strong>The audit trail is broken at event ${e(verification.brokenAt?.seq)}:</strong> ${e(verification.brokenAt?.reason)}. ${plural(verification.checked, 'event')} before it check out. Tell the administrator and keep the database as it is.</p>`);
-    const input = (name: keyof AuditFilter, label: string, type: string, hint = '') => {
-      const error = errors.find((x) => x.field === name)?.message;
-      const ids = [error ? `audit-${name}-error` : '', hint ? `audit-${name}-hint` : ''].filter(Boolean).join(' ');
-      return `<div class="field"><label for="audit-${name}">${label}</label>${hint ? `<p class="hint" id="audit-${name}-hint">${hint}</p>` : ''}${
-        error ? `<span class="error" id="audit-${name}-error">${e(error)}</span>` : ''
-      }<input type="${type}" id="audit-${name}" name="${name}" value="${e(filter[name])}"${error ? ' aria-invalid="true"' : ''}${ids ? ` aria-describedby="${ids}"` : ''}></div>`;
-    };
-    const filters = `<form method="get" action="/audit"><fieldset><legend>Filter</legend><div class="filters">
-${input('record', 'Record or target', 'text', 'A business key (NC-2026-0001), an id, or a target such as task:… or user:…')}
-${input('user', 'User (id)', 'text')}
-${input('from', 'From (date, UTC)', 'date')}
-${input('to', 'To (date, UTC, inclusive)', 'date')}
-</div><p><button type="submit">Apply</button> <a href="/audit">Clear filters</a></p></fieldset></form>`;
-    const summary = errors.length
-      ? `<div class="notice bad" role="alert"><p>Please correct ${plural(errors.length, 'field')}.</p><ul>${errors.map((x) => `<li><a href="#audit-${e(x.field)}">${e(x.message)}</a></li>`).join('')}</ul></div>`
-      : `<p role="status">${plural(shown.length, 'event')} match${shown.length === 1 ? 'es' : ''} (of ${total} in the trail)${shown.length ? `; page ${page} of ${pages}, newest first` : ''}. <a href="/audit.csv${query({}) ? `?${query({})}` : ''}">Download these events as CSV</a></p>`;
-    const pager =
-      pages > 1
-        ? `<nav class="pager" aria-label="Pages">${page > 1 ? `<a href="/audit?${query({ page: String(page - 1) })}" rel="prev">Newer events</a>` : '<span></span>'}${
-            page < pages ? `<a href="/audit?${query({ page: String(page + 1) })}" rel="next">Older events</a>` : ''
-          }</nav>`
-        : '';
-    sendPage(res, errors.length ? 400 : 200, {
-      title: 'Audit trail',
-      viewer,
-      current: 'audit',
-      body: `${chain}${summary}${filters}${slice.length ? historyTable(slice, names, 'Audit events') : ''}${pager}`,
-    });
+    sendAuditTrailPage(res, { viewer, filter, errors, verification, total, matching: shown.length, page, pages, events: slice, names });
   });
 
   router.get('/audit.csv', requireSignIn, async (req: Request, res: Response) => {

@@ -1,0 +1,106 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource preact */
+import type { AuditEvent } from '../../../engine/kernel/model.js';
+import { formatUtc } from '../../ui/html.js';
+import type { Names } from '../../ui/records.js';
+
+/**
+ * Audit events as a table, as components: the same table as historyTable() in api/ui/records.ts (sequence,
+ * when, who, what, details; stacked on a phone), so pages can move to components one at a time.
+ */
+
+const MAX_DETAIL = 4000;
+
+function compact(value: unknown): string {
+  const text = JSON.stringify(value) ?? '';
+  return text.length > MAX_DETAIL ? `${text.slice(0, MAX_DETAIL)}…` : text;
+}
+
+/** `2026-05-09 07:00 UTC` in a <time> element; times are shown in UTC everywhere. */
+export function When({ iso }: { iso: string | undefined }) {
+  return iso ? <time datetime={iso}>{formatUtc(iso)}</time> : null;
+}
+
+/** A person by name with the id after it, or the id alone when the directory has no other name. */
+export function Person({ names, id }: { names: Names; id: string | undefined }) {
+  if (!id) return null;
+  const name = names.get(id);
+  return name && name !== id ? (
+    <>
+      {name} <span class="hint">({id})</span>
+    </>
+  ) : (
+    <>{id}</>
+  );
+}
+
+/** The reason and the before/after of an audit event. */
+export function AuditDetails({ event }: { event: AuditEvent }) {
+  return (
+    <>
+      {event.reason ? (
+        <p>
+          <strong>Reason:</strong> {event.reason}
+        </p>
+      ) : null}
+      {event.old !== undefined ? (
+        <p>
+          <strong>Before:</strong> <code>{compact(event.old)}</code>
+        </p>
+      ) : null}
+      {event.new !== undefined ? (
+        <p>
+          <strong>After:</strong> <code>{compact(event.new)}</code>
+        </p>
+      ) : null}
+    </>
+  );
+}
+
+function HistoryRow({ event, names }: { event: AuditEvent; names: Names }) {
+  return (
+    <tr>
+      <td>{event.seq}</td>
+      <td data-label="When">
+        <When iso={event.at} />
+      </td>
+      <td data-label="Who">
+        <Person names={names} id={event.actor} />
+      </td>
+      <td data-label="What">
+        <code>{event.action}</code>
+        <br />
+        <span class="hint">{event.target}</span>
+      </td>
+      <td data-label="Details">
+        <AuditDetails event={event} />
+      </td>
+    </tr>
+  );
+}
+
+/** The events in a scrollable region named by `caption`, or "No events." */
+export function HistoryTable({ events, names, caption }: { events: AuditEvent[]; names: Names; caption: string }) {
+  if (!events.length) return <p>No events.</p>;
+  return (
+    <div class="table-wrap" role="region" aria-label={caption} tabIndex={0}>
+      <table class="stack history">
+        <caption class="vh">{caption}</caption>
+        <thead>
+          <tr>
+            <th scope="col">#</th>
+            <th scope="col">When</th>
+            <th scope="col">Who</th>
+            <th scope="col">What</th>
+            <th scope="col">Details</th>
+          </tr>
+        </thead>
+        <tbody>
+          {events.map((event) => (
+            <HistoryRow key={event.seq} event={event} names={names} />
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
