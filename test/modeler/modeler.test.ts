@@ -1,6 +1,5 @@
 import { expect } from 'chai';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -10,18 +9,10 @@ import { FakeClock } from '../../engine/kernel/clock.js';
 import { loadConfig } from '../../engine/boot/config.js';
 import { fixtureBpmn } from '../helpers.js';
 import { screenshot, useBrowser } from '../support/browser.js';
+import { seriousViolations } from '../support/accessibility.js';
 import { http } from '../support/http.js';
 import { userWithToken } from '../support/operator.js';
 
-const require = createRequire(import.meta.url);
-declare const axe: { run(): Promise<{ violations: { id: string; impact?: string | null; help: string; nodes: { target: unknown[] }[] }[] }> };
-
-/** axe-core run in the page (through the DevTools protocol: the CSP refuses inline scripts): serious or critical violations. */
-async function seriousViolations(page: Page): Promise<string[]> {
-  await page.evaluate(readFileSync(require.resolve('axe-core'), 'utf8'));
-  const { violations } = await page.evaluate(() => axe.run());
-  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')})`);
-}
 
 /**
  * The modeler in a real browser (headless Chromium), against a listening server on SQLite with a fake

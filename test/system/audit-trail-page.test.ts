@@ -1,13 +1,12 @@
 import { expect } from 'chai';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import type { Page } from 'playwright-core';
 import { startServer, type RunningServer } from '../../api/server.js';
 import { loadConfig } from '../../engine/boot/config.js';
-import { screenshot, useBrowser } from '../support/browser.js';
+import { useBrowser } from '../support/browser.js';
+import { expectAccessibleAtBothWidths } from '../support/accessibility.js';
 
 /**
  * The audit-trail page, built from components (api/pages/audit-trail.tsx), walked in headless Chromium:
@@ -17,28 +16,9 @@ import { screenshot, useBrowser } from '../support/browser.js';
  */
 
 const PASSWORD = 'a long enough passphrase for tests';
-const require = createRequire(import.meta.url);
 
 // Browser globals used inside page.evaluate() (the project's TypeScript library has no DOM).
 declare const document: { documentElement: { scrollWidth: number }; querySelectorAll(selector: string): { length: number } };
-declare const axe: { run(): Promise<{ violations: { id: string; impact?: string | null; help: string; nodes: { target: unknown[] }[] }[] }> };
-
-/** axe-core's serious and critical violations, run through the DevTools protocol (the CSP refuses inline scripts). */
-async function seriousViolations(page: Page): Promise<string[]> {
-  await page.evaluate(readFileSync(require.resolve('axe-core'), 'utf8'));
-  const { violations } = await page.evaluate(() => axe.run());
-  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')})`);
-}
-
-async function expectAccessibleAtBothWidths(page: Page, name: string): Promise<void> {
-  expect(await seriousViolations(page), 'axe-core: serious or critical violations').to.deep.equal([]);
-  console.log(`      ${name}, desktop: ${await screenshot(page, `${name} desktop`)}`);
-  await page.setViewportSize({ width: 390, height: 844 });
-  expect(await page.evaluate(() => document.documentElement.scrollWidth), 'page width on a phone').to.be.at.most(390);
-  expect(await seriousViolations(page), 'axe-core on a phone').to.deep.equal([]);
-  console.log(`      ${name}, phone: ${await screenshot(page, `${name} phone`)}`);
-  await page.setViewportSize({ width: 1280, height: 800 });
-}
 
 describe('the audit-trail page, built from components, walked in Chromium', function () {
   this.timeout(60_000);

@@ -1,6 +1,5 @@
 import { expect } from 'chai';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Email } from 'postal-mime';
@@ -14,6 +13,7 @@ import { loadConfig } from '../../engine/boot/config.js';
 import { unknownElementsOnLines } from '../fixtures/hostile/generate.js';
 import { fixtureBpmn } from '../helpers.js';
 import { screenshot, useBrowser } from '../support/browser.js';
+import { seriousViolations } from '../support/accessibility.js';
 import { FORM_BODY, http } from '../support/http.js';
 import { signInOperator } from '../support/operator.js';
 import { TestSmtpServer } from '../support/smtp.js';
@@ -27,11 +27,9 @@ import { TestSmtpServer } from '../support/smtp.js';
  */
 
 const PASSWORD = 'a long enough passphrase for tests';
-const require = createRequire(import.meta.url);
 
 // Browser globals used inside page.evaluate() (the project's TypeScript library has no DOM).
 declare const document: { documentElement: { scrollWidth: number }; body: { innerText: string } };
-declare const axe: { run(): Promise<{ violations: { id: string; impact?: string | null; help: string; nodes: { target: unknown[] }[] }[] }> };
 
 const ISO_TIME = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
 
@@ -44,17 +42,6 @@ function linkIn(email: Email): string {
   const link = /Open the task: (\S+)/.exec(email.text ?? '')?.[1];
   expect(link, `no link in: ${email.text}`).to.be.a('string');
   return link!;
-}
-
-/**
- * axe-core run in the page: the violations of impact serious or critical, as "rule: help (targets)".
- * Evaluated through the DevTools protocol rather than added as a <script>: the pages' Content Security
- * Policy refuses inline scripts, and it stays on for the check.
- */
-async function seriousViolations(page: Page): Promise<string[]> {
-  await page.evaluate(readFileSync(require.resolve('axe-core'), 'utf8'));
-  const { violations } = await page.evaluate(() => axe.run());
-  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')})`);
 }
 
 /**

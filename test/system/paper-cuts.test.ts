@@ -1,6 +1,5 @@
 import { expect } from 'chai';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -9,7 +8,8 @@ import { startServer, type RunningServer } from '../../api/server.js';
 import { FakeClock } from '../../engine/kernel/clock.js';
 import { loadConfig } from '../../engine/boot/config.js';
 import { countOf } from '../../engine/kernel/words.js';
-import { screenshot, useBrowser } from '../support/browser.js';
+import { useBrowser } from '../support/browser.js';
+import { expectAccessibleAtBothWidths } from '../support/accessibility.js';
 import { http } from '../support/http.js';
 import { signInOperator, userWithToken } from '../support/operator.js';
 
@@ -21,29 +21,6 @@ import { signInOperator, userWithToken } from '../support/operator.js';
  */
 
 const PASSWORD = 'a long enough passphrase for tests';
-const require = createRequire(import.meta.url);
-
-// Browser globals used inside page.evaluate() (the project's TypeScript library has no DOM).
-declare const document: { documentElement: { scrollWidth: number } };
-declare const axe: { run(): Promise<{ violations: { id: string; impact?: string | null; help: string; nodes: { target: unknown[] }[] }[] }> };
-
-/** axe-core run through the DevTools protocol (the pages' CSP refuses inline scripts): serious and critical violations. */
-async function seriousViolations(page: Page): Promise<string[]> {
-  await page.evaluate(readFileSync(require.resolve('axe-core'), 'utf8'));
-  const { violations } = await page.evaluate(() => axe.run());
-  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')})`);
-}
-
-/** No serious axe violation and nothing wider than a phone; a desktop (1280×800) and a phone (390×844) screenshot. */
-async function checkedAtBothWidths(page: Page, name: string): Promise<void> {
-  expect(await seriousViolations(page), 'axe-core: serious or critical violations').to.deep.equal([]);
-  console.log(`      ${name}, desktop: ${await screenshot(page, `${name} desktop`)}`);
-  await page.setViewportSize({ width: 390, height: 844 });
-  expect(await page.evaluate(() => document.documentElement.scrollWidth), 'page width on a phone').to.be.at.most(390);
-  expect(await seriousViolations(page), 'axe-core at phone width').to.deep.equal([]);
-  console.log(`      ${name}, phone: ${await screenshot(page, `${name} phone`)}`);
-  await page.setViewportSize({ width: 1280, height: 800 });
-}
 
 describe('paper cuts: favicon, counts, process names, disabled buttons, in Chromium', function () {
   this.timeout(60_000);
@@ -108,7 +85,7 @@ describe('paper cuts: favicon, counts, process names, disabled buttons, in Chrom
     expect(chrome.logOf(anna).failed, 'failed requests').to.deep.equal([]);
     expect(chrome.logOf(anna).console.filter((line) => /Content Security Policy/i.test(line)), 'CSP refusals').to.deep.equal([]);
     await visitor.goto(`${server.url}/login`);
-    await checkedAtBothWidths(visitor, 'sign-in page with favicon');
+    await expectAccessibleAtBothWidths(visitor, 'sign-in page with favicon');
   });
 
   it('counts read as English: "1 instance running", never "1 instances"', async () => {
@@ -132,7 +109,7 @@ describe('paper cuts: favicon, counts, process names, disabled buttons, in Chrom
     expect(await anna.locator('h1').textContent()).to.equal('Corrective and preventive action (CAPA)');
     expect(await anna.title()).to.equal('Corrective and preventive action (CAPA) · imsflow');
     expect(await anna.locator('main').innerText()).to.not.include('Process capa');
-    await checkedAtBothWidths(anna, 'process page headed by its name');
+    await expectAccessibleAtBothWidths(anna, 'process page headed by its name');
   });
 
   it('a disabled button looks disabled: grey, dashed and a not-allowed pointer, unlike its active neighbour', async () => {
@@ -159,6 +136,6 @@ describe('paper cuts: favicon, counts, process names, disabled buttons, in Chrom
     expect(disabled.color, 'text colour').to.not.equal(active.color);
     expect([disabled.border, active.border]).to.deep.equal(['dashed', 'solid']);
     expect([disabled.cursor, active.cursor]).to.deep.equal(['not-allowed', 'pointer']);
-    await checkedAtBothWidths(anna, 'editor with disabled Undo and Redo');
+    await expectAccessibleAtBothWidths(anna, 'editor with disabled Undo and Redo');
   });
 });
