@@ -20,6 +20,7 @@ import { localUrl, type Config } from './config.js';
 import { jobHandlers } from './job-handlers.js';
 import { Webhooks } from '../features/webhooks/index.js';
 import { createStore } from './store.js';
+import type { ReaderDefaults } from '../kernel/i18n/index.js';
 
 export interface Assembly {
   store: Store;
@@ -32,6 +33,8 @@ export interface Assembly {
   handlers: JobHandlers;
   mailer?: Mailer;
   baseUrl: string;
+  /** What people read in until they choose (IMSFLOW_LOCALE, IMSFLOW_TIME_ZONE, IMSFLOW_SITES). */
+  readers: ReaderDefaults;
   /** The data folder (IMSFLOW_DATA): attachments are kept in its attachments/ folder. */
   dataDir: string;
   /** The job runner the entry point handed over, built on this assembly; not started (its owner starts and stops it). */
@@ -118,6 +121,7 @@ export async function assemble(config: Config, options: AssembleOptions): Promis
     handlers,
     mailer,
     baseUrl,
+    readers: config.readers,
     dataDir: config.dataDir,
     async close() {
       await checks.close();
