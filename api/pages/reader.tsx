@@ -4,7 +4,7 @@ import type { RequestHandler, Response } from 'express';
 import { createContext, type ComponentChildren } from 'preact';
 import { useContext } from 'preact/hooks';
 import {
-  Catalogue,
+  MessageCatalogue,
   INSTALLATION_DEFAULTS,
   loadMessageDir,
   negotiateLocale,
@@ -26,11 +26,11 @@ import type { UserRecord } from '../../engine/kernel/model.js';
 export const PAGE_MESSAGES: MessageSet = loadMessageDir(projectPath('api', 'pages', 'messages'));
 
 export interface PageReaders {
-  catalogue: Catalogue;
+  catalogue: MessageCatalogue;
   defaults: ReaderDefaults;
 }
 
-const FALLBACK: PageReaders = { catalogue: new Catalogue([PAGE_MESSAGES]), defaults: INSTALLATION_DEFAULTS };
+const FALLBACK: PageReaders = { catalogue: new MessageCatalogue([PAGE_MESSAGES]), defaults: INSTALLATION_DEFAULTS };
 
 /** Hands the pages' catalogue and defaults to every page of a router (uiPages mounts it first). */
 export function pageReaders(readers: PageReaders): RequestHandler {

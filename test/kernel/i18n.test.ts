@@ -1,12 +1,12 @@
 import { expect } from 'chai';
 import { parse, TYPE, type MessageFormatElement } from '@formatjs/icu-messageformat-parser';
-import { Catalogue, negotiateLocale, onMessageProblem, parseSiteDefaults, readerFor, readerSettingsOf, type MessageProblem } from '../../engine/kernel/i18n/index.js';
+import { MessageCatalogue, negotiateLocale, onMessageProblem, parseSiteDefaults, readerFor, readerSettingsOf, type MessageProblem } from '../../engine/kernel/i18n/index.js';
 import { messageFolders } from '../support/catalogues.js';
 
 /** Intl writes narrow no-break spaces (U+202F) and no-break spaces in some formats: compare on plain spaces. */
 const plain = (text: string) => text.replace(/[\u202f\u00a0]/g, ' ');
 
-const catalogue = new Catalogue([
+const catalogue = new MessageCatalogue([
   {
     en: { 'demo.count': '{count, plural, one {# record} other {# records}}', 'demo.only': 'Only in English' },
     de: { 'demo.count': '{count, plural, one {# Vorgang} other {# Vorgänge}}' },

@@ -33,7 +33,7 @@ export function loadMessageDir(dir: string): MessageSet {
  * All the messages a reader may be shown, merged from their owners. English is the source language: a
  * message missing in German or French is shown in English (and reported), never as its id.
  */
-export class Catalogue {
+export class MessageCatalogue {
   private readonly byLanguage: MessageSet = { en: {}, de: {}, fr: {} };
 
   constructor(sets: MessageSet[] = []) {

@@ -1,5 +1,5 @@
 import { createIntl, createIntlCache, type IntlShape } from '@formatjs/intl';
-import type { Catalogue } from './catalogue.js';
+import type { MessageCatalogue } from './catalogue.js';
 import { DEFAULT_LOCALE, DEFAULT_TIME_ZONE, languageOf, type Language } from './locales.js';
 
 /** How a number is shown: its decimals, or as a percentage or a unit ("3 days"). */
@@ -19,6 +19,11 @@ export interface Reader {
   timeZone: string;
   /** A message in the reader's language; English when it has no translation, never the id. */
   t(id: string, values?: MessageValues): string;
+  /**
+   * Shipped text that may have a translation (a pack's process, step or field names): the message `id` when
+   * its English is exactly `authored`, else `authored` as it stands (a process owner changed the words).
+   */
+  translated(id: string, authored: string, values?: MessageValues): string;
   /** A message whose values may be rich (elements, tag functions): the parts, for a page to render. */
   rich<T = unknown>(id: string, values: MessageValues): Array<string | T>;
   /** An instant (ISO timestamp) as a date and time on the reader's clock: "9 May 2026, 09:00". */
@@ -45,10 +50,10 @@ export function onMessageProblem(listener: (problem: MessageProblem) => void): (
 }
 
 const cache = createIntlCache();
-const readers = new WeakMap<Catalogue, Map<string, Reader>>();
+const readers = new WeakMap<MessageCatalogue, Map<string, Reader>>();
 
 /** The reader for a locale and time zone (one per pair and catalogue, kept: formatters are costly to build). */
-export function readerFor(catalogue: Catalogue, locale = DEFAULT_LOCALE, timeZone = DEFAULT_TIME_ZONE): Reader {
+export function readerFor(catalogue: MessageCatalogue, locale = DEFAULT_LOCALE, timeZone = DEFAULT_TIME_ZONE): Reader {
   let known = readers.get(catalogue);
   if (!known) readers.set(catalogue, (known = new Map()));
   const key = `${locale}|${timeZone}`;
@@ -57,7 +62,7 @@ export function readerFor(catalogue: Catalogue, locale = DEFAULT_LOCALE, timeZon
   return reader;
 }
 
-function makeReader(catalogue: Catalogue, locale: string, timeZone: string): Reader {
+function makeReader(catalogue: MessageCatalogue, locale: string, timeZone: string): Reader {
   const language = languageOf(locale);
   const intl: IntlShape<unknown> = createIntl<unknown>(
     {
@@ -81,6 +86,7 @@ function makeReader(catalogue: Catalogue, locale: string, timeZone: string): Rea
     language,
     timeZone,
     t: (id, values) => String(intl.formatMessage(descriptor(id), values as Record<string, string>)),
+    translated: (id, authored, values) => (catalogue.english(id) === authored ? String(intl.formatMessage({ id, defaultMessage: authored }, values as Record<string, string>)) : authored),
     rich: <T,>(id: string, values: MessageValues) => {
       const parts = intl.formatMessage(descriptor(id), values as Record<string, string>) as unknown;
       return (Array.isArray(parts) ? parts : [parts]) as Array<string | T>;
