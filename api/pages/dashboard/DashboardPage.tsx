@@ -97,7 +97,6 @@ function Figures({ state, data }: { state: DashboardPageState; data: Dashboard }
       <p role="status">
         {rich('dashboard.asOf', { at: <When iso={data.asOf} />, from: <CalendarDate ymd={data.filters.from} />, to: <CalendarDate ymd={data.filters.to} /> })}
       </p>
-      <ZoneNote />
       <ul class="exports">
         <li>
           <a href={`/api/dashboard/report.pdf${qs ? `?${qs}` : ''}`}>{t('dashboard.report')}</a>
@@ -125,6 +124,7 @@ function Figures({ state, data }: { state: DashboardPageState; data: Dashboard }
       <KpiSection kpis={data.kpis} viewer={viewer} />
       <h2 id="training">{t('dashboard.training.title')}</h2>
       <Training items={training} asOf={data.asOf} processNames={state.processNames} />
+      <ZoneNote />
     </div>
   );
 }

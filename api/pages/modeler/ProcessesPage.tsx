@@ -12,6 +12,9 @@ import { HintedField, ModelerShell, useReaderData } from './parts.js';
  * and the import of a BPMN file.
  */
 
+/** Who deploys the shipped processes at start: the installation, not a person. */
+const SYSTEM = 'system';
+
 export interface DeployedProcess {
   key: string;
   name: string;
@@ -54,7 +57,9 @@ export function ProcessesPage({ state }: { state: ProcessesState }) {
                   </td>
                   <td data-label={t('modelerPages.processes.latest')}>{t('modelerPages.version', { version: p.version })}</td>
                   <td data-label={t('modelerPages.processes.deployedAt')}>
-                    {rich<VNode>('modelerPages.processes.deployedBy', { when: <When iso={p.deployedAt} />, name: names.get(p.deployedBy) ?? p.deployedBy })}
+                    {p.deployedBy === SYSTEM
+                      ? rich<VNode>('modelerPages.processes.shipped', { when: <When iso={p.deployedAt} /> })
+                      : rich<VNode>('modelerPages.processes.deployedBy', { when: <When iso={p.deployedAt} />, name: names.get(p.deployedBy) ?? p.deployedBy })}
                   </td>
                 </tr>
               ))}
