@@ -76,7 +76,7 @@ export class ProblemsPanel {
         const detail = el(
           'details',
           { class: 'ims-problem-detail' },
-          el('summary', {}, 'Technical details'),
+          el('summary', {}, 'details'),
           el('span', { class: 'hint' }, 'Element id ', el('code', {}, problem.element), problem.rule ? ` · checked by ${problem.rule}` : '', problem.code ? ` · problem ${problem.code}` : ''),
         );
         return el('li', {}, button, detail);

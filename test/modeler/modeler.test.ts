@@ -9,7 +9,7 @@ import { FakeClock } from '../../engine/kernel/clock.js';
 import { loadConfig } from '../../engine/boot/config.js';
 import { fixtureBpmn } from '../helpers.js';
 import { screenshot, useBrowser } from '../support/browser.js';
-import { seriousViolations } from '../support/accessibility.js';
+import { expectAccessibleAtBothWidths, seriousViolations } from '../support/accessibility.js';
 import { http } from '../support/http.js';
 import { userWithToken } from '../support/operator.js';
 
@@ -34,6 +34,35 @@ const KEY = 'batch-check';
 
 /** Version 1: start → "Check the batch" (staff, 5 days) → end, with its diagram. */
 const V1 = fixtureBpmn(KEY);
+
+/**
+ * A row of steps on short flows (the first is 44 px long, shorter than a task is wide), wider than a phone
+ * shows at a readable zoom: Received → Log it → Check → Decide → Record → Logged.
+ */
+function shortFlows(): string {
+  const steps = [
+    ['received', 'startEvent', 'Received', 150, 100, 36, 36],
+    ['log', 'userTask', 'Log it', 230, 78, 100, 80],
+    ['check', 'userTask', 'Check', 380, 78, 100, 80],
+    ['decide', 'userTask', 'Decide', 530, 78, 100, 80],
+    ['record', 'userTask', 'Record', 680, 78, 100, 80],
+    ['logged', 'endEvent', 'Logged', 830, 100, 36, 36],
+  ] as const;
+  const flows = steps.slice(1).map((step, i) => [`to_${step[0]}`, steps[i]!, step] as const);
+  const role = (tag: string) => (tag === 'userTask' ? ' ims:candidateRole="staff"' : '');
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" xmlns:dc="http://www.omg.org/spec/DD/20100524/DC" xmlns:di="http://www.omg.org/spec/DD/20100524/DI" xmlns:ims="http://imsflow.org/schema/bpmn/ims/1.0" id="short-defs" targetNamespace="http://imsflow.org/test">
+  <bpmn:process id="short-flows" name="Short flows" isExecutable="true">
+${steps.map(([id, tag, name]) => `    <bpmn:${tag} id="${id}" name="${name}"${role(tag)} />`).join('\n')}
+${flows.map(([id, from, to]) => `    <bpmn:sequenceFlow id="${id}" sourceRef="${from[0]}" targetRef="${to[0]}" />`).join('\n')}
+  </bpmn:process>
+  <bpmndi:BPMNDiagram id="short-diagram"><bpmndi:BPMNPlane id="short-plane" bpmnElement="short-flows">
+${steps.map(([id, , , x, y, w, h]) => `    <bpmndi:BPMNShape id="${id}_di" bpmnElement="${id}"><dc:Bounds x="${x}" y="${y}" width="${w}" height="${h}" /></bpmndi:BPMNShape>`).join('\n')}
+${flows.map(([id, from, to]) => `    <bpmndi:BPMNEdge id="${id}_di" bpmnElement="${id}"><di:waypoint x="${from[3] + from[5]}" y="118" /><di:waypoint x="${to[3]}" y="118" /></bpmndi:BPMNEdge>`).join('\n')}
+  </bpmndi:BPMNPlane></bpmndi:BPMNDiagram>
+</bpmn:definitions>
+`;
+}
 
 describe('modeler: edit, review, sign, publish and restore a process in a real browser', function () {
   this.timeout(120_000);
@@ -344,6 +373,85 @@ describe('modeler: edit, review, sign, publish and restore a process in a real b
     expect(after.json).to.include({ revision: 1, updatedBy: 'po-ben', xml: bens });
     expect(chrome.logOf(anna).errors, 'page errors').to.deep.equal([]);
     expect(chrome.logOf(cara).errors, 'page errors').to.deep.equal([]);
+  });
+
+  it('adds tasks by keyboard alone, splits a short flow making room, and stays readable at desktop and phone width', async () => {
+    const created = await api('po-anna', 'POST', '/drafts', { xml: shortFlows() });
+    expect(created.status, created.text).to.equal(201);
+    const draftId = created.json.id as string;
+    const page = await signedIn('po-anna');
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.goto(`${server.url}/modeler/drafts/${encodeURIComponent(draftId)}`);
+    await page.waitForSelector('#ims-editor[data-state="ready"]');
+    const box = async (selector: string) => (await page.locator(selector).first().boundingBox())!;
+    const overlap = (a: { x: number; y: number; width: number; height: number }, b: typeof a) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+
+    // readable at 1280×800: the problem count by Save in sight without scrolling, the start event clear of the palette
+    const count = await box('#ims-problem-count');
+    expect(count.y + count.height, 'the count is above the fold').to.be.at.most(800);
+    expect(await page.locator('#ims-problem-count').textContent()).to.equal('No problems');
+    expect(overlap(await box('.djs-palette'), await box('#ims-canvas [data-element-id="received"] .djs-visual')), 'the palette covers the start event').to.equal(false);
+    expect(await scaleOf(page, '#ims-canvas')).to.be.at.least(0.6);
+
+    // ---- keyboard only: Tab to the palette's task, Enter adds it; after the element found by Ctrl+F, connected -----
+    const tabTo = async (action: string) => {
+      for (let presses = 0; presses < 40; presses += 1) {
+        if ((await page.evaluate(() => (globalThis as any).document.activeElement?.dataset?.action)) === action) return;
+        await page.keyboard.press('Tab');
+      }
+      throw new Error(`Tab never reached the palette's ${action}`);
+    };
+    const tasks = () => page.locator('#ims-canvas .djs-shape[data-element-id^="Activity_"]').count();
+    await page.locator('#ims-fit').focus();
+    await tabTo('create.task');
+    expect(await page.locator(':focus').getAttribute('aria-label')).to.match(/^Create task/);
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => (globalThis as any).document.querySelectorAll('#ims-canvas .djs-shape[data-element-id^="Activity_"]').length === 1);
+    expect(await page.locator('#ims-canvas .vh[role="status"]').textContent()).to.equal('Added a task in the middle of the view.');
+    await page.locator('#ims-canvas svg').first().focus();
+    await page.keyboard.press('Control+f');
+    await page.locator('.djs-search-container input').pressSequentially('Record');
+    await page.waitForSelector('.djs-search-results .djs-search-result');
+    await page.keyboard.press('Enter');
+    await tabTo('create.task');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => (globalThis as any).document.querySelectorAll('#ims-canvas .djs-shape[data-element-id^="Activity_"]').length === 2);
+    expect(await page.locator('#ims-canvas .vh[role="status"]').textContent()).to.equal('Added a task after “Record”.');
+    const appended = (await page.locator('#ims-panel').getAttribute('data-element'))!;
+    expect(appended).to.match(/^Activity_/);
+    expect(await tasks()).to.equal(2);
+
+    // ---- a task dropped on the 44 px flow Received → Log it splits it, and Log it moves over to make room -------
+    await page.locator('#ims-fit').click(); // the search scrolled to Record; fit brings the start back in view
+    await dragFromPalette(page, 'create.task', '#ims-canvas [data-element-id="to_log"]');
+    await page.waitForFunction(() => (globalThis as any).document.querySelectorAll('#ims-canvas .djs-shape[data-element-id^="Activity_"]').length === 3);
+    await page.keyboard.press('Escape'); // leave the name editing the drop opened
+    await page.waitForFunction(() => /^All changes saved/.test(document.getElementById('ims-save-state')?.textContent ?? ''));
+    const xml = (await api('po-anna', 'GET', `/drafts/${draftId}`)).json.xml as string;
+    const flows = flowsOf(xml);
+    const inserted = flows.find(([id]) => id === 'to_log')?.[2] ?? '';
+    expect(inserted, JSON.stringify(flows)).to.match(/^Activity_/).and.not.equal(appended);
+    expect(flows.some(([, from, to]) => from === inserted && to === 'log'), 'a new flow goes on to Log it').to.equal(true);
+    expect(flows.some(([, from, to]) => from === 'record' && to === appended), 'the appended task follows Record').to.equal(true);
+    const [start, added, log] = await Promise.all(['received', inserted, 'log'].map((id) => box(`#ims-canvas [data-element-id="${id}"] .djs-visual`)));
+    expect(overlap(added!, log!), 'the new task covers Log it').to.equal(false);
+    expect(overlap(added!, start!), 'the new task covers the start event').to.equal(false);
+    console.log(`      short flow split, desktop: ${await screenshot(page, 'modeler short flow split desktop')}`);
+
+    // ---- phone: still readable, the start event in view and clear of the palette --------------------------
+    await page.setViewportSize({ width: 375, height: 812 });
+    await page.reload();
+    await page.waitForSelector('#ims-editor[data-state="ready"]');
+    expect(await scaleOf(page, '#ims-canvas'), 'not shrunk below readable').to.be.at.least(0.6);
+    const [canvas, palette, received] = [await box('#ims-canvas'), await box('.djs-palette'), await box('#ims-canvas [data-element-id="received"] .djs-visual')];
+    expect(overlap(received, canvas), 'the start event is in view').to.equal(true);
+    expect(overlap(received, palette), 'the palette covers the start event').to.equal(false);
+    console.log(`      editor, phone 375×812: ${await screenshot(page, 'modeler editor phone 375')}`);
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.reload();
+    await page.waitForSelector('#ims-editor[data-state="ready"]');
+    await expectAccessibleAtBothWidths(page, 'modeler editor');
+    expect(chrome.logOf(page).errors, 'page errors').to.deep.equal([]);
   });
 
   it('sends a signed-out visitor of the modeler pages to the login page', async () => {
