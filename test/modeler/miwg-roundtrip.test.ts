@@ -32,7 +32,7 @@ const EDITOR_MODULES = ['keepUnrenderedDiModule', 'keepUnresolvedModule'];
 /**
  * The page script: bpmn-js's Modeler configured as the editor configures it, and the modeler's problems module.
  * `bare`: without keep-unresolved.ts, to show what the fixtures would lose; `remove`: ids deleted in the editor
- * before saving.
+ * before saving; `relink`: a message flow given a new message before saving.
  */
 const ENTRY = `
 import Modeler from 'bpmn-js/lib/Modeler';
@@ -49,11 +49,19 @@ function open(xml, modules) {
   return modeler.importXML(xml).then(({ warnings }) => ({ modeler, warnings: warnings.map((w) => w.message) }));
 }
 
-window.roundTrip = async (xml, { bare = false, remove = [] } = {}) => {
+window.roundTrip = async (xml, { bare = false, remove = [], relink } = {}) => {
   const modules = bare ? [keepUnrenderedDiModule] : [${EDITOR_MODULES.join(', ')}];
   const first = await open(xml, modules);
   const registry = first.modeler.get('elementRegistry');
   if (remove.length) first.modeler.get('modeling').removeElements(remove.map((id) => registry.get(id)));
+  if (relink) {
+    // the author links a message flow to a message of this file
+    const definitions = first.modeler.getDefinitions();
+    const message = first.modeler.get('bpmnFactory').create('bpmn:Message', { id: relink.message });
+    message.$parent = definitions;
+    definitions.get('rootElements').push(message);
+    first.modeler.get('modeling').updateProperties(registry.get(relink.flow), { messageRef: message });
+  }
   const ids = (m) => m.get('elementRegistry').getAll().map((e) => e.id).sort();
   const { xml: saved } = await first.modeler.saveXML({ format: true });
   const second = await open(saved, modules);
@@ -123,7 +131,7 @@ describe('Interchange: import → save → re-import in bpmn-js (real Chromium),
     script = result.outputFiles[0]!.text;
   });
 
-  async function roundTrip(xml: string, options: { bare?: boolean; remove?: string[] } = {}): Promise<RoundTrip> {
+  async function roundTrip(xml: string, options: { bare?: boolean; remove?: string[]; relink?: { flow: string; message: string } } = {}): Promise<RoundTrip> {
     const { page, log } = await browser.newPage();
     await page.setContent('<!doctype html><html><body></body></html>');
     await page.addScriptTag({ content: script });
@@ -220,6 +228,13 @@ describe('Interchange: import → save → re-import in bpmn-js (real Chromium),
     expect(find(after, 'Lane_quality').children.map((c) => c.text)).to.deep.equal(['Start_complaint', 'Task_retired', 'Task_archived', 'End_complaint']);
     expect(find(after, 'MessageDefinition_complaint').attrs.get('messageRef')?.value).to.equal('Message_complaint');
     expect(edited.secondWarnings.sort()).to.deep.equal(['unresolved reference <Message_complaint>', 'unresolved reference <Task_archived>', 'unresolved reference <Task_retired>']);
+
+    // The author links the complaint's message flow to a message of this file: that link is saved, not the lost one.
+    const relinked = await roundTrip(original, { relink: { flow: 'Flow_complaint', message: 'Message_local' } });
+    const linked = xmlTree(relinked.saved);
+    expect(find(linked, 'Flow_complaint').attrs.get('messageRef')?.value).to.equal('Message_local');
+    expect(find(linked, 'Message_local').local).to.equal('message');
+    expect(relinked.secondWarnings.filter((w) => w.includes('Message_complaint'))).to.have.length(1);
   });
 
   it('names the corpus\'s unsupported elements (script conditions, message events, call activities, …)', async () => {

@@ -11,6 +11,9 @@ import { canonicalXml } from '../../engine/kernel/bpmn/canonical-xml.js';
  *   in the order written (waypoints, documentation, extension elements), matched by name and position;
  * - text exactly (as canonical-xml.ts decodes and trims it). Comments are not compared: they are not part of
  *   a BPMN model, and bpmn-moddle does not read them.
+ * As canonical-xml.ts (and bpmn-moddle) has it, an attribute prefixed with its element's own namespace is the
+ * unprefixed one: `<a:cost a:level>` and `<a:cost level>` compare equal (bpmn-moddle writes the first as the
+ * second, and keeps only one of the two where a file has both).
  */
 
 export const DC = 'http://www.omg.org/spec/DD/20100524/DC';
