@@ -21,6 +21,7 @@ import { $, announce, api, ApiError, download, el, utc } from './http.js';
 import { readableFit } from './diagram-view.js';
 import { makeRoomOnInsertModule } from './insert-on-flow.js';
 import { keepUnrenderedDiModule } from './keep-di.js';
+import { keepUnresolvedModule } from './keep-unresolved.js';
 import { paletteKeyboardModule } from './palette-a11y.js';
 import { ImsPanel } from './panel.js';
 import { problemsOf, ProblemsPanel } from './problems.js';
@@ -76,7 +77,12 @@ async function start(root: HTMLElement): Promise<void> {
     return;
   }
 
-  const modeler = new Modeler({ container: $('ims-canvas'), moddleExtensions: { ims: imsModdleDescriptor }, additionalModules: [keepUnrenderedDiModule, paletteKeyboardModule, makeRoomOnInsertModule], keyboard: { bind: true } });
+  const modeler = new Modeler({
+    container: $('ims-canvas'),
+    moddleExtensions: { ims: imsModdleDescriptor },
+    additionalModules: [keepUnrenderedDiModule, keepUnresolvedModule, paletteKeyboardModule, makeRoomOnInsertModule],
+    keyboard: { bind: true },
+  });
   const get = <T = any>(name: string): T => modeler.get<T>(name);
   // the problem count by Save: always in sight while drawing, a link down to the list
   const problemCount = el('a', { id: 'ims-problem-count', class: 'ims-problem-count', href: '#ims-problems-summary', 'aria-live': 'polite' }, 'Checking…');

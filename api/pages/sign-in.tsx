@@ -4,6 +4,7 @@ import type { Response } from 'express';
 import { CsrfField } from './components/Form.js';
 import { Notice } from './components/Notice.js';
 import { Shell } from './components/Shell.js';
+import { useReader } from './reader.js';
 import { sendDocument } from './render.js';
 
 /** What the sign-in page shows: where to go afterwards, the email typed, a problem or a confirmation. */
@@ -19,9 +20,10 @@ export interface SignInState {
  * cannot sign a browser into its own account. A problem is an alert the fields point to.
  */
 export function SignInPage({ token, state }: { token: string; state: SignInState }) {
+  const { t } = useReader();
   const invalid = state.error ? ({ 'aria-invalid': 'true', 'aria-describedby': 'login-error' } as const) : {};
   return (
-    <Shell title="Sign in">
+    <Shell title={t('signIn.title')}>
       {state.info ? (
         <Notice kind="status">
           <p>{state.info}</p>
@@ -36,15 +38,15 @@ export function SignInPage({ token, state }: { token: string; state: SignInState
         <CsrfField token={token} />
         <input type="hidden" name="next" value={state.next} />
         <div class="field">
-          <label for="email">Email</label>
+          <label for="email">{t('signIn.email')}</label>
           <input type="email" id="email" name="email" autocomplete="username" required value={state.email || undefined} {...invalid} />
         </div>
         <div class="field">
-          <label for="password">Password</label>
+          <label for="password">{t('signIn.password')}</label>
           <input type="password" id="password" name="password" autocomplete="current-password" required {...invalid} />
         </div>
         <p>
-          <button type="submit">Sign in</button>
+          <button type="submit">{t('signIn.submit')}</button>
         </p>
       </form>
     </Shell>
