@@ -83,10 +83,22 @@ function PaletteKeyboard(
     }
   };
 
-  /** Where a new element goes when nothing is selected: the middle of the view, inside the pool under it if any. */
-  const centre = (): { position: { x: number; y: number }; parent: Shape } => {
+  /**
+   * Where a new element goes when nothing is selected: the middle of the view, moved down below whatever is
+   * drawn there (so it covers nothing), inside the pool under it if any.
+   */
+  const centre = (size: { width: number; height: number }): { position: { x: number; y: number }; parent: Shape } => {
     const view = canvas.viewbox();
     const position = { x: Math.round(view.x + view.width / 2), y: Math.round(view.y + view.height / 2) };
+    const covers = (e: Shape) =>
+      !e.waypoints && e.type !== 'label' && e.type !== 'bpmn:Participant' && e.type !== 'bpmn:Lane' && e.parent !== undefined &&
+      Math.abs(e.x + e.width / 2 - position.x) < (e.width + size.width) / 2 + 10 &&
+      Math.abs(e.y + e.height / 2 - position.y) < (e.height + size.height) / 2 + 10;
+    for (let tries = 0; tries < 20; tries += 1) {
+      const below = elementRegistry.filter(covers);
+      if (!below.length) break;
+      position.y = Math.max(...below.map((e) => e.y + e.height)) + 30 + size.height / 2;
+    }
     const root = canvas.getRootElement();
     const pool = elementRegistry.filter((e) => e.type === 'bpmn:Participant' && position.x >= e.x && position.x <= e.x + e.width && position.y >= e.y && position.y <= e.y + e.height)[0];
     return { position, parent: pool ?? root };
@@ -103,7 +115,7 @@ function PaletteKeyboard(
       say(`Added ${create.words} after ${name ? `“${name}”` : 'the selected element'}.`);
       return;
     }
-    const { position, parent } = centre();
+    const { position, parent } = centre(shape);
     const added = modeling.createShape(shape, position, parent);
     selection.select(added);
     say(`Added ${create.words} in the middle of the view.`);

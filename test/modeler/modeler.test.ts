@@ -27,6 +27,7 @@ import { userWithToken } from '../support/operator.js';
 // Functions given to page.waitForFunction() run in the page: the one browser global they use (the project's
 // TypeScript library is Node's, without the DOM).
 declare const document: { getElementById(id: string): { textContent: string | null; dataset: Record<string, string | undefined>; querySelector(selector: string): { textContent: string | null } | null } | null };
+declare const getComputedStyle: (element: unknown) => { strokeWidth: string };
 
 const START = '2026-05-04T07:00:00.000Z';
 const PASSWORD = 'correct horse battery staple';
@@ -126,6 +127,9 @@ describe('modeler: edit, review, sign, publish and restore a process in a real b
     await page.mouse.down();
     await page.mouse.move(onto.x + onto.width / 2 - 30, onto.y + onto.height / 2, { steps: 8 });
     await page.mouse.move(onto.x + onto.width / 2, onto.y + onto.height / 2, { steps: 4 });
+    // the flow under the new shape is shown as the one it will split
+    expect(await page.locator(target).first().getAttribute('class')).to.include('new-parent');
+    expect(await page.locator(`${target} .djs-visual > path`).first().evaluate((path) => getComputedStyle(path).strokeWidth)).to.equal('4px');
     await page.mouse.up();
   }
 
@@ -417,6 +421,10 @@ describe('modeler: edit, review, sign, publish and restore a process in a real b
     await page.keyboard.press('Enter');
     await page.waitForFunction(() => (globalThis as any).document.querySelectorAll('#ims-canvas .djs-shape[data-element-id^="Activity_"]').length === 1);
     expect(await page.locator('#ims-canvas .vh[role="status"]').textContent()).to.equal('Added a task in the middle of the view.');
+    const centred = await box('#ims-canvas .djs-shape[data-element-id^="Activity_"] .djs-visual');
+    for (const id of ['received', 'log', 'check', 'decide', 'record', 'logged']) {
+      expect(overlap(centred, await box(`#ims-canvas [data-element-id="${id}"] .djs-visual`)), `the new task covers ${id}`).to.equal(false);
+    }
     await page.locator('#ims-canvas svg').first().focus();
     await page.keyboard.press('Control+f');
     await page.locator('.djs-search-container input').pressSequentially('Record');
