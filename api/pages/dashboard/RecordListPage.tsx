@@ -95,9 +95,7 @@ export function RecordListPage({ state }: { state: RecordListState }) {
           </table>
           {hasTimes ? <ZoneNote /> : null}
         </>
-      ) : (
-        <p class="empty">{t('dashboard.list.none')}</p>
-      )}
+      ) : null}
     </Shell>
   );
 }

@@ -207,6 +207,25 @@ describe('dashboard and modeler pages in words, on a phone and in German and Fre
     expect(log.errors).to.deep.equal([]);
   });
 
+  it('fits a phone in German too, where the words are longer', async () => {
+    const { page, log } = await signedIn('klaus', { viewport: { width: 375, height: 812 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+    await page.goto(`${server.url}/dashboard`);
+    await ready(page);
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).to.equal('Steuerungs-Dashboard');
+    expect(await page.evaluate(() => document.documentElement.scrollWidth), 'no sideways scrolling').to.be.at.most(375);
+    expect(await page.evaluate(() => Math.round(document.querySelector('figure').getBoundingClientRect().top + window.scrollY)), 'the first figure on the first screen').to.be.below(812);
+    const chart = await page.evaluate(() => {
+      const c = window.imsDashboard.charts.aging;
+      return { labels: c.data.labels, series: c.data.datasets.map((d: { label: string }) => d.label) };
+    });
+    expect(chart).to.deep.equal({ labels: ['1–7 Tage', '8–30 Tage', '31–90 Tage', 'über 90 Tage'], series: ['Überfällige Punkte'] });
+    console.log(`      German dashboard on a 375 px phone: ${await screenshot(page, 'dashboard phone 375 german')}`);
+    await page.goto(`${server.url}/dashboard/list?figure=overdue`);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth), 'the list: no sideways scrolling').to.be.at.most(375);
+    console.log(`      German overdue list on a 375 px phone: ${await screenshot(page, 'dashboard list phone 375 german')}`);
+    expect(log.errors).to.deep.equal([]);
+  });
+
   const cookieOf = async (email: string) => ({ cookie: `${SESSION_COOKIE}=${(await server.accounts.login(email, PASSWORD, 'test')).token}` });
   const PAGES = ['/dashboard', '/dashboard/list?figure=overdue', '/dashboard/list?figure=aging&bucket=8-30', '/dashboard/kpis/waste-sorted', '/modeler', '/modeler/processes/supplier-car', '/modeler/drafts/x', '/modeler/drafts/x/review'];
 
