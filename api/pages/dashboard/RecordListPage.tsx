@@ -34,12 +34,21 @@ export interface RecordListState {
   titleFields: Record<string, string[]>;
 }
 
+const GRADES = ['major', 'minor', 'observation', 'ofi'];
+
 /** The lists of the task figures, titled by the page in the reader's language. */
 const TASK_LISTS = ['open', 'dueSoon', 'overdue', 'escalated', 'aging', 'escalation', 'opened', 'closed', 'overdueAtWeekEnd'];
 
 function useListTitle(list: RecordList, drill: Drilldown): string {
   const { t, translated } = useReader();
   const week = useWeek();
+  // the shipped packs' lists, titled here from what the drill names; any other pack's as the pack titles it
+  if (drill.figure === 'findings') {
+    const clause = typeof list.items[0]?.clause === 'string' ? list.items[0].clause : drill.clause;
+    const title = clause ? t('dashboard.list.findingsAgainst', { clause }) : t('dashboard.list.findings');
+    return drill.grade && GRADES.includes(drill.grade) ? t('dashboard.list.withGrade', { title, grade: t(`dashboard.grade.${drill.grade}`) }) : title;
+  }
+  if (drill.figure === 'gap' && drill.standard) return t('dashboard.list.gap', { standard: drill.standard });
   if (!TASK_LISTS.includes(drill.figure)) return translated(`dashboard.list.${drill.figure}`, list.title);
   return t(`dashboard.list.${drill.figure}`, { days: bucketLabel(t, drill.bucket ?? ''), level: drill.level ?? '', week: week(drill.week ?? '') });
 }
@@ -131,6 +140,6 @@ function Cell({ row, column, state, num }: { row: Row; column: string; state: Re
   if (typeof value === 'boolean') return <>{t(value ? 'dashboard.list.yes' : 'dashboard.list.no')}</>;
   if (typeof value === 'number') return <>{num(value)}</>;
   if (isInstant(value)) return <When iso={value} />;
-  if (column === 'grade' && ['major', 'minor', 'observation', 'ofi'].includes(String(value))) return <>{t(`dashboard.grade.${String(value)}`)}</>;
+  if (column === 'grade' && GRADES.includes(String(value))) return <>{t(`dashboard.grade.${String(value)}`)}</>;
   return <>{String(value)}</>;
 }
