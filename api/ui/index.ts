@@ -6,12 +6,13 @@ import type { ProcessEngine } from '../../engine/process-engine.js';
 import type { Assembly } from '../../engine/boot/assemble.js';
 import { identify, LoginRateLimiter } from '../auth.js';
 import { pageErrorHandler } from '../http/errors.js';
+import { designSystemAssets } from '../pages/assets.js';
 import { taskLinkPages } from '../pages/email-link.js';
 import { AttachmentStore } from './attachments.js';
 import { auditPages } from './audit.js';
 import { dashboardPages } from './dashboard.js';
 import { faviconRoutes } from './favicon.js';
-import { pageHeaders, STYLE } from './html.js';
+import { pageHeaders } from './html.js';
 import { modelerPages } from './modeler-pages.js';
 import { recordPages } from './records.js';
 import { sessionPages } from './session.js';
@@ -43,9 +44,7 @@ export function uiPages({ imsflow, accounts, assembly, limiter = new LoginRateLi
   const attachments = assembly.dataDir ? new AttachmentStore(join(assembly.dataDir, 'attachments')) : undefined;
 
   router.use(faviconRoutes());
-  router.get('/ui/style.css', (_req, res) => {
-    res.set({ 'Cache-Control': 'public, max-age=3600', 'X-Content-Type-Options': 'nosniff' }).type('css').send(STYLE);
-  });
+  router.use(designSystemAssets());
   router.use(PAGES, (_req, res, next) => {
     res.locals.uiPage = true;
     pageHeaders(res);

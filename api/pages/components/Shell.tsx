@@ -4,12 +4,15 @@ import type { ComponentChildren } from 'preact';
 import { hasRole } from '../../auth.js';
 import { AUDIT_ROLES, DASHBOARD_ROLES, PROCESS_ROLES, type Section, type Viewer } from '../../ui/html.js';
 import { FAVICON_PATH } from '../../ui/favicon.js';
+import { CSS_PATH } from '../assets.js';
 import { CsrfField } from './Form.js';
 
 /**
  * The one layout of the pages, as a component: the same document as layout() in api/ui/html.ts (skip link,
  * header with the signed-in person and sign-out, the navigation, one column that works on a phone), so
- * pages can move to components one at a time. No inline script or style: the CSP stays as it is.
+ * pages can move to components one at a time. No inline script or style: the CSP stays as it is. Styled by
+ * the design system (/ui/ims.css, USWDS): usa-skipnav, then our own header (ims-header; no US-government
+ * banner); see README.md here for the classes pages use.
  */
 export interface ShellProps {
   title: string;
@@ -30,11 +33,11 @@ export function Shell({ title, viewer, current, head, wide = false, children }: 
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{`${title} · imsflow`}</title>
         <link rel="icon" href={FAVICON_PATH} type="image/svg+xml" />
-        <link rel="stylesheet" href="/ui/style.css" />
+        <link rel="stylesheet" href={CSS_PATH} />
         {head}
       </head>
       <body>
-        <a class="skip" href="#main">
+        <a class="usa-skipnav" href="#main">
           Skip to content
         </a>
         {viewer ? <SignedInHeader viewer={viewer} current={current} /> : <SignedOutHeader />}
@@ -49,8 +52,8 @@ export function Shell({ title, viewer, current, head, wide = false, children }: 
 
 function SignedOutHeader() {
   return (
-    <header class="top">
-      <span class="brand">imsflow</span>
+    <header class="ims-header">
+      <span class="ims-header__brand">imsflow</span>
     </header>
   );
 }
@@ -65,11 +68,11 @@ function SignedInHeader({ viewer, current }: { viewer: Viewer; current?: Section
     </li>
   );
   return (
-    <header class="top">
-      <a class="brand" href="/tasks">
+    <header class="ims-header">
+      <a class="ims-header__brand" href="/tasks">
         imsflow
       </a>
-      <nav aria-label="Main">
+      <nav class="ims-header__nav" aria-label="Main">
         <ul>
           {link('tasks', '/tasks', 'Tasks')}
           {hasRole(user, AUDIT_ROLES) ? link('audit', '/audit', 'Audit trail') : null}
@@ -77,14 +80,14 @@ function SignedInHeader({ viewer, current }: { viewer: Viewer; current?: Section
           {hasRole(user, PROCESS_ROLES) ? link('processes', '/modeler', 'Processes') : null}
         </ul>
       </nav>
-      <div class="who">
+      <div class="ims-header__who">
         <span>
           Signed in as <strong>{user.name}</strong>
         </span>
         {viewer.csrf ? (
           <form method="post" action="/logout">
             <CsrfField token={viewer.csrf} />
-            <button type="submit" class="link">
+            <button type="submit" class="usa-button usa-button--unstyled">
               Sign out
             </button>
           </form>
