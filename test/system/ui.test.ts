@@ -198,8 +198,8 @@ describe('pages (sign-in, tasks, records, audit) over HTTP', () => {
       const browser = new Browser(server.url);
       const form = await browser.get('/login?next=%2Ftasks%3Fdue%3Doverdue');
       expectPage(form, 200, /^Sign in/);
-      expect(form.text).to.include('<label for="email">Email</label><input type="email" id="email" name="email" autocomplete="username" required/>');
-      expect(form.text).to.include('<label for="password">Password</label><input type="password" id="password" name="password" autocomplete="current-password" required/>');
+      expect(form.text).to.include('<label class="usa-label" for="email">Email</label><input class="usa-input" type="email" id="email" name="email" autocomplete="username" required/>');
+      expect(form.text).to.include('<label class="usa-label" for="password">Password</label><input class="usa-input" type="password" id="password" name="password" autocomplete="current-password" required/>');
       expect(form.text).to.include('<input type="hidden" name="next" value="/tasks?due=overdue"/>');
       const token = csrfIn(form.text);
       expect(token).to.match(/^[\w-]{32}$/);
