@@ -116,6 +116,8 @@ const schemas = {
       roles: z.array(z.string()).optional(),
       sites: z.array(z.string()).optional(),
       managerId: z.string().optional(),
+      locale: z.string().optional().describe('the language and formats the person reads in, e.g. de-CH; none: their site\'s'),
+      timeZone: z.string().optional().describe('the person\'s time zone, e.g. Europe/Zurich; none: their site\'s'),
       active: z.boolean().optional(),
     })
     .strict(),

@@ -1,6 +1,7 @@
 import type { Catalogue } from './features/catalogue/index.js';
 import type { DemoChapter } from './features/demo/index.js';
 import type { PackFigure } from './features/dashboard/index.js';
+import type { MessageSet } from './kernel/i18n/index.js';
 import { ServiceRegistry } from './kernel/services.js';
 
 /**
@@ -23,6 +24,13 @@ export interface ProcessPack {
   demo?: DemoChapter;
   /** What its records contribute to the dashboard (processes/<key>/figures.ts): projections, sections, lists. */
   figures?: PackFigure[];
+  /**
+   * Its words in every language (processes/<key>/locales/<language>/<key>.json: process, step, field and
+   * option names by element id), so the BPMN stays one file; absent: shown as authored.
+   */
+  messages?: MessageSet;
+  /** The start-form fields that name one of its records, first found wins ("title", "area"): its title on every page. */
+  titleFields?: string[];
 }
 
 /** What a pack's services may need from their surroundings. */

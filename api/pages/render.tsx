@@ -4,6 +4,7 @@ import type { Response } from 'express';
 import type { VNode } from 'preact';
 import { render } from 'preact-render-to-string';
 import { pageHeaders } from '../ui/html.js';
+import { ReaderProvider, readerOf } from './reader.js';
 
 /**
  * Pages as components (issue 15): Preact JSX rendered to a string on the server. Text and attribute values
@@ -22,8 +23,12 @@ export function renderDocument(page: VNode): string {
   return DOCTYPE + render(page);
 }
 
-/** Sends a page with the pages' security headers (CSP, no framing, no sniffing, no caching). */
+/**
+ * Sends a page with the pages' security headers (CSP, no framing, no sniffing, no caching), rendered for its
+ * reader (readerOf: the signed-in person's language and time zone, else the browser's language).
+ */
 export function sendDocument(res: Response, status: number, page: VNode): void {
   pageHeaders(res);
-  res.status(status).type('html').send(renderDocument(page));
+  const reader = readerOf(res);
+  res.status(status).type('html').set('Content-Language', reader.language).send(renderDocument(<ReaderProvider reader={reader}>{page}</ReaderProvider>));
 }

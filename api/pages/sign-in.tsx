@@ -4,6 +4,7 @@ import type { Response } from 'express';
 import { CsrfField, Field } from './components/Form.js';
 import { Notice } from './components/Notice.js';
 import { Shell } from './components/Shell.js';
+import { useReader } from './reader.js';
 import { sendDocument } from './render.js';
 
 /** What the sign-in page shows: where to go afterwards, the email typed, a problem or a confirmation. */
@@ -19,9 +20,10 @@ export interface SignInState {
  * cannot sign a browser into its own account. A problem is an alert the fields point to.
  */
 export function SignInPage({ token, state }: { token: string; state: SignInState }) {
+  const { t } = useReader();
   const invalid = state.error ? ({ 'aria-invalid': 'true', 'aria-describedby': 'login-error' } as const) : {};
   return (
-    <Shell title="Sign in">
+    <Shell title={t('signIn.title')}>
       {state.info ? (
         <Notice kind="status">
           <p>{state.info}</p>
@@ -35,14 +37,14 @@ export function SignInPage({ token, state }: { token: string; state: SignInState
       <form class="usa-form" method="post" action="/login">
         <CsrfField token={token} />
         <input type="hidden" name="next" value={state.next} />
-        <Field id="email" label="Email">
+        <Field id="email" label={t('signIn.email')}>
           <input class="usa-input" type="email" id="email" name="email" autocomplete="username" required value={state.email || undefined} {...invalid} />
         </Field>
-        <Field id="password" label="Password">
+        <Field id="password" label={t('signIn.password')}>
           <input class="usa-input" type="password" id="password" name="password" autocomplete="current-password" required {...invalid} />
         </Field>
         <button type="submit" class="usa-button margin-top-3">
-          Sign in
+          {t('signIn.submit')}
         </button>
       </form>
     </Shell>

@@ -8,6 +8,8 @@ import { identify, LoginRateLimiter } from '../auth.js';
 import { pageErrorHandler } from '../http/errors.js';
 import { designSystemAssets } from '../pages/assets.js';
 import { taskLinkPages } from '../pages/email-link.js';
+import { PAGE_MESSAGES, pageReaders } from '../pages/reader.js';
+import { MessageCatalogue, INSTALLATION_DEFAULTS } from '../../engine/kernel/i18n/index.js';
 import { AttachmentStore } from './attachments.js';
 import { auditPages } from './audit.js';
 import { dashboardPages } from './dashboard.js';
@@ -22,7 +24,7 @@ export interface UiOptions {
   imsflow: ProcessEngine;
   accounts: Accounts;
   /** Link signing for the email-link pages; the data folder for attachments. */
-  assembly: Pick<Assembly, 'links'> & Partial<Pick<Assembly, 'dataDir'>>;
+  assembly: Pick<Assembly, 'links'> & Partial<Pick<Assembly, 'dataDir' | 'readers' | 'packMessages'>>;
   /** The API's login limiter, so the login page and POST /api/session share one budget per address. */
   limiter?: LoginRateLimiter;
   secureCookies?: boolean;
@@ -43,6 +45,8 @@ export function uiPages({ imsflow, accounts, assembly, limiter = new LoginRateLi
   const router = express.Router();
   const attachments = assembly.dataDir ? new AttachmentStore(join(assembly.dataDir, 'attachments')) : undefined;
 
+  // The pages' messages in every language, read in each person's locale and time zone (api/pages/reader.tsx).
+  router.use(pageReaders({ catalogue: new MessageCatalogue([PAGE_MESSAGES, ...(assembly.packMessages ?? [])]), defaults: assembly.readers ?? INSTALLATION_DEFAULTS }));
   router.use(faviconRoutes());
   router.use(designSystemAssets());
   router.use(PAGES, (_req, res, next) => {

@@ -20,6 +20,7 @@ import { localUrl, type Config } from './config.js';
 import { jobHandlers } from './job-handlers.js';
 import { Webhooks } from '../features/webhooks/index.js';
 import { createStore } from './store.js';
+import type { MessageSet, ReaderDefaults } from '../kernel/i18n/index.js';
 
 export interface Assembly {
   store: Store;
@@ -32,6 +33,12 @@ export interface Assembly {
   handlers: JobHandlers;
   mailer?: Mailer;
   baseUrl: string;
+  /** The packs' words in every language (ProcessPack.messages), for the pages and emails to add to theirs. */
+  packMessages: MessageSet[];
+  /** The start-form fields that title each pack's records, by process key (ProcessPack.titleFields). */
+  titleFields: Record<string, string[]>;
+  /** What people read in until they choose (IMSFLOW_LOCALE, IMSFLOW_TIME_ZONE, IMSFLOW_SITES). */
+  readers: ReaderDefaults;
   /** The data folder (IMSFLOW_DATA): attachments are kept in its attachments/ folder. */
   dataDir: string;
   /** The job runner the entry point handed over, built on this assembly; not started (its owner starts and stops it). */
@@ -118,6 +125,9 @@ export async function assemble(config: Config, options: AssembleOptions): Promis
     handlers,
     mailer,
     baseUrl,
+    readers: config.readers,
+    packMessages: options.packs.flatMap((pack) => (pack.messages ? [pack.messages] : [])),
+    titleFields: Object.fromEntries(options.packs.flatMap((pack) => (pack.titleFields ? [[pack.key, pack.titleFields]] : []))),
     dataDir: config.dataDir,
     async close() {
       await checks.close();

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { checkPolicy, DEFAULT_POLICY, type NotificationPolicy } from '../features/notifications/index.js';
 import { parseAllowList } from '../features/webhooks/index.js';
+import { canonicalLocale, isTimeZone, parseSiteDefaults, type ReaderDefaults } from '../kernel/i18n/index.js';
 
 /**
  * Configuration of every imsflow process (API, workers, `npm run migrate`) from environment variables,
@@ -89,6 +90,14 @@ const schema = z.object({
   /** Backup import and verify: what an archive may expand to (MiB) and how many files it may hold; past either it is refused while unpacking. */
   IMSFLOW_BACKUP_MAX_MIB: whole(1).default(2048),
   IMSFLOW_BACKUP_MAX_FILES: whole(10).default(100_000),
+  /** What people read in until they choose (account page): a locale imsflow speaks (en, de, fr + region) and a time zone. */
+  IMSFLOW_LOCALE: z.string().refine((t) => canonicalLocale(t) !== undefined, 'must be a locale in a language imsflow speaks, e.g. en-GB, de-CH or fr-FR').default('en-GB'),
+  IMSFLOW_TIME_ZONE: z.string().refine(isTimeZone, 'must be a time zone such as UTC or Europe/Zurich').default('UTC'),
+  /** Per site, the locale and time zone its people read in: "basel=de-CH Europe/Zurich, dublin=en-IE Europe/Dublin". */
+  IMSFLOW_SITES: z
+    .string()
+    .refine((text) => siteProblem(text) === undefined, { error: (issue) => siteProblem(String(issue.input)) ?? 'invalid' })
+    .optional(),
   /** Private addresses webhooks may reach although private (comma-separated IPs or CIDR ranges, e.g. 10.20.0.0/16). */
   IMSFLOW_WEBHOOK_ALLOW_PRIVATE: z
     .string()
@@ -151,6 +160,8 @@ export interface Config {
   webhookAllowPrivate: string[];
   /** Caps on unpacking a backup archive (IMSFLOW_BACKUP_MAX_MIB, IMSFLOW_BACKUP_MAX_FILES). */
   backupLimits: { maxBytes: number; maxFiles: number };
+  /** What people read in until they choose: the installation's and each site's locale and time zone. */
+  readers: ReaderDefaults;
   /** Things that do not stop the start but deserve a log line (an unknown IMSFLOW_ variable: a typo?). */
   warnings: string[];
 }
@@ -260,8 +271,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     policy,
     webhookAllowPrivate: (v.IMSFLOW_WEBHOOK_ALLOW_PRIVATE ?? '').split(',').map((e) => e.trim()).filter(Boolean),
     backupLimits: { maxBytes: v.IMSFLOW_BACKUP_MAX_MIB * 1024 * 1024, maxFiles: v.IMSFLOW_BACKUP_MAX_FILES },
+    readers: { locale: canonicalLocale(v.IMSFLOW_LOCALE)!, timeZone: v.IMSFLOW_TIME_ZONE, sites: v.IMSFLOW_SITES ? parseSiteDefaults(v.IMSFLOW_SITES) : {} },
     warnings,
   };
+}
+
+/** Why IMSFLOW_SITES is not a list of "site=locale zone", or undefined. */
+function siteProblem(text: string): string | undefined {
+  try {
+    parseSiteDefaults(text);
+    return undefined;
+  } catch (err) {
+    return `must be "site=locale time-zone" entries separated by commas: ${(err as Error).message}`;
+  }
 }
 
 /** Why an allow-list of webhook targets is not one, or undefined. */

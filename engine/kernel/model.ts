@@ -349,6 +349,10 @@ export interface UserRecord {
   sites?: string[];
   /** Who an escalation "to manager" reaches. */
   managerId?: string;
+  /** The language and formats the person reads in (BCP 47, e.g. de-CH); none: their site's, then the installation's. */
+  locale?: string;
+  /** The person's clock (IANA name, e.g. Europe/Zurich); none: their site's, then the installation's. */
+  timeZone?: string;
   active: boolean;
   createdAt: string;
   /** scrypt hash (engine/features/accounts/passwords.ts); absent until a password is set. */

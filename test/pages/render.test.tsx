@@ -72,7 +72,7 @@ describe('pages from components: escaped by default', () => {
         hostile.filter((v) => v !== ''),
         (value) => {
           const html = page(value);
-          expect(html.startsWith('<!doctype html><html lang="en"><head><meta charset="utf-8"/>'), html.slice(0, 200)).to.equal(true);
+          expect(html.startsWith('<!doctype html><html lang="en-GB"><head><meta charset="utf-8"/>'), html.slice(0, 200)).to.equal(true);
           expect(count(html, '<'), 'tags in the page').to.equal(count(plain, '<'));
           expect(count(html, '"'), 'attribute quotes in the page').to.equal(count(plain, '"'));
         },
@@ -83,7 +83,7 @@ describe('pages from components: escaped by default', () => {
 
   it('the sign-in page reads as before: title, fields, the kept address, the problem tied to the fields', () => {
     const html = renderDocument(<SignInPage token="tok" state={{ next: '/tasks?due=overdue', email: 'quinn@example.com', error: 'The email or the password is wrong.' }} />);
-    expect(html).to.match(/^<!doctype html><html lang="en"><head><meta charset="utf-8"\/><meta name="viewport" content="width=device-width, initial-scale=1"\/><title>Sign in · imsflow<\/title><link rel="icon" href="\/assets\/favicon.svg" type="image\/svg\+xml"\/><link rel="stylesheet" href="\/ui\/ims.css"\/><\/head>/);
+    expect(html).to.match(/^<!doctype html><html lang="en-GB"><head><meta charset="utf-8"\/><meta name="viewport" content="width=device-width, initial-scale=1"\/><title>Sign in · imsflow<\/title><link rel="icon" href="\/assets\/favicon.svg" type="image\/svg\+xml"\/><link rel="stylesheet" href="\/ui\/ims.css"\/><\/head>/);
     expect(html).to.include('<a class="usa-skipnav" href="#main">Skip to content</a><header class="ims-header"><span class="ims-header__brand">imsflow</span></header><main id="main" tabindex="-1"><h1>Sign in</h1>');
     expect(html).to.include('<div class="usa-alert usa-alert--slim usa-alert--error notice bad" role="alert"><div class="usa-alert__body"><p id="login-error">The email or the password is wrong.</p></div></div>');
     expect(html).to.include('<input type="hidden" name="_csrf" value="tok"/><input type="hidden" name="next" value="/tasks?due=overdue"/>');
@@ -143,6 +143,6 @@ describe('.tsx files', () => {
     ].join('\n');
     const run = spawnSync(process.execPath, ['--import', url('node_modules/tsx/dist/loader.mjs'), '--input-type=module', '-e', probe], { cwd: tmpdir(), encoding: 'utf8', timeout: 30_000 });
     expect(run.stderr).to.equal('');
-    expect(run.stdout).to.match(/^<!doctype html><html lang="en">.*<h1>Sign in<\/h1>/);
+    expect(run.stdout).to.match(/^<!doctype html><html lang="en-GB">.*<h1>Sign in<\/h1>/);
   });
 });

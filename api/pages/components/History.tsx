@@ -1,8 +1,8 @@
 /** @jsxRuntime automatic */
 /** @jsxImportSource preact */
 import type { AuditEvent } from '../../../engine/kernel/model.js';
-import { formatUtc } from '../../ui/html.js';
 import type { Names } from '../../ui/records.js';
+import { When } from './Time.js';
 
 /**
  * Audit events as a table, as components: the same columns as historyTable() in api/ui/records.ts (sequence,
@@ -16,10 +16,7 @@ function compact(value: unknown): string {
   return text.length > MAX_DETAIL ? `${text.slice(0, MAX_DETAIL)}…` : text;
 }
 
-/** `2026-05-09 07:00 UTC` in a <time> element; times are shown in UTC everywhere. */
-export function When({ iso }: { iso: string | undefined }) {
-  return iso ? <time datetime={iso}>{formatUtc(iso)}</time> : null;
-}
+export { When };
 
 /** A person by name with the id after it, or the id alone when the directory has no other name. */
 export function Person({ names, id }: { names: Names; id: string | undefined }) {

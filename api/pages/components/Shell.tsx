@@ -1,10 +1,11 @@
 /** @jsxRuntime automatic */
 /** @jsxImportSource preact */
-import type { ComponentChildren } from 'preact';
+import type { ComponentChildren, VNode } from 'preact';
 import { hasRole } from '../../auth.js';
 import { AUDIT_ROLES, DASHBOARD_ROLES, PROCESS_ROLES, type Section, type Viewer } from '../../ui/html.js';
 import { FAVICON_PATH } from '../../ui/favicon.js';
 import { CSS_PATH } from '../assets.js';
+import { useReader } from '../reader.js';
 import { CsrfField } from './Form.js';
 
 /**
@@ -26,19 +27,20 @@ export interface ShellProps {
 }
 
 export function Shell({ title, viewer, current, head, wide = false, children }: ShellProps) {
+  const { t, locale } = useReader();
   return (
-    <html lang="en">
+    <html lang={locale}>
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>{`${title} · imsflow`}</title>
+        <title>{t('shell.documentTitle', { title })}</title>
         <link rel="icon" href={FAVICON_PATH} type="image/svg+xml" />
         <link rel="stylesheet" href={CSS_PATH} />
         {head}
       </head>
       <body>
         <a class="usa-skipnav" href="#main">
-          Skip to content
+          {t('shell.skipToContent')}
         </a>
         {viewer ? <SignedInHeader viewer={viewer} current={current} /> : <SignedOutHeader />}
         <main id="main" tabIndex={-1} class={wide ? 'wide' : undefined}>
@@ -60,6 +62,7 @@ function SignedOutHeader() {
 
 function SignedInHeader({ viewer, current }: { viewer: Viewer; current?: Section }) {
   const { user } = viewer;
+  const { t, rich } = useReader();
   const link = (section: Section, href: string, label: string) => (
     <li>
       <a href={href} aria-current={current === section ? 'page' : undefined}>
@@ -72,23 +75,21 @@ function SignedInHeader({ viewer, current }: { viewer: Viewer; current?: Section
       <a class="ims-header__brand" href="/tasks">
         imsflow
       </a>
-      <nav class="ims-header__nav" aria-label="Main">
+      <nav class="ims-header__nav" aria-label={t('shell.nav.label')}>
         <ul>
-          {link('tasks', '/tasks', 'Tasks')}
-          {hasRole(user, AUDIT_ROLES) ? link('audit', '/audit', 'Audit trail') : null}
-          {hasRole(user, DASHBOARD_ROLES) ? link('dashboard', '/dashboard', 'Dashboard') : null}
-          {hasRole(user, PROCESS_ROLES) ? link('processes', '/modeler', 'Processes') : null}
+          {link('tasks', '/tasks', t('shell.nav.tasks'))}
+          {hasRole(user, AUDIT_ROLES) ? link('audit', '/audit', t('shell.nav.audit')) : null}
+          {hasRole(user, DASHBOARD_ROLES) ? link('dashboard', '/dashboard', t('shell.nav.dashboard')) : null}
+          {hasRole(user, PROCESS_ROLES) ? link('processes', '/modeler', t('shell.nav.processes')) : null}
         </ul>
       </nav>
       <div class="ims-header__who">
-        <span>
-          Signed in as <strong>{user.name}</strong>
-        </span>
+        <span>{rich<VNode>('shell.signedInAs', { name: user.name, b: (chunks: ComponentChildren) => <strong>{chunks}</strong> })}</span>
         {viewer.csrf ? (
           <form method="post" action="/logout">
             <CsrfField token={viewer.csrf} />
             <button type="submit" class="usa-button usa-button--unstyled">
-              Sign out
+              {t('shell.signOut')}
             </button>
           </form>
         ) : null}

@@ -2,6 +2,7 @@ import { auditEvent } from '../../kernel/audit-event.js';
 import { ValidationError, type FieldError } from '../../kernel/errors.js';
 import { DEACTIVATED } from '../task-links/index.js';
 import type { UserRecord } from '../../kernel/model.js';
+import { canonicalLocale, isTimeZone } from '../../kernel/i18n/index.js';
 import type { FeatureContext } from '../context.js';
 
 // The directory of people: who tasks go to, who is told.
@@ -9,7 +10,7 @@ import type { FeatureContext } from '../context.js';
 /** Creates or updates a person in the directory (who tasks go to, who is told). */
 export async function saveUser(
   ctx: FeatureContext,
-  input: { id: string; email: string; name: string; roles?: string[]; sites?: string[]; managerId?: string; active?: boolean },
+  input: { id: string; email: string; name: string; roles?: string[]; sites?: string[]; managerId?: string; locale?: string; timeZone?: string; active?: boolean },
   actor: string,
 ): Promise<UserRecord> {
   const fields: FieldError[] = [];
@@ -22,6 +23,9 @@ export async function saveUser(
   if (!Array.isArray(roles) || roles.some((r) => typeof r !== 'string' || !/^[a-z][a-z0-9-]{0,63}$/.test(r))) fields.push({ field: 'roles', message: 'roles are lower-case names such as quality-manager' });
   const sites = input.sites ?? [];
   if (!Array.isArray(sites) || sites.some((site) => typeof site !== 'string' || !/^[\w.-]{1,64}$/.test(site))) fields.push({ field: 'sites', message: 'sites are names of 1–64 letters, digits, ".", "_" or "-"' });
+  const locale = input.locale ? canonicalLocale(input.locale) : undefined;
+  if (input.locale && !locale) fields.push({ field: 'locale', message: 'must be a locale in English, German or French, e.g. en-IE, de-CH or fr-FR' });
+  if (input.timeZone && (typeof input.timeZone !== 'string' || !isTimeZone(input.timeZone))) fields.push({ field: 'timeZone', message: 'must be a time zone such as Europe/Zurich' });
   if (fields.length) throw new ValidationError('invalid user', fields);
   const existing = await ctx.store.getUser(input.id);
   const user: UserRecord = {
@@ -32,6 +36,8 @@ export async function saveUser(
     roles: [...new Set(roles)].sort(),
     sites: [...new Set(sites)].sort(),
     ...(input.managerId && { managerId: input.managerId }),
+    ...(locale && { locale }),
+    ...(input.timeZone && { timeZone: input.timeZone }),
     active: input.active ?? true,
     createdAt: existing?.createdAt ?? ctx.now(),
   };
@@ -50,9 +56,9 @@ export async function saveUser(
 }
 
 /** What the audit trail shows of a user: never the password hash or login counters. */
-export function profileOf(user: UserRecord): Pick<UserRecord, 'id' | 'email' | 'name' | 'roles' | 'sites' | 'managerId' | 'active'> {
-  const { id, email, name, roles, sites, managerId, active } = user;
-  return { id, email, name, roles, ...(sites && { sites }), ...(managerId && { managerId }), active };
+export function profileOf(user: UserRecord): Pick<UserRecord, 'id' | 'email' | 'name' | 'roles' | 'sites' | 'managerId' | 'locale' | 'timeZone' | 'active'> {
+  const { id, email, name, roles, sites, managerId, locale, timeZone, active } = user;
+  return { id, email, name, roles, ...(sites && { sites }), ...(managerId && { managerId }), ...(locale && { locale }), ...(timeZone && { timeZone }), active };
 }
 
 /** The fields a profile update keeps as they are. */
