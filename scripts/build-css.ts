@@ -7,7 +7,7 @@ import { ASSETS_DIR, CSS_FILE, IMAGES_FILE, cssHeader, cssInputsHash, cssToolVer
  * `npm run build:css`: compiles the design system (api/pages/assets/ims.scss: a USWDS subset and our
  * overrides) into the committed api/pages/assets/ims.css, and lists the images it references in
  * ims-images.json (the server's allow-list for /ui/img/). Sass takes seconds, so the server never compiles:
- * it serves the committed file, and test/pages/design-system.test.ts fails when the file is older than
+ * it serves the committed file, and test/pages/design-system.test.tsx fails when the file is older than
  * its inputs. Fails when the CSS references an image USWDS does not ship.
  */
 const root = projectDir();

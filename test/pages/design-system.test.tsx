@@ -1,10 +1,11 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource preact */
 import { expect } from 'chai';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { h } from 'preact';
 import { startServer, type RunningServer } from '../../api/server.js';
 import { ASSETS_DIR, CSS_FILE, IMAGES_FILE, cssHeader, cssInputsHash, projectDir, referencedImages } from '../../api/pages/css-inputs.js';
 import { layout } from '../../api/ui/html.js';
@@ -51,7 +52,7 @@ describe('the design system stylesheet', () => {
   });
 
   it('is what every page links: the component Shell and the old layout()', () => {
-    expect(renderDocument(h(Shell, { title: 'A page' }))).to.include('<link rel="stylesheet" href="/ui/ims.css"/>');
+    expect(renderDocument(<Shell title="A page" />)).to.include('<link rel="stylesheet" href="/ui/ims.css"/>');
     expect(layout({ title: 'An old page', body: '' })).to.include('<link rel="stylesheet" href="/ui/ims.css">');
   });
 });
