@@ -119,6 +119,20 @@ describe('the design system on the pages, in Chromium', function () {
     expect(problems).to.deep.equal([]);
   });
 
+  it('the task form and the record page, old pages: every field type and the history readable at both widths', async () => {
+    const page = await signedIn();
+    const problems = watch(page);
+    const tasks = (await http('GET', `${server.url}/api/tasks?status=open`)).json.items as { id: string; instanceId: string }[];
+    await page.goto(`${server.url}/tasks/${encodeURIComponent(tasks[0].id)}`);
+    expect(await style(page, 'main input[type=text], main textarea', 'borderTopStyle'), 'a text field: USWDS input border').to.equal('solid');
+    expect(await page.getByRole('button', { name: /Complete task/ }).count()).to.equal(1);
+    await expectAccessibleAtBothWidths(page, 'design system: task form');
+    await page.goto(`${server.url}/records/${encodeURIComponent(tasks[0].instanceId)}`);
+    expect(await page.getByRole('heading', { level: 1 }).count()).to.equal(1);
+    await expectAccessibleAtBothWidths(page, 'design system: record page');
+    expect(problems).to.deep.equal([]);
+  });
+
   it('the audit trail: one row of filters on a desktop, folded under "Filter" on a phone', async () => {
     const page = await signedIn();
     const problems = watch(page);
