@@ -71,12 +71,21 @@ export function ProcessesPage({ state }: { state: ProcessesState }) {
         <p>{t('modelerPages.processes.none')}</p>
       )}
       <h2>{t('modelerPages.processes.drafts')}</h2>
-      <div id="ims-drafts" data-state="loading" aria-busy="true" {...useReaderData()}>
+      <div id="ims-drafts" data-state="loading" aria-busy="true" data-process-names={JSON.stringify(processNames(processes))} {...useReaderData()}>
         <p>{t('modelerPages.processes.loadingDrafts')}</p>
       </div>
       {editor ? <CreateForms /> : <p class="usa-hint hint">{t('modelerPages.processes.readOnly')}</p>}
     </ModelerShell>
   );
+}
+
+/**
+ * For the drafts list: each deployed process's name as its latest version gives it and as the reader reads
+ * it. A draft still carrying that name is shown in the reader's language; one whose name was changed, as
+ * its author wrote it.
+ */
+function processNames(processes: (DeployedProcess & { shown: string })[]): Record<string, { name: string; shown: string }> {
+  return Object.fromEntries(processes.map((p) => [p.key, { name: p.name, shown: p.shown }]));
 }
 
 function CreateForms() {

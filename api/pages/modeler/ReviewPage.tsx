@@ -2,6 +2,7 @@
 /** @jsxImportSource preact */
 import type { ComponentChildren, VNode } from 'preact';
 import type { Viewer } from '../../ui/html.js';
+import { ZoneNote } from '../components/Time.js';
 import { useReader } from '../reader.js';
 import { HintedField, ModelerShell, useReaderData } from './parts.js';
 
@@ -20,6 +21,7 @@ export function ReviewPage({ viewer, draftId, askEmail }: { viewer: Viewer; draf
           {t('modelerPages.review.loading')}
         </p>
         <dl class="facts" id="ims-review-facts"></dl>
+        <ZoneNote />
         <h2>{t('modelerPages.review.diagrams')}</h2>
         <ul class="ims-legend" aria-label={t('modelerPages.review.colours')}>
           <li class="added">{t('modelerPages.review.added')}</li>
