@@ -158,6 +158,7 @@ describe('modeler lists in the reader’s language and time zone (de-CH, Europe/
     expect(await anna.locator('#ims-review-state').innerText()).to.equal('Diese Änderung ist veröffentlicht.');
     expect(await anna.locator('#ims-element-table tr[data-element="check"] td').allInnerTexts()).to.deep.equal(['Check the batch and its label', 'Benutzeraufgabe', 'geändert']);
     await expectWords(anna);
+    await expectAccessibleAtBothWidths(anna, 'modeler review in German');
   });
 
   it('keeps English readers’ words, and the ids and names side by side in the JSON the bundles read', async () => {
