@@ -7,6 +7,7 @@ import type { Assembly } from '../../engine/boot/assemble.js';
 import { identify, LoginRateLimiter } from '../auth.js';
 import { pageErrorHandler } from '../http/errors.js';
 import { taskLinkPages } from '../pages/email-link.js';
+import { taskPages } from '../pages/tasks/routes.js';
 import { PAGE_MESSAGES, pageReaders } from '../pages/reader.js';
 import { MessageCatalogue, INSTALLATION_DEFAULTS } from '../../engine/kernel/i18n/index.js';
 import { AttachmentStore } from './attachments.js';
@@ -17,13 +18,12 @@ import { pageHeaders, STYLE } from './html.js';
 import { modelerPages } from './modeler-pages.js';
 import { recordPages } from './records.js';
 import { sessionPages } from './session.js';
-import { taskPages } from './tasks.js';
 
 export interface UiOptions {
   imsflow: ProcessEngine;
   accounts: Accounts;
   /** Link signing for the email-link pages; the data folder for attachments. */
-  assembly: Pick<Assembly, 'links'> & Partial<Pick<Assembly, 'dataDir' | 'readers' | 'packMessages'>>;
+  assembly: Pick<Assembly, 'links'> & Partial<Pick<Assembly, 'dataDir' | 'readers' | 'packMessages' | 'titleFields'>>;
   /** The API's login limiter, so the login page and POST /api/session share one budget per address. */
   limiter?: LoginRateLimiter;
   secureCookies?: boolean;
@@ -55,11 +55,11 @@ export function uiPages({ imsflow, accounts, assembly, limiter = new LoginRateLi
     pageHeaders(res);
     next();
   });
-  router.use(taskLinkPages(imsflow, assembly.links, attachments, accounts));
+  router.use(taskLinkPages(imsflow, assembly.links, attachments, accounts, assembly.titleFields));
   router.use(SIGNED_IN, identify(accounts));
   router.get('/', (_req, res) => res.redirect(303, '/tasks'));
   router.use(sessionPages({ accounts, limiter, secureCookies }));
-  router.use(taskPages(imsflow, accounts, attachments));
+  router.use(taskPages({ imsflow, accounts, attachments, titleFields: assembly.titleFields }));
   router.use(recordPages(imsflow, attachments));
   router.use(auditPages(imsflow));
   router.use(modelerPages(imsflow));
