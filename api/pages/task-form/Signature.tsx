@@ -45,7 +45,7 @@ export function SignatureFields({ prompt, task, values, errors }: { prompt: Sign
 
 /** A signature as shown with its record (11.50): printed name, meaning, date and time. */
 export function SignedBlock({ signature }: { signature: SignatureRecord }) {
-  const { t, zoneName } = useReader();
+  const { t, rich, zoneName } = useReader();
   const meaning = t(`taskForm.signature.meaning.${signature.meaning}`);
   return (
     <section class="usa-summary-box signature" aria-labelledby={`signed-${signature.id}`}>
@@ -63,6 +63,7 @@ export function SignedBlock({ signature }: { signature: SignatureRecord }) {
             <When iso={signature.signedAt} /> ({zoneName()})
           </dd>
         </dl>
+        <p>{rich('taskForm.signature.manifestation', { meaning, name: signature.printedName, when: <When iso={signature.signedAt} /> })}</p>
       </div>
     </section>
   );

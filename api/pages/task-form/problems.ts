@@ -38,7 +38,9 @@ export function problemText(reader: Pick<Reader, 't' | 'translated' | 'calendarD
   const unknown = /not in the catalogue: (.+)$/.exec(message);
   if (unknown) return labelled(t('taskForm.problem.unknownClauses', { clauses: unknown[1] }));
   if (/ is not a clause|clause ids?/.test(message)) return labelled(t('taskForm.problem.clauses'));
-  // the engine's own words already name the field by its authored label: say it once, in the reader's words
+  // Other words of the engine's already name the field by its authored label: as they stand where the label
+  // reads the same, else after the label in the reader's words.
+  if (message.startsWith(field.label) && words.label === field.label) return message;
   const rest = message.startsWith(`${field.label}: `) ? message.slice(field.label.length + 2) : message.startsWith(`${field.label} `) ? message.slice(field.label.length + 1) : message;
   return labelled(rest);
 }

@@ -86,7 +86,7 @@ const aria = (id: string, error: string | undefined, hint?: boolean) => {
 };
 
 export function Extensions({ view }: { view: ExtensionsView }) {
-  const { t, rich, zoneName } = useReader();
+  const { t, rich, zoneName, dateTime } = useReader();
   const { task, names, viewer, state } = view;
   const requests = task.extensions ?? [];
   const pending = requests.find((r) => r.status === 'pending');
@@ -145,7 +145,7 @@ export function Extensions({ view }: { view: ExtensionsView }) {
           </Group>
           <div class="actions usa-button-group">
             <button type="submit" name="decision" value="approve" class="usa-button">
-              {t('tasks.extensions.approve')}
+              {t('tasks.extensions.approveDue', { due: dateTime(pending.toDueAt) })}
             </button>
             <button type="submit" name="decision" value="reject" class="usa-button usa-button--outline secondary">
               {t('tasks.extensions.reject')}
