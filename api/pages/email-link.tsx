@@ -8,7 +8,7 @@ import type { ProcessEngine } from '../../engine/process-engine.js';
 import { describeRefusal, type TaskLinkSigner, type RefusedLink } from '../../engine/features/task-links/index.js';
 import type { TaskRecord, UserRecord } from '../../engine/kernel/model.js';
 import type { SignatureRecord } from '../../engine/features/signatures/index.js';
-import { recordTitle, type RecordTitle } from '../../engine/kernel/present/index.js';
+import { escalationLevel, isOverdue, recordTitle, type RecordTitle } from '../../engine/kernel/present/index.js';
 import { SESSION_COOKIE } from '../auth.js';
 import type { AttachmentStore } from '../ui/attachments.js';
 import { pageHeaders } from '../ui/html.js';
@@ -191,7 +191,7 @@ function Heading({ named, now }: { named: Named; now?: string }) {
   return (
     <>
       <p class="usa-intro ims-record-title">{record.text}</p>
-      {now ? (
+      {now && (isOverdue(task, now) || escalationLevel(task) > 0) ? (
         <p class="ims-badges">
           <TaskBadges task={task} now={now} />
         </p>

@@ -5,6 +5,7 @@ import type { Catalogue } from '../../../engine/features/catalogue/index.js';
 import type { SignatureRecord } from '../../../engine/features/signatures/index.js';
 import type { Viewer } from '../../ui/html.js';
 import type { SigningPrompt } from '../../ui/signature.js';
+import { escalationLevel, isOverdue } from '../../../engine/kernel/present/index.js';
 import { TaskBadges } from '../components/Badges.js';
 import { Notice } from '../components/Notice.js';
 import { Shell } from '../components/Shell.js';
@@ -139,9 +140,11 @@ export function TaskPage({ state }: { state: TaskPageState }) {
         </a>
         {record.title ? <> · {record.title}</> : null}
       </p>
-      <p class="ims-badges">
-        <TaskBadges task={task} now={state.now} />
-      </p>
+      {isOverdue(task, state.now) || escalationLevel(task) > 0 ? (
+        <p class="ims-badges">
+          <TaskBadges task={task} now={state.now} />
+        </p>
+      ) : null}
       {state.done ? (
         <Notice kind="status">
           <p>{state.done}</p>
