@@ -77,7 +77,7 @@ const titleOf = (html: string) => /<title>([^<]*)<\/title>/.exec(html)?.[1] ?? '
 /** What a person reads of some HTML: the text without tags, entities decoded, white space collapsed. */
 const textOf = (html: string) =>
   html
-    .replace(/<[^>]*>/g, ' ')
+    .replace(/<[^<>]*>/g, ' ')
     .replace(/&lt;/g, '<')
     .replace(/&gt;/g, '>')
     .replace(/&quot;/g, '"')
@@ -854,7 +854,7 @@ describe('pages (sign-in, tasks, records, audit) over HTTP', () => {
       // none at all, for a required field
       const none = await quinn.post(`/tasks/${scope.id}`, new URLSearchParams([['_csrf', csrf]]));
       expect(none.status).to.equal(400);
-      expect(textOf(elementById(none.text, 'f-criteria-error'))).to.equal('Audit criteria: enter a value, it is required.');
+      expect(textOf(elementById(none.text, 'f-criteria-error'))).to.equal('Audit criteria: choose at least one clause, it is required.');
       expect((await server.imsflow.getTask(scope.id)).status).to.equal('open');
     });
 

@@ -12,6 +12,17 @@ import { fieldWords, type FormProblem } from './words.js';
 /** An example date for date hints: in the reader's format, as Chromium's date input does not follow the page's language. */
 export const EXAMPLE_DATE = '2026-05-29';
 
+/** What to do about an empty required field, by its type: choose, tick, attach, or enter. */
+const REQUIRED: Partial<Record<FormField['type'], string>> = {
+  select: 'taskForm.problem.chooseOne',
+  person: 'taskForm.problem.choosePersonRequired',
+  checkbox: 'taskForm.problem.mustBeChecked',
+  file: 'taskForm.problem.attach',
+  checklist: 'taskForm.problem.checklistEmpty',
+  clauses: 'taskForm.problem.chooseClauses',
+  date: 'taskForm.problem.chooseDate',
+};
+
 export function problemText(reader: Pick<Reader, 't' | 'translated' | 'calendarDate'>, task: Pick<TaskRecord, 'definitionKey' | 'elementId' | 'form'>, problem: FormProblem, values: Record<string, unknown> = {}): string {
   const { t } = reader;
   const field = task.form.find((f) => f.key === problem.field);
@@ -28,7 +39,7 @@ export function problemText(reader: Pick<Reader, 't' | 'translated' | 'calendarD
   }
   const message = problem.message;
   if (/ is required when /.test(message) && field.requiredWhen) return labelled(requiredWhen(reader, task, field, values));
-  if (/ is required$/.test(message)) return labelled(t('taskForm.problem.required'));
+  if (/ is required$/.test(message)) return labelled(t(REQUIRED[field.type] ?? 'taskForm.problem.required'));
   if (/ must be checked( when |$)/.test(message)) return labelled(t('taskForm.problem.mustBeChecked'));
   if (/ must be a number$/.test(message)) return labelled(t('taskForm.problem.number'));
   if (/ must be a date as YYYY-MM-DD$| is not a real calendar date$/.test(message)) return labelled(t('taskForm.problem.date', { example: reader.calendarDate(EXAMPLE_DATE) }));

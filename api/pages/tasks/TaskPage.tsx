@@ -164,8 +164,8 @@ export function TaskPage({ state }: { state: TaskPageState }) {
         </Fact>
       </dl>
       {state.reading ? <ReadingPart reading={state.reading} /> : null}
-      <Extensions view={state.extensions} />
       <Main state={state} />
+      <Extensions view={state.extensions} />
       <ZoneNote />
     </Shell>
   );
