@@ -206,7 +206,7 @@ describe('task pages: records by their titles, the reader’s week, language and
       const text = mainText(list.text);
       expect(text).to.include('Tâches de mes rôles');
       expect(text).to.match(/(?<!\d)\d+ tâches affichées\./);
-      expect(text).to.include('Pour le rôle quality-manager');
+      expect(text).to.include('Pour le rôle responsable qualité');
       expect(text).to.include('En retard');
       expectWords(list.text, USER_IDS, 'French task list');
 

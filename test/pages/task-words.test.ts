@@ -51,3 +51,13 @@ describe('task words: step names and days as the reader reads them', () => {
     expect(firstDayAfter(Date.parse('2026-05-14T22:30:00Z'), 'UTC')).to.equal('2026-05-14');
   });
 });
+
+describe('authored words without their templates', () => {
+  it('leaves out what nothing fills, keeping the words around it', async () => {
+    const { withoutTemplates } = await import('../../api/pages/task-form/words.js');
+    expect(withoutTemplates('Implement action ${item.index}: ${item.title}')).to.equal('Implement action …');
+    expect(withoutTemplates('Triage: rate the risk and decide on a CAPA${output.riskScore.note}')).to.equal('Triage: rate the risk and decide on a CAPA …');
+    expect(withoutTemplates('Assess ${item.number} ${item.title}')).to.equal('Assess …');
+    expect(withoutTemplates('Record the issue')).to.equal('Record the issue');
+  });
+});

@@ -625,7 +625,7 @@ describe('pages (sign-in, tasks, records, audit) over HTTP', () => {
       expect(textOf(confirmation.text)).to.include(`You completed “Inspect press 4” for ${record.businessKey} · press 4 on`);
       expect(confirmation.text).to.include('the next step has started');
       // what comes next, due on the reader's clock (the installation's UTC here), never as an ISO timestamp
-      expect(confirmation.text).to.match(/<h2>What happens next<\/h2><ul[^>]*><li>“Review the inspection”, for the quality-manager role, due <time datetime="[^"]+">\d{1,2} \w{3} \d{4}, \d\d:\d\d<\/time><\/li><\/ul>/);
+      expect(confirmation.text).to.match(/<h2>What happens next<\/h2><ul[^>]*><li>“Review the inspection”, for the quality manager role, due <time datetime="[^"]+">\d{1,2} \w{3} \d{4}, \d\d:\d\d<\/time><\/li><\/ul>/);
       // posting again (a reload) is no second completion
       expect((await quinn.post(`/tasks/${record.task.id}`, form())).location).to.equal(`/tasks/${record.task.id}`);
     });

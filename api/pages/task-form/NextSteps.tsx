@@ -4,6 +4,7 @@ import type { TaskRecord } from '../../../engine/kernel/model.js';
 import type { ProcessEngine } from '../../../engine/process-engine.js';
 import { When } from '../components/Time.js';
 import { useReader } from '../reader.js';
+import { roleName } from './words.js';
 
 /** What happens after a task is completed: the record's state and its open steps, whom they are for, when due. */
 export interface NextSteps {
@@ -19,7 +20,8 @@ export async function nextSteps(imsflow: ProcessEngine, task: TaskRecord): Promi
 }
 
 export function NextStepsPart({ next, stepName }: { next: NextSteps; stepName: (task: TaskRecord) => string }) {
-  const { t, rich } = useReader();
+  const reader = useReader();
+  const { t, rich } = reader;
   const sentence = next.status === 'completed' ? 'completed' : next.status === 'incident' ? 'incident' : next.status === 'cancelled' ? 'cancelled' : 'running';
   return (
     <>
@@ -29,7 +31,7 @@ export function NextStepsPart({ next, stepName }: { next: NextSteps; stepName: (
           <h2>{t('taskForm.next.heading')}</h2>
           <ul class="usa-list">
             {next.steps.map(({ task, holder }) => {
-              const who = holder ?? (task.candidateRole ? t('taskForm.next.role', { role: task.candidateRole }) : t('taskForm.next.nobody'));
+              const who = holder ?? (task.candidateRole ? t('taskForm.next.role', { role: roleName(reader, task.candidateRole) }) : t('taskForm.next.nobody'));
               return <li key={task.id}>{task.dueAt ? rich('taskForm.next.stepDue', { step: stepName(task), who, when: <When iso={task.dueAt} /> }) : t('taskForm.next.step', { step: stepName(task), who })}</li>;
             })}
           </ul>

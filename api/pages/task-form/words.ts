@@ -1,5 +1,5 @@
 import type { FieldError } from '../../../engine/kernel/errors.js';
-import type { FormField, TaskRecord } from '../../../engine/kernel/model.js';
+import { ROLES, type FormField, type TaskRecord } from '../../../engine/kernel/model.js';
 import type { MessageCatalogue, Reader } from '../../../engine/kernel/i18n/index.js';
 
 /**
@@ -21,9 +21,29 @@ export interface FieldWords {
 export function fieldWords(reader: Pick<Reader, 'translated'>, task: Pick<TaskRecord, 'definitionKey' | 'elementId'>, field: Pick<FormField, 'key' | 'label'>): FieldWords {
   const base = `${task.definitionKey}.${task.elementId}.field.${field.key}`;
   return {
-    label: reader.translated(`${base}.label`, field.label),
-    option: (option) => reader.translated(`${base}.option.${option.value}`, option.label),
+    label: withoutTemplates(reader.translated(`${base}.label`, field.label)),
+    option: (option) => withoutTemplates(reader.translated(`${base}.option.${option.value}`, option.label)),
   };
+}
+
+/**
+ * Authored words as a person may read them when nothing fills their templates (a label, an option, a step
+ * drawn in a diagram): `${…}` parts left out, the text around them kept ("Implement action ${item.index}:
+ * ${item.title}" reads "Implement action …").
+ */
+export function withoutTemplates(text: string): string {
+  if (!text.includes('${')) return text;
+  const literals = text.split(/\$\{[^}]*\}/);
+  const kept: string[] = [];
+  for (const [i, part] of literals.entries()) {
+    const beforeTemplate = i < literals.length - 1;
+    let literal = part.trim();
+    // the separator that led into the template goes with it: "action ${i}: ${title}" reads "action …"
+    while (beforeTemplate && literal && ' :·-'.includes(literal[literal.length - 1])) literal = literal.slice(0, -1).trimEnd();
+    if (literal && !(kept.at(-1) === '…' && /^[:·-]$/.test(literal))) kept.push(literal);
+    if (beforeTemplate && kept.at(-1) !== '…') kept.push('…');
+  }
+  return kept.join(' ');
 }
 
 /** A simple ICU argument (`{note}`); anything richer (plural, select) is not matched back. */
@@ -67,6 +87,13 @@ export function stepName(reader: Pick<Reader, 'translated'>, catalogue: Pick<Mes
   if (english === task.name) return reader.translated(id, english);
   const values = valuesIn(english, task.name);
   return values ? reader.translated(id, english, values) : task.name;
+}
+
+const KNOWN_ROLES = new Set<string>([...ROLES, 'manager']);
+
+/** A role as people call it ("quality manager", "Qualitätsmanagement"); a role of this installation's own without its hyphens. */
+export function roleName(reader: Pick<Reader, 't'>, role: string): string {
+  return KNOWN_ROLES.has(role) ? reader.t(`tasks.role.${role}`) : role.replace(/-/g, ' ');
 }
 
 /** A process's name in the reader's language. */

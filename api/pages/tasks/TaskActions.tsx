@@ -4,6 +4,7 @@ import type { Viewer } from '../../ui/html.js';
 import { CsrfField } from '../components/Form.js';
 import { useReader } from '../reader.js';
 import type { Person } from '../task-form/submit.js';
+import { roleName } from '../task-form/words.js';
 import type { Back, DelegateState, TaskView } from './view.js';
 
 /**
@@ -13,7 +14,8 @@ import type { Back, DelegateState, TaskView } from './view.js';
  * and screen readers know it).
  */
 export function TaskActions({ view, viewer, people, back, delegate, mayDelegate }: { view: TaskView; viewer: Viewer; people: Person[]; back: Back; delegate?: DelegateState; mayDelegate: boolean }) {
-  const { t } = useReader();
+  const reader = useReader();
+  const { t } = reader;
   const { task } = view;
   const { user } = viewer;
   if (task.status !== 'open') return null;
@@ -43,7 +45,7 @@ export function TaskActions({ view, viewer, people, back, delegate, mayDelegate 
       {mayRelease ? (
         <details>
           <summary>
-            {t('tasks.actions.releaseTo', { role: task.candidateRole })}
+            {t('tasks.actions.releaseTo', { role: roleName(reader, task.candidateRole ?? '') })}
             {about}
           </summary>
           <form method="post" action={`/tasks/${task.id}/release`}>

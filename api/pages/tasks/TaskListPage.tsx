@@ -7,6 +7,7 @@ import { Shell } from '../components/Shell.js';
 import { When, ZoneNote } from '../components/Time.js';
 import { useReader } from '../reader.js';
 import type { Person } from '../task-form/submit.js';
+import { roleName } from '../task-form/words.js';
 import { TaskActions } from './TaskActions.js';
 import type { DelegateState, TaskView } from './view.js';
 
@@ -48,7 +49,8 @@ function DueSoon({ view, now }: { view: TaskView; now: string }) {
 
 /** One task: what to do (the step), about what (the record's title), for whom, by when. */
 function TaskCard({ view, state }: { view: TaskView; state: TaskListState }) {
-  const { t } = useReader();
+  const reader = useReader();
+  const { t } = reader;
   const { task, record } = view;
   const { user } = state.viewer;
   return (
@@ -81,7 +83,7 @@ function TaskCard({ view, state }: { view: TaskView; state: TaskListState }) {
           <li class="usa-collection__meta-item">
             {t('tasks.card.created')} <When iso={task.createdAt} />
           </li>
-          {!task.assignee && task.candidateRole ? <li class="usa-collection__meta-item">{t('tasks.card.forRole', { role: task.candidateRole })}</li> : null}
+          {!task.assignee && task.candidateRole ? <li class="usa-collection__meta-item">{t('tasks.card.forRole', { role: roleName(reader, task.candidateRole) })}</li> : null}
           {task.assignee && task.assignee !== user.id ? <li class="usa-collection__meta-item">{t('tasks.card.assignedTo', { name: view.holder ?? t('tasks.unknownPerson') })}</li> : null}
         </ul>
         <TaskActions view={view} viewer={state.viewer} people={state.people.get(task.id) ?? []} back="list" delegate={state.delegate} mayDelegate={state.mayDelegate.has(task.id)} />

@@ -14,6 +14,7 @@ import { useReader } from '../reader.js';
 import { NextStepsPart, type NextSteps } from '../task-form/NextSteps.js';
 import { SignedBlock } from '../task-form/Signature.js';
 import type { FormState, Person } from '../task-form/submit.js';
+import { roleName } from '../task-form/words.js';
 import { TaskForm } from '../task-form/TaskForm.js';
 import { Extensions, type ExtensionsView } from './Extensions.js';
 import { TaskActions } from './TaskActions.js';
@@ -58,12 +59,13 @@ function Fact({ term, children }: { term: string; children: ComponentChildren })
 }
 
 function Holder({ state }: { state: TaskPageState }) {
-  const { t } = useReader();
+  const reader = useReader();
+  const { t } = reader;
   const { task, holder } = state.view;
   if (task.status === 'completed') return <>{t('tasks.page.completedBy', { name: holder ?? t('tasks.unknownPerson') })}</>;
   if (task.status === 'cancelled') return <>{t('tasks.page.cancelledNobody')}</>;
   if (task.assignee) return <>{t('tasks.page.assignedTo', { name: holder ?? t('tasks.unknownPerson') })}</>;
-  if (task.candidateRole) return <>{t('tasks.page.forRole', { role: task.candidateRole })}</>;
+  if (task.candidateRole) return <>{t('tasks.page.forRole', { role: roleName(reader, task.candidateRole) })}</>;
   return <>{t('tasks.page.nobody')}</>;
 }
 

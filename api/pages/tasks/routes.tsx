@@ -17,6 +17,7 @@ import { peopleFor, readTaskBody, submitTaskForm, type FormState, type Person } 
 import { readingOf } from './Reading.js';
 import { TaskListPage, type TaskFilter } from './TaskListPage.js';
 import { TaskPage } from './TaskPage.js';
+import { roleName } from '../task-form/words.js';
 import { TaskWords, type DelegateState, type ExtensionState, type TaskView } from './view.js';
 import { endOfDay, endOfWeek, firstDayAfter, isDay } from './zone.js';
 
@@ -126,7 +127,7 @@ export function taskPages({ imsflow, accounts, attachments, titleFields = {} }: 
     const seen = task && canSee(user, task) && (holdsTask(user, task) || hasRole(user, OVERSEERS));
     if (!seen) return done === 'claimed' ? t('tasks.done.claimedSome') : t('tasks.done.releasedSome');
     const view = await w.view(task);
-    return done === 'claimed' ? t('tasks.done.claimed', { step: view.step, record: view.record.text }) : t('tasks.done.released', { step: view.step, record: view.record.text, role: task.candidateRole ?? '' });
+    return done === 'claimed' ? t('tasks.done.claimed', { step: view.step, record: view.record.text }) : t('tasks.done.released', { step: view.step, record: view.record.text, role: roleName(w.reader, task.candidateRole ?? '') });
   }
 
   router.get('/tasks', requireSignIn, async (req, res) => {
