@@ -61,7 +61,7 @@ export function ChecklistField({ field, task, values, label, error }: { field: F
                       ))}
                     </fieldset>
                   </td>
-                  <td data-label={t('taskForm.checklist.note')}>
+                  <td>
                     <label class="usa-label note" for={`${rowId}-note`}>
                       {t('taskForm.checklist.note')}
                       <span class="usa-sr-only vh"> {t('taskForm.checklist.noteOn', { item: itemLabel })}</span>
