@@ -44,20 +44,10 @@ export function ChecklistField({ field, task, values, label, error }: { field: F
                     <fieldset class="usa-fieldset radios">
                       <legend class="usa-sr-only vh">{t('taskForm.checklist.resultFor', { item: itemLabel })}</legend>
                       {CHECKLIST_RESULTS.map((result, n) => (
-                        <div class="usa-radio" key={result}>
-                          <input
-                            class="usa-radio__input"
-                            type="radio"
-                            id={`${rowId}-${result}`}
-                            name={rowName(field.key, index, 'result')}
-                            value={result}
-                            checked={chosen === result}
-                            required={field.required && n === 0}
-                          />
-                          <label class="usa-radio__label" for={`${rowId}-${result}`}>
-                            {t(`taskForm.checklist.${result}`)}
-                          </label>
-                        </div>
+                        <label key={result} for={`${rowId}-${result}`}>
+                          <input type="radio" id={`${rowId}-${result}`} name={rowName(field.key, index, 'result')} value={result} checked={chosen === result} required={field.required && n === 0} />{' '}
+                          {t(`taskForm.checklist.${result}`)}
+                        </label>
                       ))}
                     </fieldset>
                   </td>

@@ -173,12 +173,9 @@ function FieldControl({ field, task, values = {}, errors = [], people, kept, cat
       return (
         <div class={error ? 'usa-form-group usa-form-group--error field check' : 'usa-form-group field check'}>
           <ProblemText id={id} text={error} />
-          <div class="usa-checkbox">
-            <input class="usa-checkbox__input" type="checkbox" id={id} name={field.key} checked={value === 'on' || value === 'true'} {...described(error, id)} />
-            <label class="usa-checkbox__label" for={id}>
-              {label}
-            </label>
-          </div>
+          {/* a native box, seen and tapped where it is (USWDS's draws one on the label and moves the input off screen) */}
+          <input type="checkbox" id={id} name={field.key} checked={value === 'on' || value === 'true'} {...described(error, id)} />{' '}
+          <label for={id}>{label}</label>
         </div>
       );
     case 'file': {
