@@ -14,6 +14,8 @@ const INK = '#1b1b1b';
 const MUTED = '#565c65';
 const LINE = '#dfe1e2';
 const BLUE = '#005ea2';
+/** A count as a locale writes it (1 234, 1'234, 1.234): such a column is right-aligned like a table of figures. */
+const NUMBER = /^[\d\s.,'’]+$/;
 
 export function MailDocument({ mail }: { mail: MailContent }) {
   return (
@@ -49,7 +51,7 @@ function MailBody({ mail }: { mail: MailContent }) {
       {mail.lead.map((text) => (
         <Paragraph>{text}</Paragraph>
       ))}
-      {mail.facts.length > 0 && <MailFacts rows={mail.facts} />}
+      {mail.facts.length > 0 && <MailFacts rows={mail.facts} numbers={mail.facts.every(([, value]) => NUMBER.test(value))} />}
       {mail.sections.map((section) => (
         <Section section={section} />
       ))}

@@ -49,7 +49,7 @@ export function digestContent({ reader, recipient, week, now, link, sites, figur
     lang: reader.locale,
     subject: t('mail.digest.subject', { ...when, overdue: totals.overdue, escalated: totals.escalated }),
     greeting: t('mail.greeting', { name: recipient.name }),
-    lead: [t('mail.digest.lead', { ...when, sites: siteText, asOf: reader.dateTime(now) }), ...(lines.length ? [] : [t('mail.digest.nothingOverdue')])],
+    lead: [t('mail.digest.lead', { ...when, sites: siteText, asOf: reader.dateTime(now) }), ...(totals.overdue === 0 ? [t('mail.digest.nothingOverdue')] : [])],
     facts: [
       [t('mail.digest.open'), number(totals.open)],
       [t('mail.digest.overdue'), number(totals.overdue)],
