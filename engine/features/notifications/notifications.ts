@@ -364,6 +364,7 @@ export class Notifier {
   }
 
   private async compose(notice: NoticeKind, task: TaskRecord, recipients: UserRecord[], now: Date, extra: { level?: number; extension?: ExtensionRequest; actorName?: string }) {
+    if (!recipients.length) return { messages: [], tokens: [], emailJobs: [] };
     // what every recipient's email names: the record by its title, people by their names
     const nameOf = async (id: string | undefined) => (id ? ((await this.store.getUser(id))?.name ?? id) : undefined);
     const [instance, assigneeName, completedByName] = await Promise.all([this.store.getInstance(task.instanceId), nameOf(task.assignee), nameOf(task.completedBy)]);
