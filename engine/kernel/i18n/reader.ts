@@ -103,7 +103,10 @@ function makeReader(catalogue: MessageCatalogue, locale: string, timeZone: strin
     // A calendar date is no instant: formatted at UTC midnight in UTC, 2026-05-09 stays 9 May everywhere.
     calendarDate: (ymd) => intl.formatDate(new Date(`${ymd}T00:00:00Z`), { dateStyle: 'medium', timeZone: 'UTC' }),
     number: (value, options) => intl.formatNumber(value, options),
+    // "Central European Time"; UTC has no generic name (it would read "GMT+00:00"): "Coordinated Universal Time"
     zoneName: () =>
-      new Intl.DateTimeFormat(locale, { timeZone, timeZoneName: 'longGeneric' }).formatToParts(new Date()).find((p) => p.type === 'timeZoneName')?.value ?? timeZone,
+      new Intl.DateTimeFormat(locale, { timeZone, timeZoneName: /^(Etc\/)?(UTC|UCT|GMT|Zulu|Universal)$/.test(timeZone) ? 'long' : 'longGeneric' })
+        .formatToParts(new Date())
+        .find((p) => p.type === 'timeZoneName')?.value ?? timeZone,
   };
 }
