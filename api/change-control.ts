@@ -125,7 +125,9 @@ export function changeControlRoutes(routes: RouteRegistry, { imsflow, accounts }
   });
 
   routes.add({ method: 'get', path: '/processes/:key/versions', summary: 'Versions of a process, newest first: in effect or not, how each came in, its approvals, instances on it and training coverage', tag: 'change control', access: 'signed-in', responses: { 200: '{items}', 404: 'no such process' } }, async (req, res) => {
-    const [items, names] = await Promise.all([changes.versions(String(req.params.key)), people()]);
+    const user = principalOf(req).user;
+    // training coverage over the reader's sites, as the version's training list counts it
+    const [items, names] = await Promise.all([changes.versions(String(req.params.key), (item) => canSee(user, item)), people()]);
     res.json({
       items: items.map((v) => ({
         ...v,

@@ -25,6 +25,8 @@ export interface ListWords {
   say(id: WordId, values?: Values): string;
   /** A message as nodes for el(): values may be elements (a <time>), `<hidden>` parts are visually hidden. */
   parts(id: WordId, values?: Record<string, string | number | Node | undefined>): (string | Node)[];
+  /** A role as people name it ("quality manager"), from the task pages' words; the key when they have none. */
+  role(key: string): string;
   /** An instant on the reader's clock, in their locale: "04.05.2026, 09:00". */
   when(iso: string | undefined): string;
   /** The same as a <time> element, the machine value kept in `datetime`. */
@@ -62,6 +64,7 @@ export function listWordsOf(holder: HTMLElement | null): ListWords {
       const said = format(id, { ...values, hidden: (chunks: (string | Node)[]) => el('span', { class: 'vh' }, ...chunks) });
       return (Array.isArray(said) ? said : [said]).map((part) => (part instanceof Node ? part : String(part)));
     },
+    role: (key) => (messages[`tasks.role.${key}`] === undefined ? key : String(intl.formatMessage({ id: `tasks.role.${key}` }))),
     when,
     time: (iso) => (iso ? el('time', { datetime: iso }, when(iso)) : ''),
   };

@@ -10,7 +10,7 @@ import 'bpmn-js/dist/assets/bpmn-js.css';
 import './modeler.css';
 import { imsModdleDescriptor } from '../engine/kernel/bpmn/ims-moddle.js';
 import { $, announce, api, apiText, download, el, utc } from './http.js';
-import { listWordsOf, selector, type ListWords } from './list-words.js';
+import { listWordsOf, type ListWords } from './list-words.js';
 import type { PdfStamp } from './pdf-export.js';
 
 interface Version {
@@ -208,7 +208,7 @@ async function start(root: HTMLElement, words: ListWords): Promise<void> {
                     'tr',
                     {},
                     el('td', { 'data-label': columns[0] }, t.name || t.user),
-                    el('td', { 'data-label': columns[1] }, t.role ? say('role', { role: selector(t.role) }) : ''),
+                    el('td', { 'data-label': columns[1] }, t.role ? words.role(t.role) : ''),
                     el('td', { 'data-label': columns[2], 'data-status': t.status }, ...status(t)),
                   ),
                 ),

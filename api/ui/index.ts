@@ -10,6 +10,7 @@ import { designSystemAssets } from '../pages/assets.js';
 import { dashboardPages } from '../pages/dashboard/routes.js';
 import { taskLinkPages } from '../pages/email-link.js';
 import { modelerPages } from '../pages/modeler/routes.js';
+import { taskPages } from '../pages/tasks/routes.js';
 import { PAGE_MESSAGES, pageReaders } from '../pages/reader.js';
 import { MessageCatalogue, INSTALLATION_DEFAULTS } from '../../engine/kernel/i18n/index.js';
 import { AttachmentStore } from './attachments.js';
@@ -18,7 +19,6 @@ import { faviconRoutes } from './favicon.js';
 import { pageHeaders } from './html.js';
 import { recordPages } from './records.js';
 import { sessionPages } from './session.js';
-import { taskPages } from './tasks.js';
 
 export interface UiOptions {
   imsflow: ProcessEngine;
@@ -54,11 +54,11 @@ export function uiPages({ imsflow, accounts, assembly, limiter = new LoginRateLi
     pageHeaders(res);
     next();
   });
-  router.use(taskLinkPages(imsflow, assembly.links, attachments, accounts));
+  router.use(taskLinkPages(imsflow, assembly.links, attachments, accounts, assembly.titleFields));
   router.use(SIGNED_IN, identify(accounts));
   router.get('/', (_req, res) => res.redirect(303, '/tasks'));
   router.use(sessionPages({ accounts, limiter, secureCookies }));
-  router.use(taskPages(imsflow, accounts, attachments));
+  router.use(taskPages({ imsflow, accounts, attachments, titleFields: assembly.titleFields }));
   router.use(recordPages(imsflow, attachments));
   router.use(auditPages(imsflow));
   router.use(modelerPages(imsflow));

@@ -142,7 +142,7 @@ describe('modeler lists in the reader’s language and time zone (de-CH, Europe/
     await v2.getByRole('button', { name: 'Schulung zu Version 2' }).click();
     await anna.waitForSelector('#ims-training-summary');
     expect(await anna.locator('#ims-training-summary').innerText()).to.match(/^Version 2: 0 von 2 Personen haben bestätigt, dass sie sie gelesen und verstanden haben \(fällig am .+\)\.$/);
-    const trainees = await anna.locator('#ims-training tbody tr').evaluateAll((rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => (td as { innerText: string }).innerText)));
+    const trainees = await anna.locator('#ims-training tbody tr').evaluateAll((rows) => rows.map((r) => Array.from(r.querySelectorAll('td'), (td) => (td as unknown as { innerText: string }).innerText)));
     expect(trainees).to.deep.include(['Dan Staff', 'Mitarbeitende', 'noch nicht bestätigt']);
     await expectWords(anna);
     await expectAccessibleAtBothWidths(anna, 'modeler versions in German');

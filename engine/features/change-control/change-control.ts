@@ -391,9 +391,13 @@ export class ChangeControl {
 
   // ---- versions and training (versions.ts, training.ts) ----------------------------------------------
 
-  /** Every version of a process, newest first: how it came in, its approvals, whether it is in effect, how many run on it. */
-  async versions(key: string): Promise<VersionView[]> {
-    return versionsOf(this.host, key);
+  /**
+   * Every version of a process, newest first: how it came in, its approvals, whether it is in effect, how many
+   * run on it, and its training coverage counted over the people `visible` keeps (a reader's sites), as
+   * trainingCoverage counts them, so a page shows one count for both.
+   */
+  async versions(key: string, visible: (item: TrainingItem) => boolean = () => true): Promise<VersionView[]> {
+    return versionsOf(this.host, key, visible);
   }
 
   /**
