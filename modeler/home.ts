@@ -4,13 +4,10 @@
  */
 import { OPEN_DRAFT_STATUSES, type DraftRecord } from '../engine/kernel/model.js';
 import { $, announce, api, ApiError, el } from './http.js';
-import { listWordsOf, selector } from './list-words.js';
+import { listWordsOf, processNameOf, selector } from './list-words.js';
 
 /** A draft as GET /api/drafts lists it, with the names of the people it names by id. */
 type DraftSummary = Omit<DraftRecord, 'xml'> & { updatedByName?: string };
-
-/** Deployed processes by key: their name as the latest version gives it, and as the reader reads it. */
-type ProcessNames = Record<string, { name: string; shown: string }>;
 
 const holder = document.getElementById('ims-drafts');
 const words = listWordsOf(holder);
@@ -21,20 +18,7 @@ function note(where: string, text: string, bad = false): void {
   announce($(where), text, bad ? 'bad' : 'ok');
 }
 
-/** The draft's process by name: in the reader's language while it keeps its shipped name. */
-function processOf(draft: DraftSummary, names: ProcessNames): string {
-  const known = names[draft.key];
-  if (known && (!draft.name || draft.name === known.name)) return known.shown;
-  return draft.name || draft.key;
-}
-
 async function listDrafts(container: HTMLElement): Promise<void> {
-  let names: ProcessNames = {};
-  try {
-    names = JSON.parse(container.dataset.processNames ?? '{}') as ProcessNames;
-  } catch {
-    // no names: drafts are shown by the names they carry
-  }
   try {
     const { items } = await api<{ items: DraftSummary[] }>('/drafts');
     const open = items.filter((d) => OPEN_DRAFT_STATUSES.includes(d.status));
@@ -53,7 +37,7 @@ async function listDrafts(container: HTMLElement): Promise<void> {
                 'tbody',
                 {},
                 ...open.map((d) => {
-                  const process = processOf(d, names);
+                  const process = processNameOf(d, container);
                   const editable = d.status === 'draft' || d.status === 'rejected';
                   return el(
                     'tr',

@@ -35,6 +35,25 @@ export interface ListWords {
 
 const cache = createIntlCache();
 
+/** Deployed processes by key, as the page hands them over (data-process-names): their name, and as the reader reads it. */
+type ProcessNames = Record<string, { name: string; shown: string }>;
+
+/**
+ * A draft's process by name: in the reader's language while the draft keeps the name its process shipped
+ * with, else as its author wrote it (the key only for a draft without a name).
+ */
+export function processNameOf(draft: { key: string; name?: string }, holder: HTMLElement | null): string {
+  let names: ProcessNames = {};
+  try {
+    names = JSON.parse(holder?.dataset.processNames ?? '{}') as ProcessNames;
+  } catch {
+    // no names: the draft's own
+  }
+  const known = names[draft.key];
+  if (known && (!draft.name || draft.name === known.name)) return known.shown;
+  return draft.name || draft.key;
+}
+
 /** A key as an ICU `select` case can name it (no hyphens): "in-review" → "inReview", "quality-manager" → "qualityManager". */
 export function selector(key: string): string {
   return key.replace(/-(\w)/g, (_, letter: string) => letter.toUpperCase());

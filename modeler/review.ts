@@ -13,7 +13,7 @@ import { imsModdleDescriptor } from '../engine/kernel/bpmn/ims-moddle.js';
 import type { DraftRecord as Draft } from '../engine/kernel/model.js';
 import { readableFit, zoomControls, type FitCanvas, type FitRegistry } from './diagram-view.js';
 import { $, announce, api, el } from './http.js';
-import { listWordsOf, selector, type ListWords } from './list-words.js';
+import { listWordsOf, processNameOf, selector, type ListWords } from './list-words.js';
 
 /** A draft as GET /api/drafts/:id gives it, with the names of the people it names by id. */
 type NamedDraft = Draft & { createdByName?: string; submittedByName?: string };
@@ -89,7 +89,7 @@ async function start(root: HTMLElement, words: ListWords): Promise<void> {
 
   const status = (value: string) => say('draftStatus', { status: selector(value) });
   const facts: [string, string | Node | (string | Node)[]][] = [
-    [say('review.process'), draft.name || draft.key],
+    [say('review.process'), processNameOf(draft, root)],
     [say('review.status'), el('span', { class: 'badge', id: 'ims-review-status', 'data-status': draft.status }, status(draft.status))],
     [say('review.comparedWith'), changes.base ? say('review.baseVersion', { version: changes.base.version }) : say('review.newProcess')],
     ...(draft.restoredFrom ? [[say('review.restores'), say('review.baseVersion', { version: draft.restoredFrom })] as [string, string]] : []),

@@ -47,6 +47,7 @@ describe('modeler lists in the reader’s language and time zone (de-CH, Europe/
     return response.json;
   };
   let openDraft: { id: string; updatedAt: string };
+  let capaDraft: string;
   let published: { id: string; version2: { deployedAt: string; effectiveAt: string }; signedAt: string };
 
   before(async () => {
@@ -80,6 +81,8 @@ describe('modeler lists in the reader’s language and time zone (de-CH, Europe/
     clock.advance(86_400_000);
     const next = await api('po-anna', 'POST', '/drafts', { key: KEY, fromVersion: 2 });
     openDraft = { id: next.id, updatedAt: next.updatedAt };
+    // a change of a shipped process, still under its shipped name: named in German
+    capaDraft = (await api('po-anna', 'POST', '/drafts', { key: 'capa' })).id;
   });
 
   after(async () => {
@@ -115,6 +118,7 @@ describe('modeler lists in the reader’s language and time zone (de-CH, Europe/
     expect(plain(await row.locator('td').nth(2).innerText())).to.equal(`${plain(zurich(openDraft.updatedAt))} von Anna Owner · Revision 0`);
     expect(await row.getByRole('link', { name: 'Batch check Bearbeiten' }).count()).to.equal(1);
     expect(await anna.locator('#ims-drafts th').allInnerTexts()).to.deep.equal(['Prozess', 'Status', 'Zuletzt gespeichert', 'Öffnen']);
+    expect(await anna.locator(`#ims-drafts tr[data-draft="${capaDraft}"] td`).first().innerText()).to.equal('Korrektur- und Vorbeugungsmaßnahme (CAPA) (aus Version 1)');
     await expectWords(anna);
     await expectAccessibleAtBothWidths(anna, 'modeler drafts in German');
   });

@@ -48,6 +48,16 @@ export function useReaderData(): { 'data-locale': string; 'data-time-zone': stri
   return { 'data-locale': reader.locale, 'data-time-zone': reader.timeZone, 'data-words': JSON.stringify(listMessages(reader)) };
 }
 
+/**
+ * The deployed processes' names, as their latest versions give them and as the reader reads them, for a
+ * bundle that names drafts (`data-process-names`): a draft still carrying its process's shipped name is
+ * shown in the reader's language, one whose name was changed as its author wrote it.
+ */
+export function useProcessNames(processes: { key: string; name: string }[]): string {
+  const { translated } = useReader();
+  return JSON.stringify(Object.fromEntries(processes.map((p) => [p.key, { name: p.name, shown: translated(`${p.key}.process.name`, p.name) }])));
+}
+
 /** A labelled field with an optional hint, in the forms the bundles submit. */
 export function HintedField({ id, label, hint, hintId = `${id}-hint`, children }: { id: string; label: string; hint?: string; hintId?: string; children: ComponentChildren }) {
   return (
