@@ -80,7 +80,7 @@ export function changeControlRoutes(routes: RouteRegistry, { imsflow, accounts }
     res.json({ items: imsflow.services.list().sort((a, b) => a.name.localeCompare(b.name)) });
   });
 
-  routes.add({ method: 'get', path: '/drafts', summary: 'Drafts of process changes (without XML), most recently changed first', tag: 'change control', access: READERS, query: schemas.draftQuery, responses: { 200: '{items}' } }, async (_req, res, { query }) => {
+  routes.add({ method: 'get', path: '/drafts', summary: 'Drafts of process changes (without XML), most recently changed first; the people named by id also by name (createdByName, updatedByName, submittedByName)', tag: 'change control', access: READERS, query: schemas.draftQuery, responses: { 200: '{items}' } }, async (_req, res, { query }) => {
     const status = query.status ? (query.status.split(',') as DraftStatus[]) : undefined;
     const [items, names] = await Promise.all([changes.listDrafts({ key: query.key, status }), people()]);
     res.json({ items: items.map((draft) => withDraftNames(draft, names)) });
@@ -90,7 +90,7 @@ export function changeControlRoutes(routes: RouteRegistry, { imsflow, accounts }
     res.status(201).json(await changes.createDraft(body, actor(req)));
   });
 
-  routes.add({ method: 'get', path: '/drafts/:id', summary: 'A draft with its XML and the problems the deployment rules find in it', tag: 'change control', access: READERS, responses: { 200: 'the draft', 404: 'no such draft' } }, async (req, res) => {
+  routes.add({ method: 'get', path: '/drafts/:id', summary: 'A draft with its XML and the problems the deployment rules find in it; the people named by id also by name (createdByName, updatedByName, submittedByName)', tag: 'change control', access: READERS, responses: { 200: 'the draft', 404: 'no such draft' } }, async (req, res) => {
     const [draft, names] = await Promise.all([changes.getDraft(id(req)), people()]);
     res.json(withDraftNames(draft, names));
   });
@@ -124,7 +124,7 @@ export function changeControlRoutes(routes: RouteRegistry, { imsflow, accounts }
     res.status(201).json(await changes.publish(id(req), body, actor(req)));
   });
 
-  routes.add({ method: 'get', path: '/processes/:key/versions', summary: 'Versions of a process, newest first: in effect or not, how each came in, its approvals, instances on it and training coverage', tag: 'change control', access: 'signed-in', responses: { 200: '{items}', 404: 'no such process' } }, async (req, res) => {
+  routes.add({ method: 'get', path: '/processes/:key/versions', summary: 'Versions of a process, newest first: in effect or not, how each came in (deployedBy and deployedByName), its change (author and authorName) and approvals, instances on it and training coverage', tag: 'change control', access: 'signed-in', responses: { 200: '{items}', 404: 'no such process' } }, async (req, res) => {
     const user = principalOf(req).user;
     // training coverage over the reader's sites, as the version's training list counts it
     const [items, names] = await Promise.all([changes.versions(String(req.params.key), (item) => canSee(user, item)), people()]);
