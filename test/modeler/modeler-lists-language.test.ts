@@ -165,7 +165,7 @@ describe('modeler lists in the reader’s language and time zone (de-CH, Europe/
     await expectAccessibleAtBothWidths(anna, 'modeler review in German');
   });
 
-  it('keeps English readers’ words, and the ids and names side by side in the JSON the bundles read', async () => {
+  it('keeps the ids and names side by side in the JSON the bundles read, and speaks English and French to their readers', async () => {
     const drafts = (await api('po-anna', 'GET', `/drafts?key=${KEY}`)).items as Record<string, unknown>[];
     expect(drafts.find((d) => d.id === openDraft.id)).to.include({ createdBy: 'po-anna', createdByName: 'Anna Owner', updatedBy: 'po-anna', updatedByName: 'Anna Owner' });
     const draft = await api('po-anna', 'GET', `/drafts/${published.id}`);
@@ -182,5 +182,14 @@ describe('modeler lists in the reader’s language and time zone (de-CH, Europe/
     expect(await cara.locator('#ims-versions-state').innerText()).to.equal('2 versions; 0 instances running.');
     expect(await cara.locator('tr[data-version="2"] .badge').innerText()).to.equal('in effect');
     expect(await cara.locator('tr[data-version="2"]').innerText()).to.include('Approved by Cara Quality');
+
+    // and in French on Paris's clock when it says that (French counts zero in the singular)
+    await server.imsflow.saveUser({ id: 'qm-cara', email: 'qm-cara@example.com', name: 'Cara Quality', roles: ['quality-manager'], sites: ['basel'], locale: 'fr-FR', timeZone: 'Europe/Paris' }, 'test-setup');
+    const claire = await signedIn('qm-cara');
+    await claire.goto(`${server.url}/modeler/processes/${KEY}`);
+    await claire.waitForFunction(() => document.getElementById('ims-versions')?.dataset.state === 'ready');
+    expect(plain(await claire.locator('#ims-versions-state').innerText())).to.equal('2 versions ; 0 dossier en cours.');
+    expect(await claire.locator('tr[data-version="2"] .badge').innerText()).to.equal('en vigueur');
+    expect(plain(await claire.locator('tr[data-version="2"]').innerText())).to.include('Approuvé par Cara Quality, ').and.include('formés : 0 sur 2');
   });
 });
