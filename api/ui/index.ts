@@ -16,7 +16,8 @@ import { faviconRoutes } from './favicon.js';
 import { pageHeaders, STYLE } from './html.js';
 import { modelerPages } from './modeler-pages.js';
 import { recordPages } from './records.js';
-import { sessionPages } from './session.js';
+import { sessionPages } from '../pages/session.js';
+import { accountPages } from '../pages/account/routes.js';
 import { taskPages } from './tasks.js';
 
 export interface UiOptions {
@@ -31,7 +32,7 @@ export interface UiOptions {
 }
 
 /** Paths of signed-in pages: the session is read for these. */
-const SIGNED_IN = ['/login', '/logout', '/tasks', '/records', '/audit', '/audit.csv', '/attachments', '/modeler', '/dashboard'];
+const SIGNED_IN = ['/login', '/logout', '/account', '/tasks', '/records', '/audit', '/audit.csv', '/attachments', '/modeler', '/dashboard'];
 /** Paths whose errors are answered with a page rather than JSON. */
 const PAGES = [...SIGNED_IN, '/t'];
 
@@ -59,6 +60,7 @@ export function uiPages({ imsflow, accounts, assembly, limiter = new LoginRateLi
   router.use(SIGNED_IN, identify(accounts));
   router.get('/', (_req, res) => res.redirect(303, '/tasks'));
   router.use(sessionPages({ accounts, limiter, secureCookies }));
+  router.use(accountPages(imsflow));
   router.use(taskPages(imsflow, accounts, attachments));
   router.use(recordPages(imsflow, attachments));
   router.use(auditPages(imsflow));
