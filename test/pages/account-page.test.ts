@@ -79,7 +79,7 @@ describe('the account page: your language and time zone', function () {
     expect(saved.status).to.equal(303);
     const after = await http('GET', `${server.url}/account?saved=1`, undefined, { cookie: lea.cookie });
     expect(after.text).to.match(/<html lang="fr-FR">/);
-    expect(visible(after.text)).to.match(/Enregistré\. Vos pages s’affichent désormais en Français \(France\), avec les heures en heure (normale )?d’Europe centrale\./);
+    expect(visible(after.text)).to.match(/Enregistré\. Vos pages s’affichent désormais en Français \(France\) ; fuseau horaire : heure (normale )?d’Europe centrale\./);
     expect(after.text).to.include('<option value="fr-FR" lang="fr-FR" selected>Français (France)</option>');
     expect(after.text).to.include('<option value="Europe/Paris" selected>');
     expect((await server.imsflow.queries.people({})).find((p) => p.id === 'lea')).to.include({ locale: 'fr-FR', timeZone: 'Europe/Paris' });
