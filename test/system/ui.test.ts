@@ -80,7 +80,7 @@ function expectPage(page: Page, status: number, title: RegExp): void {
   expect(page.status, page.text.slice(0, 2000)).to.equal(status);
   expect(page.type).to.match(/^text\/html/);
   // pages built from components (api/pages) close void elements with `/>`: the same document to a browser
-  expect(page.text).to.match(/^<!doctype html><html lang="en"><head><meta charset="utf-8"\/?><meta name="viewport" content="width=device-width, initial-scale=1"\/?>/);
+  expect(page.text).to.match(/^<!doctype html><html lang="en(-GB)?"><head><meta charset="utf-8"\/?><meta name="viewport" content="width=device-width, initial-scale=1"\/?>/);
   expect(titleOf(page.text)).to.match(title);
   expect(page.text).to.include('<a class="skip" href="#main">Skip to content</a>');
   expect(page.headers.get('x-content-type-options')).to.equal('nosniff');
