@@ -19,6 +19,7 @@ import type { DraftRecord } from '../engine/kernel/model.js';
 import { countOf } from '../engine/kernel/words.js';
 import { $, announce, api, ApiError, download, el, utc } from './http.js';
 import { keepUnrenderedDiModule } from './keep-di.js';
+import { keepUnresolvedModule } from './keep-unresolved.js';
 import { ImsPanel } from './panel.js';
 import { problemsOf, ProblemsPanel } from './problems.js';
 
@@ -71,7 +72,7 @@ async function start(root: HTMLElement): Promise<void> {
     return;
   }
 
-  const modeler = new Modeler({ container: $('ims-canvas'), moddleExtensions: { ims: imsModdleDescriptor }, additionalModules: [keepUnrenderedDiModule], keyboard: { bind: true } });
+  const modeler = new Modeler({ container: $('ims-canvas'), moddleExtensions: { ims: imsModdleDescriptor }, additionalModules: [keepUnrenderedDiModule, keepUnresolvedModule], keyboard: { bind: true } });
   const get = <T = any>(name: string): T => modeler.get<T>(name);
   const problems = new ProblemsPanel($('ims-problems'), $('ims-problems-summary'), get as any);
   const panel = new ImsPanel($('ims-panel'), modeler as any, { roles, services, problemsOf: (id) => problems.of(id) });
