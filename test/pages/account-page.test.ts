@@ -97,9 +97,10 @@ describe('the account page: your language and time zone', function () {
     expect(odd.status).to.equal(400);
     const text = visible(odd.text);
     expect(text).to.include('Nothing was saved:').and.include('Choose a language from the list.').and.include('Choose a time zone from the list.');
-    expect(odd.text).to.include('id="account-locale" name="locale" aria-invalid="true" aria-describedby="account-locale-error"');
+    expect(odd.text).to.include('id="account-locale" name="locale" aria-describedby="account-locale-error" aria-invalid="true"');
+    expect(odd.text).to.include('<a href="#account-zone">Choose a time zone from the list.</a>');
     // no site: the installation's defaults
-    expect(odd.text).to.include('<option value>As imsflow is set up (English (United Kingdom))</option>');
+    expect(odd.text).to.include('<option value>Default (English (UK))</option>');
     const stored = (await server.imsflow.queries.people({})).find((p) => p.id === 'sam')!;
     expect(stored.locale).to.equal(undefined);
     expect(stored.timeZone).to.equal(undefined);

@@ -2,7 +2,7 @@
 /** @jsxImportSource preact */
 import { ROLES } from '../../../engine/kernel/model.js';
 import type { Viewer } from '../../ui/html.js';
-import { CsrfField } from '../components/Form.js';
+import { CsrfField, describedBy, ErrorSummary, Field } from '../components/Form.js';
 import { Notice } from '../components/Notice.js';
 import { Shell } from '../components/Shell.js';
 import { useReader } from '../reader.js';
@@ -35,7 +35,8 @@ export function AccountPage({ viewer, state }: { viewer: Viewer; state: AccountS
   const roleName = (role: string) => (KNOWN_ROLES.includes(role) ? t(`account.role.${role}`) : role);
   const defaultKey = state.fromSite ? 'site' : 'installation';
   const invalid = (field: string) => state.errors.includes(field);
-  const problems = state.errors.map((field) => ({ field, id: field === 'locale' ? 'account-locale' : 'account-zone', message: t(`account.error.${field}`) }));
+  const problems = state.errors.map((field) => ({ id: field === 'locale' ? 'account-locale' : 'account-zone', message: t(`account.error.${field}`) }));
+  const errorOf = (field: string) => (invalid(field) ? t(`account.error.${field}`) : undefined);
   return (
     <Shell title={t('account.title')} viewer={viewer} current="account">
       {state.saved ? (
@@ -43,18 +44,7 @@ export function AccountPage({ viewer, state }: { viewer: Viewer; state: AccountS
           <p>{t('account.saved', { language: localeName(locale), zone: zoneName() })}</p>
         </Notice>
       ) : null}
-      {problems.length ? (
-        <Notice kind="alert">
-          <p>{t('account.notSaved')}</p>
-          <ul>
-            {problems.map((p) => (
-              <li key={p.field}>
-                <a href={`#${p.id}`}>{p.message}</a>
-              </li>
-            ))}
-          </ul>
-        </Notice>
-      ) : null}
+      <ErrorSummary heading={t('account.notSaved')} problems={problems} />
       <h2>{t('account.you')}</h2>
       <dl class="ims-facts">
         <dt>{t('account.name')}</dt>
@@ -68,66 +58,39 @@ export function AccountPage({ viewer, state }: { viewer: Viewer; state: AccountS
       </dl>
       <p class="usa-hint">{t('account.directoryHint')}</p>
 
+      <h2 id="account-reading">{t('account.reading')}</h2>
+      <p class="usa-hint">{t('account.readingHint')}</p>
       <form class="usa-form usa-form--large" method="post" action="/account">
         <CsrfField token={viewer.csrf} />
-        <fieldset class="usa-fieldset">
-          <legend class="usa-legend usa-legend--large">{t('account.reading')}</legend>
-          <p class="usa-hint">{t('account.readingHint')}</p>
-          <div class={invalid('locale') ? 'usa-form-group usa-form-group--error' : 'usa-form-group'}>
-            <label class="usa-label" for="account-locale">
-              {t('account.language')}
-            </label>
-            {invalid('locale') ? (
-              <span class="usa-error-message" id="account-locale-error">
-                {t('account.error.locale')}
-              </span>
-            ) : null}
-            <select class="usa-select" id="account-locale" name="locale" aria-invalid={invalid('locale') ? 'true' : undefined} aria-describedby={invalid('locale') ? 'account-locale-error' : undefined}>
-              <option value="" selected={!state.locale}>
-                {t(`account.default.${defaultKey}`, { choice: localeName(state.fallback.locale) })}
+        <Field id="account-locale" label={t('account.language')} error={errorOf('locale')}>
+          <select class="usa-select" id="account-locale" name="locale" {...describedBy('account-locale', { error: errorOf('locale') })}>
+            <option value="" selected={!state.locale}>
+              {t(`account.default.${defaultKey}`, { choice: localeName(state.fallback.locale) })}
+            </option>
+            {localeChoices(state.locale).map((tag) => (
+              <option key={tag} value={tag} lang={tag} selected={state.locale === tag}>
+                {localeName(tag)}
               </option>
-              {localeChoices(state.locale).map((tag) => (
-                <option key={tag} value={tag} lang={tag} selected={state.locale === tag}>
-                  {localeName(tag)}
-                </option>
-              ))}
-            </select>
-          </div>
-          <div class={invalid('timeZone') ? 'usa-form-group usa-form-group--error' : 'usa-form-group'}>
-            <label class="usa-label" for="account-zone">
-              {t('account.timeZone')}
-            </label>
-            <div class="usa-hint" id="account-zone-hint">
-              {t('account.timeZoneHint')}
-            </div>
-            {invalid('timeZone') ? (
-              <span class="usa-error-message" id="account-zone-error">
-                {t('account.error.timeZone')}
-              </span>
-            ) : null}
-            <select
-              class="usa-select"
-              id="account-zone"
-              name="timeZone"
-              aria-invalid={invalid('timeZone') ? 'true' : undefined}
-              aria-describedby={invalid('timeZone') ? 'account-zone-error account-zone-hint' : 'account-zone-hint'}
-            >
-              <option value="" selected={!state.timeZone}>
-                {t(`account.default.${defaultKey}`, { choice: state.fallback.timeZone })}
-              </option>
-              {zoneGroups(state.timeZone).map((group) => (
-                <optgroup key={group.region} label={t(`account.region.${group.region}`)}>
-                  {group.zones.map((zone) => (
-                    <option key={zone} value={zone} selected={state.timeZone === zone}>
-                      {t('account.zoneChoice', { place: zone === 'UTC' ? t('account.utc') : placeOf(zone), offset: offsetNow(zone, state.now) })}
-                    </option>
-                  ))}
-                </optgroup>
-              ))}
-            </select>
-          </div>
-        </fieldset>
-        <button type="submit" class="usa-button">
+            ))}
+          </select>
+        </Field>
+        <Field id="account-zone" label={t('account.timeZone')} hint={t('account.timeZoneHint')} error={errorOf('timeZone')}>
+          <select class="usa-select" id="account-zone" name="timeZone" {...describedBy('account-zone', { hint: true, error: errorOf('timeZone') })}>
+            <option value="" selected={!state.timeZone}>
+              {t(`account.default.${defaultKey}`, { choice: state.fallback.timeZone })}
+            </option>
+            {zoneGroups(state.timeZone).map((group) => (
+              <optgroup key={group.region} label={t(`account.region.${group.region}`)}>
+                {group.zones.map((zone) => (
+                  <option key={zone} value={zone} selected={state.timeZone === zone}>
+                    {t('account.zoneChoice', { place: zone === 'UTC' ? t('account.utc') : placeOf(zone), offset: offsetNow(zone, state.now) })}
+                  </option>
+                ))}
+              </optgroup>
+            ))}
+          </select>
+        </Field>
+        <button type="submit" class="usa-button margin-top-3">
           {t('account.save')}
         </button>
       </form>

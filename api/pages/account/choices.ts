@@ -12,7 +12,7 @@ export const LOCALE_CHOICES = ['en-GB', 'en-IE', 'en-US', 'de-CH', 'de-DE', 'de-
 export function localeName(tag: string): string {
   let name: string | undefined;
   try {
-    name = new Intl.DisplayNames([tag], { type: 'language', languageDisplay: 'standard' }).of(tag);
+    name = new Intl.DisplayNames([tag], { type: 'language', languageDisplay: 'standard', style: 'short' }).of(tag);
   } catch {
     name = undefined;
   }

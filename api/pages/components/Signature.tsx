@@ -5,6 +5,7 @@ import type { FieldError } from '../../../engine/kernel/errors.js';
 import type { SignatureMeaning } from '../../../engine/kernel/model.js';
 import type { SignatureRecord } from '../../../engine/features/signatures/index.js';
 import { useReader } from '../reader.js';
+import { Field } from './Form.js';
 import { SIGNATURE_INPUTS, signatureProblem, type SigningPrompt } from '../signature.js';
 
 /**
@@ -49,17 +50,9 @@ export function SignatureFieldset({ prompt, values, errors, refusal }: { prompt:
       'aria-describedby': error ? `${id}-error sig-meaning` : 'sig-meaning',
     } as InputHTMLAttributes<HTMLInputElement>;
     return (
-      <div class={error ? 'usa-form-group usa-form-group--error' : 'usa-form-group'}>
-        <label class={error ? 'usa-label usa-label--error' : 'usa-label'} for={id}>
-          {label}
-        </label>
-        {error ? (
-          <span class="usa-error-message" id={`${id}-error`}>
-            {error}
-          </span>
-        ) : null}
+      <Field id={id} label={label} error={error}>
         <input {...control} />
-      </div>
+      </Field>
     );
   };
   return (
@@ -102,7 +95,7 @@ export function SignedBlock({ signature }: { signature: SignatureRecord }) {
   return (
     <section class="ims-signature" aria-labelledby="signed-heading">
       <h2 id="signed-heading">{t('signature.signed')}</h2>
-      <dl>
+      <dl class="ims-facts">
         <dt>{t('signature.signedBy')}</dt>
         <dd>{signature.printedName}</dd>
         <dt>{t('signature.meaning')}</dt>
@@ -127,7 +120,7 @@ export function SignatureLine({ signature, valid, changes }: { signature: Signat
   const text = rich('signature.manifestation', { meaning: meaning(signature.meaning), name: signature.printedName, time: <SignedAt signature={signature} /> });
   if (valid) {
     return (
-      <p class="signed">
+      <p class="ims-signed">
         <strong>{t('signature.signedLead')}</strong> {text}. {t('signature.matches')}
       </p>
     );
