@@ -58,6 +58,13 @@ describe('the account page, walked in Chromium', function () {
     await page.getByRole('link', { name: 'Audit-Trail' }).click();
     await page.waitForURL((url) => url.pathname === '/audit');
     expect(await page.getByRole('button', { name: 'Abmelden' }).count()).to.equal(1);
+
+    // a refusal is a page in her language too
+    const missing = await page.goto(`${server.url}/records/no-such-record`);
+    expect(missing?.status()).to.equal(404);
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).to.equal('Nicht gefunden');
+    expect(await page.getByRole('alert').textContent()).to.equal('Hier gibt es nichts, oder es ist nicht für Sie bestimmt.');
+    await expectAccessibleAtBothWidths(page, 'not-found page in German');
     expect(log.errors).to.deep.equal([]);
   });
 });
