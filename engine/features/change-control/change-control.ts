@@ -5,7 +5,7 @@ import { parseBpmnXml } from '../../kernel/bpmn/parse.js';
 import { ConflictError, type FieldError, InvalidDefinitionError, NotFoundError, NotPermittedError, RevisionConflict, ValidationError } from '../../kernel/errors.js';
 import { auditEvent } from '../../kernel/audit-event.js';
 import { type AuditInput, type DefinitionRecord, type DraftRecord, type DraftStatus, OPEN_DRAFT_STATUSES } from '../../kernel/model.js';
-import { type SignatureInput, type SignatureRecord, hashRecord } from '../signatures/index.js';
+import { type SignatureInput, type SignatureRecord, hashRecord, signerZone } from '../signatures/index.js';
 import type { ChangeSet, CommitStore } from '../../ports/commit-store.js';
 import type { RecordStore } from '../../ports/record-store.js';
 import { KEY, blankProcess, importedProcess, nameOf } from './bpmn-files.js';
@@ -238,7 +238,7 @@ export class ChangeControl {
       printedName: signature.printedName.trim(),
       meaning: decision === 'approve' ? 'approved' : 'reviewed',
       signedAt: now,
-      timeZone: 'UTC',
+      timeZone: signerZone(await this.host.store.getUser(signature.userId), this.host.readers),
       recordHash: hashRecord(content),
       method: signature.method,
       content,
