@@ -8,7 +8,7 @@ const require = createRequire(import.meta.url);
 
 // Browser globals used inside page.evaluate() (the project's TypeScript library may have no DOM).
 declare const document: { documentElement: { scrollWidth: number } };
-declare const axe: { run(): Promise<{ violations: { id: string; impact?: string | null; help: string; nodes: { target: unknown[] }[] }[] }> };
+declare const axe: { run(context?: unknown, options?: unknown): Promise<{ violations: { id: string; impact?: string | null; help: string; nodes: { target: unknown[] }[] }[] }> };
 
 /**
  * axe-core run in the page: the violations of impact serious or critical, as "rule: help (targets)".
@@ -19,6 +19,16 @@ export async function seriousViolations(page: Page): Promise<string[]> {
   await page.evaluate(readFileSync(require.resolve('axe-core'), 'utf8'));
   const { violations } = await page.evaluate(() => axe.run());
   return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')})`);
+}
+
+/**
+ * Every WCAG 2.1 A and AA violation axe-core finds in the page, whatever its impact (best-practice rules,
+ * which are not WCAG, left out): what "WCAG 2.1 AA: 0 violations" is checked by.
+ */
+export async function wcagViolations(page: Page): Promise<string[]> {
+  await page.evaluate(readFileSync(require.resolve('axe-core'), 'utf8'));
+  const { violations } = await page.evaluate(() => axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }));
+  return violations.map((v) => `${v.id} (${v.impact}): ${v.help} (${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')})`);
 }
 
 /** No serious axe violation at desktop (1280×800) or phone (390×844) width, nothing wider than the phone; a screenshot at each, its path printed. */

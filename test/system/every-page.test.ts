@@ -1,0 +1,192 @@
+import { expect } from 'chai';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { SESSION_COOKIE } from '../../api/auth.js';
+import { startServer, type RunningServer } from '../../api/server.js';
+import { loadConfig } from '../../engine/boot/config.js';
+import { onMessageProblem, type MessageProblem } from '../../engine/kernel/i18n/index.js';
+import { DEMO_PASSWORD, seedDemo } from '../../scripts/demo.js';
+import { wcagViolations } from '../support/accessibility.js';
+import { screenshot, useBrowser } from '../support/browser.js';
+import { http, JSON_BODY } from '../support/http.js';
+
+/**
+ * Every page imsflow serves, on the demo organisation, as the people who use them: in Chromium at desktop
+ * and phone width with axe-core (WCAG 2.1 A and AA: 0 violations of any impact), and in English, German and
+ * French over HTTP with every message found. No page shows a person a raw `${`, an ISO timestamp, JSON,
+ * "undefined" or a message id. The list of pages is here, in one place: a new page belongs in it.
+ */
+
+declare const document: { body: { innerText: string }; documentElement: { scrollWidth: number; lang: string } };
+
+/** What a person must never read on a page. */
+const RAW: [RegExp, string][] = [
+  [/\$\{/, 'a raw ${ template'],
+  [/\d{4}-\d\d-\d\dT\d\d:\d\d/, 'an ISO timestamp'],
+  [/\{"|"\w+":/, 'JSON'],
+  [/\bundefined\b|\bNaN\b|\[object Object\]/, 'undefined, NaN or [object Object]'],
+  [/\b(shell|tasks|taskForm|records|dashboard|audit|mail|signIn|account|badges|time)\.[a-z]\w*\.\w/, 'a message id'],
+];
+
+function rawIn(text: string): string[] {
+  return RAW.filter(([pattern]) => pattern.test(text)).map(([pattern, what]) => `${what}: …${text.slice(Math.max(0, text.search(pattern) - 40), text.search(pattern) + 40)}…`);
+}
+
+/** The text of an HTML page as a person reads it (scripts, styles, attributes and tags left out). */
+function textOf(html: string): string {
+  return html
+    .replace(/<(script|style)\b[\s\S]*?<\/\1>/g, ' ')
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&nbsp;/g, ' ')
+    .replace(/&amp;/g, '&')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#x27;|&#39;/g, "'");
+}
+
+interface PageVisit {
+  name: string;
+  /** The demo person who opens it; none: signed out. */
+  as?: string;
+  path: string;
+}
+
+describe('every page, in Chromium with axe-core, and in English, German and French', function () {
+  this.timeout(240_000);
+  const chrome = useBrowser();
+  let dir: string;
+  let server: RunningServer;
+  const visits: PageVisit[] = [];
+  const sessions = new Map<string, string>();
+
+  const sessionOf = async (person: string) => {
+    if (!sessions.has(person)) sessions.set(person, (await server.accounts.login(`${person}@example.com`, DEMO_PASSWORD, 'every-page test')).token);
+    return sessions.get(person)!;
+  };
+  const get = async (visit: PageVisit, headers: Record<string, string> = {}) =>
+    http('GET', `${server.url}${visit.path}`, undefined, visit.as ? { cookie: `${SESSION_COOKIE}=${await sessionOf(visit.as)}`, ...headers } : headers);
+  const firstHref = (html: string, prefix: string) => {
+    const href = new RegExp(`href="(${prefix.replace(/[/?]/g, '\\$&')}[^"]*)"`).exec(html)?.[1];
+    expect(href, `a link to ${prefix}`).to.be.a('string');
+    return href!.replace(/&amp;/g, '&');
+  };
+
+  before(async function () {
+    this.timeout(240_000);
+    dir = mkdtempSync(join(tmpdir(), 'imsflow-every-page-'));
+    await seedDemo(dir, { env: {} });
+    server = await startServer(
+      loadConfig({ PORT: '0', IMSFLOW_DATA: dir, IMSFLOW_POLL_MS: '0', IMSFLOW_DIGEST: 'off', IMSFLOW_SITES: 'basel=de-CH Europe/Zurich, dublin=en-IE Europe/Dublin' }),
+      { logger: pino({ level: 'silent' }) },
+    );
+    const { store } = server.assembly;
+
+    // a record of every shipped process (the auditor reads both plants), and an open task of a Dublin filling-line supervisor
+    const instances = await store.listInstances({});
+    for (const key of [...new Set(instances.map((i) => i.key))].sort()) {
+      const record = instances.find((i) => i.key === key && i.status === 'running') ?? instances.find((i) => i.key === key)!;
+      visits.push({ name: `record ${key}`, as: 'henrik.larsen', path: `/records/${record.id}` });
+    }
+    const open = (await store.listTasks({ status: 'open' })).filter((t) => t.assignee === 'sean.gallagher');
+    expect(open, 'the demo gives Sean Gallagher open tasks').to.not.be.empty;
+    // a task link of an email still open, as its recipient got it
+    const messages = (await store.listMessages({ limit: 500 })).filter((m) => m.link && m.taskId);
+    const openIds = new Set((await store.listTasks({ status: 'open' })).map((t) => t.id));
+    const linked = messages.find((m) => openIds.has(m.taskId!))!;
+    expect(linked, 'an email link to an open task').to.not.equal(undefined);
+
+    // a change to the CAPA process in review: the editor and the review page
+    const token = (await server.accounts.createApiToken('ciaran.doyle', 'every-page test', 'every-page test')).token;
+    const api = async (method: string, path: string, body?: unknown) => {
+      const reply = await http(method, `${server.url}/api${path}`, body, { ...JSON_BODY, authorization: `Bearer ${token}` });
+      expect(reply.status, `${method} ${path}: ${reply.text}`).to.be.below(300);
+      return reply.json;
+    };
+    const draft = await api('POST', '/drafts', { key: 'capa' });
+    const saved = await api('PUT', `/drafts/${draft.id}`, { xml: String(draft.xml).replace('name="CAPA raised"', 'name="CAPA raised by anyone"'), revision: draft.revision });
+    await api('POST', `/drafts/${draft.id}/submit`, { reason: 'Anyone may raise a CAPA', impact: 'None on open records', revision: saved.revision });
+
+    visits.push(
+      { name: 'sign-in', path: '/login' },
+      { name: 'tasks of a staff member', as: 'sean.gallagher', path: '/tasks' },
+      { name: 'tasks of a quality manager', as: 'aoife.brennan', path: '/tasks' },
+      { name: 'a task', as: 'sean.gallagher', path: `/tasks/${open[0].id}` },
+      { name: 'a task from an email link', path: new URL(linked.link!).pathname },
+      { name: 'the account', as: 'sean.gallagher', path: '/account' },
+      { name: 'the audit trail', as: 'henrik.larsen', path: '/audit' },
+      { name: 'the dashboard', as: 'siobhan.walsh', path: '/dashboard' },
+      { name: 'the processes', as: 'ciaran.doyle', path: '/modeler' },
+      { name: 'a process and its versions', as: 'ciaran.doyle', path: '/modeler/processes/capa' },
+      { name: 'a draft in the editor', as: 'ciaran.doyle', path: `/modeler/drafts/${draft.id}` },
+      { name: 'a change in review', as: 'aoife.brennan', path: `/modeler/drafts/${draft.id}/review` },
+      { name: 'a page that does not exist', as: 'sean.gallagher', path: '/records/no-such-record' },
+    );
+    const dashboard = await get({ name: 'dashboard', as: 'siobhan.walsh', path: '/dashboard' });
+    visits.push(
+      { name: 'the records behind a figure', as: 'siobhan.walsh', path: firstHref(dashboard.text, '/dashboard/list?') },
+      { name: 'a KPI', as: 'siobhan.walsh', path: firstHref(dashboard.text, '/dashboard/kpis/') },
+    );
+  });
+  after(async () => {
+    await server?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('lists every kind of page', () => {
+    expect(visits.map((v) => v.path.split('/')[1]?.split('?')[0])).to.include.members(['login', 'tasks', 't', 'records', 'account', 'audit', 'dashboard', 'modeler']);
+  });
+
+  it('every page: WCAG 2.1 AA with axe-core at desktop and phone width, nothing sideways, nothing raw', async () => {
+    const problems: string[] = [];
+    for (const visit of visitsInOrder()) {
+      const { context, page } = await chrome.newPage({ locale: 'en-IE' });
+      if (visit.as) await context.addCookies([{ name: SESSION_COOKIE, value: await sessionOf(visit.as), url: server.url }]);
+      await page.goto(`${server.url}${visit.path}`);
+      await page.waitForLoadState('networkidle');
+      for (const [width, height] of [[1280, 800], [390, 844]] as const) {
+        await page.setViewportSize({ width, height });
+        for (const violation of await wcagViolations(page)) problems.push(`${visit.name} at ${width}px: ${violation}`);
+        if ((await page.evaluate(() => document.documentElement.scrollWidth)) > width) problems.push(`${visit.name} at ${width}px: wider than the screen`);
+        for (const raw of rawIn(await page.evaluate(() => document.body.innerText))) problems.push(`${visit.name} at ${width}px: ${raw}`);
+        console.log(`      ${visit.name}, ${width}px: ${await screenshot(page, `every page ${visit.name} ${width}`)}`);
+      }
+      await context.close();
+    }
+    expect(problems).to.deep.equal([]);
+  });
+
+  for (const [language, locale] of [['German', 'de-CH'], ['French', 'fr-FR']] as const) {
+    it(`every page in ${language}: every message found, <html lang> the reader's, nothing raw`, async () => {
+      const people = [...new Set(visits.flatMap((v) => (v.as ? [v.as] : [])))];
+      for (const person of people) await server.imsflow.setReadingPreferences(person, { locale, timeZone: 'Europe/Zurich' }, person);
+      const reported: MessageProblem[] = [];
+      const restore = onMessageProblem((problem) => reported.push(problem));
+      const problems: string[] = [];
+      try {
+        for (const visit of visits) {
+          // the email-link page reads in its recipient's language: a signed-out visitor's browser asks for this one
+          const reply = await get(visit, { 'accept-language': locale });
+          if (![200, 404].includes(reply.status)) problems.push(`${visit.name}: status ${reply.status}`);
+          const lang = /<html lang="([^"]+)"/.exec(reply.text)?.[1];
+          if (visit.path.startsWith('/t/')) {
+            if (!lang?.startsWith(locale.slice(0, 2)) && lang !== 'en-IE') problems.push(`${visit.name}: lang ${lang}`);
+          } else if (lang !== locale && !(visit.as === undefined && lang === locale)) problems.push(`${visit.name}: lang ${lang}, not ${locale}`);
+          for (const raw of rawIn(textOf(reply.text))) problems.push(`${visit.name}: ${raw}`);
+        }
+      } finally {
+        restore();
+        for (const person of people) await server.imsflow.setReadingPreferences(person, { locale: '', timeZone: '' }, person);
+      }
+      expect(problems).to.deep.equal([]);
+      expect(reported.map((p) => `${p.code} ${p.id ?? ''}: ${p.message.slice(0, 120)}`)).to.deep.equal([]);
+    });
+  }
+
+  /** The pages in the order a person meets them: signed out first. */
+  function visitsInOrder(): PageVisit[] {
+    return [...visits.filter((v) => !v.as), ...visits.filter((v) => v.as)];
+  }
+});
