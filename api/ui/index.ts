@@ -23,7 +23,7 @@ export interface UiOptions {
   imsflow: ProcessEngine;
   accounts: Accounts;
   /** Link signing for the email-link pages; the data folder for attachments. */
-  assembly: Pick<Assembly, 'links'> & Partial<Pick<Assembly, 'dataDir' | 'readers' | 'packMessages'>>;
+  assembly: Pick<Assembly, 'links'> & Partial<Pick<Assembly, 'dataDir' | 'readers' | 'packMessages' | 'titleFields'>>;
   /** The API's login limiter, so the login page and POST /api/session share one budget per address. */
   limiter?: LoginRateLimiter;
   secureCookies?: boolean;
@@ -60,7 +60,7 @@ export function uiPages({ imsflow, accounts, assembly, limiter = new LoginRateLi
   router.get('/', (_req, res) => res.redirect(303, '/tasks'));
   router.use(sessionPages({ accounts, limiter, secureCookies }));
   router.use(taskPages(imsflow, accounts, attachments));
-  router.use(recordPages(imsflow, attachments));
+  router.use(recordPages(imsflow, attachments, assembly.titleFields));
   router.use(auditPages(imsflow));
   router.use(modelerPages(imsflow));
   router.use(dashboardPages(imsflow));
