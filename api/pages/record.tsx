@@ -3,7 +3,7 @@
 import type { Response } from 'express';
 import type { InstanceView } from '../../engine/process-engine.js';
 import type { TaskRecord } from '../../engine/kernel/model.js';
-import { recordTitle, showAny, type ValueLookups } from '../../engine/kernel/present/index.js';
+import { escalationLevel, isOverdue, recordTitle, showAny, type ValueLookups } from '../../engine/kernel/present/index.js';
 import type { Viewer } from '../ui/html.js';
 import { hasInputPack, REPORTED_FIELDS } from '../presenters/management-review.js';
 import { automaticResults, knownFields, latestOpenTask, startData, taskData } from '../presenters/record.js';
@@ -60,7 +60,13 @@ function Header({ state, lookups }: { state: RecordPageState; lookups: ValueLook
   return (
     <>
       <p class="ims-record-tags">
-        <span class={`usa-tag ims-tag--status-${instance.status}`}>{t('values.status', { status: instance.status })}</span> {latest ? <TaskBadges task={latest} now={now} /> : null}
+        <span class={`usa-tag ims-tag--status-${instance.status}`}>{t('values.status', { status: instance.status })}</span>
+        {latest && (isOverdue(latest, now) || escalationLevel(latest) > 0) ? (
+          <>
+            {' '}
+            <TaskBadges task={latest} now={now} />
+          </>
+        ) : null}
       </p>
       <dl class="ims-record-facts" aria-label={t('records.facts.label')}>
         <div>

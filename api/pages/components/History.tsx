@@ -49,6 +49,13 @@ export function sentenceText(reader: Reader, entry: HistoryEntry): string {
   return reader.rich<string>(entry.message, values).join('');
 }
 
+const INSTANT = /\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?Z\b/g;
+
+/** A reason the engine wrote may name a time: on the reader's clock, like every other time on the page. */
+function withTimes(reader: Reader, text: string): string {
+  return text.replace(INSTANT, (iso) => (Number.isNaN(Date.parse(iso)) ? iso : reader.dateTime(iso)));
+}
+
 /** One field's change: "Severity: Major" when entered, "Due: 9 May → 16 May" when changed. */
 function Change({ change }: { change: FieldChange }) {
   const { t } = useReader();
@@ -100,7 +107,7 @@ function HistoryRow({ event, lookups }: { event: AuditEvent; lookups: HistoryLoo
       </td>
       <td data-label={t('history.column.what')}>
         <p class="ims-sentence">{sentence(reader, entry)}</p>
-        {entry.reason ? <p class="ims-reason">{t('history.reason', { reason: entry.reason })}</p> : null}
+        {entry.reason ? <p class="ims-reason">{t('history.reason', { reason: withTimes(reader, entry.reason) })}</p> : null}
         <Changes changes={entry.changes} />
         <details class="ims-technical">
           <summary>{t('history.technical')}</summary>
@@ -120,7 +127,7 @@ export function HistoryTable({ events, names, caption, lookups = {} }: { events:
   const withNames: HistoryLookups = { personName: (id) => names.get(id), ...lookups };
   return (
     <div class="table-wrap ims-table-scroll" role="region" aria-label={caption} tabIndex={0}>
-      <table class="usa-table usa-table--borderless usa-table--stacked ims-history">
+      <table class="usa-table usa-table--borderless usa-table--stacked stack ims-history">
         <caption class="vh usa-sr-only">{caption}</caption>
         <thead>
           <tr>

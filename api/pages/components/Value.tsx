@@ -148,8 +148,8 @@ export function ValueTable({ value, caption }: { value: Extract<Shown, { kind: '
   // a table with no rows says so in its caption alone ("no earlier review is recorded")
   if (!value.rows.length) return caption ? <p class="ims-table-empty">{caption}</p> : <span class="hint">{t('values.empty')}</span>;
   return (
-    <div class="ims-table-wrap">
-      <table class="usa-table usa-table--borderless usa-table--stacked ims-value-table">
+    <div class="table-wrap ims-table-scroll">
+      <table class="usa-table usa-table--borderless usa-table--stacked stack ims-value-table">
         {caption ? <caption>{caption}</caption> : null}
         <thead>
           <tr>

@@ -29,7 +29,7 @@ export function LinkedRecords({ rows, record }: { rows: LinkedRow[]; record: str
     <section aria-labelledby="linked">
       <h2 id="linked">{t('records.linked.heading')}</h2>
       <div class="table-wrap ims-table-scroll">
-        <table class="usa-table usa-table--borderless usa-table--stacked links">
+        <table class="usa-table usa-table--borderless usa-table--stacked stack links">
           <caption class="vh usa-sr-only">{caption}</caption>
           <thead>
             <tr>

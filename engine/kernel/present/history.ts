@@ -144,6 +144,8 @@ function readableChanges(before: unknown, after: unknown, lookups: ValueLookups,
 }
 
 const SHORT = 40;
+const SYSTEM_ACTOR = 'system';
+const MACHINE_REASONS = new Set(['task.escalated', 'timer.fired', 'task.notified', 'task.reassigned']);
 
 function isShort(value: Shown): boolean {
   return value.kind === 'option' || value.kind === 'yesNo' || value.kind === 'number' || value.kind === 'date' || (value.kind === 'text' && !value.long && value.text.length <= SHORT && !value.text.includes('\n'));
@@ -262,5 +264,8 @@ export function historyEntry(event: AuditEvent, lookups: HistoryLookups = {}): H
       if (message === 'history.other') args.action = plain(humanKey(action.replace(/\./g, ' ')));
       changes = kind === 'task' || kind === 'instance' ? [] : readableChanges(event.old, event.new, lookups);
   }
-  return { action, message, ...(step && { step }), args, changes, summary, ...(event.reason && { reason: event.reason }) };
+  // what the engine itself noted as the reason of its own steps ("task overdue since …", "timer … was due
+  // at …") the sentence already says; a person's reason, and a problem's cause, are shown as given
+  const reason = event.reason && !(event.actor === SYSTEM_ACTOR && MACHINE_REASONS.has(action)) ? event.reason : undefined;
+  return { action, message, ...(step && { step }), args, changes, summary, ...(reason && { reason }) };
 }
