@@ -2,7 +2,7 @@
 /** @jsxImportSource preact */
 import type { Response } from 'express';
 import type { InstanceView } from '../../engine/process-engine.js';
-import type { TaskRecord } from '../../engine/kernel/model.js';
+import type { FormField, TaskRecord } from '../../engine/kernel/model.js';
 import { escalationLevel, isOverdue, recordTitle, showAny, type ValueLookups } from '../../engine/kernel/present/index.js';
 import type { Viewer } from '../ui/html.js';
 import { hasInputPack, REPORTED_FIELDS } from '../presenters/management-review.js';
@@ -33,6 +33,8 @@ export interface RecordPageState {
   /** The name of a BPMN element of the record's definition (a service task's), by id. */
   elementName(id: string): string | undefined;
   names: Names;
+  /** The forms of the record's version, by user task (labels and options of its data). */
+  forms: Map<string, FormField[]>;
   /** Every process's authored name by key, for figures counted by process. */
   processNames: Map<string, string>;
   /** A clause of the catalogue in words, by its record id. */
@@ -56,7 +58,7 @@ function Header({ state, lookups }: { state: RecordPageState; lookups: ValueLook
   const { instance, names, now } = state;
   const process = useProcessName(instance.key, state.processName);
   const latest = latestOpenTask(instance.tasks, now);
-  const start = startData(reader, instance.key, instance.variables ?? {}, knownFields(reader, instance.key, instance.tasks), lookups);
+  const start = startData(reader, instance.key, instance.variables ?? {}, knownFields(reader, instance.key, state.forms, instance.tasks), lookups);
   return (
     <>
       <p class="ims-record-tags">
@@ -267,7 +269,7 @@ export function RecordPage({ state }: { state: RecordPageState }) {
           events={instance.history}
           names={names}
           caption={t('history.caption', { record: instance.businessKey })}
-          lookups={{ task: (id) => tasksById.get(id), variableFields: knownFields(reader, instance.key, instance.tasks) }}
+          lookups={{ task: (id) => tasksById.get(id), variableFields: knownFields(reader, instance.key, state.forms, instance.tasks) }}
         />
       </section>
     </Shell>

@@ -30,12 +30,14 @@ export function translatedForm(reader: Reader, processKey: string, elementId: st
 }
 
 /**
- * The fields the record's forms know by key (its tasks' forms, first found wins): start data often carries
- * the same keys as a form (a CAPA raised elsewhere arrives with source, title and description).
+ * The fields the record's forms know by key (its definition's forms, else its tasks' forms; first found
+ * wins): start data often carries the same keys as a form (a CAPA raised elsewhere arrives with source,
+ * title and description, which its intake form names and whose options it labels).
  */
-export function knownFields(reader: Reader, processKey: string, tasks: TaskRecord[]): Field[] {
+export function knownFields(reader: Reader, processKey: string, forms: Map<string, FormField[]>, tasks: TaskRecord[] = []): Field[] {
   const fields = new Map<string, Field>();
-  for (const task of tasks) for (const field of translatedForm(reader, processKey, task.elementId, task.form)) if (!fields.has(field.key)) fields.set(field.key, field);
+  const all: [string, FormField[]][] = [...forms, ...tasks.map((task): [string, FormField[]] => [task.elementId, task.form])];
+  for (const [elementId, form] of all) for (const field of translatedForm(reader, processKey, elementId, form)) if (!fields.has(field.key)) fields.set(field.key, field);
   return [...fields.values()];
 }
 
@@ -44,7 +46,7 @@ export function startData(reader: Reader, processKey: string, variables: Record<
   return Object.entries(variables ?? {}).map(([key, value]) => {
     const field = fields.find((f) => f.key === key);
     if (key === 'clause' && typeof value === 'string') return { key, label: field?.label ?? humanKey(key), value: { kind: 'clause', id: value, ...(lookups.clauseText?.(value) && { text: lookups.clauseText(value) }) } };
-    return { key, label: field?.label ?? reader.translated(`${processKey}.variable.${key}.label`, humanKey(key)), value: field ? showValue(field, value, lookups) : showAny(value, lookups) };
+    return { key, label: field?.label ?? reader.translated(`${processKey}.variable.${key}.label`, humanKey(key)), value: field ? showValue(field, value, lookups) : showAny(value, lookups, 0, key) };
   });
 }
 

@@ -209,6 +209,7 @@ table.links th[scope=row]{background:none;font-weight:400}
 @media (max-width:40rem){
  table.stack,table.stack tbody,table.stack tr,table.stack td,table.stack th{display:block;width:100%}
  table.stack thead{position:absolute;left:-9999px}
+ table.stack caption{display:block;text-align:left}
  table.stack tr{border:1px solid #bbb;margin:0 0 .75rem}
  table.stack td,table.stack th{border:none}
  table.stack td[data-label]::before{content:attr(data-label) ": ";font-weight:600}

@@ -88,6 +88,8 @@ export function recordPages(imsflow: ProcessEngine, attachments: AttachmentStore
       directoryNames(imsflow),
       imsflow.listDefinitions(),
     ]);
+    // a version that no longer compiles (it did when the record started) still shows, labelled from its tasks
+    const forms = await imsflow.taskForms(record.key, record.version).catch(() => new Map());
     // each process by the name of its newest version (the management review's figures count by process)
     const processNames = new Map([...definitions].sort((a, b) => a.version - b.version).map((d) => [d.key, d.name]));
     const catalogue = clauseCatalogue(imsflow);
@@ -98,6 +100,7 @@ export function recordPages(imsflow: ProcessEngine, attachments: AttachmentStore
       elementName: (elementId) => elementName(definition?.xml, elementId),
       names,
       processNames,
+      forms,
       clauseText: (clause) => {
         const entry = catalogue.clause(clause);
         return entry ? clauseText(entry) : undefined;

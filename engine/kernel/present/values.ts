@@ -50,7 +50,7 @@ const MAX_DEPTH = 4;
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
 const ISO_DAY = /^\d{4}-\d{2}-\d{2}$/;
 const SHA256 = /^[a-f0-9]{64}$/;
-const PERSON_KEY = /(owner|assignee|holder|user|userId|by|person|auditor|signer)$/i;
+const PERSON_KEY = /(owner|assignee|holder|user|userId|by|person|auditor|auditee|signer|approver|reviewer|manager|lead)$/i;
 
 /**
  * A key as words: "riskScore" → "Risk score", "action1Owner" → "Action 1 owner", "due_at" → "Due at",
@@ -242,7 +242,9 @@ export function dataChanges(before: unknown, after: unknown, lookups: ValueLooku
     .filter((key) => !same(old[key], now[key]))
     .map((key) => {
       const field = fields.find((f) => f.key === key);
-      return { key, label: field?.label ?? humanKey(key), before: showValue(field, old[key], lookups), after: showValue(field, now[key], lookups) };
+      // a key absent on one side is nothing there (not an unticked box)
+      const shown = (value: unknown): Shown => (value === undefined ? { kind: 'empty' } : showValue(field, value, lookups));
+      return { key, label: field?.label ?? humanKey(key), before: shown(old[key]), after: shown(now[key]) };
     });
 }
 
