@@ -18,7 +18,11 @@ import type { DefinitionProblem } from '../engine/kernel/bpmn/lint.js';
 import type { DraftRecord } from '../engine/kernel/model.js';
 import { countOf } from '../engine/kernel/words.js';
 import { $, announce, api, ApiError, download, el, utc } from './http.js';
+import { readableFit } from './diagram-view.js';
+import { makeRoomOnInsertModule } from './insert-on-flow.js';
 import { keepUnrenderedDiModule } from './keep-di.js';
+import { keepUnresolvedModule } from './keep-unresolved.js';
+import { paletteKeyboardModule } from './palette-a11y.js';
 import { ImsPanel } from './panel.js';
 import { problemsOf, ProblemsPanel } from './problems.js';
 
@@ -63,7 +67,9 @@ async function start(root: HTMLElement): Promise<void> {
     $('ims-submit').hidden = true;
     const viewer = new NavigatedViewer({ container: $('ims-canvas'), moddleExtensions: { ims: imsModdleDescriptor } });
     await viewer.importXML(draft.xml);
-    viewer.get<{ zoom(level: string): void }>('canvas').zoom('fit-viewport');
+    const fit = () => readableFit(viewer.get('canvas'), viewer.get('elementRegistry'));
+    fit();
+    $('ims-fit').addEventListener('click', fit);
     const panel = new ImsPanel($('ims-panel'), viewer as any, { roles, services, problemsOf: () => [], readOnly: true });
     panel.render();
     announce(saveState, `This draft is ${draft.status} and can no longer be edited.`);
@@ -71,9 +77,17 @@ async function start(root: HTMLElement): Promise<void> {
     return;
   }
 
-  const modeler = new Modeler({ container: $('ims-canvas'), moddleExtensions: { ims: imsModdleDescriptor }, additionalModules: [keepUnrenderedDiModule], keyboard: { bind: true } });
+  const modeler = new Modeler({
+    container: $('ims-canvas'),
+    moddleExtensions: { ims: imsModdleDescriptor },
+    additionalModules: [keepUnrenderedDiModule, keepUnresolvedModule, paletteKeyboardModule, makeRoomOnInsertModule],
+    keyboard: { bind: true },
+  });
   const get = <T = any>(name: string): T => modeler.get<T>(name);
-  const problems = new ProblemsPanel($('ims-problems'), $('ims-problems-summary'), get as any);
+  // the problem count by Save: always in sight while drawing, a link down to the list
+  const problemCount = el('a', { id: 'ims-problem-count', class: 'ims-problem-count', href: '#ims-problems-summary', 'aria-live': 'polite' }, 'Checking…');
+  $('ims-save').after(problemCount);
+  const problems = new ProblemsPanel($('ims-problems'), $('ims-problems-summary'), get as any, problemCount);
   const panel = new ImsPanel($('ims-panel'), modeler as any, { roles, services, problemsOf: (id) => problems.of(id) });
   const commandStack = get<{ canUndo(): boolean; canRedo(): boolean; undo(): void; redo(): void }>('commandStack');
   const eventBus = get<{ on(event: string, priority: number | ((e: any) => unknown), fn?: (e: any) => unknown): void }>('eventBus');
@@ -86,7 +100,13 @@ async function start(root: HTMLElement): Promise<void> {
     announce(saveState, `The diagram could not be shown: ${(err as Error).message}`, 'bad');
     return;
   }
-  get<{ zoom(level: string): void }>('canvas').zoom('fit-viewport');
+  // fitted to the part of the canvas the palette leaves free, readable, from the start event
+  const paletteInset = () => {
+    const palette = $('ims-canvas').querySelector('.djs-palette');
+    return palette ? palette.getBoundingClientRect().right - $('ims-canvas').getBoundingClientRect().left : 0;
+  };
+  const fit = () => readableFit(get('canvas'), get('elementRegistry'), { left: paletteInset() });
+  fit();
   // The canvas takes keyboard focus, so bpmn-js's shortcuts work once it is clicked or tabbed to.
   const svg = $('ims-canvas').querySelector('svg');
   svg?.setAttribute('tabindex', '0');
@@ -198,7 +218,7 @@ async function start(root: HTMLElement): Promise<void> {
   undoButton.addEventListener('click', () => commandStack.undo());
   redoButton.addEventListener('click', () => commandStack.redo());
   $('ims-search').addEventListener('click', () => get<{ trigger(action: string): void }>('editorActions').trigger('find'));
-  $('ims-fit').addEventListener('click', () => get<{ zoom(level: string): void }>('canvas').zoom('fit-viewport'));
+  $('ims-fit').addEventListener('click', fit);
   $('ims-save').addEventListener('click', () => {
     dirty = dirty || !conflict;
     void saveNow();

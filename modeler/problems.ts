@@ -37,6 +37,8 @@ export class ProblemsPanel {
     private readonly list: HTMLElement,
     private readonly summary: HTMLElement,
     private readonly get: <K extends keyof Services>(name: K) => Services[K],
+    /** The count by the toolbar's Save button (issue 15): a link to the list, read out when it changes. */
+    private readonly count?: HTMLElement,
   ) {}
 
   /** The problems of one element, for the side panel. */
@@ -56,18 +58,28 @@ export class ProblemsPanel {
       ? `${countOf(problems.length, 'problem')}: submitting for review and deployment refuse the process until they are solved.`
       : 'No problems: the process can be submitted for review.';
     this.summary.dataset.count = String(problems.length);
+    if (this.count) {
+      this.count.textContent = problems.length ? countOf(problems.length, 'problem') : 'No problems';
+      this.count.dataset.count = String(problems.length);
+    }
+    // The sentence names the element by its name (engine/kernel/bpmn/problem-words.ts); the id and the rule are
+    // the technical detail, folded away, and the button selects the element.
     this.list.replaceChildren(
       ...problems.map((problem) => {
         const known = Boolean(registry.get(problem.element));
         const button = el(
           'button',
-          { type: 'button', class: 'link ims-problem-link', 'data-element': problem.element, ...(problem.rule && { 'data-rule': problem.rule }), disabled: !known },
-          el('strong', {}, problem.element),
-          `: ${problem.message}`,
-          problem.rule ? el('span', { class: 'hint' }, ` (${problem.rule})`) : undefined,
+          { type: 'button', class: 'link ims-problem-link', 'data-element': problem.element, ...(problem.code && { 'data-code': problem.code }), ...(problem.rule && { 'data-rule': problem.rule }), disabled: !known },
+          problem.message,
         );
         button.addEventListener('click', () => this.reveal(problem.element));
-        return el('li', {}, button);
+        const detail = el(
+          'details',
+          { class: 'ims-problem-detail' },
+          el('summary', {}, 'details'),
+          el('span', { class: 'hint' }, 'Element id ', el('code', {}, problem.element), problem.rule ? ` · checked by ${problem.rule}` : '', problem.code ? ` · problem ${problem.code}` : ''),
+        );
+        return el('li', {}, button, detail);
       }),
     );
   }

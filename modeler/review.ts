@@ -11,6 +11,7 @@ import './modeler.css';
 import type { DefinitionDiff, ElementChangeKind as Change } from '../engine/kernel/bpmn/diff.js';
 import { imsModdleDescriptor } from '../engine/kernel/bpmn/ims-moddle.js';
 import type { DraftRecord as Draft } from '../engine/kernel/model.js';
+import { readableFit, zoomControls, type FitCanvas, type FitRegistry } from './diagram-view.js';
 import { $, announce, api, el, utc } from './http.js';
 
 /** What GET /api/drafts/:id/changes gives: the diff against the base version, and both texts. */
@@ -22,10 +23,8 @@ interface Viewbox {
   width: number;
   height: number;
 }
-interface Canvas {
-  zoom(level: string): void;
+interface Canvas extends FitCanvas {
   addMarker(id: string, marker: string): void;
-  viewbox(box?: Viewbox): Viewbox;
   scrollToElement(element: unknown): void;
 }
 
@@ -35,12 +34,19 @@ function show(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
-async function diagram(container: HTMLElement, xml: string, marks: Map<string, Change>, label: string): Promise<{ canvas: Canvas; registry: { get(id: string): unknown }; on(event: string, fn: (e: any) => void): void }> {
+interface View {
+  canvas: Canvas;
+  registry: { get(id: string): unknown } & FitRegistry;
+  zoomScroll: { stepZoom(delta: number): void };
+  on(event: string, fn: (e: any) => void): void;
+}
+
+async function diagram(container: HTMLElement, xml: string, marks: Map<string, Change>, label: string): Promise<View> {
   const viewer = new NavigatedViewer({ container, moddleExtensions: { ims: imsModdleDescriptor } });
   await viewer.importXML(xml);
   const canvas = viewer.get<Canvas>('canvas');
-  const registry = viewer.get<{ get(id: string): unknown }>('elementRegistry');
-  canvas.zoom('fit-viewport');
+  const registry = viewer.get<View['registry']>('elementRegistry');
+  readableFit(canvas, registry);
   const counts: Record<string, number> = {};
   for (const [id, change] of marks) {
     if (!registry.get(id)) continue;
@@ -49,10 +55,16 @@ async function diagram(container: HTMLElement, xml: string, marks: Map<string, C
     counts[change] = (counts[change] ?? 0) + 1;
   }
   const summary = Object.entries(counts).map(([change, n]) => `${n} ${change}`).join(', ');
-  container.setAttribute('role', 'img');
-  container.setAttribute('aria-label', `${label}${summary ? `: ${summary} (see the list of changed elements below)` : ''}.`);
+  // The drawing takes focus (arrow keys pan it, + and − zoom, 0 fits) and says what it shows; the container is
+  // a labelled region, not an image, since it holds the bpmn.io link.
+  container.setAttribute('role', 'region');
+  container.setAttribute('aria-label', label);
+  const svg = container.querySelector('svg');
+  svg?.setAttribute('tabindex', '0');
+  svg?.setAttribute('role', 'img');
+  svg?.setAttribute('aria-label', `${label}${summary ? `: ${summary} (see the list of changed elements below)` : ''}. Arrow keys move it, + and − zoom, 0 fits it to the frame.`);
   const eventBus = viewer.get<{ on(event: string, fn: (e: any) => void): void }>('eventBus');
-  return { canvas, registry, on: (event, fn) => eventBus.on(event, fn) };
+  return { canvas, registry, zoomScroll: viewer.get('zoomScroll'), on: (event, fn) => eventBus.on(event, fn) };
 }
 
 async function start(root: HTMLElement): Promise<void> {
@@ -100,6 +112,10 @@ async function start(root: HTMLElement): Promise<void> {
     $('ims-base-caption').textContent = 'Current: none (a new process)';
     $('ims-base').replaceChildren(el('p', { class: 'hint' }, 'There is no earlier version: everything is new.'));
   }
+  // one set of zoom buttons above both: the two diagrams pan and zoom in step
+  const zoom = { stepZoom: (delta: number) => proposed.zoomScroll.stepZoom(delta), fit: () => readableFit(proposed.canvas, proposed.registry) };
+  $('ims-proposed').closest('.ims-side-by-side')?.before(zoomControls($('ims-proposed'), 'both diagrams', zoom));
+  if (views.length === 2) zoomControls($('ims-base'), 'both diagrams', zoom); // keys on the current version too
   if (views.length === 2) {
     let syncing = false;
     for (const [from, to] of [

@@ -15,14 +15,14 @@ import NavigatedViewer from 'bpmn-js/lib/NavigatedViewer';
 import 'bpmn-js/dist/assets/diagram-js.css';
 import 'bpmn-js/dist/assets/bpmn-js.css';
 import './viewer.css';
+import { readableFit, zoomControls, type FitCanvas, type FitRegistry } from './diagram-view.js';
 
 export const ACTIVE_CLASS = 'ims-active';
 
-interface Canvas {
-  zoom(level: 'fit-viewport', center?: 'auto'): number;
+interface Canvas extends FitCanvas {
   addMarker(element: string, marker: string): void;
 }
-interface ElementRegistry {
+interface ElementRegistry extends FitRegistry {
   get(id: string): { businessObject?: { name?: string } } | undefined;
 }
 
@@ -76,7 +76,11 @@ export async function showDiagram(container: HTMLElement): Promise<void> {
   }
   const canvas = viewer.get<Canvas>('canvas');
   const registry = viewer.get<ElementRegistry>('elementRegistry');
-  canvas.zoom('fit-viewport', 'auto');
+  const fit = () => readableFit(canvas, registry);
+  fit();
+  // zoom buttons above the frame (the drawing itself takes + − 0 and the arrow keys once focused)
+  container.before(zoomControls(container, 'process diagram', { stepZoom: (delta) => viewer.get<{ stepZoom(d: number): void }>('zoomScroll').stepZoom(delta), fit }));
+  container.querySelector('svg')?.setAttribute('tabindex', '0');
 
   const active: string[] = [];
   const names: string[] = [];

@@ -4,8 +4,9 @@ import type { Response } from 'express';
 import type { ChainVerification } from '../../engine/kernel/audit-chain.js';
 import type { AuditEvent, TaskRecord } from '../../engine/kernel/model.js';
 import type { FieldError } from '../../engine/kernel/errors.js';
-import type { VNode, ComponentChildren } from 'preact';
+import type { ComponentChildren, VNode } from 'preact';
 import type { Viewer } from '../ui/html.js';
+import { describedBy, ErrorSummary, Field, FilterBar, FilterBarActions } from './components/Form.js';
 import { HistoryTable, type Names } from './components/History.js';
 import { Notice } from './components/Notice.js';
 import { Shell } from './components/Shell.js';
@@ -62,22 +63,6 @@ function ChainNotice({ verification }: { verification: ChainVerification }) {
   );
 }
 
-function ErrorSummary({ errors }: { errors: FieldError[] }) {
-  const { t } = useReader();
-  return (
-    <div class="notice bad" role="alert">
-      <p>{t('audit.fix', { count: errors.length })}</p>
-      <ul>
-        {errors.map((x) => (
-          <li key={x.field}>
-            <a href={`#audit-${x.field}`}>{x.message}</a>
-          </li>
-        ))}
-      </ul>
-    </div>
-  );
-}
-
 function MatchSummary({ state }: { state: AuditTrailState }) {
   const { t } = useReader();
   const { matching, total, page, pages, filter } = state;
@@ -100,44 +85,32 @@ interface FieldProps {
 
 function FilterField({ name, label, type, hint, filter, errors }: FieldProps) {
   const error = errors.find((x) => x.field === name)?.message;
-  const ids = [error ? `audit-${name}-error` : '', hint ? `audit-${name}-hint` : ''].filter(Boolean).join(' ');
-  const input = { id: `audit-${name}`, name, value: filter[name], 'aria-invalid': error ? ('true' as const) : undefined, 'aria-describedby': ids || undefined };
+  const id = `audit-${name}`;
+  const input = { class: error ? 'usa-input usa-input--error' : 'usa-input', id, name, value: filter[name], ...describedBy(id, { hint, error }) };
   return (
-    <div class="field">
-      <label for={`audit-${name}`}>{label}</label>
-      {hint ? (
-        <p class="hint" id={`audit-${name}-hint`}>
-          {hint}
-        </p>
-      ) : null}
-      {error ? (
-        <span class="error" id={`audit-${name}-error`}>
-          {error}
-        </span>
-      ) : null}
+    <Field id={id} label={label} hint={hint} error={error}>
       {type === 'date' ? <input type="date" {...input} /> : <input type="text" {...input} />}
-    </div>
+    </Field>
   );
 }
 
 function Filters({ filter, errors }: { filter: AuditFilter; errors: FieldError[] }) {
   const { t } = useReader();
   const field = { filter, errors };
+  const active = Object.values(filter).filter(Boolean).length;
   return (
-    <form method="get" action="/audit">
-      <fieldset>
-        <legend>{t('audit.filter')}</legend>
-        <div class="filters">
-          <FilterField name="record" label={t('audit.filter.record')} type="text" hint={t('audit.filter.recordHint')} {...field} />
-          <FilterField name="user" label={t('audit.filter.user')} type="text" {...field} />
-          <FilterField name="from" label={t('audit.filter.from')} type="date" {...field} />
-          <FilterField name="to" label={t('audit.filter.to')} type="date" {...field} />
-        </div>
-        <p>
-          <button type="submit">{t('audit.apply')}</button> <a href="/audit">{t('audit.clear')}</a>
-        </p>
-      </fieldset>
-    </form>
+    <FilterBar action="/audit" summary={t('audit.filterSummary', { active })} label={t('audit.filter')} open={errors.length > 0}>
+      <FilterField name="record" label={t('audit.filter.record')} type="text" hint={t('audit.filter.recordHint')} {...field} />
+      <FilterField name="user" label={t('audit.filter.user')} type="text" {...field} />
+      <FilterField name="from" label={t('audit.filter.from')} type="date" {...field} />
+      <FilterField name="to" label={t('audit.filter.to')} type="date" {...field} />
+      <FilterBarActions>
+        <button type="submit" class="usa-button">
+          {t('audit.apply')}
+        </button>
+        <a href="/audit">{t('audit.clear')}</a>
+      </FilterBarActions>
+    </FilterBar>
   );
 }
 
@@ -172,7 +145,11 @@ export function AuditTrailPage({ state }: { state: AuditTrailState }) {
   return (
     <Shell title={t('audit.title')} viewer={viewer} current="audit">
       <ChainNotice verification={state.verification} />
-      {errors.length ? <ErrorSummary errors={errors} /> : <MatchSummary state={state} />}
+      {errors.length ? (
+        <ErrorSummary heading={t('audit.fix', { count: errors.length })} problems={errors.map((x) => ({ id: `audit-${x.field}`, message: x.message }))} />
+      ) : (
+        <MatchSummary state={state} />
+      )}
       <Filters filter={filter} errors={errors} />
       {events.length ? <ZoneNote /> : null}
       {events.length ? <HistoryTable events={events} names={names} caption={t('audit.events')} lookups={{ task: (id) => state.tasks?.get(id) }} /> : null}

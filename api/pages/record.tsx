@@ -70,25 +70,25 @@ function Header({ state, lookups }: { state: RecordPageState; lookups: ValueLook
           </>
         ) : null}
       </p>
-      <dl class="ims-record-facts" aria-label={t('records.facts.label')}>
-        <div>
+      <dl class="ims-factlist ims-record-facts" aria-label={t('records.facts.label')}>
+        <div class="ims-fact">
           <dt>{t('records.facts.process')}</dt>
           <dd>{t('records.facts.version', { process, version: instance.version })}</dd>
         </div>
-        <div>
+        <div class="ims-fact">
           <dt>{t('records.facts.number')}</dt>
           <dd>{instance.businessKey}</dd>
         </div>
-        <div>
+        <div class="ims-fact">
           <dt>{t('records.facts.site')}</dt>
           <dd>{instance.site ? translated(`sites.${instance.site}.name`, instance.site.charAt(0).toUpperCase() + instance.site.slice(1)) : <span class="hint">{t('records.facts.noSite')}</span>}</dd>
         </div>
-        <div>
+        <div class="ims-fact">
           <dt>{t('records.facts.started')}</dt>
           <dd>{reader.rich('records.facts.startedBy', { when: <When iso={instance.startedAt} />, person: names.get(instance.startedBy) ?? instance.startedBy })}</dd>
         </div>
         {instance.endedAt ? (
-          <div>
+          <div class="ims-fact">
             <dt>{t('records.facts.ended')}</dt>
             <dd>
               <When iso={instance.endedAt} />

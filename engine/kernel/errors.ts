@@ -4,9 +4,14 @@
  */
 
 export interface Problem {
-  /** BPMN element id, or a pseudo element such as `definitions` or `xml`. */
+  /** BPMN element id, or a pseudo element such as `definitions` or `xml`: what a click selects, not what a person reads. */
   element: string;
+  /** The sentence for people: names the element by kind and name (engine/kernel/bpmn/problem-words.ts). */
   message: string;
+  /** Stable code of a definition problem, for translation (the catalogue of problem-words.ts). */
+  code?: string;
+  /** What the sentence is made of: the element's kind and name, and the code's own values. */
+  args?: Record<string, string | number | undefined>;
 }
 
 export interface FieldError {

@@ -56,14 +56,14 @@ describe('engine: definitions', () => {
     const err = await t.imsflow.deploy(xml, 'alice').catch((e) => e);
     expect(err).to.be.instanceOf(InvalidDefinitionError);
     const problems = (err as InvalidDefinitionError).problems;
-    expect(problems.filter((p) => p.element === 'nobody').map((p) => p.message).join('\n')).to.match(/candidateRole or ims:assignee/).and.match(/ims:due/);
+    expect(problems.filter((p) => p.element === 'nobody').map((p) => p.message).join('\n')).to.match(/needs someone to do it: choose a role or a person/).and.match(/invalid due time/);
     expect(await t.imsflow.listDefinitions()).to.be.empty;
   });
 
   it('requires a default flow on splitting gateways and conditions on the other flows', async () => {
     const xml = fixtureBpmn('split');
     const err = (await t.imsflow.deploy(xml, 'alice').catch((e) => e)) as InvalidDefinitionError;
-    expect(err.problems.map((p) => `${p.element}: ${p.message}`).join('\n')).to.match(/gw: every outgoing flow.*a, b/).and.match(/gw: a splitting gateway needs a default flow/);
+    expect(err.problems.map((p) => `${p.element}: ${p.message}`).join('\n')).to.match(/gw: An exclusive gateway without a name splits the flow, so every outgoing flow needs a condition or must be the default flow; missing on 2 flows without a name/).and.match(/gw: .* needs a default flow/);
   });
 
   it('refuses a parallel join reached from an exclusive merge, and accepts branches that end separately', async () => {
@@ -87,7 +87,7 @@ describe('engine: definitions', () => {
     const err = (await t.imsflow.deploy(joined, 'alice').catch((e) => e)) as InvalidDefinitionError;
     expect(err).to.be.instanceOf(InvalidDefinitionError);
     expect(err.problems.map((p) => `${p.element}: ${p.message}`)).to.deep.equal([
-      'join: this parallel join would not wait for every branch: it is reached from the exclusive merge merge (a bpmn-engine limitation); end the branches in end events of their own (the instance completes when the last one ends), or redraw',
+      'join: A parallel gateway without a name would not wait for every branch: it is reached from an exclusive gateway without a name, which merges branches (a limitation of the engine); end the branches in end events of their own (the record completes when the last one ends), or redraw.',
     ]);
     const separate = branches(`<sequenceFlow id="fa2" sourceRef="a" targetRef="endA" /><endEvent id="endA" />
        <sequenceFlow id="fm" sourceRef="merge" targetRef="endB" /><endEvent id="endB" />`);
@@ -104,7 +104,7 @@ describe('engine: definitions', () => {
   it('refuses a multi-instance task inside a sub-process (its tasks would never open)', async () => {
     const xml = fixtureBpmn('nested');
     const err = (await t.imsflow.deploy(xml, 'alice').catch((e) => e)) as InvalidDefinitionError;
-    expect(err.problems.map((p) => `${p.element}: ${p.message}`)).to.deep.equal(['each: a multi-instance task inside a sub-process is not supported: draw it at the process level']);
+    expect(err.problems.map((p) => `${p.element}: ${p.message}`)).to.deep.equal(['each: A task without a name runs once per item inside a sub-process, which imsflow does not support: draw it at the process level.']);
   });
 
   it('ships a nonconformity process that passes the same validation as uploads', async () => {
@@ -393,10 +393,10 @@ describe('engine: separation of duties (ims:notBy)', () => {
 
   it('rejects ids that are not other user tasks of the process, naming the element', async () => {
     const problemsOf = async (xml: string) => ((await t.imsflow.deploy(xml, 'alice').catch((e) => e)) as InvalidDefinitionError).problems.map((p) => `${p.element}: ${p.message}`);
-    expect(await problemsOf(document('review'))).to.deep.equal(['review: ims:notBy names the task itself ("review"): name the other user tasks whose performers may not complete this one']);
-    expect(await problemsOf(document('write', 'writ review'))).to.deep.equal(['approve: ims:notBy names "writ", which is no element of this process: name user tasks of the same process']);
-    expect(await problemsOf(document('start'))).to.deep.equal(['review: ims:notBy names "start" (StartEvent), which is not a user task: only user tasks are completed by a person']);
-    expect(await problemsOf(document(' , '))).to.deep.equal(['review: ims:notBy names no task: give the ids of the user tasks whose performers may not complete this one, or remove it']);
+    expect(await problemsOf(document('review'))).to.deep.equal(['review: The task “Review the report” names itself among the tasks whose performers may not do it: choose other tasks.']);
+    expect(await problemsOf(document('write', 'writ review'))).to.deep.equal(['approve: The task “Approve the report” names “writ” among the tasks whose performers may not do it, but this process has no such element.']);
+    expect(await problemsOf(document('start'))).to.deep.equal(['review: The task “Review the report” names the start event “start” among the tasks whose performers may not do it: only tasks are done by a person.']);
+    expect(await problemsOf(document(' , '))).to.deep.equal(['review: The task “Review the report” names no task whose performers may not do it: choose the tasks, or remove the rule.']);
     expect(await t.imsflow.listDefinitions()).to.be.empty;
   });
 });
@@ -423,9 +423,9 @@ describe('engine: ims:requiredWhen', () => {
   it('refuses an ims:requiredWhen rule naming no field of the form, and reads a good one', async () => {
     const t = await testEngine();
     const problemsOf = async (xml: string) => ((await t.imsflow.deploy(xml, 'alice').catch((e) => e)) as InvalidDefinitionError).problems.map((p) => `${p.element}: ${p.message}`);
-    expect(await problemsOf(form('fullCap=no'))).to.deep.equal(['decide: form field "justification": ims:requiredWhen names "fullCap", which is no field of this form: name another field of the same form']);
-    expect(await problemsOf(form('fullCapa=no|'))).to.deep.equal(['decide: form field "justification": ims:requiredWhen "fullCapa=no|" must read <field key>=<value>[|<value>…], e.g. fullCapa=no, every value non-empty']);
-    expect(await problemsOf(form('fullCapa=nope'))).to.deep.equal(['decide: form field "justification": ims:requiredWhen names "fullCapa" with a value that is none of its options (yes, no)']);
+    expect(await problemsOf(form('fullCap=no'))).to.deep.equal(['decide: The task “Decide”: the form field “justification” is required depending on “fullCap”, which is no field of this form.']);
+    expect(await problemsOf(form('fullCapa=no|'))).to.deep.equal(['decide: The task “Decide”: the form field “justification” is required when “fullCapa=no|”, which must read <field key>=<value>[|<value>…], e.g. fullCapa=no, every value non-empty.']);
+    expect(await problemsOf(form('fullCapa=nope'))).to.deep.equal(['decide: The task “Decide”: the form field “justification” is required depending on a value of “fullCapa” that is none of its options (yes, no).']);
     expect(await t.imsflow.listDefinitions()).to.be.empty;
     const { spec, problems } = validateDefinition(await parseBpmnXml(form('fullCapa = no | yes')), { services: new Set() });
     expect(problems).to.deep.equal([]);

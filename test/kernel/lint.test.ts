@@ -102,8 +102,43 @@ describe('one rule set for deployment and the modeler (engine/kernel/bpmn/lint.t
   it('refuses a reminder longer than the time to the due date', async () => {
     const withReminder = (before: string) =>
       bpmn('p', `<startEvent id="s" /><userTask id="a" name="a" ims:candidateRole="staff" ims:due="P14D" ims:remindBefore="${before}" /><endEvent id="e" />${flow('f1', 's', 'a')}${flow('f2', 'a', 'e')}`);
-    expect(await deployProblems(withReminder('P20D'))).to.deep.equal([{ element: 'a', message: 'ims:remindBefore (P20D) must be shorter than ims:due (P14D): the reminder would come before the task is open' }]);
+    expect(await deployProblems(withReminder('P20D'))).to.deep.equal([
+      {
+        element: 'a',
+        message: 'The task “a” would remind 20 days before a due date only 14 days after it opens: the reminder must be shorter than the time to the due date.',
+        code: 'reminder-after-opening',
+        args: { kind: 'task', name: 'a', remindBefore: '20 days', due: '14 days' },
+      },
+    ]);
     expect(await deployProblems(withReminder('P3D'))).to.deep.equal([]);
+  });
+
+  it('names elements by what the owner drew and their name, never by id or BPMN internals, with a code to translate by', async () => {
+    const xml = bpmn(
+      'p',
+      `<startEvent id="StartEvent_1" name="Deviation found" /><userTask id="Activity_0381m78" name="Assess and contain" />
+       <intermediateThrowEvent id="Event_1x2"><compensateEventDefinition /></intermediateThrowEvent>
+       <exclusiveGateway id="Gateway_0k" name="Contained?" /><endEvent id="Event_end" name="Closed" /><endEvent id="Event_again" name="Escalated" />
+       ${flow('Flow_1', 'StartEvent_1', 'Activity_0381m78')}${flow('Flow_2', 'Activity_0381m78', 'Event_1x2')}${flow('Flow_3', 'Event_1x2', 'Gateway_0k')}
+       ${flow('Flow_4', 'Gateway_0k', 'Event_end', '${output.Activity_0381m78.ok == true}')}${flow('Flow_5', 'Gateway_0k', 'Event_again')}`,
+    );
+    const { problems } = await checkDefinition(xml, { services: new Set() });
+    const said = Object.fromEntries(problems.map((p) => [p.code, p]));
+    expect(said['task-needs-holder']).to.deep.equal({
+      element: 'Activity_0381m78',
+      message: 'The task “Assess and contain” needs someone to do it: choose a role or a person.',
+      code: 'task-needs-holder',
+      args: { kind: 'task', name: 'Assess and contain' },
+    });
+    expect(said['trigger-not-supported']?.message).to.equal('A compensation throw event without a name is not supported: intermediate throw events must be plain.');
+    // a flow without a name is named by its ends
+    expect(said['split-needs-conditions']?.message).to.include('missing on the flow from “Contained?” to “Escalated”');
+    expect(said['conditional-flows']?.message).to.equal('The flow from “Contained?” to “Escalated” leaves a split without a condition: give it a condition, or make it the default flow.');
+    for (const problem of problems) {
+      expect(problem.message, problem.code).not.to.match(/Activity_|Event_|Gateway_|Flow_|ims:|\$\{|IntermediateThrowEvent|bpmn/);
+      expect(problem.message, problem.code).to.match(/^[A-Z].*\.$/);
+      expect(problem.code).to.be.a('string');
+    }
   });
 
   it('tells a file from another tool everything it could not run', async () => {

@@ -80,9 +80,10 @@ function expectPage(page: Page, status: number, title: RegExp): void {
   expect(page.status, page.text.slice(0, 2000)).to.equal(status);
   expect(page.type).to.match(/^text\/html/);
   // pages built from components (api/pages) close void elements with `/>`: the same document to a browser
+  // old template pages say "en"; component pages the reader's locale (en-GB by default)
   expect(page.text).to.match(/^<!doctype html><html lang="en(-GB)?"><head><meta charset="utf-8"\/?><meta name="viewport" content="width=device-width, initial-scale=1"\/?>/);
   expect(titleOf(page.text)).to.match(title);
-  expect(page.text).to.include('<a class="skip" href="#main">Skip to content</a>');
+  expect(page.text).to.include('<a class="usa-skipnav" href="#main">Skip to content</a>');
   expect(page.headers.get('x-content-type-options')).to.equal('nosniff');
   expect(page.headers.get('content-security-policy')).to.include("frame-ancestors 'none'");
 }
@@ -198,8 +199,8 @@ describe('pages (sign-in, tasks, records, audit) over HTTP', () => {
       const browser = new Browser(server.url);
       const form = await browser.get('/login?next=%2Ftasks%3Fdue%3Doverdue');
       expectPage(form, 200, /^Sign in/);
-      expect(form.text).to.include('<label for="email">Email</label><input type="email" id="email" name="email" autocomplete="username" required/>');
-      expect(form.text).to.include('<label for="password">Password</label><input type="password" id="password" name="password" autocomplete="current-password" required/>');
+      expect(form.text).to.include('<label class="usa-label" for="email">Email</label><input class="usa-input" type="email" id="email" name="email" autocomplete="username" required/>');
+      expect(form.text).to.include('<label class="usa-label" for="password">Password</label><input class="usa-input" type="password" id="password" name="password" autocomplete="current-password" required/>');
       expect(form.text).to.include('<input type="hidden" name="next" value="/tasks?due=overdue"/>');
       const token = csrfIn(form.text);
       expect(token).to.match(/^[\w-]{32}$/);
@@ -363,7 +364,7 @@ describe('pages (sign-in, tasks, records, audit) over HTTP', () => {
       expect(tokens.filter((t) => t.userId === 'quinn').map((t) => t.revokedAt)).to.deep.equal(tokens.filter((t) => t.userId === 'quinn').map(() => undefined));
       await server.imsflow.saveUser({ id: 'quentin', email: 'quentin@example.com', name: 'Quentin North', roles: ['quality-manager'], sites: ['north'], active: false }, 'test-setup');
       const after = await quinn.get(claimed.location!);
-      expect(after.text).to.match(/<div class="notice good" role="status"><p>“Inspect [^”]*” \(UIFORM-2026-\d{4}\) is now assigned to you\.<\/p><\/div>/);
+      expect(after.text).to.match(/<div class="usa-alert usa-alert--slim usa-alert--success notice good" role="status"><div class="usa-alert__body"><p>“Inspect [^”]*” \(UIFORM-2026-\d{4}\) is now assigned to you\.<\/p><\/div><\/div>/);
       expect(after.text).to.include('<h2 id="mine">My tasks (1)</h2>');
       expect(after.text).to.include('<h2 id="roles">My roles’ tasks (0)</h2>');
 
@@ -603,9 +604,9 @@ describe('pages (sign-in, tasks, records, audit) over HTTP', () => {
       expectPage(page, 200, new RegExp(`^${record.businessKey} · press 4`));
       const html = page.text;
       expect(html).to.include(`<h1>${record.businessKey} · press 4</h1><p class="ims-record-tags"><span class="usa-tag ims-tag--status-running">In progress</span>`);
-      expect(html).to.include(`<div><dt>Record number</dt><dd>${record.businessKey}</dd></div>`);
-      expect(html).to.include('<div><dt>Process</dt><dd>Safety inspection (version 1)</dd></div>');
-      expect(html).to.include('<div><dt>Site</dt><dd>North</dd></div>');
+      expect(html).to.include(`<div class="ims-fact"><dt>Record number</dt><dd>${record.businessKey}</dd></div>`);
+      expect(html).to.include('<div class="ims-fact"><dt>Process</dt><dd>Safety inspection (version 1)</dd></div>');
+      expect(html).to.include('<div class="ims-fact"><dt>Site</dt><dd>North</dd></div>');
       expect(html).to.match(/<h2 id="current-steps">Current step<\/h2><ul class="ims-steps"><li><a href="\/tasks\/[^"]+">Review the inspection<\/a> · held by the quality managers/);
       expect(html).to.include(`<div id="diagram" data-bpmn-url="/api/definitions/uiform/versions/1" data-active="review"></div>`);
       const sha = ((await server.imsflow.getTask(record.task.id)).data!.evidence as { sha256: string }).sha256;
@@ -680,10 +681,10 @@ describe('pages (sign-in, tasks, records, audit) over HTTP', () => {
     it('shows the chain verification first, pages newest first, and filters by record, user and dates', async () => {
       const ann = await browserFor('ann@example.com');
       const page = await ann.get('/audit');
-      expect(page.text).to.match(/<main id="main" tabindex="-1"><h1>Audit trail<\/h1><div class="notice good" role="status"><p><strong>Audit trail verified:<\/strong> the hash chain of all \d+ events is intact\.<\/p><\/div>/);
+      expect(page.text).to.match(/<main id="main" tabindex="-1"><h1>Audit trail<\/h1><div class="usa-alert usa-alert--slim usa-alert--success notice good" role="status"><div class="usa-alert__body"><p><strong>Audit trail verified:<\/strong> the hash chain of all \d+ events is intact\.<\/p><\/div><\/div>/);
       expect(page.text).to.match(/events match \(of \d+ in the trail\); page 1 of \d+, newest first/);
       expect(page.text).to.include('<a href="/audit?page=2" rel="next">Older events</a>');
-      const seqs = (html: string) => [...html.matchAll(/<tr><td data-label="#">(\d+)<\/td>/g)].map((m) => Number(m[1]));
+      const seqs = (html: string) => [...html.matchAll(/<tr><td data-label="Event">(\d+)<\/td>/g)].map((m) => Number(m[1]));
       const first = seqs(page.text);
       expect(first).to.have.length(50);
       expect(first[0]).to.be.greaterThan(first[49]);
@@ -706,7 +707,7 @@ describe('pages (sign-in, tasks, records, audit) over HTTP', () => {
 
       const bad = await ann.get('/audit?from=2026-13-01&to=yesterday');
       expectPage(bad, 400, /^Audit trail/);
-      expect(bad.text).to.include('<span class="error" id="audit-from-error">Give the date as YYYY-MM-DD.</span><input type="date" id="audit-from" name="from" value="2026-13-01" aria-invalid="true" aria-describedby="audit-from-error"/>');
+      expect(bad.text).to.include('<span class="usa-error-message" id="audit-from-error">Give the date as YYYY-MM-DD.</span><input type="date" class="usa-input usa-input--error" id="audit-from" name="from" value="2026-13-01" aria-describedby="audit-from-error" aria-invalid="true"/>');
     });
 
     it('exports the filtered events as CSV: every cell quoted, formulas neutralised', async () => {
@@ -864,15 +865,15 @@ describe('pages (sign-in, tasks, records, audit) over HTTP', () => {
         return record.text.slice(at, record.text.indexOf('</section>', at));
       };
       expect(section('Audit 8.4')).to.include(
-        '<p class="iteration">For: Clause 8.4 Control of externally provided processes, products and services (ISO 9001)</p><dl class="ims-facts"><div class="ims-fact"><dt>Result</dt><dd>Nonconforming</dd></div><div class="ims-fact"><dt>Finding</dt><dd>Supplier approval lapsed</dd></div></dl>',
+        '<p class="iteration">For: Clause 8.4 Control of externally provided processes, products and services (ISO 9001)</p><dl class="ims-factlist"><div class="ims-fact"><dt>Result</dt><dd>Nonconforming</dd></div><div class="ims-fact"><dt>Finding</dt><dd>Supplier approval lapsed</dd></div></dl>',
       );
       expect(section('Audit 7.5.3')).to.include('<p class="iteration">For: Clause 7.5.3 Control of documented information</p>');
       // what the automatic steps produced, lists of objects included, in words and named as in the diagram: no keys, no JSON
       expect(record.text).to.include('<h2 id="automatic">Results of automatic steps</h2>');
       expect(record.text).to.include(
-        '<h3>Raise follow-ups &amp; more</h3><dl class="ims-facts"><div class="ims-fact"><dt>Raised</dt><dd>2</dd></div><div class="ims-fact"><dt>Findings</dt><dd><ul class="values"><li><dl class="ims-facts"><div class="ims-fact"><dt>Clause</dt><dd>8.4 Control of externally provided processes, products and services (ISO 9001)</dd></div><div class="ims-fact"><dt>Finding</dt><dd>Supplier approval lapsed</dd></div></dl></li></ul></dd></div></dl>',
+        '<h3>Raise follow-ups &amp; more</h3><dl class="ims-factlist"><div class="ims-fact"><dt>Raised</dt><dd>2</dd></div><div class="ims-fact"><dt>Findings</dt><dd><ul class="values"><li><dl class="ims-factlist"><div class="ims-fact"><dt>Clause</dt><dd>8.4 Control of externally provided processes, products and services (ISO 9001)</dd></div><div class="ims-fact"><dt>Finding</dt><dd>Supplier approval lapsed</dd></div></dl></li></ul></dd></div></dl>',
       );
-      expect(record.text).to.match(/<h3>Look up the clauses<\/h3><dl class="ims-facts"><div class="ims-fact"><dt>Clauses<\/dt><dd><div class="table-wrap ims-table-scroll"><table [^>]*><thead><tr><th scope="col">Id<\/th>/);
+      expect(record.text).to.match(/<h3>Look up the clauses<\/h3><dl class="ims-factlist"><div class="ims-fact"><dt>Clauses<\/dt><dd><div class="ims-table-scroll"><table [^>]*><thead><tr><th scope="col">Id<\/th>/);
       expect(record.text).to.not.match(/\{&quot;|\{"|\$\{/);
     });
 
@@ -886,7 +887,7 @@ describe('pages (sign-in, tasks, records, audit) over HTTP', () => {
       const html = page.text;
       const table = html.slice(html.indexOf('<h2 id="linked">'), html.indexOf('<h2 id="current-steps">'));
       expect(table).to.include('<h2 id="linked">Linked records</h2>');
-      expect(table).to.include(`<caption class="vh usa-sr-only">Records linked to ${audit.businessKey}</caption>`);
+      expect(table).to.include(`<caption class="usa-sr-only">Records linked to ${audit.businessKey}</caption>`);
       expect(table).to.include('<th scope="col">Record</th><th scope="col">Process</th><th scope="col">About</th><th scope="col">Status</th><th scope="col">Since</th>');
       // the process by its name, the status in words
       expect(table).to.include(

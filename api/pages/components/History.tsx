@@ -101,7 +101,7 @@ function HistoryRow({ event, lookups }: { event: AuditEvent; lookups: HistoryLoo
   const entry = historyEntry(event, lookups);
   return (
     <tr>
-      <td data-label={t('history.column.seq')}>{event.seq}</td>
+      <td data-label={t('history.column.event')}>{event.seq}</td>
       <td data-label={t('history.column.when')}>
         <When iso={event.at} />
       </td>
@@ -126,9 +126,9 @@ export function HistoryTable({ events, names, caption, lookups = {} }: { events:
   if (!events.length) return <p>{t('history.none')}</p>;
   const withNames: HistoryLookups = { personName: (id) => names.get(id), ...lookups };
   return (
-    <div class="table-wrap ims-table-scroll" role="region" aria-label={caption} tabIndex={0}>
-      <table class="usa-table usa-table--borderless usa-table--stacked stack ims-history">
-        <caption class="vh usa-sr-only">{caption}</caption>
+    <div class="ims-table-scroll" role="region" aria-label={caption} tabIndex={0}>
+      <table class="usa-table usa-table--compact usa-table--stacked ims-history">
+        <caption class="usa-sr-only">{caption}</caption>
         <thead>
           <tr>
             <th scope="col">{t('history.column.seq')}</th>

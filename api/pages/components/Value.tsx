@@ -128,7 +128,7 @@ export function ShownValue({ value }: { value: Shown }) {
 /** Facts (name, value) as a description list, one under the other: labels never squeeze their values. */
 export function Facts({ entries, class: extra }: { entries: { key: string; label: string; value: Shown }[]; class?: string }) {
   return (
-    <dl class={`ims-facts${extra ? ` ${extra}` : ''}`}>
+    <dl class={`ims-factlist${extra ? ` ${extra}` : ''}`}>
       {entries.map((entry) => (
         <div class="ims-fact" key={entry.key}>
           <dt>{entry.label}</dt>
@@ -148,8 +148,8 @@ export function ValueTable({ value, caption }: { value: Extract<Shown, { kind: '
   // a table with no rows says so in its caption alone ("no earlier review is recorded")
   if (!value.rows.length) return caption ? <p class="ims-table-empty">{caption}</p> : <span class="hint">{t('values.empty')}</span>;
   return (
-    <div class="table-wrap ims-table-scroll">
-      <table class="usa-table usa-table--borderless usa-table--stacked stack ims-value-table">
+    <div class="ims-table-scroll">
+      <table class="usa-table usa-table--compact usa-table--stacked ims-value-table">
         {caption ? <caption>{caption}</caption> : null}
         <thead>
           <tr>

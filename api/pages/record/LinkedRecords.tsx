@@ -28,9 +28,9 @@ export function LinkedRecords({ rows, record }: { rows: LinkedRow[]; record: str
   return (
     <section aria-labelledby="linked">
       <h2 id="linked">{t('records.linked.heading')}</h2>
-      <div class="table-wrap ims-table-scroll">
-        <table class="usa-table usa-table--borderless usa-table--stacked stack links">
-          <caption class="vh usa-sr-only">{caption}</caption>
+      <div class="ims-table-scroll">
+        <table class="usa-table usa-table--compact usa-table--stacked links">
+          <caption class="usa-sr-only">{caption}</caption>
           <thead>
             <tr>
               <th scope="col">{t('records.linked.record')}</th>

@@ -1,4 +1,5 @@
 import type { CheckResult, DefinitionProblem } from '../../kernel/bpmn/lint.js';
+import { problemMessage } from '../../kernel/bpmn/problem-words.js';
 import { ConflictError, InvalidDefinitionError } from '../../kernel/errors.js';
 import { OPEN_DRAFT_STATUSES, type DefinitionRecord, type DraftRecord } from '../../kernel/model.js';
 import type { ChangeControlHost } from './model.js';
@@ -16,7 +17,8 @@ export async function problemsOf(host: ChangeControlHost, draft: DraftRecord, al
   }
   const problems = [...checked.problems];
   if (checked.spec && checked.spec.key !== draft.key) {
-    problems.unshift({ element: checked.spec.key, message: `the process id is the key of the process: it must stay "${draft.key}" (a new id is a new process: start a draft for it)` });
+    const args = { kind: 'process', ...(checked.spec.name && { name: checked.spec.name }), key: draft.key };
+    problems.unshift({ element: checked.spec.key, message: problemMessage('key-changed', args), code: 'key-changed', args });
   }
   return problems;
 }

@@ -7,6 +7,7 @@ import noImplicitEnd from 'bpmnlint/rules/no-implicit-end.js';
 import noImplicitSplit from 'bpmnlint/rules/no-implicit-split.js';
 import noImplicitStart from 'bpmnlint/rules/no-implicit-start.js';
 import { InvalidDefinitionError, type Problem } from '../errors.js';
+import { describe, problemMessage, type ProblemArgs, type ProblemCode } from './problem-words.js';
 import { parseBpmnXml, type ModdleContext, type ModdleElement } from './parse.js';
 import { validateDefinition, type ProcessSpec, type ValidationOptions } from './validate.js';
 
@@ -38,15 +39,15 @@ export const LINT_RULES = {
 
 export type LintRule = keyof typeof LINT_RULES;
 
-/** What each rule means for an imsflow process, said to the person who drew it. */
-const EXPLAINED: Record<LintRule, string> = {
-  'no-disconnected': 'this element is not connected: draw a sequence flow into it and out of it, or remove it',
-  'no-implicit-start': 'nothing leads into this element, so it would start on its own when the process starts: connect it, or start from the start event',
-  'no-implicit-end': 'nothing leads out of this element, so the branch would stop here unnoticed: end it in an end event',
-  'end-event-required': 'the process has no end event: end every branch in an end event, so a finished record reads as finished',
-  'no-duplicate-sequence-flows': 'two sequence flows join the same elements: remove one',
-  'no-implicit-split': 'several flows leave this element without conditions, so every one of them would be taken: split with a gateway',
-  'conditional-flows': 'this flow leaves a split without a condition: give it a condition such as ${output.review.decision == "accept"}, or make it the default flow',
+/** What each rule means for an imsflow process: the code of its sentence in problem-words.ts. */
+const EXPLAINED: Record<LintRule, ProblemCode> = {
+  'no-disconnected': 'not-connected',
+  'no-implicit-start': 'implicit-start',
+  'no-implicit-end': 'implicit-end',
+  'end-event-required': 'end-event-required',
+  'no-duplicate-sequence-flows': 'duplicate-flows',
+  'no-implicit-split': 'implicit-split',
+  'conditional-flows': 'conditional-flows',
 };
 
 /** A problem of the shared rule set; `rule` names the bpmnlint rule (e.g. `bpmnlint/no-disconnected`), absent for imsflow's own rules. */
@@ -105,7 +106,10 @@ export async function lintDefinition(context: ModdleContext): Promise<Definition
   for (const rule of Object.keys(LINT_RULES) as LintRule[]) {
     for (const report of reports[rule] ?? []) {
       // an element without an id is named by validateDefinition's own problem about it
-      problems.push({ element: report.id || 'definitions', message: EXPLAINED[rule], rule: `bpmnlint/${rule}` });
+      const element = report.id ? context.elementsById[report.id] : undefined;
+      const args: ProblemArgs = element ? describe(element) : { kind: 'file' };
+      const code = EXPLAINED[rule];
+      problems.push({ element: report.id || 'definitions', message: problemMessage(code, args), code, args, rule: `bpmnlint/${rule}` });
     }
   }
   return problems;

@@ -2,6 +2,7 @@ import BpmnModdle from 'bpmn-moddle';
 import { InvalidDefinitionError, TooLargeError, type Problem } from '../errors.js';
 import { imsModdleDescriptor } from './ims-moddle.js';
 import { prescanBpmnXml } from './prescan.js';
+import { problemMessage } from './problem-words.js';
 
 /** A moddle element: `$type` plus whatever properties its type has. */
 export interface ModdleElement {
@@ -83,10 +84,10 @@ function utf8Length(text: string): number {
 
 /** Moddle warnings (unknown elements, broken references) as problems: they mean something was not read. */
 export function warningProblems(context: ModdleContext): Problem[] {
-  return context.warnings.map((w) => ({
-    element: w.element?.id ?? 'xml',
-    message: firstLine(w.message),
-  }));
+  return context.warnings.map((w) => {
+    const args = { kind: 'file', detail: firstLine(w.message) };
+    return { element: w.element?.id ?? 'xml', message: problemMessage('file-unreadable', args), code: 'file-unreadable', args };
+  });
 }
 
 function hostileXmlProblem(xml: string): string | null {

@@ -1,6 +1,8 @@
 import { checkExpressions, hasExpression } from '../expressions.js';
+import { readDuration } from '../duration-reading.js';
 import { addDuration, durationProblem, timerProblem } from '../durations.js';
 import type { Problem } from '../errors.js';
+import { describe, kindOf, namesOf, problemMessage, type ProblemArgs, type ProblemCode } from './problem-words.js';
 import type { EscalationStep, FieldType, FormField, SignatureMeaning, UserTaskSpec } from '../model.js';
 import type { ModdleContext, ModdleElement } from './parse.js';
 import { warningProblems } from './parse.js';
@@ -62,18 +64,31 @@ const SUPPORTED_FLOW_ELEMENTS = new Set([
   'bpmn:DataStoreReference',
 ]);
 
+/** Why imsflow does not run an element type, and what to draw instead: the end of "The script task “X” cannot run in imsflow: …". */
 const UNSUPPORTED_REASONS: Record<string, string> = {
-  'bpmn:ScriptTask': 'script tasks are not allowed: scripts in a BPMN file would run with the server\'s rights; use a service task with a registered service',
-  'bpmn:CallActivity': 'call activities are not supported: start the other process from a service task',
-  'bpmn:SendTask': 'send tasks are not supported: use a service task with a registered service',
-  'bpmn:ReceiveTask': 'receive tasks are not supported: use a user task',
-  'bpmn:ManualTask': 'manual tasks would wait for nobody: use a user task (someone confirms it was done) or a plain task',
-  'bpmn:BusinessRuleTask': 'business rule tasks are not supported: use a service task with a registered service',
+  'bpmn:ScriptTask': 'script tasks are not allowed, since a script in a diagram would run with the server\'s rights; use a service task with a registered service',
+  'bpmn:CallActivity': 'call activities are not supported; start the other process from a service task',
+  'bpmn:SendTask': 'send tasks are not supported; use a service task with a registered service',
+  'bpmn:ReceiveTask': 'receive tasks are not supported; use a user task',
+  'bpmn:ManualTask': 'a manual task would wait for nobody; use a user task (someone confirms it was done) or a plain task',
+  'bpmn:BusinessRuleTask': 'business rule tasks are not supported; use a service task with a registered service',
   'bpmn:EventBasedGateway': 'event-based gateways are not supported',
   'bpmn:ComplexGateway': 'complex gateways are not supported',
   'bpmn:Transaction': 'transactions are not supported',
   'bpmn:AdHocSubProcess': 'ad-hoc sub-processes are not supported',
 };
+
+/** Which triggers each event may have: the end of "The message start event “X” is not supported: …". */
+const EVENT_ADVICE: Record<string, string> = {
+  'bpmn:StartEvent': 'start events must be plain (scheduled starts are set up on the server)',
+  'bpmn:EndEvent': 'an end event may be plain, terminate or error',
+  'bpmn:IntermediateCatchEvent': 'an intermediate event may wait for a timer only',
+  'bpmn:IntermediateThrowEvent': 'intermediate throw events must be plain',
+  'bpmn:BoundaryEvent': 'an event on the edge of a task may be a timer or an error',
+};
+
+const TIMER_KINDS = { timeDuration: 'duration', timeDate: 'date', timeCycle: 'cycle' } as const;
+const DURATION_FIELDS = { due: 'due time', remindBefore: 'reminder before the due date', remindEvery: 'repeated reminder' } as const;
 
 const EVENT_DEFINITIONS_ALLOWED: Record<string, Set<string>> = {
   'bpmn:StartEvent': new Set(),
@@ -103,16 +118,17 @@ export function durationLength(value: string | undefined): number | undefined {
  */
 export function validateDefinition(context: ModdleContext, options: ValidationOptions): { spec?: ProcessSpec; problems: Problem[] } {
   const problems: Problem[] = [...warningProblems(context)];
-  const report = (element: ModdleElement | string, message: string) =>
-    problems.push({ element: typeof element === 'string' ? element : element.id || element.$type, message });
+  const report: Report = (element, code, extra = {}) => {
+    const args: ProblemArgs = { ...(typeof element === 'string' ? { kind: 'file' } : describe(element)), ...extra };
+    problems.push({ element: typeof element === 'string' ? element : element.id || element.$type, message: problemMessage(code, args), code, args });
+  };
 
   const definitions = context.rootElement;
   const roots = (definitions.rootElements ?? []) as ModdleElement[];
   const processes = roots.filter((e) => e.$type === 'bpmn:Process');
   const executable = processes.filter((p) => p.isExecutable);
   if (executable.length !== 1) {
-    const found = executable.length === 0 ? 'none is' : `${executable.length} are (${executable.map((p) => p.id).join(', ')})`;
-    report('definitions', `exactly one process must be marked executable (isExecutable="true"); ${found}`);
+    report('definitions', 'one-executable-process', { count: executable.length, names: namesOf(executable) });
     // Still say what in them imsflow could not run: a file from another tool learns everything at once.
     for (const candidate of executable.length ? executable : processes) {
       if (!(candidate.flowElements ?? []).length) continue;
@@ -123,7 +139,7 @@ export function validateDefinition(context: ModdleContext, options: ValidationOp
   }
   const process = executable[0];
   if (!process.id || !IDENTIFIER.test(process.id.replace(/-/g, '_'))) {
-    report(process, 'the process id is its key in URLs: use letters, digits, "_" and "-" only');
+    report(process, 'process-key');
   }
 
   const spec: ProcessSpec = {
@@ -135,7 +151,7 @@ export function validateDefinition(context: ModdleContext, options: ValidationOp
     serviceTasks: new Map(),
   };
   if (spec.businessKeyPrefix !== undefined && !/^[A-Z][A-Z0-9]{0,9}$/.test(spec.businessKeyPrefix)) {
-    report(process, `ims:businessKeyPrefix "${spec.businessKeyPrefix}" must be 1–10 capital letters or digits, starting with a letter`);
+    report(process, 'record-prefix', { value: spec.businessKeyPrefix });
   }
 
   checkScope(process, true, spec, options, report);
@@ -143,28 +159,29 @@ export function validateDefinition(context: ModdleContext, options: ValidationOp
   // Other pools are documentation only: they may hold no flow, since bpmn-engine would run it unchecked.
   for (const other of processes) {
     if (other !== process && (other.flowElements ?? []).length > 0) {
-      report(other, 'only the executable process may contain flow elements: draw other participants as empty (black-box) pools');
+      report(other, 'other-pool-has-steps');
     }
   }
   for (const collaboration of roots.filter((e) => e.$type === 'bpmn:Collaboration')) {
     for (const flow of (collaboration.messageFlows ?? []) as ModdleElement[]) {
-      report(flow, 'message flows are not supported: imsflow runs one process per instance');
+      report(flow, 'message-flow');
     }
   }
   checkAllExpressions(definitions, report);
   return { spec, problems };
 }
 
-type Report = (element: ModdleElement | string, message: string) => void;
+/** Reports a problem of an element (or of the file, 'definitions'), by code; its kind and name are added. */
+type Report = (element: ModdleElement | string, code: ProblemCode, args?: Record<string, string | number>) => void;
 
 /** Checks the flow elements of a process or an embedded sub-process. */
 function checkScope(scope: ModdleElement, isProcess: boolean, spec: ProcessSpec, options: ValidationOptions, report: Report): void {
   const elements = (scope.flowElements ?? []) as ModdleElement[];
   const starts = elements.filter((e) => e.$type === 'bpmn:StartEvent');
   if (starts.length !== 1) {
-    report(scope, `${isProcess ? 'the process' : 'a sub-process'} needs exactly one start event; it has ${starts.length}`);
+    report(scope, 'one-start-event', { count: starts.length });
   }
-  if (scope.triggeredByEvent) report(scope, 'event sub-processes are not supported');
+  if (scope.triggeredByEvent) report(scope, 'event-sub-process');
   // Flows are read from sourceRef/targetRef: <incoming>/<outgoing> children are optional in BPMN XML.
   const flows = elements.filter((e) => e.$type === 'bpmn:SequenceFlow');
   const outgoing = (element: ModdleElement) => flows.filter((f) => f.sourceRef === element);
@@ -174,20 +191,20 @@ function checkScope(scope: ModdleElement, isProcess: boolean, spec: ProcessSpec,
 
   for (const element of elements) {
     const type = element.$type;
-    if (!element.id) report(element, `a ${type.replace('bpmn:', '')} has no id: give every element an id, so that problems, links and the audit trail can name it`);
+    if (!element.id) report(element, 'no-id');
     if (UNSUPPORTED_REASONS[type]) {
-      report(element, UNSUPPORTED_REASONS[type]);
+      report(element, 'unsupported', { advice: UNSUPPORTED_REASONS[type] });
       continue;
     }
     if (!SUPPORTED_FLOW_ELEMENTS.has(type)) {
-      report(element, `${type.replace('bpmn:', '')} elements cannot be executed by imsflow`);
+      report(element, 'unsupported', { advice: 'imsflow does not run this kind of element' });
       continue;
     }
     checkEventDefinitions(element, report);
     checkLoop(element, spec, report);
     if (!isProcess && element.loopCharacteristics) {
       // its iterations are not found inside a sub-process: the engine would go past the task without opening it
-      report(element, 'a multi-instance task inside a sub-process is not supported: draw it at the process level');
+      report(element, 'multi-instance-in-sub-process');
     }
     switch (type) {
       case 'bpmn:UserTask':
@@ -198,7 +215,7 @@ function checkScope(scope: ModdleElement, isProcess: boolean, spec: ProcessSpec,
         break;
       case 'bpmn:InclusiveGateway':
         if (incoming(element).length > 1) {
-          report(element, 'an inclusive gateway cannot join flows (the engine does not wait for all branches); join with a parallel gateway where every branch is taken, or redraw');
+          report(element, 'inclusive-join');
         }
         checkSplit(element, outgoing(element), report);
         break;
@@ -215,7 +232,7 @@ function checkScope(scope: ModdleElement, isProcess: boolean, spec: ProcessSpec,
         checkScope(element, false, spec, options, report);
         break;
       case 'bpmn:StartEvent':
-        if ((element.eventDefinitions ?? []).length) report(element, 'start events must be plain: scheduled starts are configured on the server');
+        if ((element.eventDefinitions ?? []).length) report(element, 'trigger-not-supported', { advice: EVENT_ADVICE['bpmn:StartEvent']! });
         break;
     }
   }
@@ -246,7 +263,7 @@ function checkLoopsWait(elements: ModdleElement[], flows: ModdleElement[], repor
       const seen = state.get(target);
       if (seen === 'visiting' && !reported.has(target)) {
         reported.add(target);
-        report(target, 'this element is on a loop with no user task or timer in it: the loop would run forever');
+        report(target, 'loop-runs-forever');
       } else if (!seen) {
         visit(target);
       }
@@ -260,48 +277,48 @@ function checkEventDefinitions(element: ModdleElement, report: Report): void {
   const allowed = EVENT_DEFINITIONS_ALLOWED[element.$type];
   const definitions = (element.eventDefinitions ?? []) as ModdleElement[];
   if (!allowed) return;
-  if (definitions.length > 1) report(element, 'events with several event definitions are not supported');
+  if (definitions.length > 1) report(element, 'several-triggers');
   for (const definition of definitions) {
     if (!allowed.has(definition.$type)) {
-      report(element, `${definition.$type.replace('bpmn:', '').replace('EventDefinition', '')} events are not supported on ${element.$type.replace('bpmn:', '')}`);
+      report(element, 'trigger-not-supported', { advice: EVENT_ADVICE[element.$type] ?? 'imsflow does not run it' });
       continue;
     }
     if (definition.$type === 'bpmn:TimerEventDefinition') checkTimer(element, definition, report);
   }
   if (element.$type === 'bpmn:IntermediateCatchEvent' && definitions.length === 0) {
-    report(element, 'an intermediate catch event needs a timer');
+    report(element, 'event-waits-for-nothing');
   }
 }
 
 function checkTimer(element: ModdleElement, definition: ModdleElement, report: Report): void {
   const kinds = (['timeDuration', 'timeDate', 'timeCycle'] as const).filter((k) => definition[k]);
   if (kinds.length !== 1) {
-    report(element, 'a timer needs exactly one of timeDuration, timeDate or timeCycle');
+    report(element, 'timer-one-kind');
     return;
   }
   const kind = kinds[0];
   const value = String(definition[kind].body ?? '').trim();
   if (!value) {
-    report(element, `the timer's ${kind} is empty`);
+    report(element, 'timer-empty', { what: TIMER_KINDS[kind] });
     return;
   }
   if (hasExpression(value)) return; // checked with every other expression; the value is checked when it runs
   const problem = timerProblem(kind, value);
-  if (problem) report(element, `invalid timer: ${problem}`);
+  if (problem) report(element, 'timer-invalid', { reason: problem });
 }
 
 function checkLoop(element: ModdleElement, spec: ProcessSpec, report: Report): void {
   const loop = element.loopCharacteristics as ModdleElement | undefined;
   if (!loop) return;
   if (loop.$type !== 'bpmn:MultiInstanceLoopCharacteristics') {
-    report(element, 'standard loops are not supported: use a multi-instance marker with ims:collection');
+    report(element, 'standard-loop');
     return;
   }
   if (!loop.collection && !loop.loopCardinality) {
-    report(element, 'a multi-instance activity needs ims:collection (e.g. ${variables.actions}) or a loop cardinality');
+    report(element, 'multi-instance-items');
   }
   if (loop.collection && !/^\$\{[^}]+\}$/.test(loop.collection)) {
-    report(element, 'ims:collection must be one expression, such as ${variables.actions}');
+    report(element, 'multi-instance-list');
   } else if (loop.collection) {
     (spec.multiInstance ??= []).push({ elementId: element.id!, source: 'collection', expression: loop.collection });
   }
@@ -313,24 +330,24 @@ function checkLoop(element: ModdleElement, spec: ProcessSpec, report: Report): v
   }
   const count = cardinality === '' ? NaN : Number(cardinality);
   if (!Number.isInteger(count) || count < 0) {
-    report(element, `the loop cardinality "${cardinality.slice(0, 40)}" must be a whole number of iterations, or one expression such as \${variables.count}`);
+    report(element, 'multi-instance-count', { value: cardinality.slice(0, 40) });
   } else if (count > MAX_OPEN_ITERATIONS) {
-    report(element, `the loop cardinality ${cardinality.slice(0, 40)} is above the limit of ${MAX_OPEN_ITERATIONS} iterations per multi-instance activity`);
+    report(element, 'multi-instance-limit', { value: cardinality.slice(0, 40), limit: MAX_OPEN_ITERATIONS });
   }
 }
 
 function checkServiceTask(element: ModdleElement, options: ValidationOptions, spec: ProcessSpec, report: Report): void {
   if (element.implementation || element.$attrs?.['camunda:expression'] || element.$attrs?.['camunda:class']) {
-    report(element, 'service tasks call registered services only: remove the implementation and set ims:service');
+    report(element, 'service-implementation');
   }
   const service: string | undefined = element.service;
   if (!service) {
-    report(element, 'a service task needs ims:service naming a registered service');
+    report(element, 'service-missing');
     return;
   }
   if (!options.services.has(service)) {
     const known = [...options.services].sort().join(', ') || 'none';
-    report(element, `service "${service}" is not registered (registered: ${known})`);
+    report(element, 'service-unknown', { service, known });
     return;
   }
   spec.serviceTasks.set(element.id!, service);
@@ -340,10 +357,10 @@ function checkSplit(gateway: ModdleElement, outgoing: ModdleElement[], report: R
   if (outgoing.length < 2) return;
   const unconditioned = outgoing.filter((flow) => !flow.conditionExpression && flow !== gateway.default);
   if (unconditioned.length > 0) {
-    report(gateway, `every outgoing flow of a splitting gateway needs a condition or must be the default flow (missing on ${unconditioned.map((f) => f.id).join(', ')})`);
+    report(gateway, 'split-needs-conditions', { flows: namesOf(unconditioned) });
   }
   if (!gateway.default) {
-    report(gateway, 'a splitting gateway needs a default flow, so an instance never stops because no condition matched');
+    report(gateway, 'split-needs-default');
   }
 }
 
@@ -351,12 +368,12 @@ function checkCondition(flow: ModdleElement, report: Report): void {
   const condition = flow.conditionExpression as ModdleElement | undefined;
   if (!condition) return;
   if (condition.language) {
-    report(flow, `script conditions (language "${condition.language}") are not allowed: write the condition as \${...}`);
+    report(flow, 'script-condition', { language: String(condition.language) });
     return;
   }
   const body = String(condition.body ?? '').trim();
   if (!/^\$\{[^}]*\}$/.test(body)) {
-    report(flow, 'a condition must be one expression such as ${output.review.decision == "accept"}');
+    report(flow, 'condition-one-expression');
   }
 }
 
@@ -371,7 +388,7 @@ function checkParallelJoin(join: ModdleElement, incoming: (element: ModdleElemen
     for (let steps = 0; at && steps < 1000; steps += 1) {
       const into = incoming(at);
       if (at.$type === 'bpmn:ExclusiveGateway' && into.length > 1) {
-        report(join, `this parallel join would not wait for every branch: it is reached from the exclusive merge ${at.id} (a bpmn-engine limitation); end the branches in end events of their own (the instance completes when the last one ends), or redraw`);
+        report(join, 'join-after-merge', { merge: namesOf([at]) });
         return;
       }
       if (at.$type.endsWith('Gateway') || into.length !== 1) break;
@@ -395,7 +412,7 @@ function readUserTask(element: ModdleElement, report: Report): UserTaskSpec {
     form: [],
   };
   if (!spec.candidateRole && !spec.assignee) {
-    report(element, 'a user task needs ims:candidateRole or ims:assignee: nobody would see it');
+    report(element, 'task-needs-holder');
   }
   for (const attribute of ['due', 'remindBefore', 'remindEvery'] as const) {
     const value = spec[attribute];
@@ -403,28 +420,28 @@ function readUserTask(element: ModdleElement, report: Report): UserTaskSpec {
     // a due date may come from the record (an action's date); the expression itself is checked with all others
     if (attribute === 'due' && /^\$\{[^}]*\}$/.test(value.trim())) continue;
     const problem = durationProblem(value);
-    if (problem) report(element, `ims:${attribute}: ${problem}`);
+    if (problem) report(element, 'duration-invalid', { field: DURATION_FIELDS[attribute], reason: problem });
   }
   // The order check the modeler's panel shows: a reminder "before the due date" must come after the task opens.
   const dueMs = durationLength(spec.due);
   const remindBeforeMs = durationLength(spec.remindBefore);
   if (dueMs !== undefined && remindBeforeMs !== undefined && remindBeforeMs >= dueMs) {
-    report(element, `ims:remindBefore (${spec.remindBefore}) must be shorter than ims:due (${spec.due}): the reminder would come before the task is open`);
+    report(element, 'reminder-after-opening', { remindBefore: readDuration(spec.remindBefore!).text, due: readDuration(spec.due!).text });
   }
   if ((spec.remindBefore || spec.remindEvery) && !spec.due) {
-    report(element, 'reminders need a due date: set ims:due');
+    report(element, 'reminder-needs-due');
   }
   if (spec.signature !== undefined && !SIGNATURE_MEANINGS.includes(spec.signature)) {
-    report(element, `ims:signature "${spec.signature}" must be one of ${SIGNATURE_MEANINGS.join(', ')}`);
+    report(element, 'signature-meaning', { value: spec.signature, allowed: SIGNATURE_MEANINGS.join(', ') });
   }
 
   const extensions = (element.extensionElements?.values ?? []) as ModdleElement[];
   const forms = extensions.filter((e) => e.$type === 'ims:Form');
-  if (forms.length > 1) report(element, 'a user task may have one ims:form');
+  if (forms.length > 1) report(element, 'one-form');
   for (const field of (forms[0]?.fields ?? []) as ModdleElement[]) {
     const read = readField(element, field, report);
     if (!read) continue;
-    if (spec.form.some((f) => f.key === read.key)) report(element, `form field "${read.key}" is defined twice`);
+    if (spec.form.some((f) => f.key === read.key)) report(element, 'field-twice', { field: read.key });
     spec.form.push(read);
   }
   checkRequiredWhen(element, spec.form, report);
@@ -434,14 +451,14 @@ function readUserTask(element: ModdleElement, report: Report): UserTaskSpec {
     const escalation: EscalationStep = { after: step.after, to: step.to, reassign: Boolean(step.reassign) };
     const problem = escalation.after ? durationProblem(escalation.after) : 'ims:escalation needs "after"';
     if (problem) {
-      report(element, `escalation: ${problem}`);
+      report(element, 'escalation-invalid', { reason: problem });
       continue;
     }
-    if (!escalation.to) report(element, 'escalation: "to" must name a role');
+    if (!escalation.to) report(element, 'escalation-no-role');
     const afterMs = durationLength(escalation.after)!;
-    if (afterMs <= previousAfter) report(element, 'escalations must be listed in increasing order of "after"');
+    if (afterMs <= previousAfter) report(element, 'escalation-order');
     previousAfter = afterMs;
-    if (!spec.due) report(element, 'escalations need a due date: set ims:due');
+    if (!spec.due) report(element, 'escalation-needs-due');
     spec.escalations.push(escalation);
   }
   return spec;
@@ -452,22 +469,23 @@ function readUserTask(element: ModdleElement, report: Report): UserTaskSpec {
  * checked once every user task has been read, so a rule may name a task drawn after it.
  */
 function checkSeparationOfDuties(process: ModdleElement, spec: ProcessSpec, report: Report): void {
-  const types = new Map<string, string>();
+  const byId = new Map<string, ModdleElement>();
   const collect = (scope: ModdleElement) => {
     for (const element of (scope.flowElements ?? []) as ModdleElement[]) {
-      if (element.id) types.set(element.id, element.$type);
+      if (element.id) byId.set(element.id, element);
       if (element.$type === 'bpmn:SubProcess') collect(element);
     }
   };
   collect(process);
   for (const task of spec.userTasks.values()) {
     if (!task.notBy) continue;
-    if (!task.notBy.length) report(task.elementId, 'ims:notBy names no task: give the ids of the user tasks whose performers may not complete this one, or remove it');
+    const self = byId.get(task.elementId)!;
+    if (!task.notBy.length) report(self, 'not-by-empty');
     for (const id of task.notBy) {
-      const type = types.get(id);
-      if (id === task.elementId) report(task.elementId, `ims:notBy names the task itself ("${id}"): name the other user tasks whose performers may not complete this one`);
-      else if (!type) report(task.elementId, `ims:notBy names "${id}", which is no element of this process: name user tasks of the same process`);
-      else if (type !== 'bpmn:UserTask') report(task.elementId, `ims:notBy names "${id}" (${type.replace('bpmn:', '')}), which is not a user task: only user tasks are completed by a person`);
+      const other = byId.get(id);
+      if (id === task.elementId) report(self, 'not-by-itself');
+      else if (!other) report(self, 'not-by-unknown', { other: id });
+      else if (other.$type !== 'bpmn:UserTask') report(self, 'not-by-not-a-task', { other: describe(other).name ?? id, otherKind: kindOf(other) });
     }
   }
 }
@@ -475,19 +493,19 @@ function checkSeparationOfDuties(process: ModdleElement, spec: ProcessSpec, repo
 function readField(task: ModdleElement, field: ModdleElement, report: Report): FormField | undefined {
   const key = field.key as string | undefined;
   if (!key || !IDENTIFIER.test(key)) {
-    report(task, `form field key "${key ?? ''}" must be an identifier (letters, digits, "_")`);
+    report(task, 'field-key', { field: key ?? '' });
     return undefined;
   }
   const type = (field.type ?? 'text') as FieldType;
   if (!FIELD_TYPES.includes(type)) {
-    report(task, `form field "${key}" has unknown type "${type}" (one of ${FIELD_TYPES.join(', ')})`);
+    report(task, 'field-type', { field: key, type, types: FIELD_TYPES.join(', ') });
     return undefined;
   }
   const options = ((field.options ?? []) as ModdleElement[]).map((o) => ({ value: String(o.value ?? ''), label: String(o.label ?? o.value ?? '') }));
-  if (type === 'select' && options.length === 0) report(task, `form field "${key}" is a select without options`);
-  if (type === 'checklist' && options.length === 0) report(task, `form field "${key}" is a checklist without items: list them as ims:option elements`);
-  if (options.some((o) => !o.value)) report(task, `form field "${key}" has an option without a value`);
-  if (new Set(options.map((o) => o.value)).size !== options.length) report(task, `form field "${key}" has two options with the same value`);
+  if (type === 'select' && options.length === 0) report(task, 'field-no-options', { field: key });
+  if (type === 'checklist' && options.length === 0) report(task, 'field-no-items', { field: key });
+  if (options.some((o) => !o.value)) report(task, 'field-option-no-value', { field: key });
+  if (new Set(options.map((o) => o.value)).size !== options.length) report(task, 'field-option-twice', { field: key });
   const requiredWhen = readRequiredWhen(task, key, field.requiredWhen as string | undefined, report);
   return {
     key,
@@ -505,7 +523,7 @@ function readRequiredWhen(task: ModdleElement, key: string, text: string | undef
   const match = /^\s*(?:([^=\s]+)\s*)?=(.*)$/.exec(text);
   const values = match ? match[2]!.split('|').map((v) => v.trim()) : [];
   if (!match || !match[1] || !values.length || values.some((v) => !v)) {
-    report(task, `form field "${key}": ims:requiredWhen "${text}" must read <field key>=<value>[|<value>…], e.g. fullCapa=no, every value non-empty`);
+    report(task, 'required-when-form', { field: key, rule: text.length > 60 ? `${text.slice(0, 60)}…` : text });
     return undefined;
   }
   return { field: match[1], values: [...new Set(values)] };
@@ -520,14 +538,14 @@ function checkRequiredWhen(task: ModdleElement, form: FormField[], report: Repor
     if (!field.requiredWhen) continue;
     const { field: otherKey, values } = field.requiredWhen;
     const other = form.find((f) => f.key === otherKey);
-    const where = `form field "${field.key}": ims:requiredWhen names "${otherKey}"`;
-    if (otherKey === field.key) report(task, `${where}, the field itself: name another field of the same form`);
-    else if (!other) report(task, `${where}, which is no field of this form: name another field of the same form`);
-    else if (!CONDITION_TYPES.includes(other.type)) report(task, `${where}, a ${other.type} field: the condition must be a field with a single value`);
+    const where = { field: field.key, other: otherKey };
+    if (otherKey === field.key) report(task, 'required-when-self', where);
+    else if (!other) report(task, 'required-when-unknown', where);
+    else if (!CONDITION_TYPES.includes(other.type)) report(task, 'required-when-type', { ...where, type: other.type });
     else if (other.type === 'select' && values.some((v) => !other.options?.some((o) => o.value === v))) {
-      report(task, `${where} with a value that is none of its options (${(other.options ?? []).map((o) => o.value).join(', ')})`);
+      report(task, 'required-when-option', { ...where, options: (other.options ?? []).map((o) => o.value).join(', ') });
     } else if (other.type === 'checkbox' && values.some((v) => v !== 'true' && v !== 'false')) {
-      report(task, `${where}, a checkbox: compare it with true or false`);
+      report(task, 'required-when-checkbox', where);
     }
   }
 }
@@ -552,17 +570,17 @@ function checkAllExpressions(root: ModdleElement, report: Report): void {
     if (typeof value === 'string') {
       if (!hasExpression(value)) continue;
       const problem = checkExpressions(value);
-      if (problem) report(owner, problem);
+      if (problem) report(owner, 'expression-refused', { reason: problem });
       continue;
     }
     if (!value || typeof value !== 'object' || seen.has(value)) continue;
     seen.add(value);
     if (depth > MAX_DEPTH) {
-      report(owner, `elements are nested more than ${MAX_DEPTH} levels deep`);
+      report(owner, 'too-deep', { limit: MAX_DEPTH });
       return;
     }
     if (seen.size > MAX_NODES) {
-      report('definitions', `the file holds more than ${MAX_NODES} XML elements and values`);
+      report('definitions', 'too-many-nodes', { limit: MAX_NODES });
       return;
     }
     if (Array.isArray(value)) {

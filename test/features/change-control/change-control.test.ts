@@ -133,7 +133,7 @@ describe('change control of process definitions (HTTP, SQLite, fake clock)', fun
       const refused = await as('po-anna').post(`/api/drafts/${draftId}/submit`, { reason: 'a second pair of eyes on every check', impact: 'quality managers approve each result', revision: 1 });
       expect(refused.status).to.equal(422);
       const problem = refused.json.problems.find((p: { element: string }) => p.element === 'approve');
-      expect(problem.message).to.match(/candidateRole|assignee/);
+      expect(problem.message).to.match(/needs someone to do it: choose a role or a person/);
       expect((await as('po-anna').get(`/api/drafts/${draftId}`)).json.status).to.equal('draft');
       // the reason and impact are required
       const bare = await as('po-anna').post(`/api/drafts/${draftId}/submit`, { reason: ' ', impact: '', revision: 1 });
