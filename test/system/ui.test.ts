@@ -871,9 +871,9 @@ describe('pages (sign-in, tasks, records, audit) over HTTP', () => {
       // what the automatic steps produced, lists of objects included, in words and named as in the diagram: no keys, no JSON
       expect(record.text).to.include('<h2 id="automatic">Results of automatic steps</h2>');
       expect(record.text).to.include(
-        '<h3>Raise follow-ups &amp; more</h3><dl class="ims-factlist"><div class="ims-fact"><dt>Raised</dt><dd>2</dd></div><div class="ims-fact"><dt>Findings</dt><dd><ul class="values"><li><dl class="ims-factlist"><div class="ims-fact"><dt>Clause</dt><dd>8.4 Control of externally provided processes, products and services (ISO 9001)</dd></div><div class="ims-fact"><dt>Finding</dt><dd>Supplier approval lapsed</dd></div></dl></li></ul></dd></div></dl>',
+        '<h3>Raise follow-ups &amp; more</h3><dl class="ims-factlist"><div class="ims-fact"><dt>Raised</dt><dd>2</dd></div><div class="ims-fact ims-fact--wide"><dt>Findings</dt><dd><ul class="values"><li><dl class="ims-factlist"><div class="ims-fact"><dt>Clause</dt><dd>8.4 Control of externally provided processes, products and services (ISO 9001)</dd></div><div class="ims-fact"><dt>Finding</dt><dd>Supplier approval lapsed</dd></div></dl></li></ul></dd></div></dl>',
       );
-      expect(record.text).to.match(/<h3>Look up the clauses<\/h3><dl class="ims-factlist"><div class="ims-fact"><dt>Clauses<\/dt><dd><div class="ims-table-scroll"><table [^>]*><thead><tr><th scope="col">Id<\/th>/);
+      expect(record.text).to.match(/<h3>Look up the clauses<\/h3><dl class="ims-factlist"><div class="ims-fact ims-fact--wide"><dt>Clauses<\/dt><dd><div class="ims-table-scroll"><table [^>]*><thead><tr><th scope="col">Id<\/th>/);
       expect(record.text).to.not.match(/\{&quot;|\{"|\$\{/);
     });
 

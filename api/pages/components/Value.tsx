@@ -125,12 +125,17 @@ export function ShownValue({ value }: { value: Shown }) {
   }
 }
 
+/** A value with structure of its own (a table, facts, a list of those) takes the whole width under its label. */
+function isWide(value: Shown): boolean {
+  return value.kind === 'table' || value.kind === 'facts' || (value.kind === 'list' && value.items.some(isWide));
+}
+
 /** Facts (name, value) as a description list, one under the other: labels never squeeze their values. */
 export function Facts({ entries, class: extra }: { entries: { key: string; label: string; value: Shown }[]; class?: string }) {
   return (
     <dl class={`ims-factlist${extra ? ` ${extra}` : ''}`}>
       {entries.map((entry) => (
-        <div class="ims-fact" key={entry.key}>
+        <div class={isWide(entry.value) ? 'ims-fact ims-fact--wide' : 'ims-fact'} key={entry.key}>
           <dt>{entry.label}</dt>
           <dd>
             <ShownValue value={entry.value} />
