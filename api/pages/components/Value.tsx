@@ -23,11 +23,11 @@ export function roleWords(reader: Reader, role: string): string {
   return reader.t('values.role', { role: role.replace(/[^A-Za-z0-9]+/g, '_'), label: role });
 }
 
-/** A file's size in words: "12 KB". */
+/** A file's size in words: "612 bytes", "12.5 KB", "3.1 MB". */
 function size(reader: Reader, bytes: number): string {
-  if (bytes < 1024) return reader.number(bytes, { style: 'unit', unit: 'byte', unitDisplay: 'short' });
-  if (bytes < 1024 * 1024) return reader.number(bytes / 1024, { style: 'unit', unit: 'kilobyte', unitDisplay: 'short', maximumFractionDigits: 0 });
-  return reader.number(bytes / 1024 / 1024, { style: 'unit', unit: 'megabyte', unitDisplay: 'short', maximumFractionDigits: 1 });
+  if (bytes < 1024) return reader.t('values.bytes', { count: bytes });
+  const [value, unit] = bytes < 1024 * 1024 ? [bytes / 1024, 'kilobyte'] : [bytes / 1024 / 1024, 'megabyte'];
+  return reader.number(value, { style: 'unit', unit, unitDisplay: 'short', maximumFractionDigits: 1 });
 }
 
 /** A value as one line of plain text, for a message argument ("severity major", "9 May 2026"). */
