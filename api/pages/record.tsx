@@ -2,6 +2,7 @@
 /** @jsxImportSource preact */
 import type { Response } from 'express';
 import type { InstanceView } from '../../engine/process-engine.js';
+import type { Manifestation } from '../../engine/features/signatures/index.js';
 import type { FormField, TaskRecord } from '../../engine/kernel/model.js';
 import { escalationLevel, isOverdue, recordTitle, showAny, type ValueLookups } from '../../engine/kernel/present/index.js';
 import type { Viewer } from '../ui/html.js';
@@ -181,16 +182,24 @@ function CompletedTask({ task, state, lookups, packShown }: { task: TaskRecord; 
         .map((s) =>
           s.valid ? (
             <p class="signed" key={s.id}>
-              {t('records.signed', { manifestation: s.manifestation.text })}
+              {t('records.signed', { manifestation: manifestationText(reader, s.manifestation) })}
             </p>
           ) : (
             <Notice kind="alert" key={s.id}>
-              <p>{t('records.signatureBroken', { manifestation: s.manifestation.text, changes: (s.changes ?? []).join('; ') })}</p>
+              <p>{t('records.signatureBroken', { manifestation: manifestationText(reader, s.manifestation), changes: (s.changes ?? []).join('; ') })}</p>
             </Notice>
           ),
         )}
     </section>
   );
+}
+
+/**
+ * The signature's manifestation (21 CFR 11.50: printed name, date and time, meaning) in the reader's words,
+ * the time on their clock with the zone named.
+ */
+function manifestationText(reader: ReturnType<typeof useReader>, m: Pick<Manifestation, 'printedName' | 'meaning' | 'signedAt'>): string {
+  return reader.t('records.manifestation', { meaning: m.meaning, name: m.printedName, when: reader.dateTime(m.signedAt), zone: reader.zoneName() });
 }
 
 function AutomaticResults({ state, lookups, packShown }: { state: RecordPageState; lookups: ValueLookups; packShown: boolean }) {
