@@ -278,6 +278,7 @@ export function RecordPage({ state }: { state: RecordPageState }) {
           events={instance.history}
           names={names}
           caption={t('history.caption', { record: instance.businessKey })}
+          group
           lookups={{ task: (id) => tasksById.get(id), variableFields: knownFields(reader, instance.key, state.forms, instance.tasks) }}
         />
       </section>

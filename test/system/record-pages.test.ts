@@ -94,6 +94,9 @@ describe('record pages of the demo, walked in Chromium', function () {
     expect(sentences).to.include('Aoife Brennan started the record');
     expect(sentences.filter((s) => /^Contain and correct was opened for Sean Gallagher, due \d{1,2} \w{3} \d{4}, \d\d:\d\d$/.test(s)), 'the holder by name, the due time in words').to.have.length(1);
     expect(sentences).to.include('Contain and correct was escalated to level 2 (the steering committee); 1 person was told');
+    // the daily overdue notices: told once, then counted (each still listed by number)
+    expect(sentences.filter((s) => s === 'Sent an overdue notice about Contain and correct (to 1 person)').length).to.be.below(4);
+    expect(await page.locator('.ims-history').textContent()).to.match(/Sent again \d+ more times, the last time on \d+ \w+ \d{4}/);
     expect(sentences.some((s) => /^Aoife Brennan completed Triage: rate the risk and decide on a CAPA: /.test(s)), sentences.join('\n')).to.equal(true);
     await expectAccessibleAtBothWidths(page, 'CAPA record, overdue and escalated');
   });

@@ -95,10 +95,29 @@ export function Changes({ changes }: { changes: FieldChange[] }) {
   );
 }
 
-function HistoryRow({ event, lookups }: { event: AuditEvent; lookups: HistoryLookups }) {
+/** Notices the engine repeats (a reminder every day an overdue task stays open): told once, then counted. */
+const REPEATED = new Set(['task.notified', 'email.sent']);
+
+/**
+ * The events, each with its entry; a run of the same notice (same sentence, nothing else between) keeps its
+ * first event and counts the rest, which stay listed by number under it.
+ */
+function grouped(reader: Reader, events: AuditEvent[], lookups: HistoryLookups, group: boolean): { event: AuditEvent; entry: HistoryEntry; repeats: AuditEvent[] }[] {
+  const rows: { event: AuditEvent; entry: HistoryEntry; repeats: AuditEvent[]; text: string }[] = [];
+  for (const event of events) {
+    const entry = historyEntry(event, lookups);
+    const text = sentenceText(reader, entry);
+    const last = rows.at(-1);
+    if (group && last && REPEATED.has(event.action) && last.event.action === event.action && last.text === text && !entry.reason && !entry.changes.length) last.repeats.push(event);
+    else rows.push({ event, entry, repeats: [], text });
+  }
+  return rows;
+}
+
+function HistoryRow({ event, entry, repeats }: { event: AuditEvent; entry: HistoryEntry; repeats: AuditEvent[] }) {
   const reader = useReader();
   const { t } = reader;
-  const entry = historyEntry(event, lookups);
+  const last = repeats.at(-1);
   return (
     <tr>
       <td data-label={t('history.column.event')}>{event.seq}</td>
@@ -109,11 +128,13 @@ function HistoryRow({ event, lookups }: { event: AuditEvent; lookups: HistoryLoo
         <p class="ims-sentence">{sentence(reader, entry)}</p>
         {entry.reason ? <p class="ims-reason">{t('history.reason', { reason: withTimes(reader, entry.reason) })}</p> : null}
         <Changes changes={entry.changes} />
+        {last ? <p class="ims-reason">{reader.rich('history.repeated', { count: repeats.length, last: <When iso={last.at} /> })}</p> : null}
         <details class="ims-technical">
           <summary>{t('history.technical')}</summary>
           <p>
             <code>{event.action}</code> <code>{event.target}</code>
           </p>
+          {repeats.length ? <p>{t('history.repeatedEvents', { events: repeats.map((e) => e.seq).join(', ') })}</p> : null}
         </details>
       </td>
     </tr>
@@ -121,8 +142,22 @@ function HistoryRow({ event, lookups }: { event: AuditEvent; lookups: HistoryLoo
 }
 
 /** The events in a table named by `caption`, or "No events." */
-export function HistoryTable({ events, names, caption, lookups = {} }: { events: AuditEvent[]; names: Names; caption: string; lookups?: HistoryLookups }) {
-  const { t } = useReader();
+export function HistoryTable({
+  events,
+  names,
+  caption,
+  lookups = {},
+  group = false,
+}: {
+  events: AuditEvent[];
+  names: Names;
+  caption: string;
+  lookups?: HistoryLookups;
+  /** Count repeated notices under their first (a record's history); the audit trail lists every event. */
+  group?: boolean;
+}) {
+  const reader = useReader();
+  const { t } = reader;
   if (!events.length) return <p>{t('history.none')}</p>;
   const withNames: HistoryLookups = { personName: (id) => names.get(id), ...lookups };
   return (
@@ -137,8 +172,8 @@ export function HistoryTable({ events, names, caption, lookups = {} }: { events:
           </tr>
         </thead>
         <tbody>
-          {events.map((event) => (
-            <HistoryRow key={event.seq} event={event} lookups={withNames} />
+          {grouped(reader, events, withNames, group).map((row) => (
+            <HistoryRow key={row.event.seq} event={row.event} entry={row.entry} repeats={row.repeats} />
           ))}
         </tbody>
       </table>
