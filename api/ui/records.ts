@@ -6,26 +6,18 @@ import type { UserRecord } from '../../engine/kernel/model.js';
 import { sendRecordPage } from '../pages/record.js';
 import type { LinkedRow } from '../pages/record/LinkedRecords.js';
 import { uploadsOf, type AttachmentStore } from './attachments.js';
-import { e } from './html.js';
 import { mayViewRecord, requireSignIn, viewerOf } from './session.js';
 import { clauseCatalogue, clauseText, iterationLabel } from './task-form.js';
 
 /**
  * The record page's route (/records/:instanceId; the page itself is api/pages/record.tsx) and the
- * attachment downloads it links to. Also the directory's names, which other pages still read from here.
+ * attachment downloads it links to. Also the directory's names, which other pages read from here.
  */
 
 export type Names = Map<string, string>;
 
 export async function directoryNames(imsflow: ProcessEngine): Promise<Names> {
   return new Map((await imsflow.queries.people()).map((u) => [u.id, u.name]));
-}
-
-/** A person as shown: their name, with the id when it differs (the string-template pages). */
-export function person(names: Names, id: string | undefined): string {
-  if (!id) return '';
-  const name = names.get(id);
-  return name && name !== id ? `${e(name)} <span class="hint">(${e(id)})</span>` : e(id);
 }
 
 /**
