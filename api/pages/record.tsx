@@ -141,7 +141,9 @@ function CurrentSteps({ state }: { state: RecordPageState }) {
       {open.length ? (
         <ul class="ims-steps">
           {open.map((task) => {
-            const item = task.iteration ? state.iterationLabel(task.iteration.item) : '';
+            const label = task.iteration ? state.iterationLabel(task.iteration.item) : '';
+            // "Review action 2: Extend barcode checks" needs no "(for Extend barcode checks)" after it
+            const item = label && !task.name.includes(label) ? label : '';
             return (
               <li key={task.id}>
                 <a href={`/tasks/${task.id}`}>{stepName(reader, task)}</a>

@@ -40,7 +40,8 @@ async function linkedRecords(imsflow: ProcessEngine, viewer: UserRecord, instanc
       const row: LinkedRow = { rel: link.rel, businessKey: link.businessKey, processKey: link.processKey, label: link.label, at: link.at, ...(name && { processName: name }) };
       if (!other || !visible) return row;
       const open = other.status === 'running' ? await imsflow.listTasks({ instanceId: other.id, status: 'open', limit: 5 }) : [];
-      return { ...row, instanceId: other.id, status: other.status, steps: [...new Set(open.map((t) => t.name))] };
+      const steps = [...new Map(open.map((t) => [t.name, { elementId: t.elementId, name: t.name }])).values()];
+      return { ...row, instanceId: other.id, status: other.status, steps };
     }),
   );
 }

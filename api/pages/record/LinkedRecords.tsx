@@ -17,8 +17,8 @@ export interface LinkedRow {
   label: string;
   at: string;
   status?: string;
-  /** The other record's open steps, by name. */
-  steps?: string[];
+  /** The other record's open steps (their names as drawn, translated where the pack ships words). */
+  steps?: { elementId: string; name: string }[];
 }
 
 export function LinkedRecords({ rows, record }: { rows: LinkedRow[]; record: string }) {
@@ -55,7 +55,7 @@ export function LinkedRecords({ rows, record }: { rows: LinkedRow[]; record: str
                     {row.status ? (
                       <>
                         {t('values.status', { status: row.status })}
-                        {row.steps?.length ? <span class="hint"> {t('records.linked.at', { steps: row.steps.join(', ') })}</span> : null}
+                        {row.steps?.length ? <span class="hint"> {t('records.linked.at', { steps: row.steps.map((step) => translated(`${row.processKey}.${step.elementId}.name`, step.name)).join(', ') })}</span> : null}
                       </>
                     ) : (
                       <span class="hint">{t('records.linked.notVisible')}</span>
