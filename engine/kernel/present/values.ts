@@ -50,7 +50,7 @@ const MAX_DEPTH = 4;
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
 const ISO_DAY = /^\d{4}-\d{2}-\d{2}$/;
 const SHA256 = /^[a-f0-9]{64}$/;
-const PERSON_KEY = /(owner|assignee|holder|user|userId|by|person|auditor|auditee|signer|approver|reviewer|manager|lead)$/i;
+const PERSON_KEY = /(owner|assignee|holder|user|userId|by|person|auditors?|auditee|signer|approver|reviewer|manager|lead|team|members|notified)$/i;
 
 /**
  * A key as words: "riskScore" → "Risk score", "action1Owner" → "Action 1 owner", "due_at" → "Due at",
@@ -124,9 +124,13 @@ export function showAny(value: unknown, lookups: ValueLookups = {}, depth = 0, k
     const items = value.slice(0, MAX_ITEMS);
     const more = Math.max(0, value.length - MAX_ITEMS);
     if (items.length > 1 && items.every(isObject) && !items.some((item) => fileOf(item))) return tableOf(items as Record<string, unknown>[], lookups, depth, more);
-    return { kind: 'list', items: items.map((item) => showAny(item, lookups, depth + 1)), more };
+    // a list under a key that names people (a team) holds people too
+    return { kind: 'list', items: items.map((item) => showAny(item, lookups, depth + 1, key)), more };
   }
-  return { kind: 'facts', entries: Object.entries(value as Record<string, unknown>).map(([k, item]) => ({ key: k, label: humanKey(k), value: showAny(item, lookups, depth + 1, k) })) };
+  // facts nobody described leave out what is empty (a service's "problems: []" says nothing)
+  const entries = Object.entries(value as Record<string, unknown>).filter(([, item]) => !isEmpty(item));
+  if (!entries.length) return { kind: 'empty' };
+  return { kind: 'facts', entries: entries.map(([k, item]) => ({ key: k, label: humanKey(k), value: showAny(item, lookups, depth + 1, k) })) };
 }
 
 /** Objects of one shape as a table: a column per key in the order first seen. */
