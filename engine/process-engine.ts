@@ -6,7 +6,7 @@ import { systemClock, type Clock } from './kernel/clock.js';
 import { auditEvent } from './kernel/audit-event.js';
 import { ConflictError, NotFoundError, RevisionConflict, ValidationError } from './kernel/errors.js';
 import { type ClauseLookup, type FormContext } from './kernel/forms.js';
-import type { DefinitionRecord, DefinitionSource, ExtensionRequest, IncidentRecord, InstanceRecord, JobRecord, RecordLink, ScheduleRecord, TaskRecord, UserRecord } from './kernel/model.js';
+import type { DefinitionRecord, DefinitionSource, ExtensionRequest, FormField, IncidentRecord, InstanceRecord, JobRecord, RecordLink, ScheduleRecord, TaskRecord, UserRecord } from './kernel/model.js';
 import { compileDefinition, iterationCountProblem, runStep, type CompiledDefinition, type StepAction, type StepResult } from './kernel/runtime.js';
 import { ServiceRegistry, type RecordReader } from './kernel/services.js';
 import { DEFAULT_POLICY, jobsOfTask, planTaskJobs, type NotificationPolicy } from './features/notifications/index.js';
@@ -178,6 +178,12 @@ export class ProcessEngine {
       compiled.catch(() => this.compiled.delete(cacheKey));
     }
     return compiled;
+  }
+
+  /** The forms of a version's user tasks by element id: the labels, types and options its records' data was entered with. */
+  async taskForms(key: string, version: number): Promise<Map<string, FormField[]>> {
+    const compiled = await this.compile(key, version);
+    return new Map([...compiled.spec.userTasks].map(([elementId, task]) => [elementId, task.form]));
   }
 
   // ---- instances ---------------------------------------------------------------------------------

@@ -91,8 +91,9 @@ export async function showDiagram(container: HTMLElement): Promise<void> {
     active.push(id);
     names.push(element.businessObject?.name || id);
   }
-  // The drawing itself says nothing to a screen reader: the container does.
-  container.setAttribute('role', 'img');
+  // The drawing itself says nothing to a screen reader: the container does. A figure, not an img: it holds
+  // the bpmn.io watermark link, and an img may hold nothing interactive (axe nested-interactive).
+  container.setAttribute('role', 'figure');
   container.setAttribute('aria-label', names.length ? `Process diagram. Current step: ${names.join(', ')}.` : 'Process diagram.');
   settle(container, 'ready', { active });
 }

@@ -2,15 +2,19 @@
 /** @jsxImportSource preact */
 import type { Response } from 'express';
 import type { ChainVerification } from '../../engine/kernel/audit-chain.js';
-import type { AuditEvent } from '../../engine/kernel/model.js';
+import type { AuditEvent, TaskRecord } from '../../engine/kernel/model.js';
 import type { FieldError } from '../../engine/kernel/errors.js';
-import { plural, type Viewer } from '../ui/html.js';
-import type { Names } from '../ui/records.js';
+import type { ComponentChildren, VNode } from 'preact';
+import type { Viewer } from '../ui/html.js';
 import { describedBy, ErrorSummary, Field, FilterBar, FilterBarActions } from './components/Form.js';
-import { HistoryTable } from './components/History.js';
+import { HistoryTable, type Names } from './components/History.js';
 import { Notice } from './components/Notice.js';
 import { Shell } from './components/Shell.js';
+import { ZoneNote } from './components/Time.js';
+import { useReader } from './reader.js';
 import { sendDocument } from './render.js';
+
+const bold = (chunks: ComponentChildren) => <strong>{chunks}</strong>;
 
 /** The filter of the audit trail, as typed (the route checks the dates). */
 export interface AuditFilter {
@@ -35,6 +39,8 @@ export interface AuditTrailState {
   /** This page's events, newest first. */
   events: AuditEvent[];
   names: Names;
+  /** The tasks the events are about, by id (to name their steps). */
+  tasks?: Map<string, TaskRecord>;
 }
 
 /** The filter (and a page) as a query string, without the empty values. */
@@ -45,28 +51,25 @@ export function auditQuery(filter: AuditFilter, extra: Record<string, string> = 
 }
 
 function ChainNotice({ verification }: { verification: ChainVerification }) {
+  const { rich } = useReader();
   return verification.ok ? (
     <Notice kind="status">
-      <p>
-        <strong>Audit trail verified:</strong> the hash chain of all {plural(verification.checked, 'event')} is intact.
-      </p>
+      <p>{rich<VNode>('audit.verified', { count: verification.checked, b: bold })}</p>
     </Notice>
   ) : (
     <Notice kind="alert">
-      <p>
-        <strong>The audit trail is broken at event {verification.brokenAt?.seq}:</strong> {verification.brokenAt?.reason}. {plural(verification.checked, 'event')} before it check out. Tell the administrator and keep the database as it is.
-      </p>
+      <p>{rich<VNode>('audit.broken', { seq: verification.brokenAt?.seq ?? '', reason: verification.brokenAt?.reason ?? '', count: verification.checked, b: bold })}</p>
     </Notice>
   );
 }
 
 function MatchSummary({ state }: { state: AuditTrailState }) {
+  const { t } = useReader();
   const { matching, total, page, pages, filter } = state;
   const query = auditQuery(filter);
   return (
     <p role="status">
-      {plural(matching, 'event')} match{matching === 1 ? 'es' : ''} (of {total} in the trail){matching ? `; page ${page} of ${pages}, newest first` : ''}.{' '}
-      <a href={`/audit.csv${query ? `?${query}` : ''}`}>Download these events as CSV</a>
+      {t('audit.matching', { matching, total, page, pages })} <a href={`/audit.csv${query ? `?${query}` : ''}`}>{t('audit.csv')}</a>
     </p>
   );
 }
@@ -92,38 +95,40 @@ function FilterField({ name, label, type, hint, filter, errors }: FieldProps) {
 }
 
 function Filters({ filter, errors }: { filter: AuditFilter; errors: FieldError[] }) {
+  const { t } = useReader();
   const field = { filter, errors };
   const active = Object.values(filter).filter(Boolean).length;
   return (
-    <FilterBar action="/audit" summary={active ? `Filter (${active} active)` : 'Filter'} label="Filter" open={errors.length > 0}>
-      <FilterField name="record" label="Record or target" type="text" hint="A business key (NC-2026-0001), an id, or a target such as task:… or user:…" {...field} />
-      <FilterField name="user" label="User (id)" type="text" {...field} />
-      <FilterField name="from" label="From (date, UTC)" type="date" {...field} />
-      <FilterField name="to" label="To (date, UTC, inclusive)" type="date" {...field} />
+    <FilterBar action="/audit" summary={t('audit.filterSummary', { active })} label={t('audit.filter')} open={errors.length > 0}>
+      <FilterField name="record" label={t('audit.filter.record')} type="text" hint={t('audit.filter.recordHint')} {...field} />
+      <FilterField name="user" label={t('audit.filter.user')} type="text" {...field} />
+      <FilterField name="from" label={t('audit.filter.from')} type="date" {...field} />
+      <FilterField name="to" label={t('audit.filter.to')} type="date" {...field} />
       <FilterBarActions>
         <button type="submit" class="usa-button">
-          Apply
+          {t('audit.apply')}
         </button>
-        <a href="/audit">Clear filters</a>
+        <a href="/audit">{t('audit.clear')}</a>
       </FilterBarActions>
     </FilterBar>
   );
 }
 
 function Pager({ filter, page, pages }: { filter: AuditFilter; page: number; pages: number }) {
+  const { t } = useReader();
   if (pages <= 1) return null;
   return (
-    <nav class="pager" aria-label="Pages">
+    <nav class="pager" aria-label={t('audit.pages')}>
       {page > 1 ? (
         <a href={`/audit?${auditQuery(filter, { page: String(page - 1) })}`} rel="prev">
-          Newer events
+          {t('audit.newer')}
         </a>
       ) : (
         <span></span>
       )}
       {page < pages ? (
         <a href={`/audit?${auditQuery(filter, { page: String(page + 1) })}`} rel="next">
-          Older events
+          {t('audit.older')}
         </a>
       ) : null}
     </nav>
@@ -135,17 +140,19 @@ function Pager({ filter, page, pages }: { filter: AuditFilter; page: number; pag
  * export of them) or what to correct in the filter, the filter, one page of events and the pager.
  */
 export function AuditTrailPage({ state }: { state: AuditTrailState }) {
+  const { t } = useReader();
   const { viewer, filter, errors, events, names } = state;
   return (
-    <Shell title="Audit trail" viewer={viewer} current="audit">
+    <Shell title={t('audit.title')} viewer={viewer} current="audit">
       <ChainNotice verification={state.verification} />
       {errors.length ? (
-        <ErrorSummary heading={`Please correct ${plural(errors.length, 'field')}.`} problems={errors.map((x) => ({ id: `audit-${x.field}`, message: x.message }))} />
+        <ErrorSummary heading={t('audit.fix', { count: errors.length })} problems={errors.map((x) => ({ id: `audit-${x.field}`, message: x.message }))} />
       ) : (
         <MatchSummary state={state} />
       )}
       <Filters filter={filter} errors={errors} />
-      {events.length ? <HistoryTable events={events} names={names} caption="Audit events" /> : null}
+      {events.length ? <ZoneNote /> : null}
+      {events.length ? <HistoryTable events={events} names={names} caption={t('audit.events')} lookups={{ task: (id) => state.tasks?.get(id) }} /> : null}
       <Pager filter={filter} page={state.page} pages={state.pages} />
     </Shell>
   );

@@ -87,8 +87,11 @@ export function auditPages(imsflow: ProcessEngine): express.Router {
     // Newest first.
     const slice = shown.slice().reverse().slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE);
     const names = await directoryNames(imsflow);
+    // the tasks the page's events are about, so each sentence names its step
+    const instanceIds = [...new Set(slice.filter((event) => event.target.startsWith('task:') && event.instanceId).map((event) => event.instanceId!))];
+    const tasks = new Map((await Promise.all(instanceIds.map((instanceId) => imsflow.listTasks({ instanceId, limit: 1000 })))).flat().map((task) => [task.id, task]));
 
-    sendAuditTrailPage(res, { viewer, filter, errors, verification, total, matching: shown.length, page, pages, events: slice, names });
+    sendAuditTrailPage(res, { viewer, filter, errors, verification, total, matching: shown.length, page, pages, events: slice, names, tasks });
   });
 
   router.get('/audit.csv', requireSignIn, async (req: Request, res: Response) => {

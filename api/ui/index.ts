@@ -61,7 +61,7 @@ export function uiPages({ imsflow, accounts, assembly, limiter = new LoginRateLi
   router.use(sessionPages({ accounts, limiter, secureCookies }));
   router.use(accountPages(imsflow));
   router.use(taskPages({ imsflow, accounts, attachments, titleFields: assembly.titleFields }));
-  router.use(recordPages(imsflow, attachments));
+  router.use(recordPages(imsflow, attachments, assembly.titleFields));
   router.use(auditPages(imsflow));
   router.use(modelerPages(imsflow));
   router.use(dashboardPages(imsflow, { titleFields: assembly.titleFields }));

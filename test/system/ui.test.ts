@@ -633,24 +633,33 @@ describe('pages (sign-in, tasks, records, audit) over HTTP', () => {
 
     it('the record page shows facts, current step, data per task, attachments and history', async () => {
       const page = await quinn.get(`/records/${record.id}`);
-      expectPage(page, 200, new RegExp(`^Record ${record.businessKey}`));
+      // the record's title first: its number and what it is about
+      expectPage(page, 200, new RegExp(`^${record.businessKey} · press 4`));
       const html = page.text;
-      expect(html).to.include(`<dt>Business key</dt><dd>${record.businessKey}</dd>`);
-      expect(html).to.include('<dt>Process</dt><dd>Safety inspection <span class="hint">(uiform, version 1)</span></dd>');
-      expect(html).to.include('<dt>Status</dt><dd>running</dd>');
-      expect(html).to.include('<dt>Site</dt><dd>north</dd>');
-      expect(html).to.match(/<h2>Current step<\/h2><ul><li><a href="\/tasks\/[^"]+">Review the inspection<\/a>, for the quality-manager role/);
+      expect(html).to.include(`<h1>${record.businessKey} · press 4</h1><p class="ims-record-tags"><span class="usa-tag ims-tag--status-running">In progress</span>`);
+      expect(html).to.include(`<div class="ims-fact"><dt>Record number</dt><dd>${record.businessKey}</dd></div>`);
+      expect(html).to.include('<div class="ims-fact"><dt>Process</dt><dd>Safety inspection (version 1)</dd></div>');
+      expect(html).to.include('<div class="ims-fact"><dt>Site</dt><dd>North</dd></div>');
+      expect(html).to.match(/<h2 id="current-steps">Current step<\/h2><ul class="ims-steps"><li><a href="\/tasks\/[^"]+">Review the inspection<\/a> · held by the quality managers/);
       expect(html).to.include(`<div id="diagram" data-bpmn-url="/api/definitions/uiform/versions/1" data-active="review"></div>`);
       const sha = ((await server.imsflow.getTask(record.task.id)).data!.evidence as { sha256: string }).sha256;
       expect(html).to.include(`<a href="/attachments/${sha}" download>inspection report.pdf</a>`);
-      expect(html).to.include('<dt>Urgent</dt><dd>Yes</dd>');
-      expect(html).to.include('<dt>Outcome</dt><dd>Fail</dd>');
-      expect(html).to.include('<dt>Owner</dt><dd>Bob &lt;img src=x onerror=&quot;alert(3)&quot;&gt; <span class="hint">(bob)</span></dd>');
-      expect(html).to.include('<tr><th scope="row">PPE worn</th><td>Does not conform</td>');
-      expect(html).to.match(/<th scope="col">#<\/th><th scope="col">When<\/th><th scope="col">Who<\/th><th scope="col">What<\/th><th scope="col">Details<\/th>/);
+      expect(html).to.include('<div class="ims-fact"><dt>Urgent</dt><dd>Yes</dd></div>');
+      expect(html).to.include('<div class="ims-fact"><dt>Outcome</dt><dd>Fail</dd></div>');
+      // people by name (escaped), never by id
+      expect(html).to.include('<div class="ims-fact"><dt>Owner</dt><dd>Bob &lt;img src=x onerror=&quot;alert(3)&quot;></dd></div>');
+      expect(html).to.match(/<td data-label="Item">PPE worn<\/td><td data-label="Result">Does not conform<\/td>/);
+      // the history as sentences, the action as recorded one click away
+      expect(html).to.match(/<th scope="col">#<\/th><th scope="col">When<\/th><th scope="col">What happened<\/th>/);
+      expect(html).to.match(/<p class="ims-sentence">Quinn [^<]* completed <strong>Inspect press 4<\/strong>/);
+      expect(html).to.match(/<p class="ims-sentence">Quinn [^<]* attached inspection report\.pdf<\/p>/);
       expect(html).to.include('<code>task.completed</code>');
       expect(html).to.include('<code>attachment.uploaded</code>');
-      expectEscaped(html);
+      expect(html).to.not.match(/\{&quot;|\{"|\$\{/);
+      // escaped by the renderer (components escape < & and " in text; > needs no escaping there)
+      expect(html).to.not.include('<script>alert(1)</script>');
+      expect(html).to.not.include('<img src=x onerror');
+      expect(html).to.include(XSS.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;'));
 
       const download = await quinn.get(`/attachments/${sha}`);
       expect(download.status).to.equal(200);
@@ -866,9 +875,9 @@ describe('pages (sign-in, tasks, records, audit) over HTTP', () => {
       expect(done.status, done.text.slice(0, 2000)).to.equal(303);
       expect((await server.imsflow.getTask(scope.id)).data).to.deep.equal({ criteria: ['7.5.3', '9001:8.4'] });
       const record = await quinn.get(`/records/${audit.id}`);
-      expectPage(record, 200, /^Record UAUD-/);
+      expectPage(record, 200, /^UAUD-/);
       expect(record.text).to.include(
-        '<dt>Audit criteria</dt><dd><ul class="clause-list"><li>7.5.3 Control of documented information</li><li>8.4 Control of externally provided processes, products and services (ISO 9001)</li></ul></dd>',
+        '<dt>Audit criteria</dt><dd><ul class="values"><li>7.5.3 Control of documented information</li><li>8.4 Control of externally provided processes, products and services (ISO 9001)</li></ul></dd>',
       );
     });
 
@@ -880,7 +889,7 @@ describe('pages (sign-in, tasks, records, audit) over HTTP', () => {
       const form = await quinn.get(`/tasks/${docs.id}`);
       expect(form.text).to.include('<p class="iteration"><strong>For:</strong> Clause 7.5.3 Control of documented information</p>');
       const running = await quinn.get(`/records/${audit.id}`);
-      expect(running.text).to.include(`<a href="/tasks/${iso.id}">Audit 8.4</a> <span class="hint">(for Clause 8.4 Control of externally provided processes, products and services (ISO 9001))</span>, for the quality-manager role`);
+      expect(running.text).to.include(`<a href="/tasks/${iso.id}">Audit 8.4</a> (for Clause 8.4 Control of externally provided processes, products and services (ISO 9001)) · held by the quality managers`);
 
       await server.imsflow.completeTask(docs.id, { result: 'conforms' }, 'quinn');
       await server.imsflow.completeTask(iso.id, { result: 'nonconforming', finding: 'Supplier approval lapsed' }, 'quinn');
@@ -890,15 +899,16 @@ describe('pages (sign-in, tasks, records, audit) over HTTP', () => {
         return record.text.slice(at, record.text.indexOf('</section>', at));
       };
       expect(section('Audit 8.4')).to.include(
-        '<p class="iteration"><strong>For:</strong> Clause 8.4 Control of externally provided processes, products and services (ISO 9001)</p><dl class="facts"><dt>Result</dt><dd>Nonconforming</dd><dt>Finding</dt><dd>Supplier approval lapsed</dd></dl>',
+        '<p class="iteration">For: Clause 8.4 Control of externally provided processes, products and services (ISO 9001)</p><dl class="ims-factlist"><div class="ims-fact"><dt>Result</dt><dd>Nonconforming</dd></div><div class="ims-fact"><dt>Finding</dt><dd>Supplier approval lapsed</dd></div></dl>',
       );
-      expect(section('Audit 7.5.3')).to.include('<strong>For:</strong> Clause 7.5.3 Control of documented information</p>');
-      // what the automatic steps produced, lists of objects included, readably and named as in the diagram
-      expect(record.text).to.include('<h3>Results of automatic steps</h3>');
+      expect(section('Audit 7.5.3')).to.include('<p class="iteration">For: Clause 7.5.3 Control of documented information</p>');
+      // what the automatic steps produced, lists of objects included, in words and named as in the diagram: no keys, no JSON
+      expect(record.text).to.include('<h2 id="automatic">Results of automatic steps</h2>');
       expect(record.text).to.include(
-        '<dt>Raise follow-ups &amp; more <span class="hint">(raise)</span></dt><dd><dl class="facts values"><dt>raised</dt><dd>2</dd><dt>findings</dt><dd><ol class="values"><li><dl class="facts values"><dt>clause</dt><dd>9001:8.4</dd><dt>finding</dt><dd>Supplier approval lapsed</dd></dl></li></ol></dd></dl></dd>',
+        '<h3>Raise follow-ups &amp; more</h3><dl class="ims-factlist"><div class="ims-fact"><dt>Raised</dt><dd>2</dd></div><div class="ims-fact ims-fact--wide"><dt>Findings</dt><dd><ul class="values"><li><dl class="ims-factlist"><div class="ims-fact"><dt>Clause</dt><dd>8.4 Control of externally provided processes, products and services (ISO 9001)</dd></div><div class="ims-fact"><dt>Finding</dt><dd>Supplier approval lapsed</dd></div></dl></li></ul></dd></div></dl>',
       );
-      expect(record.text).to.include('<dt>Look up the clauses <span class="hint">(plan)</span></dt><dd><dl class="facts values"><dt>clauses</dt><dd><ol class="values"><li><dl class="facts values"><dt>id</dt><dd>7.5.3</dd>');
+      expect(record.text).to.match(/<h3>Look up the clauses<\/h3><dl class="ims-factlist"><div class="ims-fact ims-fact--wide"><dt>Clauses<\/dt><dd><div class="ims-table-scroll"><table [^>]*><thead><tr><th scope="col">Id<\/th>/);
+      expect(record.text).to.not.match(/\{&quot;|\{"|\$\{/);
     });
 
     it('shows linked records on both sides; one of another site is named, not linked', async () => {
@@ -909,30 +919,31 @@ describe('pages (sign-in, tasks, records, audit) over HTTP', () => {
 
       const page = await quinn.get(`/records/${audit.id}`);
       const html = page.text;
-      const table = html.slice(html.indexOf('<h2 id="linked">'), html.indexOf('<h2>Current step'));
+      const table = html.slice(html.indexOf('<h2 id="linked">'), html.indexOf('<h2 id="current-steps">'));
       expect(table).to.include('<h2 id="linked">Linked records</h2>');
-      expect(table).to.include(`<div class="table-wrap" role="region" aria-labelledby="linked" tabindex="0"><table class="stack links"><caption class="vh">Records linked to ${audit.businessKey}</caption>`);
+      expect(table).to.include(`<caption class="usa-sr-only">Records linked to ${audit.businessKey}</caption>`);
       expect(table).to.include('<th scope="col">Record</th><th scope="col">Process</th><th scope="col">About</th><th scope="col">Status</th><th scope="col">Since</th>');
+      // the process by its name, the status in words
       expect(table).to.include(
-        `<tr><th scope="row">Raised <a href="/records/${north.instanceId}">${north.businessKey}</a></th><td data-label="Process">UI follow-up <span class="hint">(uifollow)</span></td><td data-label="About">Finding 9001:8.4: Supplier approval lapsed</td><td data-label="Status">running <span class="hint">(at Handle Supplier approval lapsed)</span></td><td data-label="Since"><time datetime="${north.at}">`,
+        `<tr><th scope="row" data-label="Record">Raised <a href="/records/${north.instanceId}">${north.businessKey}</a></th><td data-label="Process">UI follow-up</td><td data-label="About">Finding 9001:8.4: Supplier approval lapsed</td><td data-label="Status">In progress<span class="hint"> (at Handle Supplier approval lapsed)</span></td><td data-label="Since"><time datetime="${north.at}">`,
       );
       // the south record: quinn (north) is told it exists, as the link on this record says, but not where it stands
-      expect(table).to.include(`<tr><th scope="row">Raised ${south.businessKey}</th><td data-label="Process">UI follow-up <span class="hint">(uifollow)</span></td><td data-label="About">Shared with the south site</td><td data-label="Status"><span class="hint">not visible to you</span></td>`);
+      expect(table).to.include(`<tr><th scope="row" data-label="Record">Raised ${south.businessKey}</th><td data-label="Process">UI follow-up</td><td data-label="About">Shared with the south site</td><td data-label="Status"><span class="hint">not visible to you</span></td>`);
       expect(table).to.not.include(`href="/records/${south.instanceId}"`);
       // the linked section comes before the current steps
-      expect(html.indexOf('<h2 id="linked">')).to.be.below(html.indexOf('<h2>Current step'));
+      expect(html.indexOf('<h2 id="linked">')).to.be.below(html.indexOf('<h2 id="current-steps">'));
 
       // the other side: raised by the audit, which is completed
       const child = await quinn.get(`/records/${north.instanceId}`);
-      expectPage(child, 200, new RegExp(`^Record ${north.businessKey}`));
+      expectPage(child, 200, new RegExp(`^${north.businessKey}`));
       expect(child.text).to.include(
-        `<tr><th scope="row">Raised by <a href="/records/${audit.id}">${audit.businessKey}</a></th><td data-label="Process">UI audit <span class="hint">(uiaudit)</span></td><td data-label="About">Finding 9001:8.4: Supplier approval lapsed</td><td data-label="Status">completed</td>`,
+        `<tr><th scope="row" data-label="Record">Raised by <a href="/records/${audit.id}">${audit.businessKey}</a></th><td data-label="Process">UI audit</td><td data-label="About">Finding 9001:8.4: Supplier approval lapsed</td><td data-label="Status">Completed</td>`,
       );
       // sally (south) sees her record raised by an audit she may not open
       const sally = await browserFor('sally@example.com');
       const southPage = await sally.get(`/records/${south.instanceId}`);
-      expectPage(southPage, 200, new RegExp(`^Record ${south.businessKey}`));
-      expect(southPage.text).to.include(`<tr><th scope="row">Raised by ${audit.businessKey}</th><td data-label="Process">UI audit <span class="hint">(uiaudit)</span></td><td data-label="About">Shared with the south site</td><td data-label="Status"><span class="hint">not visible to you</span></td>`);
+      expectPage(southPage, 200, new RegExp(`^${south.businessKey}`));
+      expect(southPage.text).to.include(`<tr><th scope="row" data-label="Record">Raised by ${audit.businessKey}</th><td data-label="Process">UI audit</td><td data-label="About">Shared with the south site</td><td data-label="Status"><span class="hint">not visible to you</span></td>`);
       expect(southPage.text).to.not.include(`href="/records/${audit.id}"`);
       // a record without links has no such section
       expect((await quinn.get(`/records/${(await start('north', 'unlinked')).id}`)).text).to.not.include('Linked records');
