@@ -68,6 +68,11 @@ describe('fuzzing findings, as regression tests', function () {
     await bpmnTarget.run([unnamed.replace('<bpmn:endEvent id="end">', '<bpmn:endEvent id="">')]);
     const { problems } = await checkDefinition(unnamed, { services: new Set() });
     expect(problems.map((p) => p.element)).to.not.include('');
-    expect(problems).to.deep.include({ element: 'bpmn:UserTask', message: 'a UserTask has no id: give every element an id, so that problems, links and the audit trail can name it' });
+    expect(problems).to.deep.include({
+      element: 'bpmn:UserTask',
+      message: 'A task without a name has no id: every element needs one, so that problems, links and the audit trail can name it.',
+      code: 'no-id',
+      args: { kind: 'task' },
+    });
   });
 });
