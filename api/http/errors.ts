@@ -4,6 +4,7 @@ import { AuthenticationError, LoginThrottledError } from '../../engine/features/
 import { megabytes } from '../../engine/kernel/bpmn/parse.js';
 import { ConflictError, ImsflowError, InvalidDefinitionError, NotFoundError, NotPermittedError, TooLargeError, ValidationError } from '../../engine/kernel/errors.js';
 import { UnauthenticatedError } from '../auth.js';
+import { problemsFor } from './problems.js';
 import { e, sendPage } from '../ui/html.js';
 import { viewerOf } from '../ui/session.js';
 
@@ -15,7 +16,7 @@ import { viewerOf } from '../ui/session.js';
 /** The JSON API's: every error body is `{ error, ...details }`. Mounted last on the app. */
 export function apiErrorHandler(logger?: Logger): ErrorRequestHandler {
   return (err, req, res: Response, _next) => {
-    if (err instanceof InvalidDefinitionError) return res.status(422).json({ error: err.message, problems: err.problems });
+    if (err instanceof InvalidDefinitionError) return res.status(422).json({ error: err.message, problems: problemsFor(res, err.problems) });
     if (err instanceof ValidationError) return res.status(400).json({ error: err.message, fields: err.fields });
     if (err instanceof UnauthenticatedError) return res.status(401).json({ error: err.message });
     if (err instanceof LoginThrottledError) {
