@@ -1,15 +1,19 @@
 /**
  * The charts of the steering dashboard (/dashboard). Progressive enhancement: the server renders every
  * figure as a table with links (the page works and is complete without this script); this script reads
- * the same figures, in the JSON shape of GET /api/dashboard, from
+ * the same figures, in the JSON shape of GET /api/dashboard, and the words of the charts in the reader's
+ * language (api/pages/dashboard/chart-words.ts), from two attributes of the page's container:
  *
- *   <script type="application/json" id="dashboard-data">…</script>
+ *   <div id="dashboard" data-figures="{…}" data-words="{…}" data-filters="site=basel">
  *
  * and draws a Chart.js chart above each `<figure class="chart" data-chart="<name>">`, folding its table
  * into a "Figures as a table" disclosure. A click on a bar or point opens the list of records behind it:
  * `/dashboard/list?<drill>&<filters>`, where <filters> is the page's filter query (`data-filters` on
  * #dashboard), so the list shows what the figure counted. Each canvas is an image with a text description
  * for screen readers; keyboard users follow the table's links.
+ *
+ * On a phone the charts keep their labels whole: long category names are wrapped onto lines (or shortened
+ * with "…", the whole name in the tooltip), the legend sits below, and the ticks get the room they need.
  *
  * Only the Chart.js parts used here are registered (bar and line charts, two scales, tooltip, legend), so
  * esbuild leaves the rest of the library out of the bundle.
@@ -94,52 +98,89 @@ export const COLOURS = {
   notApplicable: '#6b7580',
 } as const;
 
-const GRADES = [
-  ['major', 'Major'],
-  ['minor', 'Minor'],
-  ['observation', 'Observation'],
-  ['ofi', 'Opportunity for improvement'],
-] as const;
+const GRADES = ['major', 'minor', 'observation', 'ofi'] as const;
 
-function countSeries<T extends Counts>(rows: T[]): Series[] {
+/**
+ * The words of the charts in the reader's language, as the page hands them over (data-words): series
+ * names, each chart's category labels as the page's tables name them, and the words of the descriptions.
+ */
+export interface ChartWords {
+  series: Record<string, string>;
+  labels: Record<string, string[]>;
+  describe: { bar: string; line: string; spark: string; more: string };
+  figuresTable: string;
+  /** Series names are lower-cased inside a description ("2 open"), except where nouns keep capitals (German). */
+  lowerCase: boolean;
+}
+
+/** The English words, for a page that gives none. */
+export const ENGLISH: ChartWords = {
+  series: {
+    open: 'Open',
+    dueSoon: 'Due soon',
+    overdue: 'Overdue',
+    overdueItems: 'Overdue items',
+    escalatedItems: 'Escalated items',
+    opened: 'Opened',
+    closed: 'Closed',
+    target: 'Target',
+    conforms: 'Conforms',
+    partial: 'Partly',
+    gap: 'Gap',
+    notApplicable: 'Not applicable',
+    major: 'Major',
+    minor: 'Minor',
+    observation: 'Observation',
+    ofi: 'Opportunity for improvement',
+  },
+  labels: {},
+  describe: { bar: 'Bar chart', line: 'Line chart', spark: 'Trend line', more: 'the rest in the table' },
+  figuresTable: 'Figures as a table',
+  lowerCase: true,
+};
+
+function countSeries<T extends Counts>(rows: T[], words: ChartWords): Series[] {
   return [
-    { label: 'Open', color: COLOURS.open, values: rows.map((r) => r.open), drills: rows.map((r) => r.drill?.open) },
-    { label: 'Due soon', color: COLOURS.dueSoon, values: rows.map((r) => r.dueSoon), drills: rows.map((r) => r.drill?.dueSoon) },
-    { label: 'Overdue', color: COLOURS.overdue, values: rows.map((r) => r.overdue), drills: rows.map((r) => r.drill?.overdue) },
+    { label: words.series.open, color: COLOURS.open, values: rows.map((r) => r.open), drills: rows.map((r) => r.drill?.open) },
+    { label: words.series.dueSoon, color: COLOURS.dueSoon, values: rows.map((r) => r.dueSoon), drills: rows.map((r) => r.drill?.dueSoon) },
+    { label: words.series.overdue, color: COLOURS.overdue, values: rows.map((r) => r.overdue), drills: rows.map((r) => r.drill?.overdue) },
   ];
 }
 
 /** The chart of each figure of the dashboard, by the name the page gives its <figure data-chart>. */
-export function chartSpecs(data: DashboardData): Record<string, ChartSpec> {
+export function chartSpecs(data: DashboardData, given: Partial<ChartWords> = {}): Record<string, ChartSpec> {
+  const words: ChartWords = { ...ENGLISH, ...given, series: { ...ENGLISH.series, ...given.series }, labels: given.labels ?? {} };
+  // the page's labels for a chart when it gave them (one per category), else these
+  const labelled = (name: string, fallback: string[]) => (words.labels[name]?.length === fallback.length ? words.labels[name] : fallback);
   const specs: Record<string, ChartSpec> = {};
   const byProcess = data.byProcess ?? [];
-  specs.byProcess = { type: 'bar', horizontal: true, labels: byProcess.map((r) => r.name || r.key), series: countSeries(byProcess) };
+  specs.byProcess = { type: 'bar', horizontal: true, labels: labelled('byProcess', byProcess.map((r) => r.name || r.key)), series: countSeries(byProcess, words) };
   const bySite = data.bySite ?? [];
-  specs.bySite = { type: 'bar', horizontal: true, labels: bySite.map((r) => r.site ?? 'No site'), series: countSeries(bySite) };
+  specs.bySite = { type: 'bar', horizontal: true, labels: labelled('bySite', bySite.map((r) => r.site ?? 'No site')), series: countSeries(bySite, words) };
   const byOwner = data.byOwner ?? [];
-  specs.byOwner = { type: 'bar', horizontal: true, labels: byOwner.map((r) => r.name || r.user || 'Unassigned'), series: countSeries(byOwner) };
+  specs.byOwner = { type: 'bar', horizontal: true, labels: labelled('byOwner', byOwner.map((r) => r.name || r.user || 'Unassigned')), series: countSeries(byOwner, words) };
   const byRole = data.byRole ?? [];
-  specs.byRole = { type: 'bar', horizontal: true, labels: byRole.map((r) => r.role ?? 'No role (assigned to a person)'), series: countSeries(byRole) };
+  specs.byRole = { type: 'bar', horizontal: true, labels: labelled('byRole', byRole.map((r) => r.role ?? 'No role (assigned to a person)')), series: countSeries(byRole, words) };
   const aging = data.aging ?? [];
   specs.aging = {
     type: 'bar',
-    labels: aging.map((a) => `${a.bucket} days`),
-    series: [{ label: 'Overdue items', color: COLOURS.overdue, values: aging.map((a) => a.count), drills: aging.map((a) => a.drill) }],
+    labels: labelled('aging', aging.map((a) => `${a.bucket} days`)),
+    series: [{ label: words.series.overdueItems, color: COLOURS.overdue, values: aging.map((a) => a.count), drills: aging.map((a) => a.drill) }],
   };
   const escalations = data.escalations ?? [];
   specs.escalations = {
     type: 'bar',
-    labels: escalations.map((x) => `Level ${x.level}`),
-    series: [{ label: 'Escalated items', color: COLOURS.overdue, values: escalations.map((x) => x.count), drills: escalations.map((x) => x.drill) }],
+    labels: labelled('escalations', escalations.map((x) => `Level ${x.level}`)),
+    series: [{ label: words.series.escalatedItems, color: COLOURS.overdue, values: escalations.map((x) => x.count), drills: escalations.map((x) => x.drill) }],
   };
   const trends = data.trends ?? [];
   specs.trends = {
     type: 'line',
-    labels: trends.map((t) => t.week),
+    labels: labelled('trends', trends.map((t) => t.week)),
     series: [
-      { label: 'Opened', color: COLOURS.open, values: trends.map((t) => t.opened), drills: trends.map((t) => t.drill?.opened) },
-      { label: 'Closed', color: COLOURS.closed, values: trends.map((t) => t.closed), drills: trends.map((t) => t.drill?.closed), dashed: true },
-      { label: 'Overdue', color: COLOURS.overdue, values: trends.map((t) => t.overdue), drills: trends.map((t) => t.drill?.overdue) },
+      { label: words.series.opened, color: COLOURS.open, values: trends.map((t) => t.opened), drills: trends.map((t) => t.drill?.opened) },
+      { label: words.series.closed, color: COLOURS.closed, values: trends.map((t) => t.closed), drills: trends.map((t) => t.drill?.closed), dashed: true },
+      { label: words.series.overdue, color: COLOURS.overdue, values: trends.map((t) => t.overdue), drills: trends.map((t) => t.drill?.overdue) },
     ],
   };
   const findings = data.findings ?? [];
@@ -149,16 +190,16 @@ export function chartSpecs(data: DashboardData): Record<string, ChartSpec> {
     type: 'bar',
     stacked: true,
     labels: clauses.map((c) => findings.find((f) => f.clause === c)?.number || c),
-    series: GRADES.filter(([grade]) => findings.some((f) => f.grade === grade)).map(([grade, label]) => ({
-      label,
+    series: GRADES.filter((grade) => findings.some((f) => f.grade === grade)).map((grade) => ({
+      label: words.series[grade],
       color: COLOURS[grade],
       values: clauses.map((c) => finding(c, grade)?.count ?? 0),
       drills: clauses.map((c) => finding(c, grade)?.drill),
     })),
   };
   const gaps = data.gapCoverage ?? [];
-  const gapSeries = (key: 'conforms' | 'partial' | 'gap' | 'notApplicable', label: string): Series => ({
-    label,
+  const gapSeries = (key: 'conforms' | 'partial' | 'gap' | 'notApplicable'): Series => ({
+    label: words.series[key],
     color: COLOURS[key],
     values: gaps.map((g) => g[key]),
     drills: gaps.map((g) => g.drill),
@@ -167,8 +208,8 @@ export function chartSpecs(data: DashboardData): Record<string, ChartSpec> {
     type: 'bar',
     stacked: true,
     horizontal: true,
-    labels: gaps.map((g) => `ISO ${g.standard}`),
-    series: [gapSeries('conforms', 'Conforms'), gapSeries('partial', 'Partly'), gapSeries('gap', 'Gap'), gapSeries('notApplicable', 'Not applicable')],
+    labels: labelled('gapCoverage', gaps.map((g) => `ISO ${g.standard}`)),
+    series: [gapSeries('conforms'), gapSeries('partial'), gapSeries('gap'), gapSeries('notApplicable')],
   };
   // any pack's table: its rows as bars, one series per numeric column, each bar opening the row's records
   for (const { section, view } of data.sections ?? []) {
@@ -185,7 +226,7 @@ export function chartSpecs(data: DashboardData): Record<string, ChartSpec> {
   for (const kpi of data.kpis ?? []) {
     const trend = kpi.trend ?? [];
     const series: Series[] = [{ label: kpi.name, color: COLOURS.open, values: trend.map((t) => t.value) }];
-    if (typeof kpi.target === 'number') series.push({ label: 'Target', color: COLOURS.neutral, values: trend.map(() => kpi.target as number), dashed: true });
+    if (typeof kpi.target === 'number') series.push({ label: words.series.target, color: COLOURS.neutral, values: trend.map(() => kpi.target as number), dashed: true });
     specs[`kpi-${kpi.id}`] = { type: 'line', sparkline: true, labels: trend.map((t) => t.period), series };
   }
   return specs;
@@ -197,11 +238,31 @@ export function hasFigures(spec: ChartSpec): boolean {
 }
 
 /** What the chart shows, in words, for the canvas's accessible name (the table follows with every figure). */
-export function describe(caption: string, spec: ChartSpec): string {
-  const shown = spec.labels.slice(0, 8).map((label, i) => `${label}: ${spec.series.map((s) => `${s.values[i] ?? 0} ${s.label.toLowerCase()}`).join(', ')}`);
-  const more = spec.labels.length > 8 ? `; and ${spec.labels.length - 8} more in the table` : '';
-  const kind = spec.sparkline ? 'Trend line' : spec.type === 'line' ? 'Line chart' : 'Bar chart';
+export function describe(caption: string, spec: ChartSpec, words: Pick<ChartWords, 'describe' | 'lowerCase'> = ENGLISH): string {
+  const name = (label: string) => (words.lowerCase ? label.toLowerCase() : label);
+  const shown = spec.labels.slice(0, 8).map((label, i) => `${label}: ${spec.series.map((s) => `${s.values[i] ?? 0} ${name(s.label)}`).join(', ')}`);
+  const more = spec.labels.length > 8 ? `; ${words.describe.more}` : '';
+  const kind = spec.sparkline ? words.describe.spark : spec.type === 'line' ? words.describe.line : words.describe.bar;
   return `${kind}: ${caption}. ${shown.join('; ')}${more}.`;
+}
+
+/**
+ * A category label as lines that fit a narrow chart: words kept whole where they fit, at most three lines,
+ * the rest shortened with "…" (the tooltip shows the whole label).
+ */
+export function wrapLabel(label: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of label.split(/\s+/).filter(Boolean)) {
+    const piece = word.length > width ? `${word.slice(0, width - 1)}…` : word;
+    if (line && line.length + 1 + piece.length > width) {
+      lines.push(line);
+      line = piece;
+    } else line = line ? `${line} ${piece}` : piece;
+  }
+  if (line) lines.push(line);
+  if (lines.length > 3) return [...lines.slice(0, 2), `${lines[2].slice(0, width - 1)}…`];
+  return lines.length ? lines : [''];
 }
 
 /** The list of records behind a figure: its drill fragment and the page's filters. */
@@ -216,6 +277,17 @@ function configOf(spec: ChartSpec, filters: string): ChartConfiguration<'bar' | 
     return hit ? spec.series[hit.datasetIndex]?.drills?.[hit.index] : undefined;
   };
   const axis = { stacked: spec.stacked, display: !spec.sparkline, ticks: { color: '#1a1a1a', precision: 0 }, grid: { color: '#e3e6ea' } };
+  // The category axis names the bars: its labels wrap to the chart's width instead of running off the canvas.
+  const categoryTicks = {
+    ...axis.ticks,
+    autoSkip: false,
+    maxRotation: 0,
+    callback(this: { getLabelForValue(value: number): string; chart: { width: number } }, value: number | string) {
+      const label = this.getLabelForValue(Number(value));
+      return wrapLabel(label, labelWidth(this.chart.width, spec.horizontal));
+    },
+  };
+  const valueTicks = { ...axis.ticks, autoSkip: true, autoSkipPadding: 12, maxRotation: 0 };
   return {
     type: spec.type,
     data: {
@@ -241,12 +313,15 @@ function configOf(spec: ChartSpec, filters: string): ChartConfiguration<'bar' | 
       // Drawn at once: nothing moves (prefers-reduced-motion or not), and the figures are there when the page is.
       animation: false,
       interaction: spec.type === 'line' ? { mode: 'nearest', intersect: false } : { mode: 'nearest', intersect: true },
+      // a little room at the right, so the last tick's number is not cut at the canvas's edge
+      layout: { padding: { right: spec.sparkline ? 0 : 8 } },
       scales: {
-        x: { ...axis, beginAtZero: true, ticks: { ...axis.ticks, autoSkip: true, autoSkipPadding: 12, maxRotation: 0 } },
-        y: { ...axis, beginAtZero: true },
+        // a line chart's weeks are many: its axis skips labels to fit; bars keep every category
+        x: { ...axis, beginAtZero: true, ticks: spec.horizontal || spec.type === 'line' ? valueTicks : categoryTicks },
+        y: { ...axis, beginAtZero: true, ticks: spec.horizontal ? categoryTicks : axis.ticks },
       },
       plugins: {
-        legend: { display: !spec.sparkline && spec.series.length > 1, labels: { color: '#1a1a1a' } },
+        legend: { display: !spec.sparkline && spec.series.length > 1, position: 'bottom', labels: { color: '#1a1a1a', boxWidth: 14, boxHeight: 14 } },
         tooltip: { enabled: !spec.sparkline },
       },
       onHover: (event: ChartEvent, elements: ActiveElement[]) => {
@@ -261,18 +336,28 @@ function configOf(spec: ChartSpec, filters: string): ChartConfiguration<'bar' | 
   };
 }
 
-/** Pixels a chart needs: bars get room for each label, so long lists stay readable. */
-function heightOf(spec: ChartSpec): number {
+/**
+ * How many characters of a category label fit on one line: on a phone a horizontal chart's labels get
+ * about a third of its width (Chart.js gives the axis what its longest line needs), at 13 px ~7 px a
+ * character; a vertical chart's labels share the width between the bars.
+ */
+function labelWidth(chartWidth: number, horizontal = false): number {
+  return horizontal ? Math.max(10, Math.min(32, Math.floor(chartWidth / 3 / 7))) : Math.max(8, Math.min(24, Math.floor(chartWidth / 5 / 7)));
+}
+
+/** Pixels a chart needs: bars get room for each label (and its wrapped lines), so long lists stay readable. */
+function heightOf(spec: ChartSpec, width: number): number {
   if (spec.sparkline) return 40;
-  if (spec.horizontal) return Math.max(140, spec.labels.length * (spec.stacked ? 30 : 44) + 70);
-  return 260;
+  const lines = Math.max(1, ...spec.labels.map((l) => wrapLabel(l, labelWidth(width, spec.horizontal)).length));
+  if (spec.horizontal) return Math.max(140, spec.labels.length * Math.max(spec.stacked ? 30 : 44, lines * 17 + 10) + 90);
+  return 260 + (lines - 1) * 16;
 }
 
 export const charts: Record<string, Chart<'bar' | 'line'>> = {};
 
 /** Draws each figure's chart; a figure with nothing to show keeps its text. Returns how many were drawn. */
-export function drawCharts(root: HTMLElement, data: DashboardData): number {
-  const specs = chartSpecs(data);
+export function drawCharts(root: HTMLElement, data: DashboardData, words: Partial<ChartWords> = {}): number {
+  const specs = chartSpecs(data, words);
   const filters = root.dataset.filters ?? '';
   let drawn = 0;
   for (const figure of root.querySelectorAll<HTMLElement>('figure[data-chart]')) {
@@ -285,10 +370,10 @@ export function drawCharts(root: HTMLElement, data: DashboardData): number {
     const caption = figure.querySelector('figcaption')?.textContent?.trim() ?? name;
     const box = document.createElement('div');
     box.className = spec.sparkline ? 'chart-box spark' : 'chart-box';
-    box.style.height = `${heightOf(spec)}px`;
+    box.style.height = `${heightOf(spec, figure.clientWidth || 320)}px`;
     const canvas = document.createElement('canvas');
     canvas.setAttribute('role', 'img');
-    canvas.setAttribute('aria-label', describe(caption, spec));
+    canvas.setAttribute('aria-label', describe(caption, spec, { ...ENGLISH, ...words }));
     box.append(canvas);
     const table = figure.querySelector<HTMLElement>('.table-wrap');
     const folded = table?.closest('details');
@@ -299,7 +384,7 @@ export function drawCharts(root: HTMLElement, data: DashboardData): number {
       const details = document.createElement('details');
       details.className = 'figures';
       const summary = document.createElement('summary');
-      summary.textContent = 'Figures as a table';
+      summary.textContent = words.figuresTable ?? ENGLISH.figuresTable;
       table.replaceWith(details);
       details.append(summary, table);
       details.before(box);
@@ -316,13 +401,20 @@ export function drawCharts(root: HTMLElement, data: DashboardData): number {
   return drawn;
 }
 
+/** The filter bar is folded on a phone (the first screen shows figures); on a wide screen it opens. */
+function openFiltersWhenWide(): void {
+  const bar = document.getElementById('dashboard-filters') as HTMLDetailsElement | null;
+  if (bar && window.matchMedia('(min-width: 64em)').matches) bar.open = true;
+}
+
 function start(): void {
+  openFiltersWhenWide();
   const root = document.getElementById('dashboard');
-  const source = document.getElementById('dashboard-data');
-  if (!root || !source) return;
+  if (!root?.dataset.figures) return;
   try {
-    const data = JSON.parse(source.textContent ?? '{}') as DashboardData;
-    const drawn = drawCharts(root, data);
+    const data = JSON.parse(root.dataset.figures) as DashboardData;
+    const words = JSON.parse(root.dataset.words ?? '{}') as Partial<ChartWords>;
+    const drawn = drawCharts(root, data, words);
     root.dataset.charts = String(drawn);
     root.dataset.state = 'ready';
   } catch (err) {

@@ -4,7 +4,7 @@
  * the problems panel (the server's own rule set, run in the browser), autosave of the draft with its
  * revision as an optimistic lock, and the submit-for-review form.
  *
- * The page shell (api/ui/modeler-pages.ts) renders the structure; this script fills it. The container's
+ * The page shell (api/pages/modeler/EditorPage.tsx) renders the structure; this script fills it. The container's
  * data-state says where it is (loading, ready, conflict, error), for people and for the tests.
  */
 import Modeler from 'bpmn-js/lib/Modeler';

@@ -6,15 +6,15 @@ import type { ProcessEngine } from '../../engine/process-engine.js';
 import type { Assembly } from '../../engine/boot/assemble.js';
 import { identify, LoginRateLimiter } from '../auth.js';
 import { pageErrorHandler } from '../http/errors.js';
+import { dashboardPages } from '../pages/dashboard/routes.js';
 import { taskLinkPages } from '../pages/email-link.js';
+import { modelerPages } from '../pages/modeler/routes.js';
 import { PAGE_MESSAGES, pageReaders } from '../pages/reader.js';
 import { MessageCatalogue, INSTALLATION_DEFAULTS } from '../../engine/kernel/i18n/index.js';
 import { AttachmentStore } from './attachments.js';
 import { auditPages } from './audit.js';
-import { dashboardPages } from './dashboard.js';
 import { faviconRoutes } from './favicon.js';
 import { pageHeaders, STYLE } from './html.js';
-import { modelerPages } from './modeler-pages.js';
 import { recordPages } from './records.js';
 import { sessionPages } from './session.js';
 import { taskPages } from './tasks.js';
@@ -23,7 +23,7 @@ export interface UiOptions {
   imsflow: ProcessEngine;
   accounts: Accounts;
   /** Link signing for the email-link pages; the data folder for attachments. */
-  assembly: Pick<Assembly, 'links'> & Partial<Pick<Assembly, 'dataDir' | 'readers' | 'packMessages'>>;
+  assembly: Pick<Assembly, 'links'> & Partial<Pick<Assembly, 'dataDir' | 'readers' | 'packMessages' | 'titleFields'>>;
   /** The API's login limiter, so the login page and POST /api/session share one budget per address. */
   limiter?: LoginRateLimiter;
   secureCookies?: boolean;
@@ -63,7 +63,7 @@ export function uiPages({ imsflow, accounts, assembly, limiter = new LoginRateLi
   router.use(recordPages(imsflow, attachments));
   router.use(auditPages(imsflow));
   router.use(modelerPages(imsflow));
-  router.use(dashboardPages(imsflow));
+  router.use(dashboardPages(imsflow, { titleFields: assembly.titleFields }));
   router.use(pageErrorHandler(logger));
   return router;
 }

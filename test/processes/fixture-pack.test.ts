@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { startServer, type RunningServer } from '../../api/server.js';
+import { SESSION_COOKIE } from '../../api/auth.js';
 import { FakeClock } from '../../engine/kernel/clock.js';
 import { shippedPacks } from '../../processes/index.js';
 import { loadConfig } from '../../engine/boot/config.js';
@@ -41,6 +42,8 @@ describe('a new process pack, registered in one line, shows its figure on the da
     tokens.tech = await userWithToken(server, { id: 'tina', name: 'Tina Technician', roles: ['technician'], sites: ['basel'] });
     tokens.steer = await userWithToken(server, { id: 'sara', name: 'Sara Steering', roles: ['steering-committee'], sites: ['basel'] });
     await server.accounts.setPassword('sara', PASSWORD, 'test-setup', 'fixture pack tests');
+    await server.imsflow.saveUser({ id: 'klara', email: 'klara@example.com', name: 'Klara Keller', roles: ['steering-committee'], sites: ['basel'], locale: 'de-CH', timeZone: 'Europe/Zurich' }, 'test-setup');
+    await server.accounts.setPassword('klara', PASSWORD, 'test-setup', 'fixture pack tests');
   });
 
   after(async () => {
@@ -118,5 +121,13 @@ describe('a new process pack, registered in one line, shows its figure on the da
     expect(listed).to.have.length(2);
     expect(listed.join(' ')).to.contain(checked.within);
     expect(log.errors).to.deep.equal([]);
+  });
+
+  it('shows its section in the words the pack ships for a German reader', async () => {
+    const { token } = await server.accounts.login('klara@example.com', PASSWORD, 'test');
+    const html = await (await fetch(`${server.url}/dashboard`, { headers: { cookie: `${SESSION_COOKIE}=${token}` } })).text();
+    const section = html.slice(html.indexOf('data-section="calibration"'));
+    expect(section).to.include('<h2>Kalibrierprüfungen nach Ergebnis</h2>').and.include('>Ergebnis<').and.include('>Prüfungen<');
+    expect(html).to.include('>Kalibrierprüfung<'); // the process in the filter bar
   });
 });

@@ -1,0 +1,62 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource preact */
+import type { ComponentChildren } from 'preact';
+import type { Viewer } from '../../ui/html.js';
+import { Shell } from '../components/Shell.js';
+import { useReader } from '../reader.js';
+
+/**
+ * What the modeler's pages share: the shell with the bundle's stylesheet and script, the CSRF token for
+ * the bundle's API calls, and the note for browsers without JavaScript. The bundles of modeler/ fill the
+ * structure these pages render; they find its parts by id, so the ids here are their contract.
+ */
+
+export type Bundle = 'home' | 'modeler' | 'review' | 'versions';
+
+export function ModelerShell({ title, viewer, bundle, children }: { title: string; viewer: Viewer; bundle: Bundle; children: ComponentChildren }) {
+  const head = (
+    <>
+      <meta name="csrf-token" content={viewer.csrf ?? ''} />
+      {bundle === 'home' ? null : <link rel="stylesheet" href={`/assets/${bundle}.css`} />}
+      <script src={`/assets/${bundle}.js`} defer></script>
+    </>
+  );
+  return (
+    <Shell title={title} viewer={viewer} current="processes" head={head}>
+      <NoScript />
+      {children}
+    </Shell>
+  );
+}
+
+function NoScript() {
+  const { t } = useReader();
+  return (
+    <noscript>
+      <p class="notice bad">{t('modelerPages.noScript')}</p>
+    </noscript>
+  );
+}
+
+/** The reader's locale and zone, for a bundle that formats times: on the container it fills. */
+export function useReaderData(): { 'data-locale': string; 'data-time-zone': string } {
+  const { locale, timeZone } = useReader();
+  return { 'data-locale': locale, 'data-time-zone': timeZone };
+}
+
+/** A labelled field with an optional hint, in the forms the bundles submit. */
+export function HintedField({ id, label, hint, hintId = `${id}-hint`, children }: { id: string; label: string; hint?: string; hintId?: string; children: ComponentChildren }) {
+  return (
+    <div class="usa-form-group field">
+      <label class="usa-label" for={id}>
+        {label}
+      </label>
+      {hint ? (
+        <p class="usa-hint hint" id={hintId}>
+          {hint}
+        </p>
+      ) : null}
+      {children}
+    </div>
+  );
+}
