@@ -16,7 +16,6 @@ import './modeler.css';
 import { imsModdleDescriptor } from '../engine/kernel/bpmn/ims-moddle.js';
 import type { DefinitionProblem } from '../engine/kernel/bpmn/lint.js';
 import type { DraftRecord } from '../engine/kernel/model.js';
-import { countOf } from '../engine/kernel/words.js';
 import { $, announce, api, ApiError, download, el, utc } from './http.js';
 import { readableFit } from './diagram-view.js';
 import { makeRoomOnInsertModule } from './insert-on-flow.js';
@@ -25,6 +24,7 @@ import { keepUnresolvedModule } from './keep-unresolved.js';
 import { paletteKeyboardModule } from './palette-a11y.js';
 import { ImsPanel } from './panel.js';
 import { problemsOf, ProblemsPanel } from './problems.js';
+import { wordsOf } from './words.js';
 
 /** A draft as GET /api/drafts/:id gives it: with the problems the deployment rules find. */
 type Draft = DraftRecord & { problems: DefinitionProblem[] };
@@ -38,6 +38,7 @@ const CHECK_MS = 300;
 
 async function start(root: HTMLElement): Promise<void> {
   const draftId = root.dataset.draftId ?? '';
+  const words = wordsOf(root);
   const saveState = $('ims-save-state');
   root.dataset.state = 'loading';
   let draft: Draft;
@@ -70,7 +71,7 @@ async function start(root: HTMLElement): Promise<void> {
     const fit = () => readableFit(viewer.get('canvas'), viewer.get('elementRegistry'));
     fit();
     $('ims-fit').addEventListener('click', fit);
-    const panel = new ImsPanel($('ims-panel'), viewer as any, { roles, services, problemsOf: () => [], readOnly: true });
+    const panel = new ImsPanel($('ims-panel'), viewer as any, { roles, services, problemsOf: () => [], readOnly: true, words });
     panel.render();
     announce(saveState, `This draft is ${draft.status} and can no longer be edited.`);
     root.dataset.state = 'ready';
@@ -85,10 +86,10 @@ async function start(root: HTMLElement): Promise<void> {
   });
   const get = <T = any>(name: string): T => modeler.get<T>(name);
   // the problem count by Save: always in sight while drawing, a link down to the list
-  const problemCount = el('a', { id: 'ims-problem-count', class: 'ims-problem-count', href: '#ims-problems-summary', 'aria-live': 'polite' }, 'Checking…');
+  const problemCount = el('a', { id: 'ims-problem-count', class: 'ims-problem-count', href: '#ims-problems-summary', 'aria-live': 'polite' }, words.say('modeler.problems.checking'));
   $('ims-save').after(problemCount);
-  const problems = new ProblemsPanel($('ims-problems'), $('ims-problems-summary'), get as any, problemCount);
-  const panel = new ImsPanel($('ims-panel'), modeler as any, { roles, services, problemsOf: (id) => problems.of(id) });
+  const problems = new ProblemsPanel($('ims-problems'), $('ims-problems-summary'), get as any, words, problemCount);
+  const panel = new ImsPanel($('ims-panel'), modeler as any, { roles, services, problemsOf: (id) => problems.of(id), words });
   const commandStack = get<{ canUndo(): boolean; canRedo(): boolean; undo(): void; redo(): void }>('commandStack');
   const eventBus = get<{ on(event: string, priority: number | ((e: any) => unknown), fn?: (e: any) => unknown): void }>('eventBus');
 
@@ -254,7 +255,7 @@ async function start(root: HTMLElement): Promise<void> {
     }
     await check();
     if (problems.problems.length) {
-      announce(submitState, `Not submitted: solve the ${countOf(problems.problems.length, 'problem')} listed above first.`, 'bad');
+      announce(submitState, words.say('modeler.problems.notSubmitted', { count: problems.problems.length }), 'bad');
       $('ims-problems-summary').focus();
       return;
     }

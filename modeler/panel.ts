@@ -1,7 +1,10 @@
 import { durationLength, FIELD_TYPES, SIGNATURE_MEANINGS } from '../engine/kernel/bpmn/validate.js';
 import { countOf } from '../engine/kernel/words.js';
+import { kindRefOf, problemSayer, sayKind } from '../engine/kernel/bpmn/problem-words.js';
+import { languageOf } from '../engine/kernel/i18n/locales.js';
 import { readDuration } from './durations.js';
 import { el } from './http.js';
+import { wordsOf, type Words } from './words.js';
 
 /**
  * The `ims:` side panel: a plain panel (no bpmn-js-properties-panel, which would triple the page's
@@ -13,6 +16,8 @@ import { el } from './http.js';
  * step on the command stack: undo, redo and autosave see it like any drawing change. Inputs write on
  * `change` (leaving the field, Enter, picking an option), not on every key, so one edit is one undo step.
  */
+
+const capitalised = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
 type Bo = Record<string, any> & { $type: string; id?: string; get(name: string): any; $parent?: Bo };
 export interface Shape {
@@ -44,6 +49,8 @@ export interface PanelOptions {
   /** The problems the shared rule set reports for one element id. */
   problemsOf(id: string): string[];
   readOnly?: boolean;
+  /** The words of the page (words.ts); English when absent. */
+  words?: Words;
 }
 
 interface Injector {
@@ -140,12 +147,25 @@ export class ImsPanel {
   private sections(shape: Shape): HTMLElement[] {
     const bo = shape.businessObject;
     const type = bo.$type;
-    const title = el('h2', { id: 'ims-panel-title' }, `${type.replace('bpmn:', '').replace(/([a-z])([A-Z])/g, '$1 $2')}${bo.name ? `: ${bo.name}` : ''}`);
-    const out: HTMLElement[] = [title, el('p', { class: 'hint' }, `Id: ${bo.id ?? ''}`)];
+    const words = this.options.words ?? wordsOf(this.container);
+    // The heading names what was drawn and its name; the id is technical detail, folded away at the end.
+    const kind = languageOf(words.locale) === 'en' ? type.replace('bpmn:', '').replace(/([a-z])([A-Z])/g, '$1 $2') : capitalised(sayKind(kindRefOf(bo as never), problemSayer(words.locale)));
+    const title = el('h2', { id: 'ims-panel-title' }, `${kind}${bo.name ? `: ${bo.name}` : ''}`);
+    const out: HTMLElement[] = [title];
     const problems = bo.id ? this.options.problemsOf(bo.id) : [];
     if (problems.length) {
-      out.push(el('div', { class: 'notice bad', role: 'status' }, el('strong', {}, 'Problems here:'), el('ul', {}, ...problems.map((p) => el('li', {}, p)))));
+      out.push(el('div', { class: 'notice bad', role: 'status' }, el('strong', {}, words.say('modeler.panel.problemsHere')), el('ul', {}, ...problems.map((p) => el('li', {}, p)))));
     }
+    out.push(...this.fields(shape));
+    out.push(el('details', { class: 'ims-panel-details' }, el('summary', {}, words.say('modeler.panel.details')), el('p', { class: 'hint' }, words.say('modeler.panel.id', { id: bo.id ?? '' }))));
+    return out;
+  }
+
+  /** The properties the engine reads from the element, by its type. */
+  private fields(shape: Shape): HTMLElement[] {
+    const bo = shape.businessObject;
+    const type = bo.$type;
+    const out: HTMLElement[] = [];
     if (type === 'bpmn:Process' || type === 'bpmn:Participant' || type === 'bpmn:Collaboration') {
       out.push(...this.processFields(shape));
       return out;

@@ -13,6 +13,7 @@ import { imsModdleDescriptor } from '../engine/kernel/bpmn/ims-moddle.js';
 import type { DraftRecord as Draft } from '../engine/kernel/model.js';
 import { readableFit, zoomControls, type FitCanvas, type FitRegistry } from './diagram-view.js';
 import { $, announce, api, el, utc } from './http.js';
+import { wordsOf } from './words.js';
 
 /** What GET /api/drafts/:id/changes gives: the diff against the base version, and both texts. */
 type Changes = DefinitionDiff & { base: { version: number; xml: string } | null; xml: string };
@@ -114,8 +115,8 @@ async function start(root: HTMLElement): Promise<void> {
   }
   // one set of zoom buttons above both: the two diagrams pan and zoom in step
   const zoom = { stepZoom: (delta: number) => proposed.zoomScroll.stepZoom(delta), fit: () => readableFit(proposed.canvas, proposed.registry) };
-  $('ims-proposed').closest('.ims-side-by-side')?.before(zoomControls($('ims-proposed'), 'both diagrams', zoom));
-  if (views.length === 2) zoomControls($('ims-base'), 'both diagrams', zoom); // keys on the current version too
+  $('ims-proposed').closest('.ims-side-by-side')?.before(zoomControls($('ims-proposed'), wordsOf($('ims-proposed')).say('modeler.zoom.bothDiagrams'), zoom));
+  if (views.length === 2) zoomControls($('ims-base'), wordsOf($('ims-base')).say('modeler.zoom.bothDiagrams'), zoom); // keys on the current version too
   if (views.length === 2) {
     let syncing = false;
     for (const [from, to] of [

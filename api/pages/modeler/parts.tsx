@@ -4,6 +4,7 @@ import type { ComponentChildren } from 'preact';
 import type { Viewer } from '../../ui/html.js';
 import { Shell } from '../components/Shell.js';
 import { useReader } from '../reader.js';
+import { bundleWords } from './bundle-words.js';
 
 /**
  * What the modeler's pages share: the shell with the bundle's stylesheet and script, the CSRF token for
@@ -38,10 +39,13 @@ function NoScript() {
   );
 }
 
-/** The reader's locale and zone, for a bundle that formats times: on the container it fills. */
-export function useReaderData(): { 'data-locale': string; 'data-time-zone': string } {
-  const { locale, timeZone } = useReader();
-  return { 'data-locale': locale, 'data-time-zone': timeZone };
+/**
+ * The reader's locale and zone, for a bundle that formats times, and the bundle's words in the reader's
+ * language (bundle-words.ts): on the container it fills.
+ */
+export function useReaderData(): { 'data-locale': string; 'data-time-zone': string; 'data-words': string } {
+  const reader = useReader();
+  return { 'data-locale': reader.locale, 'data-time-zone': reader.timeZone, 'data-words': bundleWords(reader) };
 }
 
 /** A labelled field with an optional hint, in the forms the bundles submit. */

@@ -1,5 +1,4 @@
 import { createIntl, createIntlCache, type IntlShape } from '@formatjs/intl';
-import type { MessageSet } from '../i18n/catalogue.js';
 import { languageOf, type Language } from '../i18n/locales.js';
 import type { ModdleElement } from './parse.js';
 import EN from './messages/en/problem.json' with { type: 'json' };
@@ -30,7 +29,8 @@ export interface ProblemArgs {
 }
 
 /** The problem messages in every language (the server's catalogue and the modeler's bundle read these). */
-export const PROBLEM_MESSAGES: MessageSet = { en: EN, de: DE, fr: FR };
+// (typed here, not as i18n's MessageSet: catalogue.ts reads files with node:fs, which the browser bundle lacks)
+export const PROBLEM_MESSAGES: Record<Language, Record<string, string>> = { en: EN, de: DE, fr: FR };
 
 /** Formats one message of the problem catalogue: `say('problem.kind.task')` → "task". */
 export type Say = (id: string, values?: Record<string, string | number>) => string;

@@ -1,0 +1,36 @@
+import { createIntl, createIntlCache } from '@formatjs/intl';
+import EN from './messages/en/modeler.json' with { type: 'json' };
+
+/**
+ * The words of the modeler's bundles in the reader's language (issue 15). The server page hands them over
+ * on the container the bundle fills, as data, not script (the CSP allows no inline script):
+ *
+ *   <div id="ims-editor" data-locale="de-CH" data-words='{"modeler.problems.none":"Keine Probleme",…}'>
+ *
+ * `data-words` holds this folder's messages (modeler/messages/<language>/modeler.json) in the reader's
+ * language, as ICU MessageFormat; they are formatted here with the page's locale. English, bundled, stands in
+ * for any message the page did not give (a page that passes none, such as the record page's viewer).
+ * Problem sentences come from the engine's own catalogue (engine/kernel/bpmn/problem-language.ts).
+ */
+
+export type WordId = keyof typeof EN;
+export interface Words {
+  locale: string;
+  say(id: WordId, values?: Record<string, string | number>): string;
+}
+
+const cache = createIntlCache();
+
+/** The words for the page part `container` (or the nearest element above it with data-words). */
+export function wordsOf(container: Element | null | undefined): Words {
+  const holder = container?.closest<HTMLElement>('[data-words]') ?? (container as HTMLElement | null | undefined);
+  const locale = holder?.dataset.locale || document.documentElement.lang || 'en';
+  let given: Record<string, string> = {};
+  try {
+    given = JSON.parse(holder?.dataset.words ?? '{}') as Record<string, string>;
+  } catch {
+    // unreadable words: English
+  }
+  const intl = createIntl({ locale, defaultLocale: 'en', messages: { ...EN, ...given }, onError: () => {} }, cache);
+  return { locale, say: (id, values) => String(intl.formatMessage({ id, defaultMessage: EN[id] }, values)) };
+}
