@@ -149,7 +149,7 @@ export class ImsPanel {
     const type = bo.$type;
     const words = this.options.words ?? wordsOf(this.container);
     // The heading names what was drawn and its name; the id is technical detail, folded away at the end.
-    const kind = languageOf(words.locale) === 'en' ? type.replace('bpmn:', '').replace(/([a-z])([A-Z])/g, '$1 $2') : capitalised(sayKind(kindRefOf(bo as never), problemSayer(words.locale)));
+    const kind = languageOf(words.locale) === 'en' ? type.replace('bpmn:', '').replace(/([a-z])([A-Z])/g, '$1 $2') : capitalised(sayKind(kindRefOf(bo as never), problemSayer(words.locale, words.messages)));
     const title = el('h2', { id: 'ims-panel-title' }, `${kind}${bo.name ? `: ${bo.name}` : ''}`);
     const out: HTMLElement[] = [title];
     const problems = bo.id ? this.options.problemsOf(bo.id) : [];

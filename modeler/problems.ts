@@ -47,7 +47,7 @@ export class ProblemsPanel {
 
   /** A problem's sentence in the reader's language. */
   sentence(problem: DefinitionProblem): string {
-    return problemIn(problem, this.words.locale);
+    return problemIn(problem, this.words.locale, this.words.messages);
   }
 
   /** The problems of one element, for the side panel. */

@@ -7,15 +7,18 @@ import EN from './messages/en/modeler.json' with { type: 'json' };
  *
  *   <div id="ims-editor" data-locale="de-CH" data-words='{"modeler.problems.none":"Keine Probleme",…}'>
  *
- * `data-words` holds this folder's messages (modeler/messages/<language>/modeler.json) in the reader's
- * language, as ICU MessageFormat; they are formatted here with the page's locale. English, bundled, stands in
- * for any message the page did not give (a page that passes none, such as the record page's viewer).
- * Problem sentences come from the engine's own catalogue (engine/kernel/bpmn/problem-language.ts).
+ * `data-words` holds this folder's messages (modeler/messages/<language>/modeler.json) and the problem
+ * messages (engine/kernel/bpmn/messages/<language>/problem.json) in the reader's language, as ICU
+ * MessageFormat; they are formatted here with the page's locale. English, bundled, stands in for any message
+ * the page did not give (an English page gives none; so does the record page's viewer). Only one language
+ * travels: the editor's JavaScript stays within its size budget.
  */
 
 export type WordId = keyof typeof EN;
 export interface Words {
   locale: string;
+  /** The messages the page gave (its language's bundle and problem messages), for problem-language.ts. */
+  messages: Readonly<Record<string, string>>;
   say(id: WordId, values?: Record<string, string | number>): string;
 }
 
@@ -32,5 +35,5 @@ export function wordsOf(container: Element | null | undefined): Words {
     // unreadable words: English
   }
   const intl = createIntl({ locale, defaultLocale: 'en', messages: { ...EN, ...given }, onError: () => {} }, cache);
-  return { locale, say: (id, values) => String(intl.formatMessage({ id, defaultMessage: EN[id] }, values)) };
+  return { locale, messages: given, say: (id, values) => String(intl.formatMessage({ id, defaultMessage: EN[id] }, values)) };
 }

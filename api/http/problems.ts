@@ -1,5 +1,5 @@
 import type { Response } from 'express';
-import { problemsIn } from '../../engine/kernel/bpmn/problem-language.js';
+import { problemsInLocale } from '../../engine/kernel/bpmn/problem-catalogue.js';
 import type { Problem } from '../../engine/kernel/errors.js';
 import { readerOf } from '../pages/reader.js';
 
@@ -10,7 +10,7 @@ import { readerOf } from '../pages/reader.js';
  * `code`/`args`/`element` unchanged, so a client that wants other words builds them from the code.
  */
 export function problemsFor<P extends Problem>(res: Response, problems: P[]): P[] {
-  return problemsIn(problems, readerOf(res).locale);
+  return problemsInLocale(problems, readerOf(res).locale);
 }
 
 /** A body carrying `problems` (a draft, a save result) with them in the reader's language. */

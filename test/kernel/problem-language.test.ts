@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { checkDefinition, type DefinitionProblem } from '../../engine/kernel/bpmn/lint.js';
-import { problemIn, problemsIn } from '../../engine/kernel/bpmn/problem-language.js';
+import { problemsInLocale } from '../../engine/kernel/bpmn/problem-catalogue.js';
 import { bpmn } from '../helpers.js';
 
 /**
@@ -8,6 +8,9 @@ import { bpmn } from '../helpers.js';
  * French for Lyon. Names stay as drawn; kinds, lists and durations are translated; no placeholder, id or
  * English kind word is left in the sentence.
  */
+/** One problem's sentence in a locale. */
+const problemIn = (problem: { message: string; code?: string; args?: Record<string, string | number | undefined> }, locale: string) => problemsInLocale([problem], locale)[0]!.message;
+
 const flow = (id: string, from: string, to: string, condition?: string) =>
   `<sequenceFlow id="${id}" sourceRef="${from}" targetRef="${to}">${condition ? `<conditionExpression>${condition}</conditionExpression>` : ''}</sequenceFlow>`;
 
@@ -25,7 +28,7 @@ const DRAWING = bpmn(
    ${flow('Flow_4', 'Gateway_0k', 'Event_end', '${output.Activity_0381m78.ok == true}')}${flow('Flow_5', 'Gateway_0k', 'Event_again')}${flow('Flow_6', 'Gateway_0k', 'Event_3')}`,
 );
 
-describe('problems in the reader’s language (engine/kernel/bpmn/problem-language.ts)', () => {
+describe('problems in the reader’s language (engine/kernel/bpmn/problem-language.ts, problem-catalogue.ts)', () => {
   let problems: DefinitionProblem[];
   const byCode = (code: string) => problems.find((p) => p.code === code)!;
   before(async () => {
@@ -65,7 +68,7 @@ describe('problems in the reader’s language (engine/kernel/bpmn/problem-langua
   it('leaves no placeholder, id or English kind in any German or French sentence', () => {
     expect(problems.length).to.be.greaterThan(6);
     for (const locale of ['de-CH', 'fr-FR']) {
-      for (const problem of problemsIn(problems, locale)) {
+      for (const problem of problemsInLocale(problems, locale)) {
         expect(problem.message, `${locale} ${problem.code}`).not.to.match(/[{}]|Activity_|Event_|Gateway_|Flow_|undefined|\b(the|task|flow|event|without a name)\b/);
         expect(problem.message, `${locale} ${problem.code}`).to.match(/^[A-ZÄÖÜÉÈÀ].*\.$/s);
         expect(problem.message, `${locale} ${problem.code}`).to.include.oneOf(['Assess and contain', 'Compute risk', 'Contained?', 'Deviation found', 'ohne Namen', 'sans nom', 'Escalated', 'Closed']);

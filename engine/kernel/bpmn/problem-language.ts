@@ -1,5 +1,5 @@
 import { languageOf } from '../i18n/locales.js';
-import { ENGLISH_MESSAGES, englishWord, formatSentence, isProblemCode, listIn, problemSayer, sayKind, subjectOf, valuesOf, type Kind, type ProblemArgs, type Say } from './problem-words.js';
+import { ENGLISH_MESSAGES, englishWord, formatSentence, isProblemCode, listIn, problemSayer, sayKind, subjectOf, valuesOf, type Kind, type ProblemArgs, type ProblemMessages, type Say } from './problem-words.js';
 
 /**
  * A problem said in the reader's language (issue 15). A problem carries its `code` and `args`; the args
@@ -116,17 +116,20 @@ export function localizedArgs(code: string, args: ProblemArgs, say: Say, locale:
   return values;
 }
 
+type Said = { message: string; code?: string; args?: Record<string, string | number | undefined> };
+
 /**
- * A problem said in a reader's language, from its code and args; its `message` as it stands in English, or
- * when it has no code the catalogue knows (a file too large to check).
+ * A problem said in a reader's language (`messages`: that language's problem messages), from its code and
+ * args; its `message` as it stands in English, or when it has no code the catalogue knows (a file too large
+ * to check).
  */
-export function problemIn(problem: { message: string; code?: string; args?: Record<string, string | number | undefined> }, locale: string): string {
+export function problemIn(problem: Said, locale: string, messages: ProblemMessages): string {
   if (!isProblemCode(problem.code) || !problem.args || typeof problem.args.kind !== 'string' || languageOf(locale) === 'en') return problem.message;
-  const say = problemSayer(locale);
+  const say = problemSayer(locale, messages);
   return formatSentence(problem.code, localizedArgs(problem.code, problem.args as ProblemArgs, say, locale), say);
 }
 
 /** Problems with their `message` in the reader's language (code, args and element unchanged). */
-export function problemsIn<P extends { message: string; code?: string; args?: Record<string, string | number | undefined> }>(problems: P[], locale: string): P[] {
-  return languageOf(locale) === 'en' ? problems : problems.map((problem) => ({ ...problem, message: problemIn(problem, locale) }));
+export function problemsIn<P extends Said>(problems: P[], locale: string, messages: ProblemMessages): P[] {
+  return languageOf(locale) === 'en' ? problems : problems.map((problem) => ({ ...problem, message: problemIn(problem, locale, messages) }));
 }

@@ -2,8 +2,6 @@ import { createIntl, createIntlCache, type IntlShape } from '@formatjs/intl';
 import { languageOf, type Language } from '../i18n/locales.js';
 import type { ModdleElement } from './parse.js';
 import EN from './messages/en/problem.json' with { type: 'json' };
-import DE from './messages/de/problem.json' with { type: 'json' };
-import FR from './messages/fr/problem.json' with { type: 'json' };
 
 /**
  * The problems of a BPMN definition in a process owner's words (issue 15): each problem has a stable
@@ -13,8 +11,8 @@ import FR from './messages/fr/problem.json' with { type: 'json' };
  *
  * The sentences are ICU messages in messages/{en,de,fr}/problem.json (ids `problem.<code>`, element kinds
  * `problem.kind.*`). `message` is made in English here (the server and the modeler run the same rules);
- * `problemIn` says a problem again in a reader's language from its code and args. Imported as JSON (not
- * read from disk) because the modeler's bundle runs this file in the browser too.
+ * problem-language.ts says a problem again in a reader's language from its code and args. English is
+ * imported as JSON (not read from disk) because the modeler's bundle runs this file in the browser too.
  */
 
 export interface ProblemArgs {
@@ -28,28 +26,33 @@ export interface ProblemArgs {
   [arg: string]: string | number | undefined;
 }
 
-/** The problem messages in every language (the server's catalogue and the modeler's bundle read these). */
-// (typed here, not as i18n's MessageSet: catalogue.ts reads files with node:fs, which the browser bundle lacks)
-export const PROBLEM_MESSAGES: Record<Language, Record<string, string>> = { en: EN, de: DE, fr: FR };
-
 /** Formats one message of the problem catalogue: `say('problem.kind.task')` → "task". */
 export type Say = (id: string, values?: Record<string, string | number>) => string;
 
-const cache = createIntlCache();
-const sayers = new Map<string, Say>();
+/** Problem messages of one language: id → ICU text (messages/<language>/problem.json). */
+export type ProblemMessages = Readonly<Record<string, string>>;
 
-/** The problem messages in a locale's language (English where a translation is missing). */
-export function problemSayer(locale: string): Say {
+const cache = createIntlCache();
+const sayers = new WeakMap<ProblemMessages, Map<Language, Say>>();
+
+/**
+ * The problem messages of a locale's language, given by the caller (English where one is missing): the
+ * server reads them from disk (problem-catalogue.ts), the modeler's page hands them to its bundle, which
+ * carries English alone (the editor's size budget).
+ */
+export function problemSayer(locale: string, messages: ProblemMessages = EN): Say {
   const language: Language = languageOf(locale);
-  let say = sayers.get(language);
+  let known = sayers.get(messages);
+  if (!known) sayers.set(messages, (known = new Map()));
+  let say = known.get(language);
   if (!say) {
     const intl: IntlShape<unknown> = createIntl<unknown>(
       // A missing or broken message falls back to English (test/kernel/i18n.test.ts keeps the three complete).
-      { locale: language, defaultLocale: 'en', messages: PROBLEM_MESSAGES[language], onError: () => {} },
+      { locale: language, defaultLocale: 'en', messages: { ...messages }, onError: () => {} },
       cache,
     );
-    say = (id, values) => String(intl.formatMessage({ id, defaultMessage: (EN as Record<string, string>)[id] ?? id }, values));
-    sayers.set(language, say);
+    say = (id, values) => String(intl.formatMessage({ id, defaultMessage: (EN as ProblemMessages)[id] ?? id }, values));
+    known.set(language, say);
   }
   return say;
 }
