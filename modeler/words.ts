@@ -24,9 +24,10 @@ export interface Words {
 
 const cache = createIntlCache();
 
-/** The words for the page part `container` (or the nearest element above it with data-words). */
+/** The words for the page part `container`: those of the nearest element above it with data-words. */
 export function wordsOf(container: Element | null | undefined): Words {
-  const holder = container?.closest<HTMLElement>('[data-words]') ?? (container as HTMLElement | null | undefined);
+  // a part not yet in the page (bpmn-js draws its palette before the canvas is attached): the page's one holder
+  const holder = container?.closest<HTMLElement>('[data-words]') ?? document.querySelector<HTMLElement>('[data-words]');
   const locale = holder?.dataset.locale || document.documentElement.lang || 'en';
   let given: Record<string, string> = {};
   try {
