@@ -164,8 +164,15 @@ export default tseslint.config(
     rules: { 'no-restricted-syntax': ['error', ...commitReplacement, storeMemberAccess, storeDestructuring, ...rawHtml] },
   },
   {
+    // Emails are built like pages (engine/features/notifications/mail): components, no HTML in strings; the
+    // doctype lives in mail/render.tsx, left out like the pages' render.tsx.
+    files: ['engine/features/notifications/**/*.ts', 'engine/features/notifications/**/*.tsx'],
+    ignores: ['engine/features/notifications/mail/render.tsx'],
+    rules: { 'no-restricted-syntax': ['error', ...commitReplacement, ...rawHtml] },
+  },
+  {
     // Files small enough to read: a source file over 600 lines is split along its sections (DESIGN.md).
-    files: ['engine/**/*.ts', 'api/**/*.ts', 'api/**/*.tsx', 'workers/**/*.ts', 'processes/**/*.ts', 'modeler/**/*.ts'],
+    files: ['engine/**/*.ts', 'engine/**/*.tsx', 'api/**/*.ts', 'api/**/*.tsx', 'workers/**/*.ts', 'processes/**/*.ts', 'modeler/**/*.ts'],
     rules: { 'max-lines': ['error', { max: 600 }] },
   },
   {

@@ -8,6 +8,7 @@ import type { RecordReader, ServiceContext } from './kernel/services.js';
  */
 export { IMS_STANDARDS, loadCatalogue, type Catalogue, type CatalogueEntry } from './features/catalogue/index.js';
 export { addDuration, durationProblem } from './kernel/durations.js';
+export { loadMessageDir, type MessageSet } from './kernel/i18n/index.js';
 export type { InstanceRecord, IterationResult, TaskRecord } from './kernel/model.js';
 export { ServiceRegistry, type RecordReader, type ServiceContext, type ServiceDefinition } from './kernel/services.js';
 

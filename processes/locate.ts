@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadMessageDir, type MessageSet } from '../engine/pack-kit.js';
 
 /**
  * The processes/ folder of the project, found by walking up to package.json: the same from source (tsx)
@@ -21,4 +22,12 @@ export function packBpmn(key: string): { file: string; path: string; xml(): stri
   const file = `${key}.bpmn`;
   const path = join(processesDir(), key, file);
   return { file, path, xml: () => readFileSync(path, 'utf8') };
+}
+
+/**
+ * A pack's words in every language, `processes/<key>/locales/<language>/<key>.json`: the English extracted
+ * from its BPMN (scripts/extract-pack-messages.ts), German and French translated from it. Read at start.
+ */
+export function packMessages(key: string): MessageSet {
+  return loadMessageDir(join(processesDir(), key, 'locales'));
 }

@@ -6,6 +6,7 @@ import type { AuditEvent } from '../../engine/kernel/model.js';
 import type { FieldError } from '../../engine/kernel/errors.js';
 import { plural, type Viewer } from '../ui/html.js';
 import type { Names } from '../ui/records.js';
+import { describedBy, ErrorSummary, Field, FilterBar, FilterBarActions } from './components/Form.js';
 import { HistoryTable } from './components/History.js';
 import { Notice } from './components/Notice.js';
 import { Shell } from './components/Shell.js';
@@ -59,21 +60,6 @@ function ChainNotice({ verification }: { verification: ChainVerification }) {
   );
 }
 
-function ErrorSummary({ errors }: { errors: FieldError[] }) {
-  return (
-    <div class="notice bad" role="alert">
-      <p>Please correct {plural(errors.length, 'field')}.</p>
-      <ul>
-        {errors.map((x) => (
-          <li key={x.field}>
-            <a href={`#audit-${x.field}`}>{x.message}</a>
-          </li>
-        ))}
-      </ul>
-    </div>
-  );
-}
-
 function MatchSummary({ state }: { state: AuditTrailState }) {
   const { matching, total, page, pages, filter } = state;
   const query = auditQuery(filter);
@@ -96,43 +82,31 @@ interface FieldProps {
 
 function FilterField({ name, label, type, hint, filter, errors }: FieldProps) {
   const error = errors.find((x) => x.field === name)?.message;
-  const ids = [error ? `audit-${name}-error` : '', hint ? `audit-${name}-hint` : ''].filter(Boolean).join(' ');
-  const input = { id: `audit-${name}`, name, value: filter[name], 'aria-invalid': error ? ('true' as const) : undefined, 'aria-describedby': ids || undefined };
+  const id = `audit-${name}`;
+  const input = { class: error ? 'usa-input usa-input--error' : 'usa-input', id, name, value: filter[name], ...describedBy(id, { hint, error }) };
   return (
-    <div class="field">
-      <label for={`audit-${name}`}>{label}</label>
-      {hint ? (
-        <p class="hint" id={`audit-${name}-hint`}>
-          {hint}
-        </p>
-      ) : null}
-      {error ? (
-        <span class="error" id={`audit-${name}-error`}>
-          {error}
-        </span>
-      ) : null}
+    <Field id={id} label={label} hint={hint} error={error}>
       {type === 'date' ? <input type="date" {...input} /> : <input type="text" {...input} />}
-    </div>
+    </Field>
   );
 }
 
 function Filters({ filter, errors }: { filter: AuditFilter; errors: FieldError[] }) {
   const field = { filter, errors };
+  const active = Object.values(filter).filter(Boolean).length;
   return (
-    <form method="get" action="/audit">
-      <fieldset>
-        <legend>Filter</legend>
-        <div class="filters">
-          <FilterField name="record" label="Record or target" type="text" hint="A business key (NC-2026-0001), an id, or a target such as task:… or user:…" {...field} />
-          <FilterField name="user" label="User (id)" type="text" {...field} />
-          <FilterField name="from" label="From (date, UTC)" type="date" {...field} />
-          <FilterField name="to" label="To (date, UTC, inclusive)" type="date" {...field} />
-        </div>
-        <p>
-          <button type="submit">Apply</button> <a href="/audit">Clear filters</a>
-        </p>
-      </fieldset>
-    </form>
+    <FilterBar action="/audit" summary={active ? `Filter (${active} active)` : 'Filter'} label="Filter" open={errors.length > 0}>
+      <FilterField name="record" label="Record or target" type="text" hint="A business key (NC-2026-0001), an id, or a target such as task:… or user:…" {...field} />
+      <FilterField name="user" label="User (id)" type="text" {...field} />
+      <FilterField name="from" label="From (date, UTC)" type="date" {...field} />
+      <FilterField name="to" label="To (date, UTC, inclusive)" type="date" {...field} />
+      <FilterBarActions>
+        <button type="submit" class="usa-button">
+          Apply
+        </button>
+        <a href="/audit">Clear filters</a>
+      </FilterBarActions>
+    </FilterBar>
   );
 }
 
@@ -165,7 +139,11 @@ export function AuditTrailPage({ state }: { state: AuditTrailState }) {
   return (
     <Shell title="Audit trail" viewer={viewer} current="audit">
       <ChainNotice verification={state.verification} />
-      {errors.length ? <ErrorSummary errors={errors} /> : <MatchSummary state={state} />}
+      {errors.length ? (
+        <ErrorSummary heading={`Please correct ${plural(errors.length, 'field')}.`} problems={errors.map((x) => ({ id: `audit-${x.field}`, message: x.message }))} />
+      ) : (
+        <MatchSummary state={state} />
+      )}
       <Filters filter={filter} errors={errors} />
       {events.length ? <HistoryTable events={events} names={names} caption="Audit events" /> : null}
       <Pager filter={filter} page={state.page} pages={state.pages} />

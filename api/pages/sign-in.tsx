@@ -1,7 +1,7 @@
 /** @jsxRuntime automatic */
 /** @jsxImportSource preact */
 import type { Response } from 'express';
-import { CsrfField } from './components/Form.js';
+import { CsrfField, Field } from './components/Form.js';
 import { Notice } from './components/Notice.js';
 import { Shell } from './components/Shell.js';
 import { useReader } from './reader.js';
@@ -34,20 +34,18 @@ export function SignInPage({ token, state }: { token: string; state: SignInState
           <p id="login-error">{state.error}</p>
         </Notice>
       ) : null}
-      <form method="post" action="/login">
+      <form class="usa-form" method="post" action="/login">
         <CsrfField token={token} />
         <input type="hidden" name="next" value={state.next} />
-        <div class="field">
-          <label for="email">{t('signIn.email')}</label>
-          <input type="email" id="email" name="email" autocomplete="username" required value={state.email || undefined} {...invalid} />
-        </div>
-        <div class="field">
-          <label for="password">{t('signIn.password')}</label>
-          <input type="password" id="password" name="password" autocomplete="current-password" required {...invalid} />
-        </div>
-        <p>
-          <button type="submit">{t('signIn.submit')}</button>
-        </p>
+        <Field id="email" label={t('signIn.email')}>
+          <input class="usa-input" type="email" id="email" name="email" autocomplete="username" required value={state.email || undefined} {...invalid} />
+        </Field>
+        <Field id="password" label={t('signIn.password')}>
+          <input class="usa-input" type="password" id="password" name="password" autocomplete="current-password" required {...invalid} />
+        </Field>
+        <button type="submit" class="usa-button margin-top-3">
+          {t('signIn.submit')}
+        </button>
       </form>
     </Shell>
   );

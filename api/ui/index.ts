@@ -6,6 +6,7 @@ import type { ProcessEngine } from '../../engine/process-engine.js';
 import type { Assembly } from '../../engine/boot/assemble.js';
 import { identify, LoginRateLimiter } from '../auth.js';
 import { pageErrorHandler } from '../http/errors.js';
+import { designSystemAssets } from '../pages/assets.js';
 import { dashboardPages } from '../pages/dashboard/routes.js';
 import { taskLinkPages } from '../pages/email-link.js';
 import { modelerPages } from '../pages/modeler/routes.js';
@@ -14,7 +15,7 @@ import { MessageCatalogue, INSTALLATION_DEFAULTS } from '../../engine/kernel/i18
 import { AttachmentStore } from './attachments.js';
 import { auditPages } from './audit.js';
 import { faviconRoutes } from './favicon.js';
-import { pageHeaders, STYLE } from './html.js';
+import { pageHeaders } from './html.js';
 import { recordPages } from './records.js';
 import { sessionPages } from './session.js';
 import { taskPages } from './tasks.js';
@@ -47,9 +48,7 @@ export function uiPages({ imsflow, accounts, assembly, limiter = new LoginRateLi
   // The pages' messages in every language, read in each person's locale and time zone (api/pages/reader.tsx).
   router.use(pageReaders({ catalogue: new MessageCatalogue([PAGE_MESSAGES, ...(assembly.packMessages ?? [])]), defaults: assembly.readers ?? INSTALLATION_DEFAULTS }));
   router.use(faviconRoutes());
-  router.get('/ui/style.css', (_req, res) => {
-    res.set({ 'Cache-Control': 'public, max-age=3600', 'X-Content-Type-Options': 'nosniff' }).type('css').send(STYLE);
-  });
+  router.use(designSystemAssets());
   router.use(PAGES, (_req, res, next) => {
     res.locals.uiPage = true;
     pageHeaders(res);

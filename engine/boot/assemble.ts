@@ -3,7 +3,7 @@ import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, w
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Clock } from '../kernel/clock.js';
-import { WeeklyDigest } from '../features/notifications/index.js';
+import { MailReaders, WeeklyDigest } from '../features/notifications/index.js';
 import { CheckPool } from '../kernel/bpmn/check-pool.js';
 import { ProcessEngine } from '../process-engine.js';
 import type { Catalogue } from '../features/catalogue/index.js';
@@ -88,8 +88,13 @@ export async function assemble(config: Config, options: AssembleOptions): Promis
   const links = new TaskLinkSigner(loadSecret(config));
   const mailer = options.mailer ?? (config.smtpUrl ? new SmtpMailer({ url: config.smtpUrl, from: config.mailFrom, ratePerSecond: config.mailRatePerSecond }) : undefined);
   const baseUrl = options.baseUrl ?? config.baseUrl ?? localUrl(config.host, config.port);
+  // emails speak to each recipient in their language and zone, with the packs' words and record titles
+  const packMessages = options.packs.flatMap((pack) => (pack.messages ? [pack.messages] : []));
+  const titleFields = Object.fromEntries(options.packs.flatMap((pack) => (pack.titleFields ? [[pack.key, pack.titleFields]] : [])));
+  const mail = new MailReaders({ defaults: config.readers, packMessages, titleFields });
   const notifier = new Notifier({
     store,
+    mail,
     clock: imsflow.clock,
     policy: config.policy,
     links,
@@ -108,6 +113,7 @@ export async function assemble(config: Config, options: AssembleOptions): Promis
         ...config.digest,
         baseUrl: () => notifier.baseUrl,
         mailConfigured: Boolean(mailer),
+        mail,
         onHeldLink: (message) => options.logger.info({ to: message.to, subject: message.subject, link: message.link }, 'no mail server configured: the digest is held in the outbox'),
       })
     : undefined;
@@ -126,8 +132,8 @@ export async function assemble(config: Config, options: AssembleOptions): Promis
     mailer,
     baseUrl,
     readers: config.readers,
-    packMessages: options.packs.flatMap((pack) => (pack.messages ? [pack.messages] : [])),
-    titleFields: Object.fromEntries(options.packs.flatMap((pack) => (pack.titleFields ? [[pack.key, pack.titleFields]] : []))),
+    packMessages,
+    titleFields,
     dataDir: config.dataDir,
     async close() {
       await checks.close();

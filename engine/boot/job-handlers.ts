@@ -23,7 +23,7 @@ export interface HandlerDeps {
  * job kind to feature, built with the assembly, so it sits in engine/boot.
  */
 export function jobHandlers({ imsflow, notifier, outbox, digest, webhooks = new Webhooks({ store: imsflow.store, clock: imsflow.clock }) }: HandlerDeps): JobHandlers {
-  const weekly = digest ?? new WeeklyDigest({ store: imsflow.store, clock: imsflow.clock, ...DEFAULT_DIGEST, baseUrl: () => notifier.baseUrl, mailConfigured: notifier.mailConfigured });
+  const weekly = digest ?? new WeeklyDigest({ store: imsflow.store, clock: imsflow.clock, ...DEFAULT_DIGEST, baseUrl: () => notifier.baseUrl, mailConfigured: notifier.mailConfigured, mail: notifier.mail });
   return {
     /** A BPMN timer is due: resume the instance and let the timer fire. */
     timer: (job, worker) => imsflow.fireTimer(job.id, worker),

@@ -1,5 +1,5 @@
 import type { ProcessPack } from '../../engine/packs.js';
-import { packBpmn } from '../locate.js';
+import { packBpmn, packMessages } from '../locate.js';
 import { registerAuditProgrammeServices } from '../internal-audit/services.js';
 import { auditProgrammeDemo } from './demo.js';
 
@@ -9,6 +9,7 @@ export const auditProgrammePack: ProcessPack = {
   businessKeyPrefix: 'AP',
   ownerRole: 'quality-manager',
   bpmn: packBpmn('audit-programme'),
+  messages: packMessages('audit-programme'),
   services: registerAuditProgrammeServices,
   demo: auditProgrammeDemo,
 };

@@ -1,5 +1,5 @@
 import type { ProcessPack } from '../../engine/packs.js';
-import { packBpmn } from '../locate.js';
+import { packBpmn, packMessages } from '../locate.js';
 import { capaFigure } from './figures.js';
 import { registerCapaServices } from './services.js';
 import { capaDemo } from './demo.js';
@@ -10,6 +10,7 @@ export const capaPack: ProcessPack = {
   businessKeyPrefix: 'CAPA',
   ownerRole: 'quality-manager',
   bpmn: packBpmn('capa'),
+  messages: packMessages('capa'),
   services: registerCapaServices,
   demo: capaDemo,
   figures: [capaFigure],

@@ -1,5 +1,5 @@
 import type { ProcessPack } from '../../engine/packs.js';
-import { packBpmn } from '../locate.js';
+import { packBpmn, packMessages } from '../locate.js';
 import { gapCoverageFigure } from './figures.js';
 import { registerGapAnalysisServices } from './services.js';
 import { gapAnalysisDemo } from './demo.js';
@@ -10,6 +10,7 @@ export const gapAnalysisPack: ProcessPack = {
   businessKeyPrefix: 'GAP',
   ownerRole: 'quality-manager',
   bpmn: packBpmn('gap-analysis'),
+  messages: packMessages('gap-analysis'),
   services: registerGapAnalysisServices,
   demo: gapAnalysisDemo,
   figures: [gapCoverageFigure],

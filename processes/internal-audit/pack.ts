@@ -1,5 +1,5 @@
 import type { ProcessPack } from '../../engine/packs.js';
-import { packBpmn } from '../locate.js';
+import { packBpmn, packMessages } from '../locate.js';
 import { findingsFigure } from './figures.js';
 import { registerInternalAuditServices } from './services.js';
 import { internalAuditDemo } from './demo.js';
@@ -10,6 +10,7 @@ export const internalAuditPack: ProcessPack = {
   businessKeyPrefix: 'AUD',
   ownerRole: 'quality-manager',
   bpmn: packBpmn('internal-audit'),
+  messages: packMessages('internal-audit'),
   services: registerInternalAuditServices,
   demo: internalAuditDemo,
   figures: [findingsFigure],

@@ -1,5 +1,5 @@
 import type { ProcessPack } from '../../engine/packs.js';
-import { packBpmn } from '../locate.js';
+import { packBpmn, packMessages } from '../locate.js';
 import { registerManagementReviewServices } from './services.js';
 import { managementReviewDemo } from './demo.js';
 
@@ -9,6 +9,7 @@ export const managementReviewPack: ProcessPack = {
   businessKeyPrefix: 'MR',
   ownerRole: 'quality-manager',
   bpmn: packBpmn('management-review'),
+  messages: packMessages('management-review'),
   services: registerManagementReviewServices,
   demo: managementReviewDemo,
 };

@@ -1,5 +1,5 @@
 import type { ProcessPack } from '../../engine/packs.js';
-import { packBpmn } from '../locate.js';
+import { packBpmn, packMessages } from '../locate.js';
 import { nonconformityDemo } from './demo.js';
 
 /** Nonconformity: assess and contain, corrective action, signed verification. */
@@ -8,5 +8,6 @@ export const nonconformityPack: ProcessPack = {
   businessKeyPrefix: 'NC',
   ownerRole: 'quality-manager',
   bpmn: packBpmn('nonconformity'),
+  messages: packMessages('nonconformity'),
   demo: nonconformityDemo,
 };

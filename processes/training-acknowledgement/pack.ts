@@ -1,5 +1,5 @@
 import type { ProcessPack } from '../../engine/packs.js';
-import { packBpmn } from '../locate.js';
+import { packBpmn, packMessages } from '../locate.js';
 
 /** Read and understood: staff acknowledge a new process version they are trained on. */
 export const trainingAcknowledgementPack: ProcessPack = {
@@ -7,4 +7,7 @@ export const trainingAcknowledgementPack: ProcessPack = {
   businessKeyPrefix: 'TRN',
   ownerRole: 'quality-manager',
   bpmn: packBpmn('training-acknowledgement'),
+  messages: packMessages('training-acknowledgement'),
+  // started per person and process version (engine/features/change-control/training.ts): named by the process read
+  titleFields: ['processName'],
 };

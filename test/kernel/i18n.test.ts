@@ -22,6 +22,12 @@ describe('the reader: language, formats and time zone', () => {
     expect(plain(dublin.dateTime('2026-05-09T07:00:00Z'))).to.equal('9 May 2026, 08:00');
   });
 
+  it('names the reader’s time zone as people say it, UTC included', () => {
+    expect(readerFor(catalogue, 'de-CH', 'Europe/Zurich').zoneName()).to.equal('Mitteleuropäische Zeit');
+    expect(readerFor(catalogue, 'en-GB', 'UTC').zoneName()).to.equal('Coordinated Universal Time');
+    expect(readerFor(catalogue, 'fr-FR', 'Etc/UTC').zoneName()).to.equal('temps universel coordonné');
+  });
+
   it('keeps a calendar date on its day in every zone (a due date of 9 May never becomes 8 May)', () => {
     const honolulu = readerFor(catalogue, 'en-GB', 'Pacific/Honolulu');
     expect(honolulu.calendarDate('2026-05-09')).to.equal('9 May 2026');

@@ -42,4 +42,10 @@ describe('page code: no HTML in strings', () => {
     expect(await refusals("export const doc = '<!doctype html>';", 'api/pages/render.tsx')).to.deep.equal([]);
     expect(await refusals("export const doc = '<!doctype html>';", 'api/pages/components/probe.tsx')).to.have.length(1);
   });
+
+  it('applies to the emails (engine/features/notifications), whose doctype sits in mail/render.tsx', async () => {
+    expect(await refusals('export const row = (x: string) => `<td>${x}</td>`;', 'engine/features/notifications/mail/probe.tsx')).to.not.be.empty;
+    expect(await refusals("import escapeHtml from 'escape-html';\nexport const safe = escapeHtml('x');", 'engine/features/notifications/templates.ts')).to.have.length(1);
+    expect(await refusals("export const doc = '<!doctype html>';", 'engine/features/notifications/mail/render.tsx')).to.deep.equal([]);
+  });
 });

@@ -83,9 +83,9 @@ describe('pages from components: escaped by default', () => {
 
   it('the sign-in page reads as before: title, fields, the kept address, the problem tied to the fields', () => {
     const html = renderDocument(<SignInPage token="tok" state={{ next: '/tasks?due=overdue', email: 'quinn@example.com', error: 'The email or the password is wrong.' }} />);
-    expect(html).to.match(/^<!doctype html><html lang="en-GB"><head><meta charset="utf-8"\/><meta name="viewport" content="width=device-width, initial-scale=1"\/><title>Sign in · imsflow<\/title><link rel="icon" href="\/assets\/favicon.svg" type="image\/svg\+xml"\/><link rel="stylesheet" href="\/ui\/style.css"\/><\/head>/);
-    expect(html).to.include('<a class="skip" href="#main">Skip to content</a><header class="top"><span class="brand">imsflow</span></header><main id="main" tabindex="-1"><h1>Sign in</h1>');
-    expect(html).to.include('<div class="notice bad" role="alert"><p id="login-error">The email or the password is wrong.</p></div>');
+    expect(html).to.match(/^<!doctype html><html lang="en-GB"><head><meta charset="utf-8"\/><meta name="viewport" content="width=device-width, initial-scale=1"\/><title>Sign in · imsflow<\/title><link rel="icon" href="\/assets\/favicon.svg" type="image\/svg\+xml"\/><link rel="stylesheet" href="\/ui\/ims.css"\/><\/head>/);
+    expect(html).to.include('<a class="usa-skipnav" href="#main">Skip to content</a><header class="ims-header"><span class="ims-header__brand">imsflow</span></header><main id="main" tabindex="-1"><h1>Sign in</h1>');
+    expect(html).to.include('<div class="usa-alert usa-alert--slim usa-alert--error notice bad" role="alert"><div class="usa-alert__body"><p id="login-error">The email or the password is wrong.</p></div></div>');
     expect(html).to.include('<input type="hidden" name="_csrf" value="tok"/><input type="hidden" name="next" value="/tasks?due=overdue"/>');
     expect(html).to.include('value="quinn@example.com" aria-invalid="true" aria-describedby="login-error"/>');
   });

@@ -171,7 +171,7 @@ describe('browser: task pages opened from emails (headless Chromium, real SMTP, 
   async function emailTo(to: string, businessKey: string, from: number, subject: RegExp): Promise<Email> {
     for (;;) {
       await server.scheduler.runDue();
-      const found = smtp.received.slice(from).find((e) => addressOf(e) === to && e.subject?.includes(`(${businessKey})`) && subject.test(e.subject));
+      const found = smtp.received.slice(from).find((e) => addressOf(e) === to && e.subject?.includes(`(${businessKey}`) && subject.test(e.subject));
       if (found) return found;
       await smtp.waitFor(smtp.received.length + 1);
     }

@@ -101,7 +101,7 @@ describe('pages the hardening changed, walked in Chromium (refused links, slowed
     for (;;) {
       await server.scheduler.runDue();
       for (const email of smtp.received.slice(from)) {
-        if (email.subject?.includes(`(${reply.json.businessKey})`) && /^New task: /.test(email.subject)) links[addressOf(email)] = linkIn(email);
+        if (email.subject?.includes(`(${reply.json.businessKey}`) && /^New task: /.test(email.subject)) links[addressOf(email)] = linkIn(email);
       }
       if (links[to]) return { task, links };
       await smtp.waitFor(smtp.received.length + 1);

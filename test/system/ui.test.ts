@@ -80,9 +80,10 @@ function expectPage(page: Page, status: number, title: RegExp): void {
   expect(page.status, page.text.slice(0, 2000)).to.equal(status);
   expect(page.type).to.match(/^text\/html/);
   // pages built from components (api/pages) close void elements with `/>`: the same document to a browser
-  expect(page.text).to.match(/^<!doctype html><html lang="en"><head><meta charset="utf-8"\/?><meta name="viewport" content="width=device-width, initial-scale=1"\/?>/);
+  // old template pages say "en"; component pages the reader's locale (en-GB by default)
+  expect(page.text).to.match(/^<!doctype html><html lang="en(-GB)?"><head><meta charset="utf-8"\/?><meta name="viewport" content="width=device-width, initial-scale=1"\/?>/);
   expect(titleOf(page.text)).to.match(title);
-  expect(page.text).to.include('<a class="skip" href="#main">Skip to content</a>');
+  expect(page.text).to.include('<a class="usa-skipnav" href="#main">Skip to content</a>');
   expect(page.headers.get('x-content-type-options')).to.equal('nosniff');
   expect(page.headers.get('content-security-policy')).to.include("frame-ancestors 'none'");
 }
@@ -198,8 +199,8 @@ describe('pages (sign-in, tasks, records, audit) over HTTP', () => {
       const browser = new Browser(server.url);
       const form = await browser.get('/login?next=%2Ftasks%3Fdue%3Doverdue');
       expectPage(form, 200, /^Sign in/);
-      expect(form.text).to.include('<label for="email">Email</label><input type="email" id="email" name="email" autocomplete="username" required/>');
-      expect(form.text).to.include('<label for="password">Password</label><input type="password" id="password" name="password" autocomplete="current-password" required/>');
+      expect(form.text).to.include('<label class="usa-label" for="email">Email</label><input class="usa-input" type="email" id="email" name="email" autocomplete="username" required/>');
+      expect(form.text).to.include('<label class="usa-label" for="password">Password</label><input class="usa-input" type="password" id="password" name="password" autocomplete="current-password" required/>');
       expect(form.text).to.include('<input type="hidden" name="next" value="/tasks?due=overdue"/>');
       const token = csrfIn(form.text);
       expect(token).to.match(/^[\w-]{32}$/);
@@ -363,7 +364,7 @@ describe('pages (sign-in, tasks, records, audit) over HTTP', () => {
       expect(tokens.filter((t) => t.userId === 'quinn').map((t) => t.revokedAt)).to.deep.equal(tokens.filter((t) => t.userId === 'quinn').map(() => undefined));
       await server.imsflow.saveUser({ id: 'quentin', email: 'quentin@example.com', name: 'Quentin North', roles: ['quality-manager'], sites: ['north'], active: false }, 'test-setup');
       const after = await quinn.get(claimed.location!);
-      expect(after.text).to.match(/<div class="notice good" role="status"><p>“Inspect [^”]*” \(UIFORM-2026-\d{4}\) is now assigned to you\.<\/p><\/div>/);
+      expect(after.text).to.match(/<div class="usa-alert usa-alert--slim usa-alert--success notice good" role="status"><div class="usa-alert__body"><p>“Inspect [^”]*” \(UIFORM-2026-\d{4}\) is now assigned to you\.<\/p><\/div><\/div>/);
       expect(after.text).to.include('<h2 id="mine">My tasks (1)</h2>');
       expect(after.text).to.include('<h2 id="roles">My roles’ tasks (0)</h2>');
 
@@ -671,10 +672,10 @@ describe('pages (sign-in, tasks, records, audit) over HTTP', () => {
     it('shows the chain verification first, pages newest first, and filters by record, user and dates', async () => {
       const ann = await browserFor('ann@example.com');
       const page = await ann.get('/audit');
-      expect(page.text).to.match(/<main id="main" tabindex="-1"><h1>Audit trail<\/h1><div class="notice good" role="status"><p><strong>Audit trail verified:<\/strong> the hash chain of all \d+ events is intact\.<\/p><\/div>/);
+      expect(page.text).to.match(/<main id="main" tabindex="-1"><h1>Audit trail<\/h1><div class="usa-alert usa-alert--slim usa-alert--success notice good" role="status"><div class="usa-alert__body"><p><strong>Audit trail verified:<\/strong> the hash chain of all \d+ events is intact\.<\/p><\/div><\/div>/);
       expect(page.text).to.match(/events match \(of \d+ in the trail\); page 1 of \d+, newest first/);
       expect(page.text).to.include('<a href="/audit?page=2" rel="next">Older events</a>');
-      const seqs = (html: string) => [...html.matchAll(/<tr><td>(\d+)<\/td>/g)].map((m) => Number(m[1]));
+      const seqs = (html: string) => [...html.matchAll(/<tr><td data-label="Event">(\d+)<\/td>/g)].map((m) => Number(m[1]));
       const first = seqs(page.text);
       expect(first).to.have.length(50);
       expect(first[0]).to.be.greaterThan(first[49]);
@@ -697,7 +698,7 @@ describe('pages (sign-in, tasks, records, audit) over HTTP', () => {
 
       const bad = await ann.get('/audit?from=2026-13-01&to=yesterday');
       expectPage(bad, 400, /^Audit trail/);
-      expect(bad.text).to.include('<span class="error" id="audit-from-error">Give the date as YYYY-MM-DD.</span><input type="date" id="audit-from" name="from" value="2026-13-01" aria-invalid="true" aria-describedby="audit-from-error"/>');
+      expect(bad.text).to.include('<span class="usa-error-message" id="audit-from-error">Give the date as YYYY-MM-DD.</span><input type="date" class="usa-input usa-input--error" id="audit-from" name="from" value="2026-13-01" aria-describedby="audit-from-error" aria-invalid="true"/>');
     });
 
     it('exports the filtered events as CSV: every cell quoted, formulas neutralised', async () => {

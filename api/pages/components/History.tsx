@@ -5,7 +5,7 @@ import type { Names } from '../../ui/records.js';
 import { When } from './Time.js';
 
 /**
- * Audit events as a table, as components: the same table as historyTable() in api/ui/records.ts (sequence,
+ * Audit events as a table, as components: the same columns as historyTable() in api/ui/records.ts (sequence,
  * when, who, what, details; stacked on a phone), so pages can move to components one at a time.
  */
 
@@ -24,7 +24,7 @@ export function Person({ names, id }: { names: Names; id: string | undefined }) 
   const name = names.get(id);
   return name && name !== id ? (
     <>
-      {name} <span class="hint">({id})</span>
+      {name} <span class="usa-hint">({id})</span>
     </>
   ) : (
     <>{id}</>
@@ -57,7 +57,7 @@ export function AuditDetails({ event }: { event: AuditEvent }) {
 function HistoryRow({ event, names }: { event: AuditEvent; names: Names }) {
   return (
     <tr>
-      <td>{event.seq}</td>
+      <td data-label="Event">{event.seq}</td>
       <td data-label="When">
         <When iso={event.at} />
       </td>
@@ -67,7 +67,7 @@ function HistoryRow({ event, names }: { event: AuditEvent; names: Names }) {
       <td data-label="What">
         <code>{event.action}</code>
         <br />
-        <span class="hint">{event.target}</span>
+        <span class="usa-hint">{event.target}</span>
       </td>
       <td data-label="Details">
         <AuditDetails event={event} />
@@ -76,13 +76,16 @@ function HistoryRow({ event, names }: { event: AuditEvent; names: Names }) {
   );
 }
 
-/** The events in a scrollable region named by `caption`, or "No events." */
+/**
+ * The events in a region named by `caption`, or "No events.": a compact USWDS table that stacks into one
+ * card per event on a phone (each cell labelled by data-label), scrolling sideways only if a value is wider.
+ */
 export function HistoryTable({ events, names, caption }: { events: AuditEvent[]; names: Names; caption: string }) {
   if (!events.length) return <p>No events.</p>;
   return (
-    <div class="table-wrap" role="region" aria-label={caption} tabIndex={0}>
-      <table class="stack history">
-        <caption class="vh">{caption}</caption>
+    <div class="ims-table-scroll" role="region" aria-label={caption} tabIndex={0}>
+      <table class="usa-table usa-table--compact usa-table--stacked ims-history">
+        <caption class="usa-sr-only">{caption}</caption>
         <thead>
           <tr>
             <th scope="col">#</th>

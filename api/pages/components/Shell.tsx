@@ -4,13 +4,16 @@ import type { ComponentChildren, VNode } from 'preact';
 import { hasRole } from '../../auth.js';
 import { AUDIT_ROLES, DASHBOARD_ROLES, PROCESS_ROLES, type Section, type Viewer } from '../../ui/html.js';
 import { FAVICON_PATH } from '../../ui/favicon.js';
+import { CSS_PATH } from '../assets.js';
 import { useReader } from '../reader.js';
 import { CsrfField } from './Form.js';
 
 /**
  * The one layout of the pages, as a component: the same document as layout() in api/ui/html.ts (skip link,
  * header with the signed-in person and sign-out, the navigation, one column that works on a phone), so
- * pages can move to components one at a time. No inline script or style: the CSP stays as it is.
+ * pages can move to components one at a time. No inline script or style: the CSP stays as it is. Styled by
+ * the design system (/ui/ims.css, USWDS): usa-skipnav, then our own header (ims-header; no US-government
+ * banner); see README.md here for the classes pages use.
  */
 export interface ShellProps {
   title: string;
@@ -32,11 +35,11 @@ export function Shell({ title, viewer, current, head, wide = false, children }: 
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{t('shell.documentTitle', { title })}</title>
         <link rel="icon" href={FAVICON_PATH} type="image/svg+xml" />
-        <link rel="stylesheet" href="/ui/style.css" />
+        <link rel="stylesheet" href={CSS_PATH} />
         {head}
       </head>
       <body>
-        <a class="skip" href="#main">
+        <a class="usa-skipnav" href="#main">
           {t('shell.skipToContent')}
         </a>
         {viewer ? <SignedInHeader viewer={viewer} current={current} /> : <SignedOutHeader />}
@@ -51,8 +54,8 @@ export function Shell({ title, viewer, current, head, wide = false, children }: 
 
 function SignedOutHeader() {
   return (
-    <header class="top">
-      <span class="brand">imsflow</span>
+    <header class="ims-header">
+      <span class="ims-header__brand">imsflow</span>
     </header>
   );
 }
@@ -68,11 +71,11 @@ function SignedInHeader({ viewer, current }: { viewer: Viewer; current?: Section
     </li>
   );
   return (
-    <header class="top">
-      <a class="brand" href="/tasks">
+    <header class="ims-header">
+      <a class="ims-header__brand" href="/tasks">
         imsflow
       </a>
-      <nav aria-label={t('shell.nav.label')}>
+      <nav class="ims-header__nav" aria-label={t('shell.nav.label')}>
         <ul>
           {link('tasks', '/tasks', t('shell.nav.tasks'))}
           {hasRole(user, AUDIT_ROLES) ? link('audit', '/audit', t('shell.nav.audit')) : null}
@@ -80,12 +83,12 @@ function SignedInHeader({ viewer, current }: { viewer: Viewer; current?: Section
           {hasRole(user, PROCESS_ROLES) ? link('processes', '/modeler', t('shell.nav.processes')) : null}
         </ul>
       </nav>
-      <div class="who">
+      <div class="ims-header__who">
         <span>{rich<VNode>('shell.signedInAs', { name: user.name, b: (chunks: ComponentChildren) => <strong>{chunks}</strong> })}</span>
         {viewer.csrf ? (
           <form method="post" action="/logout">
             <CsrfField token={viewer.csrf} />
-            <button type="submit" class="link">
+            <button type="submit" class="usa-button usa-button--unstyled">
               {t('shell.signOut')}
             </button>
           </form>

@@ -1,4 +1,3 @@
-import escapeHtml from 'escape-html';
 import type { Clock } from '../../kernel/clock.js';
 import { drillDown, isoWeekOf, resolveContext, taskFigures } from '../dashboard/index.js';
 import { auditEvent } from '../../kernel/audit-event.js';
@@ -6,6 +5,9 @@ import type { JobRecord, MessageRecord, UserRecord } from '../../kernel/model.js
 import { outgoingMessage } from './outbox.js';
 import { cronProblem, nextOccurrence } from '../scheduled-starts/index.js';
 import type { Store } from '../../ports/store.js';
+import { digestContent } from './mail/digest-mail.js';
+import { MailReaders } from './mail/readers.js';
+import { renderMail } from './mail/render.js';
 
 /**
  * The steering committee's weekly digest: every active holder of the role `steering-committee` gets the
@@ -32,12 +34,17 @@ export interface DigestOptions {
   baseUrl: () => string;
   mailConfigured: boolean;
   onHeldLink?: (message: MessageRecord) => void;
+  /** Each recipient's language and zone, the packs' words and record titles; without: English on UTC. */
+  mail?: MailReaders;
 }
 
 export const DEFAULT_DIGEST = { cron: '0 7 * * 1', timezone: 'UTC' };
 
 export class WeeklyDigest {
+  private readonly mail: MailReaders;
+
   constructor(private readonly options: DigestOptions) {
+    this.mail = options.mail ?? new MailReaders();
     const problem = cronProblem(options.cron, options.timezone);
     if (problem) throw new Error(`invalid configuration:\n  IMSFLOW_DIGEST: ${problem}`);
   }
@@ -95,50 +102,34 @@ export class WeeklyDigest {
     return 'sent';
   }
 
-  /** One person's digest: the dashboard's figures for their sites, now. */
+  /** One person's digest: the dashboard's figures for their sites, now, in their language and on their clock. */
   private async compose(user: UserRecord, week: string, now: Date) {
     const { store } = this.options;
     const context = resolveContext(user, {}, now);
     const [figures, overdue] = await Promise.all([taskFigures(store, context), drillDown(store, context, { figure: 'overdue' }, DIGEST_LIST)]);
-    const t = figures.totals;
-    const link = `${this.options.baseUrl()}/dashboard`;
-    const subject = `Weekly digest ${week}: ${t.overdue} overdue, ${t.escalated} escalated`;
-    const lines: [string, string][] = [
-      ['Open', String(t.open)],
-      ['Overdue', String(t.overdue)],
-      ['Due within 7 days', String(t.dueSoon)],
-      ['Escalated', String(t.escalated)],
-      ...figures.aging.map((a): [string, string] => [`Overdue ${a.bucket} days`, String(a.count)]),
-    ];
-    const bySite = figures.bySite.filter((s) => s.overdue > 0).map((s): [string, string] => [s.site ?? '(no site)', String(s.overdue)]);
-    const byProcess = figures.byProcess.filter((p) => p.overdue > 0).map((p): [string, string] => [p.name, String(p.overdue)]);
-    const oldest = overdue.items.map((i) => `${i.businessKey}: ${i.task} (${i.site ?? 'no site'}), due ${String(i.dueAt).slice(0, 10)}, ${i.daysOverdue} days overdue${Number(i.escalationLevel) > 0 ? `, escalation level ${i.escalationLevel}` : ''}`);
-    const sites = context.scope.sites ? context.scope.sites.in.join(', ') || 'records without a site' : 'all sites';
-    const text = [
-      `Hello ${user.name},`,
-      '',
-      `The overdue summary for ${sites} in week ${week} (as of ${now.toISOString().slice(0, 16).replace('T', ' ')} UTC):`,
-      '',
-      ...lines.map(([k, v]) => `${k}: ${v}`),
-      ...(bySite.length ? ['', 'Overdue by site:', ...bySite.map(([k, v]) => `  ${k}: ${v}`)] : []),
-      ...(byProcess.length ? ['', 'Overdue by process:', ...byProcess.map(([k, v]) => `  ${k}: ${v}`)] : []),
-      ...(oldest.length ? ['', `The ${oldest.length} oldest overdue tasks:`, ...oldest.map((o) => `  ${o}`)] : ['', 'Nothing is overdue.']),
-      '',
-      `Open the dashboard: ${link}`,
-      '',
-      '— imsflow',
-    ].join('\n');
-    const rows = (pairs: [string, string][]) => pairs.map(([k, v]) => `<tr><th align="left">${escapeHtml(k)}</th><td align="right">${escapeHtml(v)}</td></tr>`).join('');
-    const html = `<!doctype html><html><body style="font-family: sans-serif; line-height: 1.4">
-<p>Hello ${escapeHtml(user.name)},</p>
-<p>The overdue summary for ${escapeHtml(sites)} in week ${escapeHtml(week)}:</p>
-<table>${rows(lines)}</table>
-${bySite.length ? `<h3>Overdue by site</h3><table>${rows(bySite)}</table>` : ''}
-${byProcess.length ? `<h3>Overdue by process</h3><table>${rows(byProcess)}</table>` : ''}
-${oldest.length ? `<h3>The oldest overdue tasks</h3><ul>${oldest.map((o) => `<li>${escapeHtml(o)}</li>`).join('')}</ul>` : '<p>Nothing is overdue.</p>'}
-<p><a href="${escapeHtml(link)}">Open the dashboard</a></p>
-<p>— imsflow</p>
-</body></html>`;
-    return { subject, text, html, link, figures: { overdue: t.overdue, open: t.open } };
+    const oldest = await Promise.all(
+      overdue.items.map(async (item) => {
+        const [task, instance] = await Promise.all([store.getTask(String(item.taskId)), store.getInstance(String(item.instanceId))]);
+        return { item, task, instance };
+      }),
+    );
+    const content = digestContent({
+      reader: this.mail.readerOf(user),
+      recipient: user,
+      week,
+      now,
+      link: `${this.options.baseUrl()}/dashboard`,
+      sites: context.scope.sites ? context.scope.sites.in : undefined,
+      figures,
+      oldest: oldest.map(({ item, task, instance }) => ({
+        record: this.mail.titleOf({ businessKey: String(item.businessKey), definitionKey: task?.definitionKey ?? '' }, instance).text,
+        task: task ?? { definitionKey: '', elementId: '', name: String(item.task) },
+        site: typeof item.site === 'string' ? item.site : undefined,
+        dueAt: typeof item.dueAt === 'string' ? item.dueAt : undefined,
+        daysOverdue: Number(item.daysOverdue),
+        escalationLevel: Number(item.escalationLevel),
+      })),
+    });
+    return { ...renderMail(content), link: `${this.options.baseUrl()}/dashboard`, figures: { overdue: figures.totals.overdue, open: figures.totals.open } };
   }
 }

@@ -6,6 +6,7 @@ import { addDuration, durationProblem } from '../../kernel/durations.js';
 import { auditEvent } from '../../kernel/audit-event.js';
 import type { TaskLinkSigner } from '../task-links/index.js';
 import { renderNotice } from './templates.js';
+import { MailReaders } from './mail/readers.js';
 import type {
   AuditInput,
   EscalationStep,
@@ -157,6 +158,8 @@ export interface NotifierOptions {
   mailConfigured: boolean;
   /** Told about each link written into a held message, so a newcomer can click it from the log. */
   onHeldLink?: (message: MessageRecord) => void;
+  /** Each recipient's language and zone, the packs' words and record titles; without: English on UTC. */
+  mail?: MailReaders;
 }
 
 /**
@@ -167,8 +170,12 @@ export class Notifier {
   /** Where links point; settable because a server on port 0 learns its address only after listening. */
   baseUrl: string;
 
+  /** Each recipient's reader, record titles and the packs' words (the digest made with the handlers shares them). */
+  readonly mail: MailReaders;
+
   constructor(private readonly options: NotifierOptions) {
     this.baseUrl = options.baseUrl;
+    this.mail = options.mail ?? new MailReaders();
   }
 
   private get store(): RecordStore & AccountStore & CommitStore {
@@ -194,7 +201,7 @@ export class Notifier {
     } else {
       recipients = await this.taskRecipients(task);
     }
-    const { messages, tokens, emailJobs } = this.compose(notice, task, recipients, now, {});
+    const { messages, tokens, emailJobs } = await this.compose(notice, task, recipients, now, {});
     const scheduleJobs = [...emailJobs];
     if (notice === 'overdue') {
       const every = String(job.payload.every ?? '') || undefined;
@@ -251,7 +258,7 @@ export class Notifier {
     }
     const actorId = notice === 'extension-requested' ? request.requestedBy : request.decidedBy;
     const actor = actorId ? await this.store.getUser(actorId) : undefined;
-    const { messages, emailJobs } = this.compose(notice, task, recipients, now, { extension: request, actorName: actor?.name ?? actorId });
+    const { messages, emailJobs } = await this.compose(notice, task, recipients, now, { extension: request, actorName: actor?.name ?? actorId });
     const to = recipients.map((u) => u.id);
     await this.commitOrRetryLater({
       messages,
@@ -315,7 +322,7 @@ export class Notifier {
         }),
       );
     }
-    const { messages, tokens, emailJobs } = this.compose('escalation', updated, recipients, now, { level });
+    const { messages, tokens, emailJobs } = await this.compose('escalation', updated, recipients, now, { level });
     await this.commitOrRetryLater({
       tasks: [{ record: updated, expectedRevision: task.revision }],
       revokeLinkTokens: revoke,
@@ -356,7 +363,12 @@ export class Notifier {
     return this.roleAtSite(target, task);
   }
 
-  private compose(notice: NoticeKind, task: TaskRecord, recipients: UserRecord[], now: Date, extra: { level?: number; extension?: ExtensionRequest; actorName?: string }) {
+  private async compose(notice: NoticeKind, task: TaskRecord, recipients: UserRecord[], now: Date, extra: { level?: number; extension?: ExtensionRequest; actorName?: string }) {
+    if (!recipients.length) return { messages: [], tokens: [], emailJobs: [] };
+    // what every recipient's email names: the record by its title, people by their names
+    const nameOf = async (id: string | undefined) => (id ? ((await this.store.getUser(id))?.name ?? id) : undefined);
+    const [instance, assigneeName, completedByName] = await Promise.all([this.store.getInstance(task.instanceId), nameOf(task.assignee), nameOf(task.completedBy)]);
+    const record = this.mail.titleOf(task, instance);
     const messages: MessageRecord[] = [];
     const tokens: LinkTokenRecord[] = [];
     const emailJobs: JobRecord[] = [];
@@ -372,7 +384,7 @@ export class Notifier {
         tokens.push(token);
         link = `${this.baseUrl}/t/${this.options.links.sign(token)}`;
       }
-      const content = renderNotice(notice, { task, recipient: user, link, level: extra.level, extension: extra.extension, actorName: extra.actorName });
+      const content = renderNotice(notice, { task, recipient: user, link, ...extra, record, assigneeName, completedByName, reader: this.mail.readerOf(user) });
       const { message, emailJob } = outgoingMessage(
         { kind: notice, to: user.email, userId: user.id, ...content, taskId: task.id, instanceId: task.instanceId, ...(link && { link }) },
         { now, mailConfigured: this.options.mailConfigured },

@@ -1,9 +1,17 @@
-import escapeHtml from 'escape-html';
+import type { Reader } from '../../kernel/i18n/index.js';
 import type { ExtensionRequest, NoticeKind, TaskRecord, UserRecord } from '../../kernel/model.js';
+import type { RecordTitle } from '../../kernel/present/index.js';
+import type { MailContent, RenderedMail } from './mail/content.js';
+import { MailReaders, stepName } from './mail/readers.js';
+import { renderMail } from './mail/render.js';
+
+export type { RenderedMail } from './mail/content.js';
 
 /**
- * Email text per notice kind, as plain text and HTML. Every value from a record is escaped in the HTML:
- * task names and business keys come from BPMN files and user input.
+ * The notices about a task, in the recipient's language and on their clock: subject, plain text and HTML
+ * from one content (mail/content.ts), with the record's title, the step's name (its pack's translation when
+ * it has one) and people by name. The HTML comes from components (mail/components.tsx), so every value from
+ * a record is escaped by the renderer.
  */
 export interface NoticeContext {
   task: TaskRecord;
@@ -13,80 +21,92 @@ export interface NoticeContext {
   /** For the extension notices: the request, and the name of who asked (requested) or decided (decided). */
   extension?: ExtensionRequest;
   actorName?: string;
+  /** The name of the person the task is assigned to (escalation) and of who completed it (completed). */
+  assigneeName?: string;
+  completedByName?: string;
+  /** The task's record as people know it; its business key alone when not given. */
+  record?: RecordTitle;
+  /** The recipient's reader; without one, the installation defaults' (English, UTC). */
+  reader?: Reader;
 }
-
-export interface RenderedMail {
-  subject: string;
-  text: string;
-  html: string;
-}
-
-const SUBJECTS: Record<NoticeKind, (c: NoticeContext) => string> = {
-  assigned: ({ task }) => `New task: ${task.name} (${task.businessKey})`,
-  reminder: ({ task }) => `Reminder: ${task.name} (${task.businessKey}) is due ${dateOf(task.dueAt)}`,
-  due: ({ task }) => `Due today: ${task.name} (${task.businessKey})`,
-  overdue: ({ task }) => `Overdue: ${task.name} (${task.businessKey}) was due ${dateOf(task.dueAt)}`,
-  escalation: ({ task, level }) => `Escalation (level ${level ?? 1}): ${task.name} (${task.businessKey}) is overdue`,
-  completed: ({ task }) => `Completed: ${task.name} (${task.businessKey})`,
-  'extension-requested': ({ task, extension }) => `Extension requested: ${task.name} (${task.businessKey}) to ${dateOf(extension?.toDueAt)}`,
-  'extension-decided': ({ task, extension }) => `Extension ${extension?.status === 'approved' ? 'approved' : 'rejected'}: ${task.name} (${task.businessKey})`,
-};
-
-const LEADS: Record<NoticeKind, (c: NoticeContext) => string> = {
-  assigned: ({ task }) => (task.assignee ? 'A task has been assigned to you.' : `A task is waiting for your role (${task.candidateRole}).`),
-  reminder: ({ task }) => `This task is due ${dateOf(task.dueAt)}.`,
-  due: () => 'This task is due today.',
-  overdue: ({ task }) => `This task was due ${dateOf(task.dueAt)} and is still open.`,
-  escalation: ({ task, level, recipient }) =>
-    `This task is overdue since ${dateOf(task.dueAt)} and has been escalated to you (level ${level ?? 1})${
-      task.assignee === recipient.id ? '; it is now assigned to you' : task.assignee ? `; it is assigned to ${task.assignee}` : ''
-    }.`,
-  completed: ({ task }) => `A task of ${task.businessKey}, which you started, has been completed${task.completedBy ? ` by ${task.completedBy}` : ''}.`,
-  'extension-requested': ({ extension, actorName }) =>
-    `${actorName ?? extension?.requestedBy ?? 'The holder of this task'} asks to move its due date from ${dateOf(extension?.fromDueAt)} to ${dateOf(extension?.toDueAt)}. Sign in and approve or reject the request on the task page.`,
-  'extension-decided': ({ extension, actorName, task }) =>
-    extension?.status === 'approved'
-      ? `Your request to move the due date to ${dateOf(extension.toDueAt)} was approved by ${actorName ?? extension.decidedBy}: the task is now due ${dateOf(task.dueAt)}.`
-      : `Your request to move the due date to ${dateOf(extension?.toDueAt)} was rejected by ${actorName ?? extension?.decidedBy}: the task stays due ${dateOf(task.dueAt)}.`,
-};
 
 const EXTENSION_KINDS: NoticeKind[] = ['extension-requested', 'extension-decided'];
 
-export function renderNotice(kind: NoticeKind, context: NoticeContext): RenderedMail {
-  const { task, recipient, link } = context;
-  const subject = SUBJECTS[kind](context);
-  const lead = LEADS[kind](context);
-  const { extension } = context;
-  const facts: [string, string][] = [
-    ['Record', task.businessKey],
-    ['Task', task.name],
-    ...(task.dueAt ? ([['Due', dateOf(task.dueAt)]] as [string, string][]) : []),
-    ...(extension ? ([['Asked for', dateOf(extension.toDueAt)], ['Reason given', extension.reason]] as [string, string][]) : []),
-    ...(extension?.decisionReason ? ([['Reason for the decision', extension.decisionReason]] as [string, string][]) : []),
-  ];
-  const action = link ? 'Open the task' : undefined;
-  // the extension notices link to the task page behind sign-in, not to a personal task link
-  const personal = link && !EXTENSION_KINDS.includes(kind);
-  const text = [
-    `Hello ${recipient.name},`,
-    '',
-    lead,
-    '',
-    ...facts.map(([k, v]) => `${k}: ${v}`),
-    ...(link ? ['', `${action}: ${link}`, ...(personal ? ['The link is personal: do not forward it.'] : [])] : []),
-    '',
-    '— imsflow',
-  ].join('\n');
-  const html = `<!doctype html><html><body style="font-family: sans-serif; line-height: 1.4">
-<p>Hello ${escapeHtml(recipient.name)},</p>
-<p>${escapeHtml(lead)}</p>
-<table>${facts.map(([k, v]) => `<tr><th align="left">${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join('')}</table>
-${link ? `<p><a href="${escapeHtml(link)}">${escapeHtml(action!)}</a></p>${personal ? '<p><small>The link is personal: do not forward it.</small></p>' : ''}` : ''}
-<p>— imsflow</p>
-</body></html>`;
-  return { subject, text, html };
+const DEFAULT_READERS = new MailReaders();
+
+/** A role as people call it ("quality manager"); a role the house does not ship keeps its own name. */
+function roleName(reader: Reader, role: string): string {
+  // ICU select keys cannot hold hyphens: quality-manager → qualityManager
+  return reader.t('mail.role', { role, roleKey: role.replace(/-(\w)/g, (_, c: string) => c.toUpperCase()) });
 }
 
-function dateOf(iso?: string): string {
-  return iso ? `${iso.slice(0, 16).replace('T', ' ')} UTC` : 'without a due date';
+export function renderNotice(kind: NoticeKind, context: NoticeContext): RenderedMail {
+  return renderMail(noticeContent(kind, context));
+}
+
+/** What a notice says, in the reader's words. */
+export function noticeContent(kind: NoticeKind, context: NoticeContext): MailContent {
+  const { task, recipient, link, extension } = context;
+  const reader = context.reader ?? DEFAULT_READERS.readerOf(recipient);
+  const { t } = reader;
+  const when = (iso: string | undefined) => (iso ? reader.dateTime(iso) : t('mail.withoutDueDate'));
+  const record = (context.record ?? { text: task.businessKey }).text;
+  const step = stepName(reader, task);
+  const due = when(task.dueAt);
+  const level = context.level ?? 1;
+  const actor = context.actorName ?? t('mail.someone');
+  const args = { step, record, due, level, to: when(extension?.toDueAt), from: when(extension?.fromDueAt), name: actor };
+  const [subject, ...lead] = ((): string[] => {
+    switch (kind) {
+      case 'assigned':
+        return [t('mail.assigned.subject', args), task.assignee ? t('mail.assigned.toYou') : t('mail.assigned.toRole', { role: roleName(reader, task.candidateRole ?? '') })];
+      case 'reminder':
+        return [t('mail.reminder.subject', args), t('mail.reminder.lead', args)];
+      case 'due':
+        return [t('mail.due.subject', args), t('mail.due.lead')];
+      case 'overdue':
+        return [t('mail.overdue.subject', args), t('mail.overdue.lead', args)];
+      case 'escalation': {
+        const holder =
+          task.assignee === recipient.id ? [t('mail.escalation.nowYours')] : task.assignee ? [t('mail.escalation.heldBy', { name: context.assigneeName ?? task.assignee })] : [];
+        return [t('mail.escalation.subject', args), `${t('mail.escalation.lead', args)}${holder.length ? ` ${holder[0]}` : ''}`];
+      }
+      case 'completed': {
+        const name = context.completedByName ?? task.completedBy;
+        return [t('mail.completed.subject', args), name ? t('mail.completed.lead', { record, name }) : t('mail.completed.leadNoName', { record })];
+      }
+      case 'extension-requested':
+        return [t('mail.extensionRequested.subject', args), t('mail.extensionRequested.lead', args)];
+      case 'extension-decided': {
+        const approved = extension?.status === 'approved';
+        return [t('mail.extensionDecided.subject', { ...args, decision: approved ? 'approved' : 'rejected' }), t(approved ? 'mail.extensionDecided.approved' : 'mail.extensionDecided.rejected', args)];
+      }
+    }
+  })();
+  const facts: [string, string][] = [
+    [t('mail.fact.record'), record],
+    [t('mail.fact.task'), step],
+    ...(task.dueAt ? ([[t('mail.fact.due'), due]] as [string, string][]) : []),
+    ...(extension
+      ? ([
+          [t('mail.fact.askedFor'), when(extension.toDueAt)],
+          [t('mail.fact.reason'), extension.reason],
+        ] as [string, string][])
+      : []),
+    ...(extension?.decisionReason ? ([[t('mail.fact.decisionReason'), extension.decisionReason]] as [string, string][]) : []),
+  ];
+  // the extension notices link to the task page behind sign-in, not to a personal task link
+  const personal = link && !EXTENSION_KINDS.includes(kind);
+  const showsTime = Boolean(task.dueAt || extension);
+  return {
+    lang: reader.locale,
+    subject,
+    greeting: t('mail.greeting', { name: recipient.name }),
+    lead,
+    facts,
+    sections: [],
+    ...(link && { action: { label: t('mail.action.openTask'), href: link, ...(personal && { note: t('mail.action.personal') }) } }),
+    ...(showsTime && { footnote: t('mail.timesIn', { zone: reader.zoneName() }) }),
+    signature: t('mail.signature'),
+  };
 }

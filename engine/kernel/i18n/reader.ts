@@ -1,6 +1,7 @@
 import { createIntl, createIntlCache, type IntlShape } from '@formatjs/intl';
 import type { MessageCatalogue } from './catalogue.js';
 import { DEFAULT_LOCALE, DEFAULT_TIME_ZONE, languageOf, type Language } from './locales.js';
+import { valuesReadBack } from './authored.js';
 
 /** How a number is shown: its decimals, or as a percentage or a unit ("3 days"). */
 export type NumberOptions = { minimumFractionDigits?: number; maximumFractionDigits?: number; style?: 'decimal' | 'percent' | 'unit'; unit?: string; unitDisplay?: 'long' | 'short' | 'narrow' };
@@ -21,7 +22,8 @@ export interface Reader {
   t(id: string, values?: MessageValues): string;
   /**
    * Shipped text that may have a translation (a pack's process, step or field names): the message `id` when
-   * its English is exactly `authored`, else `authored` as it stands (a process owner changed the words).
+   * its English reads exactly `authored` (a templated name's values are read back from it, authored.ts), else
+   * `authored` as it stands (a process owner changed the words).
    */
   translated(id: string, authored: string, values?: MessageValues): string;
   /** A message whose values may be rich (elements, tag functions): the parts, for a page to render. */
@@ -86,7 +88,12 @@ function makeReader(catalogue: MessageCatalogue, locale: string, timeZone: strin
     language,
     timeZone,
     t: (id, values) => String(intl.formatMessage(descriptor(id), values as Record<string, string>)),
-    translated: (id, authored, values) => (catalogue.english(id) === authored ? String(intl.formatMessage({ id, defaultMessage: authored }, values as Record<string, string>)) : authored),
+    translated: (id, authored, values) => {
+      const english = catalogue.english(id);
+      // a templated name arrives resolved: its values are read back from it (engine/kernel/i18n/authored.ts)
+      const found = english === undefined ? undefined : valuesReadBack(english, authored);
+      return found ? String(intl.formatMessage({ id, defaultMessage: english }, { ...found, ...values } as Record<string, string>)) : authored;
+    },
     rich: <T,>(id: string, values: MessageValues) => {
       const parts = intl.formatMessage(descriptor(id), values as Record<string, string>) as unknown;
       return (Array.isArray(parts) ? parts : [parts]) as Array<string | T>;
@@ -96,7 +103,10 @@ function makeReader(catalogue: MessageCatalogue, locale: string, timeZone: strin
     // A calendar date is no instant: formatted at UTC midnight in UTC, 2026-05-09 stays 9 May everywhere.
     calendarDate: (ymd) => intl.formatDate(new Date(`${ymd}T00:00:00Z`), { dateStyle: 'medium', timeZone: 'UTC' }),
     number: (value, options) => intl.formatNumber(value, options),
+    // "Central European Time"; UTC has no generic name (it would read "GMT+00:00"): "Coordinated Universal Time"
     zoneName: () =>
-      new Intl.DateTimeFormat(locale, { timeZone, timeZoneName: 'longGeneric' }).formatToParts(new Date()).find((p) => p.type === 'timeZoneName')?.value ?? timeZone,
+      new Intl.DateTimeFormat(locale, { timeZone, timeZoneName: /^(Etc\/)?(UTC|UCT|GMT|Zulu|Universal)$/.test(timeZone) ? 'long' : 'longGeneric' })
+        .formatToParts(new Date())
+        .find((p) => p.type === 'timeZoneName')?.value ?? timeZone,
   };
 }

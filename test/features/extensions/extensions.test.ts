@@ -131,8 +131,8 @@ describe('due-date extension requests and API uploads (through the HTTP API)', (
       await h.advance(0);
       const told = (await outbox(task)).filter((m) => m.kind === 'extension-requested');
       expect(told.map((m) => m.userId).sort()).to.deep.equal(['quentin', 'quinn']);
-      expect(told[0].subject).to.equal('Extension requested: Fix the guard (EXT-2026-0001) to 2026-05-30 23:59 UTC');
-      expect(told[0].text).to.include('Alex Engineer asks to move its due date from 2026-05-14 07:00 UTC to 2026-05-30 23:59 UTC');
+      expect(told[0].subject).to.equal('Extension requested: Fix the guard (EXT-2026-0001) to 30 May 2026, 23:59');
+      expect(told[0].text).to.include('Alex Engineer asks to move the due date from 14 May 2026, 07:00 to 30 May 2026, 23:59');
       expect(told[0].text).to.include('Reason given: The replacement guard is back-ordered until 28 May.');
       expect(told[0].link).to.equal(`${server.url}/tasks/${task.id}`);
 
@@ -159,7 +159,7 @@ describe('due-date extension requests and API uploads (through the HTTP API)', (
       await h.advance(0);
       const decided = (await outbox(task)).filter((m) => m.kind === 'extension-decided');
       expect(decided.map((m) => m.userId)).to.deep.equal(['alex']);
-      expect(decided[0].text).to.include('was approved by Quinn Quality: the task is now due 2026-05-30 23:59 UTC');
+      expect(decided[0].text).to.include('was approved by Quinn Quality: the task is now due 30 May 2026, 23:59');
       const notices = async () => (await outbox(task)).filter((m) => m.kind === 'reminder' || m.kind === 'overdue' || m.kind === 'due').sort((a, b) => a.createdAt.localeCompare(b.createdAt));
       const sentBefore = (await notices()).length;
       await h.advance(12 * DAY); // 2026-05-28T08:00: nothing is due under the new plan yet
@@ -167,7 +167,7 @@ describe('due-date extension requests and API uploads (through the HTTP API)', (
       await h.advance(DAY); // 2026-05-29T08:00: past the new reminder (2026-05-28T23:59:59.999Z)
       const reminders = (await notices()).slice(sentBefore);
       expect(reminders.map((m) => [m.kind, m.userId])).to.deep.equal([['reminder', 'alex']]);
-      expect(reminders[0].subject).to.include('is due 2026-05-30 23:59 UTC');
+      expect(reminders[0].subject).to.include('is due 30 May 2026, 23:59');
 
       // the audit trail: each step, old → new due date, the reasons
       const events = (await history(id)).filter((e) => e.action.startsWith('task.extension-'));

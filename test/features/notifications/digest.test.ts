@@ -104,16 +104,16 @@ describe('weekly steering committee digest (embedded scheduler, real SMTP, fake 
 
     // site A and records without a site: a1 (45 days overdue by Monday), a2 (8), none (105)
     const a = byPerson['steer-a@example.com'];
-    expect(a.subject).to.equal('Weekly digest 2026-W49: 3 overdue, 0 escalated');
-    expect(a.text).to.contain('The overdue summary for A in week 2026-W49');
+    expect(a.subject).to.equal('Weekly digest, week 49 of 2026: 3 overdue, 0 escalated');
+    expect(a.text).to.contain('The overdue summary for A in week 49 of 2026 (as of 30 Nov 2026, 07:00):');
     expect(a.text).to.contain('Overdue: 3\n');
-    expect(a.text).to.contain('Overdue 8-30 days: 1\nOverdue 31-90 days: 1\nOverdue >90 days: 1');
-    expect(a.text).to.contain('CAPA-none: Work on none (no site), due 2026-08-17, 105 days overdue');
+    expect(a.text).to.contain('Overdue 8–30 days: 1\nOverdue 31–90 days: 1\nOverdue more than 90 days: 1');
+    expect(a.text).to.contain('CAPA-none: Work on none (no site), due 17 Aug 2026, 12:00, 105 days overdue');
     expect(a.text).to.contain('CAPA-a1').and.contain('CAPA-a2').and.not.contain('CAPA-b1');
     expect(a.text).to.contain(`Open the dashboard: ${server.url}/dashboard`);
     expect(a.html).to.contain(`href="${server.url}/dashboard"`);
     const b = byPerson['steer-b@example.com'];
-    expect(b.subject).to.equal('Weekly digest 2026-W49: 2 overdue, 0 escalated');
+    expect(b.subject).to.equal('Weekly digest, week 49 of 2026: 2 overdue, 0 escalated');
     expect(b.text).to.contain('CAPA-b1').and.contain('CAPA-none').and.not.contain('CAPA-a1');
 
     const store = server.imsflow.store;
@@ -139,7 +139,7 @@ describe('weekly steering committee digest (embedded scheduler, real SMTP, fake 
     clock.set(NEXT_MONDAY);
     await server.scheduler.runDue();
     await smtp.waitFor(4);
-    expect(smtp.received.slice(2).map((m) => m.subject).sort()).to.deep.equal(['Weekly digest 2026-W50: 2 overdue, 0 escalated', 'Weekly digest 2026-W50: 3 overdue, 0 escalated']);
+    expect(smtp.received.slice(2).map((m) => m.subject).sort()).to.deep.equal(['Weekly digest, week 50 of 2026: 2 overdue, 0 escalated', 'Weekly digest, week 50 of 2026: 3 overdue, 0 escalated']);
     expect(await store.getJob('digest-2026-W51')).to.include({ status: 'scheduled' });
   });
 });
@@ -199,7 +199,7 @@ describe('weekly steering committee digest (two BullMQ workers, real Redis, real
     await Promise.all(workers.map((w) => w.runner.runDue())); // relay the email jobs the digest made
     await smtp.waitFor(2);
     expect(smtp.received.map((m) => m.to?.[0]?.address).sort()).to.deep.equal(['steer-a@example.com', 'steer-b@example.com']);
-    expect(smtp.received.map((m) => m.subject).sort()).to.deep.equal(['Weekly digest 2026-W49: 2 overdue, 0 escalated', 'Weekly digest 2026-W49: 3 overdue, 0 escalated']);
+    expect(smtp.received.map((m) => m.subject).sort()).to.deep.equal(['Weekly digest, week 49 of 2026: 2 overdue, 0 escalated', 'Weekly digest, week 49 of 2026: 3 overdue, 0 escalated']);
     expect(await store.getJob('digest-2026-W49')).to.include({ status: 'done' });
     expect((await store.listAudit({ target: 'digest:2026-W49' })).map((e) => e.action)).to.deep.equal(['digest.sent']);
     expect((await store.listMessages({})).filter((m) => m.kind === 'digest')).to.have.length(2);
