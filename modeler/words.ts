@@ -20,7 +20,12 @@ export interface Words {
   /** The messages the page gave (its language's bundle and problem messages), for problem-language.ts. */
   messages: Readonly<Record<string, string>>;
   say(id: WordId, values?: Record<string, string | number>): string;
+  /** An instant on the reader's clock (the page's data-time-zone), in their locale: "7 Dec 2026, 19:14". */
+  when(iso: string): string;
 }
+
+/** A key as an ICU `select` case can name it: "in-review" → "inReview". */
+export const selector = (key: string): string => key.replace(/-(\w)/g, (_, letter: string) => letter.toUpperCase());
 
 const cache = createIntlCache();
 
@@ -35,6 +40,13 @@ export function wordsOf(container: Element | null | undefined): Words {
   } catch {
     // unreadable words: English
   }
+  const timeZone = holder?.dataset.timeZone || undefined;
   const intl = createIntl({ locale, defaultLocale: 'en', messages: { ...EN, ...given }, onError: () => {} }, cache);
-  return { locale, messages: given, say: (id, values) => String(intl.formatMessage({ id, defaultMessage: EN[id] }, values)) };
+  const dateTime = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone });
+  return {
+    locale,
+    messages: given,
+    say: (id, values) => String(intl.formatMessage({ id, defaultMessage: EN[id] }, values)),
+    when: (iso) => dateTime.format(new Date(iso)),
+  };
 }

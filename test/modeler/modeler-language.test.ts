@@ -72,6 +72,9 @@ describe('modeler: problems and the panel in the person’s language', function 
     expect(await page.locator('#ims-problem-count').textContent()).to.equal('1 Problem');
     expect(await page.locator('#ims-problems-summary').textContent()).to.match(/^1 Problem: Einreichen zur Prüfung/);
     expect(await page.locator('#ims-problems summary').first().textContent()).to.equal('Details');
+    // the draft's status and when it was saved, in German on the Basel clock, by name or id but never "UTC"
+    expect(await page.locator('#ims-draft-status').textContent()).to.equal('Entwurf');
+    expect(await page.locator('#ims-save-state').textContent()).to.match(/^Gespeichert am \d{2}\.\d{2}\.\d{4}, \d{2}:\d{2} von .+ \(Revision 0\)\.$/);
 
     // a click selects the task: its panel names it in German, with its problem; the id only under Details
     await page.locator('#ims-problems .ims-problem-link').first().click();
@@ -88,7 +91,7 @@ describe('modeler: problems and the panel in the person’s language', function 
 
     // the text people read carries no English problem words and no placeholder
     const text = await page.locator('#ims-editor').innerText();
-    expect(text).to.not.match(/needs someone|No problems|\{[a-zA-Z]+\}|\bproblems?\b/);
+    expect(text).to.not.match(/needs someone|No problems|\{[a-zA-Z]+\}|\bproblems?\b|\bUTC\b|\bSaved\b|\bdraft\b/);
     await expectAccessibleAtBothWidths(page, 'modeler in German');
   });
 
@@ -96,5 +99,7 @@ describe('modeler: problems and the panel in the person’s language', function 
     const page = await editorAs('aoife');
     expect(await page.locator('#ims-problems .ims-problem-link').allTextContents()).to.deep.equal(['The task “Charge prüfen” needs someone to do it: choose a role or a person.']);
     expect(await page.locator('#ims-problem-count').textContent()).to.equal('1 problem');
+    expect(await page.locator('#ims-draft-status').textContent()).to.equal('draft');
+    expect(await page.locator('#ims-save-state').textContent()).to.match(/^Saved \d{1,2} \w{3} \d{4}, \d{2}:\d{2} by .+ \(revision 0\)\.$/);
   });
 });

@@ -10,7 +10,7 @@ import { loadMessageDir, projectPath, type Reader } from '../../../engine/kernel
  */
 const BUNDLE_MESSAGES = loadMessageDir(projectPath('modeler', 'messages'));
 
-/** The bundle's messages in the reader's language, as the `data-words` attribute (English: none, the bundle has them). */
-export function bundleWords(reader: Pick<Reader, 'language'>): string {
-  return JSON.stringify(reader.language === 'en' ? {} : { ...BUNDLE_MESSAGES[reader.language], ...PROBLEM_MESSAGES[reader.language] });
+/** The bundle's messages in the reader's language, for the `data-words` attribute (English: none, the bundle has them). */
+export function bundleMessages(reader: Pick<Reader, 'language'>): Record<string, string> {
+  return reader.language === 'en' ? {} : { ...BUNDLE_MESSAGES[reader.language], ...PROBLEM_MESSAGES[reader.language] };
 }

@@ -4,7 +4,7 @@ import type { ComponentChildren } from 'preact';
 import type { Viewer } from '../../ui/html.js';
 import { Shell } from '../components/Shell.js';
 import { useReader } from '../reader.js';
-import { bundleWords } from './bundle-words.js';
+import { bundleMessages } from './bundle-words.js';
 
 /**
  * What the modeler's pages share: the shell with the bundle's stylesheet and script, the CSRF token for
@@ -45,7 +45,7 @@ function NoScript() {
  */
 export function useReaderData(): { 'data-locale': string; 'data-time-zone': string; 'data-words': string } {
   const reader = useReader();
-  return { 'data-locale': reader.locale, 'data-time-zone': reader.timeZone, 'data-words': bundleWords(reader) };
+  return { 'data-locale': reader.locale, 'data-time-zone': reader.timeZone, 'data-words': JSON.stringify(bundleMessages(reader)) };
 }
 
 /** A labelled field with an optional hint, in the forms the bundles submit. */
