@@ -159,7 +159,7 @@ export default tseslint.config(
     rules: { 'no-restricted-syntax': ['error', ...commitReplacement, storeMemberAccess] },
   },
   {
-    files: ['api/pages/**/*.tsx'],
+    files: ['api/pages/**/*.tsx', 'api/pages/tasks/**/*.ts', 'api/pages/task-form/**/*.ts'],
     ignores: ['api/pages/render.tsx'],
     rules: { 'no-restricted-syntax': ['error', ...commitReplacement, storeMemberAccess, storeDestructuring, ...rawHtml] },
   },

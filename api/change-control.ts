@@ -122,7 +122,9 @@ export function changeControlRoutes(routes: RouteRegistry, { imsflow, accounts }
   });
 
   routes.add({ method: 'get', path: '/processes/:key/versions', summary: 'Versions of a process, newest first: in effect or not, how each came in, its approvals, instances on it and training coverage', tag: 'change control', access: 'signed-in', responses: { 200: '{items}', 404: 'no such process' } }, async (req, res) => {
-    res.json({ items: await changes.versions(String(req.params.key)) });
+    const user = principalOf(req).user;
+    // training coverage over the reader's sites, as the version's training list counts it
+    res.json({ items: await changes.versions(String(req.params.key), (item) => canSee(user, item)) });
   });
 
   routes.add({ method: 'get', path: '/processes/:key/versions/:version/training', summary: 'Who was given a version to read and who acknowledged it (people of your sites)', tag: 'change control', access: OVERSEERS, responses: { 200: '{due, items, acknowledged, total}', 400: 'bad version', 404: 'no such version' } }, async (req, res) => {

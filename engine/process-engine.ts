@@ -11,6 +11,7 @@ import { compileDefinition, iterationCountProblem, runStep, type CompiledDefinit
 import { ServiceRegistry, type RecordReader } from './kernel/services.js';
 import { DEFAULT_POLICY, jobsOfTask, planTaskJobs, type NotificationPolicy } from './features/notifications/index.js';
 import type { SignatureInput } from './features/signatures/index.js';
+import type { ReaderDefaults } from './kernel/i18n/index.js';
 import type { ChangeSet } from './ports/commit-store.js';
 import type { TaskQuery } from './ports/record-store.js';
 import type { Store } from './ports/store.js';
@@ -53,6 +54,8 @@ export interface ProcessEngineOptions {
   stepTimeoutMs?: number;
   /** The packs' figures the dashboard shows (their facts are kept by FigureProjections, attached by the assembly). */
   figures?: readonly PackFigure[];
+  /** Where people's locale and clock default from (engine/kernel/i18n): a signature's time is shown in the signer's zone. */
+  readers?: ReaderDefaults;
 }
 
 /**
@@ -100,6 +103,7 @@ export class ProcessEngine {
       check: (xml) => this.checkDefinition(xml),
       prepareStart: (key, input, actor) => this.prepareStart(key, input, actor),
       effective: (key) => this.store.getEffectiveDefinition(key, this.now()),
+      ...(options.readers && { readers: options.readers }),
     });
     this.queries = new Queries(this.store, this.clock, options.figures ?? []);
     this.commands = new Commands(this.store, this.clock);
@@ -107,6 +111,7 @@ export class ProcessEngine {
       store: this.store,
       clock: this.clock,
       policy: this.policy,
+      ...(options.readers && { readers: options.readers }),
       formContext: this.formContext,
       now: () => this.now(),
       withRetry: (operation) => this.withRetry(operation),
@@ -362,6 +367,11 @@ export class ProcessEngine {
   /** Creates or updates a person in the directory (who tasks go to, who is told). */
   saveUser(input: Parameters<typeof people.saveUser>[1], actor: string): Promise<UserRecord> {
     return people.saveUser(this.context, input, actor);
+  }
+
+  /** A person sets their own language and time zone (the account page); an empty value follows their site. */
+  setReadingPreferences(personId: string, input: { locale?: unknown; timeZone?: unknown }, actor: string): Promise<UserRecord> {
+    return people.setReadingPreferences(this.context, personId, input, actor);
   }
 
   // ---- scheduled starts --------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import type { Mailer } from '../engine/ports/mailer.js';
 import { Outbox } from '../engine/features/notifications/index.js';
 import { DEFAULT_POLICY, Notifier, type NotificationPolicy } from '../engine/features/notifications/index.js';
 import type { JobHandlers } from '../engine/ports/job-runner.js';
+import type { ReaderDefaults } from '../engine/kernel/i18n/index.js';
 
 export const IMS_NS = 'http://imsflow.org/schema/bpmn/ims/1.0';
 
@@ -57,14 +58,14 @@ export const TEST_SECRET = Buffer.alloc(32, 7);
  * handlers and an embedded scheduler. Without a mailer, messages are held in the outbox.
  */
 export async function testEngine(
-  options: { file?: string; clock?: FakeClock; services?: ServiceRegistry; workerId?: string; mailer?: Mailer; policy?: NotificationPolicy; catalogue?: Catalogue } = {},
+  options: { file?: string; clock?: FakeClock; services?: ServiceRegistry; workerId?: string; mailer?: Mailer; policy?: NotificationPolicy; catalogue?: Catalogue; readers?: ReaderDefaults } = {},
 ): Promise<TestEngine> {
   const store = new SqliteStore(options.file ?? ':memory:');
   await store.init();
   const clock = options.clock ?? new FakeClock('2026-03-02T08:00:00Z');
   const services = options.services ?? new ServiceRegistry();
   const policy = options.policy ?? DEFAULT_POLICY;
-  const imsflow = new ProcessEngine({ store, clock, services, policy, ...(options.catalogue && { catalogue: options.catalogue }) });
+  const imsflow = new ProcessEngine({ store, clock, services, policy, ...(options.catalogue && { catalogue: options.catalogue }), ...(options.readers && { readers: options.readers }) });
   const links = new TaskLinkSigner(TEST_SECRET);
   const notifier = new Notifier({ store, clock, policy, links, baseUrl: 'http://imsflow.test', mailConfigured: Boolean(options.mailer) });
   const handlers = jobHandlers({ imsflow, notifier, outbox: new Outbox(store, clock, options.mailer) });

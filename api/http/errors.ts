@@ -2,11 +2,11 @@ import type { ErrorRequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { AuthenticationError, LoginThrottledError } from '../../engine/features/accounts/index.js';
 import { megabytes } from '../../engine/kernel/bpmn/parse.js';
-import { ConflictError, ImsflowError, InvalidDefinitionError, NotFoundError, NotPermittedError, TooLargeError, ValidationError } from '../../engine/kernel/errors.js';
+import { ConflictError, ImsflowError, InvalidDefinitionError, NotFoundError, NotPermittedError, TooLargeError, ValidationError, type FieldError } from '../../engine/kernel/errors.js';
 import { UnauthenticatedError } from '../auth.js';
+import { sendErrorPage, type ErrorKind } from '../pages/error-page.js';
+import { viewerOf } from '../pages/session.js';
 import { problemsFor } from './problems.js';
-import { e, sendPage } from '../ui/html.js';
-import { viewerOf } from '../ui/session.js';
 
 /**
  * The error mappers, one per transport: errors to HTTP for the JSON API and for the pages. Routes throw the
@@ -41,24 +41,21 @@ export function apiErrorHandler(logger?: Logger): ErrorRequestHandler {
   };
 }
 
-/** The pages': errors as pages a person can read. Errors of other routes (the API) go on to the JSON mapper. */
+/** The pages': errors as pages a person can read, in their language. Errors of other routes (the API) go on to the JSON mapper. */
 export function pageErrorHandler(logger?: Logger): ErrorRequestHandler {
   return (err, req, res, next) => {
     if (!res.locals.uiPage || res.headersSent) return next(err);
     const viewer = req.principal ? viewerOf(req) : undefined;
-    const back = viewer ? '<p><a href="/tasks">Back to my tasks</a></p>' : '';
-    const show = (status: number, title: string, body: string) => sendPage(res, status, { title, viewer, body: `${body}${back}` });
-    if (err instanceof NotFoundError) return show(404, 'Not found', '<p>There is nothing here, or it is not yours to see.</p>');
-    if (err instanceof NotPermittedError) return show(403, 'Not allowed', `<p>${e(err.message.charAt(0).toUpperCase() + err.message.slice(1))}.</p>`);
-    if (err instanceof UnauthenticatedError || err instanceof AuthenticationError) return show(401, 'Not signed in', `<p>${e(err.message)}</p><p><a href="/login">Sign in</a></p>`);
-    if (err instanceof ConflictError) return show(409, 'This cannot be done now', `<p>${e(err.message)}</p><p>Nothing was changed. Reload the page to see where things stand.</p>`);
-    if (err instanceof ValidationError) {
-      return show(400, 'Please check your input', `<p>${e(err.message)}</p>${err.fields.length ? `<ul>${err.fields.map((f) => `<li>${e(f.field)}: ${e(f.message)}</li>`).join('')}</ul>` : ''}`);
-    }
-    if (err instanceof TooLargeError || err?.type === 'entity.too.large') return show(413, 'Too large', '<p>What was sent is larger than this page accepts. Nothing was saved.</p>');
-    if (err?.type === 'entity.parse.failed' || err?.type === 'parameters.too.many') return show(400, 'The form could not be read', '<p>Nothing was saved. Reload the page and try again.</p>');
-    if (err instanceof ImsflowError) return show(400, 'This cannot be done', `<p>${e(err.message)}</p>`);
+    const show = (status: number, kind: ErrorKind, detail?: string, fields?: FieldError[]) => sendErrorPage(res, status, { kind, viewer, ...(detail && { detail }), ...(fields && { fields }) });
+    if (err instanceof NotFoundError) return show(404, 'notFound');
+    if (err instanceof NotPermittedError) return show(403, 'notAllowed', err.message);
+    if (err instanceof UnauthenticatedError || err instanceof AuthenticationError) return show(401, 'notSignedIn', err.message);
+    if (err instanceof ConflictError) return show(409, 'conflict', err.message);
+    if (err instanceof ValidationError) return show(400, 'invalid', err.message, err.fields);
+    if (err instanceof TooLargeError || err?.type === 'entity.too.large') return show(413, 'tooLarge');
+    if (err?.type === 'entity.parse.failed' || err?.type === 'parameters.too.many') return show(400, 'unreadable');
+    if (err instanceof ImsflowError) return show(400, 'refused', err.message);
     logger?.error({ err, method: req.method, url: req.originalUrl }, 'page failed');
-    return show(500, 'Something went wrong', '<p>The server could not do this; it logged the details for an administrator. Nothing you did caused it.</p>');
+    return show(500, 'fault');
   };
 }

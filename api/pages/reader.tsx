@@ -45,6 +45,11 @@ export function readAs(res: Response, person: Pick<UserRecord, 'locale' | 'timeZ
   res.locals.readerPerson = person;
 }
 
+/** Where this response's readers' locale and zone default from (their site's, the installation's). */
+export function readerDefaultsOf(res: Response): ReaderDefaults {
+  return ((res.locals.readers as PageReaders | undefined) ?? FALLBACK).defaults;
+}
+
 /** The reader of this response: the person it is for, else the browser's language. */
 export function readerOf(res: Response): Reader {
   const { catalogue, defaults } = (res.locals.readers as PageReaders | undefined) ?? FALLBACK;

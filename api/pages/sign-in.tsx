@@ -4,15 +4,22 @@ import type { Response } from 'express';
 import { CsrfField, Field } from './components/Form.js';
 import { Notice } from './components/Notice.js';
 import { Shell } from './components/Shell.js';
+import { waitInWords } from './components/Duration.js';
 import { useReader } from './reader.js';
 import { sendDocument } from './render.js';
+
+/** A message of the sign-in page (api/pages/messages/<language>/signIn.json), with a wait when it names one. */
+export interface SignInMessage {
+  id: string;
+  waitSeconds?: number;
+}
 
 /** What the sign-in page shows: where to go afterwards, the email typed, a problem or a confirmation. */
 export interface SignInState {
   next: string;
   email?: string;
-  error?: string;
-  info?: string;
+  error?: SignInMessage;
+  info?: SignInMessage;
 }
 
 /**
@@ -20,18 +27,20 @@ export interface SignInState {
  * cannot sign a browser into its own account. A problem is an alert the fields point to.
  */
 export function SignInPage({ token, state }: { token: string; state: SignInState }) {
-  const { t } = useReader();
+  const reader = useReader();
+  const { t } = reader;
+  const say = (message: SignInMessage) => t(message.id, message.waitSeconds === undefined ? undefined : { wait: waitInWords(reader, message.waitSeconds) });
   const invalid = state.error ? ({ 'aria-invalid': 'true', 'aria-describedby': 'login-error' } as const) : {};
   return (
     <Shell title={t('signIn.title')}>
       {state.info ? (
         <Notice kind="status">
-          <p>{state.info}</p>
+          <p>{say(state.info)}</p>
         </Notice>
       ) : null}
       {state.error ? (
         <Notice kind="alert">
-          <p id="login-error">{state.error}</p>
+          <p id="login-error">{say(state.error)}</p>
         </Notice>
       ) : null}
       <form class="usa-form" method="post" action="/login">

@@ -26,7 +26,7 @@ export interface AttachmentRef {
   contentType: string;
 }
 
-type Kind = 'pdf' | 'png' | 'jpeg' | 'text' | 'csv' | 'xlsx' | 'docx';
+export type Kind = 'pdf' | 'png' | 'jpeg' | 'text' | 'csv' | 'xlsx' | 'docx';
 
 const KINDS: Record<Kind, { type: string; label: string; extensions: string[]; declared: string[] }> = {
   pdf: { type: 'application/pdf', label: 'PDF', extensions: ['.pdf'], declared: ['application/pdf', 'application/x-pdf'] },
@@ -48,6 +48,11 @@ const KINDS: Record<Kind, { type: string; label: string; extensions: string[]; d
     declared: ['application/vnd.openxmlformats-officedocument.wordprocessingml.document'],
   },
 };
+
+/** The kind of a stored file by its content type (what checkUpload stored), for its label in words. */
+export function kindOfType(contentType: string | undefined): Kind | undefined {
+  return (Object.keys(KINDS) as Kind[]).find((k) => KINDS[k].type === contentType);
+}
 
 /** For the file input's `accept` and the hint next to it. */
 export const ACCEPT = [...new Set(Object.values(KINDS).flatMap((k) => [...k.extensions, k.type]))].join(',');
@@ -96,21 +101,35 @@ function detectKind(data: Buffer): Kind | 'zip' | 'html' | undefined {
   return 'text';
 }
 
+/** What a file turned out to be, for "it looks like …": a kind we accept, or one we refuse. */
+export type SeenKind = Kind | 'html' | 'zip' | 'other';
+
+/**
+ * Why an upload is refused, for a page to say in its reader's words (components/Attachment.tsx,
+ * messages attachments.refused.*); `message` says the same in English for the JSON API.
+ */
+export type UploadRefusal =
+  | { code: 'empty'; name: string }
+  | { code: 'tooLarge'; name: string; limit: number }
+  | { code: 'notAccepted'; name: string }
+  | { code: 'notWhatItClaims'; name: string; claimed: Kind; seen: SeenKind };
+
 /**
  * Checks an upload: not empty, an accepted kind, and content that is what the file claims to be.
  * Returns the reference to store, or why it is refused (to show next to the field).
  */
-export function checkUpload(file: { buffer: Buffer; originalname: string; mimetype: string }): { ok: true; ref: AttachmentRef } | { ok: false; message: string } {
+export function checkUpload(file: { buffer: Buffer; originalname: string; mimetype: string }): { ok: true; ref: AttachmentRef } | { ok: false; message: string; refusal: UploadRefusal } {
   const name = sanitiseFileName(file.originalname);
-  if (file.buffer.length === 0) return { ok: false, message: `the file “${name}” is empty` };
-  if (file.buffer.length > MAX_ATTACHMENT_BYTES) return { ok: false, message: `the file is larger than ${MAX_ATTACHMENT_LABEL}` };
+  if (file.buffer.length === 0) return { ok: false, message: `the file “${name}” is empty`, refusal: { code: 'empty', name } };
+  if (file.buffer.length > MAX_ATTACHMENT_BYTES) return { ok: false, message: `the file is larger than ${MAX_ATTACHMENT_LABEL}`, refusal: { code: 'tooLarge', name, limit: MAX_ATTACHMENT_BYTES } };
   const kind = claimedKind(file.mimetype ?? '', file.originalname ?? '');
-  if (!kind) return { ok: false, message: `“${name}” is not a file type that is accepted here: use ${ACCEPTED_LABEL}` };
+  if (!kind) return { ok: false, message: `“${name}” is not a file type that is accepted here: use ${ACCEPTED_LABEL}`, refusal: { code: 'notAccepted', name } };
   const detected = detectKind(file.buffer);
   const matches = kind === 'text' || kind === 'csv' ? detected === 'text' : detected === kind;
   if (!matches) {
     const seen = detected === 'html' ? 'a web page (HTML)' : detected === 'zip' ? 'a ZIP archive' : detected && detected in KINDS ? `a ${KINDS[detected as Kind].label}` : 'something else';
-    return { ok: false, message: `the content of “${name}” is not a ${KINDS[kind].label}: it looks like ${seen}` };
+    const seenKind: SeenKind = detected ?? 'other';
+    return { ok: false, message: `the content of “${name}” is not a ${KINDS[kind].label}: it looks like ${seen}`, refusal: { code: 'notWhatItClaims', name, claimed: kind, seen: seenKind } };
   }
   const sha256 = createHash('sha256').update(file.buffer).digest('hex');
   return { ok: true, ref: { sha256, name, size: file.buffer.length, contentType: KINDS[kind].type } };

@@ -35,7 +35,7 @@ export interface Viewer {
   csrf?: string;
 }
 
-export type Section = 'tasks' | 'audit' | 'dashboard' | 'processes';
+export type Section = 'tasks' | 'audit' | 'dashboard' | 'processes' | 'account';
 
 export const AUDIT_ROLES = ['auditor', 'quality-manager'] as const;
 

@@ -10,6 +10,7 @@ import { designSystemAssets } from '../pages/assets.js';
 import { dashboardPages } from '../pages/dashboard/routes.js';
 import { taskLinkPages } from '../pages/email-link.js';
 import { modelerPages } from '../pages/modeler/routes.js';
+import { taskPages } from '../pages/tasks/routes.js';
 import { PAGE_MESSAGES, pageReaders } from '../pages/reader.js';
 import { MessageCatalogue, INSTALLATION_DEFAULTS } from '../../engine/kernel/i18n/index.js';
 import { AttachmentStore } from './attachments.js';
@@ -17,8 +18,8 @@ import { auditPages } from './audit.js';
 import { faviconRoutes } from './favicon.js';
 import { pageHeaders } from './html.js';
 import { recordPages } from './records.js';
-import { sessionPages } from './session.js';
-import { taskPages } from './tasks.js';
+import { sessionPages } from '../pages/session.js';
+import { accountPages } from '../pages/account/routes.js';
 
 export interface UiOptions {
   imsflow: ProcessEngine;
@@ -32,7 +33,7 @@ export interface UiOptions {
 }
 
 /** Paths of signed-in pages: the session is read for these. */
-const SIGNED_IN = ['/login', '/logout', '/tasks', '/records', '/audit', '/audit.csv', '/attachments', '/modeler', '/dashboard'];
+const SIGNED_IN = ['/login', '/logout', '/account', '/tasks', '/records', '/audit', '/audit.csv', '/attachments', '/modeler', '/dashboard'];
 /** Paths whose errors are answered with a page rather than JSON. */
 const PAGES = [...SIGNED_IN, '/t'];
 
@@ -54,11 +55,12 @@ export function uiPages({ imsflow, accounts, assembly, limiter = new LoginRateLi
     pageHeaders(res);
     next();
   });
-  router.use(taskLinkPages(imsflow, assembly.links, attachments, accounts));
+  router.use(taskLinkPages(imsflow, assembly.links, attachments, accounts, assembly.titleFields));
   router.use(SIGNED_IN, identify(accounts));
   router.get('/', (_req, res) => res.redirect(303, '/tasks'));
   router.use(sessionPages({ accounts, limiter, secureCookies }));
-  router.use(taskPages(imsflow, accounts, attachments));
+  router.use(accountPages(imsflow));
+  router.use(taskPages({ imsflow, accounts, attachments, titleFields: assembly.titleFields }));
   router.use(recordPages(imsflow, attachments));
   router.use(auditPages(imsflow));
   router.use(modelerPages(imsflow));

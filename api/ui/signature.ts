@@ -2,12 +2,17 @@ import type { AuthenticationError, Principal } from '../../engine/features/accou
 import type { FieldError } from '../../engine/kernel/errors.js';
 import type { TaskRecord } from '../../engine/kernel/model.js';
 import { manifestation, meaningLabel, meaningStatement, signedTime, type SignatureRecord } from '../../engine/features/signatures/index.js';
-import { needsUserId, type SignatureCredentials } from '../signing.js';
+import { needsUserId } from '../signing.js';
+import { SIGNATURE_INPUTS } from '../pages/signature.js';
 import { e, str, waitInWords } from './html.js';
 
+export { SIGNATURE_INPUTS, credentialsFrom, signatureAnchor } from '../pages/signature.js';
+
 /**
- * The electronic signature on a task form (21 CFR 11.50, 11.200): what signing means, in words, the
- * components asked for, and the signature as shown once made. Used by the task form (task-form.ts).
+ * The electronic signature on a task form (21 CFR 11.50, 11.200) as HTML strings in English, for the pages
+ * not yet built from components (the task form, the email-link page). Pages built from components use
+ * api/pages/signature.ts and components/Signature.tsx, in the reader's language; delete this file when
+ * nothing imports it.
  */
 
 /** What the form asks of a signer. */
@@ -20,25 +25,10 @@ export interface SigningPrompt {
   askEmail: boolean;
 }
 
-/** Input names: not identifiers, so they never meet a form field's key. */
-export const SIGNATURE_INPUTS = { password: 'signature.password', email: 'signature.email' } as const;
-
 /** The prompt for a task that takes a signature; undefined for one that does not. No signer known: both components. */
 export function signingPrompt(task: TaskRecord, signer: Principal | undefined): SigningPrompt | undefined {
   if (!task.signature) return undefined;
   return { label: meaningLabel(task.signature), statement: meaningStatement(task.signature, task), askEmail: !signer || needsUserId(signer) };
-}
-
-/** The signature components in a posted form. */
-export function credentialsFrom(body: Record<string, unknown>): SignatureCredentials {
-  return { password: str(body[SIGNATURE_INPUTS.password]), email: str(body[SIGNATURE_INPUTS.email]) };
-}
-
-/** Where an error summary links a signature problem to. */
-export function signatureAnchor(field: string): string | undefined {
-  if (field === SIGNATURE_INPUTS.email) return 's-email';
-  if (field === SIGNATURE_INPUTS.password || field === 'signature') return 's-password';
-  return undefined;
 }
 
 /**
@@ -57,7 +47,7 @@ export function signatureFieldset(prompt: SigningPrompt, values: Record<string, 
   };
   return `<fieldset class="field signature"><legend>Electronic signature: ${e(prompt.label)}</legend>
 <p id="sig-meaning">${e(prompt.statement)}</p>
-<p class="hint">Your electronic signature is the legally binding equivalent of your handwritten signature. It is shown with your name, the date and time (UTC) and its meaning wherever this record is shown.</p>
+<p class="hint">Your electronic signature is the legally binding equivalent of your handwritten signature. It is shown with your name, the date and time with your time zone, and its meaning wherever this record is shown.</p>
 ${prompt.askEmail ? input('s-email', SIGNATURE_INPUTS.email, 'Your email (user id)', ` type="email" autocomplete="username" value="${e(str(values[SIGNATURE_INPUTS.email]))}"`) : ''}
 ${input('s-password', SIGNATURE_INPUTS.password, 'Your password', ' type="password" autocomplete="current-password"')}
 </fieldset>`;

@@ -84,7 +84,7 @@ export async function assemble(config: Config, options: AssembleOptions): Promis
   const projections = new FigureProjections(figures);
   projections.attach(store);
   await projections.ensureFigureFacts(store);
-  const imsflow = new ProcessEngine({ store, clock: options.clock, policy: config.policy, services: registerPackServices(options.packs, { catalogue }), catalogue, checker: checks.check, stepTimeoutMs: config.stepTimeoutMs, figures });
+  const imsflow = new ProcessEngine({ store, clock: options.clock, policy: config.policy, services: registerPackServices(options.packs, { catalogue }), catalogue, checker: checks.check, stepTimeoutMs: config.stepTimeoutMs, figures, readers: config.readers });
   const links = new TaskLinkSigner(loadSecret(config));
   const mailer = options.mailer ?? (config.smtpUrl ? new SmtpMailer({ url: config.smtpUrl, from: config.mailFrom, ratePerSecond: config.mailRatePerSecond }) : undefined);
   const baseUrl = options.baseUrl ?? config.baseUrl ?? localUrl(config.host, config.port);

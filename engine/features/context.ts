@@ -1,3 +1,4 @@
+import type { ReaderDefaults } from '../kernel/i18n/index.js';
 import type { Clock } from '../kernel/clock.js';
 import type { FormContext } from '../kernel/forms.js';
 import type { CheckResult } from '../kernel/bpmn/lint.js';
@@ -19,6 +20,8 @@ export interface FeatureContext {
   readonly store: RecordStore & AccountStore & JobStore & CommitStore;
   readonly clock: Clock;
   readonly policy: NotificationPolicy;
+  /** Where people's clocks default from (their site's, the installation's): a signature shows the signer's. */
+  readonly readers?: ReaderDefaults;
   /** What task forms are checked against (the clause catalogue). */
   readonly formContext: FormContext;
   now(): string;

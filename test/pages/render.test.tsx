@@ -65,7 +65,7 @@ describe('pages from components: escaped by default', () => {
             <p>{value}</p>
           </Notice>
         </Shell>,
-      ) + renderDocument(<SignInPage token={value} state={{ next: value, email: value, error: value, info: value }} />);
+      ) + renderDocument(<SignInPage token={value} state={{ next: value, email: value, error: { id: 'signIn.wrong' }, info: { id: 'signIn.signedOut' } }} />);
     const plain = page('x');
     fc.assert(
       fc.property(
@@ -82,7 +82,7 @@ describe('pages from components: escaped by default', () => {
   });
 
   it('the sign-in page reads as before: title, fields, the kept address, the problem tied to the fields', () => {
-    const html = renderDocument(<SignInPage token="tok" state={{ next: '/tasks?due=overdue', email: 'quinn@example.com', error: 'The email or the password is wrong.' }} />);
+    const html = renderDocument(<SignInPage token="tok" state={{ next: '/tasks?due=overdue', email: 'quinn@example.com', error: { id: 'signIn.wrong' } }} />);
     expect(html).to.match(/^<!doctype html><html lang="en-GB"><head><meta charset="utf-8"\/><meta name="viewport" content="width=device-width, initial-scale=1"\/><title>Sign in · imsflow<\/title><link rel="icon" href="\/assets\/favicon.svg" type="image\/svg\+xml"\/><link rel="stylesheet" href="\/ui\/ims.css"\/><\/head>/);
     expect(html).to.include('<a class="usa-skipnav" href="#main">Skip to content</a><header class="ims-header"><span class="ims-header__brand">imsflow</span></header><main id="main" tabindex="-1"><h1>Sign in</h1>');
     expect(html).to.include('<div class="usa-alert usa-alert--slim usa-alert--error notice bad" role="alert"><div class="usa-alert__body"><p id="login-error">The email or the password is wrong.</p></div></div>');

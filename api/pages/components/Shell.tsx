@@ -85,6 +85,9 @@ function SignedInHeader({ viewer, current }: { viewer: Viewer; current?: Section
       </nav>
       <div class="ims-header__who">
         <span>{rich<VNode>('shell.signedInAs', { name: user.name, b: (chunks: ComponentChildren) => <strong>{chunks}</strong> })}</span>
+        <a href="/account" aria-current={current === 'account' ? 'page' : undefined}>
+          {t('shell.account')}
+        </a>
         {viewer.csrf ? (
           <form method="post" action="/logout">
             <CsrfField token={viewer.csrf} />

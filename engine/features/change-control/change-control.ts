@@ -5,7 +5,7 @@ import { parseBpmnXml } from '../../kernel/bpmn/parse.js';
 import { ConflictError, type FieldError, InvalidDefinitionError, NotFoundError, NotPermittedError, RevisionConflict, ValidationError } from '../../kernel/errors.js';
 import { auditEvent } from '../../kernel/audit-event.js';
 import { type AuditInput, type DefinitionRecord, type DraftRecord, type DraftStatus, OPEN_DRAFT_STATUSES } from '../../kernel/model.js';
-import { type SignatureInput, type SignatureRecord, hashRecord } from '../signatures/index.js';
+import { type SignatureInput, type SignatureRecord, hashRecord, signerZone } from '../signatures/index.js';
 import type { ChangeSet, CommitStore } from '../../ports/commit-store.js';
 import type { RecordStore } from '../../ports/record-store.js';
 import { KEY, blankProcess, importedProcess, nameOf } from './bpmn-files.js';
@@ -238,7 +238,7 @@ export class ChangeControl {
       printedName: signature.printedName.trim(),
       meaning: decision === 'approve' ? 'approved' : 'reviewed',
       signedAt: now,
-      timeZone: 'UTC',
+      timeZone: signerZone(await this.host.store.getUser(signature.userId), this.host.readers),
       recordHash: hashRecord(content),
       method: signature.method,
       content,
@@ -391,9 +391,13 @@ export class ChangeControl {
 
   // ---- versions and training (versions.ts, training.ts) ----------------------------------------------
 
-  /** Every version of a process, newest first: how it came in, its approvals, whether it is in effect, how many run on it. */
-  async versions(key: string): Promise<VersionView[]> {
-    return versionsOf(this.host, key);
+  /**
+   * Every version of a process, newest first: how it came in, its approvals, whether it is in effect, how many
+   * run on it, and its training coverage counted over the people `visible` keeps (a reader's sites), as
+   * trainingCoverage counts them, so a page shows one count for both.
+   */
+  async versions(key: string, visible: (item: TrainingItem) => boolean = () => true): Promise<VersionView[]> {
+    return versionsOf(this.host, key, visible);
   }
 
   /**

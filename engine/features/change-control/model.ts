@@ -1,3 +1,4 @@
+import type { ReaderDefaults } from '../../kernel/i18n/index.js';
 import type { DefinitionDiff } from '../../kernel/bpmn/diff.js';
 import type { CheckResult, DefinitionProblem } from '../../kernel/bpmn/lint.js';
 import type { Clock } from '../../kernel/clock.js';
@@ -26,6 +27,8 @@ export interface ChangeControlHost {
   ): Promise<{ change: ChangeSet & { instance: NonNullable<ChangeSet['instance']> }; started: { id: string; businessKey: string } }>;
   /** The version new instances start on now (ProcessEngine.effectiveDefinition). */
   effective(key: string): Promise<DefinitionRecord | undefined>;
+  /** Where people's clocks default from: a signature's time is shown in the signer's zone. */
+  readers?: ReaderDefaults;
 }
 
 export type DraftSummary = Omit<DraftRecord, 'xml'>;

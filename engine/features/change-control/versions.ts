@@ -3,7 +3,7 @@ import type { ProcessSpec } from '../../kernel/bpmn/validate.js';
 import { NotFoundError } from '../../kernel/errors.js';
 import type { DefinitionRecord, DefinitionSource, DraftRecord, VersionApproval } from '../../kernel/model.js';
 import { type SignatureRecord, type SignedContent, hashRecord, manifestation } from '../signatures/index.js';
-import type { ChangeControlHost, VersionStatus, VersionView } from './model.js';
+import type { ChangeControlHost, TrainingItem, VersionStatus, VersionView } from './model.js';
 import { coverageOf, trainingRecords } from './training.js';
 
 /** Versions of a process: how the next one is stored, what a review signs, and the version history with approvals. */
@@ -58,7 +58,7 @@ export function sha256(text: string): string {
 }
 
 /** Every version of a process, newest first: how it came in, its approvals, whether it is in effect, how many run on it. */
-export async function versionsOf(host: ChangeControlHost, key: string): Promise<VersionView[]> {
+export async function versionsOf(host: ChangeControlHost, key: string, visible: (item: TrainingItem) => boolean = () => true): Promise<VersionView[]> {
   const definitions = (await host.store.listDefinitions()).filter((d) => d.key === key);
   if (!definitions.length) throw new NotFoundError(`no process "${key}" is deployed`);
   const [counts, effective, training, signatures] = await Promise.all([
@@ -92,7 +92,8 @@ export async function versionsOf(host: ChangeControlHost, key: string): Promise<
           return { ...a, valid, text: signature ? manifestation(signature).text : `${a.meaning} by ${a.name}` };
         }),
         instances,
-        training: coverageOf(training.filter((t) => t.version === d.version).map((t) => t.item)),
+        // the same people as the version's training list (trainingCoverage): a reader's sites, never more
+        training: coverageOf(training.filter((t) => t.version === d.version && visible(t.item)).map((t) => t.item)),
       };
     });
 }

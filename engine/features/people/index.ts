@@ -1,1 +1,1 @@
-export { profileOf, saveUser } from './people.js';
+export { profileOf, saveUser, setReadingPreferences, type ReadingPreferences } from './people.js';

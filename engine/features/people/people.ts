@@ -1,5 +1,5 @@
 import { auditEvent } from '../../kernel/audit-event.js';
-import { ValidationError, type FieldError } from '../../kernel/errors.js';
+import { NotFoundError, NotPermittedError, ValidationError, type FieldError } from '../../kernel/errors.js';
 import { DEACTIVATED } from '../task-links/index.js';
 import type { UserRecord } from '../../kernel/model.js';
 import { canonicalLocale, isTimeZone } from '../../kernel/i18n/index.js';
@@ -53,6 +53,44 @@ export async function saveUser(
     audit,
   });
   return user;
+}
+
+/** What a person reads in, as they chose it; absent: their site's, then the installation's. */
+export interface ReadingPreferences {
+  locale?: string;
+  timeZone?: string;
+}
+
+/**
+ * A person sets their own reading preferences: the language and formats (locale) and the clock (time zone)
+ * their pages and emails use. Only their own: an admin changes other people with saveUser. An empty value
+ * goes back to the site's default. Nothing else of the profile moves; the audit trail records old → new.
+ */
+export async function setReadingPreferences(ctx: FeatureContext, personId: string, input: { locale?: unknown; timeZone?: unknown }, actor: string): Promise<UserRecord> {
+  if (actor !== personId) throw new NotPermittedError('a person sets only their own language and time zone');
+  const fields: FieldError[] = [];
+  const given = (value: unknown) => (typeof value === 'string' ? value.trim() : value === undefined || value === null ? '' : undefined);
+  const localeText = given(input.locale);
+  const zoneText = given(input.timeZone);
+  const locale = localeText ? canonicalLocale(localeText) : undefined;
+  if (localeText === undefined || (localeText && !locale)) fields.push({ field: 'locale', message: 'must be a locale in English, German or French, e.g. en-IE, de-CH or fr-FR' });
+  if (zoneText === undefined || (zoneText && !isTimeZone(zoneText))) fields.push({ field: 'timeZone', message: 'must be a time zone such as Europe/Zurich' });
+  if (fields.length) throw new ValidationError('invalid reading preferences', fields);
+  return ctx.withRetry(async () => {
+    const existing = await ctx.store.getUser(personId);
+    if (!existing || !existing.active) throw new NotFoundError(`no user ${personId}`);
+    const { locale: _oldLocale, timeZone: _oldZone, ...rest } = existing;
+    const user: UserRecord = { ...rest, ...(locale && { locale }), ...(zoneText && { timeZone: zoneText }) };
+    const before = preferencesOf(existing);
+    const after = preferencesOf(user);
+    if (before.locale === after.locale && before.timeZone === after.timeZone) return existing;
+    await ctx.store.commit({ users: [user], audit: [auditEvent(ctx.clock, { actor, action: 'user.preferences-changed', target: `user:${personId}`, old: before, new: after })] });
+    return user;
+  });
+}
+
+function preferencesOf(user: UserRecord): ReadingPreferences {
+  return { ...(user.locale && { locale: user.locale }), ...(user.timeZone && { timeZone: user.timeZone }) };
 }
 
 /** What the audit trail shows of a user: never the password hash or login counters. */

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import stringify from 'safe-stable-stringify';
+import { INSTALLATION_DEFAULTS, isTimeZone, readerSettingsOf, type ReaderDefaults } from '../../kernel/i18n/index.js';
 import type { AuditEvent, InstanceRecord, SignatureMeaning, TaskRecord } from '../../kernel/model.js';
 
 /**
@@ -43,7 +44,7 @@ export interface SignatureRecord {
   meaning: SignatureMeaning;
   /** ISO 8601 in UTC. */
   signedAt: string;
-  /** The time zone the time is shown in (11.50): always UTC. */
+  /** The time zone the time is shown in (11.50): the signer's clock when they signed (UTC before issue 15). */
   timeZone: string;
   /** SHA-256 (hex) of the canonical serialization of `content`. */
   recordHash: string;
@@ -189,9 +190,37 @@ export function meaningStatement(meaning: SignatureMeaning, task: Pick<TaskRecor
   return `By signing you confirm ${confirm} “${task.name}” for ${task.businessKey}, with the data entered here.`;
 }
 
-/** `2026-05-04 07:00:00 UTC`: the signing time as shown with the signature. */
+/**
+ * The clock a signer signs on: their own zone, else their site's, else the installation's. The signature
+ * keeps it (`timeZone`) so its time is shown as the signer read it; `signedAt` stays UTC.
+ */
+export function signerZone(signer: { timeZone?: string; sites?: string[] } | undefined, readers: ReaderDefaults = INSTALLATION_DEFAULTS): string {
+  const zone = readerSettingsOf(signer, readers).timeZone;
+  return isTimeZone(zone) ? zone : 'UTC';
+}
+
+/**
+ * The signing time as shown with the signature (11.50), on the signer's clock with its zone and offset:
+ * `2026-05-04 07:00:00 UTC`, `2026-05-04 09:00:00 Europe/Zurich (UTC+02:00)`. Language-neutral: the
+ * stored and exported manifestation; pages show it in the reader's language (api/pages/components/Signature.tsx).
+ */
 export function signedTime(signature: Pick<SignatureRecord, 'signedAt' | 'timeZone'>): string {
-  return `${signature.signedAt.slice(0, 19).replace('T', ' ')} ${signature.timeZone}`;
+  const zone = signature.timeZone && signature.timeZone !== 'UTC' && isTimeZone(signature.timeZone) ? signature.timeZone : undefined;
+  if (!zone) return `${signature.signedAt.slice(0, 19).replace('T', ' ')} UTC`;
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone: zone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hourCycle: 'h23',
+    timeZoneName: 'longOffset',
+  }).formatToParts(new Date(signature.signedAt));
+  const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
+  const offset = part('timeZoneName').replace(/^GMT/, 'UTC') || 'UTC';
+  return `${part('year')}-${part('month')}-${part('day')} ${part('hour')}:${part('minute')}:${part('second')} ${zone} (${offset === 'UTC' ? 'UTC+00:00' : offset})`;
 }
 
 export interface Manifestation {
@@ -199,7 +228,7 @@ export interface Manifestation {
   meaning: SignatureMeaning;
   signedAt: string;
   timeZone: string;
-  /** `Verified by Dana Scully on 2026-05-04 07:00:00 UTC` */
+  /** `Verified by Dana Scully on 2026-05-04 07:00:00 UTC` (English: the manifestation as exported and returned by the API) */
   text: string;
 }
 

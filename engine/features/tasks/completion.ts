@@ -5,7 +5,7 @@ import { auditEvent } from '../../kernel/audit-event.js';
 import type { InstanceRecord, TaskRecord } from '../../kernel/model.js';
 import { completionNoticeJob, jobsOfTask } from '../notifications/index.js';
 import { StepRefused, type CompiledDefinition, type StepResult } from '../../kernel/runtime.js';
-import { hashRecord, meaningLabel, recordContent, type SignatureInput, type SignatureRecord } from '../signatures/index.js';
+import { hashRecord, meaningLabel, recordContent, signerZone, type SignatureInput, type SignatureRecord } from '../signatures/index.js';
 import type { FeatureContext } from '../context.js';
 
 /** What completing a task answers: the task as completed, where its record stands now, and its signature. */
@@ -119,7 +119,7 @@ export function completeStep(
       // what is signed: this task's data on top of the instance's output before it
       const content = recordContent({ instance, task: completed, data: cleaned, priorOutput: instance.output });
       const { userId, printedName, method } = options.signature;
-      signature = { id: randomUUID(), taskId, instanceId: instance.id, userId, printedName: printedName.trim(), meaning: task.signature, signedAt: now, timeZone: 'UTC', recordHash: hashRecord(content), method, content };
+      signature = { id: randomUUID(), taskId, instanceId: instance.id, userId, printedName: printedName.trim(), meaning: task.signature, signedAt: now, timeZone: signerZone(await ctx.store.getUser(userId), ctx.readers), recordHash: hashRecord(content), method, content };
       change.signatures = [signature];
     }
     change.audit.unshift(

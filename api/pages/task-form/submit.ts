@@ -1,0 +1,227 @@
+import express, { type Request, type RequestHandler, type Response } from 'express';
+import multer from 'multer';
+import { ValidationError } from '../../../engine/kernel/errors.js';
+import { validateFormData } from '../../../engine/kernel/forms.js';
+import type { ProcessEngine } from '../../../engine/process-engine.js';
+import type { TaskRecord } from '../../../engine/kernel/model.js';
+import { canSee } from '../../auth.js';
+import { checkUpload, earlierUpload, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENT_LABEL, recordUpload, type AttachmentRef, type AttachmentStore } from '../../ui/attachments.js';
+import { str } from '../../ui/html.js';
+import { listOf } from './clauses.js';
+import type { FormProblem } from './words.js';
+
+/**
+ * Reading a posted task form, shared by the signed-in task page (/tasks/:id) and the page opened from an
+ * email link (/t/:token): urlencoded, or multipart when the form has file fields; checking it against the
+ * task; storing uploads; completing the task. No markup here: the pages show what comes back.
+ */
+
+export interface Person {
+  id: string;
+  name: string;
+}
+
+export interface FormState {
+  /** Posted values by input name, shown again when the form comes back with errors. */
+  values?: Record<string, unknown>;
+  errors?: FormProblem[];
+  /** Uploads already stored for file fields (a form sent back keeps them), by field key. */
+  kept?: Record<string, AttachmentRef>;
+}
+
+/** The people a person field of this task offers (and whom it may be delegated to): active, of its site. */
+export async function peopleFor(imsflow: ProcessEngine, task: Pick<TaskRecord, 'site'>): Promise<Person[]> {
+  const users = await imsflow.queries.people({ active: true });
+  return users
+    .filter((u) => canSee(u, task))
+    .map((u) => ({ id: u.id, name: u.name }))
+    .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+}
+
+/** Input names of a checklist row's result and note, and of a file field's kept upload. */
+export const rowName = (key: string, index: number, part: 'result' | 'note') => `${key}.${index}.${part}`;
+export const keptName = (key: string) => `${key}.kept`;
+
+/** A file as multer hands it over (kept in memory until it has been checked). */
+export interface PostedFile {
+  buffer: Buffer;
+  originalname: string;
+  mimetype: string;
+  size: number;
+}
+
+export interface ParsedBody {
+  body: Record<string, unknown>;
+  files: Record<string, PostedFile | undefined>;
+  /** The body could not be read: the status and the problem, by field when known. */
+  refused?: { status: number; error: FormProblem };
+}
+
+function run(handler: RequestHandler, req: Request, res: Response): Promise<void> {
+  return new Promise((resolve, reject) => {
+    handler(req, res, (err?: unknown) => (err ? reject(err) : resolve()));
+  });
+}
+
+const urlencoded = express.urlencoded({ extended: false, limit: '2mb', parameterLimit: 5000 });
+
+/**
+ * Reads a task form: urlencoded, or multipart with one file per file field of the task, at most
+ * MAX_ATTACHMENT_BYTES each, held in memory until checked (an oversized file is refused before anything
+ * is stored).
+ */
+export async function readTaskBody(req: Request, res: Response, task: TaskRecord): Promise<ParsedBody> {
+  const fileFields = task.form.filter((f) => f.type === 'file');
+  const upload = multer({
+    storage: multer.memoryStorage(),
+    defParamCharset: 'utf8',
+    limits: { fileSize: MAX_ATTACHMENT_BYTES, files: fileFields.length, fields: 5000, fieldSize: 512 * 1024, fieldNameSize: 200, parts: 5000 + fileFields.length },
+  }).fields(fileFields.map((f) => ({ name: f.key, maxCount: 1 })));
+  try {
+    await run(urlencoded, req, res);
+    await run(upload, req, res).catch((err: unknown) => {
+      // busboy's own errors (a malformed part header, a truncated body) mean the form cannot be read.
+      throw err instanceof multer.MulterError ? err : Object.assign(new Error('malformed multipart body'), { type: 'entity.parse.failed', cause: err });
+    });
+  } catch (err) {
+    const label = (key: string | undefined) => task.form.find((f) => f.key === key)?.label ?? key ?? 'form';
+    if (err instanceof multer.MulterError) {
+      const field = err.field ?? 'form';
+      if (err.code === 'LIMIT_FILE_SIZE') {
+        return { body: {}, files: {}, refused: { status: 413, error: { field, message: `${label(err.field)}: the file is larger than ${MAX_ATTACHMENT_LABEL}; nothing was saved`, say: { id: 'taskForm.problem.fileTooLarge', values: { max: MAX_ATTACHMENT_LABEL } } } } };
+      }
+      if (err.code === 'LIMIT_FIELD_VALUE') return { body: {}, files: {}, refused: { status: 413, error: { field, message: `${label(err.field)}: the text is too long`, say: { id: 'taskForm.problem.textTooLong' } } } };
+      return { body: {}, files: {}, refused: { status: 400, error: { field, message: `the form could not be read (${err.message.toLowerCase()})`, say: { id: 'taskForm.problem.unreadable' } } } };
+    }
+    const type = (err as { type?: string }).type;
+    if (type === 'entity.too.large') return { body: {}, files: {}, refused: { status: 413, error: { field: 'form', message: 'the form is too large', say: { id: 'taskForm.problem.formTooLarge' } } } };
+    if (type === 'entity.parse.failed' || type === 'parameters.too.many') return { body: {}, files: {}, refused: { status: 400, error: { field: 'form', message: 'the form could not be read', say: { id: 'taskForm.problem.unreadable' } } } };
+    throw err;
+  }
+  const files: Record<string, PostedFile | undefined> = {};
+  const posted = (req.files ?? {}) as Record<string, PostedFile[]>;
+  for (const field of fileFields) {
+    const file = posted[field.key]?.[0];
+    // A browser sends an empty part without a name when no file was chosen.
+    if (file && !(file.size === 0 && !file.originalname)) files[field.key] = file;
+  }
+  return { body: (req.body ?? {}) as Record<string, unknown>, files };
+}
+
+export interface Submission {
+  data: Record<string, unknown>;
+  errors: FormProblem[];
+  /** Uploads to store: checked, not yet written. */
+  uploads: { field: string; buffer: Buffer; ref: AttachmentRef }[];
+  kept: Record<string, AttachmentRef>;
+}
+
+/** Turns posted strings and files into task data; problems the engine cannot see are reported by field. */
+export async function readSubmission(imsflow: ProcessEngine, task: TaskRecord, parsed: ParsedBody, people: Person[]): Promise<Submission> {
+  const { body, files } = parsed;
+  const data: Record<string, unknown> = {};
+  const errors: FormProblem[] = [];
+  const uploads: Submission['uploads'] = [];
+  const kept: Record<string, AttachmentRef> = {};
+  for (const field of task.form) {
+    const raw = str(body[field.key]);
+    switch (field.type) {
+      case 'checkbox':
+        data[field.key] = raw === 'on' || raw === 'true';
+        break;
+      case 'person':
+        if (raw && !people.some((p) => p.id === raw)) errors.push({ field: field.key, message: `${field.label}: choose a person from the list`, say: { id: 'taskForm.problem.choosePerson' } });
+        else if (raw) data[field.key] = raw;
+        break;
+      case 'checklist': {
+        const rows = (field.options ?? []).flatMap((item, index) => {
+          const result = str(body[rowName(field.key, index, 'result')]);
+          const note = str(body[rowName(field.key, index, 'note')]).trim();
+          if (!result && !note) return [];
+          if (!result) {
+            errors.push({ field: field.key, message: `${field.label}: choose a result for “${item.label}” (it has a note)`, say: { id: 'taskForm.problem.checklistResult', values: { item: item.label, index: index } } });
+            return [];
+          }
+          return [{ item: item.value, result, ...(note && { note }) }];
+        });
+        if (rows.length) data[field.key] = rows;
+        break;
+      }
+      case 'clauses': {
+        // one value per ticked box; the engine checks each against the catalogue
+        const ids = [...new Set(listOf(body[field.key]).map((id) => id.trim()).filter(Boolean))];
+        if (ids.length) data[field.key] = ids;
+        break;
+      }
+      case 'file': {
+        const file = files[field.key];
+        if (file) {
+          const checked = checkUpload(file);
+          if (!checked.ok) errors.push({ field: field.key, message: `${field.label}: ${checked.message}` });
+          else {
+            uploads.push({ field: field.key, buffer: file.buffer, ref: checked.ref });
+            data[field.key] = checked.ref;
+          }
+          break;
+        }
+        const earlier = str(body[keptName(field.key)]);
+        const ref = earlier ? await earlierUpload(imsflow, earlier, task, field.key) : undefined;
+        if (ref) {
+          kept[field.key] = ref;
+          data[field.key] = ref;
+        } else if (/^[a-f0-9]{64}$/.test(earlier)) {
+          // named but not uploaded here: the complete-task command refuses it, with the API's words
+          data[field.key] = { sha256: earlier, name: 'attachment' };
+        }
+        break;
+      }
+      default:
+        if (raw !== '') data[field.key] = raw;
+    }
+  }
+  return { data, errors, uploads, kept };
+}
+
+export type SubmitOutcome<T> = { ok: true; result: T } | { ok: false; status: number; state: FormState };
+
+/**
+ * Checks a posted form against the task (the page's checks and the engine's, all reported at once),
+ * stores its uploads (checked ones, even when another field is wrong, so the form can keep them) and
+ * completes the task with `complete`.
+ */
+export async function submitTaskForm<T>(
+  deps: { imsflow: ProcessEngine; attachments: AttachmentStore | undefined },
+  task: TaskRecord,
+  actor: string,
+  parsed: ParsedBody,
+  people: Person[],
+  complete: (data: Record<string, unknown>) => Promise<T>,
+): Promise<SubmitOutcome<T>> {
+  if (parsed.refused) return { ok: false, status: parsed.refused.status, state: { values: parsed.body, errors: [parsed.refused.error] } };
+  const submission = await readSubmission(deps.imsflow, task, parsed, people);
+  const errors = [...submission.errors];
+  try {
+    validateFormData(task.form, submission.data, deps.imsflow.formContext);
+  } catch (err) {
+    if (!(err instanceof ValidationError)) throw err;
+    for (const fieldError of err.fields) if (!errors.some((x) => x.field === fieldError.field)) errors.push(fieldError);
+  }
+  const kept = { ...submission.kept };
+  if (submission.uploads.length && !deps.attachments) {
+    for (const upload of submission.uploads) errors.push({ field: upload.field, message: 'attachments cannot be stored: the server has no data folder configured', say: { id: 'taskForm.problem.noDataFolder' } });
+  } else {
+    for (const upload of submission.uploads) {
+      await deps.attachments!.save(upload.buffer);
+      await recordUpload(deps.imsflow, actor, task, upload.field, upload.ref);
+      kept[upload.field] = upload.ref;
+    }
+  }
+  if (errors.length) return { ok: false, status: 400, state: { values: parsed.body, errors, kept } };
+  try {
+    return { ok: true, result: await complete(submission.data) };
+  } catch (err) {
+    if (err instanceof ValidationError) return { ok: false, status: 400, state: { values: parsed.body, errors: err.fields, kept } };
+    throw err;
+  }
+}
+
