@@ -1,4 +1,4 @@
-import { createIntl, createIntlCache } from '@formatjs/intl';
+import { IntlMessageFormat } from 'intl-messageformat';
 import EN from './messages/en/modeler.json' with { type: 'json' };
 
 /**
@@ -27,8 +27,6 @@ export interface Words {
 /** A key as an ICU `select` case can name it: "in-review" → "inReview". */
 export const selector = (key: string): string => key.replace(/-(\w)/g, (_, letter: string) => letter.toUpperCase());
 
-const cache = createIntlCache();
-
 /** The words for the page part `container`: those of the nearest element above it with data-words. */
 export function wordsOf(container: Element | null | undefined): Words {
   // a part not yet in the page (bpmn-js draws its palette before the canvas is attached): the page's one holder
@@ -41,12 +39,26 @@ export function wordsOf(container: Element | null | undefined): Words {
     // unreadable words: English
   }
   const timeZone = holder?.dataset.timeZone || undefined;
-  const intl = createIntl({ locale, defaultLocale: 'en', messages: { ...EN, ...given }, onError: () => {} }, cache);
+  const messages: Record<string, string> = { ...EN, ...given };
+  const formats = new Map<string, IntlMessageFormat>();
+  // a message the page gave that does not parse: the English one (the catalogue test keeps them parsing)
+  const formatOf = (id: WordId) => {
+    let format = formats.get(id);
+    if (!format) {
+      try {
+        format = new IntlMessageFormat(messages[id] ?? EN[id], locale);
+      } catch {
+        format = new IntlMessageFormat(EN[id], 'en');
+      }
+      formats.set(id, format);
+    }
+    return format;
+  };
   const dateTime = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone });
   return {
     locale,
     messages: given,
-    say: (id, values) => String(intl.formatMessage({ id, defaultMessage: EN[id] }, values)),
+    say: (id, values) => String(formatOf(id).format(values)),
     when: (iso) => dateTime.format(new Date(iso)),
   };
 }

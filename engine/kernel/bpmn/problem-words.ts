@@ -1,4 +1,4 @@
-import { createIntl, createIntlCache, type IntlShape } from '@formatjs/intl';
+import { IntlMessageFormat } from 'intl-messageformat';
 import { languageOf, type Language } from '../i18n/locales.js';
 import type { ModdleElement } from './parse.js';
 import EN from './messages/en/problem.json' with { type: 'json' };
@@ -32,13 +32,13 @@ export type Say = (id: string, values?: Record<string, string | number>) => stri
 /** Problem messages of one language: id → ICU text (messages/<language>/problem.json). */
 export type ProblemMessages = Readonly<Record<string, string>>;
 
-const cache = createIntlCache();
 const sayers = new WeakMap<ProblemMessages, Map<Language, Say>>();
 
 /**
  * The problem messages of a locale's language, given by the caller (English where one is missing): the
  * server reads them from disk (problem-catalogue.ts), the modeler's page hands them to its bundle, which
- * carries English alone (the editor's size budget).
+ * carries English alone (the editor's size budget). Formatted by intl-messageformat, FormatJS's formatter
+ * (the same as @formatjs/intl uses, without the rest of it: the editor's bundle stays small).
  */
 export function problemSayer(locale: string, messages: ProblemMessages = EN): Say {
   const language: Language = languageOf(locale);
@@ -46,12 +46,28 @@ export function problemSayer(locale: string, messages: ProblemMessages = EN): Sa
   if (!known) sayers.set(messages, (known = new Map()));
   let say = known.get(language);
   if (!say) {
-    const intl: IntlShape<unknown> = createIntl<unknown>(
-      // A missing or broken message falls back to English (test/kernel/i18n.test.ts keeps the three complete).
-      { locale: language, defaultLocale: 'en', messages: { ...messages }, onError: () => {} },
-      cache,
-    );
-    say = (id, values) => String(intl.formatMessage({ id, defaultMessage: (EN as ProblemMessages)[id] ?? id }, values));
+    const formats = new Map<string, IntlMessageFormat>();
+    const formatOf = (id: string): IntlMessageFormat | undefined => {
+      let format = formats.get(id);
+      if (!format) {
+        // A missing or broken message falls back to English (test/kernel/i18n.test.ts keeps the three complete).
+        for (const [text, lang] of [[messages[id], language], [(EN as ProblemMessages)[id], 'en']] as const) {
+          if (text === undefined) continue;
+          try {
+            format = new IntlMessageFormat(text, lang);
+            break;
+          } catch {
+            // unparsable: try English
+          }
+        }
+        if (format) formats.set(id, format);
+      }
+      return format;
+    };
+    say = (id, values) => {
+      const format = formatOf(id);
+      return format ? String(format.format(values)) : id;
+    };
     known.set(language, say);
   }
   return say;
