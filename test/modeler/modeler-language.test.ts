@@ -81,6 +81,10 @@ describe('modeler: problems and the panel in the person’s language', function 
     await page.waitForFunction(() => document.querySelector('#ims-panel h2')?.textContent === 'Aufgabe: Charge prüfen');
     const panel = (await page.locator('#ims-panel').innerText()).replace(/\s+/g, ' ');
     expect(panel).to.include('Probleme hier: Aufgabe „Charge prüfen“: Niemand ist dafür zuständig.');
+    // its properties in German too: who does it, when it is due (P5D read as "5 Tage")
+    expect(await page.getByLabel('Kandidatenrolle').count()).to.equal(1);
+    expect(await page.locator('#ims-due').inputValue()).to.equal('P5D');
+    expect(panel).to.include('Fällig nach').and.include('5 Tage').and.not.match(/Candidate role|Due after|\b5 days\b/);
     expect(await page.locator('#ims-panel > p.hint').allTextContents()).to.not.include('Id: check');
     expect(await page.locator('#ims-panel details.ims-panel-details').isVisible()).to.equal(true);
     expect(await page.locator('#ims-panel details.ims-panel-details p').isVisible()).to.equal(false);

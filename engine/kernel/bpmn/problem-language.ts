@@ -86,8 +86,9 @@ function sayList(english: string, say: Say, locale: string): string {
 
 const UNITS = new Set(['year', 'month', 'week', 'day', 'hour', 'minute', 'second']);
 
-/** "1 year and 2 months" → "1 Jahr und 2 Monate"; as it stands when it is not such a duration. */
-function durationIn(english: string, locale: string): string {
+/** "1 year and 2 months" → "1 Jahr und 2 Monate"; as it stands when it is not such a duration (also the modeler panel's reading). */
+export function durationIn(english: string, locale: string): string {
+  if (languageOf(locale) === 'en') return english;
   const parts = english.split(/, | and /).map((part) => /^(\d+(?:[.,]\d+)?) ([a-z]+?)s?$/.exec(part));
   if (!parts.every((part) => part && UNITS.has(part[2]!))) return english;
   const language = languageOf(locale);
