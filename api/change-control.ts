@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Accounts } from '../engine/features/accounts/index.js';
 import { NotPermittedError, ValidationError } from '../engine/kernel/errors.js';
 import type { ProcessEngine } from '../engine/process-engine.js';
-import { ROLES, type DraftStatus, type Role } from '../engine/kernel/model.js';
+import { ROLES, type DraftRecord, type DraftStatus, type Role } from '../engine/kernel/model.js';
 import { canSee, OVERSEERS, principalOf, visibleSites } from './auth.js';
 import type { RouteRegistry } from './openapi.js';
 import { reauthenticateSigner, signatureComponents } from './signing.js';
@@ -68,6 +68,8 @@ export function changeControlRoutes(routes: RouteRegistry, { imsflow, accounts }
   const changes = imsflow.changes;
   const actor = (req: Request) => principalOf(req).user.id;
   const id = (req: Request) => String(req.params.id);
+  /** Who is who: the directory's names by user id, for answers that name people (one query per answer). */
+  const people = async () => new Map((await imsflow.queries.people()).map((u) => [u.id, u.name]));
 
   routes.add({ method: 'get', path: '/roles', summary: 'Roles in the directory, with how many active people hold each (the modeler\'s role picker)', tag: 'change control', access: 'signed-in', responses: { 200: '{items: [{role, users}]}' } }, async (_req, res) => {
     const counts = new Map<string, number>(ROLES.map((role) => [role, 0]));
@@ -79,17 +81,19 @@ export function changeControlRoutes(routes: RouteRegistry, { imsflow, accounts }
     res.json({ items: imsflow.services.list().sort((a, b) => a.name.localeCompare(b.name)) });
   });
 
-  routes.add({ method: 'get', path: '/drafts', summary: 'Drafts of process changes (without XML), most recently changed first', tag: 'change control', access: READERS, query: schemas.draftQuery, responses: { 200: '{items}' } }, async (_req, res, { query }) => {
+  routes.add({ method: 'get', path: '/drafts', summary: 'Drafts of process changes (without XML), most recently changed first; the people named by id also by name (createdByName, updatedByName, submittedByName)', tag: 'change control', access: READERS, query: schemas.draftQuery, responses: { 200: '{items}' } }, async (_req, res, { query }) => {
     const status = query.status ? (query.status.split(',') as DraftStatus[]) : undefined;
-    res.json({ items: await changes.listDrafts({ key: query.key, status }) });
+    const [items, names] = await Promise.all([changes.listDrafts({ key: query.key, status }), people()]);
+    res.json({ items: items.map((draft) => withDraftNames(draft, names)) });
   });
 
   routes.add({ method: 'post', path: '/drafts', summary: 'Start a draft: a new process, an edit or restore of a version, or an imported file (one open draft per process)', tag: 'change control', access: EDITORS, body: schemas.createDraft, responses: { 201: 'the draft with its XML and problems', 400: 'field errors', 404: 'no such process or version', 409: 'the process has an open draft (named)', 413: 'too large, or too costly to check (over the check budget): nothing saved', 422: 'the file is not BPMN' } }, async (req, res, { body }) => {
     res.status(201).json(withProblemsFor(res, await changes.createDraft(body, actor(req))));
   });
 
-  routes.add({ method: 'get', path: '/drafts/:id', summary: 'A draft with its XML and the problems the deployment rules find in it', tag: 'change control', access: READERS, responses: { 200: 'the draft', 404: 'no such draft' } }, async (req, res) => {
-    res.json(withProblemsFor(res, await changes.getDraft(id(req))));
+  routes.add({ method: 'get', path: '/drafts/:id', summary: 'A draft with its XML and the problems the deployment rules find in it; the people named by id also by name (createdByName, updatedByName, submittedByName)', tag: 'change control', access: READERS, responses: { 200: 'the draft', 404: 'no such draft' } }, async (req, res) => {
+    const [draft, names] = await Promise.all([changes.getDraft(id(req)), people()]);
+    res.json(withProblemsFor(res, withDraftNames(draft, names)));
   });
 
   routes.add({ method: 'put', path: '/drafts/:id', summary: 'Save (autosave) a draft: the revision you edited must still be current', tag: 'change control', access: EDITORS, body: schemas.saveDraft, responses: { 200: '{revision, updatedAt, status, problems}', 404: 'no such draft', 409: 'saved by someone else since (`current`: revision, updatedBy, updatedAt), or not editable', 413: 'too large, or too costly to check (over the check budget): nothing saved', 422: 'not well-formed BPMN XML' } }, async (req, res, { body }) => {
@@ -121,10 +125,17 @@ export function changeControlRoutes(routes: RouteRegistry, { imsflow, accounts }
     res.status(201).json(await changes.publish(id(req), body, actor(req)));
   });
 
-  routes.add({ method: 'get', path: '/processes/:key/versions', summary: 'Versions of a process, newest first: in effect or not, how each came in, its approvals, instances on it and training coverage', tag: 'change control', access: 'signed-in', responses: { 200: '{items}', 404: 'no such process' } }, async (req, res) => {
+  routes.add({ method: 'get', path: '/processes/:key/versions', summary: 'Versions of a process, newest first: in effect or not, how each came in (deployedBy and deployedByName), its change (author and authorName) and approvals, instances on it and training coverage', tag: 'change control', access: 'signed-in', responses: { 200: '{items}', 404: 'no such process' } }, async (req, res) => {
     const user = principalOf(req).user;
     // training coverage over the reader's sites, as the version's training list counts it
-    res.json({ items: await changes.versions(String(req.params.key), (item) => canSee(user, item)) });
+    const [items, names] = await Promise.all([changes.versions(String(req.params.key), (item) => canSee(user, item)), people()]);
+    res.json({
+      items: items.map((v) => ({
+        ...v,
+        ...nameOf('deployedByName', v.deployedBy, names),
+        ...(v.change && { change: { ...v.change, ...nameOf('authorName', v.change.author, names) } }),
+      })),
+    });
   });
 
   routes.add({ method: 'get', path: '/processes/:key/versions/:version/training', summary: 'Who was given a version to read and who acknowledged it (people of your sites)', tag: 'change control', access: OVERSEERS, responses: { 200: '{due, items, acknowledged, total}', 400: 'bad version', 404: 'no such version' } }, async (req, res) => {
@@ -142,3 +153,17 @@ export function changeControlRoutes(routes: RouteRegistry, { imsflow, accounts }
   });
 }
 
+
+/**
+ * The names of the people a draft names by id (author, last saver, submitter), as fields beside the ids:
+ * pages show people by name. Added, never replacing: clients reading the ids keep working.
+ */
+function withDraftNames<T extends Pick<DraftRecord, 'createdBy' | 'updatedBy' | 'submittedBy'>>(draft: T, names: Map<string, string>): T & { createdByName?: string; updatedByName?: string; submittedByName?: string } {
+  return { ...draft, ...nameOf('createdByName', draft.createdBy, names), ...nameOf('updatedByName', draft.updatedBy, names), ...nameOf('submittedByName', draft.submittedBy, names) };
+}
+
+/** `{[field]: name}` for a person the directory knows; nothing for one it does not (the installation, a removed account). */
+function nameOf<K extends string>(field: K, user: string | undefined, names: Map<string, string>): Partial<Record<K, string>> {
+  const name = user === undefined ? undefined : names.get(user);
+  return (name === undefined ? {} : { [field]: name }) as Partial<Record<K, string>>;
+}

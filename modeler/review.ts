@@ -12,8 +12,12 @@ import type { DefinitionDiff, ElementChangeKind as Change } from '../engine/kern
 import { imsModdleDescriptor } from '../engine/kernel/bpmn/ims-moddle.js';
 import type { DraftRecord as Draft } from '../engine/kernel/model.js';
 import { readableFit, zoomControls, type FitCanvas, type FitRegistry } from './diagram-view.js';
-import { $, announce, api, el, utc } from './http.js';
+import { $, announce, api, el } from './http.js';
+import { listWordsOf, processNameOf, selector, type ListWords } from './list-words.js';
 import { wordsOf } from './words.js';
+
+/** A draft as GET /api/drafts/:id gives it, with the names of the people it names by id. */
+type NamedDraft = Draft & { createdByName?: string; submittedByName?: string };
 
 /** What GET /api/drafts/:id/changes gives: the diff against the base version, and both texts. */
 type Changes = DefinitionDiff & { base: { version: number; xml: string } | null; xml: string };
@@ -29,10 +33,11 @@ interface Canvas extends FitCanvas {
   scrollToElement(element: unknown): void;
 }
 
-
-function show(value: unknown): string {
-  if (value === undefined || value === null || value === '') return '(none)';
-  return typeof value === 'string' ? value : JSON.stringify(value);
+/** A field's value before or after: its text, yes or no for a flag, "(none)" where there was none. */
+function show(value: string | null, { say }: ListWords): string {
+  if (value === null || value === '') return say('review.empty');
+  if (value === 'true' || value === 'false') return say(value === 'true' ? 'review.yes' : 'review.no');
+  return value;
 }
 
 interface View {
@@ -42,7 +47,7 @@ interface View {
   on(event: string, fn: (e: any) => void): void;
 }
 
-async function diagram(container: HTMLElement, xml: string, marks: Map<string, Change>, label: string): Promise<View> {
+async function diagram(container: HTMLElement, xml: string, marks: Map<string, Change>, label: string, { say }: ListWords): Promise<View> {
   const viewer = new NavigatedViewer({ container, moddleExtensions: { ims: imsModdleDescriptor } });
   await viewer.importXML(xml);
   const canvas = viewer.get<Canvas>('canvas');
@@ -55,7 +60,7 @@ async function diagram(container: HTMLElement, xml: string, marks: Map<string, C
     container.querySelector(`[data-element-id="${CSS.escape(id)}"]`)?.setAttribute('data-change', change);
     counts[change] = (counts[change] ?? 0) + 1;
   }
-  const summary = Object.entries(counts).map(([change, n]) => `${n} ${change}`).join(', ');
+  const summary = Object.entries(counts).map(([change, count]) => say('review.changeCount', { count, change })).join(', ');
   // The drawing takes focus (arrow keys pan it, + and − zoom, 0 fits) and says what it shows; the container is
   // a labelled region, not an image, since it holds the bpmn.io link.
   container.setAttribute('role', 'region');
@@ -63,55 +68,59 @@ async function diagram(container: HTMLElement, xml: string, marks: Map<string, C
   const svg = container.querySelector('svg');
   svg?.setAttribute('tabindex', '0');
   svg?.setAttribute('role', 'img');
-  svg?.setAttribute('aria-label', `${label}${summary ? `: ${summary} (see the list of changed elements below)` : ''}. Arrow keys move it, + and − zoom, 0 fits it to the frame.`);
+  svg?.setAttribute('aria-label', say('review.diagramLabel', { label, summary: summary || 'none' }));
   const eventBus = viewer.get<{ on(event: string, fn: (e: any) => void): void }>('eventBus');
   return { canvas, registry, zoomScroll: viewer.get('zoomScroll'), on: (event, fn) => eventBus.on(event, fn) };
 }
 
-async function start(root: HTMLElement): Promise<void> {
+async function start(root: HTMLElement, words: ListWords): Promise<void> {
+  const { say, parts, time } = words;
   const id = root.dataset.draftId ?? '';
   const user = root.dataset.user ?? '';
   const state = $('ims-review-state');
-  let draft: Draft;
+  let draft: NamedDraft;
   let changes: Changes;
   try {
-    [draft, changes] = await Promise.all([api<Draft>(`/drafts/${encodeURIComponent(id)}`), api<Changes>(`/drafts/${encodeURIComponent(id)}/changes`)]);
+    [draft, changes] = await Promise.all([api<NamedDraft>(`/drafts/${encodeURIComponent(id)}`), api<Changes>(`/drafts/${encodeURIComponent(id)}/changes`)]);
   } catch (err) {
-    announce(state, `The change could not be loaded: ${(err as Error).message}`, 'bad');
+    announce(state, say('review.loadFailed', { error: (err as Error).message }), 'bad');
     root.dataset.state = 'error';
     return;
   }
 
-  const facts: [string, string | Node][] = [
-    ['Process', `${draft.name ?? draft.key} (${draft.key})`],
-    ['Status', el('span', { class: 'badge', id: 'ims-review-status' }, draft.status)],
-    ['Compared with', changes.base ? `version ${changes.base.version}` : 'nothing: a new process'],
-    ...(draft.restoredFrom ? [['Restores', `version ${draft.restoredFrom}`] as [string, string]] : []),
-    ['Author', draft.createdBy ?? ''],
-    ['Submitted', draft.submittedAt ? `${utc(draft.submittedAt)} by ${draft.submittedBy ?? ''}` : 'not yet'],
-    ['Reason for the change', draft.reason ?? ''],
-    ['Impact', draft.impact ?? ''],
-    ...(draft.review ? [['Last decision', `${draft.review.decision} by ${draft.review.name} ${utc(draft.review.at)}: ${draft.review.reason}`] as [string, string]] : []),
-    ...(draft.publishedVersion ? [['Published', `as version ${draft.publishedVersion}, effective ${utc(draft.effectiveAt)}`] as [string, string]] : []),
+  const status = (value: string) => say('draftStatus', { status: selector(value) });
+  const facts: [string, string | Node | (string | Node)[]][] = [
+    [say('review.process'), processNameOf(draft, root)],
+    [say('review.status'), el('span', { class: 'badge', id: 'ims-review-status', 'data-status': draft.status }, status(draft.status))],
+    [say('review.comparedWith'), changes.base ? say('review.baseVersion', { version: changes.base.version }) : say('review.newProcess')],
+    ...(draft.restoredFrom ? [[say('review.restores'), say('review.baseVersion', { version: draft.restoredFrom })] as [string, string]] : []),
+    [say('review.author'), draft.createdByName ?? draft.createdBy ?? ''],
+    [say('review.submitted'), draft.submittedAt ? parts('review.submittedBy', { when: time(draft.submittedAt), name: draft.submittedByName ?? draft.submittedBy ?? '' }) : say('review.notYet')],
+    [say('review.reason'), draft.reason ?? ''],
+    [say('review.impact'), draft.impact ?? ''],
+    ...(draft.review
+      ? [[say('review.lastDecision'), parts('review.decisionBy', { decision: draft.review.decision, name: draft.review.name, when: time(draft.review.at), reason: draft.review.reason })] as [string, (string | Node)[]]]
+      : []),
+    ...(draft.publishedVersion ? [[say('review.published'), parts('review.publishedAs', { version: draft.publishedVersion, when: time(draft.effectiveAt) })] as [string, (string | Node)[]]] : []),
   ];
-  $('ims-review-facts').replaceChildren(...facts.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]));
+  $('ims-review-facts').replaceChildren(...facts.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, ...(Array.isArray(v) ? v : [v]))]));
   if (draft.status === 'draft' || draft.status === 'rejected') {
-    state.replaceChildren(`This change is ${draft.status === 'rejected' ? 'rejected and back with its author' : 'not submitted yet'}. `, el('a', { href: `/modeler/drafts/${encodeURIComponent(id)}` }, 'Open it in the editor'));
-  } else state.textContent = `This change is ${draft.status}.`;
+    state.replaceChildren(say(draft.status === 'rejected' ? 'review.stateRejected' : 'review.stateDraft'), el('a', { href: `/modeler/drafts/${encodeURIComponent(id)}` }, say('review.openEditor')));
+  } else state.textContent = say('review.state', { status: status(draft.status) });
 
   // ---- diagrams, coloured, pan and zoom in step --------------------------------------------------
   const marks = new Map(changes.elements.map((c) => [c.id, c.change]));
   const baseMarks = new Map([...marks].filter(([, c]) => c !== 'added'));
   const newMarks = new Map([...marks].filter(([, c]) => c !== 'removed'));
-  $('ims-proposed-caption').textContent = `Proposed (draft, revision ${draft.revision})`;
-  const proposed = await diagram($('ims-proposed'), changes.xml, newMarks, 'Proposed version of the process diagram');
+  $('ims-proposed-caption').textContent = say('review.proposedCaption', { revision: draft.revision });
+  const proposed = await diagram($('ims-proposed'), changes.xml, newMarks, say('review.proposedLabel'), words);
   const views = [proposed];
   if (changes.base) {
-    $('ims-base-caption').textContent = `Current: version ${changes.base.version}`;
-    views.push(await diagram($('ims-base'), changes.base.xml, baseMarks, `Version ${changes.base.version} of the process diagram`));
+    $('ims-base-caption').textContent = say('review.currentCaption', { version: changes.base.version });
+    views.push(await diagram($('ims-base'), changes.base.xml, baseMarks, say('review.baseLabel', { version: changes.base.version }), words));
   } else {
-    $('ims-base-caption').textContent = 'Current: none (a new process)';
-    $('ims-base').replaceChildren(el('p', { class: 'hint' }, 'There is no earlier version: everything is new.'));
+    $('ims-base-caption').textContent = say('review.currentNone');
+    $('ims-base').replaceChildren(el('p', { class: 'hint' }, say('review.nothingEarlier')));
   }
   // one set of zoom buttons above both: the two diagrams pan and zoom in step
   const zoom = { stepZoom: (delta: number) => proposed.zoomScroll.stepZoom(delta), fit: () => readableFit(proposed.canvas, proposed.registry) };
@@ -139,6 +148,10 @@ async function start(root: HTMLElement): Promise<void> {
       if (element) view.canvas.scrollToElement(element);
     }
   };
+  // elements by name; an unnamed one by its kind, with the id that finds it in the XML diff
+  const kind = (type: string) => say('review.kind', { kind: type });
+  const named = new Map(changes.elements.map((c) => [c.id, c.name || say('review.unnamed', { kind: kind(c.type), id: c.id })]));
+  const elementColumns = [say('review.element'), say('review.type'), say('review.changeColumn')];
   $('ims-elements').replaceChildren(
     changes.elements.length
       ? el(
@@ -146,21 +159,29 @@ async function start(root: HTMLElement): Promise<void> {
           { class: 'table-wrap' },
           el(
             'table',
-            { class: 'stack', id: 'ims-element-table' },
-            el('thead', {}, el('tr', {}, ...['Element', 'Type', 'Change'].map((h) => el('th', { scope: 'col' }, h)))),
+            { class: 'usa-table usa-table--borderless usa-table--stacked stack', id: 'ims-element-table' },
+            el('caption', { class: 'vh usa-sr-only' }, $('ims-elements').previousElementSibling?.textContent ?? ''),
+            el('thead', {}, el('tr', {}, ...elementColumns.map((h) => el('th', { scope: 'col' }, h)))),
             el(
               'tbody',
               {},
               ...changes.elements.map((c) => {
-                const button = el('button', { type: 'button', class: 'link' }, c.name ? `${c.name} (${c.id})` : c.id);
+                const button = el('button', { type: 'button', class: 'link' }, named.get(c.id)!);
                 button.addEventListener('click', () => focus(c.id));
-                return el('tr', { class: `change-${c.change}`, 'data-element': c.id, 'data-change': c.change }, el('td', { 'data-label': 'Element' }, button), el('td', { 'data-label': 'Type' }, c.type.replace('bpmn:', '')), el('td', { 'data-label': 'Change' }, c.change));
+                return el(
+                  'tr',
+                  { class: `change-${c.change}`, 'data-element': c.id, 'data-change': c.change },
+                  el('td', { 'data-label': elementColumns[0] }, button),
+                  el('td', { 'data-label': elementColumns[1] }, kind(c.type)),
+                  el('td', { 'data-label': elementColumns[2] }, say('review.change', { change: c.change })),
+                );
               }),
             ),
           ),
         )
-      : el('p', {}, 'No element changed.'),
+      : el('p', {}, say('review.noElement')),
   );
+  const fieldColumns = [say('review.element'), say('review.field'), say('review.before'), say('review.after')];
   $('ims-fields').replaceChildren(
     changes.fields.length
       ? el(
@@ -168,8 +189,8 @@ async function start(root: HTMLElement): Promise<void> {
           { class: 'table-wrap' },
           el(
             'table',
-            { class: 'stack', id: 'ims-field-table' },
-            el('thead', {}, el('tr', {}, ...['Element', 'Field', 'Before', 'After'].map((h) => el('th', { scope: 'col' }, h)))),
+            { class: 'usa-table usa-table--borderless usa-table--stacked stack', id: 'ims-field-table' },
+            el('thead', {}, el('tr', {}, ...fieldColumns.map((h) => el('th', { scope: 'col' }, h)))),
             el(
               'tbody',
               {},
@@ -177,16 +198,16 @@ async function start(root: HTMLElement): Promise<void> {
                 el(
                   'tr',
                   { 'data-element': f.element, 'data-field': f.field },
-                  el('td', { 'data-label': 'Element' }, f.element),
-                  el('td', { 'data-label': 'Field' }, el('code', {}, f.field)),
-                  el('td', { 'data-label': 'Before' }, show(f.old)),
-                  el('td', { 'data-label': 'After' }, show(f.new)),
+                  el('td', { 'data-label': fieldColumns[0] }, named.get(f.element) ?? f.element),
+                  el('td', { 'data-label': fieldColumns[1] }, el('code', {}, f.field)),
+                  el('td', { 'data-label': fieldColumns[2] }, show(f.old, words)),
+                  el('td', { 'data-label': fieldColumns[3] }, show(f.new, words)),
                 ),
               ),
             ),
           ),
         )
-      : el('p', {}, 'No field changed.'),
+      : el('p', {}, say('review.noField')),
   );
   $('ims-xml-diff').replaceChildren(
     ...changes.xmlDiff.split('\n').map((line) => el('span', { class: line.startsWith('@@') ? 'hunk' : line.startsWith('+') && !line.startsWith('+++') ? 'add' : line.startsWith('-') && !line.startsWith('---') ? 'del' : '' }, `${line}\n`)),
@@ -196,7 +217,7 @@ async function start(root: HTMLElement): Promise<void> {
   if (draft.status === 'in-review') {
     $('ims-decide').hidden = false;
     if ((draft.editors ?? [draft.createdBy]).includes(user)) {
-      $('ims-decide').insertBefore(el('p', { class: 'notice bad' }, 'You edited this change: the author of a change may not approve it. Another process owner or a quality manager reviews it.'), $('ims-review-form'));
+      $('ims-decide').insertBefore(el('p', { class: 'notice bad' }, say('review.authorMayNot')), $('ims-review-form'));
     }
     const form = $<HTMLFormElement>('ims-review-form');
     const result = $('ims-review-result');
@@ -205,7 +226,7 @@ async function start(root: HTMLElement): Promise<void> {
     const legend = $('ims-signature').querySelector('legend')!;
     // Both decisions are signed: "approved" for an approval, "reviewed" for a rejection.
     const syncSignature = () => {
-      legend.textContent = `Electronic signature, meaning “${$<HTMLInputElement>('ims-decision-approve').checked ? 'approved' : 'reviewed'}”`;
+      legend.textContent = say('review.signatureLegend', { meaning: $<HTMLInputElement>('ims-decision-approve').checked ? 'approved' : 'reviewed' });
     };
     form.addEventListener('change', syncSignature);
     syncSignature();
@@ -214,31 +235,32 @@ async function start(root: HTMLElement): Promise<void> {
       const decision = $<HTMLInputElement>('ims-decision-approve').checked ? 'approve' : 'reject';
       const reason = $<HTMLTextAreaElement>('ims-review-reason').value.trim();
       if (!reason) {
-        announce(result, 'Give the reason for your decision.', 'bad');
+        announce(result, say('review.giveReason'), 'bad');
         return $('ims-review-reason').focus();
       }
       if (email && !email.value.trim()) {
-        announce(result, 'The first signature of a session needs your email (user id) as well as your password.', 'bad');
+        announce(result, say('review.giveEmail'), 'bad');
         return email.focus();
       }
       if (!password.value) {
-        announce(result, 'The decision is signed electronically: enter your password.', 'bad');
+        announce(result, say('review.givePassword'), 'bad');
         return password.focus();
       }
-      announce(result, 'Signing…', 'busy');
+      announce(result, say('review.signing'), 'busy');
       try {
         const updated = await api<Draft>(`/drafts/${encodeURIComponent(id)}/review`, {
           method: 'POST',
           body: { decision, reason, signature: { password: password.value, ...(email && { email: email.value.trim() }) } },
         });
         password.value = '';
-        announce(result, decision === 'approve' ? `Approved and signed by you. The change is ${updated.status}.` : 'Rejected and signed by you: the change is back with its author.');
-        $('ims-review-status').textContent = updated.status;
+        announce(result, decision === 'approve' ? say('review.approved', { status: status(updated.status) }) : say('review.rejected'));
+        $('ims-review-status').textContent = status(updated.status);
+        $('ims-review-status').dataset.status = updated.status;
         form.querySelectorAll<HTMLInputElement>('input, textarea, button').forEach((input) => (input.disabled = true));
         if (updated.status === 'approved') $('ims-publish').hidden = false;
       } catch (err) {
         password.value = '';
-        announce(result, `Not recorded: ${(err as Error).message}`, 'bad');
+        announce(result, say('review.notRecorded', { error: (err as Error).message }), 'bad');
       }
     });
   }
@@ -247,19 +269,24 @@ async function start(root: HTMLElement): Promise<void> {
     event.preventDefault();
     const result = $('ims-publish-result');
     const effective = $<HTMLInputElement>('ims-effective').value;
-    announce(result, 'Publishing…', 'busy');
+    announce(result, say('review.publishing'), 'busy');
     try {
       const published = await api<{ key: string; version: number; effectiveAt: string; training?: { assigned: number } }>(`/drafts/${encodeURIComponent(id)}/publish`, {
         method: 'POST',
         body: effective ? { effectiveAt: effective } : {},
       });
-      const training = published.training ? ` ${published.training.assigned} people were given it to read and acknowledge.` : '';
-      result.replaceChildren(`Published as version ${published.version}, effective ${utc(published.effectiveAt)}.${training} `, el('a', { href: `/modeler/processes/${encodeURIComponent(published.key)}` }, 'See the versions'));
+      result.replaceChildren(
+        ...parts('review.publishedResult', { version: published.version, when: time(published.effectiveAt) }),
+        published.training ? say('review.trainingAssigned', { count: published.training.assigned }) : '',
+        ' ',
+        el('a', { href: `/modeler/processes/${encodeURIComponent(published.key)}` }, say('review.seeVersions')),
+      );
       result.dataset.kind = 'ok';
-      $('ims-review-status').textContent = 'published';
+      $('ims-review-status').textContent = status('published');
+      $('ims-review-status').dataset.status = 'published';
       $<HTMLButtonElement>('ims-publish-submit').disabled = true;
     } catch (err) {
-      announce(result, `Not published: ${(err as Error).message}`, 'bad');
+      announce(result, say('review.notPublished', { error: (err as Error).message }), 'bad');
     }
   });
   root.dataset.state = 'ready';
@@ -267,9 +294,10 @@ async function start(root: HTMLElement): Promise<void> {
 
 const root = document.getElementById('ims-review');
 if (root) {
-  start(root).catch((err: unknown) => {
+  const words = listWordsOf(root);
+  start(root, words).catch((err: unknown) => {
     root.dataset.state = 'error';
     const state = document.getElementById('ims-review-state');
-    if (state) state.textContent = `The review page failed: ${err instanceof Error ? err.message : String(err)}`;
+    if (state) state.textContent = words.say('failed', { error: err instanceof Error ? err.message : String(err) });
   });
 }

@@ -9,8 +9,8 @@ import 'bpmn-js/dist/assets/diagram-js.css';
 import 'bpmn-js/dist/assets/bpmn-js.css';
 import './modeler.css';
 import { imsModdleDescriptor } from '../engine/kernel/bpmn/ims-moddle.js';
-import { countOf } from '../engine/kernel/words.js';
 import { $, announce, api, apiText, download, el, utc } from './http.js';
+import { listWordsOf, type ListWords } from './list-words.js';
 import type { PdfStamp } from './pdf-export.js';
 
 interface Version {
@@ -19,11 +19,12 @@ interface Version {
   hash: string;
   deployedAt: string;
   deployedBy: string;
+  deployedByName?: string;
   effectiveAt: string;
   status: 'effective' | 'scheduled' | 'superseded';
   via: string;
   draftId?: string;
-  change?: { reason: string; impact: string; author: string; restoredFrom?: number };
+  change?: { reason: string; impact: string; author: string; authorName?: string; restoredFrom?: number };
   approvals: { signer: string; name: string; meaning: string; signedAt: string; reason: string; valid?: boolean; text?: string }[];
   instances: { running: number; completed: number; cancelled: number; incident?: number };
   training?: { acknowledged: number; total: number };
@@ -36,7 +37,10 @@ interface Training {
   total: number;
 }
 
-function say(text: string, kind: 'ok' | 'busy' | 'bad' = 'ok'): void {
+/** Who deploys the shipped processes at start: the installation, not a person. */
+const SYSTEM = 'system';
+
+function note(text: string, kind: 'ok' | 'busy' | 'bad' = 'ok'): void {
   announce($('ims-versions-state'), text, kind);
 }
 
@@ -56,13 +60,14 @@ function pdfExporter(): Promise<NonNullable<Window['imsPdfExport']>> {
   return pdfLoading;
 }
 
-async function start(root: HTMLElement): Promise<void> {
+async function start(root: HTMLElement, words: ListWords): Promise<void> {
+  const { say, parts, time, when } = words;
   const key = root.dataset.key ?? '';
   let versions: Version[];
   try {
     versions = (await api<{ items: Version[] }>(`/processes/${encodeURIComponent(key)}/versions`)).items.sort((a, b) => b.version - a.version);
   } catch (err) {
-    say(`The versions could not be loaded: ${(err as Error).message}`, 'bad');
+    note(say('versions.loadFailed', { error: (err as Error).message }), 'bad');
     root.dataset.state = 'error';
     return;
   }
@@ -74,8 +79,8 @@ async function start(root: HTMLElement): Promise<void> {
     await viewer.importXML(await xmlOf(v.version));
     viewer.get<{ zoom(level: string): void }>('canvas').zoom('fit-viewport');
     shownVersion = v.version;
-    $('ims-shown-title').textContent = `Diagram of version ${v.version} (${v.status})`;
-    $('ims-version-diagram').setAttribute('aria-label', `Process diagram, version ${v.version}`);
+    $('ims-shown-title').textContent = say('versions.shownTitle', { version: v.version, status: say('versionStatus', { status: v.status }) });
+    $('ims-version-diagram').setAttribute('aria-label', say('versions.diagramLabel', { version: v.version }));
     $('ims-version-diagram').dataset.version = String(v.version);
   };
   const svgOf = async (v: Version) => {
@@ -85,8 +90,8 @@ async function start(root: HTMLElement): Promise<void> {
   const file = (v: Version, extension: string) => `${key}-v${v.version}.${extension}`;
 
   /**
-   * A version's action button. `text` is what it shows, inside its accessible name `label`; or, as parts,
-   * the label with the words only a screen reader needs (the version number) visually hidden.
+   * A version's action button: its short text, or its parts with the words only a screen reader needs
+   * (the version number) visually hidden; `label` names it where the parts do not already (and in errors).
    */
   const act = (label: string, text: string | (string | Node)[], fn: () => Promise<void>) => {
     const button = Array.isArray(text)
@@ -97,7 +102,7 @@ async function start(root: HTMLElement): Promise<void> {
       try {
         await fn();
       } catch (err) {
-        say(`${label}: ${(err as Error).message}`, 'bad');
+        note(say('versions.actionFailed', { action: label, error: (err as Error).message }), 'bad');
       } finally {
         button.disabled = false;
       }
@@ -105,6 +110,8 @@ async function start(root: HTMLElement): Promise<void> {
     return button;
   };
 
+  // a stacked row on a phone labels each cell with its column's heading, as the page wrote it
+  const headings = [...$('ims-version-table').querySelectorAll('thead th')].map((th) => th.textContent ?? '');
   const rows = versions.map((v) => {
     const approvals = v.approvals.length
       ? el(
@@ -114,40 +121,43 @@ async function start(root: HTMLElement): Promise<void> {
             el(
               'li',
               { 'data-valid': String(a.valid !== false) },
-              `${a.text ?? `${a.meaning} by ${a.name} (${a.signer}) ${utc(a.signedAt)}`}: ${a.reason}`,
-              a.valid === false ? el('strong', { class: 'error' }, ' The signature does not match this version’s content.') : undefined,
+              ...parts('versions.approval', { meaning: say('meaning', { meaning: a.meaning }), name: a.name, when: time(a.signedAt), reason: a.reason }),
+              a.valid === false ? el('strong', { class: 'error' }, say('versions.mismatch')) : undefined,
             ),
           ),
         )
-      : el('span', { class: 'hint' }, v.via === 'change-control' ? 'no signature' : `no review (${v.via})`);
+      : el('span', { class: 'hint' }, v.via === 'change-control' ? say('versions.noSignature') : say('versions.noReview', { via: v.via }));
+    const deployed =
+      v.deployedBy === SYSTEM ? parts('versions.shipped', { when: time(v.deployedAt) }) : parts('versions.deployed', { when: time(v.deployedAt), name: v.deployedByName ?? v.deployedBy });
+    const change = v.change
+      ? say(v.change.restoredFrom ? 'versions.changeRestores' : 'versions.change', { reason: v.change.reason, author: v.change.authorName ?? v.change.author, version: v.change.restoredFrom })
+      : undefined;
+    const latest = v === versions[0];
     return el(
       'tr',
       { 'data-version': String(v.version) },
-      el('td', { 'data-label': 'Version' }, el('strong', {}, String(v.version)), el('br'), el('span', { class: 'hint' }, `deployed ${utc(v.deployedAt)} by ${v.deployedBy}`)),
-      el('td', { 'data-label': 'Status' }, el('span', { class: `badge ${v.status === 'effective' ? 'approved' : 'pending'}` }, v.status)),
-      el('td', { 'data-label': 'Effective' }, utc(v.effectiveAt)),
+      el('td', { 'data-label': headings[0] }, el('strong', {}, String(v.version)), el('br'), el('span', { class: 'hint' }, ...deployed)),
+      el('td', { 'data-label': headings[1] }, el('span', { class: `badge ${v.status === 'effective' ? 'approved' : 'pending'}`, 'data-status': v.status }, say('versionStatus', { status: v.status }))),
+      el('td', { 'data-label': headings[2] }, time(v.effectiveAt)),
+      el('td', { 'data-label': headings[3] }, change ? el('p', {}, change) : undefined, approvals),
       el(
         'td',
-        { 'data-label': 'Change and approval' },
-        v.change ? el('p', {}, `${v.change.reason} (by ${v.change.author}${v.change.restoredFrom ? `, restores version ${v.change.restoredFrom}` : ''})`) : undefined,
-        approvals,
-      ),
-      el(
-        'td',
-        { 'data-label': 'Instances', class: 'ims-instances', 'data-running': String(v.instances.running) },
-        `${v.instances.running} running · ${v.instances.completed} completed · ${v.instances.cancelled} cancelled${v.instances.incident ? ` · ${v.instances.incident} with an incident` : ''}`,
+        { 'data-label': headings[4], class: 'ims-instances', 'data-running': String(v.instances.running) },
+        say('versions.instances', v.instances),
+        v.instances.incident ? say('versions.incidents', { count: v.instances.incident }) : '',
         v.training?.total ? el('br') : undefined,
-        v.training?.total ? el('span', { class: 'hint' }, `trained: ${v.training.acknowledged} of ${v.training.total}`) : undefined,
+        v.training?.total ? el('span', { class: 'hint' }, say('versions.trained', v.training)) : undefined,
       ),
       el(
         'td',
-        { 'data-label': 'Actions', class: 'actions' },
-        act(`Show version ${v.version}`, 'Show', () => showVersion(v)),
-        act(`Download version ${v.version} as BPMN`, 'BPMN', async () => download(file(v, 'bpmn'), 'application/xml', await xmlOf(v.version))),
-        act(`Download version ${v.version} as SVG`, 'SVG', async () => download(file(v, 'svg'), 'image/svg+xml', await svgOf(v))),
-        act(`Download version ${v.version} as PDF`, 'PDF', async () => {
-          say('Making the PDF…', 'busy');
+        { 'data-label': headings[5], class: 'actions' },
+        act(say('versions.showLabel', { version: v.version }), say('versions.show'), () => showVersion(v)),
+        act(say('versions.downloadLabel', { version: v.version, format: 'BPMN' }), 'BPMN', async () => download(file(v, 'bpmn'), 'application/xml', await xmlOf(v.version))),
+        act(say('versions.downloadLabel', { version: v.version, format: 'SVG' }), 'SVG', async () => download(file(v, 'svg'), 'image/svg+xml', await svgOf(v))),
+        act(say('versions.downloadLabel', { version: v.version, format: 'PDF' }), 'PDF', async () => {
+          note(say('versions.makingPdf'), 'busy');
           const [exporter, svg] = await Promise.all([pdfExporter(), svgOf(v)]);
+          // The PDF is a controlled copy: its stamp keeps the signatures' manifestation, in UTC (pdf-export.ts).
           const stamp: PdfStamp = {
             process: `${v.name} (${key})`,
             version: v.version,
@@ -160,14 +170,14 @@ async function start(root: HTMLElement): Promise<void> {
             exportedBy: me ? `${me.name} (${me.id})` : 'unknown',
           };
           download(file(v, 'pdf'), 'application/pdf', await exporter(svg, stamp));
-          say(`PDF of version ${v.version} made.`);
+          note(say('versions.pdfMade', { version: v.version }));
         }),
-        act(`${v === versions[0] ? 'Edit' : 'Restore'} version ${v.version} as a new draft`, [v === versions[0] ? 'Edit' : 'Restore', el('span', { class: 'vh' }, ` version ${v.version}`), ' as a new draft'], async () => {
-          const body = v === versions[0] ? { key, fromVersion: v.version } : { key, fromVersion: v.version, reason: `restore version ${v.version}` };
+        act(say(latest ? 'versions.edit' : 'versions.restore', { version: v.version }), parts(latest ? 'versions.edit' : 'versions.restore', { version: v.version }), async () => {
+          const body = latest ? { key, fromVersion: v.version } : { key, fromVersion: v.version, reason: say('versions.restoreReason', { version: v.version }) };
           const draft = await api<{ id: string }>('/drafts', { method: 'POST', body });
           window.location.assign(`/modeler/drafts/${encodeURIComponent(draft.id)}`);
         }),
-        act(`Training on version ${v.version}`, 'Training', () => showTraining(v)),
+        act(say('versions.trainingLabel', { version: v.version }), say('versions.training'), () => showTraining(v)),
       ),
     );
   });
@@ -175,39 +185,51 @@ async function start(root: HTMLElement): Promise<void> {
 
   const showTraining = async (v: Version) => {
     const training = await api<Training>(`/processes/${encodeURIComponent(key)}/versions/${v.version}/training`);
+    const columns = [say('training.person'), say('training.role'), say('training.status')];
+    const status = (t: Training['items'][number]) =>
+      t.status === 'acknowledged' ? parts('training.acknowledged', { when: time(t.acknowledgedAt) }) : [say(t.status === 'open' ? 'training.open' : 'training.cancelled')];
+    const values = { version: v.version, acknowledged: training.acknowledged, total: training.total, when: when(training.due) };
     $('ims-training').replaceChildren(
-      el('p', { id: 'ims-training-summary' }, `Version ${v.version}: ${training.acknowledged} of ${training.total} people acknowledged they read and understood it${training.due ? ` (due ${utc(training.due)})` : ''}.`),
+      el('p', { id: 'ims-training-summary' }, say(training.due ? 'training.summaryDue' : 'training.summary', values)),
       training.items.length
         ? el(
             'div',
             { class: 'table-wrap' },
             el(
               'table',
-              { class: 'stack' },
-              el('thead', {}, el('tr', {}, ...['Person', 'Role', 'Status'].map((h) => el('th', { scope: 'col' }, h)))),
+              { class: 'usa-table usa-table--borderless usa-table--stacked stack' },
+              el('caption', { class: 'vh usa-sr-only' }, say('training.caption', { version: v.version })),
+              el('thead', {}, el('tr', {}, ...columns.map((h) => el('th', { scope: 'col' }, h)))),
               el(
                 'tbody',
                 {},
                 ...training.items.map((t) =>
-                  el('tr', {}, el('td', { 'data-label': 'Person' }, `${t.name} (${t.user})`), el('td', { 'data-label': 'Role' }, t.role ?? ''), el('td', { 'data-label': 'Status' }, t.status === 'acknowledged' ? `acknowledged ${utc(t.acknowledgedAt)}` : t.status)),
+                  el(
+                    'tr',
+                    {},
+                    el('td', { 'data-label': columns[0] }, t.name || t.user),
+                    el('td', { 'data-label': columns[1] }, t.role ? words.role(t.role) : ''),
+                    el('td', { 'data-label': columns[2], 'data-status': t.status }, ...status(t)),
+                  ),
                 ),
               ),
             ),
           )
-        : el('p', { class: 'hint' }, 'No training was assigned for this version.'),
+        : el('p', { class: 'hint' }, say('training.none')),
     );
   };
 
   const effective = versions.find((v) => v.status === 'effective') ?? versions[0];
   if (effective) await showVersion(effective);
-  say(`${countOf(versions.length, 'version')}; ${countOf(versions.reduce((n, v) => n + v.instances.running, 0), 'instance')} running.`);
+  note(say('versions.summary', { versions: versions.length, running: versions.reduce((n, v) => n + v.instances.running, 0) }));
   root.dataset.state = 'ready';
 }
 
 const root = document.getElementById('ims-versions');
 if (root) {
-  start(root).catch((err: unknown) => {
+  const words = listWordsOf(root);
+  start(root, words).catch((err: unknown) => {
     root.dataset.state = 'error';
-    say(`The page failed: ${err instanceof Error ? err.message : String(err)}`, 'bad');
+    note(words.say('failed', { error: err instanceof Error ? err.message : String(err) }), 'bad');
   });
 }

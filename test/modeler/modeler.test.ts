@@ -242,7 +242,7 @@ describe('modeler: edit, review, sign, publish and restore a process in a real b
     await anna.getByRole('button', { name: 'Submit for review' }).click();
     await anna.waitForURL(/\/review$/);
     await anna.waitForSelector('#ims-review[data-state="ready"]');
-    expect(await anna.locator('#ims-review-status').textContent()).to.equal('in-review');
+    expect(await anna.locator('#ims-review-status').textContent()).to.equal('in review');
 
     // ---- the reviewer sees the coloured diff and signs the approval -----------------------------------------
     const cara = await signedIn('qm-cara');

@@ -4,7 +4,7 @@ import type { VNode } from 'preact';
 import type { Viewer } from '../../ui/html.js';
 import { When, ZoneNote } from '../components/Time.js';
 import { useReader } from '../reader.js';
-import { HintedField, ModelerShell, useReaderData } from './parts.js';
+import { HintedField, ModelerShell, useProcessNames, useReaderData } from './parts.js';
 
 /**
  * The processes (/modeler): every deployed process by its name with its latest version, when and by whom it
@@ -71,7 +71,7 @@ export function ProcessesPage({ state }: { state: ProcessesState }) {
         <p>{t('modelerPages.processes.none')}</p>
       )}
       <h2>{t('modelerPages.processes.drafts')}</h2>
-      <div id="ims-drafts" data-state="loading" aria-busy="true" {...useReaderData()}>
+      <div id="ims-drafts" data-state="loading" aria-busy="true" data-process-names={useProcessNames(state.processes)} {...useReaderData()}>
         <p>{t('modelerPages.processes.loadingDrafts')}</p>
       </div>
       {editor ? <CreateForms /> : <p class="usa-hint hint">{t('modelerPages.processes.readOnly')}</p>}

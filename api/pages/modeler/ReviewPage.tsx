@@ -2,8 +2,9 @@
 /** @jsxImportSource preact */
 import type { ComponentChildren, VNode } from 'preact';
 import type { Viewer } from '../../ui/html.js';
+import { ZoneNote } from '../components/Time.js';
 import { useReader } from '../reader.js';
-import { HintedField, ModelerShell, useReaderData } from './parts.js';
+import { HintedField, ModelerShell, useProcessNames, useReaderData } from './parts.js';
 
 /**
  * The review of a change (/modeler/drafts/:id/review), filled by review.js: both versions side by side with
@@ -11,15 +12,16 @@ import { HintedField, ModelerShell, useReaderData } from './parts.js';
  * publication. `askEmail`: the first signing of a session asks for the user id as well as the password
  * (21 CFR 11.200).
  */
-export function ReviewPage({ viewer, draftId, askEmail }: { viewer: Viewer; draftId: string; askEmail: boolean }) {
+export function ReviewPage({ viewer, draftId, askEmail, processes = [] }: { viewer: Viewer; draftId: string; askEmail: boolean; processes?: { key: string; name: string }[] }) {
   const { t, rich } = useReader();
   return (
     <ModelerShell title={t('modelerPages.review.title')} viewer={viewer} bundle="review">
-      <div id="ims-review" data-draft-id={draftId} data-user={viewer.user.id} data-state="loading" {...useReaderData()}>
+      <div id="ims-review" data-draft-id={draftId} data-user={viewer.user.id} data-state="loading" data-process-names={useProcessNames(processes)} {...useReaderData()}>
         <p id="ims-review-state" role="status" aria-live="polite">
           {t('modelerPages.review.loading')}
         </p>
         <dl class="facts" id="ims-review-facts"></dl>
+        <ZoneNote />
         <h2>{t('modelerPages.review.diagrams')}</h2>
         <ul class="ims-legend" aria-label={t('modelerPages.review.colours')}>
           <li class="added">{t('modelerPages.review.added')}</li>

@@ -1,6 +1,7 @@
 /** @jsxRuntime automatic */
 /** @jsxImportSource preact */
 import type { Viewer } from '../../ui/html.js';
+import { ZoneNote } from '../components/Time.js';
 import { useReader } from '../reader.js';
 import { ModelerShell, useReaderData } from './parts.js';
 
@@ -39,6 +40,7 @@ export function VersionsPage({ viewer, processKey, name }: { viewer: Viewer; pro
             <tbody></tbody>
           </table>
         </div>
+        <ZoneNote />
         <h2 id="ims-shown-title">{t('modelerPages.versions.diagram')}</h2>
         <div id="ims-version-diagram" class="ims-diagram"></div>
         <h2>{t('modelerPages.versions.training')}</h2>

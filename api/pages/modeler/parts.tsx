@@ -5,6 +5,7 @@ import type { Viewer } from '../../ui/html.js';
 import { Shell } from '../components/Shell.js';
 import { useReader } from '../reader.js';
 import { bundleMessages } from './bundle-words.js';
+import { listMessages } from './list-words.js';
 
 /**
  * What the modeler's pages share: the shell with the bundle's stylesheet and script, the CSRF token for
@@ -41,11 +42,22 @@ function NoScript() {
 
 /**
  * The reader's locale and zone, for a bundle that formats times, and the bundle's words in the reader's
- * language (bundle-words.ts): on the container it fills.
+ * language as ICU messages, on the container it fills: the list bundles' (list-words.ts) and the editor's
+ * with its problem sentences (bundle-words.ts), one object, ids never shared between them.
  */
 export function useReaderData(): { 'data-locale': string; 'data-time-zone': string; 'data-words': string } {
   const reader = useReader();
-  return { 'data-locale': reader.locale, 'data-time-zone': reader.timeZone, 'data-words': JSON.stringify(bundleMessages(reader)) };
+  return { 'data-locale': reader.locale, 'data-time-zone': reader.timeZone, 'data-words': JSON.stringify({ ...listMessages(reader), ...bundleMessages(reader) }) };
+}
+
+/**
+ * The deployed processes' names, as their latest versions give them and as the reader reads them, for a
+ * bundle that names drafts (`data-process-names`): a draft still carrying its process's shipped name is
+ * shown in the reader's language, one whose name was changed as its author wrote it.
+ */
+export function useProcessNames(processes: { key: string; name: string }[]): string {
+  const { translated } = useReader();
+  return JSON.stringify(Object.fromEntries(processes.map((p) => [p.key, { name: p.name, shown: translated(`${p.key}.process.name`, p.name) }])));
 }
 
 /** A labelled field with an optional hint, in the forms the bundles submit. */

@@ -54,8 +54,9 @@ export function modelerPages(imsflow: ProcessEngine): express.Router {
     sendDocument(res, 200, <EditorPage viewer={viewerOf(req)} draftId={param(req, 'id')} />);
   });
 
-  router.get('/modeler/drafts/:id/review', requireSignIn, (req, res) => {
-    sendDocument(res, 200, <ReviewPage viewer={viewerOf(req)} draftId={param(req, 'id')} askEmail={needsUserId(req.principal!)} />);
+  router.get('/modeler/drafts/:id/review', requireSignIn, async (req, res) => {
+    const processes = [...(await latestVersions(imsflow)).values()];
+    sendDocument(res, 200, <ReviewPage viewer={viewerOf(req)} draftId={param(req, 'id')} askEmail={needsUserId(req.principal!)} processes={processes} />);
   });
 
   router.get('/modeler/processes/:key', requireSignIn, async (req, res) => {

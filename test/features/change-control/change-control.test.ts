@@ -242,7 +242,8 @@ describe('change control of process definitions (HTTP, SQLite, fake clock)', fun
       const versions = (await as('st-dan').get(`/api/processes/${KEY}/versions`)).json.items;
       const [v2, v1] = versions;
       expect(v2).to.include({ version: 2, status: 'effective', via: 'change-control', draftId, effectiveAt: '2026-05-11T00:00:00.000Z', deployedBy: 'po-anna' });
-      expect(v2.change).to.deep.equal({ reason: 'a second pair of eyes on every check', impact: 'quality managers approve each result; running checks finish as they are', author: 'po-anna' });
+      // the author by id, and by name for pages (a field added beside the id)
+      expect(v2.change).to.deep.equal({ reason: 'a second pair of eyes on every check', impact: 'quality managers approve each result; running checks finish as they are', author: 'po-anna', authorName: 'Anna Owner' });
       expect(v2.approvals).to.have.length(1);
       expect(v2.approvals[0]).to.include({ signer: 'qm-cara', name: 'Cara Quality', meaning: 'approved', valid: true, reason: 'the approval step is right for critical batches' });
       expect(v2.instances).to.deep.equal({ running: 1, completed: 0, cancelled: 0, incident: 0 });
