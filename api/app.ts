@@ -31,6 +31,8 @@ import { AttachmentStore, checkUpload, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENT_LABE
 import { uiPages } from './ui/index.js';
 import { signatureReply } from './signing.js';
 import { changeControlRoutes } from './change-control.js';
+import { PAGE_MESSAGES, pageReaders } from './pages/reader.js';
+import { INSTALLATION_DEFAULTS, MessageCatalogue } from '../engine/kernel/i18n/index.js';
 import { uiAssets } from '../modeler/build.js';
 import { shippedCatalogue } from '../processes/index.js';
 
@@ -38,7 +40,7 @@ export interface AppOptions {
   imsflow: ProcessEngine;
   accounts: Accounts;
   /** Link signing for the task pages opened from emails; the data folder for attachments. */
-  assembly: Pick<Assembly, 'links'> & Partial<Pick<Assembly, 'dataDir' | 'webhooks'>>;
+  assembly: Pick<Assembly, 'links'> & Partial<Pick<Assembly, 'dataDir' | 'webhooks' | 'readers'>>;
   logger?: Logger;
   /** Send cookies with `Secure` (set when served over HTTPS). */
   secureCookies?: boolean;
@@ -153,6 +155,8 @@ export function createApp({ imsflow, accounts, assembly, logger, secureCookies =
   api.use(express.json({ limit: '1mb' }));
   api.use(identify(accounts, { scopePerRoute: true }));
   api.use(checkCsrf);
+  // Who reads the answer: definition problems come in the person's language (api/http/problems.ts).
+  api.use(pageReaders({ catalogue: new MessageCatalogue([PAGE_MESSAGES]), defaults: assembly.readers ?? INSTALLATION_DEFAULTS }));
   const routes = new RouteRegistry(api, (req, access) => {
     if (access === 'signed-in') principalOf(req);
     else if (access !== 'public') requireRole(req, access);

@@ -7,6 +7,7 @@ import { ROLES, type DraftRecord, type DraftStatus, type Role } from '../engine/
 import { canSee, OVERSEERS, principalOf, visibleSites } from './auth.js';
 import type { RouteRegistry } from './openapi.js';
 import { reauthenticateSigner, signatureComponents } from './signing.js';
+import { withProblemsFor } from './http/problems.js';
 
 /** Who edits, submits and publishes changes; who reviews them (never one who edited the draft); who reads drafts. */
 export const EDITORS: readonly Role[] = ['process-owner'];
@@ -87,16 +88,16 @@ export function changeControlRoutes(routes: RouteRegistry, { imsflow, accounts }
   });
 
   routes.add({ method: 'post', path: '/drafts', summary: 'Start a draft: a new process, an edit or restore of a version, or an imported file (one open draft per process)', tag: 'change control', access: EDITORS, body: schemas.createDraft, responses: { 201: 'the draft with its XML and problems', 400: 'field errors', 404: 'no such process or version', 409: 'the process has an open draft (named)', 413: 'too large, or too costly to check (over the check budget): nothing saved', 422: 'the file is not BPMN' } }, async (req, res, { body }) => {
-    res.status(201).json(await changes.createDraft(body, actor(req)));
+    res.status(201).json(withProblemsFor(res, await changes.createDraft(body, actor(req))));
   });
 
   routes.add({ method: 'get', path: '/drafts/:id', summary: 'A draft with its XML and the problems the deployment rules find in it; the people named by id also by name (createdByName, updatedByName, submittedByName)', tag: 'change control', access: READERS, responses: { 200: 'the draft', 404: 'no such draft' } }, async (req, res) => {
     const [draft, names] = await Promise.all([changes.getDraft(id(req)), people()]);
-    res.json(withDraftNames(draft, names));
+    res.json(withProblemsFor(res, withDraftNames(draft, names)));
   });
 
   routes.add({ method: 'put', path: '/drafts/:id', summary: 'Save (autosave) a draft: the revision you edited must still be current', tag: 'change control', access: EDITORS, body: schemas.saveDraft, responses: { 200: '{revision, updatedAt, status, problems}', 404: 'no such draft', 409: 'saved by someone else since (`current`: revision, updatedBy, updatedAt), or not editable', 413: 'too large, or too costly to check (over the check budget): nothing saved', 422: 'not well-formed BPMN XML' } }, async (req, res, { body }) => {
-    res.json(await changes.saveDraft(id(req), body, actor(req)));
+    res.json(withProblemsFor(res, await changes.saveDraft(id(req), body, actor(req))));
   });
 
   routes.add({ method: 'post', path: '/drafts/:id/submit', summary: 'Submit a draft for review with the reason for the change and its impact; the deployment rules must pass', tag: 'change control', access: EDITORS, body: schemas.submit, responses: { 200: 'the draft, in review', 404: 'no such draft', 409: 'stale revision, not editable, or a version was deployed since the draft was started', 422: '`problems` naming the elements' } }, async (req, res, { body }) => {

@@ -104,7 +104,15 @@ export class RouteRegistry {
             properties: {
               error: { type: 'string' },
               fields: { type: 'array', items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } } },
-              problems: { type: 'array', items: { type: 'object', properties: { element: { type: 'string' }, message: { type: 'string' } } } },
+              problems: {
+                type: 'array',
+                description:
+                  "definition problems: `message` in the reader's language (the signed-in person's locale, else their site's, else the installation's; without a person, Accept-Language); `code` and `args` (the element's kind in English words and its name as drawn) stay the same in every language, for clients that word problems themselves",
+                items: {
+                  type: 'object',
+                  properties: { element: { type: 'string' }, message: { type: 'string' }, code: { type: 'string' }, args: { type: 'object', additionalProperties: { type: ['string', 'number'] } } },
+                },
+              },
             },
           },
         },

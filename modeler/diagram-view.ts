@@ -1,4 +1,5 @@
 import { el } from './http.js';
+import { wordsOf, type Words } from './words.js';
 
 /**
  * How a diagram is first shown, and zoomed by buttons and keys (issue 15 step 12). bpmn-js's own
@@ -68,7 +69,8 @@ export interface Zoomable {
  * Zoom in, zoom out and fit buttons for a diagram, and the same on the keyboard (+, − and 0) while the
  * diagram or a button has focus. Returns the button group, to place where the page wants it.
  */
-export function zoomControls(diagram: HTMLElement, label: string, zoom: Zoomable): HTMLElement {
+export function zoomControls(diagram: HTMLElement, label: string, zoom: Zoomable, words: Words = wordsOf(diagram)): HTMLElement {
+  const { say } = words;
   const button = (text: string, name: string, keys: string, act: () => void) => {
     const b = el('button', { type: 'button', class: 'secondary small', 'aria-label': `${name} (${label})`, title: `${name} (${keys})`, 'aria-keyshortcuts': keys }, text);
     b.addEventListener('click', act);
@@ -76,10 +78,10 @@ export function zoomControls(diagram: HTMLElement, label: string, zoom: Zoomable
   };
   const group = el(
     'div',
-    { class: 'ims-zoom', role: 'group', 'aria-label': `Zoom: ${label}` },
-    button('+', 'Zoom in', '+', () => zoom.stepZoom(1)),
-    button('−', 'Zoom out', '-', () => zoom.stepZoom(-1)),
-    button('Fit', 'Fit to the frame', '0', () => zoom.fit()),
+    { class: 'ims-zoom', role: 'group', 'aria-label': say('modeler.zoom.group', { label }) },
+    button('+', say('modeler.zoom.in'), '+', () => zoom.stepZoom(1)),
+    button('−', say('modeler.zoom.out'), '-', () => zoom.stepZoom(-1)),
+    button(say('modeler.zoom.fit'), say('modeler.zoom.fitTitle'), '0', () => zoom.fit()),
   );
   const onKey = (event: KeyboardEvent) => {
     if (event.ctrlKey || event.metaKey || event.altKey) return;

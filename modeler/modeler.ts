@@ -16,8 +16,7 @@ import './modeler.css';
 import { imsModdleDescriptor } from '../engine/kernel/bpmn/ims-moddle.js';
 import type { DefinitionProblem } from '../engine/kernel/bpmn/lint.js';
 import type { DraftRecord } from '../engine/kernel/model.js';
-import { countOf } from '../engine/kernel/words.js';
-import { $, announce, api, ApiError, download, el, utc } from './http.js';
+import { $, announce, api, ApiError, download, el } from './http.js';
 import { readableFit } from './diagram-view.js';
 import { makeRoomOnInsertModule } from './insert-on-flow.js';
 import { keepUnrenderedDiModule } from './keep-di.js';
@@ -25,6 +24,7 @@ import { keepUnresolvedModule } from './keep-unresolved.js';
 import { paletteKeyboardModule } from './palette-a11y.js';
 import { ImsPanel } from './panel.js';
 import { problemsOf, ProblemsPanel } from './problems.js';
+import { selector, wordsOf } from './words.js';
 
 /** A draft as GET /api/drafts/:id gives it: with the problems the deployment rules find. */
 type Draft = DraftRecord & { problems: DefinitionProblem[] };
@@ -38,6 +38,8 @@ const CHECK_MS = 300;
 
 async function start(root: HTMLElement): Promise<void> {
   const draftId = root.dataset.draftId ?? '';
+  const words = wordsOf(root);
+  const when = (iso: string | undefined) => (iso ? words.when(iso) : '');
   const saveState = $('ims-save-state');
   root.dataset.state = 'loading';
   let draft: Draft;
@@ -54,12 +56,12 @@ async function start(root: HTMLElement): Promise<void> {
     services = s.items;
   } catch (err) {
     root.dataset.state = 'error';
-    announce(saveState, `The draft could not be opened: ${(err as Error).message}`, 'bad');
+    announce(saveState, words.say('modeler.state.openFailed', { reason: (err as Error).message }), 'bad');
     return;
   }
   const serviceNames = new Set(services.map((s) => s.name));
   const editable = EDITABLE.has(draft.status);
-  $('ims-draft-status').textContent = draft.status;
+  $('ims-draft-status').textContent = words.say('modeler.status', { status: selector(draft.status) });
 
   if (!editable) {
     // Submitted, approved or closed: frozen. Shown, not editable; the review page has the rest.
@@ -70,9 +72,9 @@ async function start(root: HTMLElement): Promise<void> {
     const fit = () => readableFit(viewer.get('canvas'), viewer.get('elementRegistry'));
     fit();
     $('ims-fit').addEventListener('click', fit);
-    const panel = new ImsPanel($('ims-panel'), viewer as any, { roles, services, problemsOf: () => [], readOnly: true });
+    const panel = new ImsPanel($('ims-panel'), viewer as any, { roles, services, problemsOf: () => [], readOnly: true, words });
     panel.render();
-    announce(saveState, `This draft is ${draft.status} and can no longer be edited.`);
+    announce(saveState, words.say('modeler.state.readOnly', { status: selector(draft.status) }));
     root.dataset.state = 'ready';
     return;
   }
@@ -85,10 +87,10 @@ async function start(root: HTMLElement): Promise<void> {
   });
   const get = <T = any>(name: string): T => modeler.get<T>(name);
   // the problem count by Save: always in sight while drawing, a link down to the list
-  const problemCount = el('a', { id: 'ims-problem-count', class: 'ims-problem-count', href: '#ims-problems-summary', 'aria-live': 'polite' }, 'Checking…');
+  const problemCount = el('a', { id: 'ims-problem-count', class: 'ims-problem-count', href: '#ims-problems-summary', 'aria-live': 'polite' }, words.say('modeler.problems.checking'));
   $('ims-save').after(problemCount);
-  const problems = new ProblemsPanel($('ims-problems'), $('ims-problems-summary'), get as any, problemCount);
-  const panel = new ImsPanel($('ims-panel'), modeler as any, { roles, services, problemsOf: (id) => problems.of(id) });
+  const problems = new ProblemsPanel($('ims-problems'), $('ims-problems-summary'), get as any, words, problemCount);
+  const panel = new ImsPanel($('ims-panel'), modeler as any, { roles, services, problemsOf: (id) => problems.of(id), words });
   const commandStack = get<{ canUndo(): boolean; canRedo(): boolean; undo(): void; redo(): void }>('commandStack');
   const eventBus = get<{ on(event: string, priority: number | ((e: any) => unknown), fn?: (e: any) => unknown): void }>('eventBus');
 
@@ -97,7 +99,7 @@ async function start(root: HTMLElement): Promise<void> {
     if (warnings.length) console.warn(`imported with ${warnings.length} warnings`);
   } catch (err) {
     root.dataset.state = 'error';
-    announce(saveState, `The diagram could not be shown: ${(err as Error).message}`, 'bad');
+    announce(saveState, words.say('modeler.state.diagramFailed', { reason: (err as Error).message }), 'bad');
     return;
   }
   // fitted to the part of the canvas the palette leaves free, readable, from the start event
@@ -110,7 +112,7 @@ async function start(root: HTMLElement): Promise<void> {
   // The canvas takes keyboard focus, so bpmn-js's shortcuts work once it is clicked or tabbed to.
   const svg = $('ims-canvas').querySelector('svg');
   svg?.setAttribute('tabindex', '0');
-  svg?.setAttribute('aria-label', `Process diagram of ${draft.key}, editable: use the palette, the context pad and keyboard shortcuts`);
+  svg?.setAttribute('aria-label', words.say('modeler.state.diagramLabel', { process: draft.key }));
 
   const saveXml = async () => (await modeler.saveXML({ format: true })).xml ?? '';
 
@@ -142,7 +144,12 @@ async function start(root: HTMLElement): Promise<void> {
     undoButton.disabled = !commandStack.canUndo();
     redoButton.disabled = !commandStack.canRedo();
   };
-  announce(saveState, draft.updatedAt ? `Saved ${utc(draft.updatedAt)}${draft.updatedBy ? ` by ${draft.updatedBy}` : ''} (revision ${revision}).` : `Revision ${revision}.`);
+  announce(
+    saveState,
+    draft.updatedAt
+      ? words.say('modeler.state.savedBy', { when: when(draft.updatedAt), who: (draft as { updatedByName?: string }).updatedByName ?? draft.updatedBy ?? words.say('modeler.state.someoneElse'), revision })
+      : words.say('modeler.state.revision', { revision }),
+  );
 
   const saveNow = async (): Promise<void> => {
     if (saving) {
@@ -154,14 +161,14 @@ async function start(root: HTMLElement): Promise<void> {
     saving = (async () => {
       dirty = false;
       root.dataset.saving = 'true';
-      announce(saveState, 'Saving…', 'busy');
+      announce(saveState, words.say('modeler.state.saving'), 'busy');
       try {
         const result = await api<{ revision: number; updatedAt: string; problems?: DefinitionProblem[] }>(`/drafts/${encodeURIComponent(draftId)}`, {
           method: 'PUT',
           body: { xml: await saveXml(), revision },
         });
         revision = result.revision;
-        announce(saveState, `All changes saved ${utc(result.updatedAt)} (revision ${revision}).`);
+        announce(saveState, words.say('modeler.state.allSaved', { when: when(result.updatedAt), revision }));
         root.dataset.revision = String(revision);
       } catch (err) {
         dirty = true;
@@ -170,27 +177,25 @@ async function start(root: HTMLElement): Promise<void> {
           conflict = true;
           const current = err.body.current as { revision: number; updatedBy?: string; updatedAt?: string; status?: string };
           root.dataset.state = 'conflict';
-          const what = current.status && !EDITABLE.has(current.status) ? `made this draft ${current.status}` : 'saved this draft';
+          const said = { who: current.updatedBy ?? words.say('modeler.state.someoneElse'), when: when(current.updatedAt), revision: current.revision };
           announce(
             saveState,
-            `Not saved: ${current.updatedBy ?? 'someone else'} ${what} ${utc(current.updatedAt)} (revision ${current.revision}) while you were editing. Your changes were not written over theirs: download your version, then reload to see theirs.`,
+            current.status && !EDITABLE.has(current.status)
+              ? words.say('modeler.state.conflictStatus', { ...said, status: selector(current.status) })
+              : words.say('modeler.state.conflictSaved', said),
             'bad',
           );
           $('ims-conflict').hidden = false;
         } else if (err instanceof ApiError && err.status === 422 && Array.isArray(err.body.problems)) {
           // The server could not read the XML: nothing was saved; the problems say why.
           problems.show(err.body.problems);
-          announce(saveState, `Not saved: ${(err as Error).message}`, 'bad');
+          announce(saveState, words.say('modeler.state.notSaved', { reason: (err as Error).message }), 'bad');
         } else if (err instanceof ApiError && err.status === 413) {
           // Too large or too costly to check: the same file would be refused again, so it is not resent
           // on a timer (each try would cost the server its check budget). The next change saves again.
-          announce(
-            saveState,
-            `Not saved: ${(err as Error).message}. Your changes are still on this page, but the server did not keep them: undo the last change, or download your version. Nothing is sent again until you change the diagram or press Save now.`,
-            'bad',
-          );
+          announce(saveState, words.say('modeler.state.tooLarge', { reason: (err as Error).message }), 'bad');
         } else {
-          announce(saveState, `Not saved: ${(err as Error).message}. Your changes are still here; saving again shortly.`, 'bad');
+          announce(saveState, words.say('modeler.state.retrying', { reason: (err as Error).message }), 'bad');
           if (!(err instanceof ApiError && err.status === 409)) saveTimer = setTimeout(() => void saveNow(), AUTOSAVE_MS * 4);
         }
       } finally {
@@ -206,7 +211,7 @@ async function start(root: HTMLElement): Promise<void> {
     scheduleCheck();
     if (conflict) return;
     dirty = true;
-    announce(saveState, 'Unsaved changes…', 'busy');
+    announce(saveState, words.say('modeler.state.unsaved'), 'busy');
     clearTimeout(saveTimer);
     saveTimer = setTimeout(() => void saveNow(), AUTOSAVE_MS);
   });
@@ -243,29 +248,29 @@ async function start(root: HTMLElement): Promise<void> {
     const reason = ($('ims-reason') as HTMLTextAreaElement).value.trim();
     const impact = ($('ims-impact') as HTMLTextAreaElement).value.trim();
     if (!reason || !impact) {
-      announce(submitState, 'Give the reason for the change and its impact: the reviewer and the audit trail need both.', 'bad');
+      announce(submitState, words.say('modeler.submit.needReason'), 'bad');
       (reason ? $('ims-impact') : $('ims-reason')).focus();
       return;
     }
     await saveNow();
     if (conflict) {
-      announce(submitState, 'Not submitted: the draft was changed by someone else meanwhile (see above).', 'bad');
+      announce(submitState, words.say('modeler.submit.changed'), 'bad');
       return;
     }
     await check();
     if (problems.problems.length) {
-      announce(submitState, `Not submitted: solve the ${countOf(problems.problems.length, 'problem')} listed above first.`, 'bad');
+      announce(submitState, words.say('modeler.problems.notSubmitted', { count: problems.problems.length }), 'bad');
       $('ims-problems-summary').focus();
       return;
     }
-    announce(submitState, 'Submitting…', 'busy');
+    announce(submitState, words.say('modeler.submit.submitting'), 'busy');
     try {
       await api(`/drafts/${encodeURIComponent(draftId)}/submit`, { method: 'POST', body: { reason, impact, revision } });
       dirty = false;
       window.location.assign(`/modeler/drafts/${encodeURIComponent(draftId)}/review`);
     } catch (err) {
       if (err instanceof ApiError && Array.isArray(err.body.problems)) problems.show(err.body.problems);
-      announce(submitState, `Not submitted: ${(err as Error).message}`, 'bad');
+      announce(submitState, words.say('modeler.submit.failed', { reason: (err as Error).message }), 'bad');
     }
   });
 
@@ -279,7 +284,8 @@ if (root) {
   start(root).catch((err: unknown) => {
     root.dataset.state = 'error';
     const state = document.getElementById('ims-save-state');
-    if (state) state.textContent = `The editor failed: ${err instanceof Error ? err.message : String(err)}`;
-    root.append(el('p', { role: 'alert' }, 'The editor failed to start; reload the page.'));
+    const words = wordsOf(root);
+    if (state) state.textContent = words.say('modeler.state.failed', { reason: err instanceof Error ? err.message : String(err) });
+    root.append(el('p', { role: 'alert' }, words.say('modeler.state.failedReload')));
   });
 }

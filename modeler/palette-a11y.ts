@@ -10,6 +10,7 @@
  * What was added is announced in a status line, and the new element is selected.
  */
 import { el } from './http.js';
+import { wordsOf, type WordId, type Words } from './words.js';
 
 interface Shape {
   id: string;
@@ -30,15 +31,15 @@ interface Box {
 }
 
 /** Create entries (bpmn-js PaletteProvider) and the element each adds; other create entries need a mouse. */
-const CREATES: Record<string, { type: string; words: string; isExpanded?: boolean }> = {
-  'create.start-event': { type: 'bpmn:StartEvent', words: 'a start event' },
-  'create.intermediate-event': { type: 'bpmn:IntermediateThrowEvent', words: 'an intermediate event' },
-  'create.end-event': { type: 'bpmn:EndEvent', words: 'an end event' },
-  'create.exclusive-gateway': { type: 'bpmn:ExclusiveGateway', words: 'a gateway' },
-  'create.task': { type: 'bpmn:Task', words: 'a task' },
-  'create.data-object': { type: 'bpmn:DataObjectReference', words: 'a data object' },
-  'create.data-store': { type: 'bpmn:DataStoreReference', words: 'a data store' },
-  'create.subprocess-expanded': { type: 'bpmn:SubProcess', words: 'a sub-process', isExpanded: true },
+const CREATES: Record<string, { type: string; words: WordId; isExpanded?: boolean }> = {
+  'create.start-event': { type: 'bpmn:StartEvent', words: 'modeler.palette.startEvent' },
+  'create.intermediate-event': { type: 'bpmn:IntermediateThrowEvent', words: 'modeler.palette.intermediateEvent' },
+  'create.end-event': { type: 'bpmn:EndEvent', words: 'modeler.palette.endEvent' },
+  'create.exclusive-gateway': { type: 'bpmn:ExclusiveGateway', words: 'modeler.palette.gateway' },
+  'create.task': { type: 'bpmn:Task', words: 'modeler.palette.task' },
+  'create.data-object': { type: 'bpmn:DataObjectReference', words: 'modeler.palette.dataObject' },
+  'create.data-store': { type: 'bpmn:DataStoreReference', words: 'modeler.palette.dataStore' },
+  'create.subprocess-expanded': { type: 'bpmn:SubProcess', words: 'modeler.palette.subProcess', isExpanded: true },
 };
 /** Tools and the editor action their shortcut key triggers. */
 const TOOLS: Record<string, { action: string; key: string }> = {
@@ -60,6 +61,9 @@ function PaletteKeyboard(
   elementRegistry: { filter(fn: (e: Shape) => boolean): Shape[] },
 ) {
   let status: HTMLElement | undefined;
+  // the page's words (words.ts), read once the canvas is in the page
+  let pageWords: Words | undefined;
+  const words = () => (pageWords ??= wordsOf(canvas.getContainer()));
   const say = (text: string) => {
     if (!status) {
       status = el('p', { class: 'vh', role: 'status' });
@@ -70,15 +74,14 @@ function PaletteKeyboard(
 
   const focusable = (container: HTMLElement) => {
     container.setAttribute('role', 'toolbar');
-    container.setAttribute('aria-label', 'Add to the diagram');
+    container.setAttribute('aria-label', words().say('modeler.palette.group'));
     for (const entry of container.querySelectorAll<HTMLElement>('.entry[data-action]')) {
       const id = entry.dataset.action ?? '';
       if (!CREATES[id] && !TOOLS[id]) continue;
       entry.tabIndex = 0;
       entry.setAttribute('role', 'button');
       const title = entry.getAttribute('title') ?? entry.getAttribute('aria-label') ?? id;
-      const keys = TOOLS[id] ? ` (shortcut ${TOOLS[id].key} on the diagram)` : ': Enter adds it after the selected element';
-      entry.setAttribute('aria-label', `${title}${keys}`);
+      entry.setAttribute('aria-label', TOOLS[id] ? words().say('modeler.palette.shortcut', { title, key: TOOLS[id].key }) : words().say('modeler.palette.enterAdds', { title }));
       if (TOOLS[id]) entry.setAttribute('aria-keyshortcuts', TOOLS[id].key);
     }
   };
@@ -112,13 +115,14 @@ function PaletteKeyboard(
       const added = autoPlace.append(selected, shape);
       selection.select(added);
       const name = selected.businessObject?.name;
-      say(`Added ${create.words} after ${name ? `“${name}”` : 'the selected element'}.`);
+      const what = words().say(create.words);
+      say(name ? words().say('modeler.palette.addedAfter', { what, name }) : words().say('modeler.palette.addedAfterSelected', { what }));
       return;
     }
     const { position, parent } = centre(shape);
     const added = modeling.createShape(shape, position, parent);
     selection.select(added);
-    say(`Added ${create.words} in the middle of the view.`);
+    say(words().say('modeler.palette.addedMiddle', { what: words().say(create.words) }));
   };
 
   let palette: HTMLElement | undefined;

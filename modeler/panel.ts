@@ -1,7 +1,10 @@
 import { durationLength, FIELD_TYPES, SIGNATURE_MEANINGS } from '../engine/kernel/bpmn/validate.js';
-import { countOf } from '../engine/kernel/words.js';
+import { durationIn } from '../engine/kernel/bpmn/problem-language.js';
+import { kindRefOf, problemSayer, sayKind } from '../engine/kernel/bpmn/problem-words.js';
+import { languageOf } from '../engine/kernel/i18n/locales.js';
 import { readDuration } from './durations.js';
 import { el } from './http.js';
+import { wordsOf, type WordId, type Words } from './words.js';
 
 /**
  * The `ims:` side panel: a plain panel (no bpmn-js-properties-panel, which would triple the page's
@@ -13,6 +16,8 @@ import { el } from './http.js';
  * step on the command stack: undo, redo and autosave see it like any drawing change. Inputs write on
  * `change` (leaving the field, Enter, picking an option), not on every key, so one edit is one undo step.
  */
+
+const capitalised = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
 type Bo = Record<string, any> & { $type: string; id?: string; get(name: string): any; $parent?: Bo };
 export interface Shape {
@@ -44,6 +49,8 @@ export interface PanelOptions {
   /** The problems the shared rule set reports for one element id. */
   problemsOf(id: string): string[];
   readOnly?: boolean;
+  /** The words of the page (words.ts); English when absent. */
+  words?: Words;
 }
 
 interface Injector {
@@ -68,18 +75,6 @@ interface EscalationDraft {
 /** Roles the engine resolves itself, for escalations (README: reminders, escalations and email). */
 const DERIVED_ROLES = ['manager', 'process-owner'];
 
-const FIELD_TYPE_LABELS: Record<string, string> = {
-  text: 'Text (one line)',
-  longtext: 'Text (several lines)',
-  number: 'Number',
-  date: 'Date',
-  select: 'Choice from a list',
-  checkbox: 'Yes / no',
-  person: 'Person',
-  file: 'File upload',
-  checklist: 'Checklist',
-  clauses: 'Standard clauses',
-};
 
 export class ImsPanel {
   private readonly modeling: Modeling;
@@ -87,6 +82,7 @@ export class ImsPanel {
   private readonly canvas: Canvas;
   private readonly registry: ElementRegistry;
   private selected: Shape | undefined;
+  private words: Words | undefined;
 
   constructor(
     private readonly container: HTMLElement,
@@ -124,7 +120,7 @@ export class ImsPanel {
     // Before a diagram is imported the canvas root is an implicit one, with no BPMN element behind it.
     const shape = candidate?.businessObject ? candidate : undefined;
     this.container.dataset.element = shape?.businessObject.id ?? '';
-    this.container.replaceChildren(...(shape ? this.sections(shape) : [el('p', {}, 'Select an element to see its properties.')]));
+    this.container.replaceChildren(...(shape ? this.sections(shape) : [el('p', {}, this.t('modeler.panel.selectElement'))]));
     if (this.options.readOnly) for (const input of this.container.querySelectorAll<HTMLInputElement>('input, select, textarea, button')) input.disabled = true;
     if (focusId) document.getElementById(focusId)?.focus();
   }
@@ -140,17 +136,30 @@ export class ImsPanel {
   private sections(shape: Shape): HTMLElement[] {
     const bo = shape.businessObject;
     const type = bo.$type;
-    const title = el('h2', { id: 'ims-panel-title' }, `${type.replace('bpmn:', '').replace(/([a-z])([A-Z])/g, '$1 $2')}${bo.name ? `: ${bo.name}` : ''}`);
-    const out: HTMLElement[] = [title, el('p', { class: 'hint' }, `Id: ${bo.id ?? ''}`)];
+    const words = this.w;
+    // The heading names what was drawn and its name; the id is technical detail, folded away at the end.
+    const kind = languageOf(words.locale) === 'en' ? type.replace('bpmn:', '').replace(/([a-z])([A-Z])/g, '$1 $2') : capitalised(sayKind(kindRefOf(bo as never), problemSayer(words.locale, words.messages)));
+    const title = el('h2', { id: 'ims-panel-title' }, `${kind}${bo.name ? `: ${bo.name}` : ''}`);
+    const out: HTMLElement[] = [title];
     const problems = bo.id ? this.options.problemsOf(bo.id) : [];
     if (problems.length) {
-      out.push(el('div', { class: 'notice bad', role: 'status' }, el('strong', {}, 'Problems here:'), el('ul', {}, ...problems.map((p) => el('li', {}, p)))));
+      out.push(el('div', { class: 'notice bad', role: 'status' }, el('strong', {}, words.say('modeler.panel.problemsHere')), el('ul', {}, ...problems.map((p) => el('li', {}, p)))));
     }
+    out.push(...this.fields(shape));
+    out.push(el('details', { class: 'ims-panel-details' }, el('summary', {}, words.say('modeler.panel.details')), el('p', { class: 'hint' }, words.say('modeler.panel.id', { id: bo.id ?? '' }))));
+    return out;
+  }
+
+  /** The properties the engine reads from the element, by its type. */
+  private fields(shape: Shape): HTMLElement[] {
+    const bo = shape.businessObject;
+    const type = bo.$type;
+    const out: HTMLElement[] = [];
     if (type === 'bpmn:Process' || type === 'bpmn:Participant' || type === 'bpmn:Collaboration') {
       out.push(...this.processFields(shape));
       return out;
     }
-    if (type !== 'bpmn:Lane' && type !== 'bpmn:TextAnnotation') out.push(this.text(shape, bo, 'name', 'Name', 'What people read in task lists, emails and the audit trail.'));
+    if (type !== 'bpmn:Lane' && type !== 'bpmn:TextAnnotation') out.push(this.text(shape, bo, 'name', this.t('modeler.panel.name'), this.t('modeler.panel.nameHint')));
     if (type === 'bpmn:UserTask') out.push(...this.userTaskFields(shape));
     if (type === 'bpmn:ServiceTask') out.push(this.serviceField(shape));
     if (type === 'bpmn:SequenceFlow') out.push(...this.flowFields(shape));
@@ -164,20 +173,20 @@ export class ImsPanel {
 
   private processFields(shape: Shape): HTMLElement[] {
     const process: Bo | undefined = shape.businessObject.$type === 'bpmn:Process' ? shape.businessObject : shape.businessObject.processRef;
-    if (!process) return [el('p', {}, 'Select the pool of the executable process to see its properties.')];
+    if (!process) return [el('p', {}, this.t('modeler.panel.selectPool'))];
     const write = (properties: Record<string, unknown>) =>
       shape.businessObject === process ? this.modeling.updateProperties(shape, properties) : this.modeling.updateModdleProperties(shape, process, properties);
     return [
-      el('p', { class: 'hint' }, `Process key: ${process.id} (fixed: it names the process in records and URLs).`),
-      this.input({ id: 'ims-process-name', label: 'Process name', value: process.name ?? '', onChange: (v) => write({ name: v || undefined }) }),
+      el('p', { class: 'hint' }, this.t('modeler.panel.processKey', { key: process.id ?? '' })),
+      this.input({ id: 'ims-process-name', label: this.t('modeler.panel.processName'), value: process.name ?? '', onChange: (v) => write({ name: v || undefined }) }),
       this.input({
         id: 'ims-businessKeyPrefix',
-        label: 'Business key prefix',
-        hint: 'Records are numbered PREFIX-YEAR-NNNN: 1–10 capital letters or digits, e.g. CAPA.',
+        label: this.t('modeler.panel.prefix'),
+        hint: this.t('modeler.panel.prefixHint'),
         value: process.get('ims:businessKeyPrefix') ?? '',
         onChange: (v) => write({ 'ims:businessKeyPrefix': v.trim() || undefined }),
       }),
-      this.roleSelect({ id: 'ims-ownerRole', label: 'Process owner role', hint: 'Receives escalations addressed to "process-owner".', value: process.get('ims:ownerRole') ?? '', onChange: (v) => write({ 'ims:ownerRole': v || undefined }) }),
+      this.roleSelect({ id: 'ims-ownerRole', label: this.t('modeler.panel.ownerRole'), hint: this.t('modeler.panel.ownerRoleHint'), value: process.get('ims:ownerRole') ?? '', onChange: (v) => write({ 'ims:ownerRole': v || undefined }) }),
     ];
   }
 
@@ -190,13 +199,13 @@ export class ImsPanel {
     const who = el(
       'fieldset',
       {},
-      el('legend', {}, 'Who does it'),
-      el('p', { class: 'hint' }, 'A candidate role (everyone holding it sees the task) or an assignee; one of the two is required.'),
-      this.roleSelect({ id: 'ims-candidateRole', label: 'Candidate role', value: attr('candidateRole'), onChange: set('candidateRole') }),
+      el('legend', {}, this.t('modeler.panel.who')),
+      el('p', { class: 'hint' }, this.t('modeler.panel.whoHint')),
+      this.roleSelect({ id: 'ims-candidateRole', label: this.t('modeler.panel.candidateRole'), value: attr('candidateRole'), onChange: set('candidateRole') }),
       this.input({
         id: 'ims-assignee',
-        label: 'Assignee',
-        hint: 'A user id, or an expression such as ${variables.owner}.',
+        label: this.t('modeler.panel.assignee'),
+        hint: this.t('modeler.panel.assigneeHint', { example: '${variables.owner}' }),
         value: attr('assignee'),
         onChange: set('assignee'),
       }),
@@ -206,32 +215,32 @@ export class ImsPanel {
     const order: string[] = [];
     const dueMs = durationLength(due);
     const beforeMs = durationLength(remindBefore);
-    if (dueMs !== undefined && beforeMs !== undefined && beforeMs >= dueMs) order.push('The reminder before the due date must be shorter than the time until it is due.');
+    if (dueMs !== undefined && beforeMs !== undefined && beforeMs >= dueMs) order.push(this.t('modeler.panel.orderReminder'));
     const escalations = this.escalationsOf(bo);
     for (let i = 1; i < escalations.length; i += 1) {
       const a = durationLength(escalations[i - 1]!.after);
       const b = durationLength(escalations[i]!.after);
-      if (a !== undefined && b !== undefined && b <= a) order.push(`Escalation ${i + 1} comes no later than escalation ${i}: list them in increasing order.`);
+      if (a !== undefined && b !== undefined && b <= a) order.push(this.t('modeler.panel.orderEscalation', { n: i + 1, previous: i }));
     }
     const when = el(
       'fieldset',
       {},
-      el('legend', {}, 'When'),
-      this.duration({ id: 'ims-due', label: 'Due after', hint: 'From when the task opens, e.g. P14D (14 days) or PT4H; or an expression giving a date.', value: due, onChange: set('due') }),
-      this.duration({ id: 'ims-remindBefore', label: 'Reminder before the due date', hint: 'Default P1D.', value: remindBefore, onChange: set('remindBefore') }),
-      this.duration({ id: 'ims-remindEvery', label: 'Overdue reminder every', hint: 'Default P2D.', value: attr('remindEvery'), onChange: set('remindEvery') }),
+      el('legend', {}, this.t('modeler.panel.when')),
+      this.duration({ id: 'ims-due', label: this.t('modeler.panel.due'), hint: this.t('modeler.panel.dueHint'), value: due, onChange: set('due') }),
+      this.duration({ id: 'ims-remindBefore', label: this.t('modeler.panel.remindBefore'), hint: this.t('modeler.panel.remindBeforeHint'), value: remindBefore, onChange: set('remindBefore') }),
+      this.duration({ id: 'ims-remindEvery', label: this.t('modeler.panel.remindEvery'), hint: this.t('modeler.panel.remindEveryHint'), value: attr('remindEvery'), onChange: set('remindEvery') }),
       order.length ? el('div', { class: 'notice bad', role: 'alert', id: 'ims-order' }, ...order.map((o) => el('p', {}, o))) : undefined,
     );
     const signature = el(
       'fieldset',
       {},
-      el('legend', {}, 'Electronic signature'),
+      el('legend', {}, this.t('modeler.panel.signature')),
       this.select({
         id: 'ims-signature',
-        label: 'Signature when completing',
-        hint: 'Required signatures re-authenticate the signer and record the meaning (21 CFR Part 11).',
+        label: this.t('modeler.panel.signatureWhen'),
+        hint: this.t('modeler.panel.signatureHint'),
         value: attr('signature'),
-        choices: [['', 'Not required'], ...SIGNATURE_MEANINGS.map((m) => [m, `Required, meaning “${m}”`] as [string, string])],
+        choices: [['', this.t('modeler.panel.notRequired')], ...SIGNATURE_MEANINGS.map((m) => [m, this.t('modeler.panel.requiredMeaning', { meaning: m })] as [string, string])],
         onChange: set('signature'),
       }),
       this.notByField(shape),
@@ -243,8 +252,8 @@ export class ImsPanel {
     const bo = shape.businessObject;
     const chosen = new Set(String(bo.get('ims:notBy') ?? '').split(/[\s,]+/).filter(Boolean));
     const others = this.registry.filter((e) => e.type === 'bpmn:UserTask' && e.id !== shape.id);
-    const box = el('fieldset', { class: 'ims-notby' }, el('legend', {}, 'Not by whoever completed (separation of duties)'));
-    if (!others.length) box.append(el('p', { class: 'hint' }, 'No other user task in this process.'));
+    const box = el('fieldset', { class: 'ims-notby' }, el('legend', {}, this.t('modeler.panel.notBy')));
+    if (!others.length) box.append(el('p', { class: 'hint' }, this.t('modeler.panel.notByNone')));
     for (const other of others) {
       const id = `ims-notBy-${other.id}`;
       const input = el('input', { type: 'checkbox', id, checked: chosen.has(other.id) });
@@ -264,21 +273,21 @@ export class ImsPanel {
   }
 
   private escalationFields(shape: Shape, escalations: EscalationDraft[]): HTMLElement {
-    const box = el('fieldset', {}, el('legend', {}, 'Escalations'), el('p', { class: 'hint' }, 'Each step notifies a role this long after the due date, in increasing order.'));
+    const box = el('fieldset', {}, el('legend', {}, this.t('modeler.panel.escalations')), el('p', { class: 'hint' }, this.t('modeler.panel.escalationsHint')));
     escalations.forEach((step, index) => {
       const write = (change: Partial<EscalationDraft>) => this.writeExtensions(shape, { escalations: escalations.map((s, i) => (i === index ? { ...s, ...change } : s)) });
       box.append(
         el(
           'div',
-          { class: 'ims-row', role: 'group', 'aria-label': `Escalation ${index + 1}` },
-          this.duration({ id: `ims-esc-${index}-after`, label: `Escalation ${index + 1}: after`, value: step.after, onChange: (v) => write({ after: v.trim() }) }),
-          this.roleSelect({ id: `ims-esc-${index}-to`, label: 'to role', value: step.to, extra: DERIVED_ROLES, onChange: (v) => write({ to: v }) }),
-          this.checkbox({ id: `ims-esc-${index}-reassign`, label: 'reassign the task to them', checked: step.reassign, onChange: (v) => write({ reassign: v }) }),
-          this.button(`Remove escalation ${index + 1}`, 'Remove', () => this.writeExtensions(shape, { escalations: escalations.filter((_, i) => i !== index) })),
+          { class: 'ims-row', role: 'group', 'aria-label': this.t('modeler.panel.escalation', { n: index + 1 }) },
+          this.duration({ id: `ims-esc-${index}-after`, label: this.t('modeler.panel.escalationAfter', { n: index + 1 }), value: step.after, onChange: (v) => write({ after: v.trim() }) }),
+          this.roleSelect({ id: `ims-esc-${index}-to`, label: this.t('modeler.panel.escalationTo'), value: step.to, extra: DERIVED_ROLES, onChange: (v) => write({ to: v }) }),
+          this.checkbox({ id: `ims-esc-${index}-reassign`, label: this.t('modeler.panel.escalationReassign'), checked: step.reassign, onChange: (v) => write({ reassign: v }) }),
+          this.button(this.t('modeler.panel.removeEscalation', { n: index + 1 }), this.t('modeler.panel.remove'), () => this.writeExtensions(shape, { escalations: escalations.filter((_, i) => i !== index) })),
         ),
       );
     });
-    box.append(this.button('Add escalation', 'Add escalation', () => this.writeExtensions(shape, { escalations: [...escalations, { after: escalations.length ? 'P7D' : 'P3D', to: '', reassign: false }] }), 'ims-add-escalation'));
+    box.append(this.button(this.t('modeler.panel.addEscalation'), this.t('modeler.panel.addEscalation'), () => this.writeExtensions(shape, { escalations: [...escalations, { after: escalations.length ? 'P7D' : 'P3D', to: '', reassign: false }] }), 'ims-add-escalation'));
     return box;
   }
 
@@ -299,7 +308,7 @@ export class ImsPanel {
   private formBuilder(shape: Shape): HTMLElement {
     const fields = this.fieldsOf(shape.businessObject);
     const write = (next: FieldDraft[]) => this.writeExtensions(shape, { fields: next });
-    const box = el('fieldset', { class: 'ims-form' }, el('legend', {}, `Form (${countOf(fields.length, 'field')})`));
+    const box = el('fieldset', { class: 'ims-form' }, el('legend', {}, this.t('modeler.panel.form', { count: fields.length })));
     fields.forEach((field, index) => {
       const n = index + 1;
       const update = (change: Partial<FieldDraft>) => write(fields.map((f, i) => (i === index ? { ...f, ...change } : f)));
@@ -310,56 +319,56 @@ export class ImsPanel {
       };
       const item = el(
         'div',
-        { class: 'ims-field', role: 'group', 'aria-label': `Field ${n}: ${field.label || field.key}` },
-        el('h3', {}, `Field ${n}`),
-        this.input({ id: `ims-field-${index}-key`, label: 'Key', hint: 'Letters, digits and "_"; names the value in conditions.', value: field.key, onChange: (v) => update({ key: v.trim() }) }),
-        this.input({ id: `ims-field-${index}-label`, label: 'Label', value: field.label, onChange: (v) => update({ label: v }) }),
-        this.select({ id: `ims-field-${index}-type`, label: 'Type', value: field.type, choices: FIELD_TYPES.map((t) => [t, FIELD_TYPE_LABELS[t] ?? t]), onChange: (v) => update({ type: v }) }),
-        this.checkbox({ id: `ims-field-${index}-required`, label: 'Required', checked: field.required, onChange: (v) => update({ required: v }) }),
+        { class: 'ims-field', role: 'group', 'aria-label': this.t('modeler.panel.fieldGroup', { n, label: field.label || field.key }) },
+        el('h3', {}, this.t('modeler.panel.field', { n })),
+        this.input({ id: `ims-field-${index}-key`, label: this.t('modeler.panel.key'), hint: this.t('modeler.panel.keyHint'), value: field.key, onChange: (v) => update({ key: v.trim() }) }),
+        this.input({ id: `ims-field-${index}-label`, label: this.t('modeler.panel.label'), value: field.label, onChange: (v) => update({ label: v }) }),
+        this.select({ id: `ims-field-${index}-type`, label: this.t('modeler.panel.type'), value: field.type, choices: FIELD_TYPES.map((t) => [t, this.t(`modeler.panel.type.${t}` as WordId)]), onChange: (v) => update({ type: v }) }),
+        this.checkbox({ id: `ims-field-${index}-required`, label: this.t('modeler.panel.required'), checked: field.required, onChange: (v) => update({ required: v }) }),
         this.input({
           id: `ims-field-${index}-requiredWhen`,
-          label: 'Required when',
-          hint: 'Another field and its values, e.g. fullCapa=no or status=na|gap.',
+          label: this.t('modeler.panel.requiredWhen'),
+          hint: this.t('modeler.panel.requiredWhenHint'),
           value: field.requiredWhen,
           onChange: (v) => update({ requiredWhen: v.trim() }),
         }),
       );
       if (field.type === 'select' || field.type === 'checklist' || field.options.length) {
-        const options = el('fieldset', { class: 'ims-options' }, el('legend', {}, field.type === 'checklist' ? 'Checklist items' : 'Options'));
+        const options = el('fieldset', { class: 'ims-options' }, el('legend', {}, field.type === 'checklist' ? this.t('modeler.panel.checklistItems') : this.t('modeler.panel.options')));
         field.options.forEach((option, o) => {
           const setOption = (change: Partial<{ value: string; label: string }>) => update({ options: field.options.map((x, i) => (i === o ? { ...x, ...change } : x)) });
           options.append(
             el(
               'div',
               { class: 'ims-row' },
-              this.input({ id: `ims-field-${index}-option-${o}-value`, label: `Option ${o + 1} value`, value: option.value, onChange: (v) => setOption({ value: v.trim() }) }),
-              this.input({ id: `ims-field-${index}-option-${o}-label`, label: `Option ${o + 1} label`, value: option.label, onChange: (v) => setOption({ label: v }) }),
-              this.button(`Remove option ${o + 1} of field ${n}`, 'Remove', () => update({ options: field.options.filter((_, i) => i !== o) })),
+              this.input({ id: `ims-field-${index}-option-${o}-value`, label: this.t('modeler.panel.optionValue', { o: o + 1 }), value: option.value, onChange: (v) => setOption({ value: v.trim() }) }),
+              this.input({ id: `ims-field-${index}-option-${o}-label`, label: this.t('modeler.panel.optionLabel', { o: o + 1 }), value: option.label, onChange: (v) => setOption({ label: v }) }),
+              this.button(this.t('modeler.panel.removeOption', { o: o + 1, n }), this.t('modeler.panel.remove'), () => update({ options: field.options.filter((_, i) => i !== o) })),
             ),
           );
         });
-        options.append(this.button(`Add option to field ${n}`, 'Add option', () => update({ options: [...field.options, { value: `option${field.options.length + 1}`, label: '' }] }), `ims-field-${index}-add-option`));
+        options.append(this.button(this.t('modeler.panel.addOptionTo', { n }), this.t('modeler.panel.addOption'), () => update({ options: [...field.options, { value: `option${field.options.length + 1}`, label: '' }] }), `ims-field-${index}-add-option`));
         item.append(options);
       }
       item.append(
         el(
           'div',
           { class: 'ims-row' },
-          index > 0 ? this.button(`Move field ${n} up`, 'Up', () => move(index - 1)) : undefined,
-          index < fields.length - 1 ? this.button(`Move field ${n} down`, 'Down', () => move(index + 1)) : undefined,
-          this.button(`Remove field ${n}`, 'Remove field', () => write(fields.filter((_, i) => i !== index))),
+          index > 0 ? this.button(this.t('modeler.panel.moveUp', { n }), this.t('modeler.panel.up'), () => move(index - 1)) : undefined,
+          index < fields.length - 1 ? this.button(this.t('modeler.panel.moveDown', { n }), this.t('modeler.panel.down'), () => move(index + 1)) : undefined,
+          this.button(this.t('modeler.panel.removeField', { n }), this.t('modeler.panel.removeFieldText'), () => write(fields.filter((_, i) => i !== index))),
         ),
       );
       box.append(item);
     });
     box.append(
       this.button(
-        'Add field',
-        'Add field',
+        this.t('modeler.panel.addField'),
+        this.t('modeler.panel.addField'),
         () => {
           let k = fields.length + 1;
           while (fields.some((f) => f.key === `field${k}`)) k += 1;
-          write([...fields, { key: `field${k}`, label: `Field ${k}`, type: 'text', required: false, requiredWhen: '', options: [] }]);
+          write([...fields, { key: `field${k}`, label: this.t('modeler.panel.field', { n: k }), type: 'text', required: false, requiredWhen: '', options: [] }]);
         },
         'ims-add-field',
       ),
@@ -424,8 +433,8 @@ export class ImsPanel {
     if (current && !this.options.services.some((s) => s.name === current)) choices.push([current, `${current} (not registered here)`]);
     return this.select({
       id: 'ims-service',
-      label: 'Registered service',
-      hint: 'Service tasks run only services registered with this server.',
+      label: this.t('modeler.panel.service'),
+      hint: this.t('modeler.panel.serviceHint'),
       value: current,
       choices,
       onChange: (v) => this.modeling.updateProperties(shape, { 'ims:service': v || undefined }),
@@ -435,13 +444,13 @@ export class ImsPanel {
   private flowFields(shape: Shape): HTMLElement[] {
     const bo = shape.businessObject;
     const source = bo.sourceRef as Bo | undefined;
-    if (source?.default === bo) return [el('p', { class: 'hint', id: 'ims-default-flow' }, 'This is the default flow: it is taken when no other condition matches.')];
+    if (source?.default === bo) return [el('p', { class: 'hint', id: 'ims-default-flow' }, this.t('modeler.panel.defaultFlow'))];
     if (!source || !/Gateway$/.test(source.$type)) return [];
     return [
       this.input({
         id: 'ims-condition',
-        label: 'Condition',
-        hint: 'One expression, e.g. ${output.review.decision == "accept"}.',
+        label: this.t('modeler.panel.condition'),
+        hint: this.t('modeler.panel.conditionHint', { example: '${output.review.decision == "accept"}' }),
         value: bo.conditionExpression?.body ?? '',
         onChange: (v) =>
           this.modeling.updateProperties(shape, { conditionExpression: v.trim() ? this.moddle.create('bpmn:FormalExpression', { body: v.trim() }) : undefined }),
@@ -451,9 +460,9 @@ export class ImsPanel {
 
   private timerFields(shape: Shape, timer: Bo): HTMLElement[] {
     const kinds: [string, string][] = [
-      ['timeDuration', 'After a duration (e.g. P3D)'],
-      ['timeDate', 'At a date (ISO 8601)'],
-      ['timeCycle', 'Repeating (e.g. R3/P1D)'],
+      ['timeDuration', this.t('modeler.panel.timerDuration')],
+      ['timeDate', this.t('modeler.panel.timerDate')],
+      ['timeCycle', this.t('modeler.panel.timerCycle')],
     ];
     const kind = kinds.find(([k]) => timer[k])?.[0] ?? 'timeDuration';
     const value = String(timer[kind]?.body ?? '');
@@ -465,18 +474,18 @@ export class ImsPanel {
         [nextKind]: this.moddle.create('bpmn:FormalExpression', { body: nextValue.trim() }),
       });
     return [
-      this.select({ id: 'ims-timer-kind', label: 'Timer', value: kind, choices: kinds, onChange: (k) => write(k, value) }),
+      this.select({ id: 'ims-timer-kind', label: this.t('modeler.panel.timer'), value: kind, choices: kinds, onChange: (k) => write(k, value) }),
       kind === 'timeDuration'
-        ? this.duration({ id: 'ims-timer-value', label: 'Duration', value, onChange: (v) => write(kind, v) })
-        : this.input({ id: 'ims-timer-value', label: kind === 'timeDate' ? 'Date' : 'Cycle', value, onChange: (v) => write(kind, v) }),
+        ? this.duration({ id: 'ims-timer-value', label: this.t('modeler.panel.duration'), value, onChange: (v) => write(kind, v) })
+        : this.input({ id: 'ims-timer-value', label: kind === 'timeDate' ? this.t('modeler.panel.date') : this.t('modeler.panel.cycle'), value, onChange: (v) => write(kind, v) }),
     ];
   }
 
   private collectionField(shape: Shape, loop: Bo): HTMLElement {
     return this.input({
       id: 'ims-collection',
-      label: 'One task per element of',
-      hint: 'An expression giving a list, e.g. ${variables.actions}; "item" is the element in the task.',
+      label: this.t('modeler.panel.collection'),
+      hint: this.t('modeler.panel.collectionHint', { example: '${variables.actions}' }),
       value: loop.get('ims:collection') ?? '',
       onChange: (v) => this.modeling.updateModdleProperties(shape, loop, { 'ims:collection': v.trim() || undefined }),
     });
@@ -499,7 +508,7 @@ export class ImsPanel {
     const reading = el('p', { class: 'ims-reading', id: `${o.id}-reading`, 'aria-live': 'polite' });
     const show = (value: string) => {
       const r = value.trim() ? readDuration(value) : undefined;
-      reading.textContent = !r ? 'Not set.' : 'expression' in r ? 'Taken from the record when the task opens.' : r.text;
+      reading.textContent = !r ? this.t('modeler.panel.notSet') : 'expression' in r ? this.t('modeler.panel.fromRecord') : durationIn(r.text, this.w.locale);
       reading.classList.toggle('error', Boolean(r && !r.ok));
       return r;
     };
@@ -520,13 +529,22 @@ export class ImsPanel {
 
   private roleSelect(o: { id: string; label: string; hint?: string; value: string; extra?: string[]; onChange(value: string): void }): HTMLElement {
     const roles = [...new Set([...this.options.roles, ...(o.extra ?? [])])].sort();
-    return this.select({ ...o, choices: [['', '— none —'], ...roles.map((r) => [r, r] as [string, string])] });
+    return this.select({ ...o, choices: [['', this.t('modeler.panel.none')], ...roles.map((r) => [r, r] as [string, string])] });
   }
 
   private checkbox(o: { id: string; label: string; checked: boolean; onChange(value: boolean): void }): HTMLElement {
     const input = el('input', { type: 'checkbox', id: o.id, checked: o.checked });
     input.addEventListener('change', () => o.onChange(input.checked));
     return el('div', { class: 'field check' }, input, el('label', { for: o.id }, o.label));
+  }
+
+  /** The words of the page (words.ts), read once. */
+  private get w(): Words {
+    return (this.words ??= this.options.words ?? wordsOf(this.container));
+  }
+
+  private t(id: WordId, values?: Record<string, string | number>): string {
+    return this.w.say(id, values);
   }
 
   /** A button; its accessible `label` starts with the visible `text`, so speech input finds it by what it says (WCAG 2.5.3). */

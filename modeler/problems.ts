@@ -1,13 +1,16 @@
 import { checkDefinition, type DefinitionProblem } from '../engine/kernel/bpmn/lint.js';
 import { InvalidDefinitionError, TooLargeError } from '../engine/kernel/errors.js';
-import { countOf } from '../engine/kernel/words.js';
+import { problemIn } from '../engine/kernel/bpmn/problem-language.js';
 import { el } from './http.js';
+import type { Words } from './words.js';
 
 /**
  * The problems panel: runs the server's own rule set (engine/kernel/bpmn/lint.ts: bpmnlint rules plus
  * validateDefinition, on the XML bpmn-js saves, parsed by engine/kernel/bpmn/parse.ts) while the person draws,
  * lists what it finds, marks the elements on the canvas, and selects an element when its problem is
- * clicked. What it lists is exactly what submitting or deploying would refuse.
+ * clicked. What it lists is exactly what submitting or deploying would refuse. Sentences are said in the
+ * reader's language from each problem's code and args (engine/kernel/bpmn/problem-language.ts), the panel's
+ * own words come from the page (words.ts).
  */
 
 export const PROBLEM_MARKER = 'ims-problem';
@@ -37,13 +40,19 @@ export class ProblemsPanel {
     private readonly list: HTMLElement,
     private readonly summary: HTMLElement,
     private readonly get: <K extends keyof Services>(name: K) => Services[K],
+    private readonly words: Words,
     /** The count by the toolbar's Save button (issue 15): a link to the list, read out when it changes. */
     private readonly count?: HTMLElement,
   ) {}
 
+  /** A problem's sentence in the reader's language. */
+  sentence(problem: DefinitionProblem): string {
+    return problemIn(problem, this.words.locale, this.words.messages);
+  }
+
   /** The problems of one element, for the side panel. */
   of(id: string): string[] {
-    return this.problems.filter((p) => p.element === id).map((p) => p.message);
+    return this.problems.filter((p) => p.element === id).map((p) => this.sentence(p));
   }
 
   show(problems: DefinitionProblem[]): void {
@@ -54,12 +63,12 @@ export class ProblemsPanel {
     this.marked = [...new Set(problems.map((p) => p.element))].filter((id) => registry.get(id));
     for (const id of this.marked) canvas.addMarker(id, PROBLEM_MARKER);
 
-    this.summary.textContent = problems.length
-      ? `${countOf(problems.length, 'problem')}: submitting for review and deployment refuse the process until they are solved.`
-      : 'No problems: the process can be submitted for review.';
+    const { say } = this.words;
+    const count = problems.length;
+    this.summary.textContent = count ? say('modeler.problems.summary', { count }) : say('modeler.problems.summaryNone');
     this.summary.dataset.count = String(problems.length);
     if (this.count) {
-      this.count.textContent = problems.length ? countOf(problems.length, 'problem') : 'No problems';
+      this.count.textContent = count ? say('modeler.problems.count', { count }) : say('modeler.problems.none');
       this.count.dataset.count = String(problems.length);
     }
     // The sentence names the element by its name (engine/kernel/bpmn/problem-words.ts); the id and the rule are
@@ -70,14 +79,21 @@ export class ProblemsPanel {
         const button = el(
           'button',
           { type: 'button', class: 'link ims-problem-link', 'data-element': problem.element, ...(problem.code && { 'data-code': problem.code }), ...(problem.rule && { 'data-rule': problem.rule }), disabled: !known },
-          problem.message,
+          this.sentence(problem),
         );
         button.addEventListener('click', () => this.reveal(problem.element));
         const detail = el(
           'details',
           { class: 'ims-problem-detail' },
-          el('summary', {}, 'details'),
-          el('span', { class: 'hint' }, 'Element id ', el('code', {}, problem.element), problem.rule ? ` · checked by ${problem.rule}` : '', problem.code ? ` · problem ${problem.code}` : ''),
+          el('summary', {}, say('modeler.problems.details')),
+          el(
+            'span',
+            { class: 'hint' },
+            `${say('modeler.problems.elementId')} `,
+            el('code', {}, problem.element),
+            problem.rule ? say('modeler.problems.checkedBy', { rule: problem.rule }) : '',
+            problem.code ? say('modeler.problems.code', { code: problem.code }) : '',
+          ),
         );
         return el('li', {}, button, detail);
       }),

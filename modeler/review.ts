@@ -14,6 +14,7 @@ import type { DraftRecord as Draft } from '../engine/kernel/model.js';
 import { readableFit, zoomControls, type FitCanvas, type FitRegistry } from './diagram-view.js';
 import { $, announce, api, el } from './http.js';
 import { listWordsOf, processNameOf, selector, type ListWords } from './list-words.js';
+import { wordsOf } from './words.js';
 
 /** A draft as GET /api/drafts/:id gives it, with the names of the people it names by id. */
 type NamedDraft = Draft & { createdByName?: string; submittedByName?: string };
@@ -123,8 +124,8 @@ async function start(root: HTMLElement, words: ListWords): Promise<void> {
   }
   // one set of zoom buttons above both: the two diagrams pan and zoom in step
   const zoom = { stepZoom: (delta: number) => proposed.zoomScroll.stepZoom(delta), fit: () => readableFit(proposed.canvas, proposed.registry) };
-  $('ims-proposed').closest('.ims-side-by-side')?.before(zoomControls($('ims-proposed'), 'both diagrams', zoom));
-  if (views.length === 2) zoomControls($('ims-base'), 'both diagrams', zoom); // keys on the current version too
+  $('ims-proposed').closest('.ims-side-by-side')?.before(zoomControls($('ims-proposed'), wordsOf($('ims-proposed')).say('modeler.zoom.bothDiagrams'), zoom));
+  if (views.length === 2) zoomControls($('ims-base'), wordsOf($('ims-base')).say('modeler.zoom.bothDiagrams'), zoom); // keys on the current version too
   if (views.length === 2) {
     let syncing = false;
     for (const [from, to] of [

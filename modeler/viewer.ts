@@ -16,6 +16,7 @@ import 'bpmn-js/dist/assets/diagram-js.css';
 import 'bpmn-js/dist/assets/bpmn-js.css';
 import './viewer.css';
 import { readableFit, zoomControls, type FitCanvas, type FitRegistry } from './diagram-view.js';
+import { wordsOf } from './words.js';
 
 export const ACTIVE_CLASS = 'ims-active';
 
@@ -79,7 +80,7 @@ export async function showDiagram(container: HTMLElement): Promise<void> {
   const fit = () => readableFit(canvas, registry);
   fit();
   // zoom buttons above the frame (the drawing itself takes + − 0 and the arrow keys once focused)
-  container.before(zoomControls(container, 'process diagram', { stepZoom: (delta) => viewer.get<{ stepZoom(d: number): void }>('zoomScroll').stepZoom(delta), fit }));
+  container.before(zoomControls(container, wordsOf(container).say('modeler.zoom.processDiagram'), { stepZoom: (delta) => viewer.get<{ stepZoom(d: number): void }>('zoomScroll').stepZoom(delta), fit }));
   container.querySelector('svg')?.setAttribute('tabindex', '0');
 
   const active: string[] = [];

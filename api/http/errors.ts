@@ -6,6 +6,7 @@ import { ConflictError, ImsflowError, InvalidDefinitionError, NotFoundError, Not
 import { UnauthenticatedError } from '../auth.js';
 import { sendErrorPage, type ErrorKind } from '../pages/error-page.js';
 import { viewerOf } from '../pages/session.js';
+import { problemsFor } from './problems.js';
 
 /**
  * The error mappers, one per transport: errors to HTTP for the JSON API and for the pages. Routes throw the
@@ -15,7 +16,7 @@ import { viewerOf } from '../pages/session.js';
 /** The JSON API's: every error body is `{ error, ...details }`. Mounted last on the app. */
 export function apiErrorHandler(logger?: Logger): ErrorRequestHandler {
   return (err, req, res: Response, _next) => {
-    if (err instanceof InvalidDefinitionError) return res.status(422).json({ error: err.message, problems: err.problems });
+    if (err instanceof InvalidDefinitionError) return res.status(422).json({ error: err.message, problems: problemsFor(res, err.problems) });
     if (err instanceof ValidationError) return res.status(400).json({ error: err.message, fields: err.fields });
     if (err instanceof UnauthenticatedError) return res.status(401).json({ error: err.message });
     if (err instanceof LoginThrottledError) {

@@ -20,6 +20,6 @@ export function messageFolders(): { name: string; set: MessageSet }[] {
       else walk(path);
     }
   };
-  for (const top of ['api', 'engine', 'processes', 'workers']) walk(join(ROOT, top));
+  for (const top of ['api', 'engine', 'modeler', 'processes', 'workers']) walk(join(ROOT, top));
   return found.sort().map((dir) => ({ name: relative(ROOT, dir), set: loadMessageDir(dir) }));
 }

@@ -4,6 +4,7 @@ import type { ComponentChildren } from 'preact';
 import type { Viewer } from '../../ui/html.js';
 import { Shell } from '../components/Shell.js';
 import { useReader } from '../reader.js';
+import { bundleMessages } from './bundle-words.js';
 import { listMessages } from './list-words.js';
 
 /**
@@ -41,11 +42,12 @@ function NoScript() {
 
 /**
  * The reader's locale and zone, for a bundle that formats times, and the bundle's words in the reader's
- * language as ICU messages (list-words.ts): on the container it fills.
+ * language as ICU messages, on the container it fills: the list bundles' (list-words.ts) and the editor's
+ * with its problem sentences (bundle-words.ts), one object, ids never shared between them.
  */
 export function useReaderData(): { 'data-locale': string; 'data-time-zone': string; 'data-words': string } {
   const reader = useReader();
-  return { 'data-locale': reader.locale, 'data-time-zone': reader.timeZone, 'data-words': JSON.stringify(listMessages(reader)) };
+  return { 'data-locale': reader.locale, 'data-time-zone': reader.timeZone, 'data-words': JSON.stringify({ ...listMessages(reader), ...bundleMessages(reader) }) };
 }
 
 /**

@@ -1,17 +1,24 @@
+import { IntlMessageFormat } from 'intl-messageformat';
+import { languageOf, type Language } from '../i18n/locales.js';
 import type { ModdleElement } from './parse.js';
+import EN from './messages/en/problem.json' with { type: 'json' };
 
 /**
  * The problems of a BPMN definition in a process owner's words (issue 15): each problem has a stable
  * `code` and `args` (the element's kind and name plus what the sentence needs), and its message is made
- * here from both, naming the element by what was drawn ("the task “Assess and contain”"), never by its id
- * or by BPMN/XML internals. The id stays on the problem (`element`) for the click that selects it and for
- * the API. One catalogue, so the sentences can be translated later by code.
+ * from both, naming the element by what was drawn ("the task “Assess and contain”"), never by its id or by
+ * BPMN/XML internals. The id stays on the problem (`element`) for the click that selects it and for the API.
+ *
+ * The sentences are ICU messages in messages/{en,de,fr}/problem.json (ids `problem.<code>`, element kinds
+ * `problem.kind.*`). `message` is made in English here (the server and the modeler run the same rules);
+ * problem-language.ts says a problem again in a reader's language from its code and args. English is
+ * imported as JSON (not read from disk) because the modeler's bundle runs this file in the browser too.
  */
 
 export interface ProblemArgs {
-  /** What the person drew, in words: "task", "exclusive gateway", "compensation throw event", "flow". */
+  /** What the person drew, in English words: "task", "exclusive gateway", "compensation throw event", "flow". */
   kind: string;
-  /** The element's name as drawn; absent for an unnamed element. */
+  /** The element's name as drawn; absent for an unnamed element. Never translated. */
   name?: string;
   /** For an unnamed flow: the elements it joins, worded (“Check the batch”, an end event). */
   from?: string;
@@ -19,17 +26,70 @@ export interface ProblemArgs {
   [arg: string]: string | number | undefined;
 }
 
-const quoted = (text: string | number | undefined) => `“${text ?? ''}”`;
-const an = (word: string) => (/^[aeiou]/i.test(word) ? `an ${word}` : `a ${word}`);
+/** Formats one message of the problem catalogue: `say('problem.kind.task')` → "task". */
+export type Say = (id: string, values?: Record<string, string | number>) => string;
+
+/** Problem messages of one language: id → ICU text (messages/<language>/problem.json). */
+export type ProblemMessages = Readonly<Record<string, string>>;
+
+const sayers = new WeakMap<ProblemMessages, Map<Language, Say>>();
+
+/**
+ * The problem messages of a locale's language, given by the caller (English where one is missing): the
+ * server reads them from disk (problem-catalogue.ts), the modeler's page hands them to its bundle, which
+ * carries English alone (the editor's size budget). Formatted by intl-messageformat, FormatJS's formatter
+ * (the same as @formatjs/intl uses, without the rest of it: the editor's bundle stays small).
+ */
+export function problemSayer(locale: string, messages: ProblemMessages = EN): Say {
+  const language: Language = languageOf(locale);
+  let known = sayers.get(messages);
+  if (!known) sayers.set(messages, (known = new Map()));
+  let say = known.get(language);
+  if (!say) {
+    const formats = new Map<string, IntlMessageFormat>();
+    const formatOf = (id: string): IntlMessageFormat | undefined => {
+      let format = formats.get(id);
+      if (!format) {
+        // A missing or broken message falls back to English (test/kernel/i18n.test.ts keeps the three complete).
+        for (const [text, lang] of [[messages[id], language], [(EN as ProblemMessages)[id], 'en']] as const) {
+          if (text === undefined) continue;
+          try {
+            format = new IntlMessageFormat(text, lang);
+            break;
+          } catch {
+            // unparsable: try English
+          }
+        }
+        if (format) formats.set(id, format);
+      }
+      return format;
+    };
+    say = (id, values) => {
+      const format = formatOf(id);
+      return format ? String(format.format(values)) : id;
+    };
+    known.set(language, say);
+  }
+  return say;
+}
+
+const english = problemSayer('en');
+/** An English word or phrase of the catalogue, for args that stay English on the problem (`advice`, `what`). */
+export const englishWord = (id: string): string => english(id);
+
+const article = (word: string) => (/^[aeiou]/i.test(word) ? 'an' : 'a');
 const capital = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
 /** "the task “Assess and contain”", "the flow from “Check” to “Done”", "a task without a name". */
-export function subjectOf(args: ProblemArgs): string {
-  if (args.name) return `the ${args.kind} ${quoted(args.name)}`;
-  if (args.kind === 'flow' && args.from && args.to) return `the flow from ${args.from} to ${args.to}`;
-  if (args.kind === 'file') return 'the file';
-  return `${an(args.kind)} without a name`;
+export function subjectOf(args: ProblemArgs, say: Say = english, kindIn: (english: string) => string = (k) => k, endIn: (english: string) => string = (e) => e): string {
+  if (args.name) return say('problem.subject.named', { kind: kindIn(args.kind), name: args.name });
+  if (args.kind === 'flow' && args.from && args.to) return say('problem.subject.flow', { from: endIn(args.from), to: endIn(args.to) });
+  if (args.kind === 'file') return say('problem.subject.file');
+  return say('problem.subject.unnamed', { article: article(args.kind), kind: kindIn(args.kind) });
 }
+
+/** An element kind as the catalogue says it: a message id (plus a trigger), or words for a type it lacks. */
+export type Kind = { id: string; trigger?: string; inner?: Kind } | { words: string };
 
 const KINDS: Record<string, string> = {
   'bpmn:UserTask': 'task',
@@ -37,8 +97,6 @@ const KINDS: Record<string, string> = {
   'bpmn:SequenceFlow': 'flow',
   'bpmn:Definitions': 'file',
   'bpmn:Participant': 'pool',
-  'bpmn:SubProcess': 'sub-process',
-  'bpmn:AdHocSubProcess': 'ad-hoc sub-process',
 };
 
 const TRIGGERS: Record<string, string> = {
@@ -54,27 +112,42 @@ const TRIGGERS: Record<string, string> = {
   'bpmn:CancelEventDefinition': 'cancel',
 };
 
-/** What an element is, said as the palette shows it: "service task", "timer event", "compensation throw event". */
-export function kindOf(element: ModdleElement): string {
+const known = (id: string) => `problem.kind.${id}` in EN;
+
+/** What an element is, as a catalogue entry: "service task", "timer event", "compensation throw event". */
+export function kindRefOf(element: ModdleElement): Kind {
   const type = element.$type;
-  if (KINDS[type]) return KINDS[type];
-  const words = type
-    .replace(/^[a-z]+:/, '')
-    .replace(/([a-z])([A-Z])/g, '$1 $2')
-    .toLowerCase();
-  if (!type.endsWith('Event')) return words;
+  if (KINDS[type]) return { id: KINDS[type] };
+  const local = type.replace(/^[a-z]+:/, '');
+  const id = local.charAt(0).toLowerCase() + local.slice(1);
+  const plain: Kind = known(id) ? { id } : { words: local.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase() };
+  if (!type.endsWith('Event')) return plain;
   const definitions = (element.eventDefinitions ?? []) as ModdleElement[];
   const trigger = definitions.length === 1 ? TRIGGERS[definitions[0]!.$type] : definitions.length > 1 ? 'multiple' : undefined;
   switch (type) {
     case 'bpmn:IntermediateThrowEvent':
-      return trigger ? `${trigger} throw event` : 'intermediate event';
+      return trigger ? { id: 'throwEventWith', trigger } : { id: 'intermediateEvent' };
     case 'bpmn:IntermediateCatchEvent':
-      return trigger ? `${trigger} event` : 'intermediate event';
+      return trigger ? { id: 'catchEventWith', trigger } : { id: 'intermediateEvent' };
     case 'bpmn:BoundaryEvent':
-      return trigger ? `${trigger} event on the edge of a task` : 'event on the edge of a task';
+      return trigger ? { id: 'boundaryEventWith', trigger } : { id: 'boundaryEvent' };
     default:
-      return trigger ? `${trigger} ${words}` : words;
+      return trigger ? { id: 'withTrigger', trigger, inner: plain } : plain;
   }
+}
+
+/** A kind in the language of `say`. */
+export function sayKind(kind: Kind, say: Say): string {
+  if ('words' in kind) return kind.words;
+  const values: Record<string, string> = {};
+  if (kind.trigger) values.trigger = say(`problem.trigger.${kind.trigger}`);
+  if (kind.inner) values.kind = sayKind(kind.inner, say);
+  return say(`problem.kind.${kind.id}`, values);
+}
+
+/** What an element is, in English words as the palette shows it: "service task", "timer event". */
+export function kindOf(element: ModdleElement): string {
+  return sayKind(kindRefOf(element), english);
 }
 
 const nameOf = (element: ModdleElement | undefined): string | undefined => (typeof element?.name === 'string' && element.name.trim() ? element.name.trim().replace(/\s+/g, ' ') : undefined);
@@ -88,114 +161,63 @@ export function describe(element: ModdleElement): ProblemArgs {
     // named by its ends when at least one of them has a name
     const ends = [element.sourceRef, element.targetRef] as (ModdleElement | undefined)[];
     if (ends.every(Boolean) && ends.some((end) => nameOf(end))) {
-      const [from, to] = ends.map((end) => (nameOf(end) ? quoted(nameOf(end)) : an(kindOf(end!))));
+      const [from, to] = ends.map((end) => {
+        const endName = nameOf(end);
+        if (endName) return english('problem.subject.quoted', { name: endName });
+        const kind = kindOf(end!);
+        return english('problem.subject.end', { article: article(kind), kind });
+      });
       Object.assign(args, { from, to });
     }
   }
   return args;
 }
 
-type Say = (subject: string, args: ProblemArgs) => string;
+type ProblemId = Extract<keyof typeof EN, `problem.${string}`>;
+/** The codes of problems: the catalogue's `problem.<code>` ids (helper messages have a dot in the code). */
+export type ProblemCode = ProblemId extends `problem.${infer C}` ? (C extends `${string}.${string}` ? never : C) : never;
 
-/** Every problem imsflow reports about a drawing, by code. The subject arrives already worded ("the task “X”"). */
-const CATALOGUE = {
-  // ---- the file and the process
-  'file-unreadable': (_, a) => `Part of the file could not be read: ${a.detail}.`,
-  'one-executable-process': (_, a) =>
-    `The file must hold exactly one process that imsflow runs (marked executable); ${a.count === 0 ? 'none is' : `${a.count} are (${a.names})`}.`,
-  'process-key': (s) => `${s} has a key imsflow cannot use in links: use letters, digits, “_” and “-” only.`,
-  'record-prefix': (s, a) => `${s} numbers its records with the prefix ${quoted(a.value)}: use 1 to 10 capital letters or digits, starting with a letter.`,
-  'key-changed': (s, a) => `${s} has a new key: it must stay ${quoted(a.key)} (a new key is a new process: start a draft for it).`,
-  'other-pool-has-steps': (s) => `${s} holds steps, but only the process imsflow runs may: draw other participants as empty pools.`,
-  'message-flow': (s) => `${s} cannot run: imsflow runs one process per record, so messages between pools are not supported; remove it.`,
-  'one-start-event': (s, a) => `${s} needs exactly one start event; it has ${a.count}.`,
-  'event-sub-process': (s) => `${s} is an event sub-process, which imsflow does not support: draw it as part of the flow.`,
-  'no-id': (s) => `${s} has no id: every element needs one, so that problems, links and the audit trail can name it.`,
-  'too-deep': (s, a) => `${s} holds elements nested more than ${a.limit} levels deep.`,
-  'too-many-nodes': (_, a) => `The file holds more than ${a.limit} XML elements and values.`,
-  // ---- elements imsflow does not run
-  unsupported: (s, a) => `${s} cannot run in imsflow: ${a.advice}.`,
-  'several-triggers': (s) => `${s} has several triggers; imsflow runs events with one.`,
-  'trigger-not-supported': (s, a) => `${s} is not supported: ${a.advice}.`,
-  'event-waits-for-nothing': (s) => `${s} waits for nothing: give it a timer, or remove it.`,
-  'timer-one-kind': (s) => `${s} needs exactly one of a duration, a date or a cycle.`,
-  'timer-empty': (s, a) => `${s} has an empty ${a.what}: say when it fires.`,
-  'timer-invalid': (s, a) => `${s} has an invalid timer: ${a.reason}.`,
-  // ---- repeating tasks
-  'standard-loop': (s) => `${s} repeats with a loop marker, which imsflow does not run: use the multi-instance marker with a list of items.`,
-  'multi-instance-items': (s) => `${s} runs once per item but names no items: give it a list from the record (such as variables.actions) or a number of times.`,
-  'multi-instance-list': (s) => `${s} must take its items from one list of the record, such as variables.actions.`,
-  'multi-instance-count': (s, a) => `${s} runs ${quoted(a.value)} times: give a whole number, or one value of the record such as variables.count.`,
-  'multi-instance-limit': (s, a) => `${s} runs ${a.value} times, above the limit of ${a.limit} at once.`,
-  'multi-instance-in-sub-process': (s) => `${s} runs once per item inside a sub-process, which imsflow does not support: draw it at the process level.`,
-  // ---- service tasks
-  'service-implementation': (s) => `${s} names its own implementation, which is not allowed: service tasks call registered services only; choose one of them.`,
-  'service-missing': (s) => `${s} calls no service: choose a registered service.`,
-  'service-unknown': (s, a) => `${s} calls the service ${quoted(a.service)}, which is not registered (registered: ${a.known}).`,
-  // ---- gateways, flows and conditions
-  'inclusive-join': (s) => `${s} joins flows, but an inclusive gateway cannot join (imsflow would not wait for every branch): join with a parallel gateway where every branch is taken, or redraw.`,
-  'split-needs-conditions': (s, a) => `${s} splits the flow, so every outgoing flow needs a condition or must be the default flow; missing on ${a.flows}.`,
-  'split-needs-default': (s) => `${s} splits the flow and needs a default flow, so a record never stops because no condition matched.`,
-  'join-after-merge': (s, a) =>
-    `${s} would not wait for every branch: it is reached from ${a.merge}, which merges branches (a limitation of the engine); end the branches in end events of their own (the record completes when the last one ends), or redraw.`,
-  'script-condition': (s, a) => `${s} has a condition written as a script (${a.language}): script conditions are not allowed; write the condition as one expression on the record's values.`,
-  'condition-one-expression': (s) => `${s} has a condition that is not one expression: write one, such as output.review.decision == "accept".`,
-  'expression-refused': (s, a) => `${s} holds an expression that is not allowed: ${a.reason}.`,
-  'loop-runs-forever': (s) => `${s} is on a loop with no task or timer in it: the loop would run forever.`,
-  // ---- user tasks
-  'task-needs-holder': (s) => `${s} needs someone to do it: choose a role or a person.`,
-  'duration-invalid': (s, a) => `${s} has an invalid ${a.field}: ${a.reason}.`,
-  'reminder-after-opening': (s, a) => `${s} would remind ${a.remindBefore} before a due date only ${a.due} after it opens: the reminder must be shorter than the time to the due date.`,
-  'reminder-needs-due': (s) => `${s} has reminders but no due date: set when it is due.`,
-  'signature-meaning': (s, a) => `${s} asks for a signature meaning ${quoted(a.value)}: choose one of ${a.allowed}.`,
-  'one-form': (s) => `${s} has more than one form: a task has one.`,
-  'field-twice': (s, a) => `${s} has the form field ${quoted(a.field)} twice.`,
-  'field-key': (s, a) => `${s} has a form field keyed ${quoted(a.field)}: a key is letters, digits and “_”.`,
-  'field-type': (s, a) => `${s} has the form field ${quoted(a.field)} of unknown type ${quoted(a.type)} (one of ${a.types}).`,
-  'field-no-options': (s, a) => `${s} has the choice field ${quoted(a.field)} without options.`,
-  'field-no-items': (s, a) => `${s} has the checklist ${quoted(a.field)} without items: list them as options.`,
-  'field-option-no-value': (s, a) => `${s} has an option without a value in the form field ${quoted(a.field)}.`,
-  'field-option-twice': (s, a) => `${s} has two options with the same value in the form field ${quoted(a.field)}.`,
-  'required-when-form': (s, a) => `${s}: the form field ${quoted(a.field)} is required when ${quoted(a.rule)}, which must read <field key>=<value>[|<value>…], e.g. fullCapa=no, every value non-empty.`,
-  'required-when-self': (s, a) => `${s}: the form field ${quoted(a.field)} is required depending on itself: name another field of the same form.`,
-  'required-when-unknown': (s, a) => `${s}: the form field ${quoted(a.field)} is required depending on ${quoted(a.other)}, which is no field of this form.`,
-  'required-when-type': (s, a) => `${s}: the form field ${quoted(a.field)} is required depending on ${quoted(a.other)}, a ${a.type} field: name a field with a single value.`,
-  'required-when-option': (s, a) => `${s}: the form field ${quoted(a.field)} is required depending on a value of ${quoted(a.other)} that is none of its options (${a.options}).`,
-  'required-when-checkbox': (s, a) => `${s}: the form field ${quoted(a.field)} is required depending on the checkbox ${quoted(a.other)}: compare it with true or false.`,
-  'escalation-invalid': (s, a) => `${s} has an escalation with an invalid delay: ${a.reason}.`,
-  'escalation-no-role': (s) => `${s} has an escalation that names no role to escalate to.`,
-  'escalation-order': (s) => `${s} lists its escalations out of order: each must come later than the one before.`,
-  'escalation-needs-due': (s) => `${s} escalates but has no due date: set when it is due.`,
-  'not-by-empty': (s) => `${s} names no task whose performers may not do it: choose the tasks, or remove the rule.`,
-  'not-by-itself': (s) => `${s} names itself among the tasks whose performers may not do it: choose other tasks.`,
-  'not-by-unknown': (s, a) => `${s} names ${quoted(a.other)} among the tasks whose performers may not do it, but this process has no such element.`,
-  'not-by-not-a-task': (s, a) => `${s} names the ${a.otherKind} ${quoted(a.other)} among the tasks whose performers may not do it: only tasks are done by a person.`,
-  // ---- bpmnlint rules (engine/kernel/bpmn/lint.ts)
-  'not-connected': (s) => `${s} is not connected: draw a flow into it and out of it, or remove it.`,
-  'implicit-start': (s) => `Nothing leads into ${s}, so it would start on its own when the process starts: connect it, or start from the start event.`,
-  'implicit-end': (s) => `Nothing leads out of ${s}, so the branch would stop there unnoticed: end it in an end event.`,
-  'end-event-required': (s) => `${s} has no end event: end every branch in an end event, so a finished record reads as finished.`,
-  'duplicate-flows': (s) => `Two flows run between the same elements at ${s}: remove one.`,
-  'implicit-split': (s) => `Several flows leave ${s} without conditions, so every one of them would be taken: split with a gateway.`,
-  'conditional-flows': (s) => `${s} leaves a split without a condition: give it a condition, or make it the default flow.`,
-} satisfies Record<string, Say>;
+/** The one fixed piece of syntax a sentence shows (ICU would read `<field key>` as a tag). */
+const RULE_SYNTAX = '<field key>=<value>[|<value>…]';
 
-export type ProblemCode = keyof typeof CATALOGUE;
-
-/** The sentence for a problem: its code's words, with the element named by kind and name, starting with a capital. */
-export function problemMessage(code: ProblemCode, args: ProblemArgs): string {
-  return capital(CATALOGUE[code](subjectOf(args), args));
+/** A problem's sentence from its code and the values its message takes (`subject` already worded), starting with a capital. */
+export function formatSentence(code: string, values: Record<string, string | number>, say: Say): string {
+  return capital(say(`problem.${code}`, { ...values, syntax: RULE_SYNTAX }));
 }
+
+/** The args as message values: text, except `count` (a plural needs a number). */
+export function valuesOf(args: ProblemArgs): Record<string, string | number> {
+  const values: Record<string, string | number> = {};
+  for (const [key, value] of Object.entries(args)) if (value !== undefined) values[key] = key === 'count' ? value : String(value);
+  return values;
+}
+
+/** The sentence for a problem in English: its code's words, with the element named by kind and name, starting with a capital. */
+export function problemMessage(code: ProblemCode, args: ProblemArgs): string {
+  return formatSentence(code, { ...valuesOf(args), subject: subjectOf(args) }, english);
+}
+
+/** Whether the catalogue has a sentence for a code (problems of parse failures and limits may have none). */
+export const isProblemCode = (code: string | undefined): code is ProblemCode => Boolean(code) && `problem.${code}` in EN && !code!.includes('.');
 
 /** "the flow “Yes”, the flow from “A” to “B” and 2 flows without a name": elements listed by name, the unnamed counted. */
 export function namesOf(elements: ModdleElement[]): string {
   const worded = elements.map((element) => describe(element));
-  const named = worded.filter((args) => args.name || args.from).map(subjectOf);
+  const named = worded.filter((args) => args.name || args.from).map((args) => subjectOf(args));
   const unnamed = worded.filter((args) => !args.name && !args.from);
   if (unnamed.length === 1) named.push(subjectOf(unnamed[0]!));
   else if (unnamed.length > 1) {
     const kinds = new Set(unnamed.map((args) => args.kind));
-    named.push(`${unnamed.length} ${kinds.size === 1 ? `${unnamed[0]!.kind}s` : 'elements'} without a name`);
+    named.push(kinds.size === 1 ? english('problem.subject.unnamedOfKind', { count: unnamed.length, kind: unnamed[0]!.kind }) : english('problem.subject.unnamedElements', { count: unnamed.length }));
   }
-  return named.length > 1 ? `${named.slice(0, -1).join(', ')} and ${named.at(-1)}` : (named[0] ?? '');
+  return listIn('en', named);
 }
+
+/** "A, B and C" in a language (English without the serial comma, as the sentences always were). */
+export function listIn(locale: string, items: string[]): string {
+  const language = languageOf(locale);
+  return new Intl.ListFormat(language === 'en' ? 'en-GB' : language, { type: 'conjunction' }).format(items);
+}
+
+/** The English words of the catalogue (kinds, advice, words) back to their message: how a problem's args are translated. */
+export const ENGLISH_MESSAGES: Readonly<Record<string, string>> = EN;

@@ -2,7 +2,7 @@ import { checkExpressions, hasExpression } from '../expressions.js';
 import { readDuration } from '../duration-reading.js';
 import { addDuration, durationProblem, timerProblem } from '../durations.js';
 import type { Problem } from '../errors.js';
-import { describe, kindOf, namesOf, problemMessage, type ProblemArgs, type ProblemCode } from './problem-words.js';
+import { describe, englishWord, kindOf, namesOf, problemMessage, type ProblemArgs, type ProblemCode } from './problem-words.js';
 import type { EscalationStep, FieldType, FormField, SignatureMeaning, UserTaskSpec } from '../model.js';
 import type { ModdleContext, ModdleElement } from './parse.js';
 import { warningProblems } from './parse.js';
@@ -64,31 +64,22 @@ const SUPPORTED_FLOW_ELEMENTS = new Set([
   'bpmn:DataStoreReference',
 ]);
 
-/** Why imsflow does not run an element type, and what to draw instead: the end of "The script task “X” cannot run in imsflow: …". */
-const UNSUPPORTED_REASONS: Record<string, string> = {
-  'bpmn:ScriptTask': 'script tasks are not allowed, since a script in a diagram would run with the server\'s rights; use a service task with a registered service',
-  'bpmn:CallActivity': 'call activities are not supported; start the other process from a service task',
-  'bpmn:SendTask': 'send tasks are not supported; use a service task with a registered service',
-  'bpmn:ReceiveTask': 'receive tasks are not supported; use a user task',
-  'bpmn:ManualTask': 'a manual task would wait for nobody; use a user task (someone confirms it was done) or a plain task',
-  'bpmn:BusinessRuleTask': 'business rule tasks are not supported; use a service task with a registered service',
-  'bpmn:EventBasedGateway': 'event-based gateways are not supported',
-  'bpmn:ComplexGateway': 'complex gateways are not supported',
-  'bpmn:Transaction': 'transactions are not supported',
-  'bpmn:AdHocSubProcess': 'ad-hoc sub-processes are not supported',
-};
+/** Why imsflow does not run an element type, and what to draw instead: the end of "The script task “X” cannot run in imsflow: …" (messages problem.advice.*). */
+const UNSUPPORTED_REASONS: Record<string, string> = Object.fromEntries(
+  ['ScriptTask', 'CallActivity', 'SendTask', 'ReceiveTask', 'ManualTask', 'BusinessRuleTask', 'EventBasedGateway', 'ComplexGateway', 'Transaction', 'AdHocSubProcess'].map((type) => [
+    `bpmn:${type}`,
+    englishWord(`problem.advice.${type.charAt(0).toLowerCase()}${type.slice(1)}`),
+  ]),
+);
 
 /** Which triggers each event may have: the end of "The message start event “X” is not supported: …". */
-const EVENT_ADVICE: Record<string, string> = {
-  'bpmn:StartEvent': 'start events must be plain (scheduled starts are set up on the server)',
-  'bpmn:EndEvent': 'an end event may be plain, terminate or error',
-  'bpmn:IntermediateCatchEvent': 'an intermediate event may wait for a timer only',
-  'bpmn:IntermediateThrowEvent': 'intermediate throw events must be plain',
-  'bpmn:BoundaryEvent': 'an event on the edge of a task may be a timer or an error',
-};
+const EVENT_ADVICE: Record<string, string> = Object.fromEntries(
+  ['StartEvent', 'EndEvent', 'IntermediateCatchEvent', 'IntermediateThrowEvent', 'BoundaryEvent'].map((type) => [`bpmn:${type}`, englishWord(`problem.advice.${type.charAt(0).toLowerCase()}${type.slice(1)}`)]),
+);
 
-const TIMER_KINDS = { timeDuration: 'duration', timeDate: 'date', timeCycle: 'cycle' } as const;
-const DURATION_FIELDS = { due: 'due time', remindBefore: 'reminder before the due date', remindEvery: 'repeated reminder' } as const;
+/** The words of the problem args stay English (the API's args); problem-language.ts says them in the reader's language. */
+const TIMER_KINDS = { timeDuration: englishWord('problem.word.duration'), timeDate: englishWord('problem.word.date'), timeCycle: englishWord('problem.word.cycle') } as const;
+const DURATION_FIELDS = { due: englishWord('problem.word.due'), remindBefore: englishWord('problem.word.remindBefore'), remindEvery: englishWord('problem.word.remindEvery') } as const;
 
 const EVENT_DEFINITIONS_ALLOWED: Record<string, Set<string>> = {
   'bpmn:StartEvent': new Set(),
@@ -197,7 +188,7 @@ function checkScope(scope: ModdleElement, isProcess: boolean, spec: ProcessSpec,
       continue;
     }
     if (!SUPPORTED_FLOW_ELEMENTS.has(type)) {
-      report(element, 'unsupported', { advice: 'imsflow does not run this kind of element' });
+      report(element, 'unsupported', { advice: englishWord('problem.advice.anyElement') });
       continue;
     }
     checkEventDefinitions(element, report);
@@ -280,7 +271,7 @@ function checkEventDefinitions(element: ModdleElement, report: Report): void {
   if (definitions.length > 1) report(element, 'several-triggers');
   for (const definition of definitions) {
     if (!allowed.has(definition.$type)) {
-      report(element, 'trigger-not-supported', { advice: EVENT_ADVICE[element.$type] ?? 'imsflow does not run it' });
+      report(element, 'trigger-not-supported', { advice: EVENT_ADVICE[element.$type] ?? englishWord('problem.advice.anyEvent') });
       continue;
     }
     if (definition.$type === 'bpmn:TimerEventDefinition') checkTimer(element, definition, report);
