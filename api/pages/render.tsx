@@ -3,7 +3,7 @@
 import type { Response } from 'express';
 import type { VNode } from 'preact';
 import { render } from 'preact-render-to-string';
-import { pageHeaders } from '../ui/html.js';
+import { pageHeaders } from './basics.js';
 import { ReaderProvider, readerOf } from './reader.js';
 
 /**

@@ -2,8 +2,8 @@
 /** @jsxImportSource preact */
 import type { ComponentChildren, VNode } from 'preact';
 import { hasRole } from '../../auth.js';
-import { AUDIT_ROLES, DASHBOARD_ROLES, PROCESS_ROLES, type Section, type Viewer } from '../../ui/html.js';
-import { FAVICON_PATH } from '../../ui/favicon.js';
+import { AUDIT_ROLES, DASHBOARD_ROLES, PROCESS_ROLES, type Section, type Viewer } from '../basics.js';
+import { FAVICON_PATH } from '../favicon.js';
 import { CSS_PATH } from '../assets.js';
 import { useReader } from '../reader.js';
 import { CsrfField } from './Form.js';

@@ -3,9 +3,9 @@
 import type { ComponentChildren } from 'preact';
 import type { Catalogue } from '../../../engine/features/catalogue/index.js';
 import type { FormField, TaskRecord } from '../../../engine/kernel/model.js';
-import { ACCEPT, ACCEPTED_LABEL, MAX_ATTACHMENT_LABEL } from '../../ui/attachments.js';
+import { ACCEPT, ACCEPTED_LABEL, MAX_ATTACHMENT_LABEL } from '../attachments.js';
 import { signatureAnchor, signatureProblem, type SigningPrompt } from '../signature.js';
-import { str } from '../../ui/html.js';
+import { str } from '../basics.js';
 import { CsrfField } from '../components/Form.js';
 import { useReader } from '../reader.js';
 import { ChecklistField } from './Checklist.js';

@@ -3,7 +3,7 @@
 import type { ComponentChildren } from 'preact';
 import type { Catalogue } from '../../../engine/features/catalogue/index.js';
 import type { SignatureRecord } from '../../../engine/features/signatures/index.js';
-import type { Viewer } from '../../ui/html.js';
+import type { Viewer } from '../basics.js';
 import type { SigningPrompt } from '../signature.js';
 import { escalationLevel, isOverdue } from '../../../engine/kernel/present/index.js';
 import { TaskBadges } from '../components/Badges.js';

@@ -6,9 +6,9 @@ import { NotFoundError, ValidationError, type FieldError } from '../../../engine
 import type { TaskRecord, UserRecord } from '../../../engine/kernel/model.js';
 import type { ProcessEngine } from '../../../engine/process-engine.js';
 import { canSee, hasRole, holdsTask, OVERSEERS, visibleSites } from '../../auth.js';
-import type { AttachmentStore } from '../../ui/attachments.js';
-import { str } from '../../ui/html.js';
-import { requireCsrf, requireSignIn, viewerOf } from '../../ui/session.js';
+import type { AttachmentStore } from '../attachments.js';
+import { str } from '../basics.js';
+import { requireCsrf, requireSignIn, viewerOf } from '../session.js';
 import { credentialsFrom, notSignedMessage, signingPrompt } from '../signature.js';
 import { readerOf } from '../reader.js';
 import { sendDocument } from '../render.js';

@@ -1,13 +1,13 @@
 import { createReadStream } from 'node:fs';
 import express from 'express';
-import { NotFoundError } from '../../engine/kernel/errors.js';
-import type { ProcessEngine, InstanceView } from '../../engine/process-engine.js';
-import type { UserRecord } from '../../engine/kernel/model.js';
-import { sendRecordPage } from '../pages/record.js';
-import type { LinkedRow } from '../pages/record/LinkedRecords.js';
-import { uploadsOf, type AttachmentStore } from './attachments.js';
-import { mayViewRecord, requireSignIn, viewerOf } from './session.js';
-import { clauseCatalogue, clauseText, iterationLabel } from './task-form.js';
+import { NotFoundError } from '../../../engine/kernel/errors.js';
+import type { ProcessEngine, InstanceView } from '../../../engine/process-engine.js';
+import type { UserRecord } from '../../../engine/kernel/model.js';
+import { sendRecordPage } from '../record.js';
+import type { LinkedRow } from './LinkedRecords.js';
+import { uploadsOf, type AttachmentStore } from '../attachments.js';
+import { mayViewRecord, requireSignIn, viewerOf } from '../session.js';
+import { clauseCatalogue, clauseText, iterationLabel } from '../task-form/clauses.js';
 
 /**
  * The record page's route (/records/:instanceId; the page itself is api/pages/record.tsx) and the
