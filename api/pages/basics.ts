@@ -33,6 +33,15 @@ export function str(value: unknown): string {
 export const STYLE_SOURCES = "style-src 'self'";
 
 /**
+ * The pages that draw a BPMN diagram with bpmn-js (the editor, the review, a process's versions with its PDF
+ * export, a record's diagram) also admit style ATTRIBUTES: diagram-js and bpmn-js build parts of the canvas
+ * from markup strings that carry `style="…"` (overlays, the context pad, direct editing), and the PDF export
+ * parses the diagram's SVG, whose shapes are styled by attribute. <style> elements stay refused
+ * (style-src-elem falls back to 'self'). Chart.js (the dashboard) styles through CSSOM only: no exception.
+ */
+export const DIAGRAM_STYLE_SOURCES = "style-src 'self'; style-src-attr 'unsafe-inline'";
+
+/**
  * Security headers for every page: no framing, no sniffing, nothing loaded from elsewhere, no inline script
  * or style. `styleSources` widens style-src for a page whose library writes style attributes as markup.
  */

@@ -117,7 +117,7 @@ export function useBrowser(): BrowserFixture {
         } catch (err) {
           console.log(`      no screenshot of the failed test: ${err instanceof Error ? err.message : String(err)}`);
         }
-        for (const line of [...log.errors.map((e) => `page error: ${e}`), ...log.console, ...log.failed.map((f) => `response: ${f}`)]) console.log(`      ${line}`);
+        for (const line of [...log.errors.map((e) => `page error: ${e}`), ...log.console, ...log.failed.map((f) => `response: ${f}`), ...log.csp.map((c) => `CSP: ${c}`)]) console.log(`      ${line}`);
       }
     }
     await Promise.all(opened.map(({ context }) => context.close().catch(() => undefined)));
