@@ -9,6 +9,8 @@ import { startServer, type RunningServer } from '../../api/server.js';
 import { csvCell } from '../../api/csv.js';
 import { safeNext } from '../../api/pages/session.js';
 import { iterationLabel } from '../../api/pages/task-form/clauses.js';
+import { PAGE_MESSAGES } from '../../api/pages/reader.js';
+import { MessageCatalogue, readerFor } from '../../engine/kernel/i18n/index.js';
 import { checkUpload, sanitiseFileName } from '../../api/pages/attachments.js';
 import { FakeClock } from '../../engine/kernel/clock.js';
 import type { AuditEvent, IterationResult, TaskRecord } from '../../engine/kernel/model.js';
@@ -820,6 +822,12 @@ describe('pages (sign-in, tasks, records, audit) over HTTP', () => {
       expect(iterationLabel({ lot: 12, plant: 'north' })).to.equal('{"lot":12,"plant":"north"}');
       expect(iterationLabel({ text: 'x'.repeat(400) })).to.have.length(301);
       expect(iterationLabel(null)).to.equal('');
+      // in the reader's words: the standards' German "Abschnitt", French "article"
+      const words = new MessageCatalogue([PAGE_MESSAGES]);
+      for (const [locale, expected] of [['de-CH', 'Abschnitt 9.2'], ['fr-FR', 'Article 9.2']]) {
+        const reader = readerFor(words, locale);
+        expect(iterationLabel('9.2', catalogue, (clause) => reader.t('taskForm.clause', { clause }))).to.match(new RegExp(`^${expected} `));
+      }
     });
 
     it('renders a clauses field as checkboxes grouped by chapter, with each clause\'s standards', async () => {

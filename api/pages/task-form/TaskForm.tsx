@@ -65,7 +65,7 @@ export function TaskForm(props: TaskFormProps) {
 /** For an iteration of a multi-instance task: which element (clause, action) it is for. */
 export function IterationLine({ task, catalogue }: { task: Pick<TaskRecord, 'iteration'>; catalogue: Catalogue }) {
   const { t } = useReader();
-  const label = task.iteration ? iterationLabel(task.iteration.item, catalogue) : '';
+  const label = task.iteration ? iterationLabel(task.iteration.item, catalogue, (clause) => t('taskForm.clause', { clause })) : '';
   if (!label) return null;
   return (
     <p class="iteration">
