@@ -64,7 +64,9 @@ describe('the first-administrator setup page, walked in Chromium', function () {
 
   it('says what is wrong at the field, then creates the administrator once', async () => {
     const { page } = await chrome.newPage({ locale: 'en-GB' });
-    expect((await page.goto(`${server.url}${link}`))?.status()).to.equal(200);
+    const opened = await page.goto(`${server.url}${link}`);
+    expect(opened?.status()).to.equal(200);
+    expect(opened?.headers()['content-security-policy'], 'no inline style or script').to.include("style-src 'self';").and.not.include('unsafe-inline');
     expect(await page.title()).to.equal('Create the first administrator · imsflow');
     expect(await page.getByLabel('Password').getAttribute('autocomplete')).to.equal('new-password');
     await expectAccessibleAtBothWidths(page, 'setup page');

@@ -96,12 +96,14 @@ function expectPage(page: Page, status: number, title: RegExp): void {
   expect(page.status, page.text.slice(0, 2000)).to.equal(status);
   expect(page.type).to.match(/^text\/html/);
   // pages built from components (api/pages) close void elements with `/>`: the same document to a browser
-  // old template pages say "en"; component pages the reader's locale (en-GB by default)
-  expect(page.text).to.match(/^<!doctype html><html lang="en(-GB)?"><head><meta charset="utf-8"\/?><meta name="viewport" content="width=device-width, initial-scale=1"\/?>/);
+  // every page a component: the reader's locale (en-GB by default)
+  expect(page.text).to.match(/^<!doctype html><html lang="en-GB"><head><meta charset="utf-8"\/?><meta name="viewport" content="width=device-width, initial-scale=1"\/?>/);
   expect(titleOf(page.text)).to.match(title);
   expect(page.text).to.include('<a class="usa-skipnav" href="#main">Skip to content</a>');
   expect(page.headers.get('x-content-type-options')).to.equal('nosniff');
   expect(page.headers.get('content-security-policy')).to.include("frame-ancestors 'none'");
+  // no inline style or script on any page (a diagram page's style attributes aside: api/pages/basics.ts)
+  expect(page.headers.get('content-security-policy')).to.include("style-src 'self';").and.not.include("'unsafe-inline'");
 }
 
 /** The unescaped payload must appear nowhere as markup; a person reads it as typed. */
