@@ -7,7 +7,7 @@ import type { Page } from 'playwright-core';
 import { startServer, type RunningServer } from '../../api/server.js';
 import { loadConfig } from '../../engine/boot/config.js';
 import { FakeClock } from '../../engine/kernel/clock.js';
-import { screenshot, useBrowser } from '../support/browser.js';
+import { screenshot, screenshotsDir, useBrowser } from '../support/browser.js';
 
 /**
  * Step names with templates in the diagrams (issue 15), in headless Chromium on the shipped processes. A
@@ -115,6 +115,11 @@ describe('diagrams draw templated step names as words', function () {
     expect(labels.get('implement')).to.equal('Implement action ‹index›: ‹title›');
     expect([...labels.values()].filter((text) => text.includes('${'))).to.deep.equal([]);
     await screenshot(page, 'editor with template markers');
+    // the triage step up close, as the owner sees it drawn
+    await page.locator('#ims-canvas svg').first().focus();
+    for (let i = 0; i < 4; i += 1) await page.keyboard.press('Control+=');
+    await page.locator('#ims-canvas [data-element-id="triage"]').first().scrollIntoViewIfNeeded();
+    await page.locator('#ims-canvas').screenshot({ path: join(screenshotsDir(), 'editor-triage-marker-zoomed.png') });
 
     // saved without a change: every name exactly as authored
     await page.locator('#ims-save').click();
