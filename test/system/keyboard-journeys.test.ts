@@ -20,6 +20,7 @@ import { TestSmtpServer } from '../support/smtp.js';
  */
 
 declare const document: { activeElement: any; body: any };
+declare const window: unknown;
 declare function requestAnimationFrame(callback: () => void): void;
 declare function getComputedStyle(element: any): { outlineStyle: string; outlineWidth: string; boxShadow: string };
 
@@ -212,5 +213,128 @@ describe('the three journeys by keyboard alone (demo organisation, headless Chro
     expect((await tabTo(page, named('Back to my tasks'))).presses, 'past the header, the record link, the record and tasks links').to.be.at.most(8);
     await expectAccessibleAtBothWidths(page, 'keyboard 1 task completed');
     expect(log.errors).to.deep.equal([]);
+  });
+
+  it('process owner: a change to a process, by keyboard, approved with a signature', async () => {
+    const { page, log } = await chrome.newPage({ locale: 'en-IE' });
+    const signIn = async (on: Page, email: string) => {
+      expect(new URL(on.url()).pathname).to.equal('/login');
+      expect((await tabTo(on, (f) => f.id === 'email')).presses).to.equal(2);
+      await on.keyboard.type(email);
+      await on.keyboard.press('Tab');
+      await on.keyboard.type(DEMO_PASSWORD);
+      await loads(on, () => on.keyboard.press('Enter'));
+    };
+    await page.goto(`${server.url}/modeler`);
+    await signIn(page, 'ciaran.doyle@example.com');
+    expect(new URL(page.url()).pathname).to.equal('/modeler');
+    await page.waitForLoadState('networkidle');
+
+    // the processes: the first one listed is a link after the header's seven stops
+    const toCapa = await tabTo(page, named('Corrective and preventive action (CAPA)'));
+    counts.push(`process owner, processes: ${toCapa.presses} to the CAPA process (skip link, header, then the list)`);
+    await loads(page, () => page.keyboard.press('Enter'));
+    await page.waitForLoadState('networkidle');
+    const toEdit = await tabTo(page, named('Edit version 1 as a new draft'));
+    counts.push(`process owner, versions: ${toEdit.presses} to “Edit version 1 as a new draft”`);
+    await loads(page, () => page.keyboard.press('Enter'));
+    await page.waitForSelector('#ims-editor[data-state="ready"]');
+    await screenshot(page, 'keyboard 2 editor');
+
+    // the editor: the search finds an element by its name and selects it; the palette adds after it
+    const problems = () => page.locator('#ims-problem-count').innerText();
+    const search = async (name: string) => {
+      if ((await focusOf(page)).id !== 'ims-search') await tabTo(page, (f) => f.id === 'ims-search', { back: true });
+      await page.keyboard.press('Enter');
+      expect(describeFocus(await visibleFocus(page)), 'Enter on Search opens the search field').to.equal('input “Search in diagram”');
+      await page.keyboard.type(name);
+      await page.keyboard.press('Enter');
+      await page.waitForFunction((id) => (document as any).getElementById('ims-panel-title')?.textContent.includes(id), name);
+      // what was found is selected, and the diagram has focus: its keys (Delete, the arrows) act on it
+      expect((await visibleFocus(page)).tag).to.equal('svg');
+    };
+    const panelHeading = () => page.locator('#ims-panel-title').innerText();
+    const toSearch = await tabTo(page, (f) => f.id === 'ims-search');
+    counts.push(`process owner, editor: ${toSearch.presses} to Search; the palette's “Create task” 9 past the diagram`);
+    await search('Approve closure');
+    expect(await panelHeading()).to.include('Approve closure');
+
+    const addAfterSelected = async (entry: RegExp, name: string) => {
+      await tabTo(page, named(entry));
+      await page.keyboard.press('Enter');
+      // the status line says what was added and after what; the new element is selected, its panel shown
+      await page.waitForFunction(() => /^(Task|End Event)/.test((document as any).getElementById('ims-panel-title')?.textContent ?? ''));
+      await tabTo(page, (f) => f.id === 'ims-name');
+      await page.keyboard.type(name);
+      await page.keyboard.press('Tab');
+      // the name is committed as Tab leaves the field; focus goes on to the next field, not back to the page
+      expect((await visibleFocus(page)).tag, 'focus after naming').to.not.equal('body');
+      await page.waitForFunction((n) => (document as any).getElementById('ims-panel-title')?.textContent.includes(n), name);
+    };
+    await addAfterSelected(/^Create task/, 'Update the risk register');
+    await page.keyboard.press('Shift+Tab'); // back from the panel towards the palette
+    await addAfterSelected(/^Create end event/, 'CAPA closed, risks updated');
+    expect(await problems()).to.equal('1 problem'); // the approval now splits in two without a gateway
+
+    // the old end is found by name and deleted with the Delete key: its flow goes with it
+    await search('CAPA closed as effective');
+    await page.keyboard.press('Delete');
+    await page.waitForFunction(() => (document as any).getElementById('ims-problem-count').textContent === 'No problems');
+    await screenshot(page, 'keyboard 2 edited');
+
+    // saved by the toolbar's button, then submitted with a reason and the impact
+    await tabTo(page, (f) => f.id === 'ims-save', { back: true });
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => /^All changes saved/.test((document as any).getElementById('ims-save-state').textContent));
+    expect((await visibleFocus(page)).id, 'focus stays on Save').to.equal('ims-save');
+    const toReason = await tabTo(page, (f) => f.id === 'ims-reason', { max: 40 });
+    counts.push(`process owner, editor: ${toReason.presses} from Save to the reason (past the diagram, the palette's 12 entries and the panel)`);
+    await page.keyboard.type('Risks and opportunities are updated before a CAPA is closed (ISO 9001 10.2.1 e)');
+    await page.keyboard.press('Tab');
+    expect((await visibleFocus(page)).id).to.equal('ims-impact');
+    await page.keyboard.type('Open CAPAs get one more step after approval; no training needed');
+    await page.keyboard.press('Tab');
+    expect((await visibleFocus(page)).id).to.equal('ims-submit-button');
+    await loads(page, () => page.keyboard.press('Enter'));
+    // submitted: the review page, where the author is told someone else decides
+    expect(new URL(page.url()).pathname).to.match(/^\/modeler\/drafts\/[^/]+\/review$/);
+    await page.waitForSelector('#ims-review[data-state="ready"]');
+    expect(await page.locator('main').innerText()).to.include('You edited this change: the author of a change may not approve it.');
+    await screenshot(page, 'keyboard 2 submitted');
+    const reviewUrl = page.url();
+
+    // the quality manager opens the review page from its address, signs in, and approves with her signature
+    const qm = await chrome.newPage({ locale: 'en-IE' });
+    await qm.page.goto(reviewUrl);
+    await signIn(qm.page, 'aoife.brennan@example.com');
+    await qm.page.waitForSelector('#ims-review[data-state="ready"]');
+    const changed = await qm.page.locator('#ims-elements').innerText();
+    for (const name of ['Update the risk register', 'CAPA closed, risks updated', 'CAPA closed as effective']) expect(changed).to.include(name);
+    await screenshot(qm.page, 'keyboard 2 review');
+    const toDecision = await tabTo(qm.page, (f) => f.id === 'ims-decision-approve', { max: 60 });
+    counts.push(`quality manager, review: ${toDecision.presses} to the decision (zoom buttons, both diagrams, each changed element, the raw diff), then 4 to “Record the decision”`);
+    expect(await qm.page.locator('#ims-decision-approve').isChecked()).to.equal(true);
+    await qm.page.keyboard.press('Tab');
+    await qm.page.keyboard.type('Checked against ISO 9001 10.2.1: the register is updated while the CAPA is fresh');
+    await qm.page.keyboard.press('Tab');
+    expect((await visibleFocus(qm.page)).id).to.equal('ims-review-email');
+    await qm.page.keyboard.type('aoife.brennan@example.com');
+    await qm.page.keyboard.press('Tab');
+    expect((await visibleFocus(qm.page)).id).to.equal('ims-review-password');
+    await qm.page.keyboard.type(DEMO_PASSWORD);
+    await qm.page.keyboard.press('Tab');
+    expect(describeFocus(await visibleFocus(qm.page))).to.equal('button#ims-review-submit “Record the decision”');
+    await qm.page.keyboard.press('Enter');
+    await qm.page.waitForFunction(() => !/^(|Signing…)$/.test((document as any).getElementById('ims-review-result').textContent));
+    // what was recorded has focus (the button pressed is disabled now); the publish form is next
+    const recorded = await visibleFocus(qm.page);
+    expect(recorded.id).to.equal('ims-review-result');
+    expect(await qm.page.locator('#ims-review-result').innerText()).to.equal('Approved and signed by you. The change is approved.');
+    expect(await qm.page.locator('#ims-review-status').innerText()).to.equal('approved');
+    await screenshot(qm.page, 'keyboard 2 approved');
+    expect((await tabTo(qm.page, (f) => f.id === 'ims-effective')).presses, 'on to the publish form').to.be.at.most(3);
+    await expectAccessibleAtBothWidths(qm.page, 'keyboard 2 approved');
+    expect(log.errors).to.deep.equal([]);
+    expect(qm.log.errors).to.deep.equal([]);
   });
 });
