@@ -4,6 +4,7 @@ import { kindRefOf, problemSayer, sayKind } from '../engine/kernel/bpmn/problem-
 import { languageOf } from '../engine/kernel/i18n/locales.js';
 import { readDuration } from './durations.js';
 import { el } from './http.js';
+import { PanelFocus } from './panel-focus.js';
 import { wordsOf, type WordId, type Words } from './words.js';
 
 /**
@@ -83,10 +84,7 @@ export class ImsPanel {
   private readonly registry: ElementRegistry;
   private selected: Shape | undefined;
   private words: Words | undefined;
-  /** The last Tab in the panel went backwards (Shift+Tab). */
-  private backwards = false;
-  /** The panel element focus is leaving (until the next frame). */
-  private leaving: HTMLElement | undefined;
+  private readonly focus: PanelFocus;
 
   constructor(
     private readonly container: HTMLElement,
@@ -99,21 +97,7 @@ export class ImsPanel {
     this.canvas = injector.get('canvas');
     this.registry = injector.get('elementRegistry');
     const eventBus = injector.get<{ on(event: string, fn: (event: any) => void): void }>('eventBus');
-    container.addEventListener('keydown', (event) => {
-      if (event.key === 'Tab') this.backwards = event.shiftKey;
-    });
-    // Chromium fires a field's change as Tab leaves it, focus already gone from it, before its blur: the
-    // change re-renders the panel, and the field focus is leaving is remembered for render() (capture
-    // phase: before the field's own listener makes the change)
-    container.addEventListener(
-      'change',
-      (event) => {
-        if (event.target === document.activeElement) return;
-        this.leaving = event.target as HTMLElement;
-        requestAnimationFrame(() => (this.leaving = undefined));
-      },
-      true,
-    );
+    this.focus = new PanelFocus(container);
     eventBus.on('selection.changed', (event: { newSelection: Shape[] }) => {
       this.selected = event.newSelection.length === 1 ? event.newSelection[0] : undefined;
       this.render();
@@ -131,52 +115,16 @@ export class ImsPanel {
     });
   }
 
-  /** Re-renders for the current selection, keeping focus on the same input across the re-render. */
+  /** Re-renders for the current selection, keeping focus (and what is being typed) where it was (panel-focus.ts). */
   render(): void {
-    const active = document.activeElement as HTMLElement | null;
-    // where focus is in the panel, or is leaving it from: by id, else (a summary) by its place among the stops
-    const from = active && this.container.contains(active) ? active : this.leaving;
-    const fromId = from?.id ?? '';
-    const fromPlace = from ? this.stops().indexOf(from) : -1;
+    const restoreFocus = this.focus.keep();
     const candidate = this.selected ?? this.processShape();
     // Before a diagram is imported the canvas root is an implicit one, with no BPMN element behind it.
     const shape = candidate?.businessObject ? candidate : undefined;
     this.container.dataset.element = shape?.businessObject.id ?? '';
     this.container.replaceChildren(...(shape ? this.sections(shape) : [el('p', {}, this.t('modeler.panel.selectElement'))]));
     if (this.options.readOnly) for (const input of this.container.querySelectorAll<HTMLInputElement>('input, select, textarea, button')) input.disabled = true;
-    if (!from) return;
-    const again = () => {
-      const stops = this.stops();
-      const at = fromId ? stops.findIndex((e) => e.id === fromId) : fromPlace;
-      return { stops, at };
-    };
-    if (from === active) {
-      const { stops, at } = again();
-      const field = stops[at] as HTMLInputElement | undefined;
-      // what is being typed and not yet committed (a change commits it) survives a re-render from elsewhere
-      // (a save, the problems' check), as does the caret
-      const typed = from as HTMLInputElement;
-      if (field && 'value' in typed && typed.tagName !== 'SELECT' && typed.value !== typed.defaultValue && field.tagName === typed.tagName) {
-        field.value = typed.value;
-        if (typed.selectionStart !== null) field.setSelectionRange(typed.selectionStart, typed.selectionEnd);
-      }
-      field?.focus();
-      return;
-    }
-    // A field's change fires as Tab leaves it, and the Tab then moves to an element this render has just
-    // replaced: focus would fall to the page. Take it on to the field's neighbour in the new panel instead.
-    requestAnimationFrame(() => {
-      if (document.activeElement && document.activeElement !== document.body) return;
-      const { stops, at } = again();
-      (stops[at + (this.backwards ? -1 : 1)] ?? stops[at])?.focus();
-    });
-  }
-
-  /** The panel's elements Tab stops at, in order (fields in a closed "Details" left out). */
-  private stops(): HTMLElement[] {
-    return [...this.container.querySelectorAll<HTMLElement>('input, select, textarea, button, summary, a[href], [tabindex="0"]')].filter(
-      (e) => !(e as HTMLInputElement).disabled && (e.tagName === 'SUMMARY' ? !e.parentElement?.parentElement?.closest('details:not([open])') : !e.closest('details:not([open])')),
-    );
+    restoreFocus();
   }
 
   /** The executable process: the canvas root, or (in a collaboration) the participant holding it. */

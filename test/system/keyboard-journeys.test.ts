@@ -20,7 +20,6 @@ import { TestSmtpServer } from '../support/smtp.js';
  */
 
 declare const document: { activeElement: any; body: any };
-declare const window: unknown;
 declare function requestAnimationFrame(callback: () => void): void;
 declare function getComputedStyle(element: any): { outlineStyle: string; outlineWidth: string; boxShadow: string };
 
@@ -325,7 +324,7 @@ describe('the three journeys by keyboard alone (demo organisation, headless Chro
     await qm.page.keyboard.press('Tab');
     expect(describeFocus(await visibleFocus(qm.page))).to.equal('button#ims-review-submit “Record the decision”');
     await qm.page.keyboard.press('Enter');
-    await qm.page.waitForFunction(() => !/^(|Signing…)$/.test((document as any).getElementById('ims-review-result').textContent));
+    await qm.page.waitForFunction(() => !/^(?:Signing…)?$/.test((document as any).getElementById('ims-review-result').textContent));
     // what was recorded has focus (the button pressed is disabled now); the publish form is next
     const recorded = await visibleFocus(qm.page);
     expect(recorded.id).to.equal('ims-review-result');
@@ -336,5 +335,49 @@ describe('the three journeys by keyboard alone (demo organisation, headless Chro
     await expectAccessibleAtBothWidths(qm.page, 'keyboard 2 approved');
     expect(log.errors).to.deep.equal([]);
     expect(qm.log.errors).to.deep.equal([]);
+  });
+
+  it('steering committee: from a figure to its records and one record, and back', async () => {
+    const { page, log } = await chrome.newPage({ locale: 'en-IE' });
+    await page.goto(`${server.url}/dashboard`);
+    expect((await tabTo(page, (f) => f.id === 'email')).presses).to.equal(2);
+    await page.keyboard.type('siobhan.walsh@example.com');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(DEMO_PASSWORD);
+    await loads(page, () => page.keyboard.press('Enter'));
+    expect(new URL(page.url()).pathname).to.equal('/dashboard');
+    await page.waitForLoadState('networkidle');
+    await screenshot(page, 'keyboard 3 dashboard');
+
+    // past the header and the filter bar (each date field's parts and calendar button are stops) to the first figure
+    const toFigure = await tabTo(page, (f) => f.href.startsWith('/dashboard/list?'), { max: 80 });
+    const figure = toFigure.stops.at(-1)!;
+    const filterStops = toFigure.stops.filter((f) => f.id.startsWith('f-')).length;
+    counts.push(`steering committee, dashboard: ${toFigure.presses} to the first figure (“${figure.name}”), ${filterStops} of them in the filter bar's fields`);
+    await loads(page, () => page.keyboard.press('Enter'));
+    expect(new URL(page.url()).pathname + new URL(page.url()).search).to.equal(figure.href);
+    await screenshot(page, 'keyboard 3 list');
+
+    // the records behind the figure: the first record's key opens it
+    const toRecord = await tabTo(page, (f) => f.href.startsWith('/records/'), { max: 40 });
+    const record = toRecord.stops.at(-1)!;
+    expect(toRecord.stops.map((f) => f.name)).to.include('Back to the dashboard');
+    counts.push(`steering committee, list: ${toRecord.presses} to the first record (${record.name}), past “Download as CSV” and “Back to the dashboard”`);
+    await loads(page, () => page.keyboard.press('Enter'));
+    expect(new URL(page.url()).pathname).to.equal(record.href);
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).to.include(record.name);
+    expect(await focusOf(page), 'a new page, read from the top').to.include({ tag: 'body' });
+    await screenshot(page, 'keyboard 3 record');
+
+    // back: the header's Dashboard link (the browser's own Back, Alt+Left, is not a key a page receives)
+    const toDashboard = await tabTo(page, named('Dashboard'));
+    expect(toDashboard.presses).to.equal(4);
+    await loads(page, () => page.keyboard.press('Enter'));
+    expect(new URL(page.url()).pathname).to.equal('/dashboard');
+    await page.waitForLoadState('networkidle');
+    // the same figure is the same number of presses away
+    expect((await tabTo(page, (f) => f.href === figure.href, { max: 80 })).presses).to.equal(toFigure.presses);
+    await expectAccessibleAtBothWidths(page, 'keyboard 3 dashboard again');
+    expect(log.errors).to.deep.equal([]);
   });
 });
