@@ -5,7 +5,8 @@ import type { Accounts } from '../engine/features/accounts/index.js';
 import { ValidationError } from '../engine/kernel/errors.js';
 import type { ProcessEngine } from '../engine/process-engine.js';
 import { passwordProblems } from '../engine/features/accounts/index.js';
-import { e, sendPage } from './ui/html.js';
+import { str } from './pages/basics.js';
+import { sendSetupDone, sendSetupForm, sendSetupNotFound } from './pages/setup.js';
 
 /**
  * The first admin. From IMSFLOW_ADMIN_EMAIL/IMSFLOW_ADMIN_PASSWORD when set; otherwise a one-time setup
@@ -38,35 +39,28 @@ async function createAdmin(imsflow: ProcessEngine, accounts: Accounts, input: { 
   await accounts.setPassword(id, input.password, actor, 'first administrator');
 }
 
-/** GET/POST /setup/<token>: a form that creates the first admin, once. */
+/** GET/POST /setup/<token>: a form that creates the first admin, once (the page: api/pages/setup.tsx). */
 export function setupPages(imsflow: ProcessEngine, accounts: Accounts, token: string | undefined): express.Router {
   const router = express.Router();
   let pending = token;
   const valid = (given: string) => pending !== undefined && Buffer.byteLength(given) === Buffer.byteLength(pending) && timingSafeEqual(Buffer.from(given), Buffer.from(pending));
   router.use('/setup', express.urlencoded({ extended: false, limit: '16kb' }));
   router.get('/setup/:token', (req, res) => {
-    if (!valid(req.params.token)) return sendPage(res, 404, { title: 'No setup here', body: '<p>This setup link is not valid, or the first administrator exists already.</p>' });
-    sendPage(res, 200, { title: 'Create the first administrator', body: form(req.params.token, {}, []) });
+    if (!valid(req.params.token)) return sendSetupNotFound(res);
+    sendSetupForm(res, 200, req.params.token);
   });
   router.post('/setup/:token', async (req, res) => {
-    if (!valid(req.params.token)) return sendPage(res, 404, { title: 'No setup here', body: '<p>This setup link is not valid, or the first administrator exists already.</p>' });
-    const body = req.body as Record<string, string>;
+    if (!valid(req.params.token)) return sendSetupNotFound(res);
+    const body = req.body as Record<string, unknown>;
+    const values = { name: str(body.name), email: str(body.email) };
     try {
-      await createAdmin(imsflow, accounts, { email: String(body.email ?? ''), name: String(body.name ?? ''), password: String(body.password ?? '') }, 'setup-link');
+      await createAdmin(imsflow, accounts, { ...values, password: str(body.password) }, 'setup-link');
       pending = undefined;
-      sendPage(res, 200, { title: 'Administrator created', body: '<p>You can now <a href="/login">sign in</a>.</p>' });
+      sendSetupDone(res);
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err;
-      sendPage(res, 400, { title: 'Create the first administrator', body: form(req.params.token, body, err.fields.map((f) => `${f.field}: ${f.message}`)) });
+      sendSetupForm(res, 400, req.params.token, values, err.fields);
     }
   });
   return router;
 }
-
-function form(token: string, values: Record<string, string>, errors: string[]): string {
-  const field = (name: string, label: string, type: string) =>
-    `<p><label for="${name}">${label}</label><br><input id="${name}" name="${name}" type="${type}" required value="${type === 'password' ? '' : e(values[name] ?? '')}"></p>`;
-  return `${errors.length ? `<ul role="alert">${errors.map((error) => `<li>${e(error)}</li>`).join('')}</ul>` : ''}
-<form method="post" action="/setup/${e(token)}">${field('name', 'Name', 'text')}${field('email', 'Email', 'email')}${field('password', 'Password (at least 12 characters)', 'password')}<p><button type="submit">Create</button></p></form>`;
-}
-

@@ -21,6 +21,7 @@ import { readableFit } from './diagram-view.js';
 import { makeRoomOnInsertModule } from './insert-on-flow.js';
 import { keepUnrenderedDiModule } from './keep-di.js';
 import { keepUnresolvedModule } from './keep-unresolved.js';
+import { markedTemplatesModule } from './label-templates.js';
 import { paletteKeyboardModule } from './palette-a11y.js';
 import { ImsPanel } from './panel.js';
 import { problemsOf, ProblemsPanel } from './problems.js';
@@ -67,7 +68,7 @@ async function start(root: HTMLElement): Promise<void> {
     // Submitted, approved or closed: frozen. Shown, not editable; the review page has the rest.
     $('ims-toolbar-edit').hidden = true;
     $('ims-submit').hidden = true;
-    const viewer = new NavigatedViewer({ container: $('ims-canvas'), moddleExtensions: { ims: imsModdleDescriptor } });
+    const viewer = new NavigatedViewer({ container: $('ims-canvas'), moddleExtensions: { ims: imsModdleDescriptor }, additionalModules: [markedTemplatesModule] });
     await viewer.importXML(draft.xml);
     const fit = () => readableFit(viewer.get('canvas'), viewer.get('elementRegistry'));
     fit();
@@ -82,7 +83,7 @@ async function start(root: HTMLElement): Promise<void> {
   const modeler = new Modeler({
     container: $('ims-canvas'),
     moddleExtensions: { ims: imsModdleDescriptor },
-    additionalModules: [keepUnrenderedDiModule, keepUnresolvedModule, paletteKeyboardModule, makeRoomOnInsertModule],
+    additionalModules: [keepUnrenderedDiModule, keepUnresolvedModule, paletteKeyboardModule, makeRoomOnInsertModule, markedTemplatesModule],
     keyboard: { bind: true },
   });
   const get = <T = any>(name: string): T => modeler.get<T>(name);

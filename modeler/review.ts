@@ -13,6 +13,8 @@ import { imsModdleDescriptor } from '../engine/kernel/bpmn/ims-moddle.js';
 import type { DraftRecord as Draft } from '../engine/kernel/model.js';
 import { readableFit, zoomControls, type FitCanvas, type FitRegistry } from './diagram-view.js';
 import { $, announce, api, el } from './http.js';
+import { readableLabelsModule } from './label-templates.js';
+import { drawnName } from '../engine/kernel/present/templates.js';
 import { listWordsOf, processNameOf, selector, type ListWords } from './list-words.js';
 import { wordsOf } from './words.js';
 
@@ -48,7 +50,7 @@ interface View {
 }
 
 async function diagram(container: HTMLElement, xml: string, marks: Map<string, Change>, label: string, { say }: ListWords): Promise<View> {
-  const viewer = new NavigatedViewer({ container, moddleExtensions: { ims: imsModdleDescriptor } });
+  const viewer = new NavigatedViewer({ container, moddleExtensions: { ims: imsModdleDescriptor }, additionalModules: [readableLabelsModule] });
   await viewer.importXML(xml);
   const canvas = viewer.get<Canvas>('canvas');
   const registry = viewer.get<View['registry']>('elementRegistry');
@@ -148,9 +150,9 @@ async function start(root: HTMLElement, words: ListWords): Promise<void> {
       if (element) view.canvas.scrollToElement(element);
     }
   };
-  // elements by name; an unnamed one by its kind, with the id that finds it in the XML diff
+  // elements by name as the diagrams draw them; an unnamed one by its kind, with the id that finds it in the XML diff
   const kind = (type: string) => say('review.kind', { kind: type });
-  const named = new Map(changes.elements.map((c) => [c.id, c.name || say('review.unnamed', { kind: kind(c.type), id: c.id })]));
+  const named = new Map(changes.elements.map((c) => [c.id, drawnName(c.name ?? '') || say('review.unnamed', { kind: kind(c.type), id: c.id })]));
   const elementColumns = [say('review.element'), say('review.type'), say('review.changeColumn')];
   $('ims-elements').replaceChildren(
     changes.elements.length

@@ -10,6 +10,7 @@ import 'bpmn-js/dist/assets/bpmn-js.css';
 import './modeler.css';
 import { imsModdleDescriptor } from '../engine/kernel/bpmn/ims-moddle.js';
 import { $, announce, api, apiText, download, el, utc } from './http.js';
+import { readableLabelsModule } from './label-templates.js';
 import { listWordsOf, type ListWords } from './list-words.js';
 import type { PdfStamp } from './pdf-export.js';
 
@@ -72,7 +73,7 @@ async function start(root: HTMLElement, words: ListWords): Promise<void> {
     return;
   }
   const me = (await api<{ user: { id: string; name: string } }>('/session').catch(() => undefined))?.user;
-  const viewer = new NavigatedViewer({ container: $('ims-version-diagram'), moddleExtensions: { ims: imsModdleDescriptor } });
+  const viewer = new NavigatedViewer({ container: $('ims-version-diagram'), moddleExtensions: { ims: imsModdleDescriptor }, additionalModules: [readableLabelsModule] });
   let shownVersion = 0;
   const xmlOf = (v: number) => apiText(`/definitions/${encodeURIComponent(key)}/versions/${v}`);
   const showVersion = async (v: Version) => {

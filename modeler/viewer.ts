@@ -15,8 +15,10 @@ import NavigatedViewer from 'bpmn-js/lib/NavigatedViewer';
 import 'bpmn-js/dist/assets/diagram-js.css';
 import 'bpmn-js/dist/assets/bpmn-js.css';
 import './viewer.css';
+import { readableLabelsModule } from './label-templates.js';
 import { readableFit, zoomControls, type FitCanvas, type FitRegistry } from './diagram-view.js';
 import { wordsOf } from './words.js';
+import { drawnName } from '../engine/kernel/present/templates.js';
 
 export const ACTIVE_CLASS = 'ims-active';
 
@@ -68,7 +70,7 @@ export async function showDiagram(container: HTMLElement): Promise<void> {
     return fail(container, 'The process diagram could not be loaded: the server did not answer.');
   }
 
-  const viewer = new NavigatedViewer({ container });
+  const viewer = new NavigatedViewer({ container, additionalModules: [readableLabelsModule] });
   try {
     await viewer.importXML(xml);
   } catch (err) {
@@ -90,7 +92,7 @@ export async function showDiagram(container: HTMLElement): Promise<void> {
     if (!element) continue; // a step of another version: nothing to mark
     canvas.addMarker(id, ACTIVE_CLASS);
     active.push(id);
-    names.push(element.businessObject?.name || id);
+    names.push(drawnName(element.businessObject?.name || id));
   }
   // The drawing itself says nothing to a screen reader: the container does. A figure, not an img: it holds
   // the bpmn.io watermark link, and an img may hold nothing interactive (axe nested-interactive).

@@ -1,6 +1,6 @@
 import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
-import { MAX_ATTACHMENT_BYTES } from '../api/ui/attachments.js';
+import { MAX_ATTACHMENT_BYTES } from '../api/pages/attachments.js';
 import { BACKUP_COLLECTIONS } from '../engine/ports/backup-store.js';
 import { BackupRejected, exportBackup, importBackup, verifyBackup } from '../engine/features/backup/index.js';
 import { systemClock } from '../engine/kernel/clock.js';

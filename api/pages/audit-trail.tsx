@@ -5,7 +5,7 @@ import type { ChainVerification } from '../../engine/kernel/audit-chain.js';
 import type { AuditEvent, TaskRecord } from '../../engine/kernel/model.js';
 import type { FieldError } from '../../engine/kernel/errors.js';
 import type { ComponentChildren, VNode } from 'preact';
-import type { Viewer } from '../ui/html.js';
+import type { Viewer } from './basics.js';
 import { describedBy, ErrorSummary, Field, FilterBar, FilterBarActions } from './components/Form.js';
 import { HistoryTable, type Names } from './components/History.js';
 import { Notice } from './components/Notice.js';

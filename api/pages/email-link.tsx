@@ -10,9 +10,8 @@ import type { TaskRecord, UserRecord } from '../../engine/kernel/model.js';
 import type { SignatureRecord } from '../../engine/features/signatures/index.js';
 import { escalationLevel, isOverdue, recordTitle, type RecordTitle } from '../../engine/kernel/present/index.js';
 import { SESSION_COOKIE } from '../auth.js';
-import type { AttachmentStore } from '../ui/attachments.js';
-import { pageHeaders } from '../ui/html.js';
-import { credentialsFrom, notSignedMessage, signingPrompt, type SigningPrompt } from '../ui/signature.js';
+import type { AttachmentStore } from './attachments.js';
+import { pageHeaders } from './basics.js';
 import { TaskBadges } from './components/Badges.js';
 import { Notice } from './components/Notice.js';
 import { Shell } from './components/Shell.js';
@@ -21,7 +20,8 @@ import { readAs, readerOf, ReaderProvider, useReader } from './reader.js';
 import { renderDocument } from './render.js';
 import { clauseCatalogue } from './task-form/clauses.js';
 import { nextSteps, NextStepsPart, type NextSteps } from './task-form/NextSteps.js';
-import { SignedBlock } from './task-form/Signature.js';
+import { SignedBlock } from './components/Signature.js';
+import { credentialsFrom, notSignedMessage, signingPrompt, type SigningPrompt } from './signature.js';
 import { peopleFor, readTaskBody, submitTaskForm, type FormState, type Person } from './task-form/submit.js';
 import { TaskForm } from './task-form/TaskForm.js';
 import { stepName } from './task-form/words.js';
@@ -68,7 +68,7 @@ export function taskLinkPages(imsflow: ProcessEngine, links: TaskLinkSigner, att
     const opened = await imsflow.queries.openLink(links, req.params.token);
     if (!opened.ok) return refusal(res, opened);
     readAs(res, opened.user);
-    const signing = opened.task.signature ? signingPrompt(opened.task, await signerOf(req, opened.user)) : undefined;
+    const signing = opened.task.signature ? signingPrompt(opened.task, await signerOf(req, opened.user), (await named(res, opened.task)).record.text) : undefined;
     await formPage(res, 200, opened.task, req.params.token, {}, await peopleFor(imsflow, opened.task), signing);
   });
 
@@ -88,7 +88,7 @@ export function taskLinkPages(imsflow: ProcessEngine, links: TaskLinkSigner, att
     if (task.signature && (!signer || !accounts)) {
       return send(res, 403, <Message titleId="emailLink.cannotSign.title" lines={[{ id: 'emailLink.cannotSign.message' }]} />);
     }
-    const signing = signingPrompt(task, signer);
+    const signing = signingPrompt(task, signer, (await named(res, task)).record.text);
     /** A refused re-authentication: nothing is completed and the form comes back (401) with the reason. */
     let notSigned = false;
     try {
@@ -105,7 +105,7 @@ export function taskLinkPages(imsflow: ProcessEngine, links: TaskLinkSigner, att
         } catch (err) {
           if (!(err instanceof AuthenticationError)) throw err;
           notSigned = true;
-          throw new ValidationError('not signed', [{ field: 'signature', message: notSignedMessage(err, imsflow.clock.now()) }]);
+          throw new ValidationError('not signed', [{ field: 'signature', message: notSignedMessage(readerOf(res), err, imsflow.clock.now()) }]);
         }
       });
       if (!outcome.ok) return formPage(res, notSigned ? 401 : outcome.status, task, req.params.token, outcome.state, people, signing);

@@ -2,7 +2,7 @@
 /** @jsxImportSource preact */
 import type { Response } from 'express';
 import type { FieldError } from '../../engine/kernel/errors.js';
-import type { Viewer } from '../ui/html.js';
+import type { Viewer } from './basics.js';
 import { Notice } from './components/Notice.js';
 import { Shell } from './components/Shell.js';
 import { useReader } from './reader.js';

@@ -5,7 +5,7 @@ import type { InstanceView } from '../../engine/process-engine.js';
 import type { Manifestation } from '../../engine/features/signatures/index.js';
 import type { FormField, TaskRecord } from '../../engine/kernel/model.js';
 import { escalationLevel, isOverdue, recordTitle, showAny, type ValueLookups } from '../../engine/kernel/present/index.js';
-import type { Viewer } from '../ui/html.js';
+import type { Viewer } from './basics.js';
 import { hasInputPack, REPORTED_FIELDS } from '../presenters/management-review.js';
 import { automaticResults, knownFields, latestOpenTask, startData, taskData } from '../presenters/record.js';
 import { TaskBadges } from './components/Badges.js';

@@ -3,7 +3,7 @@
 import type { Response } from 'express';
 import type { VNode } from 'preact';
 import { render } from 'preact-render-to-string';
-import { pageHeaders } from '../ui/html.js';
+import { pageHeaders } from './basics.js';
 import { ReaderProvider, readerOf } from './reader.js';
 
 /**
@@ -26,9 +26,10 @@ export function renderDocument(page: VNode): string {
 /**
  * Sends a page with the pages' security headers (CSP, no framing, no sniffing, no caching), rendered for its
  * reader (readerOf: the signed-in person's language and time zone, else the browser's language).
+ * `headers.styleSources`: a page drawing a diagram passes DIAGRAM_STYLE_SOURCES (basics.ts).
  */
-export function sendDocument(res: Response, status: number, page: VNode): void {
-  pageHeaders(res);
+export function sendDocument(res: Response, status: number, page: VNode, headers: { styleSources?: string } = {}): void {
+  pageHeaders(res, headers);
   const reader = readerOf(res);
   res.status(status).type('html').set('Content-Language', reader.language).send(renderDocument(<ReaderProvider reader={reader}>{page}</ReaderProvider>));
 }

@@ -5,7 +5,7 @@ import { AuthenticationError, LoginThrottledError, type Accounts } from '../../e
 import type { ProcessEngine } from '../../engine/process-engine.js';
 import type { InstanceRecord, UserRecord } from '../../engine/kernel/model.js';
 import { canSee, checkCsrf, clientAddress, hasRole, holdsTask, OVERSEERS, SESSION_COOKIE, type LoginRateLimiter } from '../auth.js';
-import { str, type Viewer } from '../ui/html.js';
+import { str, type Viewer } from './basics.js';
 import { sendSignInPage, type SignInState } from './sign-in.js';
 
 /**

@@ -3,7 +3,7 @@ import type { FieldError } from '../../engine/kernel/errors.js';
 import type { Reader } from '../../engine/kernel/i18n/index.js';
 import type { SignatureMeaning, TaskRecord } from '../../engine/kernel/model.js';
 import { needsUserId, type SignatureCredentials } from '../signing.js';
-import { str } from '../ui/html.js';
+import { str } from './basics.js';
 import { waitInWords } from './components/Duration.js';
 
 /**

@@ -6,7 +6,7 @@ import type { TaskRecord } from '../kernel/model.js';
 import type { Store } from '../ports/store.js';
 import { Webhooks, type WebhooksOptions } from '../features/webhooks/index.js';
 
-/** An uploaded file as the audit trail records it (checked by api/ui/attachments.ts before it is stored). */
+/** An uploaded file as the audit trail records it (checked by api/pages/attachments.ts before it is stored). */
 export interface StoredUpload {
   sha256: string;
   name: string;

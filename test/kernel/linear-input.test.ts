@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { checkExpressions, expressionBodies, ExpressionError, resolveTemplate, type ExpressionScope } from '../../engine/kernel/expressions.js';
 import { InvalidDefinitionError } from '../../engine/kernel/errors.js';
 import { ValidationError } from '../../engine/kernel/errors.js';
-import { sanitiseFileName } from '../../api/ui/attachments.js';
+import { sanitiseFileName } from '../../api/pages/attachments.js';
 import { readDuration } from '../../modeler/durations.js';
 import { timerProblem } from '../../engine/kernel/durations.js';
 import { startServer, type RunningServer } from '../../api/server.js';

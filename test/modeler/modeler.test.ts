@@ -317,7 +317,9 @@ describe('modeler: edit, review, sign, publish and restore a process in a real b
     // ---- a new record runs on version 2; the one started before finishes on version 1 -------------------
     const fresh = await server.imsflow.start(KEY, {}, 'st-dan');
     expect(fresh.version).to.equal(2);
-    await anna.goto(`${server.url}/modeler/processes/${KEY}`);
+    const versionsPage = await anna.goto(`${server.url}/modeler/processes/${KEY}`);
+    // the one page that admits style attributes (its PDF export parses the diagram's SVG), <style> still refused
+    expect(versionsPage?.headers()['content-security-policy']).to.include("style-src 'self'; style-src-attr 'unsafe-inline';");
     await anna.waitForSelector('#ims-versions[data-state="ready"]');
     expect(await anna.locator('tr[data-version="2"] .ims-instances').textContent()).to.match(/^1 running/);
     expect(await anna.locator('tr[data-version="1"] .ims-instances').textContent()).to.match(/^1 running/);

@@ -5,7 +5,7 @@ import { render } from 'preact-render-to-string';
 import { MessageCatalogue, onMessageProblem, readerFor, type MessageProblem } from '../../engine/kernel/i18n/index.js';
 import { AttachmentLink, refusalText, uploadHint } from '../../api/pages/components/Attachment.js';
 import { PAGE_MESSAGES, ReaderProvider } from '../../api/pages/reader.js';
-import { checkUpload } from '../../api/ui/attachments.js';
+import { checkUpload } from '../../api/pages/attachments.js';
 
 /**
  * Attachments in the reader's words: name, size in their number format and kind in words (never the

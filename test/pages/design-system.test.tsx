@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { startServer, type RunningServer } from '../../api/server.js';
 import { ASSETS_DIR, CSS_FILE, IMAGES_FILE, cssHeader, cssInputsHash, projectDir, referencedImages } from '../../api/pages/css-inputs.js';
-import { layout } from '../../api/ui/html.js';
 import { renderDocument } from '../../api/pages/render.js';
 import { Shell } from '../../api/pages/components/Shell.js';
 import { loadConfig } from '../../engine/boot/config.js';
@@ -51,9 +50,8 @@ describe('the design system stylesheet', () => {
     expect(urls.filter((u) => !u.startsWith('/ui/img/') && !u.startsWith('data:'))).to.deep.equal([]);
   });
 
-  it('is what every page links: the component Shell and the old layout()', () => {
+  it('is what every page links: the Shell, the one layout of the pages', () => {
     expect(renderDocument(<Shell title="A page" />)).to.include('<link rel="stylesheet" href="/ui/ims.css"/>');
-    expect(layout({ title: 'An old page', body: '' })).to.include('<link rel="stylesheet" href="/ui/ims.css">');
   });
 });
 

@@ -3,7 +3,7 @@ import { ESLint } from 'eslint';
 import { fileURLToPath } from 'node:url';
 
 /**
- * Page code written as components (api/pages/**.tsx) builds HTML only as JSX, which escapes every value.
+ * Page code (every file under api/pages/, and api/setup.ts) builds HTML only as JSX, which escapes every value.
  * The ESLint rule in eslint.config.js refuses HTML in strings, dangerouslySetInnerHTML and the manual
  * escaper; each case lints a snippet as if it sat in api/pages and expects the refusal.
  */
@@ -41,6 +41,15 @@ describe('page code: no HTML in strings', () => {
   it('applies to page components, not to the one file that writes the doctype', async () => {
     expect(await refusals("export const doc = '<!doctype html>';", 'api/pages/render.tsx')).to.deep.equal([]);
     expect(await refusals("export const doc = '<!doctype html>';", 'api/pages/components/probe.tsx')).to.have.length(1);
+  });
+
+  it('applies to every file of the pages, .ts as well as .tsx, routes and helpers, and to the setup page', async () => {
+    const tag = 'export const row = (x: string) => `<td>${x}</td>`;';
+    for (const filePath of ['api/pages/probe.ts', 'api/pages/record/routes.ts', 'api/pages/audit-trail/probe.ts', 'api/pages/modeler/probe.ts', 'api/pages/dashboard/probe.ts', 'api/pages/account/probe.tsx', 'api/pages/favicon.ts', 'api/setup.ts']) {
+      const found = await refusals(tag, filePath);
+      expect(found, filePath).to.not.be.empty;
+      for (const refusal of found) expect(refusal, filePath).to.match(/No HTML in strings/);
+    }
   });
 
   it('applies to the emails (engine/features/notifications), whose doctype sits in mail/render.tsx', async () => {

@@ -64,6 +64,8 @@ export interface PageLog {
   errors: string[];
   /** Responses with a 4xx or 5xx status, as "404 GET <url>". */
   failed: string[];
+  /** What the Content Security Policy refused (securitypolicyviolation events), as "style-src-attr inline at <url>". */
+  csp: string[];
 }
 
 export interface BrowserFixture {
@@ -98,6 +100,14 @@ export function useBrowser(): BrowserFixture {
 
   afterEach(async function () {
     const test = this.currentTest;
+    // A page the CSP refused something on fails its test (an inline style or script that would not run, a
+    // resource from elsewhere): the pages send a strict policy, and what it blocks is missing for people.
+    const refused = opened.flatMap(({ log }) => log.csp);
+    if (refused.length && test?.state === 'passed') {
+      test.state = 'failed';
+      // mocha fails the current test with the error an afterEach hook sets (Runner#hookUp: hook.error())
+      (this.test as unknown as { error(err: Error): void }).error(new Error(`the Content Security Policy refused:\n${[...new Set(refused)].join('\n')}`));
+    }
     if (test?.state === 'failed') {
       for (const [index, { page, log }] of opened.entries()) {
         if (page.isClosed()) continue;
@@ -107,7 +117,7 @@ export function useBrowser(): BrowserFixture {
         } catch (err) {
           console.log(`      no screenshot of the failed test: ${err instanceof Error ? err.message : String(err)}`);
         }
-        for (const line of [...log.errors.map((e) => `page error: ${e}`), ...log.console, ...log.failed.map((f) => `response: ${f}`)]) console.log(`      ${line}`);
+        for (const line of [...log.errors.map((e) => `page error: ${e}`), ...log.console, ...log.failed.map((f) => `response: ${f}`), ...log.csp.map((c) => `CSP: ${c}`)]) console.log(`      ${line}`);
       }
     }
     await Promise.all(opened.map(({ context }) => context.close().catch(() => undefined)));
@@ -128,8 +138,18 @@ export function useBrowser(): BrowserFixture {
     async newPage(options = {}) {
       const context = await this.browser.newContext({ viewport: { width: 1280, height: 800 }, ...options });
       context.setDefaultTimeout(15_000);
+      const log: PageLog = { console: [], errors: [], failed: [], csp: [] };
+      // Every document of the context reports what its CSP refused, before any of its own script runs; a
+      // binding (not a window variable) so reports survive the page navigating away.
+      await context.exposeBinding('__imsflowCspViolation', (_source, line: string) => void log.csp.push(line));
+      await context.addInitScript(() => {
+        document.addEventListener('securitypolicyviolation', (event) => {
+          const where = event.sourceFile ? ` (${event.sourceFile}:${event.lineNumber})` : '';
+          const report = (window as unknown as { __imsflowCspViolation(line: string): void }).__imsflowCspViolation;
+          void report(`${event.effectiveDirective} refused ${event.blockedURI || 'inline'} on ${event.documentURI}${where}${event.sample ? `: ${event.sample}` : ''}`);
+        });
+      });
       const page = await context.newPage();
-      const log: PageLog = { console: [], errors: [], failed: [] };
       page.on('console', (message) => log.console.push(`console.${message.type()}: ${message.text()}`));
       page.on('response', (response) => {
         if (response.status() >= 400) log.failed.push(`${response.status()} ${response.request().method()} ${response.url()}`);

@@ -500,8 +500,9 @@ describe('browser: task pages opened from emails (headless Chromium, real SMTP, 
     const shown = page.getByRole('region', { name: 'Signed electronically' });
     const facts = await shown.locator('dt, dd').allTextContents();
     expect(facts.slice(0, 5)).to.deep.equal(['Signed by', 'Quinn Manager', 'Meaning', 'Verified', 'Date and time']);
-    expect(facts[5]).to.match(/^4 May 2026, 07:00 \(.+\)$/);
-    expect(await shown.textContent()).to.include('Verified by Quinn Manager on 4 May 2026, 07:00');
+    // on the signer's clock (the one signature component, components/Signature.tsx), its zone named
+    expect(facts[5]).to.match(/^4 May 2026 at 07:00:00 (UTC|.+ \(.+\))$/);
+    expect(await shown.textContent()).to.include('Verified by Quinn Manager on 4 May 2026 at 07:00:00');
     await screenshot(page, 'signature confirmation');
 
     // the record page shows the manifestation, checked against the record as it is now

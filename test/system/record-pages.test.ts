@@ -73,6 +73,10 @@ describe('record pages of the demo, walked in Chromium', function () {
       const at = text.search(raw);
       expect(at, `${businessKey} shows ${raw}: …${text.slice(Math.max(0, at - 120), at + 60)}…`).to.equal(-1);
     }
+    // the diagram's labels: step names without their templates (modeler/label-templates.ts)
+    await page.waitForSelector('#diagram[data-state="ready"]');
+    const drawn = (await page.locator('#diagram svg text').allTextContents()).join(' ');
+    expect(drawn, `${businessKey}: the diagram's labels`).to.not.match(/\$\{/);
     const height = await page.evaluate(() => document.documentElement.scrollHeight);
     const narrow = await page.evaluate(() => Array.from(document.querySelectorAll('td, dd, th')).filter((cell) => cell.getBoundingClientRect().width < 40 && (cell.textContent ?? '').trim().length > 3).length);
     console.log(`      ${businessKey}: ${height} px tall at 1280 px, ${narrow} cells under 40 px wide`);

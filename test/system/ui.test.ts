@@ -7,9 +7,11 @@ import { pino } from 'pino';
 import { SESSION_COOKIE } from '../../api/auth.js';
 import { startServer, type RunningServer } from '../../api/server.js';
 import { csvCell } from '../../api/csv.js';
-import { safeNext } from '../../api/ui/session.js';
-import { iterationLabel } from '../../api/ui/task-form.js';
-import { checkUpload, sanitiseFileName } from '../../api/ui/attachments.js';
+import { safeNext } from '../../api/pages/session.js';
+import { iterationLabel } from '../../api/pages/task-form/clauses.js';
+import { PAGE_MESSAGES } from '../../api/pages/reader.js';
+import { MessageCatalogue, readerFor } from '../../engine/kernel/i18n/index.js';
+import { checkUpload, sanitiseFileName } from '../../api/pages/attachments.js';
 import { FakeClock } from '../../engine/kernel/clock.js';
 import type { AuditEvent, IterationResult, TaskRecord } from '../../engine/kernel/model.js';
 import { shippedCatalogue } from '../../processes/index.js';
@@ -94,12 +96,14 @@ function expectPage(page: Page, status: number, title: RegExp): void {
   expect(page.status, page.text.slice(0, 2000)).to.equal(status);
   expect(page.type).to.match(/^text\/html/);
   // pages built from components (api/pages) close void elements with `/>`: the same document to a browser
-  // old template pages say "en"; component pages the reader's locale (en-GB by default)
-  expect(page.text).to.match(/^<!doctype html><html lang="en(-GB)?"><head><meta charset="utf-8"\/?><meta name="viewport" content="width=device-width, initial-scale=1"\/?>/);
+  // every page a component: the reader's locale (en-GB by default)
+  expect(page.text).to.match(/^<!doctype html><html lang="en-GB"><head><meta charset="utf-8"\/?><meta name="viewport" content="width=device-width, initial-scale=1"\/?>/);
   expect(titleOf(page.text)).to.match(title);
   expect(page.text).to.include('<a class="usa-skipnav" href="#main">Skip to content</a>');
   expect(page.headers.get('x-content-type-options')).to.equal('nosniff');
   expect(page.headers.get('content-security-policy')).to.include("frame-ancestors 'none'");
+  // no inline style or script on any page (a diagram page's style attributes aside: api/pages/basics.ts)
+  expect(page.headers.get('content-security-policy')).to.include("style-src 'self';").and.not.include("'unsafe-inline'");
 }
 
 /** The unescaped payload must appear nowhere as markup; a person reads it as typed. */
@@ -820,6 +824,12 @@ describe('pages (sign-in, tasks, records, audit) over HTTP', () => {
       expect(iterationLabel({ lot: 12, plant: 'north' })).to.equal('{"lot":12,"plant":"north"}');
       expect(iterationLabel({ text: 'x'.repeat(400) })).to.have.length(301);
       expect(iterationLabel(null)).to.equal('');
+      // in the reader's words: the standards' German "Abschnitt", French "article"
+      const words = new MessageCatalogue([PAGE_MESSAGES]);
+      for (const [locale, expected] of [['de-CH', 'Abschnitt 9.2'], ['fr-FR', 'Article 9.2']]) {
+        const reader = readerFor(words, locale);
+        expect(iterationLabel('9.2', catalogue, (clause) => reader.t('taskForm.clause', { clause }))).to.match(new RegExp(`^${expected} `));
+      }
     });
 
     it('renders a clauses field as checkboxes grouped by chapter, with each clause\'s standards', async () => {

@@ -1,7 +1,7 @@
 /** @jsxRuntime automatic */
 /** @jsxImportSource preact */
 import { ROLES } from '../../../engine/kernel/model.js';
-import type { Viewer } from '../../ui/html.js';
+import type { Viewer } from '../basics.js';
 import { CsrfField, describedBy, ErrorSummary, Field } from '../components/Form.js';
 import { Notice } from '../components/Notice.js';
 import { Shell } from '../components/Shell.js';

@@ -4,7 +4,7 @@ import express, { type Request, type Response } from 'express';
 import type { ProcessEngine } from '../../../engine/process-engine.js';
 import { readerSettingsOf } from '../../../engine/kernel/i18n/index.js';
 import { ValidationError } from '../../../engine/kernel/errors.js';
-import { str } from '../../ui/html.js';
+import { str } from '../basics.js';
 import { readerDefaultsOf } from '../reader.js';
 import { sendDocument } from '../render.js';
 import { requireCsrf, requireSignIn, viewerOf } from '../session.js';

@@ -1,7 +1,7 @@
 /** @jsxRuntime automatic */
 /** @jsxImportSource preact */
 import type { Reader } from '../../../engine/kernel/i18n/index.js';
-import { kindOfType, MAX_ATTACHMENT_BYTES, type Kind, type UploadRefusal } from '../../ui/attachments.js';
+import { kindOfType, MAX_ATTACHMENT_BYTES, type Kind, type UploadRefusal } from '../attachments.js';
 import { useReader } from '../reader.js';
 
 /**

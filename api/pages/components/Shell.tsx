@@ -2,16 +2,15 @@
 /** @jsxImportSource preact */
 import type { ComponentChildren, VNode } from 'preact';
 import { hasRole } from '../../auth.js';
-import { AUDIT_ROLES, DASHBOARD_ROLES, PROCESS_ROLES, type Section, type Viewer } from '../../ui/html.js';
-import { FAVICON_PATH } from '../../ui/favicon.js';
+import { AUDIT_ROLES, DASHBOARD_ROLES, PROCESS_ROLES, type Section, type Viewer } from '../basics.js';
+import { FAVICON_PATH } from '../favicon.js';
 import { CSS_PATH } from '../assets.js';
 import { useReader } from '../reader.js';
 import { CsrfField } from './Form.js';
 
 /**
- * The one layout of the pages, as a component: the same document as layout() in api/ui/html.ts (skip link,
- * header with the signed-in person and sign-out, the navigation, one column that works on a phone), so
- * pages can move to components one at a time. No inline script or style: the CSP stays as it is. Styled by
+ * The one layout of the pages: skip link, header with the signed-in person and sign-out, the navigation,
+ * one column that works on a phone. No inline script or style: the CSP (basics.ts) refuses both. Styled by
  * the design system (/ui/ims.css, USWDS): usa-skipnav, then our own header (ims-header; no US-government
  * banner); see README.md here for the classes pages use.
  */

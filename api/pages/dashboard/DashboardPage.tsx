@@ -3,7 +3,7 @@
 import type { Dashboard } from '../../../engine/features/dashboard/index.js';
 import type { OutstandingItem } from '../../../engine/features/change-control/index.js';
 import type { FieldError } from '../../../engine/kernel/errors.js';
-import type { Viewer } from '../../ui/html.js';
+import type { Viewer } from '../basics.js';
 import { TaskBadges } from '../components/Badges.js';
 import { Shell } from '../components/Shell.js';
 import { CalendarDate, When, ZoneNote } from '../components/Time.js';

@@ -5,7 +5,7 @@ import { mayEnterValues } from '../../../engine/features/kpis/index.js';
 import type { FieldError } from '../../../engine/kernel/errors.js';
 import type { KpiRecord, KpiValueRecord } from '../../../engine/kernel/model.js';
 import { hasRole } from '../../auth.js';
-import { DASHBOARD_ROLES, type Viewer } from '../../ui/html.js';
+import { DASHBOARD_ROLES, type Viewer } from '../basics.js';
 import { CsrfField } from '../components/Form.js';
 import { Shell } from '../components/Shell.js';
 import { When, ZoneNote } from '../components/Time.js';

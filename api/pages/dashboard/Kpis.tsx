@@ -3,7 +3,7 @@
 import type { KpiView } from '../../../engine/features/dashboard/index.js';
 import { mayEnterValues } from '../../../engine/features/kpis/index.js';
 import type { KpiRecord } from '../../../engine/kernel/model.js';
-import type { Viewer } from '../../ui/html.js';
+import type { Viewer } from '../basics.js';
 import { useReader } from '../reader.js';
 import { DataTable, useFormat, usePeriod } from './parts.js';
 

@@ -3,7 +3,7 @@
 import type { Drilldown, RecordList } from '../../../engine/features/dashboard/index.js';
 import type { InstanceRecord, TaskRecord } from '../../../engine/kernel/model.js';
 import { recordTitle } from '../../../engine/kernel/present/index.js';
-import type { Viewer } from '../../ui/html.js';
+import type { Viewer } from '../basics.js';
 import { TaskBadges } from '../components/Badges.js';
 import { Shell } from '../components/Shell.js';
 import { When, ZoneNote } from '../components/Time.js';

@@ -8,9 +8,9 @@ import { NotFoundError, NotPermittedError, ValidationError } from '../../../engi
 import type { InstanceRecord, KpiRecord, TaskRecord, UserRecord } from '../../../engine/kernel/model.js';
 import type { ProcessEngine } from '../../../engine/process-engine.js';
 import { canSee, checkCsrf, hasRole, visibleSites } from '../../auth.js';
-import { DASHBOARD_ROLES, str, type Viewer } from '../../ui/html.js';
-import { directoryNames } from '../../ui/records.js';
-import { requireSignIn, viewerOf } from '../../ui/session.js';
+import { DASHBOARD_ROLES, str, type Viewer } from '../basics.js';
+import { directoryNames } from '../record/routes.js';
+import { requireSignIn, viewerOf } from '../session.js';
 import { readerOf } from '../reader.js';
 import { sendDocument } from '../render.js';
 import { DashboardPage, type DashboardPageState } from './DashboardPage.js';

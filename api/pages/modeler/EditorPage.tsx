@@ -1,6 +1,6 @@
 /** @jsxRuntime automatic */
 /** @jsxImportSource preact */
-import type { Viewer } from '../../ui/html.js';
+import type { Viewer } from '../basics.js';
 import { useReader } from '../reader.js';
 import { HintedField, ModelerShell, useReaderData } from './parts.js';
 

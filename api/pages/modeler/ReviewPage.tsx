@@ -1,7 +1,7 @@
 /** @jsxRuntime automatic */
 /** @jsxImportSource preact */
 import type { ComponentChildren, VNode } from 'preact';
-import type { Viewer } from '../../ui/html.js';
+import type { Viewer } from '../basics.js';
 import { ZoneNote } from '../components/Time.js';
 import { useReader } from '../reader.js';
 import { HintedField, ModelerShell, useProcessNames, useReaderData } from './parts.js';

@@ -1,7 +1,7 @@
 /** @jsxRuntime automatic */
 /** @jsxImportSource preact */
 import type { ComponentChildren } from 'preact';
-import type { Viewer } from '../../ui/html.js';
+import type { Viewer } from '../basics.js';
 import { Shell } from '../components/Shell.js';
 import { useReader } from '../reader.js';
 import { bundleMessages } from './bundle-words.js';

@@ -5,8 +5,9 @@ import type { ProcessEngine } from '../../../engine/process-engine.js';
 import { hasRole } from '../../auth.js';
 import { EDITORS } from '../../change-control.js';
 import { needsUserId } from '../../signing.js';
-import { directoryNames } from '../../ui/records.js';
-import { requireSignIn, viewerOf } from '../../ui/session.js';
+import { directoryNames } from '../record/routes.js';
+import { requireSignIn, viewerOf } from '../session.js';
+import { DIAGRAM_STYLE_SOURCES } from '../basics.js';
 import { sendDocument } from '../render.js';
 import { EditorPage } from './EditorPage.js';
 import { ProcessesPage, type DeployedProcess } from './ProcessesPage.js';
@@ -63,7 +64,8 @@ export function modelerPages(imsflow: ProcessEngine): express.Router {
     const key = param(req, 'key');
     // The process's name, as its latest version gives it; the key only when no version is deployed yet.
     const name = (await latestVersions(imsflow)).get(key)?.name;
-    sendDocument(res, 200, <VersionsPage viewer={viewerOf(req)} processKey={key} name={name} />);
+    // its PDF export parses the diagram's SVG, styled by attribute (basics.ts)
+    sendDocument(res, 200, <VersionsPage viewer={viewerOf(req)} processKey={key} name={name} />, { styleSources: DIAGRAM_STYLE_SOURCES });
   });
 
   return router;

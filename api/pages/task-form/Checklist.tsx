@@ -2,7 +2,7 @@
 /** @jsxImportSource preact */
 import { CHECKLIST_RESULTS } from '../../../engine/kernel/forms.js';
 import type { FormField, TaskRecord } from '../../../engine/kernel/model.js';
-import { str } from '../../ui/html.js';
+import { str } from '../basics.js';
 import { useReader } from '../reader.js';
 import { rowName } from './submit.js';
 import { described, fieldId, ProblemText } from './TaskForm.js';

@@ -3,16 +3,16 @@
 import type { ComponentChildren } from 'preact';
 import type { Catalogue } from '../../../engine/features/catalogue/index.js';
 import type { FormField, TaskRecord } from '../../../engine/kernel/model.js';
-import { ACCEPT, ACCEPTED_LABEL, MAX_ATTACHMENT_LABEL } from '../../ui/attachments.js';
-import { signatureAnchor, type SigningPrompt } from '../../ui/signature.js';
-import { str } from '../../ui/html.js';
+import { ACCEPT, ACCEPTED_LABEL, MAX_ATTACHMENT_LABEL } from '../attachments.js';
+import { signatureAnchor, signatureProblem, type SigningPrompt } from '../signature.js';
+import { str } from '../basics.js';
 import { CsrfField } from '../components/Form.js';
 import { useReader } from '../reader.js';
 import { ChecklistField } from './Checklist.js';
 import { ClausesField } from './Clauses.js';
 import { iterationLabel } from './clauses.js';
 import { EXAMPLE_DATE, problemText, requiredNote } from './problems.js';
-import { SignatureFields } from './Signature.js';
+import { SignatureFieldset } from '../components/Signature.js';
 import { keptName, type FormState, type Person } from './submit.js';
 import { fieldWords, type FormProblem } from './words.js';
 
@@ -51,7 +51,7 @@ export function TaskForm(props: TaskFormProps) {
         {task.form.map((field) => (
           <FieldControl key={field.key} field={field} {...props} />
         ))}
-        {signing ? <SignatureFields prompt={signing} task={task} values={props.values ?? {}} errors={props.errors ?? []} /> : null}
+        {signing ? <SignatureFieldset prompt={signing} values={props.values ?? {}} errors={props.errors ?? []} /> : null}
         <p>
           <button type="submit" class="usa-button">
             {signing ? t('taskForm.signAndComplete') : t('taskForm.complete')}
@@ -65,7 +65,7 @@ export function TaskForm(props: TaskFormProps) {
 /** For an iteration of a multi-instance task: which element (clause, action) it is for. */
 export function IterationLine({ task, catalogue }: { task: Pick<TaskRecord, 'iteration'>; catalogue: Catalogue }) {
   const { t } = useReader();
-  const label = task.iteration ? iterationLabel(task.iteration.item, catalogue) : '';
+  const label = task.iteration ? iterationLabel(task.iteration.item, catalogue, (clause) => t('taskForm.clause', { clause })) : '';
   if (!label) return null;
   return (
     <p class="iteration">
@@ -86,7 +86,7 @@ function FormProblems({ task, errors, values }: { task: TaskRecord; errors: Form
         <ul class="usa-list">
           {errors.map((error, i) => {
             const anchor = keys.has(error.field) ? fieldId(error.field) : signatureAnchor(error.field);
-            const text = problemText(reader, task, error, values);
+            const text = keys.has(error.field) || !anchor ? problemText(reader, task, error, values) : signatureProblem(reader, error);
             return <li key={i}>{anchor ? <a href={`#${anchor}`}>{text}</a> : text}</li>;
           })}
         </ul>

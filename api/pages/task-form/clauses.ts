@@ -48,16 +48,17 @@ function textOf(value: unknown): string {
  * What one element of a multi-instance task's collection is, in words: a clause (`Clause 8.4 Control of
  * externally provided processes`, from the catalogue when it knows the clause), a finding on a clause
  * (`Clause 8.4 …: Supplier approval lapsed`), an action or anything else with a title, label or name;
- * otherwise compact JSON.
+ * otherwise compact JSON. `clause` says "Clause 8.4 …" in the reader's words (taskForm.clause: "Abschnitt",
+ * "Article"); English without one.
  */
-export function iterationLabel(item: unknown, catalogue?: Pick<Catalogue, 'clause'>): string {
+export function iterationLabel(item: unknown, catalogue?: Pick<Catalogue, 'clause'>, clause: (text: string) => string = (text) => `Clause ${text}`): string {
   if (item === undefined || item === null || item === '') return '';
   if (typeof item === 'string') {
     const entry = catalogue?.clause(item);
-    return short(entry ? `Clause ${clauseText(entry)}` : item);
+    return short(entry ? clause(clauseText(entry)) : item);
   }
   if (typeof item !== 'object') return String(item);
-  if (Array.isArray(item)) return short(item.map((x) => iterationLabel(x, catalogue)).join('; '));
+  if (Array.isArray(item)) return short(item.map((x) => iterationLabel(x, catalogue, clause)).join('; '));
   const o = item as Record<string, unknown>;
   const clauseId = textOf(o.clause);
   const lookup = (id: string) => (id && catalogue ? catalogue.clause(id) : undefined);
@@ -67,7 +68,7 @@ export function iterationLabel(item: unknown, catalogue?: Pick<Catalogue, 'claus
   if (entry || clauseId || (number && Array.isArray(o.standards))) {
     const head = entry ? clauseText(entry) : number ? [number, own].filter(Boolean).join(' ') : clauseId;
     const extra = own && own !== entry?.title && !(number && !entry) ? own : '';
-    return short(`Clause ${head}${extra ? `: ${extra}` : ''}`);
+    return short(clause(`${head}${extra ? `: ${extra}` : ''}`));
   }
   if (own) return short(number ? `${number} ${own}` : own);
   return short(JSON.stringify(item) ?? '');

@@ -5,8 +5,8 @@ import { validateFormData } from '../../../engine/kernel/forms.js';
 import type { ProcessEngine } from '../../../engine/process-engine.js';
 import type { TaskRecord } from '../../../engine/kernel/model.js';
 import { canSee } from '../../auth.js';
-import { checkUpload, earlierUpload, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENT_LABEL, recordUpload, type AttachmentRef, type AttachmentStore } from '../../ui/attachments.js';
-import { str } from '../../ui/html.js';
+import { checkUpload, earlierUpload, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENT_LABEL, recordUpload, type AttachmentRef, type AttachmentStore } from '../attachments.js';
+import { str } from '../basics.js';
 import { listOf } from './clauses.js';
 import type { FormProblem } from './words.js';
 

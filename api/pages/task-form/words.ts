@@ -1,6 +1,7 @@
 import type { FieldError } from '../../../engine/kernel/errors.js';
 import { ROLES, type FormField, type TaskRecord } from '../../../engine/kernel/model.js';
 import type { MessageCatalogue, Reader } from '../../../engine/kernel/i18n/index.js';
+import { withoutTemplates } from '../../../engine/kernel/present/index.js';
 
 /**
  * A pack's words on a task, in the reader's language: the step's name, its fields' labels and options
@@ -26,25 +27,8 @@ export function fieldWords(reader: Pick<Reader, 'translated'>, task: Pick<TaskRe
   };
 }
 
-/**
- * Authored words as a person may read them when nothing fills their templates (a label, an option, a step
- * drawn in a diagram): `${…}` parts left out, the text around them kept ("Implement action ${item.index}:
- * ${item.title}" reads "Implement action …").
- */
-export function withoutTemplates(text: string): string {
-  if (!text.includes('${')) return text;
-  const literals = text.split(/\$\{[^}]*\}/);
-  const kept: string[] = [];
-  for (const [i, part] of literals.entries()) {
-    const beforeTemplate = i < literals.length - 1;
-    let literal = part.trim();
-    // the separator that led into the template goes with it: "action ${i}: ${title}" reads "action …"
-    while (beforeTemplate && literal && ' :·-'.includes(literal[literal.length - 1])) literal = literal.slice(0, -1).trimEnd();
-    if (literal && !(kept.at(-1) === '…' && /^[:·-]$/.test(literal))) kept.push(literal);
-    if (beforeTemplate && kept.at(-1) !== '…') kept.push('…');
-  }
-  return kept.join(' ');
-}
+// the rule lives in the kernel, where the diagram bundles use it too
+export { withoutTemplates };
 
 /** A simple ICU argument (`{note}`); anything richer (plural, select) is not matched back. */
 const ARGUMENT = /\{\s*([A-Za-z_][\w]*)\s*\}/g;

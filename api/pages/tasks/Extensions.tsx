@@ -2,7 +2,7 @@
 /** @jsxImportSource preact */
 import type { ComponentChildren } from 'preact';
 import type { ExtensionRequest, TaskRecord } from '../../../engine/kernel/model.js';
-import type { Viewer } from '../../ui/html.js';
+import type { Viewer } from '../basics.js';
 import { CsrfField } from '../components/Form.js';
 import { When } from '../components/Time.js';
 import { useReader } from '../reader.js';

@@ -1,6 +1,6 @@
 /** @jsxRuntime automatic */
 /** @jsxImportSource preact */
-import type { Viewer } from '../../ui/html.js';
+import type { Viewer } from '../basics.js';
 import { CsrfField } from '../components/Form.js';
 import { useReader } from '../reader.js';
 import type { Person } from '../task-form/submit.js';

@@ -1,6 +1,6 @@
 /** @jsxRuntime automatic */
 /** @jsxImportSource preact */
-import type { Viewer } from '../../ui/html.js';
+import type { Viewer } from '../basics.js';
 import { TaskBadges } from '../components/Badges.js';
 import { Notice } from '../components/Notice.js';
 import { Shell } from '../components/Shell.js';

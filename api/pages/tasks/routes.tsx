@@ -6,10 +6,11 @@ import { NotFoundError, ValidationError, type FieldError } from '../../../engine
 import type { TaskRecord, UserRecord } from '../../../engine/kernel/model.js';
 import type { ProcessEngine } from '../../../engine/process-engine.js';
 import { canSee, hasRole, holdsTask, OVERSEERS, visibleSites } from '../../auth.js';
-import type { AttachmentStore } from '../../ui/attachments.js';
-import { str } from '../../ui/html.js';
-import { requireCsrf, requireSignIn, viewerOf } from '../../ui/session.js';
-import { credentialsFrom, notSignedMessage, signingPrompt } from '../../ui/signature.js';
+import type { AttachmentStore } from '../attachments.js';
+import { str } from '../basics.js';
+import { requireCsrf, requireSignIn, viewerOf } from '../session.js';
+import { credentialsFrom, notSignedMessage, signingPrompt } from '../signature.js';
+import { readerOf } from '../reader.js';
 import { sendDocument } from '../render.js';
 import { clauseCatalogue } from '../task-form/clauses.js';
 import { nextSteps } from '../task-form/NextSteps.js';
@@ -161,7 +162,7 @@ export function taskPages({ imsflow, accounts, attachments, titleFields = {} }: 
           mayDelegate: mayDelegate(user, task),
           holds,
           form: state,
-          ...(holds && { signing: signingPrompt(task, req.principal) }),
+          ...(holds && { signing: signingPrompt(task, req.principal, view.record.text) }),
           catalogue: clauseCatalogue(imsflow),
           signatures: task.status === 'completed' && task.signature ? await imsflow.queries.signaturesOfTask(task.id) : [],
           ...(completedByMe && { next: await nextSteps(imsflow, task) }),
@@ -220,7 +221,7 @@ export function taskPages({ imsflow, accounts, attachments, titleFields = {} }: 
       } catch (err) {
         if (!(err instanceof AuthenticationError)) throw err;
         notSigned = true;
-        throw new ValidationError('not signed', [{ field: 'signature', message: notSignedMessage(err, imsflow.clock.now()) }]);
+        throw new ValidationError('not signed', [{ field: 'signature', message: notSignedMessage(readerOf(res), err, imsflow.clock.now()) }]);
       }
     });
     if (!outcome.ok) return taskPage(req, res, task, notSigned ? 401 : outcome.status, outcome.state);

@@ -4,7 +4,7 @@ import type { MessageCatalogue, Reader } from '../../../engine/kernel/i18n/index
 import type { InstanceRecord, TaskRecord } from '../../../engine/kernel/model.js';
 import { recordTitle, type RecordTitle } from '../../../engine/kernel/present/index.js';
 import type { ProcessEngine } from '../../../engine/process-engine.js';
-import type { Viewer } from '../../ui/html.js';
+import type { Viewer } from '../basics.js';
 import { readerOf, type PageReaders } from '../reader.js';
 import type { Person } from '../task-form/submit.js';
 import { processName, stepName } from '../task-form/words.js';

@@ -27,7 +27,7 @@ const MIB = 1024 * 1024;
 export const DEFAULT_EXTRACTION_LIMITS: ExtractionLimits = {
   maxBytes: 2048 * MIB,
   maxFiles: 100_000,
-  // the upload limit of api/ui/attachments.ts (MAX_ATTACHMENT_BYTES); the CLI passes that constant itself
+  // the upload limit of api/pages/attachments.ts (MAX_ATTACHMENT_BYTES); the CLI passes that constant itself
   maxAttachmentBytes: 10 * MIB,
 };
 

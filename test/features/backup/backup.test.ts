@@ -7,7 +7,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as tar from 'tar';
-import { AttachmentStore, checkUpload, recordUpload } from '../../../api/ui/attachments.js';
+import { AttachmentStore, checkUpload, recordUpload } from '../../../api/pages/attachments.js';
 import { verifyAuditChain } from '../../../engine/kernel/audit-chain.js';
 import { BackupRejected, exportBackup, importBackup, verifyBackup, type BackupManifest, type UnpackOptions } from '../../../engine/features/backup/index.js';
 import { FakeClock } from '../../../engine/kernel/clock.js';

@@ -1,14 +1,14 @@
 import express, { type Request, type Response } from 'express';
-import { verifyAuditChain } from '../../engine/kernel/audit-chain.js';
-import { NotPermittedError, type FieldError } from '../../engine/kernel/errors.js';
-import type { ProcessEngine } from '../../engine/process-engine.js';
-import type { AuditEvent, UserRecord } from '../../engine/kernel/model.js';
-import { canSee, hasRole } from '../auth.js';
-import { AUDIT_ROLES, str } from './html.js';
-import { directoryNames } from './records.js';
-import { requireSignIn, viewerOf } from './session.js';
-import { sendCsv } from '../csv.js';
-import { sendAuditTrailPage, type AuditFilter } from '../pages/audit-trail.js';
+import { verifyAuditChain } from '../../../engine/kernel/audit-chain.js';
+import { NotPermittedError, type FieldError } from '../../../engine/kernel/errors.js';
+import type { ProcessEngine } from '../../../engine/process-engine.js';
+import type { AuditEvent, UserRecord } from '../../../engine/kernel/model.js';
+import { canSee, hasRole } from '../../auth.js';
+import { AUDIT_ROLES, str } from '../basics.js';
+import { directoryNames } from '../record/routes.js';
+import { requireSignIn, viewerOf } from '../session.js';
+import { sendCsv } from '../../csv.js';
+import { sendAuditTrailPage, type AuditFilter } from '../audit-trail.js';
 
 /**
  * The audit trail (/audit) for auditors, quality managers and admins: filtered by record or target,

@@ -1,13 +1,14 @@
 import { createReadStream } from 'node:fs';
 import express from 'express';
-import { NotFoundError } from '../../engine/kernel/errors.js';
-import type { ProcessEngine, InstanceView } from '../../engine/process-engine.js';
-import type { UserRecord } from '../../engine/kernel/model.js';
-import { sendRecordPage } from '../pages/record.js';
-import type { LinkedRow } from '../pages/record/LinkedRecords.js';
-import { uploadsOf, type AttachmentStore } from './attachments.js';
-import { mayViewRecord, requireSignIn, viewerOf } from './session.js';
-import { clauseCatalogue, clauseText, iterationLabel } from './task-form.js';
+import { NotFoundError } from '../../../engine/kernel/errors.js';
+import type { ProcessEngine, InstanceView } from '../../../engine/process-engine.js';
+import type { UserRecord } from '../../../engine/kernel/model.js';
+import { readerOf } from '../reader.js';
+import { sendRecordPage } from '../record.js';
+import type { LinkedRow } from './LinkedRecords.js';
+import { uploadsOf, type AttachmentStore } from '../attachments.js';
+import { mayViewRecord, requireSignIn, viewerOf } from '../session.js';
+import { clauseCatalogue, clauseText, iterationLabel } from '../task-form/clauses.js';
 
 /**
  * The record page's route (/records/:instanceId; the page itself is api/pages/record.tsx) and the
@@ -86,6 +87,7 @@ export function recordPages(imsflow: ProcessEngine, attachments: AttachmentStore
     // each process by the name of its newest version (the management review's figures count by process)
     const processNames = new Map([...definitions].sort((a, b) => a.version - b.version).map((d) => [d.key, d.name]));
     const catalogue = clauseCatalogue(imsflow);
+    const reader = readerOf(res);
     sendRecordPage(res, {
       viewer,
       instance,
@@ -98,7 +100,7 @@ export function recordPages(imsflow: ProcessEngine, attachments: AttachmentStore
         const entry = catalogue.clause(clause);
         return entry ? clauseText(entry) : undefined;
       },
-      iterationLabel: (item) => iterationLabel(item, catalogue),
+      iterationLabel: (item) => iterationLabel(item, catalogue, (clause) => reader.t('taskForm.clause', { clause })),
       linked: await linkedRecords(imsflow, viewer.user, instance),
       ...(titleFields[instance.key] && { titleFields: titleFields[instance.key] }),
       now: imsflow.clock.now(),
