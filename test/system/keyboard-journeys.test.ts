@@ -117,9 +117,8 @@ describe('the three journeys by keyboard alone (demo organisation, headless Chro
   it('staff: a task from an email link, then one from the task list after signing in', async () => {
     const { store } = server.assembly;
     // a filling-line step handed over to Sean Gallagher by his quality manager: the email he gets
-    const emmas = (await store.listTasks({ status: 'open' })).filter((t) => t.assignee === 'emma.byrne');
-    expect(emmas, 'the demo gives Emma Byrne open tasks').to.not.be.empty;
-    const handed = emmas[0];
+    const handed = (await store.listTasks({ status: 'open' })).find((t) => t.assignee === 'emma.byrne' && t.elementId === 'act')!;
+    expect(handed, 'the demo gives Emma Byrne a nonconformity\'s corrective action').to.not.equal(undefined);
     const from = smtp.received.length;
     await server.imsflow.reassignTask(handed.id, { assignee: 'sean.gallagher' }, 'Emma is on leave this week', 'aoife.brennan');
     let email: Email | undefined;
@@ -155,7 +154,7 @@ describe('the three journeys by keyboard alone (demo organisation, headless Chro
 
     // the answer page: a new page, read from the top; what was done is said first, then what happens next
     expect(await page.getByRole('heading', { level: 1 }).textContent()).to.equal('Thank you');
-    expect(await page.getByRole('status').first().textContent()).to.include('“Take corrective action” for NC-2026-0002');
+    expect(await page.getByRole('status').first().textContent()).to.include(`“Take corrective action” for ${handed.businessKey}`);
     expect(await focusOf(page)).to.include({ tag: 'body' });
     await screenshot(page, 'keyboard 1 email task thank you');
     const onward = await tabTo(page, named('Sign in to see your tasks'));
