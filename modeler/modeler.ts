@@ -114,6 +114,11 @@ async function start(root: HTMLElement): Promise<void> {
   const svg = $('ims-canvas').querySelector('svg');
   svg?.setAttribute('tabindex', '0');
   svg?.setAttribute('aria-label', words.say('modeler.state.diagramLabel', { process: draft.key }));
+  // The search pad gives focus back to the canvas only when the canvas had it: opened from the toolbar, it
+  // would leave focus on the page, and the keys for what was found (Delete, the arrows) would do nothing.
+  get<{ on(event: string, fn: () => void): void }>('eventBus').on('searchPad.closed', () => {
+    if (!document.activeElement || document.activeElement === document.body) svg?.focus();
+  });
 
   const saveXml = async () => (await modeler.saveXML({ format: true })).xml ?? '';
 
@@ -223,7 +228,21 @@ async function start(root: HTMLElement): Promise<void> {
   // ---- toolbar and shortcuts ---------------------------------------------------------------------
   undoButton.addEventListener('click', () => commandStack.undo());
   redoButton.addEventListener('click', () => commandStack.redo());
-  $('ims-search').addEventListener('click', () => get<{ trigger(action: string): void }>('editorActions').trigger('find'));
+  // The search pad closes on any click that reaches the document, and on an Enter released in its input
+  // (Enter there goes to the result): the click that opens it stops here, and Enter on the button opens it
+  // when the key comes up, not down, so that the key's release does not land in the pad.
+  const searchButton = $('ims-search');
+  const openSearch = () => get<{ trigger(action: string): void }>('editorActions').trigger('find');
+  searchButton.addEventListener('click', (event) => {
+    event.stopPropagation();
+    openSearch();
+  });
+  searchButton.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter') event.preventDefault();
+  });
+  searchButton.addEventListener('keyup', (event) => {
+    if (event.key === 'Enter') openSearch();
+  });
   $('ims-fit').addEventListener('click', fit);
   $('ims-save').addEventListener('click', () => {
     dirty = dirty || !conflict;

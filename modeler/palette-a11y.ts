@@ -80,7 +80,9 @@ function PaletteKeyboard(
       if (!CREATES[id] && !TOOLS[id]) continue;
       entry.tabIndex = 0;
       entry.setAttribute('role', 'button');
-      const title = entry.getAttribute('title') ?? entry.getAttribute('aria-label') ?? id;
+      // diagram-js names an entry by its aria-label, which this replaces: the first name is kept, so that
+      // a second palette.changed (entries not redrawn) does not say the hint twice
+      const title = (entry.dataset.imsTitle ??= entry.getAttribute('title') ?? entry.getAttribute('aria-label') ?? id);
       entry.setAttribute('aria-label', TOOLS[id] ? words().say('modeler.palette.shortcut', { title, key: TOOLS[id].key }) : words().say('modeler.palette.enterAdds', { title }));
       if (TOOLS[id]) entry.setAttribute('aria-keyshortcuts', TOOLS[id].key);
     }

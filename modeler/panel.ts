@@ -4,6 +4,7 @@ import { kindRefOf, problemSayer, sayKind } from '../engine/kernel/bpmn/problem-
 import { languageOf } from '../engine/kernel/i18n/locales.js';
 import { readDuration } from './durations.js';
 import { el } from './http.js';
+import { PanelFocus } from './panel-focus.js';
 import { wordsOf, type WordId, type Words } from './words.js';
 
 /**
@@ -83,6 +84,7 @@ export class ImsPanel {
   private readonly registry: ElementRegistry;
   private selected: Shape | undefined;
   private words: Words | undefined;
+  private readonly focus: PanelFocus;
 
   constructor(
     private readonly container: HTMLElement,
@@ -95,6 +97,7 @@ export class ImsPanel {
     this.canvas = injector.get('canvas');
     this.registry = injector.get('elementRegistry');
     const eventBus = injector.get<{ on(event: string, fn: (event: any) => void): void }>('eventBus');
+    this.focus = new PanelFocus(container);
     eventBus.on('selection.changed', (event: { newSelection: Shape[] }) => {
       this.selected = event.newSelection.length === 1 ? event.newSelection[0] : undefined;
       this.render();
@@ -112,17 +115,16 @@ export class ImsPanel {
     });
   }
 
-  /** Re-renders for the current selection, keeping focus on the same input across the re-render. */
+  /** Re-renders for the current selection, keeping focus (and what is being typed) where it was (panel-focus.ts). */
   render(): void {
-    const active = document.activeElement as HTMLInputElement | null;
-    const focusId = active && this.container.contains(active) ? active.id : '';
+    const restoreFocus = this.focus.keep();
     const candidate = this.selected ?? this.processShape();
     // Before a diagram is imported the canvas root is an implicit one, with no BPMN element behind it.
     const shape = candidate?.businessObject ? candidate : undefined;
     this.container.dataset.element = shape?.businessObject.id ?? '';
     this.container.replaceChildren(...(shape ? this.sections(shape) : [el('p', {}, this.t('modeler.panel.selectElement'))]));
     if (this.options.readOnly) for (const input of this.container.querySelectorAll<HTMLInputElement>('input, select, textarea, button')) input.disabled = true;
-    if (focusId) document.getElementById(focusId)?.focus();
+    restoreFocus();
   }
 
   /** The executable process: the canvas root, or (in a collaboration) the participant holding it. */

@@ -260,6 +260,9 @@ async function start(root: HTMLElement, words: ListWords): Promise<void> {
         $('ims-review-status').dataset.status = updated.status;
         form.querySelectorAll<HTMLInputElement>('input, textarea, button').forEach((input) => (input.disabled = true));
         if (updated.status === 'approved') $('ims-publish').hidden = false;
+        // the button pressed is disabled now, which drops focus to the page: it goes to what was recorded
+        result.tabIndex = -1;
+        result.focus();
       } catch (err) {
         password.value = '';
         announce(result, say('review.notRecorded', { error: (err as Error).message }), 'bad');

@@ -224,6 +224,12 @@ function ThankYou({ named, signed, next, stepName: nameOf }: { named: Named; sig
       </Notice>
       {signed ? <SignedBlock signature={signed} /> : null}
       <NextStepsPart next={next} stepName={nameOf} />
+      {/* the way on to the rest of one's work, for a person who came from an email (and to keyboard users a next stop) */}
+      <p>
+        <a class="usa-link" href="/login?next=%2Ftasks">
+          {t('emailLink.signIn')}
+        </a>
+      </p>
     </Shell>
   );
 }
