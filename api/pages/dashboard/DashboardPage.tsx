@@ -50,6 +50,12 @@ export function DashboardPage({ state }: { state: DashboardPageState }) {
   return (
     <Shell title={t('dashboard.title')} viewer={viewer} current="dashboard" wide head={data ? HEAD : <link rel="stylesheet" href="/assets/dashboard.css" />}>
       {errors.length ? <FilterErrors errors={errors} /> : null}
+      {/* the filter bar's date fields are many Tab stops: a keyboard user can pass them (shown when focused) */}
+      {data ? (
+        <a class="ims-skip-inline" href="#dashboard">
+          {t('dashboard.filters.skip')}
+        </a>
+      ) : null}
       <FilterBar filters={filters} choices={choices} errors={errors} summary={summary} />
       {data ? <Figures state={state} data={data} /> : null}
     </Shell>
@@ -93,7 +99,7 @@ function Figures({ state, data }: { state: DashboardPageState; data: Dashboard }
   const { filters, viewer, training = [] } = state;
   const qs = filters.toString();
   return (
-    <div id="dashboard" data-filters={qs} data-figures={JSON.stringify(data)} data-words={JSON.stringify(words)}>
+    <div id="dashboard" tabIndex={-1} data-filters={qs} data-figures={JSON.stringify(data)} data-words={JSON.stringify(words)}>
       <p role="status">
         {rich('dashboard.asOf', { at: <When iso={data.asOf} />, from: <CalendarDate ymd={data.filters.from} />, to: <CalendarDate ymd={data.filters.to} /> })}
       </p>

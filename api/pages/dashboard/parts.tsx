@@ -97,9 +97,9 @@ export function CountLink({ count, drill, filters, context }: { count: number; d
 export function Tile({ kind, label, value, href, hint }: { kind: string; label: string; value: string | number; href?: string; hint?: string }) {
   const inner = (
     <>
-      <span class="figure">{value}</span>
-      <span class="label">{label}</span>
-      {hint ? <span class="hint">{hint}</span> : null}
+      {/* spaces between the parts, so the link's spoken name is "11 Open", not "11Open" */}
+      <span class="figure">{value}</span> <span class="label">{label}</span>
+      {hint ? <> <span class="hint">{hint}</span></> : null}
     </>
   );
   return <li class={`tile ${kind}`}>{href ? <a href={href}>{inner}</a> : <span>{inner}</span>}</li>;
