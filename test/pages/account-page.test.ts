@@ -6,8 +6,8 @@ import { pino } from 'pino';
 import { startServer, type RunningServer } from '../../api/server.js';
 import { SESSION_COOKIE } from '../../api/auth.js';
 import { loadConfig } from '../../engine/boot/config.js';
-import { onMessageProblem, type MessageProblem } from '../../engine/kernel/i18n/index.js';
 import { FORM_BODY, http } from '../support/http.js';
+import { expectEveryMessageFound } from '../support/messages.js';
 
 /**
  * The account page over HTTP: a person sees who they are to imsflow and chooses their own language and
@@ -26,8 +26,7 @@ describe('the account page: your language and time zone', function () {
   this.timeout(30_000);
   let dir: string;
   let server: RunningServer;
-  let problems: MessageProblem[];
-  let restore: () => void;
+  expectEveryMessageFound();
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'imsflow-account-'));
@@ -39,14 +38,6 @@ describe('the account page: your language and time zone', function () {
   after(async () => {
     await server?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
-  });
-  beforeEach(() => {
-    problems = [];
-    restore = onMessageProblem((p) => problems.push(p));
-  });
-  afterEach(() => {
-    restore();
-    expect(problems, 'missing or broken messages').to.deep.equal([]);
   });
 
   const session = async (email: string) => {

@@ -2,10 +2,11 @@
 /** @jsxImportSource preact */
 import { expect } from 'chai';
 import { render } from 'preact-render-to-string';
-import { MessageCatalogue, onMessageProblem, readerFor, type MessageProblem } from '../../engine/kernel/i18n/index.js';
+import { MessageCatalogue, readerFor } from '../../engine/kernel/i18n/index.js';
 import { AttachmentLink, refusalText, uploadHint } from '../../api/pages/components/Attachment.js';
 import { PAGE_MESSAGES, ReaderProvider } from '../../api/pages/reader.js';
 import { checkUpload } from '../../api/pages/attachments.js';
+import { expectEveryMessageFound } from '../support/messages.js';
 
 /**
  * Attachments in the reader's words: name, size in their number format and kind in words (never the
@@ -18,16 +19,7 @@ const plain = (text: string) => text.replace(/<[^<>]*>/g, '').replace(/&lt;/g, '
 const SHA = 'a'.repeat(64);
 
 describe('attachments in the reader’s language', () => {
-  let problems: MessageProblem[];
-  let restore: () => void;
-  beforeEach(() => {
-    problems = [];
-    restore = onMessageProblem((p) => problems.push(p));
-  });
-  afterEach(() => {
-    restore();
-    expect(problems, 'missing or broken messages').to.deep.equal([]);
-  });
+  expectEveryMessageFound();
 
   it('links a file by its name, with its size and kind in words', () => {
     const file = { sha256: SHA, name: 'Befund <final>.pdf', size: 1_234_567, contentType: 'application/pdf' };

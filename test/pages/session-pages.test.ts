@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import { startServer, type RunningServer } from '../../api/server.js';
 import { SESSION_COOKIE } from '../../api/auth.js';
 import { loadConfig } from '../../engine/boot/config.js';
-import { onMessageProblem, type MessageProblem } from '../../engine/kernel/i18n/index.js';
+import { expectEveryMessageFound } from '../support/messages.js';
 
 /**
  * Signing in and out, and the error pages, in the reader's language: what the routes say (signed out,
@@ -20,8 +20,7 @@ describe('sign-in and error pages in the reader’s language', function () {
   this.timeout(30_000);
   let dir: string;
   let server: RunningServer;
-  let problems: MessageProblem[];
-  let restore: () => void;
+  expectEveryMessageFound();
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'imsflow-session-pages-'));
@@ -32,14 +31,6 @@ describe('sign-in and error pages in the reader’s language', function () {
   after(async () => {
     await server?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
-  });
-  beforeEach(() => {
-    problems = [];
-    restore = onMessageProblem((p) => problems.push(p));
-  });
-  afterEach(() => {
-    restore();
-    expect(problems, 'missing or broken messages').to.deep.equal([]);
   });
 
   const get = (path: string, headers: Record<string, string> = {}) => fetch(`${server.url}${path}`, { headers, redirect: 'manual' });

@@ -5,11 +5,12 @@ import type { VNode } from 'preact';
 import { render } from 'preact-render-to-string';
 import { AuthenticationError } from '../../engine/features/accounts/index.js';
 import type { SignatureRecord } from '../../engine/features/signatures/index.js';
-import { MessageCatalogue, onMessageProblem, readerFor, type MessageProblem } from '../../engine/kernel/i18n/index.js';
+import { MessageCatalogue, readerFor } from '../../engine/kernel/i18n/index.js';
 import type { TaskRecord } from '../../engine/kernel/model.js';
 import { SignatureFieldset, SignatureLine, SignedBlock } from '../../api/pages/components/Signature.js';
 import { PAGE_MESSAGES, ReaderProvider } from '../../api/pages/reader.js';
 import { notSignedMessage, signingPrompt } from '../../api/pages/signature.js';
+import { expectEveryMessageFound } from '../support/messages.js';
 
 /**
  * The electronic signature in the reader's language (21 CFR 11.50): the prompt on a task form and the
@@ -25,16 +26,7 @@ const TASK = { id: 't1', definitionKey: 'nonconformity', elementId: 'verify', na
 const SIGNATURE = { id: 's1', taskId: 't1', instanceId: 'i1', userId: 'qm1', printedName: 'Quinn Manager', meaning: 'verified', signedAt: '2026-05-04T07:00:00.000Z', timeZone: 'Europe/Zurich', method: 'password+userid' } as SignatureRecord;
 
 describe('the electronic signature in the reader’s language', () => {
-  let problems: MessageProblem[];
-  let restore: () => void;
-  beforeEach(() => {
-    problems = [];
-    restore = onMessageProblem((p) => problems.push(p));
-  });
-  afterEach(() => {
-    restore();
-    expect(problems, 'missing or broken messages').to.deep.equal([]);
-  });
+  expectEveryMessageFound();
 
   it('asks in English as before: the meaning, what it confirms, email and password tied to the statement', () => {
     const prompt = signingPrompt(TASK, undefined)!;
