@@ -50,7 +50,14 @@ export class PanelFocus {
         const typed = from as HTMLInputElement;
         if (field && 'value' in typed && typed.tagName !== 'SELECT' && typed.value !== typed.defaultValue && field.tagName === typed.tagName) {
           field.value = typed.value;
-          if (typed.selectionStart !== null) field.setSelectionRange(typed.selectionStart, typed.selectionEnd);
+          // only text-like inputs and textareas have a caret to put back (a number or date input has none)
+          if (typed.selectionStart !== null && typeof field.setSelectionRange === 'function') {
+            try {
+              field.setSelectionRange(typed.selectionStart, typed.selectionEnd);
+            } catch {
+              // an input type without selection: the value is back, the caret goes to the end
+            }
+          }
         }
         field?.focus();
         return;
