@@ -75,6 +75,7 @@ const schemas = {
         .describe('for a task with a signature meaning: your password, and your email (user id) for the first signing of a session or with an API token (21 CFR 11.200)'),
     })
     .strict(),
+  releaseTask: z.object({ reason: z.string().trim().max(2000).optional().describe('why you give the task back: goes into the audit trail') }).strict(),
   cancelInstance: z.object({ reason: z.string().trim().min(1, 'a reason is required') }).strict(),
   taskQuery: z.object({
     assignee: z.string().optional(),
@@ -298,6 +299,17 @@ export function createApp({ imsflow, accounts, assembly, logger, secureCookies =
       accounts,
     });
     res.json({ ...result, ...(result.signature && { signature: signatureReply(result.signature) }) });
+  });
+
+  // claim and release: the same commands as the task pages; who may is the command's to say
+  routes.add({ method: 'post', path: '/tasks/:id/claim', summary: 'Take an unassigned task of one of your roles: it becomes yours and stays its role\'s, so you can release it; the other role holders\' email links stop working', tag: 'tasks', access: 'signed-in', responses: { 200: 'the task, assigned to you (also when it already was)', 403: 'the task is not for a role of yours', 404: 'not found or not yours to see', 409: 'already assigned to someone else, or closed' } }, async (req, res) => {
+    const task = await visibleTask(req, String(req.params.id));
+    res.json(await imsflow.tasks.claim(principalOf(req), task.id));
+  });
+
+  routes.add({ method: 'post', path: '/tasks/:id/release', summary: 'Give a task you claimed back to its role, with an optional reason; the role\'s holders are told again', tag: 'tasks', access: 'signed-in', body: schemas.releaseTask, responses: { 200: 'the task, back with its role', 400: 'reason too long', 404: 'not found or not yours to see', 409: 'not assigned to you, without a role to go back to, or closed' } }, async (req, res, { body }) => {
+    const task = await visibleTask(req, String(req.params.id));
+    res.json(await imsflow.tasks.release(principalOf(req), task.id, body.reason || undefined));
   });
 
   routes.add({ method: 'patch', path: '/tasks/:id', summary: 'Move the due date or reassign, with a reason', tag: 'tasks', access: ['quality-manager', 'process-owner'], body: schemas.changeTask, responses: { 200: 'changed', 404: 'not found', 409: 'task closed' } }, async (req, res, { body }) => {

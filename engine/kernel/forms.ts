@@ -55,10 +55,14 @@ export function validateFormData(fields: FormField[], data: unknown, context: Fo
   return cleaned;
 }
 
-const isEmpty = (raw: unknown) => raw === undefined || raw === null || raw === '' || (Array.isArray(raw) && raw.length === 0);
+// Text of spaces only is nothing written: a required field is not filled in by it (nor is a row of a form).
+const isEmpty = (raw: unknown) => raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '') || (Array.isArray(raw) && raw.length === 0);
+
+const isTicked = (raw: unknown) => raw === true || raw === 'true' || raw === 'on';
 
 /**
- * For a field with ims:requiredWhen whose condition holds: `when <other label> is <option label or value>`.
+ * For a field with ims:requiredWhen whose condition holds: `when <other label> is <option label or value>`,
+ * or `when <other label> is filled in` for a rule naming the other field alone.
  * The other field's submitted value is compared as cleaned (a number as its digits, a checkbox as "true" or
  * "false", an unticked checkbox being "false"); a value the other field refuses is reported there, not here.
  */
@@ -67,6 +71,11 @@ function requiredBecause(field: FormField, fields: FormField[], input: (key: str
   const other = fields.find((f) => f.key === field.requiredWhen!.field);
   if (!other || other === field) return undefined;
   const raw = input(other.key);
+  if (!field.requiredWhen.values.length) {
+    // a key alone: required whenever the other field is filled in (a checkbox: ticked)
+    const filled = other.type === 'checkbox' ? isTicked(raw) : !isEmpty(raw);
+    return filled ? `when ${other.label} is filled in` : undefined;
+  }
   let value: string;
   if (isEmpty(raw)) {
     if (other.type !== 'checkbox') return undefined;
@@ -106,7 +115,7 @@ function coerce(field: FormField, raw: unknown, context: FormContext): { value: 
       return options.some((o) => o.value === value) ? { value } : { error: `must be one of ${options.map((o) => o.value).join(', ')}` };
     }
     case 'checkbox': {
-      if (raw === true || raw === 'true' || raw === 'on') return { value: true };
+      if (isTicked(raw)) return { value: true };
       if (raw === false || raw === 'false') return { value: false };
       return { error: 'must be true or false' };
     }

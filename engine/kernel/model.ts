@@ -25,6 +25,8 @@ export interface FormField {
   /**
    * ims:requiredWhen="fullCapa=no" (or "status=na|partial|gap"): the field is required when the submitted value
    * of another field of the same form is one of the values (a checkbox compares as "true" or "false").
+   * ims:requiredWhen="action2" (a key alone, no values): required whenever that field is filled in (a
+   * checkbox ticked) — a row of a form whose cells belong together, e.g. an action and its owner.
    */
   requiredWhen?: { field: string; values: string[] };
 }

@@ -174,6 +174,8 @@ const SAMPLES: Record<string, (caller: string | undefined) => Sample> = {
   'GET /api/tasks': () => ({}),
   'GET /api/tasks/{id}': () => ({ params: { id: 'no-such-task' } }),
   'POST /api/tasks/{id}/complete': () => ({ params: { id: 'no-such-task' }, body: { data: {} } }),
+  'POST /api/tasks/{id}/claim': () => ({ params: { id: 'no-such-task' } }),
+  'POST /api/tasks/{id}/release': () => ({ params: { id: 'no-such-task' }, body: { reason: 'authorization matrix' } }),
   'PATCH /api/tasks/{id}': () => ({ params: { id: 'no-such-task' }, body: { dueAt: '2026-06-01T00:00:00Z', reason: 'authorization matrix' } }),
   'POST /api/tasks/{id}/extensions': () => ({ params: { id: 'no-such-task' }, body: { dueAt: '2026-06-01', reason: 'authorization matrix' } }),
   'POST /api/tasks/{id}/extensions/{requestId}/decision': () => ({ params: { id: 'no-such-task', requestId: 'no-such-request' }, body: { decision: 'reject', reason: 'authorization matrix' } }),
@@ -489,6 +491,84 @@ describe('authorization (listening server)', () => {
       // a task for the staff role is held by every staff member of the site: sid completes it
       expect((await call$('POST', `/api/tasks/${roleTask}/complete`, { data: {} }, { token: t.sid })).status).to.equal(200);
       expect((await call$('POST', `/api/tasks/${qmTask}/complete`, { data: {} }, { token: t.quinn })).status).to.equal(200);
+    });
+  });
+
+  describe('claiming and releasing tasks', () => {
+    const t: Record<string, string> = {};
+    let staffTask: string;
+    let otherStaffTask: string;
+    let assignedTask: string;
+    let qmTask: string;
+    const task = (id: string) => server.imsflow.getTask(id);
+
+    before(async () => {
+      t.cleo = await userWithToken(server, { id: 'cleo', roles: ['staff'], sites: ['H'] });
+      t.cato = await userWithToken(server, { id: 'cato', roles: ['staff'], sites: ['H'] });
+      t.quill = await userWithToken(server, { id: 'quill', roles: ['quality-manager'], sites: ['H'] });
+      const start = async (key: string, variables: Record<string, unknown> = {}) => {
+        const started = await call$('POST', `/api/processes/${key}/instances`, { site: 'H', variables }, { token: adminToken });
+        expect(started.status).to.equal(201);
+        return (await server.imsflow.listTasks({ instanceId: started.json.id }))[0].id;
+      };
+      staffTask = await start('authz-staff');
+      otherStaffTask = await start('authz-staff');
+      assignedTask = await start('authz-assigned', { owner: 'cleo' });
+      qmTask = await start('authz-qm');
+    });
+
+    it('lets a holder of the role claim an unassigned task; it stays the role\'s, and is audited', async () => {
+      const claimed = await call$('POST', `/api/tasks/${staffTask}/claim`, undefined, { token: t.cleo });
+      expect(claimed.status).to.equal(200);
+      expect(claimed.json).to.include({ id: staffTask, assignee: 'cleo', candidateRole: 'staff', status: 'open' });
+      expect(await task(staffTask)).to.include({ assignee: 'cleo', candidateRole: 'staff' });
+      // claiming again what is already yours changes nothing
+      expect((await call$('POST', `/api/tasks/${staffTask}/claim`, undefined, { token: t.cleo })).status).to.equal(200);
+      const events = (await server.imsflow.store.listAudit({ target: `task:${staffTask}`, limit: 100 })).filter((e) => e.action === 'task.claimed');
+      expect(events.map((e) => e.actor)).to.deep.equal(['cleo']);
+      // now it is cleo's: cato, of the same role, no longer holds it (nor sees it)
+      expect((await call$('POST', `/api/tasks/${staffTask}/claim`, undefined, { token: t.cato })).status).to.equal(404);
+    });
+
+    it('refuses a claim by someone without the task\'s role (403), or who does not see it (404)', async () => {
+      const overseer = await call$('POST', `/api/tasks/${otherStaffTask}/claim`, undefined, { token: t.quill });
+      expect(overseer.status).to.equal(403);
+      expect(overseer.json.error).to.match(/not for a role of quill/);
+      expect((await call$('POST', `/api/tasks/${qmTask}/claim`, undefined, { token: t.cato })).status).to.equal(404);
+      expect((await task(otherStaffTask)).assignee).to.equal(undefined);
+      expect((await task(qmTask)).assignee).to.equal(undefined);
+    });
+
+    it('refuses to claim a task assigned to someone else (409)', async () => {
+      const taken = await call$('POST', `/api/tasks/${staffTask}/claim`, undefined, { token: t.quill });
+      expect(taken.status).to.equal(409);
+      expect(taken.json.error).to.match(/already assigned to cleo/);
+      expect((await call$('POST', `/api/tasks/${assignedTask}/claim`, undefined, { token: t.quill })).status).to.equal(409);
+      expect((await task(staffTask)).assignee).to.equal('cleo');
+    });
+
+    it('releases a claimed task back to its role with an optional reason; only its holder may', async () => {
+      const notMine = await call$('POST', `/api/tasks/${staffTask}/release`, {}, { token: t.quill });
+      expect(notMine.status).to.equal(409);
+      expect(notMine.json.error).to.match(/not assigned to quill/);
+      expect((await call$('POST', `/api/tasks/${staffTask}/release`, {}, { token: t.cato })).status).to.equal(404);
+      const long = await call$('POST', `/api/tasks/${staffTask}/release`, { reason: 'x'.repeat(2001) }, { token: t.cleo });
+      expect(long.status).to.equal(400);
+      expect(fields(long)).to.deep.equal(['reason']);
+      expect((await task(staffTask)).assignee).to.equal('cleo');
+      // a task given to a person, with no role to go back to, is not released
+      expect((await call$('POST', `/api/tasks/${assignedTask}/release`, undefined, { token: t.cleo })).status).to.equal(409);
+
+      const released = await call$('POST', `/api/tasks/${staffTask}/release`, { reason: 'on leave tomorrow' }, { token: t.cleo });
+      expect(released.status).to.equal(200);
+      expect(released.json).to.include({ id: staffTask, candidateRole: 'staff' });
+      expect(released.json).to.not.have.property('assignee');
+      const audit = (await server.imsflow.store.listAudit({ target: `task:${staffTask}`, limit: 100 })).find((e) => e.action === 'task.released');
+      expect(audit).to.include({ actor: 'cleo', reason: 'on leave tomorrow' });
+      // back with the role: another of its holders takes it, without a body or a reason
+      expect((await call$('POST', `/api/tasks/${staffTask}/claim`, undefined, { token: t.cato })).json).to.include({ assignee: 'cato' });
+      expect((await call$('POST', `/api/tasks/${staffTask}/release`, undefined, { token: t.cato })).status).to.equal(200);
+      expect((await task(staffTask)).assignee).to.equal(undefined);
     });
   });
 

@@ -431,4 +431,12 @@ describe('engine: ims:requiredWhen', () => {
     expect(problems).to.deep.equal([]);
     expect(spec!.userTasks.get('decide')!.form[1]!.requiredWhen).to.deep.equal({ field: 'fullCapa', values: ['no', 'yes'] });
   });
+
+  it('reads a key alone as "required when that field is filled in", refusing one naming no field', async () => {
+    const read = async (rule: string) => validateDefinition(await parseBpmnXml(form(rule)), { services: new Set() });
+    const { spec, problems } = await read('fullCapa');
+    expect(problems).to.deep.equal([]);
+    expect(spec!.userTasks.get('decide')!.form[1]!.requiredWhen).to.deep.equal({ field: 'fullCapa', values: [] });
+    expect((await read('fullCap')).problems.map((p) => p.code)).to.deep.equal(['required-when-unknown']);
+  });
 });

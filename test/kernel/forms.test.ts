@@ -100,3 +100,36 @@ describe('forms: requiredWhen', () => {
     ]);
   });
 });
+
+describe('forms: requiredWhen another field is filled in (a row of a form)', () => {
+  const action: FormField = { key: 'action2', label: 'Action 2', type: 'longtext', required: false, requiredWhen: { field: 'action2Owner', values: [] } };
+  const owner: FormField = { key: 'action2Owner', label: 'Owner of action 2', type: 'person', required: false, requiredWhen: { field: 'action2', values: [] } };
+  const refusal = (data: unknown): string[] => {
+    try {
+      validateFormData([action, owner], data);
+    } catch (err) {
+      if (err instanceof ValidationError) return err.fields.map((f) => `${f.field}: ${f.message}`);
+      throw err;
+    }
+    return [];
+  };
+
+  it('requires the other cell of a row once one is filled in, naming the field and why', () => {
+    expect(refusal({ action2: 'Retrain the night shift' })).to.deep.equal(['action2Owner: Owner of action 2 is required when Action 2 is filled in']);
+    expect(refusal({ action2Owner: 'olga' })).to.deep.equal(['action2: Action 2 is required when Owner of action 2 is filled in']);
+    // spaces are nothing written: they neither fill a cell nor make the other one needed
+    expect(refusal({ action2: 'Retrain the night shift', action2Owner: '   ' })).to.deep.equal(['action2Owner: Owner of action 2 is required when Action 2 is filled in']);
+  });
+
+  it('accepts a row filled in or left empty', () => {
+    expect(validateFormData([action, owner], { action2: 'Retrain the night shift', action2Owner: 'olga' })).to.deep.equal({ action2: 'Retrain the night shift', action2Owner: 'olga' });
+    expect(validateFormData([action, owner], { action2: '', action2Owner: ' ' })).to.deep.equal({});
+  });
+
+  it('reads a ticked checkbox as filled in, an unticked one as not', () => {
+    const deviation: FormField = { key: 'deviation', label: 'Deviation', type: 'checkbox', required: false };
+    const reason: FormField = { key: 'reason', label: 'Reason', type: 'text', required: false, requiredWhen: { field: 'deviation', values: [] } };
+    expect(() => validateFormData([deviation, reason], { deviation: 'on' })).to.throw(ValidationError, /form has 1 error/);
+    expect(validateFormData([deviation, reason], { deviation: false })).to.deep.equal({ deviation: false });
+  });
+});

@@ -61,6 +61,7 @@ function requiredWhen(reader: Pick<Reader, 't' | 'translated'>, task: Pick<TaskR
   const other = task.form.find((f) => f.key === field.requiredWhen!.field);
   if (!other) return reader.t('taskForm.problem.required');
   const words = fieldWords(reader, task, other);
+  if (!field.requiredWhen!.values.length) return reader.t('taskForm.problem.requiredWhenFilled', { other: words.label });
   const posted = values[other.key];
   const value = other.type === 'checkbox' ? (posted === 'on' || posted === 'true' ? 'true' : 'false') : String(posted ?? '');
   const option = other.options?.find((o) => o.value === value);
@@ -75,6 +76,7 @@ export function requiredNote(reader: Pick<Reader, 't' | 'translated' | 'locale'>
   const other = task.form.find((f) => f.key === field.requiredWhen!.field);
   if (!other) return '';
   const words = fieldWords(reader, task, other);
+  if (!field.requiredWhen.values.length) return reader.t('taskForm.requiredWhenFilled', { other: words.label });
   const shown = field.requiredWhen.values.map((value) => {
     if (other.type === 'checkbox') return reader.t(value === 'true' ? 'taskForm.ticked' : 'taskForm.notTicked');
     const option = other.options?.find((o) => o.value === value);

@@ -1,6 +1,6 @@
 import { auditEvent } from '../../kernel/audit-event.js';
 import { requireReason } from '../../kernel/input-checks.js';
-import { ConflictError, ValidationError } from '../../kernel/errors.js';
+import { ConflictError, NotPermittedError, ValidationError } from '../../kernel/errors.js';
 import type { TaskRecord } from '../../kernel/model.js';
 import { assignmentNoticeJob, jobsOfTask, planTaskJobs } from '../notifications/index.js';
 import type { FeatureContext } from '../context.js';
@@ -76,7 +76,8 @@ export async function claimTask(ctx: FeatureContext, taskId: string, actor: stri
     if (task.assignee === actor) return task;
     if (task.assignee) throw new ConflictError(`task "${task.name}" is already assigned to ${task.assignee}`);
     if (!task.candidateRole || !user.roles.includes(task.candidateRole)) {
-      throw new ConflictError(`task "${task.name}" is not for a role of ${actor}`);
+      // not a state that may change: the person lacks the role (403, as the API documents it)
+      throw new NotPermittedError(`task "${task.name}" is not for a role of ${actor}`);
     }
     const now = ctx.now();
     const updated: TaskRecord = { ...task, assignee: actor, revision: task.revision + 1 };

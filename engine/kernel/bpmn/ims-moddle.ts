@@ -6,7 +6,8 @@
  * On <userTask>:     ims:candidateRole | ims:assignee, ims:due, ims:remindBefore, ims:remindEvery, ims:signature,
  *                    ims:notBy="report review" (separation of duties: not completed by whoever completed those tasks)
  *                    <extensionElements><ims:form><ims:field key label type required requiredWhen><ims:option value label/>…
- *                    (ims:requiredWhen="fullCapa=no" or "status=na|gap": required when another field has one of the values)
+ *                    (ims:requiredWhen="fullCapa=no" or "status=na|gap": required when another field has one of the values;
+ *                    "action2": required whenever that field is filled in)
  *                    <ims:escalation after="P3D" to="process-owner" reassign="false"/>
  * On <serviceTask>:  ims:service="registered-name"
  * On <multiInstanceLoopCharacteristics>: ims:collection="${variables.actions}" (one task per element)

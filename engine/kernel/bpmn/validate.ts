@@ -508,9 +508,11 @@ function readField(task: ModdleElement, field: ModdleElement, report: Report): F
   };
 }
 
-/** `fullCapa=no`, `status=na|partial|gap`: a field key, "=", one or more values separated by "|". */
+/** `fullCapa=no`, `status=na|partial|gap`: a field key, "=", one or more values separated by "|"; or `action2`: a key alone. */
 function readRequiredWhen(task: ModdleElement, key: string, text: string | undefined, report: Report): FormField['requiredWhen'] {
   if (text === undefined) return undefined;
+  // a key alone: required whenever that field is filled in
+  if (/^[^=\s|]+$/.test(text)) return { field: text, values: [] };
   const match = /^\s*(?:([^=\s]+)\s*)?=(.*)$/.exec(text);
   const values = match ? match[2]!.split('|').map((v) => v.trim()) : [];
   if (!match || !match[1] || !values.length || values.some((v) => !v)) {
@@ -532,7 +534,8 @@ function checkRequiredWhen(task: ModdleElement, form: FormField[], report: Repor
     const where = { field: field.key, other: otherKey };
     if (otherKey === field.key) report(task, 'required-when-self', where);
     else if (!other) report(task, 'required-when-unknown', where);
-    else if (!CONDITION_TYPES.includes(other.type)) report(task, 'required-when-type', { ...where, type: other.type });
+    // "filled in" holds for a field of any type; a value is compared as one string
+    else if (values.length && !CONDITION_TYPES.includes(other.type)) report(task, 'required-when-type', { ...where, type: other.type });
     else if (other.type === 'select' && values.some((v) => !other.options?.some((o) => o.value === v))) {
       report(task, 'required-when-option', { ...where, options: (other.options ?? []).map((o) => o.value).join(', ') });
     } else if (other.type === 'checkbox' && values.some((v) => v !== 'true' && v !== 'false')) {

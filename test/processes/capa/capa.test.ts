@@ -299,6 +299,33 @@ describe('CAPA process (shipped processes/capa/capa.bpmn, through the HTTP API)'
     expect(closed.signatures.map((s: { meaning: string; valid: boolean }) => [s.meaning, s.valid]), JSON.stringify(closed.signatures)).to.deep.equal([['approved', true]]);
   });
 
+  it('refuses an action plan with an action but no owner (or an owner but no action) at once: 400 naming the row, nothing changes', async () => {
+    const id = await triaged();
+    await complete(await theTask(id, 'contain'), 'olga', CONTAIN);
+    await complete(await theTask(id, 'rootCause'), 'olga', ROOT_CAUSE);
+    const plan = await theTask(id, 'plan');
+    const before = await record(id);
+    for (const [data, field, message] of [
+      [{ ...PLAN, action2Owner: '' }, 'action2Owner', 'Owner of action 2 is required when Action 2 is filled in'],
+      [{ ...PLAN, action3Owner: 'alex' }, 'action3', 'Action 3 is required when Owner of action 3 is filled in'],
+      [{ ...PLAN, action3: 'Audit the line', action3Owner: '   ' }, 'action3Owner', 'Owner of action 3 is required when Action 3 is filled in'],
+    ] as const) {
+      const refused = await call('POST', `/api/tasks/${plan.id}/complete`, { data }, 'olga');
+      expect(refused.status, refused.text).to.equal(400);
+      expect(refused.json.fields).to.deep.equal([{ field, message }]);
+    }
+    // nothing changed: the plan is still open, no incident, no action task, the record as it was
+    const after = await record(id);
+    expect(after.status).to.equal('running');
+    expect(after.incidents).to.deep.equal([]);
+    expect(after.tasks.filter((t: TaskRecord) => t.status === 'open').map((t: TaskRecord) => t.id)).to.deep.equal([plan.id]);
+    expect(after.history).to.deep.equal(before.history);
+    // the good plan passes, one implementation task per row
+    expect((await complete(plan, 'olga', PLAN)).status).to.equal(200);
+    expect((await openTasks(id)).map((t) => t.assignee).sort()).to.deep.equal(['alex', 'bea']);
+    expect((await record(id)).incidents).to.deep.equal([]);
+  });
+
   it('a task reminds before and at its due date, then escalates up the management chain', async () => {
     const id = await triaged();
     await complete(await theTask(id, 'contain'), 'olga', CONTAIN);
