@@ -4,7 +4,7 @@ import { ChangeControl } from './features/change-control/index.js';
 import { verifyAuditChain, type ChainVerification } from './kernel/audit-chain.js';
 import { systemClock, type Clock } from './kernel/clock.js';
 import { auditEvent } from './kernel/audit-event.js';
-import { businessKey as operationKey, inOperation, operationClock } from './kernel/operation.js';
+import { businessKey as operationKey, inOperation, operationClock, type GiveBack } from './kernel/operation.js';
 import { ConflictError, NotFoundError, RevisionConflict, ValidationError } from './kernel/errors.js';
 import { type ClauseLookup, type FormContext } from './kernel/forms.js';
 import type { DefinitionRecord, DefinitionSource, ExtensionRequest, FormField, IncidentRecord, InstanceRecord, JobRecord, RecordLink, ScheduleRecord, TaskRecord, UserRecord } from './kernel/model.js';
@@ -199,11 +199,15 @@ export class ProcessEngine {
     actor: string,
     extra: ExtraChange | ((started: { id: string; businessKey: string }) => ExtraChange) = {},
   ): Promise<{ id: string; businessKey: string; version: number; status: InstanceRecord['status'] }> {
-    return inOperation(this.baseClock, async () => {
-      const { change, started } = await this.prepareStart(key, input, actor);
-      await this.store.commit(withExtra(change, typeof extra === 'function' ? extra(started) : extra));
-      return started;
-    });
+    return inOperation(
+      this.baseClock,
+      async () => {
+        const { change, started } = await this.prepareStart(key, input, actor);
+        await this.store.commit(withExtra(change, typeof extra === 'function' ? extra(started) : extra));
+        return started;
+      },
+      { giveBack: this.giveBack },
+    );
   }
 
   /**
@@ -477,17 +481,24 @@ export class ProcessEngine {
     const year = this.clock.now().getUTCFullYear();
     const sequence = `${prefix}-${year}`;
     // a retry of the same operation takes the keys its lost attempts took: no gap in the numbering
-    return operationKey(sequence, async () => `${sequence}-${String(await this.store.nextSequence(sequence)).padStart(4, '0')}`);
+    const n = await operationKey(sequence, () => this.store.nextSequence(sequence));
+    return `${sequence}-${String(n).padStart(4, '0')}`;
   }
+
+  /** Numbers an operation took and did not use go back to their sequence, while nobody numbered after them. */
+  private readonly giveBack: GiveBack = (sequence, first, last) => this.store.returnSequence(sequence, first, last);
 
   /** Redoes an operation that lost a compare-and-swap race, re-reading everything each time. */
   private withRetry<T>(operation: () => Promise<T>): Promise<T> {
-    return inOperation(this.baseClock, operation, async (err, attempt) => {
-      if (!(err instanceof RevisionConflict)) return false;
-      if (attempt >= this.maxConflictRetries) throw new ConflictError(`the record kept changing while it was updated; try again (${err.message})`);
-      // Spread the retries of racing writers apart.
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * (attempt + 1)));
-      return true;
+    return inOperation(this.baseClock, operation, {
+      retry: async (err, attempt) => {
+        if (!(err instanceof RevisionConflict)) return false;
+        if (attempt >= this.maxConflictRetries) throw new ConflictError(`the record kept changing while it was updated; try again (${err.message})`);
+        // Spread the retries of racing writers apart.
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * (attempt + 1)));
+        return true;
+      },
+      giveBack: this.giveBack,
     });
   }
 

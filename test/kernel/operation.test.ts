@@ -93,6 +93,21 @@ describe('a retried step and one commit in the audit trail', () => {
     expect((await t.imsflow.verifyAuditTrail()).ok).to.equal(true);
   });
 
+  it('a start that fails after numbering its record gives the number back', async () => {
+    const t = await testEngine();
+    await t.imsflow.deploy(audit, 'alice');
+    expect((await t.imsflow.start('audit', {}, 'alice')).businessKey).to.equal('AUD-2026-0001');
+    const refuse = t.store.beforeCommit(() => {
+      throw new Error('the disk is full');
+    });
+    await t.imsflow.start('audit', {}, 'alice').then(
+      () => expect.fail('the start was stored'),
+      (err: Error) => expect(err.message).to.equal('the disk is full'),
+    );
+    refuse();
+    expect((await t.imsflow.start('audit', {}, 'alice')).businessKey).to.equal('AUD-2026-0002');
+  });
+
   it('the events of the commit that completes a record share one time, and the record does not end before its task', async () => {
     const t = await testEngine({ clock: new TickingClock('2026-03-02T08:00:00Z') });
     await t.imsflow.deploy(audit, 'alice');
