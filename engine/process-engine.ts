@@ -4,6 +4,7 @@ import { ChangeControl } from './features/change-control/index.js';
 import { verifyAuditChain, type ChainVerification } from './kernel/audit-chain.js';
 import { systemClock, type Clock } from './kernel/clock.js';
 import { auditEvent } from './kernel/audit-event.js';
+import { businessKey as operationKey, inOperation, operationClock, type GiveBack } from './kernel/operation.js';
 import { ConflictError, NotFoundError, RevisionConflict, ValidationError } from './kernel/errors.js';
 import { type ClauseLookup, type FormContext } from './kernel/forms.js';
 import type { DefinitionRecord, DefinitionSource, ExtensionRequest, FormField, IncidentRecord, InstanceRecord, JobRecord, RecordLink, ScheduleRecord, TaskRecord, UserRecord } from './kernel/model.js';
@@ -66,6 +67,8 @@ export interface ProcessEngineOptions {
 export class ProcessEngine {
   readonly store: Store;
   readonly clock: Clock;
+  /** The clock as given; `clock` is it as operations read it (one instant per attempt). */
+  private readonly baseClock: Clock;
   readonly services: ServiceRegistry;
   readonly policy: NotificationPolicy;
   readonly catalogue?: ClauseLookup;
@@ -88,7 +91,9 @@ export class ProcessEngine {
 
   constructor(options: ProcessEngineOptions) {
     this.store = options.store;
-    this.clock = options.clock ?? systemClock;
+    // one instant per operation attempt: the events of one commit share their time (kernel/operation.ts)
+    this.baseClock = options.clock ?? systemClock;
+    this.clock = operationClock(this.baseClock);
     this.services = options.services ?? new ServiceRegistry();
     this.maxConflictRetries = options.maxConflictRetries ?? 20;
     this.policy = options.policy ?? DEFAULT_POLICY;
@@ -194,9 +199,15 @@ export class ProcessEngine {
     actor: string,
     extra: ExtraChange | ((started: { id: string; businessKey: string }) => ExtraChange) = {},
   ): Promise<{ id: string; businessKey: string; version: number; status: InstanceRecord['status'] }> {
-    const { change, started } = await this.prepareStart(key, input, actor);
-    await this.store.commit(withExtra(change, typeof extra === 'function' ? extra(started) : extra));
-    return started;
+    return inOperation(
+      this.baseClock,
+      async () => {
+        const { change, started } = await this.prepareStart(key, input, actor);
+        await this.store.commit(withExtra(change, typeof extra === 'function' ? extra(started) : extra));
+        return started;
+      },
+      { giveBack: this.giveBack },
+    );
   }
 
   /**
@@ -468,24 +479,27 @@ export class ProcessEngine {
   private async nextBusinessKey(compiled: CompiledDefinition): Promise<string> {
     const prefix = compiled.spec.businessKeyPrefix ?? compiled.record.key.replace(/[^A-Za-z0-9]/g, '').toUpperCase().slice(0, 10);
     const year = this.clock.now().getUTCFullYear();
-    const n = await this.store.nextSequence(`${prefix}-${year}`);
-    return `${prefix}-${year}-${String(n).padStart(4, '0')}`;
+    const sequence = `${prefix}-${year}`;
+    // a retry of the same operation takes the keys its lost attempts took: no gap in the numbering
+    const n = await operationKey(sequence, () => this.store.nextSequence(sequence));
+    return `${sequence}-${String(n).padStart(4, '0')}`;
   }
 
+  /** Numbers an operation took and did not use go back to their sequence, while nobody numbered after them. */
+  private readonly giveBack: GiveBack = (sequence, first, last) => this.store.returnSequence(sequence, first, last);
+
   /** Redoes an operation that lost a compare-and-swap race, re-reading everything each time. */
-  private async withRetry<T>(operation: () => Promise<T>): Promise<T> {
-    for (let attempt = 0; ; attempt += 1) {
-      try {
-        return await operation();
-      } catch (err) {
-        if (!(err instanceof RevisionConflict) || attempt >= this.maxConflictRetries) {
-          if (err instanceof RevisionConflict) throw new ConflictError(`the record kept changing while it was updated; try again (${err.message})`);
-          throw err;
-        }
+  private withRetry<T>(operation: () => Promise<T>): Promise<T> {
+    return inOperation(this.baseClock, operation, {
+      retry: async (err, attempt) => {
+        if (!(err instanceof RevisionConflict)) return false;
+        if (attempt >= this.maxConflictRetries) throw new ConflictError(`the record kept changing while it was updated; try again (${err.message})`);
         // Spread the retries of racing writers apart.
         await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * (attempt + 1)));
-      }
-    }
+        return true;
+      },
+      giveBack: this.giveBack,
+    });
   }
 
   private now(): string {

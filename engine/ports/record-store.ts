@@ -83,6 +83,12 @@ export interface RecordStore {
   listInstances(query: InstanceQuery): Promise<InstanceRecord[]>;
   /** Next number in a per-prefix, per-year sequence, for business keys like CAPA-2026-0042. */
   nextSequence(name: string): Promise<number>;
+  /**
+   * Gives back the numbers `first`…`last` of a sequence that an operation took but did not use, if nobody
+   * numbered after them (the sequence still stands at `last`): the next record takes `first`, no gap.
+   * False, and nothing changed, when others numbered meanwhile.
+   */
+  returnSequence(name: string, first: number, last: number): Promise<boolean>;
 
   getTask(id: string): Promise<TaskRecord | undefined>;
   listTasks(query: TaskQuery): Promise<TaskRecord[]>;

@@ -66,6 +66,13 @@ export async function nextSequence(h: MongoHandle, name: string): Promise<number
   }
 }
 
+export async function returnSequence(h: MongoHandle, name: string, first: number, last: number): Promise<boolean> {
+  if (!(Number.isInteger(first) && Number.isInteger(last) && first >= 1 && first <= last)) return false;
+  // one conditional update: it only applies while the sequence still stands at `last`
+  const result = await h.col('sequences').updateOne({ _id: name, value: last }, { $set: { value: first - 1 } });
+  return result.modifiedCount === 1;
+}
+
 export async function getSchedule(h: MongoHandle, id: string): Promise<ScheduleRecord | undefined> {
   return fromDoc(await h.col('schedules').findOne({ _id: id }));
 }

@@ -56,6 +56,11 @@ export async function nextSequence(h: SqliteHandle, name: string): Promise<numbe
   return (h.statements.nextSequence.get(name) as { value: number }).value;
 }
 
+export async function returnSequence(h: SqliteHandle, name: string, first: number, last: number): Promise<boolean> {
+  if (!(Number.isInteger(first) && Number.isInteger(last) && first >= 1 && first <= last)) return false;
+  return h.statements.returnSequence.run(first - 1, name, last).changes === 1;
+}
+
 export async function getSchedule(h: SqliteHandle, id: string): Promise<ScheduleRecord | undefined> {
   return parseDoc(h.query('SELECT doc FROM schedules WHERE id = ?').get(id));
 }

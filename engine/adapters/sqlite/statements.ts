@@ -80,6 +80,7 @@ export function prepare(h: SqliteHandle) {
     auditHead: db.prepare('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1'),
     insertAudit: db.prepare('INSERT INTO audit (seq, at, actor, action, target, instance_id, hash, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
     nextSequence: db.prepare('INSERT INTO sequences (name, value) VALUES (?, 1) ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value'),
+    returnSequence: db.prepare('UPDATE sequences SET value = ? WHERE name = ? AND value = ?'),
     dueJobs: db.prepare(
       `SELECT id FROM jobs WHERE (status = 'scheduled' AND run_at <= ?) OR (status = 'running' AND locked_until <= ?)
        ORDER BY run_at LIMIT ?`,

@@ -24,5 +24,18 @@ export function sequencesContract(suite: StoreSuite): void {
       expect([...got].sort((a, b) => a - b)).to.deep.equal(Array.from({ length: 25 }, (_, n) => n + 1));
       expect(await store.nextSequence('CAPA-2026')).to.equal(26);
     });
+
+    it('takes back numbers nobody numbered after, and only those', async function () {
+      for (let n = 1; n <= 5; n += 1) await store.nextSequence('AUD-2026');
+      expect(await store.returnSequence('AUD-2026', 4, 5)).to.equal(true);
+      expect(await store.nextSequence('AUD-2026')).to.equal(4);
+      // 5 was taken again after 4 was: giving back 4 alone would hand out 5 twice
+      await store.nextSequence('AUD-2026');
+      expect(await store.returnSequence('AUD-2026', 4, 4)).to.equal(false);
+      expect(await store.returnSequence('AUD-2026', 1, 0)).to.equal(false);
+      expect(await store.returnSequence('NCR-2026', 1, 1)).to.equal(false);
+      expect(await store.nextSequence('AUD-2026')).to.equal(6);
+      expect(await store.nextSequence('NCR-2026')).to.equal(1);
+    });
   });
 }
