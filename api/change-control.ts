@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Accounts } from '../engine/features/accounts/index.js';
 import { NotPermittedError, ValidationError } from '../engine/kernel/errors.js';
 import type { ProcessEngine } from '../engine/process-engine.js';
+import { PUBLISHERS, WITHDRAWERS } from '../engine/features/change-control/index.js';
 import { ROLES, type DraftRecord, type DraftStatus, type Role } from '../engine/kernel/model.js';
 import { canSee, OVERSEERS, principalOf, visibleSites } from './auth.js';
 import type { RouteRegistry } from './openapi.js';
@@ -104,7 +105,7 @@ export function changeControlRoutes(routes: RouteRegistry, { imsflow, accounts }
     res.json(await changes.submit(id(req), body, actor(req)));
   });
 
-  routes.add({ method: 'post', path: '/drafts/:id/withdraw', summary: 'Take a change back: from review it becomes an editable draft again; an editable or rejected draft is closed', tag: 'change control', access: EDITORS, body: schemas.withdraw, responses: { 200: 'the draft', 404: 'no such draft', 409: 'published or closed already' } }, async (req, res, { body }) => {
+  routes.add({ method: 'post', path: '/drafts/:id/withdraw', summary: 'Take a change back: from review it becomes an editable draft again; an editable or rejected draft is closed', tag: 'change control', access: WITHDRAWERS, body: schemas.withdraw, responses: { 200: 'the draft', 404: 'no such draft', 409: 'published or closed already' } }, async (req, res, { body }) => {
     res.json(await changes.withdraw(id(req), body, actor(req)));
   });
 
@@ -121,7 +122,7 @@ export function changeControlRoutes(routes: RouteRegistry, { imsflow, accounts }
     res.json(await changes.review(id(req), body, signature, principal.user.id));
   });
 
-  routes.add({ method: 'post', path: '/drafts/:id/publish', summary: 'Publish an approved change as the next version from an effective date; everyone acting in the process gets a read-and-understood task', tag: 'change control', access: EDITORS, body: schemas.publish, responses: { 201: '{key, version, effectiveAt, training: {assigned, dueAt}}', 400: 'field errors (dates)', 404: 'no such draft', 409: 'not approved, or a version was deployed since the draft was started', 422: 'the deployment rules refuse it now (a service no longer registered)' } }, async (req, res, { body }) => {
+  routes.add({ method: 'post', path: '/drafts/:id/publish', summary: 'Publish an approved change as the next version from an effective date; everyone acting in the process gets a read-and-understood task', tag: 'change control', access: PUBLISHERS, body: schemas.publish, responses: { 201: '{key, version, effectiveAt, training: {assigned, dueAt}}', 400: 'field errors (dates)', 404: 'no such draft', 409: 'not approved, or a version was deployed since the draft was started', 422: 'the deployment rules refuse it now (a service no longer registered)' } }, async (req, res, { body }) => {
     res.status(201).json(await changes.publish(id(req), body, actor(req)));
   });
 

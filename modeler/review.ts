@@ -259,7 +259,7 @@ async function start(root: HTMLElement, words: ListWords): Promise<void> {
         $('ims-review-status').textContent = status(updated.status);
         $('ims-review-status').dataset.status = updated.status;
         form.querySelectorAll<HTMLInputElement>('input, textarea, button').forEach((input) => (input.disabled = true));
-        if (updated.status === 'approved') $('ims-publish').hidden = false;
+        if (updated.status === 'approved') offerPublication();
         // the button pressed is disabled now, which drops focus to the page: it goes to what was recorded
         result.tabIndex = -1;
         result.focus();
@@ -269,7 +269,17 @@ async function start(root: HTMLElement, words: ListWords): Promise<void> {
       }
     });
   }
-  if (draft.status === 'approved') $('ims-publish').hidden = false;
+  // Publish is offered only to whom the publish route lets publish (engine change-control policy, handed over
+  // as data-may-publish); the others are told who publishes rather than offered a button that answers 403.
+  function offerPublication(): void {
+    if (root.dataset.mayPublish === 'true') $('ims-publish').hidden = false;
+    else {
+      const who = $('ims-publish-who');
+      who.textContent = say('review.authorPublishes', { author: draft.createdByName ?? draft.createdBy ?? '' });
+      who.hidden = false;
+    }
+  }
+  if (draft.status === 'approved') offerPublication();
   $('ims-publish-form').addEventListener('submit', async (event) => {
     event.preventDefault();
     const result = $('ims-publish-result');
@@ -294,6 +304,41 @@ async function start(root: HTMLElement, words: ListWords): Promise<void> {
       announce(result, say('review.notPublished', { error: (err as Error).message }), 'bad');
     }
   });
+  const open = ['draft', 'in-review', 'approved', 'rejected'].includes(draft.status);
+  if (open && root.dataset.mayWithdraw === 'true') {
+    $('ims-withdraw').hidden = false;
+    const form = $<HTMLFormElement>('ims-withdraw-form');
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      const result = $('ims-withdraw-result');
+      const reason = $<HTMLTextAreaElement>('ims-withdraw-reason').value.trim();
+      if (!reason) {
+        announce(result, say('review.giveWithdrawReason'), 'bad');
+        return $('ims-withdraw-reason').focus();
+      }
+      // withdrawing closes a draft for good: asked once more, in the reader's words
+      if (!window.confirm(form.dataset.confirm ?? '')) return;
+      announce(result, say('review.withdrawing'), 'busy');
+      try {
+        const updated = await api<Draft>(`/drafts/${encodeURIComponent(id)}/withdraw`, { method: 'POST', body: { reason } });
+        const closed = updated.status === 'withdrawn';
+        result.replaceChildren(
+          say(closed ? 'review.withdrawn' : 'review.backToDraft'),
+          ' ',
+          el('a', { href: closed ? '/modeler' : `/modeler/drafts/${encodeURIComponent(id)}` }, say(closed ? 'review.backToList' : 'review.openEditor')),
+        );
+        result.dataset.kind = 'ok';
+        $('ims-review-status').textContent = status(updated.status);
+        $('ims-review-status').dataset.status = updated.status;
+        // the line at the top no longer says "not submitted yet, open it in the editor" of a closed change
+        if (closed) $('ims-review-state').textContent = say('review.state', { status: status(updated.status) });
+        form.querySelectorAll<HTMLInputElement>('textarea, button').forEach((input) => (input.disabled = true));
+        for (const section of ['ims-decide', 'ims-publish', 'ims-publish-who']) $(section).hidden = true;
+      } catch (err) {
+        announce(result, say('review.notWithdrawn', { error: (err as Error).message }), 'bad');
+      }
+    });
+  }
   root.dataset.state = 'ready';
 }
 

@@ -1,6 +1,7 @@
 /** @jsxRuntime automatic */
 /** @jsxImportSource preact */
 import type { ComponentChildren, VNode } from 'preact';
+import { mayPublish, mayWithdraw } from '../../../engine/features/change-control/index.js';
 import type { Viewer } from '../basics.js';
 import { ZoneNote } from '../components/Time.js';
 import { useReader } from '../reader.js';
@@ -16,7 +17,7 @@ export function ReviewPage({ viewer, draftId, askEmail, processes = [] }: { view
   const { t, rich } = useReader();
   return (
     <ModelerShell title={t('modelerPages.review.title')} viewer={viewer} bundle="review">
-      <div id="ims-review" data-draft-id={draftId} data-user={viewer.user.id} data-state="loading" data-process-names={useProcessNames(processes)} {...useReaderData()}>
+      <div id="ims-review" data-draft-id={draftId} data-user={viewer.user.id} data-may-publish={String(mayPublish(viewer.user.roles))} data-may-withdraw={String(mayWithdraw(viewer.user.roles))} data-state="loading" data-process-names={useProcessNames(processes)} {...useReaderData()}>
         <p id="ims-review-state" role="status" aria-live="polite">
           {t('modelerPages.review.loading')}
         </p>
@@ -50,7 +51,9 @@ export function ReviewPage({ viewer, draftId, askEmail, processes = [] }: { view
           <pre id="ims-xml-diff" class="ims-xml-diff" tabIndex={0} role="region" aria-label={t('modelerPages.review.xmlRegion')}></pre>
         </details>
         <Decision askEmail={askEmail} />
+        <p id="ims-publish-who" hidden></p>
         <Publish />
+        <Withdraw />
       </div>
     </ModelerShell>
   );
@@ -112,6 +115,25 @@ function Publish() {
           {t('modelerPages.publish.submit')}
         </button>
         <p id="ims-publish-result" role="status" aria-live="polite"></p>
+      </form>
+    </section>
+  );
+}
+
+/** Withdrawing an open change, with its reason (audited) and a confirmation; review.js shows it to whom the API lets withdraw. */
+function Withdraw() {
+  const { t } = useReader();
+  return (
+    <section id="ims-withdraw" aria-labelledby="ims-withdraw-title" hidden>
+      <h2 id="ims-withdraw-title">{t('modelerPages.withdraw.title')}</h2>
+      <form id="ims-withdraw-form" class="usa-form decide" novalidate data-confirm={t('modelerPages.withdraw.confirm')}>
+        <HintedField id="ims-withdraw-reason" label={t('modelerPages.withdraw.reason')} hint={t('modelerPages.withdraw.hint')}>
+          <textarea class="usa-textarea" id="ims-withdraw-reason" name="reason" rows={2} required aria-describedby="ims-withdraw-reason-hint"></textarea>
+        </HintedField>
+        <button type="submit" id="ims-withdraw-submit" class="usa-button usa-button--secondary">
+          {t('modelerPages.withdraw.submit')}
+        </button>
+        <p id="ims-withdraw-result" role="status" aria-live="polite"></p>
       </form>
     </section>
   );
