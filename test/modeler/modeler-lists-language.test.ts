@@ -192,4 +192,32 @@ describe('modeler lists in the reader’s language and time zone (de-CH, Europe/
     expect(await claire.locator('tr[data-version="2"] .badge').innerText()).to.equal('en vigueur');
     expect(plain(await claire.locator('tr[data-version="2"]').innerText())).to.include('Approuvé par Cara Quality, ').and.include('formés : 0 sur 2');
   });
+
+  it('tells a quality manager who publishes an approved change, in German and French, and offers the author Publish and Withdraw', async () => {
+    const created = await api('po-anna', 'POST', '/drafts', { key: 'label-release' });
+    await api('po-anna', 'POST', `/drafts/${created.id}/submit`, { reason: 'a new process', impact: 'none yet', revision: created.revision });
+    await api('qm-cara', 'POST', `/drafts/${created.id}/review`, { decision: 'approve', reason: 'Matches SOP-QA-012', signature: { email: 'qm-cara@example.com', password: PASSWORD } });
+    const sentences = {
+      'de-CH': 'Anna Owner, die Autorin oder der Autor, veröffentlicht sie: Nur eine prozessverantwortliche Person veröffentlicht eine freigegebene Änderung.',
+      'fr-FR': 'Anna Owner, l’auteur, la publie : seul un responsable de processus publie une modification approuvée.',
+    };
+    for (const [locale, sentence] of Object.entries(sentences)) {
+      await server.imsflow.saveUser({ id: 'qm-cara', email: 'qm-cara@example.com', name: 'Cara Quality', roles: ['quality-manager'], sites: ['basel'], locale, timeZone: 'Europe/Zurich' }, 'test-setup');
+      const cara = await signedIn('qm-cara');
+      await cara.goto(`${server.url}/modeler/drafts/${encodeURIComponent(created.id)}/review`);
+      await cara.waitForSelector('#ims-review[data-state="ready"]');
+      expect(plain(await cara.locator('#ims-publish-who').innerText()), locale).to.equal(plain(sentence));
+      expect(await cara.locator('#ims-publish-submit').isVisible(), `${locale}: no Publish for her`).to.equal(false);
+      await expectWords(cara);
+    }
+    const anna = await signedIn('po-anna');
+    await anna.goto(`${server.url}/modeler/drafts/${encodeURIComponent(created.id)}/review`);
+    await anna.waitForSelector('#ims-review[data-state="ready"]');
+    expect(await anna.locator('#ims-publish-who').isVisible()).to.equal(false);
+    expect(await anna.locator('#ims-publish-submit').isVisible()).to.equal(true);
+    expect(await anna.locator('#ims-withdraw-title').innerText()).to.equal('Diese Änderung zurückziehen');
+    expect(await anna.getByRole('button', { name: 'Änderung zurückziehen' }).isVisible()).to.equal(true);
+    await expectWords(anna);
+    await expectAccessibleAtBothWidths(anna, 'modeler review of an approved change in German, for its author');
+  });
 });

@@ -308,9 +308,21 @@ describe('modeler: edit, review, sign, publish and restore a process in a real b
     expect(approved.json.status).to.equal('approved');
     expect(approved.json.review).to.include({ decision: 'approve', by: 'qm-cara', reason: 'Release step reviewed against SOP-QA-012' });
 
+    // ---- the quality manager is not offered what the API refuses her: she is told who publishes --------
+    const whoPublishes = 'Anna Owner, the author, publishes it: only a process owner publishes an approved change.';
+    expect(await cara.locator('#ims-publish-submit').isVisible(), 'no Publish button right after approving').to.equal(false);
+    expect(await cara.locator('#ims-publish-who').textContent()).to.equal(whoPublishes);
+    await cara.reload();
+    await cara.waitForSelector('#ims-review[data-state="ready"]');
+    expect(await cara.locator('#ims-publish-submit').isVisible(), 'nor on a fresh look').to.equal(false);
+    expect(await cara.locator('#ims-publish-who').textContent()).to.equal(whoPublishes);
+    expect(await cara.locator('#ims-withdraw').isVisible(), 'nor is she offered to withdraw it').to.equal(false);
+    expect((await api('qm-cara', 'POST', `/drafts/${draftId}/publish`, {})).status, 'the rule the page follows is the API\'s').to.equal(403);
+
     // ---- the owner publishes ------------------------------------------------------------------------------
     await anna.reload();
     await anna.waitForSelector('#ims-review[data-state="ready"]');
+    expect(await anna.locator('#ims-publish-who').isVisible(), 'the author is offered Publish, not told who publishes').to.equal(false);
     await anna.getByRole('button', { name: 'Publish as the next version' }).click();
     await anna.waitForFunction(() => /^Published as version 2/.test(document.getElementById('ims-publish-result')?.textContent ?? ''));
 
@@ -501,5 +513,38 @@ describe('modeler: edit, review, sign, publish and restore a process in a real b
     const after = await api('po-ben', 'GET', `/drafts/${created.json.id}`);
     expect(after.json.status).to.equal('in-review');
     expect(after.json.review).to.equal(undefined);
+  });
+
+  it('the author withdraws a draft from its page with a reason: it leaves the list of open drafts, audited', async () => {
+    const created = await api('po-ben', 'POST', '/drafts', { key: 'ben-withdrawn' });
+    expect(created.status, created.text).to.equal(201);
+    const page = await signedIn('po-ben');
+    await page.goto(`${server.url}/modeler`);
+    await page.waitForSelector('#ims-drafts[data-state="ready"]');
+    expect(await page.locator(`#ims-drafts [data-draft="${created.json.id}"]`).count(), 'listed while open').to.equal(1);
+    await page.goto(`${server.url}/modeler/drafts/${encodeURIComponent(created.json.id)}/review`);
+    await page.waitForSelector('#ims-review[data-state="ready"]');
+    // without a reason nothing is sent
+    await page.getByRole('button', { name: 'Withdraw the change' }).click();
+    expect(await page.locator('#ims-withdraw-result').textContent()).to.equal('Give the reason for withdrawing the change.');
+    await page.getByLabel('Why you withdraw it').fill('the line trial showed no need');
+    // a dismissed confirmation withdraws nothing
+    page.once('dialog', (dialog) => void dialog.dismiss());
+    await page.getByRole('button', { name: 'Withdraw the change' }).click();
+    expect((await api('po-ben', 'GET', `/drafts/${created.json.id}`)).json.status).to.equal('draft');
+    page.once('dialog', (dialog) => {
+      expect(dialog.message()).to.equal('Withdraw this change? This cannot be undone.');
+      void dialog.accept();
+    });
+    await page.getByRole('button', { name: 'Withdraw the change' }).click();
+    await page.waitForFunction(() => /^Withdrawn:/.test(document.getElementById('ims-withdraw-result')?.textContent ?? ''));
+    expect(await page.locator('#ims-review-status').textContent()).to.equal('withdrawn');
+    expect(await page.locator('#ims-review-state').textContent()).not.to.include('Open it in the editor');
+    await expectAccessibleAtBothWidths(page, 'modeler review after withdrawing a draft');
+    const events = await server.imsflow.store.listAudit({ target: `draft:${created.json.id}`, limit: 100 });
+    expect(events.map((e) => [e.action, e.actor, e.reason])).to.deep.include(['draft.withdrawn', 'po-ben', 'the line trial showed no need']);
+    await page.getByRole('link', { name: 'Back to the processes' }).click();
+    await page.waitForSelector('#ims-drafts[data-state="ready"]');
+    expect(await page.locator(`#ims-drafts [data-draft="${created.json.id}"]`).count(), 'gone from the open drafts').to.equal(0);
   });
 });
