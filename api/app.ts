@@ -248,7 +248,7 @@ export function createApp({ imsflow, accounts, assembly, logger, secureCookies =
     res.json({ items: items.map(({ engineState: _state, ...rest }) => rest) });
   });
 
-  routes.add({ method: 'get', path: '/instances/:id', summary: 'An instance as a record: data, tasks, incidents, history', tag: 'instances', access: 'signed-in', responses: { 200: 'the record', 404: 'not found or not of your sites' } }, async (req, res) => {
+  routes.add({ method: 'get', path: '/instances/:id', summary: 'An instance as a record: data, tasks, incidents, history, and the timers and reminders it waits on (waitingOn)', tag: 'instances', access: 'signed-in', responses: { 200: 'the record', 404: 'not found or not of your sites' } }, async (req, res) => {
     const { user } = principalOf(req);
     const instance = await imsflow.getInstance(String(req.params.id));
     const involved = instance.startedBy === user.id || instance.tasks.some((t) => holdsTask(user, t) || t.completedBy === user.id);

@@ -34,7 +34,7 @@ import * as timers from './features/timers/index.js';
 
 export { profileOf } from './features/people/index.js';
 export type { ExtraChange } from './kernel/step-change.js';
-export type { InstanceView } from './features/instances/index.js';
+export type { InstanceView, PendingJob } from './features/instances/index.js';
 
 export interface ProcessEngineOptions {
   store: Store;

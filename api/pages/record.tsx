@@ -16,6 +16,7 @@ import { ZoneNote, When } from './components/Time.js';
 import { Facts, ShownValue } from './components/Value.js';
 import { InputPack } from './record/InputPack.js';
 import { LinkedRecords, type LinkedRow } from './record/LinkedRecords.js';
+import { WaitingFor } from './record/WaitingFor.js';
 import { useReader } from './reader.js';
 import { sendDocument } from './render.js';
 
@@ -264,6 +265,7 @@ export function RecordPage({ state }: { state: RecordPageState }) {
       <Header state={state} lookups={lookups} />
       <LinkedRecords rows={state.linked} record={instance.businessKey} />
       <CurrentSteps state={state} />
+      <WaitingFor jobs={instance.waitingOn ?? []} processKey={instance.key} names={names} elementName={state.elementName} />
       <div
         id="diagram"
         data-bpmn-url={`/api/definitions/${encodeURIComponent(instance.key)}/versions/${encodeURIComponent(String(instance.version))}`}

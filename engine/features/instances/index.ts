@@ -1,1 +1,2 @@
 export { cancelInstance, getInstance, type InstanceView } from './instances.js';
+export type { PendingJob } from './waiting.js';

@@ -5,6 +5,7 @@ import type { AuditEvent, IncidentRecord, InstanceRecord, TaskRecord } from '../
 import { currentContent, signatureView, type SignatureRecord, type SignatureView } from '../signatures/index.js';
 import type { ChangeSet } from '../../ports/commit-store.js';
 import type { FeatureContext } from '../context.js';
+import { pendingJobs, type PendingJob } from './waiting.js';
 
 // A record as a person reads it (its tasks, incidents, history and checked signatures), and cancelling it.
 
@@ -14,23 +15,26 @@ export interface InstanceView extends Omit<InstanceRecord, 'engineState'> {
   history: AuditEvent[];
   /** Electronic signatures on the instance's tasks, each checked against the data as stored now. */
   signatures: SignatureView[];
+  /** The timers, reminders, escalations and emails it waits on, soonest first. */
+  waitingOn: PendingJob[];
 }
 
 export async function getInstance(ctx: FeatureContext, id: string): Promise<InstanceView> {
   const record = await ctx.store.getInstance(id);
   if (!record) throw new NotFoundError(`no instance ${id}`);
-  const [tasks, incidents, history, signatures] = await Promise.all([
+  const [tasks, incidents, history, signatures, jobs] = await Promise.all([
     ctx.store.listTasks({ instanceId: id, limit: 1000 }),
     ctx.store.listIncidents({ instanceId: id }),
     ctx.store.listAudit({ instanceId: id, limit: 10_000 }),
     ctx.store.listSignatures({ instanceId: id }),
+    ctx.store.listJobs({ instanceId: id, status: 'scheduled' }),
   ]);
   const { engineState: _state, ...rest } = record;
   // in the order they were made: signatures of one instant (a fake clock, a batch) by their audit event
   const signedSeq = new Map(history.filter((e) => e.action === 'task.signed').map((e) => [String((e.new as { signature?: unknown } | undefined)?.signature), e.seq]));
   const order = (id: string) => signedSeq.get(id) ?? Number.MAX_SAFE_INTEGER;
   const views = await checkSignatures(ctx, record, tasks, history, [...signatures].sort((a, b) => a.signedAt.localeCompare(b.signedAt) || order(a.id) - order(b.id)));
-  return { ...rest, tasks, incidents, history, signatures: views };
+  return { ...rest, tasks, incidents, history, signatures: views, waitingOn: pendingJobs(jobs, tasks) };
 }
 
 /**
