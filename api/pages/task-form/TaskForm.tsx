@@ -109,7 +109,8 @@ export function ProblemText({ id, text }: { id: string; text: string | undefined
   ) : null;
 }
 
-function Group({ id, error, label, hint, children }: { id: string; error?: string; label: ComponentChildren; hint?: ComponentChildren; children: ComponentChildren }) {
+/** A labelled control with its hint and problem (USWDS form group); the extension forms use it too. */
+export function Group({ id, error, label, hint, children }: { id: string; error?: string; label: ComponentChildren; hint?: ComponentChildren; children: ComponentChildren }) {
   return (
     <div class={error ? 'usa-form-group usa-form-group--error field' : 'usa-form-group field'}>
       <label class="usa-label" for={id}>

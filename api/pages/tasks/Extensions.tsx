@@ -1,10 +1,10 @@
 /** @jsxRuntime automatic */
 /** @jsxImportSource preact */
-import type { ComponentChildren } from 'preact';
 import type { ExtensionRequest, TaskRecord } from '../../../engine/kernel/model.js';
 import type { Viewer } from '../basics.js';
 import { CsrfField } from '../components/Form.js';
 import { When } from '../components/Time.js';
+import { described, Group } from '../task-form/TaskForm.js';
 import { useReader } from '../reader.js';
 import type { ExtensionState } from './view.js';
 
@@ -54,36 +54,6 @@ function Decision({ request, task, names }: { request: ExtensionRequest; task: T
     </>
   );
 }
-
-function Problem({ id, error }: { id: string; error?: string }) {
-  return error ? (
-    <span class="usa-error-message error" id={`${id}-error`}>
-      {error}
-    </span>
-  ) : null;
-}
-
-function Group({ id, label, error, hint, children }: { id: string; label: string; error?: string; hint?: ComponentChildren; children: ComponentChildren }) {
-  return (
-    <div class={error ? 'usa-form-group usa-form-group--error field' : 'usa-form-group field'}>
-      <label class="usa-label" for={id}>
-        {label}
-      </label>
-      {hint ? (
-        <div class="usa-hint hint" id={`${id}-hint`}>
-          {hint}
-        </div>
-      ) : null}
-      <Problem id={id} error={error} />
-      {children}
-    </div>
-  );
-}
-
-const aria = (id: string, error: string | undefined, hint?: boolean) => {
-  const ids = [error ? `${id}-error` : '', hint ? `${id}-hint` : ''].filter(Boolean).join(' ');
-  return { 'aria-invalid': error ? ('true' as const) : undefined, 'aria-describedby': ids || undefined };
-};
 
 export function Extensions({ view }: { view: ExtensionsView }) {
   const { t, rich, zoneName, dateTime } = useReader();
@@ -141,7 +111,7 @@ export function Extensions({ view }: { view: ExtensionsView }) {
           <CsrfField token={viewer.csrf} />
           <p>{rich('tasks.extensions.asks', { name: <Name names={names} id={pending.requestedBy} />, from: <When iso={pending.fromDueAt} />, to: <When iso={pending.toDueAt} /> })}</p>
           <Group id={`decide-${pending.id}-reason`} label={t('tasks.extensions.decisionReason')} error={decideState?.errors[0]?.message}>
-            <textarea class="usa-textarea" id={`decide-${pending.id}-reason`} name="reason" rows={2} maxLength={2000} required {...aria(`decide-${pending.id}-reason`, decideState?.errors[0]?.message)} value={decideState?.values.reason ?? ''} />
+            <textarea class="usa-textarea" id={`decide-${pending.id}-reason`} name="reason" rows={2} maxLength={2000} required {...described(decideState?.errors[0]?.message, `decide-${pending.id}-reason`)} value={decideState?.values.reason ?? ''} />
           </Group>
           <div class="actions usa-button-group">
             <button type="submit" name="decision" value="approve" class="usa-button">
@@ -167,10 +137,10 @@ export function Extensions({ view }: { view: ExtensionsView }) {
               error={askError('dueAt')}
               hint={rich('tasks.extensions.newDueHint', { when: <When iso={task.dueAt} />, zone: zoneName() })}
             >
-              <input class="usa-input" type="date" id="extension-ask-dueAt" name="dueAt" min={view.minDay} value={askState?.values.dueAt ?? ''} required {...aria('extension-ask-dueAt', askError('dueAt'), true)} />
+              <input class="usa-input" type="date" id="extension-ask-dueAt" name="dueAt" min={view.minDay} value={askState?.values.dueAt ?? ''} required {...described(askError('dueAt'), 'extension-ask-dueAt', 'extension-ask-dueAt-hint')} />
             </Group>
             <Group id="extension-ask-reason" label={t('tasks.extensions.reasonRequired')} error={askError('reason')}>
-              <textarea class="usa-textarea" id="extension-ask-reason" name="reason" rows={3} maxLength={2000} required {...aria('extension-ask-reason', askError('reason'))} value={askState?.values.reason ?? ''} />
+              <textarea class="usa-textarea" id="extension-ask-reason" name="reason" rows={3} maxLength={2000} required {...described(askError('reason'), 'extension-ask-reason')} value={askState?.values.reason ?? ''} />
             </Group>
             <p class="usa-hint hint">{t('tasks.extensions.ownerDecides')}</p>
             <button type="submit" class="usa-button usa-button--outline secondary">
