@@ -331,13 +331,15 @@ describe('the three journeys by keyboard alone (demo organisation, headless Chro
     expect(describeFocus(await visibleFocus(qm.page))).to.equal('button#ims-review-submit “Record the decision”');
     await qm.page.keyboard.press('Enter');
     await qm.page.waitForFunction(() => !/^(?:Signing…)?$/.test((document as any).getElementById('ims-review-result').textContent));
-    // what was recorded has focus (the button pressed is disabled now); the publish form is next
+    // what was recorded has focus (the button pressed is disabled now)
     const recorded = await visibleFocus(qm.page);
     expect(recorded.id).to.equal('ims-review-result');
     expect(await qm.page.locator('#ims-review-result').innerText()).to.equal('Approved and signed by you. The change is approved.');
     expect(await qm.page.locator('#ims-review-status').innerText()).to.equal('approved');
     await screenshot(qm.page, 'keyboard 2 approved');
-    expect((await tabTo(qm.page, (f) => f.id === 'ims-effective')).presses, 'on to the publish form').to.be.at.most(3);
+    // a quality manager does not publish (a process owner does): no publish form, a sentence saying who publishes
+    expect(await qm.page.locator('#ims-effective').isVisible(), 'no publish form for the approver').to.equal(false);
+    expect(await qm.page.locator('main').innerText()).to.match(/Ciaran Doyle, the author, publishes it/);
     await expectAccessibleAtBothWidths(qm.page, 'keyboard 2 approved');
     expect(log.errors).to.deep.equal([]);
     expect(qm.log.errors).to.deep.equal([]);
