@@ -1,5 +1,6 @@
 import { el } from './http.js';
 import { wordsOf, type Words } from './words.js';
+import './zoom.css';
 
 /**
  * How a diagram is first shown, and zoomed by buttons and keys (issue 15 step 12). bpmn-js's own
