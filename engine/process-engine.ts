@@ -111,7 +111,7 @@ export class ProcessEngine {
       ...(options.readers && { readers: options.readers }),
     });
     this.queries = new Queries(this.store, this.clock, options.figures ?? []);
-    this.commands = new Commands(this.store, this.clock);
+    this.commands = new Commands(this.store, this.clock, options.readers);
     this.context = {
       store: this.store,
       clock: this.clock,

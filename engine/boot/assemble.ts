@@ -85,6 +85,8 @@ export async function assemble(config: Config, options: AssembleOptions): Promis
   projections.attach(store);
   await projections.ensureFigureFacts(store);
   const imsflow = new ProcessEngine({ store, clock: options.clock, policy: config.policy, services: registerPackServices(options.packs, { catalogue }), catalogue, checker: checks.check, stepTimeoutMs: config.stepTimeoutMs, figures, readers: config.readers });
+  // the sites of IMSFLOW_SITES join the site register; the reader defaults follow the register from here on
+  await imsflow.commands.sites.seed(config.readers.sites);
   const links = new TaskLinkSigner(loadSecret(config));
   const mailer = options.mailer ?? (config.smtpUrl ? new SmtpMailer({ url: config.smtpUrl, from: config.mailFrom, ratePerSecond: config.mailRatePerSecond }) : undefined);
   const baseUrl = options.baseUrl ?? config.baseUrl ?? localUrl(config.host, config.port);

@@ -2,6 +2,8 @@ import { exportBackup, type BackupManifest, type BackupOptions } from '../featur
 import type { Clock } from '../kernel/clock.js';
 import { auditEvent } from '../kernel/audit-event.js';
 import { KpiRegister } from '../features/kpis/index.js';
+import { SiteRegister } from '../features/sites/index.js';
+import type { ReaderDefaults } from '../kernel/i18n/index.js';
 import type { TaskRecord } from '../kernel/model.js';
 import type { Store } from '../ports/store.js';
 import { Webhooks, type WebhooksOptions } from '../features/webhooks/index.js';
@@ -21,12 +23,16 @@ export interface StoredUpload {
 export class Commands {
   /** Defining KPIs and entering their values. */
   readonly kpis: KpiRegister;
+  /** The site register: names, locale and zone defaults, active flag (the reader defaults follow it). */
+  readonly sites: SiteRegister;
 
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
+    readers?: ReaderDefaults,
   ) {
     this.kpis = new KpiRegister(store, clock);
+    this.sites = new SiteRegister(store, clock, readers);
   }
 
   /** Records a stored upload in the audit trail (`attachment.uploaded`): downloads are checked against it. */

@@ -28,6 +28,7 @@ export const BACKUP_COLLECTIONS = [
   'drafts',
   'kpis',
   'kpi_values',
+  'sites',
   'audit',
 ] as const;
 export type BackupCollection = (typeof BACKUP_COLLECTIONS)[number];

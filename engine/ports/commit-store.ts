@@ -13,6 +13,7 @@ import type {
   JobRecord,
   KpiRecord,
   KpiValueRecord,
+  SiteRecord,
   ApiTokenRecord,
   LinkTokenRecord,
   MessageRecord,
@@ -96,6 +97,8 @@ export interface ChangeSet {
   kpis?: { record: KpiRecord; expectedRevision: number | null }[];
   /** Upserts by id (`<kpi>@<period>`): a period's value entered again replaces it. */
   kpiValues?: KpiValueRecord[];
+  /** The site register: inserts (expectedRevision null) and compare-and-swap updates, by key. */
+  sites?: { record: SiteRecord; expectedRevision: number | null }[];
   /**
    * The figure facts of records this change saves, each replacing that record's facts: added by the
    * before-commit hook of the dashboard feature from the packs' projections, so they land with the record.

@@ -14,6 +14,7 @@ import type {
   KpiValueRecord,
   MessageRecord,
   ScheduleRecord,
+  SiteRecord,
   TaskRecord,
   UserRecord,
 } from '../kernel/model.js';
@@ -77,6 +78,11 @@ export class Queries {
 
   auditTrail(query: AuditQuery): Promise<AuditEvent[]> {
     return this.store.listAudit(query);
+  }
+
+  /** The site register, every site (inactive ones too), by key. */
+  sites(): Promise<SiteRecord[]> {
+    return this.store.listSites();
   }
 
   // ---- schedules, outbox, links ----------------------------------------------------------------------

@@ -195,6 +195,17 @@ export async function apply(h: MongoHandle, c: ChangeSet, session: Session): Pro
   for (const v of c.kpiValues ?? []) {
     await h.col('kpi_values').replaceOne({ _id: v.id }, toDoc(v.id, v), { upsert: true, session });
   }
+  for (const { record, expectedRevision } of c.sites ?? []) {
+    if (expectedRevision === null) {
+      try {
+        await h.col('sites').insertOne(toDoc(record.key, record), { session });
+      } catch (err) {
+        throw duplicateAs(err, new ConflictError(`site ${record.key} exists already`));
+      }
+    } else if ((await h.col('sites').replaceOne({ _id: record.key, revision: expectedRevision }, toDoc(record.key, record), { session })).matchedCount !== 1) {
+      throw new RevisionConflict(`site ${record.key} is no longer at revision ${expectedRevision}`);
+    }
+  }
   await writeFacts(h, c.figureFacts ?? [], session);
   if (c.audit.length) {
     const head = await h.col('audit_head').findOne({ _id: 'head' }, { session });

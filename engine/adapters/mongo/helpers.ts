@@ -36,6 +36,7 @@ export const COLLECTIONS = [
   'inbound_events',
   'kpis',
   'kpi_values',
+  'sites',
   'figure_facts',
   'figure_meta',
 ] as const;
@@ -69,6 +70,7 @@ export function backupDoc(collection: BackupCollection, record: unknown): Doc {
   if (collection === 'audit') return toDoc(Number(r.seq), r);
   if (collection === 'definitions') return toDoc(`${r.key}@${r.version}`, r);
   if (collection === 'tasks') return taskDoc(r as TaskRecord);
+  if (collection === 'sites') return toDoc(String(r.key), r);
   // an open draft carries the key of its unique "one open draft per process" index, as commit writes it
   if (collection === 'drafts') return { ...toDoc(String(r.id), r), ...(OPEN_DRAFT_STATUSES.includes(r.status) && { openKey: r.key }) };
   return toDoc(String(r.id), r);

@@ -95,6 +95,8 @@ export const INDEXES: Record<CollectionName, mongoose.mongo.IndexDescription[]> 
   inbound_events: [{ key: { source: 1, eventId: 1 }, name: 'inbound_events_source_event', unique: true }],
   kpis: [{ key: { system: 1, _id: 1 }, name: 'kpis_system' }],
   kpi_values: [{ key: { kpiId: 1, period: 1 }, name: 'kpi_values_kpi' }],
+  // the site register, by key (_id)
+  sites: [],
   // the packs' figure facts (engine/ports/figure-store.ts), as SQLite's figure_facts; _id is `<instance>/<figure>/<seq>`
   figure_facts: [
     { key: { instanceId: 1 }, name: 'figure_facts_instance' },

@@ -8,6 +8,7 @@ import type {
   JobRecord,
   KpiRecord,
   KpiValueRecord,
+  SiteRecord,
   ApiTokenRecord,
   LinkTokenRecord,
   MessageRecord,
@@ -46,6 +47,7 @@ export const TABLES: Record<BackupCollection, string> = {
   drafts: 'drafts',
   kpis: 'kpis',
   kpi_values: 'kpi_values',
+  sites: 'sites',
   audit: 'audit',
 };
 
@@ -133,6 +135,8 @@ export function importStatement(h: SqliteHandle, collection: BackupCollection): 
       return (k: KpiRecord) => s.insertKpi.run(k.id, k.revision, doc(k));
     case 'kpi_values':
       return (v: KpiValueRecord) => s.upsertKpiValue.run(v.id, v.kpiId, v.period, doc(v));
+    case 'sites':
+      return (site: SiteRecord) => s.insertSite.run(site.key, site.revision, doc(site));
     case 'audit':
       return (e: AuditEvent) => s.insertAudit.run(e.seq, e.at, e.actor, e.action, e.target, e.instanceId ?? null, e.hash, doc(e));
   }

@@ -135,6 +135,17 @@ export function write(h: SqliteHandle, change: ChangeSet): void {
       }
     }
     for (const v of c.kpiValues ?? []) s.upsertKpiValue.run(v.id, v.kpiId, v.period, JSON.stringify(v));
+    for (const { record, expectedRevision } of c.sites ?? []) {
+      if (expectedRevision === null) {
+        try {
+          s.insertSite.run(record.key, record.revision, JSON.stringify(record));
+        } catch (err) {
+          throw constraintAs(err, new ConflictError(`site ${record.key} exists already`));
+        }
+      } else if (s.updateSite.run(record.revision, JSON.stringify(record), record.key, expectedRevision).changes !== 1) {
+        throw new RevisionConflict(`site ${record.key} is no longer at revision ${expectedRevision}`);
+      }
+    }
     writeFacts(h, c.figureFacts ?? []);
     if (c.audit.length) {
       const head = s.auditHead.get() as { seq: number; hash: string } | undefined;

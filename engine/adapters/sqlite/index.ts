@@ -16,6 +16,7 @@ import * as jobs from './jobs.js';
 import * as outbox from './outbox.js';
 import * as records from './records.js';
 import * as schema from './schema.js';
+import * as sites from './sites.js';
 import * as tasks from './tasks.js';
 import { SqliteHandle } from './handle.js';
 import { MIGRATIONS } from './schema.js';
@@ -29,6 +30,7 @@ function modulePorts(h: SqliteHandle): ModulePorts {
     ...bindHandle(h, accounts),
     ...bindHandle(h, jobs),
     ...bindHandle(h, outbox),
+    ...bindHandle(h, sites),
     ...only(bindHandle(h, figures), 'counts', 'openTaskGroups', 'taskSeries', 'searchTasks', 'getKpi', 'listKpis', 'listKpiValues'),
     ...only(bindHandle(h, facts), 'groupFacts', 'listFacts', 'figureVersion', 'rebuildFacts'),
     ...hookedCommit((change) => commit.write(h, change)),

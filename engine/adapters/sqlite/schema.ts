@@ -178,6 +178,10 @@ export const MIGRATIONS: string[] = [
   CREATE INDEX figure_facts_ended ON figure_facts (figure, ended_at, process, site);
   CREATE TABLE figure_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
   `,
+  // The site register (engine/ports/site-store.ts): seeded from IMSFLOW_SITES at start, then kept here.
+  `
+  CREATE TABLE sites (key TEXT PRIMARY KEY, revision INTEGER NOT NULL, doc TEXT NOT NULL);
+  `,
 ];
 
 /** What a migration does, read from its SQL: "tables users, messages; columns jobs.queued_at; indexes …". */

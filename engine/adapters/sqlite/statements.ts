@@ -27,6 +27,8 @@ export function prepare(h: SqliteHandle) {
     ),
     insertKpi: db.prepare('INSERT INTO kpis (id, revision, doc) VALUES (?, ?, ?)'),
     updateKpi: db.prepare('UPDATE kpis SET revision = ?, doc = ? WHERE id = ? AND revision = ?'),
+    insertSite: db.prepare('INSERT INTO sites (key, revision, doc) VALUES (?, ?, ?)'),
+    updateSite: db.prepare('UPDATE sites SET revision = ?, doc = ? WHERE key = ? AND revision = ?'),
     upsertKpiValue: db.prepare('INSERT INTO kpi_values (id, kpi_id, period, doc) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc'),
     upsertJob: db.prepare(
       `INSERT INTO jobs (id, kind, status, run_at, instance_id, locked_by, locked_until, queued_at, doc) VALUES (?, ?, ?, ?, ?, NULL, NULL, NULL, ?)
