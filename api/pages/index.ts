@@ -20,12 +20,13 @@ import { pageHeaders } from './basics.js';
 import { recordPages } from './record/routes.js';
 import { sessionPages } from './session.js';
 import { accountPages } from './account/routes.js';
+import { adminPages } from './admin/routes.js';
 
 export interface UiOptions {
   imsflow: ProcessEngine;
   accounts: Accounts;
   /** Link signing for the email-link pages; the data folder for attachments. */
-  assembly: Pick<Assembly, 'links'> & Partial<Pick<Assembly, 'dataDir' | 'readers' | 'packMessages' | 'titleFields'>>;
+  assembly: Pick<Assembly, 'links'> & Partial<Pick<Assembly, 'dataDir' | 'readers' | 'packMessages' | 'titleFields' | 'webhooks'>>;
   /** The API's login limiter, so the login page and POST /api/session share one budget per address. */
   limiter?: LoginRateLimiter;
   secureCookies?: boolean;
@@ -33,7 +34,7 @@ export interface UiOptions {
 }
 
 /** Paths of signed-in pages: the session is read for these. */
-const SIGNED_IN = ['/login', '/logout', '/account', '/tasks', '/records', '/audit', '/audit.csv', '/attachments', '/modeler', '/dashboard'];
+const SIGNED_IN = ['/login', '/logout', '/account', '/tasks', '/records', '/audit', '/audit.csv', '/attachments', '/modeler', '/dashboard', '/admin'];
 /** Paths whose errors are answered with a page rather than JSON. */
 const PAGES = [...SIGNED_IN, '/t'];
 
@@ -57,6 +58,15 @@ export function uiPages({ imsflow, accounts, assembly, limiter = new LoginRateLi
   });
   router.use(taskLinkPages(imsflow, assembly.links, attachments, accounts, assembly.titleFields));
   router.use(SIGNED_IN, identify(accounts));
+  // sites are shown by their register name (components/SiteName.tsx)
+  router.use(PAGES, async (_req, res, next) => {
+    try {
+      res.locals.siteNames = new Map((await imsflow.queries.sites()).map((site) => [site.key, site.name]));
+      next();
+    } catch (err) {
+      next(err);
+    }
+  });
   router.get('/', (_req, res) => res.redirect(303, '/tasks'));
   router.use(sessionPages({ accounts, limiter, secureCookies }));
   router.use(accountPages(imsflow));
@@ -65,6 +75,7 @@ export function uiPages({ imsflow, accounts, assembly, limiter = new LoginRateLi
   router.use(auditPages(imsflow));
   router.use(modelerPages(imsflow));
   router.use(dashboardPages(imsflow, { titleFields: assembly.titleFields }));
+  router.use(adminPages(imsflow, accounts, assembly.webhooks));
   router.use(pageErrorHandler(logger));
   return router;
 }

@@ -19,6 +19,7 @@ import { LinkedRecords, type LinkedRow } from './record/LinkedRecords.js';
 import { WaitingFor } from './record/WaitingFor.js';
 import { useReader } from './reader.js';
 import { sendDocument } from './render.js';
+import { SiteName } from './components/SiteName.js';
 
 /**
  * The record page (/records/:id): the record's title first, its status and whether it is late and
@@ -83,7 +84,7 @@ function Header({ state, lookups }: { state: RecordPageState; lookups: ValueLook
         </div>
         <div class="ims-fact">
           <dt>{t('records.facts.site')}</dt>
-          <dd>{instance.site ? translated(`sites.${instance.site}.name`, instance.site.charAt(0).toUpperCase() + instance.site.slice(1)) : <span class="hint">{t('records.facts.noSite')}</span>}</dd>
+          <dd>{instance.site ? <SiteName site={instance.site} /> : <span class="hint">{t('records.facts.noSite')}</span>}</dd>
         </div>
         <div class="ims-fact">
           <dt>{t('records.facts.started')}</dt>

@@ -5,6 +5,7 @@ import type { VNode } from 'preact';
 import { render } from 'preact-render-to-string';
 import { pageHeaders } from './basics.js';
 import { ReaderProvider, readerOf } from './reader.js';
+import { SiteNamesProvider, type SiteNames } from './components/SiteName.js';
 
 /**
  * Pages as components (issue 15): Preact JSX rendered to a string on the server. Text and attribute values
@@ -31,5 +32,10 @@ export function renderDocument(page: VNode): string {
 export function sendDocument(res: Response, status: number, page: VNode, headers: { styleSources?: string } = {}): void {
   pageHeaders(res, headers);
   const reader = readerOf(res);
-  res.status(status).type('html').set('Content-Language', reader.language).send(renderDocument(<ReaderProvider reader={reader}>{page}</ReaderProvider>));
+  const html = renderDocument(
+    <ReaderProvider reader={reader}>
+      <SiteNamesProvider names={res.locals.siteNames as SiteNames | undefined}>{page}</SiteNamesProvider>
+    </ReaderProvider>,
+  );
+  res.status(status).type('html').set('Content-Language', reader.language).send(html);
 }

@@ -7,6 +7,7 @@ import { Notice } from '../components/Notice.js';
 import { Shell } from '../components/Shell.js';
 import { useReader } from '../reader.js';
 import { localeChoices, localeName, offsetNow, placeOf, zoneGroups } from './choices.js';
+import { useSiteName } from '../components/SiteName.js';
 
 /** What the account page shows besides the person: what their site would give them, and the form's state. */
 export interface AccountState {
@@ -31,6 +32,7 @@ const KNOWN_ROLES: readonly string[] = ROLES;
  */
 export function AccountPage({ viewer, state }: { viewer: Viewer; state: AccountState }) {
   const { t, zoneName, locale } = useReader();
+  const siteName = useSiteName();
   const { user } = viewer;
   const roleName = (role: string) => (KNOWN_ROLES.includes(role) ? t(`account.role.${role}`) : role);
   const defaultKey = state.fromSite ? 'site' : 'installation';
@@ -54,7 +56,7 @@ export function AccountPage({ viewer, state }: { viewer: Viewer; state: AccountS
         <dt>{t('account.roles')}</dt>
         <dd>{user.roles.length ? user.roles.map(roleName).join(', ') : t('account.none')}</dd>
         <dt>{t('account.sites')}</dt>
-        <dd>{user.sites?.length ? user.sites.join(', ') : user.roles.includes('admin') ? t('account.allSites') : t('account.none')}</dd>
+        <dd>{user.sites?.length ? user.sites.map(siteName).join(', ') : user.roles.includes('admin') ? t('account.allSites') : t('account.none')}</dd>
       </dl>
       <p class="usa-hint">{t('account.directoryHint')}</p>
 

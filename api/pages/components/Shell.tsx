@@ -80,6 +80,7 @@ function SignedInHeader({ viewer, current }: { viewer: Viewer; current?: Section
           {hasRole(user, AUDIT_ROLES) ? link('audit', '/audit', t('shell.nav.audit')) : null}
           {hasRole(user, DASHBOARD_ROLES) ? link('dashboard', '/dashboard', t('shell.nav.dashboard')) : null}
           {hasRole(user, PROCESS_ROLES) ? link('processes', '/modeler', t('shell.nav.processes')) : null}
+          {user.roles.includes('admin') ? link('admin', '/admin', t('shell.nav.admin')) : null}
         </ul>
       </nav>
       <div class="ims-header__who">

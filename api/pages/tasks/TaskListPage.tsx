@@ -10,6 +10,7 @@ import type { Person } from '../task-form/submit.js';
 import { roleName } from '../task-form/words.js';
 import { TaskActions } from './TaskActions.js';
 import type { DelegateState, TaskView } from './view.js';
+import { useSiteName } from '../components/SiteName.js';
 
 /** A task due within this long is "due soon". */
 const DUE_SOON_MS = 2 * 86_400_000;
@@ -51,6 +52,7 @@ function DueSoon({ view, now }: { view: TaskView; now: string }) {
 function TaskCard({ view, state }: { view: TaskView; state: TaskListState }) {
   const reader = useReader();
   const { t } = reader;
+  const siteName = useSiteName();
   const { task, record } = view;
   const { user } = state.viewer;
   return (
@@ -70,7 +72,7 @@ function TaskCard({ view, state }: { view: TaskView; state: TaskListState }) {
         </p>
         <ul class="usa-collection__meta meta" aria-label={t('tasks.card.about')}>
           <li class="usa-collection__meta-item">{view.process}</li>
-          {task.site ? <li class="usa-collection__meta-item">{t('tasks.card.site', { site: task.site })}</li> : null}
+          {task.site ? <li class="usa-collection__meta-item">{t('tasks.card.site', { site: siteName(task.site) })}</li> : null}
           <li class="usa-collection__meta-item">
             {task.dueAt ? (
               <>
@@ -129,6 +131,7 @@ function Select({ id, name, label, value, options }: { id: string; name: string;
 /** The filters, folded on a phone unless one is set (a phone's first screen is for the tasks). */
 function Filters({ state }: { state: TaskListState }) {
   const { t } = useReader();
+  const siteName = useSiteName();
   const { filter } = state;
   const active = [filter.process, filter.site, filter.due].filter(Boolean).length + (filter.sort === 'created' ? 1 : 0);
   return (
@@ -137,7 +140,7 @@ function Filters({ state }: { state: TaskListState }) {
       <form method="get" action="/tasks" class="usa-form">
         <div class="filters">
           <Select id="filter-process" name="process" label={t('tasks.filter.process')} value={filter.process} options={[['', t('tasks.filter.allProcesses')], ...state.processes.map((p): [string, string] => [p.key, p.name])]} />
-          {state.sites.length > 1 ? <Select id="filter-site" name="site" label={t('tasks.filter.site')} value={filter.site} options={[['', t('tasks.filter.allSites')], ...state.sites.map((s): [string, string] => [s, s])]} /> : null}
+          {state.sites.length > 1 ? <Select id="filter-site" name="site" label={t('tasks.filter.site')} value={filter.site} options={[['', t('tasks.filter.allSites')], ...state.sites.map((s): [string, string] => [s, siteName(s)])]} /> : null}
           <Select
             id="filter-due"
             name="due"

@@ -20,6 +20,7 @@ import { Extensions, type ExtensionsView } from './Extensions.js';
 import { TaskActions } from './TaskActions.js';
 import { ReadingPart, type Reading } from './Reading.js';
 import type { DelegateState, TaskView } from './view.js';
+import { SiteName } from '../components/SiteName.js';
 
 /**
  * One task (/tasks/:id): its step as the heading, then the record it is about by its title, whether it is
@@ -159,7 +160,9 @@ export function TaskPage({ state }: { state: TaskPageState }) {
       ) : null}
       <dl class="ims-facts facts">
         <Fact term={t('tasks.page.process')}>{view.process}</Fact>
-        {task.site ? <Fact term={t('tasks.page.site')}>{task.site}</Fact> : null}
+        {task.site ? <Fact term={t('tasks.page.site')}>
+            <SiteName site={task.site} />
+          </Fact> : null}
         <Fact term={t('tasks.page.due')}>{task.dueAt ? <When iso={task.dueAt} /> : t('tasks.card.noDue')}</Fact>
         <Fact term={t('tasks.page.who')}>
           <Holder state={state} />

@@ -109,7 +109,7 @@ export class SiteRegister {
     const added: SiteRecord[] = [];
     for (const [key, { locale, timeZone }] of Object.entries(configured)) {
       if (known.has(key)) continue;
-      const record: SiteRecord = { key, name: key, locale, timeZone, active: true, createdAt: this.now(), createdBy: 'configuration', revision: 0 };
+      const record: SiteRecord = { key, name: key.charAt(0).toUpperCase() + key.slice(1), locale, timeZone, active: true, createdAt: this.now(), createdBy: 'configuration', revision: 0 };
       try {
         await this.store.commit({
           sites: [{ record, expectedRevision: null }],
