@@ -97,8 +97,8 @@ export function AdminTable({ caption, columns, rows }: { caption: string; column
 export const COPY_SCRIPT_PATH = '/admin/copy.js';
 
 /**
- * Shows a secret once: readable and selectable in a read-only field without JavaScript; with it, a Copy
- * button (hidden until the script shows it) puts it on the clipboard and says so.
+ * Shows a secret once: readable and selectable in a read-only field without JavaScript; with it, the
+ * script adds a Copy button that puts it on the clipboard and says so.
  */
 export function SecretOnce({ id, label, hint, value }: { id: string; label: string; hint: string; value: string }) {
   const { t } = useReader();
@@ -111,11 +111,8 @@ export function SecretOnce({ id, label, hint, value }: { id: string; label: stri
         <div class="usa-hint" id={`${id}-hint`}>
           {hint}
         </div>
-        <input class="usa-input" id={id} readOnly value={value} aria-describedby={`${id}-hint`} spellcheck={false} autocomplete="off" />
-        <button type="button" class="usa-button usa-button--outline margin-top-1" data-copy={id} data-copied={t('admin.copied')} hidden>
-          {t('admin.copy')}
-        </button>
-        <span class="usa-hint" aria-live="polite" data-copy-status={id}></span>
+        <input class="usa-input" id={id} readOnly value={value} aria-describedby={`${id}-hint`} spellcheck={false} autocomplete="off" data-copy-label={t('admin.copy')} data-copied={t('admin.copied')} />
+        <span class="usa-hint" aria-live="polite" id={`${id}-status`}></span>
       </div>
       <script src={COPY_SCRIPT_PATH} defer></script>
     </div>
@@ -123,17 +120,20 @@ export function SecretOnce({ id, label, hint, value }: { id: string; label: stri
 }
 
 /** The copy script: plain DOM, no library; the CSP admits it as a file of this origin. */
-export const COPY_SCRIPT = `document.querySelectorAll('[data-copy]').forEach(function (button) {
-  var field = document.getElementById(button.getAttribute('data-copy'));
-  var status = document.querySelector('[data-copy-status="' + button.getAttribute('data-copy') + '"]');
-  if (!field || !navigator.clipboard) return;
-  button.hidden = false;
+export const COPY_SCRIPT = `document.querySelectorAll('input[data-copy-label]').forEach(function (field) {
+  if (!navigator.clipboard) return;
+  var status = document.getElementById(field.id + '-status');
+  var button = document.createElement('button');
+  button.type = 'button';
+  button.className = 'usa-button usa-button--outline margin-top-1';
+  button.textContent = field.getAttribute('data-copy-label');
   button.addEventListener('click', function () {
     navigator.clipboard.writeText(field.value).then(function () {
-      if (status) status.textContent = button.getAttribute('data-copied');
+      if (status) status.textContent = field.getAttribute('data-copied');
     }, function () {
       field.select();
     });
   });
+  field.insertAdjacentElement('afterend', button);
 });
 `;
