@@ -74,6 +74,11 @@ export interface ChangeSet {
   /** Upserts by id. */
   apiTokens?: ApiTokenRecord[];
   /**
+   * When tokens were last used: sets `lastUsedAt` of each token that exists and is not revoked, and
+   * changes nothing else, so a use recorded while the token is revoked never brings it back.
+   */
+  apiTokenUses?: { id: string; at: string }[];
+  /**
    * Electronic signatures: inserts only. A signature is never changed or removed; an id that exists
    * already fails the whole change with ConflictError.
    */

@@ -20,6 +20,8 @@ import { http } from '../support/http.js';
 
 const PASSWORD = 'a long enough passphrase for tests';
 
+declare const navigator: { clipboard: { readText(): Promise<string> } };
+
 describe('the administration pages, walked in Chromium', function () {
   this.timeout(180_000);
   const chrome = useBrowser();
@@ -141,13 +143,14 @@ describe('the administration pages, walked in Chromium', function () {
     const token = await page.getByLabel('Your new token “MES Cork”').inputValue();
     expect(token).to.match(/^imsf_/);
     await page.getByRole('button', { name: 'Copy' }).click();
-    expect(await page.getByText('Copied to the clipboard.').isVisible(), 'with JavaScript: copied').to.equal(true);
+    await page.getByText('Copied to the clipboard.').waitFor();
+    expect(await page.evaluate(() => navigator.clipboard.readText()), 'with JavaScript: copied').to.equal(token);
     await expectAccessibleAtBothWidths(page, 'admin token created');
     expect((await http('GET', `${server.url}/api/session`, undefined, { authorization: `Bearer ${token}` })).status).to.equal(200);
 
     await page.goto(`${server.url}/admin/tokens`);
     const tokenRow = page.getByRole('row').filter({ hasText: 'MES Cork' });
-    expect(await tokenRow.textContent()).to.contain('Ada Admin').and.contain('Read only').and.contain('Does not expire');
+    expect(await tokenRow.textContent()).to.contain('Ada Admin').and.contain('Read only').and.contain('Does not expire').and.not.contain('Never');
     await Promise.all([page.waitForURL((url) => url.search === '?revoked=1'), tokenRow.getByRole('button', { name: 'Revoke token MES Cork of Ada Admin' }).click()]);
     expect(await page.getByRole('status').textContent()).to.contain('The token was revoked');
     expect((await http('GET', `${server.url}/api/session`, undefined, { authorization: `Bearer ${token}` })).status, 'the revoked token is refused').to.equal(401);

@@ -27,7 +27,7 @@ const RAW: [RegExp, string][] = [
   [/\d{4}-\d\d-\d\dT\d\d:\d\d/, 'an ISO timestamp'],
   [/\{"|"\w+":/, 'JSON'],
   [/\bundefined\b|\bNaN\b|\[object Object\]/, 'undefined, NaN or [object Object]'],
-  [/\b(shell|tasks|taskForm|records|dashboard|audit|mail|signIn|account|badges|time)\.[a-z]\w*\.\w/, 'a message id'],
+  [/\b(shell|tasks|taskForm|records|dashboard|audit|mail|signIn|account|badges|time|admin)\.[a-z]\w*\.\w/, 'a message id'],
 ];
 
 function rawIn(text: string): string[] {
@@ -87,7 +87,7 @@ describe('every page, in Chromium with axe-core, and in English, German and Fren
     dir = mkdtempSync(join(tmpdir(), 'imsflow-every-page-'));
     await seedDemo(dir, { env: {} });
     server = await startServer(
-      loadConfig({ PORT: '0', IMSFLOW_DATA: dir, IMSFLOW_POLL_MS: '0', IMSFLOW_DIGEST: 'off', IMSFLOW_SITES: 'basel=de-CH Europe/Zurich, dublin=en-IE Europe/Dublin' }),
+      loadConfig({ PORT: '0', IMSFLOW_DATA: dir, IMSFLOW_POLL_MS: '0', IMSFLOW_DIGEST: 'off', IMSFLOW_SITES: 'basel=de-CH Europe/Zurich, dublin=en-IE Europe/Dublin', IMSFLOW_WEBHOOK_ALLOW_PRIVATE: '127.0.0.1' }),
       { logger: pino({ level: 'silent' }) },
     );
     const { store } = server.assembly;
@@ -138,6 +138,24 @@ describe('every page, in Chromium with axe-core, and in English, German and Fren
       { name: 'a change in review', as: 'aoife.brennan', path: `/modeler/drafts/${draft.id}/review` },
       { name: 'a page that does not exist', as: 'sean.gallagher', path: '/records/no-such-record' },
     );
+    // the administration pages, with a schedule and a webhook whose delivery failed (nothing listens there)
+    const grace = await apiAs('grace.obi');
+    await grace('PUT', '/schedules/yearly-management-review', { processKey: 'management-review', cron: '0 9 1 3 *', timezone: 'Europe/Zurich', site: 'basel' });
+    const webhook = await grace('POST', '/webhooks', { url: 'http://127.0.0.1:9/events', events: ['instance.started'], description: 'Quality data lake' });
+    await server.imsflow.start('nonconformity', { variables: { owner: 'sean.gallagher' }, site: 'dublin' }, 'sean.gallagher');
+    await server.scheduler.runDue();
+    visits.push(
+      { name: 'administration', as: 'grace.obi', path: '/admin' },
+      { name: 'the site register', as: 'grace.obi', path: '/admin/sites' },
+      { name: 'a site', as: 'grace.obi', path: '/admin/sites/basel' },
+      { name: 'the schedules', as: 'grace.obi', path: '/admin/schedules' },
+      { name: 'a schedule', as: 'grace.obi', path: '/admin/schedules/yearly-management-review' },
+      { name: 'a new schedule', as: 'grace.obi', path: '/admin/schedules/new' },
+      { name: 'the webhooks', as: 'grace.obi', path: '/admin/webhooks' },
+      { name: 'a webhook and its delivery log', as: 'grace.obi', path: `/admin/webhooks/${webhook.id}` },
+      { name: 'a new webhook', as: 'grace.obi', path: '/admin/webhooks/new' },
+      { name: 'the API tokens', as: 'grace.obi', path: '/admin/tokens' },
+    );
     const dashboard = await get({ name: 'dashboard', as: 'siobhan.walsh', path: '/dashboard' });
     visits.push(
       { name: 'the records behind a figure', as: 'siobhan.walsh', path: firstHref(dashboard.text, '/dashboard/list?') },
@@ -150,7 +168,7 @@ describe('every page, in Chromium with axe-core, and in English, German and Fren
   });
 
   it('lists every kind of page', () => {
-    expect(visits.map((v) => v.path.split('/')[1]?.split('?')[0])).to.include.members(['login', 'tasks', 't', 'records', 'account', 'audit', 'dashboard', 'modeler']);
+    expect(visits.map((v) => v.path.split('/')[1]?.split('?')[0])).to.include.members(['login', 'tasks', 't', 'records', 'account', 'audit', 'dashboard', 'modeler', 'admin']);
   });
 
   it('every page: WCAG 2.1 AA with axe-core at desktop and phone width, nothing sideways, nothing raw', async () => {

@@ -130,6 +130,9 @@ export async function apply(h: MongoHandle, c: ChangeSet, session: Session): Pro
   for (const t of c.apiTokens ?? []) {
     await h.col('api_tokens').replaceOne({ _id: t.id }, toDoc(t.id, t), { upsert: true, session });
   }
+  for (const use of c.apiTokenUses ?? []) {
+    await h.col('api_tokens').updateOne({ _id: use.id, revokedAt: { $exists: false } }, { $set: { lastUsedAt: use.at } }, { session });
+  }
   // inserts only, as in SQLite: an existing id fails the change instead of replacing the signature
   for (const sig of c.signatures ?? []) {
     try {

@@ -78,6 +78,7 @@ export function write(h: SqliteHandle, change: ChangeSet): void {
     for (const session of c.sessions ?? []) s.upsertSession.run(session.id, session.userId, session.expiresAt, JSON.stringify(session));
     for (const id of c.deleteSessions ?? []) s.deleteSession.run(id);
     for (const token of c.apiTokens ?? []) s.upsertApiToken.run(token.id, token.userId, JSON.stringify(token));
+    for (const use of c.apiTokenUses ?? []) s.useApiToken.run(use.at, use.id);
     for (const sig of c.signatures ?? []) {
       try {
         s.insertSignature.run(sig.id, sig.taskId, sig.instanceId, sig.signedAt, JSON.stringify(sig));

@@ -27,6 +27,7 @@ export function prepare(h: SqliteHandle) {
     ),
     insertKpi: db.prepare('INSERT INTO kpis (id, revision, doc) VALUES (?, ?, ?)'),
     updateKpi: db.prepare('UPDATE kpis SET revision = ?, doc = ? WHERE id = ? AND revision = ?'),
+    useApiToken: db.prepare("UPDATE api_tokens SET doc = json_set(doc, '$.lastUsedAt', ?) WHERE id = ? AND json_extract(doc, '$.revokedAt') IS NULL"),
     insertSite: db.prepare('INSERT INTO sites (key, revision, doc) VALUES (?, ?, ?)'),
     updateSite: db.prepare('UPDATE sites SET revision = ?, doc = ? WHERE key = ? AND revision = ?'),
     upsertKpiValue: db.prepare('INSERT INTO kpi_values (id, kpi_id, period, doc) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc'),

@@ -48,6 +48,9 @@ export interface AccountPolicy {
 export const DEFAULT_ACCOUNT_POLICY: AccountPolicy = { freeFailuresPerAccountAndAddress: 5, freeFailuresPerAddress: 20, freeFailuresPerAccount: 50, idleMinutes: 30, absoluteHours: 12 };
 
 /** A token's scope; tokens made before scopes were given full by migration 8 (and so are old backups). */
+/** How fine a token's "last used" time is: a busy integration writes it once a minute, not per call. */
+const TOKEN_USE_GRANULARITY_MS = 60_000;
+
 export function scopeOf(token: Pick<ApiTokenRecord, 'scope'>): TokenScope {
   return token.scope ?? 'full';
 }
@@ -264,6 +267,11 @@ export class Accounts {
     if (!timingSafeEqual(given, Buffer.from(record.hash))) return undefined;
     const user = await this.store.getUser(record.userId);
     if (!user?.active) return undefined;
+    // when it was last used, for the people who keep tokens: at most one write a minute per token
+    const now = this.clock.now();
+    if (!record.lastUsedAt || now.getTime() - Date.parse(record.lastUsedAt) >= TOKEN_USE_GRANULARITY_MS) {
+      await this.store.commit({ apiTokenUses: [{ id: record.id, at: now.toISOString() }], audit: [] });
+    }
     return { user, apiToken: record };
   }
 

@@ -133,5 +133,15 @@ export function sessionsAndApiTokensContract(suite: StoreSuite): void {
       expect(await store.listApiTokens('alice')).to.deep.equal([revoked, k2]);
       expect(await store.listAudit({ target: 'api-token:k1' })).to.have.length(1);
     });
+
+    it('records when a token was last used, never on a revoked or unknown token, changing nothing else', async function () {
+      const k1 = apiToken('k1', { createdAt: at(1) });
+      const k2 = apiToken('k2', { createdAt: at(2), revokedAt: at(3) });
+      await store.commit({ apiTokens: [k1, k2], audit: [] });
+      await store.commit({ apiTokenUses: [{ id: 'k1', at: at(4) }, { id: 'k2', at: at(4) }, { id: 'k9', at: at(4) }], audit: [] });
+      expect(await store.getApiToken('k1')).to.deep.equal({ ...k1, lastUsedAt: at(4) });
+      expect(await store.getApiToken('k2')).to.deep.equal(k2);
+      expect(await store.getApiToken('k9')).to.equal(undefined);
+    });
   });
 }
