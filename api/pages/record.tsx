@@ -57,7 +57,7 @@ function useProcessName(key: string, authored: string | undefined): string {
 
 function Header({ state, lookups }: { state: RecordPageState; lookups: ValueLookups }) {
   const reader = useReader();
-  const { t, translated } = reader;
+  const { t } = reader;
   const { instance, names, now } = state;
   const process = useProcessName(instance.key, state.processName);
   const latest = latestOpenTask(instance.tasks, now);

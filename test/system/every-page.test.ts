@@ -87,7 +87,7 @@ describe('every page, in Chromium with axe-core, and in English, German and Fren
     dir = mkdtempSync(join(tmpdir(), 'imsflow-every-page-'));
     await seedDemo(dir, { env: {} });
     server = await startServer(
-      loadConfig({ PORT: '0', IMSFLOW_DATA: dir, IMSFLOW_POLL_MS: '0', IMSFLOW_DIGEST: 'off', IMSFLOW_SITES: 'basel=de-CH Europe/Zurich, dublin=en-IE Europe/Dublin', IMSFLOW_WEBHOOK_ALLOW_PRIVATE: '127.0.0.1' }),
+      loadConfig({ PORT: '0', IMSFLOW_DATA: dir, IMSFLOW_POLL_MS: '0', IMSFLOW_DIGEST: 'off', IMSFLOW_SITES: 'basel=de-CH Europe/Zurich, dublin=en-IE Europe/Dublin', IMSFLOW_WEBHOOK_ALLOW_PRIVATE: '127.0.0.1', IMSFLOW_CHECK_TIMEOUT_MS: '10000' }),
       { logger: pino({ level: 'silent' }) },
     );
     const { store } = server.assembly;

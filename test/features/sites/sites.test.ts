@@ -67,7 +67,7 @@ describe('the site register', () => {
     const closed = await call('POST', '/sites/cork/deactivate', { reason: 'plant closed' }, 'admin');
     expect([closed.status, closed.json.active]).to.deep.equal([200, false]);
 
-    const trail = (await server.imsflow.queries.auditTrail({ target: 'site:cork' })).map((e) => [e.action, e.old?.locale, e.new?.locale, e.reason]);
+    const trail = (await server.imsflow.queries.auditTrail({ target: 'site:cork' })).map((e) => [e.action, (e.old as { locale?: string } | undefined)?.locale, (e.new as { locale?: string } | undefined)?.locale, e.reason]);
     expect(trail).to.deep.equal([
       ['site.created', undefined, 'en-IE', undefined],
       ['site.updated', 'en-IE', 'fr-FR', 'run from the Lyon office'],
