@@ -57,7 +57,7 @@ function useProcessName(key: string, authored: string | undefined): string {
 
 function Header({ state, lookups }: { state: RecordPageState; lookups: ValueLookups }) {
   const reader = useReader();
-  const { t } = reader;
+  const { t, translated } = reader;
   const { instance, names, now } = state;
   const process = useProcessName(instance.key, state.processName);
   const latest = latestOpenTask(instance.tasks, now);
@@ -84,7 +84,7 @@ function Header({ state, lookups }: { state: RecordPageState; lookups: ValueLook
         </div>
         <div class="ims-fact">
           <dt>{t('records.facts.site')}</dt>
-          <dd>{instance.site ? <SiteName site={instance.site} /> : <span class="hint">{t('records.facts.noSite')}</span>}</dd>
+          <dd>{instance.site ? <SiteName site={instance.site} otherwise={translated(`sites.${instance.site}.name`, instance.site.charAt(0).toUpperCase() + instance.site.slice(1))} /> : <span class="hint">{t('records.facts.noSite')}</span>}</dd>
         </div>
         <div class="ims-fact">
           <dt>{t('records.facts.started')}</dt>

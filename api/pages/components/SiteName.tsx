@@ -22,6 +22,8 @@ export function useSiteName(): (key: string) => string {
   return (key) => names.get(key) ?? key;
 }
 
-export function SiteName({ site }: { site: string }) {
-  return <>{useSiteName()(site)}</>;
+/** A site's name; `otherwise`: what to show for a key the register does not know (else the key). */
+export function SiteName({ site, otherwise }: { site: string; otherwise?: string }) {
+  const names = useContext(SiteNamesContext);
+  return <>{names.get(site) ?? otherwise ?? site}</>;
 }
