@@ -62,7 +62,7 @@ export async function deleteSchedule(ctx: FeatureContext, id: string, actor: str
   await ctx.store.commit({
     deleteSchedules: [id],
     cancelJobs: pending.map((j) => j.id),
-    audit: [auditEvent(ctx.clock, { actor, action: 'schedule.deleted', target: `schedule:${id}`, old: { processKey: existing.processKey, cron: existing.cron } })],
+    audit: [auditEvent(ctx.clock, { actor, action: 'schedule.deleted', target: `schedule:${id}`, old: { processKey: existing.processKey, cron: existing.cron, timezone: existing.timezone, site: existing.site, enabled: existing.enabled } })],
   });
 }
 
