@@ -187,6 +187,11 @@ const SAMPLES: Record<string, (caller: string | undefined) => Sample> = {
   // Your own password, with the current one (set to the same again).
   'POST /api/users/{id}/password': (caller) => ({ params: { id: caller ?? 'm-staff' }, body: { currentPassword: PASSWORD, password: PASSWORD } }),
   'GET /api/schedules': () => ({}),
+  'GET /api/sites': () => ({}),
+  'GET /api/sites/{key}': () => ({ params: { key: 'no-such-site' } }),
+  'POST /api/sites': () => ({ body: { key: 'authz-matrix', name: 'Matrix plant', locale: 'en-GB', timeZone: 'Europe/London' } }),
+  'PUT /api/sites/{key}': () => ({ params: { key: 'no-such-site' }, body: { name: 'Matrix plant', locale: 'en-GB', timeZone: 'Europe/London' } }),
+  'POST /api/sites/{key}/deactivate': () => ({ params: { key: 'no-such-site' }, body: { reason: 'authorization matrix' } }),
   'PUT /api/schedules/{id}': () => ({ params: { id: 'matrix' }, body: { processKey: 'authz-noop', cron: '0 9 * * 1', enabled: false } }),
   'DELETE /api/schedules/{id}': () => ({ params: { id: 'no-such-schedule' } }),
   'GET /api/outbox': () => ({}),

@@ -55,7 +55,7 @@ describe('the account page: your language and time zone', function () {
     // Basel reads Swiss German until Léa chooses
     expect(page.text).to.match(/<html lang="de-CH">/);
     const text = visible(page.text);
-    expect(text).to.include('Mein Konto').and.include('Léa Martin').and.include('lea@example.com').and.include('Auditor/in, Qualitätsmanager/in').and.include('basel');
+    expect(text).to.include('Mein Konto').and.include('Léa Martin').and.include('lea@example.com').and.include('Auditor/in, Qualitätsmanager/in').and.include('Basel');
     expect(page.text).to.include('<a href="/account" aria-current="page">Mein Konto</a>');
     expect(page.text).to.include('<option value selected>Wie mein Standort (Deutsch (Schweiz))</option>');
     expect(page.text).to.include('<option value selected>Wie mein Standort (Europe/Zurich)</option>');
