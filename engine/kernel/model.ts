@@ -29,6 +29,11 @@ export interface FormField {
    * checkbox ticked) — a row of a form whose cells belong together, e.g. an action and its owner.
    */
   requiredWhen?: { field: string; values: string[] };
+  /**
+   * ims:role="auditor" on a person field: the person named must hold this role (one of ROLES), besides being
+   * an active person of the record's site.
+   */
+  role?: string;
 }
 
 export type SignatureMeaning = 'authored' | 'reviewed' | 'approved' | 'verified';

@@ -19,6 +19,8 @@ import type { FormProblem } from './words.js';
 export interface Person {
   id: string;
   name: string;
+  /** What a person field asking for a role (ims:role) offers them by. */
+  roles: readonly string[];
 }
 
 export interface FormState {
@@ -34,7 +36,7 @@ export async function peopleFor(imsflow: ProcessEngine, task: Pick<TaskRecord, '
   const users = await imsflow.queries.people({ active: true });
   return users
     .filter((u) => canSee(u, task))
-    .map((u) => ({ id: u.id, name: u.name }))
+    .map((u) => ({ id: u.id, name: u.name, roles: u.roles }))
     .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
 }
 
@@ -201,7 +203,7 @@ export async function submitTaskForm<T>(
   const submission = await readSubmission(deps.imsflow, task, parsed, people);
   const errors = [...submission.errors];
   try {
-    validateFormData(task.form, submission.data, deps.imsflow.formContext);
+    await validateFormData(task.form, submission.data, { ...deps.imsflow.formContext, ...(task.site && { site: task.site }) });
   } catch (err) {
     if (!(err instanceof ValidationError)) throw err;
     for (const fieldError of err.fields) if (!errors.some((x) => x.field === fieldError.field)) errors.push(fieldError);
