@@ -49,7 +49,8 @@ export async function validateFormData(fields: FormField[], data: unknown, conte
   const { cleaned, errors } = checkShape(fields, data, context);
   if (context.people) {
     for (const field of fields.filter((f) => f.type === 'person' && typeof cleaned[f.key] === 'string')) {
-      const found = await directoryCheck(field, cleaned[field.key] as string, context.people, context.site);
+      const site = (field.siteFrom && typeof cleaned[field.siteFrom] === 'string' && (cleaned[field.siteFrom] as string).trim()) || context.site;
+      const found = await directoryCheck(field, cleaned[field.key] as string, context.people, site);
       if ('error' in found) errors.push({ field: field.key, message: found.error });
       else Object.defineProperty(cleaned, field.key, { value: found.id, enumerable: true, writable: true, configurable: true });
     }

@@ -34,6 +34,11 @@ export interface FormField {
    * an active person of the record's site.
    */
   role?: string;
+  /**
+   * ims:siteFrom="audit1Site" on a person field: the person must belong to the site given in that field of
+   * the same form when it is filled in (a programme planning audits at other sites), else to the record's.
+   */
+  siteFrom?: string;
 }
 
 export type SignatureMeaning = 'authored' | 'reviewed' | 'approved' | 'verified';

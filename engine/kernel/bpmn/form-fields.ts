@@ -29,6 +29,7 @@ export function readField(task: ModdleElement, field: ModdleElement, report: Rep
   if (new Set(options.map((o) => o.value)).size !== options.length) report(task, 'field-option-twice', { field: key });
   const requiredWhen = readRequiredWhen(task, key, field.requiredWhen as string | undefined, report);
   const role = readRole(task, key, type, field.role as string | undefined, report);
+  const siteFrom = typeof field.siteFrom === 'string' && field.siteFrom.trim() ? field.siteFrom.trim() : undefined;
   return {
     key,
     label: field.label ?? key,
@@ -37,7 +38,21 @@ export function readField(task: ModdleElement, field: ModdleElement, report: Rep
     ...(options.length ? { options } : {}),
     ...(requiredWhen && { requiredWhen }),
     ...(role && { role }),
+    ...(siteFrom && { siteFrom }),
   };
+}
+
+/**
+ * The rules between the fields of one form: ims:requiredWhen, and ims:siteFrom, which names a text or
+ * choice field of the same form giving the site a person field's person must belong to.
+ */
+export function checkFormRules(task: ModdleElement, form: FormField[], report: Report): void {
+  checkRequiredWhen(task, form, report);
+  for (const field of form) {
+    if (!field.siteFrom) continue;
+    const other = form.find((f) => f.key === field.siteFrom);
+    if (field.type !== 'person' || !other || other === field || (other.type !== 'text' && other.type !== 'select')) report(task, 'field-site-from', { field: field.key, other: field.siteFrom });
+  }
 }
 
 /** ims:role on a person field: a role of the directory, which the person named must hold. */

@@ -6,7 +6,7 @@ import { describe, englishWord, kindOf, namesOf, problemMessage, type ProblemArg
 import type { EscalationStep, FieldType, FormField, SignatureMeaning, UserTaskSpec } from '../model.js';
 import type { ModdleContext, ModdleElement } from './parse.js';
 import { warningProblems } from './parse.js';
-import { checkRequiredWhen, readField } from './form-fields.js';
+import { checkFormRules, readField } from './form-fields.js';
 
 /** What the engine needs to know about a process beyond what bpmn-engine reads itself. */
 export interface ProcessSpec {
@@ -436,7 +436,7 @@ function readUserTask(element: ModdleElement, report: Report): UserTaskSpec {
     if (spec.form.some((f) => f.key === read.key)) report(element, 'field-twice', { field: read.key });
     spec.form.push(read);
   }
-  checkRequiredWhen(element, spec.form, report);
+  checkFormRules(element, spec.form, report);
 
   let previousAfter = 0;
   for (const step of extensions.filter((e) => e.$type === 'ims:Escalation')) {
