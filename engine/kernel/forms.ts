@@ -51,7 +51,7 @@ export async function validateFormData(fields: FormField[], data: unknown, conte
     for (const field of fields.filter((f) => f.type === 'person' && typeof cleaned[f.key] === 'string')) {
       const site = (field.siteFrom && typeof cleaned[field.siteFrom] === 'string' && (cleaned[field.siteFrom] as string).trim()) || context.site;
       const found = await directoryCheck(field, cleaned[field.key] as string, context.people, site);
-      if ('error' in found) errors.push({ field: field.key, message: found.error });
+      if ('error' in found) errors.push(found.error);
       else Object.defineProperty(cleaned, field.key, { value: found.id, enumerable: true, writable: true, configurable: true });
     }
   }
@@ -65,18 +65,38 @@ export function roleInWords(role: string): string {
   return `${/^[aeiou]/.test(words) ? 'an' : 'a'} ${words}`;
 }
 
+/** Why a person field's person was refused, for a page to say it again in its reader's words. */
+export interface PersonRefusal {
+  problem: 'unknown' | 'inactive' | 'role' | 'site';
+  /** What was given (for `unknown`), else the person's display name. */
+  given?: string;
+  name?: string;
+  role?: string;
+  site?: string;
+}
+
+/**
+ * The refusal's detail on a field error of a person field, when it has one. It is not enumerable: the JSON
+ * API answers `{field, message}` as for every field, the sentence saying it all.
+ */
+export function personRefusalOf(error: FieldError): PersonRefusal | undefined {
+  return (error as { person?: PersonRefusal }).person;
+}
+
 /**
  * The person a person field names (by user id or email), when the directory has them active, at the
- * record's site and holding the field's role; else the sentence saying why not, naming the field.
+ * record's site and holding the field's role; else the field error saying why not, naming the field.
  */
-async function directoryCheck(field: FormField, given: string, people: PersonLookup, site: string | undefined): Promise<{ id: string } | { error: string }> {
+async function directoryCheck(field: FormField, given: string, people: PersonLookup, site: string | undefined): Promise<{ id: string } | { error: FieldError }> {
+  const refuse = (message: string, refusal: PersonRefusal) => ({ error: Object.defineProperty({ field: field.key, message: `${field.label}: ${message}` }, 'person', { value: refusal, enumerable: false }) });
   const person = await people.person(given.trim());
-  if (!person) return { error: `${field.label}: nobody in the directory has the user id or email “${given.trim()}”` };
-  if (!person.active) return { error: `${field.label}: ${person.name} is no longer active` };
+  if (!person) return refuse(`nobody in the directory has the user id or email “${given.trim()}”`, { problem: 'unknown', given: given.trim() });
+  if (!person.active) return refuse(`${person.name} is no longer active`, { problem: 'inactive', name: person.name });
   const everySite = person.roles.includes('admin');
-  const atSite = !site || everySite || (person.sites ?? []).includes(site);
-  if (field.role && !person.roles.includes(field.role)) return { error: `${field.label}: ${person.name} is not ${roleInWords(field.role)}${site ? ` at ${site}` : ''}` };
-  if (!atSite) return { error: `${field.label}: ${person.name} does not work at ${site}` };
+  if (field.role && !person.roles.includes(field.role)) {
+    return refuse(`${person.name} is not ${roleInWords(field.role)}${site ? ` at ${site}` : ''}`, { problem: 'role', name: person.name, role: field.role, ...(site && { site }) });
+  }
+  if (site && !everySite && !(person.sites ?? []).includes(site)) return refuse(`${person.name} does not work at ${site}`, { problem: 'site', name: person.name, site });
   return { id: person.id };
 }
 

@@ -29,15 +29,9 @@ export interface FormField {
    * checkbox ticked) — a row of a form whose cells belong together, e.g. an action and its owner.
    */
   requiredWhen?: { field: string; values: string[] };
-  /**
-   * ims:role="auditor" on a person field: the person named must hold this role (one of ROLES), besides being
-   * an active person of the record's site.
-   */
+  /** ims:role="auditor" (person fields): the person named must hold this role, and be active at the record's site. */
   role?: string;
-  /**
-   * ims:siteFrom="audit1Site" on a person field: the person must belong to the site given in that field of
-   * the same form when it is filled in (a programme planning audits at other sites), else to the record's.
-   */
+  /** ims:siteFrom="audit1Site" (person fields): the site is that field's value when filled in, not the record's. */
   siteFrom?: string;
 }
 

@@ -3,7 +3,7 @@ import { readDuration } from '../duration-reading.js';
 import { addDuration, durationProblem, timerProblem } from '../durations.js';
 import type { Problem } from '../errors.js';
 import { describe, englishWord, kindOf, namesOf, problemMessage, type ProblemArgs, type ProblemCode } from './problem-words.js';
-import type { EscalationStep, FieldType, FormField, SignatureMeaning, UserTaskSpec } from '../model.js';
+import type { EscalationStep, SignatureMeaning, UserTaskSpec } from '../model.js';
 import type { ModdleContext, ModdleElement } from './parse.js';
 import { warningProblems } from './parse.js';
 import { checkFormRules, readField } from './form-fields.js';
