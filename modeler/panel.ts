@@ -68,6 +68,8 @@ interface FieldDraft {
   requiredWhen: string;
   /** ims:role of a person field: the role the person named must hold; '' for any person of the site. */
   role: string;
+  /** ims:siteFrom of a person field: the key of the field giving the site; '' for the record's site. */
+  siteFrom: string;
   options: { value: string; label: string }[];
 }
 interface EscalationDraft {
@@ -307,6 +309,7 @@ export class ImsPanel {
       required: Boolean(f.required),
       requiredWhen: f.requiredWhen ?? '',
       role: f.role ?? '',
+      siteFrom: f.siteFrom ?? '',
       options: ((f.options ?? []) as Bo[]).map((o) => ({ value: o.value ?? '', label: o.label ?? '' })),
     }));
   }
@@ -339,7 +342,7 @@ export class ImsPanel {
           onChange: (v) => update({ requiredWhen: v.trim() }),
         }),
       );
-      if (field.type === 'person' || field.role) {
+      if (field.type === 'person' || field.role || field.siteFrom) {
         item.append(
           this.select({
             id: `ims-field-${index}-role`,
@@ -348,6 +351,13 @@ export class ImsPanel {
             value: field.role,
             choices: [['', this.t('modeler.panel.fieldRoleAny')], ...FIELD_ROLES.map((r): [string, string] => [r, this.t(`modeler.panel.role.${r}` as WordId)])],
             onChange: (v) => update({ role: v }),
+          }),
+          this.input({
+            id: `ims-field-${index}-siteFrom`,
+            label: this.t('modeler.panel.siteFrom'),
+            hint: this.t('modeler.panel.siteFromHint'),
+            value: field.siteFrom,
+            onChange: (v) => update({ siteFrom: v.trim() }),
           }),
         );
       }
@@ -386,7 +396,7 @@ export class ImsPanel {
         () => {
           let k = fields.length + 1;
           while (fields.some((f) => f.key === `field${k}`)) k += 1;
-          write([...fields, { key: `field${k}`, label: this.t('modeler.panel.field', { n: k }), type: 'text', required: false, requiredWhen: '', role: '', options: [] }]);
+          write([...fields, { key: `field${k}`, label: this.t('modeler.panel.field', { n: k }), type: 'text', required: false, requiredWhen: '', role: '', siteFrom: '', options: [] }]);
         },
         'ims-add-field',
       ),
@@ -420,6 +430,7 @@ export class ImsPanel {
             ...(f.required && { required: true }),
             ...(f.requiredWhen && { requiredWhen: f.requiredWhen }),
             ...(f.role && { role: f.role }),
+            ...(f.siteFrom && { siteFrom: f.siteFrom }),
             options: f.options.map((o) => this.moddle.create('ims:Option', { value: o.value, ...(o.label && { label: o.label }) })),
           });
           for (const option of field.options as Bo[]) option.$parent = field;
