@@ -258,7 +258,14 @@ export interface ExtensionRequest {
  * The notices about a task. `extension-requested` goes to the approvers of a due-date extension request,
  * `extension-decided` to the person who asked.
  */
-export type NoticeKind = 'assigned' | 'reminder' | 'due' | 'overdue' | 'completed' | 'escalation' | 'extension-requested' | 'extension-decided';
+export type NoticeKind = 'assigned' | 'reminder' | 'due' | 'overdue' | 'completed' | 'escalation' | 'extension-requested' | 'extension-decided' | ChangeNoticeKind;
+
+/**
+ * The notices of change control, about a draft rather than a task: `review-requested` (and `review-reminder`
+ * while unsigned) to the people who may sign it, `change-approved` or `change-rejected` to its author,
+ * `change-to-publish` to the process owners.
+ */
+export type ChangeNoticeKind = 'review-requested' | 'review-reminder' | 'change-approved' | 'change-rejected' | 'change-to-publish';
 
 export interface TaskNotification {
   at: string;
