@@ -24,6 +24,8 @@ export interface InboxItem {
   title: string;
   /** The step of a task (as authored; pages translate it), for the tasks and extension requests. */
   step?: string;
+  /** The task's element, so pages name the step in the reader's language. */
+  elementId?: string;
   /** Since when it waits on them: the task's creation, the submission, the approval, the request. */
   since: string;
   dueAt?: string;
@@ -75,6 +77,7 @@ export async function waitingOn(ctx: Pick<FeatureContext, 'store' | 'clock'>, us
   };
   const taskFacts = (task: TaskRecord) => ({
     step: task.name,
+    elementId: task.elementId,
     taskId: task.id,
     instanceId: task.instanceId,
     businessKey: task.businessKey,
