@@ -260,11 +260,7 @@ export interface ExtensionRequest {
  */
 export type NoticeKind = 'assigned' | 'reminder' | 'due' | 'overdue' | 'completed' | 'escalation' | 'extension-requested' | 'extension-decided' | ChangeNoticeKind;
 
-/**
- * The notices of change control, about a draft rather than a task: `review-requested` (and `review-reminder`
- * while unsigned) to the people who may sign it, `change-approved` or `change-rejected` to its author,
- * `change-to-publish` to the process owners.
- */
+/** Change control's notices about a draft: to who may sign it, its author (the outcome), the process owners. */
 export type ChangeNoticeKind = 'review-requested' | 'review-reminder' | 'change-approved' | 'change-rejected' | 'change-to-publish';
 
 export interface TaskNotification {
