@@ -52,7 +52,8 @@ const inboxCounts = new WeakMap<Request, number>();
  */
 export function countInbox(imsflow: ProcessEngine, titleFields: Record<string, string[]> = {}) {
   return async (req: Request, _res: Response, next: NextFunction): Promise<void> => {
-    if (req.principal && (req.method === 'GET' || req.method === 'HEAD')) {
+    // pages only: not downloads and exports (attachments, CSV, PDF), which show no header
+    if (req.principal && (req.method === 'GET' || req.method === 'HEAD') && !/^\/attachments\/|\.(csv|pdf|json)$/.test(req.originalUrl.split('?')[0]!)) {
       try {
         inboxCounts.set(req, (await imsflow.queries.inbox(req.principal.user, { titleFields })).length);
       } catch {

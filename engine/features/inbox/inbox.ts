@@ -119,7 +119,7 @@ export async function waitingOn(ctx: Pick<FeatureContext, 'store' | 'clock'>, us
       title: await titleOf(task),
       since: request.requestedAt,
       ...taskFacts(task),
-      link: `/tasks/${encodeURIComponent(task.id)}#extensions`,
+      link: `/tasks/${encodeURIComponent(task.id)}#extensions-title`,
       requestId: request.id,
       from: await nameOf(request.requestedBy),
       toDueAt: request.toDueAt,

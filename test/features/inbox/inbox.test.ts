@@ -112,7 +112,7 @@ describe('the inbox and the notices of change review (HTTP, SQLite, SMTP, fake c
     const asked = await call('st-dan', 'POST', `/api/tasks/${taskId}/extensions`, { dueAt: '2026-05-20', reason: 'the lab is closed for a week' });
     expect(asked.status, asked.text).to.equal(201);
     const [request] = await inboxOf('qm-cara');
-    expect(request).to.include({ kind: 'extension', ask: 'decide', since: START, reason: 'the lab is closed for a week', toDueAt: '2026-05-20T23:59:59.999Z', link: `/tasks/${taskId}#extensions` });
+    expect(request).to.include({ kind: 'extension', ask: 'decide', since: START, reason: 'the lab is closed for a week', toDueAt: '2026-05-20T23:59:59.999Z', link: `/tasks/${taskId}#extensions-title` });
     expect(request!.from).to.deep.equal({ id: 'st-dan', name: 'Dan Staff' });
     expect(await kinds('qm-olga')).to.deep.equal([]);
     expect(await kinds('st-dan')).to.deep.equal(['task:complete']);
