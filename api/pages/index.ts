@@ -58,7 +58,7 @@ export function uiPages({ imsflow, accounts, assembly, limiter = new LoginRateLi
   });
   router.use(taskLinkPages(imsflow, assembly.links, attachments, accounts, assembly.titleFields));
   router.use(SIGNED_IN, identify(accounts));
-  router.use(SIGNED_IN, countInbox(imsflow, assembly.titleFields));
+  router.use(SIGNED_IN, countInbox(imsflow));
   router.get('/', (_req, res) => res.redirect(303, '/inbox'));
   router.use(sessionPages({ accounts, limiter, secureCookies }));
   router.use(accountPages(imsflow));
