@@ -198,12 +198,18 @@ describe('the inbox and the notices of change review (HTTP, SQLite, SMTP, fake c
     expect(mail.text).to.include('Reason for the decision: one day is too short for the lab');
     const audit = (await server.imsflow.store.listAudit({ target: `draft:${created.json.id}`, limit: 100 })).filter((e) => e.action === 'draft.notified').map((e) => (e.new as { notice: string }).notice);
     expect(audit).to.deep.equal(['review-requested', 'change-rejected']);
+    // a rejected change is no longer reminded of
+    const before = smtp.received.length;
+    clock.advance(3 * DAY);
+    await server.scheduler.runDue();
+    await server.scheduler.runDue();
+    expect(smtp.received.slice(before).filter((e) => /the change/.test(e.subject ?? ''))).to.deep.equal([]);
   });
 
   it('puts overdue items first, then the soonest due', async () => {
     // Dan holds the batch check (due 9 May: the extension is undecided) and, since the publication, a
     // read-and-understood task of the new version; a second check now waits for his role
-    clock.advance(8 * DAY);
+    clock.advance(5 * DAY);
     const second = await call('qm-cara', 'POST', `/api/processes/${KEY}/instances`, { site: 'north', variables: { title: 'Chipped tablets' } });
     expect(second.status).to.equal(201);
     const items = await inboxOf('st-dan');
