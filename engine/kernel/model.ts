@@ -467,8 +467,6 @@ export interface ScheduleRecord {
   revision: number;
 }
 
-export type { SiteRecord } from './site.js';
-
 /** The audit actions a webhook subscription may ask for: the record events other systems act on. */
 export const WEBHOOK_EVENTS = [
   'instance.started',

@@ -4,27 +4,8 @@
  * in the same transaction, and reactions to commits are hooks registered here, never wrappers of `commit`.
  * Adapters implement it with one `CommitHooks` (commit-hooks.ts); test/contracts/commit-store/ pins it.
  */
-import type {
-  AuditInput,
-  DefinitionRecord,
-  DraftRecord,
-  IncidentRecord,
-  InstanceRecord,
-  JobRecord,
-  KpiRecord,
-  KpiValueRecord,
-  SiteRecord,
-  ApiTokenRecord,
-  LinkTokenRecord,
-  MessageRecord,
-  ScheduleRecord,
-  SessionRecord,
-  TaskRecord,
-  UserRecord,
-  WebhookDeliveryRecord,
-  WebhookSubscriptionRecord,
-  InboundEventRecord,
-} from '../kernel/model.js';
+import type { AuditInput, DefinitionRecord, DraftRecord, IncidentRecord, InstanceRecord, JobRecord, KpiRecord, KpiValueRecord, ApiTokenRecord, LinkTokenRecord, MessageRecord, ScheduleRecord, SessionRecord, TaskRecord, UserRecord, WebhookDeliveryRecord, WebhookSubscriptionRecord, InboundEventRecord } from '../kernel/model.js';
+import type { SiteRecord } from '../kernel/site.js';
 import type { SignatureRecord } from '../features/signatures/index.js';
 import type { RecordFacts } from './figure-store.js';
 

@@ -3,7 +3,7 @@
  * compare-and-swap on its revision (through commit); a key is never taken twice. test/contracts/site-store/
  * pins it.
  */
-import type { SiteRecord } from '../kernel/model.js';
+import type { SiteRecord } from '../kernel/site.js';
 
 export interface SiteStore {
   getSite(key: string): Promise<SiteRecord | undefined>;

@@ -6,19 +6,8 @@ import type { SignatureRecord } from '../features/signatures/index.js';
 import type { AuditQuery, InstanceQuery } from '../ports/record-store.js';
 import type { Store } from '../ports/store.js';
 import type { StoreCounts } from '../ports/store-operations.js';
-import type {
-  ApiTokenRecord,
-  AuditEvent,
-  DefinitionRecord,
-  InstanceRecord,
-  KpiRecord,
-  KpiValueRecord,
-  MessageRecord,
-  ScheduleRecord,
-  SiteRecord,
-  TaskRecord,
-  UserRecord,
-} from '../kernel/model.js';
+import type { ApiTokenRecord, AuditEvent, DefinitionRecord, InstanceRecord, KpiRecord, KpiValueRecord, MessageRecord, ScheduleRecord, TaskRecord, UserRecord } from '../kernel/model.js';
+import type { SiteRecord } from '../kernel/site.js';
 
 /**
  * The named reads api/ makes: api/ never touches a store, it asks these (and the commands on ProcessEngine).

@@ -3,7 +3,8 @@
 import express, { type Request, type Response } from 'express';
 import { nextOccurrence } from '../../../engine/features/scheduled-starts/index.js';
 import { NotFoundError } from '../../../engine/kernel/errors.js';
-import type { ScheduleRecord, SiteRecord } from '../../../engine/kernel/model.js';
+import type { ScheduleRecord } from '../../../engine/kernel/model.js';
+import type { SiteRecord } from '../../../engine/kernel/site.js';
 import type { ProcessEngine } from '../../../engine/process-engine.js';
 import { zoneGroups, placeOf } from '../account/choices.js';
 import { str, type Viewer } from '../basics.js';

@@ -3,7 +3,7 @@
 import express, { type Request, type Response } from 'express';
 import type { SiteInput } from '../../../engine/features/sites/index.js';
 import { ConflictError } from '../../../engine/kernel/errors.js';
-import type { SiteRecord } from '../../../engine/kernel/model.js';
+import type { SiteRecord } from '../../../engine/kernel/site.js';
 import type { ProcessEngine } from '../../../engine/process-engine.js';
 import { localeChoices, localeName, placeOf, zoneGroups } from '../account/choices.js';
 import { str, type Viewer } from '../basics.js';

@@ -1,4 +1,4 @@
-import type { SiteRecord } from '../../kernel/model.js';
+import type { SiteRecord } from '../../kernel/site.js';
 import type { MongoHandle } from './handle.js';
 import { fromDoc } from './helpers.js';
 

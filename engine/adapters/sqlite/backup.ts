@@ -1,24 +1,6 @@
 import { ConflictError } from '../../kernel/errors.js';
-import type {
-  AuditEvent,
-  DefinitionRecord,
-  DraftRecord,
-  IncidentRecord,
-  InstanceRecord,
-  JobRecord,
-  KpiRecord,
-  KpiValueRecord,
-  SiteRecord,
-  ApiTokenRecord,
-  LinkTokenRecord,
-  MessageRecord,
-  ScheduleRecord,
-  TaskRecord,
-  UserRecord,
-  WebhookDeliveryRecord,
-  WebhookSubscriptionRecord,
-  InboundEventRecord,
-} from '../../kernel/model.js';
+import type { AuditEvent, DefinitionRecord, DraftRecord, IncidentRecord, InstanceRecord, JobRecord, KpiRecord, KpiValueRecord, ApiTokenRecord, LinkTokenRecord, MessageRecord, ScheduleRecord, TaskRecord, UserRecord, WebhookDeliveryRecord, WebhookSubscriptionRecord, InboundEventRecord } from '../../kernel/model.js';
+import type { SiteRecord } from '../../kernel/site.js';
 import type { SignatureRecord } from '../../features/signatures/index.js';
 import { BACKUP_COLLECTIONS, type BackupCollection, type SequenceRecord } from '../../ports/backup-store.js';
 import { taskFigureFields } from '../../ports/store.js';

@@ -1,4 +1,4 @@
-import type { SiteRecord } from '../../kernel/model.js';
+import type { SiteRecord } from '../../kernel/site.js';
 import type { SqliteHandle } from './handle.js';
 import { parseDoc, parseDocs } from './helpers.js';
 

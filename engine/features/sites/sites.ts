@@ -2,7 +2,8 @@ import type { Clock } from '../../kernel/clock.js';
 import { auditEvent } from '../../kernel/audit-event.js';
 import { ConflictError, NotFoundError, NotPermittedError, ValidationError, type FieldError } from '../../kernel/errors.js';
 import { canonicalLocale, isTimeZone, type ReaderDefaults } from '../../kernel/i18n/index.js';
-import type { SiteRecord, UserRecord } from '../../kernel/model.js';
+import type { UserRecord } from '../../kernel/model.js';
+import type { SiteRecord } from '../../kernel/site.js';
 import type { Store } from '../../ports/store.js';
 
 /**
