@@ -56,9 +56,11 @@ export function administrationRefusal(actor: UserRecord, before: Pick<UserRecord
 
 /** A directory id from an email: its local part, made safe and unique ("anna.berger", "anna.berger-2"). */
 export async function newPersonId(ctx: FeatureContext, email: string, taken: ReadonlySet<string> = new Set()): Promise<string> {
-  const base = (email.split('@')[0] ?? '').toLowerCase().replace(/[^\w.-]+/g, '-').replace(/^[-.]+|[-.]+$/g, '').slice(0, 56) || 'person';
+  const base = (email.split('@')[0] ?? '').toLowerCase().replace(/[^\w.-]+/g, '-').slice(0, 56);
+  const trimmed = base.slice(base.search(/[^.-]|$/)).split('').reverse().join('');
+  const safe = trimmed.slice(trimmed.search(/[^.-]|$/)).split('').reverse().join('') || 'person';
   for (let n = 1; ; n += 1) {
-    const id = n === 1 ? base : `${base}-${n}`;
+    const id = n === 1 ? safe : `${safe}-${n}`;
     if (!taken.has(id) && !(await ctx.store.getUser(id))) return id;
   }
 }
