@@ -20,6 +20,7 @@ import { pageHeaders } from './basics.js';
 import { recordPages } from './record/routes.js';
 import { sessionPages } from './session.js';
 import { accountPages } from './account/routes.js';
+import { adminPeoplePages } from './admin-people/routes.js';
 
 export interface UiOptions {
   imsflow: ProcessEngine;
@@ -33,7 +34,7 @@ export interface UiOptions {
 }
 
 /** Paths of signed-in pages: the session is read for these. */
-const SIGNED_IN = ['/login', '/logout', '/account', '/tasks', '/records', '/audit', '/audit.csv', '/attachments', '/modeler', '/dashboard'];
+const SIGNED_IN = ['/login', '/logout', '/account', '/tasks', '/records', '/audit', '/audit.csv', '/attachments', '/modeler', '/dashboard', '/admin'];
 /** Paths whose errors are answered with a page rather than JSON. */
 const PAGES = [...SIGNED_IN, '/t'];
 
@@ -60,6 +61,7 @@ export function uiPages({ imsflow, accounts, assembly, limiter = new LoginRateLi
   router.get('/', (_req, res) => res.redirect(303, '/tasks'));
   router.use(sessionPages({ accounts, limiter, secureCookies }));
   router.use(accountPages(imsflow));
+  router.use(adminPeoplePages(imsflow));
   router.use(taskPages({ imsflow, accounts, attachments, titleFields: assembly.titleFields }));
   router.use(recordPages(imsflow, attachments, assembly.titleFields));
   router.use(auditPages(imsflow));

@@ -54,6 +54,9 @@ export function administrationRefusal(actor: UserRecord, before: Pick<UserRecord
   return undefined;
 }
 
+/** Ids a page path takes (/admin/people/new, /admin/people/import): never a person's. */
+const RESERVED_IDS = ['new', 'import'];
+
 /** A directory id from an email: its local part, made safe and unique ("anna.berger", "anna.berger-2"). */
 export async function newPersonId(ctx: FeatureContext, email: string, taken: ReadonlySet<string> = new Set()): Promise<string> {
   const base = (email.split('@')[0] ?? '').toLowerCase().replace(/[^\w.-]+/g, '-').slice(0, 56);
@@ -61,7 +64,7 @@ export async function newPersonId(ctx: FeatureContext, email: string, taken: Rea
   const safe = trimmed.slice(trimmed.search(/[^.-]|$/)).split('').reverse().join('') || 'person';
   for (let n = 1; ; n += 1) {
     const id = n === 1 ? safe : `${safe}-${n}`;
-    if (!taken.has(id) && !(await ctx.store.getUser(id))) return id;
+    if (!taken.has(id) && !RESERVED_IDS.includes(id) && !(await ctx.store.getUser(id))) return id;
   }
 }
 
@@ -229,4 +232,25 @@ export async function reactivatePerson(ctx: FeatureContext, actorId: string, id:
     await ctx.store.commit({ users: [user], audit: [auditEvent(ctx.clock, { actor: actor.id, action: 'user.reactivated', target: `user:${id}`, old: { active: false }, new: { active: true }, reason: text(reason) })] });
     return user;
   });
+}
+
+/**
+ * How the person's last deactivation went, read back from the audit trail (so a page can show it after
+ * its redirect, on any node): when, why, by whom, and where each open task went.
+ */
+export async function lastDeactivation(ctx: FeatureContext, actorId: string, id: string): Promise<{ at: string; by: string; reason: string; tasks: Deactivation['tasks'] } | undefined> {
+  const actor = await actorOf(ctx, actorId);
+  await personFor(ctx, actor, id);
+  const own = await ctx.store.listAudit({ target: `user:${id}`, limit: 100_000 });
+  const event = own.filter((e) => e.action === 'user.deactivated').pop();
+  if (!event) return undefined;
+  const after = await ctx.store.listAudit({ afterSeq: event.seq, limit: 10_000 });
+  const handed = after.filter((e) => e.action === 'task.reassigned' && e.at === event.at && e.actor === event.actor && (e.new as { handover?: Handover } | undefined)?.handover);
+  const tasks: Deactivation['tasks'] = [];
+  for (const e of handed) {
+    const task = await ctx.store.getTask(e.target.replace(/^task:/, ''));
+    const { handover, ...to } = e.new as { handover: Handover; assignee?: string; candidateRole?: string };
+    if (task) tasks.push({ id: task.id, name: task.name, businessKey: task.businessKey, handover, to });
+  }
+  return { at: event.at, by: event.actor, reason: event.reason ?? '', tasks };
 }

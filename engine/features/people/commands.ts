@@ -34,6 +34,11 @@ export class PeopleCommands {
     return admin.reactivatePerson(this.ctx, actorId, id, reason);
   }
 
+  /** How the person's last deactivation went (from the audit trail). */
+  lastDeactivation(actorId: string, id: string): ReturnType<typeof admin.lastDeactivation> {
+    return admin.lastDeactivation(this.ctx, actorId, id);
+  }
+
   /** The dry run of a CSV import: nothing is written. */
   planImport(actorId: string, csv: string): Promise<ImportPlan> {
     return planImport(this.ctx, actorId, csv);

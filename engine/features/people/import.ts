@@ -37,7 +37,14 @@ export interface ImportRow {
   /** The person's directory id (kept, or the one a create would give). */
   id?: string;
   changes: FieldChange[];
-  problems: { column: ImportColumn; message: string }[];
+  problems: ImportProblem[];
+}
+
+/** What is wrong with a cell: its column, a code a page words in its language, and the sentence in English. */
+export interface ImportProblem {
+  column: ImportColumn;
+  code: 'formula' | 'duplicate' | 'invalid' | 'not-permitted' | 'manager-self' | 'manager-row' | 'manager-unknown';
+  message: string;
 }
 
 export interface ImportPlan {
@@ -96,9 +103,9 @@ async function makePlan(ctx: FeatureContext, actorId: string, csv: string): Prom
     const plan: PlannedRow = { row, email, name: cell('display name'), outcome: 'error', changes: [], problems: [] };
     plans.push(plan);
     for (const column of IMPORT_COLUMNS) {
-      if (FORMULA.test(cell(column))) plan.problems.push({ column, message: 'starts with =, +, -, @ or a tab: a spreadsheet would run it as a formula' });
+      if (FORMULA.test(cell(column))) plan.problems.push({ column, code: 'formula', message: 'starts with =, +, -, @ or a tab: a spreadsheet would run it as a formula' });
     }
-    if (byEmail.has(email)) plan.problems.push({ column: 'email', message: `is in row ${byEmail.get(email)} already` });
+    if (byEmail.has(email)) plan.problems.push({ column: 'email', code: 'duplicate', message: `is in row ${byEmail.get(email)} already` });
     if (email) byEmail.set(email, row);
     const existing = email ? await ctx.store.getUserByEmail(email) : undefined;
     const id = existing?.id ?? (await newPersonId(ctx, email, taken));
@@ -117,10 +124,10 @@ async function makePlan(ctx: FeatureContext, actorId: string, csv: string): Prom
       ...(existing?.timeZone && { timeZone: existing.timeZone }),
       active: existing?.active ?? true,
     };
-    for (const problem of personProblems(plan.input)) plan.problems.push({ column: toField[problem.field] ?? 'email', message: problem.message });
+    for (const problem of personProblems(plan.input)) plan.problems.push({ column: toField[problem.field] ?? 'email', code: 'invalid', message: problem.message });
     if (!plan.problems.some((p) => p.column === 'roles' || p.column === 'sites')) {
       const refusal = administrationRefusal(actor, existing, { roles: plan.input.roles ?? [], sites: plan.input.sites ?? [] });
-      if (refusal) plan.problems.push({ column: /roles/.test(refusal) ? 'roles' : 'sites', message: refusal });
+      if (refusal) plan.problems.push({ column: /roles/.test(refusal) ? 'roles' : /own sites only/.test(refusal) ? 'email' : 'sites', code: 'not-permitted', message: refusal });
     }
   }
   // managers last: a manager may be a person the same file creates
@@ -131,11 +138,11 @@ async function makePlan(ctx: FeatureContext, actorId: string, csv: string): Prom
     const inFile = byEmail.get(managerEmail);
     const managerPlan = inFile !== undefined ? plans.find((p) => p.row === inFile) : undefined;
     const stored = managerPlan ? undefined : await ctx.store.getUserByEmail(managerEmail);
-    if (managerEmail === plan.email) plan.problems.push({ column: 'manager email', message: 'a person cannot be their own manager' });
-    else if (managerPlan?.problems.length) plan.problems.push({ column: 'manager email', message: `the manager's row ${managerPlan.row} cannot be imported` });
+    if (managerEmail === plan.email) plan.problems.push({ column: 'manager email', code: 'manager-self', message: 'a person cannot be their own manager' });
+    else if (managerPlan?.problems.length) plan.problems.push({ column: 'manager email', code: 'manager-row', message: `the manager's row ${managerPlan.row} cannot be imported` });
     else if (managerPlan) plan.input.managerId = managerPlan.id;
     else if (stored?.active) plan.input.managerId = stored.id;
-    else plan.problems.push({ column: 'manager email', message: `nobody active in the directory or in this file has the email ${managerEmail}` });
+    else plan.problems.push({ column: 'manager email', code: 'manager-unknown', message: `nobody active in the directory or in this file has the email ${managerEmail}` });
   }
   const emailOf = new Map<string, string>();
   const managerEmail = async (id: string | undefined) => {

@@ -16,5 +16,5 @@ export {
   type PersonChanges,
 } from './administration.js';
 export { type Handover } from './handover.js';
-export { applyImport, planImport, IMPORT_COLUMNS, MAX_IMPORT_BYTES, MAX_IMPORT_ROWS, type FieldChange, type ImportPlan, type ImportRow } from './import.js';
+export { applyImport, planImport, IMPORT_COLUMNS, MAX_IMPORT_BYTES, MAX_IMPORT_ROWS, type FieldChange, type ImportPlan, type ImportProblem, type ImportRow } from './import.js';
 export { PeopleCommands } from './commands.js';
