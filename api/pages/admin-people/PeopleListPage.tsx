@@ -6,7 +6,7 @@ import { FilterBar, FilterBarActions, TextField } from '../components/Form.js';
 import { Notice } from '../components/Notice.js';
 import { Shell } from '../components/Shell.js';
 import { useReader } from '../reader.js';
-import { ROLE_CHOICES, roleName, rolesText } from './words.js';
+import { ROLE_CHOICES, roleName, rolesText, sitesText } from './words.js';
 
 export interface PeopleFilterState {
   q: string;
@@ -115,7 +115,7 @@ export function PeopleListPage({ viewer, people, filter, sites, imported }: { vi
                   </th>
                   <td data-label={t('adminPeople.column.email')}>{person.email}</td>
                   <td data-label={t('adminPeople.column.roles')}>{rolesText(reader, person.roles)}</td>
-                  <td data-label={t('adminPeople.column.sites')}>{person.sites?.length ? person.sites.join(', ') : t('adminPeople.none')}</td>
+                  <td data-label={t('adminPeople.column.sites')}>{sitesText(reader, person)}</td>
                   <td data-label={t('adminPeople.column.status')}>{person.active ? t('adminPeople.status.active') : t('adminPeople.status.inactive')}</td>
                 </tr>
               ))}

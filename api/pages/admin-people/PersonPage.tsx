@@ -8,7 +8,7 @@ import { Shell } from '../components/Shell.js';
 import { Day } from '../components/Time.js';
 import { useReader } from '../reader.js';
 import { PersonForm, type FormRefusal, type PersonValues } from './PersonForm.js';
-import { rolesText } from './words.js';
+import { rolesText, sitesText } from './words.js';
 
 export interface PersonPageProps {
   viewer: Viewer;
@@ -64,7 +64,7 @@ export function PersonPage({ viewer, person, manager, openTasks, values, refusal
         <dt>{t('adminPeople.field.roles')}</dt>
         <dd>{rolesText(reader, person.roles)}</dd>
         <dt>{t('adminPeople.field.sites')}</dt>
-        <dd>{person.sites?.length ? person.sites.join(', ') : t('adminPeople.none')}</dd>
+        <dd>{sitesText(reader, person)}</dd>
         <dt>{t('adminPeople.field.manager')}</dt>
         <dd>{manager ? <a href={`/admin/people/${encodeURIComponent(manager.id)}`}>{manager.name}</a> : t('adminPeople.none')}</dd>
         <dt>{t('adminPeople.column.status')}</dt>

@@ -17,3 +17,9 @@ export function rolesText(reader: Pick<Reader, 't'>, roles: readonly string[]): 
 
 /** Form field names of the person form, by the engine's field names: where a problem is shown. */
 export const FIELD_IDS: Record<string, string> = { email: 'person-email', name: 'person-name', roles: 'person-roles', sites: 'person-sites', managerId: 'person-manager', locale: 'person-locale', reason: 'person-reason', id: 'person-email' };
+
+/** A person's sites in words: an admin without sites sees every site. */
+export function sitesText(reader: Pick<Reader, 't'>, person: { roles: readonly string[]; sites?: readonly string[] }): string {
+  if (person.sites?.length) return person.sites.join(', ');
+  return person.roles.includes('admin') ? reader.t('adminPeople.allSites') : reader.t('adminPeople.none');
+}

@@ -120,7 +120,7 @@ async function personFor(ctx: FeatureContext, actor: UserRecord, id: string): Pr
 }
 
 export interface PeopleFilter {
-  /** Words of a name, email or id. */
+  /** Words of a name, email, id, role or site: every word must match. */
   search?: string;
   role?: string;
   site?: string;
@@ -135,7 +135,7 @@ export async function listPeople(ctx: FeatureContext, actorId: string, filter: P
   return people
     .filter((p) => mayAdminister(actor, p))
     .filter((p) => !filter.site || p.sites?.includes(filter.site))
-    .filter((p) => words.every((w) => `${p.name} ${p.email} ${p.id}`.toLowerCase().includes(w)))
+    .filter((p) => words.every((w) => `${p.name} ${p.email} ${p.id} ${p.roles.join(' ')} ${(p.sites ?? []).join(' ')}`.toLowerCase().includes(w)))
     .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
 }
 
