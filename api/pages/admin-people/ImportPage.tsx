@@ -3,7 +3,6 @@
 import type { FieldChange, ImportPlan, ImportRow } from '../../../engine/features/people/index.js';
 import type { Viewer } from '../basics.js';
 import { CsrfField, describedBy, ErrorSummary, Field } from '../components/Form.js';
-import { Notice } from '../components/Notice.js';
 import { Shell } from '../components/Shell.js';
 import { useReader } from '../reader.js';
 import { rolesText } from './words.js';
@@ -17,7 +16,6 @@ export interface ImportState {
   refusal?: string;
   /** The text of that refusal, when the engine names a row or column (in English). */
   refusalDetail?: string;
-  imported?: ImportPlan['counts'];
 }
 
 /**
@@ -33,11 +31,6 @@ export function ImportPage({ viewer, state, limits }: { viewer: Viewer; state: I
       <p>
         <a href="/admin/people">{t('adminPeople.back')}</a>
       </p>
-      {state.imported ? (
-        <Notice kind="status">
-          <p>{t('adminPeople.import.done', state.imported)}</p>
-        </Notice>
-      ) : null}
       <ErrorSummary heading={t('adminPeople.import.refused')} problems={state.refusal ? [{ id: 'import-file', message: t(state.refusal, { rows: limits.rows, megabytes: limits.megabytes, detail: state.refusalDetail ?? '' }) }] : []} />
       {plan ? <DryRun plan={plan} /> : null}
       {plan && state.csv !== undefined ? (
