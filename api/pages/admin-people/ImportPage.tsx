@@ -6,6 +6,7 @@ import { CsrfField, describedBy, ErrorSummary, Field } from '../components/Form.
 import { Shell } from '../components/Shell.js';
 import { useReader } from '../reader.js';
 import { rolesText } from './words.js';
+import { localeName } from '../account/choices.js';
 
 export interface ImportState {
   /** The file as uploaded, carried to the apply form. */
@@ -115,7 +116,7 @@ function Details({ row }: { row: ImportRow }) {
   const reader = useReader();
   const { t } = reader;
   const shown = (change: FieldChange, value: string | string[] | undefined) =>
-    value === undefined || (Array.isArray(value) && !value.length) || value === '' ? t('adminPeople.none') : change.field === 'roles' ? rolesText(reader, value as string[]) : Array.isArray(value) ? value.join(', ') : value;
+    value === undefined || (Array.isArray(value) && !value.length) || value === '' ? t('adminPeople.none') : change.field === 'roles' ? rolesText(reader, value as string[]) : change.field === 'locale' && typeof value === 'string' ? localeName(value) : Array.isArray(value) ? value.join(', ') : value;
   if (row.problems.length) {
     return (
       <ul class="usa-list usa-list--unstyled">
