@@ -110,6 +110,7 @@ export class ProcessEngine {
       check: (xml) => this.checkDefinition(xml),
       prepareStart: (key, input, actor) => this.prepareStart(key, input, actor),
       effective: (key) => this.store.getEffectiveDefinition(key, this.now()),
+      ...(policy.remindEvery && { reviewRemindEvery: policy.remindEvery }),
       ...(options.readers && { readers: options.readers }),
     });
     this.queries = new Queries(this.store, this.clock, options.figures ?? []);
@@ -137,9 +138,12 @@ export class ProcessEngine {
     this.people = new people.PeopleCommands(this.context);
   }
 
-  /** What task forms are checked against (the clause catalogue), for callers that check a form early. */
+  /**
+   * What task and start forms are checked against: the clause catalogue and the directory of people. A
+   * caller adds the record's `site`, which a person named must belong to.
+   */
   get formContext(): FormContext {
-    return this.catalogue ? { catalogue: this.catalogue } : {};
+    return { people: people.personDirectory(this.store), ...(this.catalogue && { catalogue: this.catalogue }) };
   }
 
   // ---- definitions -------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
 export { personProblems, personRecord, profileOf, saveUser, setReadingPreferences, type PersonInput, type ReadingPreferences } from './people.js';
+export { personDirectory } from './directory.js';
 export {
   ADMIN_ONLY_ROLES,
   SITE_ADMIN,
