@@ -187,6 +187,12 @@ describe('administration of people', () => {
     it('reads semicolon files, quoted line breaks and a BOM', async () => {
       const plan = await t.imsflow.people.planImport('ada', '\ufeffEmail;Name;Roles\r\nq@example.com;"Quote ""Q"" Person";staff auditor\r\n');
       expect(plan.rows[0]).to.deep.include({ outcome: 'create', name: 'Quote "Q" Person' });
+      // a cell spanning two lines: the next person is named by the file line their row starts on
+      const spanning = await t.imsflow.people.planImport('ada', `${header}m@example.com,"Multi\nLine",staff,basel,,\n=x@example.com,X,staff,basel,,\n`);
+      expect(spanning.rows.map((r) => r.row)).to.deep.equal([2, 4]);
+      const unclosed = await expectRejected(t.imsflow.people.planImport('ada', `${header}u@example.com,"Unclosed,staff,basel,,\n`), ValidationError);
+      expect(unclosed.fields[0]).to.deep.include({ field: 'file' });
+      expect(unclosed.fields[0].message).to.match(/quoted cell is not closed/);
     });
   });
 });
