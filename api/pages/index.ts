@@ -22,6 +22,7 @@ import { countInbox, sessionPages } from './session.js';
 import { inboxPages } from './inbox/routes.js';
 import { accountPages } from './account/routes.js';
 import { adminPages } from './admin/routes.js';
+import { adminPeoplePages } from './admin-people/routes.js';
 
 export interface UiOptions {
   imsflow: ProcessEngine;
@@ -72,6 +73,7 @@ export function uiPages({ imsflow, accounts, assembly, limiter = new LoginRateLi
   router.get('/', (_req, res) => res.redirect(303, '/inbox'));
   router.use(sessionPages({ accounts, limiter, secureCookies }));
   router.use(accountPages(imsflow));
+  router.use(adminPeoplePages(imsflow));
   router.use(inboxPages(imsflow, assembly.titleFields));
   router.use(taskPages({ imsflow, accounts, attachments, titleFields: assembly.titleFields }));
   router.use(recordPages(imsflow, attachments, assembly.titleFields));

@@ -172,11 +172,20 @@ describe('the administration pages, walked in Chromium', function () {
     expect(log.errors).to.deep.equal([]);
   });
 
-  it('is for admins only', async () => {
+  it('is for admins; a site administrator finds only the people of their sites there; staff are refused', async () => {
     await server.accounts.setPassword('sam', PASSWORD, 'test-setup', 'admin page tests');
-    const { token } = await server.accounts.login('sam@example.com', PASSWORD, 'admin page test');
+    const staff = (await server.accounts.login('sam@example.com', PASSWORD, 'admin page test')).token;
     for (const path of ['/admin', '/admin/sites', '/admin/schedules', '/admin/webhooks', '/admin/tokens']) {
-      expect((await http('GET', `${server.url}${path}`, undefined, { cookie: `imsflow_session=${token}` })).status, path).to.equal(403);
+      expect((await http('GET', `${server.url}${path}`, undefined, { cookie: `imsflow_session=${staff}` })).status, path).to.equal(403);
+    }
+    await server.imsflow.saveUser({ id: 'sid', email: 'sid@example.com', name: 'Sid Siteadmin', roles: ['site-admin'], sites: ['basel'] }, 'test-setup');
+    await server.accounts.setPassword('sid', PASSWORD, 'test-setup', 'admin page tests');
+    const siteAdmin = (await server.accounts.login('sid@example.com', PASSWORD, 'admin page test')).token;
+    const landing = await http('GET', `${server.url}/admin`, undefined, { cookie: `imsflow_session=${siteAdmin}` });
+    expect(landing.status).to.equal(200);
+    expect(landing.text).to.contain('href="/admin/people"').and.contain('2 aktive Personen').and.not.contain('href="/admin/sites"').and.not.contain('href="/admin/tokens"');
+    for (const path of ['/admin/sites', '/admin/schedules', '/admin/webhooks', '/admin/tokens']) {
+      expect((await http('GET', `${server.url}${path}`, undefined, { cookie: `imsflow_session=${siteAdmin}` })).status, path).to.equal(403);
     }
   });
 });

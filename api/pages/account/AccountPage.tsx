@@ -24,7 +24,8 @@ export interface AccountState {
   now: Date;
 }
 
-const KNOWN_ROLES: readonly string[] = ROLES;
+// site administrators are a role of the people feature (engine/features/people), not of the process roles
+const KNOWN_ROLES: readonly string[] = [...ROLES, 'site-admin'];
 
 /**
  * The person's own account: who they are to imsflow (name, email, roles, sites: read only; an admin keeps

@@ -4,11 +4,13 @@ import express from 'express';
 import type { Accounts } from '../../../engine/features/accounts/index.js';
 import type { Webhooks } from '../../../engine/features/webhooks/index.js';
 import type { ProcessEngine } from '../../../engine/process-engine.js';
+import { administers } from '../../../engine/features/people/index.js';
+import { NotPermittedError } from '../../../engine/kernel/errors.js';
 import type { Viewer } from '../basics.js';
 import { useReader } from '../reader.js';
 import { sendDocument } from '../render.js';
 import { requireSignIn, viewerOf } from '../session.js';
-import { AdminShell, COPY_SCRIPT, COPY_SCRIPT_PATH, requireAdmin } from './parts.js';
+import { AdminShell, COPY_SCRIPT, COPY_SCRIPT_PATH } from './parts.js';
 import { schedulePages } from './schedules.js';
 import { sitePages } from './sites.js';
 import { tokenPages } from './tokens.js';
@@ -28,7 +30,9 @@ interface Counts {
   tokens: number;
 }
 
+/** Admins see every register; a site administrator (role site-admin) the people of their sites only. */
 function AdminPage({ viewer, counts }: { viewer: Viewer; counts: Counts }) {
+  const admin = viewer.user.roles.includes('admin');
   const { t } = useReader();
   const section = (id: string, href: string, count: string, extra?: { href: string; label: string }) => (
     <li class="usa-card tablet:grid-col-6" key={id}>
@@ -59,10 +63,10 @@ function AdminPage({ viewer, counts }: { viewer: Viewer; counts: Counts }) {
       <p>{t('admin.intro')}</p>
       <ul class="usa-card-group">
         {section('people', '/admin/people', t('admin.count.people', { count: counts.people }), { href: '/admin/people/import', label: t('admin.section.people.import') })}
-        {section('sites', '/admin/sites', t('admin.count.sites', { count: counts.sites }))}
-        {section('schedules', '/admin/schedules', t('admin.count.schedules', { count: counts.schedules }))}
-        {section('webhooks', '/admin/webhooks', t('admin.count.webhooks', { count: counts.webhooks }))}
-        {section('tokens', '/admin/tokens', t('admin.count.tokens', { count: counts.tokens }))}
+        {admin ? section('sites', '/admin/sites', t('admin.count.sites', { count: counts.sites })) : null}
+        {admin ? section('schedules', '/admin/schedules', t('admin.count.schedules', { count: counts.schedules })) : null}
+        {admin ? section('webhooks', '/admin/webhooks', t('admin.count.webhooks', { count: counts.webhooks })) : null}
+        {admin ? section('tokens', '/admin/tokens', t('admin.count.tokens', { count: counts.tokens })) : null}
       </ul>
     </AdminShell>
   );
@@ -71,7 +75,13 @@ function AdminPage({ viewer, counts }: { viewer: Viewer; counts: Counts }) {
 export function adminPages(imsflow: ProcessEngine, accounts: Accounts, webhooks: Webhooks = imsflow.commands.webhooks()): express.Router {
   const router = express.Router();
 
-  router.get('/admin', requireSignIn, requireAdmin, async (req, res) => {
+  router.get('/admin', requireSignIn, async (req, res) => {
+    const { user } = viewerOf(req);
+    if (!administers(user)) throw new NotPermittedError('administration is for administrators and site administrators');
+    if (!user.roles.includes('admin')) {
+      const theirs = (await imsflow.queries.people()).filter((p) => p.active && p.sites?.some((site) => user.sites?.includes(site)));
+      return sendDocument(res, 200, <AdminPage viewer={viewerOf(req)} counts={{ people: theirs.length, sites: 0, schedules: 0, webhooks: 0, tokens: 0 }} />);
+    }
     const people = await imsflow.queries.people();
     let tokens = 0;
     for (const person of people) tokens += (await imsflow.queries.apiTokensOf(person.id)).filter((token) => !token.revokedAt).length;

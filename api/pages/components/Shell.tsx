@@ -2,6 +2,7 @@
 /** @jsxImportSource preact */
 import type { ComponentChildren, VNode } from 'preact';
 import { hasRole } from '../../auth.js';
+import { administers } from '../../../engine/features/people/index.js';
 import { AUDIT_ROLES, DASHBOARD_ROLES, PROCESS_ROLES, type Section, type Viewer } from '../basics.js';
 import { FAVICON_PATH } from '../favicon.js';
 import { CSS_PATH } from '../assets.js';
@@ -94,7 +95,7 @@ function SignedInHeader({ viewer, current }: { viewer: Viewer; current?: Section
           {hasRole(user, AUDIT_ROLES) ? link('audit', '/audit', t('shell.nav.audit')) : null}
           {hasRole(user, DASHBOARD_ROLES) ? link('dashboard', '/dashboard', t('shell.nav.dashboard')) : null}
           {hasRole(user, PROCESS_ROLES) ? link('processes', '/modeler', t('shell.nav.processes')) : null}
-          {user.roles.includes('admin') ? link('admin', '/admin', t('shell.nav.admin')) : null}
+          {administers(user) ? link('admin', '/admin', t('shell.nav.admin')) : null}
         </ul>
       </nav>
       <div class="ims-header__who">
