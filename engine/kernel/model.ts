@@ -275,7 +275,7 @@ export interface TaskNotification {
  * scheduled-start: one occurrence of a scheduled process start · webhook: deliver one event to one subscriber ·
  * digest: the steering committee's weekly overdue digest (one job per ISO week).
  */
-export type JobKind = 'timer' | 'notify' | 'escalation' | 'email' | 'scheduled-start' | 'webhook' | 'digest';
+export type JobKind = 'timer' | 'notify' | 'escalation' | 'email' | 'scheduled-start' | 'webhook' | 'digest' | 'absence';
 export type JobStatus = 'scheduled' | 'running' | 'done' | 'failed' | 'cancelled';
 
 /** A durable job: the store is the source of truth for what must run and when. */
@@ -366,6 +366,32 @@ export interface UserRecord {
    */
   failedLogins?: number;
   lockedUntil?: string;
+  /** How task notices reach the person: each at once (absent: immediately), or in one email a day. */
+  notices?: NoticePreference;
+  /** A period out of office with the colleague who holds the person's tasks meanwhile. */
+  absence?: Absence;
+  /** People whose assigned tasks this person holds now, as their out-of-office delegate (set at start, cleared at end). */
+  standingInFor?: string[];
+}
+
+/** Notices at once, or collected into one daily digest sent at `at` (HH:MM on the person's clock). */
+export interface NoticePreference {
+  delivery: 'immediate' | 'daily';
+  at: string;
+}
+
+/**
+ * Out of office: from the start of `fromDay` to the end of `toDay` on the person's clock (`from`, `until`:
+ * those instants, UTC), `delegate` holds the tasks assigned to them and gets their notices. `started` once
+ * the period began (its durable job ran, or it began when set).
+ */
+export interface Absence {
+  fromDay: string;
+  toDay: string;
+  from: string;
+  until: string;
+  delegate: string;
+  started?: boolean;
 }
 
 /** A server-side session. The cookie holds a random token; the store keeps only its SHA-256. */
@@ -411,13 +437,14 @@ export interface ApiTokenRecord {
  * left: see the email job) · held: no mail server is configured; kept so nothing is lost · dropped: the
  * task closed before the message could go out, so its link would be dead (kept, with the reason).
  */
-export type MessageStatus = 'queued' | 'sent' | 'failed' | 'held' | 'dropped';
+/** waiting: a notice kept for its person's daily digest · digested: sent within one (`digestId`). */
+export type MessageStatus = 'queued' | 'sent' | 'failed' | 'held' | 'dropped' | 'waiting' | 'digested';
 
 /** One email in the outbox, kept after sending as the record of what was sent to whom. */
 export interface MessageRecord {
   id: string;
   /** A notice about a task, or the steering committee's weekly digest. */
-  kind: NoticeKind | 'digest';
+  kind: NoticeKind | 'digest' | 'daily-digest';
   to: string;
   userId?: string;
   subject: string;
@@ -427,6 +454,8 @@ export interface MessageRecord {
   instanceId?: string;
   /** The task link in the message, for the log when no mail server is configured. */
   link?: string;
+  /** For a notice sent within a daily digest: that digest's message. */
+  digestId?: string;
   status: MessageStatus;
   attempts: number;
   lastError?: string;

@@ -28,6 +28,10 @@ export async function getApiToken(h: SqliteHandle, id: string): Promise<ApiToken
   return parseDoc(h.query('SELECT doc FROM api_tokens WHERE id = ?').get(id));
 }
 
+export async function listSessionsOfUser(h: SqliteHandle, userId: string): Promise<SessionRecord[]> {
+  return parseDocs(h.query('SELECT doc FROM sessions WHERE user_id = ? ORDER BY id').all(userId));
+}
+
 export async function listApiTokens(h: SqliteHandle, userId: string): Promise<ApiTokenRecord[]> {
   return parseDocs(h.query(`SELECT doc FROM api_tokens WHERE user_id = ? ORDER BY json_extract(doc, '$.createdAt'), id`).all(userId));
 }

@@ -136,7 +136,7 @@ function holder(value: Record<string, unknown>, lookups: ValueLookups): Shown {
 }
 
 /** Keys of stored objects that only machines read (hashes, ids of rows): left out of the changes. */
-const MACHINE_KEYS = new Set(['hash', 'xmlSha256', 'recordHash', 'signature', 'request', 'prevHash', 'eventId', 'draft']);
+const MACHINE_KEYS = new Set(['onBehalfOf', 'hash', 'xmlSha256', 'recordHash', 'signature', 'request', 'prevHash', 'eventId', 'draft']);
 
 function readableChanges(before: unknown, after: unknown, lookups: ValueLookups, fields: HistoryLookups['variableFields'] = []): FieldChange[] {
   const strip = (value: unknown) => Object.fromEntries(Object.entries(objectOf(value)).filter(([key]) => !MACHINE_KEYS.has(key)));
@@ -264,6 +264,9 @@ export function historyEntry(event: AuditEvent, lookups: HistoryLookups = {}): H
       if (message === 'history.other') args.action = plain(humanKey(action.replace(/\./g, ' ')));
       changes = kind === 'task' || kind === 'instance' ? [] : readableChanges(event.old, event.new, lookups);
   }
+  // an out-of-office delegate acted for the task's holder: the sentence names both ("Bob Builder for Alice Auditor")
+  const holderId = text(after.onBehalfOf);
+  if (holderId && args.actor.kind === 'person') args.actor = { ...args.actor, onBehalfOf: { id: holderId, ...(lookups.personName?.(holderId) && { name: lookups.personName(holderId) }) } };
   // what the engine itself noted as the reason of its own steps ("task overdue since …", "timer … was due
   // at …") the sentence already says; a person's reason, and a problem's cause, are shown as given
   const reason = event.reason && !(event.actor === SYSTEM_ACTOR && MACHINE_REASONS.has(action)) ? event.reason : undefined;
