@@ -3,7 +3,7 @@ import type { Accounts } from '../engine/features/accounts/index.js';
 import { IMMEDIATE } from '../engine/features/people/index.js';
 import type { UserRecord } from '../engine/kernel/model.js';
 import { profileOf, type ProcessEngine } from '../engine/process-engine.js';
-import { clientAddress, principalOf, type LoginRateLimiter } from './auth.js';
+import { principalOf } from './auth.js';
 import type { RouteRegistry } from './openapi.js';
 
 /**
@@ -37,7 +37,7 @@ function accountOf(user: UserRecord) {
   return { ...profileOf(user), notices: user.notices ?? IMMEDIATE, ...(user.absence && { absence: user.absence }), ...(user.standingInFor?.length && { standingInFor: user.standingInFor }) };
 }
 
-export function accountRoutes(routes: RouteRegistry, { imsflow, accounts, limiter }: { imsflow: ProcessEngine; accounts: Accounts; limiter: LoginRateLimiter }): void {
+export function accountRoutes(routes: RouteRegistry, { imsflow, accounts }: { imsflow: ProcessEngine; accounts: Accounts }): void {
   routes.add({ method: 'get', path: '/account', summary: 'Your account: profile, notice choice, out-of-office period', tag: 'account', access: 'signed-in', responses: { 200: 'your account' } }, async (req, res) => {
     res.json(accountOf(principalOf(req).user));
   });
@@ -50,13 +50,9 @@ export function accountRoutes(routes: RouteRegistry, { imsflow, accounts, limite
       tag: 'account',
       access: 'signed-in',
       body: schemas.password,
-      responses: { 200: 'changed: how many other sessions ended', 400: 'the new password breaks a rule (field password)', 401: 'the current password is wrong', 429: 'too many attempts from this address (Retry-After)' },
+      responses: { 200: 'changed: how many other sessions ended', 400: 'the new password breaks a rule (field password)', 401: 'the current password is wrong, or too many wrong ones were given (slowed like a sign-in: retryAt)' },
     },
     async (req, res, { body }) => {
-      if (!limiter.allow(clientAddress(req))) {
-        res.status(429).set('Retry-After', '60').json({ error: 'too many password attempts from this address; wait a minute' });
-        return;
-      }
       res.json(await accounts.changeOwnPassword(principalOf(req), body.currentPassword, body.password));
     },
   );

@@ -231,7 +231,7 @@ export function createApp({ imsflow, accounts, assembly, logger, secureCookies =
   // ---- change control: drafts, review, publication, versions, training ---------------------------------
 
   changeControlRoutes(routes, { imsflow, accounts });
-  accountRoutes(routes, { imsflow, accounts, limiter });
+  accountRoutes(routes, { imsflow, accounts });
 
   // ---- instances ---------------------------------------------------------------------------------------
 

@@ -59,7 +59,7 @@ export function uiPages({ imsflow, accounts, assembly, limiter = new LoginRateLi
   router.use(SIGNED_IN, identify(accounts));
   router.get('/', (_req, res) => res.redirect(303, '/tasks'));
   router.use(sessionPages({ accounts, limiter, secureCookies }));
-  router.use(accountPages(imsflow, accounts, limiter));
+  router.use(accountPages(imsflow, accounts));
   router.use(taskPages({ imsflow, accounts, attachments, titleFields: assembly.titleFields }));
   router.use(recordPages(imsflow, attachments, assembly.titleFields));
   router.use(auditPages(imsflow));

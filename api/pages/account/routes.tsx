@@ -7,7 +7,6 @@ import { IMMEDIATE } from '../../../engine/features/people/index.js';
 import { readerSettingsOf } from '../../../engine/kernel/i18n/index.js';
 import { ROLES } from '../../../engine/kernel/model.js';
 import { ValidationError } from '../../../engine/kernel/errors.js';
-import { clientAddress, type LoginRateLimiter } from '../../auth.js';
 import { str } from '../basics.js';
 import { readerDefaultsOf, readerOf } from '../reader.js';
 import { sendDocument } from '../render.js';
@@ -24,7 +23,7 @@ const KNOWN_ROLES: readonly string[] = ROLES;
  * out of office with a delegate. Each a command that audits; a refusal shows the page again with the
  * fields' problems (400), a success redirects (303) to a confirmation.
  */
-export function accountPages(imsflow: ProcessEngine, accounts: Accounts, limiter: LoginRateLimiter): express.Router {
+export function accountPages(imsflow: ProcessEngine, accounts: Accounts): express.Router {
   const router = express.Router();
   const form = express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 10 });
 
@@ -91,7 +90,6 @@ export function accountPages(imsflow: ProcessEngine, accounts: Accounts, limiter
     const password = str(body.password);
     if (!str(body.currentPassword)) return refuse(400, ['currentPassword']);
     if (password !== str(body.repeat)) return refuse(400, ['repeat']);
-    if (!limiter.allow(clientAddress(req))) return refuse(429, ['currentPassword'], 60);
     try {
       const { sessionsEnded } = await accounts.changeOwnPassword(req.principal!, str(body.currentPassword), password);
       res.redirect(303, `/account?done=password&ended=${sessionsEnded}#account-password`);
