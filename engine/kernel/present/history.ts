@@ -90,6 +90,10 @@ export const HISTORY_ACTIONS = [
   'user.api-token-created',
   'user.api-token-revoked',
   'user.api-token-refused',
+  'user.notices-changed',
+  'user.out-of-office-set',
+  'user.out-of-office-started',
+  'user.out-of-office-ended',
   'webhook.subscription-created',
   'webhook.subscription-updated',
   'webhook.subscription-deleted',
@@ -256,8 +260,17 @@ export function historyEntry(event: AuditEvent, lookups: HistoryLookups = {}): H
     case 'user.api-token-created':
     case 'user.api-token-revoked':
     case 'user.api-token-refused':
+    case 'user.notices-changed':
       args.person = person(id, lookups);
       changes = readableChanges(event.old, event.new, lookups);
+      break;
+    case 'user.out-of-office-set':
+    case 'user.out-of-office-started':
+    case 'user.out-of-office-ended':
+      args.person = person(id, lookups);
+      args.delegate = person(after.delegate ?? before.delegate, lookups);
+      args.from = showAny(after.fromDay ?? before.fromDay);
+      args.to = showAny(after.toDay ?? before.toDay);
       break;
     default:
       args.process = plain(after.key ?? after.processKey ?? before.processKey);

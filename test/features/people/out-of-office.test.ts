@@ -146,6 +146,9 @@ describe('out of office: a delegate holds my tasks for a period', function () {
     expect((await person('alice')).absence).to.equal(undefined);
     const [ended] = (await server.imsflow.store.listAudit({ target: 'user:alice' })).filter((e) => e.action === 'user.out-of-office-ended');
     expect(ended).to.deep.include({ actor: 'system', reason: 'the period ended' });
+    const names: Record<string, string> = { alice: 'Alice Auditor', bob: 'Bob Builder' };
+    const reader = readerFor(new MessageCatalogue([PAGE_MESSAGES]), 'en-GB', 'Europe/Zurich');
+    expect(sentenceText(reader, historyEntry(ended, { personName: (id) => names[id] }))).to.equal('Alice Auditor is back: Bob Builder no longer holds their tasks');
     // and notices go to me again
     const started = await server.imsflow.start('ooo-review', { variables: { preparer: 'alice', approver: 'bob' }, site: 'basel' }, 'test-setup');
     await runAll();
