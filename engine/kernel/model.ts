@@ -2,6 +2,8 @@
  * The records imsflow keeps. Stores persist exactly these shapes; everything else is derived.
  * Times are ISO 8601 strings in UTC (`2026-11-22T10:15:00.000Z`), so records are readable as stored.
  */
+import type { PersonChoices } from './person-choices.js';
+export type { Absence, NoticePreference, PersonChoices } from './person-choices.js';
 
 export type FieldType =
   | 'text'
@@ -342,7 +344,7 @@ export const ROLES = ['admin', 'process-owner', 'quality-manager', 'auditor', 's
 export type Role = (typeof ROLES)[number];
 
 /** A person: who tasks go to, who is told, who signs in. */
-export interface UserRecord {
+export interface UserRecord extends PersonChoices {
   id: string;
   email: string;
   name: string;
@@ -366,32 +368,6 @@ export interface UserRecord {
    */
   failedLogins?: number;
   lockedUntil?: string;
-  /** How task notices reach the person: each at once (absent: immediately), or in one email a day. */
-  notices?: NoticePreference;
-  /** A period out of office with the colleague who holds the person's tasks meanwhile. */
-  absence?: Absence;
-  /** People whose assigned tasks this person holds now, as their out-of-office delegate (set at start, cleared at end). */
-  standingInFor?: string[];
-}
-
-/** Notices at once, or collected into one daily digest sent at `at` (HH:MM on the person's clock). */
-export interface NoticePreference {
-  delivery: 'immediate' | 'daily';
-  at: string;
-}
-
-/**
- * Out of office: from the start of `fromDay` to the end of `toDay` on the person's clock (`from`, `until`:
- * those instants, UTC), `delegate` holds the tasks assigned to them and gets their notices. `started` once
- * the period began (its durable job ran, or it began when set).
- */
-export interface Absence {
-  fromDay: string;
-  toDay: string;
-  from: string;
-  until: string;
-  delegate: string;
-  started?: boolean;
 }
 
 /** A server-side session. The cookie holds a random token; the store keeps only its SHA-256. */
@@ -435,9 +411,9 @@ export interface ApiTokenRecord {
 /**
  * queued: waiting to be sent · sent · failed: the last attempt failed, a retry is scheduled (or none is
  * left: see the email job) · held: no mail server is configured; kept so nothing is lost · dropped: the
- * task closed before the message could go out, so its link would be dead (kept, with the reason).
+ * task closed before the message could go out, so its link would be dead (kept, with the reason) · waiting: a
+ * notice kept for its person's daily digest · digested: sent within one (`digestId`).
  */
-/** waiting: a notice kept for its person's daily digest · digested: sent within one (`digestId`). */
 export type MessageStatus = 'queued' | 'sent' | 'failed' | 'held' | 'dropped' | 'waiting' | 'digested';
 
 /** One email in the outbox, kept after sending as the record of what was sent to whom. */
