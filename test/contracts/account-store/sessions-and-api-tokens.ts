@@ -35,6 +35,15 @@ export function sessionsAndApiTokensContract(suite: StoreSuite): void {
       expect(await store.getSession('s1')).to.deep.equal(s1);
     });
 
+    it("lists a person's sessions, and only theirs: what a password change ends", async function () {
+      const [a2, a1, b1] = [session('a2', { userId: 'ann' }), session('a1', { userId: 'ann' }), session('b1', { userId: 'bob' })];
+      await store.commit({ sessions: [a2, b1, a1], audit: [] });
+      expect(await store.listSessionsOfUser('ann')).to.deep.equal([a1, a2]);
+      expect(await store.listSessionsOfUser('nobody')).to.deep.equal([]);
+      await store.commit({ deleteSessions: ['a1'], audit: [] });
+      expect(await store.listSessionsOfUser('ann')).to.deep.equal([a2]);
+    });
+
     it('starts one session and ends another in the same change, with the user and audit events', async function () {
       const old = session('old');
       await store.commit({ users: [user('alice')], sessions: [old], audit: [] });
