@@ -114,4 +114,30 @@ describe('my account over JSON', function () {
     const ended = await call('DELETE', '/api/account/absence', bob);
     expect(ended.json.absence).to.equal(undefined);
   });
+
+  it('takes the page forms as plain POSTs (no JavaScript): 303 to a confirmation, or the page again with the field named', async () => {
+    const bob = await signIn('bob@example.com', PASSWORD);
+    const post = async (path: string, fields: Record<string, string>) => {
+      const res = await fetch(`${server.url}${path}`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: bob.cookie },
+        body: new URLSearchParams({ _csrf: bob.csrf, ...fields }).toString(),
+      });
+      return { status: res.status, location: res.headers.get('location'), html: await res.text() };
+    };
+    const mismatch = await post('/account/password', { currentPassword: PASSWORD, password: NEW_PASSWORD, repeat: 'not the same one' });
+    expect(mismatch.status).to.equal(400);
+    expect(mismatch.html).to.contain('The two new passwords are not the same.').and.contain('href="#account-repeat"');
+    const notices = await post('/account/notices', { delivery: 'daily', at: '05:15' });
+    expect([notices.status, notices.location]).to.deep.equal([303, '/account?done=notices#account-notices']);
+    const page = await fetch(`${server.url}/account?done=notices`, { headers: { cookie: bob.cookie } });
+    expect(await page.text()).to.contain('Saved: your notices come in one daily digest at 05:15.');
+    const noDelegate = await post('/account/absence', { from: '2099-02-01', to: '2099-02-03', delegate: '' });
+    expect(noDelegate.status).to.equal(400);
+    expect(noDelegate.html).to.contain('Choose who holds your tasks: a colleague at your site holding your roles (Quality manager).');
+    const changed = await post('/account/password', { currentPassword: PASSWORD, password: NEW_PASSWORD, repeat: NEW_PASSWORD });
+    expect(changed.status).to.equal(303);
+    expect(changed.location).to.match(/^\/account\?done=password&ended=\d+#account-password$/);
+  });
 });
