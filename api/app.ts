@@ -32,6 +32,7 @@ import { uiPages } from './pages/index.js';
 import { signatureReply } from './signing.js';
 import { changeControlRoutes } from './change-control.js';
 import { accountRoutes } from './account.js';
+import { inboxRoutes } from './inbox.js';
 import { PAGE_MESSAGES, pageReaders } from './pages/reader.js';
 import { INSTALLATION_DEFAULTS, MessageCatalogue } from '../engine/kernel/i18n/index.js';
 import { uiAssets } from '../modeler/build.js';
@@ -41,7 +42,7 @@ export interface AppOptions {
   imsflow: ProcessEngine;
   accounts: Accounts;
   /** Link signing for the task pages opened from emails; the data folder for attachments. */
-  assembly: Pick<Assembly, 'links'> & Partial<Pick<Assembly, 'dataDir' | 'webhooks' | 'readers'>>;
+  assembly: Pick<Assembly, 'links'> & Partial<Pick<Assembly, 'dataDir' | 'webhooks' | 'readers' | 'titleFields'>>;
   logger?: Logger;
   /** Send cookies with `Secure` (set when served over HTTPS). */
   secureCookies?: boolean;
@@ -232,6 +233,7 @@ export function createApp({ imsflow, accounts, assembly, logger, secureCookies =
 
   changeControlRoutes(routes, { imsflow, accounts });
   accountRoutes(routes, { imsflow, accounts });
+  inboxRoutes(routes, { imsflow, titleFields: assembly.titleFields });
 
   // ---- instances ---------------------------------------------------------------------------------------
 

@@ -108,6 +108,7 @@ export class ProcessEngine {
       check: (xml) => this.checkDefinition(xml),
       prepareStart: (key, input, actor) => this.prepareStart(key, input, actor),
       effective: (key) => this.store.getEffectiveDefinition(key, this.now()),
+      ...(policy.remindEvery && { reviewRemindEvery: policy.remindEvery }),
       ...(options.readers && { readers: options.readers }),
     });
     this.queries = new Queries(this.store, this.clock, options.figures ?? []);
@@ -134,9 +135,12 @@ export class ProcessEngine {
     this.tasks = new taskFeature.TaskCommands(this.context);
   }
 
-  /** What task forms are checked against (the clause catalogue), for callers that check a form early. */
+  /**
+   * What task and start forms are checked against: the clause catalogue and the directory of people. A
+   * caller adds the record's `site`, which a person named must belong to.
+   */
   get formContext(): FormContext {
-    return this.catalogue ? { catalogue: this.catalogue } : {};
+    return { people: people.personDirectory(this.store), ...(this.catalogue && { catalogue: this.catalogue }) };
   }
 
   // ---- definitions -------------------------------------------------------------------------------

@@ -31,6 +31,10 @@ export interface FormField {
    * checkbox ticked) — a row of a form whose cells belong together, e.g. an action and its owner.
    */
   requiredWhen?: { field: string; values: string[] };
+  /** ims:role="auditor" (person fields): the person named must hold this role, and be active at the record's site. */
+  role?: string;
+  /** ims:siteFrom="audit1Site" (person fields): the site is that field's value when filled in, not the record's. */
+  siteFrom?: string;
 }
 
 export type SignatureMeaning = 'authored' | 'reviewed' | 'approved' | 'verified';
@@ -256,11 +260,11 @@ export interface ExtensionRequest {
   decisionReason?: string;
 }
 
-/**
- * The notices about a task. `extension-requested` goes to the approvers of a due-date extension request,
- * `extension-decided` to the person who asked.
- */
-export type NoticeKind = 'assigned' | 'reminder' | 'due' | 'overdue' | 'completed' | 'escalation' | 'extension-requested' | 'extension-decided';
+/** Notices about a task (`extension-requested` to the approvers of a request, `extension-decided` to who asked) or a change. */
+export type NoticeKind = 'assigned' | 'reminder' | 'due' | 'overdue' | 'completed' | 'escalation' | 'extension-requested' | 'extension-decided' | ChangeNoticeKind;
+
+/** Change control's notices about a draft: to who may sign it, its author (the outcome), the process owners. */
+export type ChangeNoticeKind = 'review-requested' | 'review-reminder' | 'change-approved' | 'change-rejected' | 'change-to-publish';
 
 export interface TaskNotification {
   at: string;

@@ -173,6 +173,7 @@ const SAMPLES: Record<string, (caller: string | undefined) => Sample> = {
   'GET /api/instances/{id}': () => ({ params: { id: 'no-such-instance' } }),
   'POST /api/instances/{id}/cancel': () => ({ params: { id: 'no-such-instance' }, body: { reason: 'authorization matrix' } }),
   'GET /api/tasks': () => ({}),
+  'GET /api/inbox': () => ({}),
   'GET /api/tasks/{id}': () => ({ params: { id: 'no-such-task' } }),
   'POST /api/tasks/{id}/complete': () => ({ params: { id: 'no-such-task' }, body: { data: {} } }),
   'POST /api/tasks/{id}/claim': () => ({ params: { id: 'no-such-task' } }),

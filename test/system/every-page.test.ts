@@ -27,7 +27,7 @@ const RAW: [RegExp, string][] = [
   [/\d{4}-\d\d-\d\dT\d\d:\d\d/, 'an ISO timestamp'],
   [/\{"|"\w+":/, 'JSON'],
   [/\bundefined\b|\bNaN\b|\[object Object\]/, 'undefined, NaN or [object Object]'],
-  [/\b(shell|tasks|taskForm|records|dashboard|audit|mail|signIn|account|badges|time)\.[a-z]\w*\.\w/, 'a message id'],
+  [/\b(shell|inbox|tasks|taskForm|records|dashboard|audit|mail|signIn|account|badges|time)\.[a-z]\w*\.\w/, 'a message id'],
 ];
 
 function rawIn(text: string): string[] {
@@ -133,6 +133,8 @@ describe('every page, in Chromium with axe-core, and in English, German and Fren
     visits.push(
       { name: 'the account of a stand-in', as: standIn.id, path: '/account' },
       { name: 'sign-in', path: '/login' },
+      { name: 'the inbox of a staff member', as: 'sean.gallagher', path: '/inbox' },
+      { name: 'the inbox of a quality manager (a change to sign)', as: 'aoife.brennan', path: '/inbox' },
       { name: 'tasks of a staff member', as: 'sean.gallagher', path: '/tasks' },
       { name: 'tasks of a quality manager', as: 'aoife.brennan', path: '/tasks' },
       { name: 'a task', as: 'sean.gallagher', path: `/tasks/${open[0].id}` },
