@@ -1,9 +1,7 @@
 /**
- * The records imsflow keeps. Stores persist exactly these shapes; everything else is derived.
- * Times are ISO 8601 strings in UTC (`2026-11-22T10:15:00.000Z`), so records are readable as stored.
+ * The records imsflow keeps. Stores persist exactly these shapes; everything else is derived. Times are ISO 8601 strings in UTC (`2026-11-22T10:15:00.000Z`), so records are readable as stored.
  */
 import type { PersonChoices } from './person-choices.js';
-export type { Absence, NoticePreference, PersonChoices } from './person-choices.js';
 
 export type FieldType =
   | 'text'
@@ -279,7 +277,7 @@ export interface TaskNotification {
  * timer: a BPMN timer is due · notify: tell people about a task (assigned, reminder, due, overdue,
  * completed) · escalation: a step of a task's escalation chain · email: send one outbox message ·
  * scheduled-start: one occurrence of a scheduled process start · webhook: deliver one event to one subscriber ·
- * digest: the steering committee's weekly overdue digest (one job per ISO week).
+ * digest: the steering committee's weekly digest (one job per ISO week) or one person's daily digest · absence: an out-of-office period begins or ends.
  */
 export type JobKind = 'timer' | 'notify' | 'escalation' | 'email' | 'scheduled-start' | 'webhook' | 'digest' | 'absence';
 export type JobStatus = 'scheduled' | 'running' | 'done' | 'failed' | 'cancelled';
@@ -413,10 +411,9 @@ export interface ApiTokenRecord {
 }
 
 /**
- * queued: waiting to be sent · sent · failed: the last attempt failed, a retry is scheduled (or none is
- * left: see the email job) · held: no mail server is configured; kept so nothing is lost · dropped: the
- * task closed before the message could go out, so its link would be dead (kept, with the reason) · waiting: a
- * notice kept for its person's daily digest · digested: sent within one (`digestId`).
+ * queued: waiting to be sent · sent · failed: the last attempt failed, a retry is scheduled (or none is left: see the email job) · held: no mail
+ * server is configured; kept so nothing is lost · dropped: the task closed before the message could go out, so its link would be dead (kept, with
+ * the reason) · waiting: a notice kept for its person's daily digest · digested: sent within one (its `digestId`).
  */
 export type MessageStatus = 'queued' | 'sent' | 'failed' | 'held' | 'dropped' | 'waiting' | 'digested';
 
@@ -434,7 +431,6 @@ export interface MessageRecord {
   instanceId?: string;
   /** The task link in the message, for the log when no mail server is configured. */
   link?: string;
-  /** For a notice sent within a daily digest: that digest's message. */
   digestId?: string;
   status: MessageStatus;
   attempts: number;

@@ -1,6 +1,6 @@
 /** @jsxRuntime automatic */
 /** @jsxImportSource preact */
-import type { Absence, NoticePreference } from '../../../engine/kernel/model.js';
+import type { Absence, NoticePreference } from '../../../engine/kernel/person-choices.js';
 import type { Viewer } from '../basics.js';
 import { CsrfField, describedBy, Field, TextField } from '../components/Form.js';
 import { useReader } from '../reader.js';

@@ -1,7 +1,8 @@
 import { auditEvent } from '../../kernel/audit-event.js';
 import { NotFoundError, NotPermittedError, ValidationError, type FieldError } from '../../kernel/errors.js';
 import { INSTALLATION_DEFAULTS, readerSettingsOf } from '../../kernel/i18n/index.js';
-import type { Absence, AuditInput, JobRecord, UserRecord } from '../../kernel/model.js';
+import type { AuditInput, JobRecord, UserRecord } from '../../kernel/model.js';
+import type { Absence } from '../../kernel/person-choices.js';
 import type { FeatureContext } from '../context.js';
 
 /**

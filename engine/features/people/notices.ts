@@ -1,6 +1,7 @@
 import { auditEvent } from '../../kernel/audit-event.js';
 import { NotFoundError, NotPermittedError, ValidationError } from '../../kernel/errors.js';
-import type { NoticePreference, UserRecord } from '../../kernel/model.js';
+import type { UserRecord } from '../../kernel/model.js';
+import type { NoticePreference } from '../../kernel/person-choices.js';
 import type { FeatureContext } from '../context.js';
 
 /** A time of day, 00:00–23:59. */
