@@ -32,6 +32,7 @@ import { uiPages } from './pages/index.js';
 import { signatureReply } from './signing.js';
 import { changeControlRoutes } from './change-control.js';
 import { accountRoutes } from './account.js';
+import { peopleRoutes } from './people.js';
 import { inboxRoutes } from './inbox.js';
 import { PAGE_MESSAGES, pageReaders } from './pages/reader.js';
 import { INSTALLATION_DEFAULTS, MessageCatalogue } from '../engine/kernel/i18n/index.js';
@@ -375,6 +376,8 @@ export function createApp({ imsflow, accounts, assembly, logger, secureCookies =
   });
 
   // ---- people, schedules, outbox, incidents, audit -------------------------------------------------------
+
+  peopleRoutes(routes, api, { imsflow });
 
   routes.add({ method: 'get', path: '/users', summary: 'The directory (for person fields and assignment)', tag: 'people', access: 'signed-in', query: schemas.userQuery, responses: { 200: 'users' } }, async (req, res, { query }) => {
     const admin = hasRole(principalOf(req).user, ['admin']);

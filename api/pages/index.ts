@@ -21,6 +21,7 @@ import { recordPages } from './record/routes.js';
 import { countInbox, sessionPages } from './session.js';
 import { inboxPages } from './inbox/routes.js';
 import { accountPages } from './account/routes.js';
+import { adminPeoplePages } from './admin-people/routes.js';
 
 export interface UiOptions {
   imsflow: ProcessEngine;
@@ -34,7 +35,7 @@ export interface UiOptions {
 }
 
 /** Paths of signed-in pages: the session is read for these. */
-const SIGNED_IN = ['/inbox', '/login', '/logout', '/account', '/tasks', '/records', '/audit', '/audit.csv', '/attachments', '/modeler', '/dashboard'];
+const SIGNED_IN = ['/inbox', '/login', '/logout', '/account', '/tasks', '/records', '/audit', '/audit.csv', '/attachments', '/modeler', '/dashboard', '/admin'];
 /** Paths whose errors are answered with a page rather than JSON. */
 const PAGES = [...SIGNED_IN, '/t'];
 
@@ -62,6 +63,7 @@ export function uiPages({ imsflow, accounts, assembly, limiter = new LoginRateLi
   router.get('/', (_req, res) => res.redirect(303, '/inbox'));
   router.use(sessionPages({ accounts, limiter, secureCookies }));
   router.use(accountPages(imsflow, accounts));
+  router.use(adminPeoplePages(imsflow));
   router.use(inboxPages(imsflow, assembly.titleFields));
   router.use(taskPages({ imsflow, accounts, attachments, titleFields: assembly.titleFields }));
   router.use(recordPages(imsflow, attachments, assembly.titleFields));

@@ -194,6 +194,16 @@ const SAMPLES: Record<string, (caller: string | undefined) => Sample> = {
   'GET /api/account/delegates': () => ({}),
   'PUT /api/account/absence': () => ({ body: { from: '2020-01-01', to: '2020-01-02', delegate: 'nobody' } }),
   'DELETE /api/account/absence': () => ({}),
+  'GET /api/people': () => ({}),
+  // An incomplete body: 400 before anything is made.
+  'POST /api/people': () => ({ body: {} }),
+  'GET /api/people/{id}': () => ({ params: { id: 'no-such-person' } }),
+  'PATCH /api/people/{id}': () => ({ params: { id: 'no-such-person' }, body: { reason: 'authorization matrix' } }),
+  'POST /api/people/{id}/deactivate': () => ({ params: { id: 'no-such-person' }, body: { reason: 'authorization matrix' } }),
+  'POST /api/people/{id}/reactivate': () => ({ params: { id: 'no-such-person' }, body: { reason: 'authorization matrix' } }),
+  // JSON, not a CSV file: 400 naming the Content-Type, past authorization.
+  'POST /api/people/import/dry-run': () => ({ body: {} }),
+  'POST /api/people/import': () => ({ body: {} }),
   'GET /api/schedules': () => ({}),
   'PUT /api/schedules/{id}': () => ({ params: { id: 'matrix' }, body: { processKey: 'authz-noop', cron: '0 9 * * 1', enabled: false } }),
   'DELETE /api/schedules/{id}': () => ({ params: { id: 'no-such-schedule' } }),

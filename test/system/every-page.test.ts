@@ -147,6 +147,12 @@ describe('every page, in Chromium with axe-core, and in English, German and Fren
       { name: 'a draft in the editor', as: 'ciaran.doyle', path: `/modeler/drafts/${draft.id}` },
       { name: 'a change in review', as: 'aoife.brennan', path: `/modeler/drafts/${draft.id}/review` },
       { name: 'a page that does not exist', as: 'sean.gallagher', path: '/records/no-such-record' },
+      { name: 'people', as: 'grace.obi', path: '/admin/people' },
+      { name: 'people found by a search', as: 'grace.obi', path: '/admin/people?q=dublin+sean&role=staff&status=active' },
+      { name: 'a person', as: 'grace.obi', path: '/admin/people/sean.gallagher' },
+      { name: 'a new person', as: 'grace.obi', path: '/admin/people/new' },
+      { name: 'deactivating a person', as: 'grace.obi', path: '/admin/people/sean.gallagher/deactivate' },
+      { name: 'importing people', as: 'grace.obi', path: '/admin/people/import' },
     );
     const dashboard = await get({ name: 'dashboard', as: 'siobhan.walsh', path: '/dashboard' });
     visits.push(
