@@ -32,6 +32,7 @@ import { uiPages } from './pages/index.js';
 import { signatureReply } from './signing.js';
 import { changeControlRoutes } from './change-control.js';
 import { siteRoutes } from './sites.js';
+import { accountRoutes } from './account.js';
 import { peopleRoutes } from './people.js';
 import { inboxRoutes } from './inbox.js';
 import { PAGE_MESSAGES, pageReaders } from './pages/reader.js';
@@ -139,7 +140,7 @@ const schemas = {
       enabled: z.boolean().optional(),
     })
     .strict(),
-  outboxQuery: z.object({ status: z.enum(['queued', 'sent', 'failed', 'held', 'dropped']).optional(), task: z.string().optional(), ...page }),
+  outboxQuery: z.object({ status: z.enum(['queued', 'sent', 'failed', 'held', 'dropped', 'waiting', 'digested']).optional(), task: z.string().optional(), ...page }),
 };
 
 /** The JSON API, the task pages opened from email links, and the OpenAPI document. */
@@ -233,6 +234,7 @@ export function createApp({ imsflow, accounts, assembly, logger, secureCookies =
   // ---- change control: drafts, review, publication, versions, training ---------------------------------
 
   changeControlRoutes(routes, { imsflow, accounts });
+  accountRoutes(routes, { imsflow, accounts });
   inboxRoutes(routes, { imsflow, titleFields: assembly.titleFields });
 
   // ---- instances ---------------------------------------------------------------------------------------
@@ -279,7 +281,7 @@ export function createApp({ imsflow, accounts, assembly, logger, secureCookies =
       instanceId: query.instance,
       dueBefore: overdue ? imsflow.clock.now().toISOString() : undefined,
       sites: visibleSites(user),
-      ...(onlyMine && { forUser: { id: user.id, roles: user.roles } }),
+      ...(onlyMine && { forUser: { id: user.id, roles: user.roles, standingInFor: user.standingInFor } }),
       limit: query.limit,
       offset: query.offset,
     });
@@ -393,8 +395,9 @@ export function createApp({ imsflow, accounts, assembly, logger, secureCookies =
     const id = String(req.params.id);
     const own = id === principal.user.id;
     if (!own && !hasRole(principal.user, ['admin'])) throw new NotPermittedError('only an admin sets another person\'s password');
-    if (own) await accounts.reauthenticate(principal, body.currentPassword ?? '');
-    await accounts.setPassword(id, body.password, principal.user.id, body.reason ?? (own ? 'changed by the user' : 'set by an admin'));
+    // one's own: the account's command (current password, other sessions ended), as POST /api/account/password
+    if (own) await accounts.changeOwnPassword(principal, body.currentPassword ?? '', body.password);
+    else await accounts.setPassword(id, body.password, principal.user.id, body.reason ?? 'set by an admin');
     res.status(204).end();
   });
 

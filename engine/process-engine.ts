@@ -398,6 +398,31 @@ export class ProcessEngine {
     return people.setReadingPreferences(this.context, personId, input, actor);
   }
 
+  /** A person chooses each notice at once or one daily digest at a time of day (the account page). */
+  setNoticePreference(personId: string, input: { delivery?: unknown; at?: unknown }, actor: string): Promise<UserRecord> {
+    return people.setNoticePreference(this.context, personId, input, actor);
+  }
+
+  /** A person sets their out-of-office period and the colleague who holds their tasks meanwhile. */
+  setAbsence(personId: string, input: { fromDay?: unknown; toDay?: unknown; delegate?: unknown }, actor: string): Promise<UserRecord> {
+    return people.setAbsence(this.context, personId, input, actor);
+  }
+
+  /** A person ends (or cancels) their out-of-office period now. */
+  clearAbsence(personId: string, actor: string): Promise<UserRecord> {
+    return people.clearAbsence(this.context, personId, actor);
+  }
+
+  /** Who may stand in for a person while they are out of office. */
+  possibleDelegates(personId: string): Promise<UserRecord[]> {
+    return people.possibleDelegates(this.context, personId);
+  }
+
+  /** The durable start or end of an out-of-office period (job kind `absence`). */
+  handleAbsence(job: JobRecord, workerId: string): Promise<'done' | 'stale'> {
+    return people.handleAbsence(this.context, job, workerId);
+  }
+
   // ---- scheduled starts --------------------------------------------------------------------------
 
   saveSchedule(input: Parameters<typeof schedules.saveSchedule>[1], actor: string): Promise<ScheduleRecord> {

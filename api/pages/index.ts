@@ -72,7 +72,7 @@ export function uiPages({ imsflow, accounts, assembly, limiter = new LoginRateLi
   router.use(SIGNED_IN, countInbox(imsflow));
   router.get('/', (_req, res) => res.redirect(303, '/inbox'));
   router.use(sessionPages({ accounts, limiter, secureCookies }));
-  router.use(accountPages(imsflow));
+  router.use(accountPages(imsflow, accounts));
   router.use(adminPeoplePages(imsflow));
   router.use(inboxPages(imsflow, assembly.titleFields));
   router.use(taskPages({ imsflow, accounts, attachments, titleFields: assembly.titleFields }));

@@ -187,6 +187,13 @@ const SAMPLES: Record<string, (caller: string | undefined) => Sample> = {
   'PUT /api/users/{id}': () => ({ params: { id: 'matrix-target' }, body: { email: 'matrix-target@example.com', name: 'Matrix Target', roles: ['staff'] } }),
   // Your own password, with the current one (set to the same again).
   'POST /api/users/{id}/password': (caller) => ({ params: { id: caller ?? 'm-staff' }, body: { currentPassword: PASSWORD, password: PASSWORD } }),
+  // One's own account: the password (changed to the same again), notices, out of office (refused: a past period)
+  'GET /api/account': () => ({}),
+  'POST /api/account/password': () => ({ body: { currentPassword: PASSWORD, password: PASSWORD } }),
+  'PUT /api/account/notices': () => ({ body: { delivery: 'immediate' } }),
+  'GET /api/account/delegates': () => ({}),
+  'PUT /api/account/absence': () => ({ body: { from: '2020-01-01', to: '2020-01-02', delegate: 'nobody' } }),
+  'DELETE /api/account/absence': () => ({}),
   'GET /api/people': () => ({}),
   // An incomplete body: 400 before anything is made.
   'POST /api/people': () => ({ body: {} }),

@@ -123,7 +123,15 @@ describe('every page, in Chromium with axe-core, and in English, German and Fren
     await ciaran('POST', `/drafts/${draft.id}/submit`, { reason: 'Anyone may raise a CAPA', impact: 'None on open records', revision: saved.revision });
     await (await apiAs('aoife.brennan'))('PUT', '/kpis/right-first-time', { system: 'quality', name: 'Batches right first time', unit: '%', target: 95, direction: 'up', owner: 'aoife.brennan', source: 'manual', site: 'dublin' });
 
+    // a supervisor out of office for a week (his account page), and the colleague holding his tasks, who chose the daily digest
+    const [standIn] = await server.imsflow.possibleDelegates('sean.gallagher');
+    expect(standIn, 'a colleague who may hold Sean Gallagher\'s tasks').to.not.equal(undefined);
+    const dublinDay = (at: number) => new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Dublin' }).format(new Date(at));
+    await server.imsflow.setAbsence('sean.gallagher', { fromDay: dublinDay(Date.now()), toDay: dublinDay(Date.now() + 7 * 86_400_000), delegate: standIn.id }, 'sean.gallagher');
+    await server.imsflow.setNoticePreference(standIn.id, { delivery: 'daily', at: '06:30' }, standIn.id);
+
     visits.push(
+      { name: 'the account of a stand-in', as: standIn.id, path: '/account' },
       { name: 'sign-in', path: '/login' },
       { name: 'the inbox of a staff member', as: 'sean.gallagher', path: '/inbox' },
       { name: 'the inbox of a quality manager (a change to sign)', as: 'aoife.brennan', path: '/inbox' },
@@ -131,7 +139,7 @@ describe('every page, in Chromium with axe-core, and in English, German and Fren
       { name: 'tasks of a quality manager', as: 'aoife.brennan', path: '/tasks' },
       { name: 'a task', as: 'sean.gallagher', path: `/tasks/${open[0].id}` },
       { name: 'a task from an email link', path: new URL(linked.link!).pathname },
-      { name: 'the account', as: 'sean.gallagher', path: '/account' },
+      { name: 'the account, out of office', as: 'sean.gallagher', path: '/account' },
       { name: 'the audit trail', as: 'henrik.larsen', path: '/audit' },
       { name: 'the dashboard', as: 'siobhan.walsh', path: '/dashboard' },
       { name: 'the processes', as: 'ciaran.doyle', path: '/modeler' },

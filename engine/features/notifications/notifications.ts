@@ -6,6 +6,7 @@ import { addDuration, durationProblem } from '../../kernel/durations.js';
 import { auditEvent } from '../../kernel/audit-event.js';
 import type { TaskLinkSigner } from '../task-links/index.js';
 import { renderNotice } from './templates.js';
+import { dailyDigestJob, waitsForDigest } from './daily-digest.js';
 import { changeNoticeChange } from './change-notices.js';
 import { MailReaders } from './mail/readers.js';
 import type {
@@ -183,6 +184,11 @@ export class Notifier {
     return this.options.store;
   }
 
+  /** Told about each held message's link (the daily digest tells it too). */
+  get onHeldLink(): ((message: MessageRecord) => void) | undefined {
+    return this.options.onHeldLink;
+  }
+
   /** Whether messages go out (a mail server is configured) or are held in the outbox. */
   get mailConfigured(): boolean {
     return this.options.mailConfigured;
@@ -203,7 +209,7 @@ export class Notifier {
     } else {
       recipients = await this.taskRecipients(task);
     }
-    const { messages, tokens, emailJobs } = await this.compose(notice, task, recipients, now, {});
+    const { messages, tokens, emailJobs, digestJobs } = await this.compose(notice, task, recipients, now, {});
     const scheduleJobs = [...emailJobs];
     if (notice === 'overdue') {
       const every = String(job.payload.every ?? '') || undefined;
@@ -217,6 +223,7 @@ export class Notifier {
       messages,
       linkTokens: tokens,
       scheduleJobs,
+      ensureJobs: digestJobs,
       finishJob: { id: job.id, lockedBy: workerId },
       audit: [
         auditEvent(this.options.clock, {
@@ -268,11 +275,12 @@ export class Notifier {
     }
     const actorId = notice === 'extension-requested' ? request.requestedBy : request.decidedBy;
     const actor = actorId ? await this.store.getUser(actorId) : undefined;
-    const { messages, emailJobs } = await this.compose(notice, task, recipients, now, { extension: request, actorName: actor?.name ?? actorId });
+    const { messages, emailJobs, digestJobs } = await this.compose(notice, task, recipients, now, { extension: request, actorName: actor?.name ?? actorId });
     const to = recipients.map((u) => u.id);
     await this.commitOrRetryLater({
       messages,
       scheduleJobs: emailJobs,
+      ensureJobs: digestJobs,
       finishJob: { id: job.id, lockedBy: workerId },
       audit: [
         auditEvent(this.options.clock, {
@@ -345,10 +353,17 @@ export class Notifier {
     return 'sent';
   }
 
-  /** The people a task is for: its assignee, or everyone holding its candidate role at the task's site. */
+  /**
+   * The people a task is for: its assignee (their out-of-office delegate while they are away), or everyone
+   * holding its candidate role at the task's site.
+   */
   async taskRecipients(task: TaskRecord): Promise<UserRecord[]> {
     if (task.assignee) {
       const user = await this.store.getUser(task.assignee);
+      if (user?.absence?.started) {
+        const delegate = await this.store.getUser(user.absence.delegate);
+        if (delegate?.active && delegate.standingInFor?.includes(user.id) && canSee(delegate, task)) return [delegate];
+      }
       return user?.active ? [user] : [];
     }
     return task.candidateRole ? this.roleAtSite(task.candidateRole, task) : [];
@@ -374,7 +389,7 @@ export class Notifier {
   }
 
   private async compose(notice: NoticeKind, task: TaskRecord, recipients: UserRecord[], now: Date, extra: { level?: number; extension?: ExtensionRequest; actorName?: string }) {
-    if (!recipients.length) return { messages: [], tokens: [], emailJobs: [] };
+    if (!recipients.length) return { messages: [], tokens: [], emailJobs: [], digestJobs: [] };
     // what every recipient's email names: the record by its title, people by their names
     const nameOf = async (id: string | undefined) => (id ? ((await this.store.getUser(id))?.name ?? id) : undefined);
     const [instance, assigneeName, completedByName] = await Promise.all([this.store.getInstance(task.instanceId), nameOf(task.assignee), nameOf(task.completedBy)]);
@@ -382,6 +397,7 @@ export class Notifier {
     const messages: MessageRecord[] = [];
     const tokens: LinkTokenRecord[] = [];
     const emailJobs: JobRecord[] = [];
+    const digestJobs: JobRecord[] = [];
     const expiresAt = addDuration(this.options.policy.linkValidity, now);
     for (const user of recipients) {
       let link: string | undefined;
@@ -394,15 +410,22 @@ export class Notifier {
         tokens.push(token);
         link = `${this.baseUrl}/t/${this.options.links.sign(token)}`;
       }
-      const content = renderNotice(notice, { task, recipient: user, link, ...extra, record, assigneeName, completedByName, reader: this.mail.readerOf(user) });
+      const reader = this.mail.readerOf(user);
+      const content = renderNotice(notice, { task, recipient: user, link, ...extra, record, assigneeName, completedByName, reader });
       const { message, emailJob } = outgoingMessage(
         { kind: notice, to: user.email, userId: user.id, ...content, taskId: task.id, instanceId: task.instanceId, ...(link && { link }) },
         { now, mailConfigured: this.options.mailConfigured },
       );
+      if (waitsForDigest(notice, user)) {
+        // kept for the person's daily digest (daily-digest.ts): no email of its own
+        messages.push({ ...message, status: 'waiting' });
+        digestJobs.push(dailyDigestJob(user, reader.timeZone, now));
+        continue;
+      }
       messages.push(message);
       if (emailJob) emailJobs.push(emailJob);
     }
-    return { messages, tokens, emailJobs };
+    return { messages, tokens, emailJobs, digestJobs };
   }
 
   private nextOverdue(job: JobRecord, task: TaskRecord, every?: string): JobRecord | undefined {

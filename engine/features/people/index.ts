@@ -1,4 +1,6 @@
 export { personProblems, personRecord, profileOf, saveUser, setReadingPreferences, type PersonInput, type ReadingPreferences } from './people.js';
+export { IMMEDIATE, setNoticePreference } from './notices.js';
+export { clearAbsence, handleAbsence, possibleDelegates, setAbsence, startOfDay } from './absence.js';
 export { personDirectory } from './directory.js';
 export {
   ADMIN_ONLY_ROLES,

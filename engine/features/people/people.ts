@@ -119,8 +119,16 @@ export function profileOf(user: UserRecord): Pick<UserRecord, 'id' | 'email' | '
   return { id, email, name, roles, ...(sites && { sites }), ...(managerId && { managerId }), ...(locale && { locale }), ...(timeZone && { timeZone }), active };
 }
 
-/** The fields a profile update keeps as they are. */
+/** The fields a profile update keeps as they are: credentials and what the person chose on their account page. */
 function credentialsOf(user: UserRecord): Partial<UserRecord> {
-  const { passwordHash, passwordChangedAt, failedLogins, lockedUntil } = user;
-  return { ...(passwordHash && { passwordHash }), ...(passwordChangedAt && { passwordChangedAt }), ...(failedLogins && { failedLogins }), ...(lockedUntil && { lockedUntil }) };
+  const { passwordHash, passwordChangedAt, failedLogins, lockedUntil, notices, absence, standingInFor } = user;
+  return {
+    ...(passwordHash && { passwordHash }),
+    ...(passwordChangedAt && { passwordChangedAt }),
+    ...(failedLogins && { failedLogins }),
+    ...(lockedUntil && { lockedUntil }),
+    ...(notices && { notices }),
+    ...(absence && { absence }),
+    ...(standingInFor && { standingInFor }),
+  };
 }
