@@ -366,6 +366,16 @@ export interface UserRecord {
    */
   failedLogins?: number;
   lockedUntil?: string;
+  /** The records register's views the person saved (engine/features/register/). */
+  registerViews?: RegisterView[];
+}
+
+/** A saved view of the records register: a name and the register's query (its filters, sort and page size). */
+export interface RegisterView {
+  id: string;
+  name: string;
+  query: Record<string, string>;
+  savedAt: string;
 }
 
 /** A server-side session. The cookie holds a random token; the store keeps only its SHA-256. */
