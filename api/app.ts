@@ -31,6 +31,7 @@ import { AttachmentStore, checkUpload, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENT_LABE
 import { uiPages } from './pages/index.js';
 import { signatureReply } from './signing.js';
 import { changeControlRoutes } from './change-control.js';
+import { recordsRoutes } from './records.js';
 import { PAGE_MESSAGES, pageReaders } from './pages/reader.js';
 import { INSTALLATION_DEFAULTS, MessageCatalogue } from '../engine/kernel/i18n/index.js';
 import { uiAssets } from '../modeler/build.js';
@@ -456,6 +457,7 @@ export function createApp({ imsflow, accounts, assembly, logger, secureCookies =
   // ---- steering dashboard and KPIs (api/dashboard-api.ts) ---------------------------------------------------
 
   registerDashboardRoutes(routes, imsflow);
+  recordsRoutes(routes, { imsflow });
 
   const openapi = routes.document({ title: 'imsflow', version: '0.1.0' });
   api.get('/openapi.json', (_req, res) => {
