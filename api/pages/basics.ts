@@ -14,7 +14,7 @@ export interface Viewer {
   csrf?: string;
 }
 
-export type Section = 'tasks' | 'audit' | 'dashboard' | 'processes' | 'account';
+export type Section = 'tasks' | 'records' | 'audit' | 'dashboard' | 'processes' | 'account';
 
 export const AUDIT_ROLES = ['auditor', 'quality-manager'] as const;
 

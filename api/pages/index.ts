@@ -18,6 +18,7 @@ import { auditPages } from './audit-trail/routes.js';
 import { faviconRoutes } from './favicon.js';
 import { pageHeaders } from './basics.js';
 import { recordPages } from './record/routes.js';
+import { registerPages } from './records/routes.js';
 import { sessionPages } from './session.js';
 import { accountPages } from './account/routes.js';
 
@@ -61,6 +62,7 @@ export function uiPages({ imsflow, accounts, assembly, limiter = new LoginRateLi
   router.use(sessionPages({ accounts, limiter, secureCookies }));
   router.use(accountPages(imsflow));
   router.use(taskPages({ imsflow, accounts, attachments, titleFields: assembly.titleFields }));
+  router.use(registerPages(imsflow));
   router.use(recordPages(imsflow, attachments, assembly.titleFields));
   router.use(auditPages(imsflow));
   router.use(modelerPages(imsflow));

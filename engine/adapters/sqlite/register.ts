@@ -73,9 +73,12 @@ function orderBy(query: RegisterQuery): string {
 export function searchRegister(h: SqliteHandle, query: RegisterQuery): RegisterPage {
   const { where, params } = conditions(registerConditions(query));
   const total = (h.query(`SELECT count(*) AS n FROM register r ${where}`).get(...params) as { n: number }).n;
-  const rows = h
-    .query(`SELECT r.*, ${NEXT_DUE} AS next_due FROM register r ${where} ORDER BY ${orderBy(query)} LIMIT ? OFFSET ?`)
-    .all(...params, query.limit ?? 50, query.offset ?? 0) as Record<string, unknown>[];
+  // only a sort by due date needs every match's next due date; otherwise the page's rows get theirs
+  const sql =
+    query.sort === 'due'
+      ? `SELECT r.*, ${NEXT_DUE} AS next_due FROM register r ${where} ORDER BY ${orderBy(query)} LIMIT ? OFFSET ?`
+      : `SELECT r.*, ${NEXT_DUE} AS next_due FROM (SELECT * FROM register r ${where} ORDER BY ${orderBy(query)} LIMIT ? OFFSET ?) r ORDER BY ${orderBy(query)}`;
+  const rows = h.query(sql).all(...params, query.limit ?? 50, query.offset ?? 0) as Record<string, unknown>[];
   return { total, rows: rows.map(rowOf) };
 }
 

@@ -194,6 +194,8 @@ export const MIGRATIONS: string[] = [
   CREATE INDEX register_ended ON register (ended_at);
   CREATE TABLE register_links (instance_id TEXT NOT NULL, linked_key TEXT NOT NULL, PRIMARY KEY (linked_key, instance_id));
   CREATE INDEX register_links_instance ON register_links (instance_id);
+  -- a record's open tasks by due date: its owner, overdue and next due date in one seek
+  CREATE INDEX tasks_open_instance ON tasks (instance_id, due_at, assignee) WHERE status = 'open';
   CREATE VIRTUAL TABLE register_words USING fts5 (words, tokenize = 'unicode61 remove_diacritics 2');
   CREATE TABLE register_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
   `,

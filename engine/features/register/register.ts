@@ -47,6 +47,8 @@ export interface RegisterFilters {
 /** The step a record waits on: its open task due first (or made first, when none is due). */
 export interface CurrentStep {
   taskId: string;
+  /** The step's element in the process (what its name is translated by). */
+  elementId: string;
   name: string;
   assignee?: string;
   candidateRole?: string;
@@ -119,6 +121,7 @@ export class RecordRegister {
       const first = tasks.slice().sort((a, b) => (a.dueAt ?? '\uffff').localeCompare(b.dueAt ?? '\uffff') || a.createdAt.localeCompare(b.createdAt))[0];
       const step = first && {
         taskId: first.id,
+        elementId: first.elementId,
         name: first.name,
         ...(first.assignee && { assignee: first.assignee }),
         ...(first.candidateRole && { candidateRole: first.candidateRole }),
