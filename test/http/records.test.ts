@@ -37,7 +37,7 @@ describe('the records register API', function () {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'imsflow-register-'));
     clock = new FakeClock('2026-12-01T09:00:00Z');
-    server = await startServer(loadConfig({ PORT: '0', IMSFLOW_DATA: dir, IMSFLOW_DIGEST: 'off' }), { clock, logger: pino({ level: 'silent' }) });
+    server = await startServer(loadConfig({ PORT: '0', IMSFLOW_DATA: dir, IMSFLOW_DIGEST: 'off', IMSFLOW_CHECK_TIMEOUT_MS: '20000' }), { clock, logger: pino({ level: 'silent' }) });
     tokens.operator = await signInOperator(server);
     tokens.qm = await userWithToken(server, { id: 'qm', name: 'Quinn Manager', roles: ['quality-manager'], sites: ['A'] });
     tokens.sam = await userWithToken(server, { id: 'sam', name: 'Sam Staff', roles: ['staff'], sites: ['A'] });

@@ -31,7 +31,7 @@ describe('the records register page, in Chromium', function () {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'imsflow-register-page-'));
     const clock = new FakeClock('2026-12-01T09:00:00Z');
-    server = await startServer(loadConfig({ PORT: '0', IMSFLOW_DATA: dir, IMSFLOW_DIGEST: 'off' }), { clock, logger: pino({ level: 'silent' }) });
+    server = await startServer(loadConfig({ PORT: '0', IMSFLOW_DATA: dir, IMSFLOW_DIGEST: 'off', IMSFLOW_CHECK_TIMEOUT_MS: '20000' }), { clock, logger: pino({ level: 'silent' }) });
     await server.imsflow.saveUser({ id: 'aoife', email: 'aoife@example.com', name: 'Aoife Brennan', roles: ['quality-manager'], sites: ['dublin'], locale: 'en-IE', timeZone: 'Europe/Dublin' }, 'test-setup');
     await server.imsflow.saveUser({ id: 'sean', email: 'sean@example.com', name: 'Seán Gallagher', roles: ['staff'], sites: ['dublin'] }, 'test-setup');
     await server.imsflow.saveUser({ id: 'hans', email: 'hans@example.com', name: 'Hans Meier', roles: ['staff'], sites: ['basel'] }, 'test-setup');

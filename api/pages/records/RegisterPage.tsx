@@ -67,7 +67,7 @@ function Hidden({ params, except }: { params: RegisterParams; except: readonly s
 function SearchBox({ params, error }: { params: RegisterParams; error?: string }) {
   const { t } = useReader();
   return (
-    <form class="usa-form ims-register-search" method="get" action="/records" role="search" aria-label={t('register.search.label')}>
+    <form class="usa-form ims-register-search" method="get" action="/records" role="search" aria-label={t('register.search.landmark')}>
       <Field id="register-q" label={t('register.search.label')} hint={t('register.search.hint')} error={error}>
         <input class={error ? 'usa-input usa-input--error' : 'usa-input'} type="search" id="register-q" name="q" value={params.q ?? ''} {...describedBy('register-q', { hint: true, error })} />
       </Field>
@@ -154,7 +154,8 @@ function SortHeader({ params, column, children }: { params: RegisterParams; colu
   const dir = params.dir === 'asc' ? 'asc' : 'desc';
   const next = current && dir === 'desc' ? 'asc' : current ? 'desc' : column === 'number' || column === 'due' ? 'asc' : 'desc';
   return (
-    <th scope="col" aria-sort={current ? (dir === 'asc' ? 'ascending' : 'descending') : undefined}>
+    // the sorted column says so in words (USWDS colours th[aria-sort] too pale for its link)
+    <th scope="col">
       <a href={registerHref(params, { sort: column, dir: next, page: '' })}>
         {children}
         {current ? <span class="usa-sr-only"> {t(dir === 'asc' ? 'register.sortedAsc' : 'register.sortedDesc')}</span> : null}
@@ -205,6 +206,7 @@ function Rows({ state }: { state: RegisterPageState }) {
               <th scope="row" data-label={t('register.column.number')}>
                 <a href={`/records/${encodeURIComponent(item.instanceId)}`}>{item.businessKey}</a>
                 {item.title ? <span class="ims-register__title"> {item.title}</span> : null}
+                <br />
                 <span class="ims-register__process">{translated(`${item.process}.process.name`, processName.get(item.process) ?? item.process)}</span>
               </th>
               <td data-label={t('register.column.status')}>

@@ -31,14 +31,14 @@ function matchExpression(words: string[]): string {
 
 const openTask = (extra: string) => `EXISTS (SELECT 1 FROM tasks t WHERE t.instance_id = r.instance_id AND t.status = 'open' AND ${extra})`;
 
-function registerConditions(query: RegisterQuery): Condition[] {
+function registerConditions(query: RegisterQuery, siteColumn = 'r.site'): Condition[] {
   const words = searchWords(query.search);
   const involving = query.involving;
   return [
     ['r.rowid IN (SELECT rowid FROM register_words WHERE register_words MATCH ?)', words.length ? matchExpression(words) : undefined],
     ...inList('r.process', query.processes),
     ...inList('r.status', query.statuses),
-    ...siteScope(query, 'r.site'),
+    ...siteScope(query, siteColumn),
     [openTask('t.assignee = ?'), query.owner],
     [openTask('t.due_at < ?'), query.overdueAt],
     ['r.started_at >= ?', query.openedFrom],
@@ -71,8 +71,11 @@ function orderBy(query: RegisterQuery): string {
 }
 
 export function searchRegister(h: SqliteHandle, query: RegisterQuery): RegisterPage {
-  const { where, params } = conditions(registerConditions(query));
-  const total = (h.query(`SELECT count(*) AS n FROM register r ${where}`).get(...params) as { n: number }).n;
+  const counted = conditions(registerConditions(query));
+  const total = (h.query(`SELECT count(*) AS n FROM register r ${counted.where}`).get(...counted.params) as { n: number }).n;
+  // the page walks the sort order's index and stops after it ("+" keeps the planner off the site index,
+  // which would make it sort every record of the person's sites for one page)
+  const { where, params } = conditions(registerConditions(query, '+r.site'));
   // only a sort by due date needs every match's next due date; otherwise the page's rows get theirs
   const sql =
     query.sort === 'due'

@@ -112,7 +112,8 @@ export class RecordRegister {
   async search(viewer: Viewer, filters: RegisterFilters, oversees: boolean): Promise<RegisterResult> {
     const query = this.query(viewer, filters, oversees);
     const { total, rows } = await this.store.searchRegister(query);
-    const open = rows.length ? await this.store.listTasks({ instanceIds: rows.map((r) => r.instanceId), status: 'open', limit: 10_000 }) : [];
+    // by record only (the index on instance_id), the open ones kept here: a status filter would make the store walk every open task
+    const open = rows.length ? (await this.store.listTasks({ instanceIds: rows.map((r) => r.instanceId), limit: 10_000 })).filter((t) => t.status === 'open') : [];
     const byRecord = new Map<string, TaskRecord[]>();
     for (const task of open) byRecord.set(task.instanceId, [...(byRecord.get(task.instanceId) ?? []), task]);
     const now = this.clock.now();
