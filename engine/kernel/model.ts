@@ -371,12 +371,7 @@ export interface UserRecord {
 }
 
 /** A saved view of the records register: a name and the register's query (its filters, sort and page size). */
-export interface RegisterView {
-  id: string;
-  name: string;
-  query: Record<string, string>;
-  savedAt: string;
-}
+export type RegisterView = { id: string; name: string; query: Record<string, string>; savedAt: string };
 
 /** A server-side session. The cookie holds a random token; the store keeps only its SHA-256. */
 export interface SessionRecord {
