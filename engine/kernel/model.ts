@@ -29,6 +29,10 @@ export interface FormField {
    * checkbox ticked) — a row of a form whose cells belong together, e.g. an action and its owner.
    */
   requiredWhen?: { field: string; values: string[] };
+  /** ims:role="auditor" (person fields): the person named must hold this role, and be active at the record's site. */
+  role?: string;
+  /** ims:siteFrom="audit1Site" (person fields): the site is that field's value when filled in, not the record's. */
+  siteFrom?: string;
 }
 
 export type SignatureMeaning = 'authored' | 'reviewed' | 'approved' | 'verified';
@@ -366,12 +370,8 @@ export interface UserRecord {
    */
   failedLogins?: number;
   lockedUntil?: string;
-  /** The records register's views the person saved (engine/features/register/). */
-  registerViews?: RegisterView[];
+  registerViews?: { id: string; name: string; query: Record<string, string>; savedAt: string }[]; // saved views of the records register
 }
-
-/** A saved view of the records register: a name and the register's query (its filters, sort and page size). */
-export type RegisterView = { id: string; name: string; query: Record<string, string>; savedAt: string };
 
 /** A server-side session. The cookie holds a random token; the store keeps only its SHA-256. */
 export interface SessionRecord {

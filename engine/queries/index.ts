@@ -1,7 +1,7 @@
 import type { Clock } from '../kernel/clock.js';
 import { computeDashboard, drillDown, type Dashboard, type DashboardContext, type Drilldown, type PackFigure, type RecordList } from '../features/dashboard/index.js';
 import { resolveLink, type TaskLinkSigner } from '../features/task-links/index.js';
-import { RecordRegister, type RegisterFilters, type RegisterResult } from '../features/register/index.js';
+import { RecordRegister, type RegisterFilters, type RegisterResult, type RegisterView } from '../features/register/index.js';
 import type { SignatureRecord } from '../features/signatures/index.js';
 import type { AuditQuery, InstanceQuery } from '../ports/record-store.js';
 import type { Store } from '../ports/store.js';
@@ -13,7 +13,6 @@ import type {
   InstanceRecord,
   KpiRecord,
   KpiValueRecord,
-  RegisterView,
   MessageRecord,
   ScheduleRecord,
   TaskRecord,

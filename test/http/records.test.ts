@@ -114,6 +114,9 @@ describe('the records register API', function () {
     expect(saved.json.query).to.deep.equal({ overdue: 'true', sort: 'due' });
     expect((await as('qm', 'GET', '/api/records/views')).json.items.map((v: { name: string }) => v.name)).to.deep.equal(['Overdue at A']);
     expect((await as('sam', 'GET', '/api/records/views')).json.items).to.deep.equal([]);
+    // an administrator editing the person's profile keeps their views
+    await server.imsflow.saveUser({ id: 'qm', email: 'qm@example.com', name: 'Quinn Manager-Byrne', roles: ['quality-manager'], sites: ['A'] }, 'operator');
+    expect((await as('qm', 'GET', '/api/records/views')).json.items.map((v: { name: string }) => v.name)).to.deep.equal(['Overdue at A']);
     const bad = await as('qm', 'POST', '/api/records/views', { name: 'Broken', query: { status: 'lost' } });
     expect(bad.status).to.equal(400);
     expect(bad.json.fields.map((f: { field: string }) => f.field)).to.deep.equal(['query.status']);

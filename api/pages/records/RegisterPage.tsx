@@ -1,9 +1,8 @@
 /** @jsxRuntime automatic */
 /** @jsxImportSource preact */
 import type { ComponentChildren } from 'preact';
-import type { RegisterItem, RegisterResult } from '../../../engine/features/register/index.js';
+import type { RegisterItem, RegisterResult, RegisterView } from '../../../engine/features/register/index.js';
 import type { FieldError } from '../../../engine/kernel/errors.js';
-import type { RegisterView } from '../../../engine/kernel/model.js';
 import type { Viewer } from '../basics.js';
 import { TaskBadges } from '../components/Badges.js';
 import { CsrfField, describedBy, ErrorSummary, Field, FilterBar, FilterBarActions } from '../components/Form.js';

@@ -40,6 +40,8 @@ export async function saveUser(
     ...(input.timeZone && { timeZone: input.timeZone }),
     active: input.active ?? true,
     createdAt: existing?.createdAt ?? ctx.now(),
+    // what the person keeps for themselves stays through an edit of their profile
+    ...(existing?.registerViews && { registerViews: existing.registerViews }),
   };
   // Off-boarding closes every door: deactivation revokes the person's open task links in the same commit.
   const revoked = existing?.active && !user.active ? await ctx.store.listOpenLinkTokensOfUser(user.id) : [];

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { auditEvent } from '../../kernel/audit-event.js';
 import type { Clock } from '../../kernel/clock.js';
 import { NotFoundError, NotPermittedError, ValidationError } from '../../kernel/errors.js';
-import type { InstanceStatus, RegisterView, TaskRecord, UserRecord } from '../../kernel/model.js';
+import type { InstanceStatus, TaskRecord, UserRecord } from '../../kernel/model.js';
 import { escalationLevel, isOverdue } from '../../kernel/present/index.js';
 import type { AccountStore } from '../../ports/account-store.js';
 import type { CommitStore } from '../../ports/commit-store.js';
@@ -21,6 +21,9 @@ export const REGISTER_SORTS: readonly RegisterSort[] = ['number', 'opened', 'due
 export const REGISTER_STATUSES: readonly InstanceStatus[] = ['running', 'completed', 'cancelled', 'incident'];
 export const MAX_PAGE_SIZE = 200;
 export const MAX_VIEWS = 30;
+
+/** A saved view of the register: a name and the register's query (its filters, sort and page size), kept with its person. */
+export type RegisterView = NonNullable<UserRecord['registerViews']>[number];
 
 /** What a person asks the register for; dates are calendar days (UTC), both ends included. */
 export interface RegisterFilters {
