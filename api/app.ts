@@ -32,6 +32,8 @@ import { uiPages } from './pages/index.js';
 import { signatureReply } from './signing.js';
 import { changeControlRoutes } from './change-control.js';
 import { recordsRoutes } from './records.js';
+import { peopleRoutes } from './people.js';
+import { inboxRoutes } from './inbox.js';
 import { PAGE_MESSAGES, pageReaders } from './pages/reader.js';
 import { INSTALLATION_DEFAULTS, MessageCatalogue } from '../engine/kernel/i18n/index.js';
 import { uiAssets } from '../modeler/build.js';
@@ -41,7 +43,7 @@ export interface AppOptions {
   imsflow: ProcessEngine;
   accounts: Accounts;
   /** Link signing for the task pages opened from emails; the data folder for attachments. */
-  assembly: Pick<Assembly, 'links'> & Partial<Pick<Assembly, 'dataDir' | 'webhooks' | 'readers'>>;
+  assembly: Pick<Assembly, 'links'> & Partial<Pick<Assembly, 'dataDir' | 'webhooks' | 'readers' | 'titleFields'>>;
   logger?: Logger;
   /** Send cookies with `Secure` (set when served over HTTPS). */
   secureCookies?: boolean;
@@ -231,6 +233,7 @@ export function createApp({ imsflow, accounts, assembly, logger, secureCookies =
   // ---- change control: drafts, review, publication, versions, training ---------------------------------
 
   changeControlRoutes(routes, { imsflow, accounts });
+  inboxRoutes(routes, { imsflow, titleFields: assembly.titleFields });
 
   // ---- instances ---------------------------------------------------------------------------------------
 
@@ -372,6 +375,8 @@ export function createApp({ imsflow, accounts, assembly, logger, secureCookies =
   });
 
   // ---- people, schedules, outbox, incidents, audit -------------------------------------------------------
+
+  peopleRoutes(routes, api, { imsflow });
 
   routes.add({ method: 'get', path: '/users', summary: 'The directory (for person fields and assignment)', tag: 'people', access: 'signed-in', query: schemas.userQuery, responses: { 200: 'users' } }, async (req, res, { query }) => {
     const admin = hasRole(principalOf(req).user, ['admin']);

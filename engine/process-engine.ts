@@ -84,6 +84,8 @@ export class ProcessEngine {
   readonly commands: Commands;
   /** The task commands, each checking its own policy (features/tasks): what api/ calls. */
   readonly tasks: taskFeature.TaskCommands;
+  /** The administration of people, each command checking who may (features/people). */
+  readonly people: people.PeopleCommands;
   /** What the feature modules (features/) use of the engine. */
   private readonly context: FeatureContext;
   /** The notifications feature's plan of the jobs that follow a task, for the kernel's step change. */
@@ -108,6 +110,7 @@ export class ProcessEngine {
       check: (xml) => this.checkDefinition(xml),
       prepareStart: (key, input, actor) => this.prepareStart(key, input, actor),
       effective: (key) => this.store.getEffectiveDefinition(key, this.now()),
+      ...(policy.remindEvery && { reviewRemindEvery: policy.remindEvery }),
       ...(options.readers && { readers: options.readers }),
     });
     this.queries = new Queries(this.store, this.clock, options.figures ?? []);
@@ -132,6 +135,7 @@ export class ProcessEngine {
       applyStep: (step) => this.applyStep(step),
     };
     this.tasks = new taskFeature.TaskCommands(this.context);
+    this.people = new people.PeopleCommands(this.context);
   }
 
   /**

@@ -12,9 +12,11 @@ import { OVERSEERS } from '../auth.js';
 export interface Viewer {
   user: UserRecord;
   csrf?: string;
+  /** How many things wait on them (the inbox), for the header's count; absent when not counted. */
+  inboxCount?: number;
 }
 
-export type Section = 'tasks' | 'records' | 'audit' | 'dashboard' | 'processes' | 'account';
+export type Section = 'inbox' | 'tasks' | 'records' | 'audit' | 'dashboard' | 'processes' | 'account';
 
 export const AUDIT_ROLES = ['auditor', 'quality-manager'] as const;
 

@@ -258,11 +258,11 @@ export interface ExtensionRequest {
   decisionReason?: string;
 }
 
-/**
- * The notices about a task. `extension-requested` goes to the approvers of a due-date extension request,
- * `extension-decided` to the person who asked.
- */
-export type NoticeKind = 'assigned' | 'reminder' | 'due' | 'overdue' | 'completed' | 'escalation' | 'extension-requested' | 'extension-decided';
+/** Notices about a task (`extension-requested` to the approvers of a request, `extension-decided` to who asked) or a change. */
+export type NoticeKind = 'assigned' | 'reminder' | 'due' | 'overdue' | 'completed' | 'escalation' | 'extension-requested' | 'extension-decided' | ChangeNoticeKind;
+
+/** Change control's notices about a draft: to who may sign it, its author (the outcome), the process owners. */
+export type ChangeNoticeKind = 'review-requested' | 'review-reminder' | 'change-approved' | 'change-rejected' | 'change-to-publish';
 
 export interface TaskNotification {
   at: string;

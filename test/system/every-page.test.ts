@@ -27,7 +27,7 @@ const RAW: [RegExp, string][] = [
   [/\d{4}-\d\d-\d\dT\d\d:\d\d/, 'an ISO timestamp'],
   [/\{"|"\w+":/, 'JSON'],
   [/\bundefined\b|\bNaN\b|\[object Object\]/, 'undefined, NaN or [object Object]'],
-  [/\b(shell|tasks|taskForm|records|dashboard|audit|mail|signIn|account|badges|time)\.[a-z]\w*\.\w/, 'a message id'],
+  [/\b(shell|inbox|tasks|taskForm|records|dashboard|audit|mail|signIn|account|badges|time)\.[a-z]\w*\.\w/, 'a message id'],
 ];
 
 function rawIn(text: string): string[] {
@@ -125,6 +125,8 @@ describe('every page, in Chromium with axe-core, and in English, German and Fren
 
     visits.push(
       { name: 'sign-in', path: '/login' },
+      { name: 'the inbox of a staff member', as: 'sean.gallagher', path: '/inbox' },
+      { name: 'the inbox of a quality manager (a change to sign)', as: 'aoife.brennan', path: '/inbox' },
       { name: 'tasks of a staff member', as: 'sean.gallagher', path: '/tasks' },
       { name: 'tasks of a quality manager', as: 'aoife.brennan', path: '/tasks' },
       { name: 'a task', as: 'sean.gallagher', path: `/tasks/${open[0].id}` },
@@ -139,6 +141,12 @@ describe('every page, in Chromium with axe-core, and in English, German and Fren
       { name: 'a draft in the editor', as: 'ciaran.doyle', path: `/modeler/drafts/${draft.id}` },
       { name: 'a change in review', as: 'aoife.brennan', path: `/modeler/drafts/${draft.id}/review` },
       { name: 'a page that does not exist', as: 'sean.gallagher', path: '/records/no-such-record' },
+      { name: 'people', as: 'grace.obi', path: '/admin/people' },
+      { name: 'people found by a search', as: 'grace.obi', path: '/admin/people?q=dublin+sean&role=staff&status=active' },
+      { name: 'a person', as: 'grace.obi', path: '/admin/people/sean.gallagher' },
+      { name: 'a new person', as: 'grace.obi', path: '/admin/people/new' },
+      { name: 'deactivating a person', as: 'grace.obi', path: '/admin/people/sean.gallagher/deactivate' },
+      { name: 'importing people', as: 'grace.obi', path: '/admin/people/import' },
     );
     const dashboard = await get({ name: 'dashboard', as: 'siobhan.walsh', path: '/dashboard' });
     visits.push(

@@ -6,6 +6,7 @@ import { addDuration, durationProblem } from '../../kernel/durations.js';
 import { auditEvent } from '../../kernel/audit-event.js';
 import type { TaskLinkSigner } from '../task-links/index.js';
 import { renderNotice } from './templates.js';
+import { changeNoticeChange } from './change-notices.js';
 import { MailReaders } from './mail/readers.js';
 import type {
   AuditInput,
@@ -189,6 +190,7 @@ export class Notifier {
 
   async handleNotify(job: JobRecord, workerId: string): Promise<'sent' | 'stale'> {
     const notice = job.payload.notice as NoticeKind;
+    if (job.payload.draftId !== undefined) return this.handleChangeNotice(job, workerId);
     const task = await this.store.getTask(String(job.payload.taskId));
     if (!task || (notice !== 'completed' && task.status !== 'open')) return this.finishStale(job, workerId);
     if (EXTENSION_NOTICES.includes(notice)) return this.handleExtensionNotice(job, workerId, task, notice as ExtensionNotice);
@@ -231,6 +233,14 @@ export class Notifier {
         }),
       ],
     });
+    return 'sent';
+  }
+
+  /** A notice about a change to a process (change control): to its reviewers, its author, its publishers. */
+  private async handleChangeNotice(job: JobRecord, workerId: string): Promise<'sent' | 'stale'> {
+    const change = await changeNoticeChange({ store: this.store, clock: this.options.clock, baseUrl: this.baseUrl, mailConfigured: this.options.mailConfigured, mail: this.mail }, job, workerId);
+    if (!change) return this.finishStale(job, workerId);
+    await this.commitOrRetryLater(change);
     return 'sent';
   }
 
