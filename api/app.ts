@@ -32,6 +32,7 @@ import { uiPages } from './pages/index.js';
 import { signatureReply } from './signing.js';
 import { changeControlRoutes } from './change-control.js';
 import { accountRoutes } from './account.js';
+import { recordsRoutes } from './records.js';
 import { peopleRoutes } from './people.js';
 import { inboxRoutes } from './inbox.js';
 import { PAGE_MESSAGES, pageReaders } from './pages/reader.js';
@@ -464,6 +465,7 @@ export function createApp({ imsflow, accounts, assembly, logger, secureCookies =
   // ---- steering dashboard and KPIs (api/dashboard-api.ts) ---------------------------------------------------
 
   registerDashboardRoutes(routes, imsflow);
+  recordsRoutes(routes, { imsflow });
 
   const openapi = routes.document({ title: 'imsflow', version: '0.1.0' });
   api.get('/openapi.json', (_req, res) => {

@@ -16,7 +16,7 @@ export interface Viewer {
   inboxCount?: number;
 }
 
-export type Section = 'inbox' | 'tasks' | 'audit' | 'dashboard' | 'processes' | 'account';
+export type Section = 'inbox' | 'tasks' | 'records' | 'audit' | 'dashboard' | 'processes' | 'account';
 
 export const AUDIT_ROLES = ['auditor', 'quality-manager'] as const;
 

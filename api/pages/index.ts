@@ -18,6 +18,7 @@ import { auditPages } from './audit-trail/routes.js';
 import { faviconRoutes } from './favicon.js';
 import { pageHeaders } from './basics.js';
 import { recordPages } from './record/routes.js';
+import { registerPages } from './records/routes.js';
 import { countInbox, sessionPages } from './session.js';
 import { inboxPages } from './inbox/routes.js';
 import { accountPages } from './account/routes.js';
@@ -66,6 +67,7 @@ export function uiPages({ imsflow, accounts, assembly, limiter = new LoginRateLi
   router.use(adminPeoplePages(imsflow));
   router.use(inboxPages(imsflow, assembly.titleFields));
   router.use(taskPages({ imsflow, accounts, attachments, titleFields: assembly.titleFields }));
+  router.use(registerPages(imsflow));
   router.use(recordPages(imsflow, attachments, assembly.titleFields));
   router.use(auditPages(imsflow));
   router.use(modelerPages(imsflow));

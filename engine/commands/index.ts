@@ -2,6 +2,7 @@ import { exportBackup, type BackupManifest, type BackupOptions } from '../featur
 import type { Clock } from '../kernel/clock.js';
 import { auditEvent } from '../kernel/audit-event.js';
 import { KpiRegister } from '../features/kpis/index.js';
+import { RecordRegister } from '../features/register/index.js';
 import type { TaskRecord } from '../kernel/model.js';
 import type { Store } from '../ports/store.js';
 import { Webhooks, type WebhooksOptions } from '../features/webhooks/index.js';
@@ -21,12 +22,15 @@ export interface StoredUpload {
 export class Commands {
   /** Defining KPIs and entering their values. */
   readonly kpis: KpiRegister;
+  /** The records register's saved views (saveView, deleteView), each a commit with its audit event. */
+  readonly register: RecordRegister;
 
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
   ) {
     this.kpis = new KpiRegister(store, clock);
+    this.register = new RecordRegister(store, clock);
   }
 
   /** Records a stored upload in the audit trail (`attachment.uploaded`): downloads are checked against it. */

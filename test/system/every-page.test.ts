@@ -140,6 +140,8 @@ describe('every page, in Chromium with axe-core, and in English, German and Fren
       { name: 'a task', as: 'sean.gallagher', path: `/tasks/${open[0].id}` },
       { name: 'a task from an email link', path: new URL(linked.link!).pathname },
       { name: 'the account, out of office', as: 'sean.gallagher', path: '/account' },
+      { name: 'the records register of a quality manager', as: 'aoife.brennan', path: '/records' },
+      { name: 'the records register of a staff member, searched', as: 'sean.gallagher', path: '/records?q=line&sort=due&dir=asc' },
       { name: 'the audit trail', as: 'henrik.larsen', path: '/audit' },
       { name: 'the dashboard', as: 'siobhan.walsh', path: '/dashboard' },
       { name: 'the processes', as: 'ciaran.doyle', path: '/modeler' },

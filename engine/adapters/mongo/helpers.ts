@@ -38,6 +38,8 @@ export const COLLECTIONS = [
   'kpi_values',
   'figure_facts',
   'figure_meta',
+  'register',
+  'register_meta',
 ] as const;
 export type CollectionName = (typeof COLLECTIONS)[number];
 

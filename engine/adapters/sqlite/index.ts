@@ -15,6 +15,7 @@ import * as figures from './figures.js';
 import * as jobs from './jobs.js';
 import * as outbox from './outbox.js';
 import * as records from './records.js';
+import * as register from './register.js';
 import * as schema from './schema.js';
 import * as tasks from './tasks.js';
 import { SqliteHandle } from './handle.js';
@@ -31,6 +32,7 @@ function modulePorts(h: SqliteHandle): ModulePorts {
     ...bindHandle(h, outbox),
     ...only(bindHandle(h, figures), 'counts', 'openTaskGroups', 'taskSeries', 'searchTasks', 'getKpi', 'listKpis', 'listKpiValues'),
     ...only(bindHandle(h, facts), 'groupFacts', 'listFacts', 'figureVersion', 'rebuildFacts'),
+    ...only(bindHandle(h, register), 'searchRegister', 'registerVersion', 'rebuildRegister'),
     ...hookedCommit((change) => commit.write(h, change)),
   };
 }
