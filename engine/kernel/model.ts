@@ -370,7 +370,6 @@ export interface UserRecord extends PersonChoices {
    */
   failedLogins?: number;
   lockedUntil?: string;
-  registerViews?: { id: string; name: string; query: Record<string, string>; savedAt: string }[]; // saved views of the records register
 }
 
 /** A server-side session. The cookie holds a random token; the store keeps only its SHA-256. */
