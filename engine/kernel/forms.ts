@@ -9,6 +9,8 @@ export interface ClauseLookup {
 export interface FormContext {
   /** The clause catalogue, for `clauses` fields; without it such a field cannot be completed. */
   catalogue?: ClauseLookup;
+  /** The site of the record the form belongs to (a person named must be of it); absent: no site. */
+  site?: string;
 }
 
 const MAX_CLAUSES = 300;

@@ -29,6 +29,8 @@ export interface FormField {
    * checkbox ticked) — a row of a form whose cells belong together, e.g. an action and its owner.
    */
   requiredWhen?: { field: string; values: string[] };
+  /** ims:role on a person field: the role the person named must hold (a lead auditor is an auditor). */
+  role?: string;
 }
 
 export type SignatureMeaning = 'authored' | 'reviewed' | 'approved' | 'verified';

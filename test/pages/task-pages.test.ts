@@ -9,7 +9,7 @@ import { loadConfig } from '../../engine/boot/config.js';
 import { FakeClock } from '../../engine/kernel/clock.js';
 import { onMessageProblem, type MessageProblem } from '../../engine/kernel/i18n/index.js';
 import type { TaskRecord } from '../../engine/kernel/model.js';
-import { http } from '../support/http.js';
+import { callWithToken, http } from '../support/http.js';
 import { signInOperator } from '../support/operator.js';
 
 /**
@@ -90,7 +90,9 @@ describe('task pages: records by their titles, the reader’s week, language and
   const page = async (path: string, as: string) => http('GET', `${server.url}${path}`, undefined, await cookieOf(`${as}@example.com`));
 
   async function capa(title: string): Promise<{ id: string; businessKey: string; task: TaskRecord }> {
-    const started = await http('POST', api('/processes/capa/instances'), { variables: { source: 'complaint', title, description: `${title}: found at the goods-in inspection.` }, site: 'basel' });
+    // a CAPA is opened by a quality manager (its starters), not by the operator
+    const { token } = await server.accounts.createApiToken('qm-jonas', 'opens CAPAs', 'test-setup', 'integration');
+    const started = await callWithToken(server.url, token, 'POST', '/api/processes/capa/instances', { variables: { source: 'complaint', title, description: `${title}: found at the goods-in inspection.` }, site: 'basel' });
     expect(started.status, started.text).to.equal(201);
     const [task] = (await http('GET', api(`/tasks?instance=${started.json.id}&status=open`))).json.items as TaskRecord[];
     return { id: started.json.id, businessKey: started.json.businessKey, task };

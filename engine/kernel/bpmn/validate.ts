@@ -2,10 +2,13 @@ import { checkExpressions, hasExpression } from '../expressions.js';
 import { readDuration } from '../duration-reading.js';
 import { addDuration, durationProblem, timerProblem } from '../durations.js';
 import type { Problem } from '../errors.js';
-import { describe, englishWord, kindOf, namesOf, problemMessage, type ProblemArgs, type ProblemCode } from './problem-words.js';
-import type { EscalationStep, FieldType, FormField, SignatureMeaning, UserTaskSpec } from '../model.js';
+import { describe, englishWord, kindOf, namesOf, problemMessage, type ProblemArgs } from './problem-words.js';
+import type { EscalationStep, FormField, SignatureMeaning, UserTaskSpec } from '../model.js';
 import type { ModdleContext, ModdleElement } from './parse.js';
 import { warningProblems } from './parse.js';
+import { documentationOf, formsOf, readForm, readStarters, type Report } from './validate-forms.js';
+
+export { documentationOf, FIELD_TYPES } from './validate-forms.js';
 
 /** What the engine needs to know about a process beyond what bpmn-engine reads itself. */
 export interface ProcessSpec {
@@ -18,6 +21,17 @@ export interface ProcessSpec {
   serviceTasks: Map<string, string>;
   /** Multi-instance activities whose count comes from an expression: checked against the start variables. */
   multiInstance?: MultiInstanceSpec[];
+  /** What a record of it is for, in a line: the start event's documentation (shown where a person picks what to start). */
+  description?: string;
+  /** The id of the process's start event (the start form's messages are `<key>.<startEvent>.field.…`). */
+  startEvent?: string;
+  /** The start event's ims:form: what a person gives to start a record (its values become the record's variables). */
+  startForm: FormField[];
+  /**
+   * ims:starters: the roles that may start a record by hand (default the owner role); empty: only the system
+   * does; absent: a file naming neither starters nor an owner (drawn before starters existed): anyone signed in.
+   */
+  starters?: string[];
 }
 
 export interface MultiInstanceSpec {
@@ -41,7 +55,6 @@ export interface ValidationOptions {
   services: ReadonlySet<string>;
 }
 
-export const FIELD_TYPES: readonly FieldType[] = ['text', 'longtext', 'number', 'date', 'select', 'checkbox', 'person', 'file', 'checklist', 'clauses'];
 export const SIGNATURE_MEANINGS: readonly SignatureMeaning[] = ['authored', 'reviewed', 'approved', 'verified'];
 
 /** Flow elements imsflow runs correctly, with what makes them acceptable. */
@@ -123,7 +136,7 @@ export function validateDefinition(context: ModdleContext, options: ValidationOp
     // Still say what in them imsflow could not run: a file from another tool learns everything at once.
     for (const candidate of executable.length ? executable : processes) {
       if (!(candidate.flowElements ?? []).length) continue;
-      const scratch: ProcessSpec = { key: candidate.id ?? '', name: candidate.name ?? '', userTasks: new Map(), serviceTasks: new Map() };
+      const scratch: ProcessSpec = { key: candidate.id ?? '', name: candidate.name ?? '', userTasks: new Map(), serviceTasks: new Map(), startForm: [] };
       checkScope(candidate, true, scratch, options, report);
     }
     return { problems };
@@ -140,7 +153,10 @@ export function validateDefinition(context: ModdleContext, options: ValidationOp
     ownerRole: process.ownerRole,
     userTasks: new Map(),
     serviceTasks: new Map(),
+    startForm: [],
   };
+  const starters = readStarters(process, report);
+  if (starters) spec.starters = starters;
   if (spec.businessKeyPrefix !== undefined && !/^[A-Z][A-Z0-9]{0,9}$/.test(spec.businessKeyPrefix)) {
     report(process, 'record-prefix', { value: spec.businessKeyPrefix });
   }
@@ -162,8 +178,6 @@ export function validateDefinition(context: ModdleContext, options: ValidationOp
   return { spec, problems };
 }
 
-/** Reports a problem of an element (or of the file, 'definitions'), by code; its kind and name are added. */
-type Report = (element: ModdleElement | string, code: ProblemCode, args?: Record<string, string | number>) => void;
 
 /** Checks the flow elements of a process or an embedded sub-process. */
 function checkScope(scope: ModdleElement, isProcess: boolean, spec: ProcessSpec, options: ValidationOptions, report: Report): void {
@@ -224,6 +238,14 @@ function checkScope(scope: ModdleElement, isProcess: boolean, spec: ProcessSpec,
         break;
       case 'bpmn:StartEvent':
         if ((element.eventDefinitions ?? []).length) report(element, 'trigger-not-supported', { advice: EVENT_ADVICE['bpmn:StartEvent']! });
+        // the process's start form; a sub-process starts with the data it already has
+        if (isProcess) {
+          spec.startForm = readForm(element, report);
+          if (element.id) spec.startEvent = element.id;
+          const about = documentationOf(element);
+          if (about) spec.description = about;
+        }
+        else if (formsOf(element).length) report(element, 'sub-process-start-form');
         break;
     }
   }
@@ -427,15 +449,7 @@ function readUserTask(element: ModdleElement, report: Report): UserTaskSpec {
   }
 
   const extensions = (element.extensionElements?.values ?? []) as ModdleElement[];
-  const forms = extensions.filter((e) => e.$type === 'ims:Form');
-  if (forms.length > 1) report(element, 'one-form');
-  for (const field of (forms[0]?.fields ?? []) as ModdleElement[]) {
-    const read = readField(element, field, report);
-    if (!read) continue;
-    if (spec.form.some((f) => f.key === read.key)) report(element, 'field-twice', { field: read.key });
-    spec.form.push(read);
-  }
-  checkRequiredWhen(element, spec.form, report);
+  spec.form = readForm(element, report);
 
   let previousAfter = 0;
   for (const step of extensions.filter((e) => e.$type === 'ims:Escalation')) {
@@ -477,69 +491,6 @@ function checkSeparationOfDuties(process: ModdleElement, spec: ProcessSpec, repo
       if (id === task.elementId) report(self, 'not-by-itself');
       else if (!other) report(self, 'not-by-unknown', { other: id });
       else if (other.$type !== 'bpmn:UserTask') report(self, 'not-by-not-a-task', { other: describe(other).name ?? id, otherKind: kindOf(other) });
-    }
-  }
-}
-
-function readField(task: ModdleElement, field: ModdleElement, report: Report): FormField | undefined {
-  const key = field.key as string | undefined;
-  if (!key || !IDENTIFIER.test(key)) {
-    report(task, 'field-key', { field: key ?? '' });
-    return undefined;
-  }
-  const type = (field.type ?? 'text') as FieldType;
-  if (!FIELD_TYPES.includes(type)) {
-    report(task, 'field-type', { field: key, type, types: FIELD_TYPES.join(', ') });
-    return undefined;
-  }
-  const options = ((field.options ?? []) as ModdleElement[]).map((o) => ({ value: String(o.value ?? ''), label: String(o.label ?? o.value ?? '') }));
-  if (type === 'select' && options.length === 0) report(task, 'field-no-options', { field: key });
-  if (type === 'checklist' && options.length === 0) report(task, 'field-no-items', { field: key });
-  if (options.some((o) => !o.value)) report(task, 'field-option-no-value', { field: key });
-  if (new Set(options.map((o) => o.value)).size !== options.length) report(task, 'field-option-twice', { field: key });
-  const requiredWhen = readRequiredWhen(task, key, field.requiredWhen as string | undefined, report);
-  return {
-    key,
-    label: field.label ?? key,
-    type,
-    required: Boolean(field.required),
-    ...(options.length ? { options } : {}),
-    ...(requiredWhen && { requiredWhen }),
-  };
-}
-
-/** `fullCapa=no`, `status=na|partial|gap`: a field key, "=", one or more values separated by "|"; or `action2`: a key alone. */
-function readRequiredWhen(task: ModdleElement, key: string, text: string | undefined, report: Report): FormField['requiredWhen'] {
-  if (text === undefined) return undefined;
-  // a key alone: required whenever that field is filled in
-  if (/^[^=\s|]+$/.test(text)) return { field: text, values: [] };
-  const match = /^\s*(?:([^=\s]+)\s*)?=(.*)$/.exec(text);
-  const values = match ? match[2]!.split('|').map((v) => v.trim()) : [];
-  if (!match || !match[1] || !values.length || values.some((v) => !v)) {
-    report(task, 'required-when-form', { field: key, rule: text.length > 60 ? `${text.slice(0, 60)}…` : text });
-    return undefined;
-  }
-  return { field: match[1], values: [...new Set(values)] };
-}
-
-/** Types whose value compares as one string; a list or an attachment cannot be the condition. */
-const CONDITION_TYPES: readonly FieldType[] = ['text', 'longtext', 'person', 'number', 'date', 'select', 'checkbox'];
-
-/** ims:requiredWhen names another field of the same form, by a value that field can take. */
-function checkRequiredWhen(task: ModdleElement, form: FormField[], report: Report): void {
-  for (const field of form) {
-    if (!field.requiredWhen) continue;
-    const { field: otherKey, values } = field.requiredWhen;
-    const other = form.find((f) => f.key === otherKey);
-    const where = { field: field.key, other: otherKey };
-    if (otherKey === field.key) report(task, 'required-when-self', where);
-    else if (!other) report(task, 'required-when-unknown', where);
-    // "filled in" holds for a field of any type; a value is compared as one string
-    else if (values.length && !CONDITION_TYPES.includes(other.type)) report(task, 'required-when-type', { ...where, type: other.type });
-    else if (other.type === 'select' && values.some((v) => !other.options?.some((o) => o.value === v))) {
-      report(task, 'required-when-option', { ...where, options: (other.options ?? []).map((o) => o.value).join(', ') });
-    } else if (other.type === 'checkbox' && values.some((v) => v !== 'true' && v !== 'false')) {
-      report(task, 'required-when-checkbox', where);
     }
   }
 }
