@@ -12,9 +12,11 @@ import { OVERSEERS } from '../auth.js';
 export interface Viewer {
   user: UserRecord;
   csrf?: string;
+  /** They may start a record of some process: the header offers "New". */
+  mayStart?: boolean;
 }
 
-export type Section = 'tasks' | 'audit' | 'dashboard' | 'processes' | 'account';
+export type Section = 'tasks' | 'new' | 'audit' | 'dashboard' | 'processes' | 'account';
 
 export const AUDIT_ROLES = ['auditor', 'quality-manager'] as const;
 

@@ -20,6 +20,7 @@ import { pageHeaders } from './basics.js';
 import { recordPages } from './record/routes.js';
 import { sessionPages } from './session.js';
 import { accountPages } from './account/routes.js';
+import { mayStartSomething, startPages } from './start/routes.js';
 
 export interface UiOptions {
   imsflow: ProcessEngine;
@@ -33,7 +34,7 @@ export interface UiOptions {
 }
 
 /** Paths of signed-in pages: the session is read for these. */
-const SIGNED_IN = ['/login', '/logout', '/account', '/tasks', '/records', '/audit', '/audit.csv', '/attachments', '/modeler', '/dashboard'];
+const SIGNED_IN = ['/login', '/logout', '/account', '/tasks', '/new', '/records', '/audit', '/audit.csv', '/attachments', '/modeler', '/dashboard'];
 /** Paths whose errors are answered with a page rather than JSON. */
 const PAGES = [...SIGNED_IN, '/t'];
 
@@ -57,9 +58,11 @@ export function uiPages({ imsflow, accounts, assembly, limiter = new LoginRateLi
   });
   router.use(taskLinkPages(imsflow, assembly.links, attachments, accounts, assembly.titleFields));
   router.use(SIGNED_IN, identify(accounts));
+  router.use(SIGNED_IN, mayStartSomething(imsflow));
   router.get('/', (_req, res) => res.redirect(303, '/tasks'));
   router.use(sessionPages({ accounts, limiter, secureCookies }));
   router.use(accountPages(imsflow));
+  router.use(startPages({ imsflow, attachments, titleFields: assembly.titleFields ?? {} }));
   router.use(taskPages({ imsflow, accounts, attachments, titleFields: assembly.titleFields }));
   router.use(recordPages(imsflow, attachments, assembly.titleFields));
   router.use(auditPages(imsflow));

@@ -39,7 +39,7 @@ export function safeNext(value: unknown): string {
 
 export function viewerOf(req: Request): Viewer {
   const principal = req.principal!;
-  return { user: principal.user, csrf: principal.session?.csrf };
+  return { user: principal.user, csrf: principal.session?.csrf, ...(req.res?.locals.mayStart === true && { mayStart: true }) };
 }
 
 /**

@@ -77,6 +77,7 @@ function SignedInHeader({ viewer, current }: { viewer: Viewer; current?: Section
       <nav class="ims-header__nav" aria-label={t('shell.nav.label')}>
         <ul>
           {link('tasks', '/tasks', t('shell.nav.tasks'))}
+          {viewer.mayStart ? link('new', '/new', t('shell.nav.new')) : null}
           {hasRole(user, AUDIT_ROLES) ? link('audit', '/audit', t('shell.nav.audit')) : null}
           {hasRole(user, DASHBOARD_ROLES) ? link('dashboard', '/dashboard', t('shell.nav.dashboard')) : null}
           {hasRole(user, PROCESS_ROLES) ? link('processes', '/modeler', t('shell.nav.processes')) : null}
