@@ -9,6 +9,7 @@ import { workersModule } from './workers.js';
 import { buildUi, bundleSizes, MODELER_BUDGET_KIB } from '../modeler/build.js';
 import { scalingModule } from './scaling.js';
 import { hostileModule } from './hostile.js';
+import { hostileHttpModule } from './hostile-http.js';
 import { parseArgs, progress, type BenchModule, type BenchResult } from './common.js';
 
 /**
@@ -35,7 +36,7 @@ const modelerBundleModule: BenchModule = {
   },
 };
 
-const modules: BenchModule[] = [coreModule, httpModule, memoryModule, emailModule, workersModule, modelerBundleModule, hostileModule, hostileTextModule, scalingModule, dashboardModule];
+const modules: BenchModule[] = [coreModule, httpModule, memoryModule, emailModule, workersModule, modelerBundleModule, hostileModule, hostileHttpModule, hostileTextModule, scalingModule, dashboardModule];
 
 /** Keys whose object values several modules contribute to. */
 const MERGED_KEYS = new Set(['counts', 'notes']);

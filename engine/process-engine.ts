@@ -136,9 +136,12 @@ export class ProcessEngine {
     this.tasks = new taskFeature.TaskCommands(this.context);
   }
 
-  /** What task forms are checked against (the clause catalogue), for callers that check a form early. */
+  /**
+   * What task and start forms are checked against: the clause catalogue and the directory of people. A
+   * caller adds the record's `site`, which a person named must belong to.
+   */
   get formContext(): FormContext {
-    return this.catalogue ? { catalogue: this.catalogue } : {};
+    return { people: people.personDirectory(this.store), ...(this.catalogue && { catalogue: this.catalogue }) };
   }
 
   // ---- definitions -------------------------------------------------------------------------------

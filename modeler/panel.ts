@@ -1,4 +1,5 @@
 import { durationLength, FIELD_TYPES, SIGNATURE_MEANINGS } from '../engine/kernel/bpmn/validate.js';
+import { FIELD_ROLES } from '../engine/kernel/bpmn/form-fields.js';
 import { durationIn } from '../engine/kernel/bpmn/problem-language.js';
 import { kindRefOf, problemSayer, sayKind } from '../engine/kernel/bpmn/problem-words.js';
 import { languageOf } from '../engine/kernel/i18n/locales.js';
@@ -65,6 +66,10 @@ interface FieldDraft {
   type: string;
   required: boolean;
   requiredWhen: string;
+  /** ims:role of a person field: the role the person named must hold; '' for any person of the site. */
+  role: string;
+  /** ims:siteFrom of a person field: the key of the field giving the site; '' for the record's site. */
+  siteFrom: string;
   options: { value: string; label: string }[];
 }
 interface EscalationDraft {
@@ -303,6 +308,8 @@ export class ImsPanel {
       type: f.type ?? 'text',
       required: Boolean(f.required),
       requiredWhen: f.requiredWhen ?? '',
+      role: f.role ?? '',
+      siteFrom: f.siteFrom ?? '',
       options: ((f.options ?? []) as Bo[]).map((o) => ({ value: o.value ?? '', label: o.label ?? '' })),
     }));
   }
@@ -335,6 +342,25 @@ export class ImsPanel {
           onChange: (v) => update({ requiredWhen: v.trim() }),
         }),
       );
+      if (field.type === 'person' || field.role || field.siteFrom) {
+        item.append(
+          this.select({
+            id: `ims-field-${index}-role`,
+            label: this.t('modeler.panel.fieldRole'),
+            hint: this.t('modeler.panel.fieldRoleHint'),
+            value: field.role,
+            choices: [['', this.t('modeler.panel.fieldRoleAny')], ...FIELD_ROLES.map((r): [string, string] => [r, this.t(`modeler.panel.role.${r}` as WordId)])],
+            onChange: (v) => update({ role: v }),
+          }),
+          this.input({
+            id: `ims-field-${index}-siteFrom`,
+            label: this.t('modeler.panel.siteFrom'),
+            hint: this.t('modeler.panel.siteFromHint'),
+            value: field.siteFrom,
+            onChange: (v) => update({ siteFrom: v.trim() }),
+          }),
+        );
+      }
       if (field.type === 'select' || field.type === 'checklist' || field.options.length) {
         const options = el('fieldset', { class: 'ims-options' }, el('legend', {}, field.type === 'checklist' ? this.t('modeler.panel.checklistItems') : this.t('modeler.panel.options')));
         field.options.forEach((option, o) => {
@@ -370,7 +396,7 @@ export class ImsPanel {
         () => {
           let k = fields.length + 1;
           while (fields.some((f) => f.key === `field${k}`)) k += 1;
-          write([...fields, { key: `field${k}`, label: this.t('modeler.panel.field', { n: k }), type: 'text', required: false, requiredWhen: '', options: [] }]);
+          write([...fields, { key: `field${k}`, label: this.t('modeler.panel.field', { n: k }), type: 'text', required: false, requiredWhen: '', role: '', siteFrom: '', options: [] }]);
         },
         'ims-add-field',
       ),
@@ -403,6 +429,8 @@ export class ImsPanel {
             type: f.type,
             ...(f.required && { required: true }),
             ...(f.requiredWhen && { requiredWhen: f.requiredWhen }),
+            ...(f.role && { role: f.role }),
+            ...(f.siteFrom && { siteFrom: f.siteFrom }),
             options: f.options.map((o) => this.moddle.create('ims:Option', { value: o.value, ...(o.label && { label: o.label }) })),
           });
           for (const option of field.options as Bo[]) option.$parent = field;

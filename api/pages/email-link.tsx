@@ -92,7 +92,7 @@ export function taskLinkPages(imsflow: ProcessEngine, links: TaskLinkSigner, att
     /** A refused re-authentication: nothing is completed and the form comes back (401) with the reason. */
     let notSigned = false;
     try {
-      const outcome = await submitTaskForm({ imsflow, attachments }, task, record.userId, parsed, people, async (data) => {
+      const outcome = await submitTaskForm({ imsflow, attachments }, task, record.userId, parsed, async (data) => {
         try {
           return await imsflow.tasks.complete({
             principal,

@@ -6,10 +6,31 @@ export interface ClauseLookup {
   clause(id: string): unknown;
 }
 
+/** A person of the directory as a person field checks them. */
+export interface DirectoryPerson {
+  id: string;
+  name: string;
+  active: boolean;
+  roles: readonly string[];
+  /** The sites they belong to; admins belong to every site. */
+  sites?: readonly string[];
+}
+
+/** What checks a `person` field: the directory of people (engine/features/people), handed in. */
+export interface PersonLookup {
+  /** A person by user id or email address; undefined when the directory has nobody by it. */
+  person(idOrEmail: string): Promise<DirectoryPerson | undefined>;
+}
+
 export interface FormContext {
   /** The clause catalogue, for `clauses` fields; without it such a field cannot be completed. */
   catalogue?: ClauseLookup;
-  /** The site of the record the form belongs to (a person named must be of it); absent: no site. */
+  /**
+   * The directory, for `person` fields: the person must exist, be active, belong to `site` and hold the
+   * field's `ims:role`. Without it a person field takes the text given (a form checked outside an engine).
+   */
+  people?: PersonLookup;
+  /** The site of the record the form belongs to; a person named must belong to it. */
   site?: string;
 }
 
@@ -19,11 +40,67 @@ const MAX_TEXT = 10_000;
 const MAX_LONGTEXT = 100_000;
 
 /**
- * Checks submitted task data against the task's form and returns it cleaned (numbers as numbers,
- * booleans as booleans). Every problem is reported at once, by field key. Unknown keys are refused
- * rather than stored, so a record holds only what its form asked for.
+ * Checks submitted task (or start) data against its form and returns it cleaned (numbers as numbers,
+ * booleans as booleans, a person as their user id). Every problem is reported at once, by field key.
+ * Unknown keys are refused rather than stored, so a record holds only what its form asked for. Person
+ * fields are checked against the directory (`context.people`): a later step assigns tasks to them.
  */
-export function validateFormData(fields: FormField[], data: unknown, context: FormContext = {}): Record<string, unknown> {
+export async function validateFormData(fields: FormField[], data: unknown, context: FormContext = {}): Promise<Record<string, unknown>> {
+  const { cleaned, errors } = checkShape(fields, data, context);
+  if (context.people) {
+    for (const field of fields.filter((f) => f.type === 'person' && typeof cleaned[f.key] === 'string')) {
+      const site = (field.siteFrom && typeof cleaned[field.siteFrom] === 'string' && (cleaned[field.siteFrom] as string).trim()) || context.site;
+      const found = await directoryCheck(field, cleaned[field.key] as string, context.people, site);
+      if ('error' in found) errors.push(found.error);
+      else Object.defineProperty(cleaned, field.key, { value: found.id, enumerable: true, writable: true, configurable: true });
+    }
+  }
+  if (errors.length) throw new ValidationError(`the form has ${errors.length} error${errors.length === 1 ? '' : 's'}`, errors);
+  return cleaned;
+}
+
+/** "an auditor", "a quality manager": a role named in a sentence. */
+export function roleInWords(role: string): string {
+  const words = role.replace(/-/g, ' ');
+  return `${/^[aeiou]/.test(words) ? 'an' : 'a'} ${words}`;
+}
+
+/** Why a person field's person was refused, for a page to say it again in its reader's words. */
+export interface PersonRefusal {
+  problem: 'unknown' | 'inactive' | 'role' | 'site';
+  /** What was given (for `unknown`), else the person's display name. */
+  given?: string;
+  name?: string;
+  role?: string;
+  site?: string;
+}
+
+/**
+ * The refusal's detail on a field error of a person field, when it has one. It is not enumerable: the JSON
+ * API answers `{field, message}` as for every field, the sentence saying it all.
+ */
+export function personRefusalOf(error: FieldError): PersonRefusal | undefined {
+  return (error as { person?: PersonRefusal }).person;
+}
+
+/**
+ * The person a person field names (by user id or email), when the directory has them active, at the
+ * record's site and holding the field's role; else the field error saying why not, naming the field.
+ */
+async function directoryCheck(field: FormField, given: string, people: PersonLookup, site: string | undefined): Promise<{ id: string } | { error: FieldError }> {
+  const refuse = (message: string, refusal: PersonRefusal) => ({ error: Object.defineProperty({ field: field.key, message: `${field.label}: ${message}` }, 'person', { value: refusal, enumerable: false }) });
+  const person = await people.person(given.trim());
+  if (!person) return refuse(`nobody in the directory has the user id or email “${given.trim()}”`, { problem: 'unknown', given: given.trim() });
+  if (!person.active) return refuse(`${person.name} is no longer active`, { problem: 'inactive', name: person.name });
+  const everySite = person.roles.includes('admin');
+  if (field.role && !person.roles.includes(field.role)) {
+    return refuse(`${person.name} is not ${roleInWords(field.role)}${site ? ` at ${site}` : ''}`, { problem: 'role', name: person.name, role: field.role, ...(site && { site }) });
+  }
+  if (site && !everySite && !(person.sites ?? []).includes(site)) return refuse(`${person.name} does not work at ${site}`, { problem: 'site', name: person.name, site });
+  return { id: person.id };
+}
+
+function checkShape(fields: FormField[], data: unknown, context: FormContext): { cleaned: Record<string, unknown>; errors: FieldError[] } {
   if (data === undefined || data === null) data = {};
   if (typeof data !== 'object' || Array.isArray(data)) {
     throw new ValidationError('task data must be an object of field values', [{ field: 'data', message: 'must be an object' }]);
@@ -53,8 +130,7 @@ export function validateFormData(fields: FormField[], data: unknown, context: Fo
     // defined, not assigned: a key such as __proto__ would otherwise replace the prototype and drop the value
     else Object.defineProperty(cleaned, field.key, { value: result.value, enumerable: true, writable: true, configurable: true });
   }
-  if (errors.length) throw new ValidationError(`the form has ${errors.length} error${errors.length === 1 ? '' : 's'}`, errors);
-  return cleaned;
+  return { cleaned, errors };
 }
 
 // Text of spaces only is nothing written: a required field is not filled in by it (nor is a row of a form).
@@ -100,7 +176,7 @@ function coerce(field: FormField, raw: unknown, context: FormContext): { value: 
       if (typeof raw !== 'string') return { error: 'must be text' };
       const limit = field.type === 'longtext' ? MAX_LONGTEXT : field.type === 'person' ? 200 : MAX_TEXT;
       if (raw.length > limit) return { error: `must be at most ${limit} characters` };
-      return { value: raw };
+      return { value: field.type === 'person' ? raw.trim() : raw };
     }
     case 'number': {
       const n = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;

@@ -29,8 +29,10 @@ export interface FormField {
    * checkbox ticked) — a row of a form whose cells belong together, e.g. an action and its owner.
    */
   requiredWhen?: { field: string; values: string[] };
-  /** ims:role on a person field: the role the person named must hold (a lead auditor is an auditor). */
+  /** ims:role="auditor" (person fields): the person named must hold this role, and be active at the record's site. */
   role?: string;
+  /** ims:siteFrom="audit1Site" (person fields): the site is that field's value when filled in, not the record's. */
+  siteFrom?: string;
 }
 
 export type SignatureMeaning = 'authored' | 'reviewed' | 'approved' | 'verified';

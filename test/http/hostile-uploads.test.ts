@@ -9,13 +9,14 @@ import { loadConfig } from '../../engine/boot/config.js';
 import { expressionBomb, literalCardinality, unknownElementsOnLines, unknownExtensionElements, variableCardinality } from '../fixtures/hostile/generate.js';
 import { http, XML_BODY, type Reply } from '../support/http.js';
 import { signInOperator } from '../support/operator.js';
-import { sendEncoded, whileServing } from '../support/responsiveness.js';
+import { expectNoStall, sendEncoded, whileServing } from '../support/responsiveness.js';
 
 const baseline = readFileSync(new URL('../fixtures/hostile/baseline.bpmn', import.meta.url), 'utf8');
 
 /**
  * Nothing anyone sends can stall imsflow: each hostile file is refused with a clear 4xx while /healthz on
- * the same server keeps answering (each within 200 ms) and the event-loop delay stays under 100 ms (p99).
+ * the same server keeps answering and the event loop never stalls (test/support/responsiveness.ts STALL_MS; the
+ * speed targets are benchmark figures, bench/hostile.ts).
  * The files are built by test/fixtures/hostile/generate.ts.
  */
 describe('Hostile uploads are refused while the server keeps answering', function () {
@@ -50,11 +51,11 @@ describe('Hostile uploads are refused while the server keeps answering', functio
 
   /** The request, refused, with the server answering meanwhile. */
   async function refusedWhileServing(request: () => Promise<Reply>): Promise<Reply> {
-    const { result, healthz, eventLoopDelayP99Ms } = await whileServing(server.url, request);
+    const measured = await whileServing(server.url, request);
+    const { result } = measured;
     expect(result.status, result.text.slice(0, 300)).to.be.within(400, 499);
     expect(result.json?.error, 'a refusal says why').to.be.a('string').and.not.equal('');
-    expect(Math.max(...healthz), `slowest /healthz of ${healthz.length}: ${healthz.map(Math.round).join(",").slice(0, 300)}`).to.be.below(200);
-    expect(eventLoopDelayP99Ms, 'event-loop delay p99 (ms)').to.be.below(100);
+    expectNoStall(measured, 'while a hostile upload was refused');
     return result;
   }
 
@@ -83,10 +84,10 @@ describe('Hostile uploads are refused while the server keeps answering', functio
   });
 
   it('keeps the "${" file as a draft to mend, while the server keeps answering', async () => {
-    const { result, healthz, eventLoopDelayP99Ms } = await whileServing(server.url, hostile('POST', '/api/drafts', { xml: expressionBomb().xml }));
+    const measured = await whileServing(server.url, hostile('POST', '/api/drafts', { xml: expressionBomb().xml }));
+    const { result } = measured;
     expect(result.status, result.text.slice(0, 300)).to.equal(201);
-    expect(Math.max(...healthz)).to.be.below(200);
-    expect(eventLoopDelayP99Ms, 'event-loop delay p99 (ms)').to.be.below(100);
+    expectNoStall(measured, 'while the "${" file was kept as a draft');
     const draft = await api('GET', `/api/drafts/${result.json.id}`);
     expect(draft.json.problems.map((p: { element: string }) => p.element)).to.include('review');
     await api('POST', `/api/drafts/${result.json.id}/withdraw`, { reason: 'test done' });

@@ -200,6 +200,6 @@ describe('start forms: what a person may start, and starting it from its form al
     const of = (element: string) => problems.filter((p) => p.element === element).map((p) => p.message);
     expect(of('badstart').join('\n')).to.match(/“wizard”, which is no role of imsflow/);
     expect(of('begin').join('\n')).to.match(/form field “when” of unknown type “moment”/);
-    expect(of('begin').join('\n')).to.match(/“who” for the role “auditor”: only a person field names a role/);
+    expect(of('begin').join('\n')).to.match(/form field “who” is a text field and cannot ask for a role/);
   });
 });

@@ -440,3 +440,37 @@ describe('engine: ims:requiredWhen', () => {
     expect((await read('fullCap')).problems.map((p) => p.code)).to.deep.equal(['required-when-unknown']);
   });
 });
+
+describe('engine: ims:role and ims:siteFrom on person fields', () => {
+  const form = (attributes: string, type = 'person') =>
+    bpmn(
+      'audit',
+      `
+    <startEvent id="start" />
+    <sequenceFlow id="f1" sourceRef="start" targetRef="plan" />
+    <userTask id="plan" name="Plan the audit" ims:candidateRole="auditor">
+      <extensionElements><ims:form>
+        <ims:field key="site" label="Site" type="text" />
+        <ims:field key="lead" label="Lead auditor" type="${type}" ${attributes} />
+      </ims:form></extensionElements>
+    </userTask>
+    <sequenceFlow id="f2" sourceRef="plan" targetRef="done" />
+    <endEvent id="done" />`,
+    );
+
+  it('refuses a role the directory does not have at deployment, naming the task and the field', async () => {
+    const t = await testEngine();
+    const problemsOf = async (xml: string) => ((await t.imsflow.deploy(xml, 'alice').catch((e) => e)) as InvalidDefinitionError).problems.map((p) => `${p.element}: ${p.message}`);
+    expect(await problemsOf(form('ims:role="lead-auditor"'))).to.deep.equal([
+      'plan: The task “Plan the audit”: the form field “lead” asks for the role “lead-auditor”, which is no role of the directory (admin, process-owner, quality-manager, auditor, staff, steering-committee).',
+    ]);
+    expect(await problemsOf(form('ims:role="auditor"', 'text'))).to.deep.equal(['plan: The task “Plan the audit”: the form field “lead” is a text field and cannot ask for a role: only a person field can.']);
+    expect(await problemsOf(form('ims:siteFrom="nowhere"'))).to.deep.equal([
+      'plan: The task “Plan the audit”: the person field “lead” takes its site from “nowhere”, which must be another text or choice field of this form (only a person field takes a site).',
+    ]);
+    expect(await t.imsflow.listDefinitions()).to.be.empty;
+    const { spec, problems } = validateDefinition(await parseBpmnXml(form('ims:role="auditor" ims:siteFrom="site"')), { services: new Set() });
+    expect(problems).to.deep.equal([]);
+    expect(spec!.userTasks.get('plan')!.form[1]).to.deep.include({ role: 'auditor', siteFrom: 'site' });
+  });
+});

@@ -18,6 +18,7 @@ import { FakeClock } from '../../engine/kernel/clock.js';
 import { loadConfig } from '../../engine/boot/config.js';
 import { bpmn, testEngine } from '../helpers.js';
 import { signInOperator } from '../support/operator.js';
+import { expectNoStall } from '../support/responsiveness.js';
 
 /**
  * Finding 1 of "Nothing anyone sends can stall imsflow": every string a person, a BPMN file or a request
@@ -127,8 +128,7 @@ describe('untrusted text is read in linear time', () => {
       expect(page.status, html.slice(0, 500)).to.equal(200);
       // the service task's result under its name as drawn (found in the stored XML in linear time), no id
       expect(html).to.include('<h3>Count the parts</h3>');
-      expect(Math.max(...healthTimes), `/healthz took ${healthTimes.map((ms) => ms.toFixed(0)).join(', ')} ms`).to.be.below(200);
-      expect(delay.percentile(99) / 1e6, 'event-loop delay p99 in ms').to.be.below(100);
+      expectNoStall({ healthz: healthTimes, eventLoopDelayP99Ms: delay.percentile(99) / 1e6 }, 'while the hostile input was handled');
     });
     it('refuses an upload with 900,000 "${" in an attribute (422) while /healthz keeps answering', async () => {
       const xml = bpmn(
@@ -160,8 +160,7 @@ describe('untrusted text is read in linear time', () => {
       expect(reply.status, text.slice(0, 500)).to.equal(422);
       expect(text).to.match(/Review the finding|review/);
       expect(text.length, 'the refusal does not echo the attribute').to.be.below(5000);
-      expect(Math.max(...healthTimes), `/healthz took ${healthTimes.map((ms) => ms.toFixed(0)).join(', ')} ms`).to.be.below(200);
-      expect(delay.percentile(99) / 1e6, 'event-loop delay p99 in ms').to.be.below(100);
+      expectNoStall({ healthz: healthTimes, eventLoopDelayP99Ms: delay.percentile(99) / 1e6 }, 'while the hostile input was handled');
     });
   });
 

@@ -50,6 +50,11 @@ export interface ProcessHarness {
   theTask(instanceId: string, elementId: string): Promise<TaskRecord>;
   /** Completes a task as `as` (with a signature when given); expects 200. */
   complete(task: TaskRecord, as: string, data: Record<string, unknown>, signature?: { email: string; password: string }): Promise<Reply>;
+  /**
+   * Sends a form the task refuses, as `as`: expects 400, and that the task is still open; returns the
+   * refusal's fields as "field: message".
+   */
+  refused(task: TaskRecord, as: string, data: Record<string, unknown>): Promise<string[]>;
   /** Completes a task as its holder, signing with their password when the task takes a signature. */
   completeAsHolder(task: TaskRecord, data: Record<string, unknown>, as?: string): Promise<Reply>;
   /** The instance as GET /api/instances/:id returns it (tasks, history, signatures, links). */
@@ -126,6 +131,12 @@ export async function processHarness(options: { start: string; people: Person[];
       const reply = await harness.call('POST', `/api/tasks/${task.id}/complete`, { data, ...(signature && { signature }) }, as);
       expect(reply.status, `${task.elementId} completed by ${as}: ${reply.text}`).to.equal(200);
       return reply;
+    },
+    async refused(task, as, data) {
+      const reply = await harness.call('POST', `/api/tasks/${task.id}/complete`, { data }, as);
+      expect(reply.status, `${task.elementId} sent by ${as}: ${reply.text}`).to.equal(400);
+      expect((await harness.openTasks(task.instanceId)).map((t) => t.id)).to.include(task.id);
+      return (reply.json.fields as { field: string; message: string }[]).map((f) => `${f.field}: ${f.message}`);
     },
     async completeAsHolder(task, data, as) {
       const who = as ?? task.assignee;

@@ -2,6 +2,27 @@ import { request } from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { http, type Reply } from './http.js';
 
+/**
+ * What a test calls a stall. The speed targets (event-loop delay p99 under 50–100 ms while hostile input is
+ * refused) are benchmark figures: `npm run bench` (bench/hostile.ts) measures them over the check pool and over
+ * HTTP, with their baseline in the same run. A test fails on what noise on a busy 2-core CI machine does not reach
+ * but work held on the main thread does: the expression bomb checked on this thread, a quadratic scan of 1.8 MB, or
+ * the 1 s check budget spent here each hold the loop for a second or more, which a /healthz probe in flight feels
+ * whole.
+ */
+export const STALL_MS = { eventLoopDelayP99: 400, healthz: 800 } as const;
+
+/** Fails when the server stalled while `what` ran: the slowest /healthz, then the event-loop delay p99. */
+export function expectNoStall(measured: { healthz?: number[]; eventLoopDelayP99Ms: number }, what: string): void {
+  const { healthz = [], eventLoopDelayP99Ms } = measured;
+  if (healthz.length && Math.max(...healthz) >= STALL_MS.healthz) {
+    throw new Error(`${what}: /healthz stalled, its slowest answer took ${Math.round(Math.max(...healthz))} ms (a stall is ${STALL_MS.healthz} ms; all: ${healthz.map(Math.round).join(', ').slice(0, 300)})`);
+  }
+  if (eventLoopDelayP99Ms >= STALL_MS.eventLoopDelayP99) {
+    throw new Error(`${what}: the event loop stalled, delay p99 ${Math.round(eventLoopDelayP99Ms)} ms (a stall is ${STALL_MS.eventLoopDelayP99} ms)`);
+  }
+}
+
 export interface Responsiveness<T> {
   result: T;
   /** How long each /healthz request took while the work ran, in ms. */

@@ -12,7 +12,7 @@ import { readerOf } from '../reader.js';
 import { sendDocument } from '../render.js';
 import { mayViewRecord, requireCsrf, requireSignIn, viewerOf } from '../session.js';
 import { clauseCatalogue } from '../task-form/clauses.js';
-import { peopleFor, readSubmission, readTaskBody, type FormState, type Person } from '../task-form/submit.js';
+import { peopleFor, personProblem, readSubmission, readTaskBody, type FormState, type Person } from '../task-form/submit.js';
 import { roleName } from '../task-form/words.js';
 import { TaskWords } from '../tasks/view.js';
 import { NewListPage, StartedPage, StartFormPage, type NextStep } from './StartPages.js';
@@ -97,7 +97,7 @@ export function startPages({ imsflow, attachments, titleFields = {} }: StartPage
     if (parsed.refused) return formPage(req, res, process, parsed.refused.status, { values: parsed.body, errors: [parsed.refused.error] });
     await requireCsrf(req, res);
     const site = str(parsed.body[SITE_FIELD]) || undefined;
-    const submission = await readSubmission(imsflow, { ...form, form: process.form }, parsed, await peopleOf(site));
+    const submission = await readSubmission(imsflow, { ...form, form: process.form }, parsed);
     if (submission.uploads.length && !attachments) {
       for (const upload of submission.uploads) submission.errors.push({ field: upload.field, message: 'attachments cannot be stored: the server has no data folder configured', say: { id: 'taskForm.problem.noDataFolder' } });
     }
@@ -109,7 +109,7 @@ export function startPages({ imsflow, attachments, titleFields = {} }: StartPage
       res.redirect(303, `/new/${process.key}/started/${started.id}`);
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err;
-      return formPage(req, res, process, 400, { values: parsed.body, errors: err.fields, kept: submission.kept });
+      return formPage(req, res, process, 400, { values: parsed.body, errors: err.fields.map((f) => personProblem(f) ?? f), kept: submission.kept });
     }
   });
 

@@ -164,7 +164,8 @@ function FieldControl({ field, task, values = {}, errors = [], people, kept, cat
         <Group id={id} error={error} label={label}>
           <select class={input('select')} id={id} name={field.key} required={field.required} {...described(error, id)}>
             <option value="">{t('taskForm.choosePerson')}</option>
-            {people.map((p) => (
+            {/* only who may be chosen: a field asking for a role (ims:role) offers its holders */}
+            {people.filter((p) => !field.role || p.roles.includes(field.role)).map((p) => (
               <option key={p.id} value={p.id} selected={p.id === value}>
                 {p.name}
               </option>

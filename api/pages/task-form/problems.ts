@@ -1,6 +1,6 @@
 import type { FormField, TaskRecord } from '../../../engine/kernel/model.js';
 import type { Reader } from '../../../engine/kernel/i18n/index.js';
-import { fieldWords, type FormProblem } from './words.js';
+import { fieldWords, roleName, type FormProblem } from './words.js';
 
 /**
  * A problem with a form, in the reader's words and naming the field: "Summary: enter a value." The page's
@@ -35,6 +35,8 @@ export function problemText(reader: Pick<Reader, 't' | 'translated' | 'calendarD
       const item = field.options?.[Number(problem.say.values?.index)];
       sayValues = { ...sayValues, item: item ? words.option(item) : String(problem.say.values?.item ?? '') };
     }
+    // a role as the reader calls it
+    if (problem.say.id === 'taskForm.problem.person.role') sayValues = { ...sayValues, role: roleName(reader, String(problem.say.values?.role ?? '')) };
     return labelled(t(problem.say.id, sayValues));
   }
   const message = problem.message;

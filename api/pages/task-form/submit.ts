@@ -1,7 +1,7 @@
 import express, { type Request, type RequestHandler, type Response } from 'express';
 import multer from 'multer';
-import { ValidationError } from '../../../engine/kernel/errors.js';
-import { validateFormData } from '../../../engine/kernel/forms.js';
+import { ValidationError, type FieldError } from '../../../engine/kernel/errors.js';
+import { personRefusalOf, validateFormData } from '../../../engine/kernel/forms.js';
 import type { ProcessEngine } from '../../../engine/process-engine.js';
 import type { TaskRecord } from '../../../engine/kernel/model.js';
 import { canSee } from '../../auth.js';
@@ -19,6 +19,8 @@ import type { FormProblem } from './words.js';
 export interface Person {
   id: string;
   name: string;
+  /** What a person field asking for a role (ims:role) offers them by. */
+  roles: readonly string[];
 }
 
 export interface FormState {
@@ -34,8 +36,17 @@ export async function peopleFor(imsflow: ProcessEngine, task: Pick<TaskRecord, '
   const users = await imsflow.queries.people({ active: true });
   return users
     .filter((u) => canSee(u, task))
-    .map((u) => ({ id: u.id, name: u.name }))
+    .map((u) => ({ id: u.id, name: u.name, roles: u.roles }))
     .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+}
+
+/** A person field's refusal by the directory, with the words the page says it in. */
+export function personProblem(error: FieldError): FormProblem | undefined {
+  const refusal = personRefusalOf(error);
+  if (!refusal) return undefined;
+  if (refusal.problem === 'unknown') return { ...error, say: { id: 'taskForm.problem.choosePerson' } };
+  const values = { name: refusal.name ?? '', ...(refusal.role && { role: refusal.role }), site: refusal.site ?? 'none' };
+  return { ...error, say: { id: `taskForm.problem.person.${refusal.problem}`, values } };
 }
 
 /** Input names of a checklist row's result and note, and of a file field's kept upload. */
@@ -117,7 +128,7 @@ export interface Submission {
 }
 
 /** Turns posted strings and files into task data; problems the engine cannot see are reported by field. */
-export async function readSubmission(imsflow: ProcessEngine, task: TaskRecord, parsed: ParsedBody, people: Person[]): Promise<Submission> {
+export async function readSubmission(imsflow: ProcessEngine, task: TaskRecord, parsed: ParsedBody): Promise<Submission> {
   const { body, files } = parsed;
   const data: Record<string, unknown> = {};
   const errors: FormProblem[] = [];
@@ -130,8 +141,8 @@ export async function readSubmission(imsflow: ProcessEngine, task: TaskRecord, p
         data[field.key] = raw === 'on' || raw === 'true';
         break;
       case 'person':
-        if (raw && !people.some((p) => p.id === raw)) errors.push({ field: field.key, message: `${field.label}: choose a person from the list`, say: { id: 'taskForm.problem.choosePerson' } });
-        else if (raw) data[field.key] = raw;
+        // the directory checks whoever was chosen (engine/kernel/forms.ts): its refusal is said in words below
+        if (raw) data[field.key] = raw;
         break;
       case 'checklist': {
         const rows = (field.options ?? []).flatMap((item, index) => {
@@ -194,17 +205,16 @@ export async function submitTaskForm<T>(
   task: TaskRecord,
   actor: string,
   parsed: ParsedBody,
-  people: Person[],
   complete: (data: Record<string, unknown>) => Promise<T>,
 ): Promise<SubmitOutcome<T>> {
   if (parsed.refused) return { ok: false, status: parsed.refused.status, state: { values: parsed.body, errors: [parsed.refused.error] } };
-  const submission = await readSubmission(deps.imsflow, task, parsed, people);
+  const submission = await readSubmission(deps.imsflow, task, parsed);
   const errors = [...submission.errors];
   try {
-    validateFormData(task.form, submission.data, deps.imsflow.formContext);
+    await validateFormData(task.form, submission.data, { ...deps.imsflow.formContext, ...(task.site && { site: task.site }) });
   } catch (err) {
     if (!(err instanceof ValidationError)) throw err;
-    for (const fieldError of err.fields) if (!errors.some((x) => x.field === fieldError.field)) errors.push(fieldError);
+    for (const fieldError of err.fields) if (!errors.some((x) => x.field === fieldError.field)) errors.push(personProblem(fieldError) ?? fieldError);
   }
   const kept = { ...submission.kept };
   if (submission.uploads.length && !deps.attachments) {

@@ -205,10 +205,9 @@ export function taskPages({ imsflow, accounts, attachments, titleFields = {} }: 
     const parsed = await readTaskBody(req, res, task);
     // Nothing is stored for a refused body, so the form comes back without the CSRF check its body would carry.
     if (!parsed.refused) await requireCsrf(req, res);
-    const people = await peopleFor(imsflow, task);
     /** A refused re-authentication: nothing is completed and the form comes back (401) with the reason. */
     let notSigned = false;
-    const outcome = await submitTaskForm(deps, task, user.id, parsed, people, async (data) => {
+    const outcome = await submitTaskForm(deps, task, user.id, parsed, async (data) => {
       try {
         return await imsflow.tasks.complete({
           principal,

@@ -1,1 +1,2 @@
 export { profileOf, saveUser, setReadingPreferences, type ReadingPreferences } from './people.js';
+export { personDirectory } from './directory.js';

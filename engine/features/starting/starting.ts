@@ -62,7 +62,7 @@ export async function startByPerson(ctx: FeatureContext, key: string, input: Sta
   if (site !== undefined && sites !== undefined && !sites.includes(site)) throw new NotPermittedError(`you do not belong to site ${site}`);
   if (site === undefined && sites !== undefined && sites.length > 1) throw new ValidationError('say which site the record belongs to', [{ field: 'site', message: `one of ${sites.join(', ')}` }]);
   // a process without a start form (a file drawn before start forms) takes its variables as given, as it did
-  const variables = spec.startForm.length ? validateFormData(spec.startForm, input.variables, { ...ctx.formContext, ...(site !== undefined && { site }) }) : asGiven(input.variables);
+  const variables = spec.startForm.length ? await validateFormData(spec.startForm, input.variables, { ...ctx.formContext, ...(site !== undefined && { site }) }) : asGiven(input.variables);
   return ctx.start(definition.key, { variables, ...(input.businessKey !== undefined && { businessKey: input.businessKey }), ...(site !== undefined && { site }) }, user.id);
 }
 
@@ -75,7 +75,7 @@ export async function checkStartData(ctx: FeatureContext, key: string, variables
   const { spec } = await ctx.compile(definition.key, definition.version, definition);
   const asked = new Set(spec.startForm.map((f) => f.key));
   const fromForm = Object.fromEntries(Object.entries(variables).filter(([k]) => asked.has(k)));
-  const cleaned = validateFormData(spec.startForm, fromForm, { ...ctx.formContext, ...(site !== undefined && { site }) });
+  const cleaned = await validateFormData(spec.startForm, fromForm, { ...ctx.formContext, ...(site !== undefined && { site }) });
   return { ...Object.fromEntries(Object.entries(variables).filter(([k]) => !asked.has(k))), ...cleaned };
 }
 

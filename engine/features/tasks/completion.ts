@@ -19,11 +19,12 @@ export interface CompletedTask {
  * The form data, cleaned, when the completion may go ahead; otherwise one ValidationError naming every
  * problem: the form's fields, and `signature` when a signature is missing, not wanted or not the actor's.
  */
-export function validateCompletion(task: TaskRecord, data: unknown, actor: string, signature: SignatureInput | undefined, context: FormContext): Record<string, unknown> {
+export async function validateCompletion(task: TaskRecord, data: unknown, actor: string, signature: SignatureInput | undefined, context: FormContext): Promise<Record<string, unknown>> {
   let cleaned: Record<string, unknown> = {};
   let formError: ValidationError | undefined;
   try {
-    cleaned = validateFormData(task.form, data, context);
+    // a person named must belong to the record's site
+    cleaned = await validateFormData(task.form, data, { ...context, ...(task.site && { site: task.site }) });
   } catch (err) {
     if (!(err instanceof ValidationError)) throw err;
     formError = err;
@@ -90,7 +91,7 @@ export function completeStep(
     // who may complete it comes before what was entered: nothing is completed, signed or stored
     const conflict = await dutiesConflict(ctx, task, actor, compiled);
     if (conflict) throw new NotPermittedError(conflict);
-    const cleaned = validateCompletion(task, data, actor, options.signature, ctx.formContext);
+    const cleaned = await validateCompletion(task, data, actor, options.signature, ctx.formContext);
     if (instance.status === 'incident') throw new ConflictError(`instance ${instance.businessKey} has an open incident: resolve it before completing tasks`);
     if (instance.status !== 'running') throw new ConflictError(`instance ${instance.businessKey} is ${instance.status}`);
 

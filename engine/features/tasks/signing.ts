@@ -69,7 +69,7 @@ export async function signatureFor(
   if (task.status !== 'open') return undefined;
   const fields: FieldError[] = [];
   try {
-    validateFormData(task.form, data, formContext);
+    await validateFormData(task.form, data, { ...formContext, ...(task.site && { site: task.site }) });
   } catch (err) {
     if (!(err instanceof ValidationError)) throw err;
     fields.push(...err.fields);

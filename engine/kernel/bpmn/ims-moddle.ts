@@ -10,7 +10,8 @@
  *                    ims:notBy="report review" (separation of duties: not completed by whoever completed those tasks)
  *                    <extensionElements><ims:form><ims:field key label type required requiredWhen role><ims:option value label/>…
  *                    (ims:requiredWhen="fullCapa=no" or "status=na|gap": required when another field has one of the values;
- *                    "action2": required whenever that field is filled in)
+ *                    "action2": required whenever that field is filled in; ims:role="auditor" on a person field:
+ *                    the person named must hold that role; ims:siteFrom="audit1Site": and belong to the site that field gives)
  *                    <ims:escalation after="P3D" to="process-owner" reassign="false"/>
  * On <serviceTask>:  ims:service="registered-name"
  * On <multiInstanceLoopCharacteristics>: ims:collection="${variables.actions}" (one task per element)
@@ -78,6 +79,7 @@ export const imsModdleDescriptor = {
         { name: 'required', isAttr: true, type: 'Boolean' },
         { name: 'requiredWhen', isAttr: true, type: 'String' },
         { name: 'role', isAttr: true, type: 'String' },
+        { name: 'siteFrom', isAttr: true, type: 'String' },
         { name: 'options', isMany: true, type: 'Option' },
       ],
     },

@@ -2,13 +2,13 @@ import { checkExpressions, hasExpression } from '../expressions.js';
 import { readDuration } from '../duration-reading.js';
 import { addDuration, durationProblem, timerProblem } from '../durations.js';
 import type { Problem } from '../errors.js';
-import { describe, englishWord, kindOf, namesOf, problemMessage, type ProblemArgs } from './problem-words.js';
+import { describe, englishWord, kindOf, namesOf, problemMessage, type ProblemArgs, type ProblemCode } from './problem-words.js';
 import type { EscalationStep, FormField, SignatureMeaning, UserTaskSpec } from '../model.js';
 import type { ModdleContext, ModdleElement } from './parse.js';
 import { warningProblems } from './parse.js';
-import { documentationOf, formsOf, readForm, readStarters, type Report } from './validate-forms.js';
+import { documentationOf, formsOf, readForm, readStarters } from './validate-forms.js';
 
-export { documentationOf, FIELD_TYPES } from './validate-forms.js';
+export { documentationOf } from './validate-forms.js';
 
 /** What the engine needs to know about a process beyond what bpmn-engine reads itself. */
 export interface ProcessSpec {
@@ -55,6 +55,7 @@ export interface ValidationOptions {
   services: ReadonlySet<string>;
 }
 
+export { FIELD_TYPES } from './form-fields.js';
 export const SIGNATURE_MEANINGS: readonly SignatureMeaning[] = ['authored', 'reviewed', 'approved', 'verified'];
 
 /** Flow elements imsflow runs correctly, with what makes them acceptable. */
@@ -178,6 +179,8 @@ export function validateDefinition(context: ModdleContext, options: ValidationOp
   return { spec, problems };
 }
 
+/** Reports a problem of an element (or of the file, 'definitions'), by code; its kind and name are added. */
+export type Report = (element: ModdleElement | string, code: ProblemCode, args?: Record<string, string | number>) => void;
 
 /** Checks the flow elements of a process or an embedded sub-process. */
 function checkScope(scope: ModdleElement, isProcess: boolean, spec: ProcessSpec, options: ValidationOptions, report: Report): void {

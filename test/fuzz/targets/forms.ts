@@ -149,7 +149,7 @@ export const formsTarget: FuzzTarget<FormsInput> = {
     const given = data && typeof data === 'object' && !Array.isArray(data) ? Object.keys(data) : [];
     let cleaned: Record<string, unknown>;
     try {
-      cleaned = validateFormData(form, data, { catalogue: shippedCatalogue() });
+      cleaned = await validateFormData(form, data, { catalogue: shippedCatalogue() });
     } catch (err) {
       if (err instanceof FuzzFinding) throw err;
       demand(err instanceof ValidationError, `validateFormData threw ${(err as Error)?.name}: ${(err as Error)?.message}`);

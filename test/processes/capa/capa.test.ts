@@ -89,6 +89,7 @@ describe('CAPA process (shipped processes/capa/capa.bpmn, through the HTTP API)'
         { id: 'alex', name: 'Alex Engineer', roles: ['staff'], managerId: 'quinn' },
         { id: 'bea', name: 'Bea Trainer', roles: ['staff'], managerId: 'quinn' },
         { id: 'stella', name: 'Stella Steering', roles: ['steering-committee'] },
+        { id: 'otto', name: 'Otto Former', roles: ['staff'], managerId: 'quinn' },
       ],
     });
     ({ server, clock } = h);
@@ -309,6 +310,8 @@ describe('CAPA process (shipped processes/capa/capa.bpmn, through the HTTP API)'
       [{ ...PLAN, action2Owner: '' }, 'action2Owner', 'Owner of action 2 is required when Action 2 is filled in'],
       [{ ...PLAN, action3Owner: 'alex' }, 'action3', 'Action 3 is required when Owner of action 3 is filled in'],
       [{ ...PLAN, action3: 'Audit the line', action3Owner: '   ' }, 'action3Owner', 'Owner of action 3 is required when Action 3 is filled in'],
+      // an owner the directory does not have would make an action task nobody holds
+      [{ ...PLAN, action2Owner: 'Bea T.' }, 'action2Owner', 'Owner of action 2: nobody in the directory has the user id or email “Bea T.”'],
     ] as const) {
       const refused = await call('POST', `/api/tasks/${plan.id}/complete`, { data }, 'olga');
       expect(refused.status, refused.text).to.equal(400);
@@ -324,6 +327,16 @@ describe('CAPA process (shipped processes/capa/capa.bpmn, through the HTTP API)'
     expect((await complete(plan, 'olga', PLAN)).status).to.equal(200);
     expect((await openTasks(id)).map((t) => t.assignee).sort()).to.deep.equal(['alex', 'bea']);
     expect((await record(id)).incidents).to.deep.equal([]);
+  });
+
+  it('refuses a deactivated person as CAPA owner at triage: 400 naming the field, the triage still open', async () => {
+    await server.imsflow.saveUser({ id: 'otto', email: 'otto@example.com', name: 'Otto Former', roles: ['staff'], managerId: 'quinn', active: false }, 'quinn');
+    const id = await start();
+    await complete(await theTask(id, 'intake'), 'sam', INTAKE);
+    const triage = await theTask(id, 'triage');
+    expect(await h.refused(triage, 'quinn', { ...TRIAGE_FULL, owner: 'otto' })).to.deep.equal(['owner: CAPA owner (contains, analyses and plans): Otto Former is no longer active']);
+    await complete(triage, 'quinn', TRIAGE_FULL);
+    expect((await theTask(id, 'contain')).assignee).to.equal('olga');
   });
 
   it('a task reminds before and at its due date, then escalates up the management chain', async () => {

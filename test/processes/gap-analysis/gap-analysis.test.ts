@@ -391,17 +391,16 @@ describe('gap analysis process (shipped processes/gap-analysis/gap-analysis.bpmn
     expect(fresh.output.scopeList.items.filter((i: ScopeItem) => i.previous)).to.deep.equal([]);
   });
 
-  it('an assessor unable to act at the site sends the scope back', async () => {
+  it('an assessor or gap owner unable to act at the site is refused when the form is sent, naming the field', async () => {
     const started = await start('dublin');
-    await h.complete(await h.theTask(started.id, 'scope'), 'quinn', { ...SMALL_SCOPE, assessor: 'bea' });
-    const again = await h.theTask(started.id, 'scope');
-    expect(again.name).to.equal('Set the scope of the gap analysis again: the assessor Bea Owner does not belong to site dublin');
-    await h.complete(again, 'quinn', { ...SMALL_SCOPE, clauses: ['7.5.3'] });
+    const scope = await h.theTask(started.id, 'scope');
+    expect(await h.refused(scope, 'quinn', { ...SMALL_SCOPE, assessor: 'bea' })).to.deep.equal(['assessor: Assessor of every clause: Bea Owner does not work at dublin']);
+    await h.complete(scope, 'quinn', { ...SMALL_SCOPE, clauses: ['7.5.3'] });
     const [assessment] = await openTasks(started.id);
     expect(assessment.assignee).to.equal('alex');
-    await h.completeAsHolder(assessment, { status: 'gap', comment: 'No retention rules.', owner: 'bea' });
+    expect(await h.refused(assessment, 'alex', { status: 'gap', comment: 'No retention rules.', owner: 'bea' })).to.deep.equal(['owner: Who closes the gap (default: the assessor): Bea Owner does not work at dublin']);
+    await h.completeAsHolder(assessment, { status: 'gap', comment: 'No retention rules.' });
     const gap = await record(started.id);
-    expect(gap.output.gapList.actions.map((a: any) => [a.owner, a.ownerNote])).to.deep.equal([['alex', 'the owner Bea Owner does not belong to site dublin: the assessor alex holds it instead']]);
     expect(gap.output.gapReport.clauses.map((c: any) => c.owner)).to.deep.equal(['alex']);
     expect((await openTasks(started.id)).find((t) => t.elementId === 'closeGap')?.assignee).to.equal('alex');
   });

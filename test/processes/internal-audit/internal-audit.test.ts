@@ -66,6 +66,8 @@ describe('internal audit and audit programme (shipped processes, through the HTT
         { id: 'uma', name: 'Uma Ueda', roles: ['auditor', 'staff'], sites: ['dublin'], managerId: 'ria' },
         { id: 'stella', name: 'Stella Steering', roles: ['steering-committee'], sites: ['dublin', 'basel'], password: PASSWORDS.stella },
         { id: 'pat', name: 'Pat Owner', roles: ['process-owner'], sites: ['dublin', 'basel'] },
+        { id: 'sam', name: 'Sam Staff', roles: ['staff'], sites: ['dublin', 'basel'] },
+        { id: 'dora', name: 'Dora Departed', roles: ['auditor'], sites: ['dublin', 'basel'] },
       ],
     });
   });
@@ -308,15 +310,17 @@ describe('internal audit and audit programme (shipped processes, through the HTT
     expect(second.id).to.not.equal(first.id);
     expect(second.name).to.equal('Plan the audit again: Lena Lead (lead auditor) is the auditee: nobody audits their own area');
 
-    // Ria reports to Dan; Uma reports to Ria (so to Dan, through her); "ghost" is nobody
-    await h.complete(second, 'lena', { ...PLAN, leadAuditor: 'ria', auditor2: 'uma', auditor3: 'ghost', criteria: ['9001:8.4'] });
+    // "ghost" is nobody: refused when the plan is sent, the plan staying open
+    expect(await h.refused(second, 'lena', { ...PLAN, leadAuditor: 'ria', auditor2: 'uma', auditor3: 'ghost', criteria: ['9001:8.4'] })).to.deep.equal([
+      'auditor3: Auditor: nobody in the directory has the user id or email “ghost”',
+    ]);
+    // Ria reports to Dan; Uma reports to Ria (so to Dan, through her)
+    await h.complete(second, 'lena', { ...PLAN, leadAuditor: 'ria', auditor2: 'uma', criteria: ['9001:8.4'] });
     const third = await theTask(id, 'plan');
-    expect(third.name).to.equal(
-      'Plan the audit again: Ria Rivera (lead auditor) reports to the auditee Dan Dock; Uma Ueda (auditor) reports to the auditee Dan Dock (through Ria Rivera); the auditor "ghost" is not a known user',
-    );
+    expect(third.name).to.equal('Plan the audit again: Ria Rivera (lead auditor) reports to the auditee Dan Dock; Uma Ueda (auditor) reports to the auditee Dan Dock (through Ria Rivera)');
     let audit = await record(id);
-    expect(audit.output.independence).to.deep.include({ independent: false, team: ['ria', 'uma', 'ghost'] });
-    expect(audit.output.independence.problems).to.have.length(3);
+    expect(audit.output.independence).to.deep.include({ independent: false, team: ['ria', 'uma'] });
+    expect(audit.output.independence.problems).to.have.length(2);
     // the audit trail shows why each plan came back: the re-opened tasks' names
     const created = audit.history.filter((e: any) => e.action === 'task.created').map((e: any) => e.new.name);
     expect(created).to.deep.equal(['Plan the audit', second.name, third.name]);
@@ -332,14 +336,27 @@ describe('internal audit and audit programme (shipped processes, through the HTT
     await call('POST', `/api/instances/${id}/cancel`, { reason: 'test over' }, 'quinn');
   });
 
+  it('a lead auditor and auditors must be active auditors of the audit\'s site: anyone else is refused when the plan is sent', async () => {
+    await h.server.imsflow.saveUser({ id: 'dora', email: 'dora@example.com', name: 'Dora Departed', roles: ['auditor'], sites: ['dublin', 'basel'], active: false }, 'quinn');
+    const { id } = await startAudit();
+    const plan = await theTask(id, 'plan');
+    expect(await h.refused(plan, 'lena', { ...PLAN, leadAuditor: 'sam', auditor2: 'dora', auditor3: 'dan', criteria: ['9001:8.4'] })).to.deep.equal([
+      'leadAuditor: Lead auditor: Sam Staff is not an auditor at dublin',
+      'auditor2: Auditor: Dora Departed is no longer active',
+      'auditor3: Auditor: Dan Dock is not an auditor at dublin',
+    ]);
+    // an email address names the person too; the record keeps the user id the later steps are assigned to
+    await h.complete(plan, 'lena', { ...PLAN, leadAuditor: 'LENA@example.com', auditor2: 'tom', criteria: ['9001:8.4'] });
+    expect((await record(id)).output.plan).to.deep.include({ leadAuditor: 'lena', auditor2: 'tom' });
+    await call('POST', `/api/instances/${id}/cancel`, { reason: 'test over' }, 'quinn');
+  });
+
   it('the auditee\'s own managers answer for the area and may not audit it', async () => {
     const { id } = await startAudit();
-    // Ria is audited; Dan is her manager, Stella his
-    await h.complete(await theTask(id, 'plan'), 'lena', { ...PLAN, auditee: 'ria', auditor2: 'dan', auditor3: 'stella', criteria: ['9001:8.4'] });
+    // Uma is audited; Ria, an auditor, is her manager
+    await h.complete(await theTask(id, 'plan'), 'lena', { ...PLAN, auditee: 'uma', auditor2: 'ria', criteria: ['9001:8.4'] });
     const again = await theTask(id, 'plan');
-    expect(again.name).to.equal(
-      'Plan the audit again: Dan Dock (auditor) is the manager of the auditee Ria Rivera and answers for the area; Stella Steering (auditor) is the manager of the auditee Ria Rivera (through Dan Dock) and answers for the area',
-    );
+    expect(again.name).to.equal('Plan the audit again: Ria Rivera (auditor) is the manager of the auditee Uma Ueda and answers for the area');
     await call('POST', `/api/instances/${id}/cancel`, { reason: 'test over' }, 'quinn');
   });
 
@@ -404,12 +421,15 @@ describe('internal audit and audit programme (shipped processes, through the HTT
       audit2Date: '2027-03-10',
       audit2Lead: 'tom',
     };
-    // row 3 half-filled, and Tom cannot lead an audit at Basel (he does not belong to it)
-    await h.complete(plan, 'quinn', { ...rows, audit3Area: 'Maintenance', audit3Date: '2027-04-01' });
+    // row 3 half-filled, and Tom cannot lead an audit at Basel (he does not belong to it): refused as sent
+    expect(await h.refused(plan, 'quinn', { ...rows, audit3Area: 'Maintenance', audit3Date: '2027-04-01' })).to.deep.equal([
+      'audit3Lead: Audit 3: lead auditor is required when Audit 3: process or area is filled in',
+      'audit2Lead: Audit 2: lead auditor: Tom Turner does not work at basel',
+    ]);
+    // what the form cannot tell (a date outside the programme year) the programme check sends back
+    await h.complete(plan, 'quinn', { ...rows, audit2Lead: 'lena', audit2Date: '2028-03-10' });
     const again = await theTask(programme.id, 'planProgramme');
-    expect(again.name).to.equal(
-      'Plan the audit programme again: audit 2 (Implant machining): the lead auditor Tom Turner does not belong to site basel; audit 3 (Maintenance) is missing the lead auditor: give every planned audit its area, date and lead auditor, or clear the row',
-    );
+    expect(again.name).to.equal('Plan the audit programme again: audit 2 (Implant machining) is planned for 2028-03-10, outside the programme year 2027');
     expect((await record(programme.id)).output.checkProgramme).to.deep.include({ complete: false, planned: 2 });
 
     await h.complete(again, 'quinn', { ...rows, audit2Lead: 'lena' });

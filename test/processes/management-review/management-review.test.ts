@@ -552,9 +552,8 @@ describe('Management review process (shipped processes/management-review/managem
     expect(((await taskById(meeting.id)).notifications ?? []).find((n) => n.kind === 'reminder')).to.deep.include({ at: '2026-01-18T00:00:00.000Z', to: ['quinn'] });
     await h.advance(2 * DAY);
 
-    // action 2 lacks its owner, action 3's owner works at another site: nothing is raised, the list goes
-    // back to the quality manager (no incident)
-    await h.complete(meeting, 'quinn', {
+    // action 2 lacks its owner, action 3's owner works at another site: refused when the minutes are sent
+    const minutes = {
       ...MINUTES,
       action1: 'Re-qualify the cap supplier\nwith an on-site audit',
       action1Owner: 'alex',
@@ -565,10 +564,17 @@ describe('Management review process (shipped processes/management-review/managem
       action3: 'Share the lessons learned',
       action3Owner: 'bruno',
       action3Due: '2026-03-01',
-    });
+    };
+    expect(await h.refused(meeting, 'quinn', minutes)).to.deep.equal([
+      'action2Owner: Owner of action 2 is required when Action 2 is filled in',
+      'action3Owner: Owner of action 3: Bruno Basel does not work at dublin',
+    ]);
+    // what the form cannot tell (a due date already past, a date without its action) the list sends back
+    // to the quality manager: nothing is raised, no incident
+    await h.complete(meeting, 'quinn', { ...minutes, action2Owner: 'bea', action2Due: '2026-01-01', action3: '', action3Owner: '' });
     let review = await record(first.id);
     expect(review.status).to.equal('running');
-    const problems = ['action 2 (Update the supplier approval procedure) has no owner', "the owner of action 3 (bruno) does not belong to the review's site"];
+    const problems = ['action 2 (Update the supplier approval procedure) is due in the past (2026-01-01)', 'action 3 has no description'];
     expect(review.output.reviewActions).to.deep.include({ complete: false, count: 0, problems });
     expect(review.links ?? []).to.deep.equal([]);
     expect(review.incidents).to.deep.equal([]);
