@@ -38,6 +38,8 @@ describe('HTTP API (listening server, SQLite file)', () => {
     server = await startServer(loadConfig({ PORT: '0', IMSFLOW_DATA: dir, IMSFLOW_POLL_MS: '0' }), { clock, logger: pino({ level: 'silent' }) });
     token = await signInOperator(server);
     qmToken = await userWithToken(server, { id: 'quinn', roles: ['quality-manager', 'qa'] });
+    // the people nonconformities name as their owners: a person field takes only people of the directory
+    for (const id of ['bob', 'erin', 'dana']) await server.imsflow.saveUser({ id, email: `${id}@example.com`, name: `${id[0].toUpperCase()}${id.slice(1)} Owner`, roles: ['staff'] }, 'test-setup');
   });
   const asQm = (method: string, path: string, body?: unknown) => call(method, path, body, JSON_BODY, qmToken);
   after(async () => {

@@ -65,7 +65,7 @@ describe('email: the mail server is down, then back', () => {
   before(async () => {
     smtp = await new TestSmtpServer().start();
     clock = new FakeClock('2026-05-04T07:00:00Z');
-    env = await serverWith({ SMTP_URL: smtp.url }, clock, [{ id: 'qm1', email: 'quinn@example.com', name: 'Quinn', roles: ['quality-manager'] }]);
+    env = await serverWith({ SMTP_URL: smtp.url }, clock, [{ id: 'qm1', email: 'quinn@example.com', name: 'Quinn', roles: ['quality-manager'] }, { id: 'bob', email: 'bob@example.com', name: 'Bob Owner', roles: ['staff'] }]);
   });
   after(async () => {
     await env?.close();
@@ -161,7 +161,7 @@ describe('email: no mail server configured (embedded default)', () => {
 
   before(async () => {
     const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
-    env = await serverWith({}, clock, [{ id: 'qm1', email: 'quinn@example.com', name: 'Quinn', roles: ['quality-manager'] }], logger);
+    env = await serverWith({}, clock, [{ id: 'qm1', email: 'quinn@example.com', name: 'Quinn', roles: ['quality-manager'] }, { id: 'bob', email: 'bob@example.com', name: 'Bob Owner', roles: ['staff'] }], logger);
   });
   after(async () => {
     await env?.close();
