@@ -151,12 +151,13 @@ describe('task pages: records by their titles, the reader’s week, language and
   });
 
   it('points a read-and-understood task at the version to read', async () => {
-    const started = await http('POST', api('/processes/training-acknowledgement/instances'), {
-      variables: { processKey: 'capa', processName: 'Corrective and preventive action (CAPA)', version: 1, user: 'st-tom', userName: 'Tom Staff', role: 'staff', dueAt: '2026-05-20T00:00:00.000Z' },
-      site: 'basel',
-    });
-    expect(started.status, started.text).to.equal(201);
-    const [task] = (await http('GET', api(`/tasks?instance=${started.json.id}&status=open`))).json.items as TaskRecord[];
+    // started as a publication starts it (nobody starts a training acknowledgement by hand)
+    const started = await server.imsflow.start(
+      'training-acknowledgement',
+      { variables: { processKey: 'capa', processName: 'Corrective and preventive action (CAPA)', version: 1, user: 'st-tom', userName: 'Tom Staff', role: 'staff', dueAt: '2026-05-20T00:00:00.000Z' }, site: 'basel' },
+      'operator',
+    );
+    const [task] = (await http('GET', api(`/tasks?instance=${started.id}&status=open`))).json.items as TaskRecord[];
     const shown = await page(`/tasks/${task.id}`, 'st-tom');
     expect(shown.status).to.equal(200);
     expect(mainText(shown.text)).to.include('What to read: Corrective and preventive action (CAPA), version 1');

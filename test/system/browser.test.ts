@@ -206,7 +206,7 @@ describe('browser: task pages opened from emails (headless Chromium, real SMTP, 
 
     expect(await page.getByRole('heading', { level: 1 }).textContent()).to.equal('Thank you');
     const confirmation = await page.locator('main').textContent();
-    expect(confirmation).to.include(`“Assess and contain” for ${businessKey} is complete.`);
+    expect(confirmation).to.include(`“Assess and contain” for ${businessKey} · Scratched vial, lot 12 is complete.`);
     expect(confirmation).to.include('the next step has started');
     expect(confirmation).to.include('Take corrective action');
     await screenshot(page, 'task page confirmation');
@@ -452,7 +452,7 @@ describe('browser: task pages opened from emails (headless Chromium, real SMTP, 
     expect(await page.locator('header').textContent()).to.include('Signed in as Quinn Manager');
 
     // what signing means, in words, read with the password field; the first signing of the session asks for the email too
-    const statement = `By signing you confirm you verified “Verify effectiveness” for ${businessKey}, with the data entered here.`;
+    const statement = `By signing you confirm you verified “Verify effectiveness” for ${businessKey} · Scratched vial, lot 12, with the data entered here.`;
     const signature = page.getByRole('group', { name: 'Electronic signature: Verified' });
     expect(await signature.textContent()).to.include(statement);
     const password = page.getByLabel('Your password');
