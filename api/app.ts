@@ -32,6 +32,9 @@ import { AttachmentStore, checkUpload, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENT_LABE
 import { uiPages } from './pages/index.js';
 import { signatureReply } from './signing.js';
 import { changeControlRoutes } from './change-control.js';
+import { accountRoutes } from './account.js';
+import { peopleRoutes } from './people.js';
+import { inboxRoutes } from './inbox.js';
 import { PAGE_MESSAGES, pageReaders } from './pages/reader.js';
 import { INSTALLATION_DEFAULTS, MessageCatalogue } from '../engine/kernel/i18n/index.js';
 import { uiAssets } from '../modeler/build.js';
@@ -41,7 +44,7 @@ export interface AppOptions {
   imsflow: ProcessEngine;
   accounts: Accounts;
   /** Link signing for the task pages opened from emails; the data folder for attachments. */
-  assembly: Pick<Assembly, 'links'> & Partial<Pick<Assembly, 'dataDir' | 'webhooks' | 'readers' | 'packMessages'>>;
+  assembly: Pick<Assembly, 'links'> & Partial<Pick<Assembly, 'dataDir' | 'webhooks' | 'readers' | 'titleFields' | 'packMessages'>>;
   logger?: Logger;
   /** Send cookies with `Secure` (set when served over HTTPS). */
   secureCookies?: boolean;
@@ -136,7 +139,7 @@ const schemas = {
       enabled: z.boolean().optional(),
     })
     .strict(),
-  outboxQuery: z.object({ status: z.enum(['queued', 'sent', 'failed', 'held', 'dropped']).optional(), task: z.string().optional(), ...page }),
+  outboxQuery: z.object({ status: z.enum(['queued', 'sent', 'failed', 'held', 'dropped', 'waiting', 'digested']).optional(), task: z.string().optional(), ...page }),
 };
 
 /** The JSON API, the task pages opened from email links, and the OpenAPI document. */
@@ -230,6 +233,8 @@ export function createApp({ imsflow, accounts, assembly, logger, secureCookies =
   // ---- change control: drafts, review, publication, versions, training ---------------------------------
 
   changeControlRoutes(routes, { imsflow, accounts });
+  accountRoutes(routes, { imsflow, accounts });
+  inboxRoutes(routes, { imsflow, titleFields: assembly.titleFields });
 
   // ---- instances ---------------------------------------------------------------------------------------
 
@@ -267,7 +272,7 @@ export function createApp({ imsflow, accounts, assembly, logger, secureCookies =
       instanceId: query.instance,
       dueBefore: overdue ? imsflow.clock.now().toISOString() : undefined,
       sites: visibleSites(user),
-      ...(onlyMine && { forUser: { id: user.id, roles: user.roles } }),
+      ...(onlyMine && { forUser: { id: user.id, roles: user.roles, standingInFor: user.standingInFor } }),
       limit: query.limit,
       offset: query.offset,
     });
@@ -364,6 +369,8 @@ export function createApp({ imsflow, accounts, assembly, logger, secureCookies =
 
   // ---- people, schedules, outbox, incidents, audit -------------------------------------------------------
 
+  peopleRoutes(routes, api, { imsflow });
+
   routes.add({ method: 'get', path: '/users', summary: 'The directory (for person fields and assignment)', tag: 'people', access: 'signed-in', query: schemas.userQuery, responses: { 200: 'users' } }, async (req, res, { query }) => {
     const admin = hasRole(principalOf(req).user, ['admin']);
     const users = await imsflow.queries.people({ role: query.role, ...(!admin && { active: true }) });
@@ -379,8 +386,9 @@ export function createApp({ imsflow, accounts, assembly, logger, secureCookies =
     const id = String(req.params.id);
     const own = id === principal.user.id;
     if (!own && !hasRole(principal.user, ['admin'])) throw new NotPermittedError('only an admin sets another person\'s password');
-    if (own) await accounts.reauthenticate(principal, body.currentPassword ?? '');
-    await accounts.setPassword(id, body.password, principal.user.id, body.reason ?? (own ? 'changed by the user' : 'set by an admin'));
+    // one's own: the account's command (current password, other sessions ended), as POST /api/account/password
+    if (own) await accounts.changeOwnPassword(principal, body.currentPassword ?? '', body.password);
+    else await accounts.setPassword(id, body.password, principal.user.id, body.reason ?? 'set by an admin');
     res.status(204).end();
   });
 

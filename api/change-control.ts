@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Accounts } from '../engine/features/accounts/index.js';
 import { NotPermittedError, ValidationError } from '../engine/kernel/errors.js';
 import type { ProcessEngine } from '../engine/process-engine.js';
-import { PUBLISHERS, WITHDRAWERS } from '../engine/features/change-control/index.js';
+import { PUBLISHERS, REVIEWERS, WITHDRAWERS } from '../engine/features/change-control/index.js';
 import { ROLES, type DraftRecord, type DraftStatus, type Role } from '../engine/kernel/model.js';
 import { canSee, OVERSEERS, principalOf, visibleSites } from './auth.js';
 import type { RouteRegistry } from './openapi.js';
@@ -12,7 +12,6 @@ import { withProblemsFor } from './http/problems.js';
 
 /** Who edits, submits and publishes changes; who reviews them (never one who edited the draft); who reads drafts. */
 export const EDITORS: readonly Role[] = ['process-owner'];
-const REVIEWERS: readonly Role[] = ['process-owner', 'quality-manager'];
 const READERS: readonly Role[] = ['process-owner', 'quality-manager', 'auditor'];
 
 const DRAFT_STATUSES = ['draft', 'in-review', 'approved', 'rejected', 'published', 'withdrawn'] as const satisfies readonly DraftStatus[];

@@ -59,6 +59,7 @@ export const emailModule: BenchModule = {
       'scheduled-start': unexpected,
       webhook: unexpected,
       digest: unexpected,
+      absence: unexpected,
     };
     let failures = 0;
     const scheduler = new EmbeddedScheduler(store, systemClock, handlers, { workerId: 'bench-email', onError: () => (failures += 1) });

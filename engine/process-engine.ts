@@ -86,6 +86,8 @@ export class ProcessEngine {
   readonly commands: Commands;
   /** The task commands, each checking its own policy (features/tasks): what api/ calls. */
   readonly tasks: taskFeature.TaskCommands;
+  /** The administration of people, each command checking who may (features/people). */
+  readonly people: people.PeopleCommands;
   /** What the feature modules (features/) use of the engine. */
   private readonly context: FeatureContext;
   /** The notifications feature's plan of the jobs that follow a task, for the kernel's step change. */
@@ -110,6 +112,7 @@ export class ProcessEngine {
       check: (xml) => this.checkDefinition(xml),
       prepareStart: (key, input, actor) => this.prepareStart(key, input, actor),
       effective: (key) => this.store.getEffectiveDefinition(key, this.now()),
+      ...(policy.remindEvery && { reviewRemindEvery: policy.remindEvery }),
       ...(options.readers && { readers: options.readers }),
     });
     this.queries = new Queries(this.store, this.clock, options.figures ?? []);
@@ -134,6 +137,7 @@ export class ProcessEngine {
       applyStep: (step) => this.applyStep(step),
     };
     this.tasks = new taskFeature.TaskCommands(this.context);
+    this.people = new people.PeopleCommands(this.context);
   }
 
   /**
@@ -412,6 +416,31 @@ export class ProcessEngine {
   /** A person sets their own language and time zone (the account page); an empty value follows their site. */
   setReadingPreferences(personId: string, input: { locale?: unknown; timeZone?: unknown }, actor: string): Promise<UserRecord> {
     return people.setReadingPreferences(this.context, personId, input, actor);
+  }
+
+  /** A person chooses each notice at once or one daily digest at a time of day (the account page). */
+  setNoticePreference(personId: string, input: { delivery?: unknown; at?: unknown }, actor: string): Promise<UserRecord> {
+    return people.setNoticePreference(this.context, personId, input, actor);
+  }
+
+  /** A person sets their out-of-office period and the colleague who holds their tasks meanwhile. */
+  setAbsence(personId: string, input: { fromDay?: unknown; toDay?: unknown; delegate?: unknown }, actor: string): Promise<UserRecord> {
+    return people.setAbsence(this.context, personId, input, actor);
+  }
+
+  /** A person ends (or cancels) their out-of-office period now. */
+  clearAbsence(personId: string, actor: string): Promise<UserRecord> {
+    return people.clearAbsence(this.context, personId, actor);
+  }
+
+  /** Who may stand in for a person while they are out of office. */
+  possibleDelegates(personId: string): Promise<UserRecord[]> {
+    return people.possibleDelegates(this.context, personId);
+  }
+
+  /** The durable start or end of an out-of-office period (job kind `absence`). */
+  handleAbsence(job: JobRecord, workerId: string): Promise<'done' | 'stale'> {
+    return people.handleAbsence(this.context, job, workerId);
   }
 
   // ---- scheduled starts --------------------------------------------------------------------------

@@ -12,11 +12,13 @@ import { OVERSEERS } from '../auth.js';
 export interface Viewer {
   user: UserRecord;
   csrf?: string;
+  /** How many things wait on them (the inbox), for the header's count; absent when not counted. */
+  inboxCount?: number;
   /** They may start a record of some process: the header offers "New". */
   mayStart?: boolean;
 }
 
-export type Section = 'tasks' | 'new' | 'audit' | 'dashboard' | 'processes' | 'account';
+export type Section = 'inbox' | 'tasks' | 'new' | 'audit' | 'dashboard' | 'processes' | 'account';
 
 export const AUDIT_ROLES = ['auditor', 'quality-manager'] as const;
 

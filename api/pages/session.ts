@@ -39,7 +39,29 @@ export function safeNext(value: unknown): string {
 
 export function viewerOf(req: Request): Viewer {
   const principal = req.principal!;
-  return { user: principal.user, csrf: principal.session?.csrf, ...(req.res?.locals.mayStart === true && { mayStart: true }) };
+  const inboxCount = inboxCounts.get(req);
+  return { user: principal.user, csrf: principal.session?.csrf, ...(inboxCount !== undefined && { inboxCount }), ...(req.res?.locals.mayStart === true && { mayStart: true }) };
+}
+
+/** The inbox counts of the requests being answered (the header shows it on every page). */
+const inboxCounts = new WeakMap<Request, number>();
+
+/**
+ * Counts what waits on the signed-in person (engine/features/inbox) for the header's "Inbox" link, once per
+ * page request; a failed count leaves the link without a number rather than the page without content.
+ */
+export function countInbox(imsflow: ProcessEngine) {
+  return async (req: Request, _res: Response, next: NextFunction): Promise<void> => {
+    // pages only: not downloads and exports (attachments, CSV, PDF), which show no header
+    if (req.principal && (req.method === 'GET' || req.method === 'HEAD') && !/^\/attachments\/|\.(csv|pdf|json)$/.test(req.originalUrl.split('?')[0]!)) {
+      try {
+        inboxCounts.set(req, (await imsflow.queries.inbox(req.principal.user, { titles: false })).length);
+      } catch {
+        // the count is a convenience: the page itself reports its own errors
+      }
+    }
+    next();
+  };
 }
 
 /**

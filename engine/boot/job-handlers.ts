@@ -1,4 +1,4 @@
-import { DEFAULT_DIGEST, WeeklyDigest } from '../features/notifications/index.js';
+import { DailyDigest, DEFAULT_DIGEST, WeeklyDigest } from '../features/notifications/index.js';
 import type { ProcessEngine } from '../process-engine.js';
 import type { Outbox } from '../features/notifications/index.js';
 import type { Notifier } from '../features/notifications/index.js';
@@ -23,6 +23,7 @@ export interface HandlerDeps {
  * job kind to feature, built with the assembly, so it sits in engine/boot.
  */
 export function jobHandlers({ imsflow, notifier, outbox, digest, webhooks = new Webhooks({ store: imsflow.store, clock: imsflow.clock }) }: HandlerDeps): JobHandlers {
+  const daily = new DailyDigest({ store: imsflow.store, clock: imsflow.clock, baseUrl: () => notifier.baseUrl, mailConfigured: notifier.mailConfigured, mail: notifier.mail, onHeldLink: notifier.onHeldLink });
   const weekly = digest ?? new WeeklyDigest({ store: imsflow.store, clock: imsflow.clock, ...DEFAULT_DIGEST, baseUrl: () => notifier.baseUrl, mailConfigured: notifier.mailConfigured, mail: notifier.mail });
   return {
     /** A BPMN timer is due: resume the instance and let the timer fire. */
@@ -37,7 +38,9 @@ export function jobHandlers({ imsflow, notifier, outbox, digest, webhooks = new 
     'scheduled-start': (job, worker) => imsflow.startScheduled(job, worker),
     /** POST one event to one webhook subscriber; a failed attempt throws and is retried with backoff. */
     webhook: (job, worker) => webhooks.handleDelivery(job, worker),
-    /** The steering committee's weekly overdue digest (and arming the next week's). */
-    digest: (job, worker) => weekly.handle(job, worker),
+    /** The steering committee's weekly overdue digest (and arming the next week's), or one person's daily digest of notices. */
+    digest: (job, worker) => (job.payload.userId ? daily.handle(job, worker) : weekly.handle(job, worker)),
+    /** An out-of-office period begins or ends: the delegate takes up, or hands back, the person's tasks. */
+    absence: (job, worker) => imsflow.handleAbsence(job, worker),
   };
 }

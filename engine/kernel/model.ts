@@ -1,7 +1,7 @@
 /**
- * The records imsflow keeps. Stores persist exactly these shapes; everything else is derived.
- * Times are ISO 8601 strings in UTC (`2026-11-22T10:15:00.000Z`), so records are readable as stored.
+ * The records imsflow keeps. Stores persist exactly these shapes; everything else is derived. Times are ISO 8601 strings in UTC (`2026-11-22T10:15:00.000Z`), so records are readable as stored.
  */
+import type { PersonChoices } from './person-choices.js';
 
 export type FieldType =
   | 'text'
@@ -258,11 +258,11 @@ export interface ExtensionRequest {
   decisionReason?: string;
 }
 
-/**
- * The notices about a task. `extension-requested` goes to the approvers of a due-date extension request,
- * `extension-decided` to the person who asked.
- */
-export type NoticeKind = 'assigned' | 'reminder' | 'due' | 'overdue' | 'completed' | 'escalation' | 'extension-requested' | 'extension-decided';
+/** Notices about a task (`extension-requested` to the approvers of a request, `extension-decided` to who asked) or a change. */
+export type NoticeKind = 'assigned' | 'reminder' | 'due' | 'overdue' | 'completed' | 'escalation' | 'extension-requested' | 'extension-decided' | ChangeNoticeKind;
+
+/** Change control's notices about a draft: to who may sign it, its author (the outcome), the process owners. */
+export type ChangeNoticeKind = 'review-requested' | 'review-reminder' | 'change-approved' | 'change-rejected' | 'change-to-publish';
 
 export interface TaskNotification {
   at: string;
@@ -277,9 +277,9 @@ export interface TaskNotification {
  * timer: a BPMN timer is due · notify: tell people about a task (assigned, reminder, due, overdue,
  * completed) · escalation: a step of a task's escalation chain · email: send one outbox message ·
  * scheduled-start: one occurrence of a scheduled process start · webhook: deliver one event to one subscriber ·
- * digest: the steering committee's weekly overdue digest (one job per ISO week).
+ * digest: the steering committee's weekly digest (one job per ISO week) or one person's daily digest · absence: an out-of-office period begins or ends.
  */
-export type JobKind = 'timer' | 'notify' | 'escalation' | 'email' | 'scheduled-start' | 'webhook' | 'digest';
+export type JobKind = 'timer' | 'notify' | 'escalation' | 'email' | 'scheduled-start' | 'webhook' | 'digest' | 'absence';
 export type JobStatus = 'scheduled' | 'running' | 'done' | 'failed' | 'cancelled';
 
 /** A durable job: the store is the source of truth for what must run and when. */
@@ -346,7 +346,7 @@ export const ROLES = ['admin', 'process-owner', 'quality-manager', 'auditor', 's
 export type Role = (typeof ROLES)[number];
 
 /** A person: who tasks go to, who is told, who signs in. */
-export interface UserRecord {
+export interface UserRecord extends PersonChoices {
   id: string;
   email: string;
   name: string;
@@ -411,17 +411,17 @@ export interface ApiTokenRecord {
 }
 
 /**
- * queued: waiting to be sent · sent · failed: the last attempt failed, a retry is scheduled (or none is
- * left: see the email job) · held: no mail server is configured; kept so nothing is lost · dropped: the
- * task closed before the message could go out, so its link would be dead (kept, with the reason).
+ * queued: waiting to be sent · sent · failed: the last attempt failed, a retry is scheduled (or none is left: see the email job) · held: no mail
+ * server is configured; kept so nothing is lost · dropped: the task closed before the message could go out, so its link would be dead (kept, with
+ * the reason) · waiting: a notice kept for its person's daily digest · digested: sent within one (its `digestId`).
  */
-export type MessageStatus = 'queued' | 'sent' | 'failed' | 'held' | 'dropped';
+export type MessageStatus = 'queued' | 'sent' | 'failed' | 'held' | 'dropped' | 'waiting' | 'digested';
 
 /** One email in the outbox, kept after sending as the record of what was sent to whom. */
 export interface MessageRecord {
   id: string;
   /** A notice about a task, or the steering committee's weekly digest. */
-  kind: NoticeKind | 'digest';
+  kind: NoticeKind | 'digest' | 'daily-digest';
   to: string;
   userId?: string;
   subject: string;
@@ -431,6 +431,7 @@ export interface MessageRecord {
   instanceId?: string;
   /** The task link in the message, for the log when no mail server is configured. */
   link?: string;
+  digestId?: string;
   status: MessageStatus;
   attempts: number;
   lastError?: string;

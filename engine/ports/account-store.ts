@@ -11,6 +11,8 @@ export interface AccountStore {
   getUserByEmail(email: string): Promise<UserRecord | undefined>;
   listUsers(query: { role?: string; active?: boolean }): Promise<UserRecord[]>;
   getSession(id: string): Promise<SessionRecord | undefined>;
+  /** A person's sessions, expired ones too: what deactivation and a password change end. */
+  listSessionsOfUser(userId: string): Promise<SessionRecord[]>;
   getApiToken(id: string): Promise<ApiTokenRecord | undefined>;
   listApiTokens(userId: string): Promise<ApiTokenRecord[]>;
   getLinkToken(id: string): Promise<LinkTokenRecord | undefined>;

@@ -9,7 +9,8 @@ import type { MessageRecord, WebhookDeliveryRecord, WebhookSubscriptionRecord } 
 
 export interface OutboxStore {
   getMessage(id: string): Promise<MessageRecord | undefined>;
-  listMessages(query: { status?: MessageRecord['status']; taskId?: string; limit?: number }): Promise<MessageRecord[]>;
+  /** Oldest first; `userId`: one person's messages (the daily digest's waiting notices). */
+  listMessages(query: { status?: MessageRecord['status']; taskId?: string; userId?: string; limit?: number }): Promise<MessageRecord[]>;
   getWebhookSubscription(id: string): Promise<WebhookSubscriptionRecord | undefined>;
   listWebhookSubscriptions(): Promise<WebhookSubscriptionRecord[]>;
   getWebhookDelivery(id: string): Promise<WebhookDeliveryRecord | undefined>;

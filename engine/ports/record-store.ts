@@ -21,8 +21,8 @@ import type { SignatureRecord } from '../features/signatures/index.js';
 export interface TaskQuery {
   assignee?: string;
   role?: string;
-  /** Open tasks a person may see: assigned to them, or for one of their roles (unassigned). */
-  forUser?: { id: string; roles: string[] };
+  /** Open tasks a person may see: assigned to them (or to those they stand in for), or for one of their roles (unassigned). */
+  forUser?: { id: string; roles: string[]; standingInFor?: string[] };
   /** Only records of these sites (or without a site). Absent: every site. */
   sites?: string[];
   instanceIds?: string[];

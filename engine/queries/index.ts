@@ -1,6 +1,7 @@
 import type { Clock } from '../kernel/clock.js';
 import { computeDashboard, drillDown, type Dashboard, type DashboardContext, type Drilldown, type PackFigure, type RecordList } from '../features/dashboard/index.js';
 import { resolveLink, type TaskLinkSigner } from '../features/task-links/index.js';
+import { waitingOn, type InboxItem, type InboxOptions } from '../features/inbox/index.js';
 import type { SignatureRecord } from '../features/signatures/index.js';
 import type { AuditQuery, InstanceQuery } from '../ports/record-store.js';
 import type { Store } from '../ports/store.js';
@@ -60,6 +61,11 @@ export class Queries {
 
   instances(query: InstanceQuery): Promise<InstanceRecord[]> {
     return this.store.listInstances(query);
+  }
+
+  /** What waits on a person: tasks, changes to sign or publish, extension requests to decide (features/inbox). */
+  inbox(user: UserRecord, options: InboxOptions = {}): Promise<InboxItem[]> {
+    return waitingOn({ store: this.store, clock: this.clock }, user, options);
   }
 
   findTask(id: string): Promise<TaskRecord | undefined> {

@@ -174,6 +174,7 @@ const SAMPLES: Record<string, (caller: string | undefined) => Sample> = {
   'GET /api/instances/{id}': () => ({ params: { id: 'no-such-instance' } }),
   'POST /api/instances/{id}/cancel': () => ({ params: { id: 'no-such-instance' }, body: { reason: 'authorization matrix' } }),
   'GET /api/tasks': () => ({}),
+  'GET /api/inbox': () => ({}),
   'GET /api/tasks/{id}': () => ({ params: { id: 'no-such-task' } }),
   'POST /api/tasks/{id}/complete': () => ({ params: { id: 'no-such-task' }, body: { data: {} } }),
   'POST /api/tasks/{id}/claim': () => ({ params: { id: 'no-such-task' } }),
@@ -187,6 +188,23 @@ const SAMPLES: Record<string, (caller: string | undefined) => Sample> = {
   'PUT /api/users/{id}': () => ({ params: { id: 'matrix-target' }, body: { email: 'matrix-target@example.com', name: 'Matrix Target', roles: ['staff'] } }),
   // Your own password, with the current one (set to the same again).
   'POST /api/users/{id}/password': (caller) => ({ params: { id: caller ?? 'm-staff' }, body: { currentPassword: PASSWORD, password: PASSWORD } }),
+  // One's own account: the password (changed to the same again), notices, out of office (refused: a past period)
+  'GET /api/account': () => ({}),
+  'POST /api/account/password': () => ({ body: { currentPassword: PASSWORD, password: PASSWORD } }),
+  'PUT /api/account/notices': () => ({ body: { delivery: 'immediate' } }),
+  'GET /api/account/delegates': () => ({}),
+  'PUT /api/account/absence': () => ({ body: { from: '2020-01-01', to: '2020-01-02', delegate: 'nobody' } }),
+  'DELETE /api/account/absence': () => ({}),
+  'GET /api/people': () => ({}),
+  // An incomplete body: 400 before anything is made.
+  'POST /api/people': () => ({ body: {} }),
+  'GET /api/people/{id}': () => ({ params: { id: 'no-such-person' } }),
+  'PATCH /api/people/{id}': () => ({ params: { id: 'no-such-person' }, body: { reason: 'authorization matrix' } }),
+  'POST /api/people/{id}/deactivate': () => ({ params: { id: 'no-such-person' }, body: { reason: 'authorization matrix' } }),
+  'POST /api/people/{id}/reactivate': () => ({ params: { id: 'no-such-person' }, body: { reason: 'authorization matrix' } }),
+  // JSON, not a CSV file: 400 naming the Content-Type, past authorization.
+  'POST /api/people/import/dry-run': () => ({ body: {} }),
+  'POST /api/people/import': () => ({ body: {} }),
   'GET /api/schedules': () => ({}),
   'PUT /api/schedules/{id}': () => ({ params: { id: 'matrix' }, body: { processKey: 'authz-noop', cron: '0 9 * * 1', enabled: false } }),
   'DELETE /api/schedules/{id}': () => ({ params: { id: 'no-such-schedule' } }),

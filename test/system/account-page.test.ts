@@ -46,7 +46,7 @@ describe('the account page, walked in Chromium', function () {
 
     await page.getByLabel('Language').selectOption('de-CH');
     await page.getByLabel('Time zone').selectOption('Europe/Zurich');
-    await Promise.all([page.waitForURL((url) => url.search === '?saved=1'), page.getByRole('button', { name: 'Save' }).click()]);
+    await Promise.all([page.waitForURL((url) => url.search === '?saved=1'), page.getByRole('button', { name: 'Save', exact: true }).click()]);
     expect(await page.locator('html').getAttribute('lang')).to.equal('de-CH');
     expect(await page.getByRole('heading', { level: 1 }).textContent()).to.equal('Mein Konto');
     expect(await page.getByRole('status').textContent()).to.match(/^Gespeichert\. Ihre Seiten erscheinen jetzt auf Deutsch \(Schweiz\); Zeitzone: Mitteleuropäische (Normal|Sommer)?[Zz]eit\.$/);

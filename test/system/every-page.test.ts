@@ -27,7 +27,7 @@ const RAW: [RegExp, string][] = [
   [/\d{4}-\d\d-\d\dT\d\d:\d\d/, 'an ISO timestamp'],
   [/\{"|"\w+":/, 'JSON'],
   [/\bundefined\b|\bNaN\b|\[object Object\]/, 'undefined, NaN or [object Object]'],
-  [/\b(shell|tasks|taskForm|records|dashboard|audit|mail|signIn|account|badges|time|start)\.[a-z]\w*\.\w/, 'a message id'],
+  [/\b(shell|inbox|tasks|taskForm|records|dashboard|audit|mail|signIn|account|badges|time|start)\.[a-z]\w*\.\w/, 'a message id'],
 ];
 
 function rawIn(text: string): string[] {
@@ -125,13 +125,23 @@ describe('every page, in Chromium with axe-core, and in English, German and Fren
     const reported = await (await apiAs('sean.gallagher'))('POST', '/processes/nonconformity/instances', { variables: { title: 'Cap torque low on line 2', description: 'Three caps turned by hand at the end of the shift.', owner: 'sean.gallagher' } });
     await (await apiAs('aoife.brennan'))('PUT', '/kpis/right-first-time', { system: 'quality', name: 'Batches right first time', unit: '%', target: 95, direction: 'up', owner: 'aoife.brennan', source: 'manual', site: 'dublin' });
 
+    // a supervisor out of office for a week (his account page), and the colleague holding his tasks, who chose the daily digest
+    const [standIn] = await server.imsflow.possibleDelegates('sean.gallagher');
+    expect(standIn, 'a colleague who may hold Sean Gallagher\'s tasks').to.not.equal(undefined);
+    const dublinDay = (at: number) => new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Dublin' }).format(new Date(at));
+    await server.imsflow.setAbsence('sean.gallagher', { fromDay: dublinDay(Date.now()), toDay: dublinDay(Date.now() + 7 * 86_400_000), delegate: standIn.id }, 'sean.gallagher');
+    await server.imsflow.setNoticePreference(standIn.id, { delivery: 'daily', at: '06:30' }, standIn.id);
+
     visits.push(
+      { name: 'the account of a stand-in', as: standIn.id, path: '/account' },
       { name: 'sign-in', path: '/login' },
+      { name: 'the inbox of a staff member', as: 'sean.gallagher', path: '/inbox' },
+      { name: 'the inbox of a quality manager (a change to sign)', as: 'aoife.brennan', path: '/inbox' },
       { name: 'tasks of a staff member', as: 'sean.gallagher', path: '/tasks' },
       { name: 'tasks of a quality manager', as: 'aoife.brennan', path: '/tasks' },
       { name: 'a task', as: 'sean.gallagher', path: `/tasks/${open[0].id}` },
       { name: 'a task from an email link', path: new URL(linked.link!).pathname },
-      { name: 'the account', as: 'sean.gallagher', path: '/account' },
+      { name: 'the account, out of office', as: 'sean.gallagher', path: '/account' },
       { name: 'what a staff member may start', as: 'sean.gallagher', path: '/new' },
       { name: 'what a quality manager may start', as: 'aoife.brennan', path: '/new' },
       { name: 'the nonconformity start form', as: 'sean.gallagher', path: '/new/nonconformity' },
@@ -145,6 +155,12 @@ describe('every page, in Chromium with axe-core, and in English, German and Fren
       { name: 'a draft in the editor', as: 'ciaran.doyle', path: `/modeler/drafts/${draft.id}` },
       { name: 'a change in review', as: 'aoife.brennan', path: `/modeler/drafts/${draft.id}/review` },
       { name: 'a page that does not exist', as: 'sean.gallagher', path: '/records/no-such-record' },
+      { name: 'people', as: 'grace.obi', path: '/admin/people' },
+      { name: 'people found by a search', as: 'grace.obi', path: '/admin/people?q=dublin+sean&role=staff&status=active' },
+      { name: 'a person', as: 'grace.obi', path: '/admin/people/sean.gallagher' },
+      { name: 'a new person', as: 'grace.obi', path: '/admin/people/new' },
+      { name: 'deactivating a person', as: 'grace.obi', path: '/admin/people/sean.gallagher/deactivate' },
+      { name: 'importing people', as: 'grace.obi', path: '/admin/people/import' },
     );
     const dashboard = await get({ name: 'dashboard', as: 'siobhan.walsh', path: '/dashboard' });
     visits.push(

@@ -210,7 +210,7 @@ describe('pages (sign-in, tasks, records, audit) over HTTP', () => {
       }
       const claim = await anonymous.post('/tasks/some-id/claim', {});
       expect(claim.location).to.equal(`/login?next=${encodeURIComponent('/tasks/some-id')}`);
-      expect((await anonymous.get('/')).location).to.equal('/tasks');
+      expect((await anonymous.get('/')).location).to.equal('/inbox');
     });
 
     it('the login form keeps next and refuses a wrong password (401) without echoing it', async () => {

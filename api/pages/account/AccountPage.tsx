@@ -7,6 +7,7 @@ import { Notice } from '../components/Notice.js';
 import { Shell } from '../components/Shell.js';
 import { useReader } from '../reader.js';
 import { localeChoices, localeName, offsetNow, placeOf, zoneGroups } from './choices.js';
+import { AbsenceForm, NoticesForm, PasswordForm, problemOf, type AccountForms } from './AccountForms.js';
 
 /** What the account page shows besides the person: what their site would give them, and the form's state. */
 export interface AccountState {
@@ -21,27 +22,38 @@ export interface AccountState {
   errors: string[];
   saved: boolean;
   now: Date;
+  /** What another form of the page just did (after its redirect): its confirmation. */
+  done?: { form: 'password'; sessionsEnded: number } | { form: 'notices' } | { form: 'absence' } | { form: 'absence-ended' };
+  forms: AccountForms;
 }
 
-const KNOWN_ROLES: readonly string[] = ROLES;
+// site administrators are a role of the people feature (engine/features/people), not of the process roles
+const KNOWN_ROLES: readonly string[] = [...ROLES, 'site-admin'];
 
 /**
  * The person's own account: who they are to imsflow (name, email, roles, sites: read only; an admin keeps
  * the directory) and what they read in: language and formats, and the clock their times are shown on.
  */
 export function AccountPage({ viewer, state }: { viewer: Viewer; state: AccountState }) {
-  const { t, zoneName, locale } = useReader();
+  const reader = useReader();
+  const { t, zoneName, locale } = reader;
   const { user } = viewer;
   const roleName = (role: string) => (KNOWN_ROLES.includes(role) ? t(`account.role.${role}`) : role);
   const defaultKey = state.fromSite ? 'site' : 'installation';
   const invalid = (field: string) => state.errors.includes(field);
-  const problems = state.errors.map((field) => ({ id: field === 'locale' ? 'account-locale' : 'account-zone', message: t(`account.error.${field}`) }));
+  const refused = state.forms.refused;
+  const problems = refused && refused.form !== 'reading' ? refused.fields.map((field) => problemOf(t, state.forms, field)) : state.errors.map((field) => ({ id: field === 'locale' ? 'account-locale' : 'account-zone', message: t(`account.error.${field}`) }));
   const errorOf = (field: string) => (invalid(field) ? t(`account.error.${field}`) : undefined);
   return (
     <Shell title={t('account.title')} viewer={viewer} current="account">
       {state.saved ? (
         <Notice kind="status">
           <p>{t('account.saved', { language: localeName(locale), zone: zoneName() })}</p>
+        </Notice>
+      ) : null}
+      {state.done ? (
+        <Notice kind="status">
+          <p>{doneMessage(state, reader.calendarDate, t)}</p>
         </Notice>
       ) : null}
       <ErrorSummary heading={t('account.notSaved')} problems={problems} />
@@ -94,6 +106,25 @@ export function AccountPage({ viewer, state }: { viewer: Viewer; state: AccountS
           {t('account.save')}
         </button>
       </form>
+      <PasswordForm viewer={viewer} forms={state.forms} />
+      <NoticesForm viewer={viewer} forms={state.forms} />
+      <AbsenceForm viewer={viewer} forms={state.forms} />
     </Shell>
   );
+}
+
+/** The confirmation of the form just saved, in words. */
+function doneMessage(state: AccountState, day: (ymd: string) => string, t: (id: string, values?: Record<string, unknown>) => string): string {
+  const done = state.done!;
+  const { absence, notices } = state.forms;
+  switch (done.form) {
+    case 'password':
+      return t('account.passwordChanged', { count: done.sessionsEnded });
+    case 'notices':
+      return t('account.noticesSaved', { delivery: notices.delivery, at: notices.at });
+    case 'absence':
+      return absence ? t('account.absenceNow', { started: absence.started ? 'yes' : 'no', from: day(absence.fromDay), to: day(absence.toDay), name: state.forms.delegateName ?? absence.delegate }) : t('account.absenceEnded');
+    case 'absence-ended':
+      return t('account.absenceEnded');
+  }
 }

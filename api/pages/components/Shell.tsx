@@ -71,11 +71,25 @@ function SignedInHeader({ viewer, current }: { viewer: Viewer; current?: Section
   );
   return (
     <header class="ims-header">
-      <a class="ims-header__brand" href="/tasks">
+      <a class="ims-header__brand" href="/inbox">
         imsflow
       </a>
       <nav class="ims-header__nav" aria-label={t('shell.nav.label')}>
         <ul>
+          <li>
+            <a href="/inbox" aria-current={current === 'inbox' ? 'page' : undefined}>
+              {t('shell.nav.inbox')}
+              {viewer.inboxCount ? (
+                <>
+                  {' '}
+                  <span class="usa-tag ims-nav-count" aria-hidden="true">
+                    {viewer.inboxCount}
+                  </span>
+                  <span class="usa-sr-only">{t('shell.nav.waiting', { count: viewer.inboxCount })}</span>
+                </>
+              ) : null}
+            </a>
+          </li>
           {link('tasks', '/tasks', t('shell.nav.tasks'))}
           {viewer.mayStart ? link('new', '/new', t('shell.nav.new')) : null}
           {hasRole(user, AUDIT_ROLES) ? link('audit', '/audit', t('shell.nav.audit')) : null}

@@ -46,6 +46,7 @@ export function plainText(reader: Reader, value: Shown): string {
     case 'date':
       return reader.calendarDate(value.ymd);
     case 'person':
+      if (value.onBehalfOf) return reader.t('values.personFor', { delegate: value.name ?? value.id, holder: value.onBehalfOf.name ?? value.onBehalfOf.id });
       return value.id === 'system' && !value.name ? reader.t('values.system') : (value.name ?? value.id);
     case 'option':
       return optionWord(reader, value.field, value.value, value.label);

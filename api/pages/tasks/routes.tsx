@@ -60,7 +60,7 @@ export function taskPages({ imsflow, accounts, attachments, titleFields = {} }: 
     const { t, timeZone } = w.reader;
     const now = imsflow.clock.now().getTime();
     const sites = visibleSites(user);
-    const all = await imsflow.listTasks({ status: 'open', forUser: { id: user.id, roles: user.roles }, sites, limit: 1000 });
+    const all = await imsflow.listTasks({ status: 'open', forUser: { id: user.id, roles: user.roles, standingInFor: user.standingInFor }, sites, limit: 1000 });
     const names = await w.processNames();
     const processName = (key: string) => names.get(key) ?? key;
 
@@ -107,7 +107,7 @@ export function taskPages({ imsflow, accounts, attachments, titleFields = {} }: 
           filter,
           processes: processes.map((key) => ({ key, name: processName(key) })),
           sites: siteChoices,
-          mine: views.filter((v) => v.task.assignee === user.id),
+          mine: views.filter((v) => v.task.assignee === user.id || Boolean(v.task.assignee && user.standingInFor?.includes(v.task.assignee))),
           roles: views.filter((v) => !v.task.assignee),
           total: all.length,
           done: await doneNotice(req, user, w, t),

@@ -22,6 +22,10 @@ export async function getSession(h: MongoHandle, id: string): Promise<SessionRec
   return fromDoc(await h.col('sessions').findOne({ _id: id }));
 }
 
+export async function listSessionsOfUser(h: MongoHandle, userId: string): Promise<SessionRecord[]> {
+  return h.list('sessions', { userId }, { _id: 1 });
+}
+
 export async function getApiToken(h: MongoHandle, id: string): Promise<ApiTokenRecord | undefined> {
   return fromDoc(await h.col('api_tokens').findOne({ _id: id }));
 }

@@ -32,7 +32,7 @@ export async function counts(h: MongoHandle, now: string): Promise<StoreCounts> 
     tasksOpen,
     tasksOverdue,
     jobs: { waiting, delayed: Math.max(0, (jobs.scheduled ?? 0) - waiting), running: jobs.running ?? 0, failed: jobs.failed ?? 0 },
-    messages: { queued: messages.queued ?? 0, sent: messages.sent ?? 0, failed: messages.failed ?? 0, held: messages.held ?? 0, dropped: messages.dropped ?? 0 },
+    messages: { queued: messages.queued ?? 0, sent: messages.sent ?? 0, failed: messages.failed ?? 0, held: messages.held ?? 0, dropped: messages.dropped ?? 0, waiting: messages.waiting ?? 0, digested: messages.digested ?? 0 },
   };
 }
 

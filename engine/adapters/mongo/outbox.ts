@@ -8,8 +8,8 @@ export async function getMessage(h: MongoHandle, id: string): Promise<MessageRec
   return fromDoc(await h.col('messages').findOne({ _id: id }));
 }
 
-export async function listMessages(h: MongoHandle, query: { status?: MessageRecord['status']; taskId?: string; limit?: number }): Promise<MessageRecord[]> {
-  return h.list('messages', conditions({ status: query.status, taskId: query.taskId }), { createdAt: 1, _id: 1 }, query.limit ?? 1000);
+export async function listMessages(h: MongoHandle, query: { status?: MessageRecord['status']; taskId?: string; userId?: string; limit?: number }): Promise<MessageRecord[]> {
+  return h.list('messages', conditions({ status: query.status, taskId: query.taskId, userId: query.userId }), { createdAt: 1, _id: 1 }, query.limit ?? 1000);
 }
 
 export async function getWebhookSubscription(h: MongoHandle, id: string): Promise<WebhookSubscriptionRecord | undefined> {

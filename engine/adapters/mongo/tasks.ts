@@ -18,8 +18,8 @@ export async function listTasks(h: MongoHandle, query: TaskQuery): Promise<TaskR
   if (query.forUser) {
     // assigned to them, or unassigned (unset, as SQL's IS NULL) with a candidate role among theirs;
     // an unset candidateRole never matches $in, as SQL's NULL IN (...) is not true
-    const { id, roles } = query.forUser;
-    parts.push({ $or: [{ assignee: id }, { assignee: null, candidateRole: { $in: roles } }] });
+    const { id, roles, standingInFor = [] } = query.forUser;
+    parts.push({ $or: [{ assignee: { $in: [id, ...standingInFor] } }, { assignee: null, candidateRole: { $in: roles } }] });
   }
   return h.list('tasks', all(parts), { createdAt: 1, _id: 1 }, query.limit ?? 100, query.offset ?? 0);
 }

@@ -24,6 +24,10 @@ export async function getSession(h: SqliteHandle, id: string): Promise<SessionRe
   return parseDoc(h.query('SELECT doc FROM sessions WHERE id = ?').get(id));
 }
 
+export async function listSessionsOfUser(h: SqliteHandle, userId: string): Promise<SessionRecord[]> {
+  return parseDocs(h.query('SELECT doc FROM sessions WHERE user_id = ? ORDER BY id').all(userId));
+}
+
 export async function getApiToken(h: SqliteHandle, id: string): Promise<ApiTokenRecord | undefined> {
   return parseDoc(h.query('SELECT doc FROM api_tokens WHERE id = ?').get(id));
 }

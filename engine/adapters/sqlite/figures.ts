@@ -28,7 +28,7 @@ export async function counts(h: SqliteHandle, now: string): Promise<StoreCounts>
     tasksOpen: one("SELECT COUNT(*) AS n FROM tasks WHERE status = 'open'"),
     tasksOverdue: one("SELECT COUNT(*) AS n FROM tasks WHERE status = 'open' AND due_at IS NOT NULL AND due_at < ?", now),
     jobs: { waiting: jobs.waiting ?? 0, delayed: jobs.delayed ?? 0, running: jobs.running ?? 0, failed: jobs.failed ?? 0 },
-    messages: { queued: messages.queued ?? 0, sent: messages.sent ?? 0, failed: messages.failed ?? 0, held: messages.held ?? 0, dropped: messages.dropped ?? 0 },
+    messages: { queued: messages.queued ?? 0, sent: messages.sent ?? 0, failed: messages.failed ?? 0, held: messages.held ?? 0, dropped: messages.dropped ?? 0, waiting: messages.waiting ?? 0, digested: messages.digested ?? 0 },
   };
 }
 

@@ -8,10 +8,12 @@ export async function getMessage(h: SqliteHandle, id: string): Promise<MessageRe
   return parseDoc(h.query('SELECT doc FROM messages WHERE id = ?').get(id));
 }
 
-export async function listMessages(h: SqliteHandle, query: { status?: MessageRecord['status']; taskId?: string; limit?: number }): Promise<MessageRecord[]> {
+export async function listMessages(h: SqliteHandle, query: { status?: MessageRecord['status']; taskId?: string; userId?: string; limit?: number }): Promise<MessageRecord[]> {
   const { where, params } = conditions([
     ['status = ?', query.status],
     ['task_id = ?', query.taskId],
+    // no column of its own: asked for together with a status (the digest's waiting notices), which the index narrows
+    ["json_extract(doc, '$.userId') = ?", query.userId],
   ]);
   return parseDocs(h.query(`SELECT doc FROM messages ${where} ORDER BY created_at, id LIMIT ?`).all(...params, query.limit ?? 1000));
 }

@@ -19,7 +19,7 @@ export async function listTasks(h: SqliteHandle, query: TaskQuery): Promise<Task
     ...inList('instance_id', query.instanceIds),
     ...siteFilter(query.sites),
     ...(query.forUser
-      ? ([[`(assignee = ? OR (assignee IS NULL AND candidate_role IN (SELECT value FROM json_each(?))))`, [query.forUser.id, JSON.stringify(query.forUser.roles)]]] as Condition[])
+      ? ([[`(assignee IN (SELECT value FROM json_each(?)) OR (assignee IS NULL AND candidate_role IN (SELECT value FROM json_each(?))))`, [JSON.stringify([query.forUser.id, ...(query.forUser.standingInFor ?? [])]), JSON.stringify(query.forUser.roles)]]] as Condition[])
       : []),
   ]);
   return parseDocs(h.query(`SELECT doc FROM tasks ${where} ORDER BY created_at, id LIMIT ? OFFSET ?`).all(...params, query.limit ?? 100, query.offset ?? 0));

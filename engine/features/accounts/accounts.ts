@@ -93,6 +93,32 @@ export class Accounts {
   }
 
   /**
+   * A person changes their own password: the new one must meet the rules, and the current one is checked
+   * (slowed after failures like a sign-in: the re-authentication bucket). Every other session of the
+   * person ends in the same commit (a stolen session does not outlive the change); the one used stays. The
+   * audit trail records the change (`user.password-set`) and how many sessions ended, never a password.
+   * Refusals: ValidationError naming `password` (the rules), AuthenticationError (current password wrong,
+   * or slowed).
+   */
+  async changeOwnPassword(principal: Principal, currentPassword: string, password: string): Promise<{ sessionsEnded: number }> {
+    const user = principal.user;
+    const problems = passwordProblems(password, user);
+    if (problems.length) throw new ValidationError('the new password does not meet the rules', problems.map((message) => ({ field: 'password', message: `password ${message}` })));
+    const session = (await this.reauthenticate(principal, typeof currentPassword === 'string' ? currentPassword : '')) ?? principal.session;
+    const fresh = (await this.store.getUser(user.id)) ?? user;
+    const updated: UserRecord = { ...fresh, passwordHash: await hashPassword(password), passwordChangedAt: this.now() };
+    delete updated.failedLogins;
+    delete updated.lockedUntil;
+    const others = (await this.store.listSessionsOfUser(user.id)).filter((s) => s.id !== session?.id).map((s) => s.id);
+    await this.store.commit({
+      users: [updated],
+      deleteSessions: others,
+      audit: [auditEvent(this.clock, { actor: user.id, action: 'user.password-set', target: `user:${user.id}`, new: { sessionsEnded: others.length, ...(principal.apiToken && { via: principal.apiToken.id }) }, reason: 'changed by the user' })],
+    });
+    return { sessionsEnded: others.length };
+  }
+
+  /**
    * Checks email and password; opens a session. Unknown email, wrong password and inactive account get
    * one answer, after the same password hashing; too many failures get another (LoginThrottledError),
    * keyed by the email as typed, so it comes for unknown emails alike. Failed and refused sign-ins of

@@ -12,6 +12,7 @@ import { KEY, blankProcess, importedProcess, nameOf } from './bpmn-files.js';
 import { problemsOf, refuseSecondDraft, refuseStaleBase } from './draft-checks.js';
 import { checkRevision, dateInput, notEditable, optionalText, requiredText } from './inputs.js';
 import type { ChangeControlHost, ChangesView, DraftSummary, DraftView, OutstandingItem, TrainingItem, VersionView } from './model.js';
+import { outcomeJobs, reviewJobs } from './notices.js';
 import { mergeStarts, outstandingTraining, trainingChange, trainingCoverage, trainingDueFor } from './training.js';
 import { approvalOf, changeContent, nextVersion, sha256, versionsOf } from './versions.js';
 
@@ -189,7 +190,8 @@ export class ChangeControl {
       editors: draft.editors.includes(actor) ? draft.editors : [...draft.editors, actor],
     };
     await this.commit(
-      { drafts: [{ record: submitted, expectedRevision: draft.revision }] },
+      // the reviewers are told, and reminded while it waits, by jobs committed with the submission
+      { drafts: [{ record: submitted, expectedRevision: draft.revision }], scheduleJobs: reviewJobs(submitted, this.host.clock.now(), this.host.reviewRemindEvery) },
       auditEvent(this.host.clock, {
         actor,
         action: 'draft.submitted',
@@ -252,7 +254,7 @@ export class ChangeControl {
       updatedBy: actor,
     };
     await this.commit(
-      { drafts: [{ record: reviewed, expectedRevision: draft.revision }], signatures: [record] },
+      { drafts: [{ record: reviewed, expectedRevision: draft.revision }], signatures: [record], scheduleJobs: outcomeJobs(reviewed, this.host.clock.now()) },
       auditEvent(this.host.clock, {
         actor,
         action: decision === 'approve' ? 'draft.approved' : 'draft.rejected',

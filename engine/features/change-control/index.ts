@@ -1,7 +1,7 @@
 /** Change control of process definitions: drafts, review with a signature, publication, read-and-understood training. */
 export { blankProcess } from './bpmn-files.js';
 export { ChangeControl } from './change-control.js';
-export { mayPublish, mayWithdraw, PUBLISHERS, WITHDRAWERS } from './policy.js';
+export { mayPublish, mayReview, mayWithdraw, PUBLISHERS, REVIEWERS, WITHDRAWERS } from './policy.js';
 export {
   TRAINING_PROCESS,
   TRAINING_TASK,

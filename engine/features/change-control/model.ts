@@ -27,6 +27,8 @@ export interface ChangeControlHost {
   ): Promise<{ change: ChangeSet & { instance: NonNullable<ChangeSet['instance']> }; started: { id: string; businessKey: string } }>;
   /** The version new instances start on now (ProcessEngine.effectiveDefinition). */
   effective(key: string): Promise<DefinitionRecord | undefined>;
+  /** How often the reviewers of a change are reminded while it waits for a signature (none: never). */
+  reviewRemindEvery?: string;
   /** Where people's clocks default from: a signature's time is shown in the signer's zone. */
   readers?: ReaderDefaults;
 }

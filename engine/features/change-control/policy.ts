@@ -19,3 +19,11 @@ export const WITHDRAWERS: readonly Role[] = ['process-owner'];
 export function mayWithdraw(roles: readonly string[]): boolean {
   return roles.some((role) => (WITHDRAWERS as readonly string[]).includes(role));
 }
+
+/** Who reviews and signs a submitted change: process owners and quality managers, never one who edited it (checkReviewer). */
+export const REVIEWERS: readonly Role[] = ['process-owner', 'quality-manager'];
+
+/** Whether a person holding these roles may be asked to sign a change they did not edit. */
+export function mayReview(roles: readonly string[]): boolean {
+  return roles.some((role) => (REVIEWERS as readonly string[]).includes(role));
+}

@@ -6,6 +6,8 @@ import { addDuration, durationProblem } from '../../kernel/durations.js';
 import { auditEvent } from '../../kernel/audit-event.js';
 import type { TaskLinkSigner } from '../task-links/index.js';
 import { renderNotice } from './templates.js';
+import { dailyDigestJob, waitsForDigest } from './daily-digest.js';
+import { changeNoticeChange } from './change-notices.js';
 import { MailReaders } from './mail/readers.js';
 import type {
   AuditInput,
@@ -182,6 +184,11 @@ export class Notifier {
     return this.options.store;
   }
 
+  /** Told about each held message's link (the daily digest tells it too). */
+  get onHeldLink(): ((message: MessageRecord) => void) | undefined {
+    return this.options.onHeldLink;
+  }
+
   /** Whether messages go out (a mail server is configured) or are held in the outbox. */
   get mailConfigured(): boolean {
     return this.options.mailConfigured;
@@ -189,6 +196,7 @@ export class Notifier {
 
   async handleNotify(job: JobRecord, workerId: string): Promise<'sent' | 'stale'> {
     const notice = job.payload.notice as NoticeKind;
+    if (job.payload.draftId !== undefined) return this.handleChangeNotice(job, workerId);
     const task = await this.store.getTask(String(job.payload.taskId));
     if (!task || (notice !== 'completed' && task.status !== 'open')) return this.finishStale(job, workerId);
     if (EXTENSION_NOTICES.includes(notice)) return this.handleExtensionNotice(job, workerId, task, notice as ExtensionNotice);
@@ -201,7 +209,7 @@ export class Notifier {
     } else {
       recipients = await this.taskRecipients(task);
     }
-    const { messages, tokens, emailJobs } = await this.compose(notice, task, recipients, now, {});
+    const { messages, tokens, emailJobs, digestJobs } = await this.compose(notice, task, recipients, now, {});
     const scheduleJobs = [...emailJobs];
     if (notice === 'overdue') {
       const every = String(job.payload.every ?? '') || undefined;
@@ -215,6 +223,7 @@ export class Notifier {
       messages,
       linkTokens: tokens,
       scheduleJobs,
+      ensureJobs: digestJobs,
       finishJob: { id: job.id, lockedBy: workerId },
       audit: [
         auditEvent(this.options.clock, {
@@ -231,6 +240,14 @@ export class Notifier {
         }),
       ],
     });
+    return 'sent';
+  }
+
+  /** A notice about a change to a process (change control): to its reviewers, its author, its publishers. */
+  private async handleChangeNotice(job: JobRecord, workerId: string): Promise<'sent' | 'stale'> {
+    const change = await changeNoticeChange({ store: this.store, clock: this.options.clock, baseUrl: this.baseUrl, mailConfigured: this.options.mailConfigured, mail: this.mail }, job, workerId);
+    if (!change) return this.finishStale(job, workerId);
+    await this.commitOrRetryLater(change);
     return 'sent';
   }
 
@@ -258,11 +275,12 @@ export class Notifier {
     }
     const actorId = notice === 'extension-requested' ? request.requestedBy : request.decidedBy;
     const actor = actorId ? await this.store.getUser(actorId) : undefined;
-    const { messages, emailJobs } = await this.compose(notice, task, recipients, now, { extension: request, actorName: actor?.name ?? actorId });
+    const { messages, emailJobs, digestJobs } = await this.compose(notice, task, recipients, now, { extension: request, actorName: actor?.name ?? actorId });
     const to = recipients.map((u) => u.id);
     await this.commitOrRetryLater({
       messages,
       scheduleJobs: emailJobs,
+      ensureJobs: digestJobs,
       finishJob: { id: job.id, lockedBy: workerId },
       audit: [
         auditEvent(this.options.clock, {
@@ -335,10 +353,17 @@ export class Notifier {
     return 'sent';
   }
 
-  /** The people a task is for: its assignee, or everyone holding its candidate role at the task's site. */
+  /**
+   * The people a task is for: its assignee (their out-of-office delegate while they are away), or everyone
+   * holding its candidate role at the task's site.
+   */
   async taskRecipients(task: TaskRecord): Promise<UserRecord[]> {
     if (task.assignee) {
       const user = await this.store.getUser(task.assignee);
+      if (user?.absence?.started) {
+        const delegate = await this.store.getUser(user.absence.delegate);
+        if (delegate?.active && delegate.standingInFor?.includes(user.id) && canSee(delegate, task)) return [delegate];
+      }
       return user?.active ? [user] : [];
     }
     return task.candidateRole ? this.roleAtSite(task.candidateRole, task) : [];
@@ -364,7 +389,7 @@ export class Notifier {
   }
 
   private async compose(notice: NoticeKind, task: TaskRecord, recipients: UserRecord[], now: Date, extra: { level?: number; extension?: ExtensionRequest; actorName?: string }) {
-    if (!recipients.length) return { messages: [], tokens: [], emailJobs: [] };
+    if (!recipients.length) return { messages: [], tokens: [], emailJobs: [], digestJobs: [] };
     // what every recipient's email names: the record by its title, people by their names
     const nameOf = async (id: string | undefined) => (id ? ((await this.store.getUser(id))?.name ?? id) : undefined);
     const [instance, assigneeName, completedByName] = await Promise.all([this.store.getInstance(task.instanceId), nameOf(task.assignee), nameOf(task.completedBy)]);
@@ -372,6 +397,7 @@ export class Notifier {
     const messages: MessageRecord[] = [];
     const tokens: LinkTokenRecord[] = [];
     const emailJobs: JobRecord[] = [];
+    const digestJobs: JobRecord[] = [];
     const expiresAt = addDuration(this.options.policy.linkValidity, now);
     for (const user of recipients) {
       let link: string | undefined;
@@ -384,15 +410,22 @@ export class Notifier {
         tokens.push(token);
         link = `${this.baseUrl}/t/${this.options.links.sign(token)}`;
       }
-      const content = renderNotice(notice, { task, recipient: user, link, ...extra, record, assigneeName, completedByName, reader: this.mail.readerOf(user) });
+      const reader = this.mail.readerOf(user);
+      const content = renderNotice(notice, { task, recipient: user, link, ...extra, record, assigneeName, completedByName, reader });
       const { message, emailJob } = outgoingMessage(
         { kind: notice, to: user.email, userId: user.id, ...content, taskId: task.id, instanceId: task.instanceId, ...(link && { link }) },
         { now, mailConfigured: this.options.mailConfigured },
       );
+      if (waitsForDigest(notice, user)) {
+        // kept for the person's daily digest (daily-digest.ts): no email of its own
+        messages.push({ ...message, status: 'waiting' });
+        digestJobs.push(dailyDigestJob(user, reader.timeZone, now));
+        continue;
+      }
       messages.push(message);
       if (emailJob) emailJobs.push(emailJob);
     }
-    return { messages, tokens, emailJobs };
+    return { messages, tokens, emailJobs, digestJobs };
   }
 
   private nextOverdue(job: JobRecord, task: TaskRecord, every?: string): JobRecord | undefined {

@@ -81,6 +81,9 @@ export function noticeContent(kind: NoticeKind, context: NoticeContext): MailCon
         const approved = extension?.status === 'approved';
         return [t('mail.extensionDecided.subject', { ...args, decision: approved ? 'approved' : 'rejected' }), t(approved ? 'mail.extensionDecided.approved' : 'mail.extensionDecided.rejected', args)];
       }
+      default:
+        // a change's notices are about a draft, not a task: mail/change-mail.ts writes them
+        throw new Error(`"${kind}" is not a notice about a task`);
     }
   })();
   const facts: [string, string][] = [

@@ -123,9 +123,11 @@ export function completeStep(
       signature = { id: randomUUID(), taskId, instanceId: instance.id, userId, printedName: printedName.trim(), meaning: task.signature, signedAt: now, timeZone: signerZone(await ctx.store.getUser(userId), ctx.readers), recordHash: hashRecord(content), method, content };
       change.signatures = [signature];
     }
+    // completed by an out-of-office delegate: the trail names both, the one who acted and whose task it was
+    const onBehalfOf = task.assignee && task.assignee !== actor ? { onBehalfOf: task.assignee } : {};
     change.audit.unshift(
-      auditEvent(ctx.clock, { actor, action: 'task.completed', target: `task:${task.id}`, instanceId: instance.id, old: { status: 'open' }, new: { status: 'completed', data: cleaned } }),
-      ...(signature ? [signedEvent(ctx, signature, actor)] : []),
+      auditEvent(ctx.clock, { actor, action: 'task.completed', target: `task:${task.id}`, instanceId: instance.id, old: { status: 'open' }, new: { status: 'completed', ...onBehalfOf, data: cleaned } }),
+      ...(signature ? [signedEvent(ctx, signature, actor, onBehalfOf)] : []),
     );
     await ctx.store.commit(change);
     return { task: completed, instanceStatus: change.instance.record.status, ...(signature && { signature }) };
@@ -133,13 +135,13 @@ export function completeStep(
 }
 
 /** The `task.signed` audit event: the signature's manifestation and the hash of what was signed. */
-function signedEvent(ctx: FeatureContext, signature: SignatureRecord, actor: string) {
+function signedEvent(ctx: FeatureContext, signature: SignatureRecord, actor: string, onBehalfOf: { onBehalfOf?: string }) {
   const { id, userId, printedName, meaning, signedAt, timeZone, method, recordHash } = signature;
   return auditEvent(ctx.clock, {
     actor,
     action: 'task.signed',
     target: `task:${signature.taskId}`,
     instanceId: signature.instanceId,
-    new: { signature: id, userId, printedName, meaning, signedAt, timeZone, method, recordHash },
+    new: { signature: id, userId, printedName, meaning, signedAt, timeZone, method, recordHash, ...onBehalfOf },
   });
 }

@@ -90,6 +90,10 @@ export const HISTORY_ACTIONS = [
   'user.api-token-created',
   'user.api-token-revoked',
   'user.api-token-refused',
+  'user.notices-changed',
+  'user.out-of-office-set',
+  'user.out-of-office-started',
+  'user.out-of-office-ended',
   'webhook.subscription-created',
   'webhook.subscription-updated',
   'webhook.subscription-deleted',
@@ -136,7 +140,7 @@ function holder(value: Record<string, unknown>, lookups: ValueLookups): Shown {
 }
 
 /** Keys of stored objects that only machines read (hashes, ids of rows): left out of the changes. */
-const MACHINE_KEYS = new Set(['hash', 'xmlSha256', 'recordHash', 'signature', 'request', 'prevHash', 'eventId', 'draft']);
+const MACHINE_KEYS = new Set(['onBehalfOf', 'hash', 'xmlSha256', 'recordHash', 'signature', 'request', 'prevHash', 'eventId', 'draft']);
 
 function readableChanges(before: unknown, after: unknown, lookups: ValueLookups, fields: HistoryLookups['variableFields'] = []): FieldChange[] {
   const strip = (value: unknown) => Object.fromEntries(Object.entries(objectOf(value)).filter(([key]) => !MACHINE_KEYS.has(key)));
@@ -256,14 +260,26 @@ export function historyEntry(event: AuditEvent, lookups: HistoryLookups = {}): H
     case 'user.api-token-created':
     case 'user.api-token-revoked':
     case 'user.api-token-refused':
+    case 'user.notices-changed':
       args.person = person(id, lookups);
       changes = readableChanges(event.old, event.new, lookups);
+      break;
+    case 'user.out-of-office-set':
+    case 'user.out-of-office-started':
+    case 'user.out-of-office-ended':
+      args.person = person(id, lookups);
+      args.delegate = person(after.delegate ?? before.delegate, lookups);
+      args.from = showAny(after.fromDay ?? before.fromDay);
+      args.to = showAny(after.toDay ?? before.toDay);
       break;
     default:
       args.process = plain(after.key ?? after.processKey ?? before.processKey);
       if (message === 'history.other') args.action = plain(humanKey(action.replace(/\./g, ' ')));
       changes = kind === 'task' || kind === 'instance' ? [] : readableChanges(event.old, event.new, lookups);
   }
+  // an out-of-office delegate acted for the task's holder: the sentence names both ("Bob Builder for Alice Auditor")
+  const holderId = text(after.onBehalfOf);
+  if (holderId && args.actor.kind === 'person') args.actor = { ...args.actor, onBehalfOf: { id: holderId, ...(lookups.personName?.(holderId) && { name: lookups.personName(holderId) }) } };
   // what the engine itself noted as the reason of its own steps ("task overdue since …", "timer … was due
   // at …") the sentence already says; a person's reason, and a problem's cause, are shown as given
   const reason = event.reason && !(event.actor === SYSTEM_ACTOR && MACHINE_REASONS.has(action)) ? event.reason : undefined;

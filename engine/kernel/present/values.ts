@@ -15,7 +15,7 @@ export type Shown =
   | { kind: 'instant'; iso: string }
   /** A calendar date (YYYY-MM-DD): the same day everywhere. */
   | { kind: 'date'; ymd: string }
-  | { kind: 'person'; id: string; name?: string }
+  | { kind: 'person'; id: string; name?: string; onBehalfOf?: { id: string; name?: string } }
   | { kind: 'option'; value: string; label: string; field?: string }
   | { kind: 'file'; sha256?: string; name: string; size?: number; contentType?: string }
   | { kind: 'clause'; id: string; text?: string }

@@ -35,6 +35,13 @@ export function sessionsAndApiTokensContract(suite: StoreSuite): void {
       expect(await store.getSession('s1')).to.deep.equal(s1);
     });
 
+    it("lists a person's sessions, and only theirs", async function () {
+      await store.commit({ sessions: [session('b2', { userId: 'bob' }), session('a1'), session('b1', { userId: 'bob' })], audit: [] });
+      expect((await store.listSessionsOfUser('bob')).map((s) => s.id)).to.deep.equal(['b1', 'b2']);
+      expect(await store.listSessionsOfUser('bob')).to.deep.include(session('b1', { userId: 'bob' }));
+      expect(await store.listSessionsOfUser('nobody')).to.deep.equal([]);
+    });
+
     it('starts one session and ends another in the same change, with the user and audit events', async function () {
       const old = session('old');
       await store.commit({ users: [user('alice')], sessions: [old], audit: [] });

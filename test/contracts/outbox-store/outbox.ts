@@ -34,6 +34,10 @@ export function outboxContract(suite: StoreSuite): void {
       expect(ids(await store.listMessages({ taskId: 't2' }))).to.deep.equal(['m2']);
       expect(await store.listMessages({ taskId: 't9' })).to.deep.equal([]);
       expect(ids(await store.listMessages({ status: 'queued', taskId: 't1' }))).to.deep.equal(['m1']);
+      // one person's (the daily digest's waiting notices): m3 has no person
+      expect(ids(await store.listMessages({ userId: 'alice' }))).to.deep.equal(['m0', 'm1']);
+      expect(ids(await store.listMessages({ status: 'queued', userId: 'bob' }))).to.deep.equal(['m2']);
+      expect(await store.listMessages({ status: 'held', userId: 'alice' })).to.deep.equal([]);
       expect(ids(await store.listMessages({ limit: 2 }))).to.deep.equal(['m2', 'm0']);
       expect(ids(await store.listMessages({ status: 'queued', limit: 1 }))).to.deep.equal(['m2']);
       expect(await store.listMessages({ limit: 0 })).to.deep.equal([]);

@@ -46,7 +46,7 @@ export function migrationsContract(suite: StoreSuite): void {
         tasksOpen: 3,
         tasksOverdue: 1,
         jobs: { waiting: 1, delayed: 1, running: 1, failed: 1 },
-        messages: { queued: 2, sent: 1, failed: 0, held: 1, dropped: 0 },
+        messages: { queued: 2, sent: 1, failed: 0, held: 1, dropped: 0, waiting: 0, digested: 0 },
       });
       // Later, the other task and job are due as well.
       expect(await store.counts(at(100))).to.deep.include({ tasksOverdue: 2, jobs: { waiting: 2, delayed: 0, running: 1, failed: 1 } });

@@ -90,10 +90,30 @@ function Section({ section }: { section: MailSection }) {
       <h2 style={{ margin: '20px 0 4px', fontSize: '18px' }}>{section.heading}</h2>
       {'rows' in section ? (
         <MailFacts rows={section.rows} numbers />
-      ) : (
+      ) : 'items' in section ? (
         <ul style={{ margin: '4px 0 16px', paddingLeft: '20px' }}>
           {section.items.map((item) => (
             <li style={{ margin: '0 0 4px' }}>{item}</li>
+          ))}
+        </ul>
+      ) : (
+        <ul style={{ margin: '4px 0 16px', paddingLeft: '20px' }}>
+          {section.links.map((link) => (
+            <li style={{ margin: '0 0 8px' }}>
+              {link.href ? (
+                <a href={link.href} style={{ color: BLUE, fontWeight: 'bold' }}>
+                  {link.label}
+                </a>
+              ) : (
+                link.label
+              )}
+              {link.detail && (
+                <>
+                  <br />
+                  <span style={{ color: MUTED, fontSize: '13px' }}>{link.detail}</span>
+                </>
+              )}
+            </li>
           ))}
         </ul>
       )}

@@ -21,7 +21,15 @@ export interface MailContent {
   signature: string;
 }
 
-export type MailSection = { heading: string; rows: [string, string][] } | { heading: string; items: string[] };
+export type MailSection = { heading: string; rows: [string, string][] } | { heading: string; items: string[] } | { heading: string; links: MailLink[] };
+
+/** One entry of a list of links (the daily digest's notices): what it is, and where it leads. */
+export interface MailLink {
+  label: string;
+  href?: string;
+  /** A second line under the label (the record and the due date). */
+  detail?: string;
+}
 
 export interface RenderedMail {
   subject: string;

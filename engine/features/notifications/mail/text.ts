@@ -6,7 +6,8 @@ export function mailText(mail: MailContent): string {
   for (const section of mail.sections) {
     lines.push('', `${section.heading}:`);
     if ('rows' in section) lines.push(...section.rows.map(([k, v]) => `  ${k}: ${v}`));
-    else lines.push(...section.items.map((item) => `  - ${item}`));
+    else if ('items' in section) lines.push(...section.items.map((item) => `  - ${item}`));
+    else lines.push(...section.links.flatMap((link) => [`  - ${link.label}`, ...(link.detail ? [`    ${link.detail}`] : []), ...(link.href ? [`    ${link.href}`] : [])]));
   }
   if (mail.action) lines.push('', `${mail.action.label}: ${mail.action.href}`, ...(mail.action.note ? [mail.action.note] : []));
   if (mail.footnote) lines.push('', mail.footnote);
