@@ -26,6 +26,7 @@ import {
 import { apiErrorHandler } from './http/errors.js';
 import { integrationRoutes } from './integrations.js';
 import { RouteRegistry } from './openapi.js';
+import { processRoutes } from './processes.js';
 import { registerDashboardRoutes } from './dashboard-api.js';
 import { AttachmentStore, checkUpload, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENT_LABEL, recordUpload } from './pages/attachments.js';
 import { uiPages } from './pages/index.js';
@@ -33,6 +34,7 @@ import { signatureReply } from './signing.js';
 import { changeControlRoutes } from './change-control.js';
 import { siteRoutes } from './sites.js';
 import { accountRoutes } from './account.js';
+import { recordsRoutes } from './records.js';
 import { peopleRoutes } from './people.js';
 import { inboxRoutes } from './inbox.js';
 import { PAGE_MESSAGES, pageReaders } from './pages/reader.js';
@@ -44,7 +46,7 @@ export interface AppOptions {
   imsflow: ProcessEngine;
   accounts: Accounts;
   /** Link signing for the task pages opened from emails; the data folder for attachments. */
-  assembly: Pick<Assembly, 'links'> & Partial<Pick<Assembly, 'dataDir' | 'webhooks' | 'readers' | 'titleFields'>>;
+  assembly: Pick<Assembly, 'links'> & Partial<Pick<Assembly, 'dataDir' | 'webhooks' | 'readers' | 'titleFields' | 'packMessages'>>;
   logger?: Logger;
   /** Send cookies with `Secure` (set when served over HTTPS). */
   secureCookies?: boolean;
@@ -68,7 +70,6 @@ const schemas = {
     })
     .strict(),
   deployQuery: z.object({ reason: z.string().optional() }),
-  startInstance: z.object({ variables: z.record(z.string(), z.unknown()).optional(), businessKey: z.string().optional(), site: z.string().optional() }).strict(),
   completeTask: z
     .object({
       data: z.record(z.string(), z.unknown()).optional(),
@@ -161,7 +162,7 @@ export function createApp({ imsflow, accounts, assembly, logger, secureCookies =
   api.use(identify(accounts, { scopePerRoute: true }));
   api.use(checkCsrf);
   // Who reads the answer: definition problems come in the person's language (api/http/problems.ts).
-  api.use(pageReaders({ catalogue: new MessageCatalogue([PAGE_MESSAGES]), defaults: assembly.readers ?? INSTALLATION_DEFAULTS }));
+  api.use(pageReaders({ catalogue: new MessageCatalogue([PAGE_MESSAGES, ...(assembly.packMessages ?? [])]), defaults: assembly.readers ?? INSTALLATION_DEFAULTS }));
   const routes = new RouteRegistry(api, (req, access) => {
     if (access === 'signed-in') principalOf(req);
     else if (access !== 'public') requireRole(req, access);
@@ -239,15 +240,7 @@ export function createApp({ imsflow, accounts, assembly, logger, secureCookies =
 
   // ---- instances ---------------------------------------------------------------------------------------
 
-  routes.add({ method: 'post', path: '/processes/:key/instances', summary: 'Start an instance of the version in effect (the newest whose effective date has come)', tag: 'instances', access: 'signed-in', scope: 'integration', body: schemas.startInstance, responses: { 201: 'started', 404: 'no such process', 409: 'business key in use' } }, async (req, res, { body }) => {
-    const { user } = principalOf(req);
-    const site = body.site ?? (user.sites?.length === 1 ? user.sites[0] : undefined);
-    const sites = visibleSites(user);
-    if (site !== undefined && sites !== undefined && !sites.includes(site)) throw new NotPermittedError(`you do not belong to site ${site}`);
-    if (site === undefined && sites !== undefined && sites.length > 1) throw new ValidationError('say which site the record belongs to', [{ field: 'site', message: `one of ${sites.join(', ')}` }]);
-    const started = await imsflow.start(String(req.params.key), { variables: body.variables, businessKey: body.businessKey, site }, user.id);
-    res.status(201).json(started);
-  });
+  processRoutes(routes, imsflow);
 
   routes.add({ method: 'get', path: '/instances', summary: 'Instances of your sites, newest first', tag: 'instances', access: OVERSEERS, query: schemas.instanceQuery, responses: { 200: 'instances' } }, async (req, res, { query }) => {
     const items = await imsflow.queries.instances({ ...query, sites: visibleSites(principalOf(req).user) });
@@ -466,6 +459,7 @@ export function createApp({ imsflow, accounts, assembly, logger, secureCookies =
 
   registerDashboardRoutes(routes, imsflow);
   siteRoutes(routes, imsflow);
+  recordsRoutes(routes, { imsflow });
 
   const openapi = routes.document({ title: 'imsflow', version: '0.1.0' });
   api.get('/openapi.json', (_req, res) => {

@@ -1,6 +1,7 @@
 import { cpus, loadavg } from 'node:os';
 import { coreModule } from './core.js';
 import { dashboardModule } from './dashboard.js';
+import { registerModule } from './register.js';
 import { emailModule } from './email.js';
 import { hostileTextModule } from './hostile-text.js';
 import { httpModule } from './http.js';
@@ -36,7 +37,7 @@ const modelerBundleModule: BenchModule = {
   },
 };
 
-const modules: BenchModule[] = [coreModule, httpModule, memoryModule, emailModule, workersModule, modelerBundleModule, hostileModule, hostileHttpModule, hostileTextModule, scalingModule, dashboardModule];
+const modules: BenchModule[] = [coreModule, httpModule, memoryModule, emailModule, workersModule, modelerBundleModule, hostileModule, hostileHttpModule, hostileTextModule, scalingModule, dashboardModule, registerModule];
 
 /** Keys whose object values several modules contribute to. */
 const MERGED_KEYS = new Set(['counts', 'notes']);

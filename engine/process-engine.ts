@@ -29,12 +29,14 @@ import * as instances from './features/instances/index.js';
 import type { InstanceView } from './features/instances/index.js';
 import * as people from './features/people/index.js';
 import * as schedules from './features/scheduled-starts/index.js';
+import * as starting from './features/starting/index.js';
 import * as taskFeature from './features/tasks/index.js';
 import * as timers from './features/timers/index.js';
 
 export { profileOf } from './features/people/index.js';
 export type { ExtraChange } from './kernel/step-change.js';
 export type { InstanceView, PendingJob } from './features/instances/index.js';
+export type { StartableProcess, Started, StartInput } from './features/starting/index.js';
 
 export interface ProcessEngineOptions {
   store: Store;
@@ -269,6 +271,24 @@ export class ProcessEngine {
     );
     const saved = change.instance.record;
     return { change, started: { id, businessKey, version: definition.version, status: saved.status } };
+  }
+
+  /**
+   * A person starts a record (the JSON API, the "New" page): one of their roles among the process's
+   * ims:starters and the site theirs (else 403), the data passing the start form (else 400 naming each field).
+   */
+  startAs(key: string, input: starting.StartInput, user: UserRecord): Promise<starting.Started> {
+    return starting.startByPerson(this.context, key, input, user);
+  }
+
+  /** What `user` may start, each with its start form and the sites they may pick. */
+  startable(user: UserRecord): Promise<starting.StartableProcess[]> {
+    return starting.startableProcesses(this.context, user);
+  }
+
+  /** The variables a system start brings (an inbound event), checked against the start form: the form's fields cleaned, the rest kept. */
+  checkStartData(key: string, variables: Record<string, unknown>, site?: string): Promise<Record<string, unknown>> {
+    return starting.checkStartData(this.context, key, variables, site);
   }
 
   /** A record with its tasks, incidents, history and signatures checked against the data as stored now. */

@@ -1,11 +1,13 @@
 import { parseBpmnXml, type ModdleElement } from '../engine/kernel/bpmn/parse.js';
+import { documentationOf } from '../engine/kernel/bpmn/validate.js';
 import type { Messages } from '../engine/kernel/i18n/index.js';
 
 /**
  * A pack's English words, read from its BPMN (the one source of the English): the process's name, every
  * named element's name (steps, events, gateways, flows, lanes), and each form field's label and options.
  * Ids: `<key>.process.name`, `<key>.<elementId>.name`, `<key>.<elementId>.field.<fieldKey>.label`,
- * `<key>.<elementId>.field.<fieldKey>.option.<value>`. Documentation is left out: no page shows it yet.
+ * `<key>.<elementId>.field.<fieldKey>.option.<value>`, and `<key>.process.description` (the start event's
+ * documentation). Other documentation is left out: no page shows it yet.
  *
  * A templated name (`Implement action ${item.index}: ${item.title}`) becomes an ICU message with one
  * argument per expression, named after its last path segment (`Implement action {index}: {title}`); a
@@ -31,6 +33,8 @@ export async function packWordsFromBpmn(key: string, xml: string): Promise<Messa
     for (const lane of (container.laneSets as ModdleElement[] | undefined)?.flatMap((set) => (set.lanes as ModdleElement[]) ?? []) ?? []) put(`${lane.id}.name`, lane.name);
     for (const element of (container.flowElements as ModdleElement[] | undefined) ?? []) {
       put(`${element.id}.name`, element.name);
+      // the start event's documentation says in a line what a record is for (the "New" page lists it)
+      if (element.$type === 'bpmn:StartEvent' && container === process) put('process.description', documentationOf(element));
       for (const form of ((element.extensionElements?.values as ModdleElement[] | undefined) ?? []).filter((v) => v.$type === 'ims:Form')) {
         for (const field of (form.fields as ModdleElement[] | undefined) ?? []) {
           put(`${element.id}.field.${field.key}.label`, field.label);

@@ -14,9 +14,11 @@ export interface Viewer {
   csrf?: string;
   /** How many things wait on them (the inbox), for the header's count; absent when not counted. */
   inboxCount?: number;
+  /** They may start a record of some process: the header offers "New". */
+  mayStart?: boolean;
 }
 
-export type Section = 'inbox' | 'tasks' | 'audit' | 'dashboard' | 'processes' | 'admin' | 'account';
+export type Section = 'inbox' | 'tasks' | 'new' | 'records' | 'audit' | 'dashboard' | 'processes' | 'admin' | 'account';
 
 export const AUDIT_ROLES = ['auditor', 'quality-manager'] as const;
 

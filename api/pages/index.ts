@@ -18,10 +18,12 @@ import { auditPages } from './audit-trail/routes.js';
 import { faviconRoutes } from './favicon.js';
 import { pageHeaders } from './basics.js';
 import { recordPages } from './record/routes.js';
+import { registerPages } from './records/routes.js';
 import { countInbox, sessionPages } from './session.js';
 import { inboxPages } from './inbox/routes.js';
 import { accountPages } from './account/routes.js';
 import { adminPages } from './admin/routes.js';
+import { mayStartSomething, startPages } from './start/routes.js';
 import { adminPeoplePages } from './admin-people/routes.js';
 
 export interface UiOptions {
@@ -36,7 +38,7 @@ export interface UiOptions {
 }
 
 /** Paths of signed-in pages: the session is read for these. */
-const SIGNED_IN = ['/inbox', '/login', '/logout', '/account', '/tasks', '/records', '/audit', '/audit.csv', '/attachments', '/modeler', '/dashboard', '/admin'];
+const SIGNED_IN = ['/inbox', '/login', '/logout', '/account', '/tasks', '/new', '/records', '/audit', '/audit.csv', '/attachments', '/modeler', '/dashboard', '/admin'];
 /** Paths whose errors are answered with a page rather than JSON. */
 const PAGES = [...SIGNED_IN, '/t'];
 
@@ -70,12 +72,15 @@ export function uiPages({ imsflow, accounts, assembly, limiter = new LoginRateLi
     }
   });
   router.use(SIGNED_IN, countInbox(imsflow));
+  router.use(SIGNED_IN, mayStartSomething(imsflow));
   router.get('/', (_req, res) => res.redirect(303, '/inbox'));
   router.use(sessionPages({ accounts, limiter, secureCookies }));
   router.use(accountPages(imsflow, accounts));
   router.use(adminPeoplePages(imsflow));
   router.use(inboxPages(imsflow, assembly.titleFields));
+  router.use(startPages({ imsflow, attachments, titleFields: assembly.titleFields ?? {} }));
   router.use(taskPages({ imsflow, accounts, attachments, titleFields: assembly.titleFields }));
+  router.use(registerPages(imsflow));
   router.use(recordPages(imsflow, attachments, assembly.titleFields));
   router.use(auditPages(imsflow));
   router.use(modelerPages(imsflow));

@@ -40,7 +40,7 @@ export function safeNext(value: unknown): string {
 export function viewerOf(req: Request): Viewer {
   const principal = req.principal!;
   const inboxCount = inboxCounts.get(req);
-  return { user: principal.user, csrf: principal.session?.csrf, ...(inboxCount !== undefined && { inboxCount }) };
+  return { user: principal.user, csrf: principal.session?.csrf, ...(inboxCount !== undefined && { inboxCount }), ...(req.res?.locals.mayStart === true && { mayStart: true }) };
 }
 
 /** The inbox counts of the requests being answered (the header shows it on every page). */

@@ -14,6 +14,7 @@ import type { JobStore } from '../ports/job-store.js';
 import type { OutboxStore } from '../ports/outbox-store.js';
 import type { FigureStore } from '../ports/figure-store.js';
 import type { RecordStore } from '../ports/record-store.js';
+import type { RegisterStore } from '../ports/register-store.js';
 import type { KpiStore } from '../ports/kpi-store.js';
 import type { SiteStore } from '../ports/site-store.js';
 import type { StoreOperations } from '../ports/store-operations.js';
@@ -25,7 +26,7 @@ import type { TaskFigureStore } from '../ports/task-figure-store.js';
  * accounts.ts, jobs.ts, outbox.ts, figures.ts and facts.ts, and commit.ts's one atomic write run through
  * the commit hooks.
  */
-export type ModulePorts = RecordStore & AccountStore & JobStore & OutboxStore & CommitStore & FigureStore & TaskFigureStore & KpiStore & SiteStore & Pick<StoreOperations, 'counts'>;
+export type ModulePorts = RecordStore & AccountStore & JobStore & OutboxStore & CommitStore & FigureStore & TaskFigureStore & KpiStore & RegisterStore & SiteStore & Pick<StoreOperations, 'counts'>;
 
 /** The functions of `M` that take the handle `H` first, with the handle bound and the answer a promise. */
 export type BoundModule<H, M> = {

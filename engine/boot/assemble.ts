@@ -9,6 +9,7 @@ import { ProcessEngine } from '../process-engine.js';
 import type { Catalogue } from '../features/catalogue/index.js';
 import { packFigures, registerPackServices, type ProcessPack } from '../packs.js';
 import { FigureProjections } from '../features/dashboard/index.js';
+import { RegisterProjection } from '../features/register/index.js';
 import { TaskLinkSigner } from '../features/task-links/index.js';
 import type { Mailer } from '../ports/mailer.js';
 import { Outbox } from '../features/notifications/index.js';
@@ -84,6 +85,11 @@ export async function assemble(config: Config, options: AssembleOptions): Promis
   const projections = new FigureProjections(figures);
   projections.attach(store);
   await projections.ensureFigureFacts(store);
+  // The records register: each commit that saves a record saves its entry (number, title, searchable data).
+  const titleFields = Object.fromEntries(options.packs.flatMap((pack) => (pack.titleFields ? [[pack.key, pack.titleFields]] : [])));
+  const register = new RegisterProjection(titleFields);
+  register.attach(store);
+  await register.ensureRegister(store);
   const imsflow = new ProcessEngine({ store, clock: options.clock, policy: config.policy, services: registerPackServices(options.packs, { catalogue }), catalogue, checker: checks.check, stepTimeoutMs: config.stepTimeoutMs, figures, readers: config.readers });
   // the sites of IMSFLOW_SITES join the site register; the reader defaults follow the register from here on
   await imsflow.commands.sites.seed(config.readers.sites);
@@ -92,7 +98,6 @@ export async function assemble(config: Config, options: AssembleOptions): Promis
   const baseUrl = options.baseUrl ?? config.baseUrl ?? localUrl(config.host, config.port);
   // emails speak to each recipient in their language and zone, with the packs' words and record titles
   const packMessages = options.packs.flatMap((pack) => (pack.messages ? [pack.messages] : []));
-  const titleFields = Object.fromEntries(options.packs.flatMap((pack) => (pack.titleFields ? [[pack.key, pack.titleFields]] : [])));
   const mail = new MailReaders({ defaults: config.readers, packMessages, titleFields });
   const notifier = new Notifier({
     store,

@@ -4,6 +4,7 @@ import { auditEvent } from '../kernel/audit-event.js';
 import { KpiRegister } from '../features/kpis/index.js';
 import { SiteRegister } from '../features/sites/index.js';
 import type { ReaderDefaults } from '../kernel/i18n/index.js';
+import { RecordRegister } from '../features/register/index.js';
 import type { TaskRecord } from '../kernel/model.js';
 import type { Store } from '../ports/store.js';
 import { Webhooks, type WebhooksOptions } from '../features/webhooks/index.js';
@@ -25,6 +26,8 @@ export class Commands {
   readonly kpis: KpiRegister;
   /** The site register: names, locale and zone defaults, active flag (the reader defaults follow it). */
   readonly sites: SiteRegister;
+  /** The records register's saved views (saveView, deleteView), each a commit with its audit event. */
+  readonly register: RecordRegister;
 
   constructor(
     private readonly store: Store,
@@ -33,6 +36,7 @@ export class Commands {
   ) {
     this.kpis = new KpiRegister(store, clock);
     this.sites = new SiteRegister(store, clock, readers);
+    this.register = new RecordRegister(store, clock);
   }
 
   /** Records a stored upload in the audit trail (`attachment.uploaded`): downloads are checked against it. */

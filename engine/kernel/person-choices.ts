@@ -1,6 +1,7 @@
 /**
  * What a person chooses for themselves on their account page, kept on their directory record (model.ts
- * UserRecord): how notices reach them, and a period out of office with a delegate.
+ * UserRecord): how notices reach them, a period out of office with a delegate, and their saved views of the
+ * records register.
  */
 export interface PersonChoices {
   /** How task notices reach the person: each at once (absent: immediately), or in one email a day. */
@@ -9,6 +10,8 @@ export interface PersonChoices {
   absence?: Absence;
   /** People whose assigned tasks this person holds now, as their out-of-office delegate (set at start, cleared at end). */
   standingInFor?: string[];
+  /** Saved views of the records register: a name and the register's query. */
+  registerViews?: { id: string; name: string; query: Record<string, string>; savedAt: string }[];
 }
 
 /** Notices at once, or collected into one daily digest sent at `at` (HH:MM on the person's clock). */

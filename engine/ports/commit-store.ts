@@ -8,6 +8,7 @@ import type { AuditInput, DefinitionRecord, DraftRecord, IncidentRecord, Instanc
 import type { SiteRecord } from '../kernel/site.js';
 import type { SignatureRecord } from '../features/signatures/index.js';
 import type { RecordFacts } from './figure-store.js';
+import type { RegisterEntry } from './register-store.js';
 
 /**
  * Everything one event changes, applied by the store atomically or not at all.
@@ -90,6 +91,11 @@ export interface ChangeSet {
    * before-commit hook of the dashboard feature from the packs' projections, so they land with the record.
    */
   figureFacts?: RecordFacts[];
+  /**
+   * The register entries of records this change saves, each replacing that record's entry: added by the
+   * register feature's before-commit hook (engine/features/register/), so they land with the record.
+   */
+  registerEntries?: RegisterEntry[];
   /** Appended to the hash chain in the order given, in the same transaction. */
   audit: AuditInput[];
 }

@@ -7,6 +7,7 @@ import type { KpiStore } from './kpi-store.js';
 import type { OutboxStore } from './outbox-store.js';
 import type { RecordStore } from './record-store.js';
 import type { SiteStore } from './site-store.js';
+import type { RegisterStore } from './register-store.js';
 import type { StoreOperations } from './store-operations.js';
 import type { TaskFigureStore } from './task-figure-store.js';
 
@@ -19,4 +20,4 @@ export * from './task-figure-store.js';
  * (engine/boot/assemble.ts) and the adapters' own tests hold the whole. Each port's contract suite is under
  * test/contracts/<port>/.
  */
-export interface Store extends StoreOperations, CommitStore, RecordStore, AccountStore, JobStore, OutboxStore, BackupStore, FigureStore, TaskFigureStore, KpiStore, SiteStore {}
+export interface Store extends StoreOperations, CommitStore, RecordStore, AccountStore, JobStore, OutboxStore, BackupStore, FigureStore, TaskFigureStore, KpiStore, RegisterStore, SiteStore {}

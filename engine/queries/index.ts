@@ -1,6 +1,7 @@
 import type { Clock } from '../kernel/clock.js';
 import { computeDashboard, drillDown, type Dashboard, type DashboardContext, type Drilldown, type PackFigure, type RecordList } from '../features/dashboard/index.js';
 import { resolveLink, type TaskLinkSigner } from '../features/task-links/index.js';
+import { RecordRegister, type RegisterFilters, type RegisterResult, type RegisterView } from '../features/register/index.js';
 import { waitingOn, type InboxItem, type InboxOptions } from '../features/inbox/index.js';
 import type { SignatureRecord } from '../features/signatures/index.js';
 import type { AuditQuery, InstanceQuery } from '../ports/record-store.js';
@@ -44,6 +45,16 @@ export class Queries {
   }
 
   // ---- records and tasks -----------------------------------------------------------------------------
+
+  /** The records register: a page of the records the viewer may see that match (engine/features/register/). */
+  register(viewer: Pick<UserRecord, 'id' | 'roles' | 'sites'>, filters: RegisterFilters, oversees: boolean): Promise<RegisterResult> {
+    return new RecordRegister(this.store, this.clock).search(viewer, filters, oversees);
+  }
+
+  /** The register views a person saved. */
+  registerViews(userId: string): Promise<RegisterView[]> {
+    return new RecordRegister(this.store, this.clock).views(userId);
+  }
 
   findInstance(id: string): Promise<InstanceRecord | undefined> {
     return this.store.getInstance(id);

@@ -7,7 +7,7 @@ import { addDays, type DemoChapter } from '../../engine/features/demo/index.js';
  */
 export const auditProgrammeDemo: DemoChapter = {
   play(story) {
-    story.start({ daysAgo: 59, time: '08:00' }, 'programme', { process: 'audit-programme', site: 'dublin', by: 'aoife.brennan' });
+    story.start({ daysAgo: 59, time: '08:00' }, 'programme', { process: 'audit-programme', site: 'dublin', by: 'aoife.brennan', variables: { title: 'Dublin internal audit programme' } });
     story.complete({ daysAgo: 59, time: '09:00' }, 'programme', {
       task: 'planProgramme',
       by: 'aoife.brennan',

@@ -6,7 +6,7 @@ import { clauseOf, type DemoChapter } from '../../engine/features/demo/index.js'
  */
 export const gapAnalysisDemo: DemoChapter = {
   play(story) {
-    story.start({ daysAgo: 47, time: '08:00' }, 'gap-basel', { process: 'gap-analysis', site: 'basel', by: 'sabine.frei' });
+    story.start({ daysAgo: 47, time: '08:00' }, 'gap-basel', { process: 'gap-analysis', site: 'basel', by: 'sabine.frei', variables: { title: 'Basel 2026 gap analysis: documented information and external providers' } });
     story.complete({ daysAgo: 47, time: '08:30' }, 'gap-basel', {
       task: 'scope',
       by: 'sabine.frei',

@@ -6,7 +6,7 @@ import { addDays, type DemoChapter } from '../../engine/features/demo/index.js';
  */
 export const managementReviewDemo: DemoChapter = {
   play(story) {
-    story.start({ daysAgo: 12, time: '08:00' }, 'review-dublin', { process: 'management-review', site: 'dublin', by: 'aoife.brennan' });
+    story.start({ daysAgo: 12, time: '08:00' }, 'review-dublin', { process: 'management-review', site: 'dublin', by: 'aoife.brennan', variables: { title: 'Dublin management review' } });
     story.complete({ daysAgo: 10, time: '16:00' }, 'review-dublin', {
       task: 'prepare',
       by: 'aoife.brennan',

@@ -13,10 +13,11 @@ import { kpiStoreContract } from './kpi-store/index.js';
 import { outboxStoreContract } from './outbox-store/index.js';
 import { recordStoreContract } from './record-store/index.js';
 import { siteStoreContract } from './site-store/index.js';
+import { registerStoreContract } from './register-store/index.js';
 import { storeOperationsContract } from './store-operations/index.js';
 import { taskFigureStoreContract } from './task-figure-store/index.js';
 
 export function everyPortContract(name: string, makeStore: () => Promise<Store>, cleanup?: (s: Store) => Promise<void>): void {
-  const contracts = [storeOperationsContract, commitStoreContract, recordStoreContract, accountStoreContract, jobStoreContract, outboxStoreContract, backupStoreContract, figureStoreContract, taskFigureStoreContract, kpiStoreContract, siteStoreContract];
+  const contracts = [storeOperationsContract, commitStoreContract, recordStoreContract, accountStoreContract, jobStoreContract, outboxStoreContract, backupStoreContract, figureStoreContract, taskFigureStoreContract, kpiStoreContract, registerStoreContract, siteStoreContract];
   for (const contract of contracts) contract(name, makeStore, cleanup);
 }

@@ -18,7 +18,7 @@ const contractName = (port: string) => `${port.replace(/-(\w)/g, (_, letter: str
 
 describe('store ports and their contracts', () => {
   it('finds the store ports in engine/ports/', () => {
-    expect(storePorts).to.include.members(['record-store', 'account-store', 'job-store', 'outbox-store', 'backup-store', 'commit-store', 'store-operations', 'figure-store', 'task-figure-store', 'kpi-store', 'site-store']);
+    expect(storePorts).to.include.members(['record-store', 'account-store', 'job-store', 'outbox-store', 'backup-store', 'commit-store', 'store-operations', 'figure-store', 'task-figure-store', 'kpi-store', 'register-store', 'site-store']);
   });
 
   it('every store port has a contract suite of its own, and every adapter runs it', () => {

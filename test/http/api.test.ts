@@ -38,6 +38,8 @@ describe('HTTP API (listening server, SQLite file)', () => {
     server = await startServer(loadConfig({ PORT: '0', IMSFLOW_DATA: dir, IMSFLOW_POLL_MS: '0' }), { clock, logger: pino({ level: 'silent' }) });
     token = await signInOperator(server);
     qmToken = await userWithToken(server, { id: 'quinn', roles: ['quality-manager', 'qa'] });
+    // the people nonconformities name as their owners: a person field takes only people of the directory
+    for (const id of ['bob', 'erin', 'dana']) await server.imsflow.saveUser({ id, email: `${id}@example.com`, name: `${id[0].toUpperCase()}${id.slice(1)} Owner`, roles: ['staff'] }, 'test-setup');
   });
   const asQm = (method: string, path: string, body?: unknown) => call(method, path, body, JSON_BODY, qmToken);
   after(async () => {
@@ -80,7 +82,7 @@ describe('HTTP API (listening server, SQLite file)', () => {
   });
 
   it('runs an instance through tasks: start, list, get, complete, 400, 409, 404', async () => {
-    const started = await call('POST', '/api/processes/nonconformity/instances', { variables: { owner: 'bob' } });
+    const started = await call('POST', '/api/processes/nonconformity/instances', { variables: { owner: 'bob', title: 'Scratched vial, lot 12', description: 'Found at the goods-in inspection.' } });
     expect(started.status).to.equal(201);
     expect(started.json.businessKey).to.match(/^NC-2026-\d{4}$/);
     const id = started.json.id;
@@ -108,7 +110,7 @@ describe('HTTP API (listening server, SQLite file)', () => {
 
     const instance = await call('GET', `/api/instances/${id}`);
     expect(instance.json).to.include({ id, key: 'nonconformity', version: 1, status: 'running' });
-    expect(instance.json.variables).to.deep.equal({ owner: 'bob' });
+    expect(instance.json.variables).to.deep.equal({ owner: 'bob', title: 'Scratched vial, lot 12', description: 'Found at the goods-in inspection.' });
     const byElement = (a: { elementId: string }, b: { elementId: string }) => b.elementId.localeCompare(a.elementId);
     expect(instance.json.tasks.sort(byElement).map((t: { elementId: string; assignee?: string }) => [t.elementId, t.assignee ?? null])).to.deep.equal([
       ['assess', null],
@@ -125,7 +127,7 @@ describe('HTTP API (listening server, SQLite file)', () => {
   });
 
   it('filters overdue tasks by the clock', async () => {
-    const started = await call('POST', '/api/processes/nonconformity/instances', { variables: { owner: 'erin' } });
+    const started = await call('POST', '/api/processes/nonconformity/instances', { variables: { owner: 'erin', title: 'Scratched vial, lot 12', description: 'Found at the goods-in inspection.' } });
     const overdueBefore = await call('GET', '/api/tasks?overdue=true');
     expect(overdueBefore.json.items.map((t: { instanceId: string }) => t.instanceId)).to.not.include(started.json.id);
     clock.advance(6 * DAY);
@@ -145,7 +147,7 @@ describe('HTTP API (listening server, SQLite file)', () => {
   });
 
   it('cancels with a reason (400 without), and verifies the audit chain', async () => {
-    const started = await call('POST', '/api/processes/nonconformity/instances', { variables: { owner: 'bob' } });
+    const started = await call('POST', '/api/processes/nonconformity/instances', { variables: { owner: 'bob', title: 'Scratched vial, lot 12', description: 'Found at the goods-in inspection.' } });
     expect((await call('POST', `/api/instances/${started.json.id}/cancel`, {})).status).to.equal(400);
     const cancelled = await call('POST', `/api/instances/${started.json.id}/cancel`, { reason: 'duplicate report' });
     expect(cancelled.status).to.equal(200);
@@ -194,7 +196,7 @@ describe('HTTP API (listening server, SQLite file)', () => {
     expect((await call('DELETE', '/api/schedules/yearly-review')).status).to.equal(204);
     expect((await call('DELETE', '/api/schedules/yearly-review')).status).to.equal(404);
 
-    const started = await call('POST', '/api/processes/nonconformity/instances', { variables: { owner: 'dana' } });
+    const started = await call('POST', '/api/processes/nonconformity/instances', { variables: { owner: 'dana', title: 'Scratched vial, lot 12', description: 'Found at the goods-in inspection.' } });
     const [task] = (await call('GET', `/api/tasks?instance=${started.json.id}`)).json.items;
     const noReason = await call('PATCH', `/api/tasks/${task.id}`, { dueAt: '2026-06-01T00:00:00Z' });
     expect(noReason.status).to.equal(400);

@@ -168,6 +168,7 @@ const SAMPLES: Record<string, (caller: string | undefined) => Sample> = {
   'POST /api/definitions': () => ({ body: NOOP_XML }),
   'GET /api/definitions': () => ({}),
   'GET /api/definitions/{key}/versions/{version}': () => ({ params: { key: 'authz-noop', version: '1' } }),
+  'GET /api/processes': () => ({}),
   'POST /api/processes/{key}/instances': () => ({ params: { key: 'authz-noop' }, body: {} }),
   'GET /api/instances': () => ({}),
   'GET /api/instances/{id}': () => ({ params: { id: 'no-such-instance' } }),
@@ -936,7 +937,7 @@ describe('sessions over HTTP: cookie, CSRF, sign-out, forged credentials', () =>
     expect((await call$('POST', '/api/tokens', { name: 'from the browser' }, { cookie, csrf: other.csrf })).status).to.equal(403);
     // every method that changes something, sign-out included
     expect((await call$('DELETE', '/api/session', undefined, { cookie })).status).to.equal(403);
-    expect((await call$('POST', '/api/processes/nonconformity/instances', { variables: { owner: 'sue' } }, { cookie })).status).to.equal(403);
+    expect((await call$('POST', '/api/processes/nonconformity/instances', { variables: { owner: 'sue', title: 'Scratched vial, lot 12', description: 'Found at the goods-in inspection.' } }, { cookie })).status).to.equal(403);
     expect((await call$('GET', '/api/session', undefined, { cookie })).status).to.equal(200);
     expect(await server.imsflow.store.listApiTokens('sue')).to.have.length(1); // only the test setup's
 
@@ -954,7 +955,7 @@ describe('sessions over HTTP: cookie, CSRF, sign-out, forged credentials', () =>
 
   it('needs no CSRF token with an API token', async () => {
     expect((await call$('POST', '/api/tokens', { name: 'script' }, { token: sueToken })).status).to.equal(201);
-    expect((await call$('POST', '/api/processes/nonconformity/instances', { variables: { owner: 'sue' } }, { token: sueToken })).status).to.equal(201);
+    expect((await call$('POST', '/api/processes/nonconformity/instances', { variables: { owner: 'sue', title: 'Scratched vial, lot 12', description: 'Found at the goods-in inspection.' } }, { token: sueToken })).status).to.equal(201);
   });
 
   it('signs out: DELETE /api/session ends the session, the cookie no longer works', async () => {

@@ -116,7 +116,7 @@ async function compileWithoutValidation(xml: string): Promise<CompiledDefinition
   const sourceContext = buildSourceContext(context);
   return {
     record: { key: 'hostile', version: 1, name: 'Hostile', hash: 'unvalidated', xml, deployedAt: new Date(0).toISOString(), deployedBy: 'tester' },
-    spec: { key: 'hostile', name: 'Hostile', userTasks: new Map(), serviceTasks: new Map() },
+    spec: { key: 'hostile', name: 'Hostile', userTasks: new Map(), serviceTasks: new Map(), startForm: [] },
     sourceContext,
   };
 }
@@ -147,7 +147,7 @@ function startInChild(name: string, variables: Record<string, unknown>, timeoutM
     const context = await parseBpmnXml(input.xml);
     const definition = {
       record: { key: 'hostile', version: 1, name: 'Hostile', hash: 'x', xml: input.xml, deployedAt: '', deployedBy: 'tester' },
-      spec: { key: 'hostile', name: 'Hostile', userTasks: new Map(), serviceTasks: new Map() },
+      spec: { key: 'hostile', name: 'Hostile', userTasks: new Map(), serviceTasks: new Map(), startForm: [] },
       sourceContext: buildSourceContext(context),
     };
     const result = await runStep(definition, null, { type: 'start', variables: input.variables }, {

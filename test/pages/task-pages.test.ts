@@ -9,7 +9,7 @@ import { loadConfig } from '../../engine/boot/config.js';
 import { FakeClock } from '../../engine/kernel/clock.js';
 import { onMessageProblem, type MessageProblem } from '../../engine/kernel/i18n/index.js';
 import type { TaskRecord } from '../../engine/kernel/model.js';
-import { http } from '../support/http.js';
+import { callWithToken, http } from '../support/http.js';
 import { signInOperator } from '../support/operator.js';
 
 /**
@@ -90,7 +90,9 @@ describe('task pages: records by their titles, the reader’s week, language and
   const page = async (path: string, as: string) => http('GET', `${server.url}${path}`, undefined, await cookieOf(`${as}@example.com`));
 
   async function capa(title: string): Promise<{ id: string; businessKey: string; task: TaskRecord }> {
-    const started = await http('POST', api('/processes/capa/instances'), { variables: { source: 'complaint', title, description: `${title}: found at the goods-in inspection.` }, site: 'basel' });
+    // a CAPA is opened by a quality manager (its starters), not by the operator
+    const { token } = await server.accounts.createApiToken('qm-jonas', 'opens CAPAs', 'test-setup', 'integration');
+    const started = await callWithToken(server.url, token, 'POST', '/api/processes/capa/instances', { variables: { source: 'complaint', title, description: `${title}: found at the goods-in inspection.` }, site: 'basel' });
     expect(started.status, started.text).to.equal(201);
     const [task] = (await http('GET', api(`/tasks?instance=${started.json.id}&status=open`))).json.items as TaskRecord[];
     return { id: started.json.id, businessKey: started.json.businessKey, task };
@@ -149,12 +151,13 @@ describe('task pages: records by their titles, the reader’s week, language and
   });
 
   it('points a read-and-understood task at the version to read', async () => {
-    const started = await http('POST', api('/processes/training-acknowledgement/instances'), {
-      variables: { processKey: 'capa', processName: 'Corrective and preventive action (CAPA)', version: 1, user: 'st-tom', userName: 'Tom Staff', role: 'staff', dueAt: '2026-05-20T00:00:00.000Z' },
-      site: 'basel',
-    });
-    expect(started.status, started.text).to.equal(201);
-    const [task] = (await http('GET', api(`/tasks?instance=${started.json.id}&status=open`))).json.items as TaskRecord[];
+    // started as a publication starts it (nobody starts a training acknowledgement by hand)
+    const started = await server.imsflow.start(
+      'training-acknowledgement',
+      { variables: { processKey: 'capa', processName: 'Corrective and preventive action (CAPA)', version: 1, user: 'st-tom', userName: 'Tom Staff', role: 'staff', dueAt: '2026-05-20T00:00:00.000Z' }, site: 'basel' },
+      'operator',
+    );
+    const [task] = (await http('GET', api(`/tasks?instance=${started.id}&status=open`))).json.items as TaskRecord[];
     const shown = await page(`/tasks/${task.id}`, 'st-tom');
     expect(shown.status).to.equal(200);
     expect(mainText(shown.text)).to.include('What to read: Corrective and preventive action (CAPA), version 1');

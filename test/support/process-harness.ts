@@ -38,6 +38,12 @@ export interface ProcessHarness {
   call(method: string, path: string, body: unknown, as: string): Promise<Reply>;
   /** Starts an instance as `as`; expects 201 and returns the reply's JSON ({id, businessKey, …}). */
   start(processKey: string, as: string, body?: { variables?: Record<string, unknown>; site?: string }): Promise<{ id: string; businessKey: string }>;
+  /**
+   * Starts an instance as the system does (a schedule, another record, an inbound event: no start form, no
+   * starters), on behalf of `as` at their site: for the paths only such starts take (a CAPA without a title
+   * goes to "Record the issue").
+   */
+  startBySystem(processKey: string, as: string, body?: { variables?: Record<string, unknown>; site?: string }): Promise<{ id: string; businessKey: string }>;
   /** Open tasks of an instance, as the overseer sees them. */
   openTasks(instanceId: string): Promise<TaskRecord[]>;
   /** The single open task of an instance, checked to be `elementId`. */
@@ -105,6 +111,11 @@ export async function processHarness(options: { start: string; people: Person[];
       const reply = await harness.call('POST', `/api/processes/${processKey}/instances`, { variables: {}, ...body }, as);
       expect(reply.status, reply.text).to.equal(201);
       return reply.json;
+    },
+    async startBySystem(processKey, as, body = {}) {
+      const person = options.people.find((p) => p.id === as);
+      const site = body.site ?? (person?.sites?.length === 1 ? person.sites[0] : undefined);
+      return server.imsflow.start(processKey, { variables: body.variables ?? {}, ...(site && { site }) }, as);
     },
     async openTasks(instanceId) {
       const reply = await harness.call('GET', `/api/tasks?instance=${instanceId}&status=open&limit=500`, undefined, options.overseer);

@@ -188,7 +188,7 @@ describe('browser: task pages opened from emails (headless Chromium, real SMTP, 
   }
 
   it('completes a task from its email link, and the next task\'s email arrives', async () => {
-    const { task, link, businessKey } = await started('nonconformity', { owner: 'bob' });
+    const { task, link, businessKey } = await started('nonconformity', { owner: 'bob', title: 'Scratched vial, lot 12', description: 'Found at the goods-in inspection.' });
     const { page, log } = await chrome.newPage();
 
     const opened = await page.goto(link);
@@ -206,7 +206,7 @@ describe('browser: task pages opened from emails (headless Chromium, real SMTP, 
 
     expect(await page.getByRole('heading', { level: 1 }).textContent()).to.equal('Thank you');
     const confirmation = await page.locator('main').textContent();
-    expect(confirmation).to.include(`“Assess and contain” for ${businessKey} is complete.`);
+    expect(confirmation).to.include(`“Assess and contain” for ${businessKey} · Scratched vial, lot 12 is complete.`);
     expect(confirmation).to.include('the next step has started');
     expect(confirmation).to.include('Take corrective action');
     await screenshot(page, 'task page confirmation');
@@ -290,7 +290,7 @@ describe('browser: task pages opened from emails (headless Chromium, real SMTP, 
   });
 
   it('is usable on a phone (390×844) and completed with taps', async () => {
-    const { task, link } = await started('nonconformity', { owner: 'bob' });
+    const { task, link } = await started('nonconformity', { owner: 'bob', title: 'Scratched vial, lot 12', description: 'Found at the goods-in inspection.' });
     const { page } = await chrome.newPage({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
     await page.goto(link);
 
@@ -424,7 +424,7 @@ describe('browser: task pages opened from emails (headless Chromium, real SMTP, 
 
   it('a signature task asks for the password and shows the manifestation afterwards', async () => {
     // the shipped nonconformity process, walked to `verify` through the API by the holders of its tasks
-    const { task: assess, businessKey } = await started('nonconformity', { owner: 'bob' });
+    const { task: assess, businessKey } = await started('nonconformity', { owner: 'bob', title: 'Scratched vial, lot 12', description: 'Found at the goods-in inspection.' });
     const tokenOf = async (id: string) => ({ ...JSON_BODY, authorization: `Bearer ${(await server.accounts.createApiToken(id, 'browser tests', 'test-setup')).token}` });
     const open = async () => (await http('GET', api(`/tasks?instance=${assess.instanceId}&status=open`))).json.items as TaskRecord[];
     const asQuinn = await tokenOf('qm1');
@@ -452,7 +452,7 @@ describe('browser: task pages opened from emails (headless Chromium, real SMTP, 
     expect(await page.locator('header').textContent()).to.include('Signed in as Quinn Manager');
 
     // what signing means, in words, read with the password field; the first signing of the session asks for the email too
-    const statement = `By signing you confirm you verified “Verify effectiveness” for ${businessKey}, with the data entered here.`;
+    const statement = `By signing you confirm you verified “Verify effectiveness” for ${businessKey} · Scratched vial, lot 12, with the data entered here.`;
     const signature = page.getByRole('group', { name: 'Electronic signature: Verified' });
     expect(await signature.textContent()).to.include(statement);
     const password = page.getByLabel('Your password');
@@ -577,7 +577,7 @@ describe('record pages: the process diagram (bpmn-js viewer, served from /assets
       await server.imsflow.saveUser({ id: 'qm1', email: 'quinn@example.com', name: 'Quinn Manager', roles: ['quality-manager'] }, 'test-setup');
       await server.imsflow.saveUser({ id: 'aud', email: 'audrey@example.com', name: 'Audrey Auditor', roles: ['auditor'] }, 'test-setup');
       await server.accounts.setPassword('aud', PASSWORD, 'test-setup', 'browser tests');
-      const started = await http('POST', api('/processes/nonconformity/instances'), { variables: { owner: 'qm1' } });
+      const started = await http('POST', api('/processes/nonconformity/instances'), { variables: { owner: 'qm1', title: 'Scratched vial, lot 12', description: 'Found at the goods-in inspection.' } });
       expect(started.status, started.text).to.equal(201);
       const [assess] = (await http('GET', api(`/tasks?instance=${started.json.id}&status=open`))).json.items as TaskRecord[];
       await server.imsflow.completeTask(assess.id, { severity: 'major', containment: 'Lot 12 quarantined', actionNeeded: true }, 'qm1');

@@ -27,7 +27,7 @@ const RAW: [RegExp, string][] = [
   [/\d{4}-\d\d-\d\dT\d\d:\d\d/, 'an ISO timestamp'],
   [/\{"|"\w+":/, 'JSON'],
   [/\bundefined\b|\bNaN\b|\[object Object\]/, 'undefined, NaN or [object Object]'],
-  [/\b(shell|inbox|tasks|taskForm|records|dashboard|audit|mail|signIn|account|badges|time|admin)\.[a-z]\w*\.\w/, 'a message id'],
+  [/\b(shell|inbox|tasks|taskForm|records|dashboard|audit|mail|signIn|account|badges|time|start|admin)\.[a-z]\w*\.\w/, 'a message id'],
 ];
 
 function rawIn(text: string): string[] {
@@ -121,6 +121,8 @@ describe('every page, in Chromium with axe-core, and in English, German and Fren
     const draft = await ciaran('POST', '/drafts', { key: 'capa' });
     const saved = await ciaran('PUT', `/drafts/${draft.id}`, { xml: String(draft.xml).replace('name="CAPA raised"', 'name="CAPA raised by anyone"'), revision: draft.revision });
     await ciaran('POST', `/drafts/${draft.id}/submit`, { reason: 'Anyone may raise a CAPA', impact: 'None on open records', revision: saved.revision });
+    // a nonconformity Sean raised from its start form: its confirmation page
+    const reported = await (await apiAs('sean.gallagher'))('POST', '/processes/nonconformity/instances', { variables: { title: 'Cap torque low on line 2', description: 'Three caps turned by hand at the end of the shift.', owner: 'sean.gallagher' } });
     await (await apiAs('aoife.brennan'))('PUT', '/kpis/right-first-time', { system: 'quality', name: 'Batches right first time', unit: '%', target: 95, direction: 'up', owner: 'aoife.brennan', source: 'manual', site: 'dublin' });
 
     // a supervisor out of office for a week (his account page), and the colleague holding his tasks, who chose the daily digest
@@ -140,6 +142,14 @@ describe('every page, in Chromium with axe-core, and in English, German and Fren
       { name: 'a task', as: 'sean.gallagher', path: `/tasks/${open[0].id}` },
       { name: 'a task from an email link', path: new URL(linked.link!).pathname },
       { name: 'the account, out of office', as: 'sean.gallagher', path: '/account' },
+      { name: 'the records register of a quality manager', as: 'aoife.brennan', path: '/records' },
+      { name: 'the records register of a staff member, searched', as: 'sean.gallagher', path: '/records?q=line&sort=due&dir=asc' },
+      { name: 'what a staff member may start', as: 'sean.gallagher', path: '/new' },
+      { name: 'what a quality manager may start', as: 'aoife.brennan', path: '/new' },
+      { name: 'the nonconformity start form', as: 'sean.gallagher', path: '/new/nonconformity' },
+      { name: 'the CAPA start form', as: 'aoife.brennan', path: '/new/capa' },
+      { name: 'the internal audit start form', as: 'aoife.brennan', path: '/new/internal-audit' },
+      { name: 'a nonconformity just raised', as: 'sean.gallagher', path: `/new/nonconformity/started/${reported.id}` },
       { name: 'the audit trail', as: 'henrik.larsen', path: '/audit' },
       { name: 'the dashboard', as: 'siobhan.walsh', path: '/dashboard' },
       { name: 'the processes', as: 'ciaran.doyle', path: '/modeler' },
@@ -184,7 +194,7 @@ describe('every page, in Chromium with axe-core, and in English, German and Fren
   });
 
   it('lists every kind of page', () => {
-    expect(visits.map((v) => v.path.split('/')[1]?.split('?')[0])).to.include.members(['login', 'tasks', 't', 'records', 'account', 'audit', 'dashboard', 'modeler', 'admin']);
+    expect(visits.map((v) => v.path.split('/')[1]?.split('?')[0])).to.include.members(['login', 'tasks', 't', 'records', 'account', 'audit', 'dashboard', 'modeler', 'new', 'admin']);
   });
 
   it('every page: WCAG 2.1 AA with axe-core at desktop and phone width, nothing sideways, nothing raw', async () => {

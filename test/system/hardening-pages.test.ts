@@ -94,7 +94,7 @@ describe('pages the hardening changed, walked in Chromium (refused links, slowed
   /** Starts a nonconformity (or `processKey`) and returns its first task and the links emailed to `to`, by address. */
   async function started(to: string, processKey = 'nonconformity'): Promise<{ task: TaskRecord; links: Record<string, string> }> {
     const from = smtp.received.length;
-    const reply = await http('POST', api(`/processes/${processKey}/instances`), { variables: { owner: 'bob' } });
+    const reply = await http('POST', api(`/processes/${processKey}/instances`), { variables: { owner: 'bob', title: 'Scratched vial, lot 12', description: 'Found at the goods-in inspection.' } });
     expect(reply.status, reply.text).to.equal(201);
     const [task] = (await http('GET', api(`/tasks?instance=${reply.json.id}&status=open`))).json.items as TaskRecord[];
     const links: Record<string, string> = {};

@@ -93,7 +93,7 @@ describe('paper cuts: favicon, counts, process names, disabled buttons, in Chrom
     expect(countOf(1, 'match', 'matches')).to.equal('1 match');
 
     // One nonconformity running: the process page says so in the singular.
-    const started = await http('POST', `${server.url}/api/processes/nonconformity/instances`, { variables: { title: 'Scratched housing', owner: 'st-dan' } });
+    const started = await http('POST', `${server.url}/api/processes/nonconformity/instances`, { variables: { title: 'Scratched housing', description: 'Found on the line.', owner: 'st-dan' } });
     expect(started.status, started.text).to.equal(201);
     const anna = await signedIn('po-anna');
     await anna.goto(`${server.url}/modeler/processes/nonconformity`);

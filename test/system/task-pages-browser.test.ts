@@ -9,7 +9,7 @@ import { FakeClock } from '../../engine/kernel/clock.js';
 import type { TaskRecord } from '../../engine/kernel/model.js';
 import { expectAccessibleAtBothWidths } from '../support/accessibility.js';
 import { useBrowser } from '../support/browser.js';
-import { http } from '../support/http.js';
+import { callWithToken, http } from '../support/http.js';
 import { signInOperator } from '../support/operator.js';
 
 /**
@@ -52,7 +52,9 @@ describe('the task pages, built from components, walked in Chromium', function (
   });
 
   async function capa(title: string, site: string): Promise<TaskRecord> {
-    const started = await http('POST', api('/processes/capa/instances'), { variables: { source: 'complaint', title, description: `${title}, found at goods-in.` }, site });
+    // a CAPA is opened by the site's quality manager (its starters), not by the operator
+    const { token } = await server.accounts.createApiToken(site === 'basel' ? 'qm-jonas' : 'qm-aoife', 'opens CAPAs', 'test-setup', 'integration');
+    const started = await callWithToken(server.url, token, 'POST', '/api/processes/capa/instances', { variables: { source: 'complaint', title, description: `${title}, found at goods-in.` }, site });
     expect(started.status, started.text).to.equal(201);
     return ((await http('GET', api(`/tasks?instance=${started.json.id}&status=open`))).json.items as TaskRecord[])[0];
   }

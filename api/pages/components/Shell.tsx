@@ -92,6 +92,8 @@ function SignedInHeader({ viewer, current }: { viewer: Viewer; current?: Section
             </a>
           </li>
           {link('tasks', '/tasks', t('shell.nav.tasks'))}
+          {viewer.mayStart ? link('new', '/new', t('shell.nav.new')) : null}
+          {link('records', '/records', t('shell.nav.records'))}
           {hasRole(user, AUDIT_ROLES) ? link('audit', '/audit', t('shell.nav.audit')) : null}
           {hasRole(user, DASHBOARD_ROLES) ? link('dashboard', '/dashboard', t('shell.nav.dashboard')) : null}
           {hasRole(user, PROCESS_ROLES) ? link('processes', '/modeler', t('shell.nav.processes')) : null}

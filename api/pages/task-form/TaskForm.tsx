@@ -17,8 +17,8 @@ import { keptName, type FormState, type Person } from './submit.js';
 import { fieldWords, type FormProblem } from './words.js';
 
 /**
- * The task form, shared by the signed-in task page (/tasks/:id) and the page opened from an email link
- * (/t/:token) so both look and behave the same: every field type in the reader's words, the problems of a
+ * The task form, shared by the signed-in task page (/tasks/:id), the page opened from an email link
+ * (/t/:token) and the start form (/new/:key, as the start event's form) so all look and behave the same: every field type in the reader's words, the problems of a
  * form sent back at its top (each linking to its field) and next to their fields, the signature when the
  * step takes one.
  */
@@ -34,6 +34,8 @@ export interface TaskFormProps extends FormState {
   signing?: SigningPrompt;
   /** What a `clauses` field offers. */
   catalogue: Catalogue;
+  /** The button's words when the form does not complete a task (a start form: "Start"). */
+  submitLabel?: string;
 }
 
 export const fieldId = (key: string) => `f-${key}`;
@@ -54,7 +56,7 @@ export function TaskForm(props: TaskFormProps) {
         {signing ? <SignatureFieldset prompt={signing} values={props.values ?? {}} errors={props.errors ?? []} /> : null}
         <p>
           <button type="submit" class="usa-button">
-            {signing ? t('taskForm.signAndComplete') : t('taskForm.complete')}
+            {props.submitLabel ?? (signing ? t('taskForm.signAndComplete') : t('taskForm.complete'))}
           </button>
         </p>
       </form>

@@ -41,7 +41,7 @@ export async function peopleFor(imsflow: ProcessEngine, task: Pick<TaskRecord, '
 }
 
 /** A person field's refusal by the directory, with the words the page says it in. */
-function personProblem(error: FieldError): FormProblem | undefined {
+export function personProblem(error: FieldError): FormProblem | undefined {
   const refusal = personRefusalOf(error);
   if (!refusal) return undefined;
   if (refusal.problem === 'unknown') return { ...error, say: { id: 'taskForm.problem.choosePerson' } };

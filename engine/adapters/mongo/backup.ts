@@ -34,7 +34,10 @@ export async function* exportRecords(h: MongoHandle, collection: BackupCollectio
 export async function importRecords(h: MongoHandle, collection: BackupCollection, records: unknown[]): Promise<void> {
   if (!records.length) return;
   // restored records bypass the projections: forgetting the version has their facts rebuilt at the next start
-  if (collection === 'instances') await h.col('figure_meta').deleteMany({});
+  if (collection === 'instances') {
+    await h.col('figure_meta').deleteMany({});
+    await h.col('register_meta').deleteMany({});
+  }
   const docs = records.map((record) => backupDoc(collection, record));
   try {
     await h.col(collection).insertMany(docs, { ordered: true });

@@ -3,6 +3,7 @@ import { ConflictError, DuplicateEventError, RevisionConflict } from '../../kern
 import { OPEN_DRAFT_STATUSES } from '../../kernel/model.js';
 import type { ChangeSet } from '../../ports/commit-store.js';
 import { writeFacts } from './facts.js';
+import { writeRegister } from './register.js';
 import { type MongoHandle } from './handle.js';
 import { type Doc, type Session, duplicateAs, taskDoc, toDoc } from './helpers.js';
 
@@ -210,6 +211,7 @@ export async function apply(h: MongoHandle, c: ChangeSet, session: Session): Pro
     }
   }
   await writeFacts(h, c.figureFacts ?? [], session);
+  await writeRegister(h, c.registerEntries ?? [], session);
   if (c.audit.length) {
     const head = await h.col('audit_head').findOne({ _id: 'head' }, { session });
     let seq = head ? Number(head.seq) : 0;

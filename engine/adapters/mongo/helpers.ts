@@ -39,6 +39,8 @@ export const COLLECTIONS = [
   'sites',
   'figure_facts',
   'figure_meta',
+  'register',
+  'register_meta',
 ] as const;
 export type CollectionName = (typeof COLLECTIONS)[number];
 

@@ -8,6 +8,7 @@ import * as audit from './audit.js';
 import * as backup from './backup.js';
 import * as commit from './commit.js';
 import * as facts from './facts.js';
+import * as register from './register.js';
 import * as figures from './figures.js';
 import * as jobs from './jobs.js';
 import * as outbox from './outbox.js';
@@ -29,6 +30,7 @@ function modulePorts(h: MongoHandle): ModulePorts {
     ...bindHandle(h, sites),
     ...only(bindHandle(h, figures), 'counts', 'openTaskGroups', 'taskSeries', 'searchTasks', 'getKpi', 'listKpis', 'listKpiValues'),
     ...only(bindHandle(h, facts), 'groupFacts', 'listFacts', 'figureVersion', 'rebuildFacts'),
+    ...only(bindHandle(h, register), 'searchRegister', 'registerVersion', 'rebuildRegister'),
     ...hookedCommit((change) => commit.write(h, change)),
   };
 }

@@ -104,6 +104,18 @@ export const INDEXES: Record<CollectionName, mongoose.mongo.IndexDescription[]> 
     { key: { figure: 1, endedAt: 1, process: 1, site: 1 }, name: 'figure_facts_ended' },
   ],
   figure_meta: [],
+  // the records register (engine/ports/register-store.ts), as SQLite's register; _id is the record's id
+  register: [
+    { key: { startedAt: -1, _id: 1 }, name: 'register_started' },
+    { key: { businessKey: 1, _id: 1 }, name: 'register_number' },
+    { key: { status: 1, startedAt: -1 }, name: 'register_status' },
+    { key: { process: 1, startedAt: -1 }, name: 'register_process' },
+    { key: { site: 1, startedAt: -1 }, name: 'register_site' },
+    { key: { endedAt: 1 }, name: 'register_ended' },
+    { key: { links: 1 }, name: 'register_links' },
+    { key: { startedBy: 1 }, name: 'register_started_by' },
+  ],
+  register_meta: [],
 };
 
 /** Connects (once) and creates what is missing: collections, indexes, the audit head; reports what it created. */

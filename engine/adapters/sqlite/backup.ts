@@ -76,6 +76,7 @@ export function importStatement(h: SqliteHandle, collection: BackupCollection): 
     case 'instances':
       // restored records bypass the projections: forgetting the version has their facts rebuilt at the next start
       h.query('DELETE FROM figure_meta').run();
+      h.query('DELETE FROM register_meta').run();
       return (r: InstanceRecord) => s.insertInstance.run(r.id, r.key, r.version, r.businessKey, r.status, r.revision, r.startedAt, r.site ?? null, r.endedAt ?? null, doc(r));
     case 'tasks':
       return (t: TaskRecord) => {

@@ -4,6 +4,7 @@ import type { ChangeSet } from '../../ports/commit-store.js';
 import { taskFigureFields } from '../../ports/store.js';
 import { type SqliteHandle } from './handle.js';
 import { writeFacts } from './facts.js';
+import { writeRegister } from './register.js';
 import { constraintAs } from './helpers.js';
 
 /** The one write: a change set applied in one transaction. */
@@ -148,6 +149,7 @@ export function write(h: SqliteHandle, change: ChangeSet): void {
       }
     }
     writeFacts(h, c.figureFacts ?? []);
+    writeRegister(h, c.registerEntries ?? []);
     if (c.audit.length) {
       const head = s.auditHead.get() as { seq: number; hash: string } | undefined;
       let seq = head?.seq ?? 0;

@@ -15,6 +15,7 @@ import * as figures from './figures.js';
 import * as jobs from './jobs.js';
 import * as outbox from './outbox.js';
 import * as records from './records.js';
+import * as register from './register.js';
 import * as schema from './schema.js';
 import * as sites from './sites.js';
 import * as tasks from './tasks.js';
@@ -33,6 +34,7 @@ function modulePorts(h: SqliteHandle): ModulePorts {
     ...bindHandle(h, sites),
     ...only(bindHandle(h, figures), 'counts', 'openTaskGroups', 'taskSeries', 'searchTasks', 'getKpi', 'listKpis', 'listKpiValues'),
     ...only(bindHandle(h, facts), 'groupFacts', 'listFacts', 'figureVersion', 'rebuildFacts'),
+    ...only(bindHandle(h, register), 'searchRegister', 'registerVersion', 'rebuildRegister'),
     ...hookedCommit((change) => commit.write(h, change)),
   };
 }

@@ -178,6 +178,27 @@ export const MIGRATIONS: string[] = [
   CREATE INDEX figure_facts_ended ON figure_facts (figure, ended_at, process, site);
   CREATE TABLE figure_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
   `,
+  // The records register (engine/ports/register-store.ts): one generic row per record, replaced in the
+  // record's commit, its words in an FTS5 index (rowid = the entry's rowid), its links by number. Filled at
+  // the next start (engine/features/register/), not here.
+  `
+  CREATE TABLE register (
+    instance_id TEXT PRIMARY KEY, process TEXT NOT NULL, business_key TEXT NOT NULL, title TEXT, site TEXT, status TEXT NOT NULL,
+    started_at TEXT NOT NULL, started_by TEXT NOT NULL, ended_at TEXT
+  );
+  CREATE INDEX register_started ON register (started_at, instance_id);
+  CREATE INDEX register_number ON register (business_key, instance_id);
+  CREATE INDEX register_status ON register (status, started_at);
+  CREATE INDEX register_process ON register (process, started_at);
+  CREATE INDEX register_site ON register (site, started_at);
+  CREATE INDEX register_ended ON register (ended_at);
+  CREATE TABLE register_links (instance_id TEXT NOT NULL, linked_key TEXT NOT NULL, PRIMARY KEY (linked_key, instance_id));
+  CREATE INDEX register_links_instance ON register_links (instance_id);
+  -- a record's open tasks by due date: its owner, overdue and next due date in one seek
+  CREATE INDEX tasks_open_instance ON tasks (instance_id, due_at, assignee) WHERE status = 'open';
+  CREATE VIRTUAL TABLE register_words USING fts5 (words, tokenize = 'unicode61 remove_diacritics 2');
+  CREATE TABLE register_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+  `,
   // The site register (engine/ports/site-store.ts): seeded from IMSFLOW_SITES at start, then kept here.
   `
   CREATE TABLE sites (key TEXT PRIMARY KEY, revision INTEGER NOT NULL, doc TEXT NOT NULL);
@@ -188,7 +209,7 @@ export const MIGRATIONS: string[] = [
 export function describeMigration(sql: string): string {
   const names = (re: RegExp) => [...sql.matchAll(re)].map((m) => m.slice(1).filter(Boolean).join('.'));
   const parts = [
-    ['tables', names(/CREATE TABLE (?:IF NOT EXISTS )?(\w+)/g)],
+    ['tables', names(/CREATE (?:VIRTUAL )?TABLE (?:IF NOT EXISTS )?(\w+)/g)],
     ['columns', names(/ALTER TABLE (\w+) ADD COLUMN (\w+)/g)],
     ['indexes', names(/CREATE (?:UNIQUE )?INDEX (?:IF NOT EXISTS )?(\w+)/g)],
     ['triggers', names(/CREATE TRIGGER (\w+)/g)],

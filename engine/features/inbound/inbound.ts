@@ -97,10 +97,12 @@ export async function receiveEvent(imsflow: ProcessEngine, input: InboundEventIn
   const earlier = await repeat();
   if (earlier) return earlier;
 
+  // the record starts as its start form would have it: what the form refuses from a person it refuses here
+  const variables = await imsflow.checkStartData(type.processKey, type.variables(parsed.data, input), input.site);
   const now = imsflow.clock.now().toISOString();
   let record: InboundEventRecord | undefined;
   try {
-    await imsflow.start(type.processKey, { variables: type.variables(parsed.data, input), ...(input.site && { site: input.site }) }, actor, (started) => {
+    await imsflow.start(type.processKey, { variables, ...(input.site && { site: input.site }) }, actor, (started) => {
       record = {
         id: `${input.source}:${input.eventId}`,
         source: input.source,

@@ -54,6 +54,8 @@ export function personRecord(input: PersonInput, existing: UserRecord | undefine
     ...(input.timeZone && { timeZone: input.timeZone }),
     active: input.active ?? true,
     createdAt: existing?.createdAt ?? now,
+    // what the person keeps for themselves stays through an edit of their profile
+    ...(existing?.registerViews && { registerViews: existing.registerViews }),
   };
 }
 

@@ -3,9 +3,12 @@
  * validation) and the modeler (editing), so both read and write the same attributes.
  *
  * On <process>:      ims:businessKeyPrefix="CAPA" ims:ownerRole="quality-manager"
+ *                    ims:starters="staff,quality-manager" (who may start a record by hand; default the owner role;
+ *                    "none": only the system starts it — a publication, a schedule, another record)
+ * On <startEvent>:   <extensionElements><ims:form>… (the start form: what a person gives to start a record)
  * On <userTask>:     ims:candidateRole | ims:assignee, ims:due, ims:remindBefore, ims:remindEvery, ims:signature,
  *                    ims:notBy="report review" (separation of duties: not completed by whoever completed those tasks)
- *                    <extensionElements><ims:form><ims:field key label type required requiredWhen><ims:option value label/>…
+ *                    <extensionElements><ims:form><ims:field key label type required requiredWhen role><ims:option value label/>…
  *                    (ims:requiredWhen="fullCapa=no" or "status=na|gap": required when another field has one of the values;
  *                    "action2": required whenever that field is filled in; ims:role="auditor" on a person field:
  *                    the person named must hold that role; ims:siteFrom="audit1Site": and belong to the site that field gives)
@@ -29,6 +32,7 @@ export const imsModdleDescriptor = {
       properties: [
         { name: 'businessKeyPrefix', isAttr: true, type: 'String' },
         { name: 'ownerRole', isAttr: true, type: 'String' },
+        { name: 'starters', isAttr: true, type: 'String' },
       ],
     },
     {

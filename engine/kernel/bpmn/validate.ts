@@ -3,10 +3,12 @@ import { readDuration } from '../duration-reading.js';
 import { addDuration, durationProblem, timerProblem } from '../durations.js';
 import type { Problem } from '../errors.js';
 import { describe, englishWord, kindOf, namesOf, problemMessage, type ProblemArgs, type ProblemCode } from './problem-words.js';
-import type { EscalationStep, SignatureMeaning, UserTaskSpec } from '../model.js';
+import type { EscalationStep, FormField, SignatureMeaning, UserTaskSpec } from '../model.js';
 import type { ModdleContext, ModdleElement } from './parse.js';
 import { warningProblems } from './parse.js';
-import { checkFormRules, readField } from './form-fields.js';
+import { documentationOf, formsOf, readForm, readStarters } from './validate-forms.js';
+
+export { documentationOf } from './validate-forms.js';
 
 /** What the engine needs to know about a process beyond what bpmn-engine reads itself. */
 export interface ProcessSpec {
@@ -19,6 +21,17 @@ export interface ProcessSpec {
   serviceTasks: Map<string, string>;
   /** Multi-instance activities whose count comes from an expression: checked against the start variables. */
   multiInstance?: MultiInstanceSpec[];
+  /** What a record of it is for, in a line: the start event's documentation (shown where a person picks what to start). */
+  description?: string;
+  /** The id of the process's start event (the start form's messages are `<key>.<startEvent>.field.…`). */
+  startEvent?: string;
+  /** The start event's ims:form: what a person gives to start a record (its values become the record's variables). */
+  startForm: FormField[];
+  /**
+   * ims:starters: the roles that may start a record by hand (default the owner role); empty: only the system
+   * does; absent: a file naming neither starters nor an owner (drawn before starters existed): anyone signed in.
+   */
+  starters?: string[];
 }
 
 export interface MultiInstanceSpec {
@@ -124,7 +137,7 @@ export function validateDefinition(context: ModdleContext, options: ValidationOp
     // Still say what in them imsflow could not run: a file from another tool learns everything at once.
     for (const candidate of executable.length ? executable : processes) {
       if (!(candidate.flowElements ?? []).length) continue;
-      const scratch: ProcessSpec = { key: candidate.id ?? '', name: candidate.name ?? '', userTasks: new Map(), serviceTasks: new Map() };
+      const scratch: ProcessSpec = { key: candidate.id ?? '', name: candidate.name ?? '', userTasks: new Map(), serviceTasks: new Map(), startForm: [] };
       checkScope(candidate, true, scratch, options, report);
     }
     return { problems };
@@ -141,7 +154,10 @@ export function validateDefinition(context: ModdleContext, options: ValidationOp
     ownerRole: process.ownerRole,
     userTasks: new Map(),
     serviceTasks: new Map(),
+    startForm: [],
   };
+  const starters = readStarters(process, report);
+  if (starters) spec.starters = starters;
   if (spec.businessKeyPrefix !== undefined && !/^[A-Z][A-Z0-9]{0,9}$/.test(spec.businessKeyPrefix)) {
     report(process, 'record-prefix', { value: spec.businessKeyPrefix });
   }
@@ -225,6 +241,14 @@ function checkScope(scope: ModdleElement, isProcess: boolean, spec: ProcessSpec,
         break;
       case 'bpmn:StartEvent':
         if ((element.eventDefinitions ?? []).length) report(element, 'trigger-not-supported', { advice: EVENT_ADVICE['bpmn:StartEvent']! });
+        // the process's start form; a sub-process starts with the data it already has
+        if (isProcess) {
+          spec.startForm = readForm(element, report);
+          if (element.id) spec.startEvent = element.id;
+          const about = documentationOf(element);
+          if (about) spec.description = about;
+        }
+        else if (formsOf(element).length) report(element, 'sub-process-start-form');
         break;
     }
   }
@@ -428,15 +452,7 @@ function readUserTask(element: ModdleElement, report: Report): UserTaskSpec {
   }
 
   const extensions = (element.extensionElements?.values ?? []) as ModdleElement[];
-  const forms = extensions.filter((e) => e.$type === 'ims:Form');
-  if (forms.length > 1) report(element, 'one-form');
-  for (const field of (forms[0]?.fields ?? []) as ModdleElement[]) {
-    const read = readField(element, field, report);
-    if (!read) continue;
-    if (spec.form.some((f) => f.key === read.key)) report(element, 'field-twice', { field: read.key });
-    spec.form.push(read);
-  }
-  checkFormRules(element, spec.form, report);
+  spec.form = readForm(element, report);
 
   let previousAfter = 0;
   for (const step of extensions.filter((e) => e.$type === 'ims:Escalation')) {

@@ -34,7 +34,7 @@ function processXml(options: { role?: string; due?: string; severityRequired?: b
     <sequenceFlow id="toEnd" sourceRef="approve" targetRef="done" />`;
   return `<?xml version="1.0" encoding="UTF-8"?>
 <definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:ims="${IMS}" id="defs-${KEY}" targetNamespace="http://imsflow.org/test">
-  <process id="${KEY}" name="Change-controlled check" isExecutable="true" ims:ownerRole="process-owner" ims:businessKeyPrefix="CC">
+  <process id="${KEY}" name="Change-controlled check" isExecutable="true" ims:ownerRole="process-owner" ims:starters="staff, process-owner" ims:businessKeyPrefix="CC">
     <startEvent id="start" />
     <sequenceFlow id="toCheck" sourceRef="start" targetRef="check" />
     <userTask id="check" name="Check the batch" ims:candidateRole="${role}" ims:due="${due}">

@@ -98,7 +98,7 @@ describe('task links from emails (real SMTP server, listening HTTP server, SQLit
   async function arrived(from: number, businessKey: string, count: number): Promise<Email[]> {
     await server.scheduler.runDue();
     await smtp.waitFor(from + count);
-    const about = smtp.received.slice(from).filter((e) => e.subject?.includes(`(${businessKey})`));
+    const about = smtp.received.slice(from).filter((e) => e.subject?.includes(`(${businessKey}`));
     expect(about.map((e) => e.subject)).to.have.length(count);
     return about;
   }
@@ -106,7 +106,7 @@ describe('task links from emails (real SMTP server, listening HTTP server, SQLit
   /** Starts a nonconformity for bob (or another process) and returns its task and the link emailed to `to`. */
   async function startWithLink(to = 'quinn@example.com', process = 'nonconformity'): Promise<{ instanceId: string; task: TaskRecord; link: string; emails: Email[] }> {
     const before = smtp.received.length;
-    const started = await http('POST', api(`/processes/${process}/instances`), { variables: { owner: 'bob' } });
+    const started = await http('POST', api(`/processes/${process}/instances`), { variables: { owner: 'bob', title: 'Scratched vial, lot 12', description: 'Found at the goods-in inspection.' } });
     expect(started.status).to.equal(201);
     const [task] = (await http('GET', api(`/tasks?instance=${started.json.id}&status=open`))).json.items as TaskRecord[];
     // the role has two holders: each gets a message with a link of their own
@@ -130,13 +130,13 @@ describe('task links from emails (real SMTP server, listening HTTP server, SQLit
       const started = await startWithLink();
       ({ task: assess, link: firstLink, instanceId } = started);
       const email = started.emails.find((e) => addresses(e)[0] === 'quinn@example.com')!;
-      expect(email.subject).to.equal(`New task: Assess and contain (${assess.businessKey})`);
+      expect(email.subject).to.equal(`New task: Assess and contain (${assess.businessKey} · Scratched vial, lot 12)`);
       expect(email.text).to.include(`Hello ${HOSTILE_NAME},`);
       expect(email.text).to.include('A task is waiting for your role (quality manager).');
       expect(email.text).to.include('Due: 9 May 2026, 07:00');
       expect(email.html).to.include(`Hello Quinn &lt;img src=x onerror=&quot;alert('qm')&quot;> &amp; Co,`);
       expect(email.html).to.not.include('<img');
-      expect(email.html).to.include(`>${assess.businessKey}</td>`);
+      expect(email.html).to.include(`>${assess.businessKey} · Scratched vial, lot 12</td>`);
       expect(firstLink.startsWith(`${server.url}/t/`)).to.equal(true);
       // carol's link is another token for the same task
       const carols = linkIn(started.emails.find((e) => addresses(e)[0] === 'carol@example.com')!);
@@ -195,7 +195,7 @@ describe('task links from emails (real SMTP server, listening HTTP server, SQLit
       const before = smtp.received.length;
       const emails = await arrived(before, assess.businessKey, 2);
       const toBob = emails.find((e) => addresses(e)[0] === 'bob@example.com')!;
-      expect(toBob.subject).to.equal(`New task: Take corrective action (${assess.businessKey})`);
+      expect(toBob.subject).to.equal(`New task: Take corrective action (${assess.businessKey} · Scratched vial, lot 12)`);
       expect(toBob.text).to.include('A task has been assigned to you.');
       const bobsLink = linkIn(toBob);
       expect(bobsLink).to.not.equal(firstLink);
@@ -204,7 +204,7 @@ describe('task links from emails (real SMTP server, listening HTTP server, SQLit
       for (const key of ['cause', 'actionTaken', 'completedOn']) expect(page.text).to.include(`name="${key}"`);
 
       const toRequester = emails.find((e) => addresses(e)[0] === 'requester@example.com')!;
-      expect(toRequester.subject).to.equal(`Completed: Assess and contain (${assess.businessKey})`);
+      expect(toRequester.subject).to.equal(`Completed: Assess and contain (${assess.businessKey} · Scratched vial, lot 12)`);
       // who completed it, by name (escaped in the HTML), not by user id
       expect(toRequester.text).to.include(`which you started, has been completed by ${HOSTILE_NAME}.`);
       expect(toRequester.text).to.not.include('/t/');

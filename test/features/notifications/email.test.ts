@@ -65,7 +65,7 @@ describe('email: the mail server is down, then back', () => {
   before(async () => {
     smtp = await new TestSmtpServer().start();
     clock = new FakeClock('2026-05-04T07:00:00Z');
-    env = await serverWith({ SMTP_URL: smtp.url }, clock, [{ id: 'qm1', email: 'quinn@example.com', name: 'Quinn', roles: ['quality-manager'] }]);
+    env = await serverWith({ SMTP_URL: smtp.url }, clock, [{ id: 'qm1', email: 'quinn@example.com', name: 'Quinn', roles: ['quality-manager'] }, { id: 'bob', email: 'bob@example.com', name: 'Bob Owner', roles: ['staff'] }]);
   });
   after(async () => {
     await env?.close();
@@ -75,7 +75,7 @@ describe('email: the mail server is down, then back', () => {
   it('keeps a failed message with its SMTP error, retries with backoff, and sends it once', async () => {
     const { server, api } = env;
     smtp.refuseWith = '451 try later';
-    const started = await http('POST', api('/processes/nonconformity/instances'), { variables: { owner: 'bob' } });
+    const started = await http('POST', api('/processes/nonconformity/instances'), { variables: { owner: 'bob', title: 'Scratched vial, lot 12', description: 'Found at the goods-in inspection.' } });
     const [task] = (await http('GET', api(`/tasks?instance=${started.json.id}`))).json.items as TaskRecord[];
     await server.scheduler.runDue();
     const failedAt = clock.now().getTime();
@@ -119,7 +119,7 @@ describe('email: the mail server is down, then back', () => {
     expect((await server.imsflow.store.getJob(jobId))?.status).to.equal('done');
     const [email] = smtp.received;
     expect(addresses(email)).to.deep.equal(['quinn@example.com']);
-    expect(email.subject).to.equal(`New task: Assess and contain (${started.json.businessKey})`);
+    expect(email.subject).to.equal(`New task: Assess and contain (${started.json.businessKey} · Scratched vial, lot 12)`);
     expect(email.messageId).to.equal(`<${message.id}@imsflow.local>`);
 
     // nothing is sent twice, however often the jobs run
@@ -137,7 +137,7 @@ describe('email: the mail server is down, then back', () => {
     const { server, api } = env;
     smtp.refuseWith = '451 try later';
     const before = smtp.received.length;
-    const started = await http('POST', api('/processes/nonconformity/instances'), { variables: { owner: 'bob' } });
+    const started = await http('POST', api('/processes/nonconformity/instances'), { variables: { owner: 'bob', title: 'Scratched vial, lot 12', description: 'Found at the goods-in inspection.' } });
     const [task] = (await http('GET', api(`/tasks?instance=${started.json.id}`))).json.items as TaskRecord[];
     await server.scheduler.runDue();
     expect(((await http('GET', api(`/outbox?task=${task.id}`))).json.items as MessageRecord[]).map((m) => m.status)).to.deep.equal(['failed']);
@@ -161,7 +161,7 @@ describe('email: no mail server configured (embedded default)', () => {
 
   before(async () => {
     const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
-    env = await serverWith({}, clock, [{ id: 'qm1', email: 'quinn@example.com', name: 'Quinn', roles: ['quality-manager'] }], logger);
+    env = await serverWith({}, clock, [{ id: 'qm1', email: 'quinn@example.com', name: 'Quinn', roles: ['quality-manager'] }, { id: 'bob', email: 'bob@example.com', name: 'Bob Owner', roles: ['staff'] }], logger);
   });
   after(async () => {
     await env?.close();
@@ -169,7 +169,7 @@ describe('email: no mail server configured (embedded default)', () => {
 
   it('holds messages in the outbox and writes their working links to the log', async () => {
     const { server, api } = env;
-    const started = await http('POST', api('/processes/nonconformity/instances'), { variables: { owner: 'bob' } });
+    const started = await http('POST', api('/processes/nonconformity/instances'), { variables: { owner: 'bob', title: 'Scratched vial, lot 12', description: 'Found at the goods-in inspection.' } });
     const [task] = (await http('GET', api(`/tasks?instance=${started.json.id}`))).json.items as TaskRecord[];
     await server.scheduler.runDue();
 

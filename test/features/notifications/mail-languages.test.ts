@@ -218,12 +218,12 @@ describe('emails through the server: the site’s language and clock (IMSFLOW_SI
     try {
       await signInOperator(server);
       expect((await http('PUT', `${server.url}/api/users/qm-basel`, { email: 'qm@basel.example', name: 'Ueli Meier', roles: ['quality-manager'], sites: ['basel'] })).status).to.equal(200);
-      const started = await http('POST', `${server.url}/api/processes/nonconformity/instances`, { variables: { owner: 'qm-basel' }, site: 'basel' });
+      const started = await http('POST', `${server.url}/api/processes/nonconformity/instances`, { variables: { owner: 'qm-basel', title: 'Scratched vial, lot 12', description: 'Found at the goods-in inspection.' }, site: 'basel' });
       expect(started.status).to.equal(201);
       await server.scheduler.runDue();
       await smtp.waitFor(1);
       const [email] = smtp.received.filter((e) => e.to?.[0]?.address === 'qm@basel.example');
-      expect(email.subject).to.match(/^Neue Aufgabe: Bewerten und eindämmen \(NC-2026-\d{4}\)$/);
+      expect(email.subject).to.match(/^Neue Aufgabe: Bewerten und eindämmen \(NC-2026-\d{4} · Scratched vial, lot 12\)$/);
       expect(email.text).to.include('Guten Tag Ueli Meier,');
       // due five days after 07:00 UTC: 09:00 on the plant's clock
       expect(email.text).to.include('Fällig: 09.05.2026, 09:00');

@@ -332,7 +332,7 @@ describe('electronic signatures: HTTP API and task pages (listening server, SQLi
 
   /** A nonconformity walked to its verify task through the API; returns the task's id. */
   async function atVerify(): Promise<{ instanceId: string; taskId: string }> {
-    const started = await call('POST', '/api/processes/nonconformity/instances', { variables: { owner: 'bob' } }, { token: operator });
+    const started = await call('POST', '/api/processes/nonconformity/instances', { variables: { owner: 'bob', title: 'Scratched vial, lot 12', description: 'Found at the goods-in inspection.' } }, { token: operator });
     expect(started.status).to.equal(201);
     const open = async () => (await call('GET', `/api/tasks?instance=${started.json.id}&status=open`, undefined, { token: operator })).json.items as TaskRecord[];
     const [assess] = await open();
@@ -454,7 +454,7 @@ describe('electronic signatures: HTTP API and task pages (listening server, SQLi
   });
 
   it('refuses a signature on a task that takes none (400 naming signature)', async () => {
-    const started = await call('POST', '/api/processes/nonconformity/instances', { variables: { owner: 'bob' } }, { token: operator });
+    const started = await call('POST', '/api/processes/nonconformity/instances', { variables: { owner: 'bob', title: 'Scratched vial, lot 12', description: 'Found at the goods-in inspection.' } }, { token: operator });
     const [assess] = (await call('GET', `/api/tasks?instance=${started.json.id}&status=open`, undefined, { token: operator })).json.items;
     const reply = await call('POST', `/api/tasks/${assess.id}/complete`, { data: ASSESS, signature: { email: 'quinn@example.com', password: PASSWORD } }, { token: quinn });
     expect(reply.status).to.equal(400);
@@ -506,7 +506,7 @@ describe('electronic signatures: HTTP API and task pages (listening server, SQLi
       const page = await call('GET', link, undefined, undefined);
       expect(page.status).to.equal(200);
       expect(page.text).to.match(/<legend[^>]*>Electronic signature: Verified<\/legend>/);
-      expect(page.text).to.match(/By signing you confirm you verified “Verify effectiveness” for NC-2026-\d{4}, with the data entered here\./);
+      expect(page.text).to.match(/By signing you confirm you verified “Verify effectiveness” for NC-2026-\d{4} · Scratched vial, lot 12, with the data entered here\./);
       expect(page.text).to.match(/<input [^>]*id="s-email" name="signature.email" type="email" autocomplete="username"[^>]* required/);
       expect(page.text).to.match(/<input [^>]*id="s-password" name="signature.password" type="password" autocomplete="current-password" required/);
       expect(page.text).to.match(/<button type="submit"[^>]*>Sign and complete task<\/button>/);

@@ -54,7 +54,7 @@ describe('CAPA process (shipped processes/capa/capa.bpmn, through the HTTP API)'
   const advance = (ms: number): Promise<void> => h.advance(ms);
 
   async function start(as = 'sam'): Promise<string> {
-    const started = await h.start('capa', as);
+    const started = await h.startBySystem('capa', as);
     expect(started.businessKey).to.match(/^CAPA-2026-\d{4}$/);
     return started.id;
   }

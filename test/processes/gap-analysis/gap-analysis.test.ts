@@ -34,7 +34,7 @@ describe('gap analysis process (shipped processes/gap-analysis/gap-analysis.bpmn
   const task = async (id: string): Promise<TaskRecord> => (await call('GET', `/api/tasks/${id}`, undefined, 'quinn')).json as TaskRecord;
 
   async function start(site = 'basel'): Promise<{ id: string; businessKey: string }> {
-    const started = await h.start('gap-analysis', 'quinn', { site });
+    const started = await h.start('gap-analysis', 'quinn', { site, variables: { title: `${site} gap analysis` } });
     expect(started.businessKey).to.match(/^GAP-2026-\d{4}$/);
     return started;
   }

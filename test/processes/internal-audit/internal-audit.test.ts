@@ -40,7 +40,7 @@ describe('internal audit and audit programme (shipped processes, through the HTT
 
   /** An audit started by hand (unplanned) at Dublin, by the quality manager. */
   async function startAudit(): Promise<{ id: string; businessKey: string }> {
-    const started = await h.start('internal-audit', 'quinn', { site: 'dublin' });
+    const started = await h.start('internal-audit', 'quinn', { site: 'dublin', variables: { area: 'Goods receipt', leadAuditor: 'lena' } });
     expect(started.businessKey).to.match(/^AUD-2026-\d{4}$/);
     return started;
   }
@@ -161,9 +161,8 @@ describe('internal audit and audit programme (shipped processes, through the HTT
   it('an audit without findings is signed and reviewed, with no CAPA and no follow-up', async () => {
     const { id } = await startAudit();
     const plan = await theTask(id, 'plan');
-    // unplanned: planned at once, by any auditor; the name has no reason to plan again
-    expect(plan).to.include({ name: 'Plan the audit', candidateRole: 'auditor', dueAt: '2026-05-18T07:00:00.000Z' });
-    expect(plan.assignee).to.equal(undefined);
+    // unplanned: planned at once, by the lead auditor named on the start form; the name has no reason to plan again
+    expect(plan).to.include({ name: 'Plan the audit', candidateRole: 'auditor', assignee: 'lena', dueAt: '2026-05-18T07:00:00.000Z' });
     await h.complete(plan, 'lena', { ...PLAN, criteria: ['9001:8.5.1', '9001:8.5.2'] });
 
     const checklist = byIndex(await openTasks(id));

@@ -91,7 +91,7 @@ describe('Management review process (shipped processes/management-review/managem
 
   /** Starts a review at a site and completes the preparation; returns the review's id and key. */
   async function prepared(site: string, prepare: Record<string, unknown>): Promise<{ id: string; businessKey: string }> {
-    const started = await h.start('management-review', 'quinn', { site });
+    const started = await h.start('management-review', 'quinn', { site, variables: { title: 'Management review 2026' } });
     expect(started.businessKey).to.match(/^MR-2026-\d{4}$/);
     await h.complete(await theTask(started.id, 'prepare'), 'quinn', { ...PREPARE, ...prepare });
     return started;
@@ -417,7 +417,7 @@ describe('Management review process (shipped processes/management-review/managem
     const atTriage = await h.start('capa', 'quinn', { site: 'dublin', variables: { source: 'complaint', title: 'Cracked caps, lot 2231', description: 'Twelve cracked caps.', reference: 'CC-2026-114' } });
     await h.complete(await theTask(atTriage.id, 'triage'), 'quinn', { severity: '1', occurrence: '2', fullCapa: 'no', justification: 'Cosmetic, one lot.' });
     // CAPA recorded by staff, rated high, waiting for containment (due in 7 days, overdue by the review)
-    const open = await h.start('capa', 'sam');
+    const open = await h.startBySystem('capa', 'sam');
     await h.complete(await theTask(open.id, 'intake'), 'sam', { source: 'incident', title: 'Solvent spill in store 2', description: 'Ten litres of IPA spilled.' });
     await h.complete(await theTask(open.id, 'triage'), 'quinn', { severity: '4', occurrence: '4', fullCapa: 'yes', owner: 'olga' });
     const contain = await theTask(open.id, 'contain');
@@ -426,9 +426,9 @@ describe('Management review process (shipped processes/management-review/managem
     const basel = await h.start('capa', 'bruno', { variables: { source: 'audit-finding', title: 'Basel finding', description: 'Other site.' } });
     expect((await call('GET', `/api/instances/${basel.id}`, undefined, 'quinn')).status).to.equal(404);
     // nonconformities: one in corrective action, one closed after correction
-    const ncOpen = await h.start('nonconformity', 'quinn', { site: 'dublin', variables: { owner: 'alex', title: 'Scratched vial' } });
+    const ncOpen = await h.start('nonconformity', 'quinn', { site: 'dublin', variables: { owner: 'alex', title: 'Scratched vial', description: 'Scratch across the label panel.' } });
     await h.complete(await theTask(ncOpen.id, 'assess'), 'quinn', { severity: 'major', containment: 'Lot quarantined.', actionNeeded: true });
-    const ncClosed = await h.start('nonconformity', 'quinn', { site: 'dublin', variables: { owner: 'alex', title: 'Label smudge' } });
+    const ncClosed = await h.start('nonconformity', 'quinn', { site: 'dublin', variables: { owner: 'alex', title: 'Label smudge', description: 'Smudged print on one label roll.' } });
     await h.complete(await theTask(ncClosed.id, 'assess'), 'quinn', { severity: 'minor', containment: 'Relabelled.', actionNeeded: false });
     expect((await record(ncClosed.id)).status).to.equal('completed');
 
@@ -463,7 +463,7 @@ describe('Management review process (shipped processes/management-review/managem
 
     // ten days on: the containment task and the Basel triage are overdue
     await h.advance(10 * DAY);
-    const review = await h.start('management-review', 'quinn', { site: 'dublin' });
+    const review = await h.start('management-review', 'quinn', { site: 'dublin', variables: { title: 'Management review 2026' } });
     const prepare = await theTask(review.id, 'prepare');
     expect(prepare).to.include({ candidateRole: 'quality-manager', site: 'dublin', dueAt: '2026-01-29T08:00:00.000Z' });
     const missing = await call('POST', `/api/tasks/${prepare.id}/complete`, { data: { meetingDate: '2026-01-29' } }, 'quinn');
@@ -656,7 +656,7 @@ describe('Management review process (shipped processes/management-review/managem
   });
 
   it('without actions it is signed off and closed; a late preparation reminds and escalates', async () => {
-    const started = await h.start('management-review', 'quinn', { site: 'cork' });
+    const started = await h.start('management-review', 'quinn', { site: 'cork', variables: { title: 'Management review Cork' } });
     const prepare = await theTask(started.id, 'prepare');
     expect(prepare.dueAt).to.equal('2026-01-19T08:00:00.000Z');
     await h.advance(0);
