@@ -175,6 +175,12 @@ const SAMPLES: Record<string, (caller: string | undefined) => Sample> = {
   'POST /api/instances/{id}/cancel': () => ({ params: { id: 'no-such-instance' }, body: { reason: 'authorization matrix' } }),
   'GET /api/tasks': () => ({}),
   'GET /api/inbox': () => ({}),
+  'GET /api/records': () => ({}),
+  'GET /api/records.csv': () => ({}),
+  'GET /api/records/views': () => ({}),
+  // A view without a name: 400 before anything is saved.
+  'POST /api/records/views': () => ({ body: { query: {} } }),
+  'DELETE /api/records/views/{id}': () => ({ params: { id: 'no-such-view' } }),
   'GET /api/tasks/{id}': () => ({ params: { id: 'no-such-task' } }),
   'POST /api/tasks/{id}/complete': () => ({ params: { id: 'no-such-task' }, body: { data: {} } }),
   'POST /api/tasks/{id}/claim': () => ({ params: { id: 'no-such-task' } }),

@@ -215,7 +215,7 @@ describe('the three journeys by keyboard alone (demo organisation, headless Chro
     const notice = await page.getByRole('status').first().textContent();
     expect(notice).to.match(new RegExp(`You completed “${step}”`));
     expect(await focusOf(page), 'a new page, read from the top').to.include({ tag: 'body' });
-    expect((await tabTo(page, named('Back to my tasks'))).presses, 'past the header (with its Inbox and Records links), the record link, the record and tasks links').to.be.at.most(10);
+    expect((await tabTo(page, named('Back to my tasks'))).presses, 'past the header (with its Inbox, New and Records links), the record link, the record and tasks links').to.be.at.most(11);
     await expectAccessibleAtBothWidths(page, 'keyboard 1 task completed');
     expect(log.errors).to.deep.equal([]);
   });
@@ -358,7 +358,7 @@ describe('the three journeys by keyboard alone (demo organisation, headless Chro
     await screenshot(page, 'keyboard 3 dashboard');
 
     // past the header to the skip link that passes the filter bar (its date fields are many stops), then to the first figure
-    const toSkip = await tabTo(page, named('Skip the filters to the figures'), { max: 10 });
+    const toSkip = await tabTo(page, named('Skip the filters to the figures'), { max: 12 });
     expect(toSkip.stops.filter((f) => f.id.startsWith('f-')), 'no filter field before the skip link').to.deep.equal([]);
     await page.keyboard.press('Enter');
     const toFigure = await tabTo(page, (f) => f.href.startsWith('/dashboard/list?'), { max: 20 });
@@ -382,13 +382,13 @@ describe('the three journeys by keyboard alone (demo organisation, headless Chro
 
     // back: the header's Dashboard link (the browser's own Back, Alt+Left, is not a key a page receives)
     const toDashboard = await tabTo(page, named('Dashboard'));
-    // skip link, brand, Inbox, Tasks, Records, Dashboard
-    expect(toDashboard.presses).to.equal(6);
+    // skip link, brand, Inbox, Tasks, New (the committee starts management reviews), Records, Dashboard
+    expect(toDashboard.presses).to.equal(7);
     await loads(page, () => page.keyboard.press('Enter'));
     expect(new URL(page.url()).pathname).to.equal('/dashboard');
     await page.waitForLoadState('networkidle');
     // the same figure is the same number of presses away
-    await tabTo(page, named('Skip the filters to the figures'), { max: 10 });
+    await tabTo(page, named('Skip the filters to the figures'), { max: 12 });
     await page.keyboard.press('Enter');
     expect((await tabTo(page, (f) => f.href === figure.href, { max: 20 })).presses).to.equal(toFigure.presses);
     await expectAccessibleAtBothWidths(page, 'keyboard 3 dashboard again');

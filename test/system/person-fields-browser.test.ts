@@ -9,7 +9,7 @@ import { FakeClock } from '../../engine/kernel/clock.js';
 import type { TaskRecord } from '../../engine/kernel/model.js';
 import { screenshot, useBrowser } from '../support/browser.js';
 import { http } from '../support/http.js';
-import { signInOperator } from '../support/operator.js';
+import { signInOperator, userWithToken } from '../support/operator.js';
 
 /**
  * A person field on the task page, with JavaScript off: the lead auditor's list offers the auditors of
@@ -49,7 +49,9 @@ describe('person fields on the task page, walked in Chromium with JavaScript off
   });
 
   it('offers only the auditors of the site as lead auditor, and refuses one deactivated meanwhile, naming the field', async () => {
-    const started = await http('POST', api('/processes/internal-audit/instances'), { variables: { leadAuditor: 'lena' }, site: 'dublin' });
+    // a quality manager of Dublin plans the audit from its start form
+    const quality = await userWithToken(server, { id: 'quinn', name: 'Quinn Quality', roles: ['quality-manager'], sites: ['dublin'] });
+    const started = await http('POST', api('/processes/internal-audit/instances'), { variables: { area: 'Goods receipt', leadAuditor: 'lena' }, site: 'dublin' }, { 'content-type': 'application/json', authorization: `Bearer ${quality}` });
     expect(started.status, started.text).to.equal(201);
     const [plan] = (await http('GET', api(`/tasks?instance=${started.json.id}&status=open`))).json.items as TaskRecord[];
 
