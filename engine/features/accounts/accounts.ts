@@ -268,8 +268,15 @@ export class Accounts {
     return { token: `imsf_${id}_${secret}`, record };
   }
 
-  /** Revokes a token and, with it, the tokens created with it (and theirs): a stolen token's offspring go too. */
+  /**
+   * Revokes a token and, with it, the tokens created with it (and theirs): a stolen token's offspring go too.
+   * Its holder may revoke it, and an administrator anyone's (the tokens page); nobody else.
+   */
   async revokeApiToken(userId: string, id: string, actor: string): Promise<ApiTokenRecord[]> {
+    if (actor !== userId) {
+      const revoker = await this.store.getUser(actor);
+      if (!revoker?.active || !revoker.roles.includes('admin')) throw new NotPermittedError('only its holder or an administrator may revoke an API token');
+    }
     const record = await this.store.getApiToken(id);
     if (!record || record.userId !== userId) throw new NotFoundError(`no token ${id}`);
     if (record.revokedAt) throw new ConflictError(`token ${id} is already revoked`);

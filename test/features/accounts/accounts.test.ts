@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';
 import { Accounts, AuthenticationError } from '../../../engine/features/accounts/index.js';
-import { ValidationError } from '../../../engine/kernel/errors.js';
+import { NotPermittedError, ValidationError } from '../../../engine/kernel/errors.js';
 import { hashPassword, passwordProblems, verifyPassword } from '../../../engine/features/accounts/index.js';
 import { DEFAULT_THROTTLE, FailureThrottle } from '../../../engine/features/accounts/index.js';
 import { SqliteStore } from '../../../engine/adapters/sqlite/index.js';
@@ -190,6 +190,19 @@ describe('accounts', () => {
     expect(await accounts.apiToken(token.slice(0, -1) + (token.endsWith('A') ? 'B' : 'A'))).to.equal(undefined);
     await accounts.revokeApiToken('dana', record.id, 'dana');
     expect(await accounts.apiToken(token)).to.equal(undefined);
+  });
+
+  it('lets a token\'s holder or an administrator revoke it, and nobody else', async () => {
+    await t.imsflow.saveUser({ id: 'quincy', email: 'quincy@example.com', name: 'Quincy Quality', roles: ['quality-manager'] }, 'admin');
+    await t.imsflow.saveUser({ id: 'ada', email: 'ada@example.com', name: 'Ada Admin', roles: ['admin'] }, 'admin');
+    const { token, record } = await accounts.createApiToken('dana', 'LIMS link', 'dana');
+    const refused = await accounts.revokeApiToken('dana', record.id, 'quincy').catch((err: unknown) => err);
+    expect(refused).to.be.instanceOf(NotPermittedError);
+    expect((await accounts.apiToken(token))?.user.id, 'still usable').to.equal('dana');
+    await accounts.revokeApiToken('dana', record.id, 'ada');
+    expect(await accounts.apiToken(token)).to.equal(undefined);
+    const [event] = (await t.store.listAudit({ limit: 100_000 })).filter((e) => e.action === 'user.api-token-revoked');
+    expect(event).to.deep.include({ actor: 'ada', target: 'user:dana' });
   });
 
   it('keeps API tokens made before scopes working, as scope full (SQLite migration 8)', async () => {
