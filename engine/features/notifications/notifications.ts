@@ -275,11 +275,16 @@ export class Notifier {
     }
     const actorId = notice === 'extension-requested' ? request.requestedBy : request.decidedBy;
     const actor = actorId ? await this.store.getUser(actorId) : undefined;
-    const { messages, emailJobs, digestJobs } = await this.compose(notice, task, recipients, now, { extension: request, actorName: actor?.name ?? actorId });
+    const reminder = Number(job.payload.reminder ?? 0);
+    const { messages, emailJobs, digestJobs } = await this.compose(notice, task, recipients, now, { extension: request, actorName: actor?.name ?? actorId, reminder: reminder > 0 });
     const to = recipients.map((u) => u.id);
+    // a request nobody decides is asked again every remindEvery until it is decided (the check above drops a
+    // reminder of a decided request)
+    const interval = this.options.policy.remindEvery;
+    const next = notice === 'extension-requested' && interval && recipients.length ? this.nextExtensionReminder(job, interval, reminder + 1) : undefined;
     await this.commitOrRetryLater({
       messages,
-      scheduleJobs: emailJobs,
+      scheduleJobs: next ? [...emailJobs, next] : emailJobs,
       ensureJobs: digestJobs,
       finishJob: { id: job.id, lockedBy: workerId },
       audit: [
@@ -288,7 +293,7 @@ export class Notifier {
           action: 'task.notified',
           target: `task:${task.id}`,
           instanceId: task.instanceId,
-          new: { notice, to, request: request.id, status: request.status, toDueAt: request.toDueAt },
+          new: { notice, to, request: request.id, status: request.status, toDueAt: request.toDueAt, ...(reminder > 0 && { reminder }) },
           reason: recipients.length ? undefined : notice === 'extension-requested' ? 'nobody who may approve the extension is a known active user' : 'the person who asked is not a known active user',
         }),
       ],
@@ -388,7 +393,7 @@ export class Notifier {
     return this.roleAtSite(target, task);
   }
 
-  private async compose(notice: NoticeKind, task: TaskRecord, recipients: UserRecord[], now: Date, extra: { level?: number; extension?: ExtensionRequest; actorName?: string }) {
+  private async compose(notice: NoticeKind, task: TaskRecord, recipients: UserRecord[], now: Date, extra: { level?: number; extension?: ExtensionRequest; actorName?: string; reminder?: boolean }) {
     if (!recipients.length) return { messages: [], tokens: [], emailJobs: [], digestJobs: [] };
     // what every recipient's email names: the record by its title, people by their names
     const nameOf = async (id: string | undefined) => (id ? ((await this.store.getUser(id))?.name ?? id) : undefined);
@@ -426,6 +431,11 @@ export class Notifier {
       if (emailJob) emailJobs.push(emailJob);
     }
     return { messages, tokens, emailJobs, digestJobs };
+  }
+
+  private nextExtensionReminder(job: JobRecord, interval: string, reminder: number): JobRecord {
+    const at = addDuration(interval, new Date(job.runAt));
+    return { ...job, id: `${job.id.replace(/-remind\d+$/, '')}-remind${reminder}`, runAt: at.toISOString(), status: 'scheduled', attempts: 0, payload: { ...job.payload, reminder }, lockedBy: undefined, lockedUntil: undefined, queuedAt: undefined, lastError: undefined };
   }
 
   private nextOverdue(job: JobRecord, task: TaskRecord, every?: string): JobRecord | undefined {

@@ -20,6 +20,8 @@ export interface NoticeContext {
   level?: number;
   /** For the extension notices: the request, and the name of who asked (requested) or decided (decided). */
   extension?: ExtensionRequest;
+  /** An extension request asked again: nobody has decided it yet. */
+  reminder?: boolean;
   actorName?: string;
   /** The name of the person the task is assigned to (escalation) and of who completed it (completed). */
   assigneeName?: string;
@@ -76,7 +78,7 @@ export function noticeContent(kind: NoticeKind, context: NoticeContext): MailCon
         return [t('mail.completed.subject', args), name ? t('mail.completed.lead', { record, name }) : t('mail.completed.leadNoName', { record })];
       }
       case 'extension-requested':
-        return [t('mail.extensionRequested.subject', args), t('mail.extensionRequested.lead', args)];
+        return [t(context.reminder ? 'mail.extensionRequested.reminderSubject' : 'mail.extensionRequested.subject', args), t('mail.extensionRequested.lead', args)];
       case 'extension-decided': {
         const approved = extension?.status === 'approved';
         return [t('mail.extensionDecided.subject', { ...args, decision: approved ? 'approved' : 'rejected' }), t(approved ? 'mail.extensionDecided.approved' : 'mail.extensionDecided.rejected', args)];

@@ -217,6 +217,26 @@ describe('due-date extension requests and API uploads (through the HTTP API)', (
       expect((await taskOf(task.id)).extensions!.map((r) => r.status)).to.deep.equal(['rejected', 'pending']);
     });
 
+    it('asks the approvers again every two days while nobody decides, and stops once decided', async () => {
+      const { task } = await started();
+      const asked = await ask(task, 'alex', { dueAt: '2026-05-30', reason: 'The replacement guard is back-ordered until 28 May.' });
+      expect(asked.status, asked.text).to.equal(201);
+      const requests = async () => (await outbox(task)).filter((m) => m.kind === 'extension-requested');
+      await h.advance(0);
+      expect((await requests()).map((m) => m.userId).sort()).to.deep.equal(['quentin', 'quinn']);
+      await h.advance(DAY);
+      expect(await requests(), 'nothing more within two days').to.have.length(2);
+      await h.advance(DAY + HOUR);
+      const again = (await requests()).slice(2);
+      expect(again.map((m) => m.userId).sort()).to.deep.equal(['quentin', 'quinn']);
+      expect(again[0].subject).to.equal(`Reminder, still undecided: extension of Fix the guard (${task.businessKey}) to 30 May 2026, 23:59`);
+      expect(again[0].link).to.equal(`${server.url}/tasks/${task.id}`);
+
+      expect((await decide(task, asked.json.id, 'quinn', { decision: 'reject', reason: 'Fix it on time.' })).status).to.equal(200);
+      await h.advance(5 * DAY);
+      expect(await requests(), 'no reminder once decided').to.have.length(4);
+    });
+
     it('the person who asked cannot approve their own request', async () => {
       const capa = await h.start('capa', 'quinn', { variables: { source: 'complaint', title: 'Cracked caps', description: 'Twelve cracked caps.', reference: 'CC-1' } });
       const triage = await h.theTask(capa.id, 'triage');
