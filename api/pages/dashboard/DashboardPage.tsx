@@ -8,6 +8,7 @@ import { TaskBadges } from '../components/Badges.js';
 import { Shell } from '../components/Shell.js';
 import { CalendarDate, When, ZoneNote } from '../components/Time.js';
 import { useReader } from '../reader.js';
+import { useSiteName } from '../components/SiteName.js';
 import { chartWords } from './chart-words.js';
 import { FilterBar, type FilterChoices } from './FilterBar.js';
 import { KpiSection } from './Kpis.js';
@@ -140,6 +141,7 @@ function Figures({ state, data }: { state: DashboardPageState; data: Dashboard }
  * open acknowledgement task of the sites in view, overdue first; each opens the record of that task.
  */
 function Training({ items, asOf, processNames }: { items: OutstandingItem[]; asOf: string; processNames: Map<string, string> }) {
+  const siteName = useSiteName();
   const { t, translated } = useReader();
   if (!items.length) {
     return (
@@ -154,7 +156,7 @@ function Training({ items, asOf, processNames }: { items: OutstandingItem[]; asO
     .map((i) => [
       i.name,
       <a href={`/records/${encodeURIComponent(i.instanceId)}`}>{t('dashboard.training.version', { process: translated(`${i.processKey}.process.name`, processNames.get(i.processKey) ?? i.processKey), version: i.version })}</a>,
-      i.site ?? t('dashboard.noSite'),
+      i.site ? siteName(i.site) : t('dashboard.noSite'),
       i.dueAt ? (
         <>
           <When iso={i.dueAt} /> <TaskBadges task={{ status: 'open', dueAt: i.dueAt }} now={asOf} />

@@ -2,6 +2,7 @@
 /** @jsxImportSource preact */
 import type { FieldError } from '../../../engine/kernel/errors.js';
 import { useReader } from '../reader.js';
+import { useSiteName } from '../components/SiteName.js';
 import { instantToWallClock } from './query.js';
 
 export interface Choice {
@@ -57,6 +58,7 @@ function errorOf(errors: FieldError[], name: string): string | undefined {
 
 function Checks({ name, legend, list, chosen, none, errors }: { name: 'site' | 'process'; legend: string; list: Choice[]; chosen: string[]; none: string; errors: FieldError[] }) {
   const { t } = useReader();
+  const siteName = useSiteName();
   if (!list.length) return null;
   const error = errorOf(errors, name);
   const picked = new Set(chosen);
@@ -72,7 +74,7 @@ function Checks({ name, legend, list, chosen, none, errors }: { name: 'site' | '
         {list.map((c, i) => (
           <li key={c.value}>
             <input type="checkbox" id={`f-${name}-${i}`} name={name} value={c.value} checked={picked.has(c.value)} />
-            <label for={`f-${name}-${i}`}>{c.label}</label>
+            <label for={`f-${name}-${i}`}>{name === 'site' ? siteName(c.value) : c.label}</label>
           </li>
         ))}
       </ul>

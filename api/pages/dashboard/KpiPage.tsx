@@ -10,6 +10,7 @@ import { CsrfField } from '../components/Form.js';
 import { Shell } from '../components/Shell.js';
 import { When, ZoneNote } from '../components/Time.js';
 import { useReader } from '../reader.js';
+import { SiteName } from '../components/SiteName.js';
 import { DataTable, usePeriod } from './parts.js';
 import { useTarget, useValue } from './Kpis.js';
 
@@ -66,7 +67,9 @@ export function KpiPage({ state }: { state: KpiPageState }) {
         {kpi.site ? (
           <>
             <dt>{t('dashboard.site')}</dt>
-            <dd>{kpi.site}</dd>
+            <dd>
+              <SiteName site={kpi.site} />
+            </dd>
           </>
         ) : null}
       </dl>

@@ -5,6 +5,7 @@ import { mayEnterValues } from '../../../engine/features/kpis/index.js';
 import type { KpiRecord } from '../../../engine/kernel/model.js';
 import type { Viewer } from '../basics.js';
 import { useReader } from '../reader.js';
+import { SiteName } from '../components/SiteName.js';
 import { DataTable, useFormat, usePeriod } from './parts.js';
 
 /** The KPIs of the dashboard, one column per management system, each with its latest value, status and trend. */
@@ -33,7 +34,12 @@ function KpiItem({ kpi, viewer }: { kpi: KpiView; viewer: Viewer }) {
   return (
     <li>
       <strong>{kpi.name}</strong>
-      {kpi.site ? <span class="hint"> ({kpi.site})</span> : null} <span class={`usa-tag badge ${kpi.status}`}>{t(`dashboard.kpi.status.${kpi.status}`)}</span>
+      {kpi.site ? (
+        <span class="hint">
+          {' ('}
+          <SiteName site={kpi.site} />)
+        </span>
+      ) : null} <span class={`usa-tag badge ${kpi.status}`}>{t(`dashboard.kpi.status.${kpi.status}`)}</span>
       <br />
       {kpi.latest ? (
         <>

@@ -2,6 +2,7 @@
 /** @jsxImportSource preact */
 import type { Counts, Dashboard } from '../../../engine/features/dashboard/index.js';
 import { useReader } from '../reader.js';
+import { useSiteName } from '../components/SiteName.js';
 import { listHref } from './query.js';
 import { CountLink, DataTable, Figure, Tile, useFormat, useWeek } from './parts.js';
 
@@ -23,9 +24,10 @@ export interface GroupLabels {
 
 export function useGroupLabels(): GroupLabels {
   const { t, translated } = useReader();
+  const siteName = useSiteName();
   return {
     process: (row) => translated(`${row.key}.process.name`, row.name),
-    site: (site) => site ?? t('dashboard.noSite'),
+    site: (site) => (site ? siteName(site) : t('dashboard.noSite')),
     owner: (row) => (row.user === null ? t('dashboard.unassigned') : row.name),
     role: (role) => role ?? t('dashboard.noRole'),
   };

@@ -6,6 +6,7 @@ import { TaskBadges } from '../components/Badges.js';
 import { Shell } from '../components/Shell.js';
 import { When, ZoneNote } from '../components/Time.js';
 import { useReader } from '../reader.js';
+import { useSiteName } from '../components/SiteName.js';
 
 /** One item as the page shows it: the engine's item with its step and process named in the reader's language. */
 export interface InboxEntry {
@@ -55,6 +56,7 @@ export function InboxPage({ state }: { state: InboxState }) {
 }
 
 function InboxCard({ entry, now }: { entry: InboxEntry; now: string }) {
+  const siteName = useSiteName();
   const { t } = useReader();
   const { item } = entry;
   return (
@@ -72,7 +74,7 @@ function InboxCard({ entry, now }: { entry: InboxEntry; now: string }) {
         </p>
         <ul class="usa-collection__meta" aria-label={t('inbox.about')}>
           {item.kind === 'task' || item.kind === 'extension' ? <li class="usa-collection__meta-item">{entry.process}</li> : null}
-          {item.site ? <li class="usa-collection__meta-item">{t('inbox.site', { site: item.site })}</li> : null}
+          {item.site ? <li class="usa-collection__meta-item">{t('inbox.site', { site: siteName(item.site) })}</li> : null}
           {item.from ? <li class="usa-collection__meta-item">{t(item.kind === 'extension' ? 'inbox.askedBy' : item.kind === 'publish' ? 'inbox.changedBy' : 'inbox.submittedBy', { name: item.from.name })}</li> : null}
           <li class="usa-collection__meta-item">
             {t('inbox.since')} <When iso={item.since} />

@@ -11,6 +11,7 @@ import { Shell } from '../components/Shell.js';
 import { Day, ZoneNote } from '../components/Time.js';
 import { roleWords } from '../components/Value.js';
 import { useReader } from '../reader.js';
+import { useSiteName } from '../components/SiteName.js';
 
 /**
  * The records register (/records): a search box, the filters, how many records match with the CSV of
@@ -107,6 +108,7 @@ function Input({ name, label, type, value, error, hint }: { name: FilterName; la
 
 function Filters({ state, problem }: { state: RegisterPageState; problem: (name: string) => string | undefined }) {
   const reader = useReader();
+  const siteName = useSiteName();
   const { t } = reader;
   const { params } = state;
   const active = FILTER_NAMES.filter((n) => n !== 'q' && params[n]).length;
@@ -117,7 +119,7 @@ function Filters({ state, problem }: { state: RegisterPageState; problem: (name:
       <Select name="process" label={t('register.filter.process')} value={params.process} options={state.processes.map((p) => ({ value: p.key, label: p.name }))} error={problem('process')} />
       <Select name="status" label={t('register.filter.status')} value={params.status} options={statuses} error={problem('status')} />
       {state.sites ? (
-        <Select name="site" label={t('register.filter.site')} value={params.site} options={state.sites.map((s) => ({ value: s, label: s }))} error={problem('site')} />
+        <Select name="site" label={t('register.filter.site')} value={params.site} options={state.sites.map((s) => ({ value: s, label: siteName(s) }))} error={problem('site')} />
       ) : (
         <Input name="site" label={t('register.filter.site')} type="text" value={params.site} error={problem('site')} />
       )}
