@@ -61,19 +61,10 @@ export interface RegisterQuery {
 }
 
 /** A row of the register: the entry (without its search text and links) and its earliest open due date. */
-export interface RegisterRow {
-  instanceId: string;
-  process: string;
-  businessKey: string;
-  title: string | null;
-  site: string | null;
-  status: InstanceStatus;
-  startedAt: string;
-  startedBy: string;
-  endedAt: string | null;
+export type RegisterRow = Omit<RegisterEntry, 'text' | 'links'> & {
   /** The earliest due date of its open tasks; null when none is due. */
   nextDueAt: string | null;
-}
+};
 
 export interface RegisterPage {
   /** How many records match, over all pages. */
