@@ -182,6 +182,8 @@ export async function runStep(definition: CompiledDefinition, priorState: unknow
     },
     clearTimeout() {},
     executing: [],
+    /** The step's clock, for timer dates (engine/kernel/safe-elements.ts). */
+    now: context.now,
   };
 
   const extensions = {

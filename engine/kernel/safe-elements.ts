@@ -16,6 +16,17 @@ class SafeTimerEventDefinition extends (Elements.TimerEventDefinition as any) {
     if (problem) throw new Error(`invalid timer: ${problem}`);
     return super.parse(timerType, value);
   }
+
+  /**
+   * bpmn-elements measures a timeDate against the wall clock; imsflow's clock may differ (tests, a
+   * restored backup). Measured against the step's clock, a date still ahead is armed, never fired early.
+   */
+  _getTimers(executeMessage: unknown) {
+    const result = super._getTimers(executeMessage);
+    const now = (this as any).environment?.timers?.now?.() as Date | undefined;
+    if (now && result?.timerType === 'timeDate' && result.timeDate && result.expireAt instanceof Date) result.timeout = result.expireAt.getTime() - now.getTime();
+    return result;
+  }
 }
 
 /**

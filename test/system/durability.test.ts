@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeClock } from '../../engine/kernel/clock.js';
 import { ServiceRegistry } from '../../engine/kernel/services.js';
-import { DAY, fireDueTimers, fixtureBpmn, openTasks, shipped, testEngine, type TestEngine, timerJobs } from '../helpers.js';
+import { bpmn, DAY, fireDueTimers, fixtureBpmn, openTasks, shipped, testEngine, type TestEngine, timerJobs } from '../helpers.js';
 
 /** A task with a 30-day interrupting boundary timer, and an intermediate 2-hour timer before it. */
 const escalating = fixtureBpmn('escalating');
@@ -30,6 +30,24 @@ describe('durable timers', () => {
     const [boundary] = await timerJobs(t.store, { instanceId: id, status: 'scheduled' });
     expect(boundary.runAt).to.equal('2026-04-01T10:00:00.000Z');
     expect(await fireDueTimers(t)).to.equal(0);
+  });
+
+  it('a timer date already past on the wall clock but ahead on imsflow\'s clock waits until that date', async () => {
+    // the fake clock stands at 2026-03-02; this date is before the wall clock of every run from 2026-09 on
+    await t.imsflow.deploy(bpmn('dated', `
+    <startEvent id="start" /><sequenceFlow id="f1" sourceRef="start" targetRef="wait" />
+    <intermediateCatchEvent id="wait"><timerEventDefinition><timeDate>2026-06-01T00:00:00Z</timeDate></timerEventDefinition></intermediateCatchEvent>
+    <sequenceFlow id="f2" sourceRef="wait" targetRef="work" /><userTask id="work" ims:candidateRole="staff" />
+    <sequenceFlow id="f3" sourceRef="work" targetRef="end" /><endEvent id="end" />`), 'alice');
+    const { id } = await t.imsflow.start('dated', {}, 'alice');
+    expect(await openTasks(t.imsflow, id)).to.deep.equal({});
+    const [dated] = await timerJobs(t.store, { instanceId: id, status: 'scheduled' });
+    expect(dated.runAt).to.equal('2026-06-01T00:00:00.000Z');
+    t.clock.set(new Date('2026-05-31T23:59:00Z'));
+    expect(await fireDueTimers(t)).to.equal(0);
+    t.clock.set(new Date('2026-06-01T00:00:00Z'));
+    expect(await fireDueTimers(t)).to.equal(1);
+    expect(Object.keys(await openTasks(t.imsflow, id))).to.deep.equal(['work']);
   });
 
   it('an interrupting boundary timer cancels the task and moves on', async () => {
