@@ -270,7 +270,8 @@ function Blocks({ blocks, state, level, at }: { blocks: PackBlock[]; state: Pack
   );
 }
 
-function Breadcrumbs({ trail }: { trail: NonNullable<PackView['breadcrumbs']> }) {
+/** The trail to this page, ending in its title (on a phone USWDS shows only the step back). */
+function Breadcrumbs({ trail, title }: { trail: NonNullable<PackView['breadcrumbs']>; title: string }) {
   const { t } = useReader();
   return (
     <nav class="usa-breadcrumb" aria-label={t('packPage.breadcrumbs')}>
@@ -282,6 +283,9 @@ function Breadcrumbs({ trail }: { trail: NonNullable<PackView['breadcrumbs']> })
             </a>
           </li>
         ))}
+        <li class="usa-breadcrumb__list-item usa-current" aria-current="page">
+          <span>{title}</span>
+        </li>
       </ol>
     </nav>
   );
@@ -290,7 +294,7 @@ function Breadcrumbs({ trail }: { trail: NonNullable<PackView['breadcrumbs']> })
 export function PackPage({ state }: { state: PackPageState }) {
   const { view, viewer, current } = state;
   return (
-    <Shell title={view.title} viewer={viewer} current={current} before={view.breadcrumbs?.length ? <Breadcrumbs trail={view.breadcrumbs} /> : undefined}>
+    <Shell title={view.title} viewer={viewer} current={current} before={view.breadcrumbs?.length ? <Breadcrumbs trail={view.breadcrumbs} title={view.title} /> : undefined}>
       {showsTimes(view.blocks) ? <ZoneNote /> : null}
       <Blocks blocks={view.blocks} state={state} level={2} at="" />
     </Shell>

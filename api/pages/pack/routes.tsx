@@ -47,11 +47,13 @@ export function packPages(packs: readonly ProcessPack[], surroundings: PackSurro
   const router = express.Router();
   for (const pack of packs) {
     for (const page of pack.pages ?? []) {
+      // the header link of the pack's page this one sits under (/gauges for /gauges/:key) is marked current
+      const section = (pack.pages ?? []).find((other) => other.nav && !other.path.includes(':') && (page.path === other.path || page.path.startsWith(`${other.path}/`)));
       router.get(page.path, requireSignIn, async (req, res) => {
         requirePackAccess(req, page.access);
         const view = await page.build(packRequestOf(req, res), packContextOf(req, res, surroundings));
         const names = await directoryNames(surroundings.imsflow);
-        sendDocument(res, 200, <PackPage state={{ view, viewer: viewerOf(req), current: `pack:${page.path}`, path: req.path, names }} />);
+        sendDocument(res, 200, <PackPage state={{ view, viewer: viewerOf(req), current: `pack:${section?.path ?? page.path}`, path: req.path, names }} />);
       });
     }
   }
