@@ -35,6 +35,7 @@ import { changeControlRoutes } from './change-control.js';
 import { siteRoutes } from './sites.js';
 import { accountRoutes } from './account.js';
 import { recordsRoutes } from './records.js';
+import { packRoutes } from './pack-routes.js';
 import { peopleRoutes } from './people.js';
 import { inboxRoutes } from './inbox.js';
 import { PAGE_MESSAGES, pageReaders } from './pages/reader.js';
@@ -46,7 +47,7 @@ export interface AppOptions {
   imsflow: ProcessEngine;
   accounts: Accounts;
   /** Link signing for the task pages opened from emails; the data folder for attachments. */
-  assembly: Pick<Assembly, 'links'> & Partial<Pick<Assembly, 'dataDir' | 'webhooks' | 'readers' | 'titleFields' | 'packMessages'>>;
+  assembly: Pick<Assembly, 'links'> & Partial<Pick<Assembly, 'dataDir' | 'webhooks' | 'readers' | 'titleFields' | 'packMessages' | 'packs' | 'notifier' | 'baseUrl'>>;
   logger?: Logger;
   /** Send cookies with `Secure` (set when served over HTTPS). */
   secureCookies?: boolean;
@@ -460,6 +461,7 @@ export function createApp({ imsflow, accounts, assembly, logger, secureCookies =
   registerDashboardRoutes(routes, imsflow);
   siteRoutes(routes, imsflow);
   recordsRoutes(routes, { imsflow });
+  packRoutes(routes, assembly.packs ?? [], { imsflow, dataDir: assembly.dataDir, baseUrl: () => assembly.notifier?.baseUrl ?? assembly.baseUrl ?? '' });
 
   const openapi = routes.document({ title: 'imsflow', version: '0.1.0' });
   api.get('/openapi.json', (_req, res) => {

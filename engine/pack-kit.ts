@@ -11,6 +11,29 @@ export { addDuration, durationProblem } from './kernel/durations.js';
 export { loadMessageDir, type MessageSet } from './kernel/i18n/index.js';
 export type { InstanceRecord, IterationResult, TaskRecord } from './kernel/model.js';
 export { ServiceRegistry, type RecordReader, type ServiceContext, type ServiceDefinition } from './kernel/services.js';
+// what a pack's routes and pages are built from, and the errors they throw (the API and the pages answer them: 400 naming the field, 403, 404, 409)
+export type {
+  PackAccess,
+  PackAttachment,
+  PackBlock,
+  PackCell,
+  PackContext,
+  PackExample,
+  PackFile,
+  PackFormField,
+  PackPage,
+  PackReader,
+  PackRecords,
+  PackReply,
+  PackRequest,
+  PackRoute,
+  PackTone,
+  PackUser,
+  PackView,
+} from './packs.js';
+export type { InstanceView } from './features/instances/index.js';
+export type { SiteRecord } from './kernel/site.js';
+export { ConflictError, NotFoundError, NotPermittedError, ValidationError, type FieldError } from './kernel/errors.js';
 
 /** What the process packs' services share (processes/<pack>/services.ts): reading task output the way forms store it. */
 

@@ -1,8 +1,11 @@
 import type { Catalogue } from './features/catalogue/index.js';
 import type { DemoChapter } from './features/demo/index.js';
 import type { PackFigure } from './features/dashboard/index.js';
-import type { MessageSet } from './kernel/i18n/index.js';
-import { ServiceRegistry } from './kernel/services.js';
+import type { InstanceView } from './features/instances/index.js';
+import type { MessageSet, Reader } from './kernel/i18n/index.js';
+import type { InstanceRecord } from './kernel/model.js';
+import { ServiceRegistry, type RecordReader } from './kernel/services.js';
+import type { SiteRecord } from './kernel/site.js';
 
 /**
  * A process pack as the engine sees it: one shipped process (its folder under processes/) described by a
@@ -31,6 +34,10 @@ export interface ProcessPack {
   messages?: MessageSet;
   /** The start-form fields that name one of its records, first found wins ("title", "area"): its title on every page. */
   titleFields?: string[];
+  /** JSON routes it adds to the API, under /api (api/pack-routes.ts). */
+  routes?: PackRoute[];
+  /** Pages it adds for people, rendered from the view model it builds (api/pages/pack/). */
+  pages?: PackPage[];
 }
 
 /** What a pack's services may need from their surroundings. */
@@ -51,4 +58,183 @@ export function registerPackServices(packs: readonly ProcessPack[], deps: PackSe
 /** The figures of the packs handed over, in the packs' order. */
 export function packFigures(packs: readonly ProcessPack[]): PackFigure[] {
   return packs.flatMap((pack) => pack.figures ?? []);
+}
+
+// ---- what a pack brings to the HTTP API and the pages ---------------------------------------------------
+
+/**
+ * Who may call a pack's route or open its page: any signed-in person, the overseers (the roles that see
+ * every record of their sites: admin, quality manager, process owner, auditor, steering committee), or
+ * a list of roles (admins always pass). Sites still scope what the context reads.
+ */
+export type PackAccess = 'signed-in' | 'overseers' | readonly string[];
+
+/** Who asks: the signed-in person, with the language and time zone they read in (their own, their site's, the installation's). */
+export interface PackUser {
+  id: string;
+  name: string;
+  roles: readonly string[];
+  /** Their sites; undefined: every site (admins). */
+  sites?: readonly string[];
+  locale: string;
+  timeZone: string;
+}
+
+/** A request to a pack's route or page: its path parameters, its query (one value each), its JSON body (routes), who asks. */
+export interface PackRequest {
+  params: Record<string, string>;
+  query: Record<string, string>;
+  body: unknown;
+  user: PackUser;
+}
+
+/** A file a pack's route answers with (a controlled copy): sent as a download unless `disposition` is inline. */
+export interface PackFile {
+  bytes: Uint8Array;
+  contentType: string;
+  /** The file name the browser saves it under. */
+  name: string;
+  disposition?: 'attachment' | 'inline';
+}
+
+/** A pack route's answer: JSON (status 200 unless given) or a file. Refusals are thrown as the engine's errors. */
+export type PackReply = { json: unknown; status?: number } | { file: PackFile };
+
+/** A stored upload (a file field's value) as the attachment reader hands it out. */
+export interface PackAttachment extends PackFile {
+  sha256: string;
+  size: number;
+}
+
+/** The words and formats of the person asking: the pack's messages (ProcessPack.messages) and the pages'. */
+export type PackReader = Pick<Reader, 'locale' | 'language' | 'timeZone' | 't' | 'translated' | 'dateTime' | 'day' | 'calendarDate' | 'number'>;
+
+/** The records a pack's route or page reads, as the person asking may: only records of their sites (and of no site). */
+export interface PackRecords extends RecordReader {
+  /** One record with its tasks, signatures (each checked against the data as stored now) and history; undefined when unknown or of another site. */
+  record(id: string): Promise<InstanceView | undefined>;
+  /** Whether the person may open this record's own page (they oversee, started it, hold or completed one of its tasks). */
+  mayOpen(record: Pick<InstanceRecord, 'id' | 'site' | 'startedBy'>): Promise<boolean>;
+}
+
+/**
+ * What a pack's route or page may use: reads only, through the engine's queries, scoped to the person
+ * asking. Writes go through the engine's commands (start a record, complete a task) over the ordinary API.
+ */
+export interface PackContext {
+  records: PackRecords;
+  /** The site register (names, locales, zones; inactive ones too). */
+  sites(): Promise<SiteRecord[]>;
+  /** The engine's clock (a fake one in tests). */
+  now(): Date;
+  /**
+   * The bytes of a file uploaded to a file field of `instanceId`, when that record is of the person's
+   * sites and the upload register holds such an upload; else NotFoundError. Whether to serve it further
+   * (only effective versions, say) is the pack's decision.
+   */
+  attachment(instanceId: string, sha256: string): Promise<PackAttachment>;
+  /** Where this installation is reached (IMSFLOW_BASE_URL), for links printed on files and sent in emails. */
+  baseUrl: string;
+  reader: PackReader;
+}
+
+/** A sample request that passes authorization, for the tests that call every route and open every page. */
+export interface PackExample {
+  params?: Record<string, string>;
+  query?: Record<string, string>;
+  body?: unknown;
+}
+
+/**
+ * A JSON route a pack adds to the API, mounted under /api (`/documents/:number` → GET /api/documents/:number),
+ * listed in /api/openapi.json. Bad input: throw ValidationError naming the field (400); unknown or not of
+ * the person's sites: NotFoundError (404); not allowed: NotPermittedError (403).
+ */
+export interface PackRoute {
+  method: 'GET' | 'POST';
+  /** An express path below /api: `/documents/:number/effective`. */
+  path: string;
+  /** One line for the API document. */
+  summary: string;
+  access: PackAccess;
+  /** The query parameters it reads, each with what it means (for the API document). */
+  query?: Record<string, string>;
+  /** Its answers by status, for the API document (200 and the refusals it throws). */
+  responses?: Record<number, string>;
+  example: PackExample;
+  handle(request: PackRequest, context: PackContext): Promise<PackReply>;
+}
+
+// ---- a pack page: a view model the platform renders (api/pages/pack/PackPage.tsx) -----------------------
+
+/** The look of a badge; always with words, never colour alone. */
+export type PackTone = 'neutral' | 'done' | 'pending' | 'approved' | 'rejected' | 'overdue' | 'due-soon';
+
+/**
+ * One value on a pack page. Plain text as it stands (already in the reader's words); the others are
+ * formatted for the reader: an instant on their clock, a calendar date, a person by name, a site by name.
+ */
+export type PackCell =
+  | string
+  | { kind: 'link'; text: string; href: string }
+  | { kind: 'time'; iso: string }
+  | { kind: 'day'; iso: string }
+  | { kind: 'date'; ymd: string }
+  | { kind: 'person'; id: string }
+  | { kind: 'site'; key: string }
+  | { kind: 'badge'; text: string; tone?: PackTone }
+  | { kind: 'number'; value: number }
+  | { kind: 'list'; items: PackCell[] };
+
+/** A field of a page's search or filter form (a GET form: the page is opened again with the query). */
+export interface PackFormField {
+  /** The query parameter. */
+  name: string;
+  label: string;
+  hint?: string;
+  type: 'search' | 'text' | 'date' | 'select' | 'checkbox';
+  /** What it holds now (for a checkbox: 'true' when ticked). */
+  value?: string;
+  /** For a select: the choices; an empty first choice ("any") is added by `any`. */
+  options?: { value: string; label: string }[];
+  any?: string;
+  /** What is wrong with what was typed, in the reader's words. */
+  error?: string;
+}
+
+export type PackBlock =
+  | { kind: 'form'; label: string; fields: PackFormField[]; submit: string; clear?: string; role?: 'search' | 'filter' }
+  | { kind: 'facts'; heading?: string; facts: { label: string; value: PackCell }[] }
+  | { kind: 'table'; heading?: string; caption: string; columns: { key: string; label: string }[]; rows: Record<string, PackCell>[]; empty?: string }
+  | { kind: 'notice'; tone: 'success' | 'error' | 'warning' | 'info'; text: string }
+  | { kind: 'downloads'; heading?: string; links: { text: string; href: string; note?: string }[] }
+  | { kind: 'text'; text: string }
+  | { kind: 'section'; heading: string; blocks: PackBlock[] };
+
+/** What a pack page shows, in the reader's words (context.reader.t with the pack's messages). */
+export interface PackView {
+  title: string;
+  breadcrumbs?: { text: string; href: string }[];
+  blocks: PackBlock[];
+}
+
+/**
+ * A page a pack adds for people, mounted among the signed-in pages (`/documents`, `/documents/:number`).
+ * Its first path segment is the pack's own: it may not be one the platform uses.
+ */
+export interface PackPage {
+  path: string;
+  /** A link in the header's navigation, for the people allowed, labelled by this message id; only for a path without parameters. */
+  nav?: string;
+  access: PackAccess;
+  /** A request that opens the page on the demo data (the every-page checks visit it). */
+  example: PackExample;
+  build(request: PackRequest, context: PackContext): Promise<PackView>;
+}
+
+/** Whether a person may use a route or page of this access: admins always. */
+export function allowedBy(access: PackAccess, user: { roles: readonly string[] }, overseers: readonly string[]): boolean {
+  if (access === 'signed-in') return true;
+  const roles = access === 'overseers' ? overseers : access;
+  return user.roles.includes('admin') || roles.some((role) => user.roles.includes(role));
 }

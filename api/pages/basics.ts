@@ -16,9 +16,11 @@ export interface Viewer {
   inboxCount?: number;
   /** They may start a record of some process: the header offers "New". */
   mayStart?: boolean;
+  /** The packs' pages in the header's navigation that they may open (PackPage.nav): the page's path and its label's message id. */
+  packLinks?: { path: string; message: string }[];
 }
 
-export type Section = 'inbox' | 'tasks' | 'new' | 'records' | 'audit' | 'dashboard' | 'processes' | 'admin' | 'account';
+export type Section = 'inbox' | 'tasks' | 'new' | 'records' | 'audit' | 'dashboard' | 'processes' | 'admin' | 'account' | `pack:${string}`;
 
 export const AUDIT_ROLES = ['auditor', 'quality-manager'] as const;
 

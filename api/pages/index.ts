@@ -25,12 +25,13 @@ import { accountPages } from './account/routes.js';
 import { adminPages } from './admin/routes.js';
 import { mayStartSomething, startPages } from './start/routes.js';
 import { adminPeoplePages } from './admin-people/routes.js';
+import { packNavLinks, packPagePrefixes, packPages } from './pack/routes.js';
 
 export interface UiOptions {
   imsflow: ProcessEngine;
   accounts: Accounts;
   /** Link signing for the email-link pages; the data folder for attachments. */
-  assembly: Pick<Assembly, 'links'> & Partial<Pick<Assembly, 'dataDir' | 'readers' | 'packMessages' | 'titleFields' | 'webhooks'>>;
+  assembly: Pick<Assembly, 'links'> & Partial<Pick<Assembly, 'dataDir' | 'readers' | 'packMessages' | 'titleFields' | 'webhooks' | 'packs' | 'notifier' | 'baseUrl'>>;
   /** The API's login limiter, so the login page and POST /api/session share one budget per address. */
   limiter?: LoginRateLimiter;
   secureCookies?: boolean;
@@ -41,6 +42,8 @@ export interface UiOptions {
 const SIGNED_IN = ['/inbox', '/login', '/logout', '/account', '/tasks', '/new', '/records', '/audit', '/audit.csv', '/attachments', '/modeler', '/dashboard', '/admin'];
 /** Paths whose errors are answered with a page rather than JSON. */
 const PAGES = [...SIGNED_IN, '/t'];
+/** What else the server answers: no pack page may take these. */
+const PLATFORM_PATHS = [...PAGES, '/api', '/assets', '/ui', '/setup', '/healthz', '/readyz', '/metrics', '/favicon.ico'];
 
 /**
  * The server-rendered pages people use, mounted on the app with one line: sign in and out, the task list
@@ -50,20 +53,24 @@ const PAGES = [...SIGNED_IN, '/t'];
 export function uiPages({ imsflow, accounts, assembly, limiter = new LoginRateLimiter(), secureCookies = false, logger }: UiOptions): express.Router {
   const router = express.Router();
   const attachments = assembly.dataDir ? new AttachmentStore(join(assembly.dataDir, 'attachments')) : undefined;
+  // the packs' pages (ProcessPack.pages) are signed-in pages too, under their own first path segment
+  const packs = assembly.packs ?? [];
+  const signedIn = [...SIGNED_IN, ...packPagePrefixes(packs, PLATFORM_PATHS)];
+  const pages = [...signedIn, '/t'];
 
   // The pages' messages in every language, read in each person's locale and time zone (api/pages/reader.tsx).
   router.use(pageReaders({ catalogue: new MessageCatalogue([PAGE_MESSAGES, ...(assembly.packMessages ?? [])]), defaults: assembly.readers ?? INSTALLATION_DEFAULTS }));
   router.use(faviconRoutes());
   router.use(designSystemAssets());
-  router.use(PAGES, (_req, res, next) => {
+  router.use(pages, (_req, res, next) => {
     res.locals.uiPage = true;
     pageHeaders(res);
     next();
   });
   router.use(taskLinkPages(imsflow, assembly.links, attachments, accounts, assembly.titleFields));
-  router.use(SIGNED_IN, identify(accounts));
+  router.use(signedIn, identify(accounts));
   // sites are shown by their register name (components/SiteName.tsx)
-  router.use(PAGES, async (_req, res, next) => {
+  router.use(pages, async (_req, res, next) => {
     try {
       res.locals.siteNames = new Map((await imsflow.queries.sites()).map((site) => [site.key, site.name]));
       next();
@@ -71,8 +78,9 @@ export function uiPages({ imsflow, accounts, assembly, limiter = new LoginRateLi
       next(err);
     }
   });
-  router.use(SIGNED_IN, countInbox(imsflow));
-  router.use(SIGNED_IN, mayStartSomething(imsflow));
+  router.use(signedIn, countInbox(imsflow));
+  router.use(signedIn, mayStartSomething(imsflow));
+  router.use(signedIn, packNavLinks(packs));
   router.get('/', (_req, res) => res.redirect(303, '/inbox'));
   router.use(sessionPages({ accounts, limiter, secureCookies }));
   router.use(accountPages(imsflow, accounts));
@@ -86,6 +94,7 @@ export function uiPages({ imsflow, accounts, assembly, limiter = new LoginRateLi
   router.use(modelerPages(imsflow));
   router.use(dashboardPages(imsflow, { titleFields: assembly.titleFields }));
   router.use(adminPages(imsflow, accounts, assembly.webhooks));
+  router.use(packPages(packs, { imsflow, dataDir: assembly.dataDir, baseUrl: () => assembly.notifier?.baseUrl ?? assembly.baseUrl ?? '' }));
   router.use(pageErrorHandler(logger));
   return router;
 }

@@ -40,7 +40,14 @@ export function safeNext(value: unknown): string {
 export function viewerOf(req: Request): Viewer {
   const principal = req.principal!;
   const inboxCount = inboxCounts.get(req);
-  return { user: principal.user, csrf: principal.session?.csrf, ...(inboxCount !== undefined && { inboxCount }), ...(req.res?.locals.mayStart === true && { mayStart: true }) };
+  const packLinks = req.res?.locals.packLinks as Viewer['packLinks'];
+  return {
+    user: principal.user,
+    csrf: principal.session?.csrf,
+    ...(inboxCount !== undefined && { inboxCount }),
+    ...(req.res?.locals.mayStart === true && { mayStart: true }),
+    ...(packLinks?.length && { packLinks }),
+  };
 }
 
 /** The inbox counts of the requests being answered (the header shows it on every page). */

@@ -38,6 +38,8 @@ export interface Assembly {
   packMessages: MessageSet[];
   /** The start-form fields that title each pack's records, by process key (ProcessPack.titleFields). */
   titleFields: Record<string, string[]>;
+  /** The packs handed over: the API mounts their routes and pages (ProcessPack.routes, .pages). */
+  packs: readonly ProcessPack[];
   /** What people read in until they choose (IMSFLOW_LOCALE, IMSFLOW_TIME_ZONE, IMSFLOW_SITES). */
   readers: ReaderDefaults;
   /** The data folder (IMSFLOW_DATA): attachments are kept in its attachments/ folder. */
@@ -141,6 +143,7 @@ export async function assemble(config: Config, options: AssembleOptions): Promis
     readers: config.readers,
     packMessages,
     titleFields,
+    packs: options.packs,
     dataDir: config.dataDir,
     async close() {
       await checks.close();

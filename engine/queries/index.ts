@@ -9,6 +9,8 @@ import type { Store } from '../ports/store.js';
 import type { StoreCounts } from '../ports/store-operations.js';
 import type { ApiTokenRecord, AuditEvent, DefinitionRecord, InstanceRecord, KpiRecord, KpiValueRecord, MessageRecord, ScheduleRecord, TaskRecord, UserRecord } from '../kernel/model.js';
 import type { SiteRecord } from '../kernel/site.js';
+import type { RecordReader } from '../kernel/services.js';
+import { visibleSites } from '../features/access/index.js';
 
 /**
  * The named reads api/ makes: api/ never touches a store, it asks these (and the commands on ProcessEngine).
@@ -62,6 +64,25 @@ export class Queries {
 
   instances(query: InstanceQuery): Promise<InstanceRecord[]> {
     return this.store.listInstances(query);
+  }
+
+  /**
+   * What a person may read of the records through a pack's routes and pages: instances (without engine
+   * state) and tasks of their sites and of no site, and people of the directory by id.
+   */
+  recordsFor(viewer: Pick<UserRecord, 'roles' | 'sites'>): RecordReader {
+    const sites = visibleSites(viewer);
+    const within = (asked: string[] | undefined) => (sites === undefined ? asked : asked ? asked.filter((s) => sites.includes(s)) : sites);
+    return {
+      instances: async (query) => (await this.store.listInstances({ ...query, sites: within(query.sites) })).map(({ engineState: _state, ...rest }) => rest),
+      tasks: (query) => this.store.listTasks({ ...query, sites: within(query.sites) }),
+      user: async (id) => {
+        const user = await this.store.getUser(id);
+        if (!user) return undefined;
+        const { name, roles, sites: their, managerId, active } = user;
+        return { id, name, roles, ...(their && { sites: their }), ...(managerId && { managerId }), active };
+      },
+    };
   }
 
   /** What waits on a person: tasks, changes to sign or publish, extension requests to decide (features/inbox). */

@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { pino } from 'pino';
 import { LoginRateLimiter, SESSION_COOKIE } from '../../api/auth.js';
+import { packRouteExamples } from '../../api/pack-routes.js';
+import { shippedPacks } from '../../processes/index.js';
 import { startServer, type RunningServer } from '../../api/server.js';
 import { FakeClock } from '../../engine/kernel/clock.js';
 import { ROLES } from '../../engine/kernel/model.js';
@@ -149,6 +151,7 @@ interface Route {
 
 interface Sample {
   params?: Record<string, string>;
+  query?: Record<string, string>;
   body?: unknown;
 }
 
@@ -259,6 +262,8 @@ const SAMPLES: Record<string, (caller: string | undefined) => Sample> = {
   'GET /api/kpis': () => ({}),
   'PUT /api/kpis/{id}': (caller) => ({ params: { id: 'matrix-kpi' }, body: { system: 'quality', name: 'Matrix KPI', target: 90, direction: 'up', owner: caller ?? 'm-staff', source: 'manual', reason: 'authorization matrix' } }),
   'POST /api/kpis/{id}/values': () => ({ params: { id: 'no-such-kpi' }, body: { period: '2026-05', value: 1 } }),
+  // the shipped packs' routes (ProcessPack.routes), each with the example its pack declares
+  ...Object.fromEntries(Object.entries(packRouteExamples(shippedPacks)).map(([key, example]) => [key, () => example])),
 };
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
@@ -282,7 +287,8 @@ function requestOf(route: Route, caller: string | undefined): { path: string; bo
     if (value === undefined) throw new Error(`the sample for ${route.key} gives no value for {${name}}`);
     return encodeURIComponent(value);
   });
-  return { path, body: sample.body };
+  const query = new URLSearchParams(sample.query ?? {}).toString();
+  return { path: query ? `${path}?${query}` : path, body: sample.body };
 }
 
 describe('authorization (listening server)', () => {

@@ -3,7 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { SESSION_COOKIE } from '../../api/auth.js';
+import { OVERSEERS, SESSION_COOKIE } from '../../api/auth.js';
+import { packPageExamples } from '../../api/pages/pack/routes.js';
+import { allowedBy } from '../../engine/packs.js';
+import { shippedPacks } from '../../processes/index.js';
 import { startServer, type RunningServer } from '../../api/server.js';
 import { loadConfig } from '../../engine/boot/config.js';
 import { onMessageProblem, type MessageProblem } from '../../engine/kernel/i18n/index.js';
@@ -27,7 +30,7 @@ const RAW: [RegExp, string][] = [
   [/\d{4}-\d\d-\d\dT\d\d:\d\d/, 'an ISO timestamp'],
   [/\{"|"\w+":/, 'JSON'],
   [/\bundefined\b|\bNaN\b|\[object Object\]/, 'undefined, NaN or [object Object]'],
-  [/\b(shell|inbox|tasks|taskForm|records|dashboard|audit|mail|signIn|account|badges|time|start|admin)\.[a-z]\w*\.\w/, 'a message id'],
+  [/\b(shell|inbox|tasks|taskForm|records|dashboard|audit|mail|signIn|account|badges|time|start|admin|packPage)\.[a-z]\w*\.\w/, 'a message id'],
 ];
 
 function rawIn(text: string): string[] {
@@ -182,6 +185,13 @@ describe('every page, in Chromium with axe-core, and in English, German and Fren
       { name: 'a new webhook', as: 'grace.obi', path: '/admin/webhooks/new' },
       { name: 'the API tokens', as: 'grace.obi', path: '/admin/tokens' },
     );
+    // the shipped packs' pages (ProcessPack.pages) at their examples, each opened by a demo person allowed to (not an admin when another may)
+    const people = (await store.listUsers({ active: true })).sort((a, b) => Number(a.roles.includes('admin')) - Number(b.roles.includes('admin')) || a.id.localeCompare(b.id));
+    for (const example of packPageExamples(shippedPacks)) {
+      const person = example.access === 'signed-in' ? people.find((p) => p.id === 'sean.gallagher') : people.find((p) => allowedBy(example.access, p, OVERSEERS));
+      expect(person, `a demo person who may open ${example.name}`).to.not.equal(undefined);
+      visits.push({ name: example.name, as: person!.id, path: example.path });
+    }
     const dashboard = await get({ name: 'dashboard', as: 'siobhan.walsh', path: '/dashboard' });
     visits.push(
       { name: 'the records behind a figure', as: 'siobhan.walsh', path: firstHref(dashboard.text, '/dashboard/list?') },

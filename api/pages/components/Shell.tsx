@@ -23,10 +23,12 @@ export interface ShellProps {
   head?: ComponentChildren;
   /** A page of figures side by side (the dashboard): a wider column on large screens. */
   wide?: boolean;
+  /** What comes before the heading (a breadcrumb trail). */
+  before?: ComponentChildren;
   children?: ComponentChildren;
 }
 
-export function Shell({ title, viewer, current, head, wide = false, children }: ShellProps) {
+export function Shell({ title, viewer, current, head, wide = false, before, children }: ShellProps) {
   const { t, locale } = useReader();
   return (
     <html lang={locale}>
@@ -44,6 +46,7 @@ export function Shell({ title, viewer, current, head, wide = false, children }: 
         </a>
         {viewer ? <SignedInHeader viewer={viewer} current={current} /> : <SignedOutHeader />}
         <main id="main" tabIndex={-1} class={wide ? 'wide' : undefined}>
+          {before}
           <h1>{title}</h1>
           {children}
         </main>
@@ -94,6 +97,7 @@ function SignedInHeader({ viewer, current }: { viewer: Viewer; current?: Section
           {link('tasks', '/tasks', t('shell.nav.tasks'))}
           {viewer.mayStart ? link('new', '/new', t('shell.nav.new')) : null}
           {link('records', '/records', t('shell.nav.records'))}
+          {(viewer.packLinks ?? []).map(({ path, message }) => link(`pack:${path}`, path, t(message)))}
           {hasRole(user, AUDIT_ROLES) ? link('audit', '/audit', t('shell.nav.audit')) : null}
           {hasRole(user, DASHBOARD_ROLES) ? link('dashboard', '/dashboard', t('shell.nav.dashboard')) : null}
           {hasRole(user, PROCESS_ROLES) ? link('processes', '/modeler', t('shell.nav.processes')) : null}
