@@ -1,6 +1,7 @@
 import type { Catalogue } from './features/catalogue/index.js';
 import type { DemoChapter } from './features/demo/index.js';
 import type { PackFigure } from './features/dashboard/index.js';
+import type { PackFieldType } from './kernel/field-types.js';
 import type { MessageSet } from './kernel/i18n/index.js';
 import { ServiceRegistry } from './kernel/services.js';
 
@@ -31,7 +32,14 @@ export interface ProcessPack {
   messages?: MessageSet;
   /** The start-form fields that name one of its records, first found wins ("title", "area"): its title on every page. */
   titleFields?: string[];
+  /**
+   * The form-field types it brings (`document`): any pack's BPMN may use them in an ims:field's `type`
+   * while this pack is handed over; forms offer, check and show their values through them.
+   */
+  fieldTypes?: PackFieldType[];
 }
+
+export type { FieldChoice, FieldTypeContext, FieldTypeReader, PackFieldType } from './kernel/field-types.js';
 
 /** What a pack's services may need from their surroundings. */
 export interface PackServiceDeps {
@@ -51,4 +59,9 @@ export function registerPackServices(packs: readonly ProcessPack[], deps: PackSe
 /** The figures of the packs handed over, in the packs' order. */
 export function packFigures(packs: readonly ProcessPack[]): PackFigure[] {
   return packs.flatMap((pack) => pack.figures ?? []);
+}
+
+/** The form-field types of the packs handed over, in the packs' order. */
+export function packFieldTypes(packs: readonly ProcessPack[]): PackFieldType[] {
+  return packs.flatMap((pack) => pack.fieldTypes ?? []);
 }
