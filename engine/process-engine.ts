@@ -204,10 +204,15 @@ export class ProcessEngine {
     return compiled;
   }
 
-  /** The forms of a version's user tasks by element id: the labels, types and options its records' data was entered with. */
+  /**
+   * The forms of a version's user tasks by element id, then its start form by the start event's: the labels,
+   * types and options its records' data was entered with.
+   */
   async taskForms(key: string, version: number): Promise<Map<string, FormField[]>> {
-    const compiled = await this.compile(key, version);
-    return new Map([...compiled.spec.userTasks].map(([elementId, task]) => [elementId, task.form]));
+    const { spec } = await this.compile(key, version);
+    const forms = new Map([...spec.userTasks].map(([elementId, task]) => [elementId, task.form]));
+    if (spec.startEvent && spec.startForm.length && !forms.has(spec.startEvent)) forms.set(spec.startEvent, spec.startForm);
+    return forms;
   }
 
   // ---- instances ---------------------------------------------------------------------------------

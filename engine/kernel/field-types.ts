@@ -28,6 +28,18 @@ export interface PackFieldType {
   present(value: unknown, reader: FieldTypeReader): string | undefined;
 }
 
+/** A value of a pack's type in the reader's words (for ValueLookups.packValue); a pack's failure to word it reads as data. */
+export function packValueWords(types: ReadonlyMap<string, PackFieldType>, reader: FieldTypeReader): (type: string, value: unknown) => string | undefined {
+  return (type, value) => {
+    try {
+      const text = types.get(type)?.present(value, reader);
+      return typeof text === 'string' && text.trim() ? text : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+}
+
 /** What a pack's field type may read while checking or offering values. */
 export interface FieldTypeContext {
   records: RecordReader;
@@ -43,9 +55,10 @@ export interface FieldChoice {
   label: string;
 }
 
-/** Who reads a presented value: their language (`en`, `de`, `fr`). */
+/** Who reads a presented value: their locale (`de-CH`) and its language (`de`; en, de or fr). */
 export interface FieldTypeReader {
   locale: string;
+  language: string;
 }
 
 /** The built-in field types, which no pack may take. */

@@ -92,7 +92,7 @@ async function packCheck(field: FormField, raw: unknown, context: FormContext): 
   for (const pick of picks) {
     const checked = await type.check(pick, checkContext);
     if ('error' in checked) return checked;
-    if (values.some((value) => JSON.stringify(value) === JSON.stringify(checked.value))) return { error: `names ${type.present(checked.value, { locale: 'en' }) ?? String(pick)} twice` };
+    if (values.some((value) => JSON.stringify(value) === JSON.stringify(checked.value))) return { error: `names ${type.present(checked.value, { locale: 'en', language: 'en' }) ?? String(pick)} twice` };
     values.push(checked.value);
   }
   return { value: values };
