@@ -1,4 +1,5 @@
-import type { BuiltInFieldType, FormField } from './model.js';
+import { BUILT_IN_FIELD_TYPES, PACK_TYPE_NAME } from './field-type-names.js';
+import type { FormField } from './model.js';
 import type { RecordReader } from './services.js';
 
 /**
@@ -61,11 +62,7 @@ export interface FieldTypeReader {
   language: string;
 }
 
-/** The built-in field types, which no pack may take. */
-export const BUILT_IN_FIELD_TYPES: readonly BuiltInFieldType[] = ['text', 'longtext', 'number', 'date', 'select', 'checkbox', 'person', 'file', 'checklist', 'clauses'];
-
-/** How a pack's field type is named: lower-case kebab-case. */
-export const PACK_TYPE_NAME = /^[a-z][a-z0-9-]{0,39}$/;
+export { BUILT_IN_FIELD_TYPES, PACK_TYPE_NAME } from './field-type-names.js';
 
 /** The field types of the packs handed over, by name; refuses a name twice or a built-in one (a programming error of a pack). */
 export function fieldTypeMap(types: readonly PackFieldType[]): ReadonlyMap<string, PackFieldType> {

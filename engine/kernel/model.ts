@@ -3,24 +3,8 @@
  */
 import type { PersonChoices } from './person-choices.js';
 
-export type BuiltInFieldType =
-  | 'text'
-  | 'longtext'
-  | 'number'
-  | 'date'
-  | 'select'
-  | 'checkbox'
-  | 'person'
-  | 'file'
-  | 'checklist'
-  /** Clauses of the clause catalogue (its record ids), e.g. an audit's criteria. */
-  | 'clauses';
-
-/**
- * A built-in type, or a type a process pack brings (engine/kernel/field-types.ts, `document`): a BPMN may
- * name a pack's type only where that pack is handed over; an old record's value of one reads as data.
- */
-export type FieldType = BuiltInFieldType | (string & Record<never, never>);
+export type { BuiltInFieldType, FieldType } from './field-type-names.js';
+import type { FieldType } from './field-type-names.js';
 
 export interface FormField {
   key: string;

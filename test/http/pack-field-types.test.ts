@@ -15,7 +15,7 @@ const PASSWORD = 'a long enough passphrase for tests';
 const textOf = (html: string) =>
   html
     .replace(/<script[\s\S]*?<\/script>/g, '')
-    .replace(/<[^>]+>/g, ' ')
+    .replace(/<[^<>]*>/g, ' ')
     .replace(/&amp;/g, '&')
     .replace(/\s+/g, ' ');
 

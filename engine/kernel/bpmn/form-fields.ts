@@ -1,4 +1,4 @@
-import { BUILT_IN_FIELD_TYPES, PACK_TYPE_NAME } from '../field-types.js';
+import { BUILT_IN_FIELD_TYPES, PACK_TYPE_NAME } from '../field-type-names.js';
 import { ROLES, type FieldType, type FormField } from '../model.js';
 import type { ModdleElement } from './parse.js';
 import type { Report } from './validate.js';
