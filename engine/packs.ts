@@ -2,6 +2,7 @@ import type { Catalogue } from './features/catalogue/index.js';
 import type { DemoChapter } from './features/demo/index.js';
 import type { PackFigure } from './features/dashboard/index.js';
 import type { InstanceView } from './features/instances/index.js';
+import type { PackFieldType } from './kernel/field-types.js';
 import type { MessageSet, Reader } from './kernel/i18n/index.js';
 import type { InstanceRecord } from './kernel/model.js';
 import { ServiceRegistry, type RecordReader } from './kernel/services.js';
@@ -38,7 +39,14 @@ export interface ProcessPack {
   routes?: PackRoute[];
   /** Pages it adds for people, rendered from the view model it builds (api/pages/pack/). */
   pages?: PackPage[];
+  /**
+   * The form-field types it brings (`document`): any pack's BPMN may use them in an ims:field's `type`
+   * while this pack is handed over; forms offer, check and show their values through them.
+   */
+  fieldTypes?: PackFieldType[];
 }
+
+export type { FieldChoice, FieldTypeContext, FieldTypeReader, PackFieldType } from './kernel/field-types.js';
 
 /** What a pack's services may need from their surroundings. */
 export interface PackServiceDeps {
@@ -237,4 +245,9 @@ export function allowedBy(access: PackAccess, user: { roles: readonly string[] }
   if (access === 'signed-in') return true;
   const roles = access === 'overseers' ? overseers : access;
   return user.roles.includes('admin') || roles.some((role) => user.roles.includes(role));
+}
+
+/** The form-field types of the packs handed over, in the packs' order. */
+export function packFieldTypes(packs: readonly ProcessPack[]): PackFieldType[] {
+  return packs.flatMap((pack) => pack.fieldTypes ?? []);
 }

@@ -7,6 +7,7 @@ import { auditEvent } from './kernel/audit-event.js';
 import { businessKey as operationKey, inOperation, operationClock, type GiveBack } from './kernel/operation.js';
 import { ConflictError, NotFoundError, RevisionConflict, ValidationError } from './kernel/errors.js';
 import { type ClauseLookup, type FormContext } from './kernel/forms.js';
+import { fieldTypeMap, type PackFieldType } from './kernel/field-types.js';
 import type { DefinitionRecord, DefinitionSource, ExtensionRequest, FormField, IncidentRecord, InstanceRecord, JobRecord, RecordLink, ScheduleRecord, TaskRecord, UserRecord } from './kernel/model.js';
 import { compileDefinition, iterationCountProblem, runStep, type CompiledDefinition, type StepAction, type StepResult } from './kernel/runtime.js';
 import { ServiceRegistry, type RecordReader } from './kernel/services.js';
@@ -59,6 +60,8 @@ export interface ProcessEngineOptions {
   figures?: readonly PackFigure[];
   /** Where people's locale and clock default from (engine/kernel/i18n): a signature's time is shown in the signer's zone. */
   readers?: ReaderDefaults;
+  /** The form-field types the packs bring (ProcessPack.fieldTypes): BPMN may use them, forms check and show their values. */
+  fieldTypes?: readonly PackFieldType[];
 }
 
 /**
@@ -74,6 +77,8 @@ export class ProcessEngine {
   readonly services: ServiceRegistry;
   readonly policy: NotificationPolicy;
   readonly catalogue?: ClauseLookup;
+  /** The packs' form-field types by name (ProcessPack.fieldTypes): pages offer and show their values with them. */
+  readonly fieldTypes: ReadonlyMap<string, PackFieldType>;
   private readonly maxConflictRetries: number;
   private readonly checker?: DefinitionChecker;
   private readonly stepTimeoutMs?: number;
@@ -104,6 +109,7 @@ export class ProcessEngine {
     const policy = this.policy;
     this.taskJobs = { plan: (task, spec, now) => planTaskJobs(task, spec, policy, now), ofTask: jobsOfTask };
     if (options.catalogue) this.catalogue = options.catalogue;
+    this.fieldTypes = fieldTypeMap(options.fieldTypes ?? []);
     if (options.checker) this.checker = options.checker;
     if (options.stepTimeoutMs !== undefined) this.stepTimeoutMs = options.stepTimeoutMs;
     this.changes = new ChangeControl({
@@ -141,11 +147,15 @@ export class ProcessEngine {
   }
 
   /**
-   * What task and start forms are checked against: the clause catalogue and the directory of people. A
-   * caller adds the record's `site`, which a person named must belong to.
+   * What task and start forms are checked against: the clause catalogue, the directory of people and the
+   * packs' field types. A caller adds the record's `site`, which a person named must belong to.
    */
   get formContext(): FormContext {
-    return { people: people.personDirectory(this.store), ...(this.catalogue && { catalogue: this.catalogue }) };
+    return {
+      people: people.personDirectory(this.store),
+      ...(this.catalogue && { catalogue: this.catalogue }),
+      packFields: { types: this.fieldTypes, records: this.records, now: () => this.clock.now() },
+    };
   }
 
   // ---- definitions -------------------------------------------------------------------------------
@@ -158,7 +168,7 @@ export class ProcessEngine {
    */
   checkDefinition(xml: string, options: { trusted?: boolean } = {}): Promise<CheckResult> {
     const check = options.trusted || !this.checker ? checkDefinition : this.checker;
-    return check(xml, { services: this.services.names() });
+    return check(xml, { services: this.services.names(), fieldTypes: new Set(this.fieldTypes.keys()) });
   }
 
   /** Validates and stores a new version, in effect at once, outside change control (see features/definitions). */
@@ -194,10 +204,15 @@ export class ProcessEngine {
     return compiled;
   }
 
-  /** The forms of a version's user tasks by element id: the labels, types and options its records' data was entered with. */
+  /**
+   * The forms of a version's user tasks by element id, then its start form by the start event's: the labels,
+   * types and options its records' data was entered with.
+   */
   async taskForms(key: string, version: number): Promise<Map<string, FormField[]>> {
-    const compiled = await this.compile(key, version);
-    return new Map([...compiled.spec.userTasks].map(([elementId, task]) => [elementId, task.form]));
+    const { spec } = await this.compile(key, version);
+    const forms = new Map([...spec.userTasks].map(([elementId, task]) => [elementId, task.form]));
+    if (spec.startEvent && spec.startForm.length && !forms.has(spec.startEvent)) forms.set(spec.startEvent, spec.startForm);
+    return forms;
   }
 
   // ---- instances ---------------------------------------------------------------------------------

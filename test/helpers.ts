@@ -13,6 +13,7 @@ import { Outbox } from '../engine/features/notifications/index.js';
 import { DEFAULT_POLICY, Notifier, type NotificationPolicy } from '../engine/features/notifications/index.js';
 import type { JobHandlers } from '../engine/ports/job-runner.js';
 import type { ReaderDefaults } from '../engine/kernel/i18n/index.js';
+import type { PackFieldType } from '../engine/kernel/field-types.js';
 
 export const IMS_NS = 'http://imsflow.org/schema/bpmn/ims/1.0';
 
@@ -58,14 +59,14 @@ export const TEST_SECRET = Buffer.alloc(32, 7);
  * handlers and an embedded scheduler. Without a mailer, messages are held in the outbox.
  */
 export async function testEngine(
-  options: { file?: string; clock?: FakeClock; services?: ServiceRegistry; workerId?: string; mailer?: Mailer; policy?: NotificationPolicy; catalogue?: Catalogue; readers?: ReaderDefaults } = {},
+  options: { file?: string; clock?: FakeClock; services?: ServiceRegistry; workerId?: string; mailer?: Mailer; policy?: NotificationPolicy; catalogue?: Catalogue; readers?: ReaderDefaults; fieldTypes?: readonly PackFieldType[] } = {},
 ): Promise<TestEngine> {
   const store = new SqliteStore(options.file ?? ':memory:');
   await store.init();
   const clock = options.clock ?? new FakeClock('2026-03-02T08:00:00Z');
   const services = options.services ?? new ServiceRegistry();
   const policy = options.policy ?? DEFAULT_POLICY;
-  const imsflow = new ProcessEngine({ store, clock, services, policy, ...(options.catalogue && { catalogue: options.catalogue }), ...(options.readers && { readers: options.readers }) });
+  const imsflow = new ProcessEngine({ store, clock, services, policy, ...(options.catalogue && { catalogue: options.catalogue }), ...(options.readers && { readers: options.readers }), ...(options.fieldTypes && { fieldTypes: options.fieldTypes }) });
   const links = new TaskLinkSigner(TEST_SECRET);
   const notifier = new Notifier({ store, clock, policy, links, baseUrl: 'http://imsflow.test', mailConfigured: Boolean(options.mailer) });
   const handlers = jobHandlers({ imsflow, notifier, outbox: new Outbox(store, clock, options.mailer) });

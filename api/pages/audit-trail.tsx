@@ -41,6 +41,8 @@ export interface AuditTrailState {
   names: Names;
   /** The tasks the events are about, by id (to name their steps). */
   tasks?: Map<string, TaskRecord>;
+  /** A value of a pack's field type in the reader's words (ProcessPack.fieldTypes); absent: shown as data. */
+  packValue?(type: string, value: unknown): string | undefined;
 }
 
 /** The filter (and a page) as a query string, without the empty values. */
@@ -152,7 +154,7 @@ export function AuditTrailPage({ state }: { state: AuditTrailState }) {
       )}
       <Filters filter={filter} errors={errors} />
       {events.length ? <ZoneNote /> : null}
-      {events.length ? <HistoryTable events={events} names={names} caption={t('audit.events')} lookups={{ task: (id) => state.tasks?.get(id) }} /> : null}
+      {events.length ? <HistoryTable events={events} names={names} caption={t('audit.events')} lookups={{ task: (id) => state.tasks?.get(id), ...(state.packValue && { packValue: state.packValue }) }} /> : null}
       <Pager filter={filter} page={state.page} pages={state.pages} />
     </Shell>
   );

@@ -22,7 +22,7 @@ import { clauseCatalogue } from './task-form/clauses.js';
 import { nextSteps, NextStepsPart, type NextSteps } from './task-form/NextSteps.js';
 import { SignedBlock } from './components/Signature.js';
 import { credentialsFrom, notSignedMessage, signingPrompt, type SigningPrompt } from './signature.js';
-import { peopleFor, readTaskBody, submitTaskForm, type FormState, type Person } from './task-form/submit.js';
+import { choicesFor, peopleFor, readTaskBody, submitTaskForm, type FieldChoices, type FormState, type Person } from './task-form/submit.js';
 import { TaskForm } from './task-form/TaskForm.js';
 import { stepName } from './task-form/words.js';
 import { catalogueOf } from './tasks/view.js';
@@ -61,7 +61,8 @@ export function taskLinkPages(imsflow: ProcessEngine, links: TaskLinkSigner, att
 
   async function formPage(res: express.Response, status: number, task: TaskRecord, token: string, state: FormState, people: Person[], signing?: SigningPrompt): Promise<void> {
     const shown = await named(res, task);
-    send(res, status, <FormPage named={shown} token={token} state={state} people={people} signing={signing} now={imsflow.clock.now().toISOString()} catalogue={clauseCatalogue(imsflow)} />);
+    const choices = await choicesFor(imsflow, task);
+    send(res, status, <FormPage named={shown} token={token} state={state} people={people} choices={choices} signing={signing} now={imsflow.clock.now().toISOString()} catalogue={clauseCatalogue(imsflow)} />);
   }
 
   router.get('/t/:token', async (req, res) => {
@@ -205,11 +206,11 @@ function Heading({ named, now }: { named: Named; now?: string }) {
   );
 }
 
-function FormPage({ named, token, state, people, signing, now, catalogue }: { named: Named; token: string; state: FormState; people: Person[]; signing?: SigningPrompt; now: string; catalogue: ReturnType<typeof clauseCatalogue> }) {
+function FormPage({ named, token, state, people, choices, signing, now, catalogue }: { named: Named; token: string; state: FormState; people: Person[]; choices: FieldChoices; signing?: SigningPrompt; now: string; catalogue: ReturnType<typeof clauseCatalogue> }) {
   return (
     <Shell title={named.step}>
       <Heading named={named} now={now} />
-      <TaskForm task={{ ...named.task, name: named.step }} {...state} action={`/t/${token}`} people={people} signing={signing} catalogue={catalogue} />
+      <TaskForm task={{ ...named.task, name: named.step }} {...state} action={`/t/${token}`} people={people} choices={choices} signing={signing} catalogue={catalogue} />
       <ZoneNote />
     </Shell>
   );

@@ -47,6 +47,8 @@ export interface RecordPageState {
   linked: LinkedRow[];
   titleFields?: readonly string[];
   now: Date;
+  /** A value of a pack's field type in the reader's words (ProcessPack.fieldTypes); absent: shown as data. */
+  packValue?(type: string, value: unknown): string | undefined;
 }
 
 /** The process's name in the reader's language (a pack's translation while the name is as shipped). */
@@ -244,7 +246,7 @@ export function RecordPage({ state }: { state: RecordPageState }) {
   const reader = useReader();
   const { t } = reader;
   const { instance, names } = state;
-  const lookups: ValueLookups = { personName: (id) => names.get(id), clauseText: state.clauseText };
+  const lookups: ValueLookups = { personName: (id) => names.get(id), clauseText: state.clauseText, ...(state.packValue && { packValue: state.packValue }) };
   const title = recordTitle(instance, state.titleFields).text;
   const done = instance.tasks.filter((task) => task.status === 'completed').sort((a, b) => (a.completedAt ?? '').localeCompare(b.completedAt ?? ''));
   const open = instance.tasks.filter((task) => task.status === 'open');
@@ -284,7 +286,7 @@ export function RecordPage({ state }: { state: RecordPageState }) {
           names={names}
           caption={t('history.caption', { record: instance.businessKey })}
           group
-          lookups={{ task: (id) => tasksById.get(id), variableFields: knownFields(reader, instance.key, state.forms, instance.tasks) }}
+          lookups={{ task: (id) => tasksById.get(id), variableFields: knownFields(reader, instance.key, state.forms, instance.tasks), ...(state.packValue && { packValue: state.packValue }) }}
         />
       </section>
     </Shell>

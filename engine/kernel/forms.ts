@@ -1,5 +1,7 @@
 import { ValidationError, type FieldError } from './errors.js';
+import { BUILT_IN_FIELD_TYPES, MAX_PICKS, picksOf, type PackFieldType } from './field-types.js';
 import type { FormField } from './model.js';
+import type { RecordReader } from './services.js';
 
 /** What checks a `clauses` field: the clause catalogue's record ids. */
 export interface ClauseLookup {
@@ -32,6 +34,15 @@ export interface FormContext {
   people?: PersonLookup;
   /** The site of the record the form belongs to; a person named must belong to it. */
   site?: string;
+  /** The field types the packs bring (ProcessPack.fieldTypes) and what they read; without it such a field cannot be completed. */
+  packFields?: PackFields;
+}
+
+/** The packs' field types by name, with the records they check against and the time. */
+export interface PackFields {
+  types: ReadonlyMap<string, PackFieldType>;
+  records: RecordReader;
+  now(): Date;
 }
 
 const MAX_CLAUSES = 300;
@@ -55,8 +66,36 @@ export async function validateFormData(fields: FormField[], data: unknown, conte
       else Object.defineProperty(cleaned, field.key, { value: found.id, enumerable: true, writable: true, configurable: true });
     }
   }
+  for (const field of fields.filter((f) => isPackType(f) && Object.hasOwn(cleaned, f.key))) {
+    const checked = await packCheck(field, cleaned[field.key], context);
+    if ('error' in checked) errors.push({ field: field.key, message: `${field.label} ${checked.error}` });
+    else Object.defineProperty(cleaned, field.key, { value: checked.value, enumerable: true, writable: true, configurable: true });
+  }
   if (errors.length) throw new ValidationError(`the form has ${errors.length} error${errors.length === 1 ? '' : 's'}`, errors);
   return cleaned;
+}
+
+const isPackType = (field: FormField) => !(BUILT_IN_FIELD_TYPES as readonly string[]).includes(field.type);
+
+/**
+ * A field of a pack's type, checked by the pack (engine/kernel/field-types.ts): one value, or each of a
+ * `multiple` field's values, each once. A type no pack handed over cannot be checked, so it is refused.
+ */
+async function packCheck(field: FormField, raw: unknown, context: FormContext): Promise<{ value: unknown } | { error: string }> {
+  const type = context.packFields?.types.get(field.type);
+  if (!type || !context.packFields) return { error: `cannot be checked: this server has no field type “${field.type}”` };
+  const checkContext = { records: context.packFields.records, now: context.packFields.now(), field, ...(context.site !== undefined && { site: context.site }) };
+  if (!type.multiple) return type.check(raw, checkContext);
+  const picks = picksOf(raw);
+  if (picks.length > MAX_PICKS) return { error: `may name at most ${MAX_PICKS}` };
+  const values: unknown[] = [];
+  for (const pick of picks) {
+    const checked = await type.check(pick, checkContext);
+    if ('error' in checked) return checked;
+    if (values.some((value) => JSON.stringify(value) === JSON.stringify(checked.value))) return { error: `names ${type.present(checked.value, { locale: 'en', language: 'en' }) ?? String(pick)} twice` };
+    values.push(checked.value);
+  }
+  return { value: values };
 }
 
 /** "an auditor", "a quality manager": a role named in a sentence. */
@@ -218,6 +257,9 @@ function coerce(field: FormField, raw: unknown, context: FormContext): { value: 
       return checklist(field, raw);
     case 'clauses':
       return clauses(raw, context);
+    default:
+      // a pack's type: its pack checks the value once the form's shape holds (packCheck)
+      return typeof raw === 'string' && raw.length > MAX_TEXT ? { error: `must be at most ${MAX_TEXT} characters` } : { value: raw };
   }
 }
 

@@ -3,18 +3,8 @@
  */
 import type { PersonChoices } from './person-choices.js';
 
-export type FieldType =
-  | 'text'
-  | 'longtext'
-  | 'number'
-  | 'date'
-  | 'select'
-  | 'checkbox'
-  | 'person'
-  | 'file'
-  | 'checklist'
-  /** Clauses of the clause catalogue (its record ids), e.g. an audit's criteria. */
-  | 'clauses';
+export type { BuiltInFieldType, FieldType } from './field-type-names.js';
+import type { FieldType } from './field-type-names.js';
 
 export interface FormField {
   key: string;

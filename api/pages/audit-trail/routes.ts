@@ -1,11 +1,13 @@
 import express, { type Request, type Response } from 'express';
 import { verifyAuditChain } from '../../../engine/kernel/audit-chain.js';
+import { packValueWords } from '../../../engine/kernel/field-types.js';
 import { NotPermittedError, type FieldError } from '../../../engine/kernel/errors.js';
 import type { ProcessEngine } from '../../../engine/process-engine.js';
 import type { AuditEvent, UserRecord } from '../../../engine/kernel/model.js';
 import { canSee, hasRole } from '../../auth.js';
 import { AUDIT_ROLES, str } from '../basics.js';
 import { directoryNames } from '../record/routes.js';
+import { readerOf } from '../reader.js';
 import { requireSignIn, viewerOf } from '../session.js';
 import { sendCsv } from '../../csv.js';
 import { sendAuditTrailPage, type AuditFilter } from '../audit-trail.js';
@@ -91,7 +93,7 @@ export function auditPages(imsflow: ProcessEngine): express.Router {
     const instanceIds = [...new Set(slice.filter((event) => event.target.startsWith('task:') && event.instanceId).map((event) => event.instanceId!))];
     const tasks = new Map((await Promise.all(instanceIds.map((instanceId) => imsflow.listTasks({ instanceId, limit: 1000 })))).flat().map((task) => [task.id, task]));
 
-    sendAuditTrailPage(res, { viewer, filter, errors, verification, total, matching: shown.length, page, pages, events: slice, names, tasks });
+    sendAuditTrailPage(res, { viewer, filter, errors, verification, total, matching: shown.length, page, pages, events: slice, names, tasks, packValue: packValueWords(imsflow.fieldTypes, readerOf(res)) });
   });
 
   router.get('/audit.csv', requireSignIn, async (req: Request, res: Response) => {

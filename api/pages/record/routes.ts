@@ -8,6 +8,7 @@ import { sendRecordPage } from '../record.js';
 import type { LinkedRow } from './LinkedRecords.js';
 import { uploadsOf, type AttachmentStore } from '../attachments.js';
 import { mayViewRecord, requireSignIn, viewerOf } from '../session.js';
+import { packValueWords } from '../../../engine/kernel/field-types.js';
 import { clauseCatalogue, clauseText, iterationLabel } from '../task-form/clauses.js';
 
 /**
@@ -104,6 +105,7 @@ export function recordPages(imsflow: ProcessEngine, attachments: AttachmentStore
       linked: await linkedRecords(imsflow, viewer.user, instance),
       ...(titleFields[instance.key] && { titleFields: titleFields[instance.key] }),
       now: imsflow.clock.now(),
+      packValue: packValueWords(imsflow.fieldTypes, reader),
     });
   });
 

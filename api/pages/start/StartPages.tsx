@@ -6,7 +6,7 @@ import type { Viewer } from '../basics.js';
 import { Shell } from '../components/Shell.js';
 import { When, ZoneNote } from '../components/Time.js';
 import { useReader } from '../reader.js';
-import type { FormState, Person } from '../task-form/submit.js';
+import type { FieldChoices, FormState, Person } from '../task-form/submit.js';
 import { TaskForm } from '../task-form/TaskForm.js';
 
 /**
@@ -63,6 +63,8 @@ export interface StartFormState extends FormState {
   /** The start form as a task's form (its messages are the start event's): the renderer is the task form's. */
   form: TaskRecord;
   people: Person[];
+  /** What fields of a pack's type offer, by field key. */
+  choices?: FieldChoices;
   catalogue: Catalogue;
 }
 
@@ -72,7 +74,7 @@ export function StartFormPage({ state }: { state: StartFormState }) {
   return (
     <Shell title={t('start.form.title', { process: state.name })} viewer={state.viewer} current="new">
       {state.description ? <p class="usa-intro">{state.description}</p> : null}
-      <TaskForm task={form} values={state.values} errors={state.errors} kept={state.kept} action={`/new/${form.definitionKey}`} csrf={state.viewer.csrf} people={state.people} catalogue={state.catalogue} submitLabel={t('start.form.submit', { process: state.name })} />
+      <TaskForm task={form} values={state.values} errors={state.errors} kept={state.kept} action={`/new/${form.definitionKey}`} csrf={state.viewer.csrf} people={state.people} choices={state.choices} catalogue={state.catalogue} submitLabel={t('start.form.submit', { process: state.name })} />
       <p>
         <a class="usa-link" href="/new">
           {t('start.form.back')}

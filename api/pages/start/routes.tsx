@@ -12,7 +12,7 @@ import { readerOf } from '../reader.js';
 import { sendDocument } from '../render.js';
 import { mayViewRecord, requireCsrf, requireSignIn, viewerOf } from '../session.js';
 import { clauseCatalogue } from '../task-form/clauses.js';
-import { peopleFor, personProblem, readSubmission, readTaskBody, type FormState, type Person } from '../task-form/submit.js';
+import { choicesFor, peopleFor, personProblem, readSubmission, readTaskBody, type FormState, type Person } from '../task-form/submit.js';
 import { roleName } from '../task-form/words.js';
 import { TaskWords } from '../tasks/view.js';
 import { NewListPage, StartedPage, StartFormPage, type NextStep } from './StartPages.js';
@@ -73,7 +73,7 @@ export function startPages({ imsflow, attachments, titleFields = {} }: StartPage
     sendDocument(
       res,
       status,
-      <StartFormPage state={{ viewer, name: words.name, ...(words.description && { description: words.description }), form: formOf(process, res), people: await peopleOf(site), catalogue: clauseCatalogue(imsflow), ...state }} />,
+      <StartFormPage state={{ viewer, name: words.name, ...(words.description && { description: words.description }), form: formOf(process, res), people: await peopleOf(site), choices: await choicesFor(imsflow, { form: process.form, ...(site && { site }) }), catalogue: clauseCatalogue(imsflow), ...state }} />,
     );
   }
 

@@ -13,7 +13,8 @@ import { ClausesField } from './Clauses.js';
 import { iterationLabel } from './clauses.js';
 import { EXAMPLE_DATE, problemText, requiredNote } from './problems.js';
 import { SignatureFieldset } from '../components/Signature.js';
-import { keptName, type FormState, type Person } from './submit.js';
+import { keptName, type FieldChoices, type FormState, type Person } from './submit.js';
+import { listOf } from './clauses.js';
 import { fieldWords, type FormProblem } from './words.js';
 
 /**
@@ -36,6 +37,8 @@ export interface TaskFormProps extends FormState {
   catalogue: Catalogue;
   /** The button's words when the form does not complete a task (a start form: "Start"). */
   submitLabel?: string;
+  /** What fields of a pack's type offer (choicesFor), by field key; a field without any is a text box. */
+  choices?: FieldChoices;
 }
 
 export const fieldId = (key: string) => `f-${key}`;
@@ -129,7 +132,7 @@ export function Group({ id, error, label, hint, children }: { id: string; error?
   );
 }
 
-function FieldControl({ field, task, values = {}, errors = [], people, kept, catalogue }: { field: FormField } & TaskFormProps) {
+function FieldControl({ field, task, values = {}, errors = [], people, kept, catalogue, choices }: { field: FormField } & TaskFormProps) {
   const reader = useReader();
   const { t } = reader;
   const id = fieldId(field.key);
@@ -216,11 +219,30 @@ function FieldControl({ field, task, values = {}, errors = [], people, kept, cat
           <input class={input('input')} type="number" id={id} name={field.key} value={value} step="any" inputMode="decimal" required={field.required} {...described(error, id)} />
         </Group>
       );
-    default:
+    default: {
+      // a pack's type that offers what may be picked: a list of them (several may be picked when it takes several)
+      const choice = choices?.[field.key];
+      if (choice) {
+        const { offered, multiple: several } = choice;
+        const picked = new Set(listOf(values[field.key]));
+        return (
+          <Group id={id} error={error} label={label}>
+            <select class={input('select')} id={id} name={field.key} required={field.required} multiple={several || undefined} size={several ? Math.min(8, Math.max(3, offered.length)) : undefined} {...described(error, id)}>
+              {several ? null : <option value="">{t('taskForm.choose')}</option>}
+              {offered.map((choice) => (
+                <option key={choice.value} value={choice.value} selected={picked.has(choice.value)}>
+                  {choice.label}
+                </option>
+              ))}
+            </select>
+          </Group>
+        );
+      }
       return (
         <Group id={id} error={error} label={label}>
           <input class={input('input')} type="text" id={id} name={field.key} value={value} maxLength={10000} required={field.required} {...described(error, id)} />
         </Group>
       );
+    }
   }
 }

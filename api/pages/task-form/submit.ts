@@ -1,6 +1,7 @@
 import express, { type Request, type RequestHandler, type Response } from 'express';
 import multer from 'multer';
 import { ValidationError, type FieldError } from '../../../engine/kernel/errors.js';
+import type { FieldChoice } from '../../../engine/kernel/field-types.js';
 import { personRefusalOf, validateFormData } from '../../../engine/kernel/forms.js';
 import type { ProcessEngine } from '../../../engine/process-engine.js';
 import type { TaskRecord } from '../../../engine/kernel/model.js';
@@ -38,6 +39,30 @@ export async function peopleFor(imsflow: ProcessEngine, task: Pick<TaskRecord, '
     .filter((u) => canSee(u, task))
     .map((u) => ({ id: u.id, name: u.name, roles: u.roles }))
     .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+}
+
+/** What a form offers for its fields of a pack's type, by field key (PackFieldType.choices), and whether several may be picked. */
+export type FieldChoices = Record<string, { offered: FieldChoice[]; multiple: boolean }>;
+
+/**
+ * The choices the packs offer for a form's fields of their types, at the record's site. A type that offers
+ * none, or whose listing fails, leaves its field a text box (what is typed is checked all the same).
+ */
+export async function choicesFor(imsflow: ProcessEngine, task: Pick<TaskRecord, 'form' | 'site'>): Promise<FieldChoices> {
+  const { packFields } = imsflow.formContext;
+  const choices: FieldChoices = {};
+  if (!packFields) return choices;
+  for (const field of task.form) {
+    const type = packFields.types.get(field.type);
+    if (!type?.choices) continue;
+    try {
+      const offered = await type.choices({ records: packFields.records, now: packFields.now(), field, ...(task.site && { site: task.site }) });
+      choices[field.key] = { offered, multiple: Boolean(type.multiple) };
+    } catch {
+      // a pack's listing that fails costs the list, not the form
+    }
+  }
+  return choices;
 }
 
 /** A person field's refusal by the directory, with the words the page says it in. */
@@ -186,8 +211,13 @@ export async function readSubmission(imsflow: ProcessEngine, task: TaskRecord, p
         }
         break;
       }
-      default:
-        if (raw !== '') data[field.key] = raw;
+      default: {
+        // a pack's type taking several values: one per option chosen (or text separated by commas)
+        if (imsflow.fieldTypes.get(field.type)?.multiple) {
+          const picks = [...new Set(listOf(body[field.key]).map((pick) => pick.trim()).filter(Boolean))];
+          if (picks.length) data[field.key] = picks.length === 1 ? picks[0] : picks;
+        } else if (raw !== '') data[field.key] = raw;
+      }
     }
   }
   return { data, errors, uploads, kept };

@@ -13,7 +13,7 @@ import { When, ZoneNote } from '../components/Time.js';
 import { useReader } from '../reader.js';
 import { NextStepsPart, type NextSteps } from '../task-form/NextSteps.js';
 import { SignedBlock } from '../components/Signature.js';
-import type { FormState, Person } from '../task-form/submit.js';
+import type { FieldChoices, FormState, Person } from '../task-form/submit.js';
 import { roleName } from '../task-form/words.js';
 import { TaskForm } from '../task-form/TaskForm.js';
 import { Extensions, type ExtensionsView } from './Extensions.js';
@@ -32,6 +32,8 @@ export interface TaskPageState {
   viewer: Viewer;
   now: string;
   people: Person[];
+  /** What the form's fields of a pack's type offer, by field key. */
+  choices?: FieldChoices;
   mayDelegate: boolean;
   /** Theirs to complete: the form is shown. */
   holds: boolean;
@@ -119,7 +121,7 @@ function Main({ state }: { state: TaskPageState }) {
     return (
       <>
         {actions}
-        <TaskForm task={{ ...task, name: view.step }} {...state.form} action={`/tasks/${task.id}`} csrf={viewer.csrf} people={state.people} signing={state.signing} catalogue={state.catalogue} />
+        <TaskForm task={{ ...task, name: view.step }} {...state.form} action={`/tasks/${task.id}`} csrf={viewer.csrf} people={state.people} choices={state.choices} signing={state.signing} catalogue={state.catalogue} />
       </>
     );
   }

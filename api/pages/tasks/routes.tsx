@@ -14,7 +14,7 @@ import { readerOf } from '../reader.js';
 import { sendDocument } from '../render.js';
 import { clauseCatalogue } from '../task-form/clauses.js';
 import { nextSteps } from '../task-form/NextSteps.js';
-import { peopleFor, readTaskBody, submitTaskForm, type FormState, type Person } from '../task-form/submit.js';
+import { choicesFor, peopleFor, readTaskBody, submitTaskForm, type FormState, type Person } from '../task-form/submit.js';
 import { readingOf } from './Reading.js';
 import { TaskListPage, type TaskFilter } from './TaskListPage.js';
 import { TaskPage } from './TaskPage.js';
@@ -143,7 +143,7 @@ export function taskPages({ imsflow, accounts, attachments, titleFields = {} }: 
     const w = words(res);
     const { t } = w.reader;
     const now = imsflow.clock.now().getTime();
-    const [view, names, people, instance] = await Promise.all([w.view(task), w.people(), peopleFor(imsflow, task), w.instance(task.instanceId)]);
+    const [view, names, people, instance, choices] = await Promise.all([w.view(task), w.people(), peopleFor(imsflow, task), w.instance(task.instanceId), choicesFor(imsflow, task)]);
     const requests = task.extensions ?? [];
     const pending = requests.find((r) => r.status === 'pending');
     const open = task.status === 'open';
@@ -159,6 +159,7 @@ export function taskPages({ imsflow, accounts, attachments, titleFields = {} }: 
           viewer,
           now: new Date(now).toISOString(),
           people,
+          choices,
           mayDelegate: mayDelegate(user, task),
           holds,
           form: state,

@@ -75,7 +75,7 @@ export class CheckPool {
       }, this.timeoutMs);
     });
     try {
-      const outcome = await this.threads().run({ xml, services: [...options.services], started: port2 }, { transferList: [port2], signal: abort.signal });
+      const outcome = await this.threads().run({ xml, services: [...options.services], fieldTypes: options.fieldTypes === 'any' ? 'any' : [...(options.fieldTypes ?? [])], started: port2 }, { transferList: [port2], signal: abort.signal });
       return fromOutcome(outcome);
     } catch (err) {
       if (overBudget) {

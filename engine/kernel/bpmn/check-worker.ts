@@ -20,6 +20,8 @@ try {
 export interface CheckTask {
   xml: string;
   services: string[];
+  /** The packs' field types by name (ValidationOptions.fieldTypes). */
+  fieldTypes?: string[] | 'any';
   /** Told as soon as the work begins, so the pool's time budget does not count the queue or thread start-up. */
   started: MessagePort;
 }
@@ -33,7 +35,7 @@ export default async function check(task: CheckTask): Promise<CheckOutcome> {
   task.started.postMessage('started');
   task.started.close();
   try {
-    const { context: _context, ...result } = await checkDefinition(task.xml, { services: new Set(task.services) });
+    const { context: _context, ...result } = await checkDefinition(task.xml, { services: new Set(task.services), fieldTypes: task.fieldTypes === 'any' ? 'any' : new Set(task.fieldTypes ?? []) });
     return { result };
   } catch (err) {
     if (err instanceof InvalidDefinitionError) return { invalid: err.problems };

@@ -1,25 +1,28 @@
+import { BUILT_IN_FIELD_TYPES, PACK_TYPE_NAME } from '../field-type-names.js';
 import { ROLES, type FieldType, type FormField } from '../model.js';
 import type { ModdleElement } from './parse.js';
 import type { Report } from './validate.js';
 
 // The fields of an ims:form (a user task's), as validate.ts reads them: key, type, options, ims:requiredWhen, ims:role.
 
-export const FIELD_TYPES: readonly FieldType[] = ['text', 'longtext', 'number', 'date', 'select', 'checkbox', 'person', 'file', 'checklist', 'clauses'];
+/** The built-in field types; a pack's types (ValidationOptions.fieldTypes) are known besides where its pack is handed over. */
+export const FIELD_TYPES: readonly FieldType[] = BUILT_IN_FIELD_TYPES;
 
 /** Roles a person field may ask for (ims:role): the directory's roles of people (not an integration's). */
 export const FIELD_ROLES: readonly string[] = ROLES.filter((role) => role !== 'integration');
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-export function readField(task: ModdleElement, field: ModdleElement, report: Report): FormField | undefined {
+export function readField(task: ModdleElement, field: ModdleElement, report: Report, packTypes: ReadonlySet<string> | 'any' = new Set()): FormField | undefined {
   const key = field.key as string | undefined;
   if (!key || !IDENTIFIER.test(key)) {
     report(task, 'field-key', { field: key ?? '' });
     return undefined;
   }
   const type = (field.type ?? 'text') as FieldType;
-  if (!FIELD_TYPES.includes(type)) {
-    report(task, 'field-type', { field: key, type, types: FIELD_TYPES.join(', ') });
+  const packType = packTypes === 'any' ? PACK_TYPE_NAME.test(type) : packTypes.has(type);
+  if (!FIELD_TYPES.includes(type) && !packType) {
+    report(task, 'field-type', { field: key, type, types: [...FIELD_TYPES, ...(packTypes === 'any' ? [] : packTypes)].join(', ') });
     return undefined;
   }
   const options = ((field.options ?? []) as ModdleElement[]).map((o) => ({ value: String(o.value ?? ''), label: String(o.label ?? o.value ?? '') }));

@@ -18,12 +18,12 @@ export function documentationOf(element: ModdleElement): string | undefined {
 export const formsOf = (element: ModdleElement) => ((element.extensionElements?.values ?? []) as ModdleElement[]).filter((e) => e.$type === 'ims:Form');
 
 /** The ims:form of a user task or of the start event: its fields, each checked, with their rules (ims:requiredWhen, ims:siteFrom). */
-export function readForm(element: ModdleElement, report: Report): FormField[] {
+export function readForm(element: ModdleElement, report: Report, packTypes?: ReadonlySet<string> | 'any'): FormField[] {
   const forms = formsOf(element);
   if (forms.length > 1) report(element, 'one-form');
   const form: FormField[] = [];
   for (const field of (forms[0]?.fields ?? []) as ModdleElement[]) {
-    const read = readField(element, field, report);
+    const read = readField(element, field, report, packTypes);
     if (!read) continue;
     if (form.some((f) => f.key === read.key)) report(element, 'field-twice', { field: read.key });
     form.push(read);

@@ -53,6 +53,12 @@ export const MAX_OPEN_ITERATIONS = 200;
 export interface ValidationOptions {
   /** Names of the services registered with this engine. */
   services: ReadonlySet<string>;
+  /**
+   * The field types the packs handed over bring (ProcessPack.fieldTypes), by name: a form may use them
+   * besides the built-in ones. `any`: every well-formed name, for versions deployed already (compiled to
+   * run or read), whose records stay readable when the pack that brought a type is no longer handed over.
+   */
+  fieldTypes?: ReadonlySet<string> | 'any';
 }
 
 export { FIELD_TYPES } from './form-fields.js';
@@ -216,7 +222,7 @@ function checkScope(scope: ModdleElement, isProcess: boolean, spec: ProcessSpec,
     }
     switch (type) {
       case 'bpmn:UserTask':
-        spec.userTasks.set(element.id!, readUserTask(element, report));
+        spec.userTasks.set(element.id!, readUserTask(element, report, options.fieldTypes));
         break;
       case 'bpmn:ServiceTask':
         checkServiceTask(element, options, spec, report);
@@ -243,7 +249,7 @@ function checkScope(scope: ModdleElement, isProcess: boolean, spec: ProcessSpec,
         if ((element.eventDefinitions ?? []).length) report(element, 'trigger-not-supported', { advice: EVENT_ADVICE['bpmn:StartEvent']! });
         // the process's start form; a sub-process starts with the data it already has
         if (isProcess) {
-          spec.startForm = readForm(element, report);
+          spec.startForm = readForm(element, report, options.fieldTypes);
           if (element.id) spec.startEvent = element.id;
           const about = documentationOf(element);
           if (about) spec.description = about;
@@ -413,7 +419,7 @@ function checkParallelJoin(join: ModdleElement, incoming: (element: ModdleElemen
   }
 }
 
-function readUserTask(element: ModdleElement, report: Report): UserTaskSpec {
+function readUserTask(element: ModdleElement, report: Report, packTypes: ValidationOptions['fieldTypes']): UserTaskSpec {
   const spec: UserTaskSpec = {
     elementId: element.id!,
     name: element.name ?? element.id!,
@@ -452,7 +458,7 @@ function readUserTask(element: ModdleElement, report: Report): UserTaskSpec {
   }
 
   const extensions = (element.extensionElements?.values ?? []) as ModdleElement[];
-  spec.form = readForm(element, report);
+  spec.form = readForm(element, report, packTypes);
 
   let previousAfter = 0;
   for (const step of extensions.filter((e) => e.$type === 'ims:Escalation')) {

@@ -43,6 +43,8 @@ export interface ValueLookups {
   personName?(id: string): string | undefined;
   /** A clause of the catalogue by its record id, as "7.5.3 Control of documented information". */
   clauseText?(id: string): string | undefined;
+  /** A value of a pack's field type in words (PackFieldType.present); undefined: the value is shown as data. */
+  packValue?(type: string, value: unknown): string | undefined;
 }
 
 const MAX_ITEMS = 200;
@@ -189,8 +191,21 @@ export function showValue(field: Pick<FormField, 'key' | 'type' | 'options'> | u
     case 'clauses':
       return Array.isArray(value) ? { kind: 'list', items: value.map((id) => clauseOf(id, lookups)), more: 0 } : showAny(value, lookups);
     default:
-      return showAny(value, lookups);
+      return field ? packValueOf(field.type, value, lookups) : showAny(value, lookups);
   }
+}
+
+/**
+ * A value of a pack's field type as its pack words it; a list (a `multiple` field) item by item. A value its
+ * pack does not know, or of a type no pack brings here any more (an old record), reads as data.
+ */
+function packValueOf(type: string, value: unknown, lookups: ValueLookups): Shown {
+  const text = lookups.packValue?.(type, value);
+  if (text) return { kind: 'text', text };
+  if (Array.isArray(value) && value.length && value.every((item) => lookups.packValue?.(type, item))) {
+    return { kind: 'list', items: value.slice(0, MAX_ITEMS).map((item) => ({ kind: 'text', text: lookups.packValue!(type, item)! })), more: Math.max(0, value.length - MAX_ITEMS) };
+  }
+  return showAny(value, lookups);
 }
 
 function clauseOf(id: unknown, lookups: ValueLookups): Shown {
