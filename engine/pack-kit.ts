@@ -10,7 +10,8 @@ export { IMS_STANDARDS, loadCatalogue, type Catalogue, type CatalogueEntry } fro
 export { addDuration, durationProblem } from './kernel/durations.js';
 export { loadMessageDir, type MessageSet } from './kernel/i18n/index.js';
 export type { InstanceRecord, IterationResult, TaskRecord } from './kernel/model.js';
-export { ServiceRegistry, type RecordReader, type ServiceContext, type ServiceDefinition } from './kernel/services.js';
+export { ServiceRegistry, type RecordReader, type ServiceContext, type ServiceDefinition, type StartCheck, type StartCheckContext } from './kernel/services.js';
+export type { FieldError } from './kernel/errors.js';
 
 /** What the process packs' services share (processes/<pack>/services.ts): reading task output the way forms store it. */
 

@@ -4,7 +4,7 @@ import { ChangeControl } from './features/change-control/index.js';
 import { verifyAuditChain, type ChainVerification } from './kernel/audit-chain.js';
 import { systemClock, type Clock } from './kernel/clock.js';
 import { auditEvent } from './kernel/audit-event.js';
-import { businessKey as operationKey, inOperation, operationClock, type GiveBack } from './kernel/operation.js';
+import { businessKey as operationKey, forgetNumbersSince, inOperation, numbersTaken, operationClock, type GiveBack } from './kernel/operation.js';
 import { ConflictError, NotFoundError, RevisionConflict, ValidationError } from './kernel/errors.js';
 import { type ClauseLookup, type FormContext } from './kernel/forms.js';
 import type { DefinitionRecord, DefinitionSource, ExtensionRequest, FormField, IncidentRecord, InstanceRecord, JobRecord, RecordLink, ScheduleRecord, TaskRecord, UserRecord } from './kernel/model.js';
@@ -145,7 +145,7 @@ export class ProcessEngine {
    * caller adds the record's `site`, which a person named must belong to.
    */
   get formContext(): FormContext {
-    return { people: people.personDirectory(this.store), ...(this.catalogue && { catalogue: this.catalogue }) };
+    return { people: people.personDirectory(this.store), ...(this.catalogue && { catalogue: this.catalogue }), now: () => this.clock.now() };
   }
 
   // ---- definitions -------------------------------------------------------------------------------
@@ -239,6 +239,7 @@ export class ProcessEngine {
     // a multi-instance count the start variables decide is refused now, naming the variable
     const tooMany = iterationCountProblem(compiled.spec, variables);
     if (tooMany) throw new ValidationError(tooMany.message, [tooMany]);
+    await this.checkStart(definition.key, variables, input.site);
     const businessKey = input.businessKey ?? (await this.nextBusinessKey(compiled));
     const id = randomUUID();
     const now = this.now();
@@ -466,16 +467,28 @@ export class ProcessEngine {
 
   // ---- the step pattern --------------------------------------------------------------------------
 
-  private step(compiled: CompiledDefinition, instance: InstanceRecord, action: StepAction): Promise<StepResult> {
-    return runStep(compiled, instance.engineState, action, {
+  private async step(compiled: CompiledDefinition, instance: InstanceRecord, action: StepAction): Promise<StepResult> {
+    // a step that fails keeps nothing it numbered: its numbers go back at the operation's end
+    const mark = numbersTaken();
+    const result = await runStep(compiled, instance.engineState, action, {
       instanceId: instance.id,
       businessKey: instance.businessKey,
       ...(instance.site && { site: instance.site }),
       services: this.services,
       records: this.records,
       now: () => this.clock.now(),
+      nextNumber: (sequence) => this.nextNumber(sequence),
       ...(this.stepTimeoutMs !== undefined && { timeoutMs: this.stepTimeoutMs }),
     });
+    if (result.outcome === 'failed') forgetNumbersSince(mark);
+    return result;
+  }
+
+  /** A pack's gapless number (ServiceContext.nextNumber): its own sequence, apart from the business keys'. */
+  private nextNumber(sequence: string): Promise<number> {
+    if (typeof sequence !== 'string' || !/^[\w.-]{1,64}$/.test(sequence)) return Promise.reject(new Error(`"${String(sequence)}" is not a sequence name: use 1–64 letters, digits, ".", "_" or "-"`));
+    const name = `pack:${sequence}`;
+    return operationKey(name, () => this.store.nextSequence(name));
   }
 
   /** What services may read of other records. */
@@ -484,11 +497,29 @@ export class ProcessEngine {
     tasks: (query) => this.store.listTasks(query),
     user: async (id) => {
       const user = await this.store.getUser(id);
-      if (!user) return undefined;
-      const { name, roles, sites, managerId, active } = user;
-      return { id, name, roles, ...(sites && { sites }), ...(managerId && { managerId }), active };
+      return user ? readablePerson(user) : undefined;
+    },
+    people: async ({ role, site, active = true }) => {
+      const users = await this.store.listUsers({ ...(role !== undefined && { role }), active });
+      return users
+        .filter((user) => site === undefined || (user.sites ?? []).includes(site))
+        .map(readablePerson)
+        .sort((a, b) => a.id.localeCompare(b.id));
+    },
+    sites: async () => {
+      const registered = (await this.store.listSites()).filter((site) => site.active).map((site) => site.key);
+      const ofPeople = (await this.store.listUsers({ active: true })).flatMap((user) => user.sites ?? []);
+      return [...new Set([...registered, ...ofPeople])].sort();
     },
   };
+
+  /** A start refused by its pack's start check (ServiceRegistry.registerStartCheck): a 400 naming each field. */
+  private async checkStart(key: string, variables: Record<string, unknown>, site: string | undefined): Promise<void> {
+    const check = this.services.startCheck(key);
+    if (!check) return;
+    const problems = await check.check({ variables, ...(site !== undefined && { site }), now: this.clock.now(), records: this.records });
+    if (problems.length) throw new ValidationError(problems.map((p) => p.message).join('; '), problems);
+  }
 
   /**
    * A step's change set, with the records its services started (linked starts) added: each new record,
@@ -557,6 +588,12 @@ export class ProcessEngine {
   private now(): string {
     return this.clock.now().toISOString();
   }
+}
+
+/** A person as services read them: no account or contact details. */
+function readablePerson(user: UserRecord): Awaited<ReturnType<RecordReader['people']>>[number] {
+  const { id, name, roles, sites, managerId, active } = user;
+  return { id, name, roles, ...(sites && { sites }), ...(managerId && { managerId }), active };
 }
 
 /** How deep a chain of linked starts may go (an audit starts a CAPA, which may start another record). */
