@@ -9,7 +9,7 @@ import type { RecordReader, ServiceContext } from './kernel/services.js';
 export { IMS_STANDARDS, loadCatalogue, type Catalogue, type CatalogueEntry } from './features/catalogue/index.js';
 export { addDuration, durationProblem } from './kernel/durations.js';
 export { loadMessageDir, type MessageSet } from './kernel/i18n/index.js';
-export type { InstanceRecord, IterationResult, TaskRecord } from './kernel/model.js';
+export { ROLES, type InstanceRecord, type IterationResult, type RecordLink, type TaskRecord } from './kernel/model.js';
 export { ServiceRegistry, type RecordReader, type ServiceContext, type ServiceDefinition, type StartCheck, type StartCheckContext } from './kernel/services.js';
 export type { FieldError } from './kernel/errors.js';
 
