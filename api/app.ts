@@ -6,7 +6,8 @@ import { Accounts } from '../engine/features/accounts/index.js';
 import { PARSE_LIMITS } from '../engine/kernel/bpmn/parse.js';
 import { ConflictError, NotFoundError, NotPermittedError, TooLargeError, ValidationError } from '../engine/kernel/errors.js';
 import { profileOf, type ProcessEngine } from '../engine/process-engine.js';
-import { FILE_KINDS, TOKEN_SCOPES, type TaskRecord } from '../engine/kernel/model.js';
+import { TOKEN_SCOPES, type TaskRecord } from '../engine/kernel/model.js';
+import { FILE_KINDS } from '../engine/kernel/file-kinds.js';
 import { acceptedKinds } from '../engine/kernel/forms.js';
 import type { Assembly } from '../engine/boot/assemble.js';
 import {

@@ -47,7 +47,7 @@ const KINDS: Record<Kind, { type: string; label: string; extensions: string[]; d
     extensions: ['.docx'],
     declared: ['application/vnd.openxmlformats-officedocument.wordprocessingml.document'],
   },
-  odt: { type: 'application/vnd.oasis.opendocument.text', label: 'OpenDocument text (.odt)', extensions: ['.odt'], declared: ['application/vnd.oasis.opendocument.text'] },
+  odt: { type: 'application/vnd.oasis.opendocument.text', label: 'word-processing document (.odt)', extensions: ['.odt'], declared: ['application/vnd.oasis.opendocument.text'] },
 };
 
 /** The kind of a stored file by its content type (what checkUpload stored), for its label in words. */

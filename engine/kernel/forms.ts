@@ -1,5 +1,6 @@
 import { ValidationError, type FieldError } from './errors.js';
-import { FILE_KINDS, type FormField } from './model.js';
+import { FILE_KINDS } from './file-kinds.js';
+import type { FormField } from './model.js';
 
 /** What checks a `clauses` field: the clause catalogue's record ids. */
 export interface ClauseLookup {

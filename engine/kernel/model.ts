@@ -1,6 +1,5 @@
-/**
- * The records imsflow keeps. Stores persist exactly these shapes; everything else is derived. Times are ISO 8601 strings in UTC (`2026-11-22T10:15:00.000Z`), so records are readable as stored.
- */
+/** The records imsflow keeps. Stores persist exactly these shapes; everything else is derived. Times are ISO 8601 strings in UTC (`2026-11-22T10:15:00.000Z`), so records are readable as stored. */
+import type { FieldRules } from './file-kinds.js';
 import type { PersonChoices } from './person-choices.js';
 
 export type FieldType =
@@ -16,7 +15,7 @@ export type FieldType =
   /** Clauses of the clause catalogue (its record ids), e.g. an audit's criteria. */
   | 'clauses';
 
-export interface FormField {
+export interface FormField extends FieldRules {
   key: string;
   label: string;
   type: FieldType;
@@ -33,24 +32,7 @@ export interface FormField {
   role?: string;
   /** ims:siteFrom="audit1Site" (person fields): the site is that field's value when filled in, not the record's. */
   siteFrom?: string;
-  /** ims:accept="pdf docx odt xlsx" (file fields): the kinds of file taken (FILE_KINDS), told by the file's content at upload. */
-  accept?: FileKind[];
-  /** ims:min="today" (date fields): no date before the day the form is sent (UTC). */
-  min?: 'today';
 }
-
-/** The kinds of file a file field may take (ims:accept), by the content type an upload is stored with. */
-export const FILE_KINDS = {
-  pdf: 'application/pdf',
-  docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
-  xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
-  odt: 'application/vnd.oasis.opendocument.text',
-  png: 'image/png',
-  jpeg: 'image/jpeg',
-  text: 'text/plain',
-  csv: 'text/csv',
-} as const;
-export type FileKind = keyof typeof FILE_KINDS;
 
 export type SignatureMeaning = 'authored' | 'reviewed' | 'approved' | 'verified';
 

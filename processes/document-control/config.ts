@@ -38,9 +38,10 @@ export function numberingScheme(env: Readonly<Record<string, string | undefined>
 
 /** Why a numbering scheme cannot be used, or undefined. */
 export function schemeProblem(scheme: string): string | undefined {
-  const tokens = [...scheme.matchAll(/\{([^}]*)\}/g)].map((m) => m[1]);
+  const tokens = (scheme.match(/\{[^{}]*\}/g) ?? []).map((token) => token.slice(1, -1));
   const unknown = tokens.filter((t) => !['type', 'area', 'site', 'seq'].includes(t!));
   if (unknown.length) return `names unknown tokens: ${unknown.map((t) => `{${t}}`).join(', ')} (use {type}, {area}, {site}, {seq})`;
+  if (/[{}]/.test(scheme.replace(/\{(?:type|area|site|seq)\}/g, ''))) return 'has a brace outside a token';
   if (tokens.filter((t) => t === 'seq').length !== 1) return 'must name {seq} once';
   if (!/^[A-Za-z0-9{}._-]+$/.test(scheme)) return 'may hold letters, digits, ".", "_", "-" and the tokens only';
   return undefined;

@@ -11,7 +11,11 @@ export interface NumberParts {
 
 /** The sequence a scheme draws from: everything but `{seq}` filled in (`SOP-QA`), so each type and area counts on its own. */
 export function sequenceOf(scheme: string, parts: NumberParts): string {
-  return `doc.${fill(scheme.replace('{seq}', ''), parts).replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '')}`;
+  const name = fill(scheme.replace('{seq}', ''), parts).replace(/[^\w.-]+/g, '-');
+  let [from, to] = [0, name.length];
+  while (from < to && name[from] === '-') from += 1;
+  while (to > from && name[to - 1] === '-') to -= 1;
+  return `doc.${name.slice(from, to)}`;
 }
 
 /** A document's number: the scheme filled in, the sequence four digits at least (`SOP-QA-0001`). */

@@ -1,4 +1,5 @@
-import { FILE_KINDS, ROLES, type FieldType, type FileKind, type FormField } from '../model.js';
+import { FILE_KINDS, type FileKind } from '../file-kinds.js';
+import { ROLES, type FieldType, type FormField } from '../model.js';
 import type { ModdleElement } from './parse.js';
 import type { Report } from './validate.js';
 

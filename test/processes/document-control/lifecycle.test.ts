@@ -53,7 +53,7 @@ describe('document control: a controlled document from draft to supersession (HT
   const tasksOf = async (instanceId: string, elementId: string, status: TaskRecord['status'] = 'open') => (await server.imsflow.store.listTasks({ instanceId, limit: 1000 })).filter((t) => t.elementId === elementId && t.status === status);
   const versions = async (number: string) => documentVersions(await loadDocumentSources(reader()), { number, at: clock.now() });
   const upload = async (user: string, task: TaskRecord, name: string, type: string, bytes: Buffer): Promise<Reply> => {
-    const response = await fetch(`${server.url}/api/tasks/${task.id}/attachments?field=file&name=${encodeURIComponent(name)}`, { method: 'POST', headers: { authorization: `Bearer ${tokens[user]}`, 'content-type': type }, body: bytes });
+    const response = await fetch(`${server.url}/api/tasks/${task.id}/attachments?field=file&name=${encodeURIComponent(name)}`, { method: 'POST', headers: { authorization: `Bearer ${tokens[user]}`, 'content-type': type }, body: new Uint8Array(bytes) });
     const text = await response.text();
     return { status: response.status, type: response.headers.get('content-type') ?? '', text, json: JSON.parse(text) };
   };
