@@ -12,6 +12,18 @@ const PEOPLE_ROLES: readonly string[] = ROLES.filter((role) => role !== 'integra
 const TRAINING_LEAD_MS = 7 * 24 * 3_600_000;
 const TRAINING_DEFAULT_MS = 14 * 24 * 3_600_000;
 
+/** The sites a document applies to: those named, else the record's own. */
+function sitesOf(v: Readonly<Record<string, unknown>>, site: string | undefined): string[] {
+  const named = listOf(v.sites);
+  return named.length || !site ? named : [site];
+}
+
+/** The roles that review: those named, else the quality manager's. */
+function reviewerRolesOf(v: Readonly<Record<string, unknown>>): string[] {
+  const named = listOf(v.reviewerRoles);
+  return named.length ? named : ['quality-manager'];
+}
+
 async function documentRecords(context: Pick<ServiceContext, 'records'>): Promise<DocumentRecord[]> {
   return context.records.instances({ key: DOCUMENT_PROCESS, limit: ALL });
 }
@@ -44,12 +56,11 @@ export async function checkDocumentStart(context: StartCheckContext): Promise<Fi
     if (!Object.hasOwn(DOCUMENT_TYPES, text(v.type))) problems.push({ field: 'type', message: `Type must be one of ${Object.keys(DOCUMENT_TYPES).join(', ')}` });
     if (!(DOCUMENT_AREAS as readonly string[]).includes(text(v.area))) problems.push({ field: 'area', message: `Area must be one of ${DOCUMENT_AREAS.join(', ')}` });
   }
-  const sites = listOf(v.sites);
+  const sites = sitesOf(v, context.site);
   const known = await context.records.sites();
   if (!sites.length) problems.push({ field: 'sites', message: 'Sites: name at least one site the document applies to' });
   else if (sites.some((s) => !known.includes(s))) problems.push({ field: 'sites', message: `Sites: ${sites.filter((s) => !known.includes(s)).join(', ')} ${sites.filter((s) => !known.includes(s)).length === 1 ? 'is not a known site' : 'are not known sites'} (known: ${known.join(', ') || 'none'})` });
-  const reviewers = listOf(v.reviewerRoles);
-  if (!reviewers.length) problems.push({ field: 'reviewerRoles', message: 'Reviewer roles: name at least one role that reviews the document' });
+  const reviewers = reviewerRolesOf(v);
   for (const [field, label, roles] of [['reviewerRoles', 'Reviewer roles', reviewers], ['trainingRoles', 'Roles to train', listOf(v.trainingRoles)]] as const) {
     const unknown = roles.filter((role) => !PEOPLE_ROLES.includes(role));
     if (unknown.length) problems.push({ field, message: `${label}: ${unknown.join(', ')} ${unknown.length === 1 ? 'is not a role' : 'are not roles'} (use ${PEOPLE_ROLES.join(', ')})` });
@@ -67,11 +78,11 @@ async function numbering(context: ServiceContext): Promise<Record<string, unknow
   const v = context.variables;
   const revises = text(v.revises);
   const kind: RevisionKind = v.revisionKind === 'minor' ? 'minor' : 'major';
-  const sites = listOf(v.sites);
+  const sites = sitesOf(v, context.site);
   const common = {
     sites,
     processes: listOf(v.processes),
-    reviewers: listOf(v.reviewerRoles).map((role) => ({ role })),
+    reviewers: reviewerRolesOf(v).map((role) => ({ role })),
     trainingRoles: listOf(v.trainingRoles),
   };
   if (revises) {

@@ -192,7 +192,7 @@ function versionOf(record: DocumentRecord, siblings: DocumentRecord[], sources: 
     training: {
       assigned: trainings.length,
       acknowledged: trainings.filter((t) => t.status === 'completed').length,
-      outstanding: trainings.filter((t) => t.status === 'running').map((t) => String(t.variables.user)),
+      outstanding: trainings.filter((t) => t.status === 'running').map((t) => String(t.variables.user)).sort(),
     },
     businessKey: record.businessKey,
     instanceId: record.id,

@@ -183,7 +183,7 @@ describe('document control: a controlled document from draft to supersession (HT
       ['1.0', 'effective'],
       ['2.0', 'draft'],
     ]);
-    const again = await call('po-anna', 'POST', '/api/processes/document-control/instances', { variables: { revises: 'SOP-QA-0001', revisionKind: 'minor', sites: 'dublin', owner: 'po-anna', changeSummary: 'x', reason: 'y', reviewerRoles: 'auditor' }, site: 'dublin' });
+    const again = await call('po-anna', 'POST', '/api/processes/document-control/instances', { variables: { title: 'Cleaning', type: 'sop', area: 'QA', revises: 'SOP-QA-0001', revisionKind: 'minor', sites: 'dublin', owner: 'po-anna', changeSummary: 'x', reason: 'y', reviewerRoles: 'auditor' }, site: 'dublin' });
     expect(again.status).to.equal(400);
     expect(again.json.fields.map((f: { field: string }) => f.field)).to.deep.equal(['revises']);
   });
