@@ -7,6 +7,8 @@ import { PARSE_LIMITS } from '../engine/kernel/bpmn/parse.js';
 import { ConflictError, NotFoundError, NotPermittedError, TooLargeError, ValidationError } from '../engine/kernel/errors.js';
 import { profileOf, type ProcessEngine } from '../engine/process-engine.js';
 import { TOKEN_SCOPES, type TaskRecord } from '../engine/kernel/model.js';
+import { FILE_KINDS } from '../engine/kernel/file-kinds.js';
+import { acceptedKinds } from '../engine/kernel/forms.js';
 import type { Assembly } from '../engine/boot/assemble.js';
 import {
   canSee,
@@ -365,6 +367,11 @@ export function createApp({ imsflow, accounts, assembly, logger, secureCookies =
     });
     const checked = checkUpload({ buffer, originalname: query.name, mimetype: req.get('content-type') ?? '' });
     if (!checked.ok) throw new ValidationError(`${field.label}: ${checked.message}`, [{ field: field.key, message: `${field.label}: ${checked.message}` }]);
+    // a field that takes some kinds only (ims:accept), told by the content checkUpload found
+    if (field.accept && !field.accept.some((kind) => FILE_KINDS[kind] === checked.ref.contentType)) {
+      const message = `${field.label}: “${checked.ref.name}” is not ${acceptedKinds(field)}`;
+      throw new ValidationError(message, [{ field: field.key, message }]);
+    }
     await attachments.save(buffer);
     await recordUpload(imsflow, actor(req), task, field.key, checked.ref);
     res.status(201).json(checked.ref);

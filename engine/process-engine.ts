@@ -4,7 +4,7 @@ import { ChangeControl } from './features/change-control/index.js';
 import { verifyAuditChain, type ChainVerification } from './kernel/audit-chain.js';
 import { systemClock, type Clock } from './kernel/clock.js';
 import { auditEvent } from './kernel/audit-event.js';
-import { businessKey as operationKey, inOperation, operationClock, type GiveBack } from './kernel/operation.js';
+import { businessKey as operationKey, forgetNumbersSince, inOperation, numbersTaken, operationClock, type GiveBack } from './kernel/operation.js';
 import { ConflictError, NotFoundError, RevisionConflict, ValidationError } from './kernel/errors.js';
 import { type ClauseLookup, type FormContext } from './kernel/forms.js';
 import { fieldTypeMap, type PackFieldType } from './kernel/field-types.js';
@@ -100,6 +100,7 @@ export class ProcessEngine {
 
   constructor(options: ProcessEngineOptions) {
     this.store = options.store;
+    this.records = instances.recordReader(this.store);
     // one instant per operation attempt: the events of one commit share their time (kernel/operation.ts)
     this.baseClock = options.clock ?? systemClock;
     this.clock = operationClock(this.baseClock);
@@ -155,6 +156,7 @@ export class ProcessEngine {
       people: people.personDirectory(this.store),
       ...(this.catalogue && { catalogue: this.catalogue }),
       packFields: { types: this.fieldTypes, records: this.records, now: () => this.clock.now() },
+      now: () => this.clock.now(),
     };
   }
 
@@ -254,6 +256,7 @@ export class ProcessEngine {
     // a multi-instance count the start variables decide is refused now, naming the variable
     const tooMany = iterationCountProblem(compiled.spec, variables);
     if (tooMany) throw new ValidationError(tooMany.message, [tooMany]);
+    await this.checkStart(definition.key, variables, input.site);
     const businessKey = input.businessKey ?? (await this.nextBusinessKey(compiled));
     const id = randomUUID();
     const now = this.now();
@@ -481,29 +484,41 @@ export class ProcessEngine {
 
   // ---- the step pattern --------------------------------------------------------------------------
 
-  private step(compiled: CompiledDefinition, instance: InstanceRecord, action: StepAction): Promise<StepResult> {
-    return runStep(compiled, instance.engineState, action, {
+  private async step(compiled: CompiledDefinition, instance: InstanceRecord, action: StepAction): Promise<StepResult> {
+    // a step that fails keeps nothing it numbered: its numbers go back at the operation's end
+    const mark = numbersTaken();
+    const result = await runStep(compiled, instance.engineState, action, {
       instanceId: instance.id,
       businessKey: instance.businessKey,
       ...(instance.site && { site: instance.site }),
       services: this.services,
       records: this.records,
       now: () => this.clock.now(),
+      nextNumber: (sequence) => this.nextNumber(sequence),
       ...(this.stepTimeoutMs !== undefined && { timeoutMs: this.stepTimeoutMs }),
     });
+    if (result.outcome === 'failed') forgetNumbersSince(mark);
+    return result;
+  }
+
+  /** A pack's gapless number (ServiceContext.nextNumber): its own sequence, apart from the business keys'. */
+  private nextNumber(sequence: string): Promise<number> {
+    if (typeof sequence !== 'string' || !/^[\w.-]{1,64}$/.test(sequence)) return Promise.reject(new Error(`"${String(sequence)}" is not a sequence name: use 1–64 letters, digits, ".", "_" or "-"`));
+    const name = `pack:${sequence}`;
+    return operationKey(name, () => this.store.nextSequence(name));
   }
 
   /** What services may read of other records. */
-  private readonly records: RecordReader = {
-    instances: async (query) => (await this.store.listInstances(query)).map(({ engineState: _state, ...rest }) => rest),
-    tasks: (query) => this.store.listTasks(query),
-    user: async (id) => {
-      const user = await this.store.getUser(id);
-      if (!user) return undefined;
-      const { name, roles, sites, managerId, active } = user;
-      return { id, name, roles, ...(sites && { sites }), ...(managerId && { managerId }), active };
-    },
-  };
+  private readonly records: RecordReader;
+
+
+  /** A start refused by its pack's start check (ServiceRegistry.registerStartCheck): a 400 naming each field. */
+  private async checkStart(key: string, variables: Record<string, unknown>, site: string | undefined): Promise<void> {
+    const check = this.services.startCheck(key);
+    if (!check) return;
+    const problems = await check.check({ variables, ...(site !== undefined && { site }), now: this.clock.now(), records: this.records });
+    if (problems.length) throw new ValidationError(problems.map((p) => p.message).join('; '), problems);
+  }
 
   /**
    * A step's change set, with the records its services started (linked starts) added: each new record,

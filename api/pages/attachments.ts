@@ -26,7 +26,7 @@ export interface AttachmentRef {
   contentType: string;
 }
 
-export type Kind = 'pdf' | 'png' | 'jpeg' | 'text' | 'csv' | 'xlsx' | 'docx';
+export type Kind = 'pdf' | 'png' | 'jpeg' | 'text' | 'csv' | 'xlsx' | 'docx' | 'odt';
 
 const KINDS: Record<Kind, { type: string; label: string; extensions: string[]; declared: string[] }> = {
   pdf: { type: 'application/pdf', label: 'PDF', extensions: ['.pdf'], declared: ['application/pdf', 'application/x-pdf'] },
@@ -47,6 +47,7 @@ const KINDS: Record<Kind, { type: string; label: string; extensions: string[]; d
     extensions: ['.docx'],
     declared: ['application/vnd.openxmlformats-officedocument.wordprocessingml.document'],
   },
+  odt: { type: 'application/vnd.oasis.opendocument.text', label: 'word-processing document (.odt)', extensions: ['.odt'], declared: ['application/vnd.oasis.opendocument.text'] },
 };
 
 /** The kind of a stored file by its content type (what checkUpload stored), for its label in words. */
@@ -56,7 +57,7 @@ export function kindOfType(contentType: string | undefined): Kind | undefined {
 
 /** For the file input's `accept` and the hint next to it. */
 export const ACCEPT = [...new Set(Object.values(KINDS).flatMap((k) => [...k.extensions, k.type]))].join(',');
-export const ACCEPTED_LABEL = 'PDF, PNG, JPEG, plain text, CSV, Excel (.xlsx) or Word (.docx)';
+export const ACCEPTED_LABEL = 'PDF, PNG, JPEG, plain text, CSV, Excel (.xlsx), Word (.docx) or OpenDocument text (.odt)';
 
 /**
  * What a file claims to be: its declared type when that is one we know (except the ambiguous
@@ -86,6 +87,11 @@ function detectKind(data: Buffer): Kind | 'zip' | 'html' | undefined {
     if (data.includes('[Content_Types].xml')) {
       if (data.includes('word/document.xml')) return 'docx';
       if (data.includes('xl/workbook.xml')) return 'xlsx';
+    }
+    // OpenDocument: the first entry is `mimetype`, stored uncompressed, holding the document's type
+    if (data.length > 30 && data.subarray(30, 38).toString('latin1') === 'mimetype') {
+      const start = 38 + data.readUInt16LE(28);
+      if (data.subarray(start, start + 39).toString('latin1') === 'application/vnd.oasis.opendocument.text') return 'odt';
     }
     return 'zip';
   }

@@ -1,5 +1,6 @@
 import { ValidationError, type FieldError } from './errors.js';
 import { BUILT_IN_FIELD_TYPES, MAX_PICKS, picksOf, type PackFieldType } from './field-types.js';
+import { FILE_KINDS } from './file-kinds.js';
 import type { FormField } from './model.js';
 import type { RecordReader } from './services.js';
 
@@ -36,6 +37,8 @@ export interface FormContext {
   site?: string;
   /** The field types the packs bring (ProcessPack.fieldTypes) and what they read; without it such a field cannot be completed. */
   packFields?: PackFields;
+  /** The time now, for a date field that may not lie in the past (ims:min="today"); without it that is not checked. */
+  now?: () => Date;
 }
 
 /** The packs' field types by name, with the records they check against and the time. */
@@ -224,7 +227,9 @@ function coerce(field: FormField, raw: unknown, context: FormContext): { value: 
     case 'date': {
       if (typeof raw !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(raw)) return { error: 'must be a date as YYYY-MM-DD' };
       const date = new Date(`${raw}T00:00:00Z`);
-      return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(raw) ? { value: raw } : { error: 'is not a real calendar date' };
+      if (Number.isNaN(date.getTime()) || !date.toISOString().startsWith(raw)) return { error: 'is not a real calendar date' };
+      const today = field.min === 'today' && context.now ? context.now().toISOString().slice(0, 10) : undefined;
+      return today && raw < today ? { error: `must not be in the past (today is ${today})` } : { value: raw };
     }
     case 'select': {
       const value = String(raw);
@@ -251,6 +256,7 @@ function coerce(field: FormField, raw: unknown, context: FormContext): { value: 
       ) {
         return { error: 'must be an uploaded attachment reference' };
       }
+      if (field.accept && !field.accept.some((kind) => FILE_KINDS[kind] === file.contentType)) return { error: `must be ${acceptedKinds(field)}` };
       return { value: { sha256: file.sha256, name: file.name, ...(file.size !== undefined && { size: file.size }), ...(file.contentType !== undefined && { contentType: file.contentType }) } };
     }
     case 'checklist':
@@ -261,6 +267,12 @@ function coerce(field: FormField, raw: unknown, context: FormContext): { value: 
       // a pack's type: its pack checks the value once the form's shape holds (packCheck)
       return typeof raw === 'string' && raw.length > MAX_TEXT ? { error: `must be at most ${MAX_TEXT} characters` } : { value: raw };
   }
+}
+
+/** "a PDF, DOCX, ODT or XLSX file": the kinds a file field takes (ims:accept), in words. */
+export function acceptedKinds(field: Pick<FormField, 'accept'>): string {
+  const kinds = (field.accept ?? []).map((kind) => kind.toUpperCase());
+  return `a ${kinds.length > 1 ? `${kinds.slice(0, -1).join(', ')} or ${kinds.at(-1)}` : kinds[0]} file`;
 }
 
 /** A list of clause catalogue ids (`8.4`, `14001:6.1.2`), each once, each in the catalogue. */

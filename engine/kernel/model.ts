@@ -1,12 +1,11 @@
-/**
- * The records imsflow keeps. Stores persist exactly these shapes; everything else is derived. Times are ISO 8601 strings in UTC (`2026-11-22T10:15:00.000Z`), so records are readable as stored.
- */
+/** The records imsflow keeps. Stores persist exactly these shapes; everything else is derived. Times are ISO 8601 strings in UTC (`2026-11-22T10:15:00.000Z`), so records are readable as stored. */
+import type { FieldRules } from './file-kinds.js';
 import type { PersonChoices } from './person-choices.js';
 
 export type { BuiltInFieldType, FieldType } from './field-type-names.js';
 import type { FieldType } from './field-type-names.js';
 
-export interface FormField {
+export interface FormField extends FieldRules {
   key: string;
   label: string;
   type: FieldType;

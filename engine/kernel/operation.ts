@@ -131,3 +131,16 @@ export async function inOperation<T>(
     }
   });
 }
+
+/** Where the current operation's numbering stands: taken before a step that may fail (see forgetNumbersSince). */
+export function numbersTaken(): Map<string, number> | undefined {
+  return current()?.mark();
+}
+
+/**
+ * Counts the numbers taken since `mark` as not taken: a step that failed (an incident is committed, but
+ * nothing it numbered is kept) gives them back at the operation's end, while nobody numbered after them.
+ */
+export function forgetNumbersSince(mark: Map<string, number> | undefined): void {
+  if (mark) current()?.rewind(mark);
+}

@@ -83,6 +83,8 @@ export interface StepContext {
   services: ServiceRegistry;
   records: RecordReader;
   now: () => Date;
+  /** A pack's gapless numbers (ServiceContext.nextNumber). */
+  nextNumber?: (sequence: string) => Promise<number>;
   /** Longest a step may take to reach a wait state (services included). */
   timeoutMs?: number;
 }
@@ -208,6 +210,7 @@ export async function runStep(definition: CompiledDefinition, priorState: unknow
                     output: structuredClone(environment.output ?? {}),
                     now: context.now(),
                     records: context.records,
+                    nextNumber: (sequence) => (context.nextNumber ? context.nextNumber(sequence) : Promise.reject(new Error('this engine numbers nothing: no sequence store'))),
                     startLinked: (request) => linkedStarts.push({ ...structuredClone(request), elementId: activity.id }),
                   });
                   environment.output[activity.id] = result ?? {};

@@ -3,6 +3,7 @@
  * read-only view of the instance and returns data that becomes the task's output, usable in later
  * conditions as `${output.<taskId>.<field>}`.
  */
+import type { FieldError } from './errors.js';
 import type { InstanceRecord, TaskRecord, UserRecord } from './model.js';
 import type { InstanceQuery, TaskQuery } from '../ports/record-store.js';
 
@@ -23,6 +24,12 @@ export interface ServiceContext {
    * committed together with this step, or not at all.
    */
   startLinked(request: LinkedStartRequest): void;
+  /**
+   * The next number of a pack's own gapless sequence (`SOP-QA` → 1, 2, 3 …), kept apart from the business
+   * keys' sequences. A retry of the step takes the same number again, and a number taken by a step that
+   * fails (an incident) or by an operation that fails goes back while nobody numbered after it.
+   */
+  nextNumber(sequence: string): Promise<number>;
 }
 
 /** What a service may read of other records; instances come without their engine state. */
@@ -30,6 +37,30 @@ export interface RecordReader {
   instances(query: InstanceQuery): Promise<Omit<InstanceRecord, 'engineState'>[]>;
   tasks(query: TaskQuery): Promise<TaskRecord[]>;
   user(id: string): Promise<Pick<UserRecord, 'id' | 'name' | 'roles' | 'sites' | 'managerId' | 'active'> | undefined>;
+  /**
+   * The people holding `role` (any role when absent) who belong to `site` (listed in their sites; when
+   * absent, any site), sorted by id: active people only, unless `active` is false (then inactive ones only).
+   */
+  people(query: { role?: string; site?: string; active?: boolean }): Promise<Pick<UserRecord, 'id' | 'name' | 'roles' | 'sites' | 'managerId' | 'active'>[]>;
+  /** The sites records may belong to: the site register's active sites and every site someone active belongs to, sorted. */
+  sites(): Promise<string[]>;
+}
+
+/**
+ * What a pack checks before a record of its process starts, whoever starts it (a person, a schedule, another
+ * record's step): problems found are refused as a 400 naming each field, and a linked start refused so fails
+ * the step that asked for it (an incident). It reads only: the record does not exist yet.
+ */
+export interface StartCheck {
+  description: string;
+  check(context: StartCheckContext): Promise<FieldError[]> | FieldError[];
+}
+
+export interface StartCheckContext {
+  variables: Readonly<Record<string, unknown>>;
+  site?: string;
+  now: Date;
+  records: RecordReader;
 }
 
 export interface LinkedStartRequest {
@@ -51,6 +82,19 @@ export interface ServiceDefinition {
 
 export class ServiceRegistry {
   private readonly services = new Map<string, ServiceDefinition>();
+  private readonly startChecks = new Map<string, StartCheck>();
+
+  /** Registers the check every start of `processKey` passes (one per process). */
+  registerStartCheck(processKey: string, check: StartCheck): this {
+    if (this.startChecks.has(processKey)) throw new Error(`a start check of "${processKey}" is registered already`);
+    this.startChecks.set(processKey, check);
+    return this;
+  }
+
+  /** The check every start of `processKey` passes, if its pack registered one. */
+  startCheck(processKey: string): StartCheck | undefined {
+    return this.startChecks.get(processKey);
+  }
 
   register(name: string, service: ServiceDefinition): this {
     if (!/^[a-z][a-z0-9-]*$/.test(name)) throw new Error(`service name "${name}" must be lower-case kebab-case`);
@@ -70,4 +114,10 @@ export class ServiceRegistry {
   list(): { name: string; description: string }[] {
     return [...this.services].map(([name, s]) => ({ name, description: s.description }));
   }
+}
+
+/** A person as services read them: no account or contact details. */
+export function readablePerson(user: UserRecord): Awaited<ReturnType<RecordReader['people']>>[number] {
+  const { id, name, roles, sites, managerId, active } = user;
+  return { id, name, roles, ...(sites && { sites }), ...(managerId && { managerId }), active };
 }

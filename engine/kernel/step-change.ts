@@ -173,6 +173,9 @@ function newTask(clock: Clock, compiled: CompiledDefinition, instance: InstanceR
   const now = clock.now();
   const scope = { variables: instance.variables, output: instance.output, item };
   const assignee = spec?.assignee ? resolveTemplate(spec.assignee, scope) : undefined;
+  // a role may come from the record too (`${item.role}`: one review per role a document names)
+  const role = spec?.candidateRole?.includes('${') ? resolveTemplate(spec.candidateRole, scope) : spec?.candidateRole;
+  const candidateRole = typeof role === 'string' && role ? role : undefined;
   const name = spec?.name ? String(resolveTemplate(spec.name, scope)) : elementId;
   // ims:due is a duration, or an expression giving one or a date (an action's own due date)
   const dueAt = spec?.due ? dueFrom(resolveTemplate(spec.due, scope), now) : undefined;
@@ -187,7 +190,7 @@ function newTask(clock: Clock, compiled: CompiledDefinition, instance: InstanceR
     ...(waiting.index !== undefined && { iteration: { index: waiting.index, item: item ?? null } }),
     name,
     ...(typeof assignee === 'string' && assignee && { assignee }),
-    ...(spec?.candidateRole && { candidateRole: spec.candidateRole }),
+    ...(candidateRole && { candidateRole }),
     status: 'open',
     createdAt: now.toISOString(),
     ...(dueAt && { dueAt: dueAt.toISOString() }),

@@ -10,6 +10,7 @@ import type { StoreCounts } from '../ports/store-operations.js';
 import type { ApiTokenRecord, AuditEvent, DefinitionRecord, InstanceRecord, KpiRecord, KpiValueRecord, MessageRecord, ScheduleRecord, TaskRecord, UserRecord } from '../kernel/model.js';
 import type { SiteRecord } from '../kernel/site.js';
 import type { RecordReader } from '../kernel/services.js';
+import { recordReader } from '../features/instances/index.js';
 import { visibleSites } from '../features/access/index.js';
 
 /**
@@ -71,18 +72,7 @@ export class Queries {
    * state) and tasks of their sites and of no site, and people of the directory by id.
    */
   recordsFor(viewer: Pick<UserRecord, 'roles' | 'sites'>): RecordReader {
-    const sites = visibleSites(viewer);
-    const within = (asked: string[] | undefined) => (sites === undefined ? asked : asked ? asked.filter((s) => sites.includes(s)) : sites);
-    return {
-      instances: async (query) => (await this.store.listInstances({ ...query, sites: within(query.sites) })).map(({ engineState: _state, ...rest }) => rest),
-      tasks: (query) => this.store.listTasks({ ...query, sites: within(query.sites) }),
-      user: async (id) => {
-        const user = await this.store.getUser(id);
-        if (!user) return undefined;
-        const { name, roles, sites: their, managerId, active } = user;
-        return { id, name, roles, ...(their && { sites: their }), ...(managerId && { managerId }), active };
-      },
-    };
+    return recordReader(this.store, visibleSites(viewer));
   }
 
   /** What waits on a person: tasks, changes to sign or publish, extension requests to decide (features/inbox). */

@@ -127,7 +127,7 @@ async function startUnvalidated(name: string, variables: Record<string, unknown>
     instanceId: `hostile-${name}`,
     businessKey: 'HOSTILE-1',
     services: new ServiceRegistry(),
-    records: { instances: async () => [], tasks: async () => [], user: async () => undefined },
+    records: { instances: async () => [], tasks: async () => [], user: async () => undefined, people: async () => [], sites: async () => [] },
     now: () => new Date(),
     timeoutMs: 5_000,
   });

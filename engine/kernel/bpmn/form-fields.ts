@@ -1,4 +1,5 @@
 import { BUILT_IN_FIELD_TYPES, PACK_TYPE_NAME } from '../field-type-names.js';
+import { FILE_KINDS, type FileKind } from '../file-kinds.js';
 import { ROLES, type FieldType, type FormField } from '../model.js';
 import type { ModdleElement } from './parse.js';
 import type { Report } from './validate.js';
@@ -33,6 +34,9 @@ export function readField(task: ModdleElement, field: ModdleElement, report: Rep
   const requiredWhen = readRequiredWhen(task, key, field.requiredWhen as string | undefined, report);
   const role = readRole(task, key, type, field.role as string | undefined, report);
   const siteFrom = typeof field.siteFrom === 'string' && field.siteFrom.trim() ? field.siteFrom.trim() : undefined;
+  const accept = readAccept(task, key, type, field.accept as string | undefined, report);
+  const min = field.min === 'today' && type === 'date' ? ('today' as const) : undefined;
+  if (field.min !== undefined && !min) report(task, 'field-min', { field: key, value: String(field.min).slice(0, 60) });
   return {
     key,
     label: field.label ?? key,
@@ -42,7 +46,20 @@ export function readField(task: ModdleElement, field: ModdleElement, report: Rep
     ...(requiredWhen && { requiredWhen }),
     ...(role && { role }),
     ...(siteFrom && { siteFrom }),
+    ...(accept && { accept }),
+    ...(min && { min }),
   };
+}
+
+/** ims:accept on a file field: kinds of FILE_KINDS, separated by spaces or commas. */
+function readAccept(task: ModdleElement, key: string, type: FieldType, text: string | undefined, report: Report): FileKind[] | undefined {
+  if (text === undefined) return undefined;
+  const kinds = text.split(/[\s,]+/).filter(Boolean);
+  if (type !== 'file' || !kinds.length || kinds.some((kind) => !Object.hasOwn(FILE_KINDS, kind))) {
+    report(task, 'field-accept', { field: key, value: text.slice(0, 60), kinds: Object.keys(FILE_KINDS).join(', ') });
+    return undefined;
+  }
+  return [...new Set(kinds)] as FileKind[];
 }
 
 /**

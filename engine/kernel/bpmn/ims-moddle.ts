@@ -11,7 +11,9 @@
  *                    <extensionElements><ims:form><ims:field key label type required requiredWhen role><ims:option value label/>…
  *                    (ims:requiredWhen="fullCapa=no" or "status=na|gap": required when another field has one of the values;
  *                    "action2": required whenever that field is filled in; ims:role="auditor" on a person field:
- *                    the person named must hold that role; ims:siteFrom="audit1Site": and belong to the site that field gives)
+ *                    the person named must hold that role; ims:siteFrom="audit1Site": and belong to the site that field gives;
+ *                    ims:accept="pdf docx odt xlsx" on a file field: the kinds of file taken, told by their content;
+ *                    ims:min="today" on a date field: not a date in the past)
  *                    <ims:escalation after="P3D" to="process-owner" reassign="false"/>
  * On <serviceTask>:  ims:service="registered-name"
  * On <multiInstanceLoopCharacteristics>: ims:collection="${variables.actions}" (one task per element)
@@ -80,6 +82,8 @@ export const imsModdleDescriptor = {
         { name: 'requiredWhen', isAttr: true, type: 'String' },
         { name: 'role', isAttr: true, type: 'String' },
         { name: 'siteFrom', isAttr: true, type: 'String' },
+        { name: 'accept', isAttr: true, type: 'String' },
+        { name: 'min', isAttr: true, type: 'String' },
         { name: 'options', isMany: true, type: 'Option' },
       ],
     },

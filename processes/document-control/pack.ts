@@ -1,0 +1,18 @@
+import type { ProcessPack } from '../../engine/packs.js';
+import { packBpmn, packMessages } from '../locate.js';
+import { registerDocumentControlServices } from './services.js';
+
+/**
+ * Document control: controlled documents as records, one record per version (numbering, parallel review,
+ * signed approval, training, effective date, periodic review, supersession or withdrawal). The register's
+ * and pages' reads are in versions.ts; the settings in config.ts.
+ */
+export const documentControlPack: ProcessPack = {
+  key: 'document-control',
+  businessKeyPrefix: 'DOC',
+  ownerRole: 'quality-manager',
+  bpmn: packBpmn('document-control'),
+  messages: packMessages('document-control'),
+  services: registerDocumentControlServices,
+  titleFields: ['title', 'revises'],
+};
