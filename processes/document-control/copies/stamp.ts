@@ -4,7 +4,6 @@ import fontkit from '@pdf-lib/fontkit';
 import {
   concatTransformationMatrix,
   degrees,
-  EncryptedPDFError,
   PDFArray,
   PDFDict,
   PDFDocument,
@@ -99,7 +98,7 @@ interface Fonts {
 /** The stamped copy of `pdf`. Throws StampRefused for a malformed or encrypted PDF or one over `maxPages`. */
 export async function stampPdf(pdf: Uint8Array, stamp: CopyStamp, maxPages: number): Promise<Uint8Array> {
   const doc = await load(pdf);
-  const pageCount = doc.getPageCount();
+  const pageCount = pagesOf(doc);
   if (pageCount === 0) throw new StampRefused('malformed-pdf', 'the PDF has no pages that can be read');
   if (pageCount > maxPages) throw new StampRefused('too-many-pages', `the PDF has ${pageCount} pages; a controlled copy is made of at most ${maxPages}`);
   doc.registerFontkit(fontkit);
@@ -115,11 +114,23 @@ export async function stampPdf(pdf: Uint8Array, stamp: CopyStamp, maxPages: numb
 }
 
 async function load(pdf: Uint8Array): Promise<PDFDocument> {
+  let doc: PDFDocument;
   try {
-    return await PDFDocument.load(pdf, { updateMetadata: false });
+    // loaded even when encrypted, so that encryption is told apart from damage (pdf-lib's error classes fail instanceof)
+    doc = await PDFDocument.load(pdf, { updateMetadata: false, ignoreEncryption: true });
   } catch (err) {
-    if (err instanceof EncryptedPDFError) throw new StampRefused('encrypted-pdf', 'the PDF is encrypted (password-protected), so it cannot be stamped; upload the version without protection');
     throw new StampRefused('malformed-pdf', `the PDF cannot be read (${(err as Error).message}); it may be damaged`);
+  }
+  if (doc.isEncrypted) throw new StampRefused('encrypted-pdf', 'the PDF is encrypted (password-protected), so it cannot be stamped; upload the version without protection');
+  return doc;
+}
+
+/** The page count; pdf-lib reads a PDF without a page tree and fails only when asked for its pages. */
+function pagesOf(doc: PDFDocument): number {
+  try {
+    return doc.getPageCount();
+  } catch (err) {
+    throw new StampRefused('malformed-pdf', `the PDF cannot be read (it has no readable page tree: ${(err as Error).message}); it may be damaged`);
   }
 }
 

@@ -28,6 +28,21 @@ export async function pageTexts(pdf: Uint8Array): Promise<string[]> {
   }
 }
 
+/** The text pieces of every page with where they start, in points from the page's bottom left corner. */
+export async function pageTextItems(pdf: Uint8Array): Promise<Array<Array<{ text: string; x: number; y: number }>>> {
+  const doc = await open(pdf);
+  try {
+    const pages = [];
+    for (let number = 1; number <= doc.numPages; number++) {
+      const content = await (await doc.getPage(number)).getTextContent();
+      pages.push(content.items.flatMap((item) => ('str' in item && item.str.trim() ? [{ text: item.str, x: item.transform[4] as number, y: item.transform[5] as number }] : [])));
+    }
+    return pages;
+  } finally {
+    await doc.destroy();
+  }
+}
+
 interface DecodedImage {
   width: number;
   height: number;
