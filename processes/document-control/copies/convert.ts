@@ -32,7 +32,8 @@ const DEFAULTS = { timeoutMs: 60_000, maxBytes: 50 * 1024 * 1024, maxQueued: 8 }
 const OUTPUT_TAIL = 2000;
 
 let queue: Promise<unknown> = Promise.resolve();
-let waiting = 0;
+/** Conversions running or waiting. */
+let pending = 0;
 
 /** Converts `bytes` (of `kind`) to PDF after the conversions already queued. Never throws: a failure says why. */
 export async function convertToPdf(bytes: Uint8Array, kind: Exclude<DocumentKind, 'pdf'>, options: ConvertOptions = {}): Promise<Conversion> {
@@ -40,12 +41,9 @@ export async function convertToPdf(bytes: Uint8Array, kind: Exclude<DocumentKind
   const soffice = options.soffice ?? 'soffice';
   if (soffice === false) return { failed: 'no-converter', detail: 'conversion is switched off' };
   if (bytes.byteLength > settings.maxBytes) return { failed: 'too-large-to-convert', detail: `the file has ${bytes.byteLength} bytes, more than ${settings.maxBytes}` };
-  if (waiting >= settings.maxQueued) return { failed: 'converter-busy', detail: `${waiting} conversions are waiting already` };
-  waiting++;
-  const turn = queue.then(() => {
-    waiting--;
-    return convertNow(bytes, kind, soffice, settings);
-  });
+  if (pending > settings.maxQueued) return { failed: 'converter-busy', detail: `${pending - 1} conversions are waiting already` };
+  pending++;
+  const turn = queue.then(() => convertNow(bytes, kind, soffice, settings)).finally(() => pending--);
   queue = turn.catch(() => undefined);
   return turn;
 }

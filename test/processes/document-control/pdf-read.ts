@@ -1,10 +1,13 @@
-import jsQR from 'jsqr';
+import jsQRModule from 'jsqr';
 import { getDocument, OPS } from 'pdfjs-dist/legacy/build/pdf.mjs';
 
 /**
  * Reads a controlled copy the way a person's viewer does (pdf.js): the text of each page, and the QR codes
  * drawn on it, decoded from the images the page paints (jsQR).
  */
+
+// jsqr is CommonJS typed as an ES module with a default export: take the function whichever way it arrives
+const jsQR = ((jsQRModule as unknown as { default?: typeof jsQRModule.default }).default ?? jsQRModule) as unknown as typeof jsQRModule.default;
 
 type PdfDocument = Awaited<ReturnType<typeof getDocument>['promise']>;
 
