@@ -22,6 +22,10 @@ const SHIPPED: Record<string, string> = {
   'Review action ${item.n}: ${item.title}': 'Review action …',
   'Read and understood: ${variables.processName} version ${variables.version}': 'Read and understood: … version …',
   'Answer questions about ${variables.processName} version ${variables.version}': 'Answer questions about … version …',
+  'Write revision ${output.numbering.revision} of ${output.numbering.number} ${output.numbering.title}': 'Write revision … of …',
+  'Review revision ${output.numbering.revision} of ${output.numbering.number} ${output.numbering.title}': 'Review revision … of …',
+  'Approve revision ${output.numbering.revision} of ${output.numbering.number} ${output.numbering.title}': 'Approve revision … of …',
+  'Periodic review of ${output.numbering.number} ${output.numbering.title}': 'Periodic review of …',
 };
 
 function shippedTemplatedNames(): string[] {
