@@ -9,6 +9,7 @@ import { canSee, OVERSEERS, principalOf, visibleSites } from './auth.js';
 import type { RouteRegistry } from './openapi.js';
 import { reauthenticateSigner, signatureComponents } from './signing.js';
 import { withProblemsFor } from './http/problems.js';
+import { readerOf } from './pages/reader.js';
 
 /** Who edits, submits and publishes changes; who reviews them (never one who edited the draft); who reads drafts. */
 export const EDITORS: readonly Role[] = ['process-owner'];
@@ -79,6 +80,11 @@ export function changeControlRoutes(routes: RouteRegistry, { imsflow, accounts }
 
   routes.add({ method: 'get', path: '/services', summary: 'Registered services a service task may call (ims:service)', tag: 'change control', access: 'signed-in', responses: { 200: '{items: [{name, description}]}' } }, async (_req, res) => {
     res.json({ items: imsflow.services.list().sort((a, b) => a.name.localeCompare(b.name)) });
+  });
+
+  routes.add({ method: 'get', path: '/field-types', summary: 'Form-field types the process packs bring (ProcessPack.fieldTypes), named in the reader\'s language: what an ims:field may use besides the built-in types', tag: 'change control', access: 'signed-in', responses: { 200: '{items: [{type, label, multiple}]}' } }, async (_req, res) => {
+    const { t } = readerOf(res);
+    res.json({ items: [...imsflow.fieldTypes.values()].sort((a, b) => a.type.localeCompare(b.type)).map((f) => ({ type: f.type, label: t(f.label), multiple: Boolean(f.multiple) })) });
   });
 
   routes.add({ method: 'get', path: '/drafts', summary: 'Drafts of process changes (without XML), most recently changed first; the people named by id also by name (createdByName, updatedByName, submittedByName)', tag: 'change control', access: READERS, query: schemas.draftQuery, responses: { 200: '{items}' } }, async (_req, res, { query }) => {

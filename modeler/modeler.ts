@@ -25,6 +25,7 @@ import { markedTemplatesModule } from './label-templates.js';
 import { paletteKeyboardModule } from './palette-a11y.js';
 import { ImsPanel } from './panel.js';
 import { problemsOf, ProblemsPanel } from './problems.js';
+import type { PackFieldTypeChoice } from './panel.js';
 import { selector, wordsOf } from './words.js';
 
 /** A draft as GET /api/drafts/:id gives it: with the problems the deployment rules find. */
@@ -46,21 +47,25 @@ async function start(root: HTMLElement): Promise<void> {
   let draft: Draft;
   let roles: string[];
   let services: { name: string; description?: string }[];
+  let fieldTypes: PackFieldTypeChoice[];
   try {
-    const [d, r, s] = await Promise.all([
+    const [d, r, s, f] = await Promise.all([
       api<Draft>(`/drafts/${encodeURIComponent(draftId)}`),
       api<{ items: { role: string }[] }>('/roles').catch(() => ({ items: [] })),
       api<{ items: { name: string; description?: string }[] }>('/services').catch(() => ({ items: [] })),
+      api<{ items: PackFieldTypeChoice[] }>('/field-types').catch(() => ({ items: [] })),
     ]);
     draft = d;
     roles = r.items.map((i) => i.role);
     services = s.items;
+    fieldTypes = f.items;
   } catch (err) {
     root.dataset.state = 'error';
     announce(saveState, words.say('modeler.state.openFailed', { reason: (err as Error).message }), 'bad');
     return;
   }
   const serviceNames = new Set(services.map((s) => s.name));
+  const fieldTypeNames = new Set(fieldTypes.map((f) => f.type));
   const editable = EDITABLE.has(draft.status);
   $('ims-draft-status').textContent = words.say('modeler.status', { status: selector(draft.status) });
 
@@ -73,7 +78,7 @@ async function start(root: HTMLElement): Promise<void> {
     const fit = () => readableFit(viewer.get('canvas'), viewer.get('elementRegistry'));
     fit();
     $('ims-fit').addEventListener('click', fit);
-    const panel = new ImsPanel($('ims-panel'), viewer as any, { roles, services, problemsOf: () => [], readOnly: true, words });
+    const panel = new ImsPanel($('ims-panel'), viewer as any, { roles, services, fieldTypes, problemsOf: () => [], readOnly: true, words });
     panel.render();
     announce(saveState, words.say('modeler.state.readOnly', { status: selector(draft.status) }));
     root.dataset.state = 'ready';
@@ -91,7 +96,7 @@ async function start(root: HTMLElement): Promise<void> {
   const problemCount = el('a', { id: 'ims-problem-count', class: 'ims-problem-count', href: '#ims-problems-summary', 'aria-live': 'polite' }, words.say('modeler.problems.checking'));
   $('ims-save').after(problemCount);
   const problems = new ProblemsPanel($('ims-problems'), $('ims-problems-summary'), get as any, words, problemCount);
-  const panel = new ImsPanel($('ims-panel'), modeler as any, { roles, services, problemsOf: (id) => problems.of(id), words });
+  const panel = new ImsPanel($('ims-panel'), modeler as any, { roles, services, fieldTypes, problemsOf: (id) => problems.of(id), words });
   const commandStack = get<{ canUndo(): boolean; canRedo(): boolean; undo(): void; redo(): void }>('commandStack');
   const eventBus = get<{ on(event: string, priority: number | ((e: any) => unknown), fn?: (e: any) => unknown): void }>('eventBus');
 
@@ -127,7 +132,7 @@ async function start(root: HTMLElement): Promise<void> {
   let checkRun = 0;
   const check = async () => {
     const run = ++checkRun;
-    const found = await problemsOf(await saveXml(), serviceNames);
+    const found = await problemsOf(await saveXml(), serviceNames, fieldTypeNames);
     if (run !== checkRun) return; // a later change is being checked
     problems.show(found);
     panel.render();

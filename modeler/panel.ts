@@ -48,11 +48,20 @@ export interface PanelOptions {
   roles: string[];
   /** Registered services (GET /api/services). */
   services: { name: string; description?: string }[];
+  /** The form-field types the packs bring (GET /api/field-types), named in the reader's language. */
+  fieldTypes?: PackFieldTypeChoice[];
   /** The problems the shared rule set reports for one element id. */
   problemsOf(id: string): string[];
   readOnly?: boolean;
   /** The words of the page (words.ts); English when absent. */
   words?: Words;
+}
+
+/** A pack's form-field type as the modeler offers it. */
+export interface PackFieldTypeChoice {
+  type: string;
+  label: string;
+  multiple?: boolean;
 }
 
 interface Injector {
@@ -332,7 +341,7 @@ export class ImsPanel {
         el('h3', {}, this.t('modeler.panel.field', { n })),
         this.input({ id: `ims-field-${index}-key`, label: this.t('modeler.panel.key'), hint: this.t('modeler.panel.keyHint'), value: field.key, onChange: (v) => update({ key: v.trim() }) }),
         this.input({ id: `ims-field-${index}-label`, label: this.t('modeler.panel.label'), value: field.label, onChange: (v) => update({ label: v }) }),
-        this.select({ id: `ims-field-${index}-type`, label: this.t('modeler.panel.type'), value: field.type, choices: FIELD_TYPES.map((t) => [t, this.t(`modeler.panel.type.${t}` as WordId)]), onChange: (v) => update({ type: v }) }),
+        this.select({ id: `ims-field-${index}-type`, label: this.t('modeler.panel.type'), value: field.type, choices: [...FIELD_TYPES.map((t) => [t, this.t(`modeler.panel.type.${t}` as WordId)] as [string, string]), ...(this.options.fieldTypes ?? []).map((f) => [f.type, f.label] as [string, string])], onChange: (v) => update({ type: v }) }),
         this.checkbox({ id: `ims-field-${index}-required`, label: this.t('modeler.panel.required'), checked: field.required, onChange: (v) => update({ required: v }) }),
         this.input({
           id: `ims-field-${index}-requiredWhen`,

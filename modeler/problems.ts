@@ -22,9 +22,9 @@ interface Services {
 }
 
 /** Problems of a BPMN text by the shared rules; a file that cannot even be parsed gives its parse problem. */
-export async function problemsOf(xml: string, services: ReadonlySet<string>): Promise<DefinitionProblem[]> {
+export async function problemsOf(xml: string, services: ReadonlySet<string>, fieldTypes: ReadonlySet<string> = new Set()): Promise<DefinitionProblem[]> {
   try {
-    return (await checkDefinition(xml, { services })).problems;
+    return (await checkDefinition(xml, { services, fieldTypes })).problems;
   } catch (err) {
     if (err instanceof InvalidDefinitionError) return err.problems;
     if (err instanceof TooLargeError) return [{ element: 'xml', message: err.message }];

@@ -229,6 +229,7 @@ const SAMPLES: Record<string, (caller: string | undefined) => Sample> = {
   'GET /api/catalogue': () => ({}),
   'GET /api/roles': () => ({}),
   'GET /api/services': () => ({}),
+  'GET /api/field-types': () => ({}),
   'GET /api/drafts': () => ({}),
   // No key, no file: 400 before anything is started.
   'POST /api/drafts': () => ({ body: {} }),

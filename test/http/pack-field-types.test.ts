@@ -47,6 +47,15 @@ describe('a pack’s form-field type over HTTP (a test-only colour pack)', () =>
 
   const signedIn = async () => ({ cookie: `${SESSION_COOKIE}=${(await server.accounts.login('pat@example.com', PASSWORD, 'test')).token}` });
 
+  it('tells the modeler which types the packs bring, named in the reader\'s language', async () => {
+    const reply = await callWithToken(server.url, token, 'GET', '/api/field-types');
+    expect(reply.status, reply.text).to.equal(200);
+    expect(reply.json.items).to.deep.equal([
+      { type: 'colour', label: 'Colour card', multiple: false },
+      { type: 'colours', label: 'Colour cards', multiple: true },
+    ]);
+  });
+
   it('refuses a value the pack does not know with a 400 naming the field', async () => {
     const reply = await callWithToken(server.url, token, 'POST', '/api/processes/paint-job/instances', { variables: { title: 'Door', colour: 'RAL-6018' } });
     expect(reply.status, reply.text).to.equal(400);

@@ -59,6 +59,12 @@ export const colourCardPack: ProcessPack = {
   },
   titleFields: ['name'],
   fieldTypes: [colourType('colour', false), colourType('colours', true)],
+  // the types' names, as the modeler's type list shows them
+  messages: {
+    en: { 'colour-card.fieldType.colour': 'Colour card', 'colour-card.fieldType.colours': 'Colour cards' },
+    de: { 'colour-card.fieldType.colour': 'Farbkarte', 'colour-card.fieldType.colours': 'Farbkarten' },
+    fr: { 'colour-card.fieldType.colour': 'Carte de couleur', 'colour-card.fieldType.colours': 'Cartes de couleur' },
+  },
 };
 
 /** A process whose start form names a colour and whose task names accent colours: it deploys only beside colourCardPack. */
