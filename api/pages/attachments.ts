@@ -59,6 +59,18 @@ export function kindOfType(contentType: string | undefined): Kind | undefined {
 export const ACCEPT = [...new Set(Object.values(KINDS).flatMap((k) => [...k.extensions, k.type]))].join(',');
 export const ACCEPTED_LABEL = 'PDF, PNG, JPEG, plain text, CSV, Excel (.xlsx), Word (.docx) or OpenDocument text (.odt)';
 
+const SHORT_LABELS: Record<Kind, string> = { pdf: 'PDF', png: 'PNG', jpeg: 'JPEG', text: 'plain text', csv: 'CSV', xlsx: 'Excel (.xlsx)', docx: 'Word (.docx)', odt: 'OpenDocument text (.odt)' };
+
+/** The file input's `accept` and its hint for a field that takes only some kinds (ims:accept); all kinds without. */
+export function acceptedBy(kinds: readonly Kind[] | undefined): { accept: string; label: string } {
+  if (!kinds?.length) return { accept: ACCEPT, label: ACCEPTED_LABEL };
+  const labels = kinds.map((k) => SHORT_LABELS[k]);
+  return {
+    accept: [...new Set(kinds.flatMap((k) => [...KINDS[k].extensions, KINDS[k].type]))].join(','),
+    label: labels.length > 1 ? `${labels.slice(0, -1).join(', ')} or ${labels.at(-1)}` : labels[0]!,
+  };
+}
+
 /**
  * What a file claims to be: its declared type when that is one we know (except the ambiguous
  * vnd.ms-excel, which only counts for a .csv name), otherwise its name's extension.

@@ -3,7 +3,7 @@
 import type { ComponentChildren } from 'preact';
 import type { Catalogue } from '../../../engine/features/catalogue/index.js';
 import type { FormField, TaskRecord } from '../../../engine/kernel/model.js';
-import { ACCEPT, ACCEPTED_LABEL, MAX_ATTACHMENT_LABEL } from '../attachments.js';
+import { acceptedBy, MAX_ATTACHMENT_LABEL } from '../attachments.js';
 import { signatureAnchor, signatureProblem, type SigningPrompt } from '../signature.js';
 import { str } from '../basics.js';
 import { CsrfField } from '../components/Form.js';
@@ -187,8 +187,9 @@ function FieldControl({ field, task, values = {}, errors = [], people, kept, cat
       );
     case 'file': {
       const earlier = kept?.[field.key];
+      const accepted = acceptedBy(field.accept);
       return (
-        <Group id={id} error={error} label={label} hint={t('taskForm.fileHint', { types: ACCEPTED_LABEL, max: MAX_ATTACHMENT_LABEL })}>
+        <Group id={id} error={error} label={label} hint={t('taskForm.fileHint', { types: accepted.label, max: MAX_ATTACHMENT_LABEL })}>
           {earlier ? (
             <>
               <p class="usa-hint hint" id={`${id}-kept`}>
@@ -197,7 +198,7 @@ function FieldControl({ field, task, values = {}, errors = [], people, kept, cat
               <input type="hidden" name={keptName(field.key)} value={earlier.sha256} />
             </>
           ) : null}
-          <input class="usa-file-input" type="file" id={id} name={field.key} accept={ACCEPT} required={field.required && !earlier} {...described(error, id, `${id}-hint`, earlier && `${id}-kept`)} />
+          <input class="usa-file-input" type="file" id={id} name={field.key} accept={accepted.accept} required={field.required && !earlier} {...described(error, id, `${id}-hint`, earlier && `${id}-kept`)} />
         </Group>
       );
     }
