@@ -1,7 +1,8 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { CheckPool } from '../engine/kernel/bpmn/check-pool.js';
 import { registerImsServices } from '../processes/index.js';
-import { shippedCatalogue, shippedProcesses } from '../processes/index.js';
+import { shippedCatalogue, shippedPacks, shippedProcesses } from '../processes/index.js';
+import { packFieldTypes } from '../engine/packs.js';
 import { hostileCorpus } from '../test/fixtures/hostile/generate.js';
 import { progress, round, type BenchModule } from './common.js';
 
@@ -15,15 +16,16 @@ export const hostileModule: BenchModule = {
   name: 'hostile',
   async run(options) {
     const services = registerImsServices({ catalogue: shippedCatalogue() }).names();
+    const fieldTypes = new Set(packFieldTypes(shippedPacks).map((type) => type.type));
     const shipped = shippedProcesses();
     const corpus = hostileCorpus();
     const pool = new CheckPool();
     try {
-      await pool.check(shipped[0]!.xml, { services }); // a thread started, as on a server that has been up a while
+      await pool.check(shipped[0]!.xml, { services, fieldTypes }); // a thread started, as on a server that has been up a while
 
       const rounds = options.quick ? 2 : 5;
       const baseline = await withEventLoopDelay(async () => {
-        for (let i = 0; i < rounds; i += 1) for (const { xml } of shipped) await pool.check(xml, { services });
+        for (let i = 0; i < rounds; i += 1) for (const { xml } of shipped) await pool.check(xml, { services, fieldTypes });
       });
       progress(`hostile: baseline (${rounds} x ${shipped.length} shipped processes) p99 ${round(baseline.p99Ms)} ms`);
 

@@ -155,7 +155,7 @@ export class ProcessEngine {
     return {
       people: people.personDirectory(this.store),
       ...(this.catalogue && { catalogue: this.catalogue }),
-      packFields: { types: this.fieldTypes, records: this.records, now: () => this.clock.now() },
+      packFields: { types: this.fieldTypes, records: this.records, now: () => this.clock.now(), siteName: async (key) => (await this.store.getSite(key))?.name },
       now: () => this.clock.now(),
     };
   }

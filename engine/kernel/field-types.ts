@@ -46,6 +46,8 @@ export interface FieldTypeContext {
   records: RecordReader;
   /** The site of the record the form belongs to (absent: a record of no site). */
   site?: string;
+  /** That site's name in the site register ("Basel"), for a refusal to name it; absent: unknown or not looked up. */
+  siteName?: string;
   now: Date;
   /** The field being checked or offered (its key, label, required, ims:option elements). */
   field: FormField;

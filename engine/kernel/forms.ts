@@ -46,6 +46,8 @@ export interface PackFields {
   types: ReadonlyMap<string, PackFieldType>;
   records: RecordReader;
   now(): Date;
+  /** A site's name in the site register, for a check's refusal to name the record's site. */
+  siteName?(key: string): Promise<string | undefined>;
 }
 
 const MAX_CLAUSES = 300;
@@ -87,7 +89,8 @@ const isPackType = (field: FormField) => !(BUILT_IN_FIELD_TYPES as readonly stri
 async function packCheck(field: FormField, raw: unknown, context: FormContext): Promise<{ value: unknown } | { error: string }> {
   const type = context.packFields?.types.get(field.type);
   if (!type || !context.packFields) return { error: `cannot be checked: this server has no field type “${field.type}”` };
-  const checkContext = { records: context.packFields.records, now: context.packFields.now(), field, ...(context.site !== undefined && { site: context.site }) };
+  const siteName = context.site !== undefined ? await context.packFields.siteName?.(context.site) : undefined;
+  const checkContext = { records: context.packFields.records, now: context.packFields.now(), field, ...(context.site !== undefined && { site: context.site }), ...(siteName && { siteName }) };
   if (!type.multiple) return type.check(raw, checkContext);
   const picks = picksOf(raw);
   if (picks.length > MAX_PICKS) return { error: `may name at most ${MAX_PICKS}` };

@@ -68,7 +68,51 @@ export const capaActionsService: ServiceDefinition = {
   },
 };
 
+/** The process a CAPA starts to revise a controlled document (processes/document-control), by its start variables. */
+export const DOCUMENT_CHANGE_PROCESS = 'document-control';
+
+/** A document the plan names to revise, as the `documents-to-revise` field stores it. */
+interface DocumentToRevise {
+  number: string;
+  revision: string;
+  title: string;
+}
+
+const isDocumentToRevise = (value: unknown): value is DocumentToRevise =>
+  typeof value === 'object' && value !== null && ['number', 'revision', 'title'].every((key) => typeof (value as Record<string, unknown>)[key] === 'string');
+
+/**
+ * `capa-document-changes`: one linked document change per document the action plan names to revise
+ * (`output.plan.documentsToRevise`), a new major revision of that number with this CAPA as its reason. The
+ * document change keeps the document's owner, sites, reviewers and roles to train, and its first task asks
+ * the owner to draft the revision. The plan's field refused a document with a change under way already.
+ */
+export const capaDocumentChangesService: ServiceDefinition = {
+  description: 'Starts a linked document change (a new revision) for each controlled document the action plan names to revise',
+  run(context) {
+    const plan = outputOf(context, 'plan');
+    const documents = Array.isArray(plan.documentsToRevise) ? plan.documentsToRevise.filter(isDocumentToRevise) : [];
+    const title = typeof context.variables.title === 'string' ? context.variables.title.trim() : '';
+    const rootCause = outputOf(context, 'rootCause').rootCause;
+    const capa = title ? `${context.businessKey} ${title}` : context.businessKey;
+    for (const document of documents) {
+      context.startLinked({
+        processKey: DOCUMENT_CHANGE_PROCESS,
+        variables: {
+          revises: document.number,
+          revisionKind: 'major',
+          changeSummary: `Revise ${document.number} ${document.title} (revision ${document.revision}) as the action plan of ${capa} asks`,
+          reason: `Corrective action ${capa}${typeof rootCause === 'string' && rootCause.trim() ? `; root cause: ${rootCause.trim()}` : ''}`,
+        },
+        label: `Revision of ${document.number} ${document.title}, revision ${document.revision}, for ${context.businessKey}`,
+      });
+    }
+    return { started: documents.map((document) => document.number), count: documents.length };
+  },
+};
+
 export function registerCapaServices(registry: ServiceRegistry): void {
   registry.register('risk-score', riskScoreService);
   registry.register('capa-actions', capaActionsService);
+  registry.register('capa-document-changes', capaDocumentChangesService);
 }

@@ -56,9 +56,10 @@ export async function checkDocumentStart(context: StartCheckContext): Promise<Fi
     if (!Object.hasOwn(DOCUMENT_TYPES, text(v.type))) problems.push({ field: 'type', message: `Type must be one of ${Object.keys(DOCUMENT_TYPES).join(', ')}` });
     if (!(DOCUMENT_AREAS as readonly string[]).includes(text(v.area))) problems.push({ field: 'area', message: `Area must be one of ${DOCUMENT_AREAS.join(', ')}` });
   }
-  const sites = sitesOf(v, context.site);
+  // a revision naming no sites keeps its document's (numbering), which were checked when they were named
+  const sites = revises && !listOf(v.sites).length ? [] : sitesOf(v, context.site);
   const known = await context.records.sites();
-  if (!sites.length) problems.push({ field: 'sites', message: 'Sites: name at least one site the document applies to' });
+  if (!sites.length && !revises) problems.push({ field: 'sites', message: 'Sites: name at least one site the document applies to' });
   else if (sites.some((s) => !known.includes(s))) problems.push({ field: 'sites', message: `Sites: ${sites.filter((s) => !known.includes(s)).join(', ')} ${sites.filter((s) => !known.includes(s)).length === 1 ? 'is not a known site' : 'are not known sites'} (known: ${known.join(', ') || 'none'})` });
   const reviewers = reviewerRolesOf(v);
   for (const [field, label, roles] of [['reviewerRoles', 'Reviewer roles', reviewers], ['trainingRoles', 'Roles to train', listOf(v.trainingRoles)]] as const) {
@@ -72,30 +73,41 @@ export async function checkDocumentStart(context: StartCheckContext): Promise<Fi
 /**
  * The number and revision: a new document draws the next number of its type and area from a gapless
  * sequence (the scheme from IMSFLOW_DOCUMENT_NUMBERING); a new version keeps its document's number, title,
- * type and area, and takes the next major or minor revision after the newest one.
+ * type and area, and takes the next major or minor revision after the newest one. What a new version does
+ * not name (sites, owner, reviewers, roles to train, processes, clauses) it keeps from the newest one, so
+ * another record (a CAPA's action plan) can start a revision by naming the number and the reason alone.
  */
 async function numbering(context: ServiceContext): Promise<Record<string, unknown>> {
   const v = context.variables;
   const revises = text(v.revises);
   const kind: RevisionKind = v.revisionKind === 'minor' ? 'minor' : 'major';
-  const sites = sitesOf(v, context.site);
   const common = {
-    sites,
+    sites: sitesOf(v, context.site),
     processes: listOf(v.processes),
     reviewers: reviewerRolesOf(v).map((role) => ({ role })),
     trainingRoles: listOf(v.trainingRoles),
+    owner: text(v.owner),
+    clauses: Array.isArray(v.clauses) ? listOf(v.clauses) : [],
   };
   if (revises) {
     const versions = versionsOf(await documentRecords(context), revises).filter((r) => r.id !== context.instanceId);
     const newest = versions.at(-1);
     if (!newest) throw new Error(`there is no document ${revises} to revise`);
     const previous = newest.output.numbering as Record<string, unknown>;
-    return { ...common, number: revises, revises, revision: nextRevision(String(previous.revision), kind), title: previous.title, type: previous.type, area: previous.area };
+    const kept = {
+      sites: listOf(v.sites).length ? common.sites : listOf(previous.sites),
+      processes: listOf(v.processes).length ? common.processes : listOf(previous.processes),
+      reviewers: listOf(v.reviewerRoles).length ? common.reviewers : Array.isArray(previous.reviewers) ? previous.reviewers : common.reviewers,
+      trainingRoles: listOf(v.trainingRoles).length ? common.trainingRoles : listOf(previous.trainingRoles),
+      owner: common.owner || text(previous.owner) || text(newest.variables.owner),
+      clauses: common.clauses.length ? common.clauses : Array.isArray(previous.clauses) ? listOf(previous.clauses) : listOf(newest.variables.clauses),
+    };
+    return { ...kept, number: revises, revises, revision: nextRevision(String(previous.revision), kind), title: previous.title, type: previous.type, area: previous.area };
   }
   const type = text(v.type) as DocumentType;
   const area = text(v.area);
   const scheme = numberingScheme();
-  const parts = { type, area, ...((context.site ?? sites[0]) && { site: context.site ?? sites[0] }) };
+  const parts = { type, area, ...((context.site ?? common.sites[0]) && { site: context.site ?? common.sites[0] }) };
   const seq = await context.nextNumber(sequenceOf(scheme, parts));
   return { ...common, number: formatNumber(scheme, parts, seq), revision: nextRevision(undefined, kind), title: text(v.title), type, area };
 }

@@ -172,8 +172,9 @@ function versionOf(record: DocumentRecord, siblings: DocumentRecord[], sources: 
     type: str(numbering.type) ?? '',
     area: str(numbering.area) ?? '',
     sites: list(numbering.sites),
-    owner: str(v.owner) ?? '',
-    clauses: list(v.clauses),
+    // numbering keeps a revision's owner and clauses from its document when the revision names none
+    owner: str(numbering.owner) ?? str(v.owner) ?? '',
+    clauses: Array.isArray(numbering.clauses) ? list(numbering.clauses) : list(v.clauses),
     processes: list(numbering.processes),
     revision,
     revisionKind: v.revisionKind === 'minor' ? 'minor' : 'major',

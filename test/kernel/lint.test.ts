@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { checkDefinition, LINT_RULES, type DefinitionProblem } from '../../engine/kernel/bpmn/lint.js';
 import { InvalidDefinitionError } from '../../engine/kernel/errors.js';
 import { registerImsServices } from '../../processes/index.js';
-import { shippedCatalogue, shippedProcesses } from '../../processes/index.js';
+import { shippedCatalogue, shippedPacks, shippedProcesses } from '../../processes/index.js';
+import { packFieldTypes } from '../../engine/packs.js';
 import { bpmn, testEngine } from '../helpers.js';
 
 /**
@@ -71,7 +72,7 @@ const BROKEN: Record<keyof typeof LINT_RULES, { xml: string; element: string }> 
 describe('one rule set for deployment and the modeler (engine/kernel/bpmn/lint.ts)', () => {
   it('passes every shipped process', async () => {
     for (const { file, xml } of shippedProcesses()) {
-      const { problems, spec } = await checkDefinition(xml, { services: services() });
+      const { problems, spec } = await checkDefinition(xml, { services: services(), fieldTypes: new Set(packFieldTypes(shippedPacks).map((type) => type.type)) });
       expect(problems, file).to.deep.equal([]);
       expect(spec, file).to.not.equal(undefined);
     }

@@ -3,7 +3,8 @@ import type { RunningServer } from '../../../api/server.js';
 import type { FakeClock } from '../../../engine/kernel/clock.js';
 import { parseBpmnXml } from '../../../engine/kernel/bpmn/parse.js';
 import { validateDefinition } from '../../../engine/kernel/bpmn/validate.js';
-import { registerImsServices, riskScore } from '../../../processes/index.js';
+import { registerImsServices, riskScore, shippedPacks } from '../../../processes/index.js';
+import { packFieldTypes } from '../../../engine/packs.js';
 import type { TaskRecord } from '../../../engine/kernel/model.js';
 import { shippedCatalogue } from '../../../processes/index.js';
 import { DAY, openTasks as openTasksOf, shipped, testEngine } from '../../helpers.js';
@@ -111,9 +112,9 @@ describe('CAPA process (shipped processes/capa/capa.bpmn, through the HTTP API)'
     expect(upload.json).to.include({ key: 'capa', version: 1 });
 
     // The validator itself: no problem, the service tasks bound to the registered IMS services.
-    const { spec, problems } = validateDefinition(await parseBpmnXml(xml), { services: registerImsServices({ catalogue: shippedCatalogue() }).names() });
+    const { spec, problems } = validateDefinition(await parseBpmnXml(xml), { services: registerImsServices({ catalogue: shippedCatalogue() }).names(), fieldTypes: new Set(packFieldTypes(shippedPacks).map((type) => type.type)) });
     expect(problems).to.deep.equal([]);
-    expect(Object.fromEntries(spec!.serviceTasks)).to.deep.equal({ riskScore: 'risk-score', actionList: 'capa-actions' });
+    expect(Object.fromEntries(spec!.serviceTasks)).to.deep.equal({ riskScore: 'risk-score', documentChanges: 'capa-document-changes', actionList: 'capa-actions' });
     expect([...spec!.userTasks.keys()]).to.deep.equal(['intake', 'triage', 'contain', 'rootCause', 'plan', 'implement', 'checkEffectiveness', 'closure']);
     for (const task of spec!.userTasks.values()) {
       expect(task.due, `${task.elementId} has a due date`).to.be.a('string');
@@ -123,7 +124,7 @@ describe('CAPA process (shipped processes/capa/capa.bpmn, through the HTTP API)'
     // Every flow element has a shape or an edge in the diagram, so it opens in bpmn-js.
     const ids = [...xml.matchAll(/<bpmn:(?:startEvent|endEvent|userTask|serviceTask|exclusiveGateway|intermediateCatchEvent|sequenceFlow) id="([^"]+)"/g)].map((m) => m[1]);
     const drawn = new Set([...xml.matchAll(/bpmnElement="([^"]+)"/g)].map((m) => m[1]));
-    expect(ids.length).to.equal(38);
+    expect(ids.length).to.equal(40);
     expect(ids.filter((id) => !drawn.has(id))).to.deep.equal([]);
   });
 
@@ -156,7 +157,7 @@ describe('CAPA process (shipped processes/capa/capa.bpmn, through the HTTP API)'
 
   it('without the form rule, a triage closed without justification still comes back', async () => {
     // the shipped diagram without ims:requiredWhen on the justification, on an engine of its own
-    const t = await testEngine({ services: registerImsServices({ catalogue: shippedCatalogue() }) });
+    const t = await testEngine({ services: registerImsServices({ catalogue: shippedCatalogue() }), fieldTypes: packFieldTypes(shippedPacks) });
     await t.imsflow.deploy(shipped('capa.bpmn').replace(' ims:requiredWhen="fullCapa=no"', ''), 'quinn');
     const started = await t.imsflow.start('capa', { variables: { source: 'audit-finding', title: 'Major NC: supplier approval', description: 'From an audit.' } }, 'quinn');
     await t.imsflow.completeTask((await openTasksOf(t.imsflow, started.id)).triage!.id, { severity: '4', occurrence: '4', fullCapa: 'no' }, 'quinn');
