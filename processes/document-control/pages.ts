@@ -186,8 +186,9 @@ async function documentPage(request: PackRequest, context: PackContext): Promise
   const head = current ?? versions.filter((v) => v.status !== 'cancelled').at(-1) ?? versions.at(-1)!;
   const change = versions.filter((v) => ['draft', 'in-review', 'approved'].includes(v.status)).at(-1);
   const blocks: PackBlock[] = [];
-  if (!current) blocks.push({ kind: 'notice', tone: 'info', text: t('documents.document.noneEffective') });
-  if (change) blocks.push({ kind: 'notice', tone: 'info', text: t('documents.document.changeUnderWay', { revision: change.revision, status: t(`documents.status.${change.status}`) }) });
+  // plain sentences: the platform's slim info notice draws its icon over the first letters (api/pages/components/Notice.tsx)
+  if (!current) blocks.push({ kind: 'text', text: t('documents.document.noneEffective') });
+  if (change) blocks.push({ kind: 'text', text: t('documents.document.changeUnderWay', { revision: change.revision, status: t(`documents.status.${change.status}`) }) });
   blocks.push({
     kind: 'facts',
     facts: [
@@ -208,7 +209,7 @@ async function documentPage(request: PackRequest, context: PackContext): Promise
     links: copies.map((v) => ({ text: t('documents.copy.link', { number: v.number, revision: v.revision }), href: copyHref(v), note: t('documents.copy.note', { status: t(`documents.status.${v.status}`) }) })),
   });
   if (!copies.length) blocks.push({ kind: 'text', text: t('documents.copy.none') });
-  for (const version of [...versions].reverse()) blocks.push(await versionSection(version, reads, context));
+  for (const version of [...versions].reverse()) blocks.push(await versionSection(version, reads, context, await context.records.mayOpen({ id: version.instanceId, startedBy: version.startedBy, ...(version.site && { site: version.site }) })));
   const links = await linksTo(context, reads, number);
   blocks.push({
     kind: 'table',
@@ -225,7 +226,7 @@ async function documentPage(request: PackRequest, context: PackContext): Promise
   return { title: t('documents.document.title', { number, title: head.title }), breadcrumbs: crumbs, blocks };
 }
 
-async function versionSection(version: DocumentVersion, reads: DocumentReads, context: PackContext): Promise<PackBlock> {
+async function versionSection(version: DocumentVersion, reads: DocumentReads, context: PackContext, mayOpen: boolean): Promise<PackBlock> {
   const { t } = context.reader;
   const w = words(context);
   const training = trainingOf(reads, version);
@@ -240,7 +241,7 @@ async function versionSection(version: DocumentVersion, reads: DocumentReads, co
     ...(version.obsoleteAt ? [{ label: t('documents.field.obsoleteAt'), value: { kind: 'time' as const, iso: version.obsoleteAt } }] : []),
     ...(version.retainUntil ? [{ label: t('documents.field.retainUntil'), value: { kind: 'day' as const, iso: version.retainUntil } }] : []),
     { label: t('documents.field.file'), value: version.file ? version.file.name : t('documents.document.noFile') },
-    { label: t('documents.field.record'), value: { kind: 'link', text: version.businessKey, href: `/records/${encodeURIComponent(version.instanceId)}` } },
+    { label: t('documents.field.record'), value: mayOpen ? { kind: 'link', text: version.businessKey, href: `/records/${encodeURIComponent(version.instanceId)}` } : version.businessKey },
   ];
   return {
     kind: 'section',
@@ -273,7 +274,7 @@ async function versionSection(version: DocumentVersion, reads: DocumentReads, co
         ],
         rows: reviews.map((r) => ({
           by: r.by ? { kind: 'person', id: r.by } : '',
-          role: r.role ? context.reader.translated(`account.role.${r.role}`, r.role) : '',
+          role: r.role ? t(`documents.role.${r.role}`) : '',
           decision: r.decision ? { kind: 'badge', text: r.decision === 'approve' ? t('documents.decision.approve') : t('documents.decision.changes'), tone: r.decision === 'approve' ? 'approved' : 'pending' } : '',
           comment: r.comment ?? '',
           at: r.at ? { kind: 'time', iso: r.at } : '',
