@@ -67,7 +67,8 @@ export function packRequestOf(req: Request, res: Response): PackRequest {
   };
 }
 
-export function packContextOf(req: Request, res: Response, { imsflow, dataDir, baseUrl }: PackSurroundings): PackContext {
+/** The context a pack's route or page gets; `pack` is its key (its audit events are named after it). */
+export function packContextOf(req: Request, res: Response, { imsflow, dataDir, baseUrl }: PackSurroundings, pack: string): PackContext {
   const { user } = principalOf(req);
   const attachments = dataDir ? new AttachmentStore(join(dataDir, 'attachments')) : undefined;
   const visible = async (id: string) => {
@@ -94,6 +95,7 @@ export function packContextOf(req: Request, res: Response, { imsflow, dataDir, b
       if (!bytes) throw missing;
       return { sha256, size: bytes.length, bytes, contentType: upload.ref.contentType, name: upload.ref.name };
     },
+    audit: (event) => imsflow.commands.recordPackEvent(user.id, pack, event),
     baseUrl: baseUrl(),
     reader: readerOf(res),
   };

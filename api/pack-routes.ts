@@ -18,7 +18,7 @@ export function packRoutes(routes: RouteRegistry, packs: readonly ProcessPack[],
       const query = route.query ? z.object(Object.fromEntries(Object.entries(route.query).map(([name, meaning]) => [name, z.string().optional().describe(meaning)]))) : undefined;
       const responses = { 200: 'the answer', ...route.responses };
       routes.add({ method, path: route.path, summary: route.summary, tag: pack.key, access: accessRoles(route.access), query, responses }, async (req, res) => {
-        send(res, await route.handle(packRequestOf(req, res), packContextOf(req, res, surroundings)));
+        send(res, await route.handle(packRequestOf(req, res), packContextOf(req, res, surroundings, pack.key)));
       });
     }
   }

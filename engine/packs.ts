@@ -127,7 +127,8 @@ export interface PackRecords extends RecordReader {
 
 /**
  * What a pack's route or page may use: reads only, through the engine's queries, scoped to the person
- * asking. Writes go through the engine's commands (start a record, complete a task) over the ordinary API.
+ * asking, and an audit event of what they did. Writes go through the engine's commands (start a record,
+ * complete a task) over the ordinary API.
  */
 export interface PackContext {
   records: PackRecords;
@@ -141,6 +142,12 @@ export interface PackContext {
    * (only effective versions, say) is the pack's decision.
    */
   attachment(instanceId: string, sha256: string): Promise<PackAttachment>;
+  /**
+   * Leaves an audit event for something the person did that changes no record but must be traceable (a
+   * controlled copy downloaded): action `<pack key>.<action>`, actor the person asking, in its own commit.
+   * The one write a pack's route may make; everything else goes through the engine's commands.
+   */
+  audit(event: { action: string; target: string; instanceId?: string; details?: Record<string, unknown> }): Promise<void>;
   /** Where this installation is reached (IMSFLOW_BASE_URL), for links printed on files and sent in emails. */
   baseUrl: string;
   reader: PackReader;

@@ -54,6 +54,17 @@ export class Commands {
     });
   }
 
+  /**
+   * Records what a person did through a pack's route or page that changes no record but must be traceable
+   * (a controlled copy downloaded): one audit event `<pack>.<action>`, in its own commit.
+   */
+  async recordPackEvent(actor: string, pack: string, event: { action: string; target: string; instanceId?: string; details?: Record<string, unknown> }): Promise<void> {
+    if (!/^[a-z][\w.-]*$/.test(event.action)) throw new Error(`a pack event's action must be a plain name, not "${event.action}"`);
+    await this.store.commit({
+      audit: [auditEvent(this.clock, { actor, action: `${pack}.${event.action}`, target: event.target, ...(event.instanceId && { instanceId: event.instanceId }), ...(event.details && { new: event.details }) })],
+    });
+  }
+
   /** Writes a backup archive to `file`, its `backup.exported` audit event committed first (engine/features/backup/backup.ts). */
   exportBackup(file: string, options: Omit<BackupOptions, 'clock'> & { appVersion?: string; reason?: string }): Promise<BackupManifest> {
     return exportBackup(this.store, file, { ...options, clock: this.clock });

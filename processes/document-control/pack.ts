@@ -1,12 +1,15 @@
 import type { ProcessPack } from '../../engine/packs.js';
 import { packBpmn, packMessages } from '../locate.js';
 import { documentFieldTypes } from './field-type.js';
+import { documentPages } from './pages.js';
+import { documentRoutes } from './routes.js';
 import { registerDocumentControlServices } from './services.js';
 
 /**
  * Document control: controlled documents as records, one record per version (numbering, parallel review,
  * signed approval, training, effective date, periodic review, supersession or withdrawal). The register's
- * and pages' reads are in versions.ts; the settings in config.ts.
+ * and pages' reads are in versions.ts and register.ts, the API in routes.ts, the pages in pages.ts (their
+ * words in locales/<language>/documents.json); the settings in config.ts.
  */
 export const documentControlPack: ProcessPack = {
   key: 'document-control',
@@ -17,4 +20,6 @@ export const documentControlPack: ProcessPack = {
   services: registerDocumentControlServices,
   titleFields: ['title', 'revises'],
   fieldTypes: documentFieldTypes,
+  routes: documentRoutes,
+  pages: documentPages,
 };

@@ -51,7 +51,7 @@ export function packPages(packs: readonly ProcessPack[], surroundings: PackSurro
       const section = (pack.pages ?? []).find((other) => other.nav && !other.path.includes(':') && (page.path === other.path || page.path.startsWith(`${other.path}/`)));
       router.get(page.path, requireSignIn, async (req, res) => {
         requirePackAccess(req, page.access);
-        const view = await page.build(packRequestOf(req, res), packContextOf(req, res, surroundings));
+        const view = await page.build(packRequestOf(req, res), packContextOf(req, res, surroundings, pack.key));
         const names = await directoryNames(surroundings.imsflow);
         sendDocument(res, 200, <PackPage state={{ view, viewer: viewerOf(req), current: `pack:${section?.path ?? page.path}`, path: req.path, names }} />);
       });
