@@ -62,7 +62,7 @@ function numberGiven(raw: unknown): string | undefined {
 function documentType(type: string, options: { multiple: boolean; toRevise: boolean }): PackFieldType {
   return {
     type,
-    label: `document-control.fieldType.${type}`,
+    label: `documents.fieldType.${type}`,
     multiple: options.multiple,
     async check(raw, context) {
       const number = numberGiven(raw);

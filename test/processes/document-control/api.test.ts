@@ -57,6 +57,17 @@ describe('document control: the register API (HTTP, SQLite, fake clock)', functi
     expect(numbers(await as('qm-cara', '/api/documents?reviewDue=800'))).to.deep.equal(['SOP-QA-0001', 'WI-QA-0001']);
   });
 
+  it('names the document field types for the modeler in the reader\'s language', async () => {
+    const english = await as('po-anna', '/api/field-types');
+    expect(english.json.items.map((i: { type: string; label: string }) => [i.type, i.label])).to.deep.equal([
+      ['document', 'Controlled document'],
+      ['documents', 'Controlled documents'],
+      ['documents-to-revise', 'Controlled documents to revise'],
+    ]);
+    const german = await as('au-fay', '/api/field-types');
+    expect(german.json.items.map((i: { label: string }) => i.label)).to.include('Gelenktes Dokument');
+  });
+
   it('answers a filter it does not understand with a 400 naming it', async () => {
     const bad = await as('qm-cara', '/api/documents?type=memo&reviewDue=soon&status=lost');
     expect(bad.status).to.equal(400);
