@@ -132,16 +132,22 @@ export interface PackRecords extends RecordReader {
  */
 export interface PackContext {
   records: PackRecords;
+  /**
+   * The records of every site, for what applies beyond the site it was started at (a procedure started at
+   * Dublin that Basel follows too): the pack decides who may see which of them, and says so in its code.
+   */
+  everySite: RecordReader;
   /** The site register (names, locales, zones; inactive ones too). */
   sites(): Promise<SiteRecord[]>;
   /** The engine's clock (a fake one in tests). */
   now(): Date;
   /**
    * The bytes of a file uploaded to a file field of `instanceId`, when that record is of the person's
-   * sites and the upload register holds such an upload; else NotFoundError. Whether to serve it further
-   * (only effective versions, say) is the pack's decision.
+   * sites (with `everySite`, of any site: the pack checked who may see it) and the upload register holds
+   * such an upload; else NotFoundError. Whether to serve it further (only effective versions, say) is the
+   * pack's decision.
    */
-  attachment(instanceId: string, sha256: string): Promise<PackAttachment>;
+  attachment(instanceId: string, sha256: string, options?: { everySite?: boolean }): Promise<PackAttachment>;
   /**
    * Leaves an audit event for something the person did that changes no record but must be traceable (a
    * controlled copy downloaded): action `<pack key>.<action>`, actor the person asking, in its own commit.

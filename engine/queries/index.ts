@@ -71,6 +71,11 @@ export class Queries {
    * What a person may read of the records through a pack's routes and pages: instances (without engine
    * state) and tasks of their sites and of no site, and people of the directory by id.
    */
+  /** The records of every site, for a pack's route or page whose records apply beyond their own site (PackContext.everySite). */
+  everyRecord(): RecordReader {
+    return recordReader(this.store);
+  }
+
   recordsFor(viewer: Pick<UserRecord, 'roles' | 'sites'>): RecordReader {
     return recordReader(this.store, visibleSites(viewer));
   }

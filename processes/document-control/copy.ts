@@ -64,7 +64,8 @@ async function pdfOf(bytes: Uint8Array): Promise<Uint8Array | undefined> {
 export async function copyOf(version: DocumentVersion, context: PackContext): Promise<PackFile> {
   if (!version.file) throw new NotFoundError(context.reader.t('documents.copy.noFile', { number: version.number, revision: version.revision }));
   if (version.status === 'cancelled') throw new NotPermittedError(context.reader.t('documents.copy.cancelled'));
-  const original = await context.attachment(version.instanceId, version.file.sha256);
+  // the version came from readDocuments, which applied who may see a document (every site it applies to)
+  const original = await context.attachment(version.instanceId, version.file.sha256, { everySite: true });
   const { reader } = context;
   const zoned = (iso: string) => `${reader.dateTime(iso)} (${reader.timeZone})`;
   const signatures = await Promise.all(

@@ -49,7 +49,7 @@ async function registerPage(request: PackRequest, context: PackContext): Promise
   const { t } = w;
   const { query } = request;
   const { filters, problems } = await registerFilters(query, request.user, context);
-  const reads = await readDocuments(context);
+  const reads = await readDocuments(context, request.user);
   // a bad filter is shown on its field; the others still apply
   const rows = registerRows(reads, filters);
   const owners = [...new Set(registerRows(reads, { at: context.now() }).map((r) => (r.effective ?? r.latest).owner).filter(Boolean))];
@@ -140,7 +140,7 @@ async function effectivePage(request: PackRequest, context: PackContext): Promis
   };
   const blocks: PackBlock[] = [{ kind: 'text', text: t('documents.effective.intro') }, form];
   if (value) {
-    const reads = await readDocuments(context);
+    const reads = await readDocuments(context, request.user);
     const found = effectiveVersions(reads, 'all', value);
     const site = (await context.sites()).find((s) => s.key === value.site)?.name ?? value.site;
     blocks.push({
@@ -178,7 +178,7 @@ async function documentPage(request: PackRequest, context: PackContext): Promise
   const w = words(context);
   const { t } = w;
   const number = request.params.number!;
-  const reads = await readDocuments(context);
+  const reads = await readDocuments(context, request.user);
   const versions = versionsOf(reads, number, context.now());
   const crumbs = [{ text: t('documents.register.title'), href: '/documents' }];
   if (!versions.length) return { title: number, breadcrumbs: crumbs, blocks: [{ kind: 'notice', tone: 'warning', text: t('documents.problem.noDocument', { number }) }] };

@@ -22,12 +22,32 @@ export interface DocumentReads extends DocumentSources {
   tasks: TaskRecord[];
 }
 
-/** The document records, their training records and tasks the person may see. */
-export async function readDocuments(context: PackContext): Promise<DocumentReads> {
-  const documents = await context.records.instances({ key: DOCUMENT_PROCESS, limit: ALL });
-  const trainings = (await context.records.instances({ key: TRAINING_PROCESS, limit: ALL })).filter((t) => typeof t.variables.documentInstanceId === 'string');
-  const tasks = documents.length ? await context.records.tasks({ instanceIds: documents.map((d) => d.id), limit: ALL }) : [];
+/**
+ * The document records, their training records and tasks the person may see. A document is seen by the
+ * people of every site it applies to (any of its versions), not only of the site its first change was
+ * started at: Basel follows a procedure written at Dublin. People without sites (administrators) see all.
+ */
+export async function readDocuments(context: PackContext, user: Pick<PackUser, 'sites'>): Promise<DocumentReads> {
+  const every = await context.everySite.instances({ key: DOCUMENT_PROCESS, limit: ALL });
+  const seen = new Set(every.filter((record) => !user.sites || appliesTo(record).some((site) => user.sites!.includes(site))).map(numberOf));
+  const documents = every.filter((record) => seen.has(numberOf(record)));
+  const ids = new Set(documents.map((d) => d.id));
+  const trainings = (await context.everySite.instances({ key: TRAINING_PROCESS, limit: ALL })).filter((t) => typeof t.variables.documentInstanceId === 'string' && ids.has(t.variables.documentInstanceId));
+  const tasks = documents.length ? await context.everySite.tasks({ instanceIds: [...ids], limit: ALL }) : [];
   return { documents, trainings, tasks };
+}
+
+/** The number a document record belongs to (its record id until it is numbered). */
+function numberOf(record: DocumentRecord): string {
+  const numbering = record.output?.numbering as { number?: unknown } | undefined;
+  return typeof numbering?.number === 'string' ? numbering.number : record.id;
+}
+
+/** The sites a version applies to: as numbered, else as asked at its start, and the site it was started at. */
+function appliesTo(record: DocumentRecord): string[] {
+  const numbering = record.output?.numbering as { sites?: unknown } | undefined;
+  const asked = Array.isArray(numbering?.sites) ? numbering.sites.map(String) : [];
+  return [...asked, ...(record.site ? [record.site] : [])];
 }
 
 /** The sites a person may ask about: theirs, or every known site (admins). */

@@ -93,7 +93,7 @@ export const documentRoutes: PackRoute[] = [
     handle: async (request, context) => {
       const { filters, problems } = await registerFilters(request.query, request.user, context);
       refuse(problems);
-      const rows = registerRows(await readDocuments(context), filters);
+      const rows = registerRows(await readDocuments(context, request.user), filters);
       const now = context.now();
       return { json: { at: now.toISOString(), total: rows.length, items: rows.map((r) => row(r, now)) } };
     },
@@ -109,7 +109,7 @@ export const documentRoutes: PackRoute[] = [
     handle: async (request, context) => {
       const { value, problems } = await effectiveQuery(request.query, request.user, context);
       refuse(problems);
-      const found = effectiveVersions(await readDocuments(context), 'all', value!);
+      const found = effectiveVersions(await readDocuments(context, request.user), 'all', value!);
       return { json: { site: value!.site, at: value!.at.toISOString(), timeZone: value!.timeZone, items: found.map((v) => effectiveJson(v)) } };
     },
   },
@@ -121,7 +121,7 @@ export const documentRoutes: PackRoute[] = [
     responses: { 404: 'no such document among the records of your sites' },
     example: { params: { number: EXAMPLE_NUMBER } },
     handle: async (request, context) => {
-      const reads = await readDocuments(context);
+      const reads = await readDocuments(context, request.user);
       const versions = versionsOrMissing(reads, request.params.number!, context);
       const name = await namer(context);
       const current = versions.find((v) => v.status === 'effective');
@@ -155,7 +155,7 @@ export const documentRoutes: PackRoute[] = [
     handle: async (request, context) => {
       const { value, problems } = await effectiveQuery(request.query, request.user, context);
       refuse(problems);
-      const reads = await readDocuments(context);
+      const reads = await readDocuments(context, request.user);
       const number = request.params.number!;
       versionsOrMissing(reads, number, context);
       const [found] = effectiveVersions(reads, number, value!);
@@ -171,7 +171,7 @@ export const documentRoutes: PackRoute[] = [
     responses: { 403: 'the version is not effective and you neither wrote, review, approve nor own it; or it is superseded and you may not read archived versions', 404: 'no such document or version, or it has no file' },
     example: { params: { number: EXAMPLE_NUMBER, revision: '1.0' } },
     handle: async (request, context) => {
-      const reads = await readDocuments(context);
+      const reads = await readDocuments(context, request.user);
       const { number, revision } = request.params as { number: string; revision: string };
       if (!/^\d+\.\d+$/.test(revision)) throw new ValidationError('invalid path', [{ field: 'revision', message: context.reader.t('documents.problem.revision') }]);
       const version = versionsOrMissing(reads, number, context).find((v) => v.revision === revision);

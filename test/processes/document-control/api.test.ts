@@ -39,9 +39,9 @@ describe('document control: the register API (HTTP, SQLite, fake clock)', functi
     expect(sop.effectiveFrom).to.equal(register.releases[2]!.effectiveAt.toISOString());
     expect(sop.changeUnderWay).to.deep.equal({ revision: '4.0', status: 'approved' });
     expect(sop.nextReviewDue > sop.effectiveFrom).to.equal(true);
-    // a Dublin person sees the Dublin records only; a Basel one the Basel records
+    // a person sees the documents that apply to their sites: the Dublin SOP applied to Basel too (1.0, 2.0)
     expect(numbers(await as('st-dan', '/api/documents'))).to.deep.equal(['SOP-QA-0001']);
-    expect(numbers(await as('po-ben', '/api/documents'))).to.deep.equal(['WI-QA-0001']);
+    expect(numbers(await as('po-ben', '/api/documents'))).to.deep.equal(['SOP-QA-0001', 'WI-QA-0001']);
   });
 
   it('searches by number and title words, and filters by type, site, status, clause, owner and reviews due', async () => {
@@ -100,9 +100,17 @@ describe('document control: the register API (HTTP, SQLite, fake clock)', functi
     expect(first.training.outstanding).to.deep.equal([{ id: 'st-eve', name: 'Eve Staff' }]);
     expect(first.file.copy).to.equal('/api/documents/SOP-QA-0001/versions/1.0/copy');
     expect((await as('qm-cara', '/api/documents/SOP-QA-0099')).status).to.equal(404);
-    const hidden = await as('po-ben', '/api/documents/SOP-QA-0001');
+    // the Basel work instruction is not Dublin's business
+    const hidden = await as('st-dan', '/api/documents/WI-QA-0001');
     expect(hidden.status).to.equal(404);
-    expect(hidden.json.error).to.contain('SOP-QA-0001');
+    expect(hidden.json.error).to.contain('WI-QA-0001');
+    // Basel staff read the procedure written at Dublin that applied to them, and its copy
+    const basel = await as('st-eve', '/api/documents/SOP-QA-0001');
+    expect(basel.status, basel.text).to.equal(200);
+    expect(basel.json.versions.map((v: { revision: string }) => v.revision)).to.include('2.0');
+    const copy = await download(register, 'st-eve', '/api/documents/SOP-QA-0001/versions/3.0/copy');
+    expect(copy.status).to.equal(200);
+    expect(copy.type).to.equal('application/pdf');
   });
 
   it('says which version was effective at a site at an instant, across three versions and two sites', async () => {
@@ -160,7 +168,7 @@ describe('document control: the register API (HTTP, SQLite, fake clock)', functi
     expect(text).to.match(/Uncontrolled when printed/i);
     expect((await pageQrCodes(copy.bytes))[0]).to.deep.equal([`${register.server.url}/documents/SOP-QA-0001`]);
     const audit = (await register.server.imsflow.queries.auditTrail({ target: 'document:SOP-QA-0001' })).filter((e) => e.action === 'document-control.copy.downloaded');
-    expect(audit.map((e) => [e.actor, (e.new as { revision: string }).revision])).to.deep.equal([['st-dan', '3.0']]);
+    expect(audit.filter((e) => e.actor === 'st-dan').map((e) => [e.actor, (e.new as { revision: string }).revision])).to.deep.equal([['st-dan', '3.0']]);
   });
 
   it('keeps superseded versions for quality managers, process owners and auditors, marked superseded; refuses them to staff', async () => {
