@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -14,6 +14,7 @@ import { callWithToken } from '../../support/http.js';
 import { userWithToken } from '../../support/operator.js';
 import { TestSmtpServer } from '../../support/smtp.js';
 import { docx } from './office-files.js';
+import { pageTexts } from './pdf-read.js';
 
 /**
  * Document control as its people live it, in headless Chromium against a listening server with real SMTP:
@@ -172,5 +173,26 @@ describe('document control walked in Chromium: upload, review, signed approval, 
     expect(log.errors).to.deep.equal([]);
     const trainings = await server.imsflow.store.listInstances({ key: 'training-acknowledgement', limit: 100 });
     expect(trainings.map((t) => [t.variables.user, t.status])).to.deep.include(['st-dan', 'completed']);
+  });
+
+  it('on its effective date the SOP is in force, and the copy downloaded from its page carries the stamp on every page', async () => {
+    await server.scheduler.runDue(); // the effective date is today: its timer is due
+    const { page, log } = await signedIn('st-dan@example.com');
+    await Promise.all([page.waitForURL((url) => url.pathname === '/documents'), page.getByRole('link', { name: 'Documents', exact: true }).first().click()]);
+    await Promise.all([page.waitForURL((url) => url.pathname === '/documents/SOP-QA-0001'), page.getByRole('link', { name: 'SOP-QA-0001' }).click()]);
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).to.equal(`SOP-QA-0001 ${TITLE}`);
+    await screenshot(page, 'document page for staff');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: /SOP-QA-0001 revision 1\.0 \(PDF\)/ }).first().click()]);
+    expect(download.suggestedFilename()).to.equal('SOP-QA-0001-1.0-effective.pdf');
+    const pages = await pageTexts(new Uint8Array(readFileSync((await download.path())!)));
+    expect(pages.length).to.be.at.least(1);
+    for (const text of pages) {
+      expect(text).to.contain('SOP-QA-0001').and.contain('1.0').and.contain('Cara Quality');
+      expect(text).to.match(/Uncontrolled when printed/i);
+      expect(text).to.match(/Effective/);
+    }
+    // the Word document's own words, turned into PDF by LibreOffice under the stamp
+    expect(pages.join(' ')).to.contain('cleaning and disinfection of the aseptic filling line');
+    expect(log.errors).to.deep.equal([]);
   });
 });
