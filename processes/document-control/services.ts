@@ -203,6 +203,8 @@ function withdraw(context: ServiceContext): Record<string, unknown> {
 }
 
 export function registerDocumentControlServices(registry: ServiceRegistry): void {
+  // a numbering scheme that cannot number is refused when the server starts, not at the first new document
+  numberingScheme();
   registry
     .registerStartCheck(DOCUMENT_PROCESS, { description: 'A document change names a document (new, or an existing number without a change under way), known sites and roles', check: checkDocumentStart })
     .register('document-numbering', { description: 'Numbers a new document (gapless, per type and area) or gives a new version its revision', run: numbering })

@@ -78,6 +78,17 @@ describe('document numbers', () => {
     expect(formatNumber('{type}-{area}-{seq}', { type: 'policy', area: 'EH' }, 12)).to.equal('POL-EH-0012');
   });
 
+  it('refuse to start with a scheme that cannot number, naming the setting, rather than fail at the first document', () => {
+    const before = process.env.IMSFLOW_DOCUMENT_NUMBERING;
+    process.env.IMSFLOW_DOCUMENT_NUMBERING = '{type}-{dept}';
+    try {
+      expect(() => registerDocumentControlServices(new ServiceRegistry())).to.throw(/IMSFLOW_DOCUMENT_NUMBERING "\{type\}-\{dept\}" names unknown tokens/);
+    } finally {
+      if (before === undefined) delete process.env.IMSFLOW_DOCUMENT_NUMBERING;
+      else process.env.IMSFLOW_DOCUMENT_NUMBERING = before;
+    }
+  });
+
   it('refuse at start a new document without title, type or area, a revision of an unknown number, and unknown roles, naming each field', async () => {
     const refused = await t.imsflow.start('document-control', { variables: { sites: 'dublin', reviewerRoles: 'auditor, chef', owner: 'anna' }, site: 'dublin' }, 'anna').catch((err) => err);
     expect(refused.fields.map((f: { field: string }) => f.field)).to.deep.equal(['title', 'type', 'area', 'reviewerRoles']);
