@@ -1,6 +1,7 @@
 import type { Catalogue } from './features/catalogue/index.js';
 import type { DemoChapter } from './features/demo/index.js';
 import type { PackFigure } from './features/dashboard/index.js';
+import type { PackEvent } from './features/events/index.js';
 import type { InstanceView } from './features/instances/index.js';
 import type { PackFieldType } from './kernel/field-types.js';
 import type { MessageSet, Reader } from './kernel/i18n/index.js';
@@ -44,6 +45,8 @@ export interface ProcessPack {
    * while this pack is handed over; forms offer, check and show their values through them.
    */
   fieldTypes?: PackFieldType[];
+  /** Its records are quality or EHS events: how each is classified for recurrence and trends (engine/features/events). */
+  event?: PackEvent;
 }
 
 export type { FieldChoice, FieldTypeContext, FieldTypeReader, PackFieldType } from './kernel/field-types.js';
