@@ -73,7 +73,7 @@ export function startPages({ imsflow, attachments, titleFields = {} }: StartPage
     sendDocument(
       res,
       status,
-      <StartFormPage state={{ viewer, name: words.name, ...(words.description && { description: words.description }), form: formOf(process, res), people: await peopleOf(site), choices: await choicesFor(imsflow, { form: process.form, ...(site && { site }) }), catalogue: clauseCatalogue(imsflow), ...state }} />,
+      <StartFormPage state={{ viewer, name: words.name, ...(words.description && { description: words.description }), form: formOf(process, res), people: await peopleOf(site), choices: await choicesFor(imsflow, { form: process.form, ...(site && { site }) }, readerOf(res)), catalogue: clauseCatalogue(imsflow), ...state }} />,
     );
   }
 
