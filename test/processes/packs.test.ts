@@ -21,10 +21,10 @@ describe('shipped process packs', () => {
   });
 
   for (const pack of shippedPacks) {
-    it(`the ${pack.key} manifest matches its diagram, and its services are all the diagram calls`, async () => {
+    it(`the ${pack.key} manifest matches its diagram, and its services are all the diagram calls (its field types known)`, async () => {
       const own = registerPackServices([pack], { catalogue: shippedCatalogue() }).names();
-      const { spec, problems } = validateDefinition(await parseBpmnXml(pack.bpmn.xml()), { services: own });
-      expect(problems, 'valid with its own services only').to.deep.equal([]);
+      const { spec, problems } = validateDefinition(await parseBpmnXml(pack.bpmn.xml()), { services: own, fieldTypes: new Set((pack.fieldTypes ?? []).map((type) => type.type)) });
+      expect(problems, 'valid with its own services and field types only').to.deep.equal([]);
       expect({ key: spec!.key, businessKeyPrefix: spec!.businessKeyPrefix, ownerRole: spec!.ownerRole }).to.deep.equal({
         key: pack.key,
         businessKeyPrefix: pack.businessKeyPrefix,
