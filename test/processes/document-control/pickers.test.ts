@@ -78,6 +78,8 @@ describe('document control: the start form picks sites, roles and processes by n
   it('offers the active sites, the roles and the processes by name in English, and no keys in the labels', async () => {
     const page = await http('GET', `${server.url}/new/document-control`, undefined, { cookie: (await session('jonas')).cookie });
     expect(page.status).to.equal(200);
+    // the record's own site, asked of a person of two sites, by name too
+    expect(labels(listOn(page.text, 'site'))).to.include('Basel plant').and.include('Dublin plant').and.not.include('basel');
     const sites = listOn(page.text, 'sites');
     expect(sites.multiple).to.equal(true);
     // Lyon is deactivated: not offered
