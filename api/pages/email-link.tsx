@@ -61,7 +61,7 @@ export function taskLinkPages(imsflow: ProcessEngine, links: TaskLinkSigner, att
 
   async function formPage(res: express.Response, status: number, task: TaskRecord, token: string, state: FormState, people: Person[], signing?: SigningPrompt): Promise<void> {
     const shown = await named(res, task);
-    const choices = await choicesFor(imsflow, task);
+    const choices = await choicesFor(imsflow, task, readerOf(res));
     send(res, status, <FormPage named={shown} token={token} state={state} people={people} choices={choices} signing={signing} now={imsflow.clock.now().toISOString()} catalogue={clauseCatalogue(imsflow)} />);
   }
 

@@ -51,6 +51,11 @@ export interface FieldTypeContext {
   now: Date;
   /** The field being checked or offered (its key, label, required, ims:option elements). */
   field: FormField;
+  /**
+   * Who reads the choices offered (a page's reader: choice labels in their language); absent where nobody
+   * reads (the JSON API, the engine's own checks): then English.
+   */
+  reader?: FieldTypeReader;
 }
 
 export interface FieldChoice {
@@ -58,10 +63,14 @@ export interface FieldChoice {
   label: string;
 }
 
-/** Who reads a presented value: their locale (`de-CH`) and its language (`de`; en, de or fr). */
+/** Who reads a presented value or a choice: their locale (`de-CH`) and its language (`de`; en, de or fr). */
 export interface FieldTypeReader {
   locale: string;
   language: string;
+  /** A message of the installation's catalogue (the packs' messages included) in the reader's language; absent where there is none at hand. */
+  t?(id: string, values?: Record<string, unknown>): string;
+  /** Shipped text that may have a translation (a process's name: `<key>.process.name`), as Reader.translated; absent where there is none at hand. */
+  translated?(id: string, authored: string, values?: Record<string, unknown>): string;
 }
 
 export { BUILT_IN_FIELD_TYPES, PACK_TYPE_NAME } from './field-type-names.js';

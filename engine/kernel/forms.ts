@@ -1,5 +1,5 @@
 import { ValidationError, type FieldError } from './errors.js';
-import { BUILT_IN_FIELD_TYPES, MAX_PICKS, picksOf, type PackFieldType } from './field-types.js';
+import { BUILT_IN_FIELD_TYPES, MAX_PICKS, picksOf, type FieldTypeReader, type PackFieldType } from './field-types.js';
 import { FILE_KINDS } from './file-kinds.js';
 import type { FormField } from './model.js';
 import type { RecordReader } from './services.js';
@@ -39,6 +39,8 @@ export interface FormContext {
   packFields?: PackFields;
   /** The time now, for a date field that may not lie in the past (ims:min="today"); without it that is not checked. */
   now?: () => Date;
+  /** Who reads the refusals (a page's reader), handed to the packs' field types; absent: English. */
+  reader?: FieldTypeReader;
 }
 
 /** The packs' field types by name, with the records they check against and the time. */
@@ -90,7 +92,7 @@ async function packCheck(field: FormField, raw: unknown, context: FormContext): 
   const type = context.packFields?.types.get(field.type);
   if (!type || !context.packFields) return { error: `cannot be checked: this server has no field type “${field.type}”` };
   const siteName = context.site !== undefined ? await context.packFields.siteName?.(context.site) : undefined;
-  const checkContext = { records: context.packFields.records, now: context.packFields.now(), field, ...(context.site !== undefined && { site: context.site }), ...(siteName && { siteName }) };
+  const checkContext = { records: context.packFields.records, now: context.packFields.now(), field, ...(context.site !== undefined && { site: context.site }), ...(siteName && { siteName }), ...(context.reader && { reader: context.reader }) };
   if (!type.multiple) return type.check(raw, checkContext);
   const picks = picksOf(raw);
   if (picks.length > MAX_PICKS) return { error: `may name at most ${MAX_PICKS}` };
@@ -98,7 +100,7 @@ async function packCheck(field: FormField, raw: unknown, context: FormContext): 
   for (const pick of picks) {
     const checked = await type.check(pick, checkContext);
     if ('error' in checked) return checked;
-    if (values.some((value) => JSON.stringify(value) === JSON.stringify(checked.value))) return { error: `names ${type.present(checked.value, { locale: 'en', language: 'en' }) ?? String(pick)} twice` };
+    if (values.some((value) => JSON.stringify(value) === JSON.stringify(checked.value))) return { error: `names ${type.present(checked.value, context.reader ?? { locale: 'en', language: 'en' }) ?? String(pick)} twice` };
     values.push(checked.value);
   }
   return { value: values };

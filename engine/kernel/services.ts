@@ -44,6 +44,10 @@ export interface RecordReader {
   people(query: { role?: string; site?: string; active?: boolean }): Promise<Pick<UserRecord, 'id' | 'name' | 'roles' | 'sites' | 'managerId' | 'active'>[]>;
   /** The sites records may belong to: the site register's active sites and every site someone active belongs to, sorted. */
   sites(): Promise<string[]>;
+  /** The site register: every registered site (inactive ones too) with the name people read, sorted by key. */
+  registeredSites(): Promise<{ key: string; name: string; active: boolean }[]>;
+  /** The deployed processes: each key once, with the name of its latest version, sorted by key. */
+  processes(): Promise<{ key: string; name: string }[]>;
 }
 
 /**

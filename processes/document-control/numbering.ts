@@ -52,8 +52,12 @@ export function compareRevisions(a: string, b: string): number {
   return am - bm || an - bn;
 }
 
-/** A comma- or space-separated list given on a form, as its distinct entries. */
+/**
+ * The keys a list names, as its distinct entries: a picker's picks (`[{key, name}]`, pickers.ts), a list of
+ * keys, or the comma- or space-separated text records started before the pickers hold.
+ */
 export function listOf(value: unknown): string[] {
-  const items = Array.isArray(value) ? value.map(String) : typeof value === 'string' ? value.split(/[\s,;]+/) : [];
+  const keyOf = (item: unknown) => (typeof item === 'object' && item !== null && typeof (item as { key?: unknown }).key === 'string' ? (item as { key: string }).key : typeof item === 'string' ? item : '');
+  const items = Array.isArray(value) ? value.map(keyOf) : typeof value === 'string' ? value.split(/[\s,;]+/) : [];
   return [...new Set(items.map((item) => item.trim()).filter(Boolean))];
 }

@@ -3,6 +3,7 @@ import { packBpmn, packMessages } from '../locate.js';
 import { documentFieldTypes } from './field-type.js';
 import { documentPages } from './pages.js';
 import { documentRoutes } from './routes.js';
+import { documentPickers } from './pickers.js';
 import { registerDocumentControlServices } from './services.js';
 
 /**
@@ -19,7 +20,7 @@ export const documentControlPack: ProcessPack = {
   messages: packMessages('document-control'),
   services: registerDocumentControlServices,
   titleFields: ['title', 'revises'],
-  fieldTypes: documentFieldTypes,
+  fieldTypes: [...documentFieldTypes, ...documentPickers],
   routes: documentRoutes,
   pages: documentPages,
 };

@@ -1,13 +1,12 @@
-import { addDuration, type FieldError, outputOf, ROLES, type ServiceContext, type ServiceRegistry, type StartCheckContext, text } from '../../engine/pack-kit.js';
+import { addDuration, type FieldError, outputOf, type ServiceContext, type ServiceRegistry, type StartCheckContext, text } from '../../engine/pack-kit.js';
 import { DOCUMENT_AREAS, DOCUMENT_TYPES, type DocumentType, numberingScheme } from './config.js';
 import { compareRevisions, formatNumber, listOf, nextRevision, type RevisionKind, sequenceOf } from './numbering.js';
+import { PEOPLE_ROLES } from './pickers.js';
 import { DOCUMENT_PROCESS, type DocumentRecord, effectiveFromOf, numberOf, openChanges, TRAINING_PROCESS } from './versions.js';
 
 /** Document control's services: the start check, numbering, the review's outcome, training, effectiveness, periodic review. */
 
 const ALL = 1_000_000;
-/** Roles a document can name as reviewers or trainees: the directory's roles of people. */
-const PEOPLE_ROLES: readonly string[] = ROLES.filter((role) => role !== 'integration' && role !== 'admin');
 /** Training is due at the effective date when that leaves a week to read; otherwise two weeks after approval. */
 const TRAINING_LEAD_MS = 7 * 24 * 3_600_000;
 const TRAINING_DEFAULT_MS = 14 * 24 * 3_600_000;
@@ -184,7 +183,7 @@ function revise(context: ServiceContext): Record<string, unknown> {
       sites: listOf(numbered.sites).join(', '),
       owner: v.owner,
       ...(Array.isArray(v.clauses) && { clauses: v.clauses }),
-      ...(text(v.processes) && { processes: v.processes }),
+      ...(listOf(v.processes).length && { processes: listOf(v.processes).join(', ') }),
       changeSummary: text(decided.comment) || 'Revision from the periodic review',
       reason: `Periodic review of ${numbered.number} revision ${numbered.revision}`,
       reviewerRoles: listOf(numbered.reviewers && (numbered.reviewers as { role: string }[]).map((r) => r.role)).join(', '),

@@ -127,7 +127,7 @@ async function startUnvalidated(name: string, variables: Record<string, unknown>
     instanceId: `hostile-${name}`,
     businessKey: 'HOSTILE-1',
     services: new ServiceRegistry(),
-    records: { instances: async () => [], tasks: async () => [], user: async () => undefined, people: async () => [], sites: async () => [] },
+    records: { instances: async () => [], tasks: async () => [], user: async () => undefined, people: async () => [], sites: async () => [], registeredSites: async () => [], processes: async () => [] },
     now: () => new Date(),
     timeoutMs: 5_000,
   });

@@ -21,7 +21,7 @@ describe('shipped process packs', () => {
   });
 
   for (const pack of shippedPacks) {
-    it(`the ${pack.key} manifest matches its diagram, and its services are all the diagram calls`, async () => {
+    it(`the ${pack.key} manifest matches its diagram, and its services are all the diagram calls (its field types known)`, async () => {
       const own = registerPackServices([pack], { catalogue: shippedCatalogue() }).names();
       // a pack's forms may use the field types another shipped pack brings (a CAPA plan names documents)
       const { spec, problems } = validateDefinition(await parseBpmnXml(pack.bpmn.xml()), { services: own, fieldTypes: new Set(packFieldTypes(shippedPacks).map((type) => type.type)) });

@@ -152,6 +152,7 @@ describe('every page, in Chromium with axe-core, and in English, German and Fren
       { name: 'the nonconformity start form', as: 'sean.gallagher', path: '/new/nonconformity' },
       { name: 'the CAPA start form', as: 'aoife.brennan', path: '/new/capa' },
       { name: 'the internal audit start form', as: 'aoife.brennan', path: '/new/internal-audit' },
+      { name: 'the document-control start form (pickers)', as: 'aoife.brennan', path: '/new/document-control' },
       { name: 'a nonconformity just raised', as: 'sean.gallagher', path: `/new/nonconformity/started/${reported.id}` },
       { name: 'the audit trail', as: 'henrik.larsen', path: '/audit' },
       { name: 'the dashboard', as: 'siobhan.walsh', path: '/dashboard' },

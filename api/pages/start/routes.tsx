@@ -59,7 +59,9 @@ export function startPages({ imsflow, attachments, titleFields = {} }: StartPage
   /** The start form as the task form's renderer reads it: a step of the process (the start event) with its form, plus the site when there is a choice. */
   function formOf(process: StartableProcess, res: Response): TaskRecord {
     const { t } = readerOf(res);
-    const siteField: FormField[] = process.sites.length > 1 ? [{ key: SITE_FIELD, label: t('start.form.site'), type: 'select', required: true, options: process.sites.map((s) => ({ value: s, label: s })) }] : [];
+    // the sites by the register's names (read for every page), never their keys
+    const names = (res.locals.siteNames as ReadonlyMap<string, string> | undefined) ?? new Map<string, string>();
+    const siteField: FormField[] = process.sites.length > 1 ? [{ key: SITE_FIELD, label: t('start.form.site'), type: 'select', required: true, options: process.sites.map((s) => ({ value: s, label: names.get(s) ?? s })) }] : [];
     return { id: `start-${process.key}`, definitionKey: process.key, elementId: process.startEvent, name: process.name, form: [...siteField, ...process.form] } as TaskRecord;
   }
 
@@ -73,7 +75,7 @@ export function startPages({ imsflow, attachments, titleFields = {} }: StartPage
     sendDocument(
       res,
       status,
-      <StartFormPage state={{ viewer, name: words.name, ...(words.description && { description: words.description }), form: formOf(process, res), people: await peopleOf(site), choices: await choicesFor(imsflow, { form: process.form, ...(site && { site }) }), catalogue: clauseCatalogue(imsflow), ...state }} />,
+      <StartFormPage state={{ viewer, name: words.name, ...(words.description && { description: words.description }), form: formOf(process, res), people: await peopleOf(site), choices: await choicesFor(imsflow, { form: process.form, ...(site && { site }) }, readerOf(res)), catalogue: clauseCatalogue(imsflow), ...state }} />,
     );
   }
 

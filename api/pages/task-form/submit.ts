@@ -1,7 +1,7 @@
 import express, { type Request, type RequestHandler, type Response } from 'express';
 import multer from 'multer';
 import { ValidationError, type FieldError } from '../../../engine/kernel/errors.js';
-import type { FieldChoice } from '../../../engine/kernel/field-types.js';
+import type { FieldChoice, FieldTypeReader } from '../../../engine/kernel/field-types.js';
 import { personRefusalOf, validateFormData } from '../../../engine/kernel/forms.js';
 import type { ProcessEngine } from '../../../engine/process-engine.js';
 import type { TaskRecord } from '../../../engine/kernel/model.js';
@@ -45,10 +45,11 @@ export async function peopleFor(imsflow: ProcessEngine, task: Pick<TaskRecord, '
 export type FieldChoices = Record<string, { offered: FieldChoice[]; multiple: boolean }>;
 
 /**
- * The choices the packs offer for a form's fields of their types, at the record's site. A type that offers
- * none, or whose listing fails, leaves its field a text box (what is typed is checked all the same).
+ * The choices the packs offer for a form's fields of their types, at the record's site, labelled for
+ * `reader`. A type that offers none, or whose listing fails, leaves its field a text box (what is typed is
+ * checked all the same).
  */
-export async function choicesFor(imsflow: ProcessEngine, task: Pick<TaskRecord, 'form' | 'site'>): Promise<FieldChoices> {
+export async function choicesFor(imsflow: ProcessEngine, task: Pick<TaskRecord, 'form' | 'site'>, reader?: FieldTypeReader): Promise<FieldChoices> {
   const { packFields } = imsflow.formContext;
   const choices: FieldChoices = {};
   if (!packFields) return choices;
@@ -56,7 +57,7 @@ export async function choicesFor(imsflow: ProcessEngine, task: Pick<TaskRecord, 
     const type = packFields.types.get(field.type);
     if (!type?.choices) continue;
     try {
-      const offered = await type.choices({ records: packFields.records, now: packFields.now(), field, ...(task.site && { site: task.site }) });
+      const offered = await type.choices({ records: packFields.records, now: packFields.now(), field, ...(task.site && { site: task.site }), ...(reader && { reader }) });
       choices[field.key] = { offered, multiple: Boolean(type.multiple) };
     } catch {
       // a pack's listing that fails costs the list, not the form

@@ -143,7 +143,7 @@ export function taskPages({ imsflow, accounts, attachments, titleFields = {} }: 
     const w = words(res);
     const { t } = w.reader;
     const now = imsflow.clock.now().getTime();
-    const [view, names, people, instance, choices] = await Promise.all([w.view(task), w.people(), peopleFor(imsflow, task), w.instance(task.instanceId), choicesFor(imsflow, task)]);
+    const [view, names, people, instance, choices] = await Promise.all([w.view(task), w.people(), peopleFor(imsflow, task), w.instance(task.instanceId), choicesFor(imsflow, task, w.reader)]);
     const requests = task.extensions ?? [];
     const pending = requests.find((r) => r.status === 'pending');
     const open = task.status === 'open';

@@ -6,7 +6,7 @@ import type { Store } from '../../ports/store.js';
  * state, tasks, and people without account or contact details. With `sites` (a viewer's), only records and
  * people of those sites; undefined sees every site.
  */
-export function recordReader(store: Pick<Store, 'listInstances' | 'listTasks' | 'getUser' | 'listUsers' | 'listSites'>, sites?: readonly string[]): RecordReader {
+export function recordReader(store: Pick<Store, 'listInstances' | 'listTasks' | 'getUser' | 'listUsers' | 'listSites' | 'listDefinitions'>, sites?: readonly string[]): RecordReader {
   const within = (asked: string[] | undefined) => (sites === undefined ? asked : asked ? asked.filter((s) => sites.includes(s)) : [...sites]);
   const seen = (their: readonly string[] | undefined) => sites === undefined || (their ?? []).some((s) => sites.includes(s));
   return {
@@ -28,6 +28,16 @@ export function recordReader(store: Pick<Store, 'listInstances' | 'listTasks' | 
       const registered = (await store.listSites()).filter((site) => site.active).map((site) => site.key);
       const ofPeople = (await store.listUsers({ active: true })).flatMap((user) => user.sites ?? []);
       return [...new Set([...registered, ...ofPeople])].sort();
+    },
+    registeredSites: async () =>
+      (await store.listSites()).map((site) => ({ key: site.key, name: site.name, active: site.active })).sort((a, b) => a.key.localeCompare(b.key)),
+    processes: async () => {
+      const latest = new Map<string, { version: number; name: string }>();
+      for (const definition of await store.listDefinitions()) {
+        const known = latest.get(definition.key);
+        if (!known || definition.version > known.version) latest.set(definition.key, { version: definition.version, name: definition.name });
+      }
+      return [...latest].map(([key, { name }]) => ({ key, name: name || key })).sort((a, b) => a.key.localeCompare(b.key));
     },
   };
 }

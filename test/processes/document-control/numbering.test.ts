@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { ServiceRegistry } from '../../../engine/kernel/services.js';
 import { numberingScheme, schemeProblem } from '../../../processes/document-control/config.js';
 import { compareRevisions, formatNumber, nextRevision } from '../../../processes/document-control/numbering.js';
+import { documentPickers } from '../../../processes/document-control/pickers.js';
 import { registerDocumentControlServices } from '../../../processes/document-control/services.js';
 import { shipped, testEngine, type TestEngine } from '../../helpers.js';
 
@@ -41,7 +42,7 @@ describe('document numbers', () => {
   const previous = process.env.IMSFLOW_DOCUMENT_NUMBERING;
 
   beforeEach(async () => {
-    t = await testEngine({ services: services() });
+    t = await testEngine({ services: services(), fieldTypes: documentPickers });
     await t.imsflow.saveUser({ id: 'anna', email: 'anna@example.com', name: 'Anna Owner', roles: ['process-owner'], sites: ['dublin', 'basel'] }, 'test');
     await t.imsflow.deploy(shipped('document-control.bpmn'), 'test');
     delete process.env.IMSFLOW_DOCUMENT_NUMBERING;
