@@ -61,8 +61,11 @@ describe('document control: the register API (HTTP, SQLite, fake clock)', functi
     const english = await as('po-anna', '/api/field-types');
     expect(english.json.items.map((i: { type: string; label: string }) => [i.type, i.label])).to.deep.equal([
       ['document', 'Controlled document'],
+      ['document-sites', 'Sites of a controlled document'],
       ['documents', 'Controlled documents'],
       ['documents-to-revise', 'Controlled documents to revise'],
+      ['processes', 'Processes'],
+      ['roles', 'Roles'],
     ]);
     const german = await as('au-fay', '/api/field-types');
     expect(german.json.items.map((i: { label: string }) => i.label)).to.include('Gelenktes Dokument');
