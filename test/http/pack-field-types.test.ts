@@ -8,16 +8,11 @@ import { startServer, type RunningServer } from '../../api/server.js';
 import { loadConfig } from '../../engine/boot/config.js';
 import { FakeClock } from '../../engine/kernel/clock.js';
 import { colourCardPack, paintJobPack } from '../support/colour-packs.js';
-import { callWithToken, http } from '../support/http.js';
+import { callWithToken, http, pageText } from '../support/http.js';
 import { userWithToken } from '../support/operator.js';
 
 const PASSWORD = 'a long enough passphrase for tests';
-const textOf = (html: string) =>
-  html
-    .replace(/<script[\s\S]*?<\/script>/g, '')
-    .replace(/<[^<>]*>/g, ' ')
-    .replace(/&amp;/g, '&')
-    .replace(/\s+/g, ' ');
+const textOf = pageText;
 
 /** A pack's form-field type through the server: handed over by the entry point, used by another pack's BPMN. */
 describe('a pack’s form-field type over HTTP (a test-only colour pack)', () => {

@@ -36,3 +36,13 @@ export async function http(method: string, url: string, body?: unknown, headers:
 export function callWithToken(serverUrl: string, token: string | undefined, method: string, path: string, body?: unknown): Promise<Reply> {
   return http(method, `${serverUrl}${path}`, body, { ...JSON_BODY, authorization: `Bearer ${token}` });
 }
+
+/** A server-rendered page as the words a person reads: no scripts or tags, entities decoded, spaces collapsed. */
+export function pageText(html: string): string {
+  return html
+    .replace(/<script[\s\S]*?<\/script>/g, '')
+    .replace(/<[^<>]*>/g, ' ')
+    .replace(/&amp;/g, '&')
+    .replace(/&#x27;|&#39;/g, "'")
+    .replace(/\s+/g, ' ');
+}

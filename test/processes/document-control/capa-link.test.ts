@@ -13,7 +13,7 @@ import { recordReader } from '../../../engine/features/instances/record-reader.j
 import { documentFieldTypes } from '../../../processes/document-control/field-type.js';
 import { documentVersions, loadDocumentSources } from '../../../processes/document-control/versions.js';
 import { bpmn } from '../../helpers.js';
-import { callWithToken, http, type Reply } from '../../support/http.js';
+import { callWithToken, http, type Reply, pageText } from '../../support/http.js';
 import { userWithToken } from '../../support/operator.js';
 import { pdfFile } from './files.js';
 
@@ -48,13 +48,7 @@ const DEVIATION_XML = bpmn(
   'name="Deviation note" ims:businessKeyPrefix="DEV" ims:ownerRole="quality-manager" ims:starters="quality-manager"',
 );
 
-const textOf = (html: string) =>
-  html
-    .replace(/<script[\s\S]*?<\/script>/g, '')
-    .replace(/<[^<>]*>/g, ' ')
-    .replace(/&amp;/g, '&')
-    .replace(/&#x27;|&#39;/g, "'")
-    .replace(/\s+/g, ' ');
+const textOf = pageText;
 
 describe('document control: the document field types and the CAPA link (HTTP, SQLite, fake clock)', function () {
   let dir: string;

@@ -7,7 +7,7 @@ import { SESSION_COOKIE } from '../../../api/auth.js';
 import { startServer, type RunningServer } from '../../../api/server.js';
 import { loadConfig } from '../../../engine/boot/config.js';
 import { FakeClock } from '../../../engine/kernel/clock.js';
-import { callWithToken, FORM_BODY, http } from '../../support/http.js';
+import { callWithToken, FORM_BODY, http, pageText } from '../../support/http.js';
 import { expectEveryMessageFound } from '../../support/messages.js';
 import { userWithToken } from '../../support/operator.js';
 
@@ -20,13 +20,7 @@ import { userWithToken } from '../../support/operator.js';
 
 const PASSWORD = 'a long enough passphrase for tests';
 const ADMIN = { id: 'test-setup', roles: ['admin'] };
-const textOf = (html: string) =>
-  html
-    .replace(/<script[\s\S]*?<\/script>/g, '')
-    .replace(/<[^<>]*>/g, ' ')
-    .replace(/&amp;/g, '&')
-    .replace(/&#x27;|&#39;/g, "'")
-    .replace(/\s+/g, ' ');
+const textOf = pageText;
 
 /** The options of the list named `name` on a page: [value, label] each, and whether several may be picked. */
 function listOn(html: string, name: string): { options: [string, string][]; multiple: boolean } {
