@@ -1,5 +1,6 @@
 import type { ProcessPack } from '../../engine/packs.js';
 import { packBpmn, packMessages } from '../locate.js';
+import { documentFigures } from './figures.js';
 import { registerDocumentControlServices } from './services.js';
 
 /**
@@ -15,4 +16,5 @@ export const documentControlPack: ProcessPack = {
   messages: packMessages('document-control'),
   services: registerDocumentControlServices,
   titleFields: ['title', 'revises'],
+  figures: documentFigures,
 };
