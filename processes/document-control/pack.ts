@@ -1,5 +1,6 @@
 import type { ProcessPack } from '../../engine/packs.js';
 import { packBpmn, packMessages } from '../locate.js';
+import { documentControlDemo } from './demo.js';
 import { documentFigures } from './figures.js';
 import { registerDocumentControlServices } from './services.js';
 
@@ -17,4 +18,5 @@ export const documentControlPack: ProcessPack = {
   services: registerDocumentControlServices,
   titleFields: ['title', 'revises'],
   figures: documentFigures,
+  demo: documentControlDemo,
 };
