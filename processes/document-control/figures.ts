@@ -306,7 +306,7 @@ async function trainingSummary(read: FigureRead): Promise<TrainingSection> {
   for (const row of await factsOf(read)) {
     const key = `${row.dims.number}\u0000${row.dims.revision}`;
     let doc = documents.get(key);
-    if (!doc) documents.set(key, (doc = { number: row.dims.number, revision: row.dims.revision, title: row.dims.title, outstanding: 0, overdue: 0, drill: fragment({ figure: 'documentTraineesOf', number: row.dims.number, revision: row.dims.revision }) }));
+    if (!doc) documents.set(key, (doc = { number: row.dims.number, revision: row.dims.revision, title: row.dims.title, outstanding: 0, overdue: 0, drill: fragment({ figure: 'documentTraineesOf', value: `${row.dims.number} ${row.dims.revision}` }) }));
     doc.outstanding += 1;
     if (row.dims.dueAt && row.dims.dueAt < at) doc.overdue += 1;
   }
@@ -319,14 +319,16 @@ async function trainingSummary(read: FigureRead): Promise<TrainingSection> {
   };
 }
 
-async function traineeList(read: FigureRead, drill: Record<string, string | undefined>, overdueOnly: boolean, limit: number): Promise<DrillList> {
+async function traineeList(read: FigureRead, of: string | undefined, overdueOnly: boolean, limit: number): Promise<DrillList> {
   const at = read.context.asOf.toISOString();
+  // one document version: the drill's value, "<number> <revision>"
+  const [number, revision] = of ? [of.slice(0, of.lastIndexOf(' ')), of.slice(of.lastIndexOf(' ') + 1)] : [];
   const rows = (await factsOf(read))
-    .filter((row) => (drill.number === undefined || row.dims.number === drill.number) && (drill.revision === undefined || row.dims.revision === drill.revision))
+    .filter((row) => number === undefined || (row.dims.number === number && row.dims.revision === revision))
     .map((row) => ({ row, overdue: Boolean(row.dims.dueAt && row.dims.dueAt < at) }))
     .filter((r) => !overdueOnly || r.overdue)
     .sort((a, b) => Number(b.overdue) - Number(a.overdue) || (a.row.dims.dueAt ?? '').localeCompare(b.row.dims.dueAt ?? '') || a.row.dims.person.localeCompare(b.row.dims.person));
-  const title = overdueOnly ? 'Read-and-understood training past its due date' : drill.number && drill.revision ? `Read-and-understood training outstanding: ${drill.number} revision ${drill.revision}` : 'Read-and-understood training outstanding';
+  const title = overdueOnly ? 'Read-and-understood training past its due date' : number ? `Read-and-understood training outstanding: ${number} revision ${revision}` : 'Read-and-understood training outstanding';
   return {
     title,
     words: WORDS,
@@ -367,9 +369,9 @@ export const trainingFigure = defineFigure<TrainingSection>({
     empty: 'Everyone has acknowledged the documents they were given to read.',
   }),
   drills: {
-    documentTrainees: (read, drill, limit) => traineeList(read, drill, false, limit),
-    documentTraineesOverdue: (read, drill, limit) => traineeList(read, drill, true, limit),
-    documentTraineesOf: (read, drill, limit) => traineeList(read, drill, false, limit),
+    documentTrainees: (read, _drill, limit) => traineeList(read, undefined, false, limit),
+    documentTraineesOverdue: (read, _drill, limit) => traineeList(read, undefined, true, limit),
+    documentTraineesOf: (read, drill, limit) => traineeList(read, drill.value ?? '', false, limit),
   },
   digest: (s, reader) => {
     const { t } = reader;
