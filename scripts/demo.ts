@@ -16,9 +16,11 @@
  * installation.
  */
 import { existsSync, realpathSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { canSee, holdsTask } from '../api/auth.js';
+import { AttachmentStore, checkUpload, recordUpload } from '../api/pages/attachments.js';
 import { signatureFor } from '../api/signing.js';
 import { Accounts } from '../engine/features/accounts/index.js';
 import { FakeClock } from '../engine/kernel/clock.js';
@@ -126,6 +128,7 @@ function databaseFiles(databaseFile: string): string[] {
 }
 
 const DAY = 86_400_000;
+const HOUR = 3_600_000;
 
 function moment(now: Date, when: DemoMoment | 'now'): Date {
   if (when === 'now') return now;
@@ -160,10 +163,15 @@ export async function seedDemo(dataDir: string, options: DemoOptions = {}): Prom
   // the days after, as they would have. The clock only moves forward and stops at `now`, before the server
   // starts, so audit times stay in order.
   const now = options.now ?? new Date();
-  const clock = new FakeClock(new Date(now.getTime() - 60 * DAY));
-  const logger = pino({ level: 'silent' });
   // the demo picks its packs and its runner: the embedded scheduler, driven by hand along the timeline
   const packs = options.packs ?? shippedPacks;
+  const events = tellDemoStory(packs, { people: DEMO_USERS, sites: Object.keys(DEMO_SITES), seeder: SEEDER });
+  const story = events.map((event, order) => ({ event, order, at: moment(now, event.at) }));
+  story.sort((a, b) => a.at.getTime() - b.at.getTime() || a.order - b.order);
+  // the history begins 60 days back, or an hour before the oldest thing a chapter tells of
+  const clock = new FakeClock(new Date(Math.min(now.getTime() - 60 * DAY, (story[0]?.at.getTime() ?? now.getTime()) - HOUR)));
+  const logger = pino({ level: 'silent' });
+  const attachments = new AttachmentStore(join(config.dataDir, 'attachments'));
   const runner = async (built: Assembly) => new EmbeddedScheduler(built.store, clock, built.handlers, { workerId: SEEDER, maxAttempts: 1 });
   const assembly = await assemble(config, { clock, logger, packs, catalogue: shippedCatalogue(), runner });
   const { imsflow, store } = assembly;
@@ -212,9 +220,6 @@ export async function seedDemo(dataDir: string, options: DemoOptions = {}): Prom
 
     // ---- the story: the chapters of the packs (processes/<pack>/demo.ts), every start, task completion and
     // set-up of every record, in the order they happened ----
-    const events = tellDemoStory(packs, { people: DEMO_USERS, sites: Object.keys(DEMO_SITES), seeder: SEEDER });
-    const story = events.map((event, order) => ({ event, order, at: moment(now, event.at) }));
-    story.sort((a, b) => a.at.getTime() - b.at.getTime() || a.order - b.order);
     for (const { at, event } of story) {
       await advanceTo(at);
       if (event.act) {
@@ -235,7 +240,18 @@ export async function seedDemo(dataDir: string, options: DemoOptions = {}): Prom
         const user = await store.getUser(step.by);
         // The rule the API applies to POST /api/tasks/:id/complete: the task is theirs, at one of their sites.
         if (!user || !holdsTask(user, task) || !canSee(user, task)) throw new Error(`${step.by} does not hold "${task.name}" of "${event.record}"`);
-        const data = typeof step.data === 'function' ? step.data(task, at.toISOString().slice(0, 10)) : step.data;
+        const given = typeof step.data === 'function' ? step.data(task, at.toISOString().slice(0, 10)) : step.data;
+        const data: Record<string, unknown> = { ...given };
+        // the chapter's files, uploaded to the task as the upload endpoint does it
+        for (const [field, make] of Object.entries(step.files ?? {})) {
+          const file = await make();
+          const buffer = Buffer.from(file.bytes);
+          const checked = checkUpload({ buffer, originalname: file.name, mimetype: file.contentType });
+          if (!checked.ok) throw new Error(`the demo file ${file.name} of "${event.record}" is refused: ${checked.message}`);
+          await attachments.save(buffer);
+          await recordUpload(imsflow, user.id, task, field, checked.ref);
+          data[field] = checked.ref;
+        }
         // A task that takes an electronic signature is signed as through the API: the signer
         // re-authenticates with user id and password (21 CFR 11.200), outside any session.
         const signature = task.signature ? await signatureFor(accounts, { user }, task, data, { email: user.email, password: DEMO_PASSWORD }, imsflow.formContext) : undefined;

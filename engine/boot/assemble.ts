@@ -123,6 +123,7 @@ export async function assemble(config: Config, options: AssembleOptions): Promis
         baseUrl: () => notifier.baseUrl,
         mailConfigured: Boolean(mailer),
         mail,
+        figures,
         onHeldLink: (message) => options.logger.info({ to: message.to, subject: message.subject, link: message.link }, 'no mail server configured: the digest is held in the outbox'),
       })
     : undefined;

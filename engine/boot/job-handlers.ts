@@ -24,7 +24,7 @@ export interface HandlerDeps {
  */
 export function jobHandlers({ imsflow, notifier, outbox, digest, webhooks = new Webhooks({ store: imsflow.store, clock: imsflow.clock }) }: HandlerDeps): JobHandlers {
   const daily = new DailyDigest({ store: imsflow.store, clock: imsflow.clock, baseUrl: () => notifier.baseUrl, mailConfigured: notifier.mailConfigured, mail: notifier.mail, onHeldLink: notifier.onHeldLink });
-  const weekly = digest ?? new WeeklyDigest({ store: imsflow.store, clock: imsflow.clock, ...DEFAULT_DIGEST, baseUrl: () => notifier.baseUrl, mailConfigured: notifier.mailConfigured, mail: notifier.mail });
+  const weekly = digest ?? new WeeklyDigest({ store: imsflow.store, clock: imsflow.clock, ...DEFAULT_DIGEST, baseUrl: () => notifier.baseUrl, mailConfigured: notifier.mailConfigured, mail: notifier.mail, figures: imsflow.queries.figures });
   return {
     /** A BPMN timer is due: resume the instance and let the timer fire. */
     timer: (job, worker) => imsflow.fireTimer(job.id, worker),

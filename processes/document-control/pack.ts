@@ -4,6 +4,8 @@ import { documentFieldTypes } from './field-type.js';
 import { documentPages } from './pages.js';
 import { documentRoutes } from './routes.js';
 import { documentPickers } from './pickers.js';
+import { documentControlDemo } from './demo.js';
+import { documentFigures } from './figures.js';
 import { registerDocumentControlServices } from './services.js';
 
 /**
@@ -23,4 +25,6 @@ export const documentControlPack: ProcessPack = {
   fieldTypes: [...documentFieldTypes, ...documentPickers],
   routes: documentRoutes,
   pages: documentPages,
+  figures: documentFigures,
+  demo: documentControlDemo,
 };

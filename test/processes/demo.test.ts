@@ -19,8 +19,9 @@ function countBy<T>(items: T[], key: (item: T) => string | string[]): Record<str
 }
 
 describe('npm run demo (scripts/demo.ts)', function () {
-  // Seeding hashes a dozen passwords with scrypt (in parallel): about a second.
-  this.timeout(30_000);
+  // Seeding hashes a dozen passwords with scrypt (in parallel) and plays two months of records, and the two
+  // years since document control's oldest SOP became effective: several seconds, more on a busy machine.
+  this.timeout(90_000);
   let dir: string;
   let summary: DemoSummary;
   let store: SqliteStore;
@@ -109,6 +110,13 @@ describe('npm run demo (scripts/demo.ts)', function () {
     expect(stage('management-review')).to.deep.equal(['dublin 2 × doAction']);
     expect(stage('capa')).to.have.length(6);
     expect(stage('capa')).to.include.members(['dublin Check effectiveness', 'basel completed', 'basel Analyse the root cause']);
+    // document control: effective versions wait for their periodic review; SOP-QA-0001's revision 2.0 is in review
+    expect(stage('document-control')).to.deep.equal([
+      'basel waiting (timer)',
+      'dublin waiting (timer)',
+      'basel waiting (timer)',
+      'dublin Review SOP-QA-0001 Cleaning and disinfection of the aseptic filling line revision 2.0 (quality-manager)',
+    ]);
 
     // every thread is on both records: a CAPA raised by an audit finding, a gap and a review action
     const byId = new Map(records.map((r) => [r.id, r]));
@@ -116,6 +124,7 @@ describe('npm run demo (scripts/demo.ts)', function () {
     expect(started.map(([from, link]) => `${from.key} → ${link.processKey}`).sort()).to.deep.equal([
       'audit-programme → internal-audit',
       'audit-programme → internal-audit',
+      ...Array<string>(6).fill('document-control → training-acknowledgement'),
       'gap-analysis → capa',
       'internal-audit → capa',
       'internal-audit → capa',
@@ -135,6 +144,7 @@ describe('npm run demo (scripts/demo.ts)', function () {
       'internal-audit reviewed': 1,
       'gap-analysis approved': 1,
       'management-review approved': 1,
+      'document-control approved': 3,
     });
     // each checked as the record page checks it: against the record as stored now
     const imsflow = new ProcessEngine({ store });

@@ -109,7 +109,7 @@ export function PackSection({ section, filters }: { section: FigureSection; filt
   const { t, translated } = useReader();
   const { num } = useFormat();
   const { tiles, table: grid, empty } = section.view;
-  const id = (part: string) => `${section.process}.figure.${section.section}.${part}`;
+  const id = (part: string) => `${section.pack ?? section.process}.figure.${section.section}.${part}`;
   const title = translated(id('title'), section.title);
   const caption = grid ? translated(id('caption'), grid.caption) : '';
   const rows = grid?.rows.map((row) =>

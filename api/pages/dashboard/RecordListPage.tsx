@@ -49,7 +49,7 @@ function useListTitle(list: RecordList, drill: Drilldown): string {
     return drill.grade && GRADES.includes(drill.grade) ? t('dashboard.list.withGrade', { title, grade: t(`dashboard.grade.${drill.grade}`) }) : title;
   }
   if (drill.figure === 'gap' && drill.standard) return t('dashboard.list.gap', { standard: drill.standard });
-  if (!TASK_LISTS.includes(drill.figure)) return translated(`dashboard.list.${drill.figure}`, list.title);
+  if (!TASK_LISTS.includes(drill.figure)) return translated(`${list.words ?? 'dashboard'}.list.${drill.figure}`, list.title);
   return t(`dashboard.list.${drill.figure}`, { days: bucketLabel(t, drill.bucket ?? ''), level: drill.level ?? '', week: week(drill.week ?? '') });
 }
 
@@ -61,7 +61,11 @@ export function RecordListPage({ state }: { state: RecordListState }) {
   const { list, query, filters, limit } = state;
   const title = useListTitle(list, state.drill);
   const csv = `/api/dashboard/records.csv?${query.toString()}`;
-  const header = (c: RecordList['columns'][number]) => translated(`dashboard.column.${c.key}`, c.label);
+  // a pack's list names its columns in its own catalogue; the columns every list shares (site, due …) are the page's
+  const header = (c: RecordList['columns'][number]) => {
+    const own = list.words ? translated(`${list.words}.column.${c.key}`, c.label) : c.label;
+    return own !== c.label ? own : translated(`dashboard.column.${c.key}`, c.label);
+  };
   const hasTimes = list.items.some((row) => list.columns.some((c) => isInstant(row[c.key])));
   return (
     <Shell title={title} viewer={state.viewer} current="dashboard" wide head={<link rel="stylesheet" href="/assets/dashboard.css" />}>

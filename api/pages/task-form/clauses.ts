@@ -47,8 +47,8 @@ function textOf(value: unknown): string {
 /**
  * What one element of a multi-instance task's collection is, in words: a clause (`Clause 8.4 Control of
  * externally provided processes`, from the catalogue when it knows the clause), a finding on a clause
- * (`Clause 8.4 …: Supplier approval lapsed`), an action or anything else with a title, label or name;
- * otherwise compact JSON. `clause` says "Clause 8.4 …" in the reader's words (taskForm.clause: "Abschnitt",
+ * (`Clause 8.4 …: Supplier approval lapsed`), an action or anything else with a title, label or name, an
+ * element of one text (`{role: 'auditor'}`) by that text; otherwise compact JSON. `clause` says "Clause 8.4 …" in the reader's words (taskForm.clause: "Abschnitt",
  * "Article"); English without one.
  */
 export function iterationLabel(item: unknown, catalogue?: Pick<Catalogue, 'clause'>, clause: (text: string) => string = (text) => `Clause ${text}`): string {
@@ -71,6 +71,9 @@ export function iterationLabel(item: unknown, catalogue?: Pick<Catalogue, 'claus
     return short(clause(`${head}${extra ? `: ${extra}` : ''}`));
   }
   if (own) return short(number ? `${number} ${own}` : own);
+  // an element naming one thing (a reviewer's role): that thing
+  const texts = Object.values(o).filter((v): v is string => typeof v === 'string' && v !== '');
+  if (texts.length === 1 && Object.keys(o).length === 1) return short(texts[0]!);
   return short(JSON.stringify(item) ?? '');
 }
 

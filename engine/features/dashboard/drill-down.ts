@@ -37,6 +37,8 @@ export function figureNames(figures: readonly PackFigure[]): string[] {
 
 export interface RecordList {
   title: string;
+  /** A pack's list: where its words are (DrillList.words). */
+  words?: string;
   columns: { key: string; label: string }[];
   items: Record<string, string | number | boolean | null>[];
 }

@@ -1,5 +1,6 @@
 import type { InstanceRecord } from '../../kernel/model.js';
 import type { FactQuery, FigureStore } from '../../ports/figure-store.js';
+import type { Reader } from '../../kernel/i18n/index.js';
 import type { DashboardContext } from './context.js';
 
 /**
@@ -19,6 +20,11 @@ export interface PackFigure<Summary = unknown> {
   section: string;
   /** Its heading on the page. */
   title: string;
+  /**
+   * The pack whose catalogue holds its words (`<pack>.figure.<section>.title` …), when it projects another
+   * pack's records (a document pack counting read-and-understood records); default `process`.
+   */
+  pack?: string;
   /** The facts one record contributes now (none while it contributes nothing). Pure: no clock, no reads. */
   facts(record: FigureRecord): FactInput[];
   /** The section's figures for this dashboard request. */
@@ -27,6 +33,11 @@ export interface PackFigure<Summary = unknown> {
   view(summary: Summary): FigureView;
   /** The records behind its numbers, by the `figure=` name of a drill fragment. */
   drills?: Record<string, (read: FigureRead, drill: Record<string, string | undefined>, limit: number) => Promise<DrillList>>;
+  /**
+   * Its lines in the steering committee's weekly digest: sections of the email in the reader's words (the
+   * pack's catalogue is in the reader), from the summary of the recipient's sites; none when there is nothing to say.
+   */
+  digest?: (summary: Summary, reader: Reader) => DigestSection[];
   /** Computed KPI measures it offers (`KpiRecord.measure`): monthly values over the periods, months without data left out. */
   measures?: Record<string, (read: FigureRead, periods: { period: string; start: string; end: string }[]) => Promise<{ period: string; value: number }[]>>;
 }
@@ -48,9 +59,14 @@ export interface FigureRead {
   facts: FactQuery;
 }
 
+/** A section a figure adds to the weekly digest: a heading over label–value rows or over lines of text. */
+export type DigestSection = { heading: string; rows: [string, string][] } | { heading: string; items: string[] };
+
 /** The records behind a number (same shape as the dashboard's drill-down lists). */
 export interface DrillList {
   title: string;
+  /** Where the list page finds its title's and columns' words: `<words>.list.<figure>`, `<words>.column.<key>` (a pack's catalogue). */
+  words?: string;
   columns: { key: string; label: string }[];
   items: Record<string, string | number | boolean | null>[];
 }
@@ -67,6 +83,8 @@ export interface FigureView {
 export interface FigureSection {
   section: string;
   process: string;
+  /** The pack whose catalogue holds its words, when not the process's. */
+  pack?: string;
   title: string;
   view: FigureView;
 }

@@ -13,6 +13,6 @@ export async function packSections(store: FigureStore, context: DashboardContext
   const summaries = await Promise.all(figures.map((figure) => figure.summarise(readFor(store, context, figure))));
   return {
     summaries: Object.fromEntries(figures.map((figure, i) => [figure.section, summaries[i]])),
-    sections: figures.map((figure, i) => ({ section: figure.section, process: figure.process, title: figure.title, view: figure.view(summaries[i]) })),
+    sections: figures.map((figure, i) => ({ section: figure.section, process: figure.process, ...(figure.pack && { pack: figure.pack }), title: figure.title, view: figure.view(summaries[i]) })),
   };
 }

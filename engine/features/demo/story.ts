@@ -19,7 +19,11 @@ export interface DemoChapter {
   play(story: DemoStory): void;
 }
 
-/** A moment of the demo's past: a day and a UTC time of day (`'09:30'`), or some hours before the seeding. */
+/**
+ * A moment of the demo's past: a day and a UTC time of day (`'09:30'`), or some hours before the seeding.
+ * The story's clock starts 60 days back, or earlier when a chapter tells of something older (a document
+ * approved two years ago, its periodic review coming due now).
+ */
 export type DemoMoment = { daysAgo: number; time: string } | { hoursAgo: number };
 
 /** Someone of the demo organization. */
@@ -56,6 +60,18 @@ export interface DemoCompletion {
   which?: (task: TaskRecord) => boolean;
   /** Complete every open task of that element (that `which` accepts), each with its own data. */
   all?: boolean;
+  /**
+   * Files for the task's file fields, by field key: uploaded to the task by the person completing it, as the
+   * upload endpoint would (checked by content, stored in the data folder, recorded), and put in the data.
+   */
+  files?: Record<string, () => Promise<DemoFile>>;
+}
+
+/** A file a demo chapter makes (a small PDF): its name, its type and its bytes. */
+export interface DemoFile {
+  name: string;
+  contentType: string;
+  bytes: Uint8Array;
 }
 
 /** What a chapter is handed to tell its part. */

@@ -1,5 +1,5 @@
 import type { Clock } from '../../kernel/clock.js';
-import { drillDown, isoWeekOf, resolveContext, taskFigures } from '../dashboard/index.js';
+import { drillDown, isoWeekOf, type PackFigure, readFor, resolveContext, taskFigures } from '../dashboard/index.js';
 import { auditEvent } from '../../kernel/audit-event.js';
 import type { JobRecord, MessageRecord, UserRecord } from '../../kernel/model.js';
 import { outgoingMessage } from './outbox.js';
@@ -12,7 +12,8 @@ import { renderMail } from './mail/render.js';
 /**
  * The steering committee's weekly digest: every active holder of the role `steering-committee` gets the
  * overdue summary of their sites (what the dashboard shows them: totals, aging, by site and process, the
- * oldest overdue tasks) with a link to the dashboard, through the outbox like every other email.
+ * oldest overdue tasks, and the sections the packs' figures add: PackFigure.digest) with a link to the
+ * dashboard, through the outbox like every other email.
  *
  * One durable job per ISO week, id `digest-<week>`: every process arms the next one at start with an
  * insert-if-absent (ChangeSet.ensureJobs), the runner that claims it (embedded scheduler or a BullMQ
@@ -36,6 +37,8 @@ export interface DigestOptions {
   onHeldLink?: (message: MessageRecord) => void;
   /** Each recipient's language and zone, the packs' words and record titles; without: English on UTC. */
   mail?: MailReaders;
+  /** The packs' figures: those with a `digest` add their sections, summarised for the recipient's sites. */
+  figures?: readonly PackFigure[];
 }
 
 export const DEFAULT_DIGEST = { cron: '0 7 * * 1', timezone: 'UTC' };
@@ -113,8 +116,13 @@ export class WeeklyDigest {
         return { item, task, instance };
       }),
     );
+    const reader = this.mail.readerOf(user);
+    // the packs' own lines, from the same summaries the dashboard shows this person
+    const packs = await Promise.all(
+      (this.options.figures ?? []).filter((figure) => figure.digest).map(async (figure) => figure.digest!(await figure.summarise(readFor(store, context, figure)), reader)),
+    );
     const content = digestContent({
-      reader: this.mail.readerOf(user),
+      reader,
       recipient: user,
       week,
       now,
@@ -129,6 +137,7 @@ export class WeeklyDigest {
         daysOverdue: Number(item.daysOverdue),
         escalationLevel: Number(item.escalationLevel),
       })),
+      packSections: packs.flat(),
     });
     return { ...renderMail(content), link: `${this.options.baseUrl()}/dashboard`, figures: { overdue: figures.totals.overdue, open: figures.totals.open } };
   }

@@ -168,6 +168,8 @@ export function showValue(field: Pick<FormField, 'key' | 'type' | 'options'> | u
   switch (field?.type) {
     case 'text':
     case 'longtext':
+      // an instant a service or another record put in a text field (a training's due time) reads on the reader's clock
+      if (typeof value === 'string' && field.type === 'text' && ISO_INSTANT.test(value) && !Number.isNaN(Date.parse(value))) return { kind: 'instant', iso: value };
       return typeof value === 'string' ? { kind: 'text', text: value, ...(field.type === 'longtext' && { long: true }) } : showAny(value, lookups);
     case 'number':
       return typeof value === 'number' && Number.isFinite(value) ? { kind: 'number', value } : showAny(value, lookups);

@@ -1,7 +1,7 @@
 import type { Reader } from '../../../kernel/i18n/index.js';
 import type { TaskRecord, UserRecord } from '../../../kernel/model.js';
 import type { Dashboard } from '../../dashboard/index.js';
-import type { MailContent } from './content.js';
+import type { MailContent, MailSection } from './content.js';
 import { processName, stepName } from './readers.js';
 
 /** One of the oldest overdue tasks, as the digest lists it. */
@@ -26,10 +26,12 @@ export interface DigestFacts {
   sites?: string[];
   figures: Pick<Dashboard, 'totals' | 'aging' | 'bySite' | 'byProcess'>;
   oldest: DigestTask[];
+  /** The packs' sections (PackFigure.digest), in the reader's words already: after the overdue work. */
+  packSections?: MailSection[];
 }
 
 /** What the steering committee's weekly digest says, in the recipient's words and on their clock. */
-export function digestContent({ reader, recipient, week, now, link, sites, figures, oldest }: DigestFacts): MailContent {
+export function digestContent({ reader, recipient, week, now, link, sites, figures, oldest, packSections = [] }: DigestFacts): MailContent {
   const { t, number } = reader;
   const [year, weekNumber] = week.split('-W').map(Number);
   const when = { week: weekNumber, year };
@@ -61,6 +63,7 @@ export function digestContent({ reader, recipient, week, now, link, sites, figur
       ...(bySite.length ? [{ heading: t('mail.digest.bySite'), rows: bySite }] : []),
       ...(byProcess.length ? [{ heading: t('mail.digest.byProcess'), rows: byProcess }] : []),
       ...(lines.length ? [{ heading: t('mail.digest.oldest', { count: lines.length }), items: lines }] : []),
+      ...packSections,
     ],
     action: { label: t('mail.digest.openDashboard'), href: link },
     footnote: t('mail.timesIn', { zone: reader.zoneName() }),
