@@ -115,7 +115,7 @@ describe('npm run demo (scripts/demo.ts)', function () {
       'basel waiting (timer)',
       'dublin waiting (timer)',
       'basel waiting (timer)',
-      'dublin Review SOP-QA-0001 Cleaning and disinfection of the aseptic filling line revision 2.0 (quality-manager)',
+      'dublin Review revision 2.0 of SOP-QA-0001 Cleaning and disinfection of the aseptic filling line',
     ]);
 
     // every thread is on both records: a CAPA raised by an audit finding, a gap and a review action
