@@ -249,6 +249,7 @@ export const documentsFigure = defineFigure<DocumentsSection>({
       caption: 'Controlled documents by site',
       columns: ['Site', 'Reviews overdue', 'Reviews due within 60 days', 'In review', 'Awaiting approval', 'Awaiting effective date'],
       rows: d.bySite.map((s) => ({ cells: [s.site, s.reviewsOverdue, s.reviewsDueSoon, s.inReview, s.awaitingApproval, s.awaitingEffective], drill: s.drill })),
+      siteColumn: 0,
     },
     empty: 'No periodic review is due within 60 days and no document is in review or approval.',
   }),

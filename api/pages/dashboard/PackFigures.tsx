@@ -4,6 +4,7 @@ import type { Dashboard, FigureSection } from '../../../engine/features/dashboar
 import type { CapaSection } from '../../../processes/capa/figures.js';
 import type { GapCoverage } from '../../../processes/gap-analysis/figures.js';
 import type { FindingCount } from '../../../processes/internal-audit/figures.js';
+import { useSiteName } from '../components/SiteName.js';
 import { useReader } from '../reader.js';
 import { listHref } from './query.js';
 import { CountLink, DataTable, Figure, Tile, useFormat } from './parts.js';
@@ -112,9 +113,10 @@ export function PackSection({ section, filters }: { section: FigureSection; filt
   const id = (part: string) => `${section.pack ?? section.process}.figure.${section.section}.${part}`;
   const title = translated(id('title'), section.title);
   const caption = grid ? translated(id('caption'), grid.caption) : '';
+  const siteName = useSiteName();
   const rows = grid?.rows.map((row) =>
     row.cells.map((cell, i) => {
-      const text = typeof cell === 'number' ? num(cell) : (cell ?? '—');
+      const text = typeof cell === 'number' ? num(cell) : i === grid.siteColumn && cell ? siteName(cell) : (cell ?? '—');
       const href = i === 0 ? listHref(row.drill, filters) : undefined;
       return href ? <a href={href}>{text}</a> : text;
     }),

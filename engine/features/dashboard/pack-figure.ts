@@ -74,7 +74,8 @@ export interface DrillList {
 /** A section as the page draws it, whatever the pack. */
 export interface FigureView {
   tiles?: { label: string; value: string | number | null; drill?: string }[];
-  table?: { caption: string; columns: string[]; rows: { cells: (string | number | null)[]; drill?: string }[] };
+  /** `siteColumn`: the column holding site keys, shown by the sites' names. */
+  table?: { caption: string; columns: string[]; rows: { cells: (string | number | null)[]; drill?: string }[]; siteColumn?: number };
   /** Said when there is nothing to show. */
   empty?: string;
 }

@@ -189,6 +189,9 @@ describe('document control on the dashboard and in the weekly digest (engine, HT
     const headers = { cookie: `${SESSION_COOKIE}=${(await server.accounts.login('sc-gus@example.com', PASSWORD, 'test')).token}` };
     const page = await (await fetch(`${server.url}/dashboard`, { headers })).text();
     for (const words of ['Gelenkte Dokumente: periodische Überprüfungen und Änderungen', 'Periodische Überprüfungen überfällig', 'Offene Schulungen (gelesen und verstanden) je Dokument', 'Offene Bestätigungen']) expect(page).to.include(words);
+    // the table by site names the site, not its key
+    const bySite = /data-section="documents"[\s\S]*?<\/section>/.exec(page)![0];
+    expect(bySite).to.match(/>Dublin</).and.not.match(/>dublin</);
     const list = await (await fetch(`${server.url}/dashboard/list?${d.drill.reviewsOverdue}`, { headers })).text();
     for (const words of ['Dokumente mit überfälliger periodischer Überprüfung', 'Überprüfung fällig', 'Dokument', `SOP-QA-0001 ${TITLE}`]) expect(list).to.include(words);
     const sections = (await dashboard()).sections;
