@@ -1,6 +1,7 @@
 import { cpus, loadavg } from 'node:os';
 import { coreModule } from './core.js';
 import { dashboardModule } from './dashboard.js';
+import { documentsModule } from './documents.js';
 import { registerModule } from './register.js';
 import { emailModule } from './email.js';
 import { hostileTextModule } from './hostile-text.js';
@@ -37,7 +38,7 @@ const modelerBundleModule: BenchModule = {
   },
 };
 
-const modules: BenchModule[] = [coreModule, httpModule, memoryModule, emailModule, workersModule, modelerBundleModule, hostileModule, hostileHttpModule, hostileTextModule, scalingModule, dashboardModule, registerModule];
+const modules: BenchModule[] = [coreModule, httpModule, memoryModule, emailModule, workersModule, modelerBundleModule, hostileModule, hostileHttpModule, hostileTextModule, scalingModule, dashboardModule, registerModule, documentsModule];
 
 /** Keys whose object values several modules contribute to. */
 const MERGED_KEYS = new Set(['counts', 'notes']);
