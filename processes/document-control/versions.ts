@@ -127,17 +127,34 @@ export function effectiveFromOf(record: DocumentRecord): string | undefined {
 export function documentVersions(sources: DocumentSources, options: { number?: string; at?: Date } = {}): DocumentVersion[] {
   const at = (options.at ?? new Date()).toISOString();
   const numbered = sources.documents.filter((d) => numberOf(d) !== undefined && (options.number === undefined || numberOf(d) === options.number));
-  const byNumber = new Map<string, DocumentRecord[]>();
-  for (const record of sources.documents) {
-    const number = numberOf(record);
-    if (number) byNumber.set(number, [...(byNumber.get(number) ?? []), record]);
-  }
+  const byNumber = groupBy(sources.documents.filter((record) => numberOf(record) !== undefined), (record) => numberOf(record)!);
+  // each version reads its own tasks and training records: grouped once, so the register reads in linear time
+  const own: OwnRecords = { tasks: groupBy(sources.tasks ?? [], (t) => t.instanceId), trainings: groupBy(sources.trainings ?? [], (t) => String(t.variables.documentInstanceId)) };
   return numbered
-    .map((record) => versionOf(record, byNumber.get(numberOf(record)!)!, sources, at))
+    .map((record) => versionOf(record, byNumber.get(numberOf(record)!)!, own, at))
     .sort((a, b) => a.number.localeCompare(b.number) || compareRevisions(a.revision, b.revision));
 }
 
-function versionOf(record: DocumentRecord, siblings: DocumentRecord[], sources: DocumentSources, at: string): DocumentVersion {
+/** Items grouped by a key, in their order. */
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group) group.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
+}
+
+/** A version's own tasks and training records, by the version's record id. */
+interface OwnRecords {
+  tasks: Map<string, NonNullable<DocumentSources['tasks']>>;
+  trainings: Map<string, DocumentRecord[]>;
+}
+
+function versionOf(record: DocumentRecord, siblings: DocumentRecord[], own: OwnRecords, at: string): DocumentVersion {
+  const tasks = own.tasks.get(record.id) ?? [];
   const numbering = out(record, 'numbering');
   const v = record.variables;
   const revision = str(numbering.revision) ?? '1.0';
@@ -151,7 +168,7 @@ function versionOf(record: DocumentRecord, siblings: DocumentRecord[], sources: 
     .sort((a, b) => a.from.localeCompare(b.from))[0];
   const withdrawn = out(record, 'withdraw');
   const obsoleteAt = str(withdrawn.obsoleteAt);
-  const draftOpen = (sources.tasks ?? []).some((t) => t.instanceId === record.id && t.elementId === 'draft' && t.status === 'open');
+  const draftOpen = tasks.some((t) => t.elementId === 'draft' && t.status === 'open');
   const approve = out(record, 'approve');
   const file = out(record, 'draft').file as FileRef | undefined;
   let status: VersionStatus;
@@ -161,10 +178,10 @@ function versionOf(record: DocumentRecord, siblings: DocumentRecord[], sources: 
   else if (record.status === 'cancelled') status = 'cancelled';
   else if (str(approve.effectiveDate)) status = 'approved';
   else status = draftOpen || !file ? 'draft' : 'in-review';
-  const signatures: VersionSignature[] = (sources.tasks ?? [])
-    .filter((t) => t.instanceId === record.id && t.elementId === 'approve' && t.status === 'completed' && t.completedBy && t.completedAt)
+  const signatures: VersionSignature[] = tasks
+    .filter((t) => t.elementId === 'approve' && t.status === 'completed' && t.completedBy && t.completedAt)
     .map((t) => ({ meaning: 'approved' as const, by: t.completedBy!, at: t.completedAt! }));
-  const trainings = (sources.trainings ?? []).filter((t) => t.variables.documentInstanceId === record.id && t.status !== 'cancelled');
+  const trainings = (own.trainings.get(record.id) ?? []).filter((t) => t.status !== 'cancelled');
   const reviewDue = str(out(record, 'reviewPlan').due);
   return {
     number: numberOf(record)!,
@@ -232,8 +249,7 @@ export interface DocumentFilters {
 /** The document register: one row per number, filtered, ordered by number. */
 export function documentsList(sources: DocumentSources, filters: DocumentFilters = {}): DocumentSummary[] {
   const versions = documentVersions(sources, { ...(filters.at && { at: filters.at }) });
-  const byNumber = new Map<string, DocumentVersion[]>();
-  for (const version of versions) byNumber.set(version.number, [...(byNumber.get(version.number) ?? []), version]);
+  const byNumber = groupBy(versions, (version) => version.number);
   const rows: DocumentSummary[] = [];
   for (const [number, all] of byNumber) {
     const live = all.filter((v) => v.status !== 'cancelled');
@@ -267,11 +283,10 @@ export function documentsList(sources: DocumentSources, filters: DocumentFilters
 export function effectiveAt(sources: DocumentSources, number: string | 'all', site: string, at: Date): DocumentVersion[] {
   const when = at.toISOString();
   const versions = documentVersions(sources, { at, ...(number !== 'all' && { number }) });
-  const byNumber = new Map<string, DocumentVersion[]>();
-  for (const version of versions) {
-    if (!version.effectiveFrom || version.effectiveFrom > when) continue;
-    byNumber.set(version.number, [...(byNumber.get(version.number) ?? []), version]);
-  }
+  const byNumber = groupBy(
+    versions.filter((version) => version.effectiveFrom && version.effectiveFrom <= when),
+    (version) => version.number,
+  );
   const found: DocumentVersion[] = [];
   for (const candidates of byNumber.values()) {
     const latest = candidates.sort((a, b) => compareRevisions(a.revision, b.revision)).at(-1)!;
