@@ -1,6 +1,7 @@
 import type { ProcessPack } from '../../engine/packs.js';
 import { packBpmn, packMessages } from '../locate.js';
 import { changeRequestEvent } from './classify.js';
+import { changeRequestDemo } from './demo.js';
 import { registerChangeRequestServices } from './services.js';
 
 /**
@@ -17,4 +18,5 @@ export const changeRequestPack: ProcessPack = {
   messages: packMessages('change-request'),
   services: registerChangeRequestServices,
   event: changeRequestEvent,
+  demo: changeRequestDemo,
 };

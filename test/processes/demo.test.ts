@@ -109,6 +109,7 @@ describe('npm run demo (scripts/demo.ts)', function () {
     expect(stage('management-review')).to.deep.equal(['dublin 2 × doAction']);
     expect(stage('capa')).to.have.length(6);
     expect(stage('capa')).to.include.members(['dublin Check effectiveness', 'basel completed', 'basel Analyse the root cause']);
+    expect(stage('change-request')).to.deep.equal(['dublin waiting (timer)', 'basel Approve or reject the change']);
 
     // every thread is on both records: a CAPA raised by an audit finding, a gap and a review action
     const byId = new Map(records.map((r) => [r.id, r]));
@@ -135,6 +136,7 @@ describe('npm run demo (scripts/demo.ts)', function () {
       'internal-audit reviewed': 1,
       'gap-analysis approved': 1,
       'management-review approved': 1,
+      'change-request approved': 1,
     });
     // each checked as the record page checks it: against the record as stored now
     const imsflow = new ProcessEngine({ store });
