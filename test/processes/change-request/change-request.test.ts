@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
+import { SESSION_COOKIE } from '../../../api/auth.js';
 import { startServer, type RunningServer } from '../../../api/server.js';
 import { loadConfig } from '../../../engine/boot/config.js';
 import { FakeClock } from '../../../engine/kernel/clock.js';
@@ -10,7 +11,7 @@ import type { TaskRecord } from '../../../engine/kernel/model.js';
 import type { EmbeddedScheduler } from '../../../workers/runners/embedded/scheduler.js';
 import { changeRequestEvent } from '../../../processes/change-request/classify.js';
 import { documentVersions, loadDocumentSources } from '../../../processes/document-control/versions.js';
-import { callWithToken, type Reply } from '../../support/http.js';
+import { callWithToken, http, type Reply } from '../../support/http.js';
 import { userWithToken } from '../../support/operator.js';
 import { pdfFile } from '../document-control/files.js';
 
@@ -48,6 +49,10 @@ describe('change request: impact assessed in parallel, signed approval, linked d
     call(user, 'POST', `/api/tasks/${task.id}/complete`, { data, ...(signed && { signature: { email: `${user}@example.com`, password: PASSWORD } }) });
   const record = async (id: string) => (await server.imsflow.store.getInstance(id))!;
   const today = () => clock.now().toISOString().slice(0, 10);
+  const pageText = async (user: string, path: string) => {
+    const cookie = `${SESSION_COOKIE}=${(await server.accounts.login(`${user}@example.com`, PASSWORD, 'test')).token}`;
+    return (await http('GET', `${server.url}${path}`, undefined, { cookie })).text.replace(/<script[\s\S]*?<\/script>/g, '').replace(/<[^<>]*>/g, ' ').replace(/&amp;/g, '&').replace(/&#x27;|&#39;/g, "'").replace(/\s+/g, ' ');
+  };
 
   const REQUEST = {
     kind: 'process',
@@ -165,6 +170,10 @@ describe('change request: impact assessed in parallel, signed approval, linked d
     expect(change.links!.filter((l) => l.rel === 'started').map((l) => [l.businessKey, l.label])).to.deep.equal([[next!.businessKey, `Revision of SOP-QA-0001 Cleaning of the filling line, revision 1.0, for ${businessKey}`]]);
     expect((await record(next!.instanceId)).links!.map((l) => [l.rel, l.businessKey])).to.deep.equal([['origin', businessKey]]);
     expect((await tasksOf(next!.instanceId, 'draft')).map((t) => t.assignee)).to.deep.equal(['po-anna']);
+    // the record page names the documents and processes affected and the document change, in words
+    const page = await pageText('qm-cara', `/records/${id}`);
+    expect(page).to.include('SOP-QA-0001 Cleaning of the filling line, revision 1.0').and.include('Processes affected Nonconformity').and.include(next!.businessKey);
+    expect(page).to.not.include('"key"');
 
     const implement = await tasksOf(id, 'implement');
     expect(implement.map((t) => [t.name, t.assignee])).to.have.deep.members([
