@@ -48,7 +48,8 @@ export interface UserTaskSpec {
   signature?: SignatureMeaning;
   /**
    * Separation of duties (ims:notBy): ids of other user tasks of the process; whoever completed one of them
-   * in an instance may not complete this task there (the author of a report does not review it).
+   * in an instance may not complete this task there (the author of a report does not review it); the start
+   * event's id stands for whoever started the instance (a requester does not approve their own request).
    */
   notBy?: string[];
   form: FormField[];

@@ -391,11 +391,24 @@ describe('engine: separation of duties (ims:notBy)', () => {
     expect(Object.keys(await openTasks(t.imsflow, second.id))).to.deep.equal(['approve']);
   });
 
+  it('reads the start event as whoever started the record: a requester does not approve their own request', async () => {
+    await t.imsflow.deploy(document('start'), 'alice');
+    const { id, businessKey } = await t.imsflow.start('document', {}, 'alice');
+    await t.imsflow.completeTask((await openTasks(t.imsflow, id)).write.id, {}, 'bob');
+    const { review } = await openTasks(t.imsflow, id);
+    const byStarter = await t.imsflow.completeTask(review.id, {}, 'alice').catch((e) => e);
+    expect(byStarter).to.be.instanceOf(NotPermittedError);
+    expect(byStarter.message).to.equal(`separation of duties: you started ${businessKey}, so you may not complete “Review the report”`);
+    expect((await t.imsflow.getTask(review.id)).status).to.equal('open');
+    await t.imsflow.completeTask(review.id, {}, 'carol');
+    expect(Object.keys(await openTasks(t.imsflow, id))).to.deep.equal(['approve']);
+  });
+
   it('rejects ids that are not other user tasks of the process, naming the element', async () => {
     const problemsOf = async (xml: string) => ((await t.imsflow.deploy(xml, 'alice').catch((e) => e)) as InvalidDefinitionError).problems.map((p) => `${p.element}: ${p.message}`);
     expect(await problemsOf(document('review'))).to.deep.equal(['review: The task “Review the report” names itself among the tasks whose performers may not do it: choose other tasks.']);
     expect(await problemsOf(document('write', 'writ review'))).to.deep.equal(['approve: The task “Approve the report” names “writ” among the tasks whose performers may not do it, but this process has no such element.']);
-    expect(await problemsOf(document('start'))).to.deep.equal(['review: The task “Review the report” names the start event “start” among the tasks whose performers may not do it: only tasks are done by a person.']);
+    expect(await problemsOf(document('done'))).to.deep.equal(['review: The task “Review the report” names the end event “done” among the tasks whose performers may not do it: only tasks are done by a person.']);
     expect(await problemsOf(document(' , '))).to.deep.equal(['review: The task “Review the report” names no task whose performers may not do it: choose the tasks, or remove the rule.']);
     expect(await t.imsflow.listDefinitions()).to.be.empty;
   });

@@ -68,7 +68,7 @@ describe('npm run demo (scripts/demo.ts)', function () {
 
   it('deploys the shipped processes and starts nonconformities at each site, at different stages', async () => {
     expect(summary.definitions).to.deep.equal(
-      ['audit-programme', 'capa', 'document-control', 'gap-analysis', 'internal-audit', 'management-review', 'nonconformity', 'training-acknowledgement'].map((key) => ({ key, version: 1 })),
+      ['audit-programme', 'capa', 'change-request', 'document-control', 'gap-analysis', 'internal-audit', 'management-review', 'nonconformity', 'training-acknowledgement'].map((key) => ({ key, version: 1 })),
     );
     const instances = (await store.listInstances({ limit: 1000 })).filter((i) => i.key === 'nonconformity');
     expect(countBy(instances, (i) => `${i.site} ${i.status}`)).to.deep.equal({ 'dublin running': 4, 'dublin completed': 1, 'basel running': 4 });
@@ -117,6 +117,7 @@ describe('npm run demo (scripts/demo.ts)', function () {
       'basel waiting (timer)',
       'dublin Review revision 2.0 of SOP-QA-0001 Cleaning and disinfection of the aseptic filling line',
     ]);
+    expect(stage('change-request')).to.deep.equal(['dublin waiting (timer)', 'basel Approve or reject the change']);
 
     // every thread is on both records: a CAPA raised by an audit finding, a gap and a review action
     const byId = new Map(records.map((r) => [r.id, r]));
@@ -145,6 +146,7 @@ describe('npm run demo (scripts/demo.ts)', function () {
       'gap-analysis approved': 1,
       'management-review approved': 1,
       'document-control approved': 3,
+      'change-request approved': 1,
     });
     // each checked as the record page checks it: against the record as stored now
     const imsflow = new ProcessEngine({ store });

@@ -54,11 +54,17 @@ export function closedTask(task: TaskRecord): ConflictError {
 
 /**
  * Why `actor` may not complete `task` under its separation-of-duties rule (ims:notBy), or undefined when
- * they may: they completed one of the steps the rule names in the same record.
+ * they may: they completed one of the steps the rule names in the same record, or started the record when
+ * the rule names the start event.
  */
 export async function dutiesConflict(ctx: FeatureContext, task: TaskRecord, actor: string, compiled?: CompiledDefinition): Promise<string | undefined> {
-  const notBy = (compiled ?? (await ctx.compileFor(task.instanceId))).spec.userTasks.get(task.elementId)?.notBy;
+  const { spec } = compiled ?? (await ctx.compileFor(task.instanceId));
+  const notBy = spec.userTasks.get(task.elementId)?.notBy;
   if (!notBy?.length) return undefined;
+  if (spec.startEvent && notBy.includes(spec.startEvent)) {
+    const instance = await ctx.loadInstance(task.instanceId);
+    if (instance.startedBy === actor) return `separation of duties: you started ${task.businessKey}, so you may not complete “${task.name}”`;
+  }
   const completed = await ctx.store.listTasks({ instanceId: task.instanceId, status: 'completed', limit: 10_000 });
   const own = completed.find((t) => t.completedBy === actor && notBy.includes(t.elementId));
   if (!own) return undefined;

@@ -479,8 +479,8 @@ function readUserTask(element: ModdleElement, report: Report, packTypes: Validat
 }
 
 /**
- * ims:notBy names user tasks of the same process (any sub-process included) other than the task itself:
- * checked once every user task has been read, so a rule may name a task drawn after it.
+ * ims:notBy names user tasks of the same process (any sub-process included) other than the task itself, or
+ * the process's start event (whoever started the record): checked once every user task has been read, so a rule may name a task drawn after it.
  */
 function checkSeparationOfDuties(process: ModdleElement, spec: ProcessSpec, report: Report): void {
   const byId = new Map<string, ModdleElement>();
@@ -499,7 +499,8 @@ function checkSeparationOfDuties(process: ModdleElement, spec: ProcessSpec, repo
       const other = byId.get(id);
       if (id === task.elementId) report(self, 'not-by-itself');
       else if (!other) report(self, 'not-by-unknown', { other: id });
-      else if (other.$type !== 'bpmn:UserTask') report(self, 'not-by-not-a-task', { other: describe(other).name ?? id, otherKind: kindOf(other) });
+      // the process's start event stands for whoever started the record (a requester may not approve their own request)
+      else if (other.$type !== 'bpmn:UserTask' && !(other.$type === 'bpmn:StartEvent' && id === spec.startEvent)) report(self, 'not-by-not-a-task', { other: describe(other).name ?? id, otherKind: kindOf(other) });
     }
   }
 }
