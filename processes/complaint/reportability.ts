@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
 import { addDuration, durationProblem } from '../../engine/pack-kit.js';
 
 /**
@@ -5,6 +7,10 @@ import { addDuration, durationProblem } from '../../engine/pack-kit.js';
  * changes the rules (another authority, other days) without touching the process. The shipped set is
  * FDA medical device reporting (21 CFR 803) and EU MDR vigilance (Article 87); each rule reads the
  * answers of the QA assessment task (`output.assess`).
+ *
+ * Environment:
+ * - `IMSFLOW_COMPLAINT_RULES`: a JSON file holding an array of rules (the shape of ReportRule) that
+ *   replaces the shipped set; a file that cannot be read or a rule set that is not sound stops the start.
  */
 
 /** The answers a rule tests: each listed answer must be one of the given values. */
@@ -101,6 +107,40 @@ export function ruleSetProblem(rules: readonly ReportRule[]): string | undefined
   }
   for (const rule of rules) for (const other of rule.supersedes ?? []) if (!ids.has(other)) return `rule ${rule.id} supersedes unknown rule ${other}`;
   return undefined;
+}
+
+const condition = z.record(z.string(), z.array(z.union([z.string(), z.boolean()])).min(1));
+const ruleSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'lower-case letters, digits and "-"'),
+    label: z.string().trim().min(1).max(300),
+    authority: z.string().trim().min(1).max(200),
+    days: z.number().int().min(1).max(365),
+    escalateBefore: z.string().min(2),
+    requires: condition.optional(),
+    when: z.array(condition).min(1),
+    supersedes: z.array(z.string()).optional(),
+  })
+  .strict();
+
+/** The rule set in use: the file `IMSFLOW_COMPLAINT_RULES` names, else the shipped one; refused with the reason when unsound. */
+export function reportRules(env: Readonly<Record<string, string | undefined>> = process.env): readonly ReportRule[] {
+  const path = env.IMSFLOW_COMPLAINT_RULES?.trim();
+  if (!path) return SHIPPED_RULES;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new Error(`IMSFLOW_COMPLAINT_RULES ${path}: cannot read it as JSON (${(err as Error).message})`, { cause: err });
+  }
+  const parsed = z.array(ruleSchema).min(1).safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new Error(`IMSFLOW_COMPLAINT_RULES ${path}: ${issue.path.join('.') || 'the file'} ${issue.message}`);
+  }
+  const problem = ruleSetProblem(parsed.data);
+  if (problem) throw new Error(`IMSFLOW_COMPLAINT_RULES ${path}: ${problem}`);
+  return parsed.data;
 }
 
 const holds = (condition: RuleCondition, answers: Readonly<Record<string, unknown>>): boolean =>
