@@ -1,5 +1,6 @@
 import type { ProcessPack } from '../../engine/packs.js';
 import { packBpmn, packMessages } from '../locate.js';
+import { complaintDemo } from './demo.js';
 import { complaintEvent } from './event.js';
 import { complaintReceived } from './inbound.js';
 import { reportRules } from './reportability.js';
@@ -13,6 +14,7 @@ export const complaintPack: ProcessPack = {
   bpmn: packBpmn('complaint'),
   messages: packMessages('complaint'),
   services: (registry) => registerComplaintServices(registry, reportRules()),
+  demo: complaintDemo,
   titleFields: ['title'],
   event: complaintEvent,
   inbound: [complaintReceived],
