@@ -2,6 +2,7 @@ import type { Catalogue } from './features/catalogue/index.js';
 import type { DemoChapter } from './features/demo/index.js';
 import type { PackFigure } from './features/dashboard/index.js';
 import type { PackEvent } from './features/events/index.js';
+import type { PackInboundType } from './features/inbound/index.js';
 import type { InstanceView } from './features/instances/index.js';
 import type { PackFieldType } from './kernel/field-types.js';
 import type { MessageSet, Reader } from './kernel/i18n/index.js';
@@ -47,9 +48,12 @@ export interface ProcessPack {
   fieldTypes?: PackFieldType[];
   /** Its records are quality or EHS events: how each is classified for recurrence and trends (engine/features/events). */
   event?: PackEvent;
+  /** The inbound event types that start one of its records (POST /api/events, engine/features/inbound), with the existing idempotency. */
+  inbound?: PackInboundType[];
 }
 
 export type { FieldChoice, FieldTypeContext, FieldTypeReader, PackFieldType } from './kernel/field-types.js';
+export type { PackInboundType } from './features/inbound/index.js';
 
 /** What a pack's services may need from their surroundings. */
 export interface PackServiceDeps {
@@ -261,6 +265,11 @@ export function allowedBy(access: PackAccess, user: { roles: readonly string[] }
   if (access === 'signed-in') return true;
   const roles = access === 'overseers' ? overseers : access;
   return user.roles.includes('admin') || roles.some((role) => user.roles.includes(role));
+}
+
+/** The inbound event types of the packs handed over, each with the process it starts. */
+export function packInboundTypes(packs: readonly ProcessPack[]): (PackInboundType & { processKey: string })[] {
+  return packs.flatMap((pack) => (pack.inbound ?? []).map((type) => ({ ...type, processKey: pack.key })));
 }
 
 /** The form-field types of the packs handed over, in the packs' order. */

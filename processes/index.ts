@@ -4,6 +4,7 @@ import { registerPackServices, type PackServiceDeps, type ProcessPack } from '..
 import { auditProgrammePack } from './audit-programme/pack.js';
 import { capaPack } from './capa/pack.js';
 import { changeRequestPack } from './change-request/pack.js';
+import { complaintPack } from './complaint/pack.js';
 import { documentControlPack } from './document-control/pack.js';
 import { gapAnalysisPack } from './gap-analysis/pack.js';
 import { internalAuditPack } from './internal-audit/pack.js';
@@ -23,6 +24,7 @@ export const shippedPacks: readonly ProcessPack[] = [
   auditProgrammePack,
   capaPack,
   changeRequestPack,
+  complaintPack,
   documentControlPack,
   gapAnalysisPack,
   internalAuditPack,

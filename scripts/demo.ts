@@ -228,7 +228,7 @@ export async function seedDemo(dataDir: string, options: DemoOptions = {}): Prom
       }
       if (event.start) {
         const { process, site, by, variables } = event.start;
-        const started = await imsflow.start(process, { site, variables: variables ?? {} }, by);
+        const started = await imsflow.start(process, { site, variables: (typeof variables === 'function' ? variables(at.toISOString().slice(0, 10)) : variables) ?? {} }, by);
         records.set(event.record!, started.id);
         continue;
       }

@@ -74,7 +74,8 @@ describe('start forms: what a person may start, and starting it from its form al
           data[field.key] = 2027;
           break;
         case 'date':
-          data[field.key] = '2026-06-01';
+          // before the clock: a complaint's awareness date may not lie ahead
+          data[field.key] = '2026-05-01';
           break;
         case 'select':
           data[field.key] = field.options![0].value;
@@ -111,8 +112,8 @@ describe('start forms: what a person may start, and starting it from its form al
     ]);
 
     const quality = (await listed('qm-aoife')).map((p) => p.key);
-    expect(quality).to.deep.equal(['audit-programme', 'capa', 'change-request', 'document-control', 'gap-analysis', 'internal-audit', 'management-review', 'nonconformity']);
-    expect((await listed('po-pat')).map((p) => p.key)).to.deep.equal(['capa', 'change-request', 'document-control', 'gap-analysis', 'internal-audit', 'nonconformity']);
+    expect(quality).to.deep.equal(['audit-programme', 'capa', 'change-request', 'complaint', 'document-control', 'gap-analysis', 'internal-audit', 'management-review', 'nonconformity']);
+    expect((await listed('po-pat')).map((p) => p.key)).to.deep.equal(['capa', 'change-request', 'complaint', 'document-control', 'gap-analysis', 'internal-audit', 'nonconformity']);
     expect((await listed('sc-sam')).map((p) => p.key)).to.deep.equal(['management-review', 'nonconformity']);
     expect((await listed('qm-two')).find((p) => p.key === 'capa')!.sites).to.deep.equal(['basel', 'dublin']);
 

@@ -19,6 +19,8 @@ const SHIPPED: Record<string, string> = {
   'Assess ${item.number} ${item.title}': 'Assess …',
   'Close gap ${item.number}: ${item.title}': 'Close gap …',
   'Complete the review actions: ${output.reviewActions.problem}': 'Complete the review actions',
+  'Reporting deadline near: ${output.nextReport.label}': 'Reporting deadline near',
+  'File the report: ${output.nextReport.label}': 'File the report',
   'Review action ${item.n}: ${item.title}': 'Review action …',
   'Read and understood: ${variables.processName} version ${variables.version}': 'Read and understood: … version …',
   'Answer questions about ${variables.processName} version ${variables.version}': 'Answer questions about … version …',

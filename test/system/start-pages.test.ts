@@ -126,7 +126,7 @@ describe('starting a record from its start form, walked in Chromium with JavaScr
     await page.getByLabel('Email').fill('aoife@example.com');
     await page.getByLabel('Password').fill(PASSWORD);
     await Promise.all([page.waitForURL((url) => url.pathname === '/new'), page.locator('main button[type=submit]').click()]);
-    expect(await page.locator('main h2 a').allTextContents()).to.deep.equal(['Change request', 'Corrective and preventive action (CAPA)', 'Document control', 'Gap analysis', 'Internal audit', 'Internal audit programme', 'Management review', 'Nonconformity']);
+    expect(await page.locator('main h2 a').allTextContents()).to.deep.equal(['Change request', 'Complaint', 'Corrective and preventive action (CAPA)', 'Document control', 'Gap analysis', 'Internal audit', 'Internal audit programme', 'Management review', 'Nonconformity']);
     await screenshot(page, 'start-pages 5 what a quality manager may start 1280');
     await Promise.all([page.waitForURL((url) => url.pathname === '/new/internal-audit'), page.getByRole('link', { name: 'Internal audit', exact: true }).click()]);
     await screenshot(page, 'start-pages 6 internal audit form 1280');

@@ -46,7 +46,8 @@ export interface DemoStart {
   process: string;
   site: string;
   by: string;
-  variables?: Record<string, unknown>;
+  /** The start form's values, or made from the day (YYYY-MM-DD) it is started on (a date the form asks for). */
+  variables?: Record<string, unknown> | ((day: string) => Record<string, unknown>);
 }
 
 /** A user task of a record completed by whoever holds it (checked as the API checks it). */

@@ -17,12 +17,20 @@ import type { InboundEventRecord } from '../../kernel/model.js';
 /** The CAPA sources (processes/capa/capa.bpmn, the intake's Source field) an event may name. */
 const CAPA_SOURCES = ['audit-finding', 'complaint', 'incident', 'nonconforming-product', 'gap', 'management-review', 'improvement-suggestion', 'manual'] as const;
 
-interface InboundType {
-  processKey: string;
+/** An event type as a pack declares it (ProcessPack.inbound): it starts a record of that pack's process. */
+export interface PackInboundType {
+  /** The event type senders name (`complaint.received`). */
+  type: string;
+  /** One line for the API document: what the event is and what it starts. */
   description: string;
+  /** Its data, checked before anything starts (unknown fields refused: `.strict()`). */
   data: z.ZodType<Record<string, unknown>>;
-  /** The variables the record starts with. */
+  /** The variables the record starts with (the start form's fields). */
   variables(data: Record<string, unknown>, event: { source: string; eventId: string; type: string }): Record<string, unknown>;
+}
+
+export interface InboundType extends Omit<PackInboundType, 'type'> {
+  processKey: string;
 }
 
 const text = (max: number) => z.string().trim().min(1, 'is required').max(max, `must be at most ${max} characters`);
@@ -54,6 +62,19 @@ export const INBOUND_TYPES: Record<string, InboundType> = {
   },
 };
 
+/**
+ * The event types an engine understands: the built-in ones and those of the packs handed over, each
+ * starting a record of its pack's process. A type named twice is a mistake in the packs, refused at start.
+ */
+export function inboundTypeMap(packTypes: readonly (PackInboundType & { processKey: string })[]): ReadonlyMap<string, InboundType> {
+  const types = new Map<string, InboundType>(Object.entries(INBOUND_TYPES));
+  for (const { type, ...rest } of packTypes) {
+    if (types.has(type)) throw new Error(`inbound event type ${type} is declared twice`);
+    types.set(type, rest);
+  }
+  return types;
+}
+
 export interface InboundEventInput {
   source: string;
   eventId: string;
@@ -75,8 +96,8 @@ export interface InboundResult {
  * data is a conflict (the sender reused an event id).
  */
 export async function receiveEvent(imsflow: ProcessEngine, input: InboundEventInput, actor: string): Promise<InboundResult> {
-  const type = INBOUND_TYPES[input.type];
-  if (!type) throw new ValidationError(`unknown event type ${input.type}`, [{ field: 'type', message: `one of ${Object.keys(INBOUND_TYPES).join(', ')}` }]);
+  const type = imsflow.inboundTypes.get(input.type);
+  if (!type) throw new ValidationError(`unknown event type ${input.type}`, [{ field: 'type', message: `one of ${[...imsflow.inboundTypes.keys()].join(', ')}` }]);
   const parsed = type.data.safeParse(input.data ?? {});
   if (!parsed.success) {
     const fields = parsed.error.issues.map((issue) => ({
