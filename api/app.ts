@@ -462,7 +462,7 @@ export function createApp({ imsflow, accounts, assembly, logger, secureCookies =
 
   // ---- integrations: inbound events, webhooks, backup download (api/integrations.ts) -----------------------
 
-  integrationRoutes(routes, { imsflow, webhooks: assembly.webhooks, dataDir: assembly.dataDir });
+  integrationRoutes(routes, { imsflow, webhooks: assembly.webhooks, dataDir: assembly.dataDir, packs: assembly.packs });
   // ---- steering dashboard and KPIs (api/dashboard-api.ts) ---------------------------------------------------
 
   registerDashboardRoutes(routes, imsflow);

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { NotPermittedError, ValidationError } from '../engine/kernel/errors.js';
 import type { ProcessEngine } from '../engine/process-engine.js';
-import { INBOUND_TYPES, receiveEvent } from '../engine/features/inbound/index.js';
+import type { ProcessPack } from '../engine/packs.js';
+import { INBOUND_TYPES, packInboundTypes, receiveEvent } from '../engine/features/inbound/index.js';
 import { WEBHOOK_EVENTS } from '../engine/kernel/model.js';
 import type { Webhooks } from '../engine/features/webhooks/index.js';
 import { principalOf, visibleSites } from './auth.js';
@@ -53,9 +54,12 @@ export interface IntegrationDeps {
   webhooks?: Webhooks;
   /** The data folder: attachments travel with a backup. */
   dataDir?: string;
+  /** The packs handed over: their inbound event types (ProcessPack.inbound) are received too. */
+  packs?: readonly ProcessPack[];
 }
 
-export function integrationRoutes(routes: RouteRegistry, { imsflow, webhooks = imsflow.commands.webhooks(), dataDir }: IntegrationDeps): void {
+export function integrationRoutes(routes: RouteRegistry, { imsflow, webhooks = imsflow.commands.webhooks(), dataDir, packs = [] }: IntegrationDeps): void {
+  const packTypes = packInboundTypes(packs);
   // ---- inbound events ----------------------------------------------------------------------------------
 
   routes.add({ method: 'post', path: '/events', summary: 'An event from another system (MES, ERP) that starts a record, e.g. nonconformity.raised starts a CAPA; idempotent on (source, eventId)', tag: 'integrations', access: ['integration'], scope: 'integration', body: schemas.event, responses: { 200: 'a repeat: the record the first one started', 201: '{created, event, instance}', 400: 'field errors (unknown type, data fields)', 403: 'not an integration account, or a site not the account\'s', 409: 'the eventId was used before with other data' } }, async (req, res, { body }) => {
@@ -64,7 +68,7 @@ export function integrationRoutes(routes: RouteRegistry, { imsflow, webhooks = i
     const site = body.site ?? (user.sites?.length === 1 ? user.sites[0] : undefined);
     if (site !== undefined && sites !== undefined && !sites.includes(site)) throw new NotPermittedError(`this account does not belong to site ${site}`);
     if (site === undefined && sites !== undefined && sites.length > 1) throw new ValidationError('say which site the record belongs to', [{ field: 'site', message: `one of ${sites.join(', ')}` }]);
-    const result = await receiveEvent(imsflow, { ...body, ...(site && { site }) }, user.id);
+    const result = await receiveEvent(imsflow, { ...body, ...(site && { site }) }, user.id, packTypes);
     const instance = await imsflow.queries.findInstance(result.event.instanceId);
     res.status(result.created ? 201 : 200).json({ created: result.created, event: result.event, instance: { id: result.event.instanceId, businessKey: result.event.businessKey, status: instance?.status } });
   });

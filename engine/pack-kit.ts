@@ -22,6 +22,8 @@ export type {
   PackExample,
   PackFile,
   PackFormField,
+  PackInbound,
+  PackIntake,
   PackPage,
   PackReader,
   PackRecords,

@@ -4,6 +4,7 @@ import { registerPackServices, type PackServiceDeps, type ProcessPack } from '..
 import { auditProgrammePack } from './audit-programme/pack.js';
 import { capaPack } from './capa/pack.js';
 import { documentControlPack } from './document-control/pack.js';
+import { ehsIncidentPack } from './ehs-incident/pack.js';
 import { gapAnalysisPack } from './gap-analysis/pack.js';
 import { internalAuditPack } from './internal-audit/pack.js';
 import { processesDir } from './locate.js';
@@ -22,6 +23,7 @@ export const shippedPacks: readonly ProcessPack[] = [
   auditProgrammePack,
   capaPack,
   documentControlPack,
+  ehsIncidentPack,
   gapAnalysisPack,
   internalAuditPack,
   managementReviewPack,

@@ -26,6 +26,7 @@ const SHIPPED: Record<string, string> = {
   'Review revision ${output.numbering.revision} of ${output.numbering.number} ${output.numbering.title}': 'Review revision … of …',
   'Approve revision ${output.numbering.revision} of ${output.numbering.number} ${output.numbering.title}': 'Approve revision … of …',
   'Periodic review of ${output.numbering.number} ${output.numbering.title}': 'Periodic review of …',
+  'Decide on recordability${output.recordability.summary}': 'Decide on recordability',
 };
 
 function shippedTemplatedNames(): string[] {

@@ -5,6 +5,7 @@ import { ConflictError, DuplicateEventError, ValidationError } from '../../kerne
 import type { ProcessEngine } from '../../process-engine.js';
 import { auditEvent } from '../../kernel/audit-event.js';
 import type { InboundEventRecord } from '../../kernel/model.js';
+import type { PackInbound } from '../../packs.js';
 
 /**
  * Inbound events: other systems (an MES, an ERP, a document system) tell imsflow something happened and
@@ -17,7 +18,7 @@ import type { InboundEventRecord } from '../../kernel/model.js';
 /** The CAPA sources (processes/capa/capa.bpmn, the intake's Source field) an event may name. */
 const CAPA_SOURCES = ['audit-finding', 'complaint', 'incident', 'nonconforming-product', 'gap', 'management-review', 'improvement-suggestion', 'manual'] as const;
 
-interface InboundType {
+export interface InboundType {
   processKey: string;
   description: string;
   data: z.ZodType<Record<string, unknown>>;
@@ -54,6 +55,23 @@ export const INBOUND_TYPES: Record<string, InboundType> = {
   },
 };
 
+/** A pack's inbound types (ProcessPack.inbound) as the engine's: the data are the start form's fields, checked by it. */
+export function packInboundTypes(packs: readonly { key: string; inbound?: readonly PackInbound[] }[]): Record<string, InboundType> {
+  const types: Record<string, InboundType> = {};
+  for (const pack of packs) {
+    for (const inbound of pack.inbound ?? []) {
+      if (INBOUND_TYPES[inbound.type] || types[inbound.type]) throw new Error(`pack ${pack.key}: the inbound event type ${inbound.type} is taken`);
+      types[inbound.type] = {
+        processKey: pack.key,
+        description: inbound.description,
+        data: z.record(z.string(), z.unknown()),
+        variables: (data, event) => ({ ...data, ...inbound.variables?.(data, event) }),
+      };
+    }
+  }
+  return types;
+}
+
 export interface InboundEventInput {
   source: string;
   eventId: string;
@@ -74,9 +92,10 @@ export interface InboundResult {
  * one commit. A repeat (same source and eventId, same data) returns the first record; a repeat with other
  * data is a conflict (the sender reused an event id).
  */
-export async function receiveEvent(imsflow: ProcessEngine, input: InboundEventInput, actor: string): Promise<InboundResult> {
-  const type = INBOUND_TYPES[input.type];
-  if (!type) throw new ValidationError(`unknown event type ${input.type}`, [{ field: 'type', message: `one of ${Object.keys(INBOUND_TYPES).join(', ')}` }]);
+export async function receiveEvent(imsflow: ProcessEngine, input: InboundEventInput, actor: string, packTypes: Record<string, InboundType> = {}): Promise<InboundResult> {
+  const types = { ...INBOUND_TYPES, ...packTypes };
+  const type = types[input.type];
+  if (!type) throw new ValidationError(`unknown event type ${input.type}`, [{ field: 'type', message: `one of ${Object.keys(types).join(', ')}` }]);
   const parsed = type.data.safeParse(input.data ?? {});
   if (!parsed.success) {
     const fields = parsed.error.issues.map((issue) => ({
