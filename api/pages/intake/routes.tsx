@@ -55,10 +55,13 @@ function mountIntake(router: express.Router, imsflow: ProcessEngine, key: string
   const limiter = new LoginRateLimiter(intake.perMinute ?? 10, () => imsflow.clock.now().getTime());
   const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: MAX_ATTACHMENT_BYTES, files: 1, fields: 30, fieldSize: 20_000, parts: 40 } });
 
-  const siteOf = async (req: Request) => {
-    const site = (await imsflow.queries.sites()).find((s) => s.key === req.params.site && s.active);
-    if (!site) throw new NotFoundError(`no site ${String(req.params.site)} takes reports here`);
-    return site;
+  // a site of the register (active), or one someone active belongs to (as records may take): by its name
+  const siteOf = async (req: Request): Promise<{ key: string; name: string }> => {
+    const key = String(req.params.site);
+    const registered = (await imsflow.queries.sites()).find((s) => s.key === key);
+    if (registered?.active) return registered;
+    if (!registered && (await imsflow.queries.people({ active: true })).some((person) => person.sites?.includes(key))) return { key, name: key };
+    throw new NotFoundError(`no site ${key} takes reports here`);
   };
   const fieldsOf = async (res: Response, sent: Record<string, string>, errors: Record<string, string>): Promise<IntakeField[]> => {
     const { startEvent, form } = await imsflow.startForm(key);
