@@ -12,7 +12,7 @@ import { decide, OSHA_300, parseRuleSetConfig, RIDDOR, siteRuleSets } from '../.
 import { callWithToken, type Reply } from '../support/http.js';
 
 /** A 1×1 PNG: what a phone's camera sends, as far as the content check cares. */
-export const TINY_PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+const TINY_PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
 
 const PEOPLE: Pick<UserRecord, 'id' | 'name' | 'roles' | 'sites'>[] = [
   { id: 'po-pat', name: 'Pat Owner', roles: ['process-owner'], sites: ['dublin'] },
