@@ -58,7 +58,7 @@ export function uiPages({ imsflow, accounts, assembly, limiter = new LoginRateLi
   const packs = assembly.packs ?? [];
   const signedIn = [...SIGNED_IN, ...packPagePrefixes(packs, PLATFORM_PATHS)];
   // the packs' public intake pages (ProcessPack.intake): answered as pages, the session read for their poster
-  const intake = intakePrefixes(packs);
+  const intake = intakePrefixes(packs, [...PLATFORM_PATHS, ...signedIn]);
   const pages = [...signedIn, '/t', ...intake];
 
   // The pages' messages in every language, read in each person's locale and time zone (api/pages/reader.tsx).

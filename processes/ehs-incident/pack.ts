@@ -1,6 +1,7 @@
 import { CAUSE_CATEGORIES, type CauseCategory, type PackEvent } from '../../engine/pack-kit.js';
 import type { ProcessPack } from '../../engine/packs.js';
 import { packBpmn, packMessages } from '../locate.js';
+import { ehsIncidentDemo } from './demo.js';
 import { registerEhsIncidentServices } from './services.js';
 
 /**
@@ -33,6 +34,7 @@ export const ehsIncidentPack: ProcessPack = {
   bpmn: packBpmn('ehs-incident'),
   messages: packMessages('ehs-incident'),
   services: (registry) => registerEhsIncidentServices(registry),
+  demo: ehsIncidentDemo,
   titleFields: ['title'],
   event: ehsIncidentEvent,
   intake: [

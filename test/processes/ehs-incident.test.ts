@@ -19,6 +19,7 @@ const PEOPLE: Pick<UserRecord, 'id' | 'name' | 'roles' | 'sites'>[] = [
   { id: 'po-ines', name: 'Ines Investigator', roles: ['process-owner'], sites: ['dublin'] },
   { id: 'st-wren', name: 'Wren Worker', roles: ['staff'], sites: ['dublin'] },
   { id: 'int-mes', name: 'Safety app', roles: ['integration'], sites: ['dublin'] },
+  { id: 'au-lena', name: 'Lena Roth', roles: ['auditor'], sites: ['dublin'] },
 ];
 
 describe('EHS incidents and near misses: the public report page, the process end to end, recordability rules (HTTP, fake clock)', () => {
@@ -80,6 +81,11 @@ describe('EHS incidents and near misses: the public report page, the process end
     const audit = await server.imsflow.store.listAudit({ instanceId: full.id, limit: 100 });
     expect(audit.filter((e) => e.actor === 'intake:dublin').map((e) => e.action)).to.include.members(['instance.started', 'intake.received', 'attachment.uploaded']);
     expect(full.tasks.find((t) => t.status === 'open')).to.include({ elementId: 'triage' });
+    // the audit trail names the actor in words: the site's anonymous intake
+    const trail = await as('au-lena', 'GET', `/audit?record=${full.businessKey}`);
+    expect(trail.status).to.equal(200);
+    expect(trail.text).to.include('Anonymous report from site dublin');
+    expect(trail.text).to.not.include('intake:dublin');
   });
 
   it('refuses a picture that is not one, a missing field, and an unknown site, in words, starting nothing', async () => {

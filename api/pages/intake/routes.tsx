@@ -35,8 +35,12 @@ function receiptReference(): string {
 const RECEIPT = /^[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}$/;
 
 /** The first path segments of the intake pages (`/report`): pages whose errors are answered as pages. */
-export function intakePrefixes(packs: readonly ProcessPack[]): string[] {
-  return packs.flatMap((pack) => (pack.intake ?? []).map((intake) => `/${intake.path}`));
+export function intakePrefixes(packs: readonly ProcessPack[], taken: readonly string[]): string[] {
+  const prefixes = packs.flatMap((pack) => (pack.intake ?? []).map((intake) => ({ pack: pack.key, prefix: `/${intake.path}` })));
+  for (const [index, { pack, prefix }] of prefixes.entries()) {
+    if (taken.includes(prefix) || prefixes.findIndex((other) => other.prefix === prefix) !== index) throw new Error(`pack ${pack}: the intake path ${prefix} is taken`);
+  }
+  return prefixes.map(({ prefix }) => prefix);
 }
 
 export function intakePages({ imsflow, packs, attachments }: { imsflow: ProcessEngine; packs: readonly ProcessPack[]; attachments?: AttachmentStore }): express.Router {
