@@ -177,6 +177,9 @@ describe('EHS incidents and near misses: the public report page, the process end
     const bad = await as('int-mes', 'POST', '/api/events', { ...event, eventId: 'sa-78', data: { kind: 'near-miss' } });
     expect(bad.status).to.equal(400);
     expect(bad.json.fields.map((f: { field: string }) => f.field)).to.include('title');
+    const invented = await as('int-mes', 'POST', '/api/events', { ...event, eventId: 'sa-79', data: { ...event.data, injuredName: 'J. Doe' } });
+    expect(invented.status).to.equal(400);
+    expect(invented.json.error).to.match(/unknown field\(s\) injuredName/);
   });
 });
 

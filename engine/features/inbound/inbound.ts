@@ -104,6 +104,12 @@ export async function receiveEvent(imsflow: ProcessEngine, input: InboundEventIn
     }));
     throw new ValidationError(`invalid data for ${input.type}: ${fields.map((f) => `${f.field} ${f.message}`).join('; ')}`, fields);
   }
+  // a pack's type takes its start form's fields and nothing else (its variables say where it came from)
+  if (packTypes[input.type]) {
+    const asked = new Set((await imsflow.startForm(type.processKey)).form.map((field) => field.key));
+    const unknown = Object.keys(parsed.data).filter((key) => !asked.has(key));
+    if (unknown.length) throw new ValidationError(`invalid data for ${input.type}: unknown field(s) ${unknown.join(', ')}`, [{ field: 'data', message: `unknown field(s) ${unknown.join(', ')}: use ${[...asked].join(', ')}` }]);
+  }
   const dataHash = createHash('sha256').update(stringify(parsed.data) ?? '').digest('hex');
   const repeat = async (): Promise<InboundResult | undefined> => {
     const existing = await imsflow.store.getInboundEvent(input.source, input.eventId);
