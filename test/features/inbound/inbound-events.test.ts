@@ -129,7 +129,7 @@ describe('inbound events (POST /api/events)', function () {
       expect(reply.json.fields.map((f: { field: string }) => f.field), JSON.stringify(body)).to.deep.equal(fields);
     }
     const unknownType = await post({ ...event('bad-9'), type: 'nonconformity.exploded' });
-    expect(unknownType.json.fields[0].message).to.equal('one of nonconformity.raised');
+    expect(unknownType.json.fields[0].message).to.equal('one of nonconformity.raised, incident.reported');
     expect(await capas()).to.equal(before);
   });
 
