@@ -97,7 +97,7 @@ export function uiPages({ imsflow, accounts, assembly, limiter = new LoginRateLi
   router.use(modelerPages(imsflow));
   router.use(dashboardPages(imsflow, { titleFields: assembly.titleFields }));
   router.use(adminPages(imsflow, accounts, assembly.webhooks));
-  router.use(intakePages({ imsflow, packs, attachments }));
+  router.use(intakePages({ imsflow, packs, attachments, baseUrl: () => assembly.notifier?.baseUrl ?? assembly.baseUrl ?? '' }));
   router.use(packPages(packs, { imsflow, dataDir: assembly.dataDir, baseUrl: () => assembly.notifier?.baseUrl ?? assembly.baseUrl ?? '' }));
   router.use(pageErrorHandler(logger));
   return router;

@@ -43,18 +43,18 @@ export function intakePrefixes(packs: readonly ProcessPack[], taken: readonly st
   return prefixes.map(({ prefix }) => prefix);
 }
 
-export function intakePages({ imsflow, packs, attachments }: { imsflow: ProcessEngine; packs: readonly ProcessPack[]; attachments?: AttachmentStore }): express.Router {
+export function intakePages({ imsflow, packs, attachments, baseUrl = () => '' }: { imsflow: ProcessEngine; packs: readonly ProcessPack[]; attachments?: AttachmentStore; baseUrl?: () => string }): express.Router {
   const router = express.Router();
   for (const pack of packs) {
     for (const intake of pack.intake ?? []) {
       if (!/^[a-z][a-z0-9-]*$/.test(intake.path)) throw new Error(`pack ${pack.key}: the intake path "${intake.path}" must be one plain segment`);
-      mountIntake(router, imsflow, pack.key, intake, attachments);
+      mountIntake(router, imsflow, pack.key, intake, attachments, baseUrl);
     }
   }
   return router;
 }
 
-function mountIntake(router: express.Router, imsflow: ProcessEngine, key: string, intake: PackIntake, attachments: AttachmentStore | undefined): void {
+function mountIntake(router: express.Router, imsflow: ProcessEngine, key: string, intake: PackIntake, attachments: AttachmentStore | undefined, baseUrl: () => string): void {
   const base = `/${intake.path}/:site`;
   const limiter = new LoginRateLimiter(intake.perMinute ?? 10, () => imsflow.clock.now().getTime());
   const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: MAX_ATTACHMENT_BYTES, files: 1, fields: 30, fieldSize: 20_000, parts: 40 } });
@@ -163,7 +163,8 @@ function mountIntake(router: express.Router, imsflow: ProcessEngine, key: string
     const wanted = typeof req.query[intake.preset ?? ''] === 'string' ? String(req.query[intake.preset!]) : undefined;
     const options = (presetField?.options ?? []).filter((o) => wanted === undefined || o.value === wanted);
     if (wanted !== undefined && !options.length) throw new ValidationError(`unknown ${intake.preset}`, [{ field: intake.preset!, message: `one of ${(presetField?.options ?? []).map((o) => o.value).join(', ')}` }]);
-    const origin = `${req.protocol}://${req.get('host') ?? 'localhost'}`;
+    // the codes lead where this installation is reached (IMSFLOW_BASE_URL), else where this page was asked from
+    const origin = baseUrl().replace(/\/$/, '') || `${req.protocol}://${req.get('host') ?? 'localhost'}`;
     const page = `${origin}/${intake.path}/${encodeURIComponent(site.key)}`;
     const targets = presetField ? options.map((o) => ({ area: fieldWords(reader, { definitionKey: key, elementId: startEvent }, presetField).option(o), url: `${page}?${intake.preset}=${encodeURIComponent(o.value)}` })) : [{ area: site.name, url: page }];
     const posters = await Promise.all(
