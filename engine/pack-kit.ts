@@ -22,6 +22,7 @@ export type {
   PackExample,
   PackFile,
   PackFormField,
+  PackIntake,
   PackPage,
   PackReader,
   PackRecords,

@@ -50,6 +50,29 @@ export interface ProcessPack {
   event?: PackEvent;
   /** The inbound event types that start one of its records (POST /api/events, engine/features/inbound), with the existing idempotency. */
   inbound?: PackInboundType[];
+  /** Public intake pages (`/<path>/:site`): anyone, without an account, starts one of its records (api/pages/intake/). */
+  intake?: PackIntake[];
+}
+
+/**
+ * A public intake page (`/<path>/:site`, e.g. /report/dublin): usable without an account from a phone, it
+ * asks some of the pack's start-form fields and starts a record at that site through the engine's start
+ * command, the actor `intake:<site>` (anonymous intake). Rate limited per address (`perMinute`), size
+ * limited, a photo checked by its content (PNG or JPEG). The sender sees a receipt reference (kept in the
+ * record's `intakeReceipt` variable) and nothing about any record. `/<path>/:site/poster` (signed in) is a
+ * printable page with a QR code to the form, per `preset` value (`?area=warehouse`).
+ */
+export interface PackIntake {
+  /** The first path segment: `report` → /report/:site. */
+  path: string;
+  /** The start-form fields asked, in this order (their words are the start form's); a file field takes one photo. */
+  fields: string[];
+  /** A select field the page's query may preset (`?area=warehouse`): the poster prints one QR code per option. */
+  preset?: string;
+  /** The pack's message ids for the page's own words: title and intro ({site}), the receipt's text, the poster's title and text ({site}, {area}). */
+  messages: { title: string; intro: string; receipt: string; poster: string; posterText: string };
+  /** Reports accepted per address per minute (the next is refused with 429); 10 when absent. */
+  perMinute?: number;
 }
 
 export type { FieldChoice, FieldTypeContext, FieldTypeReader, PackFieldType } from './kernel/field-types.js';

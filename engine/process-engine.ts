@@ -223,6 +223,13 @@ export class ProcessEngine {
     return forms;
   }
 
+  /** The start form of the version in effect, with the start event's id (its fields' messages are `<key>.<startEvent>.field.…`). */
+  async startForm(key: string): Promise<{ startEvent: string; form: FormField[] }> {
+    const definition = await this.effectiveDefinition(key);
+    const { spec } = await this.compile(definition.key, definition.version, definition);
+    return { startEvent: spec.startEvent ?? 'start', form: spec.startForm };
+  }
+
   // ---- instances ---------------------------------------------------------------------------------
 
   async start(

@@ -6,6 +6,7 @@ import { capaPack } from './capa/pack.js';
 import { changeRequestPack } from './change-request/pack.js';
 import { complaintPack } from './complaint/pack.js';
 import { documentControlPack } from './document-control/pack.js';
+import { ehsIncidentPack } from './ehs-incident/pack.js';
 import { gapAnalysisPack } from './gap-analysis/pack.js';
 import { internalAuditPack } from './internal-audit/pack.js';
 import { processesDir } from './locate.js';
@@ -26,6 +27,7 @@ export const shippedPacks: readonly ProcessPack[] = [
   changeRequestPack,
   complaintPack,
   documentControlPack,
+  ehsIncidentPack,
   gapAnalysisPack,
   internalAuditPack,
   managementReviewPack,

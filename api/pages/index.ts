@@ -25,6 +25,7 @@ import { accountPages } from './account/routes.js';
 import { adminPages } from './admin/routes.js';
 import { mayStartSomething, startPages } from './start/routes.js';
 import { adminPeoplePages } from './admin-people/routes.js';
+import { intakePages, intakePrefixes } from './intake/routes.js';
 import { packNavLinks, packPagePrefixes, packPages } from './pack/routes.js';
 
 export interface UiOptions {
@@ -56,7 +57,9 @@ export function uiPages({ imsflow, accounts, assembly, limiter = new LoginRateLi
   // the packs' pages (ProcessPack.pages) are signed-in pages too, under their own first path segment
   const packs = assembly.packs ?? [];
   const signedIn = [...SIGNED_IN, ...packPagePrefixes(packs, PLATFORM_PATHS)];
-  const pages = [...signedIn, '/t'];
+  // the packs' public intake pages (ProcessPack.intake): answered as pages, the session read for their poster
+  const intake = intakePrefixes(packs, [...PLATFORM_PATHS, ...signedIn]);
+  const pages = [...signedIn, '/t', ...intake];
 
   // The pages' messages in every language, read in each person's locale and time zone (api/pages/reader.tsx).
   router.use(pageReaders({ catalogue: new MessageCatalogue([PAGE_MESSAGES, ...(assembly.packMessages ?? [])]), defaults: assembly.readers ?? INSTALLATION_DEFAULTS }));
@@ -68,7 +71,7 @@ export function uiPages({ imsflow, accounts, assembly, limiter = new LoginRateLi
     next();
   });
   router.use(taskLinkPages(imsflow, assembly.links, attachments, accounts, assembly.titleFields));
-  router.use(signedIn, identify(accounts));
+  router.use([...signedIn, ...intake], identify(accounts));
   // sites are shown by their register name (components/SiteName.tsx)
   router.use(pages, async (_req, res, next) => {
     try {
@@ -94,6 +97,7 @@ export function uiPages({ imsflow, accounts, assembly, limiter = new LoginRateLi
   router.use(modelerPages(imsflow));
   router.use(dashboardPages(imsflow, { titleFields: assembly.titleFields }));
   router.use(adminPages(imsflow, accounts, assembly.webhooks));
+  router.use(intakePages({ imsflow, packs, attachments, baseUrl: () => assembly.notifier?.baseUrl ?? assembly.baseUrl ?? '' }));
   router.use(packPages(packs, { imsflow, dataDir: assembly.dataDir, baseUrl: () => assembly.notifier?.baseUrl ?? assembly.baseUrl ?? '' }));
   router.use(pageErrorHandler(logger));
   return router;

@@ -98,8 +98,8 @@ describe('start forms: what a person may start, and starting it from its form al
 
   it('lists what each person may start, with its start form in their language, and never the training acknowledgement', async () => {
     const staff = await listed('st-dan');
-    expect(staff.map((p) => p.key)).to.deep.equal(['nonconformity']);
-    const [nc] = staff;
+    expect(staff.map((p) => p.key)).to.deep.equal(['ehs-incident', 'nonconformity']);
+    const nc = staff.find((p) => p.key === 'nonconformity')!;
     expect(nc).to.include({ name: 'Nonconformity', version: 1 });
     expect(nc.description).to.match(/^Report a problem/);
     expect(nc.sites).to.deep.equal(['dublin']);
@@ -112,13 +112,13 @@ describe('start forms: what a person may start, and starting it from its form al
     ]);
 
     const quality = (await listed('qm-aoife')).map((p) => p.key);
-    expect(quality).to.deep.equal(['audit-programme', 'capa', 'change-request', 'complaint', 'document-control', 'gap-analysis', 'internal-audit', 'management-review', 'nonconformity']);
-    expect((await listed('po-pat')).map((p) => p.key)).to.deep.equal(['capa', 'change-request', 'complaint', 'document-control', 'gap-analysis', 'internal-audit', 'nonconformity']);
-    expect((await listed('sc-sam')).map((p) => p.key)).to.deep.equal(['management-review', 'nonconformity']);
+    expect(quality).to.deep.equal(['audit-programme', 'capa', 'change-request', 'complaint', 'document-control', 'ehs-incident', 'gap-analysis', 'internal-audit', 'management-review', 'nonconformity']);
+    expect((await listed('po-pat')).map((p) => p.key)).to.deep.equal(['capa', 'change-request', 'complaint', 'document-control', 'ehs-incident', 'gap-analysis', 'internal-audit', 'nonconformity']);
+    expect((await listed('sc-sam')).map((p) => p.key)).to.deep.equal(['ehs-incident', 'management-review', 'nonconformity']);
     expect((await listed('qm-two')).find((p) => p.key === 'capa')!.sites).to.deep.equal(['basel', 'dublin']);
 
     // in the reader's language: a Basel colleague reads German labels
-    const [german] = await listed('st-lisa');
+    const german = (await listed('st-lisa')).find((p) => p.key === 'nonconformity')!;
     expect(german.name).to.equal('Nichtkonformität');
     expect(german.form.find((f) => f.key === 'title')!.label).to.equal('Was ist falsch, in einer Zeile');
   });

@@ -29,6 +29,7 @@ const SHIPPED: Record<string, string> = {
   'Approve revision ${output.numbering.revision} of ${output.numbering.number} ${output.numbering.title}': 'Approve revision … of …',
   'Periodic review of ${output.numbering.number} ${output.numbering.title}': 'Periodic review of …',
   'Assess the impact: ${item.name}': 'Assess the impact: …',
+  'Decide on recordability${output.recordability.summary}': 'Decide on recordability',
 };
 
 function shippedTemplatedNames(): string[] {

@@ -68,7 +68,7 @@ describe('npm run demo (scripts/demo.ts)', function () {
 
   it('deploys the shipped processes and starts nonconformities at each site, at different stages', async () => {
     expect(summary.definitions).to.deep.equal(
-      ['audit-programme', 'capa', 'change-request', 'complaint', 'document-control', 'gap-analysis', 'internal-audit', 'management-review', 'nonconformity', 'training-acknowledgement'].map((key) => ({ key, version: 1 })),
+      ['audit-programme', 'capa', 'change-request', 'complaint', 'document-control', 'ehs-incident', 'gap-analysis', 'internal-audit', 'management-review', 'nonconformity', 'training-acknowledgement'].map((key) => ({ key, version: 1 })),
     );
     const instances = (await store.listInstances({ limit: 1000 })).filter((i) => i.key === 'nonconformity');
     expect(countBy(instances, (i) => `${i.site} ${i.status}`)).to.deep.equal({ 'dublin running': 4, 'dublin completed': 1, 'basel running': 4 });

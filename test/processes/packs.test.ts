@@ -61,6 +61,8 @@ describe('shipped process packs', () => {
         'document-revise',
         'document-training',
         'document-withdraw',
+        'ehs-raise-capa',
+        'ehs-recordability',
         'gap-actions',
         'gap-report',
         'gap-scope',

@@ -185,6 +185,9 @@ describe('every page, in Chromium with axe-core, and in English, German and Fren
       { name: 'a webhook and its delivery log', as: 'grace.obi', path: `/admin/webhooks/${webhook.id}` },
       { name: 'a new webhook', as: 'grace.obi', path: '/admin/webhooks/new' },
       { name: 'the API tokens', as: 'grace.obi', path: '/admin/tokens' },
+      // the packs' public intake page (ProcessPack.intake), without an account, and its printable posters
+      { name: 'the public report page of a site', path: '/report/dublin?area=warehouse' },
+      { name: 'report posters of a site', as: 'aoife.brennan', path: '/report/dublin/poster' },
     );
     // the shipped packs' pages (ProcessPack.pages) at their examples, each opened by a demo person allowed to (not an admin when another may)
     const people = (await store.listUsers({ active: true })).sort((a, b) => Number(a.roles.includes('admin')) - Number(b.roles.includes('admin')) || a.id.localeCompare(b.id));

@@ -47,7 +47,10 @@ export function plainText(reader: Reader, value: Shown): string {
       return reader.calendarDate(value.ymd);
     case 'person':
       if (value.onBehalfOf) return reader.t('values.personFor', { delegate: value.name ?? value.id, holder: value.onBehalfOf.name ?? value.onBehalfOf.id });
-      return value.id === 'system' && !value.name ? reader.t('values.system') : (value.name ?? value.id);
+      if (value.id === 'system' && !value.name) return reader.t('values.system');
+      // a record started on a public intake page (api/pages/intake/): anonymous, from that site
+      if (value.id.startsWith('intake:') && !value.name) return reader.t('values.intake', { site: value.id.slice('intake:'.length) });
+      return value.name ?? value.id;
     case 'option':
       return optionWord(reader, value.field, value.value, value.label);
     case 'file':
