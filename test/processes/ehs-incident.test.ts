@@ -176,7 +176,7 @@ describe('EHS incidents and near misses: the public report page, the process end
     expect(record.variables).to.deep.include({ kind: 'near-miss', raisedBy: { system: 'safety-app', eventId: 'sa-77', type: 'incident.reported' } });
     const bad = await as('int-mes', 'POST', '/api/events', { ...event, eventId: 'sa-78', data: { kind: 'near-miss' } });
     expect(bad.status).to.equal(400);
-    expect(bad.json.fields.map((f: { field: string }) => f.field)).to.include('title');
+    expect(bad.json.fields.map((f: { field: string }) => f.field)).to.include('data.title');
     const invented = await as('int-mes', 'POST', '/api/events', { ...event, eventId: 'sa-79', data: { ...event.data, injuredName: 'J. Doe' } });
     expect(invented.status).to.equal(400);
     expect(invented.json.error).to.match(/unknown field\(s\) injuredName/);
