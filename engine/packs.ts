@@ -1,7 +1,7 @@
 import type { Catalogue } from './features/catalogue/index.js';
 import type { DemoChapter } from './features/demo/index.js';
 import type { PackFigure } from './features/dashboard/index.js';
-import type { PackEvent } from './features/events/index.js';
+import type { PackEvent, PackRemedy } from './features/events/index.js';
 import type { InstanceView } from './features/instances/index.js';
 import type { PackFieldType } from './kernel/field-types.js';
 import type { MessageSet, Reader } from './kernel/i18n/index.js';
@@ -47,6 +47,11 @@ export interface ProcessPack {
   fieldTypes?: PackFieldType[];
   /** Its records are quality or EHS events: how each is classified for recurrence and trends (engine/features/events). */
   event?: PackEvent;
+  /**
+   * Its records are corrective actions whose effectiveness a recurring event reopens: their classification,
+   * when they closed as effective, and the start of its own process that re-checks (engine/features/events).
+   */
+  remedy?: PackRemedy;
 }
 
 export type { FieldChoice, FieldTypeContext, FieldTypeReader, PackFieldType } from './kernel/field-types.js';

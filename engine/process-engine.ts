@@ -221,7 +221,7 @@ export class ProcessEngine {
 
   async start(
     key: string,
-    input: { variables?: Record<string, unknown>; businessKey?: string; site?: string },
+    input: { variables?: Record<string, unknown>; businessKey?: string; site?: string; links?: RecordLink[] },
     actor: string,
     extra: ExtraChange | ((started: { id: string; businessKey: string }) => ExtraChange) = {},
   ): Promise<{ id: string; businessKey: string; version: number; status: InstanceRecord['status'] }> {
@@ -242,7 +242,7 @@ export class ProcessEngine {
    */
   private async prepareStart(
     key: string,
-    input: { variables?: Record<string, unknown>; businessKey?: string; site?: string },
+    input: { variables?: Record<string, unknown>; businessKey?: string; site?: string; links?: RecordLink[] },
     actor: string,
     origin?: { link: RecordLink; depth: number },
   ): Promise<{ change: ChangeSet & { instance: NonNullable<ChangeSet['instance']> }; started: { id: string; businessKey: string; version: number; status: InstanceRecord['status'] } }> {
@@ -273,7 +273,8 @@ export class ProcessEngine {
       revision: 0,
       startedAt: now,
       startedBy: actor,
-      ...(origin && { links: [origin.link] }),
+      // a linked start's origin, or the records a start names itself (a recurrence: the remedy and the event)
+      ...((origin || input.links?.length) && { links: [...(origin ? [origin.link] : []), ...(input.links ?? [])] }),
     };
     const result = await this.step(compiled, instance, { type: 'start', variables });
     const change = await this.applyStep({ compiled, instance, expectedRevision: null, result, action: { type: 'start' }, actor, openTasks: [], scheduledJobs: [] }, (origin?.depth ?? 0) + 1);

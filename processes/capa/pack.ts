@@ -3,6 +3,7 @@ import { packBpmn, packMessages } from '../locate.js';
 import { capaFigure } from './figures.js';
 import { registerCapaServices } from './services.js';
 import { capaDemo } from './demo.js';
+import { capaRemedy } from './remedy.js';
 
 /** Corrective and preventive action: intake, risk triage, actions, effectiveness check. */
 export const capaPack: ProcessPack = {
@@ -14,4 +15,5 @@ export const capaPack: ProcessPack = {
   services: registerCapaServices,
   demo: capaDemo,
   figures: [capaFigure],
+  remedy: capaRemedy,
 };
