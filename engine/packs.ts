@@ -1,7 +1,7 @@
 import type { Catalogue } from './features/catalogue/index.js';
 import type { DemoChapter } from './features/demo/index.js';
 import type { PackFigure } from './features/dashboard/index.js';
-import type { PackEvent, PackRemedy } from './features/events/index.js';
+import { eventTrendsFigure, type PackEvent, type PackRemedy } from './features/events/index.js';
 import type { InstanceView } from './features/instances/index.js';
 import type { PackFieldType } from './kernel/field-types.js';
 import type { MessageSet, Reader } from './kernel/i18n/index.js';
@@ -71,9 +71,10 @@ export function registerPackServices(packs: readonly ProcessPack[], deps: PackSe
   return registry;
 }
 
-/** The figures of the packs handed over, in the packs' order. */
+/** The figures of the packs handed over, in the packs' order, then the events' trends across them (when a pack has events). */
 export function packFigures(packs: readonly ProcessPack[]): PackFigure[] {
-  return packs.flatMap((pack) => pack.figures ?? []);
+  const trends = eventTrendsFigure(packs);
+  return [...packs.flatMap((pack) => pack.figures ?? []), ...(trends ? [trends] : [])];
 }
 
 // ---- what a pack brings to the HTTP API and the pages ---------------------------------------------------

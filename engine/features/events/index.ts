@@ -13,3 +13,21 @@ export {
   type RecurrencePack,
   type RemedyClassification,
 } from './recurrence.js';
+export { EVENT_TRENDS_FIGURE, EVENT_TRENDS_SECTION, eventTrendsFigure, parseDrillValue, drillValue, eventList, type EventTrendsSection } from './figure.js';
+export {
+  eventRowOf,
+  eventRows,
+  PARETO_DIMENSIONS,
+  rowsBehind,
+  trendsOf,
+  weeksOf,
+  type EventRecordSource,
+  type EventRow,
+  type EventTrends,
+  type ParetoChart,
+  type ParetoDimension,
+  type ParetoEntry,
+  type TrendDrill,
+  type TrendPeriod,
+  type WeeklyCount,
+} from './trends.js';
