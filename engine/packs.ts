@@ -60,6 +60,8 @@ export type { FieldChoice, FieldTypeContext, FieldTypeReader, PackFieldType } fr
 export interface PackServiceDeps {
   /** The clause catalogue (gap analysis scope, audit checklists). */
   catalogue: Catalogue;
+  /** The packs handed over whose records are events (ProcessPack.event): trends across sources (management review 9.3.2 c). */
+  events?: readonly { key: string; event: PackEvent }[];
 }
 
 /**
@@ -67,7 +69,8 @@ export interface PackServiceDeps {
  * theirs from the same packs, so a shipped BPMN naming a service none of them registers is refused.
  */
 export function registerPackServices(packs: readonly ProcessPack[], deps: PackServiceDeps, registry: ServiceRegistry = new ServiceRegistry()): ServiceRegistry {
-  for (const pack of packs) pack.services?.(registry, deps);
+  const events = deps.events ?? packs.flatMap((pack) => (pack.event ? [{ key: pack.key, event: pack.event }] : []));
+  for (const pack of packs) pack.services?.(registry, { ...deps, events });
   return registry;
 }
 

@@ -56,3 +56,28 @@ describe('Event trends across sources (engine/features/events)', () => {
     expect(rowsBehind(KNOWN, PERIOD, { causeCategory: 'material' }).map((r) => r.businessKey)).to.deep.equal(['EV-1', 'EV-2', 'EV-5']);
   });
 });
+
+describe('The management review input pack counts the events of every source (9.3.2 c)', () => {
+  it('adds the trends of the period reviewed to review-inputs', async () => {
+    const { reviewInputs } = await import('../../../processes/management-review/services.js');
+    const event = { source: 'complaint', classify: (r: { output: Record<string, unknown>; site?: string }) => (r.output.cause ? { source: 'complaint', site: r.site, causeCategory: r.output.cause as 'material' } : undefined) };
+    const record = (n: number, startedAt: string, cause?: string) => ({ id: `c-${n}`, key: 'test-complaint', version: 1, businessKey: `TC-${n}`, site: 'basel', status: 'running' as const, variables: {}, output: cause ? { cause } : {}, revision: 1, startedAt, startedBy: 'quinn' });
+    const complaints = [record(1, '2026-03-02T09:00:00.000Z', 'material'), record(2, '2026-03-10T09:00:00.000Z', 'material'), record(3, '2026-03-11T09:00:00.000Z'), record(4, '2026-01-05T09:00:00.000Z', 'method')];
+    const records = {
+      instances: async (q: { key?: string; offset?: number }) => (q.key === 'test-complaint' && !q.offset ? complaints : []),
+      tasks: async () => [],
+      user: async () => undefined,
+      people: async () => [],
+      sites: async () => [],
+      registeredSites: async () => [],
+      processes: async () => [],
+    };
+    const service = reviewInputs([{ key: 'test-complaint', event }]);
+    const now = new Date('2026-03-16T00:00:00.000Z');
+    const output = (await service.run({ instanceId: 'mr-1', businessKey: 'MR-1', elementId: 'inputs', variables: {}, output: { prepare: { periodFrom: '2026-03-01' } }, now, records, startLinked: () => {}, nextNumber: async () => 1 } as never)) as { eventTrends: { total: number; pareto: { causeCategory: { entries: { value: string; count: number }[]; none: number } }; weekly: { week: string; total: number }[] } };
+    expect(output.eventTrends.total).to.equal(3);
+    expect(output.eventTrends.pareto.causeCategory.entries).to.deep.equal([{ value: 'material', count: 2, percent: 100, cumulativePercent: 100 }]);
+    expect(output.eventTrends.pareto.causeCategory.none).to.equal(1);
+    expect(output.eventTrends.weekly.map((w) => [w.week, w.total])).to.deep.equal([['2026-W09', 0], ['2026-W10', 1], ['2026-W11', 2]]);
+  });
+});
