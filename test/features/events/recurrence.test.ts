@@ -123,6 +123,17 @@ describe('Recurrence: an event with the cause of a CAPA closed as effective reop
     expect((await h.server.imsflow.store.getInstance(recheck.id))!.status).to.equal('completed');
   });
 
+  it('GET /api/events/trends counts the events by cause and lists those behind a bar', async () => {
+    h.clock.set(new Date('2026-05-04T09:00:00Z'));
+    const reply = await h.call('GET', '/api/events/trends?from=2026-05-01&to=2026-05-31', undefined, 'quinn');
+    expect(reply.status, reply.text).to.equal(200);
+    expect(reply.json.total).to.equal(1);
+    expect(reply.json.pareto.causeCategory.entries).to.deep.equal([{ value: 'material', count: 1, percent: 100, cumulativePercent: 100 }]);
+    const drill = await h.call('GET', '/api/events/trends?from=2026-05-01&to=2026-05-31&cause=material&source=test-event', undefined, 'quinn');
+    expect(drill.json.records.map((r: { site: string }) => r.site)).to.deep.equal(['dublin']);
+    expect((await h.call('GET', '/api/events/trends', undefined, 'olga')).status).to.equal(403);
+  });
+
   it('a different cause, or the same cause after the watch window, reopens nothing', async () => {
     await classifiedEvent('dublin', { product: 'Vial cap 20 mm', cause: 'method' });
     expect(await rechecks()).to.have.length(1);
