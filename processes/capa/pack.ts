@@ -1,6 +1,6 @@
 import type { ProcessPack } from '../../engine/packs.js';
 import { packBpmn, packMessages } from '../locate.js';
-import { capaFigure } from './figures.js';
+import { capaFigure, capaReopenedFigure } from './figures.js';
 import { registerCapaServices } from './services.js';
 import { capaDemo } from './demo.js';
 import { capaRemedy } from './remedy.js';
@@ -14,6 +14,6 @@ export const capaPack: ProcessPack = {
   messages: packMessages('capa'),
   services: registerCapaServices,
   demo: capaDemo,
-  figures: [capaFigure],
+  figures: [capaFigure, capaReopenedFigure],
   remedy: capaRemedy,
 };

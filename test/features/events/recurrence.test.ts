@@ -132,6 +132,9 @@ describe('Recurrence: an event with the cause of a CAPA closed as effective reop
     const drill = await h.call('GET', '/api/events/trends?from=2026-05-01&to=2026-05-31&cause=material&source=test-event', undefined, 'quinn');
     expect(drill.json.records.map((r: { site: string }) => r.site)).to.deep.equal(['dublin']);
     expect((await h.call('GET', '/api/events/trends', undefined, 'olga')).status).to.equal(403);
+    const dashboard = await h.call('GET', '/api/dashboard?from=2026-05-01&to=2026-05-31', undefined, 'quinn');
+    expect(dashboard.json.capaReopened.reopened).to.equal(1);
+    expect(dashboard.json.sections.map((x: { section: string }) => x.section)).to.include.members(['capaReopened', 'eventTrends']);
   });
 
   it('a different cause, or the same cause after the watch window, reopens nothing', async () => {
