@@ -51,6 +51,14 @@ function drillOf(query: Partial<Record<keyof typeof drillShape, string>>): Drill
 const schemas = {
   filters: z.object(filterShape),
   records: z.object({ ...filterShape, ...drillShape, limit: z.coerce.number().int().min(1).max(MAX_RECORDS).optional() }),
+  eventTrends: z.object({
+    ...filterShape,
+    source: z.string().optional().describe('drill: events of this source (complaint, deviation …)'),
+    week: z.string().optional().describe('drill: events of this ISO week, e.g. 2026-W10'),
+    cause: z.string().optional().describe('drill: events of this cause category (man, machine, method, material, measurement, environment)'),
+    product: z.string().optional().describe('drill: events about this product'),
+    eventSite: z.string().optional().describe('drill: events of this site'),
+  }),
   kpi: z
     .object({
       system: z.enum(MANAGEMENT_SYSTEMS),
@@ -108,6 +116,13 @@ export function registerDashboardRoutes(routes: RouteRegistry, imsflow: ProcessE
     res.attachment(`steering-report-${dashboard.asOf.slice(0, 10)}.pdf`);
     res.set({ 'Content-Type': 'application/pdf', 'Cache-Control': 'no-store' });
     res.send(pdf);
+  });
+
+  routes.add({ method: 'get', path: '/events/trends', summary: 'Quality and EHS events across sources: Pareto by cause category, product, site and source, weekly counts per source; with a drill (source, week, cause, product, eventSite) the events behind it', tag: 'dashboard', access: OVERSEERS, query: schemas.eventTrends, responses: { 200: '{period, total, sources, pareto, weekly, records?}', 400: 'a filter is invalid', 403: 'a site that is not yours', 404: 'no process pack with events is installed' } }, async (req, res, { query }) => {
+    const drill = { source: query.source, week: query.week, causeCategory: query.cause, product: query.product, site: query.eventSite };
+    const trends = await queries.eventTrends(context(req, query), Object.fromEntries(Object.entries(drill).filter(([, v]) => v !== undefined)));
+    if (!trends) throw new NotFoundError('no process pack with events is installed');
+    res.set('Cache-Control', 'no-store').json(trends);
   });
 
   routes.add({ method: 'get', path: '/kpis', summary: 'The KPIs you see (of the organisation and of your sites) with every value entered', tag: 'dashboard', access: OVERSEERS, responses: { 200: '{items: [{...kpi, values}]}' } }, async (req, res) => {

@@ -60,6 +60,7 @@ export const emailModule: BenchModule = {
       webhook: unexpected,
       digest: unexpected,
       absence: unexpected,
+      recurrence: unexpected,
     };
     let failures = 0;
     const scheduler = new EmbeddedScheduler(store, systemClock, handlers, { workerId: 'bench-email', onError: () => (failures += 1) });

@@ -49,7 +49,7 @@ function latenessHandlers(store: SqliteStore, samples: number[], count: number, 
   const refuse: JobHandler = async (job) => {
     throw new Error(`unexpected ${job.kind} job in the benchmark`);
   };
-  return { notify: handler, timer: refuse, escalation: refuse, email: refuse, 'scheduled-start': refuse, webhook: refuse, digest: refuse, absence: refuse };
+  return { notify: handler, timer: refuse, escalation: refuse, email: refuse, 'scheduled-start': refuse, webhook: refuse, digest: refuse, absence: refuse, recurrence: refuse };
 }
 
 function openStore(dir: string, name: string): Promise<SqliteStore> {

@@ -7,7 +7,7 @@ import type { RecordReader, ServiceContext } from './kernel/services.js';
  * only engine modules a pack imports (an ESLint rule keeps it so), so the engine's inside can move freely.
  */
 export { IMS_STANDARDS, loadCatalogue, type Catalogue, type CatalogueEntry } from './features/catalogue/index.js';
-export { CAUSE_CATEGORIES, type CauseCategory, type EventClassification, type PackEvent } from './features/events/index.js';
+export { CAUSE_CATEGORIES, type CauseCategory, type ClassifiedRecord, type EventClassification, type PackEvent, type PackRemedy, type RemedyClassification } from './features/events/index.js';
 export { addDuration, durationProblem } from './kernel/durations.js';
 export { loadMessageDir, type MessageSet } from './kernel/i18n/index.js';
 export { ROLES, type InstanceRecord, type IterationResult, type RecordLink, type TaskRecord } from './kernel/model.js';

@@ -1,7 +1,7 @@
 import type { Catalogue } from './features/catalogue/index.js';
 import type { DemoChapter } from './features/demo/index.js';
 import type { PackFigure } from './features/dashboard/index.js';
-import type { PackEvent } from './features/events/index.js';
+import { eventTrendsFigure, type PackEvent, type PackRemedy } from './features/events/index.js';
 import type { PackInboundType } from './features/inbound/index.js';
 import type { InstanceView } from './features/instances/index.js';
 import type { PackFieldType } from './kernel/field-types.js';
@@ -52,6 +52,11 @@ export interface ProcessPack {
   inbound?: PackInboundType[];
   /** Public intake pages (`/<path>/:site`): anyone, without an account, starts one of its records (api/pages/intake/). */
   intake?: PackIntake[];
+  /**
+   * Its records are corrective actions whose effectiveness a recurring event reopens: their classification,
+   * when they closed as effective, and the start of its own process that re-checks (engine/features/events).
+   */
+  remedy?: PackRemedy;
 }
 
 /**
@@ -82,6 +87,8 @@ export type { PackInboundType } from './features/inbound/index.js';
 export interface PackServiceDeps {
   /** The clause catalogue (gap analysis scope, audit checklists). */
   catalogue: Catalogue;
+  /** The packs handed over whose records are events (ProcessPack.event): trends across sources (management review 9.3.2 c). */
+  events?: readonly { key: string; event: PackEvent }[];
 }
 
 /**
@@ -89,13 +96,15 @@ export interface PackServiceDeps {
  * theirs from the same packs, so a shipped BPMN naming a service none of them registers is refused.
  */
 export function registerPackServices(packs: readonly ProcessPack[], deps: PackServiceDeps, registry: ServiceRegistry = new ServiceRegistry()): ServiceRegistry {
-  for (const pack of packs) pack.services?.(registry, deps);
+  const events = deps.events ?? packs.flatMap((pack) => (pack.event ? [{ key: pack.key, event: pack.event }] : []));
+  for (const pack of packs) pack.services?.(registry, { ...deps, events });
   return registry;
 }
 
-/** The figures of the packs handed over, in the packs' order. */
+/** The figures of the packs handed over, in the packs' order, then the events' trends across them (when a pack has events). */
 export function packFigures(packs: readonly ProcessPack[]): PackFigure[] {
-  return packs.flatMap((pack) => pack.figures ?? []);
+  const trends = eventTrendsFigure(packs);
+  return [...packs.flatMap((pack) => pack.figures ?? []), ...(trends ? [trends] : [])];
 }
 
 // ---- what a pack brings to the HTTP API and the pages ---------------------------------------------------

@@ -4,7 +4,7 @@ import { ChangeControl } from './features/change-control/index.js';
 import { verifyAuditChain, type ChainVerification } from './kernel/audit-chain.js';
 import { systemClock, type Clock } from './kernel/clock.js';
 import { auditEvent } from './kernel/audit-event.js';
-import { businessKey as operationKey, forgetNumbersSince, inOperation, numbersTaken, operationClock, type GiveBack } from './kernel/operation.js';
+import { businessKey as operationKey, packNumber, forgetNumbersSince, inOperation, numbersTaken, operationClock, type GiveBack } from './kernel/operation.js';
 import { ConflictError, NotFoundError, RevisionConflict, ValidationError } from './kernel/errors.js';
 import { type ClauseLookup, type FormContext } from './kernel/forms.js';
 import { fieldTypeMap, type PackFieldType } from './kernel/field-types.js';
@@ -234,7 +234,7 @@ export class ProcessEngine {
 
   async start(
     key: string,
-    input: { variables?: Record<string, unknown>; businessKey?: string; site?: string },
+    input: { variables?: Record<string, unknown>; businessKey?: string; site?: string; links?: RecordLink[] },
     actor: string,
     extra: ExtraChange | ((started: { id: string; businessKey: string }) => ExtraChange) = {},
   ): Promise<{ id: string; businessKey: string; version: number; status: InstanceRecord['status'] }> {
@@ -255,7 +255,7 @@ export class ProcessEngine {
    */
   private async prepareStart(
     key: string,
-    input: { variables?: Record<string, unknown>; businessKey?: string; site?: string },
+    input: { variables?: Record<string, unknown>; businessKey?: string; site?: string; links?: RecordLink[] },
     actor: string,
     origin?: { link: RecordLink; depth: number },
   ): Promise<{ change: ChangeSet & { instance: NonNullable<ChangeSet['instance']> }; started: { id: string; businessKey: string; version: number; status: InstanceRecord['status'] } }> {
@@ -269,7 +269,7 @@ export class ProcessEngine {
     // a multi-instance count the start variables decide is refused now, naming the variable
     const tooMany = iterationCountProblem(compiled.spec, variables);
     if (tooMany) throw new ValidationError(tooMany.message, [tooMany]);
-    await this.checkStart(definition.key, variables, input.site);
+    await starting.refuseByStartCheck(this.services, { records: this.records, now: this.clock.now() }, definition.key, variables, input.site);
     const businessKey = input.businessKey ?? (await this.nextBusinessKey(compiled));
     const id = randomUUID();
     const now = this.now();
@@ -286,7 +286,8 @@ export class ProcessEngine {
       revision: 0,
       startedAt: now,
       startedBy: actor,
-      ...(origin && { links: [origin.link] }),
+      // a linked start's origin, or the records a start names itself (a recurrence: the remedy and the event)
+      ...((origin || input.links?.length) && { links: [...(origin ? [origin.link] : []), ...(input.links ?? [])] }),
     };
     const result = await this.step(compiled, instance, { type: 'start', variables });
     const change = await this.applyStep({ compiled, instance, expectedRevision: null, result, action: { type: 'start' }, actor, openTasks: [], scheduledJobs: [] }, (origin?.depth ?? 0) + 1);
@@ -507,31 +508,15 @@ export class ProcessEngine {
       services: this.services,
       records: this.records,
       now: () => this.clock.now(),
-      nextNumber: (sequence) => this.nextNumber(sequence),
+      nextNumber: (sequence) => packNumber(sequence, (name) => this.store.nextSequence(name)),
       ...(this.stepTimeoutMs !== undefined && { timeoutMs: this.stepTimeoutMs }),
     });
     if (result.outcome === 'failed') forgetNumbersSince(mark);
     return result;
   }
 
-  /** A pack's gapless number (ServiceContext.nextNumber): its own sequence, apart from the business keys'. */
-  private nextNumber(sequence: string): Promise<number> {
-    if (typeof sequence !== 'string' || !/^[\w.-]{1,64}$/.test(sequence)) return Promise.reject(new Error(`"${String(sequence)}" is not a sequence name: use 1–64 letters, digits, ".", "_" or "-"`));
-    const name = `pack:${sequence}`;
-    return operationKey(name, () => this.store.nextSequence(name));
-  }
-
   /** What services may read of other records. */
   private readonly records: RecordReader;
-
-
-  /** A start refused by its pack's start check (ServiceRegistry.registerStartCheck): a 400 naming each field. */
-  private async checkStart(key: string, variables: Record<string, unknown>, site: string | undefined): Promise<void> {
-    const check = this.services.startCheck(key);
-    if (!check) return;
-    const problems = await check.check({ variables, ...(site !== undefined && { site }), now: this.clock.now(), records: this.records });
-    if (problems.length) throw new ValidationError(problems.map((p) => p.message).join('; '), problems);
-  }
 
   /**
    * A step's change set, with the records its services started (linked starts) added: each new record,

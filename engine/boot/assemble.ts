@@ -18,7 +18,7 @@ import { Notifier } from '../features/notifications/index.js';
 import type { JobHandlers, JobRunner } from '../ports/job-runner.js';
 import type { Store } from '../ports/store.js';
 import { localUrl, type Config } from './config.js';
-import { jobHandlers } from './job-handlers.js';
+import { eventRecurrence, jobHandlers } from './job-handlers.js';
 import { Webhooks } from '../features/webhooks/index.js';
 import { createStore } from './store.js';
 import type { MessageSet, ReaderDefaults } from '../kernel/i18n/index.js';
@@ -129,7 +129,10 @@ export async function assemble(config: Config, options: AssembleOptions): Promis
     : undefined;
   // every process (API, each worker) arms the next week's digest; its id is per ISO week, so it runs once
   await digest?.arm();
-  const handlers = jobHandlers({ imsflow, notifier, outbox, webhooks, digest });
+  // an event record classified with a cause gets its recurrence job in the same commit (engine/features/events)
+  const recurrence = eventRecurrence(imsflow, options.packs, config.recurrenceWindow);
+  recurrence.attach(store);
+  const handlers = jobHandlers({ imsflow, notifier, outbox, webhooks, digest, recurrence });
   const assembly: Assembly = {
     store,
     imsflow,

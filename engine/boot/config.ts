@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { checkPolicy, DEFAULT_POLICY, type NotificationPolicy } from '../features/notifications/index.js';
 import { parseAllowList } from '../features/webhooks/index.js';
+import { DEFAULT_RECURRENCE_WINDOW, recurrenceWindowProblem } from '../features/events/index.js';
 import { canonicalLocale, isTimeZone, parseSiteDefaults, type ReaderDefaults } from '../kernel/i18n/index.js';
 
 /**
@@ -65,6 +66,8 @@ const schema = z.object({
   IMSFLOW_CHECK_MEMORY_MB: whole(32).default(256),
   /** Longest one engine step may take to reach a wait state before it becomes an incident (ms). */
   IMSFLOW_STEP_TIMEOUT_MS: whole(100).default(30_000),
+  /** How long after a corrective action closed as effective a matching event reopens its effectiveness (ISO 8601 duration). */
+  IMSFLOW_RECURRENCE_WINDOW: z.string().refine((value) => !recurrenceWindowProblem(value), 'must be an ISO 8601 duration above zero, e.g. P12M or P365D').default(DEFAULT_RECURRENCE_WINDOW),
   /** Bearer token that may read /metrics (admins may always); unset: admins only. */
   IMSFLOW_METRICS_TOKEN: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -hex 32)').optional(),
   /** A JSON file of scheduled process starts: [{id, processKey, cron, timezone?, variables?}]. */
@@ -146,6 +149,8 @@ export interface Config {
   stepTimeoutMs: number;
   /** Bearer token for /metrics. */
   metricsToken?: string;
+  /** The recurrence watch window (IMSFLOW_RECURRENCE_WINDOW, engine/features/events). */
+  recurrenceWindow: string;
   /** Worker processes: port of their health endpoints. */
   workerPort?: number;
   schedulesFile?: string;
@@ -262,6 +267,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     check: { timeoutMs: v.IMSFLOW_CHECK_TIMEOUT_MS, maxMemoryMb: v.IMSFLOW_CHECK_MEMORY_MB },
     stepTimeoutMs: v.IMSFLOW_STEP_TIMEOUT_MS,
     metricsToken: v.IMSFLOW_METRICS_TOKEN,
+    recurrenceWindow: v.IMSFLOW_RECURRENCE_WINDOW,
     workerPort: v.IMSFLOW_WORKER_PORT,
     schedulesFile: v.IMSFLOW_SCHEDULES,
     ...(v.IMSFLOW_DIGEST.trim() !== 'off' && { digest: { cron: v.IMSFLOW_DIGEST.trim(), timezone: v.IMSFLOW_DIGEST_TZ } }),

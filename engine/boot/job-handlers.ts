@@ -4,6 +4,7 @@ import type { Outbox } from '../features/notifications/index.js';
 import type { Notifier } from '../features/notifications/index.js';
 import type { JobHandlers } from '../ports/job-runner.js';
 import { Webhooks } from '../features/webhooks/index.js';
+import { EventRecurrence } from '../features/events/index.js';
 
 export interface HandlerDeps {
   imsflow: ProcessEngine;
@@ -13,6 +14,8 @@ export interface HandlerDeps {
   webhooks?: Webhooks;
   /** The weekly steering committee digest; without one, a digest job is sent with the defaults. */
   digest?: WeeklyDigest;
+  /** Recurrence of quality and EHS events; without, one that knows no packs (its jobs finish doing nothing). */
+  recurrence?: EventRecurrence;
 }
 
 /**
@@ -22,7 +25,7 @@ export interface HandlerDeps {
  * feature (timers, notifications, outbox, scheduled starts, webhooks, digest); this is only the table from
  * job kind to feature, built with the assembly, so it sits in engine/boot.
  */
-export function jobHandlers({ imsflow, notifier, outbox, digest, webhooks = new Webhooks({ store: imsflow.store, clock: imsflow.clock }) }: HandlerDeps): JobHandlers {
+export function jobHandlers({ imsflow, notifier, outbox, digest, webhooks = new Webhooks({ store: imsflow.store, clock: imsflow.clock }), recurrence = eventRecurrence(imsflow, []) }: HandlerDeps): JobHandlers {
   const daily = new DailyDigest({ store: imsflow.store, clock: imsflow.clock, baseUrl: () => notifier.baseUrl, mailConfigured: notifier.mailConfigured, mail: notifier.mail, onHeldLink: notifier.onHeldLink });
   const weekly = digest ?? new WeeklyDigest({ store: imsflow.store, clock: imsflow.clock, ...DEFAULT_DIGEST, baseUrl: () => notifier.baseUrl, mailConfigured: notifier.mailConfigured, mail: notifier.mail, figures: imsflow.queries.figures });
   return {
@@ -42,5 +45,12 @@ export function jobHandlers({ imsflow, notifier, outbox, digest, webhooks = new 
     digest: (job, worker) => (job.payload.userId ? daily.handle(job, worker) : weekly.handle(job, worker)),
     /** An out-of-office period begins or ends: the delegate takes up, or hands back, the person's tasks. */
     absence: (job, worker) => imsflow.handleAbsence(job, worker),
+    /** A classified event looks for the corrective actions it recurs after, or reopens one's effectiveness. */
+    recurrence: (job, worker) => recurrence.handle(job, worker),
   };
+}
+
+/** Recurrence over the packs handed over, starting its re-checks through the engine. */
+export function eventRecurrence(imsflow: ProcessEngine, packs: ConstructorParameters<typeof EventRecurrence>[0]['packs'], window?: string): EventRecurrence {
+  return new EventRecurrence({ store: imsflow.store, clock: imsflow.clock, packs, ...(window && { window }), start: (key, input, actor, extra) => imsflow.start(key, input, actor, extra) });
 }

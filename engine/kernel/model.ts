@@ -269,7 +269,7 @@ export interface TaskNotification {
  * scheduled-start: one occurrence of a scheduled process start · webhook: deliver one event to one subscriber ·
  * digest: the steering committee's weekly digest (one job per ISO week) or one person's daily digest · absence: an out-of-office period begins or ends.
  */
-export type JobKind = 'timer' | 'notify' | 'escalation' | 'email' | 'scheduled-start' | 'webhook' | 'digest' | 'absence';
+export type JobKind = 'timer' | 'notify' | 'escalation' | 'email' | 'scheduled-start' | 'webhook' | 'digest' | 'absence' | 'recurrence';
 export type JobStatus = 'scheduled' | 'running' | 'done' | 'failed' | 'cancelled';
 
 /** A durable job: the store is the source of truth for what must run and when. */

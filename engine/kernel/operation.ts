@@ -144,3 +144,10 @@ export function numbersTaken(): Map<string, number> | undefined {
 export function forgetNumbersSince(mark: Map<string, number> | undefined): void {
   if (mark) current()?.rewind(mark);
 }
+
+/** A pack's gapless number (ServiceContext.nextNumber): its own sequence `pack:<name>`, apart from the business keys'. */
+export function packNumber(sequence: string, allocate: (name: string) => Promise<number>): Promise<number> {
+  if (typeof sequence !== 'string' || !/^[\w.-]{1,64}$/.test(sequence)) return Promise.reject(new Error(`"${String(sequence)}" is not a sequence name: use 1–64 letters, digits, ".", "_" or "-"`));
+  const name = `pack:${sequence}`;
+  return businessKey(name, () => allocate(name));
+}

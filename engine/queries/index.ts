@@ -1,5 +1,6 @@
 import type { Clock } from '../kernel/clock.js';
-import { computeDashboard, drillDown, type Dashboard, type DashboardContext, type Drilldown, type PackFigure, type RecordList } from '../features/dashboard/index.js';
+import { drillValue, EVENT_TRENDS_FIGURE, type eventList, type EventTrendsSection, type TrendDrill } from '../features/events/index.js';
+import { computeDashboard, drillDown, MAX_RECORDS, type Dashboard, type DashboardContext, type Drilldown, type PackFigure, type RecordList } from '../features/dashboard/index.js';
 import { resolveLink, type TaskLinkSigner } from '../features/task-links/index.js';
 import { RecordRegister, type RegisterFilters, type RegisterResult, type RegisterView } from '../features/register/index.js';
 import { waitingOn, type InboxItem, type InboxOptions } from '../features/inbox/index.js';
@@ -130,6 +131,20 @@ export class Queries {
 
   dashboard(context: DashboardContext): Promise<Dashboard> {
     return computeDashboard(this.store, context, this.figures);
+  }
+
+  /**
+   * The events' trends across sources for the dashboard's period and sites (engine/features/events), and
+   * with a drill (a Pareto bar, a week, a source) the events behind it; undefined when no pack has events.
+   */
+  async eventTrends(context: DashboardContext, drill: TrendDrill = {}, limit = MAX_RECORDS): Promise<(EventTrendsSection & { records?: ReturnType<typeof eventList>['items'] }) | undefined> {
+    const figure = this.figures.find((f) => f.id === EVENT_TRENDS_FIGURE);
+    if (!figure) return undefined;
+    const read = { store: this.store, context, facts: { figure: figure.id, ...context.scope } };
+    const trends = (await figure.summarise(read)) as EventTrendsSection;
+    if (!Object.values(drill).some((v) => v !== undefined)) return trends;
+    const list = await figure.drills!.eventRecords(read, { value: drillValue(drill) }, limit);
+    return { ...trends, records: list.items as ReturnType<typeof eventList>['items'] };
   }
 
   /** The records behind one dashboard figure. */

@@ -106,3 +106,32 @@ export const capaFigure = defineFigure<CapaSection>({
     'capa-cycle-time-median': monthly((s) => s.cycleTimeDays.median),
   },
 });
+
+/** CAPAs whose effectiveness a recurring event reopened (started by engine/features/events), by when they were reopened. */
+export const capaReopenedFigure = defineFigure<{ reopened: number; drill: string }>({
+  id: 'capa-reopened',
+  version: 1,
+  process: 'capa',
+  section: 'capaReopened',
+  title: 'Effectiveness reopened by recurrence',
+  facts: (record) => (typeof record.variables.recurrenceOf === 'string' ? [{}] : []),
+  async summarise(read) {
+    const rows = await read.store.listFacts({ ...read.facts, startedFrom: read.context.periodStart, startedBefore: read.context.periodEnd, limit: 1_000_000_000 });
+    return { reopened: rows.length, drill: fragment({ figure: 'capaReopened' }) };
+  },
+  view: (s) => ({ tiles: [{ label: 'Effectiveness reopened by recurrence', value: s.reopened, drill: s.drill }] }),
+  drills: {
+    capaReopened: async (read, _drill, limit) => {
+      const rows = await read.store.listFacts({ ...read.facts, startedFrom: read.context.periodStart, startedBefore: read.context.periodEnd, limit });
+      return {
+        title: 'CAPAs whose effectiveness a recurrence reopened',
+        columns: [
+          { key: 'businessKey', label: 'CAPA' },
+          { key: 'site', label: 'Site' },
+          { key: 'reopenedAt', label: 'Reopened' },
+        ],
+        items: rows.map((r) => ({ instanceId: r.instanceId, businessKey: r.businessKey, site: r.site, reopenedAt: r.startedAt, link: `/records/${encodeURIComponent(r.instanceId)}` })),
+      };
+    },
+  },
+});

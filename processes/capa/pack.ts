@@ -1,8 +1,9 @@
 import type { ProcessPack } from '../../engine/packs.js';
 import { packBpmn, packMessages } from '../locate.js';
-import { capaFigure } from './figures.js';
+import { capaFigure, capaReopenedFigure } from './figures.js';
 import { registerCapaServices } from './services.js';
 import { capaDemo } from './demo.js';
+import { capaRemedy } from './remedy.js';
 
 /** Corrective and preventive action: intake, risk triage, actions, effectiveness check. */
 export const capaPack: ProcessPack = {
@@ -13,5 +14,6 @@ export const capaPack: ProcessPack = {
   messages: packMessages('capa'),
   services: registerCapaServices,
   demo: capaDemo,
-  figures: [capaFigure],
+  figures: [capaFigure, capaReopenedFigure],
+  remedy: capaRemedy,
 };

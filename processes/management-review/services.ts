@@ -1,4 +1,5 @@
 import type { PackServiceDeps } from '../../engine/packs.js';
+import { eventRows, trendsOf } from '../../engine/features/events/index.js';
 import type { StandardCoverage } from '../gap-analysis/services.js';
 import { AUDIT_RESULTS, type AuditResult } from '../internal-audit/services.js';
 import { type InstanceRecord, outputOf, type Presence, presenceOf, type RecordReader, type ServiceContext, type ServiceDefinition, type ServiceRegistry, type TaskRecord, text } from '../../engine/pack-kit.js';
@@ -404,7 +405,11 @@ export function periodOf(periodFrom: unknown, now: Date): Period {
  * `review-inputs`: the input pack of the review, compiled from the records of its site (records without a
  * site count for every site) over the period from `prepare.periodFrom` to now.
  */
-export const reviewInputsService: ServiceDefinition = {
+export const reviewInputsService: ServiceDefinition = reviewInputs([]);
+
+/** `review-inputs` counting the events of these packs too (trends across sources, 9.3.2 c). */
+export function reviewInputs(events: NonNullable<PackServiceDeps['events']>): ServiceDefinition {
+  return {
   description:
     'Compiles the management review input pack (ISO 9001 9.3.2) from the live records of the review\'s site over the period reviewed: previous actions, CAPA, nonconformities, audits, gap coverage, overdue tasks',
   async run(context) {
@@ -432,9 +437,12 @@ export const reviewInputsService: ServiceDefinition = {
       audits: auditFigures(audits, period),
       gapCoverage: gapCoverageOf(analyses),
       overdue: overdueFigures(overdueTasks, context.now),
+      // the events of every source over the period: Pareto and weekly counts (engine/features/events)
+      ...(events.length && { eventTrends: trendsOf(await eventRows(records, events, sites), { from: period.from, to: period.to }) }),
     };
   },
-};
+  };
+}
 
 // ---- review-actions -----------------------------------------------------------------------------
 
@@ -528,7 +536,6 @@ export const reviewActionsService: ServiceDefinition = {
 
 /** The services of the management review (processes/management-review/management-review.bpmn). */
 export function registerManagementReviewServices(registry: ServiceRegistry, deps: PackServiceDeps): void {
-  void deps;
-  registry.register('review-inputs', reviewInputsService);
+  registry.register('review-inputs', reviewInputs(deps.events ?? []));
   registry.register('review-actions', reviewActionsService);
 }

@@ -260,6 +260,7 @@ const SAMPLES: Record<string, (caller: string | undefined) => Sample> = {
   'GET /api/dashboard/records': () => ({}),
   'GET /api/dashboard/records.csv': () => ({}),
   'GET /api/dashboard/report.pdf': () => ({}),
+  'GET /api/events/trends': () => ({}),
   'GET /api/kpis': () => ({}),
   'PUT /api/kpis/{id}': (caller) => ({ params: { id: 'matrix-kpi' }, body: { system: 'quality', name: 'Matrix KPI', target: 90, direction: 'up', owner: caller ?? 'm-staff', source: 'manual', reason: 'authorization matrix' } }),
   'POST /api/kpis/{id}/values': () => ({ params: { id: 'no-such-kpi' }, body: { period: '2026-05', value: 1 } }),

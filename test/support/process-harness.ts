@@ -6,6 +6,7 @@ import { pino } from 'pino';
 import { startServer, type RunningServer } from '../../api/server.js';
 import { FakeClock } from '../../engine/kernel/clock.js';
 import type { TaskRecord } from '../../engine/kernel/model.js';
+import type { ProcessPack } from '../../engine/packs.js';
 import { loadConfig } from '../../engine/boot/config.js';
 import { signInOperator } from './operator.js';
 
@@ -74,10 +75,10 @@ export interface ProcessHarness {
  * Starts a server on a temporary SQLite file with polling off, makes the people (each with an API token,
  * signers with a password) and returns the harness. `overseer` is who lists tasks and reads records.
  */
-export async function processHarness(options: { start: string; people: Person[]; overseer: string; prefix: string }): Promise<ProcessHarness> {
+export async function processHarness(options: { start: string; people: Person[]; overseer: string; prefix: string; packs?: readonly ProcessPack[] }): Promise<ProcessHarness> {
   const dir = mkdtempSync(join(tmpdir(), `imsflow-${options.prefix}-`));
   const clock = new FakeClock(options.start);
-  const server = await startServer(loadConfig({ PORT: '0', IMSFLOW_DATA: dir, IMSFLOW_POLL_MS: '0' }), { clock, logger: pino({ level: 'silent' }) });
+  const server = await startServer(loadConfig({ PORT: '0', IMSFLOW_DATA: dir, IMSFLOW_POLL_MS: '0' }), { clock, logger: pino({ level: 'silent' }), ...(options.packs && { packs: options.packs }) });
   const operator = await signInOperator(server);
   const tokens: Record<string, string> = { operator };
   const passwords: Record<string, string> = {};

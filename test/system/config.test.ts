@@ -87,6 +87,12 @@ describe('configuration from environment variables', () => {
     expect(problemsOf({ IMSFLOW_ESCALATIONS: 'P3D' })).to.deep.equal(["IMSFLOW_ESCALATIONS part 'P3D' must look like P3D:manager or P10D:steering-committee:reassign"]);
   });
 
+  it('refuses a recurrence watch window that is no duration, and keeps twelve months without one', () => {
+    expect(problemsOf({ IMSFLOW_RECURRENCE_WINDOW: 'a year' })[0]).to.match(/^IMSFLOW_RECURRENCE_WINDOW must be an ISO 8601 duration above zero/);
+    expect(loadConfig({}).recurrenceWindow).to.equal('P12M');
+    expect(loadConfig({ IMSFLOW_RECURRENCE_WINDOW: 'P6M' }).recurrenceWindow).to.equal('P6M');
+  });
+
   it('takes an empty value as unset, except where empty means "none"', () => {
     const config = loadConfig({ PORT: '', IMSFLOW_STORE: '', MONGODB_URI: '', REDIS_URL: '', IMSFLOW_ADMIN_EMAIL: '', IMSFLOW_ADMIN_PASSWORD: '', IMSFLOW_REMIND_BEFORE: '' });
     expect(config.port).to.equal(3000);

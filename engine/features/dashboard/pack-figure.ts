@@ -16,6 +16,8 @@ export interface PackFigure<Summary = unknown> {
   version: number;
   /** The process whose records it projects (the pack's key). */
   process: string;
+  /** Further processes whose records it projects too (a figure across packs: the events' trends). */
+  alsoProcesses?: readonly string[];
   /** Its key in the dashboard JSON (`capa`, `findings` …). */
   section: string;
   /** Its heading on the page. */

@@ -26,7 +26,7 @@ export class FigureProjections {
     for (const figure of figures) {
       if (ids.has(figure.id)) throw new Error(`two packs declare the figure ${figure.id}`);
       ids.add(figure.id);
-      this.byProcess.set(figure.process, [...(this.byProcess.get(figure.process) ?? []), figure]);
+      for (const process of new Set([figure.process, ...(figure.alsoProcesses ?? [])])) this.byProcess.set(process, [...(this.byProcess.get(process) ?? []), figure]);
     }
     this.figures = figures;
     this.version = createHash('sha256')

@@ -115,7 +115,7 @@ describe('CAPA process (shipped processes/capa/capa.bpmn, through the HTTP API)'
     const { spec, problems } = validateDefinition(await parseBpmnXml(xml), { services: registerImsServices({ catalogue: shippedCatalogue() }).names(), fieldTypes: new Set(packFieldTypes(shippedPacks).map((type) => type.type)) });
     expect(problems).to.deep.equal([]);
     expect(Object.fromEntries(spec!.serviceTasks)).to.deep.equal({ riskScore: 'risk-score', documentChanges: 'capa-document-changes', actionList: 'capa-actions' });
-    expect([...spec!.userTasks.keys()]).to.deep.equal(['intake', 'triage', 'contain', 'rootCause', 'plan', 'implement', 'checkEffectiveness', 'closure']);
+    expect([...spec!.userTasks.keys()]).to.deep.equal(['recheck', 'intake', 'triage', 'contain', 'rootCause', 'plan', 'implement', 'checkEffectiveness', 'closure']);
     for (const task of spec!.userTasks.values()) {
       expect(task.due, `${task.elementId} has a due date`).to.be.a('string');
       expect(task.remindBefore, `${task.elementId} has a reminder`).to.be.a('string');
@@ -124,7 +124,7 @@ describe('CAPA process (shipped processes/capa/capa.bpmn, through the HTTP API)'
     // Every flow element has a shape or an edge in the diagram, so it opens in bpmn-js.
     const ids = [...xml.matchAll(/<bpmn:(?:startEvent|endEvent|userTask|serviceTask|exclusiveGateway|intermediateCatchEvent|sequenceFlow) id="([^"]+)"/g)].map((m) => m[1]);
     const drawn = new Set([...xml.matchAll(/bpmnElement="([^"]+)"/g)].map((m) => m[1]));
-    expect(ids.length).to.equal(40);
+    expect(ids.length).to.equal(47);
     expect(ids.filter((id) => !drawn.has(id))).to.deep.equal([]);
   });
 
