@@ -22,7 +22,7 @@ const schemas = {
     .object({
       source: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'name the sending system: 1–64 letters, digits, ".", "_" or "-"').describe('the sending system, e.g. mes-dublin'),
       eventId: z.string().trim().min(1, 'is required').max(200).describe("the sender's id of this event: a repeat with the same source and eventId returns the first record"),
-      type: z.string().min(1, 'is required').describe(`one of ${Object.keys(INBOUND_TYPES).join(', ')}`),
+      type: z.string().min(1, 'is required').describe(`one of ${Object.keys(INBOUND_TYPES).join(', ')}, or one a process pack brings`),
       data: z.record(z.string(), z.unknown()).describe('nonconformity.raised: {title, description, category?, reference?, occurredOn?}'),
       site: z.string().optional().describe('the site the record belongs to; default the sender account\'s only site'),
     })

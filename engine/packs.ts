@@ -2,6 +2,7 @@ import type { Catalogue } from './features/catalogue/index.js';
 import type { DemoChapter } from './features/demo/index.js';
 import type { PackFigure } from './features/dashboard/index.js';
 import type { PackEvent } from './features/events/index.js';
+import type { InboundType } from './features/inbound/index.js';
 import type { InstanceView } from './features/instances/index.js';
 import type { PackFieldType } from './kernel/field-types.js';
 import type { MessageSet, Reader } from './kernel/i18n/index.js';
@@ -47,6 +48,8 @@ export interface ProcessPack {
   fieldTypes?: PackFieldType[];
   /** Its records are quality or EHS events: how each is classified for recurrence and trends (engine/features/events). */
   event?: PackEvent;
+  /** The inbound event types that start its records (POST /api/events, idempotent per source and event id): by type name (`deviation.raised`). */
+  inbound?: Readonly<Record<string, InboundType>>;
 }
 
 export type { FieldChoice, FieldTypeContext, FieldTypeReader, PackFieldType } from './kernel/field-types.js';
@@ -64,6 +67,11 @@ export interface PackServiceDeps {
 export function registerPackServices(packs: readonly ProcessPack[], deps: PackServiceDeps, registry: ServiceRegistry = new ServiceRegistry()): ServiceRegistry {
   for (const pack of packs) pack.services?.(registry, deps);
   return registry;
+}
+
+/** The inbound event types of the packs handed over (ProcessPack.inbound), one set per pack. */
+export function packInboundTypes(packs: readonly ProcessPack[]): Readonly<Record<string, InboundType>>[] {
+  return packs.flatMap((pack) => (pack.inbound ? [pack.inbound] : []));
 }
 
 /** The figures of the packs handed over, in the packs' order. */

@@ -8,6 +8,7 @@ import { businessKey as operationKey, forgetNumbersSince, inOperation, numbersTa
 import { ConflictError, NotFoundError, RevisionConflict, ValidationError } from './kernel/errors.js';
 import { type ClauseLookup, type FormContext } from './kernel/forms.js';
 import { fieldTypeMap, type PackFieldType } from './kernel/field-types.js';
+import { inboundTypeMap, type InboundType } from './features/inbound/inbound.js';
 import type { DefinitionRecord, DefinitionSource, ExtensionRequest, FormField, IncidentRecord, InstanceRecord, JobRecord, RecordLink, ScheduleRecord, TaskRecord, UserRecord } from './kernel/model.js';
 import { compileDefinition, iterationCountProblem, runStep, type CompiledDefinition, type StepAction, type StepResult } from './kernel/runtime.js';
 import { ServiceRegistry, type RecordReader } from './kernel/services.js';
@@ -62,6 +63,8 @@ export interface ProcessEngineOptions {
   readers?: ReaderDefaults;
   /** The form-field types the packs bring (ProcessPack.fieldTypes): BPMN may use them, forms check and show their values. */
   fieldTypes?: readonly PackFieldType[];
+  /** The inbound event types the packs bring (ProcessPack.inbound), beside the built-in ones. */
+  inboundTypes?: readonly Readonly<Record<string, InboundType>>[];
 }
 
 /**
@@ -79,6 +82,8 @@ export class ProcessEngine {
   readonly catalogue?: ClauseLookup;
   /** The packs' form-field types by name (ProcessPack.fieldTypes): pages offer and show their values with them. */
   readonly fieldTypes: ReadonlyMap<string, PackFieldType>;
+  /** The inbound event types by name (POST /api/events): the built-in ones and the packs' (ProcessPack.inbound). */
+  readonly inboundTypes: Readonly<Record<string, InboundType>>;
   private readonly maxConflictRetries: number;
   private readonly checker?: DefinitionChecker;
   private readonly stepTimeoutMs?: number;
@@ -111,6 +116,7 @@ export class ProcessEngine {
     this.taskJobs = { plan: (task, spec, now) => planTaskJobs(task, spec, policy, now), ofTask: jobsOfTask };
     if (options.catalogue) this.catalogue = options.catalogue;
     this.fieldTypes = fieldTypeMap(options.fieldTypes ?? []);
+    this.inboundTypes = inboundTypeMap(options.inboundTypes ?? []);
     if (options.checker) this.checker = options.checker;
     if (options.stepTimeoutMs !== undefined) this.stepTimeoutMs = options.stepTimeoutMs;
     this.changes = new ChangeControl({
@@ -142,6 +148,8 @@ export class ProcessEngine {
       loadInstance: (id) => this.loadInstance(id),
       step: (compiled, instance, action) => this.step(compiled, instance, action),
       applyStep: (step) => this.applyStep(step),
+      completionCheck: (key) => this.services.completionCheck(key),
+      records: this.records,
     };
     this.tasks = new taskFeature.TaskCommands(this.context);
     this.people = new people.PeopleCommands(this.context);
@@ -510,7 +518,6 @@ export class ProcessEngine {
 
   /** What services may read of other records. */
   private readonly records: RecordReader;
-
 
   /** A start refused by its pack's start check (ServiceRegistry.registerStartCheck): a 400 naming each field. */
   private async checkStart(key: string, variables: Record<string, unknown>, site: string | undefined): Promise<void> {

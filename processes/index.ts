@@ -3,6 +3,7 @@ import { type Catalogue, loadCatalogue, type ServiceRegistry } from '../engine/p
 import { registerPackServices, type PackServiceDeps, type ProcessPack } from '../engine/packs.js';
 import { auditProgrammePack } from './audit-programme/pack.js';
 import { capaPack } from './capa/pack.js';
+import { deviationPack } from './deviation/pack.js';
 import { documentControlPack } from './document-control/pack.js';
 import { gapAnalysisPack } from './gap-analysis/pack.js';
 import { internalAuditPack } from './internal-audit/pack.js';
@@ -21,6 +22,7 @@ export { riskScore, type RiskLevel } from './capa/services.js';
 export const shippedPacks: readonly ProcessPack[] = [
   auditProgrammePack,
   capaPack,
+  deviationPack,
   documentControlPack,
   gapAnalysisPack,
   internalAuditPack,

@@ -7,7 +7,7 @@ import { MailReaders, WeeklyDigest } from '../features/notifications/index.js';
 import { CheckPool } from '../kernel/bpmn/check-pool.js';
 import { ProcessEngine } from '../process-engine.js';
 import type { Catalogue } from '../features/catalogue/index.js';
-import { packFieldTypes, packFigures, registerPackServices, type ProcessPack } from '../packs.js';
+import { packFieldTypes, packInboundTypes, packFigures, registerPackServices, type ProcessPack } from '../packs.js';
 import { FigureProjections } from '../features/dashboard/index.js';
 import { RegisterProjection } from '../features/register/index.js';
 import { TaskLinkSigner } from '../features/task-links/index.js';
@@ -92,7 +92,7 @@ export async function assemble(config: Config, options: AssembleOptions): Promis
   const register = new RegisterProjection(titleFields);
   register.attach(store);
   await register.ensureRegister(store);
-  const imsflow = new ProcessEngine({ store, clock: options.clock, policy: config.policy, services: registerPackServices(options.packs, { catalogue }), catalogue, checker: checks.check, stepTimeoutMs: config.stepTimeoutMs, figures, readers: config.readers, fieldTypes: packFieldTypes(options.packs) });
+  const imsflow = new ProcessEngine({ store, clock: options.clock, policy: config.policy, services: registerPackServices(options.packs, { catalogue }), catalogue, checker: checks.check, stepTimeoutMs: config.stepTimeoutMs, figures, readers: config.readers, fieldTypes: packFieldTypes(options.packs), inboundTypes: packInboundTypes(options.packs) });
   // the sites of IMSFLOW_SITES join the site register; the reader defaults follow the register from here on
   await imsflow.commands.sites.seed(config.readers.sites);
   const links = new TaskLinkSigner(loadSecret(config));

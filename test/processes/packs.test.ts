@@ -47,6 +47,8 @@ describe('shipped process packs', () => {
         'audit-raise-capas',
         'capa-actions',
         'capa-document-changes',
+        'deviation-capa',
+        'deviation-due-dates',
         'document-effective',
         'document-numbering',
         'document-review-check',

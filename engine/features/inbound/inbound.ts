@@ -17,7 +17,8 @@ import type { InboundEventRecord } from '../../kernel/model.js';
 /** The CAPA sources (processes/capa/capa.bpmn, the intake's Source field) an event may name. */
 const CAPA_SOURCES = ['audit-finding', 'complaint', 'incident', 'nonconforming-product', 'gap', 'management-review', 'improvement-suggestion', 'manual'] as const;
 
-interface InboundType {
+/** An event type: the process it starts, what its data must be, and the variables the record starts with. A pack may bring its own (ProcessPack.inbound). */
+export interface InboundType {
   processKey: string;
   description: string;
   data: z.ZodType<Record<string, unknown>>;
@@ -27,7 +28,7 @@ interface InboundType {
 
 const text = (max: number) => z.string().trim().min(1, 'is required').max(max, `must be at most ${max} characters`);
 
-/** The event types imsflow understands, and the record each starts. */
+/** The event types imsflow understands of itself, and the record each starts; the packs' own join them (ProcessEngine.inboundTypes). */
 export const INBOUND_TYPES: Record<string, InboundType> = {
   'nonconformity.raised': {
     processKey: 'capa',
@@ -69,14 +70,27 @@ export interface InboundResult {
   event: InboundEventRecord;
 }
 
+/** The built-in event types with the packs' own; a type named twice is a programming error of a pack. */
+export function inboundTypeMap(packTypes: readonly Readonly<Record<string, InboundType>>[]): Readonly<Record<string, InboundType>> {
+  const types: Record<string, InboundType> = { ...INBOUND_TYPES };
+  for (const own of packTypes) {
+    for (const [name, type] of Object.entries(own)) {
+      if (Object.hasOwn(types, name)) throw new Error(`the inbound event type "${name}" is brought twice`);
+      types[name] = type;
+    }
+  }
+  return types;
+}
+
 /**
  * Receives an event: checks its data against its type, starts the record and keeps the event with it in
  * one commit. A repeat (same source and eventId, same data) returns the first record; a repeat with other
  * data is a conflict (the sender reused an event id).
  */
 export async function receiveEvent(imsflow: ProcessEngine, input: InboundEventInput, actor: string): Promise<InboundResult> {
-  const type = INBOUND_TYPES[input.type];
-  if (!type) throw new ValidationError(`unknown event type ${input.type}`, [{ field: 'type', message: `one of ${Object.keys(INBOUND_TYPES).join(', ')}` }]);
+  const types = imsflow.inboundTypes;
+  const type = Object.hasOwn(types, input.type) ? types[input.type] : undefined;
+  if (!type) throw new ValidationError(`unknown event type ${input.type}`, [{ field: 'type', message: `one of ${Object.keys(types).join(', ')}` }]);
   const parsed = type.data.safeParse(input.data ?? {});
   if (!parsed.success) {
     const fields = parsed.error.issues.map((issue) => ({
