@@ -1,5 +1,6 @@
 import type { ProcessPack } from '../../engine/packs.js';
 import { packBpmn, packMessages } from '../locate.js';
+import { deviationDemo } from './demo.js';
 import { deviationRaised } from './inbound.js';
 import { classifyDeviation, registerDeviationServices } from './services.js';
 
@@ -11,6 +12,7 @@ export const deviationPack: ProcessPack = {
   bpmn: packBpmn('deviation'),
   messages: packMessages('deviation'),
   services: (registry) => registerDeviationServices(registry),
+  demo: deviationDemo,
   titleFields: ['title'],
   event: { source: 'deviation', classify: classifyDeviation },
   inbound: { 'deviation.raised': deviationRaised },

@@ -97,8 +97,8 @@ describe('start forms: what a person may start, and starting it from its form al
 
   it('lists what each person may start, with its start form in their language, and never the training acknowledgement', async () => {
     const staff = await listed('st-dan');
-    expect(staff.map((p) => p.key)).to.deep.equal(['nonconformity']);
-    const [nc] = staff;
+    expect(staff.map((p) => p.key)).to.deep.equal(['deviation', 'nonconformity']);
+    const nc = staff.find((p) => p.key === 'nonconformity')!;
     expect(nc).to.include({ name: 'Nonconformity', version: 1 });
     expect(nc.description).to.match(/^Report a problem/);
     expect(nc.sites).to.deep.equal(['dublin']);
@@ -111,20 +111,20 @@ describe('start forms: what a person may start, and starting it from its form al
     ]);
 
     const quality = (await listed('qm-aoife')).map((p) => p.key);
-    expect(quality).to.deep.equal(['audit-programme', 'capa', 'document-control', 'gap-analysis', 'internal-audit', 'management-review', 'nonconformity']);
-    expect((await listed('po-pat')).map((p) => p.key)).to.deep.equal(['capa', 'document-control', 'gap-analysis', 'internal-audit', 'nonconformity']);
-    expect((await listed('sc-sam')).map((p) => p.key)).to.deep.equal(['management-review', 'nonconformity']);
+    expect(quality).to.deep.equal(['audit-programme', 'capa', 'deviation', 'document-control', 'gap-analysis', 'internal-audit', 'management-review', 'nonconformity']);
+    expect((await listed('po-pat')).map((p) => p.key)).to.deep.equal(['capa', 'deviation', 'document-control', 'gap-analysis', 'internal-audit', 'nonconformity']);
+    expect((await listed('sc-sam')).map((p) => p.key)).to.deep.equal(['deviation', 'management-review', 'nonconformity']);
     expect((await listed('qm-two')).find((p) => p.key === 'capa')!.sites).to.deep.equal(['basel', 'dublin']);
 
     // in the reader's language: a Basel colleague reads German labels
-    const [german] = await listed('st-lisa');
+    const german = (await listed('st-lisa')).find((p) => p.key === 'nonconformity')!;
     expect(german.name).to.equal('Nichtkonformität');
     expect(german.form.find((f) => f.key === 'title')!.label).to.equal('Was ist falsch, in einer Zeile');
   });
 
   it('starts every shipped process a quality manager may start from its start form alone, titled by it', async () => {
     const processes = await listed('qm-aoife');
-    expect(processes).to.have.length(7);
+    expect(processes).to.have.length(8);
     for (const process of processes) {
       const variables = await fill(process.form, 'dublin');
       const started = await as('qm-aoife', 'POST', `/api/processes/${process.key}/instances`, { variables });
