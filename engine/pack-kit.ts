@@ -11,7 +11,7 @@ export { CAUSE_CATEGORIES, type CauseCategory, type ClassifiedRecord, type Event
 export { addDuration, durationProblem } from './kernel/durations.js';
 export { loadMessageDir, type MessageSet } from './kernel/i18n/index.js';
 export { ROLES, type InstanceRecord, type IterationResult, type RecordLink, type TaskRecord } from './kernel/model.js';
-export { ServiceRegistry, type RecordReader, type ServiceContext, type ServiceDefinition, type StartCheck, type StartCheckContext } from './kernel/services.js';
+export { ServiceRegistry, type RecordReader, type ServiceContext, type ServiceDefinition, type StartCheck, type StartCheckContext, type CompletionCheck, type CompletionCheckContext } from './kernel/services.js';
 // what a pack's routes and pages are built from, and the errors they throw (the API and the pages answer them: 400 naming the field, 403, 404, 409)
 export type {
   PackAccess,

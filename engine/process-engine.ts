@@ -148,6 +148,8 @@ export class ProcessEngine {
       loadInstance: (id) => this.loadInstance(id),
       step: (compiled, instance, action) => this.step(compiled, instance, action),
       applyStep: (step) => this.applyStep(step),
+      completionCheck: (key) => this.services.completionCheck(key),
+      records: this.records,
     };
     this.tasks = new taskFeature.TaskCommands(this.context);
     this.people = new people.PeopleCommands(this.context);

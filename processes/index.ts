@@ -5,6 +5,7 @@ import { auditProgrammePack } from './audit-programme/pack.js';
 import { capaPack } from './capa/pack.js';
 import { changeRequestPack } from './change-request/pack.js';
 import { complaintPack } from './complaint/pack.js';
+import { deviationPack } from './deviation/pack.js';
 import { documentControlPack } from './document-control/pack.js';
 import { ehsIncidentPack } from './ehs-incident/pack.js';
 import { gapAnalysisPack } from './gap-analysis/pack.js';
@@ -26,6 +27,7 @@ export const shippedPacks: readonly ProcessPack[] = [
   capaPack,
   changeRequestPack,
   complaintPack,
+  deviationPack,
   documentControlPack,
   ehsIncidentPack,
   gapAnalysisPack,

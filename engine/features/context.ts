@@ -1,3 +1,4 @@
+import type { CompletionCheck, RecordReader } from '../kernel/services.js';
 import type { ReaderDefaults } from '../kernel/i18n/index.js';
 import type { Clock } from '../kernel/clock.js';
 import type { FormContext } from '../kernel/forms.js';
@@ -39,6 +40,10 @@ export interface FeatureContext {
   loadInstance(id: string): Promise<InstanceRecord>;
   /** Runs one engine step of an instance. */
   step(compiled: CompiledDefinition, instance: InstanceRecord, action: StepAction): Promise<StepResult>;
+  /** The check a pack registered for the task completions of its process (ServiceRegistry.registerCompletionCheck). */
+  completionCheck(processKey: string): CompletionCheck | undefined;
+  /** What pack checks may read of other records. */
+  readonly records: RecordReader;
   /** A step's change set, with the records its services started (see ProcessEngine.applyStep). */
   applyStep(step: TakenStep): Promise<RecordChange>;
   start(

@@ -67,6 +67,28 @@ export interface StartCheckContext {
   records: RecordReader;
 }
 
+/**
+ * What a pack checks when a task of its process is completed, beyond the task's own form: a rule across
+ * the record's steps (a class set at one step that makes a field of a later one required). Problems found
+ * are refused as a 400 naming each field; nothing is completed. It reads only.
+ */
+export interface CompletionCheck {
+  description: string;
+  check(context: CompletionCheckContext): Promise<FieldError[]> | FieldError[];
+}
+
+export interface CompletionCheckContext {
+  /** The user task being completed (its element id) and the form data as cleaned by its form. */
+  elementId: string;
+  data: Readonly<Record<string, unknown>>;
+  /** The record as it stands before this completion. */
+  variables: Readonly<Record<string, unknown>>;
+  output: Readonly<Record<string, unknown>>;
+  site?: string;
+  now: Date;
+  records: RecordReader;
+}
+
 export interface LinkedStartRequest {
   /** The process to start (its latest version). */
   processKey: string;
@@ -87,6 +109,7 @@ export interface ServiceDefinition {
 export class ServiceRegistry {
   private readonly services = new Map<string, ServiceDefinition>();
   private readonly startChecks = new Map<string, StartCheck>();
+  private readonly completionChecks = new Map<string, CompletionCheck>();
 
   /** Registers the check every start of `processKey` passes (one per process). */
   registerStartCheck(processKey: string, check: StartCheck): this {
@@ -98,6 +121,18 @@ export class ServiceRegistry {
   /** The check every start of `processKey` passes, if its pack registered one. */
   startCheck(processKey: string): StartCheck | undefined {
     return this.startChecks.get(processKey);
+  }
+
+  /** Registers the check every task completion of `processKey` passes (one per process). */
+  registerCompletionCheck(processKey: string, check: CompletionCheck): this {
+    if (this.completionChecks.has(processKey)) throw new Error(`a completion check of "${processKey}" is registered already`);
+    this.completionChecks.set(processKey, check);
+    return this;
+  }
+
+  /** The check every task completion of `processKey` passes, if its pack registered one. */
+  completionCheck(processKey: string): CompletionCheck | undefined {
+    return this.completionChecks.get(processKey);
   }
 
   register(name: string, service: ServiceDefinition): this {

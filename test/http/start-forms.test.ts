@@ -98,7 +98,7 @@ describe('start forms: what a person may start, and starting it from its form al
 
   it('lists what each person may start, with its start form in their language, and never the training acknowledgement', async () => {
     const staff = await listed('st-dan');
-    expect(staff.map((p) => p.key)).to.deep.equal(['ehs-incident', 'nonconformity']);
+    expect(staff.map((p) => p.key)).to.deep.equal(['deviation', 'ehs-incident', 'nonconformity']);
     const nc = staff.find((p) => p.key === 'nonconformity')!;
     expect(nc).to.include({ name: 'Nonconformity', version: 1 });
     expect(nc.description).to.match(/^Report a problem/);
@@ -112,9 +112,9 @@ describe('start forms: what a person may start, and starting it from its form al
     ]);
 
     const quality = (await listed('qm-aoife')).map((p) => p.key);
-    expect(quality).to.deep.equal(['audit-programme', 'capa', 'change-request', 'complaint', 'document-control', 'ehs-incident', 'gap-analysis', 'internal-audit', 'management-review', 'nonconformity']);
-    expect((await listed('po-pat')).map((p) => p.key)).to.deep.equal(['capa', 'change-request', 'complaint', 'document-control', 'ehs-incident', 'gap-analysis', 'internal-audit', 'nonconformity']);
-    expect((await listed('sc-sam')).map((p) => p.key)).to.deep.equal(['ehs-incident', 'management-review', 'nonconformity']);
+    expect(quality).to.deep.equal(['audit-programme', 'capa', 'change-request', 'complaint', 'deviation', 'document-control', 'ehs-incident', 'gap-analysis', 'internal-audit', 'management-review', 'nonconformity']);
+    expect((await listed('po-pat')).map((p) => p.key)).to.deep.equal(['capa', 'change-request', 'complaint', 'deviation', 'document-control', 'ehs-incident', 'gap-analysis', 'internal-audit', 'nonconformity']);
+    expect((await listed('sc-sam')).map((p) => p.key)).to.deep.equal(['deviation', 'ehs-incident', 'management-review', 'nonconformity']);
     expect((await listed('qm-two')).find((p) => p.key === 'capa')!.sites).to.deep.equal(['basel', 'dublin']);
 
     // in the reader's language: a Basel colleague reads German labels
@@ -125,7 +125,7 @@ describe('start forms: what a person may start, and starting it from its form al
 
   it('starts every shipped process a quality manager may start from its start form alone, titled by it', async () => {
     const processes = await listed('qm-aoife');
-    expect(processes).to.have.length(10);
+    expect(processes).to.have.length(11);
     for (const process of processes) {
       const variables = await fill(process.form, 'dublin');
       const started = await as('qm-aoife', 'POST', `/api/processes/${process.key}/instances`, { variables });

@@ -68,7 +68,7 @@ describe('npm run demo (scripts/demo.ts)', function () {
 
   it('deploys the shipped processes and starts nonconformities at each site, at different stages', async () => {
     expect(summary.definitions).to.deep.equal(
-      ['audit-programme', 'capa', 'change-request', 'complaint', 'document-control', 'ehs-incident', 'gap-analysis', 'internal-audit', 'management-review', 'nonconformity', 'training-acknowledgement'].map((key) => ({ key, version: 1 })),
+      ['audit-programme', 'capa', 'change-request', 'complaint', 'deviation', 'document-control', 'ehs-incident', 'gap-analysis', 'internal-audit', 'management-review', 'nonconformity', 'training-acknowledgement'].map((key) => ({ key, version: 1 })),
     );
     const instances = (await store.listInstances({ limit: 1000 })).filter((i) => i.key === 'nonconformity');
     expect(countBy(instances, (i) => `${i.site} ${i.status}`)).to.deep.equal({ 'dublin running': 4, 'dublin completed': 1, 'basel running': 4 });
@@ -108,6 +108,7 @@ describe('npm run demo (scripts/demo.ts)', function () {
     expect(stage('internal-audit')).to.deep.equal(['dublin Verify the corrective actions', 'basel waiting (timer)']);
     expect(stage('gap-analysis')).to.deep.equal(['basel Close gap 8.4: Control of externally provided processes, products and services']);
     expect(stage('management-review')).to.deep.equal(['dublin 2 × doAction']);
+    expect(stage('deviation')).to.deep.equal(['dublin completed', 'dublin Investigate the deviation', 'basel Classify the deviation']);
     expect(stage('capa')).to.have.length(6);
     expect(stage('complaint')).to.have.members(['basel completed', 'dublin Investigate the complaint, File the report: FDA MDR 30-day report (21 CFR 803.50)']);
     expect(stage('capa')).to.include.members(['dublin Check effectiveness', 'basel completed', 'basel Analyse the root cause']);

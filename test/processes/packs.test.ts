@@ -53,6 +53,8 @@ describe('shipped process packs', () => {
         'complaint-next-report',
         'complaint-raise-capa',
         'complaint-reportability',
+        'deviation-capa',
+        'deviation-due-dates',
         'document-effective',
         'document-numbering',
         'document-review-check',

@@ -68,11 +68,11 @@ describe('starting a record from its start form, walked in Chromium with JavaScr
     await page.getByLabel('Password').fill(PASSWORD);
     await Promise.all([page.waitForURL((url) => url.pathname === '/tasks'), page.locator('main button[type=submit]').click()]);
 
-    // "New" in the header: what Sean may start: an EHS incident or a nonconformity
+    // "New" in the header: what Sean may start: a deviation, an EHS incident or a nonconformity
     await Promise.all([page.waitForURL((url) => url.pathname === '/new'), page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'New' }).click()]);
     expect(await page.getByRole('heading', { level: 1 }).textContent()).to.equal('Start something new');
     const choices = page.locator('main h2 a');
-    expect(await choices.allTextContents()).to.deep.equal(['EHS incident or near miss', 'Nonconformity']);
+    expect(await choices.allTextContents()).to.deep.equal(['Deviation', 'EHS incident or near miss', 'Nonconformity']);
     expect(await page.locator('main').textContent()).to.include('Report a problem with a product, process, supplier or the management system');
     await axeClean(page, `${server.url}/new`, 'what I may start');
     await screenshot(page, 'start-pages 1 what I may start 390');
@@ -126,7 +126,7 @@ describe('starting a record from its start form, walked in Chromium with JavaScr
     await page.getByLabel('Email').fill('aoife@example.com');
     await page.getByLabel('Password').fill(PASSWORD);
     await Promise.all([page.waitForURL((url) => url.pathname === '/new'), page.locator('main button[type=submit]').click()]);
-    expect(await page.locator('main h2 a').allTextContents()).to.deep.equal(['Change request', 'Complaint', 'Corrective and preventive action (CAPA)', 'Document control', 'EHS incident or near miss', 'Gap analysis', 'Internal audit', 'Internal audit programme', 'Management review', 'Nonconformity']);
+    expect(await page.locator('main h2 a').allTextContents()).to.deep.equal(['Change request', 'Complaint', 'Corrective and preventive action (CAPA)', 'Deviation', 'Document control', 'EHS incident or near miss', 'Gap analysis', 'Internal audit', 'Internal audit programme', 'Management review', 'Nonconformity']);
     await screenshot(page, 'start-pages 5 what a quality manager may start 1280');
     await Promise.all([page.waitForURL((url) => url.pathname === '/new/internal-audit'), page.getByRole('link', { name: 'Internal audit', exact: true }).click()]);
     await screenshot(page, 'start-pages 6 internal audit form 1280');

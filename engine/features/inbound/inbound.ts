@@ -35,7 +35,7 @@ export interface InboundType extends Omit<PackInboundType, 'type'> {
 
 const text = (max: number) => z.string().trim().min(1, 'is required').max(max, `must be at most ${max} characters`);
 
-/** The event types imsflow understands, and the record each starts. */
+/** The event types imsflow understands of itself, and the record each starts; the packs' own join them (ProcessEngine.inboundTypes). */
 export const INBOUND_TYPES: Record<string, InboundType> = {
   'nonconformity.raised': {
     processKey: 'capa',

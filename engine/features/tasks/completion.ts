@@ -46,6 +46,14 @@ export async function validateCompletion(task: TaskRecord, data: unknown, actor:
   throw new ValidationError(task.signature && !signature ? `“${task.name}” needs an electronic signature` : 'invalid signature', [...(formError?.fields ?? []), ...problems]);
 }
 
+/** A completion its pack's check across the record's steps refuses (ServiceRegistry.registerCompletionCheck): a 400 naming each field. */
+async function checkAcrossSteps(ctx: FeatureContext, instance: InstanceRecord, task: TaskRecord, data: Record<string, unknown>): Promise<void> {
+  const check = ctx.completionCheck(instance.key);
+  if (!check) return;
+  const problems = await check.check({ elementId: task.elementId, data, variables: instance.variables, output: instance.output, ...(instance.site !== undefined && { site: instance.site }), now: ctx.clock.now(), records: ctx.records });
+  if (problems.length) throw new ValidationError(problems.map((p) => p.message).join('; '), problems);
+}
+
 /** The refusal of a task that is no longer open (409): who closed it and when, when known. */
 export function closedTask(task: TaskRecord): ConflictError {
   const by = task.completedBy ? ` by ${task.completedBy} at ${task.completedAt}` : '';
@@ -100,6 +108,7 @@ export function completeStep(
     const cleaned = await validateCompletion(task, data, actor, options.signature, ctx.formContext);
     if (instance.status === 'incident') throw new ConflictError(`instance ${instance.businessKey} has an open incident: resolve it before completing tasks`);
     if (instance.status !== 'running') throw new ConflictError(`instance ${instance.businessKey} is ${instance.status}`);
+    await checkAcrossSteps(ctx, instance, task, cleaned);
 
     let result: StepResult;
     try {
