@@ -72,6 +72,7 @@ describe('backup and restore', function () {
   let archive: string;
   let manifest: BackupManifest;
   let attachmentSha: string;
+  let demoFiles: string[] = [];
   const clock = new FakeClock('2026-11-22T09:00:00Z');
 
   const freshStore = async (name: string) => {
@@ -93,6 +94,8 @@ describe('backup and restore', function () {
     const field = task!.form.find((f) => f.type === 'file')!.key;
     const checked = checkUpload({ buffer: PDF, originalname: 'evidence.pdf', mimetype: 'application/pdf' });
     if (!checked.ok) throw new Error(checked.message);
+    // the demo's controlled documents brought their files; this is one more
+    demoFiles = readdirSync(join(root, 'site', 'attachments')).sort();
     attachmentSha = await new AttachmentStore(join(root, 'site', 'attachments')).save(PDF);
     await recordUpload(imsflow, 'aoife.brennan', task!, field, checked.ref);
     // a webhook subscription, so integration records travel too
@@ -111,7 +114,7 @@ describe('backup and restore', function () {
     const entries: string[] = [];
     await tar.t({ file: archive, onReadEntry: (entry) => void entries.push(entry.path) });
     expect(entries).to.include.members(['manifest.json', 'data/instances.ndjson', 'data/audit.ndjson', 'data/signatures.ndjson', `attachments/${attachmentSha}`]);
-    expect(manifest).to.include({ format: 'imsflow-backup', formatVersion: 1, appVersion: '0.1.0', createdBy: 'grace.obi', attachments: 1 });
+    expect(manifest).to.include({ format: 'imsflow-backup', formatVersion: 1, appVersion: '0.1.0', createdBy: 'grace.obi', attachments: demoFiles.length + 1 });
     expect(manifest.store).to.deep.equal({ kind: 'sqlite', schemaVersion: (await source.applyMigrations()).version });
     expect(manifest.counts).to.deep.equal(await source.countRecords());
     expect(manifest.counts.signatures).to.be.greaterThan(0);
@@ -152,7 +155,7 @@ describe('backup and restore', function () {
         }
       }
       expect(verifyAuditChain(await target.listAudit({ limit: 1_000_000 }))).to.include({ ok: true });
-      expect(readdirSync(attachmentsDir)).to.deep.equal([attachmentSha]);
+      expect(readdirSync(attachmentsDir).sort()).to.deep.equal([...demoFiles, attachmentSha].sort());
       expect(readFileSync(join(attachmentsDir, attachmentSha))).to.deep.equal(PDF);
 
       // the restored site works: signatures still match their records, numbering goes on, tasks complete
@@ -263,7 +266,7 @@ describe('backup and restore', function () {
     const cli = (args: string[], data: string) => run(process.execPath, ['--import', 'tsx', 'scripts/backup.ts', ...args], { env: { ...process.env, IMSFLOW_DATA: data, IMSFLOW_STORE: 'sqlite' } });
     const file = join(root, 'cli.tar.gz');
     const exported = await cli(['export', file], join(root, 'site'));
-    expect(exported.stdout).to.match(/exported .*imsflow\.db/).and.match(/signatures\s+\d+/).and.match(/attachments\s+1/);
+    expect(exported.stdout).to.match(/exported .*imsflow\.db/).and.match(/signatures\s+\d+/).and.match(new RegExp(`attachments\\s+${demoFiles.length + 1}\\b`));
     expect((await cli(['verify', file], join(root, 'site'))).stdout).to.include('intact');
     const restored = await cli(['import', file], join(root, 'cli-restored'));
     expect(restored.stdout).to.include('restored');
