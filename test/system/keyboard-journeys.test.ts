@@ -215,7 +215,7 @@ describe('the three journeys by keyboard alone (demo organisation, headless Chro
     const notice = await page.getByRole('status').first().textContent();
     expect(notice).to.match(new RegExp(`You completed “${step}”`));
     expect(await focusOf(page), 'a new page, read from the top').to.include({ tag: 'body' });
-    expect((await tabTo(page, named('Back to my tasks'))).presses, 'past the header (with its Inbox, New and Records links), the record link, the record and tasks links').to.be.at.most(11);
+    expect((await tabTo(page, named('Back to my tasks'))).presses, 'past the header (with its Inbox, New, Records and Documents links), the record link, the record and tasks links').to.be.at.most(12);
     await expectAccessibleAtBothWidths(page, 'keyboard 1 task completed');
     expect(log.errors).to.deep.equal([]);
   });
@@ -382,8 +382,8 @@ describe('the three journeys by keyboard alone (demo organisation, headless Chro
 
     // back: the header's Dashboard link (the browser's own Back, Alt+Left, is not a key a page receives)
     const toDashboard = await tabTo(page, named('Dashboard'));
-    // skip link, brand, Inbox, Tasks, New (the committee starts management reviews), Records, Dashboard
-    expect(toDashboard.presses).to.equal(7);
+    // skip link, brand, Inbox, Tasks, New (the committee starts management reviews), Records, Documents, Dashboard
+    expect(toDashboard.presses).to.equal(8);
     await loads(page, () => page.keyboard.press('Enter'));
     expect(new URL(page.url()).pathname).to.equal('/dashboard');
     await page.waitForLoadState('networkidle');
