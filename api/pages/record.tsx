@@ -66,7 +66,7 @@ function Header({ state, lookups }: { state: RecordPageState; lookups: ValueLook
   const { instance, names, now } = state;
   const process = useProcessName(instance.key, state.processName);
   const latest = latestOpenTask(instance.tasks, now);
-  const start = startData(reader, instance.key, instance.variables ?? {}, knownFields(reader, instance.key, state.forms, instance.tasks), lookups, new Set((instance.links ?? []).map((link) => link.instanceId)));
+  const start = startData(reader, instance.key, instance.variables ?? {}, knownFields(reader, instance.key, state.forms, instance.tasks), lookups, linkedIdsOf(instance));
   return (
     <>
       <p class="ims-record-tags">
@@ -113,6 +113,11 @@ function Header({ state, lookups }: { state: RecordPageState; lookups: ValueLook
       ) : null}
     </>
   );
+}
+
+/** The ids of the records this one is linked to: start data holding one names a record the linked records show. */
+function linkedIdsOf(instance: InstanceView): ReadonlySet<string> {
+  return new Set((instance.links ?? []).map((link) => link.instanceId));
 }
 
 function Problems({ instance, elementName }: { instance: InstanceView; elementName: RecordPageState['elementName'] }) {
@@ -264,6 +269,7 @@ export function RecordPage({ state }: { state: RecordPageState }) {
   const active = [...new Set([...open.map((task) => task.elementId), ...instance.incidents.filter((i) => i.status === 'open').flatMap((i) => (i.elementId ? [i.elementId] : []))])];
   const packShown = instance.key === 'management-review' && hasInputPack(instance.output ?? {});
   const tasksById = new Map(instance.tasks.map((task) => [task.id, task]));
+  const linkedIds = linkedIdsOf(instance);
   return (
     <Shell
       title={title}
@@ -297,7 +303,7 @@ export function RecordPage({ state }: { state: RecordPageState }) {
           names={names}
           caption={t('history.caption', { record: instance.businessKey })}
           group
-          lookups={{ task: (id) => tasksById.get(id), variableFields: knownFields(reader, instance.key, state.forms, instance.tasks), ...(state.packValue && { packValue: state.packValue }) }}
+          lookups={{ task: (id) => tasksById.get(id), linkedIds, variableFields: knownFields(reader, instance.key, state.forms, instance.tasks), ...(state.packValue && { packValue: state.packValue }) }}
         />
       </section>
     </Shell>
