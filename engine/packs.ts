@@ -4,7 +4,7 @@ import type { PackFigure } from './features/dashboard/index.js';
 import { eventTrendsFigure, type PackEvent, type PackRemedy } from './features/events/index.js';
 import type { PackInboundType } from './features/inbound/index.js';
 import type { InstanceView } from './features/instances/index.js';
-import type { PackFieldType } from './kernel/field-types.js';
+import type { FieldTypeReader, PackFieldType } from './kernel/field-types.js';
 import type { MessageSet, Reader } from './kernel/i18n/index.js';
 import type { InstanceRecord } from './kernel/model.js';
 import { ServiceRegistry, type RecordReader } from './kernel/services.js';
@@ -57,6 +57,34 @@ export interface ProcessPack {
    * when they closed as effective, and the start of its own process that re-checks (engine/features/events).
    */
   remedy?: PackRemedy;
+  /**
+   * Its automatic steps' results in words, for the record page: what the service task `elementId` put in
+   * the record's output (`value`), as labelled facts; [] hides a result that means nothing to a person;
+   * undefined shows it as data (as a pack without this does).
+   */
+  stepResults?(elementId: string, value: unknown, reader: StepResultsReader): StepResult[] | undefined;
+}
+
+/** One labelled result of an automatic step, as a person reads it: a text, or a list of texts. */
+export interface StepResult {
+  label: string;
+  value: string | readonly string[];
+}
+
+/** Who reads an automatic step's results: their language, the installation's messages, and names of what keys name. */
+export interface StepResultsReader extends FieldTypeReader {
+  t(id: string, values?: Record<string, unknown>): string;
+  translated(id: string, authored: string, values?: Record<string, unknown>): string;
+  /** A site's name in the site register; undefined when it knows none. */
+  siteName(key: string): string | undefined;
+  /** A deployed process's name in the reader's language; undefined when none is deployed by that key. */
+  processName(key: string): string | undefined;
+  /** A person's name in the directory; undefined when unknown. */
+  personName(id: string): string | undefined;
+  /** An instant (ISO timestamp) as a date and time on the reader's clock. */
+  dateTime(iso: string): string;
+  /** A calendar date (YYYY-MM-DD) in the reader's format. */
+  calendarDate(ymd: string): string;
 }
 
 /**
@@ -302,6 +330,24 @@ export function allowedBy(access: PackAccess, user: { roles: readonly string[] }
 /** The inbound event types of the packs handed over, each with the process it starts. */
 export function packInboundTypes(packs: readonly ProcessPack[]): (PackInboundType & { processKey: string })[] {
   return packs.flatMap((pack) => (pack.inbound ?? []).map((type) => ({ ...type, processKey: pack.key })));
+}
+
+/**
+ * The packs' automatic steps' results in words, by process key (ProcessPack.stepResults): undefined when the
+ * pack words none, or fails to (then the result shows as data, as before).
+ */
+export function packStepResults(packs: readonly ProcessPack[], reader: StepResultsReader): (processKey: string, elementId: string, value: unknown) => StepResult[] | undefined {
+  const byKey = new Map(packs.map((pack) => [pack.key, pack]));
+  return (processKey, elementId, value) => {
+    const pack = byKey.get(processKey);
+    if (!pack?.stepResults) return undefined;
+    try {
+      const results = pack.stepResults(elementId, value, reader);
+      return Array.isArray(results) ? results.filter((r) => r && typeof r.label === 'string' && (typeof r.value === 'string' || Array.isArray(r.value))) : undefined;
+    } catch {
+      return undefined;
+    }
+  };
 }
 
 /** The form-field types of the packs handed over, in the packs' order. */

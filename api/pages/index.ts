@@ -92,7 +92,7 @@ export function uiPages({ imsflow, accounts, assembly, limiter = new LoginRateLi
   router.use(startPages({ imsflow, attachments, titleFields: assembly.titleFields ?? {} }));
   router.use(taskPages({ imsflow, accounts, attachments, titleFields: assembly.titleFields }));
   router.use(registerPages(imsflow));
-  router.use(recordPages(imsflow, attachments, assembly.titleFields));
+  router.use(recordPages(imsflow, attachments, assembly.titleFields, packs));
   router.use(auditPages(imsflow));
   router.use(modelerPages(imsflow));
   router.use(dashboardPages(imsflow, { titleFields: assembly.titleFields }));

@@ -4,7 +4,8 @@ import type { Response } from 'express';
 import type { InstanceView } from '../../engine/process-engine.js';
 import type { Manifestation } from '../../engine/features/signatures/index.js';
 import type { FormField, TaskRecord } from '../../engine/kernel/model.js';
-import { escalationLevel, isOverdue, recordTitle, showAny, type ValueLookups } from '../../engine/kernel/present/index.js';
+import { escalationLevel, isOverdue, recordTitle, showAny, type Fact, type Shown, type ValueLookups } from '../../engine/kernel/present/index.js';
+import type { StepResult } from '../../engine/packs.js';
 import type { Viewer } from './basics.js';
 import { hasInputPack, REPORTED_FIELDS } from '../presenters/management-review.js';
 import { automaticResults, knownFields, latestOpenTask, startData, taskData } from '../presenters/record.js';
@@ -49,6 +50,8 @@ export interface RecordPageState {
   now: Date;
   /** A value of a pack's field type in the reader's words (ProcessPack.fieldTypes); absent: shown as data. */
   packValue?(type: string, value: unknown): string | undefined;
+  /** An automatic step's result in the pack's words (ProcessPack.stepResults); [] hides it; undefined: shown as data. */
+  stepResults?(elementId: string, value: unknown): StepResult[] | undefined;
 }
 
 /** The process's name in the reader's language (a pack's translation while the name is as shipped). */
@@ -63,7 +66,7 @@ function Header({ state, lookups }: { state: RecordPageState; lookups: ValueLook
   const { instance, names, now } = state;
   const process = useProcessName(instance.key, state.processName);
   const latest = latestOpenTask(instance.tasks, now);
-  const start = startData(reader, instance.key, instance.variables ?? {}, knownFields(reader, instance.key, state.forms, instance.tasks), lookups);
+  const start = startData(reader, instance.key, instance.variables ?? {}, knownFields(reader, instance.key, state.forms, instance.tasks), lookups, linkedIdsOf(instance));
   return (
     <>
       <p class="ims-record-tags">
@@ -110,6 +113,11 @@ function Header({ state, lookups }: { state: RecordPageState; lookups: ValueLook
       ) : null}
     </>
   );
+}
+
+/** The ids of the records this one is linked to: start data holding one names a record the linked records show. */
+function linkedIdsOf(instance: InstanceView): ReadonlySet<string> {
+  return new Set((instance.links ?? []).map((link) => link.instanceId));
 }
 
 function Problems({ instance, elementName }: { instance: InstanceView; elementName: RecordPageState['elementName'] }) {
@@ -211,7 +219,9 @@ function manifestationText(reader: ReturnType<typeof useReader>, m: Pick<Manifes
 function AutomaticResults({ state, lookups, packShown }: { state: RecordPageState; lookups: ValueLookups; packShown: boolean }) {
   const { t } = useReader();
   const { instance } = state;
-  const results = automaticResults(instance.output ?? {}, instance.tasks);
+  // a pack may word its steps' results, or hide one that means nothing to a person ([])
+  const worded = new Map(automaticResults(instance.output ?? {}, instance.tasks).map(([key, value]) => [key, state.stepResults?.(key, value)]));
+  const results = automaticResults(instance.output ?? {}, instance.tasks).filter(([key]) => worded.get(key)?.length !== 0);
   if (!results.length) return null;
   return (
     <section aria-labelledby="automatic">
@@ -220,22 +230,28 @@ function AutomaticResults({ state, lookups, packShown }: { state: RecordPageStat
         packShown && key === 'inputPack' ? (
           <InputPack key={key} instance={instance} lookups={lookups} processNames={state.processNames} />
         ) : (
-          <AutomaticResult key={key} name={state.elementName(key)} elementKey={key} processKey={instance.key} value={value} lookups={lookups} />
+          <AutomaticResult key={key} name={state.elementName(key)} elementKey={key} processKey={instance.key} value={value} lookups={lookups} worded={worded.get(key)} />
         ),
       )}
     </section>
   );
 }
 
-function AutomaticResult({ name, elementKey, processKey, value, lookups }: { name?: string; elementKey: string; processKey: string; value: unknown; lookups: ValueLookups }) {
+function AutomaticResult({ name, elementKey, processKey, value, lookups, worded }: { name?: string; elementKey: string; processKey: string; value: unknown; lookups: ValueLookups; worded?: StepResult[] | undefined }) {
   const { translated } = useReader();
   const title = name ? translated(`${processKey}.${elementKey}.name`, name) : elementKey;
   return (
     <section aria-label={title} class="ims-task-data">
       <h3>{title}</h3>
-      <AutomaticValue value={value} lookups={lookups} />
+      {worded ? <Facts entries={worded.map(factOf)} /> : <AutomaticValue value={value} lookups={lookups} />}
     </section>
   );
+}
+
+/** A pack's worded result as a fact: a text, or a list of texts. */
+function factOf(result: StepResult, index: number): Fact {
+  const value: Shown = typeof result.value === 'string' ? { kind: 'text', text: result.value } : { kind: 'list', items: result.value.map((text) => ({ kind: 'text', text })), more: 0 };
+  return { key: `result-${index}`, label: result.label, value };
 }
 
 function AutomaticValue({ value, lookups }: { value: unknown; lookups: ValueLookups }) {
@@ -253,6 +269,7 @@ export function RecordPage({ state }: { state: RecordPageState }) {
   const active = [...new Set([...open.map((task) => task.elementId), ...instance.incidents.filter((i) => i.status === 'open').flatMap((i) => (i.elementId ? [i.elementId] : []))])];
   const packShown = instance.key === 'management-review' && hasInputPack(instance.output ?? {});
   const tasksById = new Map(instance.tasks.map((task) => [task.id, task]));
+  const linkedIds = linkedIdsOf(instance);
   return (
     <Shell
       title={title}
@@ -286,7 +303,7 @@ export function RecordPage({ state }: { state: RecordPageState }) {
           names={names}
           caption={t('history.caption', { record: instance.businessKey })}
           group
-          lookups={{ task: (id) => tasksById.get(id), variableFields: knownFields(reader, instance.key, state.forms, instance.tasks), ...(state.packValue && { packValue: state.packValue }) }}
+          lookups={{ task: (id) => tasksById.get(id), linkedIds, variableFields: knownFields(reader, instance.key, state.forms, instance.tasks), ...(state.packValue && { packValue: state.packValue }) }}
         />
       </section>
     </Shell>

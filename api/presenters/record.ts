@@ -41,9 +41,13 @@ export function knownFields(reader: Reader, processKey: string, forms: Map<strin
   return [...fields.values()];
 }
 
-/** The data a record was started with, by the forms' labels, else the key in words ("riskScore" → "Risk score"). */
-export function startData(reader: Reader, processKey: string, variables: Record<string, unknown>, fields: Field[], lookups: ValueLookups): Fact[] {
-  return Object.entries(variables ?? {}).map(([key, value]) => {
+/**
+ * The data a record was started with, by the forms' labels, else the key in words ("riskScore" → "Risk score").
+ * A variable holding the id of a record this one is linked to (a training's `documentInstanceId`) is left
+ * out: the linked records name that record by its number and process, and an id means nothing to a person.
+ */
+export function startData(reader: Reader, processKey: string, variables: Record<string, unknown>, fields: Field[], lookups: ValueLookups, linkedIds: ReadonlySet<string> = new Set()): Fact[] {
+  return Object.entries(variables ?? {}).filter(([, value]) => !(typeof value === 'string' && linkedIds.has(value))).map(([key, value]) => {
     const field = fields.find((f) => f.key === key);
     if (key === 'clause' && typeof value === 'string') return { key, label: field?.label ?? humanKey(key), value: { kind: 'clause', id: value, ...(lookups.clauseText?.(value) && { text: lookups.clauseText(value) }) } };
     return { key, label: field?.label ?? reader.translated(`${processKey}.variable.${key}.label`, humanKey(key)), value: field ? showValue(field, value, lookups) : showAny(value, lookups, 0, key) };

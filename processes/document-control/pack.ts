@@ -7,6 +7,7 @@ import { documentPickers } from './pickers.js';
 import { documentControlDemo } from './demo.js';
 import { documentFigures } from './figures.js';
 import { registerDocumentControlServices } from './services.js';
+import { documentStepResults } from './step-results.js';
 
 /**
  * Document control: controlled documents as records, one record per version (numbering, parallel review,
@@ -27,4 +28,5 @@ export const documentControlPack: ProcessPack = {
   pages: documentPages,
   figures: documentFigures,
   demo: documentControlDemo,
+  stepResults: documentStepResults,
 };

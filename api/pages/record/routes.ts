@@ -9,6 +9,7 @@ import type { LinkedRow } from './LinkedRecords.js';
 import { uploadsOf, type AttachmentStore } from '../attachments.js';
 import { mayViewRecord, requireSignIn, viewerOf } from '../session.js';
 import { packValueWords } from '../../../engine/kernel/field-types.js';
+import { packStepResults, type ProcessPack } from '../../../engine/packs.js';
 import { clauseCatalogue, clauseText, iterationLabel } from '../task-form/clauses.js';
 
 /**
@@ -69,7 +70,7 @@ function elementName(xml: string | undefined, id: string): string | undefined {
   return name ? decodeXml(name) : undefined;
 }
 
-export function recordPages(imsflow: ProcessEngine, attachments: AttachmentStore | undefined, titleFields: Record<string, string[]> = {}): express.Router {
+export function recordPages(imsflow: ProcessEngine, attachments: AttachmentStore | undefined, titleFields: Record<string, string[]> = {}, packs: readonly ProcessPack[] = []): express.Router {
   const router = express.Router();
 
   router.get('/records/:id', requireSignIn, async (req, res) => {
@@ -89,6 +90,13 @@ export function recordPages(imsflow: ProcessEngine, attachments: AttachmentStore
     const processNames = new Map([...definitions].sort((a, b) => a.version - b.version).map((d) => [d.key, d.name]));
     const catalogue = clauseCatalogue(imsflow);
     const reader = readerOf(res);
+    const siteNames = (res.locals.siteNames as ReadonlyMap<string, string> | undefined) ?? new Map<string, string>();
+    const stepResults = packStepResults(packs, {
+      ...reader,
+      siteName: (key) => siteNames.get(key),
+      processName: (key) => (processNames.has(key) ? reader.translated(`${key}.process.name`, processNames.get(key)!) : undefined),
+      personName: (personId) => names.get(personId),
+    });
     sendRecordPage(res, {
       viewer,
       instance,
@@ -106,6 +114,7 @@ export function recordPages(imsflow: ProcessEngine, attachments: AttachmentStore
       ...(titleFields[instance.key] && { titleFields: titleFields[instance.key] }),
       now: imsflow.clock.now(),
       packValue: packValueWords(imsflow.fieldTypes, reader),
+      stepResults: (elementId, value) => stepResults(instance.key, elementId, value),
     });
   });
 

@@ -35,6 +35,8 @@ export interface HistoryLookups extends ValueLookups {
   task?(id: string): { name: string; elementId: string; definitionKey?: string; form?: FormField[] } | undefined;
   /** Labels of the start data (the fields of the record's forms by key), when known. */
   variableFields?: Pick<FormField, 'key' | 'label' | 'type' | 'options'>[];
+  /** Ids of the records this one is linked to: start data holding one is left out (the linked records name it). */
+  linkedIds?: ReadonlySet<string>;
 }
 
 /** Every action that has its own sentence; the others read "{actor}: {action}" in words (`history.other`). */
@@ -147,6 +149,11 @@ function readableChanges(before: unknown, after: unknown, lookups: ValueLookups,
   return dataChanges(strip(before), strip(after), lookups, fields);
 }
 
+/** Start data without the variables holding a linked record's id (a training's `documentInstanceId`). */
+function withoutLinkedIds(variables: unknown, linkedIds: ReadonlySet<string> | undefined): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(objectOf(variables)).filter(([, value]) => !(typeof value === 'string' && linkedIds?.has(value))));
+}
+
 const SHORT = 40;
 const SYSTEM_ACTOR = 'system';
 const MACHINE_REASONS = new Set(['task.escalated', 'timer.fired', 'task.notified', 'task.reassigned']);
@@ -172,7 +179,7 @@ export function historyEntry(event: AuditEvent, lookups: HistoryLookups = {}): H
 
   switch (action) {
     case 'instance.started':
-      changes = dataChanges({}, after.variables, lookups, lookups.variableFields);
+      changes = dataChanges({}, withoutLinkedIds(after.variables, lookups.linkedIds), lookups, lookups.variableFields);
       break;
     case 'instance.completed':
     case 'instance.cancelled':
