@@ -17,7 +17,7 @@ function list(value: unknown): string[] {
 }
 
 /** The CAPA sources the start form offers that an event's source names directly; others count as "other". */
-const CAPA_SOURCES = new Set(['complaint', 'incident', 'nonconforming-product', 'audit-finding']);
+const CAPA_SOURCES = new Set(['complaint', 'incident', 'nonconforming-product', 'deviation', 'audit-finding']);
 
 export const capaRemedy: PackRemedy = {
   classify(record) {

@@ -40,7 +40,7 @@ export const raiseCapaService: ServiceDefinition = {
     context.startLinked({
       processKey: 'capa',
       variables: {
-        source: 'nonconforming-product',
+        source: 'deviation',
         title: `${context.businessKey} ${title}`.slice(0, 200),
         description: [text(context.variables.description), `Classified ${classification}.`, `Root cause: ${text(investigation.rootCause)}`].filter(Boolean).join('\n\n'),
         reference: [context.businessKey, lots].filter(Boolean).join(', '),

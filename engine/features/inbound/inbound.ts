@@ -15,7 +15,7 @@ import type { InboundEventRecord } from '../../kernel/model.js';
  */
 
 /** The CAPA sources (processes/capa/capa.bpmn, the intake's Source field) an event may name. */
-const CAPA_SOURCES = ['audit-finding', 'complaint', 'incident', 'nonconforming-product', 'gap', 'management-review', 'improvement-suggestion', 'manual'] as const;
+const CAPA_SOURCES = ['audit-finding', 'complaint', 'incident', 'nonconforming-product', 'deviation', 'gap', 'management-review', 'improvement-suggestion', 'manual'] as const;
 
 /** An event type as a pack declares it (ProcessPack.inbound): it starts a record of that pack's process. */
 export interface PackInboundType {

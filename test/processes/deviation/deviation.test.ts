@@ -78,6 +78,7 @@ describe('deviation process (shipped processes/deviation/deviation.bpmn, through
     const capaLink = record.links.find((link: { processKey?: string }) => link.processKey === 'capa');
     expect(capaLink, JSON.stringify(record.links)).to.exist;
     const capa = await h.record(capaLink.instanceId);
+    expect(capa.variables.source, 'the CAPA names a deviation as its source').to.equal('deviation');
     expect(capa.variables.title).to.equal(`${record.businessKey} ${RAISED.title}`);
     expect(capa.variables.description).to.contain('Root cause: The dryer timer alarm');
     expect(capa.tasks.filter((t: TaskRecord) => t.status === 'open').map((t: TaskRecord) => t.elementId)).to.deep.equal(['triage']);
