@@ -79,6 +79,11 @@ export function siteRuleSets(site: string | undefined, configured = process.env.
   return keys.map((key) => RULE_SETS[key]!);
 }
 
+/** Reads IMSFLOW_EHS_RULE_SETS once, throwing its message if it names an unknown rule set (the pack checks it at start). */
+export function checkRuleSetConfig(configured = process.env.IMSFLOW_EHS_RULE_SETS): void {
+  if (configured) parseRuleSetConfig(configured);
+}
+
 export function parseRuleSetConfig(text: string): Record<string, string[]> {
   const table: Record<string, string[]> = {};
   for (const part of text.split(';').map((p) => p.trim()).filter(Boolean)) {

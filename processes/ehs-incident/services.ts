@@ -1,5 +1,5 @@
 import { outputOf, text, type ServiceDefinition, type ServiceRegistry } from '../../engine/pack-kit.js';
-import { decide, siteRuleSets, type IncidentFacts } from './rules.js';
+import { checkRuleSetConfig, decide, siteRuleSets, type IncidentFacts } from './rules.js';
 
 /** The investigation's findings (output.investigate) and the report's kind, as the rule sets read them. */
 export function factsOf(variables: Record<string, unknown>, investigation: Record<string, unknown>): IncidentFacts {
@@ -56,6 +56,8 @@ export const raiseCapaService: ServiceDefinition = {
 };
 
 export function registerEhsIncidentServices(registry: ServiceRegistry): void {
+  // a rule set setting that names an unknown set is refused when the server starts, not at the first incident
+  checkRuleSetConfig();
   registry.register('ehs-recordability', recordabilityService);
   registry.register('ehs-raise-capa', raiseCapaService);
 }

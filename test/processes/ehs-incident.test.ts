@@ -7,7 +7,9 @@ import { startServer, type RunningServer } from '../../api/server.js';
 import { loadConfig } from '../../engine/boot/config.js';
 import { FakeClock } from '../../engine/kernel/clock.js';
 import type { UserRecord } from '../../engine/kernel/model.js';
+import { ServiceRegistry } from '../../engine/kernel/services.js';
 import { ehsIncidentEvent } from '../../processes/ehs-incident/pack.js';
+import { registerEhsIncidentServices } from '../../processes/ehs-incident/services.js';
 import { decide, OSHA_300, parseRuleSetConfig, RIDDOR, siteRuleSets } from '../../processes/ehs-incident/rules.js';
 import { callWithToken, type Reply } from '../support/http.js';
 
@@ -203,5 +205,18 @@ describe('EHS recordability rule sets (OSHA 300, RIDDOR)', () => {
     expect(siteRuleSets('dublin', 'dublin=riddor;*=osha300').map((r) => r.key)).to.deep.equal(['riddor']);
     expect(siteRuleSets('boston', 'dublin=riddor;*=osha300').map((r) => r.key)).to.deep.equal(['osha300']);
     expect(() => parseRuleSetConfig('dublin=unknown')).to.throw(/sets among osha300, riddor/);
+  });
+
+  it('refuses to start with a rule set setting naming an unknown set, naming the setting, rather than fail at the first incident', () => {
+    const before = process.env.IMSFLOW_EHS_RULE_SETS;
+    process.env.IMSFLOW_EHS_RULE_SETS = 'dublin=riddor;*=ohsas';
+    try {
+      expect(() => registerEhsIncidentServices(new ServiceRegistry())).to.throw(/IMSFLOW_EHS_RULE_SETS: "\*=ohsas" must be site=set\+set with sets among osha300, riddor/);
+      process.env.IMSFLOW_EHS_RULE_SETS = 'dublin=riddor;*=osha300';
+      expect(() => registerEhsIncidentServices(new ServiceRegistry())).not.to.throw();
+    } finally {
+      if (before === undefined) delete process.env.IMSFLOW_EHS_RULE_SETS;
+      else process.env.IMSFLOW_EHS_RULE_SETS = before;
+    }
   });
 });
