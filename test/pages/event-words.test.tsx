@@ -3,11 +3,12 @@
 import { expect } from 'chai';
 import { render } from 'preact-render-to-string';
 import type { FigureSection } from '../../engine/features/dashboard/index.js';
-import { eventTrendsFigure, trendsOf, type EventRow } from '../../engine/features/events/index.js';
+import { eventList, eventTrendsFigure, trendsOf, type EventRow } from '../../engine/features/events/index.js';
 import { MessageCatalogue, onMessageProblem, readerFor, type MessageProblem } from '../../engine/kernel/i18n/index.js';
 import { capaReopenedFigure } from '../../processes/capa/figures.js';
 import { capaPack } from '../../processes/capa/pack.js';
 import { PackSection } from '../../api/pages/dashboard/PackFigures.js';
+import { RecordListPage, type RecordListState } from '../../api/pages/dashboard/RecordListPage.js';
 import { inputPack } from '../../api/presenters/management-review.js';
 import { PAGE_MESSAGES, ReaderProvider } from '../../api/pages/reader.js';
 
@@ -75,6 +76,28 @@ describe('quality and EHS events in the reader’s words', () => {
     const english = dashboard('en-GB');
     expect(english).to.include('Man (people) 2 50 50');
     expect(english).to.include('Effectiveness reopened by recurrence');
+  });
+
+  it('lists the events behind the figure with German column names and cause categories by name', () => {
+    const state: RecordListState = {
+      viewer: { user: { id: 'sara', email: 'sara@example.com', name: 'Sara Steering', roles: ['steering-committee'], sites: ['basel'] } as RecordListState['viewer']['user'] },
+      list: eventList(ROWS, 10),
+      drill: { figure: 'eventRecords' },
+      query: new URLSearchParams({ figure: 'eventRecords' }),
+      filters: new URLSearchParams(),
+      limit: 1000,
+      asOf: '2026-03-16T08:00:00.000Z',
+      names: new Map(),
+      instances: new Map(),
+      tasks: new Map(),
+      titleFields: {},
+    };
+    const words = text(render(<ReaderProvider reader={readerFor(catalogue, 'de-CH', 'Europe/Zurich')}><RecordListPage state={state} /></ReaderProvider>));
+    expect(words).to.include('Qualitäts- und EHS-Ereignisse');
+    expect(words).to.include('Ursachenkategorie');
+    expect(words).to.include('Mensch');
+    expect(words).to.include('Mitwelt (Umgebung)');
+    expect(words).to.not.match(/\b(man|machine|environment)\b/);
   });
 
   it('shows the management review’s events by cause category and by source in words', () => {

@@ -69,6 +69,8 @@ export interface DrillList {
   title: string;
   /** Where the list page finds its title's and columns' words: `<words>.list.<figure>`, `<words>.column.<key>` (a pack's catalogue). */
   words?: string;
+  /** Columns holding keys (a category): each known key's message id, so the list shows its name, not the key. */
+  valueWords?: Record<string, Record<string, string>>;
   columns: { key: string; label: string }[];
   items: Record<string, string | number | boolean | null>[];
 }

@@ -54,6 +54,7 @@ export function eventList(rows: EventRow[], limit: number) {
   return {
     title: 'Quality and EHS events',
     words: 'events',
+    valueWords: { causeCategory: Object.fromEntries(Object.keys(CAUSE_LABELS).map((key) => [key, `events.cause.${key}`])) },
     columns: [
       { key: 'businessKey', label: 'Record' },
       { key: 'source', label: 'Source' },
