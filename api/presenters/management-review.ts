@@ -1,3 +1,4 @@
+import { causeWord } from '../../engine/features/events/index.js';
 import type { Reader } from '../../engine/kernel/i18n/index.js';
 import { type Shown, type ValueLookups } from '../../engine/kernel/present/index.js';
 
@@ -173,6 +174,26 @@ function correctiveActions(ctx: PackContext, figures: Record<string, unknown>): 
   return tables;
 }
 
+/** The events of every source over the period (output.inputPack.eventTrends): by cause category in words, and by source. */
+function eventTrends(ctx: PackContext, figures: Record<string, unknown>): PackTable[] {
+  const { reader } = ctx;
+  const pareto = objectOf(objectOf(figures.eventTrends).pareto);
+  const rowsOf = (dimension: string, name: (value: string) => string): Shown[][] =>
+    listOf(objectOf(pareto[dimension]).entries)
+      .filter((e) => typeof e.value === 'string' && e.value)
+      .map((e) => [{ kind: 'text', text: name(String(e.value)) }, num(e.count), num(e.percent)]);
+  const causeName = (value: string) => {
+    const id = causeWord(value);
+    return id ? reader.t(id) : value;
+  };
+  const byCause = rowsOf('causeCategory', causeName);
+  const bySource = rowsOf('source', (key) => ctx.processName(key));
+  const tables: PackTable[] = [];
+  if (byCause.length) tables.push({ caption: reader.t('mr.events.byCause'), value: table(reader, [['cause', 'mr.column.causeCategory'], ['count', 'mr.column.count'], ['share', 'mr.column.share']], byCause) });
+  if (bySource.length) tables.push({ caption: reader.t('mr.events.bySource'), value: table(reader, [['source', 'mr.column.source'], ['count', 'mr.column.count'], ['share', 'mr.column.share']], bySource) });
+  return tables;
+}
+
 function overdue(ctx: PackContext, figures: Record<string, unknown>): PackTable[] {
   const { reader, lookups } = ctx;
   const o = objectOf(figures.overdue);
@@ -288,7 +309,7 @@ export function inputPack(ctx: PackContext, pack: Record<string, unknown>, figur
     if (input === 'a') tables.push(...previousActions(ctx, figures));
     tables.push(...reported(ctx, pack, input));
     if (input === 'c3') tables.push(...overdue(ctx, figures));
-    if (input === 'c4') tables.push(...correctiveActions(ctx, figures));
+    if (input === 'c4') tables.push(...correctiveActions(ctx, figures), ...eventTrends(ctx, figures));
     if (input === 'c5') tables.push(...gapCoverage(ctx, figures));
     if (input === 'c6') tables.push(...audits(ctx, figures));
     if (tables.length) sections.push({ input, heading: ctx.reader.t('mr.input', { input }), tables });

@@ -116,7 +116,8 @@ export function PackSection({ section, filters }: { section: FigureSection; filt
   const siteName = useSiteName();
   const rows = grid?.rows.map((row) =>
     row.cells.map((cell, i) => {
-      const text = typeof cell === 'number' ? num(cell) : i === grid.siteColumn && cell ? siteName(cell) : (cell ?? '—');
+      const word = row.words?.[i];
+      const text = typeof cell === 'number' ? num(cell) : i === grid.siteColumn && cell ? siteName(cell) : word && cell ? translated(word, cell) : (cell ?? '—');
       const href = i === 0 ? listHref(row.drill, filters) : undefined;
       return href ? <a href={href}>{text}</a> : text;
     }),

@@ -145,5 +145,7 @@ function Cell({ row, column, state, num }: { row: Row; column: string; state: Re
   if (typeof value === 'number') return <>{num(value)}</>;
   if (isInstant(value)) return <When iso={value} />;
   if (column === 'grade' && GRADES.includes(String(value))) return <>{t(`dashboard.grade.${String(value)}`)}</>;
+  const word = state.list.valueWords?.[column]?.[String(value)];
+  if (word) return <>{t(word)}</>;
   return <>{String(value)}</>;
 }

@@ -39,6 +39,8 @@ export interface RecordList {
   title: string;
   /** A pack's list: where its words are (DrillList.words). */
   words?: string;
+  /** A pack's list: its keys' words (DrillList.valueWords). */
+  valueWords?: Record<string, Record<string, string>>;
   columns: { key: string; label: string }[];
   items: Record<string, string | number | boolean | null>[];
 }

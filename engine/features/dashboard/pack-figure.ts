@@ -69,6 +69,8 @@ export interface DrillList {
   title: string;
   /** Where the list page finds its title's and columns' words: `<words>.list.<figure>`, `<words>.column.<key>` (a pack's catalogue). */
   words?: string;
+  /** Columns holding keys (a category): each known key's message id, so the list shows its name, not the key. */
+  valueWords?: Record<string, Record<string, string>>;
   columns: { key: string; label: string }[];
   items: Record<string, string | number | boolean | null>[];
 }
@@ -76,8 +78,11 @@ export interface DrillList {
 /** A section as the page draws it, whatever the pack. */
 export interface FigureView {
   tiles?: { label: string; value: string | number | null; drill?: string }[];
-  /** `siteColumn`: the column holding site keys, shown by the sites' names. */
-  table?: { caption: string; columns: string[]; rows: { cells: (string | number | null)[]; drill?: string }[]; siteColumn?: number };
+  /**
+   * `siteColumn`: the column holding site keys, shown by the sites' names. A row's `words`: per cell, the
+   * message id whose English is that cell's text (a category's name), so the page shows it translated.
+   */
+  table?: { caption: string; columns: string[]; rows: { cells: (string | number | null)[]; drill?: string; words?: (string | null)[] }[]; siteColumn?: number };
   /** Said when there is nothing to show. */
   empty?: string;
 }

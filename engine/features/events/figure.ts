@@ -12,8 +12,10 @@ export const EVENT_TRENDS_FIGURE = 'event-trends';
 /** The section key in the dashboard JSON, and the name its words are read under (`events.figure.eventTrends.*`). */
 export const EVENT_TRENDS_SECTION = 'eventTrends';
 const DRILL = 'eventRecords';
-/** The cause categories as the CAPA's fishbone names them (the page shows the table's cells as given). */
-const CAUSE_LABELS: Record<string, string> = { man: 'Man (people)', machine: 'Machine', method: 'Method', material: 'Material', measurement: 'Measurement', environment: 'Environment' };
+/** The cause categories as the CAPA's fishbone names them, in English; their words are `events.cause.<category>`. */
+export const CAUSE_LABELS: Record<string, string> = { man: 'Man (people)', machine: 'Machine', method: 'Method', material: 'Material', measurement: 'Measurement', environment: 'Environment' };
+/** The message id of a cause category's name, or null for one outside the fishbone (shown as stored). */
+export const causeWord = (category: string): string | null => (category in CAUSE_LABELS ? `events.cause.${category}` : null);
 /** How many Pareto bars the page's table shows (the JSON has them all). */
 const TOP = 10;
 
@@ -51,6 +53,8 @@ export function parseDrillValue(value: string | undefined): TrendDrill {
 export function eventList(rows: EventRow[], limit: number) {
   return {
     title: 'Quality and EHS events',
+    words: 'events',
+    valueWords: { causeCategory: Object.fromEntries(Object.keys(CAUSE_LABELS).map((key) => [key, `events.cause.${key}`])) },
     columns: [
       { key: 'businessKey', label: 'Record' },
       { key: 'source', label: 'Source' },
@@ -88,7 +92,7 @@ export function eventTrendsFigure(packs: readonly { key: string; event?: PackEve
       table: {
         caption: 'Pareto of events by cause category',
         columns: ['Cause category', 'Events', '%', 'Cumulative %'],
-        rows: t.pareto.causeCategory.entries.slice(0, TOP).map((e) => ({ cells: [CAUSE_LABELS[e.value] ?? e.value, e.count, e.percent, e.cumulativePercent], drill: fragment({ figure: DRILL, value: drillValue({ causeCategory: e.value }) }) })),
+        rows: t.pareto.causeCategory.entries.slice(0, TOP).map((e) => ({ cells: [CAUSE_LABELS[e.value] ?? e.value, e.count, e.percent, e.cumulativePercent], drill: fragment({ figure: DRILL, value: drillValue({ causeCategory: e.value }) }), words: [causeWord(e.value)] })),
       },
       empty: 'No events in the period',
     }),

@@ -13,7 +13,7 @@ export {
   type RecurrencePack,
   type RemedyClassification,
 } from './recurrence.js';
-export { EVENT_TRENDS_FIGURE, EVENT_TRENDS_SECTION, eventTrendsFigure, parseDrillValue, drillValue, eventList, type EventTrendsSection } from './figure.js';
+export { EVENT_TRENDS_FIGURE, EVENT_TRENDS_SECTION, eventTrendsFigure, parseDrillValue, drillValue, eventList, CAUSE_LABELS, causeWord, type EventTrendsSection } from './figure.js';
 export {
   eventRowOf,
   eventRows,
