@@ -52,7 +52,7 @@ const fieldDef: fc.Arbitrary<FieldDef> = fc.record(
 );
 
 const hex64 = fc.stringMatching(/^[a-f0-9]{64}$/);
-const goodText = (max: number) => fc.oneof(fc.string({ minLength: 1, maxLength: 20 }), oddText(8).filter((s) => s !== ''), fc.constant('x'.repeat(max))).filter((s) => s.length <= max && s !== '');
+const goodText = (max: number) => fc.oneof(fc.string({ minLength: 1, maxLength: 20 }), oddText(8).filter((s) => s !== ''), fc.constant('x'.repeat(max))).filter((s) => s.length <= max && s.trim() !== ''); // a required text holding only white space (a BOM too) is empty
 
 /** A value the field must accept, judged from the definition as written (defaults as the validation reads them). */
 function goodValue(field: FieldDef): fc.Arbitrary<unknown> {
